@@ -1,0 +1,45 @@
+# Pioniers API. `make run` serves on embedded SQLite; `make test` runs every test.
+GO          ?= go
+BIN         := bin/pioniers
+ADR_RULESET ?= https://static.developer.overheid.nl/adr/ruleset.yaml
+SPECTRAL    ?= npx --yes @stoplight/spectral-cli@6.16.3
+GENERATED   := api pkg/client
+
+.PHONY: build run test test-postgres bench generate check-generate lint fmt clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/pioniers
+
+run: build
+	./$(BIN) seed
+	./$(BIN) serve
+
+test:
+	$(GO) test -count=1 ./...
+
+# The whole suite again on a private PostgreSQL cluster (Debian's postgresql binaries).
+test-postgres:
+	scripts/with-postgres $(MAKE) test
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+generate:
+	$(GO) generate ./api/... ./pkg/client/...
+
+# Fails when the committed generated code differs from what openapi.yaml generates.
+check-generate: generate
+	@git diff --exit-code -- $(GENERATED) || { echo "generated code is out of date: run make generate and commit"; exit 1; }
+	@test -z "$$(git ls-files --others --exclude-standard -- $(GENERATED))" || { echo "untracked generated files: commit them"; exit 1; }
+
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.gen\.go$$')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(SPECTRAL) lint --fail-severity error -r $(ADR_RULESET) openapi.yaml
+
+fmt:
+	gofmt -w $$(git ls-files '*.go' | grep -v '\.gen\.go$$')
+
+clean:
+	rm -rf bin

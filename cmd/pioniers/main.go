@@ -1,0 +1,169 @@
+// Command pioniers runs the Pioniers API: serve, migrate, seed, and manage
+// users and API clients. It only parses the command line; internal/app does
+// the work.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"golang.org/x/term"
+
+	"github.com/pioniersnetwerk/pioniers/internal/account"
+	"github.com/pioniersnetwerk/pioniers/internal/app"
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
+)
+
+const usage = `pioniers: the Pioniers API (Pioneering Network for an Open Government, NL0037)
+
+Usage:
+  pioniers serve [flags]                 migrate, then serve the API
+  pioniers migrate [flags]               apply pending database migrations
+  pioniers seed [--demo] [flags]         load the action plan's data (and examples with --demo)
+  pioniers user create --email E --role R [--organisation GM0606] [--password-stdin] [flags]
+  pioniers client create --name N [--organisation CODE] [flags]
+
+Every command takes the configuration flags; run "pioniers serve -h" to list them.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "pioniers:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	cmd, args := args[0], args[1:]
+	if cmd == "user" || cmd == "client" {
+		if len(args) == 0 || args[0] != "create" {
+			return fmt.Errorf("usage: pioniers %s create …", cmd)
+		}
+		cmd, args = cmd+" create", args[1:]
+	}
+	fs := flag.NewFlagSet("pioniers "+cmd, flag.ContinueOnError)
+	config := app.Flags(fs)
+	var (
+		demo          = fs.Bool("demo", false, "seed: also load example data, marked as example")
+		email         = fs.String("email", "", "user create: email address")
+		role          = fs.String("role", "", "user create: admin, editor, member or analyst")
+		org           = fs.String("organisation", "", "user/client create: organisation id or code, such as GM0606")
+		passwordStdin = fs.Bool("password-stdin", false, "user create: read the password from standard input")
+		name          = fs.String("name", "", "client create: the partner portal's name")
+	)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	cfg, err := config()
+	if err != nil {
+		return err
+	}
+	log := app.NewLogger(cfg)
+	switch cmd {
+	case "serve", "migrate", "seed", "user create", "client create":
+	default:
+		return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
+	}
+	a, err := app.New(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	system := domain.WithActor(ctx, domain.System)
+
+	switch cmd {
+	case "migrate":
+		v, err := a.DB.SchemaVersion(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "database is at schema version %d\n", v)
+	case "seed":
+		rep, err := a.Seed.Load(ctx, *demo)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "seed: %d added, %d already present\n", rep.Added, rep.Present)
+	case "user create":
+		password, err := readPassword(stdin, stdout, *passwordStdin)
+		if err != nil {
+			return err
+		}
+		u, err := a.Accounts.CreateUser(system, account.NewUser{Email: *email, Password: password, Role: domain.Role(*role), Organisation: *org})
+		if err != nil {
+			return explain(err)
+		}
+		fmt.Fprintf(stdout, "created %s user %s (id %s)\n", u.Role, u.Email, u.ID)
+	case "client create":
+		cl, secret, err := a.Accounts.CreateClient(system, account.NewClient{Name: *name, Organisation: *org})
+		if err != nil {
+			return explain(err)
+		}
+		fmt.Fprintf(stdout, "client_id:     %s\nclient_secret: %s\nKeep the secret now: it is stored only as a hash.\n", cl.ClientID, secret)
+	case "serve":
+		hasAdmin, err := a.Accounts.HasAdmin(ctx)
+		if err != nil {
+			return err
+		}
+		base := "http://localhost" + cfg.Addr
+		if !strings.HasPrefix(cfg.Addr, ":") {
+			base = "http://" + cfg.Addr
+		}
+		fmt.Fprintf(stdout, "Pioniers API on %s/v1\nDocs: %s/docs\n", base, base)
+		if !hasAdmin {
+			fmt.Fprintln(stdout, "No admin yet. Create the first one with:\n  ./bin/pioniers user create --email you@example.org --role admin")
+		}
+		return a.Serve(ctx)
+	}
+	return nil
+}
+
+// readPassword prompts without echo on a terminal, or reads one line from stdin.
+func readPassword(stdin io.Reader, stdout io.Writer, fromStdin bool) (string, error) {
+	if f, ok := stdin.(*os.File); ok && !fromStdin && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(stdout, "Password (at least 12 characters): ")
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(stdout)
+		if err != nil {
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		return string(b), nil
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read password: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// explain lists every invalid field of a domain error.
+func explain(err error) error {
+	var de *domain.Error
+	if !errors.As(err, &de) || len(de.Fields) == 0 {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString(de.Message)
+	for _, f := range de.Fields {
+		fmt.Fprintf(&b, "\n  --%s: %s", f.Name, f.Reason)
+	}
+	return errors.New(b.String())
+}

@@ -1,0 +1,166 @@
+// Package app wires the service together: configuration, database, domain
+// services, the HTTP handler and the server's life cycle. The command line
+// and the tests build the service through New, the same way.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/pioniersnetwerk/pioniers/internal/account"
+	"github.com/pioniersnetwerk/pioniers/internal/auth"
+	"github.com/pioniersnetwerk/pioniers/internal/httpapi"
+	"github.com/pioniersnetwerk/pioniers/internal/organisation"
+	"github.com/pioniersnetwerk/pioniers/internal/seed"
+	"github.com/pioniersnetwerk/pioniers/internal/store"
+)
+
+// App is the running service and everything it is built from.
+type App struct {
+	Config        Config
+	Log           *slog.Logger
+	DB            *store.DB
+	Organisations *organisation.Service
+	Accounts      *account.Service
+	Tokens        *auth.Tokens
+	Seed          *seed.Loader
+	handler       http.Handler
+}
+
+// New opens the database, applies pending migrations, and builds the
+// services and the HTTP handler.
+func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
+	db, err := store.Open(ctx, cfg.databaseURL(), log)
+	if err != nil {
+		return nil, err
+	}
+	a, err := build(ctx, cfg, log, db)
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*App, error) {
+	if _, err := db.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	keys, err := signingKeys(cfg)
+	if err != nil {
+		return nil, err
+	}
+	tokens, err := auth.NewTokens(keys, cfg.JWTIssuer, cfg.JWTAudience, cfg.TokenTTL, time.Now)
+	if err != nil {
+		return nil, err
+	}
+	cost := cfg.BcryptCost
+	if cost == 0 {
+		cost = bcrypt.DefaultCost
+	}
+	orgs := organisation.NewService(db, time.Now)
+	accounts := account.NewService(db, orgs, time.Now, cost)
+	handler, err := httpapi.NewHandler(httpapi.Services{
+		Organisations: orgs,
+		SignIn:        auth.NewSignIn(accounts, tokens),
+		Tokens:        tokens,
+	}, httpapi.Options{
+		BodyLimit:   cfg.BodyLimit,
+		CORSOrigins: cfg.CORSOrigins,
+		TrustProxy:  cfg.TrustProxy,
+		Ready:       db.Ping,
+	}, log)
+	if err != nil {
+		return nil, err
+	}
+	return &App{Config: cfg, Log: log, DB: db, Organisations: orgs, Accounts: accounts, Tokens: tokens,
+		Seed: seed.NewLoader(db, orgs), handler: handler}, nil
+}
+
+// signingKeys loads the configured keys, or in development keeps one in the data folder.
+func signingKeys(cfg Config) ([]auth.Key, error) {
+	if len(cfg.JWTKeyFiles) == 0 {
+		k, err := auth.LoadOrCreateKey(filepath.Join(cfg.DataDir, "jwt-signing-key.pem"))
+		if err != nil {
+			return nil, err
+		}
+		return []auth.Key{k}, nil
+	}
+	keys := make([]auth.Key, 0, len(cfg.JWTKeyFiles))
+	for _, path := range cfg.JWTKeyFiles {
+		k, err := auth.LoadKey(path)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
+}
+
+// Handler is the whole HTTP API.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Serve listens on the configured address until ctx ends, then lets
+// in-flight requests finish for up to ShutdownWait.
+func (a *App) Serve(ctx context.Context) error {
+	ln, err := net.Listen("tcp", a.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	return a.ServeListener(ctx, ln)
+}
+
+// ServeListener serves on ln until ctx ends.
+func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       a.Config.ReadTimeout,
+		WriteTimeout:      a.Config.WriteTimeout,
+		IdleTimeout:       a.Config.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+	}
+	done := make(chan error, 1)
+	go func() {
+		<-ctx.Done()
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownWait)
+		defer cancel()
+		done <- srv.Shutdown(shutdownCtx)
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	if err := <-done; err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.DB.Close() }
+
+// NewLogger builds the structured logger the configuration asks for; every
+// line logged with a request's context carries its request id.
+func NewLogger(cfg Config) *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewJSONHandler(os.Stderr, opts)
+	if strings.EqualFold(cfg.LogFormat, "text") {
+		h = slog.NewTextHandler(os.Stderr, opts)
+	}
+	return slog.New(httpapi.LogHandler{Handler: h})
+}

@@ -1,0 +1,138 @@
+package app
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything the service can be told, from flags or environment.
+type Config struct {
+	Addr         string
+	DataDir      string
+	DatabaseURL  string
+	JWTKeyFiles  []string
+	JWTIssuer    string
+	JWTAudience  string
+	TokenTTL     time.Duration
+	CORSOrigins  []string
+	TrustProxy   bool
+	BodyLimit    string
+	LogLevel     string
+	LogFormat    string
+	ReadTimeout  time.Duration
+	WriteTimeout time.Duration
+	IdleTimeout  time.Duration
+	ShutdownWait time.Duration
+	BcryptCost   int // 0 means bcrypt's default
+}
+
+// Setting documents one configuration value; README's table lists them all.
+type Setting struct {
+	Flag, Env, Default, Usage string
+}
+
+// Settings lists the configuration, in the order README shows it.
+var Settings = []Setting{
+	{"addr", "PIONIERS_ADDR", ":8080", "address to listen on"},
+	{"data-dir", "PIONIERS_DATA_DIR", "./data", "folder for the SQLite database and the development signing key"},
+	{"database-url", "DATABASE_URL", "", "postgres://… to use PostgreSQL; empty for SQLite at <data-dir>/pioniers.db"},
+	{"jwt-keys", "PIONIERS_JWT_KEYS", "", "comma-separated Ed25519 PKCS #8 PEM files; the first signs, all verify. Empty: a development key in <data-dir>"},
+	{"jwt-issuer", "PIONIERS_JWT_ISSUER", "pioniers", "iss of issued tokens, required on verify"},
+	{"jwt-audience", "PIONIERS_JWT_AUDIENCE", "pioniers-api", "aud of issued tokens, required on verify"},
+	{"token-ttl", "PIONIERS_TOKEN_TTL", "15m", "lifetime of access tokens"},
+	{"cors-origins", "PIONIERS_CORS_ORIGINS", "", "comma-separated origins allowed to write from a browser (reads are open to all)"},
+	{"trust-proxy", "PIONIERS_TRUST_PROXY", "false", "trust X-Forwarded-For and X-Forwarded-Proto from a reverse proxy"},
+	{"body-limit", "PIONIERS_BODY_LIMIT", "1M", "largest request body"},
+	{"log-level", "PIONIERS_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"log-format", "PIONIERS_LOG_FORMAT", "json", "json or text"},
+	{"read-timeout", "PIONIERS_READ_TIMEOUT", "15s", "time to read a whole request"},
+	{"write-timeout", "PIONIERS_WRITE_TIMEOUT", "60s", "time to write a whole response"},
+	{"idle-timeout", "PIONIERS_IDLE_TIMEOUT", "120s", "keep-alive idle time"},
+	{"shutdown-wait", "PIONIERS_SHUTDOWN_WAIT", "20s", "how long in-flight requests may finish on SIGINT/SIGTERM"},
+}
+
+// Flags registers every setting on fs, defaulting to the environment, and
+// returns a function that builds the Config after fs.Parse.
+func Flags(fs *flag.FlagSet) func() (Config, error) {
+	values := map[string]*string{}
+	for _, s := range Settings {
+		def := s.Default
+		if v, ok := os.LookupEnv(s.Env); ok {
+			def = v
+		}
+		values[s.Flag] = fs.String(s.Flag, def, s.Usage+" ($"+s.Env+")")
+	}
+	return func() (Config, error) { return parse(values) }
+}
+
+func parse(v map[string]*string) (Config, error) {
+	var errs []string
+	dur := func(name string) time.Duration {
+		d, err := time.ParseDuration(*v[name])
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Sprintf("--%s: want a duration such as 15s", name))
+		}
+		return d
+	}
+	c := Config{
+		Addr:         *v["addr"],
+		DataDir:      *v["data-dir"],
+		DatabaseURL:  *v["database-url"],
+		JWTKeyFiles:  list(*v["jwt-keys"]),
+		JWTIssuer:    *v["jwt-issuer"],
+		JWTAudience:  *v["jwt-audience"],
+		TokenTTL:     dur("token-ttl"),
+		CORSOrigins:  list(*v["cors-origins"]),
+		BodyLimit:    *v["body-limit"],
+		LogLevel:     *v["log-level"],
+		LogFormat:    *v["log-format"],
+		ReadTimeout:  dur("read-timeout"),
+		WriteTimeout: dur("write-timeout"),
+		IdleTimeout:  dur("idle-timeout"),
+		ShutdownWait: dur("shutdown-wait"),
+	}
+	trust, err := strconv.ParseBool(*v["trust-proxy"])
+	if err != nil {
+		errs = append(errs, "--trust-proxy: want true or false")
+	}
+	c.TrustProxy = trust
+	if len(errs) > 0 {
+		return Config{}, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
+	}
+	return c, nil
+}
+
+// Defaults returns the configuration with every default, ignoring the
+// environment; tests start from it.
+func Defaults() Config {
+	v := map[string]*string{}
+	for _, s := range Settings {
+		def := s.Default
+		v[s.Flag] = &def
+	}
+	c, _ := parse(v)
+	return c
+}
+
+// databaseURL is the configured URL, or the SQLite file in the data folder.
+func (c Config) databaseURL() string {
+	if c.DatabaseURL != "" {
+		return c.DatabaseURL
+	}
+	return filepath.Join(c.DataDir, "pioniers.db")
+}
+
+func list(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}

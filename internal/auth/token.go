@@ -1,0 +1,185 @@
+// Package auth issues and verifies access tokens (JWT, EdDSA) and manages the
+// signing keys, so that two keys can be valid while one is rotated out.
+package auth
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
+
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
+)
+
+// Key is an Ed25519 signing key and its key id (a thumbprint of the public key).
+type Key struct {
+	ID      string
+	Private ed25519.PrivateKey
+}
+
+// NewKey wraps a private key, deriving its id.
+func NewKey(priv ed25519.PrivateKey) Key {
+	sum := sha256.Sum256(priv.Public().(ed25519.PublicKey))
+	return Key{ID: base64.RawURLEncoding.EncodeToString(sum[:12]), Private: priv}
+}
+
+// LoadKey reads a PKCS #8 PEM Ed25519 private key.
+func LoadKey(path string) (Key, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Key{}, fmt.Errorf("read signing key: %w", err)
+	}
+	block, _ := pem.Decode(data)
+	if block == nil {
+		return Key{}, fmt.Errorf("signing key %s: no PEM block", path)
+	}
+	parsed, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return Key{}, fmt.Errorf("signing key %s: %w", path, err)
+	}
+	priv, ok := parsed.(ed25519.PrivateKey)
+	if !ok {
+		return Key{}, fmt.Errorf("signing key %s: want an Ed25519 key, got %T", path, parsed)
+	}
+	return NewKey(priv), nil
+}
+
+// LoadOrCreateKey reads the key at path, generating and keeping one there
+// (mode 0600) first if none exists. For development: production keys come
+// from configuration.
+func LoadOrCreateKey(path string) (Key, error) {
+	if _, err := os.Stat(path); err == nil {
+		return LoadKey(path)
+	}
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return Key{}, fmt.Errorf("generate signing key: %w", err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return Key{}, fmt.Errorf("encode signing key: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return Key{}, fmt.Errorf("signing key folder: %w", err)
+	}
+	pemData := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	if err := os.WriteFile(path, pemData, 0o600); err != nil {
+		return Key{}, fmt.Errorf("write signing key: %w", err)
+	}
+	return NewKey(priv), nil
+}
+
+// Tokens issues tokens with the first key and accepts tokens signed by any.
+type Tokens struct {
+	keys     []Key
+	issuer   string
+	audience string
+	ttl      time.Duration
+	now      domain.Clock
+}
+
+// NewTokens returns a token service. keys[0] signs; all keys verify.
+func NewTokens(keys []Key, issuer, audience string, ttl time.Duration, now domain.Clock) (*Tokens, error) {
+	if len(keys) == 0 {
+		return nil, errors.New("no signing keys")
+	}
+	return &Tokens{keys: keys, issuer: issuer, audience: audience, ttl: ttl, now: now}, nil
+}
+
+type claims struct {
+	jwt.RegisteredClaims
+	Role         domain.Role `json:"role"`
+	Organisation string      `json:"org,omitempty"`
+}
+
+// TTL is how long issued tokens live.
+func (t *Tokens) TTL() time.Duration { return t.ttl }
+
+// Issue signs a token for the actor.
+func (t *Tokens) Issue(a domain.Actor) (string, error) {
+	now := t.now()
+	c := claims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    t.issuer,
+			Subject:   a.Subject,
+			Audience:  jwt.ClaimStrings{t.audience},
+			IssuedAt:  jwt.NewNumericDate(now),
+			NotBefore: jwt.NewNumericDate(now),
+			ExpiresAt: jwt.NewNumericDate(now.Add(t.ttl)),
+			ID:        uuid.Must(uuid.NewV7()).String(),
+		},
+		Role:         a.Role,
+		Organisation: a.OrganisationID,
+	}
+	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, c)
+	tok.Header["kid"] = t.keys[0].ID
+	s, err := tok.SignedString(t.keys[0].Private)
+	if err != nil {
+		return "", fmt.Errorf("sign token: %w", err)
+	}
+	return s, nil
+}
+
+// Verify checks the token's signature (EdDSA only), issuer, audience and
+// lifetime and returns its actor. Every failure is unauthenticated.
+func (t *Tokens) Verify(token string) (domain.Actor, error) {
+	var c claims
+	_, err := jwt.ParseWithClaims(token, &c, t.key,
+		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
+		jwt.WithIssuer(t.issuer),
+		jwt.WithAudience(t.audience),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(30*time.Second),
+		jwt.WithTimeFunc(t.now),
+	)
+	if err != nil {
+		return domain.Actor{}, domain.Errorf(domain.CodeUnauthenticated, "the access token is invalid: %s", reason(err))
+	}
+	if c.Subject == "" || !c.Role.Valid() {
+		return domain.Actor{}, domain.Errorf(domain.CodeUnauthenticated, "the access token is invalid: no subject or role")
+	}
+	return domain.Actor{Subject: c.Subject, Role: c.Role, OrganisationID: c.Organisation}, nil
+}
+
+func (t *Tokens) key(tok *jwt.Token) (any, error) {
+	kid, _ := tok.Header["kid"].(string)
+	for _, k := range t.keys {
+		if k.ID == kid {
+			return k.Private.Public(), nil
+		}
+	}
+	return nil, errors.New("unknown key id")
+}
+
+// reason says why a token failed without echoing its content.
+func reason(err error) string {
+	switch {
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return "it has expired"
+	case errors.Is(err, jwt.ErrTokenNotValidYet), errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
+		return "it is not valid yet"
+	case errors.Is(err, jwt.ErrTokenInvalidIssuer):
+		return "wrong issuer"
+	case errors.Is(err, jwt.ErrTokenInvalidAudience):
+		return "wrong audience"
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid), errors.Is(err, jwt.ErrTokenUnverifiable):
+		return "the signature does not verify"
+	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
+		return "a required claim is missing"
+	case errors.Is(err, jwt.ErrTokenMalformed):
+		return "it is malformed"
+	default:
+		return "it cannot be verified"
+	}
+}

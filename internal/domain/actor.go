@@ -1,0 +1,81 @@
+package domain
+
+import "context"
+
+// Role is what a caller may do. Anonymous callers have no role.
+type Role string
+
+const (
+	RoleAdmin   Role = "admin"
+	RoleEditor  Role = "editor"
+	RoleMember  Role = "member"
+	RoleAnalyst Role = "analyst"
+	RolePartner Role = "partner"
+)
+
+// Roles lists every role, in the order the documentation shows them.
+var Roles = []Role{RoleAdmin, RoleEditor, RoleMember, RoleAnalyst, RolePartner}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool {
+	for _, known := range Roles {
+		if r == known {
+			return true
+		}
+	}
+	return false
+}
+
+// Actor is whoever makes the request: a signed-in user, an API client, the
+// system itself (seed, command line), or nobody.
+type Actor struct {
+	Subject        string // user or client id; empty when anonymous
+	Role           Role
+	OrganisationID string // set for members and for clients bound to an organisation
+}
+
+// System acts for the command line and the seed: it may do anything.
+var System = Actor{Subject: "system", Role: RoleAdmin}
+
+// Anonymous reports whether nobody signed in.
+func (a Actor) Anonymous() bool { return a.Subject == "" }
+
+// Is reports whether the actor has one of the roles.
+func (a Actor) Is(roles ...Role) bool {
+	for _, r := range roles {
+		if a.Role == r && !a.Anonymous() {
+			return true
+		}
+	}
+	return false
+}
+
+// MemberOf reports whether the actor is a member user of organisation id.
+func (a Actor) MemberOf(id string) bool {
+	return a.Role == RoleMember && a.OrganisationID != "" && a.OrganisationID == id
+}
+
+// Require returns nil when the actor has one of the roles, unauthenticated
+// when nobody signed in, and forbidden otherwise.
+func (a Actor) Require(action string, roles ...Role) error {
+	if a.Anonymous() {
+		return Errorf(CodeUnauthenticated, "sign in to %s", action)
+	}
+	if a.Is(roles...) {
+		return nil
+	}
+	return Errorf(CodeForbidden, "role %s may not %s", a.Role, action)
+}
+
+type actorKey struct{}
+
+// WithActor returns ctx carrying the actor.
+func WithActor(ctx context.Context, a Actor) context.Context {
+	return context.WithValue(ctx, actorKey{}, a)
+}
+
+// ActorFrom returns the actor in ctx, or the anonymous actor.
+func ActorFrom(ctx context.Context) Actor {
+	a, _ := ctx.Value(actorKey{}).(Actor)
+	return a
+}

@@ -1,0 +1,72 @@
+package domain
+
+import (
+	"context"
+	"time"
+)
+
+// Action is what a write did to a resource.
+type Action string
+
+const (
+	ActionCreate Action = "create"
+	ActionUpdate Action = "update"
+	ActionDelete Action = "delete"
+)
+
+// Change is the record every write leaves, in the same transaction: the audit
+// log, change feed and webhooks are all read from these.
+type Change struct {
+	Resource   string
+	ResourceID string
+	Action     Action
+	Actor      string
+	Fields     []string
+	Version    int
+	At         time.Time
+}
+
+// Transactor runs fn in one database transaction carried by the context it
+// passes to fn; nested calls join the outer transaction.
+type Transactor interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
+// Version is a resource's revision; it grows by one on every write and its
+// entity tag derives from it.
+type Version int
+
+// Precondition is the caller's If-Match: the version it last read, or any.
+type Precondition struct {
+	Present bool
+	Any     bool
+	Version Version
+}
+
+// Check returns nil when the precondition holds for current, and the
+// precondition error otherwise.
+func (p Precondition) Check(current Version) error {
+	switch {
+	case !p.Present:
+		return Errorf(CodePreconditionNeeded, "send If-Match with the ETag you last read")
+	case p.Any || p.Version == current:
+		return nil
+	default:
+		return Errorf(CodePreconditionFailed, "the resource changed since you read it (now at version %d); read it again", current)
+	}
+}
+
+// Page is one page of a list and the cursor for the next, empty on the last.
+type Page[T any] struct {
+	Items []T
+	Next  string
+}
+
+// SortKey orders a list by one field.
+type SortKey struct {
+	Field      string
+	Descending bool
+}
+
+// Clock lets tests pin the time.
+type Clock func() time.Time

@@ -1,0 +1,43 @@
+package domain
+
+import (
+	"fmt"
+	"strings"
+)
+
+// ParseSort turns a comma-separated list such as `-joinedOn,name` into sort
+// keys, allowing only the given fields, each once. param names the query
+// parameter in the error.
+func ParseSort(param, s string, allowed []string) ([]SortKey, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	var keys []SortKey
+	seen := map[string]bool{}
+	var p Problems
+	for _, part := range strings.Split(s, ",") {
+		k := SortKey{Field: strings.TrimSpace(part)}
+		if strings.HasPrefix(k.Field, "-") {
+			k.Field, k.Descending = k.Field[1:], true
+		}
+		switch {
+		case !containsString(allowed, k.Field):
+			p.Add(param, fmt.Sprintf("cannot sort by %q; use %s", k.Field, strings.Join(allowed, ", ")))
+		case seen[k.Field]:
+			p.Add(param, fmt.Sprintf("%q appears twice", k.Field))
+		default:
+			seen[k.Field] = true
+			keys = append(keys, k)
+		}
+	}
+	return keys, p.Err()
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,326 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
+)
+
+type requestIDKey struct{}
+
+// RequestID returns the request id carried by ctx, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// LogHandler wraps a slog handler so that every record logged with a request's
+// context carries its request id.
+type LogHandler struct{ slog.Handler }
+
+// Handle adds request_id when the context has one.
+func (h LogHandler) Handle(ctx context.Context, r slog.Record) error {
+	if id := RequestID(ctx); id != "" {
+		r.AddAttrs(slog.String("request_id", id))
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+// WithAttrs keeps the wrapper around the derived handler.
+func (h LogHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return LogHandler{h.Handler.WithAttrs(attrs)}
+}
+
+// WithGroup keeps the wrapper around the derived handler.
+func (h LogHandler) WithGroup(name string) slog.Handler { return LogHandler{h.Handler.WithGroup(name)} }
+
+var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
+
+// requestID accepts a sane X-Request-ID or makes one, echoes it, and puts it
+// in the request's context for every log line.
+func requestID(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id := c.Request().Header.Get("X-Request-ID")
+		if !validRequestID.MatchString(id) {
+			b := make([]byte, 16)
+			_, _ = rand.Read(b)
+			id = hex.EncodeToString(b)
+		}
+		c.Response().Header().Set("X-Request-ID", id)
+		c.SetRequest(c.Request().WithContext(context.WithValue(c.Request().Context(), requestIDKey{}, id)))
+		return next(c)
+	}
+}
+
+// baseHeaders sets the headers every response carries, errors and the
+// router's own 404 and 405 included.
+func baseHeaders(version string, trustProxy bool) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			h := c.Response().Header()
+			h.Set("API-Version", version)
+			h.Set("X-Content-Type-Options", "nosniff")
+			h.Set("Referrer-Policy", "no-referrer")
+			if strings.HasPrefix(c.Request().URL.Path, docsPath) {
+				// The docs page runs its own bundled script and styles; nothing from elsewhere.
+				h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'")
+			} else {
+				h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+			}
+			h.Set("X-Frame-Options", "DENY")
+			r := c.Request()
+			if r.TLS != nil || (trustProxy && r.Header.Get("X-Forwarded-Proto") == "https") {
+				h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+			}
+			return next(c)
+		}
+	}
+}
+
+// noTrailingSlash answers 404 for a path ending in a slash: never a redirect,
+// never a silent match on an empty path parameter.
+func noTrailingSlash(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		p := c.Request().URL.Path
+		if len(p) > 1 && strings.HasSuffix(p, "/") && !strings.HasPrefix(p, docsPath+"/") {
+			return echo.ErrNotFound
+		}
+		return next(c)
+	}
+}
+
+var (
+	corsAllowHeaders  = "Authorization, Content-Type, Accept, If-Match, If-None-Match, Idempotency-Key, X-Request-ID"
+	corsExposeHeaders = "API-Version, ETag, Link, Location, Retry-After, RateLimit, RateLimit-Policy, X-Request-ID"
+)
+
+// cors lets any origin read (GET, HEAD) and only allow-listed origins write.
+func cors(allowed []string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			origin := r.Header.Get("Origin")
+			if origin == "" {
+				return next(c)
+			}
+			h := c.Response().Header()
+			writer := slices.Contains(allowed, origin) || slices.Contains(allowed, "*")
+			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+				h.Add("Vary", "Origin")
+				method := r.Header.Get("Access-Control-Request-Method")
+				switch {
+				case method == http.MethodGet || method == http.MethodHead:
+					h.Set("Access-Control-Allow-Origin", "*")
+					h.Set("Access-Control-Allow-Methods", "GET, HEAD")
+				case writer:
+					h.Set("Access-Control-Allow-Origin", origin)
+					h.Set("Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, PATCH, DELETE")
+				default:
+					return c.NoContent(http.StatusNoContent)
+				}
+				h.Set("Access-Control-Allow-Headers", corsAllowHeaders)
+				h.Set("Access-Control-Max-Age", "600")
+				return c.NoContent(http.StatusNoContent)
+			}
+			switch {
+			case r.Method == http.MethodGet || r.Method == http.MethodHead:
+				h.Set("Access-Control-Allow-Origin", "*")
+				h.Set("Access-Control-Expose-Headers", corsExposeHeaders)
+			case writer:
+				h.Add("Vary", "Origin")
+				h.Set("Access-Control-Allow-Origin", origin)
+				h.Set("Access-Control-Expose-Headers", corsExposeHeaders)
+			}
+			return next(c)
+		}
+	}
+}
+
+// accessLog renders errors through the boundary, then logs one line per request.
+func accessLog(log *slog.Logger) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			start := time.Now()
+			if err := next(c); err != nil {
+				c.Error(err)
+			}
+			r := c.Request()
+			status := c.Response().Status
+			level := slog.LevelInfo
+			if status >= 500 {
+				level = slog.LevelError
+			}
+			log.LogAttrs(r.Context(), level, "request",
+				slog.String("method", r.Method),
+				slog.String("path", r.URL.Path),
+				slog.Int("status", status),
+				slog.Int64("bytes", c.Response().Size),
+				slog.Duration("duration", time.Since(start)),
+				slog.String("remote", c.RealIP()),
+				slog.String("actor", domain.ActorFrom(r.Context()).Subject),
+			)
+			return nil
+		}
+	}
+}
+
+// recoverPanic turns a panic into a 500 and logs the cause with its stack.
+func recoverPanic(log *slog.Logger) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) (err error) {
+			defer func() {
+				if v := recover(); v != nil {
+					if v == http.ErrAbortHandler {
+						panic(v)
+					}
+					stack := make([]byte, 8<<10)
+					stack = stack[:runtime.Stack(stack, false)]
+					log.ErrorContext(c.Request().Context(), "panic", "cause", fmt.Sprint(v), "stack", string(stack))
+					err = fmt.Errorf("panic: %v", v)
+				}
+			}()
+			return next(c)
+		}
+	}
+}
+
+// authenticate puts the caller in the request's context: the actor of a valid
+// bearer token, or anonymous when there is none. A token that is present but
+// invalid is refused outright, whatever the endpoint.
+func authenticate(tokens tokenVerifier) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			header := c.Request().Header.Get("Authorization")
+			if header == "" || c.Path() == tokenPath {
+				return next(c)
+			}
+			scheme, token, ok := strings.Cut(header, " ")
+			if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+				return domain.Errorf(domain.CodeUnauthenticated, "the Authorization header must be Bearer <token>")
+			}
+			actor, err := tokens.Verify(strings.TrimSpace(token))
+			if err != nil {
+				return err
+			}
+			ctx := domain.WithActor(c.Request().Context(), actor)
+			c.SetRequest(c.Request().WithContext(ctx))
+			return next(c)
+		}
+	}
+}
+
+// conditionalGET gives every successful GET a strong ETag (the handler's, or
+// a hash of the body) and answers a matching If-None-Match with 304.
+func conditionalGET(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			return next(c)
+		}
+		res := c.Response()
+		orig := res.Writer
+		buf := &bufferedWriter{header: orig.Header()}
+		res.Writer = buf
+		err := next(c)
+		res.Writer = orig
+		if err != nil {
+			return err
+		}
+		status := buf.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		h := orig.Header()
+		if status == http.StatusOK {
+			etag := h.Get("ETag")
+			if etag == "" {
+				sum := sha256.Sum256(buf.body.Bytes())
+				etag = `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`
+				h.Set("ETag", etag)
+			}
+			h.Add("Vary", "Authorization")
+			if h.Get("Cache-Control") == "" {
+				h.Set("Cache-Control", "no-cache")
+			}
+			if etagMatch(r.Header.Get("If-None-Match"), etag) {
+				h.Del("Content-Type")
+				h.Del("Content-Length")
+				orig.WriteHeader(http.StatusNotModified)
+				res.Status = http.StatusNotModified
+				res.Size = 0
+				return nil
+			}
+		}
+		orig.WriteHeader(status)
+		if r.Method != http.MethodHead {
+			_, err = orig.Write(buf.body.Bytes())
+		}
+		return err
+	}
+}
+
+// etagMatch reports whether an If-None-Match list matches etag (weak comparison, RFC 9110 13.1.2).
+func etagMatch(header, etag string) bool {
+	if header == "" {
+		return false
+	}
+	for _, candidate := range strings.Split(header, ",") {
+		candidate = strings.TrimSpace(candidate)
+		if candidate == "*" || strings.TrimPrefix(candidate, "W/") == strings.TrimPrefix(etag, "W/") {
+			return true
+		}
+	}
+	return false
+}
+
+type bufferedWriter struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (w *bufferedWriter) Header() http.Header { return w.header }
+
+func (w *bufferedWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+}
+
+func (w *bufferedWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.body.Write(b)
+}
+
+// carryRequest puts what handlers need of the raw request in its context: the
+// URL (for Link headers) and HTTP Basic client credentials (for the token endpoint).
+func carryRequest(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		ctx := context.WithValue(r.Context(), requestURLKey{}, r.URL)
+		if c.Path() == tokenPath {
+			if user, password, ok := r.BasicAuth(); ok {
+				ctx = context.WithValue(ctx, basicAuthKey{}, basicAuth{user: user, password: password})
+			}
+		}
+		c.SetRequest(r.WithContext(ctx))
+		return next(c)
+	}
+}

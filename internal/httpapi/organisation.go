@@ -1,0 +1,196 @@
+package httpapi
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	openapi_types "github.com/oapi-codegen/runtime/types"
+
+	"github.com/pioniersnetwerk/pioniers/api"
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/organisation"
+)
+
+// ListOrganisations serves GET /organisations.
+func (s *Server) ListOrganisations(ctx context.Context, req api.ListOrganisationsRequestObject) (api.ListOrganisationsResponseObject, error) {
+	p := req.Params
+	sortKeys, err := organisation.ParseSort(deref(p.Sort))
+	if err != nil {
+		return nil, err
+	}
+	page, err := s.orgs.List(ctx, organisation.Query{
+		Filter: organisation.Filter{
+			Kind:        organisation.Kind(deref(p.Kind)),
+			NetworkRole: organisation.NetworkRole(deref(p.NetworkRole)),
+			Active:      p.Active,
+			Q:           deref(p.Q),
+		},
+		Sort:     sortKeys,
+		PageSize: deref(p.PageSize),
+		Cursor:   deref(p.Cursor),
+	})
+	if err != nil {
+		return nil, err
+	}
+	body := api.OrganisationPage{Items: make([]api.Organisation, len(page.Items))}
+	for i, o := range page.Items {
+		body.Items[i] = toAPIOrganisation(o)
+	}
+	resp := api.ListOrganisations200JSONResponse{Body: body}
+	if page.Next != "" {
+		body.NextCursor = &page.Next
+		resp.Body = body
+		resp.Headers.Link = ptr(nextLink(ctx, page.Next))
+	}
+	return resp, nil
+}
+
+// GetOrganisation serves GET /organisations/{organisation}.
+func (s *Server) GetOrganisation(ctx context.Context, req api.GetOrganisationRequestObject) (api.GetOrganisationResponseObject, error) {
+	o, err := s.orgs.Get(ctx, req.Organisation)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetOrganisation200JSONResponse{OrganisationOKJSONResponse: organisationOK(o)}, nil
+}
+
+// CreateOrganisation serves POST /organisations.
+func (s *Server) CreateOrganisation(ctx context.Context, req api.CreateOrganisationRequestObject) (api.CreateOrganisationResponseObject, error) {
+	o, err := s.orgs.Create(ctx, toOrganisationInput(*req.Body))
+	if err != nil {
+		return nil, err
+	}
+	return api.CreateOrganisation201JSONResponse{Body: toAPIOrganisation(o), Headers: api.CreateOrganisation201ResponseHeaders{
+		ETag: ptr(etag(o.Version)), Location: ptr(basePath + "/organisations/" + o.ID),
+	}}, nil
+}
+
+// ReplaceOrganisation serves PUT /organisations/{organisation}.
+func (s *Server) ReplaceOrganisation(ctx context.Context, req api.ReplaceOrganisationRequestObject) (api.ReplaceOrganisationResponseObject, error) {
+	o, err := s.orgs.Replace(ctx, req.Organisation, toOrganisationInput(*req.Body), precondition(req.Params.IfMatch))
+	if err != nil {
+		return nil, err
+	}
+	return api.ReplaceOrganisation200JSONResponse{OrganisationOKJSONResponse: organisationOK(o)}, nil
+}
+
+// DeleteOrganisation serves DELETE /organisations/{organisation}.
+func (s *Server) DeleteOrganisation(ctx context.Context, req api.DeleteOrganisationRequestObject) (api.DeleteOrganisationResponseObject, error) {
+	if err := s.orgs.Delete(ctx, req.Organisation, precondition(req.Params.IfMatch)); err != nil {
+		return nil, err
+	}
+	return api.DeleteOrganisation204Response{}, nil
+}
+
+func organisationOK(o organisation.Organisation) api.OrganisationOKJSONResponse {
+	return api.OrganisationOKJSONResponse{Body: toAPIOrganisation(o), Headers: api.OrganisationOKResponseHeaders{ETag: ptr(etag(o.Version))}}
+}
+
+func toAPIOrganisation(o organisation.Organisation) api.Organisation {
+	return api.Organisation{
+		Id:          uuidOf(o.ID),
+		Code:        o.Code,
+		Name:        o.Name,
+		Kind:        api.OrganisationKind(o.Kind),
+		NetworkRole: api.NetworkRole(o.NetworkRole),
+		JoinedOn:    apiDate(o.JoinedOn),
+		LeftOn:      apiDate(o.LeftOn),
+		Active:      o.ActiveOn(time.Now()),
+		Province:    optional(o.Province),
+		Website:     optional(o.Website),
+		Description: optional(o.Description),
+		Example:     o.Example,
+		CreatedAt:   o.CreatedAt.UTC(),
+		UpdatedAt:   o.UpdatedAt.UTC(),
+	}
+}
+
+func toOrganisationInput(b api.OrganisationInput) organisation.Input {
+	return organisation.Input{
+		Code:        b.Code,
+		Name:        b.Name,
+		Kind:        organisation.Kind(b.Kind),
+		NetworkRole: organisation.NetworkRole(b.NetworkRole),
+		JoinedOn:    domainDate(b.JoinedOn),
+		LeftOn:      domainDate(b.LeftOn),
+		Province:    deref(b.Province),
+		Website:     deref(b.Website),
+		Description: deref(b.Description),
+	}
+}
+
+// etag is the strong entity tag of a resource at a version.
+func etag(v domain.Version) string { return `"v` + strconv.Itoa(int(v)) + `"` }
+
+// precondition reads If-Match: an entity tag from etag, or *.
+func precondition(ifMatch *string) domain.Precondition {
+	if ifMatch == nil || strings.TrimSpace(*ifMatch) == "" {
+		return domain.Precondition{}
+	}
+	h := strings.TrimSpace(*ifMatch)
+	if h == "*" {
+		return domain.Precondition{Present: true, Any: true}
+	}
+	// A tag that is not ours matches no version: 412, as RFC 9110 says.
+	pre := domain.Precondition{Present: true, Version: -1}
+	for _, tag := range strings.Split(h, ",") {
+		tag = strings.TrimSpace(tag)
+		if strings.HasPrefix(tag, `"v`) && strings.HasSuffix(tag, `"`) {
+			if n, err := strconv.Atoi(tag[2 : len(tag)-1]); err == nil {
+				pre.Version = domain.Version(n)
+			}
+		}
+	}
+	return pre
+}
+
+type requestURLKey struct{}
+
+// nextLink is the RFC 8288 Link to the next page: this request's URL with the cursor replaced.
+func nextLink(ctx context.Context, cursor string) string {
+	u, _ := ctx.Value(requestURLKey{}).(*url.URL)
+	if u == nil {
+		return ""
+	}
+	q := u.Query()
+	q.Set("cursor", cursor)
+	return "<" + u.Path + "?" + q.Encode() + `>; rel="next"`
+}
+
+func uuidOf(s string) openapi_types.UUID {
+	var id openapi_types.UUID
+	_ = id.UnmarshalText([]byte(s))
+	return id
+}
+
+func apiDate(t time.Time) *openapi_types.Date {
+	if t.IsZero() {
+		return nil
+	}
+	return &openapi_types.Date{Time: t}
+}
+
+func domainDate(d *openapi_types.Date) time.Time {
+	if d == nil {
+		return time.Time{}
+	}
+	return d.Time
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}

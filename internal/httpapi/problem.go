@@ -1,0 +1,148 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/pioniersnetwerk/pioniers/api"
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
+)
+
+// statusOf is the one map from domain error codes to HTTP statuses.
+var statusOf = map[domain.Code]int{
+	domain.CodeInvalid:            http.StatusBadRequest,
+	domain.CodeUnauthenticated:    http.StatusUnauthorized,
+	domain.CodeForbidden:          http.StatusForbidden,
+	domain.CodeNotFound:           http.StatusNotFound,
+	domain.CodeConflict:           http.StatusConflict,
+	domain.CodePreconditionFailed: http.StatusPreconditionFailed,
+	domain.CodePreconditionNeeded: http.StatusPreconditionRequired,
+	domain.CodeInternal:           http.StatusInternalServerError,
+}
+
+// problemType names the kind of problem of a domain code; plain HTTP errors
+// are about:blank, as RFC 9457 section 4.2.1 suggests.
+func problemType(code domain.Code) string {
+	return "urn:pioniers:problem:" + string(code)
+}
+
+// requestError is a bad request found before the handler: invalid parameters
+// or body, an unacceptable Accept, an unsupported Content-Type.
+type requestError struct {
+	status int
+	detail string
+	fields []domain.FieldError
+}
+
+func (e *requestError) Error() string { return e.detail }
+
+// errorHandler is the one error boundary: whatever went wrong leaves as
+// application/problem+json, and nothing internal leaks to the caller.
+func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
+	return func(err error, c echo.Context) {
+		if c.Response().Committed {
+			return
+		}
+		p := toProblem(err)
+		p.Instance = ptr(c.Request().URL.Path)
+		if p.Status >= 500 {
+			log.ErrorContext(c.Request().Context(), "request failed", "error", err.Error(), "method", c.Request().Method, "path", c.Request().URL.Path)
+		}
+		if p.Status == http.StatusUnauthorized {
+			c.Response().Header().Set("WWW-Authenticate", wwwAuthenticate(c, p.Detail))
+		}
+		writeProblem(c, p)
+	}
+}
+
+func writeProblem(c echo.Context, p api.Problem) {
+	h := c.Response().Header()
+	h.Del("ETag")
+	h.Del("Last-Modified")
+	h.Set("Content-Type", "application/problem+json")
+	h.Set("Cache-Control", "no-store")
+	c.Response().WriteHeader(p.Status)
+	if c.Request().Method == http.MethodHead {
+		return
+	}
+	_ = json.NewEncoder(c.Response()).Encode(p)
+}
+
+func toProblem(err error) api.Problem {
+	var (
+		de *domain.Error
+		re *requestError
+		he *echo.HTTPError
+	)
+	switch {
+	case errors.As(err, &re):
+		p := newProblem(re.status, re.detail)
+		if re.status == http.StatusBadRequest {
+			p.Type = problemType(domain.CodeInvalid)
+		}
+		p.InvalidParams = invalidParams(re.fields)
+		return p
+	case errors.As(err, &de) && de.Code != domain.CodeInternal:
+		status, ok := statusOf[de.Code]
+		if !ok {
+			status = http.StatusInternalServerError
+		}
+		p := newProblem(status, de.Message)
+		p.Type = problemType(de.Code)
+		p.InvalidParams = invalidParams(de.Fields)
+		return p
+	case errors.As(err, &he) && he.Code < 500:
+		return newProblem(he.Code, httpDetail(he))
+	default:
+		return newProblem(http.StatusInternalServerError, "something went wrong on our side; it has been logged, and the request id in X-Request-ID helps us find it")
+	}
+}
+
+func newProblem(status int, detail string) api.Problem {
+	return api.Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail}
+}
+
+func invalidParams(fields []domain.FieldError) *[]api.InvalidParam {
+	if len(fields) == 0 {
+		return nil
+	}
+	out := make([]api.InvalidParam, len(fields))
+	for i, f := range fields {
+		out[i] = api.InvalidParam{Name: f.Name, Reason: f.Reason}
+	}
+	return &out
+}
+
+// httpDetail explains the router's and echo's own errors in words a caller can act on.
+func httpDetail(he *echo.HTTPError) string {
+	switch he.Code {
+	case http.StatusNotFound:
+		return "there is no resource at this path; paths have no trailing slash, and the API lives under /v1"
+	case http.StatusMethodNotAllowed:
+		return "this method is not allowed on this resource; the Allow header lists those that are"
+	case http.StatusRequestEntityTooLarge:
+		return "the request body is too large"
+	case http.StatusUnauthorized:
+		return "sign in: send Authorization: Bearer <token> from POST /v1/auth/token"
+	}
+	if msg, ok := he.Message.(string); ok && msg != "" {
+		return msg
+	}
+	return http.StatusText(he.Code)
+}
+
+// wwwAuthenticate builds the RFC 6750 challenge; a presented token that
+// failed gets error="invalid_token".
+func wwwAuthenticate(c echo.Context, detail string) string {
+	if c.Request().Header.Get("Authorization") != "" && c.Path() != tokenPath {
+		return fmt.Sprintf(`Bearer realm="pioniers", error="invalid_token", error_description=%q`, detail)
+	}
+	return `Bearer realm="pioniers"`
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,140 @@
+// Package httpapi serves the contract: thin handlers that implement the
+// generated strict server, the API<->domain mappers, the one problem+json
+// error boundary, and the middleware every request passes.
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/swaggest/swgui/v5emb"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/pioniersnetwerk/pioniers/api"
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/organisation"
+)
+
+const (
+	basePath  = "/v1"
+	docsPath  = "/docs"
+	tokenPath = basePath + "/auth/token"
+)
+
+var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// organisations is what the handlers need of the organisation service.
+type organisations interface {
+	List(ctx context.Context, q organisation.Query) (domain.Page[organisation.Organisation], error)
+	Get(ctx context.Context, ref string) (organisation.Organisation, error)
+	Create(ctx context.Context, in organisation.Input) (organisation.Organisation, error)
+	Replace(ctx context.Context, ref string, in organisation.Input, pre domain.Precondition) (organisation.Organisation, error)
+	Delete(ctx context.Context, ref string, pre domain.Precondition) error
+}
+
+// signIn turns credentials into an access token.
+type signIn interface {
+	PasswordToken(ctx context.Context, email, password string) (string, time.Duration, error)
+	ClientToken(ctx context.Context, clientID, secret string) (string, time.Duration, error)
+}
+
+// tokenVerifier checks bearer tokens.
+type tokenVerifier interface {
+	Verify(token string) (domain.Actor, error)
+}
+
+// Services are the domain services the API serves.
+type Services struct {
+	Organisations organisations
+	SignIn        signIn
+	Tokens        tokenVerifier
+}
+
+// Options tune the HTTP layer.
+type Options struct {
+	BodyLimit   string   // such as "1M"
+	CORSOrigins []string // origins allowed to write from a browser
+	TrustProxy  bool     // trust X-Forwarded-Proto and X-Forwarded-For
+	Ready       func(ctx context.Context) error
+}
+
+// Server implements the generated strict server interface.
+type Server struct {
+	orgs   organisations
+	signIn signIn
+}
+
+var _ api.StrictServerInterface = (*Server)(nil)
+
+// NewHandler builds the whole HTTP handler: middleware, the contract's
+// routes, the contract itself, docs and health checks.
+func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error) {
+	spec, err := api.GetSwagger()
+	if err != nil {
+		return nil, fmt.Errorf("load contract: %w", err)
+	}
+	specJSON, err := json.Marshal(spec)
+	if err != nil {
+		return nil, fmt.Errorf("encode contract: %w", err)
+	}
+	var generic any
+	if err := json.Unmarshal(specJSON, &generic); err != nil {
+		return nil, fmt.Errorf("encode contract: %w", err)
+	}
+	specYAML, err := yaml.Marshal(generic)
+	if err != nil {
+		return nil, fmt.Errorf("encode contract: %w", err)
+	}
+	version := spec.Info.Version
+	if opt.BodyLimit == "" {
+		opt.BodyLimit = "1M"
+	}
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = errorHandler(log)
+	if opt.TrustProxy {
+		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	} else {
+		e.IPExtractor = echo.ExtractIPDirect()
+	}
+	// Before routing, so that the router's own 404 and 405 get them too.
+	e.Pre(requestID, accessLog(log), recoverPanic(log), baseHeaders(version, opt.TrustProxy), cors(opt.CORSOrigins), noTrailingSlash)
+	e.Use(middleware.BodyLimit(opt.BodyLimit), authenticate(svc.Tokens),
+		carryRequest, newContract(spec, basePath).middleware, conditionalGET)
+
+	server := &Server{orgs: svc.Organisations, signIn: svc.SignIn}
+	api.RegisterHandlersWithBaseURL(e, api.NewStrictHandler(server, nil), basePath)
+
+	e.GET(basePath+"/openapi.json", func(c echo.Context) error {
+		return c.Blob(http.StatusOK, "application/vnd.oai.openapi+json;version=3.0", specJSON)
+	})
+	e.GET(basePath+"/openapi.yaml", func(c echo.Context) error {
+		return c.Blob(http.StatusOK, "application/vnd.oai.openapi;version=3.0", specYAML)
+	})
+	docs := echo.WrapHandler(v5emb.New("Pioniers API", basePath+"/openapi.json", docsPath+"/"))
+	e.GET(docsPath, docs)
+	e.GET(docsPath+"/*", docs)
+	e.GET("/healthz", func(c echo.Context) error {
+		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+	})
+	e.GET("/readyz", func(c echo.Context) error {
+		ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+		defer cancel()
+		if opt.Ready != nil {
+			if err := opt.Ready(ctx); err != nil {
+				log.ErrorContext(ctx, "not ready", "error", err.Error())
+				return &requestError{status: http.StatusServiceUnavailable, detail: "the database does not answer"}
+			}
+		}
+		return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+	})
+	return e, nil
+}

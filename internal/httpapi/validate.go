@@ -1,0 +1,363 @@
+package httpapi
+
+import (
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/mail"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/labstack/echo/v4"
+
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
+)
+
+// operation is one operation of the contract, found by echo's route.
+type operation struct {
+	route    *routers.Route
+	produces []string        // media types of its success responses
+	query    map[string]bool // its query parameters
+}
+
+// contract validates requests against the OpenAPI document: parameters and
+// body (every problem at once), Content-Type (415), Accept (406), and query
+// keys the operation does not know.
+type contract struct {
+	ops     map[string]*operation // "GET /v1/organisations/:organisation"
+	options *openapi3filter.Options
+}
+
+func newContract(spec *openapi3.T, basePath string) *contract {
+	c := &contract{ops: map[string]*operation{}}
+	for path, item := range spec.Paths.Map() {
+		echoPath := basePath + toEchoPath(path)
+		for method, op := range item.Operations() {
+			o := &operation{
+				route: &routers.Route{Spec: spec, Path: path, PathItem: item, Method: method, Operation: op},
+				query: map[string]bool{},
+			}
+			for _, p := range append(append(openapi3.Parameters{}, item.Parameters...), op.Parameters...) {
+				if p.Value.In == openapi3.ParameterInQuery {
+					o.query[p.Value.Name] = true
+				}
+			}
+			for code, resp := range op.Responses.Map() {
+				if strings.HasPrefix(code, "2") && resp.Value != nil {
+					for mt := range resp.Value.Content {
+						o.produces = append(o.produces, mt)
+					}
+				}
+			}
+			c.ops[method+" "+echoPath] = o
+		}
+	}
+	c.options = &openapi3filter.Options{
+		MultiError:         true,
+		KeepValidatedValue: true,
+		AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
+		SchemaValidationOptions: []openapi3.SchemaValidationOption{
+			openapi3.WithStringFormatValidators(map[string]openapi3.StringFormatValidator{
+				"email": openapi3.NewCallbackValidator(func(s string) error {
+					if a, err := mail.ParseAddress(s); err != nil || a.Address != s {
+						return errors.New("must be an email address")
+					}
+					return nil
+				}),
+				"uri": openapi3.NewCallbackValidator(func(s string) error {
+					if u, err := url.Parse(s); err != nil || u.Scheme == "" || u.Host == "" {
+						return errors.New("must be an absolute URL")
+					}
+					return nil
+				}),
+				"uuid": openapi3.NewCallbackValidator(func(s string) error {
+					if !uuidPattern.MatchString(s) {
+						return errors.New("must be a UUID")
+					}
+					return nil
+				}),
+			}),
+		},
+	}
+	c.options.WithCustomSchemaErrorFunc(schemaReason)
+	return c
+}
+
+// toEchoPath turns /organisations/{organisation} into /organisations/:organisation.
+func toEchoPath(p string) string {
+	parts := strings.Split(p, "/")
+	for i, s := range parts {
+		if strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") {
+			parts[i] = ":" + s[1:len(s)-1]
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+func (ct *contract) middleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		op, ok := ct.ops[c.Request().Method+" "+c.Path()]
+		if !ok {
+			return next(c)
+		}
+		if err := ct.check(c, op); err != nil {
+			return err
+		}
+		return next(c)
+	}
+}
+
+func (ct *contract) check(c echo.Context, op *operation) error {
+	r := c.Request()
+	if !acceptable(r.Header.Get("Accept"), op.produces) {
+		return &requestError{status: http.StatusNotAcceptable,
+			detail: "this resource is available as " + strings.Join(op.produces, ", ") + "; change the Accept header"}
+	}
+	if body := op.route.Operation.RequestBody; body != nil && body.Value != nil && (r.ContentLength != 0 || r.Header.Get("Content-Type") != "") {
+		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if err != nil || body.Value.Content.Get(mt) == nil {
+			var accepted []string
+			for k := range body.Value.Content {
+				accepted = append(accepted, k)
+			}
+			sort.Strings(accepted)
+			return &requestError{status: http.StatusUnsupportedMediaType,
+				detail: "send the body as " + strings.Join(accepted, " or ") + " with a matching Content-Type"}
+		}
+	}
+	var p domain.Problems
+	for key := range r.URL.Query() {
+		if !op.query[key] {
+			p.Add(key, "is not a query parameter of this operation")
+		}
+	}
+	params := map[string]string{}
+	for i, name := range c.ParamNames() {
+		params[name] = c.ParamValues()[i]
+	}
+	input := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: op.route, Options: ct.options}
+	if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {
+		collect(err, &p)
+	}
+	if len(p) == 0 {
+		return nil
+	}
+	detail := "the request has invalid fields; see invalidParams"
+	if len(p) == 1 {
+		detail = p[0].Name + " " + p[0].Reason
+	}
+	return &requestError{status: http.StatusBadRequest, detail: detail, fields: p}
+}
+
+// collect flattens kin-openapi's errors into named fields.
+func collect(err error, p *domain.Problems) {
+	if multi, ok := err.(openapi3.MultiError); ok {
+		for _, e := range multi {
+			collect(e, p)
+		}
+		return
+	}
+	var re *openapi3filter.RequestError
+	if errors.As(err, &re) {
+		switch {
+		case re.Parameter != nil:
+			if reasons := schemaReasons(re.Err); len(reasons) > 0 {
+				for _, r := range reasons {
+					p.Add(re.Parameter.Name, r)
+				}
+				return
+			}
+			reason := re.Reason
+			if re.Err != nil && errors.Is(re.Err, openapi3filter.ErrInvalidRequired) {
+				reason = "is required"
+			} else if reason == "" {
+				reason = "is invalid"
+			}
+			p.Add(re.Parameter.Name, reason)
+		case re.RequestBody != nil && re.Err != nil:
+			if errors.Is(re.Err, openapi3filter.ErrInvalidRequired) {
+				p.Add("body", "is required")
+				return
+			}
+			var sub openapi3.MultiError
+			if errors.As(re.Err, &sub) {
+				for _, e := range sub {
+					collectBody(e, p)
+				}
+				return
+			}
+			collectBody(re.Err, p)
+		default:
+			p.Add("request", re.Reason)
+		}
+		return
+	}
+	var se *openapi3.SchemaError
+	if errors.As(err, &se) {
+		collectBody(se, p)
+		return
+	}
+	var sec *openapi3filter.SecurityRequirementsError
+	if errors.As(err, &sec) {
+		return // authorization is the domain's job
+	}
+	p.Add("request", "is invalid")
+}
+
+// schemaReasons explains each schema error in err.
+func schemaReasons(err error) []string {
+	if multi, ok := err.(openapi3.MultiError); ok {
+		var out []string
+		for _, e := range multi {
+			out = append(out, schemaReasons(e)...)
+		}
+		return out
+	}
+	var se *openapi3.SchemaError
+	if errors.As(err, &se) {
+		return []string{schemaReason(se)}
+	}
+	return nil
+}
+
+func collectBody(err error, p *domain.Problems) {
+	var se *openapi3.SchemaError
+	if !errors.As(err, &se) {
+		var pe *openapi3filter.ParseError
+		if errors.As(err, &pe) {
+			p.Add("body", "is not valid "+strings.TrimSpace(strings.Split(pe.Error(), ":")[0]))
+			return
+		}
+		p.Add("body", "is not valid JSON of the expected shape")
+		return
+	}
+	name := strings.Join(se.JSONPointer(), ".")
+	if se.SchemaField == "required" {
+		// kin-openapi reports a missing property at its parent; name the property.
+		if missing := quoted(se.Reason); missing != "" {
+			name = strings.TrimPrefix(name+"."+missing, ".")
+			p.Add(name, "is required")
+			return
+		}
+	}
+	if se.SchemaField == "additionalProperties" {
+		if extra := quoted(se.Reason); extra != "" {
+			p.Add(strings.TrimPrefix(name+"."+extra, "."), "is not a field of this resource")
+			return
+		}
+	}
+	if name == "" {
+		name = "body"
+	}
+	p.Add(name, schemaReason(se))
+}
+
+// schemaReason says what a value must be, without echoing the value.
+func schemaReason(se *openapi3.SchemaError) string {
+	s := se.Schema
+	switch se.SchemaField {
+	case "format":
+		if s != nil {
+			switch s.Format {
+			case "date":
+				return "must be a date such as 2019-09-01"
+			case "date-time":
+				return "must be a date-time in UTC such as 2019-09-01T10:00:00Z"
+			case "email":
+				return "must be an email address"
+			case "uri":
+				return "must be an absolute URL such as https://example.org"
+			case "uuid":
+				return "must be a UUID"
+			}
+		}
+	case "enum":
+		if s != nil {
+			vals := make([]string, len(s.Enum))
+			for i, v := range s.Enum {
+				vals[i] = fmt.Sprint(v)
+			}
+			return "must be one of " + strings.Join(vals, ", ")
+		}
+	case "minLength":
+		if s != nil {
+			if s.MinLength == 1 {
+				return "must not be empty"
+			}
+			return "must be at least " + strconv.FormatUint(s.MinLength, 10) + " characters"
+		}
+	case "maxLength":
+		if s != nil && s.MaxLength != nil {
+			return "must be at most " + strconv.FormatUint(*s.MaxLength, 10) + " characters"
+		}
+	case "minimum":
+		if s != nil && s.Min != nil {
+			return "must be at least " + strconv.FormatFloat(*s.Min, 'f', -1, 64)
+		}
+	case "maximum":
+		if s != nil && s.Max != nil {
+			return "must be at most " + strconv.FormatFloat(*s.Max, 'f', -1, 64)
+		}
+	case "pattern":
+		if s != nil {
+			return "must match " + s.Pattern
+		}
+	case "type":
+		if s != nil && s.Type != nil {
+			return "must be of type " + strings.Join(s.Type.Slice(), " or ")
+		}
+	}
+	return strings.TrimSuffix(se.Reason, ".")
+}
+
+// quoted returns the first "double-quoted" word in s.
+func quoted(s string) string {
+	_, rest, ok := strings.Cut(s, `"`)
+	if !ok {
+		return ""
+	}
+	word, _, ok := strings.Cut(rest, `"`)
+	if !ok {
+		return ""
+	}
+	return word
+}
+
+// acceptable reports whether an Accept header admits one of the produced
+// media types; no header, or a type with no body, admits anything.
+func acceptable(accept string, produces []string) bool {
+	if strings.TrimSpace(accept) == "" || len(produces) == 0 {
+		return true
+	}
+	for _, part := range strings.Split(accept, ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		if q, ok := params["q"]; ok {
+			if f, err := strconv.ParseFloat(q, 64); err == nil && f == 0 {
+				continue
+			}
+		}
+		for _, p := range produces {
+			if mediaMatch(mt, p) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func mediaMatch(pattern, mt string) bool {
+	if pattern == "*/*" || pattern == mt {
+		return true
+	}
+	typ, _, _ := strings.Cut(mt, "/")
+	return strings.HasSuffix(pattern, "/*") && strings.TrimSuffix(pattern, "/*") == typ
+}

@@ -1,0 +1,220 @@
+package organisation
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
+)
+
+// Filter narrows a list of organisations.
+type Filter struct {
+	Kind        Kind
+	NetworkRole NetworkRole
+	Active      *bool
+	Today       time.Time // the day Active is judged on
+	Q           string
+}
+
+// Query is one page request.
+type Query struct {
+	Filter   Filter
+	Sort     []domain.SortKey
+	PageSize int
+	Cursor   string
+}
+
+// SortFields are the fields a list may be sorted by.
+var SortFields = []string{"name", "code", "joinedOn", "createdAt"}
+
+// Store is what the service needs from storage.
+type Store interface {
+	domain.Transactor
+	ListOrganisations(ctx context.Context, q Query) (domain.Page[Organisation], error)
+	// GetOrganisation finds by id or by code.
+	GetOrganisation(ctx context.Context, ref string) (Organisation, error)
+	CreateOrganisation(ctx context.Context, o Organisation, c domain.Change) error
+	// UpdateOrganisation writes o when the stored version is still o.Version-1.
+	UpdateOrganisation(ctx context.Context, o Organisation, c domain.Change) error
+	DeleteOrganisation(ctx context.Context, o Organisation, c domain.Change) error
+}
+
+// Service applies the rules for organisations.
+type Service struct {
+	store Store
+	now   domain.Clock
+}
+
+// NewService returns a service on store; now is the clock (time.Now in production).
+func NewService(store Store, now domain.Clock) *Service {
+	return &Service{store: store, now: now}
+}
+
+const (
+	defaultPageSize = 20
+	maxPageSize     = 100
+)
+
+// List returns one page of organisations. Anyone may list.
+func (s *Service) List(ctx context.Context, q Query) (domain.Page[Organisation], error) {
+	q.Filter.Today = Day(s.now())
+	q.Filter.Q = strings.TrimSpace(q.Filter.Q)
+	if q.PageSize <= 0 {
+		q.PageSize = defaultPageSize
+	}
+	if q.PageSize > maxPageSize {
+		return domain.Page[Organisation]{}, (domain.Problems{{Name: "pageSize", Reason: fmt.Sprintf("must be at most %d", maxPageSize)}}).Err()
+	}
+	if len(q.Sort) == 0 {
+		q.Sort = []domain.SortKey{{Field: "name"}}
+	}
+	return s.store.ListOrganisations(ctx, q)
+}
+
+// Get returns the organisation with id or code ref. Anyone may read.
+func (s *Service) Get(ctx context.Context, ref string) (Organisation, error) {
+	return s.store.GetOrganisation(ctx, NormaliseRef(ref))
+}
+
+// Create adds an organisation. Admins only.
+func (s *Service) Create(ctx context.Context, in Input) (Organisation, error) {
+	actor := domain.ActorFrom(ctx)
+	if err := actor.Require("add organisations", domain.RoleAdmin); err != nil {
+		return Organisation{}, err
+	}
+	in = in.normalise()
+	if err := in.validate(); err != nil {
+		return Organisation{}, err
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return Organisation{}, fmt.Errorf("new organisation id: %w", err)
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	o := apply(Organisation{ID: id.String(), Version: 1, CreatedAt: now, UpdatedAt: now}, in)
+	change := domain.Change{Resource: "organisation", ResourceID: o.ID, Action: domain.ActionCreate,
+		Actor: actor.Subject, Fields: changedFields(Organisation{}, o), Version: 1, At: now}
+	if err := s.store.CreateOrganisation(ctx, o, change); err != nil {
+		return Organisation{}, err
+	}
+	return o, nil
+}
+
+// Replace sets every field of the organisation ref. Admins change anything; a
+// member changes its own organisation's profile (name, province, website,
+// description) and nothing else.
+func (s *Service) Replace(ctx context.Context, ref string, in Input, pre domain.Precondition) (Organisation, error) {
+	actor := domain.ActorFrom(ctx)
+	if err := actor.Require("change organisations", domain.RoleAdmin, domain.RoleMember); err != nil {
+		return Organisation{}, err
+	}
+	in = in.normalise()
+	if err := in.validate(); err != nil {
+		return Organisation{}, err
+	}
+	var updated Organisation
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		current, err := s.Get(ctx, ref)
+		if err != nil {
+			return err
+		}
+		if !actor.Is(domain.RoleAdmin) && !actor.MemberOf(current.ID) {
+			return domain.Errorf(domain.CodeForbidden, "a member may change only its own organisation")
+		}
+		if err := pre.Check(current.Version); err != nil {
+			return err
+		}
+		next := apply(current, in)
+		fields := changedFields(current, next)
+		if !actor.Is(domain.RoleAdmin) {
+			if err := profileOnly(fields); err != nil {
+				return err
+			}
+		}
+		if len(fields) == 0 {
+			updated = current
+			return nil
+		}
+		now := s.now().UTC().Truncate(time.Microsecond)
+		next.Version = current.Version + 1
+		next.UpdatedAt = now
+		updated = next
+		return s.store.UpdateOrganisation(ctx, next, domain.Change{Resource: "organisation", ResourceID: next.ID,
+			Action: domain.ActionUpdate, Actor: actor.Subject, Fields: fields, Version: int(next.Version), At: now})
+	})
+	return updated, err
+}
+
+// Delete removes an organisation entered by mistake. Admins only; an
+// organisation that others refer to cannot be deleted.
+func (s *Service) Delete(ctx context.Context, ref string, pre domain.Precondition) error {
+	actor := domain.ActorFrom(ctx)
+	if err := actor.Require("delete organisations", domain.RoleAdmin); err != nil {
+		return err
+	}
+	return s.store.InTx(ctx, func(ctx context.Context) error {
+		current, err := s.Get(ctx, ref)
+		if err != nil {
+			return err
+		}
+		if err := pre.Check(current.Version); err != nil {
+			return err
+		}
+		now := s.now().UTC().Truncate(time.Microsecond)
+		return s.store.DeleteOrganisation(ctx, current, domain.Change{Resource: "organisation", ResourceID: current.ID,
+			Action: domain.ActionDelete, Actor: actor.Subject, Version: int(current.Version) + 1, At: now})
+	})
+}
+
+// ParseSort turns `-joinedOn,name` into sort keys, naming the field on error.
+func ParseSort(s string) ([]domain.SortKey, error) {
+	return domain.ParseSort("sort", s, SortFields)
+}
+
+func apply(o Organisation, in Input) Organisation {
+	o.Code, o.Name, o.Kind, o.NetworkRole = in.Code, in.Name, in.Kind, in.NetworkRole
+	o.JoinedOn, o.LeftOn = in.JoinedOn, in.LeftOn
+	o.Province, o.Website, o.Description, o.Example = in.Province, in.Website, in.Description, in.Example
+	return o
+}
+
+// profileFields are the ones a member may change on its own organisation.
+var profileFields = map[string]bool{"name": true, "province": true, "website": true, "description": true}
+
+func profileOnly(fields []string) error {
+	var p domain.Problems
+	for _, f := range fields {
+		if !profileFields[f] {
+			p.Add(f, "only an admin may change this")
+		}
+	}
+	if len(p) == 0 {
+		return nil
+	}
+	return &domain.Error{Code: domain.CodeForbidden, Message: "a member may change only the name, province, website and description of its organisation", Fields: p}
+}
+
+// changedFields lists the API names of the fields that differ.
+func changedFields(a, b Organisation) []string {
+	var f []string
+	add := func(changed bool, name string) {
+		if changed {
+			f = append(f, name)
+		}
+	}
+	add(a.Code != b.Code, "code")
+	add(a.Name != b.Name, "name")
+	add(a.Kind != b.Kind, "kind")
+	add(a.NetworkRole != b.NetworkRole, "networkRole")
+	add(!a.JoinedOn.Equal(b.JoinedOn), "joinedOn")
+	add(!a.LeftOn.Equal(b.LeftOn), "leftOn")
+	add(a.Province != b.Province, "province")
+	add(a.Website != b.Website, "website")
+	add(a.Description != b.Description, "description")
+	add(a.Example != b.Example, "example")
+	return f
+}

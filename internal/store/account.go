@@ -1,0 +1,98 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/pioniersnetwerk/pioniers/internal/account"
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
+)
+
+type userRow struct {
+	ID             string
+	Email          string
+	PasswordHash   string
+	Role           string
+	OrganisationID *string
+	Version        int
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+func (userRow) TableName() string { return "users" }
+
+type clientRow struct {
+	ID             string
+	ClientID       string
+	Name           string
+	SecretHash     string
+	Role           string
+	OrganisationID *string
+	Version        int
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+func (clientRow) TableName() string { return "api_clients" }
+
+func nullString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func stringValue(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// CreateUser inserts u.
+func (db *DB) CreateUser(ctx context.Context, u account.User, c domain.Change) error {
+	row := userRow{ID: u.ID, Email: u.Email, PasswordHash: u.PasswordHash, Role: string(u.Role),
+		OrganisationID: nullString(u.OrganisationID), Version: int(u.Version), CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+	err := db.create(ctx, &row, c)
+	if domain.ErrorCode(err) == domain.CodeConflict {
+		return &domain.Error{Code: domain.CodeConflict, Message: "a user with this email address exists",
+			Fields: []domain.FieldError{{Name: "email", Reason: "is already registered"}}}
+	}
+	return err
+}
+
+// UserByEmail finds a user by lowercased email.
+func (db *DB) UserByEmail(ctx context.Context, email string) (account.User, error) {
+	var r userRow
+	if err := db.reader(ctx).Where("email = ?", email).Take(&r).Error; err != nil {
+		return account.User{}, notFound(err, "no user with that email address")
+	}
+	return account.User{ID: r.ID, Email: r.Email, PasswordHash: r.PasswordHash, Role: domain.Role(r.Role),
+		OrganisationID: stringValue(r.OrganisationID), Version: domain.Version(r.Version), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}, nil
+}
+
+// CreateClient inserts cl.
+func (db *DB) CreateClient(ctx context.Context, cl account.Client, c domain.Change) error {
+	row := clientRow{ID: cl.ID, ClientID: cl.ClientID, Name: cl.Name, SecretHash: cl.SecretHash, Role: string(cl.Role),
+		OrganisationID: nullString(cl.OrganisationID), Version: int(cl.Version), CreatedAt: cl.CreatedAt, UpdatedAt: cl.UpdatedAt}
+	return db.create(ctx, &row, c)
+}
+
+// ClientByClientID finds an API client by its public client id.
+func (db *DB) ClientByClientID(ctx context.Context, clientID string) (account.Client, error) {
+	var r clientRow
+	if err := db.reader(ctx).Where("client_id = ?", clientID).Take(&r).Error; err != nil {
+		return account.Client{}, notFound(err, "no API client with that id")
+	}
+	return account.Client{ID: r.ID, ClientID: r.ClientID, Name: r.Name, SecretHash: r.SecretHash, Role: domain.Role(r.Role),
+		OrganisationID: stringValue(r.OrganisationID), Version: domain.Version(r.Version), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}, nil
+}
+
+// CountUsers counts the users with a role.
+func (db *DB) CountUsers(ctx context.Context, role domain.Role) (int, error) {
+	var n int64
+	if err := db.reader(ctx).Model(&userRow{}).Where("role = ?", string(role)).Count(&n).Error; err != nil {
+		return 0, dbError(err)
+	}
+	return int(n), nil
+}

@@ -1,0 +1,136 @@
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
+)
+
+// sortColumn maps an API sort field to a SQL expression and says how its
+// values travel in a cursor.
+type sortColumn struct {
+	expr   map[Dialect]string
+	isTime bool
+	// value returns the row's value of the expression, for the next cursor.
+	value func(row any) any
+}
+
+// keyset pages a list by the values of its sort keys instead of OFFSET, so
+// every page costs the same and rows inserted meanwhile are neither skipped
+// nor repeated. The id is the final tie-breaker.
+type keyset struct {
+	columns map[string]sortColumn
+	id      func(row any) string
+}
+
+type cursor struct {
+	Fingerprint string `json:"f"`
+	Values      []any  `json:"v"`
+	ID          string `json:"i"`
+}
+
+// apply adds ORDER BY and, for a cursor, the WHERE that starts after it. The
+// fingerprint ties a cursor to the filters and sort it was made for.
+func (k keyset) apply(db *gorm.DB, dialect Dialect, sort []domain.SortKey, encoded, fingerprint string) (*gorm.DB, error) {
+	var order []string
+	for _, s := range sort {
+		dir := "ASC"
+		if s.Descending {
+			dir = "DESC"
+		}
+		order = append(order, k.columns[s.Field].expr[dialect]+" "+dir)
+	}
+	order = append(order, "id ASC")
+	db = db.Order(strings.Join(order, ", "))
+	if encoded == "" {
+		return db, nil
+	}
+	c, err := k.decode(sort, encoded, fingerprint)
+	if err != nil {
+		return nil, err
+	}
+	// (a > x) OR (a = x AND b < y) OR (a = x AND b = y AND id > z)
+	var ors []string
+	var args []any
+	for i := 0; i <= len(sort); i++ {
+		var ands []string
+		for j := 0; j < i; j++ {
+			ands = append(ands, k.columns[sort[j].Field].expr[dialect]+" = ?")
+			args = append(args, c.Values[j])
+		}
+		if i == len(sort) {
+			ands = append(ands, "id > ?")
+			args = append(args, c.ID)
+		} else {
+			op := ">"
+			if sort[i].Descending {
+				op = "<"
+			}
+			ands = append(ands, k.columns[sort[i].Field].expr[dialect]+" "+op+" ?")
+			args = append(args, c.Values[i])
+		}
+		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
+	}
+	return db.Where("("+strings.Join(ors, " OR ")+")", args...), nil
+}
+
+// next encodes the cursor that continues after row.
+func (k keyset) next(sort []domain.SortKey, row any, fingerprint string) string {
+	c := cursor{Fingerprint: fingerprint, ID: k.id(row)}
+	for _, s := range sort {
+		v := k.columns[s.Field].value(row)
+		if t, ok := v.(time.Time); ok {
+			v = t.UTC().Format(time.RFC3339Nano)
+		}
+		c.Values = append(c.Values, v)
+	}
+	data, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(data)
+}
+
+func (k keyset) decode(sort []domain.SortKey, encoded, fingerprint string) (cursor, error) {
+	bad := func() error {
+		return (domain.Problems{{Name: "cursor", Reason: "is not a cursor from this list with these filters and sort; start again without it"}}).Err()
+	}
+	data, err := base64.RawURLEncoding.DecodeString(encoded)
+	if err != nil {
+		return cursor{}, bad()
+	}
+	var c cursor
+	if err := json.Unmarshal(data, &c); err != nil || c.Fingerprint != fingerprint || len(c.Values) != len(sort) || c.ID == "" {
+		return cursor{}, bad()
+	}
+	for i, s := range sort {
+		str, ok := c.Values[i].(string)
+		if !ok {
+			return cursor{}, bad()
+		}
+		if k.columns[s.Field].isTime {
+			t, err := time.Parse(time.RFC3339Nano, str)
+			if err != nil {
+				return cursor{}, bad()
+			}
+			c.Values[i] = t.UTC()
+		}
+	}
+	return c, nil
+}
+
+// fingerprint hashes whatever defines a list: its filters and sort.
+func fingerprint(parts ...any) string {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%#v", parts)))
+	return base64.RawURLEncoding.EncodeToString(sum[:9])
+}
+
+// likePattern escapes q for LIKE and wraps it in wildcards.
+func likePattern(q string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(strings.ToLower(q)) + "%"
+}

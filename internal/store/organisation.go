@@ -1,0 +1,166 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/organisation"
+)
+
+type organisationRow struct {
+	ID          string
+	Code        string
+	Name        string
+	Kind        string
+	NetworkRole string
+	JoinedOn    *time.Time
+	LeftOn      *time.Time
+	Province    string
+	Website     string
+	Description string
+	Example     bool
+	Version     int
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+func (organisationRow) TableName() string { return "organisations" }
+
+func toOrganisationRow(o organisation.Organisation) organisationRow {
+	return organisationRow{ID: o.ID, Code: o.Code, Name: o.Name, Kind: string(o.Kind), NetworkRole: string(o.NetworkRole),
+		JoinedOn: datePtr(o.JoinedOn), LeftOn: datePtr(o.LeftOn), Province: o.Province, Website: o.Website,
+		Description: o.Description, Example: o.Example, Version: int(o.Version), CreatedAt: o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC()}
+}
+
+func (r organisationRow) domain() organisation.Organisation {
+	return organisation.Organisation{ID: r.ID, Code: r.Code, Name: r.Name, Kind: organisation.Kind(r.Kind),
+		NetworkRole: organisation.NetworkRole(r.NetworkRole), JoinedOn: dateValue(r.JoinedOn), LeftOn: dateValue(r.LeftOn),
+		Province: r.Province, Website: r.Website, Description: r.Description, Example: r.Example,
+		Version: domain.Version(r.Version), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+}
+
+func datePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	d := organisation.Day(t)
+	return &d
+}
+
+func dateValue(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return organisation.Day(*t)
+}
+
+// openEnded stands in for a missing date in sort order: unknown dates sort last.
+var openEnded = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+
+var organisationKeyset = keyset{
+	columns: map[string]sortColumn{
+		"name": {expr: map[Dialect]string{SQLite: "name", Postgres: `name COLLATE "C"`},
+			value: func(r any) any { return r.(organisationRow).Name }},
+		"code": {expr: map[Dialect]string{SQLite: "code", Postgres: `code COLLATE "C"`},
+			value: func(r any) any { return r.(organisationRow).Code }},
+		"joinedOn": {expr: map[Dialect]string{SQLite: "COALESCE(joined_on, '9999-12-31 00:00:00+00:00')", Postgres: "COALESCE(joined_on, DATE '9999-12-31')"},
+			isTime: true,
+			value: func(r any) any {
+				if j := r.(organisationRow).JoinedOn; j != nil {
+					return *j
+				}
+				return openEnded
+			}},
+		"createdAt": {expr: map[Dialect]string{SQLite: "created_at", Postgres: "created_at"}, isTime: true,
+			value: func(r any) any { return r.(organisationRow).CreatedAt }},
+	},
+	id: func(r any) string { return r.(organisationRow).ID },
+}
+
+// ListOrganisations returns one page in keyset order.
+func (db *DB) ListOrganisations(ctx context.Context, q organisation.Query) (domain.Page[organisation.Organisation], error) {
+	f := q.Filter
+	tx := db.reader(ctx).Model(&organisationRow{})
+	if f.Kind != "" {
+		tx = tx.Where("kind = ?", string(f.Kind))
+	}
+	if f.NetworkRole != "" {
+		tx = tx.Where("network_role = ?", string(f.NetworkRole))
+	}
+	if f.Active != nil {
+		active := "(joined_on IS NULL OR joined_on <= ?) AND (left_on IS NULL OR left_on > ?)"
+		if *f.Active {
+			tx = tx.Where(active, f.Today, f.Today)
+		} else {
+			tx = tx.Where("NOT ("+active+")", f.Today, f.Today)
+		}
+	}
+	if f.Q != "" {
+		p := likePattern(f.Q)
+		tx = tx.Where(`(LOWER(name) LIKE ? ESCAPE '\' OR LOWER(code) LIKE ? ESCAPE '\' OR LOWER(description) LIKE ? ESCAPE '\')`, p, p, p)
+	}
+	fp := fingerprint("organisations", f.Kind, f.NetworkRole, f.Active, f.Q, q.Sort)
+	tx, err := organisationKeyset.apply(tx, db.dialect, q.Sort, q.Cursor, fp)
+	if err != nil {
+		return domain.Page[organisation.Organisation]{}, err
+	}
+	var rows []organisationRow
+	if err := tx.Limit(q.PageSize + 1).Find(&rows).Error; err != nil {
+		return domain.Page[organisation.Organisation]{}, dbError(err)
+	}
+	var page domain.Page[organisation.Organisation]
+	if len(rows) > q.PageSize {
+		rows = rows[:q.PageSize]
+		page.Next = organisationKeyset.next(q.Sort, rows[len(rows)-1], fp)
+	}
+	page.Items = make([]organisation.Organisation, len(rows))
+	for i, r := range rows {
+		page.Items[i] = r.domain()
+	}
+	return page, nil
+}
+
+// GetOrganisation finds by id (a UUID) or by code.
+func (db *DB) GetOrganisation(ctx context.Context, ref string) (organisation.Organisation, error) {
+	var row organisationRow
+	column := "code"
+	if _, err := uuid.Parse(ref); err == nil {
+		column = "id"
+	}
+	if err := db.reader(ctx).Where(column+" = ?", ref).Take(&row).Error; err != nil {
+		return organisation.Organisation{}, notFound(err, "no organisation with id or code %q", ref)
+	}
+	return row.domain(), nil
+}
+
+// CreateOrganisation inserts o.
+func (db *DB) CreateOrganisation(ctx context.Context, o organisation.Organisation, c domain.Change) error {
+	row := toOrganisationRow(o)
+	return codeTaken(db.create(ctx, &row, c), o.Code)
+}
+
+// UpdateOrganisation writes o over the version before it.
+func (db *DB) UpdateOrganisation(ctx context.Context, o organisation.Organisation, c domain.Change) error {
+	row := toOrganisationRow(o)
+	return codeTaken(db.update(ctx, &row, o.ID, c), o.Code)
+}
+
+// DeleteOrganisation removes o unless other records refer to it.
+func (db *DB) DeleteOrganisation(ctx context.Context, o organisation.Organisation, c domain.Change) error {
+	err := db.remove(ctx, &organisationRow{}, o.ID, c)
+	if domain.ErrorCode(err) == domain.CodeConflict {
+		return domain.Errorf(domain.CodeConflict, "organisation %s cannot be deleted: other records refer to it; set leftOn instead", o.Code)
+	}
+	return err
+}
+
+func codeTaken(err error, code string) error {
+	if domain.ErrorCode(err) == domain.CodeConflict {
+		return &domain.Error{Code: domain.CodeConflict, Message: "code " + code + " is already taken",
+			Fields: []domain.FieldError{{Name: "code", Reason: "is already taken by another organisation"}}}
+	}
+	return err
+}

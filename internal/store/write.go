@@ -1,0 +1,111 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
+)
+
+// changeRow is a domain.Change as stored.
+type changeRow struct {
+	ID         string
+	Resource   string
+	ResourceID string
+	Action     string
+	Actor      string
+	Fields     string
+	Version    int
+	At         time.Time
+}
+
+func (changeRow) TableName() string { return "change_events" }
+
+func toChangeRow(c domain.Change) (changeRow, error) {
+	fields := c.Fields
+	if fields == nil {
+		fields = []string{}
+	}
+	data, err := json.Marshal(fields)
+	if err != nil {
+		return changeRow{}, fmt.Errorf("encode change fields: %w", err)
+	}
+	return changeRow{ID: uuid.Must(uuid.NewV7()).String(), Resource: c.Resource, ResourceID: c.ResourceID,
+		Action: string(c.Action), Actor: c.Actor, Fields: string(data), Version: c.Version, At: c.At.UTC()}, nil
+}
+
+// The one write path: every create, update and delete of a versioned row goes
+// through write, which runs the change and records its event in one
+// transaction. Updates and deletes match the version the caller read, so a
+// concurrent writer is refused rather than overwritten.
+
+// create inserts row and records c.
+func (db *DB) create(ctx context.Context, row any, c domain.Change) error {
+	return db.write1(ctx, c, func(tx *gorm.DB) error {
+		return tx.Create(row).Error
+	})
+}
+
+// update writes every column of row where its id matches and the stored
+// version is c.Version-1, and records c.
+func (db *DB) update(ctx context.Context, row any, id string, c domain.Change) error {
+	return db.write1(ctx, c, func(tx *gorm.DB) error {
+		res := tx.Model(row).Where("id = ? AND version = ?", id, c.Version-1).Select("*").Updates(row)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return domain.Errorf(domain.CodePreconditionFailed, "the %s changed while this request ran; read it again", c.Resource)
+		}
+		return nil
+	})
+}
+
+// remove deletes the row of model's table with id at version c.Version-1, and records c.
+func (db *DB) remove(ctx context.Context, model any, id string, c domain.Change) error {
+	return db.write1(ctx, c, func(tx *gorm.DB) error {
+		res := tx.Where("id = ? AND version = ?", id, c.Version-1).Delete(model)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return domain.Errorf(domain.CodePreconditionFailed, "the %s changed while this request ran; read it again", c.Resource)
+		}
+		return nil
+	})
+}
+
+func (db *DB) write1(ctx context.Context, c domain.Change, fn func(tx *gorm.DB) error) error {
+	cr, err := toChangeRow(c)
+	if err != nil {
+		return err
+	}
+	return db.InTx(ctx, func(ctx context.Context) error {
+		tx := db.writer(ctx)
+		if err := fn(tx); err != nil {
+			return dbError(err)
+		}
+		return dbError(tx.Create(&cr).Error)
+	})
+}
+
+// Changes returns the recorded changes of one resource, oldest first.
+func (db *DB) Changes(ctx context.Context, resource, id string) ([]domain.Change, error) {
+	var rows []changeRow
+	if err := db.reader(ctx).Where("resource = ? AND resource_id = ?", resource, id).Order("id").Find(&rows).Error; err != nil {
+		return nil, dbError(err)
+	}
+	out := make([]domain.Change, len(rows))
+	for i, r := range rows {
+		var fields []string
+		_ = json.Unmarshal([]byte(r.Fields), &fields)
+		out[i] = domain.Change{Resource: r.Resource, ResourceID: r.ResourceID, Action: domain.Action(r.Action),
+			Actor: r.Actor, Fields: fields, Version: r.Version, At: r.At}
+	}
+	return out, nil
+}
