@@ -162,5 +162,8 @@ func NewLogger(cfg Config) *slog.Logger {
 	if strings.EqualFold(cfg.LogFormat, "text") {
 		h = slog.NewTextHandler(os.Stderr, opts)
 	}
-	return slog.New(httpapi.LogHandler{Handler: h})
+	return slog.New(LogHandlerFor(h))
 }
+
+// LogHandlerFor wraps h so that records logged with a request's context carry its request id.
+func LogHandlerFor(h slog.Handler) slog.Handler { return httpapi.LogHandler{Handler: h} }

@@ -236,6 +236,7 @@ func conditionalGET(next echo.HandlerFunc) echo.HandlerFunc {
 		orig := res.Writer
 		buf := &bufferedWriter{header: orig.Header()}
 		res.Writer = buf
+		defer func() { res.Writer = orig }() // also when a panic passes through
 		err := next(c)
 		res.Writer = orig
 		if err != nil {

@@ -238,15 +238,12 @@ func collectBody(err error, p *domain.Problems) {
 		return
 	}
 	name := strings.Join(se.JSONPointer(), ".")
-	if se.SchemaField == "required" {
-		// kin-openapi reports a missing property at its parent; name the property.
-		if missing := quoted(se.Reason); missing != "" {
-			name = strings.TrimPrefix(name+"."+missing, ".")
-			p.Add(name, "is required")
-			return
-		}
-	}
-	if se.SchemaField == "additionalProperties" {
+	switch {
+	case se.SchemaField == "required":
+		p.Add(name, "is required")
+		return
+	case se.SchemaField == "properties" && strings.Contains(se.Reason, "unsupported"):
+		// kin-openapi reports an unknown property at its parent; name the property.
 		if extra := quoted(se.Reason); extra != "" {
 			p.Add(strings.TrimPrefix(name+"."+extra, "."), "is not a field of this resource")
 			return

@@ -1,0 +1,211 @@
+package app_test
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/pioniersnetwerk/pioniers/internal/apptest"
+)
+
+// Every response, the router's own errors included, carries API-Version and
+// the security headers; every error is problem+json.
+func TestEveryResponseCarriesVersionAndSecurityHeaders(t *testing.T) {
+	env := apptest.Start(t)
+	env.Seed(t)
+	tests := []struct {
+		name, method, path string
+		body               any
+		headers            map[string]string
+		want               int
+	}{
+		{"list", "GET", "/v1/organisations", nil, nil, 200},
+		{"get by code", "GET", "/v1/organisations/GM0606", nil, nil, 200},
+		{"router 404", "GET", "/v1/nothing-here", nil, nil, 404},
+		{"unknown organisation", "GET", "/v1/organisations/GM9999", nil, nil, 404},
+		{"trailing slash", "GET", "/v1/organisations/", nil, nil, 404},
+		{"trailing slash on item", "GET", "/v1/organisations/GM0606/", nil, nil, 404},
+		{"router 405", "PATCH", "/v1/organisations", nil, nil, 405},
+		{"invalid parameter", "GET", "/v1/organisations?pageSize=0", nil, nil, 400},
+		{"anonymous write", "POST", "/v1/organisations", map[string]any{"code": "GM0001", "name": "x", "kind": "municipality", "networkRole": "member"}, nil, 401},
+		{"not acceptable", "GET", "/v1/organisations", nil, map[string]string{"Accept": "text/html"}, 406},
+		{"unsupported media type", "POST", "/v1/organisations", "code=GM0001", map[string]string{"Content-Type": "text/plain"}, 415},
+		{"contract", "GET", "/v1/openapi.json", nil, nil, 200},
+		{"health", "GET", "/healthz", nil, nil, 200},
+		{"ready", "GET", "/readyz", nil, nil, 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := env.Do(t, tt.method, tt.path, tt.body, tt.headers)
+			if res.StatusCode != tt.want {
+				t.Fatalf("status: got %d; want %d (%s)", res.StatusCode, tt.want, res.Body)
+			}
+			if got := res.Header.Get("API-Version"); got != "1.0.0" {
+				t.Errorf("API-Version: got %q; want 1.0.0", got)
+			}
+			for header, want := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY"} {
+				if got := res.Header.Get(header); got != want {
+					t.Errorf("%s: got %q; want %q", header, got, want)
+				}
+			}
+			if !strings.Contains(res.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+				t.Errorf("Content-Security-Policy: got %q; want frame-ancestors 'none'", res.Header.Get("Content-Security-Policy"))
+			}
+			if res.Header.Get("X-Request-ID") == "" {
+				t.Error("X-Request-ID: missing")
+			}
+			if tt.want >= 400 {
+				p := res.Problem(t)
+				if p.Status != tt.want || p.Title == "" || p.Detail == "" || p.Type == "" || p.Instance != strings.Split(tt.path, "?")[0] {
+					t.Errorf("problem: got %+v; want status %d with type, title, detail and instance %s", p, tt.want, tt.path)
+				}
+			}
+		})
+	}
+}
+
+func TestMethodNotAllowedListsAllow(t *testing.T) {
+	env := apptest.Start(t)
+	res := env.Do(t, "PATCH", "/v1/organisations", nil, nil)
+	allow := strings.Split(strings.ReplaceAll(res.Header.Get("Allow"), " ", ""), ",")
+	for _, m := range []string{"GET", "POST"} {
+		if !slices.Contains(allow, m) {
+			t.Errorf("Allow: got %q; want it to contain %s", res.Header.Get("Allow"), m)
+		}
+	}
+}
+
+func TestRequestIDIsEchoedOrGenerated(t *testing.T) {
+	env := apptest.Start(t)
+	res := env.Do(t, "GET", "/v1/organisations", nil, map[string]string{"X-Request-ID": "abc-123"})
+	if got := res.Header.Get("X-Request-ID"); got != "abc-123" {
+		t.Errorf("echoed X-Request-ID: got %q; want abc-123", got)
+	}
+	if !strings.Contains(env.LogText(), `"request_id":"abc-123"`) {
+		t.Errorf("log: want a line with request_id abc-123; got %s", env.LogText())
+	}
+	res = env.Do(t, "GET", "/v1/organisations", nil, map[string]string{"X-Request-ID": "bad id with spaces"})
+	if got := res.Header.Get("X-Request-ID"); got == "" || strings.Contains(got, " ") {
+		t.Errorf("generated X-Request-ID: got %q; want a fresh id", got)
+	}
+}
+
+func TestValidationNamesEveryBadField(t *testing.T) {
+	env := apptest.Start(t)
+	admin := env.User(t, "admin@example.org", "admin", "")
+	tests := []struct {
+		name   string
+		method string
+		path   string
+		body   any
+		fields []string
+	}{
+		{"query parameters", "GET", "/v1/organisations?pageSize=101&kind=village&active=perhaps&colour=red", nil,
+			[]string{"pageSize", "kind", "active", "colour"}},
+		{"body", "POST", "/v1/organisations", map[string]any{"name": "", "kind": "village", "networkRole": "lead", "website": "not a url", "joinedOn": "2019-13-01", "extra": 1},
+			[]string{"code", "name", "kind", "website", "joinedOn", "extra"}},
+		{"domain rules", "POST", "/v1/organisations", map[string]any{"code": "schiedam", "name": "Schiedam", "kind": "municipality", "networkRole": "lead", "joinedOn": "2020-01-01", "leftOn": "2019-01-01"},
+			[]string{"code", "leftOn"}},
+		{"malformed JSON", "POST", "/v1/organisations", `{"code": `, []string{"body"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			headers := apptest.Bearer(admin)
+			headers["Content-Type"] = "application/json"
+			res := env.Do(t, tt.method, tt.path, tt.body, headers)
+			if res.StatusCode != http.StatusBadRequest {
+				t.Fatalf("status: got %d; want 400 (%s)", res.StatusCode, res.Body)
+			}
+			got := res.Problem(t).Fields()
+			for _, f := range tt.fields {
+				if !slices.Contains(got, f) {
+					t.Errorf("invalidParams: got %v; want it to name %s", got, f)
+				}
+			}
+		})
+	}
+}
+
+func TestBodyLimit(t *testing.T) {
+	env := apptest.Start(t)
+	admin := env.User(t, "admin@example.org", "admin", "")
+	big := `{"code":"big","name":"` + strings.Repeat("x", 2<<20) + `","kind":"other","networkRole":"member"}`
+	headers := apptest.Bearer(admin)
+	headers["Content-Type"] = "application/json"
+	res := env.Do(t, "POST", "/v1/organisations", big, headers)
+	if res.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("status: got %d; want 413", res.StatusCode)
+	}
+	res.Problem(t)
+}
+
+// A panic in a handler is a 500 with a generic detail; the cause is logged.
+func TestPanicIsAGeneric500(t *testing.T) {
+	env := apptest.Start(t)
+	env.App.Handler().(*echo.Echo).GET("/v1/test-panic", func(echo.Context) error { panic("secret internal detail") })
+	res := env.Do(t, "GET", "/v1/test-panic", nil, nil)
+	if res.StatusCode != 500 {
+		t.Fatalf("status: got %d; want 500", res.StatusCode)
+	}
+	p := res.Problem(t)
+	if strings.Contains(res.Body, "secret internal detail") || strings.Contains(res.Body, "goroutine") {
+		t.Errorf("body leaks the cause: %s", res.Body)
+	}
+	if p.Detail == "" {
+		t.Error("detail: want a generic explanation")
+	}
+	if !strings.Contains(env.LogText(), "secret internal detail") {
+		t.Error("log: want the panic's cause")
+	}
+}
+
+func TestCORS(t *testing.T) {
+	cfg := apptest.Config(t)
+	cfg.CORSOrigins = []string{"https://portal.example.org"}
+	env := apptest.New(t, cfg)
+	tests := []struct {
+		name, method, origin, requestMethod string
+		wantOrigin                          string
+	}{
+		{"read from anywhere", "GET", "https://gemeente.example.nl", "", "*"},
+		{"preflight read", "OPTIONS", "https://gemeente.example.nl", "GET", "*"},
+		{"preflight write from allowed origin", "OPTIONS", "https://portal.example.org", "PUT", "https://portal.example.org"},
+		{"preflight write from elsewhere", "OPTIONS", "https://evil.example.com", "PUT", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := map[string]string{"Origin": tt.origin}
+			if tt.requestMethod != "" {
+				h["Access-Control-Request-Method"] = tt.requestMethod
+			}
+			res := env.Do(t, tt.method, "/v1/organisations", nil, h)
+			if got := res.Header.Get("Access-Control-Allow-Origin"); got != tt.wantOrigin {
+				t.Errorf("Access-Control-Allow-Origin: got %q; want %q", got, tt.wantOrigin)
+			}
+		})
+	}
+	res := env.Do(t, "GET", "/v1/openapi.yaml", nil, map[string]string{"Origin": "https://x.example"})
+	if res.Header.Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(res.Body, "openapi: 3.0.3") {
+		t.Errorf("openapi.yaml: got CORS %q and body starting %.40q; want * and the contract", res.Header.Get("Access-Control-Allow-Origin"), res.Body)
+	}
+	if exposed := env.Do(t, "GET", "/v1/organisations", nil, map[string]string{"Origin": "https://x.example"}).Header.Get("Access-Control-Expose-Headers"); !strings.Contains(exposed, "ETag") || !strings.Contains(exposed, "Link") {
+		t.Errorf("Access-Control-Expose-Headers: got %q; want ETag and Link", exposed)
+	}
+}
+
+func TestDocsAreServedFromTheBinary(t *testing.T) {
+	env := apptest.Start(t)
+	res := env.Do(t, "GET", "/docs", nil, nil)
+	if res.StatusCode != 200 || !strings.Contains(res.Body, "/v1/openapi.json") {
+		t.Fatalf("docs: got %d; want 200 pointing at /v1/openapi.json", res.StatusCode)
+	}
+	if strings.Contains(res.Body, `src="http`) || strings.Contains(res.Body, `href="http`) {
+		t.Errorf("docs page refers to another host: want everything from the binary")
+	}
+	if res := env.Do(t, "GET", "/docs/swagger-ui-bundle.js", nil, nil); res.StatusCode != 200 {
+		t.Errorf("docs asset: got %d; want 200", res.StatusCode)
+	}
+}
