@@ -1,0 +1,266 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	openapi_types "github.com/oapi-codegen/runtime/types"
+
+	"github.com/pioniersnetwerk/pioniers/internal/apptest"
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/pkg/client"
+)
+
+func TestOrganisationLifecycle(t *testing.T) {
+	env := apptest.Start(t)
+	env.Seed(t)
+	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
+	ctx := context.Background()
+	asAdmin := func(ctx context.Context, req *http.Request) error {
+		req.Header.Set("Authorization", "Bearer "+admin)
+		return nil
+	}
+
+	// Create through the generated client.
+	website := "https://www.vlaardingen.nl"
+	created, err := env.Client.CreateOrganisationWithResponse(ctx, &client.CreateOrganisationParams{}, client.OrganisationInput{
+		Code: "GM0622", Name: "Municipality of Vlaardingen", Kind: client.Municipality, NetworkRole: client.Member,
+		JoinedOn: &openapi_types.Date{Time: mustDate(t, "2019-03-01")}, Website: &website,
+	}, asAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if created.StatusCode() != 201 || created.JSON201 == nil {
+		t.Fatalf("create: got %d; want 201 (%s)", created.StatusCode(), created.Body)
+	}
+	org := *created.JSON201
+	if loc := created.HTTPResponse.Header.Get("Location"); loc != "/v1/organisations/"+org.Id.String() {
+		t.Errorf("Location: got %q; want /v1/organisations/%s", loc, org.Id)
+	}
+	if !org.Active || org.Example {
+		t.Errorf("created: got active %v example %v; want active, not an example", org.Active, org.Example)
+	}
+
+	// Read by id and by code: same organisation, same strong ETag.
+	byID := env.Do(t, "GET", "/v1/organisations/"+org.Id.String(), nil, nil)
+	byCode := env.Do(t, "GET", "/v1/organisations/gm0622", nil, nil)
+	if byID.StatusCode != 200 || byCode.StatusCode != 200 || byID.Body != byCode.Body {
+		t.Fatalf("get by id and code: got %d and %d with bodies %s / %s; want the same organisation", byID.StatusCode, byCode.StatusCode, byID.Body, byCode.Body)
+	}
+	etag := byID.Header.Get("ETag")
+	if etag == "" || strings.HasPrefix(etag, "W/") || etag != byCode.Header.Get("ETag") || etag != created.HTTPResponse.Header.Get("ETag") {
+		t.Fatalf("ETag: got %q, %q and on create %q; want one strong tag", etag, byCode.Header.Get("ETag"), created.HTTPResponse.Header.Get("ETag"))
+	}
+	if res := env.Do(t, "GET", "/v1/organisations/GM0622", nil, map[string]string{"If-None-Match": etag}); res.StatusCode != http.StatusNotModified || res.Body != "" || res.Header.Get("ETag") != etag {
+		t.Errorf("If-None-Match: got %d with ETag %q and body %q; want 304 with the tag and no body", res.StatusCode, res.Header.Get("ETag"), res.Body)
+	}
+
+	update := map[string]any{"code": "GM0622", "name": "Gemeente Vlaardingen", "kind": "municipality", "networkRole": "member", "joinedOn": "2019-03-01", "province": "Zuid-Holland"}
+	writeHeaders := func(ifMatch string) map[string]string {
+		h := apptest.Bearer(admin)
+		if ifMatch != "" {
+			h["If-Match"] = ifMatch
+		}
+		return h
+	}
+	if res := env.Do(t, "PUT", "/v1/organisations/GM0622", update, writeHeaders("")); res.StatusCode != http.StatusPreconditionRequired {
+		t.Errorf("PUT without If-Match: got %d; want 428", res.StatusCode)
+	}
+	if res := env.Do(t, "PUT", "/v1/organisations/GM0622", update, writeHeaders(`"v9"`)); res.StatusCode != http.StatusPreconditionFailed {
+		t.Errorf("PUT with a stale If-Match: got %d; want 412", res.StatusCode)
+	}
+	res := env.Do(t, "PUT", "/v1/organisations/GM0622", update, writeHeaders(etag))
+	if res.StatusCode != 200 {
+		t.Fatalf("PUT: got %d; want 200 (%s)", res.StatusCode, res.Body)
+	}
+	newTag := res.Header.Get("ETag")
+	if newTag == etag {
+		t.Errorf("ETag after change: got %q again; want a new tag", newTag)
+	}
+	var updated client.Organisation
+	res.JSON(t, &updated)
+	if updated.Name != "Gemeente Vlaardingen" || updated.Website != nil || !updated.UpdatedAt.After(updated.CreatedAt) {
+		t.Errorf("updated: got name %q website %v updatedAt %v; want the new name, no website, a later updatedAt", updated.Name, updated.Website, updated.UpdatedAt)
+	}
+	if res := env.Do(t, "GET", "/v1/organisations/GM0622", nil, map[string]string{"If-None-Match": etag}); res.StatusCode != 200 {
+		t.Errorf("If-None-Match with the old tag: got %d; want 200", res.StatusCode)
+	}
+	// The same PUT twice with the old tag is refused, so no update is lost.
+	if res := env.Do(t, "PUT", "/v1/organisations/GM0622", update, writeHeaders(etag)); res.StatusCode != http.StatusPreconditionFailed {
+		t.Errorf("PUT with the tag from before the change: got %d; want 412", res.StatusCode)
+	}
+	// The code is unique.
+	dup := map[string]any{"code": "GM0606", "name": "Duplicate", "kind": "municipality", "networkRole": "member"}
+	if res := env.Do(t, "POST", "/v1/organisations", dup, apptest.Bearer(admin)); res.StatusCode != http.StatusConflict || res.Problem(t).Fields()[0] != "code" {
+		t.Errorf("duplicate code: got %d %s; want 409 naming code", res.StatusCode, res.Body)
+	}
+
+	if res := env.Do(t, "DELETE", "/v1/organisations/GM0622", nil, writeHeaders(etag)); res.StatusCode != http.StatusPreconditionFailed {
+		t.Errorf("DELETE with a stale tag: got %d; want 412", res.StatusCode)
+	}
+	if res := env.Do(t, "DELETE", "/v1/organisations/GM0622", nil, writeHeaders(newTag)); res.StatusCode != http.StatusNoContent {
+		t.Fatalf("DELETE: got %d; want 204 (%s)", res.StatusCode, res.Body)
+	}
+	if res := env.Do(t, "GET", "/v1/organisations/GM0622", nil, nil); res.StatusCode != 404 {
+		t.Errorf("after DELETE: got %d; want 404", res.StatusCode)
+	}
+	changes, err := env.App.DB.Changes(ctx, "organisation", org.Id.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, c := range changes {
+		actions = append(actions, fmt.Sprintf("%s@%d", c.Action, c.Version))
+	}
+	if got, want := strings.Join(actions, " "), "create@1 update@2 delete@3"; got != want {
+		t.Errorf("change log: got %s; want %s", got, want)
+	}
+}
+
+func TestMemberEditsOnlyItsOwnProfile(t *testing.T) {
+	env := apptest.Start(t)
+	env.Seed(t)
+	member := env.User(t, "pioneer@schiedam.example", domain.RoleMember, "GM0606")
+	body := func(code, name, role string) map[string]any {
+		kind := "municipality"
+		return map[string]any{"code": code, "name": name, "kind": kind, "networkRole": role, "joinedOn": "2018-07-01"}
+	}
+	headers := apptest.Bearer(member)
+	headers["If-Match"] = "*"
+	tests := []struct {
+		name   string
+		path   string
+		body   map[string]any
+		want   int
+		fields []string
+	}{
+		{"own profile", "/v1/organisations/GM0606", body("GM0606", "Gemeente Schiedam", "lead"), 200, nil},
+		{"own network role", "/v1/organisations/GM0606", body("GM0606", "Gemeente Schiedam", "member"), 403, []string{"networkRole"}},
+		{"another organisation", "/v1/organisations/GM0344", body("GM0344", "Gemeente Utrecht", "support"), 403, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := env.Do(t, "PUT", tt.path, tt.body, headers)
+			if res.StatusCode != tt.want {
+				t.Fatalf("status: got %d; want %d (%s)", res.StatusCode, tt.want, res.Body)
+			}
+			if tt.want == 403 {
+				got := res.Problem(t).Fields()
+				if strings.Join(got, ",") != strings.Join(tt.fields, ",") {
+					t.Errorf("invalidParams: got %v; want %v", got, tt.fields)
+				}
+			}
+		})
+	}
+	if res := env.Do(t, "DELETE", "/v1/organisations/GM0606", nil, headers); res.StatusCode != 403 {
+		t.Errorf("member DELETE: got %d; want 403", res.StatusCode)
+	}
+	if res := env.Do(t, "POST", "/v1/organisations", body("GM0001", "New", "member"), apptest.Bearer(member)); res.StatusCode != 403 {
+		t.Errorf("member POST: got %d; want 403", res.StatusCode)
+	}
+}
+
+var nextLink = regexp.MustCompile(`^<([^>]+)>; rel="next"$`)
+
+// Paging through 250 organisations returns each exactly once, in order, by
+// following Link rel="next".
+func TestPagingReturnsEachOrganisationOnce(t *testing.T) {
+	env := apptest.Start(t)
+	ctx := systemContext()
+	want := map[string]bool{}
+	for i := range 250 {
+		o, err := env.App.Organisations.Create(ctx, orgInput(fmt.Sprintf("GM%04d", 1000+i), fmt.Sprintf("Municipality %03d", (i*7)%250)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[o.ID] = true
+	}
+	for _, sort := range []string{"", "-name", "createdAt", "-joinedOn,code"} {
+		t.Run("sort="+sort, func(t *testing.T) {
+			path := "/v1/organisations?pageSize=100"
+			if sort != "" {
+				path += "&sort=" + sort
+			}
+			seen := map[string]int{}
+			pages := 0
+			for path != "" {
+				res := env.Do(t, "GET", path, nil, nil)
+				if res.StatusCode != 200 {
+					t.Fatalf("GET %s: got %d; want 200 (%s)", path, res.StatusCode, res.Body)
+				}
+				var page client.OrganisationPage
+				res.JSON(t, &page)
+				for _, o := range page.Items {
+					seen[o.Id.String()]++
+				}
+				pages++
+				path = ""
+				if link := res.Header.Get("Link"); link != "" {
+					m := nextLink.FindStringSubmatch(link)
+					if m == nil {
+						t.Fatalf("Link: got %q; want <…>; rel=\"next\"", link)
+					}
+					path = m[1]
+					if page.NextCursor == nil || !strings.Contains(path, "cursor=") {
+						t.Errorf("page %d: Link without nextCursor or cursor", pages)
+					}
+				} else if page.NextCursor != nil {
+					t.Errorf("last page: nextCursor %q without Link", *page.NextCursor)
+				}
+			}
+			if pages != 3 {
+				t.Errorf("pages: got %d; want 3", pages)
+			}
+			if len(seen) != len(want) {
+				t.Errorf("distinct organisations: got %d; want %d", len(seen), len(want))
+			}
+			for id, n := range seen {
+				if n != 1 || !want[id] {
+					t.Errorf("organisation %s: seen %d times; want once", id, n)
+				}
+			}
+		})
+	}
+	// A cursor from one sort is refused for another.
+	res := env.Do(t, "GET", "/v1/organisations?pageSize=100", nil, nil)
+	cursor := nextLink.FindStringSubmatch(res.Header.Get("Link"))[1]
+	if res := env.Do(t, "GET", cursor+"&kind=municipality", nil, nil); res.StatusCode != 400 || res.Problem(t).Fields()[0] != "cursor" {
+		t.Errorf("cursor with other filters: got %d %s; want 400 naming cursor", res.StatusCode, res.Body)
+	}
+}
+
+func TestListETagAndFilters(t *testing.T) {
+	env := apptest.Start(t)
+	env.Seed(t)
+	res := env.Do(t, "GET", "/v1/organisations?networkRole=support&sort=code", nil, nil)
+	var page client.OrganisationPage
+	res.JSON(t, &page)
+	var codes []string
+	for _, o := range page.Items {
+		codes = append(codes, o.Code)
+	}
+	if got := strings.Join(codes, ","); got != "GM0344,leoo" {
+		t.Errorf("support organisations by code: got %s; want GM0344,leoo", got)
+	}
+	etag := res.Header.Get("ETag")
+	if etag == "" {
+		t.Fatal("list ETag: missing")
+	}
+	if res := env.Do(t, "GET", "/v1/organisations?networkRole=support&sort=code", nil, map[string]string{"If-None-Match": etag}); res.StatusCode != 304 {
+		t.Errorf("list If-None-Match: got %d; want 304", res.StatusCode)
+	}
+	if _, err := env.App.Organisations.Create(systemContext(), orgInput("GM0503", "Municipality of Delft")); err != nil {
+		t.Fatal(err)
+	}
+	all := env.Do(t, "GET", "/v1/organisations?networkRole=support&sort=code", nil, map[string]string{"If-None-Match": etag})
+	if all.StatusCode != 304 {
+		t.Errorf("list unaffected by a new member: got %d; want 304", all.StatusCode)
+	}
+	if res := env.Do(t, "GET", "/v1/organisations?q=UTRECHT", nil, nil); !strings.Contains(res.Body, "GM0344") || strings.Contains(res.Body, "GM0606") {
+		t.Errorf("q=UTRECHT: got %s; want Utrecht only", res.Body)
+	}
+}
