@@ -285,6 +285,9 @@ type Conflict = Problem
 // Forbidden An RFC 9457 problem detail.
 type Forbidden = Problem
 
+// IdempotencyKeyReused An RFC 9457 problem detail.
+type IdempotencyKeyReused = Problem
+
 // NotAcceptable An RFC 9457 problem detail.
 type NotAcceptable = Problem
 
@@ -336,7 +339,9 @@ type ListOrganisationsParams struct {
 
 // CreateOrganisationParams defines parameters for CreateOrganisation.
 type CreateOrganisationParams struct {
-	// IdempotencyKey A unique key per intended request; retrying with the same key and body returns the first response.
+	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
+	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
+	// key with a different request is 422; while the first is still running, 409. Keys are kept 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -638,6 +643,8 @@ type BadRequestApplicationProblemPlusJSONResponse Problem
 type ConflictApplicationProblemPlusJSONResponse Problem
 
 type ForbiddenApplicationProblemPlusJSONResponse Problem
+
+type IdempotencyKeyReusedApplicationProblemPlusJSONResponse Problem
 
 type NotAcceptableApplicationProblemPlusJSONResponse Problem
 
@@ -1030,6 +1037,22 @@ func (response CreateOrganisation415ApplicationProblemPlusJSONResponse) VisitCre
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrganisation422ApplicationProblemPlusJSONResponse struct {
+	IdempotencyKeyReusedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOrganisation422ApplicationProblemPlusJSONResponse) VisitCreateOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1721,76 +1744,78 @@ func (sh *strictHandler) ReplaceOrganisation(ctx echo.Context, organisation Orga
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Fv9cts4kn+VLt5WrX1HybLjZBK7ru4cT+J1Esdax9lUXZwbQmRLwpgEGAC0os246p7mHuye5KoBkiJF",
-	"yJInWWf+2L9skfhoNPrj1x/8GsQyy6VAYXRw8DWYIktQ2X+Phqe9v6HSXAr6maCOFc+N/RlcThHGRZqC",
-	"xowJw2O4cUNBjsFMuYaj4Wk/CAMdTzFjtAB+YVmeYnAQ7PYH/UEQBmae009tFBeT4PY2DF5cskl3s3dG",
-	"STEBFIabORg2cZsgKMwVahSG0chD0CgS4AZGLL4GLiA6HffeSoG9M2biaQRS2Ufu1yrqroKb3avAS94b",
-	"Lq675F28PIane0+fQsrFtT6ESGH671eBwC/mKoggl1wYDcxYkukp5GyCMJuioEcKgWuQAtsEeXaXMTMr",
-	"b+P9xZuKLbFCZjABhVoWKl5aeCxVxkxwEBSK9xSOUaGI0XveC2bwDc+48RwaM8YFFxP4XEjDiNt260Ip",
-	"FAZmXCRyBlunLy5fQr0MOPGCMcc00dvrDlzP6w1lyuO5/+Bu/9yO+NYN0ah572hsUHmkEGMpEg1GwoyR",
-	"kOFYKgSj5sQFNmFceNfnwuAEVXBLO+RMsQxNqWLHhdLSs9V5zj4XCLnUnJ7AWMkMGEQkf9CWLnfAPpyL",
-	"dA43LOUJzLiZ2svQLEMY85S2AyYS0FIZopHTJp8LVPMgDATLiMzY0dI8QMa+vEExMdPgYHewt++TkNME",
-	"s1waFPH8NXou6AgKweks1ziHHBUQN0RihfNzgdocgsKShW26aQLRPJLJnMYUSmj7dsyVNiTbuRQa6+M4",
-	"RizO06CsR6StONje48fec42tkfBLHFkpmMsCUmYpYUkfLvBzwRUmh7C/99Tpdsa15mISwv7uXq3ttVLC",
-	"lGmIp0xMMAHNRXzHUUqTtUZ6z9WECa6tjbjAsZ922Rj0Zw08ga33709/3ibbGMsEYUsX8RSYhujkbPBk",
-	"8CTarunKmZkuqGquFISBKhkQHBhVoN+0uhWDsHkBT/bDIOOiFjTfbQzZBN/xv2P3SKcGM20Fi2zqKtnO",
-	"q/lNshIcsyI1wcHewBLEsyIjQR9YespfYVeLw+CvXTpeKsSeIduukal4GkLMNPa40ChIiW9W0vZ5pWSW",
-	"lNzBmVtiu9MDa0+es+TCqRX9iiXpmv2X5XnKnffYyZUcpZj926/auZLF5n9SJDXBv+wsMMGOe6t3hm6W",
-	"23TpDoSzO1zkhTkEvEE1h3IXcm0p1+SNyB9zN3RIVlBH/eA2DI6lGKc8flCKL60eWkZBXO6vF/ancmLa",
-	"MIMhVArBnIKYKTN0LJaS5hMeuUZhj/JSqhFPEhQPfRYjr1EQTe4iRoWBRKIGIQ2wNJUzC8ksjW+lOYpj",
-	"zA0bpfiQdBIOqwBKhglnQNKsrVg4iiKImYARkuwkRYxJRfBLWYjkYWl1l74AUI6QM5nwMcekq/9vpYGs",
-	"fOusuT2o9RRdIEq2YDXS9hFdjt5pDm3g5bum2DG3yw7i/PUdDL0fI5vLrpLQprP4QacfKgvgLKJ6yXiK",
-	"ycObnNL1t9x+R1CcjBxaYEHRTAktl45wUfvbhzwE1zBT3FAcgwmBygbFFRYlSi+lPGNiXnoj/aBESgkZ",
-	"E/PKwutDh9ejBrqPQDs0vySLrYDnLrFaDFwRp2w0uRrfDT3unN4Yas//XrDCTKXif8eHNpPO4bA4Rq2d",
-	"G+oDiXr04cOH3lFhphS0x8xgJR2g2VzDbDpf4vzy+DaBHeBjT62LPJfKYHJG/uTSjvkxIIKClD9riI7d",
-	"3j2iJSKHbD2w9W6YAMX6fYsgy+Wt+bO8uyTW0c9cyRyV4Q7QOcb+Yqq3y8HVqw+XFI/avAdz4dFzZApV",
-	"BQlczHFUioflRK2mHTwZBvgl5wr1L1ysjn8LYXhql3V7lHNovRrpPyPsuoycw8BO+MWUF4WCIPbHwFEc",
-	"fPIh/0VU8bHNjNZiLcIX68jRrxhbDT1OOQpzrDAh+WKp7rI6tkN+4YkPhncYVY7WGCs0raxKzrSeSZW0",
-	"oxxv/BwGE8WE6TCkXDxukPvJM1nH0s1r7eMhd4mPjU19vDptYPQum1zU4k0HckwT2Hr17vyty3mRspt5",
-	"ipBIQ+JP4aONM+skSI2ly7igJUMBoW2fkCpkpQ4vxmYFaSHCyRmMJSFeTGA0h7EsFCR8wo2GsVTAICsE",
-	"j3nOUm7mwTpO2cPWG/qY9RbNTKrrC5niRvG2kilWWinc3NCld+gJi62C5imzIKmShxQZiVNp7kiwMBt5",
-	"NaaN8Xz2hELRLqUfpmimqAhtUGQDbgMwMmFz2PpVcoGJzcaQPUtxbLYb5mMkZYrMIjJ7Zf6Qv6tCLkt5",
-	"1FafhBnsGZ55b75F9Fef+Sq37dyEKtAKQIKZFNooZwkTZlgtg3S0nClTBSmNy6CLw1iqxH9qnvhy1hRg",
-	"AbcaPOaoXJ7l5ifLuUUOtuCJ76SO5eeiwxvf4GvuwqNNQfprGn8bBnSRG25Rqf3iYs8aikQsexdPOSYs",
-	"885ua8lddDYV6jYk8b0hkOy97iJP7itBMxxp7tBFMw++1hLYWyoNUmkVLNfbZwsrBVuIYlPOmxT7jEnz",
-	"jk5FXjgMkzi8z9JhQ5XHLNUYLruwUvvaknj8/J1LXEQnZxHkaaE7ZrFhFDnqQ2BAFlTFTCPotJjYQZIs",
-	"RNvNb5LQ21uvx43Jjwded9tUh47lEmS2ShvVsKstPfvHqY6fHHrfJObQmpeyZBBVx4k2ovFeunevBOL3",
-	"0swFZf9V8KT3F5mmTHQQ0OBufVwsMjUm1wc7O7PZrK/Lo/VF2rKbVmfbgrNOh9eq7zqdfF0Ky/KVMwO0",
-	"Gt1E0927OijXTVe+BD9qJobBjBlUvTKQsy9jFEaxtDeRN6hERjFNGFwLOUsxmWDPvrYGht/wtKdlzNHM",
-	"e0tpebpIJmg5q79rMcOQTbCLG7jBrP3P5gmhekOmFJs7oftiVpW+3HNrcFrl0kNgI43CgHTgyZZebM7f",
-	"xZtvuLiuY8yYKcVR18Wk/nr7bs/lE4BhieeXgod7mGXMGE9bHsc9aSvrY198UAcTm0YY6yopzTNXVNTr",
-	"eY9fBsDd4FPAxctjeLb/+Kc62Z+gYTztB8sccM9XqM7M1otthb/MwHNdBdZtb9NSrpOzZ8+ePVvkufEL",
-	"18ZnPrnQhpWGanUET8GJ27pRuWAjWSzRsHOzu9OkQ+84QpaM012FdSKpUQbp0vXCVlDKQWVc1Qqb6vaH",
-	"mkkb6WUrsvPopTbMFNrPp79cXg7BDbBoosWV/cG+N9znxgfG302lMqCLLGNqXp2lMqAl99tMfysNuCKA",
-	"h5lV9LxUlKqAt/YtvyjqRIUSBzmXgqPSB+Xrg5L3PVvSitrEeCcIaXrjksJ7NFg01bHMZDim1ZcRVsrT",
-	"VU66MYwL8hbv6Iadro1sNuWoMNPFr5cVRa8+XAZhV5Gb+TsXjUbD83eXQMJOHmnHvll0zNj4x2VtaqrI",
-	"abs0GRdjWSXimCvslSYwqPhGXhfV9X+2vXtZER1yKRCJR1BiDhe7CzjPUcBJ7Q7t47MWdiWMrdIlDCFz",
-	"FA0vSpt5s3l6ypTtTKBQrxLMb6HmSmwN2yd2k85vUE2RJyGcnwwhllnGjV3i7ZvB4NFP2wdVAN4G5jYC",
-	"pxBVoLoSLSsUEq1cQY4yTzGEDNFwMdEhZDxFbaRAHUJejKp8qFsMb1hauN/9K3EljqW4Ib2h91tv38DJ",
-	"+d/gaHgKP6PmEwEXRYp6++BK9MDZqKr6XHvcqFGiiQ4BlZJKA1O4cBbRqqxs1KeF33Bt3Azy7mU3S1RV",
-	"8CNLNhMgXYtM5NpWosOl5iqbU7LP6u6sFkToL85w8uISmNAzVGUJmIF2DWfRi0s2cTtOpZCF0p2Osq1H",
-	"g/3tPnxQ3KBtDWLCeSIuJlcCFiWfUtOb5ZKtui+EGxASUikmdOf0lm6rbiRxWZmynWTbkn4kpJhnkowx",
-	"S1Mi3VaL3AXbvMahK9RoW6mBqJUCPqiyxFfFYPAottpt/8XoLvW/IkCZ8hiFxkUuMHjxfvimt9vf6+ge",
-	"Fnnax2Jnt7+3g2Kn4RKCSi1IuoIwuKnqf2Vv4G0YkNKynAcHwaP+oP/I4hQztSauQZSFqlJ7GtSGVhNc",
-	"atzphjVCpQ45xEMO4NW787d9GDqtssLu0q8aCu1qc+fEO9jrD8o3V6KRmQWbTYUtErMnP+0/A40ub7Tf",
-	"3992XQPkD8JGd4FdBLhLqLkMMiB3+Tcrs1eCppDLZ9o53udM8xga2zrU27LbNnH36sPlog2S3Jv/3v/v",
-	"f/6XrrMsSjoVLnTpK0vbQ7eryQp2jva4vwtausSZY055ppSPFLN2wAbgVl4IB7qMRkLw3iZDLssUfglg",
-	"nstk/t2q0T68Tl6pueKX3mw26xGTe4VKURCgSTbfoltNuG07c6MKXO7N2RsMvtsZmzUjT2VqyaN/t3r7",
-	"MYun2DuWwijpQfNH6YzNNURC9rSRCiOPVjzu767pwqTj7Dte+UirebrTaHayU3bXT2kVSmnS7uNNJnnq",
-	"jDR579n6yct18CZoCw4+fr39FAYlEg4OghM05ECal0cAi020rX8RpvtEK7QjEKJigh4TeLYORMAShnC9",
-	"opiEtlO0TPlbN9zvaDL56fMWGe3u1o+dplaRztsb1r3ihM5X9ceVeZr7t6K4VN1tuAEdjbizW59ZRVg7",
-	"8bsZfa0cWpc0U5Up2uRZQ0uIyFlm3a7LhIuizCHYBESdPVmkbH0HqHPVHWWsaxtEou88i4ve+WvQPcex",
-	"zDLW00jDSIxImuAa5/oQcoVj/gWiXlTWY3SMIuFi0ofXONcHEBF1UQgRGWX6WydL6VmVS6+8F09cK561",
-	"PK47WLAUDMfeSCG7RhU6V4UgVUIeVkNChGdcEEqL+/Cz6wMtN3ZOy8cu7Wpvvr7WXkVjWCYXc2YMKlrk",
-	"v3v/sUUPf6Pj/FaN+60+yPZWuG7E9r/+yRc8rr2Zumt2g7FlOo7M0T/Ma3XSjD7X5eD7UiZV/4CWscXX",
-	"HneNtWPsOR4N9te7g2YP4e/1c0822qbR5PlNvqr2TWTv25fScE3t559uwxWg/CjJONl9kc77K7DheTt/",
-	"veRS1ojx0ucITpy/P8bsFuo2AoC7D9Zy6ViZ/Bi1aXymdKfqVOMeFvINHq2ftGjktjM20J26i/0PgSpb",
-	"ScCPn9og8yhxCZS2nq3S5A7a3Pna/HnrdDxFg3drO7zswBoUFmzCaA4Z14Zd42Gj9YQwT4rsBjVM0FBs",
-	"G7miawQJMwTStEHmAaY/W2q+yYwsf0mzgQOtPhjyeND9Lmccjd9LP//o+rOZY3QJ/t+ncHvrJ3jav626",
-	"Pb3f1Lrt+l465+77HmoXVhFdW7ZP0HxfwV6B9+7mx9J3BA8Jfu4tSvdHS7eeiHzjWyubdrx20HX9l99H",
-	"2apeH47qTD+bAybcADca5EwsNw7mSo55imBDhRCqxoHwSpQtFCE0Nt0+dLvZL1PF3EzpH6TQkGvYHzzy",
-	"peYuME9Z/IMN5x8Gq/0uNfinEf59RvjbANODWPBSO+6DnJZTfaF3B1Q3/nyZ/djGva4rKzs3u1ZRyj2/",
-	"MeFXlTgbiS7Pt73ak+A5amQoXQuhKzzavcauV2G5ntJY3mYybz/d/n8AAAD//w==",
+	"7Fv9UtxIkn+VDN1GLNypmwZjjw1xcYcZm8U2hsV4HXHGNyqk7O4apCq5qkS710PEPc092D3JRVZJan1U",
+	"083Yi+eP/Qtaqo+srPz45Ye+BrHMcilQGB3sfQ2myBJU9t+Ds+PB31BpLgX9TFDHiufG/gwupgjjIk1B",
+	"Y8aE4THcuKEgx2CmXMPB2fEwCAMdTzFjtAB+YVmeYrAXbA9Hw1EQBmae009tFBeT4PY2DF5csEl/s3dG",
+	"STEBFIabORg2cZsgKMwVahSG0ch90CgS4AauWHwNXEB0PB68lQIHJ8zE0wikso/cr2XUXQY325eBl7w3",
+	"XFz3yTt/eQhPd54+hZSLa70PkcL03y8DgV/MZRBBLrkwGpixJNNTyNkEYTZFQY8UAtcgBbYJ8uwuY2aW",
+	"3sb78zcVW2KFzGACCrUsVNxZeCxVxkywFxSKDxSOUaGI0Xvec2bwDc+48RwaM8YFFxP4XEjDiNt260Ip",
+	"FAZmXCRyBhvHLy5eQr0MOPGCMcc00ZurDlzPG5zJlMdz/8Hd/rkd8a0bolHzwcHYoPJIIcZSJBqMhBkj",
+	"IcOxVAhGzYkLbMK48K7PhcEJquCWdsiZYhmaUsUOC6WlZ6vTnH0uEHKpOT2BsZIZMIhI/qAtXe6AQzgV",
+	"6RxuWMoTmHEztZehWYYw5iltB0wkoKUyRCOnTT4XqOZBGAiWEZmxo6V5gIx9eYNiYqbB3vZoZ9cnIccJ",
+	"Zrk0KOL5a/Rc0AEUgtNZrnEOG7qIp8A0MHj//vjnTchRAbFHJFZaPxeozRAOQNE9dM5BC9AZ6gfl+Euh",
+	"0BRKaPtmzJU2JPi5FBphw64R1VSawTnmKZtjsgdGFRhtAhfaIEtId6ze0GWaGY9xv97qUtDmdikGCR9b",
+	"lTEVAaS9uzs7+zCb8hQbVHAN2vA0BVUI0pQQdkfPhvAa5xqYohPlBnZ2YSoLpYeXoroYd6WLm2nweEBM",
+	"XnJFO48fe29obM2dX3fI3sJcFpAyyzaWDOEcPxdcYbIPuztPnZXKuNbuANs7td2qzQtMmYZ4ysQEE9Bc",
+	"OIPjP0ppfFfo4amaMMG1tXbnOPbTLhuD/qyBJ7DhpEoqiGWCC3GLjk5GT0ZPos2arpyZ6YKq5kpBGKiS",
+	"AcEeiYjfSbgVg7B5AU92wyDjolYZ322csQm+43/H/pGODWbaagR5h2Vamlfzm2QlOGZFaoK9nZEliGdF",
+	"Rio7svSUv8K+PQqDv/bpeKkQB4a8lEam4mkIMdM44EKjIHN0s5S2z0sls6TkDs7cEtud0lrL+Jwl5069",
+	"6FcsyUjYf1mep9z5wa1cyasUs3/7VTunuNj8T4qkJviXrQW62XJv9daZm+U27dyBcBaUi7ww+4A3qOZQ",
+	"7kLqnHJNfpWQBXdDz8ie62gY3IbBoRTjlMcPSvHFtDaEEJf764XlrNyxNsxgCAv7axXETJm1UiwlzSdk",
+	"dY3CHuWlVFc8SVA89FmMvEZBNLmLuCoMJBI1CGmApamcWXBpaWy7nnMsNKnsw5LbMc0wYxqIjgocjKXy",
+	"uQxL/1tpDuIYc8OuUnxIwgkRV1Axw4QzIG3UVqwdRRHETMAVkuwnRYxJRfBLWYjkYWl1QruAso6QE5nw",
+	"MXcX3p1hICvfOm9kD2o9XT8kIFu2PObxEV2O3moObUQud02xY267Du709R0MvR8jm8suE9mms/tBpz9T",
+	"FkpbbPuS8fTh9baGLi3Y0hMUJyP7FhhRXFmC/M4Rzmu88JCH4BpmihuKKDEheN+guIoKiNILKU+YmJfe",
+	"VD8okVJCxsS8Mnt630VOUSPOikC7uKoji63Q8y6xWgxcEjGuNbka3w8C75zeGGrP/16wwkyl4n/HhzaT",
+	"zmGyOEatnRsdAol69OHDh8FBYaYoDO2PlXSAZnMNs+m8w/nu+DaBPeBmT62LPJfKYHJC/uTCjvkxIOhK",
+	"JvM/a4gO3d4DoiUiQGERhPVumMAUFbmS2wqwOvNneXdBrKOfuZI5KsMdIHWM/cVUb7th7qsPF2Cky0Ax",
+	"F4s+R6ZQVZDGxUwHpXhYTtRq2sPDYYBfcq5Q/8LF8kxEIQxP7bJuj3IOrVdHKs8Ie3eRfxjYCb+Y8qJQ",
+	"UIjwMXAUB598kcsiKvrYZkZrsRbhi3Xk1a8YWw09TDkKc6gwIfliqe6zOrZDfuGJL4zoMaocrTFWaFr5",
+	"rZxpPZMqaUdp3kxGGEwUE6bHkHLxuEHuJ89kHUs3r7WPh9wOHxub+nh13Igx+mxyUZc3McsxTWDj1bvT",
+	"ty77SMpu5ilCIg2JP4W/Nk6u01F1LFDGNS0ZCiha8AmpQlbq8GJsVpAWIhydwFgSYic0PIexLBQkfMKN",
+	"LlFxVgge85yl3MyDVZyyh6039DHrLZqZVNfnMsW18gVKplhppXBzQ5dooycstgqap8yCpEoeUmQkTqW5",
+	"I8HC7MqrMW2M57MnFEr3Kf0wRTNFRWiDIjNwG4CRCZvDxq+SC0xsHozsWYpjs9kwH1dSpsgsIrNX5k9Z",
+	"9FXI5YsP2uqTMIMDwzPvzbeI/uozX+W2vZtQhQuLEsyk0EY5S5gww2oZpKPlTJkqSGlcBl0cxlIl/lPz",
+	"xFc9oAALuNXgMUfl8kQ3P1nOLbLhBU98J3UsPxU93vgGX3MXHq0L0l/T+NswoItcc4tK7RcXe9JQJGLZ",
+	"u3jKMWGZd3ZbS+6is6lQtyGJ7w2BZO91F3lyXwma4ZXmDl00KxIrLYG9pdIglVbBcr19trBSsIUoNuW8",
+	"SbHPmDTv6FjkhcMwicP7LD1rqPKYpRrDrgsrta8tiYfP37nES3R0EkGeFrpnFhtGkaPeBwZkQVXMNIJO",
+	"i4kdJMlCtN38OgnJndV63Jj8eOR1t0116FkuQWartFENu9rSs3+c6vjJofdNYvateSnzM1F1nGgtGu+l",
+	"e/dKgH4vzVxQ9l8FTwZ/kWnKRA8Bje7Wx8UiU2Nyvbe1NZvNhro82lCkLbtpdbYtOKt0eKX6rtLJ16Ww",
+	"dK+cGaDV6Caa7t5VpLluuvIO/KiZGAYzZlANykDOvoxRGMXSwUTeoBIZxTRhcC3kLMVkggP72hoYfsPT",
+	"gZYxRzMfdMoKdJFM0HJWf1dihjM2wT5u4Aaz9j/rJ4TqDZlSbO6E7otZVoR0z63BaRWu94FdaRQGpANP",
+	"tnRkaxYu3nzDxXUdY8ZMKY66LqUNV9t3ey6fAJyVeL4TPNzDLGPGeNryOO5JW1kf++KDOphYN8JYVQlq",
+	"nrmiol7Pe/wyAO4HnwLOXx7Cs93HP9XFigQN4+kw6HLAPV+iOjNbube9FmUFgetFyrrpbVrKdXTy7Nmz",
+	"Z4s8PX7h2vjMJxfasNJQLY/gKThxWzcqL+xKFh0atm62t5p06C1HSMc43dXiQCQ1yjh9ul7YClA5qIyr",
+	"WmFT3YhSM2ktvWxFdh691IaZQvv59JeLizNwAyyaaHFld7TrDfe58YHxd1OpDOgiy5iaV2epDGjJ/TbT",
+	"30oDrgjgYWYVPXeKahXw1r7lF0WpqFBiL+dScFR6r3y9V/J+YEtyUZsY7wQhzWBcUniPVpemOpaZDMe0",
+	"+jLCSnn6ykk3hnFB3uId3bDTtSubTTkozHTx62VF0asPF0HYV+Rm/s5Fo9HZ6bsLIGEnj7Rl3yx6l2z8",
+	"47I2NVXktF2ajIuxrBJxzBUmSxMYVHwjr4vq+j/b3r2s6J5xKRCJR1BiDhe7CzjNUcBR7Q7t45MWdiWM",
+	"rdIOhpA5ioYXpc282Tw9Zcq2hFCoVwnmt1BzKTbO2id2k05vUE2RJyGcHp1BLLOMG7vE2zej0aOfNveq",
+	"ALwNzG0ETiGqQHUpWlYoJFq5ghxlnmIIGaLhYqJDyHiK2kiBOoS8uKryoW4xvGFp4X4PL8WlOJTihvSG",
+	"3m+8fQNHp3+Dg7Nj+Bk1nwg4L1LUm3uXYgDORtUtL5XHjRolmmgfUCmpXN9J7SyiZVnZaEgLv+HauBnk",
+	"3cu+oqjqQIgs2UyAdM1KkWsgivY7bW42p2Sf1X1yLYgwXJzh6MUFMKFnqHTVbaNd61/04oJN3I5TKWSh",
+	"dK+3b+PRaHdzCB8UN2ibtJhwnoiLyaWARcmn1PRmuWSj7mvhBoSEVIoJ3Tm9pduqG2FcVqZsh9m0pB8I",
+	"KeaZJGPM0pRIt9Uid8E2r7HvCjXaVmogaqWA96os8WUxGj2KrXbbfzG6S/1ts1DKYxQaF7nA4MX7szeD",
+	"7eFOT/ewyNMhFlvbw50tFFsNlxBUakHSFYTBTVX/K7s0b8OAlJblPNgLHg1Hw0cWp5ipNXENoixUldrT",
+	"KnhmNcGlxp1uWCNU6pBDPOQAXr07fTuEM6dVVthd+tWW1K0EnRLvYGc4Kt9cikZmFmw2FTZIzJ78tPsM",
+	"NLq80e5wd9N1PZA/CBvdEXYR4C6h5jLIgNzl36zMXgqaQi6faed4nzPNY2hs61Bvy27bxN2rDxeLhlRy",
+	"b/57/7//+V+6zrIo6VS40KWvLG0P3a4mK9g72uPhNmjpEmeOOeWZUn6lmLUDNgC38kI40GU0EoL3Nhly",
+	"UabwSwDzXCbz71aN9uF18krNFb8MZrPZgJg8KFSKggBNsv4W/WrCbduZG1Vgt7doZzT6bmds1ow8lamO",
+	"R/9u9fZDFk9xcCiFUdKD5g/SGZtriIQcaCMVRh6teDzcXtEPS8fZdbzykVbzdKvRrGWnbK+e0iqU0qTt",
+	"x+tM8tQZafLOs9WTu3XwJmgL9j5+vf0UBiUSDvaCIzTkQJqXRwCLTbStfxGm+0QrtCMQomKCHhN4sgpE",
+	"QAdDuK5dTELbs1um/K0bHvY0mfz0aYuMdp/xx157sUjn7Q3rrn1C58v6+8o8zf1bUVyq7jZcg45G3Nmv",
+	"zywjrJ34XY++Vg6tT5qpyhRt8qyhJUTkLLNu12XCRVFmH2wCos6eLFK2vgPUueqeMta1DSLRd57FRW/9",
+	"Neif41BmGRtopGEkRiRNcI1zvQ+5wjH/AtEgKusxOkaRcDFxLcp7EBF1UQgRGWX6WydL6VmVS6+8F09c",
+	"K6G1PK4JWrAUDMfBlUJ2jSp0rgpBqoQ8rIaECM+4IJQWD+Fn18dabtzoiO6wS7vam68vd1DRGJbJxZwZ",
+	"g4oW+e/Bf2zQw9/oOL9V436rD7K5Ea4asfmvf/IFjytvpu76XWNsmY4jc/QP81q9NKPPdTn43smk6h/Q",
+	"Mrb47uausXaMPcej0e5qd9DsIfy9fu7JWts0mjy/yVfVvonsfftSGq6p/fzTbbgElB8kGSe7L9L5cAk2",
+	"PG3nrzsuZYUYdz4MceL8/TFmv1C3FgDcfrCWS8fK5MeoTeODsTtVpxr3sJBv9Gj1pEUjup2xhu7UXfjf",
+	"jip3Vk/2NqF/L0jayiB+/NRGqAeJy760lXSZGehB1a2vzZ+3zkCkaPBuUwEve5gIhUWqcDWHjGvDrnG/",
+	"0bdCgClFdoMaJmgoMI5cxTaChBmsPr/q26CfLTXfZIO6nxGt4X2rr6U87ne3zxlH4/dS7j+68q3nVV11",
+	"4Pdp6xoK5+kdt+r29H5T657te+mcu+97qF1YhYNt2T5C830FewlYvJsfnY8QHhI53VuU7g+1bj3h/Nq3",
+	"Vnb8eO2g+2Sg/DjMlgSHcFCXCdgcMOEGuNEgZ6LbdZgrOeYpgo0zQqi6DsJLUfZfhNDYdHPf7WY/MBZz",
+	"M6V/kOJKrmF39MiX17MfuMY/2HD+YYDe71KDfxrh32eEvw1tPYgFL7XjPsipmycMvTuguvEn2+yXOu51",
+	"XZbZutm2ilLu+Y3Zwqo+2siSeT5s1p7s0EEjven6D13V0u41do0O3WJMY3mbBr39dPv/AQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

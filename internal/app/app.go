@@ -20,6 +20,7 @@ import (
 	"github.com/pioniersnetwerk/pioniers/internal/account"
 	"github.com/pioniersnetwerk/pioniers/internal/auth"
 	"github.com/pioniersnetwerk/pioniers/internal/httpapi"
+	"github.com/pioniersnetwerk/pioniers/internal/idempotency"
 	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 	"github.com/pioniersnetwerk/pioniers/internal/seed"
 	"github.com/pioniersnetwerk/pioniers/internal/store"
@@ -74,11 +75,14 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 		Organisations: orgs,
 		SignIn:        auth.NewSignIn(accounts, tokens),
 		Tokens:        tokens,
+		Idempotency:   idempotency.NewKeeper(db.IdempotencyKeys(), time.Now),
 	}, httpapi.Options{
 		BodyLimit:   cfg.BodyLimit,
 		CORSOrigins: cfg.CORSOrigins,
 		TrustProxy:  cfg.TrustProxy,
 		Ready:       db.Ping,
+		RateLimit:   httpapi.RateLimit{Rate: cfg.RateLimit, Burst: cfg.RateBurst},
+		SignInLimit: httpapi.RateLimit{Rate: float64(cfg.SignInLimit) / 60, Burst: cfg.SignInLimit},
 	}, log)
 	if err != nil {
 		return nil, err

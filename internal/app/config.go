@@ -28,6 +28,9 @@ type Config struct {
 	WriteTimeout time.Duration
 	IdleTimeout  time.Duration
 	ShutdownWait time.Duration
+	RateLimit    float64 // requests per second per caller; 0 turns limiting off
+	RateBurst    int
+	SignInLimit  int // sign-in attempts per minute per client address
 	BcryptCost   int // 0 means bcrypt's default
 }
 
@@ -48,6 +51,9 @@ var Settings = []Setting{
 	{"cors-origins", "PIONIERS_CORS_ORIGINS", "", "comma-separated origins allowed to write from a browser (reads are open to all)"},
 	{"trust-proxy", "PIONIERS_TRUST_PROXY", "false", "trust X-Forwarded-For and X-Forwarded-Proto from a reverse proxy"},
 	{"body-limit", "PIONIERS_BODY_LIMIT", "1M", "largest request body"},
+	{"rate-limit", "PIONIERS_RATE_LIMIT", "20", "requests per second per caller (token subject, else address) on /v1; 0 turns limiting off"},
+	{"rate-burst", "PIONIERS_RATE_BURST", "100", "requests a caller may make at once before rate-limit applies"},
+	{"sign-in-limit", "PIONIERS_SIGN_IN_LIMIT", "10", "POST /v1/auth/token attempts per minute per client address"},
 	{"log-level", "PIONIERS_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"log-format", "PIONIERS_LOG_FORMAT", "json", "json or text"},
 	{"read-timeout", "PIONIERS_READ_TIMEOUT", "15s", "time to read a whole request"},
@@ -79,6 +85,7 @@ func parse(v map[string]*string) (Config, error) {
 		}
 		return d
 	}
+	var err error
 	c := Config{
 		Addr:         *v["addr"],
 		DataDir:      *v["data-dir"],
@@ -95,6 +102,15 @@ func parse(v map[string]*string) (Config, error) {
 		WriteTimeout: dur("write-timeout"),
 		IdleTimeout:  dur("idle-timeout"),
 		ShutdownWait: dur("shutdown-wait"),
+	}
+	if c.RateLimit, err = strconv.ParseFloat(*v["rate-limit"], 64); err != nil || c.RateLimit < 0 {
+		errs = append(errs, "--rate-limit: want a number of requests per second, 0 for no limit")
+	}
+	if c.RateBurst, err = strconv.Atoi(*v["rate-burst"]); err != nil || c.RateBurst < 1 {
+		errs = append(errs, "--rate-burst: want a whole number of at least 1")
+	}
+	if c.SignInLimit, err = strconv.Atoi(*v["sign-in-limit"]); err != nil || c.SignInLimit < 1 {
+		errs = append(errs, "--sign-in-limit: want a whole number of at least 1")
 	}
 	trust, err := strconv.ParseBool(*v["trust-proxy"])
 	if err != nil {

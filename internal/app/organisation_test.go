@@ -264,3 +264,47 @@ func TestListETagAndFilters(t *testing.T) {
 		t.Errorf("q=UTRECHT: got %s; want Utrecht only", res.Body)
 	}
 }
+
+func TestIdempotentCreate(t *testing.T) {
+	env := apptest.Start(t)
+	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
+	headers := func(key string) map[string]string {
+		h := apptest.Bearer(admin)
+		h["Idempotency-Key"] = key
+		return h
+	}
+	body := map[string]any{"code": "GM0622", "name": "Municipality of Vlaardingen", "kind": "municipality", "networkRole": "member"}
+	first := env.Do(t, "POST", "/v1/organisations", body, headers("key-1"))
+	retry := env.Do(t, "POST", "/v1/organisations", body, headers("key-1"))
+	if first.StatusCode != 201 || retry.StatusCode != 201 {
+		t.Fatalf("create and retry: got %d and %d; want 201 twice (%s)", first.StatusCode, retry.StatusCode, retry.Body)
+	}
+	if first.Body != retry.Body || first.Header.Get("Location") != retry.Header.Get("Location") {
+		t.Errorf("retry: got %s; want the first response %s", retry.Body, first.Body)
+	}
+	if retry.Header.Get("Idempotent-Replayed") != "true" || first.Header.Get("Idempotent-Replayed") != "" {
+		t.Errorf("Idempotent-Replayed: got %q on the first and %q on the retry; want only the retry marked",
+			first.Header.Get("Idempotent-Replayed"), retry.Header.Get("Idempotent-Replayed"))
+	}
+	var page client.OrganisationPage
+	env.Do(t, "GET", "/v1/organisations", nil, nil).JSON(t, &page)
+	if len(page.Items) != 1 {
+		t.Errorf("organisations after a retried create: got %d; want 1", len(page.Items))
+	}
+	body["name"] = "Something else"
+	if res := env.Do(t, "POST", "/v1/organisations", body, headers("key-1")); res.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("same key, other request: got %d; want 422", res.StatusCode)
+	}
+	// Without a key a second create is a real second request: the code is taken.
+	body["name"] = "Municipality of Vlaardingen"
+	if res := env.Do(t, "POST", "/v1/organisations", body, apptest.Bearer(admin)); res.StatusCode != http.StatusConflict {
+		t.Errorf("second create without key: got %d; want 409", res.StatusCode)
+	}
+	// A failed request is kept too, so a retry does not suddenly succeed differently.
+	bad := map[string]any{"code": "bad code", "name": "x", "kind": "other", "networkRole": "member"}
+	a := env.Do(t, "POST", "/v1/organisations", bad, headers("key-2"))
+	b := env.Do(t, "POST", "/v1/organisations", bad, headers("key-2"))
+	if a.StatusCode != 400 || b.StatusCode != 400 || a.Body != b.Body {
+		t.Errorf("retried invalid request: got %d then %d; want the same 400", a.StatusCode, b.StatusCode)
+	}
+}

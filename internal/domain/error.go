@@ -16,6 +16,8 @@ const (
 	CodeForbidden          Code = "forbidden"
 	CodeNotFound           Code = "not-found"
 	CodeConflict           Code = "conflict"
+	CodeUnprocessable      Code = "unprocessable"
+	CodeTooManyRequests    Code = "too-many-requests"
 	CodePreconditionFailed Code = "precondition-failed"
 	CodePreconditionNeeded Code = "precondition-required"
 	CodeInternal           Code = "internal"

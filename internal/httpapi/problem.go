@@ -20,6 +20,8 @@ var statusOf = map[domain.Code]int{
 	domain.CodeForbidden:          http.StatusForbidden,
 	domain.CodeNotFound:           http.StatusNotFound,
 	domain.CodeConflict:           http.StatusConflict,
+	domain.CodeUnprocessable:      http.StatusUnprocessableEntity,
+	domain.CodeTooManyRequests:    http.StatusTooManyRequests,
 	domain.CodePreconditionFailed: http.StatusPreconditionFailed,
 	domain.CodePreconditionNeeded: http.StatusPreconditionRequired,
 	domain.CodeInternal:           http.StatusInternalServerError,

@@ -55,6 +55,7 @@ type Services struct {
 	Organisations organisations
 	SignIn        signIn
 	Tokens        tokenVerifier
+	Idempotency   idempotencyKeeper
 }
 
 // Options tune the HTTP layer.
@@ -63,6 +64,8 @@ type Options struct {
 	CORSOrigins []string // origins allowed to write from a browser
 	TrustProxy  bool     // trust X-Forwarded-Proto and X-Forwarded-For
 	Ready       func(ctx context.Context) error
+	RateLimit   RateLimit // per caller on /v1; zero Rate turns limiting off
+	SignInLimit RateLimit // per client address on POST /v1/auth/token
 }
 
 // Server implements the generated strict server interface.
@@ -107,8 +110,8 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 	}
 	// Before routing, so that the router's own 404 and 405 get them too.
 	e.Pre(requestID, accessLog(log), recoverPanic(log), baseHeaders(version, opt.TrustProxy), cors(opt.CORSOrigins), noTrailingSlash)
-	e.Use(middleware.BodyLimit(opt.BodyLimit), authenticate(svc.Tokens),
-		carryRequest, newContract(spec, basePath).middleware, conditionalGET)
+	e.Use(middleware.BodyLimit(opt.BodyLimit), authenticate(svc.Tokens), rateLimited(opt.RateLimit, opt.SignInLimit),
+		carryRequest, idempotent(svc.Idempotency, log), newContract(spec, basePath).middleware, conditionalGET)
 
 	server := &Server{orgs: svc.Organisations, signIn: svc.SignIn}
 	api.RegisterHandlersWithBaseURL(e, api.NewStrictHandler(server, nil), basePath)

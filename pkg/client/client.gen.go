@@ -281,6 +281,9 @@ type Conflict = Problem
 // Forbidden An RFC 9457 problem detail.
 type Forbidden = Problem
 
+// IdempotencyKeyReused An RFC 9457 problem detail.
+type IdempotencyKeyReused = Problem
+
 // NotAcceptable An RFC 9457 problem detail.
 type NotAcceptable = Problem
 
@@ -332,7 +335,9 @@ type ListOrganisationsParams struct {
 
 // CreateOrganisationParams defines parameters for CreateOrganisation.
 type CreateOrganisationParams struct {
-	// IdempotencyKey A unique key per intended request; retrying with the same key and body returns the first response.
+	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
+	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
+	// key with a different request is 422; while the first is still running, 409. Keys are kept 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -1457,6 +1462,8 @@ type CreateOrganisationResponse struct {
 	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
 	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *IdempotencyKeyReused
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
 	ApplicationproblemJSON429 *TooManyRequests
 	// Headers201 the parsed response headers for an HTTP 201 response
@@ -1495,6 +1502,11 @@ func (r CreateOrganisationResponse) GetApplicationproblemJSON409() *Conflict {
 // GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
 func (r CreateOrganisationResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
 	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateOrganisationResponse) GetApplicationproblemJSON422() *IdempotencyKeyReused {
+	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
@@ -2258,6 +2270,13 @@ func ParseCreateOrganisationResponse(rsp *http.Response) (*CreateOrganisationRes
 			return nil, err
 		}
 		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
