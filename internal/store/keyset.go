@@ -39,15 +39,21 @@ type cursor struct {
 // apply adds ORDER BY and, for a cursor, the WHERE that starts after it. The
 // fingerprint ties a cursor to the filters and sort it was made for.
 func (k keyset) apply(db *gorm.DB, dialect Dialect, sort []domain.SortKey, encoded, fingerprint string) (*gorm.DB, error) {
+	// The id breaks ties in the direction of the last key, so that when every
+	// key runs one way the cursor condition is a single row comparison, which
+	// both SQLite and PostgreSQL answer from an index.
+	idDesc := len(sort) > 0 && sort[len(sort)-1].Descending
+	exprs := make([]string, 0, len(sort)+1)
 	var order []string
+	uniform := true
 	for _, s := range sort {
-		dir := "ASC"
-		if s.Descending {
-			dir = "DESC"
-		}
-		order = append(order, k.columns[s.Field].expr[dialect]+" "+dir)
+		expr := k.columns[s.Field].expr[dialect]
+		exprs = append(exprs, expr)
+		order = append(order, expr+direction(s.Descending))
+		uniform = uniform && s.Descending == idDesc
 	}
-	order = append(order, "id ASC")
+	exprs = append(exprs, "id")
+	order = append(order, "id"+direction(idDesc))
 	db = db.Order(strings.Join(order, ", "))
 	if encoded == "" {
 		return db, nil
@@ -56,29 +62,45 @@ func (k keyset) apply(db *gorm.DB, dialect Dialect, sort []domain.SortKey, encod
 	if err != nil {
 		return nil, err
 	}
+	values := append(append([]any{}, c.Values...), c.ID)
+	if uniform {
+		op := ">"
+		if idDesc {
+			op = "<"
+		}
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(values)), ", ")
+		return db.Where("("+strings.Join(exprs, ", ")+") "+op+" ("+marks+")", values...), nil
+	}
 	// (a > x) OR (a = x AND b < y) OR (a = x AND b = y AND id > z)
+	descending := make([]bool, 0, len(exprs))
+	for _, s := range sort {
+		descending = append(descending, s.Descending)
+	}
+	descending = append(descending, idDesc)
 	var ors []string
 	var args []any
-	for i := 0; i <= len(sort); i++ {
+	for i := range exprs {
 		var ands []string
 		for j := 0; j < i; j++ {
-			ands = append(ands, k.columns[sort[j].Field].expr[dialect]+" = ?")
-			args = append(args, c.Values[j])
+			ands = append(ands, exprs[j]+" = ?")
+			args = append(args, values[j])
 		}
-		if i == len(sort) {
-			ands = append(ands, "id > ?")
-			args = append(args, c.ID)
-		} else {
-			op := ">"
-			if sort[i].Descending {
-				op = "<"
-			}
-			ands = append(ands, k.columns[sort[i].Field].expr[dialect]+" "+op+" ?")
-			args = append(args, c.Values[i])
+		op := ">"
+		if descending[i] {
+			op = "<"
 		}
+		ands = append(ands, exprs[i]+" "+op+" ?")
+		args = append(args, values[i])
 		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
 	}
 	return db.Where("("+strings.Join(ors, " OR ")+")", args...), nil
+}
+
+func direction(desc bool) string {
+	if desc {
+		return " DESC"
+	}
+	return " ASC"
 }
 
 // next encodes the cursor that continues after row.
