@@ -129,7 +129,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		}
 		fmt.Fprintf(stdout, "Pioniers API on %s/v1\nDocs: %s/docs\n", base, base)
 		if !hasAdmin {
-			fmt.Fprintln(stdout, "No admin yet. Create the first one with:\n  ./bin/pioniers user create --email you@example.org --role admin")
+			fmt.Fprintf(stdout, "No admin yet. Create the first one with:\n  %s user create --email you@example.org --role admin\n", os.Args[0])
 		}
 		return a.Serve(ctx)
 	}

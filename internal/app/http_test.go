@@ -3,6 +3,7 @@ package app_test
 import (
 	"fmt"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -242,5 +243,55 @@ func TestRateLimit(t *testing.T) {
 	}
 	if fmt.Sprint(signIn) != "[401 401 429]" {
 		t.Errorf("sign-in attempts: got %v; want two tries, then 429", signIn)
+	}
+}
+
+func TestHeadAnswersLikeGetWithoutBody(t *testing.T) {
+	env := apptest.Start(t)
+	env.Seed(t)
+	for _, path := range []string{"/v1/organisations", "/v1/organisations/GM0606", "/v1/openapi.json"} {
+		get := env.Do(t, "GET", path, nil, nil)
+		head := env.Do(t, "HEAD", path, nil, nil)
+		if head.StatusCode != 200 || head.Body != "" {
+			t.Errorf("HEAD %s: got %d with %d bytes; want 200 without body", path, head.StatusCode, len(head.Body))
+		}
+		for _, h := range []string{"ETag", "Content-Type", "API-Version"} {
+			if head.Header.Get(h) != get.Header.Get(h) {
+				t.Errorf("HEAD %s %s: got %q; want %q as on GET", path, h, head.Header.Get(h), get.Header.Get(h))
+			}
+		}
+	}
+	res := env.Do(t, "PATCH", "/v1/organisations", nil, nil)
+	if !strings.Contains(res.Header.Get("Allow"), "HEAD") {
+		t.Errorf("Allow: got %q; want HEAD listed with GET", res.Header.Get("Allow"))
+	}
+}
+
+func TestContractIsServedVerbatim(t *testing.T) {
+	env := apptest.Start(t)
+	yaml := env.Do(t, "GET", "/v1/openapi.yaml", nil, nil)
+	file, err := os.ReadFile("../../openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if yaml.Body != string(file) {
+		t.Error("openapi.yaml: served document differs from the file")
+	}
+	js := env.Do(t, "GET", "/v1/openapi.json", nil, nil)
+	var doc struct {
+		OpenAPI string `json:"openapi"`
+		Info    struct{ Version string }
+		Paths   map[string]map[string]struct {
+			OperationID string `json:"operationId"`
+		}
+	}
+	js.JSON(t, &doc)
+	if doc.OpenAPI != "3.0.3" || doc.Info.Version != js.Header.Get("API-Version") || doc.Paths["/auth/token"]["post"].OperationID != "createToken" {
+		t.Errorf("openapi.json: got %+v; want the contract as written", doc)
+	}
+	for _, res := range []apptest.Response{yaml, js} {
+		if res.Header.Get("Access-Control-Allow-Origin") != "*" {
+			t.Errorf("contract CORS: got %q; want * even without Origin", res.Header.Get("Access-Control-Allow-Origin"))
+		}
 	}
 }

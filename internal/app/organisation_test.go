@@ -308,3 +308,47 @@ func TestIdempotentCreate(t *testing.T) {
 		t.Errorf("retried invalid request: got %d then %d; want the same 400", a.StatusCode, b.StatusCode)
 	}
 }
+
+func TestPagingWithActiveFilter(t *testing.T) {
+	env := apptest.Start(t)
+	ctx := systemContext()
+	for i := range 5 {
+		in := orgInput(fmt.Sprintf("GM%04d", 2000+i), fmt.Sprintf("Active %d", i))
+		in.JoinedOn = mustDate(t, "2019-01-01")
+		if _, err := env.App.Organisations.Create(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	left := orgInput("GM2999", "Left")
+	left.JoinedOn, left.LeftOn = mustDate(t, "2019-01-01"), mustDate(t, "2020-01-01")
+	if _, err := env.App.Organisations.Create(ctx, left); err != nil {
+		t.Fatal(err)
+	}
+	path, seen := "/v1/organisations?active=true&pageSize=2", 0
+	for path != "" {
+		res := env.Do(t, "GET", path, nil, nil)
+		if res.StatusCode != 200 {
+			t.Fatalf("GET %s: got %d; want 200 (%s)", path, res.StatusCode, res.Body)
+		}
+		var page client.OrganisationPage
+		res.JSON(t, &page)
+		for _, o := range page.Items {
+			if !o.Active {
+				t.Errorf("active=true returned %s", o.Code)
+			}
+			seen++
+		}
+		path = ""
+		if m := nextLink.FindStringSubmatch(res.Header.Get("Link")); m != nil {
+			path = m[1]
+		}
+	}
+	if seen != 5 {
+		t.Errorf("active organisations over all pages: got %d; want 5", seen)
+	}
+	var inactive client.OrganisationPage
+	env.Do(t, "GET", "/v1/organisations?active=false", nil, nil).JSON(t, &inactive)
+	if len(inactive.Items) != 1 || inactive.Items[0].Code != "GM2999" {
+		t.Errorf("active=false: got %+v; want GM2999 only", inactive.Items)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -92,6 +93,36 @@ func baseHeaders(version string, trustProxy bool) echo.MiddlewareFunc {
 	}
 }
 
+// headAsGet answers HEAD as GET without the body (RFC 9110 section 9.3.2),
+// so every GET route also serves HEAD with the same headers.
+func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.Method != http.MethodHead {
+			return next(c)
+		}
+		r.Method = http.MethodGet
+		res := c.Response()
+		orig := res.Writer
+		res.Writer = bodyless{orig}
+		defer func() {
+			res.Writer = orig
+			r.Method = http.MethodHead
+		}()
+		return next(c)
+	}
+}
+
+// bodyless drops the body and keeps the headers, Content-Length included.
+type bodyless struct{ http.ResponseWriter }
+
+func (b bodyless) Write(p []byte) (int, error) {
+	if b.Header().Get("Content-Length") == "" {
+		b.Header().Set("Content-Length", strconv.Itoa(len(p)))
+	}
+	return len(p), nil
+}
+
 // noTrailingSlash answers 404 for a path ending in a slash: never a redirect,
 // never a silent match on an empty path parameter.
 func noTrailingSlash(next echo.HandlerFunc) echo.HandlerFunc {
@@ -115,10 +146,14 @@ func cors(allowed []string) echo.MiddlewareFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
 			origin := r.Header.Get("Origin")
+			h := c.Response().Header()
 			if origin == "" {
+				// Public reads say so even without Origin, for caches and checkers.
+				if r.Method == http.MethodGet || r.Method == http.MethodHead {
+					h.Set("Access-Control-Allow-Origin", "*")
+				}
 				return next(c)
 			}
-			h := c.Response().Header()
 			writer := slices.Contains(allowed, origin) || slices.Contains(allowed, "*")
 			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 				h.Add("Vary", "Origin")
@@ -229,7 +264,7 @@ func authenticate(tokens tokenVerifier) echo.MiddlewareFunc {
 func conditionalGET(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		if r.Method != http.MethodGet {
 			return next(c)
 		}
 		res := c.Response()
@@ -268,9 +303,7 @@ func conditionalGET(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}
 		orig.WriteHeader(status)
-		if r.Method != http.MethodHead {
-			_, err = orig.Write(buf.body.Bytes())
-		}
+		_, err = orig.Write(buf.body.Bytes())
 		return err
 	}
 }

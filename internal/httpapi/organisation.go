@@ -63,8 +63,9 @@ func (s *Server) CreateOrganisation(ctx context.Context, req api.CreateOrganisat
 	if err != nil {
 		return nil, err
 	}
-	return api.CreateOrganisation201JSONResponse{Body: toAPIOrganisation(o), Headers: api.CreateOrganisation201ResponseHeaders{
-		ETag: ptr(etag(o.Version)), Location: ptr(basePath + "/organisations/" + o.ID),
+	body := toAPIOrganisation(o)
+	return api.CreateOrganisation201JSONResponse{Body: body, Headers: api.CreateOrganisation201ResponseHeaders{
+		ETag: ptr(organisationETag(o.Version, body.Active)), Location: ptr(basePath + "/organisations/" + o.ID),
 	}}, nil
 }
 
@@ -86,7 +87,17 @@ func (s *Server) DeleteOrganisation(ctx context.Context, req api.DeleteOrganisat
 }
 
 func organisationOK(o organisation.Organisation) api.OrganisationOKJSONResponse {
-	return api.OrganisationOKJSONResponse{Body: toAPIOrganisation(o), Headers: api.OrganisationOKResponseHeaders{ETag: ptr(etag(o.Version))}}
+	body := toAPIOrganisation(o)
+	return api.OrganisationOKJSONResponse{Body: body, Headers: api.OrganisationOKResponseHeaders{ETag: ptr(organisationETag(o.Version, body.Active))}}
+}
+
+// organisationETag varies with active, which follows from today's date
+// without a write, so that a cached copy is not served after it flips.
+func organisationETag(v domain.Version, active bool) string {
+	if active {
+		return etag(v, "active")
+	}
+	return etag(v, "inactive")
 }
 
 func toAPIOrganisation(o organisation.Organisation) api.Organisation {
@@ -122,8 +133,16 @@ func toOrganisationInput(b api.OrganisationInput) organisation.Input {
 	}
 }
 
-// etag is the strong entity tag of a resource at a version.
-func etag(v domain.Version) string { return `"v` + strconv.Itoa(int(v)) + `"` }
+// etag is the strong entity tag of a resource at a version, in a variant
+// when its representation also depends on something else (the day, the
+// caller's view): "v3" or "v3.public".
+func etag(v domain.Version, variant string) string {
+	tag := "v" + strconv.Itoa(int(v))
+	if variant != "" {
+		tag += "." + variant
+	}
+	return `"` + tag + `"`
+}
 
 // precondition reads If-Match: an entity tag from etag, or *.
 func precondition(ifMatch *string) domain.Precondition {
@@ -139,7 +158,8 @@ func precondition(ifMatch *string) domain.Precondition {
 	for _, tag := range strings.Split(h, ",") {
 		tag = strings.TrimSpace(tag)
 		if strings.HasPrefix(tag, `"v`) && strings.HasSuffix(tag, `"`) {
-			if n, err := strconv.Atoi(tag[2 : len(tag)-1]); err == nil {
+			number, _, _ := strings.Cut(tag[2:len(tag)-1], ".")
+			if n, err := strconv.Atoi(number); err == nil {
 				pre.Version = domain.Version(n)
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -68,10 +69,10 @@ func writeProblem(c echo.Context, p api.Problem) {
 	h.Del("Last-Modified")
 	h.Set("Content-Type", "application/problem+json")
 	h.Set("Cache-Control", "no-store")
-	c.Response().WriteHeader(p.Status)
-	if c.Request().Method == http.MethodHead {
-		return
+	if allow := h.Get("Allow"); strings.Contains(allow, http.MethodGet) && !strings.Contains(allow, http.MethodHead) {
+		h.Set("Allow", allow+", "+http.MethodHead)
 	}
+	c.Response().WriteHeader(p.Status)
 	_ = json.NewEncoder(c.Response()).Encode(p)
 }
 

@@ -5,8 +5,6 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -15,7 +13,6 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/swaggest/swgui/v5emb"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/pioniersnetwerk/pioniers/api"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
@@ -79,22 +76,11 @@ var _ api.StrictServerInterface = (*Server)(nil)
 // NewHandler builds the whole HTTP handler: middleware, the contract's
 // routes, the contract itself, docs and health checks.
 func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error) {
-	spec, err := api.GetSwagger()
+	contract, err := loadContract()
 	if err != nil {
-		return nil, fmt.Errorf("load contract: %w", err)
+		return nil, err
 	}
-	specJSON, err := json.Marshal(spec)
-	if err != nil {
-		return nil, fmt.Errorf("encode contract: %w", err)
-	}
-	var generic any
-	if err := json.Unmarshal(specJSON, &generic); err != nil {
-		return nil, fmt.Errorf("encode contract: %w", err)
-	}
-	specYAML, err := yaml.Marshal(generic)
-	if err != nil {
-		return nil, fmt.Errorf("encode contract: %w", err)
-	}
+	spec := contract.spec
 	version := spec.Info.Version
 	if opt.BodyLimit == "" {
 		opt.BodyLimit = "1M"
@@ -109,7 +95,8 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 		e.IPExtractor = echo.ExtractIPDirect()
 	}
 	// Before routing, so that the router's own 404 and 405 get them too.
-	e.Pre(requestID, accessLog(log), recoverPanic(log), baseHeaders(version, opt.TrustProxy), cors(opt.CORSOrigins), noTrailingSlash)
+	// headAsGet comes first: the router matches on the original request.
+	e.Pre(headAsGet, requestID, accessLog(log), recoverPanic(log), baseHeaders(version, opt.TrustProxy), cors(opt.CORSOrigins), noTrailingSlash)
 	e.Use(middleware.BodyLimit(opt.BodyLimit), authenticate(svc.Tokens), rateLimited(opt.RateLimit, opt.SignInLimit),
 		carryRequest, idempotent(svc.Idempotency, log), newContract(spec, basePath).middleware, conditionalGET)
 
@@ -117,10 +104,10 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 	api.RegisterHandlersWithBaseURL(e, api.NewStrictHandler(server, nil), basePath)
 
 	e.GET(basePath+"/openapi.json", func(c echo.Context) error {
-		return c.Blob(http.StatusOK, "application/vnd.oai.openapi+json;version=3.0", specJSON)
+		return c.Blob(http.StatusOK, "application/vnd.oai.openapi+json;version=3.0", contract.json)
 	})
 	e.GET(basePath+"/openapi.yaml", func(c echo.Context) error {
-		return c.Blob(http.StatusOK, "application/vnd.oai.openapi;version=3.0", specYAML)
+		return c.Blob(http.StatusOK, "application/vnd.oai.openapi;version=3.0", contract.yaml)
 	})
 	docs := echo.WrapHandler(v5emb.New("Pioniers API", basePath+"/openapi.json", docsPath+"/"))
 	e.GET(docsPath, docs)

@@ -207,5 +207,18 @@ func gormLogger(log *slog.Logger) logger.Interface {
 	if log == nil {
 		return logger.Discard
 	}
-	return logger.NewSlogLogger(log, logger.Config{SlowThreshold: 500 * time.Millisecond, LogLevel: logger.Warn, IgnoreRecordNotFoundError: true, ParameterizedQueries: true})
+	return slowQueries{logger.NewSlogLogger(log, logger.Config{SlowThreshold: 500 * time.Millisecond, LogLevel: logger.Warn, ParameterizedQueries: true})}
+}
+
+// slowQueries logs slow queries only. Query errors are not logged here: a
+// unique or foreign key violation is an expected 409, and any other error
+// reaches the HTTP error boundary, which logs it with the request id.
+type slowQueries struct{ logger.Interface }
+
+func (l slowQueries) LogMode(level logger.LogLevel) logger.Interface {
+	return slowQueries{l.Interface.LogMode(level)}
+}
+
+func (l slowQueries) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), _ error) {
+	l.Interface.Trace(ctx, begin, fc, nil)
 }

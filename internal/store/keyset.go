@@ -145,7 +145,8 @@ func (k keyset) decode(sort []domain.SortKey, encoded, fingerprint string) (curs
 	return c, nil
 }
 
-// fingerprint hashes whatever defines a list: its filters and sort.
+// fingerprint hashes whatever defines a list: its filters and sort. Pass
+// values, not pointers: %#v prints a pointer's address.
 func fingerprint(parts ...any) string {
 	sum := sha256.Sum256([]byte(fmt.Sprintf("%#v", parts)))
 	return base64.RawURLEncoding.EncodeToString(sum[:9])

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -102,7 +103,7 @@ func (db *DB) ListOrganisations(ctx context.Context, q organisation.Query) (doma
 		p := likePattern(f.Q)
 		tx = tx.Where(`(LOWER(name) LIKE ? ESCAPE '\' OR LOWER(code) LIKE ? ESCAPE '\' OR LOWER(description) LIKE ? ESCAPE '\')`, p, p, p)
 	}
-	fp := fingerprint("organisations", f.Kind, f.NetworkRole, f.Active, f.Q, q.Sort)
+	fp := fingerprint("organisations", f.Kind, f.NetworkRole, fmt.Sprint(deref(f.Active)), f.Active == nil, f.Q, q.Sort)
 	tx, err := organisationKeyset.apply(tx, db.dialect, q.Sort, q.Cursor, fp)
 	if err != nil {
 		return domain.Page[organisation.Organisation]{}, err
@@ -163,4 +164,12 @@ func codeTaken(err error, code string) error {
 			Fields: []domain.FieldError{{Name: "code", Reason: "is already taken by another organisation"}}}
 	}
 	return err
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p != nil {
+		zero = *p
+	}
+	return zero
 }
