@@ -28,7 +28,7 @@ func TestOrganisationLifecycle(t *testing.T) {
 	// Create through the generated client.
 	website := "https://www.vlaardingen.nl"
 	created, err := env.Client.CreateOrganisationWithResponse(ctx, &client.CreateOrganisationParams{}, client.OrganisationInput{
-		Code: "GM0622", Name: "Municipality of Vlaardingen", Kind: client.Municipality, NetworkRole: client.Member,
+		Code: "GM0622", Name: "Municipality of Vlaardingen", Kind: client.OrganisationKindMunicipality, NetworkRole: client.Member,
 		JoinedOn: &openapi_types.Date{Time: mustDate(t, "2019-03-01")}, Website: &website,
 	}, asAdmin)
 	if err != nil {

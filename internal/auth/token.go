@@ -58,9 +58,6 @@ func LoadKey(path string) (Key, error) {
 // (mode 0600) first if none exists. For development: production keys come
 // from configuration.
 func LoadOrCreateKey(path string) (Key, error) {
-	if _, err := os.Stat(path); err == nil {
-		return LoadKey(path)
-	}
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		return Key{}, fmt.Errorf("generate signing key: %w", err)
@@ -72,9 +69,21 @@ func LoadOrCreateKey(path string) (Key, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return Key{}, fmt.Errorf("signing key folder: %w", err)
 	}
-	pemData := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
-	if err := os.WriteFile(path, pemData, 0o600); err != nil {
+	// O_EXCL: of two instances starting at once, one writes the key and
+	// both use it; an existing key is never overwritten.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return LoadKey(path)
+	}
+	if err != nil {
 		return Key{}, fmt.Errorf("write signing key: %w", err)
+	}
+	_, werr := f.Write(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return Key{}, fmt.Errorf("write signing key: %w", werr)
 	}
 	return NewKey(priv), nil
 }

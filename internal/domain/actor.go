@@ -32,6 +32,7 @@ type Actor struct {
 	Subject        string // user or client id; empty when anonymous
 	Role           Role
 	OrganisationID string // set for members and for clients bound to an organisation
+	PersonID       string // set for users who are one of the network's people
 }
 
 // System acts for the command line and the seed: it may do anything.
@@ -52,7 +53,7 @@ func (a Actor) Is(roles ...Role) bool {
 
 // MemberOf reports whether the actor is a member user of organisation id.
 func (a Actor) MemberOf(id string) bool {
-	return a.Role == RoleMember && a.OrganisationID != "" && a.OrganisationID == id
+	return !a.Anonymous() && a.Role == RoleMember && a.OrganisationID != "" && a.OrganisationID == id
 }
 
 // Require returns nil when the actor has one of the roles, unauthenticated

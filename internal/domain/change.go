@@ -12,6 +12,7 @@ const (
 	ActionCreate Action = "create"
 	ActionUpdate Action = "update"
 	ActionDelete Action = "delete"
+	ActionErase  Action = "erase"
 )
 
 // Change is the record every write leaves, in the same transaction: the audit

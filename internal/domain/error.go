@@ -15,6 +15,7 @@ const (
 	CodeUnauthenticated    Code = "unauthenticated"
 	CodeForbidden          Code = "forbidden"
 	CodeNotFound           Code = "not-found"
+	CodeGone               Code = "gone"
 	CodeConflict           Code = "conflict"
 	CodeUnprocessable      Code = "unprocessable"
 	CodeTooManyRequests    Code = "too-many-requests"

@@ -109,7 +109,7 @@ func toAPIOrganisation(o organisation.Organisation) api.Organisation {
 		NetworkRole: api.NetworkRole(o.NetworkRole),
 		JoinedOn:    apiDate(o.JoinedOn),
 		LeftOn:      apiDate(o.LeftOn),
-		Active:      o.ActiveOn(time.Now()),
+		Active:      o.Active,
 		Province:    optional(o.Province),
 		Website:     optional(o.Website),
 		Description: optional(o.Description),

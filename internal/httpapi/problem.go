@@ -20,6 +20,7 @@ var statusOf = map[domain.Code]int{
 	domain.CodeUnauthenticated:    http.StatusUnauthorized,
 	domain.CodeForbidden:          http.StatusForbidden,
 	domain.CodeNotFound:           http.StatusNotFound,
+	domain.CodeGone:               http.StatusGone,
 	domain.CodeConflict:           http.StatusConflict,
 	domain.CodeUnprocessable:      http.StatusUnprocessableEntity,
 	domain.CodeTooManyRequests:    http.StatusTooManyRequests,

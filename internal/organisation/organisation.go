@@ -3,9 +3,14 @@
 package organisation
 
 import (
+	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
+	_ "time/tzdata" // "today" is judged in Europe/Amsterdam on any machine
+
+	"github.com/google/uuid"
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 )
@@ -50,18 +55,35 @@ type Organisation struct {
 	Website     string
 	Description string
 	Example     bool // demonstration data, not part of the action plan's record
+	Active      bool // a member today; set by the service from its clock, never stored
 	Version     domain.Version
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
 
-// ActiveOn reports whether the organisation is a member on day: joined (or
-// join date unknown) and not yet left.
+// ActiveOn reports whether the organisation is a member on day (a date as
+// from Today or Day): joined (or join date unknown) and not yet left.
 func (o Organisation) ActiveOn(day time.Time) bool {
-	day = Day(day)
 	joined := o.JoinedOn.IsZero() || !o.JoinedOn.After(day)
 	left := !o.LeftOn.IsZero() && !o.LeftOn.After(day)
 	return joined && !left
+}
+
+// Amsterdam is the network's time zone: "today" is the date there.
+var Amsterdam = mustLoadLocation("Europe/Amsterdam")
+
+func mustLoadLocation(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(fmt.Sprintf("time zone %s: %v (the binary embeds time/tzdata)", name, err))
+	}
+	return loc
+}
+
+// Today is the date in Amsterdam at instant now, as a UTC midnight like every stored date.
+func Today(now time.Time) time.Time {
+	y, m, d := now.In(Amsterdam).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
 // Day truncates t to its calendar date in UTC.
@@ -131,6 +153,8 @@ func (in Input) validate() error {
 		p.Add("code", "a municipality's code is its CBS code: GM followed by four digits, such as GM0606")
 	case in.Kind != KindMunicipality && !slugCode.MatchString(in.Code):
 		p.Add("code", "must be a lowercase slug of letters, digits and single hyphens, such as leoo")
+	case looksLikeID(in.Code):
+		p.Add("code", "must not look like a UUID: paths take ids and codes alike")
 	}
 	if in.Name == "" {
 		p.Add("name", "must not be empty")
@@ -145,8 +169,13 @@ func (in Input) validate() error {
 }
 
 func validWebsite(s string) bool {
-	return (strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")) &&
-		len(s) > len("https://") && !strings.ContainsAny(s, " \t\n")
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" && !strings.ContainsAny(s, " \t\n")
+}
+
+func looksLikeID(s string) bool {
+	_, err := uuid.Parse(s)
+	return err == nil
 }
 
 func contains[T comparable](list []T, v T) bool {

@@ -61,7 +61,7 @@ const (
 
 // List returns one page of organisations. Anyone may list.
 func (s *Service) List(ctx context.Context, q Query) (domain.Page[Organisation], error) {
-	q.Filter.Today = Day(s.now())
+	q.Filter.Today = Today(s.now())
 	q.Filter.Q = strings.TrimSpace(q.Filter.Q)
 	if q.PageSize <= 0 {
 		q.PageSize = defaultPageSize
@@ -72,12 +72,23 @@ func (s *Service) List(ctx context.Context, q Query) (domain.Page[Organisation],
 	if len(q.Sort) == 0 {
 		q.Sort = []domain.SortKey{{Field: "name"}}
 	}
-	return s.store.ListOrganisations(ctx, q)
+	page, err := s.store.ListOrganisations(ctx, q)
+	for i := range page.Items {
+		page.Items[i] = s.present(page.Items[i])
+	}
+	return page, err
+}
+
+// present sets what follows from today's date.
+func (s *Service) present(o Organisation) Organisation {
+	o.Active = o.ActiveOn(Today(s.now()))
+	return o
 }
 
 // Get returns the organisation with id or code ref. Anyone may read.
 func (s *Service) Get(ctx context.Context, ref string) (Organisation, error) {
-	return s.store.GetOrganisation(ctx, NormaliseRef(ref))
+	o, err := s.store.GetOrganisation(ctx, NormaliseRef(ref))
+	return s.present(o), err
 }
 
 // Create adds an organisation. Admins only.
@@ -101,7 +112,7 @@ func (s *Service) Create(ctx context.Context, in Input) (Organisation, error) {
 	if err := s.store.CreateOrganisation(ctx, o, change); err != nil {
 		return Organisation{}, err
 	}
-	return o, nil
+	return s.present(o), nil
 }
 
 // Replace sets every field of the organisation ref. Admins change anything; a
@@ -142,7 +153,7 @@ func (s *Service) Replace(ctx context.Context, ref string, in Input, pre domain.
 		now := s.now().UTC().Truncate(time.Microsecond)
 		next.Version = current.Version + 1
 		next.UpdatedAt = now
-		updated = next
+		updated = s.present(next)
 		return s.store.UpdateOrganisation(ctx, next, domain.Change{Resource: "organisation", ResourceID: next.ID,
 			Action: domain.ActionUpdate, Actor: actor.Subject, Fields: fields, Version: int(next.Version), At: now})
 	})

@@ -15,8 +15,8 @@ type userRow struct {
 	Role           string
 	OrganisationID *string
 	Version        int
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	CreatedAt      time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt      time.Time `gorm:"autoUpdateTime:false"`
 }
 
 func (userRow) TableName() string { return "users" }
@@ -29,8 +29,8 @@ type clientRow struct {
 	Role           string
 	OrganisationID *string
 	Version        int
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	CreatedAt      time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt      time.Time `gorm:"autoUpdateTime:false"`
 }
 
 func (clientRow) TableName() string { return "api_clients" }

@@ -78,6 +78,8 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
 	params.Set("_synchronous", "NORMAL")
 	params.Set("_busy_timeout", "10000")
 	params.Set("_foreign_keys", "on")
+	// Erased personal data must not linger in free pages.
+	params.Set("_secure_delete", "on")
 	writeParams := url.Values{}
 	for k, v := range params {
 		writeParams[k] = v

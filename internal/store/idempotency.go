@@ -21,7 +21,7 @@ type idempotencyRow struct {
 	Status      int
 	Header      string
 	Body        string
-	CreatedAt   time.Time
+	CreatedAt   time.Time `gorm:"autoCreateTime:false"`
 }
 
 func (idempotencyRow) TableName() string { return "idempotency_keys" }

@@ -152,6 +152,12 @@ func fingerprint(parts ...any) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:9])
 }
 
+// searchText is what q searches: the fields, lowercased in Go so that
+// case-insensitive search works beyond ASCII on every database.
+func searchText(fields ...string) string {
+	return strings.ToLower(strings.Join(fields, "\n"))
+}
+
 // likePattern escapes q for LIKE and wraps it in wildcards.
 func likePattern(q string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)

@@ -23,9 +23,10 @@ type organisationRow struct {
 	Website     string
 	Description string
 	Example     bool
+	Search      string // lowercased in Go: SQL LOWER() knows only ASCII on SQLite
 	Version     int
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	CreatedAt   time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt   time.Time `gorm:"autoUpdateTime:false"`
 }
 
 func (organisationRow) TableName() string { return "organisations" }
@@ -33,7 +34,7 @@ func (organisationRow) TableName() string { return "organisations" }
 func toOrganisationRow(o organisation.Organisation) organisationRow {
 	return organisationRow{ID: o.ID, Code: o.Code, Name: o.Name, Kind: string(o.Kind), NetworkRole: string(o.NetworkRole),
 		JoinedOn: datePtr(o.JoinedOn), LeftOn: datePtr(o.LeftOn), Province: o.Province, Website: o.Website,
-		Description: o.Description, Example: o.Example, Version: int(o.Version), CreatedAt: o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC()}
+		Description: o.Description, Example: o.Example, Search: searchText(o.Name, o.Code, o.Description), Version: int(o.Version), CreatedAt: o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC()}
 }
 
 func (r organisationRow) domain() organisation.Organisation {
@@ -63,9 +64,9 @@ var openEnded = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
 
 var organisationKeyset = keyset{
 	columns: map[string]sortColumn{
-		"name": {expr: map[Dialect]string{SQLite: "name", Postgres: `name COLLATE "C"`},
+		"name": {expr: map[Dialect]string{SQLite: "name", Postgres: "name"},
 			value: func(r any) any { return r.(organisationRow).Name }},
-		"code": {expr: map[Dialect]string{SQLite: "code", Postgres: `code COLLATE "C"`},
+		"code": {expr: map[Dialect]string{SQLite: "code", Postgres: "code"},
 			value: func(r any) any { return r.(organisationRow).Code }},
 		"joinedOn": {expr: map[Dialect]string{SQLite: "COALESCE(joined_on, '9999-12-31 00:00:00+00:00')", Postgres: "COALESCE(joined_on, DATE '9999-12-31')"},
 			isTime: true,
@@ -100,8 +101,7 @@ func (db *DB) ListOrganisations(ctx context.Context, q organisation.Query) (doma
 		}
 	}
 	if f.Q != "" {
-		p := likePattern(f.Q)
-		tx = tx.Where(`(LOWER(name) LIKE ? ESCAPE '\' OR LOWER(code) LIKE ? ESCAPE '\' OR LOWER(description) LIKE ? ESCAPE '\')`, p, p, p)
+		tx = tx.Where(`search LIKE ? ESCAPE '\'`, likePattern(f.Q))
 	}
 	fp := fingerprint("organisations", f.Kind, f.NetworkRole, fmt.Sprint(deref(f.Active)), f.Active == nil, f.Q, q.Sort)
 	tx, err := organisationKeyset.apply(tx, db.dialect, q.Sort, q.Cursor, fp)
@@ -127,11 +127,11 @@ func (db *DB) ListOrganisations(ctx context.Context, q organisation.Query) (doma
 // GetOrganisation finds by id (a UUID) or by code.
 func (db *DB) GetOrganisation(ctx context.Context, ref string) (organisation.Organisation, error) {
 	var row organisationRow
-	column := "code"
-	if _, err := uuid.Parse(ref); err == nil {
-		column = "id"
+	column, value := "code", ref
+	if id, err := uuid.Parse(ref); err == nil {
+		column, value = "id", id.String()
 	}
-	if err := db.reader(ctx).Where(column+" = ?", ref).Take(&row).Error; err != nil {
+	if err := db.reader(ctx).Where(column+" = ?", value).Take(&row).Error; err != nil {
 		return organisation.Organisation{}, notFound(err, "no organisation with id or code %q", ref)
 	}
 	return row.domain(), nil

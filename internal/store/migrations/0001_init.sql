@@ -12,12 +12,15 @@ CREATE TABLE organisations (
     website      TEXT NOT NULL DEFAULT '',
     description  TEXT NOT NULL DEFAULT '',
     example      BOOLEAN NOT NULL DEFAULT FALSE,
+    search       TEXT NOT NULL DEFAULT '',
     version      INTEGER NOT NULL,
     created_at   {{timestamp}} NOT NULL,
     updated_at   {{timestamp}} NOT NULL
 );
 CREATE INDEX organisations_name ON organisations (name, id);
 CREATE INDEX organisations_created_at ON organisations (created_at, id);
+CREATE INDEX organisations_code_sort ON organisations (code, id);
+CREATE INDEX organisations_joined_on ON organisations (joined_on, id);
 
 CREATE TABLE users (
     id              TEXT PRIMARY KEY,

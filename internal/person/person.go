@@ -1,0 +1,226 @@
+// Package person holds the network's contact persons ("pioneers") and their
+// memberships of organisations. It is personal data under the GDPR: the rules
+// for who sees what, consent, export and erasure live here.
+package person
+
+import (
+	"fmt"
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/organisation"
+)
+
+// Role is a person's role in the network for an organisation.
+type Role string
+
+var roles = []Role{"pioneer", "programme-manager", "director", "contact", "alderman", "other"}
+
+// Membership ties a person to an organisation for a period.
+type Membership struct {
+	OrganisationID   string
+	OrganisationCode string // read only, for display
+	OrganisationName string // read only, for display
+	Role             Role
+	From             time.Time // zero when unknown
+	To               time.Time // zero while it lasts
+}
+
+// Person is a contact person.
+type Person struct {
+	ID          string
+	Name        string
+	Email       string
+	Phone       string
+	Position    string
+	Languages   []string
+	Memberships []Membership
+	Consent     Consent
+	Erased      bool
+	Version     domain.Version
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Consent is what the person agreed to, and who recorded it when.
+type Consent struct {
+	PublicProfile bool
+	RecordedAt    time.Time // zero while nothing was recorded
+	RecordedBy    string
+}
+
+// MemberOf reports whether the person has ever had a membership of organisation id.
+func (p Person) MemberOf(id string) bool {
+	for _, m := range p.Memberships {
+		if m.OrganisationID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// OnlyWith reports whether every membership is with organisation id (and there is one).
+func (p Person) OnlyWith(id string) bool {
+	if len(p.Memberships) == 0 {
+		return false
+	}
+	for _, m := range p.Memberships {
+		if m.OrganisationID != id {
+			return false
+		}
+	}
+	return true
+}
+
+// View is how much of a person a caller may see.
+type View int
+
+const (
+	Hidden View = iota // not at all
+	Public             // name, position, organisations
+	Full               // everything
+)
+
+// ViewFor says how much the actor may see of p.
+func ViewFor(a domain.Actor, p Person) View {
+	switch {
+	case a.Is(domain.RoleAdmin, domain.RoleEditor):
+		return Full
+	case a.Is(domain.RoleMember) && p.MemberOf(a.OrganisationID):
+		return Full
+	case !a.Anonymous() && a.PersonID != "" && a.PersonID == p.ID:
+		return Full
+	case p.Consent.PublicProfile:
+		return Public
+	default:
+		return Hidden
+	}
+}
+
+// Redact keeps only what view allows.
+func Redact(p Person, view View) Person {
+	if view == Full {
+		return p
+	}
+	out := Person{ID: p.ID, Name: p.Name, Position: p.Position, Version: p.Version, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+	for _, m := range p.Memberships {
+		out.Memberships = append(out.Memberships, Membership{OrganisationID: m.OrganisationID, OrganisationCode: m.OrganisationCode, OrganisationName: m.OrganisationName})
+	}
+	return out
+}
+
+// Input is what a caller may set on a person.
+type Input struct {
+	Name        string
+	Email       string
+	Phone       string
+	Position    string
+	Languages   []string
+	Memberships []MembershipInput
+}
+
+// MembershipInput names the organisation by id or code.
+type MembershipInput struct {
+	Organisation string
+	Role         Role
+	From         time.Time
+	To           time.Time
+}
+
+var (
+	e164     = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+	language = regexp.MustCompile(`^[a-z]{2,3}(-[A-Z]{2})?$`)
+)
+
+func (in Input) normalise() Input {
+	in.Name = strings.TrimSpace(in.Name)
+	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
+	in.Phone = strings.NewReplacer(" ", "", "-", "", ".", "", "(", "", ")", "").Replace(strings.TrimSpace(in.Phone))
+	in.Position = strings.TrimSpace(in.Position)
+	for i, m := range in.Memberships {
+		in.Memberships[i].Organisation = organisation.NormaliseRef(m.Organisation)
+		if !m.From.IsZero() {
+			in.Memberships[i].From = organisation.Day(m.From)
+		}
+		if !m.To.IsZero() {
+			in.Memberships[i].To = organisation.Day(m.To)
+		}
+	}
+	return in
+}
+
+// validate checks everything that needs no database.
+func (in Input) validate(p *domain.Problems) {
+	if in.Name == "" {
+		p.Add("name", "must not be empty")
+	}
+	if in.Email != "" {
+		if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email || !strings.Contains(in.Email[strings.LastIndex(in.Email, "@"):], ".") {
+			p.Add("email", "must be an email address such as name@example.org")
+		}
+	}
+	if in.Phone != "" && !e164.MatchString(in.Phone) {
+		p.Add("phone", "must be in international format (E.164) such as +31612345678")
+	}
+	seen := map[string]bool{}
+	for i, l := range in.Languages {
+		switch {
+		case !language.MatchString(l):
+			p.Add(fmt.Sprintf("languages[%d]", i), "must be a language tag such as nl or en-GB")
+		case seen[l]:
+			p.Add(fmt.Sprintf("languages[%d]", i), "appears twice")
+		}
+		seen[l] = true
+	}
+	for i, m := range in.Memberships {
+		name := fmt.Sprintf("memberships[%d]", i)
+		if !contains(roles, m.Role) {
+			p.Add(name+".role", "must be one of "+join(roles))
+		}
+		if !m.From.IsZero() && !m.To.IsZero() && m.To.Before(m.From) {
+			p.Add(name+".to", "must not be before from")
+		}
+	}
+}
+
+// overlaps reports memberships of the same organisation whose periods
+// overlap; ids must be resolved first.
+func overlaps(ms []Membership, p *domain.Problems) {
+	for i := range ms {
+		for j := 0; j < i; j++ {
+			a, b := ms[j], ms[i]
+			if a.OrganisationID != b.OrganisationID {
+				continue
+			}
+			if startsBeforeEnd(a.From, b.To) && startsBeforeEnd(b.From, a.To) {
+				p.Add(fmt.Sprintf("memberships[%d]", i), fmt.Sprintf("overlaps memberships[%d] with the same organisation; end one before the other starts", j))
+			}
+		}
+	}
+}
+
+// startsBeforeEnd reports whether a period starting at from begins on or
+// before a period ending at to; zero dates are open.
+func startsBeforeEnd(from, to time.Time) bool {
+	return from.IsZero() || to.IsZero() || !from.After(to)
+}
+
+func contains[T comparable](list []T, v T) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func join[T ~string](list []T) string {
+	parts := make([]string, len(list))
+	for i, v := range list {
+		parts[i] = string(v)
+	}
+	return strings.Join(parts, ", ")
+}

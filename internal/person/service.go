@@ -1,0 +1,439 @@
+package person
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/organisation"
+)
+
+// Filter narrows a list of people; the visibility fields say whom the caller
+// may see at all.
+type Filter struct {
+	OrganisationID string
+	Role           Role
+	Q              string
+	// Visibility: everyone when All; otherwise people with a public profile,
+	// plus the people of FullOrganisation and the person PersonID.
+	All              bool
+	FullOrganisation string
+	PersonID         string
+}
+
+// Query is one page request.
+type Query struct {
+	Filter   Filter
+	Sort     []domain.SortKey
+	PageSize int
+	Cursor   string
+}
+
+// ListRequest is a caller's list request, with the organisation by id or code.
+type ListRequest struct {
+	Organisation string
+	Role         Role
+	Q            string
+	Sort         []domain.SortKey
+	PageSize     int
+	Cursor       string
+}
+
+// SortFields are the fields a list of people may be sorted by.
+var SortFields = []string{"name", "createdAt"}
+
+// LinkedUser is a log-in account that belongs to a person.
+type LinkedUser struct {
+	ID    string
+	Email string
+	Role  domain.Role
+}
+
+// Export is everything the service holds about a person.
+type Export struct {
+	ExportedAt time.Time
+	Person     Person
+	Consent    []Consent
+	Users      []LinkedUser
+	Changes    []domain.Change
+}
+
+// Store is what the service needs from storage.
+type Store interface {
+	domain.Transactor
+	ListPeople(ctx context.Context, q Query) (domain.Page[Person], error)
+	// GetPerson returns erased people too, with Erased set.
+	GetPerson(ctx context.Context, id string) (Person, error)
+	CreatePerson(ctx context.Context, p Person, c domain.Change) error
+	// UpdatePerson writes p and its memberships over version p.Version-1.
+	UpdatePerson(ctx context.Context, p Person, c domain.Change) error
+	RecordConsent(ctx context.Context, p Person, c domain.Change) error
+	ConsentHistory(ctx context.Context, id string) ([]Consent, error)
+	// ErasePerson removes every personal field and linked user of p.
+	ErasePerson(ctx context.Context, p Person, c domain.Change) error
+	LinkedUsers(ctx context.Context, personID string) ([]LinkedUser, error)
+	Changes(ctx context.Context, resource, id string) ([]domain.Change, error)
+	// Scrub makes deleted data unrecoverable from storage files.
+	Scrub(ctx context.Context) error
+}
+
+type organisations interface {
+	Get(ctx context.Context, ref string) (organisation.Organisation, error)
+}
+
+// Service applies the rules for people.
+type Service struct {
+	store Store
+	orgs  organisations
+	now   domain.Clock
+}
+
+// NewService returns a person service.
+func NewService(store Store, orgs organisations, now domain.Clock) *Service {
+	return &Service{store: store, orgs: orgs, now: now}
+}
+
+const (
+	defaultPageSize = 20
+	maxPageSize     = 100
+)
+
+// ParseSort turns `-createdAt,name` into sort keys.
+func ParseSort(s string) ([]domain.SortKey, error) {
+	return domain.ParseSort("sort", s, SortFields)
+}
+
+// List returns the people the caller may see, each as far as it may see them.
+// An unknown organisation filter is invalid input.
+func (s *Service) List(ctx context.Context, req ListRequest) (domain.Page[Person], error) {
+	orgID := ""
+	if req.Organisation != "" {
+		o, err := s.orgs.Get(ctx, req.Organisation)
+		if domain.ErrorCode(err) == domain.CodeNotFound {
+			return domain.Page[Person]{}, (domain.Problems{{Name: "organisation", Reason: fmt.Sprintf("no organisation with id or code %q", req.Organisation)}}).Err()
+		}
+		if err != nil {
+			return domain.Page[Person]{}, err
+		}
+		orgID = o.ID
+	}
+	return s.list(ctx, orgID, req)
+}
+
+// ListForOrganisation returns the people of organisation ref; 404 when it does not exist.
+func (s *Service) ListForOrganisation(ctx context.Context, ref string, req ListRequest) (domain.Page[Person], error) {
+	o, err := s.orgs.Get(ctx, ref)
+	if err != nil {
+		return domain.Page[Person]{}, err
+	}
+	return s.list(ctx, o.ID, req)
+}
+
+func (s *Service) list(ctx context.Context, orgID string, req ListRequest) (domain.Page[Person], error) {
+	actor := domain.ActorFrom(ctx)
+	if req.PageSize <= 0 {
+		req.PageSize = defaultPageSize
+	}
+	if req.PageSize > maxPageSize {
+		return domain.Page[Person]{}, (domain.Problems{{Name: "pageSize", Reason: fmt.Sprintf("must be at most %d", maxPageSize)}}).Err()
+	}
+	if req.Role != "" && !contains(roles, req.Role) {
+		return domain.Page[Person]{}, (domain.Problems{{Name: "role", Reason: "must be one of " + join(roles)}}).Err()
+	}
+	if len(req.Sort) == 0 {
+		req.Sort = []domain.SortKey{{Field: "name"}}
+	}
+	f := Filter{OrganisationID: orgID, Role: req.Role, Q: strings.TrimSpace(req.Q), All: actor.Is(domain.RoleAdmin, domain.RoleEditor)}
+	if actor.Is(domain.RoleMember) {
+		f.FullOrganisation = actor.OrganisationID
+	}
+	if !actor.Anonymous() {
+		f.PersonID = actor.PersonID
+	}
+	page, err := s.store.ListPeople(ctx, Query{Filter: f, Sort: req.Sort, PageSize: req.PageSize, Cursor: req.Cursor})
+	if err != nil {
+		return page, err
+	}
+	for i, p := range page.Items {
+		page.Items[i] = Redact(p, ViewFor(actor, p))
+	}
+	return page, nil
+}
+
+// Get returns the person as far as the caller may see it, and how far that
+// is. People the caller may not see are not found; erased people are gone.
+func (s *Service) Get(ctx context.Context, id string) (Person, View, error) {
+	p, view, err := s.visible(ctx, id)
+	if err != nil {
+		return Person{}, Hidden, err
+	}
+	return Redact(p, view), view, nil
+}
+
+func (s *Service) visible(ctx context.Context, id string) (Person, View, error) {
+	p, err := s.store.GetPerson(ctx, id)
+	if err != nil {
+		return Person{}, Hidden, err
+	}
+	if p.Erased {
+		return Person{}, Hidden, domain.Errorf(domain.CodeGone, "person %s was erased", id)
+	}
+	view := ViewFor(domain.ActorFrom(ctx), p)
+	if view == Hidden {
+		return Person{}, Hidden, notFound(id)
+	}
+	return p, view, nil
+}
+
+func notFound(id string) error {
+	return domain.Errorf(domain.CodeNotFound, "no person with id %q", id)
+}
+
+// Create registers a person. Admins register anyone; a member registers
+// people whose memberships are all with its own organisation.
+func (s *Service) Create(ctx context.Context, in Input) (Person, error) {
+	actor := domain.ActorFrom(ctx)
+	if err := actor.Require("register people", domain.RoleAdmin, domain.RoleMember); err != nil {
+		return Person{}, err
+	}
+	in = in.normalise()
+	ms, err := s.check(ctx, in)
+	if err != nil {
+		return Person{}, err
+	}
+	if !actor.Is(domain.RoleAdmin) {
+		if err := ownOrganisationOnly(actor, nil, ms); err != nil {
+			return Person{}, err
+		}
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	p := Person{ID: uuid.Must(uuid.NewV7()).String(), Version: 1, CreatedAt: now, UpdatedAt: now}
+	p = apply(p, in, ms)
+	err = s.store.CreatePerson(ctx, p, domain.Change{Resource: "person", ResourceID: p.ID, Action: domain.ActionCreate,
+		Actor: actor.Subject, Fields: changedFields(Person{}, p), Version: 1, At: now})
+	if err != nil {
+		return Person{}, err
+	}
+	return p, nil
+}
+
+// Replace sets the person's profile and memberships. Admins change anyone; a
+// member changes its own organisation's people, and only their memberships
+// with its own organisation.
+func (s *Service) Replace(ctx context.Context, id string, in Input, pre domain.Precondition) (Person, error) {
+	actor := domain.ActorFrom(ctx)
+	if err := actor.Require("change people", domain.RoleAdmin, domain.RoleMember); err != nil {
+		return Person{}, err
+	}
+	in = in.normalise()
+	var updated Person
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		current, _, err := s.visible(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !actor.Is(domain.RoleAdmin) && !current.MemberOf(actor.OrganisationID) {
+			return domain.Errorf(domain.CodeForbidden, "a member may change only the people of its own organisation")
+		}
+		ms, err := s.check(ctx, in)
+		if err != nil {
+			return err
+		}
+		if !actor.Is(domain.RoleAdmin) {
+			if err := ownOrganisationOnly(actor, current.Memberships, ms); err != nil {
+				return err
+			}
+		}
+		if err := pre.Check(current.Version); err != nil {
+			return err
+		}
+		next := apply(current, in, ms)
+		fields := changedFields(current, next)
+		if len(fields) == 0 {
+			updated = current
+			return nil
+		}
+		now := s.now().UTC().Truncate(time.Microsecond)
+		next.Version, next.UpdatedAt = current.Version+1, now
+		updated = next
+		return s.store.UpdatePerson(ctx, next, domain.Change{Resource: "person", ResourceID: id, Action: domain.ActionUpdate,
+			Actor: actor.Subject, Fields: fields, Version: int(next.Version), At: now})
+	})
+	return updated, err
+}
+
+// RecordConsent records whether the person agreed to a public profile.
+// Admins, members of the person's organisations and the person's own user.
+func (s *Service) RecordConsent(ctx context.Context, id string, public bool) (Consent, error) {
+	actor := domain.ActorFrom(ctx)
+	if actor.Anonymous() {
+		return Consent{}, domain.Errorf(domain.CodeUnauthenticated, "sign in to record consent")
+	}
+	var recorded Consent
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		p, _, err := s.visible(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !actor.Is(domain.RoleAdmin) && !(actor.Is(domain.RoleMember) && p.MemberOf(actor.OrganisationID)) && actor.PersonID != id {
+			return domain.Errorf(domain.CodeForbidden, "only an admin, a member of the person's organisation or the person may record consent")
+		}
+		now := s.now().UTC().Truncate(time.Microsecond)
+		recorded = Consent{PublicProfile: public, RecordedAt: now, RecordedBy: actor.Subject}
+		p.Consent = recorded
+		p.Version++
+		p.UpdatedAt = now
+		return s.store.RecordConsent(ctx, p, domain.Change{Resource: "person", ResourceID: id, Action: domain.ActionUpdate,
+			Actor: actor.Subject, Fields: []string{"consent"}, Version: int(p.Version), At: now})
+	})
+	return recorded, err
+}
+
+// ConsentHistory returns every recorded consent, newest first, with the
+// current one. For those who see the person in full.
+func (s *Service) ConsentHistory(ctx context.Context, id string) (Consent, []Consent, error) {
+	p, view, err := s.visible(ctx, id)
+	if err != nil {
+		return Consent{}, nil, err
+	}
+	if view != Full {
+		return Consent{}, nil, domain.Errorf(domain.CodeForbidden, "the consent history is for admins, editors, the person's organisations and the person")
+	}
+	history, err := s.store.ConsentHistory(ctx, id)
+	return p.Consent, history, err
+}
+
+// Erase removes the person's personal data and linked user accounts, keeping
+// the shape of everything that refers to the person. Admins, or a member for
+// a person whose memberships are all with its own organisation.
+func (s *Service) Erase(ctx context.Context, id string, pre domain.Precondition) error {
+	actor := domain.ActorFrom(ctx)
+	if err := actor.Require("erase people", domain.RoleAdmin, domain.RoleMember); err != nil {
+		return err
+	}
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		p, _, err := s.visible(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !actor.Is(domain.RoleAdmin) && !p.OnlyWith(actor.OrganisationID) {
+			return domain.Errorf(domain.CodeForbidden, "a member may erase only people whose memberships are all with its own organisation")
+		}
+		if err := pre.Check(p.Version); err != nil {
+			return err
+		}
+		now := s.now().UTC().Truncate(time.Microsecond)
+		return s.store.ErasePerson(ctx, p, domain.Change{Resource: "person", ResourceID: id, Action: domain.ActionErase,
+			Actor: actor.Subject, Fields: []string{"name", "email", "phone", "position", "languages", "users"}, Version: int(p.Version) + 1, At: now})
+	})
+	if err != nil {
+		return err
+	}
+	return s.store.Scrub(ctx)
+}
+
+// Export returns everything held about the person. Admins and the person's own user.
+func (s *Service) Export(ctx context.Context, id string) (Export, error) {
+	actor := domain.ActorFrom(ctx)
+	p, _, err := s.visible(ctx, id)
+	if err != nil {
+		return Export{}, err
+	}
+	if !actor.Is(domain.RoleAdmin) && (actor.Anonymous() || actor.PersonID != id) {
+		if actor.Anonymous() {
+			return Export{}, domain.Errorf(domain.CodeUnauthenticated, "sign in to export a person's data")
+		}
+		return Export{}, domain.Errorf(domain.CodeForbidden, "only an admin or the person may export the person's data")
+	}
+	consent, err := s.store.ConsentHistory(ctx, id)
+	if err != nil {
+		return Export{}, err
+	}
+	users, err := s.store.LinkedUsers(ctx, id)
+	if err != nil {
+		return Export{}, err
+	}
+	changes, err := s.store.Changes(ctx, "person", id)
+	if err != nil {
+		return Export{}, err
+	}
+	return Export{ExportedAt: s.now().UTC(), Person: p, Consent: consent, Users: users, Changes: changes}, nil
+}
+
+// check validates the input and resolves its organisations, reporting every
+// problem at once.
+func (s *Service) check(ctx context.Context, in Input) ([]Membership, error) {
+	var p domain.Problems
+	in.validate(&p)
+	ms := make([]Membership, len(in.Memberships))
+	for i, m := range in.Memberships {
+		ms[i] = Membership{Role: m.Role, From: m.From, To: m.To}
+		o, err := s.orgs.Get(ctx, m.Organisation)
+		switch domain.ErrorCode(err) {
+		case "":
+			ms[i].OrganisationID, ms[i].OrganisationCode, ms[i].OrganisationName = o.ID, o.Code, o.Name
+		case domain.CodeNotFound:
+			p.Add(fmt.Sprintf("memberships[%d].organisation", i), fmt.Sprintf("no organisation with id or code %q", m.Organisation))
+		default:
+			return nil, err
+		}
+	}
+	if len(p) == 0 {
+		overlaps(ms, &p)
+	}
+	return ms, p.Err()
+}
+
+// ownOrganisationOnly refuses a member's change to memberships with other organisations.
+func ownOrganisationOnly(actor domain.Actor, before, after []Membership) error {
+	others := func(ms []Membership) []string {
+		var out []string
+		for _, m := range ms {
+			if m.OrganisationID != actor.OrganisationID {
+				out = append(out, fmt.Sprintf("%s|%s|%s|%s", m.OrganisationID, m.Role, m.From.Format(time.DateOnly), m.To.Format(time.DateOnly)))
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	if slices.Equal(others(before), others(after)) && (before != nil || len(after) > 0) {
+		return nil
+	}
+	var p domain.Problems
+	if before == nil && len(after) == 0 {
+		p.Add("memberships", "a member registers people of its own organisation: add a membership with it")
+	} else {
+		p.Add("memberships", "a member may add or change only memberships with its own organisation")
+	}
+	return &domain.Error{Code: domain.CodeForbidden, Message: "a member acts only for its own organisation", Fields: p}
+}
+
+func apply(p Person, in Input, ms []Membership) Person {
+	p.Name, p.Email, p.Phone, p.Position = in.Name, in.Email, in.Phone, in.Position
+	p.Languages = append([]string(nil), in.Languages...)
+	p.Memberships = ms
+	return p
+}
+
+func changedFields(a, b Person) []string {
+	var f []string
+	add := func(changed bool, name string) {
+		if changed {
+			f = append(f, name)
+		}
+	}
+	add(a.Name != b.Name, "name")
+	add(a.Email != b.Email, "email")
+	add(a.Phone != b.Phone, "phone")
+	add(a.Position != b.Position, "position")
+	add(!slices.Equal(a.Languages, b.Languages), "languages")
+	add(!slices.EqualFunc(a.Memberships, b.Memberships, func(x, y Membership) bool {
+		return x.OrganisationID == y.OrganisationID && x.Role == y.Role && x.From.Equal(y.From) && x.To.Equal(y.To)
+	}), "memberships")
+	return f
+}

@@ -1,0 +1,318 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/person"
+)
+
+type personRow struct {
+	ID                string
+	Name              string
+	Email             *string
+	Phone             *string
+	Position          string
+	Languages         string
+	Search            string
+	PublicProfile     bool
+	ConsentRecordedAt *time.Time
+	ConsentRecordedBy string
+	ErasedAt          *time.Time
+	Version           int
+	CreatedAt         time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt         time.Time `gorm:"autoUpdateTime:false"`
+}
+
+func (personRow) TableName() string { return "people" }
+
+type membershipRow struct {
+	ID             string
+	PersonID       string
+	OrganisationID string
+	Role           string
+	FromDate       *time.Time
+	ToDate         *time.Time
+	Position       int
+}
+
+func (membershipRow) TableName() string { return "memberships" }
+
+// membershipView is a membership with its organisation's code and name.
+type membershipView struct {
+	membershipRow
+	Code string
+	Name string
+}
+
+type consentRow struct {
+	ID            string
+	PersonID      string
+	PublicProfile bool
+	RecordedAt    time.Time
+	RecordedBy    string
+}
+
+func (consentRow) TableName() string { return "consent_records" }
+
+func toPersonRow(p person.Person) personRow {
+	langs, _ := json.Marshal(nonNil(p.Languages))
+	r := personRow{ID: p.ID, Name: p.Name, Email: nullString(p.Email), Phone: nullString(p.Phone), Position: p.Position,
+		Languages: string(langs), Search: searchText(p.Name, p.Position), PublicProfile: p.Consent.PublicProfile, ConsentRecordedBy: p.Consent.RecordedBy,
+		Version: int(p.Version), CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()}
+	if !p.Consent.RecordedAt.IsZero() {
+		t := p.Consent.RecordedAt.UTC()
+		r.ConsentRecordedAt = &t
+	}
+	return r
+}
+
+func (r personRow) domain(ms []person.Membership) person.Person {
+	var langs []string
+	_ = json.Unmarshal([]byte(r.Languages), &langs)
+	p := person.Person{ID: r.ID, Name: r.Name, Email: stringValue(r.Email), Phone: stringValue(r.Phone), Position: r.Position,
+		Languages: langs, Memberships: ms, Erased: r.ErasedAt != nil, Version: domain.Version(r.Version),
+		Consent:   person.Consent{PublicProfile: r.PublicProfile, RecordedBy: r.ConsentRecordedBy},
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+	if r.ConsentRecordedAt != nil {
+		p.Consent.RecordedAt = r.ConsentRecordedAt.UTC()
+	}
+	return p
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+var personKeyset = keyset{
+	columns: map[string]sortColumn{
+		"name": {expr: map[Dialect]string{SQLite: "name", Postgres: "name"},
+			value: func(r any) any { return r.(personRow).Name }},
+		"createdAt": {expr: map[Dialect]string{SQLite: "created_at", Postgres: "created_at"}, isTime: true,
+			value: func(r any) any { return r.(personRow).CreatedAt }},
+	},
+	id: func(r any) string { return r.(personRow).ID },
+}
+
+// ListPeople returns one page of people that are not erased, as far as the
+// filter's visibility allows.
+func (db *DB) ListPeople(ctx context.Context, q person.Query) (domain.Page[person.Person], error) {
+	f := q.Filter
+	tx := db.reader(ctx).Model(&personRow{}).Where("erased_at IS NULL")
+	if !f.All {
+		conds, args := []string{"public_profile = ?"}, []any{true}
+		if f.FullOrganisation != "" {
+			conds = append(conds, "EXISTS (SELECT 1 FROM memberships v WHERE v.person_id = people.id AND v.organisation_id = ?)")
+			args = append(args, f.FullOrganisation)
+		}
+		if f.PersonID != "" {
+			conds = append(conds, "id = ?")
+			args = append(args, f.PersonID)
+		}
+		tx = tx.Where("("+strings.Join(conds, " OR ")+")", args...)
+	}
+	if f.OrganisationID != "" || f.Role != "" {
+		cond, args := "EXISTS (SELECT 1 FROM memberships m WHERE m.person_id = people.id", []any{}
+		if f.OrganisationID != "" {
+			cond += " AND m.organisation_id = ?"
+			args = append(args, f.OrganisationID)
+		}
+		if f.Role != "" {
+			cond += " AND m.role = ?"
+			args = append(args, string(f.Role))
+		}
+		tx = tx.Where(cond+")", args...)
+	}
+	if f.Q != "" {
+		tx = tx.Where(`search LIKE ? ESCAPE '\'`, likePattern(f.Q))
+	}
+	fp := fingerprint("people", f, q.Sort)
+	tx, err := personKeyset.apply(tx, db.dialect, q.Sort, q.Cursor, fp)
+	if err != nil {
+		return domain.Page[person.Person]{}, err
+	}
+	var rows []personRow
+	if err := tx.Limit(q.PageSize + 1).Find(&rows).Error; err != nil {
+		return domain.Page[person.Person]{}, dbError(err)
+	}
+	var page domain.Page[person.Person]
+	if len(rows) > q.PageSize {
+		rows = rows[:q.PageSize]
+		page.Next = personKeyset.next(q.Sort, rows[len(rows)-1], fp)
+	}
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	ms, err := db.memberships(ctx, ids)
+	if err != nil {
+		return domain.Page[person.Person]{}, err
+	}
+	page.Items = make([]person.Person, len(rows))
+	for i, r := range rows {
+		page.Items[i] = r.domain(ms[r.ID])
+	}
+	return page, nil
+}
+
+// memberships loads the memberships of several people in one query.
+func (db *DB) memberships(ctx context.Context, personIDs []string) (map[string][]person.Membership, error) {
+	out := map[string][]person.Membership{}
+	if len(personIDs) == 0 {
+		return out, nil
+	}
+	var rows []membershipView
+	err := db.reader(ctx).Table("memberships AS m").
+		Select("m.*, o.code AS code, o.name AS name").
+		Joins("JOIN organisations o ON o.id = m.organisation_id").
+		Where("m.person_id IN ?", personIDs).Order("m.person_id, m.position").Scan(&rows).Error
+	if err != nil {
+		return nil, dbError(err)
+	}
+	for _, r := range rows {
+		out[r.PersonID] = append(out[r.PersonID], person.Membership{OrganisationID: r.OrganisationID, OrganisationCode: r.Code,
+			OrganisationName: r.Name, Role: person.Role(r.Role), From: dateValue(r.FromDate), To: dateValue(r.ToDate)})
+	}
+	return out, nil
+}
+
+// GetPerson returns the person, erased or not.
+func (db *DB) GetPerson(ctx context.Context, id string) (person.Person, error) {
+	var row personRow
+	if err := db.reader(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
+		return person.Person{}, notFound(err, "no person with id %q", id)
+	}
+	ms, err := db.memberships(ctx, []string{id})
+	if err != nil {
+		return person.Person{}, err
+	}
+	return row.domain(ms[id]), nil
+}
+
+// CreatePerson inserts p and its memberships.
+func (db *DB) CreatePerson(ctx context.Context, p person.Person, c domain.Change) error {
+	row := toPersonRow(p)
+	return db.InTx(ctx, func(ctx context.Context) error {
+		if err := emailTaken(db.create(ctx, &row, c)); err != nil {
+			return err
+		}
+		return db.writeMemberships(ctx, p)
+	})
+}
+
+// UpdatePerson writes p over its previous version and replaces its memberships.
+func (db *DB) UpdatePerson(ctx context.Context, p person.Person, c domain.Change) error {
+	row := toPersonRow(p)
+	return db.InTx(ctx, func(ctx context.Context) error {
+		if err := emailTaken(db.update(ctx, &row, p.ID, c)); err != nil {
+			return err
+		}
+		if err := db.writer(ctx).Where("person_id = ?", p.ID).Delete(&membershipRow{}).Error; err != nil {
+			return dbError(err)
+		}
+		return db.writeMemberships(ctx, p)
+	})
+}
+
+func (db *DB) writeMemberships(ctx context.Context, p person.Person) error {
+	if len(p.Memberships) == 0 {
+		return nil
+	}
+	rows := make([]membershipRow, len(p.Memberships))
+	for i, m := range p.Memberships {
+		rows[i] = membershipRow{ID: uuid.Must(uuid.NewV7()).String(), PersonID: p.ID, OrganisationID: m.OrganisationID,
+			Role: string(m.Role), FromDate: datePtr(m.From), ToDate: datePtr(m.To), Position: i}
+	}
+	return dbError(db.writer(ctx).Create(&rows).Error)
+}
+
+func emailTaken(err error) error {
+	if domain.ErrorCode(err) == domain.CodeConflict {
+		return &domain.Error{Code: domain.CodeConflict, Message: "another person has this email address",
+			Fields: []domain.FieldError{{Name: "email", Reason: "is already registered for another person"}}}
+	}
+	return err
+}
+
+// RecordConsent writes the person's new consent and adds it to the history.
+func (db *DB) RecordConsent(ctx context.Context, p person.Person, c domain.Change) error {
+	row := toPersonRow(p)
+	return db.InTx(ctx, func(ctx context.Context) error {
+		if err := db.update(ctx, &row, p.ID, c); err != nil {
+			return err
+		}
+		return dbError(db.writer(ctx).Create(&consentRow{ID: uuid.Must(uuid.NewV7()).String(), PersonID: p.ID,
+			PublicProfile: p.Consent.PublicProfile, RecordedAt: p.Consent.RecordedAt.UTC(), RecordedBy: p.Consent.RecordedBy}).Error)
+	})
+}
+
+// ConsentHistory lists recorded consents, newest first.
+func (db *DB) ConsentHistory(ctx context.Context, id string) ([]person.Consent, error) {
+	var rows []consentRow
+	if err := db.reader(ctx).Where("person_id = ?", id).Order("recorded_at DESC, id DESC").Find(&rows).Error; err != nil {
+		return nil, dbError(err)
+	}
+	out := make([]person.Consent, len(rows))
+	for i, r := range rows {
+		out[i] = person.Consent{PublicProfile: r.PublicProfile, RecordedAt: r.RecordedAt.UTC(), RecordedBy: r.RecordedBy}
+	}
+	return out, nil
+}
+
+// LinkedUsers lists the user accounts of a person.
+func (db *DB) LinkedUsers(ctx context.Context, personID string) ([]person.LinkedUser, error) {
+	var rows []userRow
+	if err := db.reader(ctx).Where("person_id = ?", personID).Order("id").Find(&rows).Error; err != nil {
+		return nil, dbError(err)
+	}
+	out := make([]person.LinkedUser, len(rows))
+	for i, r := range rows {
+		out[i] = person.LinkedUser{ID: r.ID, Email: r.Email, Role: domain.Role(r.Role)}
+	}
+	return out, nil
+}
+
+// ErasePerson blanks every personal field, deletes the person's user
+// accounts and any kept POST response that names the person, in one
+// transaction; memberships and consent records keep their shape.
+func (db *DB) ErasePerson(ctx context.Context, p person.Person, c domain.Change) error {
+	now := c.At.UTC()
+	row := personRow{ID: p.ID, Languages: "[]", ErasedAt: &now, Version: c.Version, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: now}
+	return db.InTx(ctx, func(ctx context.Context) error {
+		if err := db.update(ctx, &row, p.ID, c); err != nil {
+			return err
+		}
+		w := db.writer(ctx)
+		if err := w.Where("person_id = ?", p.ID).Delete(&userRow{}).Error; err != nil {
+			return dbError(err)
+		}
+		return dbError(w.Where("body LIKE ?", "%"+p.ID+"%").Delete(&idempotencyRow{}).Error)
+	})
+}
+
+// Scrub makes deleted data unrecoverable from the database files: on SQLite
+// (secure_delete is on) it truncates the write-ahead log, which still holds
+// old page images; on PostgreSQL it vacuums the tables with personal data.
+func (db *DB) Scrub(ctx context.Context) error {
+	w := db.write.WithContext(ctx)
+	if db.dialect == Postgres {
+		return dbError(w.Exec("VACUUM people, users, idempotency_keys, memberships").Error)
+	}
+	var busy, logFrames, checkpointed int
+	if err := w.Raw("PRAGMA wal_checkpoint(TRUNCATE)").Row().Scan(&busy, &logFrames, &checkpointed); err != nil {
+		return dbError(err)
+	}
+	if busy != 0 {
+		return dbError(errors.New("wal checkpoint: readers kept the log busy"))
+	}
+	return nil
+}
