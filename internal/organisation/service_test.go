@@ -1131,6 +1131,7 @@ func TestListActivePaging(t *testing.T) {
 		})
 	}
 }
+
 // Replace stores the service's clock as updatedAt, so a GET after a PUT shows
 // what the PUT returned. Today the store's gorm Updates overwrites updated_at
 // with gorm's NowFunc (wall clock).
