@@ -28,7 +28,7 @@ Usage:
   pioniers serve [flags]                 migrate, then serve the API
   pioniers migrate [flags]               apply pending database migrations
   pioniers seed [--demo] [flags]         load the action plan's data (and examples with --demo)
-  pioniers user create --email E --role R [--organisation GM0606] [--password-stdin] [flags]
+  pioniers user create --email E --role R [--organisation GM0606] [--person ID] [--password-stdin] [flags]
   pioniers client create --name N [--organisation CODE] [flags]
 
 Every command takes the configuration flags; run "pioniers serve -h" to list them.
@@ -63,6 +63,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		email         = fs.String("email", "", "user create: email address")
 		role          = fs.String("role", "", "user create: admin, editor, member or analyst")
 		org           = fs.String("organisation", "", "user/client create: organisation id or code, such as GM0606")
+		personID      = fs.String("person", "", "user create: id of the network person the account belongs to")
 		passwordStdin = fs.Bool("password-stdin", false, "user create: read the password from standard input")
 		name          = fs.String("name", "", "client create: the partner portal's name")
 	)
@@ -107,7 +108,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		if err != nil {
 			return err
 		}
-		u, err := a.Accounts.CreateUser(system, account.NewUser{Email: *email, Password: password, Role: domain.Role(*role), Organisation: *org})
+		u, err := a.Accounts.CreateUser(system, account.NewUser{Email: *email, Password: password, Role: domain.Role(*role), Organisation: *org, Person: *personID})
 		if err != nil {
 			return explain(err)
 		}

@@ -29,6 +29,7 @@ type User struct {
 	PasswordHash   string
 	Role           domain.Role
 	OrganisationID string
+	PersonID       string // the network person this account belongs to, if any
 	Version        domain.Version
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
@@ -85,6 +86,7 @@ type NewUser struct {
 	Password     string
 	Role         domain.Role
 	Organisation string // id or code; required for members
+	Person       string // id of the person the account belongs to; optional
 }
 
 // CreateUser adds a user account. Admins only (the command line acts as admin).
@@ -114,6 +116,14 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (User, error) {
 	if err != nil {
 		return User{}, err
 	}
+	personID := strings.TrimSpace(in.Person)
+	if personID != "" {
+		if id, err := uuid.Parse(personID); err != nil {
+			p.Add("person", "must be a person's id")
+		} else {
+			personID = id.String()
+		}
+	}
 	if err := p.Err(); err != nil {
 		return User{}, err
 	}
@@ -123,9 +133,9 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (User, error) {
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
 	u := User{ID: uuid.Must(uuid.NewV7()).String(), Email: email, PasswordHash: string(hash), Role: in.Role,
-		OrganisationID: orgID, Version: 1, CreatedAt: now, UpdatedAt: now}
+		OrganisationID: orgID, PersonID: personID, Version: 1, CreatedAt: now, UpdatedAt: now}
 	err = s.store.CreateUser(ctx, u, domain.Change{Resource: "user", ResourceID: u.ID, Action: domain.ActionCreate,
-		Actor: actor.Subject, Fields: []string{"email", "role", "organisation"}, Version: 1, At: now})
+		Actor: actor.Subject, Fields: []string{"email", "role", "organisation", "person"}, Version: 1, At: now})
 	return u, err
 }
 
@@ -196,7 +206,7 @@ func (s *Service) AuthenticatePassword(ctx context.Context, email, password stri
 		}
 		return domain.Actor{}, fmt.Errorf("compare password: %w", err)
 	}
-	return domain.Actor{Subject: u.ID, Role: u.Role, OrganisationID: u.OrganisationID}, nil
+	return domain.Actor{Subject: u.ID, Role: u.Role, OrganisationID: u.OrganisationID, PersonID: u.PersonID}, nil
 }
 
 // AuthenticateClient returns the actor for an API client's id and secret.

@@ -22,6 +22,7 @@ import (
 	"github.com/pioniersnetwerk/pioniers/internal/httpapi"
 	"github.com/pioniersnetwerk/pioniers/internal/idempotency"
 	"github.com/pioniersnetwerk/pioniers/internal/organisation"
+	"github.com/pioniersnetwerk/pioniers/internal/person"
 	"github.com/pioniersnetwerk/pioniers/internal/seed"
 	"github.com/pioniersnetwerk/pioniers/internal/store"
 )
@@ -33,6 +34,7 @@ type App struct {
 	DB            *store.DB
 	Organisations *organisation.Service
 	Accounts      *account.Service
+	People        *person.Service
 	Tokens        *auth.Tokens
 	Seed          *seed.Loader
 	handler       http.Handler
@@ -71,8 +73,10 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 	}
 	orgs := organisation.NewService(db, time.Now)
 	accounts := account.NewService(db, orgs, time.Now, cost)
+	people := person.NewService(db, orgs, time.Now)
 	handler, err := httpapi.NewHandler(httpapi.Services{
 		Organisations: orgs,
+		People:        people,
 		SignIn:        auth.NewSignIn(accounts, tokens),
 		Tokens:        tokens,
 		Idempotency:   idempotency.NewKeeper(db.IdempotencyKeys(), time.Now),
@@ -87,7 +91,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 	if err != nil {
 		return nil, err
 	}
-	return &App{Config: cfg, Log: log, DB: db, Organisations: orgs, Accounts: accounts, Tokens: tokens,
+	return &App{Config: cfg, Log: log, DB: db, Organisations: orgs, Accounts: accounts, People: people, Tokens: tokens,
 		Seed: seed.NewLoader(db, orgs), handler: handler}, nil
 }
 

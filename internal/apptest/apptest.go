@@ -129,8 +129,14 @@ const Password = "correct horse battery staple"
 // returns an access token for it, obtained through POST /v1/auth/token.
 func (e *Env) User(t testing.TB, email string, role domain.Role, organisation string) string {
 	t.Helper()
+	return e.PersonUser(t, email, role, organisation, "")
+}
+
+// PersonUser is User for an account that belongs to the network person personID.
+func (e *Env) PersonUser(t testing.TB, email string, role domain.Role, organisation, personID string) string {
+	t.Helper()
 	ctx := domain.WithActor(context.Background(), domain.System)
-	if _, err := e.App.Accounts.CreateUser(ctx, account.NewUser{Email: email, Password: Password, Role: role, Organisation: organisation}); err != nil {
+	if _, err := e.App.Accounts.CreateUser(ctx, account.NewUser{Email: email, Password: Password, Role: role, Organisation: organisation, Person: personID}); err != nil {
 		t.Fatalf("create user %s: %v", email, err)
 	}
 	return e.Token(t, email, Password)

@@ -109,6 +109,7 @@ type claims struct {
 	jwt.RegisteredClaims
 	Role         domain.Role `json:"role"`
 	Organisation string      `json:"org,omitempty"`
+	Person       string      `json:"person,omitempty"`
 }
 
 // TTL is how long issued tokens live.
@@ -129,6 +130,7 @@ func (t *Tokens) Issue(a domain.Actor) (string, error) {
 		},
 		Role:         a.Role,
 		Organisation: a.OrganisationID,
+		Person:       a.PersonID,
 	}
 	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, c)
 	tok.Header["kid"] = t.keys[0].ID
@@ -158,7 +160,7 @@ func (t *Tokens) Verify(token string) (domain.Actor, error) {
 	if c.Subject == "" || !c.Role.Valid() {
 		return domain.Actor{}, domain.Errorf(domain.CodeUnauthenticated, "the access token is invalid: no subject or role")
 	}
-	return domain.Actor{Subject: c.Subject, Role: c.Role, OrganisationID: c.Organisation}, nil
+	return domain.Actor{Subject: c.Subject, Role: c.Role, OrganisationID: c.Organisation, PersonID: c.Person}, nil
 }
 
 func (t *Tokens) key(tok *jwt.Token) (any, error) {

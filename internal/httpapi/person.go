@@ -3,44 +3,219 @@ package httpapi
 import (
 	"context"
 
+	openapi_types "github.com/oapi-codegen/runtime/types"
+
 	"github.com/pioniersnetwerk/pioniers/api"
-	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/person"
 )
 
-// Temporary: the people handlers are being written.
-
-func (s *Server) ListOrganisationPeople(ctx context.Context, req api.ListOrganisationPeopleRequestObject) (api.ListOrganisationPeopleResponseObject, error) {
-	return nil, domain.Errorf(domain.CodeNotFound, "not yet")
+// people is what the handlers need of the person service.
+type people interface {
+	List(ctx context.Context, req person.ListRequest) (page domainPage[person.Person], err error)
+	ListForOrganisation(ctx context.Context, ref string, req person.ListRequest) (domainPage[person.Person], error)
+	Get(ctx context.Context, id string) (person.Person, person.View, error)
+	Create(ctx context.Context, in person.Input) (person.Person, error)
+	Replace(ctx context.Context, id string, in person.Input, pre domainPrecondition) (person.Person, error)
+	RecordConsent(ctx context.Context, id string, public bool) (person.Consent, error)
+	ConsentHistory(ctx context.Context, id string) (person.Consent, []person.Consent, error)
+	Erase(ctx context.Context, id string, pre domainPrecondition) error
+	Export(ctx context.Context, id string) (person.Export, error)
 }
 
+// ListPeople serves GET /people.
 func (s *Server) ListPeople(ctx context.Context, req api.ListPeopleRequestObject) (api.ListPeopleResponseObject, error) {
-	return nil, domain.Errorf(domain.CodeNotFound, "not yet")
+	p := req.Params
+	lr, err := listRequest(p.Role, p.Q, p.Sort, p.PageSize, p.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	lr.Organisation = deref(p.Organisation)
+	page, err := s.people.List(ctx, lr)
+	if err != nil {
+		return nil, err
+	}
+	return api.ListPeople200JSONResponse{PersonPageOKJSONResponse: personPage(ctx, page)}, nil
 }
 
-func (s *Server) CreatePerson(ctx context.Context, req api.CreatePersonRequestObject) (api.CreatePersonResponseObject, error) {
-	return nil, domain.Errorf(domain.CodeNotFound, "not yet")
+// ListOrganisationPeople serves GET /organisations/{organisation}/people.
+func (s *Server) ListOrganisationPeople(ctx context.Context, req api.ListOrganisationPeopleRequestObject) (api.ListOrganisationPeopleResponseObject, error) {
+	p := req.Params
+	lr, err := listRequest(p.Role, p.Q, p.Sort, p.PageSize, p.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	page, err := s.people.ListForOrganisation(ctx, req.Organisation, lr)
+	if err != nil {
+		return nil, err
+	}
+	return api.ListOrganisationPeople200JSONResponse{PersonPageOKJSONResponse: personPage(ctx, page)}, nil
 }
 
-func (s *Server) ErasePerson(ctx context.Context, req api.ErasePersonRequestObject) (api.ErasePersonResponseObject, error) {
-	return nil, domain.Errorf(domain.CodeNotFound, "not yet")
+func listRequest(role *api.MembershipRole, q, sort *string, pageSize *int, cursor *string) (person.ListRequest, error) {
+	keys, err := person.ParseSort(deref(sort))
+	if err != nil {
+		return person.ListRequest{}, err
+	}
+	return person.ListRequest{Role: person.Role(deref(role)), Q: deref(q), Sort: keys, PageSize: deref(pageSize), Cursor: deref(cursor)}, nil
 }
 
+func personPage(ctx context.Context, page domainPage[person.Person]) api.PersonPageOKJSONResponse {
+	body := api.PersonPage{Items: make([]api.Person, len(page.Items))}
+	for i, p := range page.Items {
+		body.Items[i] = toAPIPerson(p)
+	}
+	resp := api.PersonPageOKJSONResponse{}
+	if page.Next != "" {
+		body.NextCursor = &page.Next
+		resp.Headers.Link = ptr(nextLink(ctx, page.Next))
+	}
+	resp.Body = body
+	return resp
+}
+
+// GetPerson serves GET /people/{person}.
 func (s *Server) GetPerson(ctx context.Context, req api.GetPersonRequestObject) (api.GetPersonResponseObject, error) {
-	return nil, domain.Errorf(domain.CodeNotFound, "not yet")
+	p, view, err := s.people.Get(ctx, req.Person.String())
+	if err != nil {
+		return nil, err
+	}
+	return api.GetPerson200JSONResponse{PersonOKJSONResponse: personOK(p, view)}, nil
 }
 
+// CreatePerson serves POST /people.
+func (s *Server) CreatePerson(ctx context.Context, req api.CreatePersonRequestObject) (api.CreatePersonResponseObject, error) {
+	p, err := s.people.Create(ctx, toPersonInput(*req.Body))
+	if err != nil {
+		return nil, err
+	}
+	return api.CreatePerson201JSONResponse{Body: toAPIPerson(p), Headers: api.CreatePerson201ResponseHeaders{
+		ETag: ptr(personETag(p, person.Full)), Location: ptr(basePath + "/people/" + p.ID),
+	}}, nil
+}
+
+// ReplacePerson serves PUT /people/{person}.
 func (s *Server) ReplacePerson(ctx context.Context, req api.ReplacePersonRequestObject) (api.ReplacePersonResponseObject, error) {
-	return nil, domain.Errorf(domain.CodeNotFound, "not yet")
+	p, err := s.people.Replace(ctx, req.Person.String(), toPersonInput(*req.Body), precondition(req.Params.IfMatch))
+	if err != nil {
+		return nil, err
+	}
+	return api.ReplacePerson200JSONResponse{PersonOKJSONResponse: personOK(p, person.Full)}, nil
 }
 
+// ErasePerson serves DELETE /people/{person}.
+func (s *Server) ErasePerson(ctx context.Context, req api.ErasePersonRequestObject) (api.ErasePersonResponseObject, error) {
+	if err := s.people.Erase(ctx, req.Person.String(), precondition(req.Params.IfMatch)); err != nil {
+		return nil, err
+	}
+	return api.ErasePerson204Response{}, nil
+}
+
+// GetConsent serves GET /people/{person}/consent.
 func (s *Server) GetConsent(ctx context.Context, req api.GetConsentRequestObject) (api.GetConsentResponseObject, error) {
-	return nil, domain.Errorf(domain.CodeNotFound, "not yet")
+	current, history, err := s.people.ConsentHistory(ctx, req.Person.String())
+	if err != nil {
+		return nil, err
+	}
+	return api.GetConsent200JSONResponse{Body: toAPIConsentHistory(current, history)}, nil
 }
 
+// RecordConsent serves PUT /people/{person}/consent.
 func (s *Server) RecordConsent(ctx context.Context, req api.RecordConsentRequestObject) (api.RecordConsentResponseObject, error) {
-	return nil, domain.Errorf(domain.CodeNotFound, "not yet")
+	c, err := s.people.RecordConsent(ctx, req.Person.String(), req.Body.PublicProfile)
+	if err != nil {
+		return nil, err
+	}
+	return api.RecordConsent200JSONResponse{Body: toAPIConsent(c)}, nil
 }
 
+// ExportPerson serves GET /people/{person}/export.
 func (s *Server) ExportPerson(ctx context.Context, req api.ExportPersonRequestObject) (api.ExportPersonResponseObject, error) {
-	return nil, domain.Errorf(domain.CodeNotFound, "not yet")
+	x, err := s.people.Export(ctx, req.Person.String())
+	if err != nil {
+		return nil, err
+	}
+	body := api.PersonExport{ExportedAt: x.ExportedAt, Person: toAPIPerson(x.Person),
+		Consent: toAPIConsentHistory(x.Person.Consent, x.Consent), Users: make([]api.LinkedUser, len(x.Users)),
+		Changes: toAPIChanges(x.Changes)}
+	for i, u := range x.Users {
+		body.Users[i] = api.LinkedUser{Id: uuidOf(u.ID), Email: openapi_types.Email(u.Email), Role: string(u.Role)}
+	}
+	return api.ExportPerson200JSONResponse{Body: body}, nil
+}
+
+func personOK(p person.Person, view person.View) api.PersonOKJSONResponse {
+	return api.PersonOKJSONResponse{Body: toAPIPerson(p), Headers: api.PersonOKResponseHeaders{ETag: ptr(personETag(p, view))}}
+}
+
+// personETag differs per view: the public and the full representation of
+// one version are different documents.
+func personETag(p person.Person, view person.View) string {
+	if view == person.Full {
+		return etag(p.Version, "full")
+	}
+	return etag(p.Version, "public")
+}
+
+// toAPIPerson maps whatever the service left in p; redaction happened there.
+func toAPIPerson(p person.Person) api.Person {
+	out := api.Person{Id: uuidOf(p.ID), Name: p.Name, Position: optional(p.Position), Phone: optional(p.Phone),
+		Memberships: make([]api.Membership, len(p.Memberships)), CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()}
+	if p.Email != "" {
+		out.Email = ptr(openapi_types.Email(p.Email))
+	}
+	for i, m := range p.Memberships {
+		am := api.Membership{Organisation: api.OrganisationSummary{Id: uuidOf(m.OrganisationID), Code: m.OrganisationCode, Name: m.OrganisationName},
+			From: apiDate(m.From), To: apiDate(m.To)}
+		if m.Role != "" {
+			am.Role = ptr(api.MembershipRole(m.Role))
+		}
+		out.Memberships[i] = am
+	}
+	if p.View == person.Full {
+		out.Consent = ptr(toAPIConsent(p.Consent))
+		out.Languages = ptr(append([]string{}, p.Languages...))
+	}
+	return out
+}
+
+func toPersonInput(b api.PersonInput) person.Input {
+	in := person.Input{Name: b.Name, Phone: deref(b.Phone), Position: deref(b.Position), Languages: deref(b.Languages)}
+	if b.Email != nil {
+		in.Email = string(*b.Email)
+	}
+	for _, m := range b.Memberships {
+		in.Memberships = append(in.Memberships, person.MembershipInput{Organisation: m.Organisation, Role: person.Role(m.Role),
+			From: domainDate(m.From), To: domainDate(m.To)})
+	}
+	return in
+}
+
+func toAPIConsent(c person.Consent) api.Consent {
+	out := api.Consent{PublicProfile: c.PublicProfile}
+	if !c.RecordedAt.IsZero() {
+		out.RecordedAt = ptr(c.RecordedAt.UTC())
+		out.RecordedBy = ptr(c.RecordedBy)
+	}
+	return out
+}
+
+func toAPIConsentHistory(current person.Consent, history []person.Consent) api.ConsentHistory {
+	out := api.ConsentHistory{Current: toAPIConsent(current), Records: make([]api.Consent, len(history))}
+	for i, c := range history {
+		out.Records[i] = toAPIConsent(c)
+	}
+	return out
+}
+
+func toAPIChanges(changes []domainChange) []api.ChangeRecord {
+	out := make([]api.ChangeRecord, len(changes))
+	for i, c := range changes {
+		fields := c.Fields
+		if fields == nil {
+			fields = []string{}
+		}
+		out[i] = api.ChangeRecord{Resource: c.Resource, ResourceId: c.ResourceID, Action: string(c.Action), Actor: c.Actor,
+			Fields: fields, Version: c.Version, At: c.At.UTC()}
+	}
+	return out
 }

@@ -50,6 +50,7 @@ type tokenVerifier interface {
 // Services are the domain services the API serves.
 type Services struct {
 	Organisations organisations
+	People        people
 	SignIn        signIn
 	Tokens        tokenVerifier
 	Idempotency   idempotencyKeeper
@@ -68,6 +69,7 @@ type Options struct {
 // Server implements the generated strict server interface.
 type Server struct {
 	orgs   organisations
+	people people
 	signIn signIn
 }
 
@@ -100,7 +102,7 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 	e.Use(middleware.BodyLimit(opt.BodyLimit), authenticate(svc.Tokens), rateLimited(opt.RateLimit, opt.SignInLimit),
 		carryRequest, idempotent(svc.Idempotency, log), newContract(spec, basePath).middleware, conditionalGET)
 
-	server := &Server{orgs: svc.Organisations, signIn: svc.SignIn}
+	server := &Server{orgs: svc.Organisations, people: svc.People, signIn: svc.SignIn}
 	api.RegisterHandlersWithBaseURL(e, api.NewStrictHandler(server, nil), basePath)
 
 	e.GET(basePath+"/openapi.json", func(c echo.Context) error {
@@ -128,3 +130,10 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 	})
 	return e, nil
 }
+
+// Short names for the domain's generic types in handler signatures.
+type (
+	domainPage[T any]  = domain.Page[T]
+	domainPrecondition = domain.Precondition
+	domainChange       = domain.Change
+)

@@ -210,6 +210,23 @@ func collect(err error, p *domain.Problems) {
 	p.Add("request", "is invalid")
 }
 
+// fieldName writes a JSON pointer the way the domain names fields:
+// memberships[1].role.
+func fieldName(pointer []string) string {
+	var b strings.Builder
+	for _, seg := range pointer {
+		if _, err := strconv.Atoi(seg); err == nil {
+			b.WriteString("[" + seg + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(seg)
+	}
+	return b.String()
+}
+
 // schemaReasons explains each schema error in err.
 func schemaReasons(err error) []string {
 	if multi, ok := err.(openapi3.MultiError); ok {
@@ -237,7 +254,7 @@ func collectBody(err error, p *domain.Problems) {
 		p.Add("body", "is not valid JSON of the expected shape")
 		return
 	}
-	name := strings.Join(se.JSONPointer(), ".")
+	name := fieldName(se.JSONPointer())
 	switch {
 	case se.SchemaField == "required":
 		p.Add(name, "is required")

@@ -40,6 +40,7 @@ type Person struct {
 	Memberships []Membership
 	Consent     Consent
 	Erased      bool
+	View        View // how much of the person this value shows; set by Redact
 	Version     domain.Version
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
@@ -103,9 +104,10 @@ func ViewFor(a domain.Actor, p Person) View {
 // Redact keeps only what view allows.
 func Redact(p Person, view View) Person {
 	if view == Full {
+		p.View = Full
 		return p
 	}
-	out := Person{ID: p.ID, Name: p.Name, Position: p.Position, Version: p.Version, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+	out := Person{ID: p.ID, Name: p.Name, Position: p.Position, View: view, Version: p.Version, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 	for _, m := range p.Memberships {
 		out.Memberships = append(out.Memberships, Membership{OrganisationID: m.OrganisationID, OrganisationCode: m.OrganisationCode, OrganisationName: m.OrganisationName})
 	}

@@ -219,7 +219,7 @@ func (s *Service) Create(ctx context.Context, in Input) (Person, error) {
 	if err != nil {
 		return Person{}, err
 	}
-	return p, nil
+	return Redact(p, Full), nil
 }
 
 // Replace sets the person's profile and memberships. Admins change anyone; a
@@ -255,12 +255,12 @@ func (s *Service) Replace(ctx context.Context, id string, in Input, pre domain.P
 		next := apply(current, in, ms)
 		fields := changedFields(current, next)
 		if len(fields) == 0 {
-			updated = current
+			updated = Redact(current, Full)
 			return nil
 		}
 		now := s.now().UTC().Truncate(time.Microsecond)
 		next.Version, next.UpdatedAt = current.Version+1, now
-		updated = next
+		updated = Redact(next, Full)
 		return s.store.UpdatePerson(ctx, next, domain.Change{Resource: "person", ResourceID: id, Action: domain.ActionUpdate,
 			Actor: actor.Subject, Fields: fields, Version: int(next.Version), At: now})
 	})
@@ -362,7 +362,7 @@ func (s *Service) Export(ctx context.Context, id string) (Export, error) {
 	if err != nil {
 		return Export{}, err
 	}
-	return Export{ExportedAt: s.now().UTC(), Person: p, Consent: consent, Users: users, Changes: changes}, nil
+	return Export{ExportedAt: s.now().UTC(), Person: Redact(p, Full), Consent: consent, Users: users, Changes: changes}, nil
 }
 
 // check validates the input and resolves its organisations, reporting every

@@ -14,6 +14,7 @@ type userRow struct {
 	PasswordHash   string
 	Role           string
 	OrganisationID *string
+	PersonID       *string
 	Version        int
 	CreatedAt      time.Time `gorm:"autoCreateTime:false"`
 	UpdatedAt      time.Time `gorm:"autoUpdateTime:false"`
@@ -52,7 +53,16 @@ func stringValue(s *string) string {
 // CreateUser inserts u.
 func (db *DB) CreateUser(ctx context.Context, u account.User, c domain.Change) error {
 	row := userRow{ID: u.ID, Email: u.Email, PasswordHash: u.PasswordHash, Role: string(u.Role),
-		OrganisationID: nullString(u.OrganisationID), Version: int(u.Version), CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+		OrganisationID: nullString(u.OrganisationID), PersonID: nullString(u.PersonID), Version: int(u.Version), CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+	if u.PersonID != "" {
+		var n int64
+		if err := db.reader(ctx).Model(&personRow{}).Where("id = ? AND erased_at IS NULL", u.PersonID).Count(&n).Error; err != nil {
+			return dbError(err)
+		}
+		if n == 0 {
+			return (domain.Problems{{Name: "person", Reason: "no person with this id"}}).Err()
+		}
+	}
 	err := db.create(ctx, &row, c)
 	if domain.ErrorCode(err) == domain.CodeConflict {
 		return &domain.Error{Code: domain.CodeConflict, Message: "a user with this email address exists",
@@ -68,7 +78,7 @@ func (db *DB) UserByEmail(ctx context.Context, email string) (account.User, erro
 		return account.User{}, notFound(err, "no user with that email address")
 	}
 	return account.User{ID: r.ID, Email: r.Email, PasswordHash: r.PasswordHash, Role: domain.Role(r.Role),
-		OrganisationID: stringValue(r.OrganisationID), Version: domain.Version(r.Version), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}, nil
+		OrganisationID: stringValue(r.OrganisationID), PersonID: stringValue(r.PersonID), Version: domain.Version(r.Version), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}, nil
 }
 
 // CreateClient inserts cl.

@@ -46,9 +46,13 @@ func (membershipRow) TableName() string { return "memberships" }
 
 // membershipView is a membership with its organisation's code and name.
 type membershipView struct {
-	membershipRow
-	Code string
-	Name string
+	PersonID       string
+	OrganisationID string
+	Role           string
+	FromDate       *time.Time
+	ToDate         *time.Time
+	Code           string
+	Name           string
 }
 
 type consentRow struct {
@@ -172,7 +176,7 @@ func (db *DB) memberships(ctx context.Context, personIDs []string) (map[string][
 	}
 	var rows []membershipView
 	err := db.reader(ctx).Table("memberships AS m").
-		Select("m.*, o.code AS code, o.name AS name").
+		Select("m.person_id, m.organisation_id, m.role, m.from_date, m.to_date, o.code AS code, o.name AS name").
 		Joins("JOIN organisations o ON o.id = m.organisation_id").
 		Where("m.person_id IN ?", personIDs).Order("m.person_id, m.position").Scan(&rows).Error
 	if err != nil {
