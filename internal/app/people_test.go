@@ -1,0 +1,289 @@
+package app_test
+
+import (
+	"bytes"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	pioniers "github.com/pioniersnetwerk/pioniers"
+	"github.com/pioniersnetwerk/pioniers/internal/apptest"
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
+)
+
+type createdPerson struct {
+	ID string `json:"id"`
+}
+
+// newPerson registers a person through the API and returns its id.
+func newPerson(t *testing.T, env *apptest.Env, token string, body map[string]any) string {
+	t.Helper()
+	res := env.Do(t, "POST", "/v1/people", body, apptest.Bearer(token))
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("create person: got %d; want 201 (%s)", res.StatusCode, res.Body)
+	}
+	var p createdPerson
+	res.JSON(t, &p)
+	return p.ID
+}
+
+func pioneer(name, email, phone, org string) map[string]any {
+	return map[string]any{"name": name, "email": email, "phone": phone, "position": "Open government adviser", "languages": []string{"nl"},
+		"memberships": []any{map[string]any{"organisation": org, "role": "pioneer", "from": "2018-09-01"}}}
+}
+
+func consent(t *testing.T, env *apptest.Env, token, id string, public bool) {
+	t.Helper()
+	res := env.Do(t, "PUT", "/v1/people/"+id+"/consent", map[string]any{"publicProfile": public}, apptest.Bearer(token))
+	if res.StatusCode != 200 {
+		t.Fatalf("record consent: got %d; want 200 (%s)", res.StatusCode, res.Body)
+	}
+}
+
+var (
+	emailPattern = regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)
+	phonePattern = regexp.MustCompile(`\+[1-9][0-9]{6,14}`)
+)
+
+// No anonymous response anywhere in the API carries an email address or a
+// phone number: every GET of the contract is called anonymously and scanned.
+func TestNoAnonymousResponseCarriesContactDetails(t *testing.T) {
+	env := apptest.Start(t)
+	env.Seed(t)
+	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
+	public := newPerson(t, env, admin, pioneer("Public Pioneer", "public.pioneer@schiedam.example", "+31611111111", "GM0606"))
+	consent(t, env, admin, public, true)
+	private := newPerson(t, env, admin, pioneer("Private Pioneer", "private.pioneer@utrecht.example", "+31622222222", "GM0344"))
+
+	spec, err := openapi3.NewLoader().LoadFromData(pioniers.OpenAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	values := map[string][]string{"organisation": {"GM0606", "GM0344"}, "person": {public, private}}
+	scanned := 0
+	for path, item := range spec.Paths.Map() {
+		if item.Get == nil {
+			continue
+		}
+		paths := []string{path}
+		for name, vals := range values {
+			var next []string
+			for _, p := range paths {
+				if !strings.Contains(p, "{"+name+"}") {
+					next = append(next, p)
+					continue
+				}
+				for _, v := range vals {
+					next = append(next, strings.ReplaceAll(p, "{"+name+"}", v))
+				}
+			}
+			paths = next
+		}
+		for _, p := range paths {
+			if strings.Contains(p, "{") {
+				t.Fatalf("no test value for a parameter of %s", p)
+			}
+			for _, query := range []string{"", "?q=pioneer", "?pageSize=100"} {
+				res := env.Do(t, "GET", "/v1"+p+query, nil, nil)
+				if res.StatusCode >= 500 {
+					t.Errorf("GET %s%s: got %d", p, query, res.StatusCode)
+				}
+				body := emailPattern.ReplaceAllStringFunc(res.Body, func(s string) string {
+					// The contract's own contact address is public by design.
+					if s == spec.Info.Contact.Email {
+						return ""
+					}
+					return s
+				})
+				if m := emailPattern.FindString(body); m != "" && !strings.HasPrefix(p, "/openapi") {
+					t.Errorf("GET %s%s (anonymous): carries email address %s", p, query, m)
+				}
+				if m := phonePattern.FindString(res.Body); m != "" {
+					t.Errorf("GET %s%s (anonymous): carries phone number %s", p, query, m)
+				}
+				scanned++
+			}
+		}
+	}
+	if scanned < 20 {
+		t.Errorf("scanned %d responses; want every GET of the contract", scanned)
+	}
+	// The scan can fail: the same calls signed in as admin do carry the details.
+	if res := env.Do(t, "GET", "/v1/people/"+private, nil, apptest.Bearer(admin)); !strings.Contains(res.Body, "private.pioneer@utrecht.example") || !strings.Contains(res.Body, "+31622222222") {
+		t.Errorf("admin view: got %s; want email and phone", res.Body)
+	}
+}
+
+func TestConsentControlsThePublicProfile(t *testing.T) {
+	env := apptest.Start(t)
+	env.Seed(t)
+	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
+	id := newPerson(t, env, admin, pioneer("Marlies Example", "marlies@schiedam.example", "+31633333333", "GM0606"))
+	visible := func() bool {
+		t.Helper()
+		list := env.Do(t, "GET", "/v1/organisations/GM0606/people", nil, nil)
+		one := env.Do(t, "GET", "/v1/people/"+id, nil, nil)
+		inList := strings.Contains(list.Body, id)
+		if inList != (one.StatusCode == 200) {
+			t.Fatalf("list and item disagree: in list %v, item status %d", inList, one.StatusCode)
+		}
+		return inList
+	}
+	if visible() {
+		t.Fatal("before consent: the profile is public")
+	}
+	consent(t, env, admin, id, true)
+	if !visible() {
+		t.Fatal("after consent: the profile is not public")
+	}
+	pub := env.Do(t, "GET", "/v1/people/"+id, nil, nil)
+	full := env.Do(t, "GET", "/v1/people/"+id, nil, apptest.Bearer(admin))
+	if pub.Header.Get("ETag") == full.Header.Get("ETag") {
+		t.Errorf("ETag: got %s for the public and the full view; want them to differ", pub.Header.Get("ETag"))
+	}
+	consent(t, env, admin, id, false)
+	if visible() {
+		t.Fatal("after withdrawal: the profile is still public")
+	}
+	var history struct {
+		Current struct{ PublicProfile bool }
+		Records []struct {
+			PublicProfile bool
+			RecordedAt    string
+			RecordedBy    string
+		}
+	}
+	env.Do(t, "GET", "/v1/people/"+id+"/consent", nil, apptest.Bearer(admin)).JSON(t, &history)
+	if history.Current.PublicProfile || len(history.Records) != 2 || !history.Records[1].PublicProfile || history.Records[0].RecordedBy == "" {
+		t.Errorf("consent history: got %+v; want the withdrawal on top of the consent, each with who recorded it", history)
+	}
+	if res := env.Do(t, "GET", "/v1/people/"+id+"/consent", nil, nil); res.StatusCode != 404 {
+		t.Errorf("anonymous consent history of a private person: got %d; want 404", res.StatusCode)
+	}
+}
+
+func TestMembersActForTheirOwnOrganisation(t *testing.T) {
+	env := apptest.Start(t)
+	env.Seed(t)
+	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
+	member := env.User(t, "clerk@schiedam.example", domain.RoleMember, "GM0606")
+	ownID := newPerson(t, env, member, pioneer("Own Pioneer", "own@schiedam.example", "", "GM0606"))
+	otherID := newPerson(t, env, admin, pioneer("Other Pioneer", "other@utrecht.example", "", "GM0344"))
+
+	if res := env.Do(t, "POST", "/v1/people", pioneer("Sneaky", "sneaky@utrecht.example", "", "GM0344"), apptest.Bearer(member)); res.StatusCode != 403 {
+		t.Errorf("member registers a person of another organisation: got %d; want 403", res.StatusCode)
+	}
+	h := apptest.Bearer(member)
+	h["If-Match"] = "*"
+	edited := pioneer("Own Pioneer", "own@schiedam.example", "+31644444444", "GM0606")
+	if res := env.Do(t, "PUT", "/v1/people/"+ownID, edited, h); res.StatusCode != 200 {
+		t.Errorf("member edits its own organisation's person: got %d; want 200 (%s)", res.StatusCode, res.Body)
+	}
+	if res := env.Do(t, "PUT", "/v1/people/"+otherID, pioneer("Other Pioneer", "other@utrecht.example", "", "GM0344"), h); res.StatusCode != 404 {
+		t.Errorf("member edits a private person of another organisation: got %d; want 404 (it cannot see them)", res.StatusCode)
+	}
+	consent(t, env, admin, otherID, true)
+	if res := env.Do(t, "PUT", "/v1/people/"+otherID, pioneer("Other Pioneer", "other@utrecht.example", "", "GM0344"), h); res.StatusCode != 403 {
+		t.Errorf("member edits a public person of another organisation: got %d; want 403", res.StatusCode)
+	}
+	if res := env.Do(t, "DELETE", "/v1/people/"+otherID, nil, h); res.StatusCode != 403 {
+		t.Errorf("member erases a person of another organisation: got %d; want 403", res.StatusCode)
+	}
+	if res := env.Do(t, "DELETE", "/v1/people/"+ownID, nil, h); res.StatusCode != 204 {
+		t.Errorf("member erases its own organisation's person: got %d; want 204 (%s)", res.StatusCode, res.Body)
+	}
+}
+
+func TestExportIsForAdminsAndThePersonThemselves(t *testing.T) {
+	env := apptest.Start(t)
+	env.Seed(t)
+	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
+	id := newPerson(t, env, admin, pioneer("Self Exporter", "self@schiedam.example", "+31655555555", "GM0606"))
+	self := env.PersonUser(t, "self@schiedam.example", domain.RoleMember, "GM0606", id)
+	colleague := env.User(t, "colleague@schiedam.example", domain.RoleMember, "GM0606")
+	for _, tt := range []struct {
+		name  string
+		token string
+		want  int
+	}{{"admin", admin, 200}, {"the person", self, 200}, {"a colleague", colleague, 403}, {"anonymous", "", 404}} {
+		t.Run(tt.name, func(t *testing.T) {
+			var h map[string]string
+			if tt.token != "" {
+				h = apptest.Bearer(tt.token)
+			}
+			res := env.Do(t, "GET", "/v1/people/"+id+"/export", nil, h)
+			if res.StatusCode != tt.want {
+				t.Fatalf("status: got %d; want %d (%s)", res.StatusCode, tt.want, res.Body)
+			}
+			if tt.want == 200 {
+				for _, want := range []string{"self@schiedam.example", "+31655555555", `"users":[{`, `"changes":[{`, `"memberships":[{`} {
+					if !strings.Contains(res.Body, want) {
+						t.Errorf("export: want %s in %s", want, res.Body)
+					}
+				}
+			}
+		})
+	}
+}
+
+// After erasure nothing in the database holds the person's name, email or
+// phone, the kept response of an idempotent POST included; the person reads
+// as gone and their account no longer signs in.
+func TestErasureLeavesNoPersonalData(t *testing.T) {
+	cfg := apptest.Config(t)
+	env := apptest.New(t, cfg)
+	env.Seed(t)
+	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
+	name, email, phone := "Erasmus Vergeetmij", "erasmus.vergeetmij@schiedam.example", "+31698765432"
+	h := apptest.Bearer(admin)
+	h["Idempotency-Key"] = "create-erasmus"
+	res := env.Do(t, "POST", "/v1/people", pioneer(name, email, phone, "GM0606"), h)
+	if res.StatusCode != 201 {
+		t.Fatalf("create: got %d (%s)", res.StatusCode, res.Body)
+	}
+	var p createdPerson
+	res.JSON(t, &p)
+	env.PersonUser(t, email, domain.RoleMember, "GM0606", p.ID)
+	consent(t, env, admin, p.ID, true)
+	edit := pioneer(name, email, phone, "GM0606")
+	edit["position"] = "Senior adviser"
+	eh := apptest.Bearer(admin)
+	eh["If-Match"] = "*"
+	if res := env.Do(t, "PUT", "/v1/people/"+p.ID, edit, eh); res.StatusCode != 200 {
+		t.Fatalf("edit: got %d", res.StatusCode)
+	}
+	if res := env.Do(t, "DELETE", "/v1/people/"+p.ID, nil, eh); res.StatusCode != 204 {
+		t.Fatalf("erase: got %d (%s)", res.StatusCode, res.Body)
+	}
+	if res := env.Do(t, "GET", "/v1/people/"+p.ID, nil, apptest.Bearer(admin)); res.StatusCode != http.StatusGone {
+		t.Errorf("GET erased person: got %d; want 410", res.StatusCode)
+	}
+	if res := env.Do(t, "POST", "/v1/auth/token", map[string]string{"email": email, "password": apptest.Password}, nil); res.StatusCode != 401 {
+		t.Errorf("erased person's account signs in: got %d; want 401", res.StatusCode)
+	}
+	changes, err := env.App.DB.Changes(systemContext(), "person", p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := changes[len(changes)-1]; last.Action != domain.ActionErase || len(last.Fields) == 0 {
+		t.Errorf("erasure record: got %+v; want an erase naming the fields", last)
+	}
+	if os.Getenv("TEST_DATABASE_URL") != "" {
+		t.Skip("the file search needs SQLite")
+	}
+	for _, file := range []string{cfg.DatabaseURL, cfg.DatabaseURL + "-wal"} {
+		data, err := os.ReadFile(file)
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		for _, secret := range []string{name, email, phone, "Erasmus", "vergeetmij"} {
+			if bytes.Contains(bytes.ToLower(data), bytes.ToLower([]byte(secret))) {
+				t.Errorf("%s still holds %q", file, secret)
+			}
+		}
+	}
+}
