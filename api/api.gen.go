@@ -7,7 +7,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -41,6 +43,135 @@ const (
 func (e ClientCredentialsGrantType) Valid() bool {
 	switch e {
 	case ClientCredentialsGrantTypeClientCredentials:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ConferenceDetailsFormat.
+const (
+	ConferenceDetailsFormatConference ConferenceDetailsFormat = "conference"
+)
+
+// Valid indicates whether the value is a known member of the ConferenceDetailsFormat enum.
+func (e ConferenceDetailsFormat) Valid() bool {
+	switch e {
+	case ConferenceDetailsFormatConference:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DecisionInputDecision.
+const (
+	DecisionInputDecisionAccepted DecisionInputDecision = "accepted"
+	DecisionInputDecisionRejected DecisionInputDecision = "rejected"
+)
+
+// Valid indicates whether the value is a known member of the DecisionInputDecision enum.
+func (e DecisionInputDecision) Valid() bool {
+	switch e {
+	case DecisionInputDecisionAccepted:
+		return true
+	case DecisionInputDecisionRejected:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for KnowledgeSessionDetailsFormat.
+const (
+	KnowledgeSessionDetailsFormatKnowledgeSession KnowledgeSessionDetailsFormat = "knowledge-session"
+)
+
+// Valid indicates whether the value is a known member of the KnowledgeSessionDetailsFormat enum.
+func (e KnowledgeSessionDetailsFormat) Valid() bool {
+	switch e {
+	case KnowledgeSessionDetailsFormatKnowledgeSession:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MeetingFormat.
+const (
+	MeetingFormatConference        MeetingFormat = "conference"
+	MeetingFormatKnowledgeSession  MeetingFormat = "knowledge-session"
+	MeetingFormatOpenGovernmentLab MeetingFormat = "open-government-lab"
+	MeetingFormatOther             MeetingFormat = "other"
+	MeetingFormatResidentsMeeting  MeetingFormat = "residents-meeting"
+)
+
+// Valid indicates whether the value is a known member of the MeetingFormat enum.
+func (e MeetingFormat) Valid() bool {
+	switch e {
+	case MeetingFormatConference:
+		return true
+	case MeetingFormatKnowledgeSession:
+		return true
+	case MeetingFormatOpenGovernmentLab:
+		return true
+	case MeetingFormatOther:
+		return true
+	case MeetingFormatResidentsMeeting:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MeetingInputTimeZone.
+const (
+	MeetingInputTimeZoneEuropeAmsterdam MeetingInputTimeZone = "Europe/Amsterdam"
+)
+
+// Valid indicates whether the value is a known member of the MeetingInputTimeZone enum.
+func (e MeetingInputTimeZone) Valid() bool {
+	switch e {
+	case MeetingInputTimeZoneEuropeAmsterdam:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MeetingPatchTimeZone.
+const (
+	MeetingPatchTimeZoneEuropeAmsterdam MeetingPatchTimeZone = "Europe/Amsterdam"
+)
+
+// Valid indicates whether the value is a known member of the MeetingPatchTimeZone enum.
+func (e MeetingPatchTimeZone) Valid() bool {
+	switch e {
+	case MeetingPatchTimeZoneEuropeAmsterdam:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MeetingStatus.
+const (
+	MeetingStatusCancelled MeetingStatus = "cancelled"
+	MeetingStatusConfirmed MeetingStatus = "confirmed"
+	MeetingStatusHeld      MeetingStatus = "held"
+	MeetingStatusPlanned   MeetingStatus = "planned"
+)
+
+// Valid indicates whether the value is a known member of the MeetingStatus enum.
+func (e MeetingStatus) Valid() bool {
+	switch e {
+	case MeetingStatusCancelled:
+		return true
+	case MeetingStatusConfirmed:
+		return true
+	case MeetingStatusHeld:
+		return true
+	case MeetingStatusPlanned:
 		return true
 	default:
 		return false
@@ -98,6 +229,21 @@ func (e NetworkRole) Valid() bool {
 	}
 }
 
+// Defines values for OpenGovernmentLabDetailsFormat.
+const (
+	OpenGovernmentLabDetailsFormatOpenGovernmentLab OpenGovernmentLabDetailsFormat = "open-government-lab"
+)
+
+// Valid indicates whether the value is a known member of the OpenGovernmentLabDetailsFormat enum.
+func (e OpenGovernmentLabDetailsFormat) Valid() bool {
+	switch e {
+	case OpenGovernmentLabDetailsFormatOpenGovernmentLab:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for OrganisationKind.
 const (
 	OrganisationKindCentralGovernment        OrganisationKind = "central-government"
@@ -134,6 +280,126 @@ func (e OrganisationKind) Valid() bool {
 	}
 }
 
+// Defines values for PublicationInputKind.
+const (
+	PublicationInputKindLessonsLearned  PublicationInputKind = "lessons-learned"
+	PublicationInputKindMagazineEdition PublicationInputKind = "magazine-edition"
+	PublicationInputKindOther           PublicationInputKind = "other"
+)
+
+// Valid indicates whether the value is a known member of the PublicationInputKind enum.
+func (e PublicationInputKind) Valid() bool {
+	switch e {
+	case PublicationInputKindLessonsLearned:
+		return true
+	case PublicationInputKindMagazineEdition:
+		return true
+	case PublicationInputKindOther:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PublicationKind.
+const (
+	PublicationKindLessonsLearned  PublicationKind = "lessons-learned"
+	PublicationKindMagazineEdition PublicationKind = "magazine-edition"
+	PublicationKindMeetingReport   PublicationKind = "meeting-report"
+	PublicationKindOther           PublicationKind = "other"
+)
+
+// Valid indicates whether the value is a known member of the PublicationKind enum.
+func (e PublicationKind) Valid() bool {
+	switch e {
+	case PublicationKindLessonsLearned:
+		return true
+	case PublicationKindMagazineEdition:
+		return true
+	case PublicationKindMeetingReport:
+		return true
+	case PublicationKindOther:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RegistrationStatus.
+const (
+	RegistrationStatusCancelled  RegistrationStatus = "cancelled"
+	RegistrationStatusRegistered RegistrationStatus = "registered"
+	RegistrationStatusWaitlisted RegistrationStatus = "waitlisted"
+)
+
+// Valid indicates whether the value is a known member of the RegistrationStatus enum.
+func (e RegistrationStatus) Valid() bool {
+	switch e {
+	case RegistrationStatusCancelled:
+		return true
+	case RegistrationStatusRegistered:
+		return true
+	case RegistrationStatusWaitlisted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ResidentsMeetingDetailsFormat.
+const (
+	ResidentsMeetingDetailsFormatResidentsMeeting ResidentsMeetingDetailsFormat = "residents-meeting"
+)
+
+// Valid indicates whether the value is a known member of the ResidentsMeetingDetailsFormat enum.
+func (e ResidentsMeetingDetailsFormat) Valid() bool {
+	switch e {
+	case ResidentsMeetingDetailsFormatResidentsMeeting:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubmissionStatus.
+const (
+	SubmissionStatusAccepted  SubmissionStatus = "accepted"
+	SubmissionStatusRejected  SubmissionStatus = "rejected"
+	SubmissionStatusSubmitted SubmissionStatus = "submitted"
+)
+
+// Valid indicates whether the value is a known member of the SubmissionStatus enum.
+func (e SubmissionStatus) Valid() bool {
+	switch e {
+	case SubmissionStatusAccepted:
+		return true
+	case SubmissionStatusRejected:
+		return true
+	case SubmissionStatusSubmitted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListMeetingsParamsSort.
+const (
+	MinusStartsAt ListMeetingsParamsSort = "-startsAt"
+	StartsAt      ListMeetingsParamsSort = "startsAt"
+)
+
+// Valid indicates whether the value is a known member of the ListMeetingsParamsSort enum.
+func (e ListMeetingsParamsSort) Valid() bool {
+	switch e {
+	case MinusStartsAt:
+		return true
+	case StartsAt:
+		return true
+	default:
+		return false
+	}
+}
+
 // AccessToken defines model for AccessToken.
 type AccessToken struct {
 	// AccessToken A JWT to send as the Bearer token in the Authorization header.
@@ -148,6 +414,24 @@ type AccessToken struct {
 
 // AccessTokenTokenType defines model for AccessToken.TokenType.
 type AccessTokenTokenType string
+
+// AttendanceInput defines model for AttendanceInput.
+type AttendanceInput struct {
+	Attended bool `json:"attended"`
+}
+
+// CallForPapers defines model for CallForPapers.
+type CallForPapers struct {
+	// ClosesOn Last day on which papers are accepted (Amsterdam time).
+	ClosesOn openapi_types.Date `json:"closesOn"`
+	OpensOn  openapi_types.Date `json:"opensOn"`
+}
+
+// ChairCount defines model for ChairCount.
+type ChairCount struct {
+	Count        int                 `json:"count"`
+	Organisation OrganisationSummary `json:"organisation"`
+}
 
 // ChangeRecord defines model for ChangeRecord.
 type ChangeRecord struct {
@@ -170,6 +454,15 @@ type ClientCredentials struct {
 
 // ClientCredentialsGrantType defines model for ClientCredentials.GrantType.
 type ClientCredentialsGrantType string
+
+// ConferenceDetails A conference preceded by a call for papers.
+type ConferenceDetails struct {
+	CallForPapers CallForPapers           `json:"callForPapers"`
+	Format        ConferenceDetailsFormat `json:"format"`
+}
+
+// ConferenceDetailsFormat defines model for ConferenceDetails.Format.
+type ConferenceDetailsFormat string
 
 // Consent defines model for Consent.
 type Consent struct {
@@ -194,6 +487,20 @@ type ConsentInput struct {
 	PublicProfile bool `json:"publicProfile"`
 }
 
+// DecisionInput defines model for DecisionInput.
+type DecisionInput struct {
+	Decision DecisionInputDecision `json:"decision"`
+}
+
+// DecisionInputDecision defines model for DecisionInput.Decision.
+type DecisionInputDecision string
+
+// Expert defines model for Expert.
+type Expert struct {
+	Affiliation *string `json:"affiliation,omitempty"`
+	Name        string  `json:"name"`
+}
+
 // InvalidParam defines model for InvalidParam.
 type InvalidParam struct {
 	// Name The field (JSON pointer style dotted path) or parameter that is invalid.
@@ -205,11 +512,160 @@ type InvalidParam struct {
 	Reason string `json:"reason"`
 }
 
+// KnowledgeSessionDetails A knowledge session with one or more experts.
+type KnowledgeSessionDetails struct {
+	Experts []Expert                      `json:"experts"`
+	Format  KnowledgeSessionDetailsFormat `json:"format"`
+}
+
+// KnowledgeSessionDetailsFormat defines model for KnowledgeSessionDetails.Format.
+type KnowledgeSessionDetailsFormat string
+
 // LinkedUser defines model for LinkedUser.
 type LinkedUser struct {
 	Email openapi_types.Email `json:"email"`
 	Id    openapi_types.UUID  `json:"id"`
 	Role  string              `json:"role"`
+}
+
+// Meeting defines model for Meeting.
+type Meeting struct {
+	CancellationReason *string   `json:"cancellationReason,omitempty"`
+	Capacity           *int      `json:"capacity,omitempty"`
+	CreatedAt          time.Time `json:"createdAt"`
+	Description        *string   `json:"description,omitempty"`
+
+	// Details The fields of the meeting's format; `format` says which, and equals the meeting's own `format`.
+	Details *MeetingDetails `json:"details,omitempty"`
+	EndsAt  time.Time       `json:"endsAt"`
+
+	// Example True for demonstration data.
+	Example bool `json:"example"`
+
+	// Format The form a meeting takes, from the action plan.
+	Format          MeetingFormat        `json:"format"`
+	GuestChair      *OrganisationSummary `json:"guestChair,omitempty"`
+	Id              openapi_types.UUID   `json:"id"`
+	OnlineUrl       *string              `json:"onlineUrl,omitempty"`
+	RegisteredCount int                  `json:"registeredCount"`
+	Report          *Report              `json:"report,omitempty"`
+
+	// ReportOverdue Held, ended more than six weeks ago, and no report yet.
+	ReportOverdue bool `json:"reportOverdue"`
+
+	// Revision Revision of the meeting, as in the iCalendar feed's SEQUENCE; grows on every change.
+	Revision int `json:"revision"`
+
+	// Sequence Number in the series of meetings.
+	Sequence *int      `json:"sequence,omitempty"`
+	StartsAt time.Time `json:"startsAt"`
+
+	// Status planned → confirmed → held, or cancelled (with a reason).
+	Status MeetingStatus `json:"status"`
+	Tags   *[]string     `json:"tags,omitempty"`
+
+	// TimeZone Example: Europe/Amsterdam
+	TimeZone      string    `json:"timeZone"`
+	Title         string    `json:"title"`
+	Topic         string    `json:"topic"`
+	UpdatedAt     time.Time `json:"updatedAt"`
+	Venue         *Venue    `json:"venue,omitempty"`
+	WaitlistCount int       `json:"waitlistCount"`
+}
+
+// MeetingDetails The fields of the meeting's format; `format` says which, and equals the meeting's own `format`.
+type MeetingDetails struct {
+	union json.RawMessage
+}
+
+// MeetingFormat The form a meeting takes, from the action plan.
+type MeetingFormat string
+
+// MeetingInput defines model for MeetingInput.
+type MeetingInput struct {
+	CancellationReason *string `json:"cancellationReason,omitempty"`
+	Capacity           *int    `json:"capacity,omitempty"`
+	Description        *string `json:"description,omitempty"`
+
+	// Details The fields of the meeting's format; `format` says which, and equals the meeting's own `format`.
+	Details *MeetingDetails `json:"details,omitempty"`
+	EndsAt  time.Time       `json:"endsAt"`
+
+	// Format The form a meeting takes, from the action plan.
+	Format MeetingFormat `json:"format"`
+
+	// GuestChair Id or code of the member municipality that chairs the meeting.
+	//
+	// Example: GM0344
+	GuestChair *string `json:"guestChair,omitempty"`
+	OnlineUrl  *string `json:"onlineUrl,omitempty"`
+
+	// Sequence Number in the series of meetings (the first is 1).
+	Sequence *int      `json:"sequence,omitempty"`
+	StartsAt time.Time `json:"startsAt"`
+
+	// Status planned → confirmed → held, or cancelled (with a reason).
+	Status *MeetingStatus `json:"status,omitempty"`
+	Tags   *[]string      `json:"tags,omitempty"`
+
+	// TimeZone The time zone the meeting is held in.
+	TimeZone *MeetingInputTimeZone `json:"timeZone,omitempty"`
+	Title    string                `json:"title"`
+	Topic    string                `json:"topic"`
+	Venue    *VenueInput           `json:"venue,omitempty"`
+}
+
+// MeetingInputTimeZone The time zone the meeting is held in.
+type MeetingInputTimeZone string
+
+// MeetingPage defines model for MeetingPage.
+type MeetingPage struct {
+	Items      []Meeting `json:"items"`
+	NextCursor *string   `json:"nextCursor,omitempty"`
+}
+
+// MeetingPatch A JSON Merge Patch of `MeetingInput`.
+type MeetingPatch struct {
+	CancellationReason *string `json:"cancellationReason,omitempty"`
+	Capacity           *int    `json:"capacity,omitempty"`
+	Description        *string `json:"description,omitempty"`
+
+	// Details Replaces the details as a whole; see `MeetingDetails`.
+	Details *map[string]interface{} `json:"details,omitempty"`
+	EndsAt  *time.Time              `json:"endsAt,omitempty"`
+
+	// Format The form a meeting takes, from the action plan.
+	Format     *MeetingFormat `json:"format,omitempty"`
+	GuestChair *string        `json:"guestChair,omitempty"`
+	OnlineUrl  *string        `json:"onlineUrl,omitempty"`
+	Sequence   *int           `json:"sequence,omitempty"`
+	StartsAt   *time.Time     `json:"startsAt,omitempty"`
+
+	// Status planned → confirmed → held, or cancelled (with a reason).
+	Status   *MeetingStatus        `json:"status,omitempty"`
+	Tags     *[]string             `json:"tags,omitempty"`
+	TimeZone *MeetingPatchTimeZone `json:"timeZone,omitempty"`
+	Title    *string               `json:"title,omitempty"`
+	Topic    *string               `json:"topic,omitempty"`
+
+	// Venue Merged into the venue; see `VenueInput`.
+	Venue *map[string]interface{} `json:"venue,omitempty"`
+}
+
+// MeetingPatchTimeZone defines model for MeetingPatch.TimeZone.
+type MeetingPatchTimeZone string
+
+// MeetingStatus planned → confirmed → held, or cancelled (with a reason).
+type MeetingStatus string
+
+// MeetingSummary defines model for MeetingSummary.
+type MeetingSummary struct {
+	Id       openapi_types.UUID `json:"id"`
+	StartsAt time.Time          `json:"startsAt"`
+
+	// Status planned → confirmed → held, or cancelled (with a reason).
+	Status MeetingStatus `json:"status"`
+	Title  string        `json:"title"`
 }
 
 // Membership defines model for Membership.
@@ -243,6 +699,21 @@ type MembershipRole string
 
 // NetworkRole The organisation's role in the network, from the action plan.
 type NetworkRole string
+
+// OpenGovernmentLabDetails An Open Government lab on a real-life case, worked on with Design Thinking.
+type OpenGovernmentLabDetails struct {
+	// Case The real-life case.
+	Case string `json:"case"`
+
+	// CaseOwner Code (or, on input, id) of the organisation that brings the case.
+	//
+	// Example: GM0606
+	CaseOwner *string                        `json:"caseOwner,omitempty"`
+	Format    OpenGovernmentLabDetailsFormat `json:"format"`
+}
+
+// OpenGovernmentLabDetailsFormat defines model for OpenGovernmentLabDetails.Format.
+type OpenGovernmentLabDetailsFormat string
 
 // Organisation defines model for Organisation.
 type Organisation struct {
@@ -392,6 +863,13 @@ type PersonPage struct {
 	NextCursor *string  `json:"nextCursor,omitempty"`
 }
 
+// PersonReference A person as referred to from elsewhere; an erased person keeps only the id.
+type PersonReference struct {
+	Erased bool               `json:"erased"`
+	Id     openapi_types.UUID `json:"id"`
+	Name   *string            `json:"name,omitempty"`
+}
+
 // Problem An RFC 9457 problem detail.
 type Problem struct {
 	// Detail What went wrong with this request.
@@ -423,14 +901,226 @@ type Problem struct {
 	Type string `json:"type"`
 }
 
+// Publication defines model for Publication.
+type Publication struct {
+	CreatedAt   time.Time            `json:"createdAt"`
+	Example     bool                 `json:"example"`
+	Id          openapi_types.UUID   `json:"id"`
+	Kind        PublicationKind      `json:"kind"`
+	Language    string               `json:"language"`
+	Licence     *string              `json:"licence,omitempty"`
+	Meetings    []openapi_types.UUID `json:"meetings"`
+	PublishedOn openapi_types.Date   `json:"publishedOn"`
+	Summary     *string              `json:"summary,omitempty"`
+	Title       string               `json:"title"`
+	Topics      []string             `json:"topics"`
+	UpdatedAt   time.Time            `json:"updatedAt"`
+	Url         string               `json:"url"`
+}
+
+// PublicationInput defines model for PublicationInput.
+type PublicationInput struct {
+	// Kind Any kind but `meeting-report`, which is recorded on its meeting.
+	Kind        PublicationInputKind  `json:"kind"`
+	Language    *string               `json:"language,omitempty"`
+	Licence     *string               `json:"licence,omitempty"`
+	Meetings    *[]openapi_types.UUID `json:"meetings,omitempty"`
+	PublishedOn openapi_types.Date    `json:"publishedOn"`
+	Summary     *string               `json:"summary,omitempty"`
+	Title       string                `json:"title"`
+	Topics      *[]string             `json:"topics,omitempty"`
+	Url         string                `json:"url"`
+}
+
+// PublicationInputKind Any kind but `meeting-report`, which is recorded on its meeting.
+type PublicationInputKind string
+
+// PublicationKind defines model for PublicationKind.
+type PublicationKind string
+
+// PublicationPage defines model for PublicationPage.
+type PublicationPage struct {
+	Items      []Publication `json:"items"`
+	NextCursor *string       `json:"nextCursor,omitempty"`
+}
+
+// Registration defines model for Registration.
+type Registration struct {
+	// Attended Marked after the meeting.
+	Attended *bool              `json:"attended,omitempty"`
+	Id       openapi_types.UUID `json:"id"`
+	Meeting  openapi_types.UUID `json:"meeting"`
+
+	// Person A person as referred to from elsewhere; an erased person keeps only the id.
+	Person       PersonReference    `json:"person"`
+	RegisteredAt time.Time          `json:"registeredAt"`
+	Status       RegistrationStatus `json:"status"`
+
+	// WaitlistPosition Place on the waitlist (1 is next); only while waitlisted.
+	WaitlistPosition *int `json:"waitlistPosition,omitempty"`
+}
+
+// RegistrationInput defines model for RegistrationInput.
+type RegistrationInput struct {
+	// Person The person to register.
+	Person openapi_types.UUID `json:"person"`
+}
+
+// RegistrationList defines model for RegistrationList.
+type RegistrationList struct {
+	Items []Registration `json:"items"`
+}
+
+// RegistrationStatus defines model for RegistrationStatus.
+type RegistrationStatus string
+
+// Report defines model for Report.
+type Report struct {
+	// Language Example: nl
+	Language string `json:"language"`
+
+	// Licence Example: CC-BY-4.0
+	Licence *string `json:"licence,omitempty"`
+
+	// PublicationId The report's id in `/publications`.
+	PublicationId openapi_types.UUID `json:"publicationId"`
+	PublishedOn   openapi_types.Date `json:"publishedOn"`
+	Summary       *string            `json:"summary,omitempty"`
+	Url           string             `json:"url"`
+}
+
+// ReportInput defines model for ReportInput.
+type ReportInput struct {
+	// Language BCP 47 tag; default nl.
+	Language *string `json:"language,omitempty"`
+
+	// Licence SPDX licence id or a URL; such as CC-BY-4.0.
+	Licence     *string            `json:"licence,omitempty"`
+	PublishedOn openapi_types.Date `json:"publishedOn"`
+	Summary     *string            `json:"summary,omitempty"`
+
+	// Url Example: https://www.open-government.nl/report
+	Url string `json:"url"`
+}
+
+// ResidentsMeetingDetails The yearly meeting for residents, in a town hall.
+type ResidentsMeetingDetails struct {
+	Format ResidentsMeetingDetailsFormat `json:"format"`
+
+	// OpenToResidents Whether residents can come (true unless said otherwise).
+	OpenToResidents *bool `json:"openToResidents,omitempty"`
+
+	// TownHall The town hall it is held in.
+	TownHall string `json:"townHall"`
+}
+
+// ResidentsMeetingDetailsFormat defines model for ResidentsMeetingDetails.Format.
+type ResidentsMeetingDetailsFormat string
+
+// ScheduleGap defines model for ScheduleGap.
+type ScheduleGap struct {
+	After  MeetingSummary `json:"after"`
+	Before MeetingSummary `json:"before"`
+
+	// Days Days between the two meetings' starts.
+	Days int `json:"days"`
+}
+
+// ScheduleHealth defines model for ScheduleHealth.
+type ScheduleHealth struct {
+	// ChairCounts Every active member municipality, with how often it chaired, most first.
+	ChairCounts []ChairCount       `json:"chairCounts"`
+	From        openapi_types.Date `json:"from"`
+
+	// Gaps Consecutive meetings more than three months apart.
+	Gaps []ScheduleGap `json:"gaps"`
+
+	// Meetings Held, confirmed and planned meetings in the period (cancelled ones do not count).
+	Meetings                     int                `json:"meetings"`
+	OverdueReports               []MeetingSummary   `json:"overdueReports"`
+	To                           openapi_types.Date `json:"to"`
+	WithoutGuestChair            []MeetingSummary   `json:"withoutGuestChair"`
+	YearsWithoutResidentsMeeting []int              `json:"yearsWithoutResidentsMeeting"`
+}
+
+// Submission defines model for Submission.
+type Submission struct {
+	Abstract     string               `json:"abstract"`
+	Authors      []string             `json:"authors"`
+	DecidedAt    *time.Time           `json:"decidedAt,omitempty"`
+	Id           openapi_types.UUID   `json:"id"`
+	Meeting      openapi_types.UUID   `json:"meeting"`
+	Organisation *OrganisationSummary `json:"organisation,omitempty"`
+	Status       SubmissionStatus     `json:"status"`
+	SubmittedAt  time.Time            `json:"submittedAt"`
+	Title        string               `json:"title"`
+}
+
+// SubmissionInput defines model for SubmissionInput.
+type SubmissionInput struct {
+	Abstract string   `json:"abstract"`
+	Authors  []string `json:"authors"`
+
+	// Organisation The submitting organisation's id or code.
+	Organisation *string `json:"organisation,omitempty"`
+	Title        string  `json:"title"`
+}
+
+// SubmissionList defines model for SubmissionList.
+type SubmissionList struct {
+	Items []Submission `json:"items"`
+}
+
+// SubmissionStatus defines model for SubmissionStatus.
+type SubmissionStatus string
+
+// Venue defines model for Venue.
+type Venue struct {
+	Address          *string              `json:"address,omitempty"`
+	City             *string              `json:"city,omitempty"`
+	HostOrganisation *OrganisationSummary `json:"hostOrganisation,omitempty"`
+	Name             string               `json:"name"`
+}
+
+// VenueInput defines model for VenueInput.
+type VenueInput struct {
+	Address *string `json:"address,omitempty"`
+	City    *string `json:"city,omitempty"`
+
+	// HostOrganisation The hosting organisation's id or code.
+	HostOrganisation *string `json:"hostOrganisation,omitempty"`
+	Name             string  `json:"name"`
+}
+
 // Cursor defines model for Cursor.
 type Cursor = string
+
+// GuestChairFilter defines model for GuestChairFilter.
+type GuestChairFilter = string
 
 // IdempotencyKey defines model for IdempotencyKey.
 type IdempotencyKey = string
 
 // IfMatch defines model for IfMatch.
 type IfMatch = string
+
+// MeetingFormatFilter The form a meeting takes, from the action plan.
+type MeetingFormatFilter = MeetingFormat
+
+// MeetingFrom Example: 2019-01-01
+type MeetingFrom = string
+
+// MeetingOrganisationFilter defines model for MeetingOrganisationFilter.
+type MeetingOrganisationFilter = string
+
+// MeetingRef defines model for MeetingRef.
+type MeetingRef = openapi_types.UUID
+
+// MeetingStatusFilter planned → confirmed → held, or cancelled (with a reason).
+type MeetingStatusFilter = MeetingStatus
+
+// MeetingTo Example: 2019-12-31
+type MeetingTo = string
 
 // MembershipRoleFilter The person's role in the network for an organisation.
 type MembershipRoleFilter = MembershipRole
@@ -447,8 +1137,14 @@ type PeopleSort = string
 // PersonRef defines model for PersonRef.
 type PersonRef = openapi_types.UUID
 
+// PublicationRef defines model for PublicationRef.
+type PublicationRef = openapi_types.UUID
+
 // Q defines model for Q.
 type Q = string
+
+// RegistrationRef defines model for RegistrationRef.
+type RegistrationRef = openapi_types.UUID
 
 // BadRequest An RFC 9457 problem detail.
 type BadRequest = Problem
@@ -464,6 +1160,9 @@ type Gone = Problem
 
 // IdempotencyKeyReused An RFC 9457 problem detail.
 type IdempotencyKeyReused = Problem
+
+// MeetingOK defines model for MeetingOK.
+type MeetingOK = Meeting
 
 // NotAcceptable An RFC 9457 problem detail.
 type NotAcceptable = Problem
@@ -488,6 +1187,9 @@ type PreconditionFailed = Problem
 // PreconditionRequired An RFC 9457 problem detail.
 type PreconditionRequired = Problem
 
+// PublicationOK defines model for PublicationOK.
+type PublicationOK = Publication
+
 // TooManyRequests An RFC 9457 problem detail.
 type TooManyRequests = Problem
 
@@ -496,6 +1198,108 @@ type Unauthorized = Problem
 
 // UnsupportedMediaType An RFC 9457 problem detail.
 type UnsupportedMediaType = Problem
+
+// GetMeetingsFeedParams defines parameters for GetMeetingsFeed.
+type GetMeetingsFeedParams struct {
+	// From Only meetings that end at or after this instant (date-time in UTC, or a date meaning its start in Amsterdam).
+	From *MeetingFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only meetings that start before this instant (date-time in UTC, or a date meaning the end of that day in Amsterdam).
+	To *MeetingTo `form:"to,omitempty" json:"to,omitempty"`
+
+	// Status Only meetings with this status.
+	Status *MeetingStatusFilter `form:"status,omitempty" json:"status,omitempty"`
+
+	// Format Only meetings of this format.
+	Format *MeetingFormatFilter `form:"format,omitempty" json:"format,omitempty"`
+
+	// Organisation Only meetings this organisation hosts or chairs (id or code, such as GM0606).
+	Organisation *MeetingOrganisationFilter `form:"organisation,omitempty" json:"organisation,omitempty"`
+
+	// GuestChair Only meetings chaired by this municipality (id or code).
+	GuestChair *GuestChairFilter `form:"guestChair,omitempty" json:"guestChair,omitempty"`
+
+	// Q Free-text search, case-insensitive.
+	Q *Q `form:"q,omitempty" json:"q,omitempty"`
+}
+
+// ListMeetingsParams defines parameters for ListMeetings.
+type ListMeetingsParams struct {
+	// From Only meetings that end at or after this instant (date-time in UTC, or a date meaning its start in Amsterdam).
+	From *MeetingFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only meetings that start before this instant (date-time in UTC, or a date meaning the end of that day in Amsterdam).
+	To *MeetingTo `form:"to,omitempty" json:"to,omitempty"`
+
+	// Status Only meetings with this status.
+	Status *MeetingStatusFilter `form:"status,omitempty" json:"status,omitempty"`
+
+	// Format Only meetings of this format.
+	Format *MeetingFormatFilter `form:"format,omitempty" json:"format,omitempty"`
+
+	// Organisation Only meetings this organisation hosts or chairs (id or code, such as GM0606).
+	Organisation *MeetingOrganisationFilter `form:"organisation,omitempty" json:"organisation,omitempty"`
+
+	// GuestChair Only meetings chaired by this municipality (id or code).
+	GuestChair *GuestChairFilter `form:"guestChair,omitempty" json:"guestChair,omitempty"`
+
+	// Q Free-text search, case-insensitive.
+	Q *Q `form:"q,omitempty" json:"q,omitempty"`
+
+	// Sort `startsAt` (default) or `-startsAt`; the id breaks ties.
+	Sort *ListMeetingsParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// PageSize Items per page.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
+	// Cursor Opaque position from a `Link rel="next"` header. Only valid with the same filters and sort.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListMeetingsParamsSort defines parameters for ListMeetings.
+type ListMeetingsParamsSort string
+
+// CreateMeetingParams defines parameters for CreateMeeting.
+type CreateMeetingParams struct {
+	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
+	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
+	// key with a different request is 422; while the first is still running, 409. Keys are kept 24 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// DeleteMeetingParams defines parameters for DeleteMeeting.
+type DeleteMeetingParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// UpdateMeetingParams defines parameters for UpdateMeeting.
+type UpdateMeetingParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ReplaceMeetingParams defines parameters for ReplaceMeeting.
+type ReplaceMeetingParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// CreateRegistrationParams defines parameters for CreateRegistration.
+type CreateRegistrationParams struct {
+	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
+	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
+	// key with a different request is 422; while the first is still running, 409. Keys are kept 24 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// CreateSubmissionParams defines parameters for CreateSubmission.
+type CreateSubmissionParams struct {
+	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
+	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
+	// key with a different request is 422; while the first is still running, 409. Keys are kept 24 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
 
 // ListOrganisationsParams defines parameters for ListOrganisations.
 type ListOrganisationsParams struct {
@@ -603,11 +1407,82 @@ type ReplacePersonParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// ListPublicationsParams defines parameters for ListPublications.
+type ListPublicationsParams struct {
+	// Kind Only publications of this kind.
+	Kind *PublicationKind `form:"kind,omitempty" json:"kind,omitempty"`
+
+	// Meeting Only publications related to this meeting.
+	Meeting *openapi_types.UUID `form:"meeting,omitempty" json:"meeting,omitempty"`
+
+	// Q Free-text search, case-insensitive.
+	Q *Q `form:"q,omitempty" json:"q,omitempty"`
+
+	// PageSize Items per page.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
+	// Cursor Opaque position from a `Link rel="next"` header. Only valid with the same filters and sort.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreatePublicationParams defines parameters for CreatePublication.
+type CreatePublicationParams struct {
+	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
+	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
+	// key with a different request is 422; while the first is still running, 409. Keys are kept 24 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// DeletePublicationParams defines parameters for DeletePublication.
+type DeletePublicationParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ReplacePublicationParams defines parameters for ReplacePublication.
+type ReplacePublicationParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// GetScheduleHealthParams defines parameters for GetScheduleHealth.
+type GetScheduleHealthParams struct {
+	// From First day of the period (default 2018-07-01, the start of the action plan's commitment).
+	From *openapi_types.Date `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Last day of the period (default today).
+	To *openapi_types.Date `form:"to,omitempty" json:"to,omitempty"`
+}
+
 // CreateTokenJSONRequestBody defines body for CreateToken for application/json ContentType.
 type CreateTokenJSONRequestBody = PasswordCredentials
 
 // CreateTokenFormdataRequestBody defines body for CreateToken for application/x-www-form-urlencoded ContentType.
 type CreateTokenFormdataRequestBody = ClientCredentials
+
+// CreateMeetingJSONRequestBody defines body for CreateMeeting for application/json ContentType.
+type CreateMeetingJSONRequestBody = MeetingInput
+
+// UpdateMeetingApplicationMergePatchPlusJSONRequestBody defines body for UpdateMeeting for application/merge-patch+json ContentType.
+type UpdateMeetingApplicationMergePatchPlusJSONRequestBody = MeetingPatch
+
+// ReplaceMeetingJSONRequestBody defines body for ReplaceMeeting for application/json ContentType.
+type ReplaceMeetingJSONRequestBody = MeetingInput
+
+// CreateRegistrationJSONRequestBody defines body for CreateRegistration for application/json ContentType.
+type CreateRegistrationJSONRequestBody = RegistrationInput
+
+// MarkAttendanceJSONRequestBody defines body for MarkAttendance for application/json ContentType.
+type MarkAttendanceJSONRequestBody = AttendanceInput
+
+// PutMeetingReportJSONRequestBody defines body for PutMeetingReport for application/json ContentType.
+type PutMeetingReportJSONRequestBody = ReportInput
+
+// CreateSubmissionJSONRequestBody defines body for CreateSubmission for application/json ContentType.
+type CreateSubmissionJSONRequestBody = SubmissionInput
+
+// DecideSubmissionJSONRequestBody defines body for DecideSubmission for application/json ContentType.
+type DecideSubmissionJSONRequestBody = DecisionInput
 
 // CreateOrganisationJSONRequestBody defines body for CreateOrganisation for application/json ContentType.
 type CreateOrganisationJSONRequestBody = OrganisationInput
@@ -624,11 +1499,235 @@ type ReplacePersonJSONRequestBody = PersonInput
 // RecordConsentJSONRequestBody defines body for RecordConsent for application/json ContentType.
 type RecordConsentJSONRequestBody = ConsentInput
 
+// CreatePublicationJSONRequestBody defines body for CreatePublication for application/json ContentType.
+type CreatePublicationJSONRequestBody = PublicationInput
+
+// ReplacePublicationJSONRequestBody defines body for ReplacePublication for application/json ContentType.
+type ReplacePublicationJSONRequestBody = PublicationInput
+
+// AsKnowledgeSessionDetails returns the union data inside the MeetingDetails as a KnowledgeSessionDetails
+func (t MeetingDetails) AsKnowledgeSessionDetails() (KnowledgeSessionDetails, error) {
+	var body KnowledgeSessionDetails
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromKnowledgeSessionDetails overwrites any union data inside the MeetingDetails as the provided KnowledgeSessionDetails
+func (t *MeetingDetails) FromKnowledgeSessionDetails(v KnowledgeSessionDetails) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"format":"knowledge-session"}`))
+	t.union = b
+	return err
+}
+
+// MergeKnowledgeSessionDetails performs a merge with any union data inside the MeetingDetails, using the provided KnowledgeSessionDetails
+func (t *MeetingDetails) MergeKnowledgeSessionDetails(v KnowledgeSessionDetails) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"format":"knowledge-session"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsOpenGovernmentLabDetails returns the union data inside the MeetingDetails as a OpenGovernmentLabDetails
+func (t MeetingDetails) AsOpenGovernmentLabDetails() (OpenGovernmentLabDetails, error) {
+	var body OpenGovernmentLabDetails
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromOpenGovernmentLabDetails overwrites any union data inside the MeetingDetails as the provided OpenGovernmentLabDetails
+func (t *MeetingDetails) FromOpenGovernmentLabDetails(v OpenGovernmentLabDetails) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"format":"open-government-lab"}`))
+	t.union = b
+	return err
+}
+
+// MergeOpenGovernmentLabDetails performs a merge with any union data inside the MeetingDetails, using the provided OpenGovernmentLabDetails
+func (t *MeetingDetails) MergeOpenGovernmentLabDetails(v OpenGovernmentLabDetails) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"format":"open-government-lab"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsConferenceDetails returns the union data inside the MeetingDetails as a ConferenceDetails
+func (t MeetingDetails) AsConferenceDetails() (ConferenceDetails, error) {
+	var body ConferenceDetails
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromConferenceDetails overwrites any union data inside the MeetingDetails as the provided ConferenceDetails
+func (t *MeetingDetails) FromConferenceDetails(v ConferenceDetails) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"format":"conference"}`))
+	t.union = b
+	return err
+}
+
+// MergeConferenceDetails performs a merge with any union data inside the MeetingDetails, using the provided ConferenceDetails
+func (t *MeetingDetails) MergeConferenceDetails(v ConferenceDetails) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"format":"conference"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsResidentsMeetingDetails returns the union data inside the MeetingDetails as a ResidentsMeetingDetails
+func (t MeetingDetails) AsResidentsMeetingDetails() (ResidentsMeetingDetails, error) {
+	var body ResidentsMeetingDetails
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromResidentsMeetingDetails overwrites any union data inside the MeetingDetails as the provided ResidentsMeetingDetails
+func (t *MeetingDetails) FromResidentsMeetingDetails(v ResidentsMeetingDetails) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"format":"residents-meeting"}`))
+	t.union = b
+	return err
+}
+
+// MergeResidentsMeetingDetails performs a merge with any union data inside the MeetingDetails, using the provided ResidentsMeetingDetails
+func (t *MeetingDetails) MergeResidentsMeetingDetails(v ResidentsMeetingDetails) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"format":"residents-meeting"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t MeetingDetails) Discriminator() (string, error) {
+	var discriminator struct {
+		Discriminator string `json:"format"`
+	}
+	err := json.Unmarshal(t.union, &discriminator)
+	return discriminator.Discriminator, err
+}
+
+func (t MeetingDetails) ValueByDiscriminator() (interface{}, error) {
+	discriminator, err := t.Discriminator()
+	if err != nil {
+		return nil, err
+	}
+	switch discriminator {
+	case "conference":
+		return t.AsConferenceDetails()
+	case "knowledge-session":
+		return t.AsKnowledgeSessionDetails()
+	case "open-government-lab":
+		return t.AsOpenGovernmentLabDetails()
+	case "residents-meeting":
+		return t.AsResidentsMeetingDetails()
+	default:
+		return nil, errors.New("unknown discriminator value: " + discriminator)
+	}
+}
+
+func (t MeetingDetails) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *MeetingDetails) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
 	// CreateToken Get an access token
 	// (POST /auth/token)
 	CreateToken(ctx echo.Context) error
+	// GetMeetingsFeed The meeting schedule as an iCalendar feed
+	// (GET /feeds/meetings.ics)
+	GetMeetingsFeed(ctx echo.Context, params GetMeetingsFeedParams) error
+	// ListMeetings List meetings
+	// (GET /meetings)
+	ListMeetings(ctx echo.Context, params ListMeetingsParams) error
+	// CreateMeeting Plan a meeting
+	// (POST /meetings)
+	CreateMeeting(ctx echo.Context, params CreateMeetingParams) error
+	// DeleteMeeting Delete a meeting
+	// (DELETE /meetings/{meeting})
+	DeleteMeeting(ctx echo.Context, meeting MeetingRef, params DeleteMeetingParams) error
+	// GetMeeting Get a meeting
+	// (GET /meetings/{meeting})
+	GetMeeting(ctx echo.Context, meeting MeetingRef) error
+	// UpdateMeeting Change some fields of a meeting
+	// (PATCH /meetings/{meeting})
+	UpdateMeeting(ctx echo.Context, meeting MeetingRef, params UpdateMeetingParams) error
+	// ReplaceMeeting Replace a meeting
+	// (PUT /meetings/{meeting})
+	ReplaceMeeting(ctx echo.Context, meeting MeetingRef, params ReplaceMeetingParams) error
+	// ListRegistrations List a meeting's registrations
+	// (GET /meetings/{meeting}/registrations)
+	ListRegistrations(ctx echo.Context, meeting MeetingRef) error
+	// CreateRegistration Register a person for a meeting
+	// (POST /meetings/{meeting}/registrations)
+	CreateRegistration(ctx echo.Context, meeting MeetingRef, params CreateRegistrationParams) error
+	// CancelRegistration Cancel a registration
+	// (DELETE /meetings/{meeting}/registrations/{registration})
+	CancelRegistration(ctx echo.Context, meeting MeetingRef, registration RegistrationRef) error
+	// MarkAttendance Mark whether a registered person attended
+	// (PUT /meetings/{meeting}/registrations/{registration}/attendance)
+	MarkAttendance(ctx echo.Context, meeting MeetingRef, registration RegistrationRef) error
+	// PutMeetingReport Record the meeting's published report
+	// (PUT /meetings/{meeting}/report)
+	PutMeetingReport(ctx echo.Context, meeting MeetingRef) error
+	// ListSubmissions List a conference's submissions
+	// (GET /meetings/{meeting}/submissions)
+	ListSubmissions(ctx echo.Context, meeting MeetingRef) error
+	// CreateSubmission Submit a paper to a conference's call
+	// (POST /meetings/{meeting}/submissions)
+	CreateSubmission(ctx echo.Context, meeting MeetingRef, params CreateSubmissionParams) error
+	// DecideSubmission Accept or reject a submission
+	// (PUT /meetings/{meeting}/submissions/{submission}/decision)
+	DecideSubmission(ctx echo.Context, meeting MeetingRef, submission openapi_types.UUID) error
 	// ListOrganisations List organisations
 	// (GET /organisations)
 	ListOrganisations(ctx echo.Context, params ListOrganisationsParams) error
@@ -671,6 +1770,24 @@ type ServerInterface interface {
 	// ExportPerson Export everything held about a person
 	// (GET /people/{person}/export)
 	ExportPerson(ctx echo.Context, person PersonRef) error
+	// ListPublications List publications
+	// (GET /publications)
+	ListPublications(ctx echo.Context, params ListPublicationsParams) error
+	// CreatePublication Add a publication
+	// (POST /publications)
+	CreatePublication(ctx echo.Context, params CreatePublicationParams) error
+	// DeletePublication Delete a publication
+	// (DELETE /publications/{publication})
+	DeletePublication(ctx echo.Context, publication PublicationRef, params DeletePublicationParams) error
+	// GetPublication Get a publication
+	// (GET /publications/{publication})
+	GetPublication(ctx echo.Context, publication PublicationRef) error
+	// ReplacePublication Replace a publication
+	// (PUT /publications/{publication})
+	ReplacePublication(ctx echo.Context, publication PublicationRef, params ReplacePublicationParams) error
+	// GetScheduleHealth How healthy the meeting schedule is
+	// (GET /schedule-health)
+	GetScheduleHealth(ctx echo.Context, params GetScheduleHealthParams) error
 }
 
 // ServerInterfaceWrapper converts echo contexts to parameters.
@@ -684,6 +1801,492 @@ func (w *ServerInterfaceWrapper) CreateToken(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.CreateToken(ctx)
+	return err
+}
+
+// GetMeetingsFeed converts echo context to params.
+func (w *ServerInterfaceWrapper) GetMeetingsFeed(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetMeetingsFeedParams
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
+	}
+
+	// ------------- Optional query parameter "organisation" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "organisation", ctx.QueryParams(), &params.Organisation, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter organisation: %s", err))
+	}
+
+	// ------------- Optional query parameter "guestChair" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "guestChair", ctx.QueryParams(), &params.GuestChair, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter guestChair: %s", err))
+	}
+
+	// ------------- Optional query parameter "q" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "q", ctx.QueryParams(), &params.Q, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter q: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetMeetingsFeed(ctx, params)
+	return err
+}
+
+// ListMeetings converts echo context to params.
+func (w *ServerInterfaceWrapper) ListMeetings(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMeetingsParams
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
+	}
+
+	// ------------- Optional query parameter "organisation" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "organisation", ctx.QueryParams(), &params.Organisation, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter organisation: %s", err))
+	}
+
+	// ------------- Optional query parameter "guestChair" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "guestChair", ctx.QueryParams(), &params.GuestChair, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter guestChair: %s", err))
+	}
+
+	// ------------- Optional query parameter "q" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "q", ctx.QueryParams(), &params.Q, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter q: %s", err))
+	}
+
+	// ------------- Optional query parameter "sort" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sort", ctx.QueryParams(), &params.Sort, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sort: %s", err))
+	}
+
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter pageSize: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListMeetings(ctx, params)
+	return err
+}
+
+// CreateMeeting converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateMeeting(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateMeetingParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateMeeting(ctx, params)
+	return err
+}
+
+// DeleteMeeting converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteMeeting(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "meeting" -------------
+	var meeting MeetingRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "meeting", ctx.Param("meeting"), &meeting, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter meeting: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteMeetingParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteMeeting(ctx, meeting, params)
+	return err
+}
+
+// GetMeeting converts echo context to params.
+func (w *ServerInterfaceWrapper) GetMeeting(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "meeting" -------------
+	var meeting MeetingRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "meeting", ctx.Param("meeting"), &meeting, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter meeting: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetMeeting(ctx, meeting)
+	return err
+}
+
+// UpdateMeeting converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateMeeting(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "meeting" -------------
+	var meeting MeetingRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "meeting", ctx.Param("meeting"), &meeting, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter meeting: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateMeetingParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateMeeting(ctx, meeting, params)
+	return err
+}
+
+// ReplaceMeeting converts echo context to params.
+func (w *ServerInterfaceWrapper) ReplaceMeeting(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "meeting" -------------
+	var meeting MeetingRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "meeting", ctx.Param("meeting"), &meeting, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter meeting: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ReplaceMeetingParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ReplaceMeeting(ctx, meeting, params)
+	return err
+}
+
+// ListRegistrations converts echo context to params.
+func (w *ServerInterfaceWrapper) ListRegistrations(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "meeting" -------------
+	var meeting MeetingRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "meeting", ctx.Param("meeting"), &meeting, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter meeting: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListRegistrations(ctx, meeting)
+	return err
+}
+
+// CreateRegistration converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateRegistration(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "meeting" -------------
+	var meeting MeetingRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "meeting", ctx.Param("meeting"), &meeting, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter meeting: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateRegistrationParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateRegistration(ctx, meeting, params)
+	return err
+}
+
+// CancelRegistration converts echo context to params.
+func (w *ServerInterfaceWrapper) CancelRegistration(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "meeting" -------------
+	var meeting MeetingRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "meeting", ctx.Param("meeting"), &meeting, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter meeting: %s", err))
+	}
+
+	// ------------- Path parameter "registration" -------------
+	var registration RegistrationRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "registration", ctx.Param("registration"), &registration, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter registration: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CancelRegistration(ctx, meeting, registration)
+	return err
+}
+
+// MarkAttendance converts echo context to params.
+func (w *ServerInterfaceWrapper) MarkAttendance(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "meeting" -------------
+	var meeting MeetingRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "meeting", ctx.Param("meeting"), &meeting, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter meeting: %s", err))
+	}
+
+	// ------------- Path parameter "registration" -------------
+	var registration RegistrationRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "registration", ctx.Param("registration"), &registration, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter registration: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.MarkAttendance(ctx, meeting, registration)
+	return err
+}
+
+// PutMeetingReport converts echo context to params.
+func (w *ServerInterfaceWrapper) PutMeetingReport(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "meeting" -------------
+	var meeting MeetingRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "meeting", ctx.Param("meeting"), &meeting, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter meeting: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.PutMeetingReport(ctx, meeting)
+	return err
+}
+
+// ListSubmissions converts echo context to params.
+func (w *ServerInterfaceWrapper) ListSubmissions(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "meeting" -------------
+	var meeting MeetingRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "meeting", ctx.Param("meeting"), &meeting, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter meeting: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListSubmissions(ctx, meeting)
+	return err
+}
+
+// CreateSubmission converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateSubmission(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "meeting" -------------
+	var meeting MeetingRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "meeting", ctx.Param("meeting"), &meeting, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter meeting: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateSubmissionParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateSubmission(ctx, meeting, params)
+	return err
+}
+
+// DecideSubmission converts echo context to params.
+func (w *ServerInterfaceWrapper) DecideSubmission(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "meeting" -------------
+	var meeting MeetingRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "meeting", ctx.Param("meeting"), &meeting, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter meeting: %s", err))
+	}
+
+	// ------------- Path parameter "submission" -------------
+	var submission openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "submission", ctx.Param("submission"), &submission, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter submission: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DecideSubmission(ctx, meeting, submission)
 	return err
 }
 
@@ -1135,6 +2738,194 @@ func (w *ServerInterfaceWrapper) ExportPerson(ctx echo.Context) error {
 	return err
 }
 
+// ListPublications converts echo context to params.
+func (w *ServerInterfaceWrapper) ListPublications(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListPublicationsParams
+	// ------------- Optional query parameter "kind" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "kind", ctx.QueryParams(), &params.Kind, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter kind: %s", err))
+	}
+
+	// ------------- Optional query parameter "meeting" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "meeting", ctx.QueryParams(), &params.Meeting, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter meeting: %s", err))
+	}
+
+	// ------------- Optional query parameter "q" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "q", ctx.QueryParams(), &params.Q, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter q: %s", err))
+	}
+
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter pageSize: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListPublications(ctx, params)
+	return err
+}
+
+// CreatePublication converts echo context to params.
+func (w *ServerInterfaceWrapper) CreatePublication(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreatePublicationParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreatePublication(ctx, params)
+	return err
+}
+
+// DeletePublication converts echo context to params.
+func (w *ServerInterfaceWrapper) DeletePublication(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "publication" -------------
+	var publication PublicationRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "publication", ctx.Param("publication"), &publication, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter publication: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeletePublicationParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeletePublication(ctx, publication, params)
+	return err
+}
+
+// GetPublication converts echo context to params.
+func (w *ServerInterfaceWrapper) GetPublication(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "publication" -------------
+	var publication PublicationRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "publication", ctx.Param("publication"), &publication, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter publication: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetPublication(ctx, publication)
+	return err
+}
+
+// ReplacePublication converts echo context to params.
+func (w *ServerInterfaceWrapper) ReplacePublication(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "publication" -------------
+	var publication PublicationRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "publication", ctx.Param("publication"), &publication, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter publication: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ReplacePublicationParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ReplacePublication(ctx, publication, params)
+	return err
+}
+
+// GetScheduleHealth converts echo context to params.
+func (w *ServerInterfaceWrapper) GetScheduleHealth(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetScheduleHealthParams
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetScheduleHealth(ctx, params)
+	return err
+}
+
 // This is a simple interface which specifies echo.Route addition functions which
 // are present on both echo.Echo and echo.Group, since we want to allow using
 // either of them for path registration
@@ -1196,6 +2987,27 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/people/:person/consent", wrapper.GetConsent, options.OperationMiddlewares["getConsent"]...)
 	router.PUT(options.BaseURL+"/people/:person/consent", wrapper.RecordConsent, options.OperationMiddlewares["recordConsent"]...)
 	router.GET(options.BaseURL+"/people/:person/export", wrapper.ExportPerson, options.OperationMiddlewares["exportPerson"]...)
+	router.GET(options.BaseURL+"/meetings", wrapper.ListMeetings, options.OperationMiddlewares["listMeetings"]...)
+	router.POST(options.BaseURL+"/meetings", wrapper.CreateMeeting, options.OperationMiddlewares["createMeeting"]...)
+	router.DELETE(options.BaseURL+"/meetings/:meeting", wrapper.DeleteMeeting, options.OperationMiddlewares["deleteMeeting"]...)
+	router.GET(options.BaseURL+"/meetings/:meeting", wrapper.GetMeeting, options.OperationMiddlewares["getMeeting"]...)
+	router.PATCH(options.BaseURL+"/meetings/:meeting", wrapper.UpdateMeeting, options.OperationMiddlewares["updateMeeting"]...)
+	router.PUT(options.BaseURL+"/meetings/:meeting", wrapper.ReplaceMeeting, options.OperationMiddlewares["replaceMeeting"]...)
+	router.PUT(options.BaseURL+"/meetings/:meeting/report", wrapper.PutMeetingReport, options.OperationMiddlewares["putMeetingReport"]...)
+	router.GET(options.BaseURL+"/meetings/:meeting/registrations", wrapper.ListRegistrations, options.OperationMiddlewares["listRegistrations"]...)
+	router.POST(options.BaseURL+"/meetings/:meeting/registrations", wrapper.CreateRegistration, options.OperationMiddlewares["createRegistration"]...)
+	router.DELETE(options.BaseURL+"/meetings/:meeting/registrations/:registration", wrapper.CancelRegistration, options.OperationMiddlewares["cancelRegistration"]...)
+	router.PUT(options.BaseURL+"/meetings/:meeting/registrations/:registration/attendance", wrapper.MarkAttendance, options.OperationMiddlewares["markAttendance"]...)
+	router.GET(options.BaseURL+"/meetings/:meeting/submissions", wrapper.ListSubmissions, options.OperationMiddlewares["listSubmissions"]...)
+	router.POST(options.BaseURL+"/meetings/:meeting/submissions", wrapper.CreateSubmission, options.OperationMiddlewares["createSubmission"]...)
+	router.PUT(options.BaseURL+"/meetings/:meeting/submissions/:submission/decision", wrapper.DecideSubmission, options.OperationMiddlewares["decideSubmission"]...)
+	router.GET(options.BaseURL+"/schedule-health", wrapper.GetScheduleHealth, options.OperationMiddlewares["getScheduleHealth"]...)
+	router.GET(options.BaseURL+"/feeds/meetings.ics", wrapper.GetMeetingsFeed, options.OperationMiddlewares["getMeetingsFeed"]...)
+	router.GET(options.BaseURL+"/publications", wrapper.ListPublications, options.OperationMiddlewares["listPublications"]...)
+	router.POST(options.BaseURL+"/publications", wrapper.CreatePublication, options.OperationMiddlewares["createPublication"]...)
+	router.DELETE(options.BaseURL+"/publications/:publication", wrapper.DeletePublication, options.OperationMiddlewares["deletePublication"]...)
+	router.GET(options.BaseURL+"/publications/:publication", wrapper.GetPublication, options.OperationMiddlewares["getPublication"]...)
+	router.PUT(options.BaseURL+"/publications/:publication", wrapper.ReplacePublication, options.OperationMiddlewares["replacePublication"]...)
 	router.POST(options.BaseURL+"/auth/token", wrapper.CreateToken, options.OperationMiddlewares["createToken"]...)
 
 }
@@ -1209,6 +3021,16 @@ type ForbiddenApplicationProblemPlusJSONResponse Problem
 type GoneApplicationProblemPlusJSONResponse Problem
 
 type IdempotencyKeyReusedApplicationProblemPlusJSONResponse Problem
+
+type MeetingOKResponseHeaders struct {
+	APIVersion *string
+	ETag       *string
+}
+type MeetingOKJSONResponse struct {
+	Body Meeting
+
+	Headers MeetingOKResponseHeaders
+}
 
 type NotAcceptableApplicationProblemPlusJSONResponse Problem
 
@@ -1256,6 +3078,16 @@ type PersonPageOKJSONResponse struct {
 type PreconditionFailedApplicationProblemPlusJSONResponse Problem
 
 type PreconditionRequiredApplicationProblemPlusJSONResponse Problem
+
+type PublicationOKResponseHeaders struct {
+	APIVersion *string
+	ETag       *string
+}
+type PublicationOKJSONResponse struct {
+	Body Publication
+
+	Headers PublicationOKResponseHeaders
+}
 
 type TooManyRequestsResponseHeaders struct {
 	RateLimit       *string
@@ -1388,6 +3220,1909 @@ func (response CreateToken429ApplicationProblemPlusJSONResponse) VisitCreateToke
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
 	}
 	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMeetingsFeedRequestObject struct {
+	Params GetMeetingsFeedParams
+}
+
+type GetMeetingsFeedResponseObject interface {
+	VisitGetMeetingsFeedResponse(w http.ResponseWriter) error
+}
+
+type GetMeetingsFeed200ResponseHeaders struct {
+	APIVersion *string
+	ETag       *string
+}
+
+type GetMeetingsFeed200TextcalendarResponse struct {
+	Body          io.Reader
+	Headers       GetMeetingsFeed200ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetMeetingsFeed200TextcalendarResponse) VisitGetMeetingsFeedResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/calendar")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetMeetingsFeed304Response = NotModifiedResponse
+
+func (response GetMeetingsFeed304Response) VisitGetMeetingsFeedResponse(w http.ResponseWriter) error {
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type GetMeetingsFeed400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetMeetingsFeed400ApplicationProblemPlusJSONResponse) VisitGetMeetingsFeedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMeetingsFeed406ApplicationProblemPlusJSONResponse struct {
+	NotAcceptableApplicationProblemPlusJSONResponse
+}
+
+func (response GetMeetingsFeed406ApplicationProblemPlusJSONResponse) VisitGetMeetingsFeedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(406)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMeetingsRequestObject struct {
+	Params ListMeetingsParams
+}
+
+type ListMeetingsResponseObject interface {
+	VisitListMeetingsResponse(w http.ResponseWriter) error
+}
+
+type ListMeetings200ResponseHeaders struct {
+	APIVersion *string
+	ETag       *string
+	Link       *string
+}
+
+type ListMeetings200JSONResponse struct {
+	Body    MeetingPage
+	Headers ListMeetings200ResponseHeaders
+}
+
+func (response ListMeetings200JSONResponse) VisitListMeetingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Link != nil {
+		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMeetings304Response = NotModifiedResponse
+
+func (response ListMeetings304Response) VisitListMeetingsResponse(w http.ResponseWriter) error {
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type ListMeetings400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListMeetings400ApplicationProblemPlusJSONResponse) VisitListMeetingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMeetings406ApplicationProblemPlusJSONResponse struct {
+	NotAcceptableApplicationProblemPlusJSONResponse
+}
+
+func (response ListMeetings406ApplicationProblemPlusJSONResponse) VisitListMeetingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(406)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMeetings429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListMeetings429ApplicationProblemPlusJSONResponse) VisitListMeetingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMeetingRequestObject struct {
+	Params CreateMeetingParams
+	Body   *CreateMeetingJSONRequestBody
+}
+
+type CreateMeetingResponseObject interface {
+	VisitCreateMeetingResponse(w http.ResponseWriter) error
+}
+
+type CreateMeeting201ResponseHeaders struct {
+	APIVersion *string
+	ETag       *string
+	Location   *string
+}
+
+type CreateMeeting201JSONResponse struct {
+	Body    Meeting
+	Headers CreateMeeting201ResponseHeaders
+}
+
+func (response CreateMeeting201JSONResponse) VisitCreateMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMeeting400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMeeting400ApplicationProblemPlusJSONResponse) VisitCreateMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMeeting401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMeeting401ApplicationProblemPlusJSONResponse) VisitCreateMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMeeting403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMeeting403ApplicationProblemPlusJSONResponse) VisitCreateMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMeeting409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMeeting409ApplicationProblemPlusJSONResponse) VisitCreateMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMeeting415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMeeting415ApplicationProblemPlusJSONResponse) VisitCreateMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMeeting422ApplicationProblemPlusJSONResponse struct {
+	IdempotencyKeyReusedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMeeting422ApplicationProblemPlusJSONResponse) VisitCreateMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMeeting429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMeeting429ApplicationProblemPlusJSONResponse) VisitCreateMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMeetingRequestObject struct {
+	Meeting MeetingRef `json:"meeting"`
+	Params  DeleteMeetingParams
+}
+
+type DeleteMeetingResponseObject interface {
+	VisitDeleteMeetingResponse(w http.ResponseWriter) error
+}
+
+type DeleteMeeting204ResponseHeaders struct {
+	APIVersion *string
+}
+
+type DeleteMeeting204Response struct {
+	Headers DeleteMeeting204ResponseHeaders
+}
+
+func (response DeleteMeeting204Response) VisitDeleteMeetingResponse(w http.ResponseWriter) error {
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteMeeting400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMeeting400ApplicationProblemPlusJSONResponse) VisitDeleteMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMeeting401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMeeting401ApplicationProblemPlusJSONResponse) VisitDeleteMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMeeting403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMeeting403ApplicationProblemPlusJSONResponse) VisitDeleteMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMeeting404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMeeting404ApplicationProblemPlusJSONResponse) VisitDeleteMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMeeting409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMeeting409ApplicationProblemPlusJSONResponse) VisitDeleteMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMeeting412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMeeting412ApplicationProblemPlusJSONResponse) VisitDeleteMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMeeting428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMeeting428ApplicationProblemPlusJSONResponse) VisitDeleteMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMeetingRequestObject struct {
+	Meeting MeetingRef `json:"meeting"`
+}
+
+type GetMeetingResponseObject interface {
+	VisitGetMeetingResponse(w http.ResponseWriter) error
+}
+
+type GetMeeting200JSONResponse struct{ MeetingOKJSONResponse }
+
+func (response GetMeeting200JSONResponse) VisitGetMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMeeting304Response = NotModifiedResponse
+
+func (response GetMeeting304Response) VisitGetMeetingResponse(w http.ResponseWriter) error {
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type GetMeeting400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetMeeting400ApplicationProblemPlusJSONResponse) VisitGetMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMeeting404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetMeeting404ApplicationProblemPlusJSONResponse) VisitGetMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMeeting406ApplicationProblemPlusJSONResponse struct {
+	NotAcceptableApplicationProblemPlusJSONResponse
+}
+
+func (response GetMeeting406ApplicationProblemPlusJSONResponse) VisitGetMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(406)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMeetingRequestObject struct {
+	Meeting MeetingRef `json:"meeting"`
+	Params  UpdateMeetingParams
+	Body    *UpdateMeetingApplicationMergePatchPlusJSONRequestBody
+}
+
+type UpdateMeetingResponseObject interface {
+	VisitUpdateMeetingResponse(w http.ResponseWriter) error
+}
+
+type UpdateMeeting200JSONResponse struct{ MeetingOKJSONResponse }
+
+func (response UpdateMeeting200JSONResponse) VisitUpdateMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMeeting400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMeeting400ApplicationProblemPlusJSONResponse) VisitUpdateMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMeeting401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMeeting401ApplicationProblemPlusJSONResponse) VisitUpdateMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMeeting403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMeeting403ApplicationProblemPlusJSONResponse) VisitUpdateMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMeeting404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMeeting404ApplicationProblemPlusJSONResponse) VisitUpdateMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMeeting409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMeeting409ApplicationProblemPlusJSONResponse) VisitUpdateMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMeeting412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMeeting412ApplicationProblemPlusJSONResponse) VisitUpdateMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMeeting415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMeeting415ApplicationProblemPlusJSONResponse) VisitUpdateMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMeeting428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMeeting428ApplicationProblemPlusJSONResponse) VisitUpdateMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceMeetingRequestObject struct {
+	Meeting MeetingRef `json:"meeting"`
+	Params  ReplaceMeetingParams
+	Body    *ReplaceMeetingJSONRequestBody
+}
+
+type ReplaceMeetingResponseObject interface {
+	VisitReplaceMeetingResponse(w http.ResponseWriter) error
+}
+
+type ReplaceMeeting200JSONResponse struct{ MeetingOKJSONResponse }
+
+func (response ReplaceMeeting200JSONResponse) VisitReplaceMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceMeeting400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceMeeting400ApplicationProblemPlusJSONResponse) VisitReplaceMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceMeeting401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceMeeting401ApplicationProblemPlusJSONResponse) VisitReplaceMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceMeeting403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceMeeting403ApplicationProblemPlusJSONResponse) VisitReplaceMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceMeeting404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceMeeting404ApplicationProblemPlusJSONResponse) VisitReplaceMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceMeeting409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceMeeting409ApplicationProblemPlusJSONResponse) VisitReplaceMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceMeeting412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceMeeting412ApplicationProblemPlusJSONResponse) VisitReplaceMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceMeeting415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceMeeting415ApplicationProblemPlusJSONResponse) VisitReplaceMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceMeeting428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceMeeting428ApplicationProblemPlusJSONResponse) VisitReplaceMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRegistrationsRequestObject struct {
+	Meeting MeetingRef `json:"meeting"`
+}
+
+type ListRegistrationsResponseObject interface {
+	VisitListRegistrationsResponse(w http.ResponseWriter) error
+}
+
+type ListRegistrations200ResponseHeaders struct {
+	APIVersion *string
+	ETag       *string
+}
+
+type ListRegistrations200JSONResponse struct {
+	Body    RegistrationList
+	Headers ListRegistrations200ResponseHeaders
+}
+
+func (response ListRegistrations200JSONResponse) VisitListRegistrationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRegistrations304Response = NotModifiedResponse
+
+func (response ListRegistrations304Response) VisitListRegistrationsResponse(w http.ResponseWriter) error {
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type ListRegistrations400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListRegistrations400ApplicationProblemPlusJSONResponse) VisitListRegistrationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRegistrations401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListRegistrations401ApplicationProblemPlusJSONResponse) VisitListRegistrationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRegistrations404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListRegistrations404ApplicationProblemPlusJSONResponse) VisitListRegistrationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRegistrationRequestObject struct {
+	Meeting MeetingRef `json:"meeting"`
+	Params  CreateRegistrationParams
+	Body    *CreateRegistrationJSONRequestBody
+}
+
+type CreateRegistrationResponseObject interface {
+	VisitCreateRegistrationResponse(w http.ResponseWriter) error
+}
+
+type CreateRegistration201ResponseHeaders struct {
+	APIVersion *string
+	Location   *string
+}
+
+type CreateRegistration201JSONResponse struct {
+	Body    Registration
+	Headers CreateRegistration201ResponseHeaders
+}
+
+func (response CreateRegistration201JSONResponse) VisitCreateRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRegistration400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRegistration400ApplicationProblemPlusJSONResponse) VisitCreateRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRegistration401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRegistration401ApplicationProblemPlusJSONResponse) VisitCreateRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRegistration403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRegistration403ApplicationProblemPlusJSONResponse) VisitCreateRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRegistration404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRegistration404ApplicationProblemPlusJSONResponse) VisitCreateRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRegistration409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRegistration409ApplicationProblemPlusJSONResponse) VisitCreateRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRegistration415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRegistration415ApplicationProblemPlusJSONResponse) VisitCreateRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRegistration422ApplicationProblemPlusJSONResponse struct {
+	IdempotencyKeyReusedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRegistration422ApplicationProblemPlusJSONResponse) VisitCreateRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelRegistrationRequestObject struct {
+	Meeting      MeetingRef      `json:"meeting"`
+	Registration RegistrationRef `json:"registration"`
+}
+
+type CancelRegistrationResponseObject interface {
+	VisitCancelRegistrationResponse(w http.ResponseWriter) error
+}
+
+type CancelRegistration204ResponseHeaders struct {
+	APIVersion *string
+}
+
+type CancelRegistration204Response struct {
+	Headers CancelRegistration204ResponseHeaders
+}
+
+func (response CancelRegistration204Response) VisitCancelRegistrationResponse(w http.ResponseWriter) error {
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	w.WriteHeader(204)
+	return nil
+}
+
+type CancelRegistration400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CancelRegistration400ApplicationProblemPlusJSONResponse) VisitCancelRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelRegistration401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CancelRegistration401ApplicationProblemPlusJSONResponse) VisitCancelRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelRegistration403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CancelRegistration403ApplicationProblemPlusJSONResponse) VisitCancelRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelRegistration404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CancelRegistration404ApplicationProblemPlusJSONResponse) VisitCancelRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelRegistration409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CancelRegistration409ApplicationProblemPlusJSONResponse) VisitCancelRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkAttendanceRequestObject struct {
+	Meeting      MeetingRef      `json:"meeting"`
+	Registration RegistrationRef `json:"registration"`
+	Body         *MarkAttendanceJSONRequestBody
+}
+
+type MarkAttendanceResponseObject interface {
+	VisitMarkAttendanceResponse(w http.ResponseWriter) error
+}
+
+type MarkAttendance200ResponseHeaders struct {
+	APIVersion *string
+}
+
+type MarkAttendance200JSONResponse struct {
+	Body    Registration
+	Headers MarkAttendance200ResponseHeaders
+}
+
+func (response MarkAttendance200JSONResponse) VisitMarkAttendanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkAttendance400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response MarkAttendance400ApplicationProblemPlusJSONResponse) VisitMarkAttendanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkAttendance401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response MarkAttendance401ApplicationProblemPlusJSONResponse) VisitMarkAttendanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkAttendance403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response MarkAttendance403ApplicationProblemPlusJSONResponse) VisitMarkAttendanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkAttendance404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response MarkAttendance404ApplicationProblemPlusJSONResponse) VisitMarkAttendanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkAttendance409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response MarkAttendance409ApplicationProblemPlusJSONResponse) VisitMarkAttendanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkAttendance415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response MarkAttendance415ApplicationProblemPlusJSONResponse) VisitMarkAttendanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutMeetingReportRequestObject struct {
+	Meeting MeetingRef `json:"meeting"`
+	Body    *PutMeetingReportJSONRequestBody
+}
+
+type PutMeetingReportResponseObject interface {
+	VisitPutMeetingReportResponse(w http.ResponseWriter) error
+}
+
+type PutMeetingReport200JSONResponse struct{ MeetingOKJSONResponse }
+
+func (response PutMeetingReport200JSONResponse) VisitPutMeetingReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutMeetingReport400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PutMeetingReport400ApplicationProblemPlusJSONResponse) VisitPutMeetingReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutMeetingReport401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PutMeetingReport401ApplicationProblemPlusJSONResponse) VisitPutMeetingReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutMeetingReport403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PutMeetingReport403ApplicationProblemPlusJSONResponse) VisitPutMeetingReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutMeetingReport404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response PutMeetingReport404ApplicationProblemPlusJSONResponse) VisitPutMeetingReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutMeetingReport409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response PutMeetingReport409ApplicationProblemPlusJSONResponse) VisitPutMeetingReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutMeetingReport415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response PutMeetingReport415ApplicationProblemPlusJSONResponse) VisitPutMeetingReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSubmissionsRequestObject struct {
+	Meeting MeetingRef `json:"meeting"`
+}
+
+type ListSubmissionsResponseObject interface {
+	VisitListSubmissionsResponse(w http.ResponseWriter) error
+}
+
+type ListSubmissions200ResponseHeaders struct {
+	APIVersion *string
+	ETag       *string
+}
+
+type ListSubmissions200JSONResponse struct {
+	Body    SubmissionList
+	Headers ListSubmissions200ResponseHeaders
+}
+
+func (response ListSubmissions200JSONResponse) VisitListSubmissionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSubmissions304Response = NotModifiedResponse
+
+func (response ListSubmissions304Response) VisitListSubmissionsResponse(w http.ResponseWriter) error {
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type ListSubmissions400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListSubmissions400ApplicationProblemPlusJSONResponse) VisitListSubmissionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSubmissions401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListSubmissions401ApplicationProblemPlusJSONResponse) VisitListSubmissionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSubmissions404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListSubmissions404ApplicationProblemPlusJSONResponse) VisitListSubmissionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSubmissionRequestObject struct {
+	Meeting MeetingRef `json:"meeting"`
+	Params  CreateSubmissionParams
+	Body    *CreateSubmissionJSONRequestBody
+}
+
+type CreateSubmissionResponseObject interface {
+	VisitCreateSubmissionResponse(w http.ResponseWriter) error
+}
+
+type CreateSubmission201ResponseHeaders struct {
+	APIVersion *string
+	Location   *string
+}
+
+type CreateSubmission201JSONResponse struct {
+	Body    Submission
+	Headers CreateSubmission201ResponseHeaders
+}
+
+func (response CreateSubmission201JSONResponse) VisitCreateSubmissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSubmission400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSubmission400ApplicationProblemPlusJSONResponse) VisitCreateSubmissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSubmission401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSubmission401ApplicationProblemPlusJSONResponse) VisitCreateSubmissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSubmission403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSubmission403ApplicationProblemPlusJSONResponse) VisitCreateSubmissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSubmission404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSubmission404ApplicationProblemPlusJSONResponse) VisitCreateSubmissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSubmission409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSubmission409ApplicationProblemPlusJSONResponse) VisitCreateSubmissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSubmission415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSubmission415ApplicationProblemPlusJSONResponse) VisitCreateSubmissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSubmission422ApplicationProblemPlusJSONResponse struct {
+	IdempotencyKeyReusedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSubmission422ApplicationProblemPlusJSONResponse) VisitCreateSubmissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideSubmissionRequestObject struct {
+	Meeting    MeetingRef         `json:"meeting"`
+	Submission openapi_types.UUID `json:"submission"`
+	Body       *DecideSubmissionJSONRequestBody
+}
+
+type DecideSubmissionResponseObject interface {
+	VisitDecideSubmissionResponse(w http.ResponseWriter) error
+}
+
+type DecideSubmission200ResponseHeaders struct {
+	APIVersion *string
+}
+
+type DecideSubmission200JSONResponse struct {
+	Body    Submission
+	Headers DecideSubmission200ResponseHeaders
+}
+
+func (response DecideSubmission200JSONResponse) VisitDecideSubmissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideSubmission400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DecideSubmission400ApplicationProblemPlusJSONResponse) VisitDecideSubmissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideSubmission401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DecideSubmission401ApplicationProblemPlusJSONResponse) VisitDecideSubmissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideSubmission403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DecideSubmission403ApplicationProblemPlusJSONResponse) VisitDecideSubmissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideSubmission404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DecideSubmission404ApplicationProblemPlusJSONResponse) VisitDecideSubmissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideSubmission415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response DecideSubmission415ApplicationProblemPlusJSONResponse) VisitDecideSubmissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3316,11 +7051,704 @@ func (response ExportPerson410ApplicationProblemPlusJSONResponse) VisitExportPer
 	return err
 }
 
+type ListPublicationsRequestObject struct {
+	Params ListPublicationsParams
+}
+
+type ListPublicationsResponseObject interface {
+	VisitListPublicationsResponse(w http.ResponseWriter) error
+}
+
+type ListPublications200ResponseHeaders struct {
+	APIVersion *string
+	ETag       *string
+	Link       *string
+}
+
+type ListPublications200JSONResponse struct {
+	Body    PublicationPage
+	Headers ListPublications200ResponseHeaders
+}
+
+func (response ListPublications200JSONResponse) VisitListPublicationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Link != nil {
+		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPublications304Response = NotModifiedResponse
+
+func (response ListPublications304Response) VisitListPublicationsResponse(w http.ResponseWriter) error {
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type ListPublications400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListPublications400ApplicationProblemPlusJSONResponse) VisitListPublicationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPublications406ApplicationProblemPlusJSONResponse struct {
+	NotAcceptableApplicationProblemPlusJSONResponse
+}
+
+func (response ListPublications406ApplicationProblemPlusJSONResponse) VisitListPublicationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(406)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePublicationRequestObject struct {
+	Params CreatePublicationParams
+	Body   *CreatePublicationJSONRequestBody
+}
+
+type CreatePublicationResponseObject interface {
+	VisitCreatePublicationResponse(w http.ResponseWriter) error
+}
+
+type CreatePublication201ResponseHeaders struct {
+	APIVersion *string
+	ETag       *string
+	Location   *string
+}
+
+type CreatePublication201JSONResponse struct {
+	Body    Publication
+	Headers CreatePublication201ResponseHeaders
+}
+
+func (response CreatePublication201JSONResponse) VisitCreatePublicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePublication400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePublication400ApplicationProblemPlusJSONResponse) VisitCreatePublicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePublication401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePublication401ApplicationProblemPlusJSONResponse) VisitCreatePublicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePublication403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePublication403ApplicationProblemPlusJSONResponse) VisitCreatePublicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePublication415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePublication415ApplicationProblemPlusJSONResponse) VisitCreatePublicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePublication422ApplicationProblemPlusJSONResponse struct {
+	IdempotencyKeyReusedApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePublication422ApplicationProblemPlusJSONResponse) VisitCreatePublicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePublicationRequestObject struct {
+	Publication PublicationRef `json:"publication"`
+	Params      DeletePublicationParams
+}
+
+type DeletePublicationResponseObject interface {
+	VisitDeletePublicationResponse(w http.ResponseWriter) error
+}
+
+type DeletePublication204ResponseHeaders struct {
+	APIVersion *string
+}
+
+type DeletePublication204Response struct {
+	Headers DeletePublication204ResponseHeaders
+}
+
+func (response DeletePublication204Response) VisitDeletePublicationResponse(w http.ResponseWriter) error {
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeletePublication400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeletePublication400ApplicationProblemPlusJSONResponse) VisitDeletePublicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePublication401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeletePublication401ApplicationProblemPlusJSONResponse) VisitDeletePublicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePublication403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeletePublication403ApplicationProblemPlusJSONResponse) VisitDeletePublicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePublication404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeletePublication404ApplicationProblemPlusJSONResponse) VisitDeletePublicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePublication409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeletePublication409ApplicationProblemPlusJSONResponse) VisitDeletePublicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePublication412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response DeletePublication412ApplicationProblemPlusJSONResponse) VisitDeletePublicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePublication428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response DeletePublication428ApplicationProblemPlusJSONResponse) VisitDeletePublicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPublicationRequestObject struct {
+	Publication PublicationRef `json:"publication"`
+}
+
+type GetPublicationResponseObject interface {
+	VisitGetPublicationResponse(w http.ResponseWriter) error
+}
+
+type GetPublication200JSONResponse struct{ PublicationOKJSONResponse }
+
+func (response GetPublication200JSONResponse) VisitGetPublicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPublication304Response = NotModifiedResponse
+
+func (response GetPublication304Response) VisitGetPublicationResponse(w http.ResponseWriter) error {
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type GetPublication400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetPublication400ApplicationProblemPlusJSONResponse) VisitGetPublicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPublication404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetPublication404ApplicationProblemPlusJSONResponse) VisitGetPublicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplacePublicationRequestObject struct {
+	Publication PublicationRef `json:"publication"`
+	Params      ReplacePublicationParams
+	Body        *ReplacePublicationJSONRequestBody
+}
+
+type ReplacePublicationResponseObject interface {
+	VisitReplacePublicationResponse(w http.ResponseWriter) error
+}
+
+type ReplacePublication200JSONResponse struct{ PublicationOKJSONResponse }
+
+func (response ReplacePublication200JSONResponse) VisitReplacePublicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplacePublication400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ReplacePublication400ApplicationProblemPlusJSONResponse) VisitReplacePublicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplacePublication401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ReplacePublication401ApplicationProblemPlusJSONResponse) VisitReplacePublicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplacePublication403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ReplacePublication403ApplicationProblemPlusJSONResponse) VisitReplacePublicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplacePublication404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ReplacePublication404ApplicationProblemPlusJSONResponse) VisitReplacePublicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplacePublication409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ReplacePublication409ApplicationProblemPlusJSONResponse) VisitReplacePublicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplacePublication412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ReplacePublication412ApplicationProblemPlusJSONResponse) VisitReplacePublicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplacePublication415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response ReplacePublication415ApplicationProblemPlusJSONResponse) VisitReplacePublicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplacePublication428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response ReplacePublication428ApplicationProblemPlusJSONResponse) VisitReplacePublicationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetScheduleHealthRequestObject struct {
+	Params GetScheduleHealthParams
+}
+
+type GetScheduleHealthResponseObject interface {
+	VisitGetScheduleHealthResponse(w http.ResponseWriter) error
+}
+
+type GetScheduleHealth200ResponseHeaders struct {
+	APIVersion *string
+	ETag       *string
+}
+
+type GetScheduleHealth200JSONResponse struct {
+	Body    ScheduleHealth
+	Headers GetScheduleHealth200ResponseHeaders
+}
+
+func (response GetScheduleHealth200JSONResponse) VisitGetScheduleHealthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetScheduleHealth304Response = NotModifiedResponse
+
+func (response GetScheduleHealth304Response) VisitGetScheduleHealthResponse(w http.ResponseWriter) error {
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type GetScheduleHealth400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetScheduleHealth400ApplicationProblemPlusJSONResponse) VisitGetScheduleHealthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// CreateToken Get an access token
 	// (POST /auth/token)
 	CreateToken(ctx context.Context, request CreateTokenRequestObject) (CreateTokenResponseObject, error)
+	// GetMeetingsFeed The meeting schedule as an iCalendar feed
+	// (GET /feeds/meetings.ics)
+	GetMeetingsFeed(ctx context.Context, request GetMeetingsFeedRequestObject) (GetMeetingsFeedResponseObject, error)
+	// ListMeetings List meetings
+	// (GET /meetings)
+	ListMeetings(ctx context.Context, request ListMeetingsRequestObject) (ListMeetingsResponseObject, error)
+	// CreateMeeting Plan a meeting
+	// (POST /meetings)
+	CreateMeeting(ctx context.Context, request CreateMeetingRequestObject) (CreateMeetingResponseObject, error)
+	// DeleteMeeting Delete a meeting
+	// (DELETE /meetings/{meeting})
+	DeleteMeeting(ctx context.Context, request DeleteMeetingRequestObject) (DeleteMeetingResponseObject, error)
+	// GetMeeting Get a meeting
+	// (GET /meetings/{meeting})
+	GetMeeting(ctx context.Context, request GetMeetingRequestObject) (GetMeetingResponseObject, error)
+	// UpdateMeeting Change some fields of a meeting
+	// (PATCH /meetings/{meeting})
+	UpdateMeeting(ctx context.Context, request UpdateMeetingRequestObject) (UpdateMeetingResponseObject, error)
+	// ReplaceMeeting Replace a meeting
+	// (PUT /meetings/{meeting})
+	ReplaceMeeting(ctx context.Context, request ReplaceMeetingRequestObject) (ReplaceMeetingResponseObject, error)
+	// ListRegistrations List a meeting's registrations
+	// (GET /meetings/{meeting}/registrations)
+	ListRegistrations(ctx context.Context, request ListRegistrationsRequestObject) (ListRegistrationsResponseObject, error)
+	// CreateRegistration Register a person for a meeting
+	// (POST /meetings/{meeting}/registrations)
+	CreateRegistration(ctx context.Context, request CreateRegistrationRequestObject) (CreateRegistrationResponseObject, error)
+	// CancelRegistration Cancel a registration
+	// (DELETE /meetings/{meeting}/registrations/{registration})
+	CancelRegistration(ctx context.Context, request CancelRegistrationRequestObject) (CancelRegistrationResponseObject, error)
+	// MarkAttendance Mark whether a registered person attended
+	// (PUT /meetings/{meeting}/registrations/{registration}/attendance)
+	MarkAttendance(ctx context.Context, request MarkAttendanceRequestObject) (MarkAttendanceResponseObject, error)
+	// PutMeetingReport Record the meeting's published report
+	// (PUT /meetings/{meeting}/report)
+	PutMeetingReport(ctx context.Context, request PutMeetingReportRequestObject) (PutMeetingReportResponseObject, error)
+	// ListSubmissions List a conference's submissions
+	// (GET /meetings/{meeting}/submissions)
+	ListSubmissions(ctx context.Context, request ListSubmissionsRequestObject) (ListSubmissionsResponseObject, error)
+	// CreateSubmission Submit a paper to a conference's call
+	// (POST /meetings/{meeting}/submissions)
+	CreateSubmission(ctx context.Context, request CreateSubmissionRequestObject) (CreateSubmissionResponseObject, error)
+	// DecideSubmission Accept or reject a submission
+	// (PUT /meetings/{meeting}/submissions/{submission}/decision)
+	DecideSubmission(ctx context.Context, request DecideSubmissionRequestObject) (DecideSubmissionResponseObject, error)
 	// ListOrganisations List organisations
 	// (GET /organisations)
 	ListOrganisations(ctx context.Context, request ListOrganisationsRequestObject) (ListOrganisationsResponseObject, error)
@@ -3363,6 +7791,24 @@ type StrictServerInterface interface {
 	// ExportPerson Export everything held about a person
 	// (GET /people/{person}/export)
 	ExportPerson(ctx context.Context, request ExportPersonRequestObject) (ExportPersonResponseObject, error)
+	// ListPublications List publications
+	// (GET /publications)
+	ListPublications(ctx context.Context, request ListPublicationsRequestObject) (ListPublicationsResponseObject, error)
+	// CreatePublication Add a publication
+	// (POST /publications)
+	CreatePublication(ctx context.Context, request CreatePublicationRequestObject) (CreatePublicationResponseObject, error)
+	// DeletePublication Delete a publication
+	// (DELETE /publications/{publication})
+	DeletePublication(ctx context.Context, request DeletePublicationRequestObject) (DeletePublicationResponseObject, error)
+	// GetPublication Get a publication
+	// (GET /publications/{publication})
+	GetPublication(ctx context.Context, request GetPublicationRequestObject) (GetPublicationResponseObject, error)
+	// ReplacePublication Replace a publication
+	// (PUT /publications/{publication})
+	ReplacePublication(ctx context.Context, request ReplacePublicationRequestObject) (ReplacePublicationResponseObject, error)
+	// GetScheduleHealth How healthy the meeting schedule is
+	// (GET /schedule-health)
+	GetScheduleHealth(ctx context.Context, request GetScheduleHealthRequestObject) (GetScheduleHealthResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx echo.Context, request any) (any, error)
@@ -3431,6 +7877,573 @@ func (sh *strictHandler) CreateToken(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(CreateTokenResponseObject); ok {
 		return validResponse.VisitCreateTokenResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetMeetingsFeed operation middleware
+func (sh *strictHandler) GetMeetingsFeed(ctx echo.Context, params GetMeetingsFeedParams) error {
+	var request GetMeetingsFeedRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMeetingsFeed(ctx.Request().Context(), request.(GetMeetingsFeedRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMeetingsFeed")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMeetingsFeedResponseObject); ok {
+		return validResponse.VisitGetMeetingsFeedResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListMeetings operation middleware
+func (sh *strictHandler) ListMeetings(ctx echo.Context, params ListMeetingsParams) error {
+	var request ListMeetingsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMeetings(ctx.Request().Context(), request.(ListMeetingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMeetings")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMeetingsResponseObject); ok {
+		return validResponse.VisitListMeetingsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateMeeting operation middleware
+func (sh *strictHandler) CreateMeeting(ctx echo.Context, params CreateMeetingParams) error {
+	var request CreateMeetingRequestObject
+
+	request.Params = params
+
+	var body CreateMeetingJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateMeeting(ctx.Request().Context(), request.(CreateMeetingRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateMeeting")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateMeetingResponseObject); ok {
+		return validResponse.VisitCreateMeetingResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteMeeting operation middleware
+func (sh *strictHandler) DeleteMeeting(ctx echo.Context, meeting MeetingRef, params DeleteMeetingParams) error {
+	var request DeleteMeetingRequestObject
+
+	request.Meeting = meeting
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteMeeting(ctx.Request().Context(), request.(DeleteMeetingRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteMeeting")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteMeetingResponseObject); ok {
+		return validResponse.VisitDeleteMeetingResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetMeeting operation middleware
+func (sh *strictHandler) GetMeeting(ctx echo.Context, meeting MeetingRef) error {
+	var request GetMeetingRequestObject
+
+	request.Meeting = meeting
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMeeting(ctx.Request().Context(), request.(GetMeetingRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMeeting")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMeetingResponseObject); ok {
+		return validResponse.VisitGetMeetingResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateMeeting operation middleware
+func (sh *strictHandler) UpdateMeeting(ctx echo.Context, meeting MeetingRef, params UpdateMeetingParams) error {
+	var request UpdateMeetingRequestObject
+
+	request.Meeting = meeting
+	request.Params = params
+
+	var body UpdateMeetingApplicationMergePatchPlusJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateMeeting(ctx.Request().Context(), request.(UpdateMeetingRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateMeeting")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateMeetingResponseObject); ok {
+		return validResponse.VisitUpdateMeetingResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ReplaceMeeting operation middleware
+func (sh *strictHandler) ReplaceMeeting(ctx echo.Context, meeting MeetingRef, params ReplaceMeetingParams) error {
+	var request ReplaceMeetingRequestObject
+
+	request.Meeting = meeting
+	request.Params = params
+
+	var body ReplaceMeetingJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ReplaceMeeting(ctx.Request().Context(), request.(ReplaceMeetingRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReplaceMeeting")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ReplaceMeetingResponseObject); ok {
+		return validResponse.VisitReplaceMeetingResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListRegistrations operation middleware
+func (sh *strictHandler) ListRegistrations(ctx echo.Context, meeting MeetingRef) error {
+	var request ListRegistrationsRequestObject
+
+	request.Meeting = meeting
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListRegistrations(ctx.Request().Context(), request.(ListRegistrationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListRegistrations")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListRegistrationsResponseObject); ok {
+		return validResponse.VisitListRegistrationsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateRegistration operation middleware
+func (sh *strictHandler) CreateRegistration(ctx echo.Context, meeting MeetingRef, params CreateRegistrationParams) error {
+	var request CreateRegistrationRequestObject
+
+	request.Meeting = meeting
+	request.Params = params
+
+	var body CreateRegistrationJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateRegistration(ctx.Request().Context(), request.(CreateRegistrationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateRegistration")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateRegistrationResponseObject); ok {
+		return validResponse.VisitCreateRegistrationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CancelRegistration operation middleware
+func (sh *strictHandler) CancelRegistration(ctx echo.Context, meeting MeetingRef, registration RegistrationRef) error {
+	var request CancelRegistrationRequestObject
+
+	request.Meeting = meeting
+	request.Registration = registration
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CancelRegistration(ctx.Request().Context(), request.(CancelRegistrationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CancelRegistration")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CancelRegistrationResponseObject); ok {
+		return validResponse.VisitCancelRegistrationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// MarkAttendance operation middleware
+func (sh *strictHandler) MarkAttendance(ctx echo.Context, meeting MeetingRef, registration RegistrationRef) error {
+	var request MarkAttendanceRequestObject
+
+	request.Meeting = meeting
+	request.Registration = registration
+
+	var body MarkAttendanceJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.MarkAttendance(ctx.Request().Context(), request.(MarkAttendanceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "MarkAttendance")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(MarkAttendanceResponseObject); ok {
+		return validResponse.VisitMarkAttendanceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PutMeetingReport operation middleware
+func (sh *strictHandler) PutMeetingReport(ctx echo.Context, meeting MeetingRef) error {
+	var request PutMeetingReportRequestObject
+
+	request.Meeting = meeting
+
+	var body PutMeetingReportJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PutMeetingReport(ctx.Request().Context(), request.(PutMeetingReportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PutMeetingReport")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PutMeetingReportResponseObject); ok {
+		return validResponse.VisitPutMeetingReportResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListSubmissions operation middleware
+func (sh *strictHandler) ListSubmissions(ctx echo.Context, meeting MeetingRef) error {
+	var request ListSubmissionsRequestObject
+
+	request.Meeting = meeting
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListSubmissions(ctx.Request().Context(), request.(ListSubmissionsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListSubmissions")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListSubmissionsResponseObject); ok {
+		return validResponse.VisitListSubmissionsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateSubmission operation middleware
+func (sh *strictHandler) CreateSubmission(ctx echo.Context, meeting MeetingRef, params CreateSubmissionParams) error {
+	var request CreateSubmissionRequestObject
+
+	request.Meeting = meeting
+	request.Params = params
+
+	var body CreateSubmissionJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateSubmission(ctx.Request().Context(), request.(CreateSubmissionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateSubmission")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateSubmissionResponseObject); ok {
+		return validResponse.VisitCreateSubmissionResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DecideSubmission operation middleware
+func (sh *strictHandler) DecideSubmission(ctx echo.Context, meeting MeetingRef, submission openapi_types.UUID) error {
+	var request DecideSubmissionRequestObject
+
+	request.Meeting = meeting
+	request.Submission = submission
+
+	var body DecideSubmissionJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DecideSubmission(ctx.Request().Context(), request.(DecideSubmissionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DecideSubmission")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DecideSubmissionResponseObject); ok {
+		return validResponse.VisitDecideSubmissionResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -3901,6 +8914,204 @@ func (sh *strictHandler) ExportPerson(ctx echo.Context, person PersonRef) error 
 		return err
 	} else if validResponse, ok := response.(ExportPersonResponseObject); ok {
 		return validResponse.VisitExportPersonResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListPublications operation middleware
+func (sh *strictHandler) ListPublications(ctx echo.Context, params ListPublicationsParams) error {
+	var request ListPublicationsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListPublications(ctx.Request().Context(), request.(ListPublicationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListPublications")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListPublicationsResponseObject); ok {
+		return validResponse.VisitListPublicationsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreatePublication operation middleware
+func (sh *strictHandler) CreatePublication(ctx echo.Context, params CreatePublicationParams) error {
+	var request CreatePublicationRequestObject
+
+	request.Params = params
+
+	var body CreatePublicationJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreatePublication(ctx.Request().Context(), request.(CreatePublicationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreatePublication")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreatePublicationResponseObject); ok {
+		return validResponse.VisitCreatePublicationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeletePublication operation middleware
+func (sh *strictHandler) DeletePublication(ctx echo.Context, publication PublicationRef, params DeletePublicationParams) error {
+	var request DeletePublicationRequestObject
+
+	request.Publication = publication
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeletePublication(ctx.Request().Context(), request.(DeletePublicationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeletePublication")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeletePublicationResponseObject); ok {
+		return validResponse.VisitDeletePublicationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetPublication operation middleware
+func (sh *strictHandler) GetPublication(ctx echo.Context, publication PublicationRef) error {
+	var request GetPublicationRequestObject
+
+	request.Publication = publication
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetPublication(ctx.Request().Context(), request.(GetPublicationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetPublication")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetPublicationResponseObject); ok {
+		return validResponse.VisitGetPublicationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ReplacePublication operation middleware
+func (sh *strictHandler) ReplacePublication(ctx echo.Context, publication PublicationRef, params ReplacePublicationParams) error {
+	var request ReplacePublicationRequestObject
+
+	request.Publication = publication
+	request.Params = params
+
+	var body ReplacePublicationJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ReplacePublication(ctx.Request().Context(), request.(ReplacePublicationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReplacePublication")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ReplacePublicationResponseObject); ok {
+		return validResponse.VisitReplacePublicationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetScheduleHealth operation middleware
+func (sh *strictHandler) GetScheduleHealth(ctx echo.Context, params GetScheduleHealthParams) error {
+	var request GetScheduleHealthRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetScheduleHealth(ctx.Request().Context(), request.(GetScheduleHealthRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetScheduleHealth")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetScheduleHealthResponseObject); ok {
+		return validResponse.VisitGetScheduleHealthResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -21,8 +21,10 @@ import (
 	"github.com/pioniersnetwerk/pioniers/internal/auth"
 	"github.com/pioniersnetwerk/pioniers/internal/httpapi"
 	"github.com/pioniersnetwerk/pioniers/internal/idempotency"
+	"github.com/pioniersnetwerk/pioniers/internal/meeting"
 	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 	"github.com/pioniersnetwerk/pioniers/internal/person"
+	"github.com/pioniersnetwerk/pioniers/internal/publication"
 	"github.com/pioniersnetwerk/pioniers/internal/seed"
 	"github.com/pioniersnetwerk/pioniers/internal/store"
 )
@@ -35,6 +37,8 @@ type App struct {
 	Organisations *organisation.Service
 	Accounts      *account.Service
 	People        *person.Service
+	Meetings      *meeting.Service
+	Publications  *publication.Service
 	Tokens        *auth.Tokens
 	Seed          *seed.Loader
 	handler       http.Handler
@@ -74,9 +78,13 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 	orgs := organisation.NewService(db, time.Now)
 	accounts := account.NewService(db, orgs, time.Now, cost)
 	people := person.NewService(db, orgs, time.Now)
+	meetings := meeting.NewService(db, orgs, people, time.Now)
+	publications := publication.NewService(db, time.Now)
 	handler, err := httpapi.NewHandler(httpapi.Services{
 		Organisations: orgs,
 		People:        people,
+		Meetings:      meetings,
+		Publications:  publications,
 		SignIn:        auth.NewSignIn(accounts, tokens),
 		Tokens:        tokens,
 		Idempotency:   idempotency.NewKeeper(db.IdempotencyKeys(), time.Now),
@@ -91,7 +99,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 	if err != nil {
 		return nil, err
 	}
-	return &App{Config: cfg, Log: log, DB: db, Organisations: orgs, Accounts: accounts, People: people, Tokens: tokens,
+	return &App{Config: cfg, Log: log, DB: db, Organisations: orgs, Accounts: accounts, People: people, Meetings: meetings, Publications: publications, Tokens: tokens,
 		Seed: seed.NewLoader(db, orgs), handler: handler}, nil
 }
 

@@ -51,6 +51,8 @@ type tokenVerifier interface {
 type Services struct {
 	Organisations organisations
 	People        people
+	Meetings      meetings
+	Publications  publications
 	SignIn        signIn
 	Tokens        tokenVerifier
 	Idempotency   idempotencyKeeper
@@ -68,9 +70,12 @@ type Options struct {
 
 // Server implements the generated strict server interface.
 type Server struct {
-	orgs   organisations
-	people people
-	signIn signIn
+	orgs         organisations
+	people       people
+	meetings     meetings
+	publications publications
+	signIn       signIn
+	contract     *contract
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)
@@ -88,6 +93,7 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 		opt.BodyLimit = "1M"
 	}
 
+	validator := newContract(spec, basePath)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(log)
@@ -100,9 +106,10 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 	// headAsGet comes first: the router matches on the original request.
 	e.Pre(headAsGet, requestID, accessLog(log), recoverPanic(log), baseHeaders(version, opt.TrustProxy), cors(opt.CORSOrigins), noTrailingSlash)
 	e.Use(middleware.BodyLimit(opt.BodyLimit), authenticate(svc.Tokens), rateLimited(opt.RateLimit, opt.SignInLimit),
-		carryRequest, idempotent(svc.Idempotency, log), newContract(spec, basePath).middleware, conditionalGET)
+		carryRequest, idempotent(svc.Idempotency, log), validator.middleware, conditionalGET)
 
-	server := &Server{orgs: svc.Organisations, people: svc.People, signIn: svc.SignIn}
+	server := &Server{orgs: svc.Organisations, people: svc.People, meetings: svc.Meetings, publications: svc.Publications,
+		signIn: svc.SignIn, contract: validator}
 	api.RegisterHandlersWithBaseURL(e, api.NewStrictHandler(server, nil), basePath)
 
 	e.GET(basePath+"/openapi.json", func(c echo.Context) error {

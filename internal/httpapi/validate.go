@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"mime"
@@ -30,12 +32,13 @@ type operation struct {
 // body (every problem at once), Content-Type (415), Accept (406), and query
 // keys the operation does not know.
 type contract struct {
+	spec    *openapi3.T
 	ops     map[string]*operation // "GET /v1/organisations/:organisation"
 	options *openapi3filter.Options
 }
 
 func newContract(spec *openapi3.T, basePath string) *contract {
-	c := &contract{ops: map[string]*operation{}}
+	c := &contract{spec: spec, ops: map[string]*operation{}}
 	for path, item := range spec.Paths.Map() {
 		echoPath := basePath + toEchoPath(path)
 		for method, op := range item.Operations() {
@@ -146,6 +149,10 @@ func (ct *contract) check(c echo.Context, op *operation) error {
 		collect(err, &p)
 	}
 	if len(p) == 0 {
+		// A merge patch needs the body as sent: null differs from absent.
+		if vb, ok := r.Body.(interface{ ValidatedValue() any }); ok && strings.HasPrefix(r.Header.Get("Content-Type"), "application/merge-patch+json") {
+			c.SetRequest(r.WithContext(context.WithValue(r.Context(), validatedBodyKey{}, vb.ValidatedValue())))
+		}
 		return nil
 	}
 	detail := "the request has invalid fields; see invalidParams"
@@ -153,6 +160,34 @@ func (ct *contract) check(c echo.Context, op *operation) error {
 		detail = p[0].Name + " " + p[0].Reason
 	}
 	return &requestError{status: http.StatusBadRequest, detail: detail, fields: p}
+}
+
+type validatedBodyKey struct{}
+
+// validateSchema checks a document against a schema of the contract, naming
+// every bad field.
+func (ct *contract) validateSchema(name string, doc []byte) error {
+	ref := ct.spec.Components.Schemas[name]
+	if ref == nil || ref.Value == nil {
+		return fmt.Errorf("no schema %s in the contract", name)
+	}
+	var v any
+	if err := json.Unmarshal(doc, &v); err != nil {
+		return fmt.Errorf("decode %s: %w", name, err)
+	}
+	err := ref.Value.VisitJSON(v, append([]openapi3.SchemaValidationOption{openapi3.MultiErrors(), openapi3.VisitAsRequest()}, ct.options.SchemaValidationOptions...)...)
+	if err == nil {
+		return nil
+	}
+	var p domain.Problems
+	if multi, ok := err.(openapi3.MultiError); ok {
+		for _, e := range multi {
+			collectBody(e, &p)
+		}
+	} else {
+		collectBody(err, &p)
+	}
+	return p.Err()
 }
 
 // collect flattens kin-openapi's errors into named fields.

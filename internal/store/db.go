@@ -150,6 +150,9 @@ func uniq(a, b *gorm.DB) []*gorm.DB {
 	return []*gorm.DB{a, b}
 }
 
+// gormDB shortens signatures.
+type gormDB = gorm.DB
+
 type txKey struct{}
 
 // InTx runs fn in a transaction carried by ctx; when ctx already carries one,

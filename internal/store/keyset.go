@@ -27,6 +27,7 @@ type sortColumn struct {
 // nor repeated. The id is the final tie-breaker.
 type keyset struct {
 	columns map[string]sortColumn
+	idExpr  string // the id column as the query names it; "id" when empty
 	id      func(row any) string
 }
 
@@ -52,8 +53,12 @@ func (k keyset) apply(db *gorm.DB, dialect Dialect, sort []domain.SortKey, encod
 		order = append(order, expr+direction(s.Descending))
 		uniform = uniform && s.Descending == idDesc
 	}
-	exprs = append(exprs, "id")
-	order = append(order, "id"+direction(idDesc))
+	idExpr := k.idExpr
+	if idExpr == "" {
+		idExpr = "id"
+	}
+	exprs = append(exprs, idExpr)
+	order = append(order, idExpr+direction(idDesc))
 	db = db.Order(strings.Join(order, ", "))
 	if encoded == "" {
 		return db, nil

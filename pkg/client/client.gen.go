@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -42,6 +43,135 @@ const (
 func (e ClientCredentialsGrantType) Valid() bool {
 	switch e {
 	case ClientCredentialsGrantTypeClientCredentials:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ConferenceDetailsFormat.
+const (
+	ConferenceDetailsFormatConference ConferenceDetailsFormat = "conference"
+)
+
+// Valid indicates whether the value is a known member of the ConferenceDetailsFormat enum.
+func (e ConferenceDetailsFormat) Valid() bool {
+	switch e {
+	case ConferenceDetailsFormatConference:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DecisionInputDecision.
+const (
+	DecisionInputDecisionAccepted DecisionInputDecision = "accepted"
+	DecisionInputDecisionRejected DecisionInputDecision = "rejected"
+)
+
+// Valid indicates whether the value is a known member of the DecisionInputDecision enum.
+func (e DecisionInputDecision) Valid() bool {
+	switch e {
+	case DecisionInputDecisionAccepted:
+		return true
+	case DecisionInputDecisionRejected:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for KnowledgeSessionDetailsFormat.
+const (
+	KnowledgeSessionDetailsFormatKnowledgeSession KnowledgeSessionDetailsFormat = "knowledge-session"
+)
+
+// Valid indicates whether the value is a known member of the KnowledgeSessionDetailsFormat enum.
+func (e KnowledgeSessionDetailsFormat) Valid() bool {
+	switch e {
+	case KnowledgeSessionDetailsFormatKnowledgeSession:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MeetingFormat.
+const (
+	MeetingFormatConference        MeetingFormat = "conference"
+	MeetingFormatKnowledgeSession  MeetingFormat = "knowledge-session"
+	MeetingFormatOpenGovernmentLab MeetingFormat = "open-government-lab"
+	MeetingFormatOther             MeetingFormat = "other"
+	MeetingFormatResidentsMeeting  MeetingFormat = "residents-meeting"
+)
+
+// Valid indicates whether the value is a known member of the MeetingFormat enum.
+func (e MeetingFormat) Valid() bool {
+	switch e {
+	case MeetingFormatConference:
+		return true
+	case MeetingFormatKnowledgeSession:
+		return true
+	case MeetingFormatOpenGovernmentLab:
+		return true
+	case MeetingFormatOther:
+		return true
+	case MeetingFormatResidentsMeeting:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MeetingInputTimeZone.
+const (
+	MeetingInputTimeZoneEuropeAmsterdam MeetingInputTimeZone = "Europe/Amsterdam"
+)
+
+// Valid indicates whether the value is a known member of the MeetingInputTimeZone enum.
+func (e MeetingInputTimeZone) Valid() bool {
+	switch e {
+	case MeetingInputTimeZoneEuropeAmsterdam:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MeetingPatchTimeZone.
+const (
+	MeetingPatchTimeZoneEuropeAmsterdam MeetingPatchTimeZone = "Europe/Amsterdam"
+)
+
+// Valid indicates whether the value is a known member of the MeetingPatchTimeZone enum.
+func (e MeetingPatchTimeZone) Valid() bool {
+	switch e {
+	case MeetingPatchTimeZoneEuropeAmsterdam:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MeetingStatus.
+const (
+	MeetingStatusCancelled MeetingStatus = "cancelled"
+	MeetingStatusConfirmed MeetingStatus = "confirmed"
+	MeetingStatusHeld      MeetingStatus = "held"
+	MeetingStatusPlanned   MeetingStatus = "planned"
+)
+
+// Valid indicates whether the value is a known member of the MeetingStatus enum.
+func (e MeetingStatus) Valid() bool {
+	switch e {
+	case MeetingStatusCancelled:
+		return true
+	case MeetingStatusConfirmed:
+		return true
+	case MeetingStatusHeld:
+		return true
+	case MeetingStatusPlanned:
 		return true
 	default:
 		return false
@@ -99,6 +229,21 @@ func (e NetworkRole) Valid() bool {
 	}
 }
 
+// Defines values for OpenGovernmentLabDetailsFormat.
+const (
+	OpenGovernmentLabDetailsFormatOpenGovernmentLab OpenGovernmentLabDetailsFormat = "open-government-lab"
+)
+
+// Valid indicates whether the value is a known member of the OpenGovernmentLabDetailsFormat enum.
+func (e OpenGovernmentLabDetailsFormat) Valid() bool {
+	switch e {
+	case OpenGovernmentLabDetailsFormatOpenGovernmentLab:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for OrganisationKind.
 const (
 	OrganisationKindCentralGovernment        OrganisationKind = "central-government"
@@ -135,6 +280,126 @@ func (e OrganisationKind) Valid() bool {
 	}
 }
 
+// Defines values for PublicationInputKind.
+const (
+	PublicationInputKindLessonsLearned  PublicationInputKind = "lessons-learned"
+	PublicationInputKindMagazineEdition PublicationInputKind = "magazine-edition"
+	PublicationInputKindOther           PublicationInputKind = "other"
+)
+
+// Valid indicates whether the value is a known member of the PublicationInputKind enum.
+func (e PublicationInputKind) Valid() bool {
+	switch e {
+	case PublicationInputKindLessonsLearned:
+		return true
+	case PublicationInputKindMagazineEdition:
+		return true
+	case PublicationInputKindOther:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PublicationKind.
+const (
+	PublicationKindLessonsLearned  PublicationKind = "lessons-learned"
+	PublicationKindMagazineEdition PublicationKind = "magazine-edition"
+	PublicationKindMeetingReport   PublicationKind = "meeting-report"
+	PublicationKindOther           PublicationKind = "other"
+)
+
+// Valid indicates whether the value is a known member of the PublicationKind enum.
+func (e PublicationKind) Valid() bool {
+	switch e {
+	case PublicationKindLessonsLearned:
+		return true
+	case PublicationKindMagazineEdition:
+		return true
+	case PublicationKindMeetingReport:
+		return true
+	case PublicationKindOther:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RegistrationStatus.
+const (
+	RegistrationStatusCancelled  RegistrationStatus = "cancelled"
+	RegistrationStatusRegistered RegistrationStatus = "registered"
+	RegistrationStatusWaitlisted RegistrationStatus = "waitlisted"
+)
+
+// Valid indicates whether the value is a known member of the RegistrationStatus enum.
+func (e RegistrationStatus) Valid() bool {
+	switch e {
+	case RegistrationStatusCancelled:
+		return true
+	case RegistrationStatusRegistered:
+		return true
+	case RegistrationStatusWaitlisted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ResidentsMeetingDetailsFormat.
+const (
+	ResidentsMeetingDetailsFormatResidentsMeeting ResidentsMeetingDetailsFormat = "residents-meeting"
+)
+
+// Valid indicates whether the value is a known member of the ResidentsMeetingDetailsFormat enum.
+func (e ResidentsMeetingDetailsFormat) Valid() bool {
+	switch e {
+	case ResidentsMeetingDetailsFormatResidentsMeeting:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubmissionStatus.
+const (
+	SubmissionStatusAccepted  SubmissionStatus = "accepted"
+	SubmissionStatusRejected  SubmissionStatus = "rejected"
+	SubmissionStatusSubmitted SubmissionStatus = "submitted"
+)
+
+// Valid indicates whether the value is a known member of the SubmissionStatus enum.
+func (e SubmissionStatus) Valid() bool {
+	switch e {
+	case SubmissionStatusAccepted:
+		return true
+	case SubmissionStatusRejected:
+		return true
+	case SubmissionStatusSubmitted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListMeetingsParamsSort.
+const (
+	MinusStartsAt ListMeetingsParamsSort = "-startsAt"
+	StartsAt      ListMeetingsParamsSort = "startsAt"
+)
+
+// Valid indicates whether the value is a known member of the ListMeetingsParamsSort enum.
+func (e ListMeetingsParamsSort) Valid() bool {
+	switch e {
+	case MinusStartsAt:
+		return true
+	case StartsAt:
+		return true
+	default:
+		return false
+	}
+}
+
 // AccessToken defines model for AccessToken.
 type AccessToken struct {
 	// AccessToken A JWT to send as the Bearer token in the Authorization header.
@@ -149,6 +414,24 @@ type AccessToken struct {
 
 // AccessTokenTokenType defines model for AccessToken.TokenType.
 type AccessTokenTokenType string
+
+// AttendanceInput defines model for AttendanceInput.
+type AttendanceInput struct {
+	Attended bool `json:"attended"`
+}
+
+// CallForPapers defines model for CallForPapers.
+type CallForPapers struct {
+	// ClosesOn Last day on which papers are accepted (Amsterdam time).
+	ClosesOn openapi_types.Date `json:"closesOn"`
+	OpensOn  openapi_types.Date `json:"opensOn"`
+}
+
+// ChairCount defines model for ChairCount.
+type ChairCount struct {
+	Count        int                 `json:"count"`
+	Organisation OrganisationSummary `json:"organisation"`
+}
 
 // ChangeRecord defines model for ChangeRecord.
 type ChangeRecord struct {
@@ -171,6 +454,15 @@ type ClientCredentials struct {
 
 // ClientCredentialsGrantType defines model for ClientCredentials.GrantType.
 type ClientCredentialsGrantType string
+
+// ConferenceDetails A conference preceded by a call for papers.
+type ConferenceDetails struct {
+	CallForPapers CallForPapers           `json:"callForPapers"`
+	Format        ConferenceDetailsFormat `json:"format"`
+}
+
+// ConferenceDetailsFormat defines model for ConferenceDetails.Format.
+type ConferenceDetailsFormat string
 
 // Consent defines model for Consent.
 type Consent struct {
@@ -195,6 +487,20 @@ type ConsentInput struct {
 	PublicProfile bool `json:"publicProfile"`
 }
 
+// DecisionInput defines model for DecisionInput.
+type DecisionInput struct {
+	Decision DecisionInputDecision `json:"decision"`
+}
+
+// DecisionInputDecision defines model for DecisionInput.Decision.
+type DecisionInputDecision string
+
+// Expert defines model for Expert.
+type Expert struct {
+	Affiliation *string `json:"affiliation,omitempty"`
+	Name        string  `json:"name"`
+}
+
 // InvalidParam defines model for InvalidParam.
 type InvalidParam struct {
 	// Name The field (JSON pointer style dotted path) or parameter that is invalid.
@@ -206,11 +512,160 @@ type InvalidParam struct {
 	Reason string `json:"reason"`
 }
 
+// KnowledgeSessionDetails A knowledge session with one or more experts.
+type KnowledgeSessionDetails struct {
+	Experts []Expert                      `json:"experts"`
+	Format  KnowledgeSessionDetailsFormat `json:"format"`
+}
+
+// KnowledgeSessionDetailsFormat defines model for KnowledgeSessionDetails.Format.
+type KnowledgeSessionDetailsFormat string
+
 // LinkedUser defines model for LinkedUser.
 type LinkedUser struct {
 	Email openapi_types.Email `json:"email"`
 	Id    openapi_types.UUID  `json:"id"`
 	Role  string              `json:"role"`
+}
+
+// Meeting defines model for Meeting.
+type Meeting struct {
+	CancellationReason *string   `json:"cancellationReason,omitempty"`
+	Capacity           *int      `json:"capacity,omitempty"`
+	CreatedAt          time.Time `json:"createdAt"`
+	Description        *string   `json:"description,omitempty"`
+
+	// Details The fields of the meeting's format; `format` says which, and equals the meeting's own `format`.
+	Details *MeetingDetails `json:"details,omitempty"`
+	EndsAt  time.Time       `json:"endsAt"`
+
+	// Example True for demonstration data.
+	Example bool `json:"example"`
+
+	// Format The form a meeting takes, from the action plan.
+	Format          MeetingFormat        `json:"format"`
+	GuestChair      *OrganisationSummary `json:"guestChair,omitempty"`
+	Id              openapi_types.UUID   `json:"id"`
+	OnlineUrl       *string              `json:"onlineUrl,omitempty"`
+	RegisteredCount int                  `json:"registeredCount"`
+	Report          *Report              `json:"report,omitempty"`
+
+	// ReportOverdue Held, ended more than six weeks ago, and no report yet.
+	ReportOverdue bool `json:"reportOverdue"`
+
+	// Revision Revision of the meeting, as in the iCalendar feed's SEQUENCE; grows on every change.
+	Revision int `json:"revision"`
+
+	// Sequence Number in the series of meetings.
+	Sequence *int      `json:"sequence,omitempty"`
+	StartsAt time.Time `json:"startsAt"`
+
+	// Status planned → confirmed → held, or cancelled (with a reason).
+	Status MeetingStatus `json:"status"`
+	Tags   *[]string     `json:"tags,omitempty"`
+
+	// TimeZone Example: Europe/Amsterdam
+	TimeZone      string    `json:"timeZone"`
+	Title         string    `json:"title"`
+	Topic         string    `json:"topic"`
+	UpdatedAt     time.Time `json:"updatedAt"`
+	Venue         *Venue    `json:"venue,omitempty"`
+	WaitlistCount int       `json:"waitlistCount"`
+}
+
+// MeetingDetails The fields of the meeting's format; `format` says which, and equals the meeting's own `format`.
+type MeetingDetails struct {
+	union json.RawMessage
+}
+
+// MeetingFormat The form a meeting takes, from the action plan.
+type MeetingFormat string
+
+// MeetingInput defines model for MeetingInput.
+type MeetingInput struct {
+	CancellationReason *string `json:"cancellationReason,omitempty"`
+	Capacity           *int    `json:"capacity,omitempty"`
+	Description        *string `json:"description,omitempty"`
+
+	// Details The fields of the meeting's format; `format` says which, and equals the meeting's own `format`.
+	Details *MeetingDetails `json:"details,omitempty"`
+	EndsAt  time.Time       `json:"endsAt"`
+
+	// Format The form a meeting takes, from the action plan.
+	Format MeetingFormat `json:"format"`
+
+	// GuestChair Id or code of the member municipality that chairs the meeting.
+	//
+	// Example: GM0344
+	GuestChair *string `json:"guestChair,omitempty"`
+	OnlineUrl  *string `json:"onlineUrl,omitempty"`
+
+	// Sequence Number in the series of meetings (the first is 1).
+	Sequence *int      `json:"sequence,omitempty"`
+	StartsAt time.Time `json:"startsAt"`
+
+	// Status planned → confirmed → held, or cancelled (with a reason).
+	Status *MeetingStatus `json:"status,omitempty"`
+	Tags   *[]string      `json:"tags,omitempty"`
+
+	// TimeZone The time zone the meeting is held in.
+	TimeZone *MeetingInputTimeZone `json:"timeZone,omitempty"`
+	Title    string                `json:"title"`
+	Topic    string                `json:"topic"`
+	Venue    *VenueInput           `json:"venue,omitempty"`
+}
+
+// MeetingInputTimeZone The time zone the meeting is held in.
+type MeetingInputTimeZone string
+
+// MeetingPage defines model for MeetingPage.
+type MeetingPage struct {
+	Items      []Meeting `json:"items"`
+	NextCursor *string   `json:"nextCursor,omitempty"`
+}
+
+// MeetingPatch A JSON Merge Patch of `MeetingInput`.
+type MeetingPatch struct {
+	CancellationReason *string `json:"cancellationReason,omitempty"`
+	Capacity           *int    `json:"capacity,omitempty"`
+	Description        *string `json:"description,omitempty"`
+
+	// Details Replaces the details as a whole; see `MeetingDetails`.
+	Details *map[string]interface{} `json:"details,omitempty"`
+	EndsAt  *time.Time              `json:"endsAt,omitempty"`
+
+	// Format The form a meeting takes, from the action plan.
+	Format     *MeetingFormat `json:"format,omitempty"`
+	GuestChair *string        `json:"guestChair,omitempty"`
+	OnlineUrl  *string        `json:"onlineUrl,omitempty"`
+	Sequence   *int           `json:"sequence,omitempty"`
+	StartsAt   *time.Time     `json:"startsAt,omitempty"`
+
+	// Status planned → confirmed → held, or cancelled (with a reason).
+	Status   *MeetingStatus        `json:"status,omitempty"`
+	Tags     *[]string             `json:"tags,omitempty"`
+	TimeZone *MeetingPatchTimeZone `json:"timeZone,omitempty"`
+	Title    *string               `json:"title,omitempty"`
+	Topic    *string               `json:"topic,omitempty"`
+
+	// Venue Merged into the venue; see `VenueInput`.
+	Venue *map[string]interface{} `json:"venue,omitempty"`
+}
+
+// MeetingPatchTimeZone defines model for MeetingPatch.TimeZone.
+type MeetingPatchTimeZone string
+
+// MeetingStatus planned → confirmed → held, or cancelled (with a reason).
+type MeetingStatus string
+
+// MeetingSummary defines model for MeetingSummary.
+type MeetingSummary struct {
+	Id       openapi_types.UUID `json:"id"`
+	StartsAt time.Time          `json:"startsAt"`
+
+	// Status planned → confirmed → held, or cancelled (with a reason).
+	Status MeetingStatus `json:"status"`
+	Title  string        `json:"title"`
 }
 
 // Membership defines model for Membership.
@@ -244,6 +699,21 @@ type MembershipRole string
 
 // NetworkRole The organisation's role in the network, from the action plan.
 type NetworkRole string
+
+// OpenGovernmentLabDetails An Open Government lab on a real-life case, worked on with Design Thinking.
+type OpenGovernmentLabDetails struct {
+	// Case The real-life case.
+	Case string `json:"case"`
+
+	// CaseOwner Code (or, on input, id) of the organisation that brings the case.
+	//
+	// Example: GM0606
+	CaseOwner *string                        `json:"caseOwner,omitempty"`
+	Format    OpenGovernmentLabDetailsFormat `json:"format"`
+}
+
+// OpenGovernmentLabDetailsFormat defines model for OpenGovernmentLabDetails.Format.
+type OpenGovernmentLabDetailsFormat string
 
 // Organisation defines model for Organisation.
 type Organisation struct {
@@ -393,6 +863,13 @@ type PersonPage struct {
 	NextCursor *string  `json:"nextCursor,omitempty"`
 }
 
+// PersonReference A person as referred to from elsewhere; an erased person keeps only the id.
+type PersonReference struct {
+	Erased bool               `json:"erased"`
+	Id     openapi_types.UUID `json:"id"`
+	Name   *string            `json:"name,omitempty"`
+}
+
 // Problem An RFC 9457 problem detail.
 type Problem struct {
 	// Detail What went wrong with this request.
@@ -424,14 +901,226 @@ type Problem struct {
 	Type string `json:"type"`
 }
 
+// Publication defines model for Publication.
+type Publication struct {
+	CreatedAt   time.Time            `json:"createdAt"`
+	Example     bool                 `json:"example"`
+	Id          openapi_types.UUID   `json:"id"`
+	Kind        PublicationKind      `json:"kind"`
+	Language    string               `json:"language"`
+	Licence     *string              `json:"licence,omitempty"`
+	Meetings    []openapi_types.UUID `json:"meetings"`
+	PublishedOn openapi_types.Date   `json:"publishedOn"`
+	Summary     *string              `json:"summary,omitempty"`
+	Title       string               `json:"title"`
+	Topics      []string             `json:"topics"`
+	UpdatedAt   time.Time            `json:"updatedAt"`
+	Url         string               `json:"url"`
+}
+
+// PublicationInput defines model for PublicationInput.
+type PublicationInput struct {
+	// Kind Any kind but `meeting-report`, which is recorded on its meeting.
+	Kind        PublicationInputKind  `json:"kind"`
+	Language    *string               `json:"language,omitempty"`
+	Licence     *string               `json:"licence,omitempty"`
+	Meetings    *[]openapi_types.UUID `json:"meetings,omitempty"`
+	PublishedOn openapi_types.Date    `json:"publishedOn"`
+	Summary     *string               `json:"summary,omitempty"`
+	Title       string                `json:"title"`
+	Topics      *[]string             `json:"topics,omitempty"`
+	Url         string                `json:"url"`
+}
+
+// PublicationInputKind Any kind but `meeting-report`, which is recorded on its meeting.
+type PublicationInputKind string
+
+// PublicationKind defines model for PublicationKind.
+type PublicationKind string
+
+// PublicationPage defines model for PublicationPage.
+type PublicationPage struct {
+	Items      []Publication `json:"items"`
+	NextCursor *string       `json:"nextCursor,omitempty"`
+}
+
+// Registration defines model for Registration.
+type Registration struct {
+	// Attended Marked after the meeting.
+	Attended *bool              `json:"attended,omitempty"`
+	Id       openapi_types.UUID `json:"id"`
+	Meeting  openapi_types.UUID `json:"meeting"`
+
+	// Person A person as referred to from elsewhere; an erased person keeps only the id.
+	Person       PersonReference    `json:"person"`
+	RegisteredAt time.Time          `json:"registeredAt"`
+	Status       RegistrationStatus `json:"status"`
+
+	// WaitlistPosition Place on the waitlist (1 is next); only while waitlisted.
+	WaitlistPosition *int `json:"waitlistPosition,omitempty"`
+}
+
+// RegistrationInput defines model for RegistrationInput.
+type RegistrationInput struct {
+	// Person The person to register.
+	Person openapi_types.UUID `json:"person"`
+}
+
+// RegistrationList defines model for RegistrationList.
+type RegistrationList struct {
+	Items []Registration `json:"items"`
+}
+
+// RegistrationStatus defines model for RegistrationStatus.
+type RegistrationStatus string
+
+// Report defines model for Report.
+type Report struct {
+	// Language Example: nl
+	Language string `json:"language"`
+
+	// Licence Example: CC-BY-4.0
+	Licence *string `json:"licence,omitempty"`
+
+	// PublicationId The report's id in `/publications`.
+	PublicationId openapi_types.UUID `json:"publicationId"`
+	PublishedOn   openapi_types.Date `json:"publishedOn"`
+	Summary       *string            `json:"summary,omitempty"`
+	Url           string             `json:"url"`
+}
+
+// ReportInput defines model for ReportInput.
+type ReportInput struct {
+	// Language BCP 47 tag; default nl.
+	Language *string `json:"language,omitempty"`
+
+	// Licence SPDX licence id or a URL; such as CC-BY-4.0.
+	Licence     *string            `json:"licence,omitempty"`
+	PublishedOn openapi_types.Date `json:"publishedOn"`
+	Summary     *string            `json:"summary,omitempty"`
+
+	// Url Example: https://www.open-government.nl/report
+	Url string `json:"url"`
+}
+
+// ResidentsMeetingDetails The yearly meeting for residents, in a town hall.
+type ResidentsMeetingDetails struct {
+	Format ResidentsMeetingDetailsFormat `json:"format"`
+
+	// OpenToResidents Whether residents can come (true unless said otherwise).
+	OpenToResidents *bool `json:"openToResidents,omitempty"`
+
+	// TownHall The town hall it is held in.
+	TownHall string `json:"townHall"`
+}
+
+// ResidentsMeetingDetailsFormat defines model for ResidentsMeetingDetails.Format.
+type ResidentsMeetingDetailsFormat string
+
+// ScheduleGap defines model for ScheduleGap.
+type ScheduleGap struct {
+	After  MeetingSummary `json:"after"`
+	Before MeetingSummary `json:"before"`
+
+	// Days Days between the two meetings' starts.
+	Days int `json:"days"`
+}
+
+// ScheduleHealth defines model for ScheduleHealth.
+type ScheduleHealth struct {
+	// ChairCounts Every active member municipality, with how often it chaired, most first.
+	ChairCounts []ChairCount       `json:"chairCounts"`
+	From        openapi_types.Date `json:"from"`
+
+	// Gaps Consecutive meetings more than three months apart.
+	Gaps []ScheduleGap `json:"gaps"`
+
+	// Meetings Held, confirmed and planned meetings in the period (cancelled ones do not count).
+	Meetings                     int                `json:"meetings"`
+	OverdueReports               []MeetingSummary   `json:"overdueReports"`
+	To                           openapi_types.Date `json:"to"`
+	WithoutGuestChair            []MeetingSummary   `json:"withoutGuestChair"`
+	YearsWithoutResidentsMeeting []int              `json:"yearsWithoutResidentsMeeting"`
+}
+
+// Submission defines model for Submission.
+type Submission struct {
+	Abstract     string               `json:"abstract"`
+	Authors      []string             `json:"authors"`
+	DecidedAt    *time.Time           `json:"decidedAt,omitempty"`
+	Id           openapi_types.UUID   `json:"id"`
+	Meeting      openapi_types.UUID   `json:"meeting"`
+	Organisation *OrganisationSummary `json:"organisation,omitempty"`
+	Status       SubmissionStatus     `json:"status"`
+	SubmittedAt  time.Time            `json:"submittedAt"`
+	Title        string               `json:"title"`
+}
+
+// SubmissionInput defines model for SubmissionInput.
+type SubmissionInput struct {
+	Abstract string   `json:"abstract"`
+	Authors  []string `json:"authors"`
+
+	// Organisation The submitting organisation's id or code.
+	Organisation *string `json:"organisation,omitempty"`
+	Title        string  `json:"title"`
+}
+
+// SubmissionList defines model for SubmissionList.
+type SubmissionList struct {
+	Items []Submission `json:"items"`
+}
+
+// SubmissionStatus defines model for SubmissionStatus.
+type SubmissionStatus string
+
+// Venue defines model for Venue.
+type Venue struct {
+	Address          *string              `json:"address,omitempty"`
+	City             *string              `json:"city,omitempty"`
+	HostOrganisation *OrganisationSummary `json:"hostOrganisation,omitempty"`
+	Name             string               `json:"name"`
+}
+
+// VenueInput defines model for VenueInput.
+type VenueInput struct {
+	Address *string `json:"address,omitempty"`
+	City    *string `json:"city,omitempty"`
+
+	// HostOrganisation The hosting organisation's id or code.
+	HostOrganisation *string `json:"hostOrganisation,omitempty"`
+	Name             string  `json:"name"`
+}
+
 // Cursor defines model for Cursor.
 type Cursor = string
+
+// GuestChairFilter defines model for GuestChairFilter.
+type GuestChairFilter = string
 
 // IdempotencyKey defines model for IdempotencyKey.
 type IdempotencyKey = string
 
 // IfMatch defines model for IfMatch.
 type IfMatch = string
+
+// MeetingFormatFilter The form a meeting takes, from the action plan.
+type MeetingFormatFilter = MeetingFormat
+
+// MeetingFrom Example: 2019-01-01
+type MeetingFrom = string
+
+// MeetingOrganisationFilter defines model for MeetingOrganisationFilter.
+type MeetingOrganisationFilter = string
+
+// MeetingRef defines model for MeetingRef.
+type MeetingRef = openapi_types.UUID
+
+// MeetingStatusFilter planned → confirmed → held, or cancelled (with a reason).
+type MeetingStatusFilter = MeetingStatus
+
+// MeetingTo Example: 2019-12-31
+type MeetingTo = string
 
 // MembershipRoleFilter The person's role in the network for an organisation.
 type MembershipRoleFilter = MembershipRole
@@ -448,8 +1137,14 @@ type PeopleSort = string
 // PersonRef defines model for PersonRef.
 type PersonRef = openapi_types.UUID
 
+// PublicationRef defines model for PublicationRef.
+type PublicationRef = openapi_types.UUID
+
 // Q defines model for Q.
 type Q = string
+
+// RegistrationRef defines model for RegistrationRef.
+type RegistrationRef = openapi_types.UUID
 
 // BadRequest An RFC 9457 problem detail.
 type BadRequest = Problem
@@ -465,6 +1160,9 @@ type Gone = Problem
 
 // IdempotencyKeyReused An RFC 9457 problem detail.
 type IdempotencyKeyReused = Problem
+
+// MeetingOK defines model for MeetingOK.
+type MeetingOK = Meeting
 
 // NotAcceptable An RFC 9457 problem detail.
 type NotAcceptable = Problem
@@ -489,6 +1187,9 @@ type PreconditionFailed = Problem
 // PreconditionRequired An RFC 9457 problem detail.
 type PreconditionRequired = Problem
 
+// PublicationOK defines model for PublicationOK.
+type PublicationOK = Publication
+
 // TooManyRequests An RFC 9457 problem detail.
 type TooManyRequests = Problem
 
@@ -497,6 +1198,108 @@ type Unauthorized = Problem
 
 // UnsupportedMediaType An RFC 9457 problem detail.
 type UnsupportedMediaType = Problem
+
+// GetMeetingsFeedParams defines parameters for GetMeetingsFeed.
+type GetMeetingsFeedParams struct {
+	// From Only meetings that end at or after this instant (date-time in UTC, or a date meaning its start in Amsterdam).
+	From *MeetingFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only meetings that start before this instant (date-time in UTC, or a date meaning the end of that day in Amsterdam).
+	To *MeetingTo `form:"to,omitempty" json:"to,omitempty"`
+
+	// Status Only meetings with this status.
+	Status *MeetingStatusFilter `form:"status,omitempty" json:"status,omitempty"`
+
+	// Format Only meetings of this format.
+	Format *MeetingFormatFilter `form:"format,omitempty" json:"format,omitempty"`
+
+	// Organisation Only meetings this organisation hosts or chairs (id or code, such as GM0606).
+	Organisation *MeetingOrganisationFilter `form:"organisation,omitempty" json:"organisation,omitempty"`
+
+	// GuestChair Only meetings chaired by this municipality (id or code).
+	GuestChair *GuestChairFilter `form:"guestChair,omitempty" json:"guestChair,omitempty"`
+
+	// Q Free-text search, case-insensitive.
+	Q *Q `form:"q,omitempty" json:"q,omitempty"`
+}
+
+// ListMeetingsParams defines parameters for ListMeetings.
+type ListMeetingsParams struct {
+	// From Only meetings that end at or after this instant (date-time in UTC, or a date meaning its start in Amsterdam).
+	From *MeetingFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only meetings that start before this instant (date-time in UTC, or a date meaning the end of that day in Amsterdam).
+	To *MeetingTo `form:"to,omitempty" json:"to,omitempty"`
+
+	// Status Only meetings with this status.
+	Status *MeetingStatusFilter `form:"status,omitempty" json:"status,omitempty"`
+
+	// Format Only meetings of this format.
+	Format *MeetingFormatFilter `form:"format,omitempty" json:"format,omitempty"`
+
+	// Organisation Only meetings this organisation hosts or chairs (id or code, such as GM0606).
+	Organisation *MeetingOrganisationFilter `form:"organisation,omitempty" json:"organisation,omitempty"`
+
+	// GuestChair Only meetings chaired by this municipality (id or code).
+	GuestChair *GuestChairFilter `form:"guestChair,omitempty" json:"guestChair,omitempty"`
+
+	// Q Free-text search, case-insensitive.
+	Q *Q `form:"q,omitempty" json:"q,omitempty"`
+
+	// Sort `startsAt` (default) or `-startsAt`; the id breaks ties.
+	Sort *ListMeetingsParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// PageSize Items per page.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
+	// Cursor Opaque position from a `Link rel="next"` header. Only valid with the same filters and sort.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListMeetingsParamsSort defines parameters for ListMeetings.
+type ListMeetingsParamsSort string
+
+// CreateMeetingParams defines parameters for CreateMeeting.
+type CreateMeetingParams struct {
+	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
+	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
+	// key with a different request is 422; while the first is still running, 409. Keys are kept 24 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// DeleteMeetingParams defines parameters for DeleteMeeting.
+type DeleteMeetingParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// UpdateMeetingParams defines parameters for UpdateMeeting.
+type UpdateMeetingParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ReplaceMeetingParams defines parameters for ReplaceMeeting.
+type ReplaceMeetingParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// CreateRegistrationParams defines parameters for CreateRegistration.
+type CreateRegistrationParams struct {
+	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
+	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
+	// key with a different request is 422; while the first is still running, 409. Keys are kept 24 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// CreateSubmissionParams defines parameters for CreateSubmission.
+type CreateSubmissionParams struct {
+	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
+	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
+	// key with a different request is 422; while the first is still running, 409. Keys are kept 24 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
 
 // ListOrganisationsParams defines parameters for ListOrganisations.
 type ListOrganisationsParams struct {
@@ -604,11 +1407,82 @@ type ReplacePersonParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// ListPublicationsParams defines parameters for ListPublications.
+type ListPublicationsParams struct {
+	// Kind Only publications of this kind.
+	Kind *PublicationKind `form:"kind,omitempty" json:"kind,omitempty"`
+
+	// Meeting Only publications related to this meeting.
+	Meeting *openapi_types.UUID `form:"meeting,omitempty" json:"meeting,omitempty"`
+
+	// Q Free-text search, case-insensitive.
+	Q *Q `form:"q,omitempty" json:"q,omitempty"`
+
+	// PageSize Items per page.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
+	// Cursor Opaque position from a `Link rel="next"` header. Only valid with the same filters and sort.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreatePublicationParams defines parameters for CreatePublication.
+type CreatePublicationParams struct {
+	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
+	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
+	// key with a different request is 422; while the first is still running, 409. Keys are kept 24 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// DeletePublicationParams defines parameters for DeletePublication.
+type DeletePublicationParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ReplacePublicationParams defines parameters for ReplacePublication.
+type ReplacePublicationParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// GetScheduleHealthParams defines parameters for GetScheduleHealth.
+type GetScheduleHealthParams struct {
+	// From First day of the period (default 2018-07-01, the start of the action plan's commitment).
+	From *openapi_types.Date `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Last day of the period (default today).
+	To *openapi_types.Date `form:"to,omitempty" json:"to,omitempty"`
+}
+
 // CreateTokenJSONRequestBody defines body for CreateToken for application/json ContentType.
 type CreateTokenJSONRequestBody = PasswordCredentials
 
 // CreateTokenFormdataRequestBody defines body for CreateToken for application/x-www-form-urlencoded ContentType.
 type CreateTokenFormdataRequestBody = ClientCredentials
+
+// CreateMeetingJSONRequestBody defines body for CreateMeeting for application/json ContentType.
+type CreateMeetingJSONRequestBody = MeetingInput
+
+// UpdateMeetingApplicationMergePatchPlusJSONRequestBody defines body for UpdateMeeting for application/merge-patch+json ContentType.
+type UpdateMeetingApplicationMergePatchPlusJSONRequestBody = MeetingPatch
+
+// ReplaceMeetingJSONRequestBody defines body for ReplaceMeeting for application/json ContentType.
+type ReplaceMeetingJSONRequestBody = MeetingInput
+
+// CreateRegistrationJSONRequestBody defines body for CreateRegistration for application/json ContentType.
+type CreateRegistrationJSONRequestBody = RegistrationInput
+
+// MarkAttendanceJSONRequestBody defines body for MarkAttendance for application/json ContentType.
+type MarkAttendanceJSONRequestBody = AttendanceInput
+
+// PutMeetingReportJSONRequestBody defines body for PutMeetingReport for application/json ContentType.
+type PutMeetingReportJSONRequestBody = ReportInput
+
+// CreateSubmissionJSONRequestBody defines body for CreateSubmission for application/json ContentType.
+type CreateSubmissionJSONRequestBody = SubmissionInput
+
+// DecideSubmissionJSONRequestBody defines body for DecideSubmission for application/json ContentType.
+type DecideSubmissionJSONRequestBody = DecisionInput
 
 // CreateOrganisationJSONRequestBody defines body for CreateOrganisation for application/json ContentType.
 type CreateOrganisationJSONRequestBody = OrganisationInput
@@ -624,6 +1498,185 @@ type ReplacePersonJSONRequestBody = PersonInput
 
 // RecordConsentJSONRequestBody defines body for RecordConsent for application/json ContentType.
 type RecordConsentJSONRequestBody = ConsentInput
+
+// CreatePublicationJSONRequestBody defines body for CreatePublication for application/json ContentType.
+type CreatePublicationJSONRequestBody = PublicationInput
+
+// ReplacePublicationJSONRequestBody defines body for ReplacePublication for application/json ContentType.
+type ReplacePublicationJSONRequestBody = PublicationInput
+
+// AsKnowledgeSessionDetails returns the union data inside the MeetingDetails as a KnowledgeSessionDetails
+func (t MeetingDetails) AsKnowledgeSessionDetails() (KnowledgeSessionDetails, error) {
+	var body KnowledgeSessionDetails
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromKnowledgeSessionDetails overwrites any union data inside the MeetingDetails as the provided KnowledgeSessionDetails
+func (t *MeetingDetails) FromKnowledgeSessionDetails(v KnowledgeSessionDetails) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"format":"knowledge-session"}`))
+	t.union = b
+	return err
+}
+
+// MergeKnowledgeSessionDetails performs a merge with any union data inside the MeetingDetails, using the provided KnowledgeSessionDetails
+func (t *MeetingDetails) MergeKnowledgeSessionDetails(v KnowledgeSessionDetails) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"format":"knowledge-session"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsOpenGovernmentLabDetails returns the union data inside the MeetingDetails as a OpenGovernmentLabDetails
+func (t MeetingDetails) AsOpenGovernmentLabDetails() (OpenGovernmentLabDetails, error) {
+	var body OpenGovernmentLabDetails
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromOpenGovernmentLabDetails overwrites any union data inside the MeetingDetails as the provided OpenGovernmentLabDetails
+func (t *MeetingDetails) FromOpenGovernmentLabDetails(v OpenGovernmentLabDetails) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"format":"open-government-lab"}`))
+	t.union = b
+	return err
+}
+
+// MergeOpenGovernmentLabDetails performs a merge with any union data inside the MeetingDetails, using the provided OpenGovernmentLabDetails
+func (t *MeetingDetails) MergeOpenGovernmentLabDetails(v OpenGovernmentLabDetails) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"format":"open-government-lab"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsConferenceDetails returns the union data inside the MeetingDetails as a ConferenceDetails
+func (t MeetingDetails) AsConferenceDetails() (ConferenceDetails, error) {
+	var body ConferenceDetails
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromConferenceDetails overwrites any union data inside the MeetingDetails as the provided ConferenceDetails
+func (t *MeetingDetails) FromConferenceDetails(v ConferenceDetails) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"format":"conference"}`))
+	t.union = b
+	return err
+}
+
+// MergeConferenceDetails performs a merge with any union data inside the MeetingDetails, using the provided ConferenceDetails
+func (t *MeetingDetails) MergeConferenceDetails(v ConferenceDetails) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"format":"conference"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsResidentsMeetingDetails returns the union data inside the MeetingDetails as a ResidentsMeetingDetails
+func (t MeetingDetails) AsResidentsMeetingDetails() (ResidentsMeetingDetails, error) {
+	var body ResidentsMeetingDetails
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromResidentsMeetingDetails overwrites any union data inside the MeetingDetails as the provided ResidentsMeetingDetails
+func (t *MeetingDetails) FromResidentsMeetingDetails(v ResidentsMeetingDetails) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"format":"residents-meeting"}`))
+	t.union = b
+	return err
+}
+
+// MergeResidentsMeetingDetails performs a merge with any union data inside the MeetingDetails, using the provided ResidentsMeetingDetails
+func (t *MeetingDetails) MergeResidentsMeetingDetails(v ResidentsMeetingDetails) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"format":"residents-meeting"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t MeetingDetails) Discriminator() (string, error) {
+	var discriminator struct {
+		Discriminator string `json:"format"`
+	}
+	err := json.Unmarshal(t.union, &discriminator)
+	return discriminator.Discriminator, err
+}
+
+func (t MeetingDetails) ValueByDiscriminator() (interface{}, error) {
+	discriminator, err := t.Discriminator()
+	if err != nil {
+		return nil, err
+	}
+	switch discriminator {
+	case "conference":
+		return t.AsConferenceDetails()
+	case "knowledge-session":
+		return t.AsKnowledgeSessionDetails()
+	case "open-government-lab":
+		return t.AsOpenGovernmentLabDetails()
+	case "residents-meeting":
+		return t.AsResidentsMeetingDetails()
+	default:
+		return nil, errors.New("unknown discriminator value: " + discriminator)
+	}
+}
+
+func (t MeetingDetails) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *MeetingDetails) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -734,6 +1787,207 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /auth/token (the `CreateToken` operationId).
 	CreateTokenWithFormdataBody(ctx context.Context, body CreateTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMeetingsFeed The meeting schedule as an iCalendar feed
+	//
+	// RFC 5545, subscribable from Google Calendar, Outlook and Apple Calendar; the same filters as
+	// `GET /meetings`, without paging. Cancelled meetings stay in the feed with `STATUS:CANCELLED`.
+	//
+	// Corresponds with GET /feeds/meetings.ics (the `GetMeetingsFeed` operationId).
+	GetMeetingsFeed(ctx context.Context, params *GetMeetingsFeedParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListMeetings List meetings
+	//
+	// The network's meetings, by default in order of `startsAt`. Public.
+	//
+	// Corresponds with GET /meetings (the `ListMeetings` operationId).
+	ListMeetings(ctx context.Context, params *ListMeetingsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMeetingWithBody Plan a meeting
+	//
+	// Editors and admins.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /meetings (the `CreateMeeting` operationId).
+	CreateMeetingWithBody(ctx context.Context, params *CreateMeetingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMeeting Plan a meeting
+	//
+	// Editors and admins.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /meetings (the `CreateMeeting` operationId).
+	CreateMeeting(ctx context.Context, params *CreateMeetingParams, body CreateMeetingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteMeeting Delete a meeting
+	//
+	// Editors and admins; for meetings entered by mistake. A meeting that will not take place is cancelled instead.
+	//
+	// Corresponds with DELETE /meetings/{meeting} (the `DeleteMeeting` operationId).
+	DeleteMeeting(ctx context.Context, meeting MeetingRef, params *DeleteMeetingParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMeeting Get a meeting
+	//
+	// Corresponds with GET /meetings/{meeting} (the `GetMeeting` operationId).
+	GetMeeting(ctx context.Context, meeting MeetingRef, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMeetingWithBody Change some fields of a meeting
+	//
+	// A JSON Merge Patch (RFC 7396) on the fields of `MeetingInput`: members you send replace the current ones,
+	// `null` removes an optional one, members you leave out stay. Editors and admins.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /meetings/{meeting} (the `UpdateMeeting` operationId).
+	UpdateMeetingWithBody(ctx context.Context, meeting MeetingRef, params *UpdateMeetingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMeetingWithApplicationMergePatchPlusJSONBody Change some fields of a meeting
+	//
+	// A JSON Merge Patch (RFC 7396) on the fields of `MeetingInput`: members you send replace the current ones,
+	// `null` removes an optional one, members you leave out stay. Editors and admins.
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /meetings/{meeting} (the `UpdateMeeting` operationId).
+	UpdateMeetingWithApplicationMergePatchPlusJSONBody(ctx context.Context, meeting MeetingRef, params *UpdateMeetingParams, body UpdateMeetingApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceMeetingWithBody Replace a meeting
+	//
+	// Editors and admins. Status changes follow planned → confirmed → held, or cancelled with a reason.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /meetings/{meeting} (the `ReplaceMeeting` operationId).
+	ReplaceMeetingWithBody(ctx context.Context, meeting MeetingRef, params *ReplaceMeetingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceMeeting Replace a meeting
+	//
+	// Editors and admins. Status changes follow planned → confirmed → held, or cancelled with a reason.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /meetings/{meeting} (the `ReplaceMeeting` operationId).
+	ReplaceMeeting(ctx context.Context, meeting MeetingRef, params *ReplaceMeetingParams, body ReplaceMeetingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListRegistrations List a meeting's registrations
+	//
+	// Registered and waitlisted people in order. Editors and admins see all; a member sees its own
+	// organisation's people; a signed-in person sees their own registration.
+	//
+	// Corresponds with GET /meetings/{meeting}/registrations (the `ListRegistrations` operationId).
+	ListRegistrations(ctx context.Context, meeting MeetingRef, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRegistrationWithBody Register a person for a meeting
+	//
+	// A member registers its own organisation's people, a signed-in person registers themselves, editors and
+	// admins register anyone. Beyond capacity the registration is waitlisted and moves up, in order, when
+	// someone cancels.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /meetings/{meeting}/registrations (the `CreateRegistration` operationId).
+	CreateRegistrationWithBody(ctx context.Context, meeting MeetingRef, params *CreateRegistrationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRegistration Register a person for a meeting
+	//
+	// A member registers its own organisation's people, a signed-in person registers themselves, editors and
+	// admins register anyone. Beyond capacity the registration is waitlisted and moves up, in order, when
+	// someone cancels.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /meetings/{meeting}/registrations (the `CreateRegistration` operationId).
+	CreateRegistration(ctx context.Context, meeting MeetingRef, params *CreateRegistrationParams, body CreateRegistrationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelRegistration Cancel a registration
+	//
+	// The first waitlisted registration moves up to take the freed place.
+	//
+	// Corresponds with DELETE /meetings/{meeting}/registrations/{registration} (the `CancelRegistration` operationId).
+	CancelRegistration(ctx context.Context, meeting MeetingRef, registration RegistrationRef, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MarkAttendanceWithBody Mark whether a registered person attended
+	//
+	// After the meeting has started. Editors and admins.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /meetings/{meeting}/registrations/{registration}/attendance (the `MarkAttendance` operationId).
+	MarkAttendanceWithBody(ctx context.Context, meeting MeetingRef, registration RegistrationRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MarkAttendance Mark whether a registered person attended
+	//
+	// After the meeting has started. Editors and admins.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /meetings/{meeting}/registrations/{registration}/attendance (the `MarkAttendance` operationId).
+	MarkAttendance(ctx context.Context, meeting MeetingRef, registration RegistrationRef, body MarkAttendanceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutMeetingReportWithBody Record the meeting's published report
+	//
+	// Records (or replaces) the report published after the meeting. It also appears in `/publications` as a
+	// `meeting-report`, without a second copy. Editors and admins.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /meetings/{meeting}/report (the `PutMeetingReport` operationId).
+	PutMeetingReportWithBody(ctx context.Context, meeting MeetingRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutMeetingReport Record the meeting's published report
+	//
+	// Records (or replaces) the report published after the meeting. It also appears in `/publications` as a
+	// `meeting-report`, without a second copy. Editors and admins.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /meetings/{meeting}/report (the `PutMeetingReport` operationId).
+	PutMeetingReport(ctx context.Context, meeting MeetingRef, body PutMeetingReportJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListSubmissions List a conference's submissions
+	//
+	// Editors and admins see all; a member sees its own organisation's.
+	//
+	// Corresponds with GET /meetings/{meeting}/submissions (the `ListSubmissions` operationId).
+	ListSubmissions(ctx context.Context, meeting MeetingRef, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSubmissionWithBody Submit a paper to a conference's call
+	//
+	// While the call for papers is open; afterwards 409. Any signed-in user.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /meetings/{meeting}/submissions (the `CreateSubmission` operationId).
+	CreateSubmissionWithBody(ctx context.Context, meeting MeetingRef, params *CreateSubmissionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSubmission Submit a paper to a conference's call
+	//
+	// While the call for papers is open; afterwards 409. Any signed-in user.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /meetings/{meeting}/submissions (the `CreateSubmission` operationId).
+	CreateSubmission(ctx context.Context, meeting MeetingRef, params *CreateSubmissionParams, body CreateSubmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DecideSubmissionWithBody Accept or reject a submission
+	//
+	// Editors and admins.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /meetings/{meeting}/submissions/{submission}/decision (the `DecideSubmission` operationId).
+	DecideSubmissionWithBody(ctx context.Context, meeting MeetingRef, submission openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DecideSubmission Accept or reject a submission
+	//
+	// Editors and admins.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /meetings/{meeting}/submissions/{submission}/decision (the `DecideSubmission` operationId).
+	DecideSubmission(ctx context.Context, meeting MeetingRef, submission openapi_types.UUID, body DecideSubmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListOrganisations List organisations
 	//
@@ -900,6 +2154,70 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /people/{person}/export (the `ExportPerson` operationId).
 	ExportPerson(ctx context.Context, person PersonRef, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListPublications List publications
+	//
+	// Meeting reports, the online magazine's editions, lessons learned and more, newest first. Public.
+	//
+	// Corresponds with GET /publications (the `ListPublications` operationId).
+	ListPublications(ctx context.Context, params *ListPublicationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreatePublicationWithBody Add a publication
+	//
+	// Editors and admins. Meeting reports are recorded on their meeting (`PUT /meetings/{meeting}/report`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /publications (the `CreatePublication` operationId).
+	CreatePublicationWithBody(ctx context.Context, params *CreatePublicationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreatePublication Add a publication
+	//
+	// Editors and admins. Meeting reports are recorded on their meeting (`PUT /meetings/{meeting}/report`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /publications (the `CreatePublication` operationId).
+	CreatePublication(ctx context.Context, params *CreatePublicationParams, body CreatePublicationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeletePublication Delete a publication
+	//
+	// Editors and admins. A meeting report is removed on its meeting instead (409 here).
+	//
+	// Corresponds with DELETE /publications/{publication} (the `DeletePublication` operationId).
+	DeletePublication(ctx context.Context, publication PublicationRef, params *DeletePublicationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPublication Get a publication
+	//
+	// Corresponds with GET /publications/{publication} (the `GetPublication` operationId).
+	GetPublication(ctx context.Context, publication PublicationRef, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplacePublicationWithBody Replace a publication
+	//
+	// Editors and admins. A meeting report is changed on its meeting instead (409 here).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /publications/{publication} (the `ReplacePublication` operationId).
+	ReplacePublicationWithBody(ctx context.Context, publication PublicationRef, params *ReplacePublicationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplacePublication Replace a publication
+	//
+	// Editors and admins. A meeting report is changed on its meeting instead (409 here).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /publications/{publication} (the `ReplacePublication` operationId).
+	ReplacePublication(ctx context.Context, publication PublicationRef, params *ReplacePublicationParams, body ReplacePublicationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetScheduleHealth How healthy the meeting schedule is
+	//
+	// Computed from the meetings, never typed in: gaps of more than three months between consecutive held or
+	// planned meetings, calendar years without a residents' meeting, how often each member municipality chaired,
+	// meetings without a guest chair, and overdue reports. Public.
+	//
+	// Corresponds with GET /schedule-health (the `GetScheduleHealth` operationId).
+	GetScheduleHealth(ctx context.Context, params *GetScheduleHealthParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // CreateTokenWithBody Get an access token
@@ -958,6 +2276,437 @@ func (c *Client) CreateToken(ctx context.Context, body CreateTokenJSONRequestBod
 // Corresponds with POST /auth/token (the `CreateToken` operationId).
 func (c *Client) CreateTokenWithFormdataBody(ctx context.Context, body CreateTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateTokenRequestWithFormdataBody(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMeetingsFeed The meeting schedule as an iCalendar feed
+//
+// RFC 5545, subscribable from Google Calendar, Outlook and Apple Calendar; the same filters as
+// `GET /meetings`, without paging. Cancelled meetings stay in the feed with `STATUS:CANCELLED`.
+//
+// Corresponds with GET /feeds/meetings.ics (the `GetMeetingsFeed` operationId).
+func (c *Client) GetMeetingsFeed(ctx context.Context, params *GetMeetingsFeedParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMeetingsFeedRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListMeetings List meetings
+//
+// The network's meetings, by default in order of `startsAt`. Public.
+//
+// Corresponds with GET /meetings (the `ListMeetings` operationId).
+func (c *Client) ListMeetings(ctx context.Context, params *ListMeetingsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMeetingsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMeetingWithBody Plan a meeting
+//
+// Editors and admins.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /meetings (the `CreateMeeting` operationId).
+func (c *Client) CreateMeetingWithBody(ctx context.Context, params *CreateMeetingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMeetingRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMeeting Plan a meeting
+//
+// Editors and admins.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /meetings (the `CreateMeeting` operationId).
+func (c *Client) CreateMeeting(ctx context.Context, params *CreateMeetingParams, body CreateMeetingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMeetingRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteMeeting Delete a meeting
+//
+// Editors and admins; for meetings entered by mistake. A meeting that will not take place is cancelled instead.
+//
+// Corresponds with DELETE /meetings/{meeting} (the `DeleteMeeting` operationId).
+func (c *Client) DeleteMeeting(ctx context.Context, meeting MeetingRef, params *DeleteMeetingParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteMeetingRequest(c.Server, meeting, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMeeting Get a meeting
+//
+// Corresponds with GET /meetings/{meeting} (the `GetMeeting` operationId).
+func (c *Client) GetMeeting(ctx context.Context, meeting MeetingRef, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMeetingRequest(c.Server, meeting)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMeetingWithBody Change some fields of a meeting
+//
+// A JSON Merge Patch (RFC 7396) on the fields of `MeetingInput`: members you send replace the current ones,
+// `null` removes an optional one, members you leave out stay. Editors and admins.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /meetings/{meeting} (the `UpdateMeeting` operationId).
+func (c *Client) UpdateMeetingWithBody(ctx context.Context, meeting MeetingRef, params *UpdateMeetingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMeetingRequestWithBody(c.Server, meeting, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMeetingWithApplicationMergePatchPlusJSONBody Change some fields of a meeting
+//
+// A JSON Merge Patch (RFC 7396) on the fields of `MeetingInput`: members you send replace the current ones,
+// `null` removes an optional one, members you leave out stay. Editors and admins.
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /meetings/{meeting} (the `UpdateMeeting` operationId).
+func (c *Client) UpdateMeetingWithApplicationMergePatchPlusJSONBody(ctx context.Context, meeting MeetingRef, params *UpdateMeetingParams, body UpdateMeetingApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMeetingRequestWithApplicationMergePatchPlusJSONBody(c.Server, meeting, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceMeetingWithBody Replace a meeting
+//
+// Editors and admins. Status changes follow planned → confirmed → held, or cancelled with a reason.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /meetings/{meeting} (the `ReplaceMeeting` operationId).
+func (c *Client) ReplaceMeetingWithBody(ctx context.Context, meeting MeetingRef, params *ReplaceMeetingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceMeetingRequestWithBody(c.Server, meeting, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceMeeting Replace a meeting
+//
+// Editors and admins. Status changes follow planned → confirmed → held, or cancelled with a reason.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /meetings/{meeting} (the `ReplaceMeeting` operationId).
+func (c *Client) ReplaceMeeting(ctx context.Context, meeting MeetingRef, params *ReplaceMeetingParams, body ReplaceMeetingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceMeetingRequest(c.Server, meeting, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListRegistrations List a meeting's registrations
+//
+// Registered and waitlisted people in order. Editors and admins see all; a member sees its own
+// organisation's people; a signed-in person sees their own registration.
+//
+// Corresponds with GET /meetings/{meeting}/registrations (the `ListRegistrations` operationId).
+func (c *Client) ListRegistrations(ctx context.Context, meeting MeetingRef, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListRegistrationsRequest(c.Server, meeting)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRegistrationWithBody Register a person for a meeting
+//
+// A member registers its own organisation's people, a signed-in person registers themselves, editors and
+// admins register anyone. Beyond capacity the registration is waitlisted and moves up, in order, when
+// someone cancels.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /meetings/{meeting}/registrations (the `CreateRegistration` operationId).
+func (c *Client) CreateRegistrationWithBody(ctx context.Context, meeting MeetingRef, params *CreateRegistrationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRegistrationRequestWithBody(c.Server, meeting, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRegistration Register a person for a meeting
+//
+// A member registers its own organisation's people, a signed-in person registers themselves, editors and
+// admins register anyone. Beyond capacity the registration is waitlisted and moves up, in order, when
+// someone cancels.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /meetings/{meeting}/registrations (the `CreateRegistration` operationId).
+func (c *Client) CreateRegistration(ctx context.Context, meeting MeetingRef, params *CreateRegistrationParams, body CreateRegistrationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRegistrationRequest(c.Server, meeting, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelRegistration Cancel a registration
+//
+// The first waitlisted registration moves up to take the freed place.
+//
+// Corresponds with DELETE /meetings/{meeting}/registrations/{registration} (the `CancelRegistration` operationId).
+func (c *Client) CancelRegistration(ctx context.Context, meeting MeetingRef, registration RegistrationRef, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelRegistrationRequest(c.Server, meeting, registration)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MarkAttendanceWithBody Mark whether a registered person attended
+//
+// After the meeting has started. Editors and admins.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /meetings/{meeting}/registrations/{registration}/attendance (the `MarkAttendance` operationId).
+func (c *Client) MarkAttendanceWithBody(ctx context.Context, meeting MeetingRef, registration RegistrationRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMarkAttendanceRequestWithBody(c.Server, meeting, registration, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MarkAttendance Mark whether a registered person attended
+//
+// After the meeting has started. Editors and admins.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /meetings/{meeting}/registrations/{registration}/attendance (the `MarkAttendance` operationId).
+func (c *Client) MarkAttendance(ctx context.Context, meeting MeetingRef, registration RegistrationRef, body MarkAttendanceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMarkAttendanceRequest(c.Server, meeting, registration, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutMeetingReportWithBody Record the meeting's published report
+//
+// Records (or replaces) the report published after the meeting. It also appears in `/publications` as a
+// `meeting-report`, without a second copy. Editors and admins.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /meetings/{meeting}/report (the `PutMeetingReport` operationId).
+func (c *Client) PutMeetingReportWithBody(ctx context.Context, meeting MeetingRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutMeetingReportRequestWithBody(c.Server, meeting, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutMeetingReport Record the meeting's published report
+//
+// Records (or replaces) the report published after the meeting. It also appears in `/publications` as a
+// `meeting-report`, without a second copy. Editors and admins.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /meetings/{meeting}/report (the `PutMeetingReport` operationId).
+func (c *Client) PutMeetingReport(ctx context.Context, meeting MeetingRef, body PutMeetingReportJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutMeetingReportRequest(c.Server, meeting, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListSubmissions List a conference's submissions
+//
+// Editors and admins see all; a member sees its own organisation's.
+//
+// Corresponds with GET /meetings/{meeting}/submissions (the `ListSubmissions` operationId).
+func (c *Client) ListSubmissions(ctx context.Context, meeting MeetingRef, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListSubmissionsRequest(c.Server, meeting)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSubmissionWithBody Submit a paper to a conference's call
+//
+// While the call for papers is open; afterwards 409. Any signed-in user.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /meetings/{meeting}/submissions (the `CreateSubmission` operationId).
+func (c *Client) CreateSubmissionWithBody(ctx context.Context, meeting MeetingRef, params *CreateSubmissionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSubmissionRequestWithBody(c.Server, meeting, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSubmission Submit a paper to a conference's call
+//
+// While the call for papers is open; afterwards 409. Any signed-in user.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /meetings/{meeting}/submissions (the `CreateSubmission` operationId).
+func (c *Client) CreateSubmission(ctx context.Context, meeting MeetingRef, params *CreateSubmissionParams, body CreateSubmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSubmissionRequest(c.Server, meeting, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DecideSubmissionWithBody Accept or reject a submission
+//
+// Editors and admins.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /meetings/{meeting}/submissions/{submission}/decision (the `DecideSubmission` operationId).
+func (c *Client) DecideSubmissionWithBody(ctx context.Context, meeting MeetingRef, submission openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDecideSubmissionRequestWithBody(c.Server, meeting, submission, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DecideSubmission Accept or reject a submission
+//
+// Editors and admins.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /meetings/{meeting}/submissions/{submission}/decision (the `DecideSubmission` operationId).
+func (c *Client) DecideSubmission(ctx context.Context, meeting MeetingRef, submission openapi_types.UUID, body DecideSubmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDecideSubmissionRequest(c.Server, meeting, submission, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1324,6 +3073,150 @@ func (c *Client) ExportPerson(ctx context.Context, person PersonRef, reqEditors 
 	return c.Client.Do(req)
 }
 
+// ListPublications List publications
+//
+// Meeting reports, the online magazine's editions, lessons learned and more, newest first. Public.
+//
+// Corresponds with GET /publications (the `ListPublications` operationId).
+func (c *Client) ListPublications(ctx context.Context, params *ListPublicationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListPublicationsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreatePublicationWithBody Add a publication
+//
+// Editors and admins. Meeting reports are recorded on their meeting (`PUT /meetings/{meeting}/report`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /publications (the `CreatePublication` operationId).
+func (c *Client) CreatePublicationWithBody(ctx context.Context, params *CreatePublicationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreatePublicationRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreatePublication Add a publication
+//
+// Editors and admins. Meeting reports are recorded on their meeting (`PUT /meetings/{meeting}/report`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /publications (the `CreatePublication` operationId).
+func (c *Client) CreatePublication(ctx context.Context, params *CreatePublicationParams, body CreatePublicationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreatePublicationRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeletePublication Delete a publication
+//
+// Editors and admins. A meeting report is removed on its meeting instead (409 here).
+//
+// Corresponds with DELETE /publications/{publication} (the `DeletePublication` operationId).
+func (c *Client) DeletePublication(ctx context.Context, publication PublicationRef, params *DeletePublicationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeletePublicationRequest(c.Server, publication, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPublication Get a publication
+//
+// Corresponds with GET /publications/{publication} (the `GetPublication` operationId).
+func (c *Client) GetPublication(ctx context.Context, publication PublicationRef, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPublicationRequest(c.Server, publication)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplacePublicationWithBody Replace a publication
+//
+// Editors and admins. A meeting report is changed on its meeting instead (409 here).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /publications/{publication} (the `ReplacePublication` operationId).
+func (c *Client) ReplacePublicationWithBody(ctx context.Context, publication PublicationRef, params *ReplacePublicationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplacePublicationRequestWithBody(c.Server, publication, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplacePublication Replace a publication
+//
+// Editors and admins. A meeting report is changed on its meeting instead (409 here).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /publications/{publication} (the `ReplacePublication` operationId).
+func (c *Client) ReplacePublication(ctx context.Context, publication PublicationRef, params *ReplacePublicationParams, body ReplacePublicationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplacePublicationRequest(c.Server, publication, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetScheduleHealth How healthy the meeting schedule is
+//
+// Computed from the meetings, never typed in: gaps of more than three months between consecutive held or
+// planned meetings, calendar years without a residents' meeting, how often each member municipality chaired,
+// meetings without a guest chair, and overdue reports. Public.
+//
+// Corresponds with GET /schedule-health (the `GetScheduleHealth` operationId).
+func (c *Client) GetScheduleHealth(ctx context.Context, params *GetScheduleHealthParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetScheduleHealthRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // NewCreateTokenRequest calls the generic CreateToken builder with application/json body
 func NewCreateTokenRequest(server string, body CreateTokenJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -1366,6 +3259,944 @@ func NewCreateTokenRequestWithBody(server string, contentType string, body io.Re
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetMeetingsFeedRequest constructs an http.Request for the GetMeetingsFeed method
+func NewGetMeetingsFeedRequest(server string, params *GetMeetingsFeedParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/feeds/meetings.ics")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Organisation != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "organisation", *params.Organisation, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.GuestChair != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "guestChair", *params.GuestChair, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListMeetingsRequest constructs an http.Request for the ListMeetings method
+func NewListMeetingsRequest(server string, params *ListMeetingsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/meetings")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Organisation != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "organisation", *params.Organisation, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.GuestChair != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "guestChair", *params.GuestChair, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Sort != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sort", *params.Sort, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateMeetingRequest calls the generic CreateMeeting builder with application/json body
+func NewCreateMeetingRequest(server string, params *CreateMeetingParams, body CreateMeetingJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateMeetingRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateMeetingRequestWithBody constructs an http.Request for the CreateMeeting method, with any body, and a specified content type
+func NewCreateMeetingRequestWithBody(server string, params *CreateMeetingParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/meetings")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteMeetingRequest constructs an http.Request for the DeleteMeeting method
+func NewDeleteMeetingRequest(server string, meeting MeetingRef, params *DeleteMeetingParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "meeting", meeting, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/meetings/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetMeetingRequest constructs an http.Request for the GetMeeting method
+func NewGetMeetingRequest(server string, meeting MeetingRef) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "meeting", meeting, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/meetings/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateMeetingRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateMeeting builder with application/merge-patch+json body
+func NewUpdateMeetingRequestWithApplicationMergePatchPlusJSONBody(server string, meeting MeetingRef, params *UpdateMeetingParams, body UpdateMeetingApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateMeetingRequestWithBody(server, meeting, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewUpdateMeetingRequestWithBody constructs an http.Request for the UpdateMeeting method, with any body, and a specified content type
+func NewUpdateMeetingRequestWithBody(server string, meeting MeetingRef, params *UpdateMeetingParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "meeting", meeting, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/meetings/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewReplaceMeetingRequest calls the generic ReplaceMeeting builder with application/json body
+func NewReplaceMeetingRequest(server string, meeting MeetingRef, params *ReplaceMeetingParams, body ReplaceMeetingJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReplaceMeetingRequestWithBody(server, meeting, params, "application/json", bodyReader)
+}
+
+// NewReplaceMeetingRequestWithBody constructs an http.Request for the ReplaceMeeting method, with any body, and a specified content type
+func NewReplaceMeetingRequestWithBody(server string, meeting MeetingRef, params *ReplaceMeetingParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "meeting", meeting, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/meetings/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListRegistrationsRequest constructs an http.Request for the ListRegistrations method
+func NewListRegistrationsRequest(server string, meeting MeetingRef) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "meeting", meeting, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/meetings/%s/registrations", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateRegistrationRequest calls the generic CreateRegistration builder with application/json body
+func NewCreateRegistrationRequest(server string, meeting MeetingRef, params *CreateRegistrationParams, body CreateRegistrationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateRegistrationRequestWithBody(server, meeting, params, "application/json", bodyReader)
+}
+
+// NewCreateRegistrationRequestWithBody constructs an http.Request for the CreateRegistration method, with any body, and a specified content type
+func NewCreateRegistrationRequestWithBody(server string, meeting MeetingRef, params *CreateRegistrationParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "meeting", meeting, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/meetings/%s/registrations", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewCancelRegistrationRequest constructs an http.Request for the CancelRegistration method
+func NewCancelRegistrationRequest(server string, meeting MeetingRef, registration RegistrationRef) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "meeting", meeting, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "registration", registration, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/meetings/%s/registrations/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewMarkAttendanceRequest calls the generic MarkAttendance builder with application/json body
+func NewMarkAttendanceRequest(server string, meeting MeetingRef, registration RegistrationRef, body MarkAttendanceJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewMarkAttendanceRequestWithBody(server, meeting, registration, "application/json", bodyReader)
+}
+
+// NewMarkAttendanceRequestWithBody constructs an http.Request for the MarkAttendance method, with any body, and a specified content type
+func NewMarkAttendanceRequestWithBody(server string, meeting MeetingRef, registration RegistrationRef, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "meeting", meeting, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "registration", registration, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/meetings/%s/registrations/%s/attendance", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPutMeetingReportRequest calls the generic PutMeetingReport builder with application/json body
+func NewPutMeetingReportRequest(server string, meeting MeetingRef, body PutMeetingReportJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutMeetingReportRequestWithBody(server, meeting, "application/json", bodyReader)
+}
+
+// NewPutMeetingReportRequestWithBody constructs an http.Request for the PutMeetingReport method, with any body, and a specified content type
+func NewPutMeetingReportRequestWithBody(server string, meeting MeetingRef, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "meeting", meeting, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/meetings/%s/report", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListSubmissionsRequest constructs an http.Request for the ListSubmissions method
+func NewListSubmissionsRequest(server string, meeting MeetingRef) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "meeting", meeting, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/meetings/%s/submissions", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateSubmissionRequest calls the generic CreateSubmission builder with application/json body
+func NewCreateSubmissionRequest(server string, meeting MeetingRef, params *CreateSubmissionParams, body CreateSubmissionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateSubmissionRequestWithBody(server, meeting, params, "application/json", bodyReader)
+}
+
+// NewCreateSubmissionRequestWithBody constructs an http.Request for the CreateSubmission method, with any body, and a specified content type
+func NewCreateSubmissionRequestWithBody(server string, meeting MeetingRef, params *CreateSubmissionParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "meeting", meeting, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/meetings/%s/submissions", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDecideSubmissionRequest calls the generic DecideSubmission builder with application/json body
+func NewDecideSubmissionRequest(server string, meeting MeetingRef, submission openapi_types.UUID, body DecideSubmissionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDecideSubmissionRequestWithBody(server, meeting, submission, "application/json", bodyReader)
+}
+
+// NewDecideSubmissionRequestWithBody constructs an http.Request for the DecideSubmission method, with any body, and a specified content type
+func NewDecideSubmissionRequestWithBody(server string, meeting MeetingRef, submission openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "meeting", meeting, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "submission", submission, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/meetings/%s/submissions/%s/decision", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -2239,6 +5070,374 @@ func NewExportPersonRequest(server string, person PersonRef) (*http.Request, err
 	return req, nil
 }
 
+// NewListPublicationsRequest constructs an http.Request for the ListPublications method
+func NewListPublicationsRequest(server string, params *ListPublicationsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/publications")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Kind != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "kind", *params.Kind, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Meeting != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "meeting", *params.Meeting, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreatePublicationRequest calls the generic CreatePublication builder with application/json body
+func NewCreatePublicationRequest(server string, params *CreatePublicationParams, body CreatePublicationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreatePublicationRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreatePublicationRequestWithBody constructs an http.Request for the CreatePublication method, with any body, and a specified content type
+func NewCreatePublicationRequestWithBody(server string, params *CreatePublicationParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/publications")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeletePublicationRequest constructs an http.Request for the DeletePublication method
+func NewDeletePublicationRequest(server string, publication PublicationRef, params *DeletePublicationParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "publication", publication, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/publications/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetPublicationRequest constructs an http.Request for the GetPublication method
+func NewGetPublicationRequest(server string, publication PublicationRef) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "publication", publication, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/publications/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewReplacePublicationRequest calls the generic ReplacePublication builder with application/json body
+func NewReplacePublicationRequest(server string, publication PublicationRef, params *ReplacePublicationParams, body ReplacePublicationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReplacePublicationRequestWithBody(server, publication, params, "application/json", bodyReader)
+}
+
+// NewReplacePublicationRequestWithBody constructs an http.Request for the ReplacePublication method, with any body, and a specified content type
+func NewReplacePublicationRequestWithBody(server string, publication PublicationRef, params *ReplacePublicationParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "publication", publication, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/publications/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetScheduleHealthRequest constructs an http.Request for the GetScheduleHealth method
+func NewGetScheduleHealthRequest(server string, params *GetScheduleHealthParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/schedule-health")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -2318,6 +5517,221 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /auth/token (the `CreateToken` operationId).
 	CreateTokenWithFormdataBodyWithResponse(ctx context.Context, body CreateTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateTokenResponse, error)
+
+	// GetMeetingsFeedWithResponse The meeting schedule as an iCalendar feed
+	//
+	// RFC 5545, subscribable from Google Calendar, Outlook and Apple Calendar; the same filters as
+	// `GET /meetings`, without paging. Cancelled meetings stay in the feed with `STATUS:CANCELLED`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /feeds/meetings.ics (the `GetMeetingsFeed` operationId).
+	GetMeetingsFeedWithResponse(ctx context.Context, params *GetMeetingsFeedParams, reqEditors ...RequestEditorFn) (*GetMeetingsFeedResponse, error)
+
+	// ListMeetingsWithResponse List meetings
+	//
+	// The network's meetings, by default in order of `startsAt`. Public.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /meetings (the `ListMeetings` operationId).
+	ListMeetingsWithResponse(ctx context.Context, params *ListMeetingsParams, reqEditors ...RequestEditorFn) (*ListMeetingsResponse, error)
+
+	// CreateMeetingWithBodyWithResponse Plan a meeting
+	//
+	// Editors and admins.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /meetings (the `CreateMeeting` operationId).
+	CreateMeetingWithBodyWithResponse(ctx context.Context, params *CreateMeetingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMeetingResponse, error)
+
+	// CreateMeetingWithResponse Plan a meeting
+	//
+	// Editors and admins.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /meetings (the `CreateMeeting` operationId).
+	CreateMeetingWithResponse(ctx context.Context, params *CreateMeetingParams, body CreateMeetingJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMeetingResponse, error)
+
+	// DeleteMeetingWithResponse Delete a meeting
+	//
+	// Editors and admins; for meetings entered by mistake. A meeting that will not take place is cancelled instead.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /meetings/{meeting} (the `DeleteMeeting` operationId).
+	DeleteMeetingWithResponse(ctx context.Context, meeting MeetingRef, params *DeleteMeetingParams, reqEditors ...RequestEditorFn) (*DeleteMeetingResponse, error)
+
+	// GetMeetingWithResponse Get a meeting
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /meetings/{meeting} (the `GetMeeting` operationId).
+	GetMeetingWithResponse(ctx context.Context, meeting MeetingRef, reqEditors ...RequestEditorFn) (*GetMeetingResponse, error)
+
+	// UpdateMeetingWithBodyWithResponse Change some fields of a meeting
+	//
+	// A JSON Merge Patch (RFC 7396) on the fields of `MeetingInput`: members you send replace the current ones,
+	// `null` removes an optional one, members you leave out stay. Editors and admins.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /meetings/{meeting} (the `UpdateMeeting` operationId).
+	UpdateMeetingWithBodyWithResponse(ctx context.Context, meeting MeetingRef, params *UpdateMeetingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMeetingResponse, error)
+
+	// UpdateMeetingWithApplicationMergePatchPlusJSONBodyWithResponse Change some fields of a meeting
+	//
+	// A JSON Merge Patch (RFC 7396) on the fields of `MeetingInput`: members you send replace the current ones,
+	// `null` removes an optional one, members you leave out stay. Editors and admins.
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /meetings/{meeting} (the `UpdateMeeting` operationId).
+	UpdateMeetingWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, meeting MeetingRef, params *UpdateMeetingParams, body UpdateMeetingApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMeetingResponse, error)
+
+	// ReplaceMeetingWithBodyWithResponse Replace a meeting
+	//
+	// Editors and admins. Status changes follow planned → confirmed → held, or cancelled with a reason.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /meetings/{meeting} (the `ReplaceMeeting` operationId).
+	ReplaceMeetingWithBodyWithResponse(ctx context.Context, meeting MeetingRef, params *ReplaceMeetingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceMeetingResponse, error)
+
+	// ReplaceMeetingWithResponse Replace a meeting
+	//
+	// Editors and admins. Status changes follow planned → confirmed → held, or cancelled with a reason.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /meetings/{meeting} (the `ReplaceMeeting` operationId).
+	ReplaceMeetingWithResponse(ctx context.Context, meeting MeetingRef, params *ReplaceMeetingParams, body ReplaceMeetingJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceMeetingResponse, error)
+
+	// ListRegistrationsWithResponse List a meeting's registrations
+	//
+	// Registered and waitlisted people in order. Editors and admins see all; a member sees its own
+	// organisation's people; a signed-in person sees their own registration.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /meetings/{meeting}/registrations (the `ListRegistrations` operationId).
+	ListRegistrationsWithResponse(ctx context.Context, meeting MeetingRef, reqEditors ...RequestEditorFn) (*ListRegistrationsResponse, error)
+
+	// CreateRegistrationWithBodyWithResponse Register a person for a meeting
+	//
+	// A member registers its own organisation's people, a signed-in person registers themselves, editors and
+	// admins register anyone. Beyond capacity the registration is waitlisted and moves up, in order, when
+	// someone cancels.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /meetings/{meeting}/registrations (the `CreateRegistration` operationId).
+	CreateRegistrationWithBodyWithResponse(ctx context.Context, meeting MeetingRef, params *CreateRegistrationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRegistrationResponse, error)
+
+	// CreateRegistrationWithResponse Register a person for a meeting
+	//
+	// A member registers its own organisation's people, a signed-in person registers themselves, editors and
+	// admins register anyone. Beyond capacity the registration is waitlisted and moves up, in order, when
+	// someone cancels.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /meetings/{meeting}/registrations (the `CreateRegistration` operationId).
+	CreateRegistrationWithResponse(ctx context.Context, meeting MeetingRef, params *CreateRegistrationParams, body CreateRegistrationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRegistrationResponse, error)
+
+	// CancelRegistrationWithResponse Cancel a registration
+	//
+	// The first waitlisted registration moves up to take the freed place.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /meetings/{meeting}/registrations/{registration} (the `CancelRegistration` operationId).
+	CancelRegistrationWithResponse(ctx context.Context, meeting MeetingRef, registration RegistrationRef, reqEditors ...RequestEditorFn) (*CancelRegistrationResponse, error)
+
+	// MarkAttendanceWithBodyWithResponse Mark whether a registered person attended
+	//
+	// After the meeting has started. Editors and admins.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /meetings/{meeting}/registrations/{registration}/attendance (the `MarkAttendance` operationId).
+	MarkAttendanceWithBodyWithResponse(ctx context.Context, meeting MeetingRef, registration RegistrationRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MarkAttendanceResponse, error)
+
+	// MarkAttendanceWithResponse Mark whether a registered person attended
+	//
+	// After the meeting has started. Editors and admins.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /meetings/{meeting}/registrations/{registration}/attendance (the `MarkAttendance` operationId).
+	MarkAttendanceWithResponse(ctx context.Context, meeting MeetingRef, registration RegistrationRef, body MarkAttendanceJSONRequestBody, reqEditors ...RequestEditorFn) (*MarkAttendanceResponse, error)
+
+	// PutMeetingReportWithBodyWithResponse Record the meeting's published report
+	//
+	// Records (or replaces) the report published after the meeting. It also appears in `/publications` as a
+	// `meeting-report`, without a second copy. Editors and admins.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /meetings/{meeting}/report (the `PutMeetingReport` operationId).
+	PutMeetingReportWithBodyWithResponse(ctx context.Context, meeting MeetingRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutMeetingReportResponse, error)
+
+	// PutMeetingReportWithResponse Record the meeting's published report
+	//
+	// Records (or replaces) the report published after the meeting. It also appears in `/publications` as a
+	// `meeting-report`, without a second copy. Editors and admins.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /meetings/{meeting}/report (the `PutMeetingReport` operationId).
+	PutMeetingReportWithResponse(ctx context.Context, meeting MeetingRef, body PutMeetingReportJSONRequestBody, reqEditors ...RequestEditorFn) (*PutMeetingReportResponse, error)
+
+	// ListSubmissionsWithResponse List a conference's submissions
+	//
+	// Editors and admins see all; a member sees its own organisation's.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /meetings/{meeting}/submissions (the `ListSubmissions` operationId).
+	ListSubmissionsWithResponse(ctx context.Context, meeting MeetingRef, reqEditors ...RequestEditorFn) (*ListSubmissionsResponse, error)
+
+	// CreateSubmissionWithBodyWithResponse Submit a paper to a conference's call
+	//
+	// While the call for papers is open; afterwards 409. Any signed-in user.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /meetings/{meeting}/submissions (the `CreateSubmission` operationId).
+	CreateSubmissionWithBodyWithResponse(ctx context.Context, meeting MeetingRef, params *CreateSubmissionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSubmissionResponse, error)
+
+	// CreateSubmissionWithResponse Submit a paper to a conference's call
+	//
+	// While the call for papers is open; afterwards 409. Any signed-in user.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /meetings/{meeting}/submissions (the `CreateSubmission` operationId).
+	CreateSubmissionWithResponse(ctx context.Context, meeting MeetingRef, params *CreateSubmissionParams, body CreateSubmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSubmissionResponse, error)
+
+	// DecideSubmissionWithBodyWithResponse Accept or reject a submission
+	//
+	// Editors and admins.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /meetings/{meeting}/submissions/{submission}/decision (the `DecideSubmission` operationId).
+	DecideSubmissionWithBodyWithResponse(ctx context.Context, meeting MeetingRef, submission openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideSubmissionResponse, error)
+
+	// DecideSubmissionWithResponse Accept or reject a submission
+	//
+	// Editors and admins.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /meetings/{meeting}/submissions/{submission}/decision (the `DecideSubmission` operationId).
+	DecideSubmissionWithResponse(ctx context.Context, meeting MeetingRef, submission openapi_types.UUID, body DecideSubmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideSubmissionResponse, error)
 
 	// ListOrganisationsWithResponse List organisations
 	//
@@ -2502,6 +5916,78 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /people/{person}/export (the `ExportPerson` operationId).
 	ExportPersonWithResponse(ctx context.Context, person PersonRef, reqEditors ...RequestEditorFn) (*ExportPersonResponse, error)
+
+	// ListPublicationsWithResponse List publications
+	//
+	// Meeting reports, the online magazine's editions, lessons learned and more, newest first. Public.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /publications (the `ListPublications` operationId).
+	ListPublicationsWithResponse(ctx context.Context, params *ListPublicationsParams, reqEditors ...RequestEditorFn) (*ListPublicationsResponse, error)
+
+	// CreatePublicationWithBodyWithResponse Add a publication
+	//
+	// Editors and admins. Meeting reports are recorded on their meeting (`PUT /meetings/{meeting}/report`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /publications (the `CreatePublication` operationId).
+	CreatePublicationWithBodyWithResponse(ctx context.Context, params *CreatePublicationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePublicationResponse, error)
+
+	// CreatePublicationWithResponse Add a publication
+	//
+	// Editors and admins. Meeting reports are recorded on their meeting (`PUT /meetings/{meeting}/report`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /publications (the `CreatePublication` operationId).
+	CreatePublicationWithResponse(ctx context.Context, params *CreatePublicationParams, body CreatePublicationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePublicationResponse, error)
+
+	// DeletePublicationWithResponse Delete a publication
+	//
+	// Editors and admins. A meeting report is removed on its meeting instead (409 here).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /publications/{publication} (the `DeletePublication` operationId).
+	DeletePublicationWithResponse(ctx context.Context, publication PublicationRef, params *DeletePublicationParams, reqEditors ...RequestEditorFn) (*DeletePublicationResponse, error)
+
+	// GetPublicationWithResponse Get a publication
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /publications/{publication} (the `GetPublication` operationId).
+	GetPublicationWithResponse(ctx context.Context, publication PublicationRef, reqEditors ...RequestEditorFn) (*GetPublicationResponse, error)
+
+	// ReplacePublicationWithBodyWithResponse Replace a publication
+	//
+	// Editors and admins. A meeting report is changed on its meeting instead (409 here).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /publications/{publication} (the `ReplacePublication` operationId).
+	ReplacePublicationWithBodyWithResponse(ctx context.Context, publication PublicationRef, params *ReplacePublicationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplacePublicationResponse, error)
+
+	// ReplacePublicationWithResponse Replace a publication
+	//
+	// Editors and admins. A meeting report is changed on its meeting instead (409 here).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /publications/{publication} (the `ReplacePublication` operationId).
+	ReplacePublicationWithResponse(ctx context.Context, publication PublicationRef, params *ReplacePublicationParams, body ReplacePublicationJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplacePublicationResponse, error)
+
+	// GetScheduleHealthWithResponse How healthy the meeting schedule is
+	//
+	// Computed from the meetings, never typed in: gaps of more than three months between consecutive held or
+	// planned meetings, calendar years without a residents' meeting, how often each member municipality chaired,
+	// meetings without a guest chair, and overdue reports. Public.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /schedule-health (the `GetScheduleHealth` operationId).
+	GetScheduleHealthWithResponse(ctx context.Context, params *GetScheduleHealthParams, reqEditors ...RequestEditorFn) (*GetScheduleHealthResponse, error)
 }
 
 // CreateTokenResponse200Headers the declared response headers of an HTTP 200 response for CreateToken
@@ -2591,6 +6077,1420 @@ func (r CreateTokenResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CreateTokenResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetMeetingsFeedResponse200Headers the declared response headers of an HTTP 200 response for GetMeetingsFeed
+type GetMeetingsFeedResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// GetMeetingsFeedResponse304Headers the declared response headers of an HTTP 304 response for GetMeetingsFeed
+type GetMeetingsFeedResponse304Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+type GetMeetingsFeedResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON406 the response for an HTTP 406 `application/problem+json` response
+	ApplicationproblemJSON406 *NotAcceptable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetMeetingsFeedResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *GetMeetingsFeedResponse304Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetMeetingsFeedResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON406 returns the response for an HTTP 406 `application/problem+json` response
+func (r GetMeetingsFeedResponse) GetApplicationproblemJSON406() *NotAcceptable {
+	return r.ApplicationproblemJSON406
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMeetingsFeedResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMeetingsFeedResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMeetingsFeedResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMeetingsFeedResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListMeetingsResponse200Headers the declared response headers of an HTTP 200 response for ListMeetings
+type ListMeetingsResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+	Link       *string
+}
+
+// ListMeetingsResponse304Headers the declared response headers of an HTTP 304 response for ListMeetings
+type ListMeetingsResponse304Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// ListMeetingsResponse429Headers the declared response headers of an HTTP 429 response for ListMeetings
+type ListMeetingsResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *int
+}
+
+type ListMeetingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MeetingPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON406 the response for an HTTP 406 `application/problem+json` response
+	ApplicationproblemJSON406 *NotAcceptable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListMeetingsResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *ListMeetingsResponse304Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListMeetingsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMeetingsResponse) GetJSON200() *MeetingPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListMeetingsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON406 returns the response for an HTTP 406 `application/problem+json` response
+func (r ListMeetingsResponse) GetApplicationproblemJSON406() *NotAcceptable {
+	return r.ApplicationproblemJSON406
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListMeetingsResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMeetingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMeetingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMeetingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMeetingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateMeetingResponse201Headers the declared response headers of an HTTP 201 response for CreateMeeting
+type CreateMeetingResponse201Headers struct {
+	APIVersion *string
+	ETag       *string
+	Location   *string
+}
+
+// CreateMeetingResponse401Headers the declared response headers of an HTTP 401 response for CreateMeeting
+type CreateMeetingResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// CreateMeetingResponse429Headers the declared response headers of an HTTP 429 response for CreateMeeting
+type CreateMeetingResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *int
+}
+
+type CreateMeetingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Meeting
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *IdempotencyKeyReused
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateMeetingResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateMeetingResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateMeetingResponse429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateMeetingResponse) GetJSON201() *Meeting {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateMeetingResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateMeetingResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateMeetingResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateMeetingResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreateMeetingResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateMeetingResponse) GetApplicationproblemJSON422() *IdempotencyKeyReused {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateMeetingResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateMeetingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateMeetingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateMeetingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateMeetingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteMeetingResponse204Headers the declared response headers of an HTTP 204 response for DeleteMeeting
+type DeleteMeetingResponse204Headers struct {
+	APIVersion *string
+}
+
+// DeleteMeetingResponse401Headers the declared response headers of an HTTP 401 response for DeleteMeeting
+type DeleteMeetingResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type DeleteMeetingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers204 the parsed response headers for an HTTP 204 response
+	Headers204 *DeleteMeetingResponse204Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteMeetingResponse401Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteMeetingResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteMeetingResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteMeetingResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteMeetingResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteMeetingResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DeleteMeetingResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r DeleteMeetingResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteMeetingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteMeetingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteMeetingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteMeetingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetMeetingResponse200Headers the declared response headers of an HTTP 200 response for GetMeeting
+type GetMeetingResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// GetMeetingResponse304Headers the declared response headers of an HTTP 304 response for GetMeeting
+type GetMeetingResponse304Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+type GetMeetingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MeetingOK
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON406 the response for an HTTP 406 `application/problem+json` response
+	ApplicationproblemJSON406 *NotAcceptable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetMeetingResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *GetMeetingResponse304Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMeetingResponse) GetJSON200() *MeetingOK {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetMeetingResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetMeetingResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON406 returns the response for an HTTP 406 `application/problem+json` response
+func (r GetMeetingResponse) GetApplicationproblemJSON406() *NotAcceptable {
+	return r.ApplicationproblemJSON406
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMeetingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMeetingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMeetingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMeetingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateMeetingResponse200Headers the declared response headers of an HTTP 200 response for UpdateMeeting
+type UpdateMeetingResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// UpdateMeetingResponse401Headers the declared response headers of an HTTP 401 response for UpdateMeeting
+type UpdateMeetingResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type UpdateMeetingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MeetingOK
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateMeetingResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdateMeetingResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateMeetingResponse) GetJSON200() *MeetingOK {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateMeetingResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateMeetingResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateMeetingResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateMeetingResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UpdateMeetingResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateMeetingResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r UpdateMeetingResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r UpdateMeetingResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateMeetingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateMeetingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateMeetingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateMeetingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReplaceMeetingResponse200Headers the declared response headers of an HTTP 200 response for ReplaceMeeting
+type ReplaceMeetingResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// ReplaceMeetingResponse401Headers the declared response headers of an HTTP 401 response for ReplaceMeeting
+type ReplaceMeetingResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ReplaceMeetingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MeetingOK
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ReplaceMeetingResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ReplaceMeetingResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReplaceMeetingResponse) GetJSON200() *MeetingOK {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReplaceMeetingResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReplaceMeetingResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReplaceMeetingResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReplaceMeetingResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ReplaceMeetingResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ReplaceMeetingResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ReplaceMeetingResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r ReplaceMeetingResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r ReplaceMeetingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReplaceMeetingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReplaceMeetingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReplaceMeetingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListRegistrationsResponse200Headers the declared response headers of an HTTP 200 response for ListRegistrations
+type ListRegistrationsResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// ListRegistrationsResponse304Headers the declared response headers of an HTTP 304 response for ListRegistrations
+type ListRegistrationsResponse304Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// ListRegistrationsResponse401Headers the declared response headers of an HTTP 401 response for ListRegistrations
+type ListRegistrationsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListRegistrationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RegistrationList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListRegistrationsResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *ListRegistrationsResponse304Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListRegistrationsResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListRegistrationsResponse) GetJSON200() *RegistrationList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListRegistrationsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListRegistrationsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListRegistrationsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r ListRegistrationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListRegistrationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListRegistrationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListRegistrationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateRegistrationResponse201Headers the declared response headers of an HTTP 201 response for CreateRegistration
+type CreateRegistrationResponse201Headers struct {
+	APIVersion *string
+	Location   *string
+}
+
+// CreateRegistrationResponse401Headers the declared response headers of an HTTP 401 response for CreateRegistration
+type CreateRegistrationResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type CreateRegistrationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Registration
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *IdempotencyKeyReused
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateRegistrationResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateRegistrationResponse401Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateRegistrationResponse) GetJSON201() *Registration {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateRegistrationResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateRegistrationResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateRegistrationResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateRegistrationResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateRegistrationResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreateRegistrationResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateRegistrationResponse) GetApplicationproblemJSON422() *IdempotencyKeyReused {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateRegistrationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateRegistrationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateRegistrationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateRegistrationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CancelRegistrationResponse204Headers the declared response headers of an HTTP 204 response for CancelRegistration
+type CancelRegistrationResponse204Headers struct {
+	APIVersion *string
+}
+
+// CancelRegistrationResponse401Headers the declared response headers of an HTTP 401 response for CancelRegistration
+type CancelRegistrationResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type CancelRegistrationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// Headers204 the parsed response headers for an HTTP 204 response
+	Headers204 *CancelRegistrationResponse204Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CancelRegistrationResponse401Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CancelRegistrationResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CancelRegistrationResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CancelRegistrationResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CancelRegistrationResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CancelRegistrationResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r CancelRegistrationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CancelRegistrationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CancelRegistrationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CancelRegistrationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// MarkAttendanceResponse200Headers the declared response headers of an HTTP 200 response for MarkAttendance
+type MarkAttendanceResponse200Headers struct {
+	APIVersion *string
+}
+
+// MarkAttendanceResponse401Headers the declared response headers of an HTTP 401 response for MarkAttendance
+type MarkAttendanceResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type MarkAttendanceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Registration
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *MarkAttendanceResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *MarkAttendanceResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r MarkAttendanceResponse) GetJSON200() *Registration {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r MarkAttendanceResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r MarkAttendanceResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r MarkAttendanceResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r MarkAttendanceResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r MarkAttendanceResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r MarkAttendanceResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r MarkAttendanceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r MarkAttendanceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r MarkAttendanceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r MarkAttendanceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PutMeetingReportResponse200Headers the declared response headers of an HTTP 200 response for PutMeetingReport
+type PutMeetingReportResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// PutMeetingReportResponse401Headers the declared response headers of an HTTP 401 response for PutMeetingReport
+type PutMeetingReportResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type PutMeetingReportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MeetingOK
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *PutMeetingReportResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *PutMeetingReportResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutMeetingReportResponse) GetJSON200() *MeetingOK {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PutMeetingReportResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PutMeetingReportResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PutMeetingReportResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PutMeetingReportResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PutMeetingReportResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PutMeetingReportResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r PutMeetingReportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutMeetingReportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutMeetingReportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutMeetingReportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListSubmissionsResponse200Headers the declared response headers of an HTTP 200 response for ListSubmissions
+type ListSubmissionsResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// ListSubmissionsResponse304Headers the declared response headers of an HTTP 304 response for ListSubmissions
+type ListSubmissionsResponse304Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// ListSubmissionsResponse401Headers the declared response headers of an HTTP 401 response for ListSubmissions
+type ListSubmissionsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListSubmissionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SubmissionList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListSubmissionsResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *ListSubmissionsResponse304Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListSubmissionsResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListSubmissionsResponse) GetJSON200() *SubmissionList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListSubmissionsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListSubmissionsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListSubmissionsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r ListSubmissionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListSubmissionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListSubmissionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListSubmissionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateSubmissionResponse201Headers the declared response headers of an HTTP 201 response for CreateSubmission
+type CreateSubmissionResponse201Headers struct {
+	APIVersion *string
+	Location   *string
+}
+
+// CreateSubmissionResponse401Headers the declared response headers of an HTTP 401 response for CreateSubmission
+type CreateSubmissionResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type CreateSubmissionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Submission
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *IdempotencyKeyReused
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateSubmissionResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateSubmissionResponse401Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateSubmissionResponse) GetJSON201() *Submission {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateSubmissionResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateSubmissionResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateSubmissionResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateSubmissionResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateSubmissionResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreateSubmissionResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateSubmissionResponse) GetApplicationproblemJSON422() *IdempotencyKeyReused {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateSubmissionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateSubmissionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateSubmissionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateSubmissionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DecideSubmissionResponse200Headers the declared response headers of an HTTP 200 response for DecideSubmission
+type DecideSubmissionResponse200Headers struct {
+	APIVersion *string
+}
+
+// DecideSubmissionResponse401Headers the declared response headers of an HTTP 401 response for DecideSubmission
+type DecideSubmissionResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type DecideSubmissionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Submission
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DecideSubmissionResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DecideSubmissionResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DecideSubmissionResponse) GetJSON200() *Submission {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DecideSubmissionResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DecideSubmissionResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DecideSubmissionResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DecideSubmissionResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r DecideSubmissionResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r DecideSubmissionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DecideSubmissionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DecideSubmissionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DecideSubmissionResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -4023,6 +8923,514 @@ func (r ExportPersonResponse) ContentType() string {
 	return ""
 }
 
+// ListPublicationsResponse200Headers the declared response headers of an HTTP 200 response for ListPublications
+type ListPublicationsResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+	Link       *string
+}
+
+// ListPublicationsResponse304Headers the declared response headers of an HTTP 304 response for ListPublications
+type ListPublicationsResponse304Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+type ListPublicationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PublicationPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON406 the response for an HTTP 406 `application/problem+json` response
+	ApplicationproblemJSON406 *NotAcceptable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListPublicationsResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *ListPublicationsResponse304Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListPublicationsResponse) GetJSON200() *PublicationPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListPublicationsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON406 returns the response for an HTTP 406 `application/problem+json` response
+func (r ListPublicationsResponse) GetApplicationproblemJSON406() *NotAcceptable {
+	return r.ApplicationproblemJSON406
+}
+
+// GetBody returns the raw response body bytes
+func (r ListPublicationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListPublicationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListPublicationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListPublicationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreatePublicationResponse201Headers the declared response headers of an HTTP 201 response for CreatePublication
+type CreatePublicationResponse201Headers struct {
+	APIVersion *string
+	ETag       *string
+	Location   *string
+}
+
+// CreatePublicationResponse401Headers the declared response headers of an HTTP 401 response for CreatePublication
+type CreatePublicationResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type CreatePublicationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Publication
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *IdempotencyKeyReused
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreatePublicationResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreatePublicationResponse401Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreatePublicationResponse) GetJSON201() *Publication {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreatePublicationResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreatePublicationResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreatePublicationResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreatePublicationResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreatePublicationResponse) GetApplicationproblemJSON422() *IdempotencyKeyReused {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r CreatePublicationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreatePublicationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreatePublicationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreatePublicationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeletePublicationResponse204Headers the declared response headers of an HTTP 204 response for DeletePublication
+type DeletePublicationResponse204Headers struct {
+	APIVersion *string
+}
+
+// DeletePublicationResponse401Headers the declared response headers of an HTTP 401 response for DeletePublication
+type DeletePublicationResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type DeletePublicationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers204 the parsed response headers for an HTTP 204 response
+	Headers204 *DeletePublicationResponse204Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeletePublicationResponse401Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeletePublicationResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeletePublicationResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeletePublicationResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeletePublicationResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeletePublicationResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DeletePublicationResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r DeletePublicationResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r DeletePublicationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeletePublicationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeletePublicationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeletePublicationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetPublicationResponse200Headers the declared response headers of an HTTP 200 response for GetPublication
+type GetPublicationResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// GetPublicationResponse304Headers the declared response headers of an HTTP 304 response for GetPublication
+type GetPublicationResponse304Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+type GetPublicationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PublicationOK
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetPublicationResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *GetPublicationResponse304Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPublicationResponse) GetJSON200() *PublicationOK {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetPublicationResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetPublicationResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPublicationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPublicationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPublicationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPublicationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReplacePublicationResponse200Headers the declared response headers of an HTTP 200 response for ReplacePublication
+type ReplacePublicationResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// ReplacePublicationResponse401Headers the declared response headers of an HTTP 401 response for ReplacePublication
+type ReplacePublicationResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ReplacePublicationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PublicationOK
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ReplacePublicationResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ReplacePublicationResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReplacePublicationResponse) GetJSON200() *PublicationOK {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReplacePublicationResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReplacePublicationResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReplacePublicationResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReplacePublicationResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ReplacePublicationResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ReplacePublicationResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ReplacePublicationResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r ReplacePublicationResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r ReplacePublicationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReplacePublicationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReplacePublicationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReplacePublicationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetScheduleHealthResponse200Headers the declared response headers of an HTTP 200 response for GetScheduleHealth
+type GetScheduleHealthResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// GetScheduleHealthResponse304Headers the declared response headers of an HTTP 304 response for GetScheduleHealth
+type GetScheduleHealthResponse304Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+type GetScheduleHealthResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ScheduleHealth
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetScheduleHealthResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *GetScheduleHealthResponse304Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetScheduleHealthResponse) GetJSON200() *ScheduleHealth {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetScheduleHealthResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetBody returns the raw response body bytes
+func (r GetScheduleHealthResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetScheduleHealthResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetScheduleHealthResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetScheduleHealthResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // CreateTokenWithBodyWithResponse Get an access token
 //
 // People send their email and password as JSON. Partner API clients use the OAuth 2.0 client
@@ -4075,6 +9483,359 @@ func (c *ClientWithResponses) CreateTokenWithFormdataBodyWithResponse(ctx contex
 		return nil, err
 	}
 	return ParseCreateTokenResponse(rsp)
+}
+
+// GetMeetingsFeedWithResponse The meeting schedule as an iCalendar feed
+//
+// RFC 5545, subscribable from Google Calendar, Outlook and Apple Calendar; the same filters as
+// `GET /meetings`, without paging. Cancelled meetings stay in the feed with `STATUS:CANCELLED`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /feeds/meetings.ics (the `GetMeetingsFeed` operationId).
+func (c *ClientWithResponses) GetMeetingsFeedWithResponse(ctx context.Context, params *GetMeetingsFeedParams, reqEditors ...RequestEditorFn) (*GetMeetingsFeedResponse, error) {
+	rsp, err := c.GetMeetingsFeed(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMeetingsFeedResponse(rsp)
+}
+
+// ListMeetingsWithResponse List meetings
+//
+// The network's meetings, by default in order of `startsAt`. Public.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /meetings (the `ListMeetings` operationId).
+func (c *ClientWithResponses) ListMeetingsWithResponse(ctx context.Context, params *ListMeetingsParams, reqEditors ...RequestEditorFn) (*ListMeetingsResponse, error) {
+	rsp, err := c.ListMeetings(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMeetingsResponse(rsp)
+}
+
+// CreateMeetingWithBodyWithResponse Plan a meeting
+//
+// Editors and admins.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /meetings (the `CreateMeeting` operationId).
+func (c *ClientWithResponses) CreateMeetingWithBodyWithResponse(ctx context.Context, params *CreateMeetingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMeetingResponse, error) {
+	rsp, err := c.CreateMeetingWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMeetingResponse(rsp)
+}
+
+// CreateMeetingWithResponse Plan a meeting
+//
+// Editors and admins.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /meetings (the `CreateMeeting` operationId).
+func (c *ClientWithResponses) CreateMeetingWithResponse(ctx context.Context, params *CreateMeetingParams, body CreateMeetingJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMeetingResponse, error) {
+	rsp, err := c.CreateMeeting(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMeetingResponse(rsp)
+}
+
+// DeleteMeetingWithResponse Delete a meeting
+//
+// Editors and admins; for meetings entered by mistake. A meeting that will not take place is cancelled instead.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /meetings/{meeting} (the `DeleteMeeting` operationId).
+func (c *ClientWithResponses) DeleteMeetingWithResponse(ctx context.Context, meeting MeetingRef, params *DeleteMeetingParams, reqEditors ...RequestEditorFn) (*DeleteMeetingResponse, error) {
+	rsp, err := c.DeleteMeeting(ctx, meeting, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteMeetingResponse(rsp)
+}
+
+// GetMeetingWithResponse Get a meeting
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /meetings/{meeting} (the `GetMeeting` operationId).
+func (c *ClientWithResponses) GetMeetingWithResponse(ctx context.Context, meeting MeetingRef, reqEditors ...RequestEditorFn) (*GetMeetingResponse, error) {
+	rsp, err := c.GetMeeting(ctx, meeting, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMeetingResponse(rsp)
+}
+
+// UpdateMeetingWithBodyWithResponse Change some fields of a meeting
+//
+// A JSON Merge Patch (RFC 7396) on the fields of `MeetingInput`: members you send replace the current ones,
+// `null` removes an optional one, members you leave out stay. Editors and admins.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /meetings/{meeting} (the `UpdateMeeting` operationId).
+func (c *ClientWithResponses) UpdateMeetingWithBodyWithResponse(ctx context.Context, meeting MeetingRef, params *UpdateMeetingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMeetingResponse, error) {
+	rsp, err := c.UpdateMeetingWithBody(ctx, meeting, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMeetingResponse(rsp)
+}
+
+// UpdateMeetingWithApplicationMergePatchPlusJSONBodyWithResponse Change some fields of a meeting
+//
+// A JSON Merge Patch (RFC 7396) on the fields of `MeetingInput`: members you send replace the current ones,
+// `null` removes an optional one, members you leave out stay. Editors and admins.
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /meetings/{meeting} (the `UpdateMeeting` operationId).
+func (c *ClientWithResponses) UpdateMeetingWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, meeting MeetingRef, params *UpdateMeetingParams, body UpdateMeetingApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMeetingResponse, error) {
+	rsp, err := c.UpdateMeetingWithApplicationMergePatchPlusJSONBody(ctx, meeting, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMeetingResponse(rsp)
+}
+
+// ReplaceMeetingWithBodyWithResponse Replace a meeting
+//
+// Editors and admins. Status changes follow planned → confirmed → held, or cancelled with a reason.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /meetings/{meeting} (the `ReplaceMeeting` operationId).
+func (c *ClientWithResponses) ReplaceMeetingWithBodyWithResponse(ctx context.Context, meeting MeetingRef, params *ReplaceMeetingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceMeetingResponse, error) {
+	rsp, err := c.ReplaceMeetingWithBody(ctx, meeting, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceMeetingResponse(rsp)
+}
+
+// ReplaceMeetingWithResponse Replace a meeting
+//
+// Editors and admins. Status changes follow planned → confirmed → held, or cancelled with a reason.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /meetings/{meeting} (the `ReplaceMeeting` operationId).
+func (c *ClientWithResponses) ReplaceMeetingWithResponse(ctx context.Context, meeting MeetingRef, params *ReplaceMeetingParams, body ReplaceMeetingJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceMeetingResponse, error) {
+	rsp, err := c.ReplaceMeeting(ctx, meeting, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceMeetingResponse(rsp)
+}
+
+// ListRegistrationsWithResponse List a meeting's registrations
+//
+// Registered and waitlisted people in order. Editors and admins see all; a member sees its own
+// organisation's people; a signed-in person sees their own registration.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /meetings/{meeting}/registrations (the `ListRegistrations` operationId).
+func (c *ClientWithResponses) ListRegistrationsWithResponse(ctx context.Context, meeting MeetingRef, reqEditors ...RequestEditorFn) (*ListRegistrationsResponse, error) {
+	rsp, err := c.ListRegistrations(ctx, meeting, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListRegistrationsResponse(rsp)
+}
+
+// CreateRegistrationWithBodyWithResponse Register a person for a meeting
+//
+// A member registers its own organisation's people, a signed-in person registers themselves, editors and
+// admins register anyone. Beyond capacity the registration is waitlisted and moves up, in order, when
+// someone cancels.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /meetings/{meeting}/registrations (the `CreateRegistration` operationId).
+func (c *ClientWithResponses) CreateRegistrationWithBodyWithResponse(ctx context.Context, meeting MeetingRef, params *CreateRegistrationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRegistrationResponse, error) {
+	rsp, err := c.CreateRegistrationWithBody(ctx, meeting, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRegistrationResponse(rsp)
+}
+
+// CreateRegistrationWithResponse Register a person for a meeting
+//
+// A member registers its own organisation's people, a signed-in person registers themselves, editors and
+// admins register anyone. Beyond capacity the registration is waitlisted and moves up, in order, when
+// someone cancels.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /meetings/{meeting}/registrations (the `CreateRegistration` operationId).
+func (c *ClientWithResponses) CreateRegistrationWithResponse(ctx context.Context, meeting MeetingRef, params *CreateRegistrationParams, body CreateRegistrationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRegistrationResponse, error) {
+	rsp, err := c.CreateRegistration(ctx, meeting, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRegistrationResponse(rsp)
+}
+
+// CancelRegistrationWithResponse Cancel a registration
+//
+// The first waitlisted registration moves up to take the freed place.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /meetings/{meeting}/registrations/{registration} (the `CancelRegistration` operationId).
+func (c *ClientWithResponses) CancelRegistrationWithResponse(ctx context.Context, meeting MeetingRef, registration RegistrationRef, reqEditors ...RequestEditorFn) (*CancelRegistrationResponse, error) {
+	rsp, err := c.CancelRegistration(ctx, meeting, registration, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelRegistrationResponse(rsp)
+}
+
+// MarkAttendanceWithBodyWithResponse Mark whether a registered person attended
+//
+// After the meeting has started. Editors and admins.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /meetings/{meeting}/registrations/{registration}/attendance (the `MarkAttendance` operationId).
+func (c *ClientWithResponses) MarkAttendanceWithBodyWithResponse(ctx context.Context, meeting MeetingRef, registration RegistrationRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MarkAttendanceResponse, error) {
+	rsp, err := c.MarkAttendanceWithBody(ctx, meeting, registration, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMarkAttendanceResponse(rsp)
+}
+
+// MarkAttendanceWithResponse Mark whether a registered person attended
+//
+// After the meeting has started. Editors and admins.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /meetings/{meeting}/registrations/{registration}/attendance (the `MarkAttendance` operationId).
+func (c *ClientWithResponses) MarkAttendanceWithResponse(ctx context.Context, meeting MeetingRef, registration RegistrationRef, body MarkAttendanceJSONRequestBody, reqEditors ...RequestEditorFn) (*MarkAttendanceResponse, error) {
+	rsp, err := c.MarkAttendance(ctx, meeting, registration, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMarkAttendanceResponse(rsp)
+}
+
+// PutMeetingReportWithBodyWithResponse Record the meeting's published report
+//
+// Records (or replaces) the report published after the meeting. It also appears in `/publications` as a
+// `meeting-report`, without a second copy. Editors and admins.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /meetings/{meeting}/report (the `PutMeetingReport` operationId).
+func (c *ClientWithResponses) PutMeetingReportWithBodyWithResponse(ctx context.Context, meeting MeetingRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutMeetingReportResponse, error) {
+	rsp, err := c.PutMeetingReportWithBody(ctx, meeting, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutMeetingReportResponse(rsp)
+}
+
+// PutMeetingReportWithResponse Record the meeting's published report
+//
+// Records (or replaces) the report published after the meeting. It also appears in `/publications` as a
+// `meeting-report`, without a second copy. Editors and admins.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /meetings/{meeting}/report (the `PutMeetingReport` operationId).
+func (c *ClientWithResponses) PutMeetingReportWithResponse(ctx context.Context, meeting MeetingRef, body PutMeetingReportJSONRequestBody, reqEditors ...RequestEditorFn) (*PutMeetingReportResponse, error) {
+	rsp, err := c.PutMeetingReport(ctx, meeting, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutMeetingReportResponse(rsp)
+}
+
+// ListSubmissionsWithResponse List a conference's submissions
+//
+// Editors and admins see all; a member sees its own organisation's.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /meetings/{meeting}/submissions (the `ListSubmissions` operationId).
+func (c *ClientWithResponses) ListSubmissionsWithResponse(ctx context.Context, meeting MeetingRef, reqEditors ...RequestEditorFn) (*ListSubmissionsResponse, error) {
+	rsp, err := c.ListSubmissions(ctx, meeting, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListSubmissionsResponse(rsp)
+}
+
+// CreateSubmissionWithBodyWithResponse Submit a paper to a conference's call
+//
+// While the call for papers is open; afterwards 409. Any signed-in user.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /meetings/{meeting}/submissions (the `CreateSubmission` operationId).
+func (c *ClientWithResponses) CreateSubmissionWithBodyWithResponse(ctx context.Context, meeting MeetingRef, params *CreateSubmissionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSubmissionResponse, error) {
+	rsp, err := c.CreateSubmissionWithBody(ctx, meeting, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSubmissionResponse(rsp)
+}
+
+// CreateSubmissionWithResponse Submit a paper to a conference's call
+//
+// While the call for papers is open; afterwards 409. Any signed-in user.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /meetings/{meeting}/submissions (the `CreateSubmission` operationId).
+func (c *ClientWithResponses) CreateSubmissionWithResponse(ctx context.Context, meeting MeetingRef, params *CreateSubmissionParams, body CreateSubmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSubmissionResponse, error) {
+	rsp, err := c.CreateSubmission(ctx, meeting, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSubmissionResponse(rsp)
+}
+
+// DecideSubmissionWithBodyWithResponse Accept or reject a submission
+//
+// Editors and admins.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /meetings/{meeting}/submissions/{submission}/decision (the `DecideSubmission` operationId).
+func (c *ClientWithResponses) DecideSubmissionWithBodyWithResponse(ctx context.Context, meeting MeetingRef, submission openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideSubmissionResponse, error) {
+	rsp, err := c.DecideSubmissionWithBody(ctx, meeting, submission, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDecideSubmissionResponse(rsp)
+}
+
+// DecideSubmissionWithResponse Accept or reject a submission
+//
+// Editors and admins.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /meetings/{meeting}/submissions/{submission}/decision (the `DecideSubmission` operationId).
+func (c *ClientWithResponses) DecideSubmissionWithResponse(ctx context.Context, meeting MeetingRef, submission openapi_types.UUID, body DecideSubmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideSubmissionResponse, error) {
+	rsp, err := c.DecideSubmission(ctx, meeting, submission, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDecideSubmissionResponse(rsp)
 }
 
 // ListOrganisationsWithResponse List organisations
@@ -4375,6 +10136,126 @@ func (c *ClientWithResponses) ExportPersonWithResponse(ctx context.Context, pers
 	return ParseExportPersonResponse(rsp)
 }
 
+// ListPublicationsWithResponse List publications
+//
+// Meeting reports, the online magazine's editions, lessons learned and more, newest first. Public.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /publications (the `ListPublications` operationId).
+func (c *ClientWithResponses) ListPublicationsWithResponse(ctx context.Context, params *ListPublicationsParams, reqEditors ...RequestEditorFn) (*ListPublicationsResponse, error) {
+	rsp, err := c.ListPublications(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListPublicationsResponse(rsp)
+}
+
+// CreatePublicationWithBodyWithResponse Add a publication
+//
+// Editors and admins. Meeting reports are recorded on their meeting (`PUT /meetings/{meeting}/report`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /publications (the `CreatePublication` operationId).
+func (c *ClientWithResponses) CreatePublicationWithBodyWithResponse(ctx context.Context, params *CreatePublicationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePublicationResponse, error) {
+	rsp, err := c.CreatePublicationWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreatePublicationResponse(rsp)
+}
+
+// CreatePublicationWithResponse Add a publication
+//
+// Editors and admins. Meeting reports are recorded on their meeting (`PUT /meetings/{meeting}/report`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /publications (the `CreatePublication` operationId).
+func (c *ClientWithResponses) CreatePublicationWithResponse(ctx context.Context, params *CreatePublicationParams, body CreatePublicationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePublicationResponse, error) {
+	rsp, err := c.CreatePublication(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreatePublicationResponse(rsp)
+}
+
+// DeletePublicationWithResponse Delete a publication
+//
+// Editors and admins. A meeting report is removed on its meeting instead (409 here).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /publications/{publication} (the `DeletePublication` operationId).
+func (c *ClientWithResponses) DeletePublicationWithResponse(ctx context.Context, publication PublicationRef, params *DeletePublicationParams, reqEditors ...RequestEditorFn) (*DeletePublicationResponse, error) {
+	rsp, err := c.DeletePublication(ctx, publication, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeletePublicationResponse(rsp)
+}
+
+// GetPublicationWithResponse Get a publication
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /publications/{publication} (the `GetPublication` operationId).
+func (c *ClientWithResponses) GetPublicationWithResponse(ctx context.Context, publication PublicationRef, reqEditors ...RequestEditorFn) (*GetPublicationResponse, error) {
+	rsp, err := c.GetPublication(ctx, publication, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPublicationResponse(rsp)
+}
+
+// ReplacePublicationWithBodyWithResponse Replace a publication
+//
+// Editors and admins. A meeting report is changed on its meeting instead (409 here).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /publications/{publication} (the `ReplacePublication` operationId).
+func (c *ClientWithResponses) ReplacePublicationWithBodyWithResponse(ctx context.Context, publication PublicationRef, params *ReplacePublicationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplacePublicationResponse, error) {
+	rsp, err := c.ReplacePublicationWithBody(ctx, publication, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplacePublicationResponse(rsp)
+}
+
+// ReplacePublicationWithResponse Replace a publication
+//
+// Editors and admins. A meeting report is changed on its meeting instead (409 here).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /publications/{publication} (the `ReplacePublication` operationId).
+func (c *ClientWithResponses) ReplacePublicationWithResponse(ctx context.Context, publication PublicationRef, params *ReplacePublicationParams, body ReplacePublicationJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplacePublicationResponse, error) {
+	rsp, err := c.ReplacePublication(ctx, publication, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplacePublicationResponse(rsp)
+}
+
+// GetScheduleHealthWithResponse How healthy the meeting schedule is
+//
+// Computed from the meetings, never typed in: gaps of more than three months between consecutive held or
+// planned meetings, calendar years without a residents' meeting, how often each member municipality chaired,
+// meetings without a guest chair, and overdue reports. Public.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /schedule-health (the `GetScheduleHealth` operationId).
+func (c *ClientWithResponses) GetScheduleHealthWithResponse(ctx context.Context, params *GetScheduleHealthParams, reqEditors ...RequestEditorFn) (*GetScheduleHealthResponse, error) {
+	rsp, err := c.GetScheduleHealth(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetScheduleHealthResponse(rsp)
+}
+
 // ParseCreateTokenResponse parses an HTTP response from a CreateTokenWithResponse call
 func ParseCreateTokenResponse(rsp *http.Response) (*CreateTokenResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -4478,6 +10359,1495 @@ func ParseCreateTokenResponse(rsp *http.Response) (*CreateTokenResponse, error) 
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetMeetingsFeedResponse parses an HTTP response from a GetMeetingsFeedWithResponse call
+func ParseGetMeetingsFeedResponse(rsp *http.Response) (*GetMeetingsFeedResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMeetingsFeedResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON406 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetMeetingsFeedResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers GetMeetingsFeedResponse304Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListMeetingsResponse parses an HTTP response from a ListMeetingsWithResponse call
+func ParseListMeetingsResponse(rsp *http.Response) (*ListMeetingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMeetingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MeetingPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListMeetingsResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers ListMeetingsResponse304Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListMeetingsResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateMeetingResponse parses an HTTP response from a CreateMeetingWithResponse call
+func ParseCreateMeetingResponse(rsp *http.Response) (*CreateMeetingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateMeetingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Meeting
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateMeetingResponse201Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateMeetingResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateMeetingResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteMeetingResponse parses an HTTP response from a DeleteMeetingWithResponse call
+func ParseDeleteMeetingResponse(rsp *http.Response) (*DeleteMeetingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteMeetingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		var headers DeleteMeetingResponse204Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		response.Headers204 = &headers
+	case rsp.StatusCode == 401:
+		var headers DeleteMeetingResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetMeetingResponse parses an HTTP response from a GetMeetingWithResponse call
+func ParseGetMeetingResponse(rsp *http.Response) (*GetMeetingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMeetingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MeetingOK
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON406 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetMeetingResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers GetMeetingResponse304Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateMeetingResponse parses an HTTP response from a UpdateMeetingWithResponse call
+func ParseUpdateMeetingResponse(rsp *http.Response) (*UpdateMeetingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateMeetingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MeetingOK
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateMeetingResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers UpdateMeetingResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReplaceMeetingResponse parses an HTTP response from a ReplaceMeetingWithResponse call
+func ParseReplaceMeetingResponse(rsp *http.Response) (*ReplaceMeetingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReplaceMeetingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MeetingOK
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ReplaceMeetingResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers ReplaceMeetingResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListRegistrationsResponse parses an HTTP response from a ListRegistrationsWithResponse call
+func ParseListRegistrationsResponse(rsp *http.Response) (*ListRegistrationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListRegistrationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RegistrationList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListRegistrationsResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers ListRegistrationsResponse304Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListRegistrationsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateRegistrationResponse parses an HTTP response from a CreateRegistrationWithResponse call
+func ParseCreateRegistrationResponse(rsp *http.Response) (*CreateRegistrationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateRegistrationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Registration
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateRegistrationResponse201Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateRegistrationResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCancelRegistrationResponse parses an HTTP response from a CancelRegistrationWithResponse call
+func ParseCancelRegistrationResponse(rsp *http.Response) (*CancelRegistrationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CancelRegistrationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		var headers CancelRegistrationResponse204Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		response.Headers204 = &headers
+	case rsp.StatusCode == 401:
+		var headers CancelRegistrationResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseMarkAttendanceResponse parses an HTTP response from a MarkAttendanceWithResponse call
+func ParseMarkAttendanceResponse(rsp *http.Response) (*MarkAttendanceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &MarkAttendanceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Registration
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers MarkAttendanceResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers MarkAttendanceResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePutMeetingReportResponse parses an HTTP response from a PutMeetingReportWithResponse call
+func ParsePutMeetingReportResponse(rsp *http.Response) (*PutMeetingReportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutMeetingReportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MeetingOK
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers PutMeetingReportResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers PutMeetingReportResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListSubmissionsResponse parses an HTTP response from a ListSubmissionsWithResponse call
+func ParseListSubmissionsResponse(rsp *http.Response) (*ListSubmissionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListSubmissionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SubmissionList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListSubmissionsResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers ListSubmissionsResponse304Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListSubmissionsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateSubmissionResponse parses an HTTP response from a CreateSubmissionWithResponse call
+func ParseCreateSubmissionResponse(rsp *http.Response) (*CreateSubmissionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateSubmissionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Submission
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateSubmissionResponse201Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateSubmissionResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDecideSubmissionResponse parses an HTTP response from a DecideSubmissionWithResponse call
+func ParseDecideSubmissionResponse(rsp *http.Response) (*DecideSubmissionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DecideSubmissionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Submission
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DecideSubmissionResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers DecideSubmissionResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -6075,6 +13445,550 @@ func ParseExportPersonResponse(rsp *http.Response) (*ExportPersonResponse, error
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListPublicationsResponse parses an HTTP response from a ListPublicationsWithResponse call
+func ParseListPublicationsResponse(rsp *http.Response) (*ListPublicationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListPublicationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PublicationPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON406 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListPublicationsResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers ListPublicationsResponse304Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreatePublicationResponse parses an HTTP response from a CreatePublicationWithResponse call
+func ParseCreatePublicationResponse(rsp *http.Response) (*CreatePublicationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreatePublicationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Publication
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreatePublicationResponse201Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreatePublicationResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeletePublicationResponse parses an HTTP response from a DeletePublicationWithResponse call
+func ParseDeletePublicationResponse(rsp *http.Response) (*DeletePublicationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeletePublicationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		var headers DeletePublicationResponse204Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		response.Headers204 = &headers
+	case rsp.StatusCode == 401:
+		var headers DeletePublicationResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetPublicationResponse parses an HTTP response from a GetPublicationWithResponse call
+func ParseGetPublicationResponse(rsp *http.Response) (*GetPublicationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPublicationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PublicationOK
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetPublicationResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers GetPublicationResponse304Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReplacePublicationResponse parses an HTTP response from a ReplacePublicationWithResponse call
+func ParseReplacePublicationResponse(rsp *http.Response) (*ReplacePublicationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReplacePublicationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PublicationOK
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ReplacePublicationResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers ReplacePublicationResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetScheduleHealthResponse parses an HTTP response from a GetScheduleHealthWithResponse call
+func ParseGetScheduleHealthResponse(rsp *http.Response) (*GetScheduleHealthResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetScheduleHealthResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ScheduleHealth
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetScheduleHealthResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers GetScheduleHealthResponse304Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
 	}
 
 	return response, nil

@@ -1,0 +1,506 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	openapi_types "github.com/oapi-codegen/runtime/types"
+
+	"github.com/pioniersnetwerk/pioniers/api"
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/meeting"
+	"github.com/pioniersnetwerk/pioniers/internal/organisation"
+)
+
+// meetings is what the handlers need of the meeting service.
+type meetings interface {
+	List(ctx context.Context, req meeting.ListRequest) (domain.Page[meeting.Meeting], error)
+	Get(ctx context.Context, id string) (meeting.Meeting, error)
+	Create(ctx context.Context, in meeting.Input) (meeting.Meeting, error)
+	Replace(ctx context.Context, id string, in meeting.Input, pre domain.Precondition) (meeting.Meeting, error)
+	Update(ctx context.Context, id string, change func(meeting.Input) (meeting.Input, error), pre domain.Precondition) (meeting.Meeting, error)
+	Delete(ctx context.Context, id string, pre domain.Precondition) error
+	PutReport(ctx context.Context, id string, in meeting.ReportInput) (meeting.Meeting, error)
+	Register(ctx context.Context, meetingID, personID string) (meeting.Registration, error)
+	Registrations(ctx context.Context, meetingID string) ([]meeting.Registration, error)
+	CancelRegistration(ctx context.Context, meetingID, registrationID string) error
+	MarkAttendance(ctx context.Context, meetingID, registrationID string, attended bool) (meeting.Registration, error)
+	Submit(ctx context.Context, meetingID string, in meeting.SubmissionInput) (meeting.Submission, error)
+	Submissions(ctx context.Context, meetingID string) ([]meeting.Submission, error)
+	Decide(ctx context.Context, meetingID, submissionID string, decision meeting.SubmissionStatus) (meeting.Submission, error)
+	Health(ctx context.Context, from, to time.Time) (meeting.Health, error)
+	Now() time.Time
+}
+
+// ListMeetings serves GET /meetings.
+func (s *Server) ListMeetings(ctx context.Context, req api.ListMeetingsRequestObject) (api.ListMeetingsResponseObject, error) {
+	p := req.Params
+	lr, err := meetingListRequest(p.From, p.To, p.Status, p.Format, p.Organisation, p.GuestChair, p.Q)
+	if err != nil {
+		return nil, err
+	}
+	lr.Descending = p.Sort != nil && *p.Sort == api.MinusStartsAt
+	lr.PageSize, lr.Cursor = deref(p.PageSize), deref(p.Cursor)
+	if lr.PageSize == 0 {
+		lr.PageSize = 20
+	}
+	page, err := s.meetings.List(ctx, lr)
+	if err != nil {
+		return nil, err
+	}
+	now := s.meetings.Now()
+	body := api.MeetingPage{Items: make([]api.Meeting, len(page.Items))}
+	for i, m := range page.Items {
+		body.Items[i] = toAPIMeeting(m, now)
+	}
+	resp := api.ListMeetings200JSONResponse{}
+	if page.Next != "" {
+		body.NextCursor = &page.Next
+		resp.Headers.Link = ptr(nextLink(ctx, page.Next))
+	}
+	resp.Body = body
+	return resp, nil
+}
+
+// meetingListRequest reads the filters that the list and the feed share.
+func meetingListRequest(from, to *string, status *api.MeetingStatus, format *api.MeetingFormat, org, chair, q *string) (meeting.ListRequest, error) {
+	var p domain.Problems
+	lr := meeting.ListRequest{Organisation: deref(org), GuestChair: deref(chair)}
+	lr.Filter.From = instant(deref(from), false, "from", &p)
+	lr.Filter.To = instant(deref(to), true, "to", &p)
+	lr.Filter.Status = meeting.Status(deref(status))
+	lr.Filter.Format = meeting.Format(deref(format))
+	lr.Filter.Q = deref(q)
+	return lr, p.Err()
+}
+
+// instant reads a date-time, or a date meaning the start (or, for an
+// upper bound, the end) of that day in Amsterdam.
+func instant(s string, endOfDay bool, param string, p *domain.Problems) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC()
+	}
+	d, err := time.ParseInLocation(time.DateOnly, s, organisation.Amsterdam)
+	if err != nil {
+		p.Add(param, "must be a date such as 2019-01-01 or a date-time such as 2019-01-01T09:00:00Z")
+		return time.Time{}
+	}
+	if endOfDay {
+		d = d.AddDate(0, 0, 1)
+	}
+	return d.UTC()
+}
+
+// GetMeeting serves GET /meetings/{meeting}.
+func (s *Server) GetMeeting(ctx context.Context, req api.GetMeetingRequestObject) (api.GetMeetingResponseObject, error) {
+	m, err := s.meetings.Get(ctx, req.Meeting.String())
+	if err != nil {
+		return nil, err
+	}
+	return api.GetMeeting200JSONResponse{MeetingOKJSONResponse: s.meetingOK(m)}, nil
+}
+
+// CreateMeeting serves POST /meetings.
+func (s *Server) CreateMeeting(ctx context.Context, req api.CreateMeetingRequestObject) (api.CreateMeetingResponseObject, error) {
+	in, err := toMeetingInput(*req.Body)
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.meetings.Create(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return api.CreateMeeting201JSONResponse{Body: toAPIMeeting(m, s.meetings.Now()), Headers: api.CreateMeeting201ResponseHeaders{
+		ETag: ptr(etag(m.Version, "")), Location: ptr(basePath + "/meetings/" + m.ID)}}, nil
+}
+
+// ReplaceMeeting serves PUT /meetings/{meeting}.
+func (s *Server) ReplaceMeeting(ctx context.Context, req api.ReplaceMeetingRequestObject) (api.ReplaceMeetingResponseObject, error) {
+	in, err := toMeetingInput(*req.Body)
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.meetings.Replace(ctx, req.Meeting.String(), in, precondition(req.Params.IfMatch))
+	if err != nil {
+		return nil, err
+	}
+	return api.ReplaceMeeting200JSONResponse{MeetingOKJSONResponse: s.meetingOK(m)}, nil
+}
+
+// UpdateMeeting serves PATCH /meetings/{meeting}: a JSON Merge Patch applied
+// to the current input, validated against MeetingInput like a PUT.
+func (s *Server) UpdateMeeting(ctx context.Context, req api.UpdateMeetingRequestObject) (api.UpdateMeetingResponseObject, error) {
+	patch, _ := ctx.Value(validatedBodyKey{}).(map[string]any)
+	m, err := s.meetings.Update(ctx, req.Meeting.String(), func(current meeting.Input) (meeting.Input, error) {
+		doc, err := json.Marshal(toAPIMeetingInput(current))
+		if err != nil {
+			return meeting.Input{}, err
+		}
+		var target any
+		if err := json.Unmarshal(doc, &target); err != nil {
+			return meeting.Input{}, err
+		}
+		merged, err := json.Marshal(mergePatch(target, patch))
+		if err != nil {
+			return meeting.Input{}, err
+		}
+		if err := s.contract.validateSchema("MeetingInput", merged); err != nil {
+			return meeting.Input{}, err
+		}
+		var body api.MeetingInput
+		if err := json.Unmarshal(merged, &body); err != nil {
+			return meeting.Input{}, (domain.Problems{{Name: "body", Reason: "does not make a valid meeting once merged"}}).Err()
+		}
+		return toMeetingInput(body)
+	}, precondition(req.Params.IfMatch))
+	if err != nil {
+		return nil, err
+	}
+	return api.UpdateMeeting200JSONResponse{MeetingOKJSONResponse: s.meetingOK(m)}, nil
+}
+
+// mergePatch applies an RFC 7396 JSON Merge Patch.
+func mergePatch(target any, patch any) any {
+	p, ok := patch.(map[string]any)
+	if !ok {
+		return patch
+	}
+	t, ok := target.(map[string]any)
+	if !ok {
+		t = map[string]any{}
+	}
+	for k, v := range p {
+		if v == nil {
+			delete(t, k)
+			continue
+		}
+		t[k] = mergePatch(t[k], v)
+	}
+	return t
+}
+
+// DeleteMeeting serves DELETE /meetings/{meeting}.
+func (s *Server) DeleteMeeting(ctx context.Context, req api.DeleteMeetingRequestObject) (api.DeleteMeetingResponseObject, error) {
+	if err := s.meetings.Delete(ctx, req.Meeting.String(), precondition(req.Params.IfMatch)); err != nil {
+		return nil, err
+	}
+	return api.DeleteMeeting204Response{}, nil
+}
+
+// PutMeetingReport serves PUT /meetings/{meeting}/report.
+func (s *Server) PutMeetingReport(ctx context.Context, req api.PutMeetingReportRequestObject) (api.PutMeetingReportResponseObject, error) {
+	b := req.Body
+	m, err := s.meetings.PutReport(ctx, req.Meeting.String(), meeting.ReportInput{URL: b.Url, PublishedOn: b.PublishedOn.Time,
+		Summary: deref(b.Summary), Language: deref(b.Language), Licence: deref(b.Licence)})
+	if err != nil {
+		return nil, err
+	}
+	return api.PutMeetingReport200JSONResponse{MeetingOKJSONResponse: s.meetingOK(m)}, nil
+}
+
+func (s *Server) meetingOK(m meeting.Meeting) api.MeetingOKJSONResponse {
+	now := s.meetings.Now()
+	variant := ""
+	if m.ReportOverdue(now) {
+		variant = "overdue" // reportOverdue turns true with time alone
+	}
+	return api.MeetingOKJSONResponse{Body: toAPIMeeting(m, now), Headers: api.MeetingOKResponseHeaders{ETag: ptr(etag(m.Version, variant))}}
+}
+
+func toAPIMeeting(m meeting.Meeting, now time.Time) api.Meeting {
+	out := api.Meeting{Id: uuidOf(m.ID), Title: m.Title, Topic: m.Topic, Description: optional(m.Description),
+		Format: api.MeetingFormat(m.Format), StartsAt: m.StartsAt.UTC(), EndsAt: m.EndsAt.UTC(), TimeZone: m.TimeZone,
+		OnlineUrl: optional(m.OnlineURL), Status: api.MeetingStatus(m.Status), CancellationReason: optional(m.CancellationReason),
+		ReportOverdue: m.ReportOverdue(now), RegisteredCount: m.RegisteredCount, WaitlistCount: m.WaitlistCount,
+		Revision: int(m.Version), Example: m.Example, CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC()}
+	if m.Sequence > 0 {
+		out.Sequence = ptr(m.Sequence)
+	}
+	if len(m.Tags) > 0 {
+		out.Tags = ptr(append([]string{}, m.Tags...))
+	}
+	if m.Capacity > 0 {
+		out.Capacity = ptr(m.Capacity)
+	}
+	if m.Details != nil {
+		out.Details = toAPIDetails(*m.Details)
+	}
+	if v := m.Venue; v != nil {
+		out.Venue = &api.Venue{Name: v.Name, Address: optional(v.Address), City: optional(v.City)}
+		if v.Host.ID != "" {
+			out.Venue.HostOrganisation = ptr(orgSummary(v.Host))
+		}
+	}
+	if m.GuestChair != nil {
+		out.GuestChair = ptr(orgSummary(*m.GuestChair))
+	}
+	if r := m.Report; r != nil {
+		out.Report = &api.Report{PublicationId: uuidOf(r.PublicationID), Url: r.URL, PublishedOn: openapi_types.Date{Time: r.PublishedOn},
+			Summary: optional(r.Summary), Language: r.Language, Licence: optional(r.Licence)}
+	}
+	return out
+}
+
+func orgSummary(o meeting.OrgRef) api.OrganisationSummary {
+	return api.OrganisationSummary{Id: uuidOf(o.ID), Code: o.Code, Name: o.Name}
+}
+
+func toAPIDetails(d meeting.Details) *api.MeetingDetails {
+	var out api.MeetingDetails
+	var err error
+	switch d.Format {
+	case meeting.FormatKnowledgeSession:
+		experts := make([]api.Expert, len(d.Experts))
+		for i, e := range d.Experts {
+			experts[i] = api.Expert{Name: e.Name, Affiliation: optional(e.Affiliation)}
+		}
+		err = out.FromKnowledgeSessionDetails(api.KnowledgeSessionDetails{Format: api.KnowledgeSessionDetailsFormat(d.Format), Experts: experts})
+	case meeting.FormatLab:
+		err = out.FromOpenGovernmentLabDetails(api.OpenGovernmentLabDetails{Format: api.OpenGovernmentLabDetailsFormat(d.Format),
+			Case: d.Case, CaseOwner: optional(d.CaseOwner.Code)})
+	case meeting.FormatConference:
+		err = out.FromConferenceDetails(api.ConferenceDetails{Format: api.ConferenceDetailsFormat(d.Format),
+			CallForPapers: api.CallForPapers{OpensOn: openapi_types.Date{Time: d.CallOpensOn}, ClosesOn: openapi_types.Date{Time: d.CallClosesOn}}})
+	case meeting.FormatResidents:
+		err = out.FromResidentsMeetingDetails(api.ResidentsMeetingDetails{Format: api.ResidentsMeetingDetailsFormat(d.Format),
+			TownHall: d.TownHall, OpenToResidents: ptr(d.OpenToResidents)})
+	default:
+		return nil
+	}
+	if err != nil {
+		return nil
+	}
+	return &out
+}
+
+func toMeetingInput(b api.MeetingInput) (meeting.Input, error) {
+	in := meeting.Input{Sequence: deref(b.Sequence), Title: b.Title, Topic: b.Topic, Description: deref(b.Description),
+		Tags: deref(b.Tags), Format: meeting.Format(b.Format), StartsAt: b.StartsAt, EndsAt: b.EndsAt,
+		TimeZone: string(deref(b.TimeZone)), OnlineURL: deref(b.OnlineUrl), GuestChair: deref(b.GuestChair),
+		Capacity: deref(b.Capacity), Status: meeting.Status(deref(b.Status)), CancellationReason: deref(b.CancellationReason)}
+	if v := b.Venue; v != nil {
+		in.Venue = &meeting.VenueInput{Name: v.Name, Address: deref(v.Address), City: deref(v.City), Host: deref(v.HostOrganisation)}
+	}
+	if b.Details != nil {
+		d, err := detailsInput(*b.Details)
+		if err != nil {
+			return meeting.Input{}, err
+		}
+		in.Details = d
+	}
+	return in, nil
+}
+
+func detailsInput(d api.MeetingDetails) (*meeting.DetailsInput, error) {
+	bad := (domain.Problems{{Name: "details", Reason: "does not match the fields of its format"}}).Err()
+	format, err := d.Discriminator()
+	if err != nil {
+		return nil, bad
+	}
+	out := &meeting.DetailsInput{Format: meeting.Format(format)}
+	switch meeting.Format(format) {
+	case meeting.FormatKnowledgeSession:
+		v, err := d.AsKnowledgeSessionDetails()
+		if err != nil {
+			return nil, bad
+		}
+		for _, e := range v.Experts {
+			out.Experts = append(out.Experts, meeting.Expert{Name: e.Name, Affiliation: deref(e.Affiliation)})
+		}
+	case meeting.FormatLab:
+		v, err := d.AsOpenGovernmentLabDetails()
+		if err != nil {
+			return nil, bad
+		}
+		out.Case, out.CaseOwner = v.Case, deref(v.CaseOwner)
+	case meeting.FormatConference:
+		v, err := d.AsConferenceDetails()
+		if err != nil {
+			return nil, bad
+		}
+		out.CallOpensOn, out.CallClosesOn = v.CallForPapers.OpensOn.Time, v.CallForPapers.ClosesOn.Time
+	case meeting.FormatResidents:
+		v, err := d.AsResidentsMeetingDetails()
+		if err != nil {
+			return nil, bad
+		}
+		out.TownHall, out.OpenToResidents = v.TownHall, v.OpenToResidents
+	default:
+		return nil, (domain.Problems{{Name: "details.format", Reason: "must be knowledge-session, open-government-lab, conference or residents-meeting"}}).Err()
+	}
+	return out, nil
+}
+
+// toAPIMeetingInput is the input form of a meeting, the document a merge patch applies to.
+func toAPIMeetingInput(in meeting.Input) api.MeetingInput {
+	out := api.MeetingInput{Title: in.Title, Topic: in.Topic, Description: optional(in.Description), Format: api.MeetingFormat(in.Format),
+		StartsAt: in.StartsAt.UTC(), EndsAt: in.EndsAt.UTC(), OnlineUrl: optional(in.OnlineURL), GuestChair: optional(in.GuestChair),
+		CancellationReason: optional(in.CancellationReason)}
+	if in.Sequence > 0 {
+		out.Sequence = ptr(in.Sequence)
+	}
+	if len(in.Tags) > 0 {
+		out.Tags = ptr(in.Tags)
+	}
+	if in.TimeZone != "" {
+		out.TimeZone = ptr(api.MeetingInputTimeZone(in.TimeZone))
+	}
+	if in.Capacity > 0 {
+		out.Capacity = ptr(in.Capacity)
+	}
+	if in.Status != "" {
+		out.Status = ptr(api.MeetingStatus(in.Status))
+	}
+	if v := in.Venue; v != nil {
+		out.Venue = &api.VenueInput{Name: v.Name, Address: optional(v.Address), City: optional(v.City), HostOrganisation: optional(v.Host)}
+	}
+	if d := in.Details; d != nil {
+		open := d.OpenToResidents == nil || *d.OpenToResidents
+		out.Details = toAPIDetails(meeting.Details{Format: d.Format, Experts: d.Experts, Case: d.Case, CaseOwner: meeting.OrgRef{Code: d.CaseOwner},
+			CallOpensOn: d.CallOpensOn, CallClosesOn: d.CallClosesOn, TownHall: d.TownHall, OpenToResidents: open})
+	}
+	return out
+}
+
+// CreateRegistration serves POST /meetings/{meeting}/registrations.
+func (s *Server) CreateRegistration(ctx context.Context, req api.CreateRegistrationRequestObject) (api.CreateRegistrationResponseObject, error) {
+	r, err := s.meetings.Register(ctx, req.Meeting.String(), req.Body.Person.String())
+	if err != nil {
+		return nil, err
+	}
+	return api.CreateRegistration201JSONResponse{Body: toAPIRegistration(r), Headers: api.CreateRegistration201ResponseHeaders{
+		Location: ptr(basePath + "/meetings/" + r.MeetingID + "/registrations/" + r.ID)}}, nil
+}
+
+// ListRegistrations serves GET /meetings/{meeting}/registrations.
+func (s *Server) ListRegistrations(ctx context.Context, req api.ListRegistrationsRequestObject) (api.ListRegistrationsResponseObject, error) {
+	regs, err := s.meetings.Registrations(ctx, req.Meeting.String())
+	if err != nil {
+		return nil, err
+	}
+	body := api.RegistrationList{Items: make([]api.Registration, len(regs))}
+	for i, r := range regs {
+		body.Items[i] = toAPIRegistration(r)
+	}
+	return api.ListRegistrations200JSONResponse{Body: body}, nil
+}
+
+// CancelRegistration serves DELETE /meetings/{meeting}/registrations/{registration}.
+func (s *Server) CancelRegistration(ctx context.Context, req api.CancelRegistrationRequestObject) (api.CancelRegistrationResponseObject, error) {
+	if err := s.meetings.CancelRegistration(ctx, req.Meeting.String(), req.Registration.String()); err != nil {
+		return nil, err
+	}
+	return api.CancelRegistration204Response{}, nil
+}
+
+// MarkAttendance serves PUT /meetings/{meeting}/registrations/{registration}/attendance.
+func (s *Server) MarkAttendance(ctx context.Context, req api.MarkAttendanceRequestObject) (api.MarkAttendanceResponseObject, error) {
+	r, err := s.meetings.MarkAttendance(ctx, req.Meeting.String(), req.Registration.String(), req.Body.Attended)
+	if err != nil {
+		return nil, err
+	}
+	return api.MarkAttendance200JSONResponse{Body: toAPIRegistration(r)}, nil
+}
+
+func toAPIRegistration(r meeting.Registration) api.Registration {
+	out := api.Registration{Id: uuidOf(r.ID), Meeting: uuidOf(r.MeetingID), Status: api.RegistrationStatus(r.Status),
+		Attended: r.Attended, RegisteredAt: r.RegisteredAt.UTC(),
+		Person: api.PersonReference{Id: uuidOf(r.PersonID), Erased: r.PersonErased}}
+	if !r.PersonErased {
+		out.Person.Name = ptr(r.PersonName)
+	}
+	if r.WaitlistPosition > 0 {
+		out.WaitlistPosition = ptr(r.WaitlistPosition)
+	}
+	return out
+}
+
+// CreateSubmission serves POST /meetings/{meeting}/submissions.
+func (s *Server) CreateSubmission(ctx context.Context, req api.CreateSubmissionRequestObject) (api.CreateSubmissionResponseObject, error) {
+	b := req.Body
+	sub, err := s.meetings.Submit(ctx, req.Meeting.String(), meeting.SubmissionInput{Title: b.Title, Abstract: b.Abstract,
+		Authors: b.Authors, Organisation: deref(b.Organisation)})
+	if err != nil {
+		return nil, err
+	}
+	return api.CreateSubmission201JSONResponse{Body: toAPISubmission(sub), Headers: api.CreateSubmission201ResponseHeaders{
+		Location: ptr(basePath + "/meetings/" + sub.MeetingID + "/submissions/" + sub.ID)}}, nil
+}
+
+// ListSubmissions serves GET /meetings/{meeting}/submissions.
+func (s *Server) ListSubmissions(ctx context.Context, req api.ListSubmissionsRequestObject) (api.ListSubmissionsResponseObject, error) {
+	subs, err := s.meetings.Submissions(ctx, req.Meeting.String())
+	if err != nil {
+		return nil, err
+	}
+	body := api.SubmissionList{Items: make([]api.Submission, len(subs))}
+	for i, sub := range subs {
+		body.Items[i] = toAPISubmission(sub)
+	}
+	return api.ListSubmissions200JSONResponse{Body: body}, nil
+}
+
+// DecideSubmission serves PUT /meetings/{meeting}/submissions/{submission}/decision.
+func (s *Server) DecideSubmission(ctx context.Context, req api.DecideSubmissionRequestObject) (api.DecideSubmissionResponseObject, error) {
+	sub, err := s.meetings.Decide(ctx, req.Meeting.String(), req.Submission.String(), meeting.SubmissionStatus(req.Body.Decision))
+	if err != nil {
+		return nil, err
+	}
+	return api.DecideSubmission200JSONResponse{Body: toAPISubmission(sub)}, nil
+}
+
+func toAPISubmission(s meeting.Submission) api.Submission {
+	out := api.Submission{Id: uuidOf(s.ID), Meeting: uuidOf(s.MeetingID), Title: s.Title, Abstract: s.Abstract,
+		Authors: append([]string{}, s.Authors...), Status: api.SubmissionStatus(s.Status), SubmittedAt: s.SubmittedAt.UTC()}
+	if s.Organisation != nil {
+		out.Organisation = ptr(orgSummary(*s.Organisation))
+	}
+	if !s.DecidedAt.IsZero() {
+		out.DecidedAt = ptr(s.DecidedAt.UTC())
+	}
+	return out
+}
+
+// GetScheduleHealth serves GET /schedule-health.
+func (s *Server) GetScheduleHealth(ctx context.Context, req api.GetScheduleHealthRequestObject) (api.GetScheduleHealthResponseObject, error) {
+	var from, to time.Time
+	if req.Params.From != nil {
+		from = req.Params.From.Time
+	}
+	if req.Params.To != nil {
+		to = req.Params.To.Time
+	}
+	h, err := s.meetings.Health(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	body := api.ScheduleHealth{From: openapi_types.Date{Time: h.From}, To: openapi_types.Date{Time: h.To}, Meetings: h.Meetings,
+		Gaps: []api.ScheduleGap{}, YearsWithoutResidentsMeeting: append([]int{}, h.YearsWithoutResidentsMeeting...),
+		ChairCounts: []api.ChairCount{}, WithoutGuestChair: summaries(h.WithoutGuestChair), OverdueReports: summaries(h.OverdueReports)}
+	for _, g := range h.Gaps {
+		body.Gaps = append(body.Gaps, api.ScheduleGap{After: summary(g.After), Before: summary(g.Before), Days: g.Days})
+	}
+	for _, c := range h.ChairCounts {
+		body.ChairCounts = append(body.ChairCounts, api.ChairCount{Organisation: orgSummary(c.Organisation), Count: c.Count})
+	}
+	return api.GetScheduleHealth200JSONResponse{Body: body}, nil
+}
+
+func summary(m meeting.Meeting) api.MeetingSummary {
+	return api.MeetingSummary{Id: uuidOf(m.ID), Title: m.Title, StartsAt: m.StartsAt.UTC(), Status: api.MeetingStatus(m.Status)}
+}
+
+func summaries(ms []meeting.Meeting) []api.MeetingSummary {
+	out := make([]api.MeetingSummary, len(ms))
+	for i, m := range ms {
+		out[i] = summary(m)
+	}
+	return out
+}
+
+var _ = strings.TrimSpace

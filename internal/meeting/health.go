@@ -1,0 +1,137 @@
+package meeting
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/organisation"
+)
+
+// Gap is a stretch of more than three months between consecutive meetings.
+type Gap struct {
+	After, Before Meeting
+	Days          int
+}
+
+// ChairCount is how often a municipality chaired.
+type ChairCount struct {
+	Organisation OrgRef
+	Count        int
+}
+
+// Health is the schedule's health over a period, computed from the meetings.
+type Health struct {
+	From, To                     time.Time
+	Meetings                     int
+	Gaps                         []Gap
+	YearsWithoutResidentsMeeting []int
+	ChairCounts                  []ChairCount
+	WithoutGuestChair            []Meeting
+	OverdueReports               []Meeting
+}
+
+// CommitmentStart is when the action plan's commitment NL0037 began.
+var CommitmentStart = time.Date(2018, 7, 1, 0, 0, 0, 0, time.UTC)
+
+// Health computes the schedule's health for the days from..to (zero: from
+// the commitment's start until today). Cancelled meetings do not count.
+func (s *Service) Health(ctx context.Context, from, to time.Time) (Health, error) {
+	now := s.now()
+	if from.IsZero() {
+		from = CommitmentStart
+	}
+	if to.IsZero() {
+		to = organisation.Today(now)
+	}
+	if to.Before(from) {
+		return Health{}, (domain.Problems{{Name: "to", Reason: "must not be before from"}}).Err()
+	}
+	start := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, organisation.Amsterdam)
+	end := time.Date(to.Year(), to.Month(), to.Day(), 0, 0, 0, 0, organisation.Amsterdam).AddDate(0, 0, 1)
+	h := Health{From: from, To: to}
+	var all []Meeting
+	cursor := ""
+	for {
+		page, err := s.store.ListMeetings(ctx, Query{Filter: Filter{From: start, To: end}, PageSize: maxPageSize, Cursor: cursor})
+		if err != nil {
+			return Health{}, err
+		}
+		all = append(all, page.Items...)
+		if page.Next == "" {
+			break
+		}
+		cursor = page.Next
+	}
+	var meetings []Meeting
+	for _, m := range all {
+		if m.Status != StatusCancelled && !m.StartsAt.Before(start) {
+			meetings = append(meetings, m)
+		}
+	}
+	h.Meetings = len(meetings)
+	residentYears := map[int]bool{}
+	chairs := map[string]*ChairCount{}
+	for i, m := range meetings {
+		if i > 0 {
+			prev := meetings[i-1]
+			if m.StartsAt.In(organisation.Amsterdam).After(prev.StartsAt.In(organisation.Amsterdam).AddDate(0, 3, 0)) {
+				h.Gaps = append(h.Gaps, Gap{After: prev, Before: m, Days: int(m.Day().Sub(prev.Day()).Hours() / 24)})
+			}
+		}
+		if m.Format == FormatResidents {
+			residentYears[m.StartsAt.In(organisation.Amsterdam).Year()] = true
+		}
+		if m.GuestChair == nil {
+			h.WithoutGuestChair = append(h.WithoutGuestChair, m)
+		} else {
+			c, ok := chairs[m.GuestChair.ID]
+			if !ok {
+				c = &ChairCount{Organisation: *m.GuestChair}
+				chairs[m.GuestChair.ID] = c
+			}
+			c.Count++
+		}
+		if m.ReportOverdue(now) {
+			h.OverdueReports = append(h.OverdueReports, m)
+		}
+	}
+	for y := from.Year(); y <= to.Year(); y++ {
+		if !residentYears[y] {
+			h.YearsWithoutResidentsMeeting = append(h.YearsWithoutResidentsMeeting, y)
+		}
+	}
+	// Every member municipality active at the end of the period, chaired or not.
+	cursor = ""
+	for {
+		page, err := s.orgs.List(ctx, organisation.Query{Filter: organisation.Filter{Kind: organisation.KindMunicipality},
+			PageSize: 100, Cursor: cursor})
+		if err != nil {
+			return Health{}, err
+		}
+		for _, o := range page.Items {
+			if !o.ActiveOn(to) {
+				continue
+			}
+			if _, ok := chairs[o.ID]; !ok {
+				chairs[o.ID] = &ChairCount{Organisation: OrgRef{ID: o.ID, Code: o.Code, Name: o.Name}}
+			}
+		}
+		if page.Next == "" {
+			break
+		}
+		cursor = page.Next
+	}
+	for _, c := range chairs {
+		h.ChairCounts = append(h.ChairCounts, *c)
+	}
+	sort.Slice(h.ChairCounts, func(i, j int) bool {
+		a, b := h.ChairCounts[i], h.ChairCounts[j]
+		if a.Count != b.Count {
+			return a.Count > b.Count
+		}
+		return a.Organisation.Code < b.Organisation.Code
+	})
+	return h, nil
+}

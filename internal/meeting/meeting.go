@@ -1,0 +1,186 @@
+// Package meeting holds the network's heartbeat: a meeting every three
+// months with a guest-chair municipality, its registrations, the call for
+// papers of a conference, the published report, and the schedule's health.
+package meeting
+
+import (
+	"time"
+
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/organisation"
+)
+
+// Format is the form a meeting takes.
+type Format string
+
+const (
+	FormatKnowledgeSession Format = "knowledge-session"
+	FormatLab              Format = "open-government-lab"
+	FormatConference       Format = "conference"
+	FormatResidents        Format = "residents-meeting"
+	FormatOther            Format = "other"
+)
+
+var formats = []Format{FormatKnowledgeSession, FormatLab, FormatConference, FormatResidents, FormatOther}
+
+// Status is where a meeting is in its life.
+type Status string
+
+const (
+	StatusPlanned   Status = "planned"
+	StatusConfirmed Status = "confirmed"
+	StatusHeld      Status = "held"
+	StatusCancelled Status = "cancelled"
+)
+
+var statuses = []Status{StatusPlanned, StatusConfirmed, StatusHeld, StatusCancelled}
+
+// TimeZone is where the network meets.
+const TimeZone = "Europe/Amsterdam"
+
+// ReportGrace is how long after a held meeting its report may take.
+const ReportGrace = 6 * 7 * 24 * time.Hour
+
+// Expert speaks at a knowledge session.
+type Expert struct {
+	Name        string
+	Affiliation string
+}
+
+// Details are the fields of the meeting's format; only those of Format are set.
+type Details struct {
+	Format          Format
+	Experts         []Expert  // knowledge session
+	Case            string    // lab: the real-life case
+	CaseOwner       OrgRef    // lab: who brings it
+	CallOpensOn     time.Time // conference
+	CallClosesOn    time.Time // conference: last day papers are accepted
+	TownHall        string    // residents' meeting
+	OpenToResidents bool      // residents' meeting
+}
+
+// OrgRef is an organisation as a meeting refers to it.
+type OrgRef struct {
+	ID   string
+	Code string
+	Name string
+}
+
+// Venue is where the meeting is held.
+type Venue struct {
+	Name    string
+	Address string
+	City    string
+	Host    OrgRef
+}
+
+// Report is the report published after the meeting.
+type Report struct {
+	PublicationID string
+	URL           string
+	PublishedOn   time.Time
+	Summary       string
+	Language      string
+	Licence       string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// Meeting is one meeting of the network.
+type Meeting struct {
+	ID                 string
+	Sequence           int
+	Title              string
+	Topic              string
+	Description        string
+	Tags               []string
+	Format             Format
+	Details            *Details
+	StartsAt           time.Time
+	EndsAt             time.Time
+	TimeZone           string
+	Venue              *Venue
+	OnlineURL          string
+	GuestChair         *OrgRef
+	Capacity           int // 0: no limit
+	Status             Status
+	CancellationReason string
+	Report             *Report
+	RegisteredCount    int
+	WaitlistCount      int
+	Example            bool
+	Version            domain.Version
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+}
+
+// ReportOverdue reports whether the meeting was held, ended more than six
+// weeks before now, and still has no report.
+func (m Meeting) ReportOverdue(now time.Time) bool {
+	return m.Status == StatusHeld && m.Report == nil && now.After(m.EndsAt.Add(ReportGrace))
+}
+
+// Day is the meeting's date in Amsterdam.
+func (m Meeting) Day() time.Time { return organisation.Today(m.StartsAt) }
+
+// Input is what a caller may set on a meeting; organisations by id or code.
+type Input struct {
+	Sequence           int
+	Title              string
+	Topic              string
+	Description        string
+	Tags               []string
+	Format             Format
+	Details            *DetailsInput
+	StartsAt           time.Time
+	EndsAt             time.Time
+	TimeZone           string
+	Venue              *VenueInput
+	OnlineURL          string
+	GuestChair         string
+	Capacity           int
+	Status             Status
+	CancellationReason string
+	Example            bool
+}
+
+// DetailsInput is Details with the case owner by id or code.
+type DetailsInput struct {
+	Format          Format
+	Experts         []Expert
+	Case            string
+	CaseOwner       string
+	CallOpensOn     time.Time
+	CallClosesOn    time.Time
+	TownHall        string
+	OpenToResidents *bool
+}
+
+// VenueInput is Venue with the host by id or code.
+type VenueInput struct {
+	Name    string
+	Address string
+	City    string
+	Host    string
+}
+
+// AsInput turns a meeting back into the input that would produce it, so a
+// partial change (PATCH) can start from the current state.
+func (m Meeting) AsInput() Input {
+	in := Input{Sequence: m.Sequence, Title: m.Title, Topic: m.Topic, Description: m.Description, Tags: m.Tags,
+		Format: m.Format, StartsAt: m.StartsAt, EndsAt: m.EndsAt, TimeZone: m.TimeZone, OnlineURL: m.OnlineURL,
+		Capacity: m.Capacity, Status: m.Status, CancellationReason: m.CancellationReason, Example: m.Example}
+	if m.Details != nil {
+		d := m.Details
+		open := d.OpenToResidents
+		in.Details = &DetailsInput{Format: d.Format, Experts: d.Experts, Case: d.Case, CaseOwner: d.CaseOwner.Code,
+			CallOpensOn: d.CallOpensOn, CallClosesOn: d.CallClosesOn, TownHall: d.TownHall, OpenToResidents: &open}
+	}
+	if m.Venue != nil {
+		in.Venue = &VenueInput{Name: m.Venue.Name, Address: m.Venue.Address, City: m.Venue.City, Host: m.Venue.Host.Code}
+	}
+	if m.GuestChair != nil {
+		in.GuestChair = m.GuestChair.Code
+	}
+	return in
+}

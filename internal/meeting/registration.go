@@ -1,0 +1,272 @@
+package meeting
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/person"
+)
+
+// RegistrationStatus is where a registration stands.
+type RegistrationStatus string
+
+const (
+	Registered RegistrationStatus = "registered"
+	Waitlisted RegistrationStatus = "waitlisted"
+	Cancelled  RegistrationStatus = "cancelled"
+)
+
+// Registration puts a person on a meeting's list, or its waitlist.
+type Registration struct {
+	ID               string
+	MeetingID        string
+	PersonID         string
+	PersonName       string // empty once the person is erased
+	PersonErased     bool
+	OrganisationIDs  []string // the person's organisations, for who may see it
+	Status           RegistrationStatus
+	WaitlistPosition int // 1 is next; 0 unless waitlisted
+	Attended         *bool
+	RegisteredAt     time.Time
+	RegisteredBy     string
+}
+
+// RegistrationStore keeps registrations. The service calls it inside a
+// transaction that has locked the meeting (LockMeeting), so places are
+// counted and given out one writer at a time.
+type RegistrationStore interface {
+	LockMeeting(ctx context.Context, id string) (Meeting, error)
+	Registrations(ctx context.Context, meetingID string) ([]Registration, error)
+	CreateRegistration(ctx context.Context, r Registration, c domain.Change) error
+	UpdateRegistration(ctx context.Context, r Registration, c domain.Change) error
+}
+
+// people is what registrations need of the person service: it applies the
+// caller's view, so a person the caller may not see is not found.
+type people interface {
+	Get(ctx context.Context, id string) (person.Person, person.View, error)
+}
+
+// Register puts a person on the meeting's list, or on the waitlist when the
+// meeting is full. Editors and admins register anyone, a member its own
+// organisation's people, a signed-in person themselves.
+func (s *Service) Register(ctx context.Context, meetingID, personID string) (Registration, error) {
+	actor := domain.ActorFrom(ctx)
+	if actor.Anonymous() {
+		return Registration{}, domain.Errorf(domain.CodeUnauthenticated, "sign in to register")
+	}
+	p, _, err := s.people.Get(ctx, personID)
+	if code := domain.ErrorCode(err); code == domain.CodeNotFound || code == domain.CodeGone {
+		return Registration{}, (domain.Problems{{Name: "person", Reason: "no person with this id that you may register"}}).Err()
+	}
+	if err != nil {
+		return Registration{}, err
+	}
+	if !mayActFor(actor, p) {
+		return Registration{}, domain.Errorf(domain.CodeForbidden, "a member registers its own organisation's people, a person registers themselves")
+	}
+	var reg Registration
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		m, err := s.store.LockMeeting(ctx, meetingID)
+		if err != nil {
+			return err
+		}
+		if m.Status == StatusCancelled || m.Status == StatusHeld || !s.now().Before(m.StartsAt) {
+			return domain.Errorf(domain.CodeConflict, "registration is closed: the meeting is %s", closedReason(m, s.now()))
+		}
+		regs, err := s.store.Registrations(ctx, meetingID)
+		if err != nil {
+			return err
+		}
+		registered := 0
+		for _, r := range regs {
+			if r.PersonID == personID && r.Status != Cancelled {
+				return &domain.Error{Code: domain.CodeConflict, Message: "this person is registered already",
+					Fields: []domain.FieldError{{Name: "person", Reason: "is registered for this meeting already"}}}
+			}
+			if r.Status == Registered {
+				registered++
+			}
+		}
+		now := s.now().UTC().Truncate(time.Microsecond)
+		reg = Registration{ID: uuid.Must(uuid.NewV7()).String(), MeetingID: meetingID, PersonID: personID, PersonName: p.Name,
+			Status: Registered, RegisteredAt: now, RegisteredBy: actor.Subject}
+		if m.Capacity > 0 && registered >= m.Capacity {
+			reg.Status = Waitlisted
+		}
+		return s.store.CreateRegistration(ctx, reg, domain.Change{Resource: "registration", ResourceID: reg.ID, Action: domain.ActionCreate,
+			Actor: actor.Subject, Fields: []string{"meeting", "person", "status"}, Version: 1, At: now})
+	})
+	if err != nil {
+		return Registration{}, err
+	}
+	if reg.Status == Waitlisted {
+		regs, err := s.store.Registrations(ctx, meetingID)
+		if err != nil {
+			return Registration{}, err
+		}
+		for _, r := range numbered(regs) {
+			if r.ID == reg.ID {
+				reg.WaitlistPosition = r.WaitlistPosition
+			}
+		}
+	}
+	return reg, nil
+}
+
+func closedReason(m Meeting, now time.Time) string {
+	if m.Status == StatusCancelled || m.Status == StatusHeld {
+		return string(m.Status)
+	}
+	return "under way or over"
+}
+
+// mayActFor reports whether the actor may register or cancel for person p.
+func mayActFor(actor domain.Actor, p person.Person) bool {
+	return actor.Is(domain.RoleAdmin, domain.RoleEditor) ||
+		(actor.Is(domain.RoleMember) && p.MemberOf(actor.OrganisationID)) ||
+		(actor.PersonID != "" && actor.PersonID == p.ID)
+}
+
+// Registrations lists the meeting's registrations the caller may see, in
+// order: registered first, then the waitlist.
+func (s *Service) Registrations(ctx context.Context, meetingID string) ([]Registration, error) {
+	actor := domain.ActorFrom(ctx)
+	if actor.Anonymous() {
+		return nil, domain.Errorf(domain.CodeUnauthenticated, "sign in to see registrations")
+	}
+	if _, err := s.store.GetMeeting(ctx, meetingID); err != nil {
+		return nil, err
+	}
+	regs, err := s.store.Registrations(ctx, meetingID)
+	if err != nil {
+		return nil, err
+	}
+	var out []Registration
+	for _, r := range numbered(regs) {
+		if r.Status == Cancelled {
+			continue
+		}
+		if actor.Is(domain.RoleAdmin, domain.RoleEditor) || (actor.PersonID != "" && actor.PersonID == r.PersonID) ||
+			(actor.Is(domain.RoleMember) && contains(r.OrganisationIDs, actor.OrganisationID)) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// CancelRegistration cancels a registration; the first on the waitlist
+// takes the freed place.
+func (s *Service) CancelRegistration(ctx context.Context, meetingID, registrationID string) error {
+	actor := domain.ActorFrom(ctx)
+	if actor.Anonymous() {
+		return domain.Errorf(domain.CodeUnauthenticated, "sign in to cancel a registration")
+	}
+	return s.store.InTx(ctx, func(ctx context.Context) error {
+		m, err := s.store.LockMeeting(ctx, meetingID)
+		if err != nil {
+			return err
+		}
+		regs, err := s.store.Registrations(ctx, meetingID)
+		if err != nil {
+			return err
+		}
+		r, ok := find(regs, registrationID)
+		if !ok || r.Status == Cancelled {
+			return domain.Errorf(domain.CodeNotFound, "no registration %s for this meeting", registrationID)
+		}
+		if !actor.Is(domain.RoleAdmin, domain.RoleEditor) && actor.PersonID != r.PersonID &&
+			!(actor.Is(domain.RoleMember) && contains(r.OrganisationIDs, actor.OrganisationID)) {
+			return domain.Errorf(domain.CodeForbidden, "only the person, their organisation or an editor may cancel this registration")
+		}
+		if !s.now().Before(m.StartsAt) {
+			return domain.Errorf(domain.CodeConflict, "the meeting has started; registrations can no longer be cancelled")
+		}
+		now := s.now().UTC().Truncate(time.Microsecond)
+		freed := r.Status == Registered
+		r.Status = Cancelled
+		if err := s.store.UpdateRegistration(ctx, r, domain.Change{Resource: "registration", ResourceID: r.ID, Action: domain.ActionUpdate,
+			Actor: actor.Subject, Fields: []string{"status"}, At: now}); err != nil {
+			return err
+		}
+		if !freed {
+			return nil
+		}
+		for _, next := range regs {
+			if next.Status == Waitlisted {
+				next.Status = Registered
+				return s.store.UpdateRegistration(ctx, next, domain.Change{Resource: "registration", ResourceID: next.ID,
+					Action: domain.ActionUpdate, Actor: actor.Subject, Fields: []string{"status"}, At: now})
+			}
+		}
+		return nil
+	})
+}
+
+// MarkAttendance records whether a registered person attended, once the
+// meeting has started. Editors and admins.
+func (s *Service) MarkAttendance(ctx context.Context, meetingID, registrationID string, attended bool) (Registration, error) {
+	actor, err := requireEditor(ctx, "mark attendance")
+	if err != nil {
+		return Registration{}, err
+	}
+	var out Registration
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		m, err := s.store.LockMeeting(ctx, meetingID)
+		if err != nil {
+			return err
+		}
+		regs, err := s.store.Registrations(ctx, meetingID)
+		if err != nil {
+			return err
+		}
+		r, ok := find(regs, registrationID)
+		if !ok || r.Status == Cancelled {
+			return domain.Errorf(domain.CodeNotFound, "no registration %s for this meeting", registrationID)
+		}
+		if s.now().Before(m.StartsAt) || m.Status == StatusCancelled {
+			return domain.Errorf(domain.CodeConflict, "attendance is marked after the meeting has started")
+		}
+		if r.Status != Registered {
+			return domain.Errorf(domain.CodeConflict, "only registered people (not the waitlist) can attend")
+		}
+		r.Attended = &attended
+		out = r
+		return s.store.UpdateRegistration(ctx, r, domain.Change{Resource: "registration", ResourceID: r.ID, Action: domain.ActionUpdate,
+			Actor: actor.Subject, Fields: []string{"attended"}, At: s.now().UTC()})
+	})
+	return out, err
+}
+
+// numbered sets waitlist positions; regs come in registration order.
+func numbered(regs []Registration) []Registration {
+	pos := 0
+	for i := range regs {
+		if regs[i].Status == Waitlisted {
+			pos++
+			regs[i].WaitlistPosition = pos
+		}
+	}
+	return regs
+}
+
+func find(regs []Registration, id string) (Registration, bool) {
+	for _, r := range regs {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return Registration{}, false
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

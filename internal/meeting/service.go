@@ -1,0 +1,506 @@
+package meeting
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/organisation"
+)
+
+// Filter narrows a list of meetings.
+type Filter struct {
+	From           time.Time // meetings ending at or after
+	To             time.Time // meetings starting before
+	Status         Status
+	Format         Format
+	OrganisationID string // host or guest chair
+	GuestChairID   string
+	Q              string
+}
+
+// Query is one page request; PageSize 0 means all (for feeds).
+type Query struct {
+	Filter     Filter
+	Descending bool
+	PageSize   int
+	Cursor     string
+}
+
+// ListRequest is a caller's request, with organisations by id or code.
+type ListRequest struct {
+	Filter       Filter
+	Organisation string
+	GuestChair   string
+	Descending   bool
+	PageSize     int
+	Cursor       string
+}
+
+// Store is what the service needs from storage.
+type Store interface {
+	domain.Transactor
+	ListMeetings(ctx context.Context, q Query) (domain.Page[Meeting], error)
+	GetMeeting(ctx context.Context, id string) (Meeting, error)
+	CreateMeeting(ctx context.Context, m Meeting, c domain.Change) error
+	UpdateMeeting(ctx context.Context, m Meeting, c domain.Change) error
+	DeleteMeeting(ctx context.Context, m Meeting, c domain.Change) error
+	// PutReport writes the report and bumps the meeting to m.Version.
+	PutReport(ctx context.Context, m Meeting, c domain.Change) error
+	RegistrationStore
+	SubmissionStore
+}
+
+type organisations interface {
+	Get(ctx context.Context, ref string) (organisation.Organisation, error)
+	List(ctx context.Context, q organisation.Query) (domain.Page[organisation.Organisation], error)
+}
+
+// Service applies the rules for meetings.
+type Service struct {
+	store  Store
+	orgs   organisations
+	people people
+	now    domain.Clock
+}
+
+// NewService returns a meeting service.
+func NewService(store Store, orgs organisations, people people, now domain.Clock) *Service {
+	return &Service{store: store, orgs: orgs, people: people, now: now}
+}
+
+const maxPageSize = 100
+
+// List returns one page of meetings in order of start. Public.
+func (s *Service) List(ctx context.Context, req ListRequest) (domain.Page[Meeting], error) {
+	var p domain.Problems
+	f := req.Filter
+	f.Q = strings.TrimSpace(f.Q)
+	f.OrganisationID = s.filterOrganisation(ctx, req.Organisation, "organisation", &p)
+	f.GuestChairID = s.filterOrganisation(ctx, req.GuestChair, "guestChair", &p)
+	if f.Status != "" && !slices.Contains(statuses, f.Status) {
+		p.Add("status", "must be one of planned, confirmed, held, cancelled")
+	}
+	if f.Format != "" && !slices.Contains(formats, f.Format) {
+		p.Add("format", "must be one of knowledge-session, open-government-lab, conference, residents-meeting, other")
+	}
+	if req.PageSize > maxPageSize {
+		p.Add("pageSize", fmt.Sprintf("must be at most %d", maxPageSize))
+	}
+	if err := p.Err(); err != nil {
+		return domain.Page[Meeting]{}, err
+	}
+	return s.store.ListMeetings(ctx, Query{Filter: f, Descending: req.Descending, PageSize: req.PageSize, Cursor: req.Cursor})
+}
+
+func (s *Service) filterOrganisation(ctx context.Context, ref, param string, p *domain.Problems) string {
+	if strings.TrimSpace(ref) == "" {
+		return ""
+	}
+	o, err := s.orgs.Get(ctx, ref)
+	if err != nil {
+		p.Add(param, fmt.Sprintf("no organisation with id or code %q", ref))
+		return ""
+	}
+	return o.ID
+}
+
+// Get returns one meeting. Public.
+func (s *Service) Get(ctx context.Context, id string) (Meeting, error) {
+	return s.store.GetMeeting(ctx, id)
+}
+
+// Now is the service's clock, for what the API derives from it (reportOverdue).
+func (s *Service) Now() time.Time { return s.now() }
+
+func requireEditor(ctx context.Context, action string) (domain.Actor, error) {
+	a := domain.ActorFrom(ctx)
+	return a, a.Require(action, domain.RoleAdmin, domain.RoleEditor)
+}
+
+// Create plans a meeting. Editors and admins.
+func (s *Service) Create(ctx context.Context, in Input) (Meeting, error) {
+	actor, err := requireEditor(ctx, "plan meetings")
+	if err != nil {
+		return Meeting{}, err
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	m := Meeting{ID: uuid.Must(uuid.NewV7()).String(), Version: 1, CreatedAt: now, UpdatedAt: now}
+	m, err = s.build(ctx, m, in, true)
+	if err != nil {
+		return Meeting{}, err
+	}
+	err = s.store.CreateMeeting(ctx, m, domain.Change{Resource: "meeting", ResourceID: m.ID, Action: domain.ActionCreate,
+		Actor: actor.Subject, Fields: changedFields(Meeting{}, m), Version: 1, At: now})
+	return m, err
+}
+
+// Replace sets every field of the meeting. Editors and admins.
+func (s *Service) Replace(ctx context.Context, id string, in Input, pre domain.Precondition) (Meeting, error) {
+	return s.Update(ctx, id, func(Input) (Input, error) { return in, nil }, pre)
+}
+
+// Update changes the meeting with change, which gets the current state as
+// input (for a JSON Merge Patch). Editors and admins.
+func (s *Service) Update(ctx context.Context, id string, change func(current Input) (Input, error), pre domain.Precondition) (Meeting, error) {
+	actor, err := requireEditor(ctx, "change meetings")
+	if err != nil {
+		return Meeting{}, err
+	}
+	var updated Meeting
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		current, err := s.store.GetMeeting(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := pre.Check(current.Version); err != nil {
+			return err
+		}
+		in, err := change(current.AsInput())
+		if err != nil {
+			return err
+		}
+		in.Example = current.Example
+		next, err := s.build(ctx, current, in, false)
+		if err != nil {
+			return err
+		}
+		fields := changedFields(current, next)
+		if len(fields) == 0 {
+			updated = current
+			return nil
+		}
+		now := s.now().UTC().Truncate(time.Microsecond)
+		next.Version, next.UpdatedAt = current.Version+1, now
+		updated = next
+		return s.store.UpdateMeeting(ctx, next, domain.Change{Resource: "meeting", ResourceID: id, Action: domain.ActionUpdate,
+			Actor: actor.Subject, Fields: fields, Version: int(next.Version), At: now})
+	})
+	return updated, err
+}
+
+// Delete removes a meeting entered by mistake. Editors and admins.
+func (s *Service) Delete(ctx context.Context, id string, pre domain.Precondition) error {
+	actor, err := requireEditor(ctx, "delete meetings")
+	if err != nil {
+		return err
+	}
+	return s.store.InTx(ctx, func(ctx context.Context) error {
+		m, err := s.store.GetMeeting(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := pre.Check(m.Version); err != nil {
+			return err
+		}
+		if m.RegisteredCount+m.WaitlistCount > 0 || m.Report != nil {
+			return domain.Errorf(domain.CodeConflict, "the meeting has registrations or a report; cancel it instead")
+		}
+		return s.store.DeleteMeeting(ctx, m, domain.Change{Resource: "meeting", ResourceID: id, Action: domain.ActionDelete,
+			Actor: actor.Subject, Version: int(m.Version) + 1, At: s.now().UTC()})
+	})
+}
+
+// ReportInput is the report as recorded.
+type ReportInput struct {
+	URL         string
+	PublishedOn time.Time
+	Summary     string
+	Language    string
+	Licence     string
+}
+
+// PutReport records the published report of a held meeting. Editors and admins.
+func (s *Service) PutReport(ctx context.Context, id string, in ReportInput) (Meeting, error) {
+	actor, err := requireEditor(ctx, "record reports")
+	if err != nil {
+		return Meeting{}, err
+	}
+	var p domain.Problems
+	if !validURL(in.URL) {
+		p.Add("url", "must be an absolute http or https URL")
+	}
+	if in.PublishedOn.IsZero() {
+		p.Add("publishedOn", "is required")
+	}
+	if err := p.Err(); err != nil {
+		return Meeting{}, err
+	}
+	if in.Language == "" {
+		in.Language = "nl"
+	}
+	var updated Meeting
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		m, err := s.store.GetMeeting(ctx, id)
+		if err != nil {
+			return err
+		}
+		if m.Status != StatusHeld {
+			return domain.Errorf(domain.CodeConflict, "a report is recorded once the meeting is held; it is %s", m.Status)
+		}
+		if organisation.Day(in.PublishedOn).Before(m.Day()) {
+			return (domain.Problems{{Name: "publishedOn", Reason: "must not be before the meeting"}}).Err()
+		}
+		now := s.now().UTC().Truncate(time.Microsecond)
+		r := Report{PublicationID: uuid.Must(uuid.NewV7()).String(), URL: in.URL, PublishedOn: organisation.Day(in.PublishedOn),
+			Summary: strings.TrimSpace(in.Summary), Language: in.Language, Licence: strings.TrimSpace(in.Licence), CreatedAt: now, UpdatedAt: now}
+		if m.Report != nil {
+			r.PublicationID, r.CreatedAt = m.Report.PublicationID, m.Report.CreatedAt
+		}
+		m.Report = &r
+		m.Version++
+		m.UpdatedAt = now
+		updated = m
+		return s.store.PutReport(ctx, m, domain.Change{Resource: "meeting", ResourceID: id, Action: domain.ActionUpdate,
+			Actor: actor.Subject, Fields: []string{"report"}, Version: int(m.Version), At: now})
+	})
+	return updated, err
+}
+
+// build validates the input against the rules and the meeting's current
+// status, resolving organisations; every problem is reported at once.
+func (s *Service) build(ctx context.Context, m Meeting, in Input, creating bool) (Meeting, error) {
+	var p domain.Problems
+	in.Title, in.Topic, in.Description = strings.TrimSpace(in.Title), strings.TrimSpace(in.Topic), strings.TrimSpace(in.Description)
+	in.CancellationReason = strings.TrimSpace(in.CancellationReason)
+	if in.Title == "" {
+		p.Add("title", "must not be empty")
+	}
+	if in.Topic == "" {
+		p.Add("topic", "must not be empty")
+	}
+	if !slices.Contains(formats, in.Format) {
+		p.Add("format", "must be one of knowledge-session, open-government-lab, conference, residents-meeting, other")
+	}
+	if in.TimeZone == "" {
+		in.TimeZone = TimeZone
+	}
+	if in.TimeZone != TimeZone {
+		p.Add("timeZone", "must be Europe/Amsterdam")
+	}
+	if in.StartsAt.IsZero() {
+		p.Add("startsAt", "is required")
+	}
+	if !in.EndsAt.After(in.StartsAt) {
+		p.Add("endsAt", "must be after startsAt")
+	}
+	if in.OnlineURL != "" && !validURL(in.OnlineURL) {
+		p.Add("onlineUrl", "must be an absolute http or https URL")
+	}
+	if in.Capacity < 0 {
+		p.Add("capacity", "must be at least 1")
+	}
+	if in.Status == "" {
+		in.Status = StatusPlanned
+		if !creating {
+			in.Status = m.Status
+		}
+	}
+	if !slices.Contains(statuses, in.Status) {
+		p.Add("status", "must be one of planned, confirmed, held, cancelled")
+	}
+	tags := make([]string, 0, len(in.Tags))
+	for _, t := range in.Tags {
+		if t = strings.ToLower(strings.TrimSpace(t)); t != "" && !slices.Contains(tags, t) {
+			tags = append(tags, t)
+		}
+	}
+
+	next := m
+	next.Sequence, next.Title, next.Topic, next.Description, next.Tags = in.Sequence, in.Title, in.Topic, in.Description, tags
+	next.Format, next.StartsAt, next.EndsAt, next.TimeZone = in.Format, in.StartsAt.UTC(), in.EndsAt.UTC(), in.TimeZone
+	next.OnlineURL, next.Capacity, next.Status, next.Example = strings.TrimSpace(in.OnlineURL), in.Capacity, in.Status, in.Example
+	next.CancellationReason = ""
+	if in.Status == StatusCancelled {
+		next.CancellationReason = in.CancellationReason
+	}
+	next.Details = s.details(ctx, in, &p)
+	next.Venue = nil
+	if in.Venue != nil {
+		v := &Venue{Name: strings.TrimSpace(in.Venue.Name), Address: strings.TrimSpace(in.Venue.Address), City: strings.TrimSpace(in.Venue.City)}
+		if v.Name == "" {
+			p.Add("venue.name", "must not be empty")
+		}
+		if in.Venue.Host != "" {
+			v.Host = s.orgRef(ctx, in.Venue.Host, "venue.hostOrganisation", &p)
+		}
+		next.Venue = v
+	}
+	next.GuestChair = nil
+	if in.GuestChair != "" {
+		ref := s.orgRef(ctx, in.GuestChair, "guestChair", &p)
+		if ref.ID != "" {
+			o, err := s.orgs.Get(ctx, ref.ID)
+			if err != nil {
+				return Meeting{}, err
+			}
+			switch {
+			case o.Kind != organisation.KindMunicipality:
+				p.Add("guestChair", "must be a municipality; "+o.Code+" is a "+string(o.Kind))
+			case !in.StartsAt.IsZero() && !o.ActiveOn(organisation.Today(in.StartsAt)):
+				p.Add("guestChair", fmt.Sprintf("%s is not an active member of the network on %s", o.Code, organisation.Today(in.StartsAt).Format(time.DateOnly)))
+			}
+			next.GuestChair = &ref
+		}
+	}
+	// What each status requires.
+	switch in.Status {
+	case StatusConfirmed, StatusHeld:
+		if in.GuestChair == "" {
+			p.Add("guestChair", "a "+string(in.Status)+" meeting needs a guest chair")
+		}
+		if in.Venue == nil && in.OnlineURL == "" {
+			p.Add("venue", "a "+string(in.Status)+" meeting needs a venue or an online link")
+		}
+		if in.Status == StatusHeld && !in.StartsAt.IsZero() && s.now().Before(in.StartsAt) {
+			p.Add("status", "a meeting can be held only once it has started")
+		}
+	case StatusCancelled:
+		if in.CancellationReason == "" {
+			p.Add("cancellationReason", "a cancelled meeting needs a reason")
+		}
+	}
+	if err := p.Err(); err != nil {
+		return Meeting{}, err
+	}
+	if !creating {
+		if err := transition(m.Status, in.Status); err != nil {
+			return Meeting{}, err
+		}
+	}
+	return next, nil
+}
+
+// transition refuses status changes the life cycle does not allow.
+func transition(from, to Status) error {
+	if from == to {
+		return nil
+	}
+	allowed := map[Status][]Status{
+		StatusPlanned:   {StatusConfirmed, StatusHeld, StatusCancelled},
+		StatusConfirmed: {StatusPlanned, StatusHeld, StatusCancelled},
+	}
+	if slices.Contains(allowed[from], to) {
+		return nil
+	}
+	return &domain.Error{Code: domain.CodeConflict, Message: fmt.Sprintf("a %s meeting cannot become %s", from, to),
+		Fields: []domain.FieldError{{Name: "status", Reason: fmt.Sprintf("cannot change from %s to %s", from, to)}}}
+}
+
+func (s *Service) details(ctx context.Context, in Input, p *domain.Problems) *Details {
+	d := in.Details
+	if d == nil {
+		switch in.Format {
+		case FormatConference:
+			p.Add("details", "a conference needs its call for papers")
+		case FormatLab:
+			p.Add("details", "an Open Government lab needs its case")
+		case FormatResidents:
+			p.Add("details", "a residents' meeting needs its town hall")
+		}
+		return nil
+	}
+	if d.Format != in.Format {
+		p.Add("details.format", "must equal the meeting's format, "+string(in.Format))
+		return nil
+	}
+	out := &Details{Format: d.Format}
+	switch d.Format {
+	case FormatKnowledgeSession:
+		for i, e := range d.Experts {
+			e.Name, e.Affiliation = strings.TrimSpace(e.Name), strings.TrimSpace(e.Affiliation)
+			if e.Name == "" {
+				p.Add(fmt.Sprintf("details.experts[%d].name", i), "must not be empty")
+			}
+			out.Experts = append(out.Experts, e)
+		}
+	case FormatLab:
+		out.Case = strings.TrimSpace(d.Case)
+		if out.Case == "" {
+			p.Add("details.case", "must not be empty")
+		}
+		if d.CaseOwner != "" {
+			out.CaseOwner = s.orgRef(ctx, d.CaseOwner, "details.caseOwner", p)
+		}
+	case FormatConference:
+		out.CallOpensOn, out.CallClosesOn = organisation.Day(d.CallOpensOn), organisation.Day(d.CallClosesOn)
+		if d.CallOpensOn.IsZero() || d.CallClosesOn.IsZero() {
+			p.Add("details.callForPapers", "needs opensOn and closesOn")
+		} else if out.CallClosesOn.Before(out.CallOpensOn) {
+			p.Add("details.callForPapers.closesOn", "must not be before opensOn")
+		} else if !in.StartsAt.IsZero() && out.CallClosesOn.After(organisation.Today(in.StartsAt)) {
+			p.Add("details.callForPapers.closesOn", "must not be after the conference starts")
+		}
+	case FormatResidents:
+		out.TownHall = strings.TrimSpace(d.TownHall)
+		if out.TownHall == "" {
+			p.Add("details.townHall", "must not be empty")
+		}
+		out.OpenToResidents = d.OpenToResidents == nil || *d.OpenToResidents
+	default:
+		p.Add("details", "a meeting of format other has no details")
+		return nil
+	}
+	return out
+}
+
+func (s *Service) orgRef(ctx context.Context, ref, field string, p *domain.Problems) OrgRef {
+	o, err := s.orgs.Get(ctx, ref)
+	if err != nil {
+		p.Add(field, fmt.Sprintf("no organisation with id or code %q", ref))
+		return OrgRef{}
+	}
+	return OrgRef{ID: o.ID, Code: o.Code, Name: o.Name}
+}
+
+func validURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
+}
+
+// changedFields names the fields that differ, for the change record.
+func changedFields(a, b Meeting) []string {
+	var f []string
+	add := func(changed bool, name string) {
+		if changed {
+			f = append(f, name)
+		}
+	}
+	add(a.Sequence != b.Sequence, "sequence")
+	add(a.Title != b.Title, "title")
+	add(a.Topic != b.Topic, "topic")
+	add(a.Description != b.Description, "description")
+	add(!slices.Equal(a.Tags, b.Tags), "tags")
+	add(a.Format != b.Format, "format")
+	add(fmt.Sprint(a.Details) != fmt.Sprint(b.Details) && !(a.Details != nil && b.Details != nil && fmt.Sprint(*a.Details) == fmt.Sprint(*b.Details)), "details")
+	add(!a.StartsAt.Equal(b.StartsAt), "startsAt")
+	add(!a.EndsAt.Equal(b.EndsAt), "endsAt")
+	add(a.TimeZone != b.TimeZone, "timeZone")
+	add(!sameVenue(a.Venue, b.Venue), "venue")
+	add(a.OnlineURL != b.OnlineURL, "onlineUrl")
+	add(!sameOrg(a.GuestChair, b.GuestChair), "guestChair")
+	add(a.Capacity != b.Capacity, "capacity")
+	add(a.Status != b.Status, "status")
+	add(a.CancellationReason != b.CancellationReason, "cancellationReason")
+	return f
+}
+
+func sameVenue(a, b *Venue) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Name == b.Name && a.Address == b.Address && a.City == b.City && a.Host.ID == b.Host.ID
+}
+
+func sameOrg(a, b *OrgRef) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.ID == b.ID
+}

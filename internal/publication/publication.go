@@ -1,0 +1,243 @@
+// Package publication holds what the network publishes: the online
+// magazine's editions, lessons learned, and — read from their meetings, never
+// copied — the meeting reports.
+package publication
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/organisation"
+)
+
+// Kind is what sort of publication it is.
+type Kind string
+
+const (
+	KindMeetingReport   Kind = "meeting-report"
+	KindMagazineEdition Kind = "magazine-edition"
+	KindLessonsLearned  Kind = "lessons-learned"
+	KindOther           Kind = "other"
+)
+
+// Publication is one published document.
+type Publication struct {
+	ID          string
+	Kind        Kind
+	Title       string
+	URL         string
+	PublishedOn time.Time
+	Summary     string
+	Language    string
+	Licence     string
+	Meetings    []string
+	Topics      []string
+	Example     bool
+	Version     domain.Version
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Input is what a caller may set.
+type Input struct {
+	Kind        Kind
+	Title       string
+	URL         string
+	PublishedOn time.Time
+	Summary     string
+	Language    string
+	Licence     string
+	Meetings    []string
+	Topics      []string
+	Example     bool
+}
+
+// Filter narrows a list.
+type Filter struct {
+	Kind      Kind
+	MeetingID string
+	Q         string
+	From, To  time.Time // published on or after From, before To (zero: open)
+}
+
+// Query is one page; PageSize 0 means all.
+type Query struct {
+	Filter   Filter
+	PageSize int
+	Cursor   string
+}
+
+// Store is what the service needs from storage.
+type Store interface {
+	domain.Transactor
+	ListPublications(ctx context.Context, q Query) (domain.Page[Publication], error)
+	GetPublication(ctx context.Context, id string) (Publication, error)
+	CreatePublication(ctx context.Context, p Publication, c domain.Change) error
+	UpdatePublication(ctx context.Context, p Publication, c domain.Change) error
+	DeletePublication(ctx context.Context, p Publication, c domain.Change) error
+	MeetingsExist(ctx context.Context, ids []string) ([]string, error) // returns the missing ones
+}
+
+// Service applies the rules for publications.
+type Service struct {
+	store Store
+	now   domain.Clock
+}
+
+// NewService returns a publication service.
+func NewService(store Store, now domain.Clock) *Service { return &Service{store: store, now: now} }
+
+// List returns publications, newest first. Public.
+func (s *Service) List(ctx context.Context, q Query) (domain.Page[Publication], error) {
+	if q.PageSize > 100 {
+		return domain.Page[Publication]{}, (domain.Problems{{Name: "pageSize", Reason: "must be at most 100"}}).Err()
+	}
+	if q.PageSize == 0 {
+		q.PageSize = 20
+	}
+	q.Filter.Q = strings.TrimSpace(q.Filter.Q)
+	return s.store.ListPublications(ctx, q)
+}
+
+// Get returns one publication. Public.
+func (s *Service) Get(ctx context.Context, id string) (Publication, error) {
+	return s.store.GetPublication(ctx, id)
+}
+
+// Create adds a publication. Editors and admins.
+func (s *Service) Create(ctx context.Context, in Input) (Publication, error) {
+	actor := domain.ActorFrom(ctx)
+	if err := actor.Require("add publications", domain.RoleAdmin, domain.RoleEditor); err != nil {
+		return Publication{}, err
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	p, err := s.build(ctx, Publication{ID: uuid.Must(uuid.NewV7()).String(), Version: 1, CreatedAt: now, UpdatedAt: now}, in)
+	if err != nil {
+		return Publication{}, err
+	}
+	err = s.store.CreatePublication(ctx, p, domain.Change{Resource: "publication", ResourceID: p.ID, Action: domain.ActionCreate,
+		Actor: actor.Subject, Fields: []string{"kind", "title", "url", "publishedOn"}, Version: 1, At: now})
+	return p, err
+}
+
+// Replace sets every field. Editors and admins; reports change on their meeting.
+func (s *Service) Replace(ctx context.Context, id string, in Input, pre domain.Precondition) (Publication, error) {
+	actor := domain.ActorFrom(ctx)
+	if err := actor.Require("change publications", domain.RoleAdmin, domain.RoleEditor); err != nil {
+		return Publication{}, err
+	}
+	var out Publication
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		cur, err := s.store.GetPublication(ctx, id)
+		if err != nil {
+			return err
+		}
+		if cur.Kind == KindMeetingReport {
+			return domain.Errorf(domain.CodeConflict, "a meeting report is changed on its meeting: PUT /v1/meetings/%s/report", first(cur.Meetings))
+		}
+		if err := pre.Check(cur.Version); err != nil {
+			return err
+		}
+		in.Example = cur.Example
+		next, err := s.build(ctx, cur, in)
+		if err != nil {
+			return err
+		}
+		now := s.now().UTC().Truncate(time.Microsecond)
+		next.Version, next.UpdatedAt = cur.Version+1, now
+		out = next
+		return s.store.UpdatePublication(ctx, next, domain.Change{Resource: "publication", ResourceID: id, Action: domain.ActionUpdate,
+			Actor: actor.Subject, Fields: []string{"kind", "title", "url", "publishedOn", "summary", "language", "licence", "meetings", "topics"},
+			Version: int(next.Version), At: now})
+	})
+	return out, err
+}
+
+// Delete removes a publication. Editors and admins; reports go with their meeting.
+func (s *Service) Delete(ctx context.Context, id string, pre domain.Precondition) error {
+	actor := domain.ActorFrom(ctx)
+	if err := actor.Require("delete publications", domain.RoleAdmin, domain.RoleEditor); err != nil {
+		return err
+	}
+	return s.store.InTx(ctx, func(ctx context.Context) error {
+		cur, err := s.store.GetPublication(ctx, id)
+		if err != nil {
+			return err
+		}
+		if cur.Kind == KindMeetingReport {
+			return domain.Errorf(domain.CodeConflict, "a meeting report belongs to its meeting and is not deleted here")
+		}
+		if err := pre.Check(cur.Version); err != nil {
+			return err
+		}
+		return s.store.DeletePublication(ctx, cur, domain.Change{Resource: "publication", ResourceID: id, Action: domain.ActionDelete,
+			Actor: actor.Subject, Version: int(cur.Version) + 1, At: s.now().UTC()})
+	})
+}
+
+var languageTag = regexp.MustCompile(`^[a-z]{2,3}(-[A-Z]{2})?$`)
+
+func (s *Service) build(ctx context.Context, p Publication, in Input) (Publication, error) {
+	var probs domain.Problems
+	if !slices.Contains([]Kind{KindMagazineEdition, KindLessonsLearned, KindOther}, in.Kind) {
+		probs.Add("kind", "must be magazine-edition, lessons-learned or other; meeting reports are recorded on their meeting")
+	}
+	in.Title = strings.TrimSpace(in.Title)
+	if in.Title == "" {
+		probs.Add("title", "must not be empty")
+	}
+	if u, err := url.Parse(in.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		probs.Add("url", "must be an absolute http or https URL")
+	}
+	if in.PublishedOn.IsZero() {
+		probs.Add("publishedOn", "is required")
+	}
+	if in.Language == "" {
+		in.Language = "nl"
+	}
+	if !languageTag.MatchString(in.Language) {
+		probs.Add("language", "must be a language tag such as nl or en")
+	}
+	meetings := dedupe(in.Meetings)
+	if len(meetings) > 0 {
+		missing, err := s.store.MeetingsExist(ctx, meetings)
+		if err != nil {
+			return Publication{}, err
+		}
+		for _, id := range missing {
+			probs.Add(fmt.Sprintf("meetings[%d]", slices.Index(meetings, id)), "no meeting with this id")
+		}
+	}
+	if err := probs.Err(); err != nil {
+		return Publication{}, err
+	}
+	p.Kind, p.Title, p.URL, p.PublishedOn = in.Kind, in.Title, strings.TrimSpace(in.URL), organisation.Day(in.PublishedOn)
+	p.Summary, p.Language, p.Licence = strings.TrimSpace(in.Summary), in.Language, strings.TrimSpace(in.Licence)
+	p.Meetings, p.Topics, p.Example = meetings, dedupe(in.Topics), in.Example
+	return p, nil
+}
+
+func dedupe(list []string) []string {
+	out := []string{}
+	for _, s := range list {
+		if s = strings.TrimSpace(s); s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func first(list []string) string {
+	if len(list) == 0 {
+		return ""
+	}
+	return list[0]
+}

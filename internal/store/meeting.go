@@ -1,0 +1,294 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"gorm.io/gorm/clause"
+
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/meeting"
+)
+
+type meetingRow struct {
+	ID                 string
+	Sequence           *int
+	Title              string
+	Topic              string
+	Description        string
+	Tags               string
+	Format             string
+	Details            *string
+	CaseOwnerID        *string
+	StartsAt           time.Time
+	EndsAt             time.Time
+	TimeZone           string
+	VenueName          *string
+	VenueAddress       string
+	VenueCity          string
+	VenueHostID        *string
+	OnlineURL          string `gorm:"column:online_url"`
+	GuestChairID       *string
+	Capacity           int
+	Status             string
+	CancellationReason string
+	Example            bool
+	Search             string
+	Version            int
+	CreatedAt          time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt          time.Time `gorm:"autoUpdateTime:false"`
+}
+
+func (meetingRow) TableName() string { return "meetings" }
+
+// meetingView is a meeting row with what it refers to, read in one query.
+type meetingView struct {
+	Row             meetingRow `gorm:"embedded"` // named: gorm skips unexported embedded types
+	CaseOwnerCode   *string
+	CaseOwnerName   *string
+	VenueHostCode   *string
+	VenueHostName   *string
+	GuestChairCode  *string
+	GuestChairName  *string
+	ReportPubID     *string
+	ReportURL       *string
+	ReportOn        *time.Time
+	ReportSummary   *string
+	ReportLanguage  *string
+	ReportLicence   *string
+	ReportCreatedAt *time.Time
+	ReportUpdatedAt *time.Time
+	RegisteredCount int
+	WaitlistCount   int
+}
+
+type reportRow struct {
+	MeetingID     string `gorm:"primaryKey"`
+	PublicationID string
+	URL           string `gorm:"column:url"`
+	PublishedOn   time.Time
+	Summary       string
+	Language      string
+	Licence       string
+	CreatedAt     time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt     time.Time `gorm:"autoUpdateTime:false"`
+}
+
+func (reportRow) TableName() string { return "meeting_reports" }
+
+// detailsJSON is the stored form of a meeting's format fields.
+type detailsJSON struct {
+	Format          string           `json:"format"`
+	Experts         []meeting.Expert `json:"experts,omitempty"`
+	Case            string           `json:"case,omitempty"`
+	CallOpensOn     string           `json:"callOpensOn,omitempty"`
+	CallClosesOn    string           `json:"callClosesOn,omitempty"`
+	TownHall        string           `json:"townHall,omitempty"`
+	OpenToResidents bool             `json:"openToResidents,omitempty"`
+}
+
+const meetingSelect = `m.*,
+	co.code AS case_owner_code, co.name AS case_owner_name,
+	vh.code AS venue_host_code, vh.name AS venue_host_name,
+	gc.code AS guest_chair_code, gc.name AS guest_chair_name,
+	r.publication_id AS report_pub_id, r.url AS report_url, r.published_on AS report_on, r.summary AS report_summary,
+	r.language AS report_language, r.licence AS report_licence, r.created_at AS report_created_at, r.updated_at AS report_updated_at,
+	(SELECT COUNT(*) FROM registrations g WHERE g.meeting_id = m.id AND g.status = 'registered') AS registered_count,
+	(SELECT COUNT(*) FROM registrations g WHERE g.meeting_id = m.id AND g.status = 'waitlisted') AS waitlist_count`
+
+func (db *DB) meetingQuery(ctx context.Context) *gormDB {
+	return db.reader(ctx).Table("meetings AS m").Select(meetingSelect).
+		Joins("LEFT JOIN organisations co ON co.id = m.case_owner_id").
+		Joins("LEFT JOIN organisations vh ON vh.id = m.venue_host_id").
+		Joins("LEFT JOIN organisations gc ON gc.id = m.guest_chair_id").
+		Joins("LEFT JOIN meeting_reports r ON r.meeting_id = m.id")
+}
+
+func toMeetingRow(m meeting.Meeting) meetingRow {
+	tags, _ := json.Marshal(nonNil(m.Tags))
+	r := meetingRow{ID: m.ID, Title: m.Title, Topic: m.Topic, Description: m.Description, Tags: string(tags),
+		Format: string(m.Format), StartsAt: m.StartsAt.UTC(), EndsAt: m.EndsAt.UTC(), TimeZone: m.TimeZone,
+		OnlineURL: m.OnlineURL, Capacity: m.Capacity, Status: string(m.Status), CancellationReason: m.CancellationReason,
+		Example: m.Example, Search: searchText(m.Title, m.Topic, m.Description), Version: int(m.Version),
+		CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC()}
+	if m.Sequence > 0 {
+		r.Sequence = &m.Sequence
+	}
+	if d := m.Details; d != nil {
+		dj := detailsJSON{Format: string(d.Format), Experts: d.Experts, Case: d.Case, TownHall: d.TownHall, OpenToResidents: d.OpenToResidents}
+		if !d.CallOpensOn.IsZero() {
+			dj.CallOpensOn, dj.CallClosesOn = d.CallOpensOn.Format(time.DateOnly), d.CallClosesOn.Format(time.DateOnly)
+		}
+		data, _ := json.Marshal(dj)
+		s := string(data)
+		r.Details = &s
+		r.CaseOwnerID = nullString(d.CaseOwner.ID)
+	}
+	if v := m.Venue; v != nil {
+		r.VenueName, r.VenueAddress, r.VenueCity, r.VenueHostID = &v.Name, v.Address, v.City, nullString(v.Host.ID)
+	}
+	if m.GuestChair != nil {
+		r.GuestChairID = nullString(m.GuestChair.ID)
+	}
+	return r
+}
+
+func (v meetingView) domain() meeting.Meeting {
+	r := v.Row
+	m := meeting.Meeting{ID: r.ID, Title: r.Title, Topic: r.Topic, Description: r.Description, Format: meeting.Format(r.Format),
+		StartsAt: r.StartsAt.UTC(), EndsAt: r.EndsAt.UTC(), TimeZone: r.TimeZone, OnlineURL: r.OnlineURL, Capacity: r.Capacity,
+		Status: meeting.Status(r.Status), CancellationReason: r.CancellationReason, Example: r.Example,
+		RegisteredCount: v.RegisteredCount, WaitlistCount: v.WaitlistCount, Version: domain.Version(r.Version),
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+	if r.Sequence != nil {
+		m.Sequence = *r.Sequence
+	}
+	_ = json.Unmarshal([]byte(r.Tags), &m.Tags)
+	if r.Details != nil {
+		var dj detailsJSON
+		if json.Unmarshal([]byte(*r.Details), &dj) == nil {
+			d := &meeting.Details{Format: meeting.Format(dj.Format), Experts: dj.Experts, Case: dj.Case, TownHall: dj.TownHall,
+				OpenToResidents: dj.OpenToResidents}
+			d.CallOpensOn, _ = time.Parse(time.DateOnly, dj.CallOpensOn)
+			d.CallClosesOn, _ = time.Parse(time.DateOnly, dj.CallClosesOn)
+			if r.CaseOwnerID != nil {
+				d.CaseOwner = meeting.OrgRef{ID: *r.CaseOwnerID, Code: stringValue(v.CaseOwnerCode), Name: stringValue(v.CaseOwnerName)}
+			}
+			m.Details = d
+		}
+	}
+	if r.VenueName != nil {
+		m.Venue = &meeting.Venue{Name: *r.VenueName, Address: r.VenueAddress, City: r.VenueCity}
+		if r.VenueHostID != nil {
+			m.Venue.Host = meeting.OrgRef{ID: *r.VenueHostID, Code: stringValue(v.VenueHostCode), Name: stringValue(v.VenueHostName)}
+		}
+	}
+	if r.GuestChairID != nil {
+		m.GuestChair = &meeting.OrgRef{ID: *r.GuestChairID, Code: stringValue(v.GuestChairCode), Name: stringValue(v.GuestChairName)}
+	}
+	if v.ReportPubID != nil {
+		m.Report = &meeting.Report{PublicationID: *v.ReportPubID, URL: stringValue(v.ReportURL), PublishedOn: dateValue(v.ReportOn),
+			Summary: stringValue(v.ReportSummary), Language: stringValue(v.ReportLanguage), Licence: stringValue(v.ReportLicence)}
+		if v.ReportCreatedAt != nil {
+			m.Report.CreatedAt, m.Report.UpdatedAt = v.ReportCreatedAt.UTC(), v.ReportUpdatedAt.UTC()
+		}
+	}
+	return m
+}
+
+var meetingKeyset = keyset{
+	columns: map[string]sortColumn{
+		"startsAt": {expr: map[Dialect]string{SQLite: "m.starts_at", Postgres: "m.starts_at"}, isTime: true,
+			value: func(r any) any { return r.(meetingView).Row.StartsAt }},
+	},
+	idExpr: "m.id",
+	id:     func(r any) string { return r.(meetingView).Row.ID },
+}
+
+// ListMeetings returns meetings in order of start; PageSize 0 returns all.
+func (db *DB) ListMeetings(ctx context.Context, q meeting.Query) (domain.Page[meeting.Meeting], error) {
+	f := q.Filter
+	tx := db.meetingQuery(ctx)
+	if !f.From.IsZero() {
+		tx = tx.Where("m.ends_at >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		tx = tx.Where("m.starts_at < ?", f.To.UTC())
+	}
+	if f.Status != "" {
+		tx = tx.Where("m.status = ?", string(f.Status))
+	}
+	if f.Format != "" {
+		tx = tx.Where("m.format = ?", string(f.Format))
+	}
+	if f.OrganisationID != "" {
+		tx = tx.Where("(m.venue_host_id = ? OR m.guest_chair_id = ?)", f.OrganisationID, f.OrganisationID)
+	}
+	if f.GuestChairID != "" {
+		tx = tx.Where("m.guest_chair_id = ?", f.GuestChairID)
+	}
+	if f.Q != "" {
+		tx = tx.Where(`m.search LIKE ? ESCAPE '\'`, likePattern(f.Q))
+	}
+	sort := []domain.SortKey{{Field: "startsAt", Descending: q.Descending}}
+	fp := fingerprint("meetings", f.From.String(), f.To.String(), f.Status, f.Format, f.OrganisationID, f.GuestChairID, f.Q, q.Descending)
+	tx, err := meetingKeyset.apply(tx, db.dialect, sort, q.Cursor, fp)
+	if err != nil {
+		return domain.Page[meeting.Meeting]{}, err
+	}
+	size := q.PageSize
+	if size > 0 {
+		tx = tx.Limit(size + 1)
+	}
+	var rows []meetingView
+	if err := tx.Scan(&rows).Error; err != nil {
+		return domain.Page[meeting.Meeting]{}, dbError(err)
+	}
+	var page domain.Page[meeting.Meeting]
+	if size > 0 && len(rows) > size {
+		rows = rows[:size]
+		page.Next = meetingKeyset.next(sort, rows[len(rows)-1], fp)
+	}
+	page.Items = make([]meeting.Meeting, len(rows))
+	for i, r := range rows {
+		page.Items[i] = r.domain()
+	}
+	return page, nil
+}
+
+// GetMeeting returns one meeting with what it refers to.
+func (db *DB) GetMeeting(ctx context.Context, id string) (meeting.Meeting, error) {
+	var rows []meetingView
+	if err := db.meetingQuery(ctx).Where("m.id = ?", id).Scan(&rows).Error; err != nil {
+		return meeting.Meeting{}, dbError(err)
+	}
+	if len(rows) == 0 {
+		return meeting.Meeting{}, domain.Errorf(domain.CodeNotFound, "no meeting with id %q", id)
+	}
+	return rows[0].domain(), nil
+}
+
+// LockMeeting reads the meeting for update, so that registrations for it are
+// counted and given out one transaction at a time (SQLite's single writer
+// does this by itself).
+func (db *DB) LockMeeting(ctx context.Context, id string) (meeting.Meeting, error) {
+	if db.dialect == Postgres {
+		var row meetingRow
+		if err := db.writer(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(&row).Error; err != nil {
+			return meeting.Meeting{}, notFound(err, "no meeting with id %q", id)
+		}
+	}
+	return db.GetMeeting(ctx, id)
+}
+
+// CreateMeeting inserts m.
+func (db *DB) CreateMeeting(ctx context.Context, m meeting.Meeting, c domain.Change) error {
+	row := toMeetingRow(m)
+	return db.create(ctx, &row, c)
+}
+
+// UpdateMeeting writes m over its previous version.
+func (db *DB) UpdateMeeting(ctx context.Context, m meeting.Meeting, c domain.Change) error {
+	row := toMeetingRow(m)
+	return db.update(ctx, &row, m.ID, c)
+}
+
+// DeleteMeeting removes m.
+func (db *DB) DeleteMeeting(ctx context.Context, m meeting.Meeting, c domain.Change) error {
+	return db.remove(ctx, &meetingRow{}, m.ID, c)
+}
+
+// PutReport writes the meeting's report and its new version.
+func (db *DB) PutReport(ctx context.Context, m meeting.Meeting, c domain.Change) error {
+	row := toMeetingRow(m)
+	r := m.Report
+	return db.InTx(ctx, func(ctx context.Context) error {
+		if err := db.update(ctx, &row, m.ID, c); err != nil {
+			return err
+		}
+		rr := reportRow{MeetingID: m.ID, PublicationID: r.PublicationID, URL: r.URL, PublishedOn: r.PublishedOn, Summary: r.Summary,
+			Language: r.Language, Licence: r.Licence, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		return dbError(db.writer(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "meeting_id"}}, UpdateAll: true}).Create(&rr).Error)
+	})
+}

@@ -1,0 +1,268 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/publication"
+)
+
+type publicationRow struct {
+	ID          string
+	Kind        string
+	Title       string
+	URL         string `gorm:"column:url"`
+	PublishedOn time.Time
+	Summary     string
+	Language    string
+	Licence     string
+	Topics      string
+	Example     bool
+	Search      string
+	Version     int
+	CreatedAt   time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt   time.Time `gorm:"autoUpdateTime:false"`
+}
+
+func (publicationRow) TableName() string { return "publications" }
+
+type publicationMeetingRow struct {
+	PublicationID string
+	MeetingID     string
+}
+
+func (publicationMeetingRow) TableName() string { return "publication_meetings" }
+
+// publicationView is a row of the union of publications and meeting reports.
+// Times arrive as text from a SQLite subquery, so they are read as strings.
+type publicationView struct {
+	ID           string
+	Kind         string
+	Title        string
+	URL          string `gorm:"column:url"`
+	PublishedOn  string
+	Summary      string
+	Language     string
+	Licence      string
+	Topics       string
+	Example      bool
+	Version      int
+	CreatedAt    string
+	UpdatedAt    string
+	MeetingID    string
+	MeetingTopic string
+}
+
+// allPublications is every publication: the publications table and, read
+// from their meetings, the meeting reports.
+const allPublications = `SELECT id, kind, title, url, published_on, summary, language, licence, topics, example, version,
+	created_at, updated_at, '' AS meeting_id, '' AS meeting_topic, search FROM publications
+UNION ALL
+SELECT r.publication_id, 'meeting-report', 'Report: ' || m.title, r.url, r.published_on, r.summary, r.language, r.licence, '[]',
+	m.example, m.version, r.created_at, r.updated_at, m.id, m.topic, m.search
+FROM meeting_reports r JOIN meetings m ON m.id = r.meeting_id`
+
+var publicationKeyset = keyset{
+	columns: map[string]sortColumn{
+		"publishedOn": {expr: map[Dialect]string{SQLite: "p.published_on", Postgres: "p.published_on"}, isTime: true,
+			value: func(r any) any { return parseDBTime(r.(publicationView).PublishedOn) }},
+	},
+	idExpr: "p.id",
+	id:     func(r any) string { return r.(publicationView).ID },
+}
+
+func (db *DB) publicationQuery(ctx context.Context) *gormDB {
+	return db.reader(ctx).Table("(?) AS p", db.reader(ctx).Raw(allPublications)).Select("p.*")
+}
+
+// ListPublications returns publications, newest first; PageSize 0 returns all.
+func (db *DB) ListPublications(ctx context.Context, q publication.Query) (domain.Page[publication.Publication], error) {
+	f := q.Filter
+	tx := db.publicationQuery(ctx)
+	if f.Kind != "" {
+		tx = tx.Where("p.kind = ?", string(f.Kind))
+	}
+	if f.MeetingID != "" {
+		tx = tx.Where("(p.meeting_id = ? OR EXISTS (SELECT 1 FROM publication_meetings pm WHERE pm.publication_id = p.id AND pm.meeting_id = ?))", f.MeetingID, f.MeetingID)
+	}
+	if !f.From.IsZero() {
+		tx = tx.Where("p.published_on >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		tx = tx.Where("p.published_on < ?", f.To.UTC())
+	}
+	if f.Q != "" {
+		tx = tx.Where(`p.search LIKE ? ESCAPE '\'`, likePattern(f.Q))
+	}
+	sort := []domain.SortKey{{Field: "publishedOn", Descending: true}}
+	fp := fingerprint("publications", f.Kind, f.MeetingID, f.Q, f.From.String(), f.To.String())
+	tx, err := publicationKeyset.apply(tx, db.dialect, sort, q.Cursor, fp)
+	if err != nil {
+		return domain.Page[publication.Publication]{}, err
+	}
+	if q.PageSize > 0 {
+		tx = tx.Limit(q.PageSize + 1)
+	}
+	var rows []publicationView
+	if err := tx.Scan(&rows).Error; err != nil {
+		return domain.Page[publication.Publication]{}, dbError(err)
+	}
+	var page domain.Page[publication.Publication]
+	if q.PageSize > 0 && len(rows) > q.PageSize {
+		rows = rows[:q.PageSize]
+		page.Next = publicationKeyset.next(sort, rows[len(rows)-1], fp)
+	}
+	items, err := db.publications(ctx, rows)
+	page.Items = items
+	return page, err
+}
+
+// GetPublication returns a publication or a meeting report by id.
+func (db *DB) GetPublication(ctx context.Context, id string) (publication.Publication, error) {
+	var rows []publicationView
+	if err := db.publicationQuery(ctx).Where("p.id = ?", id).Scan(&rows).Error; err != nil {
+		return publication.Publication{}, dbError(err)
+	}
+	if len(rows) == 0 {
+		return publication.Publication{}, domain.Errorf(domain.CodeNotFound, "no publication with id %q", id)
+	}
+	items, err := db.publications(ctx, rows)
+	if err != nil {
+		return publication.Publication{}, err
+	}
+	return items[0], nil
+}
+
+// publications maps rows, loading related meetings in one query.
+func (db *DB) publications(ctx context.Context, rows []publicationView) ([]publication.Publication, error) {
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	related := map[string][]string{}
+	if len(ids) > 0 {
+		var links []publicationMeetingRow
+		if err := db.reader(ctx).Where("publication_id IN ?", ids).Order("meeting_id").Find(&links).Error; err != nil {
+			return nil, dbError(err)
+		}
+		for _, l := range links {
+			related[l.PublicationID] = append(related[l.PublicationID], l.MeetingID)
+		}
+	}
+	out := make([]publication.Publication, len(rows))
+	for i, r := range rows {
+		p := publication.Publication{ID: r.ID, Kind: publication.Kind(r.Kind), Title: r.Title, URL: r.URL,
+			PublishedOn: dateValue(ptrTime(parseDBTime(r.PublishedOn))), Summary: r.Summary, Language: r.Language, Licence: r.Licence,
+			Meetings: related[r.ID], Example: r.Example, Version: domain.Version(r.Version),
+			CreatedAt: parseDBTime(r.CreatedAt), UpdatedAt: parseDBTime(r.UpdatedAt)}
+		_ = json.Unmarshal([]byte(r.Topics), &p.Topics)
+		if r.MeetingID != "" {
+			p.Meetings = []string{r.MeetingID}
+			p.Topics = []string{r.MeetingTopic}
+		}
+		if p.Meetings == nil {
+			p.Meetings = []string{}
+		}
+		if p.Topics == nil {
+			p.Topics = []string{}
+		}
+		out[i] = p
+	}
+	return out, nil
+}
+
+func toPublicationRow(p publication.Publication) publicationRow {
+	topics, _ := json.Marshal(nonNil(p.Topics))
+	return publicationRow{ID: p.ID, Kind: string(p.Kind), Title: p.Title, URL: p.URL, PublishedOn: p.PublishedOn.UTC(),
+		Summary: p.Summary, Language: p.Language, Licence: p.Licence, Topics: string(topics), Example: p.Example,
+		Search: searchText(p.Title, p.Summary), Version: int(p.Version), CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()}
+}
+
+// CreatePublication inserts p and its meeting links.
+func (db *DB) CreatePublication(ctx context.Context, p publication.Publication, c domain.Change) error {
+	row := toPublicationRow(p)
+	return db.InTx(ctx, func(ctx context.Context) error {
+		if err := db.create(ctx, &row, c); err != nil {
+			return err
+		}
+		return db.linkMeetings(ctx, p)
+	})
+}
+
+// UpdatePublication writes p over its previous version.
+func (db *DB) UpdatePublication(ctx context.Context, p publication.Publication, c domain.Change) error {
+	row := toPublicationRow(p)
+	return db.InTx(ctx, func(ctx context.Context) error {
+		if err := db.update(ctx, &row, p.ID, c); err != nil {
+			return err
+		}
+		if err := db.writer(ctx).Where("publication_id = ?", p.ID).Delete(&publicationMeetingRow{}).Error; err != nil {
+			return dbError(err)
+		}
+		return db.linkMeetings(ctx, p)
+	})
+}
+
+func (db *DB) linkMeetings(ctx context.Context, p publication.Publication) error {
+	if len(p.Meetings) == 0 {
+		return nil
+	}
+	links := make([]publicationMeetingRow, len(p.Meetings))
+	for i, m := range p.Meetings {
+		links[i] = publicationMeetingRow{PublicationID: p.ID, MeetingID: m}
+	}
+	return dbError(db.writer(ctx).Create(&links).Error)
+}
+
+// DeletePublication removes p.
+func (db *DB) DeletePublication(ctx context.Context, p publication.Publication, c domain.Change) error {
+	return db.InTx(ctx, func(ctx context.Context) error {
+		if err := db.writer(ctx).Where("publication_id = ?", p.ID).Delete(&publicationMeetingRow{}).Error; err != nil {
+			return dbError(err)
+		}
+		return db.remove(ctx, &publicationRow{}, p.ID, c)
+	})
+}
+
+// MeetingsExist returns the ids that name no meeting.
+func (db *DB) MeetingsExist(ctx context.Context, ids []string) ([]string, error) {
+	var found []string
+	if err := db.reader(ctx).Model(&meetingRow{}).Where("id IN ?", ids).Pluck("id", &found).Error; err != nil {
+		return nil, dbError(err)
+	}
+	var missing []string
+	for _, id := range ids {
+		if !contains(found, id) {
+			missing = append(missing, id)
+		}
+	}
+	return missing, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// parseDBTime reads a time that a driver handed over as text.
+func parseDBTime(s string) time.Time {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999-07:00", "2006-01-02 15:04:05.999999999", time.DateOnly} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC()
+		}
+	}
+	return time.Time{}
+}
+
+func ptrTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}

@@ -1,0 +1,164 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/meeting"
+)
+
+type registrationRow struct {
+	ID           string
+	MeetingID    string
+	PersonID     string
+	Status       string
+	Attended     *bool
+	RegisteredAt time.Time
+	RegisteredBy string
+}
+
+func (registrationRow) TableName() string { return "registrations" }
+
+type registrationView struct {
+	ID           string
+	MeetingID    string
+	PersonID     string
+	Status       string
+	Attended     *bool
+	RegisteredAt time.Time
+	RegisteredBy string
+	PersonName   string
+	ErasedAt     *time.Time
+}
+
+// Registrations lists a meeting's registrations in the order they were made.
+func (db *DB) Registrations(ctx context.Context, meetingID string) ([]meeting.Registration, error) {
+	var rows []registrationView
+	err := db.reader(ctx).Table("registrations AS g").
+		Select("g.*, p.name AS person_name, p.erased_at AS erased_at").
+		Joins("JOIN people p ON p.id = g.person_id").
+		Where("g.meeting_id = ?", meetingID).Order("g.registered_at, g.id").Scan(&rows).Error
+	if err != nil {
+		return nil, dbError(err)
+	}
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.PersonID
+	}
+	ms, err := db.memberships(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]meeting.Registration, len(rows))
+	for i, r := range rows {
+		reg := meeting.Registration{ID: r.ID, MeetingID: r.MeetingID, PersonID: r.PersonID, PersonName: r.PersonName,
+			PersonErased: r.ErasedAt != nil, Status: meeting.RegistrationStatus(r.Status), Attended: r.Attended,
+			RegisteredAt: r.RegisteredAt.UTC(), RegisteredBy: r.RegisteredBy}
+		for _, m := range ms[r.PersonID] {
+			reg.OrganisationIDs = append(reg.OrganisationIDs, m.OrganisationID)
+		}
+		out[i] = reg
+	}
+	return out, nil
+}
+
+func toRegistrationRow(r meeting.Registration) registrationRow {
+	return registrationRow{ID: r.ID, MeetingID: r.MeetingID, PersonID: r.PersonID, Status: string(r.Status), Attended: r.Attended,
+		RegisteredAt: r.RegisteredAt.UTC(), RegisteredBy: r.RegisteredBy}
+}
+
+// CreateRegistration inserts r.
+func (db *DB) CreateRegistration(ctx context.Context, r meeting.Registration, c domain.Change) error {
+	row := toRegistrationRow(r)
+	err := db.write1(ctx, c, func(tx *gormDB) error { return tx.Create(&row).Error })
+	if domain.ErrorCode(err) == domain.CodeConflict {
+		return &domain.Error{Code: domain.CodeConflict, Message: "this person is registered already",
+			Fields: []domain.FieldError{{Name: "person", Reason: "is registered for this meeting already"}}}
+	}
+	return err
+}
+
+// UpdateRegistration writes r's status and attendance.
+func (db *DB) UpdateRegistration(ctx context.Context, r meeting.Registration, c domain.Change) error {
+	return db.write1(ctx, c, func(tx *gormDB) error {
+		return tx.Model(&registrationRow{}).Where("id = ?", r.ID).
+			Updates(map[string]any{"status": string(r.Status), "attended": r.Attended}).Error
+	})
+}
+
+type submissionRow struct {
+	ID             string
+	MeetingID      string
+	Title          string
+	Abstract       string
+	Authors        string
+	OrganisationID *string
+	Status         string
+	SubmittedBy    string
+	SubmittedAt    time.Time
+	DecidedAt      *time.Time
+}
+
+func (submissionRow) TableName() string { return "submissions" }
+
+type submissionView struct {
+	Row     submissionRow `gorm:"embedded"`
+	OrgCode *string
+	OrgName *string
+}
+
+// Submissions lists a conference's submissions in the order they came in.
+func (db *DB) Submissions(ctx context.Context, meetingID string) ([]meeting.Submission, error) {
+	var rows []submissionView
+	err := db.reader(ctx).Table("submissions AS s").Select("s.*, o.code AS org_code, o.name AS org_name").
+		Joins("LEFT JOIN organisations o ON o.id = s.organisation_id").
+		Where("s.meeting_id = ?", meetingID).Order("s.submitted_at, s.id").Scan(&rows).Error
+	if err != nil {
+		return nil, dbError(err)
+	}
+	out := make([]meeting.Submission, len(rows))
+	for i, v := range rows {
+		r := v.Row
+		sub := meeting.Submission{ID: r.ID, MeetingID: r.MeetingID, Title: r.Title, Abstract: r.Abstract,
+			Status: meeting.SubmissionStatus(r.Status), SubmittedBy: r.SubmittedBy, SubmittedAt: r.SubmittedAt.UTC()}
+		_ = json.Unmarshal([]byte(r.Authors), &sub.Authors)
+		if r.OrganisationID != nil {
+			sub.Organisation = &meeting.OrgRef{ID: *r.OrganisationID, Code: stringValue(v.OrgCode), Name: stringValue(v.OrgName)}
+		}
+		if r.DecidedAt != nil {
+			sub.DecidedAt = r.DecidedAt.UTC()
+		}
+		out[i] = sub
+	}
+	return out, nil
+}
+
+func toSubmissionRow(s meeting.Submission) submissionRow {
+	authors, _ := json.Marshal(nonNil(s.Authors))
+	r := submissionRow{ID: s.ID, MeetingID: s.MeetingID, Title: s.Title, Abstract: s.Abstract, Authors: string(authors),
+		Status: string(s.Status), SubmittedBy: s.SubmittedBy, SubmittedAt: s.SubmittedAt.UTC()}
+	if s.Organisation != nil {
+		r.OrganisationID = nullString(s.Organisation.ID)
+	}
+	if !s.DecidedAt.IsZero() {
+		t := s.DecidedAt.UTC()
+		r.DecidedAt = &t
+	}
+	return r
+}
+
+// CreateSubmission inserts s.
+func (db *DB) CreateSubmission(ctx context.Context, s meeting.Submission, c domain.Change) error {
+	row := toSubmissionRow(s)
+	return db.write1(ctx, c, func(tx *gormDB) error { return tx.Create(&row).Error })
+}
+
+// UpdateSubmission writes s's decision.
+func (db *DB) UpdateSubmission(ctx context.Context, s meeting.Submission, c domain.Change) error {
+	row := toSubmissionRow(s)
+	return db.write1(ctx, c, func(tx *gormDB) error {
+		return tx.Model(&submissionRow{}).Where("id = ?", s.ID).Updates(map[string]any{"status": row.Status, "decided_at": row.DecidedAt}).Error
+	})
+}
