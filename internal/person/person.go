@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -142,6 +143,7 @@ func (in Input) normalise() Input {
 	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
 	in.Phone = strings.NewReplacer(" ", "", "-", "", ".", "", "(", "", ")", "").Replace(strings.TrimSpace(in.Phone))
 	in.Position = strings.TrimSpace(in.Position)
+	in.Memberships = slices.Clone(in.Memberships) // the caller's slice stays as it was
 	for i, m := range in.Memberships {
 		in.Memberships[i].Organisation = organisation.NormaliseRef(m.Organisation)
 		if !m.From.IsZero() {
@@ -194,7 +196,7 @@ func overlaps(ms []Membership, p *domain.Problems) {
 	for i := range ms {
 		for j := 0; j < i; j++ {
 			a, b := ms[j], ms[i]
-			if a.OrganisationID != b.OrganisationID {
+			if a.OrganisationID == "" || a.OrganisationID != b.OrganisationID || invalidPeriod(a) || invalidPeriod(b) {
 				continue
 			}
 			if startsBeforeEnd(a.From, b.To) && startsBeforeEnd(b.From, a.To) {
@@ -202,6 +204,10 @@ func overlaps(ms []Membership, p *domain.Problems) {
 			}
 		}
 	}
+}
+
+func invalidPeriod(m Membership) bool {
+	return !m.From.IsZero() && !m.To.IsZero() && m.To.Before(m.From)
 }
 
 // startsBeforeEnd reports whether a period starting at from begins on or

@@ -301,6 +301,9 @@ func (s *Service) ConsentHistory(ctx context.Context, id string) (Consent, []Con
 	if err != nil {
 		return Consent{}, nil, err
 	}
+	if domain.ActorFrom(ctx).Anonymous() {
+		return Consent{}, nil, domain.Errorf(domain.CodeUnauthenticated, "sign in to read the consent history")
+	}
 	if view != Full {
 		return Consent{}, nil, domain.Errorf(domain.CodeForbidden, "the consent history is for admins, editors, the person's organisations and the person")
 	}
@@ -383,9 +386,9 @@ func (s *Service) check(ctx context.Context, in Input) ([]Membership, error) {
 			return nil, err
 		}
 	}
-	if len(p) == 0 {
-		overlaps(ms, &p)
-	}
+	// Overlaps are judged among memberships that are otherwise valid, and
+	// reported with the other problems.
+	overlaps(ms, &p)
 	return ms, p.Err()
 }
 

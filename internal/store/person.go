@@ -311,12 +311,18 @@ func (db *DB) Scrub(ctx context.Context) error {
 	if db.dialect == Postgres {
 		return dbError(w.Exec("VACUUM people, users, idempotency_keys, memberships").Error)
 	}
-	var busy, logFrames, checkpointed int
-	if err := w.Raw("PRAGMA wal_checkpoint(TRUNCATE)").Row().Scan(&busy, &logFrames, &checkpointed); err != nil {
-		return dbError(err)
+	// A reader in the middle of a query can hold the log for a moment.
+	for attempt := 0; ; attempt++ {
+		var busy, logFrames, checkpointed int
+		if err := w.Raw("PRAGMA wal_checkpoint(TRUNCATE)").Row().Scan(&busy, &logFrames, &checkpointed); err != nil {
+			return dbError(err)
+		}
+		if busy == 0 {
+			return nil
+		}
+		if attempt == 5 {
+			return dbError(errors.New("wal checkpoint: readers kept the log busy"))
+		}
+		time.Sleep(50 * time.Millisecond << attempt)
 	}
-	if busy != 0 {
-		return dbError(errors.New("wal checkpoint: readers kept the log busy"))
-	}
-	return nil
 }
