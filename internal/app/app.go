@@ -100,7 +100,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 		return nil, err
 	}
 	return &App{Config: cfg, Log: log, DB: db, Organisations: orgs, Accounts: accounts, People: people, Meetings: meetings, Publications: publications, Tokens: tokens,
-		Seed: seed.NewLoader(db, orgs), handler: handler}, nil
+		Seed: seed.NewLoader(db, orgs, meetings, publications), handler: handler}, nil
 }
 
 // signingKeys loads the configured keys, or in development keeps one in the data folder.

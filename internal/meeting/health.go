@@ -76,7 +76,8 @@ func (s *Service) Health(ctx context.Context, from, to time.Time) (Health, error
 	for i, m := range meetings {
 		if i > 0 {
 			prev := meetings[i-1]
-			if m.StartsAt.In(organisation.Amsterdam).After(prev.StartsAt.In(organisation.Amsterdam).AddDate(0, 3, 0)) {
+			// Calendar dates, so that a change to summer time makes no gap.
+			if m.Day().After(prev.Day().AddDate(0, 3, 0)) {
 				h.Gaps = append(h.Gaps, Gap{After: prev, Before: m, Days: int(m.Day().Sub(prev.Day()).Hours() / 24)})
 			}
 		}

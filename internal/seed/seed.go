@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/meeting"
 	"github.com/pioniersnetwerk/pioniers/internal/organisation"
+	"github.com/pioniersnetwerk/pioniers/internal/publication"
 )
 
 //go:embed data/*.json
@@ -20,6 +22,55 @@ var files embed.FS
 type file struct {
 	Source        string             `json:"source"`
 	Organisations []organisationData `json:"organisations"`
+	Meetings      []meetingData      `json:"meetings"`
+	Publications  []publicationData  `json:"publications"`
+}
+
+// meetingData is a meeting in the API's own shape (MeetingInput), with its report.
+type meetingData struct {
+	Sequence    int              `json:"sequence"`
+	Title       string           `json:"title"`
+	Topic       string           `json:"topic"`
+	Description string           `json:"description"`
+	Format      string           `json:"format"`
+	Details     *detailsData     `json:"details"`
+	StartsAt    time.Time        `json:"startsAt"`
+	EndsAt      time.Time        `json:"endsAt"`
+	Venue       *venueData       `json:"venue"`
+	GuestChair  string           `json:"guestChair"`
+	Capacity    int              `json:"capacity"`
+	Status      string           `json:"status"`
+	Report      *publicationData `json:"report"`
+}
+
+type detailsData struct {
+	Format        string           `json:"format"`
+	Experts       []meeting.Expert `json:"experts"`
+	Case          string           `json:"case"`
+	CaseOwner     string           `json:"caseOwner"`
+	CallForPapers *struct {
+		OpensOn  string `json:"opensOn"`
+		ClosesOn string `json:"closesOn"`
+	} `json:"callForPapers"`
+	TownHall        string `json:"townHall"`
+	OpenToResidents *bool  `json:"openToResidents"`
+}
+
+type venueData struct {
+	Name             string `json:"name"`
+	City             string `json:"city"`
+	HostOrganisation string `json:"hostOrganisation"`
+}
+
+type publicationData struct {
+	Kind        string   `json:"kind"`
+	Title       string   `json:"title"`
+	URL         string   `json:"url"`
+	PublishedOn string   `json:"publishedOn"`
+	Summary     string   `json:"summary"`
+	Language    string   `json:"language"`
+	Licence     string   `json:"licence"`
+	Topics      []string `json:"topics"`
 }
 
 type organisationData struct {
@@ -47,16 +98,31 @@ type Report struct {
 	Present int
 }
 
+// meetings is what the seed needs of the meeting service.
+type meetings interface {
+	List(ctx context.Context, req meeting.ListRequest) (domain.Page[meeting.Meeting], error)
+	Create(ctx context.Context, in meeting.Input) (meeting.Meeting, error)
+	PutReport(ctx context.Context, id string, in meeting.ReportInput) (meeting.Meeting, error)
+}
+
+// publications is what the seed needs of the publication service.
+type publications interface {
+	List(ctx context.Context, q publication.Query) (domain.Page[publication.Publication], error)
+	Create(ctx context.Context, in publication.Input) (publication.Publication, error)
+}
+
 // Loader loads seed files through the domain services, so seeded records
 // pass the same rules and leave the same change records as any other write.
 type Loader struct {
-	tx   domain.Transactor
-	orgs organisations
+	tx           domain.Transactor
+	orgs         organisations
+	meetings     meetings
+	publications publications
 }
 
 // NewLoader returns a loader.
-func NewLoader(tx domain.Transactor, orgs organisations) *Loader {
-	return &Loader{tx: tx, orgs: orgs}
+func NewLoader(tx domain.Transactor, orgs organisations, ms meetings, pubs publications) *Loader {
+	return &Loader{tx: tx, orgs: orgs, meetings: ms, publications: pubs}
 }
 
 // Load adds the action plan's records that are missing, and the example
@@ -75,21 +141,106 @@ func (l *Loader) Load(ctx context.Context, demo bool) (Report, error) {
 			if err != nil {
 				return err
 			}
+			demo := name == "data/demo.json"
 			for _, o := range f.Organisations {
 				added, err := l.organisation(ctx, o)
 				if err != nil {
 					return fmt.Errorf("seed %s organisation %s: %w", name, o.Code, err)
 				}
-				if added {
-					rep.Added++
-				} else {
-					rep.Present++
+				rep.count(added)
+			}
+			for _, m := range f.Meetings {
+				added, err := l.meeting(ctx, m, demo)
+				if err != nil {
+					return fmt.Errorf("seed %s meeting %q: %w", name, m.Title, err)
 				}
+				rep.count(added)
+			}
+			for _, p := range f.Publications {
+				added, err := l.publication(ctx, p, demo)
+				if err != nil {
+					return fmt.Errorf("seed %s publication %q: %w", name, p.Title, err)
+				}
+				rep.count(added)
 			}
 		}
 		return nil
 	})
 	return rep, err
+}
+
+func (r *Report) count(added bool) {
+	if added {
+		r.Added++
+	} else {
+		r.Present++
+	}
+}
+
+// meeting adds m unless a meeting with its title starts at the same time.
+func (l *Loader) meeting(ctx context.Context, m meetingData, example bool) (bool, error) {
+	page, err := l.meetings.List(ctx, meeting.ListRequest{Filter: meeting.Filter{From: m.StartsAt, To: m.EndsAt}, PageSize: 100})
+	if err != nil {
+		return false, err
+	}
+	for _, existing := range page.Items {
+		if existing.Title == m.Title && existing.StartsAt.Equal(m.StartsAt) {
+			return false, nil
+		}
+	}
+	in := meeting.Input{Sequence: m.Sequence, Title: m.Title, Topic: m.Topic, Description: m.Description, Format: meeting.Format(m.Format),
+		StartsAt: m.StartsAt, EndsAt: m.EndsAt, GuestChair: m.GuestChair, Capacity: m.Capacity, Status: meeting.Status(m.Status), Example: example}
+	if m.Venue != nil {
+		in.Venue = &meeting.VenueInput{Name: m.Venue.Name, City: m.Venue.City, Host: m.Venue.HostOrganisation}
+	}
+	if d := m.Details; d != nil {
+		in.Details = &meeting.DetailsInput{Format: meeting.Format(d.Format), Experts: d.Experts, Case: d.Case, CaseOwner: d.CaseOwner,
+			TownHall: d.TownHall, OpenToResidents: d.OpenToResidents}
+		if c := d.CallForPapers; c != nil {
+			if in.Details.CallOpensOn, err = date(c.OpensOn); err != nil {
+				return false, err
+			}
+			if in.Details.CallClosesOn, err = date(c.ClosesOn); err != nil {
+				return false, err
+			}
+		}
+	}
+	created, err := l.meetings.Create(ctx, in)
+	if err != nil {
+		return false, err
+	}
+	if r := m.Report; r != nil {
+		on, err := date(r.PublishedOn)
+		if err != nil {
+			return false, err
+		}
+		if _, err := l.meetings.PutReport(ctx, created.ID, meeting.ReportInput{URL: r.URL, PublishedOn: on, Summary: r.Summary,
+			Language: r.Language, Licence: r.Licence}); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// publication adds p unless one of its kind has its URL.
+func (l *Loader) publication(ctx context.Context, p publicationData, example bool) (bool, error) {
+	on, err := date(p.PublishedOn)
+	if err != nil {
+		return false, err
+	}
+	page, err := l.publications.List(ctx, publication.Query{Filter: publication.Filter{Kind: publication.Kind(p.Kind),
+		From: on, To: on.AddDate(0, 0, 1)}, PageSize: 100})
+	if err != nil {
+		return false, err
+	}
+	for _, existing := range page.Items {
+		if existing.URL == p.URL {
+			return false, nil
+		}
+	}
+	_, err = l.publications.Create(ctx, publication.Input{Kind: publication.Kind(p.Kind), Title: p.Title, URL: p.URL, PublishedOn: on,
+		Summary: p.Summary, Language: p.Language, Licence: p.Licence, Topics: p.Topics, Example: example})
+	return err == nil, err
 }
 
 func (l *Loader) organisation(ctx context.Context, o organisationData) (bool, error) {
