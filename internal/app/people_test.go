@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -211,6 +212,14 @@ func TestExportIsForAdminsAndThePersonThemselves(t *testing.T) {
 	id := newPerson(t, env, admin, pioneer("Self Exporter", "self@schiedam.example", "+31655555555", "GM0606"))
 	self := env.PersonUser(t, "self@schiedam.example", domain.RoleMember, "GM0606", id)
 	colleague := env.User(t, "colleague@schiedam.example", domain.RoleMember, "GM0606")
+	editor := env.User(t, "editor@example.org", domain.RoleEditor, "")
+	res := env.Do(t, "POST", "/v1/meetings", map[string]any{"title": "Pioneers meet", "topic": "Openness", "format": "other",
+		"startsAt": time.Now().Add(30 * 24 * time.Hour).UTC().Format(time.RFC3339), "endsAt": time.Now().Add(30*24*time.Hour + 3*time.Hour).UTC().Format(time.RFC3339)}, apptest.Bearer(editor))
+	var m createdPerson
+	res.JSON(t, &m)
+	if res := env.Do(t, "POST", "/v1/meetings/"+m.ID+"/registrations", map[string]any{"person": id}, apptest.Bearer(self)); res.StatusCode != 201 {
+		t.Fatalf("the person registers themselves: got %d (%s)", res.StatusCode, res.Body)
+	}
 	for _, tt := range []struct {
 		name  string
 		token string
@@ -226,7 +235,7 @@ func TestExportIsForAdminsAndThePersonThemselves(t *testing.T) {
 				t.Fatalf("status: got %d; want %d (%s)", res.StatusCode, tt.want, res.Body)
 			}
 			if tt.want == 200 {
-				for _, want := range []string{"self@schiedam.example", "+31655555555", `"users":[{`, `"changes":[{`, `"memberships":[{`} {
+				for _, want := range []string{"self@schiedam.example", "+31655555555", `"users":[{`, `"changes":[{`, `"memberships":[{`, `"title":"Pioneers meet"`} {
 					if !strings.Contains(res.Body, want) {
 						t.Errorf("export: want %s in %s", want, res.Body)
 					}

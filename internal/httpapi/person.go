@@ -136,7 +136,12 @@ func (s *Server) ExportPerson(ctx context.Context, req api.ExportPersonRequestOb
 	}
 	body := api.PersonExport{ExportedAt: x.ExportedAt, Person: toAPIPerson(x.Person),
 		Consent: toAPIConsentHistory(x.Person.Consent, x.Consent), Users: make([]api.LinkedUser, len(x.Users)),
-		Changes: toAPIChanges(x.Changes)}
+		Registrations: make([]api.ExportedRegistration, len(x.Registrations)), Changes: toAPIChanges(x.Changes)}
+	for i, r := range x.Registrations {
+		body.Registrations[i] = api.ExportedRegistration{Id: uuidOf(r.ID), Status: api.RegistrationStatus(r.Status), Attended: r.Attended,
+			RegisteredAt: r.RegisteredAt, Meeting: api.MeetingSummary{Id: uuidOf(r.MeetingID), Title: r.MeetingTitle,
+				StartsAt: r.MeetingStarts, Status: api.MeetingStatus(r.MeetingStatus)}}
+	}
 	for i, u := range x.Users {
 		body.Users[i] = api.LinkedUser{Id: uuidOf(u.ID), Email: openapi_types.Email(u.Email), Role: string(u.Role)}
 	}

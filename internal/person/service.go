@@ -56,11 +56,24 @@ type LinkedUser struct {
 
 // Export is everything the service holds about a person.
 type Export struct {
-	ExportedAt time.Time
-	Person     Person
-	Consent    []Consent
-	Users      []LinkedUser
-	Changes    []domain.Change
+	ExportedAt    time.Time
+	Person        Person
+	Consent       []Consent
+	Users         []LinkedUser
+	Registrations []RegistrationRecord
+	Changes       []domain.Change
+}
+
+// RegistrationRecord is one of the person's meeting registrations, as exported.
+type RegistrationRecord struct {
+	ID            string
+	MeetingID     string
+	MeetingTitle  string
+	MeetingStarts time.Time
+	MeetingStatus string
+	Status        string
+	Attended      *bool
+	RegisteredAt  time.Time
 }
 
 // Store is what the service needs from storage.
@@ -77,6 +90,7 @@ type Store interface {
 	// ErasePerson removes every personal field and linked user of p.
 	ErasePerson(ctx context.Context, p Person, c domain.Change) error
 	LinkedUsers(ctx context.Context, personID string) ([]LinkedUser, error)
+	PersonRegistrations(ctx context.Context, personID string) ([]RegistrationRecord, error)
 	Changes(ctx context.Context, resource, id string) ([]domain.Change, error)
 	// Scrub makes deleted data unrecoverable from storage files.
 	Scrub(ctx context.Context) error
@@ -361,11 +375,15 @@ func (s *Service) Export(ctx context.Context, id string) (Export, error) {
 	if err != nil {
 		return Export{}, err
 	}
+	regs, err := s.store.PersonRegistrations(ctx, id)
+	if err != nil {
+		return Export{}, err
+	}
 	changes, err := s.store.Changes(ctx, "person", id)
 	if err != nil {
 		return Export{}, err
 	}
-	return Export{ExportedAt: s.now().UTC(), Person: Redact(p, Full), Consent: consent, Users: users, Changes: changes}, nil
+	return Export{ExportedAt: s.now().UTC(), Person: Redact(p, Full), Consent: consent, Users: users, Registrations: regs, Changes: changes}, nil
 }
 
 // check validates the input and resolves its organisations, reporting every

@@ -7,6 +7,7 @@ import (
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/meeting"
+	"github.com/pioniersnetwerk/pioniers/internal/person"
 )
 
 type registrationRow struct {
@@ -60,6 +61,33 @@ func (db *DB) Registrations(ctx context.Context, meetingID string) ([]meeting.Re
 			reg.OrganisationIDs = append(reg.OrganisationIDs, m.OrganisationID)
 		}
 		out[i] = reg
+	}
+	return out, nil
+}
+
+// PersonRegistrations lists every registration of a person, for the export.
+func (db *DB) PersonRegistrations(ctx context.Context, personID string) ([]person.RegistrationRecord, error) {
+	var rows []struct {
+		ID            string
+		MeetingID     string
+		Title         string
+		StartsAt      time.Time
+		MeetingStatus string
+		Status        string
+		Attended      *bool
+		RegisteredAt  time.Time
+	}
+	err := db.reader(ctx).Table("registrations AS g").
+		Select("g.id, g.meeting_id, m.title, m.starts_at, m.status AS meeting_status, g.status, g.attended, g.registered_at").
+		Joins("JOIN meetings m ON m.id = g.meeting_id").Where("g.person_id = ?", personID).
+		Order("g.registered_at, g.id").Scan(&rows).Error
+	if err != nil {
+		return nil, dbError(err)
+	}
+	out := make([]person.RegistrationRecord, len(rows))
+	for i, r := range rows {
+		out[i] = person.RegistrationRecord{ID: r.ID, MeetingID: r.MeetingID, MeetingTitle: r.Title, MeetingStarts: r.StartsAt.UTC(),
+			MeetingStatus: r.MeetingStatus, Status: r.Status, Attended: r.Attended, RegisteredAt: r.RegisteredAt.UTC()}
 	}
 	return out, nil
 }

@@ -501,6 +501,15 @@ type Expert struct {
 	Name        string  `json:"name"`
 }
 
+// ExportedRegistration defines model for ExportedRegistration.
+type ExportedRegistration struct {
+	Attended     *bool              `json:"attended,omitempty"`
+	Id           openapi_types.UUID `json:"id"`
+	Meeting      MeetingSummary     `json:"meeting"`
+	RegisteredAt time.Time          `json:"registeredAt"`
+	Status       RegistrationStatus `json:"status"`
+}
+
 // InvalidParam defines model for InvalidParam.
 type InvalidParam struct {
 	// Name The field (JSON pointer style dotted path) or parameter that is invalid.
@@ -830,6 +839,9 @@ type PersonExport struct {
 	// phone, languages, roles, dates and consent go to admins, editors, members of the person's organisations
 	// and the person's own user.
 	Person Person `json:"person"`
+
+	// Registrations The person's meeting registrations, cancelled ones included.
+	Registrations []ExportedRegistration `json:"registrations"`
 
 	// Users Log-in accounts linked to the person.
 	Users []LinkedUser `json:"users"`
