@@ -49,6 +49,54 @@ func (e ClientCredentialsGrantType) Valid() bool {
 	}
 }
 
+// Defines values for CommitmentStatus.
+const (
+	CommitmentStatusActive       CommitmentStatus = "active"
+	CommitmentStatusCompleted    CommitmentStatus = "completed"
+	CommitmentStatusDiscontinued CommitmentStatus = "discontinued"
+)
+
+// Valid indicates whether the value is a known member of the CommitmentStatus enum.
+func (e CommitmentStatus) Valid() bool {
+	switch e {
+	case CommitmentStatusActive:
+		return true
+	case CommitmentStatusCompleted:
+		return true
+	case CommitmentStatusDiscontinued:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for Completion.
+const (
+	CompletionComplete    Completion = "complete"
+	CompletionLimited     Completion = "limited"
+	CompletionNoEvidence  Completion = "no-evidence"
+	CompletionNotStarted  Completion = "not-started"
+	CompletionSubstantial Completion = "substantial"
+)
+
+// Valid indicates whether the value is a known member of the Completion enum.
+func (e Completion) Valid() bool {
+	switch e {
+	case CompletionComplete:
+		return true
+	case CompletionLimited:
+		return true
+	case CompletionNoEvidence:
+		return true
+	case CompletionNotStarted:
+		return true
+	case CompletionSubstantial:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ConferenceDetailsFormat.
 const (
 	ConferenceDetailsFormatConference ConferenceDetailsFormat = "conference"
@@ -76,6 +124,51 @@ func (e DecisionInputDecision) Valid() bool {
 	case DecisionInputDecisionAccepted:
 		return true
 	case DecisionInputDecisionRejected:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EvidenceItemKind.
+const (
+	EvidenceItemKindEvaluation  EvidenceItemKind = "evaluation"
+	EvidenceItemKindMeeting     EvidenceItemKind = "meeting"
+	EvidenceItemKindPublication EvidenceItemKind = "publication"
+)
+
+// Valid indicates whether the value is a known member of the EvidenceItemKind enum.
+func (e EvidenceItemKind) Valid() bool {
+	switch e {
+	case EvidenceItemKindEvaluation:
+		return true
+	case EvidenceItemKindMeeting:
+		return true
+	case EvidenceItemKindPublication:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EvidenceRule.
+const (
+	ClosedEvaluation       EvidenceRule = "closed-evaluation"
+	HeldMeetingsWithReport EvidenceRule = "held-meetings-with-report"
+	MagazineEditions       EvidenceRule = "magazine-editions"
+	None                   EvidenceRule = "none"
+)
+
+// Valid indicates whether the value is a known member of the EvidenceRule enum.
+func (e EvidenceRule) Valid() bool {
+	switch e {
+	case ClosedEvaluation:
+		return true
+	case HeldMeetingsWithReport:
+		return true
+	case MagazineEditions:
+		return true
+	case None:
 		return true
 	default:
 		return false
@@ -202,6 +295,33 @@ func (e MembershipRole) Valid() bool {
 	case MembershipRolePioneer:
 		return true
 	case MembershipRoleProgrammeManager:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MilestoneStatus.
+const (
+	MilestoneStatusCancelled  MilestoneStatus = "cancelled"
+	MilestoneStatusCompleted  MilestoneStatus = "completed"
+	MilestoneStatusDelayed    MilestoneStatus = "delayed"
+	MilestoneStatusInProgress MilestoneStatus = "in-progress"
+	MilestoneStatusNotStarted MilestoneStatus = "not-started"
+)
+
+// Valid indicates whether the value is a known member of the MilestoneStatus enum.
+func (e MilestoneStatus) Valid() bool {
+	switch e {
+	case MilestoneStatusCancelled:
+		return true
+	case MilestoneStatusCompleted:
+		return true
+	case MilestoneStatusDelayed:
+		return true
+	case MilestoneStatusInProgress:
+		return true
+	case MilestoneStatusNotStarted:
 		return true
 	default:
 		return false
@@ -382,6 +502,105 @@ func (e SubmissionStatus) Valid() bool {
 	}
 }
 
+// Defines values for ExportFormat.
+const (
+	ExportFormatCsv    ExportFormat = "csv"
+	ExportFormatJson   ExportFormat = "json"
+	ExportFormatNdjson ExportFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the ExportFormat enum.
+func (e ExportFormat) Valid() bool {
+	switch e {
+	case ExportFormatCsv:
+		return true
+	case ExportFormatJson:
+		return true
+	case ExportFormatNdjson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListCommitmentsParamsFormat.
+const (
+	ListCommitmentsParamsFormatCsv    ListCommitmentsParamsFormat = "csv"
+	ListCommitmentsParamsFormatJson   ListCommitmentsParamsFormat = "json"
+	ListCommitmentsParamsFormatNdjson ListCommitmentsParamsFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the ListCommitmentsParamsFormat enum.
+func (e ListCommitmentsParamsFormat) Valid() bool {
+	switch e {
+	case ListCommitmentsParamsFormatCsv:
+		return true
+	case ListCommitmentsParamsFormatJson:
+		return true
+	case ListCommitmentsParamsFormatNdjson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListCommitmentMilestonesParamsFormat.
+const (
+	ListCommitmentMilestonesParamsFormatCsv    ListCommitmentMilestonesParamsFormat = "csv"
+	ListCommitmentMilestonesParamsFormatJson   ListCommitmentMilestonesParamsFormat = "json"
+	ListCommitmentMilestonesParamsFormatNdjson ListCommitmentMilestonesParamsFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the ListCommitmentMilestonesParamsFormat enum.
+func (e ListCommitmentMilestonesParamsFormat) Valid() bool {
+	switch e {
+	case ListCommitmentMilestonesParamsFormatCsv:
+		return true
+	case ListCommitmentMilestonesParamsFormatJson:
+		return true
+	case ListCommitmentMilestonesParamsFormatNdjson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListMeetingsParamsFormat.
+const (
+	ListMeetingsParamsFormatConference        ListMeetingsParamsFormat = "conference"
+	ListMeetingsParamsFormatCsv               ListMeetingsParamsFormat = "csv"
+	ListMeetingsParamsFormatJson              ListMeetingsParamsFormat = "json"
+	ListMeetingsParamsFormatKnowledgeSession  ListMeetingsParamsFormat = "knowledge-session"
+	ListMeetingsParamsFormatNdjson            ListMeetingsParamsFormat = "ndjson"
+	ListMeetingsParamsFormatOpenGovernmentLab ListMeetingsParamsFormat = "open-government-lab"
+	ListMeetingsParamsFormatOther             ListMeetingsParamsFormat = "other"
+	ListMeetingsParamsFormatResidentsMeeting  ListMeetingsParamsFormat = "residents-meeting"
+)
+
+// Valid indicates whether the value is a known member of the ListMeetingsParamsFormat enum.
+func (e ListMeetingsParamsFormat) Valid() bool {
+	switch e {
+	case ListMeetingsParamsFormatConference:
+		return true
+	case ListMeetingsParamsFormatCsv:
+		return true
+	case ListMeetingsParamsFormatJson:
+		return true
+	case ListMeetingsParamsFormatKnowledgeSession:
+		return true
+	case ListMeetingsParamsFormatNdjson:
+		return true
+	case ListMeetingsParamsFormatOpenGovernmentLab:
+		return true
+	case ListMeetingsParamsFormatOther:
+		return true
+	case ListMeetingsParamsFormatResidentsMeeting:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListMeetingsParamsSort.
 const (
 	MinusStartsAt ListMeetingsParamsSort = "-startsAt"
@@ -394,6 +613,69 @@ func (e ListMeetingsParamsSort) Valid() bool {
 	case MinusStartsAt:
 		return true
 	case StartsAt:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListMilestonesParamsSort.
+const (
+	Code            ListMilestonesParamsSort = "code"
+	MinusPlannedEnd ListMilestonesParamsSort = "-plannedEnd"
+	PlannedEnd      ListMilestonesParamsSort = "plannedEnd"
+)
+
+// Valid indicates whether the value is a known member of the ListMilestonesParamsSort enum.
+func (e ListMilestonesParamsSort) Valid() bool {
+	switch e {
+	case Code:
+		return true
+	case MinusPlannedEnd:
+		return true
+	case PlannedEnd:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListMilestonesParamsFormat.
+const (
+	ListMilestonesParamsFormatCsv    ListMilestonesParamsFormat = "csv"
+	ListMilestonesParamsFormatJson   ListMilestonesParamsFormat = "json"
+	ListMilestonesParamsFormatNdjson ListMilestonesParamsFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the ListMilestonesParamsFormat enum.
+func (e ListMilestonesParamsFormat) Valid() bool {
+	switch e {
+	case ListMilestonesParamsFormatCsv:
+		return true
+	case ListMilestonesParamsFormatJson:
+		return true
+	case ListMilestonesParamsFormatNdjson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListPublicationsParamsFormat.
+const (
+	ListPublicationsParamsFormatCsv    ListPublicationsParamsFormat = "csv"
+	ListPublicationsParamsFormatJson   ListPublicationsParamsFormat = "json"
+	ListPublicationsParamsFormatNdjson ListPublicationsParamsFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the ListPublicationsParamsFormat enum.
+func (e ListPublicationsParamsFormat) Valid() bool {
+	switch e {
+	case ListPublicationsParamsFormatCsv:
+		return true
+	case ListPublicationsParamsFormatJson:
+		return true
+	case ListPublicationsParamsFormatNdjson:
 		return true
 	default:
 		return false
@@ -455,6 +737,52 @@ type ClientCredentials struct {
 // ClientCredentialsGrantType defines model for ClientCredentials.GrantType.
 type ClientCredentialsGrantType string
 
+// Commitment defines model for Commitment.
+type Commitment struct {
+	ActionPlan *string `json:"actionPlan,omitempty"`
+
+	// Code Example: NL0037
+	Code                string            `json:"code"`
+	CreatedAt           time.Time         `json:"createdAt"`
+	Cycle               int               `json:"cycle"`
+	LeadInstitution     *Institution      `json:"leadInstitution,omitempty"`
+	MilestoneCount      int               `json:"milestoneCount"`
+	PolicyAreas         []string          `json:"policyAreas"`
+	Status              *CommitmentStatus `json:"status,omitempty"`
+	SupportInstitutions []Institution     `json:"supportInstitutions"`
+	Title               string            `json:"title"`
+	UpdatedAt           time.Time         `json:"updatedAt"`
+}
+
+// CommitmentInput defines model for CommitmentInput.
+type CommitmentInput struct {
+	// ActionPlan Example: 2018-2020
+	ActionPlan *string `json:"actionPlan,omitempty"`
+
+	// Code Example: NL0037
+	Code string `json:"code"`
+
+	// Cycle The year the action plan cycle started.
+	Cycle               int                 `json:"cycle"`
+	LeadInstitution     *InstitutionInput   `json:"leadInstitution,omitempty"`
+	PolicyAreas         *[]string           `json:"policyAreas,omitempty"`
+	Status              *CommitmentStatus   `json:"status,omitempty"`
+	SupportInstitutions *[]InstitutionInput `json:"supportInstitutions,omitempty"`
+	Title               string              `json:"title"`
+}
+
+// CommitmentPage defines model for CommitmentPage.
+type CommitmentPage struct {
+	Items      []Commitment `json:"items"`
+	NextCursor *string      `json:"nextCursor,omitempty"`
+}
+
+// CommitmentStatus defines model for CommitmentStatus.
+type CommitmentStatus string
+
+// Completion Completion on the IRM's scale.
+type Completion string
+
 // ConferenceDetails A conference preceded by a call for papers.
 type ConferenceDetails struct {
 	CallForPapers CallForPapers           `json:"callForPapers"`
@@ -495,6 +823,37 @@ type DecisionInput struct {
 // DecisionInputDecision defines model for DecisionInput.Decision.
 type DecisionInputDecision string
 
+// Evidence defines model for Evidence.
+type Evidence struct {
+	Count int `json:"count"`
+
+	// Items The records that counted.
+	Items []EvidenceItem `json:"items"`
+
+	// Rule How progress follows from data: `held-meetings-with-report` counts held meetings with a published report
+	// within the planned window; `magazine-editions` counts publications of kind magazine-edition within the
+	// window; `closed-evaluation` counts closed evaluations linked to the milestone; `none` means progress is set
+	// by hand.
+	Rule EvidenceRule `json:"rule"`
+}
+
+// EvidenceItem defines model for EvidenceItem.
+type EvidenceItem struct {
+	Id    openapi_types.UUID  `json:"id"`
+	Kind  EvidenceItemKind    `json:"kind"`
+	On    *openapi_types.Date `json:"on,omitempty"`
+	Title string              `json:"title"`
+}
+
+// EvidenceItemKind defines model for EvidenceItem.Kind.
+type EvidenceItemKind string
+
+// EvidenceRule How progress follows from data: `held-meetings-with-report` counts held meetings with a published report
+// within the planned window; `magazine-editions` counts publications of kind magazine-edition within the
+// window; `closed-evaluation` counts closed evaluations linked to the milestone; `none` means progress is set
+// by hand.
+type EvidenceRule string
+
 // Expert defines model for Expert.
 type Expert struct {
 	Affiliation *string `json:"affiliation,omitempty"`
@@ -508,6 +867,21 @@ type ExportedRegistration struct {
 	Meeting      MeetingSummary     `json:"meeting"`
 	RegisteredAt time.Time          `json:"registeredAt"`
 	Status       RegistrationStatus `json:"status"`
+}
+
+// Institution defines model for Institution.
+type Institution struct {
+	// Name Example: Municipality of Schiedam
+	Name         string               `json:"name"`
+	Organisation *OrganisationSummary `json:"organisation,omitempty"`
+}
+
+// InstitutionInput defines model for InstitutionInput.
+type InstitutionInput struct {
+	Name string `json:"name"`
+
+	// Organisation The organisation's id or code, when it is in the network.
+	Organisation *string `json:"organisation,omitempty"`
 }
 
 // InvalidParam defines model for InvalidParam.
@@ -705,6 +1079,108 @@ type MembershipInput struct {
 
 // MembershipRole The person's role in the network for an organisation.
 type MembershipRole string
+
+// Milestone defines model for Milestone.
+type Milestone struct {
+	ActualEnd   *openapi_types.Date `json:"actualEnd,omitempty"`
+	ActualStart *openapi_types.Date `json:"actualStart,omitempty"`
+
+	// Code Example: 3.3
+	Code string `json:"code"`
+
+	// Commitment Example: NL0037
+	Commitment string `json:"commitment"`
+
+	// Completion Completion on the IRM's scale.
+	Completion Completion `json:"completion"`
+	CreatedAt  time.Time  `json:"createdAt"`
+	Evidence   *Evidence  `json:"evidence,omitempty"`
+
+	// EvidenceRule How progress follows from data: `held-meetings-with-report` counts held meetings with a published report
+	// within the planned window; `magazine-editions` counts publications of kind magazine-edition within the
+	// window; `closed-evaluation` counts closed evaluations linked to the milestone; `none` means progress is set
+	// by hand.
+	EvidenceRule EvidenceRule       `json:"evidenceRule"`
+	Id           openapi_types.UUID `json:"id"`
+
+	// Overdue Planned end passed, and neither completed nor cancelled.
+	Overdue          bool                `json:"overdue"`
+	PlannedEnd       *openapi_types.Date `json:"plannedEnd,omitempty"`
+	PlannedStart     *openapi_types.Date `json:"plannedStart,omitempty"`
+	Progress         int                 `json:"progress"`
+	Revision         int                 `json:"revision"`
+	Status           MilestoneStatus     `json:"status"`
+	Target           *Target             `json:"target,omitempty"`
+	Title            string              `json:"title"`
+	UpdatedAt        time.Time           `json:"updatedAt"`
+	VerifiableResult *string             `json:"verifiableResult,omitempty"`
+}
+
+// MilestoneInput defines model for MilestoneInput.
+type MilestoneInput struct {
+	ActualEnd   *openapi_types.Date `json:"actualEnd,omitempty"`
+	ActualStart *openapi_types.Date `json:"actualStart,omitempty"`
+
+	// Code Example: 3.3
+	Code string `json:"code"`
+
+	// Commitment Example: NL0037
+	Commitment string `json:"commitment"`
+
+	// Completion Completion on the IRM's scale.
+	Completion *Completion `json:"completion,omitempty"`
+
+	// EvidenceRule How progress follows from data: `held-meetings-with-report` counts held meetings with a published report
+	// within the planned window; `magazine-editions` counts publications of kind magazine-edition within the
+	// window; `closed-evaluation` counts closed evaluations linked to the milestone; `none` means progress is set
+	// by hand.
+	EvidenceRule *EvidenceRule       `json:"evidenceRule,omitempty"`
+	PlannedEnd   *openapi_types.Date `json:"plannedEnd,omitempty"`
+	PlannedStart *openapi_types.Date `json:"plannedStart,omitempty"`
+
+	// Progress Set by hand; ignored when an evidence rule applies.
+	Progress         *int             `json:"progress,omitempty"`
+	Status           *MilestoneStatus `json:"status,omitempty"`
+	Target           *Target          `json:"target,omitempty"`
+	Title            string           `json:"title"`
+	VerifiableResult *string          `json:"verifiableResult,omitempty"`
+}
+
+// MilestonePage defines model for MilestonePage.
+type MilestonePage struct {
+	AsOf       *openapi_types.Date `json:"asOf,omitempty"`
+	Items      []Milestone         `json:"items"`
+	NextCursor *string             `json:"nextCursor,omitempty"`
+}
+
+// MilestonePatch A JSON Merge Patch of `MilestoneInput`.
+type MilestonePatch struct {
+	ActualEnd   *openapi_types.Date `json:"actualEnd,omitempty"`
+	ActualStart *openapi_types.Date `json:"actualStart,omitempty"`
+	Code        *string             `json:"code,omitempty"`
+	Commitment  *string             `json:"commitment,omitempty"`
+
+	// Completion Completion on the IRM's scale.
+	Completion *Completion `json:"completion,omitempty"`
+
+	// EvidenceRule How progress follows from data: `held-meetings-with-report` counts held meetings with a published report
+	// within the planned window; `magazine-editions` counts publications of kind magazine-edition within the
+	// window; `closed-evaluation` counts closed evaluations linked to the milestone; `none` means progress is set
+	// by hand.
+	EvidenceRule *EvidenceRule       `json:"evidenceRule,omitempty"`
+	PlannedEnd   *openapi_types.Date `json:"plannedEnd,omitempty"`
+	PlannedStart *openapi_types.Date `json:"plannedStart,omitempty"`
+	Progress     *int                `json:"progress,omitempty"`
+	Status       *MilestoneStatus    `json:"status,omitempty"`
+
+	// Target See `Target`.
+	Target           *map[string]interface{} `json:"target,omitempty"`
+	Title            *string                 `json:"title,omitempty"`
+	VerifiableResult *string                 `json:"verifiableResult,omitempty"`
+}
+
+// MilestoneStatus defines model for MilestoneStatus.
+type MilestoneStatus string
 
 // NetworkRole The organisation's role in the network, from the action plan.
 type NetworkRole string
@@ -913,6 +1389,46 @@ type Problem struct {
 	Type string `json:"type"`
 }
 
+// ProgressSummary defines model for ProgressSummary.
+type ProgressSummary struct {
+	AsOf         *openapi_types.Date `json:"asOf,omitempty"`
+	ByCompletion map[string]int      `json:"byCompletion"`
+	ByStatus     map[string]int      `json:"byStatus"`
+	Commitment   *string             `json:"commitment,omitempty"`
+	Cycle        *int                `json:"cycle,omitempty"`
+	Milestones   int                 `json:"milestones"`
+	NextDue      *Milestone          `json:"nextDue,omitempty"`
+	Overdue      int                 `json:"overdue"`
+
+	// ShareComplete Share of milestones with completion `complete`, from 0 to 1.
+	ShareComplete float32 `json:"shareComplete"`
+}
+
+// ProgressUpdate defines model for ProgressUpdate.
+type ProgressUpdate struct {
+	Author      string             `json:"author"`
+	Date        openapi_types.Date `json:"date"`
+	EvidenceUrl *string            `json:"evidenceUrl,omitempty"`
+	Id          openapi_types.UUID `json:"id"`
+	Milestone   openapi_types.UUID `json:"milestone"`
+	Note        string             `json:"note"`
+	RecordedAt  time.Time          `json:"recordedAt"`
+}
+
+// ProgressUpdateInput defines model for ProgressUpdateInput.
+type ProgressUpdateInput struct {
+	// Author Who reports the progress; the signed-in user when left out.
+	Author      *string            `json:"author,omitempty"`
+	Date        openapi_types.Date `json:"date"`
+	EvidenceUrl *string            `json:"evidenceUrl,omitempty"`
+	Note        string             `json:"note"`
+}
+
+// ProgressUpdateList defines model for ProgressUpdateList.
+type ProgressUpdateList struct {
+	Items []ProgressUpdate `json:"items"`
+}
+
 // Publication defines model for Publication.
 type Publication struct {
 	CreatedAt   time.Time            `json:"createdAt"`
@@ -1086,6 +1602,15 @@ type SubmissionList struct {
 // SubmissionStatus defines model for SubmissionStatus.
 type SubmissionStatus string
 
+// Target defines model for Target.
+type Target struct {
+	// Count Example: 8
+	Count int `json:"count"`
+
+	// Unit Example: meetings
+	Unit string `json:"unit"`
+}
+
 // Venue defines model for Venue.
 type Venue struct {
 	Address          *string              `json:"address,omitempty"`
@@ -1104,8 +1629,17 @@ type VenueInput struct {
 	Name             string  `json:"name"`
 }
 
+// AsOf Example: 2019-12-31
+type AsOf = openapi_types.Date
+
+// CommitmentRef Example: NL0037
+type CommitmentRef = string
+
 // Cursor defines model for Cursor.
 type Cursor = string
+
+// ExportFormat defines model for ExportFormat.
+type ExportFormat string
 
 // GuestChairFilter defines model for GuestChairFilter.
 type GuestChairFilter = string
@@ -1137,6 +1671,9 @@ type MeetingTo = string
 // MembershipRoleFilter The person's role in the network for an organisation.
 type MembershipRoleFilter = MembershipRole
 
+// MilestoneRef defines model for MilestoneRef.
+type MilestoneRef = openapi_types.UUID
+
 // OrganisationRef Example: GM0606
 type OrganisationRef = string
 
@@ -1161,6 +1698,9 @@ type RegistrationRef = openapi_types.UUID
 // BadRequest An RFC 9457 problem detail.
 type BadRequest = Problem
 
+// CommitmentOK defines model for CommitmentOK.
+type CommitmentOK = Commitment
+
 // Conflict An RFC 9457 problem detail.
 type Conflict = Problem
 
@@ -1175,6 +1715,12 @@ type IdempotencyKeyReused = Problem
 
 // MeetingOK defines model for MeetingOK.
 type MeetingOK = Meeting
+
+// MilestoneOK defines model for MilestoneOK.
+type MilestoneOK = Milestone
+
+// MilestonePageOK defines model for MilestonePageOK.
+type MilestonePageOK = MilestonePage
 
 // NotAcceptable An RFC 9457 problem detail.
 type NotAcceptable = Problem
@@ -1199,6 +1745,9 @@ type PreconditionFailed = Problem
 // PreconditionRequired An RFC 9457 problem detail.
 type PreconditionRequired = Problem
 
+// ProgressSummaryOK defines model for ProgressSummaryOK.
+type ProgressSummaryOK = ProgressSummary
+
 // PublicationOK defines model for PublicationOK.
 type PublicationOK = Publication
 
@@ -1210,6 +1759,76 @@ type Unauthorized = Problem
 
 // UnsupportedMediaType An RFC 9457 problem detail.
 type UnsupportedMediaType = Problem
+
+// GetActionPlanSummaryParams defines parameters for GetActionPlanSummary.
+type GetActionPlanSummaryParams struct {
+	// AsOf Answer as the data stood at the end of this day (Amsterdam time).
+	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
+}
+
+// ListCommitmentsParams defines parameters for ListCommitments.
+type ListCommitmentsParams struct {
+	// Cycle Only commitments of the action plan cycle that started in this year (2013, 2016, 2018).
+	Cycle *int `form:"cycle,omitempty" json:"cycle,omitempty"`
+
+	// PolicyArea Only commitments in this policy area, such as `Capacity Building`.
+	PolicyArea *string `form:"policyArea,omitempty" json:"policyArea,omitempty"`
+
+	// Q Free-text search, case-insensitive.
+	Q *Q `form:"q,omitempty" json:"q,omitempty"`
+
+	// Format `csv` or `ndjson` for the whole filtered result as a stream (no paging), for clients that cannot send
+	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
+	Format *ListCommitmentsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+
+	// PageSize Items per page.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
+	// Cursor Opaque position from a `Link rel="next"` header. Only valid with the same filters and sort.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListCommitmentsParamsFormat defines parameters for ListCommitments.
+type ListCommitmentsParamsFormat string
+
+// CreateCommitmentParams defines parameters for CreateCommitment.
+type CreateCommitmentParams struct {
+	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
+	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
+	// key with a different request is 422; while the first is still running, 409. Keys are kept 24 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ReplaceCommitmentParams defines parameters for ReplaceCommitment.
+type ReplaceCommitmentParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ListCommitmentMilestonesParams defines parameters for ListCommitmentMilestones.
+type ListCommitmentMilestonesParams struct {
+	// AsOf Answer as the data stood at the end of this day (Amsterdam time).
+	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
+
+	// Format `csv` or `ndjson` for the whole filtered result as a stream (no paging), for clients that cannot send
+	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
+	Format *ListCommitmentMilestonesParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+
+	// PageSize Items per page.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
+	// Cursor Opaque position from a `Link rel="next"` header. Only valid with the same filters and sort.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListCommitmentMilestonesParamsFormat defines parameters for ListCommitmentMilestones.
+type ListCommitmentMilestonesParamsFormat string
+
+// GetCommitmentSummaryParams defines parameters for GetCommitmentSummary.
+type GetCommitmentSummaryParams struct {
+	// AsOf Answer as the data stood at the end of this day (Amsterdam time).
+	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
+}
 
 // GetMeetingsFeedParams defines parameters for GetMeetingsFeed.
 type GetMeetingsFeedParams struct {
@@ -1246,8 +1865,11 @@ type ListMeetingsParams struct {
 	// Status Only meetings with this status.
 	Status *MeetingStatusFilter `form:"status,omitempty" json:"status,omitempty"`
 
-	// Format Only meetings of this format.
-	Format *MeetingFormatFilter `form:"format,omitempty" json:"format,omitempty"`
+	// Format Two uses share this key. A meeting format (`knowledge-session`, `open-government-lab`, `conference`,
+	// `residents-meeting`, `other`) filters the list, as in the feed. `csv` or `ndjson` asks for the whole
+	// filtered result as a stream, for clients that cannot send `Accept`. Repeat the key for both:
+	// `format=conference&format=csv`.
+	Format *[]ListMeetingsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
 
 	// Organisation Only meetings this organisation hosts or chairs (id or code, such as GM0606).
 	Organisation *MeetingOrganisationFilter `form:"organisation,omitempty" json:"organisation,omitempty"`
@@ -1267,6 +1889,9 @@ type ListMeetingsParams struct {
 	// Cursor Opaque position from a `Link rel="next"` header. Only valid with the same filters and sort.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
+
+// ListMeetingsParamsFormat defines parameters for ListMeetings.
+type ListMeetingsParamsFormat string
 
 // ListMeetingsParamsSort defines parameters for ListMeetings.
 type ListMeetingsParamsSort string
@@ -1307,6 +1932,88 @@ type CreateRegistrationParams struct {
 
 // CreateSubmissionParams defines parameters for CreateSubmission.
 type CreateSubmissionParams struct {
+	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
+	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
+	// key with a different request is 422; while the first is still running, 409. Keys are kept 24 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListMilestonesParams defines parameters for ListMilestones.
+type ListMilestonesParams struct {
+	// Commitment Only milestones of this commitment (code such as NL0037).
+	Commitment *string          `form:"commitment,omitempty" json:"commitment,omitempty"`
+	Status     *MilestoneStatus `form:"status,omitempty" json:"status,omitempty"`
+	Completion *Completion      `form:"completion,omitempty" json:"completion,omitempty"`
+
+	// DueBefore Only milestones planned to end before this date.
+	DueBefore *openapi_types.Date `form:"dueBefore,omitempty" json:"dueBefore,omitempty"`
+
+	// DueAfter Only milestones planned to end after this date.
+	DueAfter *openapi_types.Date `form:"dueAfter,omitempty" json:"dueAfter,omitempty"`
+
+	// Overdue Only milestones that are (or are not) overdue.
+	Overdue *bool `form:"overdue,omitempty" json:"overdue,omitempty"`
+
+	// Q Free-text search, case-insensitive.
+	Q *Q `form:"q,omitempty" json:"q,omitempty"`
+
+	// Sort `code` (default: by commitment, then milestone code), `plannedEnd` or `-plannedEnd`; the id breaks ties.
+	Sort *ListMilestonesParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// AsOf Answer as the data stood at the end of this day (Amsterdam time).
+	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
+
+	// Format `csv` or `ndjson` for the whole filtered result as a stream (no paging), for clients that cannot send
+	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
+	Format *ListMilestonesParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+
+	// PageSize Items per page.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
+	// Cursor Opaque position from a `Link rel="next"` header. Only valid with the same filters and sort.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListMilestonesParamsSort defines parameters for ListMilestones.
+type ListMilestonesParamsSort string
+
+// ListMilestonesParamsFormat defines parameters for ListMilestones.
+type ListMilestonesParamsFormat string
+
+// CreateMilestoneParams defines parameters for CreateMilestone.
+type CreateMilestoneParams struct {
+	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
+	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
+	// key with a different request is 422; while the first is still running, 409. Keys are kept 24 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// DeleteMilestoneParams defines parameters for DeleteMilestone.
+type DeleteMilestoneParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// GetMilestoneParams defines parameters for GetMilestone.
+type GetMilestoneParams struct {
+	// AsOf Answer as the data stood at the end of this day (Amsterdam time).
+	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
+}
+
+// UpdateMilestoneParams defines parameters for UpdateMilestone.
+type UpdateMilestoneParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ReplaceMilestoneParams defines parameters for ReplaceMilestone.
+type ReplaceMilestoneParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// CreateMilestoneUpdateParams defines parameters for CreateMilestoneUpdate.
+type CreateMilestoneUpdateParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
 	// key with a different request is 422; while the first is still running, 409. Keys are kept 24 hours.
@@ -1430,12 +2137,19 @@ type ListPublicationsParams struct {
 	// Q Free-text search, case-insensitive.
 	Q *Q `form:"q,omitempty" json:"q,omitempty"`
 
+	// Format `csv` or `ndjson` for the whole filtered result as a stream (no paging), for clients that cannot send
+	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
+	Format *ListPublicationsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+
 	// PageSize Items per page.
 	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// Cursor Opaque position from a `Link rel="next"` header. Only valid with the same filters and sort.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
+
+// ListPublicationsParamsFormat defines parameters for ListPublications.
+type ListPublicationsParamsFormat string
 
 // CreatePublicationParams defines parameters for CreatePublication.
 type CreatePublicationParams struct {
@@ -1472,6 +2186,12 @@ type CreateTokenJSONRequestBody = PasswordCredentials
 // CreateTokenFormdataRequestBody defines body for CreateToken for application/x-www-form-urlencoded ContentType.
 type CreateTokenFormdataRequestBody = ClientCredentials
 
+// CreateCommitmentJSONRequestBody defines body for CreateCommitment for application/json ContentType.
+type CreateCommitmentJSONRequestBody = CommitmentInput
+
+// ReplaceCommitmentJSONRequestBody defines body for ReplaceCommitment for application/json ContentType.
+type ReplaceCommitmentJSONRequestBody = CommitmentInput
+
 // CreateMeetingJSONRequestBody defines body for CreateMeeting for application/json ContentType.
 type CreateMeetingJSONRequestBody = MeetingInput
 
@@ -1495,6 +2215,18 @@ type CreateSubmissionJSONRequestBody = SubmissionInput
 
 // DecideSubmissionJSONRequestBody defines body for DecideSubmission for application/json ContentType.
 type DecideSubmissionJSONRequestBody = DecisionInput
+
+// CreateMilestoneJSONRequestBody defines body for CreateMilestone for application/json ContentType.
+type CreateMilestoneJSONRequestBody = MilestoneInput
+
+// UpdateMilestoneApplicationMergePatchPlusJSONRequestBody defines body for UpdateMilestone for application/merge-patch+json ContentType.
+type UpdateMilestoneApplicationMergePatchPlusJSONRequestBody = MilestonePatch
+
+// ReplaceMilestoneJSONRequestBody defines body for ReplaceMilestone for application/json ContentType.
+type ReplaceMilestoneJSONRequestBody = MilestoneInput
+
+// CreateMilestoneUpdateJSONRequestBody defines body for CreateMilestoneUpdate for application/json ContentType.
+type CreateMilestoneUpdateJSONRequestBody = ProgressUpdateInput
 
 // CreateOrganisationJSONRequestBody defines body for CreateOrganisation for application/json ContentType.
 type CreateOrganisationJSONRequestBody = OrganisationInput
@@ -1692,9 +2424,30 @@ func (t *MeetingDetails) UnmarshalJSON(b []byte) error {
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// GetActionPlanSummary Progress of the milestones of a whole action plan
+	// (GET /action-plans/{cycle}/summary)
+	GetActionPlanSummary(ctx echo.Context, cycle int, params GetActionPlanSummaryParams) error
 	// CreateToken Get an access token
 	// (POST /auth/token)
 	CreateToken(ctx echo.Context) error
+	// ListCommitments List the action plans' commitments
+	// (GET /commitments)
+	ListCommitments(ctx echo.Context, params ListCommitmentsParams) error
+	// CreateCommitment Add a commitment
+	// (POST /commitments)
+	CreateCommitment(ctx echo.Context, params CreateCommitmentParams) error
+	// GetCommitment Get a commitment
+	// (GET /commitments/{commitment})
+	GetCommitment(ctx echo.Context, commitment CommitmentRef) error
+	// ReplaceCommitment Replace a commitment
+	// (PUT /commitments/{commitment})
+	ReplaceCommitment(ctx echo.Context, commitment CommitmentRef, params ReplaceCommitmentParams) error
+	// ListCommitmentMilestones List a commitment's milestones
+	// (GET /commitments/{commitment}/milestones)
+	ListCommitmentMilestones(ctx echo.Context, commitment CommitmentRef, params ListCommitmentMilestonesParams) error
+	// GetCommitmentSummary Progress of a commitment's milestones
+	// (GET /commitments/{commitment}/summary)
+	GetCommitmentSummary(ctx echo.Context, commitment CommitmentRef, params GetCommitmentSummaryParams) error
 	// GetMeetingsFeed The meeting schedule as an iCalendar feed
 	// (GET /feeds/meetings.ics)
 	GetMeetingsFeed(ctx echo.Context, params GetMeetingsFeedParams) error
@@ -1740,6 +2493,30 @@ type ServerInterface interface {
 	// DecideSubmission Accept or reject a submission
 	// (PUT /meetings/{meeting}/submissions/{submission}/decision)
 	DecideSubmission(ctx echo.Context, meeting MeetingRef, submission openapi_types.UUID) error
+	// ListMilestones List milestones
+	// (GET /milestones)
+	ListMilestones(ctx echo.Context, params ListMilestonesParams) error
+	// CreateMilestone Add a milestone
+	// (POST /milestones)
+	CreateMilestone(ctx echo.Context, params CreateMilestoneParams) error
+	// DeleteMilestone Delete a milestone
+	// (DELETE /milestones/{milestone})
+	DeleteMilestone(ctx echo.Context, milestone MilestoneRef, params DeleteMilestoneParams) error
+	// GetMilestone Get a milestone
+	// (GET /milestones/{milestone})
+	GetMilestone(ctx echo.Context, milestone MilestoneRef, params GetMilestoneParams) error
+	// UpdateMilestone Change some fields of a milestone
+	// (PATCH /milestones/{milestone})
+	UpdateMilestone(ctx echo.Context, milestone MilestoneRef, params UpdateMilestoneParams) error
+	// ReplaceMilestone Replace a milestone
+	// (PUT /milestones/{milestone})
+	ReplaceMilestone(ctx echo.Context, milestone MilestoneRef, params ReplaceMilestoneParams) error
+	// ListMilestoneUpdates List a milestone's progress updates
+	// (GET /milestones/{milestone}/updates)
+	ListMilestoneUpdates(ctx echo.Context, milestone MilestoneRef) error
+	// CreateMilestoneUpdate Add a progress update
+	// (POST /milestones/{milestone}/updates)
+	CreateMilestoneUpdate(ctx echo.Context, milestone MilestoneRef, params CreateMilestoneUpdateParams) error
 	// ListOrganisations List organisations
 	// (GET /organisations)
 	ListOrganisations(ctx echo.Context, params ListOrganisationsParams) error
@@ -1807,12 +2584,242 @@ type ServerInterfaceWrapper struct {
 	Handler ServerInterface
 }
 
+// GetActionPlanSummary converts echo context to params.
+func (w *ServerInterfaceWrapper) GetActionPlanSummary(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "cycle" -------------
+	var cycle int
+
+	err = runtime.BindStyledParameterWithOptions("simple", "cycle", ctx.Param("cycle"), &cycle, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cycle: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetActionPlanSummaryParams
+	// ------------- Optional query parameter "asOf" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "asOf", ctx.QueryParams(), &params.AsOf, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter asOf: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetActionPlanSummary(ctx, cycle, params)
+	return err
+}
+
 // CreateToken converts echo context to params.
 func (w *ServerInterfaceWrapper) CreateToken(ctx echo.Context) error {
 	var err error
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.CreateToken(ctx)
+	return err
+}
+
+// ListCommitments converts echo context to params.
+func (w *ServerInterfaceWrapper) ListCommitments(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListCommitmentsParams
+	// ------------- Optional query parameter "cycle" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cycle", ctx.QueryParams(), &params.Cycle, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cycle: %s", err))
+	}
+
+	// ------------- Optional query parameter "policyArea" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "policyArea", ctx.QueryParams(), &params.PolicyArea, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter policyArea: %s", err))
+	}
+
+	// ------------- Optional query parameter "q" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "q", ctx.QueryParams(), &params.Q, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter q: %s", err))
+	}
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
+	}
+
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter pageSize: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListCommitments(ctx, params)
+	return err
+}
+
+// CreateCommitment converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateCommitment(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateCommitmentParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateCommitment(ctx, params)
+	return err
+}
+
+// GetCommitment converts echo context to params.
+func (w *ServerInterfaceWrapper) GetCommitment(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "commitment" -------------
+	var commitment CommitmentRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "commitment", ctx.Param("commitment"), &commitment, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter commitment: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetCommitment(ctx, commitment)
+	return err
+}
+
+// ReplaceCommitment converts echo context to params.
+func (w *ServerInterfaceWrapper) ReplaceCommitment(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "commitment" -------------
+	var commitment CommitmentRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "commitment", ctx.Param("commitment"), &commitment, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter commitment: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ReplaceCommitmentParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ReplaceCommitment(ctx, commitment, params)
+	return err
+}
+
+// ListCommitmentMilestones converts echo context to params.
+func (w *ServerInterfaceWrapper) ListCommitmentMilestones(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "commitment" -------------
+	var commitment CommitmentRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "commitment", ctx.Param("commitment"), &commitment, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter commitment: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListCommitmentMilestonesParams
+	// ------------- Optional query parameter "asOf" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "asOf", ctx.QueryParams(), &params.AsOf, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter asOf: %s", err))
+	}
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
+	}
+
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter pageSize: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListCommitmentMilestones(ctx, commitment, params)
+	return err
+}
+
+// GetCommitmentSummary converts echo context to params.
+func (w *ServerInterfaceWrapper) GetCommitmentSummary(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "commitment" -------------
+	var commitment CommitmentRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "commitment", ctx.Param("commitment"), &commitment, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter commitment: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetCommitmentSummaryParams
+	// ------------- Optional query parameter "asOf" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "asOf", ctx.QueryParams(), &params.AsOf, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter asOf: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetCommitmentSummary(ctx, commitment, params)
 	return err
 }
 
@@ -1905,7 +2912,7 @@ func (w *ServerInterfaceWrapper) ListMeetings(ctx echo.Context) error {
 
 	// ------------- Optional query parameter "format" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "array", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
 	}
@@ -2299,6 +3306,315 @@ func (w *ServerInterfaceWrapper) DecideSubmission(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.DecideSubmission(ctx, meeting, submission)
+	return err
+}
+
+// ListMilestones converts echo context to params.
+func (w *ServerInterfaceWrapper) ListMilestones(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMilestonesParams
+	// ------------- Optional query parameter "commitment" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "commitment", ctx.QueryParams(), &params.Commitment, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter commitment: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "completion" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "completion", ctx.QueryParams(), &params.Completion, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter completion: %s", err))
+	}
+
+	// ------------- Optional query parameter "dueBefore" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "dueBefore", ctx.QueryParams(), &params.DueBefore, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter dueBefore: %s", err))
+	}
+
+	// ------------- Optional query parameter "dueAfter" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "dueAfter", ctx.QueryParams(), &params.DueAfter, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter dueAfter: %s", err))
+	}
+
+	// ------------- Optional query parameter "overdue" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "overdue", ctx.QueryParams(), &params.Overdue, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter overdue: %s", err))
+	}
+
+	// ------------- Optional query parameter "q" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "q", ctx.QueryParams(), &params.Q, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter q: %s", err))
+	}
+
+	// ------------- Optional query parameter "sort" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sort", ctx.QueryParams(), &params.Sort, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sort: %s", err))
+	}
+
+	// ------------- Optional query parameter "asOf" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "asOf", ctx.QueryParams(), &params.AsOf, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter asOf: %s", err))
+	}
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
+	}
+
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter pageSize: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListMilestones(ctx, params)
+	return err
+}
+
+// CreateMilestone converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateMilestone(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateMilestoneParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateMilestone(ctx, params)
+	return err
+}
+
+// DeleteMilestone converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteMilestone(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "milestone" -------------
+	var milestone MilestoneRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "milestone", ctx.Param("milestone"), &milestone, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter milestone: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteMilestoneParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteMilestone(ctx, milestone, params)
+	return err
+}
+
+// GetMilestone converts echo context to params.
+func (w *ServerInterfaceWrapper) GetMilestone(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "milestone" -------------
+	var milestone MilestoneRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "milestone", ctx.Param("milestone"), &milestone, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter milestone: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetMilestoneParams
+	// ------------- Optional query parameter "asOf" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "asOf", ctx.QueryParams(), &params.AsOf, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter asOf: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetMilestone(ctx, milestone, params)
+	return err
+}
+
+// UpdateMilestone converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateMilestone(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "milestone" -------------
+	var milestone MilestoneRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "milestone", ctx.Param("milestone"), &milestone, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter milestone: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateMilestoneParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateMilestone(ctx, milestone, params)
+	return err
+}
+
+// ReplaceMilestone converts echo context to params.
+func (w *ServerInterfaceWrapper) ReplaceMilestone(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "milestone" -------------
+	var milestone MilestoneRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "milestone", ctx.Param("milestone"), &milestone, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter milestone: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ReplaceMilestoneParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ReplaceMilestone(ctx, milestone, params)
+	return err
+}
+
+// ListMilestoneUpdates converts echo context to params.
+func (w *ServerInterfaceWrapper) ListMilestoneUpdates(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "milestone" -------------
+	var milestone MilestoneRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "milestone", ctx.Param("milestone"), &milestone, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter milestone: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListMilestoneUpdates(ctx, milestone)
+	return err
+}
+
+// CreateMilestoneUpdate converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateMilestoneUpdate(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "milestone" -------------
+	var milestone MilestoneRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "milestone", ctx.Param("milestone"), &milestone, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter milestone: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateMilestoneUpdateParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateMilestoneUpdate(ctx, milestone, params)
 	return err
 }
 
@@ -2777,6 +4093,13 @@ func (w *ServerInterfaceWrapper) ListPublications(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter q: %s", err))
 	}
 
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
+	}
+
 	// ------------- Optional query parameter "pageSize" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
@@ -3020,11 +4343,36 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.DELETE(options.BaseURL+"/publications/:publication", wrapper.DeletePublication, options.OperationMiddlewares["deletePublication"]...)
 	router.GET(options.BaseURL+"/publications/:publication", wrapper.GetPublication, options.OperationMiddlewares["getPublication"]...)
 	router.PUT(options.BaseURL+"/publications/:publication", wrapper.ReplacePublication, options.OperationMiddlewares["replacePublication"]...)
+	router.GET(options.BaseURL+"/commitments", wrapper.ListCommitments, options.OperationMiddlewares["listCommitments"]...)
+	router.POST(options.BaseURL+"/commitments", wrapper.CreateCommitment, options.OperationMiddlewares["createCommitment"]...)
+	router.GET(options.BaseURL+"/commitments/:commitment", wrapper.GetCommitment, options.OperationMiddlewares["getCommitment"]...)
+	router.PUT(options.BaseURL+"/commitments/:commitment", wrapper.ReplaceCommitment, options.OperationMiddlewares["replaceCommitment"]...)
+	router.GET(options.BaseURL+"/commitments/:commitment/milestones", wrapper.ListCommitmentMilestones, options.OperationMiddlewares["listCommitmentMilestones"]...)
+	router.GET(options.BaseURL+"/commitments/:commitment/summary", wrapper.GetCommitmentSummary, options.OperationMiddlewares["getCommitmentSummary"]...)
+	router.GET(options.BaseURL+"/action-plans/:cycle/summary", wrapper.GetActionPlanSummary, options.OperationMiddlewares["getActionPlanSummary"]...)
+	router.GET(options.BaseURL+"/milestones", wrapper.ListMilestones, options.OperationMiddlewares["listMilestones"]...)
+	router.POST(options.BaseURL+"/milestones", wrapper.CreateMilestone, options.OperationMiddlewares["createMilestone"]...)
+	router.DELETE(options.BaseURL+"/milestones/:milestone", wrapper.DeleteMilestone, options.OperationMiddlewares["deleteMilestone"]...)
+	router.GET(options.BaseURL+"/milestones/:milestone", wrapper.GetMilestone, options.OperationMiddlewares["getMilestone"]...)
+	router.PATCH(options.BaseURL+"/milestones/:milestone", wrapper.UpdateMilestone, options.OperationMiddlewares["updateMilestone"]...)
+	router.PUT(options.BaseURL+"/milestones/:milestone", wrapper.ReplaceMilestone, options.OperationMiddlewares["replaceMilestone"]...)
+	router.GET(options.BaseURL+"/milestones/:milestone/updates", wrapper.ListMilestoneUpdates, options.OperationMiddlewares["listMilestoneUpdates"]...)
+	router.POST(options.BaseURL+"/milestones/:milestone/updates", wrapper.CreateMilestoneUpdate, options.OperationMiddlewares["createMilestoneUpdate"]...)
 	router.POST(options.BaseURL+"/auth/token", wrapper.CreateToken, options.OperationMiddlewares["createToken"]...)
 
 }
 
 type BadRequestApplicationProblemPlusJSONResponse Problem
+
+type CommitmentOKResponseHeaders struct {
+	APIVersion *string
+	ETag       *string
+}
+type CommitmentOKJSONResponse struct {
+	Body Commitment
+
+	Headers CommitmentOKResponseHeaders
+}
 
 type ConflictApplicationProblemPlusJSONResponse Problem
 
@@ -3042,6 +4390,39 @@ type MeetingOKJSONResponse struct {
 	Body Meeting
 
 	Headers MeetingOKResponseHeaders
+}
+
+type MilestoneOKResponseHeaders struct {
+	APIVersion *string
+	ETag       *string
+}
+type MilestoneOKJSONResponse struct {
+	Body Milestone
+
+	Headers MilestoneOKResponseHeaders
+}
+
+type MilestonePageOKResponseHeaders struct {
+	APIVersion *string
+	ETag       *string
+	Link       *string
+}
+type MilestonePageOKJSONResponse struct {
+	Body MilestonePage
+
+	Headers MilestonePageOKResponseHeaders
+}
+type MilestonePageOKApplicationxNdjsonResponse struct {
+	Body io.Reader
+
+	Headers       MilestonePageOKResponseHeaders
+	ContentLength int64
+}
+type MilestonePageOKTextcsvResponse struct {
+	Body io.Reader
+
+	Headers       MilestonePageOKResponseHeaders
+	ContentLength int64
 }
 
 type NotAcceptableApplicationProblemPlusJSONResponse Problem
@@ -3091,6 +4472,16 @@ type PreconditionFailedApplicationProblemPlusJSONResponse Problem
 
 type PreconditionRequiredApplicationProblemPlusJSONResponse Problem
 
+type ProgressSummaryOKResponseHeaders struct {
+	APIVersion *string
+	ETag       *string
+}
+type ProgressSummaryOKJSONResponse struct {
+	Body ProgressSummary
+
+	Headers ProgressSummaryOKResponseHeaders
+}
+
 type PublicationOKResponseHeaders struct {
 	APIVersion *string
 	ETag       *string
@@ -3122,6 +4513,64 @@ type UnauthorizedApplicationProblemPlusJSONResponse struct {
 }
 
 type UnsupportedMediaTypeApplicationProblemPlusJSONResponse Problem
+
+type GetActionPlanSummaryRequestObject struct {
+	Cycle  int `json:"cycle"`
+	Params GetActionPlanSummaryParams
+}
+
+type GetActionPlanSummaryResponseObject interface {
+	VisitGetActionPlanSummaryResponse(w http.ResponseWriter) error
+}
+
+type GetActionPlanSummary200JSONResponse struct{ ProgressSummaryOKJSONResponse }
+
+func (response GetActionPlanSummary200JSONResponse) VisitGetActionPlanSummaryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetActionPlanSummary304Response = NotModifiedResponse
+
+func (response GetActionPlanSummary304Response) VisitGetActionPlanSummaryResponse(w http.ResponseWriter) error {
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type GetActionPlanSummary400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetActionPlanSummary400ApplicationProblemPlusJSONResponse) VisitGetActionPlanSummaryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
 
 type CreateTokenRequestObject struct {
 	JSONBody     *CreateTokenJSONRequestBody
@@ -3232,6 +4681,792 @@ func (response CreateToken429ApplicationProblemPlusJSONResponse) VisitCreateToke
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
 	}
 	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCommitmentsRequestObject struct {
+	Params ListCommitmentsParams
+}
+
+type ListCommitmentsResponseObject interface {
+	VisitListCommitmentsResponse(w http.ResponseWriter) error
+}
+
+type ListCommitments200ResponseHeaders struct {
+	APIVersion *string
+	ETag       *string
+	Link       *string
+}
+
+type ListCommitments200JSONResponse struct {
+	Body    CommitmentPage
+	Headers ListCommitments200ResponseHeaders
+}
+
+func (response ListCommitments200JSONResponse) VisitListCommitmentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Link != nil {
+		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCommitments200ApplicationxNdjsonResponse struct {
+	Body          io.Reader
+	Headers       ListCommitments200ResponseHeaders
+	ContentLength int64
+}
+
+func (response ListCommitments200ApplicationxNdjsonResponse) VisitListCommitmentsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Link != nil {
+		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		// If w doesn't support flushing, fall back to io.Copy.
+		_, err := io.Copy(w, response.Body)
+		return err
+	}
+	// text/event-stream messages are typically small; use a
+	// modest buffer and flush after each chunk so clients see
+	// events immediately instead of waiting on OS buffering.
+	buf := make([]byte, 4096)
+	for {
+		n, err := response.Body.Read(buf)
+		if n > 0 {
+			if _, writeErr := w.Write(buf[:n]); writeErr != nil {
+				return writeErr
+			}
+			flusher.Flush()
+		}
+		if err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+type ListCommitments200TextcsvResponse struct {
+	Body          io.Reader
+	Headers       ListCommitments200ResponseHeaders
+	ContentLength int64
+}
+
+func (response ListCommitments200TextcsvResponse) VisitListCommitmentsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Link != nil {
+		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListCommitments304Response = NotModifiedResponse
+
+func (response ListCommitments304Response) VisitListCommitmentsResponse(w http.ResponseWriter) error {
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type ListCommitments400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListCommitments400ApplicationProblemPlusJSONResponse) VisitListCommitmentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCommitments406ApplicationProblemPlusJSONResponse struct {
+	NotAcceptableApplicationProblemPlusJSONResponse
+}
+
+func (response ListCommitments406ApplicationProblemPlusJSONResponse) VisitListCommitmentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(406)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCommitmentRequestObject struct {
+	Params CreateCommitmentParams
+	Body   *CreateCommitmentJSONRequestBody
+}
+
+type CreateCommitmentResponseObject interface {
+	VisitCreateCommitmentResponse(w http.ResponseWriter) error
+}
+
+type CreateCommitment201ResponseHeaders struct {
+	APIVersion *string
+	ETag       *string
+	Location   *string
+}
+
+type CreateCommitment201JSONResponse struct {
+	Body    Commitment
+	Headers CreateCommitment201ResponseHeaders
+}
+
+func (response CreateCommitment201JSONResponse) VisitCreateCommitmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCommitment400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCommitment400ApplicationProblemPlusJSONResponse) VisitCreateCommitmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCommitment401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCommitment401ApplicationProblemPlusJSONResponse) VisitCreateCommitmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCommitment403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCommitment403ApplicationProblemPlusJSONResponse) VisitCreateCommitmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCommitment409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCommitment409ApplicationProblemPlusJSONResponse) VisitCreateCommitmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCommitment415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCommitment415ApplicationProblemPlusJSONResponse) VisitCreateCommitmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCommitment422ApplicationProblemPlusJSONResponse struct {
+	IdempotencyKeyReusedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCommitment422ApplicationProblemPlusJSONResponse) VisitCreateCommitmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCommitmentRequestObject struct {
+	Commitment CommitmentRef `json:"commitment"`
+}
+
+type GetCommitmentResponseObject interface {
+	VisitGetCommitmentResponse(w http.ResponseWriter) error
+}
+
+type GetCommitment200JSONResponse struct{ CommitmentOKJSONResponse }
+
+func (response GetCommitment200JSONResponse) VisitGetCommitmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCommitment304Response = NotModifiedResponse
+
+func (response GetCommitment304Response) VisitGetCommitmentResponse(w http.ResponseWriter) error {
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type GetCommitment400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetCommitment400ApplicationProblemPlusJSONResponse) VisitGetCommitmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCommitment404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetCommitment404ApplicationProblemPlusJSONResponse) VisitGetCommitmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceCommitmentRequestObject struct {
+	Commitment CommitmentRef `json:"commitment"`
+	Params     ReplaceCommitmentParams
+	Body       *ReplaceCommitmentJSONRequestBody
+}
+
+type ReplaceCommitmentResponseObject interface {
+	VisitReplaceCommitmentResponse(w http.ResponseWriter) error
+}
+
+type ReplaceCommitment200JSONResponse struct{ CommitmentOKJSONResponse }
+
+func (response ReplaceCommitment200JSONResponse) VisitReplaceCommitmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceCommitment400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceCommitment400ApplicationProblemPlusJSONResponse) VisitReplaceCommitmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceCommitment401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceCommitment401ApplicationProblemPlusJSONResponse) VisitReplaceCommitmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceCommitment403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceCommitment403ApplicationProblemPlusJSONResponse) VisitReplaceCommitmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceCommitment404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceCommitment404ApplicationProblemPlusJSONResponse) VisitReplaceCommitmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceCommitment409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceCommitment409ApplicationProblemPlusJSONResponse) VisitReplaceCommitmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceCommitment412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceCommitment412ApplicationProblemPlusJSONResponse) VisitReplaceCommitmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceCommitment415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceCommitment415ApplicationProblemPlusJSONResponse) VisitReplaceCommitmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceCommitment428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceCommitment428ApplicationProblemPlusJSONResponse) VisitReplaceCommitmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCommitmentMilestonesRequestObject struct {
+	Commitment CommitmentRef `json:"commitment"`
+	Params     ListCommitmentMilestonesParams
+}
+
+type ListCommitmentMilestonesResponseObject interface {
+	VisitListCommitmentMilestonesResponse(w http.ResponseWriter) error
+}
+
+type ListCommitmentMilestones200JSONResponse struct{ MilestonePageOKJSONResponse }
+
+func (response ListCommitmentMilestones200JSONResponse) VisitListCommitmentMilestonesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Link != nil {
+		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCommitmentMilestones200ApplicationxNdjsonResponse struct {
+	MilestonePageOKApplicationxNdjsonResponse
+}
+
+func (response ListCommitmentMilestones200ApplicationxNdjsonResponse) VisitListCommitmentMilestonesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Link != nil {
+		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		// If w doesn't support flushing, fall back to io.Copy.
+		_, err := io.Copy(w, response.Body)
+		return err
+	}
+	// text/event-stream messages are typically small; use a
+	// modest buffer and flush after each chunk so clients see
+	// events immediately instead of waiting on OS buffering.
+	buf := make([]byte, 4096)
+	for {
+		n, err := response.Body.Read(buf)
+		if n > 0 {
+			if _, writeErr := w.Write(buf[:n]); writeErr != nil {
+				return writeErr
+			}
+			flusher.Flush()
+		}
+		if err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+type ListCommitmentMilestones200TextcsvResponse struct{ MilestonePageOKTextcsvResponse }
+
+func (response ListCommitmentMilestones200TextcsvResponse) VisitListCommitmentMilestonesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Link != nil {
+		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListCommitmentMilestones304Response = NotModifiedResponse
+
+func (response ListCommitmentMilestones304Response) VisitListCommitmentMilestonesResponse(w http.ResponseWriter) error {
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type ListCommitmentMilestones400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListCommitmentMilestones400ApplicationProblemPlusJSONResponse) VisitListCommitmentMilestonesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCommitmentMilestones404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListCommitmentMilestones404ApplicationProblemPlusJSONResponse) VisitListCommitmentMilestonesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCommitmentMilestones406ApplicationProblemPlusJSONResponse struct {
+	NotAcceptableApplicationProblemPlusJSONResponse
+}
+
+func (response ListCommitmentMilestones406ApplicationProblemPlusJSONResponse) VisitListCommitmentMilestonesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(406)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCommitmentSummaryRequestObject struct {
+	Commitment CommitmentRef `json:"commitment"`
+	Params     GetCommitmentSummaryParams
+}
+
+type GetCommitmentSummaryResponseObject interface {
+	VisitGetCommitmentSummaryResponse(w http.ResponseWriter) error
+}
+
+type GetCommitmentSummary200JSONResponse struct{ ProgressSummaryOKJSONResponse }
+
+func (response GetCommitmentSummary200JSONResponse) VisitGetCommitmentSummaryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCommitmentSummary304Response = NotModifiedResponse
+
+func (response GetCommitmentSummary304Response) VisitGetCommitmentSummaryResponse(w http.ResponseWriter) error {
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type GetCommitmentSummary400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetCommitmentSummary400ApplicationProblemPlusJSONResponse) VisitGetCommitmentSummaryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCommitmentSummary404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetCommitmentSummary404ApplicationProblemPlusJSONResponse) VisitGetCommitmentSummaryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3358,6 +5593,89 @@ func (response ListMeetings200JSONResponse) VisitListMeetingsResponse(w http.Res
 	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMeetings200ApplicationxNdjsonResponse struct {
+	Body          io.Reader
+	Headers       ListMeetings200ResponseHeaders
+	ContentLength int64
+}
+
+func (response ListMeetings200ApplicationxNdjsonResponse) VisitListMeetingsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Link != nil {
+		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		// If w doesn't support flushing, fall back to io.Copy.
+		_, err := io.Copy(w, response.Body)
+		return err
+	}
+	// text/event-stream messages are typically small; use a
+	// modest buffer and flush after each chunk so clients see
+	// events immediately instead of waiting on OS buffering.
+	buf := make([]byte, 4096)
+	for {
+		n, err := response.Body.Read(buf)
+		if n > 0 {
+			if _, writeErr := w.Write(buf[:n]); writeErr != nil {
+				return writeErr
+			}
+			flusher.Flush()
+		}
+		if err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+type ListMeetings200TextcsvResponse struct {
+	Body          io.Reader
+	Headers       ListMeetings200ResponseHeaders
+	ContentLength int64
+}
+
+func (response ListMeetings200TextcsvResponse) VisitListMeetingsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Link != nil {
+		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
 	return err
 }
 
@@ -5135,6 +7453,1037 @@ func (response DecideSubmission415ApplicationProblemPlusJSONResponse) VisitDecid
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMilestonesRequestObject struct {
+	Params ListMilestonesParams
+}
+
+type ListMilestonesResponseObject interface {
+	VisitListMilestonesResponse(w http.ResponseWriter) error
+}
+
+type ListMilestones200JSONResponse struct{ MilestonePageOKJSONResponse }
+
+func (response ListMilestones200JSONResponse) VisitListMilestonesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Link != nil {
+		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMilestones200ApplicationxNdjsonResponse struct {
+	MilestonePageOKApplicationxNdjsonResponse
+}
+
+func (response ListMilestones200ApplicationxNdjsonResponse) VisitListMilestonesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Link != nil {
+		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		// If w doesn't support flushing, fall back to io.Copy.
+		_, err := io.Copy(w, response.Body)
+		return err
+	}
+	// text/event-stream messages are typically small; use a
+	// modest buffer and flush after each chunk so clients see
+	// events immediately instead of waiting on OS buffering.
+	buf := make([]byte, 4096)
+	for {
+		n, err := response.Body.Read(buf)
+		if n > 0 {
+			if _, writeErr := w.Write(buf[:n]); writeErr != nil {
+				return writeErr
+			}
+			flusher.Flush()
+		}
+		if err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+type ListMilestones200TextcsvResponse struct{ MilestonePageOKTextcsvResponse }
+
+func (response ListMilestones200TextcsvResponse) VisitListMilestonesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Link != nil {
+		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListMilestones304Response = NotModifiedResponse
+
+func (response ListMilestones304Response) VisitListMilestonesResponse(w http.ResponseWriter) error {
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type ListMilestones400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListMilestones400ApplicationProblemPlusJSONResponse) VisitListMilestonesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMilestones406ApplicationProblemPlusJSONResponse struct {
+	NotAcceptableApplicationProblemPlusJSONResponse
+}
+
+func (response ListMilestones406ApplicationProblemPlusJSONResponse) VisitListMilestonesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(406)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMilestoneRequestObject struct {
+	Params CreateMilestoneParams
+	Body   *CreateMilestoneJSONRequestBody
+}
+
+type CreateMilestoneResponseObject interface {
+	VisitCreateMilestoneResponse(w http.ResponseWriter) error
+}
+
+type CreateMilestone201ResponseHeaders struct {
+	APIVersion *string
+	ETag       *string
+	Location   *string
+}
+
+type CreateMilestone201JSONResponse struct {
+	Body    Milestone
+	Headers CreateMilestone201ResponseHeaders
+}
+
+func (response CreateMilestone201JSONResponse) VisitCreateMilestoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMilestone400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMilestone400ApplicationProblemPlusJSONResponse) VisitCreateMilestoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMilestone401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMilestone401ApplicationProblemPlusJSONResponse) VisitCreateMilestoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMilestone403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMilestone403ApplicationProblemPlusJSONResponse) VisitCreateMilestoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMilestone409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMilestone409ApplicationProblemPlusJSONResponse) VisitCreateMilestoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMilestone415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMilestone415ApplicationProblemPlusJSONResponse) VisitCreateMilestoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMilestone422ApplicationProblemPlusJSONResponse struct {
+	IdempotencyKeyReusedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMilestone422ApplicationProblemPlusJSONResponse) VisitCreateMilestoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMilestoneRequestObject struct {
+	Milestone MilestoneRef `json:"milestone"`
+	Params    DeleteMilestoneParams
+}
+
+type DeleteMilestoneResponseObject interface {
+	VisitDeleteMilestoneResponse(w http.ResponseWriter) error
+}
+
+type DeleteMilestone204ResponseHeaders struct {
+	APIVersion *string
+}
+
+type DeleteMilestone204Response struct {
+	Headers DeleteMilestone204ResponseHeaders
+}
+
+func (response DeleteMilestone204Response) VisitDeleteMilestoneResponse(w http.ResponseWriter) error {
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteMilestone400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMilestone400ApplicationProblemPlusJSONResponse) VisitDeleteMilestoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMilestone401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMilestone401ApplicationProblemPlusJSONResponse) VisitDeleteMilestoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMilestone403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMilestone403ApplicationProblemPlusJSONResponse) VisitDeleteMilestoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMilestone404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMilestone404ApplicationProblemPlusJSONResponse) VisitDeleteMilestoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMilestone412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMilestone412ApplicationProblemPlusJSONResponse) VisitDeleteMilestoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMilestone428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMilestone428ApplicationProblemPlusJSONResponse) VisitDeleteMilestoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMilestoneRequestObject struct {
+	Milestone MilestoneRef `json:"milestone"`
+	Params    GetMilestoneParams
+}
+
+type GetMilestoneResponseObject interface {
+	VisitGetMilestoneResponse(w http.ResponseWriter) error
+}
+
+type GetMilestone200JSONResponse struct{ MilestoneOKJSONResponse }
+
+func (response GetMilestone200JSONResponse) VisitGetMilestoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMilestone304Response = NotModifiedResponse
+
+func (response GetMilestone304Response) VisitGetMilestoneResponse(w http.ResponseWriter) error {
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type GetMilestone400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetMilestone400ApplicationProblemPlusJSONResponse) VisitGetMilestoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMilestone404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetMilestone404ApplicationProblemPlusJSONResponse) VisitGetMilestoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMilestoneRequestObject struct {
+	Milestone MilestoneRef `json:"milestone"`
+	Params    UpdateMilestoneParams
+	Body      *UpdateMilestoneApplicationMergePatchPlusJSONRequestBody
+}
+
+type UpdateMilestoneResponseObject interface {
+	VisitUpdateMilestoneResponse(w http.ResponseWriter) error
+}
+
+type UpdateMilestone200JSONResponse struct{ MilestoneOKJSONResponse }
+
+func (response UpdateMilestone200JSONResponse) VisitUpdateMilestoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMilestone400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMilestone400ApplicationProblemPlusJSONResponse) VisitUpdateMilestoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMilestone401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMilestone401ApplicationProblemPlusJSONResponse) VisitUpdateMilestoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMilestone403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMilestone403ApplicationProblemPlusJSONResponse) VisitUpdateMilestoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMilestone404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMilestone404ApplicationProblemPlusJSONResponse) VisitUpdateMilestoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMilestone409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMilestone409ApplicationProblemPlusJSONResponse) VisitUpdateMilestoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMilestone412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMilestone412ApplicationProblemPlusJSONResponse) VisitUpdateMilestoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMilestone415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMilestone415ApplicationProblemPlusJSONResponse) VisitUpdateMilestoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMilestone428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMilestone428ApplicationProblemPlusJSONResponse) VisitUpdateMilestoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceMilestoneRequestObject struct {
+	Milestone MilestoneRef `json:"milestone"`
+	Params    ReplaceMilestoneParams
+	Body      *ReplaceMilestoneJSONRequestBody
+}
+
+type ReplaceMilestoneResponseObject interface {
+	VisitReplaceMilestoneResponse(w http.ResponseWriter) error
+}
+
+type ReplaceMilestone200JSONResponse struct{ MilestoneOKJSONResponse }
+
+func (response ReplaceMilestone200JSONResponse) VisitReplaceMilestoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceMilestone400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceMilestone400ApplicationProblemPlusJSONResponse) VisitReplaceMilestoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceMilestone401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceMilestone401ApplicationProblemPlusJSONResponse) VisitReplaceMilestoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceMilestone403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceMilestone403ApplicationProblemPlusJSONResponse) VisitReplaceMilestoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceMilestone404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceMilestone404ApplicationProblemPlusJSONResponse) VisitReplaceMilestoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceMilestone409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceMilestone409ApplicationProblemPlusJSONResponse) VisitReplaceMilestoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceMilestone412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceMilestone412ApplicationProblemPlusJSONResponse) VisitReplaceMilestoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceMilestone415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceMilestone415ApplicationProblemPlusJSONResponse) VisitReplaceMilestoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceMilestone428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceMilestone428ApplicationProblemPlusJSONResponse) VisitReplaceMilestoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMilestoneUpdatesRequestObject struct {
+	Milestone MilestoneRef `json:"milestone"`
+}
+
+type ListMilestoneUpdatesResponseObject interface {
+	VisitListMilestoneUpdatesResponse(w http.ResponseWriter) error
+}
+
+type ListMilestoneUpdates200ResponseHeaders struct {
+	APIVersion *string
+	ETag       *string
+}
+
+type ListMilestoneUpdates200JSONResponse struct {
+	Body    ProgressUpdateList
+	Headers ListMilestoneUpdates200ResponseHeaders
+}
+
+func (response ListMilestoneUpdates200JSONResponse) VisitListMilestoneUpdatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMilestoneUpdates304Response = NotModifiedResponse
+
+func (response ListMilestoneUpdates304Response) VisitListMilestoneUpdatesResponse(w http.ResponseWriter) error {
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type ListMilestoneUpdates400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListMilestoneUpdates400ApplicationProblemPlusJSONResponse) VisitListMilestoneUpdatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMilestoneUpdates404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListMilestoneUpdates404ApplicationProblemPlusJSONResponse) VisitListMilestoneUpdatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMilestoneUpdateRequestObject struct {
+	Milestone MilestoneRef `json:"milestone"`
+	Params    CreateMilestoneUpdateParams
+	Body      *CreateMilestoneUpdateJSONRequestBody
+}
+
+type CreateMilestoneUpdateResponseObject interface {
+	VisitCreateMilestoneUpdateResponse(w http.ResponseWriter) error
+}
+
+type CreateMilestoneUpdate201ResponseHeaders struct {
+	APIVersion *string
+	Location   *string
+}
+
+type CreateMilestoneUpdate201JSONResponse struct {
+	Body    ProgressUpdate
+	Headers CreateMilestoneUpdate201ResponseHeaders
+}
+
+func (response CreateMilestoneUpdate201JSONResponse) VisitCreateMilestoneUpdateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMilestoneUpdate400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMilestoneUpdate400ApplicationProblemPlusJSONResponse) VisitCreateMilestoneUpdateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMilestoneUpdate401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMilestoneUpdate401ApplicationProblemPlusJSONResponse) VisitCreateMilestoneUpdateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMilestoneUpdate403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMilestoneUpdate403ApplicationProblemPlusJSONResponse) VisitCreateMilestoneUpdateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMilestoneUpdate404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMilestoneUpdate404ApplicationProblemPlusJSONResponse) VisitCreateMilestoneUpdateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMilestoneUpdate415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMilestoneUpdate415ApplicationProblemPlusJSONResponse) VisitCreateMilestoneUpdateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMilestoneUpdate422ApplicationProblemPlusJSONResponse struct {
+	IdempotencyKeyReusedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMilestoneUpdate422ApplicationProblemPlusJSONResponse) VisitCreateMilestoneUpdateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7103,6 +10452,89 @@ func (response ListPublications200JSONResponse) VisitListPublicationsResponse(w 
 	return err
 }
 
+type ListPublications200ApplicationxNdjsonResponse struct {
+	Body          io.Reader
+	Headers       ListPublications200ResponseHeaders
+	ContentLength int64
+}
+
+func (response ListPublications200ApplicationxNdjsonResponse) VisitListPublicationsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Link != nil {
+		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		// If w doesn't support flushing, fall back to io.Copy.
+		_, err := io.Copy(w, response.Body)
+		return err
+	}
+	// text/event-stream messages are typically small; use a
+	// modest buffer and flush after each chunk so clients see
+	// events immediately instead of waiting on OS buffering.
+	buf := make([]byte, 4096)
+	for {
+		n, err := response.Body.Read(buf)
+		if n > 0 {
+			if _, writeErr := w.Write(buf[:n]); writeErr != nil {
+				return writeErr
+			}
+			flusher.Flush()
+		}
+		if err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+type ListPublications200TextcsvResponse struct {
+	Body          io.Reader
+	Headers       ListPublications200ResponseHeaders
+	ContentLength int64
+}
+
+func (response ListPublications200TextcsvResponse) VisitListPublicationsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Link != nil {
+		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 type ListPublications304Response = NotModifiedResponse
 
 func (response ListPublications304Response) VisitListPublicationsResponse(w http.ResponseWriter) error {
@@ -7713,9 +11145,30 @@ func (response GetScheduleHealth400ApplicationProblemPlusJSONResponse) VisitGetS
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// GetActionPlanSummary Progress of the milestones of a whole action plan
+	// (GET /action-plans/{cycle}/summary)
+	GetActionPlanSummary(ctx context.Context, request GetActionPlanSummaryRequestObject) (GetActionPlanSummaryResponseObject, error)
 	// CreateToken Get an access token
 	// (POST /auth/token)
 	CreateToken(ctx context.Context, request CreateTokenRequestObject) (CreateTokenResponseObject, error)
+	// ListCommitments List the action plans' commitments
+	// (GET /commitments)
+	ListCommitments(ctx context.Context, request ListCommitmentsRequestObject) (ListCommitmentsResponseObject, error)
+	// CreateCommitment Add a commitment
+	// (POST /commitments)
+	CreateCommitment(ctx context.Context, request CreateCommitmentRequestObject) (CreateCommitmentResponseObject, error)
+	// GetCommitment Get a commitment
+	// (GET /commitments/{commitment})
+	GetCommitment(ctx context.Context, request GetCommitmentRequestObject) (GetCommitmentResponseObject, error)
+	// ReplaceCommitment Replace a commitment
+	// (PUT /commitments/{commitment})
+	ReplaceCommitment(ctx context.Context, request ReplaceCommitmentRequestObject) (ReplaceCommitmentResponseObject, error)
+	// ListCommitmentMilestones List a commitment's milestones
+	// (GET /commitments/{commitment}/milestones)
+	ListCommitmentMilestones(ctx context.Context, request ListCommitmentMilestonesRequestObject) (ListCommitmentMilestonesResponseObject, error)
+	// GetCommitmentSummary Progress of a commitment's milestones
+	// (GET /commitments/{commitment}/summary)
+	GetCommitmentSummary(ctx context.Context, request GetCommitmentSummaryRequestObject) (GetCommitmentSummaryResponseObject, error)
 	// GetMeetingsFeed The meeting schedule as an iCalendar feed
 	// (GET /feeds/meetings.ics)
 	GetMeetingsFeed(ctx context.Context, request GetMeetingsFeedRequestObject) (GetMeetingsFeedResponseObject, error)
@@ -7761,6 +11214,30 @@ type StrictServerInterface interface {
 	// DecideSubmission Accept or reject a submission
 	// (PUT /meetings/{meeting}/submissions/{submission}/decision)
 	DecideSubmission(ctx context.Context, request DecideSubmissionRequestObject) (DecideSubmissionResponseObject, error)
+	// ListMilestones List milestones
+	// (GET /milestones)
+	ListMilestones(ctx context.Context, request ListMilestonesRequestObject) (ListMilestonesResponseObject, error)
+	// CreateMilestone Add a milestone
+	// (POST /milestones)
+	CreateMilestone(ctx context.Context, request CreateMilestoneRequestObject) (CreateMilestoneResponseObject, error)
+	// DeleteMilestone Delete a milestone
+	// (DELETE /milestones/{milestone})
+	DeleteMilestone(ctx context.Context, request DeleteMilestoneRequestObject) (DeleteMilestoneResponseObject, error)
+	// GetMilestone Get a milestone
+	// (GET /milestones/{milestone})
+	GetMilestone(ctx context.Context, request GetMilestoneRequestObject) (GetMilestoneResponseObject, error)
+	// UpdateMilestone Change some fields of a milestone
+	// (PATCH /milestones/{milestone})
+	UpdateMilestone(ctx context.Context, request UpdateMilestoneRequestObject) (UpdateMilestoneResponseObject, error)
+	// ReplaceMilestone Replace a milestone
+	// (PUT /milestones/{milestone})
+	ReplaceMilestone(ctx context.Context, request ReplaceMilestoneRequestObject) (ReplaceMilestoneResponseObject, error)
+	// ListMilestoneUpdates List a milestone's progress updates
+	// (GET /milestones/{milestone}/updates)
+	ListMilestoneUpdates(ctx context.Context, request ListMilestoneUpdatesRequestObject) (ListMilestoneUpdatesResponseObject, error)
+	// CreateMilestoneUpdate Add a progress update
+	// (POST /milestones/{milestone}/updates)
+	CreateMilestoneUpdate(ctx context.Context, request CreateMilestoneUpdateRequestObject) (CreateMilestoneUpdateResponseObject, error)
 	// ListOrganisations List organisations
 	// (GET /organisations)
 	ListOrganisations(ctx context.Context, request ListOrganisationsRequestObject) (ListOrganisationsResponseObject, error)
@@ -7835,6 +11312,32 @@ type strictHandler struct {
 	middlewares []StrictMiddlewareFunc
 }
 
+// GetActionPlanSummary operation middleware
+func (sh *strictHandler) GetActionPlanSummary(ctx echo.Context, cycle int, params GetActionPlanSummaryParams) error {
+	var request GetActionPlanSummaryRequestObject
+
+	request.Cycle = cycle
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetActionPlanSummary(ctx.Request().Context(), request.(GetActionPlanSummaryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetActionPlanSummary")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetActionPlanSummaryResponseObject); ok {
+		return validResponse.VisitGetActionPlanSummaryResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // CreateToken operation middleware
 func (sh *strictHandler) CreateToken(ctx echo.Context) error {
 	var request CreateTokenRequestObject
@@ -7889,6 +11392,205 @@ func (sh *strictHandler) CreateToken(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(CreateTokenResponseObject); ok {
 		return validResponse.VisitCreateTokenResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListCommitments operation middleware
+func (sh *strictHandler) ListCommitments(ctx echo.Context, params ListCommitmentsParams) error {
+	var request ListCommitmentsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCommitments(ctx.Request().Context(), request.(ListCommitmentsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCommitments")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListCommitmentsResponseObject); ok {
+		return validResponse.VisitListCommitmentsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateCommitment operation middleware
+func (sh *strictHandler) CreateCommitment(ctx echo.Context, params CreateCommitmentParams) error {
+	var request CreateCommitmentRequestObject
+
+	request.Params = params
+
+	var body CreateCommitmentJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateCommitment(ctx.Request().Context(), request.(CreateCommitmentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateCommitment")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateCommitmentResponseObject); ok {
+		return validResponse.VisitCreateCommitmentResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetCommitment operation middleware
+func (sh *strictHandler) GetCommitment(ctx echo.Context, commitment CommitmentRef) error {
+	var request GetCommitmentRequestObject
+
+	request.Commitment = commitment
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCommitment(ctx.Request().Context(), request.(GetCommitmentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCommitment")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetCommitmentResponseObject); ok {
+		return validResponse.VisitGetCommitmentResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ReplaceCommitment operation middleware
+func (sh *strictHandler) ReplaceCommitment(ctx echo.Context, commitment CommitmentRef, params ReplaceCommitmentParams) error {
+	var request ReplaceCommitmentRequestObject
+
+	request.Commitment = commitment
+	request.Params = params
+
+	var body ReplaceCommitmentJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ReplaceCommitment(ctx.Request().Context(), request.(ReplaceCommitmentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReplaceCommitment")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ReplaceCommitmentResponseObject); ok {
+		return validResponse.VisitReplaceCommitmentResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListCommitmentMilestones operation middleware
+func (sh *strictHandler) ListCommitmentMilestones(ctx echo.Context, commitment CommitmentRef, params ListCommitmentMilestonesParams) error {
+	var request ListCommitmentMilestonesRequestObject
+
+	request.Commitment = commitment
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCommitmentMilestones(ctx.Request().Context(), request.(ListCommitmentMilestonesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCommitmentMilestones")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListCommitmentMilestonesResponseObject); ok {
+		return validResponse.VisitListCommitmentMilestonesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetCommitmentSummary operation middleware
+func (sh *strictHandler) GetCommitmentSummary(ctx echo.Context, commitment CommitmentRef, params GetCommitmentSummaryParams) error {
+	var request GetCommitmentSummaryRequestObject
+
+	request.Commitment = commitment
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCommitmentSummary(ctx.Request().Context(), request.(GetCommitmentSummaryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCommitmentSummary")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetCommitmentSummaryResponseObject); ok {
+		return validResponse.VisitGetCommitmentSummaryResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -8456,6 +12158,303 @@ func (sh *strictHandler) DecideSubmission(ctx echo.Context, meeting MeetingRef, 
 		return err
 	} else if validResponse, ok := response.(DecideSubmissionResponseObject); ok {
 		return validResponse.VisitDecideSubmissionResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListMilestones operation middleware
+func (sh *strictHandler) ListMilestones(ctx echo.Context, params ListMilestonesParams) error {
+	var request ListMilestonesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMilestones(ctx.Request().Context(), request.(ListMilestonesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMilestones")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMilestonesResponseObject); ok {
+		return validResponse.VisitListMilestonesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateMilestone operation middleware
+func (sh *strictHandler) CreateMilestone(ctx echo.Context, params CreateMilestoneParams) error {
+	var request CreateMilestoneRequestObject
+
+	request.Params = params
+
+	var body CreateMilestoneJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateMilestone(ctx.Request().Context(), request.(CreateMilestoneRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateMilestone")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateMilestoneResponseObject); ok {
+		return validResponse.VisitCreateMilestoneResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteMilestone operation middleware
+func (sh *strictHandler) DeleteMilestone(ctx echo.Context, milestone MilestoneRef, params DeleteMilestoneParams) error {
+	var request DeleteMilestoneRequestObject
+
+	request.Milestone = milestone
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteMilestone(ctx.Request().Context(), request.(DeleteMilestoneRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteMilestone")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteMilestoneResponseObject); ok {
+		return validResponse.VisitDeleteMilestoneResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetMilestone operation middleware
+func (sh *strictHandler) GetMilestone(ctx echo.Context, milestone MilestoneRef, params GetMilestoneParams) error {
+	var request GetMilestoneRequestObject
+
+	request.Milestone = milestone
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMilestone(ctx.Request().Context(), request.(GetMilestoneRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMilestone")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMilestoneResponseObject); ok {
+		return validResponse.VisitGetMilestoneResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateMilestone operation middleware
+func (sh *strictHandler) UpdateMilestone(ctx echo.Context, milestone MilestoneRef, params UpdateMilestoneParams) error {
+	var request UpdateMilestoneRequestObject
+
+	request.Milestone = milestone
+	request.Params = params
+
+	var body UpdateMilestoneApplicationMergePatchPlusJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateMilestone(ctx.Request().Context(), request.(UpdateMilestoneRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateMilestone")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateMilestoneResponseObject); ok {
+		return validResponse.VisitUpdateMilestoneResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ReplaceMilestone operation middleware
+func (sh *strictHandler) ReplaceMilestone(ctx echo.Context, milestone MilestoneRef, params ReplaceMilestoneParams) error {
+	var request ReplaceMilestoneRequestObject
+
+	request.Milestone = milestone
+	request.Params = params
+
+	var body ReplaceMilestoneJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ReplaceMilestone(ctx.Request().Context(), request.(ReplaceMilestoneRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReplaceMilestone")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ReplaceMilestoneResponseObject); ok {
+		return validResponse.VisitReplaceMilestoneResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListMilestoneUpdates operation middleware
+func (sh *strictHandler) ListMilestoneUpdates(ctx echo.Context, milestone MilestoneRef) error {
+	var request ListMilestoneUpdatesRequestObject
+
+	request.Milestone = milestone
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMilestoneUpdates(ctx.Request().Context(), request.(ListMilestoneUpdatesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMilestoneUpdates")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMilestoneUpdatesResponseObject); ok {
+		return validResponse.VisitListMilestoneUpdatesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateMilestoneUpdate operation middleware
+func (sh *strictHandler) CreateMilestoneUpdate(ctx echo.Context, milestone MilestoneRef, params CreateMilestoneUpdateParams) error {
+	var request CreateMilestoneUpdateRequestObject
+
+	request.Milestone = milestone
+	request.Params = params
+
+	var body CreateMilestoneUpdateJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateMilestoneUpdate(ctx.Request().Context(), request.(CreateMilestoneUpdateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateMilestoneUpdate")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateMilestoneUpdateResponseObject); ok {
+		return validResponse.VisitCreateMilestoneUpdateResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

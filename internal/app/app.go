@@ -22,6 +22,7 @@ import (
 	"github.com/pioniersnetwerk/pioniers/internal/httpapi"
 	"github.com/pioniersnetwerk/pioniers/internal/idempotency"
 	"github.com/pioniersnetwerk/pioniers/internal/meeting"
+	"github.com/pioniersnetwerk/pioniers/internal/milestone"
 	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 	"github.com/pioniersnetwerk/pioniers/internal/person"
 	"github.com/pioniersnetwerk/pioniers/internal/publication"
@@ -39,6 +40,7 @@ type App struct {
 	People        *person.Service
 	Meetings      *meeting.Service
 	Publications  *publication.Service
+	Milestones    *milestone.Service
 	Tokens        *auth.Tokens
 	Seed          *seed.Loader
 	handler       http.Handler
@@ -80,11 +82,13 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 	people := person.NewService(db, orgs, time.Now)
 	meetings := meeting.NewService(db, orgs, people, time.Now)
 	publications := publication.NewService(db, time.Now)
+	milestones := milestone.NewService(db, db, orgs, time.Now)
 	handler, err := httpapi.NewHandler(httpapi.Services{
 		Organisations: orgs,
 		People:        people,
 		Meetings:      meetings,
 		Publications:  publications,
+		Milestones:    milestones,
 		SignIn:        auth.NewSignIn(accounts, tokens),
 		Tokens:        tokens,
 		Idempotency:   idempotency.NewKeeper(db.IdempotencyKeys(), time.Now),
@@ -99,8 +103,8 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 	if err != nil {
 		return nil, err
 	}
-	return &App{Config: cfg, Log: log, DB: db, Organisations: orgs, Accounts: accounts, People: people, Meetings: meetings, Publications: publications, Tokens: tokens,
-		Seed: seed.NewLoader(db, orgs, meetings, publications), handler: handler}, nil
+	return &App{Config: cfg, Log: log, DB: db, Organisations: orgs, Accounts: accounts, People: people, Meetings: meetings, Publications: publications, Milestones: milestones, Tokens: tokens,
+		Seed: seed.NewLoader(db, orgs, meetings, publications, milestones), handler: handler}, nil
 }
 
 // signingKeys loads the configured keys, or in development keeps one in the data folder.

@@ -37,12 +37,50 @@ type meetings interface {
 // ListMeetings serves GET /meetings.
 func (s *Server) ListMeetings(ctx context.Context, req api.ListMeetingsRequestObject) (api.ListMeetingsResponseObject, error) {
 	p := req.Params
-	lr, err := meetingListRequest(p.From, p.To, p.Status, p.Format, p.Organisation, p.GuestChair, p.Q)
+	// format carries both the meeting-format filter and the export format.
+	var meetingFormat *api.MeetingFormat
+	var formats []string
+	for _, f := range deref(p.Format) {
+		switch v := string(f); v {
+		case formatJSON, formatCSV, formatNDJSON:
+			formats = append(formats, v)
+		default:
+			if meetingFormat != nil {
+				return nil, (domain.Problems{{Name: "format", Reason: "give at most one meeting format"}}).Err()
+			}
+			meetingFormat = ptr(api.MeetingFormat(v))
+		}
+	}
+	lr, err := meetingListRequest(p.From, p.To, p.Status, meetingFormat, p.Organisation, p.GuestChair, p.Q)
 	if err != nil {
 		return nil, err
 	}
 	lr.Descending = p.Sort != nil && *p.Sort == api.MinusStartsAt
 	lr.PageSize, lr.Cursor = deref(p.PageSize), deref(p.Cursor)
+	now := s.meetings.Now()
+	if f := exportOf(ctx, formats...); f != formatJSON {
+		lr.PageSize, lr.Cursor = batchSize, ""
+		body := stream(ctx, f, s.contract.columns("Meeting"), func(emit func(any) error) error {
+			for {
+				page, err := s.meetings.List(ctx, lr)
+				if err != nil {
+					return err
+				}
+				for _, m := range page.Items {
+					if err := emit(toAPIMeeting(m, now)); err != nil {
+						return err
+					}
+				}
+				if lr.Cursor = page.Next; lr.Cursor == "" {
+					return nil
+				}
+			}
+		})
+		if f == formatCSV {
+			return api.ListMeetings200TextcsvResponse{Body: body}, nil
+		}
+		return api.ListMeetings200ApplicationxNdjsonResponse{Body: body}, nil
+	}
 	if lr.PageSize == 0 {
 		lr.PageSize = 20
 	}
@@ -50,7 +88,6 @@ func (s *Server) ListMeetings(ctx context.Context, req api.ListMeetingsRequestOb
 	if err != nil {
 		return nil, err
 	}
-	now := s.meetings.Now()
 	body := api.MeetingPage{Items: make([]api.Meeting, len(page.Items))}
 	for i, m := range page.Items {
 		body.Items[i] = toAPIMeeting(m, now)

@@ -77,17 +77,24 @@ func baseHeaders(version string, trustProxy bool) echo.MiddlewareFunc {
 			h.Set("API-Version", version)
 			h.Set("X-Content-Type-Options", "nosniff")
 			h.Set("Referrer-Policy", "no-referrer")
-			if strings.HasPrefix(c.Request().URL.Path, docsPath) {
+			switch p := c.Request().URL.Path; {
+			case strings.HasPrefix(p, docsPath):
 				// The docs page runs its own bundled script and styles; nothing from elsewhere.
 				h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'")
-			} else {
+				h.Set("X-Frame-Options", "DENY")
+			case p == embedPagePath:
+				// The schedule for iframes on any website: framing allowed, nothing else.
+				h.Set("Content-Security-Policy", embedPageCSP)
+			default:
 				h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+				h.Set("X-Frame-Options", "DENY")
 			}
-			h.Set("X-Frame-Options", "DENY")
 			r := c.Request()
-			if r.TLS != nil || (trustProxy && r.Header.Get("X-Forwarded-Proto") == "https") {
+			https := r.TLS != nil || (trustProxy && r.Header.Get("X-Forwarded-Proto") == "https")
+			if https {
 				h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 			}
+			c.SetRequest(withOrigin(r, https))
 			return next(c)
 		}
 	}
@@ -264,8 +271,8 @@ func authenticate(tokens tokenVerifier) echo.MiddlewareFunc {
 func conditionalGET(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		if r.Method != http.MethodGet {
-			return next(c)
+		if r.Method != http.MethodGet || isExport(r) {
+			return next(c) // exports stream; they are not held to hash them
 		}
 		res := c.Response()
 		orig := res.Writer
@@ -349,6 +356,17 @@ func carryRequest(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		ctx := context.WithValue(r.Context(), requestURLKey{}, r.URL)
+		ctx = context.WithValue(ctx, acceptKey{}, r.Header.Get("Accept"))
+		res := c.Response()
+		res.Before(func() {
+			// Say the charset of text exports, and that CSV has a header row (RFC 4180).
+			switch res.Header().Get("Content-Type") {
+			case "text/csv":
+				res.Header().Set("Content-Type", "text/csv; charset=utf-8; header=present")
+			case "application/x-ndjson":
+				res.Header().Set("Content-Type", "application/x-ndjson; charset=utf-8")
+			}
+		})
 		if c.Path() == tokenPath {
 			if user, password, ok := r.BasicAuth(); ok {
 				ctx = context.WithValue(ctx, basicAuthKey{}, basicAuth{user: user, password: password})

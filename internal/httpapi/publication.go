@@ -26,6 +26,28 @@ func (s *Server) ListPublications(ctx context.Context, req api.ListPublicationsR
 	if p.Meeting != nil {
 		f.MeetingID = p.Meeting.String()
 	}
+	if format := exportOf(ctx, string(deref(p.Format))); format != formatJSON {
+		body := stream(ctx, format, s.contract.columns("Publication"), func(emit func(any) error) error {
+			for cursor := ""; ; {
+				page, err := s.publications.List(ctx, publication.Query{Filter: f, PageSize: batchSize, Cursor: cursor})
+				if err != nil {
+					return err
+				}
+				for _, pub := range page.Items {
+					if err := emit(toAPIPublication(pub)); err != nil {
+						return err
+					}
+				}
+				if cursor = page.Next; cursor == "" {
+					return nil
+				}
+			}
+		})
+		if format == formatCSV {
+			return api.ListPublications200TextcsvResponse{Body: body}, nil
+		}
+		return api.ListPublications200ApplicationxNdjsonResponse{Body: body}, nil
+	}
 	page, err := s.publications.List(ctx, publication.Query{Filter: f, PageSize: deref(p.PageSize), Cursor: deref(p.Cursor)})
 	if err != nil {
 		return nil, err

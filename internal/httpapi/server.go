@@ -53,6 +53,7 @@ type Services struct {
 	People        people
 	Meetings      meetings
 	Publications  publications
+	Milestones    milestones
 	SignIn        signIn
 	Tokens        tokenVerifier
 	Idempotency   idempotencyKeeper
@@ -74,6 +75,7 @@ type Server struct {
 	people       people
 	meetings     meetings
 	publications publications
+	milestones   milestones
 	signIn       signIn
 	contract     *contract
 }
@@ -109,7 +111,7 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 		carryRequest, idempotent(svc.Idempotency, log), validator.middleware, conditionalGET)
 
 	server := &Server{orgs: svc.Organisations, people: svc.People, meetings: svc.Meetings, publications: svc.Publications,
-		signIn: svc.SignIn, contract: validator}
+		milestones: svc.Milestones, signIn: svc.SignIn, contract: validator}
 	api.RegisterHandlersWithBaseURL(e, api.NewStrictHandler(server, nil), basePath)
 
 	e.GET(basePath+"/openapi.json", func(c echo.Context) error {
@@ -118,6 +120,8 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 	e.GET(basePath+"/openapi.yaml", func(c echo.Context) error {
 		return c.Blob(http.StatusOK, "application/vnd.oai.openapi;version=3.0", contract.yaml)
 	})
+	e.GET(embedPagePath, server.serveEmbedPage)
+	e.GET(embedScriptPath, serveEmbedScript)
 	docs := echo.WrapHandler(v5emb.New("Pioniers API", basePath+"/openapi.json", docsPath+"/"))
 	e.GET(docsPath, docs)
 	e.GET(docsPath+"/*", docs)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/meeting"
+	"github.com/pioniersnetwerk/pioniers/internal/milestone"
 	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 	"github.com/pioniersnetwerk/pioniers/internal/publication"
 )
@@ -24,6 +25,37 @@ type file struct {
 	Organisations []organisationData `json:"organisations"`
 	Meetings      []meetingData      `json:"meetings"`
 	Publications  []publicationData  `json:"publications"`
+	Commitments   []commitmentData   `json:"commitments"`
+	Milestones    []milestoneData    `json:"milestones"`
+}
+
+type commitmentData struct {
+	Code        string            `json:"code"`
+	Title       string            `json:"title"`
+	Cycle       int               `json:"cycle"`
+	ActionPlan  string            `json:"actionPlan"`
+	PolicyAreas []string          `json:"policyAreas"`
+	Status      string            `json:"status"`
+	Lead        *institutionData  `json:"leadInstitution"`
+	Support     []institutionData `json:"supportInstitutions"`
+}
+
+type institutionData struct {
+	Name         string `json:"name"`
+	Organisation string `json:"organisation"`
+}
+
+type milestoneData struct {
+	Commitment       string            `json:"commitment"`
+	Code             string            `json:"code"`
+	Title            string            `json:"title"`
+	VerifiableResult string            `json:"verifiableResult"`
+	PlannedStart     string            `json:"plannedStart"`
+	PlannedEnd       string            `json:"plannedEnd"`
+	Target           *milestone.Target `json:"target"`
+	EvidenceRule     string            `json:"evidenceRule"`
+	Status           string            `json:"status"`
+	Completion       string            `json:"completion"`
 }
 
 // meetingData is a meeting in the API's own shape (MeetingInput), with its report.
@@ -111,6 +143,14 @@ type publications interface {
 	Create(ctx context.Context, in publication.Input) (publication.Publication, error)
 }
 
+// milestones is what the seed needs of the milestone service.
+type milestones interface {
+	GetCommitment(ctx context.Context, code string) (milestone.Commitment, error)
+	CreateCommitment(ctx context.Context, in milestone.CommitmentInput) (milestone.Commitment, error)
+	List(ctx context.Context, req milestone.ListRequest) (domain.Page[milestone.Milestone], error)
+	Create(ctx context.Context, in milestone.Input) (milestone.Milestone, error)
+}
+
 // Loader loads seed files through the domain services, so seeded records
 // pass the same rules and leave the same change records as any other write.
 type Loader struct {
@@ -118,11 +158,12 @@ type Loader struct {
 	orgs         organisations
 	meetings     meetings
 	publications publications
+	milestones   milestones
 }
 
 // NewLoader returns a loader.
-func NewLoader(tx domain.Transactor, orgs organisations, ms meetings, pubs publications) *Loader {
-	return &Loader{tx: tx, orgs: orgs, meetings: ms, publications: pubs}
+func NewLoader(tx domain.Transactor, orgs organisations, ms meetings, pubs publications, mss milestones) *Loader {
+	return &Loader{tx: tx, orgs: orgs, meetings: ms, publications: pubs, milestones: mss}
 }
 
 // Load adds the action plan's records that are missing, and the example
@@ -146,6 +187,20 @@ func (l *Loader) Load(ctx context.Context, demo bool) (Report, error) {
 				added, err := l.organisation(ctx, o)
 				if err != nil {
 					return fmt.Errorf("seed %s organisation %s: %w", name, o.Code, err)
+				}
+				rep.count(added)
+			}
+			for _, c := range f.Commitments {
+				added, err := l.commitment(ctx, c)
+				if err != nil {
+					return fmt.Errorf("seed %s commitment %s: %w", name, c.Code, err)
+				}
+				rep.count(added)
+			}
+			for _, m := range f.Milestones {
+				added, err := l.milestone(ctx, m)
+				if err != nil {
+					return fmt.Errorf("seed %s milestone %s %s: %w", name, m.Commitment, m.Code, err)
 				}
 				rep.count(added)
 			}
@@ -175,6 +230,49 @@ func (r *Report) count(added bool) {
 	} else {
 		r.Present++
 	}
+}
+
+func (l *Loader) commitment(ctx context.Context, c commitmentData) (bool, error) {
+	_, err := l.milestones.GetCommitment(ctx, c.Code)
+	if err == nil {
+		return false, nil
+	}
+	if domain.ErrorCode(err) != domain.CodeNotFound {
+		return false, err
+	}
+	in := milestone.CommitmentInput{Code: c.Code, Title: c.Title, Cycle: c.Cycle, ActionPlan: c.ActionPlan, PolicyAreas: c.PolicyAreas, Status: c.Status}
+	if c.Lead != nil {
+		in.Lead = &milestone.InstitutionInput{Name: c.Lead.Name, Organisation: c.Lead.Organisation}
+	}
+	for _, s := range c.Support {
+		in.Support = append(in.Support, milestone.InstitutionInput{Name: s.Name, Organisation: s.Organisation})
+	}
+	_, err = l.milestones.CreateCommitment(ctx, in)
+	return err == nil, err
+}
+
+func (l *Loader) milestone(ctx context.Context, m milestoneData) (bool, error) {
+	page, err := l.milestones.List(ctx, milestone.ListRequest{Filter: milestone.Filter{Commitment: m.Commitment}, PageSize: 100})
+	if err != nil {
+		return false, err
+	}
+	for _, existing := range page.Items {
+		if existing.Code == m.Code {
+			return false, nil
+		}
+	}
+	start, err := date(m.PlannedStart)
+	if err != nil {
+		return false, err
+	}
+	end, err := date(m.PlannedEnd)
+	if err != nil {
+		return false, err
+	}
+	_, err = l.milestones.Create(ctx, milestone.Input{Commitment: m.Commitment, Code: m.Code, Title: m.Title,
+		VerifiableResult: m.VerifiableResult, PlannedStart: start, PlannedEnd: end, Target: m.Target,
+		Rule: milestone.Rule(m.EvidenceRule), Status: milestone.Status(m.Status), Completion: milestone.Completion(m.Completion)})
+	return err == nil, err
 }
 
 // meeting adds m unless a meeting with its title starts at the same time.

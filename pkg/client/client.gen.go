@@ -49,6 +49,54 @@ func (e ClientCredentialsGrantType) Valid() bool {
 	}
 }
 
+// Defines values for CommitmentStatus.
+const (
+	CommitmentStatusActive       CommitmentStatus = "active"
+	CommitmentStatusCompleted    CommitmentStatus = "completed"
+	CommitmentStatusDiscontinued CommitmentStatus = "discontinued"
+)
+
+// Valid indicates whether the value is a known member of the CommitmentStatus enum.
+func (e CommitmentStatus) Valid() bool {
+	switch e {
+	case CommitmentStatusActive:
+		return true
+	case CommitmentStatusCompleted:
+		return true
+	case CommitmentStatusDiscontinued:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for Completion.
+const (
+	CompletionComplete    Completion = "complete"
+	CompletionLimited     Completion = "limited"
+	CompletionNoEvidence  Completion = "no-evidence"
+	CompletionNotStarted  Completion = "not-started"
+	CompletionSubstantial Completion = "substantial"
+)
+
+// Valid indicates whether the value is a known member of the Completion enum.
+func (e Completion) Valid() bool {
+	switch e {
+	case CompletionComplete:
+		return true
+	case CompletionLimited:
+		return true
+	case CompletionNoEvidence:
+		return true
+	case CompletionNotStarted:
+		return true
+	case CompletionSubstantial:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ConferenceDetailsFormat.
 const (
 	ConferenceDetailsFormatConference ConferenceDetailsFormat = "conference"
@@ -76,6 +124,51 @@ func (e DecisionInputDecision) Valid() bool {
 	case DecisionInputDecisionAccepted:
 		return true
 	case DecisionInputDecisionRejected:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EvidenceItemKind.
+const (
+	EvidenceItemKindEvaluation  EvidenceItemKind = "evaluation"
+	EvidenceItemKindMeeting     EvidenceItemKind = "meeting"
+	EvidenceItemKindPublication EvidenceItemKind = "publication"
+)
+
+// Valid indicates whether the value is a known member of the EvidenceItemKind enum.
+func (e EvidenceItemKind) Valid() bool {
+	switch e {
+	case EvidenceItemKindEvaluation:
+		return true
+	case EvidenceItemKindMeeting:
+		return true
+	case EvidenceItemKindPublication:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EvidenceRule.
+const (
+	ClosedEvaluation       EvidenceRule = "closed-evaluation"
+	HeldMeetingsWithReport EvidenceRule = "held-meetings-with-report"
+	MagazineEditions       EvidenceRule = "magazine-editions"
+	None                   EvidenceRule = "none"
+)
+
+// Valid indicates whether the value is a known member of the EvidenceRule enum.
+func (e EvidenceRule) Valid() bool {
+	switch e {
+	case ClosedEvaluation:
+		return true
+	case HeldMeetingsWithReport:
+		return true
+	case MagazineEditions:
+		return true
+	case None:
 		return true
 	default:
 		return false
@@ -202,6 +295,33 @@ func (e MembershipRole) Valid() bool {
 	case MembershipRolePioneer:
 		return true
 	case MembershipRoleProgrammeManager:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MilestoneStatus.
+const (
+	MilestoneStatusCancelled  MilestoneStatus = "cancelled"
+	MilestoneStatusCompleted  MilestoneStatus = "completed"
+	MilestoneStatusDelayed    MilestoneStatus = "delayed"
+	MilestoneStatusInProgress MilestoneStatus = "in-progress"
+	MilestoneStatusNotStarted MilestoneStatus = "not-started"
+)
+
+// Valid indicates whether the value is a known member of the MilestoneStatus enum.
+func (e MilestoneStatus) Valid() bool {
+	switch e {
+	case MilestoneStatusCancelled:
+		return true
+	case MilestoneStatusCompleted:
+		return true
+	case MilestoneStatusDelayed:
+		return true
+	case MilestoneStatusInProgress:
+		return true
+	case MilestoneStatusNotStarted:
 		return true
 	default:
 		return false
@@ -382,6 +502,105 @@ func (e SubmissionStatus) Valid() bool {
 	}
 }
 
+// Defines values for ExportFormat.
+const (
+	ExportFormatCsv    ExportFormat = "csv"
+	ExportFormatJson   ExportFormat = "json"
+	ExportFormatNdjson ExportFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the ExportFormat enum.
+func (e ExportFormat) Valid() bool {
+	switch e {
+	case ExportFormatCsv:
+		return true
+	case ExportFormatJson:
+		return true
+	case ExportFormatNdjson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListCommitmentsParamsFormat.
+const (
+	ListCommitmentsParamsFormatCsv    ListCommitmentsParamsFormat = "csv"
+	ListCommitmentsParamsFormatJson   ListCommitmentsParamsFormat = "json"
+	ListCommitmentsParamsFormatNdjson ListCommitmentsParamsFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the ListCommitmentsParamsFormat enum.
+func (e ListCommitmentsParamsFormat) Valid() bool {
+	switch e {
+	case ListCommitmentsParamsFormatCsv:
+		return true
+	case ListCommitmentsParamsFormatJson:
+		return true
+	case ListCommitmentsParamsFormatNdjson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListCommitmentMilestonesParamsFormat.
+const (
+	ListCommitmentMilestonesParamsFormatCsv    ListCommitmentMilestonesParamsFormat = "csv"
+	ListCommitmentMilestonesParamsFormatJson   ListCommitmentMilestonesParamsFormat = "json"
+	ListCommitmentMilestonesParamsFormatNdjson ListCommitmentMilestonesParamsFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the ListCommitmentMilestonesParamsFormat enum.
+func (e ListCommitmentMilestonesParamsFormat) Valid() bool {
+	switch e {
+	case ListCommitmentMilestonesParamsFormatCsv:
+		return true
+	case ListCommitmentMilestonesParamsFormatJson:
+		return true
+	case ListCommitmentMilestonesParamsFormatNdjson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListMeetingsParamsFormat.
+const (
+	ListMeetingsParamsFormatConference        ListMeetingsParamsFormat = "conference"
+	ListMeetingsParamsFormatCsv               ListMeetingsParamsFormat = "csv"
+	ListMeetingsParamsFormatJson              ListMeetingsParamsFormat = "json"
+	ListMeetingsParamsFormatKnowledgeSession  ListMeetingsParamsFormat = "knowledge-session"
+	ListMeetingsParamsFormatNdjson            ListMeetingsParamsFormat = "ndjson"
+	ListMeetingsParamsFormatOpenGovernmentLab ListMeetingsParamsFormat = "open-government-lab"
+	ListMeetingsParamsFormatOther             ListMeetingsParamsFormat = "other"
+	ListMeetingsParamsFormatResidentsMeeting  ListMeetingsParamsFormat = "residents-meeting"
+)
+
+// Valid indicates whether the value is a known member of the ListMeetingsParamsFormat enum.
+func (e ListMeetingsParamsFormat) Valid() bool {
+	switch e {
+	case ListMeetingsParamsFormatConference:
+		return true
+	case ListMeetingsParamsFormatCsv:
+		return true
+	case ListMeetingsParamsFormatJson:
+		return true
+	case ListMeetingsParamsFormatKnowledgeSession:
+		return true
+	case ListMeetingsParamsFormatNdjson:
+		return true
+	case ListMeetingsParamsFormatOpenGovernmentLab:
+		return true
+	case ListMeetingsParamsFormatOther:
+		return true
+	case ListMeetingsParamsFormatResidentsMeeting:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListMeetingsParamsSort.
 const (
 	MinusStartsAt ListMeetingsParamsSort = "-startsAt"
@@ -394,6 +613,69 @@ func (e ListMeetingsParamsSort) Valid() bool {
 	case MinusStartsAt:
 		return true
 	case StartsAt:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListMilestonesParamsSort.
+const (
+	Code            ListMilestonesParamsSort = "code"
+	MinusPlannedEnd ListMilestonesParamsSort = "-plannedEnd"
+	PlannedEnd      ListMilestonesParamsSort = "plannedEnd"
+)
+
+// Valid indicates whether the value is a known member of the ListMilestonesParamsSort enum.
+func (e ListMilestonesParamsSort) Valid() bool {
+	switch e {
+	case Code:
+		return true
+	case MinusPlannedEnd:
+		return true
+	case PlannedEnd:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListMilestonesParamsFormat.
+const (
+	ListMilestonesParamsFormatCsv    ListMilestonesParamsFormat = "csv"
+	ListMilestonesParamsFormatJson   ListMilestonesParamsFormat = "json"
+	ListMilestonesParamsFormatNdjson ListMilestonesParamsFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the ListMilestonesParamsFormat enum.
+func (e ListMilestonesParamsFormat) Valid() bool {
+	switch e {
+	case ListMilestonesParamsFormatCsv:
+		return true
+	case ListMilestonesParamsFormatJson:
+		return true
+	case ListMilestonesParamsFormatNdjson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListPublicationsParamsFormat.
+const (
+	ListPublicationsParamsFormatCsv    ListPublicationsParamsFormat = "csv"
+	ListPublicationsParamsFormatJson   ListPublicationsParamsFormat = "json"
+	ListPublicationsParamsFormatNdjson ListPublicationsParamsFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the ListPublicationsParamsFormat enum.
+func (e ListPublicationsParamsFormat) Valid() bool {
+	switch e {
+	case ListPublicationsParamsFormatCsv:
+		return true
+	case ListPublicationsParamsFormatJson:
+		return true
+	case ListPublicationsParamsFormatNdjson:
 		return true
 	default:
 		return false
@@ -455,6 +737,52 @@ type ClientCredentials struct {
 // ClientCredentialsGrantType defines model for ClientCredentials.GrantType.
 type ClientCredentialsGrantType string
 
+// Commitment defines model for Commitment.
+type Commitment struct {
+	ActionPlan *string `json:"actionPlan,omitempty"`
+
+	// Code Example: NL0037
+	Code                string            `json:"code"`
+	CreatedAt           time.Time         `json:"createdAt"`
+	Cycle               int               `json:"cycle"`
+	LeadInstitution     *Institution      `json:"leadInstitution,omitempty"`
+	MilestoneCount      int               `json:"milestoneCount"`
+	PolicyAreas         []string          `json:"policyAreas"`
+	Status              *CommitmentStatus `json:"status,omitempty"`
+	SupportInstitutions []Institution     `json:"supportInstitutions"`
+	Title               string            `json:"title"`
+	UpdatedAt           time.Time         `json:"updatedAt"`
+}
+
+// CommitmentInput defines model for CommitmentInput.
+type CommitmentInput struct {
+	// ActionPlan Example: 2018-2020
+	ActionPlan *string `json:"actionPlan,omitempty"`
+
+	// Code Example: NL0037
+	Code string `json:"code"`
+
+	// Cycle The year the action plan cycle started.
+	Cycle               int                 `json:"cycle"`
+	LeadInstitution     *InstitutionInput   `json:"leadInstitution,omitempty"`
+	PolicyAreas         *[]string           `json:"policyAreas,omitempty"`
+	Status              *CommitmentStatus   `json:"status,omitempty"`
+	SupportInstitutions *[]InstitutionInput `json:"supportInstitutions,omitempty"`
+	Title               string              `json:"title"`
+}
+
+// CommitmentPage defines model for CommitmentPage.
+type CommitmentPage struct {
+	Items      []Commitment `json:"items"`
+	NextCursor *string      `json:"nextCursor,omitempty"`
+}
+
+// CommitmentStatus defines model for CommitmentStatus.
+type CommitmentStatus string
+
+// Completion Completion on the IRM's scale.
+type Completion string
+
 // ConferenceDetails A conference preceded by a call for papers.
 type ConferenceDetails struct {
 	CallForPapers CallForPapers           `json:"callForPapers"`
@@ -495,6 +823,37 @@ type DecisionInput struct {
 // DecisionInputDecision defines model for DecisionInput.Decision.
 type DecisionInputDecision string
 
+// Evidence defines model for Evidence.
+type Evidence struct {
+	Count int `json:"count"`
+
+	// Items The records that counted.
+	Items []EvidenceItem `json:"items"`
+
+	// Rule How progress follows from data: `held-meetings-with-report` counts held meetings with a published report
+	// within the planned window; `magazine-editions` counts publications of kind magazine-edition within the
+	// window; `closed-evaluation` counts closed evaluations linked to the milestone; `none` means progress is set
+	// by hand.
+	Rule EvidenceRule `json:"rule"`
+}
+
+// EvidenceItem defines model for EvidenceItem.
+type EvidenceItem struct {
+	Id    openapi_types.UUID  `json:"id"`
+	Kind  EvidenceItemKind    `json:"kind"`
+	On    *openapi_types.Date `json:"on,omitempty"`
+	Title string              `json:"title"`
+}
+
+// EvidenceItemKind defines model for EvidenceItem.Kind.
+type EvidenceItemKind string
+
+// EvidenceRule How progress follows from data: `held-meetings-with-report` counts held meetings with a published report
+// within the planned window; `magazine-editions` counts publications of kind magazine-edition within the
+// window; `closed-evaluation` counts closed evaluations linked to the milestone; `none` means progress is set
+// by hand.
+type EvidenceRule string
+
 // Expert defines model for Expert.
 type Expert struct {
 	Affiliation *string `json:"affiliation,omitempty"`
@@ -508,6 +867,21 @@ type ExportedRegistration struct {
 	Meeting      MeetingSummary     `json:"meeting"`
 	RegisteredAt time.Time          `json:"registeredAt"`
 	Status       RegistrationStatus `json:"status"`
+}
+
+// Institution defines model for Institution.
+type Institution struct {
+	// Name Example: Municipality of Schiedam
+	Name         string               `json:"name"`
+	Organisation *OrganisationSummary `json:"organisation,omitempty"`
+}
+
+// InstitutionInput defines model for InstitutionInput.
+type InstitutionInput struct {
+	Name string `json:"name"`
+
+	// Organisation The organisation's id or code, when it is in the network.
+	Organisation *string `json:"organisation,omitempty"`
 }
 
 // InvalidParam defines model for InvalidParam.
@@ -705,6 +1079,108 @@ type MembershipInput struct {
 
 // MembershipRole The person's role in the network for an organisation.
 type MembershipRole string
+
+// Milestone defines model for Milestone.
+type Milestone struct {
+	ActualEnd   *openapi_types.Date `json:"actualEnd,omitempty"`
+	ActualStart *openapi_types.Date `json:"actualStart,omitempty"`
+
+	// Code Example: 3.3
+	Code string `json:"code"`
+
+	// Commitment Example: NL0037
+	Commitment string `json:"commitment"`
+
+	// Completion Completion on the IRM's scale.
+	Completion Completion `json:"completion"`
+	CreatedAt  time.Time  `json:"createdAt"`
+	Evidence   *Evidence  `json:"evidence,omitempty"`
+
+	// EvidenceRule How progress follows from data: `held-meetings-with-report` counts held meetings with a published report
+	// within the planned window; `magazine-editions` counts publications of kind magazine-edition within the
+	// window; `closed-evaluation` counts closed evaluations linked to the milestone; `none` means progress is set
+	// by hand.
+	EvidenceRule EvidenceRule       `json:"evidenceRule"`
+	Id           openapi_types.UUID `json:"id"`
+
+	// Overdue Planned end passed, and neither completed nor cancelled.
+	Overdue          bool                `json:"overdue"`
+	PlannedEnd       *openapi_types.Date `json:"plannedEnd,omitempty"`
+	PlannedStart     *openapi_types.Date `json:"plannedStart,omitempty"`
+	Progress         int                 `json:"progress"`
+	Revision         int                 `json:"revision"`
+	Status           MilestoneStatus     `json:"status"`
+	Target           *Target             `json:"target,omitempty"`
+	Title            string              `json:"title"`
+	UpdatedAt        time.Time           `json:"updatedAt"`
+	VerifiableResult *string             `json:"verifiableResult,omitempty"`
+}
+
+// MilestoneInput defines model for MilestoneInput.
+type MilestoneInput struct {
+	ActualEnd   *openapi_types.Date `json:"actualEnd,omitempty"`
+	ActualStart *openapi_types.Date `json:"actualStart,omitempty"`
+
+	// Code Example: 3.3
+	Code string `json:"code"`
+
+	// Commitment Example: NL0037
+	Commitment string `json:"commitment"`
+
+	// Completion Completion on the IRM's scale.
+	Completion *Completion `json:"completion,omitempty"`
+
+	// EvidenceRule How progress follows from data: `held-meetings-with-report` counts held meetings with a published report
+	// within the planned window; `magazine-editions` counts publications of kind magazine-edition within the
+	// window; `closed-evaluation` counts closed evaluations linked to the milestone; `none` means progress is set
+	// by hand.
+	EvidenceRule *EvidenceRule       `json:"evidenceRule,omitempty"`
+	PlannedEnd   *openapi_types.Date `json:"plannedEnd,omitempty"`
+	PlannedStart *openapi_types.Date `json:"plannedStart,omitempty"`
+
+	// Progress Set by hand; ignored when an evidence rule applies.
+	Progress         *int             `json:"progress,omitempty"`
+	Status           *MilestoneStatus `json:"status,omitempty"`
+	Target           *Target          `json:"target,omitempty"`
+	Title            string           `json:"title"`
+	VerifiableResult *string          `json:"verifiableResult,omitempty"`
+}
+
+// MilestonePage defines model for MilestonePage.
+type MilestonePage struct {
+	AsOf       *openapi_types.Date `json:"asOf,omitempty"`
+	Items      []Milestone         `json:"items"`
+	NextCursor *string             `json:"nextCursor,omitempty"`
+}
+
+// MilestonePatch A JSON Merge Patch of `MilestoneInput`.
+type MilestonePatch struct {
+	ActualEnd   *openapi_types.Date `json:"actualEnd,omitempty"`
+	ActualStart *openapi_types.Date `json:"actualStart,omitempty"`
+	Code        *string             `json:"code,omitempty"`
+	Commitment  *string             `json:"commitment,omitempty"`
+
+	// Completion Completion on the IRM's scale.
+	Completion *Completion `json:"completion,omitempty"`
+
+	// EvidenceRule How progress follows from data: `held-meetings-with-report` counts held meetings with a published report
+	// within the planned window; `magazine-editions` counts publications of kind magazine-edition within the
+	// window; `closed-evaluation` counts closed evaluations linked to the milestone; `none` means progress is set
+	// by hand.
+	EvidenceRule *EvidenceRule       `json:"evidenceRule,omitempty"`
+	PlannedEnd   *openapi_types.Date `json:"plannedEnd,omitempty"`
+	PlannedStart *openapi_types.Date `json:"plannedStart,omitempty"`
+	Progress     *int                `json:"progress,omitempty"`
+	Status       *MilestoneStatus    `json:"status,omitempty"`
+
+	// Target See `Target`.
+	Target           *map[string]interface{} `json:"target,omitempty"`
+	Title            *string                 `json:"title,omitempty"`
+	VerifiableResult *string                 `json:"verifiableResult,omitempty"`
+}
+
+// MilestoneStatus defines model for MilestoneStatus.
+type MilestoneStatus string
 
 // NetworkRole The organisation's role in the network, from the action plan.
 type NetworkRole string
@@ -913,6 +1389,46 @@ type Problem struct {
 	Type string `json:"type"`
 }
 
+// ProgressSummary defines model for ProgressSummary.
+type ProgressSummary struct {
+	AsOf         *openapi_types.Date `json:"asOf,omitempty"`
+	ByCompletion map[string]int      `json:"byCompletion"`
+	ByStatus     map[string]int      `json:"byStatus"`
+	Commitment   *string             `json:"commitment,omitempty"`
+	Cycle        *int                `json:"cycle,omitempty"`
+	Milestones   int                 `json:"milestones"`
+	NextDue      *Milestone          `json:"nextDue,omitempty"`
+	Overdue      int                 `json:"overdue"`
+
+	// ShareComplete Share of milestones with completion `complete`, from 0 to 1.
+	ShareComplete float32 `json:"shareComplete"`
+}
+
+// ProgressUpdate defines model for ProgressUpdate.
+type ProgressUpdate struct {
+	Author      string             `json:"author"`
+	Date        openapi_types.Date `json:"date"`
+	EvidenceUrl *string            `json:"evidenceUrl,omitempty"`
+	Id          openapi_types.UUID `json:"id"`
+	Milestone   openapi_types.UUID `json:"milestone"`
+	Note        string             `json:"note"`
+	RecordedAt  time.Time          `json:"recordedAt"`
+}
+
+// ProgressUpdateInput defines model for ProgressUpdateInput.
+type ProgressUpdateInput struct {
+	// Author Who reports the progress; the signed-in user when left out.
+	Author      *string            `json:"author,omitempty"`
+	Date        openapi_types.Date `json:"date"`
+	EvidenceUrl *string            `json:"evidenceUrl,omitempty"`
+	Note        string             `json:"note"`
+}
+
+// ProgressUpdateList defines model for ProgressUpdateList.
+type ProgressUpdateList struct {
+	Items []ProgressUpdate `json:"items"`
+}
+
 // Publication defines model for Publication.
 type Publication struct {
 	CreatedAt   time.Time            `json:"createdAt"`
@@ -1086,6 +1602,15 @@ type SubmissionList struct {
 // SubmissionStatus defines model for SubmissionStatus.
 type SubmissionStatus string
 
+// Target defines model for Target.
+type Target struct {
+	// Count Example: 8
+	Count int `json:"count"`
+
+	// Unit Example: meetings
+	Unit string `json:"unit"`
+}
+
 // Venue defines model for Venue.
 type Venue struct {
 	Address          *string              `json:"address,omitempty"`
@@ -1104,8 +1629,17 @@ type VenueInput struct {
 	Name             string  `json:"name"`
 }
 
+// AsOf Example: 2019-12-31
+type AsOf = openapi_types.Date
+
+// CommitmentRef Example: NL0037
+type CommitmentRef = string
+
 // Cursor defines model for Cursor.
 type Cursor = string
+
+// ExportFormat defines model for ExportFormat.
+type ExportFormat string
 
 // GuestChairFilter defines model for GuestChairFilter.
 type GuestChairFilter = string
@@ -1137,6 +1671,9 @@ type MeetingTo = string
 // MembershipRoleFilter The person's role in the network for an organisation.
 type MembershipRoleFilter = MembershipRole
 
+// MilestoneRef defines model for MilestoneRef.
+type MilestoneRef = openapi_types.UUID
+
 // OrganisationRef Example: GM0606
 type OrganisationRef = string
 
@@ -1161,6 +1698,9 @@ type RegistrationRef = openapi_types.UUID
 // BadRequest An RFC 9457 problem detail.
 type BadRequest = Problem
 
+// CommitmentOK defines model for CommitmentOK.
+type CommitmentOK = Commitment
+
 // Conflict An RFC 9457 problem detail.
 type Conflict = Problem
 
@@ -1175,6 +1715,12 @@ type IdempotencyKeyReused = Problem
 
 // MeetingOK defines model for MeetingOK.
 type MeetingOK = Meeting
+
+// MilestoneOK defines model for MilestoneOK.
+type MilestoneOK = Milestone
+
+// MilestonePageOK defines model for MilestonePageOK.
+type MilestonePageOK = MilestonePage
 
 // NotAcceptable An RFC 9457 problem detail.
 type NotAcceptable = Problem
@@ -1199,6 +1745,9 @@ type PreconditionFailed = Problem
 // PreconditionRequired An RFC 9457 problem detail.
 type PreconditionRequired = Problem
 
+// ProgressSummaryOK defines model for ProgressSummaryOK.
+type ProgressSummaryOK = ProgressSummary
+
 // PublicationOK defines model for PublicationOK.
 type PublicationOK = Publication
 
@@ -1210,6 +1759,76 @@ type Unauthorized = Problem
 
 // UnsupportedMediaType An RFC 9457 problem detail.
 type UnsupportedMediaType = Problem
+
+// GetActionPlanSummaryParams defines parameters for GetActionPlanSummary.
+type GetActionPlanSummaryParams struct {
+	// AsOf Answer as the data stood at the end of this day (Amsterdam time).
+	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
+}
+
+// ListCommitmentsParams defines parameters for ListCommitments.
+type ListCommitmentsParams struct {
+	// Cycle Only commitments of the action plan cycle that started in this year (2013, 2016, 2018).
+	Cycle *int `form:"cycle,omitempty" json:"cycle,omitempty"`
+
+	// PolicyArea Only commitments in this policy area, such as `Capacity Building`.
+	PolicyArea *string `form:"policyArea,omitempty" json:"policyArea,omitempty"`
+
+	// Q Free-text search, case-insensitive.
+	Q *Q `form:"q,omitempty" json:"q,omitempty"`
+
+	// Format `csv` or `ndjson` for the whole filtered result as a stream (no paging), for clients that cannot send
+	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
+	Format *ListCommitmentsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+
+	// PageSize Items per page.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
+	// Cursor Opaque position from a `Link rel="next"` header. Only valid with the same filters and sort.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListCommitmentsParamsFormat defines parameters for ListCommitments.
+type ListCommitmentsParamsFormat string
+
+// CreateCommitmentParams defines parameters for CreateCommitment.
+type CreateCommitmentParams struct {
+	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
+	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
+	// key with a different request is 422; while the first is still running, 409. Keys are kept 24 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ReplaceCommitmentParams defines parameters for ReplaceCommitment.
+type ReplaceCommitmentParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ListCommitmentMilestonesParams defines parameters for ListCommitmentMilestones.
+type ListCommitmentMilestonesParams struct {
+	// AsOf Answer as the data stood at the end of this day (Amsterdam time).
+	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
+
+	// Format `csv` or `ndjson` for the whole filtered result as a stream (no paging), for clients that cannot send
+	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
+	Format *ListCommitmentMilestonesParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+
+	// PageSize Items per page.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
+	// Cursor Opaque position from a `Link rel="next"` header. Only valid with the same filters and sort.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListCommitmentMilestonesParamsFormat defines parameters for ListCommitmentMilestones.
+type ListCommitmentMilestonesParamsFormat string
+
+// GetCommitmentSummaryParams defines parameters for GetCommitmentSummary.
+type GetCommitmentSummaryParams struct {
+	// AsOf Answer as the data stood at the end of this day (Amsterdam time).
+	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
+}
 
 // GetMeetingsFeedParams defines parameters for GetMeetingsFeed.
 type GetMeetingsFeedParams struct {
@@ -1246,8 +1865,11 @@ type ListMeetingsParams struct {
 	// Status Only meetings with this status.
 	Status *MeetingStatusFilter `form:"status,omitempty" json:"status,omitempty"`
 
-	// Format Only meetings of this format.
-	Format *MeetingFormatFilter `form:"format,omitempty" json:"format,omitempty"`
+	// Format Two uses share this key. A meeting format (`knowledge-session`, `open-government-lab`, `conference`,
+	// `residents-meeting`, `other`) filters the list, as in the feed. `csv` or `ndjson` asks for the whole
+	// filtered result as a stream, for clients that cannot send `Accept`. Repeat the key for both:
+	// `format=conference&format=csv`.
+	Format *[]ListMeetingsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
 
 	// Organisation Only meetings this organisation hosts or chairs (id or code, such as GM0606).
 	Organisation *MeetingOrganisationFilter `form:"organisation,omitempty" json:"organisation,omitempty"`
@@ -1267,6 +1889,9 @@ type ListMeetingsParams struct {
 	// Cursor Opaque position from a `Link rel="next"` header. Only valid with the same filters and sort.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
+
+// ListMeetingsParamsFormat defines parameters for ListMeetings.
+type ListMeetingsParamsFormat string
 
 // ListMeetingsParamsSort defines parameters for ListMeetings.
 type ListMeetingsParamsSort string
@@ -1307,6 +1932,88 @@ type CreateRegistrationParams struct {
 
 // CreateSubmissionParams defines parameters for CreateSubmission.
 type CreateSubmissionParams struct {
+	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
+	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
+	// key with a different request is 422; while the first is still running, 409. Keys are kept 24 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListMilestonesParams defines parameters for ListMilestones.
+type ListMilestonesParams struct {
+	// Commitment Only milestones of this commitment (code such as NL0037).
+	Commitment *string          `form:"commitment,omitempty" json:"commitment,omitempty"`
+	Status     *MilestoneStatus `form:"status,omitempty" json:"status,omitempty"`
+	Completion *Completion      `form:"completion,omitempty" json:"completion,omitempty"`
+
+	// DueBefore Only milestones planned to end before this date.
+	DueBefore *openapi_types.Date `form:"dueBefore,omitempty" json:"dueBefore,omitempty"`
+
+	// DueAfter Only milestones planned to end after this date.
+	DueAfter *openapi_types.Date `form:"dueAfter,omitempty" json:"dueAfter,omitempty"`
+
+	// Overdue Only milestones that are (or are not) overdue.
+	Overdue *bool `form:"overdue,omitempty" json:"overdue,omitempty"`
+
+	// Q Free-text search, case-insensitive.
+	Q *Q `form:"q,omitempty" json:"q,omitempty"`
+
+	// Sort `code` (default: by commitment, then milestone code), `plannedEnd` or `-plannedEnd`; the id breaks ties.
+	Sort *ListMilestonesParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// AsOf Answer as the data stood at the end of this day (Amsterdam time).
+	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
+
+	// Format `csv` or `ndjson` for the whole filtered result as a stream (no paging), for clients that cannot send
+	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
+	Format *ListMilestonesParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+
+	// PageSize Items per page.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
+	// Cursor Opaque position from a `Link rel="next"` header. Only valid with the same filters and sort.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListMilestonesParamsSort defines parameters for ListMilestones.
+type ListMilestonesParamsSort string
+
+// ListMilestonesParamsFormat defines parameters for ListMilestones.
+type ListMilestonesParamsFormat string
+
+// CreateMilestoneParams defines parameters for CreateMilestone.
+type CreateMilestoneParams struct {
+	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
+	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
+	// key with a different request is 422; while the first is still running, 409. Keys are kept 24 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// DeleteMilestoneParams defines parameters for DeleteMilestone.
+type DeleteMilestoneParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// GetMilestoneParams defines parameters for GetMilestone.
+type GetMilestoneParams struct {
+	// AsOf Answer as the data stood at the end of this day (Amsterdam time).
+	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
+}
+
+// UpdateMilestoneParams defines parameters for UpdateMilestone.
+type UpdateMilestoneParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ReplaceMilestoneParams defines parameters for ReplaceMilestone.
+type ReplaceMilestoneParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// CreateMilestoneUpdateParams defines parameters for CreateMilestoneUpdate.
+type CreateMilestoneUpdateParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
 	// key with a different request is 422; while the first is still running, 409. Keys are kept 24 hours.
@@ -1430,12 +2137,19 @@ type ListPublicationsParams struct {
 	// Q Free-text search, case-insensitive.
 	Q *Q `form:"q,omitempty" json:"q,omitempty"`
 
+	// Format `csv` or `ndjson` for the whole filtered result as a stream (no paging), for clients that cannot send
+	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
+	Format *ListPublicationsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+
 	// PageSize Items per page.
 	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// Cursor Opaque position from a `Link rel="next"` header. Only valid with the same filters and sort.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
+
+// ListPublicationsParamsFormat defines parameters for ListPublications.
+type ListPublicationsParamsFormat string
 
 // CreatePublicationParams defines parameters for CreatePublication.
 type CreatePublicationParams struct {
@@ -1472,6 +2186,12 @@ type CreateTokenJSONRequestBody = PasswordCredentials
 // CreateTokenFormdataRequestBody defines body for CreateToken for application/x-www-form-urlencoded ContentType.
 type CreateTokenFormdataRequestBody = ClientCredentials
 
+// CreateCommitmentJSONRequestBody defines body for CreateCommitment for application/json ContentType.
+type CreateCommitmentJSONRequestBody = CommitmentInput
+
+// ReplaceCommitmentJSONRequestBody defines body for ReplaceCommitment for application/json ContentType.
+type ReplaceCommitmentJSONRequestBody = CommitmentInput
+
 // CreateMeetingJSONRequestBody defines body for CreateMeeting for application/json ContentType.
 type CreateMeetingJSONRequestBody = MeetingInput
 
@@ -1495,6 +2215,18 @@ type CreateSubmissionJSONRequestBody = SubmissionInput
 
 // DecideSubmissionJSONRequestBody defines body for DecideSubmission for application/json ContentType.
 type DecideSubmissionJSONRequestBody = DecisionInput
+
+// CreateMilestoneJSONRequestBody defines body for CreateMilestone for application/json ContentType.
+type CreateMilestoneJSONRequestBody = MilestoneInput
+
+// UpdateMilestoneApplicationMergePatchPlusJSONRequestBody defines body for UpdateMilestone for application/merge-patch+json ContentType.
+type UpdateMilestoneApplicationMergePatchPlusJSONRequestBody = MilestonePatch
+
+// ReplaceMilestoneJSONRequestBody defines body for ReplaceMilestone for application/json ContentType.
+type ReplaceMilestoneJSONRequestBody = MilestoneInput
+
+// CreateMilestoneUpdateJSONRequestBody defines body for CreateMilestoneUpdate for application/json ContentType.
+type CreateMilestoneUpdateJSONRequestBody = ProgressUpdateInput
 
 // CreateOrganisationJSONRequestBody defines body for CreateOrganisation for application/json ContentType.
 type CreateOrganisationJSONRequestBody = OrganisationInput
@@ -1764,6 +2496,11 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// GetActionPlanSummary Progress of the milestones of a whole action plan
+	//
+	// Corresponds with GET /action-plans/{cycle}/summary (the `GetActionPlanSummary` operationId).
+	GetActionPlanSummary(ctx context.Context, cycle int, params *GetActionPlanSummaryParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// CreateTokenWithBody Get an access token
 	//
 	// People send their email and password as JSON. Partner API clients use the OAuth 2.0 client
@@ -1799,6 +2536,66 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /auth/token (the `CreateToken` operationId).
 	CreateTokenWithFormdataBody(ctx context.Context, body CreateTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListCommitments List the action plans' commitments
+	//
+	// The Netherlands' OGP commitments NL0001–NL0038. Public; also as CSV or NDJSON (see `format`).
+	//
+	// Corresponds with GET /commitments (the `ListCommitments` operationId).
+	ListCommitments(ctx context.Context, params *ListCommitmentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCommitmentWithBody Add a commitment
+	//
+	// Editors and admins.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /commitments (the `CreateCommitment` operationId).
+	CreateCommitmentWithBody(ctx context.Context, params *CreateCommitmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCommitment Add a commitment
+	//
+	// Editors and admins.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /commitments (the `CreateCommitment` operationId).
+	CreateCommitment(ctx context.Context, params *CreateCommitmentParams, body CreateCommitmentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCommitment Get a commitment
+	//
+	// Corresponds with GET /commitments/{commitment} (the `GetCommitment` operationId).
+	GetCommitment(ctx context.Context, commitment CommitmentRef, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceCommitmentWithBody Replace a commitment
+	//
+	// Editors and admins. The code cannot change.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /commitments/{commitment} (the `ReplaceCommitment` operationId).
+	ReplaceCommitmentWithBody(ctx context.Context, commitment CommitmentRef, params *ReplaceCommitmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceCommitment Replace a commitment
+	//
+	// Editors and admins. The code cannot change.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /commitments/{commitment} (the `ReplaceCommitment` operationId).
+	ReplaceCommitment(ctx context.Context, commitment CommitmentRef, params *ReplaceCommitmentParams, body ReplaceCommitmentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListCommitmentMilestones List a commitment's milestones
+	//
+	// The same as `GET /milestones?commitment=…`.
+	//
+	// Corresponds with GET /commitments/{commitment}/milestones (the `ListCommitmentMilestones` operationId).
+	ListCommitmentMilestones(ctx context.Context, commitment CommitmentRef, params *ListCommitmentMilestonesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCommitmentSummary Progress of a commitment's milestones
+	//
+	// Corresponds with GET /commitments/{commitment}/summary (the `GetCommitmentSummary` operationId).
+	GetCommitmentSummary(ctx context.Context, commitment CommitmentRef, params *GetCommitmentSummaryParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetMeetingsFeed The meeting schedule as an iCalendar feed
 	//
@@ -2000,6 +2797,104 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /meetings/{meeting}/submissions/{submission}/decision (the `DecideSubmission` operationId).
 	DecideSubmission(ctx context.Context, meeting MeetingRef, submission openapi_types.UUID, body DecideSubmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListMilestones List milestones
+	//
+	// Milestones with their progress; where an evidence rule applies, progress, status and completion follow from
+	// the records that count. `asOf=DATE` answers as the data stood at the end of that day (Amsterdam time).
+	// Public; also as CSV or NDJSON of the whole filtered result (see `format`).
+	//
+	// Corresponds with GET /milestones (the `ListMilestones` operationId).
+	ListMilestones(ctx context.Context, params *ListMilestonesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMilestoneWithBody Add a milestone
+	//
+	// Editors and admins.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /milestones (the `CreateMilestone` operationId).
+	CreateMilestoneWithBody(ctx context.Context, params *CreateMilestoneParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMilestone Add a milestone
+	//
+	// Editors and admins.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /milestones (the `CreateMilestone` operationId).
+	CreateMilestone(ctx context.Context, params *CreateMilestoneParams, body CreateMilestoneJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteMilestone Delete a milestone
+	//
+	// Editors and admins. Its history stays, so `asOf` before the deletion still shows it.
+	//
+	// Corresponds with DELETE /milestones/{milestone} (the `DeleteMilestone` operationId).
+	DeleteMilestone(ctx context.Context, milestone MilestoneRef, params *DeleteMilestoneParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMilestone Get a milestone
+	//
+	// Corresponds with GET /milestones/{milestone} (the `GetMilestone` operationId).
+	GetMilestone(ctx context.Context, milestone MilestoneRef, params *GetMilestoneParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMilestoneWithBody Change some fields of a milestone
+	//
+	// A JSON Merge Patch (RFC 7396) of `MilestoneInput`. Editors and admins.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /milestones/{milestone} (the `UpdateMilestone` operationId).
+	UpdateMilestoneWithBody(ctx context.Context, milestone MilestoneRef, params *UpdateMilestoneParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMilestoneWithApplicationMergePatchPlusJSONBody Change some fields of a milestone
+	//
+	// A JSON Merge Patch (RFC 7396) of `MilestoneInput`. Editors and admins.
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /milestones/{milestone} (the `UpdateMilestone` operationId).
+	UpdateMilestoneWithApplicationMergePatchPlusJSONBody(ctx context.Context, milestone MilestoneRef, params *UpdateMilestoneParams, body UpdateMilestoneApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceMilestoneWithBody Replace a milestone
+	//
+	// Editors and admins.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /milestones/{milestone} (the `ReplaceMilestone` operationId).
+	ReplaceMilestoneWithBody(ctx context.Context, milestone MilestoneRef, params *ReplaceMilestoneParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceMilestone Replace a milestone
+	//
+	// Editors and admins.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /milestones/{milestone} (the `ReplaceMilestone` operationId).
+	ReplaceMilestone(ctx context.Context, milestone MilestoneRef, params *ReplaceMilestoneParams, body ReplaceMilestoneJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListMilestoneUpdates List a milestone's progress updates
+	//
+	// Corresponds with GET /milestones/{milestone}/updates (the `ListMilestoneUpdates` operationId).
+	ListMilestoneUpdates(ctx context.Context, milestone MilestoneRef, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMilestoneUpdateWithBody Add a progress update
+	//
+	// Editors and admins.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /milestones/{milestone}/updates (the `CreateMilestoneUpdate` operationId).
+	CreateMilestoneUpdateWithBody(ctx context.Context, milestone MilestoneRef, params *CreateMilestoneUpdateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMilestoneUpdate Add a progress update
+	//
+	// Editors and admins.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /milestones/{milestone}/updates (the `CreateMilestoneUpdate` operationId).
+	CreateMilestoneUpdate(ctx context.Context, milestone MilestoneRef, params *CreateMilestoneUpdateParams, body CreateMilestoneUpdateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListOrganisations List organisations
 	//
@@ -2232,6 +3127,21 @@ type ClientInterface interface {
 	GetScheduleHealth(ctx context.Context, params *GetScheduleHealthParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
+// GetActionPlanSummary Progress of the milestones of a whole action plan
+//
+// Corresponds with GET /action-plans/{cycle}/summary (the `GetActionPlanSummary` operationId).
+func (c *Client) GetActionPlanSummary(ctx context.Context, cycle int, params *GetActionPlanSummaryParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetActionPlanSummaryRequest(c.Server, cycle, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // CreateTokenWithBody Get an access token
 //
 // People send their email and password as JSON. Partner API clients use the OAuth 2.0 client
@@ -2288,6 +3198,146 @@ func (c *Client) CreateToken(ctx context.Context, body CreateTokenJSONRequestBod
 // Corresponds with POST /auth/token (the `CreateToken` operationId).
 func (c *Client) CreateTokenWithFormdataBody(ctx context.Context, body CreateTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateTokenRequestWithFormdataBody(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListCommitments List the action plans' commitments
+//
+// The Netherlands' OGP commitments NL0001–NL0038. Public; also as CSV or NDJSON (see `format`).
+//
+// Corresponds with GET /commitments (the `ListCommitments` operationId).
+func (c *Client) ListCommitments(ctx context.Context, params *ListCommitmentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListCommitmentsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCommitmentWithBody Add a commitment
+//
+// Editors and admins.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /commitments (the `CreateCommitment` operationId).
+func (c *Client) CreateCommitmentWithBody(ctx context.Context, params *CreateCommitmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCommitmentRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCommitment Add a commitment
+//
+// Editors and admins.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /commitments (the `CreateCommitment` operationId).
+func (c *Client) CreateCommitment(ctx context.Context, params *CreateCommitmentParams, body CreateCommitmentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCommitmentRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCommitment Get a commitment
+//
+// Corresponds with GET /commitments/{commitment} (the `GetCommitment` operationId).
+func (c *Client) GetCommitment(ctx context.Context, commitment CommitmentRef, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCommitmentRequest(c.Server, commitment)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceCommitmentWithBody Replace a commitment
+//
+// Editors and admins. The code cannot change.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /commitments/{commitment} (the `ReplaceCommitment` operationId).
+func (c *Client) ReplaceCommitmentWithBody(ctx context.Context, commitment CommitmentRef, params *ReplaceCommitmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceCommitmentRequestWithBody(c.Server, commitment, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceCommitment Replace a commitment
+//
+// Editors and admins. The code cannot change.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /commitments/{commitment} (the `ReplaceCommitment` operationId).
+func (c *Client) ReplaceCommitment(ctx context.Context, commitment CommitmentRef, params *ReplaceCommitmentParams, body ReplaceCommitmentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceCommitmentRequest(c.Server, commitment, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListCommitmentMilestones List a commitment's milestones
+//
+// The same as `GET /milestones?commitment=…`.
+//
+// Corresponds with GET /commitments/{commitment}/milestones (the `ListCommitmentMilestones` operationId).
+func (c *Client) ListCommitmentMilestones(ctx context.Context, commitment CommitmentRef, params *ListCommitmentMilestonesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListCommitmentMilestonesRequest(c.Server, commitment, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCommitmentSummary Progress of a commitment's milestones
+//
+// Corresponds with GET /commitments/{commitment}/summary (the `GetCommitmentSummary` operationId).
+func (c *Client) GetCommitmentSummary(ctx context.Context, commitment CommitmentRef, params *GetCommitmentSummaryParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCommitmentSummaryRequest(c.Server, commitment, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2719,6 +3769,224 @@ func (c *Client) DecideSubmissionWithBody(ctx context.Context, meeting MeetingRe
 // Corresponds with PUT /meetings/{meeting}/submissions/{submission}/decision (the `DecideSubmission` operationId).
 func (c *Client) DecideSubmission(ctx context.Context, meeting MeetingRef, submission openapi_types.UUID, body DecideSubmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDecideSubmissionRequest(c.Server, meeting, submission, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListMilestones List milestones
+//
+// Milestones with their progress; where an evidence rule applies, progress, status and completion follow from
+// the records that count. `asOf=DATE` answers as the data stood at the end of that day (Amsterdam time).
+// Public; also as CSV or NDJSON of the whole filtered result (see `format`).
+//
+// Corresponds with GET /milestones (the `ListMilestones` operationId).
+func (c *Client) ListMilestones(ctx context.Context, params *ListMilestonesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMilestonesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMilestoneWithBody Add a milestone
+//
+// Editors and admins.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /milestones (the `CreateMilestone` operationId).
+func (c *Client) CreateMilestoneWithBody(ctx context.Context, params *CreateMilestoneParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMilestoneRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMilestone Add a milestone
+//
+// Editors and admins.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /milestones (the `CreateMilestone` operationId).
+func (c *Client) CreateMilestone(ctx context.Context, params *CreateMilestoneParams, body CreateMilestoneJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMilestoneRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteMilestone Delete a milestone
+//
+// Editors and admins. Its history stays, so `asOf` before the deletion still shows it.
+//
+// Corresponds with DELETE /milestones/{milestone} (the `DeleteMilestone` operationId).
+func (c *Client) DeleteMilestone(ctx context.Context, milestone MilestoneRef, params *DeleteMilestoneParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteMilestoneRequest(c.Server, milestone, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMilestone Get a milestone
+//
+// Corresponds with GET /milestones/{milestone} (the `GetMilestone` operationId).
+func (c *Client) GetMilestone(ctx context.Context, milestone MilestoneRef, params *GetMilestoneParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMilestoneRequest(c.Server, milestone, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMilestoneWithBody Change some fields of a milestone
+//
+// A JSON Merge Patch (RFC 7396) of `MilestoneInput`. Editors and admins.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /milestones/{milestone} (the `UpdateMilestone` operationId).
+func (c *Client) UpdateMilestoneWithBody(ctx context.Context, milestone MilestoneRef, params *UpdateMilestoneParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMilestoneRequestWithBody(c.Server, milestone, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMilestoneWithApplicationMergePatchPlusJSONBody Change some fields of a milestone
+//
+// A JSON Merge Patch (RFC 7396) of `MilestoneInput`. Editors and admins.
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /milestones/{milestone} (the `UpdateMilestone` operationId).
+func (c *Client) UpdateMilestoneWithApplicationMergePatchPlusJSONBody(ctx context.Context, milestone MilestoneRef, params *UpdateMilestoneParams, body UpdateMilestoneApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMilestoneRequestWithApplicationMergePatchPlusJSONBody(c.Server, milestone, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceMilestoneWithBody Replace a milestone
+//
+// Editors and admins.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /milestones/{milestone} (the `ReplaceMilestone` operationId).
+func (c *Client) ReplaceMilestoneWithBody(ctx context.Context, milestone MilestoneRef, params *ReplaceMilestoneParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceMilestoneRequestWithBody(c.Server, milestone, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceMilestone Replace a milestone
+//
+// Editors and admins.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /milestones/{milestone} (the `ReplaceMilestone` operationId).
+func (c *Client) ReplaceMilestone(ctx context.Context, milestone MilestoneRef, params *ReplaceMilestoneParams, body ReplaceMilestoneJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceMilestoneRequest(c.Server, milestone, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListMilestoneUpdates List a milestone's progress updates
+//
+// Corresponds with GET /milestones/{milestone}/updates (the `ListMilestoneUpdates` operationId).
+func (c *Client) ListMilestoneUpdates(ctx context.Context, milestone MilestoneRef, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMilestoneUpdatesRequest(c.Server, milestone)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMilestoneUpdateWithBody Add a progress update
+//
+// Editors and admins.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /milestones/{milestone}/updates (the `CreateMilestoneUpdate` operationId).
+func (c *Client) CreateMilestoneUpdateWithBody(ctx context.Context, milestone MilestoneRef, params *CreateMilestoneUpdateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMilestoneUpdateRequestWithBody(c.Server, milestone, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMilestoneUpdate Add a progress update
+//
+// Editors and admins.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /milestones/{milestone}/updates (the `CreateMilestoneUpdate` operationId).
+func (c *Client) CreateMilestoneUpdate(ctx context.Context, milestone MilestoneRef, params *CreateMilestoneUpdateParams, body CreateMilestoneUpdateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMilestoneUpdateRequest(c.Server, milestone, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3229,6 +4497,67 @@ func (c *Client) GetScheduleHealth(ctx context.Context, params *GetScheduleHealt
 	return c.Client.Do(req)
 }
 
+// NewGetActionPlanSummaryRequest constructs an http.Request for the GetActionPlanSummary method
+func NewGetActionPlanSummaryRequest(server string, cycle int, params *GetActionPlanSummaryParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "cycle", cycle, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/action-plans/%s/summary", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.AsOf != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "asOf", *params.AsOf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewCreateTokenRequest calls the generic CreateToken builder with application/json body
 func NewCreateTokenRequest(server string, body CreateTokenJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -3276,6 +4605,429 @@ func NewCreateTokenRequestWithBody(server string, contentType string, body io.Re
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListCommitmentsRequest constructs an http.Request for the ListCommitments method
+func NewListCommitmentsRequest(server string, params *ListCommitmentsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/commitments")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Cycle != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cycle", *params.Cycle, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PolicyArea != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "policyArea", *params.PolicyArea, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateCommitmentRequest calls the generic CreateCommitment builder with application/json body
+func NewCreateCommitmentRequest(server string, params *CreateCommitmentParams, body CreateCommitmentJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateCommitmentRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateCommitmentRequestWithBody constructs an http.Request for the CreateCommitment method, with any body, and a specified content type
+func NewCreateCommitmentRequestWithBody(server string, params *CreateCommitmentParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/commitments")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetCommitmentRequest constructs an http.Request for the GetCommitment method
+func NewGetCommitmentRequest(server string, commitment CommitmentRef) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "commitment", commitment, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/commitments/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewReplaceCommitmentRequest calls the generic ReplaceCommitment builder with application/json body
+func NewReplaceCommitmentRequest(server string, commitment CommitmentRef, params *ReplaceCommitmentParams, body ReplaceCommitmentJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReplaceCommitmentRequestWithBody(server, commitment, params, "application/json", bodyReader)
+}
+
+// NewReplaceCommitmentRequestWithBody constructs an http.Request for the ReplaceCommitment method, with any body, and a specified content type
+func NewReplaceCommitmentRequestWithBody(server string, commitment CommitmentRef, params *ReplaceCommitmentParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "commitment", commitment, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/commitments/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListCommitmentMilestonesRequest constructs an http.Request for the ListCommitmentMilestones method
+func NewListCommitmentMilestonesRequest(server string, commitment CommitmentRef, params *ListCommitmentMilestonesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "commitment", commitment, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/commitments/%s/milestones", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.AsOf != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "asOf", *params.AsOf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetCommitmentSummaryRequest constructs an http.Request for the GetCommitmentSummary method
+func NewGetCommitmentSummaryRequest(server string, commitment CommitmentRef, params *GetCommitmentSummaryParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "commitment", commitment, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/commitments/%s/summary", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.AsOf != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "asOf", *params.AsOf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -3472,7 +5224,7 @@ func NewListMeetingsRequest(server string, params *ListMeetingsParams) (*http.Re
 
 		if params.Format != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -4214,6 +5966,577 @@ func NewDecideSubmissionRequestWithBody(server string, meeting MeetingRef, submi
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListMilestonesRequest constructs an http.Request for the ListMilestones method
+func NewListMilestonesRequest(server string, params *ListMilestonesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/milestones")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Commitment != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "commitment", *params.Commitment, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Completion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "completion", *params.Completion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.DueBefore != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dueBefore", *params.DueBefore, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.DueAfter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dueAfter", *params.DueAfter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Overdue != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "overdue", *params.Overdue, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Sort != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sort", *params.Sort, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.AsOf != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "asOf", *params.AsOf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateMilestoneRequest calls the generic CreateMilestone builder with application/json body
+func NewCreateMilestoneRequest(server string, params *CreateMilestoneParams, body CreateMilestoneJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateMilestoneRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateMilestoneRequestWithBody constructs an http.Request for the CreateMilestone method, with any body, and a specified content type
+func NewCreateMilestoneRequestWithBody(server string, params *CreateMilestoneParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/milestones")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteMilestoneRequest constructs an http.Request for the DeleteMilestone method
+func NewDeleteMilestoneRequest(server string, milestone MilestoneRef, params *DeleteMilestoneParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "milestone", milestone, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/milestones/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetMilestoneRequest constructs an http.Request for the GetMilestone method
+func NewGetMilestoneRequest(server string, milestone MilestoneRef, params *GetMilestoneParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "milestone", milestone, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/milestones/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.AsOf != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "asOf", *params.AsOf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateMilestoneRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateMilestone builder with application/merge-patch+json body
+func NewUpdateMilestoneRequestWithApplicationMergePatchPlusJSONBody(server string, milestone MilestoneRef, params *UpdateMilestoneParams, body UpdateMilestoneApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateMilestoneRequestWithBody(server, milestone, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewUpdateMilestoneRequestWithBody constructs an http.Request for the UpdateMilestone method, with any body, and a specified content type
+func NewUpdateMilestoneRequestWithBody(server string, milestone MilestoneRef, params *UpdateMilestoneParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "milestone", milestone, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/milestones/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewReplaceMilestoneRequest calls the generic ReplaceMilestone builder with application/json body
+func NewReplaceMilestoneRequest(server string, milestone MilestoneRef, params *ReplaceMilestoneParams, body ReplaceMilestoneJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReplaceMilestoneRequestWithBody(server, milestone, params, "application/json", bodyReader)
+}
+
+// NewReplaceMilestoneRequestWithBody constructs an http.Request for the ReplaceMilestone method, with any body, and a specified content type
+func NewReplaceMilestoneRequestWithBody(server string, milestone MilestoneRef, params *ReplaceMilestoneParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "milestone", milestone, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/milestones/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListMilestoneUpdatesRequest constructs an http.Request for the ListMilestoneUpdates method
+func NewListMilestoneUpdatesRequest(server string, milestone MilestoneRef) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "milestone", milestone, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/milestones/%s/updates", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateMilestoneUpdateRequest calls the generic CreateMilestoneUpdate builder with application/json body
+func NewCreateMilestoneUpdateRequest(server string, milestone MilestoneRef, params *CreateMilestoneUpdateParams, body CreateMilestoneUpdateJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateMilestoneUpdateRequestWithBody(server, milestone, params, "application/json", bodyReader)
+}
+
+// NewCreateMilestoneUpdateRequestWithBody constructs an http.Request for the CreateMilestoneUpdate method, with any body, and a specified content type
+func NewCreateMilestoneUpdateRequestWithBody(server string, milestone MilestoneRef, params *CreateMilestoneUpdateParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "milestone", milestone, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/milestones/%s/updates", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -5146,6 +7469,18 @@ func NewListPublicationsRequest(server string, params *ListPublicationsParams) (
 
 		}
 
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.PageSize != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
@@ -5494,6 +7829,13 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// GetActionPlanSummaryWithResponse Progress of the milestones of a whole action plan
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /action-plans/{cycle}/summary (the `GetActionPlanSummary` operationId).
+	GetActionPlanSummaryWithResponse(ctx context.Context, cycle int, params *GetActionPlanSummaryParams, reqEditors ...RequestEditorFn) (*GetActionPlanSummaryResponse, error)
+
 	// CreateTokenWithBodyWithResponse Get an access token
 	//
 	// People send their email and password as JSON. Partner API clients use the OAuth 2.0 client
@@ -5529,6 +7871,74 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /auth/token (the `CreateToken` operationId).
 	CreateTokenWithFormdataBodyWithResponse(ctx context.Context, body CreateTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateTokenResponse, error)
+
+	// ListCommitmentsWithResponse List the action plans' commitments
+	//
+	// The Netherlands' OGP commitments NL0001–NL0038. Public; also as CSV or NDJSON (see `format`).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /commitments (the `ListCommitments` operationId).
+	ListCommitmentsWithResponse(ctx context.Context, params *ListCommitmentsParams, reqEditors ...RequestEditorFn) (*ListCommitmentsResponse, error)
+
+	// CreateCommitmentWithBodyWithResponse Add a commitment
+	//
+	// Editors and admins.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /commitments (the `CreateCommitment` operationId).
+	CreateCommitmentWithBodyWithResponse(ctx context.Context, params *CreateCommitmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCommitmentResponse, error)
+
+	// CreateCommitmentWithResponse Add a commitment
+	//
+	// Editors and admins.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /commitments (the `CreateCommitment` operationId).
+	CreateCommitmentWithResponse(ctx context.Context, params *CreateCommitmentParams, body CreateCommitmentJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCommitmentResponse, error)
+
+	// GetCommitmentWithResponse Get a commitment
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /commitments/{commitment} (the `GetCommitment` operationId).
+	GetCommitmentWithResponse(ctx context.Context, commitment CommitmentRef, reqEditors ...RequestEditorFn) (*GetCommitmentResponse, error)
+
+	// ReplaceCommitmentWithBodyWithResponse Replace a commitment
+	//
+	// Editors and admins. The code cannot change.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /commitments/{commitment} (the `ReplaceCommitment` operationId).
+	ReplaceCommitmentWithBodyWithResponse(ctx context.Context, commitment CommitmentRef, params *ReplaceCommitmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceCommitmentResponse, error)
+
+	// ReplaceCommitmentWithResponse Replace a commitment
+	//
+	// Editors and admins. The code cannot change.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /commitments/{commitment} (the `ReplaceCommitment` operationId).
+	ReplaceCommitmentWithResponse(ctx context.Context, commitment CommitmentRef, params *ReplaceCommitmentParams, body ReplaceCommitmentJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceCommitmentResponse, error)
+
+	// ListCommitmentMilestonesWithResponse List a commitment's milestones
+	//
+	// The same as `GET /milestones?commitment=…`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /commitments/{commitment}/milestones (the `ListCommitmentMilestones` operationId).
+	ListCommitmentMilestonesWithResponse(ctx context.Context, commitment CommitmentRef, params *ListCommitmentMilestonesParams, reqEditors ...RequestEditorFn) (*ListCommitmentMilestonesResponse, error)
+
+	// GetCommitmentSummaryWithResponse Progress of a commitment's milestones
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /commitments/{commitment}/summary (the `GetCommitmentSummary` operationId).
+	GetCommitmentSummaryWithResponse(ctx context.Context, commitment CommitmentRef, params *GetCommitmentSummaryParams, reqEditors ...RequestEditorFn) (*GetCommitmentSummaryResponse, error)
 
 	// GetMeetingsFeedWithResponse The meeting schedule as an iCalendar feed
 	//
@@ -5744,6 +8154,112 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /meetings/{meeting}/submissions/{submission}/decision (the `DecideSubmission` operationId).
 	DecideSubmissionWithResponse(ctx context.Context, meeting MeetingRef, submission openapi_types.UUID, body DecideSubmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideSubmissionResponse, error)
+
+	// ListMilestonesWithResponse List milestones
+	//
+	// Milestones with their progress; where an evidence rule applies, progress, status and completion follow from
+	// the records that count. `asOf=DATE` answers as the data stood at the end of that day (Amsterdam time).
+	// Public; also as CSV or NDJSON of the whole filtered result (see `format`).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /milestones (the `ListMilestones` operationId).
+	ListMilestonesWithResponse(ctx context.Context, params *ListMilestonesParams, reqEditors ...RequestEditorFn) (*ListMilestonesResponse, error)
+
+	// CreateMilestoneWithBodyWithResponse Add a milestone
+	//
+	// Editors and admins.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /milestones (the `CreateMilestone` operationId).
+	CreateMilestoneWithBodyWithResponse(ctx context.Context, params *CreateMilestoneParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMilestoneResponse, error)
+
+	// CreateMilestoneWithResponse Add a milestone
+	//
+	// Editors and admins.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /milestones (the `CreateMilestone` operationId).
+	CreateMilestoneWithResponse(ctx context.Context, params *CreateMilestoneParams, body CreateMilestoneJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMilestoneResponse, error)
+
+	// DeleteMilestoneWithResponse Delete a milestone
+	//
+	// Editors and admins. Its history stays, so `asOf` before the deletion still shows it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /milestones/{milestone} (the `DeleteMilestone` operationId).
+	DeleteMilestoneWithResponse(ctx context.Context, milestone MilestoneRef, params *DeleteMilestoneParams, reqEditors ...RequestEditorFn) (*DeleteMilestoneResponse, error)
+
+	// GetMilestoneWithResponse Get a milestone
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /milestones/{milestone} (the `GetMilestone` operationId).
+	GetMilestoneWithResponse(ctx context.Context, milestone MilestoneRef, params *GetMilestoneParams, reqEditors ...RequestEditorFn) (*GetMilestoneResponse, error)
+
+	// UpdateMilestoneWithBodyWithResponse Change some fields of a milestone
+	//
+	// A JSON Merge Patch (RFC 7396) of `MilestoneInput`. Editors and admins.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /milestones/{milestone} (the `UpdateMilestone` operationId).
+	UpdateMilestoneWithBodyWithResponse(ctx context.Context, milestone MilestoneRef, params *UpdateMilestoneParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMilestoneResponse, error)
+
+	// UpdateMilestoneWithApplicationMergePatchPlusJSONBodyWithResponse Change some fields of a milestone
+	//
+	// A JSON Merge Patch (RFC 7396) of `MilestoneInput`. Editors and admins.
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /milestones/{milestone} (the `UpdateMilestone` operationId).
+	UpdateMilestoneWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, milestone MilestoneRef, params *UpdateMilestoneParams, body UpdateMilestoneApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMilestoneResponse, error)
+
+	// ReplaceMilestoneWithBodyWithResponse Replace a milestone
+	//
+	// Editors and admins.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /milestones/{milestone} (the `ReplaceMilestone` operationId).
+	ReplaceMilestoneWithBodyWithResponse(ctx context.Context, milestone MilestoneRef, params *ReplaceMilestoneParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceMilestoneResponse, error)
+
+	// ReplaceMilestoneWithResponse Replace a milestone
+	//
+	// Editors and admins.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /milestones/{milestone} (the `ReplaceMilestone` operationId).
+	ReplaceMilestoneWithResponse(ctx context.Context, milestone MilestoneRef, params *ReplaceMilestoneParams, body ReplaceMilestoneJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceMilestoneResponse, error)
+
+	// ListMilestoneUpdatesWithResponse List a milestone's progress updates
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /milestones/{milestone}/updates (the `ListMilestoneUpdates` operationId).
+	ListMilestoneUpdatesWithResponse(ctx context.Context, milestone MilestoneRef, reqEditors ...RequestEditorFn) (*ListMilestoneUpdatesResponse, error)
+
+	// CreateMilestoneUpdateWithBodyWithResponse Add a progress update
+	//
+	// Editors and admins.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /milestones/{milestone}/updates (the `CreateMilestoneUpdate` operationId).
+	CreateMilestoneUpdateWithBodyWithResponse(ctx context.Context, milestone MilestoneRef, params *CreateMilestoneUpdateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMilestoneUpdateResponse, error)
+
+	// CreateMilestoneUpdateWithResponse Add a progress update
+	//
+	// Editors and admins.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /milestones/{milestone}/updates (the `CreateMilestoneUpdate` operationId).
+	CreateMilestoneUpdateWithResponse(ctx context.Context, milestone MilestoneRef, params *CreateMilestoneUpdateParams, body CreateMilestoneUpdateJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMilestoneUpdateResponse, error)
 
 	// ListOrganisationsWithResponse List organisations
 	//
@@ -6002,6 +8518,70 @@ type ClientWithResponsesInterface interface {
 	GetScheduleHealthWithResponse(ctx context.Context, params *GetScheduleHealthParams, reqEditors ...RequestEditorFn) (*GetScheduleHealthResponse, error)
 }
 
+// GetActionPlanSummaryResponse200Headers the declared response headers of an HTTP 200 response for GetActionPlanSummary
+type GetActionPlanSummaryResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// GetActionPlanSummaryResponse304Headers the declared response headers of an HTTP 304 response for GetActionPlanSummary
+type GetActionPlanSummaryResponse304Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+type GetActionPlanSummaryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ProgressSummaryOK
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetActionPlanSummaryResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *GetActionPlanSummaryResponse304Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetActionPlanSummaryResponse) GetJSON200() *ProgressSummaryOK {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetActionPlanSummaryResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetBody returns the raw response body bytes
+func (r GetActionPlanSummaryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetActionPlanSummaryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetActionPlanSummaryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetActionPlanSummaryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // CreateTokenResponse200Headers the declared response headers of an HTTP 200 response for CreateToken
 type CreateTokenResponse200Headers struct {
 	APIVersion   *string
@@ -6089,6 +8669,510 @@ func (r CreateTokenResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CreateTokenResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListCommitmentsResponse200Headers the declared response headers of an HTTP 200 response for ListCommitments
+type ListCommitmentsResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+	Link       *string
+}
+
+// ListCommitmentsResponse304Headers the declared response headers of an HTTP 304 response for ListCommitments
+type ListCommitmentsResponse304Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+type ListCommitmentsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CommitmentPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON406 the response for an HTTP 406 `application/problem+json` response
+	ApplicationproblemJSON406 *NotAcceptable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListCommitmentsResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *ListCommitmentsResponse304Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListCommitmentsResponse) GetJSON200() *CommitmentPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListCommitmentsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON406 returns the response for an HTTP 406 `application/problem+json` response
+func (r ListCommitmentsResponse) GetApplicationproblemJSON406() *NotAcceptable {
+	return r.ApplicationproblemJSON406
+}
+
+// GetBody returns the raw response body bytes
+func (r ListCommitmentsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListCommitmentsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListCommitmentsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListCommitmentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateCommitmentResponse201Headers the declared response headers of an HTTP 201 response for CreateCommitment
+type CreateCommitmentResponse201Headers struct {
+	APIVersion *string
+	ETag       *string
+	Location   *string
+}
+
+// CreateCommitmentResponse401Headers the declared response headers of an HTTP 401 response for CreateCommitment
+type CreateCommitmentResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type CreateCommitmentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Commitment
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *IdempotencyKeyReused
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateCommitmentResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateCommitmentResponse401Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateCommitmentResponse) GetJSON201() *Commitment {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateCommitmentResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateCommitmentResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateCommitmentResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateCommitmentResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreateCommitmentResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateCommitmentResponse) GetApplicationproblemJSON422() *IdempotencyKeyReused {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateCommitmentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateCommitmentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateCommitmentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateCommitmentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetCommitmentResponse200Headers the declared response headers of an HTTP 200 response for GetCommitment
+type GetCommitmentResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// GetCommitmentResponse304Headers the declared response headers of an HTTP 304 response for GetCommitment
+type GetCommitmentResponse304Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+type GetCommitmentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CommitmentOK
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetCommitmentResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *GetCommitmentResponse304Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCommitmentResponse) GetJSON200() *CommitmentOK {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetCommitmentResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetCommitmentResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCommitmentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCommitmentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCommitmentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCommitmentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReplaceCommitmentResponse200Headers the declared response headers of an HTTP 200 response for ReplaceCommitment
+type ReplaceCommitmentResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// ReplaceCommitmentResponse401Headers the declared response headers of an HTTP 401 response for ReplaceCommitment
+type ReplaceCommitmentResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ReplaceCommitmentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CommitmentOK
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ReplaceCommitmentResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ReplaceCommitmentResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReplaceCommitmentResponse) GetJSON200() *CommitmentOK {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReplaceCommitmentResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReplaceCommitmentResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReplaceCommitmentResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReplaceCommitmentResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ReplaceCommitmentResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ReplaceCommitmentResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ReplaceCommitmentResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r ReplaceCommitmentResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r ReplaceCommitmentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReplaceCommitmentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReplaceCommitmentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReplaceCommitmentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListCommitmentMilestonesResponse200Headers the declared response headers of an HTTP 200 response for ListCommitmentMilestones
+type ListCommitmentMilestonesResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+	Link       *string
+}
+
+// ListCommitmentMilestonesResponse304Headers the declared response headers of an HTTP 304 response for ListCommitmentMilestones
+type ListCommitmentMilestonesResponse304Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+type ListCommitmentMilestonesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MilestonePageOK
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON406 the response for an HTTP 406 `application/problem+json` response
+	ApplicationproblemJSON406 *NotAcceptable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListCommitmentMilestonesResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *ListCommitmentMilestonesResponse304Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListCommitmentMilestonesResponse) GetJSON200() *MilestonePageOK {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListCommitmentMilestonesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListCommitmentMilestonesResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON406 returns the response for an HTTP 406 `application/problem+json` response
+func (r ListCommitmentMilestonesResponse) GetApplicationproblemJSON406() *NotAcceptable {
+	return r.ApplicationproblemJSON406
+}
+
+// GetBody returns the raw response body bytes
+func (r ListCommitmentMilestonesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListCommitmentMilestonesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListCommitmentMilestonesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListCommitmentMilestonesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetCommitmentSummaryResponse200Headers the declared response headers of an HTTP 200 response for GetCommitmentSummary
+type GetCommitmentSummaryResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// GetCommitmentSummaryResponse304Headers the declared response headers of an HTTP 304 response for GetCommitmentSummary
+type GetCommitmentSummaryResponse304Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+type GetCommitmentSummaryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ProgressSummaryOK
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetCommitmentSummaryResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *GetCommitmentSummaryResponse304Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCommitmentSummaryResponse) GetJSON200() *ProgressSummaryOK {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetCommitmentSummaryResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetCommitmentSummaryResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCommitmentSummaryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCommitmentSummaryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCommitmentSummaryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCommitmentSummaryResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7503,6 +10587,731 @@ func (r DecideSubmissionResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r DecideSubmissionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListMilestonesResponse200Headers the declared response headers of an HTTP 200 response for ListMilestones
+type ListMilestonesResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+	Link       *string
+}
+
+// ListMilestonesResponse304Headers the declared response headers of an HTTP 304 response for ListMilestones
+type ListMilestonesResponse304Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+type ListMilestonesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MilestonePageOK
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON406 the response for an HTTP 406 `application/problem+json` response
+	ApplicationproblemJSON406 *NotAcceptable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListMilestonesResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *ListMilestonesResponse304Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMilestonesResponse) GetJSON200() *MilestonePageOK {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListMilestonesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON406 returns the response for an HTTP 406 `application/problem+json` response
+func (r ListMilestonesResponse) GetApplicationproblemJSON406() *NotAcceptable {
+	return r.ApplicationproblemJSON406
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMilestonesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMilestonesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMilestonesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMilestonesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateMilestoneResponse201Headers the declared response headers of an HTTP 201 response for CreateMilestone
+type CreateMilestoneResponse201Headers struct {
+	APIVersion *string
+	ETag       *string
+	Location   *string
+}
+
+// CreateMilestoneResponse401Headers the declared response headers of an HTTP 401 response for CreateMilestone
+type CreateMilestoneResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type CreateMilestoneResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Milestone
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *IdempotencyKeyReused
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateMilestoneResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateMilestoneResponse401Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateMilestoneResponse) GetJSON201() *Milestone {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateMilestoneResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateMilestoneResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateMilestoneResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateMilestoneResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreateMilestoneResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateMilestoneResponse) GetApplicationproblemJSON422() *IdempotencyKeyReused {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateMilestoneResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateMilestoneResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateMilestoneResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateMilestoneResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteMilestoneResponse204Headers the declared response headers of an HTTP 204 response for DeleteMilestone
+type DeleteMilestoneResponse204Headers struct {
+	APIVersion *string
+}
+
+// DeleteMilestoneResponse401Headers the declared response headers of an HTTP 401 response for DeleteMilestone
+type DeleteMilestoneResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type DeleteMilestoneResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers204 the parsed response headers for an HTTP 204 response
+	Headers204 *DeleteMilestoneResponse204Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteMilestoneResponse401Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteMilestoneResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteMilestoneResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteMilestoneResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteMilestoneResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DeleteMilestoneResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r DeleteMilestoneResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteMilestoneResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteMilestoneResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteMilestoneResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteMilestoneResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetMilestoneResponse200Headers the declared response headers of an HTTP 200 response for GetMilestone
+type GetMilestoneResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// GetMilestoneResponse304Headers the declared response headers of an HTTP 304 response for GetMilestone
+type GetMilestoneResponse304Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+type GetMilestoneResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MilestoneOK
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetMilestoneResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *GetMilestoneResponse304Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMilestoneResponse) GetJSON200() *MilestoneOK {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetMilestoneResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetMilestoneResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMilestoneResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMilestoneResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMilestoneResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMilestoneResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateMilestoneResponse200Headers the declared response headers of an HTTP 200 response for UpdateMilestone
+type UpdateMilestoneResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// UpdateMilestoneResponse401Headers the declared response headers of an HTTP 401 response for UpdateMilestone
+type UpdateMilestoneResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type UpdateMilestoneResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MilestoneOK
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateMilestoneResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdateMilestoneResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateMilestoneResponse) GetJSON200() *MilestoneOK {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateMilestoneResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateMilestoneResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateMilestoneResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateMilestoneResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UpdateMilestoneResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateMilestoneResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r UpdateMilestoneResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r UpdateMilestoneResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateMilestoneResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateMilestoneResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateMilestoneResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateMilestoneResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReplaceMilestoneResponse200Headers the declared response headers of an HTTP 200 response for ReplaceMilestone
+type ReplaceMilestoneResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// ReplaceMilestoneResponse401Headers the declared response headers of an HTTP 401 response for ReplaceMilestone
+type ReplaceMilestoneResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ReplaceMilestoneResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MilestoneOK
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ReplaceMilestoneResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ReplaceMilestoneResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReplaceMilestoneResponse) GetJSON200() *MilestoneOK {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReplaceMilestoneResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReplaceMilestoneResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReplaceMilestoneResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReplaceMilestoneResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ReplaceMilestoneResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ReplaceMilestoneResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ReplaceMilestoneResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r ReplaceMilestoneResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r ReplaceMilestoneResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReplaceMilestoneResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReplaceMilestoneResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReplaceMilestoneResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListMilestoneUpdatesResponse200Headers the declared response headers of an HTTP 200 response for ListMilestoneUpdates
+type ListMilestoneUpdatesResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// ListMilestoneUpdatesResponse304Headers the declared response headers of an HTTP 304 response for ListMilestoneUpdates
+type ListMilestoneUpdatesResponse304Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+type ListMilestoneUpdatesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ProgressUpdateList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListMilestoneUpdatesResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *ListMilestoneUpdatesResponse304Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMilestoneUpdatesResponse) GetJSON200() *ProgressUpdateList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListMilestoneUpdatesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListMilestoneUpdatesResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMilestoneUpdatesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMilestoneUpdatesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMilestoneUpdatesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMilestoneUpdatesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateMilestoneUpdateResponse201Headers the declared response headers of an HTTP 201 response for CreateMilestoneUpdate
+type CreateMilestoneUpdateResponse201Headers struct {
+	APIVersion *string
+	Location   *string
+}
+
+// CreateMilestoneUpdateResponse401Headers the declared response headers of an HTTP 401 response for CreateMilestoneUpdate
+type CreateMilestoneUpdateResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type CreateMilestoneUpdateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ProgressUpdate
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *IdempotencyKeyReused
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateMilestoneUpdateResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateMilestoneUpdateResponse401Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateMilestoneUpdateResponse) GetJSON201() *ProgressUpdate {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateMilestoneUpdateResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateMilestoneUpdateResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateMilestoneUpdateResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateMilestoneUpdateResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreateMilestoneUpdateResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateMilestoneUpdateResponse) GetApplicationproblemJSON422() *IdempotencyKeyReused {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateMilestoneUpdateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateMilestoneUpdateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateMilestoneUpdateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateMilestoneUpdateResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -9443,6 +13252,19 @@ func (r GetScheduleHealthResponse) ContentType() string {
 	return ""
 }
 
+// GetActionPlanSummaryWithResponse Progress of the milestones of a whole action plan
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /action-plans/{cycle}/summary (the `GetActionPlanSummary` operationId).
+func (c *ClientWithResponses) GetActionPlanSummaryWithResponse(ctx context.Context, cycle int, params *GetActionPlanSummaryParams, reqEditors ...RequestEditorFn) (*GetActionPlanSummaryResponse, error) {
+	rsp, err := c.GetActionPlanSummary(ctx, cycle, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetActionPlanSummaryResponse(rsp)
+}
+
 // CreateTokenWithBodyWithResponse Get an access token
 //
 // People send their email and password as JSON. Partner API clients use the OAuth 2.0 client
@@ -9495,6 +13317,122 @@ func (c *ClientWithResponses) CreateTokenWithFormdataBodyWithResponse(ctx contex
 		return nil, err
 	}
 	return ParseCreateTokenResponse(rsp)
+}
+
+// ListCommitmentsWithResponse List the action plans' commitments
+//
+// The Netherlands' OGP commitments NL0001–NL0038. Public; also as CSV or NDJSON (see `format`).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /commitments (the `ListCommitments` operationId).
+func (c *ClientWithResponses) ListCommitmentsWithResponse(ctx context.Context, params *ListCommitmentsParams, reqEditors ...RequestEditorFn) (*ListCommitmentsResponse, error) {
+	rsp, err := c.ListCommitments(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListCommitmentsResponse(rsp)
+}
+
+// CreateCommitmentWithBodyWithResponse Add a commitment
+//
+// Editors and admins.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /commitments (the `CreateCommitment` operationId).
+func (c *ClientWithResponses) CreateCommitmentWithBodyWithResponse(ctx context.Context, params *CreateCommitmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCommitmentResponse, error) {
+	rsp, err := c.CreateCommitmentWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCommitmentResponse(rsp)
+}
+
+// CreateCommitmentWithResponse Add a commitment
+//
+// Editors and admins.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /commitments (the `CreateCommitment` operationId).
+func (c *ClientWithResponses) CreateCommitmentWithResponse(ctx context.Context, params *CreateCommitmentParams, body CreateCommitmentJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCommitmentResponse, error) {
+	rsp, err := c.CreateCommitment(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCommitmentResponse(rsp)
+}
+
+// GetCommitmentWithResponse Get a commitment
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /commitments/{commitment} (the `GetCommitment` operationId).
+func (c *ClientWithResponses) GetCommitmentWithResponse(ctx context.Context, commitment CommitmentRef, reqEditors ...RequestEditorFn) (*GetCommitmentResponse, error) {
+	rsp, err := c.GetCommitment(ctx, commitment, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCommitmentResponse(rsp)
+}
+
+// ReplaceCommitmentWithBodyWithResponse Replace a commitment
+//
+// Editors and admins. The code cannot change.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /commitments/{commitment} (the `ReplaceCommitment` operationId).
+func (c *ClientWithResponses) ReplaceCommitmentWithBodyWithResponse(ctx context.Context, commitment CommitmentRef, params *ReplaceCommitmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceCommitmentResponse, error) {
+	rsp, err := c.ReplaceCommitmentWithBody(ctx, commitment, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceCommitmentResponse(rsp)
+}
+
+// ReplaceCommitmentWithResponse Replace a commitment
+//
+// Editors and admins. The code cannot change.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /commitments/{commitment} (the `ReplaceCommitment` operationId).
+func (c *ClientWithResponses) ReplaceCommitmentWithResponse(ctx context.Context, commitment CommitmentRef, params *ReplaceCommitmentParams, body ReplaceCommitmentJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceCommitmentResponse, error) {
+	rsp, err := c.ReplaceCommitment(ctx, commitment, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceCommitmentResponse(rsp)
+}
+
+// ListCommitmentMilestonesWithResponse List a commitment's milestones
+//
+// The same as `GET /milestones?commitment=…`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /commitments/{commitment}/milestones (the `ListCommitmentMilestones` operationId).
+func (c *ClientWithResponses) ListCommitmentMilestonesWithResponse(ctx context.Context, commitment CommitmentRef, params *ListCommitmentMilestonesParams, reqEditors ...RequestEditorFn) (*ListCommitmentMilestonesResponse, error) {
+	rsp, err := c.ListCommitmentMilestones(ctx, commitment, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListCommitmentMilestonesResponse(rsp)
+}
+
+// GetCommitmentSummaryWithResponse Progress of a commitment's milestones
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /commitments/{commitment}/summary (the `GetCommitmentSummary` operationId).
+func (c *ClientWithResponses) GetCommitmentSummaryWithResponse(ctx context.Context, commitment CommitmentRef, params *GetCommitmentSummaryParams, reqEditors ...RequestEditorFn) (*GetCommitmentSummaryResponse, error) {
+	rsp, err := c.GetCommitmentSummary(ctx, commitment, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCommitmentSummaryResponse(rsp)
 }
 
 // GetMeetingsFeedWithResponse The meeting schedule as an iCalendar feed
@@ -9848,6 +13786,184 @@ func (c *ClientWithResponses) DecideSubmissionWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseDecideSubmissionResponse(rsp)
+}
+
+// ListMilestonesWithResponse List milestones
+//
+// Milestones with their progress; where an evidence rule applies, progress, status and completion follow from
+// the records that count. `asOf=DATE` answers as the data stood at the end of that day (Amsterdam time).
+// Public; also as CSV or NDJSON of the whole filtered result (see `format`).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /milestones (the `ListMilestones` operationId).
+func (c *ClientWithResponses) ListMilestonesWithResponse(ctx context.Context, params *ListMilestonesParams, reqEditors ...RequestEditorFn) (*ListMilestonesResponse, error) {
+	rsp, err := c.ListMilestones(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMilestonesResponse(rsp)
+}
+
+// CreateMilestoneWithBodyWithResponse Add a milestone
+//
+// Editors and admins.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /milestones (the `CreateMilestone` operationId).
+func (c *ClientWithResponses) CreateMilestoneWithBodyWithResponse(ctx context.Context, params *CreateMilestoneParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMilestoneResponse, error) {
+	rsp, err := c.CreateMilestoneWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMilestoneResponse(rsp)
+}
+
+// CreateMilestoneWithResponse Add a milestone
+//
+// Editors and admins.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /milestones (the `CreateMilestone` operationId).
+func (c *ClientWithResponses) CreateMilestoneWithResponse(ctx context.Context, params *CreateMilestoneParams, body CreateMilestoneJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMilestoneResponse, error) {
+	rsp, err := c.CreateMilestone(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMilestoneResponse(rsp)
+}
+
+// DeleteMilestoneWithResponse Delete a milestone
+//
+// Editors and admins. Its history stays, so `asOf` before the deletion still shows it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /milestones/{milestone} (the `DeleteMilestone` operationId).
+func (c *ClientWithResponses) DeleteMilestoneWithResponse(ctx context.Context, milestone MilestoneRef, params *DeleteMilestoneParams, reqEditors ...RequestEditorFn) (*DeleteMilestoneResponse, error) {
+	rsp, err := c.DeleteMilestone(ctx, milestone, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteMilestoneResponse(rsp)
+}
+
+// GetMilestoneWithResponse Get a milestone
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /milestones/{milestone} (the `GetMilestone` operationId).
+func (c *ClientWithResponses) GetMilestoneWithResponse(ctx context.Context, milestone MilestoneRef, params *GetMilestoneParams, reqEditors ...RequestEditorFn) (*GetMilestoneResponse, error) {
+	rsp, err := c.GetMilestone(ctx, milestone, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMilestoneResponse(rsp)
+}
+
+// UpdateMilestoneWithBodyWithResponse Change some fields of a milestone
+//
+// A JSON Merge Patch (RFC 7396) of `MilestoneInput`. Editors and admins.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /milestones/{milestone} (the `UpdateMilestone` operationId).
+func (c *ClientWithResponses) UpdateMilestoneWithBodyWithResponse(ctx context.Context, milestone MilestoneRef, params *UpdateMilestoneParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMilestoneResponse, error) {
+	rsp, err := c.UpdateMilestoneWithBody(ctx, milestone, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMilestoneResponse(rsp)
+}
+
+// UpdateMilestoneWithApplicationMergePatchPlusJSONBodyWithResponse Change some fields of a milestone
+//
+// A JSON Merge Patch (RFC 7396) of `MilestoneInput`. Editors and admins.
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /milestones/{milestone} (the `UpdateMilestone` operationId).
+func (c *ClientWithResponses) UpdateMilestoneWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, milestone MilestoneRef, params *UpdateMilestoneParams, body UpdateMilestoneApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMilestoneResponse, error) {
+	rsp, err := c.UpdateMilestoneWithApplicationMergePatchPlusJSONBody(ctx, milestone, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMilestoneResponse(rsp)
+}
+
+// ReplaceMilestoneWithBodyWithResponse Replace a milestone
+//
+// Editors and admins.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /milestones/{milestone} (the `ReplaceMilestone` operationId).
+func (c *ClientWithResponses) ReplaceMilestoneWithBodyWithResponse(ctx context.Context, milestone MilestoneRef, params *ReplaceMilestoneParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceMilestoneResponse, error) {
+	rsp, err := c.ReplaceMilestoneWithBody(ctx, milestone, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceMilestoneResponse(rsp)
+}
+
+// ReplaceMilestoneWithResponse Replace a milestone
+//
+// Editors and admins.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /milestones/{milestone} (the `ReplaceMilestone` operationId).
+func (c *ClientWithResponses) ReplaceMilestoneWithResponse(ctx context.Context, milestone MilestoneRef, params *ReplaceMilestoneParams, body ReplaceMilestoneJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceMilestoneResponse, error) {
+	rsp, err := c.ReplaceMilestone(ctx, milestone, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceMilestoneResponse(rsp)
+}
+
+// ListMilestoneUpdatesWithResponse List a milestone's progress updates
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /milestones/{milestone}/updates (the `ListMilestoneUpdates` operationId).
+func (c *ClientWithResponses) ListMilestoneUpdatesWithResponse(ctx context.Context, milestone MilestoneRef, reqEditors ...RequestEditorFn) (*ListMilestoneUpdatesResponse, error) {
+	rsp, err := c.ListMilestoneUpdates(ctx, milestone, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMilestoneUpdatesResponse(rsp)
+}
+
+// CreateMilestoneUpdateWithBodyWithResponse Add a progress update
+//
+// Editors and admins.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /milestones/{milestone}/updates (the `CreateMilestoneUpdate` operationId).
+func (c *ClientWithResponses) CreateMilestoneUpdateWithBodyWithResponse(ctx context.Context, milestone MilestoneRef, params *CreateMilestoneUpdateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMilestoneUpdateResponse, error) {
+	rsp, err := c.CreateMilestoneUpdateWithBody(ctx, milestone, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMilestoneUpdateResponse(rsp)
+}
+
+// CreateMilestoneUpdateWithResponse Add a progress update
+//
+// Editors and admins.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /milestones/{milestone}/updates (the `CreateMilestoneUpdate` operationId).
+func (c *ClientWithResponses) CreateMilestoneUpdateWithResponse(ctx context.Context, milestone MilestoneRef, params *CreateMilestoneUpdateParams, body CreateMilestoneUpdateJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMilestoneUpdateResponse, error) {
+	rsp, err := c.CreateMilestoneUpdate(ctx, milestone, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMilestoneUpdateResponse(rsp)
 }
 
 // ListOrganisationsWithResponse List organisations
@@ -10268,6 +14384,79 @@ func (c *ClientWithResponses) GetScheduleHealthWithResponse(ctx context.Context,
 	return ParseGetScheduleHealthResponse(rsp)
 }
 
+// ParseGetActionPlanSummaryResponse parses an HTTP response from a GetActionPlanSummaryWithResponse call
+func ParseGetActionPlanSummaryResponse(rsp *http.Response) (*GetActionPlanSummaryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetActionPlanSummaryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ProgressSummaryOK
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetActionPlanSummaryResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers GetActionPlanSummaryResponse304Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseCreateTokenResponse parses an HTTP response from a CreateTokenWithResponse call
 func ParseCreateTokenResponse(rsp *http.Response) (*CreateTokenResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -10371,6 +14560,570 @@ func ParseCreateTokenResponse(rsp *http.Response) (*CreateTokenResponse, error) 
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListCommitmentsResponse parses an HTTP response from a ListCommitmentsWithResponse call
+func ParseListCommitmentsResponse(rsp *http.Response) (*ListCommitmentsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListCommitmentsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CommitmentPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON406 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListCommitmentsResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers ListCommitmentsResponse304Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateCommitmentResponse parses an HTTP response from a CreateCommitmentWithResponse call
+func ParseCreateCommitmentResponse(rsp *http.Response) (*CreateCommitmentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateCommitmentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Commitment
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateCommitmentResponse201Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateCommitmentResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetCommitmentResponse parses an HTTP response from a GetCommitmentWithResponse call
+func ParseGetCommitmentResponse(rsp *http.Response) (*GetCommitmentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCommitmentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CommitmentOK
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetCommitmentResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers GetCommitmentResponse304Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReplaceCommitmentResponse parses an HTTP response from a ReplaceCommitmentWithResponse call
+func ParseReplaceCommitmentResponse(rsp *http.Response) (*ReplaceCommitmentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReplaceCommitmentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CommitmentOK
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ReplaceCommitmentResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers ReplaceCommitmentResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListCommitmentMilestonesResponse parses an HTTP response from a ListCommitmentMilestonesWithResponse call
+func ParseListCommitmentMilestonesResponse(rsp *http.Response) (*ListCommitmentMilestonesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListCommitmentMilestonesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MilestonePageOK
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON406 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListCommitmentMilestonesResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers ListCommitmentMilestonesResponse304Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetCommitmentSummaryResponse parses an HTTP response from a GetCommitmentSummaryWithResponse call
+func ParseGetCommitmentSummaryResponse(rsp *http.Response) (*GetCommitmentSummaryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCommitmentSummaryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ProgressSummaryOK
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetCommitmentSummaryResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers GetCommitmentSummaryResponse304Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
 	}
 
 	return response, nil
@@ -10493,6 +15246,9 @@ func ParseListMeetingsResponse(rsp *http.Response) (*ListMeetingsResponse, error
 			return nil, err
 		}
 		response.ApplicationproblemJSON429 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
 
 	}
 
@@ -11852,6 +16608,770 @@ func ParseDecideSubmissionResponse(rsp *http.Response) (*DecideSubmissionRespons
 		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
 		var headers DecideSubmissionResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListMilestonesResponse parses an HTTP response from a ListMilestonesWithResponse call
+func ParseListMilestonesResponse(rsp *http.Response) (*ListMilestonesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMilestonesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MilestonePageOK
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON406 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListMilestonesResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers ListMilestonesResponse304Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateMilestoneResponse parses an HTTP response from a CreateMilestoneWithResponse call
+func ParseCreateMilestoneResponse(rsp *http.Response) (*CreateMilestoneResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateMilestoneResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Milestone
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateMilestoneResponse201Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateMilestoneResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteMilestoneResponse parses an HTTP response from a DeleteMilestoneWithResponse call
+func ParseDeleteMilestoneResponse(rsp *http.Response) (*DeleteMilestoneResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteMilestoneResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		var headers DeleteMilestoneResponse204Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		response.Headers204 = &headers
+	case rsp.StatusCode == 401:
+		var headers DeleteMilestoneResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetMilestoneResponse parses an HTTP response from a GetMilestoneWithResponse call
+func ParseGetMilestoneResponse(rsp *http.Response) (*GetMilestoneResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMilestoneResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MilestoneOK
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetMilestoneResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers GetMilestoneResponse304Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateMilestoneResponse parses an HTTP response from a UpdateMilestoneWithResponse call
+func ParseUpdateMilestoneResponse(rsp *http.Response) (*UpdateMilestoneResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateMilestoneResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MilestoneOK
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateMilestoneResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers UpdateMilestoneResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReplaceMilestoneResponse parses an HTTP response from a ReplaceMilestoneWithResponse call
+func ParseReplaceMilestoneResponse(rsp *http.Response) (*ReplaceMilestoneResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReplaceMilestoneResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MilestoneOK
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ReplaceMilestoneResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers ReplaceMilestoneResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListMilestoneUpdatesResponse parses an HTTP response from a ListMilestoneUpdatesWithResponse call
+func ParseListMilestoneUpdatesResponse(rsp *http.Response) (*ListMilestoneUpdatesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMilestoneUpdatesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ProgressUpdateList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListMilestoneUpdatesResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers ListMilestoneUpdatesResponse304Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateMilestoneUpdateResponse parses an HTTP response from a CreateMilestoneUpdateWithResponse call
+func ParseCreateMilestoneUpdateResponse(rsp *http.Response) (*CreateMilestoneUpdateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateMilestoneUpdateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ProgressUpdate
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateMilestoneUpdateResponse201Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateMilestoneUpdateResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -13499,6 +19019,9 @@ func ParseListPublicationsResponse(rsp *http.Response) (*ListPublicationsRespons
 			return nil, err
 		}
 		response.ApplicationproblemJSON406 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
 
 	}
 

@@ -1,0 +1,311 @@
+/*
+ * <pioniers-meetings organisation="GM0606" lang="nl" limit="5"></pioniers-meetings>
+ *
+ * The upcoming meetings of the Pioniersnetwerk Open Overheid, read from the
+ * public JSON of the API that serves this script. No cookies, no requests to
+ * anyone else, no build step: paste the script tag and the element.
+ *
+ * Attributes: organisation (id or code, such as GM0606: meetings it hosts or
+ * chairs), lang (nl or en; else the page's language), limit (1 to 20,
+ * default 5), heading-level (2 to 5, default 2: the level of the list's
+ * heading; each meeting's heading is one deeper).
+ */
+(function () {
+  'use strict';
+
+  if (!('customElements' in window) || customElements.get('pioniers-meetings')) {
+    return;
+  }
+
+  // The API is wherever this script came from.
+  var script = document.currentScript;
+  var API = new URL(script && script.src ? script.src : window.location.href).origin;
+  var TIME_ZONE = 'Europe/Amsterdam';
+  var DEFAULT_LIMIT = 5;
+  var MAX_LIMIT = 20;
+
+  var TEXT = {
+    nl: {
+      locale: 'nl-NL',
+      title: 'Komende bijeenkomsten',
+      network: 'Pioniersnetwerk Open Overheid',
+      topic: 'Onderwerp',
+      format: 'Vorm',
+      location: 'Locatie',
+      guestChair: 'Gastvoorzitter',
+      status: 'Status',
+      loading: 'Bijeenkomsten laden…',
+      empty: 'Er zijn geen komende bijeenkomsten.',
+      error: 'De bijeenkomsten konden niet worden geladen.',
+      subscribe: 'Zet de bijeenkomsten in je agenda (iCalendar)',
+      online: 'Online',
+      formats: {
+        'knowledge-session': 'Kennissessie',
+        'open-government-lab': 'Open Overheid-lab',
+        conference: 'Congres',
+        'residents-meeting': 'Inwonersbijeenkomst',
+        other: 'Bijeenkomst'
+      },
+      statuses: { planned: 'Gepland', confirmed: 'Bevestigd' }
+    },
+    en: {
+      locale: 'en-GB',
+      title: 'Upcoming meetings',
+      network: 'Pioneering Network for an Open Government for Municipalities',
+      topic: 'Topic',
+      format: 'Format',
+      location: 'Location',
+      guestChair: 'Guest chair',
+      status: 'Status',
+      loading: 'Loading meetings…',
+      empty: 'There are no upcoming meetings.',
+      error: 'The meetings could not be loaded.',
+      subscribe: 'Add the meetings to your calendar (iCalendar)',
+      online: 'Online',
+      formats: {
+        'knowledge-session': 'Knowledge session',
+        'open-government-lab': 'Open Government lab',
+        conference: 'Conference',
+        'residents-meeting': "Residents' meeting",
+        other: 'Meeting'
+      },
+      statuses: { planned: 'Planned', confirmed: 'Confirmed' }
+    }
+  };
+
+  var STYLE = [
+    ':host{display:block;color:#1a1a1a;background:#fff;font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","DejaVu Sans",sans-serif;line-height:1.5}',
+    ':host([hidden]){display:none}',
+    '.heading{font-size:1.25rem;line-height:1.3;margin:0}',
+    '.network{margin:.125rem 0 1rem;color:#4a4a4a;font-size:.9375rem}',
+    'ul{list-style:none;margin:0;padding:0}',
+    'li{border-top:1px solid #c9c9c9;padding:.75rem 0}',
+    'li:last-child{border-bottom:1px solid #c9c9c9}',
+    '.meeting{font-size:1.0625rem;line-height:1.35;margin:0 0 .25rem}',
+    '.when{margin:0;font-weight:600}',
+    'dl{margin:.25rem 0 0;display:grid;grid-template-columns:max-content 1fr;gap:0 .75rem;font-size:.9375rem}',
+    'dt{color:#4a4a4a}',
+    'dd{margin:0}',
+    '.status{display:inline-block;padding:0 .375rem;border-radius:.25rem;font-size:.875rem;font-weight:600}',
+    '.status-planned{color:#5c3c00;background:#fff4d6}',
+    '.status-confirmed{color:#14532d;background:#e3f4e8}',
+    '.empty,.error,.loading{margin:0;padding:.75rem 0;border-top:1px solid #c9c9c9;border-bottom:1px solid #c9c9c9}',
+    '.subscribe{margin:1rem 0 0}',
+    'a{color:#00457c;text-decoration:underline;text-underline-offset:.15em}',
+    'a:hover{text-decoration-thickness:2px}',
+    'a:focus-visible{outline:3px solid #00457c;outline-offset:2px;border-radius:2px}'
+  ].join('\n');
+
+  // A constructed stylesheet is not inline style, so a strict Content
+  // Security Policy on the embedding page does not block it.
+  var sheet = null;
+  function applyStyle(root) {
+    try {
+      if (!sheet) {
+        sheet = new CSSStyleSheet();
+        sheet.replaceSync(STYLE);
+      }
+      root.adoptedStyleSheets = [sheet];
+      return true;
+    } catch (e) {
+      var style = document.createElement('style');
+      style.textContent = STYLE;
+      root.appendChild(style);
+      return false;
+    }
+  }
+
+  function el(name, attrs, children) {
+    var node = document.createElement(name);
+    Object.keys(attrs || {}).forEach(function (k) {
+      node.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) {
+      if (c != null) {
+        node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+      }
+    });
+    return node;
+  }
+
+  function dayKey(date) {
+    return new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' }).format(date);
+  }
+
+  function formatters(locale) {
+    return {
+      date: new Intl.DateTimeFormat(locale, { timeZone: TIME_ZONE, weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }),
+      time: new Intl.DateTimeFormat(locale, { timeZone: TIME_ZONE, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    };
+  }
+
+  function location(m, t) {
+    if (m.venue) {
+      return [m.venue.name, m.venue.address, m.venue.city].filter(function (p) { return p && p.trim(); }).join(', ');
+    }
+    return m.onlineUrl ? t.online : '';
+  }
+
+  // The start of the current minute, in UTC: the same URL for a minute, so caches help.
+  function nowParam() {
+    var d = new Date(Math.floor(Date.now() / 60000) * 60000);
+    return d.toISOString().replace('.000Z', 'Z');
+  }
+
+  class PioniersMeetings extends HTMLElement {
+    static get observedAttributes() {
+      return ['organisation', 'lang', 'limit', 'heading-level'];
+    }
+
+    connectedCallback() {
+      if (!this._root) {
+        this._root = this.attachShadow({ mode: 'open' });
+        applyStyle(this._root);
+        this._box = el('div');
+        this._root.appendChild(this._box);
+      }
+      this._schedule();
+    }
+
+    attributeChangedCallback() {
+      if (this._root) {
+        this._schedule();
+      }
+    }
+
+    // Several attributes may change at once; load once.
+    _schedule() {
+      if (this._pending) {
+        return;
+      }
+      this._pending = true;
+      Promise.resolve().then(() => {
+        this._pending = false;
+        this._load();
+      });
+    }
+  }
+
+  var proto = PioniersMeetings.prototype;
+
+  proto._lang = function () {
+    var own = this.getAttribute('lang');
+    var inherited = this.parentElement && this.parentElement.closest('[lang]');
+    var lang = (own || (inherited && inherited.getAttribute('lang')) || document.documentElement.lang || 'nl').toLowerCase();
+    return lang.indexOf('en') === 0 ? 'en' : 'nl';
+  };
+
+  proto._limit = function () {
+    var n = parseInt(this.getAttribute('limit'), 10);
+    return isNaN(n) ? DEFAULT_LIMIT : Math.min(Math.max(n, 1), MAX_LIMIT);
+  };
+
+  proto._headingLevel = function () {
+    var n = parseInt(this.getAttribute('heading-level'), 10);
+    return isNaN(n) ? 2 : Math.min(Math.max(n, 2), 5);
+  };
+
+  proto._feedURL = function () {
+    var url = new URL('/v1/feeds/meetings.ics', API);
+    var org = (this.getAttribute('organisation') || '').trim();
+    if (org) {
+      url.searchParams.set('organisation', org);
+    }
+    return url.href;
+  };
+
+  proto._load = function () {
+    var self = this;
+    var seq = (self._seq = (self._seq || 0) + 1);
+    var lang = self._lang();
+    var t = TEXT[lang];
+    var limit = self._limit();
+    var org = (self.getAttribute('organisation') || '').trim();
+    self._show(lang, el('p', { class: 'loading', role: 'status' }, [t.loading]), true);
+
+    function fetchStatus(status) {
+      var url = new URL('/v1/meetings', API);
+      url.searchParams.set('from', nowParam());
+      url.searchParams.set('status', status);
+      url.searchParams.set('pageSize', String(limit));
+      if (org) {
+        url.searchParams.set('organisation', org);
+      }
+      return fetch(url.href, { credentials: 'omit', headers: { Accept: 'application/json' } }).then(function (res) {
+        if (!res.ok) {
+          throw new Error('HTTP ' + res.status);
+        }
+        return res.json();
+      }).then(function (body) {
+        return body.items || [];
+      });
+    }
+
+    Promise.all([fetchStatus('planned'), fetchStatus('confirmed')]).then(function (lists) {
+      if (seq !== self._seq) {
+        return;
+      }
+      var items = lists[0].concat(lists[1]).sort(function (a, b) {
+        return Date.parse(a.startsAt) - Date.parse(b.startsAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+      }).slice(0, limit);
+      self._show(lang, self._list(items, t), false);
+    }).catch(function () {
+      if (seq === self._seq) {
+        self._show(lang, el('p', { class: 'error', role: 'alert' }, [t.error]), false);
+      }
+    });
+  };
+
+  proto._list = function (items, t) {
+    if (!items.length) {
+      return el('p', { class: 'empty' }, [t.empty]);
+    }
+    var f = formatters(t.locale);
+    var level = this._headingLevel() + 1;
+    return el('ul', {}, items.map(function (m) {
+      var start = new Date(m.startsAt);
+      var end = new Date(m.endsAt);
+      var endText = f.time.format(end);
+      if (dayKey(start) !== dayKey(end)) {
+        endText = f.date.format(end) + ', ' + endText;
+      }
+      var rows = [[t.topic, m.topic], [t.format, t.formats[m.format] || m.format], [t.location, location(m, t)],
+        [t.guestChair, m.guestChair && m.guestChair.name]];
+      var dl = el('dl');
+      rows.forEach(function (r) {
+        if (r[1]) {
+          dl.appendChild(el('dt', {}, [r[0]]));
+          dl.appendChild(el('dd', {}, [r[1]]));
+        }
+      });
+      dl.appendChild(el('dt', {}, [t.status]));
+      dl.appendChild(el('dd', {}, [el('span', { class: 'status status-' + m.status }, [t.statuses[m.status] || m.status])]));
+      return el('li', {}, [
+        el('h' + level, { class: 'meeting' }, [m.title]),
+        el('p', { class: 'when' }, [
+          el('time', { datetime: m.startsAt }, [f.date.format(start) + ', ' + f.time.format(start)]),
+          '–',
+          el('time', { datetime: m.endsAt }, [endText])
+        ]),
+        dl
+      ]);
+    }));
+  };
+
+  proto._show = function (lang, content, busy) {
+    var t = TEXT[lang];
+    var level = this._headingLevel();
+    // A plain block, not a landmark: the embedding page has its own, and
+    // several schedules on one page would otherwise be landmarks of one name.
+    var heading = el('h' + level, { class: 'heading' }, [t.title]);
+    var section = el('div', { class: 'schedule', lang: lang, 'aria-busy': busy ? 'true' : 'false' }, [
+      heading,
+      el('p', { class: 'network' }, [t.network]),
+      content,
+      el('p', { class: 'subscribe' }, [el('a', { href: this._feedURL() }, [t.subscribe])])
+    ]);
+    this._box.replaceChildren(section);
+  };
+
+  customElements.define('pioniers-meetings', PioniersMeetings);
+})();

@@ -1,0 +1,215 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// Exports: list endpoints that analysts use answer JSON pages, or the whole
+// filtered result as CSV or NDJSON, streamed row by row through a pipe so
+// that memory stays the same however long the list.
+
+const (
+	formatJSON   = "json"
+	formatCSV    = "csv"
+	formatNDJSON = "ndjson"
+)
+
+// batchSize is how many rows an export reads from the database at a time.
+const batchSize = 100
+
+type acceptKey struct{}
+
+// negotiate picks the representation: the format parameter when given,
+// otherwise the best of the Accept header, otherwise JSON.
+func negotiate(accept string, formats []string) string {
+	for _, f := range formats {
+		if f == formatCSV || f == formatNDJSON || f == formatJSON {
+			return f
+		}
+	}
+	best, bestQ := formatJSON, -1.0
+	for _, part := range strings.Split(accept, ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		q := 1.0
+		if v, ok := params["q"]; ok {
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				q = f
+			}
+		}
+		var f string
+		switch mt {
+		case "text/csv":
+			f = formatCSV
+		case "application/x-ndjson":
+			f = formatNDJSON
+		case "application/json", "*/*", "application/*":
+			f = formatJSON
+		default:
+			continue
+		}
+		if q > bestQ {
+			best, bestQ = f, q
+		}
+	}
+	return best
+}
+
+// exportOf is the negotiated representation of the request in ctx.
+func exportOf(ctx context.Context, formats ...string) string {
+	accept, _ := ctx.Value(acceptKey{}).(string)
+	return negotiate(accept, formats)
+}
+
+// isExport reports whether a request asks for a streamed export, so that
+// nothing buffers it.
+func isExport(r *http.Request) bool {
+	f := negotiate(r.Header.Get("Accept"), r.URL.Query()["format"])
+	return f == formatCSV || f == formatNDJSON
+}
+
+// columns lists a schema's fields as CSV columns, nested objects as dotted
+// names: the CSV has the same fields as the JSON.
+func (ct *contract) columns(schema string) []string {
+	ref := ct.spec.Components.Schemas[schema]
+	if ref == nil || ref.Value == nil {
+		return nil
+	}
+	return schemaColumns(ref.Value, "")
+}
+
+func schemaColumns(s *openapi3.Schema, prefix string) []string {
+	names := make([]string, 0, len(s.Properties))
+	for name := range s.Properties {
+		names = append(names, name)
+	}
+	sort.Slice(names, func(i, j int) bool { // id first, then alphabetical
+		if (names[i] == "id") != (names[j] == "id") {
+			return names[i] == "id"
+		}
+		return names[i] < names[j]
+	})
+	var out []string
+	for _, name := range names {
+		p := s.Properties[name].Value
+		if p != nil && p.Type != nil && p.Type.Is("object") && len(p.Properties) > 0 {
+			out = append(out, schemaColumns(p, prefix+name+".")...)
+			continue
+		}
+		out = append(out, prefix+name)
+	}
+	return out
+}
+
+// stream runs each in a goroutine and returns the rows it emits, encoded as
+// format, as a reader. Closing the request's context stops the producer.
+func stream(ctx context.Context, format string, cols []string, each func(emit func(v any) error) error) io.Reader {
+	pr, pw := io.Pipe()
+	stop := context.AfterFunc(ctx, func() { pr.CloseWithError(ctx.Err()) })
+	go func() {
+		defer stop()
+		var err error
+		switch format {
+		case formatCSV:
+			w := csv.NewWriter(pw)
+			if err = w.Write(cols); err == nil {
+				err = each(func(v any) error {
+					row, err := csvRow(v, cols)
+					if err != nil {
+						return err
+					}
+					return w.Write(row)
+				})
+			}
+			w.Flush()
+			if err == nil {
+				err = w.Error()
+			}
+		default:
+			enc := json.NewEncoder(pw)
+			err = each(func(v any) error { return enc.Encode(v) })
+		}
+		pw.CloseWithError(err)
+	}()
+	return pr
+}
+
+// csvRow flattens one JSON object into the columns.
+func csvRow(v any, cols []string) ([]string, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var obj map[string]any
+	if err := json.Unmarshal(data, &obj); err != nil {
+		return nil, fmt.Errorf("export row: %w", err)
+	}
+	flat := map[string]string{}
+	flatten(obj, "", flat)
+	row := make([]string, len(cols))
+	for i, c := range cols {
+		row[i] = neutralise(flat[c])
+	}
+	return row, nil
+}
+
+func flatten(obj map[string]any, prefix string, out map[string]string) {
+	for k, v := range obj {
+		switch x := v.(type) {
+		case map[string]any:
+			flatten(x, prefix+k+".", out)
+		case nil:
+			out[prefix+k] = ""
+		case string:
+			out[prefix+k] = x
+		case bool:
+			out[prefix+k] = strconv.FormatBool(x)
+		case float64:
+			out[prefix+k] = strconv.FormatFloat(x, 'f', -1, 64)
+		case []any:
+			if strs, ok := allStrings(x); ok {
+				out[prefix+k] = strings.Join(strs, "; ")
+				continue
+			}
+			data, _ := json.Marshal(x)
+			out[prefix+k] = string(data)
+		default:
+			data, _ := json.Marshal(x)
+			out[prefix+k] = string(data)
+		}
+	}
+}
+
+func allStrings(list []any) ([]string, bool) {
+	out := make([]string, len(list))
+	for i, v := range list {
+		s, ok := v.(string)
+		if !ok {
+			return nil, false
+		}
+		out[i] = s
+	}
+	return out, true
+}
+
+// neutralise keeps a spreadsheet from running a cell as a formula (OWASP
+// CSV injection): a leading = + - @ tab or carriage return gets a quote.
+func neutralise(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}

@@ -1,0 +1,418 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	openapi_types "github.com/oapi-codegen/runtime/types"
+
+	"github.com/pioniersnetwerk/pioniers/api"
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/milestone"
+)
+
+// milestones is what the handlers need of the milestone service.
+type milestones interface {
+	ListCommitments(ctx context.Context, f milestone.CommitmentFilter, pageSize int, cursor string) (domain.Page[milestone.Commitment], error)
+	GetCommitment(ctx context.Context, code string) (milestone.Commitment, error)
+	CreateCommitment(ctx context.Context, in milestone.CommitmentInput) (milestone.Commitment, error)
+	ReplaceCommitment(ctx context.Context, code string, in milestone.CommitmentInput, pre domain.Precondition) (milestone.Commitment, error)
+	List(ctx context.Context, req milestone.ListRequest) (domain.Page[milestone.Milestone], error)
+	Each(ctx context.Context, req milestone.ListRequest, fn func(milestone.Milestone) error) error
+	Get(ctx context.Context, id string, asOf time.Time) (milestone.Milestone, error)
+	Create(ctx context.Context, in milestone.Input) (milestone.Milestone, error)
+	Replace(ctx context.Context, id string, in milestone.Input, pre domain.Precondition) (milestone.Milestone, error)
+	Update(ctx context.Context, id string, change func(milestone.Input) (milestone.Input, error), pre domain.Precondition) (milestone.Milestone, error)
+	Delete(ctx context.Context, id string, pre domain.Precondition) error
+	AddUpdate(ctx context.Context, milestoneID string, in milestone.UpdateInput) (milestone.Update, error)
+	Updates(ctx context.Context, milestoneID string) ([]milestone.Update, error)
+	CommitmentSummary(ctx context.Context, code string, asOf time.Time) (milestone.Summary, error)
+	CycleSummary(ctx context.Context, cycle int, asOf time.Time) (milestone.Summary, error)
+}
+
+// ListCommitments serves GET /commitments.
+func (s *Server) ListCommitments(ctx context.Context, req api.ListCommitmentsRequestObject) (api.ListCommitmentsResponseObject, error) {
+	p := req.Params
+	f := milestone.CommitmentFilter{Cycle: deref(p.Cycle), PolicyArea: deref(p.PolicyArea), Q: deref(p.Q)}
+	if format := exportOf(ctx, string(deref(p.Format))); format != formatJSON {
+		body := stream(ctx, format, s.contract.columns("Commitment"), func(emit func(any) error) error {
+			for cursor := ""; ; {
+				page, err := s.milestones.ListCommitments(ctx, f, batchSize, cursor)
+				if err != nil {
+					return err
+				}
+				for _, c := range page.Items {
+					if err := emit(toAPICommitment(c)); err != nil {
+						return err
+					}
+				}
+				if cursor = page.Next; cursor == "" {
+					return nil
+				}
+			}
+		})
+		if format == formatCSV {
+			return api.ListCommitments200TextcsvResponse{Body: body}, nil
+		}
+		return api.ListCommitments200ApplicationxNdjsonResponse{Body: body}, nil
+	}
+	size := deref(p.PageSize)
+	if size == 0 {
+		size = 20
+	}
+	page, err := s.milestones.ListCommitments(ctx, f, size, deref(p.Cursor))
+	if err != nil {
+		return nil, err
+	}
+	body := api.CommitmentPage{Items: make([]api.Commitment, len(page.Items))}
+	for i, c := range page.Items {
+		body.Items[i] = toAPICommitment(c)
+	}
+	resp := api.ListCommitments200JSONResponse{}
+	if page.Next != "" {
+		body.NextCursor = &page.Next
+		resp.Headers.Link = ptr(nextLink(ctx, page.Next))
+	}
+	resp.Body = body
+	return resp, nil
+}
+
+// GetCommitment serves GET /commitments/{commitment}.
+func (s *Server) GetCommitment(ctx context.Context, req api.GetCommitmentRequestObject) (api.GetCommitmentResponseObject, error) {
+	c, err := s.milestones.GetCommitment(ctx, req.Commitment)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetCommitment200JSONResponse{CommitmentOKJSONResponse: commitmentOK(c)}, nil
+}
+
+// CreateCommitment serves POST /commitments.
+func (s *Server) CreateCommitment(ctx context.Context, req api.CreateCommitmentRequestObject) (api.CreateCommitmentResponseObject, error) {
+	c, err := s.milestones.CreateCommitment(ctx, toCommitmentInput(*req.Body))
+	if err != nil {
+		return nil, err
+	}
+	return api.CreateCommitment201JSONResponse{Body: toAPICommitment(c), Headers: api.CreateCommitment201ResponseHeaders{
+		ETag: ptr(etag(c.Version, "")), Location: ptr(basePath + "/commitments/" + c.Code)}}, nil
+}
+
+// ReplaceCommitment serves PUT /commitments/{commitment}.
+func (s *Server) ReplaceCommitment(ctx context.Context, req api.ReplaceCommitmentRequestObject) (api.ReplaceCommitmentResponseObject, error) {
+	c, err := s.milestones.ReplaceCommitment(ctx, req.Commitment, toCommitmentInput(*req.Body), precondition(req.Params.IfMatch))
+	if err != nil {
+		return nil, err
+	}
+	return api.ReplaceCommitment200JSONResponse{CommitmentOKJSONResponse: commitmentOK(c)}, nil
+}
+
+func commitmentOK(c milestone.Commitment) api.CommitmentOKJSONResponse {
+	return api.CommitmentOKJSONResponse{Body: toAPICommitment(c)}
+}
+
+func toAPICommitment(c milestone.Commitment) api.Commitment {
+	out := api.Commitment{Code: c.Code, Title: c.Title, Cycle: c.Cycle, ActionPlan: optional(c.ActionPlan),
+		PolicyAreas: append([]string{}, c.PolicyAreas...), SupportInstitutions: []api.Institution{},
+		MilestoneCount: c.MilestoneCount, CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC()}
+	if c.Status != "" {
+		out.Status = ptr(api.CommitmentStatus(c.Status))
+	}
+	if c.Lead != nil {
+		out.LeadInstitution = ptr(toAPIInstitution(*c.Lead))
+	}
+	for _, i := range c.Support {
+		out.SupportInstitutions = append(out.SupportInstitutions, toAPIInstitution(i))
+	}
+	return out
+}
+
+func toAPIInstitution(i milestone.Institution) api.Institution {
+	out := api.Institution{Name: i.Name}
+	if o := i.Organisation; o != nil {
+		out.Organisation = &api.OrganisationSummary{Id: uuidOf(o.ID), Code: o.Code, Name: o.Name}
+	}
+	return out
+}
+
+func toCommitmentInput(b api.CommitmentInput) milestone.CommitmentInput {
+	in := milestone.CommitmentInput{Code: b.Code, Title: b.Title, Cycle: b.Cycle, ActionPlan: deref(b.ActionPlan),
+		PolicyAreas: deref(b.PolicyAreas), Status: string(deref(b.Status))}
+	if l := b.LeadInstitution; l != nil {
+		in.Lead = &milestone.InstitutionInput{Name: l.Name, Organisation: deref(l.Organisation)}
+	}
+	for _, i := range deref(b.SupportInstitutions) {
+		in.Support = append(in.Support, milestone.InstitutionInput{Name: i.Name, Organisation: deref(i.Organisation)})
+	}
+	return in
+}
+
+// ListMilestones serves GET /milestones.
+func (s *Server) ListMilestones(ctx context.Context, req api.ListMilestonesRequestObject) (api.ListMilestonesResponseObject, error) {
+	p := req.Params
+	lr := milestone.ListRequest{Filter: milestone.Filter{Commitment: deref(p.Commitment), Q: deref(p.Q),
+		DueBefore: dateOf(p.DueBefore), DueAfter: dateOf(p.DueAfter)},
+		Status: milestone.Status(deref(p.Status)), Completion: milestone.Completion(deref(p.Completion)), Overdue: p.Overdue,
+		Sort: string(deref(p.Sort)), AsOf: dateOf(p.AsOf), PageSize: deref(p.PageSize), Cursor: deref(p.Cursor)}
+	resp, err := s.milestonePage(ctx, lr, string(deref(p.Format)))
+	if err != nil {
+		return nil, err
+	}
+	switch r := resp.(type) {
+	case api.MilestonePageOKTextcsvResponse:
+		return api.ListMilestones200TextcsvResponse{MilestonePageOKTextcsvResponse: r}, nil
+	case api.MilestonePageOKApplicationxNdjsonResponse:
+		return api.ListMilestones200ApplicationxNdjsonResponse{MilestonePageOKApplicationxNdjsonResponse: r}, nil
+	default:
+		return api.ListMilestones200JSONResponse{MilestonePageOKJSONResponse: r.(api.MilestonePageOKJSONResponse)}, nil
+	}
+}
+
+// ListCommitmentMilestones serves GET /commitments/{commitment}/milestones.
+func (s *Server) ListCommitmentMilestones(ctx context.Context, req api.ListCommitmentMilestonesRequestObject) (api.ListCommitmentMilestonesResponseObject, error) {
+	c, err := s.milestones.GetCommitment(ctx, req.Commitment)
+	if err != nil {
+		return nil, err
+	}
+	p := req.Params
+	lr := milestone.ListRequest{Filter: milestone.Filter{Commitment: c.Code}, AsOf: dateOf(p.AsOf), PageSize: deref(p.PageSize), Cursor: deref(p.Cursor)}
+	resp, err := s.milestonePage(ctx, lr, string(deref(p.Format)))
+	if err != nil {
+		return nil, err
+	}
+	switch r := resp.(type) {
+	case api.MilestonePageOKTextcsvResponse:
+		return api.ListCommitmentMilestones200TextcsvResponse{MilestonePageOKTextcsvResponse: r}, nil
+	case api.MilestonePageOKApplicationxNdjsonResponse:
+		return api.ListCommitmentMilestones200ApplicationxNdjsonResponse{MilestonePageOKApplicationxNdjsonResponse: r}, nil
+	default:
+		return api.ListCommitmentMilestones200JSONResponse{MilestonePageOKJSONResponse: r.(api.MilestonePageOKJSONResponse)}, nil
+	}
+}
+
+// milestonePage answers a milestone list in the negotiated representation.
+func (s *Server) milestonePage(ctx context.Context, lr milestone.ListRequest, format string) (any, error) {
+	if f := exportOf(ctx, format); f != formatJSON {
+		body := stream(ctx, f, s.contract.columns("Milestone"), func(emit func(any) error) error {
+			return s.milestones.Each(ctx, lr, func(m milestone.Milestone) error { return emit(toAPIMilestone(m)) })
+		})
+		if f == formatCSV {
+			return api.MilestonePageOKTextcsvResponse{Body: body}, nil
+		}
+		return api.MilestonePageOKApplicationxNdjsonResponse{Body: body}, nil
+	}
+	page, err := s.milestones.List(ctx, lr)
+	if err != nil {
+		return nil, err
+	}
+	body := api.MilestonePage{Items: make([]api.Milestone, len(page.Items))}
+	for i, m := range page.Items {
+		body.Items[i] = toAPIMilestone(m)
+	}
+	if !lr.AsOf.IsZero() {
+		body.AsOf = &openapi_types.Date{Time: lr.AsOf}
+	}
+	resp := api.MilestonePageOKJSONResponse{}
+	if page.Next != "" {
+		body.NextCursor = &page.Next
+		resp.Headers.Link = ptr(nextLink(ctx, page.Next))
+	}
+	resp.Body = body
+	return resp, nil
+}
+
+// GetMilestone serves GET /milestones/{milestone}.
+func (s *Server) GetMilestone(ctx context.Context, req api.GetMilestoneRequestObject) (api.GetMilestoneResponseObject, error) {
+	m, err := s.milestones.Get(ctx, req.Milestone.String(), dateOf(req.Params.AsOf))
+	if err != nil {
+		return nil, err
+	}
+	return api.GetMilestone200JSONResponse{MilestoneOKJSONResponse: milestoneOK(m)}, nil
+}
+
+// CreateMilestone serves POST /milestones.
+func (s *Server) CreateMilestone(ctx context.Context, req api.CreateMilestoneRequestObject) (api.CreateMilestoneResponseObject, error) {
+	m, err := s.milestones.Create(ctx, toMilestoneInput(*req.Body))
+	if err != nil {
+		return nil, err
+	}
+	return api.CreateMilestone201JSONResponse{Body: toAPIMilestone(m), Headers: api.CreateMilestone201ResponseHeaders{
+		ETag: ptr(etag(m.Version, "")), Location: ptr(basePath + "/milestones/" + m.ID)}}, nil
+}
+
+// ReplaceMilestone serves PUT /milestones/{milestone}.
+func (s *Server) ReplaceMilestone(ctx context.Context, req api.ReplaceMilestoneRequestObject) (api.ReplaceMilestoneResponseObject, error) {
+	m, err := s.milestones.Replace(ctx, req.Milestone.String(), toMilestoneInput(*req.Body), precondition(req.Params.IfMatch))
+	if err != nil {
+		return nil, err
+	}
+	return api.ReplaceMilestone200JSONResponse{MilestoneOKJSONResponse: milestoneOK(m)}, nil
+}
+
+// UpdateMilestone serves PATCH /milestones/{milestone} (JSON Merge Patch).
+func (s *Server) UpdateMilestone(ctx context.Context, req api.UpdateMilestoneRequestObject) (api.UpdateMilestoneResponseObject, error) {
+	patch, _ := ctx.Value(validatedBodyKey{}).(map[string]any)
+	m, err := s.milestones.Update(ctx, req.Milestone.String(), func(cur milestone.Input) (milestone.Input, error) {
+		var body api.MilestoneInput
+		if err := s.applyPatch(toAPIMilestoneInput(cur), patch, "MilestoneInput", &body); err != nil {
+			return milestone.Input{}, err
+		}
+		return toMilestoneInput(body), nil
+	}, precondition(req.Params.IfMatch))
+	if err != nil {
+		return nil, err
+	}
+	return api.UpdateMilestone200JSONResponse{MilestoneOKJSONResponse: milestoneOK(m)}, nil
+}
+
+// applyPatch merges patch into current (RFC 7396), checks the result
+// against the contract's schema and decodes it into out.
+func (s *Server) applyPatch(current any, patch map[string]any, schema string, out any) error {
+	doc, err := json.Marshal(current)
+	if err != nil {
+		return err
+	}
+	var target any
+	if err := json.Unmarshal(doc, &target); err != nil {
+		return err
+	}
+	merged, err := json.Marshal(mergePatch(target, patch))
+	if err != nil {
+		return err
+	}
+	if err := s.contract.validateSchema(schema, merged); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(merged, out); err != nil {
+		return (domain.Problems{{Name: "body", Reason: "does not make a valid " + schema + " once merged"}}).Err()
+	}
+	return nil
+}
+
+// DeleteMilestone serves DELETE /milestones/{milestone}.
+func (s *Server) DeleteMilestone(ctx context.Context, req api.DeleteMilestoneRequestObject) (api.DeleteMilestoneResponseObject, error) {
+	if err := s.milestones.Delete(ctx, req.Milestone.String(), precondition(req.Params.IfMatch)); err != nil {
+		return nil, err
+	}
+	return api.DeleteMilestone204Response{}, nil
+}
+
+// ListMilestoneUpdates serves GET /milestones/{milestone}/updates.
+func (s *Server) ListMilestoneUpdates(ctx context.Context, req api.ListMilestoneUpdatesRequestObject) (api.ListMilestoneUpdatesResponseObject, error) {
+	us, err := s.milestones.Updates(ctx, req.Milestone.String())
+	if err != nil {
+		return nil, err
+	}
+	body := api.ProgressUpdateList{Items: make([]api.ProgressUpdate, len(us))}
+	for i, u := range us {
+		body.Items[i] = toAPIUpdate(u)
+	}
+	return api.ListMilestoneUpdates200JSONResponse{Body: body}, nil
+}
+
+// CreateMilestoneUpdate serves POST /milestones/{milestone}/updates.
+func (s *Server) CreateMilestoneUpdate(ctx context.Context, req api.CreateMilestoneUpdateRequestObject) (api.CreateMilestoneUpdateResponseObject, error) {
+	b := req.Body
+	u, err := s.milestones.AddUpdate(ctx, req.Milestone.String(), milestone.UpdateInput{Date: b.Date.Time, Note: b.Note,
+		EvidenceURL: deref(b.EvidenceUrl), Author: deref(b.Author)})
+	if err != nil {
+		return nil, err
+	}
+	return api.CreateMilestoneUpdate201JSONResponse{Body: toAPIUpdate(u), Headers: api.CreateMilestoneUpdate201ResponseHeaders{
+		Location: ptr(basePath + "/milestones/" + u.MilestoneID + "/updates")}}, nil
+}
+
+// GetCommitmentSummary serves GET /commitments/{commitment}/summary.
+func (s *Server) GetCommitmentSummary(ctx context.Context, req api.GetCommitmentSummaryRequestObject) (api.GetCommitmentSummaryResponseObject, error) {
+	sum, err := s.milestones.CommitmentSummary(ctx, req.Commitment, dateOf(req.Params.AsOf))
+	if err != nil {
+		return nil, err
+	}
+	return api.GetCommitmentSummary200JSONResponse{ProgressSummaryOKJSONResponse: api.ProgressSummaryOKJSONResponse{Body: toAPISummary(sum)}}, nil
+}
+
+// GetActionPlanSummary serves GET /action-plans/{cycle}/summary.
+func (s *Server) GetActionPlanSummary(ctx context.Context, req api.GetActionPlanSummaryRequestObject) (api.GetActionPlanSummaryResponseObject, error) {
+	sum, err := s.milestones.CycleSummary(ctx, req.Cycle, dateOf(req.Params.AsOf))
+	if err != nil {
+		return nil, err
+	}
+	return api.GetActionPlanSummary200JSONResponse{ProgressSummaryOKJSONResponse: api.ProgressSummaryOKJSONResponse{Body: toAPISummary(sum)}}, nil
+}
+
+func toAPISummary(sum milestone.Summary) api.ProgressSummary {
+	out := api.ProgressSummary{Milestones: sum.Milestones, ByStatus: map[string]int{}, ByCompletion: map[string]int{},
+		ShareComplete: float32(sum.ShareComplete), Overdue: sum.Overdue, Commitment: optional(sum.Commitment)}
+	if sum.Cycle != 0 {
+		out.Cycle = ptr(sum.Cycle)
+	}
+	if !sum.AsOf.IsZero() {
+		out.AsOf = &openapi_types.Date{Time: sum.AsOf}
+	}
+	for k, v := range sum.ByStatus {
+		out.ByStatus[string(k)] = v
+	}
+	for k, v := range sum.ByCompletion {
+		out.ByCompletion[string(k)] = v
+	}
+	if sum.NextDue != nil {
+		out.NextDue = ptr(toAPIMilestone(*sum.NextDue))
+	}
+	return out
+}
+
+func milestoneOK(m milestone.Milestone) api.MilestoneOKJSONResponse {
+	return api.MilestoneOKJSONResponse{Body: toAPIMilestone(m)}
+}
+
+func toAPIMilestone(m milestone.Milestone) api.Milestone {
+	out := api.Milestone{Id: uuidOf(m.ID), Commitment: m.Commitment, Code: m.Code, Title: m.Title,
+		VerifiableResult: optional(m.VerifiableResult), PlannedStart: apiDate(m.PlannedStart), PlannedEnd: apiDate(m.PlannedEnd),
+		ActualStart: apiDate(m.ActualStart), ActualEnd: apiDate(m.ActualEnd), Progress: m.Progress,
+		Status: api.MilestoneStatus(m.Status), Completion: api.Completion(m.Completion), Overdue: m.Overdue,
+		EvidenceRule: api.EvidenceRule(m.Rule), Revision: int(m.Version), CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC()}
+	if m.Target != nil {
+		out.Target = &api.Target{Count: m.Target.Count, Unit: m.Target.Unit}
+	}
+	if ev := m.Evidence; ev != nil {
+		e := api.Evidence{Rule: api.EvidenceRule(ev.Rule), Count: len(ev.Items), Items: make([]api.EvidenceItem, len(ev.Items))}
+		for i, it := range ev.Items {
+			e.Items[i] = api.EvidenceItem{Kind: api.EvidenceItemKind(it.Kind), Id: uuidOf(it.ID), Title: it.Title, On: apiDate(it.On)}
+		}
+		out.Evidence = &e
+	}
+	return out
+}
+
+func toMilestoneInput(b api.MilestoneInput) milestone.Input {
+	in := milestone.Input{Commitment: b.Commitment, Code: b.Code, Title: b.Title, VerifiableResult: deref(b.VerifiableResult),
+		PlannedStart: domainDate(b.PlannedStart), PlannedEnd: domainDate(b.PlannedEnd), ActualStart: domainDate(b.ActualStart),
+		ActualEnd: domainDate(b.ActualEnd), Rule: milestone.Rule(deref(b.EvidenceRule)), Progress: deref(b.Progress),
+		Status: milestone.Status(deref(b.Status)), Completion: milestone.Completion(deref(b.Completion))}
+	if b.Target != nil {
+		in.Target = &milestone.Target{Count: b.Target.Count, Unit: b.Target.Unit}
+	}
+	return in
+}
+
+func toAPIMilestoneInput(in milestone.Input) api.MilestoneInput {
+	out := api.MilestoneInput{Commitment: in.Commitment, Code: in.Code, Title: in.Title, VerifiableResult: optional(in.VerifiableResult),
+		PlannedStart: apiDate(in.PlannedStart), PlannedEnd: apiDate(in.PlannedEnd), ActualStart: apiDate(in.ActualStart),
+		ActualEnd: apiDate(in.ActualEnd), EvidenceRule: ptr(api.EvidenceRule(in.Rule)), Progress: ptr(in.Progress),
+		Status: ptr(api.MilestoneStatus(in.Status)), Completion: ptr(api.Completion(in.Completion))}
+	if in.Target != nil {
+		out.Target = &api.Target{Count: in.Target.Count, Unit: in.Target.Unit}
+	}
+	return out
+}
+
+func toAPIUpdate(u milestone.Update) api.ProgressUpdate {
+	return api.ProgressUpdate{Id: uuidOf(u.ID), Milestone: uuidOf(u.MilestoneID), Date: openapi_types.Date{Time: u.Date},
+		Note: u.Note, EvidenceUrl: optional(u.EvidenceURL), Author: u.Author, RecordedAt: u.RecordedAt.UTC()}
+}
+
+func dateOf(d *openapi_types.Date) time.Time {
+	if d == nil {
+		return time.Time{}
+	}
+	return d.Time
+}

@@ -1,0 +1,523 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/milestone"
+	"github.com/pioniersnetwerk/pioniers/internal/organisation"
+)
+
+type commitmentRow struct {
+	Code        string `gorm:"primaryKey"`
+	Title       string
+	Cycle       int
+	ActionPlan  string
+	PolicyAreas string
+	Lead        *string
+	Support     string
+	Status      string
+	Search      string
+	Version     int
+	CreatedAt   time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt   time.Time `gorm:"autoUpdateTime:false"`
+}
+
+func (commitmentRow) TableName() string { return "commitments" }
+
+type commitmentView struct {
+	Row            commitmentRow `gorm:"embedded"`
+	MilestoneCount int
+}
+
+// institutionJSON is how an institution is stored; names of organisations
+// are looked up when read.
+type institutionJSON struct {
+	Name           string `json:"name"`
+	OrganisationID string `json:"organisationId,omitempty"`
+}
+
+func toCommitmentRow(c milestone.Commitment) commitmentRow {
+	areas, _ := json.Marshal(nonNil(c.PolicyAreas))
+	support := make([]institutionJSON, len(c.Support))
+	for i, s := range c.Support {
+		support[i] = toInstitutionJSON(s)
+	}
+	sup, _ := json.Marshal(support)
+	r := commitmentRow{Code: c.Code, Title: c.Title, Cycle: c.Cycle, ActionPlan: c.ActionPlan, PolicyAreas: string(areas),
+		Support: string(sup), Status: c.Status, Search: searchText(c.Code, c.Title, strings.Join(c.PolicyAreas, " ")),
+		Version: int(c.Version), CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC()}
+	if c.Lead != nil {
+		lead, _ := json.Marshal(toInstitutionJSON(*c.Lead))
+		s := string(lead)
+		r.Lead = &s
+	}
+	return r
+}
+
+func toInstitutionJSON(i milestone.Institution) institutionJSON {
+	j := institutionJSON{Name: i.Name}
+	if i.Organisation != nil {
+		j.OrganisationID = i.Organisation.ID
+	}
+	return j
+}
+
+func (db *DB) commitmentFromRow(ctx context.Context, v commitmentView) (milestone.Commitment, error) {
+	r := v.Row
+	c := milestone.Commitment{Code: r.Code, Title: r.Title, Cycle: r.Cycle, ActionPlan: r.ActionPlan, Status: r.Status,
+		MilestoneCount: v.MilestoneCount, Version: domain.Version(r.Version), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+	_ = json.Unmarshal([]byte(r.PolicyAreas), &c.PolicyAreas)
+	var support []institutionJSON
+	_ = json.Unmarshal([]byte(r.Support), &support)
+	for _, s := range support {
+		inst, err := db.institution(ctx, s)
+		if err != nil {
+			return c, err
+		}
+		c.Support = append(c.Support, inst)
+	}
+	if r.Lead != nil {
+		var lead institutionJSON
+		_ = json.Unmarshal([]byte(*r.Lead), &lead)
+		inst, err := db.institution(ctx, lead)
+		if err != nil {
+			return c, err
+		}
+		c.Lead = &inst
+	}
+	return c, nil
+}
+
+func (db *DB) institution(ctx context.Context, j institutionJSON) (milestone.Institution, error) {
+	inst := milestone.Institution{Name: j.Name}
+	if j.OrganisationID == "" {
+		return inst, nil
+	}
+	o, err := db.GetOrganisation(ctx, j.OrganisationID)
+	if domain.ErrorCode(err) == domain.CodeNotFound {
+		return inst, nil // the organisation left the record; the name stays
+	}
+	if err != nil {
+		return inst, err
+	}
+	inst.Organisation = &milestone.OrgRef{ID: o.ID, Code: o.Code, Name: o.Name}
+	return inst, nil
+}
+
+const commitmentSelect = "c.*, (SELECT COUNT(*) FROM milestones ms WHERE ms.commitment = c.code) AS milestone_count"
+
+var commitmentKeyset = keyset{
+	columns: map[string]sortColumn{},
+	idExpr:  "c.code",
+	id:      func(r any) string { return r.(commitmentView).Row.Code },
+}
+
+// ListCommitments returns commitments in code order; pageSize 0 returns all.
+func (db *DB) ListCommitments(ctx context.Context, f milestone.CommitmentFilter, pageSize int, cursor string) (domain.Page[milestone.Commitment], error) {
+	tx := db.reader(ctx).Table("commitments AS c").Select(commitmentSelect)
+	if f.Cycle != 0 {
+		tx = tx.Where("c.cycle = ?", f.Cycle)
+	}
+	if f.PolicyArea != "" {
+		tx = tx.Where("LOWER(c.policy_areas) LIKE ? ESCAPE '\\'", likePattern(`"`+f.PolicyArea+`"`))
+	}
+	if f.Q != "" {
+		tx = tx.Where(`c.search LIKE ? ESCAPE '\'`, likePattern(f.Q))
+	}
+	fp := fingerprint("commitments", f.Cycle, f.PolicyArea, f.Q)
+	tx, err := commitmentKeyset.apply(tx, db.dialect, nil, cursor, fp)
+	if err != nil {
+		return domain.Page[milestone.Commitment]{}, err
+	}
+	if pageSize > 0 {
+		tx = tx.Limit(pageSize + 1)
+	}
+	var rows []commitmentView
+	if err := tx.Scan(&rows).Error; err != nil {
+		return domain.Page[milestone.Commitment]{}, dbError(err)
+	}
+	var page domain.Page[milestone.Commitment]
+	if pageSize > 0 && len(rows) > pageSize {
+		rows = rows[:pageSize]
+		page.Next = commitmentKeyset.next(nil, rows[len(rows)-1], fp)
+	}
+	for _, r := range rows {
+		c, err := db.commitmentFromRow(ctx, r)
+		if err != nil {
+			return page, err
+		}
+		page.Items = append(page.Items, c)
+	}
+	return page, nil
+}
+
+// GetCommitment returns a commitment by code.
+func (db *DB) GetCommitment(ctx context.Context, code string) (milestone.Commitment, error) {
+	var rows []commitmentView
+	if err := db.reader(ctx).Table("commitments AS c").Select(commitmentSelect).Where("c.code = ?", code).Scan(&rows).Error; err != nil {
+		return milestone.Commitment{}, dbError(err)
+	}
+	if len(rows) == 0 {
+		return milestone.Commitment{}, domain.Errorf(domain.CodeNotFound, "no commitment %q", code)
+	}
+	return db.commitmentFromRow(ctx, rows[0])
+}
+
+// CreateCommitment inserts c.
+func (db *DB) CreateCommitment(ctx context.Context, c milestone.Commitment, ch domain.Change) error {
+	row := toCommitmentRow(c)
+	err := db.create(ctx, &row, ch)
+	if domain.ErrorCode(err) == domain.CodeConflict {
+		return &domain.Error{Code: domain.CodeConflict, Message: "commitment " + c.Code + " exists",
+			Fields: []domain.FieldError{{Name: "code", Reason: "is already taken"}}}
+	}
+	return err
+}
+
+// UpdateCommitment writes c over its previous version.
+func (db *DB) UpdateCommitment(ctx context.Context, c milestone.Commitment, ch domain.Change) error {
+	row := toCommitmentRow(c)
+	return db.write1(ctx, ch, func(tx *gormDB) error {
+		res := tx.Model(&row).Where("code = ? AND version = ?", c.Code, ch.Version-1).Select("*").Updates(&row)
+		if res.Error == nil && res.RowsAffected == 0 {
+			return domain.Errorf(domain.CodePreconditionFailed, "the commitment changed while this request ran; read it again")
+		}
+		return res.Error
+	})
+}
+
+type milestoneRow struct {
+	ID               string
+	Commitment       string
+	Code             string
+	CodeKey          string
+	Title            string
+	VerifiableResult string
+	PlannedStart     *time.Time
+	PlannedEnd       *time.Time
+	ActualStart      *time.Time
+	ActualEnd        *time.Time
+	TargetCount      *int
+	TargetUnit       string
+	Rule             string
+	Progress         int
+	Status           string
+	Completion       string
+	Search           string
+	Version          int
+	CreatedAt        time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt        time.Time `gorm:"autoUpdateTime:false"`
+}
+
+func (milestoneRow) TableName() string { return "milestones" }
+
+type milestoneHistoryRow struct {
+	MilestoneID string `gorm:"primaryKey"`
+	Version     int    `gorm:"primaryKey;autoIncrement:false"`
+	Snapshot    string
+	Deleted     bool
+	RecordedAt  time.Time
+}
+
+func (milestoneHistoryRow) TableName() string { return "milestone_history" }
+
+type updateRow struct {
+	ID          string
+	MilestoneID string
+	Date        time.Time
+	Note        string
+	EvidenceURL string `gorm:"column:evidence_url"`
+	Author      string
+	RecordedAt  time.Time
+}
+
+func (updateRow) TableName() string { return "milestone_updates" }
+
+func toMilestoneRow(m milestone.Milestone) milestoneRow {
+	r := milestoneRow{ID: m.ID, Commitment: m.Commitment, Code: m.Code, CodeKey: milestone.CodeKey(m.Code), Title: m.Title,
+		VerifiableResult: m.VerifiableResult, PlannedStart: datePtr(m.PlannedStart), PlannedEnd: datePtr(m.PlannedEnd),
+		ActualStart: datePtr(m.ActualStart), ActualEnd: datePtr(m.ActualEnd), Rule: string(m.Rule), Progress: m.Progress,
+		Status: string(m.Status), Completion: string(m.Completion), Search: searchText(m.Title, m.VerifiableResult),
+		Version: int(m.Version), CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC()}
+	if m.Target != nil {
+		r.TargetCount, r.TargetUnit = &m.Target.Count, m.Target.Unit
+	}
+	return r
+}
+
+func (r milestoneRow) domain() milestone.Milestone {
+	m := milestone.Milestone{ID: r.ID, Commitment: r.Commitment, Code: r.Code, Title: r.Title, VerifiableResult: r.VerifiableResult,
+		PlannedStart: dateValue(r.PlannedStart), PlannedEnd: dateValue(r.PlannedEnd), ActualStart: dateValue(r.ActualStart),
+		ActualEnd: dateValue(r.ActualEnd), Rule: milestone.Rule(r.Rule), Progress: r.Progress, Status: milestone.Status(r.Status),
+		Completion: milestone.Completion(r.Completion), Version: domain.Version(r.Version), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+	if r.TargetCount != nil {
+		m.Target = &milestone.Target{Count: *r.TargetCount, Unit: r.TargetUnit}
+	}
+	return m
+}
+
+var milestoneKeyset = keyset{
+	columns: map[string]sortColumn{
+		"commitment": {expr: map[Dialect]string{SQLite: "commitment", Postgres: "commitment"},
+			value: func(r any) any { return r.(milestoneRow).Commitment }},
+		"codeKey": {expr: map[Dialect]string{SQLite: "code_key", Postgres: "code_key"},
+			value: func(r any) any { return r.(milestoneRow).CodeKey }},
+		"plannedEnd": {expr: map[Dialect]string{SQLite: "COALESCE(planned_end, '9999-12-31 00:00:00+00:00')", Postgres: "COALESCE(planned_end, DATE '9999-12-31')"},
+			isTime: true,
+			value: func(r any) any {
+				if e := r.(milestoneRow).PlannedEnd; e != nil {
+					return *e
+				}
+				return openEnded
+			}},
+	},
+	id: func(r any) string { return r.(milestoneRow).ID },
+}
+
+// ListMilestones returns one page in the requested order.
+func (db *DB) ListMilestones(ctx context.Context, q milestone.Query) (domain.Page[milestone.Milestone], error) {
+	f := q.Filter
+	tx := db.reader(ctx).Model(&milestoneRow{})
+	if f.Commitment != "" {
+		tx = tx.Where("commitment = ?", f.Commitment)
+	}
+	if f.Cycle != 0 {
+		tx = tx.Where("commitment IN (SELECT code FROM commitments WHERE cycle = ?)", f.Cycle)
+	}
+	if !f.DueBefore.IsZero() {
+		tx = tx.Where("planned_end < ?", f.DueBefore.UTC())
+	}
+	if !f.DueAfter.IsZero() {
+		tx = tx.Where("planned_end > ?", f.DueAfter.UTC())
+	}
+	if f.Q != "" {
+		tx = tx.Where(`search LIKE ? ESCAPE '\'`, likePattern(f.Q))
+	}
+	var sort []domain.SortKey
+	switch q.Sort {
+	case "plannedEnd":
+		sort = []domain.SortKey{{Field: "plannedEnd"}}
+	case "-plannedEnd":
+		sort = []domain.SortKey{{Field: "plannedEnd", Descending: true}}
+	default:
+		sort = []domain.SortKey{{Field: "commitment"}, {Field: "codeKey"}}
+	}
+	fp := fingerprint("milestones", f.Commitment, f.Cycle, f.DueBefore.String(), f.DueAfter.String(), f.Q, q.Sort)
+	tx, err := milestoneKeyset.apply(tx, db.dialect, sort, q.Cursor, fp)
+	if err != nil {
+		return domain.Page[milestone.Milestone]{}, err
+	}
+	var rows []milestoneRow
+	if err := tx.Limit(q.PageSize + 1).Find(&rows).Error; err != nil {
+		return domain.Page[milestone.Milestone]{}, dbError(err)
+	}
+	var page domain.Page[milestone.Milestone]
+	if len(rows) > q.PageSize {
+		rows = rows[:q.PageSize]
+		page.Next = milestoneKeyset.next(sort, rows[len(rows)-1], fp)
+	}
+	page.Items = make([]milestone.Milestone, len(rows))
+	for i, r := range rows {
+		page.Items[i] = r.domain()
+	}
+	return page, nil
+}
+
+// GetMilestone returns a milestone as it stands.
+func (db *DB) GetMilestone(ctx context.Context, id string) (milestone.Milestone, error) {
+	var row milestoneRow
+	if err := db.reader(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
+		return milestone.Milestone{}, notFound(err, "no milestone with id %q", id)
+	}
+	return row.domain(), nil
+}
+
+// asOfRows returns the latest history row of each milestone recorded by at.
+func (db *DB) asOfRows(ctx context.Context, at time.Time, id string) ([]milestoneHistoryRow, error) {
+	latest := db.reader(ctx).Model(&milestoneHistoryRow{}).Select("milestone_id, MAX(version) AS v").
+		Where("recorded_at <= ?", at.UTC()).Group("milestone_id")
+	if id != "" {
+		latest = latest.Where("milestone_id = ?", id)
+	}
+	var rows []milestoneHistoryRow
+	err := db.reader(ctx).Table("milestone_history AS h").Select("h.*").
+		Joins("JOIN (?) AS x ON x.milestone_id = h.milestone_id AND x.v = h.version", latest).
+		Where("h.deleted = ?", false).Find(&rows).Error
+	return rows, dbError(err)
+}
+
+func fromSnapshot(h milestoneHistoryRow) (milestone.Milestone, error) {
+	var r milestoneRow
+	if err := json.Unmarshal([]byte(h.Snapshot), &r); err != nil {
+		return milestone.Milestone{}, fmt.Errorf("milestone history %s v%d: %w", h.MilestoneID, h.Version, err)
+	}
+	return r.domain(), nil
+}
+
+// MilestonesAsOf returns every milestone as it stood at the instant.
+func (db *DB) MilestonesAsOf(ctx context.Context, at time.Time) ([]milestone.Milestone, error) {
+	rows, err := db.asOfRows(ctx, at, "")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]milestone.Milestone, 0, len(rows))
+	for _, h := range rows {
+		m, err := fromSnapshot(h)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// MilestoneAsOf returns one milestone as it stood at the instant.
+func (db *DB) MilestoneAsOf(ctx context.Context, id string, at time.Time) (milestone.Milestone, error) {
+	rows, err := db.asOfRows(ctx, at, id)
+	if err != nil {
+		return milestone.Milestone{}, err
+	}
+	if len(rows) == 0 {
+		return milestone.Milestone{}, domain.Errorf(domain.CodeNotFound, "no milestone %s on %s", id, at.In(organisation.Amsterdam).Format(time.DateOnly))
+	}
+	return fromSnapshot(rows[0])
+}
+
+// keep records the version in the history, in the write's transaction.
+func keep(tx *gormDB, row milestoneRow, deleted bool, at time.Time) error {
+	snap, err := json.Marshal(row)
+	if err != nil {
+		return err
+	}
+	return tx.Create(&milestoneHistoryRow{MilestoneID: row.ID, Version: row.Version, Snapshot: string(snap), Deleted: deleted, RecordedAt: at.UTC()}).Error
+}
+
+// CreateMilestone inserts m and its first version.
+func (db *DB) CreateMilestone(ctx context.Context, m milestone.Milestone, ch domain.Change) error {
+	row := toMilestoneRow(m)
+	return milestoneCodeTaken(db.write1(ctx, ch, func(tx *gormDB) error {
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		return keep(tx, row, false, ch.At)
+	}))
+}
+
+// UpdateMilestone writes m over its previous version and keeps it.
+func (db *DB) UpdateMilestone(ctx context.Context, m milestone.Milestone, ch domain.Change) error {
+	row := toMilestoneRow(m)
+	return milestoneCodeTaken(db.write1(ctx, ch, func(tx *gormDB) error {
+		res := tx.Model(&row).Where("id = ? AND version = ?", m.ID, ch.Version-1).Select("*").Updates(&row)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return domain.Errorf(domain.CodePreconditionFailed, "the milestone changed while this request ran; read it again")
+		}
+		return keep(tx, row, false, ch.At)
+	}))
+}
+
+// DeleteMilestone removes m; its history ends with a deletion.
+func (db *DB) DeleteMilestone(ctx context.Context, m milestone.Milestone, ch domain.Change) error {
+	row := toMilestoneRow(m)
+	row.Version = ch.Version
+	return db.write1(ctx, ch, func(tx *gormDB) error {
+		res := tx.Where("id = ? AND version = ?", m.ID, ch.Version-1).Delete(&milestoneRow{})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return domain.Errorf(domain.CodePreconditionFailed, "the milestone changed while this request ran; read it again")
+		}
+		return keep(tx, row, true, ch.At)
+	})
+}
+
+func milestoneCodeTaken(err error) error {
+	if domain.ErrorCode(err) == domain.CodeConflict {
+		return &domain.Error{Code: domain.CodeConflict, Message: "the commitment has a milestone with this code",
+			Fields: []domain.FieldError{{Name: "code", Reason: "is already taken in this commitment"}}}
+	}
+	return err
+}
+
+// ListUpdates lists a milestone's progress updates, newest first.
+func (db *DB) ListUpdates(ctx context.Context, milestoneID string) ([]milestone.Update, error) {
+	var rows []updateRow
+	if err := db.reader(ctx).Where("milestone_id = ?", milestoneID).Order("date DESC, id DESC").Find(&rows).Error; err != nil {
+		return nil, dbError(err)
+	}
+	out := make([]milestone.Update, len(rows))
+	for i, r := range rows {
+		out[i] = milestone.Update{ID: r.ID, MilestoneID: r.MilestoneID, Date: organisation.Day(r.Date), Note: r.Note,
+			EvidenceURL: r.EvidenceURL, Author: r.Author, RecordedAt: r.RecordedAt.UTC()}
+	}
+	return out, nil
+}
+
+// CreateUpdate inserts a progress update.
+func (db *DB) CreateUpdate(ctx context.Context, u milestone.Update, ch domain.Change) error {
+	row := updateRow{ID: u.ID, MilestoneID: u.MilestoneID, Date: u.Date, Note: u.Note, EvidenceURL: u.EvidenceURL, Author: u.Author, RecordedAt: u.RecordedAt.UTC()}
+	return db.write1(ctx, ch, func(tx *gormDB) error { return tx.Create(&row).Error })
+}
+
+// HeldMeetingsWithReport lists held meetings dated from..to (Amsterdam
+// days, both included) whose report had been recorded by asOf.
+func (db *DB) HeldMeetingsWithReport(ctx context.Context, from, to, asOf time.Time) ([]milestone.EvidenceItem, error) {
+	var rows []struct {
+		ID       string
+		Title    string
+		StartsAt time.Time
+	}
+	tx := db.reader(ctx).Table("meetings AS m").Select("m.id, m.title, m.starts_at").
+		Joins("JOIN meeting_reports r ON r.meeting_id = m.id").
+		Where("m.status = ? AND r.created_at <= ?", "held", asOf.UTC())
+	if !from.IsZero() {
+		tx = tx.Where("m.starts_at >= ?", dayStart(from))
+	}
+	tx = tx.Where("m.starts_at < ?", dayStart(to).AddDate(0, 0, 1))
+	if err := tx.Order("m.starts_at, m.id").Scan(&rows).Error; err != nil {
+		return nil, dbError(err)
+	}
+	out := make([]milestone.EvidenceItem, len(rows))
+	for i, r := range rows {
+		out[i] = milestone.EvidenceItem{Kind: "meeting", ID: r.ID, Title: r.Title, On: organisation.Today(r.StartsAt)}
+	}
+	return out, nil
+}
+
+// MagazineEditions lists magazine editions published from..to that had
+// been recorded by asOf.
+func (db *DB) MagazineEditions(ctx context.Context, from, to, asOf time.Time) ([]milestone.EvidenceItem, error) {
+	var rows []publicationRow
+	tx := db.reader(ctx).Where("kind = ? AND created_at <= ? AND published_on <= ?", "magazine-edition", asOf.UTC(), organisation.Day(to))
+	if !from.IsZero() {
+		tx = tx.Where("published_on >= ?", organisation.Day(from))
+	}
+	if err := tx.Order("published_on, id").Find(&rows).Error; err != nil {
+		return nil, dbError(err)
+	}
+	out := make([]milestone.EvidenceItem, len(rows))
+	for i, r := range rows {
+		out[i] = milestone.EvidenceItem{Kind: "publication", ID: r.ID, Title: r.Title, On: organisation.Day(r.PublishedOn)}
+	}
+	return out, nil
+}
+
+// ClosedEvaluations lists the closed evaluations linked to a milestone.
+// Evaluations do not exist yet; none count.
+func (db *DB) ClosedEvaluations(ctx context.Context, milestoneID string, asOf time.Time) ([]milestone.EvidenceItem, error) {
+	return nil, nil
+}
+
+// dayStart is the first instant of a date in Amsterdam.
+func dayStart(day time.Time) time.Time {
+	y, m, d := day.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, organisation.Amsterdam).UTC()
+}
