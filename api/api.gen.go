@@ -130,6 +130,27 @@ func (e DecisionInputDecision) Valid() bool {
 	}
 }
 
+// Defines values for EvaluationStatus.
+const (
+	Closed EvaluationStatus = "closed"
+	Draft  EvaluationStatus = "draft"
+	Open   EvaluationStatus = "open"
+)
+
+// Valid indicates whether the value is a known member of the EvaluationStatus enum.
+func (e EvaluationStatus) Valid() bool {
+	switch e {
+	case Closed:
+		return true
+	case Draft:
+		return true
+	case Open:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for EvidenceItemKind.
 const (
 	EvidenceItemKindEvaluation  EvidenceItemKind = "evaluation"
@@ -445,6 +466,33 @@ func (e PublicationKind) Valid() bool {
 	}
 }
 
+// Defines values for QuestionType.
+const (
+	MultipleChoice QuestionType = "multiple-choice"
+	Number         QuestionType = "number"
+	Scale          QuestionType = "scale"
+	SingleChoice   QuestionType = "single-choice"
+	Text           QuestionType = "text"
+)
+
+// Valid indicates whether the value is a known member of the QuestionType enum.
+func (e QuestionType) Valid() bool {
+	switch e {
+	case MultipleChoice:
+		return true
+	case Number:
+		return true
+	case Scale:
+		return true
+	case SingleChoice:
+		return true
+	case Text:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RegistrationStatus.
 const (
 	RegistrationStatusCancelled  RegistrationStatus = "cancelled"
@@ -559,6 +607,48 @@ func (e ListCommitmentMilestonesParamsFormat) Valid() bool {
 	case ListCommitmentMilestonesParamsFormatJson:
 		return true
 	case ListCommitmentMilestonesParamsFormatNdjson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListEvaluationResponsesParamsFormat.
+const (
+	ListEvaluationResponsesParamsFormatCsv    ListEvaluationResponsesParamsFormat = "csv"
+	ListEvaluationResponsesParamsFormatJson   ListEvaluationResponsesParamsFormat = "json"
+	ListEvaluationResponsesParamsFormatNdjson ListEvaluationResponsesParamsFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the ListEvaluationResponsesParamsFormat enum.
+func (e ListEvaluationResponsesParamsFormat) Valid() bool {
+	switch e {
+	case ListEvaluationResponsesParamsFormatCsv:
+		return true
+	case ListEvaluationResponsesParamsFormatJson:
+		return true
+	case ListEvaluationResponsesParamsFormatNdjson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetEvaluationResultsParamsFormat.
+const (
+	GetEvaluationResultsParamsFormatCsv    GetEvaluationResultsParamsFormat = "csv"
+	GetEvaluationResultsParamsFormatJson   GetEvaluationResultsParamsFormat = "json"
+	GetEvaluationResultsParamsFormatNdjson GetEvaluationResultsParamsFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the GetEvaluationResultsParamsFormat enum.
+func (e GetEvaluationResultsParamsFormat) Valid() bool {
+	switch e {
+	case GetEvaluationResultsParamsFormatCsv:
+		return true
+	case GetEvaluationResultsParamsFormatJson:
+		return true
+	case GetEvaluationResultsParamsFormatNdjson:
 		return true
 	default:
 		return false
@@ -822,6 +912,104 @@ type DecisionInput struct {
 
 // DecisionInputDecision defines model for DecisionInput.Decision.
 type DecisionInputDecision string
+
+// Evaluation defines model for Evaluation.
+type Evaluation struct {
+	Audience      []OrganisationSummary `json:"audience"`
+	ClosesAt      time.Time             `json:"closesAt"`
+	CreatedAt     time.Time             `json:"createdAt"`
+	Description   *string               `json:"description,omitempty"`
+	Example       bool                  `json:"example"`
+	Id            openapi_types.UUID    `json:"id"`
+	Milestone     *openapi_types.UUID   `json:"milestone,omitempty"`
+	MinGroupSize  int                   `json:"minGroupSize"`
+	OpensAt       time.Time             `json:"opensAt"`
+	Published     bool                  `json:"published"`
+	Questions     []Question            `json:"questions"`
+	ResponseCount int                   `json:"responseCount"`
+	Revision      int                   `json:"revision"`
+
+	// Status draft until published and opened; open within the window; closed after it.
+	Status    EvaluationStatus `json:"status"`
+	Title     string           `json:"title"`
+	UpdatedAt time.Time        `json:"updatedAt"`
+}
+
+// EvaluationInput defines model for EvaluationInput.
+type EvaluationInput struct {
+	// Audience Organisations (ids or codes) asked to respond; default all municipalities that are active members when it opens.
+	Audience    *[]string `json:"audience,omitempty"`
+	ClosesAt    time.Time `json:"closesAt"`
+	Description *string   `json:"description,omitempty"`
+
+	// Milestone The milestone this evaluation is evidence for, such as 3.4's id.
+	Milestone *openapi_types.UUID `json:"milestone,omitempty"`
+
+	// MinGroupSize Fewest responses a reported figure may rest on (default 3).
+	MinGroupSize *int      `json:"minGroupSize,omitempty"`
+	OpensAt      time.Time `json:"opensAt"`
+
+	// Published Whether members can see and answer it (default false, a draft).
+	Published *bool      `json:"published,omitempty"`
+	Questions []Question `json:"questions"`
+	Title     string     `json:"title"`
+}
+
+// EvaluationPage defines model for EvaluationPage.
+type EvaluationPage struct {
+	Items      []Evaluation `json:"items"`
+	NextCursor *string      `json:"nextCursor,omitempty"`
+}
+
+// EvaluationPatch A JSON Merge Patch of `EvaluationInput`.
+type EvaluationPatch struct {
+	Audience     *[]string           `json:"audience,omitempty"`
+	ClosesAt     *time.Time          `json:"closesAt,omitempty"`
+	Description  *string             `json:"description,omitempty"`
+	Milestone    *openapi_types.UUID `json:"milestone,omitempty"`
+	MinGroupSize *int                `json:"minGroupSize,omitempty"`
+	OpensAt      *time.Time          `json:"opensAt,omitempty"`
+	Published    *bool               `json:"published,omitempty"`
+	Questions    *[]Question         `json:"questions,omitempty"`
+	Title        *string             `json:"title,omitempty"`
+}
+
+// EvaluationResponse defines model for EvaluationResponse.
+type EvaluationResponse struct {
+	Answers      map[string]interface{} `json:"answers"`
+	Evaluation   openapi_types.UUID     `json:"evaluation"`
+	Organisation OrganisationSummary    `json:"organisation"`
+	SubmittedAt  time.Time              `json:"submittedAt"`
+	UpdatedAt    time.Time              `json:"updatedAt"`
+}
+
+// EvaluationResponseInput defines model for EvaluationResponseInput.
+type EvaluationResponseInput struct {
+	// Answers Answers by question key: a number for scale and number questions, a string for single-choice and text,
+	// an array of strings for multiple-choice.
+	//
+	//
+	// Example: {"satisfaction":4,"topics":["open data","participation"]}
+	Answers map[string]interface{} `json:"answers"`
+}
+
+// EvaluationResults defines model for EvaluationResults.
+type EvaluationResults struct {
+	AudienceSize int                `json:"audienceSize"`
+	Evaluation   openapi_types.UUID `json:"evaluation"`
+	MinGroupSize int                `json:"minGroupSize"`
+	Questions    []QuestionResult   `json:"questions"`
+
+	// ResponseRate Responding organisations divided by the audience, from 0 to 1.
+	ResponseRate float64 `json:"responseRate"`
+	Responses    int     `json:"responses"`
+
+	// Status draft until published and opened; open within the window; closed after it.
+	Status EvaluationStatus `json:"status"`
+}
+
+// EvaluationStatus draft until published and opened; open within the window; closed after it.
+type EvaluationStatus string
 
 // Evidence defines model for Evidence.
 type Evidence struct {
@@ -1200,6 +1388,12 @@ type OpenGovernmentLabDetails struct {
 // OpenGovernmentLabDetailsFormat defines model for OpenGovernmentLabDetails.Format.
 type OpenGovernmentLabDetailsFormat string
 
+// OptionCount defines model for OptionCount.
+type OptionCount struct {
+	Count int    `json:"count"`
+	Value string `json:"value"`
+}
+
 // Organisation defines model for Organisation.
 type Organisation struct {
 	// Active Whether it is a member today (joined and not left).
@@ -1401,7 +1595,7 @@ type ProgressSummary struct {
 	Overdue      int                 `json:"overdue"`
 
 	// ShareComplete Share of milestones with completion `complete`, from 0 to 1.
-	ShareComplete float32 `json:"shareComplete"`
+	ShareComplete float64 `json:"shareComplete"`
 }
 
 // ProgressUpdate defines model for ProgressUpdate.
@@ -1427,6 +1621,23 @@ type ProgressUpdateInput struct {
 // ProgressUpdateList defines model for ProgressUpdateList.
 type ProgressUpdateList struct {
 	Items []ProgressUpdate `json:"items"`
+}
+
+// PseudonymisedResponse defines model for PseudonymisedResponse.
+type PseudonymisedResponse struct {
+	// Answers Answers by question key; free text is left out unless the caller is an admin or analyst.
+	Answers map[string]interface{} `json:"answers"`
+
+	// Respondent A pseudonym of the organisation, stable within this evaluation only.
+	//
+	// Example: r-5kq2x7m1pd
+	Respondent  string    `json:"respondent"`
+	SubmittedAt time.Time `json:"submittedAt"`
+}
+
+// PseudonymisedResponseList defines model for PseudonymisedResponseList.
+type PseudonymisedResponseList struct {
+	Items []PseudonymisedResponse `json:"items"`
 }
 
 // Publication defines model for Publication.
@@ -1471,6 +1682,56 @@ type PublicationPage struct {
 	Items      []Publication `json:"items"`
 	NextCursor *string       `json:"nextCursor,omitempty"`
 }
+
+// Question defines model for Question.
+type Question struct {
+	// Key Stable name of the question within the evaluation; answers refer to it.
+	//
+	// Example: satisfaction
+	Key string `json:"key"`
+
+	// Labels Labels of scale values, such as {"1":"poor","5":"excellent"}.
+	Labels *map[string]string `json:"labels,omitempty"`
+
+	// Max Highest value (scale, number).
+	Max *float64 `json:"max,omitempty"`
+
+	// MaxLength Longest answer (text; default 2000).
+	MaxLength     *int `json:"maxLength,omitempty"`
+	MaxSelections *int `json:"maxSelections,omitempty"`
+
+	// Min Lowest value (scale, number).
+	Min           *float64 `json:"min,omitempty"`
+	MinSelections *int     `json:"minSelections,omitempty"`
+
+	// Options The choices (single-choice, multiple-choice).
+	Options *[]string `json:"options,omitempty"`
+
+	// Required Whether an answer is needed (default false).
+	Required *bool        `json:"required,omitempty"`
+	Text     string       `json:"text"`
+	Type     QuestionType `json:"type"`
+}
+
+// QuestionResult defines model for QuestionResult.
+type QuestionResult struct {
+	// Count How many responses answered it.
+	Count int `json:"count"`
+
+	// Distribution Answers per value (scale, number, single-choice) or per option (multiple-choice).
+	Distribution *[]OptionCount `json:"distribution,omitempty"`
+	Key          string         `json:"key"`
+	Mean         *float64       `json:"mean,omitempty"`
+	Median       *float64       `json:"median,omitempty"`
+
+	// Suppressed True when the figures rest on fewer than minGroupSize answers and are left out for this caller.
+	Suppressed bool         `json:"suppressed"`
+	Text       string       `json:"text"`
+	Type       QuestionType `json:"type"`
+}
+
+// QuestionType defines model for QuestionType.
+type QuestionType string
 
 // Registration defines model for Registration.
 type Registration struct {
@@ -1638,6 +1899,9 @@ type CommitmentRef = string
 // Cursor defines model for Cursor.
 type Cursor = string
 
+// EvaluationRef defines model for EvaluationRef.
+type EvaluationRef = openapi_types.UUID
+
 // ExportFormat defines model for ExportFormat.
 type ExportFormat string
 
@@ -1703,6 +1967,12 @@ type CommitmentOK = Commitment
 
 // Conflict An RFC 9457 problem detail.
 type Conflict = Problem
+
+// EvaluationOK defines model for EvaluationOK.
+type EvaluationOK = Evaluation
+
+// EvaluationResponseOK defines model for EvaluationResponseOK.
+type EvaluationResponseOK = EvaluationResponse
 
 // Forbidden An RFC 9457 problem detail.
 type Forbidden = Problem
@@ -1829,6 +2099,66 @@ type GetCommitmentSummaryParams struct {
 	// AsOf Answer as the data stood at the end of this day (Amsterdam time).
 	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
 }
+
+// ListEvaluationsParams defines parameters for ListEvaluations.
+type ListEvaluationsParams struct {
+	Status *EvaluationStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// Milestone Only evaluations linked to this milestone.
+	Milestone *openapi_types.UUID `form:"milestone,omitempty" json:"milestone,omitempty"`
+
+	// PageSize Items per page.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
+	// Cursor Opaque position from a `Link rel="next"` header. Only valid with the same filters and sort.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreateEvaluationParams defines parameters for CreateEvaluation.
+type CreateEvaluationParams struct {
+	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
+	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
+	// key with a different request is 422; while the first is still running, 409. Keys are kept 24 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// DeleteEvaluationParams defines parameters for DeleteEvaluation.
+type DeleteEvaluationParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// UpdateEvaluationParams defines parameters for UpdateEvaluation.
+type UpdateEvaluationParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ReplaceEvaluationParams defines parameters for ReplaceEvaluation.
+type ReplaceEvaluationParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ListEvaluationResponsesParams defines parameters for ListEvaluationResponses.
+type ListEvaluationResponsesParams struct {
+	// Format `csv` or `ndjson` for the whole filtered result as a stream (no paging), for clients that cannot send
+	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
+	Format *ListEvaluationResponsesParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// ListEvaluationResponsesParamsFormat defines parameters for ListEvaluationResponses.
+type ListEvaluationResponsesParamsFormat string
+
+// GetEvaluationResultsParams defines parameters for GetEvaluationResults.
+type GetEvaluationResultsParams struct {
+	// Format `csv` or `ndjson` for the whole filtered result as a stream (no paging), for clients that cannot send
+	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
+	Format *GetEvaluationResultsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// GetEvaluationResultsParamsFormat defines parameters for GetEvaluationResults.
+type GetEvaluationResultsParamsFormat string
 
 // GetMeetingsFeedParams defines parameters for GetMeetingsFeed.
 type GetMeetingsFeedParams struct {
@@ -2192,6 +2522,18 @@ type CreateCommitmentJSONRequestBody = CommitmentInput
 // ReplaceCommitmentJSONRequestBody defines body for ReplaceCommitment for application/json ContentType.
 type ReplaceCommitmentJSONRequestBody = CommitmentInput
 
+// CreateEvaluationJSONRequestBody defines body for CreateEvaluation for application/json ContentType.
+type CreateEvaluationJSONRequestBody = EvaluationInput
+
+// UpdateEvaluationApplicationMergePatchPlusJSONRequestBody defines body for UpdateEvaluation for application/merge-patch+json ContentType.
+type UpdateEvaluationApplicationMergePatchPlusJSONRequestBody = EvaluationPatch
+
+// ReplaceEvaluationJSONRequestBody defines body for ReplaceEvaluation for application/json ContentType.
+type ReplaceEvaluationJSONRequestBody = EvaluationInput
+
+// PutEvaluationResponseJSONRequestBody defines body for PutEvaluationResponse for application/json ContentType.
+type PutEvaluationResponseJSONRequestBody = EvaluationResponseInput
+
 // CreateMeetingJSONRequestBody defines body for CreateMeeting for application/json ContentType.
 type CreateMeetingJSONRequestBody = MeetingInput
 
@@ -2448,6 +2790,36 @@ type ServerInterface interface {
 	// GetCommitmentSummary Progress of a commitment's milestones
 	// (GET /commitments/{commitment}/summary)
 	GetCommitmentSummary(ctx echo.Context, commitment CommitmentRef, params GetCommitmentSummaryParams) error
+	// ListEvaluations List evaluations
+	// (GET /evaluations)
+	ListEvaluations(ctx echo.Context, params ListEvaluationsParams) error
+	// CreateEvaluation Define an evaluation
+	// (POST /evaluations)
+	CreateEvaluation(ctx echo.Context, params CreateEvaluationParams) error
+	// DeleteEvaluation Delete an evaluation
+	// (DELETE /evaluations/{evaluation})
+	DeleteEvaluation(ctx echo.Context, evaluation EvaluationRef, params DeleteEvaluationParams) error
+	// GetEvaluation Get an evaluation with its questions
+	// (GET /evaluations/{evaluation})
+	GetEvaluation(ctx echo.Context, evaluation EvaluationRef) error
+	// UpdateEvaluation Change some fields of an evaluation
+	// (PATCH /evaluations/{evaluation})
+	UpdateEvaluation(ctx echo.Context, evaluation EvaluationRef, params UpdateEvaluationParams) error
+	// ReplaceEvaluation Replace an evaluation
+	// (PUT /evaluations/{evaluation})
+	ReplaceEvaluation(ctx echo.Context, evaluation EvaluationRef, params ReplaceEvaluationParams) error
+	// ListEvaluationResponses The raw responses, pseudonymised
+	// (GET /evaluations/{evaluation}/responses)
+	ListEvaluationResponses(ctx echo.Context, evaluation EvaluationRef, params ListEvaluationResponsesParams) error
+	// GetEvaluationResponse An organisation's response
+	// (GET /evaluations/{evaluation}/responses/{organisation})
+	GetEvaluationResponse(ctx echo.Context, evaluation EvaluationRef, organisation OrganisationRef) error
+	// PutEvaluationResponse Answer for an organisation
+	// (PUT /evaluations/{evaluation}/responses/{organisation})
+	PutEvaluationResponse(ctx echo.Context, evaluation EvaluationRef, organisation OrganisationRef) error
+	// GetEvaluationResults Aggregated results
+	// (GET /evaluations/{evaluation}/results)
+	GetEvaluationResults(ctx echo.Context, evaluation EvaluationRef, params GetEvaluationResultsParams) error
 	// GetMeetingsFeed The meeting schedule as an iCalendar feed
 	// (GET /feeds/meetings.ics)
 	GetMeetingsFeed(ctx echo.Context, params GetMeetingsFeedParams) error
@@ -2820,6 +3192,296 @@ func (w *ServerInterfaceWrapper) GetCommitmentSummary(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetCommitmentSummary(ctx, commitment, params)
+	return err
+}
+
+// ListEvaluations converts echo context to params.
+func (w *ServerInterfaceWrapper) ListEvaluations(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListEvaluationsParams
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "milestone" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "milestone", ctx.QueryParams(), &params.Milestone, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter milestone: %s", err))
+	}
+
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter pageSize: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListEvaluations(ctx, params)
+	return err
+}
+
+// CreateEvaluation converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateEvaluation(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateEvaluationParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateEvaluation(ctx, params)
+	return err
+}
+
+// DeleteEvaluation converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteEvaluation(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "evaluation" -------------
+	var evaluation EvaluationRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "evaluation", ctx.Param("evaluation"), &evaluation, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter evaluation: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteEvaluationParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteEvaluation(ctx, evaluation, params)
+	return err
+}
+
+// GetEvaluation converts echo context to params.
+func (w *ServerInterfaceWrapper) GetEvaluation(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "evaluation" -------------
+	var evaluation EvaluationRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "evaluation", ctx.Param("evaluation"), &evaluation, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter evaluation: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetEvaluation(ctx, evaluation)
+	return err
+}
+
+// UpdateEvaluation converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateEvaluation(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "evaluation" -------------
+	var evaluation EvaluationRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "evaluation", ctx.Param("evaluation"), &evaluation, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter evaluation: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateEvaluationParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateEvaluation(ctx, evaluation, params)
+	return err
+}
+
+// ReplaceEvaluation converts echo context to params.
+func (w *ServerInterfaceWrapper) ReplaceEvaluation(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "evaluation" -------------
+	var evaluation EvaluationRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "evaluation", ctx.Param("evaluation"), &evaluation, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter evaluation: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ReplaceEvaluationParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ReplaceEvaluation(ctx, evaluation, params)
+	return err
+}
+
+// ListEvaluationResponses converts echo context to params.
+func (w *ServerInterfaceWrapper) ListEvaluationResponses(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "evaluation" -------------
+	var evaluation EvaluationRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "evaluation", ctx.Param("evaluation"), &evaluation, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter evaluation: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListEvaluationResponsesParams
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListEvaluationResponses(ctx, evaluation, params)
+	return err
+}
+
+// GetEvaluationResponse converts echo context to params.
+func (w *ServerInterfaceWrapper) GetEvaluationResponse(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "evaluation" -------------
+	var evaluation EvaluationRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "evaluation", ctx.Param("evaluation"), &evaluation, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter evaluation: %s", err))
+	}
+
+	// ------------- Path parameter "organisation" -------------
+	var organisation OrganisationRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "organisation", ctx.Param("organisation"), &organisation, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter organisation: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetEvaluationResponse(ctx, evaluation, organisation)
+	return err
+}
+
+// PutEvaluationResponse converts echo context to params.
+func (w *ServerInterfaceWrapper) PutEvaluationResponse(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "evaluation" -------------
+	var evaluation EvaluationRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "evaluation", ctx.Param("evaluation"), &evaluation, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter evaluation: %s", err))
+	}
+
+	// ------------- Path parameter "organisation" -------------
+	var organisation OrganisationRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "organisation", ctx.Param("organisation"), &organisation, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter organisation: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.PutEvaluationResponse(ctx, evaluation, organisation)
+	return err
+}
+
+// GetEvaluationResults converts echo context to params.
+func (w *ServerInterfaceWrapper) GetEvaluationResults(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "evaluation" -------------
+	var evaluation EvaluationRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "evaluation", ctx.Param("evaluation"), &evaluation, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter evaluation: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetEvaluationResultsParams
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetEvaluationResults(ctx, evaluation, params)
 	return err
 }
 
@@ -4358,6 +5020,16 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.PUT(options.BaseURL+"/milestones/:milestone", wrapper.ReplaceMilestone, options.OperationMiddlewares["replaceMilestone"]...)
 	router.GET(options.BaseURL+"/milestones/:milestone/updates", wrapper.ListMilestoneUpdates, options.OperationMiddlewares["listMilestoneUpdates"]...)
 	router.POST(options.BaseURL+"/milestones/:milestone/updates", wrapper.CreateMilestoneUpdate, options.OperationMiddlewares["createMilestoneUpdate"]...)
+	router.GET(options.BaseURL+"/evaluations", wrapper.ListEvaluations, options.OperationMiddlewares["listEvaluations"]...)
+	router.POST(options.BaseURL+"/evaluations", wrapper.CreateEvaluation, options.OperationMiddlewares["createEvaluation"]...)
+	router.DELETE(options.BaseURL+"/evaluations/:evaluation", wrapper.DeleteEvaluation, options.OperationMiddlewares["deleteEvaluation"]...)
+	router.GET(options.BaseURL+"/evaluations/:evaluation", wrapper.GetEvaluation, options.OperationMiddlewares["getEvaluation"]...)
+	router.PATCH(options.BaseURL+"/evaluations/:evaluation", wrapper.UpdateEvaluation, options.OperationMiddlewares["updateEvaluation"]...)
+	router.PUT(options.BaseURL+"/evaluations/:evaluation", wrapper.ReplaceEvaluation, options.OperationMiddlewares["replaceEvaluation"]...)
+	router.GET(options.BaseURL+"/evaluations/:evaluation/responses", wrapper.ListEvaluationResponses, options.OperationMiddlewares["listEvaluationResponses"]...)
+	router.GET(options.BaseURL+"/evaluations/:evaluation/responses/:organisation", wrapper.GetEvaluationResponse, options.OperationMiddlewares["getEvaluationResponse"]...)
+	router.PUT(options.BaseURL+"/evaluations/:evaluation/responses/:organisation", wrapper.PutEvaluationResponse, options.OperationMiddlewares["putEvaluationResponse"]...)
+	router.GET(options.BaseURL+"/evaluations/:evaluation/results", wrapper.GetEvaluationResults, options.OperationMiddlewares["getEvaluationResults"]...)
 	router.POST(options.BaseURL+"/auth/token", wrapper.CreateToken, options.OperationMiddlewares["createToken"]...)
 
 }
@@ -4375,6 +5047,26 @@ type CommitmentOKJSONResponse struct {
 }
 
 type ConflictApplicationProblemPlusJSONResponse Problem
+
+type EvaluationOKResponseHeaders struct {
+	APIVersion *string
+	ETag       *string
+}
+type EvaluationOKJSONResponse struct {
+	Body Evaluation
+
+	Headers EvaluationOKResponseHeaders
+}
+
+type EvaluationResponseOKResponseHeaders struct {
+	APIVersion *string
+	ETag       *string
+}
+type EvaluationResponseOKJSONResponse struct {
+	Body EvaluationResponse
+
+	Headers EvaluationResponseOKResponseHeaders
+}
 
 type ForbiddenApplicationProblemPlusJSONResponse Problem
 
@@ -5467,6 +6159,1361 @@ func (response GetCommitmentSummary404ApplicationProblemPlusJSONResponse) VisitG
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEvaluationsRequestObject struct {
+	Params ListEvaluationsParams
+}
+
+type ListEvaluationsResponseObject interface {
+	VisitListEvaluationsResponse(w http.ResponseWriter) error
+}
+
+type ListEvaluations200ResponseHeaders struct {
+	APIVersion *string
+	ETag       *string
+	Link       *string
+}
+
+type ListEvaluations200JSONResponse struct {
+	Body    EvaluationPage
+	Headers ListEvaluations200ResponseHeaders
+}
+
+func (response ListEvaluations200JSONResponse) VisitListEvaluationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Link != nil {
+		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEvaluations304Response = NotModifiedResponse
+
+func (response ListEvaluations304Response) VisitListEvaluationsResponse(w http.ResponseWriter) error {
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type ListEvaluations400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListEvaluations400ApplicationProblemPlusJSONResponse) VisitListEvaluationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEvaluationRequestObject struct {
+	Params CreateEvaluationParams
+	Body   *CreateEvaluationJSONRequestBody
+}
+
+type CreateEvaluationResponseObject interface {
+	VisitCreateEvaluationResponse(w http.ResponseWriter) error
+}
+
+type CreateEvaluation201ResponseHeaders struct {
+	APIVersion *string
+	ETag       *string
+	Location   *string
+}
+
+type CreateEvaluation201JSONResponse struct {
+	Body    Evaluation
+	Headers CreateEvaluation201ResponseHeaders
+}
+
+func (response CreateEvaluation201JSONResponse) VisitCreateEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEvaluation400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateEvaluation400ApplicationProblemPlusJSONResponse) VisitCreateEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEvaluation401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateEvaluation401ApplicationProblemPlusJSONResponse) VisitCreateEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEvaluation403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateEvaluation403ApplicationProblemPlusJSONResponse) VisitCreateEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEvaluation415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateEvaluation415ApplicationProblemPlusJSONResponse) VisitCreateEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEvaluation422ApplicationProblemPlusJSONResponse struct {
+	IdempotencyKeyReusedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateEvaluation422ApplicationProblemPlusJSONResponse) VisitCreateEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteEvaluationRequestObject struct {
+	Evaluation EvaluationRef `json:"evaluation"`
+	Params     DeleteEvaluationParams
+}
+
+type DeleteEvaluationResponseObject interface {
+	VisitDeleteEvaluationResponse(w http.ResponseWriter) error
+}
+
+type DeleteEvaluation204ResponseHeaders struct {
+	APIVersion *string
+}
+
+type DeleteEvaluation204Response struct {
+	Headers DeleteEvaluation204ResponseHeaders
+}
+
+func (response DeleteEvaluation204Response) VisitDeleteEvaluationResponse(w http.ResponseWriter) error {
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteEvaluation400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteEvaluation400ApplicationProblemPlusJSONResponse) VisitDeleteEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteEvaluation401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteEvaluation401ApplicationProblemPlusJSONResponse) VisitDeleteEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteEvaluation403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteEvaluation403ApplicationProblemPlusJSONResponse) VisitDeleteEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteEvaluation404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteEvaluation404ApplicationProblemPlusJSONResponse) VisitDeleteEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteEvaluation409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteEvaluation409ApplicationProblemPlusJSONResponse) VisitDeleteEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteEvaluation412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteEvaluation412ApplicationProblemPlusJSONResponse) VisitDeleteEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteEvaluation428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteEvaluation428ApplicationProblemPlusJSONResponse) VisitDeleteEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEvaluationRequestObject struct {
+	Evaluation EvaluationRef `json:"evaluation"`
+}
+
+type GetEvaluationResponseObject interface {
+	VisitGetEvaluationResponse(w http.ResponseWriter) error
+}
+
+type GetEvaluation200JSONResponse struct{ EvaluationOKJSONResponse }
+
+func (response GetEvaluation200JSONResponse) VisitGetEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEvaluation304Response = NotModifiedResponse
+
+func (response GetEvaluation304Response) VisitGetEvaluationResponse(w http.ResponseWriter) error {
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type GetEvaluation400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetEvaluation400ApplicationProblemPlusJSONResponse) VisitGetEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEvaluation404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetEvaluation404ApplicationProblemPlusJSONResponse) VisitGetEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateEvaluationRequestObject struct {
+	Evaluation EvaluationRef `json:"evaluation"`
+	Params     UpdateEvaluationParams
+	Body       *UpdateEvaluationApplicationMergePatchPlusJSONRequestBody
+}
+
+type UpdateEvaluationResponseObject interface {
+	VisitUpdateEvaluationResponse(w http.ResponseWriter) error
+}
+
+type UpdateEvaluation200JSONResponse struct{ EvaluationOKJSONResponse }
+
+func (response UpdateEvaluation200JSONResponse) VisitUpdateEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateEvaluation400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateEvaluation400ApplicationProblemPlusJSONResponse) VisitUpdateEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateEvaluation401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateEvaluation401ApplicationProblemPlusJSONResponse) VisitUpdateEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateEvaluation403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateEvaluation403ApplicationProblemPlusJSONResponse) VisitUpdateEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateEvaluation404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateEvaluation404ApplicationProblemPlusJSONResponse) VisitUpdateEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateEvaluation409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateEvaluation409ApplicationProblemPlusJSONResponse) VisitUpdateEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateEvaluation412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateEvaluation412ApplicationProblemPlusJSONResponse) VisitUpdateEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateEvaluation415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateEvaluation415ApplicationProblemPlusJSONResponse) VisitUpdateEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateEvaluation428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateEvaluation428ApplicationProblemPlusJSONResponse) VisitUpdateEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceEvaluationRequestObject struct {
+	Evaluation EvaluationRef `json:"evaluation"`
+	Params     ReplaceEvaluationParams
+	Body       *ReplaceEvaluationJSONRequestBody
+}
+
+type ReplaceEvaluationResponseObject interface {
+	VisitReplaceEvaluationResponse(w http.ResponseWriter) error
+}
+
+type ReplaceEvaluation200JSONResponse struct{ EvaluationOKJSONResponse }
+
+func (response ReplaceEvaluation200JSONResponse) VisitReplaceEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceEvaluation400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceEvaluation400ApplicationProblemPlusJSONResponse) VisitReplaceEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceEvaluation401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceEvaluation401ApplicationProblemPlusJSONResponse) VisitReplaceEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceEvaluation403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceEvaluation403ApplicationProblemPlusJSONResponse) VisitReplaceEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceEvaluation404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceEvaluation404ApplicationProblemPlusJSONResponse) VisitReplaceEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceEvaluation409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceEvaluation409ApplicationProblemPlusJSONResponse) VisitReplaceEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceEvaluation412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceEvaluation412ApplicationProblemPlusJSONResponse) VisitReplaceEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceEvaluation415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceEvaluation415ApplicationProblemPlusJSONResponse) VisitReplaceEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplaceEvaluation428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response ReplaceEvaluation428ApplicationProblemPlusJSONResponse) VisitReplaceEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEvaluationResponsesRequestObject struct {
+	Evaluation EvaluationRef `json:"evaluation"`
+	Params     ListEvaluationResponsesParams
+}
+
+type ListEvaluationResponsesResponseObject interface {
+	VisitListEvaluationResponsesResponse(w http.ResponseWriter) error
+}
+
+type ListEvaluationResponses200ResponseHeaders struct {
+	APIVersion *string
+	ETag       *string
+}
+
+type ListEvaluationResponses200JSONResponse struct {
+	Body    PseudonymisedResponseList
+	Headers ListEvaluationResponses200ResponseHeaders
+}
+
+func (response ListEvaluationResponses200JSONResponse) VisitListEvaluationResponsesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEvaluationResponses200ApplicationxNdjsonResponse struct {
+	Body          io.Reader
+	Headers       ListEvaluationResponses200ResponseHeaders
+	ContentLength int64
+}
+
+func (response ListEvaluationResponses200ApplicationxNdjsonResponse) VisitListEvaluationResponsesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		// If w doesn't support flushing, fall back to io.Copy.
+		_, err := io.Copy(w, response.Body)
+		return err
+	}
+	// text/event-stream messages are typically small; use a
+	// modest buffer and flush after each chunk so clients see
+	// events immediately instead of waiting on OS buffering.
+	buf := make([]byte, 4096)
+	for {
+		n, err := response.Body.Read(buf)
+		if n > 0 {
+			if _, writeErr := w.Write(buf[:n]); writeErr != nil {
+				return writeErr
+			}
+			flusher.Flush()
+		}
+		if err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+type ListEvaluationResponses200TextcsvResponse struct {
+	Body          io.Reader
+	Headers       ListEvaluationResponses200ResponseHeaders
+	ContentLength int64
+}
+
+func (response ListEvaluationResponses200TextcsvResponse) VisitListEvaluationResponsesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListEvaluationResponses304Response = NotModifiedResponse
+
+func (response ListEvaluationResponses304Response) VisitListEvaluationResponsesResponse(w http.ResponseWriter) error {
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type ListEvaluationResponses400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListEvaluationResponses400ApplicationProblemPlusJSONResponse) VisitListEvaluationResponsesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEvaluationResponses401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListEvaluationResponses401ApplicationProblemPlusJSONResponse) VisitListEvaluationResponsesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEvaluationResponses403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListEvaluationResponses403ApplicationProblemPlusJSONResponse) VisitListEvaluationResponsesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEvaluationResponses404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListEvaluationResponses404ApplicationProblemPlusJSONResponse) VisitListEvaluationResponsesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEvaluationResponses406ApplicationProblemPlusJSONResponse struct {
+	NotAcceptableApplicationProblemPlusJSONResponse
+}
+
+func (response ListEvaluationResponses406ApplicationProblemPlusJSONResponse) VisitListEvaluationResponsesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(406)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEvaluationResponseRequestObject struct {
+	Evaluation   EvaluationRef   `json:"evaluation"`
+	Organisation OrganisationRef `json:"organisation"`
+}
+
+type GetEvaluationResponseResponseObject interface {
+	VisitGetEvaluationResponseResponse(w http.ResponseWriter) error
+}
+
+type GetEvaluationResponse200JSONResponse struct {
+	EvaluationResponseOKJSONResponse
+}
+
+func (response GetEvaluationResponse200JSONResponse) VisitGetEvaluationResponseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEvaluationResponse304Response = NotModifiedResponse
+
+func (response GetEvaluationResponse304Response) VisitGetEvaluationResponseResponse(w http.ResponseWriter) error {
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type GetEvaluationResponse400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetEvaluationResponse400ApplicationProblemPlusJSONResponse) VisitGetEvaluationResponseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEvaluationResponse401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetEvaluationResponse401ApplicationProblemPlusJSONResponse) VisitGetEvaluationResponseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEvaluationResponse403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetEvaluationResponse403ApplicationProblemPlusJSONResponse) VisitGetEvaluationResponseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEvaluationResponse404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetEvaluationResponse404ApplicationProblemPlusJSONResponse) VisitGetEvaluationResponseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutEvaluationResponseRequestObject struct {
+	Evaluation   EvaluationRef   `json:"evaluation"`
+	Organisation OrganisationRef `json:"organisation"`
+	Body         *PutEvaluationResponseJSONRequestBody
+}
+
+type PutEvaluationResponseResponseObject interface {
+	VisitPutEvaluationResponseResponse(w http.ResponseWriter) error
+}
+
+type PutEvaluationResponse200JSONResponse struct {
+	EvaluationResponseOKJSONResponse
+}
+
+func (response PutEvaluationResponse200JSONResponse) VisitPutEvaluationResponseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutEvaluationResponse400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PutEvaluationResponse400ApplicationProblemPlusJSONResponse) VisitPutEvaluationResponseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutEvaluationResponse401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PutEvaluationResponse401ApplicationProblemPlusJSONResponse) VisitPutEvaluationResponseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutEvaluationResponse403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PutEvaluationResponse403ApplicationProblemPlusJSONResponse) VisitPutEvaluationResponseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutEvaluationResponse404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response PutEvaluationResponse404ApplicationProblemPlusJSONResponse) VisitPutEvaluationResponseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutEvaluationResponse409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response PutEvaluationResponse409ApplicationProblemPlusJSONResponse) VisitPutEvaluationResponseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutEvaluationResponse415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response PutEvaluationResponse415ApplicationProblemPlusJSONResponse) VisitPutEvaluationResponseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEvaluationResultsRequestObject struct {
+	Evaluation EvaluationRef `json:"evaluation"`
+	Params     GetEvaluationResultsParams
+}
+
+type GetEvaluationResultsResponseObject interface {
+	VisitGetEvaluationResultsResponse(w http.ResponseWriter) error
+}
+
+type GetEvaluationResults200ResponseHeaders struct {
+	APIVersion *string
+	ETag       *string
+}
+
+type GetEvaluationResults200JSONResponse struct {
+	Body    EvaluationResults
+	Headers GetEvaluationResults200ResponseHeaders
+}
+
+func (response GetEvaluationResults200JSONResponse) VisitGetEvaluationResultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEvaluationResults200ApplicationxNdjsonResponse struct {
+	Body          io.Reader
+	Headers       GetEvaluationResults200ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetEvaluationResults200ApplicationxNdjsonResponse) VisitGetEvaluationResultsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		// If w doesn't support flushing, fall back to io.Copy.
+		_, err := io.Copy(w, response.Body)
+		return err
+	}
+	// text/event-stream messages are typically small; use a
+	// modest buffer and flush after each chunk so clients see
+	// events immediately instead of waiting on OS buffering.
+	buf := make([]byte, 4096)
+	for {
+		n, err := response.Body.Read(buf)
+		if n > 0 {
+			if _, writeErr := w.Write(buf[:n]); writeErr != nil {
+				return writeErr
+			}
+			flusher.Flush()
+		}
+		if err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+type GetEvaluationResults200TextcsvResponse struct {
+	Body          io.Reader
+	Headers       GetEvaluationResults200ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetEvaluationResults200TextcsvResponse) VisitGetEvaluationResultsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEvaluationResults304Response = NotModifiedResponse
+
+func (response GetEvaluationResults304Response) VisitGetEvaluationResultsResponse(w http.ResponseWriter) error {
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type GetEvaluationResults400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetEvaluationResults400ApplicationProblemPlusJSONResponse) VisitGetEvaluationResultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEvaluationResults404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetEvaluationResults404ApplicationProblemPlusJSONResponse) VisitGetEvaluationResultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEvaluationResults406ApplicationProblemPlusJSONResponse struct {
+	NotAcceptableApplicationProblemPlusJSONResponse
+}
+
+func (response GetEvaluationResults406ApplicationProblemPlusJSONResponse) VisitGetEvaluationResultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(406)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11169,6 +13216,36 @@ type StrictServerInterface interface {
 	// GetCommitmentSummary Progress of a commitment's milestones
 	// (GET /commitments/{commitment}/summary)
 	GetCommitmentSummary(ctx context.Context, request GetCommitmentSummaryRequestObject) (GetCommitmentSummaryResponseObject, error)
+	// ListEvaluations List evaluations
+	// (GET /evaluations)
+	ListEvaluations(ctx context.Context, request ListEvaluationsRequestObject) (ListEvaluationsResponseObject, error)
+	// CreateEvaluation Define an evaluation
+	// (POST /evaluations)
+	CreateEvaluation(ctx context.Context, request CreateEvaluationRequestObject) (CreateEvaluationResponseObject, error)
+	// DeleteEvaluation Delete an evaluation
+	// (DELETE /evaluations/{evaluation})
+	DeleteEvaluation(ctx context.Context, request DeleteEvaluationRequestObject) (DeleteEvaluationResponseObject, error)
+	// GetEvaluation Get an evaluation with its questions
+	// (GET /evaluations/{evaluation})
+	GetEvaluation(ctx context.Context, request GetEvaluationRequestObject) (GetEvaluationResponseObject, error)
+	// UpdateEvaluation Change some fields of an evaluation
+	// (PATCH /evaluations/{evaluation})
+	UpdateEvaluation(ctx context.Context, request UpdateEvaluationRequestObject) (UpdateEvaluationResponseObject, error)
+	// ReplaceEvaluation Replace an evaluation
+	// (PUT /evaluations/{evaluation})
+	ReplaceEvaluation(ctx context.Context, request ReplaceEvaluationRequestObject) (ReplaceEvaluationResponseObject, error)
+	// ListEvaluationResponses The raw responses, pseudonymised
+	// (GET /evaluations/{evaluation}/responses)
+	ListEvaluationResponses(ctx context.Context, request ListEvaluationResponsesRequestObject) (ListEvaluationResponsesResponseObject, error)
+	// GetEvaluationResponse An organisation's response
+	// (GET /evaluations/{evaluation}/responses/{organisation})
+	GetEvaluationResponse(ctx context.Context, request GetEvaluationResponseRequestObject) (GetEvaluationResponseResponseObject, error)
+	// PutEvaluationResponse Answer for an organisation
+	// (PUT /evaluations/{evaluation}/responses/{organisation})
+	PutEvaluationResponse(ctx context.Context, request PutEvaluationResponseRequestObject) (PutEvaluationResponseResponseObject, error)
+	// GetEvaluationResults Aggregated results
+	// (GET /evaluations/{evaluation}/results)
+	GetEvaluationResults(ctx context.Context, request GetEvaluationResultsRequestObject) (GetEvaluationResultsResponseObject, error)
 	// GetMeetingsFeed The meeting schedule as an iCalendar feed
 	// (GET /feeds/meetings.ics)
 	GetMeetingsFeed(ctx context.Context, request GetMeetingsFeedRequestObject) (GetMeetingsFeedResponseObject, error)
@@ -11591,6 +13668,355 @@ func (sh *strictHandler) GetCommitmentSummary(ctx echo.Context, commitment Commi
 		return err
 	} else if validResponse, ok := response.(GetCommitmentSummaryResponseObject); ok {
 		return validResponse.VisitGetCommitmentSummaryResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListEvaluations operation middleware
+func (sh *strictHandler) ListEvaluations(ctx echo.Context, params ListEvaluationsParams) error {
+	var request ListEvaluationsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListEvaluations(ctx.Request().Context(), request.(ListEvaluationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListEvaluations")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListEvaluationsResponseObject); ok {
+		return validResponse.VisitListEvaluationsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateEvaluation operation middleware
+func (sh *strictHandler) CreateEvaluation(ctx echo.Context, params CreateEvaluationParams) error {
+	var request CreateEvaluationRequestObject
+
+	request.Params = params
+
+	var body CreateEvaluationJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateEvaluation(ctx.Request().Context(), request.(CreateEvaluationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateEvaluation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateEvaluationResponseObject); ok {
+		return validResponse.VisitCreateEvaluationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteEvaluation operation middleware
+func (sh *strictHandler) DeleteEvaluation(ctx echo.Context, evaluation EvaluationRef, params DeleteEvaluationParams) error {
+	var request DeleteEvaluationRequestObject
+
+	request.Evaluation = evaluation
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteEvaluation(ctx.Request().Context(), request.(DeleteEvaluationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteEvaluation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteEvaluationResponseObject); ok {
+		return validResponse.VisitDeleteEvaluationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetEvaluation operation middleware
+func (sh *strictHandler) GetEvaluation(ctx echo.Context, evaluation EvaluationRef) error {
+	var request GetEvaluationRequestObject
+
+	request.Evaluation = evaluation
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetEvaluation(ctx.Request().Context(), request.(GetEvaluationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetEvaluation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetEvaluationResponseObject); ok {
+		return validResponse.VisitGetEvaluationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateEvaluation operation middleware
+func (sh *strictHandler) UpdateEvaluation(ctx echo.Context, evaluation EvaluationRef, params UpdateEvaluationParams) error {
+	var request UpdateEvaluationRequestObject
+
+	request.Evaluation = evaluation
+	request.Params = params
+
+	var body UpdateEvaluationApplicationMergePatchPlusJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateEvaluation(ctx.Request().Context(), request.(UpdateEvaluationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateEvaluation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateEvaluationResponseObject); ok {
+		return validResponse.VisitUpdateEvaluationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ReplaceEvaluation operation middleware
+func (sh *strictHandler) ReplaceEvaluation(ctx echo.Context, evaluation EvaluationRef, params ReplaceEvaluationParams) error {
+	var request ReplaceEvaluationRequestObject
+
+	request.Evaluation = evaluation
+	request.Params = params
+
+	var body ReplaceEvaluationJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ReplaceEvaluation(ctx.Request().Context(), request.(ReplaceEvaluationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReplaceEvaluation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ReplaceEvaluationResponseObject); ok {
+		return validResponse.VisitReplaceEvaluationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListEvaluationResponses operation middleware
+func (sh *strictHandler) ListEvaluationResponses(ctx echo.Context, evaluation EvaluationRef, params ListEvaluationResponsesParams) error {
+	var request ListEvaluationResponsesRequestObject
+
+	request.Evaluation = evaluation
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListEvaluationResponses(ctx.Request().Context(), request.(ListEvaluationResponsesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListEvaluationResponses")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListEvaluationResponsesResponseObject); ok {
+		return validResponse.VisitListEvaluationResponsesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetEvaluationResponse operation middleware
+func (sh *strictHandler) GetEvaluationResponse(ctx echo.Context, evaluation EvaluationRef, organisation OrganisationRef) error {
+	var request GetEvaluationResponseRequestObject
+
+	request.Evaluation = evaluation
+	request.Organisation = organisation
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetEvaluationResponse(ctx.Request().Context(), request.(GetEvaluationResponseRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetEvaluationResponse")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetEvaluationResponseResponseObject); ok {
+		return validResponse.VisitGetEvaluationResponseResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PutEvaluationResponse operation middleware
+func (sh *strictHandler) PutEvaluationResponse(ctx echo.Context, evaluation EvaluationRef, organisation OrganisationRef) error {
+	var request PutEvaluationResponseRequestObject
+
+	request.Evaluation = evaluation
+	request.Organisation = organisation
+
+	var body PutEvaluationResponseJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PutEvaluationResponse(ctx.Request().Context(), request.(PutEvaluationResponseRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PutEvaluationResponse")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PutEvaluationResponseResponseObject); ok {
+		return validResponse.VisitPutEvaluationResponseResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetEvaluationResults operation middleware
+func (sh *strictHandler) GetEvaluationResults(ctx echo.Context, evaluation EvaluationRef, params GetEvaluationResultsParams) error {
+	var request GetEvaluationResultsRequestObject
+
+	request.Evaluation = evaluation
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetEvaluationResults(ctx.Request().Context(), request.(GetEvaluationResultsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetEvaluationResults")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetEvaluationResultsResponseObject); ok {
+		return validResponse.VisitGetEvaluationResultsResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -5,6 +5,8 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,6 +21,7 @@ import (
 
 	"github.com/pioniersnetwerk/pioniers/internal/account"
 	"github.com/pioniersnetwerk/pioniers/internal/auth"
+	"github.com/pioniersnetwerk/pioniers/internal/evaluation"
 	"github.com/pioniersnetwerk/pioniers/internal/httpapi"
 	"github.com/pioniersnetwerk/pioniers/internal/idempotency"
 	"github.com/pioniersnetwerk/pioniers/internal/meeting"
@@ -41,6 +44,7 @@ type App struct {
 	Meetings      *meeting.Service
 	Publications  *publication.Service
 	Milestones    *milestone.Service
+	Evaluations   *evaluation.Service
 	Tokens        *auth.Tokens
 	Seed          *seed.Loader
 	handler       http.Handler
@@ -83,12 +87,18 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 	meetings := meeting.NewService(db, orgs, people, time.Now)
 	publications := publication.NewService(db, time.Now)
 	milestones := milestone.NewService(db, db, orgs, time.Now)
+	secret, err := pseudonymKey(cfg)
+	if err != nil {
+		return nil, err
+	}
+	evaluations := evaluation.NewService(db, orgs, time.Now, secret)
 	handler, err := httpapi.NewHandler(httpapi.Services{
 		Organisations: orgs,
 		People:        people,
 		Meetings:      meetings,
 		Publications:  publications,
 		Milestones:    milestones,
+		Evaluations:   evaluations,
 		SignIn:        auth.NewSignIn(accounts, tokens),
 		Tokens:        tokens,
 		Idempotency:   idempotency.NewKeeper(db.IdempotencyKeys(), time.Now),
@@ -103,8 +113,8 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 	if err != nil {
 		return nil, err
 	}
-	return &App{Config: cfg, Log: log, DB: db, Organisations: orgs, Accounts: accounts, People: people, Meetings: meetings, Publications: publications, Milestones: milestones, Tokens: tokens,
-		Seed: seed.NewLoader(db, orgs, meetings, publications, milestones), handler: handler}, nil
+	return &App{Config: cfg, Log: log, DB: db, Organisations: orgs, Accounts: accounts, People: people, Meetings: meetings, Publications: publications, Milestones: milestones, Evaluations: evaluations, Tokens: tokens,
+		Seed: seed.NewLoader(db, orgs, meetings, publications, milestones, evaluations), handler: handler}, nil
 }
 
 // signingKeys loads the configured keys, or in development keeps one in the data folder.
@@ -125,6 +135,38 @@ func signingKeys(cfg Config) ([]auth.Key, error) {
 		keys = append(keys, k)
 	}
 	return keys, nil
+}
+
+// pseudonymKey is the configured secret, or in development one kept in the
+// data folder, created once.
+func pseudonymKey(cfg Config) ([]byte, error) {
+	if cfg.PseudonymKey != "" {
+		return []byte(cfg.PseudonymKey), nil
+	}
+	path := filepath.Join(cfg.DataDir, "pseudonym.key")
+	if data, err := os.ReadFile(path); err == nil && len(data) >= 32 {
+		return data, nil
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("pseudonym key folder: %w", err)
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, fmt.Errorf("pseudonym key: %w", err)
+	}
+	encoded := []byte(hex.EncodeToString(key))
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return os.ReadFile(path) // another instance wrote it first
+	}
+	if err != nil {
+		return nil, fmt.Errorf("write pseudonym key: %w", err)
+	}
+	defer f.Close()
+	if _, err := f.Write(encoded); err != nil {
+		return nil, fmt.Errorf("write pseudonym key: %w", err)
+	}
+	return encoded, nil
 }
 
 // Handler is the whole HTTP API.

@@ -16,6 +16,7 @@ type Config struct {
 	DataDir      string
 	DatabaseURL  string
 	JWTKeyFiles  []string
+	PseudonymKey string
 	JWTIssuer    string
 	JWTAudience  string
 	TokenTTL     time.Duration
@@ -45,6 +46,7 @@ var Settings = []Setting{
 	{"data-dir", "PIONIERS_DATA_DIR", "./data", "folder for the SQLite database and the development signing key"},
 	{"database-url", "DATABASE_URL", "", "postgres://… to use PostgreSQL; empty for SQLite at <data-dir>/pioniers.db"},
 	{"jwt-keys", "PIONIERS_JWT_KEYS", "", "comma-separated Ed25519 PKCS #8 PEM files; the first signs, all verify. Empty: a development key in <data-dir>"},
+	{"pseudonym-key", "PIONIERS_PSEUDONYM_KEY", "", "secret (at least 32 characters) keying the pseudonyms of evaluation respondents. Empty: one kept in <data-dir>"},
 	{"jwt-issuer", "PIONIERS_JWT_ISSUER", "pioniers", "iss of issued tokens, required on verify"},
 	{"jwt-audience", "PIONIERS_JWT_AUDIENCE", "pioniers-api", "aud of issued tokens, required on verify"},
 	{"token-ttl", "PIONIERS_TOKEN_TTL", "15m", "lifetime of access tokens"},
@@ -91,6 +93,7 @@ func parse(v map[string]*string) (Config, error) {
 		DataDir:      *v["data-dir"],
 		DatabaseURL:  *v["database-url"],
 		JWTKeyFiles:  list(*v["jwt-keys"]),
+		PseudonymKey: *v["pseudonym-key"],
 		JWTIssuer:    *v["jwt-issuer"],
 		JWTAudience:  *v["jwt-audience"],
 		TokenTTL:     dur("token-ttl"),
@@ -111,6 +114,9 @@ func parse(v map[string]*string) (Config, error) {
 	}
 	if c.SignInLimit, err = strconv.Atoi(*v["sign-in-limit"]); err != nil || c.SignInLimit < 1 {
 		errs = append(errs, "--sign-in-limit: want a whole number of at least 1")
+	}
+	if c.PseudonymKey != "" && len(c.PseudonymKey) < 32 {
+		errs = append(errs, "--pseudonym-key: want at least 32 characters")
 	}
 	trust, err := strconv.ParseBool(*v["trust-proxy"])
 	if err != nil {

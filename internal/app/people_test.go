@@ -66,13 +66,14 @@ func TestNoAnonymousResponseCarriesContactDetails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var meetings, publications, milestones struct{ Items []struct{ ID string } }
+	var meetings, publications, milestones, evaluations struct{ Items []struct{ ID string } }
+	env.Do(t, "GET", "/v1/evaluations", nil, nil).JSON(t, &evaluations)
 	env.Do(t, "GET", "/v1/meetings", nil, nil).JSON(t, &meetings)
 	env.Do(t, "GET", "/v1/publications", nil, nil).JSON(t, &publications)
 	env.Do(t, "GET", "/v1/milestones", nil, nil).JSON(t, &milestones)
 	values := map[string][]string{"organisation": {"GM0606", "GM0344"}, "person": {public, private},
 		"meeting": {meetings.Items[0].ID}, "publication": {publications.Items[0].ID},
-		"commitment": {"NL0037"}, "milestone": {milestones.Items[0].ID}, "cycle": {"2018"}}
+		"commitment": {"NL0037"}, "milestone": {milestones.Items[0].ID}, "cycle": {"2018"}, "evaluation": {evaluations.Items[0].ID}}
 	scanned := 0
 	for path, item := range spec.Paths.Map() {
 		if item.Get == nil {

@@ -341,7 +341,7 @@ func (s *Server) GetActionPlanSummary(ctx context.Context, req api.GetActionPlan
 
 func toAPISummary(sum milestone.Summary) api.ProgressSummary {
 	out := api.ProgressSummary{Milestones: sum.Milestones, ByStatus: map[string]int{}, ByCompletion: map[string]int{},
-		ShareComplete: float32(sum.ShareComplete), Overdue: sum.Overdue, Commitment: optional(sum.Commitment)}
+		ShareComplete: sum.ShareComplete, Overdue: sum.Overdue, Commitment: optional(sum.Commitment)}
 	if sum.Cycle != 0 {
 		out.Cycle = ptr(sum.Cycle)
 	}

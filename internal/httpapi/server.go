@@ -54,6 +54,7 @@ type Services struct {
 	Meetings      meetings
 	Publications  publications
 	Milestones    milestones
+	Evaluations   evaluations
 	SignIn        signIn
 	Tokens        tokenVerifier
 	Idempotency   idempotencyKeeper
@@ -76,6 +77,7 @@ type Server struct {
 	meetings     meetings
 	publications publications
 	milestones   milestones
+	evaluations  evaluations
 	signIn       signIn
 	contract     *contract
 }
@@ -111,7 +113,7 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 		carryRequest, idempotent(svc.Idempotency, log), validator.middleware, conditionalGET)
 
 	server := &Server{orgs: svc.Organisations, people: svc.People, meetings: svc.Meetings, publications: svc.Publications,
-		milestones: svc.Milestones, signIn: svc.SignIn, contract: validator}
+		milestones: svc.Milestones, evaluations: svc.Evaluations, signIn: svc.SignIn, contract: validator}
 	api.RegisterHandlersWithBaseURL(e, api.NewStrictHandler(server, nil), basePath)
 
 	e.GET(basePath+"/openapi.json", func(c echo.Context) error {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/evaluation"
 	"github.com/pioniersnetwerk/pioniers/internal/meeting"
 	"github.com/pioniersnetwerk/pioniers/internal/milestone"
 	"github.com/pioniersnetwerk/pioniers/internal/organisation"
@@ -27,6 +28,39 @@ type file struct {
 	Publications  []publicationData  `json:"publications"`
 	Commitments   []commitmentData   `json:"commitments"`
 	Milestones    []milestoneData    `json:"milestones"`
+	Evaluations   []evaluationData   `json:"evaluations"`
+}
+
+type evaluationData struct {
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	Milestone   *struct {
+		Commitment string `json:"commitment"`
+		Code       string `json:"code"`
+	} `json:"milestone"`
+	OpensAt      time.Time      `json:"opensAt"`
+	ClosesAt     time.Time      `json:"closesAt"`
+	Published    bool           `json:"published"`
+	MinGroupSize int            `json:"minGroupSize"`
+	Questions    []questionData `json:"questions"`
+	Responses    []struct {
+		Organisation string             `json:"organisation"`
+		Answers      evaluation.Answers `json:"answers"`
+	} `json:"responses"`
+}
+
+type questionData struct {
+	Key           string            `json:"key"`
+	Type          string            `json:"type"`
+	Text          string            `json:"text"`
+	Required      bool              `json:"required"`
+	Min           *float64          `json:"min"`
+	Max           *float64          `json:"max"`
+	Labels        map[string]string `json:"labels"`
+	Options       []string          `json:"options"`
+	MinSelections int               `json:"minSelections"`
+	MaxSelections int               `json:"maxSelections"`
+	MaxLength     int               `json:"maxLength"`
 }
 
 type commitmentData struct {
@@ -151,6 +185,13 @@ type milestones interface {
 	Create(ctx context.Context, in milestone.Input) (milestone.Milestone, error)
 }
 
+// evaluations is what the seed needs of the evaluation service.
+type evaluations interface {
+	List(ctx context.Context, f evaluation.Filter) (domain.Page[evaluation.Evaluation], error)
+	Create(ctx context.Context, in evaluation.Input) (evaluation.Evaluation, error)
+	PutResponse(ctx context.Context, evaluationID, orgRef string, answers evaluation.Answers) (evaluation.Response, error)
+}
+
 // Loader loads seed files through the domain services, so seeded records
 // pass the same rules and leave the same change records as any other write.
 type Loader struct {
@@ -159,11 +200,12 @@ type Loader struct {
 	meetings     meetings
 	publications publications
 	milestones   milestones
+	evaluations  evaluations
 }
 
 // NewLoader returns a loader.
-func NewLoader(tx domain.Transactor, orgs organisations, ms meetings, pubs publications, mss milestones) *Loader {
-	return &Loader{tx: tx, orgs: orgs, meetings: ms, publications: pubs, milestones: mss}
+func NewLoader(tx domain.Transactor, orgs organisations, ms meetings, pubs publications, mss milestones, evs evaluations) *Loader {
+	return &Loader{tx: tx, orgs: orgs, meetings: ms, publications: pubs, milestones: mss, evaluations: evs}
 }
 
 // Load adds the action plan's records that are missing, and the example
@@ -208,6 +250,13 @@ func (l *Loader) Load(ctx context.Context, demo bool) (Report, error) {
 				added, err := l.meeting(ctx, m, demo)
 				if err != nil {
 					return fmt.Errorf("seed %s meeting %q: %w", name, m.Title, err)
+				}
+				rep.count(added)
+			}
+			for _, e := range f.Evaluations {
+				added, err := l.evaluation(ctx, e, demo)
+				if err != nil {
+					return fmt.Errorf("seed %s evaluation %q: %w", name, e.Title, err)
 				}
 				rep.count(added)
 			}
@@ -273,6 +322,56 @@ func (l *Loader) milestone(ctx context.Context, m milestoneData) (bool, error) {
 		VerifiableResult: m.VerifiableResult, PlannedStart: start, PlannedEnd: end, Target: m.Target,
 		Rule: milestone.Rule(m.EvidenceRule), Status: milestone.Status(m.Status), Completion: milestone.Completion(m.Completion)})
 	return err == nil, err
+}
+
+// evaluation adds e and its responses unless one with its title exists.
+// The responses of a past evaluation are recorded as the system.
+func (l *Loader) evaluation(ctx context.Context, e evaluationData, example bool) (bool, error) {
+	for cursor := ""; ; {
+		page, err := l.evaluations.List(ctx, evaluation.Filter{PageSize: 100, Cursor: cursor})
+		if err != nil {
+			return false, err
+		}
+		for _, existing := range page.Items {
+			if existing.Title == e.Title {
+				return false, nil
+			}
+		}
+		if cursor = page.Next; cursor == "" {
+			break
+		}
+	}
+	in := evaluation.Input{Title: e.Title, Description: e.Description, OpensAt: e.OpensAt, ClosesAt: e.ClosesAt,
+		Published: e.Published, MinGroupSize: e.MinGroupSize, Example: example}
+	if m := e.Milestone; m != nil {
+		page, err := l.milestones.List(ctx, milestone.ListRequest{Filter: milestone.Filter{Commitment: m.Commitment}, PageSize: 100})
+		if err != nil {
+			return false, err
+		}
+		for _, ms := range page.Items {
+			if ms.Code == m.Code {
+				in.MilestoneID = ms.ID
+			}
+		}
+		if in.MilestoneID == "" {
+			return false, fmt.Errorf("no milestone %s %s", m.Commitment, m.Code)
+		}
+	}
+	for _, q := range e.Questions {
+		in.Questions = append(in.Questions, evaluation.Question{Key: q.Key, Type: evaluation.QuestionType(q.Type), Text: q.Text,
+			Required: q.Required, Min: q.Min, Max: q.Max, Labels: q.Labels, Options: q.Options, MinSelections: q.MinSelections,
+			MaxSelections: q.MaxSelections, MaxLength: q.MaxLength})
+	}
+	created, err := l.evaluations.Create(ctx, in)
+	if err != nil {
+		return false, err
+	}
+	for _, r := range e.Responses {
+		if _, err := l.evaluations.PutResponse(ctx, created.ID, r.Organisation, r.Answers); err != nil {
+			return false, fmt.Errorf("response of %s: %w", r.Organisation, err)
+		}
+	}
+	return true, nil
 }
 
 // meeting adds m unless a meeting with its title starts at the same time.

@@ -510,11 +510,8 @@ func (db *DB) MagazineEditions(ctx context.Context, from, to, asOf time.Time) ([
 	return out, nil
 }
 
-// ClosedEvaluations lists the closed evaluations linked to a milestone.
-// Evaluations do not exist yet; none count.
-func (db *DB) ClosedEvaluations(ctx context.Context, milestoneID string, asOf time.Time) ([]milestone.EvidenceItem, error) {
-	return nil, nil
-}
+// dayOf is the Amsterdam date of an instant.
+func dayOf(t time.Time) time.Time { return organisation.Today(t) }
 
 // dayStart is the first instant of a date in Amsterdam.
 func dayStart(day time.Time) time.Time {

@@ -130,6 +130,27 @@ func (e DecisionInputDecision) Valid() bool {
 	}
 }
 
+// Defines values for EvaluationStatus.
+const (
+	Closed EvaluationStatus = "closed"
+	Draft  EvaluationStatus = "draft"
+	Open   EvaluationStatus = "open"
+)
+
+// Valid indicates whether the value is a known member of the EvaluationStatus enum.
+func (e EvaluationStatus) Valid() bool {
+	switch e {
+	case Closed:
+		return true
+	case Draft:
+		return true
+	case Open:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for EvidenceItemKind.
 const (
 	EvidenceItemKindEvaluation  EvidenceItemKind = "evaluation"
@@ -445,6 +466,33 @@ func (e PublicationKind) Valid() bool {
 	}
 }
 
+// Defines values for QuestionType.
+const (
+	MultipleChoice QuestionType = "multiple-choice"
+	Number         QuestionType = "number"
+	Scale          QuestionType = "scale"
+	SingleChoice   QuestionType = "single-choice"
+	Text           QuestionType = "text"
+)
+
+// Valid indicates whether the value is a known member of the QuestionType enum.
+func (e QuestionType) Valid() bool {
+	switch e {
+	case MultipleChoice:
+		return true
+	case Number:
+		return true
+	case Scale:
+		return true
+	case SingleChoice:
+		return true
+	case Text:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RegistrationStatus.
 const (
 	RegistrationStatusCancelled  RegistrationStatus = "cancelled"
@@ -559,6 +607,48 @@ func (e ListCommitmentMilestonesParamsFormat) Valid() bool {
 	case ListCommitmentMilestonesParamsFormatJson:
 		return true
 	case ListCommitmentMilestonesParamsFormatNdjson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListEvaluationResponsesParamsFormat.
+const (
+	ListEvaluationResponsesParamsFormatCsv    ListEvaluationResponsesParamsFormat = "csv"
+	ListEvaluationResponsesParamsFormatJson   ListEvaluationResponsesParamsFormat = "json"
+	ListEvaluationResponsesParamsFormatNdjson ListEvaluationResponsesParamsFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the ListEvaluationResponsesParamsFormat enum.
+func (e ListEvaluationResponsesParamsFormat) Valid() bool {
+	switch e {
+	case ListEvaluationResponsesParamsFormatCsv:
+		return true
+	case ListEvaluationResponsesParamsFormatJson:
+		return true
+	case ListEvaluationResponsesParamsFormatNdjson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetEvaluationResultsParamsFormat.
+const (
+	GetEvaluationResultsParamsFormatCsv    GetEvaluationResultsParamsFormat = "csv"
+	GetEvaluationResultsParamsFormatJson   GetEvaluationResultsParamsFormat = "json"
+	GetEvaluationResultsParamsFormatNdjson GetEvaluationResultsParamsFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the GetEvaluationResultsParamsFormat enum.
+func (e GetEvaluationResultsParamsFormat) Valid() bool {
+	switch e {
+	case GetEvaluationResultsParamsFormatCsv:
+		return true
+	case GetEvaluationResultsParamsFormatJson:
+		return true
+	case GetEvaluationResultsParamsFormatNdjson:
 		return true
 	default:
 		return false
@@ -822,6 +912,104 @@ type DecisionInput struct {
 
 // DecisionInputDecision defines model for DecisionInput.Decision.
 type DecisionInputDecision string
+
+// Evaluation defines model for Evaluation.
+type Evaluation struct {
+	Audience      []OrganisationSummary `json:"audience"`
+	ClosesAt      time.Time             `json:"closesAt"`
+	CreatedAt     time.Time             `json:"createdAt"`
+	Description   *string               `json:"description,omitempty"`
+	Example       bool                  `json:"example"`
+	Id            openapi_types.UUID    `json:"id"`
+	Milestone     *openapi_types.UUID   `json:"milestone,omitempty"`
+	MinGroupSize  int                   `json:"minGroupSize"`
+	OpensAt       time.Time             `json:"opensAt"`
+	Published     bool                  `json:"published"`
+	Questions     []Question            `json:"questions"`
+	ResponseCount int                   `json:"responseCount"`
+	Revision      int                   `json:"revision"`
+
+	// Status draft until published and opened; open within the window; closed after it.
+	Status    EvaluationStatus `json:"status"`
+	Title     string           `json:"title"`
+	UpdatedAt time.Time        `json:"updatedAt"`
+}
+
+// EvaluationInput defines model for EvaluationInput.
+type EvaluationInput struct {
+	// Audience Organisations (ids or codes) asked to respond; default all municipalities that are active members when it opens.
+	Audience    *[]string `json:"audience,omitempty"`
+	ClosesAt    time.Time `json:"closesAt"`
+	Description *string   `json:"description,omitempty"`
+
+	// Milestone The milestone this evaluation is evidence for, such as 3.4's id.
+	Milestone *openapi_types.UUID `json:"milestone,omitempty"`
+
+	// MinGroupSize Fewest responses a reported figure may rest on (default 3).
+	MinGroupSize *int      `json:"minGroupSize,omitempty"`
+	OpensAt      time.Time `json:"opensAt"`
+
+	// Published Whether members can see and answer it (default false, a draft).
+	Published *bool      `json:"published,omitempty"`
+	Questions []Question `json:"questions"`
+	Title     string     `json:"title"`
+}
+
+// EvaluationPage defines model for EvaluationPage.
+type EvaluationPage struct {
+	Items      []Evaluation `json:"items"`
+	NextCursor *string      `json:"nextCursor,omitempty"`
+}
+
+// EvaluationPatch A JSON Merge Patch of `EvaluationInput`.
+type EvaluationPatch struct {
+	Audience     *[]string           `json:"audience,omitempty"`
+	ClosesAt     *time.Time          `json:"closesAt,omitempty"`
+	Description  *string             `json:"description,omitempty"`
+	Milestone    *openapi_types.UUID `json:"milestone,omitempty"`
+	MinGroupSize *int                `json:"minGroupSize,omitempty"`
+	OpensAt      *time.Time          `json:"opensAt,omitempty"`
+	Published    *bool               `json:"published,omitempty"`
+	Questions    *[]Question         `json:"questions,omitempty"`
+	Title        *string             `json:"title,omitempty"`
+}
+
+// EvaluationResponse defines model for EvaluationResponse.
+type EvaluationResponse struct {
+	Answers      map[string]interface{} `json:"answers"`
+	Evaluation   openapi_types.UUID     `json:"evaluation"`
+	Organisation OrganisationSummary    `json:"organisation"`
+	SubmittedAt  time.Time              `json:"submittedAt"`
+	UpdatedAt    time.Time              `json:"updatedAt"`
+}
+
+// EvaluationResponseInput defines model for EvaluationResponseInput.
+type EvaluationResponseInput struct {
+	// Answers Answers by question key: a number for scale and number questions, a string for single-choice and text,
+	// an array of strings for multiple-choice.
+	//
+	//
+	// Example: {"satisfaction":4,"topics":["open data","participation"]}
+	Answers map[string]interface{} `json:"answers"`
+}
+
+// EvaluationResults defines model for EvaluationResults.
+type EvaluationResults struct {
+	AudienceSize int                `json:"audienceSize"`
+	Evaluation   openapi_types.UUID `json:"evaluation"`
+	MinGroupSize int                `json:"minGroupSize"`
+	Questions    []QuestionResult   `json:"questions"`
+
+	// ResponseRate Responding organisations divided by the audience, from 0 to 1.
+	ResponseRate float64 `json:"responseRate"`
+	Responses    int     `json:"responses"`
+
+	// Status draft until published and opened; open within the window; closed after it.
+	Status EvaluationStatus `json:"status"`
+}
+
+// EvaluationStatus draft until published and opened; open within the window; closed after it.
+type EvaluationStatus string
 
 // Evidence defines model for Evidence.
 type Evidence struct {
@@ -1200,6 +1388,12 @@ type OpenGovernmentLabDetails struct {
 // OpenGovernmentLabDetailsFormat defines model for OpenGovernmentLabDetails.Format.
 type OpenGovernmentLabDetailsFormat string
 
+// OptionCount defines model for OptionCount.
+type OptionCount struct {
+	Count int    `json:"count"`
+	Value string `json:"value"`
+}
+
 // Organisation defines model for Organisation.
 type Organisation struct {
 	// Active Whether it is a member today (joined and not left).
@@ -1401,7 +1595,7 @@ type ProgressSummary struct {
 	Overdue      int                 `json:"overdue"`
 
 	// ShareComplete Share of milestones with completion `complete`, from 0 to 1.
-	ShareComplete float32 `json:"shareComplete"`
+	ShareComplete float64 `json:"shareComplete"`
 }
 
 // ProgressUpdate defines model for ProgressUpdate.
@@ -1427,6 +1621,23 @@ type ProgressUpdateInput struct {
 // ProgressUpdateList defines model for ProgressUpdateList.
 type ProgressUpdateList struct {
 	Items []ProgressUpdate `json:"items"`
+}
+
+// PseudonymisedResponse defines model for PseudonymisedResponse.
+type PseudonymisedResponse struct {
+	// Answers Answers by question key; free text is left out unless the caller is an admin or analyst.
+	Answers map[string]interface{} `json:"answers"`
+
+	// Respondent A pseudonym of the organisation, stable within this evaluation only.
+	//
+	// Example: r-5kq2x7m1pd
+	Respondent  string    `json:"respondent"`
+	SubmittedAt time.Time `json:"submittedAt"`
+}
+
+// PseudonymisedResponseList defines model for PseudonymisedResponseList.
+type PseudonymisedResponseList struct {
+	Items []PseudonymisedResponse `json:"items"`
 }
 
 // Publication defines model for Publication.
@@ -1471,6 +1682,56 @@ type PublicationPage struct {
 	Items      []Publication `json:"items"`
 	NextCursor *string       `json:"nextCursor,omitempty"`
 }
+
+// Question defines model for Question.
+type Question struct {
+	// Key Stable name of the question within the evaluation; answers refer to it.
+	//
+	// Example: satisfaction
+	Key string `json:"key"`
+
+	// Labels Labels of scale values, such as {"1":"poor","5":"excellent"}.
+	Labels *map[string]string `json:"labels,omitempty"`
+
+	// Max Highest value (scale, number).
+	Max *float64 `json:"max,omitempty"`
+
+	// MaxLength Longest answer (text; default 2000).
+	MaxLength     *int `json:"maxLength,omitempty"`
+	MaxSelections *int `json:"maxSelections,omitempty"`
+
+	// Min Lowest value (scale, number).
+	Min           *float64 `json:"min,omitempty"`
+	MinSelections *int     `json:"minSelections,omitempty"`
+
+	// Options The choices (single-choice, multiple-choice).
+	Options *[]string `json:"options,omitempty"`
+
+	// Required Whether an answer is needed (default false).
+	Required *bool        `json:"required,omitempty"`
+	Text     string       `json:"text"`
+	Type     QuestionType `json:"type"`
+}
+
+// QuestionResult defines model for QuestionResult.
+type QuestionResult struct {
+	// Count How many responses answered it.
+	Count int `json:"count"`
+
+	// Distribution Answers per value (scale, number, single-choice) or per option (multiple-choice).
+	Distribution *[]OptionCount `json:"distribution,omitempty"`
+	Key          string         `json:"key"`
+	Mean         *float64       `json:"mean,omitempty"`
+	Median       *float64       `json:"median,omitempty"`
+
+	// Suppressed True when the figures rest on fewer than minGroupSize answers and are left out for this caller.
+	Suppressed bool         `json:"suppressed"`
+	Text       string       `json:"text"`
+	Type       QuestionType `json:"type"`
+}
+
+// QuestionType defines model for QuestionType.
+type QuestionType string
 
 // Registration defines model for Registration.
 type Registration struct {
@@ -1638,6 +1899,9 @@ type CommitmentRef = string
 // Cursor defines model for Cursor.
 type Cursor = string
 
+// EvaluationRef defines model for EvaluationRef.
+type EvaluationRef = openapi_types.UUID
+
 // ExportFormat defines model for ExportFormat.
 type ExportFormat string
 
@@ -1703,6 +1967,12 @@ type CommitmentOK = Commitment
 
 // Conflict An RFC 9457 problem detail.
 type Conflict = Problem
+
+// EvaluationOK defines model for EvaluationOK.
+type EvaluationOK = Evaluation
+
+// EvaluationResponseOK defines model for EvaluationResponseOK.
+type EvaluationResponseOK = EvaluationResponse
 
 // Forbidden An RFC 9457 problem detail.
 type Forbidden = Problem
@@ -1829,6 +2099,66 @@ type GetCommitmentSummaryParams struct {
 	// AsOf Answer as the data stood at the end of this day (Amsterdam time).
 	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
 }
+
+// ListEvaluationsParams defines parameters for ListEvaluations.
+type ListEvaluationsParams struct {
+	Status *EvaluationStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// Milestone Only evaluations linked to this milestone.
+	Milestone *openapi_types.UUID `form:"milestone,omitempty" json:"milestone,omitempty"`
+
+	// PageSize Items per page.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
+	// Cursor Opaque position from a `Link rel="next"` header. Only valid with the same filters and sort.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreateEvaluationParams defines parameters for CreateEvaluation.
+type CreateEvaluationParams struct {
+	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
+	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
+	// key with a different request is 422; while the first is still running, 409. Keys are kept 24 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// DeleteEvaluationParams defines parameters for DeleteEvaluation.
+type DeleteEvaluationParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// UpdateEvaluationParams defines parameters for UpdateEvaluation.
+type UpdateEvaluationParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ReplaceEvaluationParams defines parameters for ReplaceEvaluation.
+type ReplaceEvaluationParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ListEvaluationResponsesParams defines parameters for ListEvaluationResponses.
+type ListEvaluationResponsesParams struct {
+	// Format `csv` or `ndjson` for the whole filtered result as a stream (no paging), for clients that cannot send
+	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
+	Format *ListEvaluationResponsesParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// ListEvaluationResponsesParamsFormat defines parameters for ListEvaluationResponses.
+type ListEvaluationResponsesParamsFormat string
+
+// GetEvaluationResultsParams defines parameters for GetEvaluationResults.
+type GetEvaluationResultsParams struct {
+	// Format `csv` or `ndjson` for the whole filtered result as a stream (no paging), for clients that cannot send
+	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
+	Format *GetEvaluationResultsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// GetEvaluationResultsParamsFormat defines parameters for GetEvaluationResults.
+type GetEvaluationResultsParamsFormat string
 
 // GetMeetingsFeedParams defines parameters for GetMeetingsFeed.
 type GetMeetingsFeedParams struct {
@@ -2191,6 +2521,18 @@ type CreateCommitmentJSONRequestBody = CommitmentInput
 
 // ReplaceCommitmentJSONRequestBody defines body for ReplaceCommitment for application/json ContentType.
 type ReplaceCommitmentJSONRequestBody = CommitmentInput
+
+// CreateEvaluationJSONRequestBody defines body for CreateEvaluation for application/json ContentType.
+type CreateEvaluationJSONRequestBody = EvaluationInput
+
+// UpdateEvaluationApplicationMergePatchPlusJSONRequestBody defines body for UpdateEvaluation for application/merge-patch+json ContentType.
+type UpdateEvaluationApplicationMergePatchPlusJSONRequestBody = EvaluationPatch
+
+// ReplaceEvaluationJSONRequestBody defines body for ReplaceEvaluation for application/json ContentType.
+type ReplaceEvaluationJSONRequestBody = EvaluationInput
+
+// PutEvaluationResponseJSONRequestBody defines body for PutEvaluationResponse for application/json ContentType.
+type PutEvaluationResponseJSONRequestBody = EvaluationResponseInput
 
 // CreateMeetingJSONRequestBody defines body for CreateMeeting for application/json ContentType.
 type CreateMeetingJSONRequestBody = MeetingInput
@@ -2596,6 +2938,126 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /commitments/{commitment}/summary (the `GetCommitmentSummary` operationId).
 	GetCommitmentSummary(ctx context.Context, commitment CommitmentRef, params *GetCommitmentSummaryParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListEvaluations List evaluations
+	//
+	// Published evaluations for everyone; drafts too for editors and admins. Newest first.
+	//
+	// Corresponds with GET /evaluations (the `ListEvaluations` operationId).
+	ListEvaluations(ctx context.Context, params *ListEvaluationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateEvaluationWithBody Define an evaluation
+	//
+	// Editors and admins.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /evaluations (the `CreateEvaluation` operationId).
+	CreateEvaluationWithBody(ctx context.Context, params *CreateEvaluationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateEvaluation Define an evaluation
+	//
+	// Editors and admins.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /evaluations (the `CreateEvaluation` operationId).
+	CreateEvaluation(ctx context.Context, params *CreateEvaluationParams, body CreateEvaluationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteEvaluation Delete an evaluation
+	//
+	// Editors and admins; only while no response exists (409 otherwise).
+	//
+	// Corresponds with DELETE /evaluations/{evaluation} (the `DeleteEvaluation` operationId).
+	DeleteEvaluation(ctx context.Context, evaluation EvaluationRef, params *DeleteEvaluationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetEvaluation Get an evaluation with its questions
+	//
+	// Corresponds with GET /evaluations/{evaluation} (the `GetEvaluation` operationId).
+	GetEvaluation(ctx context.Context, evaluation EvaluationRef, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateEvaluationWithBody Change some fields of an evaluation
+	//
+	// A JSON Merge Patch (RFC 7396) of `EvaluationInput`; `questions` is replaced as a whole. Editors and admins.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /evaluations/{evaluation} (the `UpdateEvaluation` operationId).
+	UpdateEvaluationWithBody(ctx context.Context, evaluation EvaluationRef, params *UpdateEvaluationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateEvaluationWithApplicationMergePatchPlusJSONBody Change some fields of an evaluation
+	//
+	// A JSON Merge Patch (RFC 7396) of `EvaluationInput`; `questions` is replaced as a whole. Editors and admins.
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /evaluations/{evaluation} (the `UpdateEvaluation` operationId).
+	UpdateEvaluationWithApplicationMergePatchPlusJSONBody(ctx context.Context, evaluation EvaluationRef, params *UpdateEvaluationParams, body UpdateEvaluationApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceEvaluationWithBody Replace an evaluation
+	//
+	// Editors and admins. Once any response exists the questions cannot change (409).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /evaluations/{evaluation} (the `ReplaceEvaluation` operationId).
+	ReplaceEvaluationWithBody(ctx context.Context, evaluation EvaluationRef, params *ReplaceEvaluationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceEvaluation Replace an evaluation
+	//
+	// Editors and admins. Once any response exists the questions cannot change (409).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /evaluations/{evaluation} (the `ReplaceEvaluation` operationId).
+	ReplaceEvaluation(ctx context.Context, evaluation EvaluationRef, params *ReplaceEvaluationParams, body ReplaceEvaluationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListEvaluationResponses The raw responses, pseudonymised
+	//
+	// For analysts, admins and editors. Each organisation appears as a pseudonym that is stable within this
+	// evaluation and differs across evaluations (a keyed hash with a server secret). Free-text answers only
+	// for admins and analysts. Also as CSV or NDJSON.
+	//
+	// Corresponds with GET /evaluations/{evaluation}/responses (the `ListEvaluationResponses` operationId).
+	ListEvaluationResponses(ctx context.Context, evaluation EvaluationRef, params *ListEvaluationResponsesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetEvaluationResponse An organisation's response
+	//
+	// For that organisation's members, editors and admins.
+	//
+	// Corresponds with GET /evaluations/{evaluation}/responses/{organisation} (the `GetEvaluationResponse` operationId).
+	GetEvaluationResponse(ctx context.Context, evaluation EvaluationRef, organisation OrganisationRef, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutEvaluationResponseWithBody Answer for an organisation
+	//
+	// A member answers for its own organisation (403 for another). One response per organisation, replaceable
+	// while the evaluation is open; afterwards 409. Every answer is checked against its question and all
+	// problems are reported at once; nothing is stored from an invalid response.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /evaluations/{evaluation}/responses/{organisation} (the `PutEvaluationResponse` operationId).
+	PutEvaluationResponseWithBody(ctx context.Context, evaluation EvaluationRef, organisation OrganisationRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutEvaluationResponse Answer for an organisation
+	//
+	// A member answers for its own organisation (403 for another). One response per organisation, replaceable
+	// while the evaluation is open; afterwards 409. Every answer is checked against its question and all
+	// problems are reported at once; nothing is stored from an invalid response.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /evaluations/{evaluation}/responses/{organisation} (the `PutEvaluationResponse` operationId).
+	PutEvaluationResponse(ctx context.Context, evaluation EvaluationRef, organisation OrganisationRef, body PutEvaluationResponseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetEvaluationResults Aggregated results
+	//
+	// Response rate and, per question, count, distribution, mean and median (scale, number) and option counts
+	// (choices). A figure built from fewer than `minGroupSize` responses is suppressed, and says so, for everyone
+	// but admins and analysts. Also as CSV or NDJSON (one row per question and value).
+	//
+	// Corresponds with GET /evaluations/{evaluation}/results (the `GetEvaluationResults` operationId).
+	GetEvaluationResults(ctx context.Context, evaluation EvaluationRef, params *GetEvaluationResultsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetMeetingsFeed The meeting schedule as an iCalendar feed
 	//
@@ -3338,6 +3800,266 @@ func (c *Client) ListCommitmentMilestones(ctx context.Context, commitment Commit
 // Corresponds with GET /commitments/{commitment}/summary (the `GetCommitmentSummary` operationId).
 func (c *Client) GetCommitmentSummary(ctx context.Context, commitment CommitmentRef, params *GetCommitmentSummaryParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetCommitmentSummaryRequest(c.Server, commitment, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListEvaluations List evaluations
+//
+// Published evaluations for everyone; drafts too for editors and admins. Newest first.
+//
+// Corresponds with GET /evaluations (the `ListEvaluations` operationId).
+func (c *Client) ListEvaluations(ctx context.Context, params *ListEvaluationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListEvaluationsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateEvaluationWithBody Define an evaluation
+//
+// Editors and admins.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /evaluations (the `CreateEvaluation` operationId).
+func (c *Client) CreateEvaluationWithBody(ctx context.Context, params *CreateEvaluationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateEvaluationRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateEvaluation Define an evaluation
+//
+// Editors and admins.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /evaluations (the `CreateEvaluation` operationId).
+func (c *Client) CreateEvaluation(ctx context.Context, params *CreateEvaluationParams, body CreateEvaluationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateEvaluationRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteEvaluation Delete an evaluation
+//
+// Editors and admins; only while no response exists (409 otherwise).
+//
+// Corresponds with DELETE /evaluations/{evaluation} (the `DeleteEvaluation` operationId).
+func (c *Client) DeleteEvaluation(ctx context.Context, evaluation EvaluationRef, params *DeleteEvaluationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteEvaluationRequest(c.Server, evaluation, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetEvaluation Get an evaluation with its questions
+//
+// Corresponds with GET /evaluations/{evaluation} (the `GetEvaluation` operationId).
+func (c *Client) GetEvaluation(ctx context.Context, evaluation EvaluationRef, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetEvaluationRequest(c.Server, evaluation)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateEvaluationWithBody Change some fields of an evaluation
+//
+// A JSON Merge Patch (RFC 7396) of `EvaluationInput`; `questions` is replaced as a whole. Editors and admins.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /evaluations/{evaluation} (the `UpdateEvaluation` operationId).
+func (c *Client) UpdateEvaluationWithBody(ctx context.Context, evaluation EvaluationRef, params *UpdateEvaluationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateEvaluationRequestWithBody(c.Server, evaluation, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateEvaluationWithApplicationMergePatchPlusJSONBody Change some fields of an evaluation
+//
+// A JSON Merge Patch (RFC 7396) of `EvaluationInput`; `questions` is replaced as a whole. Editors and admins.
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /evaluations/{evaluation} (the `UpdateEvaluation` operationId).
+func (c *Client) UpdateEvaluationWithApplicationMergePatchPlusJSONBody(ctx context.Context, evaluation EvaluationRef, params *UpdateEvaluationParams, body UpdateEvaluationApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateEvaluationRequestWithApplicationMergePatchPlusJSONBody(c.Server, evaluation, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceEvaluationWithBody Replace an evaluation
+//
+// Editors and admins. Once any response exists the questions cannot change (409).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /evaluations/{evaluation} (the `ReplaceEvaluation` operationId).
+func (c *Client) ReplaceEvaluationWithBody(ctx context.Context, evaluation EvaluationRef, params *ReplaceEvaluationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceEvaluationRequestWithBody(c.Server, evaluation, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceEvaluation Replace an evaluation
+//
+// Editors and admins. Once any response exists the questions cannot change (409).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /evaluations/{evaluation} (the `ReplaceEvaluation` operationId).
+func (c *Client) ReplaceEvaluation(ctx context.Context, evaluation EvaluationRef, params *ReplaceEvaluationParams, body ReplaceEvaluationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceEvaluationRequest(c.Server, evaluation, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListEvaluationResponses The raw responses, pseudonymised
+//
+// For analysts, admins and editors. Each organisation appears as a pseudonym that is stable within this
+// evaluation and differs across evaluations (a keyed hash with a server secret). Free-text answers only
+// for admins and analysts. Also as CSV or NDJSON.
+//
+// Corresponds with GET /evaluations/{evaluation}/responses (the `ListEvaluationResponses` operationId).
+func (c *Client) ListEvaluationResponses(ctx context.Context, evaluation EvaluationRef, params *ListEvaluationResponsesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListEvaluationResponsesRequest(c.Server, evaluation, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetEvaluationResponse An organisation's response
+//
+// For that organisation's members, editors and admins.
+//
+// Corresponds with GET /evaluations/{evaluation}/responses/{organisation} (the `GetEvaluationResponse` operationId).
+func (c *Client) GetEvaluationResponse(ctx context.Context, evaluation EvaluationRef, organisation OrganisationRef, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetEvaluationResponseRequest(c.Server, evaluation, organisation)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutEvaluationResponseWithBody Answer for an organisation
+//
+// A member answers for its own organisation (403 for another). One response per organisation, replaceable
+// while the evaluation is open; afterwards 409. Every answer is checked against its question and all
+// problems are reported at once; nothing is stored from an invalid response.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /evaluations/{evaluation}/responses/{organisation} (the `PutEvaluationResponse` operationId).
+func (c *Client) PutEvaluationResponseWithBody(ctx context.Context, evaluation EvaluationRef, organisation OrganisationRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutEvaluationResponseRequestWithBody(c.Server, evaluation, organisation, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutEvaluationResponse Answer for an organisation
+//
+// A member answers for its own organisation (403 for another). One response per organisation, replaceable
+// while the evaluation is open; afterwards 409. Every answer is checked against its question and all
+// problems are reported at once; nothing is stored from an invalid response.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /evaluations/{evaluation}/responses/{organisation} (the `PutEvaluationResponse` operationId).
+func (c *Client) PutEvaluationResponse(ctx context.Context, evaluation EvaluationRef, organisation OrganisationRef, body PutEvaluationResponseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutEvaluationResponseRequest(c.Server, evaluation, organisation, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetEvaluationResults Aggregated results
+//
+// Response rate and, per question, count, distribution, mean and median (scale, number) and option counts
+// (choices). A figure built from fewer than `minGroupSize` responses is suppressed, and says so, for everyone
+// but admins and analysts. Also as CSV or NDJSON (one row per question and value).
+//
+// Corresponds with GET /evaluations/{evaluation}/results (the `GetEvaluationResults` operationId).
+func (c *Client) GetEvaluationResults(ctx context.Context, evaluation EvaluationRef, params *GetEvaluationResultsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetEvaluationResultsRequest(c.Server, evaluation, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5009,6 +5731,575 @@ func NewGetCommitmentSummaryRequest(server string, commitment CommitmentRef, par
 		if params.AsOf != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "asOf", *params.AsOf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListEvaluationsRequest constructs an http.Request for the ListEvaluations method
+func NewListEvaluationsRequest(server string, params *ListEvaluationsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/evaluations")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Milestone != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "milestone", *params.Milestone, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateEvaluationRequest calls the generic CreateEvaluation builder with application/json body
+func NewCreateEvaluationRequest(server string, params *CreateEvaluationParams, body CreateEvaluationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateEvaluationRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateEvaluationRequestWithBody constructs an http.Request for the CreateEvaluation method, with any body, and a specified content type
+func NewCreateEvaluationRequestWithBody(server string, params *CreateEvaluationParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/evaluations")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteEvaluationRequest constructs an http.Request for the DeleteEvaluation method
+func NewDeleteEvaluationRequest(server string, evaluation EvaluationRef, params *DeleteEvaluationParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "evaluation", evaluation, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/evaluations/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetEvaluationRequest constructs an http.Request for the GetEvaluation method
+func NewGetEvaluationRequest(server string, evaluation EvaluationRef) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "evaluation", evaluation, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/evaluations/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateEvaluationRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateEvaluation builder with application/merge-patch+json body
+func NewUpdateEvaluationRequestWithApplicationMergePatchPlusJSONBody(server string, evaluation EvaluationRef, params *UpdateEvaluationParams, body UpdateEvaluationApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateEvaluationRequestWithBody(server, evaluation, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewUpdateEvaluationRequestWithBody constructs an http.Request for the UpdateEvaluation method, with any body, and a specified content type
+func NewUpdateEvaluationRequestWithBody(server string, evaluation EvaluationRef, params *UpdateEvaluationParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "evaluation", evaluation, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/evaluations/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewReplaceEvaluationRequest calls the generic ReplaceEvaluation builder with application/json body
+func NewReplaceEvaluationRequest(server string, evaluation EvaluationRef, params *ReplaceEvaluationParams, body ReplaceEvaluationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReplaceEvaluationRequestWithBody(server, evaluation, params, "application/json", bodyReader)
+}
+
+// NewReplaceEvaluationRequestWithBody constructs an http.Request for the ReplaceEvaluation method, with any body, and a specified content type
+func NewReplaceEvaluationRequestWithBody(server string, evaluation EvaluationRef, params *ReplaceEvaluationParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "evaluation", evaluation, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/evaluations/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListEvaluationResponsesRequest constructs an http.Request for the ListEvaluationResponses method
+func NewListEvaluationResponsesRequest(server string, evaluation EvaluationRef, params *ListEvaluationResponsesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "evaluation", evaluation, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/evaluations/%s/responses", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetEvaluationResponseRequest constructs an http.Request for the GetEvaluationResponse method
+func NewGetEvaluationResponseRequest(server string, evaluation EvaluationRef, organisation OrganisationRef) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "evaluation", evaluation, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "organisation", organisation, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/evaluations/%s/responses/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutEvaluationResponseRequest calls the generic PutEvaluationResponse builder with application/json body
+func NewPutEvaluationResponseRequest(server string, evaluation EvaluationRef, organisation OrganisationRef, body PutEvaluationResponseJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutEvaluationResponseRequestWithBody(server, evaluation, organisation, "application/json", bodyReader)
+}
+
+// NewPutEvaluationResponseRequestWithBody constructs an http.Request for the PutEvaluationResponse method, with any body, and a specified content type
+func NewPutEvaluationResponseRequestWithBody(server string, evaluation EvaluationRef, organisation OrganisationRef, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "evaluation", evaluation, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "organisation", organisation, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/evaluations/%s/responses/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetEvaluationResultsRequest constructs an http.Request for the GetEvaluationResults method
+func NewGetEvaluationResultsRequest(server string, evaluation EvaluationRef, params *GetEvaluationResultsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "evaluation", evaluation, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/evaluations/%s/results", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -7940,6 +9231,138 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /commitments/{commitment}/summary (the `GetCommitmentSummary` operationId).
 	GetCommitmentSummaryWithResponse(ctx context.Context, commitment CommitmentRef, params *GetCommitmentSummaryParams, reqEditors ...RequestEditorFn) (*GetCommitmentSummaryResponse, error)
 
+	// ListEvaluationsWithResponse List evaluations
+	//
+	// Published evaluations for everyone; drafts too for editors and admins. Newest first.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /evaluations (the `ListEvaluations` operationId).
+	ListEvaluationsWithResponse(ctx context.Context, params *ListEvaluationsParams, reqEditors ...RequestEditorFn) (*ListEvaluationsResponse, error)
+
+	// CreateEvaluationWithBodyWithResponse Define an evaluation
+	//
+	// Editors and admins.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /evaluations (the `CreateEvaluation` operationId).
+	CreateEvaluationWithBodyWithResponse(ctx context.Context, params *CreateEvaluationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateEvaluationResponse, error)
+
+	// CreateEvaluationWithResponse Define an evaluation
+	//
+	// Editors and admins.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /evaluations (the `CreateEvaluation` operationId).
+	CreateEvaluationWithResponse(ctx context.Context, params *CreateEvaluationParams, body CreateEvaluationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateEvaluationResponse, error)
+
+	// DeleteEvaluationWithResponse Delete an evaluation
+	//
+	// Editors and admins; only while no response exists (409 otherwise).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /evaluations/{evaluation} (the `DeleteEvaluation` operationId).
+	DeleteEvaluationWithResponse(ctx context.Context, evaluation EvaluationRef, params *DeleteEvaluationParams, reqEditors ...RequestEditorFn) (*DeleteEvaluationResponse, error)
+
+	// GetEvaluationWithResponse Get an evaluation with its questions
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /evaluations/{evaluation} (the `GetEvaluation` operationId).
+	GetEvaluationWithResponse(ctx context.Context, evaluation EvaluationRef, reqEditors ...RequestEditorFn) (*GetEvaluationResponse, error)
+
+	// UpdateEvaluationWithBodyWithResponse Change some fields of an evaluation
+	//
+	// A JSON Merge Patch (RFC 7396) of `EvaluationInput`; `questions` is replaced as a whole. Editors and admins.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /evaluations/{evaluation} (the `UpdateEvaluation` operationId).
+	UpdateEvaluationWithBodyWithResponse(ctx context.Context, evaluation EvaluationRef, params *UpdateEvaluationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateEvaluationResponse, error)
+
+	// UpdateEvaluationWithApplicationMergePatchPlusJSONBodyWithResponse Change some fields of an evaluation
+	//
+	// A JSON Merge Patch (RFC 7396) of `EvaluationInput`; `questions` is replaced as a whole. Editors and admins.
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /evaluations/{evaluation} (the `UpdateEvaluation` operationId).
+	UpdateEvaluationWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, evaluation EvaluationRef, params *UpdateEvaluationParams, body UpdateEvaluationApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateEvaluationResponse, error)
+
+	// ReplaceEvaluationWithBodyWithResponse Replace an evaluation
+	//
+	// Editors and admins. Once any response exists the questions cannot change (409).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /evaluations/{evaluation} (the `ReplaceEvaluation` operationId).
+	ReplaceEvaluationWithBodyWithResponse(ctx context.Context, evaluation EvaluationRef, params *ReplaceEvaluationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceEvaluationResponse, error)
+
+	// ReplaceEvaluationWithResponse Replace an evaluation
+	//
+	// Editors and admins. Once any response exists the questions cannot change (409).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /evaluations/{evaluation} (the `ReplaceEvaluation` operationId).
+	ReplaceEvaluationWithResponse(ctx context.Context, evaluation EvaluationRef, params *ReplaceEvaluationParams, body ReplaceEvaluationJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceEvaluationResponse, error)
+
+	// ListEvaluationResponsesWithResponse The raw responses, pseudonymised
+	//
+	// For analysts, admins and editors. Each organisation appears as a pseudonym that is stable within this
+	// evaluation and differs across evaluations (a keyed hash with a server secret). Free-text answers only
+	// for admins and analysts. Also as CSV or NDJSON.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /evaluations/{evaluation}/responses (the `ListEvaluationResponses` operationId).
+	ListEvaluationResponsesWithResponse(ctx context.Context, evaluation EvaluationRef, params *ListEvaluationResponsesParams, reqEditors ...RequestEditorFn) (*ListEvaluationResponsesResponse, error)
+
+	// GetEvaluationResponseWithResponse An organisation's response
+	//
+	// For that organisation's members, editors and admins.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /evaluations/{evaluation}/responses/{organisation} (the `GetEvaluationResponse` operationId).
+	GetEvaluationResponseWithResponse(ctx context.Context, evaluation EvaluationRef, organisation OrganisationRef, reqEditors ...RequestEditorFn) (*GetEvaluationResponseResponse, error)
+
+	// PutEvaluationResponseWithBodyWithResponse Answer for an organisation
+	//
+	// A member answers for its own organisation (403 for another). One response per organisation, replaceable
+	// while the evaluation is open; afterwards 409. Every answer is checked against its question and all
+	// problems are reported at once; nothing is stored from an invalid response.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /evaluations/{evaluation}/responses/{organisation} (the `PutEvaluationResponse` operationId).
+	PutEvaluationResponseWithBodyWithResponse(ctx context.Context, evaluation EvaluationRef, organisation OrganisationRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutEvaluationResponseResponse, error)
+
+	// PutEvaluationResponseWithResponse Answer for an organisation
+	//
+	// A member answers for its own organisation (403 for another). One response per organisation, replaceable
+	// while the evaluation is open; afterwards 409. Every answer is checked against its question and all
+	// problems are reported at once; nothing is stored from an invalid response.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /evaluations/{evaluation}/responses/{organisation} (the `PutEvaluationResponse` operationId).
+	PutEvaluationResponseWithResponse(ctx context.Context, evaluation EvaluationRef, organisation OrganisationRef, body PutEvaluationResponseJSONRequestBody, reqEditors ...RequestEditorFn) (*PutEvaluationResponseResponse, error)
+
+	// GetEvaluationResultsWithResponse Aggregated results
+	//
+	// Response rate and, per question, count, distribution, mean and median (scale, number) and option counts
+	// (choices). A figure built from fewer than `minGroupSize` responses is suppressed, and says so, for everyone
+	// but admins and analysts. Also as CSV or NDJSON (one row per question and value).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /evaluations/{evaluation}/results (the `GetEvaluationResults` operationId).
+	GetEvaluationResultsWithResponse(ctx context.Context, evaluation EvaluationRef, params *GetEvaluationResultsParams, reqEditors ...RequestEditorFn) (*GetEvaluationResultsResponse, error)
+
 	// GetMeetingsFeedWithResponse The meeting schedule as an iCalendar feed
 	//
 	// RFC 5545, subscribable from Google Calendar, Outlook and Apple Calendar; the same filters as
@@ -9173,6 +10596,922 @@ func (r GetCommitmentSummaryResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetCommitmentSummaryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListEvaluationsResponse200Headers the declared response headers of an HTTP 200 response for ListEvaluations
+type ListEvaluationsResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+	Link       *string
+}
+
+// ListEvaluationsResponse304Headers the declared response headers of an HTTP 304 response for ListEvaluations
+type ListEvaluationsResponse304Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+type ListEvaluationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EvaluationPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListEvaluationsResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *ListEvaluationsResponse304Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListEvaluationsResponse) GetJSON200() *EvaluationPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListEvaluationsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetBody returns the raw response body bytes
+func (r ListEvaluationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListEvaluationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListEvaluationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListEvaluationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateEvaluationResponse201Headers the declared response headers of an HTTP 201 response for CreateEvaluation
+type CreateEvaluationResponse201Headers struct {
+	APIVersion *string
+	ETag       *string
+	Location   *string
+}
+
+// CreateEvaluationResponse401Headers the declared response headers of an HTTP 401 response for CreateEvaluation
+type CreateEvaluationResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type CreateEvaluationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Evaluation
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *IdempotencyKeyReused
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateEvaluationResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateEvaluationResponse401Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateEvaluationResponse) GetJSON201() *Evaluation {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateEvaluationResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateEvaluationResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateEvaluationResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreateEvaluationResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateEvaluationResponse) GetApplicationproblemJSON422() *IdempotencyKeyReused {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateEvaluationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateEvaluationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateEvaluationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateEvaluationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteEvaluationResponse204Headers the declared response headers of an HTTP 204 response for DeleteEvaluation
+type DeleteEvaluationResponse204Headers struct {
+	APIVersion *string
+}
+
+// DeleteEvaluationResponse401Headers the declared response headers of an HTTP 401 response for DeleteEvaluation
+type DeleteEvaluationResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type DeleteEvaluationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers204 the parsed response headers for an HTTP 204 response
+	Headers204 *DeleteEvaluationResponse204Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteEvaluationResponse401Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteEvaluationResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteEvaluationResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteEvaluationResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteEvaluationResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteEvaluationResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DeleteEvaluationResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r DeleteEvaluationResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteEvaluationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteEvaluationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteEvaluationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteEvaluationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetEvaluationResponse200Headers the declared response headers of an HTTP 200 response for GetEvaluation
+type GetEvaluationResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// GetEvaluationResponse304Headers the declared response headers of an HTTP 304 response for GetEvaluation
+type GetEvaluationResponse304Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+type GetEvaluationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EvaluationOK
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetEvaluationResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *GetEvaluationResponse304Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetEvaluationResponse) GetJSON200() *EvaluationOK {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetEvaluationResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetEvaluationResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetEvaluationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetEvaluationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetEvaluationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetEvaluationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateEvaluationResponse200Headers the declared response headers of an HTTP 200 response for UpdateEvaluation
+type UpdateEvaluationResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// UpdateEvaluationResponse401Headers the declared response headers of an HTTP 401 response for UpdateEvaluation
+type UpdateEvaluationResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type UpdateEvaluationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EvaluationOK
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateEvaluationResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdateEvaluationResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateEvaluationResponse) GetJSON200() *EvaluationOK {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateEvaluationResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateEvaluationResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateEvaluationResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateEvaluationResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UpdateEvaluationResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateEvaluationResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r UpdateEvaluationResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r UpdateEvaluationResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateEvaluationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateEvaluationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateEvaluationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateEvaluationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReplaceEvaluationResponse200Headers the declared response headers of an HTTP 200 response for ReplaceEvaluation
+type ReplaceEvaluationResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// ReplaceEvaluationResponse401Headers the declared response headers of an HTTP 401 response for ReplaceEvaluation
+type ReplaceEvaluationResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ReplaceEvaluationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EvaluationOK
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ReplaceEvaluationResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ReplaceEvaluationResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReplaceEvaluationResponse) GetJSON200() *EvaluationOK {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReplaceEvaluationResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReplaceEvaluationResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReplaceEvaluationResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReplaceEvaluationResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ReplaceEvaluationResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ReplaceEvaluationResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ReplaceEvaluationResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r ReplaceEvaluationResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r ReplaceEvaluationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReplaceEvaluationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReplaceEvaluationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReplaceEvaluationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListEvaluationResponsesResponse200Headers the declared response headers of an HTTP 200 response for ListEvaluationResponses
+type ListEvaluationResponsesResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// ListEvaluationResponsesResponse304Headers the declared response headers of an HTTP 304 response for ListEvaluationResponses
+type ListEvaluationResponsesResponse304Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// ListEvaluationResponsesResponse401Headers the declared response headers of an HTTP 401 response for ListEvaluationResponses
+type ListEvaluationResponsesResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListEvaluationResponsesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PseudonymisedResponseList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON406 the response for an HTTP 406 `application/problem+json` response
+	ApplicationproblemJSON406 *NotAcceptable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListEvaluationResponsesResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *ListEvaluationResponsesResponse304Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListEvaluationResponsesResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListEvaluationResponsesResponse) GetJSON200() *PseudonymisedResponseList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListEvaluationResponsesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListEvaluationResponsesResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListEvaluationResponsesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListEvaluationResponsesResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON406 returns the response for an HTTP 406 `application/problem+json` response
+func (r ListEvaluationResponsesResponse) GetApplicationproblemJSON406() *NotAcceptable {
+	return r.ApplicationproblemJSON406
+}
+
+// GetBody returns the raw response body bytes
+func (r ListEvaluationResponsesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListEvaluationResponsesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListEvaluationResponsesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListEvaluationResponsesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetEvaluationResponseResponse200Headers the declared response headers of an HTTP 200 response for GetEvaluationResponse
+type GetEvaluationResponseResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// GetEvaluationResponseResponse304Headers the declared response headers of an HTTP 304 response for GetEvaluationResponse
+type GetEvaluationResponseResponse304Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// GetEvaluationResponseResponse401Headers the declared response headers of an HTTP 401 response for GetEvaluationResponse
+type GetEvaluationResponseResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type GetEvaluationResponseResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EvaluationResponseOK
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetEvaluationResponseResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *GetEvaluationResponseResponse304Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetEvaluationResponseResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetEvaluationResponseResponse) GetJSON200() *EvaluationResponseOK {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetEvaluationResponseResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetEvaluationResponseResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetEvaluationResponseResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetEvaluationResponseResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetEvaluationResponseResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetEvaluationResponseResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetEvaluationResponseResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetEvaluationResponseResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PutEvaluationResponseResponse200Headers the declared response headers of an HTTP 200 response for PutEvaluationResponse
+type PutEvaluationResponseResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// PutEvaluationResponseResponse401Headers the declared response headers of an HTTP 401 response for PutEvaluationResponse
+type PutEvaluationResponseResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type PutEvaluationResponseResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EvaluationResponseOK
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *PutEvaluationResponseResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *PutEvaluationResponseResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutEvaluationResponseResponse) GetJSON200() *EvaluationResponseOK {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PutEvaluationResponseResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PutEvaluationResponseResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PutEvaluationResponseResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PutEvaluationResponseResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PutEvaluationResponseResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PutEvaluationResponseResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r PutEvaluationResponseResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutEvaluationResponseResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutEvaluationResponseResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutEvaluationResponseResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetEvaluationResultsResponse200Headers the declared response headers of an HTTP 200 response for GetEvaluationResults
+type GetEvaluationResultsResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// GetEvaluationResultsResponse304Headers the declared response headers of an HTTP 304 response for GetEvaluationResults
+type GetEvaluationResultsResponse304Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+type GetEvaluationResultsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EvaluationResults
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON406 the response for an HTTP 406 `application/problem+json` response
+	ApplicationproblemJSON406 *NotAcceptable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetEvaluationResultsResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *GetEvaluationResultsResponse304Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetEvaluationResultsResponse) GetJSON200() *EvaluationResults {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetEvaluationResultsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetEvaluationResultsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON406 returns the response for an HTTP 406 `application/problem+json` response
+func (r GetEvaluationResultsResponse) GetApplicationproblemJSON406() *NotAcceptable {
+	return r.ApplicationproblemJSON406
+}
+
+// GetBody returns the raw response body bytes
+func (r GetEvaluationResultsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetEvaluationResultsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetEvaluationResultsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetEvaluationResultsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -13435,6 +15774,222 @@ func (c *ClientWithResponses) GetCommitmentSummaryWithResponse(ctx context.Conte
 	return ParseGetCommitmentSummaryResponse(rsp)
 }
 
+// ListEvaluationsWithResponse List evaluations
+//
+// Published evaluations for everyone; drafts too for editors and admins. Newest first.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /evaluations (the `ListEvaluations` operationId).
+func (c *ClientWithResponses) ListEvaluationsWithResponse(ctx context.Context, params *ListEvaluationsParams, reqEditors ...RequestEditorFn) (*ListEvaluationsResponse, error) {
+	rsp, err := c.ListEvaluations(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListEvaluationsResponse(rsp)
+}
+
+// CreateEvaluationWithBodyWithResponse Define an evaluation
+//
+// Editors and admins.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /evaluations (the `CreateEvaluation` operationId).
+func (c *ClientWithResponses) CreateEvaluationWithBodyWithResponse(ctx context.Context, params *CreateEvaluationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateEvaluationResponse, error) {
+	rsp, err := c.CreateEvaluationWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateEvaluationResponse(rsp)
+}
+
+// CreateEvaluationWithResponse Define an evaluation
+//
+// Editors and admins.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /evaluations (the `CreateEvaluation` operationId).
+func (c *ClientWithResponses) CreateEvaluationWithResponse(ctx context.Context, params *CreateEvaluationParams, body CreateEvaluationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateEvaluationResponse, error) {
+	rsp, err := c.CreateEvaluation(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateEvaluationResponse(rsp)
+}
+
+// DeleteEvaluationWithResponse Delete an evaluation
+//
+// Editors and admins; only while no response exists (409 otherwise).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /evaluations/{evaluation} (the `DeleteEvaluation` operationId).
+func (c *ClientWithResponses) DeleteEvaluationWithResponse(ctx context.Context, evaluation EvaluationRef, params *DeleteEvaluationParams, reqEditors ...RequestEditorFn) (*DeleteEvaluationResponse, error) {
+	rsp, err := c.DeleteEvaluation(ctx, evaluation, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteEvaluationResponse(rsp)
+}
+
+// GetEvaluationWithResponse Get an evaluation with its questions
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /evaluations/{evaluation} (the `GetEvaluation` operationId).
+func (c *ClientWithResponses) GetEvaluationWithResponse(ctx context.Context, evaluation EvaluationRef, reqEditors ...RequestEditorFn) (*GetEvaluationResponse, error) {
+	rsp, err := c.GetEvaluation(ctx, evaluation, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetEvaluationResponse(rsp)
+}
+
+// UpdateEvaluationWithBodyWithResponse Change some fields of an evaluation
+//
+// A JSON Merge Patch (RFC 7396) of `EvaluationInput`; `questions` is replaced as a whole. Editors and admins.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /evaluations/{evaluation} (the `UpdateEvaluation` operationId).
+func (c *ClientWithResponses) UpdateEvaluationWithBodyWithResponse(ctx context.Context, evaluation EvaluationRef, params *UpdateEvaluationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateEvaluationResponse, error) {
+	rsp, err := c.UpdateEvaluationWithBody(ctx, evaluation, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateEvaluationResponse(rsp)
+}
+
+// UpdateEvaluationWithApplicationMergePatchPlusJSONBodyWithResponse Change some fields of an evaluation
+//
+// A JSON Merge Patch (RFC 7396) of `EvaluationInput`; `questions` is replaced as a whole. Editors and admins.
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /evaluations/{evaluation} (the `UpdateEvaluation` operationId).
+func (c *ClientWithResponses) UpdateEvaluationWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, evaluation EvaluationRef, params *UpdateEvaluationParams, body UpdateEvaluationApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateEvaluationResponse, error) {
+	rsp, err := c.UpdateEvaluationWithApplicationMergePatchPlusJSONBody(ctx, evaluation, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateEvaluationResponse(rsp)
+}
+
+// ReplaceEvaluationWithBodyWithResponse Replace an evaluation
+//
+// Editors and admins. Once any response exists the questions cannot change (409).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /evaluations/{evaluation} (the `ReplaceEvaluation` operationId).
+func (c *ClientWithResponses) ReplaceEvaluationWithBodyWithResponse(ctx context.Context, evaluation EvaluationRef, params *ReplaceEvaluationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceEvaluationResponse, error) {
+	rsp, err := c.ReplaceEvaluationWithBody(ctx, evaluation, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceEvaluationResponse(rsp)
+}
+
+// ReplaceEvaluationWithResponse Replace an evaluation
+//
+// Editors and admins. Once any response exists the questions cannot change (409).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /evaluations/{evaluation} (the `ReplaceEvaluation` operationId).
+func (c *ClientWithResponses) ReplaceEvaluationWithResponse(ctx context.Context, evaluation EvaluationRef, params *ReplaceEvaluationParams, body ReplaceEvaluationJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceEvaluationResponse, error) {
+	rsp, err := c.ReplaceEvaluation(ctx, evaluation, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceEvaluationResponse(rsp)
+}
+
+// ListEvaluationResponsesWithResponse The raw responses, pseudonymised
+//
+// For analysts, admins and editors. Each organisation appears as a pseudonym that is stable within this
+// evaluation and differs across evaluations (a keyed hash with a server secret). Free-text answers only
+// for admins and analysts. Also as CSV or NDJSON.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /evaluations/{evaluation}/responses (the `ListEvaluationResponses` operationId).
+func (c *ClientWithResponses) ListEvaluationResponsesWithResponse(ctx context.Context, evaluation EvaluationRef, params *ListEvaluationResponsesParams, reqEditors ...RequestEditorFn) (*ListEvaluationResponsesResponse, error) {
+	rsp, err := c.ListEvaluationResponses(ctx, evaluation, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListEvaluationResponsesResponse(rsp)
+}
+
+// GetEvaluationResponseWithResponse An organisation's response
+//
+// For that organisation's members, editors and admins.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /evaluations/{evaluation}/responses/{organisation} (the `GetEvaluationResponse` operationId).
+func (c *ClientWithResponses) GetEvaluationResponseWithResponse(ctx context.Context, evaluation EvaluationRef, organisation OrganisationRef, reqEditors ...RequestEditorFn) (*GetEvaluationResponseResponse, error) {
+	rsp, err := c.GetEvaluationResponse(ctx, evaluation, organisation, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetEvaluationResponseResponse(rsp)
+}
+
+// PutEvaluationResponseWithBodyWithResponse Answer for an organisation
+//
+// A member answers for its own organisation (403 for another). One response per organisation, replaceable
+// while the evaluation is open; afterwards 409. Every answer is checked against its question and all
+// problems are reported at once; nothing is stored from an invalid response.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /evaluations/{evaluation}/responses/{organisation} (the `PutEvaluationResponse` operationId).
+func (c *ClientWithResponses) PutEvaluationResponseWithBodyWithResponse(ctx context.Context, evaluation EvaluationRef, organisation OrganisationRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutEvaluationResponseResponse, error) {
+	rsp, err := c.PutEvaluationResponseWithBody(ctx, evaluation, organisation, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutEvaluationResponseResponse(rsp)
+}
+
+// PutEvaluationResponseWithResponse Answer for an organisation
+//
+// A member answers for its own organisation (403 for another). One response per organisation, replaceable
+// while the evaluation is open; afterwards 409. Every answer is checked against its question and all
+// problems are reported at once; nothing is stored from an invalid response.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /evaluations/{evaluation}/responses/{organisation} (the `PutEvaluationResponse` operationId).
+func (c *ClientWithResponses) PutEvaluationResponseWithResponse(ctx context.Context, evaluation EvaluationRef, organisation OrganisationRef, body PutEvaluationResponseJSONRequestBody, reqEditors ...RequestEditorFn) (*PutEvaluationResponseResponse, error) {
+	rsp, err := c.PutEvaluationResponse(ctx, evaluation, organisation, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutEvaluationResponseResponse(rsp)
+}
+
+// GetEvaluationResultsWithResponse Aggregated results
+//
+// Response rate and, per question, count, distribution, mean and median (scale, number) and option counts
+// (choices). A figure built from fewer than `minGroupSize` responses is suppressed, and says so, for everyone
+// but admins and analysts. Also as CSV or NDJSON (one row per question and value).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /evaluations/{evaluation}/results (the `GetEvaluationResults` operationId).
+func (c *ClientWithResponses) GetEvaluationResultsWithResponse(ctx context.Context, evaluation EvaluationRef, params *GetEvaluationResultsParams, reqEditors ...RequestEditorFn) (*GetEvaluationResultsResponse, error) {
+	rsp, err := c.GetEvaluationResults(ctx, evaluation, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetEvaluationResultsResponse(rsp)
+}
+
 // GetMeetingsFeedWithResponse The meeting schedule as an iCalendar feed
 //
 // RFC 5545, subscribable from Google Calendar, Outlook and Apple Calendar; the same filters as
@@ -15109,6 +17664,988 @@ func ParseGetCommitmentSummaryResponse(rsp *http.Response) (*GetCommitmentSummar
 		response.Headers200 = &headers
 	case rsp.StatusCode == 304:
 		var headers GetCommitmentSummaryResponse304Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListEvaluationsResponse parses an HTTP response from a ListEvaluationsWithResponse call
+func ParseListEvaluationsResponse(rsp *http.Response) (*ListEvaluationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListEvaluationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EvaluationPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListEvaluationsResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers ListEvaluationsResponse304Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateEvaluationResponse parses an HTTP response from a CreateEvaluationWithResponse call
+func ParseCreateEvaluationResponse(rsp *http.Response) (*CreateEvaluationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateEvaluationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Evaluation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateEvaluationResponse201Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateEvaluationResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteEvaluationResponse parses an HTTP response from a DeleteEvaluationWithResponse call
+func ParseDeleteEvaluationResponse(rsp *http.Response) (*DeleteEvaluationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteEvaluationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		var headers DeleteEvaluationResponse204Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		response.Headers204 = &headers
+	case rsp.StatusCode == 401:
+		var headers DeleteEvaluationResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetEvaluationResponse parses an HTTP response from a GetEvaluationWithResponse call
+func ParseGetEvaluationResponse(rsp *http.Response) (*GetEvaluationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetEvaluationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EvaluationOK
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetEvaluationResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers GetEvaluationResponse304Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateEvaluationResponse parses an HTTP response from a UpdateEvaluationWithResponse call
+func ParseUpdateEvaluationResponse(rsp *http.Response) (*UpdateEvaluationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateEvaluationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EvaluationOK
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateEvaluationResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers UpdateEvaluationResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReplaceEvaluationResponse parses an HTTP response from a ReplaceEvaluationWithResponse call
+func ParseReplaceEvaluationResponse(rsp *http.Response) (*ReplaceEvaluationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReplaceEvaluationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EvaluationOK
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ReplaceEvaluationResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers ReplaceEvaluationResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListEvaluationResponsesResponse parses an HTTP response from a ListEvaluationResponsesWithResponse call
+func ParseListEvaluationResponsesResponse(rsp *http.Response) (*ListEvaluationResponsesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListEvaluationResponsesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PseudonymisedResponseList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON406 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListEvaluationResponsesResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers ListEvaluationResponsesResponse304Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListEvaluationResponsesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetEvaluationResponseResponse parses an HTTP response from a GetEvaluationResponseWithResponse call
+func ParseGetEvaluationResponseResponse(rsp *http.Response) (*GetEvaluationResponseResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetEvaluationResponseResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EvaluationResponseOK
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetEvaluationResponseResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers GetEvaluationResponseResponse304Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetEvaluationResponseResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePutEvaluationResponseResponse parses an HTTP response from a PutEvaluationResponseWithResponse call
+func ParsePutEvaluationResponseResponse(rsp *http.Response) (*PutEvaluationResponseResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutEvaluationResponseResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EvaluationResponseOK
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers PutEvaluationResponseResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers PutEvaluationResponseResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetEvaluationResultsResponse parses an HTTP response from a GetEvaluationResultsWithResponse call
+func ParseGetEvaluationResultsResponse(rsp *http.Response) (*GetEvaluationResultsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetEvaluationResultsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EvaluationResults
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON406 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetEvaluationResultsResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers GetEvaluationResultsResponse304Headers
 		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {

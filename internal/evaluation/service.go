@@ -1,0 +1,409 @@
+package evaluation
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base32"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/organisation"
+)
+
+// Filter narrows a list of evaluations.
+type Filter struct {
+	Status      Status
+	MilestoneID string
+	WithDrafts  bool      // editors and admins see unpublished ones
+	Now         time.Time // for the status filter
+	PageSize    int
+	Cursor      string
+}
+
+// Store is what the service needs from storage.
+type Store interface {
+	domain.Transactor
+	ListEvaluations(ctx context.Context, f Filter) (domain.Page[Evaluation], error)
+	GetEvaluation(ctx context.Context, id string) (Evaluation, error)
+	CreateEvaluation(ctx context.Context, e Evaluation, c domain.Change) error
+	UpdateEvaluation(ctx context.Context, e Evaluation, c domain.Change) error
+	DeleteEvaluation(ctx context.Context, e Evaluation, c domain.Change) error
+	Responses(ctx context.Context, evaluationID string) ([]Response, error)
+	// PutResponse inserts or replaces the organisation's one response.
+	PutResponse(ctx context.Context, r Response, c domain.Change) error
+	MilestoneExists(ctx context.Context, id string) (bool, error)
+}
+
+type organisations interface {
+	Get(ctx context.Context, ref string) (organisation.Organisation, error)
+	List(ctx context.Context, q organisation.Query) (domain.Page[organisation.Organisation], error)
+}
+
+// Service applies the rules for evaluations.
+type Service struct {
+	store  Store
+	orgs   organisations
+	now    domain.Clock
+	secret []byte
+}
+
+// NewService returns an evaluation service; secret keys the pseudonyms.
+func NewService(store Store, orgs organisations, now domain.Clock, secret []byte) *Service {
+	return &Service{store: store, orgs: orgs, now: now, secret: secret}
+}
+
+// Now is the service's clock.
+func (s *Service) Now() time.Time { return s.now() }
+
+func editor(a domain.Actor) bool { return a.Is(domain.RoleAdmin, domain.RoleEditor) }
+
+// List returns evaluations, newest first; drafts only for editors and admins.
+func (s *Service) List(ctx context.Context, f Filter) (domain.Page[Evaluation], error) {
+	if f.Status != "" && !slices.Contains([]Status{Draft, Open, Closed}, f.Status) {
+		return domain.Page[Evaluation]{}, (domain.Problems{{Name: "status", Reason: "must be draft, open or closed"}}).Err()
+	}
+	if f.PageSize > 100 {
+		return domain.Page[Evaluation]{}, (domain.Problems{{Name: "pageSize", Reason: "must be at most 100"}}).Err()
+	}
+	if f.PageSize == 0 {
+		f.PageSize = 20
+	}
+	f.WithDrafts = editor(domain.ActorFrom(ctx))
+	f.Now = s.now()
+	return s.store.ListEvaluations(ctx, f)
+}
+
+// Get returns an evaluation; a draft only to editors and admins.
+func (s *Service) Get(ctx context.Context, id string) (Evaluation, error) {
+	e, err := s.store.GetEvaluation(ctx, id)
+	if err != nil {
+		return Evaluation{}, err
+	}
+	if !e.Published && !editor(domain.ActorFrom(ctx)) {
+		return Evaluation{}, domain.Errorf(domain.CodeNotFound, "no evaluation with id %q", id)
+	}
+	return e, nil
+}
+
+// Input is what an editor sets; the audience by id or code.
+type Input struct {
+	Title        string
+	Description  string
+	MilestoneID  string
+	OpensAt      time.Time
+	ClosesAt     time.Time
+	Published    bool
+	Audience     []string
+	MinGroupSize int
+	Questions    []Question
+	Example      bool
+}
+
+// AsInput turns an evaluation back into input, for a merge patch.
+func (e Evaluation) AsInput() Input {
+	in := Input{Title: e.Title, Description: e.Description, MilestoneID: e.MilestoneID, OpensAt: e.OpensAt, ClosesAt: e.ClosesAt,
+		Published: e.Published, MinGroupSize: e.MinGroupSize, Questions: e.Questions, Example: e.Example}
+	for _, o := range e.Audience {
+		in.Audience = append(in.Audience, o.Code)
+	}
+	return in
+}
+
+// Create defines an evaluation. Editors and admins.
+func (s *Service) Create(ctx context.Context, in Input) (Evaluation, error) {
+	actor := domain.ActorFrom(ctx)
+	if err := actor.Require("define evaluations", domain.RoleAdmin, domain.RoleEditor); err != nil {
+		return Evaluation{}, err
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	e, err := s.build(ctx, Evaluation{ID: uuid.Must(uuid.NewV7()).String(), Version: 1, CreatedAt: now, UpdatedAt: now}, in)
+	if err != nil {
+		return Evaluation{}, err
+	}
+	err = s.store.CreateEvaluation(ctx, e, domain.Change{Resource: "evaluation", ResourceID: e.ID, Action: domain.ActionCreate,
+		Actor: actor.Subject, Fields: []string{"title", "opensAt", "closesAt", "questions"}, Version: 1, At: now})
+	return e, err
+}
+
+// Replace sets every field. Editors and admins; questions are fixed once answered.
+func (s *Service) Replace(ctx context.Context, id string, in Input, pre domain.Precondition) (Evaluation, error) {
+	return s.Update(ctx, id, func(Input) (Input, error) { return in, nil }, pre)
+}
+
+// Update changes the evaluation with change, which gets the current input.
+func (s *Service) Update(ctx context.Context, id string, change func(Input) (Input, error), pre domain.Precondition) (Evaluation, error) {
+	actor := domain.ActorFrom(ctx)
+	if err := actor.Require("change evaluations", domain.RoleAdmin, domain.RoleEditor); err != nil {
+		return Evaluation{}, err
+	}
+	var out Evaluation
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		cur, err := s.store.GetEvaluation(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := pre.Check(cur.Version); err != nil {
+			return err
+		}
+		in, err := change(cur.AsInput())
+		if err != nil {
+			return err
+		}
+		in.Example = cur.Example
+		next, err := s.build(ctx, cur, in)
+		if err != nil {
+			return err
+		}
+		if cur.ResponseCount > 0 && fmt.Sprintf("%#v", cur.Questions) != fmt.Sprintf("%#v", next.Questions) {
+			return &domain.Error{Code: domain.CodeConflict, Message: "the questions cannot change once responses exist",
+				Fields: []domain.FieldError{{Name: "questions", Reason: fmt.Sprintf("%d organisations have answered them", cur.ResponseCount)}}}
+		}
+		now := s.now().UTC().Truncate(time.Microsecond)
+		next.Version, next.UpdatedAt = cur.Version+1, now
+		out = next
+		return s.store.UpdateEvaluation(ctx, next, domain.Change{Resource: "evaluation", ResourceID: id, Action: domain.ActionUpdate,
+			Actor: actor.Subject, Fields: []string{"title", "description", "milestone", "opensAt", "closesAt", "published", "audience", "minGroupSize", "questions"},
+			Version: int(next.Version), At: now})
+	})
+	return out, err
+}
+
+// Delete removes an evaluation nobody answered yet. Editors and admins.
+func (s *Service) Delete(ctx context.Context, id string, pre domain.Precondition) error {
+	actor := domain.ActorFrom(ctx)
+	if err := actor.Require("delete evaluations", domain.RoleAdmin, domain.RoleEditor); err != nil {
+		return err
+	}
+	return s.store.InTx(ctx, func(ctx context.Context) error {
+		cur, err := s.store.GetEvaluation(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := pre.Check(cur.Version); err != nil {
+			return err
+		}
+		if cur.ResponseCount > 0 {
+			return domain.Errorf(domain.CodeConflict, "%d organisations have responded; the evaluation is kept", cur.ResponseCount)
+		}
+		return s.store.DeleteEvaluation(ctx, cur, domain.Change{Resource: "evaluation", ResourceID: id, Action: domain.ActionDelete,
+			Actor: actor.Subject, Version: int(cur.Version) + 1, At: s.now().UTC()})
+	})
+}
+
+// DefaultMinGroupSize is the fewest responses a reported figure rests on.
+const DefaultMinGroupSize = 3
+
+func (s *Service) build(ctx context.Context, e Evaluation, in Input) (Evaluation, error) {
+	var p domain.Problems
+	in.Title = strings.TrimSpace(in.Title)
+	if in.Title == "" {
+		p.Add("title", "must not be empty")
+	}
+	if in.OpensAt.IsZero() {
+		p.Add("opensAt", "is required")
+	}
+	if !in.ClosesAt.After(in.OpensAt) {
+		p.Add("closesAt", "must be after opensAt")
+	}
+	if in.MinGroupSize == 0 {
+		in.MinGroupSize = DefaultMinGroupSize
+	}
+	if in.MinGroupSize < 1 {
+		p.Add("minGroupSize", "must be at least 1")
+	}
+	if in.MilestoneID != "" {
+		ok, err := s.store.MilestoneExists(ctx, in.MilestoneID)
+		if err != nil {
+			return Evaluation{}, err
+		}
+		if !ok {
+			p.Add("milestone", "no milestone with this id")
+		}
+	}
+	checkQuestions(in.Questions, &p)
+	var audience []OrgRef
+	for i, ref := range in.Audience {
+		o, err := s.orgs.Get(ctx, ref)
+		if err != nil {
+			p.Add(fmt.Sprintf("audience[%d]", i), fmt.Sprintf("no organisation with id or code %q", ref))
+			continue
+		}
+		if !slices.ContainsFunc(audience, func(a OrgRef) bool { return a.ID == o.ID }) {
+			audience = append(audience, OrgRef{ID: o.ID, Code: o.Code, Name: o.Name})
+		}
+	}
+	if err := p.Err(); err != nil {
+		return Evaluation{}, err
+	}
+	if len(in.Audience) == 0 {
+		var err error
+		if audience, err = s.defaultAudience(ctx, in.OpensAt); err != nil {
+			return Evaluation{}, err
+		}
+	}
+	e.Title, e.Description, e.MilestoneID = in.Title, strings.TrimSpace(in.Description), in.MilestoneID
+	e.OpensAt, e.ClosesAt, e.Published = in.OpensAt.UTC(), in.ClosesAt.UTC(), in.Published
+	e.Audience, e.MinGroupSize, e.Questions, e.Example = audience, in.MinGroupSize, normalise(in.Questions), in.Example
+	return e, nil
+}
+
+func normalise(qs []Question) []Question {
+	out := slices.Clone(qs)
+	for i := range out {
+		out[i].Text = strings.TrimSpace(out[i].Text)
+	}
+	return out
+}
+
+// defaultAudience is every municipality that is an active member when the evaluation opens.
+func (s *Service) defaultAudience(ctx context.Context, opens time.Time) ([]OrgRef, error) {
+	var out []OrgRef
+	day := organisation.Today(opens)
+	cursor := ""
+	for {
+		page, err := s.orgs.List(ctx, organisation.Query{Filter: organisation.Filter{Kind: organisation.KindMunicipality}, PageSize: 100, Cursor: cursor})
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range page.Items {
+			if o.ActiveOn(day) {
+				out = append(out, OrgRef{ID: o.ID, Code: o.Code, Name: o.Name})
+			}
+		}
+		if cursor = page.Next; cursor == "" {
+			return out, nil
+		}
+	}
+}
+
+// PutResponse records an organisation's answers, replacing any earlier
+// ones, while the evaluation is open. A member answers for its own
+// organisation only; the command line (the system) may record responses of a
+// past evaluation.
+func (s *Service) PutResponse(ctx context.Context, evaluationID, orgRef string, answers Answers) (Response, error) {
+	actor := domain.ActorFrom(ctx)
+	if actor.Anonymous() {
+		return Response{}, domain.Errorf(domain.CodeUnauthenticated, "sign in to respond")
+	}
+	o, err := s.orgs.Get(ctx, orgRef)
+	if err != nil {
+		return Response{}, err
+	}
+	system := actor.Subject == domain.System.Subject
+	if !actor.MemberOf(o.ID) && !system {
+		return Response{}, domain.Errorf(domain.CodeForbidden, "a member answers for its own organisation only")
+	}
+	var out Response
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		e, err := s.Get(ctx, evaluationID)
+		if err != nil {
+			return err
+		}
+		if !e.InAudience(o.ID) {
+			return domain.Errorf(domain.CodeForbidden, "%s is not asked to respond to this evaluation", o.Code)
+		}
+		if status := e.StatusAt(s.now()); status != Open && !(system && status == Closed) {
+			return domain.Errorf(domain.CodeConflict, "the evaluation is %s; responses are taken while it is open", status)
+		}
+		if err := Check(e.Questions, answers); err != nil {
+			return err
+		}
+		now := s.now().UTC().Truncate(time.Microsecond)
+		out = Response{EvaluationID: e.ID, Organisation: OrgRef{ID: o.ID, Code: o.Code, Name: o.Name}, Answers: answers, SubmittedAt: now, UpdatedAt: now}
+		return s.store.PutResponse(ctx, out, domain.Change{Resource: "evaluation-response", ResourceID: e.ID + "/" + o.ID,
+			Action: domain.ActionUpdate, Actor: actor.Subject, Fields: []string{"answers"}, At: now})
+	})
+	return out, err
+}
+
+// GetResponse returns an organisation's response: to its members, editors and admins.
+func (s *Service) GetResponse(ctx context.Context, evaluationID, orgRef string) (Response, error) {
+	actor := domain.ActorFrom(ctx)
+	if actor.Anonymous() {
+		return Response{}, domain.Errorf(domain.CodeUnauthenticated, "sign in to read a response")
+	}
+	o, err := s.orgs.Get(ctx, orgRef)
+	if err != nil {
+		return Response{}, err
+	}
+	if !actor.MemberOf(o.ID) && !editor(actor) {
+		return Response{}, domain.Errorf(domain.CodeForbidden, "a response is for its organisation, editors and admins")
+	}
+	if _, err := s.Get(ctx, evaluationID); err != nil {
+		return Response{}, err
+	}
+	all, err := s.store.Responses(ctx, evaluationID)
+	if err != nil {
+		return Response{}, err
+	}
+	for _, r := range all {
+		if r.Organisation.ID == o.ID {
+			return r, nil
+		}
+	}
+	return Response{}, domain.Errorf(domain.CodeNotFound, "%s has not responded", o.Code)
+}
+
+// PseudonymisedResponse is a response with the organisation replaced.
+type PseudonymisedResponse struct {
+	Respondent  string
+	Answers     Answers
+	SubmittedAt time.Time
+}
+
+// Pseudonymised returns the raw responses with each organisation replaced by
+// a pseudonym that is stable within the evaluation and differs across
+// evaluations. For analysts, admins and editors; free text only for admins and analysts.
+func (s *Service) Pseudonymised(ctx context.Context, evaluationID string) (Evaluation, []PseudonymisedResponse, error) {
+	actor := domain.ActorFrom(ctx)
+	if err := actor.Require("read raw responses", domain.RoleAdmin, domain.RoleAnalyst, domain.RoleEditor); err != nil {
+		return Evaluation{}, nil, err
+	}
+	e, err := s.Get(ctx, evaluationID)
+	if err != nil {
+		return Evaluation{}, nil, err
+	}
+	all, err := s.store.Responses(ctx, evaluationID)
+	if err != nil {
+		return Evaluation{}, nil, err
+	}
+	freeText := actor.Is(domain.RoleAdmin, domain.RoleAnalyst)
+	out := make([]PseudonymisedResponse, len(all))
+	for i, r := range all {
+		answers := r.Answers
+		if !freeText {
+			answers = FreeTextHidden(e.Questions, answers)
+		}
+		out[i] = PseudonymisedResponse{Respondent: s.Pseudonym(e.ID, r.Organisation.ID), Answers: answers, SubmittedAt: r.SubmittedAt}
+	}
+	slices.SortFunc(out, func(a, b PseudonymisedResponse) int { return strings.Compare(a.Respondent, b.Respondent) })
+	return e, out, nil
+}
+
+// Pseudonym is a keyed hash of the organisation within the evaluation.
+func (s *Service) Pseudonym(evaluationID, organisationID string) string {
+	mac := hmac.New(sha256.New, s.secret)
+	mac.Write([]byte(evaluationID + "\x00" + organisationID))
+	sum := base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(mac.Sum(nil))
+	return "r-" + strings.ToLower(sum[:12])
+}
+
+// Results tallies the responses; admins and analysts see every figure,
+// others only figures resting on at least minGroupSize answers.
+func (s *Service) Results(ctx context.Context, evaluationID string) (Results, error) {
+	e, err := s.Get(ctx, evaluationID)
+	if err != nil {
+		return Results{}, err
+	}
+	all, err := s.store.Responses(ctx, evaluationID)
+	if err != nil {
+		return Results{}, err
+	}
+	return Tally(e, all, s.now(), domain.ActorFrom(ctx).Is(domain.RoleAdmin, domain.RoleAnalyst)), nil
+}

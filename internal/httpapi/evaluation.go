@@ -1,0 +1,301 @@
+package httpapi
+
+import (
+	"context"
+	"time"
+
+	openapi_types "github.com/oapi-codegen/runtime/types"
+
+	"github.com/pioniersnetwerk/pioniers/api"
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/evaluation"
+)
+
+// evaluations is what the handlers need of the evaluation service.
+type evaluations interface {
+	List(ctx context.Context, f evaluation.Filter) (domain.Page[evaluation.Evaluation], error)
+	Get(ctx context.Context, id string) (evaluation.Evaluation, error)
+	Create(ctx context.Context, in evaluation.Input) (evaluation.Evaluation, error)
+	Replace(ctx context.Context, id string, in evaluation.Input, pre domain.Precondition) (evaluation.Evaluation, error)
+	Update(ctx context.Context, id string, change func(evaluation.Input) (evaluation.Input, error), pre domain.Precondition) (evaluation.Evaluation, error)
+	Delete(ctx context.Context, id string, pre domain.Precondition) error
+	PutResponse(ctx context.Context, evaluationID, orgRef string, answers evaluation.Answers) (evaluation.Response, error)
+	GetResponse(ctx context.Context, evaluationID, orgRef string) (evaluation.Response, error)
+	Pseudonymised(ctx context.Context, evaluationID string) (evaluation.Evaluation, []evaluation.PseudonymisedResponse, error)
+	Results(ctx context.Context, evaluationID string) (evaluation.Results, error)
+	Now() time.Time
+}
+
+// ListEvaluations serves GET /evaluations.
+func (s *Server) ListEvaluations(ctx context.Context, req api.ListEvaluationsRequestObject) (api.ListEvaluationsResponseObject, error) {
+	p := req.Params
+	f := evaluation.Filter{Status: evaluation.Status(deref(p.Status)), PageSize: deref(p.PageSize), Cursor: deref(p.Cursor)}
+	if p.Milestone != nil {
+		f.MilestoneID = p.Milestone.String()
+	}
+	page, err := s.evaluations.List(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	now := s.evaluations.Now()
+	body := api.EvaluationPage{Items: make([]api.Evaluation, len(page.Items))}
+	for i, e := range page.Items {
+		body.Items[i] = toAPIEvaluation(e, now)
+	}
+	resp := api.ListEvaluations200JSONResponse{}
+	if page.Next != "" {
+		body.NextCursor = &page.Next
+		resp.Headers.Link = ptr(nextLink(ctx, page.Next))
+	}
+	resp.Body = body
+	return resp, nil
+}
+
+// GetEvaluation serves GET /evaluations/{evaluation}.
+func (s *Server) GetEvaluation(ctx context.Context, req api.GetEvaluationRequestObject) (api.GetEvaluationResponseObject, error) {
+	e, err := s.evaluations.Get(ctx, req.Evaluation.String())
+	if err != nil {
+		return nil, err
+	}
+	return api.GetEvaluation200JSONResponse{EvaluationOKJSONResponse: s.evaluationOK(e)}, nil
+}
+
+// CreateEvaluation serves POST /evaluations.
+func (s *Server) CreateEvaluation(ctx context.Context, req api.CreateEvaluationRequestObject) (api.CreateEvaluationResponseObject, error) {
+	e, err := s.evaluations.Create(ctx, toEvaluationInput(*req.Body))
+	if err != nil {
+		return nil, err
+	}
+	return api.CreateEvaluation201JSONResponse{Body: toAPIEvaluation(e, s.evaluations.Now()), Headers: api.CreateEvaluation201ResponseHeaders{
+		ETag: ptr(etag(e.Version, "")), Location: ptr(basePath + "/evaluations/" + e.ID)}}, nil
+}
+
+// ReplaceEvaluation serves PUT /evaluations/{evaluation}.
+func (s *Server) ReplaceEvaluation(ctx context.Context, req api.ReplaceEvaluationRequestObject) (api.ReplaceEvaluationResponseObject, error) {
+	e, err := s.evaluations.Replace(ctx, req.Evaluation.String(), toEvaluationInput(*req.Body), precondition(req.Params.IfMatch))
+	if err != nil {
+		return nil, err
+	}
+	return api.ReplaceEvaluation200JSONResponse{EvaluationOKJSONResponse: s.evaluationOK(e)}, nil
+}
+
+// UpdateEvaluation serves PATCH /evaluations/{evaluation} (JSON Merge Patch).
+func (s *Server) UpdateEvaluation(ctx context.Context, req api.UpdateEvaluationRequestObject) (api.UpdateEvaluationResponseObject, error) {
+	patch, _ := ctx.Value(validatedBodyKey{}).(map[string]any)
+	e, err := s.evaluations.Update(ctx, req.Evaluation.String(), func(cur evaluation.Input) (evaluation.Input, error) {
+		var body api.EvaluationInput
+		if err := s.applyPatch(toAPIEvaluationInput(cur), patch, "EvaluationInput", &body); err != nil {
+			return evaluation.Input{}, err
+		}
+		return toEvaluationInput(body), nil
+	}, precondition(req.Params.IfMatch))
+	if err != nil {
+		return nil, err
+	}
+	return api.UpdateEvaluation200JSONResponse{EvaluationOKJSONResponse: s.evaluationOK(e)}, nil
+}
+
+// DeleteEvaluation serves DELETE /evaluations/{evaluation}.
+func (s *Server) DeleteEvaluation(ctx context.Context, req api.DeleteEvaluationRequestObject) (api.DeleteEvaluationResponseObject, error) {
+	if err := s.evaluations.Delete(ctx, req.Evaluation.String(), precondition(req.Params.IfMatch)); err != nil {
+		return nil, err
+	}
+	return api.DeleteEvaluation204Response{}, nil
+}
+
+// PutEvaluationResponse serves PUT /evaluations/{evaluation}/responses/{organisation}.
+func (s *Server) PutEvaluationResponse(ctx context.Context, req api.PutEvaluationResponseRequestObject) (api.PutEvaluationResponseResponseObject, error) {
+	r, err := s.evaluations.PutResponse(ctx, req.Evaluation.String(), req.Organisation, evaluation.Answers(req.Body.Answers))
+	if err != nil {
+		return nil, err
+	}
+	return api.PutEvaluationResponse200JSONResponse{EvaluationResponseOKJSONResponse: api.EvaluationResponseOKJSONResponse{Body: toAPIResponse(r)}}, nil
+}
+
+// GetEvaluationResponse serves GET /evaluations/{evaluation}/responses/{organisation}.
+func (s *Server) GetEvaluationResponse(ctx context.Context, req api.GetEvaluationResponseRequestObject) (api.GetEvaluationResponseResponseObject, error) {
+	r, err := s.evaluations.GetResponse(ctx, req.Evaluation.String(), req.Organisation)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetEvaluationResponse200JSONResponse{EvaluationResponseOKJSONResponse: api.EvaluationResponseOKJSONResponse{Body: toAPIResponse(r)}}, nil
+}
+
+// ListEvaluationResponses serves GET /evaluations/{evaluation}/responses, pseudonymised.
+func (s *Server) ListEvaluationResponses(ctx context.Context, req api.ListEvaluationResponsesRequestObject) (api.ListEvaluationResponsesResponseObject, error) {
+	e, rs, err := s.evaluations.Pseudonymised(ctx, req.Evaluation.String())
+	if err != nil {
+		return nil, err
+	}
+	items := make([]api.PseudonymisedResponse, len(rs))
+	for i, r := range rs {
+		items[i] = api.PseudonymisedResponse{Respondent: r.Respondent, Answers: map[string]any(r.Answers), SubmittedAt: r.SubmittedAt.UTC()}
+	}
+	if f := exportOf(ctx, string(deref(req.Params.Format))); f != formatJSON {
+		cols := []string{"respondent", "submittedAt"}
+		for _, q := range e.Questions {
+			cols = append(cols, "answers."+q.Key)
+		}
+		body := stream(ctx, f, cols, func(emit func(any) error) error {
+			for _, it := range items {
+				if err := emit(it); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if f == formatCSV {
+			return api.ListEvaluationResponses200TextcsvResponse{Body: body}, nil
+		}
+		return api.ListEvaluationResponses200ApplicationxNdjsonResponse{Body: body}, nil
+	}
+	return api.ListEvaluationResponses200JSONResponse{Body: api.PseudonymisedResponseList{Items: items}}, nil
+}
+
+// resultRow is one line of the results as CSV or NDJSON: a question and one of its values.
+type resultRow struct {
+	Question   string   `json:"question"`
+	Type       string   `json:"type"`
+	Text       string   `json:"text"`
+	Count      int      `json:"count"`
+	Suppressed bool     `json:"suppressed"`
+	Value      string   `json:"value"`
+	ValueCount *int     `json:"valueCount"`
+	Mean       *float64 `json:"mean"`
+	Median     *float64 `json:"median"`
+}
+
+var resultColumns = []string{"question", "type", "text", "count", "suppressed", "value", "valueCount", "mean", "median"}
+
+// GetEvaluationResults serves GET /evaluations/{evaluation}/results.
+func (s *Server) GetEvaluationResults(ctx context.Context, req api.GetEvaluationResultsRequestObject) (api.GetEvaluationResultsResponseObject, error) {
+	r, err := s.evaluations.Results(ctx, req.Evaluation.String())
+	if err != nil {
+		return nil, err
+	}
+	if f := exportOf(ctx, string(deref(req.Params.Format))); f != formatJSON {
+		body := stream(ctx, f, resultColumns, func(emit func(any) error) error {
+			for _, q := range r.Questions {
+				base := resultRow{Question: q.Question.Key, Type: string(q.Question.Type), Text: q.Question.Text, Count: q.Count,
+					Suppressed: q.Suppressed, Mean: q.Mean, Median: q.Median}
+				if len(q.Distribution) == 0 {
+					if err := emit(base); err != nil {
+						return err
+					}
+				}
+				for _, d := range q.Distribution {
+					row := base
+					row.Value, row.ValueCount = d.Value, ptr(d.Count)
+					if err := emit(row); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if f == formatCSV {
+			return api.GetEvaluationResults200TextcsvResponse{Body: body}, nil
+		}
+		return api.GetEvaluationResults200ApplicationxNdjsonResponse{Body: body}, nil
+	}
+	body := api.EvaluationResults{Evaluation: uuidOf(r.EvaluationID), Status: api.EvaluationStatus(r.Status), AudienceSize: r.AudienceSize,
+		Responses: r.Responses, ResponseRate: r.ResponseRate, MinGroupSize: r.MinGroupSize, Questions: make([]api.QuestionResult, len(r.Questions))}
+	for i, q := range r.Questions {
+		qr := api.QuestionResult{Key: q.Question.Key, Type: api.QuestionType(q.Question.Type), Text: q.Question.Text, Count: q.Count,
+			Suppressed: q.Suppressed, Mean: q.Mean, Median: q.Median}
+		if q.Distribution != nil {
+			dist := make([]api.OptionCount, len(q.Distribution))
+			for j, d := range q.Distribution {
+				dist[j] = api.OptionCount{Value: d.Value, Count: d.Count}
+			}
+			qr.Distribution = &dist
+		}
+		body.Questions[i] = qr
+	}
+	return api.GetEvaluationResults200JSONResponse{Body: body}, nil
+}
+
+func (s *Server) evaluationOK(e evaluation.Evaluation) api.EvaluationOKJSONResponse {
+	now := s.evaluations.Now()
+	// The status follows from the clock, so it is part of the tag.
+	return api.EvaluationOKJSONResponse{Body: toAPIEvaluation(e, now), Headers: api.EvaluationOKResponseHeaders{
+		ETag: ptr(etag(e.Version, string(e.StatusAt(now))))}}
+}
+
+func toAPIEvaluation(e evaluation.Evaluation, now time.Time) api.Evaluation {
+	out := api.Evaluation{Id: uuidOf(e.ID), Title: e.Title, Description: optional(e.Description), OpensAt: e.OpensAt.UTC(),
+		ClosesAt: e.ClosesAt.UTC(), Published: e.Published, Status: api.EvaluationStatus(e.StatusAt(now)),
+		Audience: make([]api.OrganisationSummary, len(e.Audience)), MinGroupSize: e.MinGroupSize,
+		Questions: make([]api.Question, len(e.Questions)), ResponseCount: e.ResponseCount, Example: e.Example,
+		Revision: int(e.Version), CreatedAt: e.CreatedAt.UTC(), UpdatedAt: e.UpdatedAt.UTC()}
+	if e.MilestoneID != "" {
+		out.Milestone = ptr(uuidOf(e.MilestoneID))
+	}
+	for i, o := range e.Audience {
+		out.Audience[i] = api.OrganisationSummary{Id: uuidOf(o.ID), Code: o.Code, Name: o.Name}
+	}
+	for i, q := range e.Questions {
+		out.Questions[i] = toAPIQuestion(q)
+	}
+	return out
+}
+
+func toAPIQuestion(q evaluation.Question) api.Question {
+	out := api.Question{Key: q.Key, Type: api.QuestionType(q.Type), Text: q.Text, Min: q.Min, Max: q.Max}
+	if q.Required {
+		out.Required = ptr(true)
+	}
+	if len(q.Labels) > 0 {
+		out.Labels = ptr(q.Labels)
+	}
+	if len(q.Options) > 0 {
+		out.Options = ptr(append([]string{}, q.Options...))
+	}
+	if q.MinSelections > 0 {
+		out.MinSelections = ptr(q.MinSelections)
+	}
+	if q.MaxSelections > 0 {
+		out.MaxSelections = ptr(q.MaxSelections)
+	}
+	if q.MaxLength > 0 {
+		out.MaxLength = ptr(q.MaxLength)
+	}
+	return out
+}
+
+func toEvaluationInput(b api.EvaluationInput) evaluation.Input {
+	in := evaluation.Input{Title: b.Title, Description: deref(b.Description), OpensAt: b.OpensAt, ClosesAt: b.ClosesAt,
+		Published: deref(b.Published), Audience: deref(b.Audience), MinGroupSize: deref(b.MinGroupSize)}
+	if b.Milestone != nil {
+		in.MilestoneID = b.Milestone.String()
+	}
+	for _, q := range b.Questions {
+		in.Questions = append(in.Questions, evaluation.Question{Key: q.Key, Type: evaluation.QuestionType(q.Type), Text: q.Text,
+			Required: deref(q.Required), Min: q.Min, Max: q.Max, Labels: deref(q.Labels), Options: deref(q.Options),
+			MinSelections: deref(q.MinSelections), MaxSelections: deref(q.MaxSelections), MaxLength: deref(q.MaxLength)})
+	}
+	return in
+}
+
+func toAPIEvaluationInput(in evaluation.Input) api.EvaluationInput {
+	out := api.EvaluationInput{Title: in.Title, Description: optional(in.Description), OpensAt: in.OpensAt.UTC(), ClosesAt: in.ClosesAt.UTC(),
+		Published: ptr(in.Published), MinGroupSize: ptr(in.MinGroupSize), Questions: make([]api.Question, len(in.Questions))}
+	if in.MilestoneID != "" {
+		out.Milestone = ptr(uuidOf(in.MilestoneID))
+	}
+	if len(in.Audience) > 0 {
+		out.Audience = ptr(append([]string{}, in.Audience...))
+	}
+	for i, q := range in.Questions {
+		out.Questions[i] = toAPIQuestion(q)
+	}
+	return out
+}
+
+func toAPIResponse(r evaluation.Response) api.EvaluationResponse {
+	return api.EvaluationResponse{Evaluation: uuidOf(r.EvaluationID), Organisation: api.OrganisationSummary{Id: uuidOf(r.Organisation.ID),
+		Code: r.Organisation.Code, Name: r.Organisation.Name}, Answers: map[string]any(r.Answers),
+		SubmittedAt: r.SubmittedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+}
+
+var _ = openapi_types.Date{}

@@ -1,0 +1,253 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"gorm.io/gorm/clause"
+
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/evaluation"
+	"github.com/pioniersnetwerk/pioniers/internal/milestone"
+)
+
+type evaluationRow struct {
+	ID           string
+	Title        string
+	Description  string
+	MilestoneID  *string
+	OpensAt      time.Time
+	ClosesAt     time.Time
+	Published    bool
+	Audience     string
+	MinGroupSize int
+	Questions    string
+	Example      bool
+	Version      int
+	CreatedAt    time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt    time.Time `gorm:"autoUpdateTime:false"`
+}
+
+func (evaluationRow) TableName() string { return "evaluations" }
+
+type evaluationView struct {
+	Row           evaluationRow `gorm:"embedded"`
+	ResponseCount int
+}
+
+type responseRow struct {
+	EvaluationID   string `gorm:"primaryKey"`
+	OrganisationID string `gorm:"primaryKey"`
+	Answers        string
+	SubmittedAt    time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt      time.Time `gorm:"autoUpdateTime:false"`
+}
+
+func (responseRow) TableName() string { return "evaluation_responses" }
+
+// questionJSON is how a question is stored.
+type questionJSON struct {
+	Key           string            `json:"key"`
+	Type          string            `json:"type"`
+	Text          string            `json:"text"`
+	Required      bool              `json:"required,omitempty"`
+	Min           *float64          `json:"min,omitempty"`
+	Max           *float64          `json:"max,omitempty"`
+	Labels        map[string]string `json:"labels,omitempty"`
+	Options       []string          `json:"options,omitempty"`
+	MinSelections int               `json:"minSelections,omitempty"`
+	MaxSelections int               `json:"maxSelections,omitempty"`
+	MaxLength     int               `json:"maxLength,omitempty"`
+}
+
+func toEvaluationRow(e evaluation.Evaluation) evaluationRow {
+	ids := make([]string, len(e.Audience))
+	for i, o := range e.Audience {
+		ids[i] = o.ID
+	}
+	aud, _ := json.Marshal(ids)
+	qs := make([]questionJSON, len(e.Questions))
+	for i, q := range e.Questions {
+		qs[i] = questionJSON{Key: q.Key, Type: string(q.Type), Text: q.Text, Required: q.Required, Min: q.Min, Max: q.Max,
+			Labels: q.Labels, Options: q.Options, MinSelections: q.MinSelections, MaxSelections: q.MaxSelections, MaxLength: q.MaxLength}
+	}
+	qdata, _ := json.Marshal(qs)
+	return evaluationRow{ID: e.ID, Title: e.Title, Description: e.Description, MilestoneID: nullString(e.MilestoneID),
+		OpensAt: e.OpensAt.UTC(), ClosesAt: e.ClosesAt.UTC(), Published: e.Published, Audience: string(aud),
+		MinGroupSize: e.MinGroupSize, Questions: string(qdata), Example: e.Example, Version: int(e.Version),
+		CreatedAt: e.CreatedAt.UTC(), UpdatedAt: e.UpdatedAt.UTC()}
+}
+
+func (db *DB) evaluationFromRow(ctx context.Context, v evaluationView) (evaluation.Evaluation, error) {
+	r := v.Row
+	e := evaluation.Evaluation{ID: r.ID, Title: r.Title, Description: r.Description, MilestoneID: stringValue(r.MilestoneID),
+		OpensAt: r.OpensAt.UTC(), ClosesAt: r.ClosesAt.UTC(), Published: r.Published, MinGroupSize: r.MinGroupSize,
+		ResponseCount: v.ResponseCount, Example: r.Example, Version: domain.Version(r.Version), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+	var qs []questionJSON
+	_ = json.Unmarshal([]byte(r.Questions), &qs)
+	for _, q := range qs {
+		e.Questions = append(e.Questions, evaluation.Question{Key: q.Key, Type: evaluation.QuestionType(q.Type), Text: q.Text,
+			Required: q.Required, Min: q.Min, Max: q.Max, Labels: q.Labels, Options: q.Options, MinSelections: q.MinSelections,
+			MaxSelections: q.MaxSelections, MaxLength: q.MaxLength})
+	}
+	var ids []string
+	_ = json.Unmarshal([]byte(r.Audience), &ids)
+	if len(ids) > 0 {
+		var orgs []organisationRow
+		if err := db.reader(ctx).Where("id IN ?", ids).Order("code").Find(&orgs).Error; err != nil {
+			return e, dbError(err)
+		}
+		for _, o := range orgs {
+			e.Audience = append(e.Audience, evaluation.OrgRef{ID: o.ID, Code: o.Code, Name: o.Name})
+		}
+	}
+	return e, nil
+}
+
+const evaluationSelect = "e.*, (SELECT COUNT(*) FROM evaluation_responses r WHERE r.evaluation_id = e.id) AS response_count"
+
+var evaluationKeyset = keyset{
+	columns: map[string]sortColumn{
+		"createdAt": {expr: map[Dialect]string{SQLite: "e.created_at", Postgres: "e.created_at"}, isTime: true,
+			value: func(r any) any { return r.(evaluationView).Row.CreatedAt }},
+	},
+	idExpr: "e.id",
+	id:     func(r any) string { return r.(evaluationView).Row.ID },
+}
+
+// ListEvaluations returns evaluations, newest first.
+func (db *DB) ListEvaluations(ctx context.Context, f evaluation.Filter) (domain.Page[evaluation.Evaluation], error) {
+	tx := db.reader(ctx).Table("evaluations AS e").Select(evaluationSelect)
+	if !f.WithDrafts {
+		tx = tx.Where("e.published = ?", true)
+	}
+	now := f.Now.UTC()
+	switch f.Status {
+	case evaluation.Draft:
+		tx = tx.Where("(e.published = ? OR e.opens_at > ?)", false, now)
+	case evaluation.Open:
+		tx = tx.Where("e.published = ? AND e.opens_at <= ? AND e.closes_at > ?", true, now, now)
+	case evaluation.Closed:
+		tx = tx.Where("e.published = ? AND e.closes_at <= ?", true, now)
+	}
+	if f.MilestoneID != "" {
+		tx = tx.Where("e.milestone_id = ?", f.MilestoneID)
+	}
+	sort := []domain.SortKey{{Field: "createdAt", Descending: true}}
+	fp := fingerprint("evaluations", f.WithDrafts, f.Status, f.MilestoneID)
+	tx, err := evaluationKeyset.apply(tx, db.dialect, sort, f.Cursor, fp)
+	if err != nil {
+		return domain.Page[evaluation.Evaluation]{}, err
+	}
+	var rows []evaluationView
+	if err := tx.Limit(f.PageSize + 1).Scan(&rows).Error; err != nil {
+		return domain.Page[evaluation.Evaluation]{}, dbError(err)
+	}
+	var page domain.Page[evaluation.Evaluation]
+	if len(rows) > f.PageSize {
+		rows = rows[:f.PageSize]
+		page.Next = evaluationKeyset.next(sort, rows[len(rows)-1], fp)
+	}
+	for _, r := range rows {
+		e, err := db.evaluationFromRow(ctx, r)
+		if err != nil {
+			return page, err
+		}
+		page.Items = append(page.Items, e)
+	}
+	return page, nil
+}
+
+// GetEvaluation returns one evaluation.
+func (db *DB) GetEvaluation(ctx context.Context, id string) (evaluation.Evaluation, error) {
+	var rows []evaluationView
+	if err := db.reader(ctx).Table("evaluations AS e").Select(evaluationSelect).Where("e.id = ?", id).Scan(&rows).Error; err != nil {
+		return evaluation.Evaluation{}, dbError(err)
+	}
+	if len(rows) == 0 {
+		return evaluation.Evaluation{}, domain.Errorf(domain.CodeNotFound, "no evaluation with id %q", id)
+	}
+	return db.evaluationFromRow(ctx, rows[0])
+}
+
+// CreateEvaluation inserts e.
+func (db *DB) CreateEvaluation(ctx context.Context, e evaluation.Evaluation, c domain.Change) error {
+	row := toEvaluationRow(e)
+	return db.create(ctx, &row, c)
+}
+
+// UpdateEvaluation writes e over its previous version.
+func (db *DB) UpdateEvaluation(ctx context.Context, e evaluation.Evaluation, c domain.Change) error {
+	row := toEvaluationRow(e)
+	return db.update(ctx, &row, e.ID, c)
+}
+
+// DeleteEvaluation removes e.
+func (db *DB) DeleteEvaluation(ctx context.Context, e evaluation.Evaluation, c domain.Change) error {
+	return db.remove(ctx, &evaluationRow{}, e.ID, c)
+}
+
+// Responses returns an evaluation's responses.
+func (db *DB) Responses(ctx context.Context, evaluationID string) ([]evaluation.Response, error) {
+	var rows []struct {
+		Row  responseRow `gorm:"embedded"`
+		Code string
+		Name string
+	}
+	err := db.reader(ctx).Table("evaluation_responses AS r").Select("r.*, o.code AS code, o.name AS name").
+		Joins("JOIN organisations o ON o.id = r.organisation_id").Where("r.evaluation_id = ?", evaluationID).
+		Order("o.code").Scan(&rows).Error
+	if err != nil {
+		return nil, dbError(err)
+	}
+	out := make([]evaluation.Response, len(rows))
+	for i, v := range rows {
+		r := v.Row
+		resp := evaluation.Response{EvaluationID: r.EvaluationID, Organisation: evaluation.OrgRef{ID: r.OrganisationID, Code: v.Code, Name: v.Name},
+			SubmittedAt: r.SubmittedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		_ = json.Unmarshal([]byte(r.Answers), &resp.Answers)
+		out[i] = resp
+	}
+	return out, nil
+}
+
+// PutResponse inserts the organisation's response or replaces its answers;
+// the primary key keeps it to one per organisation, also under concurrent writes.
+func (db *DB) PutResponse(ctx context.Context, r evaluation.Response, c domain.Change) error {
+	answers, err := json.Marshal(r.Answers)
+	if err != nil {
+		return err
+	}
+	row := responseRow{EvaluationID: r.EvaluationID, OrganisationID: r.Organisation.ID, Answers: string(answers),
+		SubmittedAt: r.SubmittedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+	return db.write1(ctx, c, func(tx *gormDB) error {
+		return tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "evaluation_id"}, {Name: "organisation_id"}},
+			DoUpdates: clause.AssignmentColumns([]string{"answers", "updated_at"}),
+		}).Create(&row).Error
+	})
+}
+
+// MilestoneExists reports whether a milestone has the id.
+func (db *DB) MilestoneExists(ctx context.Context, id string) (bool, error) {
+	var n int64
+	err := db.reader(ctx).Model(&milestoneRow{}).Where("id = ?", id).Count(&n).Error
+	return n > 0, dbError(err)
+}
+
+// ClosedEvaluations lists the published evaluations linked to a milestone
+// that had closed, and were on record, by asOf.
+func (db *DB) ClosedEvaluations(ctx context.Context, milestoneID string, asOf time.Time) ([]milestone.EvidenceItem, error) {
+	var rows []evaluationRow
+	err := db.reader(ctx).Where("milestone_id = ? AND published = ? AND closes_at <= ? AND created_at <= ?", milestoneID, true, asOf.UTC(), asOf.UTC()).
+		Order("closes_at, id").Find(&rows).Error
+	if err != nil {
+		return nil, dbError(err)
+	}
+	out := make([]milestone.EvidenceItem, len(rows))
+	for i, r := range rows {
+		out[i] = milestone.EvidenceItem{Kind: "evaluation", ID: r.ID, Title: r.Title, On: dayOf(r.ClosesAt)}
+	}
+	return out, nil
+}
