@@ -5,7 +5,7 @@ ADR_RULESET ?= https://static.developer.overheid.nl/adr/ruleset.yaml
 SPECTRAL    ?= npx --yes @stoplight/spectral-cli@6.16.3
 GENERATED   := api pkg/client
 
-.PHONY: build run test test-postgres bench generate check-generate lint fmt clean
+.PHONY: build run test test-postgres test-e2e bench generate check-generate lint fmt clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/pioniers
@@ -20,6 +20,11 @@ test:
 # The whole suite again on a private PostgreSQL cluster (Debian's postgresql binaries).
 test-postgres:
 	scripts/with-postgres $(MAKE) test
+
+# The calendar feed and the embeddable schedule against the real binary, in
+# Debian's headless Chromium (installed when missing); screenshots in test-artifacts/.
+test-e2e: build
+	e2e/with-chromium sh -c 'cd e2e && npm ci --no-audit --no-fund && npm test'
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

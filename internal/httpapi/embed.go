@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
@@ -62,11 +63,13 @@ func cspHash(s string) string {
 
 // embedLabels are the page's words in Dutch and English.
 type embedLabels struct {
-	Title, Network, Topic, Format, Location, GuestChair, Status, Empty, Subscribe, UnknownOrganisation, Online string
-	Formats                                                                                                    map[meeting.Format]string
-	Statuses                                                                                                   map[meeting.Status]string
-	Days                                                                                                       [7]string
-	Months                                                                                                     [12]string
+	Title, Network, Subscribe, Empty, Online, UnknownOrganisation string
+	Topic, Format, Location, GuestChair, Status                   string // the labels of a meeting's fields
+	Formats                                                       map[meeting.Format]string
+	Statuses                                                      map[meeting.Status]string
+	Days                                                          [7]string
+	Months                                                        [12]string
+	afterDay                                                      string // "donderdag 14", "Thursday, 14"
 }
 
 var embedText = map[string]embedLabels{
@@ -80,6 +83,7 @@ var embedText = map[string]embedLabels{
 		Formats: map[meeting.Format]string{meeting.FormatKnowledgeSession: "Kennissessie", meeting.FormatLab: "Open Overheid-lab",
 			meeting.FormatConference: "Congres", meeting.FormatResidents: "Inwonersbijeenkomst", meeting.FormatOther: "Bijeenkomst"},
 		Statuses: map[meeting.Status]string{meeting.StatusPlanned: "Gepland", meeting.StatusConfirmed: "Bevestigd"},
+		afterDay: " ",
 		Days:     [7]string{"zondag", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag"},
 		Months: [12]string{"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
 			"oktober", "november", "december"},
@@ -94,6 +98,7 @@ var embedText = map[string]embedLabels{
 		Formats: map[meeting.Format]string{meeting.FormatKnowledgeSession: "Knowledge session", meeting.FormatLab: "Open Government lab",
 			meeting.FormatConference: "Conference", meeting.FormatResidents: "Residents' meeting", meeting.FormatOther: "Meeting"},
 		Statuses: map[meeting.Status]string{meeting.StatusPlanned: "Planned", meeting.StatusConfirmed: "Confirmed"},
+		afterDay: ", ",
 		Days:     [7]string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"},
 		Months: [12]string{"January", "February", "March", "April", "May", "June", "July", "August", "September",
 			"October", "November", "December"},
@@ -103,7 +108,7 @@ var embedText = map[string]embedLabels{
 // date is a day in Amsterdam the way people there write it.
 func (l embedLabels) date(t time.Time) string {
 	t = t.In(organisation.Amsterdam)
-	return l.Days[t.Weekday()] + " " + strconv.Itoa(t.Day()) + " " + l.Months[t.Month()-1] + " " + strconv.Itoa(t.Year())
+	return l.Days[t.Weekday()] + l.afterDay + strconv.Itoa(t.Day()) + " " + l.Months[t.Month()-1] + " " + strconv.Itoa(t.Year())
 }
 
 type embedMeeting struct {
@@ -146,7 +151,7 @@ func (s *Server) serveEmbedPage(c echo.Context) error {
 		page.Feed += "?" + url.Values{"organisation": {org}}.Encode()
 	}
 	status := http.StatusOK
-	items, err := s.upcomingMeetings(c.Request(), org, limit)
+	items, err := s.upcomingMeetings(c.Request().Context(), org, limit)
 	var derr *domain.Error
 	switch {
 	case errors.As(err, &derr) && derr.Code == domain.CodeInvalid:
@@ -168,13 +173,13 @@ func (s *Server) serveEmbedPage(c echo.Context) error {
 
 // upcomingMeetings are the planned and confirmed meetings that have not
 // ended yet, soonest first.
-func (s *Server) upcomingMeetings(r *http.Request, org string, limit int) ([]meeting.Meeting, error) {
+func (s *Server) upcomingMeetings(ctx context.Context, org string, limit int) ([]meeting.Meeting, error) {
 	now := s.meetings.Now()
 	var all []meeting.Meeting
 	for _, st := range []meeting.Status{meeting.StatusPlanned, meeting.StatusConfirmed} {
 		lr := meeting.ListRequest{Organisation: org, PageSize: limit}
 		lr.Filter.From, lr.Filter.Status = now, st
-		page, err := s.meetings.List(r.Context(), lr)
+		page, err := s.meetings.List(ctx, lr)
 		if err != nil {
 			return nil, err
 		}
@@ -197,13 +202,7 @@ func (l embedLabels) meeting(m meeting.Meeting) embedMeeting {
 	}
 	switch {
 	case m.Venue != nil:
-		var parts []string
-		for _, p := range []string{m.Venue.Name, m.Venue.Address, m.Venue.City} {
-			if p = strings.TrimSpace(p); p != "" {
-				parts = append(parts, p)
-			}
-		}
-		out.Location = strings.Join(parts, ", ")
+		out.Location = venueLine(*m.Venue)
 	case m.OnlineURL != "":
 		out.Location = l.Online
 	}

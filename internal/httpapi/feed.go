@@ -223,16 +223,21 @@ func eventDescription(m meeting.Meeting) string {
 
 // eventLocation is the venue (name, address, city), or else the online link.
 func eventLocation(m meeting.Meeting) string {
-	if v := m.Venue; v != nil {
-		var parts []string
-		for _, p := range []string{v.Name, v.Address, v.City} {
-			if p = strings.TrimSpace(p); p != "" {
-				parts = append(parts, p)
-			}
-		}
-		return strings.Join(parts, ", ")
+	if m.Venue != nil {
+		return venueLine(*m.Venue)
 	}
 	return m.OnlineURL
+}
+
+// venueLine is a venue on one line: name, address, city.
+func venueLine(v meeting.Venue) string {
+	var parts []string
+	for _, p := range []string{v.Name, v.Address, v.City} {
+		if p = strings.TrimSpace(p); p != "" {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 func utcStamp(t time.Time) string { return t.UTC().Format("20060102T150405Z") }

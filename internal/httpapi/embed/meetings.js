@@ -10,7 +10,7 @@
  * default 5), heading-level (2 to 5, default 2: the level of the list's
  * heading; each meeting's heading is one deeper).
  */
-(function () {
+(() => {
   'use strict';
 
   if (!('customElements' in window) || customElements.get('pioniers-meetings')) {
@@ -18,13 +18,13 @@
   }
 
   // The API is wherever this script came from.
-  var script = document.currentScript;
-  var API = new URL(script && script.src ? script.src : window.location.href).origin;
-  var TIME_ZONE = 'Europe/Amsterdam';
-  var DEFAULT_LIMIT = 5;
-  var MAX_LIMIT = 20;
+  const script = document.currentScript;
+  const API = new URL(script && script.src ? script.src : window.location.href).origin;
+  const TIME_ZONE = 'Europe/Amsterdam';
+  const DEFAULT_LIMIT = 5;
+  const MAX_LIMIT = 20;
 
-  var TEXT = {
+  const TEXT = {
     nl: {
       locale: 'nl-NL',
       title: 'Komende bijeenkomsten',
@@ -73,8 +73,8 @@
     }
   };
 
-  var STYLE = [
-    ':host{display:block;color:#1a1a1a;background:#fff;font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","DejaVu Sans",sans-serif;line-height:1.5}',
+  const STYLE = [
+    ':host{display:block;margin:0 0 1.5rem;color:#1a1a1a;background:#fff;font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","DejaVu Sans",sans-serif;line-height:1.5}',
     ':host([hidden]){display:none}',
     '.heading{font-size:1.25rem;line-height:1.3;margin:0}',
     '.network{margin:.125rem 0 1rem;color:#4a4a4a;font-size:.9375rem}',
@@ -98,7 +98,7 @@
 
   // A constructed stylesheet is not inline style, so a strict Content
   // Security Policy on the embedding page does not block it.
-  var sheet = null;
+  let sheet = null;
   function applyStyle(root) {
     try {
       if (!sheet) {
@@ -106,31 +106,29 @@
         sheet.replaceSync(STYLE);
       }
       root.adoptedStyleSheets = [sheet];
-      return true;
     } catch (e) {
-      var style = document.createElement('style');
+      const style = document.createElement('style');
       style.textContent = STYLE;
       root.appendChild(style);
-      return false;
     }
   }
 
   function el(name, attrs, children) {
-    var node = document.createElement(name);
-    Object.keys(attrs || {}).forEach(function (k) {
-      node.setAttribute(k, attrs[k]);
-    });
-    (children || []).forEach(function (c) {
+    const node = document.createElement(name);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      node.setAttribute(k, v);
+    }
+    for (const c of children || []) {
       if (c != null) {
-        node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+        node.append(c); // strings become text, never markup
       }
-    });
+    }
     return node;
   }
 
-  function dayKey(date) {
-    return new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' }).format(date);
-  }
+  // The day in Amsterdam, as YYYY-MM-DD, to tell whether a meeting ends on the day it starts.
+  const DAY = new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' });
+  const dayKey = (date) => DAY.format(date);
 
   function formatters(locale) {
     return {
@@ -141,14 +139,14 @@
 
   function location(m, t) {
     if (m.venue) {
-      return [m.venue.name, m.venue.address, m.venue.city].filter(function (p) { return p && p.trim(); }).join(', ');
+      return [m.venue.name, m.venue.address, m.venue.city].filter((p) => p && p.trim()).join(', ');
     }
     return m.onlineUrl ? t.online : '';
   }
 
   // The start of the current minute, in UTC: the same URL for a minute, so caches help.
   function nowParam() {
-    var d = new Date(Math.floor(Date.now() / 60000) * 60000);
+    const d = new Date(Math.floor(Date.now() / 60000) * 60000);
     return d.toISOString().replace('.000Z', 'Z');
   }
 
@@ -184,128 +182,122 @@
         this._load();
       });
     }
-  }
 
-  var proto = PioniersMeetings.prototype;
-
-  proto._lang = function () {
-    var own = this.getAttribute('lang');
-    var inherited = this.parentElement && this.parentElement.closest('[lang]');
-    var lang = (own || (inherited && inherited.getAttribute('lang')) || document.documentElement.lang || 'nl').toLowerCase();
-    return lang.indexOf('en') === 0 ? 'en' : 'nl';
-  };
-
-  proto._limit = function () {
-    var n = parseInt(this.getAttribute('limit'), 10);
-    return isNaN(n) ? DEFAULT_LIMIT : Math.min(Math.max(n, 1), MAX_LIMIT);
-  };
-
-  proto._headingLevel = function () {
-    var n = parseInt(this.getAttribute('heading-level'), 10);
-    return isNaN(n) ? 2 : Math.min(Math.max(n, 2), 5);
-  };
-
-  proto._feedURL = function () {
-    var url = new URL('/v1/feeds/meetings.ics', API);
-    var org = (this.getAttribute('organisation') || '').trim();
-    if (org) {
-      url.searchParams.set('organisation', org);
+    _lang() {
+      const inherited = this.parentElement && this.parentElement.closest('[lang]');
+      const lang = (this.getAttribute('lang') || (inherited && inherited.getAttribute('lang')) || document.documentElement.lang || 'nl').toLowerCase();
+      return lang.startsWith('en') ? 'en' : 'nl';
     }
-    return url.href;
-  };
 
-  proto._load = function () {
-    var self = this;
-    var seq = (self._seq = (self._seq || 0) + 1);
-    var lang = self._lang();
-    var t = TEXT[lang];
-    var limit = self._limit();
-    var org = (self.getAttribute('organisation') || '').trim();
-    self._show(lang, el('p', { class: 'loading', role: 'status' }, [t.loading]), true);
+    _limit() {
+      const n = parseInt(this.getAttribute('limit'), 10);
+      return isNaN(n) ? DEFAULT_LIMIT : Math.min(Math.max(n, 1), MAX_LIMIT);
+    }
 
-    function fetchStatus(status) {
-      var url = new URL('/v1/meetings', API);
-      url.searchParams.set('from', nowParam());
-      url.searchParams.set('status', status);
-      url.searchParams.set('pageSize', String(limit));
-      if (org) {
-        url.searchParams.set('organisation', org);
+    _headingLevel() {
+      const n = parseInt(this.getAttribute('heading-level'), 10);
+      return isNaN(n) ? 2 : Math.min(Math.max(n, 2), 5);
+    }
+
+    _organisation() {
+      return (this.getAttribute('organisation') || '').trim();
+    }
+
+    _feedURL() {
+      const url = new URL('/v1/feeds/meetings.ics', API);
+      if (this._organisation()) {
+        url.searchParams.set('organisation', this._organisation());
       }
-      return fetch(url.href, { credentials: 'omit', headers: { Accept: 'application/json' } }).then(function (res) {
+      return url.href;
+    }
+
+    // The upcoming meetings: planned and confirmed ones that have not
+    // ended, soonest first. The API filters on one status at a time.
+    async _fetch(limit) {
+      const one = async (status) => {
+        const url = new URL('/v1/meetings', API);
+        url.searchParams.set('from', nowParam());
+        url.searchParams.set('status', status);
+        url.searchParams.set('pageSize', String(limit));
+        if (this._organisation()) {
+          url.searchParams.set('organisation', this._organisation());
+        }
+        const res = await fetch(url.href, { credentials: 'omit', headers: { Accept: 'application/json' } });
         if (!res.ok) {
           throw new Error('HTTP ' + res.status);
         }
-        return res.json();
-      }).then(function (body) {
+        const body = await res.json();
         return body.items || [];
-      });
+      };
+      const lists = await Promise.all([one('planned'), one('confirmed')]);
+      return lists[0].concat(lists[1]).sort((a, b) =>
+        Date.parse(a.startsAt) - Date.parse(b.startsAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+      ).slice(0, limit);
     }
 
-    Promise.all([fetchStatus('planned'), fetchStatus('confirmed')]).then(function (lists) {
-      if (seq !== self._seq) {
-        return;
+    async _load() {
+      const seq = (this._seq = (this._seq || 0) + 1);
+      const lang = this._lang();
+      const t = TEXT[lang];
+      this._show(lang, el('p', { class: 'loading', role: 'status' }, [t.loading]), true);
+      let content;
+      try {
+        content = this._list(await this._fetch(this._limit()), t);
+      } catch (e) {
+        content = el('p', { class: 'error', role: 'alert' }, [t.error]);
       }
-      var items = lists[0].concat(lists[1]).sort(function (a, b) {
-        return Date.parse(a.startsAt) - Date.parse(b.startsAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-      }).slice(0, limit);
-      self._show(lang, self._list(items, t), false);
-    }).catch(function () {
-      if (seq === self._seq) {
-        self._show(lang, el('p', { class: 'error', role: 'alert' }, [t.error]), false);
+      if (seq === this._seq) {
+        this._show(lang, content, false);
       }
-    });
-  };
-
-  proto._list = function (items, t) {
-    if (!items.length) {
-      return el('p', { class: 'empty' }, [t.empty]);
     }
-    var f = formatters(t.locale);
-    var level = this._headingLevel() + 1;
-    return el('ul', {}, items.map(function (m) {
-      var start = new Date(m.startsAt);
-      var end = new Date(m.endsAt);
-      var endText = f.time.format(end);
-      if (dayKey(start) !== dayKey(end)) {
-        endText = f.date.format(end) + ', ' + endText;
+
+    _list(items, t) {
+      if (!items.length) {
+        return el('p', { class: 'empty' }, [t.empty]);
       }
-      var rows = [[t.topic, m.topic], [t.format, t.formats[m.format] || m.format], [t.location, location(m, t)],
-        [t.guestChair, m.guestChair && m.guestChair.name]];
-      var dl = el('dl');
-      rows.forEach(function (r) {
-        if (r[1]) {
-          dl.appendChild(el('dt', {}, [r[0]]));
-          dl.appendChild(el('dd', {}, [r[1]]));
+      const f = formatters(t.locale);
+      const level = this._headingLevel() + 1;
+      return el('ul', {}, items.map((m) => {
+        const start = new Date(m.startsAt);
+        const end = new Date(m.endsAt);
+        let endText = f.time.format(end);
+        if (dayKey(start) !== dayKey(end)) {
+          endText = f.date.format(end) + ', ' + endText;
         }
-      });
-      dl.appendChild(el('dt', {}, [t.status]));
-      dl.appendChild(el('dd', {}, [el('span', { class: 'status status-' + m.status }, [t.statuses[m.status] || m.status])]));
-      return el('li', {}, [
-        el('h' + level, { class: 'meeting' }, [m.title]),
-        el('p', { class: 'when' }, [
-          el('time', { datetime: m.startsAt }, [f.date.format(start) + ', ' + f.time.format(start)]),
-          '–',
-          el('time', { datetime: m.endsAt }, [endText])
-        ]),
-        dl
-      ]);
-    }));
-  };
+        const dl = el('dl');
+        const rows = [[t.topic, m.topic], [t.format, t.formats[m.format] || m.format], [t.location, location(m, t)],
+          [t.guestChair, m.guestChair && m.guestChair.name]];
+        for (const [label, value] of rows) {
+          if (value) {
+            dl.append(el('dt', {}, [label]), el('dd', {}, [value]));
+          }
+        }
+        dl.append(el('dt', {}, [t.status]),
+          el('dd', {}, [el('span', { class: 'status status-' + m.status }, [t.statuses[m.status] || m.status])]));
+        return el('li', {}, [
+          el('h' + level, { class: 'meeting' }, [m.title]),
+          el('p', { class: 'when' }, [
+            el('time', { datetime: m.startsAt }, [f.date.format(start) + ', ' + f.time.format(start)]),
+            '–',
+            el('time', { datetime: m.endsAt }, [endText])
+          ]),
+          dl
+        ]);
+      }));
+    }
 
-  proto._show = function (lang, content, busy) {
-    var t = TEXT[lang];
-    var level = this._headingLevel();
-    // A plain block, not a landmark: the embedding page has its own, and
-    // several schedules on one page would otherwise be landmarks of one name.
-    var heading = el('h' + level, { class: 'heading' }, [t.title]);
-    var section = el('div', { class: 'schedule', lang: lang, 'aria-busy': busy ? 'true' : 'false' }, [
-      heading,
-      el('p', { class: 'network' }, [t.network]),
-      content,
-      el('p', { class: 'subscribe' }, [el('a', { href: this._feedURL() }, [t.subscribe])])
-    ]);
-    this._box.replaceChildren(section);
-  };
+    _show(lang, content, busy) {
+      const t = TEXT[lang];
+      // A plain block, not a landmark: the embedding page has its own, and
+      // several schedules on one page would otherwise be landmarks of one name.
+      this._box.replaceChildren(el('div', { class: 'schedule', lang: lang, 'aria-busy': busy ? 'true' : 'false' }, [
+        el('h' + this._headingLevel(), { class: 'heading' }, [t.title]),
+        el('p', { class: 'network' }, [t.network]),
+        content,
+        el('p', { class: 'subscribe' }, [el('a', { href: this._feedURL() }, [t.subscribe])])
+      ]));
+    }
+  }
 
   customElements.define('pioniers-meetings', PioniersMeetings);
 })();
