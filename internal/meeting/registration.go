@@ -77,6 +77,11 @@ func (s *Service) Register(ctx context.Context, meetingID, personID string) (Reg
 		if m.Status == StatusCancelled || m.Status == StatusHeld || !s.now().Before(m.StartsAt) {
 			return domain.Errorf(domain.CodeConflict, "registration is closed: the meeting is %s", closedReason(m, s.now()))
 		}
+		now := s.now().UTC().Truncate(time.Microsecond)
+		// Places freed by a larger capacity go to the waitlist first.
+		if err := s.fill(ctx, m, actor, now); err != nil {
+			return err
+		}
 		regs, err := s.store.Registrations(ctx, meetingID)
 		if err != nil {
 			return err
@@ -91,7 +96,6 @@ func (s *Service) Register(ctx context.Context, meetingID, personID string) (Reg
 				registered++
 			}
 		}
-		now := s.now().UTC().Truncate(time.Microsecond)
 		reg = Registration{ID: uuid.Must(uuid.NewV7()).String(), MeetingID: meetingID, PersonID: personID, PersonName: p.Name,
 			Status: Registered, RegisteredAt: now, RegisteredBy: actor.Subject}
 		if m.Capacity > 0 && registered >= m.Capacity {
@@ -186,24 +190,40 @@ func (s *Service) CancelRegistration(ctx context.Context, meetingID, registratio
 			return domain.Errorf(domain.CodeConflict, "the meeting has started; registrations can no longer be cancelled")
 		}
 		now := s.now().UTC().Truncate(time.Microsecond)
-		freed := r.Status == Registered
 		r.Status = Cancelled
 		if err := s.store.UpdateRegistration(ctx, r, domain.Change{Resource: "registration", ResourceID: r.ID, Action: domain.ActionUpdate,
 			Actor: actor.Subject, Fields: []string{"status"}, At: now}); err != nil {
 			return err
 		}
-		if !freed {
-			return nil
-		}
-		for _, next := range regs {
-			if next.Status == Waitlisted {
-				next.Status = Registered
-				return s.store.UpdateRegistration(ctx, next, domain.Change{Resource: "registration", ResourceID: next.ID,
-					Action: domain.ActionUpdate, Actor: actor.Subject, Fields: []string{"status"}, At: now})
-			}
-		}
-		return nil
+		return s.fill(ctx, m, actor, now)
 	})
+}
+
+// fill moves waitlisted people up, in the order they registered, while the
+// meeting has places. The caller holds the meeting's lock.
+func (s *Service) fill(ctx context.Context, m Meeting, actor domain.Actor, now time.Time) error {
+	regs, err := s.store.Registrations(ctx, m.ID)
+	if err != nil {
+		return err
+	}
+	registered := 0
+	for _, r := range regs {
+		if r.Status == Registered {
+			registered++
+		}
+	}
+	for _, r := range regs {
+		if r.Status != Waitlisted || (m.Capacity > 0 && registered >= m.Capacity) {
+			continue
+		}
+		r.Status = Registered
+		registered++
+		if err := s.store.UpdateRegistration(ctx, r, domain.Change{Resource: "registration", ResourceID: r.ID,
+			Action: domain.ActionUpdate, Actor: actor.Subject, Fields: []string{"status"}, At: now}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // MarkAttendance records whether a registered person attended, once the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -178,9 +179,21 @@ func (s *Service) Update(ctx context.Context, id string, change func(current Inp
 		}
 		now := s.now().UTC().Truncate(time.Microsecond)
 		next.Version, next.UpdatedAt = current.Version+1, now
-		updated = next
-		return s.store.UpdateMeeting(ctx, next, domain.Change{Resource: "meeting", ResourceID: id, Action: domain.ActionUpdate,
-			Actor: actor.Subject, Fields: fields, Version: int(next.Version), At: now})
+		if err := s.store.UpdateMeeting(ctx, next, domain.Change{Resource: "meeting", ResourceID: id, Action: domain.ActionUpdate,
+			Actor: actor.Subject, Fields: fields, Version: int(next.Version), At: now}); err != nil {
+			return err
+		}
+		if next.Capacity != current.Capacity {
+			// A new capacity may free places for the waitlist.
+			if _, err := s.store.LockMeeting(ctx, id); err != nil {
+				return err
+			}
+			if err := s.fill(ctx, next, actor, now); err != nil {
+				return err
+			}
+		}
+		updated, err = s.store.GetMeeting(ctx, id)
+		return err
 	})
 	return updated, err
 }
@@ -229,11 +242,14 @@ func (s *Service) PutReport(ctx context.Context, id string, in ReportInput) (Mee
 	if in.PublishedOn.IsZero() {
 		p.Add("publishedOn", "is required")
 	}
-	if err := p.Err(); err != nil {
-		return Meeting{}, err
-	}
 	if in.Language == "" {
 		in.Language = "nl"
+	}
+	if !languageTag.MatchString(in.Language) {
+		p.Add("language", "must be a language tag such as nl or en")
+	}
+	if err := p.Err(); err != nil {
+		return Meeting{}, err
 	}
 	var updated Meeting
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
@@ -314,7 +330,8 @@ func (s *Service) build(ctx context.Context, m Meeting, in Input, creating bool)
 
 	next := m
 	next.Sequence, next.Title, next.Topic, next.Description, next.Tags = in.Sequence, in.Title, in.Topic, in.Description, tags
-	next.Format, next.StartsAt, next.EndsAt, next.TimeZone = in.Format, in.StartsAt.UTC(), in.EndsAt.UTC(), in.TimeZone
+	// Microseconds: what both databases keep, so a stored meeting equals the one returned.
+	next.Format, next.StartsAt, next.EndsAt, next.TimeZone = in.Format, in.StartsAt.UTC().Truncate(time.Microsecond), in.EndsAt.UTC().Truncate(time.Microsecond), in.TimeZone
 	next.OnlineURL, next.Capacity, next.Status, next.Example = strings.TrimSpace(in.OnlineURL), in.Capacity, in.Status, in.Example
 	next.CancellationReason = ""
 	if in.Status == StatusCancelled {
@@ -458,6 +475,8 @@ func (s *Service) orgRef(ctx context.Context, ref, field string, p *domain.Probl
 	}
 	return OrgRef{ID: o.ID, Code: o.Code, Name: o.Name}
 }
+
+var languageTag = regexp.MustCompile(`^[a-z]{2,3}(-[A-Z]{2})?$`)
 
 func validURL(s string) bool {
 	u, err := url.Parse(s)

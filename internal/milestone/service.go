@@ -372,8 +372,19 @@ func (s *Service) listAsOf(ctx context.Context, req ListRequest) (domain.Page[Mi
 	var selected []Milestone
 	f := req.Filter
 	q := strings.ToLower(f.Q)
+	var inCycle map[string]bool
+	if f.Cycle != 0 {
+		cs, err := s.store.ListCommitments(ctx, CommitmentFilter{Cycle: f.Cycle}, 0, "")
+		if err != nil {
+			return domain.Page[Milestone]{}, err
+		}
+		inCycle = map[string]bool{}
+		for _, c := range cs.Items {
+			inCycle[c.Code] = true
+		}
+	}
 	for _, m := range all {
-		if (f.Commitment != "" && m.Commitment != f.Commitment) ||
+		if (f.Commitment != "" && m.Commitment != f.Commitment) || (inCycle != nil && !inCycle[m.Commitment]) ||
 			(!f.DueBefore.IsZero() && (m.PlannedEnd.IsZero() || !m.PlannedEnd.Before(f.DueBefore))) ||
 			(!f.DueAfter.IsZero() && (m.PlannedEnd.IsZero() || !m.PlannedEnd.After(f.DueAfter))) ||
 			(q != "" && !strings.Contains(strings.ToLower(m.Title+"\n"+m.VerifiableResult), q)) {

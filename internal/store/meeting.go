@@ -71,6 +71,7 @@ type reportRow struct {
 	Summary       string
 	Language      string
 	Licence       string
+	Search        string
 	CreatedAt     time.Time `gorm:"autoCreateTime:false"`
 	UpdatedAt     time.Time `gorm:"autoUpdateTime:false"`
 }
@@ -288,7 +289,7 @@ func (db *DB) PutReport(ctx context.Context, m meeting.Meeting, c domain.Change)
 			return err
 		}
 		rr := reportRow{MeetingID: m.ID, PublicationID: r.PublicationID, URL: r.URL, PublishedOn: r.PublishedOn, Summary: r.Summary,
-			Language: r.Language, Licence: r.Licence, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+			Language: r.Language, Licence: r.Licence, Search: searchText(r.Summary), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 		return dbError(db.writer(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "meeting_id"}}, UpdateAll: true}).Create(&rr).Error)
 	})
 }

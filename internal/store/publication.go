@@ -61,7 +61,7 @@ const allPublications = `SELECT id, kind, title, url, published_on, summary, lan
 	created_at, updated_at, '' AS meeting_id, '' AS meeting_topic, search FROM publications
 UNION ALL
 SELECT r.publication_id, 'meeting-report', 'Report: ' || m.title, r.url, r.published_on, r.summary, r.language, r.licence, '[]',
-	m.example, m.version, r.created_at, r.updated_at, m.id, m.topic, m.search
+	m.example, m.version, r.created_at, r.updated_at, m.id, m.topic, m.search || ' ' || r.search
 FROM meeting_reports r JOIN meetings m ON m.id = r.meeting_id`
 
 var publicationKeyset = keyset{

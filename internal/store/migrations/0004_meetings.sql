@@ -40,6 +40,7 @@ CREATE TABLE meeting_reports (
     summary        TEXT NOT NULL DEFAULT '',
     language       TEXT NOT NULL,
     licence        TEXT NOT NULL DEFAULT '',
+    search         TEXT NOT NULL DEFAULT '',
     created_at     {{timestamp}} NOT NULL,
     updated_at     {{timestamp}} NOT NULL
 );
