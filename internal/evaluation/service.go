@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -160,7 +161,7 @@ func (s *Service) Update(ctx context.Context, id string, change func(Input) (Inp
 		if err != nil {
 			return err
 		}
-		if cur.ResponseCount > 0 && fmt.Sprintf("%#v", cur.Questions) != fmt.Sprintf("%#v", next.Questions) {
+		if cur.ResponseCount > 0 && !sameQuestions(cur.Questions, next.Questions) {
 			return &domain.Error{Code: domain.CodeConflict, Message: "the questions cannot change once responses exist",
 				Fields: []domain.FieldError{{Name: "questions", Reason: fmt.Sprintf("%d organisations have answered them", cur.ResponseCount)}}}
 		}
@@ -193,6 +194,17 @@ func (s *Service) Delete(ctx context.Context, id string, pre domain.Precondition
 		}
 		return s.store.DeleteEvaluation(ctx, cur, domain.Change{Resource: "evaluation", ResourceID: id, Action: domain.ActionDelete,
 			Actor: actor.Subject, Version: int(cur.Version) + 1, At: s.now().UTC()})
+	})
+}
+
+// sameQuestions compares question lists by value, an empty list or map
+// being the same as none.
+func sameQuestions(a, b []Question) bool {
+	return slices.EqualFunc(a, b, func(x, y Question) bool {
+		num := func(p, q *float64) bool { return (p == nil) == (q == nil) && (p == nil || *p == *q) }
+		return x.Key == y.Key && x.Type == y.Type && x.Text == y.Text && x.Required == y.Required &&
+			num(x.Min, y.Min) && num(x.Max, y.Max) && maps.Equal(x.Labels, y.Labels) && slices.Equal(x.Options, y.Options) &&
+			x.MinSelections == y.MinSelections && x.MaxSelections == y.MaxSelections && x.MaxLength == y.MaxLength
 	})
 }
 

@@ -136,7 +136,7 @@ func (s *Server) ListEvaluationResponses(ctx context.Context, req api.ListEvalua
 		for _, q := range e.Questions {
 			cols = append(cols, "answers."+q.Key)
 		}
-		body := stream(ctx, f, cols, func(emit func(any) error) error {
+		body, err := stream(ctx, f, cols, func(emit func(any) error) error {
 			for _, it := range items {
 				if err := emit(it); err != nil {
 					return err
@@ -144,6 +144,9 @@ func (s *Server) ListEvaluationResponses(ctx context.Context, req api.ListEvalua
 			}
 			return nil
 		})
+		if err != nil {
+			return nil, err
+		}
 		if f == formatCSV {
 			return api.ListEvaluationResponses200TextcsvResponse{Body: body}, nil
 		}
@@ -174,7 +177,7 @@ func (s *Server) GetEvaluationResults(ctx context.Context, req api.GetEvaluation
 		return nil, err
 	}
 	if f := exportOf(ctx, string(deref(req.Params.Format))); f != formatJSON {
-		body := stream(ctx, f, resultColumns, func(emit func(any) error) error {
+		body, err := stream(ctx, f, resultColumns, func(emit func(any) error) error {
 			for _, q := range r.Questions {
 				base := resultRow{Question: q.Question.Key, Type: string(q.Question.Type), Text: q.Question.Text, Count: q.Count,
 					Suppressed: q.Suppressed, Mean: q.Mean, Median: q.Median}
@@ -193,6 +196,9 @@ func (s *Server) GetEvaluationResults(ctx context.Context, req api.GetEvaluation
 			}
 			return nil
 		})
+		if err != nil {
+			return nil, err
+		}
 		if f == formatCSV {
 			return api.GetEvaluationResults200TextcsvResponse{Body: body}, nil
 		}

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -58,6 +59,8 @@ func negotiate(accept string, formats []string) string {
 			f = formatNDJSON
 		case "application/json", "*/*", "application/*":
 			f = formatJSON
+		case "text/*":
+			f = formatCSV
 		default:
 			continue
 		}
@@ -105,6 +108,19 @@ func schemaColumns(s *openapi3.Schema, prefix string) []string {
 	var out []string
 	for _, name := range names {
 		p := s.Properties[name].Value
+		if p != nil && len(p.OneOf) > 0 {
+			// A oneOf gets the columns of all its alternatives.
+			merged := &openapi3.Schema{Properties: openapi3.Schemas{}}
+			for _, alt := range p.OneOf {
+				if alt.Value != nil {
+					for k, v := range alt.Value.Properties {
+						merged.Properties[k] = v
+					}
+				}
+			}
+			out = append(out, schemaColumns(merged, prefix+name+".")...)
+			continue
+		}
 		if p != nil && p.Type != nil && p.Type.Is("object") && len(p.Properties) > 0 {
 			out = append(out, schemaColumns(p, prefix+name+".")...)
 			continue
@@ -115,24 +131,44 @@ func schemaColumns(s *openapi3.Schema, prefix string) []string {
 }
 
 // stream runs each in a goroutine and returns the rows it emits, encoded as
-// format, as a reader. Closing the request's context stops the producer.
-func stream(ctx context.Context, format string, cols []string, each func(emit func(v any) error) error) io.Reader {
+// format, as a reader. It waits for the first row, or the end: an error
+// before anything was sent is returned, so the caller can still answer with
+// a problem instead of an empty 200. Closing the request's context stops
+// the producer.
+func stream(ctx context.Context, format string, cols []string, each func(emit func(v any) error) error) (io.Reader, error) {
 	pr, pw := io.Pipe()
 	stop := context.AfterFunc(ctx, func() { pr.CloseWithError(ctx.Err()) })
+	first := make(chan error, 1)
+	var once sync.Once
+	started := func() { once.Do(func() { first <- nil }) }
 	go func() {
 		defer stop()
 		var err error
 		switch format {
 		case formatCSV:
 			w := csv.NewWriter(pw)
-			if err = w.Write(cols); err == nil {
-				err = each(func(v any) error {
-					row, err := csvRow(v, cols)
-					if err != nil {
-						return err
-					}
-					return w.Write(row)
-				})
+			header := false
+			writeHeader := func() error {
+				if header {
+					return nil
+				}
+				header = true
+				return w.Write(cols)
+			}
+			err = each(func(v any) error {
+				row, err := csvRow(v, cols)
+				if err != nil {
+					return err
+				}
+				started()
+				if err := writeHeader(); err != nil {
+					return err
+				}
+				return w.Write(row)
+			})
+			if err == nil {
+				started()
+				err = writeHeader() // an empty result still has its header row
 			}
 			w.Flush()
 			if err == nil {
@@ -140,11 +176,20 @@ func stream(ctx context.Context, format string, cols []string, each func(emit fu
 			}
 		default:
 			enc := json.NewEncoder(pw)
-			err = each(func(v any) error { return enc.Encode(v) })
+			err = each(func(v any) error {
+				started()
+				return enc.Encode(v)
+			})
 		}
+		once.Do(func() { first <- err })
 		pw.CloseWithError(err)
 	}()
-	return pr
+	if err := <-first; err != nil {
+		stop()
+		pr.Close()
+		return nil, err
+	}
+	return pr, nil
 }
 
 // csvRow flattens one JSON object into the columns.
@@ -170,6 +215,9 @@ func flatten(obj map[string]any, prefix string, out map[string]string) {
 	for k, v := range obj {
 		switch x := v.(type) {
 		case map[string]any:
+			// Both the object as JSON (for a column such as a oneOf's) and its fields.
+			data, _ := json.Marshal(x)
+			out[prefix+k] = string(data)
 			flatten(x, prefix+k+".", out)
 		case nil:
 			out[prefix+k] = ""

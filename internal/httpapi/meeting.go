@@ -60,7 +60,7 @@ func (s *Server) ListMeetings(ctx context.Context, req api.ListMeetingsRequestOb
 	now := s.meetings.Now()
 	if f := exportOf(ctx, formats...); f != formatJSON {
 		lr.PageSize, lr.Cursor = batchSize, ""
-		body := stream(ctx, f, s.contract.columns("Meeting"), func(emit func(any) error) error {
+		body, err := stream(ctx, f, s.contract.columns("Meeting"), func(emit func(any) error) error {
 			for {
 				page, err := s.meetings.List(ctx, lr)
 				if err != nil {
@@ -76,6 +76,9 @@ func (s *Server) ListMeetings(ctx context.Context, req api.ListMeetingsRequestOb
 				}
 			}
 		})
+		if err != nil {
+			return nil, err
+		}
 		if f == formatCSV {
 			return api.ListMeetings200TextcsvResponse{Body: body}, nil
 		}

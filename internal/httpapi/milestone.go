@@ -3,6 +3,9 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"strconv"
 	"time"
 
 	openapi_types "github.com/oapi-codegen/runtime/types"
@@ -36,7 +39,7 @@ func (s *Server) ListCommitments(ctx context.Context, req api.ListCommitmentsReq
 	p := req.Params
 	f := milestone.CommitmentFilter{Cycle: deref(p.Cycle), PolicyArea: deref(p.PolicyArea), Q: deref(p.Q)}
 	if format := exportOf(ctx, string(deref(p.Format))); format != formatJSON {
-		body := stream(ctx, format, s.contract.columns("Commitment"), func(emit func(any) error) error {
+		body, err := stream(ctx, format, s.contract.columns("Commitment"), func(emit func(any) error) error {
 			for cursor := ""; ; {
 				page, err := s.milestones.ListCommitments(ctx, f, batchSize, cursor)
 				if err != nil {
@@ -52,6 +55,9 @@ func (s *Server) ListCommitments(ctx context.Context, req api.ListCommitmentsReq
 				}
 			}
 		})
+		if err != nil {
+			return nil, err
+		}
 		if format == formatCSV {
 			return api.ListCommitments200TextcsvResponse{Body: body}, nil
 		}
@@ -107,7 +113,7 @@ func (s *Server) ReplaceCommitment(ctx context.Context, req api.ReplaceCommitmen
 }
 
 func commitmentOK(c milestone.Commitment) api.CommitmentOKJSONResponse {
-	return api.CommitmentOKJSONResponse{Body: toAPICommitment(c)}
+	return api.CommitmentOKJSONResponse{Body: toAPICommitment(c), Headers: api.CommitmentOKResponseHeaders{ETag: ptr(etag(c.Version, ""))}}
 }
 
 func toAPICommitment(c milestone.Commitment) api.Commitment {
@@ -192,9 +198,12 @@ func (s *Server) ListCommitmentMilestones(ctx context.Context, req api.ListCommi
 // milestonePage answers a milestone list in the negotiated representation.
 func (s *Server) milestonePage(ctx context.Context, lr milestone.ListRequest, format string) (any, error) {
 	if f := exportOf(ctx, format); f != formatJSON {
-		body := stream(ctx, f, s.contract.columns("Milestone"), func(emit func(any) error) error {
+		body, err := stream(ctx, f, s.contract.columns("Milestone"), func(emit func(any) error) error {
 			return s.milestones.Each(ctx, lr, func(m milestone.Milestone) error { return emit(toAPIMilestone(m)) })
 		})
+		if err != nil {
+			return nil, err
+		}
 		if f == formatCSV {
 			return api.MilestonePageOKTextcsvResponse{Body: body}, nil
 		}
@@ -361,7 +370,21 @@ func toAPISummary(sum milestone.Summary) api.ProgressSummary {
 }
 
 func milestoneOK(m milestone.Milestone) api.MilestoneOKJSONResponse {
-	return api.MilestoneOKJSONResponse{Body: toAPIMilestone(m)}
+	return api.MilestoneOKJSONResponse{Body: toAPIMilestone(m), Headers: api.MilestoneOKResponseHeaders{ETag: ptr(milestoneETag(m))}}
+}
+
+// milestoneETag is the version, and a digest of what follows from evidence
+// and the day, so that a cached copy goes stale when a meeting gets its
+// report though the milestone itself did not change.
+func milestoneETag(m milestone.Milestone) string {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%d|%s|%s|%t", m.Progress, m.Status, m.Completion, m.Overdue)
+	if m.Evidence != nil {
+		for _, it := range m.Evidence.Items {
+			fmt.Fprintf(h, "|%s", it.ID)
+		}
+	}
+	return etag(m.Version, strconv.FormatUint(h.Sum64(), 36))
 }
 
 func toAPIMilestone(m milestone.Milestone) api.Milestone {

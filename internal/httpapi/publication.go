@@ -27,7 +27,7 @@ func (s *Server) ListPublications(ctx context.Context, req api.ListPublicationsR
 		f.MeetingID = p.Meeting.String()
 	}
 	if format := exportOf(ctx, string(deref(p.Format))); format != formatJSON {
-		body := stream(ctx, format, s.contract.columns("Publication"), func(emit func(any) error) error {
+		body, err := stream(ctx, format, s.contract.columns("Publication"), func(emit func(any) error) error {
 			for cursor := ""; ; {
 				page, err := s.publications.List(ctx, publication.Query{Filter: f, PageSize: batchSize, Cursor: cursor})
 				if err != nil {
@@ -43,6 +43,9 @@ func (s *Server) ListPublications(ctx context.Context, req api.ListPublicationsR
 				}
 			}
 		})
+		if err != nil {
+			return nil, err
+		}
 		if format == formatCSV {
 			return api.ListPublications200TextcsvResponse{Body: body}, nil
 		}

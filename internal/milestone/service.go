@@ -241,7 +241,7 @@ const batch = 500
 // List returns one page of milestones, as they stand now or at the end of
 // the day AsOf. Public.
 func (s *Service) List(ctx context.Context, req ListRequest) (domain.Page[Milestone], error) {
-	if err := s.check(&req); err != nil {
+	if err := s.check(&req, true); err != nil {
 		return domain.Page[Milestone]{}, err
 	}
 	if !req.AsOf.IsZero() {
@@ -279,10 +279,10 @@ func (s *Service) List(ctx context.Context, req ListRequest) (domain.Page[Milest
 // Each calls fn for every milestone the request selects, in order, reading
 // the store in batches so that memory stays constant however many there are.
 func (s *Service) Each(ctx context.Context, req ListRequest, fn func(Milestone) error) error {
-	req.PageSize = batch
-	if err := s.check(&req); err != nil {
+	if err := s.check(&req, false); err != nil {
 		return err
 	}
+	req.PageSize = batch
 	if !req.AsOf.IsZero() {
 		req.PageSize, req.Cursor = 1<<30, ""
 		page, err := s.listAsOf(ctx, req)
@@ -320,12 +320,15 @@ func (s *Service) Each(ctx context.Context, req ListRequest, fn func(Milestone) 
 	}
 }
 
-func (s *Service) check(req *ListRequest) error {
+// Validate reports what is wrong with a request before anything is sent.
+func (s *Service) Validate(req ListRequest) error { return s.check(&req, false) }
+
+func (s *Service) check(req *ListRequest, paged bool) error {
 	var p domain.Problems
 	if req.PageSize == 0 {
 		req.PageSize = 20
 	}
-	if req.PageSize > 100 && req.PageSize != batch {
+	if paged && req.PageSize > 100 {
 		p.Add("pageSize", "must be at most 100")
 	}
 	if req.Status != "" && !slices.Contains(statuses, req.Status) {
@@ -455,6 +458,9 @@ func CodeKey(code string) string {
 
 // Get returns one milestone, now or as it stood at the end of the day asOf.
 func (s *Service) Get(ctx context.Context, id string, asOf time.Time) (Milestone, error) {
+	if !asOf.IsZero() && asOf.After(organisation.Today(s.now())) {
+		return Milestone{}, (domain.Problems{{Name: "asOf", Reason: "must not be in the future"}}).Err()
+	}
 	at := s.now()
 	var m Milestone
 	var err error
@@ -480,7 +486,12 @@ func (c evidenceCache) derive(ctx context.Context, s *Service, m Milestone, at t
 	if m.Rule == RuleNone || m.Target == nil {
 		return derive(m, nil, today), nil
 	}
-	key := fmt.Sprintf("%s|%s|%s|%s|%s", m.Rule, m.PlannedStart, m.PlannedEnd, m.ID, at)
+	// Milestones with the same rule and window share their evidence; a
+	// closed evaluation is linked to one milestone.
+	key := fmt.Sprintf("%s|%s|%s|%s", m.Rule, m.PlannedStart, m.PlannedEnd, at)
+	if m.Rule == RuleClosedEvaluations {
+		key += "|" + m.ID
+	}
 	ev, ok := c[key]
 	if !ok {
 		from, to := m.PlannedStart, m.PlannedEnd

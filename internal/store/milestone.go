@@ -477,7 +477,7 @@ func (db *DB) HeldMeetingsWithReport(ctx context.Context, from, to, asOf time.Ti
 	}
 	tx := db.reader(ctx).Table("meetings AS m").Select("m.id, m.title, m.starts_at").
 		Joins("JOIN meeting_reports r ON r.meeting_id = m.id").
-		Where("m.status = ? AND r.created_at <= ?", "held", asOf.UTC())
+		Where("m.status = ? AND r.created_at <= ? AND r.published_on <= ?", "held", asOf.UTC(), dayOf(asOf))
 	if !from.IsZero() {
 		tx = tx.Where("m.starts_at >= ?", dayStart(from))
 	}
@@ -496,7 +496,11 @@ func (db *DB) HeldMeetingsWithReport(ctx context.Context, from, to, asOf time.Ti
 // been recorded by asOf.
 func (db *DB) MagazineEditions(ctx context.Context, from, to, asOf time.Time) ([]milestone.EvidenceItem, error) {
 	var rows []publicationRow
-	tx := db.reader(ctx).Where("kind = ? AND created_at <= ? AND published_on <= ?", "magazine-edition", asOf.UTC(), organisation.Day(to))
+	last := organisation.Day(to)
+	if day := dayOf(asOf); day.Before(last) {
+		last = day // an edition dated later was not out yet
+	}
+	tx := db.reader(ctx).Where("kind = ? AND created_at <= ? AND published_on <= ?", "magazine-edition", asOf.UTC(), last)
 	if !from.IsZero() {
 		tx = tx.Where("published_on >= ?", organisation.Day(from))
 	}
