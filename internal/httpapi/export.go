@@ -14,6 +14,8 @@ import (
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
 )
 
 // Exports: list endpoints that analysts use answer JSON pages, or the whole
@@ -190,6 +192,26 @@ func stream(ctx context.Context, format string, cols []string, each func(emit fu
 		return nil, err
 	}
 	return pr, nil
+}
+
+// everyPage emits every item of a keyset-paged list, page after page.
+func everyPage[T any](list func(cursor string) (domain.Page[T], error), toAPI func(T) any) func(emit func(any) error) error {
+	return func(emit func(any) error) error {
+		for cursor := ""; ; {
+			page, err := list(cursor)
+			if err != nil {
+				return err
+			}
+			for _, item := range page.Items {
+				if err := emit(toAPI(item)); err != nil {
+					return err
+				}
+			}
+			if cursor = page.Next; cursor == "" {
+				return nil
+			}
+		}
+	}
 }
 
 // csvRow flattens one JSON object into the columns.

@@ -59,23 +59,13 @@ func (s *Server) ListMeetings(ctx context.Context, req api.ListMeetingsRequestOb
 	lr.PageSize, lr.Cursor = deref(p.PageSize), deref(p.Cursor)
 	now := s.meetings.Now()
 	if f := exportOf(ctx, formats...); f != formatJSON {
-		lr.PageSize, lr.Cursor = batchSize, ""
-		body, err := stream(ctx, f, s.contract.columns("Meeting"), func(emit func(any) error) error {
-			for {
-				page, err := s.meetings.List(ctx, lr)
-				if err != nil {
-					return err
-				}
-				for _, m := range page.Items {
-					if err := emit(toAPIMeeting(m, now)); err != nil {
-						return err
-					}
-				}
-				if lr.Cursor = page.Next; lr.Cursor == "" {
-					return nil
-				}
-			}
-		})
+		lr.PageSize = batchSize
+		body, err := stream(ctx, f, s.contract.columns("Meeting"), everyPage(
+			func(cursor string) (domain.Page[meeting.Meeting], error) {
+				lr.Cursor = cursor
+				return s.meetings.List(ctx, lr)
+			},
+			func(m meeting.Meeting) any { return toAPIMeeting(m, now) }))
 		if err != nil {
 			return nil, err
 		}

@@ -39,22 +39,11 @@ func (s *Server) ListCommitments(ctx context.Context, req api.ListCommitmentsReq
 	p := req.Params
 	f := milestone.CommitmentFilter{Cycle: deref(p.Cycle), PolicyArea: deref(p.PolicyArea), Q: deref(p.Q)}
 	if format := exportOf(ctx, string(deref(p.Format))); format != formatJSON {
-		body, err := stream(ctx, format, s.contract.columns("Commitment"), func(emit func(any) error) error {
-			for cursor := ""; ; {
-				page, err := s.milestones.ListCommitments(ctx, f, batchSize, cursor)
-				if err != nil {
-					return err
-				}
-				for _, c := range page.Items {
-					if err := emit(toAPICommitment(c)); err != nil {
-						return err
-					}
-				}
-				if cursor = page.Next; cursor == "" {
-					return nil
-				}
-			}
-		})
+		body, err := stream(ctx, format, s.contract.columns("Commitment"), everyPage(
+			func(cursor string) (domain.Page[milestone.Commitment], error) {
+				return s.milestones.ListCommitments(ctx, f, batchSize, cursor)
+			},
+			func(c milestone.Commitment) any { return toAPICommitment(c) }))
 		if err != nil {
 			return nil, err
 		}

@@ -27,22 +27,11 @@ func (s *Server) ListPublications(ctx context.Context, req api.ListPublicationsR
 		f.MeetingID = p.Meeting.String()
 	}
 	if format := exportOf(ctx, string(deref(p.Format))); format != formatJSON {
-		body, err := stream(ctx, format, s.contract.columns("Publication"), func(emit func(any) error) error {
-			for cursor := ""; ; {
-				page, err := s.publications.List(ctx, publication.Query{Filter: f, PageSize: batchSize, Cursor: cursor})
-				if err != nil {
-					return err
-				}
-				for _, pub := range page.Items {
-					if err := emit(toAPIPublication(pub)); err != nil {
-						return err
-					}
-				}
-				if cursor = page.Next; cursor == "" {
-					return nil
-				}
-			}
-		})
+		body, err := stream(ctx, format, s.contract.columns("Publication"), everyPage(
+			func(cursor string) (domain.Page[publication.Publication], error) {
+				return s.publications.List(ctx, publication.Query{Filter: f, PageSize: batchSize, Cursor: cursor})
+			},
+			func(p publication.Publication) any { return toAPIPublication(p) }))
 		if err != nil {
 			return nil, err
 		}
