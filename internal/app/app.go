@@ -144,8 +144,19 @@ func pseudonymKey(cfg Config) ([]byte, error) {
 		return []byte(cfg.PseudonymKey), nil
 	}
 	path := filepath.Join(cfg.DataDir, "pseudonym.key")
-	if data, err := os.ReadFile(path); err == nil && len(data) >= 32 {
+	read := func() ([]byte, error) {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("read pseudonym key: %w", err)
+		}
+		if len(data) < 32 {
+			// A short key would let anyone recompute the pseudonyms.
+			return nil, fmt.Errorf("pseudonym key %s holds %d bytes; want at least 32 (remove it to make a new one, or set --pseudonym-key)", path, len(data))
+		}
 		return data, nil
+	}
+	if _, err := os.Stat(path); err == nil {
+		return read()
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("pseudonym key folder: %w", err)
@@ -154,19 +165,22 @@ func pseudonymKey(cfg Config) ([]byte, error) {
 	if _, err := rand.Read(key); err != nil {
 		return nil, fmt.Errorf("pseudonym key: %w", err)
 	}
-	encoded := []byte(hex.EncodeToString(key))
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, os.ErrExist) {
-		return os.ReadFile(path) // another instance wrote it first
-	}
+	// Written whole to a temporary file, then linked into place: the key file
+	// is never seen half-written, and of two instances starting at once one
+	// key wins and both read it.
+	tmp, err := os.CreateTemp(cfg.DataDir, "pseudonym.key.*")
 	if err != nil {
 		return nil, fmt.Errorf("write pseudonym key: %w", err)
 	}
-	defer f.Close()
-	if _, err := f.Write(encoded); err != nil {
+	defer os.Remove(tmp.Name())
+	_, werr := tmp.WriteString(hex.EncodeToString(key))
+	if err := errors.Join(werr, tmp.Chmod(0o600), tmp.Sync(), tmp.Close()); err != nil {
 		return nil, fmt.Errorf("write pseudonym key: %w", err)
 	}
-	return encoded, nil
+	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, os.ErrExist) {
+		return nil, fmt.Errorf("write pseudonym key: %w", err)
+	}
+	return read()
 }
 
 // Handler is the whole HTTP API.

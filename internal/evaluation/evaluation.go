@@ -31,6 +31,9 @@ const (
 
 var questionTypes = []QuestionType{Scale, SingleChoice, MultipleChoice, Text, Number}
 
+// MaxScalePoints bounds a scale, whose results list every point.
+const MaxScalePoints = 101
+
 // DefaultMaxLength is the longest text answer when a question sets none.
 const DefaultMaxLength = 2000
 
@@ -135,6 +138,8 @@ func checkQuestions(qs []Question, p *domain.Problems) {
 		case Scale:
 			if q.Min == nil || q.Max == nil || *q.Min != math.Trunc(*q.Min) || *q.Max != math.Trunc(*q.Max) || *q.Min >= *q.Max {
 				p.Add(f+".max", "a scale needs whole-number min and max, min below max")
+			} else if *q.Max-*q.Min > MaxScalePoints-1 {
+				p.Add(f+".max", fmt.Sprintf("a scale has at most %d points; use a number question for more", MaxScalePoints))
 			}
 		case Number:
 			if q.Min != nil && q.Max != nil && *q.Min > *q.Max {
@@ -155,6 +160,8 @@ func checkQuestions(qs []Question, p *domain.Problems) {
 				}
 				if q.MaxSelections != 0 && q.MinSelections > q.MaxSelections {
 					p.Add(f+".minSelections", "must not exceed maxSelections")
+				} else if q.MinSelections > len(q.Options) {
+					p.Add(f+".minSelections", "must not exceed the number of options")
 				}
 			}
 		case Text:
@@ -288,6 +295,7 @@ type Results struct {
 // Tally computes the results; unless full, figures resting on fewer than
 // minGroupSize answers are suppressed.
 func Tally(e Evaluation, responses []Response, now time.Time, full bool) Results {
+	responses = slices.DeleteFunc(slices.Clone(responses), func(r Response) bool { return !e.InAudience(r.Organisation.ID) })
 	r := Results{EvaluationID: e.ID, Status: e.StatusAt(now), AudienceSize: len(e.Audience), Responses: len(responses), MinGroupSize: e.MinGroupSize}
 	if r.AudienceSize > 0 {
 		r.ResponseRate = float64(r.Responses) / float64(r.AudienceSize)

@@ -39,6 +39,9 @@ type Store interface {
 	// PutResponse inserts or replaces the organisation's one response.
 	PutResponse(ctx context.Context, r Response, c domain.Change) error
 	MilestoneExists(ctx context.Context, id string) (bool, error)
+	// LockEvaluation holds the evaluation until the transaction ends, so that
+	// changes to its questions and responses to them do not cross.
+	LockEvaluation(ctx context.Context, id string) error
 }
 
 type organisations interface {
@@ -145,6 +148,9 @@ func (s *Service) Update(ctx context.Context, id string, change func(Input) (Inp
 	}
 	var out Evaluation
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.LockEvaluation(ctx, id); err != nil {
+			return err
+		}
 		cur, err := s.store.GetEvaluation(ctx, id)
 		if err != nil {
 			return err
@@ -164,6 +170,18 @@ func (s *Service) Update(ctx context.Context, id string, change func(Input) (Inp
 		if cur.ResponseCount > 0 && !sameQuestions(cur.Questions, next.Questions) {
 			return &domain.Error{Code: domain.CodeConflict, Message: "the questions cannot change once responses exist",
 				Fields: []domain.FieldError{{Name: "questions", Reason: fmt.Sprintf("%d organisations have answered them", cur.ResponseCount)}}}
+		}
+		if cur.ResponseCount > 0 {
+			responses, err := s.store.Responses(ctx, id)
+			if err != nil {
+				return err
+			}
+			for _, r := range responses {
+				if !next.InAudience(r.Organisation.ID) {
+					return &domain.Error{Code: domain.CodeConflict, Message: "an organisation that responded cannot leave the audience",
+						Fields: []domain.FieldError{{Name: "audience", Reason: r.Organisation.Code + " has responded"}}}
+				}
+			}
 		}
 		now := s.now().UTC().Truncate(time.Microsecond)
 		next.Version, next.UpdatedAt = cur.Version+1, now
@@ -313,6 +331,9 @@ func (s *Service) PutResponse(ctx context.Context, evaluationID, orgRef string, 
 	}
 	var out Response
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.LockEvaluation(ctx, evaluationID); err != nil {
+			return err
+		}
 		e, err := s.Get(ctx, evaluationID)
 		if err != nil {
 			return err
@@ -328,6 +349,17 @@ func (s *Service) PutResponse(ctx context.Context, evaluationID, orgRef string, 
 		}
 		now := s.now().UTC().Truncate(time.Microsecond)
 		out = Response{EvaluationID: e.ID, Organisation: OrgRef{ID: o.ID, Code: o.Code, Name: o.Name}, Answers: answers, SubmittedAt: now, UpdatedAt: now}
+		if e.ResponseCount > 0 {
+			earlier, err := s.store.Responses(ctx, e.ID)
+			if err != nil {
+				return err
+			}
+			for _, r := range earlier {
+				if r.Organisation.ID == o.ID {
+					out.SubmittedAt = r.SubmittedAt // a replacement keeps the first submission's time
+				}
+			}
+		}
 		return s.store.PutResponse(ctx, out, domain.Change{Resource: "evaluation-response", ResourceID: e.ID + "/" + o.ID,
 			Action: domain.ActionUpdate, Actor: actor.Subject, Fields: []string{"answers"}, At: now})
 	})

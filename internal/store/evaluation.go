@@ -229,6 +229,15 @@ func (db *DB) PutResponse(ctx context.Context, r evaluation.Response, c domain.C
 	})
 }
 
+// LockEvaluation locks the evaluation's row on PostgreSQL; SQLite's single
+// writer already runs write transactions one at a time.
+func (db *DB) LockEvaluation(ctx context.Context, id string) error {
+	if db.dialect != Postgres {
+		return nil
+	}
+	return dbError(db.writer(ctx).Exec("SELECT id FROM evaluations WHERE id = ? FOR UPDATE", id).Error)
+}
+
 // MilestoneExists reports whether a milestone has the id.
 func (db *DB) MilestoneExists(ctx context.Context, id string) (bool, error) {
 	var n int64
