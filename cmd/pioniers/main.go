@@ -30,6 +30,7 @@ Usage:
   pioniers seed [--demo] [flags]         load the action plan's data (and examples with --demo)
   pioniers user create --email E --role R [--organisation GM0606] [--person ID] [--password-stdin] [flags]
   pioniers client create --name N [--organisation CODE] [flags]
+  pioniers backup --to FILE [flags]       copy the SQLite database, consistently, while it is in use
 
 Every command takes the configuration flags; run "pioniers serve -h" to list them.
 `
@@ -66,6 +67,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		personID      = fs.String("person", "", "user create: id of the network person the account belongs to")
 		passwordStdin = fs.Bool("password-stdin", false, "user create: read the password from standard input")
 		name          = fs.String("name", "", "client create: the partner portal's name")
+		to            = fs.String("to", "", "backup: the file to write (it must not exist)")
 	)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -79,7 +81,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	}
 	log := app.NewLogger(cfg)
 	switch cmd {
-	case "serve", "migrate", "seed", "user create", "client create":
+	case "serve", "migrate", "seed", "user create", "client create", "backup":
 	default:
 		return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
 	}
@@ -113,6 +115,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 			return explain(err)
 		}
 		fmt.Fprintf(stdout, "created %s user %s (id %s)\n", u.Role, u.Email, u.ID)
+	case "backup":
+		if *to == "" {
+			return errors.New("backup: name the file with --to")
+		}
+		if err := a.DB.Backup(ctx, *to); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "backup written to %s\n", *to)
 	case "client create":
 		cl, secret, err := a.Accounts.CreateClient(system, account.NewClient{Name: *name, Organisation: *org})
 		if err != nil {

@@ -5,6 +5,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -286,5 +288,26 @@ func TestDemoSeedHasEightExampleMeetingsWithReports(t *testing.T) {
 	health.JSON(t, &h)
 	if h.Meetings != 8 || len(h.Gaps) != 0 || len(h.WithoutGuestChair) != 0 || len(h.OverdueReports) != 0 {
 		t.Errorf("schedule health of the demo series: got %+v; want 8 meetings, no gaps, every meeting chaired and reported", h)
+	}
+}
+
+func TestBackupIsAConsistentCopy(t *testing.T) {
+	if os.Getenv("TEST_DATABASE_URL") != "" {
+		t.Skip("backup copies SQLite; PostgreSQL uses pg_dump")
+	}
+	env := apptest.Start(t)
+	env.Seed(t)
+	path := filepath.Join(t.TempDir(), "copy.db")
+	if err := env.App.DB.Backup(context.Background(), path); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.App.DB.Backup(context.Background(), path); err == nil {
+		t.Error("backup over an existing file: got no error; want one")
+	}
+	cfg := apptest.Config(t)
+	cfg.DatabaseURL = path
+	copied := apptest.New(t, cfg)
+	if got, want := snapshot(t, copied), snapshot(t, env); got != want {
+		t.Errorf("organisations in the copy: got %s; want %s", got, want)
 	}
 }

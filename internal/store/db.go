@@ -132,6 +132,22 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
+// Backup writes a consistent copy of the SQLite database to path, which
+// must not exist yet, while the service keeps running. PostgreSQL has its
+// own tools for this (pg_dump).
+func (db *DB) Backup(ctx context.Context, path string) error {
+	if db.dialect != SQLite {
+		return errors.New("backup copies the SQLite database; for PostgreSQL use pg_dump")
+	}
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("backup: %s exists; choose a new file", path)
+	}
+	if err := db.write.WithContext(ctx).Exec("VACUUM INTO ?", path).Error; err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	return nil
+}
+
 // Close closes every connection.
 func (db *DB) Close() error {
 	var errs []error
