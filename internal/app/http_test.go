@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/pioniersnetwerk/pioniers/internal/apptest"
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
 )
 
 // Every response, the router's own errors included, carries API-Version and
@@ -293,5 +294,28 @@ func TestContractIsServedVerbatim(t *testing.T) {
 		if res.Header.Get("Access-Control-Allow-Origin") != "*" {
 			t.Errorf("contract CORS: got %q; want * even without Origin", res.Header.Get("Access-Control-Allow-Origin"))
 		}
+	}
+}
+
+// A meeting's ETag changes when a registration changes its counts, though
+// the meeting itself has no new version.
+func TestMeetingETagFollowsRegistrations(t *testing.T) {
+	env := apptest.Start(t)
+	env.Seed(t)
+	editor := env.User(t, "editor@example.org", domain.RoleEditor, "")
+	res := env.Do(t, "POST", "/v1/meetings", map[string]any{"title": "Meet", "topic": "Open data", "format": "other",
+		"startsAt": "2099-03-01T10:00:00Z", "endsAt": "2099-03-01T12:00:00Z"}, apptest.Bearer(editor))
+	var m struct{ ID string }
+	res.JSON(t, &m)
+	before := env.Do(t, "GET", "/v1/meetings/"+m.ID, nil, nil).Header.Get("ETag")
+	person := env.Do(t, "POST", "/v1/people", map[string]any{"name": "Registrant", "memberships": []any{}}, apptest.Bearer(env.User(t, "admin@example.org", domain.RoleAdmin, "")))
+	var p struct{ ID string }
+	person.JSON(t, &p)
+	if r := env.Do(t, "POST", "/v1/meetings/"+m.ID+"/registrations", map[string]any{"person": p.ID}, apptest.Bearer(editor)); r.StatusCode != 201 {
+		t.Fatalf("register: got %d (%s)", r.StatusCode, r.Body)
+	}
+	after := env.Do(t, "GET", "/v1/meetings/"+m.ID, nil, map[string]string{"If-None-Match": before})
+	if after.StatusCode != 200 || after.Header.Get("ETag") == before {
+		t.Errorf("after a registration: got %d with ETag %q (before %q); want 200 and a new tag", after.StatusCode, after.Header.Get("ETag"), before)
 	}
 }

@@ -352,3 +352,27 @@ func TestPagingWithActiveFilter(t *testing.T) {
 		t.Errorf("active=false: got %+v; want GM2999 only", inactive.Items)
 	}
 }
+
+// Demonstration data stays marked as such whoever edits it.
+func TestExampleOrganisationStaysAnExample(t *testing.T) {
+	env := apptest.Start(t)
+	if _, err := env.App.Seed.Load(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
+	member := env.User(t, "clerk@north.example", domain.RoleMember, "GM9901")
+	body := map[string]any{"code": "GM9901", "name": "Example Municipality North (renamed)", "kind": "municipality", "networkRole": "member", "joinedOn": "2018-09-01"}
+	for _, token := range []string{member, admin} {
+		h := apptest.Bearer(token)
+		h["If-Match"] = "*"
+		res := env.Do(t, "PUT", "/v1/organisations/GM9901", body, h)
+		if res.StatusCode != 200 {
+			t.Fatalf("PUT: got %d; want 200 (%s)", res.StatusCode, res.Body)
+		}
+		var o client.Organisation
+		res.JSON(t, &o)
+		if !o.Example {
+			t.Errorf("after a PUT: example %v; want the organisation still marked as an example", o.Example)
+		}
+	}
+}

@@ -3,7 +3,7 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
-	"strings"
+	"fmt"
 	"time"
 
 	openapi_types "github.com/oapi-codegen/runtime/types"
@@ -235,9 +235,11 @@ func (s *Server) PutMeetingReport(ctx context.Context, req api.PutMeetingReportR
 
 func (s *Server) meetingOK(m meeting.Meeting) api.MeetingOKJSONResponse {
 	now := s.meetings.Now()
-	variant := ""
+	// Registrations and the passing of time change the representation
+	// without a new version of the meeting.
+	variant := fmt.Sprintf("r%d-w%d", m.RegisteredCount, m.WaitlistCount)
 	if m.ReportOverdue(now) {
-		variant = "overdue" // reportOverdue turns true with time alone
+		variant += "-overdue"
 	}
 	return api.MeetingOKJSONResponse{Body: toAPIMeeting(m, now), Headers: api.MeetingOKResponseHeaders{ETag: ptr(etag(m.Version, variant))}}
 }
@@ -533,4 +535,3 @@ func summaries(ms []meeting.Meeting) []api.MeetingSummary {
 	return out
 }
 
-var _ = strings.TrimSpace

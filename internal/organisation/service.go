@@ -139,6 +139,7 @@ func (s *Service) Replace(ctx context.Context, ref string, in Input, pre domain.
 		if err := pre.Check(current.Version); err != nil {
 			return err
 		}
+		in.Example = current.Example // demonstration data stays marked; the API does not set it
 		next := apply(current, in)
 		fields := changedFields(current, next)
 		if !actor.Is(domain.RoleAdmin) {
