@@ -301,4 +301,3 @@ func toAPIResponse(r evaluation.Response) api.EvaluationResponse {
 		Code: r.Organisation.Code, Name: r.Organisation.Name}, Answers: map[string]any(r.Answers),
 		SubmittedAt: r.SubmittedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 }
-

@@ -534,4 +534,3 @@ func summaries(ms []meeting.Meeting) []api.MeetingSummary {
 	}
 	return out
 }
-
