@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"reflect"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -29,40 +28,14 @@ type fixture struct {
 // newFixture opens a fresh database with one organisation, GM0606.
 func newFixture(t *testing.T) fixture {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, apptest.DatabaseURL(t), nil)
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
+	db := apptest.Store(t)
 	orgs := organisation.NewService(db, time.Now)
-	schiedam, err := orgs.Create(system(), organisation.Input{Code: "GM0606", Name: "Schiedam",
+	schiedam, err := orgs.Create(apptest.As(domain.System), organisation.Input{Code: "GM0606", Name: "Schiedam",
 		Kind: organisation.KindMunicipality, NetworkRole: organisation.RoleLead})
 	if err != nil {
 		t.Fatalf("create organisation: %v", err)
 	}
 	return fixture{db: db, accounts: account.NewService(db, orgs, time.Now, bcrypt.MinCost), schiedam: schiedam}
-}
-
-func system() context.Context { return domain.WithActor(context.Background(), domain.System) }
-
-func as(a domain.Actor) context.Context { return domain.WithActor(context.Background(), a) }
-
-func fieldNames(t *testing.T, err error) []string {
-	t.Helper()
-	var e *domain.Error
-	if !errors.As(err, &e) {
-		t.Fatalf("got %T %v; want a *domain.Error", err, err)
-	}
-	var names []string
-	for _, f := range e.Fields {
-		names = append(names, f.Name)
-	}
-	sort.Strings(names)
-	return names
 }
 
 func TestCreateUserValidation(t *testing.T) {
@@ -90,17 +63,17 @@ func TestCreateUserValidation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			u, err := f.accounts.CreateUser(system(), tt.in)
+			u, err := f.accounts.CreateUser(apptest.As(domain.System), tt.in)
 			if code := domain.ErrorCode(err); code != domain.CodeInvalid {
 				t.Fatalf("CreateUser: got user %+v, code %q (%v); want %q", u, code, err, domain.CodeInvalid)
 			}
-			if got := fieldNames(t, err); !reflect.DeepEqual(got, tt.want) {
+			if got := apptest.FieldNames(t, err); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("fields: got %v; want %v", got, tt.want)
 			}
 		})
 	}
 	// Nothing was stored: a valid user with the first refused address can still be created.
-	if _, err := f.accounts.CreateUser(system(), account.NewUser{Email: "a1@example.org", Password: password, Role: domain.RoleEditor}); err != nil {
+	if _, err := f.accounts.CreateUser(apptest.As(domain.System), account.NewUser{Email: "a1@example.org", Password: password, Role: domain.RoleEditor}); err != nil {
 		t.Errorf("create a1@example.org after its refusal: got %v; want nil", err)
 	}
 }
@@ -123,7 +96,7 @@ func TestCreateUser(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			u, err := f.accounts.CreateUser(system(), tt.in)
+			u, err := f.accounts.CreateUser(apptest.As(domain.System), tt.in)
 			if err != nil {
 				t.Fatalf("CreateUser: got %v; want nil", err)
 			}
@@ -154,15 +127,15 @@ func TestCreateUser(t *testing.T) {
 
 func TestCreateUserDuplicateEmail(t *testing.T) {
 	f := newFixture(t)
-	if _, err := f.accounts.CreateUser(system(), account.NewUser{Email: "anna@example.org", Password: password, Role: domain.RoleEditor}); err != nil {
+	if _, err := f.accounts.CreateUser(apptest.As(domain.System), account.NewUser{Email: "anna@example.org", Password: password, Role: domain.RoleEditor}); err != nil {
 		t.Fatalf("first CreateUser: %v", err)
 	}
 	for _, email := range []string{"anna@example.org", "ANNA@Example.org"} {
-		_, err := f.accounts.CreateUser(system(), account.NewUser{Email: email, Password: password + "!", Role: domain.RoleAnalyst})
+		_, err := f.accounts.CreateUser(apptest.As(domain.System), account.NewUser{Email: email, Password: password + "!", Role: domain.RoleAnalyst})
 		if code := domain.ErrorCode(err); code != domain.CodeConflict {
 			t.Fatalf("CreateUser(%s) again: got code %q (%v); want %q", email, code, err, domain.CodeConflict)
 		}
-		if got := fieldNames(t, err); !reflect.DeepEqual(got, []string{"email"}) {
+		if got := apptest.FieldNames(t, err); !reflect.DeepEqual(got, []string{"email"}) {
 			t.Errorf("CreateUser(%s) again, fields: got %v; want [email]", email, got)
 		}
 	}
@@ -175,7 +148,7 @@ func TestCreateUserDuplicateEmail(t *testing.T) {
 func TestAuthenticatePassword(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	u, err := f.accounts.CreateUser(system(), account.NewUser{Email: "Pioneer@Schiedam.nl", Password: password, Role: domain.RoleMember, Organisation: "GM0606"})
+	u, err := f.accounts.CreateUser(apptest.As(domain.System), account.NewUser{Email: "Pioneer@Schiedam.nl", Password: password, Role: domain.RoleMember, Organisation: "GM0606"})
 	if err != nil {
 		t.Fatalf("CreateUser: %v", err)
 	}
@@ -221,7 +194,7 @@ func TestAuthenticatePassword(t *testing.T) {
 func TestClients(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	bound, secret, err := f.accounts.CreateClient(system(), account.NewClient{Name: " Partner portal ", Organisation: "gm0606"})
+	bound, secret, err := f.accounts.CreateClient(apptest.As(domain.System), account.NewClient{Name: " Partner portal ", Organisation: "gm0606"})
 	if err != nil {
 		t.Fatalf("CreateClient: %v", err)
 	}
@@ -231,7 +204,7 @@ func TestClients(t *testing.T) {
 	if len(secret) < 32 || bound.SecretHash == secret || strings.Contains(bound.SecretHash, secret) {
 		t.Errorf("secret: got %q (hash %q); want a long secret stored only as a hash", secret, bound.SecretHash)
 	}
-	free, secret2, err := f.accounts.CreateClient(system(), account.NewClient{Name: "Analytics"})
+	free, secret2, err := f.accounts.CreateClient(apptest.As(domain.System), account.NewClient{Name: "Analytics"})
 	if err != nil {
 		t.Fatalf("CreateClient without organisation: %v", err)
 	}
@@ -287,11 +260,11 @@ func TestCreateClientValidation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, _, err := f.accounts.CreateClient(system(), tt.in)
+			_, _, err := f.accounts.CreateClient(apptest.As(domain.System), tt.in)
 			if code := domain.ErrorCode(err); code != domain.CodeInvalid {
 				t.Fatalf("CreateClient: got code %q (%v); want %q", code, err, domain.CodeInvalid)
 			}
-			if got := fieldNames(t, err); !reflect.DeepEqual(got, tt.want) {
+			if got := apptest.FieldNames(t, err); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("fields: got %v; want %v", got, tt.want)
 			}
 		})
@@ -316,7 +289,7 @@ func TestOnlyAdminsCreateAccounts(t *testing.T) {
 	for i, tt := range actors {
 		t.Run(tt.name, func(t *testing.T) {
 			email := "user" + string(rune('a'+i)) + "@example.org"
-			u, err := f.accounts.CreateUser(as(tt.actor), account.NewUser{Email: email, Password: password, Role: domain.RoleAdmin})
+			u, err := f.accounts.CreateUser(apptest.As(tt.actor), account.NewUser{Email: email, Password: password, Role: domain.RoleAdmin})
 			if got := domain.ErrorCode(err); got != tt.want {
 				t.Errorf("CreateUser: got %q (%v); want %q", got, err, tt.want)
 			}
@@ -331,7 +304,7 @@ func TestOnlyAdminsCreateAccounts(t *testing.T) {
 				}
 			}
 			// Invalid input does not reveal more than the refusal.
-			_, err = f.accounts.CreateUser(as(tt.actor), account.NewUser{Email: "bad"})
+			_, err = f.accounts.CreateUser(apptest.As(tt.actor), account.NewUser{Email: "bad"})
 			if want := tt.want; want == "" {
 				if got := domain.ErrorCode(err); got != domain.CodeInvalid {
 					t.Errorf("CreateUser with bad input: got %q; want %q", got, domain.CodeInvalid)
@@ -339,7 +312,7 @@ func TestOnlyAdminsCreateAccounts(t *testing.T) {
 			} else if got := domain.ErrorCode(err); got != want {
 				t.Errorf("CreateUser with bad input: got %q; want %q", got, want)
 			}
-			_, secret, err := f.accounts.CreateClient(as(tt.actor), account.NewClient{Name: "Portal " + tt.name})
+			_, secret, err := f.accounts.CreateClient(apptest.As(tt.actor), account.NewClient{Name: "Portal " + tt.name})
 			if got := domain.ErrorCode(err); got != tt.want {
 				t.Errorf("CreateClient: got %q (%v); want %q", got, err, tt.want)
 			}
@@ -366,7 +339,7 @@ func TestHasAdmin(t *testing.T) {
 	for i, s := range steps {
 		if s.role != "" {
 			email := "u" + string(rune('a'+i)) + "@example.org"
-			if _, err := f.accounts.CreateUser(system(), account.NewUser{Email: email, Password: password, Role: s.role, Organisation: s.org}); err != nil {
+			if _, err := f.accounts.CreateUser(apptest.As(domain.System), account.NewUser{Email: email, Password: password, Role: s.role, Organisation: s.org}); err != nil {
 				t.Fatalf("create %s: %v", s.role, err)
 			}
 		}

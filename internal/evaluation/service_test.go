@@ -22,26 +22,6 @@ import (
 
 const secret = "a test secret of at least 32 bytes!!"
 
-// clock is the services' time, set by the test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
-
 // The interim evaluation's window, and a moment inside it.
 var (
 	opens  = time.Date(2019, 9, 2, 7, 0, 0, 0, time.UTC)
@@ -57,8 +37,6 @@ var (
 	nobody  = domain.Actor{}
 )
 
-func as(a domain.Actor) context.Context { return domain.WithActor(context.Background(), a) }
-
 func memberOf(o organisation.Organisation) domain.Actor {
 	return domain.Actor{Subject: "member-" + o.Code, Role: domain.RoleMember, OrganisationID: o.ID}
 }
@@ -72,7 +50,7 @@ func partnerOf(o organisation.Organisation) domain.Actor {
 // the services on one clock the test sets.
 type fixture struct {
 	db    *store.DB
-	clock *clock
+	clock *apptest.Clock
 	orgs  *organisation.Service
 	svc   *evaluation.Service
 	ms    *milestone.Service
@@ -83,32 +61,24 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, apptest.DatabaseURL(t), nil)
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	c := &clock{t: during}
+	db := apptest.Store(t)
+	c := apptest.NewClock(during)
 	orgs := organisation.NewService(db, c.Now)
 	f := &fixture{db: db, clock: c, orgs: orgs,
 		svc: evaluation.NewService(db, orgs, c.Now, []byte(secret)),
 		ms:  milestone.NewService(db, db, orgs, c.Now)}
-	f.alpha = f.org(t, "GM0101", "Municipality of Alpha", organisation.KindMunicipality, date(2018, 1, 1), time.Time{})
-	f.beta = f.org(t, "GM0102", "Municipality of Beta", organisation.KindMunicipality, date(2018, 1, 1), time.Time{})
-	f.gamma = f.org(t, "GM0103", "Municipality of Gamma", organisation.KindMunicipality, date(2018, 1, 1), time.Time{})
-	f.delta = f.org(t, "GM0104", "Municipality of Delta", organisation.KindMunicipality, date(2018, 1, 1), time.Time{})
-	f.epsilon = f.org(t, "GM0105", "Municipality of Epsilon", organisation.KindMunicipality, date(2018, 1, 1), time.Time{})
-	f.province = f.org(t, "zeeland", "Province of Zeeland", organisation.KindProvince, date(2018, 1, 1), time.Time{})
+	f.alpha = f.org(t, "GM0101", "Municipality of Alpha", organisation.KindMunicipality, apptest.Date(2018, 1, 1), time.Time{})
+	f.beta = f.org(t, "GM0102", "Municipality of Beta", organisation.KindMunicipality, apptest.Date(2018, 1, 1), time.Time{})
+	f.gamma = f.org(t, "GM0103", "Municipality of Gamma", organisation.KindMunicipality, apptest.Date(2018, 1, 1), time.Time{})
+	f.delta = f.org(t, "GM0104", "Municipality of Delta", organisation.KindMunicipality, apptest.Date(2018, 1, 1), time.Time{})
+	f.epsilon = f.org(t, "GM0105", "Municipality of Epsilon", organisation.KindMunicipality, apptest.Date(2018, 1, 1), time.Time{})
+	f.province = f.org(t, "zeeland", "Province of Zeeland", organisation.KindProvince, apptest.Date(2018, 1, 1), time.Time{})
 	return f
 }
 
 func (f *fixture) org(t *testing.T, code, name string, kind organisation.Kind, joined, left time.Time) organisation.Organisation {
 	t.Helper()
-	o, err := f.orgs.Create(as(domain.System), organisation.Input{Code: code, Name: name, Kind: kind,
+	o, err := f.orgs.Create(apptest.As(domain.System), organisation.Input{Code: code, Name: name, Kind: kind,
 		NetworkRole: organisation.RoleMember, JoinedOn: joined, LeftOn: left})
 	if err != nil {
 		t.Fatalf("create organisation %s: %v", code, err)
@@ -137,7 +107,7 @@ func input(title string, audience ...string) evaluation.Input {
 
 func (f *fixture) create(t *testing.T, in evaluation.Input) evaluation.Evaluation {
 	t.Helper()
-	e, err := f.svc.Create(as(editor), in)
+	e, err := f.svc.Create(apptest.As(editor), in)
 	if err != nil {
 		t.Fatalf("create evaluation %q: %v", in.Title, err)
 	}
@@ -154,7 +124,7 @@ func answers(satisfaction float64, lessons string) evaluation.Answers {
 
 func (f *fixture) respond(t *testing.T, e evaluation.Evaluation, o organisation.Organisation, a evaluation.Answers) evaluation.Response {
 	t.Helper()
-	r, err := f.svc.PutResponse(as(memberOf(o)), e.ID, o.Code, a)
+	r, err := f.svc.PutResponse(apptest.As(memberOf(o)), e.ID, o.Code, a)
 	if err != nil {
 		t.Fatalf("response of %s: %v", o.Code, err)
 	}
@@ -175,6 +145,8 @@ func (f *fixture) stored(t *testing.T, evaluationID string) map[string][]evaluat
 	return out
 }
 
+// wantCode reports an error without the code want and lets the test go on,
+// unlike apptest.CheckCode, so that a table reports every wrong cell.
 func wantCode(t *testing.T, what string, err error, want domain.Code) {
 	t.Helper()
 	if got := domain.ErrorCode(err); got != want {
@@ -201,7 +173,7 @@ func TestConcurrentResponsesKeepOnePerOrganisation(t *testing.T) {
 				defer wg.Done()
 				<-start
 				o := orgOf(i)
-				_, errs[i] = f.svc.PutResponse(as(memberOf(o)), e.ID, o.Code,
+				_, errs[i] = f.svc.PutResponse(apptest.As(memberOf(o)), e.ID, o.Code,
 					evaluation.Answers{"satisfaction": float64(i%5 + 1), "topics": []any{"open data"}, "officials": float64(i)})
 			}()
 		}
@@ -228,7 +200,7 @@ func TestConcurrentResponsesKeepOnePerOrganisation(t *testing.T) {
 		if want := float64(int(officials)%5 + 1); got[f.alpha.Code][0].Answers["satisfaction"] != want {
 			t.Errorf("stored answers mix submissions: got %v; want satisfaction %v with officials %v", got[f.alpha.Code][0].Answers, want, officials)
 		}
-		if cur, err := f.svc.Get(as(editor), e.ID); err != nil || cur.ResponseCount != 1 {
+		if cur, err := f.svc.Get(apptest.As(editor), e.ID); err != nil || cur.ResponseCount != 1 {
 			t.Errorf("response count: got %d (%v); want 1", cur.ResponseCount, err)
 		}
 		// The last write wins.
@@ -265,7 +237,7 @@ func TestConcurrentResponsesKeepOnePerOrganisation(t *testing.T) {
 				t.Errorf("%s: got the answers of submission %d; want one of its own", o.Code, officials)
 			}
 		}
-		if cur, err := f.svc.Get(as(editor), e.ID); err != nil || cur.ResponseCount != 4 {
+		if cur, err := f.svc.Get(apptest.As(editor), e.ID); err != nil || cur.ResponseCount != 4 {
 			t.Errorf("response count: got %d (%v); want 4", cur.ResponseCount, err)
 		}
 	})
@@ -303,7 +275,7 @@ func TestResponsesOnlyWhileOpen(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f.clock.Set(tt.now)
 			before := f.stored(t, tt.e.ID)[f.alpha.Code]
-			_, err := f.svc.PutResponse(as(tt.actor), tt.e.ID, f.alpha.Code, answers(3, tt.name))
+			_, err := f.svc.PutResponse(apptest.As(tt.actor), tt.e.ID, f.alpha.Code, answers(3, tt.name))
 			wantCode(t, "PutResponse", err, tt.want)
 			if tt.want == "" {
 				return
@@ -316,7 +288,7 @@ func TestResponsesOnlyWhileOpen(t *testing.T) {
 	}
 	// The response taken while open is kept after closing, and readable.
 	f.clock.Set(after.Add(time.Hour))
-	r, err := f.svc.GetResponse(as(member), published.ID, f.alpha.Code)
+	r, err := f.svc.GetResponse(apptest.As(member), published.ID, f.alpha.Code)
 	if err != nil {
 		t.Fatalf("GetResponse after closing: %v", err)
 	}
@@ -333,7 +305,7 @@ func TestInvalidResponseStoresNothing(t *testing.T) {
 	first := f.respond(t, e, f.alpha, answers(4, "first"))
 
 	bad := evaluation.Answers{"satisfaction": 9.0, "format": "webinar", "topics": []any{}, "officials": "many", "lessons": strings.Repeat("x", 501), "extra": true}
-	_, err := f.svc.PutResponse(as(memberOf(f.alpha)), e.ID, f.alpha.Code, bad)
+	_, err := f.svc.PutResponse(apptest.As(memberOf(f.alpha)), e.ID, f.alpha.Code, bad)
 	var de *domain.Error
 	if !errors.As(err, &de) || de.Code != domain.CodeInvalid {
 		t.Fatalf("invalid response: got %v; want invalid-input", err)
@@ -347,7 +319,7 @@ func TestInvalidResponseStoresNothing(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("invalid fields: got %v; want %v", got, want)
 	}
-	r, err := f.svc.GetResponse(as(editor), e.ID, f.alpha.Code)
+	r, err := f.svc.GetResponse(apptest.As(editor), e.ID, f.alpha.Code)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -355,10 +327,10 @@ func TestInvalidResponseStoresNothing(t *testing.T) {
 		t.Errorf("after an invalid response: got %v; want the earlier answers unchanged", r.Answers)
 	}
 	// Nothing stored for an organisation that had not answered.
-	_, err = f.svc.PutResponse(as(memberOf(f.beta)), e.ID, f.beta.Code, bad)
+	_, err = f.svc.PutResponse(apptest.As(memberOf(f.beta)), e.ID, f.beta.Code, bad)
 	wantCode(t, "invalid first response", err, domain.CodeForbidden) // beta is not in the audience
 	e2 := f.create(t, input("Validation 2", f.alpha.Code, f.beta.Code))
-	_, err = f.svc.PutResponse(as(memberOf(f.beta)), e2.ID, f.beta.Code, bad)
+	_, err = f.svc.PutResponse(apptest.As(memberOf(f.beta)), e2.ID, f.beta.Code, bad)
 	wantCode(t, "invalid first response", err, domain.CodeInvalid)
 	if got := f.stored(t, e2.ID); len(got) != 0 {
 		t.Errorf("after an invalid first response: got %v stored; want nothing", got)
@@ -372,7 +344,7 @@ func TestPutResponseReturnsTheStoredResponse(t *testing.T) {
 	f.respond(t, e, f.alpha, answers(2, "first"))
 	f.clock.Set(during.Add(24 * time.Hour))
 	put := f.respond(t, e, f.alpha, answers(5, "second"))
-	got, err := f.svc.GetResponse(as(memberOf(f.alpha)), e.ID, f.alpha.Code)
+	got, err := f.svc.GetResponse(apptest.As(memberOf(f.alpha)), e.ID, f.alpha.Code)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -397,7 +369,7 @@ func TestEvaluationQuestionsFixedOnceAnswered(t *testing.T) {
 	// Before any response the questions may change.
 	changed := input("Fixed questions", f.alpha.Code, f.beta.Code)
 	changed.Questions = changed.Questions[:4]
-	e, err := f.svc.Replace(as(editor), e.ID, changed, domain.Precondition{Present: true, Version: e.Version})
+	e, err := f.svc.Replace(apptest.As(editor), e.ID, changed, domain.Precondition{Present: true, Version: e.Version})
 	if err != nil {
 		t.Fatalf("replace questions before any response: %v", err)
 	}
@@ -408,7 +380,7 @@ func TestEvaluationQuestionsFixedOnceAnswered(t *testing.T) {
 
 	t.Run("changing the questions", func(t *testing.T) {
 		in := input("Fixed questions", f.alpha.Code, f.beta.Code) // five questions again
-		_, err := f.svc.Replace(as(editor), e.ID, in, domain.Precondition{Present: true, Any: true})
+		_, err := f.svc.Replace(apptest.As(editor), e.ID, in, domain.Precondition{Present: true, Any: true})
 		var de *domain.Error
 		if !errors.As(err, &de) || de.Code != domain.CodeConflict {
 			t.Fatalf("replace questions: got %v; want conflict", err)
@@ -416,7 +388,7 @@ func TestEvaluationQuestionsFixedOnceAnswered(t *testing.T) {
 		if len(de.Fields) != 1 || de.Fields[0].Name != "questions" {
 			t.Errorf("conflict fields: got %+v; want [questions]", de.Fields)
 		}
-		_, err = f.svc.Update(as(editor), e.ID, func(in evaluation.Input) (evaluation.Input, error) {
+		_, err = f.svc.Update(apptest.As(editor), e.ID, func(in evaluation.Input) (evaluation.Input, error) {
 			in.Questions = slices.Clone(in.Questions)
 			in.Questions[0].Text = "Reworded"
 			return in, nil
@@ -425,7 +397,7 @@ func TestEvaluationQuestionsFixedOnceAnswered(t *testing.T) {
 	})
 
 	t.Run("other fields by update", func(t *testing.T) {
-		got, err := f.svc.Update(as(editor), e.ID, func(in evaluation.Input) (evaluation.Input, error) {
+		got, err := f.svc.Update(apptest.As(editor), e.ID, func(in evaluation.Input) (evaluation.Input, error) {
 			in.Title = "Renamed"
 			in.ClosesAt = closes.Add(7 * 24 * time.Hour)
 			return in, nil
@@ -444,7 +416,7 @@ func TestEvaluationQuestionsFixedOnceAnswered(t *testing.T) {
 		in := changed
 		in.Questions = questions()[:4]
 		in.Title = "Renamed again"
-		got, err := f.svc.Replace(as(editor), e.ID, in, domain.Precondition{Present: true, Any: true})
+		got, err := f.svc.Replace(apptest.As(editor), e.ID, in, domain.Precondition{Present: true, Any: true})
 		if err != nil {
 			t.Fatalf("replace with the same questions: got %v; want no error", err)
 		}
@@ -454,16 +426,16 @@ func TestEvaluationQuestionsFixedOnceAnswered(t *testing.T) {
 	})
 
 	t.Run("delete", func(t *testing.T) {
-		err := f.svc.Delete(as(editor), e.ID, domain.Precondition{Present: true, Any: true})
+		err := f.svc.Delete(apptest.As(editor), e.ID, domain.Precondition{Present: true, Any: true})
 		wantCode(t, "delete with responses", err, domain.CodeConflict)
-		if _, err := f.svc.Get(as(editor), e.ID); err != nil {
+		if _, err := f.svc.Get(apptest.As(editor), e.ID); err != nil {
 			t.Errorf("after refused delete: got %v; want the evaluation kept", err)
 		}
 		unanswered := f.create(t, input("Nobody answered", f.alpha.Code))
-		if err := f.svc.Delete(as(editor), unanswered.ID, domain.Precondition{Present: true, Version: unanswered.Version}); err != nil {
+		if err := f.svc.Delete(apptest.As(editor), unanswered.ID, domain.Precondition{Present: true, Version: unanswered.Version}); err != nil {
 			t.Fatalf("delete without responses: %v", err)
 		}
-		_, err = f.svc.Get(as(editor), unanswered.ID)
+		_, err = f.svc.Get(apptest.As(editor), unanswered.ID)
 		wantCode(t, "get deleted", err, domain.CodeNotFound)
 	})
 }
@@ -493,7 +465,7 @@ func TestResultsSuppressionByRole(t *testing.T) {
 	check := func(t *testing.T, responses int, wantSuppressed func(full bool) bool) {
 		t.Helper()
 		for _, role := range roles {
-			r, err := f.svc.Results(as(role.actor), e.ID)
+			r, err := f.svc.Results(apptest.As(role.actor), e.ID)
 			if err != nil {
 				t.Fatalf("%s: results: %v", role.name, err)
 			}
@@ -521,7 +493,7 @@ func TestResultsSuppressionByRole(t *testing.T) {
 	}
 	t.Run("minGroupSize-1", func(t *testing.T) {
 		check(t, 2, func(full bool) bool { return !full })
-		r, _ := f.svc.Results(as(analyst), e.ID)
+		r, _ := f.svc.Results(apptest.As(analyst), e.ID)
 		for _, q := range r.Questions {
 			if q.Question.Key == "satisfaction" && (q.Mean == nil || *q.Mean != 3.5 || *q.Median != 3.5) {
 				t.Errorf("analyst: satisfaction mean, median: got %v, %v; want 3.5, 3.5 (of 2 and 5)", q.Mean, q.Median)
@@ -549,7 +521,7 @@ func TestPseudonymisedResponses(t *testing.T) {
 	}
 	pseudonyms := func(t *testing.T, a domain.Actor, e evaluation.Evaluation) map[string]evaluation.PseudonymisedResponse {
 		t.Helper()
-		_, rs, err := f.svc.Pseudonymised(as(a), e.ID)
+		_, rs, err := f.svc.Pseudonymised(apptest.As(a), e.ID)
 		if err != nil {
 			t.Fatalf("pseudonymised: %v", err)
 		}
@@ -604,7 +576,7 @@ func TestPseudonymisedResponses(t *testing.T) {
 
 	t.Run("no organisation in the output", func(t *testing.T) {
 		for _, a := range []domain.Actor{admin, analyst, editor} {
-			_, rs, err := f.svc.Pseudonymised(as(a), first.ID)
+			_, rs, err := f.svc.Pseudonymised(apptest.As(a), first.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -624,7 +596,7 @@ func TestPseudonymisedResponses(t *testing.T) {
 			actor    domain.Actor
 			freeText bool
 		}{{admin, true}, {analyst, true}, {editor, false}} {
-			_, rs, err := f.svc.Pseudonymised(as(tt.actor), first.ID)
+			_, rs, err := f.svc.Pseudonymised(apptest.As(tt.actor), first.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -686,7 +658,7 @@ func TestEvaluationServiceAuthorization(t *testing.T) {
 			return err
 		}, []domain.Code{unauth, ok, ok, forbid, forbid, forbid, forbid}},
 		{"delete", func(ctx context.Context) error {
-			e, err := f.svc.Create(as(editor), input("To delete", f.alpha.Code))
+			e, err := f.svc.Create(apptest.As(editor), input("To delete", f.alpha.Code))
 			if err != nil {
 				return err
 			}
@@ -708,13 +680,13 @@ func TestEvaluationServiceAuthorization(t *testing.T) {
 	for _, op := range ops {
 		for i, role := range roles {
 			t.Run(op.name+"/"+role.name, func(t *testing.T) {
-				wantCode(t, op.name, op.do(as(role.actor)), op.want[i])
+				wantCode(t, op.name, op.do(apptest.As(role.actor)), op.want[i])
 			})
 		}
 	}
 	t.Run("list", func(t *testing.T) {
 		for _, role := range roles {
-			page, err := f.svc.List(as(role.actor), evaluation.Filter{})
+			page, err := f.svc.List(apptest.As(role.actor), evaluation.Filter{})
 			if err != nil {
 				t.Fatalf("%s: %v", role.name, err)
 			}
@@ -728,15 +700,15 @@ func TestEvaluationServiceAuthorization(t *testing.T) {
 		}
 	})
 	t.Run("member answers only in the audience", func(t *testing.T) {
-		_, err := f.svc.PutResponse(as(memberOf(f.epsilon)), open.ID, f.epsilon.Code, answers(3, ""))
+		_, err := f.svc.PutResponse(apptest.As(memberOf(f.epsilon)), open.ID, f.epsilon.Code, answers(3, ""))
 		wantCode(t, "member outside the audience", err, forbid)
-		_, err = f.svc.PutResponse(as(memberOf(f.alpha)), open.ID, f.epsilon.Code, answers(3, ""))
+		_, err = f.svc.PutResponse(apptest.As(memberOf(f.alpha)), open.ID, f.epsilon.Code, answers(3, ""))
 		wantCode(t, "member for another organisation", err, forbid)
-		_, err = f.svc.PutResponse(as(domain.System), open.ID, f.epsilon.Code, answers(3, ""))
+		_, err = f.svc.PutResponse(apptest.As(domain.System), open.ID, f.epsilon.Code, answers(3, ""))
 		wantCode(t, "system outside the audience", err, forbid)
-		_, err = f.svc.PutResponse(as(memberOf(f.alpha)), open.ID, "GM0999", answers(3, ""))
+		_, err = f.svc.PutResponse(apptest.As(memberOf(f.alpha)), open.ID, "GM0999", answers(3, ""))
 		wantCode(t, "unknown organisation", err, none)
-		_, err = f.svc.PutResponse(as(memberOf(f.alpha)), "0190a0d4-0000-7000-8000-000000000000", f.alpha.Code, answers(3, ""))
+		_, err = f.svc.PutResponse(apptest.As(memberOf(f.alpha)), "0190a0d4-0000-7000-8000-000000000000", f.alpha.Code, answers(3, ""))
 		wantCode(t, "unknown evaluation", err, none)
 	})
 }
@@ -747,13 +719,13 @@ func TestDefaultAudienceAndResponseRate(t *testing.T) {
 	f := newFixture(t)
 	// 2019-09-01 22:30 UTC is 00:30 on 2 September in Amsterdam.
 	opensAt := time.Date(2019, 9, 1, 22, 30, 0, 0, time.UTC)
-	joinsThatDay := f.org(t, "GM0201", "Joins on the day", organisation.KindMunicipality, date(2019, 9, 2), time.Time{})
-	joinsLater := f.org(t, "GM0202", "Joins the day after", organisation.KindMunicipality, date(2019, 9, 3), time.Time{})
-	leftThatDay := f.org(t, "GM0203", "Left on the day", organisation.KindMunicipality, date(2018, 1, 1), date(2019, 9, 2))
-	leavesLater := f.org(t, "GM0204", "Leaves the day after", organisation.KindMunicipality, date(2018, 1, 1), date(2019, 9, 3))
-	leftBefore := f.org(t, "GM0205", "Left before", organisation.KindMunicipality, date(2018, 1, 1), date(2019, 1, 1))
+	joinsThatDay := f.org(t, "GM0201", "Joins on the day", organisation.KindMunicipality, apptest.Date(2019, 9, 2), time.Time{})
+	joinsLater := f.org(t, "GM0202", "Joins the day after", organisation.KindMunicipality, apptest.Date(2019, 9, 3), time.Time{})
+	leftThatDay := f.org(t, "GM0203", "Left on the day", organisation.KindMunicipality, apptest.Date(2018, 1, 1), apptest.Date(2019, 9, 2))
+	leavesLater := f.org(t, "GM0204", "Leaves the day after", organisation.KindMunicipality, apptest.Date(2018, 1, 1), apptest.Date(2019, 9, 3))
+	leftBefore := f.org(t, "GM0205", "Left before", organisation.KindMunicipality, apptest.Date(2018, 1, 1), apptest.Date(2019, 1, 1))
 	noDate := f.org(t, "GM0206", "Join date unknown", organisation.KindMunicipality, time.Time{}, time.Time{})
-	centre := f.org(t, "centre", "Knowledge centre", organisation.KindKnowledgeCentre, date(2018, 1, 1), time.Time{})
+	centre := f.org(t, "centre", "Knowledge centre", organisation.KindKnowledgeCentre, apptest.Date(2018, 1, 1), time.Time{})
 
 	in := input("Default audience")
 	in.OpensAt = opensAt
@@ -770,7 +742,7 @@ func TestDefaultAudienceAndResponseRate(t *testing.T) {
 			joinsLater.Code, leftThatDay.Code, leftBefore.Code, f.province.Code, centre.Code)
 	}
 	// Read back from the store, the same audience.
-	stored, err := f.svc.Get(as(editor), e.ID)
+	stored, err := f.svc.Get(apptest.As(editor), e.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -781,7 +753,7 @@ func TestDefaultAudienceAndResponseRate(t *testing.T) {
 	f.respond(t, e, f.alpha, answers(3, ""))
 	f.respond(t, e, noDate, answers(4, ""))
 	f.respond(t, e, joinsThatDay, answers(5, ""))
-	r, err := f.svc.Results(as(nobody), e.ID)
+	r, err := f.svc.Results(apptest.As(nobody), e.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -789,7 +761,7 @@ func TestDefaultAudienceAndResponseRate(t *testing.T) {
 		t.Errorf("results: got %d of %d, rate %v; want 3 of %d, rate %v", r.Responses, r.AudienceSize, r.ResponseRate, len(want), 3/float64(len(want)))
 	}
 	// Members outside the audience may not answer.
-	_, err = f.svc.PutResponse(as(memberOf(joinsLater)), e.ID, joinsLater.Code, answers(3, ""))
+	_, err = f.svc.PutResponse(apptest.As(memberOf(joinsLater)), e.ID, joinsLater.Code, answers(3, ""))
 	wantCode(t, "member that joined after the evaluation opened", err, domain.CodeForbidden)
 
 	// An explicit audience, by id or code, counted once.
@@ -798,7 +770,7 @@ func TestDefaultAudienceAndResponseRate(t *testing.T) {
 	if len(e.Audience) != 3 {
 		t.Errorf("explicit audience: got %+v; want alpha, beta and the province, once each", e.Audience)
 	}
-	_, err = f.svc.Create(as(editor), input("Unknown audience", f.alpha.Code, "GM9999"))
+	_, err = f.svc.Create(apptest.As(editor), input("Unknown audience", f.alpha.Code, "GM9999"))
 	var de *domain.Error
 	if !errors.As(err, &de) || de.Code != domain.CodeInvalid || len(de.Fields) != 1 || de.Fields[0].Name != "audience[1]" {
 		t.Errorf("unknown organisation in the audience: got %v; want invalid audience[1]", err)
@@ -813,7 +785,7 @@ func TestResponseRateStaysWithinTheAudience(t *testing.T) {
 	e := f.create(t, input("Shrinking audience", f.alpha.Code, f.beta.Code, f.gamma.Code))
 	f.respond(t, e, f.alpha, answers(3, ""))
 	f.respond(t, e, f.beta, answers(4, ""))
-	_, err := f.svc.Update(as(editor), e.ID, func(in evaluation.Input) (evaluation.Input, error) {
+	_, err := f.svc.Update(apptest.As(editor), e.ID, func(in evaluation.Input) (evaluation.Input, error) {
 		in.Audience = []string{f.gamma.Code}
 		return in, nil
 	}, domain.Precondition{Present: true, Any: true})
@@ -821,7 +793,7 @@ func TestResponseRateStaysWithinTheAudience(t *testing.T) {
 		wantCode(t, "drop respondents from the audience", err, domain.CodeConflict)
 		return
 	}
-	r, err := f.svc.Results(as(analyst), e.ID)
+	r, err := f.svc.Results(apptest.As(analyst), e.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -834,18 +806,18 @@ func TestResponseRateStaysWithinTheAudience(t *testing.T) {
 // rule completes it; before it closes it does not count.
 func TestClosedEvaluationIsMilestoneEvidence(t *testing.T) {
 	f := newFixture(t)
-	f.clock.Set(date(2019, 1, 1))
-	if _, err := f.ms.CreateCommitment(as(editor), milestone.CommitmentInput{Code: "NL0037", Title: "Pioneers network", Cycle: 2018}); err != nil {
+	f.clock.Set(apptest.Date(2019, 1, 1))
+	if _, err := f.ms.CreateCommitment(apptest.As(editor), milestone.CommitmentInput{Code: "NL0037", Title: "Pioneers network", Cycle: 2018}); err != nil {
 		t.Fatal(err)
 	}
-	m, err := f.ms.Create(as(editor), milestone.Input{Commitment: "NL0037", Code: "3.4", Title: "Interim evaluation",
-		PlannedStart: date(2019, 9, 1), PlannedEnd: date(2019, 11, 1), Target: &milestone.Target{Count: 1, Unit: "evaluation"},
+	m, err := f.ms.Create(apptest.As(editor), milestone.Input{Commitment: "NL0037", Code: "3.4", Title: "Interim evaluation",
+		PlannedStart: apptest.Date(2019, 9, 1), PlannedEnd: apptest.Date(2019, 11, 1), Target: &milestone.Target{Count: 1, Unit: "evaluation"},
 		Rule: milestone.RuleClosedEvaluations})
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := f.ms.Create(as(editor), milestone.Input{Commitment: "NL0037", Code: "3.6", Title: "Final evaluation",
-		PlannedStart: date(2020, 1, 1), PlannedEnd: date(2020, 7, 1), Target: &milestone.Target{Count: 1, Unit: "evaluation"},
+	other, err := f.ms.Create(apptest.As(editor), milestone.Input{Commitment: "NL0037", Code: "3.6", Title: "Final evaluation",
+		PlannedStart: apptest.Date(2020, 1, 1), PlannedEnd: apptest.Date(2020, 7, 1), Target: &milestone.Target{Count: 1, Unit: "evaluation"},
 		Rule: milestone.RuleClosedEvaluations})
 	if err != nil {
 		t.Fatal(err)
@@ -859,7 +831,7 @@ func TestClosedEvaluationIsMilestoneEvidence(t *testing.T) {
 
 	evidence := func(t *testing.T, id string, asOf time.Time) milestone.Milestone {
 		t.Helper()
-		got, err := f.ms.Get(as(nobody), id, asOf)
+		got, err := f.ms.Get(apptest.As(nobody), id, asOf)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -882,11 +854,11 @@ func TestClosedEvaluationIsMilestoneEvidence(t *testing.T) {
 	if got.Evidence == nil || len(got.Evidence.Items) != 1 {
 		t.Fatalf("once closed: got evidence %+v; want the evaluation", got.Evidence)
 	}
-	if it := got.Evidence.Items[0]; it.Kind != "evaluation" || it.ID != e.ID || it.Title != e.Title || !it.On.Equal(date(2019, 11, 1)) {
+	if it := got.Evidence.Items[0]; it.Kind != "evaluation" || it.ID != e.ID || it.Title != e.Title || !it.On.Equal(apptest.Date(2019, 11, 1)) {
 		t.Errorf("evidence item: got %+v; want evaluation %s %q on 2019-11-01", it, e.ID, e.Title)
 	}
 	// As it stood before closing, it did not count.
-	if got := evidence(t, m.ID, date(2019, 10, 15)); len(got.Evidence.Items) != 0 {
+	if got := evidence(t, m.ID, apptest.Date(2019, 10, 15)); len(got.Evidence.Items) != 0 {
 		t.Errorf("as of 2019-10-15: got %+v; want no evidence", got.Evidence.Items)
 	}
 	// An unpublished evaluation does not count, even past its window.
@@ -894,7 +866,7 @@ func TestClosedEvaluationIsMilestoneEvidence(t *testing.T) {
 		t.Errorf("unpublished evaluation: got %+v; want no evidence", got.Evidence.Items)
 	}
 	// Evaluations are listed by milestone.
-	page, err := f.svc.List(as(nobody), evaluation.Filter{MilestoneID: m.ID})
+	page, err := f.svc.List(apptest.As(nobody), evaluation.Filter{MilestoneID: m.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -903,7 +875,7 @@ func TestClosedEvaluationIsMilestoneEvidence(t *testing.T) {
 	}
 	// A milestone that does not exist is refused.
 	in.MilestoneID = "0190a0d4-0000-7000-8000-000000000000"
-	_, err = f.svc.Create(as(editor), in)
+	_, err = f.svc.Create(apptest.As(editor), in)
 	wantCode(t, "unknown milestone", err, domain.CodeInvalid)
 }
 
@@ -924,17 +896,17 @@ func TestEvaluationQuestionsFixedUnderConcurrentResponses(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			_, errReplace = f.svc.Replace(as(editor), e.ID, fewer, domain.Precondition{Present: true, Any: true})
+			_, errReplace = f.svc.Replace(apptest.As(editor), e.ID, fewer, domain.Precondition{Present: true, Any: true})
 		}()
 		go func() {
 			defer wg.Done()
 			<-start
-			_, errPut = f.svc.PutResponse(as(memberOf(f.alpha)), e.ID, f.alpha.Code, answers(3, "answers a question that may go"))
+			_, errPut = f.svc.PutResponse(apptest.As(memberOf(f.alpha)), e.ID, f.alpha.Code, answers(3, "answers a question that may go"))
 		}()
 		close(start)
 		wg.Wait()
 		if errReplace == nil && errPut == nil {
-			cur, _ := f.svc.Get(as(editor), e.ID)
+			cur, _ := f.svc.Get(apptest.As(editor), e.ID)
 			t.Fatalf("round %d: both the response and the change of the questions succeeded; the stored response answers %q, which is no longer among the %d questions",
 				i, "lessons", len(cur.Questions))
 		}
@@ -978,7 +950,7 @@ func TestEvaluationListByStatusAndPages(t *testing.T) {
 		{nobody, evaluation.Open, []string{"Open", "Opens now"}},
 		{memberOf(f.alpha), evaluation.Closed, []string{"Closed", "Closes now"}},
 	} {
-		page, err := f.svc.List(as(tt.actor), evaluation.Filter{Status: tt.status})
+		page, err := f.svc.List(apptest.As(tt.actor), evaluation.Filter{Status: tt.status})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -994,7 +966,7 @@ func TestEvaluationListByStatusAndPages(t *testing.T) {
 			t.Errorf("%q by %q: got %v; want %v", tt.status, tt.actor.Role, got, tt.want)
 		}
 	}
-	_, err := f.svc.List(as(editor), evaluation.Filter{Status: "archived"})
+	_, err := f.svc.List(apptest.As(editor), evaluation.Filter{Status: "archived"})
 	wantCode(t, "unknown status", err, domain.CodeInvalid)
 
 	for i := range 25 {
@@ -1006,7 +978,7 @@ func TestEvaluationListByStatusAndPages(t *testing.T) {
 		if pages > 10 {
 			t.Fatal("paging does not end")
 		}
-		page, err := f.svc.List(as(editor), evaluation.Filter{PageSize: 7, Cursor: cursor})
+		page, err := f.svc.List(apptest.As(editor), evaluation.Filter{PageSize: 7, Cursor: cursor})
 		if err != nil {
 			t.Fatal(err)
 		}

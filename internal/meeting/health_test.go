@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pioniersnetwerk/pioniers/internal/apptest"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/meeting"
 )
@@ -22,14 +23,14 @@ func titles(ms []meeting.Meeting) []string {
 func TestHealth(t *testing.T) {
 	e := newEnv(t)
 	// Municipalities besides the seeded GM0606 and GM0344 (both joined 2018-07-01).
-	e.municipality(t, "GM0363", "Amsterdam", date(2019, 1, 1), time.Time{})      // active, never chairs
-	e.municipality(t, "GM0200", "Apeldoorn", date(2018, 7, 1), time.Time{})      // active, never chairs
-	e.municipality(t, "GM0518", "'s-Gravenhage", date(2018, 7, 1), time.Time{})  // active, chairs once
-	e.municipality(t, "GM0014", "Groningen", date(2018, 7, 1), date(2019, 6, 1)) // left during the period
-	e.municipality(t, "GM0599", "Rotterdam", date(2022, 1, 10), time.Time{})     // joins after it
+	e.municipality(t, "GM0363", "Amsterdam", apptest.Date(2019, 1, 1), time.Time{})              // active, never chairs
+	e.municipality(t, "GM0200", "Apeldoorn", apptest.Date(2018, 7, 1), time.Time{})              // active, never chairs
+	e.municipality(t, "GM0518", "'s-Gravenhage", apptest.Date(2018, 7, 1), time.Time{})          // active, chairs once
+	e.municipality(t, "GM0014", "Groningen", apptest.Date(2018, 7, 1), apptest.Date(2019, 6, 1)) // left during the period
+	e.municipality(t, "GM0599", "Rotterdam", apptest.Date(2022, 1, 10), time.Time{})             // joins after it
 
 	// Two days short of six weeks after the last meeting ended.
-	now := ams(2021, 11, 15, 16, 0).AddDate(0, 0, 41)
+	now := apptest.AmsterdamTime(2021, 11, 15, 16, 0).AddDate(0, 0, 41)
 	e.clock.Set(now)
 	t.Cleanup(func() { e.clock.Set(start) })
 
@@ -43,24 +44,24 @@ func TestHealth(t *testing.T) {
 	held, planned, cancelled := meeting.StatusHeld, meeting.StatusPlanned, meeting.StatusCancelled
 	ks, res := meeting.FormatKnowledgeSession, meeting.FormatResidents
 	plans := []plan{
-		{date(2018, 9, 1), "GM0344", held, ks, true}, // before the period
-		{date(2019, 1, 15), "GM0606", held, ks, true},
-		{date(2019, 4, 15), "GM0344", held, ks, false}, // report overdue
-		{date(2019, 7, 15), "", planned, ks, false},    // never marked held
-		{date(2019, 9, 15), "GM0606", cancelled, res, false},
-		{date(2019, 11, 15), "GM0606", held, ks, true}, // four months after July
-		{date(2020, 2, 15), "GM0344", held, res, true},
-		{date(2020, 5, 15), "GM0606", held, ks, true},
-		{date(2020, 8, 15), "GM0344", held, ks, true},
-		{date(2020, 11, 15), "", planned, ks, false},
-		{date(2021, 2, 15), "GM0606", held, ks, true},
-		{date(2021, 5, 15), "GM0344", held, ks, true},
-		{date(2021, 8, 15), "GM0606", held, ks, false},   // report overdue
-		{date(2021, 11, 15), "GM0518", held, ks, false},  // 41 days: not yet overdue
-		{date(2022, 6, 1), "GM0606", planned, ks, false}, // after the period
+		{apptest.Date(2018, 9, 1), "GM0344", held, ks, true}, // before the period
+		{apptest.Date(2019, 1, 15), "GM0606", held, ks, true},
+		{apptest.Date(2019, 4, 15), "GM0344", held, ks, false}, // report overdue
+		{apptest.Date(2019, 7, 15), "", planned, ks, false},    // never marked held
+		{apptest.Date(2019, 9, 15), "GM0606", cancelled, res, false},
+		{apptest.Date(2019, 11, 15), "GM0606", held, ks, true}, // four months after July
+		{apptest.Date(2020, 2, 15), "GM0344", held, res, true},
+		{apptest.Date(2020, 5, 15), "GM0606", held, ks, true},
+		{apptest.Date(2020, 8, 15), "GM0344", held, ks, true},
+		{apptest.Date(2020, 11, 15), "", planned, ks, false},
+		{apptest.Date(2021, 2, 15), "GM0606", held, ks, true},
+		{apptest.Date(2021, 5, 15), "GM0344", held, ks, true},
+		{apptest.Date(2021, 8, 15), "GM0606", held, ks, false},   // report overdue
+		{apptest.Date(2021, 11, 15), "GM0518", held, ks, false},  // 41 days: not yet overdue
+		{apptest.Date(2022, 6, 1), "GM0606", planned, ks, false}, // after the period
 	}
 	for _, p := range plans {
-		in := session(ams(p.day.Year(), p.day.Month(), p.day.Day(), 14, 0))
+		in := session(apptest.AmsterdamTime(p.day.Year(), p.day.Month(), p.day.Day(), 14, 0))
 		in.Title = p.day.Format(time.DateOnly)
 		in.Status, in.GuestChair, in.Format = p.status, p.chair, p.format
 		if p.chair != "" {
@@ -74,18 +75,18 @@ func TestHealth(t *testing.T) {
 		}
 		m := e.mustCreate(t, in)
 		if p.reported {
-			if _, err := e.meetings.PutReport(as(editor), m.ID, meeting.ReportInput{URL: "https://example.nl/" + in.Title,
+			if _, err := e.meetings.PutReport(apptest.As(editor), m.ID, meeting.ReportInput{URL: "https://example.nl/" + in.Title,
 				PublishedOn: p.day.AddDate(0, 0, 14)}); err != nil {
 				t.Fatalf("report %s: %v", in.Title, err)
 			}
 		}
 	}
 
-	h, err := e.meetings.Health(context.Background(), date(2019, 1, 1), date(2021, 12, 31))
+	h, err := e.meetings.Health(context.Background(), apptest.Date(2019, 1, 1), apptest.Date(2021, 12, 31))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !h.From.Equal(date(2019, 1, 1)) || !h.To.Equal(date(2021, 12, 31)) {
+	if !h.From.Equal(apptest.Date(2019, 1, 1)) || !h.To.Equal(apptest.Date(2021, 12, 31)) {
 		t.Errorf("got period %v..%v; want 2019-01-01..2021-12-31", h.From, h.To)
 	}
 	if h.Meetings != 12 {
@@ -122,7 +123,7 @@ func TestHealth(t *testing.T) {
 
 	// Two days later the last meeting's report is overdue too.
 	e.clock.Set(now.AddDate(0, 0, 2))
-	h, err = e.meetings.Health(context.Background(), date(2019, 1, 1), date(2021, 12, 31))
+	h, err = e.meetings.Health(context.Background(), apptest.Date(2019, 1, 1), apptest.Date(2021, 12, 31))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +132,7 @@ func TestHealth(t *testing.T) {
 	}
 
 	// A period inside the gap's years, starting after July 2019.
-	h, err = e.meetings.Health(context.Background(), date(2019, 8, 1), date(2020, 12, 31))
+	h, err = e.meetings.Health(context.Background(), apptest.Date(2019, 8, 1), apptest.Date(2020, 12, 31))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,20 +146,20 @@ func TestHealth(t *testing.T) {
 
 func TestHealthPeriod(t *testing.T) {
 	e := newEnv(t)
-	_, err := e.meetings.Health(context.Background(), date(2021, 1, 2), date(2021, 1, 1))
-	checkCode(t, "to before from", err, domain.CodeInvalid)
-	if got := fieldNames(t, err); !slices.Equal(got, []string{"to"}) {
+	_, err := e.meetings.Health(context.Background(), apptest.Date(2021, 1, 2), apptest.Date(2021, 1, 1))
+	apptest.CheckCode(t, "to before from", err, domain.CodeInvalid)
+	if got := apptest.FieldNames(t, err); !slices.Equal(got, []string{"to"}) {
 		t.Errorf("got fields %v; want [to]", got)
 	}
 
 	// Without a period: from the commitment's start until today in Amsterdam.
-	e.clock.Set(ams(2024, 1, 1, 0, 30)) // still 31 December in UTC
+	e.clock.Set(apptest.AmsterdamTime(2024, 1, 1, 0, 30)) // still 31 December in UTC
 	t.Cleanup(func() { e.clock.Set(start) })
 	h, err := e.meetings.Health(context.Background(), time.Time{}, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !h.From.Equal(meeting.CommitmentStart) || !h.To.Equal(date(2024, 1, 1)) {
+	if !h.From.Equal(meeting.CommitmentStart) || !h.To.Equal(apptest.Date(2024, 1, 1)) {
 		t.Errorf("got period %v..%v; want %v..2024-01-01", h.From, h.To, meeting.CommitmentStart)
 	}
 	if want := []int{2018, 2019, 2020, 2021, 2022, 2023, 2024}; !slices.Equal(h.YearsWithoutResidentsMeeting, want) {
@@ -174,25 +175,25 @@ func TestHealthPeriod(t *testing.T) {
 
 	// A meeting on the last day of the period counts; one the day after does not.
 	e.clock.Set(start)
-	for _, d := range []time.Time{ams(2023, 12, 31, 23, 0), ams(2024, 1, 1, 0, 30)} {
+	for _, d := range []time.Time{apptest.AmsterdamTime(2023, 12, 31, 23, 0), apptest.AmsterdamTime(2024, 1, 1, 0, 30)} {
 		in := session(d)
 		in.Title = d.Format(time.RFC3339)
 		in.Format = meeting.FormatResidents
 		in.Details = &meeting.DetailsInput{Format: meeting.FormatResidents, TownHall: "Stadhuis"}
 		e.mustCreate(t, in)
 	}
-	h, err = e.meetings.Health(context.Background(), date(2023, 1, 1), date(2023, 12, 31))
+	h, err = e.meetings.Health(context.Background(), apptest.Date(2023, 1, 1), apptest.Date(2023, 12, 31))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if h.Meetings != 1 || len(h.YearsWithoutResidentsMeeting) != 0 {
 		t.Errorf("2023: got %d meetings, years without %v; want 1 meeting, none", h.Meetings, h.YearsWithoutResidentsMeeting)
 	}
-	h, err = e.meetings.Health(context.Background(), date(2024, 1, 1), date(2024, 1, 31))
+	h, err = e.meetings.Health(context.Background(), apptest.Date(2024, 1, 1), apptest.Date(2024, 1, 31))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h.Meetings != 1 || len(h.WithoutGuestChair) != 1 || h.WithoutGuestChair[0].Title != ams(2024, 1, 1, 0, 30).Format(time.RFC3339) {
+	if h.Meetings != 1 || len(h.WithoutGuestChair) != 1 || h.WithoutGuestChair[0].Title != apptest.AmsterdamTime(2024, 1, 1, 0, 30).Format(time.RFC3339) {
 		t.Errorf("January 2024: got %d meetings, without chair %v; want the one just after midnight", h.Meetings, titles(h.WithoutGuestChair))
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pioniersnetwerk/pioniers/internal/apptest"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/meeting"
 	"github.com/pioniersnetwerk/pioniers/internal/person"
@@ -18,9 +19,9 @@ func (e *env) person(t *testing.T, name string, orgs ...string) person.Person {
 	t.Helper()
 	in := person.Input{Name: name}
 	for _, o := range orgs {
-		in.Memberships = append(in.Memberships, person.MembershipInput{Organisation: o, Role: "pioneer", From: date(2019, 1, 1)})
+		in.Memberships = append(in.Memberships, person.MembershipInput{Organisation: o, Role: "pioneer", From: apptest.Date(2019, 1, 1)})
 	}
-	p, err := e.people.Create(as(domain.System), in)
+	p, err := e.people.Create(apptest.As(domain.System), in)
 	if err != nil {
 		t.Fatalf("create person %s: %v", name, err)
 	}
@@ -31,7 +32,7 @@ func (e *env) person(t *testing.T, name string, orgs ...string) person.Person {
 func (e *env) publicPerson(t *testing.T, name string, orgs ...string) person.Person {
 	t.Helper()
 	p := e.person(t, name, orgs...)
-	if _, err := e.people.RecordConsent(as(domain.System), p.ID, true); err != nil {
+	if _, err := e.people.RecordConsent(apptest.As(domain.System), p.ID, true); err != nil {
 		t.Fatalf("record consent of %s: %v", name, err)
 	}
 	return p
@@ -73,7 +74,7 @@ func (e *env) list(t *testing.T, ctx context.Context, meetingID string) []entry 
 
 func (e *env) checkList(t *testing.T, what, meetingID string, want []entry) {
 	t.Helper()
-	if got := e.list(t, as(editor), meetingID); !slices.Equal(got, want) {
+	if got := e.list(t, apptest.As(editor), meetingID); !slices.Equal(got, want) {
 		t.Errorf("%s: got %v; want %v", what, got, want)
 	}
 	m := e.mustGet(t, meetingID)
@@ -93,7 +94,7 @@ func (e *env) checkList(t *testing.T, what, meetingID string, want []entry) {
 
 func TestWaitlist(t *testing.T) {
 	e := newEnv(t)
-	in := session(ams(2024, 9, 12, 14, 0))
+	in := session(apptest.AmsterdamTime(2024, 9, 12, 14, 0))
 	in.Capacity = 2
 	m := e.mustCreate(t, in)
 	names := []string{"Anna", "Bram", "Cor", "Dirk", "Eva"}
@@ -103,7 +104,7 @@ func TestWaitlist(t *testing.T) {
 	for i, n := range names {
 		people[n] = e.person(t, n, "GM0606")
 		e.clock.Set(start.Add(time.Duration(i) * time.Second))
-		r := e.register(t, as(editor), m.ID, people[n])
+		r := e.register(t, apptest.As(editor), m.ID, people[n])
 		regs[n] = r
 		wantStatus := meeting.Registered
 		if i >= 2 {
@@ -130,27 +131,27 @@ func TestWaitlist(t *testing.T) {
 		{"Bram", []entry{{"Cor", meeting.Registered, 0}, {"Eva", meeting.Registered, 0}}},
 	}
 	for _, s := range steps {
-		if err := e.meetings.CancelRegistration(as(editor), m.ID, regs[s.cancel].ID); err != nil {
+		if err := e.meetings.CancelRegistration(apptest.As(editor), m.ID, regs[s.cancel].ID); err != nil {
 			t.Fatalf("cancel %s: %v", s.cancel, err)
 		}
 		e.checkList(t, "after cancelling "+s.cancel, m.ID, s.want)
 	}
 
-	err := e.meetings.CancelRegistration(as(editor), m.ID, regs["Anna"].ID)
-	checkCode(t, "cancel twice", err, domain.CodeNotFound)
-	err = e.meetings.CancelRegistration(as(editor), m.ID, "01900000-0000-7000-8000-000000000000")
-	checkCode(t, "cancel unknown", err, domain.CodeNotFound)
-	other := e.mustCreate(t, session(ams(2024, 9, 13, 14, 0)))
-	err = e.meetings.CancelRegistration(as(editor), other.ID, regs["Cor"].ID)
-	checkCode(t, "cancel through another meeting", err, domain.CodeNotFound)
+	err := e.meetings.CancelRegistration(apptest.As(editor), m.ID, regs["Anna"].ID)
+	apptest.CheckCode(t, "cancel twice", err, domain.CodeNotFound)
+	err = e.meetings.CancelRegistration(apptest.As(editor), m.ID, "01900000-0000-7000-8000-000000000000")
+	apptest.CheckCode(t, "cancel unknown", err, domain.CodeNotFound)
+	other := e.mustCreate(t, session(apptest.AmsterdamTime(2024, 9, 13, 14, 0)))
+	err = e.meetings.CancelRegistration(apptest.As(editor), other.ID, regs["Cor"].ID)
+	apptest.CheckCode(t, "cancel through another meeting", err, domain.CodeNotFound)
 
 	// Once only, until cancelled; then at the end of the line.
-	_, err = e.meetings.Register(as(editor), m.ID, people["Cor"].ID)
-	checkCode(t, "register twice", err, domain.CodeConflict)
-	if got := fieldNames(t, err); !slices.Equal(got, []string{"person"}) {
+	_, err = e.meetings.Register(apptest.As(editor), m.ID, people["Cor"].ID)
+	apptest.CheckCode(t, "register twice", err, domain.CodeConflict)
+	if got := apptest.FieldNames(t, err); !slices.Equal(got, []string{"person"}) {
 		t.Errorf("register twice: got fields %v; want [person]", got)
 	}
-	again := e.register(t, as(editor), m.ID, people["Anna"])
+	again := e.register(t, apptest.As(editor), m.ID, people["Anna"])
 	if again.Status != meeting.Waitlisted || again.WaitlistPosition != 1 || again.ID == regs["Anna"].ID {
 		t.Errorf("register again after cancelling: got %+v; want a new registration, waitlisted at 1", again)
 	}
@@ -170,10 +171,10 @@ func TestCapacityChanges(t *testing.T) {
 	e := newEnv(t)
 	capacity := func(t *testing.T, m meeting.Meeting, n int) meeting.Meeting {
 		t.Helper()
-		m, err := e.meetings.Update(as(editor), m.ID, func(in meeting.Input) (meeting.Input, error) {
+		m, err := e.meetings.Update(apptest.As(editor), m.ID, func(in meeting.Input) (meeting.Input, error) {
 			in.Capacity = n
 			return in, nil
-		}, at(m.Version))
+		}, apptest.IfVersion(m.Version))
 		if err != nil {
 			t.Fatalf("capacity %d: %v", n, err)
 		}
@@ -186,13 +187,13 @@ func TestCapacityChanges(t *testing.T) {
 	}
 	newMeeting := func(t *testing.T, capacity int, register ...string) (meeting.Meeting, map[string]meeting.Registration) {
 		t.Helper()
-		in := session(ams(2024, 9, 12, 14, 0))
+		in := session(apptest.AmsterdamTime(2024, 9, 12, 14, 0))
 		in.Capacity = capacity
 		m := e.mustCreate(t, in)
 		regs := map[string]meeting.Registration{}
 		for i, n := range register {
 			e.clock.Set(start.Add(time.Duration(i) * time.Second))
-			regs[n] = e.register(t, as(editor), m.ID, people[n])
+			regs[n] = e.register(t, apptest.As(editor), m.ID, people[n])
 		}
 		return m, regs
 	}
@@ -202,7 +203,7 @@ func TestCapacityChanges(t *testing.T) {
 		m, _ := newMeeting(t, 2, "Anna", "Bram", "Cor")
 		capacity(t, m, 3)
 		e.clock.Set(start.Add(time.Minute))
-		e.register(t, as(editor), m.ID, people["Dirk"])
+		e.register(t, apptest.As(editor), m.ID, people["Dirk"])
 		e.checkList(t, "after raising the capacity and a new registration", m.ID, []entry{
 			{"Anna", meeting.Registered, 0}, {"Bram", meeting.Registered, 0},
 			{"Cor", meeting.Registered, 0}, {"Dirk", meeting.Waitlisted, 1}})
@@ -212,7 +213,7 @@ func TestCapacityChanges(t *testing.T) {
 		m, _ := newMeeting(t, 1, "Anna", "Bram", "Cor")
 		capacity(t, m, 0)
 		e.clock.Set(start.Add(time.Minute))
-		e.register(t, as(editor), m.ID, people["Dirk"])
+		e.register(t, apptest.As(editor), m.ID, people["Dirk"])
 		e.checkList(t, "after lifting the limit", m.ID, []entry{
 			{"Anna", meeting.Registered, 0}, {"Bram", meeting.Registered, 0},
 			{"Cor", meeting.Registered, 0}, {"Dirk", meeting.Registered, 0}})
@@ -221,7 +222,7 @@ func TestCapacityChanges(t *testing.T) {
 	t.Run("lowered: a cancellation frees no place while still full", func(t *testing.T) {
 		m, regs := newMeeting(t, 3, "Anna", "Bram", "Cor", "Dirk")
 		capacity(t, m, 2)
-		if err := e.meetings.CancelRegistration(as(editor), m.ID, regs["Anna"].ID); err != nil {
+		if err := e.meetings.CancelRegistration(apptest.As(editor), m.ID, regs["Anna"].ID); err != nil {
 			t.Fatal(err)
 		}
 		e.checkList(t, "after lowering the capacity and a cancellation", m.ID, []entry{
@@ -231,15 +232,15 @@ func TestCapacityChanges(t *testing.T) {
 
 func TestRegistrationIsClosed(t *testing.T) {
 	e := newEnv(t)
-	when := ams(2024, 9, 12, 14, 0)
+	when := apptest.AmsterdamTime(2024, 9, 12, 14, 0)
 	p := e.person(t, "Anna", "GM0606")
 	t.Cleanup(func() { e.clock.Set(start) })
 	cancelledIn := session(when)
 	cancelledIn.Status, cancelledIn.CancellationReason = meeting.StatusCancelled, "storm"
 	cancelled := e.mustCreate(t, cancelledIn)
 	planned := e.mustCreate(t, session(when))
-	held := e.heldMeeting(t, ams(2024, 6, 1, 14, 0))
-	pastPlanned := e.mustCreate(t, session(ams(2024, 6, 1, 14, 0)))
+	held := e.heldMeeting(t, apptest.AmsterdamTime(2024, 6, 1, 14, 0))
+	pastPlanned := e.mustCreate(t, session(apptest.AmsterdamTime(2024, 6, 1, 14, 0)))
 	tests := []struct {
 		name    string
 		meeting string
@@ -257,29 +258,29 @@ func TestRegistrationIsClosed(t *testing.T) {
 	}
 	for _, tt := range tests {
 		e.clock.Set(tt.now)
-		_, err := e.meetings.Register(as(editor), tt.meeting, p.ID)
-		checkCode(t, tt.name, err, tt.want)
+		_, err := e.meetings.Register(apptest.As(editor), tt.meeting, p.ID)
+		apptest.CheckCode(t, tt.name, err, tt.want)
 	}
 
 	// Once it has started, a registration can no longer be cancelled.
 	other := e.person(t, "Bram", "GM0606")
 	e.clock.Set(start)
-	r := e.register(t, as(editor), planned.ID, other)
+	r := e.register(t, apptest.As(editor), planned.ID, other)
 	e.clock.Set(when)
-	err := e.meetings.CancelRegistration(as(editor), planned.ID, r.ID)
-	checkCode(t, "cancel after the start", err, domain.CodeConflict)
+	err := e.meetings.CancelRegistration(apptest.As(editor), planned.ID, r.ID)
+	apptest.CheckCode(t, "cancel after the start", err, domain.CodeConflict)
 }
 
 func TestWhoMayRegister(t *testing.T) {
 	e := newEnv(t)
 	schiedam, utrecht := e.org(t, "GM0606"), e.org(t, "GM0344")
-	in := session(ams(2024, 9, 12, 14, 0))
+	in := session(apptest.AmsterdamTime(2024, 9, 12, 14, 0))
 	ours := e.person(t, "Van Schiedam", "GM0606")
 	theirs := e.publicPerson(t, "Van Utrecht, openbaar", "GM0344")
 	hidden := e.person(t, "Van Utrecht, niet openbaar", "GM0344")
 	both := e.person(t, "Van beide", "GM0606", "GM0344")
 	erased := e.person(t, "Gewist", "GM0606")
-	if err := e.people.Erase(as(domain.System), erased.ID, at(erased.Version)); err != nil {
+	if err := e.people.Erase(apptest.As(domain.System), erased.ID, apptest.IfVersion(erased.Version)); err != nil {
 		t.Fatalf("erase: %v", err)
 	}
 	tests := []struct {
@@ -306,10 +307,10 @@ func TestWhoMayRegister(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := e.mustCreate(t, in)
-			r, err := e.meetings.Register(as(tt.actor), m.ID, tt.person)
-			checkCode(t, "register", err, tt.want)
+			r, err := e.meetings.Register(apptest.As(tt.actor), m.ID, tt.person)
+			apptest.CheckCode(t, "register", err, tt.want)
 			if tt.want == domain.CodeInvalid {
-				if got := fieldNames(t, err); !slices.Equal(got, []string{"person"}) {
+				if got := apptest.FieldNames(t, err); !slices.Equal(got, []string{"person"}) {
 					t.Errorf("got fields %v; want [person]", got)
 				}
 			}
@@ -347,10 +348,10 @@ func TestWhoMayCancel(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := e.mustCreate(t, session(ams(2024, 9, 12, 14, 0)))
-			r := e.register(t, as(editor), m.ID, p)
-			err := e.meetings.CancelRegistration(as(tt.actor), m.ID, r.ID)
-			checkCode(t, "cancel", err, tt.want)
+			m := e.mustCreate(t, session(apptest.AmsterdamTime(2024, 9, 12, 14, 0)))
+			r := e.register(t, apptest.As(editor), m.ID, p)
+			err := e.meetings.CancelRegistration(apptest.As(tt.actor), m.ID, r.ID)
+			apptest.CheckCode(t, "cancel", err, tt.want)
 			want := 1
 			if tt.want == "" {
 				want = 0
@@ -365,15 +366,15 @@ func TestWhoMayCancel(t *testing.T) {
 func TestWhoSeesRegistrations(t *testing.T) {
 	e := newEnv(t)
 	schiedam, utrecht := e.org(t, "GM0606"), e.org(t, "GM0344")
-	m := e.mustCreate(t, session(ams(2024, 9, 12, 14, 0)))
+	m := e.mustCreate(t, session(apptest.AmsterdamTime(2024, 9, 12, 14, 0)))
 	s1, s2 := e.person(t, "Schiedam 1", "GM0606"), e.person(t, "Schiedam 2", "GM0606")
 	u1 := e.publicPerson(t, "Utrecht 1", "GM0344")
 	both := e.person(t, "Beide", "GM0606", "GM0344")
 	gone := e.person(t, "Afgemeld", "GM0344")
 	for _, p := range []person.Person{s1, s2, u1, both, gone} {
-		r := e.register(t, as(editor), m.ID, p)
+		r := e.register(t, apptest.As(editor), m.ID, p)
 		if p.ID == gone.ID {
-			if err := e.meetings.CancelRegistration(as(editor), m.ID, r.ID); err != nil {
+			if err := e.meetings.CancelRegistration(apptest.As(editor), m.ID, r.ID); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -400,7 +401,7 @@ func TestWhoSeesRegistrations(t *testing.T) {
 		{"partner", partner, names()},
 	}
 	for _, tt := range tests {
-		regs, err := e.meetings.Registrations(as(tt.actor), m.ID)
+		regs, err := e.meetings.Registrations(apptest.As(tt.actor), m.ID)
 		if err != nil {
 			t.Errorf("%s: %v", tt.name, err)
 			continue
@@ -413,15 +414,15 @@ func TestWhoSeesRegistrations(t *testing.T) {
 			t.Errorf("%s: got %v; want %v", tt.name, got, tt.want)
 		}
 	}
-	_, err := e.meetings.Registrations(as(anonymous), m.ID)
-	checkCode(t, "anonymous", err, domain.CodeUnauthenticated)
-	_, err = e.meetings.Registrations(as(editor), "01900000-0000-7000-8000-000000000000")
-	checkCode(t, "unknown meeting", err, domain.CodeNotFound)
+	_, err := e.meetings.Registrations(apptest.As(anonymous), m.ID)
+	apptest.CheckCode(t, "anonymous", err, domain.CodeUnauthenticated)
+	_, err = e.meetings.Registrations(apptest.As(editor), "01900000-0000-7000-8000-000000000000")
+	apptest.CheckCode(t, "unknown meeting", err, domain.CodeNotFound)
 }
 
 func TestAttendance(t *testing.T) {
 	e := newEnv(t)
-	when := ams(2024, 9, 12, 14, 0)
+	when := apptest.AmsterdamTime(2024, 9, 12, 14, 0)
 	in := session(when)
 	in.Capacity = 1
 	m := e.mustCreate(t, in)
@@ -429,15 +430,15 @@ func TestAttendance(t *testing.T) {
 	in.Status, in.CancellationReason = meeting.StatusCancelled, "storm"
 	cancelled := e.mustCreate(t, in)
 	a, b, c := e.person(t, "Anna", "GM0606"), e.person(t, "Bram", "GM0606"), e.person(t, "Cor", "GM0606")
-	ra := e.register(t, as(editor), m.ID, a)
-	rb := e.register(t, as(editor), m.ID, b) // waitlisted
-	rc := e.register(t, as(editor), m.ID, c) // waitlisted, then cancelled
-	if err := e.meetings.CancelRegistration(as(editor), m.ID, rc.ID); err != nil {
+	ra := e.register(t, apptest.As(editor), m.ID, a)
+	rb := e.register(t, apptest.As(editor), m.ID, b) // waitlisted
+	rc := e.register(t, apptest.As(editor), m.ID, c) // waitlisted, then cancelled
+	if err := e.meetings.CancelRegistration(apptest.As(editor), m.ID, rc.ID); err != nil {
 		t.Fatal(err)
 	}
 
-	_, err := e.meetings.MarkAttendance(as(editor), m.ID, ra.ID, true)
-	checkCode(t, "before the start", err, domain.CodeConflict)
+	_, err := e.meetings.MarkAttendance(apptest.As(editor), m.ID, ra.ID, true)
+	apptest.CheckCode(t, "before the start", err, domain.CodeConflict)
 
 	e.clock.Set(when.Add(time.Hour))
 	tests := []struct {
@@ -459,13 +460,13 @@ func TestAttendance(t *testing.T) {
 		{"anonymous", anonymous, m.ID, ra.ID, true, domain.CodeUnauthenticated},
 	}
 	for _, tt := range tests {
-		r, err := e.meetings.MarkAttendance(as(tt.actor), tt.meeting, tt.reg, tt.attended)
-		checkCode(t, tt.name, err, tt.want)
+		r, err := e.meetings.MarkAttendance(apptest.As(tt.actor), tt.meeting, tt.reg, tt.attended)
+		apptest.CheckCode(t, tt.name, err, tt.want)
 		if tt.want == "" && (r.Attended == nil || *r.Attended != tt.attended) {
 			t.Errorf("%s: got attended %v; want %v", tt.name, r.Attended, tt.attended)
 		}
 	}
-	regs, err := e.meetings.Registrations(as(editor), m.ID)
+	regs, err := e.meetings.Registrations(apptest.As(editor), m.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -484,19 +485,19 @@ func TestAttendance(t *testing.T) {
 	e.clock.Set(start)
 	in.Status, in.CancellationReason = "", ""
 	later := e.mustCreate(t, in)
-	rl := e.register(t, as(editor), later.ID, a)
-	later, err = e.meetings.Update(as(editor), later.ID, set(meeting.StatusCancelled, "storm"), at(later.Version))
+	rl := e.register(t, apptest.As(editor), later.ID, a)
+	later, err = e.meetings.Update(apptest.As(editor), later.ID, set(meeting.StatusCancelled, "storm"), apptest.IfVersion(later.Version))
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Set(when.Add(time.Hour))
-	_, err = e.meetings.MarkAttendance(as(editor), later.ID, rl.ID, true)
-	checkCode(t, "cancelled meeting", err, domain.CodeConflict)
+	_, err = e.meetings.MarkAttendance(apptest.As(editor), later.ID, rl.ID, true)
+	apptest.CheckCode(t, "cancelled meeting", err, domain.CodeConflict)
 }
 
 func TestConcurrentRegistrations(t *testing.T) {
 	e := newEnv(t)
-	in := session(ams(2024, 9, 12, 14, 0))
+	in := session(apptest.AmsterdamTime(2024, 9, 12, 14, 0))
 	in.Capacity = 5
 	m := e.mustCreate(t, in)
 	const n = 20
@@ -511,7 +512,7 @@ func TestConcurrentRegistrations(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i], errs[i] = e.meetings.Register(as(editor), m.ID, people[i].ID)
+			results[i], errs[i] = e.meetings.Register(apptest.As(editor), m.ID, people[i].ID)
 		}()
 	}
 	wg.Wait()
@@ -533,7 +534,7 @@ func TestConcurrentRegistrations(t *testing.T) {
 	if want := []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}; !slices.Equal(returnedPositions, want) {
 		t.Errorf("returned waitlist positions %v; want each of %v once", returnedPositions, want)
 	}
-	regs, err := e.meetings.Registrations(as(editor), m.ID)
+	regs, err := e.meetings.Registrations(apptest.As(editor), m.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -564,7 +565,7 @@ func TestConcurrentRegistrations(t *testing.T) {
 
 func TestConcurrentRegistrationsOfOnePerson(t *testing.T) {
 	e := newEnv(t)
-	m := e.mustCreate(t, session(ams(2024, 9, 12, 14, 0)))
+	m := e.mustCreate(t, session(apptest.AmsterdamTime(2024, 9, 12, 14, 0)))
 	p := e.person(t, "Haastig", "GM0606")
 	const n = 10
 	var wg sync.WaitGroup
@@ -573,7 +574,7 @@ func TestConcurrentRegistrationsOfOnePerson(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := e.meetings.Register(as(editor), m.ID, p.ID)
+			_, err := e.meetings.Register(apptest.As(editor), m.ID, p.ID)
 			codes[i] = domain.ErrorCode(err)
 		}()
 	}
@@ -597,45 +598,45 @@ func paper() meeting.SubmissionInput {
 func TestCallForPapersWindow(t *testing.T) {
 	e := newEnv(t)
 	t.Cleanup(func() { e.clock.Set(start) })
-	conf := e.mustCreate(t, conference(ams(2024, 9, 12, 14, 0), date(2024, 7, 1), date(2024, 8, 31)))
+	conf := e.mustCreate(t, conference(apptest.AmsterdamTime(2024, 9, 12, 14, 0), apptest.Date(2024, 7, 1), apptest.Date(2024, 8, 31)))
 	tests := []struct {
 		name string
 		now  time.Time
 		want domain.Code
 	}{
-		{"the evening before it opens", ams(2024, 6, 30, 23, 30), domain.CodeConflict},
-		{"just after midnight on opensOn (still the day before in UTC)", ams(2024, 7, 1, 0, 30), ""},
-		{"noon on opensOn", ams(2024, 7, 1, 12, 0), ""},
-		{"noon on closesOn", ams(2024, 8, 31, 12, 0), ""},
-		{"late on closesOn", ams(2024, 8, 31, 23, 30), ""},
-		{"just after midnight the day after (still closesOn in UTC)", ams(2024, 9, 1, 0, 30), domain.CodeConflict},
-		{"a week later", ams(2024, 9, 8, 12, 0), domain.CodeConflict},
+		{"the evening before it opens", apptest.AmsterdamTime(2024, 6, 30, 23, 30), domain.CodeConflict},
+		{"just after midnight on opensOn (still the day before in UTC)", apptest.AmsterdamTime(2024, 7, 1, 0, 30), ""},
+		{"noon on opensOn", apptest.AmsterdamTime(2024, 7, 1, 12, 0), ""},
+		{"noon on closesOn", apptest.AmsterdamTime(2024, 8, 31, 12, 0), ""},
+		{"late on closesOn", apptest.AmsterdamTime(2024, 8, 31, 23, 30), ""},
+		{"just after midnight the day after (still closesOn in UTC)", apptest.AmsterdamTime(2024, 9, 1, 0, 30), domain.CodeConflict},
+		{"a week later", apptest.AmsterdamTime(2024, 9, 8, 12, 0), domain.CodeConflict},
 	}
 	for _, tt := range tests {
 		e.clock.Set(tt.now)
-		_, err := e.meetings.Submit(as(partner), conf.ID, paper())
-		checkCode(t, tt.name, err, tt.want)
+		_, err := e.meetings.Submit(apptest.As(partner), conf.ID, paper())
+		apptest.CheckCode(t, tt.name, err, tt.want)
 	}
 
-	e.clock.Set(ams(2024, 7, 15, 12, 0))
-	sess := e.mustCreate(t, session(ams(2024, 9, 12, 14, 0)))
-	_, err := e.meetings.Submit(as(partner), sess.ID, paper())
-	checkCode(t, "a knowledge session", err, domain.CodeConflict)
-	in := conference(ams(2024, 9, 12, 14, 0), date(2024, 7, 1), date(2024, 8, 31))
+	e.clock.Set(apptest.AmsterdamTime(2024, 7, 15, 12, 0))
+	sess := e.mustCreate(t, session(apptest.AmsterdamTime(2024, 9, 12, 14, 0)))
+	_, err := e.meetings.Submit(apptest.As(partner), sess.ID, paper())
+	apptest.CheckCode(t, "a knowledge session", err, domain.CodeConflict)
+	in := conference(apptest.AmsterdamTime(2024, 9, 12, 14, 0), apptest.Date(2024, 7, 1), apptest.Date(2024, 8, 31))
 	in.Status, in.CancellationReason = meeting.StatusCancelled, "geen zaal"
 	cancelled := e.mustCreate(t, in)
-	_, err = e.meetings.Submit(as(partner), cancelled.ID, paper())
-	checkCode(t, "a cancelled conference", err, domain.CodeConflict)
-	_, err = e.meetings.Submit(as(partner), "01900000-0000-7000-8000-000000000000", paper())
-	checkCode(t, "unknown meeting", err, domain.CodeNotFound)
-	_, err = e.meetings.Submit(as(anonymous), conf.ID, paper())
-	checkCode(t, "anonymous", err, domain.CodeUnauthenticated)
+	_, err = e.meetings.Submit(apptest.As(partner), cancelled.ID, paper())
+	apptest.CheckCode(t, "a cancelled conference", err, domain.CodeConflict)
+	_, err = e.meetings.Submit(apptest.As(partner), "01900000-0000-7000-8000-000000000000", paper())
+	apptest.CheckCode(t, "unknown meeting", err, domain.CodeNotFound)
+	_, err = e.meetings.Submit(apptest.As(anonymous), conf.ID, paper())
+	apptest.CheckCode(t, "anonymous", err, domain.CodeUnauthenticated)
 }
 
 func TestSubmissionValidation(t *testing.T) {
 	e := newEnv(t)
-	e.clock.Set(ams(2024, 7, 15, 12, 0))
-	conf := e.mustCreate(t, conference(ams(2024, 9, 12, 14, 0), date(2024, 7, 1), date(2024, 8, 31)))
+	e.clock.Set(apptest.AmsterdamTime(2024, 7, 15, 12, 0))
+	conf := e.mustCreate(t, conference(apptest.AmsterdamTime(2024, 9, 12, 14, 0), apptest.Date(2024, 7, 1), apptest.Date(2024, 8, 31)))
 	tests := []struct {
 		name string
 		in   meeting.SubmissionInput
@@ -648,18 +649,18 @@ func TestSubmissionValidation(t *testing.T) {
 		{"all at once", meeting.SubmissionInput{Authors: []string{""}, Organisation: "nobody"}, []string{"abstract", "authors[0]", "organisation", "title"}},
 	}
 	for _, tt := range tests {
-		_, err := e.meetings.Submit(as(partner), conf.ID, tt.in)
-		checkCode(t, tt.name, err, domain.CodeInvalid)
-		if got := fieldNames(t, err); !slices.Equal(got, tt.want) {
+		_, err := e.meetings.Submit(apptest.As(partner), conf.ID, tt.in)
+		apptest.CheckCode(t, tt.name, err, domain.CodeInvalid)
+		if got := apptest.FieldNames(t, err); !slices.Equal(got, tt.want) {
 			t.Errorf("%s: got fields %v; want %v", tt.name, got, tt.want)
 		}
 	}
-	sub, err := e.meetings.Submit(as(partner), conf.ID, meeting.SubmissionInput{Title: " Titel ", Abstract: " Samenvatting ",
+	sub, err := e.meetings.Submit(apptest.As(partner), conf.ID, meeting.SubmissionInput{Title: " Titel ", Abstract: " Samenvatting ",
 		Authors: []string{" A. Auteur ", "B. Auteur"}, Organisation: "gm0344"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	subs, err := e.meetings.Submissions(as(editor), conf.ID)
+	subs, err := e.meetings.Submissions(apptest.As(editor), conf.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -669,7 +670,7 @@ func TestSubmissionValidation(t *testing.T) {
 	got := subs[0]
 	if got.ID != sub.ID || got.Title != "Titel" || got.Abstract != "Samenvatting" || !slices.Equal(got.Authors, []string{"A. Auteur", "B. Auteur"}) ||
 		got.Organisation == nil || got.Organisation.Code != "GM0344" || got.Status != meeting.Submitted || got.SubmittedBy != partner.Subject ||
-		!got.SubmittedAt.Equal(ams(2024, 7, 15, 12, 0)) || !got.DecidedAt.IsZero() {
+		!got.SubmittedAt.Equal(apptest.AmsterdamTime(2024, 7, 15, 12, 0)) || !got.DecidedAt.IsZero() {
 		t.Errorf("got %+v", got)
 	}
 }
@@ -677,14 +678,14 @@ func TestSubmissionValidation(t *testing.T) {
 func TestSubmissionsVisibilityAndDecisions(t *testing.T) {
 	e := newEnv(t)
 	schiedam, utrecht := e.org(t, "GM0606"), e.org(t, "GM0344")
-	e.clock.Set(ams(2024, 7, 15, 12, 0))
+	e.clock.Set(apptest.AmsterdamTime(2024, 7, 15, 12, 0))
 	t.Cleanup(func() { e.clock.Set(start) })
-	conf := e.mustCreate(t, conference(ams(2024, 9, 12, 14, 0), date(2024, 7, 1), date(2024, 8, 31)))
+	conf := e.mustCreate(t, conference(apptest.AmsterdamTime(2024, 9, 12, 14, 0), apptest.Date(2024, 7, 1), apptest.Date(2024, 8, 31)))
 	submit := func(a domain.Actor, title, org string) meeting.Submission {
 		t.Helper()
 		in := paper()
 		in.Title, in.Organisation = title, org
-		s, err := e.meetings.Submit(as(a), conf.ID, in)
+		s, err := e.meetings.Submit(apptest.As(a), conf.ID, in)
 		if err != nil {
 			t.Fatalf("submit %s: %v", title, err)
 		}
@@ -713,7 +714,7 @@ func TestSubmissionsVisibilityAndDecisions(t *testing.T) {
 		{"another analyst", domain.Actor{Subject: "analyst-2", Role: domain.RoleAnalyst, OrganisationID: utrecht.ID}, []string{}},
 	}
 	for _, tt := range tests {
-		subs, err := e.meetings.Submissions(as(tt.actor), conf.ID)
+		subs, err := e.meetings.Submissions(apptest.As(tt.actor), conf.ID)
 		if err != nil {
 			t.Errorf("%s: %v", tt.name, err)
 			continue
@@ -726,12 +727,12 @@ func TestSubmissionsVisibilityAndDecisions(t *testing.T) {
 			t.Errorf("%s: got %v; want %v", tt.name, got, tt.want)
 		}
 	}
-	_, err := e.meetings.Submissions(as(anonymous), conf.ID)
-	checkCode(t, "anonymous", err, domain.CodeUnauthenticated)
-	_, err = e.meetings.Submissions(as(editor), "01900000-0000-7000-8000-000000000000")
-	checkCode(t, "unknown meeting", err, domain.CodeNotFound)
+	_, err := e.meetings.Submissions(apptest.As(anonymous), conf.ID)
+	apptest.CheckCode(t, "anonymous", err, domain.CodeUnauthenticated)
+	_, err = e.meetings.Submissions(apptest.As(editor), "01900000-0000-7000-8000-000000000000")
+	apptest.CheckCode(t, "unknown meeting", err, domain.CodeNotFound)
 
-	e.clock.Set(ams(2024, 9, 2, 10, 0))
+	e.clock.Set(apptest.AmsterdamTime(2024, 9, 2, 10, 0))
 	decisions := []struct {
 		name     string
 		actor    domain.Actor
@@ -750,13 +751,13 @@ func TestSubmissionsVisibilityAndDecisions(t *testing.T) {
 		{"by its author", analyst, conf.ID, byAnalyst.ID, meeting.Accepted, domain.CodeForbidden},
 	}
 	for _, d := range decisions {
-		got, err := e.meetings.Decide(as(d.actor), d.meeting, d.sub, d.decision)
-		checkCode(t, d.name, err, d.want)
-		if d.want == "" && (got.Status != d.decision || !got.DecidedAt.Equal(ams(2024, 9, 2, 10, 0))) {
-			t.Errorf("%s: got %s decided %v; want %s at %v", d.name, got.Status, got.DecidedAt, d.decision, ams(2024, 9, 2, 10, 0))
+		got, err := e.meetings.Decide(apptest.As(d.actor), d.meeting, d.sub, d.decision)
+		apptest.CheckCode(t, d.name, err, d.want)
+		if d.want == "" && (got.Status != d.decision || !got.DecidedAt.Equal(apptest.AmsterdamTime(2024, 9, 2, 10, 0))) {
+			t.Errorf("%s: got %s decided %v; want %s at %v", d.name, got.Status, got.DecidedAt, d.decision, apptest.AmsterdamTime(2024, 9, 2, 10, 0))
 		}
 	}
-	subs, err := e.meetings.Submissions(as(editor), conf.ID)
+	subs, err := e.meetings.Submissions(apptest.As(editor), conf.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

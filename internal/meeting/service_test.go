@@ -4,16 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"reflect"
 	"slices"
-	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/pioniersnetwerk/pioniers/internal/app"
 	"github.com/pioniersnetwerk/pioniers/internal/apptest"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/meeting"
@@ -23,39 +19,14 @@ import (
 	"github.com/pioniersnetwerk/pioniers/internal/store"
 )
 
-// clock is the services' time, set by the test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
 // noon on 15 June 2024, with a fraction of a second that survives storage.
 var start = time.Date(2024, 6, 15, 12, 0, 0, 123456000, time.UTC)
-
-func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
-
-// ams is a wall-clock time in Amsterdam.
-func ams(y int, m time.Month, d, hour, min int) time.Time {
-	return time.Date(y, m, d, hour, min, 0, 0, organisation.Amsterdam)
-}
 
 // env is a fresh, migrated database (SQLite, or PostgreSQL when
 // TEST_DATABASE_URL is set) with the seeded organisations and the services.
 type env struct {
 	db       *store.DB
-	clock    *clock
+	clock    *apptest.Clock
 	orgs     *organisation.Service
 	people   *person.Service
 	meetings *meeting.Service
@@ -64,40 +35,15 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	ctx := context.Background()
 	url := apptest.DatabaseURL(t)
-	db, err := store.Open(ctx, url, nil)
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	c := &clock{t: start}
+	db := apptest.StoreAt(t, url)
+	c := apptest.NewClock(start)
 	orgs := organisation.NewService(db, c.Now)
 	people := person.NewService(db, orgs, c.Now)
 	e := &env{db: db, clock: c, orgs: orgs, people: people,
 		meetings: meeting.NewService(db, orgs, people, c.Now), pubs: publication.NewService(db, c.Now)}
-	seedActionPlan(t, url)
+	apptest.SeedDatabase(t, url)
 	return e
-}
-
-// seedActionPlan loads the action plan's seed (GM0606 and GM0344, members
-// since 2018-07-01, and the knowledge centre leoo) into the database at url,
-// through the loader as the service wires it, whatever else it seeds.
-func seedActionPlan(t *testing.T, url string) {
-	t.Helper()
-	cfg := apptest.Config(t)
-	cfg.DatabaseURL = url
-	a, err := app.New(context.Background(), cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatalf("app for the seed: %v", err)
-	}
-	defer a.Close()
-	if _, err := a.Seed.Load(context.Background(), false); err != nil {
-		t.Fatalf("seed: %v", err)
-	}
 }
 
 var (
@@ -112,32 +58,6 @@ func member(orgID string) domain.Actor {
 	return domain.Actor{Subject: "member-of-" + orgID, Role: domain.RoleMember, OrganisationID: orgID}
 }
 
-func as(a domain.Actor) context.Context { return domain.WithActor(context.Background(), a) }
-
-func at(v domain.Version) domain.Precondition { return domain.Precondition{Present: true, Version: v} }
-
-func checkCode(t *testing.T, what string, err error, want domain.Code) {
-	t.Helper()
-	if got := domain.ErrorCode(err); got != want {
-		t.Fatalf("%s: got code %q (%v); want %q", what, got, err, want)
-	}
-}
-
-// fieldNames lists the fields a *domain.Error names, sorted.
-func fieldNames(t *testing.T, err error) []string {
-	t.Helper()
-	var e *domain.Error
-	if !errors.As(err, &e) {
-		t.Fatalf("got %T %v; want a *domain.Error", err, err)
-	}
-	names := []string{}
-	for _, f := range e.Fields {
-		names = append(names, f.Name)
-	}
-	sort.Strings(names)
-	return names
-}
-
 func (e *env) org(t *testing.T, ref string) organisation.Organisation {
 	t.Helper()
 	o, err := e.orgs.Get(context.Background(), ref)
@@ -150,7 +70,7 @@ func (e *env) org(t *testing.T, ref string) organisation.Organisation {
 // municipality adds a member municipality with the given membership period.
 func (e *env) municipality(t *testing.T, code, name string, joined, left time.Time) organisation.Organisation {
 	t.Helper()
-	o, err := e.orgs.Create(as(domain.System), organisation.Input{Code: code, Name: name, Kind: organisation.KindMunicipality,
+	o, err := e.orgs.Create(apptest.As(domain.System), organisation.Input{Code: code, Name: name, Kind: organisation.KindMunicipality,
 		NetworkRole: organisation.RoleMember, JoinedOn: joined, LeftOn: left, Province: "Zuid-Holland"})
 	if err != nil {
 		t.Fatalf("create %s: %v", code, err)
@@ -183,7 +103,7 @@ func conference(startsAt, opens, closes time.Time) meeting.Input {
 
 func (e *env) mustCreate(t *testing.T, in meeting.Input) meeting.Meeting {
 	t.Helper()
-	m, err := e.meetings.Create(as(domain.System), in)
+	m, err := e.meetings.Create(apptest.As(domain.System), in)
 	if err != nil {
 		t.Fatalf("create meeting %q: %v", in.Title, err)
 	}
@@ -225,15 +145,15 @@ func TestGuestChairMustBeAnActiveMunicipalityOnTheMeetingsDate(t *testing.T) {
 	e := newEnv(t)
 	// The meeting starts at half past midnight on 12 September in Amsterdam,
 	// which is still 11 September in UTC.
-	day := ams(2024, 9, 12, 0, 30)
-	e.municipality(t, "GM0363", "Amsterdam", date(2019, 1, 1), date(2024, 9, 1))  // left before the date
-	e.municipality(t, "GM0518", "'s-Gravenhage", date(2024, 10, 1), time.Time{})  // joins after
-	e.municipality(t, "GM0599", "Rotterdam", date(2024, 9, 12), time.Time{})      // joins that very day
-	e.municipality(t, "GM0014", "Groningen", date(2019, 1, 1), date(2024, 9, 12)) // leaves that very day
-	e.municipality(t, "GM0153", "Enschede", date(2019, 1, 1), date(2024, 9, 13))  // leaves the day after
-	e.municipality(t, "GM0200", "Apeldoorn", date(2024, 9, 11), time.Time{})      // joined the UTC date
-	e.municipality(t, "GM0202", "Arnhem", time.Time{}, time.Time{})               // join date unknown
-	e.municipality(t, "GM0268", "Nijmegen", date(2018, 7, 1), date(2024, 9, 11))  // left on the UTC date
+	day := apptest.AmsterdamTime(2024, 9, 12, 0, 30)
+	e.municipality(t, "GM0363", "Amsterdam", apptest.Date(2019, 1, 1), apptest.Date(2024, 9, 1))  // left before the date
+	e.municipality(t, "GM0518", "'s-Gravenhage", apptest.Date(2024, 10, 1), time.Time{})          // joins after
+	e.municipality(t, "GM0599", "Rotterdam", apptest.Date(2024, 9, 12), time.Time{})              // joins that very day
+	e.municipality(t, "GM0014", "Groningen", apptest.Date(2019, 1, 1), apptest.Date(2024, 9, 12)) // leaves that very day
+	e.municipality(t, "GM0153", "Enschede", apptest.Date(2019, 1, 1), apptest.Date(2024, 9, 13))  // leaves the day after
+	e.municipality(t, "GM0200", "Apeldoorn", apptest.Date(2024, 9, 11), time.Time{})              // joined the UTC date
+	e.municipality(t, "GM0202", "Arnhem", time.Time{}, time.Time{})                               // join date unknown
+	e.municipality(t, "GM0268", "Nijmegen", apptest.Date(2018, 7, 1), apptest.Date(2024, 9, 11))  // left on the UTC date
 	tests := []struct {
 		chair string
 		want  []string
@@ -255,7 +175,7 @@ func TestGuestChairMustBeAnActiveMunicipalityOnTheMeetingsDate(t *testing.T) {
 		t.Run(tt.chair, func(t *testing.T) {
 			in := session(day)
 			in.GuestChair = tt.chair
-			m, err := e.meetings.Create(as(editor), in)
+			m, err := e.meetings.Create(apptest.As(editor), in)
 			if tt.want == nil {
 				if err != nil {
 					t.Fatalf("got %v; want the guest chair accepted", err)
@@ -268,23 +188,23 @@ func TestGuestChairMustBeAnActiveMunicipalityOnTheMeetingsDate(t *testing.T) {
 				}
 				return
 			}
-			checkCode(t, "create", err, domain.CodeInvalid)
-			if got := fieldNames(t, err); !slices.Equal(got, tt.want) {
+			apptest.CheckCode(t, "create", err, domain.CodeInvalid)
+			if got := apptest.FieldNames(t, err); !slices.Equal(got, tt.want) {
 				t.Errorf("got fields %v; want %v", got, tt.want)
 			}
 		})
 	}
 
 	t.Run("moving the meeting past the day the chair left", func(t *testing.T) {
-		in := session(ams(2024, 8, 20, 14, 0))
+		in := session(apptest.AmsterdamTime(2024, 8, 20, 14, 0))
 		in.GuestChair = "GM0363"
 		m := e.mustCreate(t, in)
-		_, err := e.meetings.Update(as(editor), m.ID, func(in meeting.Input) (meeting.Input, error) {
+		_, err := e.meetings.Update(apptest.As(editor), m.ID, func(in meeting.Input) (meeting.Input, error) {
 			in.StartsAt, in.EndsAt = day, day.Add(time.Hour)
 			return in, nil
-		}, at(m.Version))
-		checkCode(t, "update", err, domain.CodeInvalid)
-		if got := fieldNames(t, err); !slices.Equal(got, []string{"guestChair"}) {
+		}, apptest.IfVersion(m.Version))
+		apptest.CheckCode(t, "update", err, domain.CodeInvalid)
+		if got := apptest.FieldNames(t, err); !slices.Equal(got, []string{"guestChair"}) {
 			t.Errorf("got fields %v; want [guestChair]", got)
 		}
 	})
@@ -292,7 +212,7 @@ func TestGuestChairMustBeAnActiveMunicipalityOnTheMeetingsDate(t *testing.T) {
 
 func TestMeetingRules(t *testing.T) {
 	e := newEnv(t)
-	when := ams(2024, 9, 12, 14, 0)
+	when := apptest.AmsterdamTime(2024, 9, 12, 14, 0)
 	tests := []struct {
 		name string
 		in   func() meeting.Input
@@ -385,7 +305,7 @@ func TestMeetingRules(t *testing.T) {
 		{"details of another format", func() meeting.Input {
 			in := session(when)
 			in.Format = meeting.FormatLab
-			in.Details = &meeting.DetailsInput{Format: meeting.FormatConference, CallOpensOn: date(2024, 6, 1), CallClosesOn: date(2024, 8, 1)}
+			in.Details = &meeting.DetailsInput{Format: meeting.FormatConference, CallOpensOn: apptest.Date(2024, 6, 1), CallClosesOn: apptest.Date(2024, 8, 1)}
 			return in
 		}, []string{"details.format"}},
 		{"details without a format", func() meeting.Input {
@@ -414,24 +334,24 @@ func TestMeetingRules(t *testing.T) {
 			in.Format = meeting.FormatOther
 			return in
 		}, nil},
-		{"conference closing on its day", func() meeting.Input { return conference(when, date(2024, 6, 1), date(2024, 9, 12)) }, nil},
+		{"conference closing on its day", func() meeting.Input { return conference(when, apptest.Date(2024, 6, 1), apptest.Date(2024, 9, 12)) }, nil},
 		{"conference closing the day after", func() meeting.Input {
-			return conference(when, date(2024, 6, 1), date(2024, 9, 13))
+			return conference(when, apptest.Date(2024, 6, 1), apptest.Date(2024, 9, 13))
 		}, []string{"details.callForPapers.closesOn"}},
 		{"conference just after midnight in Amsterdam closing that day", func() meeting.Input {
-			return conference(ams(2024, 9, 12, 0, 30), date(2024, 6, 1), date(2024, 9, 12))
+			return conference(apptest.AmsterdamTime(2024, 9, 12, 0, 30), apptest.Date(2024, 6, 1), apptest.Date(2024, 9, 12))
 		}, nil},
 		{"conference closing before it opens", func() meeting.Input {
-			return conference(when, date(2024, 8, 1), date(2024, 7, 31))
+			return conference(when, apptest.Date(2024, 8, 1), apptest.Date(2024, 7, 31))
 		}, []string{"details.callForPapers.closesOn"}},
 		{"conference opening and closing on one day", func() meeting.Input {
-			return conference(when, date(2024, 8, 1), date(2024, 8, 1))
+			return conference(when, apptest.Date(2024, 8, 1), apptest.Date(2024, 8, 1))
 		}, nil},
 		{"conference without dates", func() meeting.Input {
 			return conference(when, time.Time{}, time.Time{})
 		}, []string{"details.callForPapers"}},
 		{"conference without call for papers", func() meeting.Input {
-			in := conference(when, date(2024, 6, 1), date(2024, 8, 1))
+			in := conference(when, apptest.Date(2024, 6, 1), apptest.Date(2024, 8, 1))
 			in.Details = nil
 			return in
 		}, []string{"details"}},
@@ -485,7 +405,7 @@ func TestMeetingRules(t *testing.T) {
 			return in
 		}, []string{"capacity", "endsAt", "guestChair", "onlineUrl", "timeZone", "title", "topic"}},
 		{"every problem of a conference at once", func() meeting.Input {
-			in := conference(when, date(2024, 6, 1), date(2024, 10, 1))
+			in := conference(when, apptest.Date(2024, 6, 1), apptest.Date(2024, 10, 1))
 			in.Status = meeting.StatusConfirmed
 			in.Title = ""
 			return in
@@ -493,7 +413,7 @@ func TestMeetingRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, err := e.meetings.Create(as(editor), tt.in())
+			m, err := e.meetings.Create(apptest.As(editor), tt.in())
 			if tt.want == nil {
 				if err != nil {
 					t.Fatalf("got %v; want the meeting created", err)
@@ -503,8 +423,8 @@ func TestMeetingRules(t *testing.T) {
 				}
 				return
 			}
-			checkCode(t, "create", err, domain.CodeInvalid)
-			if got := fieldNames(t, err); !slices.Equal(got, tt.want) {
+			apptest.CheckCode(t, "create", err, domain.CodeInvalid)
+			if got := apptest.FieldNames(t, err); !slices.Equal(got, tt.want) {
 				t.Errorf("got fields %v; want %v", got, tt.want)
 			}
 		})
@@ -532,13 +452,13 @@ func sameMeeting(a, b meeting.Meeting) bool {
 
 func TestCreateStoresEveryField(t *testing.T) {
 	e := newEnv(t)
-	in := confirmed(ams(2024, 9, 12, 14, 0), meeting.StatusConfirmed)
+	in := confirmed(apptest.AmsterdamTime(2024, 9, 12, 14, 0), meeting.StatusConfirmed)
 	in.Sequence, in.Description, in.Capacity = 7, "  Over de Woo  ", 40
 	in.Tags = []string{"Woo", " woo ", "open data", ""}
 	in.OnlineURL = "https://meet.example.nl/7"
 	in.Format = meeting.FormatLab
 	in.Details = &meeting.DetailsInput{Format: meeting.FormatLab, Case: " Actieve openbaarmaking ", CaseOwner: "gm0344"}
-	m, err := e.meetings.Create(as(editor), in)
+	m, err := e.meetings.Create(apptest.As(editor), in)
 	if err != nil {
 		t.Fatalf("create: %v", err)
 	}
@@ -582,20 +502,20 @@ func TestCreateStoresEveryField(t *testing.T) {
 
 func TestStatusLifeCycle(t *testing.T) {
 	e := newEnv(t)
-	when := ams(2024, 9, 12, 14, 0)
+	when := apptest.AmsterdamTime(2024, 9, 12, 14, 0)
 	before, after := when.Add(-time.Minute), when.Add(time.Minute)
 
 	t.Run("held only once it has started", func(t *testing.T) {
 		e.clock.Set(before)
 		t.Cleanup(func() { e.clock.Set(start) })
 		m := e.mustCreate(t, confirmed(when, meeting.StatusConfirmed))
-		_, err := e.meetings.Update(as(editor), m.ID, set(meeting.StatusHeld, ""), at(m.Version))
-		checkCode(t, "held before the start", err, domain.CodeInvalid)
-		if got := fieldNames(t, err); !slices.Equal(got, []string{"status"}) {
+		_, err := e.meetings.Update(apptest.As(editor), m.ID, set(meeting.StatusHeld, ""), apptest.IfVersion(m.Version))
+		apptest.CheckCode(t, "held before the start", err, domain.CodeInvalid)
+		if got := apptest.FieldNames(t, err); !slices.Equal(got, []string{"status"}) {
 			t.Errorf("got fields %v; want [status]", got)
 		}
 		e.clock.Set(after)
-		held, err := e.meetings.Update(as(editor), m.ID, set(meeting.StatusHeld, ""), at(m.Version))
+		held, err := e.meetings.Update(apptest.As(editor), m.ID, set(meeting.StatusHeld, ""), apptest.IfVersion(m.Version))
 		if err != nil {
 			t.Fatalf("held after the start: %v", err)
 		}
@@ -608,9 +528,9 @@ func TestStatusLifeCycle(t *testing.T) {
 		e.clock.Set(after)
 		t.Cleanup(func() { e.clock.Set(start) })
 		m := e.mustCreate(t, session(when))
-		_, err := e.meetings.Update(as(editor), m.ID, set(meeting.StatusHeld, ""), at(m.Version))
-		checkCode(t, "held without chair and venue", err, domain.CodeInvalid)
-		if got := fieldNames(t, err); !slices.Equal(got, []string{"guestChair", "venue"}) {
+		_, err := e.meetings.Update(apptest.As(editor), m.ID, set(meeting.StatusHeld, ""), apptest.IfVersion(m.Version))
+		apptest.CheckCode(t, "held without chair and venue", err, domain.CodeInvalid)
+		if got := apptest.FieldNames(t, err); !slices.Equal(got, []string{"guestChair", "venue"}) {
 			t.Errorf("got fields %v; want [guestChair venue]", got)
 		}
 	})
@@ -647,8 +567,8 @@ func TestStatusLifeCycle(t *testing.T) {
 			if tt.to == meeting.StatusCancelled {
 				reason = "storm"
 			}
-			got, err := e.meetings.Update(as(editor), m.ID, set(tt.to, reason), at(m.Version))
-			checkCode(t, "update", err, tt.want)
+			got, err := e.meetings.Update(apptest.As(editor), m.ID, set(tt.to, reason), apptest.IfVersion(m.Version))
+			apptest.CheckCode(t, "update", err, tt.want)
 			stored := e.mustGet(t, m.ID)
 			if tt.want != "" {
 				if stored.Status != tt.from || stored.Version != m.Version {
@@ -671,7 +591,7 @@ func TestStatusLifeCycle(t *testing.T) {
 
 	t.Run("a reason goes when the meeting is no longer cancelled", func(t *testing.T) {
 		m := e.mustCreate(t, session(when))
-		got, err := e.meetings.Update(as(editor), m.ID, set(meeting.StatusPlanned, "wordt genegeerd"), at(m.Version))
+		got, err := e.meetings.Update(apptest.As(editor), m.ID, set(meeting.StatusPlanned, "wordt genegeerd"), apptest.IfVersion(m.Version))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -682,11 +602,11 @@ func TestStatusLifeCycle(t *testing.T) {
 
 	t.Run("status left out keeps the current one", func(t *testing.T) {
 		m := e.mustCreate(t, confirmed(when, meeting.StatusConfirmed))
-		got, err := e.meetings.Replace(as(editor), m.ID, func() meeting.Input {
+		got, err := e.meetings.Replace(apptest.As(editor), m.ID, func() meeting.Input {
 			in := confirmed(when, "")
 			in.Title = "Nieuwe titel"
 			return in
-		}(), at(m.Version))
+		}(), apptest.IfVersion(m.Version))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -704,7 +624,7 @@ type action struct {
 }
 
 func meetingActions() []action {
-	when := ams(2024, 9, 12, 14, 0)
+	when := apptest.AmsterdamTime(2024, 9, 12, 14, 0)
 	return []action{
 		{"create", func(t *testing.T, e *env, ctx context.Context) error {
 			_, err := e.meetings.Create(ctx, session(when))
@@ -714,7 +634,7 @@ func meetingActions() []action {
 			m := e.mustCreate(t, session(when))
 			in := session(when)
 			in.Title = "Andere titel"
-			_, err := e.meetings.Replace(ctx, m.ID, in, at(m.Version))
+			_, err := e.meetings.Replace(ctx, m.ID, in, apptest.IfVersion(m.Version))
 			return err
 		}},
 		{"update", func(t *testing.T, e *env, ctx context.Context) error {
@@ -722,21 +642,21 @@ func meetingActions() []action {
 			_, err := e.meetings.Update(ctx, m.ID, func(in meeting.Input) (meeting.Input, error) {
 				in.Topic = "Woo"
 				return in, nil
-			}, at(m.Version))
+			}, apptest.IfVersion(m.Version))
 			return err
 		}},
 		{"delete", func(t *testing.T, e *env, ctx context.Context) error {
 			m := e.mustCreate(t, session(when))
-			return e.meetings.Delete(ctx, m.ID, at(m.Version))
+			return e.meetings.Delete(ctx, m.ID, apptest.IfVersion(m.Version))
 		}},
 		{"putReport", func(t *testing.T, e *env, ctx context.Context) error {
-			m := e.heldMeeting(t, ams(2024, 6, 1, 14, 0))
-			_, err := e.meetings.PutReport(ctx, m.ID, meeting.ReportInput{URL: "https://www.open-government.nl/verslag", PublishedOn: date(2024, 6, 10)})
+			m := e.heldMeeting(t, apptest.AmsterdamTime(2024, 6, 1, 14, 0))
+			_, err := e.meetings.PutReport(ctx, m.ID, meeting.ReportInput{URL: "https://www.open-government.nl/verslag", PublishedOn: apptest.Date(2024, 6, 10)})
 			return err
 		}},
 		{"decide", func(t *testing.T, e *env, ctx context.Context) error {
-			m := e.mustCreate(t, conference(when, date(2024, 6, 1), date(2024, 8, 31)))
-			sub, err := e.meetings.Submit(as(partner), m.ID, paper())
+			m := e.mustCreate(t, conference(when, apptest.Date(2024, 6, 1), apptest.Date(2024, 8, 31)))
+			sub, err := e.meetings.Submit(apptest.As(partner), m.ID, paper())
 			if err != nil {
 				t.Fatalf("submit: %v", err)
 			}
@@ -744,13 +664,13 @@ func meetingActions() []action {
 			return err
 		}},
 		{"markAttendance", func(t *testing.T, e *env, ctx context.Context) error {
-			m := e.mustCreate(t, session(ams(2024, 6, 20, 14, 0)))
+			m := e.mustCreate(t, session(apptest.AmsterdamTime(2024, 6, 20, 14, 0)))
 			p := e.person(t, "Deelnemer", "GM0606")
-			r, err := e.meetings.Register(as(editor), m.ID, p.ID)
+			r, err := e.meetings.Register(apptest.As(editor), m.ID, p.ID)
 			if err != nil {
 				t.Fatalf("register: %v", err)
 			}
-			e.clock.Set(ams(2024, 6, 20, 15, 0))
+			e.clock.Set(apptest.AmsterdamTime(2024, 6, 20, 15, 0))
 			defer e.clock.Set(start)
 			_, err = e.meetings.MarkAttendance(ctx, m.ID, r.ID, true)
 			return err
@@ -776,8 +696,8 @@ func TestWritesNeedAnEditor(t *testing.T) {
 	for _, a := range meetingActions() {
 		for _, actor := range actors {
 			t.Run(a.name+" as "+actor.name, func(t *testing.T) {
-				err := a.do(t, e, as(actor.actor))
-				checkCode(t, a.name, err, actor.want)
+				err := a.do(t, e, apptest.As(actor.actor))
+				apptest.CheckCode(t, a.name, err, actor.want)
 			})
 		}
 	}
@@ -785,21 +705,21 @@ func TestWritesNeedAnEditor(t *testing.T) {
 
 func TestReadsArePublic(t *testing.T) {
 	e := newEnv(t)
-	m := e.mustCreate(t, session(ams(2024, 9, 12, 14, 0)))
-	if _, err := e.meetings.Get(as(anonymous), m.ID); err != nil {
+	m := e.mustCreate(t, session(apptest.AmsterdamTime(2024, 9, 12, 14, 0)))
+	if _, err := e.meetings.Get(apptest.As(anonymous), m.ID); err != nil {
 		t.Errorf("get as anonymous: %v", err)
 	}
-	page, err := e.meetings.List(as(anonymous), meeting.ListRequest{})
+	page, err := e.meetings.List(apptest.As(anonymous), meeting.ListRequest{})
 	if err != nil || len(page.Items) != 1 {
 		t.Errorf("list as anonymous: got %d meetings, %v; want 1", len(page.Items), err)
 	}
-	_, err = e.meetings.Get(as(anonymous), "01900000-0000-7000-8000-000000000000")
-	checkCode(t, "get unknown", err, domain.CodeNotFound)
+	_, err = e.meetings.Get(apptest.As(anonymous), "01900000-0000-7000-8000-000000000000")
+	apptest.CheckCode(t, "get unknown", err, domain.CodeNotFound)
 }
 
 func TestUpdate(t *testing.T) {
 	e := newEnv(t)
-	when := ams(2024, 9, 12, 14, 0)
+	when := apptest.AmsterdamTime(2024, 9, 12, 14, 0)
 	rename := func(title string) func(meeting.Input) (meeting.Input, error) {
 		return func(in meeting.Input) (meeting.Input, error) {
 			in.Title = title
@@ -815,16 +735,16 @@ func TestUpdate(t *testing.T) {
 			want domain.Code
 		}{
 			{"missing", domain.Precondition{}, domain.CodePreconditionNeeded},
-			{"stale", at(m.Version + 1), domain.CodePreconditionFailed},
-			{"older", at(m.Version - 1), domain.CodePreconditionFailed},
+			{"stale", apptest.IfVersion(m.Version + 1), domain.CodePreconditionFailed},
+			{"older", apptest.IfVersion(m.Version - 1), domain.CodePreconditionFailed},
 		}
 		for _, tt := range tests {
-			_, err := e.meetings.Update(as(editor), m.ID, rename("Nooit"), tt.pre)
-			checkCode(t, tt.name, err, tt.want)
-			_, err = e.meetings.Replace(as(editor), m.ID, session(when), tt.pre)
-			checkCode(t, tt.name+" (replace)", err, tt.want)
-			err = e.meetings.Delete(as(editor), m.ID, tt.pre)
-			checkCode(t, tt.name+" (delete)", err, tt.want)
+			_, err := e.meetings.Update(apptest.As(editor), m.ID, rename("Nooit"), tt.pre)
+			apptest.CheckCode(t, tt.name, err, tt.want)
+			_, err = e.meetings.Replace(apptest.As(editor), m.ID, session(when), tt.pre)
+			apptest.CheckCode(t, tt.name+" (replace)", err, tt.want)
+			err = e.meetings.Delete(apptest.As(editor), m.ID, tt.pre)
+			apptest.CheckCode(t, tt.name+" (delete)", err, tt.want)
 		}
 		if got := e.mustGet(t, m.ID); got.Title != m.Title || got.Version != m.Version {
 			t.Errorf("got %q at version %d; want %q at version %d", got.Title, got.Version, m.Title, m.Version)
@@ -832,20 +752,20 @@ func TestUpdate(t *testing.T) {
 		if got := len(e.changes(t, m.ID)); got != 1 {
 			t.Errorf("got %d changes; want only the create", got)
 		}
-		if _, err := e.meetings.Update(as(editor), m.ID, rename("Altijd"), domain.Precondition{Present: true, Any: true}); err != nil {
+		if _, err := e.meetings.Update(apptest.As(editor), m.ID, rename("Altijd"), domain.Precondition{Present: true, Any: true}); err != nil {
 			t.Errorf("If-Match *: %v", err)
 		}
 	})
 
 	t.Run("unknown meeting", func(t *testing.T) {
-		_, err := e.meetings.Update(as(editor), "01900000-0000-7000-8000-000000000000", rename("x"), at(1))
-		checkCode(t, "update", err, domain.CodeNotFound)
+		_, err := e.meetings.Update(apptest.As(editor), "01900000-0000-7000-8000-000000000000", rename("x"), apptest.IfVersion(1))
+		apptest.CheckCode(t, "update", err, domain.CodeNotFound)
 	})
 
 	t.Run("the change function's error stops the update", func(t *testing.T) {
 		m := e.mustCreate(t, session(when))
 		want := (domain.Problems{{Name: "body", Reason: "broken"}}).Err()
-		_, err := e.meetings.Update(as(editor), m.ID, func(meeting.Input) (meeting.Input, error) { return meeting.Input{}, want }, at(m.Version))
+		_, err := e.meetings.Update(apptest.As(editor), m.ID, func(meeting.Input) (meeting.Input, error) { return meeting.Input{}, want }, apptest.IfVersion(m.Version))
 		if !errors.Is(err, want) {
 			t.Errorf("got %v; want the change function's error", err)
 		}
@@ -855,18 +775,18 @@ func TestUpdate(t *testing.T) {
 		m := e.mustCreate(t, confirmed(when, meeting.StatusConfirmed))
 		e.clock.Set(start.Add(time.Hour))
 		t.Cleanup(func() { e.clock.Set(start) })
-		same, err := e.meetings.Update(as(editor), m.ID, func(in meeting.Input) (meeting.Input, error) {
+		same, err := e.meetings.Update(apptest.As(editor), m.ID, func(in meeting.Input) (meeting.Input, error) {
 			in.Title = "  " + in.Title + " " // trimmed to the same
 			in.GuestChair = "gm0606"         // the same organisation, typed differently
 			return in, nil
-		}, at(m.Version))
+		}, apptest.IfVersion(m.Version))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if same.Version != m.Version || !same.UpdatedAt.Equal(m.UpdatedAt) {
 			t.Errorf("no-op: got version %d updated %v; want %d %v", same.Version, same.UpdatedAt, m.Version, m.UpdatedAt)
 		}
-		changed, err := e.meetings.Update(as(editor), m.ID, rename("Tweede titel"), at(m.Version))
+		changed, err := e.meetings.Update(apptest.As(editor), m.ID, rename("Tweede titel"), apptest.IfVersion(m.Version))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -888,11 +808,11 @@ func TestUpdate(t *testing.T) {
 			t.Errorf("got change %+v; want %+v", got, want)
 		}
 		// Two fields at once, named in the order of the meeting's fields.
-		_, err = e.meetings.Update(as(admin), m.ID, func(in meeting.Input) (meeting.Input, error) {
+		_, err = e.meetings.Update(apptest.As(admin), m.ID, func(in meeting.Input) (meeting.Input, error) {
 			in.Capacity, in.Venue = 12, nil
 			in.OnlineURL = "https://meet.example.nl/x"
 			return in, nil
-		}, at(changed.Version))
+		}, apptest.IfVersion(changed.Version))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -922,7 +842,7 @@ func TestUpdate(t *testing.T) {
 			return in
 		}()},
 		{"conference", func() meeting.Input {
-			in := conference(when, date(2024, 6, 1), date(2024, 8, 31))
+			in := conference(when, apptest.Date(2024, 6, 1), apptest.Date(2024, 8, 31))
 			in.GuestChair = "GM0344"
 			return in
 		}()},
@@ -949,7 +869,7 @@ func TestUpdate(t *testing.T) {
 	for _, f := range formats {
 		t.Run("unchanged "+f.name, func(t *testing.T) {
 			m := e.mustCreate(t, f.in)
-			got, err := e.meetings.Update(as(editor), m.ID, func(in meeting.Input) (meeting.Input, error) { return in, nil }, at(m.Version))
+			got, err := e.meetings.Update(apptest.As(editor), m.ID, func(in meeting.Input) (meeting.Input, error) { return in, nil }, apptest.IfVersion(m.Version))
 			if err != nil {
 				t.Fatalf("update: %v", err)
 			}
@@ -972,7 +892,7 @@ func TestUpdate(t *testing.T) {
 		if got := e.mustGet(t, m.ID); !got.StartsAt.Equal(m.StartsAt) || !got.EndsAt.Equal(m.EndsAt) {
 			t.Errorf("stored %v..%v; created %v..%v", got.StartsAt, got.EndsAt, m.StartsAt, m.EndsAt)
 		}
-		again, err := e.meetings.Replace(as(editor), m.ID, in, at(m.Version))
+		again, err := e.meetings.Replace(apptest.As(editor), m.ID, in, apptest.IfVersion(m.Version))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -985,10 +905,10 @@ func TestUpdate(t *testing.T) {
 		in := session(when)
 		in.Example = true
 		m := e.mustCreate(t, in)
-		got, err := e.meetings.Update(as(editor), m.ID, func(in meeting.Input) (meeting.Input, error) {
+		got, err := e.meetings.Update(apptest.As(editor), m.ID, func(in meeting.Input) (meeting.Input, error) {
 			in.Example, in.Title = false, "Ander"
 			return in, nil
-		}, at(m.Version))
+		}, apptest.IfVersion(m.Version))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1000,50 +920,50 @@ func TestUpdate(t *testing.T) {
 
 func TestDelete(t *testing.T) {
 	e := newEnv(t)
-	when := ams(2024, 9, 12, 14, 0)
+	when := apptest.AmsterdamTime(2024, 9, 12, 14, 0)
 
 	t.Run("a meeting entered by mistake", func(t *testing.T) {
 		m := e.mustCreate(t, session(when))
-		if err := e.meetings.Delete(as(editor), m.ID, at(m.Version)); err != nil {
+		if err := e.meetings.Delete(apptest.As(editor), m.ID, apptest.IfVersion(m.Version)); err != nil {
 			t.Fatal(err)
 		}
 		_, err := e.meetings.Get(context.Background(), m.ID)
-		checkCode(t, "get after delete", err, domain.CodeNotFound)
+		apptest.CheckCode(t, "get after delete", err, domain.CodeNotFound)
 		cs := e.changes(t, m.ID)
 		if len(cs) != 2 || cs[1].Action != domain.ActionDelete || cs[1].Version != 2 || cs[1].Actor != editor.Subject {
 			t.Errorf("got changes %+v; want create and delete at version 2", cs)
 		}
-		err = e.meetings.Delete(as(editor), m.ID, at(m.Version))
-		checkCode(t, "delete again", err, domain.CodeNotFound)
+		err = e.meetings.Delete(apptest.As(editor), m.ID, apptest.IfVersion(m.Version))
+		apptest.CheckCode(t, "delete again", err, domain.CodeNotFound)
 	})
 
 	t.Run("with a registration", func(t *testing.T) {
 		m := e.mustCreate(t, session(when))
 		p := e.person(t, "Aangemeld", "GM0606")
-		if _, err := e.meetings.Register(as(editor), m.ID, p.ID); err != nil {
+		if _, err := e.meetings.Register(apptest.As(editor), m.ID, p.ID); err != nil {
 			t.Fatal(err)
 		}
-		err := e.meetings.Delete(as(editor), m.ID, at(m.Version))
-		checkCode(t, "delete", err, domain.CodeConflict)
+		err := e.meetings.Delete(apptest.As(editor), m.ID, apptest.IfVersion(m.Version))
+		apptest.CheckCode(t, "delete", err, domain.CodeConflict)
 	})
 
 	t.Run("with a report", func(t *testing.T) {
-		m := e.heldMeeting(t, ams(2024, 6, 1, 14, 0))
-		m, err := e.meetings.PutReport(as(editor), m.ID, meeting.ReportInput{URL: "https://example.nl/r", PublishedOn: date(2024, 6, 2)})
+		m := e.heldMeeting(t, apptest.AmsterdamTime(2024, 6, 1, 14, 0))
+		m, err := e.meetings.PutReport(apptest.As(editor), m.ID, meeting.ReportInput{URL: "https://example.nl/r", PublishedOn: apptest.Date(2024, 6, 2)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = e.meetings.Delete(as(editor), m.ID, at(m.Version))
-		checkCode(t, "delete", err, domain.CodeConflict)
+		err = e.meetings.Delete(apptest.As(editor), m.ID, apptest.IfVersion(m.Version))
+		apptest.CheckCode(t, "delete", err, domain.CodeConflict)
 	})
 
 	t.Run("with a submission", func(t *testing.T) {
-		m := e.mustCreate(t, conference(when, date(2024, 6, 1), date(2024, 8, 31)))
-		if _, err := e.meetings.Submit(as(partner), m.ID, paper()); err != nil {
+		m := e.mustCreate(t, conference(when, apptest.Date(2024, 6, 1), apptest.Date(2024, 8, 31)))
+		if _, err := e.meetings.Submit(apptest.As(partner), m.ID, paper()); err != nil {
 			t.Fatal(err)
 		}
-		err := e.meetings.Delete(as(editor), m.ID, at(m.Version))
-		checkCode(t, "delete", err, domain.CodeConflict)
+		err := e.meetings.Delete(apptest.As(editor), m.ID, apptest.IfVersion(m.Version))
+		apptest.CheckCode(t, "delete", err, domain.CodeConflict)
 		if _, err := e.meetings.Get(context.Background(), m.ID); err != nil {
 			t.Errorf("the meeting must remain: %v", err)
 		}
@@ -1052,21 +972,21 @@ func TestDelete(t *testing.T) {
 
 func TestReports(t *testing.T) {
 	e := newEnv(t)
-	ctx := as(editor)
-	report := meeting.ReportInput{URL: "https://www.open-government.nl/verslag-1", PublishedOn: date(2024, 6, 5),
+	ctx := apptest.As(editor)
+	report := meeting.ReportInput{URL: "https://www.open-government.nl/verslag-1", PublishedOn: apptest.Date(2024, 6, 5),
 		Summary: "  Wat we leerden  ", Licence: "CC-BY-4.0"}
 
 	t.Run("only on a held meeting", func(t *testing.T) {
-		planned := e.mustCreate(t, confirmed(ams(2024, 6, 1, 14, 0), meeting.StatusConfirmed))
+		planned := e.mustCreate(t, confirmed(apptest.AmsterdamTime(2024, 6, 1, 14, 0), meeting.StatusConfirmed))
 		_, err := e.meetings.PutReport(ctx, planned.ID, report)
-		checkCode(t, "confirmed", err, domain.CodeConflict)
-		in := session(ams(2024, 6, 1, 14, 0))
+		apptest.CheckCode(t, "confirmed", err, domain.CodeConflict)
+		in := session(apptest.AmsterdamTime(2024, 6, 1, 14, 0))
 		in.Status, in.CancellationReason = meeting.StatusCancelled, "storm"
 		cancelled := e.mustCreate(t, in)
 		_, err = e.meetings.PutReport(ctx, cancelled.ID, report)
-		checkCode(t, "cancelled", err, domain.CodeConflict)
+		apptest.CheckCode(t, "cancelled", err, domain.CodeConflict)
 		_, err = e.meetings.PutReport(ctx, "01900000-0000-7000-8000-000000000000", report)
-		checkCode(t, "unknown", err, domain.CodeNotFound)
+		apptest.CheckCode(t, "unknown", err, domain.CodeNotFound)
 		for _, id := range []string{planned.ID, cancelled.ID} {
 			if got := e.mustGet(t, id); got.Report != nil {
 				t.Errorf("%s: got report %+v; want none", id, got.Report)
@@ -1076,30 +996,30 @@ func TestReports(t *testing.T) {
 
 	t.Run("validation", func(t *testing.T) {
 		// Half past midnight on 1 June in Amsterdam is still 31 May in UTC.
-		m := e.heldMeeting(t, ams(2024, 6, 1, 0, 30))
+		m := e.heldMeeting(t, apptest.AmsterdamTime(2024, 6, 1, 0, 30))
 		tests := []struct {
 			name string
 			in   meeting.ReportInput
 			want []string
 		}{
-			{"published the day before", meeting.ReportInput{URL: report.URL, PublishedOn: date(2024, 5, 31)}, []string{"publishedOn"}},
+			{"published the day before", meeting.ReportInput{URL: report.URL, PublishedOn: apptest.Date(2024, 5, 31)}, []string{"publishedOn"}},
 			{"no publication date", meeting.ReportInput{URL: report.URL}, []string{"publishedOn"}},
-			{"no URL", meeting.ReportInput{PublishedOn: date(2024, 6, 1)}, []string{"url"}},
-			{"relative URL", meeting.ReportInput{URL: "/verslag", PublishedOn: date(2024, 6, 1)}, []string{"url"}},
+			{"no URL", meeting.ReportInput{PublishedOn: apptest.Date(2024, 6, 1)}, []string{"url"}},
+			{"relative URL", meeting.ReportInput{URL: "/verslag", PublishedOn: apptest.Date(2024, 6, 1)}, []string{"url"}},
 			{"neither", meeting.ReportInput{URL: "mailto:x@example.nl"}, []string{"publishedOn", "url"}},
 			// As for any publication: the report is listed among them.
-			{"language by name", meeting.ReportInput{URL: report.URL, PublishedOn: date(2024, 6, 1), Language: "Dutch"}, []string{"language"}},
+			{"language by name", meeting.ReportInput{URL: report.URL, PublishedOn: apptest.Date(2024, 6, 1), Language: "Dutch"}, []string{"language"}},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				_, err := e.meetings.PutReport(ctx, m.ID, tt.in)
-				checkCode(t, "put report", err, domain.CodeInvalid)
-				if got := fieldNames(t, err); !slices.Equal(got, tt.want) {
+				apptest.CheckCode(t, "put report", err, domain.CodeInvalid)
+				if got := apptest.FieldNames(t, err); !slices.Equal(got, tt.want) {
 					t.Errorf("got fields %v; want %v", got, tt.want)
 				}
 			})
 		}
-		got, err := e.meetings.PutReport(ctx, m.ID, meeting.ReportInput{URL: report.URL, PublishedOn: date(2024, 6, 1)})
+		got, err := e.meetings.PutReport(ctx, m.ID, meeting.ReportInput{URL: report.URL, PublishedOn: apptest.Date(2024, 6, 1)})
 		if err != nil {
 			t.Fatalf("published on the meeting's day: %v", err)
 		}
@@ -1109,7 +1029,7 @@ func TestReports(t *testing.T) {
 	})
 
 	t.Run("recorded, listed as a publication, kept on a second put", func(t *testing.T) {
-		m := e.heldMeeting(t, ams(2024, 6, 3, 14, 0))
+		m := e.heldMeeting(t, apptest.AmsterdamTime(2024, 6, 3, 14, 0))
 		e.clock.Set(start.Add(time.Hour))
 		t.Cleanup(func() { e.clock.Set(start) })
 		got, err := e.meetings.PutReport(ctx, m.ID, report)
@@ -1117,7 +1037,7 @@ func TestReports(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := got.Report
-		if r == nil || r.PublicationID == "" || r.URL != report.URL || !r.PublishedOn.Equal(date(2024, 6, 5)) ||
+		if r == nil || r.PublicationID == "" || r.URL != report.URL || !r.PublishedOn.Equal(apptest.Date(2024, 6, 5)) ||
 			r.Summary != "Wat we leerden" || r.Language != "nl" || r.Licence != "CC-BY-4.0" {
 			t.Fatalf("got report %+v", r)
 		}
@@ -1138,7 +1058,7 @@ func TestReports(t *testing.T) {
 			t.Fatalf("get publication: %v", err)
 		}
 		if pub.Kind != publication.KindMeetingReport || !slices.Equal(pub.Meetings, []string{m.ID}) || pub.URL != report.URL ||
-			!pub.PublishedOn.Equal(date(2024, 6, 5)) || pub.Summary != "Wat we leerden" || !strings.Contains(pub.Title, m.Title) {
+			!pub.PublishedOn.Equal(apptest.Date(2024, 6, 5)) || pub.Summary != "Wat we leerden" || !strings.Contains(pub.Title, m.Title) {
 			t.Errorf("got publication %+v", pub)
 		}
 		page, err := e.pubs.List(context.Background(), publication.Query{Filter: publication.Filter{MeetingID: m.ID}})
@@ -1150,13 +1070,13 @@ func TestReports(t *testing.T) {
 		}
 
 		_, err = e.pubs.Replace(ctx, r.PublicationID, publication.Input{Kind: publication.KindOther, Title: "x", URL: report.URL,
-			PublishedOn: date(2024, 6, 5)}, at(pub.Version))
-		checkCode(t, "replace the report's publication", err, domain.CodeConflict)
-		err = e.pubs.Delete(ctx, r.PublicationID, at(pub.Version))
-		checkCode(t, "delete the report's publication", err, domain.CodeConflict)
+			PublishedOn: apptest.Date(2024, 6, 5)}, apptest.IfVersion(pub.Version))
+		apptest.CheckCode(t, "replace the report's publication", err, domain.CodeConflict)
+		err = e.pubs.Delete(ctx, r.PublicationID, apptest.IfVersion(pub.Version))
+		apptest.CheckCode(t, "delete the report's publication", err, domain.CodeConflict)
 
 		second := report
-		second.URL, second.PublishedOn = "https://www.open-government.nl/verslag-1b", date(2024, 6, 7)
+		second.URL, second.PublishedOn = "https://www.open-government.nl/verslag-1b", apptest.Date(2024, 6, 7)
 		again, err := e.meetings.PutReport(ctx, m.ID, second)
 		if err != nil {
 			t.Fatal(err)
@@ -1171,15 +1091,15 @@ func TestReports(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(page.Items) != 1 || page.Items[0].ID != r.PublicationID || page.Items[0].URL != second.URL || !page.Items[0].PublishedOn.Equal(date(2024, 6, 7)) {
+		if len(page.Items) != 1 || page.Items[0].ID != r.PublicationID || page.Items[0].URL != second.URL || !page.Items[0].PublishedOn.Equal(apptest.Date(2024, 6, 7)) {
 			t.Errorf("after the second put: got %+v; want one publication with the new URL and date", page.Items)
 		}
 	})
 
 	t.Run("overdue six weeks after the end", func(t *testing.T) {
 		t.Cleanup(func() { e.clock.Set(start) })
-		m := e.heldMeeting(t, ams(2024, 6, 1, 14, 0))
-		planned := e.mustCreate(t, session(ams(2024, 6, 1, 14, 0)))
+		m := e.heldMeeting(t, apptest.AmsterdamTime(2024, 6, 1, 14, 0))
+		planned := e.mustCreate(t, session(apptest.AmsterdamTime(2024, 6, 1, 14, 0)))
 		tests := []struct {
 			name string
 			now  time.Time
@@ -1212,11 +1132,11 @@ func TestReports(t *testing.T) {
 func TestList(t *testing.T) {
 	e := newEnv(t)
 	utrecht := e.org(t, "GM0344")
-	a := e.mustCreate(t, confirmed(ams(2024, 9, 12, 14, 0), meeting.StatusConfirmed))
-	bIn := session(ams(2024, 12, 12, 14, 0))
+	a := e.mustCreate(t, confirmed(apptest.AmsterdamTime(2024, 9, 12, 14, 0), meeting.StatusConfirmed))
+	bIn := session(apptest.AmsterdamTime(2024, 12, 12, 14, 0))
 	bIn.GuestChair, bIn.Title = "GM0344", "Winterbijeenkomst over Woo"
 	b := e.mustCreate(t, bIn)
-	cIn := conference(ams(2025, 3, 12, 14, 0), date(2025, 1, 1), date(2025, 2, 1))
+	cIn := conference(apptest.AmsterdamTime(2025, 3, 12, 14, 0), apptest.Date(2025, 1, 1), apptest.Date(2025, 2, 1))
 	cIn.Venue = &meeting.VenueInput{Name: "Jaarbeurs", Host: "GM0344"}
 	c := e.mustCreate(t, cIn)
 	ids := func(ms []meeting.Meeting) []string {
@@ -1239,8 +1159,8 @@ func TestList(t *testing.T) {
 		{"organisation by id", meeting.ListRequest{Organisation: utrecht.ID}, []string{b.ID, c.ID}},
 		{"guest chair", meeting.ListRequest{GuestChair: "gm0344"}, []string{b.ID}},
 		{"q", meeting.ListRequest{Filter: meeting.Filter{Q: " WOO "}}, []string{b.ID}},
-		{"from", meeting.ListRequest{Filter: meeting.Filter{From: ams(2024, 12, 1, 0, 0)}}, []string{b.ID, c.ID}},
-		{"to", meeting.ListRequest{Filter: meeting.Filter{To: ams(2024, 12, 12, 14, 0)}}, []string{a.ID}},
+		{"from", meeting.ListRequest{Filter: meeting.Filter{From: apptest.AmsterdamTime(2024, 12, 1, 0, 0)}}, []string{b.ID, c.ID}},
+		{"to", meeting.ListRequest{Filter: meeting.Filter{To: apptest.AmsterdamTime(2024, 12, 12, 14, 0)}}, []string{a.ID}},
 	}
 	for _, tt := range tests {
 		page, err := e.meetings.List(context.Background(), tt.req)
@@ -1254,7 +1174,7 @@ func TestList(t *testing.T) {
 	}
 	_, err := e.meetings.List(context.Background(), meeting.ListRequest{Organisation: "GM9999", GuestChair: "nobody",
 		Filter: meeting.Filter{Status: "x", Format: "y"}, PageSize: 101})
-	if got, want := fieldNames(t, err), []string{"format", "guestChair", "organisation", "pageSize", "status"}; !slices.Equal(got, want) {
+	if got, want := apptest.FieldNames(t, err), []string{"format", "guestChair", "organisation", "pageSize", "status"}; !slices.Equal(got, want) {
 		t.Errorf("invalid filters: got fields %v; want %v", got, want)
 	}
 	var seen []string

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,31 +23,6 @@ import (
 	"github.com/pioniersnetwerk/pioniers/internal/store"
 )
 
-// clock is the services' time, set by the test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
-
-// ams is a wall-clock time in Amsterdam.
-func ams(y int, m time.Month, d, hour, min int) time.Time {
-	return time.Date(y, m, d, hour, min, 0, 0, organisation.Amsterdam)
-}
-
 var (
 	admin   = domain.Actor{Subject: "admin-1", Role: domain.RoleAdmin}
 	editor  = domain.Actor{Subject: "editor-1", Role: domain.RoleEditor}
@@ -58,15 +32,13 @@ var (
 	nobody  = domain.Actor{}
 )
 
-func as(a domain.Actor) context.Context { return domain.WithActor(context.Background(), a) }
-
 // fixture is a fresh, migrated database (SQLite, or PostgreSQL when
 // TEST_DATABASE_URL is set) with the services that feed the milestones, all
 // on one clock the test sets.
 type fixture struct {
 	url      string
 	db       *store.DB
-	clock    *clock
+	clock    *apptest.Clock
 	orgs     *organisation.Service
 	meetings *meeting.Service
 	pubs     *publication.Service
@@ -76,25 +48,18 @@ type fixture struct {
 
 func newFixture(t *testing.T, now time.Time) *fixture {
 	t.Helper()
-	ctx := context.Background()
 	url := apptest.DatabaseURL(t)
-	db, err := store.Open(ctx, url, nil)
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	c := &clock{t: now}
+	db := apptest.StoreAt(t, url)
+	c := apptest.NewClock(now)
 	orgs := organisation.NewService(db, c.Now)
 	people := person.NewService(db, orgs, c.Now)
 	f := &fixture{url: url, db: db, clock: c, orgs: orgs,
 		meetings: meeting.NewService(db, orgs, people, c.Now),
 		pubs:     publication.NewService(db, c.Now),
 		svc:      milestone.NewService(db, db, orgs, c.Now)}
-	f.chair, err = orgs.Create(as(admin), organisation.Input{Code: "GM0606", Name: "Municipality of Schiedam",
-		Kind: organisation.KindMunicipality, NetworkRole: organisation.RoleLead, JoinedOn: date(2018, 1, 1)})
+	var err error
+	f.chair, err = orgs.Create(apptest.As(admin), organisation.Input{Code: "GM0606", Name: "Municipality of Schiedam",
+		Kind: organisation.KindMunicipality, NetworkRole: organisation.RoleLead, JoinedOn: apptest.Date(2018, 1, 1)})
 	if err != nil {
 		t.Fatalf("create organisation: %v", err)
 	}
@@ -127,7 +92,7 @@ func (f *fixture) exec(t *testing.T, sql string, args ...any) {
 
 func (f *fixture) commitment(t *testing.T, code string, cycle int) milestone.Commitment {
 	t.Helper()
-	c, err := f.svc.CreateCommitment(as(editor), milestone.CommitmentInput{Code: code, Title: "Commitment " + code, Cycle: cycle})
+	c, err := f.svc.CreateCommitment(apptest.As(editor), milestone.CommitmentInput{Code: code, Title: "Commitment " + code, Cycle: cycle})
 	if err != nil {
 		t.Fatalf("create commitment %s: %v", code, err)
 	}
@@ -136,7 +101,7 @@ func (f *fixture) commitment(t *testing.T, code string, cycle int) milestone.Com
 
 func (f *fixture) milestone(t *testing.T, in milestone.Input) milestone.Milestone {
 	t.Helper()
-	m, err := f.svc.Create(as(editor), in)
+	m, err := f.svc.Create(apptest.As(editor), in)
 	if err != nil {
 		t.Fatalf("create milestone %s %s: %v", in.Commitment, in.Code, err)
 	}
@@ -146,7 +111,7 @@ func (f *fixture) milestone(t *testing.T, in milestone.Input) milestone.Mileston
 // heldMeeting records a held meeting starting at startsAt; the clock must be past it.
 func (f *fixture) heldMeeting(t *testing.T, title string, startsAt time.Time) meeting.Meeting {
 	t.Helper()
-	m, err := f.meetings.Create(as(editor), meeting.Input{Title: title, Topic: "Open government", Format: meeting.FormatOther,
+	m, err := f.meetings.Create(apptest.As(editor), meeting.Input{Title: title, Topic: "Open government", Format: meeting.FormatOther,
 		StartsAt: startsAt, EndsAt: startsAt.Add(2 * time.Hour), Venue: &meeting.VenueInput{Name: "Stadskantoor"},
 		GuestChair: "GM0606", Status: meeting.StatusHeld})
 	if err != nil {
@@ -157,7 +122,7 @@ func (f *fixture) heldMeeting(t *testing.T, title string, startsAt time.Time) me
 
 func (f *fixture) report(t *testing.T, m meeting.Meeting) {
 	t.Helper()
-	if _, err := f.meetings.PutReport(as(editor), m.ID, meeting.ReportInput{URL: "https://www.open-government.nl/" + m.ID,
+	if _, err := f.meetings.PutReport(apptest.As(editor), m.ID, meeting.ReportInput{URL: "https://www.open-government.nl/" + m.ID,
 		PublishedOn: organisation.Today(m.StartsAt)}); err != nil { // published the same day: evidence dated later counts only from then
 		t.Fatalf("report of %q: %v", m.Title, err)
 	}
@@ -165,7 +130,7 @@ func (f *fixture) report(t *testing.T, m meeting.Meeting) {
 
 func (f *fixture) publication(t *testing.T, kind publication.Kind, title string, on time.Time) publication.Publication {
 	t.Helper()
-	p, err := f.pubs.Create(as(editor), publication.Input{Kind: kind, Title: title, URL: "https://example.org/" + strings.ReplaceAll(title, " ", "-"),
+	p, err := f.pubs.Create(apptest.As(editor), publication.Input{Kind: kind, Title: title, URL: "https://example.org/" + strings.ReplaceAll(title, " ", "-"),
 		PublishedOn: on, Language: "nl"})
 	if err != nil {
 		t.Fatalf("create publication %q: %v", title, err)
@@ -224,28 +189,21 @@ func evidenceIDs(m milestone.Milestone) []string {
 	return out
 }
 
-func wantCode(t *testing.T, err error, code domain.Code) {
-	t.Helper()
-	if got := domain.ErrorCode(err); got != code {
-		t.Fatalf("got error %v (%q); want %q", err, got, code)
-	}
-}
-
 // TestEvidenceHeldMeetingsWithReport follows 3.3 (eight meetings with
 // reports, 1 October 2018 to 1 July 2020) as meetings are held and reported:
 // a meeting counts once its report is recorded, only when held, only when
 // it falls on a day in the window (Amsterdam time), and a ninth does not
 // push progress past 100%.
 func TestEvidenceHeldMeetingsWithReport(t *testing.T) {
-	f := newFixture(t, ams(2020, 7, 2, 12, 0)) // the window closed yesterday
+	f := newFixture(t, apptest.AmsterdamTime(2020, 7, 2, 12, 0)) // the window closed yesterday
 	f.commitment(t, "NL0037", 2018)
 	m33 := f.milestone(t, milestone.Input{Commitment: "NL0037", Code: "3.3", Title: "Eight meetings",
-		PlannedStart: date(2018, 10, 1), PlannedEnd: date(2020, 7, 1), Target: &milestone.Target{Count: 8, Unit: "meetings"},
+		PlannedStart: apptest.Date(2018, 10, 1), PlannedEnd: apptest.Date(2020, 7, 1), Target: &milestone.Target{Count: 8, Unit: "meetings"},
 		Rule: milestone.RuleHeldMeetings, Progress: 90, Status: milestone.InProgress, Completion: milestone.Substantial})
 
 	var counting []meeting.Meeting // the meetings that should count
 	count := func(m meeting.Meeting) { counting = append(counting, m) }
-	quarterly := func(i int) time.Time { return ams(2018, 10, 11, 14, 0).AddDate(0, 3*i, 0) }
+	quarterly := func(i int) time.Time { return apptest.AmsterdamTime(2018, 10, 11, 14, 0).AddDate(0, 3*i, 0) }
 	var first meeting.Meeting
 
 	steps := []struct {
@@ -261,29 +219,29 @@ func TestEvidenceHeldMeetingsWithReport(t *testing.T) {
 			count(first)
 		}},
 		{"a cancelled meeting gets no report and does not count", func(t *testing.T) {
-			c, err := f.meetings.Create(as(editor), meeting.Input{Title: "Called off", Topic: "t", Format: meeting.FormatOther,
+			c, err := f.meetings.Create(apptest.As(editor), meeting.Input{Title: "Called off", Topic: "t", Format: meeting.FormatOther,
 				StartsAt: quarterly(1), EndsAt: quarterly(1).Add(time.Hour), Status: meeting.StatusCancelled, CancellationReason: "storm"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = f.meetings.PutReport(as(editor), c.ID, meeting.ReportInput{URL: "https://example.org/r", PublishedOn: date(2019, 2, 1)})
-			wantCode(t, err, domain.CodeConflict)
+			_, err = f.meetings.PutReport(apptest.As(editor), c.ID, meeting.ReportInput{URL: "https://example.org/r", PublishedOn: apptest.Date(2019, 2, 1)})
+			apptest.CheckCode(t, "report of a cancelled meeting", err, domain.CodeConflict)
 		}},
 		{"the day before the window does not count", func(t *testing.T) {
-			f.report(t, f.heldMeeting(t, "Too early", ams(2018, 9, 30, 20, 0)))
+			f.report(t, f.heldMeeting(t, "Too early", apptest.AmsterdamTime(2018, 9, 30, 20, 0)))
 		}},
 		{"just after midnight on the first day counts (22:30 UTC the day before)", func(t *testing.T) {
-			m := f.heldMeeting(t, "Right on time", ams(2018, 10, 1, 0, 30))
+			m := f.heldMeeting(t, "Right on time", apptest.AmsterdamTime(2018, 10, 1, 0, 30))
 			f.report(t, m)
 			count(m)
 		}},
 		{"the last day, late in the evening, counts", func(t *testing.T) {
-			m := f.heldMeeting(t, "Last day", ams(2020, 7, 1, 23, 30))
+			m := f.heldMeeting(t, "Last day", apptest.AmsterdamTime(2020, 7, 1, 23, 30))
 			f.report(t, m)
 			count(m)
 		}},
 		{"the day after the window does not count", func(t *testing.T) {
-			f.report(t, f.heldMeeting(t, "Too late", ams(2020, 7, 2, 0, 30)))
+			f.report(t, f.heldMeeting(t, "Too late", apptest.AmsterdamTime(2020, 7, 2, 0, 30)))
 		}},
 		{"five more make eight: complete", func(t *testing.T) {
 			for i := 1; i <= 5; i++ {
@@ -304,7 +262,7 @@ func TestEvidenceHeldMeetingsWithReport(t *testing.T) {
 			counting = slices.DeleteFunc(counting, func(m meeting.Meeting) bool { return m.ID == first.ID })
 		}},
 		{"and another meeting's report brings it back to nine", func(t *testing.T) {
-			m := f.heldMeeting(t, "Tenth", ams(2020, 6, 1, 14, 0))
+			m := f.heldMeeting(t, "Tenth", apptest.AmsterdamTime(2020, 6, 1, 14, 0))
 			f.report(t, m)
 			count(m)
 		}},
@@ -359,10 +317,10 @@ func TestEvidenceHeldMeetingsWithReport(t *testing.T) {
 // TestEvidenceMagazineEditions: 3.5 counts publications of kind
 // magazine-edition published in its window, and nothing else.
 func TestEvidenceMagazineEditions(t *testing.T) {
-	f := newFixture(t, ams(2020, 6, 30, 12, 0)) // the window's last day
+	f := newFixture(t, apptest.AmsterdamTime(2020, 6, 30, 12, 0)) // the window's last day
 	f.commitment(t, "NL0037", 2018)
 	m35 := f.milestone(t, milestone.Input{Commitment: "NL0037", Code: "3.5", Title: "Online magazine (2x)",
-		PlannedStart: date(2019, 4, 1), PlannedEnd: date(2020, 6, 30), Target: &milestone.Target{Count: 2, Unit: "editions"},
+		PlannedStart: apptest.Date(2019, 4, 1), PlannedEnd: apptest.Date(2020, 6, 30), Target: &milestone.Target{Count: 2, Unit: "editions"},
 		Rule: milestone.RuleMagazineEditions})
 	var counted []string
 	for _, step := range []struct {
@@ -371,12 +329,12 @@ func TestEvidenceMagazineEditions(t *testing.T) {
 		on    time.Time
 		count bool
 	}{
-		{"lessons learned in the window", publication.KindLessonsLearned, date(2019, 5, 1), false},
-		{"other in the window", publication.KindOther, date(2019, 5, 2), false},
-		{"an edition before the window", publication.KindMagazineEdition, date(2019, 3, 31), false},
-		{"the first edition", publication.KindMagazineEdition, date(2019, 6, 20), true},
-		{"an edition after the window", publication.KindMagazineEdition, date(2020, 7, 1), false},
-		{"the second edition, on the last day", publication.KindMagazineEdition, date(2020, 6, 30), true},
+		{"lessons learned in the window", publication.KindLessonsLearned, apptest.Date(2019, 5, 1), false},
+		{"other in the window", publication.KindOther, apptest.Date(2019, 5, 2), false},
+		{"an edition before the window", publication.KindMagazineEdition, apptest.Date(2019, 3, 31), false},
+		{"the first edition", publication.KindMagazineEdition, apptest.Date(2019, 6, 20), true},
+		{"an edition after the window", publication.KindMagazineEdition, apptest.Date(2020, 7, 1), false},
+		{"the second edition, on the last day", publication.KindMagazineEdition, apptest.Date(2020, 6, 30), true},
 	} {
 		t.Run(step.name, func(t *testing.T) {
 			p := f.publication(t, step.kind, step.name, step.on)
@@ -408,7 +366,7 @@ func TestEvidenceMagazineEditions(t *testing.T) {
 		})
 	}
 	t.Run("a meeting report in the window is not an edition", func(t *testing.T) {
-		m := f.heldMeeting(t, "Meeting", ams(2019, 7, 4, 14, 0))
+		m := f.heldMeeting(t, "Meeting", apptest.AmsterdamTime(2019, 7, 4, 14, 0))
 		f.report(t, m)
 		if got := f.get(t, m35.ID, time.Time{}); !slices.Equal(evidenceIDs(got), counted) {
 			t.Errorf("evidence: got %v; want %v", evidenceIDs(got), counted)
@@ -420,29 +378,29 @@ func TestEvidenceMagazineEditions(t *testing.T) {
 // recorded ahead of its publication date is not yet published; it counts
 // from that day on, now and asOf.
 func TestEvidenceDatedInTheFutureDoesNotCountYet(t *testing.T) {
-	f := newFixture(t, ams(2019, 6, 1, 12, 0))
+	f := newFixture(t, apptest.AmsterdamTime(2019, 6, 1, 12, 0))
 	f.commitment(t, "NL0037", 2018)
 	m33 := f.milestone(t, milestone.Input{Commitment: "NL0037", Code: "3.3", Title: "Meetings",
-		PlannedStart: date(2018, 10, 1), PlannedEnd: date(2020, 7, 1), Target: &milestone.Target{Count: 8, Unit: "meetings"},
+		PlannedStart: apptest.Date(2018, 10, 1), PlannedEnd: apptest.Date(2020, 7, 1), Target: &milestone.Target{Count: 8, Unit: "meetings"},
 		Rule: milestone.RuleHeldMeetings})
 	m35 := f.milestone(t, milestone.Input{Commitment: "NL0037", Code: "3.5", Title: "Magazine",
-		PlannedStart: date(2019, 4, 1), PlannedEnd: date(2020, 6, 30), Target: &milestone.Target{Count: 2, Unit: "editions"},
+		PlannedStart: apptest.Date(2019, 4, 1), PlannedEnd: apptest.Date(2020, 6, 30), Target: &milestone.Target{Count: 2, Unit: "editions"},
 		Rule: milestone.RuleMagazineEditions})
-	held := f.heldMeeting(t, "Held in May", ams(2019, 5, 20, 14, 0))
-	if _, err := f.meetings.PutReport(as(editor), held.ID, meeting.ReportInput{URL: "https://example.org/report", PublishedOn: date(2019, 6, 20)}); err != nil {
+	held := f.heldMeeting(t, "Held in May", apptest.AmsterdamTime(2019, 5, 20, 14, 0))
+	if _, err := f.meetings.PutReport(apptest.As(editor), held.ID, meeting.ReportInput{URL: "https://example.org/report", PublishedOn: apptest.Date(2019, 6, 20)}); err != nil {
 		t.Fatal(err)
 	}
-	f.publication(t, publication.KindMagazineEdition, "First edition", date(2019, 6, 20))
+	f.publication(t, publication.KindMagazineEdition, "First edition", apptest.Date(2019, 6, 20))
 	for _, tc := range []struct {
 		name  string
 		now   time.Time
 		asOf  time.Time
 		count int
 	}{
-		{"now, before the date", ams(2019, 6, 1, 12, 0), time.Time{}, 0},
-		{"asOf before the date", ams(2019, 6, 25, 12, 0), date(2019, 6, 19), 0},
-		{"asOf the date", ams(2019, 6, 25, 12, 0), date(2019, 6, 20), 1},
-		{"now, after the date", ams(2019, 6, 25, 12, 0), time.Time{}, 1},
+		{"now, before the date", apptest.AmsterdamTime(2019, 6, 1, 12, 0), time.Time{}, 0},
+		{"asOf before the date", apptest.AmsterdamTime(2019, 6, 25, 12, 0), apptest.Date(2019, 6, 19), 0},
+		{"asOf the date", apptest.AmsterdamTime(2019, 6, 25, 12, 0), apptest.Date(2019, 6, 20), 1},
+		{"now, after the date", apptest.AmsterdamTime(2019, 6, 25, 12, 0), time.Time{}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f.clock.Set(tc.now)
@@ -460,10 +418,10 @@ func TestEvidenceDatedInTheFutureDoesNotCountYet(t *testing.T) {
 // for each day: the answer is the version recorded by the end of that day in
 // Amsterdam; a deleted milestone still appears before its deletion.
 func TestAsOfAnswersEachVersion(t *testing.T) {
-	f := newFixture(t, ams(2019, 3, 1, 10, 0))
+	f := newFixture(t, apptest.AmsterdamTime(2019, 3, 1, 10, 0))
 	f.commitment(t, "NL0037", 2018)
-	ctx := as(editor)
-	a := f.milestone(t, milestone.Input{Commitment: "NL0037", Code: "3.1", Title: "Version 1", PlannedEnd: date(2019, 6, 1)})
+	ctx := apptest.As(editor)
+	a := f.milestone(t, milestone.Input{Commitment: "NL0037", Code: "3.1", Title: "Version 1", PlannedEnd: apptest.Date(2019, 6, 1)})
 	change := func(at time.Time, title string) {
 		t.Helper()
 		f.clock.Set(at)
@@ -476,15 +434,15 @@ func TestAsOfAnswersEachVersion(t *testing.T) {
 			t.Fatalf("update to %s: %v", title, err)
 		}
 	}
-	change(ams(2019, 3, 5, 9, 0), "Version 2")
-	change(ams(2019, 3, 10, 0, 30), "Version 3") // 9 March 23:30 UTC: already 10 March in Amsterdam
-	f.clock.Set(ams(2019, 3, 12, 12, 0))
+	change(apptest.AmsterdamTime(2019, 3, 5, 9, 0), "Version 2")
+	change(apptest.AmsterdamTime(2019, 3, 10, 0, 30), "Version 3") // 9 March 23:30 UTC: already 10 March in Amsterdam
+	f.clock.Set(apptest.AmsterdamTime(2019, 3, 12, 12, 0))
 	b := f.milestone(t, milestone.Input{Commitment: "NL0037", Code: "3.2", Title: "Other"})
-	f.clock.Set(ams(2019, 3, 15, 23, 59))
+	f.clock.Set(apptest.AmsterdamTime(2019, 3, 15, 23, 59))
 	if err := f.svc.Delete(ctx, a.ID, domain.Precondition{Present: true, Version: 3}); err != nil {
 		t.Fatalf("delete: %v", err)
 	}
-	f.clock.Set(ams(2019, 3, 20, 12, 0))
+	f.clock.Set(apptest.AmsterdamTime(2019, 3, 20, 12, 0))
 
 	for _, tc := range []struct {
 		asOf      time.Time
@@ -493,16 +451,16 @@ func TestAsOfAnswersEachVersion(t *testing.T) {
 		wantARev  domain.Version
 		wantCodes []string
 	}{
-		{date(2019, 2, 28), "", time.Time{}, 0, nil},
-		{date(2019, 3, 1), "Version 1", date(2019, 6, 1), 1, []string{"3.1"}},
-		{date(2019, 3, 4), "Version 1", date(2019, 6, 1), 1, []string{"3.1"}},
-		{date(2019, 3, 5), "Version 2", date(2019, 7, 1), 2, []string{"3.1"}},
-		{date(2019, 3, 9), "Version 2", date(2019, 7, 1), 2, []string{"3.1"}},
-		{date(2019, 3, 10), "Version 3", date(2019, 8, 1), 3, []string{"3.1"}},
-		{date(2019, 3, 12), "Version 3", date(2019, 8, 1), 3, []string{"3.1", "3.2"}},
-		{date(2019, 3, 14), "Version 3", date(2019, 8, 1), 3, []string{"3.1", "3.2"}},
-		{date(2019, 3, 15), "", time.Time{}, 0, []string{"3.2"}},
-		{date(2019, 3, 20), "", time.Time{}, 0, []string{"3.2"}},
+		{apptest.Date(2019, 2, 28), "", time.Time{}, 0, nil},
+		{apptest.Date(2019, 3, 1), "Version 1", apptest.Date(2019, 6, 1), 1, []string{"3.1"}},
+		{apptest.Date(2019, 3, 4), "Version 1", apptest.Date(2019, 6, 1), 1, []string{"3.1"}},
+		{apptest.Date(2019, 3, 5), "Version 2", apptest.Date(2019, 7, 1), 2, []string{"3.1"}},
+		{apptest.Date(2019, 3, 9), "Version 2", apptest.Date(2019, 7, 1), 2, []string{"3.1"}},
+		{apptest.Date(2019, 3, 10), "Version 3", apptest.Date(2019, 8, 1), 3, []string{"3.1"}},
+		{apptest.Date(2019, 3, 12), "Version 3", apptest.Date(2019, 8, 1), 3, []string{"3.1", "3.2"}},
+		{apptest.Date(2019, 3, 14), "Version 3", apptest.Date(2019, 8, 1), 3, []string{"3.1", "3.2"}},
+		{apptest.Date(2019, 3, 15), "", time.Time{}, 0, []string{"3.2"}},
+		{apptest.Date(2019, 3, 20), "", time.Time{}, 0, []string{"3.2"}},
 	} {
 		t.Run(tc.asOf.Format(time.DateOnly), func(t *testing.T) {
 			list := f.all(t, milestone.ListRequest{AsOf: tc.asOf, PageSize: 1})
@@ -511,7 +469,7 @@ func TestAsOfAnswersEachVersion(t *testing.T) {
 			}
 			got, err := f.svc.Get(context.Background(), a.ID, tc.asOf)
 			if tc.wantA == "" {
-				wantCode(t, err, domain.CodeNotFound)
+				apptest.CheckCode(t, "get", err, domain.CodeNotFound)
 				return
 			}
 			if err != nil {
@@ -533,59 +491,59 @@ func TestAsOfAnswersEachVersion(t *testing.T) {
 			t.Errorf("list: got %v; want [3.2]", got)
 		}
 		_, err := f.svc.Get(context.Background(), a.ID, time.Time{})
-		wantCode(t, err, domain.CodeNotFound)
+		apptest.CheckCode(t, "get a deleted milestone", err, domain.CodeNotFound)
 		if got := f.get(t, b.ID, time.Time{}); got.Title != "Other" {
 			t.Errorf("get: got %q; want Other", got.Title)
 		}
 	})
 	t.Run("the future is invalid", func(t *testing.T) {
-		tomorrow := date(2019, 3, 21)
+		tomorrow := apptest.Date(2019, 3, 21)
 		_, err := f.svc.List(context.Background(), milestone.ListRequest{AsOf: tomorrow})
-		wantCode(t, err, domain.CodeInvalid)
+		apptest.CheckCode(t, "list as of tomorrow", err, domain.CodeInvalid)
 		err = f.svc.Each(context.Background(), milestone.ListRequest{AsOf: tomorrow}, func(milestone.Milestone) error { return nil })
-		wantCode(t, err, domain.CodeInvalid)
+		apptest.CheckCode(t, "each as of tomorrow", err, domain.CodeInvalid)
 		_, err = f.svc.CommitmentSummary(context.Background(), "NL0037", tomorrow)
-		wantCode(t, err, domain.CodeInvalid)
+		apptest.CheckCode(t, "commitment summary as of tomorrow", err, domain.CodeInvalid)
 		_, err = f.svc.Get(context.Background(), b.ID, tomorrow)
-		wantCode(t, err, domain.CodeInvalid)
+		apptest.CheckCode(t, "get as of tomorrow", err, domain.CodeInvalid)
 	})
 }
 
 // TestAsOfEvidence: asOf counts only the reports recorded by the end of that
 // day, and uses the window of the milestone's version of that day.
 func TestAsOfEvidence(t *testing.T) {
-	f := newFixture(t, ams(2019, 1, 15, 12, 0))
+	f := newFixture(t, apptest.AmsterdamTime(2019, 1, 15, 12, 0))
 	f.commitment(t, "NL0037", 2018)
 	m := f.milestone(t, milestone.Input{Commitment: "NL0037", Code: "3.3", Title: "Meetings",
-		PlannedStart: date(2018, 10, 1), PlannedEnd: date(2019, 1, 1), Target: &milestone.Target{Count: 2, Unit: "meetings"},
+		PlannedStart: apptest.Date(2018, 10, 1), PlannedEnd: apptest.Date(2019, 1, 1), Target: &milestone.Target{Count: 2, Unit: "meetings"},
 		Rule: milestone.RuleHeldMeetings})
-	first := f.heldMeeting(t, "First", ams(2018, 10, 11, 14, 0))
-	second := f.heldMeeting(t, "Second", ams(2019, 1, 10, 14, 0)) // after the first window
-	f.clock.Set(ams(2019, 1, 20, 23, 30))
+	first := f.heldMeeting(t, "First", apptest.AmsterdamTime(2018, 10, 11, 14, 0))
+	second := f.heldMeeting(t, "Second", apptest.AmsterdamTime(2019, 1, 10, 14, 0)) // after the first window
+	f.clock.Set(apptest.AmsterdamTime(2019, 1, 20, 23, 30))
 	f.report(t, first)
-	f.clock.Set(ams(2019, 2, 1, 9, 0))
-	if _, err := f.svc.Update(as(editor), m.ID, func(in milestone.Input) (milestone.Input, error) {
-		in.PlannedEnd = date(2020, 7, 1)
+	f.clock.Set(apptest.AmsterdamTime(2019, 2, 1, 9, 0))
+	if _, err := f.svc.Update(apptest.As(editor), m.ID, func(in milestone.Input) (milestone.Input, error) {
+		in.PlannedEnd = apptest.Date(2020, 7, 1)
 		return in, nil
 	}, domain.Precondition{Present: true, Any: true}); err != nil {
 		t.Fatal(err)
 	}
-	f.clock.Set(ams(2019, 2, 10, 0, 15))
+	f.clock.Set(apptest.AmsterdamTime(2019, 2, 10, 0, 15))
 	f.report(t, second)
-	f.clock.Set(ams(2019, 3, 1, 12, 0))
+	f.clock.Set(apptest.AmsterdamTime(2019, 3, 1, 12, 0))
 
 	for _, tc := range []struct {
 		asOf       time.Time
 		want       []string
 		wantStatus milestone.Status
 	}{
-		{date(2019, 1, 15), nil, milestone.Delayed},
-		{date(2019, 1, 19), nil, milestone.Delayed},
-		{date(2019, 1, 20), []string{first.ID}, milestone.Delayed},
-		{date(2019, 1, 31), []string{first.ID}, milestone.Delayed},
-		{date(2019, 2, 1), []string{first.ID}, milestone.InProgress}, // the window now reaches 2020
-		{date(2019, 2, 9), []string{first.ID}, milestone.InProgress},
-		{date(2019, 2, 10), []string{first.ID, second.ID}, milestone.Completed},
+		{apptest.Date(2019, 1, 15), nil, milestone.Delayed},
+		{apptest.Date(2019, 1, 19), nil, milestone.Delayed},
+		{apptest.Date(2019, 1, 20), []string{first.ID}, milestone.Delayed},
+		{apptest.Date(2019, 1, 31), []string{first.ID}, milestone.Delayed},
+		{apptest.Date(2019, 2, 1), []string{first.ID}, milestone.InProgress}, // the window now reaches 2020
+		{apptest.Date(2019, 2, 9), []string{first.ID}, milestone.InProgress},
+		{apptest.Date(2019, 2, 10), []string{first.ID, second.ID}, milestone.Completed},
 		{time.Time{}, []string{first.ID, second.ID}, milestone.Completed},
 	} {
 		t.Run(fmt.Sprint(tc.asOf.Format(time.DateOnly)), func(t *testing.T) {
@@ -608,17 +566,17 @@ func TestAsOfEvidence(t *testing.T) {
 // on 15 January 2020.
 func listFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := newFixture(t, ams(2020, 1, 15, 12, 0))
+	f := newFixture(t, apptest.AmsterdamTime(2020, 1, 15, 12, 0))
 	f.commitment(t, "NL0037", 2018)
 	f.commitment(t, "NL0020", 2016)
 	for _, in := range []milestone.Input{
-		{Commitment: "NL0037", Code: "3.10", Title: "Reach 100% open agendas", PlannedEnd: date(2020, 3, 1), Status: milestone.NotStarted, Completion: milestone.CNotStarted},
-		{Commitment: "NL0037", Code: "3.9", Title: "Magazine café", PlannedEnd: date(2020, 6, 30), Status: milestone.InProgress, Completion: milestone.Substantial, Progress: 60},
-		{Commitment: "NL0037", Code: "3.2", Title: "Kick-off", PlannedEnd: date(2018, 9, 1), Status: milestone.InProgress, Completion: milestone.Limited, Progress: 20},
+		{Commitment: "NL0037", Code: "3.10", Title: "Reach 100% open agendas", PlannedEnd: apptest.Date(2020, 3, 1), Status: milestone.NotStarted, Completion: milestone.CNotStarted},
+		{Commitment: "NL0037", Code: "3.9", Title: "Magazine café", PlannedEnd: apptest.Date(2020, 6, 30), Status: milestone.InProgress, Completion: milestone.Substantial, Progress: 60},
+		{Commitment: "NL0037", Code: "3.2", Title: "Kick-off", PlannedEnd: apptest.Date(2018, 9, 1), Status: milestone.InProgress, Completion: milestone.Limited, Progress: 20},
 		{Commitment: "NL0037", Code: "3.11", Title: "Dropped", Status: milestone.Cancelled},
-		{Commitment: "NL0037", Code: "3.1", Title: "Plans", PlannedEnd: date(2018, 6, 29), Status: milestone.Completed, Completion: milestone.Complete, Progress: 100},
-		{Commitment: "NL0020", Code: "1.2", Title: "Publish data sets", VerifiableResult: "A REGISTER of open data sets", PlannedEnd: date(2021, 1, 1)},
-		{Commitment: "NL0020", Code: "1.1", Title: "Open data register", PlannedEnd: date(2019, 12, 31), Status: milestone.Delayed, Completion: milestone.Limited},
+		{Commitment: "NL0037", Code: "3.1", Title: "Plans", PlannedEnd: apptest.Date(2018, 6, 29), Status: milestone.Completed, Completion: milestone.Complete, Progress: 100},
+		{Commitment: "NL0020", Code: "1.2", Title: "Publish data sets", VerifiableResult: "A REGISTER of open data sets", PlannedEnd: apptest.Date(2021, 1, 1)},
+		{Commitment: "NL0020", Code: "1.1", Title: "Open data register", PlannedEnd: apptest.Date(2019, 12, 31), Status: milestone.Delayed, Completion: milestone.Limited},
 	} {
 		f.milestone(t, in)
 	}
@@ -642,9 +600,9 @@ func TestMilestoneListFilters(t *testing.T) {
 		{"cycle", milestone.ListRequest{Filter: milestone.Filter{Cycle: 2016}}, []string{"1.1", "1.2"}},
 		{"status", milestone.ListRequest{Status: milestone.InProgress}, []string{"3.2", "3.9"}},
 		{"completion", milestone.ListRequest{Completion: milestone.Limited}, []string{"1.1", "3.2"}},
-		{"dueBefore is strict", milestone.ListRequest{Filter: milestone.Filter{DueBefore: date(2019, 12, 31)}}, []string{"3.1", "3.2"}},
-		{"dueAfter is strict", milestone.ListRequest{Filter: milestone.Filter{DueAfter: date(2019, 12, 31)}}, []string{"1.2", "3.9", "3.10"}},
-		{"due between", milestone.ListRequest{Filter: milestone.Filter{DueAfter: date(2018, 7, 1), DueBefore: date(2020, 6, 30)}}, []string{"1.1", "3.2", "3.10"}},
+		{"dueBefore is strict", milestone.ListRequest{Filter: milestone.Filter{DueBefore: apptest.Date(2019, 12, 31)}}, []string{"3.1", "3.2"}},
+		{"dueAfter is strict", milestone.ListRequest{Filter: milestone.Filter{DueAfter: apptest.Date(2019, 12, 31)}}, []string{"1.2", "3.9", "3.10"}},
+		{"due between", milestone.ListRequest{Filter: milestone.Filter{DueAfter: apptest.Date(2018, 7, 1), DueBefore: apptest.Date(2020, 6, 30)}}, []string{"1.1", "3.2", "3.10"}},
 		{"overdue", milestone.ListRequest{Overdue: &yes}, []string{"1.1", "3.2"}},
 		{"not overdue", milestone.ListRequest{Overdue: &no}, []string{"1.2", "3.1", "3.9", "3.10", "3.11"}},
 		{"q in title and verifiable result, any case", milestone.ListRequest{Filter: milestone.Filter{Q: "Register"}}, []string{"1.1", "1.2"}},
@@ -662,7 +620,7 @@ func TestMilestoneListFilters(t *testing.T) {
 				if got := codes(f.all(t, req)); !slices.Equal(got, tc.want) {
 					t.Errorf("now, pages of %d: got %v; want %v", pageSize, got, tc.want)
 				}
-				req.AsOf = date(2020, 1, 15)
+				req.AsOf = apptest.Date(2020, 1, 15)
 				if got := codes(f.all(t, req)); !slices.Equal(got, tc.want) {
 					t.Errorf("asOf today, pages of %d: got %v; want %v", pageSize, got, tc.want)
 				}
@@ -682,7 +640,7 @@ func TestMilestoneListFilters(t *testing.T) {
 	t.Run("invalid", func(t *testing.T) {
 		for _, req := range []milestone.ListRequest{
 			{PageSize: 101}, {PageSize: 500}, {Status: "finished"}, {Completion: "partial"}, {Sort: "title"}, {Cursor: "not-a-cursor"},
-			{AsOf: date(2020, 1, 15), Cursor: "asof-99"},
+			{AsOf: apptest.Date(2020, 1, 15), Cursor: "asof-99"},
 		} {
 			if _, err := f.svc.List(context.Background(), req); domain.ErrorCode(err) != domain.CodeInvalid {
 				t.Errorf("list %+v: got %v; want invalid input", req, err)
@@ -695,7 +653,7 @@ func TestMilestoneListFilters(t *testing.T) {
 // day, paging with a status filter still returns each matching milestone
 // exactly once, in order, and no other.
 func TestMilestonePagingWithDerivedStatus(t *testing.T) {
-	f := newFixture(t, ams(2020, 1, 15, 12, 0))
+	f := newFixture(t, apptest.AmsterdamTime(2020, 1, 15, 12, 0))
 	f.commitment(t, "NL0037", 2018)
 	var delayed, notStarted []string
 	for i := 1; i <= 40; i++ {
@@ -704,10 +662,10 @@ func TestMilestonePagingWithDerivedStatus(t *testing.T) {
 			// Set by hand the other way round: the rule must win.
 			Status: milestone.Delayed}
 		if i%3 == 0 {
-			in.PlannedStart, in.PlannedEnd = date(2019, 1, 1), date(2019, 6, 30) // passed, nothing published
+			in.PlannedStart, in.PlannedEnd = apptest.Date(2019, 1, 1), apptest.Date(2019, 6, 30) // passed, nothing published
 			delayed = append(delayed, in.Code)
 		} else {
-			in.PlannedStart, in.PlannedEnd, in.Status = date(2021, 1, 1), date(2021, 6, 30), milestone.InProgress
+			in.PlannedStart, in.PlannedEnd, in.Status = apptest.Date(2021, 1, 1), apptest.Date(2021, 6, 30), milestone.InProgress
 			notStarted = append(notStarted, in.Code)
 		}
 		f.milestone(t, in)
@@ -720,7 +678,7 @@ func TestMilestonePagingWithDerivedStatus(t *testing.T) {
 		{milestone.NotStarted, notStarted},
 		{milestone.InProgress, nil},
 	} {
-		for _, asOf := range []time.Time{{}, date(2020, 1, 15)} {
+		for _, asOf := range []time.Time{{}, apptest.Date(2020, 1, 15)} {
 			for _, size := range []int{1, 4, 7, 100} {
 				t.Run(fmt.Sprintf("%s asOf %s pages of %d", tc.status, asOf.Format(time.DateOnly), size), func(t *testing.T) {
 					got := f.all(t, milestone.ListRequest{Status: tc.status, PageSize: size, AsOf: asOf})
@@ -782,7 +740,7 @@ func TestMilestoneSummaries(t *testing.T) {
 			t.Errorf("nextDue: got %+v; want %s", got.NextDue, w.nextDue)
 		}
 	}
-	for _, asOf := range []time.Time{{}, date(2020, 1, 15)} {
+	for _, asOf := range []time.Time{{}, apptest.Date(2020, 1, 15)} {
 		t.Run("asOf "+asOf.Format(time.DateOnly), func(t *testing.T) {
 			t.Run("commitment", func(t *testing.T) {
 				got, err := f.svc.CommitmentSummary(context.Background(), "nl0037", asOf)
@@ -811,7 +769,7 @@ func TestMilestoneSummaries(t *testing.T) {
 		})
 	}
 	t.Run("before the data", func(t *testing.T) {
-		got, err := f.svc.CycleSummary(context.Background(), 2018, date(2019, 1, 1))
+		got, err := f.svc.CycleSummary(context.Background(), 2018, apptest.Date(2019, 1, 1))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -821,10 +779,10 @@ func TestMilestoneSummaries(t *testing.T) {
 	})
 	t.Run("unknown commitment", func(t *testing.T) {
 		_, err := f.svc.CommitmentSummary(context.Background(), "NL0099", time.Time{})
-		wantCode(t, err, domain.CodeNotFound)
+		apptest.CheckCode(t, "summary of an unknown commitment", err, domain.CodeNotFound)
 	})
 	t.Run("next due moves on", func(t *testing.T) {
-		f.clock.Set(ams(2020, 3, 2, 12, 0)) // 3.10 is now overdue; 3.9 is next
+		f.clock.Set(apptest.AmsterdamTime(2020, 3, 2, 12, 0)) // 3.10 is now overdue; 3.9 is next
 		got, err := f.svc.CommitmentSummary(context.Background(), "NL0037", time.Time{})
 		if err != nil {
 			t.Fatal(err)
@@ -838,7 +796,7 @@ func TestMilestoneSummaries(t *testing.T) {
 // TestCommitments: editors and admins write, everyone reads; institutions
 // in the network are resolved to their organisation.
 func TestCommitments(t *testing.T) {
-	f := newFixture(t, ams(2020, 1, 15, 12, 0))
+	f := newFixture(t, apptest.AmsterdamTime(2020, 1, 15, 12, 0))
 	in := milestone.CommitmentInput{Code: "NL0037", Title: "Pioneering Network", Cycle: 2018, ActionPlan: "2018-2020",
 		PolicyAreas: []string{"Capacity Building", " Subnational ", "Capacity Building"},
 		Lead:        &milestone.InstitutionInput{Name: "Municipality of Schiedam", Organisation: "gm0606"},
@@ -853,19 +811,19 @@ func TestCommitments(t *testing.T) {
 			{analyst, domain.CodeForbidden},
 			{partner, domain.CodeForbidden},
 		} {
-			_, err := f.svc.CreateCommitment(as(tc.actor), in)
+			_, err := f.svc.CreateCommitment(apptest.As(tc.actor), in)
 			if domain.ErrorCode(err) != tc.want {
 				t.Errorf("%q: got %v; want %s", tc.actor.Role, err, tc.want)
 			}
 		}
-		c, err := f.svc.CreateCommitment(as(editor), in)
+		c, err := f.svc.CreateCommitment(apptest.As(editor), in)
 		if err != nil {
 			t.Fatalf("editor: %v", err)
 		}
 		if !slices.Equal(c.PolicyAreas, []string{"Capacity Building", "Subnational"}) {
 			t.Errorf("policy areas: got %q; want trimmed and without repeats", c.PolicyAreas)
 		}
-		got, err := f.svc.GetCommitment(as(nobody), "nl0037")
+		got, err := f.svc.GetCommitment(apptest.As(nobody), "nl0037")
 		if err != nil {
 			t.Fatalf("anyone reads: %v", err)
 		}
@@ -878,11 +836,11 @@ func TestCommitments(t *testing.T) {
 		if got.Version != 1 || got.Cycle != 2018 || got.ActionPlan != "2018-2020" || got.Status != "active" {
 			t.Errorf("got %+v", got)
 		}
-		_, err = f.svc.CreateCommitment(as(admin), in)
-		wantCode(t, err, domain.CodeConflict)
+		_, err = f.svc.CreateCommitment(apptest.As(admin), in)
+		apptest.CheckCode(t, "create a commitment again", err, domain.CodeConflict)
 	})
 	t.Run("invalid", func(t *testing.T) {
-		_, err := f.svc.CreateCommitment(as(editor), milestone.CommitmentInput{Code: "XX1", Title: " ", Cycle: 1999, Status: "done",
+		_, err := f.svc.CreateCommitment(apptest.As(editor), milestone.CommitmentInput{Code: "XX1", Title: " ", Cycle: 1999, Status: "done",
 			Lead: &milestone.InstitutionInput{Name: "", Organisation: "GM9999"}, Support: []milestone.InstitutionInput{{Name: "x", Organisation: "nope"}}})
 		e, ok := err.(*domain.Error)
 		if !ok {
@@ -901,20 +859,20 @@ func TestCommitments(t *testing.T) {
 		next := in
 		next.Title, next.Status, next.Lead = "Pioneering Network for an Open Government", "completed", nil
 		for _, a := range []domain.Actor{nobody, member, analyst, partner} {
-			_, err := f.svc.ReplaceCommitment(as(a), "NL0037", next, domain.Precondition{Present: true, Any: true})
+			_, err := f.svc.ReplaceCommitment(apptest.As(a), "NL0037", next, domain.Precondition{Present: true, Any: true})
 			if c := domain.ErrorCode(err); c != domain.CodeForbidden && c != domain.CodeUnauthenticated {
 				t.Errorf("%q: got %v; want refused", a.Role, err)
 			}
 		}
-		_, err := f.svc.ReplaceCommitment(as(editor), "NL0037", next, domain.Precondition{})
-		wantCode(t, err, domain.CodePreconditionNeeded)
-		_, err = f.svc.ReplaceCommitment(as(editor), "NL0037", next, domain.Precondition{Present: true, Version: 7})
-		wantCode(t, err, domain.CodePreconditionFailed)
+		_, err := f.svc.ReplaceCommitment(apptest.As(editor), "NL0037", next, domain.Precondition{})
+		apptest.CheckCode(t, "replace a commitment without If-Match", err, domain.CodePreconditionNeeded)
+		_, err = f.svc.ReplaceCommitment(apptest.As(editor), "NL0037", next, domain.Precondition{Present: true, Version: 7})
+		apptest.CheckCode(t, "replace a commitment at a stale version", err, domain.CodePreconditionFailed)
 		moved := next
 		moved.Code = "NL0038"
-		_, err = f.svc.ReplaceCommitment(as(editor), "NL0037", moved, domain.Precondition{Present: true, Version: 1})
-		wantCode(t, err, domain.CodeInvalid)
-		c, err := f.svc.ReplaceCommitment(as(editor), "NL0037", next, domain.Precondition{Present: true, Version: 1})
+		_, err = f.svc.ReplaceCommitment(apptest.As(editor), "NL0037", moved, domain.Precondition{Present: true, Version: 1})
+		apptest.CheckCode(t, "move a commitment to another code", err, domain.CodeInvalid)
+		c, err := f.svc.ReplaceCommitment(apptest.As(editor), "NL0037", next, domain.Precondition{Present: true, Version: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -922,8 +880,8 @@ func TestCommitments(t *testing.T) {
 		if c.Version != 2 || got.Version != 2 || got.Title != next.Title || got.Status != "completed" || got.Lead != nil {
 			t.Errorf("after replace: got %+v; want version 2 with the new fields", got)
 		}
-		_, err = f.svc.ReplaceCommitment(as(editor), "NL0001", next, domain.Precondition{Present: true, Any: true})
-		wantCode(t, err, domain.CodeNotFound)
+		_, err = f.svc.ReplaceCommitment(apptest.As(editor), "NL0001", next, domain.Precondition{Present: true, Any: true})
+		apptest.CheckCode(t, "replace an unknown commitment", err, domain.CodeNotFound)
 	})
 	t.Run("list", func(t *testing.T) {
 		for _, c := range []milestone.CommitmentInput{
@@ -931,7 +889,7 @@ func TestCommitments(t *testing.T) {
 			{Code: "NL0020", Title: "Open contracting", Cycle: 2016, PolicyAreas: []string{"Open Contracting"}},
 			{Code: "NL0021", Title: "Wet open overheid: één loket", Cycle: 2016, PolicyAreas: []string{"Access to Information"}},
 		} {
-			if _, err := f.svc.CreateCommitment(as(admin), c); err != nil {
+			if _, err := f.svc.CreateCommitment(apptest.As(admin), c); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -970,31 +928,31 @@ func TestCommitments(t *testing.T) {
 			}
 		}
 		_, err := f.svc.ListCommitments(context.Background(), milestone.CommitmentFilter{}, 101, "")
-		wantCode(t, err, domain.CodeInvalid)
+		apptest.CheckCode(t, "list commitments, page size 101", err, domain.CodeInvalid)
 	})
 }
 
 // TestMilestoneWrites: who may write, what is valid, If-Match.
 func TestMilestoneWrites(t *testing.T) {
-	f := newFixture(t, ams(2020, 1, 15, 12, 0))
+	f := newFixture(t, apptest.AmsterdamTime(2020, 1, 15, 12, 0))
 	f.commitment(t, "NL0037", 2018)
-	good := milestone.Input{Commitment: "nl0037", Code: " 3.3 ", Title: " Meetings ", PlannedStart: date(2018, 10, 1), PlannedEnd: date(2020, 7, 1),
+	good := milestone.Input{Commitment: "nl0037", Code: " 3.3 ", Title: " Meetings ", PlannedStart: apptest.Date(2018, 10, 1), PlannedEnd: apptest.Date(2020, 7, 1),
 		Target: &milestone.Target{Count: 8, Unit: " meetings "}, Rule: milestone.RuleHeldMeetings}
 	for _, a := range []domain.Actor{nobody, member, analyst, partner} {
-		_, err := f.svc.Create(as(a), good)
+		_, err := f.svc.Create(apptest.As(a), good)
 		if c := domain.ErrorCode(err); c != domain.CodeForbidden && c != domain.CodeUnauthenticated {
 			t.Errorf("create as %q: got %v; want refused", a.Role, err)
 		}
 	}
-	m, err := f.svc.Create(as(editor), good)
+	m, err := f.svc.Create(apptest.As(editor), good)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if m.Commitment != "NL0037" || m.Code != "3.3" || m.Title != "Meetings" || m.Target.Unit != "meetings" || m.Version != 1 {
 		t.Errorf("created: got %+v; want normalised", m)
 	}
-	_, err = f.svc.Create(as(admin), good)
-	wantCode(t, err, domain.CodeConflict)
+	_, err = f.svc.Create(apptest.As(admin), good)
+	apptest.CheckCode(t, "create a milestone again", err, domain.CodeConflict)
 
 	for _, tc := range []struct {
 		name string
@@ -1002,15 +960,15 @@ func TestMilestoneWrites(t *testing.T) {
 		want []string
 	}{
 		{"unknown commitment, bad code, empty title", milestone.Input{Commitment: "NL0099", Code: "3.a", Title: " "}, []string{"commitment", "code", "title"}},
-		{"dates the wrong way round", milestone.Input{Commitment: "NL0037", Code: "1", Title: "t", PlannedStart: date(2020, 1, 2), PlannedEnd: date(2020, 1, 1),
-			ActualStart: date(2020, 1, 2), ActualEnd: date(2020, 1, 1)}, []string{"plannedEnd", "actualEnd"}},
+		{"dates the wrong way round", milestone.Input{Commitment: "NL0037", Code: "1", Title: "t", PlannedStart: apptest.Date(2020, 1, 2), PlannedEnd: apptest.Date(2020, 1, 1),
+			ActualStart: apptest.Date(2020, 1, 2), ActualEnd: apptest.Date(2020, 1, 1)}, []string{"plannedEnd", "actualEnd"}},
 		{"rule without target", milestone.Input{Commitment: "NL0037", Code: "1", Title: "t", Rule: milestone.RuleMagazineEditions}, []string{"target"}},
 		{"unknown rule, bad target", milestone.Input{Commitment: "NL0037", Code: "1", Title: "t", Rule: "votes", Target: &milestone.Target{Count: 0, Unit: "x"}}, []string{"evidenceRule", "target"}},
 		{"progress, status, completion", milestone.Input{Commitment: "NL0037", Code: "1", Title: "t", Progress: 101, Status: "done", Completion: "full"}, []string{"progress", "status", "completion"}},
 		{"negative progress", milestone.Input{Commitment: "NL0037", Code: "1", Title: "t", Progress: -1}, []string{"progress"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := f.svc.Create(as(editor), tc.in)
+			_, err := f.svc.Create(apptest.As(editor), tc.in)
 			e, ok := err.(*domain.Error)
 			if !ok || e.Code != domain.CodeInvalid {
 				t.Fatalf("got %v; want invalid input", err)
@@ -1028,34 +986,34 @@ func TestMilestoneWrites(t *testing.T) {
 	t.Run("replace and update need If-Match", func(t *testing.T) {
 		next := good
 		next.Title = "Eight meetings"
-		_, err := f.svc.Replace(as(editor), m.ID, next, domain.Precondition{})
-		wantCode(t, err, domain.CodePreconditionNeeded)
-		_, err = f.svc.Replace(as(editor), m.ID, next, domain.Precondition{Present: true, Version: 2})
-		wantCode(t, err, domain.CodePreconditionFailed)
-		_, err = f.svc.Replace(as(analyst), m.ID, next, domain.Precondition{Present: true, Any: true})
-		wantCode(t, err, domain.CodeForbidden)
-		got, err := f.svc.Replace(as(editor), m.ID, next, domain.Precondition{Present: true, Version: 1})
+		_, err := f.svc.Replace(apptest.As(editor), m.ID, next, domain.Precondition{})
+		apptest.CheckCode(t, "replace without If-Match", err, domain.CodePreconditionNeeded)
+		_, err = f.svc.Replace(apptest.As(editor), m.ID, next, domain.Precondition{Present: true, Version: 2})
+		apptest.CheckCode(t, "replace at a stale version", err, domain.CodePreconditionFailed)
+		_, err = f.svc.Replace(apptest.As(analyst), m.ID, next, domain.Precondition{Present: true, Any: true})
+		apptest.CheckCode(t, "replace as an analyst", err, domain.CodeForbidden)
+		got, err := f.svc.Replace(apptest.As(editor), m.ID, next, domain.Precondition{Present: true, Version: 1})
 		if err != nil || got.Version != 2 || got.Title != "Eight meetings" {
 			t.Fatalf("replace: got %+v, %v; want revision 2", got, err)
 		}
-		same, err := f.svc.Update(as(editor), m.ID, func(in milestone.Input) (milestone.Input, error) { return in, nil }, domain.Precondition{Present: true, Version: 2})
+		same, err := f.svc.Update(apptest.As(editor), m.ID, func(in milestone.Input) (milestone.Input, error) { return in, nil }, domain.Precondition{Present: true, Version: 2})
 		if err != nil || same.Version != 2 {
 			t.Errorf("an update that changes nothing: got revision %d, %v; want 2", same.Version, err)
 		}
-		_, err = f.svc.Update(as(editor), "0190d3e0-0000-7000-8000-000000000000", func(in milestone.Input) (milestone.Input, error) { return in, nil }, domain.Precondition{Present: true, Any: true})
-		wantCode(t, err, domain.CodeNotFound)
+		_, err = f.svc.Update(apptest.As(editor), "0190d3e0-0000-7000-8000-000000000000", func(in milestone.Input) (milestone.Input, error) { return in, nil }, domain.Precondition{Present: true, Any: true})
+		apptest.CheckCode(t, "update an unknown milestone", err, domain.CodeNotFound)
 	})
 	t.Run("delete", func(t *testing.T) {
-		wantCode(t, f.svc.Delete(as(analyst), m.ID, domain.Precondition{Present: true, Any: true}), domain.CodeForbidden)
-		wantCode(t, f.svc.Delete(as(editor), m.ID, domain.Precondition{}), domain.CodePreconditionNeeded)
-		wantCode(t, f.svc.Delete(as(editor), m.ID, domain.Precondition{Present: true, Version: 1}), domain.CodePreconditionFailed)
-		if err := f.svc.Delete(as(editor), m.ID, domain.Precondition{Present: true, Version: 2}); err != nil {
+		apptest.CheckCode(t, "delete as an analyst", f.svc.Delete(apptest.As(analyst), m.ID, domain.Precondition{Present: true, Any: true}), domain.CodeForbidden)
+		apptest.CheckCode(t, "delete without If-Match", f.svc.Delete(apptest.As(editor), m.ID, domain.Precondition{}), domain.CodePreconditionNeeded)
+		apptest.CheckCode(t, "delete at a stale version", f.svc.Delete(apptest.As(editor), m.ID, domain.Precondition{Present: true, Version: 1}), domain.CodePreconditionFailed)
+		if err := f.svc.Delete(apptest.As(editor), m.ID, domain.Precondition{Present: true, Version: 2}); err != nil {
 			t.Fatal(err)
 		}
 		_, err := f.svc.Get(context.Background(), m.ID, time.Time{})
-		wantCode(t, err, domain.CodeNotFound)
+		apptest.CheckCode(t, "get a deleted milestone", err, domain.CodeNotFound)
 		// The code is free again.
-		if _, err := f.svc.Create(as(editor), good); err != nil {
+		if _, err := f.svc.Create(apptest.As(editor), good); err != nil {
 			t.Errorf("create again after delete: %v", err)
 		}
 	})
@@ -1064,11 +1022,11 @@ func TestMilestoneWrites(t *testing.T) {
 // TestProgressUpdates: editors report dated progress, not in the future;
 // everyone reads them, newest first.
 func TestProgressUpdates(t *testing.T) {
-	f := newFixture(t, ams(2020, 1, 15, 23, 30)) // 15 January in Amsterdam, 22:30 UTC
+	f := newFixture(t, apptest.AmsterdamTime(2020, 1, 15, 23, 30)) // 15 January in Amsterdam, 22:30 UTC
 	f.commitment(t, "NL0037", 2018)
 	m := f.milestone(t, milestone.Input{Commitment: "NL0037", Code: "3.4", Title: "Interim evaluation"})
 	for _, a := range []domain.Actor{nobody, member, analyst, partner} {
-		_, err := f.svc.AddUpdate(as(a), m.ID, milestone.UpdateInput{Date: date(2020, 1, 1), Note: "x"})
+		_, err := f.svc.AddUpdate(apptest.As(a), m.ID, milestone.UpdateInput{Date: apptest.Date(2020, 1, 1), Note: "x"})
 		if c := domain.ErrorCode(err); c != domain.CodeForbidden && c != domain.CodeUnauthenticated {
 			t.Errorf("as %q: got %v; want refused", a.Role, err)
 		}
@@ -1078,12 +1036,12 @@ func TestProgressUpdates(t *testing.T) {
 		in   milestone.UpdateInput
 		want []string
 	}{
-		{"tomorrow in Amsterdam", milestone.UpdateInput{Date: date(2020, 1, 16), Note: "x"}, []string{"date"}},
+		{"tomorrow in Amsterdam", milestone.UpdateInput{Date: apptest.Date(2020, 1, 16), Note: "x"}, []string{"date"}},
 		{"no date, no note, bad URL", milestone.UpdateInput{Note: " ", EvidenceURL: "ftp://example.org/x"}, []string{"date", "note", "evidenceUrl"}},
-		{"relative URL", milestone.UpdateInput{Date: date(2020, 1, 1), Note: "x", EvidenceURL: "/report.pdf"}, []string{"evidenceUrl"}},
+		{"relative URL", milestone.UpdateInput{Date: apptest.Date(2020, 1, 1), Note: "x", EvidenceURL: "/report.pdf"}, []string{"evidenceUrl"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := f.svc.AddUpdate(as(editor), m.ID, tc.in)
+			_, err := f.svc.AddUpdate(apptest.As(editor), m.ID, tc.in)
 			e, ok := err.(*domain.Error)
 			if !ok || e.Code != domain.CodeInvalid {
 				t.Fatalf("got %v; want invalid input", err)
@@ -1099,11 +1057,11 @@ func TestProgressUpdates(t *testing.T) {
 	}
 	var added []milestone.Update
 	for _, in := range []milestone.UpdateInput{
-		{Date: date(2019, 10, 1), Note: "Questionnaire sent", Author: "Marieke"},
-		{Date: date(2020, 1, 15), Note: "Results in", EvidenceURL: "https://example.org/results"}, // today
-		{Date: date(2019, 11, 20), Note: "Reminder sent"},
+		{Date: apptest.Date(2019, 10, 1), Note: "Questionnaire sent", Author: "Marieke"},
+		{Date: apptest.Date(2020, 1, 15), Note: "Results in", EvidenceURL: "https://example.org/results"}, // today
+		{Date: apptest.Date(2019, 11, 20), Note: "Reminder sent"},
 	} {
-		u, err := f.svc.AddUpdate(as(editor), m.ID, in)
+		u, err := f.svc.AddUpdate(apptest.As(editor), m.ID, in)
 		if err != nil {
 			t.Fatalf("add %q: %v", in.Note, err)
 		}
@@ -1112,7 +1070,7 @@ func TestProgressUpdates(t *testing.T) {
 	if added[0].Author != "Marieke" || added[1].Author != editor.Subject {
 		t.Errorf("authors: got %q and %q; want Marieke and the signed-in %s", added[0].Author, added[1].Author, editor.Subject)
 	}
-	got, err := f.svc.Updates(as(nobody), m.ID)
+	got, err := f.svc.Updates(apptest.As(nobody), m.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1127,7 +1085,7 @@ func TestProgressUpdates(t *testing.T) {
 		t.Errorf("updates: got %v; want newest first %v", notes, want)
 	}
 	_, err = f.svc.Updates(context.Background(), "0190d3e0-0000-7000-8000-000000000000")
-	wantCode(t, err, domain.CodeNotFound)
-	_, err = f.svc.AddUpdate(as(editor), "0190d3e0-0000-7000-8000-000000000000", milestone.UpdateInput{Date: date(2020, 1, 1), Note: "x"})
-	wantCode(t, err, domain.CodeNotFound)
+	apptest.CheckCode(t, "updates of an unknown milestone", err, domain.CodeNotFound)
+	_, err = f.svc.AddUpdate(apptest.As(editor), "0190d3e0-0000-7000-8000-000000000000", milestone.UpdateInput{Date: apptest.Date(2020, 1, 1), Note: "x"})
+	apptest.CheckCode(t, "add an update to an unknown milestone", err, domain.CodeNotFound)
 }

@@ -2,13 +2,11 @@ package organisation_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"reflect"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,46 +19,14 @@ import (
 	"github.com/pioniersnetwerk/pioniers/internal/store"
 )
 
-// clock is the service's time, set by the test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock(t time.Time) *clock { return &clock{t: t} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-func (c *clock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
-
 // noon on 15 June 2024, with a fraction of a second that survives storage.
 var start = time.Date(2024, 6, 15, 12, 0, 0, 123456000, time.UTC)
 
-func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
-
 // newService opens a fresh, migrated database (SQLite, or PostgreSQL when
 // TEST_DATABASE_URL is set) and returns the service on it.
-func newService(t *testing.T, c *clock) (*organisation.Service, *store.DB) {
+func newService(t *testing.T, c *apptest.Clock) (*organisation.Service, *store.DB) {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, apptest.DatabaseURL(t), nil)
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
+	db := apptest.Store(t)
 	return organisation.NewService(db, c.Now), db
 }
 
@@ -74,11 +40,9 @@ func member(orgID string) domain.Actor {
 	return domain.Actor{Subject: "member-of-" + orgID, Role: domain.RoleMember, OrganisationID: orgID}
 }
 
-func as(a domain.Actor) context.Context { return domain.WithActor(context.Background(), a) }
-
 func municipality(code, name string) organisation.Input {
 	return organisation.Input{Code: code, Name: name, Kind: organisation.KindMunicipality,
-		NetworkRole: organisation.RoleMember, JoinedOn: date(2021, 3, 1), Province: "Zuid-Holland",
+		NetworkRole: organisation.RoleMember, JoinedOn: apptest.Date(2021, 3, 1), Province: "Zuid-Holland",
 		Website: "https://www.example.nl/" + strings.ToLower(strings.TrimSpace(code))}
 }
 
@@ -91,7 +55,7 @@ func inputOf(o organisation.Organisation) organisation.Input {
 
 func mustCreate(t *testing.T, svc *organisation.Service, in organisation.Input) organisation.Organisation {
 	t.Helper()
-	o, err := svc.Create(as(domain.System), in)
+	o, err := svc.Create(apptest.As(domain.System), in)
 	if err != nil {
 		t.Fatalf("create %s: %v", in.Code, err)
 	}
@@ -105,30 +69,6 @@ func mustGet(t *testing.T, svc *organisation.Service, ref string) organisation.O
 		t.Fatalf("get %s: %v", ref, err)
 	}
 	return o
-}
-
-func at(v domain.Version) domain.Precondition { return domain.Precondition{Present: true, Version: v} }
-
-func checkCode(t *testing.T, what string, err error, want domain.Code) {
-	t.Helper()
-	if got := domain.ErrorCode(err); got != want {
-		t.Fatalf("%s: got code %q (%v); want %q", what, got, err, want)
-	}
-}
-
-// fieldNames lists the fields a *domain.Error names, sorted.
-func fieldNames(t *testing.T, err error) []string {
-	t.Helper()
-	var e *domain.Error
-	if !errors.As(err, &e) {
-		t.Fatalf("got %T %v; want a *domain.Error", err, err)
-	}
-	names := []string{}
-	for _, f := range e.Fields {
-		names = append(names, f.Name)
-	}
-	sort.Strings(names)
-	return names
 }
 
 // sameOrganisation compares every field, times by instant.
@@ -158,8 +98,8 @@ func withoutUpdatedAt(o organisation.Organisation) organisation.Organisation {
 }
 
 func TestCreateValidation(t *testing.T) {
-	svc, _ := newService(t, newClock(start))
-	ctx := as(admin)
+	svc, _ := newService(t, apptest.NewClock(start))
+	ctx := apptest.As(admin)
 	tests := []struct {
 		name     string
 		in       organisation.Input
@@ -187,17 +127,17 @@ func TestCreateValidation(t *testing.T) {
 		{"blank name", municipality("GM0002", "   "), []string{"name"}, ""},
 		{"left before joined", func() organisation.Input {
 			in := municipality("GM0003", "X")
-			in.JoinedOn, in.LeftOn = date(2022, 1, 2), date(2022, 1, 1)
+			in.JoinedOn, in.LeftOn = apptest.Date(2022, 1, 2), apptest.Date(2022, 1, 1)
 			return in
 		}(), []string{"leftOn"}, ""},
 		{"left on the day it joined", func() organisation.Input {
 			in := municipality("GM0004", "Eendagsvlieg")
-			in.JoinedOn, in.LeftOn = date(2022, 1, 1), date(2022, 1, 1)
+			in.JoinedOn, in.LeftOn = apptest.Date(2022, 1, 1), apptest.Date(2022, 1, 1)
 			return in
 		}(), nil, "GM0004"},
 		{"left, join date unknown", func() organisation.Input {
 			in := municipality("GM0005", "Onbekend")
-			in.JoinedOn, in.LeftOn = time.Time{}, date(2020, 1, 1)
+			in.JoinedOn, in.LeftOn = time.Time{}, apptest.Date(2020, 1, 1)
 			return in
 		}(), nil, "GM0005"},
 		{"website without scheme", withWebsite(municipality("GM0006", "X"), "www.example.org"), []string{"website"}, ""},
@@ -211,7 +151,7 @@ func TestCreateValidation(t *testing.T) {
 		{"unknown network role", organisation.Input{Code: "acme", Name: "Acme", Kind: organisation.KindCompany, NetworkRole: "chair"}, []string{"networkRole"}, ""},
 		{"kind in capitals", organisation.Input{Code: "acme", Name: "Acme", Kind: "Company", NetworkRole: organisation.RoleMember}, []string{"kind"}, ""},
 		{"every problem at once", organisation.Input{Code: "", Name: " ", Kind: "county", NetworkRole: "chair",
-			JoinedOn: date(2023, 1, 1), LeftOn: date(2022, 1, 1), Website: "example.org"},
+			JoinedOn: apptest.Date(2023, 1, 1), LeftOn: apptest.Date(2022, 1, 1), Website: "example.org"},
 			[]string{"code", "kind", "leftOn", "name", "networkRole", "website"}, ""},
 		{"bad code and name of a municipality", organisation.Input{Code: "GM12", Kind: organisation.KindMunicipality, NetworkRole: organisation.RoleLead},
 			[]string{"code", "name"}, ""},
@@ -231,8 +171,8 @@ func TestCreateValidation(t *testing.T) {
 				sameOrganisation(t, "Get after Create", mustGet(t, svc, o.ID), o)
 				return
 			}
-			checkCode(t, "Create", err, domain.CodeInvalid)
-			if got := fieldNames(t, err); !reflect.DeepEqual(got, tt.want) {
+			apptest.CheckCode(t, "Create", err, domain.CodeInvalid)
+			if got := apptest.FieldNames(t, err); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("fields: got %v; want %v", got, tt.want)
 			}
 			if o != (organisation.Organisation{}) {
@@ -251,17 +191,17 @@ func TestCreateValidation(t *testing.T) {
 
 // Create normalises what people type: whitespace, dates with a time of day.
 func TestCreateNormalises(t *testing.T) {
-	c := newClock(start)
+	c := apptest.NewClock(start)
 	svc, _ := newService(t, c)
 	in := organisation.Input{Code: " gm0606 ", Name: "  Schiedam ", Kind: organisation.KindMunicipality, NetworkRole: organisation.RoleLead,
 		JoinedOn: time.Date(2019, 5, 2, 17, 45, 0, 0, time.UTC), Province: " Zuid-Holland ",
 		Website: " https://www.schiedam.nl ", Description: "\tLead of the network\n"}
-	o, err := svc.Create(as(admin), in)
+	o, err := svc.Create(apptest.As(admin), in)
 	if err != nil {
 		t.Fatalf("Create: %v", err)
 	}
 	want := organisation.Organisation{ID: o.ID, Code: "GM0606", Name: "Schiedam", Kind: organisation.KindMunicipality,
-		NetworkRole: organisation.RoleLead, JoinedOn: date(2019, 5, 2), Province: "Zuid-Holland",
+		NetworkRole: organisation.RoleLead, JoinedOn: apptest.Date(2019, 5, 2), Province: "Zuid-Holland",
 		Website: "https://www.schiedam.nl", Description: "Lead of the network", Active: true, Version: 1,
 		CreatedAt: start, UpdatedAt: start}
 	sameOrganisation(t, "Create", o, want)
@@ -270,7 +210,7 @@ func TestCreateNormalises(t *testing.T) {
 
 // The authorization matrix: who may create, change and delete.
 func TestAuthorization(t *testing.T) {
-	svc, _ := newService(t, newClock(start))
+	svc, _ := newService(t, apptest.NewClock(start))
 	other := mustCreate(t, svc, municipality("GM0344", "Utrecht"))
 
 	actors := map[string]func(target string) domain.Actor{
@@ -297,17 +237,17 @@ func TestAuthorization(t *testing.T) {
 		"replace profile": func(ctx context.Context, target organisation.Organisation) error {
 			in := inputOf(target)
 			in.Name, in.Province, in.Website, in.Description = target.Name+" (nieuw)", "Utrecht", "https://nieuw.example.nl", "Nieuwe tekst"
-			_, err := svc.Replace(ctx, target.ID, in, at(target.Version))
+			_, err := svc.Replace(ctx, target.ID, in, apptest.IfVersion(target.Version))
 			return err
 		},
 		"replace networkRole": func(ctx context.Context, target organisation.Organisation) error {
 			in := inputOf(target)
 			in.NetworkRole = organisation.RoleLead
-			_, err := svc.Replace(ctx, target.ID, in, at(target.Version))
+			_, err := svc.Replace(ctx, target.ID, in, apptest.IfVersion(target.Version))
 			return err
 		},
 		"delete": func(ctx context.Context, target organisation.Organisation) error {
-			return svc.Delete(ctx, target.ID, at(target.Version))
+			return svc.Delete(ctx, target.ID, apptest.IfVersion(target.Version))
 		},
 	}
 	const (
@@ -358,11 +298,11 @@ func TestAuthorization(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.op+" by "+tt.actor, func(t *testing.T) {
 			target := mustCreate(t, svc, municipality(nextCode(), "Doel"))
-			err := ops[tt.op](as(actors[tt.actor](target.ID)), target)
-			checkCode(t, tt.op, err, tt.want)
+			err := ops[tt.op](apptest.As(actors[tt.actor](target.ID)), target)
+			apptest.CheckCode(t, tt.op, err, tt.want)
 			switch after, getErr := svc.Get(context.Background(), target.ID); {
 			case tt.op == "delete" && tt.want == ok:
-				checkCode(t, "Get after delete", getErr, domain.CodeNotFound)
+				apptest.CheckCode(t, "Get after delete", getErr, domain.CodeNotFound)
 			case getErr != nil:
 				t.Fatalf("Get: %v", getErr)
 			case tt.op == "replace profile" || tt.op == "replace networkRole":
@@ -375,16 +315,16 @@ func TestAuthorization(t *testing.T) {
 		})
 	}
 	// Authorization comes before validation: nobody learns the rules first.
-	_, err := svc.Create(as(domain.Actor{}), organisation.Input{})
-	checkCode(t, "anonymous Create with invalid input", err, unauth)
-	_, err = svc.Create(as(editor), organisation.Input{})
-	checkCode(t, "editor Create with invalid input", err, forbid)
+	_, err := svc.Create(apptest.As(domain.Actor{}), organisation.Input{})
+	apptest.CheckCode(t, "anonymous Create with invalid input", err, unauth)
+	_, err = svc.Create(apptest.As(editor), organisation.Input{})
+	apptest.CheckCode(t, "editor Create with invalid input", err, forbid)
 }
 
 // A member changes only the profile of its own organisation; every other
 // field is refused by name, and nothing is written.
 func TestMemberChangesProfileOnly(t *testing.T) {
-	svc, db := newService(t, newClock(start))
+	svc, db := newService(t, apptest.NewClock(start))
 	tests := []struct {
 		name   string
 		change func(*organisation.Input)
@@ -400,9 +340,8 @@ func TestMemberChangesProfileOnly(t *testing.T) {
 		{"code", func(in *organisation.Input) { in.Code = "GM0607" }, []string{"code"}},
 		{"kind", func(in *organisation.Input) { in.Kind = organisation.KindProvince; in.Code = "schiedam" }, []string{"code", "kind"}},
 		{"networkRole", func(in *organisation.Input) { in.NetworkRole = organisation.RoleLead }, []string{"networkRole"}},
-		{"joinedOn", func(in *organisation.Input) { in.JoinedOn = date(2018, 1, 1) }, []string{"joinedOn"}},
-		{"leftOn", func(in *organisation.Input) { in.LeftOn = date(2030, 1, 1) }, []string{"leftOn"}},
-		{"example", func(in *organisation.Input) { in.Example = true }, []string{"example"}},
+		{"joinedOn", func(in *organisation.Input) { in.JoinedOn = apptest.Date(2018, 1, 1) }, []string{"joinedOn"}},
+		{"leftOn", func(in *organisation.Input) { in.LeftOn = apptest.Date(2030, 1, 1) }, []string{"leftOn"}},
 		{"name together with networkRole", func(in *organisation.Input) {
 			in.Name, in.NetworkRole = "Gemeente Schiedam", organisation.RoleLead
 		}, []string{"networkRole"}},
@@ -412,7 +351,7 @@ func TestMemberChangesProfileOnly(t *testing.T) {
 			o := mustCreate(t, svc, municipality(fmt.Sprintf("GM%04d", 606+i*2), "Schiedam"))
 			in := inputOf(o)
 			tt.change(&in)
-			got, err := svc.Replace(as(member(o.ID)), o.Code, in, at(o.Version))
+			got, err := svc.Replace(apptest.As(member(o.ID)), o.Code, in, apptest.IfVersion(o.Version))
 			changes, cerr := db.Changes(context.Background(), "organisation", o.ID)
 			if cerr != nil {
 				t.Fatalf("Changes: %v", cerr)
@@ -426,8 +365,8 @@ func TestMemberChangesProfileOnly(t *testing.T) {
 				}
 				return
 			}
-			checkCode(t, "Replace", err, domain.CodeForbidden)
-			if names := fieldNames(t, err); !reflect.DeepEqual(names, tt.want) {
+			apptest.CheckCode(t, "Replace", err, domain.CodeForbidden)
+			if names := apptest.FieldNames(t, err); !reflect.DeepEqual(names, tt.want) {
 				t.Errorf("forbidden fields: got %v; want %v", names, tt.want)
 			}
 			sameOrganisation(t, "after the refused Replace", mustGet(t, svc, o.ID), o)
@@ -439,7 +378,7 @@ func TestMemberChangesProfileOnly(t *testing.T) {
 }
 
 func TestPreconditions(t *testing.T) {
-	c := newClock(start)
+	c := apptest.NewClock(start)
 	svc, _ := newService(t, c)
 	tests := []struct {
 		name string
@@ -447,10 +386,10 @@ func TestPreconditions(t *testing.T) {
 		want domain.Code
 	}{
 		{"missing", func(domain.Version) domain.Precondition { return domain.Precondition{} }, domain.CodePreconditionNeeded},
-		{"stale", func(v domain.Version) domain.Precondition { return at(v - 1) }, domain.CodePreconditionFailed},
-		{"ahead", func(v domain.Version) domain.Precondition { return at(v + 1) }, domain.CodePreconditionFailed},
+		{"stale", func(v domain.Version) domain.Precondition { return apptest.IfVersion(v - 1) }, domain.CodePreconditionFailed},
+		{"ahead", func(v domain.Version) domain.Precondition { return apptest.IfVersion(v + 1) }, domain.CodePreconditionFailed},
 		{"any", func(domain.Version) domain.Precondition { return domain.Precondition{Present: true, Any: true} }, ""},
-		{"current", func(v domain.Version) domain.Precondition { return at(v) }, ""},
+		{"current", func(v domain.Version) domain.Precondition { return apptest.IfVersion(v) }, ""},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -460,7 +399,7 @@ func TestPreconditions(t *testing.T) {
 				o := mustCreate(t, svc, municipality(fmt.Sprintf("GM%04d", 10*i+j), "Plaats"))
 				in := inputOf(o)
 				in.Description = "versie 2"
-				o, err := svc.Replace(as(admin), o.ID, in, at(1))
+				o, err := svc.Replace(apptest.As(admin), o.ID, in, apptest.IfVersion(1))
 				if err != nil || o.Version != 2 {
 					t.Fatalf("set up version 2: got %d, %v", o.Version, err)
 				}
@@ -468,8 +407,8 @@ func TestPreconditions(t *testing.T) {
 			}
 			in := inputOf(orgs[0])
 			in.Name = "Andere naam"
-			got, err := svc.Replace(as(admin), orgs[0].ID, in, tt.pre(orgs[0].Version))
-			checkCode(t, "Replace", err, tt.want)
+			got, err := svc.Replace(apptest.As(admin), orgs[0].ID, in, tt.pre(orgs[0].Version))
+			apptest.CheckCode(t, "Replace", err, tt.want)
 			after := mustGet(t, svc, orgs[0].ID)
 			if tt.want == "" {
 				if got.Version != 3 || after.Version != 3 || after.Name != "Andere naam" {
@@ -479,11 +418,11 @@ func TestPreconditions(t *testing.T) {
 				sameOrganisation(t, "after refused Replace", after, orgs[0])
 			}
 
-			err = svc.Delete(as(admin), orgs[1].Code, tt.pre(orgs[1].Version))
-			checkCode(t, "Delete", err, tt.want)
+			err = svc.Delete(apptest.As(admin), orgs[1].Code, tt.pre(orgs[1].Version))
+			apptest.CheckCode(t, "Delete", err, tt.want)
 			_, err = svc.Get(context.Background(), orgs[1].ID)
 			if tt.want == "" {
-				checkCode(t, "Get after Delete", err, domain.CodeNotFound)
+				apptest.CheckCode(t, "Get after Delete", err, domain.CodeNotFound)
 			} else if err != nil {
 				t.Errorf("Get after refused Delete: got %v; want it still there", err)
 			}
@@ -494,12 +433,12 @@ func TestPreconditions(t *testing.T) {
 // Versions grow by one on each real change and not otherwise; each write
 // leaves a change record with the changed fields.
 func TestVersionsAndChanges(t *testing.T) {
-	c := newClock(start)
+	c := apptest.NewClock(start)
 	svc, db := newService(t, c)
 	ctx := context.Background()
 	in := organisation.Input{Code: "GM0606", Name: "Schiedam", Kind: organisation.KindMunicipality,
-		NetworkRole: organisation.RoleLead, JoinedOn: date(2019, 1, 1), Website: "https://www.schiedam.nl"}
-	o, err := svc.Create(as(admin), in)
+		NetworkRole: organisation.RoleLead, JoinedOn: apptest.Date(2019, 1, 1), Website: "https://www.schiedam.nl"}
+	o, err := svc.Create(apptest.As(admin), in)
 	if err != nil {
 		t.Fatalf("Create: %v", err)
 	}
@@ -527,7 +466,8 @@ func TestVersionsAndChanges(t *testing.T) {
 		{"name and province", admin, func(in *organisation.Input) { in.Name, in.Province = "Gemeente Schiedam", "Zuid-Holland" }, 2, []string{"name", "province"}},
 		{"description by a member", member(o.ID), func(in *organisation.Input) { in.Description = "Trekker" }, 3, []string{"description"}},
 		{"the same again", member(o.ID), func(in *organisation.Input) { in.Description = "Trekker" }, 3, nil},
-		{"left and example", admin, func(in *organisation.Input) { in.LeftOn, in.Example = date(2030, 1, 1), true }, 4, []string{"example", "leftOn"}},
+		// example marks demonstration data; Replace keeps it as it was.
+		{"left, and example ignored", admin, func(in *organisation.Input) { in.LeftOn, in.Example = apptest.Date(2030, 1, 1), true }, 4, []string{"leftOn"}},
 		{"join date forgotten", admin, func(in *organisation.Input) { in.JoinedOn = time.Time{} }, 5, []string{"joinedOn"}},
 		{"website removed", admin, func(in *organisation.Input) { in.Website = "" }, 6, []string{"website"}},
 	}
@@ -536,7 +476,7 @@ func TestVersionsAndChanges(t *testing.T) {
 		c.Advance(time.Minute)
 		next := inputOf(current)
 		s.change(&next)
-		got, err := svc.Replace(as(s.actor), "GM0606", next, at(current.Version))
+		got, err := svc.Replace(apptest.As(s.actor), "GM0606", next, apptest.IfVersion(current.Version))
 		if err != nil {
 			t.Fatalf("%s: Replace: %v", s.name, err)
 		}
@@ -561,13 +501,13 @@ func TestVersionsAndChanges(t *testing.T) {
 	// A refused write leaves no record.
 	stale := inputOf(current)
 	stale.Name = "Te laat"
-	_, err = svc.Replace(as(admin), o.ID, stale, at(current.Version-1))
-	checkCode(t, "stale Replace", err, domain.CodePreconditionFailed)
-	_, err = svc.Replace(as(editor), o.ID, stale, at(current.Version))
-	checkCode(t, "editor Replace", err, domain.CodeForbidden)
+	_, err = svc.Replace(apptest.As(admin), o.ID, stale, apptest.IfVersion(current.Version-1))
+	apptest.CheckCode(t, "stale Replace", err, domain.CodePreconditionFailed)
+	_, err = svc.Replace(apptest.As(editor), o.ID, stale, apptest.IfVersion(current.Version))
+	apptest.CheckCode(t, "editor Replace", err, domain.CodeForbidden)
 
 	c.Advance(time.Minute)
-	if err := svc.Delete(as(admin), "gm0606", at(current.Version)); err != nil {
+	if err := svc.Delete(apptest.As(admin), "gm0606", apptest.IfVersion(current.Version)); err != nil {
 		t.Fatalf("Delete: %v", err)
 	}
 	want = append(want, wantChange{domain.ActionDelete, admin.Subject, nil, int(current.Version) + 1, c.Now()})
@@ -595,26 +535,26 @@ func TestVersionsAndChanges(t *testing.T) {
 }
 
 func TestDuplicateCode(t *testing.T) {
-	svc, db := newService(t, newClock(start))
+	svc, db := newService(t, apptest.NewClock(start))
 	schiedam := mustCreate(t, svc, municipality("GM0606", "Schiedam"))
 	utrecht := mustCreate(t, svc, municipality("GM0344", "Utrecht"))
 	leoo := mustCreate(t, svc, organisation.Input{Code: "leoo", Name: "LEOO", Kind: organisation.KindKnowledgeCentre, NetworkRole: organisation.RoleSupport})
 
 	for _, code := range []string{"GM0606", "gm0606"} {
-		_, err := svc.Create(as(admin), municipality(code, "Schiedam bis"))
-		checkCode(t, "Create "+code+" again", err, domain.CodeConflict)
-		if got := fieldNames(t, err); !reflect.DeepEqual(got, []string{"code"}) {
+		_, err := svc.Create(apptest.As(admin), municipality(code, "Schiedam bis"))
+		apptest.CheckCode(t, "Create "+code+" again", err, domain.CodeConflict)
+		if got := apptest.FieldNames(t, err); !reflect.DeepEqual(got, []string{"code"}) {
 			t.Errorf("Create %s again, fields: got %v; want [code]", code, got)
 		}
 	}
-	_, err := svc.Create(as(admin), organisation.Input{Code: "leoo", Name: "LEOO 2", Kind: organisation.KindCompany, NetworkRole: organisation.RoleMember})
-	checkCode(t, "Create leoo again", err, domain.CodeConflict)
+	_, err := svc.Create(apptest.As(admin), organisation.Input{Code: "leoo", Name: "LEOO 2", Kind: organisation.KindCompany, NetworkRole: organisation.RoleMember})
+	apptest.CheckCode(t, "Create leoo again", err, domain.CodeConflict)
 
 	in := inputOf(utrecht)
 	in.Code = "GM0606"
-	_, err = svc.Replace(as(admin), utrecht.ID, in, at(utrecht.Version))
-	checkCode(t, "Replace Utrecht's code with Schiedam's", err, domain.CodeConflict)
-	if got := fieldNames(t, err); !reflect.DeepEqual(got, []string{"code"}) {
+	_, err = svc.Replace(apptest.As(admin), utrecht.ID, in, apptest.IfVersion(utrecht.Version))
+	apptest.CheckCode(t, "Replace Utrecht's code with Schiedam's", err, domain.CodeConflict)
+	if got := apptest.FieldNames(t, err); !reflect.DeepEqual(got, []string{"code"}) {
 		t.Errorf("Replace with a taken code, fields: got %v; want [code]", got)
 	}
 	sameOrganisation(t, "Utrecht after the refused Replace", mustGet(t, svc, utrecht.ID), utrecht)
@@ -632,7 +572,7 @@ func TestDuplicateCode(t *testing.T) {
 }
 
 func TestGetByIDOrCode(t *testing.T) {
-	svc, _ := newService(t, newClock(start))
+	svc, _ := newService(t, apptest.NewClock(start))
 	schiedam := mustCreate(t, svc, municipality("GM0606", "Schiedam"))
 	leoo := mustCreate(t, svc, organisation.Input{Code: "leoo", Name: "LEOO", Kind: organisation.KindKnowledgeCentre, NetworkRole: organisation.RoleSupport})
 	tests := []struct {
@@ -657,7 +597,7 @@ func TestGetByIDOrCode(t *testing.T) {
 		t.Run(tt.ref, func(t *testing.T) {
 			got, err := svc.Get(context.Background(), tt.ref)
 			if tt.want.ID == "" {
-				checkCode(t, "Get", err, domain.CodeNotFound)
+				apptest.CheckCode(t, "Get", err, domain.CodeNotFound)
 				return
 			}
 			if err != nil {
@@ -669,17 +609,17 @@ func TestGetByIDOrCode(t *testing.T) {
 }
 
 func TestDeleteReferencedOrganisation(t *testing.T) {
-	svc, db := newService(t, newClock(start))
+	svc, db := newService(t, apptest.NewClock(start))
 	schiedam := mustCreate(t, svc, municipality("GM0606", "Schiedam"))
 	spare := mustCreate(t, svc, municipality("GM0344", "Utrecht"))
 	accounts := account.NewService(db, svc, time.Now, bcrypt.MinCost)
-	if _, err := accounts.CreateUser(as(domain.System), account.NewUser{Email: "pionier@schiedam.nl",
+	if _, err := accounts.CreateUser(apptest.As(domain.System), account.NewUser{Email: "pionier@schiedam.nl",
 		Password: "correct horse battery staple", Role: domain.RoleMember, Organisation: "GM0606"}); err != nil {
 		t.Fatalf("CreateUser: %v", err)
 	}
 
-	err := svc.Delete(as(admin), "GM0606", at(schiedam.Version))
-	checkCode(t, "Delete a referenced organisation", err, domain.CodeConflict)
+	err := svc.Delete(apptest.As(admin), "GM0606", apptest.IfVersion(schiedam.Version))
+	apptest.CheckCode(t, "Delete a referenced organisation", err, domain.CodeConflict)
 	sameOrganisation(t, "after the refused Delete", mustGet(t, svc, "GM0606"), schiedam)
 	changes, err := db.Changes(context.Background(), "organisation", schiedam.ID)
 	if err != nil || len(changes) != 1 {
@@ -687,45 +627,45 @@ func TestDeleteReferencedOrganisation(t *testing.T) {
 	}
 
 	// The unreferenced one goes, once.
-	if err := svc.Delete(as(admin), spare.ID, at(spare.Version)); err != nil {
+	if err := svc.Delete(apptest.As(admin), spare.ID, apptest.IfVersion(spare.Version)); err != nil {
 		t.Fatalf("Delete an unreferenced organisation: %v", err)
 	}
-	err = svc.Delete(as(admin), spare.ID, domain.Precondition{Present: true, Any: true})
-	checkCode(t, "Delete it again", err, domain.CodeNotFound)
-	_, err = svc.Replace(as(admin), spare.ID, inputOf(spare), at(spare.Version))
-	checkCode(t, "Replace after Delete", err, domain.CodeNotFound)
+	err = svc.Delete(apptest.As(admin), spare.ID, domain.Precondition{Present: true, Any: true})
+	apptest.CheckCode(t, "Delete it again", err, domain.CodeNotFound)
+	_, err = svc.Replace(apptest.As(admin), spare.ID, inputOf(spare), apptest.IfVersion(spare.Version))
+	apptest.CheckCode(t, "Replace after Delete", err, domain.CodeNotFound)
 	// Its code is free again.
-	if _, err := svc.Create(as(admin), municipality("GM0344", "Utrecht")); err != nil {
+	if _, err := svc.Create(apptest.As(admin), municipality("GM0344", "Utrecht")); err != nil {
 		t.Errorf("Create with the deleted organisation's code: got %v; want nil", err)
 	}
 }
 
 func TestReplaceUnknown(t *testing.T) {
-	svc, _ := newService(t, newClock(start))
-	_, err := svc.Replace(as(admin), "GM9999", municipality("GM9999", "Nergens"), domain.Precondition{Present: true, Any: true})
-	checkCode(t, "Replace unknown", err, domain.CodeNotFound)
+	svc, _ := newService(t, apptest.NewClock(start))
+	_, err := svc.Replace(apptest.As(admin), "GM9999", municipality("GM9999", "Nergens"), domain.Precondition{Present: true, Any: true})
+	apptest.CheckCode(t, "Replace unknown", err, domain.CodeNotFound)
 	// A member of an organisation that does not exist learns only that.
-	_, err = svc.Replace(as(member("x")), "GM9999", municipality("GM9999", "Nergens"), domain.Precondition{Present: true, Any: true})
-	checkCode(t, "Replace unknown by a member", err, domain.CodeNotFound)
+	_, err = svc.Replace(apptest.As(member("x")), "GM9999", municipality("GM9999", "Nergens"), domain.Precondition{Present: true, Any: true})
+	apptest.CheckCode(t, "Replace unknown by a member", err, domain.CodeNotFound)
 }
 
 func TestActiveOn(t *testing.T) {
-	today := date(2024, 6, 15)
+	today := apptest.Date(2024, 6, 15)
 	tests := []struct {
 		name             string
 		joinedOn, leftOn time.Time
 		want             bool
 	}{
-		{"joined long ago", date(2019, 1, 1), time.Time{}, true},
+		{"joined long ago", apptest.Date(2019, 1, 1), time.Time{}, true},
 		{"joined today", today, time.Time{}, true},
-		{"joins tomorrow", date(2024, 6, 16), time.Time{}, false},
-		{"joins next year", date(2025, 1, 1), time.Time{}, false},
-		{"left yesterday", date(2019, 1, 1), date(2024, 6, 14), false},
-		{"leaves today", date(2019, 1, 1), today, false},
-		{"leaves tomorrow", date(2019, 1, 1), date(2024, 6, 16), true},
+		{"joins tomorrow", apptest.Date(2024, 6, 16), time.Time{}, false},
+		{"joins next year", apptest.Date(2025, 1, 1), time.Time{}, false},
+		{"left yesterday", apptest.Date(2019, 1, 1), apptest.Date(2024, 6, 14), false},
+		{"leaves today", apptest.Date(2019, 1, 1), today, false},
+		{"leaves tomorrow", apptest.Date(2019, 1, 1), apptest.Date(2024, 6, 16), true},
 		{"join date unknown", time.Time{}, time.Time{}, true},
-		{"join date unknown, left", time.Time{}, date(2020, 1, 1), false},
-		{"join date unknown, leaves later", time.Time{}, date(2030, 1, 1), true},
+		{"join date unknown, left", time.Time{}, apptest.Date(2020, 1, 1), false},
+		{"join date unknown, leaves later", time.Time{}, apptest.Date(2030, 1, 1), true},
 		{"joined and left today", today, today, false},
 	}
 	for _, tt := range tests {
@@ -840,7 +780,7 @@ func expectedOrder(list []organisation.Organisation, keys []domain.SortKey) []or
 // many creates n organisations with repeated names (in mixed case, some not
 // ASCII), join dates with ties and some unknown, and creation times with
 // ties, some on a whole second.
-func many(t *testing.T, svc *organisation.Service, c *clock, n int) []organisation.Organisation {
+func many(t *testing.T, svc *organisation.Service, c *apptest.Clock, n int) []organisation.Organisation {
 	t.Helper()
 	pool := []string{"Schiedam", "schiedam", "Utrecht", "Één Gemeente", "Ede", "'s-Hertogenbosch", "Zaanstad",
 		"amsterdam", "Ådalen", "Ede", "100% Open", "Open_Data", "Zoetermeer", "Emmen", "Ñandú"}
@@ -857,7 +797,7 @@ func many(t *testing.T, svc *organisation.Service, c *clock, n int) []organisati
 			in.NetworkRole = organisation.RoleSupport
 		}
 		if i%4 != 0 {
-			in.JoinedOn = date(2019, time.Month(1+i%9), 1)
+			in.JoinedOn = apptest.Date(2019, time.Month(1+i%9), 1)
 		}
 		out = append(out, mustCreate(t, svc, in))
 		if i%3 == 2 {
@@ -870,7 +810,7 @@ func many(t *testing.T, svc *organisation.Service, c *clock, n int) []organisati
 // Paging through every sort, in both directions, yields each organisation
 // exactly once and in the promised order.
 func TestListSortAndPaging(t *testing.T) {
-	c := newClock(start)
+	c := apptest.NewClock(start)
 	svc, _ := newService(t, c)
 	all := many(t, svc, c, 57)
 	municipalities := slices.DeleteFunc(slices.Clone(all), func(o organisation.Organisation) bool { return o.Kind != organisation.KindMunicipality })
@@ -906,7 +846,7 @@ func TestListSortAndPaging(t *testing.T) {
 // Keyset paging: organisations added between two pages are neither repeated
 // nor cause others to be skipped.
 func TestListPagingWhileWriting(t *testing.T) {
-	c := newClock(start)
+	c := apptest.NewClock(start)
 	svc, _ := newService(t, c)
 	var created []organisation.Organisation
 	for i := 0; i < 20; i++ {
@@ -931,7 +871,7 @@ func TestListPagingWhileWriting(t *testing.T) {
 }
 
 func TestListCursorErrors(t *testing.T) {
-	c := newClock(start)
+	c := apptest.NewClock(start)
 	svc, _ := newService(t, c)
 	many(t, svc, c, 25)
 	base := organisation.Query{Sort: []domain.SortKey{{Field: "name"}}, PageSize: 10}
@@ -969,8 +909,8 @@ func TestListCursorErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			page, err := svc.List(context.Background(), tt.query)
-			checkCode(t, "List", err, domain.CodeInvalid)
-			if got := fieldNames(t, err); !reflect.DeepEqual(got, []string{tt.field}) {
+			apptest.CheckCode(t, "List", err, domain.CodeInvalid)
+			if got := apptest.FieldNames(t, err); !reflect.DeepEqual(got, []string{tt.field}) {
 				t.Errorf("fields: got %v; want [%s]", got, tt.field)
 			}
 			if len(page.Items) != 0 {
@@ -986,7 +926,7 @@ func with(q organisation.Query, f func(*organisation.Query)) organisation.Query 
 }
 
 func TestListPageSizeDefault(t *testing.T) {
-	c := newClock(start)
+	c := apptest.NewClock(start)
 	svc, _ := newService(t, c)
 	many(t, svc, c, 25)
 	for _, size := range []int{0, -1} {
@@ -1003,7 +943,7 @@ func TestListPageSizeDefault(t *testing.T) {
 
 // Filters, with active judged on the service's clock.
 func TestListFilters(t *testing.T) {
-	c := newClock(start) // 15 June 2024
+	c := apptest.NewClock(start) // 15 June 2024
 	svc, _ := newService(t, c)
 	create := func(code, name string, kind organisation.Kind, role organisation.NetworkRole, joined, left time.Time, description string) {
 		t.Helper()
@@ -1011,14 +951,14 @@ func TestListFilters(t *testing.T) {
 	}
 	m, company := organisation.KindMunicipality, organisation.KindCompany
 	none := time.Time{}
-	create("GM0606", "Schiedam", m, organisation.RoleLead, date(2019, 1, 1), none, "Trekker van het Pioniersnetwerk")
-	create("GM0344", "Utrecht", m, organisation.RoleSupport, date(2019, 1, 1), none, "")
+	create("GM0606", "Schiedam", m, organisation.RoleLead, apptest.Date(2019, 1, 1), none, "Trekker van het Pioniersnetwerk")
+	create("GM0344", "Utrecht", m, organisation.RoleSupport, apptest.Date(2019, 1, 1), none, "")
 	create("leoo", "LEOO", organisation.KindKnowledgeCentre, organisation.RoleSupport, none, none, "Lerend en expertisecentrum")
-	create("GM0001", "Toekomst", m, organisation.RoleMember, date(2024, 6, 16), none, "")
-	create("GM0002", "Vertrokken", m, organisation.RoleMember, date(2019, 1, 1), date(2023, 12, 31), "")
-	create("GM0003", "Vandaag Weg", m, organisation.RoleMember, date(2019, 1, 1), date(2024, 6, 15), "")
-	create("GM0004", "Morgen Weg", m, organisation.RoleMember, date(2019, 1, 1), date(2024, 6, 16), "")
-	create("GM0005", "Vandaag Erbij", m, organisation.RoleMember, date(2024, 6, 15), none, "")
+	create("GM0001", "Toekomst", m, organisation.RoleMember, apptest.Date(2024, 6, 16), none, "")
+	create("GM0002", "Vertrokken", m, organisation.RoleMember, apptest.Date(2019, 1, 1), apptest.Date(2023, 12, 31), "")
+	create("GM0003", "Vandaag Weg", m, organisation.RoleMember, apptest.Date(2019, 1, 1), apptest.Date(2024, 6, 15), "")
+	create("GM0004", "Morgen Weg", m, organisation.RoleMember, apptest.Date(2019, 1, 1), apptest.Date(2024, 6, 16), "")
+	create("GM0005", "Vandaag Erbij", m, organisation.RoleMember, apptest.Date(2024, 6, 15), none, "")
 	create("honderd-procent", "100% Open", company, organisation.RoleMember, none, none, "")
 	create("honderd", "100 Open", company, organisation.RoleMember, none, none, "")
 	create("open-data", "Open_Data Collectief", organisation.KindCivilSociety, organisation.RoleMember, none, none, "")
@@ -1042,9 +982,9 @@ func TestListFilters(t *testing.T) {
 		{"active a day later", organisation.Filter{Active: &yes, Kind: m}, start.Add(24 * time.Hour), []string{"Schiedam", "Toekomst", "Utrecht", "Vandaag Erbij"}},
 		{"inactive a day later", organisation.Filter{Active: &no}, start.Add(24 * time.Hour), []string{"Morgen Weg", "Vandaag Weg", "Vertrokken"}},
 		// "Today" is the date in Amsterdam (UTC+2 in June).
-		{"active in the last second of the Amsterdam day", organisation.Filter{Active: &yes, Kind: m}, date(2024, 6, 15).Add(22*time.Hour - time.Second), []string{"Morgen Weg", "Schiedam", "Utrecht", "Vandaag Erbij"}},
-		{"active after midnight in Amsterdam, still the 15th in UTC", organisation.Filter{Active: &yes, Kind: m}, date(2024, 6, 15).Add(22 * time.Hour), []string{"Schiedam", "Toekomst", "Utrecht", "Vandaag Erbij"}},
-		{"inactive in 2018", organisation.Filter{Active: &no, Kind: m}, date(2018, 1, 1), []string{"Morgen Weg", "Toekomst", "Utrecht", "Vandaag Erbij", "Vandaag Weg", "Vertrokken", "Schiedam"}},
+		{"active in the last second of the Amsterdam day", organisation.Filter{Active: &yes, Kind: m}, apptest.Date(2024, 6, 15).Add(22*time.Hour - time.Second), []string{"Morgen Weg", "Schiedam", "Utrecht", "Vandaag Erbij"}},
+		{"active after midnight in Amsterdam, still the 15th in UTC", organisation.Filter{Active: &yes, Kind: m}, apptest.Date(2024, 6, 15).Add(22 * time.Hour), []string{"Schiedam", "Toekomst", "Utrecht", "Vandaag Erbij"}},
+		{"inactive in 2018", organisation.Filter{Active: &no, Kind: m}, apptest.Date(2018, 1, 1), []string{"Morgen Weg", "Toekomst", "Utrecht", "Vandaag Erbij", "Vandaag Weg", "Vertrokken", "Schiedam"}},
 		{"q in the name", organisation.Filter{Q: "schiedam"}, time.Time{}, []string{"Schiedam"}},
 		{"q in capitals", organisation.Filter{Q: "SCHIEDAM"}, time.Time{}, []string{"Schiedam"}},
 		{"q with spaces around", organisation.Filter{Q: "  utrecht "}, time.Time{}, []string{"Utrecht"}},
@@ -1088,10 +1028,10 @@ func TestListFilters(t *testing.T) {
 // Paging with the active filter: each HTTP request parses its own *bool, so
 // a cursor must survive a new pointer, and must not serve the other value.
 func TestListActivePaging(t *testing.T) {
-	c := newClock(start)
+	c := apptest.NewClock(start)
 	svc, _ := newService(t, c)
 	all := many(t, svc, c, 30)
-	c.Set(date(2019, 4, 15)) // some have joined, some not yet, some unknown
+	c.Set(apptest.Date(2019, 4, 15)) // some have joined, some not yet, some unknown
 	for _, active := range []bool{true, false} {
 		t.Run(fmt.Sprintf("active=%v", active), func(t *testing.T) {
 			keys := []domain.SortKey{{Field: "joinedOn", Descending: true}, {Field: "name"}}
@@ -1110,7 +1050,7 @@ func TestListActivePaging(t *testing.T) {
 				if page.Next != "" && cursor == "" {
 					other := !active
 					_, err := svc.List(context.Background(), organisation.Query{Filter: organisation.Filter{Active: &other}, Sort: keys, PageSize: 4, Cursor: page.Next})
-					checkCode(t, fmt.Sprintf("the active=%v cursor with active=%v", active, other), err, domain.CodeInvalid)
+					apptest.CheckCode(t, fmt.Sprintf("the active=%v cursor with active=%v", active, other), err, domain.CodeInvalid)
 				}
 				if cursor = page.Next; cursor == "" {
 					break
@@ -1136,13 +1076,13 @@ func TestListActivePaging(t *testing.T) {
 // what the PUT returned. Today the store's gorm Updates overwrites updated_at
 // with gorm's NowFunc (wall clock).
 func TestReplaceStoresTheServiceClock(t *testing.T) {
-	c := newClock(start)
+	c := apptest.NewClock(start)
 	svc, _ := newService(t, c)
 	o := mustCreate(t, svc, municipality("GM0606", "Schiedam"))
 	c.Advance(time.Hour)
 	in := inputOf(o)
 	in.Name = "Gemeente Schiedam"
-	got, err := svc.Replace(as(admin), o.ID, in, at(o.Version))
+	got, err := svc.Replace(apptest.As(admin), o.ID, in, apptest.IfVersion(o.Version))
 	if err != nil {
 		t.Fatalf("Replace: %v", err)
 	}
@@ -1154,7 +1094,7 @@ func TestReplaceStoresTheServiceClock(t *testing.T) {
 
 // q is case-insensitive beyond ASCII, on every database.
 func TestListQBeyondASCII(t *testing.T) {
-	svc, _ := newService(t, newClock(start))
+	svc, _ := newService(t, apptest.NewClock(start))
 	mustCreate(t, svc, organisation.Input{Code: "een", Name: "Één Gemeente", Kind: organisation.KindCompany, NetworkRole: organisation.RoleMember})
 	mustCreate(t, svc, organisation.Input{Code: "nandu", Name: "Ñandú", Kind: organisation.KindCompany, NetworkRole: organisation.RoleMember})
 	for q, want := range map[string]string{"Één": "Één Gemeente", "één": "Één Gemeente", "ÉÉN": "Één Gemeente", "ñandú": "Ñandú", "Ñandú": "Ñandú"} {
@@ -1168,7 +1108,7 @@ func TestListQBeyondASCII(t *testing.T) {
 // Every id form that uuid.Parse accepts finds the organisation, and no code
 // can be mistaken for an id.
 func TestIDsAndCodesDoNotCollide(t *testing.T) {
-	svc, _ := newService(t, newClock(start))
+	svc, _ := newService(t, apptest.NewClock(start))
 	o := mustCreate(t, svc, municipality("GM0606", "Schiedam"))
 	for _, ref := range []string{strings.ToUpper(o.ID), "{" + o.ID + "}", "urn:uuid:" + o.ID, strings.ReplaceAll(o.ID, "-", "")} {
 		if got, err := svc.Get(context.Background(), ref); err != nil || got.ID != o.ID {
@@ -1176,7 +1116,7 @@ func TestIDsAndCodesDoNotCollide(t *testing.T) {
 		}
 	}
 	for _, code := range []string{"0123456789abcdef0123456789abcdef", "01a21ec3-bcb6-7a8e-8e4c-bcf468d110da"} {
-		created, err := svc.Create(as(admin), organisation.Input{Code: code, Name: "Hex", Kind: organisation.KindCompany, NetworkRole: organisation.RoleMember})
+		created, err := svc.Create(apptest.As(admin), organisation.Input{Code: code, Name: "Hex", Kind: organisation.KindCompany, NetworkRole: organisation.RoleMember})
 		if err == nil {
 			if _, err := svc.Get(context.Background(), code); err != nil {
 				t.Errorf("code %q: created %s, but Get by the code: %v; want it refused as a code or found", code, created.ID, err)

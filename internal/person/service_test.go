@@ -3,14 +3,12 @@ package person_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"reflect"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,28 +26,8 @@ import (
 	"github.com/pioniersnetwerk/pioniers/internal/store"
 )
 
-// clock is the services' time, set by the test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // noon on 15 June 2024, with a fraction of a second that survives storage.
 var start = time.Date(2024, 6, 15, 12, 0, 0, 123456000, time.UTC)
-
-func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 
 const password = "correct horse battery staple"
 
@@ -58,7 +36,7 @@ const password = "correct horse battery staple"
 type env struct {
 	url      string
 	db       *store.DB
-	clock    *clock
+	clock    *apptest.Clock
 	orgs     *organisation.Service
 	people   *person.Service
 	accounts *account.Service
@@ -67,17 +45,9 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	ctx := context.Background()
 	url := apptest.DatabaseURL(t)
-	db, err := store.Open(ctx, url, nil)
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	c := &clock{t: start}
+	db := apptest.StoreAt(t, url)
+	c := apptest.NewClock(start)
 	orgs := organisation.NewService(db, c.Now)
 	e := &env{url: url, db: db, clock: c, orgs: orgs, people: person.NewService(db, orgs, c.Now),
 		accounts: account.NewService(db, orgs, c.Now, bcrypt.MinCost)}
@@ -88,8 +58,8 @@ func newEnv(t *testing.T) *env {
 
 func (e *env) org(t *testing.T, code, name string) organisation.Organisation {
 	t.Helper()
-	o, err := e.orgs.Create(as(domain.System), organisation.Input{Code: code, Name: name, Kind: organisation.KindMunicipality,
-		NetworkRole: organisation.RoleMember, JoinedOn: date(2021, 3, 1)})
+	o, err := e.orgs.Create(apptest.As(domain.System), organisation.Input{Code: code, Name: name, Kind: organisation.KindMunicipality,
+		NetworkRole: organisation.RoleMember, JoinedOn: apptest.Date(2021, 3, 1)})
 	if err != nil {
 		t.Fatalf("create organisation %s: %v", code, err)
 	}
@@ -108,15 +78,11 @@ func member(orgID string) domain.Actor {
 	return domain.Actor{Subject: "member-of-" + orgID, Role: domain.RoleMember, OrganisationID: orgID}
 }
 
-func as(a domain.Actor) context.Context { return domain.WithActor(context.Background(), a) }
-
-func at(v domain.Version) domain.Precondition { return domain.Precondition{Present: true, Version: v} }
-
 // pioneer is a full profile with a pioneer membership of each organisation.
 func pioneer(name, email string, orgs ...string) person.Input {
 	in := person.Input{Name: name, Email: email, Phone: "+31612345678", Position: "Adviseur open overheid", Languages: []string{"nl", "en-GB"}}
 	for _, o := range orgs {
-		in.Memberships = append(in.Memberships, person.MembershipInput{Organisation: o, Role: "pioneer", From: date(2022, 1, 1)})
+		in.Memberships = append(in.Memberships, person.MembershipInput{Organisation: o, Role: "pioneer", From: apptest.Date(2022, 1, 1)})
 	}
 	return in
 }
@@ -132,7 +98,7 @@ func inputOf(p person.Person) person.Input {
 
 func (e *env) create(t *testing.T, in person.Input) person.Person {
 	t.Helper()
-	p, err := e.people.Create(as(admin), in)
+	p, err := e.people.Create(apptest.As(admin), in)
 	if err != nil {
 		t.Fatalf("create %s: %v", in.Name, err)
 	}
@@ -141,7 +107,7 @@ func (e *env) create(t *testing.T, in person.Input) person.Person {
 
 func (e *env) consent(t *testing.T, id string, public bool) {
 	t.Helper()
-	if _, err := e.people.RecordConsent(as(admin), id, public); err != nil {
+	if _, err := e.people.RecordConsent(apptest.As(admin), id, public); err != nil {
 		t.Fatalf("record consent %v for %s: %v", public, id, err)
 	}
 }
@@ -149,7 +115,7 @@ func (e *env) consent(t *testing.T, id string, public bool) {
 // get reads p in full, as an admin.
 func (e *env) get(t *testing.T, id string) person.Person {
 	t.Helper()
-	p, view, err := e.people.Get(as(admin), id)
+	p, view, err := e.people.Get(apptest.As(admin), id)
 	if err != nil {
 		t.Fatalf("get %s as admin: %v", id, err)
 	}
@@ -170,7 +136,7 @@ func (e *env) changes(t *testing.T, id string) []domain.Change {
 
 func (e *env) history(t *testing.T, id string) []person.Consent {
 	t.Helper()
-	_, h, err := e.people.ConsentHistory(as(admin), id)
+	_, h, err := e.people.ConsentHistory(apptest.As(admin), id)
 	if err != nil {
 		t.Fatalf("consent history of %s: %v", id, err)
 	}
@@ -180,7 +146,7 @@ func (e *env) history(t *testing.T, id string) []person.Consent {
 // user creates a log-in account for person id and signs it in.
 func (e *env) user(t *testing.T, email string, role domain.Role, org, personID string) domain.Actor {
 	t.Helper()
-	ctx := as(domain.System)
+	ctx := apptest.As(domain.System)
 	if _, err := e.accounts.CreateUser(ctx, account.NewUser{Email: email, Password: password, Role: role, Organisation: org, Person: personID}); err != nil {
 		t.Fatalf("create user %s: %v", email, err)
 	}
@@ -223,28 +189,6 @@ func count(t *testing.T, g *gorm.DB, query string, args ...any) int64 {
 		t.Fatalf("%s: %v", query, err)
 	}
 	return n
-}
-
-func checkCode(t *testing.T, what string, err error, want domain.Code) {
-	t.Helper()
-	if got := domain.ErrorCode(err); got != want {
-		t.Fatalf("%s: got code %q (%v); want %q", what, got, err, want)
-	}
-}
-
-// fieldNames lists the fields a *domain.Error names, sorted.
-func fieldNames(t *testing.T, err error) []string {
-	t.Helper()
-	var e *domain.Error
-	if !errors.As(err, &e) {
-		t.Fatalf("got %T %v; want a *domain.Error", err, err)
-	}
-	names := []string{}
-	for _, f := range e.Fields {
-		names = append(names, f.Name)
-	}
-	sort.Strings(names)
-	return names
 }
 
 // samePerson compares every field; no memberships is no memberships, nil or empty.
@@ -300,7 +244,7 @@ func ids(ps []person.Person) []string {
 func (e *env) countPeople(t *testing.T) int {
 	t.Helper()
 	return len(listAll(t, func(cursor string) (domain.Page[person.Person], error) {
-		return e.people.List(as(admin), person.ListRequest{PageSize: 100, Cursor: cursor})
+		return e.people.List(apptest.As(admin), person.ListRequest{PageSize: 100, Cursor: cursor})
 	}))
 }
 
@@ -360,7 +304,7 @@ func TestAuthorization(t *testing.T) {
 		"replace": func(ctx context.Context, target person.Person) error {
 			in := inputOf(target)
 			in.Position = "Programmamanager"
-			_, err := e.people.Replace(ctx, target.ID, in, at(target.Version))
+			_, err := e.people.Replace(ctx, target.ID, in, apptest.IfVersion(target.Version))
 			return err
 		},
 		"record consent": func(ctx context.Context, target person.Person) error {
@@ -372,7 +316,7 @@ func TestAuthorization(t *testing.T) {
 			return err
 		},
 		"erase": func(ctx context.Context, target person.Person) error {
-			return e.people.Erase(ctx, target.ID, at(target.Version))
+			return e.people.Erase(ctx, target.ID, apptest.IfVersion(target.Version))
 		},
 		"export": func(ctx context.Context, target person.Person) error {
 			_, err := e.people.Export(ctx, target.ID)
@@ -450,8 +394,8 @@ func TestAuthorization(t *testing.T) {
 					actor := actors[actorName](t, target)
 					people, changes, history := e.countPeople(t), e.changes(t, target.ID), e.history(t, target.ID)
 
-					err := ops[op](as(actor), target)
-					checkCode(t, op, err, wantCode)
+					err := ops[op](apptest.As(actor), target)
+					apptest.CheckCode(t, op, err, wantCode)
 
 					switch {
 					case wantCode != ok || !writes[op]:
@@ -479,8 +423,8 @@ func TestAuthorization(t *testing.T) {
 							t.Errorf("after consent: got version %d, consent %+v; want %d, public %v recorded by %s", after.Version, after.Consent, target.Version+1, !public, actor.Subject)
 						}
 					case op == "erase":
-						_, _, err := e.people.Get(as(admin), target.ID)
-						checkCode(t, "Get after erase", err, domain.CodeGone)
+						_, _, err := e.people.Get(apptest.As(admin), target.ID)
+						apptest.CheckCode(t, "Get after erase", err, domain.CodeGone)
 					}
 				})
 			}
@@ -488,11 +432,11 @@ func TestAuthorization(t *testing.T) {
 	}
 
 	// Authorization comes before validation: nobody learns the rules first.
-	_, err := e.people.Create(as(nobody), person.Input{})
-	checkCode(t, "anonymous Create with invalid input", err, unauth)
+	_, err := e.people.Create(apptest.As(nobody), person.Input{})
+	apptest.CheckCode(t, "anonymous Create with invalid input", err, unauth)
 	for _, a := range []domain.Actor{editor, analyst, partner} {
-		_, err = e.people.Create(as(a), person.Input{})
-		checkCode(t, string(a.Role)+" Create with invalid input", err, forbid)
+		_, err = e.people.Create(apptest.As(a), person.Input{})
+		apptest.CheckCode(t, string(a.Role)+" Create with invalid input", err, forbid)
 	}
 }
 
@@ -505,7 +449,7 @@ func TestMemberActsForItsOwnOrganisation(t *testing.T) {
 	n := 0
 	email := func() string { n++; return fmt.Sprintf("p%d@example.org", n) }
 	other := func(org string, role person.Role) person.MembershipInput {
-		return person.MembershipInput{Organisation: org, Role: role, From: date(2020, 1, 1)}
+		return person.MembershipInput{Organisation: org, Role: role, From: apptest.Date(2020, 1, 1)}
 	}
 
 	t.Run("create", func(t *testing.T) {
@@ -519,8 +463,8 @@ func TestMemberActsForItsOwnOrganisation(t *testing.T) {
 			{"with its own organisation by code", pioneer("Eigen code", email(), "gm0606"), "", nil},
 			{"twice with its own organisation", func() person.Input {
 				in := pioneer("Eigen twee", email(), e.a.ID)
-				in.Memberships[0].To = date(2022, 12, 31)
-				in.Memberships = append(in.Memberships, person.MembershipInput{Organisation: e.a.ID, Role: "contact", From: date(2023, 1, 1)})
+				in.Memberships[0].To = apptest.Date(2022, 12, 31)
+				in.Memberships = append(in.Memberships, person.MembershipInput{Organisation: e.a.ID, Role: "contact", From: apptest.Date(2023, 1, 1)})
 				return in
 			}(), "", nil},
 			{"without memberships", pioneer("Los", email()), domain.CodeForbidden, []string{"memberships"}},
@@ -531,15 +475,15 @@ func TestMemberActsForItsOwnOrganisation(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				before := e.countPeople(t)
-				p, err := e.people.Create(as(ownA), tt.in)
-				checkCode(t, "Create", err, tt.want)
+				p, err := e.people.Create(apptest.As(ownA), tt.in)
+				apptest.CheckCode(t, "Create", err, tt.want)
 				if tt.want == "" {
 					if got := e.get(t, p.ID); !got.OnlyWith(e.a.ID) {
 						t.Errorf("created: got memberships %+v; want only with %s", got.Memberships, e.a.Code)
 					}
 					return
 				}
-				if names := fieldNames(t, err); !reflect.DeepEqual(names, tt.wantFields) {
+				if names := apptest.FieldNames(t, err); !reflect.DeepEqual(names, tt.wantFields) {
 					t.Errorf("fields: got %v; want %v", names, tt.wantFields)
 				}
 				if got := e.countPeople(t); got != before {
@@ -559,10 +503,12 @@ func TestMemberActsForItsOwnOrganisation(t *testing.T) {
 			wantFields []string
 		}{
 			{"profile of its own person", []string{e.a.ID}, false, func(in *person.Input) { in.Name, in.Phone = "Nieuwe naam", "" }, "", nil},
-			{"its own membership", []string{e.a.ID}, false, func(in *person.Input) { in.Memberships[0].Role, in.Memberships[0].To = "contact", date(2024, 1, 1) }, "", nil},
+			{"its own membership", []string{e.a.ID}, false, func(in *person.Input) {
+				in.Memberships[0].Role, in.Memberships[0].To = "contact", apptest.Date(2024, 1, 1)
+			}, "", nil},
 			{"add a membership with its own", []string{e.a.ID}, false, func(in *person.Input) {
-				in.Memberships[0].To = date(2022, 12, 31)
-				in.Memberships = append(in.Memberships, person.MembershipInput{Organisation: e.a.ID, Role: "contact", From: date(2023, 1, 1)})
+				in.Memberships[0].To = apptest.Date(2022, 12, 31)
+				in.Memberships = append(in.Memberships, person.MembershipInput{Organisation: e.a.ID, Role: "contact", From: apptest.Date(2023, 1, 1)})
 			}, "", nil},
 			{"profile of a person shared with another", []string{e.a.ID, e.b.ID}, false, func(in *person.Input) { in.Position = "Trekker" }, "", nil},
 			{"its own membership of a shared person", []string{e.a.ID, e.b.ID}, false, func(in *person.Input) { in.Memberships[0].Role = "director" }, "", nil},
@@ -576,7 +522,7 @@ func TestMemberActsForItsOwnOrganisation(t *testing.T) {
 			{"move the membership to another", []string{e.a.ID}, false, func(in *person.Input) { in.Memberships[0].Organisation = e.b.ID }, domain.CodeForbidden, []string{"memberships"}},
 			{"remove another's membership", []string{e.a.ID, e.b.ID}, false, func(in *person.Input) { in.Memberships = in.Memberships[:1] }, domain.CodeForbidden, []string{"memberships"}},
 			{"change another's role", []string{e.a.ID, e.b.ID}, false, func(in *person.Input) { in.Memberships[1].Role = "contact" }, domain.CodeForbidden, []string{"memberships"}},
-			{"end another's membership", []string{e.a.ID, e.b.ID}, false, func(in *person.Input) { in.Memberships[1].To = date(2024, 1, 1) }, domain.CodeForbidden, []string{"memberships"}},
+			{"end another's membership", []string{e.a.ID, e.b.ID}, false, func(in *person.Input) { in.Memberships[1].To = apptest.Date(2024, 1, 1) }, domain.CodeForbidden, []string{"memberships"}},
 			{"a public person of another", []string{e.b.ID}, true, func(in *person.Input) { in.Position = "Trekker" }, domain.CodeForbidden, nil},
 			{"a private person of another", []string{e.b.ID}, false, func(in *person.Input) { in.Position = "Trekker" }, domain.CodeNotFound, nil},
 			{"a public person of two others", []string{e.b.ID, c.ID}, true, func(in *person.Input) { in.Position = "Trekker" }, domain.CodeForbidden, nil},
@@ -591,8 +537,8 @@ func TestMemberActsForItsOwnOrganisation(t *testing.T) {
 				changes := e.changes(t, target.ID)
 				in := inputOf(target)
 				tt.change(&in)
-				got, err := e.people.Replace(as(ownA), target.ID, in, at(target.Version))
-				checkCode(t, "Replace", err, tt.want)
+				got, err := e.people.Replace(apptest.As(ownA), target.ID, in, apptest.IfVersion(target.Version))
+				apptest.CheckCode(t, "Replace", err, tt.want)
 				if tt.want == "" {
 					if got.Version != target.Version+1 || len(e.changes(t, target.ID)) != len(changes)+1 {
 						t.Errorf("after Replace: got version %d and %d changes; want %d and %d", got.Version, len(e.changes(t, target.ID)), target.Version+1, len(changes)+1)
@@ -600,7 +546,7 @@ func TestMemberActsForItsOwnOrganisation(t *testing.T) {
 					return
 				}
 				if tt.wantFields != nil {
-					if names := fieldNames(t, err); !reflect.DeepEqual(names, tt.wantFields) {
+					if names := apptest.FieldNames(t, err); !reflect.DeepEqual(names, tt.wantFields) {
 						t.Errorf("fields: got %v; want %v", names, tt.wantFields)
 					}
 				}
@@ -630,18 +576,18 @@ func TestMemberActsForItsOwnOrganisation(t *testing.T) {
 			t.Run(tt.name, func(t *testing.T) {
 				in := pioneer("Doel", email(), tt.orgs...)
 				if tt.ended {
-					in.Memberships[0].To = date(2023, 1, 1)
+					in.Memberships[0].To = apptest.Date(2023, 1, 1)
 				}
 				target := e.create(t, in)
 				if tt.public {
 					e.consent(t, target.ID, true)
 				}
 				target = e.get(t, target.ID)
-				err := e.people.Erase(as(ownA), target.ID, at(target.Version))
-				checkCode(t, "Erase", err, tt.want)
+				err := e.people.Erase(apptest.As(ownA), target.ID, apptest.IfVersion(target.Version))
+				apptest.CheckCode(t, "Erase", err, tt.want)
 				if tt.want == "" {
-					_, _, err := e.people.Get(as(admin), target.ID)
-					checkCode(t, "Get after Erase", err, domain.CodeGone)
+					_, _, err := e.people.Get(apptest.As(admin), target.ID)
+					apptest.CheckCode(t, "Get after Erase", err, domain.CodeGone)
 					return
 				}
 				samePerson(t, "after the refused Erase", e.get(t, target.ID), target)
@@ -724,12 +670,12 @@ func TestVisibility(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx := as(tt.actor)
+			ctx := apptest.As(tt.actor)
 			var wantListed []string
 			for i, p := range everyone {
 				got, view, err := e.people.Get(ctx, p.ID)
 				if tt.want[i] == H {
-					checkCode(t, "Get "+p.Name, err, domain.CodeNotFound)
+					apptest.CheckCode(t, "Get "+p.Name, err, domain.CodeNotFound)
 					if !reflect.DeepEqual(got, person.Person{}) {
 						t.Errorf("Get %s: got %+v with the error; want the zero value", p.Name, got)
 					}
@@ -785,16 +731,16 @@ func TestVisibility(t *testing.T) {
 	// organisation's members and admins still see it in full.
 	e.consent(t, pubA.ID, false)
 	for _, a := range []domain.Actor{nobody, partner, analyst, member(e.b.ID)} {
-		_, _, err := e.people.Get(as(a), pubA.ID)
-		checkCode(t, fmt.Sprintf("Get after withdrawal by %q", a.Role), err, domain.CodeNotFound)
-		page, err := e.people.List(as(a), person.ListRequest{})
+		_, _, err := e.people.Get(apptest.As(a), pubA.ID)
+		apptest.CheckCode(t, fmt.Sprintf("Get after withdrawal by %q", a.Role), err, domain.CodeNotFound)
+		page, err := e.people.List(apptest.As(a), person.ListRequest{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if slices.Contains(ids(page.Items), pubA.ID) {
 			t.Errorf("List after withdrawal by %q: got %s listed; want it hidden", a.Role, pubA.Name)
 		}
-		page, err = e.people.ListForOrganisation(as(a), e.a.Code, person.ListRequest{})
+		page, err = e.people.ListForOrganisation(apptest.As(a), e.a.Code, person.ListRequest{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -803,13 +749,13 @@ func TestVisibility(t *testing.T) {
 		}
 	}
 	for _, a := range []domain.Actor{admin, member(e.a.ID)} {
-		if _, view, err := e.people.Get(as(a), pubA.ID); err != nil || view != person.Full {
+		if _, view, err := e.people.Get(apptest.As(a), pubA.ID); err != nil || view != person.Full {
 			t.Errorf("Get after withdrawal by %q: got view %v, %v; want Full", a.Role, view, err)
 		}
 	}
 	// Consenting again shows it again.
 	e.consent(t, pubA.ID, true)
-	if _, view, err := e.people.Get(as(nobody), pubA.ID); err != nil || view != person.Public {
+	if _, view, err := e.people.Get(apptest.As(nobody), pubA.ID); err != nil || view != person.Public {
 		t.Errorf("anonymous Get after consenting again: got view %v, %v; want Public", view, err)
 	}
 }
@@ -840,7 +786,7 @@ func TestValidation(t *testing.T) {
 		want      []string // sorted; nil when valid
 		wantPhone string
 	}{
-		{"valid", valid(m(a, "pioneer", date(2022, 1, 1), open)), nil, "+31612345678"},
+		{"valid", valid(m(a, "pioneer", apptest.Date(2022, 1, 1), open)), nil, "+31612345678"},
 		{"no memberships", valid(), nil, "+31612345678"},
 		{"phone with spaces", with(valid(), func(in *person.Input) { in.Phone = "+31 6 1234 5678" }), nil, "+31612345678"},
 		{"no phone", with(valid(), func(in *person.Input) { in.Phone = "" }), nil, ""},
@@ -850,30 +796,30 @@ func TestValidation(t *testing.T) {
 		{"bad language", with(valid(), func(in *person.Input) { in.Languages = []string{"nl", "Engels"} }), []string{"languages[1]"}, ""},
 		{"duplicate language", with(valid(), func(in *person.Input) { in.Languages = []string{"nl", "nl"} }), []string{"languages[1]"}, ""},
 		{"unknown organisation", valid(m("GM9999", "pioneer", open, open)), []string{"memberships[0].organisation"}, ""},
-		{"unknown organisation id", valid(m(a, "pioneer", open, date(2020, 1, 1)), m("0190a0a0-0000-7000-8000-000000000000", "pioneer", open, open)), []string{"memberships[1].organisation"}, ""},
+		{"unknown organisation id", valid(m(a, "pioneer", open, apptest.Date(2020, 1, 1)), m("0190a0a0-0000-7000-8000-000000000000", "pioneer", open, open)), []string{"memberships[1].organisation"}, ""},
 		{"no organisation", valid(m("", "pioneer", open, open)), []string{"memberships[0].organisation"}, ""},
 		{"bad role", valid(m(a, "chair", open, open)), []string{"memberships[0].role"}, ""},
-		{"to before from", valid(m(a, "pioneer", date(2023, 1, 1), date(2022, 12, 31))), []string{"memberships[0].to"}, ""},
-		{"overlapping", valid(m(a, "pioneer", date(2020, 1, 1), date(2021, 6, 30)), m(a, "contact", date(2021, 1, 1), open)), []string{"memberships[1]"}, ""},
-		{"overlapping an open-ended one", valid(m(a, "pioneer", date(2020, 1, 1), open), m(a, "contact", date(2023, 1, 1), date(2023, 6, 1))), []string{"memberships[1]"}, ""},
-		{"both open-ended", valid(m(a, "pioneer", date(2020, 1, 1), open), m(a, "pioneer", date(2021, 1, 1), open)), []string{"memberships[1]"}, ""},
-		{"overlapping, by code and by id", valid(m("gm0606", "pioneer", date(2020, 1, 1), open), m(a, "contact", date(2021, 1, 1), open)), []string{"memberships[1]"}, ""},
-		{"the third overlaps the first", valid(m(a, "pioneer", date(2020, 1, 1), date(2020, 12, 31)), m(b, "pioneer", open, open), m(a, "contact", date(2020, 6, 1), open)), []string{"memberships[2]"}, ""},
-		{"consecutive", valid(m(a, "pioneer", date(2020, 1, 1), date(2020, 12, 31)), m(a, "contact", date(2021, 1, 1), open)), nil, "+31612345678"},
-		{"consecutive, unknown start", valid(m(a, "contact", date(2021, 1, 1), open), m(a, "pioneer", open, date(2020, 12, 31))), nil, "+31612345678"},
-		{"same period, different organisations", valid(m(a, "pioneer", date(2020, 1, 1), open), m(b, "pioneer", date(2020, 1, 1), open)), nil, "+31612345678"},
+		{"to before from", valid(m(a, "pioneer", apptest.Date(2023, 1, 1), apptest.Date(2022, 12, 31))), []string{"memberships[0].to"}, ""},
+		{"overlapping", valid(m(a, "pioneer", apptest.Date(2020, 1, 1), apptest.Date(2021, 6, 30)), m(a, "contact", apptest.Date(2021, 1, 1), open)), []string{"memberships[1]"}, ""},
+		{"overlapping an open-ended one", valid(m(a, "pioneer", apptest.Date(2020, 1, 1), open), m(a, "contact", apptest.Date(2023, 1, 1), apptest.Date(2023, 6, 1))), []string{"memberships[1]"}, ""},
+		{"both open-ended", valid(m(a, "pioneer", apptest.Date(2020, 1, 1), open), m(a, "pioneer", apptest.Date(2021, 1, 1), open)), []string{"memberships[1]"}, ""},
+		{"overlapping, by code and by id", valid(m("gm0606", "pioneer", apptest.Date(2020, 1, 1), open), m(a, "contact", apptest.Date(2021, 1, 1), open)), []string{"memberships[1]"}, ""},
+		{"the third overlaps the first", valid(m(a, "pioneer", apptest.Date(2020, 1, 1), apptest.Date(2020, 12, 31)), m(b, "pioneer", open, open), m(a, "contact", apptest.Date(2020, 6, 1), open)), []string{"memberships[2]"}, ""},
+		{"consecutive", valid(m(a, "pioneer", apptest.Date(2020, 1, 1), apptest.Date(2020, 12, 31)), m(a, "contact", apptest.Date(2021, 1, 1), open)), nil, "+31612345678"},
+		{"consecutive, unknown start", valid(m(a, "contact", apptest.Date(2021, 1, 1), open), m(a, "pioneer", open, apptest.Date(2020, 12, 31))), nil, "+31612345678"},
+		{"same period, different organisations", valid(m(a, "pioneer", apptest.Date(2020, 1, 1), open), m(b, "pioneer", apptest.Date(2020, 1, 1), open)), nil, "+31612345678"},
 		{"every problem at once", person.Input{Name: "", Email: "anna", Phone: "0612345678", Languages: []string{"nl", "NL", "nl"},
-			Memberships: []person.MembershipInput{m("GM9999", "pioneer", open, open), m(a, "chair", date(2023, 1, 1), date(2022, 1, 1))}},
+			Memberships: []person.MembershipInput{m("GM9999", "pioneer", open, open), m(a, "chair", apptest.Date(2023, 1, 1), apptest.Date(2022, 1, 1))}},
 			[]string{"email", "languages[1]", "languages[2]", "memberships[0].organisation", "memberships[1].role", "memberships[1].to", "name", "phone"}, ""},
 		// An overlap is a problem like any other: it is reported with the rest,
 		// not only once everything else is fixed.
-		{"overlap with another problem", with(valid(m(a, "pioneer", date(2020, 1, 1), open), m(a, "contact", date(2021, 1, 1), open)),
+		{"overlap with another problem", with(valid(m(a, "pioneer", apptest.Date(2020, 1, 1), open), m(a, "contact", apptest.Date(2021, 1, 1), open)),
 			func(in *person.Input) { in.Name = "" }), []string{"memberships[1]", "name"}, ""},
 	}
 	valids, memberships := 0, 0
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := e.people.Create(as(admin), tt.in)
+			p, err := e.people.Create(apptest.As(admin), tt.in)
 			if tt.want == nil {
 				if err != nil {
 					t.Fatalf("Create: got %v; want nil", err)
@@ -887,8 +833,8 @@ func TestValidation(t *testing.T) {
 				}
 				return
 			}
-			checkCode(t, "Create", err, domain.CodeInvalid)
-			if got := fieldNames(t, err); !reflect.DeepEqual(got, tt.want) {
+			apptest.CheckCode(t, "Create", err, domain.CodeInvalid)
+			if got := apptest.FieldNames(t, err); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("fields: got %v; want %v (%v)", got, tt.want, err)
 			}
 			if !reflect.DeepEqual(p, person.Person{}) {
@@ -911,9 +857,9 @@ func TestValidation(t *testing.T) {
 	in := inputOf(target)
 	in.Name, in.Phone = "", "12345"
 	in.Memberships = append(in.Memberships, m("GM9999", "pioneer", open, open))
-	_, err := e.people.Replace(as(admin), target.ID, in, at(target.Version))
-	checkCode(t, "Replace", err, domain.CodeInvalid)
-	if got, want := fieldNames(t, err), []string{"memberships[1].organisation", "name", "phone"}; !reflect.DeepEqual(got, want) {
+	_, err := e.people.Replace(apptest.As(admin), target.ID, in, apptest.IfVersion(target.Version))
+	apptest.CheckCode(t, "Replace", err, domain.CodeInvalid)
+	if got, want := apptest.FieldNames(t, err), []string{"memberships[1].organisation", "name", "phone"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("Replace fields: got %v; want %v", got, want)
 	}
 	samePerson(t, "after the invalid Replace", e.get(t, target.ID), target)
@@ -932,18 +878,18 @@ func TestEmailIsUnique(t *testing.T) {
 	rows := count(t, g, "SELECT COUNT(*) FROM memberships")
 
 	for _, email := range []string{"anna@example.org", "Anna@Example.ORG", " ANNA@EXAMPLE.ORG "} {
-		_, err := e.people.Create(as(admin), pioneer("Anna twee", email, e.a.ID, e.b.ID))
-		checkCode(t, "Create with "+email, err, domain.CodeConflict)
-		if got := fieldNames(t, err); !reflect.DeepEqual(got, []string{"email"}) {
+		_, err := e.people.Create(apptest.As(admin), pioneer("Anna twee", email, e.a.ID, e.b.ID))
+		apptest.CheckCode(t, "Create with "+email, err, domain.CodeConflict)
+		if got := apptest.FieldNames(t, err); !reflect.DeepEqual(got, []string{"email"}) {
 			t.Errorf("Create with %s: got fields %v; want [email]", email, got)
 		}
 
 		in := inputOf(other)
 		in.Email, in.Position = email, "Iets anders"
 		in.Memberships = in.Memberships[:1]
-		_, err = e.people.Replace(as(admin), other.ID, in, at(other.Version))
-		checkCode(t, "Replace with "+email, err, domain.CodeConflict)
-		if got := fieldNames(t, err); !reflect.DeepEqual(got, []string{"email"}) {
+		_, err = e.people.Replace(apptest.As(admin), other.ID, in, apptest.IfVersion(other.Version))
+		apptest.CheckCode(t, "Replace with "+email, err, domain.CodeConflict)
+		if got := apptest.FieldNames(t, err); !reflect.DeepEqual(got, []string{"email"}) {
 			t.Errorf("Replace with %s: got fields %v; want [email]", email, got)
 		}
 	}
@@ -963,11 +909,11 @@ func TestEmailIsUnique(t *testing.T) {
 	in := inputOf(anna)
 	in.Email = "ANNA@example.org"
 	in.Position = "Trekker"
-	if _, err := e.people.Replace(as(admin), anna.ID, in, at(anna.Version)); err != nil {
+	if _, err := e.people.Replace(apptest.As(admin), anna.ID, in, apptest.IfVersion(anna.Version)); err != nil {
 		t.Errorf("Replace keeping the own address: %v", err)
 	}
 	for i := range 2 {
-		if _, err := e.people.Create(as(admin), pioneer(fmt.Sprintf("Zonder %d", i), "", e.a.ID)); err != nil {
+		if _, err := e.people.Create(apptest.As(admin), pioneer(fmt.Sprintf("Zonder %d", i), "", e.a.ID)); err != nil {
 			t.Errorf("Create without email %d: %v", i, err)
 		}
 	}
@@ -981,10 +927,10 @@ func TestPreconditions(t *testing.T) {
 		want domain.Code
 	}{
 		{"missing", func(domain.Version) domain.Precondition { return domain.Precondition{} }, domain.CodePreconditionNeeded},
-		{"stale", func(v domain.Version) domain.Precondition { return at(v - 1) }, domain.CodePreconditionFailed},
-		{"ahead", func(v domain.Version) domain.Precondition { return at(v + 1) }, domain.CodePreconditionFailed},
+		{"stale", func(v domain.Version) domain.Precondition { return apptest.IfVersion(v - 1) }, domain.CodePreconditionFailed},
+		{"ahead", func(v domain.Version) domain.Precondition { return apptest.IfVersion(v + 1) }, domain.CodePreconditionFailed},
 		{"any", func(domain.Version) domain.Precondition { return domain.Precondition{Present: true, Any: true} }, ""},
-		{"current", func(v domain.Version) domain.Precondition { return at(v) }, ""},
+		{"current", func(v domain.Version) domain.Precondition { return apptest.IfVersion(v) }, ""},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1000,8 +946,8 @@ func TestPreconditions(t *testing.T) {
 			}
 			in := inputOf(ps[0])
 			in.Name = "Andere naam"
-			got, err := e.people.Replace(as(admin), ps[0].ID, in, tt.pre(ps[0].Version))
-			checkCode(t, "Replace", err, tt.want)
+			got, err := e.people.Replace(apptest.As(admin), ps[0].ID, in, tt.pre(ps[0].Version))
+			apptest.CheckCode(t, "Replace", err, tt.want)
 			after := e.get(t, ps[0].ID)
 			if tt.want == "" {
 				if got.Version != 3 || after.Version != 3 || after.Name != "Andere naam" {
@@ -1014,11 +960,11 @@ func TestPreconditions(t *testing.T) {
 				}
 			}
 
-			err = e.people.Erase(as(admin), ps[1].ID, tt.pre(ps[1].Version))
-			checkCode(t, "Erase", err, tt.want)
+			err = e.people.Erase(apptest.As(admin), ps[1].ID, tt.pre(ps[1].Version))
+			apptest.CheckCode(t, "Erase", err, tt.want)
 			if tt.want == "" {
-				_, _, err = e.people.Get(as(admin), ps[1].ID)
-				checkCode(t, "Get after Erase", err, domain.CodeGone)
+				_, _, err = e.people.Get(apptest.As(admin), ps[1].ID)
+				apptest.CheckCode(t, "Get after Erase", err, domain.CodeGone)
 			} else {
 				samePerson(t, "after the refused Erase", e.get(t, ps[1].ID), ps[1])
 			}
@@ -1026,10 +972,10 @@ func TestPreconditions(t *testing.T) {
 	}
 	// A member's precondition is checked as well.
 	p := e.create(t, pioneer("Lid", "lid@example.org", e.a.ID))
-	_, err := e.people.Replace(as(member(e.a.ID)), p.ID, inputOf(p), domain.Precondition{})
-	checkCode(t, "member Replace without If-Match", err, domain.CodePreconditionNeeded)
-	err = e.people.Erase(as(member(e.a.ID)), p.ID, at(p.Version+1))
-	checkCode(t, "member Erase with a stale If-Match", err, domain.CodePreconditionFailed)
+	_, err := e.people.Replace(apptest.As(member(e.a.ID)), p.ID, inputOf(p), domain.Precondition{})
+	apptest.CheckCode(t, "member Replace without If-Match", err, domain.CodePreconditionNeeded)
+	err = e.people.Erase(apptest.As(member(e.a.ID)), p.ID, apptest.IfVersion(p.Version+1))
+	apptest.CheckCode(t, "member Erase with a stale If-Match", err, domain.CodePreconditionFailed)
 }
 
 // noValues fails when a change record carries any of the personal values.
@@ -1048,7 +994,7 @@ func noValues(t *testing.T, c domain.Change, values ...string) {
 func TestVersionsAndChanges(t *testing.T) {
 	e := newEnv(t)
 	in := pioneer("Marijn Kuitert", "marijn@example.org", e.a.ID)
-	p, err := e.people.Create(as(admin), in)
+	p, err := e.people.Create(apptest.As(admin), in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1067,7 +1013,7 @@ func TestVersionsAndChanges(t *testing.T) {
 		return func(ctx context.Context, p person.Person) error {
 			in := inputOf(p)
 			f(&in)
-			_, err := e.people.Replace(ctx, p.ID, in, at(p.Version))
+			_, err := e.people.Replace(ctx, p.ID, in, apptest.IfVersion(p.Version))
 			return err
 		}
 	}
@@ -1080,13 +1026,13 @@ func TestVersionsAndChanges(t *testing.T) {
 		}, 3, change(domain.ActionUpdate, member(e.a.ID), 3, "consent")},
 		{"email and memberships", member(e.a.ID), replace(func(in *person.Input) {
 			in.Email = "m.kuitert@example.org"
-			in.Memberships[0].To = date(2024, 12, 31)
+			in.Memberships[0].To = apptest.Date(2024, 12, 31)
 		}), 4, change(domain.ActionUpdate, member(e.a.ID), 4, "email", "memberships")},
 		{"everything", admin, replace(func(in *person.Input) {
 			*in = person.Input{Name: "M. Kuitert", Languages: []string{"nl"}}
 		}), 5, change(domain.ActionUpdate, admin, 5, "name", "email", "phone", "position", "languages", "memberships")},
 		{"erase", admin, func(ctx context.Context, p person.Person) error {
-			return e.people.Erase(ctx, p.ID, at(p.Version))
+			return e.people.Erase(ctx, p.ID, apptest.IfVersion(p.Version))
 		}, 6, change(domain.ActionErase, admin, 6, "name", "email", "phone", "position", "languages", "users")},
 	}
 	want := []domain.Change{{Resource: "person", ResourceID: p.ID, Action: domain.ActionCreate, Actor: admin.Subject,
@@ -1094,7 +1040,7 @@ func TestVersionsAndChanges(t *testing.T) {
 	for _, s := range steps {
 		e.clock.Advance(time.Hour)
 		current := e.get(t, p.ID)
-		if err := s.do(as(s.actor), current); err != nil {
+		if err := s.do(apptest.As(s.actor), current); err != nil {
 			t.Fatalf("%s: %v", s.name, err)
 		}
 		if s.want != nil {
@@ -1137,7 +1083,7 @@ func TestErase(t *testing.T) {
 	in := pioneer(name, email, e.a.ID)
 	in.Phone = phone
 	in.Memberships[0].Role = "programme-manager"
-	in.Memberships = append(in.Memberships, person.MembershipInput{Organisation: e.b.ID, Role: "contact", From: date(2023, 3, 1), To: date(2023, 12, 31)})
+	in.Memberships = append(in.Memberships, person.MembershipInput{Organisation: e.b.ID, Role: "contact", From: apptest.Date(2023, 3, 1), To: apptest.Date(2023, 12, 31)})
 	p := e.create(t, in)
 	keep := e.create(t, pioneer("Blijft Bestaan", "blijft@example.org", e.a.ID))
 	e.consent(t, p.ID, true)
@@ -1149,17 +1095,17 @@ func TestErase(t *testing.T) {
 	p = e.get(t, p.ID)
 	memberships := p.Memberships
 
-	if err := e.people.Erase(as(admin), p.ID, at(p.Version)); err != nil {
+	if err := e.people.Erase(apptest.As(admin), p.ID, apptest.IfVersion(p.Version)); err != nil {
 		t.Fatalf("Erase: %v", err)
 	}
 
 	for _, a := range []domain.Actor{admin, editor, member(e.a.ID), nobody, partner} {
-		_, _, err := e.people.Get(as(a), p.ID)
-		checkCode(t, fmt.Sprintf("Get by %q", a.Role), err, domain.CodeGone)
+		_, _, err := e.people.Get(apptest.As(a), p.ID)
+		apptest.CheckCode(t, fmt.Sprintf("Get by %q", a.Role), err, domain.CodeGone)
 	}
 	for _, a := range []domain.Actor{admin, nobody, member(e.a.ID)} {
 		for _, req := range []person.ListRequest{{}, {Q: "erasmus"}, {Organisation: e.b.Code}} {
-			page, err := e.people.List(as(a), req)
+			page, err := e.people.List(apptest.As(a), req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -1167,7 +1113,7 @@ func TestErase(t *testing.T) {
 				t.Errorf("List %+v by %q: got the erased person; want it left out", req, a.Role)
 			}
 		}
-		page, err := e.people.ListForOrganisation(as(a), e.a.ID, person.ListRequest{})
+		page, err := e.people.ListForOrganisation(apptest.As(a), e.a.ID, person.ListRequest{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1176,24 +1122,24 @@ func TestErase(t *testing.T) {
 		}
 	}
 	// Nothing more can be done to the person.
-	ctx := as(admin)
+	ctx := apptest.As(admin)
 	_, err := e.people.Export(ctx, p.ID)
-	checkCode(t, "Export", err, domain.CodeGone)
+	apptest.CheckCode(t, "Export", err, domain.CodeGone)
 	_, err = e.people.Replace(ctx, p.ID, pioneer("Terug", "terug@example.org", e.a.ID), domain.Precondition{Present: true, Any: true})
-	checkCode(t, "Replace", err, domain.CodeGone)
+	apptest.CheckCode(t, "Replace", err, domain.CodeGone)
 	_, err = e.people.RecordConsent(ctx, p.ID, true)
-	checkCode(t, "RecordConsent", err, domain.CodeGone)
+	apptest.CheckCode(t, "RecordConsent", err, domain.CodeGone)
 	_, _, err = e.people.ConsentHistory(ctx, p.ID)
-	checkCode(t, "ConsentHistory", err, domain.CodeGone)
+	apptest.CheckCode(t, "ConsentHistory", err, domain.CodeGone)
 	err = e.people.Erase(ctx, p.ID, domain.Precondition{Present: true, Any: true})
-	checkCode(t, "Erase again", err, domain.CodeGone)
-	_, err = e.people.Export(as(own), p.ID)
-	checkCode(t, "Export by the person's own (stale) actor", err, domain.CodeGone)
+	apptest.CheckCode(t, "Erase again", err, domain.CodeGone)
+	_, err = e.people.Export(apptest.As(own), p.ID)
+	apptest.CheckCode(t, "Export by the person's own (stale) actor", err, domain.CodeGone)
 
 	// The accounts are gone; another person's is not.
 	for _, addr := range []string{email, "erasmus.privé@example.org"} {
 		_, err := e.accounts.AuthenticatePassword(context.Background(), addr, password)
-		checkCode(t, "sign in as "+addr, err, domain.CodeUnauthenticated)
+		apptest.CheckCode(t, "sign in as "+addr, err, domain.CodeUnauthenticated)
 	}
 	if a, err := e.accounts.AuthenticatePassword(context.Background(), "blijft@example.org", password); err != nil || a.Subject != other.Subject {
 		t.Errorf("sign in as another person's user: got %+v, %v; want %s", a, err, other.Subject)
@@ -1246,7 +1192,7 @@ func TestErase(t *testing.T) {
 	}
 
 	// The address is free again.
-	if _, err := e.people.Create(as(admin), pioneer("Nieuwe Erasmus", email, e.a.ID)); err != nil {
+	if _, err := e.people.Create(apptest.As(admin), pioneer("Nieuwe Erasmus", email, e.a.ID)); err != nil {
 		t.Errorf("Create with the erased person's address: %v", err)
 	}
 	samePerson(t, "the other person", e.get(t, keep.ID), keep)
@@ -1269,7 +1215,7 @@ func TestEraseLeavesNothingInTheDatabaseFile(t *testing.T) {
 	p = e.get(t, p.ID)
 	in = inputOf(p)
 	in.Position = "Senior adviseur"
-	p, err := e.people.Replace(as(admin), p.ID, in, at(p.Version))
+	p, err := e.people.Replace(apptest.As(admin), p.ID, in, apptest.IfVersion(p.Version))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1294,7 +1240,7 @@ func TestEraseLeavesNothingInTheDatabaseFile(t *testing.T) {
 		}
 	}
 
-	if err := e.people.Erase(as(admin), p.ID, at(p.Version)); err != nil {
+	if err := e.people.Erase(apptest.As(admin), p.ID, apptest.IfVersion(p.Version)); err != nil {
 		t.Fatalf("Erase: %v", err)
 	}
 	after := bytes.ToLower(files())
@@ -1313,26 +1259,26 @@ func TestEraseLeavesNothingInTheDatabaseFile(t *testing.T) {
 func TestExport(t *testing.T) {
 	e := newEnv(t)
 	in := pioneer("Marijn Kuitert", "marijn@example.org", e.a.ID)
-	in.Memberships[0].To = date(2023, 12, 31)
-	in.Memberships = append(in.Memberships, person.MembershipInput{Organisation: e.b.Code, Role: "programme-manager", From: date(2024, 1, 1)})
+	in.Memberships[0].To = apptest.Date(2023, 12, 31)
+	in.Memberships = append(in.Memberships, person.MembershipInput{Organisation: e.b.Code, Role: "programme-manager", From: apptest.Date(2024, 1, 1)})
 	p := e.create(t, in)
 	other := e.create(t, pioneer("Ander", "ander@example.org", e.a.ID))
 	e.clock.Advance(time.Minute)
-	if _, err := e.people.RecordConsent(as(admin), p.ID, true); err != nil {
+	if _, err := e.people.RecordConsent(apptest.As(admin), p.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	own := e.user(t, "marijn@example.org", domain.RoleMember, e.b.Code, p.ID)
 	work := e.user(t, "m.kuitert@utrecht.example", domain.RoleAnalyst, "", p.ID)
 	e.user(t, "ander@example.org", domain.RoleAnalyst, "", other.ID)
 	e.clock.Advance(time.Minute)
-	if _, err := e.people.RecordConsent(as(own), p.ID, false); err != nil {
+	if _, err := e.people.RecordConsent(apptest.As(own), p.ID, false); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Advance(time.Minute)
 	cur := e.get(t, p.ID)
 	upd := inputOf(cur)
 	upd.Position = "Programmamanager"
-	if _, err := e.people.Replace(as(admin), p.ID, upd, at(cur.Version)); err != nil {
+	if _, err := e.people.Replace(apptest.As(admin), p.ID, upd, apptest.IfVersion(cur.Version)); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Advance(time.Minute)
@@ -1351,7 +1297,7 @@ func TestExport(t *testing.T) {
 		actor domain.Actor
 	}{{"admin", admin}, {"own member user", own}, {"own analyst user", work}} {
 		t.Run(a.name, func(t *testing.T) {
-			x, err := e.people.Export(as(a.actor), p.ID)
+			x, err := e.people.Export(apptest.As(a.actor), p.ID)
 			if err != nil {
 				t.Fatalf("Export: %v", err)
 			}
@@ -1386,11 +1332,11 @@ func TestExport(t *testing.T) {
 		})
 	}
 	// The person's own user exports only that person.
-	_, err := e.people.Export(as(own), other.ID)
-	checkCode(t, "own user exports another, private person", err, domain.CodeNotFound)
+	_, err := e.people.Export(apptest.As(own), other.ID)
+	apptest.CheckCode(t, "own user exports another, private person", err, domain.CodeNotFound)
 	e.consent(t, other.ID, true)
-	_, err = e.people.Export(as(own), other.ID)
-	checkCode(t, "own user exports another, public person", err, domain.CodeForbidden)
+	_, err = e.people.Export(apptest.As(own), other.ID)
+	apptest.CheckCode(t, "own user exports another, public person", err, domain.CodeForbidden)
 }
 
 // Keyset paging returns each visible person exactly once, in order, under
@@ -1527,7 +1473,7 @@ func TestListPaging(t *testing.T) {
 					got := listAll(t, func(cursor string) (domain.Page[person.Person], error) {
 						req := f.req
 						req.Sort, req.PageSize, req.Cursor = s, 10, cursor
-						page, err := e.people.List(as(a.a), req)
+						page, err := e.people.List(apptest.As(a.a), req)
 						if err == nil && len(page.Items) > 10 {
 							t.Errorf("page of %d; want at most 10", len(page.Items))
 						}
@@ -1547,10 +1493,10 @@ func TestListPaging(t *testing.T) {
 	// The list of an organisation is the list filtered by it.
 	for _, a := range actors {
 		byFilter := listAll(t, func(cursor string) (domain.Page[person.Person], error) {
-			return e.people.List(as(a.a), person.ListRequest{Organisation: e.b.ID, PageSize: 7, Cursor: cursor})
+			return e.people.List(apptest.As(a.a), person.ListRequest{Organisation: e.b.ID, PageSize: 7, Cursor: cursor})
 		})
 		byPath := listAll(t, func(cursor string) (domain.Page[person.Person], error) {
-			return e.people.ListForOrganisation(as(a.a), "GM0344", person.ListRequest{PageSize: 7, Cursor: cursor})
+			return e.people.ListForOrganisation(apptest.As(a.a), "GM0344", person.ListRequest{PageSize: 7, Cursor: cursor})
 		})
 		if !reflect.DeepEqual(ids(byFilter), ids(byPath)) || len(byPath) == 0 {
 			t.Errorf("%s: ListForOrganisation got %v; want %v as List with the filter", a.name, ids(byPath), ids(byFilter))
@@ -1574,7 +1520,7 @@ func TestListRequests(t *testing.T) {
 		p := e.create(t, pioneer(fmt.Sprintf("Persoon %d", i), fmt.Sprintf("p%d@example.org", i), e.a.ID))
 		e.consent(t, p.ID, true)
 	}
-	page, err := e.people.List(as(admin), person.ListRequest{PageSize: 2})
+	page, err := e.people.List(apptest.As(admin), person.ListRequest{PageSize: 2})
 	if err != nil || page.Next == "" {
 		t.Fatalf("first page: got %v, next %q; want a next cursor", err, page.Next)
 	}
@@ -1624,16 +1570,16 @@ func TestListRequests(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := tt.list(as(tt.actor))
-			checkCode(t, "List", err, tt.want)
+			err := tt.list(apptest.As(tt.actor))
+			apptest.CheckCode(t, "List", err, tt.want)
 			if tt.wantFields != nil {
-				if got := fieldNames(t, err); !reflect.DeepEqual(got, tt.wantFields) {
+				if got := apptest.FieldNames(t, err); !reflect.DeepEqual(got, tt.wantFields) {
 					t.Errorf("fields: got %v; want %v", got, tt.wantFields)
 				}
 			}
 		})
 	}
-	if got, err := e.people.List(as(nobody), person.ListRequest{}); err != nil || len(got.Items) != 3 || got.Next != "" {
+	if got, err := e.people.List(apptest.As(nobody), person.ListRequest{}); err != nil || len(got.Items) != 3 || got.Next != "" {
 		t.Errorf("default page: got %d items, next %q, %v; want all 3 on one page", len(got.Items), got.Next, err)
 	}
 	if _, err := person.ParseSort("-createdAt,name"); err != nil {

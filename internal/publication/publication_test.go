@@ -2,16 +2,11 @@ package publication_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"log/slog"
 	"slices"
-	"sort"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/pioniersnetwerk/pioniers/internal/app"
 	"github.com/pioniersnetwerk/pioniers/internal/apptest"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/meeting"
@@ -21,73 +16,28 @@ import (
 	"github.com/pioniersnetwerk/pioniers/internal/store"
 )
 
-// clock is the services' time, set by the test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
 // noon on 15 June 2024, with a fraction of a second that survives storage.
 var start = time.Date(2024, 6, 15, 12, 0, 0, 123456000, time.UTC)
-
-func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 
 // env is a fresh, migrated database (SQLite, or PostgreSQL when
 // TEST_DATABASE_URL is set) with the seeded organisations and the services.
 type env struct {
 	db       *store.DB
-	clock    *clock
+	clock    *apptest.Clock
 	meetings *meeting.Service
 	pubs     *publication.Service
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	ctx := context.Background()
 	url := apptest.DatabaseURL(t)
-	db, err := store.Open(ctx, url, nil)
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	c := &clock{t: start}
+	db := apptest.StoreAt(t, url)
+	c := apptest.NewClock(start)
 	orgs := organisation.NewService(db, c.Now)
 	people := person.NewService(db, orgs, c.Now)
 	e := &env{db: db, clock: c, meetings: meeting.NewService(db, orgs, people, c.Now), pubs: publication.NewService(db, c.Now)}
-	seedActionPlan(t, url)
+	apptest.SeedDatabase(t, url)
 	return e
-}
-
-// seedActionPlan loads the action plan's seed (GM0606 and GM0344, members
-// since 2018-07-01, and the knowledge centre leoo) into the database at url,
-// through the loader as the service wires it, whatever else it seeds.
-func seedActionPlan(t *testing.T, url string) {
-	t.Helper()
-	cfg := apptest.Config(t)
-	cfg.DatabaseURL = url
-	a, err := app.New(context.Background(), cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatalf("app for the seed: %v", err)
-	}
-	defer a.Close()
-	if _, err := a.Seed.Load(context.Background(), false); err != nil {
-		t.Fatalf("seed: %v", err)
-	}
 }
 
 var (
@@ -99,32 +49,6 @@ var (
 	anonymous = domain.Actor{}
 )
 
-func as(a domain.Actor) context.Context { return domain.WithActor(context.Background(), a) }
-
-func at(v domain.Version) domain.Precondition { return domain.Precondition{Present: true, Version: v} }
-
-func checkCode(t *testing.T, what string, err error, want domain.Code) {
-	t.Helper()
-	if got := domain.ErrorCode(err); got != want {
-		t.Fatalf("%s: got code %q (%v); want %q", what, got, err, want)
-	}
-}
-
-// fieldNames lists the fields a *domain.Error names, sorted.
-func fieldNames(t *testing.T, err error) []string {
-	t.Helper()
-	var e *domain.Error
-	if !errors.As(err, &e) {
-		t.Fatalf("got %T %v; want a *domain.Error", err, err)
-	}
-	names := []string{}
-	for _, f := range e.Fields {
-		names = append(names, f.Name)
-	}
-	sort.Strings(names)
-	return names
-}
-
 func edition(title string, on time.Time) publication.Input {
 	return publication.Input{Kind: publication.KindMagazineEdition, Title: title, URL: "https://www.open-government.nl/magazine/" + on.Format("2006-01-02"),
 		PublishedOn: on, Summary: "Nieuws uit het netwerk"}
@@ -132,7 +56,7 @@ func edition(title string, on time.Time) publication.Input {
 
 func (e *env) mustCreate(t *testing.T, in publication.Input) publication.Publication {
 	t.Helper()
-	p, err := e.pubs.Create(as(editor), in)
+	p, err := e.pubs.Create(apptest.As(editor), in)
 	if err != nil {
 		t.Fatalf("create %q: %v", in.Title, err)
 	}
@@ -143,7 +67,7 @@ func (e *env) mustCreate(t *testing.T, in publication.Input) publication.Publica
 func (e *env) heldMeeting(t *testing.T, title string, day time.Time) meeting.Meeting {
 	t.Helper()
 	starts := time.Date(day.Year(), day.Month(), day.Day(), 14, 0, 0, 0, organisation.Amsterdam)
-	m, err := e.meetings.Create(as(domain.System), meeting.Input{Title: title, Topic: "Open data", Description: "Over open raadsinformatie",
+	m, err := e.meetings.Create(apptest.As(domain.System), meeting.Input{Title: title, Topic: "Open data", Description: "Over open raadsinformatie",
 		Format: meeting.FormatKnowledgeSession, StartsAt: starts, EndsAt: starts.Add(2 * time.Hour), Status: meeting.StatusHeld,
 		GuestChair: "GM0606", Venue: &meeting.VenueInput{Name: "Stadskantoor"}})
 	if err != nil {
@@ -154,7 +78,7 @@ func (e *env) heldMeeting(t *testing.T, title string, day time.Time) meeting.Mee
 
 func (e *env) report(t *testing.T, m meeting.Meeting, on time.Time, summary string) meeting.Meeting {
 	t.Helper()
-	m, err := e.meetings.PutReport(as(editor), m.ID, meeting.ReportInput{URL: "https://www.open-government.nl/verslag/" + m.ID,
+	m, err := e.meetings.PutReport(apptest.As(editor), m.ID, meeting.ReportInput{URL: "https://www.open-government.nl/verslag/" + m.ID,
 		PublishedOn: on, Summary: summary})
 	if err != nil {
 		t.Fatalf("report of %s: %v", m.Title, err)
@@ -164,8 +88,8 @@ func (e *env) report(t *testing.T, m meeting.Meeting, on time.Time, summary stri
 
 func TestCreateValidation(t *testing.T) {
 	e := newEnv(t)
-	m := e.heldMeeting(t, "Bijeenkomst", date(2024, 3, 14))
-	valid := edition("Magazine 1", date(2024, 5, 1))
+	m := e.heldMeeting(t, "Bijeenkomst", apptest.Date(2024, 3, 14))
+	valid := edition("Magazine 1", apptest.Date(2024, 5, 1))
 	with := func(change func(in *publication.Input)) publication.Input {
 		in := valid
 		change(&in)
@@ -203,7 +127,7 @@ func TestCreateValidation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := e.pubs.Create(as(editor), tt.in)
+			p, err := e.pubs.Create(apptest.As(editor), tt.in)
 			if tt.want == nil {
 				if err != nil {
 					t.Fatalf("got %v; want it created", err)
@@ -217,8 +141,8 @@ func TestCreateValidation(t *testing.T) {
 				}
 				return
 			}
-			checkCode(t, "create", err, domain.CodeInvalid)
-			if got := fieldNames(t, err); !slices.Equal(got, tt.want) {
+			apptest.CheckCode(t, "create", err, domain.CodeInvalid)
+			if got := apptest.FieldNames(t, err); !slices.Equal(got, tt.want) {
 				t.Errorf("got fields %v; want %v", got, tt.want)
 			}
 		})
@@ -227,8 +151,8 @@ func TestCreateValidation(t *testing.T) {
 
 func TestCreateStoresEveryField(t *testing.T) {
 	e := newEnv(t)
-	a, b := e.heldMeeting(t, "A", date(2024, 3, 14)), e.heldMeeting(t, "B", date(2024, 4, 14))
-	p, err := e.pubs.Create(as(editor), publication.Input{Kind: publication.KindLessonsLearned, Title: "  Lessen  ",
+	a, b := e.heldMeeting(t, "A", apptest.Date(2024, 3, 14)), e.heldMeeting(t, "B", apptest.Date(2024, 4, 14))
+	p, err := e.pubs.Create(apptest.As(editor), publication.Input{Kind: publication.KindLessonsLearned, Title: "  Lessen  ",
 		URL: "https://example.nl/lessen", PublishedOn: time.Date(2024, 5, 1, 15, 30, 0, 0, time.UTC), Summary: " Wat werkte ",
 		Licence: " CC-BY-4.0 ", Meetings: []string{b.ID, a.ID, b.ID, " "}, Topics: []string{"woo", "open data", "woo"}})
 	if err != nil {
@@ -269,7 +193,7 @@ func TestCreateStoresEveryField(t *testing.T) {
 		t.Errorf("got changes %+v; want one create by the editor", cs)
 	}
 	_, err = e.pubs.Get(context.Background(), "01900000-0000-7000-8000-000000000000")
-	checkCode(t, "get unknown", err, domain.CodeNotFound)
+	apptest.CheckCode(t, "get unknown", err, domain.CodeNotFound)
 }
 
 func TestWritesNeedAnEditor(t *testing.T) {
@@ -279,17 +203,17 @@ func TestWritesNeedAnEditor(t *testing.T) {
 		do   func(ctx context.Context) error
 	}{
 		{"create", func(ctx context.Context) error {
-			_, err := e.pubs.Create(ctx, edition("Nieuw", date(2024, 5, 1)))
+			_, err := e.pubs.Create(ctx, edition("Nieuw", apptest.Date(2024, 5, 1)))
 			return err
 		}},
 		{"replace", func(ctx context.Context) error {
-			p := e.mustCreate(t, edition("Oud", date(2024, 5, 1)))
-			_, err := e.pubs.Replace(ctx, p.ID, edition("Vervangen", date(2024, 5, 2)), at(p.Version))
+			p := e.mustCreate(t, edition("Oud", apptest.Date(2024, 5, 1)))
+			_, err := e.pubs.Replace(ctx, p.ID, edition("Vervangen", apptest.Date(2024, 5, 2)), apptest.IfVersion(p.Version))
 			return err
 		}},
 		{"delete", func(ctx context.Context) error {
-			p := e.mustCreate(t, edition("Weg", date(2024, 5, 1)))
-			return e.pubs.Delete(ctx, p.ID, at(p.Version))
+			p := e.mustCreate(t, edition("Weg", apptest.Date(2024, 5, 1)))
+			return e.pubs.Delete(ctx, p.ID, apptest.IfVersion(p.Version))
 		}},
 	}
 	actors := []struct {
@@ -306,15 +230,15 @@ func TestWritesNeedAnEditor(t *testing.T) {
 	}
 	for _, a := range actions {
 		for _, actor := range actors {
-			checkCode(t, a.name+" as "+actor.name, a.do(as(actor.actor)), actor.want)
+			apptest.CheckCode(t, a.name+" as "+actor.name, a.do(apptest.As(actor.actor)), actor.want)
 		}
 	}
 }
 
 func TestReplaceAndDelete(t *testing.T) {
 	e := newEnv(t)
-	m := e.heldMeeting(t, "Bijeenkomst", date(2024, 3, 14))
-	p := e.mustCreate(t, edition("Magazine 1", date(2024, 5, 1)))
+	m := e.heldMeeting(t, "Bijeenkomst", apptest.Date(2024, 3, 14))
+	p := e.mustCreate(t, edition("Magazine 1", apptest.Date(2024, 5, 1)))
 
 	for _, pre := range []struct {
 		name string
@@ -322,23 +246,23 @@ func TestReplaceAndDelete(t *testing.T) {
 		want domain.Code
 	}{
 		{"missing", domain.Precondition{}, domain.CodePreconditionNeeded},
-		{"stale", at(p.Version + 1), domain.CodePreconditionFailed},
+		{"stale", apptest.IfVersion(p.Version + 1), domain.CodePreconditionFailed},
 	} {
-		_, err := e.pubs.Replace(as(editor), p.ID, edition("X", date(2024, 5, 1)), pre.pre)
-		checkCode(t, "replace, If-Match "+pre.name, err, pre.want)
-		err = e.pubs.Delete(as(editor), p.ID, pre.pre)
-		checkCode(t, "delete, If-Match "+pre.name, err, pre.want)
+		_, err := e.pubs.Replace(apptest.As(editor), p.ID, edition("X", apptest.Date(2024, 5, 1)), pre.pre)
+		apptest.CheckCode(t, "replace, If-Match "+pre.name, err, pre.want)
+		err = e.pubs.Delete(apptest.As(editor), p.ID, pre.pre)
+		apptest.CheckCode(t, "delete, If-Match "+pre.name, err, pre.want)
 	}
-	bad := edition("", date(2024, 5, 1))
-	_, err := e.pubs.Replace(as(editor), p.ID, bad, at(p.Version))
-	checkCode(t, "replace with an invalid input", err, domain.CodeInvalid)
-	_, err = e.pubs.Replace(as(editor), "01900000-0000-7000-8000-000000000000", edition("X", date(2024, 5, 1)), at(1))
-	checkCode(t, "replace unknown", err, domain.CodeNotFound)
+	bad := edition("", apptest.Date(2024, 5, 1))
+	_, err := e.pubs.Replace(apptest.As(editor), p.ID, bad, apptest.IfVersion(p.Version))
+	apptest.CheckCode(t, "replace with an invalid input", err, domain.CodeInvalid)
+	_, err = e.pubs.Replace(apptest.As(editor), "01900000-0000-7000-8000-000000000000", edition("X", apptest.Date(2024, 5, 1)), apptest.IfVersion(1))
+	apptest.CheckCode(t, "replace unknown", err, domain.CodeNotFound)
 
 	e.clock.Set(start.Add(time.Hour))
-	in := edition("Magazine 1, herzien", date(2024, 5, 2))
+	in := edition("Magazine 1, herzien", apptest.Date(2024, 5, 2))
 	in.Kind, in.Meetings, in.Language = publication.KindLessonsLearned, []string{m.ID}, "en"
-	replaced, err := e.pubs.Replace(as(editor), p.ID, in, at(p.Version))
+	replaced, err := e.pubs.Replace(apptest.As(editor), p.ID, in, apptest.IfVersion(p.Version))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -347,7 +271,7 @@ func TestReplaceAndDelete(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got.Version != 2 || replaced.Version != 2 || got.Title != in.Title || got.Kind != publication.KindLessonsLearned || got.Language != "en" ||
-		!slices.Equal(got.Meetings, []string{m.ID}) || !got.PublishedOn.Equal(date(2024, 5, 2)) || !got.CreatedAt.Equal(p.CreatedAt) ||
+		!slices.Equal(got.Meetings, []string{m.ID}) || !got.PublishedOn.Equal(apptest.Date(2024, 5, 2)) || !got.CreatedAt.Equal(p.CreatedAt) ||
 		!got.UpdatedAt.Equal(start.Add(time.Hour).Truncate(time.Microsecond)) {
 		t.Errorf("got %+v; want the replacement at version 2", got)
 	}
@@ -359,12 +283,12 @@ func TestReplaceAndDelete(t *testing.T) {
 		t.Errorf("listed for the meeting: got %v; want the publication", page.Items)
 	}
 	// A meeting a publication refers to stays.
-	err = e.meetings.Delete(as(editor), m.ID, at(m.Version))
-	checkCode(t, "delete a meeting a publication refers to", err, domain.CodeConflict)
+	err = e.meetings.Delete(apptest.As(editor), m.ID, apptest.IfVersion(m.Version))
+	apptest.CheckCode(t, "delete a meeting a publication refers to", err, domain.CodeConflict)
 
 	// Dropping the meeting again.
 	in.Meetings = nil
-	if _, err := e.pubs.Replace(as(editor), p.ID, in, at(2)); err != nil {
+	if _, err := e.pubs.Replace(apptest.As(editor), p.ID, in, apptest.IfVersion(2)); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := e.pubs.Get(context.Background(), p.ID); len(got.Meetings) != 0 || got.Version != 3 {
@@ -372,17 +296,17 @@ func TestReplaceAndDelete(t *testing.T) {
 	}
 
 	q := e.mustCreate(t, func() publication.Input {
-		in := edition("Met bijeenkomst", date(2024, 5, 3))
+		in := edition("Met bijeenkomst", apptest.Date(2024, 5, 3))
 		in.Meetings = []string{m.ID}
 		return in
 	}())
-	if err := e.pubs.Delete(as(editor), q.ID, at(q.Version)); err != nil {
+	if err := e.pubs.Delete(apptest.As(editor), q.ID, apptest.IfVersion(q.Version)); err != nil {
 		t.Fatalf("delete a publication that refers to a meeting: %v", err)
 	}
 	_, err = e.pubs.Get(context.Background(), q.ID)
-	checkCode(t, "get after delete", err, domain.CodeNotFound)
-	err = e.pubs.Delete(as(editor), q.ID, at(q.Version))
-	checkCode(t, "delete twice", err, domain.CodeNotFound)
+	apptest.CheckCode(t, "get after delete", err, domain.CodeNotFound)
+	err = e.pubs.Delete(apptest.As(editor), q.ID, apptest.IfVersion(q.Version))
+	apptest.CheckCode(t, "delete twice", err, domain.CodeNotFound)
 	cs, err := e.db.Changes(context.Background(), "publication", q.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -390,15 +314,15 @@ func TestReplaceAndDelete(t *testing.T) {
 	if len(cs) != 2 || cs[1].Action != domain.ActionDelete || cs[1].Version != 2 {
 		t.Errorf("got changes %+v; want create and delete", cs)
 	}
-	if err := e.meetings.Delete(as(editor), m.ID, at(m.Version)); err != nil {
+	if err := e.meetings.Delete(apptest.As(editor), m.ID, apptest.IfVersion(m.Version)); err != nil {
 		t.Errorf("delete the meeting nothing refers to any more: %v", err)
 	}
 }
 
 func TestMeetingReports(t *testing.T) {
 	e := newEnv(t)
-	m := e.heldMeeting(t, "Voorjaarsbijeenkomst", date(2024, 3, 14))
-	m = e.report(t, m, date(2024, 3, 28), "Wat we leerden over Woo-verzoeken")
+	m := e.heldMeeting(t, "Voorjaarsbijeenkomst", apptest.Date(2024, 3, 14))
+	m = e.report(t, m, apptest.Date(2024, 3, 28), "Wat we leerden over Woo-verzoeken")
 	id := m.Report.PublicationID
 
 	p, err := e.pubs.Get(context.Background(), id)
@@ -406,34 +330,34 @@ func TestMeetingReports(t *testing.T) {
 		t.Fatalf("get the report as a publication: %v", err)
 	}
 	if p.Kind != publication.KindMeetingReport || !slices.Equal(p.Meetings, []string{m.ID}) || p.URL != m.Report.URL ||
-		!p.PublishedOn.Equal(date(2024, 3, 28)) || p.Summary != "Wat we leerden over Woo-verzoeken" || p.Language != "nl" ||
+		!p.PublishedOn.Equal(apptest.Date(2024, 3, 28)) || p.Summary != "Wat we leerden over Woo-verzoeken" || p.Language != "nl" ||
 		p.Title != "Report: Voorjaarsbijeenkomst" || !slices.Equal(p.Topics, []string{"Open data"}) {
 		t.Errorf("got %+v", p)
 	}
-	_, err = e.pubs.Replace(as(editor), id, edition("Overschreven", date(2024, 4, 1)), at(p.Version))
-	checkCode(t, "replace", err, domain.CodeConflict)
-	err = e.pubs.Delete(as(editor), id, at(p.Version))
-	checkCode(t, "delete", err, domain.CodeConflict)
-	_, err = e.pubs.Replace(as(editor), id, edition("Overschreven", date(2024, 4, 1)), domain.Precondition{})
-	checkCode(t, "replace without If-Match", err, domain.CodeConflict)
+	_, err = e.pubs.Replace(apptest.As(editor), id, edition("Overschreven", apptest.Date(2024, 4, 1)), apptest.IfVersion(p.Version))
+	apptest.CheckCode(t, "replace", err, domain.CodeConflict)
+	err = e.pubs.Delete(apptest.As(editor), id, apptest.IfVersion(p.Version))
+	apptest.CheckCode(t, "delete", err, domain.CodeConflict)
+	_, err = e.pubs.Replace(apptest.As(editor), id, edition("Overschreven", apptest.Date(2024, 4, 1)), domain.Precondition{})
+	apptest.CheckCode(t, "replace without If-Match", err, domain.CodeConflict)
 
 	// Read from the meeting, never copied: a new title shows at once.
-	if _, err := e.meetings.Update(as(editor), m.ID, func(in meeting.Input) (meeting.Input, error) {
+	if _, err := e.meetings.Update(apptest.As(editor), m.ID, func(in meeting.Input) (meeting.Input, error) {
 		in.Title = "Lentebijeenkomst"
 		return in, nil
-	}, at(m.Version)); err != nil {
+	}, apptest.IfVersion(m.Version)); err != nil {
 		t.Fatal(err)
 	}
 	if p, err := e.pubs.Get(context.Background(), id); err != nil || p.Title != "Report: Lentebijeenkomst" {
 		t.Errorf("after renaming the meeting: got %q, %v; want Report: Lentebijeenkomst", p.Title, err)
 	}
 	// A publication may link the meeting too; a report's id is no meeting.
-	in := edition("Terugblik", date(2024, 4, 1))
+	in := edition("Terugblik", apptest.Date(2024, 4, 1))
 	in.Meetings = []string{m.ID}
 	e.mustCreate(t, in)
 	in.Meetings = []string{id}
-	_, err = e.pubs.Create(as(editor), in)
-	checkCode(t, "link a report's id as a meeting", err, domain.CodeInvalid)
+	_, err = e.pubs.Create(apptest.As(editor), in)
+	apptest.CheckCode(t, "link a report's id as a meeting", err, domain.CodeInvalid)
 }
 
 func TestListPagesAcrossTheUnion(t *testing.T) {
@@ -442,7 +366,7 @@ func TestListPagesAcrossTheUnion(t *testing.T) {
 	// 25 publications, three on most days, so that pages end amid ties,
 	// which are broken by id; titles run the other way.
 	for i := range 25 {
-		in := edition(fmt.Sprintf("Editie %02d", 24-i), date(2024, 1, 1).AddDate(0, 0, i/3))
+		in := edition(fmt.Sprintf("Editie %02d", 24-i), apptest.Date(2024, 1, 1).AddDate(0, 0, i/3))
 		if i%3 == 0 {
 			in.Kind = publication.KindLessonsLearned
 		}
@@ -450,7 +374,7 @@ func TestListPagesAcrossTheUnion(t *testing.T) {
 		want[p.ID] = p.PublishedOn
 	}
 	// Reports on days with publications and on days of their own.
-	for i, on := range []time.Time{date(2024, 1, 3), date(2024, 1, 5), date(2024, 1, 5), date(2024, 2, 1), date(2023, 12, 1)} {
+	for i, on := range []time.Time{apptest.Date(2024, 1, 3), apptest.Date(2024, 1, 5), apptest.Date(2024, 1, 5), apptest.Date(2024, 2, 1), apptest.Date(2023, 12, 1)} {
 		m := e.heldMeeting(t, fmt.Sprintf("Bijeenkomst %d", i), on.AddDate(0, 0, -1))
 		m = e.report(t, m, on, "")
 		want[m.Report.PublicationID] = on
@@ -479,7 +403,7 @@ func TestListPagesAcrossTheUnion(t *testing.T) {
 		seen = append(seen, page.Items...)
 		if len(sizes) == 1 {
 			// Published meanwhile, newer than anything: not on a later page.
-			e.mustCreate(t, edition("Nieuwste", date(2025, 1, 1)))
+			e.mustCreate(t, edition("Nieuwste", apptest.Date(2025, 1, 1)))
 		}
 		if cursor = page.Next; cursor == "" {
 			break
@@ -546,11 +470,11 @@ func TestListPagesAcrossTheUnion(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = e.pubs.List(context.Background(), publication.Query{PageSize: 10, Cursor: first.Next, Filter: publication.Filter{Kind: publication.KindOther}})
-	checkCode(t, "a cursor with other filters", err, domain.CodeInvalid)
+	apptest.CheckCode(t, "a cursor with other filters", err, domain.CodeInvalid)
 	_, err = e.pubs.List(context.Background(), publication.Query{PageSize: 10, Cursor: "not-a-cursor"})
-	checkCode(t, "a broken cursor", err, domain.CodeInvalid)
+	apptest.CheckCode(t, "a broken cursor", err, domain.CodeInvalid)
 	_, err = e.pubs.List(context.Background(), publication.Query{PageSize: 101})
-	checkCode(t, "page size 101", err, domain.CodeInvalid)
+	apptest.CheckCode(t, "page size 101", err, domain.CodeInvalid)
 	def, err := e.pubs.List(context.Background(), publication.Query{})
 	if err != nil || len(def.Items) != 20 || def.Next == "" {
 		t.Errorf("default page: got %d items, next %q, %v; want 20 and a next page", len(def.Items), def.Next, err)
@@ -565,22 +489,22 @@ func uniq(ids []string) []string {
 
 func TestListFilters(t *testing.T) {
 	e := newEnv(t)
-	a := e.heldMeeting(t, "Bijeenkomst over Woo", date(2024, 3, 14))
-	b := e.heldMeeting(t, "Bijeenkomst over algoritmen", date(2024, 4, 14))
-	a = e.report(t, a, date(2024, 3, 20), "Verslag met aandacht voor participatie")
-	b = e.report(t, b, date(2024, 4, 20), "")
+	a := e.heldMeeting(t, "Bijeenkomst over Woo", apptest.Date(2024, 3, 14))
+	b := e.heldMeeting(t, "Bijeenkomst over algoritmen", apptest.Date(2024, 4, 14))
+	a = e.report(t, a, apptest.Date(2024, 3, 20), "Verslag met aandacht voor participatie")
+	b = e.report(t, b, apptest.Date(2024, 4, 20), "")
 	magazine := e.mustCreate(t, func() publication.Input {
-		in := edition("Pioniersmagazine Ëditie 3", date(2024, 5, 1))
+		in := edition("Pioniersmagazine Ëditie 3", apptest.Date(2024, 5, 1))
 		in.Meetings, in.Summary = []string{a.ID, b.ID}, "Terugblik op 100% open"
 		return in
 	}())
 	lessons := e.mustCreate(t, func() publication.Input {
-		in := edition("Lessen uit het lab", date(2024, 5, 2))
+		in := edition("Lessen uit het lab", apptest.Date(2024, 5, 2))
 		in.Kind, in.Meetings = publication.KindLessonsLearned, []string{b.ID}
 		return in
 	}())
 	other := e.mustCreate(t, func() publication.Input {
-		in := edition("Iets anders_1", date(2024, 5, 3))
+		in := edition("Iets anders_1", apptest.Date(2024, 5, 3))
 		in.Kind = publication.KindOther
 		return in
 	}())
@@ -606,8 +530,8 @@ func TestListFilters(t *testing.T) {
 		{"q in a report's meeting title", publication.Filter{Q: "algoritmen"}, []string{rb}},
 		{"q in a report's summary", publication.Filter{Q: "participatie"}, []string{ra}},
 		{"q, reports only", publication.Filter{Q: "woo", Kind: publication.KindMeetingReport}, []string{ra}},
-		{"published from", publication.Filter{From: date(2024, 5, 1)}, []string{other.ID, lessons.ID, magazine.ID}},
-		{"published before", publication.Filter{To: date(2024, 5, 1)}, []string{rb, ra}},
+		{"published from", publication.Filter{From: apptest.Date(2024, 5, 1)}, []string{other.ID, lessons.ID, magazine.ID}},
+		{"published before", publication.Filter{To: apptest.Date(2024, 5, 1)}, []string{rb, ra}},
 	}
 	for _, tt := range tests {
 		page, err := e.pubs.List(context.Background(), publication.Query{Filter: tt.filter})
