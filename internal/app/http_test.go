@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -255,6 +256,9 @@ func TestHeadAnswersLikeGetWithoutBody(t *testing.T) {
 		head := env.Do(t, "HEAD", path, nil, nil)
 		if head.StatusCode != 200 || head.Body != "" {
 			t.Errorf("HEAD %s: got %d with %d bytes; want 200 without body", path, head.StatusCode, len(head.Body))
+		}
+		if head.Header.Get("Content-Length") != strconv.Itoa(len(get.Body)) {
+			t.Errorf("HEAD %s Content-Length: got %q; want %d, the length of the GET body", path, head.Header.Get("Content-Length"), len(get.Body))
 		}
 		for _, h := range []string{"ETag", "Content-Type", "API-Version"} {
 			if head.Header.Get(h) != get.Header.Get(h) {

@@ -120,15 +120,10 @@ func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// bodyless drops the body and keeps the headers, Content-Length included.
+// bodyless drops the body; the headers go out as for GET.
 type bodyless struct{ http.ResponseWriter }
 
-func (b bodyless) Write(p []byte) (int, error) {
-	if b.Header().Get("Content-Length") == "" {
-		b.Header().Set("Content-Length", strconv.Itoa(len(p)))
-	}
-	return len(p), nil
-}
+func (b bodyless) Write(p []byte) (int, error) { return len(p), nil }
 
 // noTrailingSlash answers 404 for a path ending in a slash: never a redirect,
 // never a silent match on an empty path parameter.
@@ -309,6 +304,8 @@ func conditionalGET(next echo.HandlerFunc) echo.HandlerFunc {
 				return nil
 			}
 		}
+		// Said up front, so that HEAD tells the length of what GET sends.
+		h.Set("Content-Length", strconv.Itoa(buf.body.Len()))
 		orig.WriteHeader(status)
 		_, err = orig.Write(buf.body.Bytes())
 		return err
