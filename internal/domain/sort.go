@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -21,7 +22,7 @@ func ParseSort(param, s string, allowed []string) ([]SortKey, error) {
 			k.Field, k.Descending = k.Field[1:], true
 		}
 		switch {
-		case !containsString(allowed, k.Field):
+		case !slices.Contains(allowed, k.Field):
 			p.Add(param, fmt.Sprintf("cannot sort by %q; use %s", k.Field, strings.Join(allowed, ", ")))
 		case seen[k.Field]:
 			p.Add(param, fmt.Sprintf("%q appears twice", k.Field))
@@ -33,11 +34,11 @@ func ParseSort(param, s string, allowed []string) ([]SortKey, error) {
 	return keys, p.Err()
 }
 
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
+// OneOf lists the allowed values for a "must be one of" reason.
+func OneOf[T ~string](values []T) string {
+	parts := make([]string, len(values))
+	for i, v := range values {
+		parts[i] = string(v)
 	}
-	return false
+	return strings.Join(parts, ", ")
 }

@@ -2,6 +2,7 @@ package meeting
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -155,7 +156,7 @@ func (s *Service) Registrations(ctx context.Context, meetingID string) ([]Regist
 			continue
 		}
 		if actor.Is(domain.RoleAdmin, domain.RoleEditor) || (actor.PersonID != "" && actor.PersonID == r.PersonID) ||
-			(actor.Is(domain.RoleMember) && contains(r.OrganisationIDs, actor.OrganisationID)) {
+			(actor.Is(domain.RoleMember) && slices.Contains(r.OrganisationIDs, actor.OrganisationID)) {
 			out = append(out, r)
 		}
 	}
@@ -183,7 +184,7 @@ func (s *Service) CancelRegistration(ctx context.Context, meetingID, registratio
 			return domain.Errorf(domain.CodeNotFound, "no registration %s for this meeting", registrationID)
 		}
 		if !actor.Is(domain.RoleAdmin, domain.RoleEditor) && actor.PersonID != r.PersonID &&
-			!(actor.Is(domain.RoleMember) && contains(r.OrganisationIDs, actor.OrganisationID)) {
+			!(actor.Is(domain.RoleMember) && slices.Contains(r.OrganisationIDs, actor.OrganisationID)) {
 			return domain.Errorf(domain.CodeForbidden, "only the person, their organisation or an editor may cancel this registration")
 		}
 		if !s.now().Before(m.StartsAt) {
@@ -280,13 +281,4 @@ func find(regs []Registration, id string) (Registration, bool) {
 		}
 	}
 	return Registration{}, false
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

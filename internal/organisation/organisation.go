@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	_ "time/tzdata" // "today" is judged in Europe/Amsterdam on any machine
@@ -140,11 +141,11 @@ func (in Input) normalise() Input {
 // validate reports every rule the input breaks.
 func (in Input) validate() error {
 	var p domain.Problems
-	if !contains(kinds, in.Kind) {
-		p.Add("kind", "must be one of "+join(kinds))
+	if !slices.Contains(kinds, in.Kind) {
+		p.Add("kind", "must be one of "+domain.OneOf(kinds))
 	}
-	if !contains(networkRoles, in.NetworkRole) {
-		p.Add("networkRole", "must be one of "+join(networkRoles))
+	if !slices.Contains(networkRoles, in.NetworkRole) {
+		p.Add("networkRole", "must be one of "+domain.OneOf(networkRoles))
 	}
 	switch {
 	case in.Code == "":
@@ -176,21 +177,4 @@ func validWebsite(s string) bool {
 func looksLikeID(s string) bool {
 	_, err := uuid.Parse(s)
 	return err == nil
-}
-
-func contains[T comparable](list []T, v T) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
-func join[T ~string](list []T) string {
-	parts := make([]string, len(list))
-	for i, v := range list {
-		parts[i] = string(v)
-	}
-	return strings.Join(parts, ", ")
 }

@@ -181,8 +181,8 @@ func (in Input) validate(p *domain.Problems) {
 	}
 	for i, m := range in.Memberships {
 		name := fmt.Sprintf("memberships[%d]", i)
-		if !contains(roles, m.Role) {
-			p.Add(name+".role", "must be one of "+join(roles))
+		if !slices.Contains(roles, m.Role) {
+			p.Add(name+".role", "must be one of "+domain.OneOf(roles))
 		}
 		if !m.From.IsZero() && !m.To.IsZero() && m.To.Before(m.From) {
 			p.Add(name+".to", "must not be before from")
@@ -214,21 +214,4 @@ func invalidPeriod(m Membership) bool {
 // before a period ending at to; zero dates are open.
 func startsBeforeEnd(from, to time.Time) bool {
 	return from.IsZero() || to.IsZero() || !from.After(to)
-}
-
-func contains[T comparable](list []T, v T) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
-func join[T ~string](list []T) string {
-	parts := make([]string, len(list))
-	for i, v := range list {
-		parts[i] = string(v)
-	}
-	return strings.Join(parts, ", ")
 }

@@ -156,8 +156,8 @@ func (s *Service) list(ctx context.Context, orgID string, req ListRequest) (doma
 	if req.PageSize > maxPageSize {
 		return domain.Page[Person]{}, (domain.Problems{{Name: "pageSize", Reason: fmt.Sprintf("must be at most %d", maxPageSize)}}).Err()
 	}
-	if req.Role != "" && !contains(roles, req.Role) {
-		return domain.Page[Person]{}, (domain.Problems{{Name: "role", Reason: "must be one of " + join(roles)}}).Err()
+	if req.Role != "" && !slices.Contains(roles, req.Role) {
+		return domain.Page[Person]{}, (domain.Problems{{Name: "role", Reason: "must be one of " + domain.OneOf(roles)}}).Err()
 	}
 	if len(req.Sort) == 0 {
 		req.Sort = []domain.SortKey{{Field: "name"}}

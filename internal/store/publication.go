@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
@@ -234,20 +235,11 @@ func (db *DB) MeetingsExist(ctx context.Context, ids []string) ([]string, error)
 	}
 	var missing []string
 	for _, id := range ids {
-		if !contains(found, id) {
+		if !slices.Contains(found, id) {
 			missing = append(missing, id)
 		}
 	}
 	return missing, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // parseDBTime reads a time that a driver handed over as text.
