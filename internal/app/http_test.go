@@ -323,3 +323,33 @@ func TestMeetingETagFollowsRegistrations(t *testing.T) {
 		t.Errorf("after a registration: got %d with ETag %q (before %q); want 200 and a new tag", after.StatusCode, after.Header.Get("ETag"), before)
 	}
 }
+
+// Text a database cannot store or search is refused up front, naming the
+// field, on SQLite and PostgreSQL alike.
+func TestTextThatNoDatabaseTakes(t *testing.T) {
+	env := apptest.Start(t)
+	env.Seed(t)
+	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
+	tests := []struct {
+		name, method, path string
+		body               any
+		field              string
+	}{
+		{"NUL in a query", "GET", "/v1/organisations?q=a%00b", nil, "q"},
+		{"bytes that are not UTF-8 in a query", "GET", "/v1/people?q=%ff%fe", nil, "q"},
+		{"NUL in a path", "GET", "/v1/organisations/GM%000606", nil, "organisation"},
+		{"NUL in a body", "POST", "/v1/organisations", map[string]any{"code": "nul", "name": "a\x00b", "kind": "other", "networkRole": "member"}, "name"},
+		{"NUL deep in a body", "POST", "/v1/people", map[string]any{"name": "P", "memberships": []any{map[string]any{"organisation": "GM\x000606", "role": "pioneer"}}}, "memberships[0].organisation"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := env.Do(t, tt.method, tt.path, tt.body, apptest.Bearer(admin))
+			if res.StatusCode != http.StatusBadRequest {
+				t.Fatalf("status: got %d; want 400 (%s)", res.StatusCode, res.Body)
+			}
+			if got := res.Problem(t).Fields(); !slices.Contains(got, tt.field) {
+				t.Errorf("invalidParams: got %v; want %s", got, tt.field)
+			}
+		})
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -135,18 +136,26 @@ func (ct *contract) check(c echo.Context, op *operation) error {
 		}
 	}
 	var p domain.Problems
-	for key := range r.URL.Query() {
+	for key, values := range r.URL.Query() {
 		if !op.query[key] {
 			p.Add(key, "is not a query parameter of this operation")
+			continue
+		}
+		for _, v := range values {
+			checkText(key, v, &p)
 		}
 	}
 	params := map[string]string{}
 	for i, name := range c.ParamNames() {
 		params[name] = c.ParamValues()[i]
+		checkText(name, c.ParamValues()[i], &p)
 	}
 	input := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: op.route, Options: ct.options}
 	if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {
 		collect(err, &p)
+	}
+	if vb, ok := r.Body.(interface{ ValidatedValue() any }); ok {
+		checkTexts("", vb.ValidatedValue(), &p)
 	}
 	if len(p) == 0 {
 		// A merge patch needs the body as sent: null differs from absent.
@@ -163,6 +172,39 @@ func (ct *contract) check(c echo.Context, op *operation) error {
 }
 
 type validatedBodyKey struct{}
+
+// checkText refuses text no database should be asked to store or search:
+// bytes that are not UTF-8, and NUL, which PostgreSQL refuses.
+func checkText(name, s string, p *domain.Problems) {
+	if !utf8.ValidString(s) {
+		p.Add(name, "must be UTF-8 text")
+	} else if strings.ContainsRune(s, 0) {
+		p.Add(name, "must not contain NUL characters")
+	}
+}
+
+// checkTexts applies checkText to every string in a decoded JSON body.
+func checkTexts(name string, v any, p *domain.Problems) {
+	field := func(k string) string {
+		if name == "" {
+			return k
+		}
+		return name + "." + k
+	}
+	switch x := v.(type) {
+	case string:
+		checkText(name, x, p)
+	case map[string]any:
+		for k, item := range x {
+			checkText(field(k), k, p)
+			checkTexts(field(k), item, p)
+		}
+	case []any:
+		for i, item := range x {
+			checkTexts(fmt.Sprintf("%s[%d]", name, i), item, p)
+		}
+	}
+}
 
 // validateSchema checks a document against a schema of the contract, naming
 // every bad field.
