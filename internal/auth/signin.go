@@ -2,7 +2,9 @@ package auth
 
 import (
 	"context"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 )
@@ -38,12 +40,19 @@ func (s *SignIn) ClientToken(ctx context.Context, clientID, secret string) (stri
 	if clientID == "" || secret == "" {
 		return "", 0, domain.Errorf(domain.CodeUnauthenticated, "send client_id and client_secret in the form or as HTTP Basic credentials")
 	}
+	if !plainText(clientID) || !plainText(secret) {
+		return "", 0, domain.Errorf(domain.CodeUnauthenticated, "the client id or secret is wrong")
+	}
 	actor, err := s.accounts.AuthenticateClient(ctx, clientID, secret)
 	if err != nil {
 		return "", 0, err
 	}
 	return s.issue(actor)
 }
+
+// plainText reports whether s is UTF-8 without NUL: anything else is no
+// credential we issued, and no database should be asked about it.
+func plainText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
 
 func (s *SignIn) issue(a domain.Actor) (string, time.Duration, error) {
 	tok, err := s.tokens.Issue(a)

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -39,9 +40,10 @@ type Version int
 
 // Precondition is the caller's If-Match: the version it last read, or any.
 type Precondition struct {
-	Present bool
-	Any     bool
-	Version Version
+	Present  bool
+	Any      bool
+	Version  Version
+	Versions []Version // further versions an If-Match list names; any may match
 }
 
 // Check returns nil when the precondition holds for current, and the
@@ -50,7 +52,7 @@ func (p Precondition) Check(current Version) error {
 	switch {
 	case !p.Present:
 		return Errorf(CodePreconditionNeeded, "send If-Match with the ETag you last read")
-	case p.Any || p.Version == current:
+	case p.Any || p.Version == current || slices.Contains(p.Versions, current):
 		return nil
 	default:
 		return Errorf(CodePreconditionFailed, "the resource changed since you read it (now at version %d); read it again", current)

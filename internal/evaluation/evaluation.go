@@ -31,8 +31,12 @@ const (
 
 var questionTypes = []QuestionType{Scale, SingleChoice, MultipleChoice, Text, Number}
 
-// MaxScalePoints bounds a scale, whose results list every point.
-const MaxScalePoints = 101
+// MaxScalePoints bounds a scale, whose results list every point, and
+// MaxScaleValue its ends.
+const (
+	MaxScalePoints = 101
+	MaxScaleValue  = 1000000
+)
 
 // DefaultMaxLength is the longest text answer when a question sets none.
 const DefaultMaxLength = 2000
@@ -138,6 +142,8 @@ func checkQuestions(qs []Question, p *domain.Problems) {
 		case Scale:
 			if q.Min == nil || q.Max == nil || *q.Min != math.Trunc(*q.Min) || *q.Max != math.Trunc(*q.Max) || *q.Min >= *q.Max {
 				p.Add(f+".max", "a scale needs whole-number min and max, min below max")
+			} else if math.Abs(*q.Min) > MaxScaleValue || math.Abs(*q.Max) > MaxScaleValue {
+				p.Add(f+".max", fmt.Sprintf("a scale's points lie between -%d and %d", MaxScaleValue, MaxScaleValue))
 			} else if *q.Max-*q.Min > MaxScalePoints-1 {
 				p.Add(f+".max", fmt.Sprintf("a scale has at most %d points; use a number question for more", MaxScalePoints))
 			}
@@ -349,8 +355,8 @@ func distribution(q Question, counts map[string]int) []ValueCount {
 	case SingleChoice, MultipleChoice:
 		values = q.Options
 	case Scale:
-		for v := *q.Min; v <= *q.Max; v++ {
-			values = append(values, formatNumber(v))
+		for i := 0; i <= int(*q.Max-*q.Min); i++ {
+			values = append(values, formatNumber(*q.Min+float64(i)))
 		}
 	case Number:
 		for v := range counts {
@@ -374,16 +380,16 @@ func distribution(q Question, counts map[string]int) []ValueCount {
 func stats(xs []float64) (mean, median float64) {
 	sorted := slices.Clone(xs)
 	slices.Sort(sorted)
-	sum := 0.0
-	for _, x := range sorted {
-		sum += x
+	// A running mean, and halves before adding: no sum of large answers overflows.
+	for i, x := range sorted {
+		n := float64(i + 1)
+		mean += x/n - mean/n
 	}
-	mean = sum / float64(len(sorted))
 	mid := len(sorted) / 2
 	if len(sorted)%2 == 1 {
 		median = sorted[mid]
 	} else {
-		median = (sorted[mid-1] + sorted[mid]) / 2
+		median = sorted[mid-1]/2 + sorted[mid]/2
 	}
 	return mean, median
 }

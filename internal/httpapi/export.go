@@ -177,10 +177,14 @@ func stream(ctx context.Context, format string, cols []string, each func(emit fu
 				err = w.Error()
 			}
 		default:
-			enc := json.NewEncoder(pw)
 			err = each(func(v any) error {
+				line, err := json.Marshal(v)
+				if err != nil {
+					return err
+				}
 				started()
-				return enc.Encode(v)
+				_, err = pw.Write(append(line, '\n'))
+				return err
 			})
 		}
 		once.Do(func() { first <- err })

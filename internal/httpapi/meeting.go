@@ -112,11 +112,11 @@ func instant(s string, endOfDay bool, param string, p *domain.Problems) time.Tim
 	if s == "" {
 		return time.Time{}
 	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
+	if t, err := time.Parse(time.RFC3339, s); err == nil && t.UTC().Year() >= minYear && t.UTC().Year() <= maxYear {
 		return t.UTC()
 	}
 	d, err := time.ParseInLocation(time.DateOnly, s, organisation.Amsterdam)
-	if err != nil {
+	if err != nil || d.Year() < minYear || d.Year() > maxYear {
 		p.Add(param, "must be a date such as 2019-01-01 or a date-time such as 2019-01-01T09:00:00Z")
 		return time.Time{}
 	}

@@ -160,7 +160,7 @@ func precondition(ifMatch *string) domain.Precondition {
 		if strings.HasPrefix(tag, `"v`) && strings.HasSuffix(tag, `"`) {
 			number, _, _ := strings.Cut(tag[2:len(tag)-1], ".")
 			if n, err := strconv.Atoi(number); err == nil {
-				pre.Version = domain.Version(n)
+				pre.Versions = append(pre.Versions, domain.Version(n))
 			}
 		}
 	}

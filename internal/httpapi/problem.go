@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -79,9 +80,10 @@ func writeProblem(c echo.Context, p api.Problem) {
 
 func toProblem(err error) api.Problem {
 	var (
-		de *domain.Error
-		re *requestError
-		he *echo.HTTPError
+		de  *domain.Error
+		re  *requestError
+		he  *echo.HTTPError
+		ute *json.UnmarshalTypeError
 	)
 	switch {
 	case errors.As(err, &re):
@@ -100,10 +102,35 @@ func toProblem(err error) api.Problem {
 		p.Type = problemType(de.Code)
 		p.InvalidParams = invalidParams(de.Fields)
 		return p
+	case errors.As(err, &ute):
+		// The contract let the value through (5.0 is a whole number to it);
+		// Go's decoder did not. Name the field, not the decoder.
+		reason := "must be " + typeName(ute.Type.Kind())
+		p := newProblem(http.StatusBadRequest, ute.Field+" "+reason)
+		p.Type = problemType(domain.CodeInvalid)
+		p.InvalidParams = invalidParams([]domain.FieldError{{Name: ute.Field, Reason: reason}})
+		return p
 	case errors.As(err, &he) && he.Code < 500:
 		return newProblem(he.Code, httpDetail(he))
 	default:
 		return newProblem(http.StatusInternalServerError, "something went wrong on our side; it has been logged, and the request id in X-Request-ID helps us find it")
+	}
+}
+
+func typeName(k reflect.Kind) string {
+	switch k {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number written without a fraction or exponent, within range"
+	case reflect.Float32, reflect.Float64:
+		return "a number within range"
+	case reflect.String:
+		return "text"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	default:
+		return "an object"
 	}
 }
 

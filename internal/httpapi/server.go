@@ -124,7 +124,7 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 	})
 	e.GET(embedPagePath, server.serveEmbedPage)
 	e.GET(embedScriptPath, serveEmbedScript)
-	docs := echo.WrapHandler(v5emb.New("Pioniers API", basePath+"/openapi.json", docsPath+"/"))
+	docs := docsHandler(v5emb.New("Pioniers API", basePath+"/openapi.json", docsPath+"/"))
 	e.GET(docsPath, docs)
 	e.GET(docsPath+"/*", docs)
 	e.GET("/healthz", func(c echo.Context) error {
@@ -150,3 +150,23 @@ type (
 	domainPrecondition = domain.Precondition
 	domainChange       = domain.Change
 )
+
+// docsHandler serves the bundled docs UI, answering its own not-found as a
+// problem like every other 404.
+func docsHandler(h http.Handler) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		rec := &bufferedWriter{header: c.Response().Header()}
+		h.ServeHTTP(rec, c.Request())
+		if rec.status == http.StatusNotFound {
+			c.Response().Header().Del("Content-Type")
+			return echo.ErrNotFound
+		}
+		status := rec.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		c.Response().WriteHeader(status)
+		_, err := c.Response().Write(rec.body.Bytes())
+		return err
+	}
+}

@@ -1,10 +1,12 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"net/mail"
@@ -12,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -26,7 +29,7 @@ import (
 type operation struct {
 	route    *routers.Route
 	produces []string        // media types of its success responses
-	query    map[string]bool // its query parameters
+	query    map[string]bool // its query parameters, true for those that take a list
 }
 
 // contract validates requests against the OpenAPI document: parameters and
@@ -49,7 +52,8 @@ func newContract(spec *openapi3.T, basePath string) *contract {
 			}
 			for _, p := range append(append(openapi3.Parameters{}, item.Parameters...), op.Parameters...) {
 				if p.Value.In == openapi3.ParameterInQuery {
-					o.query[p.Value.Name] = true
+					s := p.Value.Schema
+					o.query[p.Value.Name] = s != nil && s.Value != nil && s.Value.Type != nil && s.Value.Type.Is("array")
 				}
 			}
 			for code, resp := range op.Responses.Map() {
@@ -77,6 +81,22 @@ func newContract(spec *openapi3.T, basePath string) *contract {
 				"uri": openapi3.NewCallbackValidator(func(s string) error {
 					if u, err := url.Parse(s); err != nil || u.Scheme == "" || u.Host == "" {
 						return errors.New("must be an absolute URL")
+					}
+					return nil
+				}),
+				// Years a date can be written with, and that Go, JSON and both
+				// databases agree on; 0001-01-01 would read as "no date".
+				"date": openapi3.NewCallbackValidator(func(s string) error {
+					t, err := time.Parse(time.DateOnly, s)
+					if err != nil || t.Year() < minYear || t.Year() > maxYear {
+						return errors.New("must be a date such as 2019-09-01")
+					}
+					return nil
+				}),
+				"date-time": openapi3.NewCallbackValidator(func(s string) error {
+					t, err := time.Parse(time.RFC3339, s)
+					if err != nil || t.UTC().Year() < minYear || t.UTC().Year() > maxYear {
+						return errors.New("must be a date-time such as 2019-09-01T10:00:00Z")
 					}
 					return nil
 				}),
@@ -123,8 +143,34 @@ func (ct *contract) check(c echo.Context, op *operation) error {
 		return &requestError{status: http.StatusNotAcceptable,
 			detail: "this resource is available as " + strings.Join(op.produces, ", ") + "; change the Accept header"}
 	}
+	var p domain.Problems
 	if body := op.route.Operation.RequestBody; body != nil && body.Value != nil && (r.ContentLength != 0 || r.Header.Get("Content-Type") != "") {
-		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+			return &requestError{status: http.StatusUnsupportedMediaType, detail: "send the body in UTF-8 (charset=utf-8)"}
+		}
+		if err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+			// The decoder stops after the first value and mends bad bytes;
+			// the body as sent must be one JSON value in UTF-8.
+			data, err := io.ReadAll(r.Body)
+			if err != nil {
+				return err
+			}
+			r.Body = io.NopCloser(bytes.NewReader(data))
+			switch {
+			case !utf8.Valid(data):
+				p.Add("body", "must be UTF-8")
+			case len(bytes.TrimSpace(data)) > 0 && !json.Valid(data):
+				p.Add("body", "must be one JSON value, with nothing after it")
+			case len(bytes.TrimSpace(data)) > 0:
+				dec := json.NewDecoder(bytes.NewReader(data))
+				dec.UseNumber()
+				var v any
+				if dec.Decode(&v) == nil {
+					checkNumbers("", v, &p)
+				}
+			}
+		}
 		if err != nil || body.Value.Content.Get(mt) == nil {
 			var accepted []string
 			for k := range body.Value.Content {
@@ -135,11 +181,14 @@ func (ct *contract) check(c echo.Context, op *operation) error {
 				detail: "send the body as " + strings.Join(accepted, " or ") + " with a matching Content-Type"}
 		}
 	}
-	var p domain.Problems
 	for key, values := range r.URL.Query() {
-		if !op.query[key] {
+		list, known := op.query[key]
+		if !known {
 			p.Add(key, "is not a query parameter of this operation")
 			continue
+		}
+		if !list && len(values) > 1 {
+			p.Add(key, "give it once")
 		}
 		for _, v := range values {
 			checkText(key, v, &p)
@@ -159,7 +208,7 @@ func (ct *contract) check(c echo.Context, op *operation) error {
 	}
 	if len(p) == 0 {
 		// A merge patch needs the body as sent: null differs from absent.
-		if vb, ok := r.Body.(interface{ ValidatedValue() any }); ok && strings.HasPrefix(r.Header.Get("Content-Type"), "application/merge-patch+json") {
+		if vb, ok := r.Body.(interface{ ValidatedValue() any }); ok && mediaType(r.Header.Get("Content-Type")) == "application/merge-patch+json" {
 			c.SetRequest(r.WithContext(context.WithValue(r.Context(), validatedBodyKey{}, vb.ValidatedValue())))
 		}
 		return nil
@@ -173,6 +222,17 @@ func (ct *contract) check(c echo.Context, op *operation) error {
 
 type validatedBodyKey struct{}
 
+// The years dates may have.
+const (
+	minYear = 1900
+	maxYear = 9999
+)
+
+func mediaType(contentType string) string {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	return mt
+}
+
 // checkText refuses text no database should be asked to store or search:
 // bytes that are not UTF-8, and NUL, which PostgreSQL refuses.
 func checkText(name, s string, p *domain.Problems) {
@@ -180,6 +240,31 @@ func checkText(name, s string, p *domain.Problems) {
 		p.Add(name, "must be UTF-8 text")
 	} else if strings.ContainsRune(s, 0) {
 		p.Add(name, "must not contain NUL characters")
+	}
+}
+
+// checkNumbers names every number in a JSON body that a float64 cannot
+// hold, such as 1e400, before a decoder turns it into a vague error.
+func checkNumbers(name string, v any, p *domain.Problems) {
+	field := func(k string) string {
+		if name == "" {
+			return k
+		}
+		return name + "." + k
+	}
+	switch x := v.(type) {
+	case json.Number:
+		if _, err := x.Float64(); err != nil {
+			p.Add(name, "is a number out of range")
+		}
+	case map[string]any:
+		for k, item := range x {
+			checkNumbers(field(k), item, p)
+		}
+	case []any:
+		for i, item := range x {
+			checkNumbers(fmt.Sprintf("%s[%d]", name, i), item, p)
+		}
 	}
 }
 

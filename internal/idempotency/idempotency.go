@@ -6,6 +6,7 @@ package idempotency
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
@@ -54,8 +55,8 @@ func NewKeeper(store Store, now domain.Clock) *Keeper {
 // caller should do the work and then call Finish, or an error: 409 while the
 // first request is still running, 422 when the key was used for another request.
 func (k *Keeper) Begin(ctx context.Context, r Request) (*Response, error) {
-	if len(r.Key) == 0 || len(r.Key) > 255 {
-		return nil, (domain.Problems{{Name: "Idempotency-Key", Reason: "must be 1 to 255 characters"}}).Err()
+	if len(r.Key) == 0 || len(r.Key) > 255 || strings.IndexFunc(r.Key, func(c rune) bool { return c < 0x21 || c > 0x7e }) >= 0 {
+		return nil, (domain.Problems{{Name: "Idempotency-Key", Reason: "must be 1 to 255 visible ASCII characters, such as a UUID"}}).Err()
 	}
 	claimed, hash, resp, err := k.store.Claim(ctx, r, k.now(), TTL)
 	switch {

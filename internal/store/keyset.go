@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -131,12 +132,12 @@ func (k keyset) decode(sort []domain.SortKey, encoded, fingerprint string) (curs
 		return cursor{}, bad()
 	}
 	var c cursor
-	if err := json.Unmarshal(data, &c); err != nil || c.Fingerprint != fingerprint || len(c.Values) != len(sort) || c.ID == "" {
+	if err := json.Unmarshal(data, &c); err != nil || c.Fingerprint != fingerprint || len(c.Values) != len(sort) || !plain(c.ID) {
 		return cursor{}, bad()
 	}
 	for i, s := range sort {
 		str, ok := c.Values[i].(string)
-		if !ok {
+		if !ok || (str != "" && !plain(str)) {
 			return cursor{}, bad()
 		}
 		if k.columns[s.Field].isTime {
@@ -148,6 +149,12 @@ func (k keyset) decode(sort []domain.SortKey, encoded, fingerprint string) (curs
 		}
 	}
 	return c, nil
+}
+
+// plain reports whether a cursor value is non-empty UTF-8 without NUL, as
+// every value this service puts in a cursor is.
+func plain(s string) bool {
+	return s != "" && utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }
 
 // fingerprint hashes whatever defines a list: its filters and sort. Pass

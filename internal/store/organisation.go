@@ -149,8 +149,24 @@ func (db *DB) UpdateOrganisation(ctx context.Context, o organisation.Organisatio
 	return codeTaken(db.update(ctx, &row, o.ID, c), o.Code)
 }
 
-// DeleteOrganisation removes o unless other records refer to it.
+// DeleteOrganisation removes o unless other records refer to it: through
+// foreign keys, or inside the JSON of evaluation audiences and commitments'
+// institutions, which no foreign key guards.
 func (db *DB) DeleteOrganisation(ctx context.Context, o organisation.Organisation, c domain.Change) error {
+	var refs int64
+	r := db.writer(ctx)
+	var n int64
+	if err := r.Model(&evaluationRow{}).Where("audience LIKE ?", `%"`+o.ID+`"%`).Count(&n).Error; err != nil {
+		return dbError(err)
+	}
+	refs += n
+	if err := r.Model(&commitmentRow{}).Where("lead LIKE ? OR support LIKE ?", `%"`+o.ID+`"%`, `%"`+o.ID+`"%`).Count(&n).Error; err != nil {
+		return dbError(err)
+	}
+	refs += n
+	if refs > 0 {
+		return domain.Errorf(domain.CodeConflict, "organisation %s cannot be deleted: evaluations or commitments refer to it; set leftOn instead", o.Code)
+	}
 	err := db.remove(ctx, &organisationRow{}, o.ID, c)
 	if domain.ErrorCode(err) == domain.CodeConflict {
 		return domain.Errorf(domain.CodeConflict, "organisation %s cannot be deleted: other records refer to it; set leftOn instead", o.Code)
