@@ -1466,6 +1466,23 @@ type OrganisationPage struct {
 	NextCursor *string `json:"nextCursor,omitempty"`
 }
 
+// OrganisationPatch A JSON Merge Patch of `OrganisationInput`.
+type OrganisationPatch struct {
+	Code        *string             `json:"code,omitempty"`
+	Description *string             `json:"description,omitempty"`
+	JoinedOn    *openapi_types.Date `json:"joinedOn,omitempty"`
+
+	// Kind What kind of organisation this is.
+	Kind   *OrganisationKind   `json:"kind,omitempty"`
+	LeftOn *openapi_types.Date `json:"leftOn,omitempty"`
+	Name   *string             `json:"name,omitempty"`
+
+	// NetworkRole The organisation's role in the network, from the action plan.
+	NetworkRole *NetworkRole `json:"networkRole,omitempty"`
+	Province    *string      `json:"province,omitempty"`
+	Website     *string      `json:"website,omitempty"`
+}
+
 // OrganisationSummary defines model for OrganisationSummary.
 type OrganisationSummary struct {
 	// Code Example: GM0606
@@ -1543,6 +1560,16 @@ type PersonInput struct {
 type PersonPage struct {
 	Items      []Person `json:"items"`
 	NextCursor *string  `json:"nextCursor,omitempty"`
+}
+
+// PersonPatch A JSON Merge Patch of `PersonInput`.
+type PersonPatch struct {
+	Email       *openapi_types.Email `json:"email,omitempty"`
+	Languages   *[]string            `json:"languages,omitempty"`
+	Memberships *[]MembershipInput   `json:"memberships,omitempty"`
+	Name        *string              `json:"name,omitempty"`
+	Phone       *string              `json:"phone,omitempty"`
+	Position    *string              `json:"position,omitempty"`
 }
 
 // PersonReference A person as referred to from elsewhere; an erased person keeps only the id.
@@ -2389,6 +2416,12 @@ type DeleteOrganisationParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// UpdateOrganisationParams defines parameters for UpdateOrganisation.
+type UpdateOrganisationParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
 // ReplaceOrganisationParams defines parameters for ReplaceOrganisation.
 type ReplaceOrganisationParams struct {
 	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
@@ -2446,6 +2479,12 @@ type CreatePersonParams struct {
 
 // ErasePersonParams defines parameters for ErasePerson.
 type ErasePersonParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// UpdatePersonParams defines parameters for UpdatePerson.
+type UpdatePersonParams struct {
 	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
@@ -2573,11 +2612,17 @@ type CreateMilestoneUpdateJSONRequestBody = ProgressUpdateInput
 // CreateOrganisationJSONRequestBody defines body for CreateOrganisation for application/json ContentType.
 type CreateOrganisationJSONRequestBody = OrganisationInput
 
+// UpdateOrganisationApplicationMergePatchPlusJSONRequestBody defines body for UpdateOrganisation for application/merge-patch+json ContentType.
+type UpdateOrganisationApplicationMergePatchPlusJSONRequestBody = OrganisationPatch
+
 // ReplaceOrganisationJSONRequestBody defines body for ReplaceOrganisation for application/json ContentType.
 type ReplaceOrganisationJSONRequestBody = OrganisationInput
 
 // CreatePersonJSONRequestBody defines body for CreatePerson for application/json ContentType.
 type CreatePersonJSONRequestBody = PersonInput
+
+// UpdatePersonApplicationMergePatchPlusJSONRequestBody defines body for UpdatePerson for application/merge-patch+json ContentType.
+type UpdatePersonApplicationMergePatchPlusJSONRequestBody = PersonPatch
 
 // ReplacePersonJSONRequestBody defines body for ReplacePerson for application/json ContentType.
 type ReplacePersonJSONRequestBody = PersonInput
@@ -2901,6 +2946,9 @@ type ServerInterface interface {
 	// GetOrganisation Get an organisation
 	// (GET /organisations/{organisation})
 	GetOrganisation(ctx echo.Context, organisation OrganisationRef) error
+	// UpdateOrganisation Change some fields of an organisation
+	// (PATCH /organisations/{organisation})
+	UpdateOrganisation(ctx echo.Context, organisation OrganisationRef, params UpdateOrganisationParams) error
 	// ReplaceOrganisation Replace an organisation
 	// (PUT /organisations/{organisation})
 	ReplaceOrganisation(ctx echo.Context, organisation OrganisationRef, params ReplaceOrganisationParams) error
@@ -2919,6 +2967,9 @@ type ServerInterface interface {
 	// GetPerson Get a person
 	// (GET /people/{person})
 	GetPerson(ctx echo.Context, person PersonRef) error
+	// UpdatePerson Change some fields of a person
+	// (PATCH /people/{person})
+	UpdatePerson(ctx echo.Context, person PersonRef, params UpdatePersonParams) error
 	// ReplacePerson Replace a person's profile and memberships
 	// (PUT /people/{person})
 	ReplacePerson(ctx echo.Context, person PersonRef, params ReplacePersonParams) error
@@ -4421,6 +4472,42 @@ func (w *ServerInterfaceWrapper) GetOrganisation(ctx echo.Context) error {
 	return err
 }
 
+// UpdateOrganisation converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateOrganisation(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "organisation" -------------
+	var organisation OrganisationRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "organisation", ctx.Param("organisation"), &organisation, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter organisation: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateOrganisationParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateOrganisation(ctx, organisation, params)
+	return err
+}
+
 // ReplaceOrganisation converts echo context to params.
 func (w *ServerInterfaceWrapper) ReplaceOrganisation(ctx echo.Context) error {
 	var err error
@@ -4641,6 +4728,42 @@ func (w *ServerInterfaceWrapper) GetPerson(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetPerson(ctx, person)
+	return err
+}
+
+// UpdatePerson converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdatePerson(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "person" -------------
+	var person PersonRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "person", ctx.Param("person"), &person, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter person: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdatePersonParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdatePerson(ctx, person, params)
 	return err
 }
 
@@ -4974,12 +5097,14 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/organisations", wrapper.CreateOrganisation, options.OperationMiddlewares["createOrganisation"]...)
 	router.DELETE(options.BaseURL+"/organisations/:organisation", wrapper.DeleteOrganisation, options.OperationMiddlewares["deleteOrganisation"]...)
 	router.GET(options.BaseURL+"/organisations/:organisation", wrapper.GetOrganisation, options.OperationMiddlewares["getOrganisation"]...)
+	router.PATCH(options.BaseURL+"/organisations/:organisation", wrapper.UpdateOrganisation, options.OperationMiddlewares["updateOrganisation"]...)
 	router.PUT(options.BaseURL+"/organisations/:organisation", wrapper.ReplaceOrganisation, options.OperationMiddlewares["replaceOrganisation"]...)
 	router.GET(options.BaseURL+"/organisations/:organisation/people", wrapper.ListOrganisationPeople, options.OperationMiddlewares["listOrganisationPeople"]...)
 	router.GET(options.BaseURL+"/people", wrapper.ListPeople, options.OperationMiddlewares["listPeople"]...)
 	router.POST(options.BaseURL+"/people", wrapper.CreatePerson, options.OperationMiddlewares["createPerson"]...)
 	router.DELETE(options.BaseURL+"/people/:person", wrapper.ErasePerson, options.OperationMiddlewares["erasePerson"]...)
 	router.GET(options.BaseURL+"/people/:person", wrapper.GetPerson, options.OperationMiddlewares["getPerson"]...)
+	router.PATCH(options.BaseURL+"/people/:person", wrapper.UpdatePerson, options.OperationMiddlewares["updatePerson"]...)
 	router.PUT(options.BaseURL+"/people/:person", wrapper.ReplacePerson, options.OperationMiddlewares["replacePerson"]...)
 	router.GET(options.BaseURL+"/people/:person/consent", wrapper.GetConsent, options.OperationMiddlewares["getConsent"]...)
 	router.PUT(options.BaseURL+"/people/:person/consent", wrapper.RecordConsent, options.OperationMiddlewares["recordConsent"]...)
@@ -11039,6 +11164,167 @@ func (response GetOrganisation406ApplicationProblemPlusJSONResponse) VisitGetOrg
 	return err
 }
 
+type UpdateOrganisationRequestObject struct {
+	Organisation OrganisationRef `json:"organisation"`
+	Params       UpdateOrganisationParams
+	Body         *UpdateOrganisationApplicationMergePatchPlusJSONRequestBody
+}
+
+type UpdateOrganisationResponseObject interface {
+	VisitUpdateOrganisationResponse(w http.ResponseWriter) error
+}
+
+type UpdateOrganisation200JSONResponse struct{ OrganisationOKJSONResponse }
+
+func (response UpdateOrganisation200JSONResponse) VisitUpdateOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganisation400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOrganisation400ApplicationProblemPlusJSONResponse) VisitUpdateOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganisation401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOrganisation401ApplicationProblemPlusJSONResponse) VisitUpdateOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganisation403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOrganisation403ApplicationProblemPlusJSONResponse) VisitUpdateOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganisation404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOrganisation404ApplicationProblemPlusJSONResponse) VisitUpdateOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganisation409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOrganisation409ApplicationProblemPlusJSONResponse) VisitUpdateOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganisation412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOrganisation412ApplicationProblemPlusJSONResponse) VisitUpdateOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganisation415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOrganisation415ApplicationProblemPlusJSONResponse) VisitUpdateOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganisation428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOrganisation428ApplicationProblemPlusJSONResponse) VisitUpdateOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ReplaceOrganisationRequestObject struct {
 	Organisation OrganisationRef `json:"organisation"`
 	Params       ReplaceOrganisationParams
@@ -11882,6 +12168,183 @@ func (response GetPerson410ApplicationProblemPlusJSONResponse) VisitGetPersonRes
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(410)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePersonRequestObject struct {
+	Person PersonRef `json:"person"`
+	Params UpdatePersonParams
+	Body   *UpdatePersonApplicationMergePatchPlusJSONRequestBody
+}
+
+type UpdatePersonResponseObject interface {
+	VisitUpdatePersonResponse(w http.ResponseWriter) error
+}
+
+type UpdatePerson200JSONResponse struct{ PersonOKJSONResponse }
+
+func (response UpdatePerson200JSONResponse) VisitUpdatePersonResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePerson400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePerson400ApplicationProblemPlusJSONResponse) VisitUpdatePersonResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePerson401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePerson401ApplicationProblemPlusJSONResponse) VisitUpdatePersonResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePerson403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePerson403ApplicationProblemPlusJSONResponse) VisitUpdatePersonResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePerson404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePerson404ApplicationProblemPlusJSONResponse) VisitUpdatePersonResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePerson409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePerson409ApplicationProblemPlusJSONResponse) VisitUpdatePersonResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePerson410ApplicationProblemPlusJSONResponse struct {
+	GoneApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePerson410ApplicationProblemPlusJSONResponse) VisitUpdatePersonResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(410)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePerson412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePerson412ApplicationProblemPlusJSONResponse) VisitUpdatePersonResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePerson415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePerson415ApplicationProblemPlusJSONResponse) VisitUpdatePersonResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePerson428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePerson428ApplicationProblemPlusJSONResponse) VisitUpdatePersonResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -13327,6 +13790,9 @@ type StrictServerInterface interface {
 	// GetOrganisation Get an organisation
 	// (GET /organisations/{organisation})
 	GetOrganisation(ctx context.Context, request GetOrganisationRequestObject) (GetOrganisationResponseObject, error)
+	// UpdateOrganisation Change some fields of an organisation
+	// (PATCH /organisations/{organisation})
+	UpdateOrganisation(ctx context.Context, request UpdateOrganisationRequestObject) (UpdateOrganisationResponseObject, error)
 	// ReplaceOrganisation Replace an organisation
 	// (PUT /organisations/{organisation})
 	ReplaceOrganisation(ctx context.Context, request ReplaceOrganisationRequestObject) (ReplaceOrganisationResponseObject, error)
@@ -13345,6 +13811,9 @@ type StrictServerInterface interface {
 	// GetPerson Get a person
 	// (GET /people/{person})
 	GetPerson(ctx context.Context, request GetPersonRequestObject) (GetPersonResponseObject, error)
+	// UpdatePerson Change some fields of a person
+	// (PATCH /people/{person})
+	UpdatePerson(ctx context.Context, request UpdatePersonRequestObject) (UpdatePersonResponseObject, error)
 	// ReplacePerson Replace a person's profile and memberships
 	// (PUT /people/{person})
 	ReplacePerson(ctx context.Context, request ReplacePersonRequestObject) (ReplacePersonResponseObject, error)
@@ -15011,6 +15480,55 @@ func (sh *strictHandler) GetOrganisation(ctx echo.Context, organisation Organisa
 	return nil
 }
 
+// UpdateOrganisation operation middleware
+func (sh *strictHandler) UpdateOrganisation(ctx echo.Context, organisation OrganisationRef, params UpdateOrganisationParams) error {
+	var request UpdateOrganisationRequestObject
+
+	request.Organisation = organisation
+	request.Params = params
+
+	var body UpdateOrganisationApplicationMergePatchPlusJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateOrganisation(ctx.Request().Context(), request.(UpdateOrganisationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateOrganisation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateOrganisationResponseObject); ok {
+		return validResponse.VisitUpdateOrganisationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ReplaceOrganisation operation middleware
 func (sh *strictHandler) ReplaceOrganisation(ctx echo.Context, organisation OrganisationRef, params ReplaceOrganisationParams) error {
 	var request ReplaceOrganisationRequestObject
@@ -15204,6 +15722,55 @@ func (sh *strictHandler) GetPerson(ctx echo.Context, person PersonRef) error {
 		return err
 	} else if validResponse, ok := response.(GetPersonResponseObject); ok {
 		return validResponse.VisitGetPersonResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdatePerson operation middleware
+func (sh *strictHandler) UpdatePerson(ctx echo.Context, person PersonRef, params UpdatePersonParams) error {
+	var request UpdatePersonRequestObject
+
+	request.Person = person
+	request.Params = params
+
+	var body UpdatePersonApplicationMergePatchPlusJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdatePerson(ctx.Request().Context(), request.(UpdatePersonRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdatePerson")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdatePersonResponseObject); ok {
+		return validResponse.VisitUpdatePersonResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

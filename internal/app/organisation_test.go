@@ -376,3 +376,36 @@ func TestExampleOrganisationStaysAnExample(t *testing.T) {
 		}
 	}
 }
+
+func TestMergePatchOfOrganisationsAndPeople(t *testing.T) {
+	env := apptest.Start(t)
+	env.Seed(t)
+	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
+	member := env.User(t, "clerk@schiedam.example", domain.RoleMember, "GM0606")
+	patch := func(token, path, body string) apptest.Response {
+		t.Helper()
+		h := apptest.Bearer(token)
+		h["If-Match"] = "*"
+		h["Content-Type"] = "application/merge-patch+json"
+		return env.Do(t, "PATCH", path, body, h)
+	}
+	res := patch(member, "/v1/organisations/GM0606", `{"description":"Trekker van het Pioniersnetwerk","website":null}`)
+	var o client.Organisation
+	res.JSON(t, &o)
+	if res.StatusCode != 200 || o.Description == nil || *o.Description != "Trekker van het Pioniersnetwerk" || o.Website != nil || o.Province == nil {
+		t.Errorf("member patch: got %d %+v; want the description set, the website cleared, the province kept", res.StatusCode, o)
+	}
+	if res := patch(member, "/v1/organisations/GM0606", `{"networkRole":"member"}`); res.StatusCode != 403 || res.Problem(t).Fields()[0] != "networkRole" {
+		t.Errorf("member patches networkRole: got %d %s; want 403 naming networkRole", res.StatusCode, res.Body)
+	}
+	if res := patch(admin, "/v1/organisations/GM0606", `{"name":null}`); res.StatusCode != 400 || res.Problem(t).Fields()[0] != "name" {
+		t.Errorf("patch removing a required field: got %d %s; want 400 naming name", res.StatusCode, res.Body)
+	}
+	id := newPerson(t, env, admin, pioneer("Patched Pioneer", "patched@schiedam.example", "+31612121212", "GM0606"))
+	res = patch(admin, "/v1/people/"+id, `{"position":null,"memberships":[{"organisation":"GM0344","role":"contact"}]}`)
+	var p client.Person
+	res.JSON(t, &p)
+	if res.StatusCode != 200 || p.Position != nil || len(p.Memberships) != 1 || p.Memberships[0].Organisation.Code != "GM0344" || p.Email == nil {
+		t.Errorf("person patch: got %d %+v; want the position cleared, memberships replaced, the email kept", res.StatusCode, p)
+	}
+}

@@ -78,6 +78,28 @@ func (s *Server) ReplaceOrganisation(ctx context.Context, req api.ReplaceOrganis
 	return api.ReplaceOrganisation200JSONResponse{OrganisationOKJSONResponse: organisationOK(o)}, nil
 }
 
+// UpdateOrganisation serves PATCH /organisations/{organisation} (JSON Merge Patch).
+func (s *Server) UpdateOrganisation(ctx context.Context, req api.UpdateOrganisationRequestObject) (api.UpdateOrganisationResponseObject, error) {
+	patch, _ := ctx.Value(validatedBodyKey{}).(map[string]any)
+	o, err := s.orgs.Update(ctx, req.Organisation, func(cur organisation.Input) (organisation.Input, error) {
+		var body api.OrganisationInput
+		if err := s.applyPatch(toAPIOrganisationInput(cur), patch, "OrganisationInput", &body); err != nil {
+			return organisation.Input{}, err
+		}
+		return toOrganisationInput(body), nil
+	}, precondition(req.Params.IfMatch))
+	if err != nil {
+		return nil, err
+	}
+	return api.UpdateOrganisation200JSONResponse{OrganisationOKJSONResponse: organisationOK(o)}, nil
+}
+
+func toAPIOrganisationInput(in organisation.Input) api.OrganisationInput {
+	return api.OrganisationInput{Code: in.Code, Name: in.Name, Kind: api.OrganisationKind(in.Kind), NetworkRole: api.NetworkRole(in.NetworkRole),
+		JoinedOn: apiDate(in.JoinedOn), LeftOn: apiDate(in.LeftOn), Province: optional(in.Province), Website: optional(in.Website),
+		Description: optional(in.Description)}
+}
+
 // DeleteOrganisation serves DELETE /organisations/{organisation}.
 func (s *Server) DeleteOrganisation(ctx context.Context, req api.DeleteOrganisationRequestObject) (api.DeleteOrganisationResponseObject, error) {
 	if err := s.orgs.Delete(ctx, req.Organisation, precondition(req.Params.IfMatch)); err != nil {

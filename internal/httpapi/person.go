@@ -16,6 +16,7 @@ type people interface {
 	Get(ctx context.Context, id string) (person.Person, person.View, error)
 	Create(ctx context.Context, in person.Input) (person.Person, error)
 	Replace(ctx context.Context, id string, in person.Input, pre domainPrecondition) (person.Person, error)
+	Update(ctx context.Context, id string, change func(person.Input) (person.Input, error), pre domainPrecondition) (person.Person, error)
 	RecordConsent(ctx context.Context, id string, public bool) (person.Consent, error)
 	ConsentHistory(ctx context.Context, id string) (person.Consent, []person.Consent, error)
 	Erase(ctx context.Context, id string, pre domainPrecondition) error
@@ -100,6 +101,37 @@ func (s *Server) ReplacePerson(ctx context.Context, req api.ReplacePersonRequest
 		return nil, err
 	}
 	return api.ReplacePerson200JSONResponse{PersonOKJSONResponse: personOK(p, person.Full)}, nil
+}
+
+// UpdatePerson serves PATCH /people/{person} (JSON Merge Patch).
+func (s *Server) UpdatePerson(ctx context.Context, req api.UpdatePersonRequestObject) (api.UpdatePersonResponseObject, error) {
+	patch, _ := ctx.Value(validatedBodyKey{}).(map[string]any)
+	p, err := s.people.Update(ctx, req.Person.String(), func(cur person.Input) (person.Input, error) {
+		var body api.PersonInput
+		if err := s.applyPatch(toAPIPersonInput(cur), patch, "PersonInput", &body); err != nil {
+			return person.Input{}, err
+		}
+		return toPersonInput(body), nil
+	}, precondition(req.Params.IfMatch))
+	if err != nil {
+		return nil, err
+	}
+	return api.UpdatePerson200JSONResponse{PersonOKJSONResponse: personOK(p, person.Full)}, nil
+}
+
+func toAPIPersonInput(in person.Input) api.PersonInput {
+	out := api.PersonInput{Name: in.Name, Phone: optional(in.Phone), Position: optional(in.Position), Memberships: []api.MembershipInput{}}
+	if in.Email != "" {
+		out.Email = ptr(openapi_types.Email(in.Email))
+	}
+	if len(in.Languages) > 0 {
+		out.Languages = ptr(append([]string{}, in.Languages...))
+	}
+	for _, m := range in.Memberships {
+		out.Memberships = append(out.Memberships, api.MembershipInput{Organisation: m.Organisation, Role: api.MembershipRole(m.Role),
+			From: apiDate(m.From), To: apiDate(m.To)})
+	}
+	return out
 }
 
 // ErasePerson serves DELETE /people/{person}.

@@ -33,6 +33,7 @@ type organisations interface {
 	Get(ctx context.Context, ref string) (organisation.Organisation, error)
 	Create(ctx context.Context, in organisation.Input) (organisation.Organisation, error)
 	Replace(ctx context.Context, ref string, in organisation.Input, pre domain.Precondition) (organisation.Organisation, error)
+	Update(ctx context.Context, ref string, change func(organisation.Input) (organisation.Input, error), pre domain.Precondition) (organisation.Organisation, error)
 	Delete(ctx context.Context, ref string, pre domain.Precondition) error
 }
 

@@ -93,6 +93,13 @@ func Day(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
+// AsInput turns an organisation back into the input that would produce it,
+// so a partial change (PATCH) can start from the current state.
+func (o Organisation) AsInput() Input {
+	return Input{Code: o.Code, Name: o.Name, Kind: o.Kind, NetworkRole: o.NetworkRole, JoinedOn: o.JoinedOn, LeftOn: o.LeftOn,
+		Province: o.Province, Website: o.Website, Description: o.Description, Example: o.Example}
+}
+
 // Input is what a caller may set on an organisation.
 type Input struct {
 	Code        string

@@ -127,6 +127,16 @@ func (s *Service) Replace(ctx context.Context, ref string, in Input, pre domain.
 	if err := in.validate(); err != nil {
 		return Organisation{}, err
 	}
+	return s.Update(ctx, ref, func(Input) (Input, error) { return in, nil }, pre)
+}
+
+// Update changes the organisation ref with change, which gets the current
+// state as input (for a JSON Merge Patch); the same rules as Replace apply.
+func (s *Service) Update(ctx context.Context, ref string, change func(current Input) (Input, error), pre domain.Precondition) (Organisation, error) {
+	actor := domain.ActorFrom(ctx)
+	if err := actor.Require("change organisations", domain.RoleAdmin, domain.RoleMember); err != nil {
+		return Organisation{}, err
+	}
 	var updated Organisation
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
 		current, err := s.Get(ctx, ref)
@@ -137,6 +147,14 @@ func (s *Service) Replace(ctx context.Context, ref string, in Input, pre domain.
 			return domain.Errorf(domain.CodeForbidden, "a member may change only its own organisation")
 		}
 		if err := pre.Check(current.Version); err != nil {
+			return err
+		}
+		in, err := change(current.AsInput())
+		if err != nil {
+			return err
+		}
+		in = in.normalise()
+		if err := in.validate(); err != nil {
 			return err
 		}
 		in.Example = current.Example // demonstration data stays marked; the API does not set it

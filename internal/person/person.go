@@ -115,6 +115,16 @@ func Redact(p Person, view View) Person {
 	return out
 }
 
+// AsInput turns a person back into the input that would produce it, so a
+// partial change (PATCH) can start from the current state.
+func (p Person) AsInput() Input {
+	in := Input{Name: p.Name, Email: p.Email, Phone: p.Phone, Position: p.Position, Languages: slices.Clone(p.Languages)}
+	for _, m := range p.Memberships {
+		in.Memberships = append(in.Memberships, MembershipInput{Organisation: m.OrganisationID, Role: m.Role, From: m.From, To: m.To})
+	}
+	return in
+}
+
 // Input is what a caller may set on a person.
 type Input struct {
 	Name        string

@@ -245,6 +245,16 @@ func (s *Service) Replace(ctx context.Context, id string, in Input, pre domain.P
 		return Person{}, err
 	}
 	in = in.normalise()
+	return s.Update(ctx, id, func(Input) (Input, error) { return in, nil }, pre)
+}
+
+// Update changes the person with change, which gets the current state as
+// input (for a JSON Merge Patch); the same rules as Replace apply.
+func (s *Service) Update(ctx context.Context, id string, change func(current Input) (Input, error), pre domain.Precondition) (Person, error) {
+	actor := domain.ActorFrom(ctx)
+	if err := actor.Require("change people", domain.RoleAdmin, domain.RoleMember); err != nil {
+		return Person{}, err
+	}
 	var updated Person
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
 		current, _, err := s.visible(ctx, id)
@@ -254,6 +264,11 @@ func (s *Service) Replace(ctx context.Context, id string, in Input, pre domain.P
 		if !actor.Is(domain.RoleAdmin) && !current.MemberOf(actor.OrganisationID) {
 			return domain.Errorf(domain.CodeForbidden, "a member may change only the people of its own organisation")
 		}
+		in, err := change(current.AsInput())
+		if err != nil {
+			return err
+		}
+		in = in.normalise()
 		ms, err := s.check(ctx, in)
 		if err != nil {
 			return err

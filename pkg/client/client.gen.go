@@ -1466,6 +1466,23 @@ type OrganisationPage struct {
 	NextCursor *string `json:"nextCursor,omitempty"`
 }
 
+// OrganisationPatch A JSON Merge Patch of `OrganisationInput`.
+type OrganisationPatch struct {
+	Code        *string             `json:"code,omitempty"`
+	Description *string             `json:"description,omitempty"`
+	JoinedOn    *openapi_types.Date `json:"joinedOn,omitempty"`
+
+	// Kind What kind of organisation this is.
+	Kind   *OrganisationKind   `json:"kind,omitempty"`
+	LeftOn *openapi_types.Date `json:"leftOn,omitempty"`
+	Name   *string             `json:"name,omitempty"`
+
+	// NetworkRole The organisation's role in the network, from the action plan.
+	NetworkRole *NetworkRole `json:"networkRole,omitempty"`
+	Province    *string      `json:"province,omitempty"`
+	Website     *string      `json:"website,omitempty"`
+}
+
 // OrganisationSummary defines model for OrganisationSummary.
 type OrganisationSummary struct {
 	// Code Example: GM0606
@@ -1543,6 +1560,16 @@ type PersonInput struct {
 type PersonPage struct {
 	Items      []Person `json:"items"`
 	NextCursor *string  `json:"nextCursor,omitempty"`
+}
+
+// PersonPatch A JSON Merge Patch of `PersonInput`.
+type PersonPatch struct {
+	Email       *openapi_types.Email `json:"email,omitempty"`
+	Languages   *[]string            `json:"languages,omitempty"`
+	Memberships *[]MembershipInput   `json:"memberships,omitempty"`
+	Name        *string              `json:"name,omitempty"`
+	Phone       *string              `json:"phone,omitempty"`
+	Position    *string              `json:"position,omitempty"`
 }
 
 // PersonReference A person as referred to from elsewhere; an erased person keeps only the id.
@@ -2389,6 +2416,12 @@ type DeleteOrganisationParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// UpdateOrganisationParams defines parameters for UpdateOrganisation.
+type UpdateOrganisationParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
 // ReplaceOrganisationParams defines parameters for ReplaceOrganisation.
 type ReplaceOrganisationParams struct {
 	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
@@ -2446,6 +2479,12 @@ type CreatePersonParams struct {
 
 // ErasePersonParams defines parameters for ErasePerson.
 type ErasePersonParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// UpdatePersonParams defines parameters for UpdatePerson.
+type UpdatePersonParams struct {
 	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
@@ -2573,11 +2612,17 @@ type CreateMilestoneUpdateJSONRequestBody = ProgressUpdateInput
 // CreateOrganisationJSONRequestBody defines body for CreateOrganisation for application/json ContentType.
 type CreateOrganisationJSONRequestBody = OrganisationInput
 
+// UpdateOrganisationApplicationMergePatchPlusJSONRequestBody defines body for UpdateOrganisation for application/merge-patch+json ContentType.
+type UpdateOrganisationApplicationMergePatchPlusJSONRequestBody = OrganisationPatch
+
 // ReplaceOrganisationJSONRequestBody defines body for ReplaceOrganisation for application/json ContentType.
 type ReplaceOrganisationJSONRequestBody = OrganisationInput
 
 // CreatePersonJSONRequestBody defines body for CreatePerson for application/json ContentType.
 type CreatePersonJSONRequestBody = PersonInput
+
+// UpdatePersonApplicationMergePatchPlusJSONRequestBody defines body for UpdatePerson for application/merge-patch+json ContentType.
+type UpdatePersonApplicationMergePatchPlusJSONRequestBody = PersonPatch
 
 // ReplacePersonJSONRequestBody defines body for ReplacePerson for application/json ContentType.
 type ReplacePersonJSONRequestBody = PersonInput
@@ -3395,6 +3440,24 @@ type ClientInterface interface {
 	// Corresponds with GET /organisations/{organisation} (the `GetOrganisation` operationId).
 	GetOrganisation(ctx context.Context, organisation OrganisationRef, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// UpdateOrganisationWithBody Change some fields of an organisation
+	//
+	// A JSON Merge Patch (RFC 7396) of `OrganisationInput`, with the same rules as `PUT`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /organisations/{organisation} (the `UpdateOrganisation` operationId).
+	UpdateOrganisationWithBody(ctx context.Context, organisation OrganisationRef, params *UpdateOrganisationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateOrganisationWithApplicationMergePatchPlusJSONBody Change some fields of an organisation
+	//
+	// A JSON Merge Patch (RFC 7396) of `OrganisationInput`, with the same rules as `PUT`.
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /organisations/{organisation} (the `UpdateOrganisation` operationId).
+	UpdateOrganisationWithApplicationMergePatchPlusJSONBody(ctx context.Context, organisation OrganisationRef, params *UpdateOrganisationParams, body UpdateOrganisationApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ReplaceOrganisationWithBody Replace an organisation
 	//
 	// Admins change every field. A member may edit its own organisation's profile (name, province,
@@ -3466,6 +3529,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /people/{person} (the `GetPerson` operationId).
 	GetPerson(ctx context.Context, person PersonRef, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdatePersonWithBody Change some fields of a person
+	//
+	// A JSON Merge Patch (RFC 7396) of `PersonInput`, with the same rules as `PUT`; `memberships` is replaced as a whole.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /people/{person} (the `UpdatePerson` operationId).
+	UpdatePersonWithBody(ctx context.Context, person PersonRef, params *UpdatePersonParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdatePersonWithApplicationMergePatchPlusJSONBody Change some fields of a person
+	//
+	// A JSON Merge Patch (RFC 7396) of `PersonInput`, with the same rules as `PUT`; `memberships` is replaced as a whole.
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /people/{person} (the `UpdatePerson` operationId).
+	UpdatePersonWithApplicationMergePatchPlusJSONBody(ctx context.Context, person PersonRef, params *UpdatePersonParams, body UpdatePersonApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ReplacePersonWithBody Replace a person's profile and memberships
 	//
@@ -4806,6 +4887,44 @@ func (c *Client) GetOrganisation(ctx context.Context, organisation OrganisationR
 	return c.Client.Do(req)
 }
 
+// UpdateOrganisationWithBody Change some fields of an organisation
+//
+// A JSON Merge Patch (RFC 7396) of `OrganisationInput`, with the same rules as `PUT`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /organisations/{organisation} (the `UpdateOrganisation` operationId).
+func (c *Client) UpdateOrganisationWithBody(ctx context.Context, organisation OrganisationRef, params *UpdateOrganisationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateOrganisationRequestWithBody(c.Server, organisation, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateOrganisationWithApplicationMergePatchPlusJSONBody Change some fields of an organisation
+//
+// A JSON Merge Patch (RFC 7396) of `OrganisationInput`, with the same rules as `PUT`.
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /organisations/{organisation} (the `UpdateOrganisation` operationId).
+func (c *Client) UpdateOrganisationWithApplicationMergePatchPlusJSONBody(ctx context.Context, organisation OrganisationRef, params *UpdateOrganisationParams, body UpdateOrganisationApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateOrganisationRequestWithApplicationMergePatchPlusJSONBody(c.Server, organisation, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ReplaceOrganisationWithBody Replace an organisation
 //
 // Admins change every field. A member may edit its own organisation's profile (name, province,
@@ -4948,6 +5067,44 @@ func (c *Client) ErasePerson(ctx context.Context, person PersonRef, params *Eras
 // Corresponds with GET /people/{person} (the `GetPerson` operationId).
 func (c *Client) GetPerson(ctx context.Context, person PersonRef, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetPersonRequest(c.Server, person)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdatePersonWithBody Change some fields of a person
+//
+// A JSON Merge Patch (RFC 7396) of `PersonInput`, with the same rules as `PUT`; `memberships` is replaced as a whole.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /people/{person} (the `UpdatePerson` operationId).
+func (c *Client) UpdatePersonWithBody(ctx context.Context, person PersonRef, params *UpdatePersonParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdatePersonRequestWithBody(c.Server, person, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdatePersonWithApplicationMergePatchPlusJSONBody Change some fields of a person
+//
+// A JSON Merge Patch (RFC 7396) of `PersonInput`, with the same rules as `PUT`; `memberships` is replaced as a whole.
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /people/{person} (the `UpdatePerson` operationId).
+func (c *Client) UpdatePersonWithApplicationMergePatchPlusJSONBody(ctx context.Context, person PersonRef, params *UpdatePersonParams, body UpdatePersonApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdatePersonRequestWithApplicationMergePatchPlusJSONBody(c.Server, person, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8096,6 +8253,68 @@ func NewGetOrganisationRequest(server string, organisation OrganisationRef) (*ht
 	return req, nil
 }
 
+// NewUpdateOrganisationRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateOrganisation builder with application/merge-patch+json body
+func NewUpdateOrganisationRequestWithApplicationMergePatchPlusJSONBody(server string, organisation OrganisationRef, params *UpdateOrganisationParams, body UpdateOrganisationApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateOrganisationRequestWithBody(server, organisation, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewUpdateOrganisationRequestWithBody constructs an http.Request for the UpdateOrganisation method, with any body, and a specified content type
+func NewUpdateOrganisationRequestWithBody(server string, organisation OrganisationRef, params *UpdateOrganisationParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "organisation", organisation, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organisations/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewReplaceOrganisationRequest calls the generic ReplaceOrganisation builder with application/json body
 func NewReplaceOrganisationRequest(server string, organisation OrganisationRef, params *ReplaceOrganisationParams, body ReplaceOrganisationJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -8514,6 +8733,68 @@ func NewGetPersonRequest(server string, person PersonRef) (*http.Request, error)
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdatePersonRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdatePerson builder with application/merge-patch+json body
+func NewUpdatePersonRequestWithApplicationMergePatchPlusJSONBody(server string, person PersonRef, params *UpdatePersonParams, body UpdatePersonApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdatePersonRequestWithBody(server, person, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewUpdatePersonRequestWithBody constructs an http.Request for the UpdatePerson method, with any body, and a specified content type
+func NewUpdatePersonRequestWithBody(server string, person PersonRef, params *UpdatePersonParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "person", person, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/people/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -9727,6 +10008,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /organisations/{organisation} (the `GetOrganisation` operationId).
 	GetOrganisationWithResponse(ctx context.Context, organisation OrganisationRef, reqEditors ...RequestEditorFn) (*GetOrganisationResponse, error)
 
+	// UpdateOrganisationWithBodyWithResponse Change some fields of an organisation
+	//
+	// A JSON Merge Patch (RFC 7396) of `OrganisationInput`, with the same rules as `PUT`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /organisations/{organisation} (the `UpdateOrganisation` operationId).
+	UpdateOrganisationWithBodyWithResponse(ctx context.Context, organisation OrganisationRef, params *UpdateOrganisationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateOrganisationResponse, error)
+
+	// UpdateOrganisationWithApplicationMergePatchPlusJSONBodyWithResponse Change some fields of an organisation
+	//
+	// A JSON Merge Patch (RFC 7396) of `OrganisationInput`, with the same rules as `PUT`.
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /organisations/{organisation} (the `UpdateOrganisation` operationId).
+	UpdateOrganisationWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, organisation OrganisationRef, params *UpdateOrganisationParams, body UpdateOrganisationApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateOrganisationResponse, error)
+
 	// ReplaceOrganisationWithBodyWithResponse Replace an organisation
 	//
 	// Admins change every field. A member may edit its own organisation's profile (name, province,
@@ -9806,6 +10105,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /people/{person} (the `GetPerson` operationId).
 	GetPersonWithResponse(ctx context.Context, person PersonRef, reqEditors ...RequestEditorFn) (*GetPersonResponse, error)
+
+	// UpdatePersonWithBodyWithResponse Change some fields of a person
+	//
+	// A JSON Merge Patch (RFC 7396) of `PersonInput`, with the same rules as `PUT`; `memberships` is replaced as a whole.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /people/{person} (the `UpdatePerson` operationId).
+	UpdatePersonWithBodyWithResponse(ctx context.Context, person PersonRef, params *UpdatePersonParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdatePersonResponse, error)
+
+	// UpdatePersonWithApplicationMergePatchPlusJSONBodyWithResponse Change some fields of a person
+	//
+	// A JSON Merge Patch (RFC 7396) of `PersonInput`, with the same rules as `PUT`; `memberships` is replaced as a whole.
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /people/{person} (the `UpdatePerson` operationId).
+	UpdatePersonWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, person PersonRef, params *UpdatePersonParams, body UpdatePersonApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdatePersonResponse, error)
 
 	// ReplacePersonWithBodyWithResponse Replace a person's profile and memberships
 	//
@@ -14035,6 +14352,118 @@ func (r GetOrganisationResponse) ContentType() string {
 	return ""
 }
 
+// UpdateOrganisationResponse200Headers the declared response headers of an HTTP 200 response for UpdateOrganisation
+type UpdateOrganisationResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// UpdateOrganisationResponse401Headers the declared response headers of an HTTP 401 response for UpdateOrganisation
+type UpdateOrganisationResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type UpdateOrganisationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OrganisationOK
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateOrganisationResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdateOrganisationResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateOrganisationResponse) GetJSON200() *OrganisationOK {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateOrganisationResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateOrganisationResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateOrganisationResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateOrganisationResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UpdateOrganisationResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateOrganisationResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r UpdateOrganisationResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r UpdateOrganisationResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateOrganisationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateOrganisationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateOrganisationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateOrganisationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ReplaceOrganisationResponse200Headers the declared response headers of an HTTP 200 response for ReplaceOrganisation
 type ReplaceOrganisationResponse200Headers struct {
 	APIVersion *string
@@ -14663,6 +15092,125 @@ func (r GetPersonResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetPersonResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdatePersonResponse200Headers the declared response headers of an HTTP 200 response for UpdatePerson
+type UpdatePersonResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// UpdatePersonResponse401Headers the declared response headers of an HTTP 401 response for UpdatePerson
+type UpdatePersonResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type UpdatePersonResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PersonOK
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON410 the response for an HTTP 410 `application/problem+json` response
+	ApplicationproblemJSON410 *Gone
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationproblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdatePersonResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdatePersonResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdatePersonResponse) GetJSON200() *PersonOK {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdatePersonResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdatePersonResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdatePersonResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdatePersonResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UpdatePersonResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON410 returns the response for an HTTP 410 `application/problem+json` response
+func (r UpdatePersonResponse) GetApplicationproblemJSON410() *Gone {
+	return r.ApplicationproblemJSON410
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdatePersonResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r UpdatePersonResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r UpdatePersonResponse) GetApplicationproblemJSON428() *PreconditionRequired {
+	return r.ApplicationproblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdatePersonResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdatePersonResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdatePersonResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdatePersonResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -16594,6 +17142,36 @@ func (c *ClientWithResponses) GetOrganisationWithResponse(ctx context.Context, o
 	return ParseGetOrganisationResponse(rsp)
 }
 
+// UpdateOrganisationWithBodyWithResponse Change some fields of an organisation
+//
+// A JSON Merge Patch (RFC 7396) of `OrganisationInput`, with the same rules as `PUT`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /organisations/{organisation} (the `UpdateOrganisation` operationId).
+func (c *ClientWithResponses) UpdateOrganisationWithBodyWithResponse(ctx context.Context, organisation OrganisationRef, params *UpdateOrganisationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateOrganisationResponse, error) {
+	rsp, err := c.UpdateOrganisationWithBody(ctx, organisation, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateOrganisationResponse(rsp)
+}
+
+// UpdateOrganisationWithApplicationMergePatchPlusJSONBodyWithResponse Change some fields of an organisation
+//
+// A JSON Merge Patch (RFC 7396) of `OrganisationInput`, with the same rules as `PUT`.
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /organisations/{organisation} (the `UpdateOrganisation` operationId).
+func (c *ClientWithResponses) UpdateOrganisationWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, organisation OrganisationRef, params *UpdateOrganisationParams, body UpdateOrganisationApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateOrganisationResponse, error) {
+	rsp, err := c.UpdateOrganisationWithApplicationMergePatchPlusJSONBody(ctx, organisation, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateOrganisationResponse(rsp)
+}
+
 // ReplaceOrganisationWithBodyWithResponse Replace an organisation
 //
 // Admins change every field. A member may edit its own organisation's profile (name, province,
@@ -16720,6 +17298,36 @@ func (c *ClientWithResponses) GetPersonWithResponse(ctx context.Context, person 
 		return nil, err
 	}
 	return ParseGetPersonResponse(rsp)
+}
+
+// UpdatePersonWithBodyWithResponse Change some fields of a person
+//
+// A JSON Merge Patch (RFC 7396) of `PersonInput`, with the same rules as `PUT`; `memberships` is replaced as a whole.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /people/{person} (the `UpdatePerson` operationId).
+func (c *ClientWithResponses) UpdatePersonWithBodyWithResponse(ctx context.Context, person PersonRef, params *UpdatePersonParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdatePersonResponse, error) {
+	rsp, err := c.UpdatePersonWithBody(ctx, person, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdatePersonResponse(rsp)
+}
+
+// UpdatePersonWithApplicationMergePatchPlusJSONBodyWithResponse Change some fields of a person
+//
+// A JSON Merge Patch (RFC 7396) of `PersonInput`, with the same rules as `PUT`; `memberships` is replaced as a whole.
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /people/{person} (the `UpdatePerson` operationId).
+func (c *ClientWithResponses) UpdatePersonWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, person PersonRef, params *UpdatePersonParams, body UpdatePersonApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdatePersonResponse, error) {
+	rsp, err := c.UpdatePersonWithApplicationMergePatchPlusJSONBody(ctx, person, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdatePersonResponse(rsp)
 }
 
 // ReplacePersonWithBodyWithResponse Replace a person's profile and memberships
@@ -21357,6 +21965,118 @@ func ParseGetOrganisationResponse(rsp *http.Response) (*GetOrganisationResponse,
 	return response, nil
 }
 
+// ParseUpdateOrganisationResponse parses an HTTP response from a UpdateOrganisationWithResponse call
+func ParseUpdateOrganisationResponse(rsp *http.Response) (*UpdateOrganisationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateOrganisationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OrganisationOK
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateOrganisationResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers UpdateOrganisationResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseReplaceOrganisationResponse parses an HTTP response from a ReplaceOrganisationWithResponse call
 func ParseReplaceOrganisationResponse(rsp *http.Response) (*ReplaceOrganisationResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -22074,6 +22794,125 @@ func ParseGetPersonResponse(rsp *http.Response) (*GetPersonResponse, error) {
 		response.Headers304 = &headers
 	case rsp.StatusCode == 401:
 		var headers GetPersonResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdatePersonResponse parses an HTTP response from a UpdatePersonWithResponse call
+func ParseUpdatePersonResponse(rsp *http.Response) (*UpdatePersonResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdatePersonResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PersonOK
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 410:
+		var dest Gone
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON410 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdatePersonResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers UpdatePersonResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
