@@ -349,11 +349,11 @@ func TestEvaluationLifecycleOverHTTP(t *testing.T) {
 	}
 
 	// Answered: questions fixed, other fields free, no delete.
-	ev, etag := e.create(t, evBody("Answered", true, "GM0606", "GM0344"))
+	ev, _ := e.create(t, evBody("Answered", true, "GM0606", "GM0344"))
 	if res := e.Do(t, "PUT", "/v1/evaluations/"+ev.ID+"/responses/GM0606", body, evAuth(e.member)); res.StatusCode != 200 {
 		t.Fatalf("answer: got %d (%s)", res.StatusCode, res.Body)
 	}
-	_, etag = e.get(t, ev.ID)
+	_, etag := e.get(t, ev.ID) // the answer changed the response count, and with it the tag
 	changed := evBody("Answered", true, "GM0606", "GM0344")
 	changed["questions"] = evQuestions()[:2]
 	res := e.Do(t, "PUT", "/v1/evaluations/"+ev.ID, changed, evAuth(e.editor, "If-Match", etag))

@@ -164,10 +164,7 @@ func exCellMatches(cell string, v any) bool {
 		return err1 == nil && err2 == nil && a == b
 	case []any:
 		// A list is one cell: as JSON, or texts joined by "; ".
-		raw := cell
-		if strings.HasPrefix(raw, "'") {
-			raw = raw[1:]
-		}
+		raw := strings.TrimPrefix(cell, "'")
 		var decoded any
 		dec := json.NewDecoder(strings.NewReader(raw))
 		dec.UseNumber()

@@ -353,3 +353,27 @@ func TestTextThatNoDatabaseTakes(t *testing.T) {
 		})
 	}
 }
+
+// An evaluation's ETag changes when a response changes its responseCount.
+func TestEvaluationETagFollowsResponses(t *testing.T) {
+	env := apptest.Start(t)
+	env.Seed(t)
+	editor := env.User(t, "editor@example.org", domain.RoleEditor, "")
+	member := env.User(t, "clerk@schiedam.example", domain.RoleMember, "GM0606")
+	res := env.Do(t, "POST", "/v1/evaluations", map[string]any{"title": "Quick poll", "published": true, "audience": []string{"GM0606"},
+		"opensAt": "2020-01-01T00:00:00Z", "closesAt": "2099-01-01T00:00:00Z",
+		"questions": []any{map[string]any{"key": "useful", "type": "scale", "text": "Useful?", "min": 1, "max": 5}}}, apptest.Bearer(editor))
+	if res.StatusCode != 201 {
+		t.Fatalf("create: got %d (%s)", res.StatusCode, res.Body)
+	}
+	var e struct{ ID string }
+	res.JSON(t, &e)
+	before := env.Do(t, "GET", "/v1/evaluations/"+e.ID, nil, nil).Header.Get("ETag")
+	if r := env.Do(t, "PUT", "/v1/evaluations/"+e.ID+"/responses/GM0606", map[string]any{"answers": map[string]any{"useful": 4}}, apptest.Bearer(member)); r.StatusCode != 200 {
+		t.Fatalf("answer: got %d (%s)", r.StatusCode, r.Body)
+	}
+	after := env.Do(t, "GET", "/v1/evaluations/"+e.ID, nil, map[string]string{"If-None-Match": before})
+	if after.StatusCode != 200 || after.Header.Get("ETag") == before {
+		t.Errorf("after a response: got %d with ETag %q (before %q); want 200 and a new tag", after.StatusCode, after.Header.Get("ETag"), before)
+	}
+}

@@ -29,7 +29,6 @@ const (
 	Number         QuestionType = "number"
 )
 
-var questionTypes = []QuestionType{Scale, SingleChoice, MultipleChoice, Text, Number}
 
 // MaxScalePoints bounds a scale, whose results list every point, and
 // MaxScaleValue its ends.

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/pioniersnetwerk/pioniers/api"
@@ -221,9 +222,10 @@ func (s *Server) GetEvaluationResults(ctx context.Context, req api.GetEvaluation
 
 func (s *Server) evaluationOK(e evaluation.Evaluation) api.EvaluationOKJSONResponse {
 	now := s.evaluations.Now()
-	// The status follows from the clock, so it is part of the tag.
+	// The status follows from the clock and the count from the responses,
+	// neither from a new version, so both are part of the tag.
 	return api.EvaluationOKJSONResponse{Body: toAPIEvaluation(e, now), Headers: api.EvaluationOKResponseHeaders{
-		ETag: ptr(etag(e.Version, string(e.StatusAt(now))))}}
+		ETag: ptr(etag(e.Version, fmt.Sprintf("%s-r%d", e.StatusAt(now), e.ResponseCount)))}}
 }
 
 func toAPIEvaluation(e evaluation.Evaluation, now time.Time) api.Evaluation {

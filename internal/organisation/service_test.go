@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -1056,6 +1057,7 @@ func TestListActivePaging(t *testing.T) {
 					break
 				}
 			}
+			runtime.KeepAlive(requests)
 			var want []organisation.Organisation
 			for _, o := range all {
 				if o.ActiveOn(c.Now()) == active {
