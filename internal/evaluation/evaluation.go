@@ -29,7 +29,6 @@ const (
 	Number         QuestionType = "number"
 )
 
-
 // MaxScalePoints bounds a scale, whose results list every point, and
 // MaxScaleValue its ends.
 const (
