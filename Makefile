@@ -41,6 +41,7 @@ lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.gen\.go$$')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 	$(SPECTRAL) lint --fail-severity error -r $(ADR_RULESET) openapi.yaml
 
 fmt:
