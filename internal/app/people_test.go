@@ -305,3 +305,41 @@ func TestErasureLeavesNoPersonalData(t *testing.T) {
 		}
 	}
 }
+
+// A municipality the person has left no longer reads their contact details,
+// changes them or records their consent.
+func TestFormerOrganisationNoLongerActsForAPerson(t *testing.T) {
+	env := apptest.Start(t)
+	env.Seed(t)
+	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
+	former := env.User(t, "clerk@schiedam.example", domain.RoleMember, "GM0606")
+	current := env.User(t, "clerk@utrecht.example", domain.RoleMember, "GM0344")
+	id := newPerson(t, env, admin, map[string]any{"name": "Moved On", "email": "moved.on@utrecht.example", "memberships": []any{
+		map[string]any{"organisation": "GM0606", "role": "pioneer", "from": "2018-09-01", "to": "2019-12-31"},
+		map[string]any{"organisation": "GM0344", "role": "pioneer", "from": "2020-01-01"},
+	}})
+	if res := env.Do(t, "GET", "/v1/people/"+id, nil, apptest.Bearer(current)); res.StatusCode != 200 || !strings.Contains(res.Body, "moved.on@utrecht.example") {
+		t.Errorf("current organisation: got %d %s; want the person in full", res.StatusCode, res.Body)
+	}
+	h := apptest.Bearer(former)
+	h["If-Match"] = "*"
+	h["Content-Type"] = "application/merge-patch+json"
+	for _, tt := range []struct{ method, path, body string }{
+		{"GET", "/v1/people/" + id, ""},
+		{"PATCH", "/v1/people/" + id, `{"email":"taken.over@schiedam.example"}`},
+		{"PUT", "/v1/people/" + id + "/consent", `{"publicProfile":true}`},
+	} {
+		var body any
+		if tt.body != "" {
+			body = tt.body
+		}
+		headers := h
+		if tt.method == "PUT" {
+			headers = apptest.Bearer(former)
+			headers["Content-Type"] = "application/json"
+		}
+		if res := env.Do(t, tt.method, tt.path, body, headers); res.StatusCode != 404 {
+			t.Errorf("%s by the former organisation: got %d %s; want 404", tt.method, res.StatusCode, res.Body)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 	"github.com/pioniersnetwerk/pioniers/internal/person"
 )
 
@@ -66,7 +67,7 @@ func (s *Service) Register(ctx context.Context, meetingID, personID string) (Reg
 	if err != nil {
 		return Registration{}, err
 	}
-	if !mayActFor(actor, p) {
+	if !mayActFor(actor, p, organisation.Today(s.now())) {
 		return Registration{}, domain.Errorf(domain.CodeForbidden, "a member registers its own organisation's people, a person registers themselves")
 	}
 	var reg Registration
@@ -129,10 +130,10 @@ func closedReason(m Meeting, now time.Time) string {
 	return "under way or over"
 }
 
-// mayActFor reports whether the actor may register or cancel for person p.
-func mayActFor(actor domain.Actor, p person.Person) bool {
+// mayActFor reports whether the actor may register person p on day.
+func mayActFor(actor domain.Actor, p person.Person, day time.Time) bool {
 	return actor.Is(domain.RoleAdmin, domain.RoleEditor) ||
-		(actor.Is(domain.RoleMember) && p.MemberOf(actor.OrganisationID)) ||
+		(actor.Is(domain.RoleMember) && p.With(actor.OrganisationID, day)) ||
 		(actor.PersonID != "" && actor.PersonID == p.ID)
 }
 

@@ -54,10 +54,11 @@ type Consent struct {
 	RecordedBy    string
 }
 
-// MemberOf reports whether the person has ever had a membership of organisation id.
-func (p Person) MemberOf(id string) bool {
+// With reports whether the person has a membership of organisation id on
+// day: a municipality the person has left no longer acts for them.
+func (p Person) With(id string, day time.Time) bool {
 	for _, m := range p.Memberships {
-		if m.OrganisationID == id {
+		if m.OrganisationID == id && (m.From.IsZero() || !m.From.After(day)) && (m.To.IsZero() || !m.To.Before(day)) {
 			return true
 		}
 	}
@@ -86,12 +87,12 @@ const (
 	Full               // everything
 )
 
-// ViewFor says how much the actor may see of p.
-func ViewFor(a domain.Actor, p Person) View {
+// ViewFor says how much the actor may see of p on day.
+func ViewFor(a domain.Actor, p Person, day time.Time) View {
 	switch {
 	case a.Is(domain.RoleAdmin, domain.RoleEditor):
 		return Full
-	case a.Is(domain.RoleMember) && p.MemberOf(a.OrganisationID):
+	case a.Is(domain.RoleMember) && p.With(a.OrganisationID, day):
 		return Full
 	case !a.Anonymous() && a.PersonID != "" && a.PersonID == p.ID:
 		return Full

@@ -49,7 +49,8 @@ func TestViewFor(t *testing.T) {
 		{"admin, private", domain.Actor{Subject: "u", Role: domain.RoleAdmin}, private, Full},
 		{"system", domain.System, private, Full},
 		{"editor, private", domain.Actor{Subject: "u", Role: domain.RoleEditor}, private, Full},
-		{"member of its organisation, private", domain.Actor{Subject: "u", Role: domain.RoleMember, OrganisationID: "org-a"}, private, Full},
+		{"member of the organisation the person left, private", domain.Actor{Subject: "u", Role: domain.RoleMember, OrganisationID: "org-a"}, private, Hidden},
+		{"member of the organisation the person left, public", domain.Actor{Subject: "u", Role: domain.RoleMember, OrganisationID: "org-a"}, public, Public},
 		{"member of its other organisation, private", domain.Actor{Subject: "u", Role: domain.RoleMember, OrganisationID: "org-c"}, private, Full},
 		{"member of another, public", domain.Actor{Subject: "u", Role: domain.RoleMember, OrganisationID: "org-b"}, public, Public},
 		{"member of another, private", domain.Actor{Subject: "u", Role: domain.RoleMember, OrganisationID: "org-b"}, private, Hidden},
@@ -69,10 +70,22 @@ func TestViewFor(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := ViewFor(tt.actor, tt.p); got != tt.want {
+			if got := ViewFor(tt.actor, tt.p, day(2024, 6, 1)); got != tt.want {
 				t.Errorf("ViewFor(%+v): got %v; want %v", tt.actor, got, tt.want)
 			}
 		})
+	}
+	// While the membership lasted, the organisation saw the person in full.
+	member := domain.Actor{Subject: "u", Role: domain.RoleMember, OrganisationID: "org-a"}
+	for _, d := range []time.Time{day(2022, 1, 1), day(2022, 6, 1), day(2023, 1, 1)} {
+		if got := ViewFor(member, private, d); got != Full {
+			t.Errorf("ViewFor on %s, during the membership: got %v; want full", d.Format(time.DateOnly), got)
+		}
+	}
+	for _, d := range []time.Time{day(2021, 12, 31), day(2023, 1, 2)} {
+		if got := ViewFor(member, private, d); got != Hidden {
+			t.Errorf("ViewFor on %s, outside the membership: got %v; want hidden", d.Format(time.DateOnly), got)
+		}
 	}
 }
 
@@ -101,7 +114,7 @@ func TestRedact(t *testing.T) {
 	}
 }
 
-func TestMemberOfAndOnlyWith(t *testing.T) {
+func TestWithAndOnlyWith(t *testing.T) {
 	tests := []struct {
 		name                 string
 		orgs                 []string
@@ -122,8 +135,8 @@ func TestMemberOfAndOnlyWith(t *testing.T) {
 			for _, o := range tt.orgs {
 				p.Memberships = append(p.Memberships, Membership{OrganisationID: o, Role: "pioneer"})
 			}
-			if got := p.MemberOf(tt.org); got != tt.wantMember {
-				t.Errorf("MemberOf(%q): got %v; want %v", tt.org, got, tt.wantMember)
+			if got := p.With(tt.org, day(2024, 6, 1)); got != tt.wantMember {
+				t.Errorf("With(%q): got %v; want %v", tt.org, got, tt.wantMember)
 			}
 			if got := p.OnlyWith(tt.org); got != tt.wantOnly {
 				t.Errorf("OnlyWith(%q): got %v; want %v", tt.org, got, tt.wantOnly)

@@ -22,8 +22,9 @@ type Filter struct {
 	// Visibility: everyone when All; otherwise people with a public profile,
 	// plus the people of FullOrganisation and the person PersonID.
 	All              bool
-	FullOrganisation string
+	FullOrganisation string // its current people, on Today
 	PersonID         string
+	Today            time.Time
 }
 
 // Query is one page request.
@@ -162,7 +163,8 @@ func (s *Service) list(ctx context.Context, orgID string, req ListRequest) (doma
 	if len(req.Sort) == 0 {
 		req.Sort = []domain.SortKey{{Field: "name"}}
 	}
-	f := Filter{OrganisationID: orgID, Role: req.Role, Q: strings.TrimSpace(req.Q), All: actor.Is(domain.RoleAdmin, domain.RoleEditor)}
+	today := organisation.Today(s.now())
+	f := Filter{OrganisationID: orgID, Role: req.Role, Q: strings.TrimSpace(req.Q), All: actor.Is(domain.RoleAdmin, domain.RoleEditor), Today: today}
 	if actor.Is(domain.RoleMember) {
 		f.FullOrganisation = actor.OrganisationID
 	}
@@ -174,7 +176,7 @@ func (s *Service) list(ctx context.Context, orgID string, req ListRequest) (doma
 		return page, err
 	}
 	for i, p := range page.Items {
-		page.Items[i] = Redact(p, ViewFor(actor, p))
+		page.Items[i] = Redact(p, ViewFor(actor, p, today))
 	}
 	return page, nil
 }
@@ -197,7 +199,7 @@ func (s *Service) visible(ctx context.Context, id string) (Person, View, error) 
 	if p.Erased {
 		return Person{}, Hidden, domain.Errorf(domain.CodeGone, "person %s was erased", id)
 	}
-	view := ViewFor(domain.ActorFrom(ctx), p)
+	view := ViewFor(domain.ActorFrom(ctx), p, organisation.Today(s.now()))
 	if view == Hidden {
 		return Person{}, Hidden, notFound(id)
 	}
@@ -261,7 +263,7 @@ func (s *Service) Update(ctx context.Context, id string, change func(current Inp
 		if err != nil {
 			return err
 		}
-		if !actor.Is(domain.RoleAdmin) && !current.MemberOf(actor.OrganisationID) {
+		if !actor.Is(domain.RoleAdmin) && !current.With(actor.OrganisationID, organisation.Today(s.now())) {
 			return domain.Errorf(domain.CodeForbidden, "a member may change only the people of its own organisation")
 		}
 		in, err := change(current.AsInput())
@@ -309,7 +311,7 @@ func (s *Service) RecordConsent(ctx context.Context, id string, public bool) (Co
 		if err != nil {
 			return err
 		}
-		if !actor.Is(domain.RoleAdmin) && !(actor.Is(domain.RoleMember) && p.MemberOf(actor.OrganisationID)) && actor.PersonID != id {
+		if !actor.Is(domain.RoleAdmin) && !(actor.Is(domain.RoleMember) && p.With(actor.OrganisationID, organisation.Today(s.now()))) && actor.PersonID != id {
 			return domain.Errorf(domain.CodeForbidden, "only an admin, a member of the person's organisation or the person may record consent")
 		}
 		now := s.now().UTC().Truncate(time.Microsecond)

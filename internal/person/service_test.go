@@ -567,7 +567,8 @@ func TestMemberActsForItsOwnOrganisation(t *testing.T) {
 			want   domain.Code
 		}{
 			{"a person of its own only", []string{e.a.ID}, false, false, ""},
-			{"a person whose membership ended", []string{e.a.ID}, true, false, ""},
+			// An organisation the person left no longer acts for them: they are hidden from it.
+			{"a person whose membership ended", []string{e.a.ID}, true, false, domain.CodeNotFound},
 			{"a person shared with another", []string{e.a.ID, e.b.ID}, false, false, domain.CodeForbidden},
 			{"a public person of another", []string{e.b.ID}, false, true, domain.CodeForbidden},
 			{"a private person of another", []string{e.b.ID}, false, false, domain.CodeNotFound},

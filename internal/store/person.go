@@ -115,8 +115,9 @@ func (db *DB) ListPeople(ctx context.Context, q person.Query) (domain.Page[perso
 	if !f.All {
 		conds, args := []string{"public_profile = ?"}, []any{true}
 		if f.FullOrganisation != "" {
-			conds = append(conds, "EXISTS (SELECT 1 FROM memberships v WHERE v.person_id = people.id AND v.organisation_id = ?)")
-			args = append(args, f.FullOrganisation)
+			conds = append(conds, "EXISTS (SELECT 1 FROM memberships v WHERE v.person_id = people.id AND v.organisation_id = ?"+
+				" AND (v.from_date IS NULL OR v.from_date <= ?) AND (v.to_date IS NULL OR v.to_date >= ?))")
+			args = append(args, f.FullOrganisation, f.Today, f.Today)
 		}
 		if f.PersonID != "" {
 			conds = append(conds, "id = ?")
@@ -139,7 +140,7 @@ func (db *DB) ListPeople(ctx context.Context, q person.Query) (domain.Page[perso
 	if f.Q != "" {
 		tx = tx.Where(`search LIKE ? ESCAPE '\'`, likePattern(f.Q))
 	}
-	fp := fingerprint("people", f, q.Sort)
+	fp := fingerprint("people", f.OrganisationID, f.Role, f.Q, f.All, f.FullOrganisation, f.PersonID, q.Sort)
 	tx, err := personKeyset.apply(tx, db.dialect, q.Sort, q.Cursor, fp)
 	if err != nil {
 		return domain.Page[person.Person]{}, err
