@@ -208,7 +208,7 @@ func TestEvaluationAuthorizationMatrix(t *testing.T) {
 		{"put response", "PUT", func(*testing.T) string { return "/v1/evaluations/" + open.ID + "/responses/GM0606" },
 			map[string]any{"answers": evAnswers(3, "")}, nil, []int{unauth, forbid, forbid, 200, forbid, forbid, forbid}},
 		{"get response", "GET", func(*testing.T) string { return "/v1/evaluations/" + open.ID + "/responses/GM0606" }, nil, nil,
-			[]int{unauth, 200, 200, 200, forbid, forbid, forbid}},
+			[]int{unauth, 200, forbid, 200, forbid, forbid, forbid}},
 		{"pseudonymised responses", "GET", func(*testing.T) string { return "/v1/evaluations/" + open.ID + "/responses" }, nil, nil,
 			[]int{unauth, 200, 200, forbid, forbid, 200, forbid}},
 		{"pseudonymised responses of a draft", "GET", func(*testing.T) string { return "/v1/evaluations/" + draft.ID + "/responses" }, nil, nil,
@@ -343,7 +343,7 @@ func TestEvaluationLifecycleOverHTTP(t *testing.T) {
 		} else if tt.want == 409 && res.Problem(t).Type != evProblemType(domain.CodeConflict) {
 			t.Errorf("%s: problem type got %q; want conflict", tt.name, res.Problem(t).Type)
 		}
-		if res := e.Do(t, "GET", "/v1/evaluations/"+tt.id+"/responses/GM0606", nil, evAuth(e.editor)); res.StatusCode != 404 {
+		if res := e.Do(t, "GET", "/v1/evaluations/"+tt.id+"/responses/GM0606", nil, evAuth(e.admin)); res.StatusCode != 404 {
 			t.Errorf("%s: a refused response was stored: got %d (%s)", tt.name, res.StatusCode, res.Body)
 		}
 	}

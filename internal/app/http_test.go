@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -375,5 +376,42 @@ func TestEvaluationETagFollowsResponses(t *testing.T) {
 	after := env.Do(t, "GET", "/v1/evaluations/"+e.ID, nil, map[string]string{"If-None-Match": before})
 	if after.StatusCode != 200 || after.Header.Get("ETag") == before {
 		t.Errorf("after a response: got %d with ETag %q (before %q); want 200 and a new tag", after.StatusCode, after.Header.Get("ETag"), before)
+	}
+}
+
+// What was promised to respondents and what counted as evidence stays: a
+// closed, answered evaluation keeps its minimum group size, window,
+// publication and milestone; its title may still be corrected.
+func TestClosedEvaluationKeepsItsPromises(t *testing.T) {
+	env := apptest.Start(t)
+	if _, err := env.App.Seed.Load(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	editor := env.User(t, "editor@example.org", domain.RoleEditor, "")
+	var list struct{ Items []struct{ ID string } }
+	env.Do(t, "GET", "/v1/evaluations", nil, nil).JSON(t, &list)
+	path := "/v1/evaluations/" + list.Items[0].ID
+	h := apptest.Bearer(editor)
+	h["If-Match"] = "*"
+	h["Content-Type"] = "application/merge-patch+json"
+	for _, tt := range []struct {
+		patch string
+		want  int
+		field string
+	}{
+		{`{"minGroupSize":1}`, 409, "minGroupSize"},
+		{`{"closesAt":"2030-01-01T00:00:00Z"}`, 409, "closesAt"},
+		{`{"published":false}`, 409, "closesAt"},
+		{`{"milestone":null}`, 409, "closesAt"},
+		{`{"title":"Example interim evaluation (corrected title)"}`, 200, ""},
+	} {
+		res := env.Do(t, "PATCH", path, tt.patch, h)
+		if res.StatusCode != tt.want {
+			t.Errorf("PATCH %s: got %d (%s); want %d", tt.patch, res.StatusCode, res.Body, tt.want)
+			continue
+		}
+		if tt.field != "" && !slices.Contains(res.Problem(t).Fields(), tt.field) {
+			t.Errorf("PATCH %s: invalidParams %v; want %s", tt.patch, res.Problem(t).Fields(), tt.field)
+		}
 	}
 }

@@ -171,6 +171,17 @@ func (s *Service) Update(ctx context.Context, id string, change func(Input) (Inp
 			return &domain.Error{Code: domain.CodeConflict, Message: "the questions cannot change once responses exist",
 				Fields: []domain.FieldError{{Name: "questions", Reason: fmt.Sprintf("%d organisations have answered them", cur.ResponseCount)}}}
 		}
+		if cur.ResponseCount > 0 && next.MinGroupSize < cur.MinGroupSize {
+			// Lowering it would expose small groups that were answered under the promise of the higher one.
+			return &domain.Error{Code: domain.CodeConflict, Message: "minGroupSize cannot be lowered once responses exist",
+				Fields: []domain.FieldError{{Name: "minGroupSize", Reason: fmt.Sprintf("must stay at least %d", cur.MinGroupSize)}}}
+		}
+		if cur.StatusAt(s.now()) == Closed && (next.Published != cur.Published || !next.ClosesAt.Equal(cur.ClosesAt) ||
+			!next.OpensAt.Equal(cur.OpensAt) || next.MilestoneID != cur.MilestoneID) {
+			// A closed evaluation is evidence for its milestone; its record stays as it was.
+			return &domain.Error{Code: domain.CodeConflict, Message: "a closed evaluation's window, publication and milestone cannot change",
+				Fields: []domain.FieldError{{Name: "closesAt", Reason: "the evaluation has closed"}}}
+		}
 		if cur.ResponseCount > 0 {
 			responses, err := s.store.Responses(ctx, id)
 			if err != nil {
@@ -376,8 +387,9 @@ func (s *Service) GetResponse(ctx context.Context, evaluationID, orgRef string) 
 	if err != nil {
 		return Response{}, err
 	}
-	if !actor.MemberOf(o.ID) && !editor(actor) {
-		return Response{}, domain.Errorf(domain.CodeForbidden, "a response is for its organisation, editors and admins")
+	if !actor.MemberOf(o.ID) && !actor.Is(domain.RoleAdmin) {
+		// Editors and analysts read responses pseudonymised only.
+		return Response{}, domain.Errorf(domain.CodeForbidden, "a named response is for its organisation and admins")
 	}
 	if _, err := s.Get(ctx, evaluationID); err != nil {
 		return Response{}, err

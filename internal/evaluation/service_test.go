@@ -319,7 +319,7 @@ func TestInvalidResponseStoresNothing(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("invalid fields: got %v; want %v", got, want)
 	}
-	r, err := f.svc.GetResponse(apptest.As(editor), e.ID, f.alpha.Code)
+	r, err := f.svc.GetResponse(apptest.As(domain.System), e.ID, f.alpha.Code)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -668,8 +668,9 @@ func TestEvaluationServiceAuthorization(t *testing.T) {
 			_, err := f.svc.PutResponse(ctx, open.ID, f.alpha.Code, answers(4, ""))
 			return err
 		}, []domain.Code{unauth, forbid, forbid, ok, forbid, forbid, forbid}},
+		// A named response is for its organisation and admins; editors read them pseudonymised.
 		{"get response of beta", func(ctx context.Context) error { _, err := f.svc.GetResponse(ctx, open.ID, f.beta.Code); return err },
-			[]domain.Code{unauth, ok, ok, forbid, ok, forbid, forbid}},
+			[]domain.Code{unauth, ok, forbid, forbid, ok, forbid, forbid}},
 		{"pseudonymised", func(ctx context.Context) error { _, _, err := f.svc.Pseudonymised(ctx, open.ID); return err },
 			[]domain.Code{unauth, ok, ok, forbid, forbid, ok, forbid}},
 		{"results", func(ctx context.Context) error { _, err := f.svc.Results(ctx, open.ID); return err },

@@ -3068,7 +3068,7 @@ type ClientInterface interface {
 
 	// GetEvaluationResponse An organisation's response
 	//
-	// For that organisation's members, editors and admins.
+	// For that organisation's members and admins; editors and analysts read responses pseudonymised.
 	//
 	// Corresponds with GET /evaluations/{evaluation}/responses/{organisation} (the `GetEvaluationResponse` operationId).
 	GetEvaluationResponse(ctx context.Context, evaluation EvaluationRef, organisation OrganisationRef, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4075,7 +4075,7 @@ func (c *Client) ListEvaluationResponses(ctx context.Context, evaluation Evaluat
 
 // GetEvaluationResponse An organisation's response
 //
-// For that organisation's members, editors and admins.
+// For that organisation's members and admins; editors and analysts read responses pseudonymised.
 //
 // Corresponds with GET /evaluations/{evaluation}/responses/{organisation} (the `GetEvaluationResponse` operationId).
 func (c *Client) GetEvaluationResponse(ctx context.Context, evaluation EvaluationRef, organisation OrganisationRef, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9604,7 +9604,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetEvaluationResponseWithResponse An organisation's response
 	//
-	// For that organisation's members, editors and admins.
+	// For that organisation's members and admins; editors and analysts read responses pseudonymised.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16474,7 +16474,7 @@ func (c *ClientWithResponses) ListEvaluationResponsesWithResponse(ctx context.Co
 
 // GetEvaluationResponseWithResponse An organisation's response
 //
-// For that organisation's members, editors and admins.
+// For that organisation's members and admins; editors and analysts read responses pseudonymised.
 //
 // Returns a wrapper object for the known response body format(s).
 //
