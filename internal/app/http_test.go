@@ -415,3 +415,28 @@ func TestClosedEvaluationKeepsItsPromises(t *testing.T) {
 		}
 	}
 }
+
+// A resource's ETag follows what it embeds from other records: renaming an
+// organisation makes the ETag of a person who belongs to it change.
+func TestETagFollowsEmbeddedRecords(t *testing.T) {
+	env := apptest.Start(t)
+	env.Seed(t)
+	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
+	id := newPerson(t, env, admin, pioneer("Embedded", "embedded@schiedam.example", "", "GM0606"))
+	before := env.Do(t, "GET", "/v1/people/"+id, nil, apptest.Bearer(admin)).Header.Get("ETag")
+	h := apptest.Bearer(admin)
+	h["If-Match"] = "*"
+	h["Content-Type"] = "application/merge-patch+json"
+	if res := env.Do(t, "PATCH", "/v1/organisations/GM0606", `{"name":"Gemeente Schiedam"}`, h); res.StatusCode != 200 {
+		t.Fatalf("rename: got %d", res.StatusCode)
+	}
+	cond := apptest.Bearer(admin)
+	cond["If-None-Match"] = before
+	if res := env.Do(t, "GET", "/v1/people/"+id, nil, cond); res.StatusCode != 200 || !strings.Contains(res.Body, "Gemeente Schiedam") {
+		t.Errorf("after renaming the organisation: got %d; want 200 with the new name", res.StatusCode)
+	}
+	created := env.Do(t, "POST", "/v1/organisations", map[string]any{"code": "GM0622", "name": "Vlaardingen", "kind": "municipality", "networkRole": "member"}, apptest.Bearer(admin))
+	if got := env.Do(t, "GET", "/v1/organisations/GM0622", nil, nil).Header.Get("ETag"); got != created.Header.Get("ETag") {
+		t.Errorf("ETag: got %q on GET and %q on create; want the same", got, created.Header.Get("ETag"))
+	}
+}

@@ -262,13 +262,16 @@ func authenticate(tokens tokenVerifier) echo.MiddlewareFunc {
 }
 
 // conditionalGET gives every successful GET a strong ETag (the handler's, or
-// a hash of the body) and answers a matching If-None-Match with 304.
+// a hash of the body) and answers a matching If-None-Match with 304. A
+// version tag ("v3") also gets a digest of the body, on writes too, so the
+// tag a write returns is the one the next GET sends.
 func conditionalGET(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		if r.Method != http.MethodGet || isExport(r) {
+		if isExport(r) {
 			return next(c) // exports stream; they are not held to hash them
 		}
+		get := r.Method == http.MethodGet
 		res := c.Response()
 		orig := res.Writer
 		buf := &bufferedWriter{header: orig.Header()}
@@ -284,28 +287,40 @@ func conditionalGET(next echo.HandlerFunc) echo.HandlerFunc {
 			status = http.StatusOK
 		}
 		h := orig.Header()
-		if status == http.StatusOK {
+		if status == http.StatusOK || status == http.StatusCreated {
+			sum := sha256.Sum256(buf.body.Bytes())
 			etag := h.Get("ETag")
-			if etag == "" {
-				sum := sha256.Sum256(buf.body.Bytes())
+			switch {
+			case etag == "" && get:
 				etag = `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`
+			case strings.HasPrefix(etag, `"v`):
+				// The version is what If-Match checks; the digest also follows
+				// what the representation embeds from other records (an
+				// organisation's name on a person, a count of registrations).
+				etag = strings.TrimSuffix(etag, `"`) + "." + base64.RawURLEncoding.EncodeToString(sum[:6]) + `"`
+			}
+			if etag != "" {
 				h.Set("ETag", etag)
 			}
-			h.Add("Vary", "Authorization")
-			if h.Get("Cache-Control") == "" {
-				h.Set("Cache-Control", "no-cache")
-			}
-			if etagMatch(r.Header.Get("If-None-Match"), etag) {
-				h.Del("Content-Type")
-				h.Del("Content-Length")
-				orig.WriteHeader(http.StatusNotModified)
-				res.Status = http.StatusNotModified
-				res.Size = 0
-				return nil
+			if get {
+				h.Add("Vary", "Authorization")
+				if h.Get("Cache-Control") == "" {
+					h.Set("Cache-Control", "no-cache")
+				}
+				if etagMatch(r.Header.Get("If-None-Match"), etag) {
+					h.Del("Content-Type")
+					h.Del("Content-Length")
+					orig.WriteHeader(http.StatusNotModified)
+					res.Status = http.StatusNotModified
+					res.Size = 0
+					return nil
+				}
 			}
 		}
 		// Said up front, so that HEAD tells the length of what GET sends.
-		h.Set("Content-Length", strconv.Itoa(buf.body.Len()))
+		if status != http.StatusNoContent {
+			h.Set("Content-Length", strconv.Itoa(buf.body.Len()))
+		}
 		orig.WriteHeader(status)
 		_, err = orig.Write(buf.body.Bytes())
 		return err

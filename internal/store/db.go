@@ -37,6 +37,7 @@ type DB struct {
 	write   *gorm.DB
 	read    *gorm.DB
 	dialect Dialect
+	log     *slog.Logger
 }
 
 // Open connects to url: postgres://… or postgresql://… for PostgreSQL,
@@ -60,7 +61,7 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
 		sqlDB.SetMaxOpenConns(20)
 		sqlDB.SetMaxIdleConns(10)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-		db := &DB{write: g, read: g, dialect: Postgres}
+		db := &DB{write: g, read: g, dialect: Postgres, log: log}
 		if err := db.Ping(ctx); err != nil {
 			_ = db.Close()
 			return nil, err
@@ -114,7 +115,7 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
 	}
 	rdb.SetMaxOpenConns(max(4, runtime.NumCPU()))
 	rdb.SetMaxIdleConns(max(4, runtime.NumCPU()))
-	return &DB{write: write, read: read, dialect: SQLite}, nil
+	return &DB{write: write, read: read, dialect: SQLite, log: log}, nil
 }
 
 // Dialect says which engine this is.

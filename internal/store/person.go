@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"strings"
 	"time"
 
@@ -307,23 +306,50 @@ func (db *DB) ErasePerson(ctx context.Context, p person.Person, c domain.Change)
 // Scrub makes deleted data unrecoverable from the database files: on SQLite
 // (secure_delete is on) it truncates the write-ahead log, which still holds
 // old page images; on PostgreSQL it vacuums the tables with personal data.
+//
+// It is best effort after the erasure has committed: when readers (a long
+// export, a backup) hold the log, it tries again in the background rather
+// than keep the writer, and the request, waiting.
 func (db *DB) Scrub(ctx context.Context) error {
-	w := db.write.WithContext(ctx)
 	if db.dialect == Postgres {
-		return dbError(w.Exec("VACUUM people, users, idempotency_keys, memberships").Error)
+		return dbError(db.write.WithContext(ctx).Exec("VACUUM people, users, idempotency_keys, memberships").Error)
 	}
-	// A reader in the middle of a query can hold the log for a moment.
-	for attempt := 0; ; attempt++ {
-		var busy, logFrames, checkpointed int
-		if err := w.Raw("PRAGMA wal_checkpoint(TRUNCATE)").Row().Scan(&busy, &logFrames, &checkpointed); err != nil {
-			return dbError(err)
-		}
-		if busy == 0 {
-			return nil
-		}
-		if attempt == 5 {
-			return dbError(errors.New("wal checkpoint: readers kept the log busy"))
-		}
-		time.Sleep(50 * time.Millisecond << attempt)
+	if done, err := db.checkpoint(ctx); err != nil || done {
+		return err
 	}
+	go func() {
+		for wait := time.Second; wait <= 5*time.Minute; wait *= 2 {
+			time.Sleep(wait)
+			if done, err := db.checkpoint(context.Background()); done || err != nil {
+				return
+			}
+		}
+		if db.log != nil {
+			db.log.Error("erased data may remain in the write-ahead log: readers kept it busy; it clears at the next checkpoint")
+		}
+	}()
+	return nil
+}
+
+// checkpoint truncates SQLite's write-ahead log, holding the writer for at
+// most a second; it reports whether the log was free.
+func (db *DB) checkpoint(ctx context.Context) (bool, error) {
+	sqlDB, err := db.write.DB()
+	if err != nil {
+		return false, dbError(err)
+	}
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return false, dbError(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = 1000"); err != nil {
+		return false, dbError(err)
+	}
+	defer conn.ExecContext(context.Background(), "PRAGMA busy_timeout = 10000")
+	var busy, logFrames, checkpointed int
+	if err := conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &checkpointed); err != nil {
+		return false, dbError(err)
+	}
+	return busy == 0, nil
 }
