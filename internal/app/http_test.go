@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -438,5 +439,31 @@ func TestETagFollowsEmbeddedRecords(t *testing.T) {
 	created := env.Do(t, "POST", "/v1/organisations", map[string]any{"code": "GM0622", "name": "Vlaardingen", "kind": "municipality", "networkRole": "member"}, apptest.Bearer(admin))
 	if got := env.Do(t, "GET", "/v1/organisations/GM0622", nil, nil).Header.Get("ETag"); got != created.Header.Get("ETag") {
 		t.Errorf("ETag: got %q on GET and %q on create; want the same", got, created.Header.Get("ETag"))
+	}
+}
+
+// A member submits papers for its own organisation, not in another's name.
+func TestSubmissionsInTheMembersOwnName(t *testing.T) {
+	env := apptest.Start(t)
+	env.Seed(t)
+	editor := env.User(t, "editor@example.org", domain.RoleEditor, "")
+	member := env.User(t, "clerk@schiedam.example", domain.RoleMember, "GM0606")
+	today := time.Now().UTC()
+	res := env.Do(t, "POST", "/v1/meetings", map[string]any{"title": "Conference", "topic": "Openness", "format": "conference",
+		"details":  map[string]any{"format": "conference", "callForPapers": map[string]any{"opensOn": today.AddDate(0, 0, -1).Format(time.DateOnly), "closesOn": today.AddDate(0, 0, 10).Format(time.DateOnly)}},
+		"startsAt": today.AddDate(0, 1, 0).Format(time.RFC3339), "endsAt": today.AddDate(0, 1, 0).Add(4 * time.Hour).Format(time.RFC3339)}, apptest.Bearer(editor))
+	var m struct{ ID string }
+	res.JSON(t, &m)
+	paper := func(org string) map[string]any {
+		return map[string]any{"title": "Open agendas", "abstract": "What we learned.", "authors": []string{"A. Pioneer"}, "organisation": org}
+	}
+	if res := env.Do(t, "POST", "/v1/meetings/"+m.ID+"/submissions", paper("GM0344"), apptest.Bearer(member)); res.StatusCode != 403 {
+		t.Errorf("member submits for another organisation: got %d (%s); want 403", res.StatusCode, res.Body)
+	}
+	if res := env.Do(t, "POST", "/v1/meetings/"+m.ID+"/submissions", paper("GM0606"), apptest.Bearer(member)); res.StatusCode != 201 {
+		t.Errorf("member submits for its own organisation: got %d (%s); want 201", res.StatusCode, res.Body)
+	}
+	if res := env.Do(t, "POST", "/v1/meetings/"+m.ID+"/submissions", paper("GM0344"), apptest.Bearer(editor)); res.StatusCode != 201 {
+		t.Errorf("editor submits for an organisation: got %d (%s); want 201", res.StatusCode, res.Body)
 	}
 }

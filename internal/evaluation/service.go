@@ -271,9 +271,12 @@ func (s *Service) build(ctx context.Context, e Evaluation, in Input) (Evaluation
 	var audience []OrgRef
 	for i, ref := range in.Audience {
 		o, err := s.orgs.Get(ctx, ref)
-		if err != nil {
+		if domain.ErrorCode(err) == domain.CodeNotFound {
 			p.Add(fmt.Sprintf("audience[%d]", i), fmt.Sprintf("no organisation with id or code %q", ref))
 			continue
+		}
+		if err != nil {
+			return Evaluation{}, err
 		}
 		if !slices.ContainsFunc(audience, func(a OrgRef) bool { return a.ID == o.ID }) {
 			audience = append(audience, OrgRef{ID: o.ID, Code: o.Code, Name: o.Name})

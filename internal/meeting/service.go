@@ -83,8 +83,16 @@ func (s *Service) List(ctx context.Context, req ListRequest) (domain.Page[Meetin
 	var p domain.Problems
 	f := req.Filter
 	f.Q = strings.TrimSpace(f.Q)
-	f.OrganisationID = s.filterOrganisation(ctx, req.Organisation, "organisation", &p)
-	f.GuestChairID = s.filterOrganisation(ctx, req.GuestChair, "guestChair", &p)
+	l := &lookup{ctx: ctx, orgs: s.orgs, p: &p}
+	if strings.TrimSpace(req.Organisation) != "" {
+		f.OrganisationID = l.ref(req.Organisation, "organisation").ID
+	}
+	if strings.TrimSpace(req.GuestChair) != "" {
+		f.GuestChairID = l.ref(req.GuestChair, "guestChair").ID
+	}
+	if l.err != nil {
+		return domain.Page[Meeting]{}, l.err
+	}
 	if f.Status != "" && !slices.Contains(statuses, f.Status) {
 		p.Add("status", "must be one of planned, confirmed, held, cancelled")
 	}
@@ -98,18 +106,6 @@ func (s *Service) List(ctx context.Context, req ListRequest) (domain.Page[Meetin
 		return domain.Page[Meeting]{}, err
 	}
 	return s.store.ListMeetings(ctx, Query{Filter: f, Descending: req.Descending, PageSize: req.PageSize, Cursor: req.Cursor})
-}
-
-func (s *Service) filterOrganisation(ctx context.Context, ref, param string, p *domain.Problems) string {
-	if strings.TrimSpace(ref) == "" {
-		return ""
-	}
-	o, err := s.orgs.Get(ctx, ref)
-	if err != nil {
-		p.Add(param, fmt.Sprintf("no organisation with id or code %q", ref))
-		return ""
-	}
-	return o.ID
 }
 
 // Get returns one meeting. Public.
@@ -337,7 +333,8 @@ func (s *Service) build(ctx context.Context, m Meeting, in Input, creating bool)
 	if in.Status == StatusCancelled {
 		next.CancellationReason = in.CancellationReason
 	}
-	next.Details = s.details(ctx, in, &p)
+	l := &lookup{ctx: ctx, orgs: s.orgs, p: &p}
+	next.Details = s.details(in, l)
 	next.Venue = nil
 	if in.Venue != nil {
 		v := &Venue{Name: strings.TrimSpace(in.Venue.Name), Address: strings.TrimSpace(in.Venue.Address), City: strings.TrimSpace(in.Venue.City)}
@@ -345,13 +342,13 @@ func (s *Service) build(ctx context.Context, m Meeting, in Input, creating bool)
 			p.Add("venue.name", "must not be empty")
 		}
 		if in.Venue.Host != "" {
-			v.Host = s.orgRef(ctx, in.Venue.Host, "venue.hostOrganisation", &p)
+			v.Host = l.ref(in.Venue.Host, "venue.hostOrganisation")
 		}
 		next.Venue = v
 	}
 	next.GuestChair = nil
 	if in.GuestChair != "" {
-		ref := s.orgRef(ctx, in.GuestChair, "guestChair", &p)
+		ref := l.ref(in.GuestChair, "guestChair")
 		if ref.ID != "" {
 			o, err := s.orgs.Get(ctx, ref.ID)
 			if err != nil {
@@ -383,6 +380,9 @@ func (s *Service) build(ctx context.Context, m Meeting, in Input, creating bool)
 			p.Add("cancellationReason", "a cancelled meeting needs a reason")
 		}
 	}
+	if l.err != nil {
+		return Meeting{}, l.err
+	}
 	if err := p.Err(); err != nil {
 		return Meeting{}, err
 	}
@@ -410,7 +410,8 @@ func transition(from, to Status) error {
 		Fields: []domain.FieldError{{Name: "status", Reason: fmt.Sprintf("cannot change from %s to %s", from, to)}}}
 }
 
-func (s *Service) details(ctx context.Context, in Input, p *domain.Problems) *Details {
+func (s *Service) details(in Input, l *lookup) *Details {
+	p := l.p
 	d := in.Details
 	if d == nil {
 		switch in.Format {
@@ -443,7 +444,7 @@ func (s *Service) details(ctx context.Context, in Input, p *domain.Problems) *De
 			p.Add("details.case", "must not be empty")
 		}
 		if d.CaseOwner != "" {
-			out.CaseOwner = s.orgRef(ctx, d.CaseOwner, "details.caseOwner", p)
+			out.CaseOwner = l.ref(d.CaseOwner, "details.caseOwner")
 		}
 	case FormatConference:
 		out.CallOpensOn, out.CallClosesOn = organisation.Day(d.CallOpensOn), organisation.Day(d.CallClosesOn)
@@ -467,13 +468,29 @@ func (s *Service) details(ctx context.Context, in Input, p *domain.Problems) *De
 	return out
 }
 
-func (s *Service) orgRef(ctx context.Context, ref, field string, p *domain.Problems) OrgRef {
-	o, err := s.orgs.Get(ctx, ref)
-	if err != nil {
-		p.Add(field, fmt.Sprintf("no organisation with id or code %q", ref))
-		return OrgRef{}
+// lookup resolves the organisations a request names: one that does not
+// exist is a problem named after its field; any other failure is kept in err
+// and ends the request as it is, never as bad input.
+type lookup struct {
+	ctx  context.Context
+	orgs organisations
+	p    *domain.Problems
+	err  error
+}
+
+func (l *lookup) ref(ref, field string) OrgRef {
+	o, err := l.orgs.Get(l.ctx, ref)
+	switch domain.ErrorCode(err) {
+	case "":
+		return OrgRef{ID: o.ID, Code: o.Code, Name: o.Name}
+	case domain.CodeNotFound:
+		l.p.Add(field, fmt.Sprintf("no organisation with id or code %q", ref))
+	default:
+		if l.err == nil {
+			l.err = err
+		}
 	}
-	return OrgRef{ID: o.ID, Code: o.Code, Name: o.Name}
+	return OrgRef{}
 }
 
 var languageTag = regexp.MustCompile(`^[a-z]{2,3}(-[A-Z]{2})?$`)

@@ -94,12 +94,23 @@ func (s *Service) Submit(ctx context.Context, meetingID string, in SubmissionInp
 		p.Add("authors", "name at least one author")
 	}
 	org := in.Organisation
-	if org == "" && actor.Is(domain.RoleMember) {
+	if org == "" && actor.OrganisationID != "" {
 		org = actor.OrganisationID
 	}
 	if org != "" {
-		ref := s.orgRef(ctx, org, "organisation", &p)
-		sub.Organisation = &ref
+		l := &lookup{ctx: ctx, orgs: s.orgs, p: &p}
+		ref := l.ref(org, "organisation")
+		if l.err != nil {
+			return Submission{}, l.err
+		}
+		// A member or bound partner submits for its own organisation; editors for any.
+		if ref.ID != "" && actor.OrganisationID != "" && ref.ID != actor.OrganisationID && !actor.Is(domain.RoleAdmin, domain.RoleEditor) {
+			return Submission{}, &domain.Error{Code: domain.CodeForbidden, Message: "you submit for your own organisation only",
+				Fields: []domain.FieldError{{Name: "organisation", Reason: "is not your organisation"}}}
+		}
+		if ref.ID != "" {
+			sub.Organisation = &ref
+		}
 	}
 	if err := p.Err(); err != nil {
 		return Submission{}, err

@@ -210,30 +210,42 @@ func (s *Service) buildCommitment(ctx context.Context, c Commitment, in Commitme
 	}
 	c.Lead = nil
 	if in.Lead != nil {
-		inst := s.institution(ctx, *in.Lead, "leadInstitution", &p)
+		inst, err := s.institution(ctx, *in.Lead, "leadInstitution", &p)
+		if err != nil {
+			return Commitment{}, err
+		}
 		c.Lead = &inst
 	}
 	c.Support = nil
 	for i, in := range in.Support {
-		c.Support = append(c.Support, s.institution(ctx, in, fmt.Sprintf("supportInstitutions[%d]", i), &p))
+		inst, err := s.institution(ctx, in, fmt.Sprintf("supportInstitutions[%d]", i), &p)
+		if err != nil {
+			return Commitment{}, err
+		}
+		c.Support = append(c.Support, inst)
 	}
 	return c, p.Err()
 }
 
-func (s *Service) institution(ctx context.Context, in InstitutionInput, field string, p *domain.Problems) Institution {
+// institution resolves an institution's organisation: one that does not
+// exist is a problem named after the field; any other failure is the error.
+func (s *Service) institution(ctx context.Context, in InstitutionInput, field string, p *domain.Problems) (Institution, error) {
 	inst := Institution{Name: strings.TrimSpace(in.Name)}
 	if inst.Name == "" {
 		p.Add(field+".name", "must not be empty")
 	}
 	if in.Organisation != "" {
 		o, err := s.orgs.Get(ctx, in.Organisation)
-		if err != nil {
-			p.Add(field+".organisation", fmt.Sprintf("no organisation with id or code %q", in.Organisation))
-		} else {
+		switch domain.ErrorCode(err) {
+		case "":
 			inst.Organisation = &OrgRef{ID: o.ID, Code: o.Code, Name: o.Name}
+		case domain.CodeNotFound:
+			p.Add(field+".organisation", fmt.Sprintf("no organisation with id or code %q", in.Organisation))
+		default:
+			return inst, err
 		}
 	}
-	return inst
+	return inst, nil
 }
 
 const batch = 500
