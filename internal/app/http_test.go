@@ -467,3 +467,38 @@ func TestSubmissionsInTheMembersOwnName(t *testing.T) {
 		t.Errorf("editor submits for an organisation: got %d (%s); want 201", res.StatusCode, res.Body)
 	}
 }
+
+// A write that changes nothing keeps the version and records no change.
+func TestWriteThatChangesNothingKeepsTheVersion(t *testing.T) {
+	env := apptest.Start(t)
+	env.Seed(t)
+	editor := env.User(t, "editor@example.org", domain.RoleEditor, "")
+	body := map[string]any{"kind": "lessons-learned", "title": "Lessons", "url": "https://example.org/lessons", "publishedOn": "2020-05-01"}
+	res := env.Do(t, "POST", "/v1/publications", body, apptest.Bearer(editor))
+	var p struct{ ID string }
+	res.JSON(t, &p)
+	h := apptest.Bearer(editor)
+	h["If-Match"] = res.Header.Get("ETag")
+	again := env.Do(t, "PUT", "/v1/publications/"+p.ID, body, h)
+	if again.StatusCode != 200 || !strings.HasPrefix(again.Header.Get("ETag"), `"v1.`) {
+		t.Errorf("identical PUT: got %d with ETag %q; want 200 and version 1 kept", again.StatusCode, again.Header.Get("ETag"))
+	}
+	changes, err := env.App.DB.Changes(context.Background(), "publication", p.ID)
+	if err != nil || len(changes) != 1 {
+		t.Errorf("change records: got %d (%v); want only the create", len(changes), err)
+	}
+}
+
+// Switching off the general rate limit leaves sign-in throttled.
+func TestSignInStaysLimitedWithoutAGeneralLimit(t *testing.T) {
+	cfg := apptest.Config(t)
+	cfg.RateLimit, cfg.SignInLimit = 0, 2
+	env := apptest.New(t, cfg)
+	var got []int
+	for range 3 {
+		got = append(got, env.Do(t, "POST", "/v1/auth/token", map[string]string{"email": "x@example.org", "password": "guess guess guess"}, nil).StatusCode)
+	}
+	if fmt.Sprint(got) != "[401 401 429]" {
+		t.Errorf("sign-in attempts with --rate-limit 0: got %v; want two tries, then 429", got)
+	}
+}

@@ -194,12 +194,16 @@ func (s *Service) Update(ctx context.Context, id string, change func(Input) (Inp
 				}
 			}
 		}
+		fields := changedFields(cur, next)
+		if len(fields) == 0 {
+			out = cur
+			return nil
+		}
 		now := s.now().UTC().Truncate(time.Microsecond)
 		next.Version, next.UpdatedAt = cur.Version+1, now
 		out = next
 		return s.store.UpdateEvaluation(ctx, next, domain.Change{Resource: "evaluation", ResourceID: id, Action: domain.ActionUpdate,
-			Actor: actor.Subject, Fields: []string{"title", "description", "milestone", "opensAt", "closesAt", "published", "audience", "minGroupSize", "questions"},
-			Version: int(next.Version), At: now})
+			Actor: actor.Subject, Fields: fields, Version: int(next.Version), At: now})
 	})
 	return out, err
 }
@@ -224,6 +228,35 @@ func (s *Service) Delete(ctx context.Context, id string, pre domain.Precondition
 		return s.store.DeleteEvaluation(ctx, cur, domain.Change{Resource: "evaluation", ResourceID: id, Action: domain.ActionDelete,
 			Actor: actor.Subject, Version: int(cur.Version) + 1, At: s.now().UTC()})
 	})
+}
+
+// changedFields names the fields that differ, for the change record; none
+// means the write changes nothing and keeps the version.
+func changedFields(a, b Evaluation) []string {
+	var f []string
+	add := func(changed bool, name string) {
+		if changed {
+			f = append(f, name)
+		}
+	}
+	ids := func(os []OrgRef) []string {
+		out := make([]string, len(os))
+		for i, o := range os {
+			out[i] = o.ID
+		}
+		slices.Sort(out)
+		return out
+	}
+	add(a.Title != b.Title, "title")
+	add(a.Description != b.Description, "description")
+	add(a.MilestoneID != b.MilestoneID, "milestone")
+	add(!a.OpensAt.Equal(b.OpensAt), "opensAt")
+	add(!a.ClosesAt.Equal(b.ClosesAt), "closesAt")
+	add(a.Published != b.Published, "published")
+	add(!slices.Equal(ids(a.Audience), ids(b.Audience)), "audience")
+	add(a.MinGroupSize != b.MinGroupSize, "minGroupSize")
+	add(!sameQuestions(a.Questions, b.Questions), "questions")
+	return f
 }
 
 // sameQuestions compares question lists by value, an empty list or map

@@ -282,6 +282,9 @@ func allStrings(list []any) ([]string, bool) {
 // neutralise keeps a spreadsheet from running a cell as a formula (OWASP
 // CSV injection): a leading = + - @ tab or carriage return gets a quote.
 func neutralise(s string) string {
+	if _, err := strconv.ParseFloat(s, 64); err == nil {
+		return s // a number, such as -2.5, is no formula
+	}
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
 	}

@@ -370,3 +370,11 @@ func TestExportStreamErrorBeforeTheFirstRow(t *testing.T) {
 		t.Errorf("empty CSV: got %q; want just the header row", data)
 	}
 }
+
+func TestNeutraliseLeavesNumbers(t *testing.T) {
+	for in, want := range map[string]string{"-2.5": "-2.5", "-5": "-5", "+31": "+31", "-5 days": "'-5 days", "=1+1": "'=1+1", "@home": "'@home"} {
+		if got := neutralise(in); got != want {
+			t.Errorf("neutralise(%q): got %q; want %q", in, got, want)
+		}
+	}
+}

@@ -175,14 +175,53 @@ func (s *Service) ReplaceCommitment(ctx context.Context, code string, in Commitm
 		if err != nil {
 			return err
 		}
+		fields := commitmentChanges(cur, next)
+		if len(fields) == 0 {
+			out = cur
+			return nil
+		}
 		now := s.now().UTC().Truncate(time.Microsecond)
 		next.Version, next.UpdatedAt = cur.Version+1, now
 		out = next
 		return s.store.UpdateCommitment(ctx, next, domain.Change{Resource: "commitment", ResourceID: cur.Code, Action: domain.ActionUpdate,
-			Actor: actor.Subject, Fields: []string{"title", "cycle", "actionPlan", "policyAreas", "leadInstitution", "supportInstitutions", "status"},
-			Version: int(next.Version), At: now})
+			Actor: actor.Subject, Fields: fields, Version: int(next.Version), At: now})
 	})
 	return out, err
+}
+
+// commitmentChanges names the fields that differ; none keeps the version.
+func commitmentChanges(a, b Commitment) []string {
+	var f []string
+	add := func(changed bool, name string) {
+		if changed {
+			f = append(f, name)
+		}
+	}
+	inst := func(i *Institution) string {
+		if i == nil {
+			return ""
+		}
+		id := ""
+		if i.Organisation != nil {
+			id = i.Organisation.ID
+		}
+		return i.Name + "|" + id
+	}
+	insts := func(l []Institution) []string {
+		out := make([]string, len(l))
+		for k := range l {
+			out[k] = inst(&l[k])
+		}
+		return out
+	}
+	add(a.Title != b.Title, "title")
+	add(a.Cycle != b.Cycle, "cycle")
+	add(a.ActionPlan != b.ActionPlan, "actionPlan")
+	add(!slices.Equal(a.PolicyAreas, b.PolicyAreas), "policyAreas")
+	add(inst(a.Lead) != inst(b.Lead), "leadInstitution")
+	add(!slices.Equal(insts(a.Support), insts(b.Support)), "supportInstitutions")
+	add(a.Status != b.Status, "status")
+	return f
 }
 
 func (s *Service) buildCommitment(ctx context.Context, c Commitment, in CommitmentInput) (Commitment, error) {

@@ -151,12 +151,16 @@ func (s *Service) Replace(ctx context.Context, id string, in Input, pre domain.P
 		if err != nil {
 			return err
 		}
+		fields := changedFields(cur, next)
+		if len(fields) == 0 {
+			out = cur
+			return nil
+		}
 		now := s.now().UTC().Truncate(time.Microsecond)
 		next.Version, next.UpdatedAt = cur.Version+1, now
 		out = next
 		return s.store.UpdatePublication(ctx, next, domain.Change{Resource: "publication", ResourceID: id, Action: domain.ActionUpdate,
-			Actor: actor.Subject, Fields: []string{"kind", "title", "url", "publishedOn", "summary", "language", "licence", "meetings", "topics"},
-			Version: int(next.Version), At: now})
+			Actor: actor.Subject, Fields: fields, Version: int(next.Version), At: now})
 	})
 	return out, err
 }
@@ -223,6 +227,27 @@ func (s *Service) build(ctx context.Context, p Publication, in Input) (Publicati
 	p.Summary, p.Language, p.Licence = strings.TrimSpace(in.Summary), in.Language, strings.TrimSpace(in.Licence)
 	p.Meetings, p.Topics, p.Example = meetings, dedupe(in.Topics), in.Example
 	return p, nil
+}
+
+// changedFields names the fields that differ; none keeps the version.
+func changedFields(a, b Publication) []string {
+	var f []string
+	add := func(changed bool, name string) {
+		if changed {
+			f = append(f, name)
+		}
+	}
+	sorted := func(l []string) []string { l = slices.Clone(l); slices.Sort(l); return l }
+	add(a.Kind != b.Kind, "kind")
+	add(a.Title != b.Title, "title")
+	add(a.URL != b.URL, "url")
+	add(!a.PublishedOn.Equal(b.PublishedOn), "publishedOn")
+	add(a.Summary != b.Summary, "summary")
+	add(a.Language != b.Language, "language")
+	add(a.Licence != b.Licence, "licence")
+	add(!slices.Equal(sorted(a.Meetings), sorted(b.Meetings)), "meetings")
+	add(!slices.Equal(a.Topics, b.Topics), "topics")
+	return f
 }
 
 func dedupe(list []string) []string {

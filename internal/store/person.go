@@ -136,6 +136,24 @@ func (db *DB) ListPeople(ctx context.Context, q person.Query) (domain.Page[perso
 		}
 		tx = tx.Where(cond+")", args...)
 	}
+	if f.Role != "" && !f.All {
+		// Roles show only in full views, so filtering by one may not reveal
+		// the role of someone the caller sees only in public.
+		full, args := []string{}, []any{}
+		if f.FullOrganisation != "" {
+			full = append(full, "EXISTS (SELECT 1 FROM memberships w WHERE w.person_id = people.id AND w.organisation_id = ?"+
+				" AND (w.from_date IS NULL OR w.from_date <= ?) AND (w.to_date IS NULL OR w.to_date >= ?))")
+			args = append(args, f.FullOrganisation, f.Today, f.Today)
+		}
+		if f.PersonID != "" {
+			full = append(full, "id = ?")
+			args = append(args, f.PersonID)
+		}
+		if len(full) == 0 {
+			full = append(full, "1 = 0")
+		}
+		tx = tx.Where("("+strings.Join(full, " OR ")+")", args...)
+	}
 	if f.Q != "" {
 		tx = tx.Where(`search LIKE ? ESCAPE '\'`, likePattern(f.Q))
 	}
