@@ -2,11 +2,14 @@ package milestone
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"net/url"
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -455,16 +458,45 @@ func (s *Service) listAsOf(ctx context.Context, req ListRequest) (domain.Page[Mi
 	sortMilestones(selected, req.Sort)
 	offset := 0
 	if req.Cursor != "" {
-		if _, err := fmt.Sscanf(req.Cursor, "asof-%d", &offset); err != nil || offset < 0 || offset > len(selected) {
+		if offset, err = asOfOffset(req, req.Cursor); err != nil || offset > len(selected) {
 			return domain.Page[Milestone]{}, (domain.Problems{{Name: "cursor", Reason: "is not a cursor of this list"}}).Err()
 		}
 	}
 	end := min(len(selected), offset+req.PageSize)
 	page := domain.Page[Milestone]{Items: selected[offset:end]}
 	if end < len(selected) {
-		page.Next = fmt.Sprintf("asof-%d", end)
+		page.Next = asOfCursor(req, end)
 	}
 	return page, nil
+}
+
+// asOfCursor is an opaque position in a past day's list, tied to the
+// request's filters and sort like every cursor of the API.
+func asOfCursor(req ListRequest, offset int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf("%s|%d", asOfFingerprint(req), offset)))
+}
+
+func asOfOffset(req ListRequest, cursor string) (int, error) {
+	bad := (domain.Problems{{Name: "cursor", Reason: "is not a cursor from this list with these filters and sort; start again without it"}}).Err()
+	data, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil {
+		return 0, bad
+	}
+	fp, n, ok := strings.Cut(string(data), "|")
+	offset, err := strconv.Atoi(n)
+	if !ok || err != nil || offset < 0 || fp != asOfFingerprint(req) {
+		return 0, bad
+	}
+	return offset, nil
+}
+
+func asOfFingerprint(req ListRequest) string {
+	overdue := "any"
+	if req.Overdue != nil {
+		overdue = strconv.FormatBool(*req.Overdue)
+	}
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%#v|%s|%s|%s|%s|%s", req.Filter, req.Status, req.Completion, overdue, req.Sort, req.AsOf.Format(time.DateOnly))))
+	return base64.RawURLEncoding.EncodeToString(sum[:9])
 }
 
 func sortMilestones(ms []Milestone, by string) {

@@ -640,7 +640,7 @@ func TestMilestoneListFilters(t *testing.T) {
 	t.Run("invalid", func(t *testing.T) {
 		for _, req := range []milestone.ListRequest{
 			{PageSize: 101}, {PageSize: 500}, {Status: "finished"}, {Completion: "partial"}, {Sort: "title"}, {Cursor: "not-a-cursor"},
-			{AsOf: apptest.Date(2020, 1, 15), Cursor: "asof-99"},
+			{AsOf: apptest.Date(2020, 1, 15), Cursor: "YXNvZi05OQ"},
 		} {
 			if _, err := f.svc.List(context.Background(), req); domain.ErrorCode(err) != domain.CodeInvalid {
 				t.Errorf("list %+v: got %v; want invalid input", req, err)
