@@ -374,9 +374,6 @@ func (s *Service) Each(ctx context.Context, req ListRequest, fn func(Milestone) 
 	}
 }
 
-// Validate reports what is wrong with a request before anything is sent.
-func (s *Service) Validate(req ListRequest) error { return s.check(&req, false) }
-
 func (s *Service) check(req *ListRequest, paged bool) error {
 	var p domain.Problems
 	if req.PageSize == 0 {

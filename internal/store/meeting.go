@@ -80,13 +80,20 @@ func (reportRow) TableName() string { return "meeting_reports" }
 
 // detailsJSON is the stored form of a meeting's format fields.
 type detailsJSON struct {
-	Format          string           `json:"format"`
-	Experts         []meeting.Expert `json:"experts,omitempty"`
-	Case            string           `json:"case,omitempty"`
-	CallOpensOn     string           `json:"callOpensOn,omitempty"`
-	CallClosesOn    string           `json:"callClosesOn,omitempty"`
-	TownHall        string           `json:"townHall,omitempty"`
-	OpenToResidents bool             `json:"openToResidents,omitempty"`
+	Format          string       `json:"format"`
+	Experts         []expertJSON `json:"experts,omitempty"`
+	Case            string       `json:"case,omitempty"`
+	CallOpensOn     string       `json:"callOpensOn,omitempty"`
+	CallClosesOn    string       `json:"callClosesOn,omitempty"`
+	TownHall        string       `json:"townHall,omitempty"`
+	OpenToResidents bool         `json:"openToResidents,omitempty"`
+}
+
+// expertJSON keeps the stored form independent of the domain type; decoding
+// is case-insensitive, so rows written before it still read.
+type expertJSON struct {
+	Name        string `json:"name"`
+	Affiliation string `json:"affiliation,omitempty"`
 }
 
 const meetingSelect = `m.*,
@@ -117,7 +124,11 @@ func toMeetingRow(m meeting.Meeting) meetingRow {
 		r.Sequence = &m.Sequence
 	}
 	if d := m.Details; d != nil {
-		dj := detailsJSON{Format: string(d.Format), Experts: d.Experts, Case: d.Case, TownHall: d.TownHall, OpenToResidents: d.OpenToResidents}
+		experts := make([]expertJSON, len(d.Experts))
+		for i, e := range d.Experts {
+			experts[i] = expertJSON{Name: e.Name, Affiliation: e.Affiliation}
+		}
+		dj := detailsJSON{Format: string(d.Format), Experts: experts, Case: d.Case, TownHall: d.TownHall, OpenToResidents: d.OpenToResidents}
 		if !d.CallOpensOn.IsZero() {
 			dj.CallOpensOn, dj.CallClosesOn = d.CallOpensOn.Format(time.DateOnly), d.CallClosesOn.Format(time.DateOnly)
 		}
@@ -149,7 +160,11 @@ func (v meetingView) domain() meeting.Meeting {
 	if r.Details != nil {
 		var dj detailsJSON
 		if json.Unmarshal([]byte(*r.Details), &dj) == nil {
-			d := &meeting.Details{Format: meeting.Format(dj.Format), Experts: dj.Experts, Case: dj.Case, TownHall: dj.TownHall,
+			var experts []meeting.Expert
+			for _, e := range dj.Experts {
+				experts = append(experts, meeting.Expert{Name: e.Name, Affiliation: e.Affiliation})
+			}
+			d := &meeting.Details{Format: meeting.Format(dj.Format), Experts: experts, Case: dj.Case, TownHall: dj.TownHall,
 				OpenToResidents: dj.OpenToResidents}
 			d.CallOpensOn, _ = time.Parse(time.DateOnly, dj.CallOpensOn)
 			d.CallClosesOn, _ = time.Parse(time.DateOnly, dj.CallClosesOn)
