@@ -2,8 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"cmp"
-	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
@@ -11,7 +9,6 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -151,7 +148,7 @@ func (s *Server) serveEmbedPage(c echo.Context) error {
 		page.Feed += "?" + url.Values{"organisation": {org}}.Encode()
 	}
 	status := http.StatusOK
-	items, err := s.upcomingMeetings(c.Request().Context(), org, limit)
+	items, err := s.meetings.Upcoming(c.Request().Context(), org, limit)
 	var derr *domain.Error
 	switch {
 	case errors.As(err, &derr) && derr.Code == domain.CodeInvalid:
@@ -169,26 +166,6 @@ func (s *Server) serveEmbedPage(c echo.Context) error {
 		return err
 	}
 	return c.HTMLBlob(status, buf.Bytes())
-}
-
-// upcomingMeetings are the planned and confirmed meetings that have not
-// ended yet, soonest first.
-func (s *Server) upcomingMeetings(ctx context.Context, org string, limit int) ([]meeting.Meeting, error) {
-	now := s.meetings.Now()
-	var all []meeting.Meeting
-	for _, st := range []meeting.Status{meeting.StatusPlanned, meeting.StatusConfirmed} {
-		lr := meeting.ListRequest{Organisation: org, PageSize: limit}
-		lr.Filter.From, lr.Filter.Status = now, st
-		page, err := s.meetings.List(ctx, lr)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, page.Items...)
-	}
-	slices.SortFunc(all, func(a, b meeting.Meeting) int {
-		return cmp.Or(a.StartsAt.Compare(b.StartsAt), cmp.Compare(a.ID, b.ID))
-	})
-	return all[:min(len(all), limit)], nil
 }
 
 func (l embedLabels) meeting(m meeting.Meeting) embedMeeting {

@@ -17,6 +17,7 @@ import (
 // meetings is what the handlers need of the meeting service.
 type meetings interface {
 	List(ctx context.Context, req meeting.ListRequest) (domain.Page[meeting.Meeting], error)
+	Upcoming(ctx context.Context, organisation string, limit int) ([]meeting.Meeting, error)
 	Get(ctx context.Context, id string) (meeting.Meeting, error)
 	Create(ctx context.Context, in meeting.Input) (meeting.Meeting, error)
 	Replace(ctx context.Context, id string, in meeting.Input, pre domain.Precondition) (meeting.Meeting, error)

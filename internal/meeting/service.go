@@ -1,6 +1,7 @@
 package meeting
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/url"
@@ -79,6 +80,27 @@ func NewService(store Store, orgs organisations, people people, now domain.Clock
 const maxPageSize = 100
 
 // List returns one page of meetings in order of start. Public.
+// Upcoming are the planned and confirmed meetings that have not ended yet,
+// soonest first, at most limit of them; organisation narrows them to the
+// meetings it takes part in.
+func (s *Service) Upcoming(ctx context.Context, organisation string, limit int) ([]Meeting, error) {
+	now := s.Now()
+	var all []Meeting
+	for _, st := range []Status{StatusPlanned, StatusConfirmed} {
+		req := ListRequest{Organisation: organisation, PageSize: limit}
+		req.Filter.From, req.Filter.Status = now, st
+		page, err := s.List(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page.Items...)
+	}
+	slices.SortFunc(all, func(a, b Meeting) int {
+		return cmp.Or(a.StartsAt.Compare(b.StartsAt), cmp.Compare(a.ID, b.ID))
+	})
+	return all[:min(len(all), limit)], nil
+}
+
 func (s *Service) List(ctx context.Context, req ListRequest) (domain.Page[Meeting], error) {
 	var p domain.Problems
 	f := req.Filter

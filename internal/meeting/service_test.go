@@ -1193,3 +1193,44 @@ func TestList(t *testing.T) {
 		t.Errorf("paged: got %v; want %v", seen, want)
 	}
 }
+
+func TestUpcoming(t *testing.T) {
+	e := newEnv(t)
+	e.heldMeeting(t, start.Add(-30*24*time.Hour))
+	running := e.mustCreate(t, confirmed(start.Add(-time.Hour), meeting.StatusConfirmed)) // has not ended yet
+	winterIn := session(apptest.AmsterdamTime(2024, 12, 12, 14, 0))
+	winterIn.GuestChair = "GM0344"
+	winter := e.mustCreate(t, winterIn)
+	autumn := e.mustCreate(t, confirmed(apptest.AmsterdamTime(2024, 9, 12, 14, 0), meeting.StatusConfirmed))
+	cancelledIn := session(apptest.AmsterdamTime(2024, 10, 1, 14, 0))
+	cancelledIn.Status, cancelledIn.CancellationReason = meeting.StatusCancelled, "Te weinig aanmeldingen"
+	e.mustCreate(t, cancelledIn)
+	spring := e.mustCreate(t, session(apptest.AmsterdamTime(2025, 3, 12, 14, 0)))
+
+	tests := []struct {
+		name         string
+		organisation string
+		limit        int
+		want         []string
+	}{
+		{"all, soonest first, planned and confirmed mixed", "", 10, []string{running.ID, autumn.ID, winter.ID, spring.ID}},
+		{"limit cuts after sorting both statuses", "", 2, []string{running.ID, autumn.ID}},
+		{"organisation", "GM0344", 10, []string{winter.ID}},
+	}
+	for _, tt := range tests {
+		got, err := e.meetings.Upcoming(context.Background(), tt.organisation, tt.limit)
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		ids := []string{}
+		for _, m := range got {
+			ids = append(ids, m.ID)
+		}
+		if !slices.Equal(ids, tt.want) {
+			t.Errorf("%s: got %v; want %v", tt.name, ids, tt.want)
+		}
+	}
+	_, err := e.meetings.Upcoming(context.Background(), "GM9999", 5)
+	apptest.CheckCode(t, "unknown organisation", err, domain.CodeInvalid)
+}
