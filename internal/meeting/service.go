@@ -4,8 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -254,7 +252,7 @@ func (s *Service) PutReport(ctx context.Context, id string, in ReportInput) (Mee
 		return Meeting{}, err
 	}
 	var p domain.Problems
-	if !validURL(in.URL) {
+	if !domain.IsWebURL(in.URL) {
 		p.Add("url", "must be an absolute http or https URL")
 	}
 	if in.PublishedOn.IsZero() {
@@ -263,7 +261,7 @@ func (s *Service) PutReport(ctx context.Context, id string, in ReportInput) (Mee
 	if in.Language == "" {
 		in.Language = "nl"
 	}
-	if !languageTag.MatchString(in.Language) {
+	if !domain.IsLanguageTag(in.Language) {
 		p.Add("language", "must be a language tag such as nl or en")
 	}
 	if err := p.Err(); err != nil {
@@ -324,7 +322,7 @@ func (s *Service) build(ctx context.Context, m Meeting, in Input, creating bool)
 	if !in.EndsAt.After(in.StartsAt) {
 		p.Add("endsAt", "must be after startsAt")
 	}
-	if in.OnlineURL != "" && !validURL(in.OnlineURL) {
+	if in.OnlineURL != "" && !domain.IsWebURL(in.OnlineURL) {
 		p.Add("onlineUrl", "must be an absolute http or https URL")
 	}
 	if in.Capacity < 0 {
@@ -513,13 +511,6 @@ func (l *lookup) ref(ref, field string) OrgRef {
 		}
 	}
 	return OrgRef{}
-}
-
-var languageTag = regexp.MustCompile(`^[a-z]{2,3}(-[A-Z]{2})?$`)
-
-func validURL(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }
 
 // changedFields names the fields that differ, for the change record.

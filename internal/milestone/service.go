@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
-	"net/url"
 	"regexp"
 	"slices"
 	"sort"
@@ -830,7 +829,7 @@ func (s *Service) AddUpdate(ctx context.Context, milestoneID string, in UpdateIn
 		p.Add("note", "must not be empty")
 	}
 	if u.EvidenceURL != "" {
-		if parsed, err := url.Parse(u.EvidenceURL); err != nil || parsed.Host == "" || (parsed.Scheme != "https" && parsed.Scheme != "http") {
+		if !domain.IsWebURL(u.EvidenceURL) {
 			p.Add("evidenceUrl", "must be an absolute http or https URL")
 		}
 	}

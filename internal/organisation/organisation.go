@@ -4,7 +4,6 @@ package organisation
 
 import (
 	"fmt"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -170,15 +169,10 @@ func (in Input) validate() error {
 	if !in.JoinedOn.IsZero() && !in.LeftOn.IsZero() && in.LeftOn.Before(in.JoinedOn) {
 		p.Add("leftOn", "must not be before joinedOn")
 	}
-	if in.Website != "" && !validWebsite(in.Website) {
+	if in.Website != "" && !domain.IsWebURL(in.Website) {
 		p.Add("website", "must be an absolute http or https URL")
 	}
 	return p.Err()
-}
-
-func validWebsite(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" && !strings.ContainsAny(s, " \t\n")
 }
 
 func looksLikeID(s string) bool {

@@ -144,10 +144,7 @@ type MembershipInput struct {
 	To           time.Time
 }
 
-var (
-	e164     = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
-	language = regexp.MustCompile(`^[a-z]{2,3}(-[A-Z]{2})?$`)
-)
+var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 
 func (in Input) normalise() Input {
 	in.Name = strings.TrimSpace(in.Name)
@@ -183,7 +180,7 @@ func (in Input) validate(p *domain.Problems) {
 	seen := map[string]bool{}
 	for i, l := range in.Languages {
 		switch {
-		case !language.MatchString(l):
+		case !domain.IsLanguageTag(l):
 			p.Add(fmt.Sprintf("languages[%d]", i), "must be a language tag such as nl or en-GB")
 		case seen[l]:
 			p.Add(fmt.Sprintf("languages[%d]", i), "appears twice")

@@ -6,8 +6,6 @@ package publication
 import (
 	"context"
 	"fmt"
-	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -187,8 +185,6 @@ func (s *Service) Delete(ctx context.Context, id string, pre domain.Precondition
 	})
 }
 
-var languageTag = regexp.MustCompile(`^[a-z]{2,3}(-[A-Z]{2})?$`)
-
 func (s *Service) build(ctx context.Context, p Publication, in Input) (Publication, error) {
 	var probs domain.Problems
 	if !slices.Contains([]Kind{KindMagazineEdition, KindLessonsLearned, KindOther}, in.Kind) {
@@ -198,7 +194,7 @@ func (s *Service) build(ctx context.Context, p Publication, in Input) (Publicati
 	if in.Title == "" {
 		probs.Add("title", "must not be empty")
 	}
-	if u, err := url.Parse(in.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	if !domain.IsWebURL(in.URL) {
 		probs.Add("url", "must be an absolute http or https URL")
 	}
 	if in.PublishedOn.IsZero() {
@@ -207,7 +203,7 @@ func (s *Service) build(ctx context.Context, p Publication, in Input) (Publicati
 	if in.Language == "" {
 		in.Language = "nl"
 	}
-	if !languageTag.MatchString(in.Language) {
+	if !domain.IsLanguageTag(in.Language) {
 		probs.Add("language", "must be a language tag such as nl or en")
 	}
 	meetings := dedupe(in.Meetings)
