@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 )
@@ -63,6 +64,24 @@ func (p Precondition) Check(current Version) error {
 type Page[T any] struct {
 	Items []T
 	Next  string
+}
+
+// Every list pages the same way: 20 items unless asked, 100 at the most.
+const (
+	DefaultPageSize = 20
+	MaxPageSize     = 100
+)
+
+// PageSize is the page size to use for a requested n (0: the default); p
+// names pageSize when n is too large.
+func PageSize(n int, p *Problems) int {
+	switch {
+	case n <= 0:
+		return DefaultPageSize
+	case n > MaxPageSize:
+		p.Add("pageSize", fmt.Sprintf("must be at most %d", MaxPageSize))
+	}
+	return n
 }
 
 // SortKey orders a list by one field.

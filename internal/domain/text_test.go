@@ -49,3 +49,26 @@ func TestIsLanguageTag(t *testing.T) {
 		}
 	}
 }
+
+func TestPageSize(t *testing.T) {
+	tests := []struct {
+		in, want  int
+		wantError bool
+	}{
+		{0, domain.DefaultPageSize, false},
+		{-3, domain.DefaultPageSize, false},
+		{1, 1, false},
+		{domain.MaxPageSize, domain.MaxPageSize, false},
+		{domain.MaxPageSize + 1, domain.MaxPageSize + 1, true},
+	}
+	for _, tt := range tests {
+		var p domain.Problems
+		got := domain.PageSize(tt.in, &p)
+		if got != tt.want || (p.Err() != nil) != tt.wantError {
+			t.Errorf("PageSize(%d): got %d, problems %v; want %d, a problem: %v", tt.in, got, p, tt.want, tt.wantError)
+		}
+		if tt.wantError && (len(p) != 1 || p[0].Name != "pageSize") {
+			t.Errorf("PageSize(%d): got problems %v; want one naming pageSize", tt.in, p)
+		}
+	}
+}

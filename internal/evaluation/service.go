@@ -69,14 +69,13 @@ func editor(a domain.Actor) bool { return a.Is(domain.RoleAdmin, domain.RoleEdit
 
 // List returns evaluations, newest first; drafts only for editors and admins.
 func (s *Service) List(ctx context.Context, f Filter) (domain.Page[Evaluation], error) {
+	var p domain.Problems
 	if f.Status != "" && !slices.Contains([]Status{Draft, Open, Closed}, f.Status) {
-		return domain.Page[Evaluation]{}, (domain.Problems{{Name: "status", Reason: "must be draft, open or closed"}}).Err()
+		p.Add("status", "must be draft, open or closed")
 	}
-	if f.PageSize > 100 {
-		return domain.Page[Evaluation]{}, (domain.Problems{{Name: "pageSize", Reason: "must be at most 100"}}).Err()
-	}
-	if f.PageSize == 0 {
-		f.PageSize = 20
+	f.PageSize = domain.PageSize(f.PageSize, &p)
+	if err := p.Err(); err != nil {
+		return domain.Page[Evaluation]{}, err
 	}
 	f.WithDrafts = editor(domain.ActorFrom(ctx))
 	f.Now = s.now()

@@ -54,7 +54,7 @@ func (s *Service) Health(ctx context.Context, from, to time.Time) (Health, error
 	var all []Meeting
 	cursor := ""
 	for {
-		page, err := s.store.ListMeetings(ctx, Query{Filter: Filter{From: start, To: end}, PageSize: maxPageSize, Cursor: cursor})
+		page, err := s.store.ListMeetings(ctx, Query{Filter: Filter{From: start, To: end}, PageSize: domain.MaxPageSize, Cursor: cursor})
 		if err != nil {
 			return Health{}, err
 		}

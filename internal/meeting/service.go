@@ -75,9 +75,6 @@ func NewService(store Store, orgs organisations, people people, now domain.Clock
 	return &Service{store: store, orgs: orgs, people: people, now: now}
 }
 
-const maxPageSize = 100
-
-// List returns one page of meetings in order of start. Public.
 // Upcoming are the planned and confirmed meetings that have not ended yet,
 // soonest first, at most limit of them; organisation narrows them to the
 // meetings it takes part in.
@@ -99,6 +96,7 @@ func (s *Service) Upcoming(ctx context.Context, organisation string, limit int) 
 	return all[:min(len(all), limit)], nil
 }
 
+// List returns one page of meetings in order of start. Public.
 func (s *Service) List(ctx context.Context, req ListRequest) (domain.Page[Meeting], error) {
 	var p domain.Problems
 	f := req.Filter
@@ -119,8 +117,8 @@ func (s *Service) List(ctx context.Context, req ListRequest) (domain.Page[Meetin
 	if f.Format != "" && !slices.Contains(formats, f.Format) {
 		p.Add("format", "must be one of knowledge-session, open-government-lab, conference, residents-meeting, other")
 	}
-	if req.PageSize > maxPageSize {
-		p.Add("pageSize", fmt.Sprintf("must be at most %d", maxPageSize))
+	if req.PageSize > domain.MaxPageSize {
+		p.Add("pageSize", fmt.Sprintf("must be at most %d", domain.MaxPageSize))
 	}
 	if err := p.Err(); err != nil {
 		return domain.Page[Meeting]{}, err

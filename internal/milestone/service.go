@@ -375,11 +375,10 @@ func (s *Service) Each(ctx context.Context, req ListRequest, fn func(Milestone) 
 
 func (s *Service) check(req *ListRequest, paged bool) error {
 	var p domain.Problems
-	if req.PageSize == 0 {
-		req.PageSize = 20
-	}
-	if paged && req.PageSize > 100 {
-		p.Add("pageSize", "must be at most 100")
+	if paged {
+		req.PageSize = domain.PageSize(req.PageSize, &p)
+	} else if req.PageSize <= 0 {
+		req.PageSize = domain.DefaultPageSize
 	}
 	if req.Status != "" && !slices.Contains(statuses, req.Status) {
 		p.Add("status", "must be one of not-started, in-progress, completed, delayed, cancelled")

@@ -54,20 +54,13 @@ func NewService(store Store, now domain.Clock) *Service {
 	return &Service{store: store, now: now}
 }
 
-const (
-	defaultPageSize = 20
-	maxPageSize     = 100
-)
-
 // List returns one page of organisations. Anyone may list.
 func (s *Service) List(ctx context.Context, q Query) (domain.Page[Organisation], error) {
 	q.Filter.Today = Today(s.now())
 	q.Filter.Q = strings.TrimSpace(q.Filter.Q)
-	if q.PageSize <= 0 {
-		q.PageSize = defaultPageSize
-	}
-	if q.PageSize > maxPageSize {
-		return domain.Page[Organisation]{}, (domain.Problems{{Name: "pageSize", Reason: fmt.Sprintf("must be at most %d", maxPageSize)}}).Err()
+	var p domain.Problems
+	if q.PageSize = domain.PageSize(q.PageSize, &p); p.Err() != nil {
+		return domain.Page[Organisation]{}, p.Err()
 	}
 	if len(q.Sort) == 0 {
 		q.Sort = []domain.SortKey{{Field: "name"}}

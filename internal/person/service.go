@@ -113,11 +113,6 @@ func NewService(store Store, orgs organisations, now domain.Clock) *Service {
 	return &Service{store: store, orgs: orgs, now: now}
 }
 
-const (
-	defaultPageSize = 20
-	maxPageSize     = 100
-)
-
 // ParseSort turns `-createdAt,name` into sort keys.
 func ParseSort(s string) ([]domain.SortKey, error) {
 	return domain.ParseSort("sort", s, SortFields)
@@ -151,14 +146,13 @@ func (s *Service) ListForOrganisation(ctx context.Context, ref string, req ListR
 
 func (s *Service) list(ctx context.Context, orgID string, req ListRequest) (domain.Page[Person], error) {
 	actor := domain.ActorFrom(ctx)
-	if req.PageSize <= 0 {
-		req.PageSize = defaultPageSize
-	}
-	if req.PageSize > maxPageSize {
-		return domain.Page[Person]{}, (domain.Problems{{Name: "pageSize", Reason: fmt.Sprintf("must be at most %d", maxPageSize)}}).Err()
-	}
+	var p domain.Problems
+	req.PageSize = domain.PageSize(req.PageSize, &p)
 	if req.Role != "" && !slices.Contains(roles, req.Role) {
-		return domain.Page[Person]{}, (domain.Problems{{Name: "role", Reason: "must be one of " + domain.OneOf(roles)}}).Err()
+		p.Add("role", "must be one of "+domain.OneOf(roles))
+	}
+	if err := p.Err(); err != nil {
+		return domain.Page[Person]{}, err
 	}
 	if len(req.Sort) == 0 {
 		req.Sort = []domain.SortKey{{Field: "name"}}

@@ -95,11 +95,9 @@ func NewService(store Store, now domain.Clock) *Service { return &Service{store:
 
 // List returns publications, newest first. Public.
 func (s *Service) List(ctx context.Context, q Query) (domain.Page[Publication], error) {
-	if q.PageSize > 100 {
-		return domain.Page[Publication]{}, (domain.Problems{{Name: "pageSize", Reason: "must be at most 100"}}).Err()
-	}
-	if q.PageSize == 0 {
-		q.PageSize = 20
+	var p domain.Problems
+	if q.PageSize = domain.PageSize(q.PageSize, &p); p.Err() != nil {
+		return domain.Page[Publication]{}, p.Err()
 	}
 	q.Filter.Q = strings.TrimSpace(q.Filter.Q)
 	return s.store.ListPublications(ctx, q)
