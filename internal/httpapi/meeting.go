@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -168,24 +167,9 @@ func (s *Server) ReplaceMeeting(ctx context.Context, req api.ReplaceMeetingReque
 func (s *Server) UpdateMeeting(ctx context.Context, req api.UpdateMeetingRequestObject) (api.UpdateMeetingResponseObject, error) {
 	patch, _ := ctx.Value(validatedBodyKey{}).(map[string]any)
 	m, err := s.meetings.Update(ctx, req.Meeting.String(), func(current meeting.Input) (meeting.Input, error) {
-		doc, err := json.Marshal(toAPIMeetingInput(current))
-		if err != nil {
-			return meeting.Input{}, err
-		}
-		var target any
-		if err := json.Unmarshal(doc, &target); err != nil {
-			return meeting.Input{}, err
-		}
-		merged, err := json.Marshal(mergePatch(target, patch))
-		if err != nil {
-			return meeting.Input{}, err
-		}
-		if err := s.contract.validateSchema("MeetingInput", merged); err != nil {
-			return meeting.Input{}, err
-		}
 		var body api.MeetingInput
-		if err := json.Unmarshal(merged, &body); err != nil {
-			return meeting.Input{}, (domain.Problems{{Name: "body", Reason: "does not make a valid meeting once merged"}}).Err()
+		if err := s.applyPatch(toAPIMeetingInput(current), patch, "MeetingInput", &body); err != nil {
+			return meeting.Input{}, err
 		}
 		return toMeetingInput(body)
 	}, precondition(req.Params.IfMatch))
@@ -193,26 +177,6 @@ func (s *Server) UpdateMeeting(ctx context.Context, req api.UpdateMeetingRequest
 		return nil, err
 	}
 	return api.UpdateMeeting200JSONResponse{MeetingOKJSONResponse: s.meetingOK(m)}, nil
-}
-
-// mergePatch applies an RFC 7396 JSON Merge Patch.
-func mergePatch(target any, patch any) any {
-	p, ok := patch.(map[string]any)
-	if !ok {
-		return patch
-	}
-	t, ok := target.(map[string]any)
-	if !ok {
-		t = map[string]any{}
-	}
-	for k, v := range p {
-		if v == nil {
-			delete(t, k)
-			continue
-		}
-		t[k] = mergePatch(t[k], v)
-	}
-	return t
 }
 
 // DeleteMeeting serves DELETE /meetings/{meeting}.

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"strconv"
@@ -260,30 +259,6 @@ func (s *Server) UpdateMilestone(ctx context.Context, req api.UpdateMilestoneReq
 		return nil, err
 	}
 	return api.UpdateMilestone200JSONResponse{MilestoneOKJSONResponse: milestoneOK(m)}, nil
-}
-
-// applyPatch merges patch into current (RFC 7396), checks the result
-// against the contract's schema and decodes it into out.
-func (s *Server) applyPatch(current any, patch map[string]any, schema string, out any) error {
-	doc, err := json.Marshal(current)
-	if err != nil {
-		return err
-	}
-	var target any
-	if err := json.Unmarshal(doc, &target); err != nil {
-		return err
-	}
-	merged, err := json.Marshal(mergePatch(target, patch))
-	if err != nil {
-		return err
-	}
-	if err := s.contract.validateSchema(schema, merged); err != nil {
-		return err
-	}
-	if err := json.Unmarshal(merged, out); err != nil {
-		return (domain.Problems{{Name: "body", Reason: "does not make a valid " + schema + " once merged"}}).Err()
-	}
-	return nil
 }
 
 // DeleteMilestone serves DELETE /milestones/{milestone}.
