@@ -60,6 +60,17 @@ func (p Precondition) Check(current Version) error {
 	}
 }
 
+// Diff names the fields a write changes, for its change record; none means
+// the write changes nothing and keeps the version.
+type Diff []string
+
+// Add names field when changed.
+func (d *Diff) Add(changed bool, field string) {
+	if changed {
+		*d = append(*d, field)
+	}
+}
+
 // Page is one page of a list and the cursor for the next, empty on the last.
 type Page[T any] struct {
 	Items []T

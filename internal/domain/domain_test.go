@@ -256,3 +256,16 @@ func TestActorInContext(t *testing.T) {
 		t.Errorf("ActorFrom(WithActor): got %+v; want %+v", got, want)
 	}
 }
+
+func TestDiff(t *testing.T) {
+	var d domain.Diff
+	if len(d) != 0 {
+		t.Fatalf("empty diff: got %v; want none", d)
+	}
+	d.Add(false, "title")
+	d.Add(true, "name")
+	d.Add(true, "website")
+	if got := []string(d); !reflect.DeepEqual(got, []string{"name", "website"}) {
+		t.Errorf("got %v; want [name website]", got)
+	}
+}

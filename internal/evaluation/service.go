@@ -232,12 +232,7 @@ func (s *Service) Delete(ctx context.Context, id string, pre domain.Precondition
 // changedFields names the fields that differ, for the change record; none
 // means the write changes nothing and keeps the version.
 func changedFields(a, b Evaluation) []string {
-	var f []string
-	add := func(changed bool, name string) {
-		if changed {
-			f = append(f, name)
-		}
-	}
+	var f domain.Diff
 	ids := func(os []OrgRef) []string {
 		out := make([]string, len(os))
 		for i, o := range os {
@@ -246,15 +241,15 @@ func changedFields(a, b Evaluation) []string {
 		slices.Sort(out)
 		return out
 	}
-	add(a.Title != b.Title, "title")
-	add(a.Description != b.Description, "description")
-	add(a.MilestoneID != b.MilestoneID, "milestone")
-	add(!a.OpensAt.Equal(b.OpensAt), "opensAt")
-	add(!a.ClosesAt.Equal(b.ClosesAt), "closesAt")
-	add(a.Published != b.Published, "published")
-	add(!slices.Equal(ids(a.Audience), ids(b.Audience)), "audience")
-	add(a.MinGroupSize != b.MinGroupSize, "minGroupSize")
-	add(!sameQuestions(a.Questions, b.Questions), "questions")
+	f.Add(a.Title != b.Title, "title")
+	f.Add(a.Description != b.Description, "description")
+	f.Add(a.MilestoneID != b.MilestoneID, "milestone")
+	f.Add(!a.OpensAt.Equal(b.OpensAt), "opensAt")
+	f.Add(!a.ClosesAt.Equal(b.ClosesAt), "closesAt")
+	f.Add(a.Published != b.Published, "published")
+	f.Add(!slices.Equal(ids(a.Audience), ids(b.Audience)), "audience")
+	f.Add(a.MinGroupSize != b.MinGroupSize, "minGroupSize")
+	f.Add(!sameQuestions(a.Questions, b.Questions), "questions")
 	return f
 }
 

@@ -513,28 +513,23 @@ func (l *lookup) ref(ref, field string) OrgRef {
 
 // changedFields names the fields that differ, for the change record.
 func changedFields(a, b Meeting) []string {
-	var f []string
-	add := func(changed bool, name string) {
-		if changed {
-			f = append(f, name)
-		}
-	}
-	add(a.Sequence != b.Sequence, "sequence")
-	add(a.Title != b.Title, "title")
-	add(a.Topic != b.Topic, "topic")
-	add(a.Description != b.Description, "description")
-	add(!slices.Equal(a.Tags, b.Tags), "tags")
-	add(a.Format != b.Format, "format")
-	add(fmt.Sprint(a.Details) != fmt.Sprint(b.Details) && !(a.Details != nil && b.Details != nil && fmt.Sprint(*a.Details) == fmt.Sprint(*b.Details)), "details")
-	add(!a.StartsAt.Equal(b.StartsAt), "startsAt")
-	add(!a.EndsAt.Equal(b.EndsAt), "endsAt")
-	add(a.TimeZone != b.TimeZone, "timeZone")
-	add(!sameVenue(a.Venue, b.Venue), "venue")
-	add(a.OnlineURL != b.OnlineURL, "onlineUrl")
-	add(!sameOrg(a.GuestChair, b.GuestChair), "guestChair")
-	add(a.Capacity != b.Capacity, "capacity")
-	add(a.Status != b.Status, "status")
-	add(a.CancellationReason != b.CancellationReason, "cancellationReason")
+	var f domain.Diff
+	f.Add(a.Sequence != b.Sequence, "sequence")
+	f.Add(a.Title != b.Title, "title")
+	f.Add(a.Topic != b.Topic, "topic")
+	f.Add(a.Description != b.Description, "description")
+	f.Add(!slices.Equal(a.Tags, b.Tags), "tags")
+	f.Add(a.Format != b.Format, "format")
+	f.Add(fmt.Sprint(a.Details) != fmt.Sprint(b.Details) && !(a.Details != nil && b.Details != nil && fmt.Sprint(*a.Details) == fmt.Sprint(*b.Details)), "details")
+	f.Add(!a.StartsAt.Equal(b.StartsAt), "startsAt")
+	f.Add(!a.EndsAt.Equal(b.EndsAt), "endsAt")
+	f.Add(a.TimeZone != b.TimeZone, "timeZone")
+	f.Add(!sameVenue(a.Venue, b.Venue), "venue")
+	f.Add(a.OnlineURL != b.OnlineURL, "onlineUrl")
+	f.Add(!sameOrg(a.GuestChair, b.GuestChair), "guestChair")
+	f.Add(a.Capacity != b.Capacity, "capacity")
+	f.Add(a.Status != b.Status, "status")
+	f.Add(a.CancellationReason != b.CancellationReason, "cancellationReason")
 	return f
 }
 

@@ -193,12 +193,7 @@ func (s *Service) ReplaceCommitment(ctx context.Context, code string, in Commitm
 
 // commitmentChanges names the fields that differ; none keeps the version.
 func commitmentChanges(a, b Commitment) []string {
-	var f []string
-	add := func(changed bool, name string) {
-		if changed {
-			f = append(f, name)
-		}
-	}
+	var f domain.Diff
 	inst := func(i *Institution) string {
 		if i == nil {
 			return ""
@@ -216,13 +211,13 @@ func commitmentChanges(a, b Commitment) []string {
 		}
 		return out
 	}
-	add(a.Title != b.Title, "title")
-	add(a.Cycle != b.Cycle, "cycle")
-	add(a.ActionPlan != b.ActionPlan, "actionPlan")
-	add(!slices.Equal(a.PolicyAreas, b.PolicyAreas), "policyAreas")
-	add(inst(a.Lead) != inst(b.Lead), "leadInstitution")
-	add(!slices.Equal(insts(a.Support), insts(b.Support)), "supportInstitutions")
-	add(a.Status != b.Status, "status")
+	f.Add(a.Title != b.Title, "title")
+	f.Add(a.Cycle != b.Cycle, "cycle")
+	f.Add(a.ActionPlan != b.ActionPlan, "actionPlan")
+	f.Add(!slices.Equal(a.PolicyAreas, b.PolicyAreas), "policyAreas")
+	f.Add(inst(a.Lead) != inst(b.Lead), "leadInstitution")
+	f.Add(!slices.Equal(insts(a.Support), insts(b.Support)), "supportInstitutions")
+	f.Add(a.Status != b.Status, "status")
 	return f
 }
 
@@ -776,25 +771,20 @@ func organisationDay(t time.Time) time.Time {
 }
 
 func changedFields(a, b Milestone) []string {
-	var f []string
-	add := func(changed bool, name string) {
-		if changed {
-			f = append(f, name)
-		}
-	}
-	add(a.Commitment != b.Commitment, "commitment")
-	add(a.Code != b.Code, "code")
-	add(a.Title != b.Title, "title")
-	add(a.VerifiableResult != b.VerifiableResult, "verifiableResult")
-	add(!a.PlannedStart.Equal(b.PlannedStart), "plannedStart")
-	add(!a.PlannedEnd.Equal(b.PlannedEnd), "plannedEnd")
-	add(!a.ActualStart.Equal(b.ActualStart), "actualStart")
-	add(!a.ActualEnd.Equal(b.ActualEnd), "actualEnd")
-	add(fmt.Sprint(a.Target) != fmt.Sprint(b.Target) && !(a.Target != nil && b.Target != nil && *a.Target == *b.Target), "target")
-	add(a.Rule != b.Rule, "evidenceRule")
-	add(a.Progress != b.Progress, "progress")
-	add(a.Status != b.Status, "status")
-	add(a.Completion != b.Completion, "completion")
+	var f domain.Diff
+	f.Add(a.Commitment != b.Commitment, "commitment")
+	f.Add(a.Code != b.Code, "code")
+	f.Add(a.Title != b.Title, "title")
+	f.Add(a.VerifiableResult != b.VerifiableResult, "verifiableResult")
+	f.Add(!a.PlannedStart.Equal(b.PlannedStart), "plannedStart")
+	f.Add(!a.PlannedEnd.Equal(b.PlannedEnd), "plannedEnd")
+	f.Add(!a.ActualStart.Equal(b.ActualStart), "actualStart")
+	f.Add(!a.ActualEnd.Equal(b.ActualEnd), "actualEnd")
+	f.Add(fmt.Sprint(a.Target) != fmt.Sprint(b.Target) && !(a.Target != nil && b.Target != nil && *a.Target == *b.Target), "target")
+	f.Add(a.Rule != b.Rule, "evidenceRule")
+	f.Add(a.Progress != b.Progress, "progress")
+	f.Add(a.Status != b.Status, "status")
+	f.Add(a.Completion != b.Completion, "completion")
 	return f
 }
 

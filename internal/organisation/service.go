@@ -223,21 +223,16 @@ func profileOnly(fields []string) error {
 
 // changedFields lists the API names of the fields that differ.
 func changedFields(a, b Organisation) []string {
-	var f []string
-	add := func(changed bool, name string) {
-		if changed {
-			f = append(f, name)
-		}
-	}
-	add(a.Code != b.Code, "code")
-	add(a.Name != b.Name, "name")
-	add(a.Kind != b.Kind, "kind")
-	add(a.NetworkRole != b.NetworkRole, "networkRole")
-	add(!a.JoinedOn.Equal(b.JoinedOn), "joinedOn")
-	add(!a.LeftOn.Equal(b.LeftOn), "leftOn")
-	add(a.Province != b.Province, "province")
-	add(a.Website != b.Website, "website")
-	add(a.Description != b.Description, "description")
-	add(a.Example != b.Example, "example")
+	var f domain.Diff
+	f.Add(a.Code != b.Code, "code")
+	f.Add(a.Name != b.Name, "name")
+	f.Add(a.Kind != b.Kind, "kind")
+	f.Add(a.NetworkRole != b.NetworkRole, "networkRole")
+	f.Add(!a.JoinedOn.Equal(b.JoinedOn), "joinedOn")
+	f.Add(!a.LeftOn.Equal(b.LeftOn), "leftOn")
+	f.Add(a.Province != b.Province, "province")
+	f.Add(a.Website != b.Website, "website")
+	f.Add(a.Description != b.Description, "description")
+	f.Add(a.Example != b.Example, "example")
 	return f
 }

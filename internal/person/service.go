@@ -453,18 +453,13 @@ func apply(p Person, in Input, ms []Membership) Person {
 }
 
 func changedFields(a, b Person) []string {
-	var f []string
-	add := func(changed bool, name string) {
-		if changed {
-			f = append(f, name)
-		}
-	}
-	add(a.Name != b.Name, "name")
-	add(a.Email != b.Email, "email")
-	add(a.Phone != b.Phone, "phone")
-	add(a.Position != b.Position, "position")
-	add(!slices.Equal(a.Languages, b.Languages), "languages")
-	add(!slices.EqualFunc(a.Memberships, b.Memberships, func(x, y Membership) bool {
+	var f domain.Diff
+	f.Add(a.Name != b.Name, "name")
+	f.Add(a.Email != b.Email, "email")
+	f.Add(a.Phone != b.Phone, "phone")
+	f.Add(a.Position != b.Position, "position")
+	f.Add(!slices.Equal(a.Languages, b.Languages), "languages")
+	f.Add(!slices.EqualFunc(a.Memberships, b.Memberships, func(x, y Membership) bool {
 		return x.OrganisationID == y.OrganisationID && x.Role == y.Role && x.From.Equal(y.From) && x.To.Equal(y.To)
 	}), "memberships")
 	return f

@@ -225,22 +225,17 @@ func (s *Service) build(ctx context.Context, p Publication, in Input) (Publicati
 
 // changedFields names the fields that differ; none keeps the version.
 func changedFields(a, b Publication) []string {
-	var f []string
-	add := func(changed bool, name string) {
-		if changed {
-			f = append(f, name)
-		}
-	}
+	var f domain.Diff
 	sorted := func(l []string) []string { l = slices.Clone(l); slices.Sort(l); return l }
-	add(a.Kind != b.Kind, "kind")
-	add(a.Title != b.Title, "title")
-	add(a.URL != b.URL, "url")
-	add(!a.PublishedOn.Equal(b.PublishedOn), "publishedOn")
-	add(a.Summary != b.Summary, "summary")
-	add(a.Language != b.Language, "language")
-	add(a.Licence != b.Licence, "licence")
-	add(!slices.Equal(sorted(a.Meetings), sorted(b.Meetings)), "meetings")
-	add(!slices.Equal(a.Topics, b.Topics), "topics")
+	f.Add(a.Kind != b.Kind, "kind")
+	f.Add(a.Title != b.Title, "title")
+	f.Add(a.URL != b.URL, "url")
+	f.Add(!a.PublishedOn.Equal(b.PublishedOn), "publishedOn")
+	f.Add(a.Summary != b.Summary, "summary")
+	f.Add(a.Language != b.Language, "language")
+	f.Add(a.Licence != b.Licence, "licence")
+	f.Add(!slices.Equal(sorted(a.Meetings), sorted(b.Meetings)), "meetings")
+	f.Add(!slices.Equal(a.Topics, b.Topics), "topics")
 	return f
 }
 
