@@ -553,7 +553,7 @@ func (e SubmissionStatus) Valid() bool {
 // Defines values for ExportFormat.
 const (
 	ExportFormatCsv    ExportFormat = "csv"
-	ExportFormatJson   ExportFormat = "json"
+	ExportFormatJSON   ExportFormat = "json"
 	ExportFormatNdjson ExportFormat = "ndjson"
 )
 
@@ -562,7 +562,7 @@ func (e ExportFormat) Valid() bool {
 	switch e {
 	case ExportFormatCsv:
 		return true
-	case ExportFormatJson:
+	case ExportFormatJSON:
 		return true
 	case ExportFormatNdjson:
 		return true
@@ -574,7 +574,7 @@ func (e ExportFormat) Valid() bool {
 // Defines values for ListCommitmentsParamsFormat.
 const (
 	ListCommitmentsParamsFormatCsv    ListCommitmentsParamsFormat = "csv"
-	ListCommitmentsParamsFormatJson   ListCommitmentsParamsFormat = "json"
+	ListCommitmentsParamsFormatJSON   ListCommitmentsParamsFormat = "json"
 	ListCommitmentsParamsFormatNdjson ListCommitmentsParamsFormat = "ndjson"
 )
 
@@ -583,7 +583,7 @@ func (e ListCommitmentsParamsFormat) Valid() bool {
 	switch e {
 	case ListCommitmentsParamsFormatCsv:
 		return true
-	case ListCommitmentsParamsFormatJson:
+	case ListCommitmentsParamsFormatJSON:
 		return true
 	case ListCommitmentsParamsFormatNdjson:
 		return true
@@ -595,7 +595,7 @@ func (e ListCommitmentsParamsFormat) Valid() bool {
 // Defines values for ListCommitmentMilestonesParamsFormat.
 const (
 	ListCommitmentMilestonesParamsFormatCsv    ListCommitmentMilestonesParamsFormat = "csv"
-	ListCommitmentMilestonesParamsFormatJson   ListCommitmentMilestonesParamsFormat = "json"
+	ListCommitmentMilestonesParamsFormatJSON   ListCommitmentMilestonesParamsFormat = "json"
 	ListCommitmentMilestonesParamsFormatNdjson ListCommitmentMilestonesParamsFormat = "ndjson"
 )
 
@@ -604,7 +604,7 @@ func (e ListCommitmentMilestonesParamsFormat) Valid() bool {
 	switch e {
 	case ListCommitmentMilestonesParamsFormatCsv:
 		return true
-	case ListCommitmentMilestonesParamsFormatJson:
+	case ListCommitmentMilestonesParamsFormatJSON:
 		return true
 	case ListCommitmentMilestonesParamsFormatNdjson:
 		return true
@@ -616,7 +616,7 @@ func (e ListCommitmentMilestonesParamsFormat) Valid() bool {
 // Defines values for ListEvaluationResponsesParamsFormat.
 const (
 	ListEvaluationResponsesParamsFormatCsv    ListEvaluationResponsesParamsFormat = "csv"
-	ListEvaluationResponsesParamsFormatJson   ListEvaluationResponsesParamsFormat = "json"
+	ListEvaluationResponsesParamsFormatJSON   ListEvaluationResponsesParamsFormat = "json"
 	ListEvaluationResponsesParamsFormatNdjson ListEvaluationResponsesParamsFormat = "ndjson"
 )
 
@@ -625,7 +625,7 @@ func (e ListEvaluationResponsesParamsFormat) Valid() bool {
 	switch e {
 	case ListEvaluationResponsesParamsFormatCsv:
 		return true
-	case ListEvaluationResponsesParamsFormatJson:
+	case ListEvaluationResponsesParamsFormatJSON:
 		return true
 	case ListEvaluationResponsesParamsFormatNdjson:
 		return true
@@ -637,7 +637,7 @@ func (e ListEvaluationResponsesParamsFormat) Valid() bool {
 // Defines values for GetEvaluationResultsParamsFormat.
 const (
 	GetEvaluationResultsParamsFormatCsv    GetEvaluationResultsParamsFormat = "csv"
-	GetEvaluationResultsParamsFormatJson   GetEvaluationResultsParamsFormat = "json"
+	GetEvaluationResultsParamsFormatJSON   GetEvaluationResultsParamsFormat = "json"
 	GetEvaluationResultsParamsFormatNdjson GetEvaluationResultsParamsFormat = "ndjson"
 )
 
@@ -646,7 +646,7 @@ func (e GetEvaluationResultsParamsFormat) Valid() bool {
 	switch e {
 	case GetEvaluationResultsParamsFormatCsv:
 		return true
-	case GetEvaluationResultsParamsFormatJson:
+	case GetEvaluationResultsParamsFormatJSON:
 		return true
 	case GetEvaluationResultsParamsFormatNdjson:
 		return true
@@ -659,7 +659,7 @@ func (e GetEvaluationResultsParamsFormat) Valid() bool {
 const (
 	ListMeetingsParamsFormatConference        ListMeetingsParamsFormat = "conference"
 	ListMeetingsParamsFormatCsv               ListMeetingsParamsFormat = "csv"
-	ListMeetingsParamsFormatJson              ListMeetingsParamsFormat = "json"
+	ListMeetingsParamsFormatJSON              ListMeetingsParamsFormat = "json"
 	ListMeetingsParamsFormatKnowledgeSession  ListMeetingsParamsFormat = "knowledge-session"
 	ListMeetingsParamsFormatNdjson            ListMeetingsParamsFormat = "ndjson"
 	ListMeetingsParamsFormatOpenGovernmentLab ListMeetingsParamsFormat = "open-government-lab"
@@ -674,7 +674,7 @@ func (e ListMeetingsParamsFormat) Valid() bool {
 		return true
 	case ListMeetingsParamsFormatCsv:
 		return true
-	case ListMeetingsParamsFormatJson:
+	case ListMeetingsParamsFormatJSON:
 		return true
 	case ListMeetingsParamsFormatKnowledgeSession:
 		return true
@@ -733,7 +733,7 @@ func (e ListMilestonesParamsSort) Valid() bool {
 // Defines values for ListMilestonesParamsFormat.
 const (
 	ListMilestonesParamsFormatCsv    ListMilestonesParamsFormat = "csv"
-	ListMilestonesParamsFormatJson   ListMilestonesParamsFormat = "json"
+	ListMilestonesParamsFormatJSON   ListMilestonesParamsFormat = "json"
 	ListMilestonesParamsFormatNdjson ListMilestonesParamsFormat = "ndjson"
 )
 
@@ -742,7 +742,7 @@ func (e ListMilestonesParamsFormat) Valid() bool {
 	switch e {
 	case ListMilestonesParamsFormatCsv:
 		return true
-	case ListMilestonesParamsFormatJson:
+	case ListMilestonesParamsFormatJSON:
 		return true
 	case ListMilestonesParamsFormatNdjson:
 		return true
@@ -754,7 +754,7 @@ func (e ListMilestonesParamsFormat) Valid() bool {
 // Defines values for ListPublicationsParamsFormat.
 const (
 	ListPublicationsParamsFormatCsv    ListPublicationsParamsFormat = "csv"
-	ListPublicationsParamsFormatJson   ListPublicationsParamsFormat = "json"
+	ListPublicationsParamsFormatJSON   ListPublicationsParamsFormat = "json"
 	ListPublicationsParamsFormatNdjson ListPublicationsParamsFormat = "ndjson"
 )
 
@@ -763,7 +763,7 @@ func (e ListPublicationsParamsFormat) Valid() bool {
 	switch e {
 	case ListPublicationsParamsFormatCsv:
 		return true
-	case ListPublicationsParamsFormatJson:
+	case ListPublicationsParamsFormatJSON:
 		return true
 	case ListPublicationsParamsFormatNdjson:
 		return true
@@ -812,13 +812,13 @@ type ChangeRecord struct {
 	At         time.Time `json:"at"`
 	Fields     []string  `json:"fields"`
 	Resource   string    `json:"resource"`
-	ResourceId string    `json:"resourceId"`
+	ResourceID string    `json:"resourceId"`
 	Version    int       `json:"version"`
 }
 
 // ClientCredentials defines model for ClientCredentials.
 type ClientCredentials struct {
-	ClientId     *string                    `json:"client_id,omitempty"`
+	ClientID     *string                    `json:"client_id,omitempty"`
 	ClientSecret *string                    `json:"client_secret,omitempty"`
 	GrantType    ClientCredentialsGrantType `json:"grant_type"`
 	Scope        *string                    `json:"scope,omitempty"`
@@ -920,7 +920,7 @@ type Evaluation struct {
 	CreatedAt     time.Time             `json:"createdAt"`
 	Description   *string               `json:"description,omitempty"`
 	Example       bool                  `json:"example"`
-	Id            openapi_types.UUID    `json:"id"`
+	ID            openapi_types.UUID    `json:"id"`
 	Milestone     *openapi_types.UUID   `json:"milestone,omitempty"`
 	MinGroupSize  int                   `json:"minGroupSize"`
 	OpensAt       time.Time             `json:"opensAt"`
@@ -1027,7 +1027,7 @@ type Evidence struct {
 
 // EvidenceItem defines model for EvidenceItem.
 type EvidenceItem struct {
-	Id    openapi_types.UUID  `json:"id"`
+	ID    openapi_types.UUID  `json:"id"`
 	Kind  EvidenceItemKind    `json:"kind"`
 	On    *openapi_types.Date `json:"on,omitempty"`
 	Title string              `json:"title"`
@@ -1051,7 +1051,7 @@ type Expert struct {
 // ExportedRegistration defines model for ExportedRegistration.
 type ExportedRegistration struct {
 	Attended     *bool              `json:"attended,omitempty"`
-	Id           openapi_types.UUID `json:"id"`
+	ID           openapi_types.UUID `json:"id"`
 	Meeting      MeetingSummary     `json:"meeting"`
 	RegisteredAt time.Time          `json:"registeredAt"`
 	Status       RegistrationStatus `json:"status"`
@@ -1095,7 +1095,7 @@ type KnowledgeSessionDetailsFormat string
 // LinkedUser defines model for LinkedUser.
 type LinkedUser struct {
 	Email openapi_types.Email `json:"email"`
-	Id    openapi_types.UUID  `json:"id"`
+	ID    openapi_types.UUID  `json:"id"`
 	Role  string              `json:"role"`
 }
 
@@ -1116,8 +1116,8 @@ type Meeting struct {
 	// Format The form a meeting takes, from the action plan.
 	Format          MeetingFormat        `json:"format"`
 	GuestChair      *OrganisationSummary `json:"guestChair,omitempty"`
-	Id              openapi_types.UUID   `json:"id"`
-	OnlineUrl       *string              `json:"onlineUrl,omitempty"`
+	ID              openapi_types.UUID   `json:"id"`
+	OnlineURL       *string              `json:"onlineUrl,omitempty"`
 	RegisteredCount int                  `json:"registeredCount"`
 	Report          *Report              `json:"report,omitempty"`
 
@@ -1169,7 +1169,7 @@ type MeetingInput struct {
 	//
 	// Example: GM0344
 	GuestChair *string `json:"guestChair,omitempty"`
-	OnlineUrl  *string `json:"onlineUrl,omitempty"`
+	OnlineURL  *string `json:"onlineUrl,omitempty"`
 
 	// Sequence Number in the series of meetings (the first is 1).
 	Sequence *int      `json:"sequence,omitempty"`
@@ -1208,7 +1208,7 @@ type MeetingPatch struct {
 	// Format The form a meeting takes, from the action plan.
 	Format     *MeetingFormat `json:"format,omitempty"`
 	GuestChair *string        `json:"guestChair,omitempty"`
-	OnlineUrl  *string        `json:"onlineUrl,omitempty"`
+	OnlineURL  *string        `json:"onlineUrl,omitempty"`
 	Sequence   *int           `json:"sequence,omitempty"`
 	StartsAt   *time.Time     `json:"startsAt,omitempty"`
 
@@ -1231,7 +1231,7 @@ type MeetingStatus string
 
 // MeetingSummary defines model for MeetingSummary.
 type MeetingSummary struct {
-	Id       openapi_types.UUID `json:"id"`
+	ID       openapi_types.UUID `json:"id"`
 	StartsAt time.Time          `json:"startsAt"`
 
 	// Status planned → confirmed → held, or cancelled (with a reason).
@@ -1289,7 +1289,7 @@ type Milestone struct {
 	// window; `closed-evaluation` counts closed evaluations linked to the milestone; `none` means progress is set
 	// by hand.
 	EvidenceRule EvidenceRule       `json:"evidenceRule"`
-	Id           openapi_types.UUID `json:"id"`
+	ID           openapi_types.UUID `json:"id"`
 
 	// Overdue Planned end passed, and neither completed nor cancelled.
 	Overdue          bool                `json:"overdue"`
@@ -1407,8 +1407,8 @@ type Organisation struct {
 	// Example True for demonstration data that is not part of the action plan's record.
 	Example bool `json:"example"`
 
-	// Id Stable identifier (UUIDv7).
-	Id       openapi_types.UUID  `json:"id"`
+	// ID Stable identifier (UUIDv7).
+	ID       openapi_types.UUID  `json:"id"`
 	JoinedOn *openapi_types.Date `json:"joinedOn,omitempty"`
 
 	// Kind What kind of organisation this is.
@@ -1487,7 +1487,7 @@ type OrganisationPatch struct {
 type OrganisationSummary struct {
 	// Code Example: GM0606
 	Code string             `json:"code"`
-	Id   openapi_types.UUID `json:"id"`
+	ID   openapi_types.UUID `json:"id"`
 
 	// Name Example: Municipality of Schiedam
 	Name string `json:"name"`
@@ -1506,7 +1506,7 @@ type Person struct {
 	Consent     *Consent             `json:"consent,omitempty"`
 	CreatedAt   time.Time            `json:"createdAt"`
 	Email       *openapi_types.Email `json:"email,omitempty"`
-	Id          openapi_types.UUID   `json:"id"`
+	ID          openapi_types.UUID   `json:"id"`
 	Languages   *[]string            `json:"languages,omitempty"`
 	Memberships []Membership         `json:"memberships"`
 	Name        string               `json:"name"`
@@ -1575,7 +1575,7 @@ type PersonPatch struct {
 // PersonReference A person as referred to from elsewhere; an erased person keeps only the id.
 type PersonReference struct {
 	Erased bool               `json:"erased"`
-	Id     openapi_types.UUID `json:"id"`
+	ID     openapi_types.UUID `json:"id"`
 	Name   *string            `json:"name,omitempty"`
 }
 
@@ -1629,8 +1629,8 @@ type ProgressSummary struct {
 type ProgressUpdate struct {
 	Author      string             `json:"author"`
 	Date        openapi_types.Date `json:"date"`
-	EvidenceUrl *string            `json:"evidenceUrl,omitempty"`
-	Id          openapi_types.UUID `json:"id"`
+	EvidenceURL *string            `json:"evidenceUrl,omitempty"`
+	ID          openapi_types.UUID `json:"id"`
 	Milestone   openapi_types.UUID `json:"milestone"`
 	Note        string             `json:"note"`
 	RecordedAt  time.Time          `json:"recordedAt"`
@@ -1641,7 +1641,7 @@ type ProgressUpdateInput struct {
 	// Author Who reports the progress; the signed-in user when left out.
 	Author      *string            `json:"author,omitempty"`
 	Date        openapi_types.Date `json:"date"`
-	EvidenceUrl *string            `json:"evidenceUrl,omitempty"`
+	EvidenceURL *string            `json:"evidenceUrl,omitempty"`
 	Note        string             `json:"note"`
 }
 
@@ -1671,7 +1671,7 @@ type PseudonymisedResponseList struct {
 type Publication struct {
 	CreatedAt   time.Time            `json:"createdAt"`
 	Example     bool                 `json:"example"`
-	Id          openapi_types.UUID   `json:"id"`
+	ID          openapi_types.UUID   `json:"id"`
 	Kind        PublicationKind      `json:"kind"`
 	Language    string               `json:"language"`
 	Licence     *string              `json:"licence,omitempty"`
@@ -1681,7 +1681,7 @@ type Publication struct {
 	Title       string               `json:"title"`
 	Topics      []string             `json:"topics"`
 	UpdatedAt   time.Time            `json:"updatedAt"`
-	Url         string               `json:"url"`
+	URL         string               `json:"url"`
 }
 
 // PublicationInput defines model for PublicationInput.
@@ -1695,7 +1695,7 @@ type PublicationInput struct {
 	Summary     *string               `json:"summary,omitempty"`
 	Title       string                `json:"title"`
 	Topics      *[]string             `json:"topics,omitempty"`
-	Url         string                `json:"url"`
+	URL         string                `json:"url"`
 }
 
 // PublicationInputKind Any kind but `meeting-report`, which is recorded on its meeting.
@@ -1764,7 +1764,7 @@ type QuestionType string
 type Registration struct {
 	// Attended Marked after the meeting.
 	Attended *bool              `json:"attended,omitempty"`
-	Id       openapi_types.UUID `json:"id"`
+	ID       openapi_types.UUID `json:"id"`
 	Meeting  openapi_types.UUID `json:"meeting"`
 
 	// Person A person as referred to from elsewhere; an erased person keeps only the id.
@@ -1798,11 +1798,11 @@ type Report struct {
 	// Licence Example: CC-BY-4.0
 	Licence *string `json:"licence,omitempty"`
 
-	// PublicationId The report's id in `/publications`.
-	PublicationId openapi_types.UUID `json:"publicationId"`
+	// PublicationID The report's id in `/publications`.
+	PublicationID openapi_types.UUID `json:"publicationId"`
 	PublishedOn   openapi_types.Date `json:"publishedOn"`
 	Summary       *string            `json:"summary,omitempty"`
-	Url           string             `json:"url"`
+	URL           string             `json:"url"`
 }
 
 // ReportInput defines model for ReportInput.
@@ -1815,8 +1815,8 @@ type ReportInput struct {
 	PublishedOn openapi_types.Date `json:"publishedOn"`
 	Summary     *string            `json:"summary,omitempty"`
 
-	// Url Example: https://www.open-government.nl/report
-	Url string `json:"url"`
+	// URL Example: https://www.open-government.nl/report
+	URL string `json:"url"`
 }
 
 // ResidentsMeetingDetails The yearly meeting for residents, in a town hall.
@@ -1864,7 +1864,7 @@ type Submission struct {
 	Abstract     string               `json:"abstract"`
 	Authors      []string             `json:"authors"`
 	DecidedAt    *time.Time           `json:"decidedAt,omitempty"`
-	Id           openapi_types.UUID   `json:"id"`
+	ID           openapi_types.UUID   `json:"id"`
 	Meeting      openapi_types.UUID   `json:"meeting"`
 	Organisation *OrganisationSummary `json:"organisation,omitempty"`
 	Status       SubmissionStatus     `json:"status"`
@@ -5229,13 +5229,13 @@ type MilestonePageOKJSONResponse struct {
 
 	Headers MilestonePageOKResponseHeaders
 }
-type MilestonePageOKApplicationxNdjsonResponse struct {
+type MilestonePageOKApplicationXNdjsonResponse struct {
 	Body io.Reader
 
 	Headers       MilestonePageOKResponseHeaders
 	ContentLength int64
 }
-type MilestonePageOKTextcsvResponse struct {
+type MilestonePageOKTextCsvResponse struct {
 	Body io.Reader
 
 	Headers       MilestonePageOKResponseHeaders
@@ -5542,13 +5542,13 @@ func (response ListCommitments200JSONResponse) VisitListCommitmentsResponse(w ht
 	return err
 }
 
-type ListCommitments200ApplicationxNdjsonResponse struct {
+type ListCommitments200ApplicationXNdjsonResponse struct {
 	Body          io.Reader
 	Headers       ListCommitments200ResponseHeaders
 	ContentLength int64
 }
 
-func (response ListCommitments200ApplicationxNdjsonResponse) VisitListCommitmentsResponse(w http.ResponseWriter) error {
+func (response ListCommitments200ApplicationXNdjsonResponse) VisitListCommitmentsResponse(w http.ResponseWriter) error {
 
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	if response.ContentLength != 0 {
@@ -5595,13 +5595,13 @@ func (response ListCommitments200ApplicationxNdjsonResponse) VisitListCommitment
 	}
 }
 
-type ListCommitments200TextcsvResponse struct {
+type ListCommitments200TextCsvResponse struct {
 	Body          io.Reader
 	Headers       ListCommitments200ResponseHeaders
 	ContentLength int64
 }
 
-func (response ListCommitments200TextcsvResponse) VisitListCommitmentsResponse(w http.ResponseWriter) error {
+func (response ListCommitments200TextCsvResponse) VisitListCommitmentsResponse(w http.ResponseWriter) error {
 
 	w.Header().Set("Content-Type", "text/csv")
 	if response.ContentLength != 0 {
@@ -6076,11 +6076,11 @@ func (response ListCommitmentMilestones200JSONResponse) VisitListCommitmentMiles
 	return err
 }
 
-type ListCommitmentMilestones200ApplicationxNdjsonResponse struct {
-	MilestonePageOKApplicationxNdjsonResponse
+type ListCommitmentMilestones200ApplicationXNdjsonResponse struct {
+	MilestonePageOKApplicationXNdjsonResponse
 }
 
-func (response ListCommitmentMilestones200ApplicationxNdjsonResponse) VisitListCommitmentMilestonesResponse(w http.ResponseWriter) error {
+func (response ListCommitmentMilestones200ApplicationXNdjsonResponse) VisitListCommitmentMilestonesResponse(w http.ResponseWriter) error {
 
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	if response.ContentLength != 0 {
@@ -6127,9 +6127,9 @@ func (response ListCommitmentMilestones200ApplicationxNdjsonResponse) VisitListC
 	}
 }
 
-type ListCommitmentMilestones200TextcsvResponse struct{ MilestonePageOKTextcsvResponse }
+type ListCommitmentMilestones200TextCsvResponse struct{ MilestonePageOKTextCsvResponse }
 
-func (response ListCommitmentMilestones200TextcsvResponse) VisitListCommitmentMilestonesResponse(w http.ResponseWriter) error {
+func (response ListCommitmentMilestones200TextCsvResponse) VisitListCommitmentMilestonesResponse(w http.ResponseWriter) error {
 
 	w.Header().Set("Content-Type", "text/csv")
 	if response.ContentLength != 0 {
@@ -7053,13 +7053,13 @@ func (response ListEvaluationResponses200JSONResponse) VisitListEvaluationRespon
 	return err
 }
 
-type ListEvaluationResponses200ApplicationxNdjsonResponse struct {
+type ListEvaluationResponses200ApplicationXNdjsonResponse struct {
 	Body          io.Reader
 	Headers       ListEvaluationResponses200ResponseHeaders
 	ContentLength int64
 }
 
-func (response ListEvaluationResponses200ApplicationxNdjsonResponse) VisitListEvaluationResponsesResponse(w http.ResponseWriter) error {
+func (response ListEvaluationResponses200ApplicationXNdjsonResponse) VisitListEvaluationResponsesResponse(w http.ResponseWriter) error {
 
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	if response.ContentLength != 0 {
@@ -7103,13 +7103,13 @@ func (response ListEvaluationResponses200ApplicationxNdjsonResponse) VisitListEv
 	}
 }
 
-type ListEvaluationResponses200TextcsvResponse struct {
+type ListEvaluationResponses200TextCsvResponse struct {
 	Body          io.Reader
 	Headers       ListEvaluationResponses200ResponseHeaders
 	ContentLength int64
 }
 
-func (response ListEvaluationResponses200TextcsvResponse) VisitListEvaluationResponsesResponse(w http.ResponseWriter) error {
+func (response ListEvaluationResponses200TextCsvResponse) VisitListEvaluationResponsesResponse(w http.ResponseWriter) error {
 
 	w.Header().Set("Content-Type", "text/csv")
 	if response.ContentLength != 0 {
@@ -7505,13 +7505,13 @@ func (response GetEvaluationResults200JSONResponse) VisitGetEvaluationResultsRes
 	return err
 }
 
-type GetEvaluationResults200ApplicationxNdjsonResponse struct {
+type GetEvaluationResults200ApplicationXNdjsonResponse struct {
 	Body          io.Reader
 	Headers       GetEvaluationResults200ResponseHeaders
 	ContentLength int64
 }
 
-func (response GetEvaluationResults200ApplicationxNdjsonResponse) VisitGetEvaluationResultsResponse(w http.ResponseWriter) error {
+func (response GetEvaluationResults200ApplicationXNdjsonResponse) VisitGetEvaluationResultsResponse(w http.ResponseWriter) error {
 
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	if response.ContentLength != 0 {
@@ -7555,13 +7555,13 @@ func (response GetEvaluationResults200ApplicationxNdjsonResponse) VisitGetEvalua
 	}
 }
 
-type GetEvaluationResults200TextcsvResponse struct {
+type GetEvaluationResults200TextCsvResponse struct {
 	Body          io.Reader
 	Headers       GetEvaluationResults200ResponseHeaders
 	ContentLength int64
 }
 
-func (response GetEvaluationResults200TextcsvResponse) VisitGetEvaluationResultsResponse(w http.ResponseWriter) error {
+func (response GetEvaluationResults200TextCsvResponse) VisitGetEvaluationResultsResponse(w http.ResponseWriter) error {
 
 	w.Header().Set("Content-Type", "text/csv")
 	if response.ContentLength != 0 {
@@ -7656,13 +7656,13 @@ type GetMeetingsFeed200ResponseHeaders struct {
 	ETag       *string
 }
 
-type GetMeetingsFeed200TextcalendarResponse struct {
+type GetMeetingsFeed200TextCalendarResponse struct {
 	Body          io.Reader
 	Headers       GetMeetingsFeed200ResponseHeaders
 	ContentLength int64
 }
 
-func (response GetMeetingsFeed200TextcalendarResponse) VisitGetMeetingsFeedResponse(w http.ResponseWriter) error {
+func (response GetMeetingsFeed200TextCalendarResponse) VisitGetMeetingsFeedResponse(w http.ResponseWriter) error {
 
 	w.Header().Set("Content-Type", "text/calendar")
 	if response.ContentLength != 0 {
@@ -7768,13 +7768,13 @@ func (response ListMeetings200JSONResponse) VisitListMeetingsResponse(w http.Res
 	return err
 }
 
-type ListMeetings200ApplicationxNdjsonResponse struct {
+type ListMeetings200ApplicationXNdjsonResponse struct {
 	Body          io.Reader
 	Headers       ListMeetings200ResponseHeaders
 	ContentLength int64
 }
 
-func (response ListMeetings200ApplicationxNdjsonResponse) VisitListMeetingsResponse(w http.ResponseWriter) error {
+func (response ListMeetings200ApplicationXNdjsonResponse) VisitListMeetingsResponse(w http.ResponseWriter) error {
 
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	if response.ContentLength != 0 {
@@ -7821,13 +7821,13 @@ func (response ListMeetings200ApplicationxNdjsonResponse) VisitListMeetingsRespo
 	}
 }
 
-type ListMeetings200TextcsvResponse struct {
+type ListMeetings200TextCsvResponse struct {
 	Body          io.Reader
 	Headers       ListMeetings200ResponseHeaders
 	ContentLength int64
 }
 
-func (response ListMeetings200TextcsvResponse) VisitListMeetingsResponse(w http.ResponseWriter) error {
+func (response ListMeetings200TextCsvResponse) VisitListMeetingsResponse(w http.ResponseWriter) error {
 
 	w.Header().Set("Content-Type", "text/csv")
 	if response.ContentLength != 0 {
@@ -9660,11 +9660,11 @@ func (response ListMilestones200JSONResponse) VisitListMilestonesResponse(w http
 	return err
 }
 
-type ListMilestones200ApplicationxNdjsonResponse struct {
-	MilestonePageOKApplicationxNdjsonResponse
+type ListMilestones200ApplicationXNdjsonResponse struct {
+	MilestonePageOKApplicationXNdjsonResponse
 }
 
-func (response ListMilestones200ApplicationxNdjsonResponse) VisitListMilestonesResponse(w http.ResponseWriter) error {
+func (response ListMilestones200ApplicationXNdjsonResponse) VisitListMilestonesResponse(w http.ResponseWriter) error {
 
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	if response.ContentLength != 0 {
@@ -9711,9 +9711,9 @@ func (response ListMilestones200ApplicationxNdjsonResponse) VisitListMilestonesR
 	}
 }
 
-type ListMilestones200TextcsvResponse struct{ MilestonePageOKTextcsvResponse }
+type ListMilestones200TextCsvResponse struct{ MilestonePageOKTextCsvResponse }
 
-func (response ListMilestones200TextcsvResponse) VisitListMilestonesResponse(w http.ResponseWriter) error {
+func (response ListMilestones200TextCsvResponse) VisitListMilestonesResponse(w http.ResponseWriter) error {
 
 	w.Header().Set("Content-Type", "text/csv")
 	if response.ContentLength != 0 {
@@ -12962,13 +12962,13 @@ func (response ListPublications200JSONResponse) VisitListPublicationsResponse(w 
 	return err
 }
 
-type ListPublications200ApplicationxNdjsonResponse struct {
+type ListPublications200ApplicationXNdjsonResponse struct {
 	Body          io.Reader
 	Headers       ListPublications200ResponseHeaders
 	ContentLength int64
 }
 
-func (response ListPublications200ApplicationxNdjsonResponse) VisitListPublicationsResponse(w http.ResponseWriter) error {
+func (response ListPublications200ApplicationXNdjsonResponse) VisitListPublicationsResponse(w http.ResponseWriter) error {
 
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	if response.ContentLength != 0 {
@@ -13015,13 +13015,13 @@ func (response ListPublications200ApplicationxNdjsonResponse) VisitListPublicati
 	}
 }
 
-type ListPublications200TextcsvResponse struct {
+type ListPublications200TextCsvResponse struct {
 	Body          io.Reader
 	Headers       ListPublications200ResponseHeaders
 	ContentLength int64
 }
 
-func (response ListPublications200TextcsvResponse) VisitListPublicationsResponse(w http.ResponseWriter) error {
+func (response ListPublications200TextCsvResponse) VisitListPublicationsResponse(w http.ResponseWriter) error {
 
 	w.Header().Set("Content-Type", "text/csv")
 	if response.ContentLength != 0 {

@@ -38,15 +38,15 @@ func TestOrganisationLifecycle(t *testing.T) {
 		t.Fatalf("create: got %d; want 201 (%s)", created.StatusCode(), created.Body)
 	}
 	org := *created.JSON201
-	if loc := created.HTTPResponse.Header.Get("Location"); loc != "/v1/organisations/"+org.Id.String() {
-		t.Errorf("Location: got %q; want /v1/organisations/%s", loc, org.Id)
+	if loc := created.HTTPResponse.Header.Get("Location"); loc != "/v1/organisations/"+org.ID.String() {
+		t.Errorf("Location: got %q; want /v1/organisations/%s", loc, org.ID)
 	}
 	if !org.Active || org.Example {
 		t.Errorf("created: got active %v example %v; want active, not an example", org.Active, org.Example)
 	}
 
 	// Read by id and by code: same organisation, same strong ETag.
-	byID := env.Do(t, "GET", "/v1/organisations/"+org.Id.String(), nil, nil)
+	byID := env.Do(t, "GET", "/v1/organisations/"+org.ID.String(), nil, nil)
 	byCode := env.Do(t, "GET", "/v1/organisations/gm0622", nil, nil)
 	if byID.StatusCode != 200 || byCode.StatusCode != 200 || byID.Body != byCode.Body {
 		t.Fatalf("get by id and code: got %d and %d with bodies %s / %s; want the same organisation", byID.StatusCode, byCode.StatusCode, byID.Body, byCode.Body)
@@ -108,7 +108,7 @@ func TestOrganisationLifecycle(t *testing.T) {
 	if res := env.Do(t, "GET", "/v1/organisations/GM0622", nil, nil); res.StatusCode != 404 {
 		t.Errorf("after DELETE: got %d; want 404", res.StatusCode)
 	}
-	changes, err := env.App.DB.Changes(ctx, "organisation", org.Id.String())
+	changes, err := env.App.DB.Changes(ctx, "organisation", org.ID.String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +195,7 @@ func TestPagingReturnsEachOrganisationOnce(t *testing.T) {
 				var page client.OrganisationPage
 				res.JSON(t, &page)
 				for _, o := range page.Items {
-					seen[o.Id.String()]++
+					seen[o.ID.String()]++
 				}
 				pages++
 				path = ""

@@ -147,9 +147,9 @@ func (s *Server) ListEvaluationResponses(ctx context.Context, req api.ListEvalua
 			return nil, err
 		}
 		if f == formatCSV {
-			return api.ListEvaluationResponses200TextcsvResponse{Body: body}, nil
+			return api.ListEvaluationResponses200TextCsvResponse{Body: body}, nil
 		}
-		return api.ListEvaluationResponses200ApplicationxNdjsonResponse{Body: body}, nil
+		return api.ListEvaluationResponses200ApplicationXNdjsonResponse{Body: body}, nil
 	}
 	return api.ListEvaluationResponses200JSONResponse{Body: api.PseudonymisedResponseList{Items: items}}, nil
 }
@@ -199,9 +199,9 @@ func (s *Server) GetEvaluationResults(ctx context.Context, req api.GetEvaluation
 			return nil, err
 		}
 		if f == formatCSV {
-			return api.GetEvaluationResults200TextcsvResponse{Body: body}, nil
+			return api.GetEvaluationResults200TextCsvResponse{Body: body}, nil
 		}
-		return api.GetEvaluationResults200ApplicationxNdjsonResponse{Body: body}, nil
+		return api.GetEvaluationResults200ApplicationXNdjsonResponse{Body: body}, nil
 	}
 	body := api.EvaluationResults{Evaluation: uuidOf(r.EvaluationID), Status: api.EvaluationStatus(r.Status), AudienceSize: r.AudienceSize,
 		Responses: r.Responses, ResponseRate: r.ResponseRate, MinGroupSize: r.MinGroupSize, Questions: make([]api.QuestionResult, len(r.Questions))}
@@ -229,7 +229,7 @@ func (s *Server) evaluationOK(e evaluation.Evaluation) api.EvaluationOKJSONRespo
 }
 
 func toAPIEvaluation(e evaluation.Evaluation, now time.Time) api.Evaluation {
-	out := api.Evaluation{Id: uuidOf(e.ID), Title: e.Title, Description: optional(e.Description), OpensAt: e.OpensAt.UTC(),
+	out := api.Evaluation{ID: uuidOf(e.ID), Title: e.Title, Description: optional(e.Description), OpensAt: e.OpensAt.UTC(),
 		ClosesAt: e.ClosesAt.UTC(), Published: e.Published, Status: api.EvaluationStatus(e.StatusAt(now)),
 		Audience: make([]api.OrganisationSummary, len(e.Audience)), MinGroupSize: e.MinGroupSize,
 		Questions: make([]api.Question, len(e.Questions)), ResponseCount: e.ResponseCount, Example: e.Example,
@@ -238,7 +238,7 @@ func toAPIEvaluation(e evaluation.Evaluation, now time.Time) api.Evaluation {
 		out.Milestone = ptr(uuidOf(e.MilestoneID))
 	}
 	for i, o := range e.Audience {
-		out.Audience[i] = api.OrganisationSummary{Id: uuidOf(o.ID), Code: o.Code, Name: o.Name}
+		out.Audience[i] = api.OrganisationSummary{ID: uuidOf(o.ID), Code: o.Code, Name: o.Name}
 	}
 	for i, q := range e.Questions {
 		out.Questions[i] = toAPIQuestion(q)
@@ -299,7 +299,7 @@ func toAPIEvaluationInput(in evaluation.Input) api.EvaluationInput {
 }
 
 func toAPIResponse(r evaluation.Response) api.EvaluationResponse {
-	return api.EvaluationResponse{Evaluation: uuidOf(r.EvaluationID), Organisation: api.OrganisationSummary{Id: uuidOf(r.Organisation.ID),
+	return api.EvaluationResponse{Evaluation: uuidOf(r.EvaluationID), Organisation: api.OrganisationSummary{ID: uuidOf(r.Organisation.ID),
 		Code: r.Organisation.Code, Name: r.Organisation.Name}, Answers: map[string]any(r.Answers),
 		SubmittedAt: r.SubmittedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 }

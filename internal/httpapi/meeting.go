@@ -70,9 +70,9 @@ func (s *Server) ListMeetings(ctx context.Context, req api.ListMeetingsRequestOb
 			return nil, err
 		}
 		if f == formatCSV {
-			return api.ListMeetings200TextcsvResponse{Body: body}, nil
+			return api.ListMeetings200TextCsvResponse{Body: body}, nil
 		}
-		return api.ListMeetings200ApplicationxNdjsonResponse{Body: body}, nil
+		return api.ListMeetings200ApplicationXNdjsonResponse{Body: body}, nil
 	}
 	if lr.PageSize == 0 {
 		lr.PageSize = domain.DefaultPageSize // 0 means every meeting to the service, for feeds
@@ -190,7 +190,7 @@ func (s *Server) DeleteMeeting(ctx context.Context, req api.DeleteMeetingRequest
 // PutMeetingReport serves PUT /meetings/{meeting}/report.
 func (s *Server) PutMeetingReport(ctx context.Context, req api.PutMeetingReportRequestObject) (api.PutMeetingReportResponseObject, error) {
 	b := req.Body
-	m, err := s.meetings.PutReport(ctx, req.Meeting.String(), meeting.ReportInput{URL: b.Url, PublishedOn: b.PublishedOn.Time,
+	m, err := s.meetings.PutReport(ctx, req.Meeting.String(), meeting.ReportInput{URL: b.URL, PublishedOn: b.PublishedOn.Time,
 		Summary: deref(b.Summary), Language: deref(b.Language), Licence: deref(b.Licence)})
 	if err != nil {
 		return nil, err
@@ -210,9 +210,9 @@ func (s *Server) meetingOK(m meeting.Meeting) api.MeetingOKJSONResponse {
 }
 
 func toAPIMeeting(m meeting.Meeting, now time.Time) api.Meeting {
-	out := api.Meeting{Id: uuidOf(m.ID), Title: m.Title, Topic: m.Topic, Description: optional(m.Description),
+	out := api.Meeting{ID: uuidOf(m.ID), Title: m.Title, Topic: m.Topic, Description: optional(m.Description),
 		Format: api.MeetingFormat(m.Format), StartsAt: m.StartsAt.UTC(), EndsAt: m.EndsAt.UTC(), TimeZone: m.TimeZone,
-		OnlineUrl: optional(m.OnlineURL), Status: api.MeetingStatus(m.Status), CancellationReason: optional(m.CancellationReason),
+		OnlineURL: optional(m.OnlineURL), Status: api.MeetingStatus(m.Status), CancellationReason: optional(m.CancellationReason),
 		ReportOverdue: m.ReportOverdue(now), RegisteredCount: m.RegisteredCount, WaitlistCount: m.WaitlistCount,
 		Revision: int(m.Version), Example: m.Example, CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC()}
 	if m.Sequence > 0 {
@@ -237,14 +237,14 @@ func toAPIMeeting(m meeting.Meeting, now time.Time) api.Meeting {
 		out.GuestChair = ptr(orgSummary(*m.GuestChair))
 	}
 	if r := m.Report; r != nil {
-		out.Report = &api.Report{PublicationId: uuidOf(r.PublicationID), Url: r.URL, PublishedOn: openapi_types.Date{Time: r.PublishedOn},
+		out.Report = &api.Report{PublicationID: uuidOf(r.PublicationID), URL: r.URL, PublishedOn: openapi_types.Date{Time: r.PublishedOn},
 			Summary: optional(r.Summary), Language: r.Language, Licence: optional(r.Licence)}
 	}
 	return out
 }
 
 func orgSummary(o meeting.OrgRef) api.OrganisationSummary {
-	return api.OrganisationSummary{Id: uuidOf(o.ID), Code: o.Code, Name: o.Name}
+	return api.OrganisationSummary{ID: uuidOf(o.ID), Code: o.Code, Name: o.Name}
 }
 
 func toAPIDetails(d meeting.Details) *api.MeetingDetails {
@@ -278,7 +278,7 @@ func toAPIDetails(d meeting.Details) *api.MeetingDetails {
 func toMeetingInput(b api.MeetingInput) (meeting.Input, error) {
 	in := meeting.Input{Sequence: deref(b.Sequence), Title: b.Title, Topic: b.Topic, Description: deref(b.Description),
 		Tags: deref(b.Tags), Format: meeting.Format(b.Format), StartsAt: b.StartsAt, EndsAt: b.EndsAt,
-		TimeZone: string(deref(b.TimeZone)), OnlineURL: deref(b.OnlineUrl), GuestChair: deref(b.GuestChair),
+		TimeZone: string(deref(b.TimeZone)), OnlineURL: deref(b.OnlineURL), GuestChair: deref(b.GuestChair),
 		Capacity: deref(b.Capacity), Status: meeting.Status(deref(b.Status)), CancellationReason: deref(b.CancellationReason)}
 	if v := b.Venue; v != nil {
 		in.Venue = &meeting.VenueInput{Name: v.Name, Address: deref(v.Address), City: deref(v.City), Host: deref(v.HostOrganisation)}
@@ -336,7 +336,7 @@ func detailsInput(d api.MeetingDetails) (*meeting.DetailsInput, error) {
 // toAPIMeetingInput is the input form of a meeting, the document a merge patch applies to.
 func toAPIMeetingInput(in meeting.Input) api.MeetingInput {
 	out := api.MeetingInput{Title: in.Title, Topic: in.Topic, Description: optional(in.Description), Format: api.MeetingFormat(in.Format),
-		StartsAt: in.StartsAt.UTC(), EndsAt: in.EndsAt.UTC(), OnlineUrl: optional(in.OnlineURL), GuestChair: optional(in.GuestChair),
+		StartsAt: in.StartsAt.UTC(), EndsAt: in.EndsAt.UTC(), OnlineURL: optional(in.OnlineURL), GuestChair: optional(in.GuestChair),
 		CancellationReason: optional(in.CancellationReason)}
 	if in.Sequence > 0 {
 		out.Sequence = ptr(in.Sequence)
@@ -405,9 +405,9 @@ func (s *Server) MarkAttendance(ctx context.Context, req api.MarkAttendanceReque
 }
 
 func toAPIRegistration(r meeting.Registration) api.Registration {
-	out := api.Registration{Id: uuidOf(r.ID), Meeting: uuidOf(r.MeetingID), Status: api.RegistrationStatus(r.Status),
+	out := api.Registration{ID: uuidOf(r.ID), Meeting: uuidOf(r.MeetingID), Status: api.RegistrationStatus(r.Status),
 		Attended: r.Attended, RegisteredAt: r.RegisteredAt.UTC(),
-		Person: api.PersonReference{Id: uuidOf(r.PersonID), Erased: r.PersonErased}}
+		Person: api.PersonReference{ID: uuidOf(r.PersonID), Erased: r.PersonErased}}
 	if !r.PersonErased {
 		out.Person.Name = ptr(r.PersonName)
 	}
@@ -452,7 +452,7 @@ func (s *Server) DecideSubmission(ctx context.Context, req api.DecideSubmissionR
 }
 
 func toAPISubmission(s meeting.Submission) api.Submission {
-	out := api.Submission{Id: uuidOf(s.ID), Meeting: uuidOf(s.MeetingID), Title: s.Title, Abstract: s.Abstract,
+	out := api.Submission{ID: uuidOf(s.ID), Meeting: uuidOf(s.MeetingID), Title: s.Title, Abstract: s.Abstract,
 		Authors: append([]string{}, s.Authors...), Status: api.SubmissionStatus(s.Status), SubmittedAt: s.SubmittedAt.UTC()}
 	if s.Organisation != nil {
 		out.Organisation = ptr(orgSummary(*s.Organisation))
@@ -489,7 +489,7 @@ func (s *Server) GetScheduleHealth(ctx context.Context, req api.GetScheduleHealt
 }
 
 func summary(m meeting.Meeting) api.MeetingSummary {
-	return api.MeetingSummary{Id: uuidOf(m.ID), Title: m.Title, StartsAt: m.StartsAt.UTC(), Status: api.MeetingStatus(m.Status)}
+	return api.MeetingSummary{ID: uuidOf(m.ID), Title: m.Title, StartsAt: m.StartsAt.UTC(), Status: api.MeetingStatus(m.Status)}
 }
 
 func summaries(ms []meeting.Meeting) []api.MeetingSummary {

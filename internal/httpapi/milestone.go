@@ -47,9 +47,9 @@ func (s *Server) ListCommitments(ctx context.Context, req api.ListCommitmentsReq
 			return nil, err
 		}
 		if format == formatCSV {
-			return api.ListCommitments200TextcsvResponse{Body: body}, nil
+			return api.ListCommitments200TextCsvResponse{Body: body}, nil
 		}
-		return api.ListCommitments200ApplicationxNdjsonResponse{Body: body}, nil
+		return api.ListCommitments200ApplicationXNdjsonResponse{Body: body}, nil
 	}
 	size := deref(p.PageSize)
 	if size == 0 {
@@ -123,7 +123,7 @@ func toAPICommitment(c milestone.Commitment) api.Commitment {
 func toAPIInstitution(i milestone.Institution) api.Institution {
 	out := api.Institution{Name: i.Name}
 	if o := i.Organisation; o != nil {
-		out.Organisation = &api.OrganisationSummary{Id: uuidOf(o.ID), Code: o.Code, Name: o.Name}
+		out.Organisation = &api.OrganisationSummary{ID: uuidOf(o.ID), Code: o.Code, Name: o.Name}
 	}
 	return out
 }
@@ -152,10 +152,10 @@ func (s *Server) ListMilestones(ctx context.Context, req api.ListMilestonesReque
 		return nil, err
 	}
 	switch r := resp.(type) {
-	case api.MilestonePageOKTextcsvResponse:
-		return api.ListMilestones200TextcsvResponse{MilestonePageOKTextcsvResponse: r}, nil
-	case api.MilestonePageOKApplicationxNdjsonResponse:
-		return api.ListMilestones200ApplicationxNdjsonResponse{MilestonePageOKApplicationxNdjsonResponse: r}, nil
+	case api.MilestonePageOKTextCsvResponse:
+		return api.ListMilestones200TextCsvResponse{MilestonePageOKTextCsvResponse: r}, nil
+	case api.MilestonePageOKApplicationXNdjsonResponse:
+		return api.ListMilestones200ApplicationXNdjsonResponse{MilestonePageOKApplicationXNdjsonResponse: r}, nil
 	default:
 		return api.ListMilestones200JSONResponse{MilestonePageOKJSONResponse: r.(api.MilestonePageOKJSONResponse)}, nil
 	}
@@ -174,10 +174,10 @@ func (s *Server) ListCommitmentMilestones(ctx context.Context, req api.ListCommi
 		return nil, err
 	}
 	switch r := resp.(type) {
-	case api.MilestonePageOKTextcsvResponse:
-		return api.ListCommitmentMilestones200TextcsvResponse{MilestonePageOKTextcsvResponse: r}, nil
-	case api.MilestonePageOKApplicationxNdjsonResponse:
-		return api.ListCommitmentMilestones200ApplicationxNdjsonResponse{MilestonePageOKApplicationxNdjsonResponse: r}, nil
+	case api.MilestonePageOKTextCsvResponse:
+		return api.ListCommitmentMilestones200TextCsvResponse{MilestonePageOKTextCsvResponse: r}, nil
+	case api.MilestonePageOKApplicationXNdjsonResponse:
+		return api.ListCommitmentMilestones200ApplicationXNdjsonResponse{MilestonePageOKApplicationXNdjsonResponse: r}, nil
 	default:
 		return api.ListCommitmentMilestones200JSONResponse{MilestonePageOKJSONResponse: r.(api.MilestonePageOKJSONResponse)}, nil
 	}
@@ -193,9 +193,9 @@ func (s *Server) milestonePage(ctx context.Context, lr milestone.ListRequest, fo
 			return nil, err
 		}
 		if f == formatCSV {
-			return api.MilestonePageOKTextcsvResponse{Body: body}, nil
+			return api.MilestonePageOKTextCsvResponse{Body: body}, nil
 		}
-		return api.MilestonePageOKApplicationxNdjsonResponse{Body: body}, nil
+		return api.MilestonePageOKApplicationXNdjsonResponse{Body: body}, nil
 	}
 	page, err := s.milestones.List(ctx, lr)
 	if err != nil {
@@ -286,7 +286,7 @@ func (s *Server) ListMilestoneUpdates(ctx context.Context, req api.ListMilestone
 func (s *Server) CreateMilestoneUpdate(ctx context.Context, req api.CreateMilestoneUpdateRequestObject) (api.CreateMilestoneUpdateResponseObject, error) {
 	b := req.Body
 	u, err := s.milestones.AddUpdate(ctx, req.Milestone.String(), milestone.UpdateInput{Date: b.Date.Time, Note: b.Note,
-		EvidenceURL: deref(b.EvidenceUrl), Author: deref(b.Author)})
+		EvidenceURL: deref(b.EvidenceURL), Author: deref(b.Author)})
 	if err != nil {
 		return nil, err
 	}
@@ -352,7 +352,7 @@ func milestoneETag(m milestone.Milestone) string {
 }
 
 func toAPIMilestone(m milestone.Milestone) api.Milestone {
-	out := api.Milestone{Id: uuidOf(m.ID), Commitment: m.Commitment, Code: m.Code, Title: m.Title,
+	out := api.Milestone{ID: uuidOf(m.ID), Commitment: m.Commitment, Code: m.Code, Title: m.Title,
 		VerifiableResult: optional(m.VerifiableResult), PlannedStart: apiDate(m.PlannedStart), PlannedEnd: apiDate(m.PlannedEnd),
 		ActualStart: apiDate(m.ActualStart), ActualEnd: apiDate(m.ActualEnd), Progress: m.Progress,
 		Status: api.MilestoneStatus(m.Status), Completion: api.Completion(m.Completion), Overdue: m.Overdue,
@@ -363,7 +363,7 @@ func toAPIMilestone(m milestone.Milestone) api.Milestone {
 	if ev := m.Evidence; ev != nil {
 		e := api.Evidence{Rule: api.EvidenceRule(ev.Rule), Count: len(ev.Items), Items: make([]api.EvidenceItem, len(ev.Items))}
 		for i, it := range ev.Items {
-			e.Items[i] = api.EvidenceItem{Kind: api.EvidenceItemKind(it.Kind), Id: uuidOf(it.ID), Title: it.Title, On: apiDate(it.On)}
+			e.Items[i] = api.EvidenceItem{Kind: api.EvidenceItemKind(it.Kind), ID: uuidOf(it.ID), Title: it.Title, On: apiDate(it.On)}
 		}
 		out.Evidence = &e
 	}
@@ -393,8 +393,8 @@ func toAPIMilestoneInput(in milestone.Input) api.MilestoneInput {
 }
 
 func toAPIUpdate(u milestone.Update) api.ProgressUpdate {
-	return api.ProgressUpdate{Id: uuidOf(u.ID), Milestone: uuidOf(u.MilestoneID), Date: openapi_types.Date{Time: u.Date},
-		Note: u.Note, EvidenceUrl: optional(u.EvidenceURL), Author: u.Author, RecordedAt: u.RecordedAt.UTC()}
+	return api.ProgressUpdate{ID: uuidOf(u.ID), Milestone: uuidOf(u.MilestoneID), Date: openapi_types.Date{Time: u.Date},
+		Note: u.Note, EvidenceURL: optional(u.EvidenceURL), Author: u.Author, RecordedAt: u.RecordedAt.UTC()}
 }
 
 func dateOf(d *openapi_types.Date) time.Time {

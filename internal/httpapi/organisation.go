@@ -124,7 +124,7 @@ func organisationETag(v domain.Version, active bool) string {
 
 func toAPIOrganisation(o organisation.Organisation) api.Organisation {
 	return api.Organisation{
-		Id:          uuidOf(o.ID),
+		ID:          uuidOf(o.ID),
 		Code:        o.Code,
 		Name:        o.Name,
 		Kind:        api.OrganisationKind(o.Kind),

@@ -170,12 +170,12 @@ func (s *Server) ExportPerson(ctx context.Context, req api.ExportPersonRequestOb
 		Consent: toAPIConsentHistory(x.Person.Consent, x.Consent), Users: make([]api.LinkedUser, len(x.Users)),
 		Registrations: make([]api.ExportedRegistration, len(x.Registrations)), Changes: toAPIChanges(x.Changes)}
 	for i, r := range x.Registrations {
-		body.Registrations[i] = api.ExportedRegistration{Id: uuidOf(r.ID), Status: api.RegistrationStatus(r.Status), Attended: r.Attended,
-			RegisteredAt: r.RegisteredAt, Meeting: api.MeetingSummary{Id: uuidOf(r.MeetingID), Title: r.MeetingTitle,
+		body.Registrations[i] = api.ExportedRegistration{ID: uuidOf(r.ID), Status: api.RegistrationStatus(r.Status), Attended: r.Attended,
+			RegisteredAt: r.RegisteredAt, Meeting: api.MeetingSummary{ID: uuidOf(r.MeetingID), Title: r.MeetingTitle,
 				StartsAt: r.MeetingStarts, Status: api.MeetingStatus(r.MeetingStatus)}}
 	}
 	for i, u := range x.Users {
-		body.Users[i] = api.LinkedUser{Id: uuidOf(u.ID), Email: openapi_types.Email(u.Email), Role: string(u.Role)}
+		body.Users[i] = api.LinkedUser{ID: uuidOf(u.ID), Email: openapi_types.Email(u.Email), Role: string(u.Role)}
 	}
 	return api.ExportPerson200JSONResponse{Body: body}, nil
 }
@@ -195,13 +195,13 @@ func personETag(p person.Person, view person.View) string {
 
 // toAPIPerson maps whatever the service left in p; redaction happened there.
 func toAPIPerson(p person.Person) api.Person {
-	out := api.Person{Id: uuidOf(p.ID), Name: p.Name, Position: optional(p.Position), Phone: optional(p.Phone),
+	out := api.Person{ID: uuidOf(p.ID), Name: p.Name, Position: optional(p.Position), Phone: optional(p.Phone),
 		Memberships: make([]api.Membership, len(p.Memberships)), CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()}
 	if p.Email != "" {
 		out.Email = ptr(openapi_types.Email(p.Email))
 	}
 	for i, m := range p.Memberships {
-		am := api.Membership{Organisation: api.OrganisationSummary{Id: uuidOf(m.OrganisationID), Code: m.OrganisationCode, Name: m.OrganisationName},
+		am := api.Membership{Organisation: api.OrganisationSummary{ID: uuidOf(m.OrganisationID), Code: m.OrganisationCode, Name: m.OrganisationName},
 			From: apiDate(m.From), To: apiDate(m.To)}
 		if m.Role != "" {
 			am.Role = ptr(api.MembershipRole(m.Role))
@@ -251,7 +251,7 @@ func toAPIChanges(changes []domainChange) []api.ChangeRecord {
 		if fields == nil {
 			fields = []string{}
 		}
-		out[i] = api.ChangeRecord{Resource: c.Resource, ResourceId: c.ResourceID, Action: string(c.Action), Actor: c.Actor,
+		out[i] = api.ChangeRecord{Resource: c.Resource, ResourceID: c.ResourceID, Action: string(c.Action), Actor: c.Actor,
 			Fields: fields, Version: c.Version, At: c.At.UTC()}
 	}
 	return out

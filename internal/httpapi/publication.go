@@ -36,9 +36,9 @@ func (s *Server) ListPublications(ctx context.Context, req api.ListPublicationsR
 			return nil, err
 		}
 		if format == formatCSV {
-			return api.ListPublications200TextcsvResponse{Body: body}, nil
+			return api.ListPublications200TextCsvResponse{Body: body}, nil
 		}
-		return api.ListPublications200ApplicationxNdjsonResponse{Body: body}, nil
+		return api.ListPublications200ApplicationXNdjsonResponse{Body: body}, nil
 	}
 	page, err := s.publications.List(ctx, publication.Query{Filter: f, PageSize: deref(p.PageSize), Cursor: deref(p.Cursor)})
 	if err != nil {
@@ -98,7 +98,7 @@ func publicationOK(p publication.Publication) api.PublicationOKJSONResponse {
 }
 
 func toAPIPublication(p publication.Publication) api.Publication {
-	out := api.Publication{Id: uuidOf(p.ID), Kind: api.PublicationKind(p.Kind), Title: p.Title, Url: p.URL,
+	out := api.Publication{ID: uuidOf(p.ID), Kind: api.PublicationKind(p.Kind), Title: p.Title, URL: p.URL,
 		PublishedOn: openapi_types.Date{Time: p.PublishedOn}, Summary: optional(p.Summary), Language: p.Language,
 		Licence: optional(p.Licence), Meetings: make([]openapi_types.UUID, len(p.Meetings)), Topics: append([]string{}, p.Topics...),
 		Example: p.Example, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()}
@@ -109,7 +109,7 @@ func toAPIPublication(p publication.Publication) api.Publication {
 }
 
 func toPublicationInput(b api.PublicationInput) publication.Input {
-	in := publication.Input{Kind: publication.Kind(b.Kind), Title: b.Title, URL: b.Url, PublishedOn: b.PublishedOn.Time,
+	in := publication.Input{Kind: publication.Kind(b.Kind), Title: b.Title, URL: b.URL, PublishedOn: b.PublishedOn.Time,
 		Summary: deref(b.Summary), Language: deref(b.Language), Licence: deref(b.Licence), Topics: deref(b.Topics)}
 	for _, m := range deref(b.Meetings) {
 		in.Meetings = append(in.Meetings, m.String())

@@ -20,7 +20,7 @@ func (s *Server) CreateToken(ctx context.Context, req api.CreateTokenRequestObje
 	case req.JSONBody != nil:
 		token, ttl, err = s.signIn.PasswordToken(ctx, string(req.JSONBody.Email), req.JSONBody.Password)
 	case req.FormdataBody != nil:
-		id, secret := deref(req.FormdataBody.ClientId), deref(req.FormdataBody.ClientSecret)
+		id, secret := deref(req.FormdataBody.ClientID), deref(req.FormdataBody.ClientSecret)
 		if basic, ok := ctx.Value(basicAuthKey{}).(basicAuth); ok && id == "" {
 			id, secret = basic.user, basic.password
 		}
