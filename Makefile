@@ -5,7 +5,7 @@ ADR_RULESET ?= https://static.developer.overheid.nl/adr/ruleset.yaml
 SPECTRAL    ?= npx --yes @stoplight/spectral-cli@6.16.3
 GENERATED   := api pkg/client
 
-.PHONY: build run test test-postgres test-e2e bench generate check-generate lint fmt clean
+.PHONY: build run test test-race test-postgres test-e2e bench generate check-generate lint fmt clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/pioniers
@@ -16,6 +16,10 @@ run: build
 
 test:
 	$(GO) test -count=1 ./...
+
+# The suite once with the race detector (CI runs it; slower).
+test-race:
+	$(GO) test -race -count=1 ./...
 
 # The whole suite again on a private PostgreSQL cluster (Debian's postgresql binaries).
 test-postgres:
@@ -40,8 +44,9 @@ check-generate: generate
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.gen\.go$$')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) mod tidy -diff
 	$(GO) vet ./...
-	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+	$(GO) tool staticcheck ./...
 	$(SPECTRAL) lint --fail-severity error -r $(ADR_RULESET) openapi.yaml
 
 fmt:
