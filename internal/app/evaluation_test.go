@@ -24,7 +24,6 @@ import (
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/evaluation"
 	"github.com/pioniersnetwerk/pioniers/internal/milestone"
-	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 )
 
 // evEnv is a running service with the action plan seeded, one more member
@@ -861,7 +860,7 @@ func TestEvaluationClosingCompletesMilestone34(t *testing.T) {
 		t.Fatalf("evidence: got %+v; want the closed evaluation", m.Evidence)
 	}
 	if it := m.Evidence.Items[0]; it.Kind != "evaluation" || it.ID != ev.ID || it.Title != ev.Title ||
-		it.On != organisation.Today(closesAt).Format(time.DateOnly) {
+		it.On != domain.Today(closesAt).Format(time.DateOnly) {
 		t.Errorf("evidence item: got %+v; want evaluation %s closed today", it, ev.ID)
 	}
 }

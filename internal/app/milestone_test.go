@@ -13,7 +13,6 @@ import (
 
 	"github.com/pioniersnetwerk/pioniers/internal/apptest"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
-	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 )
 
 // msMilestone is a milestone as the API answers it.
@@ -94,7 +93,7 @@ func msPartner(t *testing.T, env *apptest.Env) string {
 }
 
 // msToday is today's date in Amsterdam, as the service sees it.
-func msToday() time.Time { return organisation.Today(time.Now()) }
+func msToday() time.Time { return domain.Today(time.Now()) }
 
 // msList follows nextCursor through every page of path (which has a query).
 func msList(t *testing.T, env *apptest.Env, path string) []msMilestone {
@@ -181,7 +180,7 @@ func msReport(t *testing.T, env *apptest.Env, token, meetingID string, published
 }
 
 func msAms(y int, m time.Month, d, hour, min int) time.Time {
-	return time.Date(y, m, d, hour, min, 0, 0, organisation.Amsterdam)
+	return time.Date(y, m, d, hour, min, 0, 0, domain.Amsterdam)
 }
 
 // TestMilestoneEvidenceOverHTTP: an editor holds meetings and records their
@@ -270,7 +269,7 @@ func TestMilestoneEvidenceOverHTTP(t *testing.T) {
 	t.Run("meetings outside the window do not count", func(t *testing.T) {
 		for _, at := range []time.Time{msAms(2018, 9, 30, 20, 0), msAms(2020, 7, 2, 10, 0)} {
 			id := msHeldMeeting(t, env, editor, "Outside "+at.Format(time.DateOnly), at)
-			if res := msReport(t, env, editor, id, organisation.Today(at)); res.StatusCode != http.StatusOK {
+			if res := msReport(t, env, editor, id, domain.Today(at)); res.StatusCode != http.StatusOK {
 				t.Fatalf("PUT report: got %d: %s", res.StatusCode, res.Body)
 			}
 		}
@@ -280,7 +279,7 @@ func TestMilestoneEvidenceOverHTTP(t *testing.T) {
 		for i := 1; i < 8; i++ {
 			at := msAms(2018, 10, 11, 14, 0).AddDate(0, 2*i, 0) // up to December 2019
 			id := msHeldMeeting(t, env, editor, fmt.Sprintf("Meeting %d", i+1), at)
-			if res := msReport(t, env, editor, id, organisation.Today(at)); res.StatusCode != http.StatusOK {
+			if res := msReport(t, env, editor, id, domain.Today(at)); res.StatusCode != http.StatusOK {
 				t.Fatalf("PUT report: got %d: %s", res.StatusCode, res.Body)
 			}
 			counted = append(counted, id)
@@ -293,7 +292,7 @@ func TestMilestoneEvidenceOverHTTP(t *testing.T) {
 	t.Run("a ninth does not push past 100%", func(t *testing.T) {
 		at := msAms(2020, 6, 20, 14, 0)
 		id := msHeldMeeting(t, env, editor, "Ninth", at)
-		if res := msReport(t, env, editor, id, organisation.Today(at)); res.StatusCode != http.StatusOK {
+		if res := msReport(t, env, editor, id, domain.Today(at)); res.StatusCode != http.StatusOK {
 			t.Fatalf("PUT report: got %d: %s", res.StatusCode, res.Body)
 		}
 		counted = append(counted, id)

@@ -14,7 +14,6 @@ import (
 
 	"github.com/pioniersnetwerk/pioniers/internal/app"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
-	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 	"github.com/pioniersnetwerk/pioniers/internal/store"
 )
 
@@ -102,7 +101,7 @@ func Date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0
 
 // AmsterdamTime is a wall-clock time in Amsterdam.
 func AmsterdamTime(y int, m time.Month, d, hour, min int) time.Time {
-	return time.Date(y, m, d, hour, min, 0, 0, organisation.Amsterdam)
+	return time.Date(y, m, d, hour, min, 0, 0, domain.Amsterdam)
 }
 
 // CheckCode stops the test unless err carries the code want; what names the

@@ -335,7 +335,7 @@ func normalise(qs []Question) []Question {
 // defaultAudience is every municipality that is an active member when the evaluation opens.
 func (s *Service) defaultAudience(ctx context.Context, opens time.Time) ([]OrgRef, error) {
 	var out []OrgRef
-	day := organisation.Today(opens)
+	day := domain.Today(opens)
 	cursor := ""
 	for {
 		page, err := s.orgs.List(ctx, organisation.Query{Filter: organisation.Filter{Kind: organisation.KindMunicipality}, PageSize: 100, Cursor: cursor})

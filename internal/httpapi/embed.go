@@ -17,7 +17,6 @@ import (
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/meeting"
-	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 )
 
 // The embeddable schedule: /embed/meetings is an HTML page for an iframe,
@@ -104,7 +103,7 @@ var embedText = map[string]embedLabels{
 
 // date is a day in Amsterdam the way people there write it.
 func (l embedLabels) date(t time.Time) string {
-	t = t.In(organisation.Amsterdam)
+	t = t.In(domain.Amsterdam)
 	return l.Days[t.Weekday()] + l.afterDay + strconv.Itoa(t.Day()) + " " + l.Months[t.Month()-1] + " " + strconv.Itoa(t.Year())
 }
 
@@ -171,7 +170,7 @@ func (s *Server) serveEmbedPage(c echo.Context) error {
 func (l embedLabels) meeting(m meeting.Meeting) embedMeeting {
 	out := embedMeeting{Title: m.Title, Topic: m.Topic, Format: l.Formats[m.Format], Status: string(m.Status),
 		StatusText: l.Statuses[m.Status], Start: m.StartsAt.UTC().Format(time.RFC3339), End: m.EndsAt.UTC().Format(time.RFC3339)}
-	start, end := m.StartsAt.In(organisation.Amsterdam), m.EndsAt.In(organisation.Amsterdam)
+	start, end := m.StartsAt.In(domain.Amsterdam), m.EndsAt.In(domain.Amsterdam)
 	out.StartText = l.date(start) + ", " + start.Format("15:04")
 	out.EndText = end.Format("15:04")
 	if start.Format(time.DateOnly) != end.Format(time.DateOnly) {

@@ -12,8 +12,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/pioniersnetwerk/pioniers/api"
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/meeting"
-	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 )
 
 // The iCalendar feed of the meeting schedule (RFC 5545), written by hand:
@@ -242,7 +242,7 @@ func venueLine(v meeting.Venue) string {
 
 func utcStamp(t time.Time) string { return t.UTC().Format("20060102T150405Z") }
 
-func localStamp(t time.Time) string { return t.In(organisation.Amsterdam).Format("20060102T150405") }
+func localStamp(t time.Time) string { return t.In(domain.Amsterdam).Format("20060102T150405") }
 
 // escapeText escapes a TEXT value (RFC 5545 section 3.3.11): backslash,
 // semicolon, comma and newlines; other control characters are dropped.

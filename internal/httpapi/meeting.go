@@ -10,7 +10,6 @@ import (
 	"github.com/pioniersnetwerk/pioniers/api"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/meeting"
-	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 )
 
 // meetings is what the handlers need of the meeting service.
@@ -115,7 +114,7 @@ func instant(s string, endOfDay bool, param string, p *domain.Problems) time.Tim
 	if t, err := time.Parse(time.RFC3339, s); err == nil && t.UTC().Year() >= minYear && t.UTC().Year() <= maxYear {
 		return t.UTC()
 	}
-	d, err := time.ParseInLocation(time.DateOnly, s, organisation.Amsterdam)
+	d, err := time.ParseInLocation(time.DateOnly, s, domain.Amsterdam)
 	if err != nil || d.Year() < minYear || d.Year() > maxYear {
 		p.Add(param, "must be a date such as 2019-01-01 or a date-time such as 2019-01-01T09:00:00Z")
 		return time.Time{}

@@ -43,13 +43,13 @@ func (s *Service) Health(ctx context.Context, from, to time.Time) (Health, error
 		from = CommitmentStart
 	}
 	if to.IsZero() {
-		to = organisation.Today(now)
+		to = domain.Today(now)
 	}
 	if to.Before(from) {
 		return Health{}, (domain.Problems{{Name: "to", Reason: "must not be before from"}}).Err()
 	}
-	start := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, organisation.Amsterdam)
-	end := time.Date(to.Year(), to.Month(), to.Day(), 0, 0, 0, 0, organisation.Amsterdam).AddDate(0, 0, 1)
+	start := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, domain.Amsterdam)
+	end := time.Date(to.Year(), to.Month(), to.Day(), 0, 0, 0, 0, domain.Amsterdam).AddDate(0, 0, 1)
 	h := Health{From: from, To: to}
 	var all []Meeting
 	cursor := ""
@@ -82,7 +82,7 @@ func (s *Service) Health(ctx context.Context, from, to time.Time) (Health, error
 			}
 		}
 		if m.Format == FormatResidents {
-			residentYears[m.StartsAt.In(organisation.Amsterdam).Year()] = true
+			residentYears[m.StartsAt.In(domain.Amsterdam).Year()] = true
 		}
 		if m.GuestChair == nil {
 			h.WithoutGuestChair = append(h.WithoutGuestChair, m)

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
-	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 )
 
 // Format is the form a meeting takes.
@@ -121,7 +120,7 @@ func (m Meeting) ReportOverdue(now time.Time) bool {
 }
 
 // Day is the meeting's date in Amsterdam.
-func (m Meeting) Day() time.Time { return organisation.Today(m.StartsAt) }
+func (m Meeting) Day() time.Time { return domain.Today(m.StartsAt) }
 
 // Input is what a caller may set on a meeting; organisations by id or code.
 type Input struct {

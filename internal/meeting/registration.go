@@ -8,7 +8,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
-	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 	"github.com/pioniersnetwerk/pioniers/internal/person"
 )
 
@@ -67,7 +66,7 @@ func (s *Service) Register(ctx context.Context, meetingID, personID string) (Reg
 	if err != nil {
 		return Registration{}, err
 	}
-	if !mayActFor(actor, p, organisation.Today(s.now())) {
+	if !mayActFor(actor, p, domain.Today(s.now())) {
 		return Registration{}, domain.Errorf(domain.CodeForbidden, "a member registers its own organisation's people, a person registers themselves")
 	}
 	var reg Registration

@@ -274,11 +274,11 @@ func (s *Service) PutReport(ctx context.Context, id string, in ReportInput) (Mee
 		if m.Status != StatusHeld {
 			return domain.Errorf(domain.CodeConflict, "a report is recorded once the meeting is held; it is %s", m.Status)
 		}
-		if organisation.Day(in.PublishedOn).Before(m.Day()) {
+		if domain.Day(in.PublishedOn).Before(m.Day()) {
 			return (domain.Problems{{Name: "publishedOn", Reason: "must not be before the meeting"}}).Err()
 		}
 		now := s.now().UTC().Truncate(time.Microsecond)
-		r := Report{PublicationID: uuid.Must(uuid.NewV7()).String(), URL: in.URL, PublishedOn: organisation.Day(in.PublishedOn),
+		r := Report{PublicationID: uuid.Must(uuid.NewV7()).String(), URL: in.URL, PublishedOn: domain.Day(in.PublishedOn),
 			Summary: strings.TrimSpace(in.Summary), Language: in.Language, Licence: strings.TrimSpace(in.Licence), CreatedAt: now, UpdatedAt: now}
 		if m.Report != nil {
 			r.PublicationID, r.CreatedAt = m.Report.PublicationID, m.Report.CreatedAt
@@ -375,8 +375,8 @@ func (s *Service) build(ctx context.Context, m Meeting, in Input, creating bool)
 			switch {
 			case o.Kind != organisation.KindMunicipality:
 				p.Add("guestChair", "must be a municipality; "+o.Code+" is a "+string(o.Kind))
-			case !in.StartsAt.IsZero() && !o.ActiveOn(organisation.Today(in.StartsAt)):
-				p.Add("guestChair", fmt.Sprintf("%s is not an active member of the network on %s", o.Code, organisation.Today(in.StartsAt).Format(time.DateOnly)))
+			case !in.StartsAt.IsZero() && !o.ActiveOn(domain.Today(in.StartsAt)):
+				p.Add("guestChair", fmt.Sprintf("%s is not an active member of the network on %s", o.Code, domain.Today(in.StartsAt).Format(time.DateOnly)))
 			}
 			next.GuestChair = &ref
 		}
@@ -465,12 +465,12 @@ func (s *Service) details(in Input, l *lookup) *Details {
 			out.CaseOwner = l.ref(d.CaseOwner, "details.caseOwner")
 		}
 	case FormatConference:
-		out.CallOpensOn, out.CallClosesOn = organisation.Day(d.CallOpensOn), organisation.Day(d.CallClosesOn)
+		out.CallOpensOn, out.CallClosesOn = domain.Day(d.CallOpensOn), domain.Day(d.CallClosesOn)
 		if d.CallOpensOn.IsZero() || d.CallClosesOn.IsZero() {
 			p.Add("details.callForPapers", "needs opensOn and closesOn")
 		} else if out.CallClosesOn.Before(out.CallOpensOn) {
 			p.Add("details.callForPapers.closesOn", "must not be before opensOn")
-		} else if !in.StartsAt.IsZero() && out.CallClosesOn.After(organisation.Today(in.StartsAt)) {
+		} else if !in.StartsAt.IsZero() && out.CallClosesOn.After(domain.Today(in.StartsAt)) {
 			p.Add("details.callForPapers.closesOn", "must not be after the conference starts")
 		}
 	case FormatResidents:

@@ -9,7 +9,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
-	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 )
 
 // SubmissionStatus is where a paper stands.
@@ -64,7 +63,7 @@ func (s *Service) Submit(ctx context.Context, meetingID string, in SubmissionInp
 	if m.Format != FormatConference || m.Details == nil {
 		return Submission{}, domain.Errorf(domain.CodeConflict, "only a conference has a call for papers")
 	}
-	today := organisation.Today(s.now())
+	today := domain.Today(s.now())
 	switch {
 	case m.Status == StatusCancelled:
 		return Submission{}, domain.Errorf(domain.CodeConflict, "the conference is cancelled")

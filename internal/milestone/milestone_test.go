@@ -180,23 +180,6 @@ func TestSortMilestones(t *testing.T) {
 	}
 }
 
-// TestAsOfEndOfDayIsAmsterdam: asOf means the end of that day in Amsterdam,
-// winter (UTC+1) and summer (UTC+2).
-func TestAsOfEndOfDayIsAmsterdam(t *testing.T) {
-	for _, tc := range []struct {
-		day  time.Time
-		want time.Time
-	}{
-		{day(2019, 12, 31), time.Date(2019, 12, 31, 22, 59, 59, 999999999, time.UTC)},
-		{day(2019, 6, 30), time.Date(2019, 6, 30, 21, 59, 59, 999999999, time.UTC)},
-		{day(2019, 3, 31), time.Date(2019, 3, 31, 21, 59, 59, 999999999, time.UTC)}, // clocks go forward that night
-	} {
-		if got := endOfDay(tc.day); !got.Equal(tc.want) {
-			t.Errorf("endOfDay(%s): got %s; want %s", tc.day.Format(time.DateOnly), got.UTC(), tc.want)
-		}
-	}
-}
-
 // TestMilestoneListRequestCheck names each invalid parameter.
 func TestMilestoneListRequestCheck(t *testing.T) {
 	now := time.Date(2020, 3, 1, 23, 30, 0, 0, time.UTC) // already 2 March in Amsterdam

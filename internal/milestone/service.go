@@ -387,7 +387,7 @@ func (s *Service) check(req *ListRequest, paged bool) error {
 	if !slices.Contains([]string{"code", "plannedEnd", "-plannedEnd"}, req.Sort) {
 		p.Add("sort", "must be code, plannedEnd or -plannedEnd")
 	}
-	if !req.AsOf.IsZero() && req.AsOf.After(organisation.Today(s.now())) {
+	if !req.AsOf.IsZero() && req.AsOf.After(domain.Today(s.now())) {
 		p.Add("asOf", "must not be in the future")
 	}
 	req.Filter.Commitment = strings.ToUpper(strings.TrimSpace(req.Filter.Commitment))
@@ -401,16 +401,10 @@ func (req ListRequest) matches(m Milestone) bool {
 		(req.Overdue == nil || m.Overdue == *req.Overdue)
 }
 
-// endOfDay is the last instant of an Amsterdam date.
-func endOfDay(day time.Time) time.Time {
-	y, mo, d := day.Date()
-	return time.Date(y, mo, d, 0, 0, 0, 0, organisation.Amsterdam).AddDate(0, 0, 1).Add(-time.Nanosecond)
-}
-
 // listAsOf answers from the history. A past day's data no longer changes,
 // so the page position is a plain offset into a stable list.
 func (s *Service) listAsOf(ctx context.Context, req ListRequest) (domain.Page[Milestone], error) {
-	at := endOfDay(req.AsOf)
+	at := domain.EndOfDay(req.AsOf)
 	all, err := s.store.MilestonesAsOf(ctx, at)
 	if err != nil {
 		return domain.Page[Milestone]{}, err
@@ -531,7 +525,7 @@ func CodeKey(code string) string {
 
 // Get returns one milestone, now or as it stood at the end of the day asOf.
 func (s *Service) Get(ctx context.Context, id string, asOf time.Time) (Milestone, error) {
-	if !asOf.IsZero() && asOf.After(organisation.Today(s.now())) {
+	if !asOf.IsZero() && asOf.After(domain.Today(s.now())) {
 		return Milestone{}, (domain.Problems{{Name: "asOf", Reason: "must not be in the future"}}).Err()
 	}
 	at := s.now()
@@ -540,7 +534,7 @@ func (s *Service) Get(ctx context.Context, id string, asOf time.Time) (Milestone
 	if asOf.IsZero() {
 		m, err = s.store.GetMilestone(ctx, id)
 	} else {
-		at = endOfDay(asOf)
+		at = domain.EndOfDay(asOf)
 		m, err = s.store.MilestoneAsOf(ctx, id, at)
 	}
 	if err != nil {
@@ -555,7 +549,7 @@ type evidenceCache map[string]*Evidence
 func (s *Service) evidenceCache() evidenceCache { return evidenceCache{} }
 
 func (c evidenceCache) derive(ctx context.Context, s *Service, m Milestone, at time.Time) (Milestone, error) {
-	today := organisation.Today(at)
+	today := domain.Today(at)
 	if m.Rule == RuleNone || m.Target == nil {
 		return derive(m, nil, today), nil
 	}
@@ -752,8 +746,8 @@ func (s *Service) build(ctx context.Context, m Milestone, in Input) (Milestone, 
 	}
 	m.Commitment, m.Code, m.Title = in.Commitment, strings.TrimSpace(in.Code), strings.TrimSpace(in.Title)
 	m.VerifiableResult = strings.TrimSpace(in.VerifiableResult)
-	m.PlannedStart, m.PlannedEnd = organisationDay(in.PlannedStart), organisationDay(in.PlannedEnd)
-	m.ActualStart, m.ActualEnd = organisationDay(in.ActualStart), organisationDay(in.ActualEnd)
+	m.PlannedStart, m.PlannedEnd = domain.Day(in.PlannedStart), domain.Day(in.PlannedEnd)
+	m.ActualStart, m.ActualEnd = domain.Day(in.ActualStart), domain.Day(in.ActualEnd)
 	m.Target, m.Rule, m.Progress, m.Status, m.Completion = in.Target, in.Rule, in.Progress, in.Status, in.Completion
 	if m.Target != nil {
 		t := *m.Target
@@ -761,13 +755,6 @@ func (s *Service) build(ctx context.Context, m Milestone, in Input) (Milestone, 
 		m.Target = &t
 	}
 	return m, nil
-}
-
-func organisationDay(t time.Time) time.Time {
-	if t.IsZero() {
-		return t
-	}
-	return organisation.Day(t)
 }
 
 func changedFields(a, b Milestone) []string {
@@ -806,12 +793,12 @@ func (s *Service) AddUpdate(ctx context.Context, milestoneID string, in UpdateIn
 		return Update{}, err
 	}
 	var p domain.Problems
-	u := Update{ID: uuid.Must(uuid.NewV7()).String(), MilestoneID: milestoneID, Date: organisationDay(in.Date),
+	u := Update{ID: uuid.Must(uuid.NewV7()).String(), MilestoneID: milestoneID, Date: domain.Day(in.Date),
 		Note: strings.TrimSpace(in.Note), EvidenceURL: strings.TrimSpace(in.EvidenceURL), Author: strings.TrimSpace(in.Author),
 		RecordedAt: s.now().UTC().Truncate(time.Microsecond)}
 	if u.Date.IsZero() {
 		p.Add("date", "is required")
-	} else if u.Date.After(organisation.Today(s.now())) {
+	} else if u.Date.After(domain.Today(s.now())) {
 		p.Add("date", "must not be in the future")
 	}
 	if u.Note == "" {
@@ -874,7 +861,7 @@ func (s *Service) CycleSummary(ctx context.Context, cycle int, asOf time.Time) (
 
 func (s *Service) summarise(ctx context.Context, req ListRequest) (Summary, error) {
 	sum := Summary{AsOf: req.AsOf, ByStatus: map[Status]int{}, ByCompletion: map[Completion]int{}}
-	today := organisation.Today(s.now())
+	today := domain.Today(s.now())
 	if !req.AsOf.IsZero() {
 		today = req.AsOf
 	}

@@ -123,7 +123,7 @@ func (f *fixture) heldMeeting(t *testing.T, title string, startsAt time.Time) me
 func (f *fixture) report(t *testing.T, m meeting.Meeting) {
 	t.Helper()
 	if _, err := f.meetings.PutReport(apptest.As(editor), m.ID, meeting.ReportInput{URL: "https://www.open-government.nl/" + m.ID,
-		PublishedOn: organisation.Today(m.StartsAt)}); err != nil { // published the same day: evidence dated later counts only from then
+		PublishedOn: domain.Today(m.StartsAt)}); err != nil { // published the same day: evidence dated later counts only from then
 		t.Fatalf("report of %q: %v", m.Title, err)
 	}
 }

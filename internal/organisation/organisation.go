@@ -3,12 +3,10 @@
 package organisation
 
 import (
-	"fmt"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
-	_ "time/tzdata" // "today" is judged in Europe/Amsterdam on any machine
 
 	"github.com/google/uuid"
 
@@ -69,29 +67,6 @@ func (o Organisation) ActiveOn(day time.Time) bool {
 	return joined && !left
 }
 
-// Amsterdam is the network's time zone: "today" is the date there.
-var Amsterdam = mustLoadLocation("Europe/Amsterdam")
-
-func mustLoadLocation(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(fmt.Sprintf("time zone %s: %v (the binary embeds time/tzdata)", name, err))
-	}
-	return loc
-}
-
-// Today is the date in Amsterdam at instant now, as a UTC midnight like every stored date.
-func Today(now time.Time) time.Time {
-	y, m, d := now.In(Amsterdam).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
-
-// Day truncates t to its calendar date in UTC.
-func Day(t time.Time) time.Time {
-	y, m, d := t.UTC().Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
-
 // AsInput turns an organisation back into the input that would produce it,
 // so a partial change (PATCH) can start from the current state.
 func (o Organisation) AsInput() Input {
@@ -136,10 +111,10 @@ func (in Input) normalise() Input {
 	in.Website = strings.TrimSpace(in.Website)
 	in.Description = strings.TrimSpace(in.Description)
 	if !in.JoinedOn.IsZero() {
-		in.JoinedOn = Day(in.JoinedOn)
+		in.JoinedOn = domain.Day(in.JoinedOn)
 	}
 	if !in.LeftOn.IsZero() {
-		in.LeftOn = Day(in.LeftOn)
+		in.LeftOn = domain.Day(in.LeftOn)
 	}
 	return in
 }

@@ -97,21 +97,3 @@ func TestNormaliseRef(t *testing.T) {
 		}
 	}
 }
-
-func TestDay(t *testing.T) {
-	amsterdam := time.FixedZone("CEST", 2*3600)
-	tests := []struct {
-		in, want time.Time
-	}{
-		{time.Date(2024, 6, 15, 0, 0, 0, 0, time.UTC), time.Date(2024, 6, 15, 0, 0, 0, 0, time.UTC)},
-		{time.Date(2024, 6, 15, 23, 59, 59, 999, time.UTC), time.Date(2024, 6, 15, 0, 0, 0, 0, time.UTC)},
-		// The calendar date is taken in UTC: 01:30 in Amsterdam is still the day before.
-		{time.Date(2024, 6, 16, 1, 30, 0, 0, amsterdam), time.Date(2024, 6, 15, 0, 0, 0, 0, time.UTC)},
-	}
-	for _, tt := range tests {
-		got := Day(tt.in)
-		if !got.Equal(tt.want) || got.Location() != time.UTC {
-			t.Errorf("Day(%v): got %v; want %v", tt.in, got, tt.want)
-		}
-	}
-}

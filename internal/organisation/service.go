@@ -56,7 +56,7 @@ func NewService(store Store, now domain.Clock) *Service {
 
 // List returns one page of organisations. Anyone may list.
 func (s *Service) List(ctx context.Context, q Query) (domain.Page[Organisation], error) {
-	q.Filter.Today = Today(s.now())
+	q.Filter.Today = domain.Today(s.now())
 	q.Filter.Q = strings.TrimSpace(q.Filter.Q)
 	var p domain.Problems
 	if q.PageSize = domain.PageSize(q.PageSize, &p); p.Err() != nil {
@@ -74,7 +74,7 @@ func (s *Service) List(ctx context.Context, q Query) (domain.Page[Organisation],
 
 // present sets what follows from today's date.
 func (s *Service) present(o Organisation) Organisation {
-	o.Active = o.ActiveOn(Today(s.now()))
+	o.Active = o.ActiveOn(domain.Today(s.now()))
 	return o
 }
 

@@ -1015,7 +1015,7 @@ func TestListFilters(t *testing.T) {
 			}
 			// The database's idea of active agrees with ActiveOn and with the Active the service sets.
 			if tt.filter.Active != nil {
-				today := organisation.Today(now)
+				today := domain.Today(now)
 				for _, o := range got {
 					if o.ActiveOn(today) != *tt.filter.Active || o.Active != *tt.filter.Active {
 						t.Errorf("%s: listed with active=%v; ActiveOn(%v) says %v, Active %v", o.Name, *tt.filter.Active, today, o.ActiveOn(today), o.Active)

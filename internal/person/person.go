@@ -155,10 +155,10 @@ func (in Input) normalise() Input {
 	for i, m := range in.Memberships {
 		in.Memberships[i].Organisation = organisation.NormaliseRef(m.Organisation)
 		if !m.From.IsZero() {
-			in.Memberships[i].From = organisation.Day(m.From)
+			in.Memberships[i].From = domain.Day(m.From)
 		}
 		if !m.To.IsZero() {
-			in.Memberships[i].To = organisation.Day(m.To)
+			in.Memberships[i].To = domain.Day(m.To)
 		}
 	}
 	return in

@@ -157,7 +157,7 @@ func (s *Service) list(ctx context.Context, orgID string, req ListRequest) (doma
 	if len(req.Sort) == 0 {
 		req.Sort = []domain.SortKey{{Field: "name"}}
 	}
-	today := organisation.Today(s.now())
+	today := domain.Today(s.now())
 	f := Filter{OrganisationID: orgID, Role: req.Role, Q: strings.TrimSpace(req.Q), All: actor.Is(domain.RoleAdmin, domain.RoleEditor), Today: today}
 	if actor.Is(domain.RoleMember) {
 		f.FullOrganisation = actor.OrganisationID
@@ -193,7 +193,7 @@ func (s *Service) visible(ctx context.Context, id string) (Person, View, error) 
 	if p.Erased {
 		return Person{}, Hidden, domain.Errorf(domain.CodeGone, "person %s was erased", id)
 	}
-	view := ViewFor(domain.ActorFrom(ctx), p, organisation.Today(s.now()))
+	view := ViewFor(domain.ActorFrom(ctx), p, domain.Today(s.now()))
 	if view == Hidden {
 		return Person{}, Hidden, notFound(id)
 	}
@@ -257,7 +257,7 @@ func (s *Service) Update(ctx context.Context, id string, change func(current Inp
 		if err != nil {
 			return err
 		}
-		if !actor.Is(domain.RoleAdmin) && !current.With(actor.OrganisationID, organisation.Today(s.now())) {
+		if !actor.Is(domain.RoleAdmin) && !current.With(actor.OrganisationID, domain.Today(s.now())) {
 			return domain.Errorf(domain.CodeForbidden, "a member may change only the people of its own organisation")
 		}
 		in, err := change(current.AsInput())
@@ -305,7 +305,7 @@ func (s *Service) RecordConsent(ctx context.Context, id string, public bool) (Co
 		if err != nil {
 			return err
 		}
-		if !actor.Is(domain.RoleAdmin) && !(actor.Is(domain.RoleMember) && p.With(actor.OrganisationID, organisation.Today(s.now()))) && actor.PersonID != id {
+		if !actor.Is(domain.RoleAdmin) && !(actor.Is(domain.RoleMember) && p.With(actor.OrganisationID, domain.Today(s.now()))) && actor.PersonID != id {
 			return domain.Errorf(domain.CodeForbidden, "only an admin, a member of the person's organisation or the person may record consent")
 		}
 		now := s.now().UTC().Truncate(time.Microsecond)

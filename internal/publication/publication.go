@@ -13,7 +13,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
-	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 )
 
 // Kind is what sort of publication it is.
@@ -217,7 +216,7 @@ func (s *Service) build(ctx context.Context, p Publication, in Input) (Publicati
 	if err := probs.Err(); err != nil {
 		return Publication{}, err
 	}
-	p.Kind, p.Title, p.URL, p.PublishedOn = in.Kind, in.Title, strings.TrimSpace(in.URL), organisation.Day(in.PublishedOn)
+	p.Kind, p.Title, p.URL, p.PublishedOn = in.Kind, in.Title, strings.TrimSpace(in.URL), domain.Day(in.PublishedOn)
 	p.Summary, p.Language, p.Licence = strings.TrimSpace(in.Summary), in.Language, strings.TrimSpace(in.Licence)
 	p.Meetings, p.Topics, p.Example = meetings, dedupe(in.Topics), in.Example
 	return p, nil

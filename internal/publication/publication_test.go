@@ -66,7 +66,7 @@ func (e *env) mustCreate(t *testing.T, in publication.Input) publication.Publica
 // heldMeeting is a meeting in the past, marked held.
 func (e *env) heldMeeting(t *testing.T, title string, day time.Time) meeting.Meeting {
 	t.Helper()
-	starts := time.Date(day.Year(), day.Month(), day.Day(), 14, 0, 0, 0, organisation.Amsterdam)
+	starts := time.Date(day.Year(), day.Month(), day.Day(), 14, 0, 0, 0, domain.Amsterdam)
 	m, err := e.meetings.Create(apptest.As(domain.System), meeting.Input{Title: title, Topic: "Open data", Description: "Over open raadsinformatie",
 		Format: meeting.FormatKnowledgeSession, StartsAt: starts, EndsAt: starts.Add(2 * time.Hour), Status: meeting.StatusHeld,
 		GuestChair: "GM0606", Venue: &meeting.VenueInput{Name: "Stadskantoor"}})

@@ -256,7 +256,7 @@ func (db *DB) ClosedEvaluations(ctx context.Context, milestoneID string, asOf ti
 	}
 	out := make([]milestone.EvidenceItem, len(rows))
 	for i, r := range rows {
-		out[i] = milestone.EvidenceItem{Kind: "evaluation", ID: r.ID, Title: r.Title, On: dayOf(r.ClosesAt)}
+		out[i] = milestone.EvidenceItem{Kind: "evaluation", ID: r.ID, Title: r.Title, On: domain.Today(r.ClosesAt)}
 	}
 	return out, nil
 }

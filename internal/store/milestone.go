@@ -9,7 +9,6 @@ import (
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/milestone"
-	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 )
 
 type commitmentRow struct {
@@ -383,7 +382,7 @@ func (db *DB) MilestoneAsOf(ctx context.Context, id string, at time.Time) (miles
 		return milestone.Milestone{}, err
 	}
 	if len(rows) == 0 {
-		return milestone.Milestone{}, domain.Errorf(domain.CodeNotFound, "no milestone %s on %s", id, at.In(organisation.Amsterdam).Format(time.DateOnly))
+		return milestone.Milestone{}, domain.Errorf(domain.CodeNotFound, "no milestone %s on %s", id, at.In(domain.Amsterdam).Format(time.DateOnly))
 	}
 	return fromSnapshot(rows[0])
 }
@@ -455,7 +454,7 @@ func (db *DB) ListUpdates(ctx context.Context, milestoneID string) ([]milestone.
 	}
 	out := make([]milestone.Update, len(rows))
 	for i, r := range rows {
-		out[i] = milestone.Update{ID: r.ID, MilestoneID: r.MilestoneID, Date: organisation.Day(r.Date), Note: r.Note,
+		out[i] = milestone.Update{ID: r.ID, MilestoneID: r.MilestoneID, Date: domain.Day(r.Date), Note: r.Note,
 			EvidenceURL: r.EvidenceURL, Author: r.Author, RecordedAt: r.RecordedAt.UTC()}
 	}
 	return out, nil
@@ -477,7 +476,7 @@ func (db *DB) HeldMeetingsWithReport(ctx context.Context, from, to, asOf time.Ti
 	}
 	tx := db.reader(ctx).Table("meetings AS m").Select("m.id, m.title, m.starts_at").
 		Joins("JOIN meeting_reports r ON r.meeting_id = m.id").
-		Where("m.status = ? AND r.created_at <= ? AND r.published_on <= ?", "held", asOf.UTC(), dayOf(asOf))
+		Where("m.status = ? AND r.created_at <= ? AND r.published_on <= ?", "held", asOf.UTC(), domain.Today(asOf))
 	if !from.IsZero() {
 		tx = tx.Where("m.starts_at >= ?", dayStart(from))
 	}
@@ -487,7 +486,7 @@ func (db *DB) HeldMeetingsWithReport(ctx context.Context, from, to, asOf time.Ti
 	}
 	out := make([]milestone.EvidenceItem, len(rows))
 	for i, r := range rows {
-		out[i] = milestone.EvidenceItem{Kind: "meeting", ID: r.ID, Title: r.Title, On: organisation.Today(r.StartsAt)}
+		out[i] = milestone.EvidenceItem{Kind: "meeting", ID: r.ID, Title: r.Title, On: domain.Today(r.StartsAt)}
 	}
 	return out, nil
 }
@@ -496,29 +495,26 @@ func (db *DB) HeldMeetingsWithReport(ctx context.Context, from, to, asOf time.Ti
 // been recorded by asOf.
 func (db *DB) MagazineEditions(ctx context.Context, from, to, asOf time.Time) ([]milestone.EvidenceItem, error) {
 	var rows []publicationRow
-	last := organisation.Day(to)
-	if day := dayOf(asOf); day.Before(last) {
+	last := domain.Day(to)
+	if day := domain.Today(asOf); day.Before(last) {
 		last = day // an edition dated later was not out yet
 	}
 	tx := db.reader(ctx).Where("kind = ? AND created_at <= ? AND published_on <= ?", "magazine-edition", asOf.UTC(), last)
 	if !from.IsZero() {
-		tx = tx.Where("published_on >= ?", organisation.Day(from))
+		tx = tx.Where("published_on >= ?", domain.Day(from))
 	}
 	if err := tx.Order("published_on, id").Find(&rows).Error; err != nil {
 		return nil, dbError(err)
 	}
 	out := make([]milestone.EvidenceItem, len(rows))
 	for i, r := range rows {
-		out[i] = milestone.EvidenceItem{Kind: "publication", ID: r.ID, Title: r.Title, On: organisation.Day(r.PublishedOn)}
+		out[i] = milestone.EvidenceItem{Kind: "publication", ID: r.ID, Title: r.Title, On: domain.Day(r.PublishedOn)}
 	}
 	return out, nil
 }
 
-// dayOf is the Amsterdam date of an instant.
-func dayOf(t time.Time) time.Time { return organisation.Today(t) }
-
 // dayStart is the first instant of a date in Amsterdam.
 func dayStart(day time.Time) time.Time {
 	y, m, d := day.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, organisation.Amsterdam).UTC()
+	return time.Date(y, m, d, 0, 0, 0, 0, domain.Amsterdam).UTC()
 }

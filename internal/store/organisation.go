@@ -48,7 +48,7 @@ func datePtr(t time.Time) *time.Time {
 	if t.IsZero() {
 		return nil
 	}
-	d := organisation.Day(t)
+	d := domain.Day(t)
 	return &d
 }
 
@@ -56,7 +56,7 @@ func dateValue(t *time.Time) time.Time {
 	if t == nil {
 		return time.Time{}
 	}
-	return organisation.Day(*t)
+	return domain.Day(*t)
 }
 
 // openEnded stands in for a missing date in sort order: unknown dates sort last.
