@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"gorm.io/gorm/clause"
@@ -20,9 +19,9 @@ type evaluationRow struct {
 	OpensAt      time.Time
 	ClosesAt     time.Time
 	Published    bool
-	Audience     string
+	Audience     jsonColumn[[]string]
 	MinGroupSize int
-	Questions    string
+	Questions    jsonColumn[[]questionJSON]
 	Example      bool
 	Version      int
 	CreatedAt    time.Time `gorm:"autoCreateTime:false"`
@@ -39,7 +38,7 @@ type evaluationView struct {
 type responseRow struct {
 	EvaluationID   string `gorm:"primaryKey"`
 	OrganisationID string `gorm:"primaryKey"`
-	Answers        string
+	Answers        jsonColumn[evaluation.Answers]
 	SubmittedAt    time.Time `gorm:"autoCreateTime:false"`
 	UpdatedAt      time.Time `gorm:"autoUpdateTime:false"`
 }
@@ -66,16 +65,14 @@ func toEvaluationRow(e evaluation.Evaluation) evaluationRow {
 	for i, o := range e.Audience {
 		ids[i] = o.ID
 	}
-	aud, _ := json.Marshal(ids)
 	qs := make([]questionJSON, len(e.Questions))
 	for i, q := range e.Questions {
 		qs[i] = questionJSON{Key: q.Key, Type: string(q.Type), Text: q.Text, Required: q.Required, Min: q.Min, Max: q.Max,
 			Labels: q.Labels, Options: q.Options, MinSelections: q.MinSelections, MaxSelections: q.MaxSelections, MaxLength: q.MaxLength}
 	}
-	qdata, _ := json.Marshal(qs)
 	return evaluationRow{ID: e.ID, Title: e.Title, Description: e.Description, MilestoneID: nullString(e.MilestoneID),
-		OpensAt: e.OpensAt.UTC(), ClosesAt: e.ClosesAt.UTC(), Published: e.Published, Audience: string(aud),
-		MinGroupSize: e.MinGroupSize, Questions: string(qdata), Example: e.Example, Version: int(e.Version),
+		OpensAt: e.OpensAt.UTC(), ClosesAt: e.ClosesAt.UTC(), Published: e.Published, Audience: jsonOf(ids),
+		MinGroupSize: e.MinGroupSize, Questions: jsonOf(qs), Example: e.Example, Version: int(e.Version),
 		CreatedAt: e.CreatedAt.UTC(), UpdatedAt: e.UpdatedAt.UTC()}
 }
 
@@ -84,16 +81,12 @@ func (db *DB) evaluationFromRow(ctx context.Context, v evaluationView) (evaluati
 	e := evaluation.Evaluation{ID: r.ID, Title: r.Title, Description: r.Description, MilestoneID: stringValue(r.MilestoneID),
 		OpensAt: r.OpensAt.UTC(), ClosesAt: r.ClosesAt.UTC(), Published: r.Published, MinGroupSize: r.MinGroupSize,
 		ResponseCount: v.ResponseCount, Example: r.Example, Version: domain.Version(r.Version), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
-	var qs []questionJSON
-	_ = json.Unmarshal([]byte(r.Questions), &qs)
-	for _, q := range qs {
+	for _, q := range r.Questions.V {
 		e.Questions = append(e.Questions, evaluation.Question{Key: q.Key, Type: evaluation.QuestionType(q.Type), Text: q.Text,
 			Required: q.Required, Min: q.Min, Max: q.Max, Labels: q.Labels, Options: q.Options, MinSelections: q.MinSelections,
 			MaxSelections: q.MaxSelections, MaxLength: q.MaxLength})
 	}
-	var ids []string
-	_ = json.Unmarshal([]byte(r.Audience), &ids)
-	if len(ids) > 0 {
+	if ids := r.Audience.V; len(ids) > 0 {
 		var orgs []organisationRow
 		if err := db.reader(ctx).Where("id IN ?", ids).Order("code").Find(&orgs).Error; err != nil {
 			return e, dbError(err)
@@ -147,7 +140,9 @@ func (db *DB) ListEvaluations(ctx context.Context, f evaluation.Filter) (domain.
 	var page domain.Page[evaluation.Evaluation]
 	if len(rows) > f.PageSize {
 		rows = rows[:f.PageSize]
-		page.Next = evaluationKeyset.next(sort, rows[len(rows)-1], fp)
+		if page.Next, err = evaluationKeyset.next(sort, rows[len(rows)-1], fp); err != nil {
+			return domain.Page[evaluation.Evaluation]{}, err
+		}
 	}
 	for _, r := range rows {
 		e, err := db.evaluationFromRow(ctx, r)
@@ -205,8 +200,7 @@ func (db *DB) Responses(ctx context.Context, evaluationID string) ([]evaluation.
 	for i, v := range rows {
 		r := v.Row
 		resp := evaluation.Response{EvaluationID: r.EvaluationID, Organisation: evaluation.OrgRef{ID: r.OrganisationID, Code: v.Code, Name: v.Name},
-			SubmittedAt: r.SubmittedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
-		_ = json.Unmarshal([]byte(r.Answers), &resp.Answers)
+			Answers: r.Answers.V, SubmittedAt: r.SubmittedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 		out[i] = resp
 	}
 	return out, nil
@@ -215,11 +209,7 @@ func (db *DB) Responses(ctx context.Context, evaluationID string) ([]evaluation.
 // PutResponse inserts the organisation's response or replaces its answers;
 // the primary key keeps it to one per organisation, also under concurrent writes.
 func (db *DB) PutResponse(ctx context.Context, r evaluation.Response, c domain.Change) error {
-	answers, err := json.Marshal(r.Answers)
-	if err != nil {
-		return err
-	}
-	row := responseRow{EvaluationID: r.EvaluationID, OrganisationID: r.Organisation.ID, Answers: string(answers),
+	row := responseRow{EvaluationID: r.EvaluationID, OrganisationID: r.Organisation.ID, Answers: jsonOf(r.Answers),
 		SubmittedAt: r.SubmittedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 	return db.write1(ctx, c, func(tx *gormDB) error {
 		return tx.Clauses(clause.OnConflict{

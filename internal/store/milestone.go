@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"strings"
 	"time"
 
@@ -17,9 +15,9 @@ type commitmentRow struct {
 	Title       string
 	Cycle       int
 	ActionPlan  string
-	PolicyAreas string
-	Lead        *string
-	Support     string
+	PolicyAreas jsonColumn[[]string]
+	Lead        jsonColumn[*institutionJSON]
+	Support     jsonColumn[[]institutionJSON]
 	Status      string
 	Search      string
 	Version     int
@@ -42,19 +40,16 @@ type institutionJSON struct {
 }
 
 func toCommitmentRow(c milestone.Commitment) commitmentRow {
-	areas, _ := json.Marshal(nonNil(c.PolicyAreas))
 	support := make([]institutionJSON, len(c.Support))
 	for i, s := range c.Support {
 		support[i] = toInstitutionJSON(s)
 	}
-	sup, _ := json.Marshal(support)
-	r := commitmentRow{Code: c.Code, Title: c.Title, Cycle: c.Cycle, ActionPlan: c.ActionPlan, PolicyAreas: string(areas),
-		Support: string(sup), Status: c.Status, Search: searchText(c.Code, c.Title, strings.Join(c.PolicyAreas, " ")),
+	r := commitmentRow{Code: c.Code, Title: c.Title, Cycle: c.Cycle, ActionPlan: c.ActionPlan, PolicyAreas: jsonOf(nonNil(c.PolicyAreas)),
+		Support: jsonOf(support), Status: c.Status, Search: searchText(c.Code, c.Title, strings.Join(c.PolicyAreas, " ")),
 		Version: int(c.Version), CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC()}
 	if c.Lead != nil {
-		lead, _ := json.Marshal(toInstitutionJSON(*c.Lead))
-		s := string(lead)
-		r.Lead = &s
+		lead := toInstitutionJSON(*c.Lead)
+		r.Lead = jsonOf(&lead)
 	}
 	return r
 }
@@ -71,20 +66,16 @@ func (db *DB) commitmentFromRow(ctx context.Context, v commitmentView) (mileston
 	r := v.Row
 	c := milestone.Commitment{Code: r.Code, Title: r.Title, Cycle: r.Cycle, ActionPlan: r.ActionPlan, Status: r.Status,
 		MilestoneCount: v.MilestoneCount, Version: domain.Version(r.Version), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
-	_ = json.Unmarshal([]byte(r.PolicyAreas), &c.PolicyAreas)
-	var support []institutionJSON
-	_ = json.Unmarshal([]byte(r.Support), &support)
-	for _, s := range support {
+	c.PolicyAreas = r.PolicyAreas.V
+	for _, s := range r.Support.V {
 		inst, err := db.institution(ctx, s)
 		if err != nil {
 			return c, err
 		}
 		c.Support = append(c.Support, inst)
 	}
-	if r.Lead != nil {
-		var lead institutionJSON
-		_ = json.Unmarshal([]byte(*r.Lead), &lead)
-		inst, err := db.institution(ctx, lead)
+	if r.Lead.V != nil {
+		inst, err := db.institution(ctx, *r.Lead.V)
 		if err != nil {
 			return c, err
 		}
@@ -144,7 +135,9 @@ func (db *DB) ListCommitments(ctx context.Context, f milestone.CommitmentFilter,
 	var page domain.Page[milestone.Commitment]
 	if pageSize > 0 && len(rows) > pageSize {
 		rows = rows[:pageSize]
-		page.Next = commitmentKeyset.next(nil, rows[len(rows)-1], fp)
+		if page.Next, err = commitmentKeyset.next(nil, rows[len(rows)-1], fp); err != nil {
+			return domain.Page[milestone.Commitment]{}, err
+		}
 	}
 	for _, r := range rows {
 		c, err := db.commitmentFromRow(ctx, r)
@@ -219,7 +212,7 @@ func (milestoneRow) TableName() string { return "milestones" }
 type milestoneHistoryRow struct {
 	MilestoneID string `gorm:"primaryKey"`
 	Version     int    `gorm:"primaryKey;autoIncrement:false"`
-	Snapshot    string
+	Snapshot    jsonColumn[milestoneRow]
 	Deleted     bool
 	RecordedAt  time.Time
 }
@@ -319,7 +312,9 @@ func (db *DB) ListMilestones(ctx context.Context, q milestone.Query) (domain.Pag
 	var page domain.Page[milestone.Milestone]
 	if len(rows) > q.PageSize {
 		rows = rows[:q.PageSize]
-		page.Next = milestoneKeyset.next(sort, rows[len(rows)-1], fp)
+		if page.Next, err = milestoneKeyset.next(sort, rows[len(rows)-1], fp); err != nil {
+			return domain.Page[milestone.Milestone]{}, err
+		}
 	}
 	page.Items = make([]milestone.Milestone, len(rows))
 	for i, r := range rows {
@@ -351,13 +346,7 @@ func (db *DB) asOfRows(ctx context.Context, at time.Time, id string) ([]mileston
 	return rows, dbError(err)
 }
 
-func fromSnapshot(h milestoneHistoryRow) (milestone.Milestone, error) {
-	var r milestoneRow
-	if err := json.Unmarshal([]byte(h.Snapshot), &r); err != nil {
-		return milestone.Milestone{}, fmt.Errorf("milestone history %s v%d: %w", h.MilestoneID, h.Version, err)
-	}
-	return r.domain(), nil
-}
+func fromSnapshot(h milestoneHistoryRow) milestone.Milestone { return h.Snapshot.V.domain() }
 
 // MilestonesAsOf returns every milestone as it stood at the instant.
 func (db *DB) MilestonesAsOf(ctx context.Context, at time.Time) ([]milestone.Milestone, error) {
@@ -367,11 +356,7 @@ func (db *DB) MilestonesAsOf(ctx context.Context, at time.Time) ([]milestone.Mil
 	}
 	out := make([]milestone.Milestone, 0, len(rows))
 	for _, h := range rows {
-		m, err := fromSnapshot(h)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
+		out = append(out, fromSnapshot(h))
 	}
 	return out, nil
 }
@@ -385,16 +370,12 @@ func (db *DB) MilestoneAsOf(ctx context.Context, id string, at time.Time) (miles
 	if len(rows) == 0 {
 		return milestone.Milestone{}, domain.Errorf(domain.CodeNotFound, "no milestone %s on %s", id, at.In(organisation.Amsterdam).Format(time.DateOnly))
 	}
-	return fromSnapshot(rows[0])
+	return fromSnapshot(rows[0]), nil
 }
 
 // keep records the version in the history, in the write's transaction.
 func keep(tx *gormDB, row milestoneRow, deleted bool, at time.Time) error {
-	snap, err := json.Marshal(row)
-	if err != nil {
-		return err
-	}
-	return tx.Create(&milestoneHistoryRow{MilestoneID: row.ID, Version: row.Version, Snapshot: string(snap), Deleted: deleted, RecordedAt: at.UTC()}).Error
+	return tx.Create(&milestoneHistoryRow{MilestoneID: row.ID, Version: row.Version, Snapshot: jsonOf(row), Deleted: deleted, RecordedAt: at.UTC()}).Error
 }
 
 // CreateMilestone inserts m and its first version.

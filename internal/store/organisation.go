@@ -115,7 +115,9 @@ func (db *DB) ListOrganisations(ctx context.Context, q organisation.Query) (doma
 	var page domain.Page[organisation.Organisation]
 	if len(rows) > q.PageSize {
 		rows = rows[:q.PageSize]
-		page.Next = organisationKeyset.next(q.Sort, rows[len(rows)-1], fp)
+		if page.Next, err = organisationKeyset.next(q.Sort, rows[len(rows)-1], fp); err != nil {
+			return domain.Page[organisation.Organisation]{}, err
+		}
 	}
 	page.Items = make([]organisation.Organisation, len(rows))
 	for i, r := range rows {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"time"
 
@@ -19,7 +18,7 @@ type publicationRow struct {
 	Summary     string
 	Language    string
 	Licence     string
-	Topics      string
+	Topics      jsonColumn[[]string]
 	Example     bool
 	Search      string
 	Version     int
@@ -47,7 +46,7 @@ type publicationView struct {
 	Summary      string
 	Language     string
 	Licence      string
-	Topics       string
+	Topics       jsonColumn[[]string]
 	Example      bool
 	Version      int
 	CreatedAt    string
@@ -113,7 +112,9 @@ func (db *DB) ListPublications(ctx context.Context, q publication.Query) (domain
 	var page domain.Page[publication.Publication]
 	if q.PageSize > 0 && len(rows) > q.PageSize {
 		rows = rows[:q.PageSize]
-		page.Next = publicationKeyset.next(sort, rows[len(rows)-1], fp)
+		if page.Next, err = publicationKeyset.next(sort, rows[len(rows)-1], fp); err != nil {
+			return domain.Page[publication.Publication]{}, err
+		}
 	}
 	items, err := db.publications(ctx, rows)
 	page.Items = items
@@ -157,8 +158,7 @@ func (db *DB) publications(ctx context.Context, rows []publicationView) ([]publi
 		p := publication.Publication{ID: r.ID, Kind: publication.Kind(r.Kind), Title: r.Title, URL: r.URL,
 			PublishedOn: dateValue(ptrTime(parseDBTime(r.PublishedOn))), Summary: r.Summary, Language: r.Language, Licence: r.Licence,
 			Meetings: related[r.ID], Example: r.Example, Version: domain.Version(r.Version),
-			CreatedAt: parseDBTime(r.CreatedAt), UpdatedAt: parseDBTime(r.UpdatedAt)}
-		_ = json.Unmarshal([]byte(r.Topics), &p.Topics)
+			CreatedAt: parseDBTime(r.CreatedAt), UpdatedAt: parseDBTime(r.UpdatedAt), Topics: r.Topics.V}
 		if r.MeetingID != "" {
 			p.Meetings = []string{r.MeetingID}
 			p.Topics = []string{r.MeetingTopic}
@@ -175,9 +175,8 @@ func (db *DB) publications(ctx context.Context, rows []publicationView) ([]publi
 }
 
 func toPublicationRow(p publication.Publication) publicationRow {
-	topics, _ := json.Marshal(nonNil(p.Topics))
 	return publicationRow{ID: p.ID, Kind: string(p.Kind), Title: p.Title, URL: p.URL, PublishedOn: p.PublishedOn.UTC(),
-		Summary: p.Summary, Language: p.Language, Licence: p.Licence, Topics: string(topics), Example: p.Example,
+		Summary: p.Summary, Language: p.Language, Licence: p.Licence, Topics: jsonOf(nonNil(p.Topics)), Example: p.Example,
 		Search: searchText(p.Title, p.Summary), Version: int(p.Version), CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()}
 }
 

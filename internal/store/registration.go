@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
@@ -121,7 +120,7 @@ type submissionRow struct {
 	MeetingID      string
 	Title          string
 	Abstract       string
-	Authors        string
+	Authors        jsonColumn[[]string]
 	OrganisationID *string
 	Status         string
 	SubmittedBy    string
@@ -150,8 +149,7 @@ func (db *DB) Submissions(ctx context.Context, meetingID string) ([]meeting.Subm
 	for i, v := range rows {
 		r := v.Row
 		sub := meeting.Submission{ID: r.ID, MeetingID: r.MeetingID, Title: r.Title, Abstract: r.Abstract,
-			Status: meeting.SubmissionStatus(r.Status), SubmittedBy: r.SubmittedBy, SubmittedAt: r.SubmittedAt.UTC()}
-		_ = json.Unmarshal([]byte(r.Authors), &sub.Authors)
+			Authors: r.Authors.V, Status: meeting.SubmissionStatus(r.Status), SubmittedBy: r.SubmittedBy, SubmittedAt: r.SubmittedAt.UTC()}
 		if r.OrganisationID != nil {
 			sub.Organisation = &meeting.OrgRef{ID: *r.OrganisationID, Code: stringValue(v.OrgCode), Name: stringValue(v.OrgName)}
 		}
@@ -164,8 +162,7 @@ func (db *DB) Submissions(ctx context.Context, meetingID string) ([]meeting.Subm
 }
 
 func toSubmissionRow(s meeting.Submission) submissionRow {
-	authors, _ := json.Marshal(nonNil(s.Authors))
-	r := submissionRow{ID: s.ID, MeetingID: s.MeetingID, Title: s.Title, Abstract: s.Abstract, Authors: string(authors),
+	r := submissionRow{ID: s.ID, MeetingID: s.MeetingID, Title: s.Title, Abstract: s.Abstract, Authors: jsonOf(nonNil(s.Authors)),
 		Status: string(s.Status), SubmittedBy: s.SubmittedBy, SubmittedAt: s.SubmittedAt.UTC()}
 	if s.Organisation != nil {
 		r.OrganisationID = nullString(s.Organisation.ID)

@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -19,24 +17,16 @@ type changeRow struct {
 	ResourceID string
 	Action     string
 	Actor      string
-	Fields     string
+	Fields     jsonColumn[[]string]
 	Version    int
 	At         time.Time
 }
 
 func (changeRow) TableName() string { return "change_events" }
 
-func toChangeRow(c domain.Change) (changeRow, error) {
-	fields := c.Fields
-	if fields == nil {
-		fields = []string{}
-	}
-	data, err := json.Marshal(fields)
-	if err != nil {
-		return changeRow{}, fmt.Errorf("encode change fields: %w", err)
-	}
+func toChangeRow(c domain.Change) changeRow {
 	return changeRow{ID: uuid.Must(uuid.NewV7()).String(), Resource: c.Resource, ResourceID: c.ResourceID,
-		Action: string(c.Action), Actor: c.Actor, Fields: string(data), Version: c.Version, At: c.At.UTC()}, nil
+		Action: string(c.Action), Actor: c.Actor, Fields: jsonOf(nonNil(c.Fields)), Version: c.Version, At: c.At.UTC()}
 }
 
 // The one write path: every create, update and delete of a versioned row goes
@@ -81,10 +71,7 @@ func (db *DB) remove(ctx context.Context, model any, id string, c domain.Change)
 }
 
 func (db *DB) write1(ctx context.Context, c domain.Change, fn func(tx *gorm.DB) error) error {
-	cr, err := toChangeRow(c)
-	if err != nil {
-		return err
-	}
+	cr := toChangeRow(c)
 	return db.InTx(ctx, func(ctx context.Context) error {
 		tx := db.writer(ctx)
 		if err := fn(tx); err != nil {
@@ -102,10 +89,8 @@ func (db *DB) Changes(ctx context.Context, resource, id string) ([]domain.Change
 	}
 	out := make([]domain.Change, len(rows))
 	for i, r := range rows {
-		var fields []string
-		_ = json.Unmarshal([]byte(r.Fields), &fields)
 		out[i] = domain.Change{Resource: r.Resource, ResourceID: r.ResourceID, Action: domain.Action(r.Action),
-			Actor: r.Actor, Fields: fields, Version: r.Version, At: r.At}
+			Actor: r.Actor, Fields: r.Fields.V, Version: r.Version, At: r.At}
 	}
 	return out, nil
 }
