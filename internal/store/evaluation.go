@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"gorm.io/gorm/clause"
@@ -76,7 +77,25 @@ func toEvaluationRow(e evaluation.Evaluation) evaluationRow {
 		CreatedAt: e.CreatedAt.UTC(), UpdatedAt: e.UpdatedAt.UTC()}
 }
 
-func (db *DB) evaluationFromRow(ctx context.Context, v evaluationView) (evaluation.Evaluation, error) {
+// evaluations maps rows, resolving every audience organisation in one query.
+func (db *DB) evaluations(ctx context.Context, rows []evaluationView) ([]evaluation.Evaluation, error) {
+	var ids []string
+	for _, v := range rows {
+		ids = append(ids, v.Row.Audience.V...)
+	}
+	orgs, err := db.organisationsByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	var out []evaluation.Evaluation
+	for _, v := range rows {
+		out = append(out, v.domain(orgs))
+	}
+	return out, nil
+}
+
+// domain maps the row; orgs are in code order, and the audience keeps it.
+func (v evaluationView) domain(orgs []organisationRow) evaluation.Evaluation {
 	r := v.Row
 	e := evaluation.Evaluation{ID: r.ID, Title: r.Title, Description: r.Description, MilestoneID: stringValue(r.MilestoneID),
 		OpensAt: r.OpensAt.UTC(), ClosesAt: r.ClosesAt.UTC(), Published: r.Published, MinGroupSize: r.MinGroupSize,
@@ -86,16 +105,12 @@ func (db *DB) evaluationFromRow(ctx context.Context, v evaluationView) (evaluati
 			Required: q.Required, Min: q.Min, Max: q.Max, Labels: q.Labels, Options: q.Options, MinSelections: q.MinSelections,
 			MaxSelections: q.MaxSelections, MaxLength: q.MaxLength})
 	}
-	if ids := r.Audience.V; len(ids) > 0 {
-		var orgs []organisationRow
-		if err := db.reader(ctx).Where("id IN ?", ids).Order("code").Find(&orgs).Error; err != nil {
-			return e, dbError(err)
-		}
-		for _, o := range orgs {
+	for _, o := range orgs {
+		if slices.Contains(r.Audience.V, o.ID) {
 			e.Audience = append(e.Audience, evaluation.OrgRef{ID: o.ID, Code: o.Code, Name: o.Name})
 		}
 	}
-	return e, nil
+	return e
 }
 
 const evaluationSelect = "e.*, (SELECT COUNT(*) FROM evaluation_responses r WHERE r.evaluation_id = e.id) AS response_count"
@@ -144,12 +159,8 @@ func (db *DB) ListEvaluations(ctx context.Context, f evaluation.Filter) (domain.
 			return domain.Page[evaluation.Evaluation]{}, err
 		}
 	}
-	for _, r := range rows {
-		e, err := db.evaluationFromRow(ctx, r)
-		if err != nil {
-			return page, err
-		}
-		page.Items = append(page.Items, e)
+	if page.Items, err = db.evaluations(ctx, rows); err != nil {
+		return domain.Page[evaluation.Evaluation]{}, err
 	}
 	return page, nil
 }
@@ -163,7 +174,11 @@ func (db *DB) GetEvaluation(ctx context.Context, id string) (evaluation.Evaluati
 	if len(rows) == 0 {
 		return evaluation.Evaluation{}, domain.Errorf(domain.CodeNotFound, "no evaluation with id %q", id)
 	}
-	return db.evaluationFromRow(ctx, rows[0])
+	items, err := db.evaluations(ctx, rows)
+	if err != nil {
+		return evaluation.Evaluation{}, err
+	}
+	return items[0], nil
 }
 
 // CreateEvaluation inserts e.

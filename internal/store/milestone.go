@@ -62,42 +62,53 @@ func toInstitutionJSON(i milestone.Institution) institutionJSON {
 	return j
 }
 
-func (db *DB) commitmentFromRow(ctx context.Context, v commitmentView) (milestone.Commitment, error) {
-	r := v.Row
-	c := milestone.Commitment{Code: r.Code, Title: r.Title, Cycle: r.Cycle, ActionPlan: r.ActionPlan, Status: r.Status,
-		MilestoneCount: v.MilestoneCount, Version: domain.Version(r.Version), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
-	c.PolicyAreas = r.PolicyAreas.V
-	for _, s := range r.Support.V {
-		inst, err := db.institution(ctx, s)
-		if err != nil {
-			return c, err
+// commitments maps rows, resolving every organisation they name in one query.
+func (db *DB) commitments(ctx context.Context, rows []commitmentView) ([]milestone.Commitment, error) {
+	var ids []string
+	for _, v := range rows {
+		for _, s := range v.Row.Support.V {
+			ids = append(ids, s.OrganisationID)
 		}
-		c.Support = append(c.Support, inst)
-	}
-	if r.Lead.V != nil {
-		inst, err := db.institution(ctx, *r.Lead.V)
-		if err != nil {
-			return c, err
+		if l := v.Row.Lead.V; l != nil {
+			ids = append(ids, l.OrganisationID)
 		}
-		c.Lead = &inst
 	}
-	return c, nil
+	orgs, err := db.organisationsByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]organisationRow, len(orgs))
+	for _, o := range orgs {
+		byID[o.ID] = o
+	}
+	var out []milestone.Commitment
+	for _, v := range rows {
+		out = append(out, v.domain(byID))
+	}
+	return out, nil
 }
 
-func (db *DB) institution(ctx context.Context, j institutionJSON) (milestone.Institution, error) {
+func (v commitmentView) domain(orgs map[string]organisationRow) milestone.Commitment {
+	r := v.Row
+	c := milestone.Commitment{Code: r.Code, Title: r.Title, Cycle: r.Cycle, ActionPlan: r.ActionPlan, PolicyAreas: r.PolicyAreas.V,
+		Status: r.Status, MilestoneCount: v.MilestoneCount, Version: domain.Version(r.Version), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+	for _, s := range r.Support.V {
+		c.Support = append(c.Support, s.domain(orgs))
+	}
+	if r.Lead.V != nil {
+		lead := r.Lead.V.domain(orgs)
+		c.Lead = &lead
+	}
+	return c
+}
+
+func (j institutionJSON) domain(orgs map[string]organisationRow) milestone.Institution {
 	inst := milestone.Institution{Name: j.Name}
-	if j.OrganisationID == "" {
-		return inst, nil
+	// An organisation that left the record is not in orgs; the name stays.
+	if o, ok := orgs[j.OrganisationID]; ok {
+		inst.Organisation = &milestone.OrgRef{ID: o.ID, Code: o.Code, Name: o.Name}
 	}
-	o, err := db.GetOrganisation(ctx, j.OrganisationID)
-	if domain.ErrorCode(err) == domain.CodeNotFound {
-		return inst, nil // the organisation left the record; the name stays
-	}
-	if err != nil {
-		return inst, err
-	}
-	inst.Organisation = &milestone.OrgRef{ID: o.ID, Code: o.Code, Name: o.Name}
-	return inst, nil
+	return inst
 }
 
 const commitmentSelect = "c.*, (SELECT COUNT(*) FROM milestones ms WHERE ms.commitment = c.code) AS milestone_count"
@@ -139,12 +150,8 @@ func (db *DB) ListCommitments(ctx context.Context, f milestone.CommitmentFilter,
 			return domain.Page[milestone.Commitment]{}, err
 		}
 	}
-	for _, r := range rows {
-		c, err := db.commitmentFromRow(ctx, r)
-		if err != nil {
-			return page, err
-		}
-		page.Items = append(page.Items, c)
+	if page.Items, err = db.commitments(ctx, rows); err != nil {
+		return domain.Page[milestone.Commitment]{}, err
 	}
 	return page, nil
 }
@@ -158,7 +165,11 @@ func (db *DB) GetCommitment(ctx context.Context, code string) (milestone.Commitm
 	if len(rows) == 0 {
 		return milestone.Commitment{}, domain.Errorf(domain.CodeNotFound, "no commitment %q", code)
 	}
-	return db.commitmentFromRow(ctx, rows[0])
+	items, err := db.commitments(ctx, rows)
+	if err != nil {
+		return milestone.Commitment{}, err
+	}
+	return items[0], nil
 }
 
 // CreateCommitment inserts c.
