@@ -333,17 +333,21 @@ func (db *DB) Scrub(ctx context.Context) error {
 	if done, err := db.checkpoint(ctx); err != nil || done {
 		return err
 	}
-	go func() {
+	db.goBackground(func(ctx context.Context) {
 		for wait := time.Second; wait <= 5*time.Minute; wait *= 2 {
-			time.Sleep(wait)
-			if done, err := db.checkpoint(context.Background()); done || err != nil {
+			select {
+			case <-ctx.Done():
+				return // closing the last connection checkpoints the log
+			case <-time.After(wait):
+			}
+			if done, err := db.checkpoint(ctx); done || err != nil {
 				return
 			}
 		}
 		if db.log != nil {
 			db.log.Error("erased data may remain in the write-ahead log: readers kept it busy; it clears at the next checkpoint")
 		}
-	}()
+	})
 	return nil
 }
 
