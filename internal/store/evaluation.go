@@ -226,7 +226,7 @@ func (db *DB) Responses(ctx context.Context, evaluationID string) ([]evaluation.
 func (db *DB) PutResponse(ctx context.Context, r evaluation.Response, c domain.Change) error {
 	row := responseRow{EvaluationID: r.EvaluationID, OrganisationID: r.Organisation.ID, Answers: jsonOf(r.Answers),
 		SubmittedAt: r.SubmittedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
-	return db.write1(ctx, c, func(tx *gormDB) error {
+	return db.writeRecorded(ctx, c, func(tx *gormDB) error {
 		return tx.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "evaluation_id"}, {Name: "organisation_id"}},
 			DoUpdates: clause.AssignmentColumns([]string{"answers", "updated_at"}),

@@ -186,12 +186,8 @@ func (db *DB) CreateCommitment(ctx context.Context, c milestone.Commitment, ch d
 // UpdateCommitment writes c over its previous version.
 func (db *DB) UpdateCommitment(ctx context.Context, c milestone.Commitment, ch domain.Change) error {
 	row := toCommitmentRow(c)
-	return db.write1(ctx, ch, func(tx *gormDB) error {
-		res := tx.Model(&row).Where("code = ? AND version = ?", c.Code, ch.Version-1).Select("*").Updates(&row)
-		if res.Error == nil && res.RowsAffected == 0 {
-			return domain.Errorf(domain.CodePreconditionFailed, "the commitment changed while this request ran; read it again")
-		}
-		return res.Error
+	return db.writeRecorded(ctx, ch, func(tx *gormDB) error {
+		return swapUpdate(tx, &row, "code", c.Code, ch)
 	})
 }
 
@@ -392,7 +388,7 @@ func keep(tx *gormDB, row milestoneRow, deleted bool, at time.Time) error {
 // CreateMilestone inserts m and its first version.
 func (db *DB) CreateMilestone(ctx context.Context, m milestone.Milestone, ch domain.Change) error {
 	row := toMilestoneRow(m)
-	return milestoneCodeTaken(db.write1(ctx, ch, func(tx *gormDB) error {
+	return milestoneCodeTaken(db.writeRecorded(ctx, ch, func(tx *gormDB) error {
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
@@ -403,13 +399,9 @@ func (db *DB) CreateMilestone(ctx context.Context, m milestone.Milestone, ch dom
 // UpdateMilestone writes m over its previous version and keeps it.
 func (db *DB) UpdateMilestone(ctx context.Context, m milestone.Milestone, ch domain.Change) error {
 	row := toMilestoneRow(m)
-	return milestoneCodeTaken(db.write1(ctx, ch, func(tx *gormDB) error {
-		res := tx.Model(&row).Where("id = ? AND version = ?", m.ID, ch.Version-1).Select("*").Updates(&row)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return domain.Errorf(domain.CodePreconditionFailed, "the milestone changed while this request ran; read it again")
+	return milestoneCodeTaken(db.writeRecorded(ctx, ch, func(tx *gormDB) error {
+		if err := swapUpdate(tx, &row, "id", m.ID, ch); err != nil {
+			return err
 		}
 		return keep(tx, row, false, ch.At)
 	}))
@@ -419,13 +411,9 @@ func (db *DB) UpdateMilestone(ctx context.Context, m milestone.Milestone, ch dom
 func (db *DB) DeleteMilestone(ctx context.Context, m milestone.Milestone, ch domain.Change) error {
 	row := toMilestoneRow(m)
 	row.Version = ch.Version
-	return db.write1(ctx, ch, func(tx *gormDB) error {
-		res := tx.Where("id = ? AND version = ?", m.ID, ch.Version-1).Delete(&milestoneRow{})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return domain.Errorf(domain.CodePreconditionFailed, "the milestone changed while this request ran; read it again")
+	return db.writeRecorded(ctx, ch, func(tx *gormDB) error {
+		if err := swapDelete(tx, &milestoneRow{}, m.ID, ch); err != nil {
+			return err
 		}
 		return keep(tx, row, true, ch.At)
 	})
@@ -456,7 +444,7 @@ func (db *DB) ListUpdates(ctx context.Context, milestoneID string) ([]milestone.
 // CreateUpdate inserts a progress update.
 func (db *DB) CreateUpdate(ctx context.Context, u milestone.Update, ch domain.Change) error {
 	row := updateRow{ID: u.ID, MilestoneID: u.MilestoneID, Date: u.Date, Note: u.Note, EvidenceURL: u.EvidenceURL, Author: u.Author, RecordedAt: u.RecordedAt.UTC()}
-	return db.write1(ctx, ch, func(tx *gormDB) error { return tx.Create(&row).Error })
+	return db.writeRecorded(ctx, ch, func(tx *gormDB) error { return tx.Create(&row).Error })
 }
 
 // HeldMeetingsWithReport lists held meetings dated from..to (Amsterdam

@@ -99,7 +99,7 @@ func toRegistrationRow(r meeting.Registration) registrationRow {
 // CreateRegistration inserts r.
 func (db *DB) CreateRegistration(ctx context.Context, r meeting.Registration, c domain.Change) error {
 	row := toRegistrationRow(r)
-	err := db.write1(ctx, c, func(tx *gormDB) error { return tx.Create(&row).Error })
+	err := db.writeRecorded(ctx, c, func(tx *gormDB) error { return tx.Create(&row).Error })
 	if domain.ErrorCode(err) == domain.CodeConflict {
 		return &domain.Error{Code: domain.CodeConflict, Message: "this person is registered already",
 			Fields: []domain.FieldError{{Name: "person", Reason: "is registered for this meeting already"}}}
@@ -109,7 +109,7 @@ func (db *DB) CreateRegistration(ctx context.Context, r meeting.Registration, c 
 
 // UpdateRegistration writes r's status and attendance.
 func (db *DB) UpdateRegistration(ctx context.Context, r meeting.Registration, c domain.Change) error {
-	return db.write1(ctx, c, func(tx *gormDB) error {
+	return db.writeRecorded(ctx, c, func(tx *gormDB) error {
 		return tx.Model(&registrationRow{}).Where("id = ?", r.ID).
 			Updates(map[string]any{"status": string(r.Status), "attended": r.Attended}).Error
 	})
@@ -177,13 +177,13 @@ func toSubmissionRow(s meeting.Submission) submissionRow {
 // CreateSubmission inserts s.
 func (db *DB) CreateSubmission(ctx context.Context, s meeting.Submission, c domain.Change) error {
 	row := toSubmissionRow(s)
-	return db.write1(ctx, c, func(tx *gormDB) error { return tx.Create(&row).Error })
+	return db.writeRecorded(ctx, c, func(tx *gormDB) error { return tx.Create(&row).Error })
 }
 
 // UpdateSubmission writes s's decision.
 func (db *DB) UpdateSubmission(ctx context.Context, s meeting.Submission, c domain.Change) error {
 	row := toSubmissionRow(s)
-	return db.write1(ctx, c, func(tx *gormDB) error {
+	return db.writeRecorded(ctx, c, func(tx *gormDB) error {
 		return tx.Model(&submissionRow{}).Where("id = ?", s.ID).Updates(map[string]any{"status": row.Status, "decided_at": row.DecidedAt}).Error
 	})
 }
