@@ -13,3 +13,8 @@ func (db *DB) GoBackground(fn func(ctx context.Context)) { db.goBackground(fn) }
 func (db *DB) Exec(ctx context.Context, sql string, args ...any) error {
 	return db.writer(ctx).Exec(sql, args...).Error
 }
+
+// Scan reads one value the way the tests need to see it stored.
+func (db *DB) Scan(ctx context.Context, dest any, sql string, args ...any) error {
+	return db.reader(ctx).Raw(sql, args...).Scan(dest).Error
+}
