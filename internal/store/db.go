@@ -1,6 +1,3 @@
-// Package store keeps the domain in a database through GORM: SQLite by
-// default, PostgreSQL to scale out. It holds the row types and their mappers,
-// the repositories, the one write path, transactions and migrations.
 package store
 
 import (
