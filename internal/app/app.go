@@ -207,17 +207,28 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
-	done := make(chan error, 1)
-	go func() {
-		<-ctx.Done()
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownWait)
-		defer cancel()
-		done <- srv.Shutdown(shutdownCtx)
-	}()
-	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve: %w", err)
+	// Serve runs in a goroutine that ends whichever way the server stops:
+	// it returns at once when Shutdown begins, or by itself on an error.
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		// The listener failed: close the connections still open, so that
+		// nothing outlives this call.
+		return errors.Join(fmt.Errorf("serve: %w", err), srv.Close())
+	case <-ctx.Done():
 	}
-	if err := <-done; err != nil {
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownWait)
+	defer cancel()
+	err := srv.Shutdown(shutdownCtx)
+	if err != nil {
+		// Requests outlived ShutdownWait: drop their connections.
+		err = errors.Join(err, srv.Close())
+	}
+	if serr := <-served; !errors.Is(serr, http.ErrServerClosed) {
+		err = errors.Join(err, fmt.Errorf("serve: %w", serr))
+	}
+	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil

@@ -1,6 +1,3 @@
-// Package store keeps the domain in a database through GORM: SQLite by
-// default, PostgreSQL to scale out. It holds the row types and their mappers,
-// the repositories, the one write path, transactions and migrations.
 package store
 
 import (
@@ -13,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/driver/postgres"
@@ -38,6 +36,38 @@ type DB struct {
 	read    *gorm.DB
 	dialect Dialect
 	log     *slog.Logger
+	bg      background
+}
+
+// background is the work a DB does after a request has had its answer. Its
+// context ends at Close, which waits for the work to stop, so nothing
+// outlives the connections it uses.
+type background struct {
+	mu     sync.Mutex // orders starts against Close
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+func newDB(write, read *gorm.DB, dialect Dialect, log *slog.Logger) *DB {
+	db := &DB{write: write, read: read, dialect: dialect, log: log}
+	db.bg.ctx, db.bg.cancel = context.WithCancel(context.Background())
+	return db
+}
+
+// goBackground runs fn in a goroutine with a context that Close cancels, and
+// Close waits for fn to return. After Close it does nothing.
+func (db *DB) goBackground(fn func(ctx context.Context)) {
+	db.bg.mu.Lock()
+	defer db.bg.mu.Unlock()
+	if db.bg.ctx.Err() != nil {
+		return
+	}
+	db.bg.wg.Add(1)
+	go func() {
+		defer db.bg.wg.Done()
+		fn(db.bg.ctx)
+	}()
 }
 
 // Open connects to url: postgres://… or postgresql://… for PostgreSQL,
@@ -61,7 +91,7 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
 		sqlDB.SetMaxOpenConns(20)
 		sqlDB.SetMaxIdleConns(10)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-		db := &DB{write: g, read: g, dialect: Postgres, log: log}
+		db := newDB(g, g, Postgres, log)
 		if err := db.Ping(ctx); err != nil {
 			_ = db.Close()
 			return nil, err
@@ -115,7 +145,7 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
 	}
 	rdb.SetMaxOpenConns(max(4, runtime.NumCPU()))
 	rdb.SetMaxIdleConns(max(4, runtime.NumCPU()))
-	return &DB{write: write, read: read, dialect: SQLite, log: log}, nil
+	return newDB(write, read, SQLite, log), nil
 }
 
 // Dialect says which engine this is.
@@ -149,8 +179,12 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 	return nil
 }
 
-// Close closes every connection.
+// Close stops background work, waits for it, then closes every connection.
 func (db *DB) Close() error {
+	db.bg.mu.Lock()
+	db.bg.cancel()
+	db.bg.mu.Unlock()
+	db.bg.wg.Wait()
 	var errs []error
 	for _, g := range uniq(db.write, db.read) {
 		if sqlDB, err := g.DB(); err == nil {

@@ -2,7 +2,7 @@ package store
 
 import (
 	"context"
-	"encoding/json"
+	"slices"
 	"time"
 
 	"gorm.io/gorm/clause"
@@ -20,9 +20,9 @@ type evaluationRow struct {
 	OpensAt      time.Time
 	ClosesAt     time.Time
 	Published    bool
-	Audience     string
+	Audience     jsonColumn[[]string]
 	MinGroupSize int
-	Questions    string
+	Questions    jsonColumn[[]questionJSON]
 	Example      bool
 	Version      int
 	CreatedAt    time.Time `gorm:"autoCreateTime:false"`
@@ -39,7 +39,7 @@ type evaluationView struct {
 type responseRow struct {
 	EvaluationID   string `gorm:"primaryKey"`
 	OrganisationID string `gorm:"primaryKey"`
-	Answers        string
+	Answers        jsonColumn[evaluation.Answers]
 	SubmittedAt    time.Time `gorm:"autoCreateTime:false"`
 	UpdatedAt      time.Time `gorm:"autoUpdateTime:false"`
 }
@@ -66,43 +66,51 @@ func toEvaluationRow(e evaluation.Evaluation) evaluationRow {
 	for i, o := range e.Audience {
 		ids[i] = o.ID
 	}
-	aud, _ := json.Marshal(ids)
 	qs := make([]questionJSON, len(e.Questions))
 	for i, q := range e.Questions {
 		qs[i] = questionJSON{Key: q.Key, Type: string(q.Type), Text: q.Text, Required: q.Required, Min: q.Min, Max: q.Max,
 			Labels: q.Labels, Options: q.Options, MinSelections: q.MinSelections, MaxSelections: q.MaxSelections, MaxLength: q.MaxLength}
 	}
-	qdata, _ := json.Marshal(qs)
 	return evaluationRow{ID: e.ID, Title: e.Title, Description: e.Description, MilestoneID: nullString(e.MilestoneID),
-		OpensAt: e.OpensAt.UTC(), ClosesAt: e.ClosesAt.UTC(), Published: e.Published, Audience: string(aud),
-		MinGroupSize: e.MinGroupSize, Questions: string(qdata), Example: e.Example, Version: int(e.Version),
+		OpensAt: e.OpensAt.UTC(), ClosesAt: e.ClosesAt.UTC(), Published: e.Published, Audience: jsonOf(ids),
+		MinGroupSize: e.MinGroupSize, Questions: jsonOf(qs), Example: e.Example, Version: int(e.Version),
 		CreatedAt: e.CreatedAt.UTC(), UpdatedAt: e.UpdatedAt.UTC()}
 }
 
-func (db *DB) evaluationFromRow(ctx context.Context, v evaluationView) (evaluation.Evaluation, error) {
+// evaluations maps rows, resolving every audience organisation in one query.
+func (db *DB) evaluations(ctx context.Context, rows []evaluationView) ([]evaluation.Evaluation, error) {
+	var ids []string
+	for _, v := range rows {
+		ids = append(ids, v.Row.Audience.V...)
+	}
+	orgs, err := db.organisationsByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	var out []evaluation.Evaluation
+	for _, v := range rows {
+		out = append(out, v.domain(orgs))
+	}
+	return out, nil
+}
+
+// domain maps the row; orgs are in code order, and the audience keeps it.
+func (v evaluationView) domain(orgs []organisationRow) evaluation.Evaluation {
 	r := v.Row
 	e := evaluation.Evaluation{ID: r.ID, Title: r.Title, Description: r.Description, MilestoneID: stringValue(r.MilestoneID),
 		OpensAt: r.OpensAt.UTC(), ClosesAt: r.ClosesAt.UTC(), Published: r.Published, MinGroupSize: r.MinGroupSize,
 		ResponseCount: v.ResponseCount, Example: r.Example, Version: domain.Version(r.Version), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
-	var qs []questionJSON
-	_ = json.Unmarshal([]byte(r.Questions), &qs)
-	for _, q := range qs {
+	for _, q := range r.Questions.V {
 		e.Questions = append(e.Questions, evaluation.Question{Key: q.Key, Type: evaluation.QuestionType(q.Type), Text: q.Text,
 			Required: q.Required, Min: q.Min, Max: q.Max, Labels: q.Labels, Options: q.Options, MinSelections: q.MinSelections,
 			MaxSelections: q.MaxSelections, MaxLength: q.MaxLength})
 	}
-	var ids []string
-	_ = json.Unmarshal([]byte(r.Audience), &ids)
-	if len(ids) > 0 {
-		var orgs []organisationRow
-		if err := db.reader(ctx).Where("id IN ?", ids).Order("code").Find(&orgs).Error; err != nil {
-			return e, dbError(err)
-		}
-		for _, o := range orgs {
+	for _, o := range orgs {
+		if slices.Contains(r.Audience.V, o.ID) {
 			e.Audience = append(e.Audience, evaluation.OrgRef{ID: o.ID, Code: o.Code, Name: o.Name})
 		}
 	}
-	return e, nil
+	return e
 }
 
 const evaluationSelect = "e.*, (SELECT COUNT(*) FROM evaluation_responses r WHERE r.evaluation_id = e.id) AS response_count"
@@ -147,14 +155,12 @@ func (db *DB) ListEvaluations(ctx context.Context, f evaluation.Filter) (domain.
 	var page domain.Page[evaluation.Evaluation]
 	if len(rows) > f.PageSize {
 		rows = rows[:f.PageSize]
-		page.Next = evaluationKeyset.next(sort, rows[len(rows)-1], fp)
-	}
-	for _, r := range rows {
-		e, err := db.evaluationFromRow(ctx, r)
-		if err != nil {
-			return page, err
+		if page.Next, err = evaluationKeyset.next(sort, rows[len(rows)-1], fp); err != nil {
+			return domain.Page[evaluation.Evaluation]{}, err
 		}
-		page.Items = append(page.Items, e)
+	}
+	if page.Items, err = db.evaluations(ctx, rows); err != nil {
+		return domain.Page[evaluation.Evaluation]{}, err
 	}
 	return page, nil
 }
@@ -168,7 +174,11 @@ func (db *DB) GetEvaluation(ctx context.Context, id string) (evaluation.Evaluati
 	if len(rows) == 0 {
 		return evaluation.Evaluation{}, domain.Errorf(domain.CodeNotFound, "no evaluation with id %q", id)
 	}
-	return db.evaluationFromRow(ctx, rows[0])
+	items, err := db.evaluations(ctx, rows)
+	if err != nil {
+		return evaluation.Evaluation{}, err
+	}
+	return items[0], nil
 }
 
 // CreateEvaluation inserts e.
@@ -205,8 +215,7 @@ func (db *DB) Responses(ctx context.Context, evaluationID string) ([]evaluation.
 	for i, v := range rows {
 		r := v.Row
 		resp := evaluation.Response{EvaluationID: r.EvaluationID, Organisation: evaluation.OrgRef{ID: r.OrganisationID, Code: v.Code, Name: v.Name},
-			SubmittedAt: r.SubmittedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
-		_ = json.Unmarshal([]byte(r.Answers), &resp.Answers)
+			Answers: r.Answers.V, SubmittedAt: r.SubmittedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 		out[i] = resp
 	}
 	return out, nil
@@ -215,13 +224,9 @@ func (db *DB) Responses(ctx context.Context, evaluationID string) ([]evaluation.
 // PutResponse inserts the organisation's response or replaces its answers;
 // the primary key keeps it to one per organisation, also under concurrent writes.
 func (db *DB) PutResponse(ctx context.Context, r evaluation.Response, c domain.Change) error {
-	answers, err := json.Marshal(r.Answers)
-	if err != nil {
-		return err
-	}
-	row := responseRow{EvaluationID: r.EvaluationID, OrganisationID: r.Organisation.ID, Answers: string(answers),
+	row := responseRow{EvaluationID: r.EvaluationID, OrganisationID: r.Organisation.ID, Answers: jsonOf(r.Answers),
 		SubmittedAt: r.SubmittedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
-	return db.write1(ctx, c, func(tx *gormDB) error {
+	return db.writeRecorded(ctx, c, func(tx *gormDB) error {
 		return tx.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "evaluation_id"}, {Name: "organisation_id"}},
 			DoUpdates: clause.AssignmentColumns([]string{"answers", "updated_at"}),

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
@@ -19,7 +18,7 @@ type idempotencyRow struct {
 	Path        string
 	RequestHash string
 	Status      int
-	Header      string
+	Header      jsonColumn[http.Header]
 	Body        string
 	CreatedAt   time.Time `gorm:"autoCreateTime:false"`
 }
@@ -53,7 +52,7 @@ func (s IdempotencyKeys) Claim(ctx context.Context, r idempotency.Request, now t
 		}
 		claimed = true
 		return tx.Create(&idempotencyRow{Actor: r.Actor, IdemKey: r.Key, Method: r.Method, Path: r.Path,
-			RequestHash: r.Hash, Header: "{}", CreatedAt: now.UTC()}).Error
+			RequestHash: r.Hash, Header: jsonOf(http.Header{}), CreatedAt: now.UTC()}).Error
 	})
 	if err != nil {
 		return false, "", idempotency.Response{}, dbError(err)
@@ -61,19 +60,13 @@ func (s IdempotencyKeys) Claim(ctx context.Context, r idempotency.Request, now t
 	if claimed {
 		return true, r.Hash, idempotency.Response{}, nil
 	}
-	var header http.Header
-	_ = json.Unmarshal([]byte(row.Header), &header)
-	return false, row.RequestHash, idempotency.Response{Status: row.Status, Header: header, Body: []byte(row.Body)}, nil
+	return false, row.RequestHash, idempotency.Response{Status: row.Status, Header: row.Header.V, Body: []byte(row.Body)}, nil
 }
 
 // Complete keeps the response for the key.
 func (s IdempotencyKeys) Complete(ctx context.Context, r idempotency.Request, resp idempotency.Response) error {
-	header, err := json.Marshal(resp.Header)
-	if err != nil {
-		return err
-	}
 	return dbError(s.db.writer(ctx).Model(&idempotencyRow{}).Where("actor = ? AND idem_key = ?", r.Actor, r.Key).
-		Updates(map[string]any{"status": resp.Status, "header": string(header), "body": string(resp.Body)}).Error)
+		Updates(map[string]any{"status": resp.Status, "header": jsonOf(resp.Header), "body": string(resp.Body)}).Error)
 }
 
 // Release forgets the key.

@@ -110,7 +110,7 @@ func direction(desc bool) string {
 }
 
 // next encodes the cursor that continues after row.
-func (k keyset) next(sort []domain.SortKey, row any, fingerprint string) string {
+func (k keyset) next(sort []domain.SortKey, row any, fingerprint string) (string, error) {
 	c := cursor{Fingerprint: fingerprint, ID: k.id(row)}
 	for _, s := range sort {
 		v := k.columns[s.Field].value(row)
@@ -119,8 +119,11 @@ func (k keyset) next(sort []domain.SortKey, row any, fingerprint string) string 
 		}
 		c.Values = append(c.Values, v)
 	}
-	data, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(data)
+	data, err := json.Marshal(c)
+	if err != nil {
+		return "", fmt.Errorf("encode cursor: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(data), nil
 }
 
 func (k keyset) decode(sort []domain.SortKey, encoded, fingerprint string) (cursor, error) {

@@ -2,7 +2,7 @@ package store
 
 import (
 	"context"
-	"encoding/json"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm/clause"
@@ -17,9 +17,9 @@ type meetingRow struct {
 	Title              string
 	Topic              string
 	Description        string
-	Tags               string
+	Tags               jsonColumn[[]string]
 	Format             string
-	Details            *string
+	Details            jsonColumn[*detailsJSON]
 	CaseOwnerID        *string
 	StartsAt           time.Time
 	EndsAt             time.Time
@@ -114,8 +114,7 @@ func (db *DB) meetingQuery(ctx context.Context) *gormDB {
 }
 
 func toMeetingRow(m meeting.Meeting) meetingRow {
-	tags, _ := json.Marshal(nonNil(m.Tags))
-	r := meetingRow{ID: m.ID, Title: m.Title, Topic: m.Topic, Description: m.Description, Tags: string(tags),
+	r := meetingRow{ID: m.ID, Title: m.Title, Topic: m.Topic, Description: m.Description, Tags: jsonOf(nonNil(m.Tags)),
 		Format: string(m.Format), StartsAt: m.StartsAt.UTC(), EndsAt: m.EndsAt.UTC(), TimeZone: m.TimeZone,
 		OnlineURL: m.OnlineURL, Capacity: m.Capacity, Status: string(m.Status), CancellationReason: m.CancellationReason,
 		Example: m.Example, Search: searchText(m.Title, m.Topic, m.Description), Version: int(m.Version),
@@ -132,9 +131,7 @@ func toMeetingRow(m meeting.Meeting) meetingRow {
 		if !d.CallOpensOn.IsZero() {
 			dj.CallOpensOn, dj.CallClosesOn = d.CallOpensOn.Format(time.DateOnly), d.CallClosesOn.Format(time.DateOnly)
 		}
-		data, _ := json.Marshal(dj)
-		s := string(data)
-		r.Details = &s
+		r.Details = jsonOf(&dj)
 		r.CaseOwnerID = nullString(d.CaseOwner.ID)
 	}
 	if v := m.Venue; v != nil {
@@ -146,33 +143,34 @@ func toMeetingRow(m meeting.Meeting) meetingRow {
 	return r
 }
 
-func (v meetingView) domain() meeting.Meeting {
+func (v meetingView) domain() (meeting.Meeting, error) {
 	r := v.Row
 	m := meeting.Meeting{ID: r.ID, Title: r.Title, Topic: r.Topic, Description: r.Description, Format: meeting.Format(r.Format),
 		StartsAt: r.StartsAt.UTC(), EndsAt: r.EndsAt.UTC(), TimeZone: r.TimeZone, OnlineURL: r.OnlineURL, Capacity: r.Capacity,
 		Status: meeting.Status(r.Status), CancellationReason: r.CancellationReason, Example: r.Example,
 		RegisteredCount: v.RegisteredCount, WaitlistCount: v.WaitlistCount, Version: domain.Version(r.Version),
-		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		Tags: r.Tags.V, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 	if r.Sequence != nil {
 		m.Sequence = *r.Sequence
 	}
-	_ = json.Unmarshal([]byte(r.Tags), &m.Tags)
-	if r.Details != nil {
-		var dj detailsJSON
-		if json.Unmarshal([]byte(*r.Details), &dj) == nil {
-			var experts []meeting.Expert
-			for _, e := range dj.Experts {
-				experts = append(experts, meeting.Expert{Name: e.Name, Affiliation: e.Affiliation})
-			}
-			d := &meeting.Details{Format: meeting.Format(dj.Format), Experts: experts, Case: dj.Case, TownHall: dj.TownHall,
-				OpenToResidents: dj.OpenToResidents}
-			d.CallOpensOn, _ = time.Parse(time.DateOnly, dj.CallOpensOn)
-			d.CallClosesOn, _ = time.Parse(time.DateOnly, dj.CallClosesOn)
-			if r.CaseOwnerID != nil {
-				d.CaseOwner = meeting.OrgRef{ID: *r.CaseOwnerID, Code: stringValue(v.CaseOwnerCode), Name: stringValue(v.CaseOwnerName)}
-			}
-			m.Details = d
+	if dj := r.Details.V; dj != nil {
+		var experts []meeting.Expert
+		for _, e := range dj.Experts {
+			experts = append(experts, meeting.Expert{Name: e.Name, Affiliation: e.Affiliation})
 		}
+		d := &meeting.Details{Format: meeting.Format(dj.Format), Experts: experts, Case: dj.Case, TownHall: dj.TownHall,
+			OpenToResidents: dj.OpenToResidents}
+		var err error
+		if d.CallOpensOn, err = optionalDate(dj.CallOpensOn); err != nil {
+			return m, fmt.Errorf("meeting %s: call opens on: %w", r.ID, err)
+		}
+		if d.CallClosesOn, err = optionalDate(dj.CallClosesOn); err != nil {
+			return m, fmt.Errorf("meeting %s: call closes on: %w", r.ID, err)
+		}
+		if r.CaseOwnerID != nil {
+			d.CaseOwner = meeting.OrgRef{ID: *r.CaseOwnerID, Code: stringValue(v.CaseOwnerCode), Name: stringValue(v.CaseOwnerName)}
+		}
+		m.Details = d
 	}
 	if r.VenueName != nil {
 		m.Venue = &meeting.Venue{Name: *r.VenueName, Address: r.VenueAddress, City: r.VenueCity}
@@ -190,7 +188,15 @@ func (v meetingView) domain() meeting.Meeting {
 			m.Report.CreatedAt, m.Report.UpdatedAt = v.ReportCreatedAt.UTC(), v.ReportUpdatedAt.UTC()
 		}
 	}
-	return m
+	return m, nil
+}
+
+// optionalDate parses a stored date; empty means none.
+func optionalDate(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	return time.Parse(time.DateOnly, s)
 }
 
 var meetingKeyset = keyset{
@@ -244,11 +250,15 @@ func (db *DB) ListMeetings(ctx context.Context, q meeting.Query) (domain.Page[me
 	var page domain.Page[meeting.Meeting]
 	if size > 0 && len(rows) > size {
 		rows = rows[:size]
-		page.Next = meetingKeyset.next(sort, rows[len(rows)-1], fp)
+		if page.Next, err = meetingKeyset.next(sort, rows[len(rows)-1], fp); err != nil {
+			return domain.Page[meeting.Meeting]{}, err
+		}
 	}
 	page.Items = make([]meeting.Meeting, len(rows))
 	for i, r := range rows {
-		page.Items[i] = r.domain()
+		if page.Items[i], err = r.domain(); err != nil {
+			return domain.Page[meeting.Meeting]{}, err
+		}
 	}
 	return page, nil
 }
@@ -262,7 +272,7 @@ func (db *DB) GetMeeting(ctx context.Context, id string) (meeting.Meeting, error
 	if len(rows) == 0 {
 		return meeting.Meeting{}, domain.Errorf(domain.CodeNotFound, "no meeting with id %q", id)
 	}
-	return rows[0].domain(), nil
+	return rows[0].domain()
 }
 
 // LockMeeting reads the meeting for update, so that registrations for it are

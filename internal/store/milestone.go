@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"strings"
 	"time"
 
@@ -16,9 +14,9 @@ type commitmentRow struct {
 	Title       string
 	Cycle       int
 	ActionPlan  string
-	PolicyAreas string
-	Lead        *string
-	Support     string
+	PolicyAreas jsonColumn[[]string]
+	Lead        jsonColumn[*institutionJSON]
+	Support     jsonColumn[[]institutionJSON]
 	Status      string
 	Search      string
 	Version     int
@@ -41,19 +39,16 @@ type institutionJSON struct {
 }
 
 func toCommitmentRow(c milestone.Commitment) commitmentRow {
-	areas, _ := json.Marshal(nonNil(c.PolicyAreas))
 	support := make([]institutionJSON, len(c.Support))
 	for i, s := range c.Support {
 		support[i] = toInstitutionJSON(s)
 	}
-	sup, _ := json.Marshal(support)
-	r := commitmentRow{Code: c.Code, Title: c.Title, Cycle: c.Cycle, ActionPlan: c.ActionPlan, PolicyAreas: string(areas),
-		Support: string(sup), Status: c.Status, Search: searchText(c.Code, c.Title, strings.Join(c.PolicyAreas, " ")),
+	r := commitmentRow{Code: c.Code, Title: c.Title, Cycle: c.Cycle, ActionPlan: c.ActionPlan, PolicyAreas: jsonOf(nonNil(c.PolicyAreas)),
+		Support: jsonOf(support), Status: c.Status, Search: searchText(c.Code, c.Title, strings.Join(c.PolicyAreas, " ")),
 		Version: int(c.Version), CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC()}
 	if c.Lead != nil {
-		lead, _ := json.Marshal(toInstitutionJSON(*c.Lead))
-		s := string(lead)
-		r.Lead = &s
+		lead := toInstitutionJSON(*c.Lead)
+		r.Lead = jsonOf(&lead)
 	}
 	return r
 }
@@ -66,46 +61,53 @@ func toInstitutionJSON(i milestone.Institution) institutionJSON {
 	return j
 }
 
-func (db *DB) commitmentFromRow(ctx context.Context, v commitmentView) (milestone.Commitment, error) {
-	r := v.Row
-	c := milestone.Commitment{Code: r.Code, Title: r.Title, Cycle: r.Cycle, ActionPlan: r.ActionPlan, Status: r.Status,
-		MilestoneCount: v.MilestoneCount, Version: domain.Version(r.Version), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
-	_ = json.Unmarshal([]byte(r.PolicyAreas), &c.PolicyAreas)
-	var support []institutionJSON
-	_ = json.Unmarshal([]byte(r.Support), &support)
-	for _, s := range support {
-		inst, err := db.institution(ctx, s)
-		if err != nil {
-			return c, err
+// commitments maps rows, resolving every organisation they name in one query.
+func (db *DB) commitments(ctx context.Context, rows []commitmentView) ([]milestone.Commitment, error) {
+	var ids []string
+	for _, v := range rows {
+		for _, s := range v.Row.Support.V {
+			ids = append(ids, s.OrganisationID)
 		}
-		c.Support = append(c.Support, inst)
-	}
-	if r.Lead != nil {
-		var lead institutionJSON
-		_ = json.Unmarshal([]byte(*r.Lead), &lead)
-		inst, err := db.institution(ctx, lead)
-		if err != nil {
-			return c, err
+		if l := v.Row.Lead.V; l != nil {
+			ids = append(ids, l.OrganisationID)
 		}
-		c.Lead = &inst
 	}
-	return c, nil
+	orgs, err := db.organisationsByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]organisationRow, len(orgs))
+	for _, o := range orgs {
+		byID[o.ID] = o
+	}
+	var out []milestone.Commitment
+	for _, v := range rows {
+		out = append(out, v.domain(byID))
+	}
+	return out, nil
 }
 
-func (db *DB) institution(ctx context.Context, j institutionJSON) (milestone.Institution, error) {
+func (v commitmentView) domain(orgs map[string]organisationRow) milestone.Commitment {
+	r := v.Row
+	c := milestone.Commitment{Code: r.Code, Title: r.Title, Cycle: r.Cycle, ActionPlan: r.ActionPlan, PolicyAreas: r.PolicyAreas.V,
+		Status: r.Status, MilestoneCount: v.MilestoneCount, Version: domain.Version(r.Version), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+	for _, s := range r.Support.V {
+		c.Support = append(c.Support, s.domain(orgs))
+	}
+	if r.Lead.V != nil {
+		lead := r.Lead.V.domain(orgs)
+		c.Lead = &lead
+	}
+	return c
+}
+
+func (j institutionJSON) domain(orgs map[string]organisationRow) milestone.Institution {
 	inst := milestone.Institution{Name: j.Name}
-	if j.OrganisationID == "" {
-		return inst, nil
+	// An organisation that left the record is not in orgs; the name stays.
+	if o, ok := orgs[j.OrganisationID]; ok {
+		inst.Organisation = &milestone.OrgRef{ID: o.ID, Code: o.Code, Name: o.Name}
 	}
-	o, err := db.GetOrganisation(ctx, j.OrganisationID)
-	if domain.ErrorCode(err) == domain.CodeNotFound {
-		return inst, nil // the organisation left the record; the name stays
-	}
-	if err != nil {
-		return inst, err
-	}
-	inst.Organisation = &milestone.OrgRef{ID: o.ID, Code: o.Code, Name: o.Name}
-	return inst, nil
+	return inst
 }
 
 const commitmentSelect = "c.*, (SELECT COUNT(*) FROM milestones ms WHERE ms.commitment = c.code) AS milestone_count"
@@ -143,14 +145,12 @@ func (db *DB) ListCommitments(ctx context.Context, f milestone.CommitmentFilter,
 	var page domain.Page[milestone.Commitment]
 	if pageSize > 0 && len(rows) > pageSize {
 		rows = rows[:pageSize]
-		page.Next = commitmentKeyset.next(nil, rows[len(rows)-1], fp)
-	}
-	for _, r := range rows {
-		c, err := db.commitmentFromRow(ctx, r)
-		if err != nil {
-			return page, err
+		if page.Next, err = commitmentKeyset.next(nil, rows[len(rows)-1], fp); err != nil {
+			return domain.Page[milestone.Commitment]{}, err
 		}
-		page.Items = append(page.Items, c)
+	}
+	if page.Items, err = db.commitments(ctx, rows); err != nil {
+		return domain.Page[milestone.Commitment]{}, err
 	}
 	return page, nil
 }
@@ -164,7 +164,11 @@ func (db *DB) GetCommitment(ctx context.Context, code string) (milestone.Commitm
 	if len(rows) == 0 {
 		return milestone.Commitment{}, domain.Errorf(domain.CodeNotFound, "no commitment %q", code)
 	}
-	return db.commitmentFromRow(ctx, rows[0])
+	items, err := db.commitments(ctx, rows)
+	if err != nil {
+		return milestone.Commitment{}, err
+	}
+	return items[0], nil
 }
 
 // CreateCommitment inserts c.
@@ -181,12 +185,8 @@ func (db *DB) CreateCommitment(ctx context.Context, c milestone.Commitment, ch d
 // UpdateCommitment writes c over its previous version.
 func (db *DB) UpdateCommitment(ctx context.Context, c milestone.Commitment, ch domain.Change) error {
 	row := toCommitmentRow(c)
-	return db.write1(ctx, ch, func(tx *gormDB) error {
-		res := tx.Model(&row).Where("code = ? AND version = ?", c.Code, ch.Version-1).Select("*").Updates(&row)
-		if res.Error == nil && res.RowsAffected == 0 {
-			return domain.Errorf(domain.CodePreconditionFailed, "the commitment changed while this request ran; read it again")
-		}
-		return res.Error
+	return db.writeRecorded(ctx, ch, func(tx *gormDB) error {
+		return swapUpdate(tx, &row, "code", c.Code, ch)
 	})
 }
 
@@ -218,7 +218,7 @@ func (milestoneRow) TableName() string { return "milestones" }
 type milestoneHistoryRow struct {
 	MilestoneID string `gorm:"primaryKey"`
 	Version     int    `gorm:"primaryKey;autoIncrement:false"`
-	Snapshot    string
+	Snapshot    jsonColumn[milestoneRow]
 	Deleted     bool
 	RecordedAt  time.Time
 }
@@ -318,7 +318,9 @@ func (db *DB) ListMilestones(ctx context.Context, q milestone.Query) (domain.Pag
 	var page domain.Page[milestone.Milestone]
 	if len(rows) > q.PageSize {
 		rows = rows[:q.PageSize]
-		page.Next = milestoneKeyset.next(sort, rows[len(rows)-1], fp)
+		if page.Next, err = milestoneKeyset.next(sort, rows[len(rows)-1], fp); err != nil {
+			return domain.Page[milestone.Milestone]{}, err
+		}
 	}
 	page.Items = make([]milestone.Milestone, len(rows))
 	for i, r := range rows {
@@ -350,13 +352,7 @@ func (db *DB) asOfRows(ctx context.Context, at time.Time, id string) ([]mileston
 	return rows, dbError(err)
 }
 
-func fromSnapshot(h milestoneHistoryRow) (milestone.Milestone, error) {
-	var r milestoneRow
-	if err := json.Unmarshal([]byte(h.Snapshot), &r); err != nil {
-		return milestone.Milestone{}, fmt.Errorf("milestone history %s v%d: %w", h.MilestoneID, h.Version, err)
-	}
-	return r.domain(), nil
-}
+func fromSnapshot(h milestoneHistoryRow) milestone.Milestone { return h.Snapshot.V.domain() }
 
 // MilestonesAsOf returns every milestone as it stood at the instant.
 func (db *DB) MilestonesAsOf(ctx context.Context, at time.Time) ([]milestone.Milestone, error) {
@@ -366,11 +362,7 @@ func (db *DB) MilestonesAsOf(ctx context.Context, at time.Time) ([]milestone.Mil
 	}
 	out := make([]milestone.Milestone, 0, len(rows))
 	for _, h := range rows {
-		m, err := fromSnapshot(h)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
+		out = append(out, fromSnapshot(h))
 	}
 	return out, nil
 }
@@ -384,22 +376,18 @@ func (db *DB) MilestoneAsOf(ctx context.Context, id string, at time.Time) (miles
 	if len(rows) == 0 {
 		return milestone.Milestone{}, domain.Errorf(domain.CodeNotFound, "no milestone %s on %s", id, at.In(domain.Amsterdam).Format(time.DateOnly))
 	}
-	return fromSnapshot(rows[0])
+	return fromSnapshot(rows[0]), nil
 }
 
 // keep records the version in the history, in the write's transaction.
 func keep(tx *gormDB, row milestoneRow, deleted bool, at time.Time) error {
-	snap, err := json.Marshal(row)
-	if err != nil {
-		return err
-	}
-	return tx.Create(&milestoneHistoryRow{MilestoneID: row.ID, Version: row.Version, Snapshot: string(snap), Deleted: deleted, RecordedAt: at.UTC()}).Error
+	return tx.Create(&milestoneHistoryRow{MilestoneID: row.ID, Version: row.Version, Snapshot: jsonOf(row), Deleted: deleted, RecordedAt: at.UTC()}).Error
 }
 
 // CreateMilestone inserts m and its first version.
 func (db *DB) CreateMilestone(ctx context.Context, m milestone.Milestone, ch domain.Change) error {
 	row := toMilestoneRow(m)
-	return milestoneCodeTaken(db.write1(ctx, ch, func(tx *gormDB) error {
+	return milestoneCodeTaken(db.writeRecorded(ctx, ch, func(tx *gormDB) error {
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
@@ -410,13 +398,9 @@ func (db *DB) CreateMilestone(ctx context.Context, m milestone.Milestone, ch dom
 // UpdateMilestone writes m over its previous version and keeps it.
 func (db *DB) UpdateMilestone(ctx context.Context, m milestone.Milestone, ch domain.Change) error {
 	row := toMilestoneRow(m)
-	return milestoneCodeTaken(db.write1(ctx, ch, func(tx *gormDB) error {
-		res := tx.Model(&row).Where("id = ? AND version = ?", m.ID, ch.Version-1).Select("*").Updates(&row)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return domain.Errorf(domain.CodePreconditionFailed, "the milestone changed while this request ran; read it again")
+	return milestoneCodeTaken(db.writeRecorded(ctx, ch, func(tx *gormDB) error {
+		if err := swapUpdate(tx, &row, "id", m.ID, ch); err != nil {
+			return err
 		}
 		return keep(tx, row, false, ch.At)
 	}))
@@ -426,13 +410,9 @@ func (db *DB) UpdateMilestone(ctx context.Context, m milestone.Milestone, ch dom
 func (db *DB) DeleteMilestone(ctx context.Context, m milestone.Milestone, ch domain.Change) error {
 	row := toMilestoneRow(m)
 	row.Version = ch.Version
-	return db.write1(ctx, ch, func(tx *gormDB) error {
-		res := tx.Where("id = ? AND version = ?", m.ID, ch.Version-1).Delete(&milestoneRow{})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return domain.Errorf(domain.CodePreconditionFailed, "the milestone changed while this request ran; read it again")
+	return db.writeRecorded(ctx, ch, func(tx *gormDB) error {
+		if err := swapDelete(tx, &milestoneRow{}, m.ID, ch); err != nil {
+			return err
 		}
 		return keep(tx, row, true, ch.At)
 	})
@@ -463,7 +443,7 @@ func (db *DB) ListUpdates(ctx context.Context, milestoneID string) ([]milestone.
 // CreateUpdate inserts a progress update.
 func (db *DB) CreateUpdate(ctx context.Context, u milestone.Update, ch domain.Change) error {
 	row := updateRow{ID: u.ID, MilestoneID: u.MilestoneID, Date: u.Date, Note: u.Note, EvidenceURL: u.EvidenceURL, Author: u.Author, RecordedAt: u.RecordedAt.UTC()}
-	return db.write1(ctx, ch, func(tx *gormDB) error { return tx.Create(&row).Error })
+	return db.writeRecorded(ctx, ch, func(tx *gormDB) error { return tx.Create(&row).Error })
 }
 
 // HeldMeetingsWithReport lists held meetings dated from..to (Amsterdam

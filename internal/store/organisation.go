@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -115,7 +116,9 @@ func (db *DB) ListOrganisations(ctx context.Context, q organisation.Query) (doma
 	var page domain.Page[organisation.Organisation]
 	if len(rows) > q.PageSize {
 		rows = rows[:q.PageSize]
-		page.Next = organisationKeyset.next(q.Sort, rows[len(rows)-1], fp)
+		if page.Next, err = organisationKeyset.next(q.Sort, rows[len(rows)-1], fp); err != nil {
+			return domain.Page[organisation.Organisation]{}, err
+		}
 	}
 	page.Items = make([]organisation.Organisation, len(rows))
 	for i, r := range rows {
@@ -135,6 +138,20 @@ func (db *DB) GetOrganisation(ctx context.Context, ref string) (organisation.Org
 		return organisation.Organisation{}, notFound(err, "no organisation with id or code %q", ref)
 	}
 	return row.domain(), nil
+}
+
+// organisationsByID loads the organisations with the given ids, in code
+// order, in one query; ids that name none are left out.
+func (db *DB) organisationsByID(ctx context.Context, ids []string) ([]organisationRow, error) {
+	ids = slices.DeleteFunc(slices.Compact(slices.Sorted(slices.Values(ids))), func(id string) bool { return id == "" })
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var rows []organisationRow
+	if err := db.reader(ctx).Where("id IN ?", ids).Order("code").Find(&rows).Error; err != nil {
+		return nil, dbError(err)
+	}
+	return rows, nil
 }
 
 // CreateOrganisation inserts o.

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"time"
 
@@ -18,7 +17,7 @@ type personRow struct {
 	Email             *string
 	Phone             *string
 	Position          string
-	Languages         string
+	Languages         jsonColumn[[]string]
 	Search            string
 	PublicProfile     bool
 	ConsentRecordedAt *time.Time
@@ -65,9 +64,8 @@ type consentRow struct {
 func (consentRow) TableName() string { return "consent_records" }
 
 func toPersonRow(p person.Person) personRow {
-	langs, _ := json.Marshal(nonNil(p.Languages))
 	r := personRow{ID: p.ID, Name: p.Name, Email: nullString(p.Email), Phone: nullString(p.Phone), Position: p.Position,
-		Languages: string(langs), Search: searchText(p.Name, p.Position), PublicProfile: p.Consent.PublicProfile, ConsentRecordedBy: p.Consent.RecordedBy,
+		Languages: jsonOf(nonNil(p.Languages)), Search: searchText(p.Name, p.Position), PublicProfile: p.Consent.PublicProfile, ConsentRecordedBy: p.Consent.RecordedBy,
 		Version: int(p.Version), CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()}
 	if !p.Consent.RecordedAt.IsZero() {
 		t := p.Consent.RecordedAt.UTC()
@@ -77,10 +75,8 @@ func toPersonRow(p person.Person) personRow {
 }
 
 func (r personRow) domain(ms []person.Membership) person.Person {
-	var langs []string
-	_ = json.Unmarshal([]byte(r.Languages), &langs)
 	p := person.Person{ID: r.ID, Name: r.Name, Email: stringValue(r.Email), Phone: stringValue(r.Phone), Position: r.Position,
-		Languages: langs, Memberships: ms, Erased: r.ErasedAt != nil, Version: domain.Version(r.Version),
+		Languages: r.Languages.V, Memberships: ms, Erased: r.ErasedAt != nil, Version: domain.Version(r.Version),
 		Consent:   person.Consent{PublicProfile: r.PublicProfile, RecordedBy: r.ConsentRecordedBy},
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 	if r.ConsentRecordedAt != nil {
@@ -169,7 +165,9 @@ func (db *DB) ListPeople(ctx context.Context, q person.Query) (domain.Page[perso
 	var page domain.Page[person.Person]
 	if len(rows) > q.PageSize {
 		rows = rows[:q.PageSize]
-		page.Next = personKeyset.next(q.Sort, rows[len(rows)-1], fp)
+		if page.Next, err = personKeyset.next(q.Sort, rows[len(rows)-1], fp); err != nil {
+			return domain.Page[person.Person]{}, err
+		}
 	}
 	ids := make([]string, len(rows))
 	for i, r := range rows {
@@ -308,7 +306,7 @@ func (db *DB) LinkedUsers(ctx context.Context, personID string) ([]person.Linked
 // transaction; memberships and consent records keep their shape.
 func (db *DB) ErasePerson(ctx context.Context, p person.Person, c domain.Change) error {
 	now := c.At.UTC()
-	row := personRow{ID: p.ID, Languages: "[]", ErasedAt: &now, Version: c.Version, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: now}
+	row := personRow{ID: p.ID, Languages: jsonOf([]string{}), ErasedAt: &now, Version: c.Version, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: now}
 	return db.InTx(ctx, func(ctx context.Context) error {
 		if err := db.update(ctx, &row, p.ID, c); err != nil {
 			return err
@@ -335,17 +333,21 @@ func (db *DB) Scrub(ctx context.Context) error {
 	if done, err := db.checkpoint(ctx); err != nil || done {
 		return err
 	}
-	go func() {
+	db.goBackground(func(ctx context.Context) {
 		for wait := time.Second; wait <= 5*time.Minute; wait *= 2 {
-			time.Sleep(wait)
-			if done, err := db.checkpoint(context.Background()); done || err != nil {
+			select {
+			case <-ctx.Done():
+				return // closing the last connection checkpoints the log
+			case <-time.After(wait):
+			}
+			if done, err := db.checkpoint(ctx); done || err != nil {
 				return
 			}
 		}
 		if db.log != nil {
 			db.log.Error("erased data may remain in the write-ahead log: readers kept it busy; it clears at the next checkpoint")
 		}
-	}()
+	})
 	return nil
 }
 

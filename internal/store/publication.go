@@ -2,7 +2,8 @@ package store
 
 import (
 	"context"
-	"encoding/json"
+	"database/sql/driver"
+	"fmt"
 	"slices"
 	"time"
 
@@ -19,7 +20,7 @@ type publicationRow struct {
 	Summary     string
 	Language    string
 	Licence     string
-	Topics      string
+	Topics      jsonColumn[[]string]
 	Example     bool
 	Search      string
 	Version     int
@@ -37,21 +38,20 @@ type publicationMeetingRow struct {
 func (publicationMeetingRow) TableName() string { return "publication_meetings" }
 
 // publicationView is a row of the union of publications and meeting reports.
-// Times arrive as text from a SQLite subquery, so they are read as strings.
 type publicationView struct {
 	ID           string
 	Kind         string
 	Title        string
 	URL          string `gorm:"column:url"`
-	PublishedOn  string
+	PublishedOn  dbTime
 	Summary      string
 	Language     string
 	Licence      string
-	Topics       string
+	Topics       jsonColumn[[]string]
 	Example      bool
 	Version      int
-	CreatedAt    string
-	UpdatedAt    string
+	CreatedAt    dbTime
+	UpdatedAt    dbTime
 	MeetingID    string
 	MeetingTopic string
 }
@@ -68,7 +68,7 @@ FROM meeting_reports r JOIN meetings m ON m.id = r.meeting_id`
 var publicationKeyset = keyset{
 	columns: map[string]sortColumn{
 		"publishedOn": {expr: map[Dialect]string{SQLite: "p.published_on", Postgres: "p.published_on"}, isTime: true,
-			value: func(r any) any { return parseDBTime(r.(publicationView).PublishedOn) }},
+			value: func(r any) any { return r.(publicationView).PublishedOn.Time }},
 	},
 	idExpr: "p.id",
 	id:     func(r any) string { return r.(publicationView).ID },
@@ -113,7 +113,9 @@ func (db *DB) ListPublications(ctx context.Context, q publication.Query) (domain
 	var page domain.Page[publication.Publication]
 	if q.PageSize > 0 && len(rows) > q.PageSize {
 		rows = rows[:q.PageSize]
-		page.Next = publicationKeyset.next(sort, rows[len(rows)-1], fp)
+		if page.Next, err = publicationKeyset.next(sort, rows[len(rows)-1], fp); err != nil {
+			return domain.Page[publication.Publication]{}, err
+		}
 	}
 	items, err := db.publications(ctx, rows)
 	page.Items = items
@@ -155,10 +157,9 @@ func (db *DB) publications(ctx context.Context, rows []publicationView) ([]publi
 	out := make([]publication.Publication, len(rows))
 	for i, r := range rows {
 		p := publication.Publication{ID: r.ID, Kind: publication.Kind(r.Kind), Title: r.Title, URL: r.URL,
-			PublishedOn: dateValue(ptrTime(parseDBTime(r.PublishedOn))), Summary: r.Summary, Language: r.Language, Licence: r.Licence,
+			PublishedOn: dateValue(ptrTime(r.PublishedOn.Time)), Summary: r.Summary, Language: r.Language, Licence: r.Licence,
 			Meetings: related[r.ID], Example: r.Example, Version: domain.Version(r.Version),
-			CreatedAt: parseDBTime(r.CreatedAt), UpdatedAt: parseDBTime(r.UpdatedAt)}
-		_ = json.Unmarshal([]byte(r.Topics), &p.Topics)
+			CreatedAt: r.CreatedAt.Time, UpdatedAt: r.UpdatedAt.Time, Topics: r.Topics.V}
 		if r.MeetingID != "" {
 			p.Meetings = []string{r.MeetingID}
 			p.Topics = []string{r.MeetingTopic}
@@ -175,9 +176,8 @@ func (db *DB) publications(ctx context.Context, rows []publicationView) ([]publi
 }
 
 func toPublicationRow(p publication.Publication) publicationRow {
-	topics, _ := json.Marshal(nonNil(p.Topics))
 	return publicationRow{ID: p.ID, Kind: string(p.Kind), Title: p.Title, URL: p.URL, PublishedOn: p.PublishedOn.UTC(),
-		Summary: p.Summary, Language: p.Language, Licence: p.Licence, Topics: string(topics), Example: p.Example,
+		Summary: p.Summary, Language: p.Language, Licence: p.Licence, Topics: jsonOf(nonNil(p.Topics)), Example: p.Example,
 		Search: searchText(p.Title, p.Summary), Version: int(p.Version), CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()}
 }
 
@@ -242,14 +242,39 @@ func (db *DB) MeetingsExist(ctx context.Context, ids []string) ([]string, error)
 	return missing, nil
 }
 
-// parseDBTime reads a time that a driver handed over as text.
-func parseDBTime(s string) time.Time {
+// dbTime is a time column of a subquery: SQLite loses the column's declared
+// type there and hands the time over as text, which Scan parses. A value it
+// cannot read fails the read rather than becoming the zero time.
+type dbTime struct{ time.Time }
+
+func (t *dbTime) Scan(src any) error {
+	switch v := src.(type) {
+	case time.Time:
+		t.Time = v.UTC()
+		return nil
+	case []byte:
+		return t.parse(string(v))
+	case string:
+		return t.parse(v)
+	default:
+		return fmt.Errorf("read time: got %T", src)
+	}
+}
+
+// Value and GormDataType make it a column type to GORM, which reads a
+// struct without them as a relation.
+func (t dbTime) Value() (driver.Value, error) { return t.Time, nil }
+
+func (dbTime) GormDataType() string { return "time" }
+
+func (t *dbTime) parse(s string) error {
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999-07:00", "2006-01-02 15:04:05.999999999", time.DateOnly} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC()
+		if v, err := time.Parse(layout, s); err == nil {
+			t.Time = v.UTC()
+			return nil
 		}
 	}
-	return time.Time{}
+	return fmt.Errorf("read time: %q is not a time", s)
 }
 
 func ptrTime(t time.Time) *time.Time {

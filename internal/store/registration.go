@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
@@ -100,7 +99,7 @@ func toRegistrationRow(r meeting.Registration) registrationRow {
 // CreateRegistration inserts r.
 func (db *DB) CreateRegistration(ctx context.Context, r meeting.Registration, c domain.Change) error {
 	row := toRegistrationRow(r)
-	err := db.write1(ctx, c, func(tx *gormDB) error { return tx.Create(&row).Error })
+	err := db.writeRecorded(ctx, c, func(tx *gormDB) error { return tx.Create(&row).Error })
 	if domain.ErrorCode(err) == domain.CodeConflict {
 		return &domain.Error{Code: domain.CodeConflict, Message: "this person is registered already",
 			Fields: []domain.FieldError{{Name: "person", Reason: "is registered for this meeting already"}}}
@@ -110,7 +109,7 @@ func (db *DB) CreateRegistration(ctx context.Context, r meeting.Registration, c 
 
 // UpdateRegistration writes r's status and attendance.
 func (db *DB) UpdateRegistration(ctx context.Context, r meeting.Registration, c domain.Change) error {
-	return db.write1(ctx, c, func(tx *gormDB) error {
+	return db.writeRecorded(ctx, c, func(tx *gormDB) error {
 		return tx.Model(&registrationRow{}).Where("id = ?", r.ID).
 			Updates(map[string]any{"status": string(r.Status), "attended": r.Attended}).Error
 	})
@@ -121,7 +120,7 @@ type submissionRow struct {
 	MeetingID      string
 	Title          string
 	Abstract       string
-	Authors        string
+	Authors        jsonColumn[[]string]
 	OrganisationID *string
 	Status         string
 	SubmittedBy    string
@@ -150,8 +149,7 @@ func (db *DB) Submissions(ctx context.Context, meetingID string) ([]meeting.Subm
 	for i, v := range rows {
 		r := v.Row
 		sub := meeting.Submission{ID: r.ID, MeetingID: r.MeetingID, Title: r.Title, Abstract: r.Abstract,
-			Status: meeting.SubmissionStatus(r.Status), SubmittedBy: r.SubmittedBy, SubmittedAt: r.SubmittedAt.UTC()}
-		_ = json.Unmarshal([]byte(r.Authors), &sub.Authors)
+			Authors: r.Authors.V, Status: meeting.SubmissionStatus(r.Status), SubmittedBy: r.SubmittedBy, SubmittedAt: r.SubmittedAt.UTC()}
 		if r.OrganisationID != nil {
 			sub.Organisation = &meeting.OrgRef{ID: *r.OrganisationID, Code: stringValue(v.OrgCode), Name: stringValue(v.OrgName)}
 		}
@@ -164,8 +162,7 @@ func (db *DB) Submissions(ctx context.Context, meetingID string) ([]meeting.Subm
 }
 
 func toSubmissionRow(s meeting.Submission) submissionRow {
-	authors, _ := json.Marshal(nonNil(s.Authors))
-	r := submissionRow{ID: s.ID, MeetingID: s.MeetingID, Title: s.Title, Abstract: s.Abstract, Authors: string(authors),
+	r := submissionRow{ID: s.ID, MeetingID: s.MeetingID, Title: s.Title, Abstract: s.Abstract, Authors: jsonOf(nonNil(s.Authors)),
 		Status: string(s.Status), SubmittedBy: s.SubmittedBy, SubmittedAt: s.SubmittedAt.UTC()}
 	if s.Organisation != nil {
 		r.OrganisationID = nullString(s.Organisation.ID)
@@ -180,13 +177,13 @@ func toSubmissionRow(s meeting.Submission) submissionRow {
 // CreateSubmission inserts s.
 func (db *DB) CreateSubmission(ctx context.Context, s meeting.Submission, c domain.Change) error {
 	row := toSubmissionRow(s)
-	return db.write1(ctx, c, func(tx *gormDB) error { return tx.Create(&row).Error })
+	return db.writeRecorded(ctx, c, func(tx *gormDB) error { return tx.Create(&row).Error })
 }
 
 // UpdateSubmission writes s's decision.
 func (db *DB) UpdateSubmission(ctx context.Context, s meeting.Submission, c domain.Change) error {
 	row := toSubmissionRow(s)
-	return db.write1(ctx, c, func(tx *gormDB) error {
+	return db.writeRecorded(ctx, c, func(tx *gormDB) error {
 		return tx.Model(&submissionRow{}).Where("id = ?", s.ID).Updates(map[string]any{"status": row.Status, "decided_at": row.DecidedAt}).Error
 	})
 }

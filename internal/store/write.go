@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -19,34 +17,26 @@ type changeRow struct {
 	ResourceID string
 	Action     string
 	Actor      string
-	Fields     string
+	Fields     jsonColumn[[]string]
 	Version    int
 	At         time.Time
 }
 
 func (changeRow) TableName() string { return "change_events" }
 
-func toChangeRow(c domain.Change) (changeRow, error) {
-	fields := c.Fields
-	if fields == nil {
-		fields = []string{}
-	}
-	data, err := json.Marshal(fields)
-	if err != nil {
-		return changeRow{}, fmt.Errorf("encode change fields: %w", err)
-	}
+func toChangeRow(c domain.Change) changeRow {
 	return changeRow{ID: uuid.Must(uuid.NewV7()).String(), Resource: c.Resource, ResourceID: c.ResourceID,
-		Action: string(c.Action), Actor: c.Actor, Fields: string(data), Version: c.Version, At: c.At.UTC()}, nil
+		Action: string(c.Action), Actor: c.Actor, Fields: jsonOf(nonNil(c.Fields)), Version: c.Version, At: c.At.UTC()}
 }
 
 // The one write path: every create, update and delete of a versioned row goes
-// through write, which runs the change and records its event in one
-// transaction. Updates and deletes match the version the caller read, so a
-// concurrent writer is refused rather than overwritten.
+// through writeRecorded, which runs the change and records its event in one
+// transaction. Updates and deletes match the version the caller read (a
+// compare-and-swap), so a concurrent writer is refused rather than overwritten.
 
 // create inserts row and records c.
 func (db *DB) create(ctx context.Context, row any, c domain.Change) error {
-	return db.write1(ctx, c, func(tx *gorm.DB) error {
+	return db.writeRecorded(ctx, c, func(tx *gorm.DB) error {
 		return tx.Create(row).Error
 	})
 }
@@ -54,37 +44,22 @@ func (db *DB) create(ctx context.Context, row any, c domain.Change) error {
 // update writes every column of row where its id matches and the stored
 // version is c.Version-1, and records c.
 func (db *DB) update(ctx context.Context, row any, id string, c domain.Change) error {
-	return db.write1(ctx, c, func(tx *gorm.DB) error {
-		res := tx.Model(row).Where("id = ? AND version = ?", id, c.Version-1).Select("*").Updates(row)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return domain.Errorf(domain.CodePreconditionFailed, "the %s changed while this request ran; read it again", c.Resource)
-		}
-		return nil
+	return db.writeRecorded(ctx, c, func(tx *gorm.DB) error {
+		return swapUpdate(tx, row, "id", id, c)
 	})
 }
 
 // remove deletes the row of model's table with id at version c.Version-1, and records c.
 func (db *DB) remove(ctx context.Context, model any, id string, c domain.Change) error {
-	return db.write1(ctx, c, func(tx *gorm.DB) error {
-		res := tx.Where("id = ? AND version = ?", id, c.Version-1).Delete(model)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return domain.Errorf(domain.CodePreconditionFailed, "the %s changed while this request ran; read it again", c.Resource)
-		}
-		return nil
+	return db.writeRecorded(ctx, c, func(tx *gorm.DB) error {
+		return swapDelete(tx, model, id, c)
 	})
 }
 
-func (db *DB) write1(ctx context.Context, c domain.Change, fn func(tx *gorm.DB) error) error {
-	cr, err := toChangeRow(c)
-	if err != nil {
-		return err
-	}
+// writeRecorded runs fn and records c, both in one transaction (joining the
+// one in ctx, if any): either both are kept or neither is.
+func (db *DB) writeRecorded(ctx context.Context, c domain.Change, fn func(tx *gorm.DB) error) error {
+	cr := toChangeRow(c)
 	return db.InTx(ctx, func(ctx context.Context) error {
 		tx := db.writer(ctx)
 		if err := fn(tx); err != nil {
@@ -92,6 +67,27 @@ func (db *DB) write1(ctx context.Context, c domain.Change, fn func(tx *gorm.DB) 
 		}
 		return dbError(tx.Create(&cr).Error)
 	})
+}
+
+// swapUpdate writes every column of row where key names it and the stored
+// version is c.Version-1; otherwise it is a precondition failure.
+func swapUpdate(tx *gorm.DB, row any, keyColumn string, key any, c domain.Change) error {
+	return swapped(tx.Model(row).Where(keyColumn+" = ? AND version = ?", key, c.Version-1).Select("*").Updates(row), c)
+}
+
+// swapDelete deletes the row of model's table with id at version c.Version-1.
+func swapDelete(tx *gorm.DB, model any, id string, c domain.Change) error {
+	return swapped(tx.Where("id = ? AND version = ?", id, c.Version-1).Delete(model), c)
+}
+
+func swapped(res *gorm.DB, c domain.Change) error {
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return domain.Errorf(domain.CodePreconditionFailed, "the %s changed while this request ran; read it again", c.Resource)
+	}
+	return nil
 }
 
 // Changes returns the recorded changes of one resource, oldest first.
@@ -102,10 +98,8 @@ func (db *DB) Changes(ctx context.Context, resource, id string) ([]domain.Change
 	}
 	out := make([]domain.Change, len(rows))
 	for i, r := range rows {
-		var fields []string
-		_ = json.Unmarshal([]byte(r.Fields), &fields)
 		out[i] = domain.Change{Resource: r.Resource, ResourceID: r.ResourceID, Action: domain.Action(r.Action),
-			Actor: r.Actor, Fields: fields, Version: r.Version, At: r.At}
+			Actor: r.Actor, Fields: r.Fields.V, Version: r.Version, At: r.At}
 	}
 	return out, nil
 }

@@ -1,0 +1,20 @@
+package store
+
+import "context"
+
+// What the black-box tests in store_test reach inside for.
+
+type JSONColumn[T any] = jsonColumn[T]
+
+// GoBackground starts fn as the store starts its background work.
+func (db *DB) GoBackground(fn func(ctx context.Context)) { db.goBackground(fn) }
+
+// Exec runs a statement on the writer, to set up rows the API would refuse.
+func (db *DB) Exec(ctx context.Context, sql string, args ...any) error {
+	return db.writer(ctx).Exec(sql, args...).Error
+}
+
+// Scan reads one value the way the tests need to see it stored.
+func (db *DB) Scan(ctx context.Context, dest any, sql string, args ...any) error {
+	return db.reader(ctx).Raw(sql, args...).Scan(dest).Error
+}

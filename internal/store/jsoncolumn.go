@@ -1,0 +1,56 @@
+package store
+
+import (
+	"database/sql/driver"
+	"encoding/json"
+	"fmt"
+	"reflect"
+)
+
+// jsonColumn is a TEXT column that holds V as JSON. It is the one way the
+// store keeps structured values in a column: encoding and decoding errors are
+// returned, so a corrupt row fails its read (an internal error) instead of
+// reading back as empty data. A nil pointer V is stored as NULL, and NULL
+// reads back as the zero V.
+type jsonColumn[T any] struct{ V T }
+
+// jsonOf wraps v for a JSON column.
+func jsonOf[T any](v T) jsonColumn[T] { return jsonColumn[T]{V: v} }
+
+// Value encodes V as JSON text; text, not bytes, so SQLite keeps the column's
+// TEXT affinity and the stored value stays what it always was.
+func (j jsonColumn[T]) Value() (driver.Value, error) {
+	if rv := reflect.ValueOf(&j.V).Elem(); rv.Kind() == reflect.Pointer && rv.IsNil() {
+		return nil, nil
+	}
+	data, err := json.Marshal(j.V)
+	if err != nil {
+		return nil, fmt.Errorf("encode %T column: %w", j.V, err)
+	}
+	return string(data), nil
+}
+
+// Scan decodes a JSON text column into V.
+func (j *jsonColumn[T]) Scan(src any) error {
+	var zero T
+	j.V = zero
+	var data []byte
+	switch s := src.(type) {
+	case nil:
+		return nil
+	case string:
+		data = []byte(s)
+	case []byte:
+		data = s
+	default:
+		return fmt.Errorf("decode %T column: got %T, want JSON text", j.V, src)
+	}
+	if err := json.Unmarshal(data, &j.V); err != nil {
+		j.V = zero
+		return fmt.Errorf("decode %T column: %w", j.V, err)
+	}
+	return nil
+}
+
+// GormDataType tells GORM the column's type without calling Value on a zero V.
+func (jsonColumn[T]) GormDataType() string { return "text" }

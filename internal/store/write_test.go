@@ -1,0 +1,169 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/milestone"
+	"github.com/pioniersnetwerk/pioniers/internal/organisation"
+	"github.com/pioniersnetwerk/pioniers/internal/person"
+	"github.com/pioniersnetwerk/pioniers/internal/store"
+	"github.com/pioniersnetwerk/pioniers/internal/store/storetest"
+)
+
+var now = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+func change(resource, id string, action domain.Action, version int) domain.Change {
+	return domain.Change{Resource: resource, ResourceID: id, Action: action, Actor: "test", Fields: []string{"name"}, Version: version, At: now}
+}
+
+// createOrganisation stores an organisation at version 1.
+func createOrganisation(t *testing.T, db *store.DB, code string) organisation.Organisation {
+	t.Helper()
+	o := organisation.Organisation{ID: newID(), Code: code, Name: "Gemeente " + code, Kind: organisation.KindMunicipality,
+		NetworkRole: organisation.RoleMember, Version: 1, CreatedAt: now, UpdatedAt: now}
+	if err := db.CreateOrganisation(context.Background(), o, change("organisation", o.ID, domain.ActionCreate, 1)); err != nil {
+		t.Fatalf("create organisation: %v", err)
+	}
+	return o
+}
+
+// changeCount is how many changes are recorded for the resource.
+func changeCount(t *testing.T, db *store.DB, resource, id string) int {
+	t.Helper()
+	cs, err := db.Changes(context.Background(), resource, id)
+	if err != nil {
+		t.Fatalf("changes: %v", err)
+	}
+	return len(cs)
+}
+
+// The stored version is the compare-and-swap's expected value: a write that
+// read an older version is refused and writes nothing, change record included.
+func TestVersionCompareAndSwap(t *testing.T) {
+	tests := []struct {
+		name        string
+		write       func(db *store.DB, o organisation.Organisation) error
+		wantCode    domain.Code
+		wantName    string // "" when the organisation is gone
+		wantChanges int
+	}{
+		{"update at the version read", func(db *store.DB, o organisation.Organisation) error {
+			o.Name, o.Version = "Renamed", 2
+			return db.UpdateOrganisation(context.Background(), o, change("organisation", o.ID, domain.ActionUpdate, 2))
+		}, "", "Renamed", 2},
+		{"update from a stale version", func(db *store.DB, o organisation.Organisation) error {
+			o.Name, o.Version = "Renamed", 3
+			return db.UpdateOrganisation(context.Background(), o, change("organisation", o.ID, domain.ActionUpdate, 3))
+		}, domain.CodePreconditionFailed, "Gemeente GM0001", 1},
+		{"delete at the version read", func(db *store.DB, o organisation.Organisation) error {
+			return db.DeleteOrganisation(context.Background(), o, change("organisation", o.ID, domain.ActionDelete, 2))
+		}, "", "", 2},
+		{"delete from a stale version", func(db *store.DB, o organisation.Organisation) error {
+			return db.DeleteOrganisation(context.Background(), o, change("organisation", o.ID, domain.ActionDelete, 5))
+		}, domain.CodePreconditionFailed, "Gemeente GM0001", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			db := storetest.Open(t)
+			o := createOrganisation(t, db, "GM0001")
+			err := tt.write(db, o)
+			if got := domain.ErrorCode(err); got != tt.wantCode {
+				t.Fatalf("write: got code %q (%v); want %q", got, err, tt.wantCode)
+			}
+			got, err := db.GetOrganisation(context.Background(), o.ID)
+			switch {
+			case tt.wantName == "" && domain.ErrorCode(err) != domain.CodeNotFound:
+				t.Errorf("read: got %v, %v; want not found", got.Name, err)
+			case tt.wantName != "" && (err != nil || got.Name != tt.wantName):
+				t.Errorf("read: got %q, %v; want %q", got.Name, err, tt.wantName)
+			}
+			if got := changeCount(t, db, "organisation", o.ID); got != tt.wantChanges {
+				t.Errorf("changes: got %d; want %d", got, tt.wantChanges)
+			}
+		})
+	}
+}
+
+// The commitment's key is its code, not an id: its compare-and-swap is the same.
+func TestCommitmentCompareAndSwap(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := context.Background()
+	c := milestone.Commitment{Code: "NL0099", Title: "Open", Cycle: 2018, Version: 1, CreatedAt: now, UpdatedAt: now}
+	if err := db.CreateCommitment(ctx, c, change("commitment", c.Code, domain.ActionCreate, 1)); err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	c.Title, c.Version = "Stale", 3
+	err := db.UpdateCommitment(ctx, c, change("commitment", c.Code, domain.ActionUpdate, 3))
+	if got := domain.ErrorCode(err); got != domain.CodePreconditionFailed {
+		t.Fatalf("stale update: got %q (%v); want %q", got, err, domain.CodePreconditionFailed)
+	}
+	got, err := db.GetCommitment(ctx, c.Code)
+	if err != nil || got.Title != "Open" || got.Version != 1 {
+		t.Errorf("read: got %q v%d, %v; want %q v1", got.Title, got.Version, err, "Open")
+	}
+	if n := changeCount(t, db, "commitment", c.Code); n != 1 {
+		t.Errorf("changes: got %d; want 1", n)
+	}
+}
+
+// A transaction that fails at any step keeps nothing: not the row, not the
+// change record written before the failure.
+func TestFailedWriteKeepsNothing(t *testing.T) {
+	errLater := errors.New("a later step failed")
+	tests := []struct {
+		name     string
+		write    func(ctx context.Context, db *store.DB, p person.Person) error
+		wantCode domain.Code
+	}{
+		{"a later statement of the same write fails", func(ctx context.Context, db *store.DB, p person.Person) error {
+			// The membership names no organisation: its foreign key fails
+			// after the person and the change record are written.
+			p.Memberships = []person.Membership{{OrganisationID: newID(), Role: "contact"}}
+			return db.CreatePerson(ctx, p, change("person", p.ID, domain.ActionCreate, 1))
+		}, domain.CodeConflict},
+		{"the caller's transaction fails after the write", func(ctx context.Context, db *store.DB, p person.Person) error {
+			return db.InTx(ctx, func(ctx context.Context) error {
+				if err := db.CreatePerson(ctx, p, change("person", p.ID, domain.ActionCreate, 1)); err != nil {
+					return err
+				}
+				return errLater
+			})
+		}, domain.CodeInternal},
+		{"the row insert fails", func(ctx context.Context, db *store.DB, p person.Person) error {
+			other := p
+			other.ID = newID()
+			if err := db.CreatePerson(ctx, other, change("person", other.ID, domain.ActionCreate, 1)); err != nil {
+				return err
+			}
+			return db.CreatePerson(ctx, p, change("person", p.ID, domain.ActionCreate, 1)) // same email
+		}, domain.CodeConflict},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			db := storetest.Open(t)
+			ctx := context.Background()
+			p := person.Person{ID: newID(), Name: "Anna de Vries", Email: "anna@example.org", Languages: []string{"nl"},
+				Version: 1, CreatedAt: now, UpdatedAt: now}
+			err := tt.write(ctx, db, p)
+			if got := domain.ErrorCode(err); got != tt.wantCode {
+				t.Fatalf("write: got code %q (%v); want %q", got, err, tt.wantCode)
+			}
+			if got, err := db.GetPerson(ctx, p.ID); domain.ErrorCode(err) != domain.CodeNotFound {
+				t.Errorf("read: got %+v, %v; want not found", got, err)
+			}
+			if n := changeCount(t, db, "person", p.ID); n != 0 {
+				t.Errorf("changes: got %d; want 0", n)
+			}
+		})
+	}
+}
