@@ -113,6 +113,14 @@ type Meeting struct {
 	UpdatedAt          time.Time
 }
 
+// RecordID, RecordVersion and Revised let the one write path (domain.Update) write meetings.
+func (m Meeting) RecordID() string              { return m.ID }
+func (m Meeting) RecordVersion() domain.Version { return m.Version }
+func (m Meeting) Revised(v domain.Version, at time.Time) Meeting {
+	m.Version, m.UpdatedAt = v, at
+	return m
+}
+
 // ReportOverdue reports whether the meeting was held, ended more than six
 // weeks before now, and still has no report.
 func (m Meeting) ReportOverdue(now time.Time) bool {

@@ -145,7 +145,7 @@ func (s *Service) Create(ctx context.Context, in Input) (Meeting, error) {
 	if err != nil {
 		return Meeting{}, err
 	}
-	now := s.now().UTC().Truncate(time.Microsecond)
+	now := domain.Timestamp(s.now)
 	m := Meeting{ID: uuid.Must(uuid.NewV7()).String(), Version: 1, CreatedAt: now, UpdatedAt: now}
 	m, err = s.build(ctx, m, in, true)
 	if err != nil {
@@ -168,69 +168,57 @@ func (s *Service) Update(ctx context.Context, id string, change func(current Inp
 	if err != nil {
 		return Meeting{}, err
 	}
-	var updated Meeting
-	err = s.store.InTx(ctx, func(ctx context.Context) error {
-		current, err := s.store.GetMeeting(ctx, id)
-		if err != nil {
-			return err
-		}
-		if err := pre.Check(current.Version); err != nil {
-			return err
-		}
-		in, err := change(current.AsInput())
-		if err != nil {
-			return err
-		}
-		in.Example = current.Example
-		next, err := s.build(ctx, current, in, false)
-		if err != nil {
-			return err
-		}
-		fields := changedFields(current, next)
-		if len(fields) == 0 {
-			updated = current
-			return nil
-		}
-		now := s.now().UTC().Truncate(time.Microsecond)
-		next.Version, next.UpdatedAt = current.Version+1, now
-		if err := s.store.UpdateMeeting(ctx, next, domain.Change{Resource: "meeting", ResourceID: id, Action: domain.ActionUpdate,
-			Actor: actor.Subject, Fields: fields, Version: int(next.Version), At: now}); err != nil {
-			return err
-		}
-		if next.Capacity != current.Capacity {
-			// A new capacity may free places for the waitlist.
-			if _, err := s.store.LockMeeting(ctx, id); err != nil {
+	var saved *Meeting // as stored, with the places a new capacity gave out
+	updated, err := domain.Update(ctx, s.store, s.now, pre, domain.Edit[Meeting]{
+		Resource: "meeting",
+		Load:     func(ctx context.Context) (Meeting, error) { return s.store.GetMeeting(ctx, id) },
+		Change: func(ctx context.Context, current Meeting) (Meeting, error) {
+			in, err := change(current.AsInput())
+			if err != nil {
+				return Meeting{}, err
+			}
+			in.Example = current.Example
+			return s.build(ctx, current, in, false)
+		},
+		Diff: changedFields,
+		Save: func(ctx context.Context, next Meeting, c domain.Change) error {
+			if err := s.store.UpdateMeeting(ctx, next, c); err != nil {
 				return err
 			}
-			if err := s.fill(ctx, next, actor, now); err != nil {
-				return err
+			if slices.Contains(c.Fields, "capacity") {
+				// A new capacity may free places for the waitlist.
+				if _, err := s.store.LockMeeting(ctx, id); err != nil {
+					return err
+				}
+				if err := s.fill(ctx, next, actor, c.At); err != nil {
+					return err
+				}
 			}
-		}
-		updated, err = s.store.GetMeeting(ctx, id)
-		return err
+			m, err := s.store.GetMeeting(ctx, id)
+			saved = &m
+			return err
+		},
 	})
+	if err == nil && saved != nil {
+		updated = *saved
+	}
 	return updated, err
 }
 
 // Delete removes a meeting entered by mistake. Editors and admins.
 func (s *Service) Delete(ctx context.Context, id string, pre domain.Precondition) error {
-	actor, err := requireEditor(ctx, "delete meetings")
-	if err != nil {
+	if _, err := requireEditor(ctx, "delete meetings"); err != nil {
 		return err
 	}
-	return s.store.InTx(ctx, func(ctx context.Context) error {
-		m, err := s.store.GetMeeting(ctx, id)
-		if err != nil {
-			return err
-		}
-		if err := pre.Check(m.Version); err != nil {
-			return err
-		}
-		if m.RegisteredCount+m.WaitlistCount > 0 || m.Report != nil {
-			return domain.Errorf(domain.CodeConflict, "the meeting has registrations or a report; cancel it instead")
-		}
-		return s.store.DeleteMeeting(ctx, m, domain.Change{Resource: "meeting", ResourceID: id, Action: domain.ActionDelete,
-			Actor: actor.Subject, Version: int(m.Version) + 1, At: s.now().UTC()})
+	return domain.Delete(ctx, s.store, s.now, pre, domain.Edit[Meeting]{
+		Resource: "meeting",
+		Load:     func(ctx context.Context) (Meeting, error) { return s.store.GetMeeting(ctx, id) },
+		Remove: func(ctx context.Context, m Meeting, c domain.Change) error {
+			if m.RegisteredCount+m.WaitlistCount > 0 || m.Report != nil {
+				return domain.Errorf(domain.CodeConflict, "the meeting has registrations or a report; cancel it instead")
+			}
+			return s.store.DeleteMeeting(ctx, m, c)
+		},
 	})
 }
 
@@ -243,10 +231,11 @@ type ReportInput struct {
 	Licence     string
 }
 
-// PutReport records the published report of a held meeting. Editors and admins.
+// PutReport records the published report of a held meeting. Editors and
+// admins. It needs no If-Match: the report is set as a whole, and every put
+// is a change (of the report's time at least).
 func (s *Service) PutReport(ctx context.Context, id string, in ReportInput) (Meeting, error) {
-	actor, err := requireEditor(ctx, "record reports")
-	if err != nil {
+	if _, err := requireEditor(ctx, "record reports"); err != nil {
 		return Meeting{}, err
 	}
 	var p domain.Problems
@@ -265,32 +254,39 @@ func (s *Service) PutReport(ctx context.Context, id string, in ReportInput) (Mee
 	if err := p.Err(); err != nil {
 		return Meeting{}, err
 	}
-	var updated Meeting
-	err = s.store.InTx(ctx, func(ctx context.Context) error {
-		m, err := s.store.GetMeeting(ctx, id)
-		if err != nil {
-			return err
-		}
-		if m.Status != StatusHeld {
-			return domain.Errorf(domain.CodeConflict, "a report is recorded once the meeting is held; it is %s", m.Status)
-		}
-		if domain.Day(in.PublishedOn).Before(m.Day()) {
-			return (domain.Problems{{Name: "publishedOn", Reason: "must not be before the meeting"}}).Err()
-		}
-		now := s.now().UTC().Truncate(time.Microsecond)
-		r := Report{PublicationID: uuid.Must(uuid.NewV7()).String(), URL: in.URL, PublishedOn: domain.Day(in.PublishedOn),
-			Summary: strings.TrimSpace(in.Summary), Language: in.Language, Licence: strings.TrimSpace(in.Licence), CreatedAt: now, UpdatedAt: now}
-		if m.Report != nil {
-			r.PublicationID, r.CreatedAt = m.Report.PublicationID, m.Report.CreatedAt
-		}
-		m.Report = &r
-		m.Version++
-		m.UpdatedAt = now
-		updated = m
-		return s.store.PutReport(ctx, m, domain.Change{Resource: "meeting", ResourceID: id, Action: domain.ActionUpdate,
-			Actor: actor.Subject, Fields: []string{"report"}, Version: int(m.Version), At: now})
+	var saved Meeting
+	_, err := domain.Update(ctx, s.store, s.now, domain.Precondition{Present: true, Any: true}, domain.Edit[Meeting]{
+		Resource: "meeting",
+		Load:     func(ctx context.Context) (Meeting, error) { return s.store.GetMeeting(ctx, id) },
+		Change: func(_ context.Context, m Meeting) (Meeting, error) {
+			if m.Status != StatusHeld {
+				return Meeting{}, domain.Errorf(domain.CodeConflict, "a report is recorded once the meeting is held; it is %s", m.Status)
+			}
+			if domain.Day(in.PublishedOn).Before(m.Day()) {
+				return Meeting{}, (domain.Problems{{Name: "publishedOn", Reason: "must not be before the meeting"}}).Err()
+			}
+			r := Report{PublicationID: uuid.Must(uuid.NewV7()).String(), URL: in.URL, PublishedOn: domain.Day(in.PublishedOn),
+				Summary: strings.TrimSpace(in.Summary), Language: in.Language, Licence: strings.TrimSpace(in.Licence)}
+			if m.Report != nil {
+				r.PublicationID, r.CreatedAt = m.Report.PublicationID, m.Report.CreatedAt
+			}
+			m.Report = &r
+			return m, nil
+		},
+		Diff: func(Meeting, Meeting) domain.Diff { return domain.Diff{"report"} },
+		Save: func(ctx context.Context, m Meeting, c domain.Change) error {
+			// The report's times are the write's, like the meeting's.
+			r := *m.Report
+			if r.CreatedAt.IsZero() {
+				r.CreatedAt = c.At
+			}
+			r.UpdatedAt = c.At
+			m.Report = &r
+			saved = m
+			return s.store.PutReport(ctx, m, c)
+		},
 	})
-	return updated, err
+	return saved, err
 }
 
 // build validates the input against the rules and the meeting's current
@@ -512,7 +508,7 @@ func (l *lookup) ref(ref, field string) OrgRef {
 }
 
 // changedFields names the fields that differ, for the change record.
-func changedFields(a, b Meeting) []string {
+func changedFields(a, b Meeting) domain.Diff {
 	var f domain.Diff
 	f.Add(a.Sequence != b.Sequence, "sequence")
 	f.Add(a.Title != b.Title, "title")

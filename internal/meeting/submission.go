@@ -75,7 +75,7 @@ func (s *Service) Submit(ctx context.Context, meetingID string, in SubmissionInp
 	var p domain.Problems
 	sub := Submission{ID: uuid.Must(uuid.NewV7()).String(), MeetingID: meetingID, Title: strings.TrimSpace(in.Title),
 		Abstract: strings.TrimSpace(in.Abstract), Status: Submitted, SubmittedBy: actor.Subject,
-		SubmittedAt: s.now().UTC().Truncate(time.Microsecond)}
+		SubmittedAt: domain.Timestamp(s.now)}
 	if sub.Title == "" {
 		p.Add("title", "must not be empty")
 	}
@@ -158,7 +158,7 @@ func (s *Service) Decide(ctx context.Context, meetingID, submissionID string, de
 	}
 	for _, sub := range subs {
 		if sub.ID == submissionID {
-			sub.Status, sub.DecidedAt = decision, s.now().UTC().Truncate(time.Microsecond)
+			sub.Status, sub.DecidedAt = decision, domain.Timestamp(s.now)
 			err := s.store.UpdateSubmission(ctx, sub, domain.Change{Resource: "submission", ResourceID: sub.ID, Action: domain.ActionUpdate,
 				Actor: actor.Subject, Fields: []string{"status"}, At: sub.DecidedAt})
 			return sub, err

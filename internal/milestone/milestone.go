@@ -93,6 +93,14 @@ type Milestone struct {
 	UpdatedAt  time.Time
 }
 
+// RecordID, RecordVersion and Revised let the one write path (domain.Update) write milestones.
+func (m Milestone) RecordID() string              { return m.ID }
+func (m Milestone) RecordVersion() domain.Version { return m.Version }
+func (m Milestone) Revised(v domain.Version, at time.Time) Milestone {
+	m.Version, m.UpdatedAt = v, at
+	return m
+}
+
 // derive sets what follows from the evidence and the day: progress, status
 // and completion under a rule (capped at 100%), and overdue for all.
 func derive(m Milestone, ev *Evidence, today time.Time) Milestone {
@@ -153,6 +161,14 @@ type Commitment struct {
 	Version        domain.Version
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+}
+
+// RecordID, RecordVersion and Revised let the one write path (domain.Update) write commitments.
+func (c Commitment) RecordID() string              { return c.Code }
+func (c Commitment) RecordVersion() domain.Version { return c.Version }
+func (c Commitment) Revised(v domain.Version, at time.Time) Commitment {
+	c.Version, c.UpdatedAt = v, at
+	return c
 }
 
 // Update is a dated progress update with evidence.

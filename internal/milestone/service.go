@@ -145,7 +145,7 @@ func (s *Service) CreateCommitment(ctx context.Context, in CommitmentInput) (Com
 	if err != nil {
 		return Commitment{}, err
 	}
-	now := s.now().UTC().Truncate(time.Microsecond)
+	now := domain.Timestamp(s.now)
 	c, err := s.buildCommitment(ctx, Commitment{Version: 1, CreatedAt: now, UpdatedAt: now}, in)
 	if err != nil {
 		return Commitment{}, err
@@ -157,42 +157,25 @@ func (s *Service) CreateCommitment(ctx context.Context, in CommitmentInput) (Com
 
 // ReplaceCommitment sets every field but the code. Editors and admins.
 func (s *Service) ReplaceCommitment(ctx context.Context, code string, in CommitmentInput, pre domain.Precondition) (Commitment, error) {
-	actor, err := requireEditor(ctx, "change commitments")
-	if err != nil {
+	if _, err := requireEditor(ctx, "change commitments"); err != nil {
 		return Commitment{}, err
 	}
-	var out Commitment
-	err = s.store.InTx(ctx, func(ctx context.Context) error {
-		cur, err := s.GetCommitment(ctx, code)
-		if err != nil {
-			return err
-		}
-		if err := pre.Check(cur.Version); err != nil {
-			return err
-		}
-		if strings.ToUpper(strings.TrimSpace(in.Code)) != cur.Code {
-			return (domain.Problems{{Name: "code", Reason: "cannot change; it is " + cur.Code}}).Err()
-		}
-		next, err := s.buildCommitment(ctx, cur, in)
-		if err != nil {
-			return err
-		}
-		fields := commitmentChanges(cur, next)
-		if len(fields) == 0 {
-			out = cur
-			return nil
-		}
-		now := s.now().UTC().Truncate(time.Microsecond)
-		next.Version, next.UpdatedAt = cur.Version+1, now
-		out = next
-		return s.store.UpdateCommitment(ctx, next, domain.Change{Resource: "commitment", ResourceID: cur.Code, Action: domain.ActionUpdate,
-			Actor: actor.Subject, Fields: fields, Version: int(next.Version), At: now})
+	return domain.Update(ctx, s.store, s.now, pre, domain.Edit[Commitment]{
+		Resource: "commitment",
+		Load:     func(ctx context.Context) (Commitment, error) { return s.GetCommitment(ctx, code) },
+		Change: func(ctx context.Context, cur Commitment) (Commitment, error) {
+			if strings.ToUpper(strings.TrimSpace(in.Code)) != cur.Code {
+				return Commitment{}, (domain.Problems{{Name: "code", Reason: "cannot change; it is " + cur.Code}}).Err()
+			}
+			return s.buildCommitment(ctx, cur, in)
+		},
+		Diff: commitmentChanges,
+		Save: s.store.UpdateCommitment,
 	})
-	return out, err
 }
 
 // commitmentChanges names the fields that differ; none keeps the version.
-func commitmentChanges(a, b Commitment) []string {
+func commitmentChanges(a, b Commitment) domain.Diff {
 	var f domain.Diff
 	inst := func(i *Institution) string {
 		if i == nil {
@@ -614,7 +597,7 @@ func (s *Service) Create(ctx context.Context, in Input) (Milestone, error) {
 	if err != nil {
 		return Milestone{}, err
 	}
-	now := s.now().UTC().Truncate(time.Microsecond)
+	now := domain.Timestamp(s.now)
 	m, err := s.build(ctx, Milestone{ID: uuid.Must(uuid.NewV7()).String(), Version: 1, CreatedAt: now, UpdatedAt: now}, in)
 	if err != nil {
 		return Milestone{}, err
@@ -633,37 +616,21 @@ func (s *Service) Replace(ctx context.Context, id string, in Input, pre domain.P
 
 // Update changes the milestone with change, which gets the current input. Editors and admins.
 func (s *Service) Update(ctx context.Context, id string, change func(Input) (Input, error), pre domain.Precondition) (Milestone, error) {
-	actor, err := requireEditor(ctx, "change milestones")
-	if err != nil {
+	if _, err := requireEditor(ctx, "change milestones"); err != nil {
 		return Milestone{}, err
 	}
-	var out Milestone
-	err = s.store.InTx(ctx, func(ctx context.Context) error {
-		cur, err := s.store.GetMilestone(ctx, id)
-		if err != nil {
-			return err
-		}
-		if err := pre.Check(cur.Version); err != nil {
-			return err
-		}
-		in, err := change(cur.AsInput())
-		if err != nil {
-			return err
-		}
-		next, err := s.build(ctx, cur, in)
-		if err != nil {
-			return err
-		}
-		fields := changedFields(cur, next)
-		if len(fields) == 0 {
-			out = cur
-			return nil
-		}
-		now := s.now().UTC().Truncate(time.Microsecond)
-		next.Version, next.UpdatedAt = cur.Version+1, now
-		out = next
-		return s.store.UpdateMilestone(ctx, next, domain.Change{Resource: "milestone", ResourceID: id, Action: domain.ActionUpdate,
-			Actor: actor.Subject, Fields: fields, Version: int(next.Version), At: now})
+	out, err := domain.Update(ctx, s.store, s.now, pre, domain.Edit[Milestone]{
+		Resource: "milestone",
+		Load:     func(ctx context.Context) (Milestone, error) { return s.store.GetMilestone(ctx, id) },
+		Change: func(ctx context.Context, cur Milestone) (Milestone, error) {
+			in, err := change(cur.AsInput())
+			if err != nil {
+				return Milestone{}, err
+			}
+			return s.build(ctx, cur, in)
+		},
+		Diff: changedFields,
+		Save: s.store.UpdateMilestone,
 	})
 	if err != nil {
 		return Milestone{}, err
@@ -673,21 +640,13 @@ func (s *Service) Update(ctx context.Context, id string, change func(Input) (Inp
 
 // Delete removes a milestone; its history stays for asOf. Editors and admins.
 func (s *Service) Delete(ctx context.Context, id string, pre domain.Precondition) error {
-	actor, err := requireEditor(ctx, "delete milestones")
-	if err != nil {
+	if _, err := requireEditor(ctx, "delete milestones"); err != nil {
 		return err
 	}
-	return s.store.InTx(ctx, func(ctx context.Context) error {
-		cur, err := s.store.GetMilestone(ctx, id)
-		if err != nil {
-			return err
-		}
-		if err := pre.Check(cur.Version); err != nil {
-			return err
-		}
-		now := s.now().UTC().Truncate(time.Microsecond)
-		return s.store.DeleteMilestone(ctx, cur, domain.Change{Resource: "milestone", ResourceID: id, Action: domain.ActionDelete,
-			Actor: actor.Subject, Version: int(cur.Version) + 1, At: now})
+	return domain.Delete(ctx, s.store, s.now, pre, domain.Edit[Milestone]{
+		Resource: "milestone",
+		Load:     func(ctx context.Context) (Milestone, error) { return s.store.GetMilestone(ctx, id) },
+		Remove:   s.store.DeleteMilestone,
 	})
 }
 
@@ -757,7 +716,7 @@ func (s *Service) build(ctx context.Context, m Milestone, in Input) (Milestone, 
 	return m, nil
 }
 
-func changedFields(a, b Milestone) []string {
+func changedFields(a, b Milestone) domain.Diff {
 	var f domain.Diff
 	f.Add(a.Commitment != b.Commitment, "commitment")
 	f.Add(a.Code != b.Code, "code")
@@ -795,7 +754,7 @@ func (s *Service) AddUpdate(ctx context.Context, milestoneID string, in UpdateIn
 	var p domain.Problems
 	u := Update{ID: uuid.Must(uuid.NewV7()).String(), MilestoneID: milestoneID, Date: domain.Day(in.Date),
 		Note: strings.TrimSpace(in.Note), EvidenceURL: strings.TrimSpace(in.EvidenceURL), Author: strings.TrimSpace(in.Author),
-		RecordedAt: s.now().UTC().Truncate(time.Microsecond)}
+		RecordedAt: domain.Timestamp(s.now)}
 	if u.Date.IsZero() {
 		p.Add("date", "is required")
 	} else if u.Date.After(domain.Today(s.now())) {
