@@ -17,7 +17,7 @@ type Gap struct {
 
 // ChairCount is how often a municipality chaired.
 type ChairCount struct {
-	Organisation OrgRef
+	Organisation organisation.Ref
 	Count        int
 }
 
@@ -116,7 +116,7 @@ func (s *Service) Health(ctx context.Context, from, to time.Time) (Health, error
 				continue
 			}
 			if _, ok := chairs[o.ID]; !ok {
-				chairs[o.ID] = &ChairCount{Organisation: OrgRef{ID: o.ID, Code: o.Code, Name: o.Name}}
+				chairs[o.ID] = &ChairCount{Organisation: o.Ref()}
 			}
 		}
 		if page.Next == "" {

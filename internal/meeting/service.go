@@ -101,15 +101,17 @@ func (s *Service) List(ctx context.Context, req ListRequest) (domain.Page[Meetin
 	var p domain.Problems
 	f := req.Filter
 	f.Q = strings.TrimSpace(f.Q)
-	l := &lookup{ctx: ctx, orgs: s.orgs, p: &p}
+	orgs := organisation.NewResolver(ctx, s.orgs, &p)
 	if strings.TrimSpace(req.Organisation) != "" {
-		f.OrganisationID = l.ref(req.Organisation, "organisation").ID
+		o, _ := orgs.Resolve(req.Organisation, "organisation")
+		f.OrganisationID = o.ID
 	}
 	if strings.TrimSpace(req.GuestChair) != "" {
-		f.GuestChairID = l.ref(req.GuestChair, "guestChair").ID
+		o, _ := orgs.Resolve(req.GuestChair, "guestChair")
+		f.GuestChairID = o.ID
 	}
-	if l.err != nil {
-		return domain.Page[Meeting]{}, l.err
+	if err := orgs.Err(); err != nil {
+		return domain.Page[Meeting]{}, err
 	}
 	if f.Status != "" && !slices.Contains(statuses, f.Status) {
 		p.Add("status", "must be one of planned, confirmed, held, cancelled")
@@ -347,8 +349,8 @@ func (s *Service) build(ctx context.Context, m Meeting, in Input, creating bool)
 	if in.Status == StatusCancelled {
 		next.CancellationReason = in.CancellationReason
 	}
-	l := &lookup{ctx: ctx, orgs: s.orgs, p: &p}
-	next.Details = s.details(in, l)
+	orgs := organisation.NewResolver(ctx, s.orgs, &p)
+	next.Details = details(in, orgs, &p)
 	next.Venue = nil
 	if in.Venue != nil {
 		v := &Venue{Name: strings.TrimSpace(in.Venue.Name), Address: strings.TrimSpace(in.Venue.Address), City: strings.TrimSpace(in.Venue.City)}
@@ -356,14 +358,13 @@ func (s *Service) build(ctx context.Context, m Meeting, in Input, creating bool)
 			p.Add("venue.name", "must not be empty")
 		}
 		if in.Venue.Host != "" {
-			v.Host = l.ref(in.Venue.Host, "venue.hostOrganisation")
+			v.Host, _ = orgs.Resolve(in.Venue.Host, "venue.hostOrganisation")
 		}
 		next.Venue = v
 	}
 	next.GuestChair = nil
 	if in.GuestChair != "" {
-		ref := l.ref(in.GuestChair, "guestChair")
-		if ref.ID != "" {
+		if ref, ok := orgs.Resolve(in.GuestChair, "guestChair"); ok {
 			o, err := s.orgs.Get(ctx, ref.ID)
 			if err != nil {
 				return Meeting{}, err
@@ -394,8 +395,8 @@ func (s *Service) build(ctx context.Context, m Meeting, in Input, creating bool)
 			p.Add("cancellationReason", "a cancelled meeting needs a reason")
 		}
 	}
-	if l.err != nil {
-		return Meeting{}, l.err
+	if err := orgs.Err(); err != nil {
+		return Meeting{}, err
 	}
 	if err := p.Err(); err != nil {
 		return Meeting{}, err
@@ -424,8 +425,7 @@ func transition(from, to Status) error {
 		Fields: []domain.FieldError{{Name: "status", Reason: fmt.Sprintf("cannot change from %s to %s", from, to)}}}
 }
 
-func (s *Service) details(in Input, l *lookup) *Details {
-	p := l.p
+func details(in Input, orgs *organisation.Resolver, p *domain.Problems) *Details {
 	d := in.Details
 	if d == nil {
 		switch in.Format {
@@ -458,7 +458,7 @@ func (s *Service) details(in Input, l *lookup) *Details {
 			p.Add("details.case", "must not be empty")
 		}
 		if d.CaseOwner != "" {
-			out.CaseOwner = l.ref(d.CaseOwner, "details.caseOwner")
+			out.CaseOwner, _ = orgs.Resolve(d.CaseOwner, "details.caseOwner")
 		}
 	case FormatConference:
 		out.CallOpensOn, out.CallClosesOn = domain.Day(d.CallOpensOn), domain.Day(d.CallClosesOn)
@@ -480,31 +480,6 @@ func (s *Service) details(in Input, l *lookup) *Details {
 		return nil
 	}
 	return out
-}
-
-// lookup resolves the organisations a request names: one that does not
-// exist is a problem named after its field; any other failure is kept in err
-// and ends the request as it is, never as bad input.
-type lookup struct {
-	ctx  context.Context
-	orgs organisations
-	p    *domain.Problems
-	err  error
-}
-
-func (l *lookup) ref(ref, field string) OrgRef {
-	o, err := l.orgs.Get(l.ctx, ref)
-	switch domain.ErrorCode(err) {
-	case "":
-		return OrgRef{ID: o.ID, Code: o.Code, Name: o.Name}
-	case domain.CodeNotFound:
-		l.p.Add(field, fmt.Sprintf("no organisation with id or code %q", ref))
-	default:
-		if l.err == nil {
-			l.err = err
-		}
-	}
-	return OrgRef{}
 }
 
 // changedFields names the fields that differ, for the change record.
@@ -536,7 +511,7 @@ func sameVenue(a, b *Venue) bool {
 	return a.Name == b.Name && a.Address == b.Address && a.City == b.City && a.Host.ID == b.Host.ID
 }
 
-func sameOrg(a, b *OrgRef) bool {
+func sameOrg(a, b *organisation.Ref) bool {
 	if a == nil || b == nil {
 		return a == b
 	}

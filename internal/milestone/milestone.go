@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 )
 
 // Status is where a milestone stands.
@@ -139,12 +140,7 @@ func derive(m Milestone, ev *Evidence, today time.Time) Milestone {
 // is in the network.
 type Institution struct {
 	Name         string
-	Organisation *OrgRef
-}
-
-// OrgRef is an organisation as a commitment refers to it.
-type OrgRef struct {
-	ID, Code, Name string
+	Organisation *organisation.Ref
 }
 
 // Commitment is one commitment of an action plan.

@@ -227,44 +227,34 @@ func (s *Service) buildCommitment(ctx context.Context, c Commitment, in Commitme
 			c.PolicyAreas = append(c.PolicyAreas, a)
 		}
 	}
+	orgs := organisation.NewResolver(ctx, s.orgs, &p)
 	c.Lead = nil
 	if in.Lead != nil {
-		inst, err := s.institution(ctx, *in.Lead, "leadInstitution", &p)
-		if err != nil {
-			return Commitment{}, err
-		}
+		inst := institution(*in.Lead, "leadInstitution", orgs, &p)
 		c.Lead = &inst
 	}
 	c.Support = nil
 	for i, in := range in.Support {
-		inst, err := s.institution(ctx, in, fmt.Sprintf("supportInstitutions[%d]", i), &p)
-		if err != nil {
-			return Commitment{}, err
-		}
-		c.Support = append(c.Support, inst)
+		c.Support = append(c.Support, institution(in, fmt.Sprintf("supportInstitutions[%d]", i), orgs, &p))
+	}
+	if err := orgs.Err(); err != nil {
+		return Commitment{}, err
 	}
 	return c, p.Err()
 }
 
-// institution resolves an institution's organisation: one that does not
-// exist is a problem named after the field; any other failure is the error.
-func (s *Service) institution(ctx context.Context, in InstitutionInput, field string, p *domain.Problems) (Institution, error) {
+// institution names an institution and resolves its organisation.
+func institution(in InstitutionInput, field string, orgs *organisation.Resolver, p *domain.Problems) Institution {
 	inst := Institution{Name: strings.TrimSpace(in.Name)}
 	if inst.Name == "" {
 		p.Add(field+".name", "must not be empty")
 	}
 	if in.Organisation != "" {
-		o, err := s.orgs.Get(ctx, in.Organisation)
-		switch domain.ErrorCode(err) {
-		case "":
-			inst.Organisation = &OrgRef{ID: o.ID, Code: o.Code, Name: o.Name}
-		case domain.CodeNotFound:
-			p.Add(field+".organisation", fmt.Sprintf("no organisation with id or code %q", in.Organisation))
-		default:
-			return inst, err
+		if o, ok := orgs.Resolve(in.Organisation, field+".organisation"); ok {
+			inst.Organisation = &o
 		}
 	}
-	return inst, nil
+	return inst
 }
 
 const batch = 500

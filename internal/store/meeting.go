@@ -9,6 +9,7 @@ import (
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/meeting"
+	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 )
 
 type meetingRow struct {
@@ -169,7 +170,7 @@ func (v meetingView) domain() meeting.Meeting {
 			d.CallOpensOn, _ = time.Parse(time.DateOnly, dj.CallOpensOn)
 			d.CallClosesOn, _ = time.Parse(time.DateOnly, dj.CallClosesOn)
 			if r.CaseOwnerID != nil {
-				d.CaseOwner = meeting.OrgRef{ID: *r.CaseOwnerID, Code: stringValue(v.CaseOwnerCode), Name: stringValue(v.CaseOwnerName)}
+				d.CaseOwner = organisation.Ref{ID: *r.CaseOwnerID, Code: stringValue(v.CaseOwnerCode), Name: stringValue(v.CaseOwnerName)}
 			}
 			m.Details = d
 		}
@@ -177,11 +178,11 @@ func (v meetingView) domain() meeting.Meeting {
 	if r.VenueName != nil {
 		m.Venue = &meeting.Venue{Name: *r.VenueName, Address: r.VenueAddress, City: r.VenueCity}
 		if r.VenueHostID != nil {
-			m.Venue.Host = meeting.OrgRef{ID: *r.VenueHostID, Code: stringValue(v.VenueHostCode), Name: stringValue(v.VenueHostName)}
+			m.Venue.Host = organisation.Ref{ID: *r.VenueHostID, Code: stringValue(v.VenueHostCode), Name: stringValue(v.VenueHostName)}
 		}
 	}
 	if r.GuestChairID != nil {
-		m.GuestChair = &meeting.OrgRef{ID: *r.GuestChairID, Code: stringValue(v.GuestChairCode), Name: stringValue(v.GuestChairName)}
+		m.GuestChair = &organisation.Ref{ID: *r.GuestChairID, Code: stringValue(v.GuestChairCode), Name: stringValue(v.GuestChairName)}
 	}
 	if v.ReportPubID != nil {
 		m.Report = &meeting.Report{PublicationID: *v.ReportPubID, URL: stringValue(v.ReportURL), PublishedOn: dateValue(v.ReportOn),

@@ -9,6 +9,7 @@ import (
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/milestone"
+	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 )
 
 type commitmentRow struct {
@@ -104,7 +105,7 @@ func (db *DB) institution(ctx context.Context, j institutionJSON) (milestone.Ins
 	if err != nil {
 		return inst, err
 	}
-	inst.Organisation = &milestone.OrgRef{ID: o.ID, Code: o.Code, Name: o.Name}
+	inst.Organisation = &organisation.Ref{ID: o.ID, Code: o.Code, Name: o.Name}
 	return inst, nil
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/meeting"
+	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 	"github.com/pioniersnetwerk/pioniers/internal/person"
 )
 
@@ -153,7 +154,7 @@ func (db *DB) Submissions(ctx context.Context, meetingID string) ([]meeting.Subm
 			Status: meeting.SubmissionStatus(r.Status), SubmittedBy: r.SubmittedBy, SubmittedAt: r.SubmittedAt.UTC()}
 		_ = json.Unmarshal([]byte(r.Authors), &sub.Authors)
 		if r.OrganisationID != nil {
-			sub.Organisation = &meeting.OrgRef{ID: *r.OrganisationID, Code: stringValue(v.OrgCode), Name: stringValue(v.OrgName)}
+			sub.Organisation = &organisation.Ref{ID: *r.OrganisationID, Code: stringValue(v.OrgCode), Name: stringValue(v.OrgName)}
 		}
 		if r.DecidedAt != nil {
 			sub.DecidedAt = r.DecidedAt.UTC()
