@@ -74,9 +74,6 @@ func (s *Server) ListMeetings(ctx context.Context, req api.ListMeetingsRequestOb
 		}
 		return api.ListMeetings200ApplicationXNdjsonResponse{Body: body}, nil
 	}
-	if lr.PageSize == 0 {
-		lr.PageSize = domain.DefaultPageSize // 0 means every meeting to the service, for feeds
-	}
 	page, err := s.meetings.List(ctx, lr)
 	if err != nil {
 		return nil, err

@@ -51,11 +51,7 @@ func (s *Server) ListCommitments(ctx context.Context, req api.ListCommitmentsReq
 		}
 		return api.ListCommitments200ApplicationXNdjsonResponse{Body: body}, nil
 	}
-	size := deref(p.PageSize)
-	if size == 0 {
-		size = 20
-	}
-	page, err := s.milestones.ListCommitments(ctx, f, size, deref(p.Cursor))
+	page, err := s.milestones.ListCommitments(ctx, f, deref(p.PageSize), deref(p.Cursor))
 	if err != nil {
 		return nil, err
 	}

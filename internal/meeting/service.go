@@ -25,12 +25,13 @@ type Filter struct {
 	Q              string
 }
 
-// Query is one page request; PageSize 0 means all (for feeds).
+// Query is one page request, or every meeting that matches when All is set.
 type Query struct {
 	Filter     Filter
 	Descending bool
 	PageSize   int
 	Cursor     string
+	All        bool
 }
 
 // ListRequest is a caller's request, with organisations by id or code.
@@ -41,6 +42,7 @@ type ListRequest struct {
 	Descending   bool
 	PageSize     int
 	Cursor       string
+	All          bool // every meeting that matches, unpaged (a feed)
 }
 
 // Store is what the service needs from storage.
@@ -119,13 +121,14 @@ func (s *Service) List(ctx context.Context, req ListRequest) (domain.Page[Meetin
 	if f.Format != "" && !slices.Contains(formats, f.Format) {
 		p.Add("format", "must be one of knowledge-session, open-government-lab, conference, residents-meeting, other")
 	}
-	if req.PageSize > domain.MaxPageSize {
-		p.Add("pageSize", fmt.Sprintf("must be at most %d", domain.MaxPageSize))
+	size := 0
+	if !req.All {
+		size = domain.PageSize(req.PageSize, &p)
 	}
 	if err := p.Err(); err != nil {
 		return domain.Page[Meeting]{}, err
 	}
-	return s.store.ListMeetings(ctx, Query{Filter: f, Descending: req.Descending, PageSize: req.PageSize, Cursor: req.Cursor})
+	return s.store.ListMeetings(ctx, Query{Filter: f, Descending: req.Descending, PageSize: size, Cursor: req.Cursor, All: req.All})
 }
 
 // Get returns one meeting. Public.

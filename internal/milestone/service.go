@@ -109,8 +109,9 @@ var commitmentCode = regexp.MustCompile(`^NL[0-9]{4}$`)
 
 // ListCommitments returns commitments in code order. Public.
 func (s *Service) ListCommitments(ctx context.Context, f CommitmentFilter, pageSize int, cursor string) (domain.Page[Commitment], error) {
-	if pageSize > 100 {
-		return domain.Page[Commitment]{}, (domain.Problems{{Name: "pageSize", Reason: "must be at most 100"}}).Err()
+	var p domain.Problems
+	if pageSize = domain.PageSize(pageSize, &p); p.Err() != nil {
+		return domain.Page[Commitment]{}, p.Err()
 	}
 	f.Q, f.PolicyArea = strings.TrimSpace(f.Q), strings.TrimSpace(f.PolicyArea)
 	return s.store.ListCommitments(ctx, f, pageSize, cursor)

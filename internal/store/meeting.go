@@ -203,7 +203,7 @@ var meetingKeyset = keyset{
 	id:     func(r any) string { return r.(meetingView).Row.ID },
 }
 
-// ListMeetings returns meetings in order of start; PageSize 0 returns all.
+// ListMeetings returns meetings in order of start, one page or all.
 func (db *DB) ListMeetings(ctx context.Context, q meeting.Query) (domain.Page[meeting.Meeting], error) {
 	f := q.Filter
 	tx := db.meetingQuery(ctx)
@@ -235,7 +235,7 @@ func (db *DB) ListMeetings(ctx context.Context, q meeting.Query) (domain.Page[me
 		return domain.Page[meeting.Meeting]{}, err
 	}
 	size := q.PageSize
-	if size > 0 {
+	if !q.All {
 		tx = tx.Limit(size + 1)
 	}
 	var rows []meetingView
@@ -243,7 +243,7 @@ func (db *DB) ListMeetings(ctx context.Context, q meeting.Query) (domain.Page[me
 		return domain.Page[meeting.Meeting]{}, dbError(err)
 	}
 	var page domain.Page[meeting.Meeting]
-	if size > 0 && len(rows) > size {
+	if !q.All && len(rows) > size {
 		rows = rows[:size]
 		page.Next = meetingKeyset.next(sort, rows[len(rows)-1], fp)
 	}
