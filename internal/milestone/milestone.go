@@ -166,14 +166,3 @@ func (c Commitment) Revised(v domain.Version, at time.Time) Commitment {
 	c.Version, c.UpdatedAt = v, at
 	return c
 }
-
-// Update is a dated progress update with evidence.
-type Update struct {
-	ID          string
-	MilestoneID string
-	Date        time.Time
-	Note        string
-	EvidenceURL string
-	Author      string
-	RecordedAt  time.Time
-}
