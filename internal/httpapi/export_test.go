@@ -186,7 +186,7 @@ func TestExportEveryJSONFieldHasAColumn(t *testing.T) {
 	}{
 		{"Milestone", toAPIMilestone(milestone.Milestone{ID: id, Commitment: "NL0037", Code: "3.5", Title: "Magazine", VerifiableResult: "Two editions",
 			PlannedStart: day, PlannedEnd: day, ActualStart: day, ActualEnd: day, Target: &milestone.Target{Count: 2, Unit: "editions"},
-			Rule: milestone.RuleMagazineEditions, Progress: 50, Status: milestone.InProgress, Completion: milestone.Substantial,
+			Rule: milestone.RuleMagazineEditions, Progress: 50, Status: milestone.StatusInProgress, Completion: milestone.CompletionSubstantial,
 			Evidence: &milestone.Evidence{Rule: milestone.RuleMagazineEditions, Items: []milestone.EvidenceItem{{Kind: "publication", ID: id, Title: "One", On: day}}},
 			Version:  2, CreatedAt: now, UpdatedAt: now})},
 		{"Commitment", toAPICommitment(milestone.Commitment{Code: "NL0037", Title: "Pioneering", Cycle: 2018, ActionPlan: "2018-2020",

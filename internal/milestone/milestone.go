@@ -15,27 +15,27 @@ import (
 type Status string
 
 const (
-	NotStarted Status = "not-started"
-	InProgress Status = "in-progress"
-	Completed  Status = "completed"
-	Delayed    Status = "delayed"
-	Cancelled  Status = "cancelled"
+	StatusNotStarted Status = "not-started"
+	StatusInProgress Status = "in-progress"
+	StatusCompleted  Status = "completed"
+	StatusDelayed    Status = "delayed"
+	StatusCancelled  Status = "cancelled"
 )
 
-var statuses = []Status{NotStarted, InProgress, Completed, Delayed, Cancelled}
+var statuses = []Status{StatusNotStarted, StatusInProgress, StatusCompleted, StatusDelayed, StatusCancelled}
 
 // Completion is the IRM's completion scale.
 type Completion string
 
 const (
-	NoEvidence  Completion = "no-evidence"
-	CNotStarted Completion = "not-started"
-	Limited     Completion = "limited"
-	Substantial Completion = "substantial"
-	Complete    Completion = "complete"
+	CompletionNoEvidence  Completion = "no-evidence"
+	CompletionNotStarted  Completion = "not-started"
+	CompletionLimited     Completion = "limited"
+	CompletionSubstantial Completion = "substantial"
+	CompletionComplete    Completion = "complete"
 )
 
-var completions = []Completion{NoEvidence, CNotStarted, Limited, Substantial, Complete}
+var completions = []Completion{CompletionNoEvidence, CompletionNotStarted, CompletionLimited, CompletionSubstantial, CompletionComplete}
 
 // Rule says how progress follows from data.
 type Rule string
@@ -111,28 +111,28 @@ func derive(m Milestone, ev *Evidence, today time.Time) Milestone {
 		m.Progress = min(100, count*100/m.Target.Count)
 		switch {
 		case count >= m.Target.Count:
-			m.Completion = Complete
+			m.Completion = CompletionComplete
 		case m.Progress >= 50:
-			m.Completion = Substantial
+			m.Completion = CompletionSubstantial
 		case count > 0:
-			m.Completion = Limited
+			m.Completion = CompletionLimited
 		default:
-			m.Completion = CNotStarted
+			m.Completion = CompletionNotStarted
 		}
-		if m.Status != Cancelled {
+		if m.Status != StatusCancelled {
 			switch {
 			case count >= m.Target.Count:
-				m.Status = Completed
+				m.Status = StatusCompleted
 			case !m.PlannedEnd.IsZero() && today.After(m.PlannedEnd):
-				m.Status = Delayed
+				m.Status = StatusDelayed
 			case count > 0 || (!m.PlannedStart.IsZero() && !today.Before(m.PlannedStart)):
-				m.Status = InProgress
+				m.Status = StatusInProgress
 			default:
-				m.Status = NotStarted
+				m.Status = StatusNotStarted
 			}
 		}
 	}
-	m.Overdue = m.Status != Completed && m.Status != Cancelled && !m.PlannedEnd.IsZero() && today.After(m.PlannedEnd)
+	m.Overdue = m.Status != StatusCompleted && m.Status != StatusCancelled && !m.PlannedEnd.IsZero() && today.After(m.PlannedEnd)
 	return m
 }
 

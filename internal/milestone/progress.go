@@ -9,8 +9,8 @@ import (
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 )
 
-// Update is a dated progress update with evidence.
-type Update struct {
+// ProgressUpdate is a dated progress update with evidence.
+type ProgressUpdate struct {
 	ID          string
 	MilestoneID string
 	Date        time.Time
@@ -20,25 +20,25 @@ type Update struct {
 	RecordedAt  time.Time
 }
 
-// UpdateInput is a progress update as sent.
-type UpdateInput struct {
+// ProgressUpdateInput is a progress update as sent.
+type ProgressUpdateInput struct {
 	Date        time.Time
 	Note        string
 	EvidenceURL string
 	Author      string
 }
 
-// AddUpdate records a dated progress update. Editors and admins.
-func (s *Service) AddUpdate(ctx context.Context, milestoneID string, in UpdateInput) (Update, error) {
+// AddProgressUpdate records a dated progress update. Editors and admins.
+func (s *Service) AddProgressUpdate(ctx context.Context, milestoneID string, in ProgressUpdateInput) (ProgressUpdate, error) {
 	actor, err := requireEditor(ctx, "report progress")
 	if err != nil {
-		return Update{}, err
+		return ProgressUpdate{}, err
 	}
 	if _, err := s.store.GetMilestone(ctx, milestoneID); err != nil {
-		return Update{}, err
+		return ProgressUpdate{}, err
 	}
 	var p domain.Problems
-	u := Update{ID: uuid.Must(uuid.NewV7()).String(), MilestoneID: milestoneID, Date: domain.Day(in.Date),
+	u := ProgressUpdate{ID: uuid.Must(uuid.NewV7()).String(), MilestoneID: milestoneID, Date: domain.Day(in.Date),
 		Note: strings.TrimSpace(in.Note), EvidenceURL: strings.TrimSpace(in.EvidenceURL), Author: strings.TrimSpace(in.Author),
 		RecordedAt: domain.Timestamp(s.now)}
 	if u.Date.IsZero() {
@@ -55,20 +55,20 @@ func (s *Service) AddUpdate(ctx context.Context, milestoneID string, in UpdateIn
 		}
 	}
 	if err := p.Err(); err != nil {
-		return Update{}, err
+		return ProgressUpdate{}, err
 	}
 	if u.Author == "" {
 		u.Author = actor.Subject
 	}
-	err = s.store.CreateUpdate(ctx, u, domain.Change{Resource: "milestone-update", ResourceID: u.ID, Action: domain.ActionCreate,
+	err = s.store.CreateProgressUpdate(ctx, u, domain.Change{Resource: "milestone-update", ResourceID: u.ID, Action: domain.ActionCreate,
 		Actor: actor.Subject, Fields: []string{"milestone", "date", "note", "evidenceUrl", "author"}, Version: 1, At: u.RecordedAt})
 	return u, err
 }
 
-// Updates lists a milestone's progress updates, newest first. Public.
-func (s *Service) Updates(ctx context.Context, milestoneID string) ([]Update, error) {
+// ProgressUpdates lists a milestone's progress updates, newest first. Public.
+func (s *Service) ProgressUpdates(ctx context.Context, milestoneID string) ([]ProgressUpdate, error) {
 	if _, err := s.store.GetMilestone(ctx, milestoneID); err != nil {
 		return nil, err
 	}
-	return s.store.ListUpdates(ctx, milestoneID)
+	return s.store.ListProgressUpdates(ctx, milestoneID)
 }

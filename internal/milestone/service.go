@@ -30,8 +30,8 @@ type Store interface {
 	CreateMilestone(ctx context.Context, m Milestone, ch domain.Change) error
 	UpdateMilestone(ctx context.Context, m Milestone, ch domain.Change) error
 	DeleteMilestone(ctx context.Context, m Milestone, ch domain.Change) error
-	ListUpdates(ctx context.Context, milestoneID string) ([]Update, error)
-	CreateUpdate(ctx context.Context, u Update, ch domain.Change) error
+	ListProgressUpdates(ctx context.Context, milestoneID string) ([]ProgressUpdate, error)
+	CreateProgressUpdate(ctx context.Context, u ProgressUpdate, ch domain.Change) error
 }
 
 type organisations interface {
@@ -178,13 +178,13 @@ func (s *Service) build(ctx context.Context, m Milestone, in Input) (Milestone, 
 		p.Add("progress", "must be from 0 to 100")
 	}
 	if in.Status == "" {
-		in.Status = NotStarted
+		in.Status = StatusNotStarted
 	}
 	if !slices.Contains(statuses, in.Status) {
 		p.Add("status", "must be one of not-started, in-progress, completed, delayed, cancelled")
 	}
 	if in.Completion == "" {
-		in.Completion = NoEvidence
+		in.Completion = CompletionNoEvidence
 	}
 	if !slices.Contains(completions, in.Completion) {
 		p.Add("completion", "must be one of no-evidence, not-started, limited, substantial, complete")

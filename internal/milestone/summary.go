@@ -49,13 +49,13 @@ func (s *Service) summarise(ctx context.Context, req ListRequest) (Summary, erro
 		sum.Milestones++
 		sum.ByStatus[m.Status]++
 		sum.ByCompletion[m.Completion]++
-		if m.Completion == Complete {
+		if m.Completion == CompletionComplete {
 			complete++
 		}
 		if m.Overdue {
 			sum.Overdue++
 		}
-		open := m.Status != Completed && m.Status != Cancelled
+		open := m.Status != StatusCompleted && m.Status != StatusCancelled
 		if open && !m.PlannedEnd.IsZero() && !m.PlannedEnd.Before(today) && (sum.NextDue == nil || m.PlannedEnd.Before(sum.NextDue.PlannedEnd)) {
 			next := m
 			sum.NextDue = &next
