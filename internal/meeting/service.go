@@ -116,10 +116,10 @@ func (s *Service) List(ctx context.Context, req ListRequest) (domain.Page[Meetin
 		return domain.Page[Meeting]{}, err
 	}
 	if f.Status != "" && !slices.Contains(statuses, f.Status) {
-		p.Add("status", "must be one of planned, confirmed, held, cancelled")
+		p.Add("status", "must be one of "+domain.OneOf(statuses))
 	}
 	if f.Format != "" && !slices.Contains(formats, f.Format) {
-		p.Add("format", "must be one of knowledge-session, open-government-lab, conference, residents-meeting, other")
+		p.Add("format", "must be one of "+domain.OneOf(formats))
 	}
 	size := 0
 	if !req.All {
@@ -307,7 +307,7 @@ func (s *Service) build(ctx context.Context, m Meeting, in Input, creating bool)
 		p.Add("topic", "must not be empty")
 	}
 	if !slices.Contains(formats, in.Format) {
-		p.Add("format", "must be one of knowledge-session, open-government-lab, conference, residents-meeting, other")
+		p.Add("format", "must be one of "+domain.OneOf(formats))
 	}
 	if in.TimeZone == "" {
 		in.TimeZone = TimeZone
@@ -334,7 +334,7 @@ func (s *Service) build(ctx context.Context, m Meeting, in Input, creating bool)
 		}
 	}
 	if !slices.Contains(statuses, in.Status) {
-		p.Add("status", "must be one of planned, confirmed, held, cancelled")
+		p.Add("status", "must be one of "+domain.OneOf(statuses))
 	}
 	tags := make([]string, 0, len(in.Tags))
 	for _, t := range in.Tags {

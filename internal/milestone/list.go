@@ -136,10 +136,10 @@ func (s *Service) check(req *ListRequest, paged bool) error {
 		req.PageSize = domain.DefaultPageSize
 	}
 	if req.Status != "" && !slices.Contains(statuses, req.Status) {
-		p.Add("status", "must be one of not-started, in-progress, completed, delayed, cancelled")
+		p.Add("status", "must be one of "+domain.OneOf(statuses))
 	}
 	if req.Completion != "" && !slices.Contains(completions, req.Completion) {
-		p.Add("completion", "must be one of no-evidence, not-started, limited, substantial, complete")
+		p.Add("completion", "must be one of "+domain.OneOf(completions))
 	}
 	if req.Sort == "" {
 		req.Sort = "code"

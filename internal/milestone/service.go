@@ -166,7 +166,7 @@ func (s *Service) build(ctx context.Context, m Milestone, in Input) (Milestone, 
 		in.Rule = RuleNone
 	}
 	if !slices.Contains(rules, in.Rule) {
-		p.Add("evidenceRule", "must be one of none, held-meetings-with-report, magazine-editions, closed-evaluation")
+		p.Add("evidenceRule", "must be one of "+domain.OneOf(rules))
 	}
 	if in.Rule != RuleNone && in.Target == nil {
 		p.Add("target", "an evidence rule needs a target to count toward")
@@ -181,13 +181,13 @@ func (s *Service) build(ctx context.Context, m Milestone, in Input) (Milestone, 
 		in.Status = StatusNotStarted
 	}
 	if !slices.Contains(statuses, in.Status) {
-		p.Add("status", "must be one of not-started, in-progress, completed, delayed, cancelled")
+		p.Add("status", "must be one of "+domain.OneOf(statuses))
 	}
 	if in.Completion == "" {
 		in.Completion = CompletionNoEvidence
 	}
 	if !slices.Contains(completions, in.Completion) {
-		p.Add("completion", "must be one of no-evidence, not-started, limited, substantial, complete")
+		p.Add("completion", "must be one of "+domain.OneOf(completions))
 	}
 	if err := p.Err(); err != nil {
 		return Milestone{}, err
