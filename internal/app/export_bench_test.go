@@ -121,7 +121,7 @@ func BenchmarkExportMilestonesCSV(b *testing.B) {
 					VerifiableResult: "A register of open data sets, published and kept up to date.",
 					PlannedStart:     time.Date(2018, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i%700),
 					PlannedEnd:       time.Date(2018, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i%700+i%400),
-					Progress:         i % 101, Status: milestone.InProgress, Completion: milestone.Limited}
+					Progress:         i % 101, Status: milestone.StatusInProgress, Completion: milestone.CompletionLimited}
 				if i%1000 == 0 {
 					in.Rule, in.Target = milestone.RuleMagazineEditions, &milestone.Target{Count: 2, Unit: "editions"}
 				}

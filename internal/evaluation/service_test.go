@@ -840,7 +840,7 @@ func TestClosedEvaluationIsMilestoneEvidence(t *testing.T) {
 	}
 	f.clock.Set(during)
 	f.respond(t, e, f.alpha, answers(4, ""))
-	if got := evidence(t, m.ID, time.Time{}); got.Completion == milestone.Complete || got.Evidence == nil || len(got.Evidence.Items) != 0 {
+	if got := evidence(t, m.ID, time.Time{}); got.Completion == milestone.CompletionComplete || got.Evidence == nil || len(got.Evidence.Items) != 0 {
 		t.Errorf("while open: got completion %q, evidence %+v; want no evidence yet", got.Completion, got.Evidence)
 	}
 	f.clock.Set(closes.Add(-time.Second))
@@ -849,7 +849,7 @@ func TestClosedEvaluationIsMilestoneEvidence(t *testing.T) {
 	}
 	f.clock.Set(closes)
 	got := evidence(t, m.ID, time.Time{})
-	if got.Completion != milestone.Complete || got.Status != milestone.Completed || got.Progress != 100 {
+	if got.Completion != milestone.CompletionComplete || got.Status != milestone.StatusCompleted || got.Progress != 100 {
 		t.Errorf("once closed: got completion %q, status %q, progress %d; want complete, completed, 100", got.Completion, got.Status, got.Progress)
 	}
 	if got.Evidence == nil || len(got.Evidence.Items) != 1 {

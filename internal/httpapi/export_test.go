@@ -16,6 +16,7 @@ import (
 
 	"github.com/pioniersnetwerk/pioniers/internal/meeting"
 	"github.com/pioniersnetwerk/pioniers/internal/milestone"
+	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 	"github.com/pioniersnetwerk/pioniers/internal/publication"
 )
 
@@ -178,18 +179,18 @@ func TestExportEveryJSONFieldHasAColumn(t *testing.T) {
 	now := time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC)
 	day := time.Date(2019, 6, 20, 0, 0, 0, 0, time.UTC)
 	id := "0190d3e0-0000-7000-8000-000000000001"
-	org := meeting.OrgRef{ID: id, Code: "GM0606", Name: "Schiedam"}
+	org := organisation.Ref{ID: id, Code: "GM0606", Name: "Schiedam"}
 	for _, tc := range []struct {
 		schema string
 		v      any
 	}{
 		{"Milestone", toAPIMilestone(milestone.Milestone{ID: id, Commitment: "NL0037", Code: "3.5", Title: "Magazine", VerifiableResult: "Two editions",
 			PlannedStart: day, PlannedEnd: day, ActualStart: day, ActualEnd: day, Target: &milestone.Target{Count: 2, Unit: "editions"},
-			Rule: milestone.RuleMagazineEditions, Progress: 50, Status: milestone.InProgress, Completion: milestone.Substantial,
+			Rule: milestone.RuleMagazineEditions, Progress: 50, Status: milestone.StatusInProgress, Completion: milestone.CompletionSubstantial,
 			Evidence: &milestone.Evidence{Rule: milestone.RuleMagazineEditions, Items: []milestone.EvidenceItem{{Kind: "publication", ID: id, Title: "One", On: day}}},
 			Version:  2, CreatedAt: now, UpdatedAt: now})},
 		{"Commitment", toAPICommitment(milestone.Commitment{Code: "NL0037", Title: "Pioneering", Cycle: 2018, ActionPlan: "2018-2020",
-			PolicyAreas: []string{"Subnational"}, Lead: &milestone.Institution{Name: "Schiedam", Organisation: &milestone.OrgRef{ID: id, Code: "GM0606", Name: "Schiedam"}},
+			PolicyAreas: []string{"Subnational"}, Lead: &milestone.Institution{Name: "Schiedam", Organisation: &organisation.Ref{ID: id, Code: "GM0606", Name: "Schiedam"}},
 			Support: []milestone.Institution{{Name: "Utrecht"}}, Status: "active", MilestoneCount: 5, Version: 1, CreatedAt: now, UpdatedAt: now})},
 		{"Publication", toAPIPublication(publication.Publication{ID: id, Kind: publication.KindMagazineEdition, Title: "One", URL: "https://example.org/1",
 			PublishedOn: day, Summary: "s", Language: "nl", Licence: "CC-BY-4.0", Meetings: []string{id}, Topics: []string{"t"}, Version: 1, CreatedAt: now, UpdatedAt: now})},

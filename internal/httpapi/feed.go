@@ -57,7 +57,7 @@ func (s *Server) GetMeetingsFeed(ctx context.Context, req api.GetMeetingsFeedReq
 	if err != nil {
 		return nil, err
 	}
-	lr.PageSize = 0 // all of them
+	lr.All = true
 	page, err := s.meetings.List(ctx, lr)
 	if err != nil {
 		return nil, err

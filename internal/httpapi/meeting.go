@@ -10,6 +10,7 @@ import (
 	"github.com/pioniersnetwerk/pioniers/api"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/meeting"
+	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 )
 
 // meetings is what the handlers need of the meeting service.
@@ -72,9 +73,6 @@ func (s *Server) ListMeetings(ctx context.Context, req api.ListMeetingsRequestOb
 			return api.ListMeetings200TextCsvResponse{Body: body}, nil
 		}
 		return api.ListMeetings200ApplicationXNdjsonResponse{Body: body}, nil
-	}
-	if lr.PageSize == 0 {
-		lr.PageSize = domain.DefaultPageSize // 0 means every meeting to the service, for feeds
 	}
 	page, err := s.meetings.List(ctx, lr)
 	if err != nil {
@@ -242,7 +240,7 @@ func toAPIMeeting(m meeting.Meeting, now time.Time) api.Meeting {
 	return out
 }
 
-func orgSummary(o meeting.OrgRef) api.OrganisationSummary {
+func orgSummary(o organisation.Ref) api.OrganisationSummary {
 	return api.OrganisationSummary{ID: uuidOf(o.ID), Code: o.Code, Name: o.Name}
 }
 
@@ -357,7 +355,7 @@ func toAPIMeetingInput(in meeting.Input) api.MeetingInput {
 	}
 	if d := in.Details; d != nil {
 		open := d.OpenToResidents == nil || *d.OpenToResidents
-		out.Details = toAPIDetails(meeting.Details{Format: d.Format, Experts: d.Experts, Case: d.Case, CaseOwner: meeting.OrgRef{Code: d.CaseOwner},
+		out.Details = toAPIDetails(meeting.Details{Format: d.Format, Experts: d.Experts, Case: d.Case, CaseOwner: organisation.Ref{Code: d.CaseOwner},
 			CallOpensOn: d.CallOpensOn, CallClosesOn: d.CallClosesOn, TownHall: d.TownHall, OpenToResidents: open})
 	}
 	return out

@@ -27,8 +27,8 @@ type milestones interface {
 	Replace(ctx context.Context, id string, in milestone.Input, pre domain.Precondition) (milestone.Milestone, error)
 	Update(ctx context.Context, id string, change func(milestone.Input) (milestone.Input, error), pre domain.Precondition) (milestone.Milestone, error)
 	Delete(ctx context.Context, id string, pre domain.Precondition) error
-	AddUpdate(ctx context.Context, milestoneID string, in milestone.UpdateInput) (milestone.Update, error)
-	Updates(ctx context.Context, milestoneID string) ([]milestone.Update, error)
+	AddProgressUpdate(ctx context.Context, milestoneID string, in milestone.ProgressUpdateInput) (milestone.ProgressUpdate, error)
+	ProgressUpdates(ctx context.Context, milestoneID string) ([]milestone.ProgressUpdate, error)
 	CommitmentSummary(ctx context.Context, code string, asOf time.Time) (milestone.Summary, error)
 	CycleSummary(ctx context.Context, cycle int, asOf time.Time) (milestone.Summary, error)
 }
@@ -51,11 +51,7 @@ func (s *Server) ListCommitments(ctx context.Context, req api.ListCommitmentsReq
 		}
 		return api.ListCommitments200ApplicationXNdjsonResponse{Body: body}, nil
 	}
-	size := deref(p.PageSize)
-	if size == 0 {
-		size = 20
-	}
-	page, err := s.milestones.ListCommitments(ctx, f, size, deref(p.Cursor))
+	page, err := s.milestones.ListCommitments(ctx, f, deref(p.PageSize), deref(p.Cursor))
 	if err != nil {
 		return nil, err
 	}
@@ -271,7 +267,7 @@ func (s *Server) DeleteMilestone(ctx context.Context, req api.DeleteMilestoneReq
 
 // ListMilestoneUpdates serves GET /milestones/{milestone}/updates.
 func (s *Server) ListMilestoneUpdates(ctx context.Context, req api.ListMilestoneUpdatesRequestObject) (api.ListMilestoneUpdatesResponseObject, error) {
-	us, err := s.milestones.Updates(ctx, req.Milestone.String())
+	us, err := s.milestones.ProgressUpdates(ctx, req.Milestone.String())
 	if err != nil {
 		return nil, err
 	}
@@ -285,7 +281,7 @@ func (s *Server) ListMilestoneUpdates(ctx context.Context, req api.ListMilestone
 // CreateMilestoneUpdate serves POST /milestones/{milestone}/updates.
 func (s *Server) CreateMilestoneUpdate(ctx context.Context, req api.CreateMilestoneUpdateRequestObject) (api.CreateMilestoneUpdateResponseObject, error) {
 	b := req.Body
-	u, err := s.milestones.AddUpdate(ctx, req.Milestone.String(), milestone.UpdateInput{Date: b.Date.Time, Note: b.Note,
+	u, err := s.milestones.AddProgressUpdate(ctx, req.Milestone.String(), milestone.ProgressUpdateInput{Date: b.Date.Time, Note: b.Note,
 		EvidenceURL: deref(b.EvidenceURL), Author: deref(b.Author)})
 	if err != nil {
 		return nil, err
@@ -392,7 +388,7 @@ func toAPIMilestoneInput(in milestone.Input) api.MilestoneInput {
 	return out
 }
 
-func toAPIUpdate(u milestone.Update) api.ProgressUpdate {
+func toAPIUpdate(u milestone.ProgressUpdate) api.ProgressUpdate {
 	return api.ProgressUpdate{ID: uuidOf(u.ID), Milestone: uuidOf(u.MilestoneID), Date: openapi_types.Date{Time: u.Date},
 		Note: u.Note, EvidenceURL: optional(u.EvidenceURL), Author: u.Author, RecordedAt: u.RecordedAt.UTC()}
 }

@@ -17,7 +17,7 @@ type Gap struct {
 
 // ChairCount is how often a municipality chaired.
 type ChairCount struct {
-	Organisation OrgRef
+	Organisation organisation.Ref
 	Count        int
 }
 
@@ -51,21 +51,12 @@ func (s *Service) Health(ctx context.Context, from, to time.Time) (Health, error
 	start := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, domain.Amsterdam)
 	end := time.Date(to.Year(), to.Month(), to.Day(), 0, 0, 0, 0, domain.Amsterdam).AddDate(0, 0, 1)
 	h := Health{From: from, To: to}
-	var all []Meeting
-	cursor := ""
-	for {
-		page, err := s.store.ListMeetings(ctx, Query{Filter: Filter{From: start, To: end}, PageSize: domain.MaxPageSize, Cursor: cursor})
-		if err != nil {
-			return Health{}, err
-		}
-		all = append(all, page.Items...)
-		if page.Next == "" {
-			break
-		}
-		cursor = page.Next
+	all, err := s.store.ListMeetings(ctx, Query{Filter: Filter{From: start, To: end}, All: true})
+	if err != nil {
+		return Health{}, err
 	}
 	var meetings []Meeting
-	for _, m := range all {
+	for _, m := range all.Items {
 		if m.Status != StatusCancelled && !m.StartsAt.Before(start) {
 			meetings = append(meetings, m)
 		}
@@ -104,10 +95,10 @@ func (s *Service) Health(ctx context.Context, from, to time.Time) (Health, error
 		}
 	}
 	// Every member municipality active at the end of the period, chaired or not.
-	cursor = ""
+	cursor := ""
 	for {
 		page, err := s.orgs.List(ctx, organisation.Query{Filter: organisation.Filter{Kind: organisation.KindMunicipality},
-			PageSize: 100, Cursor: cursor})
+			PageSize: domain.MaxPageSize, Cursor: cursor})
 		if err != nil {
 			return Health{}, err
 		}
@@ -116,7 +107,7 @@ func (s *Service) Health(ctx context.Context, from, to time.Time) (Health, error
 				continue
 			}
 			if _, ok := chairs[o.ID]; !ok {
-				chairs[o.ID] = &ChairCount{Organisation: OrgRef{ID: o.ID, Code: o.Code, Name: o.Name}}
+				chairs[o.ID] = &ChairCount{Organisation: o.Ref()}
 			}
 		}
 		if page.Next == "" {

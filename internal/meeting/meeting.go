@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 )
 
 // Format is the form a meeting takes.
@@ -49,20 +50,13 @@ type Expert struct {
 // Details are the fields of the meeting's format; only those of Format are set.
 type Details struct {
 	Format          Format
-	Experts         []Expert  // knowledge session
-	Case            string    // lab: the real-life case
-	CaseOwner       OrgRef    // lab: who brings it
-	CallOpensOn     time.Time // conference
-	CallClosesOn    time.Time // conference: last day papers are accepted
-	TownHall        string    // residents' meeting
-	OpenToResidents bool      // residents' meeting
-}
-
-// OrgRef is an organisation as a meeting refers to it.
-type OrgRef struct {
-	ID   string
-	Code string
-	Name string
+	Experts         []Expert         // knowledge session
+	Case            string           // lab: the real-life case
+	CaseOwner       organisation.Ref // lab: who brings it
+	CallOpensOn     time.Time        // conference
+	CallClosesOn    time.Time        // conference: last day papers are accepted
+	TownHall        string           // residents' meeting
+	OpenToResidents bool             // residents' meeting
 }
 
 // Venue is where the meeting is held.
@@ -70,7 +64,7 @@ type Venue struct {
 	Name    string
 	Address string
 	City    string
-	Host    OrgRef
+	Host    organisation.Ref
 }
 
 // Report is the report published after the meeting.
@@ -100,7 +94,7 @@ type Meeting struct {
 	TimeZone           string
 	Venue              *Venue
 	OnlineURL          string
-	GuestChair         *OrgRef
+	GuestChair         *organisation.Ref
 	Capacity           int // 0: no limit
 	Status             Status
 	CancellationReason string
@@ -111,6 +105,14 @@ type Meeting struct {
 	Version            domain.Version
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
+}
+
+// RecordID, RecordVersion and Revised let the one write path (domain.Update) write meetings.
+func (m Meeting) RecordID() string              { return m.ID }
+func (m Meeting) RecordVersion() domain.Version { return m.Version }
+func (m Meeting) Revised(v domain.Version, at time.Time) Meeting {
+	m.Version, m.UpdatedAt = v, at
+	return m
 }
 
 // ReportOverdue reports whether the meeting was held, ended more than six

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 )
 
 func TestReportOverdue(t *testing.T) {
@@ -91,11 +92,11 @@ func TestNumbered(t *testing.T) {
 
 func TestChangedFields(t *testing.T) {
 	base := Meeting{Title: "T", Topic: "O", Format: FormatLab, Tags: []string{"a"},
-		Details:    &Details{Format: FormatLab, Case: "C", CaseOwner: OrgRef{ID: "o1", Code: "GM0606"}},
+		Details:    &Details{Format: FormatLab, Case: "C", CaseOwner: organisation.Ref{ID: "o1", Code: "GM0606"}},
 		StartsAt:   time.Date(2024, 9, 12, 12, 0, 0, 0, time.UTC),
 		EndsAt:     time.Date(2024, 9, 12, 14, 0, 0, 0, time.UTC),
-		Venue:      &Venue{Name: "Zaal", Host: OrgRef{ID: "o1", Code: "GM0606"}},
-		GuestChair: &OrgRef{ID: "o1", Code: "GM0606"}, Status: StatusPlanned}
+		Venue:      &Venue{Name: "Zaal", Host: organisation.Ref{ID: "o1", Code: "GM0606"}},
+		GuestChair: &organisation.Ref{ID: "o1", Code: "GM0606"}, Status: StatusPlanned}
 	tests := []struct {
 		name   string
 		change func(m *Meeting)
@@ -119,7 +120,7 @@ func TestChangedFields(t *testing.T) {
 		}, []string{"details"}},
 		{"no details", func(m *Meeting) { m.Details = nil }, []string{"details"}},
 		{"no venue", func(m *Meeting) { m.Venue = nil }, []string{"venue"}},
-		{"another chair", func(m *Meeting) { m.GuestChair = &OrgRef{ID: "o2"} }, []string{"guestChair"}},
+		{"another chair", func(m *Meeting) { m.GuestChair = &organisation.Ref{ID: "o2"} }, []string{"guestChair"}},
 		{"status and reason", func(m *Meeting) { m.Status, m.CancellationReason = StatusCancelled, "storm" }, []string{"status", "cancellationReason"}},
 		{"tags", func(m *Meeting) { m.Tags = []string{"a", "b"} }, []string{"tags"}},
 	}
@@ -135,10 +136,10 @@ func TestChangedFields(t *testing.T) {
 func TestAsInput(t *testing.T) {
 	open := false
 	m := Meeting{Sequence: 4, Title: "T", Topic: "O", Description: "D", Tags: []string{"a"}, Format: FormatResidents,
-		Details:  &Details{Format: FormatResidents, TownHall: "Stadhuis", OpenToResidents: open, CaseOwner: OrgRef{}},
+		Details:  &Details{Format: FormatResidents, TownHall: "Stadhuis", OpenToResidents: open, CaseOwner: organisation.Ref{}},
 		StartsAt: time.Date(2024, 9, 12, 12, 0, 0, 0, time.UTC), EndsAt: time.Date(2024, 9, 12, 14, 0, 0, 0, time.UTC),
-		TimeZone: TimeZone, Venue: &Venue{Name: "Zaal", Address: "Plein 1", City: "Schiedam", Host: OrgRef{ID: "o1", Code: "GM0606"}},
-		OnlineURL: "https://meet.example.nl", GuestChair: &OrgRef{ID: "o2", Code: "GM0344"}, Capacity: 30,
+		TimeZone: TimeZone, Venue: &Venue{Name: "Zaal", Address: "Plein 1", City: "Schiedam", Host: organisation.Ref{ID: "o1", Code: "GM0606"}},
+		OnlineURL: "https://meet.example.nl", GuestChair: &organisation.Ref{ID: "o2", Code: "GM0344"}, Capacity: 30,
 		Status: StatusCancelled, CancellationReason: "storm", Example: true}
 	in := m.AsInput()
 	got := fmt.Sprintf("%d|%s|%s|%s|%v|%s|%s|%s|%d|%s|%s|%v|%s|%s|%s|%v|%s|%v", in.Sequence, in.Title, in.Topic, in.Description, in.Tags,

@@ -78,7 +78,7 @@ func (s *Service) Register(ctx context.Context, meetingID, personID string) (Reg
 		if m.Status == StatusCancelled || m.Status == StatusHeld || !s.now().Before(m.StartsAt) {
 			return domain.Errorf(domain.CodeConflict, "registration is closed: the meeting is %s", closedReason(m, s.now()))
 		}
-		now := s.now().UTC().Truncate(time.Microsecond)
+		now := domain.Timestamp(s.now)
 		// Places freed by a larger capacity go to the waitlist first.
 		if err := s.fill(ctx, m, actor, now); err != nil {
 			return err
@@ -190,7 +190,7 @@ func (s *Service) CancelRegistration(ctx context.Context, meetingID, registratio
 		if !s.now().Before(m.StartsAt) {
 			return domain.Errorf(domain.CodeConflict, "the meeting has started; registrations can no longer be cancelled")
 		}
-		now := s.now().UTC().Truncate(time.Microsecond)
+		now := domain.Timestamp(s.now)
 		r.Status = Cancelled
 		if err := s.store.UpdateRegistration(ctx, r, domain.Change{Resource: "registration", ResourceID: r.ID, Action: domain.ActionUpdate,
 			Actor: actor.Subject, Fields: []string{"status"}, At: now}); err != nil {
@@ -257,7 +257,7 @@ func (s *Service) MarkAttendance(ctx context.Context, meetingID, registrationID 
 		r.Attended = &attended
 		out = r
 		return s.store.UpdateRegistration(ctx, r, domain.Change{Resource: "registration", ResourceID: r.ID, Action: domain.ActionUpdate,
-			Actor: actor.Subject, Fields: []string{"attended"}, At: s.now().UTC()})
+			Actor: actor.Subject, Fields: []string{"attended"}, At: domain.Timestamp(s.now)})
 	})
 	return out, err
 }

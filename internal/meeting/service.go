@@ -25,12 +25,13 @@ type Filter struct {
 	Q              string
 }
 
-// Query is one page request; PageSize 0 means all (for feeds).
+// Query is one page request, or every meeting that matches when All is set.
 type Query struct {
 	Filter     Filter
 	Descending bool
 	PageSize   int
 	Cursor     string
+	All        bool
 }
 
 // ListRequest is a caller's request, with organisations by id or code.
@@ -41,6 +42,7 @@ type ListRequest struct {
 	Descending   bool
 	PageSize     int
 	Cursor       string
+	All          bool // every meeting that matches, unpaged (a feed)
 }
 
 // Store is what the service needs from storage.
@@ -101,29 +103,32 @@ func (s *Service) List(ctx context.Context, req ListRequest) (domain.Page[Meetin
 	var p domain.Problems
 	f := req.Filter
 	f.Q = strings.TrimSpace(f.Q)
-	l := &lookup{ctx: ctx, orgs: s.orgs, p: &p}
+	orgs := organisation.NewResolver(ctx, s.orgs, &p)
 	if strings.TrimSpace(req.Organisation) != "" {
-		f.OrganisationID = l.ref(req.Organisation, "organisation").ID
+		o, _ := orgs.Resolve(req.Organisation, "organisation")
+		f.OrganisationID = o.ID
 	}
 	if strings.TrimSpace(req.GuestChair) != "" {
-		f.GuestChairID = l.ref(req.GuestChair, "guestChair").ID
+		o, _ := orgs.Resolve(req.GuestChair, "guestChair")
+		f.GuestChairID = o.ID
 	}
-	if l.err != nil {
-		return domain.Page[Meeting]{}, l.err
+	if err := orgs.Err(); err != nil {
+		return domain.Page[Meeting]{}, err
 	}
 	if f.Status != "" && !slices.Contains(statuses, f.Status) {
-		p.Add("status", "must be one of planned, confirmed, held, cancelled")
+		p.Add("status", "must be one of "+domain.OneOf(statuses))
 	}
 	if f.Format != "" && !slices.Contains(formats, f.Format) {
-		p.Add("format", "must be one of knowledge-session, open-government-lab, conference, residents-meeting, other")
+		p.Add("format", "must be one of "+domain.OneOf(formats))
 	}
-	if req.PageSize > domain.MaxPageSize {
-		p.Add("pageSize", fmt.Sprintf("must be at most %d", domain.MaxPageSize))
+	size := 0
+	if !req.All {
+		size = domain.PageSize(req.PageSize, &p)
 	}
 	if err := p.Err(); err != nil {
 		return domain.Page[Meeting]{}, err
 	}
-	return s.store.ListMeetings(ctx, Query{Filter: f, Descending: req.Descending, PageSize: req.PageSize, Cursor: req.Cursor})
+	return s.store.ListMeetings(ctx, Query{Filter: f, Descending: req.Descending, PageSize: size, Cursor: req.Cursor, All: req.All})
 }
 
 // Get returns one meeting. Public.
@@ -145,7 +150,7 @@ func (s *Service) Create(ctx context.Context, in Input) (Meeting, error) {
 	if err != nil {
 		return Meeting{}, err
 	}
-	now := s.now().UTC().Truncate(time.Microsecond)
+	now := domain.Timestamp(s.now)
 	m := Meeting{ID: uuid.Must(uuid.NewV7()).String(), Version: 1, CreatedAt: now, UpdatedAt: now}
 	m, err = s.build(ctx, m, in, true)
 	if err != nil {
@@ -168,69 +173,57 @@ func (s *Service) Update(ctx context.Context, id string, change func(current Inp
 	if err != nil {
 		return Meeting{}, err
 	}
-	var updated Meeting
-	err = s.store.InTx(ctx, func(ctx context.Context) error {
-		current, err := s.store.GetMeeting(ctx, id)
-		if err != nil {
-			return err
-		}
-		if err := pre.Check(current.Version); err != nil {
-			return err
-		}
-		in, err := change(current.AsInput())
-		if err != nil {
-			return err
-		}
-		in.Example = current.Example
-		next, err := s.build(ctx, current, in, false)
-		if err != nil {
-			return err
-		}
-		fields := changedFields(current, next)
-		if len(fields) == 0 {
-			updated = current
-			return nil
-		}
-		now := s.now().UTC().Truncate(time.Microsecond)
-		next.Version, next.UpdatedAt = current.Version+1, now
-		if err := s.store.UpdateMeeting(ctx, next, domain.Change{Resource: "meeting", ResourceID: id, Action: domain.ActionUpdate,
-			Actor: actor.Subject, Fields: fields, Version: int(next.Version), At: now}); err != nil {
-			return err
-		}
-		if next.Capacity != current.Capacity {
-			// A new capacity may free places for the waitlist.
-			if _, err := s.store.LockMeeting(ctx, id); err != nil {
+	var saved *Meeting // as stored, with the places a new capacity gave out
+	updated, err := domain.Update(ctx, s.store, s.now, pre, domain.Edit[Meeting]{
+		Resource: "meeting",
+		Load:     func(ctx context.Context) (Meeting, error) { return s.store.GetMeeting(ctx, id) },
+		Change: func(ctx context.Context, current Meeting) (Meeting, error) {
+			in, err := change(current.AsInput())
+			if err != nil {
+				return Meeting{}, err
+			}
+			in.Example = current.Example
+			return s.build(ctx, current, in, false)
+		},
+		Diff: changedFields,
+		Save: func(ctx context.Context, next Meeting, c domain.Change) error {
+			if err := s.store.UpdateMeeting(ctx, next, c); err != nil {
 				return err
 			}
-			if err := s.fill(ctx, next, actor, now); err != nil {
-				return err
+			if slices.Contains(c.Fields, "capacity") {
+				// A new capacity may free places for the waitlist.
+				if _, err := s.store.LockMeeting(ctx, id); err != nil {
+					return err
+				}
+				if err := s.fill(ctx, next, actor, c.At); err != nil {
+					return err
+				}
 			}
-		}
-		updated, err = s.store.GetMeeting(ctx, id)
-		return err
+			m, err := s.store.GetMeeting(ctx, id)
+			saved = &m
+			return err
+		},
 	})
+	if err == nil && saved != nil {
+		updated = *saved
+	}
 	return updated, err
 }
 
 // Delete removes a meeting entered by mistake. Editors and admins.
 func (s *Service) Delete(ctx context.Context, id string, pre domain.Precondition) error {
-	actor, err := requireEditor(ctx, "delete meetings")
-	if err != nil {
+	if _, err := requireEditor(ctx, "delete meetings"); err != nil {
 		return err
 	}
-	return s.store.InTx(ctx, func(ctx context.Context) error {
-		m, err := s.store.GetMeeting(ctx, id)
-		if err != nil {
-			return err
-		}
-		if err := pre.Check(m.Version); err != nil {
-			return err
-		}
-		if m.RegisteredCount+m.WaitlistCount > 0 || m.Report != nil {
-			return domain.Errorf(domain.CodeConflict, "the meeting has registrations or a report; cancel it instead")
-		}
-		return s.store.DeleteMeeting(ctx, m, domain.Change{Resource: "meeting", ResourceID: id, Action: domain.ActionDelete,
-			Actor: actor.Subject, Version: int(m.Version) + 1, At: s.now().UTC()})
+	return domain.Delete(ctx, s.store, s.now, pre, domain.Edit[Meeting]{
+		Resource: "meeting",
+		Load:     func(ctx context.Context) (Meeting, error) { return s.store.GetMeeting(ctx, id) },
+		Remove: func(ctx context.Context, m Meeting, c domain.Change) error {
+			if m.RegisteredCount+m.WaitlistCount > 0 || m.Report != nil {
+				return domain.Errorf(domain.CodeConflict, "the meeting has registrations or a report; cancel it instead")
+			}
+			return s.store.DeleteMeeting(ctx, m, c)
+		},
 	})
 }
 
@@ -243,10 +236,11 @@ type ReportInput struct {
 	Licence     string
 }
 
-// PutReport records the published report of a held meeting. Editors and admins.
+// PutReport records the published report of a held meeting. Editors and
+// admins. It needs no If-Match: the report is set as a whole, and every put
+// is a change (of the report's time at least).
 func (s *Service) PutReport(ctx context.Context, id string, in ReportInput) (Meeting, error) {
-	actor, err := requireEditor(ctx, "record reports")
-	if err != nil {
+	if _, err := requireEditor(ctx, "record reports"); err != nil {
 		return Meeting{}, err
 	}
 	var p domain.Problems
@@ -265,32 +259,39 @@ func (s *Service) PutReport(ctx context.Context, id string, in ReportInput) (Mee
 	if err := p.Err(); err != nil {
 		return Meeting{}, err
 	}
-	var updated Meeting
-	err = s.store.InTx(ctx, func(ctx context.Context) error {
-		m, err := s.store.GetMeeting(ctx, id)
-		if err != nil {
-			return err
-		}
-		if m.Status != StatusHeld {
-			return domain.Errorf(domain.CodeConflict, "a report is recorded once the meeting is held; it is %s", m.Status)
-		}
-		if domain.Day(in.PublishedOn).Before(m.Day()) {
-			return (domain.Problems{{Name: "publishedOn", Reason: "must not be before the meeting"}}).Err()
-		}
-		now := s.now().UTC().Truncate(time.Microsecond)
-		r := Report{PublicationID: uuid.Must(uuid.NewV7()).String(), URL: in.URL, PublishedOn: domain.Day(in.PublishedOn),
-			Summary: strings.TrimSpace(in.Summary), Language: in.Language, Licence: strings.TrimSpace(in.Licence), CreatedAt: now, UpdatedAt: now}
-		if m.Report != nil {
-			r.PublicationID, r.CreatedAt = m.Report.PublicationID, m.Report.CreatedAt
-		}
-		m.Report = &r
-		m.Version++
-		m.UpdatedAt = now
-		updated = m
-		return s.store.PutReport(ctx, m, domain.Change{Resource: "meeting", ResourceID: id, Action: domain.ActionUpdate,
-			Actor: actor.Subject, Fields: []string{"report"}, Version: int(m.Version), At: now})
+	var saved Meeting
+	_, err := domain.Update(ctx, s.store, s.now, domain.Precondition{Present: true, Any: true}, domain.Edit[Meeting]{
+		Resource: "meeting",
+		Load:     func(ctx context.Context) (Meeting, error) { return s.store.GetMeeting(ctx, id) },
+		Change: func(_ context.Context, m Meeting) (Meeting, error) {
+			if m.Status != StatusHeld {
+				return Meeting{}, domain.Errorf(domain.CodeConflict, "a report is recorded once the meeting is held; it is %s", m.Status)
+			}
+			if domain.Day(in.PublishedOn).Before(m.Day()) {
+				return Meeting{}, (domain.Problems{{Name: "publishedOn", Reason: "must not be before the meeting"}}).Err()
+			}
+			r := Report{PublicationID: uuid.Must(uuid.NewV7()).String(), URL: in.URL, PublishedOn: domain.Day(in.PublishedOn),
+				Summary: strings.TrimSpace(in.Summary), Language: in.Language, Licence: strings.TrimSpace(in.Licence)}
+			if m.Report != nil {
+				r.PublicationID, r.CreatedAt = m.Report.PublicationID, m.Report.CreatedAt
+			}
+			m.Report = &r
+			return m, nil
+		},
+		Diff: func(Meeting, Meeting) domain.Diff { return domain.Diff{"report"} },
+		Save: func(ctx context.Context, m Meeting, c domain.Change) error {
+			// The report's times are the write's, like the meeting's.
+			r := *m.Report
+			if r.CreatedAt.IsZero() {
+				r.CreatedAt = c.At
+			}
+			r.UpdatedAt = c.At
+			m.Report = &r
+			saved = m
+			return s.store.PutReport(ctx, m, c)
+		},
 	})
-	return updated, err
+	return saved, err
 }
 
 // build validates the input against the rules and the meeting's current
@@ -306,7 +307,7 @@ func (s *Service) build(ctx context.Context, m Meeting, in Input, creating bool)
 		p.Add("topic", "must not be empty")
 	}
 	if !slices.Contains(formats, in.Format) {
-		p.Add("format", "must be one of knowledge-session, open-government-lab, conference, residents-meeting, other")
+		p.Add("format", "must be one of "+domain.OneOf(formats))
 	}
 	if in.TimeZone == "" {
 		in.TimeZone = TimeZone
@@ -333,7 +334,7 @@ func (s *Service) build(ctx context.Context, m Meeting, in Input, creating bool)
 		}
 	}
 	if !slices.Contains(statuses, in.Status) {
-		p.Add("status", "must be one of planned, confirmed, held, cancelled")
+		p.Add("status", "must be one of "+domain.OneOf(statuses))
 	}
 	tags := make([]string, 0, len(in.Tags))
 	for _, t := range in.Tags {
@@ -351,8 +352,8 @@ func (s *Service) build(ctx context.Context, m Meeting, in Input, creating bool)
 	if in.Status == StatusCancelled {
 		next.CancellationReason = in.CancellationReason
 	}
-	l := &lookup{ctx: ctx, orgs: s.orgs, p: &p}
-	next.Details = s.details(in, l)
+	orgs := organisation.NewResolver(ctx, s.orgs, &p)
+	next.Details = details(in, orgs, &p)
 	next.Venue = nil
 	if in.Venue != nil {
 		v := &Venue{Name: strings.TrimSpace(in.Venue.Name), Address: strings.TrimSpace(in.Venue.Address), City: strings.TrimSpace(in.Venue.City)}
@@ -360,14 +361,13 @@ func (s *Service) build(ctx context.Context, m Meeting, in Input, creating bool)
 			p.Add("venue.name", "must not be empty")
 		}
 		if in.Venue.Host != "" {
-			v.Host = l.ref(in.Venue.Host, "venue.hostOrganisation")
+			v.Host, _ = orgs.Resolve(in.Venue.Host, "venue.hostOrganisation")
 		}
 		next.Venue = v
 	}
 	next.GuestChair = nil
 	if in.GuestChair != "" {
-		ref := l.ref(in.GuestChair, "guestChair")
-		if ref.ID != "" {
+		if ref, ok := orgs.Resolve(in.GuestChair, "guestChair"); ok {
 			o, err := s.orgs.Get(ctx, ref.ID)
 			if err != nil {
 				return Meeting{}, err
@@ -398,8 +398,8 @@ func (s *Service) build(ctx context.Context, m Meeting, in Input, creating bool)
 			p.Add("cancellationReason", "a cancelled meeting needs a reason")
 		}
 	}
-	if l.err != nil {
-		return Meeting{}, l.err
+	if err := orgs.Err(); err != nil {
+		return Meeting{}, err
 	}
 	if err := p.Err(); err != nil {
 		return Meeting{}, err
@@ -428,8 +428,7 @@ func transition(from, to Status) error {
 		Fields: []domain.FieldError{{Name: "status", Reason: fmt.Sprintf("cannot change from %s to %s", from, to)}}}
 }
 
-func (s *Service) details(in Input, l *lookup) *Details {
-	p := l.p
+func details(in Input, orgs *organisation.Resolver, p *domain.Problems) *Details {
 	d := in.Details
 	if d == nil {
 		switch in.Format {
@@ -462,7 +461,7 @@ func (s *Service) details(in Input, l *lookup) *Details {
 			p.Add("details.case", "must not be empty")
 		}
 		if d.CaseOwner != "" {
-			out.CaseOwner = l.ref(d.CaseOwner, "details.caseOwner")
+			out.CaseOwner, _ = orgs.Resolve(d.CaseOwner, "details.caseOwner")
 		}
 	case FormatConference:
 		out.CallOpensOn, out.CallClosesOn = domain.Day(d.CallOpensOn), domain.Day(d.CallClosesOn)
@@ -486,33 +485,8 @@ func (s *Service) details(in Input, l *lookup) *Details {
 	return out
 }
 
-// lookup resolves the organisations a request names: one that does not
-// exist is a problem named after its field; any other failure is kept in err
-// and ends the request as it is, never as bad input.
-type lookup struct {
-	ctx  context.Context
-	orgs organisations
-	p    *domain.Problems
-	err  error
-}
-
-func (l *lookup) ref(ref, field string) OrgRef {
-	o, err := l.orgs.Get(l.ctx, ref)
-	switch domain.ErrorCode(err) {
-	case "":
-		return OrgRef{ID: o.ID, Code: o.Code, Name: o.Name}
-	case domain.CodeNotFound:
-		l.p.Add(field, fmt.Sprintf("no organisation with id or code %q", ref))
-	default:
-		if l.err == nil {
-			l.err = err
-		}
-	}
-	return OrgRef{}
-}
-
 // changedFields names the fields that differ, for the change record.
-func changedFields(a, b Meeting) []string {
+func changedFields(a, b Meeting) domain.Diff {
 	var f domain.Diff
 	f.Add(a.Sequence != b.Sequence, "sequence")
 	f.Add(a.Title != b.Title, "title")
@@ -540,7 +514,7 @@ func sameVenue(a, b *Venue) bool {
 	return a.Name == b.Name && a.Address == b.Address && a.City == b.City && a.Host.ID == b.Host.ID
 }
 
-func sameOrg(a, b *OrgRef) bool {
+func sameOrg(a, b *organisation.Ref) bool {
 	if a == nil || b == nil {
 		return a == b
 	}

@@ -1194,6 +1194,37 @@ func TestList(t *testing.T) {
 	}
 }
 
+// TestListPageSize: a page holds the default 20 unless asked; All (the
+// feed) gets every meeting that matches, whatever the default.
+func TestListPageSize(t *testing.T) {
+	e := newEnv(t)
+	const n = domain.DefaultPageSize + 1
+	for i := range n {
+		e.mustCreate(t, session(apptest.AmsterdamTime(2025, 1, 1+i, 14, 0)))
+	}
+	tests := []struct {
+		name     string
+		req      meeting.ListRequest
+		want     int
+		wantNext bool
+	}{
+		{"default", meeting.ListRequest{}, domain.DefaultPageSize, true},
+		{"asked", meeting.ListRequest{PageSize: 5}, 5, true},
+		{"all", meeting.ListRequest{All: true}, n, false},
+		{"all, filtered", meeting.ListRequest{All: true, Filter: meeting.Filter{From: apptest.AmsterdamTime(2025, 1, 20, 0, 0)}}, 2, false},
+	}
+	for _, tt := range tests {
+		page, err := e.meetings.List(context.Background(), tt.req)
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		if len(page.Items) != tt.want || (page.Next != "") != tt.wantNext {
+			t.Errorf("%s: got %d meetings, next %q; want %d, next %v", tt.name, len(page.Items), page.Next, tt.want, tt.wantNext)
+		}
+	}
+}
+
 func TestUpcoming(t *testing.T) {
 	e := newEnv(t)
 	e.heldMeeting(t, start.Add(-30*24*time.Hour))

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 )
 
 // SubmissionStatus is where a paper stands.
@@ -27,7 +28,7 @@ type Submission struct {
 	Title        string
 	Abstract     string
 	Authors      []string
-	Organisation *OrgRef
+	Organisation *organisation.Ref
 	Status       SubmissionStatus
 	SubmittedBy  string
 	SubmittedAt  time.Time
@@ -75,7 +76,7 @@ func (s *Service) Submit(ctx context.Context, meetingID string, in SubmissionInp
 	var p domain.Problems
 	sub := Submission{ID: uuid.Must(uuid.NewV7()).String(), MeetingID: meetingID, Title: strings.TrimSpace(in.Title),
 		Abstract: strings.TrimSpace(in.Abstract), Status: Submitted, SubmittedBy: actor.Subject,
-		SubmittedAt: s.now().UTC().Truncate(time.Microsecond)}
+		SubmittedAt: domain.Timestamp(s.now)}
 	if sub.Title == "" {
 		p.Add("title", "must not be empty")
 	}
@@ -97,17 +98,17 @@ func (s *Service) Submit(ctx context.Context, meetingID string, in SubmissionInp
 		org = actor.OrganisationID
 	}
 	if org != "" {
-		l := &lookup{ctx: ctx, orgs: s.orgs, p: &p}
-		ref := l.ref(org, "organisation")
-		if l.err != nil {
-			return Submission{}, l.err
+		orgs := organisation.NewResolver(ctx, s.orgs, &p)
+		ref, ok := orgs.Resolve(org, "organisation")
+		if err := orgs.Err(); err != nil {
+			return Submission{}, err
 		}
 		// A member or bound partner submits for its own organisation; editors for any.
-		if ref.ID != "" && actor.OrganisationID != "" && ref.ID != actor.OrganisationID && !actor.Is(domain.RoleAdmin, domain.RoleEditor) {
+		if ok && actor.OrganisationID != "" && ref.ID != actor.OrganisationID && !actor.Is(domain.RoleAdmin, domain.RoleEditor) {
 			return Submission{}, &domain.Error{Code: domain.CodeForbidden, Message: "you submit for your own organisation only",
 				Fields: []domain.FieldError{{Name: "organisation", Reason: "is not your organisation"}}}
 		}
-		if ref.ID != "" {
+		if ok {
 			sub.Organisation = &ref
 		}
 	}
@@ -158,7 +159,7 @@ func (s *Service) Decide(ctx context.Context, meetingID, submissionID string, de
 	}
 	for _, sub := range subs {
 		if sub.ID == submissionID {
-			sub.Status, sub.DecidedAt = decision, s.now().UTC().Truncate(time.Microsecond)
+			sub.Status, sub.DecidedAt = decision, domain.Timestamp(s.now)
 			err := s.store.UpdateSubmission(ctx, sub, domain.Change{Resource: "submission", ResourceID: sub.ID, Action: domain.ActionUpdate,
 				Actor: actor.Subject, Fields: []string{"status"}, At: sub.DecidedAt})
 			return sub, err

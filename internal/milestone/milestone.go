@@ -8,33 +8,34 @@ import (
 	"time"
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 )
 
 // Status is where a milestone stands.
 type Status string
 
 const (
-	NotStarted Status = "not-started"
-	InProgress Status = "in-progress"
-	Completed  Status = "completed"
-	Delayed    Status = "delayed"
-	Cancelled  Status = "cancelled"
+	StatusNotStarted Status = "not-started"
+	StatusInProgress Status = "in-progress"
+	StatusCompleted  Status = "completed"
+	StatusDelayed    Status = "delayed"
+	StatusCancelled  Status = "cancelled"
 )
 
-var statuses = []Status{NotStarted, InProgress, Completed, Delayed, Cancelled}
+var statuses = []Status{StatusNotStarted, StatusInProgress, StatusCompleted, StatusDelayed, StatusCancelled}
 
 // Completion is the IRM's completion scale.
 type Completion string
 
 const (
-	NoEvidence  Completion = "no-evidence"
-	CNotStarted Completion = "not-started"
-	Limited     Completion = "limited"
-	Substantial Completion = "substantial"
-	Complete    Completion = "complete"
+	CompletionNoEvidence  Completion = "no-evidence"
+	CompletionNotStarted  Completion = "not-started"
+	CompletionLimited     Completion = "limited"
+	CompletionSubstantial Completion = "substantial"
+	CompletionComplete    Completion = "complete"
 )
 
-var completions = []Completion{NoEvidence, CNotStarted, Limited, Substantial, Complete}
+var completions = []Completion{CompletionNoEvidence, CompletionNotStarted, CompletionLimited, CompletionSubstantial, CompletionComplete}
 
 // Rule says how progress follows from data.
 type Rule string
@@ -93,6 +94,14 @@ type Milestone struct {
 	UpdatedAt  time.Time
 }
 
+// RecordID, RecordVersion and Revised let the one write path (domain.Update) write milestones.
+func (m Milestone) RecordID() string              { return m.ID }
+func (m Milestone) RecordVersion() domain.Version { return m.Version }
+func (m Milestone) Revised(v domain.Version, at time.Time) Milestone {
+	m.Version, m.UpdatedAt = v, at
+	return m
+}
+
 // derive sets what follows from the evidence and the day: progress, status
 // and completion under a rule (capped at 100%), and overdue for all.
 func derive(m Milestone, ev *Evidence, today time.Time) Milestone {
@@ -102,28 +111,28 @@ func derive(m Milestone, ev *Evidence, today time.Time) Milestone {
 		m.Progress = min(100, count*100/m.Target.Count)
 		switch {
 		case count >= m.Target.Count:
-			m.Completion = Complete
+			m.Completion = CompletionComplete
 		case m.Progress >= 50:
-			m.Completion = Substantial
+			m.Completion = CompletionSubstantial
 		case count > 0:
-			m.Completion = Limited
+			m.Completion = CompletionLimited
 		default:
-			m.Completion = CNotStarted
+			m.Completion = CompletionNotStarted
 		}
-		if m.Status != Cancelled {
+		if m.Status != StatusCancelled {
 			switch {
 			case count >= m.Target.Count:
-				m.Status = Completed
+				m.Status = StatusCompleted
 			case !m.PlannedEnd.IsZero() && today.After(m.PlannedEnd):
-				m.Status = Delayed
+				m.Status = StatusDelayed
 			case count > 0 || (!m.PlannedStart.IsZero() && !today.Before(m.PlannedStart)):
-				m.Status = InProgress
+				m.Status = StatusInProgress
 			default:
-				m.Status = NotStarted
+				m.Status = StatusNotStarted
 			}
 		}
 	}
-	m.Overdue = m.Status != Completed && m.Status != Cancelled && !m.PlannedEnd.IsZero() && today.After(m.PlannedEnd)
+	m.Overdue = m.Status != StatusCompleted && m.Status != StatusCancelled && !m.PlannedEnd.IsZero() && today.After(m.PlannedEnd)
 	return m
 }
 
@@ -131,12 +140,7 @@ func derive(m Milestone, ev *Evidence, today time.Time) Milestone {
 // is in the network.
 type Institution struct {
 	Name         string
-	Organisation *OrgRef
-}
-
-// OrgRef is an organisation as a commitment refers to it.
-type OrgRef struct {
-	ID, Code, Name string
+	Organisation *organisation.Ref
 }
 
 // Commitment is one commitment of an action plan.
@@ -155,13 +159,10 @@ type Commitment struct {
 	UpdatedAt      time.Time
 }
 
-// Update is a dated progress update with evidence.
-type Update struct {
-	ID          string
-	MilestoneID string
-	Date        time.Time
-	Note        string
-	EvidenceURL string
-	Author      string
-	RecordedAt  time.Time
+// RecordID, RecordVersion and Revised let the one write path (domain.Update) write commitments.
+func (c Commitment) RecordID() string              { return c.Code }
+func (c Commitment) RecordVersion() domain.Version { return c.Version }
+func (c Commitment) Revised(v domain.Version, at time.Time) Commitment {
+	c.Version, c.UpdatedAt = v, at
+	return c
 }

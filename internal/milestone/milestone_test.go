@@ -29,10 +29,10 @@ func TestDeriveFromEvidence(t *testing.T) {
 	m33 := Milestone{Code: "3.3", Rule: RuleHeldMeetings, Target: &Target{Count: 8, Unit: "meetings"},
 		PlannedStart: day(2018, 10, 1), PlannedEnd: day(2020, 7, 1),
 		// What was set by hand is ignored under a rule.
-		Progress: 77, Status: NotStarted, Completion: NoEvidence}
+		Progress: 77, Status: StatusNotStarted, Completion: CompletionNoEvidence}
 	during, after, before := day(2019, 6, 1), day(2020, 7, 2), day(2018, 9, 1)
 	cancelled := m33
-	cancelled.Status = Cancelled
+	cancelled.Status = StatusCancelled
 	for _, tc := range []struct {
 		name           string
 		m              Milestone
@@ -43,20 +43,20 @@ func TestDeriveFromEvidence(t *testing.T) {
 		wantCompletion Completion
 		wantOverdue    bool
 	}{
-		{"none yet, before the start", m33, 0, before, 0, NotStarted, CNotStarted, false},
-		{"none yet, window open", m33, 0, during, 0, InProgress, CNotStarted, false},
-		{"one of eight", m33, 1, during, 12, InProgress, Limited, false},
-		{"one of eight before the start", m33, 1, before, 12, InProgress, Limited, false},
-		{"three of eight", m33, 3, during, 37, InProgress, Limited, false},
-		{"four of eight is half", m33, 4, during, 50, InProgress, Substantial, false},
-		{"seven of eight", m33, 7, during, 87, InProgress, Substantial, false},
-		{"eight of eight", m33, 8, during, 100, Completed, Complete, false},
-		{"a ninth does not pass 100%", m33, 9, during, 100, Completed, Complete, false},
-		{"complete after the end is not overdue", m33, 8, after, 100, Completed, Complete, false},
-		{"short after the end is delayed and overdue", m33, 5, after, 62, Delayed, Substantial, true},
-		{"the last day itself is not overdue", m33, 5, day(2020, 7, 1), 62, InProgress, Substantial, false},
-		{"cancelled stays cancelled", cancelled, 3, after, 37, Cancelled, Limited, false},
-		{"cancelled stays cancelled even when complete", cancelled, 8, during, 100, Cancelled, Complete, false},
+		{"none yet, before the start", m33, 0, before, 0, StatusNotStarted, CompletionNotStarted, false},
+		{"none yet, window open", m33, 0, during, 0, StatusInProgress, CompletionNotStarted, false},
+		{"one of eight", m33, 1, during, 12, StatusInProgress, CompletionLimited, false},
+		{"one of eight before the start", m33, 1, before, 12, StatusInProgress, CompletionLimited, false},
+		{"three of eight", m33, 3, during, 37, StatusInProgress, CompletionLimited, false},
+		{"four of eight is half", m33, 4, during, 50, StatusInProgress, CompletionSubstantial, false},
+		{"seven of eight", m33, 7, during, 87, StatusInProgress, CompletionSubstantial, false},
+		{"eight of eight", m33, 8, during, 100, StatusCompleted, CompletionComplete, false},
+		{"a ninth does not pass 100%", m33, 9, during, 100, StatusCompleted, CompletionComplete, false},
+		{"complete after the end is not overdue", m33, 8, after, 100, StatusCompleted, CompletionComplete, false},
+		{"short after the end is delayed and overdue", m33, 5, after, 62, StatusDelayed, CompletionSubstantial, true},
+		{"the last day itself is not overdue", m33, 5, day(2020, 7, 1), 62, StatusInProgress, CompletionSubstantial, false},
+		{"cancelled stays cancelled", cancelled, 3, after, 37, StatusCancelled, CompletionLimited, false},
+		{"cancelled stays cancelled even when complete", cancelled, 8, during, 100, StatusCancelled, CompletionComplete, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ev := items(tc.count)
@@ -84,13 +84,13 @@ func TestDeriveFromEvidence(t *testing.T) {
 // ones set by hand; only overdue follows from the day.
 func TestMilestoneDeriveByHand(t *testing.T) {
 	base := Milestone{Code: "3.1", Rule: RuleNone, PlannedStart: day(2018, 1, 1), PlannedEnd: day(2018, 6, 29),
-		Progress: 40, Status: InProgress, Completion: Limited}
+		Progress: 40, Status: StatusInProgress, Completion: CompletionLimited}
 	noEnd := base
 	noEnd.PlannedEnd = time.Time{}
 	done := base
-	done.Status, done.Progress, done.Completion = Completed, 100, Complete
+	done.Status, done.Progress, done.Completion = StatusCompleted, 100, CompletionComplete
 	dropped := base
-	dropped.Status = Cancelled
+	dropped.Status = StatusCancelled
 	// A rule without a target cannot count; it is treated as set by hand.
 	noTarget := base
 	noTarget.Rule = RuleHeldMeetings
@@ -222,7 +222,7 @@ func TestMilestoneListRequestCheck(t *testing.T) {
 
 func TestMilestoneChangedFields(t *testing.T) {
 	base := Milestone{Commitment: "NL0037", Code: "3.3", Title: "Meetings", Target: &Target{Count: 8, Unit: "meetings"},
-		PlannedEnd: day(2020, 7, 1), Rule: RuleHeldMeetings, Status: NotStarted, Completion: NoEvidence}
+		PlannedEnd: day(2020, 7, 1), Rule: RuleHeldMeetings, Status: StatusNotStarted, Completion: CompletionNoEvidence}
 	for _, tc := range []struct {
 		name   string
 		change func(*Milestone)

@@ -199,7 +199,7 @@ func TestEvidenceHeldMeetingsWithReport(t *testing.T) {
 	f.commitment(t, "NL0037", 2018)
 	m33 := f.milestone(t, milestone.Input{Commitment: "NL0037", Code: "3.3", Title: "Eight meetings",
 		PlannedStart: apptest.Date(2018, 10, 1), PlannedEnd: apptest.Date(2020, 7, 1), Target: &milestone.Target{Count: 8, Unit: "meetings"},
-		Rule: milestone.RuleHeldMeetings, Progress: 90, Status: milestone.InProgress, Completion: milestone.Substantial})
+		Rule: milestone.RuleHeldMeetings, Progress: 90, Status: milestone.StatusInProgress, Completion: milestone.CompletionSubstantial})
 
 	var counting []meeting.Meeting // the meetings that should count
 	count := func(m meeting.Meeting) { counting = append(counting, m) }
@@ -281,14 +281,14 @@ func TestEvidenceHeldMeetingsWithReport(t *testing.T) {
 			if got.Progress != wantProgress {
 				t.Errorf("progress: got %d; want %d (%d of 8)", got.Progress, wantProgress, n)
 			}
-			wantStatus, wantCompletion, wantOverdue := milestone.Delayed, milestone.CNotStarted, true
+			wantStatus, wantCompletion, wantOverdue := milestone.StatusDelayed, milestone.CompletionNotStarted, true
 			switch {
 			case n >= 8:
-				wantStatus, wantCompletion, wantOverdue = milestone.Completed, milestone.Complete, false
+				wantStatus, wantCompletion, wantOverdue = milestone.StatusCompleted, milestone.CompletionComplete, false
 			case n >= 4:
-				wantCompletion = milestone.Substantial
+				wantCompletion = milestone.CompletionSubstantial
 			case n > 0:
-				wantCompletion = milestone.Limited
+				wantCompletion = milestone.CompletionLimited
 			}
 			if got.Status != wantStatus || got.Completion != wantCompletion || got.Overdue != wantOverdue {
 				t.Errorf("status, completion, overdue: got %s %s %v; want %s %s %v", got.Status, got.Completion, got.Overdue,
@@ -345,12 +345,12 @@ func TestEvidenceMagazineEditions(t *testing.T) {
 			if ids := evidenceIDs(got); !slices.Equal(ids, counted) {
 				t.Errorf("evidence: got %v; want %v", ids, counted)
 			}
-			wantProgress, wantCompletion, wantStatus := 0, milestone.CNotStarted, milestone.InProgress
+			wantProgress, wantCompletion, wantStatus := 0, milestone.CompletionNotStarted, milestone.StatusInProgress
 			switch len(counted) {
 			case 1:
-				wantProgress, wantCompletion = 50, milestone.Substantial
+				wantProgress, wantCompletion = 50, milestone.CompletionSubstantial
 			case 2:
-				wantProgress, wantCompletion, wantStatus = 100, milestone.Complete, milestone.Completed
+				wantProgress, wantCompletion, wantStatus = 100, milestone.CompletionComplete, milestone.StatusCompleted
 			}
 			if got.Progress != wantProgress || got.Completion != wantCompletion || got.Status != wantStatus {
 				t.Errorf("got %d%% %s %s; want %d%% %s %s", got.Progress, got.Completion, got.Status, wantProgress, wantCompletion, wantStatus)
@@ -537,14 +537,14 @@ func TestAsOfEvidence(t *testing.T) {
 		want       []string
 		wantStatus milestone.Status
 	}{
-		{apptest.Date(2019, 1, 15), nil, milestone.Delayed},
-		{apptest.Date(2019, 1, 19), nil, milestone.Delayed},
-		{apptest.Date(2019, 1, 20), []string{first.ID}, milestone.Delayed},
-		{apptest.Date(2019, 1, 31), []string{first.ID}, milestone.Delayed},
-		{apptest.Date(2019, 2, 1), []string{first.ID}, milestone.InProgress}, // the window now reaches 2020
-		{apptest.Date(2019, 2, 9), []string{first.ID}, milestone.InProgress},
-		{apptest.Date(2019, 2, 10), []string{first.ID, second.ID}, milestone.Completed},
-		{time.Time{}, []string{first.ID, second.ID}, milestone.Completed},
+		{apptest.Date(2019, 1, 15), nil, milestone.StatusDelayed},
+		{apptest.Date(2019, 1, 19), nil, milestone.StatusDelayed},
+		{apptest.Date(2019, 1, 20), []string{first.ID}, milestone.StatusDelayed},
+		{apptest.Date(2019, 1, 31), []string{first.ID}, milestone.StatusDelayed},
+		{apptest.Date(2019, 2, 1), []string{first.ID}, milestone.StatusInProgress}, // the window now reaches 2020
+		{apptest.Date(2019, 2, 9), []string{first.ID}, milestone.StatusInProgress},
+		{apptest.Date(2019, 2, 10), []string{first.ID, second.ID}, milestone.StatusCompleted},
+		{time.Time{}, []string{first.ID, second.ID}, milestone.StatusCompleted},
 	} {
 		t.Run(fmt.Sprint(tc.asOf.Format(time.DateOnly)), func(t *testing.T) {
 			got := f.get(t, m.ID, tc.asOf)
@@ -570,13 +570,13 @@ func listFixture(t *testing.T) *fixture {
 	f.commitment(t, "NL0037", 2018)
 	f.commitment(t, "NL0020", 2016)
 	for _, in := range []milestone.Input{
-		{Commitment: "NL0037", Code: "3.10", Title: "Reach 100% open agendas", PlannedEnd: apptest.Date(2020, 3, 1), Status: milestone.NotStarted, Completion: milestone.CNotStarted},
-		{Commitment: "NL0037", Code: "3.9", Title: "Magazine café", PlannedEnd: apptest.Date(2020, 6, 30), Status: milestone.InProgress, Completion: milestone.Substantial, Progress: 60},
-		{Commitment: "NL0037", Code: "3.2", Title: "Kick-off", PlannedEnd: apptest.Date(2018, 9, 1), Status: milestone.InProgress, Completion: milestone.Limited, Progress: 20},
-		{Commitment: "NL0037", Code: "3.11", Title: "Dropped", Status: milestone.Cancelled},
-		{Commitment: "NL0037", Code: "3.1", Title: "Plans", PlannedEnd: apptest.Date(2018, 6, 29), Status: milestone.Completed, Completion: milestone.Complete, Progress: 100},
+		{Commitment: "NL0037", Code: "3.10", Title: "Reach 100% open agendas", PlannedEnd: apptest.Date(2020, 3, 1), Status: milestone.StatusNotStarted, Completion: milestone.CompletionNotStarted},
+		{Commitment: "NL0037", Code: "3.9", Title: "Magazine café", PlannedEnd: apptest.Date(2020, 6, 30), Status: milestone.StatusInProgress, Completion: milestone.CompletionSubstantial, Progress: 60},
+		{Commitment: "NL0037", Code: "3.2", Title: "Kick-off", PlannedEnd: apptest.Date(2018, 9, 1), Status: milestone.StatusInProgress, Completion: milestone.CompletionLimited, Progress: 20},
+		{Commitment: "NL0037", Code: "3.11", Title: "Dropped", Status: milestone.StatusCancelled},
+		{Commitment: "NL0037", Code: "3.1", Title: "Plans", PlannedEnd: apptest.Date(2018, 6, 29), Status: milestone.StatusCompleted, Completion: milestone.CompletionComplete, Progress: 100},
 		{Commitment: "NL0020", Code: "1.2", Title: "Publish data sets", VerifiableResult: "A REGISTER of open data sets", PlannedEnd: apptest.Date(2021, 1, 1)},
-		{Commitment: "NL0020", Code: "1.1", Title: "Open data register", PlannedEnd: apptest.Date(2019, 12, 31), Status: milestone.Delayed, Completion: milestone.Limited},
+		{Commitment: "NL0020", Code: "1.1", Title: "Open data register", PlannedEnd: apptest.Date(2019, 12, 31), Status: milestone.StatusDelayed, Completion: milestone.CompletionLimited},
 	} {
 		f.milestone(t, in)
 	}
@@ -598,8 +598,8 @@ func TestMilestoneListFilters(t *testing.T) {
 		{"commitment in lower case", milestone.ListRequest{Filter: milestone.Filter{Commitment: "nl0020"}}, []string{"1.1", "1.2"}},
 		{"unknown commitment", milestone.ListRequest{Filter: milestone.Filter{Commitment: "NL0099"}}, nil},
 		{"cycle", milestone.ListRequest{Filter: milestone.Filter{Cycle: 2016}}, []string{"1.1", "1.2"}},
-		{"status", milestone.ListRequest{Status: milestone.InProgress}, []string{"3.2", "3.9"}},
-		{"completion", milestone.ListRequest{Completion: milestone.Limited}, []string{"1.1", "3.2"}},
+		{"status", milestone.ListRequest{Status: milestone.StatusInProgress}, []string{"3.2", "3.9"}},
+		{"completion", milestone.ListRequest{Completion: milestone.CompletionLimited}, []string{"1.1", "3.2"}},
 		{"dueBefore is strict", milestone.ListRequest{Filter: milestone.Filter{DueBefore: apptest.Date(2019, 12, 31)}}, []string{"3.1", "3.2"}},
 		{"dueAfter is strict", milestone.ListRequest{Filter: milestone.Filter{DueAfter: apptest.Date(2019, 12, 31)}}, []string{"1.2", "3.9", "3.10"}},
 		{"due between", milestone.ListRequest{Filter: milestone.Filter{DueAfter: apptest.Date(2018, 7, 1), DueBefore: apptest.Date(2020, 6, 30)}}, []string{"1.1", "3.2", "3.10"}},
@@ -608,7 +608,7 @@ func TestMilestoneListFilters(t *testing.T) {
 		{"q in title and verifiable result, any case", milestone.ListRequest{Filter: milestone.Filter{Q: "Register"}}, []string{"1.1", "1.2"}},
 		{"q with an accent", milestone.ListRequest{Filter: milestone.Filter{Q: "CAFÉ"}}, []string{"3.9"}},
 		{"q is literal, not a pattern", milestone.ListRequest{Filter: milestone.Filter{Q: "%"}}, []string{"3.10"}},
-		{"q and status", milestone.ListRequest{Filter: milestone.Filter{Q: "K"}, Status: milestone.InProgress}, []string{"3.2"}},
+		{"q and status", milestone.ListRequest{Filter: milestone.Filter{Q: "K"}, Status: milestone.StatusInProgress}, []string{"3.2"}},
 		{"sort plannedEnd, none last", milestone.ListRequest{Sort: "plannedEnd"}, []string{"3.1", "3.2", "1.1", "3.10", "3.9", "1.2", "3.11"}},
 		{"sort -plannedEnd", milestone.ListRequest{Sort: "-plannedEnd"}, []string{"3.11", "1.2", "3.9", "3.10", "1.1", "3.2", "3.1"}},
 		{"sort plannedEnd with a filter", milestone.ListRequest{Sort: "plannedEnd", Filter: milestone.Filter{Commitment: "NL0037"}, Overdue: &no}, []string{"3.1", "3.10", "3.9", "3.11"}},
@@ -660,12 +660,12 @@ func TestMilestonePagingWithDerivedStatus(t *testing.T) {
 		in := milestone.Input{Commitment: "NL0037", Code: fmt.Sprintf("7.%d", i), Title: fmt.Sprintf("Edition %d", i),
 			Target: &milestone.Target{Count: 1, Unit: "edition"}, Rule: milestone.RuleMagazineEditions,
 			// Set by hand the other way round: the rule must win.
-			Status: milestone.Delayed}
+			Status: milestone.StatusDelayed}
 		if i%3 == 0 {
 			in.PlannedStart, in.PlannedEnd = apptest.Date(2019, 1, 1), apptest.Date(2019, 6, 30) // passed, nothing published
 			delayed = append(delayed, in.Code)
 		} else {
-			in.PlannedStart, in.PlannedEnd, in.Status = apptest.Date(2021, 1, 1), apptest.Date(2021, 6, 30), milestone.InProgress
+			in.PlannedStart, in.PlannedEnd, in.Status = apptest.Date(2021, 1, 1), apptest.Date(2021, 6, 30), milestone.StatusInProgress
 			notStarted = append(notStarted, in.Code)
 		}
 		f.milestone(t, in)
@@ -674,9 +674,9 @@ func TestMilestonePagingWithDerivedStatus(t *testing.T) {
 		status milestone.Status
 		want   []string
 	}{
-		{milestone.Delayed, delayed},
-		{milestone.NotStarted, notStarted},
-		{milestone.InProgress, nil},
+		{milestone.StatusDelayed, delayed},
+		{milestone.StatusNotStarted, notStarted},
+		{milestone.StatusInProgress, nil},
 	} {
 		for _, asOf := range []time.Time{{}, apptest.Date(2020, 1, 15)} {
 			for _, size := range []int{1, 4, 7, 100} {
@@ -708,24 +708,24 @@ func TestMilestoneSummaries(t *testing.T) {
 		nextDue      string
 	}
 	nl0037 := want{5,
-		map[milestone.Status]int{milestone.NotStarted: 1, milestone.InProgress: 2, milestone.Cancelled: 1, milestone.Completed: 1},
-		map[milestone.Completion]int{milestone.CNotStarted: 1, milestone.Substantial: 1, milestone.Limited: 1, milestone.NoEvidence: 1, milestone.Complete: 1},
+		map[milestone.Status]int{milestone.StatusNotStarted: 1, milestone.StatusInProgress: 2, milestone.StatusCancelled: 1, milestone.StatusCompleted: 1},
+		map[milestone.Completion]int{milestone.CompletionNotStarted: 1, milestone.CompletionSubstantial: 1, milestone.CompletionLimited: 1, milestone.CompletionNoEvidence: 1, milestone.CompletionComplete: 1},
 		0.2, 1, "3.10"}
 	nl0020 := want{2,
-		map[milestone.Status]int{milestone.NotStarted: 1, milestone.Delayed: 1},
-		map[milestone.Completion]int{milestone.NoEvidence: 1, milestone.Limited: 1},
+		map[milestone.Status]int{milestone.StatusNotStarted: 1, milestone.StatusDelayed: 1},
+		map[milestone.Completion]int{milestone.CompletionNoEvidence: 1, milestone.CompletionLimited: 1},
 		0, 1, "1.2"}
 	check := func(t *testing.T, got milestone.Summary, w want) {
 		t.Helper()
 		if got.Milestones != w.milestones {
 			t.Errorf("milestones: got %d; want %d", got.Milestones, w.milestones)
 		}
-		for _, s := range []milestone.Status{milestone.NotStarted, milestone.InProgress, milestone.Completed, milestone.Delayed, milestone.Cancelled} {
+		for _, s := range []milestone.Status{milestone.StatusNotStarted, milestone.StatusInProgress, milestone.StatusCompleted, milestone.StatusDelayed, milestone.StatusCancelled} {
 			if got.ByStatus[s] != w.byStatus[s] {
 				t.Errorf("byStatus[%s]: got %d; want %d", s, got.ByStatus[s], w.byStatus[s])
 			}
 		}
-		for _, c := range []milestone.Completion{milestone.NoEvidence, milestone.CNotStarted, milestone.Limited, milestone.Substantial, milestone.Complete} {
+		for _, c := range []milestone.Completion{milestone.CompletionNoEvidence, milestone.CompletionNotStarted, milestone.CompletionLimited, milestone.CompletionSubstantial, milestone.CompletionComplete} {
 			if got.ByCompletion[c] != w.byCompletion[c] {
 				t.Errorf("byCompletion[%s]: got %d; want %d", c, got.ByCompletion[c], w.byCompletion[c])
 			}
@@ -1026,22 +1026,22 @@ func TestProgressUpdates(t *testing.T) {
 	f.commitment(t, "NL0037", 2018)
 	m := f.milestone(t, milestone.Input{Commitment: "NL0037", Code: "3.4", Title: "Interim evaluation"})
 	for _, a := range []domain.Actor{nobody, member, analyst, partner} {
-		_, err := f.svc.AddUpdate(apptest.As(a), m.ID, milestone.UpdateInput{Date: apptest.Date(2020, 1, 1), Note: "x"})
+		_, err := f.svc.AddProgressUpdate(apptest.As(a), m.ID, milestone.ProgressUpdateInput{Date: apptest.Date(2020, 1, 1), Note: "x"})
 		if c := domain.ErrorCode(err); c != domain.CodeForbidden && c != domain.CodeUnauthenticated {
 			t.Errorf("as %q: got %v; want refused", a.Role, err)
 		}
 	}
 	for _, tc := range []struct {
 		name string
-		in   milestone.UpdateInput
+		in   milestone.ProgressUpdateInput
 		want []string
 	}{
-		{"tomorrow in Amsterdam", milestone.UpdateInput{Date: apptest.Date(2020, 1, 16), Note: "x"}, []string{"date"}},
-		{"no date, no note, bad URL", milestone.UpdateInput{Note: " ", EvidenceURL: "ftp://example.org/x"}, []string{"date", "note", "evidenceUrl"}},
-		{"relative URL", milestone.UpdateInput{Date: apptest.Date(2020, 1, 1), Note: "x", EvidenceURL: "/report.pdf"}, []string{"evidenceUrl"}},
+		{"tomorrow in Amsterdam", milestone.ProgressUpdateInput{Date: apptest.Date(2020, 1, 16), Note: "x"}, []string{"date"}},
+		{"no date, no note, bad URL", milestone.ProgressUpdateInput{Note: " ", EvidenceURL: "ftp://example.org/x"}, []string{"date", "note", "evidenceUrl"}},
+		{"relative URL", milestone.ProgressUpdateInput{Date: apptest.Date(2020, 1, 1), Note: "x", EvidenceURL: "/report.pdf"}, []string{"evidenceUrl"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := f.svc.AddUpdate(apptest.As(editor), m.ID, tc.in)
+			_, err := f.svc.AddProgressUpdate(apptest.As(editor), m.ID, tc.in)
 			e, ok := err.(*domain.Error)
 			if !ok || e.Code != domain.CodeInvalid {
 				t.Fatalf("got %v; want invalid input", err)
@@ -1055,13 +1055,13 @@ func TestProgressUpdates(t *testing.T) {
 			}
 		})
 	}
-	var added []milestone.Update
-	for _, in := range []milestone.UpdateInput{
+	var added []milestone.ProgressUpdate
+	for _, in := range []milestone.ProgressUpdateInput{
 		{Date: apptest.Date(2019, 10, 1), Note: "Questionnaire sent", Author: "Marieke"},
 		{Date: apptest.Date(2020, 1, 15), Note: "Results in", EvidenceURL: "https://example.org/results"}, // today
 		{Date: apptest.Date(2019, 11, 20), Note: "Reminder sent"},
 	} {
-		u, err := f.svc.AddUpdate(apptest.As(editor), m.ID, in)
+		u, err := f.svc.AddProgressUpdate(apptest.As(editor), m.ID, in)
 		if err != nil {
 			t.Fatalf("add %q: %v", in.Note, err)
 		}
@@ -1070,7 +1070,7 @@ func TestProgressUpdates(t *testing.T) {
 	if added[0].Author != "Marieke" || added[1].Author != editor.Subject {
 		t.Errorf("authors: got %q and %q; want Marieke and the signed-in %s", added[0].Author, added[1].Author, editor.Subject)
 	}
-	got, err := f.svc.Updates(apptest.As(nobody), m.ID)
+	got, err := f.svc.ProgressUpdates(apptest.As(nobody), m.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1084,8 +1084,8 @@ func TestProgressUpdates(t *testing.T) {
 	if want := []string{"Results in", "Reminder sent", "Questionnaire sent"}; !slices.Equal(notes, want) {
 		t.Errorf("updates: got %v; want newest first %v", notes, want)
 	}
-	_, err = f.svc.Updates(context.Background(), "0190d3e0-0000-7000-8000-000000000000")
+	_, err = f.svc.ProgressUpdates(context.Background(), "0190d3e0-0000-7000-8000-000000000000")
 	apptest.CheckCode(t, "updates of an unknown milestone", err, domain.CodeNotFound)
-	_, err = f.svc.AddUpdate(apptest.As(editor), "0190d3e0-0000-7000-8000-000000000000", milestone.UpdateInput{Date: apptest.Date(2020, 1, 1), Note: "x"})
+	_, err = f.svc.AddProgressUpdate(apptest.As(editor), "0190d3e0-0000-7000-8000-000000000000", milestone.ProgressUpdateInput{Date: apptest.Date(2020, 1, 1), Note: "x"})
 	apptest.CheckCode(t, "add an update to an unknown milestone", err, domain.CodeNotFound)
 }

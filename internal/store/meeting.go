@@ -9,6 +9,7 @@ import (
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/meeting"
+	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 )
 
 type meetingRow struct {
@@ -168,18 +169,18 @@ func (v meetingView) domain() (meeting.Meeting, error) {
 			return m, fmt.Errorf("meeting %s: call closes on: %w", r.ID, err)
 		}
 		if r.CaseOwnerID != nil {
-			d.CaseOwner = meeting.OrgRef{ID: *r.CaseOwnerID, Code: stringValue(v.CaseOwnerCode), Name: stringValue(v.CaseOwnerName)}
+			d.CaseOwner = organisation.Ref{ID: *r.CaseOwnerID, Code: stringValue(v.CaseOwnerCode), Name: stringValue(v.CaseOwnerName)}
 		}
 		m.Details = d
 	}
 	if r.VenueName != nil {
 		m.Venue = &meeting.Venue{Name: *r.VenueName, Address: r.VenueAddress, City: r.VenueCity}
 		if r.VenueHostID != nil {
-			m.Venue.Host = meeting.OrgRef{ID: *r.VenueHostID, Code: stringValue(v.VenueHostCode), Name: stringValue(v.VenueHostName)}
+			m.Venue.Host = organisation.Ref{ID: *r.VenueHostID, Code: stringValue(v.VenueHostCode), Name: stringValue(v.VenueHostName)}
 		}
 	}
 	if r.GuestChairID != nil {
-		m.GuestChair = &meeting.OrgRef{ID: *r.GuestChairID, Code: stringValue(v.GuestChairCode), Name: stringValue(v.GuestChairName)}
+		m.GuestChair = &organisation.Ref{ID: *r.GuestChairID, Code: stringValue(v.GuestChairCode), Name: stringValue(v.GuestChairName)}
 	}
 	if v.ReportPubID != nil {
 		m.Report = &meeting.Report{PublicationID: *v.ReportPubID, URL: stringValue(v.ReportURL), PublishedOn: dateValue(v.ReportOn),
@@ -208,7 +209,7 @@ var meetingKeyset = keyset{
 	id:     func(r any) string { return r.(meetingView).Row.ID },
 }
 
-// ListMeetings returns meetings in order of start; PageSize 0 returns all.
+// ListMeetings returns meetings in order of start, one page or all.
 func (db *DB) ListMeetings(ctx context.Context, q meeting.Query) (domain.Page[meeting.Meeting], error) {
 	f := q.Filter
 	tx := db.meetingQuery(ctx)
@@ -240,7 +241,7 @@ func (db *DB) ListMeetings(ctx context.Context, q meeting.Query) (domain.Page[me
 		return domain.Page[meeting.Meeting]{}, err
 	}
 	size := q.PageSize
-	if size > 0 {
+	if !q.All {
 		tx = tx.Limit(size + 1)
 	}
 	var rows []meetingView
@@ -248,7 +249,7 @@ func (db *DB) ListMeetings(ctx context.Context, q meeting.Query) (domain.Page[me
 		return domain.Page[meeting.Meeting]{}, dbError(err)
 	}
 	var page domain.Page[meeting.Meeting]
-	if size > 0 && len(rows) > size {
+	if !q.All && len(rows) > size {
 		rows = rows[:size]
 		if page.Next, err = meetingKeyset.next(sort, rows[len(rows)-1], fp); err != nil {
 			return domain.Page[meeting.Meeting]{}, err

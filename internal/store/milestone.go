@@ -7,6 +7,7 @@ import (
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/milestone"
+	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 )
 
 type commitmentRow struct {
@@ -105,7 +106,7 @@ func (j institutionJSON) domain(orgs map[string]organisationRow) milestone.Insti
 	inst := milestone.Institution{Name: j.Name}
 	// An organisation that left the record is not in orgs; the name stays.
 	if o, ok := orgs[j.OrganisationID]; ok {
-		inst.Organisation = &milestone.OrgRef{ID: o.ID, Code: o.Code, Name: o.Name}
+		inst.Organisation = &organisation.Ref{ID: o.ID, Code: o.Code, Name: o.Name}
 	}
 	return inst
 }
@@ -426,22 +427,22 @@ func milestoneCodeTaken(err error) error {
 	return err
 }
 
-// ListUpdates lists a milestone's progress updates, newest first.
-func (db *DB) ListUpdates(ctx context.Context, milestoneID string) ([]milestone.Update, error) {
+// ListProgressUpdates lists a milestone's progress updates, newest first.
+func (db *DB) ListProgressUpdates(ctx context.Context, milestoneID string) ([]milestone.ProgressUpdate, error) {
 	var rows []updateRow
 	if err := db.reader(ctx).Where("milestone_id = ?", milestoneID).Order("date DESC, id DESC").Find(&rows).Error; err != nil {
 		return nil, dbError(err)
 	}
-	out := make([]milestone.Update, len(rows))
+	out := make([]milestone.ProgressUpdate, len(rows))
 	for i, r := range rows {
-		out[i] = milestone.Update{ID: r.ID, MilestoneID: r.MilestoneID, Date: domain.Day(r.Date), Note: r.Note,
+		out[i] = milestone.ProgressUpdate{ID: r.ID, MilestoneID: r.MilestoneID, Date: domain.Day(r.Date), Note: r.Note,
 			EvidenceURL: r.EvidenceURL, Author: r.Author, RecordedAt: r.RecordedAt.UTC()}
 	}
 	return out, nil
 }
 
-// CreateUpdate inserts a progress update.
-func (db *DB) CreateUpdate(ctx context.Context, u milestone.Update, ch domain.Change) error {
+// CreateProgressUpdate inserts a progress update.
+func (db *DB) CreateProgressUpdate(ctx context.Context, u milestone.ProgressUpdate, ch domain.Change) error {
 	row := updateRow{ID: u.ID, MilestoneID: u.MilestoneID, Date: u.Date, Note: u.Note, EvidenceURL: u.EvidenceURL, Author: u.Author, RecordedAt: u.RecordedAt.UTC()}
 	return db.writeRecorded(ctx, ch, func(tx *gormDB) error { return tx.Create(&row).Error })
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/meeting"
+	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 	"github.com/pioniersnetwerk/pioniers/internal/person"
 )
 
@@ -151,7 +152,7 @@ func (db *DB) Submissions(ctx context.Context, meetingID string) ([]meeting.Subm
 		sub := meeting.Submission{ID: r.ID, MeetingID: r.MeetingID, Title: r.Title, Abstract: r.Abstract,
 			Authors: r.Authors.V, Status: meeting.SubmissionStatus(r.Status), SubmittedBy: r.SubmittedBy, SubmittedAt: r.SubmittedAt.UTC()}
 		if r.OrganisationID != nil {
-			sub.Organisation = &meeting.OrgRef{ID: *r.OrganisationID, Code: stringValue(v.OrgCode), Name: stringValue(v.OrgName)}
+			sub.Organisation = &organisation.Ref{ID: *r.OrganisationID, Code: stringValue(v.OrgCode), Name: stringValue(v.OrgName)}
 		}
 		if r.DecidedAt != nil {
 			sub.DecidedAt = r.DecidedAt.UTC()

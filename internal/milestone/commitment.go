@@ -1,0 +1,172 @@
+package milestone
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/organisation"
+)
+
+// CommitmentFilter narrows the list of commitments.
+type CommitmentFilter struct {
+	Cycle      int
+	PolicyArea string
+	Q          string
+}
+
+var commitmentCode = regexp.MustCompile(`^NL[0-9]{4}$`)
+
+// ListCommitments returns commitments in code order. Public.
+func (s *Service) ListCommitments(ctx context.Context, f CommitmentFilter, pageSize int, cursor string) (domain.Page[Commitment], error) {
+	var p domain.Problems
+	if pageSize = domain.PageSize(pageSize, &p); p.Err() != nil {
+		return domain.Page[Commitment]{}, p.Err()
+	}
+	f.Q, f.PolicyArea = strings.TrimSpace(f.Q), strings.TrimSpace(f.PolicyArea)
+	return s.store.ListCommitments(ctx, f, pageSize, cursor)
+}
+
+// GetCommitment returns one commitment. Public.
+func (s *Service) GetCommitment(ctx context.Context, code string) (Commitment, error) {
+	return s.store.GetCommitment(ctx, strings.ToUpper(strings.TrimSpace(code)))
+}
+
+// CommitmentInput is what a caller may set; institutions' organisations by id or code.
+type CommitmentInput struct {
+	Code        string
+	Title       string
+	Cycle       int
+	ActionPlan  string
+	PolicyAreas []string
+	Lead        *InstitutionInput
+	Support     []InstitutionInput
+	Status      string
+}
+
+// InstitutionInput names an institution and, when in the network, its organisation.
+type InstitutionInput struct {
+	Name         string
+	Organisation string
+}
+
+// CreateCommitment adds a commitment. Editors and admins.
+func (s *Service) CreateCommitment(ctx context.Context, in CommitmentInput) (Commitment, error) {
+	actor, err := requireEditor(ctx, "add commitments")
+	if err != nil {
+		return Commitment{}, err
+	}
+	now := domain.Timestamp(s.now)
+	c, err := s.buildCommitment(ctx, Commitment{Version: 1, CreatedAt: now, UpdatedAt: now}, in)
+	if err != nil {
+		return Commitment{}, err
+	}
+	err = s.store.CreateCommitment(ctx, c, domain.Change{Resource: "commitment", ResourceID: c.Code, Action: domain.ActionCreate,
+		Actor: actor.Subject, Fields: []string{"code", "title", "cycle"}, Version: 1, At: now})
+	return c, err
+}
+
+// ReplaceCommitment sets every field but the code. Editors and admins.
+func (s *Service) ReplaceCommitment(ctx context.Context, code string, in CommitmentInput, pre domain.Precondition) (Commitment, error) {
+	if _, err := requireEditor(ctx, "change commitments"); err != nil {
+		return Commitment{}, err
+	}
+	return domain.Update(ctx, s.store, s.now, pre, domain.Edit[Commitment]{
+		Resource: "commitment",
+		Load:     func(ctx context.Context) (Commitment, error) { return s.GetCommitment(ctx, code) },
+		Change: func(ctx context.Context, cur Commitment) (Commitment, error) {
+			if strings.ToUpper(strings.TrimSpace(in.Code)) != cur.Code {
+				return Commitment{}, (domain.Problems{{Name: "code", Reason: "cannot change; it is " + cur.Code}}).Err()
+			}
+			return s.buildCommitment(ctx, cur, in)
+		},
+		Diff: commitmentChanges,
+		Save: s.store.UpdateCommitment,
+	})
+}
+
+// commitmentChanges names the fields that differ; none keeps the version.
+func commitmentChanges(a, b Commitment) domain.Diff {
+	var f domain.Diff
+	inst := func(i *Institution) string {
+		if i == nil {
+			return ""
+		}
+		id := ""
+		if i.Organisation != nil {
+			id = i.Organisation.ID
+		}
+		return i.Name + "|" + id
+	}
+	insts := func(l []Institution) []string {
+		out := make([]string, len(l))
+		for k := range l {
+			out[k] = inst(&l[k])
+		}
+		return out
+	}
+	f.Add(a.Title != b.Title, "title")
+	f.Add(a.Cycle != b.Cycle, "cycle")
+	f.Add(a.ActionPlan != b.ActionPlan, "actionPlan")
+	f.Add(!slices.Equal(a.PolicyAreas, b.PolicyAreas), "policyAreas")
+	f.Add(inst(a.Lead) != inst(b.Lead), "leadInstitution")
+	f.Add(!slices.Equal(insts(a.Support), insts(b.Support)), "supportInstitutions")
+	f.Add(a.Status != b.Status, "status")
+	return f
+}
+
+func (s *Service) buildCommitment(ctx context.Context, c Commitment, in CommitmentInput) (Commitment, error) {
+	var p domain.Problems
+	code := strings.ToUpper(strings.TrimSpace(in.Code))
+	if !commitmentCode.MatchString(code) {
+		p.Add("code", "must be NL followed by four digits, such as NL0037")
+	}
+	title := strings.TrimSpace(in.Title)
+	if title == "" {
+		p.Add("title", "must not be empty")
+	}
+	if in.Cycle < 2000 || in.Cycle > 2100 {
+		p.Add("cycle", "must be the year the action plan cycle started, such as 2018")
+	}
+	if in.Status != "" && !slices.Contains([]string{"active", "completed", "discontinued"}, in.Status) {
+		p.Add("status", "must be active, completed or discontinued")
+	}
+	c.Code, c.Title, c.Cycle, c.ActionPlan, c.Status = code, title, in.Cycle, strings.TrimSpace(in.ActionPlan), in.Status
+	c.PolicyAreas = nil
+	for _, a := range in.PolicyAreas {
+		if a = strings.TrimSpace(a); a != "" && !slices.Contains(c.PolicyAreas, a) {
+			c.PolicyAreas = append(c.PolicyAreas, a)
+		}
+	}
+	orgs := organisation.NewResolver(ctx, s.orgs, &p)
+	c.Lead = nil
+	if in.Lead != nil {
+		inst := institution(*in.Lead, "leadInstitution", orgs, &p)
+		c.Lead = &inst
+	}
+	c.Support = nil
+	for i, in := range in.Support {
+		c.Support = append(c.Support, institution(in, fmt.Sprintf("supportInstitutions[%d]", i), orgs, &p))
+	}
+	if err := orgs.Err(); err != nil {
+		return Commitment{}, err
+	}
+	return c, p.Err()
+}
+
+// institution names an institution and resolves its organisation.
+func institution(in InstitutionInput, field string, orgs *organisation.Resolver, p *domain.Problems) Institution {
+	inst := Institution{Name: strings.TrimSpace(in.Name)}
+	if inst.Name == "" {
+		p.Add(field+".name", "must not be empty")
+	}
+	if in.Organisation != "" {
+		if o, ok := orgs.Resolve(in.Organisation, field+".organisation"); ok {
+			inst.Organisation = &o
+		}
+	}
+	return inst
+}
