@@ -10,6 +10,7 @@ import (
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/evaluation"
 	"github.com/pioniersnetwerk/pioniers/internal/milestone"
+	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 )
 
 type evaluationRow struct {
@@ -99,7 +100,7 @@ func (db *DB) evaluationFromRow(ctx context.Context, v evaluationView) (evaluati
 			return e, dbError(err)
 		}
 		for _, o := range orgs {
-			e.Audience = append(e.Audience, evaluation.OrgRef{ID: o.ID, Code: o.Code, Name: o.Name})
+			e.Audience = append(e.Audience, organisation.Ref{ID: o.ID, Code: o.Code, Name: o.Name})
 		}
 	}
 	return e, nil
@@ -204,7 +205,7 @@ func (db *DB) Responses(ctx context.Context, evaluationID string) ([]evaluation.
 	out := make([]evaluation.Response, len(rows))
 	for i, v := range rows {
 		r := v.Row
-		resp := evaluation.Response{EvaluationID: r.EvaluationID, Organisation: evaluation.OrgRef{ID: r.OrganisationID, Code: v.Code, Name: v.Name},
+		resp := evaluation.Response{EvaluationID: r.EvaluationID, Organisation: organisation.Ref{ID: r.OrganisationID, Code: v.Code, Name: v.Name},
 			SubmittedAt: r.SubmittedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 		_ = json.Unmarshal([]byte(r.Answers), &resp.Answers)
 		out[i] = resp
