@@ -294,7 +294,8 @@ func (s *Service) RecordConsent(ctx context.Context, id string, public bool) (Co
 	if actor.Anonymous() {
 		return Consent{}, domain.Errorf(domain.CodeUnauthenticated, "sign in to record consent")
 	}
-	p, err := domain.Update(ctx, s.store, s.now, domain.Precondition{Present: true, Any: true}, domain.Edit[Person]{
+	var recorded Consent
+	_, err := domain.Update(ctx, s.store, s.now, domain.Precondition{Present: true, Any: true}, domain.Edit[Person]{
 		Resource: "person",
 		Load:     s.load(id),
 		Authorise: func(p Person) error {
@@ -310,14 +311,14 @@ func (s *Service) RecordConsent(ctx context.Context, id string, public bool) (Co
 		Diff: func(Person, Person) domain.Diff { return domain.Diff{"consent"} },
 		Save: func(ctx context.Context, p Person, c domain.Change) error {
 			p.Consent.RecordedAt = p.UpdatedAt // the consent is recorded when the write is
+			recorded = p.Consent
 			return s.store.RecordConsent(ctx, p, c)
 		},
 	})
 	if err != nil {
 		return Consent{}, err
 	}
-	p.Consent.RecordedAt = p.UpdatedAt
-	return p.Consent, nil
+	return recorded, nil
 }
 
 // ConsentHistory returns every recorded consent, newest first, with the

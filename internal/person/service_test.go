@@ -1654,3 +1654,27 @@ func TestWriteOrder(t *testing.T) {
 		})
 	}
 }
+
+// A recorded consent is one write: the consent, the person's update time and
+// the change record carry the same instant, as stored.
+func TestRecordConsentIsOneWrite(t *testing.T) {
+	e := newEnv(t)
+	p := e.create(t, pioneer("Toestemming", "consent@example.org", e.a.ID))
+	at := time.Date(2024, 6, 16, 14, 0, 0, 123456789, time.FixedZone("CEST", 2*3600))
+	e.clock.Set(at)
+	got, err := e.people.RecordConsent(apptest.As(admin), p.ID, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := person.Consent{PublicProfile: true, RecordedAt: at.UTC().Truncate(time.Microsecond), RecordedBy: admin.Subject}
+	if got != want {
+		t.Errorf("RecordConsent: got %+v; want %+v", got, want)
+	}
+	after := e.get(t, p.ID)
+	if history := e.history(t, p.ID); after.Version != p.Version+1 || !after.UpdatedAt.Equal(want.RecordedAt) || len(history) != 1 || history[0] != want {
+		t.Errorf("after RecordConsent: got version %d, updated %v, history %+v; want %d, %v, [%+v]", after.Version, after.UpdatedAt, history, p.Version+1, want.RecordedAt, want)
+	}
+	if cs := e.changes(t, p.ID); len(cs) != 2 || !slices.Equal(cs[1].Fields, []string{"consent"}) || cs[1].Version != int(p.Version)+1 || !cs[1].At.Equal(want.RecordedAt) {
+		t.Errorf("changes: got %+v; want the consent at version %d", cs, p.Version+1)
+	}
+}
