@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 )
 
 // QuestionType is the kind of answer a question takes.
@@ -28,6 +29,8 @@ const (
 	Text           QuestionType = "text"
 	Number         QuestionType = "number"
 )
+
+var questionTypes = []QuestionType{Scale, SingleChoice, MultipleChoice, Text, Number}
 
 // MaxScalePoints bounds a scale, whose results list every point, and
 // MaxScaleValue its ends.
@@ -62,10 +65,7 @@ const (
 	Closed Status = "closed"
 )
 
-// OrgRef is an organisation as an evaluation refers to it.
-type OrgRef struct {
-	ID, Code, Name string
-}
+var statuses = []Status{Draft, Open, Closed}
 
 // Evaluation is a survey among member organisations.
 type Evaluation struct {
@@ -76,7 +76,7 @@ type Evaluation struct {
 	OpensAt       time.Time
 	ClosesAt      time.Time
 	Published     bool
-	Audience      []OrgRef
+	Audience      []organisation.Ref
 	MinGroupSize  int
 	Questions     []Question
 	ResponseCount int
@@ -84,6 +84,14 @@ type Evaluation struct {
 	Version       domain.Version
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+}
+
+// RecordID, RecordVersion and Revised let the write path store an evaluation.
+func (e Evaluation) RecordID() string              { return e.ID }
+func (e Evaluation) RecordVersion() domain.Version { return e.Version }
+func (e Evaluation) Revised(v domain.Version, at time.Time) Evaluation {
+	e.Version, e.UpdatedAt = v, at
+	return e
 }
 
 // StatusAt is the evaluation's status at instant now.
@@ -100,7 +108,7 @@ func (e Evaluation) StatusAt(now time.Time) Status {
 
 // InAudience reports whether organisation id is asked to respond.
 func (e Evaluation) InAudience(id string) bool {
-	return slices.ContainsFunc(e.Audience, func(o OrgRef) bool { return o.ID == id })
+	return slices.ContainsFunc(e.Audience, func(o organisation.Ref) bool { return o.ID == id })
 }
 
 // Answers are a response's answers by question key, as decoded from JSON:
@@ -110,7 +118,7 @@ type Answers map[string]any
 // Response is one organisation's answers.
 type Response struct {
 	EvaluationID string
-	Organisation OrgRef
+	Organisation organisation.Ref
 	Answers      Answers
 	SubmittedAt  time.Time
 	UpdatedAt    time.Time
@@ -170,7 +178,7 @@ func checkQuestions(qs []Question, p *domain.Problems) {
 			}
 		case Text:
 		default:
-			p.Add(f+".type", "must be one of scale, single-choice, multiple-choice, text, number")
+			p.Add(f+".type", "must be one of "+domain.OneOf(questionTypes))
 		}
 	}
 }
@@ -228,7 +236,7 @@ func checkAnswer(q Question, v any) string {
 	case SingleChoice:
 		s, ok := v.(string)
 		if !ok || !slices.Contains(q.Options, s) {
-			return "must be one of the options: " + strings.Join(q.Options, ", ")
+			return "must be one of the options: " + domain.OneOf(q.Options)
 		}
 	case MultipleChoice:
 		list, ok := v.([]any)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 )
 
 func num(f float64) *float64 { return &f }
@@ -323,10 +324,10 @@ func mean(xs []float64) float64 {
 	return sum / float64(len(xs))
 }
 
-func audience(n int) []OrgRef {
-	out := make([]OrgRef, n)
+func audience(n int) []organisation.Ref {
+	out := make([]organisation.Ref, n)
 	for i := range out {
-		out[i] = OrgRef{ID: "org-" + strconv.Itoa(i), Code: "GM010" + strconv.Itoa(i)}
+		out[i] = organisation.Ref{ID: "org-" + strconv.Itoa(i), Code: "GM010" + strconv.Itoa(i)}
 	}
 	return out
 }
@@ -334,7 +335,7 @@ func audience(n int) []OrgRef {
 func responsesOf(answers ...Answers) []Response {
 	out := make([]Response, len(answers))
 	for i, a := range answers {
-		out[i] = Response{EvaluationID: "e1", Organisation: OrgRef{ID: "org-" + strconv.Itoa(i)}, Answers: a}
+		out[i] = Response{EvaluationID: "e1", Organisation: organisation.Ref{ID: "org-" + strconv.Itoa(i)}, Answers: a}
 	}
 	return out
 }

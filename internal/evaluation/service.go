@@ -70,8 +70,8 @@ func editor(a domain.Actor) bool { return a.Is(domain.RoleAdmin, domain.RoleEdit
 // List returns evaluations, newest first; drafts only for editors and admins.
 func (s *Service) List(ctx context.Context, f Filter) (domain.Page[Evaluation], error) {
 	var p domain.Problems
-	if f.Status != "" && !slices.Contains([]Status{Draft, Open, Closed}, f.Status) {
-		p.Add("status", "must be draft, open or closed")
+	if f.Status != "" && !slices.Contains(statuses, f.Status) {
+		p.Add("status", "must be one of "+domain.OneOf(statuses))
 	}
 	f.PageSize = domain.PageSize(f.PageSize, &p)
 	if err := p.Err(); err != nil {
@@ -124,7 +124,7 @@ func (s *Service) Create(ctx context.Context, in Input) (Evaluation, error) {
 	if err := actor.Require("define evaluations", domain.RoleAdmin, domain.RoleEditor); err != nil {
 		return Evaluation{}, err
 	}
-	now := s.now().UTC().Truncate(time.Microsecond)
+	now := domain.Timestamp(s.now)
 	e, err := s.build(ctx, Evaluation{ID: uuid.Must(uuid.NewV7()).String(), Version: 1, CreatedAt: now, UpdatedAt: now}, in)
 	if err != nil {
 		return Evaluation{}, err
@@ -145,66 +145,58 @@ func (s *Service) Update(ctx context.Context, id string, change func(Input) (Inp
 	if err := actor.Require("change evaluations", domain.RoleAdmin, domain.RoleEditor); err != nil {
 		return Evaluation{}, err
 	}
-	var out Evaluation
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		if err := s.store.LockEvaluation(ctx, id); err != nil {
-			return err
-		}
-		cur, err := s.store.GetEvaluation(ctx, id)
-		if err != nil {
-			return err
-		}
-		if err := pre.Check(cur.Version); err != nil {
-			return err
-		}
-		in, err := change(cur.AsInput())
-		if err != nil {
-			return err
-		}
-		in.Example = cur.Example
-		next, err := s.build(ctx, cur, in)
-		if err != nil {
-			return err
-		}
-		if cur.ResponseCount > 0 && !sameQuestions(cur.Questions, next.Questions) {
-			return &domain.Error{Code: domain.CodeConflict, Message: "the questions cannot change once responses exist",
-				Fields: []domain.FieldError{{Name: "questions", Reason: fmt.Sprintf("%d organisations have answered them", cur.ResponseCount)}}}
-		}
-		if cur.ResponseCount > 0 && next.MinGroupSize < cur.MinGroupSize {
-			// Lowering it would expose small groups that were answered under the promise of the higher one.
-			return &domain.Error{Code: domain.CodeConflict, Message: "minGroupSize cannot be lowered once responses exist",
-				Fields: []domain.FieldError{{Name: "minGroupSize", Reason: fmt.Sprintf("must stay at least %d", cur.MinGroupSize)}}}
-		}
-		if cur.StatusAt(s.now()) == Closed && (next.Published != cur.Published || !next.ClosesAt.Equal(cur.ClosesAt) ||
-			!next.OpensAt.Equal(cur.OpensAt) || next.MilestoneID != cur.MilestoneID) {
-			// A closed evaluation is evidence for its milestone; its record stays as it was.
-			return &domain.Error{Code: domain.CodeConflict, Message: "a closed evaluation's window, publication and milestone cannot change",
-				Fields: []domain.FieldError{{Name: "closesAt", Reason: "the evaluation has closed"}}}
-		}
-		if cur.ResponseCount > 0 {
-			responses, err := s.store.Responses(ctx, id)
+	return domain.Update(ctx, s.store, s.now, pre, domain.Edit[Evaluation]{
+		Resource: "evaluation",
+		Load:     s.load(id),
+		Change: func(ctx context.Context, cur Evaluation) (Evaluation, error) {
+			in, err := change(cur.AsInput())
 			if err != nil {
-				return err
+				return Evaluation{}, err
 			}
-			for _, r := range responses {
-				if !next.InAudience(r.Organisation.ID) {
-					return &domain.Error{Code: domain.CodeConflict, Message: "an organisation that responded cannot leave the audience",
-						Fields: []domain.FieldError{{Name: "audience", Reason: r.Organisation.Code + " has responded"}}}
-				}
+			in.Example = cur.Example
+			next, err := s.build(ctx, cur, in)
+			if err != nil {
+				return Evaluation{}, err
 			}
-		}
-		fields := changedFields(cur, next)
-		if len(fields) == 0 {
-			out = cur
-			return nil
-		}
-		now := s.now().UTC().Truncate(time.Microsecond)
-		next.Version, next.UpdatedAt = cur.Version+1, now
-		out = next
-		return s.store.UpdateEvaluation(ctx, next, domain.Change{Resource: "evaluation", ResourceID: id, Action: domain.ActionUpdate,
-			Actor: actor.Subject, Fields: fields, Version: int(next.Version), At: now})
+			return next, s.answered(ctx, cur, next)
+		},
+		Diff: changedFields,
+		Save: s.store.UpdateEvaluation,
 	})
-	return out, err
+}
+
+// answered refuses a change that would alter what respondents answered to,
+// or the record a closed evaluation is.
+func (s *Service) answered(ctx context.Context, cur, next Evaluation) error {
+	if cur.ResponseCount > 0 && !sameQuestions(cur.Questions, next.Questions) {
+		return &domain.Error{Code: domain.CodeConflict, Message: "the questions cannot change once responses exist",
+			Fields: []domain.FieldError{{Name: "questions", Reason: fmt.Sprintf("%d organisations have answered them", cur.ResponseCount)}}}
+	}
+	if cur.ResponseCount > 0 && next.MinGroupSize < cur.MinGroupSize {
+		// Lowering it would expose small groups that were answered under the promise of the higher one.
+		return &domain.Error{Code: domain.CodeConflict, Message: "minGroupSize cannot be lowered once responses exist",
+			Fields: []domain.FieldError{{Name: "minGroupSize", Reason: fmt.Sprintf("must stay at least %d", cur.MinGroupSize)}}}
+	}
+	if cur.StatusAt(s.now()) == Closed && (next.Published != cur.Published || !next.ClosesAt.Equal(cur.ClosesAt) ||
+		!next.OpensAt.Equal(cur.OpensAt) || next.MilestoneID != cur.MilestoneID) {
+		// A closed evaluation is evidence for its milestone; its record stays as it was.
+		return &domain.Error{Code: domain.CodeConflict, Message: "a closed evaluation's window, publication and milestone cannot change",
+			Fields: []domain.FieldError{{Name: "closesAt", Reason: "the evaluation has closed"}}}
+	}
+	if cur.ResponseCount == 0 {
+		return nil
+	}
+	responses, err := s.store.Responses(ctx, cur.ID)
+	if err != nil {
+		return err
+	}
+	for _, r := range responses {
+		if !next.InAudience(r.Organisation.ID) {
+			return &domain.Error{Code: domain.CodeConflict, Message: "an organisation that responded cannot leave the audience",
+				Fields: []domain.FieldError{{Name: "audience", Reason: r.Organisation.Code + " has responded"}}}
+		}
+	}
+	return nil
 }
 
 // Delete removes an evaluation nobody answered yet. Editors and admins.
@@ -213,27 +205,34 @@ func (s *Service) Delete(ctx context.Context, id string, pre domain.Precondition
 	if err := actor.Require("delete evaluations", domain.RoleAdmin, domain.RoleEditor); err != nil {
 		return err
 	}
-	return s.store.InTx(ctx, func(ctx context.Context) error {
-		cur, err := s.store.GetEvaluation(ctx, id)
-		if err != nil {
-			return err
-		}
-		if err := pre.Check(cur.Version); err != nil {
-			return err
-		}
-		if cur.ResponseCount > 0 {
-			return domain.Errorf(domain.CodeConflict, "%d organisations have responded; the evaluation is kept", cur.ResponseCount)
-		}
-		return s.store.DeleteEvaluation(ctx, cur, domain.Change{Resource: "evaluation", ResourceID: id, Action: domain.ActionDelete,
-			Actor: actor.Subject, Version: int(cur.Version) + 1, At: s.now().UTC()})
+	return domain.Delete(ctx, s.store, s.now, pre, domain.Edit[Evaluation]{
+		Resource: "evaluation",
+		Load:     func(ctx context.Context) (Evaluation, error) { return s.store.GetEvaluation(ctx, id) },
+		Remove: func(ctx context.Context, cur Evaluation, c domain.Change) error {
+			if cur.ResponseCount > 0 {
+				return domain.Errorf(domain.CodeConflict, "%d organisations have responded; the evaluation is kept", cur.ResponseCount)
+			}
+			return s.store.DeleteEvaluation(ctx, cur, c)
+		},
 	})
+}
+
+// load reads the evaluation id as a change starts from it, held until the
+// transaction ends so that responses do not cross the change.
+func (s *Service) load(id string) func(context.Context) (Evaluation, error) {
+	return func(ctx context.Context) (Evaluation, error) {
+		if err := s.store.LockEvaluation(ctx, id); err != nil {
+			return Evaluation{}, err
+		}
+		return s.store.GetEvaluation(ctx, id)
+	}
 }
 
 // changedFields names the fields that differ, for the change record; none
 // means the write changes nothing and keeps the version.
-func changedFields(a, b Evaluation) []string {
+func changedFields(a, b Evaluation) domain.Diff {
 	var f domain.Diff
-	ids := func(os []OrgRef) []string {
+	ids := func(os []organisation.Ref) []string {
 		out := make([]string, len(os))
 		for i, o := range os {
 			out[i] = o.ID
@@ -295,19 +294,16 @@ func (s *Service) build(ctx context.Context, e Evaluation, in Input) (Evaluation
 		}
 	}
 	checkQuestions(in.Questions, &p)
-	var audience []OrgRef
+	var audience []organisation.Ref
+	r := organisation.NewResolver(ctx, s.orgs, &p)
 	for i, ref := range in.Audience {
-		o, err := s.orgs.Get(ctx, ref)
-		if domain.ErrorCode(err) == domain.CodeNotFound {
-			p.Add(fmt.Sprintf("audience[%d]", i), fmt.Sprintf("no organisation with id or code %q", ref))
-			continue
+		o, ok := r.Resolve(ref, fmt.Sprintf("audience[%d]", i))
+		if ok && !slices.ContainsFunc(audience, func(a organisation.Ref) bool { return a.ID == o.ID }) {
+			audience = append(audience, o)
 		}
-		if err != nil {
-			return Evaluation{}, err
-		}
-		if !slices.ContainsFunc(audience, func(a OrgRef) bool { return a.ID == o.ID }) {
-			audience = append(audience, OrgRef{ID: o.ID, Code: o.Code, Name: o.Name})
-		}
+	}
+	if err := r.Err(); err != nil {
+		return Evaluation{}, err
 	}
 	if err := p.Err(); err != nil {
 		return Evaluation{}, err
@@ -333,8 +329,8 @@ func normalise(qs []Question) []Question {
 }
 
 // defaultAudience is every municipality that is an active member when the evaluation opens.
-func (s *Service) defaultAudience(ctx context.Context, opens time.Time) ([]OrgRef, error) {
-	var out []OrgRef
+func (s *Service) defaultAudience(ctx context.Context, opens time.Time) ([]organisation.Ref, error) {
+	var out []organisation.Ref
 	day := domain.Today(opens)
 	cursor := ""
 	for {
@@ -344,7 +340,7 @@ func (s *Service) defaultAudience(ctx context.Context, opens time.Time) ([]OrgRe
 		}
 		for _, o := range page.Items {
 			if o.ActiveOn(day) {
-				out = append(out, OrgRef{ID: o.ID, Code: o.Code, Name: o.Name})
+				out = append(out, o.Ref())
 			}
 		}
 		if cursor = page.Next; cursor == "" {
@@ -388,8 +384,8 @@ func (s *Service) PutResponse(ctx context.Context, evaluationID, orgRef string, 
 		if err := Check(e.Questions, answers); err != nil {
 			return err
 		}
-		now := s.now().UTC().Truncate(time.Microsecond)
-		out = Response{EvaluationID: e.ID, Organisation: OrgRef{ID: o.ID, Code: o.Code, Name: o.Name}, Answers: answers, SubmittedAt: now, UpdatedAt: now}
+		now := domain.Timestamp(s.now)
+		out = Response{EvaluationID: e.ID, Organisation: o.Ref(), Answers: answers, SubmittedAt: now, UpdatedAt: now}
 		if e.ResponseCount > 0 {
 			earlier, err := s.store.Responses(ctx, e.ID)
 			if err != nil {

@@ -997,3 +997,71 @@ func TestEvaluationListByStatusAndPages(t *testing.T) {
 		t.Errorf("paged through %d evaluations; want 31", len(seen))
 	}
 }
+
+// Every write checks in one order: If-Match, then the rules (an answered
+// evaluation keeps its questions and stays), so a stale write hears only that
+// it is stale.
+func TestWriteOrder(t *testing.T) {
+	f := newFixture(t)
+	answered := f.create(t, input("Answered", f.alpha.Code, f.beta.Code))
+	f.respond(t, answered, f.alpha, evaluation.Answers{"satisfaction": 3.0})
+	answered, err := f.svc.Get(apptest.As(editor), answered.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := f.create(t, input("Fresh", f.alpha.Code))
+	invalid := input("", "GM9999")
+	otherQuestions := input("Answered", f.alpha.Code, f.beta.Code)
+	otherQuestions.Questions = otherQuestions.Questions[:2]
+	stale := func(e evaluation.Evaluation) domain.Precondition { return apptest.IfVersion(e.Version + 1) }
+	current := func(e evaluation.Evaluation) domain.Precondition { return apptest.IfVersion(e.Version) }
+	tests := []struct {
+		name       string
+		target     evaluation.Evaluation
+		in         evaluation.Input
+		pre        func(evaluation.Evaluation) domain.Precondition
+		wantUpdate domain.Code
+		wantDelete domain.Code
+	}{
+		{"stale, invalid body", fresh, invalid, stale, domain.CodePreconditionFailed, domain.CodePreconditionFailed},
+		{"no If-Match, invalid body", fresh, invalid, func(evaluation.Evaluation) domain.Precondition { return domain.Precondition{} },
+			domain.CodePreconditionNeeded, domain.CodePreconditionNeeded},
+		{"current, invalid body", fresh, invalid, current, domain.CodeInvalid, ""},
+		{"answered, stale", answered, otherQuestions, stale, domain.CodePreconditionFailed, domain.CodePreconditionFailed},
+		{"answered, current", answered, otherQuestions, current, domain.CodeConflict, domain.CodeConflict},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := f.svc.Replace(apptest.As(editor), tt.target.ID, tt.in, tt.pre(tt.target))
+			wantCode(t, "Replace", err, tt.wantUpdate)
+			if tt.wantDelete == "" {
+				return // a delete that would succeed is tested below
+			}
+			err = f.svc.Delete(apptest.As(editor), tt.target.ID, tt.pre(tt.target))
+			wantCode(t, "Delete", err, tt.wantDelete)
+			got, err := f.svc.Get(apptest.As(editor), tt.target.ID)
+			if err != nil || got.Version != tt.target.Version {
+				t.Errorf("after the refused writes: got version %d, %v; want %d", got.Version, err, tt.target.Version)
+			}
+		})
+	}
+}
+
+// A delete's change record keeps its instant as every stored instant is
+// kept: UTC, to the microsecond.
+func TestDeleteRecordsTheStoredInstant(t *testing.T) {
+	f := newFixture(t)
+	e := f.create(t, input("To delete", f.alpha.Code))
+	at := time.Date(2019, 10, 2, 14, 0, 0, 123456789, time.FixedZone("CEST", 2*3600))
+	f.clock.Set(at)
+	if err := f.svc.Delete(apptest.As(editor), e.ID, apptest.IfVersion(e.Version)); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := f.db.Changes(context.Background(), "evaluation", e.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := at.UTC().Truncate(time.Microsecond); len(cs) != 2 || cs[1].Action != domain.ActionDelete || !cs[1].At.Equal(want) {
+		t.Errorf("changes: got %+v; want the delete at %v", cs, want)
+	}
+}

@@ -59,6 +59,14 @@ type Organisation struct {
 	UpdatedAt   time.Time
 }
 
+// RecordID, RecordVersion and Revised let the write path store an organisation.
+func (o Organisation) RecordID() string              { return o.ID }
+func (o Organisation) RecordVersion() domain.Version { return o.Version }
+func (o Organisation) Revised(v domain.Version, at time.Time) Organisation {
+	o.Version, o.UpdatedAt = v, at
+	return o
+}
+
 // ActiveOn reports whether the organisation is a member on day (a date as
 // from Today or Day): joined (or join date unknown) and not yet left.
 func (o Organisation) ActiveOn(day time.Time) bool {

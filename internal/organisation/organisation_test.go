@@ -17,7 +17,7 @@ func TestChangedFields(t *testing.T) {
 	tests := []struct {
 		name   string
 		change func(o *Organisation)
-		want   []string
+		want   domain.Diff
 	}{
 		{"nothing", func(*Organisation) {}, nil},
 		{"bookkeeping only", func(o *Organisation) { o.Version, o.UpdatedAt = 9, time.Now() }, nil},

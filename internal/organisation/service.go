@@ -98,7 +98,7 @@ func (s *Service) Create(ctx context.Context, in Input) (Organisation, error) {
 	if err != nil {
 		return Organisation{}, fmt.Errorf("new organisation id: %w", err)
 	}
-	now := s.now().UTC().Truncate(time.Microsecond)
+	now := domain.Timestamp(s.now)
 	o := apply(Organisation{ID: id.String(), Version: 1, CreatedAt: now, UpdatedAt: now}, in)
 	change := domain.Change{Resource: "organisation", ResourceID: o.ID, Action: domain.ActionCreate,
 		Actor: actor.Subject, Fields: changedFields(Organisation{}, o), Version: 1, At: now}
@@ -112,14 +112,6 @@ func (s *Service) Create(ctx context.Context, in Input) (Organisation, error) {
 // member changes its own organisation's profile (name, province, website,
 // description) and nothing else.
 func (s *Service) Replace(ctx context.Context, ref string, in Input, pre domain.Precondition) (Organisation, error) {
-	actor := domain.ActorFrom(ctx)
-	if err := actor.Require("change organisations", domain.RoleAdmin, domain.RoleMember); err != nil {
-		return Organisation{}, err
-	}
-	in = in.normalise()
-	if err := in.validate(); err != nil {
-		return Organisation{}, err
-	}
 	return s.Update(ctx, ref, func(Input) (Input, error) { return in, nil }, pre)
 }
 
@@ -130,46 +122,40 @@ func (s *Service) Update(ctx context.Context, ref string, change func(current In
 	if err := actor.Require("change organisations", domain.RoleAdmin, domain.RoleMember); err != nil {
 		return Organisation{}, err
 	}
-	var updated Organisation
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		current, err := s.Get(ctx, ref)
-		if err != nil {
-			return err
-		}
-		if !actor.Is(domain.RoleAdmin) && !actor.MemberOf(current.ID) {
-			return domain.Errorf(domain.CodeForbidden, "a member may change only its own organisation")
-		}
-		if err := pre.Check(current.Version); err != nil {
-			return err
-		}
-		in, err := change(current.AsInput())
-		if err != nil {
-			return err
-		}
-		in = in.normalise()
-		if err := in.validate(); err != nil {
-			return err
-		}
-		in.Example = current.Example // demonstration data stays marked; the API does not set it
-		next := apply(current, in)
-		fields := changedFields(current, next)
-		if !actor.Is(domain.RoleAdmin) {
-			if err := profileOnly(fields); err != nil {
-				return err
+	o, err := domain.Update(ctx, s.store, s.now, pre, domain.Edit[Organisation]{
+		Resource: "organisation",
+		Load:     s.load(ref),
+		Authorise: func(current Organisation) error {
+			if !actor.Is(domain.RoleAdmin) && !actor.MemberOf(current.ID) {
+				return domain.Errorf(domain.CodeForbidden, "a member may change only its own organisation")
 			}
-		}
-		if len(fields) == 0 {
-			updated = current
 			return nil
-		}
-		now := s.now().UTC().Truncate(time.Microsecond)
-		next.Version = current.Version + 1
-		next.UpdatedAt = now
-		updated = s.present(next)
-		return s.store.UpdateOrganisation(ctx, next, domain.Change{Resource: "organisation", ResourceID: next.ID,
-			Action: domain.ActionUpdate, Actor: actor.Subject, Fields: fields, Version: int(next.Version), At: now})
+		},
+		Change: func(_ context.Context, current Organisation) (Organisation, error) {
+			in, err := change(current.AsInput())
+			if err != nil {
+				return Organisation{}, err
+			}
+			in = in.normalise()
+			if err := in.validate(); err != nil {
+				return Organisation{}, err
+			}
+			in.Example = current.Example // demonstration data stays marked; the API does not set it
+			return apply(current, in), nil
+		},
+		Diff: changedFields,
+		AuthoriseFields: func(_ Organisation, fields domain.Diff) error {
+			if actor.Is(domain.RoleAdmin) {
+				return nil
+			}
+			return profileOnly(fields)
+		},
+		Save: s.store.UpdateOrganisation,
 	})
-	return updated, err
+	if err != nil {
+		return Organisation{}, err
+	}
+	return s.present(o), nil
 }
 
 // Delete removes an organisation entered by mistake. Admins only; an
@@ -179,18 +165,16 @@ func (s *Service) Delete(ctx context.Context, ref string, pre domain.Preconditio
 	if err := actor.Require("delete organisations", domain.RoleAdmin); err != nil {
 		return err
 	}
-	return s.store.InTx(ctx, func(ctx context.Context) error {
-		current, err := s.Get(ctx, ref)
-		if err != nil {
-			return err
-		}
-		if err := pre.Check(current.Version); err != nil {
-			return err
-		}
-		now := s.now().UTC().Truncate(time.Microsecond)
-		return s.store.DeleteOrganisation(ctx, current, domain.Change{Resource: "organisation", ResourceID: current.ID,
-			Action: domain.ActionDelete, Actor: actor.Subject, Version: int(current.Version) + 1, At: now})
+	return domain.Delete(ctx, s.store, s.now, pre, domain.Edit[Organisation]{
+		Resource: "organisation",
+		Load:     s.load(ref),
+		Remove:   s.store.DeleteOrganisation,
 	})
+}
+
+// load reads the organisation ref as a write starts from it.
+func (s *Service) load(ref string) func(context.Context) (Organisation, error) {
+	return func(ctx context.Context) (Organisation, error) { return s.Get(ctx, ref) }
 }
 
 // ParseSort turns `-joinedOn,name` into sort keys, naming the field on error.
@@ -208,7 +192,7 @@ func apply(o Organisation, in Input) Organisation {
 // profileFields are the ones a member may change on its own organisation.
 var profileFields = map[string]bool{"name": true, "province": true, "website": true, "description": true}
 
-func profileOnly(fields []string) error {
+func profileOnly(fields domain.Diff) error {
 	var p domain.Problems
 	for _, f := range fields {
 		if !profileFields[f] {
@@ -222,7 +206,7 @@ func profileOnly(fields []string) error {
 }
 
 // changedFields lists the API names of the fields that differ.
-func changedFields(a, b Organisation) []string {
+func changedFields(a, b Organisation) domain.Diff {
 	var f domain.Diff
 	f.Add(a.Code != b.Code, "code")
 	f.Add(a.Name != b.Name, "name")

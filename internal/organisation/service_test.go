@@ -2,6 +2,7 @@ package organisation_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"runtime"
@@ -1124,5 +1125,52 @@ func TestIDsAndCodesDoNotCollide(t *testing.T) {
 				t.Errorf("code %q: created %s, but Get by the code: %v; want it refused as a code or found", code, created.ID, err)
 			}
 		}
+	}
+}
+
+// Every write checks in one order: who may touch the organisation, then
+// If-Match, then the rules, then which fields the caller may change. A caller
+// who may not write it never learns its version; a stale write hears that
+// before anything about its body.
+func TestWriteOrder(t *testing.T) {
+	svc, _ := newService(t, apptest.NewClock(start))
+	other := mustCreate(t, svc, municipality("GM0344", "Utrecht"))
+	invalid := func(in *organisation.Input) { in.Name, in.Website = "", "ftp://x" }
+	tests := []struct {
+		name   string
+		actor  func(target string) domain.Actor
+		ref    string // "" for the target
+		stale  bool
+		change func(*organisation.Input)
+		want   domain.Code
+	}{
+		{"member of another, stale, invalid body", func(string) domain.Actor { return member(other.ID) }, "", true, invalid, domain.CodeForbidden},
+		{"member of another, current, invalid body", func(string) domain.Actor { return member(other.ID) }, "", false, invalid, domain.CodeForbidden},
+		{"admin, stale, invalid body (was 400)", func(string) domain.Actor { return admin }, "", true, invalid, domain.CodePreconditionFailed},
+		{"admin, unknown organisation, invalid body (was 400)", func(string) domain.Actor { return admin }, "GM9999", false, invalid, domain.CodeNotFound},
+		{"admin, current, invalid body", func(string) domain.Actor { return admin }, "", false, invalid, domain.CodeInvalid},
+		{"member of it, stale, admin-only field", member, "", true, func(in *organisation.Input) { in.NetworkRole = organisation.RoleLead }, domain.CodePreconditionFailed},
+		{"member of it, current, invalid admin-only field", member, "", false, func(in *organisation.Input) { in.NetworkRole = "chair" }, domain.CodeInvalid},
+		{"member of it, current, admin-only field", member, "", false, func(in *organisation.Input) { in.NetworkRole = organisation.RoleLead }, domain.CodeForbidden},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			target := mustCreate(t, svc, municipality(fmt.Sprintf("GM%04d", 2000+i), "Doel"))
+			ref, pre := target.ID, apptest.IfVersion(target.Version)
+			if tt.ref != "" {
+				ref = tt.ref
+			}
+			if tt.stale {
+				pre = apptest.IfVersion(target.Version + 1)
+			}
+			in := inputOf(target)
+			tt.change(&in)
+			_, err := svc.Replace(apptest.As(tt.actor(target.ID)), ref, in, pre)
+			apptest.CheckCode(t, "Replace", err, tt.want)
+			if e := (*domain.Error)(nil); tt.want == domain.CodeForbidden && errors.As(err, &e) && strings.Contains(e.Message, "version") {
+				t.Errorf("forbidden Replace: got message %q; want no version", e.Message)
+			}
+			sameOrganisation(t, "after the refused Replace", mustGet(t, svc, target.ID), target)
+		})
 	}
 }

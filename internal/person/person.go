@@ -54,6 +54,14 @@ type Consent struct {
 	RecordedBy    string
 }
 
+// RecordID, RecordVersion and Revised let the write path store a person.
+func (p Person) RecordID() string              { return p.ID }
+func (p Person) RecordVersion() domain.Version { return p.Version }
+func (p Person) Revised(v domain.Version, at time.Time) Person {
+	p.Version, p.UpdatedAt = v, at
+	return p
+}
+
 // With reports whether the person has a membership of organisation id on
 // day: a municipality the person has left no longer acts for them.
 func (p Person) With(id string, day time.Time) bool {

@@ -327,7 +327,7 @@ func TestChangedFields(t *testing.T) {
 	tests := []struct {
 		name   string
 		change func(*Person)
-		want   []string
+		want   domain.Diff
 	}{
 		{"nothing", func(*Person) {}, nil},
 		{"consent, version and times are not profile fields", func(p *Person) {

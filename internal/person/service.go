@@ -121,18 +121,19 @@ func ParseSort(s string) ([]domain.SortKey, error) {
 // List returns the people the caller may see, each as far as it may see them.
 // An unknown organisation filter is invalid input.
 func (s *Service) List(ctx context.Context, req ListRequest) (domain.Page[Person], error) {
-	orgID := ""
+	var org organisation.Ref
 	if req.Organisation != "" {
-		o, err := s.orgs.Get(ctx, req.Organisation)
-		if domain.ErrorCode(err) == domain.CodeNotFound {
-			return domain.Page[Person]{}, (domain.Problems{{Name: "organisation", Reason: fmt.Sprintf("no organisation with id or code %q", req.Organisation)}}).Err()
-		}
-		if err != nil {
+		var p domain.Problems
+		r := organisation.NewResolver(ctx, s.orgs, &p)
+		org, _ = r.Resolve(req.Organisation, "organisation")
+		if err := r.Err(); err != nil {
 			return domain.Page[Person]{}, err
 		}
-		orgID = o.ID
+		if err := p.Err(); err != nil {
+			return domain.Page[Person]{}, err
+		}
 	}
-	return s.list(ctx, orgID, req)
+	return s.list(ctx, org.ID, req)
 }
 
 // ListForOrganisation returns the people of organisation ref; 404 when it does not exist.
@@ -221,7 +222,7 @@ func (s *Service) Create(ctx context.Context, in Input) (Person, error) {
 			return Person{}, err
 		}
 	}
-	now := s.now().UTC().Truncate(time.Microsecond)
+	now := domain.Timestamp(s.now)
 	p := Person{ID: uuid.Must(uuid.NewV7()).String(), Version: 1, CreatedAt: now, UpdatedAt: now}
 	p = apply(p, in, ms)
 	err = s.store.CreatePerson(ctx, p, domain.Change{Resource: "person", ResourceID: p.ID, Action: domain.ActionCreate,
@@ -236,11 +237,6 @@ func (s *Service) Create(ctx context.Context, in Input) (Person, error) {
 // member changes its own organisation's people, and only their memberships
 // with its own organisation.
 func (s *Service) Replace(ctx context.Context, id string, in Input, pre domain.Precondition) (Person, error) {
-	actor := domain.ActorFrom(ctx)
-	if err := actor.Require("change people", domain.RoleAdmin, domain.RoleMember); err != nil {
-		return Person{}, err
-	}
-	in = in.normalise()
 	return s.Update(ctx, id, func(Input) (Input, error) { return in, nil }, pre)
 }
 
@@ -251,72 +247,78 @@ func (s *Service) Update(ctx context.Context, id string, change func(current Inp
 	if err := actor.Require("change people", domain.RoleAdmin, domain.RoleMember); err != nil {
 		return Person{}, err
 	}
-	var updated Person
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		current, _, err := s.visible(ctx, id)
-		if err != nil {
-			return err
-		}
-		if !actor.Is(domain.RoleAdmin) && !current.With(actor.OrganisationID, domain.Today(s.now())) {
-			return domain.Errorf(domain.CodeForbidden, "a member may change only the people of its own organisation")
-		}
-		in, err := change(current.AsInput())
-		if err != nil {
-			return err
-		}
-		in = in.normalise()
-		ms, err := s.check(ctx, in)
-		if err != nil {
-			return err
-		}
-		if !actor.Is(domain.RoleAdmin) {
-			if err := ownOrganisationOnly(actor, current.Memberships, ms); err != nil {
-				return err
+	var next Person // the changed person, whose memberships the member's rule judges
+	p, err := domain.Update(ctx, s.store, s.now, pre, domain.Edit[Person]{
+		Resource: "person",
+		Load:     s.load(id),
+		Authorise: func(current Person) error {
+			if !actor.Is(domain.RoleAdmin) && !current.With(actor.OrganisationID, domain.Today(s.now())) {
+				return domain.Errorf(domain.CodeForbidden, "a member may change only the people of its own organisation")
 			}
-		}
-		if err := pre.Check(current.Version); err != nil {
-			return err
-		}
-		next := apply(current, in, ms)
-		fields := changedFields(current, next)
-		if len(fields) == 0 {
-			updated = Redact(current, Full)
 			return nil
-		}
-		now := s.now().UTC().Truncate(time.Microsecond)
-		next.Version, next.UpdatedAt = current.Version+1, now
-		updated = Redact(next, Full)
-		return s.store.UpdatePerson(ctx, next, domain.Change{Resource: "person", ResourceID: id, Action: domain.ActionUpdate,
-			Actor: actor.Subject, Fields: fields, Version: int(next.Version), At: now})
+		},
+		Change: func(ctx context.Context, current Person) (Person, error) {
+			in, err := change(current.AsInput())
+			if err != nil {
+				return Person{}, err
+			}
+			in = in.normalise()
+			ms, err := s.check(ctx, in)
+			if err != nil {
+				return Person{}, err
+			}
+			next = apply(current, in, ms)
+			return next, nil
+		},
+		Diff: changedFields,
+		AuthoriseFields: func(current Person, _ domain.Diff) error {
+			if actor.Is(domain.RoleAdmin) {
+				return nil
+			}
+			return ownOrganisationOnly(actor, current.Memberships, next.Memberships)
+		},
+		Save: s.store.UpdatePerson,
 	})
-	return updated, err
+	if err != nil {
+		return Person{}, err
+	}
+	return Redact(p, Full), nil
 }
 
 // RecordConsent records whether the person agreed to a public profile.
 // Admins, members of the person's organisations and the person's own user.
+// Every recording is a change, with or without If-Match: the history keeps
+// each one.
 func (s *Service) RecordConsent(ctx context.Context, id string, public bool) (Consent, error) {
 	actor := domain.ActorFrom(ctx)
 	if actor.Anonymous() {
 		return Consent{}, domain.Errorf(domain.CodeUnauthenticated, "sign in to record consent")
 	}
 	var recorded Consent
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		p, _, err := s.visible(ctx, id)
-		if err != nil {
-			return err
-		}
-		if !actor.Is(domain.RoleAdmin) && !(actor.Is(domain.RoleMember) && p.With(actor.OrganisationID, domain.Today(s.now()))) && actor.PersonID != id {
-			return domain.Errorf(domain.CodeForbidden, "only an admin, a member of the person's organisation or the person may record consent")
-		}
-		now := s.now().UTC().Truncate(time.Microsecond)
-		recorded = Consent{PublicProfile: public, RecordedAt: now, RecordedBy: actor.Subject}
-		p.Consent = recorded
-		p.Version++
-		p.UpdatedAt = now
-		return s.store.RecordConsent(ctx, p, domain.Change{Resource: "person", ResourceID: id, Action: domain.ActionUpdate,
-			Actor: actor.Subject, Fields: []string{"consent"}, Version: int(p.Version), At: now})
+	_, err := domain.Update(ctx, s.store, s.now, domain.Precondition{Present: true, Any: true}, domain.Edit[Person]{
+		Resource: "person",
+		Load:     s.load(id),
+		Authorise: func(p Person) error {
+			if !actor.Is(domain.RoleAdmin) && !(actor.Is(domain.RoleMember) && p.With(actor.OrganisationID, domain.Today(s.now()))) && actor.PersonID != id {
+				return domain.Errorf(domain.CodeForbidden, "only an admin, a member of the person's organisation or the person may record consent")
+			}
+			return nil
+		},
+		Change: func(_ context.Context, p Person) (Person, error) {
+			p.Consent = Consent{PublicProfile: public, RecordedBy: actor.Subject}
+			return p, nil
+		},
+		Diff: func(Person, Person) domain.Diff { return domain.Diff{"consent"} },
+		Save: func(ctx context.Context, p Person, c domain.Change) error {
+			p.Consent.RecordedAt = p.UpdatedAt // the consent is recorded when the write is
+			recorded = p.Consent
+			return s.store.RecordConsent(ctx, p, c)
+		},
 	})
-	return recorded, err
+	if err != nil {
+		return Consent{}, err
+	}
+	return recorded, nil
 }
 
 // ConsentHistory returns every recorded consent, newest first, with the
@@ -344,25 +346,35 @@ func (s *Service) Erase(ctx context.Context, id string, pre domain.Precondition)
 	if err := actor.Require("erase people", domain.RoleAdmin, domain.RoleMember); err != nil {
 		return err
 	}
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		p, _, err := s.visible(ctx, id)
-		if err != nil {
-			return err
-		}
-		if !actor.Is(domain.RoleAdmin) && !p.OnlyWith(actor.OrganisationID) {
-			return domain.Errorf(domain.CodeForbidden, "a member may erase only people whose memberships are all with its own organisation")
-		}
-		if err := pre.Check(p.Version); err != nil {
-			return err
-		}
-		now := s.now().UTC().Truncate(time.Microsecond)
-		return s.store.ErasePerson(ctx, p, domain.Change{Resource: "person", ResourceID: id, Action: domain.ActionErase,
-			Actor: actor.Subject, Fields: []string{"name", "email", "phone", "position", "languages", "users"}, Version: int(p.Version) + 1, At: now})
+	err := domain.Delete(ctx, s.store, s.now, pre, domain.Edit[Person]{
+		Resource: "person",
+		Load:     s.load(id),
+		Authorise: func(p Person) error {
+			if !actor.Is(domain.RoleAdmin) && !p.OnlyWith(actor.OrganisationID) {
+				return domain.Errorf(domain.CodeForbidden, "a member may erase only people whose memberships are all with its own organisation")
+			}
+			return nil
+		},
+		Remove: func(ctx context.Context, p Person, c domain.Change) error {
+			// An erasure keeps the person's shape: its record says so and
+			// names what it removed.
+			c.Action, c.Fields = domain.ActionErase, []string{"name", "email", "phone", "position", "languages", "users"}
+			return s.store.ErasePerson(ctx, p, c)
+		},
 	})
 	if err != nil {
 		return err
 	}
 	return s.store.Scrub(ctx)
+}
+
+// load reads the person id as a write starts from it: erased people are
+// gone, people the caller may not see are not found.
+func (s *Service) load(id string) func(context.Context) (Person, error) {
+	return func(ctx context.Context) (Person, error) {
+		p, _, err := s.visible(ctx, id)
+		return p, err
+	}
 }
 
 // Export returns everything held about the person. Admins and the person's own user.
@@ -402,18 +414,16 @@ func (s *Service) Export(ctx context.Context, id string) (Export, error) {
 func (s *Service) check(ctx context.Context, in Input) ([]Membership, error) {
 	var p domain.Problems
 	in.validate(&p)
+	r := organisation.NewResolver(ctx, s.orgs, &p)
 	ms := make([]Membership, len(in.Memberships))
 	for i, m := range in.Memberships {
 		ms[i] = Membership{Role: m.Role, From: m.From, To: m.To}
-		o, err := s.orgs.Get(ctx, m.Organisation)
-		switch domain.ErrorCode(err) {
-		case "":
+		if o, ok := r.Resolve(m.Organisation, fmt.Sprintf("memberships[%d].organisation", i)); ok {
 			ms[i].OrganisationID, ms[i].OrganisationCode, ms[i].OrganisationName = o.ID, o.Code, o.Name
-		case domain.CodeNotFound:
-			p.Add(fmt.Sprintf("memberships[%d].organisation", i), fmt.Sprintf("no organisation with id or code %q", m.Organisation))
-		default:
-			return nil, err
 		}
+	}
+	if err := r.Err(); err != nil {
+		return nil, err
 	}
 	// Overlaps are judged among memberships that are otherwise valid, and
 	// reported with the other problems.
@@ -452,7 +462,7 @@ func apply(p Person, in Input, ms []Membership) Person {
 	return p
 }
 
-func changedFields(a, b Person) []string {
+func changedFields(a, b Person) domain.Diff {
 	var f domain.Diff
 	f.Add(a.Name != b.Name, "name")
 	f.Add(a.Email != b.Email, "email")

@@ -3,6 +3,7 @@ package person_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"reflect"
@@ -1590,5 +1591,90 @@ func TestListRequests(t *testing.T) {
 	}
 	if _, err := person.ParseSort("email"); domain.ErrorCode(err) != domain.CodeInvalid {
 		t.Errorf("ParseSort(email): got %v; want invalid: people do not sort by personal data", err)
+	}
+}
+
+// Every write checks in one order: who may touch the person, then If-Match,
+// then the rules, then which memberships the caller may change. Before, a
+// person's rules came before If-Match, so a stale write heard about its body.
+func TestWriteOrder(t *testing.T) {
+	e := newEnv(t)
+	invalid := func(in *person.Input) { in.Name, in.Phone = "", "0612" }
+	otherOrg := func(in *person.Input) {
+		in.Memberships = append(in.Memberships, person.MembershipInput{Organisation: e.b.ID, Role: "contact", From: apptest.Date(2023, 1, 1)})
+	}
+	unknownOrg := func(in *person.Input) { in.Memberships[0].Organisation = "GM9999" }
+	type write func(ctx context.Context, p person.Person, pre domain.Precondition) error
+	replace := func(change func(*person.Input)) write {
+		return func(ctx context.Context, p person.Person, pre domain.Precondition) error {
+			in := inputOf(p)
+			change(&in)
+			_, err := e.people.Replace(ctx, p.ID, in, pre)
+			return err
+		}
+	}
+	erase := func(ctx context.Context, p person.Person, pre domain.Precondition) error {
+		return e.people.Erase(ctx, p.ID, pre)
+	}
+	stale := func(p person.Person) domain.Precondition { return apptest.IfVersion(p.Version + 1) }
+	current := func(p person.Person) domain.Precondition { return apptest.IfVersion(p.Version) }
+	missing := func(person.Person) domain.Precondition { return domain.Precondition{} }
+	tests := []struct {
+		name  string
+		actor domain.Actor
+		pre   func(person.Person) domain.Precondition
+		write write
+		want  domain.Code
+	}{
+		{"admin, stale, invalid body (was 400)", admin, stale, replace(invalid), domain.CodePreconditionFailed},
+		{"admin, no If-Match, invalid body (was 400)", admin, missing, replace(invalid), domain.CodePreconditionNeeded},
+		{"admin, stale, unknown organisation (was 400)", admin, stale, replace(unknownOrg), domain.CodePreconditionFailed},
+		{"admin, current, invalid body", admin, current, replace(invalid), domain.CodeInvalid},
+		{"member of it, stale, another organisation's membership (was 403)", member(e.a.ID), stale, replace(otherOrg), domain.CodePreconditionFailed},
+		{"member of it, current, invalid body and another organisation's membership", member(e.a.ID), current, replace(func(in *person.Input) { invalid(in); otherOrg(in) }), domain.CodeInvalid},
+		{"member of it, current, another organisation's membership", member(e.a.ID), current, replace(otherOrg), domain.CodeForbidden},
+		{"member of another, stale, invalid body", member(e.b.ID), stale, replace(invalid), domain.CodeNotFound},
+		{"member of another who sees the person, stale, invalid body", member(e.b.ID), stale, replace(invalid), domain.CodeForbidden},
+		{"member of another who sees the person, stale", member(e.b.ID), stale, erase, domain.CodeForbidden},
+		{"admin, stale erase", admin, stale, erase, domain.CodePreconditionFailed},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := e.create(t, pioneer("Volgorde", fmt.Sprintf("order%d@example.org", i), e.a.ID))
+			if strings.Contains(tt.name, "who sees the person") {
+				e.consent(t, p.ID, true) // a public profile: the member sees the person, and may still not write it
+			}
+			p = e.get(t, p.ID)
+			err := tt.write(apptest.As(tt.actor), p, tt.pre(p))
+			apptest.CheckCode(t, "write", err, tt.want)
+			if e := (*domain.Error)(nil); errors.As(err, &e) && tt.want != domain.CodePreconditionFailed && strings.Contains(e.Message, "version") {
+				t.Errorf("refused write: got message %q; want no version", e.Message)
+			}
+			samePerson(t, "after the refused write", e.get(t, p.ID), p)
+		})
+	}
+}
+
+// A recorded consent is one write: the consent, the person's update time and
+// the change record carry the same instant, as stored.
+func TestRecordConsentIsOneWrite(t *testing.T) {
+	e := newEnv(t)
+	p := e.create(t, pioneer("Toestemming", "consent@example.org", e.a.ID))
+	at := time.Date(2024, 6, 16, 14, 0, 0, 123456789, time.FixedZone("CEST", 2*3600))
+	e.clock.Set(at)
+	got, err := e.people.RecordConsent(apptest.As(admin), p.ID, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := person.Consent{PublicProfile: true, RecordedAt: at.UTC().Truncate(time.Microsecond), RecordedBy: admin.Subject}
+	if got != want {
+		t.Errorf("RecordConsent: got %+v; want %+v", got, want)
+	}
+	after := e.get(t, p.ID)
+	if history := e.history(t, p.ID); after.Version != p.Version+1 || !after.UpdatedAt.Equal(want.RecordedAt) || len(history) != 1 || history[0] != want {
+		t.Errorf("after RecordConsent: got version %d, updated %v, history %+v; want %d, %v, [%+v]", after.Version, after.UpdatedAt, history, p.Version+1, want.RecordedAt, want)
+	}
+	if cs := e.changes(t, p.ID); len(cs) != 2 || !slices.Equal(cs[1].Fields, []string{"consent"}) || cs[1].Version != int(p.Version)+1 || !cs[1].At.Equal(want.RecordedAt) {
+		t.Errorf("changes: got %+v; want the consent at version %d", cs, p.Version+1)
 	}
 }

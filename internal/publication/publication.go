@@ -25,6 +25,9 @@ const (
 	KindOther           Kind = "other"
 )
 
+// writableKinds are the kinds written here; a meeting report is written on its meeting.
+var writableKinds = []Kind{KindMagazineEdition, KindLessonsLearned, KindOther}
+
 // Publication is one published document.
 type Publication struct {
 	ID          string
@@ -41,6 +44,14 @@ type Publication struct {
 	Version     domain.Version
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+}
+
+// RecordID, RecordVersion and Revised let the write path store a publication.
+func (p Publication) RecordID() string              { return p.ID }
+func (p Publication) RecordVersion() domain.Version { return p.Version }
+func (p Publication) Revised(v domain.Version, at time.Time) Publication {
+	p.Version, p.UpdatedAt = v, at
+	return p
 }
 
 // Input is what a caller may set.
@@ -113,7 +124,7 @@ func (s *Service) Create(ctx context.Context, in Input) (Publication, error) {
 	if err := actor.Require("add publications", domain.RoleAdmin, domain.RoleEditor); err != nil {
 		return Publication{}, err
 	}
-	now := s.now().UTC().Truncate(time.Microsecond)
+	now := domain.Timestamp(s.now)
 	p, err := s.build(ctx, Publication{ID: uuid.Must(uuid.NewV7()).String(), Version: 1, CreatedAt: now, UpdatedAt: now}, in)
 	if err != nil {
 		return Publication{}, err
@@ -129,35 +140,24 @@ func (s *Service) Replace(ctx context.Context, id string, in Input, pre domain.P
 	if err := actor.Require("change publications", domain.RoleAdmin, domain.RoleEditor); err != nil {
 		return Publication{}, err
 	}
-	var out Publication
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		cur, err := s.store.GetPublication(ctx, id)
-		if err != nil {
-			return err
-		}
-		if cur.Kind == KindMeetingReport {
-			return domain.Errorf(domain.CodeConflict, "a meeting report is changed on its meeting: PUT /v1/meetings/%s/report", first(cur.Meetings))
-		}
-		if err := pre.Check(cur.Version); err != nil {
-			return err
-		}
-		in.Example = cur.Example
-		next, err := s.build(ctx, cur, in)
-		if err != nil {
-			return err
-		}
-		fields := changedFields(cur, next)
-		if len(fields) == 0 {
-			out = cur
+	return domain.Update(ctx, s.store, s.now, pre, domain.Edit[Publication]{
+		Resource: "publication",
+		Load:     s.load(id),
+		// Nobody writes a meeting report here, so it is refused before
+		// If-Match, like a caller who may not write it.
+		Authorise: func(cur Publication) error {
+			if cur.Kind == KindMeetingReport {
+				return domain.Errorf(domain.CodeConflict, "a meeting report is changed on its meeting: PUT /v1/meetings/%s/report", first(cur.Meetings))
+			}
 			return nil
-		}
-		now := s.now().UTC().Truncate(time.Microsecond)
-		next.Version, next.UpdatedAt = cur.Version+1, now
-		out = next
-		return s.store.UpdatePublication(ctx, next, domain.Change{Resource: "publication", ResourceID: id, Action: domain.ActionUpdate,
-			Actor: actor.Subject, Fields: fields, Version: int(next.Version), At: now})
+		},
+		Change: func(ctx context.Context, cur Publication) (Publication, error) {
+			in.Example = cur.Example
+			return s.build(ctx, cur, in)
+		},
+		Diff: changedFields,
+		Save: s.store.UpdatePublication,
 	})
-	return out, err
 }
 
 // Delete removes a publication. Editors and admins; reports go with their meeting.
@@ -166,26 +166,28 @@ func (s *Service) Delete(ctx context.Context, id string, pre domain.Precondition
 	if err := actor.Require("delete publications", domain.RoleAdmin, domain.RoleEditor); err != nil {
 		return err
 	}
-	return s.store.InTx(ctx, func(ctx context.Context) error {
-		cur, err := s.store.GetPublication(ctx, id)
-		if err != nil {
-			return err
-		}
-		if cur.Kind == KindMeetingReport {
-			return domain.Errorf(domain.CodeConflict, "a meeting report belongs to its meeting and is not deleted here")
-		}
-		if err := pre.Check(cur.Version); err != nil {
-			return err
-		}
-		return s.store.DeletePublication(ctx, cur, domain.Change{Resource: "publication", ResourceID: id, Action: domain.ActionDelete,
-			Actor: actor.Subject, Version: int(cur.Version) + 1, At: s.now().UTC()})
+	return domain.Delete(ctx, s.store, s.now, pre, domain.Edit[Publication]{
+		Resource: "publication",
+		Load:     s.load(id),
+		Authorise: func(cur Publication) error {
+			if cur.Kind == KindMeetingReport {
+				return domain.Errorf(domain.CodeConflict, "a meeting report belongs to its meeting and is not deleted here")
+			}
+			return nil
+		},
+		Remove: s.store.DeletePublication,
 	})
+}
+
+// load reads the publication id as a write starts from it.
+func (s *Service) load(id string) func(context.Context) (Publication, error) {
+	return func(ctx context.Context) (Publication, error) { return s.store.GetPublication(ctx, id) }
 }
 
 func (s *Service) build(ctx context.Context, p Publication, in Input) (Publication, error) {
 	var probs domain.Problems
-	if !slices.Contains([]Kind{KindMagazineEdition, KindLessonsLearned, KindOther}, in.Kind) {
-		probs.Add("kind", "must be magazine-edition, lessons-learned or other; meeting reports are recorded on their meeting")
+	if !slices.Contains(writableKinds, in.Kind) {
+		probs.Add("kind", "must be one of "+domain.OneOf(writableKinds)+"; meeting reports are recorded on their meeting")
 	}
 	in.Title = strings.TrimSpace(in.Title)
 	if in.Title == "" {
@@ -223,7 +225,7 @@ func (s *Service) build(ctx context.Context, p Publication, in Input) (Publicati
 }
 
 // changedFields names the fields that differ; none keeps the version.
-func changedFields(a, b Publication) []string {
+func changedFields(a, b Publication) domain.Diff {
 	var f domain.Diff
 	sorted := func(l []string) []string { l = slices.Clone(l); slices.Sort(l); return l }
 	f.Add(a.Kind != b.Kind, "kind")

@@ -548,3 +548,58 @@ func TestListFilters(t *testing.T) {
 		}
 	}
 }
+
+// Every write checks in one order: a meeting report is refused whatever the
+// If-Match, then If-Match, then the rules.
+func TestWriteOrder(t *testing.T) {
+	e := newEnv(t)
+	m := e.report(t, e.heldMeeting(t, "Bijeenkomst", apptest.Date(2024, 3, 14)), apptest.Date(2024, 3, 28), "Verslag")
+	report, err := e.pubs.Get(context.Background(), m.Report.PublicationID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := e.mustCreate(t, edition("Magazine 1", apptest.Date(2024, 5, 1)))
+	invalid := edition("", apptest.Date(2024, 5, 1))
+	invalid.URL = "ftp://x"
+	tests := []struct {
+		name   string
+		target publication.Publication
+		pre    domain.Precondition
+		want   domain.Code
+	}{
+		{"meeting report, stale", report, apptest.IfVersion(report.Version + 1), domain.CodeConflict},
+		{"stale, invalid body", p, apptest.IfVersion(p.Version + 1), domain.CodePreconditionFailed},
+		{"no If-Match, invalid body", p, domain.Precondition{}, domain.CodePreconditionNeeded},
+		{"current, invalid body", p, apptest.IfVersion(p.Version), domain.CodeInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := e.pubs.Replace(apptest.As(editor), tt.target.ID, invalid, tt.pre)
+			apptest.CheckCode(t, "Replace", err, tt.want)
+			if tt.want == domain.CodeInvalid {
+				return // Delete takes no body
+			}
+			err = e.pubs.Delete(apptest.As(editor), tt.target.ID, tt.pre)
+			apptest.CheckCode(t, "Delete", err, tt.want)
+		})
+	}
+}
+
+// A delete's change record keeps its instant as every stored instant is
+// kept: UTC, to the microsecond.
+func TestDeleteRecordsTheStoredInstant(t *testing.T) {
+	e := newEnv(t)
+	p := e.mustCreate(t, edition("Magazine 1", apptest.Date(2024, 5, 1)))
+	at := time.Date(2024, 6, 16, 14, 0, 0, 123456789, time.FixedZone("CEST", 2*3600))
+	e.clock.Set(at)
+	if err := e.pubs.Delete(apptest.As(editor), p.ID, apptest.IfVersion(p.Version)); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := e.db.Changes(context.Background(), "publication", p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := at.UTC().Truncate(time.Microsecond); len(cs) != 2 || !cs[1].At.Equal(want) || cs[1].At.Location() != time.UTC {
+		t.Errorf("changes: got %+v; want the delete at %v", cs, want)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/evaluation"
 	"github.com/pioniersnetwerk/pioniers/internal/milestone"
+	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 )
 
 type evaluationRow struct {
@@ -107,7 +108,7 @@ func (v evaluationView) domain(orgs []organisationRow) evaluation.Evaluation {
 	}
 	for _, o := range orgs {
 		if slices.Contains(r.Audience.V, o.ID) {
-			e.Audience = append(e.Audience, evaluation.OrgRef{ID: o.ID, Code: o.Code, Name: o.Name})
+			e.Audience = append(e.Audience, organisation.Ref{ID: o.ID, Code: o.Code, Name: o.Name})
 		}
 	}
 	return e
@@ -214,7 +215,7 @@ func (db *DB) Responses(ctx context.Context, evaluationID string) ([]evaluation.
 	out := make([]evaluation.Response, len(rows))
 	for i, v := range rows {
 		r := v.Row
-		resp := evaluation.Response{EvaluationID: r.EvaluationID, Organisation: evaluation.OrgRef{ID: r.OrganisationID, Code: v.Code, Name: v.Name},
+		resp := evaluation.Response{EvaluationID: r.EvaluationID, Organisation: organisation.Ref{ID: r.OrganisationID, Code: v.Code, Name: v.Name},
 			Answers: r.Answers.V, SubmittedAt: r.SubmittedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 		out[i] = resp
 	}
