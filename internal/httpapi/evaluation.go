@@ -80,7 +80,7 @@ func (s *Server) ReplaceEvaluation(ctx context.Context, req api.ReplaceEvaluatio
 
 // UpdateEvaluation serves PATCH /evaluations/{evaluation} (JSON Merge Patch).
 func (s *Server) UpdateEvaluation(ctx context.Context, req api.UpdateEvaluationRequestObject) (api.UpdateEvaluationResponseObject, error) {
-	patch, _ := ctx.Value(validatedBodyKey{}).(map[string]any)
+	patch := *req.Body
 	e, err := s.evaluations.Update(ctx, req.Evaluation.String(), func(cur evaluation.Input) (evaluation.Input, error) {
 		var body api.EvaluationInput
 		if err := s.applyPatch(toAPIEvaluationInput(cur), patch, "EvaluationInput", &body); err != nil {

@@ -165,7 +165,7 @@ func (s *Server) ReplaceMeeting(ctx context.Context, req api.ReplaceMeetingReque
 // UpdateMeeting serves PATCH /meetings/{meeting}: a JSON Merge Patch applied
 // to the current input, validated against MeetingInput like a PUT.
 func (s *Server) UpdateMeeting(ctx context.Context, req api.UpdateMeetingRequestObject) (api.UpdateMeetingResponseObject, error) {
-	patch, _ := ctx.Value(validatedBodyKey{}).(map[string]any)
+	patch := *req.Body
 	m, err := s.meetings.Update(ctx, req.Meeting.String(), func(current meeting.Input) (meeting.Input, error) {
 		var body api.MeetingInput
 		if err := s.applyPatch(toAPIMeetingInput(current), patch, "MeetingInput", &body); err != nil {

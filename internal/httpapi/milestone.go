@@ -247,7 +247,7 @@ func (s *Server) ReplaceMilestone(ctx context.Context, req api.ReplaceMilestoneR
 
 // UpdateMilestone serves PATCH /milestones/{milestone} (JSON Merge Patch).
 func (s *Server) UpdateMilestone(ctx context.Context, req api.UpdateMilestoneRequestObject) (api.UpdateMilestoneResponseObject, error) {
-	patch, _ := ctx.Value(validatedBodyKey{}).(map[string]any)
+	patch := *req.Body
 	m, err := s.milestones.Update(ctx, req.Milestone.String(), func(cur milestone.Input) (milestone.Input, error) {
 		var body api.MilestoneInput
 		if err := s.applyPatch(toAPIMilestoneInput(cur), patch, "MilestoneInput", &body); err != nil {

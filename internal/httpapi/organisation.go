@@ -80,7 +80,7 @@ func (s *Server) ReplaceOrganisation(ctx context.Context, req api.ReplaceOrganis
 
 // UpdateOrganisation serves PATCH /organisations/{organisation} (JSON Merge Patch).
 func (s *Server) UpdateOrganisation(ctx context.Context, req api.UpdateOrganisationRequestObject) (api.UpdateOrganisationResponseObject, error) {
-	patch, _ := ctx.Value(validatedBodyKey{}).(map[string]any)
+	patch := *req.Body
 	o, err := s.orgs.Update(ctx, req.Organisation, func(cur organisation.Input) (organisation.Input, error) {
 		var body api.OrganisationInput
 		if err := s.applyPatch(toAPIOrganisationInput(cur), patch, "OrganisationInput", &body); err != nil {

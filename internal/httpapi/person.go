@@ -105,7 +105,7 @@ func (s *Server) ReplacePerson(ctx context.Context, req api.ReplacePersonRequest
 
 // UpdatePerson serves PATCH /people/{person} (JSON Merge Patch).
 func (s *Server) UpdatePerson(ctx context.Context, req api.UpdatePersonRequestObject) (api.UpdatePersonResponseObject, error) {
-	patch, _ := ctx.Value(validatedBodyKey{}).(map[string]any)
+	patch := *req.Body
 	p, err := s.people.Update(ctx, req.Person.String(), func(cur person.Input) (person.Input, error) {
 		var body api.PersonInput
 		if err := s.applyPatch(toAPIPersonInput(cur), patch, "PersonInput", &body); err != nil {
