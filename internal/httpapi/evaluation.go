@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/pioniersnetwerk/pioniers/api"
@@ -22,7 +21,6 @@ type evaluations interface {
 	GetResponse(ctx context.Context, evaluationID, orgRef string) (evaluation.Response, error)
 	Pseudonymised(ctx context.Context, evaluationID string) (evaluation.Evaluation, []evaluation.PseudonymisedResponse, error)
 	Results(ctx context.Context, evaluationID string) (evaluation.Results, error)
-	Now() time.Time
 }
 
 // ListEvaluations serves GET /evaluations.
@@ -36,7 +34,7 @@ func (s *Server) ListEvaluations(ctx context.Context, req api.ListEvaluationsReq
 	if err != nil {
 		return nil, err
 	}
-	now := s.evaluations.Now()
+	now := s.now()
 	body := api.EvaluationPage{Items: make([]api.Evaluation, len(page.Items))}
 	for i, e := range page.Items {
 		body.Items[i] = toAPIEvaluation(e, now)
@@ -65,8 +63,8 @@ func (s *Server) CreateEvaluation(ctx context.Context, req api.CreateEvaluationR
 	if err != nil {
 		return nil, err
 	}
-	return api.CreateEvaluation201JSONResponse{Body: toAPIEvaluation(e, s.evaluations.Now()), Headers: api.CreateEvaluation201ResponseHeaders{
-		ETag: ptr(etag(e.Version, "")), Location: ptr(basePath + "/evaluations/" + e.ID)}}, nil
+	return api.CreateEvaluation201JSONResponse{Body: toAPIEvaluation(e, s.now()), Headers: api.CreateEvaluation201ResponseHeaders{
+		ETag: ptr(etag(e.Version)), Location: ptr(basePath + "/evaluations/" + e.ID)}}, nil
 }
 
 // ReplaceEvaluation serves PUT /evaluations/{evaluation}.
@@ -221,11 +219,7 @@ func (s *Server) GetEvaluationResults(ctx context.Context, req api.GetEvaluation
 }
 
 func (s *Server) evaluationOK(e evaluation.Evaluation) api.EvaluationOKJSONResponse {
-	now := s.evaluations.Now()
-	// The status follows from the clock and the count from the responses,
-	// neither from a new version, so both are part of the tag.
-	return api.EvaluationOKJSONResponse{Body: toAPIEvaluation(e, now), Headers: api.EvaluationOKResponseHeaders{
-		ETag: ptr(etag(e.Version, fmt.Sprintf("%s-r%d", e.StatusAt(now), e.ResponseCount)))}}
+	return api.EvaluationOKJSONResponse{Body: toAPIEvaluation(e, s.now()), Headers: api.EvaluationOKResponseHeaders{ETag: ptr(etag(e.Version))}}
 }
 
 func toAPIEvaluation(e evaluation.Evaluation, now time.Time) api.Evaluation {

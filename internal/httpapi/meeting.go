@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	openapi_types "github.com/oapi-codegen/runtime/types"
@@ -31,7 +30,6 @@ type meetings interface {
 	Submissions(ctx context.Context, meetingID string) ([]meeting.Submission, error)
 	Decide(ctx context.Context, meetingID, submissionID string, decision meeting.SubmissionStatus) (meeting.Submission, error)
 	Health(ctx context.Context, from, to time.Time) (meeting.Health, error)
-	Now() time.Time
 }
 
 // ListMeetings serves GET /meetings.
@@ -57,7 +55,7 @@ func (s *Server) ListMeetings(ctx context.Context, req api.ListMeetingsRequestOb
 	}
 	lr.Descending = p.Sort != nil && *p.Sort == api.MinusStartsAt
 	lr.PageSize, lr.Cursor = deref(p.PageSize), deref(p.Cursor)
-	now := s.meetings.Now()
+	now := s.now()
 	if f := exportOf(ctx, formats...); f != formatJSON {
 		lr.PageSize = batchSize
 		body, err := stream(ctx, f, s.contract.columns("Meeting"), everyPage(
@@ -145,8 +143,8 @@ func (s *Server) CreateMeeting(ctx context.Context, req api.CreateMeetingRequest
 	if err != nil {
 		return nil, err
 	}
-	return api.CreateMeeting201JSONResponse{Body: toAPIMeeting(m, s.meetings.Now()), Headers: api.CreateMeeting201ResponseHeaders{
-		ETag: ptr(etag(m.Version, "")), Location: ptr(basePath + "/meetings/" + m.ID)}}, nil
+	return api.CreateMeeting201JSONResponse{Body: toAPIMeeting(m, s.now()), Headers: api.CreateMeeting201ResponseHeaders{
+		ETag: ptr(etag(m.Version)), Location: ptr(basePath + "/meetings/" + m.ID)}}, nil
 }
 
 // ReplaceMeeting serves PUT /meetings/{meeting}.
@@ -199,14 +197,7 @@ func (s *Server) PutMeetingReport(ctx context.Context, req api.PutMeetingReportR
 }
 
 func (s *Server) meetingOK(m meeting.Meeting) api.MeetingOKJSONResponse {
-	now := s.meetings.Now()
-	// Registrations and the passing of time change the representation
-	// without a new version of the meeting.
-	variant := fmt.Sprintf("r%d-w%d", m.RegisteredCount, m.WaitlistCount)
-	if m.ReportOverdue(now) {
-		variant += "-overdue"
-	}
-	return api.MeetingOKJSONResponse{Body: toAPIMeeting(m, now), Headers: api.MeetingOKResponseHeaders{ETag: ptr(etag(m.Version, variant))}}
+	return api.MeetingOKJSONResponse{Body: toAPIMeeting(m, s.now()), Headers: api.MeetingOKResponseHeaders{ETag: ptr(etag(m.Version))}}
 }
 
 func toAPIMeeting(m meeting.Meeting, now time.Time) api.Meeting {

@@ -2,9 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"fmt"
-	"hash/fnv"
-	"strconv"
 	"time"
 
 	openapi_types "github.com/oapi-codegen/runtime/types"
@@ -88,7 +85,7 @@ func (s *Server) CreateCommitment(ctx context.Context, req api.CreateCommitmentR
 		return nil, err
 	}
 	return api.CreateCommitment201JSONResponse{Body: toAPICommitment(c), Headers: api.CreateCommitment201ResponseHeaders{
-		ETag: ptr(etag(c.Version, "")), Location: ptr(basePath + "/commitments/" + c.Code)}}, nil
+		ETag: ptr(etag(c.Version)), Location: ptr(basePath + "/commitments/" + c.Code)}}, nil
 }
 
 // ReplaceCommitment serves PUT /commitments/{commitment}.
@@ -101,7 +98,7 @@ func (s *Server) ReplaceCommitment(ctx context.Context, req api.ReplaceCommitmen
 }
 
 func commitmentOK(c milestone.Commitment) api.CommitmentOKJSONResponse {
-	return api.CommitmentOKJSONResponse{Body: toAPICommitment(c), Headers: api.CommitmentOKResponseHeaders{ETag: ptr(etag(c.Version, ""))}}
+	return api.CommitmentOKJSONResponse{Body: toAPICommitment(c), Headers: api.CommitmentOKResponseHeaders{ETag: ptr(etag(c.Version))}}
 }
 
 func toAPICommitment(c milestone.Commitment) api.Commitment {
@@ -233,7 +230,7 @@ func (s *Server) CreateMilestone(ctx context.Context, req api.CreateMilestoneReq
 		return nil, err
 	}
 	return api.CreateMilestone201JSONResponse{Body: toAPIMilestone(m), Headers: api.CreateMilestone201ResponseHeaders{
-		ETag: ptr(etag(m.Version, "")), Location: ptr(basePath + "/milestones/" + m.ID)}}, nil
+		ETag: ptr(etag(m.Version)), Location: ptr(basePath + "/milestones/" + m.ID)}}, nil
 }
 
 // ReplaceMilestone serves PUT /milestones/{milestone}.
@@ -334,21 +331,7 @@ func toAPISummary(sum milestone.Summary) api.ProgressSummary {
 }
 
 func milestoneOK(m milestone.Milestone) api.MilestoneOKJSONResponse {
-	return api.MilestoneOKJSONResponse{Body: toAPIMilestone(m), Headers: api.MilestoneOKResponseHeaders{ETag: ptr(milestoneETag(m))}}
-}
-
-// milestoneETag is the version, and a digest of what follows from evidence
-// and the day, so that a cached copy goes stale when a meeting gets its
-// report though the milestone itself did not change.
-func milestoneETag(m milestone.Milestone) string {
-	h := fnv.New64a()
-	fmt.Fprintf(h, "%d|%s|%s|%t", m.Progress, m.Status, m.Completion, m.Overdue)
-	if m.Evidence != nil {
-		for _, it := range m.Evidence.Items {
-			fmt.Fprintf(h, "|%s", it.ID)
-		}
-	}
-	return etag(m.Version, strconv.FormatUint(h.Sum64(), 36))
+	return api.MilestoneOKJSONResponse{Body: toAPIMilestone(m), Headers: api.MilestoneOKResponseHeaders{ETag: ptr(etag(m.Version))}}
 }
 
 func toAPIMilestone(m milestone.Milestone) api.Milestone {

@@ -63,9 +63,8 @@ func (s *Server) CreateOrganisation(ctx context.Context, req api.CreateOrganisat
 	if err != nil {
 		return nil, err
 	}
-	body := toAPIOrganisation(o)
-	return api.CreateOrganisation201JSONResponse{Body: body, Headers: api.CreateOrganisation201ResponseHeaders{
-		ETag: ptr(organisationETag(o.Version, body.Active)), Location: ptr(basePath + "/organisations/" + o.ID),
+	return api.CreateOrganisation201JSONResponse{Body: toAPIOrganisation(o), Headers: api.CreateOrganisation201ResponseHeaders{
+		ETag: ptr(etag(o.Version)), Location: ptr(basePath + "/organisations/" + o.ID),
 	}}, nil
 }
 
@@ -109,17 +108,7 @@ func (s *Server) DeleteOrganisation(ctx context.Context, req api.DeleteOrganisat
 }
 
 func organisationOK(o organisation.Organisation) api.OrganisationOKJSONResponse {
-	body := toAPIOrganisation(o)
-	return api.OrganisationOKJSONResponse{Body: body, Headers: api.OrganisationOKResponseHeaders{ETag: ptr(organisationETag(o.Version, body.Active))}}
-}
-
-// organisationETag varies with active, which follows from today's date
-// without a write, so that a cached copy is not served after it flips.
-func organisationETag(v domain.Version, active bool) string {
-	if active {
-		return etag(v, "active")
-	}
-	return etag(v, "inactive")
+	return api.OrganisationOKJSONResponse{Body: toAPIOrganisation(o), Headers: api.OrganisationOKResponseHeaders{ETag: ptr(etag(o.Version))}}
 }
 
 func toAPIOrganisation(o organisation.Organisation) api.Organisation {
@@ -155,15 +144,13 @@ func toOrganisationInput(b api.OrganisationInput) organisation.Input {
 	}
 }
 
-// etag is the strong entity tag of a resource at a version, in a variant
-// when its representation also depends on something else (the day, the
-// caller's view): "v3" or "v3.public".
-func etag(v domain.Version, variant string) string {
-	tag := "v" + strconv.Itoa(int(v))
-	if variant != "" {
-		tag += "." + variant
-	}
-	return `"` + tag + `"`
+// etag is the version tag of a resource, "v3", which If-Match checks.
+// conditionalGET completes it with a digest of the representation, so the
+// tag also changes with what the representation derives from the clock, the
+// caller's view or other records (an organisation's active flag, a
+// meeting's counts, an evaluation's status).
+func etag(v domain.Version) string {
+	return `"v` + strconv.Itoa(int(v)) + `"`
 }
 
 // precondition reads If-Match: an entity tag from etag, or *.

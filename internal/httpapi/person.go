@@ -76,11 +76,11 @@ func personPage(ctx context.Context, page domainPage[person.Person]) api.PersonP
 
 // GetPerson serves GET /people/{person}.
 func (s *Server) GetPerson(ctx context.Context, req api.GetPersonRequestObject) (api.GetPersonResponseObject, error) {
-	p, view, err := s.people.Get(ctx, req.Person.String())
+	p, _, err := s.people.Get(ctx, req.Person.String())
 	if err != nil {
 		return nil, err
 	}
-	return api.GetPerson200JSONResponse{PersonOKJSONResponse: personOK(p, view)}, nil
+	return api.GetPerson200JSONResponse{PersonOKJSONResponse: personOK(p)}, nil
 }
 
 // CreatePerson serves POST /people.
@@ -90,7 +90,7 @@ func (s *Server) CreatePerson(ctx context.Context, req api.CreatePersonRequestOb
 		return nil, err
 	}
 	return api.CreatePerson201JSONResponse{Body: toAPIPerson(p), Headers: api.CreatePerson201ResponseHeaders{
-		ETag: ptr(personETag(p, person.Full)), Location: ptr(basePath + "/people/" + p.ID),
+		ETag: ptr(etag(p.Version)), Location: ptr(basePath + "/people/" + p.ID),
 	}}, nil
 }
 
@@ -100,7 +100,7 @@ func (s *Server) ReplacePerson(ctx context.Context, req api.ReplacePersonRequest
 	if err != nil {
 		return nil, err
 	}
-	return api.ReplacePerson200JSONResponse{PersonOKJSONResponse: personOK(p, person.Full)}, nil
+	return api.ReplacePerson200JSONResponse{PersonOKJSONResponse: personOK(p)}, nil
 }
 
 // UpdatePerson serves PATCH /people/{person} (JSON Merge Patch).
@@ -116,7 +116,7 @@ func (s *Server) UpdatePerson(ctx context.Context, req api.UpdatePersonRequestOb
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdatePerson200JSONResponse{PersonOKJSONResponse: personOK(p, person.Full)}, nil
+	return api.UpdatePerson200JSONResponse{PersonOKJSONResponse: personOK(p)}, nil
 }
 
 func toAPIPersonInput(in person.Input) api.PersonInput {
@@ -180,17 +180,8 @@ func (s *Server) ExportPerson(ctx context.Context, req api.ExportPersonRequestOb
 	return api.ExportPerson200JSONResponse{Body: body}, nil
 }
 
-func personOK(p person.Person, view person.View) api.PersonOKJSONResponse {
-	return api.PersonOKJSONResponse{Body: toAPIPerson(p), Headers: api.PersonOKResponseHeaders{ETag: ptr(personETag(p, view))}}
-}
-
-// personETag differs per view: the public and the full representation of
-// one version are different documents.
-func personETag(p person.Person, view person.View) string {
-	if view == person.Full {
-		return etag(p.Version, "full")
-	}
-	return etag(p.Version, "public")
+func personOK(p person.Person) api.PersonOKJSONResponse {
+	return api.PersonOKJSONResponse{Body: toAPIPerson(p), Headers: api.PersonOKResponseHeaders{ETag: ptr(etag(p.Version))}}
 }
 
 // toAPIPerson maps whatever the service left in p; redaction happened there.

@@ -73,7 +73,7 @@ func (s *Server) CreatePublication(ctx context.Context, req api.CreatePublicatio
 		return nil, err
 	}
 	return api.CreatePublication201JSONResponse{Body: toAPIPublication(p), Headers: api.CreatePublication201ResponseHeaders{
-		ETag: ptr(etag(p.Version, "")), Location: ptr(basePath + "/publications/" + p.ID)}}, nil
+		ETag: ptr(etag(p.Version)), Location: ptr(basePath + "/publications/" + p.ID)}}, nil
 }
 
 // ReplacePublication serves PUT /publications/{publication}.
@@ -94,7 +94,7 @@ func (s *Server) DeletePublication(ctx context.Context, req api.DeletePublicatio
 }
 
 func publicationOK(p publication.Publication) api.PublicationOKJSONResponse {
-	return api.PublicationOKJSONResponse{Body: toAPIPublication(p), Headers: api.PublicationOKResponseHeaders{ETag: ptr(etag(p.Version, string(p.Kind)))}}
+	return api.PublicationOKJSONResponse{Body: toAPIPublication(p), Headers: api.PublicationOKResponseHeaders{ETag: ptr(etag(p.Version))}}
 }
 
 func toAPIPublication(p publication.Publication) api.Publication {
