@@ -5,9 +5,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
-
-	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"github.com/pioniersnetwerk/pioniers/api"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
@@ -35,17 +32,13 @@ func (s *Server) ListOrganisations(ctx context.Context, req api.ListOrganisation
 	if err != nil {
 		return nil, err
 	}
-	body := api.OrganisationPage{Items: make([]api.Organisation, len(page.Items))}
-	for i, o := range page.Items {
-		body.Items[i] = toAPIOrganisation(o)
+	items, err := mapAll(page.Items, toAPIOrganisation)
+	if err != nil {
+		return nil, err
 	}
-	resp := api.ListOrganisations200JSONResponse{Body: body}
-	if page.Next != "" {
-		body.NextCursor = &page.Next
-		resp.Body = body
-		resp.Headers.Link = ptr(nextLink(ctx, page.Next))
-	}
-	return resp, nil
+	cursor, link := nextPage(ctx, page.Next)
+	return api.ListOrganisations200JSONResponse{Body: api.OrganisationPage{Items: items, NextCursor: cursor},
+		Headers: api.ListOrganisations200ResponseHeaders{Link: link}}, nil
 }
 
 // GetOrganisation serves GET /organisations/{organisation}.
@@ -54,7 +47,11 @@ func (s *Server) GetOrganisation(ctx context.Context, req api.GetOrganisationReq
 	if err != nil {
 		return nil, err
 	}
-	return api.GetOrganisation200JSONResponse{OrganisationOKJSONResponse: organisationOK(o)}, nil
+	resp, err := organisationOK(o)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetOrganisation200JSONResponse{OrganisationOKJSONResponse: resp}, nil
 }
 
 // CreateOrganisation serves POST /organisations.
@@ -63,7 +60,11 @@ func (s *Server) CreateOrganisation(ctx context.Context, req api.CreateOrganisat
 	if err != nil {
 		return nil, err
 	}
-	return api.CreateOrganisation201JSONResponse{Body: toAPIOrganisation(o), Headers: api.CreateOrganisation201ResponseHeaders{
+	body, err := toAPIOrganisation(o)
+	if err != nil {
+		return nil, err
+	}
+	return api.CreateOrganisation201JSONResponse{Body: body, Headers: api.CreateOrganisation201ResponseHeaders{
 		ETag: ptr(etag(o.Version)), Location: ptr(basePath + "/organisations/" + o.ID),
 	}}, nil
 }
@@ -74,7 +75,11 @@ func (s *Server) ReplaceOrganisation(ctx context.Context, req api.ReplaceOrganis
 	if err != nil {
 		return nil, err
 	}
-	return api.ReplaceOrganisation200JSONResponse{OrganisationOKJSONResponse: organisationOK(o)}, nil
+	resp, err := organisationOK(o)
+	if err != nil {
+		return nil, err
+	}
+	return api.ReplaceOrganisation200JSONResponse{OrganisationOKJSONResponse: resp}, nil
 }
 
 // UpdateOrganisation serves PATCH /organisations/{organisation} (JSON Merge Patch).
@@ -90,7 +95,11 @@ func (s *Server) UpdateOrganisation(ctx context.Context, req api.UpdateOrganisat
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateOrganisation200JSONResponse{OrganisationOKJSONResponse: organisationOK(o)}, nil
+	resp, err := organisationOK(o)
+	if err != nil {
+		return nil, err
+	}
+	return api.UpdateOrganisation200JSONResponse{OrganisationOKJSONResponse: resp}, nil
 }
 
 func toAPIOrganisationInput(in organisation.Input) api.OrganisationInput {
@@ -107,13 +116,15 @@ func (s *Server) DeleteOrganisation(ctx context.Context, req api.DeleteOrganisat
 	return api.DeleteOrganisation204Response{}, nil
 }
 
-func organisationOK(o organisation.Organisation) api.OrganisationOKJSONResponse {
-	return api.OrganisationOKJSONResponse{Body: toAPIOrganisation(o), Headers: api.OrganisationOKResponseHeaders{ETag: ptr(etag(o.Version))}}
+func organisationOK(o organisation.Organisation) (api.OrganisationOKJSONResponse, error) {
+	body, err := toAPIOrganisation(o)
+	return api.OrganisationOKJSONResponse{Body: body, Headers: api.OrganisationOKResponseHeaders{ETag: ptr(etag(o.Version))}}, err
 }
 
-func toAPIOrganisation(o organisation.Organisation) api.Organisation {
+func toAPIOrganisation(o organisation.Organisation) (api.Organisation, error) {
+	id, err := uuidOf(o.ID)
 	return api.Organisation{
-		ID:          uuidOf(o.ID),
+		ID:          id,
 		Code:        o.Code,
 		Name:        o.Name,
 		Kind:        api.OrganisationKind(o.Kind),
@@ -127,7 +138,7 @@ func toAPIOrganisation(o organisation.Organisation) api.Organisation {
 		Example:     o.Example,
 		CreatedAt:   o.CreatedAt.UTC(),
 		UpdatedAt:   o.UpdatedAt.UTC(),
-	}
+	}, err
 }
 
 func toOrganisationInput(b api.OrganisationInput) organisation.Input {
@@ -187,39 +198,4 @@ func nextLink(ctx context.Context, cursor string) string {
 	q := u.Query()
 	q.Set("cursor", cursor)
 	return "<" + u.Path + "?" + q.Encode() + `>; rel="next"`
-}
-
-func uuidOf(s string) openapi_types.UUID {
-	var id openapi_types.UUID
-	_ = id.UnmarshalText([]byte(s))
-	return id
-}
-
-func apiDate(t time.Time) *openapi_types.Date {
-	if t.IsZero() {
-		return nil
-	}
-	return &openapi_types.Date{Time: t}
-}
-
-func domainDate(d *openapi_types.Date) time.Time {
-	if d == nil {
-		return time.Time{}
-	}
-	return d.Time
-}
-
-func optional(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
-func deref[T any](p *T) T {
-	var zero T
-	if p == nil {
-		return zero
-	}
-	return *p
 }
