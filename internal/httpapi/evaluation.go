@@ -271,24 +271,13 @@ func toAPIEvaluation(e evaluation.Evaluation, now time.Time) (api.Evaluation, er
 }
 
 func toAPIQuestion(q evaluation.Question) api.Question {
-	out := api.Question{Key: q.Key, Type: api.QuestionType(q.Type), Text: q.Text, Min: q.Min, Max: q.Max}
-	if q.Required {
-		out.Required = ptr(true)
-	}
+	out := api.Question{Key: q.Key, Type: api.QuestionType(q.Type), Text: q.Text, Required: optional(q.Required), Min: q.Min, Max: q.Max,
+		MinSelections: optional(q.MinSelections), MaxSelections: optional(q.MaxSelections), MaxLength: optional(q.MaxLength)}
 	if len(q.Labels) > 0 {
 		out.Labels = ptr(q.Labels)
 	}
 	if len(q.Options) > 0 {
 		out.Options = ptr(append([]string{}, q.Options...))
-	}
-	if q.MinSelections > 0 {
-		out.MinSelections = ptr(q.MinSelections)
-	}
-	if q.MaxSelections > 0 {
-		out.MaxSelections = ptr(q.MaxSelections)
-	}
-	if q.MaxLength > 0 {
-		out.MaxLength = ptr(q.MaxLength)
 	}
 	return out
 }

@@ -60,12 +60,23 @@ func nextPage(ctx context.Context, next string) (cursor, link *string) {
 	return &next, ptr(nextLink(ctx, next))
 }
 
+// apiDay is a day the API must give.
+func apiDay(t time.Time) openapi_types.Date { return openapi_types.Date{Time: t} }
+
 // apiDate is a day, or nil for none.
 func apiDate(t time.Time) *openapi_types.Date {
 	if t.IsZero() {
 		return nil
 	}
-	return &openapi_types.Date{Time: t}
+	return ptr(apiDay(t))
+}
+
+// apiTime is an instant in UTC, or nil for none.
+func apiTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return ptr(t.UTC())
 }
 
 // domainDate is a day, or the zero time for none.

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	openapi_types "github.com/oapi-codegen/runtime/types"
-
 	"github.com/pioniersnetwerk/pioniers/api"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/meeting"
@@ -228,15 +226,10 @@ func toAPIMeeting(m meeting.Meeting, now time.Time) (api.Meeting, error) {
 		Format: api.MeetingFormat(m.Format), StartsAt: m.StartsAt.UTC(), EndsAt: m.EndsAt.UTC(), TimeZone: m.TimeZone,
 		OnlineURL: optional(m.OnlineURL), Status: api.MeetingStatus(m.Status), CancellationReason: optional(m.CancellationReason),
 		ReportOverdue: m.ReportOverdue(now), RegisteredCount: m.RegisteredCount, WaitlistCount: m.WaitlistCount,
-		Revision: int(m.Version), Example: m.Example, CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC()}
-	if m.Sequence > 0 {
-		out.Sequence = ptr(m.Sequence)
-	}
+		Sequence: optional(m.Sequence), Capacity: optional(m.Capacity), Revision: int(m.Version), Example: m.Example,
+		CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC()}
 	if len(m.Tags) > 0 {
 		out.Tags = ptr(append([]string{}, m.Tags...))
-	}
-	if m.Capacity > 0 {
-		out.Capacity = ptr(m.Capacity)
 	}
 	if v := m.Venue; v != nil {
 		out.Venue = &api.Venue{Name: v.Name, Address: optional(v.Address), City: optional(v.City)}
@@ -248,7 +241,7 @@ func toAPIMeeting(m meeting.Meeting, now time.Time) (api.Meeting, error) {
 		out.GuestChair = ptr(ids.org(c.ID, c.Code, c.Name))
 	}
 	if r := m.Report; r != nil {
-		out.Report = &api.Report{PublicationID: ids.uuid(r.PublicationID), URL: r.URL, PublishedOn: openapi_types.Date{Time: r.PublishedOn},
+		out.Report = &api.Report{PublicationID: ids.uuid(r.PublicationID), URL: r.URL, PublishedOn: apiDay(r.PublishedOn),
 			Summary: optional(r.Summary), Language: r.Language, Licence: optional(r.Licence)}
 	}
 	if ids.err != nil {
@@ -280,7 +273,7 @@ func toAPIDetails(d meeting.Details) (*api.MeetingDetails, error) {
 			Case: d.Case, CaseOwner: optional(d.CaseOwner.Code)})
 	case meeting.FormatConference:
 		err = out.FromConferenceDetails(api.ConferenceDetails{Format: api.ConferenceDetailsFormat(d.Format),
-			CallForPapers: api.CallForPapers{OpensOn: openapi_types.Date{Time: d.CallOpensOn}, ClosesOn: openapi_types.Date{Time: d.CallClosesOn}}})
+			CallForPapers: api.CallForPapers{OpensOn: apiDay(d.CallOpensOn), ClosesOn: apiDay(d.CallClosesOn)}})
 	case meeting.FormatResidents:
 		err = out.FromResidentsMeetingDetails(api.ResidentsMeetingDetails{Format: api.ResidentsMeetingDetailsFormat(d.Format),
 			TownHall: d.TownHall, OpenToResidents: ptr(d.OpenToResidents)})
@@ -356,15 +349,9 @@ func toAPIMeetingInput(in meeting.Input) (api.MeetingInput, error) {
 	out := api.MeetingInput{Title: in.Title, Topic: in.Topic, Description: optional(in.Description), Format: api.MeetingFormat(in.Format),
 		StartsAt: in.StartsAt.UTC(), EndsAt: in.EndsAt.UTC(), TimeZone: optional(api.MeetingInputTimeZone(in.TimeZone)),
 		OnlineURL: optional(in.OnlineURL), GuestChair: optional(in.GuestChair), Status: optional(api.MeetingStatus(in.Status)),
-		CancellationReason: optional(in.CancellationReason)}
-	if in.Sequence > 0 {
-		out.Sequence = ptr(in.Sequence)
-	}
+		CancellationReason: optional(in.CancellationReason), Sequence: optional(in.Sequence), Capacity: optional(in.Capacity)}
 	if len(in.Tags) > 0 {
 		out.Tags = ptr(in.Tags)
-	}
-	if in.Capacity > 0 {
-		out.Capacity = ptr(in.Capacity)
 	}
 	if v := in.Venue; v != nil {
 		out.Venue = &api.VenueInput{Name: v.Name, Address: optional(v.Address), City: optional(v.City), HostOrganisation: optional(v.Host)}
@@ -433,12 +420,9 @@ func toAPIRegistration(r meeting.Registration) (api.Registration, error) {
 	var ids ids
 	out := api.Registration{ID: ids.uuid(r.ID), Meeting: ids.uuid(r.MeetingID), Status: api.RegistrationStatus(r.Status),
 		Attended: r.Attended, RegisteredAt: r.RegisteredAt.UTC(),
-		Person: api.PersonReference{ID: ids.uuid(r.PersonID), Erased: r.PersonErased}}
+		Person: api.PersonReference{ID: ids.uuid(r.PersonID), Erased: r.PersonErased}, WaitlistPosition: optional(r.WaitlistPosition)}
 	if !r.PersonErased {
 		out.Person.Name = ptr(r.PersonName)
-	}
-	if r.WaitlistPosition > 0 {
-		out.WaitlistPosition = ptr(r.WaitlistPosition)
 	}
 	return out, ids.err
 }
@@ -488,31 +472,22 @@ func (s *Server) DecideSubmission(ctx context.Context, req api.DecideSubmissionR
 func toAPISubmission(s meeting.Submission) (api.Submission, error) {
 	var ids ids
 	out := api.Submission{ID: ids.uuid(s.ID), Meeting: ids.uuid(s.MeetingID), Title: s.Title, Abstract: s.Abstract,
-		Authors: append([]string{}, s.Authors...), Status: api.SubmissionStatus(s.Status), SubmittedAt: s.SubmittedAt.UTC()}
+		Authors: append([]string{}, s.Authors...), Status: api.SubmissionStatus(s.Status), SubmittedAt: s.SubmittedAt.UTC(),
+		DecidedAt: apiTime(s.DecidedAt)}
 	if o := s.Organisation; o != nil {
 		out.Organisation = ptr(ids.org(o.ID, o.Code, o.Name))
-	}
-	if !s.DecidedAt.IsZero() {
-		out.DecidedAt = ptr(s.DecidedAt.UTC())
 	}
 	return out, ids.err
 }
 
 // GetScheduleHealth serves GET /schedule-health.
 func (s *Server) GetScheduleHealth(ctx context.Context, req api.GetScheduleHealthRequestObject) (api.GetScheduleHealthResponseObject, error) {
-	var from, to time.Time
-	if req.Params.From != nil {
-		from = req.Params.From.Time
-	}
-	if req.Params.To != nil {
-		to = req.Params.To.Time
-	}
-	h, err := s.meetings.Health(ctx, from, to)
+	h, err := s.meetings.Health(ctx, domainDate(req.Params.From), domainDate(req.Params.To))
 	if err != nil {
 		return nil, err
 	}
 	var ids ids
-	body := api.ScheduleHealth{From: openapi_types.Date{Time: h.From}, To: openapi_types.Date{Time: h.To}, Meetings: h.Meetings,
+	body := api.ScheduleHealth{From: apiDay(h.From), To: apiDay(h.To), Meetings: h.Meetings,
 		Gaps: []api.ScheduleGap{}, YearsWithoutResidentsMeeting: append([]int{}, h.YearsWithoutResidentsMeeting...),
 		ChairCounts: []api.ChairCount{}, WithoutGuestChair: ids.summaries(h.WithoutGuestChair), OverdueReports: ids.summaries(h.OverdueReports)}
 	for _, g := range h.Gaps {

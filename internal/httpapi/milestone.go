@@ -4,8 +4,6 @@ import (
 	"context"
 	"time"
 
-	openapi_types "github.com/oapi-codegen/runtime/types"
-
 	"github.com/pioniersnetwerk/pioniers/api"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/milestone"
@@ -412,6 +410,6 @@ func toAPIMilestoneInput(in milestone.Input) api.MilestoneInput {
 
 func toAPIUpdate(u milestone.Update) (api.ProgressUpdate, error) {
 	var ids ids
-	return api.ProgressUpdate{ID: ids.uuid(u.ID), Milestone: ids.uuid(u.MilestoneID), Date: openapi_types.Date{Time: u.Date},
+	return api.ProgressUpdate{ID: ids.uuid(u.ID), Milestone: ids.uuid(u.MilestoneID), Date: apiDay(u.Date),
 		Note: u.Note, EvidenceURL: optional(u.EvidenceURL), Author: u.Author, RecordedAt: u.RecordedAt.UTC()}, ids.err
 }

@@ -109,7 +109,7 @@ func publicationOK(p publication.Publication) (api.PublicationOKJSONResponse, er
 func toAPIPublication(p publication.Publication) (api.Publication, error) {
 	var ids ids
 	out := api.Publication{ID: ids.uuid(p.ID), Kind: api.PublicationKind(p.Kind), Title: p.Title, URL: p.URL,
-		PublishedOn: openapi_types.Date{Time: p.PublishedOn}, Summary: optional(p.Summary), Language: p.Language,
+		PublishedOn: apiDay(p.PublishedOn), Summary: optional(p.Summary), Language: p.Language,
 		Licence: optional(p.Licence), Meetings: make([]openapi_types.UUID, len(p.Meetings)), Topics: append([]string{}, p.Topics...),
 		Example: p.Example, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()}
 	for i, m := range p.Meetings {
