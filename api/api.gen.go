@@ -253,21 +253,6 @@ func (e MeetingInputTimeZone) Valid() bool {
 	}
 }
 
-// Defines values for MeetingPatchTimeZone.
-const (
-	MeetingPatchTimeZoneEuropeAmsterdam MeetingPatchTimeZone = "Europe/Amsterdam"
-)
-
-// Valid indicates whether the value is a known member of the MeetingPatchTimeZone enum.
-func (e MeetingPatchTimeZone) Valid() bool {
-	switch e {
-	case MeetingPatchTimeZoneEuropeAmsterdam:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for MeetingStatus.
 const (
 	MeetingStatusCancelled MeetingStatus = "cancelled"
@@ -962,17 +947,7 @@ type EvaluationPage struct {
 }
 
 // EvaluationPatch A JSON Merge Patch of `EvaluationInput`.
-type EvaluationPatch struct {
-	Audience     *[]string           `json:"audience,omitempty"`
-	ClosesAt     *time.Time          `json:"closesAt,omitempty"`
-	Description  *string             `json:"description,omitempty"`
-	Milestone    *openapi_types.UUID `json:"milestone,omitempty"`
-	MinGroupSize *int                `json:"minGroupSize,omitempty"`
-	OpensAt      *time.Time          `json:"opensAt,omitempty"`
-	Published    *bool               `json:"published,omitempty"`
-	Questions    *[]Question         `json:"questions,omitempty"`
-	Title        *string             `json:"title,omitempty"`
-}
+type EvaluationPatch = map[string]any
 
 // EvaluationResponse defines model for EvaluationResponse.
 type EvaluationResponse struct {
@@ -1196,35 +1171,7 @@ type MeetingPage struct {
 }
 
 // MeetingPatch A JSON Merge Patch of `MeetingInput`.
-type MeetingPatch struct {
-	CancellationReason *string `json:"cancellationReason,omitempty"`
-	Capacity           *int    `json:"capacity,omitempty"`
-	Description        *string `json:"description,omitempty"`
-
-	// Details Replaces the details as a whole; see `MeetingDetails`.
-	Details *map[string]interface{} `json:"details,omitempty"`
-	EndsAt  *time.Time              `json:"endsAt,omitempty"`
-
-	// Format The form a meeting takes, from the action plan.
-	Format     *MeetingFormat `json:"format,omitempty"`
-	GuestChair *string        `json:"guestChair,omitempty"`
-	OnlineURL  *string        `json:"onlineUrl,omitempty"`
-	Sequence   *int           `json:"sequence,omitempty"`
-	StartsAt   *time.Time     `json:"startsAt,omitempty"`
-
-	// Status planned → confirmed → held, or cancelled (with a reason).
-	Status   *MeetingStatus        `json:"status,omitempty"`
-	Tags     *[]string             `json:"tags,omitempty"`
-	TimeZone *MeetingPatchTimeZone `json:"timeZone,omitempty"`
-	Title    *string               `json:"title,omitempty"`
-	Topic    *string               `json:"topic,omitempty"`
-
-	// Venue Merged into the venue; see `VenueInput`.
-	Venue *map[string]interface{} `json:"venue,omitempty"`
-}
-
-// MeetingPatchTimeZone defines model for MeetingPatch.TimeZone.
-type MeetingPatchTimeZone string
+type MeetingPatch = map[string]any
 
 // MeetingStatus planned → confirmed → held, or cancelled (with a reason).
 type MeetingStatus string
@@ -1342,30 +1289,7 @@ type MilestonePage struct {
 }
 
 // MilestonePatch A JSON Merge Patch of `MilestoneInput`.
-type MilestonePatch struct {
-	ActualEnd   *openapi_types.Date `json:"actualEnd,omitempty"`
-	ActualStart *openapi_types.Date `json:"actualStart,omitempty"`
-	Code        *string             `json:"code,omitempty"`
-	Commitment  *string             `json:"commitment,omitempty"`
-
-	// Completion Completion on the IRM's scale.
-	Completion *Completion `json:"completion,omitempty"`
-
-	// EvidenceRule How progress follows from data: `held-meetings-with-report` counts held meetings with a published report
-	// within the planned window; `magazine-editions` counts publications of kind magazine-edition within the
-	// window; `closed-evaluation` counts closed evaluations linked to the milestone; `none` means progress is set
-	// by hand.
-	EvidenceRule *EvidenceRule       `json:"evidenceRule,omitempty"`
-	PlannedEnd   *openapi_types.Date `json:"plannedEnd,omitempty"`
-	PlannedStart *openapi_types.Date `json:"plannedStart,omitempty"`
-	Progress     *int                `json:"progress,omitempty"`
-	Status       *MilestoneStatus    `json:"status,omitempty"`
-
-	// Target See `Target`.
-	Target           *map[string]interface{} `json:"target,omitempty"`
-	Title            *string                 `json:"title,omitempty"`
-	VerifiableResult *string                 `json:"verifiableResult,omitempty"`
-}
+type MilestonePatch = map[string]any
 
 // MilestoneStatus defines model for MilestoneStatus.
 type MilestoneStatus string
@@ -1467,21 +1391,7 @@ type OrganisationPage struct {
 }
 
 // OrganisationPatch A JSON Merge Patch of `OrganisationInput`.
-type OrganisationPatch struct {
-	Code        *string             `json:"code,omitempty"`
-	Description *string             `json:"description,omitempty"`
-	JoinedOn    *openapi_types.Date `json:"joinedOn,omitempty"`
-
-	// Kind What kind of organisation this is.
-	Kind   *OrganisationKind   `json:"kind,omitempty"`
-	LeftOn *openapi_types.Date `json:"leftOn,omitempty"`
-	Name   *string             `json:"name,omitempty"`
-
-	// NetworkRole The organisation's role in the network, from the action plan.
-	NetworkRole *NetworkRole `json:"networkRole,omitempty"`
-	Province    *string      `json:"province,omitempty"`
-	Website     *string      `json:"website,omitempty"`
-}
+type OrganisationPatch = map[string]any
 
 // OrganisationSummary defines model for OrganisationSummary.
 type OrganisationSummary struct {
@@ -1563,14 +1473,7 @@ type PersonPage struct {
 }
 
 // PersonPatch A JSON Merge Patch of `PersonInput`.
-type PersonPatch struct {
-	Email       *openapi_types.Email `json:"email,omitempty"`
-	Languages   *[]string            `json:"languages,omitempty"`
-	Memberships *[]MembershipInput   `json:"memberships,omitempty"`
-	Name        *string              `json:"name,omitempty"`
-	Phone       *string              `json:"phone,omitempty"`
-	Position    *string              `json:"position,omitempty"`
-}
+type PersonPatch = map[string]any
 
 // PersonReference A person as referred to from elsewhere; an erased person keeps only the id.
 type PersonReference struct {

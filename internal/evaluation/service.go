@@ -62,9 +62,6 @@ func NewService(store Store, orgs organisations, now domain.Clock, secret []byte
 	return &Service{store: store, orgs: orgs, now: now, secret: secret}
 }
 
-// Now is the service's clock.
-func (s *Service) Now() time.Time { return s.now() }
-
 func editor(a domain.Actor) bool { return a.Is(domain.RoleAdmin, domain.RoleEditor) }
 
 // List returns evaluations, newest first; drafts only for editors and admins.

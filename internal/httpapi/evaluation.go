@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/pioniersnetwerk/pioniers/api"
@@ -22,7 +21,6 @@ type evaluations interface {
 	GetResponse(ctx context.Context, evaluationID, orgRef string) (evaluation.Response, error)
 	Pseudonymised(ctx context.Context, evaluationID string) (evaluation.Evaluation, []evaluation.PseudonymisedResponse, error)
 	Results(ctx context.Context, evaluationID string) (evaluation.Results, error)
-	Now() time.Time
 }
 
 // ListEvaluations serves GET /evaluations.
@@ -36,18 +34,14 @@ func (s *Server) ListEvaluations(ctx context.Context, req api.ListEvaluationsReq
 	if err != nil {
 		return nil, err
 	}
-	now := s.evaluations.Now()
-	body := api.EvaluationPage{Items: make([]api.Evaluation, len(page.Items))}
-	for i, e := range page.Items {
-		body.Items[i] = toAPIEvaluation(e, now)
+	now := s.now()
+	items, err := mapAll(page.Items, func(e evaluation.Evaluation) (api.Evaluation, error) { return toAPIEvaluation(e, now) })
+	if err != nil {
+		return nil, err
 	}
-	resp := api.ListEvaluations200JSONResponse{}
-	if page.Next != "" {
-		body.NextCursor = &page.Next
-		resp.Headers.Link = ptr(nextLink(ctx, page.Next))
-	}
-	resp.Body = body
-	return resp, nil
+	cursor, link := nextPage(ctx, page.Next)
+	return api.ListEvaluations200JSONResponse{Body: api.EvaluationPage{Items: items, NextCursor: cursor},
+		Headers: api.ListEvaluations200ResponseHeaders{Link: link}}, nil
 }
 
 // GetEvaluation serves GET /evaluations/{evaluation}.
@@ -56,7 +50,11 @@ func (s *Server) GetEvaluation(ctx context.Context, req api.GetEvaluationRequest
 	if err != nil {
 		return nil, err
 	}
-	return api.GetEvaluation200JSONResponse{EvaluationOKJSONResponse: s.evaluationOK(e)}, nil
+	resp, err := s.evaluationOK(e)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetEvaluation200JSONResponse{EvaluationOKJSONResponse: resp}, nil
 }
 
 // CreateEvaluation serves POST /evaluations.
@@ -65,8 +63,12 @@ func (s *Server) CreateEvaluation(ctx context.Context, req api.CreateEvaluationR
 	if err != nil {
 		return nil, err
 	}
-	return api.CreateEvaluation201JSONResponse{Body: toAPIEvaluation(e, s.evaluations.Now()), Headers: api.CreateEvaluation201ResponseHeaders{
-		ETag: ptr(etag(e.Version, "")), Location: ptr(basePath + "/evaluations/" + e.ID)}}, nil
+	body, err := toAPIEvaluation(e, s.now())
+	if err != nil {
+		return nil, err
+	}
+	return api.CreateEvaluation201JSONResponse{Body: body, Headers: api.CreateEvaluation201ResponseHeaders{
+		ETag: ptr(etag(e.Version)), Location: ptr(basePath + "/evaluations/" + e.ID)}}, nil
 }
 
 // ReplaceEvaluation serves PUT /evaluations/{evaluation}.
@@ -75,15 +77,23 @@ func (s *Server) ReplaceEvaluation(ctx context.Context, req api.ReplaceEvaluatio
 	if err != nil {
 		return nil, err
 	}
-	return api.ReplaceEvaluation200JSONResponse{EvaluationOKJSONResponse: s.evaluationOK(e)}, nil
+	resp, err := s.evaluationOK(e)
+	if err != nil {
+		return nil, err
+	}
+	return api.ReplaceEvaluation200JSONResponse{EvaluationOKJSONResponse: resp}, nil
 }
 
 // UpdateEvaluation serves PATCH /evaluations/{evaluation} (JSON Merge Patch).
 func (s *Server) UpdateEvaluation(ctx context.Context, req api.UpdateEvaluationRequestObject) (api.UpdateEvaluationResponseObject, error) {
-	patch, _ := ctx.Value(validatedBodyKey{}).(map[string]any)
+	patch := *req.Body
 	e, err := s.evaluations.Update(ctx, req.Evaluation.String(), func(cur evaluation.Input) (evaluation.Input, error) {
+		current, err := toAPIEvaluationInput(cur)
+		if err != nil {
+			return evaluation.Input{}, err
+		}
 		var body api.EvaluationInput
-		if err := s.applyPatch(toAPIEvaluationInput(cur), patch, "EvaluationInput", &body); err != nil {
+		if err := s.applyPatch(current, patch, "EvaluationInput", &body); err != nil {
 			return evaluation.Input{}, err
 		}
 		return toEvaluationInput(body), nil
@@ -91,7 +101,11 @@ func (s *Server) UpdateEvaluation(ctx context.Context, req api.UpdateEvaluationR
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateEvaluation200JSONResponse{EvaluationOKJSONResponse: s.evaluationOK(e)}, nil
+	resp, err := s.evaluationOK(e)
+	if err != nil {
+		return nil, err
+	}
+	return api.UpdateEvaluation200JSONResponse{EvaluationOKJSONResponse: resp}, nil
 }
 
 // DeleteEvaluation serves DELETE /evaluations/{evaluation}.
@@ -108,7 +122,11 @@ func (s *Server) PutEvaluationResponse(ctx context.Context, req api.PutEvaluatio
 	if err != nil {
 		return nil, err
 	}
-	return api.PutEvaluationResponse200JSONResponse{EvaluationResponseOKJSONResponse: api.EvaluationResponseOKJSONResponse{Body: toAPIResponse(r)}}, nil
+	body, err := toAPIResponse(r)
+	if err != nil {
+		return nil, err
+	}
+	return api.PutEvaluationResponse200JSONResponse{EvaluationResponseOKJSONResponse: api.EvaluationResponseOKJSONResponse{Body: body}}, nil
 }
 
 // GetEvaluationResponse serves GET /evaluations/{evaluation}/responses/{organisation}.
@@ -117,7 +135,11 @@ func (s *Server) GetEvaluationResponse(ctx context.Context, req api.GetEvaluatio
 	if err != nil {
 		return nil, err
 	}
-	return api.GetEvaluationResponse200JSONResponse{EvaluationResponseOKJSONResponse: api.EvaluationResponseOKJSONResponse{Body: toAPIResponse(r)}}, nil
+	body, err := toAPIResponse(r)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetEvaluationResponse200JSONResponse{EvaluationResponseOKJSONResponse: api.EvaluationResponseOKJSONResponse{Body: body}}, nil
 }
 
 // ListEvaluationResponses serves GET /evaluations/{evaluation}/responses, pseudonymised.
@@ -203,7 +225,11 @@ func (s *Server) GetEvaluationResults(ctx context.Context, req api.GetEvaluation
 		}
 		return api.GetEvaluationResults200ApplicationXNdjsonResponse{Body: body}, nil
 	}
-	body := api.EvaluationResults{Evaluation: uuidOf(r.EvaluationID), Status: api.EvaluationStatus(r.Status), AudienceSize: r.AudienceSize,
+	id, err := uuidOf(r.EvaluationID)
+	if err != nil {
+		return nil, err
+	}
+	body := api.EvaluationResults{Evaluation: id, Status: api.EvaluationStatus(r.Status), AudienceSize: r.AudienceSize,
 		Responses: r.Responses, ResponseRate: r.ResponseRate, MinGroupSize: r.MinGroupSize, Questions: make([]api.QuestionResult, len(r.Questions))}
 	for i, q := range r.Questions {
 		qr := api.QuestionResult{Key: q.Question.Key, Type: api.QuestionType(q.Question.Type), Text: q.Question.Text, Count: q.Count,
@@ -220,51 +246,38 @@ func (s *Server) GetEvaluationResults(ctx context.Context, req api.GetEvaluation
 	return api.GetEvaluationResults200JSONResponse{Body: body}, nil
 }
 
-func (s *Server) evaluationOK(e evaluation.Evaluation) api.EvaluationOKJSONResponse {
-	now := s.evaluations.Now()
-	// The status follows from the clock and the count from the responses,
-	// neither from a new version, so both are part of the tag.
-	return api.EvaluationOKJSONResponse{Body: toAPIEvaluation(e, now), Headers: api.EvaluationOKResponseHeaders{
-		ETag: ptr(etag(e.Version, fmt.Sprintf("%s-r%d", e.StatusAt(now), e.ResponseCount)))}}
+func (s *Server) evaluationOK(e evaluation.Evaluation) (api.EvaluationOKJSONResponse, error) {
+	body, err := toAPIEvaluation(e, s.now())
+	return api.EvaluationOKJSONResponse{Body: body, Headers: api.EvaluationOKResponseHeaders{ETag: ptr(etag(e.Version))}}, err
 }
 
-func toAPIEvaluation(e evaluation.Evaluation, now time.Time) api.Evaluation {
-	out := api.Evaluation{ID: uuidOf(e.ID), Title: e.Title, Description: optional(e.Description), OpensAt: e.OpensAt.UTC(),
+func toAPIEvaluation(e evaluation.Evaluation, now time.Time) (api.Evaluation, error) {
+	var ids ids
+	out := api.Evaluation{ID: ids.uuid(e.ID), Title: e.Title, Description: optional(e.Description), OpensAt: e.OpensAt.UTC(),
 		ClosesAt: e.ClosesAt.UTC(), Published: e.Published, Status: api.EvaluationStatus(e.StatusAt(now)),
 		Audience: make([]api.OrganisationSummary, len(e.Audience)), MinGroupSize: e.MinGroupSize,
 		Questions: make([]api.Question, len(e.Questions)), ResponseCount: e.ResponseCount, Example: e.Example,
 		Revision: int(e.Version), CreatedAt: e.CreatedAt.UTC(), UpdatedAt: e.UpdatedAt.UTC()}
 	if e.MilestoneID != "" {
-		out.Milestone = ptr(uuidOf(e.MilestoneID))
+		out.Milestone = ptr(ids.uuid(e.MilestoneID))
 	}
 	for i, o := range e.Audience {
-		out.Audience[i] = api.OrganisationSummary{ID: uuidOf(o.ID), Code: o.Code, Name: o.Name}
+		out.Audience[i] = ids.org(o.ID, o.Code, o.Name)
 	}
 	for i, q := range e.Questions {
 		out.Questions[i] = toAPIQuestion(q)
 	}
-	return out
+	return out, ids.err
 }
 
 func toAPIQuestion(q evaluation.Question) api.Question {
-	out := api.Question{Key: q.Key, Type: api.QuestionType(q.Type), Text: q.Text, Min: q.Min, Max: q.Max}
-	if q.Required {
-		out.Required = ptr(true)
-	}
+	out := api.Question{Key: q.Key, Type: api.QuestionType(q.Type), Text: q.Text, Required: optional(q.Required), Min: q.Min, Max: q.Max,
+		MinSelections: optional(q.MinSelections), MaxSelections: optional(q.MaxSelections), MaxLength: optional(q.MaxLength)}
 	if len(q.Labels) > 0 {
 		out.Labels = ptr(q.Labels)
 	}
 	if len(q.Options) > 0 {
 		out.Options = ptr(append([]string{}, q.Options...))
-	}
-	if q.MinSelections > 0 {
-		out.MinSelections = ptr(q.MinSelections)
-	}
-	if q.MaxSelections > 0 {
-		out.MaxSelections = ptr(q.MaxSelections)
-	}
-	if q.MaxLength > 0 {
-		out.MaxLength = ptr(q.MaxLength)
 	}
 	return out
 }
@@ -283,11 +296,12 @@ func toEvaluationInput(b api.EvaluationInput) evaluation.Input {
 	return in
 }
 
-func toAPIEvaluationInput(in evaluation.Input) api.EvaluationInput {
+func toAPIEvaluationInput(in evaluation.Input) (api.EvaluationInput, error) {
+	var ids ids
 	out := api.EvaluationInput{Title: in.Title, Description: optional(in.Description), OpensAt: in.OpensAt.UTC(), ClosesAt: in.ClosesAt.UTC(),
 		Published: ptr(in.Published), MinGroupSize: ptr(in.MinGroupSize), Questions: make([]api.Question, len(in.Questions))}
 	if in.MilestoneID != "" {
-		out.Milestone = ptr(uuidOf(in.MilestoneID))
+		out.Milestone = ptr(ids.uuid(in.MilestoneID))
 	}
 	if len(in.Audience) > 0 {
 		out.Audience = ptr(append([]string{}, in.Audience...))
@@ -295,11 +309,12 @@ func toAPIEvaluationInput(in evaluation.Input) api.EvaluationInput {
 	for i, q := range in.Questions {
 		out.Questions[i] = toAPIQuestion(q)
 	}
-	return out
+	return out, ids.err
 }
 
-func toAPIResponse(r evaluation.Response) api.EvaluationResponse {
-	return api.EvaluationResponse{Evaluation: uuidOf(r.EvaluationID), Organisation: api.OrganisationSummary{ID: uuidOf(r.Organisation.ID),
-		Code: r.Organisation.Code, Name: r.Organisation.Name}, Answers: map[string]any(r.Answers),
-		SubmittedAt: r.SubmittedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+func toAPIResponse(r evaluation.Response) (api.EvaluationResponse, error) {
+	var ids ids
+	o := r.Organisation
+	return api.EvaluationResponse{Evaluation: ids.uuid(r.EvaluationID), Organisation: ids.org(o.ID, o.Code, o.Name),
+		Answers: map[string]any(r.Answers), SubmittedAt: r.SubmittedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}, ids.err
 }

@@ -199,7 +199,7 @@ func stream(ctx context.Context, format string, cols []string, each func(emit fu
 }
 
 // everyPage emits every item of a keyset-paged list, page after page.
-func everyPage[T any](list func(cursor string) (domain.Page[T], error), toAPI func(T) any) func(emit func(any) error) error {
+func everyPage[T, A any](list func(cursor string) (domain.Page[T], error), toAPI func(T) (A, error)) func(emit func(any) error) error {
 	return func(emit func(any) error) error {
 		for cursor := ""; ; {
 			page, err := list(cursor)
@@ -207,7 +207,11 @@ func everyPage[T any](list func(cursor string) (domain.Page[T], error), toAPI fu
 				return err
 			}
 			for _, item := range page.Items {
-				if err := emit(toAPI(item)); err != nil {
+				v, err := toAPI(item)
+				if err != nil {
+					return err
+				}
+				if err := emit(v); err != nil {
 					return err
 				}
 			}

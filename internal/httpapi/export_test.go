@@ -180,26 +180,42 @@ func TestExportEveryJSONFieldHasAColumn(t *testing.T) {
 	day := time.Date(2019, 6, 20, 0, 0, 0, 0, time.UTC)
 	id := "0190d3e0-0000-7000-8000-000000000001"
 	org := organisation.Ref{ID: id, Code: "GM0606", Name: "Schiedam"}
+	ms, err := toAPIMilestone(milestone.Milestone{ID: id, Commitment: "NL0037", Code: "3.5", Title: "Magazine", VerifiableResult: "Two editions",
+		PlannedStart: day, PlannedEnd: day, ActualStart: day, ActualEnd: day, Target: &milestone.Target{Count: 2, Unit: "editions"},
+		Rule: milestone.RuleMagazineEditions, Progress: 50, Status: milestone.StatusInProgress, Completion: milestone.CompletionSubstantial,
+		Evidence: &milestone.Evidence{Rule: milestone.RuleMagazineEditions, Items: []milestone.EvidenceItem{{Kind: "publication", ID: id, Title: "One", On: day}}},
+		Version:  2, CreatedAt: now, UpdatedAt: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm, err := toAPICommitment(milestone.Commitment{Code: "NL0037", Title: "Pioneering", Cycle: 2018, ActionPlan: "2018-2020",
+		PolicyAreas: []string{"Subnational"}, Lead: &milestone.Institution{Name: "Schiedam", Organisation: &organisation.Ref{ID: id, Code: "GM0606", Name: "Schiedam"}},
+		Support: []milestone.Institution{{Name: "Utrecht"}}, Status: "active", MilestoneCount: 5, Version: 1, CreatedAt: now, UpdatedAt: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := toAPIPublication(publication.Publication{ID: id, Kind: publication.KindMagazineEdition, Title: "One", URL: "https://example.org/1",
+		PublishedOn: day, Summary: "s", Language: "nl", Licence: "CC-BY-4.0", Meetings: []string{id}, Topics: []string{"t"}, Version: 1, CreatedAt: now, UpdatedAt: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mt, err := toAPIMeeting(meeting.Meeting{ID: id, Sequence: 1, Title: "Open by design", Topic: "t", Description: "d", Tags: []string{"a"},
+		Format: meeting.FormatKnowledgeSession, Details: &meeting.Details{Format: meeting.FormatKnowledgeSession, Experts: []meeting.Expert{{Name: "An Expert", Affiliation: "Uni"}}},
+		StartsAt: now, EndsAt: now.Add(time.Hour), TimeZone: meeting.TimeZone, Venue: &meeting.Venue{Name: "Stadhuis", Address: "Stadserf 1", City: "Schiedam", Host: org},
+		OnlineURL: "https://example.org/live", GuestChair: &org, Capacity: 50, Status: meeting.StatusHeld,
+		Report:  &meeting.Report{PublicationID: id, URL: "https://example.org/r", PublishedOn: day, Summary: "s", Language: "nl", Licence: "CC0", CreatedAt: now, UpdatedAt: now},
+		Version: 3, CreatedAt: now, UpdatedAt: now}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		schema string
 		v      any
 	}{
-		{"Milestone", toAPIMilestone(milestone.Milestone{ID: id, Commitment: "NL0037", Code: "3.5", Title: "Magazine", VerifiableResult: "Two editions",
-			PlannedStart: day, PlannedEnd: day, ActualStart: day, ActualEnd: day, Target: &milestone.Target{Count: 2, Unit: "editions"},
-			Rule: milestone.RuleMagazineEditions, Progress: 50, Status: milestone.StatusInProgress, Completion: milestone.CompletionSubstantial,
-			Evidence: &milestone.Evidence{Rule: milestone.RuleMagazineEditions, Items: []milestone.EvidenceItem{{Kind: "publication", ID: id, Title: "One", On: day}}},
-			Version:  2, CreatedAt: now, UpdatedAt: now})},
-		{"Commitment", toAPICommitment(milestone.Commitment{Code: "NL0037", Title: "Pioneering", Cycle: 2018, ActionPlan: "2018-2020",
-			PolicyAreas: []string{"Subnational"}, Lead: &milestone.Institution{Name: "Schiedam", Organisation: &organisation.Ref{ID: id, Code: "GM0606", Name: "Schiedam"}},
-			Support: []milestone.Institution{{Name: "Utrecht"}}, Status: "active", MilestoneCount: 5, Version: 1, CreatedAt: now, UpdatedAt: now})},
-		{"Publication", toAPIPublication(publication.Publication{ID: id, Kind: publication.KindMagazineEdition, Title: "One", URL: "https://example.org/1",
-			PublishedOn: day, Summary: "s", Language: "nl", Licence: "CC-BY-4.0", Meetings: []string{id}, Topics: []string{"t"}, Version: 1, CreatedAt: now, UpdatedAt: now})},
-		{"Meeting", toAPIMeeting(meeting.Meeting{ID: id, Sequence: 1, Title: "Open by design", Topic: "t", Description: "d", Tags: []string{"a"},
-			Format: meeting.FormatKnowledgeSession, Details: &meeting.Details{Format: meeting.FormatKnowledgeSession, Experts: []meeting.Expert{{Name: "An Expert", Affiliation: "Uni"}}},
-			StartsAt: now, EndsAt: now.Add(time.Hour), TimeZone: meeting.TimeZone, Venue: &meeting.Venue{Name: "Stadhuis", Address: "Stadserf 1", City: "Schiedam", Host: org},
-			OnlineURL: "https://example.org/live", GuestChair: &org, Capacity: 50, Status: meeting.StatusHeld,
-			Report:  &meeting.Report{PublicationID: id, URL: "https://example.org/r", PublishedOn: day, Summary: "s", Language: "nl", Licence: "CC0", CreatedAt: now, UpdatedAt: now},
-			Version: 3, CreatedAt: now, UpdatedAt: now}, now)},
+		{"Milestone", ms},
+		{"Commitment", cm},
+		{"Publication", pub},
+		{"Meeting", mt},
 	} {
 		t.Run(tc.schema, func(t *testing.T) {
 			cols := ct.columns(tc.schema)
@@ -376,6 +392,47 @@ func TestNeutraliseLeavesNumbers(t *testing.T) {
 	for in, want := range map[string]string{"-2.5": "-2.5", "-5": "-5", "+31": "+31", "-5 days": "'-5 days", "=1+1": "'=1+1", "@home": "'@home"} {
 		if got := neutralise(in); got != want {
 			t.Errorf("neutralise(%q): got %q; want %q", in, got, want)
+		}
+	}
+}
+
+// TestMappersRefuseIDsThatAreNoUUID: a stored id that is no UUID fails the
+// mapping (an internal error), wherever it stands, and never becomes the zero
+// UUID in a response or an export row.
+func TestMappersRefuseIDsThatAreNoUUID(t *testing.T) {
+	const good, bad = "0190d3e0-0000-7000-8000-000000000001", "GM0606"
+	now := time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name string
+		mapp func(id string) error
+	}{
+		{"milestone id", func(id string) error { _, err := toAPIMilestone(milestone.Milestone{ID: id}); return err }},
+		{"evidence item", func(id string) error {
+			_, err := toAPIMilestone(milestone.Milestone{ID: good, Evidence: &milestone.Evidence{Items: []milestone.EvidenceItem{{ID: id}}}})
+			return err
+		}},
+		{"lead institution", func(id string) error {
+			_, err := toAPICommitment(milestone.Commitment{Lead: &milestone.Institution{Organisation: &organisation.Ref{ID: id}}})
+			return err
+		}},
+		{"publication meeting", func(id string) error {
+			_, err := toAPIPublication(publication.Publication{ID: good, Meetings: []string{good, id}})
+			return err
+		}},
+		{"meeting guest chair", func(id string) error {
+			_, err := toAPIMeeting(meeting.Meeting{ID: good, GuestChair: &organisation.Ref{ID: id}}, now)
+			return err
+		}},
+		{"registration person", func(id string) error {
+			_, err := toAPIRegistration(meeting.Registration{ID: good, MeetingID: good, PersonID: id})
+			return err
+		}},
+	} {
+		if err := tt.mapp(good); err != nil {
+			t.Errorf("%s %s: got %v; want no error", tt.name, good, err)
+		}
+		if err := tt.mapp(bad); err == nil || !strings.Contains(err.Error(), bad) {
+			t.Errorf("%s %s: got error %v; want one naming the id", tt.name, bad, err)
 		}
 	}
 }

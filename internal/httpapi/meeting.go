@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	openapi_types "github.com/oapi-codegen/runtime/types"
-
 	"github.com/pioniersnetwerk/pioniers/api"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/meeting"
@@ -31,7 +29,6 @@ type meetings interface {
 	Submissions(ctx context.Context, meetingID string) ([]meeting.Submission, error)
 	Decide(ctx context.Context, meetingID, submissionID string, decision meeting.SubmissionStatus) (meeting.Submission, error)
 	Health(ctx context.Context, from, to time.Time) (meeting.Health, error)
-	Now() time.Time
 }
 
 // ListMeetings serves GET /meetings.
@@ -57,7 +54,7 @@ func (s *Server) ListMeetings(ctx context.Context, req api.ListMeetingsRequestOb
 	}
 	lr.Descending = p.Sort != nil && *p.Sort == api.MinusStartsAt
 	lr.PageSize, lr.Cursor = deref(p.PageSize), deref(p.Cursor)
-	now := s.meetings.Now()
+	now := s.now()
 	if f := exportOf(ctx, formats...); f != formatJSON {
 		lr.PageSize = batchSize
 		body, err := stream(ctx, f, s.contract.columns("Meeting"), everyPage(
@@ -65,7 +62,7 @@ func (s *Server) ListMeetings(ctx context.Context, req api.ListMeetingsRequestOb
 				lr.Cursor = cursor
 				return s.meetings.List(ctx, lr)
 			},
-			func(m meeting.Meeting) any { return toAPIMeeting(m, now) }))
+			func(m meeting.Meeting) (api.Meeting, error) { return toAPIMeeting(m, now) }))
 		if err != nil {
 			return nil, err
 		}
@@ -78,17 +75,13 @@ func (s *Server) ListMeetings(ctx context.Context, req api.ListMeetingsRequestOb
 	if err != nil {
 		return nil, err
 	}
-	body := api.MeetingPage{Items: make([]api.Meeting, len(page.Items))}
-	for i, m := range page.Items {
-		body.Items[i] = toAPIMeeting(m, now)
+	items, err := mapAll(page.Items, func(m meeting.Meeting) (api.Meeting, error) { return toAPIMeeting(m, now) })
+	if err != nil {
+		return nil, err
 	}
-	resp := api.ListMeetings200JSONResponse{}
-	if page.Next != "" {
-		body.NextCursor = &page.Next
-		resp.Headers.Link = ptr(nextLink(ctx, page.Next))
-	}
-	resp.Body = body
-	return resp, nil
+	cursor, link := nextPage(ctx, page.Next)
+	return api.ListMeetings200JSONResponse{Body: api.MeetingPage{Items: items, NextCursor: cursor},
+		Headers: api.ListMeetings200ResponseHeaders{Link: link}}, nil
 }
 
 // meetingListRequest reads the filters that the list and the feed share.
@@ -129,7 +122,11 @@ func (s *Server) GetMeeting(ctx context.Context, req api.GetMeetingRequestObject
 	if err != nil {
 		return nil, err
 	}
-	return api.GetMeeting200JSONResponse{MeetingOKJSONResponse: s.meetingOK(m)}, nil
+	resp, err := s.meetingOK(m)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetMeeting200JSONResponse{MeetingOKJSONResponse: resp}, nil
 }
 
 // CreateMeeting serves POST /meetings.
@@ -142,8 +139,12 @@ func (s *Server) CreateMeeting(ctx context.Context, req api.CreateMeetingRequest
 	if err != nil {
 		return nil, err
 	}
-	return api.CreateMeeting201JSONResponse{Body: toAPIMeeting(m, s.meetings.Now()), Headers: api.CreateMeeting201ResponseHeaders{
-		ETag: ptr(etag(m.Version, "")), Location: ptr(basePath + "/meetings/" + m.ID)}}, nil
+	body, err := toAPIMeeting(m, s.now())
+	if err != nil {
+		return nil, err
+	}
+	return api.CreateMeeting201JSONResponse{Body: body, Headers: api.CreateMeeting201ResponseHeaders{
+		ETag: ptr(etag(m.Version)), Location: ptr(basePath + "/meetings/" + m.ID)}}, nil
 }
 
 // ReplaceMeeting serves PUT /meetings/{meeting}.
@@ -156,16 +157,24 @@ func (s *Server) ReplaceMeeting(ctx context.Context, req api.ReplaceMeetingReque
 	if err != nil {
 		return nil, err
 	}
-	return api.ReplaceMeeting200JSONResponse{MeetingOKJSONResponse: s.meetingOK(m)}, nil
+	resp, err := s.meetingOK(m)
+	if err != nil {
+		return nil, err
+	}
+	return api.ReplaceMeeting200JSONResponse{MeetingOKJSONResponse: resp}, nil
 }
 
 // UpdateMeeting serves PATCH /meetings/{meeting}: a JSON Merge Patch applied
 // to the current input, validated against MeetingInput like a PUT.
 func (s *Server) UpdateMeeting(ctx context.Context, req api.UpdateMeetingRequestObject) (api.UpdateMeetingResponseObject, error) {
-	patch, _ := ctx.Value(validatedBodyKey{}).(map[string]any)
+	patch := *req.Body
 	m, err := s.meetings.Update(ctx, req.Meeting.String(), func(current meeting.Input) (meeting.Input, error) {
+		cur, err := toAPIMeetingInput(current)
+		if err != nil {
+			return meeting.Input{}, err
+		}
 		var body api.MeetingInput
-		if err := s.applyPatch(toAPIMeetingInput(current), patch, "MeetingInput", &body); err != nil {
+		if err := s.applyPatch(cur, patch, "MeetingInput", &body); err != nil {
 			return meeting.Input{}, err
 		}
 		return toMeetingInput(body)
@@ -173,7 +182,11 @@ func (s *Server) UpdateMeeting(ctx context.Context, req api.UpdateMeetingRequest
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateMeeting200JSONResponse{MeetingOKJSONResponse: s.meetingOK(m)}, nil
+	resp, err := s.meetingOK(m)
+	if err != nil {
+		return nil, err
+	}
+	return api.UpdateMeeting200JSONResponse{MeetingOKJSONResponse: resp}, nil
 }
 
 // DeleteMeeting serves DELETE /meetings/{meeting}.
@@ -192,59 +205,57 @@ func (s *Server) PutMeetingReport(ctx context.Context, req api.PutMeetingReportR
 	if err != nil {
 		return nil, err
 	}
-	return api.PutMeetingReport200JSONResponse{MeetingOKJSONResponse: s.meetingOK(m)}, nil
-}
-
-func (s *Server) meetingOK(m meeting.Meeting) api.MeetingOKJSONResponse {
-	now := s.meetings.Now()
-	// Registrations and the passing of time change the representation
-	// without a new version of the meeting.
-	variant := fmt.Sprintf("r%d-w%d", m.RegisteredCount, m.WaitlistCount)
-	if m.ReportOverdue(now) {
-		variant += "-overdue"
+	resp, err := s.meetingOK(m)
+	if err != nil {
+		return nil, err
 	}
-	return api.MeetingOKJSONResponse{Body: toAPIMeeting(m, now), Headers: api.MeetingOKResponseHeaders{ETag: ptr(etag(m.Version, variant))}}
+	return api.PutMeetingReport200JSONResponse{MeetingOKJSONResponse: resp}, nil
 }
 
-func toAPIMeeting(m meeting.Meeting, now time.Time) api.Meeting {
-	out := api.Meeting{ID: uuidOf(m.ID), Title: m.Title, Topic: m.Topic, Description: optional(m.Description),
+func (s *Server) meetingOK(m meeting.Meeting) (api.MeetingOKJSONResponse, error) {
+	body, err := toAPIMeeting(m, s.now())
+	return api.MeetingOKJSONResponse{Body: body, Headers: api.MeetingOKResponseHeaders{ETag: ptr(etag(m.Version))}}, err
+}
+
+func toAPIMeeting(m meeting.Meeting, now time.Time) (api.Meeting, error) {
+	var ids ids
+	out := api.Meeting{ID: ids.uuid(m.ID), Title: m.Title, Topic: m.Topic, Description: optional(m.Description),
 		Format: api.MeetingFormat(m.Format), StartsAt: m.StartsAt.UTC(), EndsAt: m.EndsAt.UTC(), TimeZone: m.TimeZone,
 		OnlineURL: optional(m.OnlineURL), Status: api.MeetingStatus(m.Status), CancellationReason: optional(m.CancellationReason),
 		ReportOverdue: m.ReportOverdue(now), RegisteredCount: m.RegisteredCount, WaitlistCount: m.WaitlistCount,
-		Revision: int(m.Version), Example: m.Example, CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC()}
-	if m.Sequence > 0 {
-		out.Sequence = ptr(m.Sequence)
-	}
+		Sequence: optional(m.Sequence), Capacity: optional(m.Capacity), Revision: int(m.Version), Example: m.Example,
+		CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC()}
 	if len(m.Tags) > 0 {
 		out.Tags = ptr(append([]string{}, m.Tags...))
-	}
-	if m.Capacity > 0 {
-		out.Capacity = ptr(m.Capacity)
-	}
-	if m.Details != nil {
-		out.Details = toAPIDetails(*m.Details)
 	}
 	if v := m.Venue; v != nil {
 		out.Venue = &api.Venue{Name: v.Name, Address: optional(v.Address), City: optional(v.City)}
 		if v.Host.ID != "" {
-			out.Venue.HostOrganisation = ptr(orgSummary(v.Host))
+			out.Venue.HostOrganisation = ptr(ids.org(v.Host.ID, v.Host.Code, v.Host.Name))
 		}
 	}
-	if m.GuestChair != nil {
-		out.GuestChair = ptr(orgSummary(*m.GuestChair))
+	if c := m.GuestChair; c != nil {
+		out.GuestChair = ptr(ids.org(c.ID, c.Code, c.Name))
 	}
 	if r := m.Report; r != nil {
-		out.Report = &api.Report{PublicationID: uuidOf(r.PublicationID), URL: r.URL, PublishedOn: openapi_types.Date{Time: r.PublishedOn},
+		out.Report = &api.Report{PublicationID: ids.uuid(r.PublicationID), URL: r.URL, PublishedOn: apiDay(r.PublishedOn),
 			Summary: optional(r.Summary), Language: r.Language, Licence: optional(r.Licence)}
 	}
-	return out
+	if ids.err != nil {
+		return api.Meeting{}, ids.err
+	}
+	if m.Details != nil {
+		d, err := toAPIDetails(*m.Details)
+		if err != nil {
+			return api.Meeting{}, err
+		}
+		out.Details = d
+	}
+	return out, nil
 }
 
-func orgSummary(o organisation.Ref) api.OrganisationSummary {
-	return api.OrganisationSummary{ID: uuidOf(o.ID), Code: o.Code, Name: o.Name}
-}
-
-func toAPIDetails(d meeting.Details) *api.MeetingDetails {
+// toAPIDetails is the details of a meeting's format; nil for a format without.
+func toAPIDetails(d meeting.Details) (*api.MeetingDetails, error) {
 	var out api.MeetingDetails
 	var err error
 	switch d.Format {
@@ -259,17 +270,17 @@ func toAPIDetails(d meeting.Details) *api.MeetingDetails {
 			Case: d.Case, CaseOwner: optional(d.CaseOwner.Code)})
 	case meeting.FormatConference:
 		err = out.FromConferenceDetails(api.ConferenceDetails{Format: api.ConferenceDetailsFormat(d.Format),
-			CallForPapers: api.CallForPapers{OpensOn: openapi_types.Date{Time: d.CallOpensOn}, ClosesOn: openapi_types.Date{Time: d.CallClosesOn}}})
+			CallForPapers: api.CallForPapers{OpensOn: apiDay(d.CallOpensOn), ClosesOn: apiDay(d.CallClosesOn)}})
 	case meeting.FormatResidents:
 		err = out.FromResidentsMeetingDetails(api.ResidentsMeetingDetails{Format: api.ResidentsMeetingDetailsFormat(d.Format),
 			TownHall: d.TownHall, OpenToResidents: ptr(d.OpenToResidents)})
 	default:
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		return nil
+		return nil, fmt.Errorf("map the %s details: %w", d.Format, err)
 	}
-	return &out
+	return &out, nil
 }
 
 func toMeetingInput(b api.MeetingInput) (meeting.Input, error) {
@@ -331,34 +342,27 @@ func detailsInput(d api.MeetingDetails) (*meeting.DetailsInput, error) {
 }
 
 // toAPIMeetingInput is the input form of a meeting, the document a merge patch applies to.
-func toAPIMeetingInput(in meeting.Input) api.MeetingInput {
+func toAPIMeetingInput(in meeting.Input) (api.MeetingInput, error) {
 	out := api.MeetingInput{Title: in.Title, Topic: in.Topic, Description: optional(in.Description), Format: api.MeetingFormat(in.Format),
-		StartsAt: in.StartsAt.UTC(), EndsAt: in.EndsAt.UTC(), OnlineURL: optional(in.OnlineURL), GuestChair: optional(in.GuestChair),
-		CancellationReason: optional(in.CancellationReason)}
-	if in.Sequence > 0 {
-		out.Sequence = ptr(in.Sequence)
-	}
+		StartsAt: in.StartsAt.UTC(), EndsAt: in.EndsAt.UTC(), TimeZone: optional(api.MeetingInputTimeZone(in.TimeZone)),
+		OnlineURL: optional(in.OnlineURL), GuestChair: optional(in.GuestChair), Status: optional(api.MeetingStatus(in.Status)),
+		CancellationReason: optional(in.CancellationReason), Sequence: optional(in.Sequence), Capacity: optional(in.Capacity)}
 	if len(in.Tags) > 0 {
 		out.Tags = ptr(in.Tags)
-	}
-	if in.TimeZone != "" {
-		out.TimeZone = ptr(api.MeetingInputTimeZone(in.TimeZone))
-	}
-	if in.Capacity > 0 {
-		out.Capacity = ptr(in.Capacity)
-	}
-	if in.Status != "" {
-		out.Status = ptr(api.MeetingStatus(in.Status))
 	}
 	if v := in.Venue; v != nil {
 		out.Venue = &api.VenueInput{Name: v.Name, Address: optional(v.Address), City: optional(v.City), HostOrganisation: optional(v.Host)}
 	}
 	if d := in.Details; d != nil {
 		open := d.OpenToResidents == nil || *d.OpenToResidents
-		out.Details = toAPIDetails(meeting.Details{Format: d.Format, Experts: d.Experts, Case: d.Case, CaseOwner: organisation.Ref{Code: d.CaseOwner},
+		details, err := toAPIDetails(meeting.Details{Format: d.Format, Experts: d.Experts, Case: d.Case, CaseOwner: organisation.Ref{Code: d.CaseOwner},
 			CallOpensOn: d.CallOpensOn, CallClosesOn: d.CallClosesOn, TownHall: d.TownHall, OpenToResidents: open})
+		if err != nil {
+			return api.MeetingInput{}, err
+		}
+		out.Details = details
 	}
-	return out
+	return out, nil
 }
 
 // CreateRegistration serves POST /meetings/{meeting}/registrations.
@@ -367,7 +371,11 @@ func (s *Server) CreateRegistration(ctx context.Context, req api.CreateRegistrat
 	if err != nil {
 		return nil, err
 	}
-	return api.CreateRegistration201JSONResponse{Body: toAPIRegistration(r), Headers: api.CreateRegistration201ResponseHeaders{
+	body, err := toAPIRegistration(r)
+	if err != nil {
+		return nil, err
+	}
+	return api.CreateRegistration201JSONResponse{Body: body, Headers: api.CreateRegistration201ResponseHeaders{
 		Location: ptr(basePath + "/meetings/" + r.MeetingID + "/registrations/" + r.ID)}}, nil
 }
 
@@ -377,11 +385,11 @@ func (s *Server) ListRegistrations(ctx context.Context, req api.ListRegistration
 	if err != nil {
 		return nil, err
 	}
-	body := api.RegistrationList{Items: make([]api.Registration, len(regs))}
-	for i, r := range regs {
-		body.Items[i] = toAPIRegistration(r)
+	items, err := mapAll(regs, toAPIRegistration)
+	if err != nil {
+		return nil, err
 	}
-	return api.ListRegistrations200JSONResponse{Body: body}, nil
+	return api.ListRegistrations200JSONResponse{Body: api.RegistrationList{Items: items}}, nil
 }
 
 // CancelRegistration serves DELETE /meetings/{meeting}/registrations/{registration}.
@@ -398,20 +406,22 @@ func (s *Server) MarkAttendance(ctx context.Context, req api.MarkAttendanceReque
 	if err != nil {
 		return nil, err
 	}
-	return api.MarkAttendance200JSONResponse{Body: toAPIRegistration(r)}, nil
+	body, err := toAPIRegistration(r)
+	if err != nil {
+		return nil, err
+	}
+	return api.MarkAttendance200JSONResponse{Body: body}, nil
 }
 
-func toAPIRegistration(r meeting.Registration) api.Registration {
-	out := api.Registration{ID: uuidOf(r.ID), Meeting: uuidOf(r.MeetingID), Status: api.RegistrationStatus(r.Status),
+func toAPIRegistration(r meeting.Registration) (api.Registration, error) {
+	var ids ids
+	out := api.Registration{ID: ids.uuid(r.ID), Meeting: ids.uuid(r.MeetingID), Status: api.RegistrationStatus(r.Status),
 		Attended: r.Attended, RegisteredAt: r.RegisteredAt.UTC(),
-		Person: api.PersonReference{ID: uuidOf(r.PersonID), Erased: r.PersonErased}}
+		Person: api.PersonReference{ID: ids.uuid(r.PersonID), Erased: r.PersonErased}, WaitlistPosition: optional(r.WaitlistPosition)}
 	if !r.PersonErased {
 		out.Person.Name = ptr(r.PersonName)
 	}
-	if r.WaitlistPosition > 0 {
-		out.WaitlistPosition = ptr(r.WaitlistPosition)
-	}
-	return out
+	return out, ids.err
 }
 
 // CreateSubmission serves POST /meetings/{meeting}/submissions.
@@ -422,7 +432,11 @@ func (s *Server) CreateSubmission(ctx context.Context, req api.CreateSubmissionR
 	if err != nil {
 		return nil, err
 	}
-	return api.CreateSubmission201JSONResponse{Body: toAPISubmission(sub), Headers: api.CreateSubmission201ResponseHeaders{
+	body, err := toAPISubmission(sub)
+	if err != nil {
+		return nil, err
+	}
+	return api.CreateSubmission201JSONResponse{Body: body, Headers: api.CreateSubmission201ResponseHeaders{
 		Location: ptr(basePath + "/meetings/" + sub.MeetingID + "/submissions/" + sub.ID)}}, nil
 }
 
@@ -432,11 +446,11 @@ func (s *Server) ListSubmissions(ctx context.Context, req api.ListSubmissionsReq
 	if err != nil {
 		return nil, err
 	}
-	body := api.SubmissionList{Items: make([]api.Submission, len(subs))}
-	for i, sub := range subs {
-		body.Items[i] = toAPISubmission(sub)
+	items, err := mapAll(subs, toAPISubmission)
+	if err != nil {
+		return nil, err
 	}
-	return api.ListSubmissions200JSONResponse{Body: body}, nil
+	return api.ListSubmissions200JSONResponse{Body: api.SubmissionList{Items: items}}, nil
 }
 
 // DecideSubmission serves PUT /meetings/{meeting}/submissions/{submission}/decision.
@@ -445,54 +459,55 @@ func (s *Server) DecideSubmission(ctx context.Context, req api.DecideSubmissionR
 	if err != nil {
 		return nil, err
 	}
-	return api.DecideSubmission200JSONResponse{Body: toAPISubmission(sub)}, nil
+	body, err := toAPISubmission(sub)
+	if err != nil {
+		return nil, err
+	}
+	return api.DecideSubmission200JSONResponse{Body: body}, nil
 }
 
-func toAPISubmission(s meeting.Submission) api.Submission {
-	out := api.Submission{ID: uuidOf(s.ID), Meeting: uuidOf(s.MeetingID), Title: s.Title, Abstract: s.Abstract,
-		Authors: append([]string{}, s.Authors...), Status: api.SubmissionStatus(s.Status), SubmittedAt: s.SubmittedAt.UTC()}
-	if s.Organisation != nil {
-		out.Organisation = ptr(orgSummary(*s.Organisation))
+func toAPISubmission(s meeting.Submission) (api.Submission, error) {
+	var ids ids
+	out := api.Submission{ID: ids.uuid(s.ID), Meeting: ids.uuid(s.MeetingID), Title: s.Title, Abstract: s.Abstract,
+		Authors: append([]string{}, s.Authors...), Status: api.SubmissionStatus(s.Status), SubmittedAt: s.SubmittedAt.UTC(),
+		DecidedAt: apiTime(s.DecidedAt)}
+	if o := s.Organisation; o != nil {
+		out.Organisation = ptr(ids.org(o.ID, o.Code, o.Name))
 	}
-	if !s.DecidedAt.IsZero() {
-		out.DecidedAt = ptr(s.DecidedAt.UTC())
-	}
-	return out
+	return out, ids.err
 }
 
 // GetScheduleHealth serves GET /schedule-health.
 func (s *Server) GetScheduleHealth(ctx context.Context, req api.GetScheduleHealthRequestObject) (api.GetScheduleHealthResponseObject, error) {
-	var from, to time.Time
-	if req.Params.From != nil {
-		from = req.Params.From.Time
-	}
-	if req.Params.To != nil {
-		to = req.Params.To.Time
-	}
-	h, err := s.meetings.Health(ctx, from, to)
+	h, err := s.meetings.Health(ctx, domainDate(req.Params.From), domainDate(req.Params.To))
 	if err != nil {
 		return nil, err
 	}
-	body := api.ScheduleHealth{From: openapi_types.Date{Time: h.From}, To: openapi_types.Date{Time: h.To}, Meetings: h.Meetings,
+	var ids ids
+	body := api.ScheduleHealth{From: apiDay(h.From), To: apiDay(h.To), Meetings: h.Meetings,
 		Gaps: []api.ScheduleGap{}, YearsWithoutResidentsMeeting: append([]int{}, h.YearsWithoutResidentsMeeting...),
-		ChairCounts: []api.ChairCount{}, WithoutGuestChair: summaries(h.WithoutGuestChair), OverdueReports: summaries(h.OverdueReports)}
+		ChairCounts: []api.ChairCount{}, WithoutGuestChair: ids.summaries(h.WithoutGuestChair), OverdueReports: ids.summaries(h.OverdueReports)}
 	for _, g := range h.Gaps {
-		body.Gaps = append(body.Gaps, api.ScheduleGap{After: summary(g.After), Before: summary(g.Before), Days: g.Days})
+		body.Gaps = append(body.Gaps, api.ScheduleGap{After: ids.summary(g.After), Before: ids.summary(g.Before), Days: g.Days})
 	}
 	for _, c := range h.ChairCounts {
-		body.ChairCounts = append(body.ChairCounts, api.ChairCount{Organisation: orgSummary(c.Organisation), Count: c.Count})
+		o := c.Organisation
+		body.ChairCounts = append(body.ChairCounts, api.ChairCount{Organisation: ids.org(o.ID, o.Code, o.Name), Count: c.Count})
+	}
+	if ids.err != nil {
+		return nil, ids.err
 	}
 	return api.GetScheduleHealth200JSONResponse{Body: body}, nil
 }
 
-func summary(m meeting.Meeting) api.MeetingSummary {
-	return api.MeetingSummary{ID: uuidOf(m.ID), Title: m.Title, StartsAt: m.StartsAt.UTC(), Status: api.MeetingStatus(m.Status)}
+func (m *ids) summary(mt meeting.Meeting) api.MeetingSummary {
+	return api.MeetingSummary{ID: m.uuid(mt.ID), Title: mt.Title, StartsAt: mt.StartsAt.UTC(), Status: api.MeetingStatus(mt.Status)}
 }
 
-func summaries(ms []meeting.Meeting) []api.MeetingSummary {
+func (m *ids) summaries(ms []meeting.Meeting) []api.MeetingSummary {
 	out := make([]api.MeetingSummary, len(ms))
-	for i, m := range ms {
-		out[i] = summary(m)
+	for i, mt := range ms {
+		out[i] = m.summary(mt)
 	}
 	return out
 }

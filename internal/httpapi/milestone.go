@@ -2,12 +2,7 @@ package httpapi
 
 import (
 	"context"
-	"fmt"
-	"hash/fnv"
-	"strconv"
 	"time"
-
-	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"github.com/pioniersnetwerk/pioniers/api"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
@@ -42,7 +37,7 @@ func (s *Server) ListCommitments(ctx context.Context, req api.ListCommitmentsReq
 			func(cursor string) (domain.Page[milestone.Commitment], error) {
 				return s.milestones.ListCommitments(ctx, f, batchSize, cursor)
 			},
-			func(c milestone.Commitment) any { return toAPICommitment(c) }))
+			toAPICommitment))
 		if err != nil {
 			return nil, err
 		}
@@ -55,17 +50,13 @@ func (s *Server) ListCommitments(ctx context.Context, req api.ListCommitmentsReq
 	if err != nil {
 		return nil, err
 	}
-	body := api.CommitmentPage{Items: make([]api.Commitment, len(page.Items))}
-	for i, c := range page.Items {
-		body.Items[i] = toAPICommitment(c)
+	items, err := mapAll(page.Items, toAPICommitment)
+	if err != nil {
+		return nil, err
 	}
-	resp := api.ListCommitments200JSONResponse{}
-	if page.Next != "" {
-		body.NextCursor = &page.Next
-		resp.Headers.Link = ptr(nextLink(ctx, page.Next))
-	}
-	resp.Body = body
-	return resp, nil
+	cursor, link := nextPage(ctx, page.Next)
+	return api.ListCommitments200JSONResponse{Body: api.CommitmentPage{Items: items, NextCursor: cursor},
+		Headers: api.ListCommitments200ResponseHeaders{Link: link}}, nil
 }
 
 // GetCommitment serves GET /commitments/{commitment}.
@@ -74,7 +65,11 @@ func (s *Server) GetCommitment(ctx context.Context, req api.GetCommitmentRequest
 	if err != nil {
 		return nil, err
 	}
-	return api.GetCommitment200JSONResponse{CommitmentOKJSONResponse: commitmentOK(c)}, nil
+	resp, err := commitmentOK(c)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetCommitment200JSONResponse{CommitmentOKJSONResponse: resp}, nil
 }
 
 // CreateCommitment serves POST /commitments.
@@ -83,8 +78,12 @@ func (s *Server) CreateCommitment(ctx context.Context, req api.CreateCommitmentR
 	if err != nil {
 		return nil, err
 	}
-	return api.CreateCommitment201JSONResponse{Body: toAPICommitment(c), Headers: api.CreateCommitment201ResponseHeaders{
-		ETag: ptr(etag(c.Version, "")), Location: ptr(basePath + "/commitments/" + c.Code)}}, nil
+	body, err := toAPICommitment(c)
+	if err != nil {
+		return nil, err
+	}
+	return api.CreateCommitment201JSONResponse{Body: body, Headers: api.CreateCommitment201ResponseHeaders{
+		ETag: ptr(etag(c.Version)), Location: ptr(basePath + "/commitments/" + c.Code)}}, nil
 }
 
 // ReplaceCommitment serves PUT /commitments/{commitment}.
@@ -93,33 +92,36 @@ func (s *Server) ReplaceCommitment(ctx context.Context, req api.ReplaceCommitmen
 	if err != nil {
 		return nil, err
 	}
-	return api.ReplaceCommitment200JSONResponse{CommitmentOKJSONResponse: commitmentOK(c)}, nil
-}
-
-func commitmentOK(c milestone.Commitment) api.CommitmentOKJSONResponse {
-	return api.CommitmentOKJSONResponse{Body: toAPICommitment(c), Headers: api.CommitmentOKResponseHeaders{ETag: ptr(etag(c.Version, ""))}}
-}
-
-func toAPICommitment(c milestone.Commitment) api.Commitment {
-	out := api.Commitment{Code: c.Code, Title: c.Title, Cycle: c.Cycle, ActionPlan: optional(c.ActionPlan),
-		PolicyAreas: append([]string{}, c.PolicyAreas...), SupportInstitutions: []api.Institution{},
-		MilestoneCount: c.MilestoneCount, CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC()}
-	if c.Status != "" {
-		out.Status = ptr(api.CommitmentStatus(c.Status))
+	resp, err := commitmentOK(c)
+	if err != nil {
+		return nil, err
 	}
+	return api.ReplaceCommitment200JSONResponse{CommitmentOKJSONResponse: resp}, nil
+}
+
+func commitmentOK(c milestone.Commitment) (api.CommitmentOKJSONResponse, error) {
+	body, err := toAPICommitment(c)
+	return api.CommitmentOKJSONResponse{Body: body, Headers: api.CommitmentOKResponseHeaders{ETag: ptr(etag(c.Version))}}, err
+}
+
+func toAPICommitment(c milestone.Commitment) (api.Commitment, error) {
+	var ids ids
+	out := api.Commitment{Code: c.Code, Title: c.Title, Cycle: c.Cycle, ActionPlan: optional(c.ActionPlan),
+		PolicyAreas: append([]string{}, c.PolicyAreas...), Status: optional(api.CommitmentStatus(c.Status)),
+		SupportInstitutions: []api.Institution{}, MilestoneCount: c.MilestoneCount, CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC()}
 	if c.Lead != nil {
-		out.LeadInstitution = ptr(toAPIInstitution(*c.Lead))
+		out.LeadInstitution = ptr(ids.institution(*c.Lead))
 	}
 	for _, i := range c.Support {
-		out.SupportInstitutions = append(out.SupportInstitutions, toAPIInstitution(i))
+		out.SupportInstitutions = append(out.SupportInstitutions, ids.institution(i))
 	}
-	return out
+	return out, ids.err
 }
 
-func toAPIInstitution(i milestone.Institution) api.Institution {
+func (m *ids) institution(i milestone.Institution) api.Institution {
 	out := api.Institution{Name: i.Name}
 	if o := i.Organisation; o != nil {
-		out.Organisation = &api.OrganisationSummary{ID: uuidOf(o.ID), Code: o.Code, Name: o.Name}
+		out.Organisation = ptr(m.org(o.ID, o.Code, o.Name))
 	}
 	return out
 }
@@ -140,9 +142,9 @@ func toCommitmentInput(b api.CommitmentInput) milestone.CommitmentInput {
 func (s *Server) ListMilestones(ctx context.Context, req api.ListMilestonesRequestObject) (api.ListMilestonesResponseObject, error) {
 	p := req.Params
 	lr := milestone.ListRequest{Filter: milestone.Filter{Commitment: deref(p.Commitment), Q: deref(p.Q),
-		DueBefore: dateOf(p.DueBefore), DueAfter: dateOf(p.DueAfter)},
+		DueBefore: domainDate(p.DueBefore), DueAfter: domainDate(p.DueAfter)},
 		Status: milestone.Status(deref(p.Status)), Completion: milestone.Completion(deref(p.Completion)), Overdue: p.Overdue,
-		Sort: string(deref(p.Sort)), AsOf: dateOf(p.AsOf), PageSize: deref(p.PageSize), Cursor: deref(p.Cursor)}
+		Sort: string(deref(p.Sort)), AsOf: domainDate(p.AsOf), PageSize: deref(p.PageSize), Cursor: deref(p.Cursor)}
 	resp, err := s.milestonePage(ctx, lr, string(deref(p.Format)))
 	if err != nil {
 		return nil, err
@@ -164,7 +166,7 @@ func (s *Server) ListCommitmentMilestones(ctx context.Context, req api.ListCommi
 		return nil, err
 	}
 	p := req.Params
-	lr := milestone.ListRequest{Filter: milestone.Filter{Commitment: c.Code}, AsOf: dateOf(p.AsOf), PageSize: deref(p.PageSize), Cursor: deref(p.Cursor)}
+	lr := milestone.ListRequest{Filter: milestone.Filter{Commitment: c.Code}, AsOf: domainDate(p.AsOf), PageSize: deref(p.PageSize), Cursor: deref(p.Cursor)}
 	resp, err := s.milestonePage(ctx, lr, string(deref(p.Format)))
 	if err != nil {
 		return nil, err
@@ -183,7 +185,13 @@ func (s *Server) ListCommitmentMilestones(ctx context.Context, req api.ListCommi
 func (s *Server) milestonePage(ctx context.Context, lr milestone.ListRequest, format string) (any, error) {
 	if f := exportOf(ctx, format); f != formatJSON {
 		body, err := stream(ctx, f, s.contract.columns("Milestone"), func(emit func(any) error) error {
-			return s.milestones.Each(ctx, lr, func(m milestone.Milestone) error { return emit(toAPIMilestone(m)) })
+			return s.milestones.Each(ctx, lr, func(m milestone.Milestone) error {
+				v, err := toAPIMilestone(m)
+				if err != nil {
+					return err
+				}
+				return emit(v)
+			})
 		})
 		if err != nil {
 			return nil, err
@@ -197,29 +205,26 @@ func (s *Server) milestonePage(ctx context.Context, lr milestone.ListRequest, fo
 	if err != nil {
 		return nil, err
 	}
-	body := api.MilestonePage{Items: make([]api.Milestone, len(page.Items))}
-	for i, m := range page.Items {
-		body.Items[i] = toAPIMilestone(m)
+	items, err := mapAll(page.Items, toAPIMilestone)
+	if err != nil {
+		return nil, err
 	}
-	if !lr.AsOf.IsZero() {
-		body.AsOf = &openapi_types.Date{Time: lr.AsOf}
-	}
-	resp := api.MilestonePageOKJSONResponse{}
-	if page.Next != "" {
-		body.NextCursor = &page.Next
-		resp.Headers.Link = ptr(nextLink(ctx, page.Next))
-	}
-	resp.Body = body
-	return resp, nil
+	cursor, link := nextPage(ctx, page.Next)
+	return api.MilestonePageOKJSONResponse{Body: api.MilestonePage{Items: items, AsOf: apiDate(lr.AsOf), NextCursor: cursor},
+		Headers: api.MilestonePageOKResponseHeaders{Link: link}}, nil
 }
 
 // GetMilestone serves GET /milestones/{milestone}.
 func (s *Server) GetMilestone(ctx context.Context, req api.GetMilestoneRequestObject) (api.GetMilestoneResponseObject, error) {
-	m, err := s.milestones.Get(ctx, req.Milestone.String(), dateOf(req.Params.AsOf))
+	m, err := s.milestones.Get(ctx, req.Milestone.String(), domainDate(req.Params.AsOf))
 	if err != nil {
 		return nil, err
 	}
-	return api.GetMilestone200JSONResponse{MilestoneOKJSONResponse: milestoneOK(m)}, nil
+	resp, err := milestoneOK(m)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetMilestone200JSONResponse{MilestoneOKJSONResponse: resp}, nil
 }
 
 // CreateMilestone serves POST /milestones.
@@ -228,8 +233,12 @@ func (s *Server) CreateMilestone(ctx context.Context, req api.CreateMilestoneReq
 	if err != nil {
 		return nil, err
 	}
-	return api.CreateMilestone201JSONResponse{Body: toAPIMilestone(m), Headers: api.CreateMilestone201ResponseHeaders{
-		ETag: ptr(etag(m.Version, "")), Location: ptr(basePath + "/milestones/" + m.ID)}}, nil
+	body, err := toAPIMilestone(m)
+	if err != nil {
+		return nil, err
+	}
+	return api.CreateMilestone201JSONResponse{Body: body, Headers: api.CreateMilestone201ResponseHeaders{
+		ETag: ptr(etag(m.Version)), Location: ptr(basePath + "/milestones/" + m.ID)}}, nil
 }
 
 // ReplaceMilestone serves PUT /milestones/{milestone}.
@@ -238,12 +247,16 @@ func (s *Server) ReplaceMilestone(ctx context.Context, req api.ReplaceMilestoneR
 	if err != nil {
 		return nil, err
 	}
-	return api.ReplaceMilestone200JSONResponse{MilestoneOKJSONResponse: milestoneOK(m)}, nil
+	resp, err := milestoneOK(m)
+	if err != nil {
+		return nil, err
+	}
+	return api.ReplaceMilestone200JSONResponse{MilestoneOKJSONResponse: resp}, nil
 }
 
 // UpdateMilestone serves PATCH /milestones/{milestone} (JSON Merge Patch).
 func (s *Server) UpdateMilestone(ctx context.Context, req api.UpdateMilestoneRequestObject) (api.UpdateMilestoneResponseObject, error) {
-	patch, _ := ctx.Value(validatedBodyKey{}).(map[string]any)
+	patch := *req.Body
 	m, err := s.milestones.Update(ctx, req.Milestone.String(), func(cur milestone.Input) (milestone.Input, error) {
 		var body api.MilestoneInput
 		if err := s.applyPatch(toAPIMilestoneInput(cur), patch, "MilestoneInput", &body); err != nil {
@@ -254,7 +267,11 @@ func (s *Server) UpdateMilestone(ctx context.Context, req api.UpdateMilestoneReq
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateMilestone200JSONResponse{MilestoneOKJSONResponse: milestoneOK(m)}, nil
+	resp, err := milestoneOK(m)
+	if err != nil {
+		return nil, err
+	}
+	return api.UpdateMilestone200JSONResponse{MilestoneOKJSONResponse: resp}, nil
 }
 
 // DeleteMilestone serves DELETE /milestones/{milestone}.
@@ -271,11 +288,11 @@ func (s *Server) ListMilestoneUpdates(ctx context.Context, req api.ListMilestone
 	if err != nil {
 		return nil, err
 	}
-	body := api.ProgressUpdateList{Items: make([]api.ProgressUpdate, len(us))}
-	for i, u := range us {
-		body.Items[i] = toAPIUpdate(u)
+	items, err := mapAll(us, toAPIUpdate)
+	if err != nil {
+		return nil, err
 	}
-	return api.ListMilestoneUpdates200JSONResponse{Body: body}, nil
+	return api.ListMilestoneUpdates200JSONResponse{Body: api.ProgressUpdateList{Items: items}}, nil
 }
 
 // CreateMilestoneUpdate serves POST /milestones/{milestone}/updates.
@@ -286,37 +303,44 @@ func (s *Server) CreateMilestoneUpdate(ctx context.Context, req api.CreateMilest
 	if err != nil {
 		return nil, err
 	}
-	return api.CreateMilestoneUpdate201JSONResponse{Body: toAPIUpdate(u), Headers: api.CreateMilestoneUpdate201ResponseHeaders{
+	body, err := toAPIUpdate(u)
+	if err != nil {
+		return nil, err
+	}
+	return api.CreateMilestoneUpdate201JSONResponse{Body: body, Headers: api.CreateMilestoneUpdate201ResponseHeaders{
 		Location: ptr(basePath + "/milestones/" + u.MilestoneID + "/updates")}}, nil
 }
 
 // GetCommitmentSummary serves GET /commitments/{commitment}/summary.
 func (s *Server) GetCommitmentSummary(ctx context.Context, req api.GetCommitmentSummaryRequestObject) (api.GetCommitmentSummaryResponseObject, error) {
-	sum, err := s.milestones.CommitmentSummary(ctx, req.Commitment, dateOf(req.Params.AsOf))
+	sum, err := s.milestones.CommitmentSummary(ctx, req.Commitment, domainDate(req.Params.AsOf))
 	if err != nil {
 		return nil, err
 	}
-	return api.GetCommitmentSummary200JSONResponse{ProgressSummaryOKJSONResponse: api.ProgressSummaryOKJSONResponse{Body: toAPISummary(sum)}}, nil
+	body, err := toAPISummary(sum)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetCommitmentSummary200JSONResponse{ProgressSummaryOKJSONResponse: api.ProgressSummaryOKJSONResponse{Body: body}}, nil
 }
 
 // GetActionPlanSummary serves GET /action-plans/{cycle}/summary.
 func (s *Server) GetActionPlanSummary(ctx context.Context, req api.GetActionPlanSummaryRequestObject) (api.GetActionPlanSummaryResponseObject, error) {
-	sum, err := s.milestones.CycleSummary(ctx, req.Cycle, dateOf(req.Params.AsOf))
+	sum, err := s.milestones.CycleSummary(ctx, req.Cycle, domainDate(req.Params.AsOf))
 	if err != nil {
 		return nil, err
 	}
-	return api.GetActionPlanSummary200JSONResponse{ProgressSummaryOKJSONResponse: api.ProgressSummaryOKJSONResponse{Body: toAPISummary(sum)}}, nil
+	body, err := toAPISummary(sum)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetActionPlanSummary200JSONResponse{ProgressSummaryOKJSONResponse: api.ProgressSummaryOKJSONResponse{Body: body}}, nil
 }
 
-func toAPISummary(sum milestone.Summary) api.ProgressSummary {
+func toAPISummary(sum milestone.Summary) (api.ProgressSummary, error) {
 	out := api.ProgressSummary{Milestones: sum.Milestones, ByStatus: map[string]int{}, ByCompletion: map[string]int{},
-		ShareComplete: sum.ShareComplete, Overdue: sum.Overdue, Commitment: optional(sum.Commitment)}
-	if sum.Cycle != 0 {
-		out.Cycle = ptr(sum.Cycle)
-	}
-	if !sum.AsOf.IsZero() {
-		out.AsOf = &openapi_types.Date{Time: sum.AsOf}
-	}
+		ShareComplete: sum.ShareComplete, Overdue: sum.Overdue, Commitment: optional(sum.Commitment), Cycle: optional(sum.Cycle),
+		AsOf: apiDate(sum.AsOf)}
 	for k, v := range sum.ByStatus {
 		out.ByStatus[string(k)] = v
 	}
@@ -324,31 +348,23 @@ func toAPISummary(sum milestone.Summary) api.ProgressSummary {
 		out.ByCompletion[string(k)] = v
 	}
 	if sum.NextDue != nil {
-		out.NextDue = ptr(toAPIMilestone(*sum.NextDue))
-	}
-	return out
-}
-
-func milestoneOK(m milestone.Milestone) api.MilestoneOKJSONResponse {
-	return api.MilestoneOKJSONResponse{Body: toAPIMilestone(m), Headers: api.MilestoneOKResponseHeaders{ETag: ptr(milestoneETag(m))}}
-}
-
-// milestoneETag is the version, and a digest of what follows from evidence
-// and the day, so that a cached copy goes stale when a meeting gets its
-// report though the milestone itself did not change.
-func milestoneETag(m milestone.Milestone) string {
-	h := fnv.New64a()
-	fmt.Fprintf(h, "%d|%s|%s|%t", m.Progress, m.Status, m.Completion, m.Overdue)
-	if m.Evidence != nil {
-		for _, it := range m.Evidence.Items {
-			fmt.Fprintf(h, "|%s", it.ID)
+		next, err := toAPIMilestone(*sum.NextDue)
+		if err != nil {
+			return api.ProgressSummary{}, err
 		}
+		out.NextDue = &next
 	}
-	return etag(m.Version, strconv.FormatUint(h.Sum64(), 36))
+	return out, nil
 }
 
-func toAPIMilestone(m milestone.Milestone) api.Milestone {
-	out := api.Milestone{ID: uuidOf(m.ID), Commitment: m.Commitment, Code: m.Code, Title: m.Title,
+func milestoneOK(m milestone.Milestone) (api.MilestoneOKJSONResponse, error) {
+	body, err := toAPIMilestone(m)
+	return api.MilestoneOKJSONResponse{Body: body, Headers: api.MilestoneOKResponseHeaders{ETag: ptr(etag(m.Version))}}, err
+}
+
+func toAPIMilestone(m milestone.Milestone) (api.Milestone, error) {
+	var ids ids
+	out := api.Milestone{ID: ids.uuid(m.ID), Commitment: m.Commitment, Code: m.Code, Title: m.Title,
 		VerifiableResult: optional(m.VerifiableResult), PlannedStart: apiDate(m.PlannedStart), PlannedEnd: apiDate(m.PlannedEnd),
 		ActualStart: apiDate(m.ActualStart), ActualEnd: apiDate(m.ActualEnd), Progress: m.Progress,
 		Status: api.MilestoneStatus(m.Status), Completion: api.Completion(m.Completion), Overdue: m.Overdue,
@@ -359,11 +375,11 @@ func toAPIMilestone(m milestone.Milestone) api.Milestone {
 	if ev := m.Evidence; ev != nil {
 		e := api.Evidence{Rule: api.EvidenceRule(ev.Rule), Count: len(ev.Items), Items: make([]api.EvidenceItem, len(ev.Items))}
 		for i, it := range ev.Items {
-			e.Items[i] = api.EvidenceItem{Kind: api.EvidenceItemKind(it.Kind), ID: uuidOf(it.ID), Title: it.Title, On: apiDate(it.On)}
+			e.Items[i] = api.EvidenceItem{Kind: api.EvidenceItemKind(it.Kind), ID: ids.uuid(it.ID), Title: it.Title, On: apiDate(it.On)}
 		}
 		out.Evidence = &e
 	}
-	return out
+	return out, ids.err
 }
 
 func toMilestoneInput(b api.MilestoneInput) milestone.Input {
@@ -388,14 +404,8 @@ func toAPIMilestoneInput(in milestone.Input) api.MilestoneInput {
 	return out
 }
 
-func toAPIUpdate(u milestone.ProgressUpdate) api.ProgressUpdate {
-	return api.ProgressUpdate{ID: uuidOf(u.ID), Milestone: uuidOf(u.MilestoneID), Date: openapi_types.Date{Time: u.Date},
-		Note: u.Note, EvidenceURL: optional(u.EvidenceURL), Author: u.Author, RecordedAt: u.RecordedAt.UTC()}
-}
-
-func dateOf(d *openapi_types.Date) time.Time {
-	if d == nil {
-		return time.Time{}
-	}
-	return d.Time
+func toAPIUpdate(u milestone.ProgressUpdate) (api.ProgressUpdate, error) {
+	var ids ids
+	return api.ProgressUpdate{ID: ids.uuid(u.ID), Milestone: ids.uuid(u.MilestoneID), Date: apiDay(u.Date),
+		Note: u.Note, EvidenceURL: optional(u.EvidenceURL), Author: u.Author, RecordedAt: u.RecordedAt.UTC()}, ids.err
 }

@@ -5,9 +5,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
-
-	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"github.com/pioniersnetwerk/pioniers/api"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
@@ -35,17 +32,13 @@ func (s *Server) ListOrganisations(ctx context.Context, req api.ListOrganisation
 	if err != nil {
 		return nil, err
 	}
-	body := api.OrganisationPage{Items: make([]api.Organisation, len(page.Items))}
-	for i, o := range page.Items {
-		body.Items[i] = toAPIOrganisation(o)
+	items, err := mapAll(page.Items, toAPIOrganisation)
+	if err != nil {
+		return nil, err
 	}
-	resp := api.ListOrganisations200JSONResponse{Body: body}
-	if page.Next != "" {
-		body.NextCursor = &page.Next
-		resp.Body = body
-		resp.Headers.Link = ptr(nextLink(ctx, page.Next))
-	}
-	return resp, nil
+	cursor, link := nextPage(ctx, page.Next)
+	return api.ListOrganisations200JSONResponse{Body: api.OrganisationPage{Items: items, NextCursor: cursor},
+		Headers: api.ListOrganisations200ResponseHeaders{Link: link}}, nil
 }
 
 // GetOrganisation serves GET /organisations/{organisation}.
@@ -54,7 +47,11 @@ func (s *Server) GetOrganisation(ctx context.Context, req api.GetOrganisationReq
 	if err != nil {
 		return nil, err
 	}
-	return api.GetOrganisation200JSONResponse{OrganisationOKJSONResponse: organisationOK(o)}, nil
+	resp, err := organisationOK(o)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetOrganisation200JSONResponse{OrganisationOKJSONResponse: resp}, nil
 }
 
 // CreateOrganisation serves POST /organisations.
@@ -63,9 +60,12 @@ func (s *Server) CreateOrganisation(ctx context.Context, req api.CreateOrganisat
 	if err != nil {
 		return nil, err
 	}
-	body := toAPIOrganisation(o)
+	body, err := toAPIOrganisation(o)
+	if err != nil {
+		return nil, err
+	}
 	return api.CreateOrganisation201JSONResponse{Body: body, Headers: api.CreateOrganisation201ResponseHeaders{
-		ETag: ptr(organisationETag(o.Version, body.Active)), Location: ptr(basePath + "/organisations/" + o.ID),
+		ETag: ptr(etag(o.Version)), Location: ptr(basePath + "/organisations/" + o.ID),
 	}}, nil
 }
 
@@ -75,12 +75,16 @@ func (s *Server) ReplaceOrganisation(ctx context.Context, req api.ReplaceOrganis
 	if err != nil {
 		return nil, err
 	}
-	return api.ReplaceOrganisation200JSONResponse{OrganisationOKJSONResponse: organisationOK(o)}, nil
+	resp, err := organisationOK(o)
+	if err != nil {
+		return nil, err
+	}
+	return api.ReplaceOrganisation200JSONResponse{OrganisationOKJSONResponse: resp}, nil
 }
 
 // UpdateOrganisation serves PATCH /organisations/{organisation} (JSON Merge Patch).
 func (s *Server) UpdateOrganisation(ctx context.Context, req api.UpdateOrganisationRequestObject) (api.UpdateOrganisationResponseObject, error) {
-	patch, _ := ctx.Value(validatedBodyKey{}).(map[string]any)
+	patch := *req.Body
 	o, err := s.orgs.Update(ctx, req.Organisation, func(cur organisation.Input) (organisation.Input, error) {
 		var body api.OrganisationInput
 		if err := s.applyPatch(toAPIOrganisationInput(cur), patch, "OrganisationInput", &body); err != nil {
@@ -91,7 +95,11 @@ func (s *Server) UpdateOrganisation(ctx context.Context, req api.UpdateOrganisat
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateOrganisation200JSONResponse{OrganisationOKJSONResponse: organisationOK(o)}, nil
+	resp, err := organisationOK(o)
+	if err != nil {
+		return nil, err
+	}
+	return api.UpdateOrganisation200JSONResponse{OrganisationOKJSONResponse: resp}, nil
 }
 
 func toAPIOrganisationInput(in organisation.Input) api.OrganisationInput {
@@ -108,23 +116,15 @@ func (s *Server) DeleteOrganisation(ctx context.Context, req api.DeleteOrganisat
 	return api.DeleteOrganisation204Response{}, nil
 }
 
-func organisationOK(o organisation.Organisation) api.OrganisationOKJSONResponse {
-	body := toAPIOrganisation(o)
-	return api.OrganisationOKJSONResponse{Body: body, Headers: api.OrganisationOKResponseHeaders{ETag: ptr(organisationETag(o.Version, body.Active))}}
+func organisationOK(o organisation.Organisation) (api.OrganisationOKJSONResponse, error) {
+	body, err := toAPIOrganisation(o)
+	return api.OrganisationOKJSONResponse{Body: body, Headers: api.OrganisationOKResponseHeaders{ETag: ptr(etag(o.Version))}}, err
 }
 
-// organisationETag varies with active, which follows from today's date
-// without a write, so that a cached copy is not served after it flips.
-func organisationETag(v domain.Version, active bool) string {
-	if active {
-		return etag(v, "active")
-	}
-	return etag(v, "inactive")
-}
-
-func toAPIOrganisation(o organisation.Organisation) api.Organisation {
+func toAPIOrganisation(o organisation.Organisation) (api.Organisation, error) {
+	id, err := uuidOf(o.ID)
 	return api.Organisation{
-		ID:          uuidOf(o.ID),
+		ID:          id,
 		Code:        o.Code,
 		Name:        o.Name,
 		Kind:        api.OrganisationKind(o.Kind),
@@ -138,7 +138,7 @@ func toAPIOrganisation(o organisation.Organisation) api.Organisation {
 		Example:     o.Example,
 		CreatedAt:   o.CreatedAt.UTC(),
 		UpdatedAt:   o.UpdatedAt.UTC(),
-	}
+	}, err
 }
 
 func toOrganisationInput(b api.OrganisationInput) organisation.Input {
@@ -155,15 +155,13 @@ func toOrganisationInput(b api.OrganisationInput) organisation.Input {
 	}
 }
 
-// etag is the strong entity tag of a resource at a version, in a variant
-// when its representation also depends on something else (the day, the
-// caller's view): "v3" or "v3.public".
-func etag(v domain.Version, variant string) string {
-	tag := "v" + strconv.Itoa(int(v))
-	if variant != "" {
-		tag += "." + variant
-	}
-	return `"` + tag + `"`
+// etag is the version tag of a resource, "v3", which If-Match checks.
+// conditionalGET completes it with a digest of the representation, so the
+// tag also changes with what the representation derives from the clock, the
+// caller's view or other records (an organisation's active flag, a
+// meeting's counts, an evaluation's status).
+func etag(v domain.Version) string {
+	return `"v` + strconv.Itoa(int(v)) + `"`
 }
 
 // precondition reads If-Match: an entity tag from etag, or *.
@@ -200,39 +198,4 @@ func nextLink(ctx context.Context, cursor string) string {
 	q := u.Query()
 	q.Set("cursor", cursor)
 	return "<" + u.Path + "?" + q.Encode() + `>; rel="next"`
-}
-
-func uuidOf(s string) openapi_types.UUID {
-	var id openapi_types.UUID
-	_ = id.UnmarshalText([]byte(s))
-	return id
-}
-
-func apiDate(t time.Time) *openapi_types.Date {
-	if t.IsZero() {
-		return nil
-	}
-	return &openapi_types.Date{Time: t}
-}
-
-func domainDate(d *openapi_types.Date) time.Time {
-	if d == nil {
-		return time.Time{}
-	}
-	return d.Time
-}
-
-func optional(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
-func deref[T any](p *T) T {
-	var zero T
-	if p == nil {
-		return zero
-	}
-	return *p
 }

@@ -2,32 +2,42 @@ package httpapi
 
 import (
 	"encoding/json"
+	"fmt"
+
+	"github.com/oapi-codegen/runtime"
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 )
 
-// applyPatch merges patch into current (RFC 7396), checks the result
-// against the contract's schema and decodes it into out.
+// applyPatch merges patch, the request body as decoded and checked by the
+// contract middleware, into current (RFC 7396); it checks the merged document
+// against the contract's schema and binds it into out, each once.
 func (s *Server) applyPatch(current any, patch map[string]any, schema string, out any) error {
-	doc, err := json.Marshal(current)
+	target, err := jsonValue(current)
 	if err != nil {
 		return err
 	}
-	var target any
-	if err := json.Unmarshal(doc, &target); err != nil {
-		return err
-	}
-	merged, err := json.Marshal(mergePatch(target, patch))
-	if err != nil {
-		return err
-	}
+	merged := mergePatch(target, patch)
 	if err := s.contract.validateSchema(schema, merged); err != nil {
 		return err
 	}
-	if err := json.Unmarshal(merged, out); err != nil {
+	if err := runtime.BindJSONValue(merged, out); err != nil {
 		return (domain.Problems{{Name: "body", Reason: "does not make a valid " + schema + " once merged"}}).Err()
 	}
 	return nil
+}
+
+// jsonValue is v as JSON decodes it: maps, slices, strings, float64, bool, nil.
+func jsonValue(v any) (any, error) {
+	doc, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode the current document: %w", err)
+	}
+	var out any
+	if err := json.Unmarshal(doc, &out); err != nil {
+		return nil, fmt.Errorf("decode the current document: %w", err)
+	}
+	return out, nil
 }
 
 // mergePatch applies an RFC 7396 JSON Merge Patch.

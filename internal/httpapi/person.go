@@ -35,7 +35,11 @@ func (s *Server) ListPeople(ctx context.Context, req api.ListPeopleRequestObject
 	if err != nil {
 		return nil, err
 	}
-	return api.ListPeople200JSONResponse{PersonPageOKJSONResponse: personPage(ctx, page)}, nil
+	resp, err := personPage(ctx, page)
+	if err != nil {
+		return nil, err
+	}
+	return api.ListPeople200JSONResponse{PersonPageOKJSONResponse: resp}, nil
 }
 
 // ListOrganisationPeople serves GET /organisations/{organisation}/people.
@@ -49,7 +53,11 @@ func (s *Server) ListOrganisationPeople(ctx context.Context, req api.ListOrganis
 	if err != nil {
 		return nil, err
 	}
-	return api.ListOrganisationPeople200JSONResponse{PersonPageOKJSONResponse: personPage(ctx, page)}, nil
+	resp, err := personPage(ctx, page)
+	if err != nil {
+		return nil, err
+	}
+	return api.ListOrganisationPeople200JSONResponse{PersonPageOKJSONResponse: resp}, nil
 }
 
 func listRequest(role *api.MembershipRole, q, sort *string, pageSize *int, cursor *string) (person.ListRequest, error) {
@@ -60,27 +68,27 @@ func listRequest(role *api.MembershipRole, q, sort *string, pageSize *int, curso
 	return person.ListRequest{Role: person.Role(deref(role)), Q: deref(q), Sort: keys, PageSize: deref(pageSize), Cursor: deref(cursor)}, nil
 }
 
-func personPage(ctx context.Context, page domainPage[person.Person]) api.PersonPageOKJSONResponse {
-	body := api.PersonPage{Items: make([]api.Person, len(page.Items))}
-	for i, p := range page.Items {
-		body.Items[i] = toAPIPerson(p)
+func personPage(ctx context.Context, page domainPage[person.Person]) (api.PersonPageOKJSONResponse, error) {
+	items, err := mapAll(page.Items, toAPIPerson)
+	if err != nil {
+		return api.PersonPageOKJSONResponse{}, err
 	}
-	resp := api.PersonPageOKJSONResponse{}
-	if page.Next != "" {
-		body.NextCursor = &page.Next
-		resp.Headers.Link = ptr(nextLink(ctx, page.Next))
-	}
-	resp.Body = body
-	return resp
+	cursor, link := nextPage(ctx, page.Next)
+	return api.PersonPageOKJSONResponse{Body: api.PersonPage{Items: items, NextCursor: cursor},
+		Headers: api.PersonPageOKResponseHeaders{Link: link}}, nil
 }
 
 // GetPerson serves GET /people/{person}.
 func (s *Server) GetPerson(ctx context.Context, req api.GetPersonRequestObject) (api.GetPersonResponseObject, error) {
-	p, view, err := s.people.Get(ctx, req.Person.String())
+	p, _, err := s.people.Get(ctx, req.Person.String())
 	if err != nil {
 		return nil, err
 	}
-	return api.GetPerson200JSONResponse{PersonOKJSONResponse: personOK(p, view)}, nil
+	resp, err := personOK(p)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetPerson200JSONResponse{PersonOKJSONResponse: resp}, nil
 }
 
 // CreatePerson serves POST /people.
@@ -89,8 +97,12 @@ func (s *Server) CreatePerson(ctx context.Context, req api.CreatePersonRequestOb
 	if err != nil {
 		return nil, err
 	}
-	return api.CreatePerson201JSONResponse{Body: toAPIPerson(p), Headers: api.CreatePerson201ResponseHeaders{
-		ETag: ptr(personETag(p, person.Full)), Location: ptr(basePath + "/people/" + p.ID),
+	body, err := toAPIPerson(p)
+	if err != nil {
+		return nil, err
+	}
+	return api.CreatePerson201JSONResponse{Body: body, Headers: api.CreatePerson201ResponseHeaders{
+		ETag: ptr(etag(p.Version)), Location: ptr(basePath + "/people/" + p.ID),
 	}}, nil
 }
 
@@ -100,12 +112,16 @@ func (s *Server) ReplacePerson(ctx context.Context, req api.ReplacePersonRequest
 	if err != nil {
 		return nil, err
 	}
-	return api.ReplacePerson200JSONResponse{PersonOKJSONResponse: personOK(p, person.Full)}, nil
+	resp, err := personOK(p)
+	if err != nil {
+		return nil, err
+	}
+	return api.ReplacePerson200JSONResponse{PersonOKJSONResponse: resp}, nil
 }
 
 // UpdatePerson serves PATCH /people/{person} (JSON Merge Patch).
 func (s *Server) UpdatePerson(ctx context.Context, req api.UpdatePersonRequestObject) (api.UpdatePersonResponseObject, error) {
-	patch, _ := ctx.Value(validatedBodyKey{}).(map[string]any)
+	patch := *req.Body
 	p, err := s.people.Update(ctx, req.Person.String(), func(cur person.Input) (person.Input, error) {
 		var body api.PersonInput
 		if err := s.applyPatch(toAPIPersonInput(cur), patch, "PersonInput", &body); err != nil {
@@ -116,14 +132,16 @@ func (s *Server) UpdatePerson(ctx context.Context, req api.UpdatePersonRequestOb
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdatePerson200JSONResponse{PersonOKJSONResponse: personOK(p, person.Full)}, nil
+	resp, err := personOK(p)
+	if err != nil {
+		return nil, err
+	}
+	return api.UpdatePerson200JSONResponse{PersonOKJSONResponse: resp}, nil
 }
 
 func toAPIPersonInput(in person.Input) api.PersonInput {
-	out := api.PersonInput{Name: in.Name, Phone: optional(in.Phone), Position: optional(in.Position), Memberships: []api.MembershipInput{}}
-	if in.Email != "" {
-		out.Email = ptr(openapi_types.Email(in.Email))
-	}
+	out := api.PersonInput{Name: in.Name, Email: optional(openapi_types.Email(in.Email)), Phone: optional(in.Phone), Position: optional(in.Position),
+		Memberships: []api.MembershipInput{}}
 	if len(in.Languages) > 0 {
 		out.Languages = ptr(append([]string{}, in.Languages...))
 	}
@@ -166,53 +184,47 @@ func (s *Server) ExportPerson(ctx context.Context, req api.ExportPersonRequestOb
 	if err != nil {
 		return nil, err
 	}
-	body := api.PersonExport{ExportedAt: x.ExportedAt, Person: toAPIPerson(x.Person),
+	p, err := toAPIPerson(x.Person)
+	if err != nil {
+		return nil, err
+	}
+	var ids ids
+	body := api.PersonExport{ExportedAt: x.ExportedAt, Person: p,
 		Consent: toAPIConsentHistory(x.Person.Consent, x.Consent), Users: make([]api.LinkedUser, len(x.Users)),
 		Registrations: make([]api.ExportedRegistration, len(x.Registrations)), Changes: toAPIChanges(x.Changes)}
 	for i, r := range x.Registrations {
-		body.Registrations[i] = api.ExportedRegistration{ID: uuidOf(r.ID), Status: api.RegistrationStatus(r.Status), Attended: r.Attended,
-			RegisteredAt: r.RegisteredAt, Meeting: api.MeetingSummary{ID: uuidOf(r.MeetingID), Title: r.MeetingTitle,
+		body.Registrations[i] = api.ExportedRegistration{ID: ids.uuid(r.ID), Status: api.RegistrationStatus(r.Status), Attended: r.Attended,
+			RegisteredAt: r.RegisteredAt, Meeting: api.MeetingSummary{ID: ids.uuid(r.MeetingID), Title: r.MeetingTitle,
 				StartsAt: r.MeetingStarts, Status: api.MeetingStatus(r.MeetingStatus)}}
 	}
 	for i, u := range x.Users {
-		body.Users[i] = api.LinkedUser{ID: uuidOf(u.ID), Email: openapi_types.Email(u.Email), Role: string(u.Role)}
+		body.Users[i] = api.LinkedUser{ID: ids.uuid(u.ID), Email: openapi_types.Email(u.Email), Role: string(u.Role)}
+	}
+	if ids.err != nil {
+		return nil, ids.err
 	}
 	return api.ExportPerson200JSONResponse{Body: body}, nil
 }
 
-func personOK(p person.Person, view person.View) api.PersonOKJSONResponse {
-	return api.PersonOKJSONResponse{Body: toAPIPerson(p), Headers: api.PersonOKResponseHeaders{ETag: ptr(personETag(p, view))}}
-}
-
-// personETag differs per view: the public and the full representation of
-// one version are different documents.
-func personETag(p person.Person, view person.View) string {
-	if view == person.Full {
-		return etag(p.Version, "full")
-	}
-	return etag(p.Version, "public")
+func personOK(p person.Person) (api.PersonOKJSONResponse, error) {
+	body, err := toAPIPerson(p)
+	return api.PersonOKJSONResponse{Body: body, Headers: api.PersonOKResponseHeaders{ETag: ptr(etag(p.Version))}}, err
 }
 
 // toAPIPerson maps whatever the service left in p; redaction happened there.
-func toAPIPerson(p person.Person) api.Person {
-	out := api.Person{ID: uuidOf(p.ID), Name: p.Name, Position: optional(p.Position), Phone: optional(p.Phone),
-		Memberships: make([]api.Membership, len(p.Memberships)), CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()}
-	if p.Email != "" {
-		out.Email = ptr(openapi_types.Email(p.Email))
-	}
+func toAPIPerson(p person.Person) (api.Person, error) {
+	var ids ids
+	out := api.Person{ID: ids.uuid(p.ID), Name: p.Name, Email: optional(openapi_types.Email(p.Email)), Position: optional(p.Position),
+		Phone: optional(p.Phone), Memberships: make([]api.Membership, len(p.Memberships)), CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()}
 	for i, m := range p.Memberships {
-		am := api.Membership{Organisation: api.OrganisationSummary{ID: uuidOf(m.OrganisationID), Code: m.OrganisationCode, Name: m.OrganisationName},
-			From: apiDate(m.From), To: apiDate(m.To)}
-		if m.Role != "" {
-			am.Role = ptr(api.MembershipRole(m.Role))
-		}
-		out.Memberships[i] = am
+		out.Memberships[i] = api.Membership{Organisation: ids.org(m.OrganisationID, m.OrganisationCode, m.OrganisationName),
+			Role: optional(api.MembershipRole(m.Role)), From: apiDate(m.From), To: apiDate(m.To)}
 	}
 	if p.View == person.Full {
 		out.Consent = ptr(toAPIConsent(p.Consent))
 		out.Languages = ptr(append([]string{}, p.Languages...))
 	}
-	return out
+	return out, ids.err
 }
 
 func toPersonInput(b api.PersonInput) person.Input {

@@ -31,7 +31,7 @@ func (s *Server) ListPublications(ctx context.Context, req api.ListPublicationsR
 			func(cursor string) (domain.Page[publication.Publication], error) {
 				return s.publications.List(ctx, publication.Query{Filter: f, PageSize: batchSize, Cursor: cursor})
 			},
-			func(p publication.Publication) any { return toAPIPublication(p) }))
+			toAPIPublication))
 		if err != nil {
 			return nil, err
 		}
@@ -44,17 +44,13 @@ func (s *Server) ListPublications(ctx context.Context, req api.ListPublicationsR
 	if err != nil {
 		return nil, err
 	}
-	body := api.PublicationPage{Items: make([]api.Publication, len(page.Items))}
-	for i, pub := range page.Items {
-		body.Items[i] = toAPIPublication(pub)
+	items, err := mapAll(page.Items, toAPIPublication)
+	if err != nil {
+		return nil, err
 	}
-	resp := api.ListPublications200JSONResponse{}
-	if page.Next != "" {
-		body.NextCursor = &page.Next
-		resp.Headers.Link = ptr(nextLink(ctx, page.Next))
-	}
-	resp.Body = body
-	return resp, nil
+	cursor, link := nextPage(ctx, page.Next)
+	return api.ListPublications200JSONResponse{Body: api.PublicationPage{Items: items, NextCursor: cursor},
+		Headers: api.ListPublications200ResponseHeaders{Link: link}}, nil
 }
 
 // GetPublication serves GET /publications/{publication}.
@@ -63,7 +59,11 @@ func (s *Server) GetPublication(ctx context.Context, req api.GetPublicationReque
 	if err != nil {
 		return nil, err
 	}
-	return api.GetPublication200JSONResponse{PublicationOKJSONResponse: publicationOK(p)}, nil
+	resp, err := publicationOK(p)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetPublication200JSONResponse{PublicationOKJSONResponse: resp}, nil
 }
 
 // CreatePublication serves POST /publications.
@@ -72,8 +72,12 @@ func (s *Server) CreatePublication(ctx context.Context, req api.CreatePublicatio
 	if err != nil {
 		return nil, err
 	}
-	return api.CreatePublication201JSONResponse{Body: toAPIPublication(p), Headers: api.CreatePublication201ResponseHeaders{
-		ETag: ptr(etag(p.Version, "")), Location: ptr(basePath + "/publications/" + p.ID)}}, nil
+	body, err := toAPIPublication(p)
+	if err != nil {
+		return nil, err
+	}
+	return api.CreatePublication201JSONResponse{Body: body, Headers: api.CreatePublication201ResponseHeaders{
+		ETag: ptr(etag(p.Version)), Location: ptr(basePath + "/publications/" + p.ID)}}, nil
 }
 
 // ReplacePublication serves PUT /publications/{publication}.
@@ -82,7 +86,11 @@ func (s *Server) ReplacePublication(ctx context.Context, req api.ReplacePublicat
 	if err != nil {
 		return nil, err
 	}
-	return api.ReplacePublication200JSONResponse{PublicationOKJSONResponse: publicationOK(p)}, nil
+	resp, err := publicationOK(p)
+	if err != nil {
+		return nil, err
+	}
+	return api.ReplacePublication200JSONResponse{PublicationOKJSONResponse: resp}, nil
 }
 
 // DeletePublication serves DELETE /publications/{publication}.
@@ -93,19 +101,21 @@ func (s *Server) DeletePublication(ctx context.Context, req api.DeletePublicatio
 	return api.DeletePublication204Response{}, nil
 }
 
-func publicationOK(p publication.Publication) api.PublicationOKJSONResponse {
-	return api.PublicationOKJSONResponse{Body: toAPIPublication(p), Headers: api.PublicationOKResponseHeaders{ETag: ptr(etag(p.Version, string(p.Kind)))}}
+func publicationOK(p publication.Publication) (api.PublicationOKJSONResponse, error) {
+	body, err := toAPIPublication(p)
+	return api.PublicationOKJSONResponse{Body: body, Headers: api.PublicationOKResponseHeaders{ETag: ptr(etag(p.Version))}}, err
 }
 
-func toAPIPublication(p publication.Publication) api.Publication {
-	out := api.Publication{ID: uuidOf(p.ID), Kind: api.PublicationKind(p.Kind), Title: p.Title, URL: p.URL,
-		PublishedOn: openapi_types.Date{Time: p.PublishedOn}, Summary: optional(p.Summary), Language: p.Language,
+func toAPIPublication(p publication.Publication) (api.Publication, error) {
+	var ids ids
+	out := api.Publication{ID: ids.uuid(p.ID), Kind: api.PublicationKind(p.Kind), Title: p.Title, URL: p.URL,
+		PublishedOn: apiDay(p.PublishedOn), Summary: optional(p.Summary), Language: p.Language,
 		Licence: optional(p.Licence), Meetings: make([]openapi_types.UUID, len(p.Meetings)), Topics: append([]string{}, p.Topics...),
 		Example: p.Example, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()}
 	for i, m := range p.Meetings {
-		out.Meetings[i] = uuidOf(m)
+		out.Meetings[i] = ids.uuid(m)
 	}
-	return out
+	return out, ids.err
 }
 
 func toPublicationInput(b api.PublicationInput) publication.Input {

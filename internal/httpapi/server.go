@@ -69,6 +69,9 @@ type Options struct {
 	Ready       func(ctx context.Context) error
 	RateLimit   RateLimit // per caller on /v1; zero Rate turns limiting off
 	SignInLimit RateLimit // per client address on POST /v1/auth/token
+	// Clock is the time representations are derived at (a meeting's overdue
+	// report, an evaluation's status); time.Now when nil.
+	Clock domain.Clock
 }
 
 // Server implements the generated strict server interface.
@@ -81,6 +84,7 @@ type Server struct {
 	evaluations  evaluations
 	signIn       signIn
 	contract     *contract
+	now          domain.Clock
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)
@@ -114,7 +118,10 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 		carryRequest, idempotent(svc.Idempotency, log), validator.middleware, conditionalGET)
 
 	server := &Server{orgs: svc.Organisations, people: svc.People, meetings: svc.Meetings, publications: svc.Publications,
-		milestones: svc.Milestones, evaluations: svc.Evaluations, signIn: svc.SignIn, contract: validator}
+		milestones: svc.Milestones, evaluations: svc.Evaluations, signIn: svc.SignIn, contract: validator, now: opt.Clock}
+	if server.now == nil {
+		server.now = time.Now
+	}
 	api.RegisterHandlersWithBaseURL(e, api.NewStrictHandler(server, nil), basePath)
 
 	e.GET(basePath+"/openapi.json", func(c echo.Context) error {

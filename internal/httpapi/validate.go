@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -144,41 +143,26 @@ func (ct *contract) check(c echo.Context, op *operation) error {
 			detail: "this resource is available as " + strings.Join(op.produces, ", ") + "; change the Accept header"}
 	}
 	var p domain.Problems
-	if body := op.route.Operation.RequestBody; body != nil && body.Value != nil && (r.ContentLength != 0 || r.Header.Get("Content-Type") != "") {
+	var body *jsonBody
+	if rb := op.route.Operation.RequestBody; rb != nil && rb.Value != nil && (r.ContentLength != 0 || r.Header.Get("Content-Type") != "") {
 		mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
 			return &requestError{status: http.StatusUnsupportedMediaType, detail: "send the body in UTF-8 (charset=utf-8)"}
 		}
-		if err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json")) {
-			// The decoder stops after the first value and mends bad bytes;
-			// the body as sent must be one JSON value in UTF-8.
-			data, err := io.ReadAll(r.Body)
-			if err != nil {
-				return err
-			}
-			r.Body = io.NopCloser(bytes.NewReader(data))
-			switch {
-			case !utf8.Valid(data):
-				p.Add("body", "must be UTF-8")
-			case len(bytes.TrimSpace(data)) > 0 && !json.Valid(data):
-				p.Add("body", "must be one JSON value, with nothing after it")
-			case len(bytes.TrimSpace(data)) > 0:
-				dec := json.NewDecoder(bytes.NewReader(data))
-				dec.UseNumber()
-				var v any
-				if dec.Decode(&v) == nil {
-					checkNumbers("", v, &p)
-				}
-			}
-		}
-		if err != nil || body.Value.Content.Get(mt) == nil {
+		media := rb.Value.Content.Get(mt)
+		if err != nil || media == nil {
 			var accepted []string
-			for k := range body.Value.Content {
+			for k := range rb.Value.Content {
 				accepted = append(accepted, k)
 			}
 			sort.Strings(accepted)
 			return &requestError{status: http.StatusUnsupportedMediaType,
 				detail: "send the body as " + strings.Join(accepted, " or ") + " with a matching Content-Type"}
+		}
+		if mt == "application/json" || strings.HasSuffix(mt, "+json") {
+			if body, err = readJSON(r, rb.Value, media, &p); err != nil {
+				return err
+			}
 		}
 	}
 	for key, values := range r.URL.Query() {
@@ -199,18 +183,24 @@ func (ct *contract) check(c echo.Context, op *operation) error {
 		params[name] = c.ParamValues()[i]
 		checkText(name, c.ParamValues()[i], &p)
 	}
-	input := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: op.route, Options: ct.options}
+	options := ct.options
+	if body != nil {
+		// The JSON body is decoded once, here; kin-openapi checks the rest.
+		o := *ct.options
+		o.ExcludeRequestBody = true
+		options = &o
+	}
+	input := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: op.route, Options: options}
 	if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {
 		collect(err, &p)
+	}
+	if body != nil {
+		ct.validateBody(r, body, &p)
 	}
 	if vb, ok := r.Body.(interface{ ValidatedValue() any }); ok {
 		checkTexts("", vb.ValidatedValue(), &p)
 	}
 	if len(p) == 0 {
-		// A merge patch needs the body as sent: null differs from absent.
-		if vb, ok := r.Body.(interface{ ValidatedValue() any }); ok && mediaType(r.Header.Get("Content-Type")) == "application/merge-patch+json" {
-			c.SetRequest(r.WithContext(context.WithValue(r.Context(), validatedBodyKey{}, vb.ValidatedValue())))
-		}
 		return nil
 	}
 	detail := "the request has invalid fields; see invalidParams"
@@ -220,18 +210,93 @@ func (ct *contract) check(c echo.Context, op *operation) error {
 	return &requestError{status: http.StatusBadRequest, detail: detail, fields: p}
 }
 
-type validatedBodyKey struct{}
+// jsonBody is a JSON request body, read and decoded once.
+type jsonBody struct {
+	required bool
+	media    *openapi3.MediaType
+	data     []byte // as sent
+	value    any    // decoded with json.Number; nil when it is not one JSON value
+	decoded  bool
+}
+
+// readJSON reads and decodes a JSON body, naming what makes it no JSON: bytes
+// that are not UTF-8 (the decoder would mend them), anything after the first
+// value, and numbers no float64 holds.
+func readJSON(r *http.Request, rb *openapi3.RequestBody, media *openapi3.MediaType, p *domain.Problems) (*jsonBody, error) {
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	r.Body = io.NopCloser(bytes.NewReader(data))
+	b := &jsonBody{required: rb.Required, media: media, data: data}
+	if len(data) == 0 {
+		return b, nil
+	}
+	if !utf8.Valid(data) {
+		p.Add("body", "must be UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(&b.value); err != nil {
+		p.Add("body", "must be one JSON value, with nothing after it")
+		return b, nil
+	}
+	b.decoded = true
+	if len(bytes.TrimSpace(data[dec.InputOffset():])) > 0 {
+		p.Add("body", "must be one JSON value, with nothing after it")
+	}
+	checkNumbers("", b.value, p)
+	return b, nil
+}
+
+// validateBody checks a decoded body against its schema, as kin-openapi
+// would (defaults included), and leaves the value on the request body for
+// the generated handler to bind.
+func (ct *contract) validateBody(r *http.Request, b *jsonBody, p *domain.Problems) {
+	if len(b.data) == 0 {
+		if b.required {
+			p.Add("body", "is required")
+		}
+		return
+	}
+	if !b.decoded || b.media.Schema == nil || b.media.Schema.Value == nil {
+		return
+	}
+	defaults := false
+	err := b.media.Schema.Value.VisitJSON(b.value, append([]openapi3.SchemaValidationOption{openapi3.VisitAsRequest(),
+		openapi3.MultiErrors(), openapi3.DefaultsSet(func() { defaults = true }),
+		openapi3.SetSchemaErrorMessageCustomizer(schemaReason)}, ct.options.SchemaValidationOptions...)...)
+	if err != nil {
+		collectSchema(err, p)
+		return
+	}
+	data := b.data
+	if defaults {
+		if data, err = json.Marshal(b.value); err != nil {
+			p.Add("body", "is invalid")
+			return
+		}
+		r.ContentLength = int64(len(data))
+	}
+	r.Body = validatedBody{ReadCloser: io.NopCloser(bytes.NewReader(data)), value: b.value}
+}
+
+// validatedBody carries the value the contract checked, as kin-openapi's
+// KeepValidatedValue does: the generated handlers bind it instead of
+// decoding the body again.
+type validatedBody struct {
+	io.ReadCloser
+	value any
+}
+
+// ValidatedValue is the decoded body.
+func (b validatedBody) ValidatedValue() any { return b.value }
 
 // The years dates may have.
 const (
 	minYear = 1900
 	maxYear = 9999
 )
-
-func mediaType(contentType string) string {
-	mt, _, _ := mime.ParseMediaType(contentType)
-	return mt
-}
 
 // checkText refuses text no database should be asked to store or search:
 // bytes that are not UTF-8, and NUL, which PostgreSQL refuses.
@@ -291,30 +356,32 @@ func checkTexts(name string, v any, p *domain.Problems) {
 	}
 }
 
-// validateSchema checks a document against a schema of the contract, naming
-// every bad field.
-func (ct *contract) validateSchema(name string, doc []byte) error {
+// validateSchema checks a decoded document against a schema of the
+// contract, naming every bad field.
+func (ct *contract) validateSchema(name string, v any) error {
 	ref := ct.spec.Components.Schemas[name]
 	if ref == nil || ref.Value == nil {
 		return fmt.Errorf("no schema %s in the contract", name)
-	}
-	var v any
-	if err := json.Unmarshal(doc, &v); err != nil {
-		return fmt.Errorf("decode %s: %w", name, err)
 	}
 	err := ref.Value.VisitJSON(v, append([]openapi3.SchemaValidationOption{openapi3.MultiErrors(), openapi3.VisitAsRequest()}, ct.options.SchemaValidationOptions...)...)
 	if err == nil {
 		return nil
 	}
 	var p domain.Problems
-	if multi, ok := err.(openapi3.MultiError); ok {
-		for _, e := range multi {
-			collectBody(e, &p)
-		}
-	} else {
-		collectBody(err, &p)
-	}
+	collectSchema(err, &p)
 	return p.Err()
+}
+
+// collectSchema names every field a schema check of a body refused.
+func collectSchema(err error, p *domain.Problems) {
+	var multi openapi3.MultiError
+	if errors.As(err, &multi) {
+		for _, e := range multi {
+			collectBody(e, p)
+		}
+		return
+	}
+	collectBody(err, p)
 }
 
 // collect flattens kin-openapi's errors into named fields.
@@ -347,14 +414,7 @@ func collect(err error, p *domain.Problems) {
 				p.Add("body", "is required")
 				return
 			}
-			var sub openapi3.MultiError
-			if errors.As(re.Err, &sub) {
-				for _, e := range sub {
-					collectBody(e, p)
-				}
-				return
-			}
-			collectBody(re.Err, p)
+			collectSchema(re.Err, p)
 		default:
 			p.Add("request", re.Reason)
 		}
