@@ -798,7 +798,9 @@ type ChangeRecord struct {
 	Fields     []string  `json:"fields"`
 	Resource   string    `json:"resource"`
 	ResourceID string    `json:"resourceId"`
-	Version    int       `json:"version"`
+
+	// Version The version of the resource this write left (for a delete, the one it would have reached).
+	Version int `json:"version"`
 }
 
 // ClientCredentials defines model for ClientCredentials.
@@ -912,7 +914,9 @@ type Evaluation struct {
 	Published     bool                  `json:"published"`
 	Questions     []Question            `json:"questions"`
 	ResponseCount int                   `json:"responseCount"`
-	Revision      int                   `json:"revision"`
+
+	// Revision The resource's version, the number its ETag starts with (`"v3.…"`); every write bumps it by one.
+	Revision int `json:"revision"`
 
 	// Status draft until published and opened; open within the window; closed after it.
 	Status    EvaluationStatus `json:"status"`
@@ -1099,7 +1103,7 @@ type Meeting struct {
 	// ReportOverdue Held, ended more than six weeks ago, and no report yet.
 	ReportOverdue bool `json:"reportOverdue"`
 
-	// Revision Revision of the meeting, as in the iCalendar feed's SEQUENCE; grows on every change.
+	// Revision The meeting's version, the number its ETag starts with (`"v3.…"`); every write bumps it by one. The iCalendar feed's SEQUENCE is one less.
 	Revision int `json:"revision"`
 
 	// Sequence Number in the series of meetings.
@@ -1239,16 +1243,18 @@ type Milestone struct {
 	ID           openapi_types.UUID `json:"id"`
 
 	// Overdue Planned end passed, and neither completed nor cancelled.
-	Overdue          bool                `json:"overdue"`
-	PlannedEnd       *openapi_types.Date `json:"plannedEnd,omitempty"`
-	PlannedStart     *openapi_types.Date `json:"plannedStart,omitempty"`
-	Progress         int                 `json:"progress"`
-	Revision         int                 `json:"revision"`
-	Status           MilestoneStatus     `json:"status"`
-	Target           *Target             `json:"target,omitempty"`
-	Title            string              `json:"title"`
-	UpdatedAt        time.Time           `json:"updatedAt"`
-	VerifiableResult *string             `json:"verifiableResult,omitempty"`
+	Overdue      bool                `json:"overdue"`
+	PlannedEnd   *openapi_types.Date `json:"plannedEnd,omitempty"`
+	PlannedStart *openapi_types.Date `json:"plannedStart,omitempty"`
+	Progress     int                 `json:"progress"`
+
+	// Revision The resource's version, the number its ETag starts with (`"v3.…"`); every write bumps it by one.
+	Revision         int             `json:"revision"`
+	Status           MilestoneStatus `json:"status"`
+	Target           *Target         `json:"target,omitempty"`
+	Title            string          `json:"title"`
+	UpdatedAt        time.Time       `json:"updatedAt"`
+	VerifiableResult *string         `json:"verifiableResult,omitempty"`
 }
 
 // MilestoneInput defines model for MilestoneInput.
