@@ -71,6 +71,9 @@ type Service struct {
 	dummy []byte // hash compared against when the email is unknown, so timing does not tell
 }
 
+// userRoles are the roles a user account may have; partners are API clients.
+var userRoles = []domain.Role{domain.RoleAdmin, domain.RoleEditor, domain.RoleMember, domain.RoleAnalyst}
+
 // NewService returns a service; bcryptCost is bcrypt.DefaultCost in production.
 func NewService(store Store, orgs organisations, now domain.Clock, bcryptCost int) *Service {
 	dummy, _ := bcrypt.GenerateFromPassword([]byte("not a password of anyone"), bcryptCost)
@@ -107,7 +110,7 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (User, error) {
 		p.Add("password", "must be at most 72 bytes")
 	}
 	if !in.Role.Valid() || in.Role == domain.RolePartner {
-		p.Add("role", "must be admin, editor, member or analyst (partners are API clients)")
+		p.Add("role", "must be one of "+domain.OneOf(userRoles)+" (partners are API clients)")
 	}
 	if in.Role == domain.RoleMember && strings.TrimSpace(in.Organisation) == "" {
 		p.Add("organisation", "a member acts for an organisation: name it")
@@ -131,7 +134,7 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (User, error) {
 	if err != nil {
 		return User{}, fmt.Errorf("hash password: %w", err)
 	}
-	now := s.now().UTC().Truncate(time.Microsecond)
+	now := domain.Timestamp(s.now)
 	u := User{ID: uuid.Must(uuid.NewV7()).String(), Email: email, PasswordHash: string(hash), Role: in.Role,
 		OrganisationID: orgID, PersonID: personID, Version: 1, CreatedAt: now, UpdatedAt: now}
 	err = s.store.CreateUser(ctx, u, domain.Change{Resource: "user", ResourceID: u.ID, Action: domain.ActionCreate,
@@ -172,7 +175,7 @@ func (s *Service) CreateClient(ctx context.Context, in NewClient) (Client, strin
 	if err != nil {
 		return Client{}, "", err
 	}
-	now := s.now().UTC().Truncate(time.Microsecond)
+	now := domain.Timestamp(s.now)
 	cl := Client{ID: uuid.Must(uuid.NewV7()).String(), ClientID: "pc_" + clientID, Name: name, SecretHash: hashSecret(secret),
 		Role: domain.RolePartner, OrganisationID: orgID, Version: 1, CreatedAt: now, UpdatedAt: now}
 	err = s.store.CreateClient(ctx, cl, domain.Change{Resource: "client", ResourceID: cl.ID, Action: domain.ActionCreate,
@@ -225,20 +228,15 @@ func (s *Service) AuthenticateClient(ctx context.Context, clientID, secret strin
 	return domain.Actor{Subject: cl.ClientID, Role: cl.Role, OrganisationID: cl.OrganisationID}, nil
 }
 
+// organisationID resolves the organisation an account or client is bound to;
+// none when ref is empty.
 func (s *Service) organisationID(ctx context.Context, ref string, p *domain.Problems) (string, error) {
 	if strings.TrimSpace(ref) == "" {
 		return "", nil
 	}
-	o, err := s.orgs.Get(ctx, ref)
-	switch domain.ErrorCode(err) {
-	case "":
-		return o.ID, nil
-	case domain.CodeNotFound:
-		p.Add("organisation", fmt.Sprintf("no organisation with id or code %q", ref))
-		return "", nil
-	default:
-		return "", err
-	}
+	r := organisation.NewResolver(ctx, s.orgs, p)
+	o, _ := r.Resolve(ref, "organisation")
+	return o.ID, r.Err()
 }
 
 func normaliseEmail(s string) (string, error) {

@@ -40,11 +40,13 @@ type Edit[T Record[T]] struct {
 	Remove func(ctx context.Context, current T, c Change) error
 }
 
-// Timestamp is the clock's time as every stored instant is kept: UTC, to the
-// microsecond (what both databases hold), so a value reads back unchanged.
-func Timestamp(now Clock) time.Time {
-	return now().UTC().Truncate(time.Microsecond)
-}
+// Timestamp is the clock's time as an Instant.
+func Timestamp(now Clock) time.Time { return Instant(now()) }
+
+// Instant is t as every stored instant is kept: UTC, to the microsecond (what
+// both databases hold), so that a value reads back unchanged and an unchanged
+// value is not taken for a change.
+func Instant(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
 // Update runs e as an update in one transaction and returns the new state, or
 // the current one when the change changes nothing (the version stays).

@@ -312,7 +312,7 @@ func (s *Service) build(ctx context.Context, e Evaluation, in Input) (Evaluation
 		}
 	}
 	e.Title, e.Description, e.MilestoneID = in.Title, strings.TrimSpace(in.Description), in.MilestoneID
-	e.OpensAt, e.ClosesAt, e.Published = in.OpensAt.UTC(), in.ClosesAt.UTC(), in.Published
+	e.OpensAt, e.ClosesAt, e.Published = domain.Instant(in.OpensAt), domain.Instant(in.ClosesAt), in.Published
 	e.Audience, e.MinGroupSize, e.Questions, e.Example = audience, in.MinGroupSize, normalise(in.Questions), in.Example
 	return e, nil
 }

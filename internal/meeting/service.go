@@ -346,7 +346,7 @@ func (s *Service) build(ctx context.Context, m Meeting, in Input, creating bool)
 	next := m
 	next.Sequence, next.Title, next.Topic, next.Description, next.Tags = in.Sequence, in.Title, in.Topic, in.Description, tags
 	// Microseconds: what both databases keep, so a stored meeting equals the one returned.
-	next.Format, next.StartsAt, next.EndsAt, next.TimeZone = in.Format, in.StartsAt.UTC().Truncate(time.Microsecond), in.EndsAt.UTC().Truncate(time.Microsecond), in.TimeZone
+	next.Format, next.StartsAt, next.EndsAt, next.TimeZone = in.Format, domain.Instant(in.StartsAt), domain.Instant(in.EndsAt), in.TimeZone
 	next.OnlineURL, next.Capacity, next.Status, next.Example = strings.TrimSpace(in.OnlineURL), in.Capacity, in.Status, in.Example
 	next.CancellationReason = ""
 	if in.Status == StatusCancelled {

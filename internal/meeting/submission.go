@@ -3,6 +3,7 @@ package meeting
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -49,6 +50,9 @@ type SubmissionStore interface {
 	CreateSubmission(ctx context.Context, sub Submission, c domain.Change) error
 	UpdateSubmission(ctx context.Context, sub Submission, c domain.Change) error
 }
+
+// decisions are what an editor may decide on a submission.
+var decisions = []SubmissionStatus{Accepted, Rejected}
 
 // Submit sends a paper to a conference while its call is open (dates in
 // Amsterdam, both days included). Any signed-in user.
@@ -150,8 +154,8 @@ func (s *Service) Decide(ctx context.Context, meetingID, submissionID string, de
 	if err != nil {
 		return Submission{}, err
 	}
-	if decision != Accepted && decision != Rejected {
-		return Submission{}, (domain.Problems{{Name: "decision", Reason: "must be accepted or rejected"}}).Err()
+	if !slices.Contains(decisions, decision) {
+		return Submission{}, (domain.Problems{{Name: "decision", Reason: "must be one of " + domain.OneOf(decisions)}}).Err()
 	}
 	subs, err := s.store.Submissions(ctx, meetingID)
 	if err != nil {

@@ -18,6 +18,16 @@ type CommitmentFilter struct {
 	Q          string
 }
 
+// CommitmentQuery is one page of commitments, or all of them.
+type CommitmentQuery struct {
+	Filter   CommitmentFilter
+	PageSize int
+	Cursor   string
+	All      bool // every commitment on one page; PageSize and Cursor are ignored
+}
+
+var commitmentStatuses = []string{"active", "completed", "discontinued"}
+
 var commitmentCode = regexp.MustCompile(`^NL[0-9]{4}$`)
 
 // ListCommitments returns commitments in code order. Public.
@@ -27,7 +37,7 @@ func (s *Service) ListCommitments(ctx context.Context, f CommitmentFilter, pageS
 		return domain.Page[Commitment]{}, p.Err()
 	}
 	f.Q, f.PolicyArea = strings.TrimSpace(f.Q), strings.TrimSpace(f.PolicyArea)
-	return s.store.ListCommitments(ctx, f, pageSize, cursor)
+	return s.store.ListCommitments(ctx, CommitmentQuery{Filter: f, PageSize: pageSize, Cursor: cursor})
 }
 
 // GetCommitment returns one commitment. Public.
@@ -131,8 +141,8 @@ func (s *Service) buildCommitment(ctx context.Context, c Commitment, in Commitme
 	if in.Cycle < 2000 || in.Cycle > 2100 {
 		p.Add("cycle", "must be the year the action plan cycle started, such as 2018")
 	}
-	if in.Status != "" && !slices.Contains([]string{"active", "completed", "discontinued"}, in.Status) {
-		p.Add("status", "must be active, completed or discontinued")
+	if in.Status != "" && !slices.Contains(commitmentStatuses, in.Status) {
+		p.Add("status", "must be one of "+domain.OneOf(commitmentStatuses))
 	}
 	c.Code, c.Title, c.Cycle, c.ActionPlan, c.Status = code, title, in.Cycle, strings.TrimSpace(in.ActionPlan), in.Status
 	c.PolicyAreas = nil

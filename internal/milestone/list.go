@@ -46,6 +46,9 @@ type ListRequest struct {
 
 const batch = 500
 
+// sorts are the orders a milestone list may take.
+var sorts = []string{"code", "plannedEnd", "-plannedEnd"}
+
 // List returns one page of milestones, as they stand now or at the end of
 // the day AsOf. Public.
 func (s *Service) List(ctx context.Context, req ListRequest) (domain.Page[Milestone], error) {
@@ -144,8 +147,8 @@ func (s *Service) check(req *ListRequest, paged bool) error {
 	if req.Sort == "" {
 		req.Sort = "code"
 	}
-	if !slices.Contains([]string{"code", "plannedEnd", "-plannedEnd"}, req.Sort) {
-		p.Add("sort", "must be code, plannedEnd or -plannedEnd")
+	if !slices.Contains(sorts, req.Sort) {
+		p.Add("sort", "must be one of "+domain.OneOf(sorts))
 	}
 	if !req.AsOf.IsZero() && req.AsOf.After(domain.Today(s.now())) {
 		p.Add("asOf", "must not be in the future")
@@ -175,7 +178,7 @@ func (s *Service) listAsOf(ctx context.Context, req ListRequest) (domain.Page[Mi
 	q := strings.ToLower(f.Q)
 	var inCycle map[string]bool
 	if f.Cycle != 0 {
-		cs, err := s.store.ListCommitments(ctx, CommitmentFilter{Cycle: f.Cycle}, 0, "")
+		cs, err := s.store.ListCommitments(ctx, CommitmentQuery{Filter: CommitmentFilter{Cycle: f.Cycle}, All: true})
 		if err != nil {
 			return domain.Page[Milestone]{}, err
 		}

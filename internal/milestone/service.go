@@ -17,7 +17,7 @@ import (
 // Store is what the service needs from storage.
 type Store interface {
 	domain.Transactor
-	ListCommitments(ctx context.Context, f CommitmentFilter, pageSize int, cursor string) (domain.Page[Commitment], error)
+	ListCommitments(ctx context.Context, q CommitmentQuery) (domain.Page[Commitment], error)
 	GetCommitment(ctx context.Context, code string) (Commitment, error)
 	CreateCommitment(ctx context.Context, c Commitment, ch domain.Change) error
 	UpdateCommitment(ctx context.Context, c Commitment, ch domain.Change) error

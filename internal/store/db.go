@@ -77,7 +77,7 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
 		TranslateError:         true,
 		SkipDefaultTransaction: true,
 		Logger:                 gormLogger(log),
-		NowFunc:                func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+		NowFunc:                func() time.Time { return domain.Timestamp(time.Now) },
 	}
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		g, err := gorm.Open(postgres.Open(dsn), cfg)

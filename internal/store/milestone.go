@@ -120,7 +120,8 @@ var commitmentKeyset = keyset{
 }
 
 // ListCommitments returns commitments in code order; pageSize 0 returns all.
-func (db *DB) ListCommitments(ctx context.Context, f milestone.CommitmentFilter, pageSize int, cursor string) (domain.Page[milestone.Commitment], error) {
+func (db *DB) ListCommitments(ctx context.Context, q milestone.CommitmentQuery) (domain.Page[milestone.Commitment], error) {
+	f := q.Filter
 	tx := db.reader(ctx).Table("commitments AS c").Select(commitmentSelect)
 	if f.Cycle != 0 {
 		tx = tx.Where("c.cycle = ?", f.Cycle)
@@ -132,20 +133,20 @@ func (db *DB) ListCommitments(ctx context.Context, f milestone.CommitmentFilter,
 		tx = tx.Where(`c.search LIKE ? ESCAPE '\'`, likePattern(f.Q))
 	}
 	fp := fingerprint("commitments", f.Cycle, f.PolicyArea, f.Q)
-	tx, err := commitmentKeyset.apply(tx, db.dialect, nil, cursor, fp)
+	tx, err := commitmentKeyset.apply(tx, db.dialect, nil, q.Cursor, fp)
 	if err != nil {
 		return domain.Page[milestone.Commitment]{}, err
 	}
-	if pageSize > 0 {
-		tx = tx.Limit(pageSize + 1)
+	if !q.All {
+		tx = tx.Limit(q.PageSize + 1)
 	}
 	var rows []commitmentView
 	if err := tx.Scan(&rows).Error; err != nil {
 		return domain.Page[milestone.Commitment]{}, dbError(err)
 	}
 	var page domain.Page[milestone.Commitment]
-	if pageSize > 0 && len(rows) > pageSize {
-		rows = rows[:pageSize]
+	if !q.All && len(rows) > q.PageSize {
+		rows = rows[:q.PageSize]
 		if page.Next, err = commitmentKeyset.next(nil, rows[len(rows)-1], fp); err != nil {
 			return domain.Page[milestone.Commitment]{}, err
 		}
