@@ -1,4 +1,4 @@
-package app_test
+package httpapi_test
 
 import (
 	"bytes"
@@ -10,31 +10,38 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
-
 	pioniers "github.com/pioniersnetwerk/pioniers"
 	"github.com/pioniersnetwerk/pioniers/internal/apptest"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 )
 
+// A resource's ETag follows what it embeds from other records: renaming an
+// organisation makes the ETag of a person who belongs to it change.
+func TestETagFollowsEmbeddedRecords(t *testing.T) {
+	env := apptest.Start(t)
+	env.Seed(t)
+	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
+	id := env.Post(t, admin, "/v1/people", apptest.Pioneer("Embedded", "embedded@schiedam.example", "", "GM0606")).ID
+	before := env.Do(t, "GET", "/v1/people/"+id, nil, apptest.Bearer(admin)).Header.Get("ETag")
+	h := apptest.Bearer(admin)
+	h["If-Match"] = "*"
+	h["Content-Type"] = "application/merge-patch+json"
+	if res := env.Do(t, "PATCH", "/v1/organisations/GM0606", `{"name":"Gemeente Schiedam"}`, h); res.StatusCode != 200 {
+		t.Fatalf("rename: got %d", res.StatusCode)
+	}
+	cond := apptest.Bearer(admin)
+	cond["If-None-Match"] = before
+	if res := env.Do(t, "GET", "/v1/people/"+id, nil, cond); res.StatusCode != 200 || !strings.Contains(res.Body, "Gemeente Schiedam") {
+		t.Errorf("after renaming the organisation: got %d; want 200 with the new name", res.StatusCode)
+	}
+	created := env.Do(t, "POST", "/v1/organisations", map[string]any{"code": "GM0622", "name": "Vlaardingen", "kind": "municipality", "networkRole": "member"}, apptest.Bearer(admin))
+	if got := env.Do(t, "GET", "/v1/organisations/GM0622", nil, nil).Header.Get("ETag"); got != created.Header.Get("ETag") {
+		t.Errorf("ETag: got %q on GET and %q on create; want the same", got, created.Header.Get("ETag"))
+	}
+}
+
 type createdPerson struct {
 	ID string `json:"id"`
-}
-
-// newPerson registers a person through the API and returns its id.
-func newPerson(t *testing.T, env *apptest.Env, token string, body map[string]any) string {
-	t.Helper()
-	res := env.Do(t, "POST", "/v1/people", body, apptest.Bearer(token))
-	if res.StatusCode != http.StatusCreated {
-		t.Fatalf("create person: got %d; want 201 (%s)", res.StatusCode, res.Body)
-	}
-	var p createdPerson
-	res.JSON(t, &p)
-	return p.ID
-}
-
-func pioneer(name, email, phone, org string) map[string]any {
-	return map[string]any{"name": name, "email": email, "phone": phone, "position": "Open government adviser", "languages": []string{"nl"},
-		"memberships": []any{map[string]any{"organisation": org, "role": "pioneer", "from": "2018-09-01"}}}
 }
 
 func consent(t *testing.T, env *apptest.Env, token, id string, public bool) {
@@ -54,13 +61,13 @@ var (
 // phone number: every GET of the contract is called anonymously and scanned.
 func TestNoAnonymousResponseCarriesContactDetails(t *testing.T) {
 	env := apptest.Start(t)
-	if _, err := env.App.Seed.Load(systemContext(), true); err != nil {
+	if _, err := env.App.Seed.Load(apptest.As(domain.System), true); err != nil {
 		t.Fatal(err)
 	}
 	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
-	public := newPerson(t, env, admin, pioneer("Public Pioneer", "public.pioneer@schiedam.example", "+31611111111", "GM0606"))
+	public := env.Post(t, admin, "/v1/people", apptest.Pioneer("Public Pioneer", "public.pioneer@schiedam.example", "+31611111111", "GM0606")).ID
 	consent(t, env, admin, public, true)
-	private := newPerson(t, env, admin, pioneer("Private Pioneer", "private.pioneer@utrecht.example", "+31622222222", "GM0344"))
+	private := env.Post(t, admin, "/v1/people", apptest.Pioneer("Private Pioneer", "private.pioneer@utrecht.example", "+31622222222", "GM0344")).ID
 
 	spec, err := openapi3.NewLoader().LoadFromData(pioniers.OpenAPI)
 	if err != nil {
@@ -132,7 +139,7 @@ func TestConsentControlsThePublicProfile(t *testing.T) {
 	env := apptest.Start(t)
 	env.Seed(t)
 	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
-	id := newPerson(t, env, admin, pioneer("Marlies Example", "marlies@schiedam.example", "+31633333333", "GM0606"))
+	id := env.Post(t, admin, "/v1/people", apptest.Pioneer("Marlies Example", "marlies@schiedam.example", "+31633333333", "GM0606")).ID
 	visible := func() bool {
 		t.Helper()
 		list := env.Do(t, "GET", "/v1/organisations/GM0606/people", nil, nil)
@@ -181,23 +188,23 @@ func TestMembersActForTheirOwnOrganisation(t *testing.T) {
 	env.Seed(t)
 	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
 	member := env.User(t, "clerk@schiedam.example", domain.RoleMember, "GM0606")
-	ownID := newPerson(t, env, member, pioneer("Own Pioneer", "own@schiedam.example", "", "GM0606"))
-	otherID := newPerson(t, env, admin, pioneer("Other Pioneer", "other@utrecht.example", "", "GM0344"))
+	ownID := env.Post(t, member, "/v1/people", apptest.Pioneer("Own Pioneer", "own@schiedam.example", "", "GM0606")).ID
+	otherID := env.Post(t, admin, "/v1/people", apptest.Pioneer("Other Pioneer", "other@utrecht.example", "", "GM0344")).ID
 
-	if res := env.Do(t, "POST", "/v1/people", pioneer("Sneaky", "sneaky@utrecht.example", "", "GM0344"), apptest.Bearer(member)); res.StatusCode != 403 {
+	if res := env.Do(t, "POST", "/v1/people", apptest.Pioneer("Sneaky", "sneaky@utrecht.example", "", "GM0344"), apptest.Bearer(member)); res.StatusCode != 403 {
 		t.Errorf("member registers a person of another organisation: got %d; want 403", res.StatusCode)
 	}
 	h := apptest.Bearer(member)
 	h["If-Match"] = "*"
-	edited := pioneer("Own Pioneer", "own@schiedam.example", "+31644444444", "GM0606")
+	edited := apptest.Pioneer("Own Pioneer", "own@schiedam.example", "+31644444444", "GM0606")
 	if res := env.Do(t, "PUT", "/v1/people/"+ownID, edited, h); res.StatusCode != 200 {
 		t.Errorf("member edits its own organisation's person: got %d; want 200 (%s)", res.StatusCode, res.Body)
 	}
-	if res := env.Do(t, "PUT", "/v1/people/"+otherID, pioneer("Other Pioneer", "other@utrecht.example", "", "GM0344"), h); res.StatusCode != 404 {
+	if res := env.Do(t, "PUT", "/v1/people/"+otherID, apptest.Pioneer("Other Pioneer", "other@utrecht.example", "", "GM0344"), h); res.StatusCode != 404 {
 		t.Errorf("member edits a private person of another organisation: got %d; want 404 (it cannot see them)", res.StatusCode)
 	}
 	consent(t, env, admin, otherID, true)
-	if res := env.Do(t, "PUT", "/v1/people/"+otherID, pioneer("Other Pioneer", "other@utrecht.example", "", "GM0344"), h); res.StatusCode != 403 {
+	if res := env.Do(t, "PUT", "/v1/people/"+otherID, apptest.Pioneer("Other Pioneer", "other@utrecht.example", "", "GM0344"), h); res.StatusCode != 403 {
 		t.Errorf("member edits a public person of another organisation: got %d; want 403", res.StatusCode)
 	}
 	if res := env.Do(t, "DELETE", "/v1/people/"+otherID, nil, h); res.StatusCode != 403 {
@@ -212,7 +219,7 @@ func TestExportIsForAdminsAndThePersonThemselves(t *testing.T) {
 	env := apptest.Start(t)
 	env.Seed(t)
 	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
-	id := newPerson(t, env, admin, pioneer("Self Exporter", "self@schiedam.example", "+31655555555", "GM0606"))
+	id := env.Post(t, admin, "/v1/people", apptest.Pioneer("Self Exporter", "self@schiedam.example", "+31655555555", "GM0606")).ID
 	self := env.PersonUser(t, "self@schiedam.example", domain.RoleMember, "GM0606", id)
 	colleague := env.User(t, "colleague@schiedam.example", domain.RoleMember, "GM0606")
 	editor := env.User(t, "editor@example.org", domain.RoleEditor, "")
@@ -259,7 +266,7 @@ func TestErasureLeavesNoPersonalData(t *testing.T) {
 	name, email, phone := "Erasmus Vergeetmij", "erasmus.vergeetmij@schiedam.example", "+31698765432"
 	h := apptest.Bearer(admin)
 	h["Idempotency-Key"] = "create-erasmus"
-	res := env.Do(t, "POST", "/v1/people", pioneer(name, email, phone, "GM0606"), h)
+	res := env.Do(t, "POST", "/v1/people", apptest.Pioneer(name, email, phone, "GM0606"), h)
 	if res.StatusCode != 201 {
 		t.Fatalf("create: got %d (%s)", res.StatusCode, res.Body)
 	}
@@ -267,7 +274,7 @@ func TestErasureLeavesNoPersonalData(t *testing.T) {
 	res.JSON(t, &p)
 	env.PersonUser(t, email, domain.RoleMember, "GM0606", p.ID)
 	consent(t, env, admin, p.ID, true)
-	edit := pioneer(name, email, phone, "GM0606")
+	edit := apptest.Pioneer(name, email, phone, "GM0606")
 	edit["position"] = "Senior adviser"
 	eh := apptest.Bearer(admin)
 	eh["If-Match"] = "*"
@@ -283,7 +290,7 @@ func TestErasureLeavesNoPersonalData(t *testing.T) {
 	if res := env.Do(t, "POST", "/v1/auth/token", map[string]string{"email": email, "password": apptest.Password}, nil); res.StatusCode != 401 {
 		t.Errorf("erased person's account signs in: got %d; want 401", res.StatusCode)
 	}
-	changes, err := env.App.DB.Changes(systemContext(), "person", p.ID)
+	changes, err := env.App.DB.Changes(apptest.As(domain.System), "person", p.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,10 +321,10 @@ func TestFormerOrganisationNoLongerActsForAPerson(t *testing.T) {
 	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
 	former := env.User(t, "clerk@schiedam.example", domain.RoleMember, "GM0606")
 	current := env.User(t, "clerk@utrecht.example", domain.RoleMember, "GM0344")
-	id := newPerson(t, env, admin, map[string]any{"name": "Moved On", "email": "moved.on@utrecht.example", "memberships": []any{
+	id := env.Post(t, admin, "/v1/people", map[string]any{"name": "Moved On", "email": "moved.on@utrecht.example", "memberships": []any{
 		map[string]any{"organisation": "GM0606", "role": "pioneer", "from": "2018-09-01", "to": "2019-12-31"},
 		map[string]any{"organisation": "GM0344", "role": "pioneer", "from": "2020-01-01"},
-	}})
+	}}).ID
 	if res := env.Do(t, "GET", "/v1/people/"+id, nil, apptest.Bearer(current)); res.StatusCode != 200 || !strings.Contains(res.Body, "moved.on@utrecht.example") {
 		t.Errorf("current organisation: got %d %s; want the person in full", res.StatusCode, res.Body)
 	}
@@ -341,5 +348,57 @@ func TestFormerOrganisationNoLongerActsForAPerson(t *testing.T) {
 		if res := env.Do(t, tt.method, tt.path, body, headers); res.StatusCode != 404 {
 			t.Errorf("%s by the former organisation: got %d %s; want 404", tt.method, res.StatusCode, res.Body)
 		}
+	}
+}
+
+func TestRobustErasedPerson(t *testing.T) {
+	e := apptest.StartDemo(t)
+	reg := e.Do(t, "POST", "/v1/meetings/"+e.Planned+"/registrations", map[string]any{"person": e.Person}, apptest.Headers(e.Admin))
+	if reg.StatusCode != 201 {
+		t.Fatalf("register: got %d (%s)", reg.StatusCode, reg.Body)
+	}
+	var r struct{ ID string }
+	reg.JSON(t, &r)
+	if res := e.Do(t, "DELETE", "/v1/people/"+e.Person, nil, apptest.Headers(e.Admin, "If-Match", "*")); res.StatusCode != 204 {
+		t.Fatalf("erase: got %d (%s)", res.StatusCode, res.Body)
+	}
+	before := e.Changes(t, "person", e.Person)
+	for _, tt := range []struct {
+		method, path string
+		body         any
+		h            map[string]string
+	}{
+		{"GET", "/v1/people/" + e.Person, nil, apptest.Headers(e.Admin)},
+		{"GET", "/v1/people/" + e.Person + "/consent", nil, apptest.Headers(e.Admin)},
+		{"PUT", "/v1/people/" + e.Person + "/consent", map[string]any{"publicProfile": true}, apptest.Headers(e.Admin)},
+		{"GET", "/v1/people/" + e.Person + "/export", nil, apptest.Headers(e.Admin)},
+		{"PUT", "/v1/people/" + e.Person, map[string]any{"name": "Back", "memberships": []any{}}, apptest.Headers(e.Admin, "If-Match", "*")},
+		{"DELETE", "/v1/people/" + e.Person, nil, apptest.Headers(e.Admin, "If-Match", "*")},
+		{"GET", "/v1/people/" + e.Person, nil, apptest.Headers(e.Member)},
+	} {
+		apptest.CheckProblem(t, tt.method+" erased "+tt.path, e.Do(t, tt.method, tt.path, tt.body, tt.h), 410)
+	}
+	if c := e.Changes(t, "person", e.Person); c != before {
+		t.Errorf("writes to an erased person: %d change records; want %d", c, before)
+	}
+	for _, tok := range []string{e.Admin, e.Member} {
+		res := e.Do(t, "POST", "/v1/meetings/"+e.Planned+"/registrations", map[string]any{"person": e.Person}, apptest.Headers(tok))
+		if res.StatusCode != 400 && res.StatusCode != 404 && res.StatusCode != 409 && res.StatusCode != 410 {
+			t.Errorf("register an erased person: got %d; want a 4xx (%s)", res.StatusCode, apptest.Short(res.Body))
+		}
+		apptest.CheckProblem(t, "register an erased person", res, res.StatusCode)
+	}
+	var regs struct {
+		Items []struct {
+			ID     string         `json:"id"`
+			Person map[string]any `json:"person"`
+		} `json:"items"`
+	}
+	e.Do(t, "GET", "/v1/meetings/"+e.Planned+"/registrations", nil, apptest.Headers(e.Admin)).JSON(t, &regs)
+	if len(regs.Items) != 1 || regs.Items[0].Person["erased"] != true || regs.Items[0].Person["name"] != nil {
+		t.Errorf("registrations after erasure: got %+v; want one with person {id, erased: true} and no name", regs.Items)
+	}
+	if res := e.Do(t, "DELETE", "/v1/meetings/"+e.Planned+"/registrations/"+r.ID, nil, apptest.Headers(e.Admin)); res.StatusCode >= 500 {
+		t.Errorf("cancel the erased person's registration: got %d (%s)", res.StatusCode, apptest.Short(res.Body))
 	}
 }

@@ -1,4 +1,4 @@
-package app_test
+package httpapi_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pioniersnetwerk/pioniers/internal/account"
 	"github.com/pioniersnetwerk/pioniers/internal/apptest"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/organisation"
@@ -64,20 +65,10 @@ type msPage struct {
 	AsOf       string        `json:"asOf"`
 }
 
-// msStart is a seeded service without rate limiting.
-func msStart(t *testing.T) *apptest.Env {
-	t.Helper()
-	cfg := apptest.Config(t)
-	cfg.RateLimit = 0
-	env := apptest.New(t, cfg)
-	env.Seed(t)
-	return env
-}
-
 // msPartner registers an API client (role partner) and returns its token.
 func msPartner(t *testing.T, env *apptest.Env) string {
 	t.Helper()
-	cl, secret, err := env.App.Accounts.CreateClient(systemContext(), accountClient("Partner portal"))
+	cl, secret, err := env.App.Accounts.CreateClient(apptest.As(domain.System), account.NewClient{Name: "Partner portal"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,9 +83,6 @@ func msPartner(t *testing.T, env *apptest.Env) string {
 	res.JSON(t, &tok)
 	return tok.AccessToken
 }
-
-// msToday is today's date in Amsterdam, as the service sees it.
-func msToday() time.Time { return organisation.Today(time.Now()) }
 
 // msList follows nextCursor through every page of path (which has a query).
 func msList(t *testing.T, env *apptest.Env, path string) []msMilestone {
@@ -188,7 +176,7 @@ func msAms(y int, m time.Month, d, hour, min int) time.Time {
 // reports through the API; 3.3's progress, status, completion and evidence
 // follow at once. Magazine editions count for 3.5, other publications not.
 func TestMilestoneEvidenceOverHTTP(t *testing.T) {
-	env := msStart(t)
+	env := apptest.StartSeeded(t)
 	editor := env.User(t, "editor@example.org", domain.RoleEditor, "")
 	analyst := env.User(t, "analyst@example.org", domain.RoleAnalyst, "")
 
@@ -233,7 +221,7 @@ func TestMilestoneEvidenceOverHTTP(t *testing.T) {
 	first := msHeldMeeting(t, env, editor, "Open by design", msAms(2018, 10, 11, 14, 0))
 	t.Run("held without report", func(t *testing.T) { check(t, counted) })
 	t.Run("an analyst may not record the report", func(t *testing.T) {
-		if res := msReport(t, env, analyst, first, mustDate(t, "2018-10-25")); res.StatusCode != http.StatusForbidden {
+		if res := msReport(t, env, analyst, first, apptest.Date(2018, 10, 25)); res.StatusCode != http.StatusForbidden {
 			t.Errorf("PUT report as analyst: got %d; want 403", res.StatusCode)
 		}
 		check(t, counted)
@@ -241,7 +229,7 @@ func TestMilestoneEvidenceOverHTTP(t *testing.T) {
 	t.Run("the report makes it count", func(t *testing.T) {
 		m33 := msByCode(t, env, "3.3")
 		before := env.Do(t, http.MethodGet, "/v1/milestones/"+m33.ID, nil, nil).Header.Get("ETag")
-		if res := msReport(t, env, editor, first, mustDate(t, "2018-10-25")); res.StatusCode != http.StatusOK {
+		if res := msReport(t, env, editor, first, apptest.Date(2018, 10, 25)); res.StatusCode != http.StatusOK {
 			t.Fatalf("PUT report: got %d; want 200: %s", res.StatusCode, res.Body)
 		}
 		counted = append(counted, first)
@@ -262,7 +250,7 @@ func TestMilestoneEvidenceOverHTTP(t *testing.T) {
 			ID string `json:"id"`
 		}
 		res.JSON(t, &m)
-		if res := msReport(t, env, editor, m.ID, mustDate(t, "2019-01-20")); res.StatusCode != http.StatusConflict {
+		if res := msReport(t, env, editor, m.ID, apptest.Date(2019, 1, 20)); res.StatusCode != http.StatusConflict {
 			t.Errorf("report of a cancelled meeting: got %d; want 409", res.StatusCode)
 		}
 		check(t, counted)
@@ -338,7 +326,7 @@ func TestMilestoneEvidenceOverHTTP(t *testing.T) {
 // TestMilestoneDemoEvidence: the demo's eight meetings with reports and two
 // editions complete 3.3 and 3.5, and the responses list what counted.
 func TestMilestoneDemoEvidence(t *testing.T) {
-	env := msStart(t)
+	env := apptest.StartSeeded(t)
 	if _, err := env.App.Seed.Load(context.Background(), true); err != nil {
 		t.Fatal(err)
 	}
@@ -382,11 +370,11 @@ func TestMilestoneDemoEvidence(t *testing.T) {
 // TestMilestoneAsOfOverHTTP: the history starts when the data was recorded
 // (today); earlier days answer an empty list and 404, the future is invalid.
 func TestMilestoneAsOfOverHTTP(t *testing.T) {
-	env := msStart(t)
+	env := apptest.StartSeeded(t)
 	editor := env.User(t, "editor@example.org", domain.RoleEditor, "")
-	today := msToday().Format(time.DateOnly)
-	yesterday := msToday().AddDate(0, 0, -1).Format(time.DateOnly)
-	tomorrow := msToday().AddDate(0, 0, 1).Format(time.DateOnly)
+	today := apptest.Today().Format(time.DateOnly)
+	yesterday := apptest.Today().AddDate(0, 0, -1).Format(time.DateOnly)
+	tomorrow := apptest.Today().AddDate(0, 0, 1).Format(time.DateOnly)
 	now := msList(t, env, "/v1/milestones?commitment=NL0037")
 	if got := msCodes(now); !slices.Equal(got, []string{"3.1", "3.2", "3.3", "3.4", "3.5"}) {
 		t.Fatalf("NL0037 milestones: got %v; want 3.1-3.5", got)
@@ -508,7 +496,7 @@ func msCommitments(t *testing.T, env *apptest.Env, query string) []msCommitment 
 // TestCommitmentsOverHTTP: the seed's 38 commitments, NL0037's institutions,
 // and who may write.
 func TestCommitmentsOverHTTP(t *testing.T) {
-	env := msStart(t)
+	env := apptest.StartSeeded(t)
 	all := msCommitments(t, env, "")
 	var codes []string
 	cycles := map[int][]string{}
@@ -646,7 +634,7 @@ func TestCommitmentsOverHTTP(t *testing.T) {
 // TestMilestoneWritesOverHTTP: create, read, replace, patch and delete with
 // ETags; only editors and admins write.
 func TestMilestoneWritesOverHTTP(t *testing.T) {
-	env := msStart(t)
+	env := apptest.StartSeeded(t)
 	editor := env.User(t, "editor@example.org", domain.RoleEditor, "")
 	analyst := env.User(t, "analyst@example.org", domain.RoleAnalyst, "")
 	body := map[string]any{"commitment": "NL0037", "code": "3.6", "title": "Final conference", "plannedStart": "2020-09-01",
@@ -738,9 +726,9 @@ func TestMilestoneWritesOverHTTP(t *testing.T) {
 // TestMilestoneFiltersOverHTTP: every filter and sort of the list, paging
 // with a derived status, and the summaries computed from the same data.
 func TestMilestoneFiltersOverHTTP(t *testing.T) {
-	env := msStart(t)
+	env := apptest.StartSeeded(t)
 	editor := env.User(t, "editor@example.org", domain.RoleEditor, "")
-	today := msToday()
+	today := apptest.Today()
 	day := func(days int) string { return today.AddDate(0, 0, days).Format(time.DateOnly) }
 	// Seeded 3.1 and 3.2 (hand-set, not started, long past: overdue); 3.3,
 	// 3.4 and 3.5 under rules without evidence (delayed, overdue).
@@ -884,9 +872,9 @@ func TestMilestoneFiltersOverHTTP(t *testing.T) {
 // TestMilestonePagingWithDerivedStatus: status follows from evidence and the
 // day, so the store cannot filter it; pages must still hold each match once.
 func TestMilestonePagingWithDerivedStatus(t *testing.T) {
-	env := msStart(t)
+	env := apptest.StartSeeded(t)
 	editor := env.User(t, "editor@example.org", domain.RoleEditor, "")
-	today := msToday()
+	today := apptest.Today()
 	var delayed []string
 	for i := 1; i <= 23; i++ {
 		in := map[string]any{"commitment": "NL0001", "code": fmt.Sprintf("1.%d", i), "title": fmt.Sprintf("Edition %d", i),
@@ -916,13 +904,13 @@ func TestMilestonePagingWithDerivedStatus(t *testing.T) {
 // TestMilestoneUpdatesOverHTTP: editors post dated progress updates, not in
 // the future; everyone reads them, newest first.
 func TestMilestoneUpdatesOverHTTP(t *testing.T) {
-	env := msStart(t)
+	env := apptest.StartSeeded(t)
 	editor := env.User(t, "editor@example.org", domain.RoleEditor, "")
 	analyst := env.User(t, "analyst@example.org", domain.RoleAnalyst, "")
 	member := env.User(t, "member@example.org", domain.RoleMember, "GM0606")
 	m := msByCode(t, env, "3.4")
 	path := "/v1/milestones/" + m.ID + "/updates"
-	today := msToday()
+	today := apptest.Today()
 	update := func(date, note string) map[string]any {
 		return map[string]any{"date": date, "note": note, "evidenceUrl": "https://example.org/" + strings.ReplaceAll(note, " ", "-")}
 	}

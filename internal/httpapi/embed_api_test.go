@@ -1,4 +1,4 @@
-package app_test
+package httpapi_test
 
 import (
 	"crypto/sha256"
@@ -71,24 +71,24 @@ func TestEmbedMeetings(t *testing.T) {
 	editor := env.User(t, "embed-editor@example.org", domain.RoleEditor, "")
 	year := time.Now().Year() + 1
 
-	feedCreateMeeting(t, env, editor, map[string]any{
+	env.Post(t, editor, "/v1/meetings", map[string]any{
 		"title": "Winter session", "topic": "Open data in the council", "format": "knowledge-session",
 		"startsAt": fmt.Sprintf("%d-01-14T13:00:00Z", year), "endsAt": fmt.Sprintf("%d-01-14T16:00:00Z", year),
 		"guestChair": "GM0606", "status": "confirmed",
 		"venue": map[string]any{"name": "Stadskantoor", "address": "Stadserf 1", "city": "Schiedam", "hostOrganisation": "GM0606"},
 	})
-	feedCreateMeeting(t, env, editor, map[string]any{
+	env.Post(t, editor, "/v1/meetings", map[string]any{
 		"title": "Summer lab <em>indoors</em> & more", "topic": "Requests under the Woo", "format": "open-government-lab",
 		"details":  map[string]any{"format": "open-government-lab", "case": "Faster Woo requests", "caseOwner": "GM0344"},
 		"startsAt": fmt.Sprintf("%d-07-08T12:00:00Z", year), "endsAt": fmt.Sprintf("%d-07-08T15:00:00Z", year),
 		"guestChair": "GM0344", "venue": map[string]any{"name": "Stadhuis", "city": "Utrecht", "hostOrganisation": "GM0344"},
 	})
-	feedCreateMeeting(t, env, editor, map[string]any{
+	env.Post(t, editor, "/v1/meetings", map[string]any{
 		"title": "Cancelled session", "topic": "Anything", "format": "other",
 		"startsAt": fmt.Sprintf("%d-03-11T13:00:00Z", year), "endsAt": fmt.Sprintf("%d-03-11T15:00:00Z", year),
 		"status": "cancelled", "cancellationReason": "Too few registrations",
 	})
-	feedCreateMeeting(t, env, editor, map[string]any{
+	env.Post(t, editor, "/v1/meetings", map[string]any{
 		"title": "Held long ago", "topic": "Looking back", "format": "knowledge-session",
 		"startsAt": "2024-10-10T12:00:00Z", "endsAt": "2024-10-10T15:00:00Z", "guestChair": "GM0606", "status": "held",
 		"venue": map[string]any{"name": "Stadhuis", "city": "Schiedam"},

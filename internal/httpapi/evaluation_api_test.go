@@ -1,4 +1,4 @@
-package app_test
+package httpapi_test
 
 import (
 	"bytes"
@@ -45,7 +45,7 @@ func evStart(t *testing.T) *evEnv {
 	cfg.RateLimit = 0
 	env := apptest.New(t, cfg)
 	env.Seed(t)
-	if _, err := env.App.Organisations.Create(systemContext(), orgInput("GM0999", "Municipality of Outside")); err != nil {
+	if _, err := env.App.Organisations.Create(apptest.As(domain.System), apptest.Municipality("GM0999", "Municipality of Outside")); err != nil {
 		t.Fatal(err)
 	}
 	e := &evEnv{Env: env,
@@ -56,7 +56,7 @@ func evStart(t *testing.T) *evEnv {
 		other:   env.User(t, "member@utrecht.example", domain.RoleMember, "GM0344"),
 		outside: env.User(t, "member@outside.example", domain.RoleMember, "GM0999"),
 	}
-	cl, secret, err := env.App.Accounts.CreateClient(systemContext(), account.NewClient{Name: "Schiedam portal", Organisation: "GM0606"})
+	cl, secret, err := env.App.Accounts.CreateClient(apptest.As(domain.System), account.NewClient{Name: "Schiedam portal", Organisation: "GM0606"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func (e *evEnv) get(t *testing.T, id string) (evEvaluation, string) {
 // answer records org's answers as the system, as an import would.
 func (e *evEnv) answer(t *testing.T, evaluationID, org string, a evaluation.Answers) {
 	t.Helper()
-	if _, err := e.App.Evaluations.PutResponse(systemContext(), evaluationID, org, a); err != nil {
+	if _, err := e.App.Evaluations.PutResponse(apptest.As(domain.System), evaluationID, org, a); err != nil {
 		t.Fatalf("response of %s: %v", org, err)
 	}
 }
@@ -870,7 +870,7 @@ func TestEvaluationClosingCompletesMilestone34(t *testing.T) {
 // with three example responses that complete the milestone.
 func TestDemoSeedAddsTheExampleEvaluation(t *testing.T) {
 	env := apptest.Start(t)
-	if _, err := env.App.Seed.Load(systemContext(), true); err != nil {
+	if _, err := env.App.Seed.Load(apptest.As(domain.System), true); err != nil {
 		t.Fatal(err)
 	}
 	var page struct{ Items []evEvaluation }
@@ -898,7 +898,7 @@ func TestDemoSeedAddsTheExampleEvaluation(t *testing.T) {
 		t.Errorf("results: got %d of %d, rate %v; want 3 of the audience", r.Responses, r.AudienceSize, r.ResponseRate)
 	}
 	// Loading again adds nothing.
-	if _, err := env.App.Seed.Load(systemContext(), true); err != nil {
+	if _, err := env.App.Seed.Load(apptest.As(domain.System), true); err != nil {
 		t.Fatal(err)
 	}
 	env.Do(t, "GET", "/v1/evaluations", nil, nil).JSON(t, &page)
@@ -929,4 +929,153 @@ func TestEvaluationPseudonymKeyFileTooShort(t *testing.T) {
 			}
 		})
 	}
+}
+
+// An evaluation's ETag changes when a response changes its responseCount.
+func TestEvaluationETagFollowsResponses(t *testing.T) {
+	env := apptest.Start(t)
+	env.Seed(t)
+	editor := env.User(t, "editor@example.org", domain.RoleEditor, "")
+	member := env.User(t, "clerk@schiedam.example", domain.RoleMember, "GM0606")
+	res := env.Do(t, "POST", "/v1/evaluations", map[string]any{"title": "Quick poll", "published": true, "audience": []string{"GM0606"},
+		"opensAt": "2020-01-01T00:00:00Z", "closesAt": "2099-01-01T00:00:00Z",
+		"questions": []any{map[string]any{"key": "useful", "type": "scale", "text": "Useful?", "min": 1, "max": 5}}}, apptest.Bearer(editor))
+	if res.StatusCode != 201 {
+		t.Fatalf("create: got %d (%s)", res.StatusCode, res.Body)
+	}
+	var e struct{ ID string }
+	res.JSON(t, &e)
+	before := env.Do(t, "GET", "/v1/evaluations/"+e.ID, nil, nil).Header.Get("ETag")
+	if r := env.Do(t, "PUT", "/v1/evaluations/"+e.ID+"/responses/GM0606", map[string]any{"answers": map[string]any{"useful": 4}}, apptest.Bearer(member)); r.StatusCode != 200 {
+		t.Fatalf("answer: got %d (%s)", r.StatusCode, r.Body)
+	}
+	after := env.Do(t, "GET", "/v1/evaluations/"+e.ID, nil, map[string]string{"If-None-Match": before})
+	if after.StatusCode != 200 || after.Header.Get("ETag") == before {
+		t.Errorf("after a response: got %d with ETag %q (before %q); want 200 and a new tag", after.StatusCode, after.Header.Get("ETag"), before)
+	}
+}
+
+// What was promised to respondents and what counted as evidence stays: a
+// closed, answered evaluation keeps its minimum group size, window,
+// publication and milestone; its title may still be corrected.
+func TestClosedEvaluationKeepsItsPromises(t *testing.T) {
+	env := apptest.Start(t)
+	if _, err := env.App.Seed.Load(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	editor := env.User(t, "editor@example.org", domain.RoleEditor, "")
+	var list struct{ Items []struct{ ID string } }
+	env.Do(t, "GET", "/v1/evaluations", nil, nil).JSON(t, &list)
+	path := "/v1/evaluations/" + list.Items[0].ID
+	h := apptest.Bearer(editor)
+	h["If-Match"] = "*"
+	h["Content-Type"] = "application/merge-patch+json"
+	for _, tt := range []struct {
+		patch string
+		want  int
+		field string
+	}{
+		{`{"minGroupSize":1}`, 409, "minGroupSize"},
+		{`{"closesAt":"2030-01-01T00:00:00Z"}`, 409, "closesAt"},
+		{`{"published":false}`, 409, "closesAt"},
+		{`{"milestone":null}`, 409, "closesAt"},
+		{`{"title":"Example interim evaluation (corrected title)"}`, 200, ""},
+	} {
+		res := env.Do(t, "PATCH", path, tt.patch, h)
+		if res.StatusCode != tt.want {
+			t.Errorf("PATCH %s: got %d (%s); want %d", tt.patch, res.StatusCode, res.Body, tt.want)
+			continue
+		}
+		if tt.field != "" && !slices.Contains(res.Problem(t).Fields(), tt.field) {
+			t.Errorf("PATCH %s: invalidParams %v; want %s", tt.patch, res.Problem(t).Fields(), tt.field)
+		}
+	}
+}
+
+func TestRobustEvaluationAnswers(t *testing.T) {
+	e := apptest.StartDemo(t)
+	now := time.Now().UTC()
+	ev := e.Post(t, e.Admin, "/v1/evaluations", map[string]any{"title": "rb answers", "published": true, "minGroupSize": 1,
+		"opensAt": now.Add(-time.Hour).Format(time.RFC3339), "closesAt": now.Add(24 * time.Hour).Format(time.RFC3339), "audience": []any{"GM9901", "GM9902"},
+		"questions": []any{
+			map[string]any{"key": "scale", "type": "scale", "text": "s", "min": 1, "max": 5, "required": true},
+			map[string]any{"key": "one", "type": "single-choice", "text": "o", "options": []any{"a", "b"}},
+			map[string]any{"key": "many", "type": "multiple-choice", "text": "m", "options": []any{"a", "b", "c"}, "maxSelections": 2},
+			map[string]any{"key": "text", "type": "text", "text": "t", "maxLength": 5},
+			map[string]any{"key": "n", "type": "number", "text": "n"},
+		}}).ID
+	path := "/v1/evaluations/" + ev + "/responses/GM9901"
+	for _, tt := range []struct {
+		answers string
+		field   string
+	}{
+		{`{"scale":"4"}`, "answers.scale"},
+		{`{"scale":4.5}`, "answers.scale"},
+		{`{"scale":6}`, "answers.scale"},
+		{`{"scale":true}`, "answers.scale"},
+		{`{"scale":[4]}`, "answers.scale"},
+		{`{"scale":{}}`, "answers.scale"},
+		{`{}`, "answers.scale"},
+		{`{"scale":3,"one":"c"}`, "answers.one"},
+		{`{"scale":3,"one":["a"]}`, "answers.one"},
+		{`{"scale":3,"many":"a"}`, "answers.many"},
+		{`{"scale":3,"many":["a","a"]}`, "answers.many"},
+		{`{"scale":3,"many":["a","b","c"]}`, "answers.many"},
+		{`{"scale":3,"many":[1]}`, "answers.many"},
+		{`{"scale":3,"text":"😀😀😀😀😀😀"}`, "answers.text"},
+		{`{"scale":3,"text":5}`, "answers.text"},
+		{`{"scale":3,"n":"1"}`, "answers.n"},
+		{`{"scale":3,"extra":1}`, "answers.extra"},
+		{`{"scale":3,"text":"a\u0000"}`, "answers.text"},
+	} {
+		res := e.Do(t, "PUT", path, `{"answers":`+tt.answers+`}`, apptest.Headers(e.Member, "Content-Type", "application/json"))
+		apptest.CheckInvalid(t, "answers "+tt.answers, res, tt.field)
+	}
+	for _, body := range []string{`{"answers":null}`, `{"answers":[]}`, `{"answers":"x"}`, `{}`, `null`, `{"answers":{},"extra":1}`} {
+		apptest.CheckProblem(t, "response body "+body, e.Do(t, "PUT", path, body, apptest.Headers(e.Member, "Content-Type", "application/json")), 400)
+	}
+	apptest.CheckProblem(t, "nothing was stored", e.Do(t, "GET", path, nil, apptest.Headers(e.Member)), 404)
+	apptest.CheckProblem(t, "answer for another organisation", e.Do(t, "PUT", "/v1/evaluations/"+ev+"/responses/GM9902", map[string]any{"answers": map[string]any{"scale": 3}}, apptest.Headers(e.Member)), 403)
+	if res := e.Do(t, "PUT", path, map[string]any{"answers": map[string]any{"scale": 3, "one": "a", "many": []any{"a", "c"}, "text": "😀😀😀😀😀", "n": -0.5}}, apptest.Headers(e.Member)); res.StatusCode != 200 {
+		t.Errorf("a valid response: got %d; want 200 (%s)", res.StatusCode, apptest.Short(res.Body))
+	}
+
+	// A number question has no bounds; two answers of 1e308 make the mean
+	// +Inf, which encoding/json refuses: the results answer 500 to everyone
+	// (JSON and CSV), and NDJSON answers an empty 200.
+	t.Run("huge number answers", func(t *testing.T) {
+		n := e.Post(t, e.Admin, "/v1/evaluations", map[string]any{"title": "rb huge", "published": true, "minGroupSize": 1,
+			"opensAt": now.Add(-time.Hour).Format(time.RFC3339), "closesAt": now.Add(24 * time.Hour).Format(time.RFC3339), "audience": []any{"GM9901", "GM9902"},
+			"questions": []any{map[string]any{"key": "n", "type": "number", "text": "How many?"}}}).ID
+		for org, tok := range map[string]string{"GM9901": e.Member, "GM9902": e.Member2} {
+			res := e.Do(t, "PUT", "/v1/evaluations/"+n+"/responses/"+org, `{"answers":{"n":1e308}}`, apptest.Headers(tok, "Content-Type", "application/json"))
+			if res.StatusCode != 200 && res.StatusCode != 400 {
+				t.Fatalf("answer 1e308 for %s: got %d; want 200 or 400 (%s)", org, res.StatusCode, apptest.Short(res.Body))
+			}
+		}
+		for _, q := range []string{"", "?format=csv", "?format=ndjson"} {
+			res := e.Do(t, "GET", "/v1/evaluations/"+n+"/results"+q, nil, apptest.Headers(e.Analyst))
+			apptest.CheckNever5xx(t, "GET results"+q, res)
+			if res.StatusCode == 200 && strings.TrimSpace(res.Body) == "" {
+				t.Errorf("GET results%s: 200 with an empty body; want the results", q)
+			}
+		}
+		res := e.Do(t, "PUT", "/v1/evaluations/"+n+"/responses/GM9901", `{"answers":{"n":1e400}}`, apptest.Headers(e.Member, "Content-Type", "application/json"))
+		apptest.CheckInvalid(t, "answer 1e400", res, "answers.n")
+	})
+
+	// A scale's results list every point from min to max with v++; at
+	// 2^53 and beyond v+1 == v, so the loop never ends (and grows a slice
+	// until memory runs out). The checks allow such a scale: 101 points at
+	// most, whole numbers, min below max. Only the create is sent here.
+	t.Run("scale beyond 2^53", func(t *testing.T) {
+		res := e.Do(t, "POST", "/v1/evaluations", `{"title":"rb scale","opensAt":"2020-01-01T00:00:00Z","closesAt":"2030-01-01T00:00:00Z",
+			"questions":[{"key":"s","type":"scale","text":"s","min":9007199254740992,"max":9007199254740996}]}`, apptest.Headers(e.Editor, "Content-Type", "application/json"))
+		if res.StatusCode == 201 {
+			var created struct{ ID string }
+			res.JSON(t, &created)
+			e.Do(t, "DELETE", "/v1/evaluations/"+created.ID, nil, apptest.Headers(e.Admin, "If-Match", "*"))
+		}
+		apptest.CheckInvalid(t, "POST evaluation with a scale from 2^53 to 2^53+4 (GET results would loop forever in evaluation.distribution)", res, "questions[0].max")
+	})
 }
