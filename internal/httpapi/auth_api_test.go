@@ -19,6 +19,7 @@ import (
 )
 
 func TestTokenVerification(t *testing.T) {
+	t.Parallel()
 	cfg := apptest.Config(t)
 	env := apptest.New(t, cfg)
 	env.Seed(t)
@@ -78,6 +79,7 @@ func TestTokenVerification(t *testing.T) {
 }
 
 func TestAnonymousWriteIsChallenged(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	env.Seed(t)
 	res := env.Do(t, "DELETE", "/v1/organisations/GM0606", nil, map[string]string{"If-Match": `"v1"`})
@@ -90,6 +92,7 @@ func TestAnonymousWriteIsChallenged(t *testing.T) {
 }
 
 func TestPasswordSignIn(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	env.User(t, "Editor@Example.org", domain.RoleEditor, "")
 	tests := []struct {
@@ -134,6 +137,7 @@ func TestPasswordSignIn(t *testing.T) {
 }
 
 func TestClientCredentials(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	env.Seed(t)
 	cl, secret, err := env.App.Accounts.CreateClient(apptest.As(domain.System), account.NewClient{Name: "Partner portal"})
@@ -181,6 +185,7 @@ func TestClientCredentials(t *testing.T) {
 }
 
 func TestRobustTokenEndpoint(t *testing.T) {
+	t.Parallel()
 	e := apptest.StartDemo(t)
 	for _, tt := range []struct {
 		name, body, ct string

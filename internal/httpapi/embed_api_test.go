@@ -66,6 +66,7 @@ func embedCheckPage(t *testing.T, res apptest.Response, lang string) {
 }
 
 func TestEmbedMeetings(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	env.Seed(t)
 	editor := env.User(t, "embed-editor@example.org", domain.RoleEditor, "")
@@ -206,6 +207,7 @@ func TestEmbedMeetings(t *testing.T) {
 }
 
 func TestEmbedScript(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	res := env.Do(t, http.MethodGet, "/embed/meetings.js", nil, map[string]string{"Origin": "https://www.schiedam.nl"})
 	if res.StatusCode != http.StatusOK {

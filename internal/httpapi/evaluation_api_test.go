@@ -166,6 +166,7 @@ func evProblemType(code domain.Code) string { return "urn:pioniers:problem:" + s
 
 // Every operation × every role: allowed, or the exact problem.
 func TestEvaluationAuthorizationMatrix(t *testing.T) {
+	t.Parallel()
 	e := evStart(t)
 	open, _ := e.create(t, evBody("Open evaluation", true, "GM0606", "GM0344"))
 	draft, _ := e.create(t, evBody("Draft evaluation", false, "GM0606", "GM0344"))
@@ -271,6 +272,7 @@ func TestEvaluationAuthorizationMatrix(t *testing.T) {
 // A response is checked against every question and all problems come back
 // at once as invalidParams; nothing is stored.
 func TestEvaluationResponseValidationOverHTTP(t *testing.T) {
+	t.Parallel()
 	e := evStart(t)
 	ev, _ := e.create(t, evBody("Validation", true, "GM0606"))
 	path := "/v1/evaluations/" + ev.ID + "/responses/GM0606"
@@ -313,6 +315,7 @@ func TestEvaluationResponseValidationOverHTTP(t *testing.T) {
 // not opened yet; questions are fixed once answered while other fields are
 // not; an answered evaluation cannot be deleted.
 func TestEvaluationLifecycleOverHTTP(t *testing.T) {
+	t.Parallel()
 	e := evStart(t)
 	now := time.Now().UTC()
 	body := map[string]any{"answers": evAnswers(3, "")}
@@ -399,6 +402,7 @@ func TestEvaluationLifecycleOverHTTP(t *testing.T) {
 // PATCH with a merge patch changes only the fields sent; null clears the
 // description; If-Match is required and checked.
 func TestEvaluationMergePatch(t *testing.T) {
+	t.Parallel()
 	e := evStart(t)
 	ev, etag := e.create(t, evBody("Interim evaluation", false, "GM0606", "GM0344"))
 	path := "/v1/evaluations/" + ev.ID
@@ -499,6 +503,7 @@ type evResults struct {
 
 // Suppression at minGroupSize-1 and minGroupSize, per role, in JSON and CSV.
 func TestEvaluationResultsSuppressionOverHTTP(t *testing.T) {
+	t.Parallel()
 	e := evStart(t)
 	ev, _ := e.create(t, evBody("Suppression", true, "GM0606", "GM0344", "GM0999", "leoo"))
 	e.answer(t, ev.ID, "GM0606", evaluation.Answers{"satisfaction": 2.0, "format": "lab", "topics": []any{"open data"}, "officials": 3.0, "lessons": "x"})
@@ -603,6 +608,7 @@ func TestEvaluationResultsSuppressionOverHTTP(t *testing.T) {
 // evaluations; no organisation id, code or name in JSON, CSV or NDJSON;
 // free text only for admins and analysts.
 func TestEvaluationPseudonymisedExports(t *testing.T) {
+	t.Parallel()
 	e := evStart(t)
 	orgs := []string{"GM0606", "GM0344", "GM0999"}
 	first, _ := e.create(t, evBody("First", true, orgs...))
@@ -712,6 +718,7 @@ func TestEvaluationPseudonymisedExports(t *testing.T) {
 // 20 concurrent PUTs for one organisation and 20 over three organisations:
 // each succeeds and one response per organisation remains.
 func TestEvaluationConcurrentResponsesOverHTTP(t *testing.T) {
+	t.Parallel()
 	e := evStart(t)
 	tokens := map[string]string{"GM0606": e.member, "GM0344": e.other, "GM0999": e.outside}
 	put := func(id, org string, i int) (int, string) {
@@ -786,6 +793,7 @@ func TestEvaluationConcurrentResponsesOverHTTP(t *testing.T) {
 // Closing an evaluation linked to milestone 3.4 completes it, with the
 // evaluation as evidence; while open it does not count.
 func TestEvaluationClosingCompletesMilestone34(t *testing.T) {
+	t.Parallel()
 	e := evStart(t)
 	page, err := e.App.Milestones.List(context.Background(), milestone.ListRequest{Filter: milestone.Filter{Commitment: "NL0037"}, PageSize: 100})
 	if err != nil {
@@ -869,6 +877,7 @@ func TestEvaluationClosingCompletesMilestone34(t *testing.T) {
 // The demo seed adds an example interim evaluation, linked to 3.4, closed,
 // with three example responses that complete the milestone.
 func TestDemoSeedAddsTheExampleEvaluation(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	if _, err := env.App.Seed.Load(apptest.As(domain.System), true); err != nil {
 		t.Fatal(err)
@@ -911,6 +920,7 @@ func TestDemoSeedAddsTheExampleEvaluation(t *testing.T) {
 // writing it) must not become the secret: with an empty key anyone could
 // compute the pseudonyms from the public evaluation and organisation ids.
 func TestEvaluationPseudonymKeyFileTooShort(t *testing.T) {
+	t.Parallel()
 	for _, content := range []string{"", "short"} {
 		t.Run(fmt.Sprintf("%d bytes", len(content)), func(t *testing.T) {
 			cfg := apptest.Config(t)
@@ -933,6 +943,7 @@ func TestEvaluationPseudonymKeyFileTooShort(t *testing.T) {
 
 // An evaluation's ETag changes when a response changes its responseCount.
 func TestEvaluationETagFollowsResponses(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	env.Seed(t)
 	editor := env.User(t, "editor@example.org", domain.RoleEditor, "")
@@ -959,6 +970,7 @@ func TestEvaluationETagFollowsResponses(t *testing.T) {
 // closed, answered evaluation keeps its minimum group size, window,
 // publication and milestone; its title may still be corrected.
 func TestClosedEvaluationKeepsItsPromises(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	if _, err := env.App.Seed.Load(context.Background(), true); err != nil {
 		t.Fatal(err)
@@ -993,6 +1005,7 @@ func TestClosedEvaluationKeepsItsPromises(t *testing.T) {
 }
 
 func TestRobustEvaluationAnswers(t *testing.T) {
+	t.Parallel()
 	e := apptest.StartDemo(t)
 	now := time.Now().UTC()
 	ev := e.Post(t, e.Admin, "/v1/evaluations", map[string]any{"title": "rb answers", "published": true, "minGroupSize": 1,

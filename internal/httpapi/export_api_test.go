@@ -274,6 +274,7 @@ func exCompareNDJSON(t *testing.T, label string, res apptest.Response, want []ma
 // Accept and by format=csv) parsed back by encoding/csv, and the NDJSON,
 // hold exactly the rows and fields of all JSON pages.
 func TestExportsEqualJSON(t *testing.T) {
+	t.Parallel()
 	env, _ := exStart(t)
 	today := apptest.Today().Format(time.DateOnly)
 	for _, tc := range []struct {
@@ -319,6 +320,7 @@ func TestExportsEqualJSON(t *testing.T) {
 // TestExportFiltersAgreeAcrossFormats: commitments?cycle=2016 has the same
 // commitments in JSON, CSV and NDJSON, and they are exactly those of 2016.
 func TestExportFiltersAgreeAcrossFormats(t *testing.T) {
+	t.Parallel()
 	env, _ := exStart(t)
 	codesOf := func(objs []map[string]any) []string {
 		var out []string
@@ -378,6 +380,7 @@ func TestExportFiltersAgreeAcrossFormats(t *testing.T) {
 // TestExportNeutralisesFormulas: titles starting with = + - @ come out of
 // CSV with a quote in front, and unchanged from JSON and NDJSON.
 func TestExportNeutralisesFormulas(t *testing.T) {
+	t.Parallel()
 	env, _ := exStart(t)
 	for _, tc := range []struct {
 		path  string
@@ -436,6 +439,7 @@ func TestExportNeutralisesFormulas(t *testing.T) {
 
 // TestExportIsUTF8 reads the bytes: é and ü as UTF-8, no other encoding.
 func TestExportIsUTF8(t *testing.T) {
+	t.Parallel()
 	env, _ := exStart(t)
 	for _, path := range []string{"/v1/milestones?format=csv", "/v1/meetings?format=csv", "/v1/publications?format=ndjson", "/v1/commitments?format=csv"} {
 		res := exGet(t, env, path, "", "")
@@ -451,6 +455,7 @@ func TestExportIsUTF8(t *testing.T) {
 // TestExportProblems: a request that cannot be answered says so with a
 // problem, before any row is sent.
 func TestExportProblems(t *testing.T) {
+	t.Parallel()
 	env := apptest.StartSeeded(t)
 	tomorrow := apptest.Today().AddDate(0, 0, 1).Format(time.DateOnly)
 	for _, tc := range []struct {
@@ -483,6 +488,7 @@ func TestExportProblems(t *testing.T) {
 // TestExportColumnsFollowTheContract: the header names exactly the fields of
 // the contract's schema, nested objects with dotted names, id first.
 func TestExportColumnsFollowTheContract(t *testing.T) {
+	t.Parallel()
 	env := apptest.StartSeeded(t)
 	var spec struct {
 		Components struct {
@@ -552,6 +558,7 @@ func TestExportColumnsFollowTheContract(t *testing.T) {
 }
 
 func TestRobustExports(t *testing.T) {
+	t.Parallel()
 	e := apptest.StartDemo(t)
 	jsonCount := func(path string) int {
 		res := e.Do(t, "GET", path, nil, apptest.Headers(e.Admin))

@@ -80,6 +80,7 @@ func feedSequence(t *testing.T, e ical.Event) int {
 }
 
 func TestFeedMeetings(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	env.Seed(t)
 	editor := env.User(t, "feed-editor@example.org", domain.RoleEditor, "")

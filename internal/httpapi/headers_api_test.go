@@ -12,6 +12,7 @@ import (
 // Every response, the router's own errors included, carries API-Version and
 // the security headers; every error is problem+json.
 func TestEveryResponseCarriesVersionAndSecurityHeaders(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	env.Seed(t)
 	tests := []struct {
@@ -66,6 +67,7 @@ func TestEveryResponseCarriesVersionAndSecurityHeaders(t *testing.T) {
 }
 
 func TestRequestIDIsEchoedOrGenerated(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	res := env.Do(t, "GET", "/v1/organisations", nil, map[string]string{"X-Request-ID": "abc-123"})
 	if got := res.Header.Get("X-Request-ID"); got != "abc-123" {
@@ -82,6 +84,7 @@ func TestRequestIDIsEchoedOrGenerated(t *testing.T) {
 
 // A panic in a handler is a 500 with a generic detail; the cause is logged.
 func TestPanicIsAGeneric500(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	env.App.Handler().(*echo.Echo).GET("/v1/test-panic", func(echo.Context) error { panic("secret internal detail") })
 	res := env.Do(t, "GET", "/v1/test-panic", nil, nil)
@@ -101,6 +104,7 @@ func TestPanicIsAGeneric500(t *testing.T) {
 }
 
 func TestCORS(t *testing.T) {
+	t.Parallel()
 	cfg := apptest.Config(t)
 	cfg.CORSOrigins = []string{"https://portal.example.org"}
 	env := apptest.New(t, cfg)
@@ -135,6 +139,7 @@ func TestCORS(t *testing.T) {
 }
 
 func TestDocsAreServedFromTheBinary(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	res := env.Do(t, "GET", "/docs", nil, nil)
 	if res.StatusCode != 200 || !strings.Contains(res.Body, "/v1/openapi.json") {
@@ -149,6 +154,7 @@ func TestDocsAreServedFromTheBinary(t *testing.T) {
 }
 
 func TestContractIsServedVerbatim(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	yaml := env.Do(t, "GET", "/v1/openapi.yaml", nil, nil)
 	file, err := os.ReadFile("../../openapi.yaml")

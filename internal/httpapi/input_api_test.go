@@ -17,6 +17,7 @@ import (
 )
 
 func TestValidationNamesEveryBadField(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	admin := env.User(t, "admin@example.org", "admin", "")
 	tests := []struct {
@@ -55,6 +56,7 @@ func TestValidationNamesEveryBadField(t *testing.T) {
 // Text a database cannot store or search is refused up front, naming the
 // field, on SQLite and PostgreSQL alike.
 func TestTextThatNoDatabaseTakes(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	env.Seed(t)
 	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
@@ -83,6 +85,7 @@ func TestTextThatNoDatabaseTakes(t *testing.T) {
 }
 
 func TestRobustQueryParameters(t *testing.T) {
+	t.Parallel()
 	e := apptest.StartDemo(t)
 	page := e.Do(t, "GET", "/v1/organisations?pageSize=1", nil, nil)
 	var first struct {
@@ -168,6 +171,7 @@ func TestRobustQueryParameters(t *testing.T) {
 }
 
 func TestRobustDates(t *testing.T) {
+	t.Parallel()
 	e := apptest.StartDemo(t)
 	for _, d := range []string{"9999-12-31", "2020-02-29", "1900-01-01"} {
 		res := e.Do(t, "POST", "/v1/organisations", map[string]any{"code": "rb-date", "name": "x", "kind": "other", "networkRole": "member", "joinedOn": d}, apptest.Headers(e.Admin))
@@ -200,6 +204,7 @@ func TestRobustDates(t *testing.T) {
 // date of 0001-01-01 that the contract accepts is dropped without a word,
 // or refused with a misleading "is required".
 func TestRobustFirstOfJanuaryYearOne(t *testing.T) {
+	t.Parallel()
 	e := apptest.StartDemo(t)
 	t.Run("joinedOn and leftOn", func(t *testing.T) {
 		for _, field := range []string{"joinedOn", "leftOn"} {
@@ -287,6 +292,7 @@ func TestRobustFirstOfJanuaryYearOne(t *testing.T) {
 // (500). The row stays: SQLite reads it back as 0001-01-01, and on
 // PostgreSQL every list that meets it answers 500 from then on.
 func TestRobustInstantBeyondYear9999(t *testing.T) {
+	t.Parallel()
 	e := apptest.StartDemo(t)
 	t.Run("meeting", func(t *testing.T) {
 		res := e.Do(t, "POST", "/v1/meetings", apptest.PlannedMeeting("rb far future", map[string]any{"startsAt": "9999-12-31T22:00:00-05:00", "endsAt": "9999-12-31T23:00:00-05:00"}), apptest.Headers(e.Admin))
@@ -318,6 +324,7 @@ func TestRobustInstantBeyondYear9999(t *testing.T) {
 }
 
 func TestRobustNumbers(t *testing.T) {
+	t.Parallel()
 	e := apptest.StartDemo(t)
 	for _, tt := range []struct {
 		extra map[string]any
@@ -362,6 +369,7 @@ func TestRobustNumbers(t *testing.T) {
 }
 
 func TestRobustCursorTampering(t *testing.T) {
+	t.Parallel()
 	e := apptest.StartDemo(t)
 	e.Post(t, e.Admin, "/v1/people", map[string]any{"name": "Second person", "memberships": []any{}})
 	lists := []string{"/v1/organisations?pageSize=1", "/v1/organisations?pageSize=1&sort=joinedOn", "/v1/people?pageSize=1", "/v1/meetings?pageSize=1",

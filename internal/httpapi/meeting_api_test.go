@@ -12,6 +12,7 @@ import (
 // A meeting's ETag changes when a registration changes its counts, though
 // the meeting itself has no new version.
 func TestMeetingETagFollowsRegistrations(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	env.Seed(t)
 	editor := env.User(t, "editor@example.org", domain.RoleEditor, "")
@@ -34,6 +35,7 @@ func TestMeetingETagFollowsRegistrations(t *testing.T) {
 
 // A member submits papers for its own organisation, not in another's name.
 func TestSubmissionsInTheMembersOwnName(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	env.Seed(t)
 	editor := env.User(t, "editor@example.org", domain.RoleEditor, "")
@@ -59,6 +61,7 @@ func TestSubmissionsInTheMembersOwnName(t *testing.T) {
 }
 
 func TestDemoSeedHasEightExampleMeetingsWithReports(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	ctx := context.Background()
 	if _, err := env.App.Seed.Load(ctx, true); err != nil {

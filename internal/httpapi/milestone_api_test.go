@@ -176,6 +176,7 @@ func msAms(y int, m time.Month, d, hour, min int) time.Time {
 // reports through the API; 3.3's progress, status, completion and evidence
 // follow at once. Magazine editions count for 3.5, other publications not.
 func TestMilestoneEvidenceOverHTTP(t *testing.T) {
+	t.Parallel()
 	env := apptest.StartSeeded(t)
 	editor := env.User(t, "editor@example.org", domain.RoleEditor, "")
 	analyst := env.User(t, "analyst@example.org", domain.RoleAnalyst, "")
@@ -326,6 +327,7 @@ func TestMilestoneEvidenceOverHTTP(t *testing.T) {
 // TestMilestoneDemoEvidence: the demo's eight meetings with reports and two
 // editions complete 3.3 and 3.5, and the responses list what counted.
 func TestMilestoneDemoEvidence(t *testing.T) {
+	t.Parallel()
 	env := apptest.StartSeeded(t)
 	if _, err := env.App.Seed.Load(context.Background(), true); err != nil {
 		t.Fatal(err)
@@ -370,6 +372,7 @@ func TestMilestoneDemoEvidence(t *testing.T) {
 // TestMilestoneAsOfOverHTTP: the history starts when the data was recorded
 // (today); earlier days answer an empty list and 404, the future is invalid.
 func TestMilestoneAsOfOverHTTP(t *testing.T) {
+	t.Parallel()
 	env := apptest.StartSeeded(t)
 	editor := env.User(t, "editor@example.org", domain.RoleEditor, "")
 	today := apptest.Today().Format(time.DateOnly)
@@ -496,6 +499,7 @@ func msCommitments(t *testing.T, env *apptest.Env, query string) []msCommitment 
 // TestCommitmentsOverHTTP: the seed's 38 commitments, NL0037's institutions,
 // and who may write.
 func TestCommitmentsOverHTTP(t *testing.T) {
+	t.Parallel()
 	env := apptest.StartSeeded(t)
 	all := msCommitments(t, env, "")
 	var codes []string
@@ -634,6 +638,7 @@ func TestCommitmentsOverHTTP(t *testing.T) {
 // TestMilestoneWritesOverHTTP: create, read, replace, patch and delete with
 // ETags; only editors and admins write.
 func TestMilestoneWritesOverHTTP(t *testing.T) {
+	t.Parallel()
 	env := apptest.StartSeeded(t)
 	editor := env.User(t, "editor@example.org", domain.RoleEditor, "")
 	analyst := env.User(t, "analyst@example.org", domain.RoleAnalyst, "")
@@ -726,6 +731,7 @@ func TestMilestoneWritesOverHTTP(t *testing.T) {
 // TestMilestoneFiltersOverHTTP: every filter and sort of the list, paging
 // with a derived status, and the summaries computed from the same data.
 func TestMilestoneFiltersOverHTTP(t *testing.T) {
+	t.Parallel()
 	env := apptest.StartSeeded(t)
 	editor := env.User(t, "editor@example.org", domain.RoleEditor, "")
 	today := apptest.Today()
@@ -872,6 +878,7 @@ func TestMilestoneFiltersOverHTTP(t *testing.T) {
 // TestMilestonePagingWithDerivedStatus: status follows from evidence and the
 // day, so the store cannot filter it; pages must still hold each match once.
 func TestMilestonePagingWithDerivedStatus(t *testing.T) {
+	t.Parallel()
 	env := apptest.StartSeeded(t)
 	editor := env.User(t, "editor@example.org", domain.RoleEditor, "")
 	today := apptest.Today()
@@ -904,6 +911,7 @@ func TestMilestonePagingWithDerivedStatus(t *testing.T) {
 // TestMilestoneUpdatesOverHTTP: editors post dated progress updates, not in
 // the future; everyone reads them, newest first.
 func TestMilestoneUpdatesOverHTTP(t *testing.T) {
+	t.Parallel()
 	env := apptest.StartSeeded(t)
 	editor := env.User(t, "editor@example.org", domain.RoleEditor, "")
 	analyst := env.User(t, "analyst@example.org", domain.RoleAnalyst, "")

@@ -12,6 +12,7 @@ import (
 )
 
 func TestMethodNotAllowedListsAllow(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	res := env.Do(t, "PATCH", "/v1/organisations", nil, nil)
 	allow := strings.Split(strings.ReplaceAll(res.Header.Get("Allow"), " ", ""), ",")
@@ -23,6 +24,7 @@ func TestMethodNotAllowedListsAllow(t *testing.T) {
 }
 
 func TestBodyLimit(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	admin := env.User(t, "admin@example.org", "admin", "")
 	big := `{"code":"big","name":"` + strings.Repeat("x", 2<<20) + `","kind":"other","networkRole":"member"}`
@@ -36,6 +38,7 @@ func TestBodyLimit(t *testing.T) {
 }
 
 func TestHeadAnswersLikeGetWithoutBody(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	env.Seed(t)
 	for _, path := range []string{"/v1/organisations", "/v1/organisations/GM0606", "/v1/openapi.json"} {
@@ -60,6 +63,7 @@ func TestHeadAnswersLikeGetWithoutBody(t *testing.T) {
 }
 
 func TestRobustAcceptAndMethods(t *testing.T) {
+	t.Parallel()
 	e := apptest.StartDemo(t)
 	accepts := []struct {
 		path, accept string
@@ -133,6 +137,7 @@ func TestRobustAcceptAndMethods(t *testing.T) {
 // query key, and bodies that are not the object asked for, are refused with
 // a 400 that names them, whatever the operation.
 func TestRobustEveryOperation(t *testing.T) {
+	t.Parallel()
 	e := apptest.StartDemo(t)
 	var spec struct {
 		Paths map[string]map[string]struct {
@@ -196,6 +201,7 @@ func TestRobustEveryOperation(t *testing.T) {
 }
 
 func TestRobustBodies(t *testing.T) {
+	t.Parallel()
 	e := apptest.StartDemo(t)
 	h := apptest.Headers(e.Admin, "Content-Type", "application/json")
 	org := func(extra string) string {
@@ -331,6 +337,7 @@ func TestRobustBodies(t *testing.T) {
 }
 
 func TestRobustContentTypes(t *testing.T) {
+	t.Parallel()
 	e := apptest.StartDemo(t)
 	orgBody := func(code string) string {
 		return `{"code":"` + code + `","name":"x","kind":"other","networkRole":"member"}`

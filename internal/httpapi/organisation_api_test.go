@@ -15,6 +15,7 @@ import (
 )
 
 func TestOrganisationLifecycle(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	env.Seed(t)
 	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
@@ -121,6 +122,7 @@ func TestOrganisationLifecycle(t *testing.T) {
 }
 
 func TestMemberEditsOnlyItsOwnProfile(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	env.Seed(t)
 	member := env.User(t, "pioneer@schiedam.example", domain.RoleMember, "GM0606")
@@ -168,6 +170,7 @@ var nextLink = regexp.MustCompile(`^<([^>]+)>; rel="next"$`)
 // Paging through 250 organisations returns each exactly once, in order, by
 // following Link rel="next".
 func TestPagingReturnsEachOrganisationOnce(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	ctx := apptest.As(domain.System)
 	want := map[string]bool{}
@@ -233,6 +236,7 @@ func TestPagingReturnsEachOrganisationOnce(t *testing.T) {
 }
 
 func TestListETagAndFilters(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	env.Seed(t)
 	res := env.Do(t, "GET", "/v1/organisations?networkRole=support&sort=code", nil, nil)
@@ -265,6 +269,7 @@ func TestListETagAndFilters(t *testing.T) {
 }
 
 func TestIdempotentCreate(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
 	headers := func(key string) map[string]string {
@@ -309,6 +314,7 @@ func TestIdempotentCreate(t *testing.T) {
 }
 
 func TestPagingWithActiveFilter(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	ctx := apptest.As(domain.System)
 	for i := range 5 {
@@ -354,6 +360,7 @@ func TestPagingWithActiveFilter(t *testing.T) {
 
 // Demonstration data stays marked as such whoever edits it.
 func TestExampleOrganisationStaysAnExample(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	if _, err := env.App.Seed.Load(context.Background(), true); err != nil {
 		t.Fatal(err)
@@ -377,6 +384,7 @@ func TestExampleOrganisationStaysAnExample(t *testing.T) {
 }
 
 func TestMergePatchOfOrganisationsAndPeople(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	env.Seed(t)
 	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
@@ -410,6 +418,7 @@ func TestMergePatchOfOrganisationsAndPeople(t *testing.T) {
 }
 
 func TestRobustDeleteReferencedOrganisation(t *testing.T) {
+	t.Parallel()
 	e := apptest.StartDemo(t)
 	org := func(code string) string {
 		return e.Post(t, e.Admin, "/v1/organisations", map[string]any{"code": code, "name": "Org " + code, "kind": "municipality", "networkRole": "member", "joinedOn": "2018-01-01"}).ID

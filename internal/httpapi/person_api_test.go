@@ -18,6 +18,7 @@ import (
 // A resource's ETag follows what it embeds from other records: renaming an
 // organisation makes the ETag of a person who belongs to it change.
 func TestETagFollowsEmbeddedRecords(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	env.Seed(t)
 	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
@@ -60,6 +61,7 @@ var (
 // No anonymous response anywhere in the API carries an email address or a
 // phone number: every GET of the contract is called anonymously and scanned.
 func TestNoAnonymousResponseCarriesContactDetails(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	if _, err := env.App.Seed.Load(apptest.As(domain.System), true); err != nil {
 		t.Fatal(err)
@@ -136,6 +138,7 @@ func TestNoAnonymousResponseCarriesContactDetails(t *testing.T) {
 }
 
 func TestConsentControlsThePublicProfile(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	env.Seed(t)
 	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
@@ -184,6 +187,7 @@ func TestConsentControlsThePublicProfile(t *testing.T) {
 }
 
 func TestMembersActForTheirOwnOrganisation(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	env.Seed(t)
 	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
@@ -216,6 +220,7 @@ func TestMembersActForTheirOwnOrganisation(t *testing.T) {
 }
 
 func TestExportIsForAdminsAndThePersonThemselves(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	env.Seed(t)
 	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
@@ -259,6 +264,7 @@ func TestExportIsForAdminsAndThePersonThemselves(t *testing.T) {
 // phone, the kept response of an idempotent POST included; the person reads
 // as gone and their account no longer signs in.
 func TestErasureLeavesNoPersonalData(t *testing.T) {
+	t.Parallel()
 	cfg := apptest.Config(t)
 	env := apptest.New(t, cfg)
 	env.Seed(t)
@@ -316,6 +322,7 @@ func TestErasureLeavesNoPersonalData(t *testing.T) {
 // A municipality the person has left no longer reads their contact details,
 // changes them or records their consent.
 func TestFormerOrganisationNoLongerActsForAPerson(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	env.Seed(t)
 	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
@@ -352,6 +359,7 @@ func TestFormerOrganisationNoLongerActsForAPerson(t *testing.T) {
 }
 
 func TestRobustErasedPerson(t *testing.T) {
+	t.Parallel()
 	e := apptest.StartDemo(t)
 	reg := e.Do(t, "POST", "/v1/meetings/"+e.Planned+"/registrations", map[string]any{"person": e.Person}, apptest.Headers(e.Admin))
 	if reg.StatusCode != 201 {

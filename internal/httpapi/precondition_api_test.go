@@ -11,6 +11,7 @@ import (
 )
 
 func TestRobustIfMatch(t *testing.T) {
+	t.Parallel()
 	e := apptest.StartDemo(t)
 	get := e.Do(t, "GET", "/v1/organisations/GM9902", nil, nil)
 	var o map[string]any
@@ -66,6 +67,7 @@ func TestRobustIfMatch(t *testing.T) {
 }
 
 func TestRobustConcurrentWrites(t *testing.T) {
+	t.Parallel()
 	e := apptest.StartDemo(t)
 	const n = 8
 	var wg sync.WaitGroup
@@ -185,6 +187,7 @@ func TestRobustConcurrentWrites(t *testing.T) {
 }
 
 func TestRobustIdempotencyKeys(t *testing.T) {
+	t.Parallel()
 	e := apptest.StartDemo(t)
 	body := map[string]any{"kind": "other", "title": "Idempotent", "url": "https://example.org/idem", "publishedOn": "2020-01-01"}
 	first := e.Do(t, "POST", "/v1/publications", body, apptest.Headers(e.Editor, "Idempotency-Key", "rb-key"))
@@ -222,6 +225,7 @@ func TestRobustIdempotencyKeys(t *testing.T) {
 }
 
 func TestRobustMergePatch(t *testing.T) {
+	t.Parallel()
 	e := apptest.StartDemo(t)
 	mpath := "/v1/meetings/" + e.Planned
 	h := apptest.Headers(e.Admin, "If-Match", "*", "Content-Type", "application/merge-patch+json")

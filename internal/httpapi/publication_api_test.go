@@ -11,6 +11,7 @@ import (
 
 // A write that changes nothing keeps the version and records no change.
 func TestWriteThatChangesNothingKeepsTheVersion(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	env.Seed(t)
 	editor := env.User(t, "editor@example.org", domain.RoleEditor, "")

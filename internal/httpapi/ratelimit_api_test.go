@@ -10,6 +10,7 @@ import (
 )
 
 func TestRateLimit(t *testing.T) {
+	// Serial: the limits count requests per second, which other tests' load would skew.
 	cfg := apptest.Config(t)
 	cfg.RateLimit, cfg.RateBurst = 1, 3
 	cfg.SignInLimit = 2
@@ -45,6 +46,7 @@ func TestRateLimit(t *testing.T) {
 
 // Switching off the general rate limit leaves sign-in throttled.
 func TestSignInStaysLimitedWithoutAGeneralLimit(t *testing.T) {
+	// Serial: the limits count requests per second, which other tests' load would skew.
 	cfg := apptest.Config(t)
 	cfg.RateLimit, cfg.SignInLimit = 0, 2
 	env := apptest.New(t, cfg)
