@@ -231,3 +231,13 @@ func CheckNever5xx(t testing.TB, label string, res Response) {
 		t.Errorf("%s: got status %d; want a 2xx or 4xx, never a server error (%s)", label, res.StatusCode, Short(res.Body))
 	}
 }
+
+// Deref is what p points to, or the zero value for nil: for the optional
+// members of the generated api types.
+func Deref[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
+}

@@ -12,11 +12,14 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pioniersnetwerk/pioniers/api"
 
 	"github.com/pioniersnetwerk/pioniers/internal/account"
 	"github.com/pioniersnetwerk/pioniers/internal/app"
@@ -65,9 +68,7 @@ func evStart(t *testing.T) *evEnv {
 	if res.StatusCode != 200 {
 		t.Fatalf("partner token: got %d; want 200 (%s)", res.StatusCode, res.Body)
 	}
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
+	var tok api.AccessToken
 	res.JSON(t, &tok)
 	e.partner = tok.AccessToken
 	return e
@@ -108,40 +109,24 @@ func evBody(title string, published bool, audience ...string) map[string]any {
 	return b
 }
 
-type evEvaluation struct {
-	ID            string  `json:"id"`
-	Title         string  `json:"title"`
-	Description   *string `json:"description"`
-	Milestone     *string `json:"milestone"`
-	OpensAt       time.Time
-	ClosesAt      time.Time
-	Published     bool
-	Status        string
-	MinGroupSize  int
-	ResponseCount int
-	Revision      int
-	Audience      []struct{ ID, Code, Name string }
-	Questions     []map[string]any
-}
-
-func (e *evEnv) create(t *testing.T, body map[string]any) (evEvaluation, string) {
+func (e *evEnv) create(t *testing.T, body map[string]any) (api.Evaluation, string) {
 	t.Helper()
 	res := e.Do(t, "POST", "/v1/evaluations", body, evAuth(e.editor))
 	if res.StatusCode != http.StatusCreated {
 		t.Fatalf("create evaluation: got %d; want 201 (%s)", res.StatusCode, res.Body)
 	}
-	var ev evEvaluation
+	var ev api.Evaluation
 	res.JSON(t, &ev)
 	return ev, res.Header.Get("ETag")
 }
 
-func (e *evEnv) get(t *testing.T, id string) (evEvaluation, string) {
+func (e *evEnv) get(t *testing.T, id string) (api.Evaluation, string) {
 	t.Helper()
 	res := e.Do(t, "GET", "/v1/evaluations/"+id, nil, evAuth(e.editor))
 	if res.StatusCode != 200 {
 		t.Fatalf("get evaluation: got %d; want 200 (%s)", res.StatusCode, res.Body)
 	}
-	var ev evEvaluation
+	var ev api.Evaluation
 	res.JSON(t, &ev)
 	return ev, res.Header.Get("ETag")
 }
@@ -170,7 +155,7 @@ func TestEvaluationAuthorizationMatrix(t *testing.T) {
 	e := evStart(t)
 	open, _ := e.create(t, evBody("Open evaluation", true, "GM0606", "GM0344"))
 	draft, _ := e.create(t, evBody("Draft evaluation", false, "GM0606", "GM0344"))
-	e.answer(t, open.ID, "GM0606", evaluation.Answers{"satisfaction": 4.0})
+	e.answer(t, open.ID.String(), "GM0606", evaluation.Answers{"satisfaction": 4.0})
 
 	roles := []struct{ name, token string }{
 		{"anonymous", ""}, {"admin", e.admin}, {"editor", e.editor}, {"member", e.member},
@@ -192,31 +177,31 @@ func TestEvaluationAuthorizationMatrix(t *testing.T) {
 	}{
 		{"list", "GET", func(*testing.T) string { return "/v1/evaluations" }, nil, nil,
 			[]int{200, 200, 200, 200, 200, 200, 200}},
-		{"get open", "GET", func(*testing.T) string { return "/v1/evaluations/" + open.ID }, nil, nil,
+		{"get open", "GET", func(*testing.T) string { return "/v1/evaluations/" + open.ID.String() }, nil, nil,
 			[]int{200, 200, 200, 200, 200, 200, 200}},
-		{"get draft", "GET", func(*testing.T) string { return "/v1/evaluations/" + draft.ID }, nil, nil,
+		{"get draft", "GET", func(*testing.T) string { return "/v1/evaluations/" + draft.ID.String() }, nil, nil,
 			[]int{none, 200, 200, none, none, none, none}},
 		{"create", "POST", func(*testing.T) string { return "/v1/evaluations" }, evBody("Created", false, "GM0606"), nil,
 			[]int{unauth, 201, 201, forbid, forbid, forbid, forbid}},
-		{"replace", "PUT", func(*testing.T) string { return "/v1/evaluations/" + draft.ID }, evBody("Draft evaluation", false, "GM0606", "GM0344"),
+		{"replace", "PUT", func(*testing.T) string { return "/v1/evaluations/" + draft.ID.String() }, evBody("Draft evaluation", false, "GM0606", "GM0344"),
 			[]string{"If-Match", "*"}, []int{unauth, 200, 200, forbid, forbid, forbid, forbid}},
-		{"patch", "PATCH", func(*testing.T) string { return "/v1/evaluations/" + draft.ID }, `{"title":"Draft evaluation, patched"}`,
+		{"patch", "PATCH", func(*testing.T) string { return "/v1/evaluations/" + draft.ID.String() }, `{"title":"Draft evaluation, patched"}`,
 			[]string{"If-Match", "*", "Content-Type", "application/merge-patch+json"}, []int{unauth, 200, 200, forbid, forbid, forbid, forbid}},
 		{"delete", "DELETE", func(t *testing.T) string {
 			fresh, _ := e.create(t, evBody("To delete", false, "GM0606"))
-			return "/v1/evaluations/" + fresh.ID
+			return "/v1/evaluations/" + fresh.ID.String()
 		}, nil, []string{"If-Match", "*"}, []int{unauth, 204, 204, forbid, forbid, forbid, forbid}},
-		{"put response", "PUT", func(*testing.T) string { return "/v1/evaluations/" + open.ID + "/responses/GM0606" },
+		{"put response", "PUT", func(*testing.T) string { return "/v1/evaluations/" + open.ID.String() + "/responses/GM0606" },
 			map[string]any{"answers": evAnswers(3, "")}, nil, []int{unauth, forbid, forbid, 200, forbid, forbid, forbid}},
-		{"get response", "GET", func(*testing.T) string { return "/v1/evaluations/" + open.ID + "/responses/GM0606" }, nil, nil,
+		{"get response", "GET", func(*testing.T) string { return "/v1/evaluations/" + open.ID.String() + "/responses/GM0606" }, nil, nil,
 			[]int{unauth, 200, forbid, 200, forbid, forbid, forbid}},
-		{"pseudonymised responses", "GET", func(*testing.T) string { return "/v1/evaluations/" + open.ID + "/responses" }, nil, nil,
+		{"pseudonymised responses", "GET", func(*testing.T) string { return "/v1/evaluations/" + open.ID.String() + "/responses" }, nil, nil,
 			[]int{unauth, 200, 200, forbid, forbid, 200, forbid}},
-		{"pseudonymised responses of a draft", "GET", func(*testing.T) string { return "/v1/evaluations/" + draft.ID + "/responses" }, nil, nil,
+		{"pseudonymised responses of a draft", "GET", func(*testing.T) string { return "/v1/evaluations/" + draft.ID.String() + "/responses" }, nil, nil,
 			[]int{unauth, 200, 200, forbid, forbid, none, forbid}},
-		{"results", "GET", func(*testing.T) string { return "/v1/evaluations/" + open.ID + "/results" }, nil, nil,
+		{"results", "GET", func(*testing.T) string { return "/v1/evaluations/" + open.ID.String() + "/results" }, nil, nil,
 			[]int{200, 200, 200, 200, 200, 200, 200}},
-		{"results of a draft", "GET", func(*testing.T) string { return "/v1/evaluations/" + draft.ID + "/results" }, nil, nil,
+		{"results of a draft", "GET", func(*testing.T) string { return "/v1/evaluations/" + draft.ID.String() + "/results" }, nil, nil,
 			[]int{none, 200, 200, none, none, none, none}},
 	}
 	for _, op := range ops {
@@ -238,9 +223,9 @@ func TestEvaluationAuthorizationMatrix(t *testing.T) {
 
 	t.Run("list shows drafts to editors and admins only", func(t *testing.T) {
 		for _, role := range roles {
-			var page struct{ Items []evEvaluation }
+			var page api.EvaluationPage
 			e.Do(t, "GET", "/v1/evaluations?pageSize=100", nil, evAuth(role.token)).JSON(t, &page)
-			sawDraft := slices.ContainsFunc(page.Items, func(x evEvaluation) bool { return x.ID == draft.ID })
+			sawDraft := slices.ContainsFunc(page.Items, func(x api.Evaluation) bool { return x.ID == draft.ID })
 			if want := role.token == e.admin || role.token == e.editor; sawDraft != want {
 				t.Errorf("%s: draft listed %v; want %v", role.name, sawDraft, want)
 			}
@@ -261,7 +246,7 @@ func TestEvaluationAuthorizationMatrix(t *testing.T) {
 			{"partner bound to the organisation", e.partner, "GM0606", 403},
 			{"an organisation that does not exist", e.member, "GM0001", 404},
 		} {
-			res := e.Do(t, "PUT", "/v1/evaluations/"+open.ID+"/responses/"+tt.org, body, evAuth(tt.token))
+			res := e.Do(t, "PUT", "/v1/evaluations/"+open.ID.String()+"/responses/"+tt.org, body, evAuth(tt.token))
 			if res.StatusCode != tt.want {
 				t.Errorf("%s: got %d; want %d (%s)", tt.name, res.StatusCode, tt.want, res.Body)
 			}
@@ -275,7 +260,7 @@ func TestEvaluationResponseValidationOverHTTP(t *testing.T) {
 	t.Parallel()
 	e := evStart(t)
 	ev, _ := e.create(t, evBody("Validation", true, "GM0606"))
-	path := "/v1/evaluations/" + ev.ID + "/responses/GM0606"
+	path := "/v1/evaluations/" + ev.ID.String() + "/responses/GM0606"
 	bad := map[string]any{"answers": map[string]any{
 		"satisfaction": 4.5, "format": "webinar", "topics": []string{"open data", "open data"},
 		"officials": "five", "lessons": strings.Repeat("ä", 201), "colour": "blue"}}
@@ -301,10 +286,7 @@ func TestEvaluationResponseValidationOverHTTP(t *testing.T) {
 	if ok.StatusCode != 200 {
 		t.Fatalf("valid response: got %d; want 200 (%s)", ok.StatusCode, ok.Body)
 	}
-	var r struct {
-		Organisation struct{ Code string }
-		Answers      map[string]any
-	}
+	var r api.EvaluationResponse
 	e.Do(t, "GET", path, nil, evAuth(e.member)).JSON(t, &r)
 	if r.Organisation.Code != "GM0606" || r.Answers["satisfaction"] != 4.0 || r.Answers["lessons"] != "Läßt sich gut an" {
 		t.Errorf("stored response: got %+v; want GM0606's answers", r)
@@ -332,12 +314,12 @@ func TestEvaluationLifecycleOverHTTP(t *testing.T) {
 		name, id, status string
 		want             int
 	}{
-		{"closed", c.ID, "closed", 409},
-		{"before it opens", f.ID, "draft", 409},
-		{"unpublished, which a member cannot see", unpublished.ID, "draft", 404},
+		{"closed", c.ID.String(), "closed", 409},
+		{"before it opens", f.ID.String(), "draft", 409},
+		{"unpublished, which a member cannot see", unpublished.ID.String(), "draft", 404},
 	} {
 		got, _ := e.get(t, tt.id)
-		if got.Status != tt.status {
+		if string(got.Status) != tt.status {
 			t.Errorf("%s: status got %q; want %q", tt.name, got.Status, tt.status)
 		}
 		res := e.Do(t, "PUT", "/v1/evaluations/"+tt.id+"/responses/GM0606", body, evAuth(e.member))
@@ -353,20 +335,20 @@ func TestEvaluationLifecycleOverHTTP(t *testing.T) {
 
 	// Answered: questions fixed, other fields free, no delete.
 	ev, _ := e.create(t, evBody("Answered", true, "GM0606", "GM0344"))
-	if res := e.Do(t, "PUT", "/v1/evaluations/"+ev.ID+"/responses/GM0606", body, evAuth(e.member)); res.StatusCode != 200 {
+	if res := e.Do(t, "PUT", "/v1/evaluations/"+ev.ID.String()+"/responses/GM0606", body, evAuth(e.member)); res.StatusCode != 200 {
 		t.Fatalf("answer: got %d (%s)", res.StatusCode, res.Body)
 	}
-	_, etag := e.get(t, ev.ID) // the answer changed the response count, and with it the tag
+	_, etag := e.get(t, ev.ID.String()) // the answer changed the response count, and with it the tag
 	changed := evBody("Answered", true, "GM0606", "GM0344")
 	changed["questions"] = evQuestions()[:2]
-	res := e.Do(t, "PUT", "/v1/evaluations/"+ev.ID, changed, evAuth(e.editor, "If-Match", etag))
+	res := e.Do(t, "PUT", "/v1/evaluations/"+ev.ID.String(), changed, evAuth(e.editor, "If-Match", etag))
 	if res.StatusCode != 409 {
 		t.Fatalf("replace questions once answered: got %d; want 409 (%s)", res.StatusCode, res.Body)
 	}
 	if p := res.Problem(t); p.Type != evProblemType(domain.CodeConflict) || !slices.Equal(p.Fields(), []string{"questions"}) {
 		t.Errorf("problem: got %q %v; want conflict naming questions", p.Type, p.Fields())
 	}
-	patchQ := e.Do(t, "PATCH", "/v1/evaluations/"+ev.ID, map[string]any{"questions": evQuestions()[1:]},
+	patchQ := e.Do(t, "PATCH", "/v1/evaluations/"+ev.ID.String(), map[string]any{"questions": evQuestions()[1:]},
 		evAuth(e.editor, "If-Match", etag, "Content-Type", "application/merge-patch+json"))
 	if patchQ.StatusCode != 409 || !slices.Equal(patchQ.Problem(t).Fields(), []string{"questions"}) {
 		t.Errorf("patch questions once answered: got %d; want 409 naming questions (%s)", patchQ.StatusCode, patchQ.Body)
@@ -374,27 +356,27 @@ func TestEvaluationLifecycleOverHTTP(t *testing.T) {
 	// The same questions, a new title: not a change of the questions.
 	same := evBody("Answered, renamed", true, "GM0606", "GM0344")
 	same["opensAt"], same["closesAt"] = ev.OpensAt.Format(time.RFC3339Nano), ev.ClosesAt.Format(time.RFC3339Nano)
-	if res := e.Do(t, "PUT", "/v1/evaluations/"+ev.ID, same, evAuth(e.editor, "If-Match", etag)); res.StatusCode != 200 {
+	if res := e.Do(t, "PUT", "/v1/evaluations/"+ev.ID.String(), same, evAuth(e.editor, "If-Match", etag)); res.StatusCode != 200 {
 		t.Errorf("replace with the same questions once answered: got %d; want 200 (%s)", res.StatusCode, res.Body)
 	}
-	_, etag = e.get(t, ev.ID)
-	if res := e.Do(t, "PATCH", "/v1/evaluations/"+ev.ID, `{"title":"Answered, patched","minGroupSize":5}`,
+	_, etag = e.get(t, ev.ID.String())
+	if res := e.Do(t, "PATCH", "/v1/evaluations/"+ev.ID.String(), `{"title":"Answered, patched","minGroupSize":5}`,
 		evAuth(e.editor, "If-Match", etag, "Content-Type", "application/merge-patch+json")); res.StatusCode != 200 {
 		t.Errorf("patch the title once answered: got %d; want 200 (%s)", res.StatusCode, res.Body)
 	}
-	_, etag = e.get(t, ev.ID)
-	if res := e.Do(t, "DELETE", "/v1/evaluations/"+ev.ID, nil, evAuth(e.editor, "If-Match", etag)); res.StatusCode != 409 {
+	_, etag = e.get(t, ev.ID.String())
+	if res := e.Do(t, "DELETE", "/v1/evaluations/"+ev.ID.String(), nil, evAuth(e.editor, "If-Match", etag)); res.StatusCode != 409 {
 		t.Errorf("delete once answered: got %d; want 409 (%s)", res.StatusCode, res.Body)
 	}
-	if res := e.Do(t, "GET", "/v1/evaluations/"+ev.ID, nil, nil); res.StatusCode != 200 {
+	if res := e.Do(t, "GET", "/v1/evaluations/"+ev.ID.String(), nil, nil); res.StatusCode != 200 {
 		t.Errorf("after refused delete: got %d; want 200", res.StatusCode)
 	}
 	// Unanswered: deleted.
-	_, fetag := e.get(t, f.ID)
-	if res := e.Do(t, "DELETE", "/v1/evaluations/"+f.ID, nil, evAuth(e.editor, "If-Match", fetag)); res.StatusCode != 204 {
+	_, fetag := e.get(t, f.ID.String())
+	if res := e.Do(t, "DELETE", "/v1/evaluations/"+f.ID.String(), nil, evAuth(e.editor, "If-Match", fetag)); res.StatusCode != 204 {
 		t.Errorf("delete unanswered: got %d; want 204 (%s)", res.StatusCode, res.Body)
 	}
-	if res := e.Do(t, "GET", "/v1/evaluations/"+f.ID, nil, evAuth(e.editor)); res.StatusCode != 404 {
+	if res := e.Do(t, "GET", "/v1/evaluations/"+f.ID.String(), nil, evAuth(e.editor)); res.StatusCode != 404 {
 		t.Errorf("after delete: got %d; want 404", res.StatusCode)
 	}
 }
@@ -405,7 +387,7 @@ func TestEvaluationMergePatch(t *testing.T) {
 	t.Parallel()
 	e := evStart(t)
 	ev, etag := e.create(t, evBody("Interim evaluation", false, "GM0606", "GM0344"))
-	path := "/v1/evaluations/" + ev.ID
+	path := "/v1/evaluations/" + ev.ID.String()
 	patch := func(t *testing.T, body, ifMatch string) apptest.Response {
 		t.Helper()
 		h := evAuth(e.editor, "Content-Type", "application/merge-patch+json")
@@ -428,7 +410,7 @@ func TestEvaluationMergePatch(t *testing.T) {
 	if res.StatusCode != 200 {
 		t.Fatalf("patch title: got %d; want 200 (%s)", res.StatusCode, res.Body)
 	}
-	var got evEvaluation
+	var got api.Evaluation
 	res.JSON(t, &got)
 	if got.Title != "Interim evaluation 2019" {
 		t.Errorf("title: got %q; want the patched one", got.Title)
@@ -437,8 +419,8 @@ func TestEvaluationMergePatch(t *testing.T) {
 		!got.ClosesAt.Equal(ev.ClosesAt) || got.Published != ev.Published || got.MinGroupSize != 3 || len(got.Audience) != 2 {
 		t.Errorf("unsent fields changed: got %+v; want as created %+v", got, ev)
 	}
-	if a, b := fmt.Sprint(got.Questions), fmt.Sprint(ev.Questions); a != b {
-		t.Errorf("questions: got %s; want unchanged %s", a, b)
+	if !reflect.DeepEqual(got.Questions, ev.Questions) {
+		t.Errorf("questions: got %+v; want unchanged %+v", got.Questions, ev.Questions)
 	}
 	if got.Revision != ev.Revision+1 {
 		t.Errorf("revision: got %d; want %d", got.Revision, ev.Revision+1)
@@ -459,13 +441,13 @@ func TestEvaluationMergePatch(t *testing.T) {
 	if cleared["title"] != "Interim evaluation 2019" || cleared["minGroupSize"] != 5.0 {
 		t.Errorf("after clearing the description: got title %v, minGroupSize %v; want the patched title and 5", cleared["title"], cleared["minGroupSize"])
 	}
-	stored, _ := e.get(t, ev.ID)
+	stored, _ := e.get(t, ev.ID.String())
 	if stored.Description != nil && *stored.Description != "" {
 		t.Errorf("stored description: got %q; want none", *stored.Description)
 	}
 
 	// An invalid patch names the field and changes nothing.
-	_, tag := e.get(t, ev.ID)
+	_, tag := e.get(t, ev.ID.String())
 	bad := patch(t, fmt.Sprintf(`{"closesAt":%q}`, ev.OpensAt.Add(-time.Hour).Format(time.RFC3339)), tag)
 	if bad.StatusCode != 400 || !slices.Contains(bad.Problem(t).Fields(), "closesAt") {
 		t.Errorf("closesAt before opensAt: got %d (%s); want 400 naming closesAt", bad.StatusCode, bad.Body)
@@ -476,28 +458,10 @@ func TestEvaluationMergePatch(t *testing.T) {
 	if res.StatusCode != 200 {
 		t.Fatalf("publish: got %d (%s)", res.StatusCode, res.Body)
 	}
-	e.answer(t, ev.ID, "GM0606", evaluation.Answers{"satisfaction": 5.0})
-	_, tag = e.get(t, ev.ID)
+	e.answer(t, ev.ID.String(), "GM0606", evaluation.Answers{"satisfaction": 5.0})
+	_, tag = e.get(t, ev.ID.String())
 	if res := patch(t, `{"title":"Interim evaluation, answered"}`, tag); res.StatusCode != 200 {
 		t.Errorf("patch the title of an answered evaluation: got %d; want 200 (%s)", res.StatusCode, res.Body)
-	}
-}
-
-// evResults is the JSON of GET /evaluations/{id}/results.
-type evResults struct {
-	AudienceSize int
-	Responses    int
-	ResponseRate float64
-	MinGroupSize int
-	Questions    []struct {
-		Key          string
-		Count        int
-		Suppressed   bool
-		Distribution []struct {
-			Value string
-			Count int
-		}
-		Mean, Median *float64
 	}
 }
 
@@ -506,8 +470,8 @@ func TestEvaluationResultsSuppressionOverHTTP(t *testing.T) {
 	t.Parallel()
 	e := evStart(t)
 	ev, _ := e.create(t, evBody("Suppression", true, "GM0606", "GM0344", "GM0999", "leoo"))
-	e.answer(t, ev.ID, "GM0606", evaluation.Answers{"satisfaction": 2.0, "format": "lab", "topics": []any{"open data"}, "officials": 3.0, "lessons": "x"})
-	e.answer(t, ev.ID, "GM0344", evaluation.Answers{"satisfaction": 5.0, "format": "conference", "topics": []any{"open data", "publication"}, "officials": 8.0, "lessons": "y"})
+	e.answer(t, ev.ID.String(), "GM0606", evaluation.Answers{"satisfaction": 2.0, "format": "lab", "topics": []any{"open data"}, "officials": 3.0, "lessons": "x"})
+	e.answer(t, ev.ID.String(), "GM0344", evaluation.Answers{"satisfaction": 5.0, "format": "conference", "topics": []any{"open data", "publication"}, "officials": 8.0, "lessons": "y"})
 
 	roles := []struct {
 		name, token string
@@ -519,11 +483,11 @@ func TestEvaluationResultsSuppressionOverHTTP(t *testing.T) {
 	check := func(t *testing.T, responses int, suppressed func(full bool) bool) {
 		t.Helper()
 		for _, role := range roles {
-			res := e.Do(t, "GET", "/v1/evaluations/"+ev.ID+"/results", nil, evAuth(role.token))
+			res := e.Do(t, "GET", "/v1/evaluations/"+ev.ID.String()+"/results", nil, evAuth(role.token))
 			if res.StatusCode != 200 {
 				t.Fatalf("%s: got %d (%s)", role.name, res.StatusCode, res.Body)
 			}
-			var r evResults
+			var r api.EvaluationResults
 			res.JSON(t, &r)
 			if r.Responses != responses || r.AudienceSize != 4 || r.ResponseRate != float64(responses)/4 || r.MinGroupSize != 3 {
 				t.Errorf("%s: got %d of %d, rate %v, minGroupSize %d; want %d of 4", role.name, r.Responses, r.AudienceSize, r.ResponseRate, r.MinGroupSize, responses)
@@ -540,13 +504,13 @@ func TestEvaluationResultsSuppressionOverHTTP(t *testing.T) {
 					t.Errorf("%s, %s suppressed: got figures %v %v %v; want none", role.name, q.Key, q.Distribution, q.Mean, q.Median)
 				}
 				if !want && q.Key == "satisfaction" {
-					if q.Mean == nil || q.Median == nil || len(q.Distribution) != 5 {
-						t.Errorf("%s, satisfaction shown: got mean %v, median %v, %d values; want all 5 scale points", role.name, q.Mean, q.Median, len(q.Distribution))
+					if q.Mean == nil || q.Median == nil || len(apptest.Deref(q.Distribution)) != 5 {
+						t.Errorf("%s, satisfaction shown: got mean %v, median %v, %d values; want all 5 scale points", role.name, q.Mean, q.Median, len(apptest.Deref(q.Distribution)))
 					}
 				}
 			}
 			// CSV: the same suppression.
-			csvRes := e.Do(t, "GET", "/v1/evaluations/"+ev.ID+"/results?format=csv", nil, evAuth(role.token))
+			csvRes := e.Do(t, "GET", "/v1/evaluations/"+ev.ID.String()+"/results?format=csv", nil, evAuth(role.token))
 			rows, err := csv.NewReader(strings.NewReader(csvRes.Body)).ReadAll()
 			if err != nil || len(rows) < 2 {
 				t.Fatalf("%s: results CSV: %v (%q)", role.name, err, csvRes.Body)
@@ -572,14 +536,14 @@ func TestEvaluationResultsSuppressionOverHTTP(t *testing.T) {
 		check(t, 2, func(full bool) bool { return !full })
 	})
 	t.Run("minGroupSize", func(t *testing.T) {
-		e.answer(t, ev.ID, "GM0999", evaluation.Answers{"satisfaction": 4.0, "format": "lab", "topics": []any{"publication"}, "officials": 6.0, "lessons": "z"})
-		e.answer(t, ev.ID, "leoo", evaluation.Answers{"satisfaction": 1.0, "topics": []any{"participation"}, "officials": 3.0, "lessons": "w"})
+		e.answer(t, ev.ID.String(), "GM0999", evaluation.Answers{"satisfaction": 4.0, "format": "lab", "topics": []any{"publication"}, "officials": 6.0, "lessons": "z"})
+		e.answer(t, ev.ID.String(), "leoo", evaluation.Answers{"satisfaction": 1.0, "topics": []any{"participation"}, "officials": 3.0, "lessons": "w"})
 		check(t, 4, func(bool) bool { return false })
-		var r evResults
-		e.Do(t, "GET", "/v1/evaluations/"+ev.ID+"/results", nil, nil).JSON(t, &r)
+		var r api.EvaluationResults
+		e.Do(t, "GET", "/v1/evaluations/"+ev.ID.String()+"/results", nil, nil).JSON(t, &r)
 		for _, q := range r.Questions {
 			dist := map[string]int{}
-			for _, d := range q.Distribution {
+			for _, d := range apptest.Deref(q.Distribution) {
 				dist[d.Value] = d.Count
 			}
 			switch q.Key {
@@ -614,20 +578,17 @@ func TestEvaluationPseudonymisedExports(t *testing.T) {
 	first, _ := e.create(t, evBody("First", true, orgs...))
 	second, _ := e.create(t, evBody("Second", true, orgs...))
 	for i, code := range orgs {
-		e.answer(t, first.ID, code, evaluation.Answers{"satisfaction": float64(i + 1), "lessons": "first lesson " + fmt.Sprint(i)})
-		e.answer(t, second.ID, code, evaluation.Answers{"satisfaction": float64(i + 1), "lessons": "second lesson " + fmt.Sprint(i)})
+		e.answer(t, first.ID.String(), code, evaluation.Answers{"satisfaction": float64(i + 1), "lessons": "first lesson " + fmt.Sprint(i)})
+		e.answer(t, second.ID.String(), code, evaluation.Answers{"satisfaction": float64(i + 1), "lessons": "second lesson " + fmt.Sprint(i)})
 	}
-	type item struct {
-		Respondent string
-		Answers    map[string]any
-	}
+	type item = api.PseudonymisedResponse
 	list := func(t *testing.T, token, id string) map[string]item {
 		t.Helper()
 		res := e.Do(t, "GET", "/v1/evaluations/"+id+"/responses", nil, evAuth(token))
 		if res.StatusCode != 200 {
 			t.Fatalf("pseudonymised: got %d (%s)", res.StatusCode, res.Body)
 		}
-		var page struct{ Items []item }
+		var page api.PseudonymisedResponseList
 		res.JSON(t, &page)
 		out := map[string]item{} // by lesson
 		for _, it := range page.Items {
@@ -638,23 +599,23 @@ func TestEvaluationPseudonymisedExports(t *testing.T) {
 		}
 		return out
 	}
-	a := list(t, e.analyst, first.ID)
-	b := list(t, e.admin, first.ID)
+	a := list(t, e.analyst, first.ID.String())
+	b := list(t, e.admin, first.ID.String())
 	for k, it := range a {
 		if b[k].Respondent != it.Respondent {
 			t.Errorf("same evaluation, another call: got %q and %q; want the same pseudonym", it.Respondent, b[k].Respondent)
 		}
 	}
 	// Answering again keeps the pseudonym.
-	if res := e.Do(t, "PUT", "/v1/evaluations/"+first.ID+"/responses/GM0606", map[string]any{"answers": map[string]any{"satisfaction": 1, "lessons": "again"}},
+	if res := e.Do(t, "PUT", "/v1/evaluations/"+first.ID.String()+"/responses/GM0606", map[string]any{"answers": map[string]any{"satisfaction": 1, "lessons": "again"}},
 		evAuth(e.member)); res.StatusCode != 200 {
 		t.Fatalf("answer again: got %d (%s)", res.StatusCode, res.Body)
 	}
-	again := list(t, e.analyst, first.ID)
+	again := list(t, e.analyst, first.ID.String())
 	if again["1"].Respondent != a["1"].Respondent || again["1"].Answers["lessons"] != "again" {
 		t.Errorf("after answering again: got %+v; want pseudonym %q with the new answers", again["1"], a["1"].Respondent)
 	}
-	s := list(t, e.analyst, second.ID)
+	s := list(t, e.analyst, second.ID.String())
 	for k := range s {
 		for _, it := range a {
 			if s[k].Respondent == it.Respondent {
@@ -676,7 +637,7 @@ func TestEvaluationPseudonymisedExports(t *testing.T) {
 		freeText    bool
 	}{{"admin", e.admin, true}, {"analyst", e.analyst, true}, {"editor", e.editor, false}} {
 		for _, format := range []string{"", "?format=csv", "?format=ndjson"} {
-			res := e.Do(t, "GET", "/v1/evaluations/"+first.ID+"/responses"+format, nil, evAuth(role.token))
+			res := e.Do(t, "GET", "/v1/evaluations/"+first.ID.String()+"/responses"+format, nil, evAuth(role.token))
 			if res.StatusCode != 200 {
 				t.Fatalf("%s %s: got %d (%s)", role.name, format, res.StatusCode, res.Body)
 			}
@@ -689,7 +650,7 @@ func TestEvaluationPseudonymisedExports(t *testing.T) {
 				t.Errorf("%s %s: free text present %v; want %v: %s", role.name, format, has, role.freeText, res.Body)
 			}
 		}
-		csvRes := e.Do(t, "GET", "/v1/evaluations/"+first.ID+"/responses?format=csv", nil, evAuth(role.token))
+		csvRes := e.Do(t, "GET", "/v1/evaluations/"+first.ID.String()+"/responses?format=csv", nil, evAuth(role.token))
 		rows, err := csv.NewReader(strings.NewReader(csvRes.Body)).ReadAll()
 		if err != nil || len(rows) != 4 {
 			t.Fatalf("%s: CSV: %v, %d rows; want header and 3 (%s)", role.name, err, len(rows), csvRes.Body)
@@ -697,7 +658,7 @@ func TestEvaluationPseudonymisedExports(t *testing.T) {
 		if want := []string{"respondent", "submittedAt", "answers.satisfaction", "answers.format", "answers.topics", "answers.officials", "answers.lessons"}; !slices.Equal(rows[0], want) {
 			t.Errorf("%s: CSV header: got %v; want %v", role.name, rows[0], want)
 		}
-		nd := e.Do(t, "GET", "/v1/evaluations/"+first.ID+"/responses?format=ndjson", nil, evAuth(role.token))
+		nd := e.Do(t, "GET", "/v1/evaluations/"+first.ID.String()+"/responses?format=ndjson", nil, evAuth(role.token))
 		dec := json.NewDecoder(strings.NewReader(nd.Body))
 		n := 0
 		for {
@@ -752,7 +713,7 @@ func TestEvaluationConcurrentResponsesOverHTTP(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					<-start
-					statuses[i], bodies[i] = put(ev.ID, tt.orgs[i%len(tt.orgs)], i)
+					statuses[i], bodies[i] = put(ev.ID.String(), tt.orgs[i%len(tt.orgs)], i)
 				}()
 			}
 			close(start)
@@ -762,7 +723,7 @@ func TestEvaluationConcurrentResponsesOverHTTP(t *testing.T) {
 					t.Errorf("PUT %d: got %d; want 200 (%s)", i, s, bodies[i])
 				}
 			}
-			all, err := e.App.DB.Responses(context.Background(), ev.ID)
+			all, err := e.App.DB.Responses(context.Background(), ev.ID.String())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -782,7 +743,7 @@ func TestEvaluationConcurrentResponsesOverHTTP(t *testing.T) {
 			if len(all) != len(tt.orgs) {
 				t.Errorf("responses: got %d; want %d", len(all), len(tt.orgs))
 			}
-			got, _ := e.get(t, ev.ID)
+			got, _ := e.get(t, ev.ID.String())
 			if got.ResponseCount != len(tt.orgs) {
 				t.Errorf("responseCount: got %d; want %d", got.ResponseCount, len(tt.orgs))
 			}
@@ -808,23 +769,13 @@ func TestEvaluationClosingCompletesMilestone34(t *testing.T) {
 	if id == "" {
 		t.Fatal("the seed has no milestone NL0037 3.4")
 	}
-	type evidenceJSON struct {
-		Completion string
-		Status     string
-		Progress   int
-		Evidence   *struct {
-			Rule  string
-			Count int
-			Items []struct{ Kind, ID, Title, On string }
-		}
-	}
-	milestoneNow := func(t *testing.T) evidenceJSON {
+	milestoneNow := func(t *testing.T) api.Milestone {
 		t.Helper()
 		res := e.Do(t, "GET", "/v1/milestones/"+id, nil, nil)
 		if res.StatusCode != 200 {
 			t.Fatalf("get milestone: got %d (%s)", res.StatusCode, res.Body)
 		}
-		var m evidenceJSON
+		var m api.Milestone
 		res.JSON(t, &m)
 		return m
 	}
@@ -836,10 +787,10 @@ func TestEvaluationClosingCompletesMilestone34(t *testing.T) {
 	closesAt := time.Now().UTC().Add(2 * time.Second)
 	body["closesAt"] = closesAt.Format(time.RFC3339Nano)
 	ev, _ := e.create(t, body)
-	if ev.Milestone == nil || *ev.Milestone != id {
+	if ev.Milestone == nil || ev.Milestone.String() != id {
 		t.Errorf("milestone: got %v; want %s", ev.Milestone, id)
 	}
-	e.answer(t, ev.ID, "GM0606", evaluation.Answers{"satisfaction": 4.0})
+	e.answer(t, ev.ID.String(), "GM0606", evaluation.Answers{"satisfaction": 4.0})
 	m := milestoneNow(t)
 	if time.Now().After(closesAt) {
 		t.Fatalf("closesAt passed %s before the open state was observed; the machine is too slow for this test", time.Since(closesAt))
@@ -847,7 +798,7 @@ func TestEvaluationClosingCompletesMilestone34(t *testing.T) {
 	if m.Completion == "complete" || m.Evidence == nil || len(m.Evidence.Items) != 0 {
 		t.Errorf("while the evaluation is open: got %+v; want it not counted", m)
 	}
-	var linked struct{ Items []evEvaluation }
+	var linked api.EvaluationPage
 	e.Do(t, "GET", "/v1/evaluations?milestone="+id, nil, nil).JSON(t, &linked)
 	if len(linked.Items) != 1 || linked.Items[0].ID != ev.ID {
 		t.Errorf("evaluations of 3.4: got %d; want the one linked", len(linked.Items))
@@ -858,7 +809,7 @@ func TestEvaluationClosingCompletesMilestone34(t *testing.T) {
 	if wait > 0 {
 		time.Sleep(wait + 10*time.Millisecond)
 	}
-	if got, _ := e.get(t, ev.ID); got.Status != "closed" {
+	if got, _ := e.get(t, ev.ID.String()); got.Status != "closed" {
 		t.Fatalf("status after closesAt: got %q; want closed", got.Status)
 	}
 	m = milestoneNow(t)
@@ -869,7 +820,7 @@ func TestEvaluationClosingCompletesMilestone34(t *testing.T) {
 		t.Fatalf("evidence: got %+v; want the closed evaluation", m.Evidence)
 	}
 	if it := m.Evidence.Items[0]; it.Kind != "evaluation" || it.ID != ev.ID || it.Title != ev.Title ||
-		it.On != organisation.Today(closesAt).Format(time.DateOnly) {
+		apptest.Deref(it.On).String() != organisation.Today(closesAt).Format(time.DateOnly) {
 		t.Errorf("evidence item: got %+v; want evaluation %s closed today", it, ev.ID)
 	}
 }
@@ -882,7 +833,7 @@ func TestDemoSeedAddsTheExampleEvaluation(t *testing.T) {
 	if _, err := env.App.Seed.Load(apptest.As(domain.System), true); err != nil {
 		t.Fatal(err)
 	}
-	var page struct{ Items []evEvaluation }
+	var page api.EvaluationPage
 	env.Do(t, "GET", "/v1/evaluations", nil, nil).JSON(t, &page)
 	if len(page.Items) != 1 {
 		t.Fatalf("evaluations: got %d; want the example", len(page.Items))
@@ -892,17 +843,13 @@ func TestDemoSeedAddsTheExampleEvaluation(t *testing.T) {
 		t.Errorf("example evaluation: got status %q, %d responses, milestone %v, %d questions; want closed, 3, linked, a handful",
 			ev.Status, ev.ResponseCount, ev.Milestone, len(ev.Questions))
 	}
-	var m struct {
-		Code       string
-		Completion string
-		Evidence   struct{ Items []struct{ Kind, ID string } }
-	}
-	env.Do(t, "GET", "/v1/milestones/"+*ev.Milestone, nil, nil).JSON(t, &m)
+	var m api.Milestone
+	env.Do(t, "GET", "/v1/milestones/"+ev.Milestone.String(), nil, nil).JSON(t, &m)
 	if m.Code != "3.4" || m.Completion != "complete" || len(m.Evidence.Items) != 1 || m.Evidence.Items[0].ID != ev.ID {
 		t.Errorf("milestone of the example: got %+v; want 3.4 completed by it", m)
 	}
-	var r evResults
-	env.Do(t, "GET", "/v1/evaluations/"+ev.ID+"/results", nil, nil).JSON(t, &r)
+	var r api.EvaluationResults
+	env.Do(t, "GET", "/v1/evaluations/"+ev.ID.String()+"/results", nil, nil).JSON(t, &r)
 	if r.Responses != 3 || r.AudienceSize == 0 || r.ResponseRate != 3/float64(r.AudienceSize) {
 		t.Errorf("results: got %d of %d, rate %v; want 3 of the audience", r.Responses, r.AudienceSize, r.ResponseRate)
 	}
@@ -954,13 +901,13 @@ func TestEvaluationETagFollowsResponses(t *testing.T) {
 	if res.StatusCode != 201 {
 		t.Fatalf("create: got %d (%s)", res.StatusCode, res.Body)
 	}
-	var e struct{ ID string }
+	var e api.Evaluation
 	res.JSON(t, &e)
-	before := env.Do(t, "GET", "/v1/evaluations/"+e.ID, nil, nil).Header.Get("ETag")
-	if r := env.Do(t, "PUT", "/v1/evaluations/"+e.ID+"/responses/GM0606", map[string]any{"answers": map[string]any{"useful": 4}}, apptest.Bearer(member)); r.StatusCode != 200 {
+	before := env.Do(t, "GET", "/v1/evaluations/"+e.ID.String(), nil, nil).Header.Get("ETag")
+	if r := env.Do(t, "PUT", "/v1/evaluations/"+e.ID.String()+"/responses/GM0606", map[string]any{"answers": map[string]any{"useful": 4}}, apptest.Bearer(member)); r.StatusCode != 200 {
 		t.Fatalf("answer: got %d (%s)", r.StatusCode, r.Body)
 	}
-	after := env.Do(t, "GET", "/v1/evaluations/"+e.ID, nil, map[string]string{"If-None-Match": before})
+	after := env.Do(t, "GET", "/v1/evaluations/"+e.ID.String(), nil, map[string]string{"If-None-Match": before})
 	if after.StatusCode != 200 || after.Header.Get("ETag") == before {
 		t.Errorf("after a response: got %d with ETag %q (before %q); want 200 and a new tag", after.StatusCode, after.Header.Get("ETag"), before)
 	}
@@ -976,9 +923,9 @@ func TestClosedEvaluationKeepsItsPromises(t *testing.T) {
 		t.Fatal(err)
 	}
 	editor := env.User(t, "editor@example.org", domain.RoleEditor, "")
-	var list struct{ Items []struct{ ID string } }
+	var list api.EvaluationPage
 	env.Do(t, "GET", "/v1/evaluations", nil, nil).JSON(t, &list)
-	path := "/v1/evaluations/" + list.Items[0].ID
+	path := "/v1/evaluations/" + list.Items[0].ID.String()
 	h := apptest.Bearer(editor)
 	h["If-Match"] = "*"
 	h["Content-Type"] = "application/merge-patch+json"
@@ -1085,9 +1032,9 @@ func TestRobustEvaluationAnswers(t *testing.T) {
 		res := e.Do(t, "POST", "/v1/evaluations", `{"title":"rb scale","opensAt":"2020-01-01T00:00:00Z","closesAt":"2030-01-01T00:00:00Z",
 			"questions":[{"key":"s","type":"scale","text":"s","min":9007199254740992,"max":9007199254740996}]}`, apptest.Headers(e.Editor, "Content-Type", "application/json"))
 		if res.StatusCode == 201 {
-			var created struct{ ID string }
+			var created api.Evaluation
 			res.JSON(t, &created)
-			e.Do(t, "DELETE", "/v1/evaluations/"+created.ID, nil, apptest.Headers(e.Admin, "If-Match", "*"))
+			e.Do(t, "DELETE", "/v1/evaluations/"+created.ID.String(), nil, apptest.Headers(e.Admin, "If-Match", "*"))
 		}
 		apptest.CheckInvalid(t, "POST evaluation with a scale from 2^53 to 2^53+4 (GET results would loop forever in evaluation.distribution)", res, "questions[0].max")
 	})
