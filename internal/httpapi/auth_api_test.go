@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pioniersnetwerk/pioniers/api"
+
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/pioniersnetwerk/pioniers/internal/account"
 	"github.com/pioniersnetwerk/pioniers/internal/apptest"
@@ -114,11 +116,7 @@ func TestPasswordSignIn(t *testing.T) {
 				t.Fatalf("status: got %d; want %d (%s)", res.StatusCode, tt.want, res.Body)
 			}
 			if tt.want == 200 {
-				var tok struct {
-					AccessToken string `json:"access_token"`
-					TokenType   string `json:"token_type"`
-					ExpiresIn   int    `json:"expires_in"`
-				}
+				var tok api.AccessToken
 				res.JSON(t, &tok)
 				if tok.AccessToken == "" || tok.TokenType != "Bearer" || tok.ExpiresIn != 900 {
 					t.Errorf("token: got %+v; want a Bearer token for 900 s", tok)
@@ -170,9 +168,7 @@ func TestClientCredentials(t *testing.T) {
 		t.Errorf("unsupported grant: got %d; want 400", res.StatusCode)
 	}
 	// A partner reads public data but may not change it.
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
+	var tok api.AccessToken
 	res.JSON(t, &tok)
 	if got := env.Do(t, "GET", "/v1/organisations", nil, apptest.Bearer(tok.AccessToken)).StatusCode; got != 200 {
 		t.Errorf("partner read: got %d; want 200", got)

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pioniersnetwerk/pioniers/api"
+
 	"github.com/pioniersnetwerk/pioniers/internal/apptest"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 )
@@ -145,11 +147,9 @@ func TestEmbedMeetings(t *testing.T) {
 		if !strings.Contains(res.Body, `href="/v1/feeds/meetings.ics?organisation=GM0344"`) {
 			t.Errorf("the calendar link does not keep the organisation")
 		}
-		var schiedam struct {
-			ID string `json:"id"`
-		}
+		var schiedam api.Organisation
 		env.Do(t, http.MethodGet, "/v1/organisations/GM0606", nil, nil).JSON(t, &schiedam)
-		res = get(t, "?organisation="+schiedam.ID)
+		res = get(t, "?organisation="+schiedam.ID.String())
 		if !strings.Contains(res.Body, "Winter session") || strings.Contains(res.Body, "Summer lab") {
 			t.Errorf("organisation by id: want only the meeting Schiedam hosts or chairs")
 		}

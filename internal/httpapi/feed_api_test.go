@@ -329,7 +329,7 @@ func TestFeedMeetings(t *testing.T) {
 		if res.StatusCode != http.StatusBadRequest {
 			t.Fatalf("bad filters: got %d; want 400", res.StatusCode)
 		}
-		if p := res.Problem(t); len(p.InvalidParams) < 1 {
+		if p := res.Problem(t); len(p.Params()) < 1 {
 			t.Errorf("bad filters: want invalidParams, got %+v", p)
 		}
 	})

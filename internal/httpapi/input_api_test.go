@@ -278,7 +278,7 @@ func TestRobustFirstOfJanuaryYearOne(t *testing.T) {
 	t.Run("reason of a required date", func(t *testing.T) {
 		res := e.Do(t, "POST", "/v1/publications", map[string]any{"kind": "other", "title": "x", "url": "https://example.org", "publishedOn": "0001-01-01"}, apptest.Headers(e.Editor))
 		if res.StatusCode == 400 {
-			for _, f := range res.Problem(t).InvalidParams {
+			for _, f := range res.Problem(t).Params() {
 				if f.Name == "publishedOn" && f.Reason == "is required" {
 					t.Errorf("publishedOn 0001-01-01: the reason is %q though it was given (%s)", f.Reason, apptest.Short(res.Body))
 				}
