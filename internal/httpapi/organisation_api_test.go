@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pioniersnetwerk/pioniers/api"
+
 	openapi_types "github.com/oapi-codegen/runtime/types"
 	"github.com/pioniersnetwerk/pioniers/internal/apptest"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
@@ -453,9 +455,9 @@ func TestRobustDeleteReferencedOrganisation(t *testing.T) {
 	id = org("GM0105")
 	e.User(t, "user@gm0105.example", domain.RoleMember, "GM0105")
 	refused(t, "GM0105", id, "a user account")
-	var gm9901 struct{ ID string }
+	var gm9901 api.Organisation
 	e.Do(t, "GET", "/v1/organisations/GM9901", nil, nil).JSON(t, &gm9901)
-	refused(t, "GM9901", gm9901.ID, "evaluation responses")
+	refused(t, "GM9901", gm9901.ID.String(), "evaluation responses")
 
 	// References kept as JSON text have no foreign key, and the delete does
 	// not look for them: the organisation goes (204) and silently leaves
@@ -465,9 +467,7 @@ func TestRobustDeleteReferencedOrganisation(t *testing.T) {
 		ev := e.Post(t, e.Admin, "/v1/evaluations", map[string]any{"title": "Audience", "opensAt": "2020-01-01T00:00:00Z", "closesAt": "2030-01-01T00:00:00Z",
 			"audience": []any{"GM0106", "GM9902"}, "questions": []any{map[string]any{"key": "n", "type": "number", "text": "n"}}}).ID
 		refused(t, "GM0106", id, "an evaluation's audience")
-		var got struct {
-			Audience []struct{ Code string } `json:"audience"`
-		}
+		var got api.Evaluation
 		e.Do(t, "GET", "/v1/evaluations/"+ev, nil, apptest.Headers(e.Editor)).JSON(t, &got)
 		if len(got.Audience) != 2 {
 			t.Errorf("the evaluation's audience: got %v; want GM0106 and GM9902 still in it", got.Audience)
@@ -478,13 +478,9 @@ func TestRobustDeleteReferencedOrganisation(t *testing.T) {
 		e.Do(t, "POST", "/v1/commitments", map[string]any{"code": "NL0099", "title": "T", "cycle": 2018,
 			"leadInstitution": map[string]any{"name": "Lead", "organisation": "GM0107"}}, apptest.Headers(e.Editor))
 		refused(t, "GM0107", id, "a commitment's lead institution")
-		var got struct {
-			LeadInstitution struct {
-				Organisation *struct{ Code string } `json:"organisation"`
-			} `json:"leadInstitution"`
-		}
+		var got api.Commitment
 		e.Do(t, "GET", "/v1/commitments/NL0099", nil, nil).JSON(t, &got)
-		if got.LeadInstitution.Organisation == nil {
+		if got.LeadInstitution == nil || got.LeadInstitution.Organisation == nil {
 			t.Errorf("the commitment's lead institution lost its organisation")
 		}
 	})

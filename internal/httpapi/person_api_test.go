@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pioniersnetwerk/pioniers/api"
+
 	"github.com/getkin/kin-openapi/openapi3"
 	pioniers "github.com/pioniersnetwerk/pioniers"
 	"github.com/pioniersnetwerk/pioniers/internal/apptest"
@@ -41,10 +43,6 @@ func TestETagFollowsEmbeddedRecords(t *testing.T) {
 	}
 }
 
-type createdPerson struct {
-	ID string `json:"id"`
-}
-
 func consent(t *testing.T, env *apptest.Env, token, id string, public bool) {
 	t.Helper()
 	res := env.Do(t, "PUT", "/v1/people/"+id+"/consent", map[string]any{"publicProfile": public}, apptest.Bearer(token))
@@ -75,14 +73,17 @@ func TestNoAnonymousResponseCarriesContactDetails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var meetings, publications, milestones, evaluations struct{ Items []struct{ ID string } }
+	var meetings api.MeetingPage
+	var publications api.PublicationPage
+	var milestones api.MilestonePage
+	var evaluations api.EvaluationPage
 	env.Do(t, "GET", "/v1/evaluations", nil, nil).JSON(t, &evaluations)
 	env.Do(t, "GET", "/v1/meetings", nil, nil).JSON(t, &meetings)
 	env.Do(t, "GET", "/v1/publications", nil, nil).JSON(t, &publications)
 	env.Do(t, "GET", "/v1/milestones", nil, nil).JSON(t, &milestones)
 	values := map[string][]string{"organisation": {"GM0606", "GM0344"}, "person": {public, private},
-		"meeting": {meetings.Items[0].ID}, "publication": {publications.Items[0].ID},
-		"commitment": {"NL0037"}, "milestone": {milestones.Items[0].ID}, "cycle": {"2018"}, "evaluation": {evaluations.Items[0].ID}}
+		"meeting": {meetings.Items[0].ID.String()}, "publication": {publications.Items[0].ID.String()},
+		"commitment": {"NL0037"}, "milestone": {milestones.Items[0].ID.String()}, "cycle": {"2018"}, "evaluation": {evaluations.Items[0].ID.String()}}
 	scanned := 0
 	for path, item := range spec.Paths.Map() {
 		if item.Get == nil {
@@ -169,16 +170,9 @@ func TestConsentControlsThePublicProfile(t *testing.T) {
 	if visible() {
 		t.Fatal("after withdrawal: the profile is still public")
 	}
-	var history struct {
-		Current struct{ PublicProfile bool }
-		Records []struct {
-			PublicProfile bool
-			RecordedAt    string
-			RecordedBy    string
-		}
-	}
+	var history api.ConsentHistory
 	env.Do(t, "GET", "/v1/people/"+id+"/consent", nil, apptest.Bearer(admin)).JSON(t, &history)
-	if history.Current.PublicProfile || len(history.Records) != 2 || !history.Records[1].PublicProfile || history.Records[0].RecordedBy == "" {
+	if history.Current.PublicProfile || len(history.Records) != 2 || !history.Records[1].PublicProfile || apptest.Deref(history.Records[0].RecordedBy) == "" {
 		t.Errorf("consent history: got %+v; want the withdrawal on top of the consent, each with who recorded it", history)
 	}
 	if res := env.Do(t, "GET", "/v1/people/"+id+"/consent", nil, nil); res.StatusCode != 404 {
@@ -230,9 +224,9 @@ func TestExportIsForAdminsAndThePersonThemselves(t *testing.T) {
 	editor := env.User(t, "editor@example.org", domain.RoleEditor, "")
 	res := env.Do(t, "POST", "/v1/meetings", map[string]any{"title": "Pioneers meet", "topic": "Openness", "format": "other",
 		"startsAt": time.Now().Add(30 * 24 * time.Hour).UTC().Format(time.RFC3339), "endsAt": time.Now().Add(30*24*time.Hour + 3*time.Hour).UTC().Format(time.RFC3339)}, apptest.Bearer(editor))
-	var m createdPerson
+	var m api.Meeting
 	res.JSON(t, &m)
-	if res := env.Do(t, "POST", "/v1/meetings/"+m.ID+"/registrations", map[string]any{"person": id}, apptest.Bearer(self)); res.StatusCode != 201 {
+	if res := env.Do(t, "POST", "/v1/meetings/"+m.ID.String()+"/registrations", map[string]any{"person": id}, apptest.Bearer(self)); res.StatusCode != 201 {
 		t.Fatalf("the person registers themselves: got %d (%s)", res.StatusCode, res.Body)
 	}
 	for _, tt := range []struct {
@@ -276,27 +270,27 @@ func TestErasureLeavesNoPersonalData(t *testing.T) {
 	if res.StatusCode != 201 {
 		t.Fatalf("create: got %d (%s)", res.StatusCode, res.Body)
 	}
-	var p createdPerson
+	var p api.Person
 	res.JSON(t, &p)
-	env.PersonUser(t, email, domain.RoleMember, "GM0606", p.ID)
-	consent(t, env, admin, p.ID, true)
+	env.PersonUser(t, email, domain.RoleMember, "GM0606", p.ID.String())
+	consent(t, env, admin, p.ID.String(), true)
 	edit := apptest.Pioneer(name, email, phone, "GM0606")
 	edit["position"] = "Senior adviser"
 	eh := apptest.Bearer(admin)
 	eh["If-Match"] = "*"
-	if res := env.Do(t, "PUT", "/v1/people/"+p.ID, edit, eh); res.StatusCode != 200 {
+	if res := env.Do(t, "PUT", "/v1/people/"+p.ID.String(), edit, eh); res.StatusCode != 200 {
 		t.Fatalf("edit: got %d", res.StatusCode)
 	}
-	if res := env.Do(t, "DELETE", "/v1/people/"+p.ID, nil, eh); res.StatusCode != 204 {
+	if res := env.Do(t, "DELETE", "/v1/people/"+p.ID.String(), nil, eh); res.StatusCode != 204 {
 		t.Fatalf("erase: got %d (%s)", res.StatusCode, res.Body)
 	}
-	if res := env.Do(t, "GET", "/v1/people/"+p.ID, nil, apptest.Bearer(admin)); res.StatusCode != http.StatusGone {
+	if res := env.Do(t, "GET", "/v1/people/"+p.ID.String(), nil, apptest.Bearer(admin)); res.StatusCode != http.StatusGone {
 		t.Errorf("GET erased person: got %d; want 410", res.StatusCode)
 	}
 	if res := env.Do(t, "POST", "/v1/auth/token", map[string]string{"email": email, "password": apptest.Password}, nil); res.StatusCode != 401 {
 		t.Errorf("erased person's account signs in: got %d; want 401", res.StatusCode)
 	}
-	changes, err := env.App.DB.Changes(apptest.As(domain.System), "person", p.ID)
+	changes, err := env.App.DB.Changes(apptest.As(domain.System), "person", p.ID.String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -365,7 +359,7 @@ func TestRobustErasedPerson(t *testing.T) {
 	if reg.StatusCode != 201 {
 		t.Fatalf("register: got %d (%s)", reg.StatusCode, reg.Body)
 	}
-	var r struct{ ID string }
+	var r api.Registration
 	reg.JSON(t, &r)
 	if res := e.Do(t, "DELETE", "/v1/people/"+e.Person, nil, apptest.Headers(e.Admin, "If-Match", "*")); res.StatusCode != 204 {
 		t.Fatalf("erase: got %d (%s)", res.StatusCode, res.Body)
@@ -396,17 +390,12 @@ func TestRobustErasedPerson(t *testing.T) {
 		}
 		apptest.CheckProblem(t, "register an erased person", res, res.StatusCode)
 	}
-	var regs struct {
-		Items []struct {
-			ID     string         `json:"id"`
-			Person map[string]any `json:"person"`
-		} `json:"items"`
-	}
+	var regs api.RegistrationList
 	e.Do(t, "GET", "/v1/meetings/"+e.Planned+"/registrations", nil, apptest.Headers(e.Admin)).JSON(t, &regs)
-	if len(regs.Items) != 1 || regs.Items[0].Person["erased"] != true || regs.Items[0].Person["name"] != nil {
+	if len(regs.Items) != 1 || !regs.Items[0].Person.Erased || regs.Items[0].Person.Name != nil {
 		t.Errorf("registrations after erasure: got %+v; want one with person {id, erased: true} and no name", regs.Items)
 	}
-	if res := e.Do(t, "DELETE", "/v1/meetings/"+e.Planned+"/registrations/"+r.ID, nil, apptest.Headers(e.Admin)); res.StatusCode >= 500 {
+	if res := e.Do(t, "DELETE", "/v1/meetings/"+e.Planned+"/registrations/"+r.ID.String(), nil, apptest.Headers(e.Admin)); res.StatusCode >= 500 {
 		t.Errorf("cancel the erased person's registration: got %d (%s)", res.StatusCode, apptest.Short(res.Body))
 	}
 }

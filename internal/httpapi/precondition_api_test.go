@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/pioniersnetwerk/pioniers/api"
+
 	"github.com/pioniersnetwerk/pioniers/internal/apptest"
 )
 
@@ -139,19 +141,14 @@ func TestRobustConcurrentWrites(t *testing.T) {
 	if count(got, 201) != n {
 		t.Errorf("%d concurrent registrations: got %v; want %d 201", n, got, n)
 	}
-	var regs struct {
-		Items []struct {
-			Status           string `json:"status"`
-			WaitlistPosition int    `json:"waitlistPosition"`
-		} `json:"items"`
-	}
+	var regs api.RegistrationList
 	e.Do(t, "GET", "/v1/meetings/"+e.Planned+"/registrations", nil, apptest.Headers(e.Admin)).JSON(t, &regs)
 	registered, positions := 0, []int{}
 	for _, r := range regs.Items {
 		if r.Status == "registered" {
 			registered++
 		} else {
-			positions = append(positions, r.WaitlistPosition)
+			positions = append(positions, apptest.Deref(r.WaitlistPosition))
 		}
 	}
 	slices.Sort(positions)
@@ -177,9 +174,7 @@ func TestRobustConcurrentWrites(t *testing.T) {
 	if count(got, 201)+count(got, 409) != n || count(got, 201) == 0 {
 		t.Errorf("%d concurrent POSTs with one Idempotency-Key: got %v; want only 201 (first or replay) and 409", n, got)
 	}
-	var list struct {
-		Items []struct{ Code string } `json:"items"`
-	}
+	var list api.OrganisationPage
 	e.Do(t, "GET", "/v1/organisations?q=rb-idem-race", nil, nil).JSON(t, &list)
 	if len(list.Items) != 1 {
 		t.Errorf("after concurrent POSTs with one Idempotency-Key: %d organisations; want 1", len(list.Items))
