@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"github.com/pioniersnetwerk/pioniers/api"
 	"maps"
 	"net/http"
 	"net/url"
@@ -356,9 +357,7 @@ func TestExportFiltersAgreeAcrossFormats(t *testing.T) {
 	}
 	var ndCodes []string
 	for _, line := range strings.Split(strings.TrimSpace(exGet(t, env, "/v1/commitments?cycle=2016", "application/x-ndjson", "").Body), "\n") {
-		var c struct {
-			Code string `json:"code"`
-		}
+		var c api.Commitment
 		if err := json.Unmarshal([]byte(line), &c); err != nil {
 			t.Fatal(err)
 		}
