@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pioniersnetwerk/pioniers/api"
+
 	"github.com/labstack/echo/v4"
 	"github.com/pioniersnetwerk/pioniers/internal/app"
 	"github.com/pioniersnetwerk/pioniers/internal/apptest"
@@ -56,9 +58,9 @@ func TestSeedIsIdempotent(t *testing.T) {
 	if after := snapshot(t, env); after != before {
 		t.Errorf("second load changed the data:\nbefore %s\nafter  %s", before, after)
 	}
-	var schiedam struct{ ID string }
+	var schiedam api.Organisation
 	env.Do(t, "GET", "/v1/organisations/GM0606", nil, nil).JSON(t, &schiedam)
-	changes, err := env.App.DB.Changes(ctx, "organisation", schiedam.ID)
+	changes, err := env.App.DB.Changes(ctx, "organisation", schiedam.ID.String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,12 +77,7 @@ func TestSeedIsIdempotent(t *testing.T) {
 	if demo.Added == 0 {
 		t.Fatal("demo load: added nothing")
 	}
-	var page struct {
-		Items []struct {
-			Code    string
-			Example bool
-		}
-	}
+	var page api.OrganisationPage
 	env.Do(t, "GET", "/v1/organisations?pageSize=100", nil, nil).JSON(t, &page)
 	for _, o := range page.Items {
 		real := o.Code == "GM0606" || o.Code == "GM0344" || o.Code == "leoo"
