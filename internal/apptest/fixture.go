@@ -8,11 +8,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/pioniersnetwerk/pioniers/api"
+	"github.com/pioniersnetwerk/pioniers/internal/account"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 )
@@ -240,4 +243,23 @@ func Deref[T any](p *T) T {
 		return zero
 	}
 	return *p
+}
+
+// ClientToken registers an API client (role partner, bound to organisation
+// unless it is "") and returns an access token for it, obtained through
+// the client-credentials grant of POST /v1/auth/token.
+func (e *Env) ClientToken(t testing.TB, name, organisation string) string {
+	t.Helper()
+	cl, secret, err := e.App.Accounts.CreateClient(As(domain.System), account.NewClient{Name: name, Organisation: organisation})
+	if err != nil {
+		t.Fatalf("create client %s: %v", name, err)
+	}
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {cl.ClientID}, "client_secret": {secret}}.Encode()
+	res := e.Do(t, http.MethodPost, "/v1/auth/token", form, map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("client token %s: got %d; want 200 (%s)", name, res.StatusCode, res.Body)
+	}
+	var tok api.AccessToken
+	res.JSON(t, &tok)
+	return tok.AccessToken
 }

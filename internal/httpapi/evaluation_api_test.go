@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -21,7 +20,6 @@ import (
 
 	"github.com/pioniersnetwerk/pioniers/api"
 
-	"github.com/pioniersnetwerk/pioniers/internal/account"
 	"github.com/pioniersnetwerk/pioniers/internal/app"
 	"github.com/pioniersnetwerk/pioniers/internal/apptest"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
@@ -59,31 +57,8 @@ func evStart(t *testing.T) *evEnv {
 		other:   env.User(t, "member@utrecht.example", domain.RoleMember, "GM0344"),
 		outside: env.User(t, "member@outside.example", domain.RoleMember, "GM0999"),
 	}
-	cl, secret, err := env.App.Accounts.CreateClient(apptest.As(domain.System), account.NewClient{Name: "Schiedam portal", Organisation: "GM0606"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := env.Do(t, "POST", "/v1/auth/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {cl.ClientID}, "client_secret": {secret}}.Encode(),
-		map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
-	if res.StatusCode != 200 {
-		t.Fatalf("partner token: got %d; want 200 (%s)", res.StatusCode, res.Body)
-	}
-	var tok api.AccessToken
-	res.JSON(t, &tok)
-	e.partner = tok.AccessToken
+	e.partner = env.ClientToken(t, "Schiedam portal", "GM0606")
 	return e
-}
-
-// evAuth is the Authorization header of a token, none for "".
-func evAuth(token string, more ...string) map[string]string {
-	h := map[string]string{}
-	if token != "" {
-		h["Authorization"] = "Bearer " + token
-	}
-	for i := 0; i+1 < len(more); i += 2 {
-		h[more[i]] = more[i+1]
-	}
-	return h
 }
 
 func evQuestions() []map[string]any {
@@ -111,7 +86,7 @@ func evBody(title string, published bool, audience ...string) map[string]any {
 
 func (e *evEnv) create(t *testing.T, body map[string]any) (api.Evaluation, string) {
 	t.Helper()
-	res := e.Do(t, "POST", "/v1/evaluations", body, evAuth(e.editor))
+	res := e.Do(t, "POST", "/v1/evaluations", body, apptest.Headers(e.editor))
 	if res.StatusCode != http.StatusCreated {
 		t.Fatalf("create evaluation: got %d; want 201 (%s)", res.StatusCode, res.Body)
 	}
@@ -122,7 +97,7 @@ func (e *evEnv) create(t *testing.T, body map[string]any) (api.Evaluation, strin
 
 func (e *evEnv) get(t *testing.T, id string) (api.Evaluation, string) {
 	t.Helper()
-	res := e.Do(t, "GET", "/v1/evaluations/"+id, nil, evAuth(e.editor))
+	res := e.Do(t, "GET", "/v1/evaluations/"+id, nil, apptest.Headers(e.editor))
 	if res.StatusCode != 200 {
 		t.Fatalf("get evaluation: got %d; want 200 (%s)", res.StatusCode, res.Body)
 	}
@@ -207,7 +182,7 @@ func TestEvaluationAuthorizationMatrix(t *testing.T) {
 	for _, op := range ops {
 		for i, role := range roles {
 			t.Run(op.name+"/"+role.name, func(t *testing.T) {
-				res := e.Do(t, op.method, op.path(t), op.body, evAuth(role.token, op.header...))
+				res := e.Do(t, op.method, op.path(t), op.body, apptest.Headers(role.token, op.header...))
 				want := op.want[i]
 				if res.StatusCode != want {
 					t.Fatalf("%s %s as %s: got %d; want %d (%s)", op.method, op.name, role.name, res.StatusCode, want, res.Body)
@@ -224,7 +199,7 @@ func TestEvaluationAuthorizationMatrix(t *testing.T) {
 	t.Run("list shows drafts to editors and admins only", func(t *testing.T) {
 		for _, role := range roles {
 			var page api.EvaluationPage
-			e.Do(t, "GET", "/v1/evaluations?pageSize=100", nil, evAuth(role.token)).JSON(t, &page)
+			e.Do(t, "GET", "/v1/evaluations?pageSize=100", nil, apptest.Headers(role.token)).JSON(t, &page)
 			sawDraft := slices.ContainsFunc(page.Items, func(x api.Evaluation) bool { return x.ID == draft.ID })
 			if want := role.token == e.admin || role.token == e.editor; sawDraft != want {
 				t.Errorf("%s: draft listed %v; want %v", role.name, sawDraft, want)
@@ -246,7 +221,7 @@ func TestEvaluationAuthorizationMatrix(t *testing.T) {
 			{"partner bound to the organisation", e.partner, "GM0606", 403},
 			{"an organisation that does not exist", e.member, "GM0001", 404},
 		} {
-			res := e.Do(t, "PUT", "/v1/evaluations/"+open.ID.String()+"/responses/"+tt.org, body, evAuth(tt.token))
+			res := e.Do(t, "PUT", "/v1/evaluations/"+open.ID.String()+"/responses/"+tt.org, body, apptest.Headers(tt.token))
 			if res.StatusCode != tt.want {
 				t.Errorf("%s: got %d; want %d (%s)", tt.name, res.StatusCode, tt.want, res.Body)
 			}
@@ -264,7 +239,7 @@ func TestEvaluationResponseValidationOverHTTP(t *testing.T) {
 	bad := map[string]any{"answers": map[string]any{
 		"satisfaction": 4.5, "format": "webinar", "topics": []string{"open data", "open data"},
 		"officials": "five", "lessons": strings.Repeat("ä", 201), "colour": "blue"}}
-	res := e.Do(t, "PUT", path, bad, evAuth(e.member))
+	res := e.Do(t, "PUT", path, bad, apptest.Headers(e.member))
 	if res.StatusCode != 400 {
 		t.Fatalf("invalid response: got %d; want 400 (%s)", res.StatusCode, res.Body)
 	}
@@ -274,20 +249,20 @@ func TestEvaluationResponseValidationOverHTTP(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("invalidParams: got %v; want %v", got, want)
 	}
-	missing := e.Do(t, "PUT", path, map[string]any{"answers": map[string]any{"satisfaction": nil}}, evAuth(e.member))
+	missing := e.Do(t, "PUT", path, map[string]any{"answers": map[string]any{"satisfaction": nil}}, apptest.Headers(e.member))
 	if got := missing.Problem(t).Fields(); missing.StatusCode != 400 || !slices.Equal(got, []string{"answers.satisfaction"}) {
 		t.Errorf("required answer null: got %d %v; want 400 [answers.satisfaction]", missing.StatusCode, got)
 	}
-	if res := e.Do(t, "GET", path, nil, evAuth(e.member)); res.StatusCode != 404 {
+	if res := e.Do(t, "GET", path, nil, apptest.Headers(e.member)); res.StatusCode != 404 {
 		t.Errorf("after invalid responses: got %d; want 404, nothing stored (%s)", res.StatusCode, res.Body)
 	}
 	// The valid one is stored and read back as sent.
-	ok := e.Do(t, "PUT", path, map[string]any{"answers": evAnswers(4, "Läßt sich gut an")}, evAuth(e.member))
+	ok := e.Do(t, "PUT", path, map[string]any{"answers": evAnswers(4, "Läßt sich gut an")}, apptest.Headers(e.member))
 	if ok.StatusCode != 200 {
 		t.Fatalf("valid response: got %d; want 200 (%s)", ok.StatusCode, ok.Body)
 	}
 	var r api.EvaluationResponse
-	e.Do(t, "GET", path, nil, evAuth(e.member)).JSON(t, &r)
+	e.Do(t, "GET", path, nil, apptest.Headers(e.member)).JSON(t, &r)
 	if r.Organisation.Code != "GM0606" || r.Answers["satisfaction"] != 4.0 || r.Answers["lessons"] != "Läßt sich gut an" {
 		t.Errorf("stored response: got %+v; want GM0606's answers", r)
 	}
@@ -322,26 +297,26 @@ func TestEvaluationLifecycleOverHTTP(t *testing.T) {
 		if string(got.Status) != tt.status {
 			t.Errorf("%s: status got %q; want %q", tt.name, got.Status, tt.status)
 		}
-		res := e.Do(t, "PUT", "/v1/evaluations/"+tt.id+"/responses/GM0606", body, evAuth(e.member))
+		res := e.Do(t, "PUT", "/v1/evaluations/"+tt.id+"/responses/GM0606", body, apptest.Headers(e.member))
 		if res.StatusCode != tt.want {
 			t.Errorf("%s: response got %d; want %d (%s)", tt.name, res.StatusCode, tt.want, res.Body)
 		} else if tt.want == 409 && res.Problem(t).Type != evProblemType(domain.CodeConflict) {
 			t.Errorf("%s: problem type got %q; want conflict", tt.name, res.Problem(t).Type)
 		}
-		if res := e.Do(t, "GET", "/v1/evaluations/"+tt.id+"/responses/GM0606", nil, evAuth(e.admin)); res.StatusCode != 404 {
+		if res := e.Do(t, "GET", "/v1/evaluations/"+tt.id+"/responses/GM0606", nil, apptest.Headers(e.admin)); res.StatusCode != 404 {
 			t.Errorf("%s: a refused response was stored: got %d (%s)", tt.name, res.StatusCode, res.Body)
 		}
 	}
 
 	// Answered: questions fixed, other fields free, no delete.
 	ev, _ := e.create(t, evBody("Answered", true, "GM0606", "GM0344"))
-	if res := e.Do(t, "PUT", "/v1/evaluations/"+ev.ID.String()+"/responses/GM0606", body, evAuth(e.member)); res.StatusCode != 200 {
+	if res := e.Do(t, "PUT", "/v1/evaluations/"+ev.ID.String()+"/responses/GM0606", body, apptest.Headers(e.member)); res.StatusCode != 200 {
 		t.Fatalf("answer: got %d (%s)", res.StatusCode, res.Body)
 	}
 	_, etag := e.get(t, ev.ID.String()) // the answer changed the response count, and with it the tag
 	changed := evBody("Answered", true, "GM0606", "GM0344")
 	changed["questions"] = evQuestions()[:2]
-	res := e.Do(t, "PUT", "/v1/evaluations/"+ev.ID.String(), changed, evAuth(e.editor, "If-Match", etag))
+	res := e.Do(t, "PUT", "/v1/evaluations/"+ev.ID.String(), changed, apptest.Headers(e.editor, "If-Match", etag))
 	if res.StatusCode != 409 {
 		t.Fatalf("replace questions once answered: got %d; want 409 (%s)", res.StatusCode, res.Body)
 	}
@@ -349,23 +324,23 @@ func TestEvaluationLifecycleOverHTTP(t *testing.T) {
 		t.Errorf("problem: got %q %v; want conflict naming questions", p.Type, p.Fields())
 	}
 	patchQ := e.Do(t, "PATCH", "/v1/evaluations/"+ev.ID.String(), map[string]any{"questions": evQuestions()[1:]},
-		evAuth(e.editor, "If-Match", etag, "Content-Type", "application/merge-patch+json"))
+		apptest.Headers(e.editor, "If-Match", etag, "Content-Type", "application/merge-patch+json"))
 	if patchQ.StatusCode != 409 || !slices.Equal(patchQ.Problem(t).Fields(), []string{"questions"}) {
 		t.Errorf("patch questions once answered: got %d; want 409 naming questions (%s)", patchQ.StatusCode, patchQ.Body)
 	}
 	// The same questions, a new title: not a change of the questions.
 	same := evBody("Answered, renamed", true, "GM0606", "GM0344")
 	same["opensAt"], same["closesAt"] = ev.OpensAt.Format(time.RFC3339Nano), ev.ClosesAt.Format(time.RFC3339Nano)
-	if res := e.Do(t, "PUT", "/v1/evaluations/"+ev.ID.String(), same, evAuth(e.editor, "If-Match", etag)); res.StatusCode != 200 {
+	if res := e.Do(t, "PUT", "/v1/evaluations/"+ev.ID.String(), same, apptest.Headers(e.editor, "If-Match", etag)); res.StatusCode != 200 {
 		t.Errorf("replace with the same questions once answered: got %d; want 200 (%s)", res.StatusCode, res.Body)
 	}
 	_, etag = e.get(t, ev.ID.String())
 	if res := e.Do(t, "PATCH", "/v1/evaluations/"+ev.ID.String(), `{"title":"Answered, patched","minGroupSize":5}`,
-		evAuth(e.editor, "If-Match", etag, "Content-Type", "application/merge-patch+json")); res.StatusCode != 200 {
+		apptest.Headers(e.editor, "If-Match", etag, "Content-Type", "application/merge-patch+json")); res.StatusCode != 200 {
 		t.Errorf("patch the title once answered: got %d; want 200 (%s)", res.StatusCode, res.Body)
 	}
 	_, etag = e.get(t, ev.ID.String())
-	if res := e.Do(t, "DELETE", "/v1/evaluations/"+ev.ID.String(), nil, evAuth(e.editor, "If-Match", etag)); res.StatusCode != 409 {
+	if res := e.Do(t, "DELETE", "/v1/evaluations/"+ev.ID.String(), nil, apptest.Headers(e.editor, "If-Match", etag)); res.StatusCode != 409 {
 		t.Errorf("delete once answered: got %d; want 409 (%s)", res.StatusCode, res.Body)
 	}
 	if res := e.Do(t, "GET", "/v1/evaluations/"+ev.ID.String(), nil, nil); res.StatusCode != 200 {
@@ -373,10 +348,10 @@ func TestEvaluationLifecycleOverHTTP(t *testing.T) {
 	}
 	// Unanswered: deleted.
 	_, fetag := e.get(t, f.ID.String())
-	if res := e.Do(t, "DELETE", "/v1/evaluations/"+f.ID.String(), nil, evAuth(e.editor, "If-Match", fetag)); res.StatusCode != 204 {
+	if res := e.Do(t, "DELETE", "/v1/evaluations/"+f.ID.String(), nil, apptest.Headers(e.editor, "If-Match", fetag)); res.StatusCode != 204 {
 		t.Errorf("delete unanswered: got %d; want 204 (%s)", res.StatusCode, res.Body)
 	}
-	if res := e.Do(t, "GET", "/v1/evaluations/"+f.ID.String(), nil, evAuth(e.editor)); res.StatusCode != 404 {
+	if res := e.Do(t, "GET", "/v1/evaluations/"+f.ID.String(), nil, apptest.Headers(e.editor)); res.StatusCode != 404 {
 		t.Errorf("after delete: got %d; want 404", res.StatusCode)
 	}
 }
@@ -390,7 +365,7 @@ func TestEvaluationMergePatch(t *testing.T) {
 	path := "/v1/evaluations/" + ev.ID.String()
 	patch := func(t *testing.T, body, ifMatch string) apptest.Response {
 		t.Helper()
-		h := evAuth(e.editor, "Content-Type", "application/merge-patch+json")
+		h := apptest.Headers(e.editor, "Content-Type", "application/merge-patch+json")
 		if ifMatch != "" {
 			h["If-Match"] = ifMatch
 		}
@@ -402,7 +377,7 @@ func TestEvaluationMergePatch(t *testing.T) {
 	if res := patch(t, `{"title":"Stale"}`, `"v99"`); res.StatusCode != 412 {
 		t.Errorf("stale If-Match: got %d; want 412 (%s)", res.StatusCode, res.Body)
 	}
-	if res := e.Do(t, "PATCH", path, `{"title":"Plain JSON"}`, evAuth(e.editor, "If-Match", etag, "Content-Type", "application/json")); res.StatusCode != 415 {
+	if res := e.Do(t, "PATCH", path, `{"title":"Plain JSON"}`, apptest.Headers(e.editor, "If-Match", etag, "Content-Type", "application/json")); res.StatusCode != 415 {
 		t.Errorf("PATCH as application/json: got %d; want 415 (%s)", res.StatusCode, res.Body)
 	}
 
@@ -483,7 +458,7 @@ func TestEvaluationResultsSuppressionOverHTTP(t *testing.T) {
 	check := func(t *testing.T, responses int, suppressed func(full bool) bool) {
 		t.Helper()
 		for _, role := range roles {
-			res := e.Do(t, "GET", "/v1/evaluations/"+ev.ID.String()+"/results", nil, evAuth(role.token))
+			res := e.Do(t, "GET", "/v1/evaluations/"+ev.ID.String()+"/results", nil, apptest.Headers(role.token))
 			if res.StatusCode != 200 {
 				t.Fatalf("%s: got %d (%s)", role.name, res.StatusCode, res.Body)
 			}
@@ -510,7 +485,7 @@ func TestEvaluationResultsSuppressionOverHTTP(t *testing.T) {
 				}
 			}
 			// CSV: the same suppression.
-			csvRes := e.Do(t, "GET", "/v1/evaluations/"+ev.ID.String()+"/results?format=csv", nil, evAuth(role.token))
+			csvRes := e.Do(t, "GET", "/v1/evaluations/"+ev.ID.String()+"/results?format=csv", nil, apptest.Headers(role.token))
 			rows, err := csv.NewReader(strings.NewReader(csvRes.Body)).ReadAll()
 			if err != nil || len(rows) < 2 {
 				t.Fatalf("%s: results CSV: %v (%q)", role.name, err, csvRes.Body)
@@ -584,7 +559,7 @@ func TestEvaluationPseudonymisedExports(t *testing.T) {
 	type item = api.PseudonymisedResponse
 	list := func(t *testing.T, token, id string) map[string]item {
 		t.Helper()
-		res := e.Do(t, "GET", "/v1/evaluations/"+id+"/responses", nil, evAuth(token))
+		res := e.Do(t, "GET", "/v1/evaluations/"+id+"/responses", nil, apptest.Headers(token))
 		if res.StatusCode != 200 {
 			t.Fatalf("pseudonymised: got %d (%s)", res.StatusCode, res.Body)
 		}
@@ -608,7 +583,7 @@ func TestEvaluationPseudonymisedExports(t *testing.T) {
 	}
 	// Answering again keeps the pseudonym.
 	if res := e.Do(t, "PUT", "/v1/evaluations/"+first.ID.String()+"/responses/GM0606", map[string]any{"answers": map[string]any{"satisfaction": 1, "lessons": "again"}},
-		evAuth(e.member)); res.StatusCode != 200 {
+		apptest.Headers(e.member)); res.StatusCode != 200 {
 		t.Fatalf("answer again: got %d (%s)", res.StatusCode, res.Body)
 	}
 	again := list(t, e.analyst, first.ID.String())
@@ -637,7 +612,7 @@ func TestEvaluationPseudonymisedExports(t *testing.T) {
 		freeText    bool
 	}{{"admin", e.admin, true}, {"analyst", e.analyst, true}, {"editor", e.editor, false}} {
 		for _, format := range []string{"", "?format=csv", "?format=ndjson"} {
-			res := e.Do(t, "GET", "/v1/evaluations/"+first.ID.String()+"/responses"+format, nil, evAuth(role.token))
+			res := e.Do(t, "GET", "/v1/evaluations/"+first.ID.String()+"/responses"+format, nil, apptest.Headers(role.token))
 			if res.StatusCode != 200 {
 				t.Fatalf("%s %s: got %d (%s)", role.name, format, res.StatusCode, res.Body)
 			}
@@ -650,7 +625,7 @@ func TestEvaluationPseudonymisedExports(t *testing.T) {
 				t.Errorf("%s %s: free text present %v; want %v: %s", role.name, format, has, role.freeText, res.Body)
 			}
 		}
-		csvRes := e.Do(t, "GET", "/v1/evaluations/"+first.ID.String()+"/responses?format=csv", nil, evAuth(role.token))
+		csvRes := e.Do(t, "GET", "/v1/evaluations/"+first.ID.String()+"/responses?format=csv", nil, apptest.Headers(role.token))
 		rows, err := csv.NewReader(strings.NewReader(csvRes.Body)).ReadAll()
 		if err != nil || len(rows) != 4 {
 			t.Fatalf("%s: CSV: %v, %d rows; want header and 3 (%s)", role.name, err, len(rows), csvRes.Body)
@@ -658,7 +633,7 @@ func TestEvaluationPseudonymisedExports(t *testing.T) {
 		if want := []string{"respondent", "submittedAt", "answers.satisfaction", "answers.format", "answers.topics", "answers.officials", "answers.lessons"}; !slices.Equal(rows[0], want) {
 			t.Errorf("%s: CSV header: got %v; want %v", role.name, rows[0], want)
 		}
-		nd := e.Do(t, "GET", "/v1/evaluations/"+first.ID.String()+"/responses?format=ndjson", nil, evAuth(role.token))
+		nd := e.Do(t, "GET", "/v1/evaluations/"+first.ID.String()+"/responses?format=ndjson", nil, apptest.Headers(role.token))
 		dec := json.NewDecoder(strings.NewReader(nd.Body))
 		n := 0
 		for {

@@ -6,7 +6,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"github.com/pioniersnetwerk/pioniers/api"
 	"maps"
 	"net/http"
 	"net/url"
@@ -18,6 +17,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/pioniersnetwerk/pioniers/api"
 
 	"github.com/pioniersnetwerk/pioniers/internal/apptest"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"

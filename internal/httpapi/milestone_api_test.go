@@ -14,7 +14,6 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 	"github.com/pioniersnetwerk/pioniers/api"
 
-	"github.com/pioniersnetwerk/pioniers/internal/account"
 	"github.com/pioniersnetwerk/pioniers/internal/apptest"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/organisation"
@@ -30,23 +29,6 @@ func msEvidenceIDs(m api.Milestone) []string {
 		ids = append(ids, it.ID.String())
 	}
 	return ids
-}
-
-// msPartner registers an API client (role partner) and returns its token.
-func msPartner(t *testing.T, env *apptest.Env) string {
-	t.Helper()
-	cl, secret, err := env.App.Accounts.CreateClient(apptest.As(domain.System), account.NewClient{Name: "Partner portal"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := env.Do(t, http.MethodPost, "/v1/auth/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {cl.ClientID},
-		"client_secret": {secret}}.Encode(), map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("client token: got %d: %s", res.StatusCode, res.Body)
-	}
-	var tok api.AccessToken
-	res.JSON(t, &tok)
-	return tok.AccessToken
 }
 
 // msList follows nextCursor through every page of path (which has a query).
@@ -488,7 +470,7 @@ func TestCommitmentsOverHTTP(t *testing.T) {
 	tokens := map[string]string{
 		"member":  env.User(t, "member@example.org", domain.RoleMember, "GM0606"),
 		"analyst": env.User(t, "analyst@example.org", domain.RoleAnalyst, ""),
-		"partner": msPartner(t, env),
+		"partner": env.ClientToken(t, "Partner portal", ""),
 	}
 	editor := env.User(t, "editor@example.org", domain.RoleEditor, "")
 	for _, role := range []string{"member", "analyst", "partner", ""} {

@@ -2,12 +2,13 @@ package httpapi_test
 
 import (
 	"fmt"
-	"github.com/pioniersnetwerk/pioniers/api"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/pioniersnetwerk/pioniers/api"
 
 	"github.com/pioniersnetwerk/pioniers/internal/apptest"
 )
