@@ -193,7 +193,7 @@ func TestRobustDates(t *testing.T) {
 		apptest.CheckInvalid(t, "meeting startsAt "+tt.name, e.Do(t, "POST", "/v1/meetings", apptest.PlannedMeeting("rb dates", map[string]any{"startsAt": tt.startsAt}), apptest.Headers(e.Admin)), tt.field)
 	}
 	res := e.Do(t, "POST", "/v1/meetings", apptest.PlannedMeeting("rb offsets", map[string]any{"startsAt": "2030-03-14T14:00:00.123456789+01:00", "endsAt": "2030-03-14T13:30:00-02:30"}), apptest.Headers(e.Admin))
-	var m struct{ StartsAt, EndsAt string }
+	var m struct{ StartsAt, EndsAt string } // as text: the wire form is what is tested
 	res.JSON(t, &m)
 	if res.StatusCode != 201 || m.StartsAt != "2030-03-14T13:00:00.123456Z" || m.EndsAt != "2030-03-14T16:00:00Z" {
 		t.Errorf("odd offsets: got %d %s–%s; want 201 2030-03-14T13:00:00.123456Z–2030-03-14T16:00:00Z", res.StatusCode, m.StartsAt, m.EndsAt)
@@ -265,13 +265,13 @@ func TestRobustFirstOfJanuaryYearOne(t *testing.T) {
 		}
 	})
 	t.Run("schedule-health from", func(t *testing.T) {
-		var h struct{ From string }
-		if e.Do(t, "GET", "/v1/schedule-health?from=1900-01-01&to=2020-12-31", nil, nil).JSON(t, &h); h.From != "1900-01-01" {
+		var h api.ScheduleHealth
+		if e.Do(t, "GET", "/v1/schedule-health?from=1900-01-01&to=2020-12-31", nil, nil).JSON(t, &h); h.From.String() != "1900-01-01" {
 			t.Fatalf("control: schedule-health from=1900-01-01 answered from %q", h.From)
 		}
 		res := e.Do(t, "GET", "/v1/schedule-health?from=0001-01-01&to=2020-12-31", nil, nil)
 		res.JSON(t, &h)
-		if res.StatusCode != 400 && h.From != "0001-01-01" {
+		if res.StatusCode != 400 && h.From.String() != "0001-01-01" {
 			t.Errorf("GET /v1/schedule-health?from=0001-01-01: got %d with from %q; want from 0001-01-01 (not the default), or 400", res.StatusCode, h.From)
 		}
 	})
