@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/pioniersnetwerk/pioniers/api"
 	"github.com/pioniersnetwerk/pioniers/internal/account"
 	"github.com/pioniersnetwerk/pioniers/internal/app"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
@@ -115,9 +116,7 @@ func (e *Env) Token(t testing.TB, email, password string) string {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("sign in %s: got status %d; want 200: %s", email, res.StatusCode, res.Body)
 	}
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
+	var tok api.AccessToken
 	res.JSON(t, &tok)
 	return tok.AccessToken
 }
@@ -149,22 +148,15 @@ func (r Response) Problem(t testing.TB) Problem {
 }
 
 // Problem is an RFC 9457 body.
-type Problem struct {
-	Type          string `json:"type"`
-	Title         string `json:"title"`
-	Status        int    `json:"status"`
-	Detail        string `json:"detail"`
-	Instance      string `json:"instance"`
-	InvalidParams []struct {
-		Name   string `json:"name"`
-		Reason string `json:"reason"`
-	} `json:"invalidParams"`
-}
+type Problem struct{ api.Problem }
+
+// Params is invalidParams, empty when there are none.
+func (p Problem) Params() []api.InvalidParam { return Deref(p.InvalidParams) }
 
 // Fields lists the names in invalidParams.
 func (p Problem) Fields() []string {
-	out := make([]string, len(p.InvalidParams))
-	for i, f := range p.InvalidParams {
+	out := make([]string, len(p.Params()))
+	for i, f := range p.Params() {
 		out[i] = f.Name
 	}
 	return out

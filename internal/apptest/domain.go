@@ -15,6 +15,7 @@ import (
 	"github.com/pioniersnetwerk/pioniers/internal/app"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/store"
+	"github.com/pioniersnetwerk/pioniers/internal/store/storetest"
 )
 
 // Clock is the services' time, set by the test. Pass its Now to a service;
@@ -59,16 +60,7 @@ func Store(t testing.TB) *store.DB {
 // it otherwise; url is one from DatabaseURL.
 func StoreAt(t testing.TB, url string) *store.DB {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, url, nil)
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	return db
+	return storetest.OpenAt(t, url)
 }
 
 // SeedDatabase loads the action plan's seed (GM0606 and GM0344, members

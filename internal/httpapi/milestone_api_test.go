@@ -1,4 +1,4 @@
-package app_test
+package httpapi_test
 
 import (
 	"context"
@@ -11,94 +11,29 @@ import (
 	"testing"
 	"time"
 
+	openapi_types "github.com/oapi-codegen/runtime/types"
+	"github.com/pioniersnetwerk/pioniers/api"
+
 	"github.com/pioniersnetwerk/pioniers/internal/apptest"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 )
 
-// msMilestone is a milestone as the API answers it.
-type msMilestone struct {
-	ID               string `json:"id"`
-	Commitment       string `json:"commitment"`
-	Code             string `json:"code"`
-	Title            string `json:"title"`
-	VerifiableResult string `json:"verifiableResult"`
-	PlannedStart     string `json:"plannedStart"`
-	PlannedEnd       string `json:"plannedEnd"`
-	Target           *struct {
-		Count int    `json:"count"`
-		Unit  string `json:"unit"`
-	} `json:"target"`
-	Progress     int    `json:"progress"`
-	Status       string `json:"status"`
-	Completion   string `json:"completion"`
-	Overdue      bool   `json:"overdue"`
-	EvidenceRule string `json:"evidenceRule"`
-	Evidence     *struct {
-		Rule  string `json:"rule"`
-		Count int    `json:"count"`
-		Items []struct {
-			Kind  string `json:"kind"`
-			ID    string `json:"id"`
-			Title string `json:"title"`
-			On    string `json:"on"`
-		} `json:"items"`
-	} `json:"evidence"`
-	Revision int `json:"revision"`
-}
-
-func (m msMilestone) evidenceIDs() []string {
+// msEvidenceIDs lists the ids of m's evidence.
+func msEvidenceIDs(m api.Milestone) []string {
 	if m.Evidence == nil {
 		return nil
 	}
 	var ids []string
 	for _, it := range m.Evidence.Items {
-		ids = append(ids, it.ID)
+		ids = append(ids, it.ID.String())
 	}
 	return ids
 }
 
-type msPage struct {
-	Items      []msMilestone `json:"items"`
-	NextCursor string        `json:"nextCursor"`
-	AsOf       string        `json:"asOf"`
-}
-
-// msStart is a seeded service without rate limiting.
-func msStart(t *testing.T) *apptest.Env {
-	t.Helper()
-	cfg := apptest.Config(t)
-	cfg.RateLimit = 0
-	env := apptest.New(t, cfg)
-	env.Seed(t)
-	return env
-}
-
-// msPartner registers an API client (role partner) and returns its token.
-func msPartner(t *testing.T, env *apptest.Env) string {
-	t.Helper()
-	cl, secret, err := env.App.Accounts.CreateClient(systemContext(), accountClient("Partner portal"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := env.Do(t, http.MethodPost, "/v1/auth/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {cl.ClientID},
-		"client_secret": {secret}}.Encode(), map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("client token: got %d: %s", res.StatusCode, res.Body)
-	}
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	res.JSON(t, &tok)
-	return tok.AccessToken
-}
-
-// msToday is today's date in Amsterdam, as the service sees it.
-func msToday() time.Time { return domain.Today(time.Now()) }
-
 // msList follows nextCursor through every page of path (which has a query).
-func msList(t *testing.T, env *apptest.Env, path string) []msMilestone {
+func msList(t *testing.T, env *apptest.Env, path string) []api.Milestone {
 	t.Helper()
-	var all []msMilestone
+	var all []api.Milestone
 	next := path
 	for pages := 0; ; pages++ {
 		if pages > 500 {
@@ -108,10 +43,10 @@ func msList(t *testing.T, env *apptest.Env, path string) []msMilestone {
 		if res.StatusCode != http.StatusOK {
 			t.Fatalf("GET %s: got %d; want 200: %s", next, res.StatusCode, res.Body)
 		}
-		var page msPage
+		var page api.MilestonePage
 		res.JSON(t, &page)
 		all = append(all, page.Items...)
-		if page.NextCursor == "" {
+		if page.NextCursor == nil {
 			return all
 		}
 		u, err := url.Parse(next)
@@ -119,37 +54,37 @@ func msList(t *testing.T, env *apptest.Env, path string) []msMilestone {
 			t.Fatal(err)
 		}
 		q := u.Query()
-		q.Set("cursor", page.NextCursor)
+		q.Set("cursor", apptest.Deref(page.NextCursor))
 		u.RawQuery = q.Encode()
 		next = u.String()
 	}
 }
 
 // msByCode finds a milestone of NL0037 by its code.
-func msByCode(t *testing.T, env *apptest.Env, code string) msMilestone {
+func msByCode(t *testing.T, env *apptest.Env, code string) api.Milestone {
 	t.Helper()
 	for _, m := range msList(t, env, "/v1/milestones?commitment=NL0037&pageSize=100") {
 		if m.Code == code {
-			got := msGet(t, env, m.ID, "")
+			got := msGet(t, env, m.ID.String(), "")
 			return got
 		}
 	}
 	t.Fatalf("no milestone NL0037 %s", code)
-	return msMilestone{}
+	return api.Milestone{}
 }
 
-func msGet(t *testing.T, env *apptest.Env, id, query string) msMilestone {
+func msGet(t *testing.T, env *apptest.Env, id, query string) api.Milestone {
 	t.Helper()
 	res := env.Do(t, http.MethodGet, "/v1/milestones/"+id+query, nil, nil)
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("GET milestone %s%s: got %d; want 200: %s", id, query, res.StatusCode, res.Body)
 	}
-	var m msMilestone
+	var m api.Milestone
 	res.JSON(t, &m)
 	return m
 }
 
-func msCodes(ms []msMilestone) []string {
+func msCodes(ms []api.Milestone) []string {
 	out := make([]string, len(ms))
 	for i, m := range ms {
 		out[i] = m.Code
@@ -166,11 +101,9 @@ func msHeldMeeting(t *testing.T, env *apptest.Env, token, title string, startsAt
 	if res.StatusCode != http.StatusCreated {
 		t.Fatalf("POST /v1/meetings %q: got %d; want 201: %s", title, res.StatusCode, res.Body)
 	}
-	var m struct {
-		ID string `json:"id"`
-	}
+	var m api.Meeting
 	res.JSON(t, &m)
-	return m.ID
+	return m.ID.String()
 }
 
 func msReport(t *testing.T, env *apptest.Env, token, meetingID string, publishedOn time.Time) apptest.Response {
@@ -187,7 +120,8 @@ func msAms(y int, m time.Month, d, hour, min int) time.Time {
 // reports through the API; 3.3's progress, status, completion and evidence
 // follow at once. Magazine editions count for 3.5, other publications not.
 func TestMilestoneEvidenceOverHTTP(t *testing.T) {
-	env := msStart(t)
+	t.Parallel()
+	env := apptest.StartSeeded(t)
 	editor := env.User(t, "editor@example.org", domain.RoleEditor, "")
 	analyst := env.User(t, "analyst@example.org", domain.RoleAnalyst, "")
 
@@ -207,7 +141,7 @@ func TestMilestoneEvidenceOverHTTP(t *testing.T) {
 		case n >= 1:
 			wantCompletion = "limited"
 		}
-		if got.Progress != wantProgress || got.Status != wantStatus || got.Completion != wantCompletion || got.Overdue != wantOverdue {
+		if got.Progress != wantProgress || string(got.Status) != wantStatus || string(got.Completion) != wantCompletion || got.Overdue != wantOverdue {
 			t.Errorf("3.3: got %d%% %s %s overdue=%v; want %d%% %s %s overdue=%v", got.Progress, got.Status, got.Completion, got.Overdue,
 				wantProgress, wantStatus, wantCompletion, wantOverdue)
 		}
@@ -217,11 +151,11 @@ func TestMilestoneEvidenceOverHTTP(t *testing.T) {
 		if got.Evidence.Rule != "held-meetings-with-report" || got.Evidence.Count != n {
 			t.Errorf("evidence: got rule %s count %d; want held-meetings-with-report and %d", got.Evidence.Rule, got.Evidence.Count, n)
 		}
-		if ids := got.evidenceIDs(); !slices.Equal(ids, counted) {
+		if ids := msEvidenceIDs(got); !slices.Equal(ids, counted) {
 			t.Errorf("evidence items: got %v; want %v", ids, counted)
 		}
 		for _, it := range got.Evidence.Items {
-			if it.Kind != "meeting" || it.Title == "" || it.On == "" {
+			if it.Kind != "meeting" || it.Title == "" || it.On == nil {
 				t.Errorf("evidence item %+v: want a meeting with title and date", it)
 			}
 		}
@@ -232,21 +166,21 @@ func TestMilestoneEvidenceOverHTTP(t *testing.T) {
 	first := msHeldMeeting(t, env, editor, "Open by design", msAms(2018, 10, 11, 14, 0))
 	t.Run("held without report", func(t *testing.T) { check(t, counted) })
 	t.Run("an analyst may not record the report", func(t *testing.T) {
-		if res := msReport(t, env, analyst, first, mustDate(t, "2018-10-25")); res.StatusCode != http.StatusForbidden {
+		if res := msReport(t, env, analyst, first, apptest.Date(2018, 10, 25)); res.StatusCode != http.StatusForbidden {
 			t.Errorf("PUT report as analyst: got %d; want 403", res.StatusCode)
 		}
 		check(t, counted)
 	})
 	t.Run("the report makes it count", func(t *testing.T) {
 		m33 := msByCode(t, env, "3.3")
-		before := env.Do(t, http.MethodGet, "/v1/milestones/"+m33.ID, nil, nil).Header.Get("ETag")
-		if res := msReport(t, env, editor, first, mustDate(t, "2018-10-25")); res.StatusCode != http.StatusOK {
+		before := env.Do(t, http.MethodGet, "/v1/milestones/"+m33.ID.String(), nil, nil).Header.Get("ETag")
+		if res := msReport(t, env, editor, first, apptest.Date(2018, 10, 25)); res.StatusCode != http.StatusOK {
 			t.Fatalf("PUT report: got %d; want 200: %s", res.StatusCode, res.Body)
 		}
 		counted = append(counted, first)
 		check(t, counted)
 		// The milestone itself did not change, its progress did: a cached copy is stale.
-		res := env.Do(t, http.MethodGet, "/v1/milestones/"+m33.ID, nil, map[string]string{"If-None-Match": before})
+		res := env.Do(t, http.MethodGet, "/v1/milestones/"+m33.ID.String(), nil, map[string]string{"If-None-Match": before})
 		if res.StatusCode != http.StatusOK || res.Header.Get("ETag") == before {
 			t.Errorf("GET 3.3 with the ETag from before the report: got %d with ETag %q; want 200 with a new tag", res.StatusCode, res.Header.Get("ETag"))
 		}
@@ -257,11 +191,9 @@ func TestMilestoneEvidenceOverHTTP(t *testing.T) {
 		if res.StatusCode != http.StatusCreated {
 			t.Fatalf("POST cancelled meeting: got %d: %s", res.StatusCode, res.Body)
 		}
-		var m struct {
-			ID string `json:"id"`
-		}
+		var m api.Meeting
 		res.JSON(t, &m)
-		if res := msReport(t, env, editor, m.ID, mustDate(t, "2019-01-20")); res.StatusCode != http.StatusConflict {
+		if res := msReport(t, env, editor, m.ID.String(), apptest.Date(2019, 1, 20)); res.StatusCode != http.StatusConflict {
 			t.Errorf("report of a cancelled meeting: got %d; want 409", res.StatusCode)
 		}
 		check(t, counted)
@@ -307,29 +239,27 @@ func TestMilestoneEvidenceOverHTTP(t *testing.T) {
 			if res.StatusCode != http.StatusCreated {
 				t.Fatalf("POST publication: got %d: %s", res.StatusCode, res.Body)
 			}
-			var p struct {
-				ID string `json:"id"`
-			}
+			var p api.Publication
 			res.JSON(t, &p)
-			return p.ID
+			return p.ID.String()
 		}
 		publish("lessons-learned", "Lessons", "2019-06-01")
 		publish("other", "Other", "2019-06-02")
-		if got := msByCode(t, env, "3.5"); len(got.evidenceIDs()) != 0 || got.Progress != 0 {
-			t.Errorf("3.5 with other kinds only: got %d%% and %v; want nothing counted", got.Progress, got.evidenceIDs())
+		if got := msByCode(t, env, "3.5"); len(msEvidenceIDs(got)) != 0 || got.Progress != 0 {
+			t.Errorf("3.5 with other kinds only: got %d%% and %v; want nothing counted", got.Progress, msEvidenceIDs(got))
 		}
 		one := publish("magazine-edition", "Edition 1", "2019-06-20")
 		got := msByCode(t, env, "3.5")
-		if !slices.Equal(got.evidenceIDs(), []string{one}) || got.Progress != 50 || got.Completion != "substantial" {
-			t.Errorf("3.5 with one edition: got %d%% %s %v; want 50%% substantial [%s]", got.Progress, got.Completion, got.evidenceIDs(), one)
+		if !slices.Equal(msEvidenceIDs(got), []string{one}) || got.Progress != 50 || got.Completion != "substantial" {
+			t.Errorf("3.5 with one edition: got %d%% %s %v; want 50%% substantial [%s]", got.Progress, got.Completion, msEvidenceIDs(got), one)
 		}
-		if got.Evidence != nil && len(got.Evidence.Items) == 1 && (got.Evidence.Items[0].Kind != "publication" || got.Evidence.Items[0].On != "2019-06-20") {
+		if got.Evidence != nil && len(got.Evidence.Items) == 1 && (got.Evidence.Items[0].Kind != "publication" || apptest.Deref(got.Evidence.Items[0].On).String() != "2019-06-20") {
 			t.Errorf("3.5 evidence item: got %+v; want the publication of 2019-06-20", got.Evidence.Items[0])
 		}
 		two := publish("magazine-edition", "Edition 2", "2020-06-18")
 		got = msByCode(t, env, "3.5")
-		if !slices.Equal(got.evidenceIDs(), []string{one, two}) || got.Progress != 100 || got.Status != "completed" || got.Overdue {
-			t.Errorf("3.5 with two editions: got %d%% %s overdue=%v %v; want 100%% completed", got.Progress, got.Status, got.Overdue, got.evidenceIDs())
+		if !slices.Equal(msEvidenceIDs(got), []string{one, two}) || got.Progress != 100 || got.Status != "completed" || got.Overdue {
+			t.Errorf("3.5 with two editions: got %d%% %s overdue=%v %v; want 100%% completed", got.Progress, got.Status, got.Overdue, msEvidenceIDs(got))
 		}
 	})
 }
@@ -337,29 +267,22 @@ func TestMilestoneEvidenceOverHTTP(t *testing.T) {
 // TestMilestoneDemoEvidence: the demo's eight meetings with reports and two
 // editions complete 3.3 and 3.5, and the responses list what counted.
 func TestMilestoneDemoEvidence(t *testing.T) {
-	env := msStart(t)
+	t.Parallel()
+	env := apptest.StartSeeded(t)
 	if _, err := env.App.Seed.Load(context.Background(), true); err != nil {
 		t.Fatal(err)
 	}
-	var meetings struct {
-		Items []struct {
-			ID string `json:"id"`
-		} `json:"items"`
-	}
+	var meetings api.MeetingPage
 	env.Do(t, http.MethodGet, "/v1/meetings?status=held&pageSize=100", nil, nil).JSON(t, &meetings)
 	var held []string
 	for _, m := range meetings.Items {
-		held = append(held, m.ID)
+		held = append(held, m.ID.String())
 	}
-	var pubs struct {
-		Items []struct {
-			ID string `json:"id"`
-		} `json:"items"`
-	}
+	var pubs api.PublicationPage
 	env.Do(t, http.MethodGet, "/v1/publications?kind=magazine-edition", nil, nil).JSON(t, &pubs)
 	var editions []string
 	for i := len(pubs.Items) - 1; i >= 0; i-- { // newest first; evidence oldest first
-		editions = append(editions, pubs.Items[i].ID)
+		editions = append(editions, pubs.Items[i].ID.String())
 	}
 	for _, tc := range []struct {
 		code string
@@ -369,8 +292,8 @@ func TestMilestoneDemoEvidence(t *testing.T) {
 		{"3.5", editions},
 	} {
 		got := msByCode(t, env, tc.code)
-		if len(tc.want) == 0 || !slices.Equal(got.evidenceIDs(), tc.want) {
-			t.Errorf("%s evidence: got %v; want %v", tc.code, got.evidenceIDs(), tc.want)
+		if len(tc.want) == 0 || !slices.Equal(msEvidenceIDs(got), tc.want) {
+			t.Errorf("%s evidence: got %v; want %v", tc.code, msEvidenceIDs(got), tc.want)
 		}
 		if got.Progress != 100 || got.Status != "completed" || got.Completion != "complete" || got.Overdue {
 			t.Errorf("%s: got %d%% %s %s overdue=%v; want complete", tc.code, got.Progress, got.Status, got.Completion, got.Overdue)
@@ -381,11 +304,12 @@ func TestMilestoneDemoEvidence(t *testing.T) {
 // TestMilestoneAsOfOverHTTP: the history starts when the data was recorded
 // (today); earlier days answer an empty list and 404, the future is invalid.
 func TestMilestoneAsOfOverHTTP(t *testing.T) {
-	env := msStart(t)
+	t.Parallel()
+	env := apptest.StartSeeded(t)
 	editor := env.User(t, "editor@example.org", domain.RoleEditor, "")
-	today := msToday().Format(time.DateOnly)
-	yesterday := msToday().AddDate(0, 0, -1).Format(time.DateOnly)
-	tomorrow := msToday().AddDate(0, 0, 1).Format(time.DateOnly)
+	today := apptest.Today().Format(time.DateOnly)
+	yesterday := apptest.Today().AddDate(0, 0, -1).Format(time.DateOnly)
+	tomorrow := apptest.Today().AddDate(0, 0, 1).Format(time.DateOnly)
 	now := msList(t, env, "/v1/milestones?commitment=NL0037")
 	if got := msCodes(now); !slices.Equal(got, []string{"3.1", "3.2", "3.3", "3.4", "3.5"}) {
 		t.Fatalf("NL0037 milestones: got %v; want 3.1-3.5", got)
@@ -394,20 +318,20 @@ func TestMilestoneAsOfOverHTTP(t *testing.T) {
 
 	for _, path := range []string{"/v1/milestones?asOf=" + yesterday, "/v1/milestones?asOf=2019-12-31", "/v1/commitments/NL0037/milestones?asOf=" + yesterday} {
 		res := env.Do(t, http.MethodGet, path, nil, nil)
-		var page msPage
+		var page api.MilestonePage
 		res.JSON(t, &page)
 		if res.StatusCode != http.StatusOK || len(page.Items) != 0 {
 			t.Errorf("GET %s: got %d with %d items; want 200 and none (nothing was recorded yet)", path, res.StatusCode, len(page.Items))
 		}
 	}
-	if res := env.Do(t, http.MethodGet, "/v1/milestones/"+m31.ID+"?asOf="+yesterday, nil, nil); res.StatusCode != http.StatusNotFound {
+	if res := env.Do(t, http.MethodGet, "/v1/milestones/"+m31.ID.String()+"?asOf="+yesterday, nil, nil); res.StatusCode != http.StatusNotFound {
 		t.Errorf("GET milestone asOf yesterday: got %d; want 404", res.StatusCode)
 	} else {
 		res.Problem(t)
 	}
 
 	// A change today: asOf today answers the latest version.
-	res := env.Do(t, http.MethodPatch, "/v1/milestones/"+m31.ID, `{"title":"Plans, letters and topics"}`,
+	res := env.Do(t, http.MethodPatch, "/v1/milestones/"+m31.ID.String(), `{"title":"Plans, letters and topics"}`,
 		map[string]string{"Authorization": "Bearer " + editor, "Content-Type": "application/merge-patch+json", "If-Match": `"v1"`})
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("PATCH: got %d; want 200: %s", res.StatusCode, res.Body)
@@ -416,16 +340,16 @@ func TestMilestoneAsOfOverHTTP(t *testing.T) {
 	if got := msCodes(page); !slices.Equal(got, []string{"3.1", "3.2", "3.3", "3.4", "3.5"}) {
 		t.Errorf("asOf today: got %v; want 3.1-3.5", got)
 	}
-	var pageAsOf msPage
+	var pageAsOf api.MilestonePage
 	env.Do(t, http.MethodGet, "/v1/milestones?asOf="+today, nil, nil).JSON(t, &pageAsOf)
-	if pageAsOf.AsOf != today {
+	if apptest.Deref(pageAsOf.AsOf).String() != today {
 		t.Errorf("asOf in the page: got %q; want %s", pageAsOf.AsOf, today)
 	}
-	if got := msGet(t, env, m31.ID, "?asOf="+today); got.Title != "Plans, letters and topics" || got.Revision != 2 {
+	if got := msGet(t, env, m31.ID.String(), "?asOf="+today); got.Title != "Plans, letters and topics" || got.Revision != 2 {
 		t.Errorf("GET asOf today: got %q revision %d; want the patched title at revision 2", got.Title, got.Revision)
 	}
 
-	for _, path := range []string{"/v1/milestones?asOf=" + tomorrow, "/v1/milestones/" + m31.ID + "?asOf=" + tomorrow,
+	for _, path := range []string{"/v1/milestones?asOf=" + tomorrow, "/v1/milestones/" + m31.ID.String() + "?asOf=" + tomorrow,
 		"/v1/commitments/NL0037/summary?asOf=" + tomorrow, "/v1/milestones?asOf=31-12-2019"} {
 		res := env.Do(t, http.MethodGet, path, nil, nil)
 		if res.StatusCode != http.StatusBadRequest {
@@ -438,76 +362,48 @@ func TestMilestoneAsOfOverHTTP(t *testing.T) {
 	}
 
 	// Deleted today: gone now and at the end of today, absent before.
-	if res := env.Do(t, http.MethodDelete, "/v1/milestones/"+m31.ID, nil, map[string]string{"Authorization": "Bearer " + editor, "If-Match": `"v2"`}); res.StatusCode != http.StatusNoContent {
+	if res := env.Do(t, http.MethodDelete, "/v1/milestones/"+m31.ID.String(), nil, map[string]string{"Authorization": "Bearer " + editor, "If-Match": `"v2"`}); res.StatusCode != http.StatusNoContent {
 		t.Fatalf("DELETE: got %d; want 204: %s", res.StatusCode, res.Body)
 	}
 	for _, q := range []string{"", "?asOf=" + today, "?asOf=" + yesterday} {
-		if res := env.Do(t, http.MethodGet, "/v1/milestones/"+m31.ID+q, nil, nil); res.StatusCode != http.StatusNotFound {
+		if res := env.Do(t, http.MethodGet, "/v1/milestones/"+m31.ID.String()+q, nil, nil); res.StatusCode != http.StatusNotFound {
 			t.Errorf("GET deleted milestone%s: got %d; want 404", q, res.StatusCode)
 		}
 	}
 	if got := msCodes(msList(t, env, "/v1/milestones?commitment=NL0037&asOf="+today)); !slices.Equal(got, []string{"3.2", "3.3", "3.4", "3.5"}) {
 		t.Errorf("asOf today after the deletion: got %v; want 3.2-3.5", got)
 	}
-	var sum struct {
-		Milestones int `json:"milestones"`
-	}
+	var sum api.ProgressSummary
 	env.Do(t, http.MethodGet, "/v1/commitments/NL0037/summary?asOf="+yesterday, nil, nil).JSON(t, &sum)
 	if sum.Milestones != 0 {
 		t.Errorf("summary asOf yesterday: got %d milestones; want 0", sum.Milestones)
 	}
 }
 
-// msCommitment is a commitment as the API answers it.
-type msCommitment struct {
-	Code            string   `json:"code"`
-	Title           string   `json:"title"`
-	Cycle           int      `json:"cycle"`
-	ActionPlan      string   `json:"actionPlan"`
-	PolicyAreas     []string `json:"policyAreas"`
-	Status          string   `json:"status"`
-	MilestoneCount  int      `json:"milestoneCount"`
-	LeadInstitution *struct {
-		Name         string `json:"name"`
-		Organisation *struct {
-			ID   string `json:"id"`
-			Code string `json:"code"`
-		} `json:"organisation"`
-	} `json:"leadInstitution"`
-	SupportInstitutions []struct {
-		Name         string `json:"name"`
-		Organisation *struct {
-			Code string `json:"code"`
-		} `json:"organisation"`
-	} `json:"supportInstitutions"`
-}
-
-func msCommitments(t *testing.T, env *apptest.Env, query string) []msCommitment {
+func msCommitments(t *testing.T, env *apptest.Env, query string) []api.Commitment {
 	t.Helper()
-	var all []msCommitment
+	var all []api.Commitment
 	path := "/v1/commitments?pageSize=7" + query
 	for next := path; ; {
 		res := env.Do(t, http.MethodGet, next, nil, nil)
 		if res.StatusCode != http.StatusOK {
 			t.Fatalf("GET %s: got %d: %s", next, res.StatusCode, res.Body)
 		}
-		var page struct {
-			Items      []msCommitment `json:"items"`
-			NextCursor string         `json:"nextCursor"`
-		}
+		var page api.CommitmentPage
 		res.JSON(t, &page)
 		all = append(all, page.Items...)
-		if page.NextCursor == "" {
+		if page.NextCursor == nil {
 			return all
 		}
-		next = path + "&cursor=" + url.QueryEscape(page.NextCursor)
+		next = path + "&cursor=" + url.QueryEscape(*page.NextCursor)
 	}
 }
 
 // TestCommitmentsOverHTTP: the seed's 38 commitments, NL0037's institutions,
 // and who may write.
 func TestCommitmentsOverHTTP(t *testing.T) {
-	env := msStart(t)
+	t.Parallel()
+	env := apptest.StartSeeded(t)
 	all := msCommitments(t, env, "")
 	var codes []string
 	cycles := map[int][]string{}
@@ -547,9 +443,9 @@ func TestCommitmentsOverHTTP(t *testing.T) {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("GET NL0037: got %d: %s", res.StatusCode, res.Body)
 	}
-	var c msCommitment
+	var c api.Commitment
 	res.JSON(t, &c)
-	if c.Cycle != 2018 || c.ActionPlan != "2018-2020" || c.MilestoneCount != 5 || !strings.Contains(c.Title, "Pioneering Network") {
+	if c.Cycle != 2018 || apptest.Deref(c.ActionPlan) != "2018-2020" || c.MilestoneCount != 5 || !strings.Contains(c.Title, "Pioneering Network") {
 		t.Errorf("NL0037: got %+v; want the 2018-2020 Pioneering Network with 5 milestones", c)
 	}
 	if c.LeadInstitution == nil || c.LeadInstitution.Organisation == nil || c.LeadInstitution.Organisation.Code != "GM0606" {
@@ -573,7 +469,7 @@ func TestCommitmentsOverHTTP(t *testing.T) {
 	tokens := map[string]string{
 		"member":  env.User(t, "member@example.org", domain.RoleMember, "GM0606"),
 		"analyst": env.User(t, "analyst@example.org", domain.RoleAnalyst, ""),
-		"partner": msPartner(t, env),
+		"partner": env.ClientToken(t, "Partner portal", ""),
 	}
 	editor := env.User(t, "editor@example.org", domain.RoleEditor, "")
 	for _, role := range []string{"member", "analyst", "partner", ""} {
@@ -632,9 +528,9 @@ func TestCommitmentsOverHTTP(t *testing.T) {
 	if put.Header.Get("ETag") == "" || put.Header.Get("ETag") == created.Header.Get("ETag") {
 		t.Errorf("ETag after PUT: got %q; want a new tag", put.Header.Get("ETag"))
 	}
-	var after msCommitment
+	var after api.Commitment
 	env.Do(t, http.MethodGet, "/v1/commitments/NL0039", nil, nil).JSON(t, &after)
-	if after.Title != "Open municipalities, renewed" || after.LeadInstitution != nil || after.Status != "active" {
+	if after.Title != "Open municipalities, renewed" || after.LeadInstitution != nil || apptest.Deref(after.Status) != "active" {
 		t.Errorf("after PUT: got %+v; want every field replaced", after)
 	}
 	if res := env.Do(t, http.MethodPut, "/v1/commitments/NL0039", map[string]any{"code": "NL0040", "title": "x", "cycle": 2020}, withMatch("*")); res.StatusCode != http.StatusBadRequest {
@@ -645,7 +541,8 @@ func TestCommitmentsOverHTTP(t *testing.T) {
 // TestMilestoneWritesOverHTTP: create, read, replace, patch and delete with
 // ETags; only editors and admins write.
 func TestMilestoneWritesOverHTTP(t *testing.T) {
-	env := msStart(t)
+	t.Parallel()
+	env := apptest.StartSeeded(t)
 	editor := env.User(t, "editor@example.org", domain.RoleEditor, "")
 	analyst := env.User(t, "analyst@example.org", domain.RoleAnalyst, "")
 	body := map[string]any{"commitment": "NL0037", "code": "3.6", "title": "Final conference", "plannedStart": "2020-09-01",
@@ -660,9 +557,9 @@ func TestMilestoneWritesOverHTTP(t *testing.T) {
 	if res.StatusCode != http.StatusCreated {
 		t.Fatalf("POST as editor: got %d: %s", res.StatusCode, res.Body)
 	}
-	var m msMilestone
+	var m api.Milestone
 	res.JSON(t, &m)
-	if res.Header.Get("Location") != "/v1/milestones/"+m.ID || m.Progress != 40 || m.Status != "in-progress" || !m.Overdue || m.Revision != 1 {
+	if res.Header.Get("Location") != "/v1/milestones/"+m.ID.String() || m.Progress != 40 || m.Status != "in-progress" || !m.Overdue || m.Revision != 1 {
 		t.Errorf("created: got %+v at %q; want the hand-set progress, overdue since December 2020", m, res.Header.Get("Location"))
 	}
 	if res := env.Do(t, http.MethodPost, "/v1/milestones", body, apptest.Bearer(editor)); res.StatusCode != http.StatusConflict {
@@ -676,12 +573,12 @@ func TestMilestoneWritesOverHTTP(t *testing.T) {
 	}
 
 	// The ETag of GET is what If-Match takes.
-	get := env.Do(t, http.MethodGet, "/v1/milestones/"+m.ID, nil, nil)
+	get := env.Do(t, http.MethodGet, "/v1/milestones/"+m.ID.String(), nil, nil)
 	etag := get.Header.Get("ETag")
 	if etag == "" {
 		t.Fatalf("GET: no ETag")
 	}
-	if res := env.Do(t, http.MethodGet, "/v1/milestones/"+m.ID, nil, map[string]string{"If-None-Match": etag}); res.StatusCode != http.StatusNotModified {
+	if res := env.Do(t, http.MethodGet, "/v1/milestones/"+m.ID.String(), nil, map[string]string{"If-None-Match": etag}); res.StatusCode != http.StatusNotModified {
 		t.Errorf("GET If-None-Match: got %d; want 304", res.StatusCode)
 	}
 	headers := func(tag string) map[string]string {
@@ -690,46 +587,46 @@ func TestMilestoneWritesOverHTTP(t *testing.T) {
 		return h
 	}
 	body["title"] = "Final conference and report"
-	res = env.Do(t, http.MethodPut, "/v1/milestones/"+m.ID, body, headers(etag))
+	res = env.Do(t, http.MethodPut, "/v1/milestones/"+m.ID.String(), body, headers(etag))
 	if res.StatusCode != http.StatusOK {
 		t.Errorf("PUT with the ETag of GET (%s): got %d; want 200: %s", etag, res.StatusCode, res.Body)
-		res = env.Do(t, http.MethodPut, "/v1/milestones/"+m.ID, body, headers(`"v1"`))
+		res = env.Do(t, http.MethodPut, "/v1/milestones/"+m.ID.String(), body, headers(`"v1"`))
 	}
 	if res.Header.Get("ETag") == "" || res.Header.Get("ETag") == etag {
 		t.Errorf("ETag of the PUT response: got %q; want a new tag", res.Header.Get("ETag"))
 	}
-	m = msMilestone{}
+	m = api.Milestone{}
 	res.JSON(t, &m)
 	if m.Title != "Final conference and report" || m.Revision != 2 {
 		t.Errorf("after PUT: got %q revision %d; want the new title at revision 2", m.Title, m.Revision)
 	}
-	if res := env.Do(t, http.MethodPut, "/v1/milestones/"+m.ID, body, headers(`"v1"`)); res.StatusCode != http.StatusPreconditionFailed {
+	if res := env.Do(t, http.MethodPut, "/v1/milestones/"+m.ID.String(), body, headers(`"v1"`)); res.StatusCode != http.StatusPreconditionFailed {
 		t.Errorf("PUT with a stale tag: got %d; want 412", res.StatusCode)
 	}
 	patch := func(doc string) apptest.Response {
 		h := headers("*")
 		h["Content-Type"] = "application/merge-patch+json"
-		return env.Do(t, http.MethodPatch, "/v1/milestones/"+m.ID, doc, h)
+		return env.Do(t, http.MethodPatch, "/v1/milestones/"+m.ID.String(), doc, h)
 	}
 	res = patch(`{"plannedEnd": null, "progress": 70}`)
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("PATCH: got %d: %s", res.StatusCode, res.Body)
 	}
-	m = msMilestone{}
+	m = api.Milestone{}
 	res.JSON(t, &m)
-	if m.PlannedEnd != "" || m.Progress != 70 || m.Overdue || m.Title != "Final conference and report" || m.PlannedStart != "2020-09-01" {
+	if m.PlannedEnd != nil || m.Progress != 70 || m.Overdue || m.Title != "Final conference and report" || apptest.Deref(m.PlannedStart).String() != "2020-09-01" {
 		t.Errorf("after PATCH: got %+v; want no end, 70%%, not overdue, the rest kept", m)
 	}
 	if res := patch(`{"progress": 101}`); res.StatusCode != http.StatusBadRequest {
 		t.Errorf("PATCH progress 101: got %d; want 400", res.StatusCode)
 	}
-	if res := env.Do(t, http.MethodDelete, "/v1/milestones/"+m.ID, nil, apptest.Bearer(editor)); res.StatusCode != http.StatusPreconditionRequired {
+	if res := env.Do(t, http.MethodDelete, "/v1/milestones/"+m.ID.String(), nil, apptest.Bearer(editor)); res.StatusCode != http.StatusPreconditionRequired {
 		t.Errorf("DELETE without If-Match: got %d; want 428", res.StatusCode)
 	}
-	if res := env.Do(t, http.MethodDelete, "/v1/milestones/"+m.ID, nil, headers("*")); res.StatusCode != http.StatusNoContent {
+	if res := env.Do(t, http.MethodDelete, "/v1/milestones/"+m.ID.String(), nil, headers("*")); res.StatusCode != http.StatusNoContent {
 		t.Errorf("DELETE: got %d; want 204", res.StatusCode)
 	}
-	if res := env.Do(t, http.MethodGet, "/v1/milestones/"+m.ID, nil, nil); res.StatusCode != http.StatusNotFound {
+	if res := env.Do(t, http.MethodGet, "/v1/milestones/"+m.ID.String(), nil, nil); res.StatusCode != http.StatusNotFound {
 		t.Errorf("GET after DELETE: got %d; want 404", res.StatusCode)
 	}
 }
@@ -737,9 +634,10 @@ func TestMilestoneWritesOverHTTP(t *testing.T) {
 // TestMilestoneFiltersOverHTTP: every filter and sort of the list, paging
 // with a derived status, and the summaries computed from the same data.
 func TestMilestoneFiltersOverHTTP(t *testing.T) {
-	env := msStart(t)
+	t.Parallel()
+	env := apptest.StartSeeded(t)
 	editor := env.User(t, "editor@example.org", domain.RoleEditor, "")
-	today := msToday()
+	today := apptest.Today()
 	day := func(days int) string { return today.AddDate(0, 0, days).Format(time.DateOnly) }
 	// Seeded 3.1 and 3.2 (hand-set, not started, long past: overdue); 3.3,
 	// 3.4 and 3.5 under rules without evidence (delayed, overdue).
@@ -808,23 +706,13 @@ func TestMilestoneFiltersOverHTTP(t *testing.T) {
 	})
 
 	t.Run("summaries", func(t *testing.T) {
-		type summary struct {
-			Commitment    string         `json:"commitment"`
-			Cycle         int            `json:"cycle"`
-			Milestones    int            `json:"milestones"`
-			ByStatus      map[string]int `json:"byStatus"`
-			ByCompletion  map[string]int `json:"byCompletion"`
-			ShareComplete float64        `json:"shareComplete"`
-			Overdue       int            `json:"overdue"`
-			NextDue       *msMilestone   `json:"nextDue"`
-		}
 		// What the summary should say, counted from the list itself.
-		expect := func(ms []msMilestone) summary {
-			s := summary{Milestones: len(ms), ByStatus: map[string]int{}, ByCompletion: map[string]int{}}
+		expect := func(ms []api.Milestone) api.ProgressSummary {
+			s := api.ProgressSummary{Milestones: len(ms), ByStatus: map[string]int{}, ByCompletion: map[string]int{}}
 			complete := 0
 			for _, m := range ms {
-				s.ByStatus[m.Status]++
-				s.ByCompletion[m.Completion]++
+				s.ByStatus[string(m.Status)]++
+				s.ByCompletion[string(m.Completion)]++
 				if m.Completion == "complete" {
 					complete++
 				}
@@ -832,7 +720,7 @@ func TestMilestoneFiltersOverHTTP(t *testing.T) {
 					s.Overdue++
 				}
 				open := m.Status != "completed" && m.Status != "cancelled"
-				if open && m.PlannedEnd >= day(0) && (s.NextDue == nil || m.PlannedEnd < s.NextDue.PlannedEnd) {
+				if open && msDay(m.PlannedEnd) >= day(0) && (s.NextDue == nil || msDay(m.PlannedEnd) < msDay(s.NextDue.PlannedEnd)) {
 					s.NextDue = &m
 				}
 			}
@@ -841,13 +729,13 @@ func TestMilestoneFiltersOverHTTP(t *testing.T) {
 			}
 			return s
 		}
-		compare := func(t *testing.T, path string, want summary) {
+		compare := func(t *testing.T, path string, want api.ProgressSummary) {
 			t.Helper()
 			res := env.Do(t, http.MethodGet, path, nil, nil)
 			if res.StatusCode != http.StatusOK {
 				t.Fatalf("GET %s: got %d: %s", path, res.StatusCode, res.Body)
 			}
-			var got summary
+			var got api.ProgressSummary
 			res.JSON(t, &got)
 			if got.Milestones != want.Milestones || got.Overdue != want.Overdue || fmt.Sprint(got.ByStatus) != fmt.Sprint(want.ByStatus) ||
 				fmt.Sprint(got.ByCompletion) != fmt.Sprint(want.ByCompletion) {
@@ -883,9 +771,10 @@ func TestMilestoneFiltersOverHTTP(t *testing.T) {
 // TestMilestonePagingWithDerivedStatus: status follows from evidence and the
 // day, so the store cannot filter it; pages must still hold each match once.
 func TestMilestonePagingWithDerivedStatus(t *testing.T) {
-	env := msStart(t)
+	t.Parallel()
+	env := apptest.StartSeeded(t)
 	editor := env.User(t, "editor@example.org", domain.RoleEditor, "")
-	today := msToday()
+	today := apptest.Today()
 	var delayed []string
 	for i := 1; i <= 23; i++ {
 		in := map[string]any{"commitment": "NL0001", "code": fmt.Sprintf("1.%d", i), "title": fmt.Sprintf("Edition %d", i),
@@ -915,13 +804,14 @@ func TestMilestonePagingWithDerivedStatus(t *testing.T) {
 // TestMilestoneUpdatesOverHTTP: editors post dated progress updates, not in
 // the future; everyone reads them, newest first.
 func TestMilestoneUpdatesOverHTTP(t *testing.T) {
-	env := msStart(t)
+	t.Parallel()
+	env := apptest.StartSeeded(t)
 	editor := env.User(t, "editor@example.org", domain.RoleEditor, "")
 	analyst := env.User(t, "analyst@example.org", domain.RoleAnalyst, "")
 	member := env.User(t, "member@example.org", domain.RoleMember, "GM0606")
 	m := msByCode(t, env, "3.4")
-	path := "/v1/milestones/" + m.ID + "/updates"
-	today := msToday()
+	path := "/v1/milestones/" + m.ID.String() + "/updates"
+	today := apptest.Today()
 	update := func(date, note string) map[string]any {
 		return map[string]any{"date": date, "note": note, "evidenceUrl": "https://example.org/" + strings.ReplaceAll(note, " ", "-")}
 	}
@@ -956,20 +846,12 @@ func TestMilestoneUpdatesOverHTTP(t *testing.T) {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("GET updates: got %d: %s", res.StatusCode, res.Body)
 	}
-	var list struct {
-		Items []struct {
-			Milestone   string `json:"milestone"`
-			Date        string `json:"date"`
-			Note        string `json:"note"`
-			EvidenceURL string `json:"evidenceUrl"`
-			Author      string `json:"author"`
-		} `json:"items"`
-	}
+	var list api.ProgressUpdateList
 	res.JSON(t, &list)
 	var notes []string
 	for _, u := range list.Items {
 		notes = append(notes, u.Note)
-		if u.Milestone != m.ID || u.Author == "" || !strings.HasPrefix(u.EvidenceURL, "https://example.org/") {
+		if u.Milestone != m.ID || u.Author == "" || !strings.HasPrefix(apptest.Deref(u.EvidenceURL), "https://example.org/") {
 			t.Errorf("update %+v: want the milestone, an author and the evidence URL", u)
 		}
 	}
@@ -979,4 +861,12 @@ func TestMilestoneUpdatesOverHTTP(t *testing.T) {
 	if res := env.Do(t, http.MethodGet, "/v1/milestones/0190d3e0-0000-7000-8000-000000000000/updates", nil, nil); res.StatusCode != http.StatusNotFound {
 		t.Errorf("updates of an unknown milestone: got %d; want 404", res.StatusCode)
 	}
+}
+
+// msDay is d as the API writes it, "" for none.
+func msDay(d *openapi_types.Date) string {
+	if d == nil {
+		return ""
+	}
+	return d.String()
 }

@@ -1,8 +1,9 @@
-package app_test
+package httpapi_test
 
 import (
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/base64"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -10,14 +11,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
+	"github.com/pioniersnetwerk/pioniers/api"
 
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/pioniersnetwerk/pioniers/internal/account"
 	"github.com/pioniersnetwerk/pioniers/internal/apptest"
 	"github.com/pioniersnetwerk/pioniers/internal/auth"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 )
 
 func TestTokenVerification(t *testing.T) {
+	t.Parallel()
 	cfg := apptest.Config(t)
 	env := apptest.New(t, cfg)
 	env.Seed(t)
@@ -77,6 +81,7 @@ func TestTokenVerification(t *testing.T) {
 }
 
 func TestAnonymousWriteIsChallenged(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	env.Seed(t)
 	res := env.Do(t, "DELETE", "/v1/organisations/GM0606", nil, map[string]string{"If-Match": `"v1"`})
@@ -89,6 +94,7 @@ func TestAnonymousWriteIsChallenged(t *testing.T) {
 }
 
 func TestPasswordSignIn(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	env.User(t, "Editor@Example.org", domain.RoleEditor, "")
 	tests := []struct {
@@ -110,11 +116,7 @@ func TestPasswordSignIn(t *testing.T) {
 				t.Fatalf("status: got %d; want %d (%s)", res.StatusCode, tt.want, res.Body)
 			}
 			if tt.want == 200 {
-				var tok struct {
-					AccessToken string `json:"access_token"`
-					TokenType   string `json:"token_type"`
-					ExpiresIn   int    `json:"expires_in"`
-				}
+				var tok api.AccessToken
 				res.JSON(t, &tok)
 				if tok.AccessToken == "" || tok.TokenType != "Bearer" || tok.ExpiresIn != 900 {
 					t.Errorf("token: got %+v; want a Bearer token for 900 s", tok)
@@ -133,9 +135,10 @@ func TestPasswordSignIn(t *testing.T) {
 }
 
 func TestClientCredentials(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	env.Seed(t)
-	cl, secret, err := env.App.Accounts.CreateClient(systemContext(), accountClient("Partner portal"))
+	cl, secret, err := env.App.Accounts.CreateClient(apptest.As(domain.System), account.NewClient{Name: "Partner portal"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,9 +168,7 @@ func TestClientCredentials(t *testing.T) {
 		t.Errorf("unsupported grant: got %d; want 400", res.StatusCode)
 	}
 	// A partner reads public data but may not change it.
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
+	var tok api.AccessToken
 	res.JSON(t, &tok)
 	if got := env.Do(t, "GET", "/v1/organisations", nil, apptest.Bearer(tok.AccessToken)).StatusCode; got != 200 {
 		t.Errorf("partner read: got %d; want 200", got)
@@ -176,5 +177,58 @@ func TestClientCredentials(t *testing.T) {
 	h["If-Match"] = "*"
 	if got := env.Do(t, "DELETE", "/v1/organisations/GM0606", nil, h).StatusCode; got != 403 {
 		t.Errorf("partner delete: got %d; want 403", got)
+	}
+}
+
+func TestRobustTokenEndpoint(t *testing.T) {
+	t.Parallel()
+	e := apptest.StartDemo(t)
+	for _, tt := range []struct {
+		name, body, ct string
+		want           int
+	}{
+		{"empty JSON", `{}`, "application/json", 400},
+		{"null", `null`, "application/json", 400},
+		{"no password", `{"email":"admin@example.org"}`, "application/json", 400},
+		{"long password", `{"email":"admin@example.org","password":"` + strings.Repeat("x", 1025) + `"}`, "application/json", 400},
+		{"wrong password at the limit", `{"email":"admin@example.org","password":"` + strings.Repeat("x", 1024) + `"}`, "application/json", 401},
+		{"unknown email", `{"email":"nobody@example.org","password":"x"}`, "application/json", 401},
+		{"NUL in email", `{"email":"a\u0000@example.org","password":"x"}`, "application/json", 400},
+		{"extra member", `{"email":"admin@example.org","password":"x","scope":"all"}`, "application/json", 400},
+		{"wrong grant", `grant_type=password&username=a&password=b`, "application/x-www-form-urlencoded", 400},
+		{"no grant", `client_id=a&client_secret=b`, "application/x-www-form-urlencoded", 400},
+		{"long client id", `grant_type=client_credentials&client_id=` + strings.Repeat("x", 201), "application/x-www-form-urlencoded", 400},
+		{"client id not UTF-8", `grant_type=client_credentials&client_id=%ff&client_secret=x`, "application/x-www-form-urlencoded", 400},
+		{"no credentials", `grant_type=client_credentials`, "application/x-www-form-urlencoded", 401},
+		{"broken form", `%%%`, "application/x-www-form-urlencoded", 400},
+		{"XML", `<a/>`, "application/xml", 415},
+	} {
+		res := e.Do(t, "POST", "/v1/auth/token", tt.body, map[string]string{"Content-Type": tt.ct})
+		apptest.CheckProblem(t, "token "+tt.name, res, tt.want)
+		if res.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("token %s: Cache-Control %q; want no-store", tt.name, res.Header.Get("Cache-Control"))
+		}
+	}
+	basic := func(t *testing.T, auth string) {
+		t.Helper()
+		res := e.Do(t, "POST", "/v1/auth/token", "grant_type=client_credentials", map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Authorization": auth})
+		if res.StatusCode != 400 && res.StatusCode != 401 {
+			t.Errorf("token with Authorization %q: got %d; want 400 or 401 (%s)", apptest.Short(auth), res.StatusCode, apptest.Short(res.Body))
+			return
+		}
+		apptest.CheckProblem(t, "token with Authorization "+apptest.Short(auth), res, res.StatusCode)
+	}
+	basic(t, "Basic %%%")
+	basic(t, "Basic "+base64.StdEncoding.EncodeToString([]byte(strings.Repeat("a", 5000)+":b")))
+	basic(t, "Basic "+base64.StdEncoding.EncodeToString([]byte("pc_unknown:secret")))
+	// The form's client_id is checked for NUL and UTF-8; the same id sent
+	// as HTTP Basic credentials goes to the database as it is: PostgreSQL
+	// refuses it (500).
+	t.Run("Basic credentials that are not UTF-8 or hold NUL", func(t *testing.T) {
+		basic(t, "Basic "+base64.StdEncoding.EncodeToString([]byte("\xff\xfe:secret")))
+		basic(t, "Basic "+base64.StdEncoding.EncodeToString([]byte("pc_a\x00b:secret")))
+	})
+	for _, bearer := range []string{"Bearer \xff\xfe", "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", "Bearer " + strings.Repeat("a.", 3000), "Basic YTpi", "Bearer"} {
+		apptest.CheckProblem(t, "API call with Authorization "+apptest.Short(bearer), e.Do(t, "GET", "/v1/organisations", nil, map[string]string{"Authorization": bearer}), 401)
 	}
 }

@@ -1,4 +1,4 @@
-package app_test
+package httpapi_test
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pioniersnetwerk/pioniers/internal/apptest"
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/milestone"
 )
 
@@ -103,7 +104,7 @@ func BenchmarkExportMilestonesCSV(b *testing.B) {
 	cfg.RateLimit = 0
 	env := apptest.New(b, cfg)
 	env.Seed(b)
-	ctx := systemContext()
+	ctx := apptest.As(domain.System)
 
 	// small milestones in NL0001, the rest spread over NL0002-NL0038; one in
 	// a thousand under an evidence rule, so that path is streamed too.

@@ -1,4 +1,4 @@
-package app_test
+package httpapi_test
 
 import (
 	"bytes"
@@ -9,32 +9,38 @@ import (
 	"testing"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/pioniersnetwerk/pioniers/api"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	pioniers "github.com/pioniersnetwerk/pioniers"
 	"github.com/pioniersnetwerk/pioniers/internal/apptest"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 )
 
-type createdPerson struct {
-	ID string `json:"id"`
-}
-
-// newPerson registers a person through the API and returns its id.
-func newPerson(t *testing.T, env *apptest.Env, token string, body map[string]any) string {
-	t.Helper()
-	res := env.Do(t, "POST", "/v1/people", body, apptest.Bearer(token))
-	if res.StatusCode != http.StatusCreated {
-		t.Fatalf("create person: got %d; want 201 (%s)", res.StatusCode, res.Body)
+// A resource's ETag follows what it embeds from other records: renaming an
+// organisation makes the ETag of a person who belongs to it change.
+func TestETagFollowsEmbeddedRecords(t *testing.T) {
+	t.Parallel()
+	env := apptest.Start(t)
+	env.Seed(t)
+	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
+	id := env.Post(t, admin, "/v1/people", apptest.Pioneer("Embedded", "embedded@schiedam.example", "", "GM0606")).ID
+	before := env.Do(t, "GET", "/v1/people/"+id, nil, apptest.Bearer(admin)).Header.Get("ETag")
+	h := apptest.Bearer(admin)
+	h["If-Match"] = "*"
+	h["Content-Type"] = "application/merge-patch+json"
+	if res := env.Do(t, "PATCH", "/v1/organisations/GM0606", `{"name":"Gemeente Schiedam"}`, h); res.StatusCode != 200 {
+		t.Fatalf("rename: got %d", res.StatusCode)
 	}
-	var p createdPerson
-	res.JSON(t, &p)
-	return p.ID
-}
-
-func pioneer(name, email, phone, org string) map[string]any {
-	return map[string]any{"name": name, "email": email, "phone": phone, "position": "Open government adviser", "languages": []string{"nl"},
-		"memberships": []any{map[string]any{"organisation": org, "role": "pioneer", "from": "2018-09-01"}}}
+	cond := apptest.Bearer(admin)
+	cond["If-None-Match"] = before
+	if res := env.Do(t, "GET", "/v1/people/"+id, nil, cond); res.StatusCode != 200 || !strings.Contains(res.Body, "Gemeente Schiedam") {
+		t.Errorf("after renaming the organisation: got %d; want 200 with the new name", res.StatusCode)
+	}
+	created := env.Do(t, "POST", "/v1/organisations", map[string]any{"code": "GM0622", "name": "Vlaardingen", "kind": "municipality", "networkRole": "member"}, apptest.Bearer(admin))
+	if got := env.Do(t, "GET", "/v1/organisations/GM0622", nil, nil).Header.Get("ETag"); got != created.Header.Get("ETag") {
+		t.Errorf("ETag: got %q on GET and %q on create; want the same", got, created.Header.Get("ETag"))
+	}
 }
 
 func consent(t *testing.T, env *apptest.Env, token, id string, public bool) {
@@ -53,27 +59,31 @@ var (
 // No anonymous response anywhere in the API carries an email address or a
 // phone number: every GET of the contract is called anonymously and scanned.
 func TestNoAnonymousResponseCarriesContactDetails(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
-	if _, err := env.App.Seed.Load(systemContext(), true); err != nil {
+	if _, err := env.App.Seed.Load(apptest.As(domain.System), true); err != nil {
 		t.Fatal(err)
 	}
 	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
-	public := newPerson(t, env, admin, pioneer("Public Pioneer", "public.pioneer@schiedam.example", "+31611111111", "GM0606"))
+	public := env.Post(t, admin, "/v1/people", apptest.Pioneer("Public Pioneer", "public.pioneer@schiedam.example", "+31611111111", "GM0606")).ID
 	consent(t, env, admin, public, true)
-	private := newPerson(t, env, admin, pioneer("Private Pioneer", "private.pioneer@utrecht.example", "+31622222222", "GM0344"))
+	private := env.Post(t, admin, "/v1/people", apptest.Pioneer("Private Pioneer", "private.pioneer@utrecht.example", "+31622222222", "GM0344")).ID
 
 	spec, err := openapi3.NewLoader().LoadFromData(pioniers.OpenAPI)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var meetings, publications, milestones, evaluations struct{ Items []struct{ ID string } }
+	var meetings api.MeetingPage
+	var publications api.PublicationPage
+	var milestones api.MilestonePage
+	var evaluations api.EvaluationPage
 	env.Do(t, "GET", "/v1/evaluations", nil, nil).JSON(t, &evaluations)
 	env.Do(t, "GET", "/v1/meetings", nil, nil).JSON(t, &meetings)
 	env.Do(t, "GET", "/v1/publications", nil, nil).JSON(t, &publications)
 	env.Do(t, "GET", "/v1/milestones", nil, nil).JSON(t, &milestones)
 	values := map[string][]string{"organisation": {"GM0606", "GM0344"}, "person": {public, private},
-		"meeting": {meetings.Items[0].ID}, "publication": {publications.Items[0].ID},
-		"commitment": {"NL0037"}, "milestone": {milestones.Items[0].ID}, "cycle": {"2018"}, "evaluation": {evaluations.Items[0].ID}}
+		"meeting": {meetings.Items[0].ID.String()}, "publication": {publications.Items[0].ID.String()},
+		"commitment": {"NL0037"}, "milestone": {milestones.Items[0].ID.String()}, "cycle": {"2018"}, "evaluation": {evaluations.Items[0].ID.String()}}
 	scanned := 0
 	for path, item := range spec.Paths.Map() {
 		if item.Get == nil {
@@ -129,10 +139,11 @@ func TestNoAnonymousResponseCarriesContactDetails(t *testing.T) {
 }
 
 func TestConsentControlsThePublicProfile(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	env.Seed(t)
 	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
-	id := newPerson(t, env, admin, pioneer("Marlies Example", "marlies@schiedam.example", "+31633333333", "GM0606"))
+	id := env.Post(t, admin, "/v1/people", apptest.Pioneer("Marlies Example", "marlies@schiedam.example", "+31633333333", "GM0606")).ID
 	visible := func() bool {
 		t.Helper()
 		list := env.Do(t, "GET", "/v1/organisations/GM0606/people", nil, nil)
@@ -159,16 +170,9 @@ func TestConsentControlsThePublicProfile(t *testing.T) {
 	if visible() {
 		t.Fatal("after withdrawal: the profile is still public")
 	}
-	var history struct {
-		Current struct{ PublicProfile bool }
-		Records []struct {
-			PublicProfile bool
-			RecordedAt    string
-			RecordedBy    string
-		}
-	}
+	var history api.ConsentHistory
 	env.Do(t, "GET", "/v1/people/"+id+"/consent", nil, apptest.Bearer(admin)).JSON(t, &history)
-	if history.Current.PublicProfile || len(history.Records) != 2 || !history.Records[1].PublicProfile || history.Records[0].RecordedBy == "" {
+	if history.Current.PublicProfile || len(history.Records) != 2 || !history.Records[1].PublicProfile || apptest.Deref(history.Records[0].RecordedBy) == "" {
 		t.Errorf("consent history: got %+v; want the withdrawal on top of the consent, each with who recorded it", history)
 	}
 	if res := env.Do(t, "GET", "/v1/people/"+id+"/consent", nil, nil); res.StatusCode != 404 {
@@ -177,27 +181,28 @@ func TestConsentControlsThePublicProfile(t *testing.T) {
 }
 
 func TestMembersActForTheirOwnOrganisation(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	env.Seed(t)
 	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
 	member := env.User(t, "clerk@schiedam.example", domain.RoleMember, "GM0606")
-	ownID := newPerson(t, env, member, pioneer("Own Pioneer", "own@schiedam.example", "", "GM0606"))
-	otherID := newPerson(t, env, admin, pioneer("Other Pioneer", "other@utrecht.example", "", "GM0344"))
+	ownID := env.Post(t, member, "/v1/people", apptest.Pioneer("Own Pioneer", "own@schiedam.example", "", "GM0606")).ID
+	otherID := env.Post(t, admin, "/v1/people", apptest.Pioneer("Other Pioneer", "other@utrecht.example", "", "GM0344")).ID
 
-	if res := env.Do(t, "POST", "/v1/people", pioneer("Sneaky", "sneaky@utrecht.example", "", "GM0344"), apptest.Bearer(member)); res.StatusCode != 403 {
+	if res := env.Do(t, "POST", "/v1/people", apptest.Pioneer("Sneaky", "sneaky@utrecht.example", "", "GM0344"), apptest.Bearer(member)); res.StatusCode != 403 {
 		t.Errorf("member registers a person of another organisation: got %d; want 403", res.StatusCode)
 	}
 	h := apptest.Bearer(member)
 	h["If-Match"] = "*"
-	edited := pioneer("Own Pioneer", "own@schiedam.example", "+31644444444", "GM0606")
+	edited := apptest.Pioneer("Own Pioneer", "own@schiedam.example", "+31644444444", "GM0606")
 	if res := env.Do(t, "PUT", "/v1/people/"+ownID, edited, h); res.StatusCode != 200 {
 		t.Errorf("member edits its own organisation's person: got %d; want 200 (%s)", res.StatusCode, res.Body)
 	}
-	if res := env.Do(t, "PUT", "/v1/people/"+otherID, pioneer("Other Pioneer", "other@utrecht.example", "", "GM0344"), h); res.StatusCode != 404 {
+	if res := env.Do(t, "PUT", "/v1/people/"+otherID, apptest.Pioneer("Other Pioneer", "other@utrecht.example", "", "GM0344"), h); res.StatusCode != 404 {
 		t.Errorf("member edits a private person of another organisation: got %d; want 404 (it cannot see them)", res.StatusCode)
 	}
 	consent(t, env, admin, otherID, true)
-	if res := env.Do(t, "PUT", "/v1/people/"+otherID, pioneer("Other Pioneer", "other@utrecht.example", "", "GM0344"), h); res.StatusCode != 403 {
+	if res := env.Do(t, "PUT", "/v1/people/"+otherID, apptest.Pioneer("Other Pioneer", "other@utrecht.example", "", "GM0344"), h); res.StatusCode != 403 {
 		t.Errorf("member edits a public person of another organisation: got %d; want 403", res.StatusCode)
 	}
 	if res := env.Do(t, "DELETE", "/v1/people/"+otherID, nil, h); res.StatusCode != 403 {
@@ -209,18 +214,19 @@ func TestMembersActForTheirOwnOrganisation(t *testing.T) {
 }
 
 func TestExportIsForAdminsAndThePersonThemselves(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	env.Seed(t)
 	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
-	id := newPerson(t, env, admin, pioneer("Self Exporter", "self@schiedam.example", "+31655555555", "GM0606"))
+	id := env.Post(t, admin, "/v1/people", apptest.Pioneer("Self Exporter", "self@schiedam.example", "+31655555555", "GM0606")).ID
 	self := env.PersonUser(t, "self@schiedam.example", domain.RoleMember, "GM0606", id)
 	colleague := env.User(t, "colleague@schiedam.example", domain.RoleMember, "GM0606")
 	editor := env.User(t, "editor@example.org", domain.RoleEditor, "")
 	res := env.Do(t, "POST", "/v1/meetings", map[string]any{"title": "Pioneers meet", "topic": "Openness", "format": "other",
 		"startsAt": time.Now().Add(30 * 24 * time.Hour).UTC().Format(time.RFC3339), "endsAt": time.Now().Add(30*24*time.Hour + 3*time.Hour).UTC().Format(time.RFC3339)}, apptest.Bearer(editor))
-	var m createdPerson
+	var m api.Meeting
 	res.JSON(t, &m)
-	if res := env.Do(t, "POST", "/v1/meetings/"+m.ID+"/registrations", map[string]any{"person": id}, apptest.Bearer(self)); res.StatusCode != 201 {
+	if res := env.Do(t, "POST", "/v1/meetings/"+m.ID.String()+"/registrations", map[string]any{"person": id}, apptest.Bearer(self)); res.StatusCode != 201 {
 		t.Fatalf("the person registers themselves: got %d (%s)", res.StatusCode, res.Body)
 	}
 	for _, tt := range []struct {
@@ -252,6 +258,7 @@ func TestExportIsForAdminsAndThePersonThemselves(t *testing.T) {
 // phone, the kept response of an idempotent POST included; the person reads
 // as gone and their account no longer signs in.
 func TestErasureLeavesNoPersonalData(t *testing.T) {
+	t.Parallel()
 	cfg := apptest.Config(t)
 	env := apptest.New(t, cfg)
 	env.Seed(t)
@@ -259,31 +266,31 @@ func TestErasureLeavesNoPersonalData(t *testing.T) {
 	name, email, phone := "Erasmus Vergeetmij", "erasmus.vergeetmij@schiedam.example", "+31698765432"
 	h := apptest.Bearer(admin)
 	h["Idempotency-Key"] = "create-erasmus"
-	res := env.Do(t, "POST", "/v1/people", pioneer(name, email, phone, "GM0606"), h)
+	res := env.Do(t, "POST", "/v1/people", apptest.Pioneer(name, email, phone, "GM0606"), h)
 	if res.StatusCode != 201 {
 		t.Fatalf("create: got %d (%s)", res.StatusCode, res.Body)
 	}
-	var p createdPerson
+	var p api.Person
 	res.JSON(t, &p)
-	env.PersonUser(t, email, domain.RoleMember, "GM0606", p.ID)
-	consent(t, env, admin, p.ID, true)
-	edit := pioneer(name, email, phone, "GM0606")
+	env.PersonUser(t, email, domain.RoleMember, "GM0606", p.ID.String())
+	consent(t, env, admin, p.ID.String(), true)
+	edit := apptest.Pioneer(name, email, phone, "GM0606")
 	edit["position"] = "Senior adviser"
 	eh := apptest.Bearer(admin)
 	eh["If-Match"] = "*"
-	if res := env.Do(t, "PUT", "/v1/people/"+p.ID, edit, eh); res.StatusCode != 200 {
+	if res := env.Do(t, "PUT", "/v1/people/"+p.ID.String(), edit, eh); res.StatusCode != 200 {
 		t.Fatalf("edit: got %d", res.StatusCode)
 	}
-	if res := env.Do(t, "DELETE", "/v1/people/"+p.ID, nil, eh); res.StatusCode != 204 {
+	if res := env.Do(t, "DELETE", "/v1/people/"+p.ID.String(), nil, eh); res.StatusCode != 204 {
 		t.Fatalf("erase: got %d (%s)", res.StatusCode, res.Body)
 	}
-	if res := env.Do(t, "GET", "/v1/people/"+p.ID, nil, apptest.Bearer(admin)); res.StatusCode != http.StatusGone {
+	if res := env.Do(t, "GET", "/v1/people/"+p.ID.String(), nil, apptest.Bearer(admin)); res.StatusCode != http.StatusGone {
 		t.Errorf("GET erased person: got %d; want 410", res.StatusCode)
 	}
 	if res := env.Do(t, "POST", "/v1/auth/token", map[string]string{"email": email, "password": apptest.Password}, nil); res.StatusCode != 401 {
 		t.Errorf("erased person's account signs in: got %d; want 401", res.StatusCode)
 	}
-	changes, err := env.App.DB.Changes(systemContext(), "person", p.ID)
+	changes, err := env.App.DB.Changes(apptest.As(domain.System), "person", p.ID.String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,15 +316,16 @@ func TestErasureLeavesNoPersonalData(t *testing.T) {
 // A municipality the person has left no longer reads their contact details,
 // changes them or records their consent.
 func TestFormerOrganisationNoLongerActsForAPerson(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	env.Seed(t)
 	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
 	former := env.User(t, "clerk@schiedam.example", domain.RoleMember, "GM0606")
 	current := env.User(t, "clerk@utrecht.example", domain.RoleMember, "GM0344")
-	id := newPerson(t, env, admin, map[string]any{"name": "Moved On", "email": "moved.on@utrecht.example", "memberships": []any{
+	id := env.Post(t, admin, "/v1/people", map[string]any{"name": "Moved On", "email": "moved.on@utrecht.example", "memberships": []any{
 		map[string]any{"organisation": "GM0606", "role": "pioneer", "from": "2018-09-01", "to": "2019-12-31"},
 		map[string]any{"organisation": "GM0344", "role": "pioneer", "from": "2020-01-01"},
-	}})
+	}}).ID
 	if res := env.Do(t, "GET", "/v1/people/"+id, nil, apptest.Bearer(current)); res.StatusCode != 200 || !strings.Contains(res.Body, "moved.on@utrecht.example") {
 		t.Errorf("current organisation: got %d %s; want the person in full", res.StatusCode, res.Body)
 	}
@@ -341,5 +349,53 @@ func TestFormerOrganisationNoLongerActsForAPerson(t *testing.T) {
 		if res := env.Do(t, tt.method, tt.path, body, headers); res.StatusCode != 404 {
 			t.Errorf("%s by the former organisation: got %d %s; want 404", tt.method, res.StatusCode, res.Body)
 		}
+	}
+}
+
+func TestRobustErasedPerson(t *testing.T) {
+	t.Parallel()
+	e := apptest.StartDemo(t)
+	reg := e.Do(t, "POST", "/v1/meetings/"+e.Planned+"/registrations", map[string]any{"person": e.Person}, apptest.Headers(e.Admin))
+	if reg.StatusCode != 201 {
+		t.Fatalf("register: got %d (%s)", reg.StatusCode, reg.Body)
+	}
+	var r api.Registration
+	reg.JSON(t, &r)
+	if res := e.Do(t, "DELETE", "/v1/people/"+e.Person, nil, apptest.Headers(e.Admin, "If-Match", "*")); res.StatusCode != 204 {
+		t.Fatalf("erase: got %d (%s)", res.StatusCode, res.Body)
+	}
+	before := e.Changes(t, "person", e.Person)
+	for _, tt := range []struct {
+		method, path string
+		body         any
+		h            map[string]string
+	}{
+		{"GET", "/v1/people/" + e.Person, nil, apptest.Headers(e.Admin)},
+		{"GET", "/v1/people/" + e.Person + "/consent", nil, apptest.Headers(e.Admin)},
+		{"PUT", "/v1/people/" + e.Person + "/consent", map[string]any{"publicProfile": true}, apptest.Headers(e.Admin)},
+		{"GET", "/v1/people/" + e.Person + "/export", nil, apptest.Headers(e.Admin)},
+		{"PUT", "/v1/people/" + e.Person, map[string]any{"name": "Back", "memberships": []any{}}, apptest.Headers(e.Admin, "If-Match", "*")},
+		{"DELETE", "/v1/people/" + e.Person, nil, apptest.Headers(e.Admin, "If-Match", "*")},
+		{"GET", "/v1/people/" + e.Person, nil, apptest.Headers(e.Member)},
+	} {
+		apptest.CheckProblem(t, tt.method+" erased "+tt.path, e.Do(t, tt.method, tt.path, tt.body, tt.h), 410)
+	}
+	if c := e.Changes(t, "person", e.Person); c != before {
+		t.Errorf("writes to an erased person: %d change records; want %d", c, before)
+	}
+	for _, tok := range []string{e.Admin, e.Member} {
+		res := e.Do(t, "POST", "/v1/meetings/"+e.Planned+"/registrations", map[string]any{"person": e.Person}, apptest.Headers(tok))
+		if res.StatusCode != 400 && res.StatusCode != 404 && res.StatusCode != 409 && res.StatusCode != 410 {
+			t.Errorf("register an erased person: got %d; want a 4xx (%s)", res.StatusCode, apptest.Short(res.Body))
+		}
+		apptest.CheckProblem(t, "register an erased person", res, res.StatusCode)
+	}
+	var regs api.RegistrationList
+	e.Do(t, "GET", "/v1/meetings/"+e.Planned+"/registrations", nil, apptest.Headers(e.Admin)).JSON(t, &regs)
+	if len(regs.Items) != 1 || !regs.Items[0].Person.Erased || regs.Items[0].Person.Name != nil {
+		t.Errorf("registrations after erasure: got %+v; want one with person {id, erased: true} and no name", regs.Items)
+	}
+	if res := e.Do(t, "DELETE", "/v1/meetings/"+e.Planned+"/registrations/"+r.ID.String(), nil, apptest.Headers(e.Admin)); res.StatusCode >= 500 {
+		t.Errorf("cancel the erased person's registration: got %d (%s)", res.StatusCode, apptest.Short(res.Body))
 	}
 }

@@ -1,4 +1,4 @@
-package app_test
+package httpapi_test
 
 import (
 	"crypto/sha256"
@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pioniersnetwerk/pioniers/api"
 
 	"github.com/pioniersnetwerk/pioniers/internal/apptest"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
@@ -66,29 +68,30 @@ func embedCheckPage(t *testing.T, res apptest.Response, lang string) {
 }
 
 func TestEmbedMeetings(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	env.Seed(t)
 	editor := env.User(t, "embed-editor@example.org", domain.RoleEditor, "")
 	year := time.Now().Year() + 1
 
-	feedCreateMeeting(t, env, editor, map[string]any{
+	env.Post(t, editor, "/v1/meetings", map[string]any{
 		"title": "Winter session", "topic": "Open data in the council", "format": "knowledge-session",
 		"startsAt": fmt.Sprintf("%d-01-14T13:00:00Z", year), "endsAt": fmt.Sprintf("%d-01-14T16:00:00Z", year),
 		"guestChair": "GM0606", "status": "confirmed",
 		"venue": map[string]any{"name": "Stadskantoor", "address": "Stadserf 1", "city": "Schiedam", "hostOrganisation": "GM0606"},
 	})
-	feedCreateMeeting(t, env, editor, map[string]any{
+	env.Post(t, editor, "/v1/meetings", map[string]any{
 		"title": "Summer lab <em>indoors</em> & more", "topic": "Requests under the Woo", "format": "open-government-lab",
 		"details":  map[string]any{"format": "open-government-lab", "case": "Faster Woo requests", "caseOwner": "GM0344"},
 		"startsAt": fmt.Sprintf("%d-07-08T12:00:00Z", year), "endsAt": fmt.Sprintf("%d-07-08T15:00:00Z", year),
 		"guestChair": "GM0344", "venue": map[string]any{"name": "Stadhuis", "city": "Utrecht", "hostOrganisation": "GM0344"},
 	})
-	feedCreateMeeting(t, env, editor, map[string]any{
+	env.Post(t, editor, "/v1/meetings", map[string]any{
 		"title": "Cancelled session", "topic": "Anything", "format": "other",
 		"startsAt": fmt.Sprintf("%d-03-11T13:00:00Z", year), "endsAt": fmt.Sprintf("%d-03-11T15:00:00Z", year),
 		"status": "cancelled", "cancellationReason": "Too few registrations",
 	})
-	feedCreateMeeting(t, env, editor, map[string]any{
+	env.Post(t, editor, "/v1/meetings", map[string]any{
 		"title": "Held long ago", "topic": "Looking back", "format": "knowledge-session",
 		"startsAt": "2024-10-10T12:00:00Z", "endsAt": "2024-10-10T15:00:00Z", "guestChair": "GM0606", "status": "held",
 		"venue": map[string]any{"name": "Stadhuis", "city": "Schiedam"},
@@ -144,11 +147,9 @@ func TestEmbedMeetings(t *testing.T) {
 		if !strings.Contains(res.Body, `href="/v1/feeds/meetings.ics?organisation=GM0344"`) {
 			t.Errorf("the calendar link does not keep the organisation")
 		}
-		var schiedam struct {
-			ID string `json:"id"`
-		}
+		var schiedam api.Organisation
 		env.Do(t, http.MethodGet, "/v1/organisations/GM0606", nil, nil).JSON(t, &schiedam)
-		res = get(t, "?organisation="+schiedam.ID)
+		res = get(t, "?organisation="+schiedam.ID.String())
 		if !strings.Contains(res.Body, "Winter session") || strings.Contains(res.Body, "Summer lab") {
 			t.Errorf("organisation by id: want only the meeting Schiedam hosts or chairs")
 		}
@@ -206,6 +207,7 @@ func TestEmbedMeetings(t *testing.T) {
 }
 
 func TestEmbedScript(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	res := env.Do(t, http.MethodGet, "/embed/meetings.js", nil, map[string]string{"Origin": "https://www.schiedam.nl"})
 	if res.StatusCode != http.StatusOK {

@@ -1,4 +1,4 @@
-package app_test
+package httpapi_test
 
 import (
 	"fmt"
@@ -10,29 +10,9 @@ import (
 	"time"
 
 	"github.com/emersion/go-ical"
-
 	"github.com/pioniersnetwerk/pioniers/internal/apptest"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 )
-
-// feedMeeting is a meeting created through the API for the feed tests.
-type feedMeeting struct {
-	ID   string
-	ETag string
-}
-
-func feedCreateMeeting(t *testing.T, env *apptest.Env, token string, body map[string]any) feedMeeting {
-	t.Helper()
-	res := env.Do(t, http.MethodPost, "/v1/meetings", body, apptest.Bearer(token))
-	if res.StatusCode != http.StatusCreated {
-		t.Fatalf("POST /v1/meetings %v: got %d; want 201: %s", body["title"], res.StatusCode, res.Body)
-	}
-	var m struct {
-		ID string `json:"id"`
-	}
-	res.JSON(t, &m)
-	return feedMeeting{ID: m.ID, ETag: res.Header.Get("ETag")}
-}
 
 // feedGet fetches the feed and parses it with go-ical, after checking the
 // lines themselves: CRLF only, none longer than 75 octets.
@@ -100,12 +80,13 @@ func feedSequence(t *testing.T, e ical.Event) int {
 }
 
 func TestFeedMeetings(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	env.Seed(t)
 	editor := env.User(t, "feed-editor@example.org", domain.RoleEditor, "")
 	year := time.Now().Year() + 1 // always ahead, in winter and in summer time
 
-	winter := feedCreateMeeting(t, env, editor, map[string]any{
+	winter := env.Post(t, editor, "/v1/meetings", map[string]any{
 		"title": "Winter: open data, the council; and a \\ backslash", "topic": "Open data in the council",
 		"description": "First line.\nSecond line, with a comma; and a semicolon. " + strings.Repeat("Lange tekst met ë, ï en € ", 8),
 		"format":      "knowledge-session", "tags": []string{"open data", "raad"},
@@ -113,18 +94,18 @@ func TestFeedMeetings(t *testing.T) {
 		"guestChair": "GM0606", "status": "confirmed",
 		"venue": map[string]any{"name": "Stadskantoor", "address": "Stadserf 1", "city": "Schiedam", "hostOrganisation": "GM0606"},
 	})
-	summer := feedCreateMeeting(t, env, editor, map[string]any{
+	summer := env.Post(t, editor, "/v1/meetings", map[string]any{
 		"title": "Summer lab", "topic": "Requests under the Woo", "format": "open-government-lab",
 		"details":  map[string]any{"format": "open-government-lab", "case": "Faster Woo requests", "caseOwner": "GM0344"},
 		"startsAt": fmt.Sprintf("%d-07-08T12:00:00Z", year), "endsAt": fmt.Sprintf("%d-07-08T15:00:00Z", year),
 		"guestChair": "GM0344", "venue": map[string]any{"name": "Stadhuis", "city": "Utrecht", "hostOrganisation": "GM0344"},
 	})
-	cancelled := feedCreateMeeting(t, env, editor, map[string]any{
+	cancelled := env.Post(t, editor, "/v1/meetings", map[string]any{
 		"title": "Cancelled session", "topic": "Anything", "format": "other",
 		"startsAt": fmt.Sprintf("%d-03-11T13:00:00Z", year), "endsAt": fmt.Sprintf("%d-03-11T15:00:00Z", year),
 		"status": "cancelled", "cancellationReason": "Too few registrations", "onlineUrl": "https://meet.example.org/pioniers",
 	})
-	held := feedCreateMeeting(t, env, editor, map[string]any{
+	held := env.Post(t, editor, "/v1/meetings", map[string]any{
 		"title": "A held meeting", "topic": "Looking back", "format": "knowledge-session",
 		"startsAt": "2024-10-10T12:00:00Z", "endsAt": "2024-10-10T15:00:00Z", "guestChair": "GM0344", "status": "held",
 		"venue": map[string]any{"name": "Stadhuis", "city": "Utrecht"},
@@ -133,7 +114,7 @@ func TestFeedMeetings(t *testing.T) {
 		"url": "https://www.open-government.nl/report-2024", "publishedOn": "2024-10-30"}, apptest.Bearer(editor)); res.StatusCode != http.StatusOK {
 		t.Fatalf("PUT report: got %d: %s", res.StatusCode, res.Body)
 	}
-	uid := func(m feedMeeting) string { return m.ID + "@pioniers" }
+	uid := func(m apptest.Created) string { return m.ID + "@pioniers" }
 
 	cal, first := feedGet(t, env, "")
 
@@ -184,7 +165,7 @@ func TestFeedMeetings(t *testing.T) {
 		if len(cal.Events()) != 4 {
 			t.Fatalf("got %d events; want 4", len(cal.Events()))
 		}
-		for _, m := range []feedMeeting{winter, summer, cancelled, held} {
+		for _, m := range []apptest.Created{winter, summer, cancelled, held} {
 			if _, ok := events[uid(m)]; !ok {
 				t.Errorf("no event with UID %s", uid(m))
 			}
@@ -193,7 +174,7 @@ func TestFeedMeetings(t *testing.T) {
 
 	t.Run("times in winter and summer", func(t *testing.T) {
 		for _, c := range []struct {
-			m                    feedMeeting
+			m                    apptest.Created
 			local, utc, localEnd string
 		}{
 			{winter, fmt.Sprintf("%d0114T140000", year), fmt.Sprintf("%d-01-14T13:00:00Z", year), fmt.Sprintf("%d0114T173000", year)},
@@ -223,7 +204,7 @@ func TestFeedMeetings(t *testing.T) {
 	})
 
 	t.Run("status, location, url, description, categories", func(t *testing.T) {
-		for m, want := range map[feedMeeting]string{winter: "CONFIRMED", summer: "TENTATIVE", cancelled: "CANCELLED", held: "CONFIRMED"} {
+		for m, want := range map[apptest.Created]string{winter: "CONFIRMED", summer: "TENTATIVE", cancelled: "CANCELLED", held: "CONFIRMED"} {
 			if got := feedText(t, events[uid(m)], ical.PropStatus); got != want {
 				t.Errorf("STATUS of %s: got %s; want %s", m.ID, got, want)
 			}
@@ -323,15 +304,15 @@ func TestFeedMeetings(t *testing.T) {
 	t.Run("filters", func(t *testing.T) {
 		for _, c := range []struct {
 			query string
-			want  []feedMeeting
+			want  []apptest.Created
 		}{
-			{"organisation=GM0606", []feedMeeting{winter}},
-			{"guestChair=GM0344", []feedMeeting{summer, held}},
-			{"status=cancelled", []feedMeeting{summer, cancelled}},
-			{"format=knowledge-session", []feedMeeting{winter, held}},
-			{"from=" + url.QueryEscape(fmt.Sprintf("%d-06-01", year)), []feedMeeting{summer}},
-			{"to=2025-01-01", []feedMeeting{held}},
-			{"q=backslash", []feedMeeting{winter}},
+			{"organisation=GM0606", []apptest.Created{winter}},
+			{"guestChair=GM0344", []apptest.Created{summer, held}},
+			{"status=cancelled", []apptest.Created{summer, cancelled}},
+			{"format=knowledge-session", []apptest.Created{winter, held}},
+			{"from=" + url.QueryEscape(fmt.Sprintf("%d-06-01", year)), []apptest.Created{summer}},
+			{"to=2025-01-01", []apptest.Created{held}},
+			{"q=backslash", []apptest.Created{winter}},
 		} {
 			cal, _ := feedGet(t, env, c.query)
 			got := feedEvents(cal)
@@ -348,7 +329,7 @@ func TestFeedMeetings(t *testing.T) {
 		if res.StatusCode != http.StatusBadRequest {
 			t.Fatalf("bad filters: got %d; want 400", res.StatusCode)
 		}
-		if p := res.Problem(t); len(p.InvalidParams) < 1 {
+		if p := res.Problem(t); len(p.Params()) < 1 {
 			t.Errorf("bad filters: want invalidParams, got %+v", p)
 		}
 	})

@@ -1,4 +1,4 @@
-package app_test
+package httpapi_test
 
 import (
 	"bytes"
@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/pioniersnetwerk/pioniers/api"
 
 	"github.com/pioniersnetwerk/pioniers/internal/apptest"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
@@ -42,7 +44,7 @@ var exTitles = []string{
 // test the exports.
 func exStart(t *testing.T) (*apptest.Env, string) {
 	t.Helper()
-	env := msStart(t)
+	env := apptest.StartSeeded(t)
 	if _, err := env.App.Seed.Load(context.Background(), true); err != nil {
 		t.Fatal(err)
 	}
@@ -274,8 +276,9 @@ func exCompareNDJSON(t *testing.T, label string, res apptest.Response, want []ma
 // Accept and by format=csv) parsed back by encoding/csv, and the NDJSON,
 // hold exactly the rows and fields of all JSON pages.
 func TestExportsEqualJSON(t *testing.T) {
+	t.Parallel()
 	env, _ := exStart(t)
-	today := msToday().Format(time.DateOnly)
+	today := apptest.Today().Format(time.DateOnly)
 	for _, tc := range []struct {
 		path     string
 		minCount int
@@ -319,6 +322,7 @@ func TestExportsEqualJSON(t *testing.T) {
 // TestExportFiltersAgreeAcrossFormats: commitments?cycle=2016 has the same
 // commitments in JSON, CSV and NDJSON, and they are exactly those of 2016.
 func TestExportFiltersAgreeAcrossFormats(t *testing.T) {
+	t.Parallel()
 	env, _ := exStart(t)
 	codesOf := func(objs []map[string]any) []string {
 		var out []string
@@ -354,9 +358,7 @@ func TestExportFiltersAgreeAcrossFormats(t *testing.T) {
 	}
 	var ndCodes []string
 	for _, line := range strings.Split(strings.TrimSpace(exGet(t, env, "/v1/commitments?cycle=2016", "application/x-ndjson", "").Body), "\n") {
-		var c struct {
-			Code string `json:"code"`
-		}
+		var c api.Commitment
 		if err := json.Unmarshal([]byte(line), &c); err != nil {
 			t.Fatal(err)
 		}
@@ -378,6 +380,7 @@ func TestExportFiltersAgreeAcrossFormats(t *testing.T) {
 // TestExportNeutralisesFormulas: titles starting with = + - @ come out of
 // CSV with a quote in front, and unchanged from JSON and NDJSON.
 func TestExportNeutralisesFormulas(t *testing.T) {
+	t.Parallel()
 	env, _ := exStart(t)
 	for _, tc := range []struct {
 		path  string
@@ -436,6 +439,7 @@ func TestExportNeutralisesFormulas(t *testing.T) {
 
 // TestExportIsUTF8 reads the bytes: é and ü as UTF-8, no other encoding.
 func TestExportIsUTF8(t *testing.T) {
+	t.Parallel()
 	env, _ := exStart(t)
 	for _, path := range []string{"/v1/milestones?format=csv", "/v1/meetings?format=csv", "/v1/publications?format=ndjson", "/v1/commitments?format=csv"} {
 		res := exGet(t, env, path, "", "")
@@ -451,8 +455,9 @@ func TestExportIsUTF8(t *testing.T) {
 // TestExportProblems: a request that cannot be answered says so with a
 // problem, before any row is sent.
 func TestExportProblems(t *testing.T) {
-	env := msStart(t)
-	tomorrow := msToday().AddDate(0, 0, 1).Format(time.DateOnly)
+	t.Parallel()
+	env := apptest.StartSeeded(t)
+	tomorrow := apptest.Today().AddDate(0, 0, 1).Format(time.DateOnly)
 	for _, tc := range []struct {
 		path   string
 		accept string
@@ -483,7 +488,8 @@ func TestExportProblems(t *testing.T) {
 // TestExportColumnsFollowTheContract: the header names exactly the fields of
 // the contract's schema, nested objects with dotted names, id first.
 func TestExportColumnsFollowTheContract(t *testing.T) {
-	env := msStart(t)
+	t.Parallel()
+	env := apptest.StartSeeded(t)
 	var spec struct {
 		Components struct {
 			Schemas map[string]json.RawMessage `json:"schemas"`
@@ -549,4 +555,52 @@ func TestExportColumnsFollowTheContract(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestRobustExports(t *testing.T) {
+	t.Parallel()
+	e := apptest.StartDemo(t)
+	jsonCount := func(path string) int {
+		res := e.Do(t, "GET", path, nil, apptest.Headers(e.Admin))
+		var page struct {
+			Items []any `json:"items"`
+		}
+		res.JSON(t, &page)
+		return len(page.Items)
+	}
+	for _, tt := range []struct{ list, filter string }{
+		{"/v1/meetings", "status=held&from=2019-01-01&to=2019-12-31"},
+		{"/v1/meetings", "format=residents-meeting"},
+		{"/v1/meetings", "q=%F0%9F%98%80"},
+		{"/v1/publications", "kind=meeting-report"},
+		{"/v1/milestones", "commitment=NL0037&overdue=true"},
+		{"/v1/milestones", "commitment=NL0037&asOf=2019-01-01"},
+		{"/v1/commitments", "cycle=2018"},
+	} {
+		want := jsonCount(tt.list + "?pageSize=100&" + tt.filter)
+		csvRes := e.Do(t, "GET", tt.list+"?format=csv&"+tt.filter, nil, nil)
+		records, err := csv.NewReader(strings.NewReader(csvRes.Body)).ReadAll()
+		if csvRes.StatusCode != 200 || err != nil || len(records) != want+1 {
+			t.Errorf("CSV %s?%s: got %d with %d records (%v); want 200 with a header row and %d rows (as JSON)", tt.list, tt.filter, csvRes.StatusCode, len(records), err, want)
+		}
+		nd := e.Do(t, "GET", tt.list+"?"+tt.filter, nil, apptest.Headers("", "Accept", "application/x-ndjson"))
+		got := 0
+		for _, l := range strings.Split(nd.Body, "\n") {
+			if strings.TrimSpace(l) != "" {
+				got++
+			}
+		}
+		if nd.StatusCode != 200 || got != want {
+			t.Errorf("NDJSON %s?%s: got %d with %d lines; want 200 with %d (as JSON)", tt.list, tt.filter, nd.StatusCode, got, want)
+		}
+		if etag := csvRes.Header.Get("ETag"); etag != "" {
+			t.Errorf("CSV %s: ETag %q; exports carry none", tt.list, etag)
+		}
+	}
+	for _, p := range []string{"/v1/meetings?format=csv&status=nope", "/v1/milestones?format=ndjson&asOf=9999-12-31", "/v1/publications?format=csv&meeting=x",
+		"/v1/evaluations/" + e.Evaluation + "/responses?format=csv&x=1", "/v1/commitments?format=csv&cycle=abc"} {
+		apptest.CheckProblem(t, "GET "+p, e.Do(t, "GET", p, nil, apptest.Headers(e.Analyst)), 400)
+	}
+	apptest.CheckProblem(t, "raw responses anonymously", e.Do(t, "GET", "/v1/evaluations/"+e.Evaluation+"/responses?format=csv", nil, nil), 401)
+	apptest.CheckProblem(t, "raw responses of a missing evaluation", e.Do(t, "GET", "/v1/evaluations/00000000-0000-0000-0000-000000000000/responses?format=ndjson", nil, apptest.Headers(e.Analyst)), 404)
 }

@@ -1,4 +1,4 @@
-package app_test
+package httpapi_test
 
 import (
 	"fmt"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pioniersnetwerk/pioniers/internal/apptest"
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
 )
 
 // BenchmarkKeysetPaging shows that a page deep into a long list costs what
@@ -17,10 +18,10 @@ func BenchmarkKeysetPaging(b *testing.B) {
 	cfg := apptest.Config(b)
 	cfg.RateLimit = 0
 	env := apptest.New(b, cfg)
-	ctx := systemContext()
+	ctx := apptest.As(domain.System)
 	const n = 5000
 	for i := range n {
-		if _, err := env.App.Organisations.Create(ctx, orgInput(fmt.Sprintf("GM%04d", i), fmt.Sprintf("Municipality %05d", (i*7919)%n))); err != nil {
+		if _, err := env.App.Organisations.Create(ctx, apptest.Municipality(fmt.Sprintf("GM%04d", i), fmt.Sprintf("Municipality %05d", (i*7919)%n))); err != nil {
 			b.Fatal(err)
 		}
 	}

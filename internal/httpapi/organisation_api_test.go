@@ -1,4 +1,4 @@
-package app_test
+package httpapi_test
 
 import (
 	"context"
@@ -8,14 +8,16 @@ import (
 	"strings"
 	"testing"
 
-	openapi_types "github.com/oapi-codegen/runtime/types"
+	"github.com/pioniersnetwerk/pioniers/api"
 
+	openapi_types "github.com/oapi-codegen/runtime/types"
 	"github.com/pioniersnetwerk/pioniers/internal/apptest"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/pkg/client"
 )
 
 func TestOrganisationLifecycle(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	env.Seed(t)
 	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
@@ -29,7 +31,7 @@ func TestOrganisationLifecycle(t *testing.T) {
 	website := "https://www.vlaardingen.nl"
 	created, err := env.Client.CreateOrganisationWithResponse(ctx, &client.CreateOrganisationParams{}, client.OrganisationInput{
 		Code: "GM0622", Name: "Municipality of Vlaardingen", Kind: client.OrganisationKindMunicipality, NetworkRole: client.Member,
-		JoinedOn: &openapi_types.Date{Time: mustDate(t, "2019-03-01")}, Website: &website,
+		JoinedOn: &openapi_types.Date{Time: apptest.Date(2019, 3, 1)}, Website: &website,
 	}, asAdmin)
 	if err != nil {
 		t.Fatal(err)
@@ -122,6 +124,7 @@ func TestOrganisationLifecycle(t *testing.T) {
 }
 
 func TestMemberEditsOnlyItsOwnProfile(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	env.Seed(t)
 	member := env.User(t, "pioneer@schiedam.example", domain.RoleMember, "GM0606")
@@ -169,11 +172,12 @@ var nextLink = regexp.MustCompile(`^<([^>]+)>; rel="next"$`)
 // Paging through 250 organisations returns each exactly once, in order, by
 // following Link rel="next".
 func TestPagingReturnsEachOrganisationOnce(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
-	ctx := systemContext()
+	ctx := apptest.As(domain.System)
 	want := map[string]bool{}
 	for i := range 250 {
-		o, err := env.App.Organisations.Create(ctx, orgInput(fmt.Sprintf("GM%04d", 1000+i), fmt.Sprintf("Municipality %03d", (i*7)%250)))
+		o, err := env.App.Organisations.Create(ctx, apptest.Municipality(fmt.Sprintf("GM%04d", 1000+i), fmt.Sprintf("Municipality %03d", (i*7)%250)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -234,6 +238,7 @@ func TestPagingReturnsEachOrganisationOnce(t *testing.T) {
 }
 
 func TestListETagAndFilters(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	env.Seed(t)
 	res := env.Do(t, "GET", "/v1/organisations?networkRole=support&sort=code", nil, nil)
@@ -253,7 +258,7 @@ func TestListETagAndFilters(t *testing.T) {
 	if res := env.Do(t, "GET", "/v1/organisations?networkRole=support&sort=code", nil, map[string]string{"If-None-Match": etag}); res.StatusCode != 304 {
 		t.Errorf("list If-None-Match: got %d; want 304", res.StatusCode)
 	}
-	if _, err := env.App.Organisations.Create(systemContext(), orgInput("GM0503", "Municipality of Delft")); err != nil {
+	if _, err := env.App.Organisations.Create(apptest.As(domain.System), apptest.Municipality("GM0503", "Municipality of Delft")); err != nil {
 		t.Fatal(err)
 	}
 	all := env.Do(t, "GET", "/v1/organisations?networkRole=support&sort=code", nil, map[string]string{"If-None-Match": etag})
@@ -266,6 +271,7 @@ func TestListETagAndFilters(t *testing.T) {
 }
 
 func TestIdempotentCreate(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
 	headers := func(key string) map[string]string {
@@ -310,17 +316,18 @@ func TestIdempotentCreate(t *testing.T) {
 }
 
 func TestPagingWithActiveFilter(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
-	ctx := systemContext()
+	ctx := apptest.As(domain.System)
 	for i := range 5 {
-		in := orgInput(fmt.Sprintf("GM%04d", 2000+i), fmt.Sprintf("Active %d", i))
-		in.JoinedOn = mustDate(t, "2019-01-01")
+		in := apptest.Municipality(fmt.Sprintf("GM%04d", 2000+i), fmt.Sprintf("Active %d", i))
+		in.JoinedOn = apptest.Date(2019, 1, 1)
 		if _, err := env.App.Organisations.Create(ctx, in); err != nil {
 			t.Fatal(err)
 		}
 	}
-	left := orgInput("GM2999", "Left")
-	left.JoinedOn, left.LeftOn = mustDate(t, "2019-01-01"), mustDate(t, "2020-01-01")
+	left := apptest.Municipality("GM2999", "Left")
+	left.JoinedOn, left.LeftOn = apptest.Date(2019, 1, 1), apptest.Date(2020, 1, 1)
 	if _, err := env.App.Organisations.Create(ctx, left); err != nil {
 		t.Fatal(err)
 	}
@@ -355,6 +362,7 @@ func TestPagingWithActiveFilter(t *testing.T) {
 
 // Demonstration data stays marked as such whoever edits it.
 func TestExampleOrganisationStaysAnExample(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	if _, err := env.App.Seed.Load(context.Background(), true); err != nil {
 		t.Fatal(err)
@@ -378,6 +386,7 @@ func TestExampleOrganisationStaysAnExample(t *testing.T) {
 }
 
 func TestMergePatchOfOrganisationsAndPeople(t *testing.T) {
+	t.Parallel()
 	env := apptest.Start(t)
 	env.Seed(t)
 	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
@@ -401,11 +410,78 @@ func TestMergePatchOfOrganisationsAndPeople(t *testing.T) {
 	if res := patch(admin, "/v1/organisations/GM0606", `{"name":null}`); res.StatusCode != 400 || res.Problem(t).Fields()[0] != "name" {
 		t.Errorf("patch removing a required field: got %d %s; want 400 naming name", res.StatusCode, res.Body)
 	}
-	id := newPerson(t, env, admin, pioneer("Patched Pioneer", "patched@schiedam.example", "+31612121212", "GM0606"))
+	id := env.Post(t, admin, "/v1/people", apptest.Pioneer("Patched Pioneer", "patched@schiedam.example", "+31612121212", "GM0606")).ID
 	res = patch(admin, "/v1/people/"+id, `{"position":null,"memberships":[{"organisation":"GM0344","role":"contact"}]}`)
 	var p client.Person
 	res.JSON(t, &p)
 	if res.StatusCode != 200 || p.Position != nil || len(p.Memberships) != 1 || p.Memberships[0].Organisation.Code != "GM0344" || p.Email == nil {
 		t.Errorf("person patch: got %d %+v; want the position cleared, memberships replaced, the email kept", res.StatusCode, p)
 	}
+}
+
+func TestRobustDeleteReferencedOrganisation(t *testing.T) {
+	t.Parallel()
+	e := apptest.StartDemo(t)
+	org := func(code string) string {
+		return e.Post(t, e.Admin, "/v1/organisations", map[string]any{"code": code, "name": "Org " + code, "kind": "municipality", "networkRole": "member", "joinedOn": "2018-01-01"}).ID
+	}
+	refused := func(t *testing.T, code, id, why string) {
+		t.Helper()
+		before := e.Changes(t, "organisation", id)
+		res := e.Do(t, "DELETE", "/v1/organisations/"+code, nil, apptest.Headers(e.Admin, "If-Match", "*"))
+		p := apptest.CheckProblem(t, "DELETE "+code+" ("+why+")", res, 409)
+		if p.Type != "urn:pioniers:problem:conflict" {
+			t.Errorf("DELETE %s (%s): type %q; want urn:pioniers:problem:conflict", code, why, p.Type)
+		}
+		if r := e.Do(t, "GET", "/v1/organisations/"+code, nil, nil); r.StatusCode != 200 {
+			t.Errorf("after the refused DELETE %s (%s): GET got %d; want 200", code, why, r.StatusCode)
+		}
+		if c := e.Changes(t, "organisation", id); c != before {
+			t.Errorf("after the refused DELETE %s (%s): %d change records; want %d", code, why, c, before)
+		}
+	}
+	id := org("GM0101")
+	e.Post(t, e.Admin, "/v1/people", map[string]any{"name": "Member", "memberships": []any{map[string]any{"organisation": "GM0101", "role": "pioneer"}}})
+	refused(t, "GM0101", id, "a membership")
+	id = org("GM0102")
+	e.Post(t, e.Admin, "/v1/meetings", apptest.PlannedMeeting("Chaired", map[string]any{"guestChair": "GM0102"}))
+	refused(t, "GM0102", id, "a meeting's guest chair")
+	id = org("GM0103")
+	e.Post(t, e.Admin, "/v1/meetings", apptest.PlannedMeeting("Hosted", map[string]any{"venue": map[string]any{"name": "Hall", "hostOrganisation": "GM0103"}}))
+	refused(t, "GM0103", id, "a meeting's host")
+	id = org("GM0104")
+	e.Post(t, e.Admin, "/v1/meetings", apptest.PlannedMeeting("Lab", map[string]any{"format": "open-government-lab", "details": map[string]any{"format": "open-government-lab", "case": "c", "caseOwner": "GM0104"}}))
+	refused(t, "GM0104", id, "a lab's case owner")
+	id = org("GM0105")
+	e.User(t, "user@gm0105.example", domain.RoleMember, "GM0105")
+	refused(t, "GM0105", id, "a user account")
+	var gm9901 api.Organisation
+	e.Do(t, "GET", "/v1/organisations/GM9901", nil, nil).JSON(t, &gm9901)
+	refused(t, "GM9901", gm9901.ID.String(), "evaluation responses")
+
+	// References kept as JSON text have no foreign key, and the delete does
+	// not look for them: the organisation goes (204) and silently leaves
+	// the evaluation's audience and the commitment's institution.
+	t.Run("evaluation audience", func(t *testing.T) {
+		id := org("GM0106")
+		ev := e.Post(t, e.Admin, "/v1/evaluations", map[string]any{"title": "Audience", "opensAt": "2020-01-01T00:00:00Z", "closesAt": "2030-01-01T00:00:00Z",
+			"audience": []any{"GM0106", "GM9902"}, "questions": []any{map[string]any{"key": "n", "type": "number", "text": "n"}}}).ID
+		refused(t, "GM0106", id, "an evaluation's audience")
+		var got api.Evaluation
+		e.Do(t, "GET", "/v1/evaluations/"+ev, nil, apptest.Headers(e.Editor)).JSON(t, &got)
+		if len(got.Audience) != 2 {
+			t.Errorf("the evaluation's audience: got %v; want GM0106 and GM9902 still in it", got.Audience)
+		}
+	})
+	t.Run("commitment institution", func(t *testing.T) {
+		id := org("GM0107")
+		e.Do(t, "POST", "/v1/commitments", map[string]any{"code": "NL0099", "title": "T", "cycle": 2018,
+			"leadInstitution": map[string]any{"name": "Lead", "organisation": "GM0107"}}, apptest.Headers(e.Editor))
+		refused(t, "GM0107", id, "a commitment's lead institution")
+		var got api.Commitment
+		e.Do(t, "GET", "/v1/commitments/NL0099", nil, nil).JSON(t, &got)
+		if got.LeadInstitution == nil || got.LeadInstitution.Organisation == nil {
+			t.Errorf("the commitment's lead institution lost its organisation")
+		}
+	})
 }
