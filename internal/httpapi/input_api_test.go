@@ -368,6 +368,41 @@ func TestRobustNumbers(t *testing.T) {
 	}
 }
 
+// A whole number written with a fraction or an exponent is refused alike
+// by POST and by PATCH (a merge patch is bound from a decoded value, where
+// 5.0 and 5 would look the same), at any depth.
+func TestWholeNumbersAlikeInPostAndPatch(t *testing.T) {
+	t.Parallel()
+	e := apptest.StartDemo(t)
+	meeting := e.Post(t, e.Admin, "/v1/meetings", apptest.PlannedMeeting("rb whole numbers", nil))
+	milestone := e.Post(t, e.Editor, "/v1/milestones", map[string]any{"commitment": "NL0037", "code": "8.2", "title": "M"})
+	post := func(extra map[string]any) string {
+		body, err := json.Marshal(apptest.PlannedMeeting("rb whole numbers", extra))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(body)
+	}
+	for _, tt := range []struct {
+		name, method, path, etag, body, field string
+	}{
+		{"POST 5.0", "POST", "/v1/meetings", "", strings.Replace(post(map[string]any{"capacity": 5}), `"capacity":5`, `"capacity":5.0`, 1), "capacity"},
+		{"POST 1e1", "POST", "/v1/meetings", "", strings.Replace(post(map[string]any{"capacity": 5}), `"capacity":5`, `"capacity":1e1`, 1), "capacity"},
+		{"PATCH 5.0", "PATCH", "/v1/meetings/" + meeting.ID, meeting.ETag, `{"capacity":5.0}`, "capacity"},
+		{"PATCH 1E1", "PATCH", "/v1/meetings/" + meeting.ID, meeting.ETag, `{"capacity":1E1}`, "capacity"},
+		{"PATCH nested 2.0", "PATCH", "/v1/milestones/" + milestone.ID, milestone.ETag, `{"target":{"count":2.0,"unit":"editions"}}`, "target.count"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := apptest.Headers(e.Admin)
+			h["Content-Type"] = "application/json"
+			if tt.method == "PATCH" {
+				h["Content-Type"], h["If-Match"] = "application/merge-patch+json", tt.etag
+			}
+			apptest.CheckInvalid(t, tt.name, e.Do(t, tt.method, tt.path, tt.body, h), tt.field)
+		})
+	}
+}
+
 func TestRobustCursorTampering(t *testing.T) {
 	t.Parallel()
 	e := apptest.StartDemo(t)

@@ -262,6 +262,7 @@ func (ct *contract) validateBody(r *http.Request, b *jsonBody, p *domain.Problem
 	if !b.decoded || b.media.Schema == nil || b.media.Schema.Value == nil {
 		return
 	}
+	checkIntegers("", b.media.Schema.Value, b.value, p)
 	defaults := false
 	err := b.media.Schema.Value.VisitJSON(b.value, append([]openapi3.SchemaValidationOption{openapi3.VisitAsRequest(),
 		openapi3.MultiErrors(), openapi3.DefaultsSet(func() { defaults = true }),
@@ -331,6 +332,57 @@ func checkNumbers(name string, v any, p *domain.Problems) {
 			checkNumbers(fmt.Sprintf("%s[%d]", name, i), item, p)
 		}
 	}
+}
+
+// checkIntegers names every whole number written with a fraction or an
+// exponent (5.0, 1e2): the contract lets them through, but a client that
+// sends them has a bug, and POST and PATCH must answer it alike (a merge
+// patch is bound from a decoded value, where 5.0 and 5 look the same).
+func checkIntegers(name string, schema *openapi3.Schema, v any, p *domain.Problems) {
+	if schema == nil {
+		return
+	}
+	field := func(k string) string {
+		if name == "" {
+			return k
+		}
+		return name + "." + k
+	}
+	switch x := v.(type) {
+	case json.Number:
+		if schema.Type != nil && schema.Type.Is(openapi3.TypeInteger) && strings.ContainsAny(string(x), ".eE") {
+			p.Add(name, "must be a whole number written without a fraction or exponent, within range")
+		}
+	case map[string]any:
+		for k, item := range x {
+			checkIntegers(field(k), propertySchema(schema, k), item, p)
+		}
+	case []any:
+		if schema.Items != nil {
+			for i, item := range x {
+				checkIntegers(fmt.Sprintf("%s[%d]", name, i), schema.Items.Value, item, p)
+			}
+		}
+	}
+}
+
+// propertySchema is the schema of member k of an object schema, looked up
+// also in the schemas it combines (allOf, oneOf, anyOf); nil when none has it.
+func propertySchema(s *openapi3.Schema, k string) *openapi3.Schema {
+	if ref, ok := s.Properties[k]; ok && ref.Value != nil {
+		return ref.Value
+	}
+	for _, refs := range []openapi3.SchemaRefs{s.AllOf, s.OneOf, s.AnyOf} {
+		for _, ref := range refs {
+			if ref.Value == nil {
+				continue
+			}
+			if found := propertySchema(ref.Value, k); found != nil {
+				return found
+			}
+		}
+	}
+	return nil
 }
 
 // checkTexts applies checkText to every string in a decoded JSON body.

@@ -78,7 +78,7 @@ func (db *DB) UserByEmail(ctx context.Context, email string) (account.User, erro
 		return account.User{}, notFound(err, "no user with that email address")
 	}
 	return account.User{ID: r.ID, Email: r.Email, PasswordHash: r.PasswordHash, Role: domain.Role(r.Role),
-		OrganisationID: stringValue(r.OrganisationID), PersonID: stringValue(r.PersonID), Version: domain.Version(r.Version), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}, nil
+		OrganisationID: stringValue(r.OrganisationID), PersonID: stringValue(r.PersonID), Version: domain.Version(r.Version), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}, nil
 }
 
 // CreateClient inserts cl.
@@ -95,7 +95,7 @@ func (db *DB) ClientByClientID(ctx context.Context, clientID string) (account.Cl
 		return account.Client{}, notFound(err, "no API client with that id")
 	}
 	return account.Client{ID: r.ID, ClientID: r.ClientID, Name: r.Name, SecretHash: r.SecretHash, Role: domain.Role(r.Role),
-		OrganisationID: stringValue(r.OrganisationID), Version: domain.Version(r.Version), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}, nil
+		OrganisationID: stringValue(r.OrganisationID), Version: domain.Version(r.Version), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}, nil
 }
 
 // CountUsers counts the users with a role.

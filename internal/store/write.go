@@ -99,7 +99,7 @@ func (db *DB) Changes(ctx context.Context, resource, id string) ([]domain.Change
 	out := make([]domain.Change, len(rows))
 	for i, r := range rows {
 		out[i] = domain.Change{Resource: r.Resource, ResourceID: r.ResourceID, Action: domain.Action(r.Action),
-			Actor: r.Actor, Fields: r.Fields.V, Version: r.Version, At: r.At}
+			Actor: r.Actor, Fields: r.Fields.V, Version: r.Version, At: r.At.UTC()}
 	}
 	return out, nil
 }

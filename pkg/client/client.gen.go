@@ -1808,6 +1808,12 @@ type Target struct {
 	Unit string `json:"unit"`
 }
 
+// TargetPatch Merged into the target (JSON Merge Patch); null removes the target.
+type TargetPatch struct {
+	Count *int    `json:"count,omitempty"`
+	Unit  *string `json:"unit,omitempty"`
+}
+
 // Venue defines model for Venue.
 type Venue struct {
 	Address          *string              `json:"address,omitempty"`
@@ -1824,6 +1830,16 @@ type VenueInput struct {
 	// HostOrganisation The hosting organisation's id or code.
 	HostOrganisation *string `json:"hostOrganisation,omitempty"`
 	Name             string  `json:"name"`
+}
+
+// VenuePatch Merged into the venue (JSON Merge Patch); null removes the venue.
+type VenuePatch struct {
+	Address *string `json:"address,omitempty"`
+	City    *string `json:"city,omitempty"`
+
+	// HostOrganisation The hosting organisation's id or code.
+	HostOrganisation *string `json:"hostOrganisation,omitempty"`
+	Name             *string `json:"name,omitempty"`
 }
 
 // AsOf Example: 2019-12-31
