@@ -39,6 +39,7 @@ func newFixture(t *testing.T) fixture {
 }
 
 func TestCreateUserValidation(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	tests := []struct {
 		name string
@@ -79,6 +80,7 @@ func TestCreateUserValidation(t *testing.T) {
 }
 
 func TestCreateUser(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	tests := []struct {
 		name      string
@@ -126,6 +128,7 @@ func TestCreateUser(t *testing.T) {
 }
 
 func TestCreateUserDuplicateEmail(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	if _, err := f.accounts.CreateUser(apptest.As(domain.System), account.NewUser{Email: "anna@example.org", Password: password, Role: domain.RoleEditor}); err != nil {
 		t.Fatalf("first CreateUser: %v", err)
@@ -146,6 +149,7 @@ func TestCreateUserDuplicateEmail(t *testing.T) {
 }
 
 func TestAuthenticatePassword(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	u, err := f.accounts.CreateUser(apptest.As(domain.System), account.NewUser{Email: "Pioneer@Schiedam.nl", Password: password, Role: domain.RoleMember, Organisation: "GM0606"})
@@ -192,6 +196,7 @@ func TestAuthenticatePassword(t *testing.T) {
 }
 
 func TestClients(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	bound, secret, err := f.accounts.CreateClient(apptest.As(domain.System), account.NewClient{Name: " Partner portal ", Organisation: "gm0606"})
@@ -248,6 +253,7 @@ func TestClients(t *testing.T) {
 }
 
 func TestCreateClientValidation(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	tests := []struct {
 		name string
@@ -273,6 +279,7 @@ func TestCreateClientValidation(t *testing.T) {
 
 // Only admins create users and clients; nobody else, whatever the input.
 func TestOnlyAdminsCreateAccounts(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	actors := []struct {
 		name  string
@@ -324,6 +331,7 @@ func TestOnlyAdminsCreateAccounts(t *testing.T) {
 }
 
 func TestHasAdmin(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	steps := []struct {

@@ -158,6 +158,7 @@ func wantCode(t *testing.T, what string, err error, want domain.Code) {
 // organisations: every call succeeds and each organisation has exactly one
 // response, holding answers it sent; a later write wins.
 func TestConcurrentResponsesKeepOnePerOrganisation(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	orgs := []organisation.Organisation{f.alpha, f.beta, f.gamma, f.delta}
 	codes := []string{f.alpha.Code, f.beta.Code, f.gamma.Code, f.delta.Code}
@@ -246,6 +247,7 @@ func TestConcurrentResponsesKeepOnePerOrganisation(t *testing.T) {
 // Responses are taken only while the evaluation is open; the system may
 // record those of a closed one (imports), never of a draft.
 func TestResponsesOnlyWhileOpen(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	unpublished := input("Not yet published", f.alpha.Code)
 	unpublished.Published = false
@@ -300,6 +302,7 @@ func TestResponsesOnlyWhileOpen(t *testing.T) {
 // An invalid response is refused with every problem, and nothing of it is
 // stored, not even over an earlier valid one.
 func TestInvalidResponseStoresNothing(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	e := f.create(t, input("Validation", f.alpha.Code))
 	first := f.respond(t, e, f.alpha, answers(4, "first"))
@@ -339,6 +342,7 @@ func TestInvalidResponseStoresNothing(t *testing.T) {
 
 // What PUT returns is what is stored, also when it replaces an earlier response.
 func TestPutResponseReturnsTheStoredResponse(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	e := f.create(t, input("Round trip", f.alpha.Code))
 	f.respond(t, e, f.alpha, answers(2, "first"))
@@ -363,6 +367,7 @@ func TestPutResponseReturnsTheStoredResponse(t *testing.T) {
 // Once any response exists the questions are fixed (409 naming questions)
 // while every other field may change; an evaluation with responses is kept.
 func TestEvaluationQuestionsFixedOnceAnswered(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	e := f.create(t, input("Fixed questions", f.alpha.Code, f.beta.Code))
 
@@ -444,6 +449,7 @@ func TestEvaluationQuestionsFixedOnceAnswered(t *testing.T) {
 // callers, members, partners and editors and shown to admins and analysts;
 // at minGroupSize they are shown to everyone.
 func TestResultsSuppressionByRole(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	e := f.create(t, input("Suppression", f.alpha.Code, f.beta.Code, f.gamma.Code, f.delta.Code))
 	f.respond(t, e, f.alpha, answers(2, "a"))
@@ -510,6 +516,7 @@ func TestResultsSuppressionByRole(t *testing.T) {
 // after it answers again, and differs in another evaluation; nothing in the
 // output names the organisation; free text only for admins and analysts.
 func TestPseudonymisedResponses(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	orgs := []organisation.Organisation{f.alpha, f.beta, f.gamma}
 	codes := []string{f.alpha.Code, f.beta.Code, f.gamma.Code}
@@ -615,6 +622,7 @@ func TestPseudonymisedResponses(t *testing.T) {
 
 // Who may do what, at the service.
 func TestEvaluationServiceAuthorization(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	unpublished := input("Draft", f.alpha.Code, f.beta.Code)
 	unpublished.Published = false
@@ -717,6 +725,7 @@ func TestEvaluationServiceAuthorization(t *testing.T) {
 // The default audience is every municipality that is an active member on the
 // (Amsterdam) day the evaluation opens; the response rate is responses over it.
 func TestDefaultAudienceAndResponseRate(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	// 2019-09-01 22:30 UTC is 00:30 on 2 September in Amsterdam.
 	opensAt := time.Date(2019, 9, 1, 22, 30, 0, 0, time.UTC)
@@ -782,6 +791,7 @@ func TestDefaultAudienceAndResponseRate(t *testing.T) {
 // than 1: responses of organisations taken out of the audience later do not
 // count toward it (or the audience cannot drop them).
 func TestResponseRateStaysWithinTheAudience(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	e := f.create(t, input("Shrinking audience", f.alpha.Code, f.beta.Code, f.gamma.Code))
 	f.respond(t, e, f.alpha, answers(3, ""))
@@ -806,6 +816,7 @@ func TestResponseRateStaysWithinTheAudience(t *testing.T) {
 // Closing an evaluation linked to a milestone under the closed-evaluation
 // rule completes it; before it closes it does not count.
 func TestClosedEvaluationIsMilestoneEvidence(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.clock.Set(apptest.Date(2019, 1, 1))
 	if _, err := f.ms.CreateCommitment(apptest.As(editor), milestone.CommitmentInput{Code: "NL0037", Title: "Pioneers network", Cycle: 2018}); err != nil {
@@ -884,6 +895,7 @@ func TestClosedEvaluationIsMilestoneEvidence(t *testing.T) {
 // response is refused (its answers no longer match) or the change is (409);
 // never do both succeed, leaving answers to questions that no longer exist.
 func TestEvaluationQuestionsFixedUnderConcurrentResponses(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	for i := range 40 {
 		title := fmt.Sprint("Race ", i)
@@ -923,6 +935,7 @@ func TestEvaluationQuestionsFixedUnderConcurrentResponses(t *testing.T) {
 // too; drafts are listed for editors only; paging returns each evaluation
 // once even when all were created at the same instant.
 func TestEvaluationListByStatusAndPages(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	unpublished := input("Unpublished", f.alpha.Code)
 	unpublished.Published = false
@@ -1002,6 +1015,7 @@ func TestEvaluationListByStatusAndPages(t *testing.T) {
 // evaluation keeps its questions and stays), so a stale write hears only that
 // it is stale.
 func TestWriteOrder(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	answered := f.create(t, input("Answered", f.alpha.Code, f.beta.Code))
 	f.respond(t, answered, f.alpha, evaluation.Answers{"satisfaction": 3.0})
@@ -1050,6 +1064,7 @@ func TestWriteOrder(t *testing.T) {
 // A delete's change record keeps its instant as every stored instant is
 // kept: UTC, to the microsecond.
 func TestDeleteRecordsTheStoredInstant(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	e := f.create(t, input("To delete", f.alpha.Code))
 	at := time.Date(2019, 10, 2, 14, 0, 0, 123456789, time.FixedZone("CEST", 2*3600))

@@ -21,6 +21,7 @@ func titles(ms []meeting.Meeting) []string {
 }
 
 func TestHealth(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	// Municipalities besides the seeded GM0606 and GM0344 (both joined 2018-07-01).
 	e.municipality(t, "GM0363", "Amsterdam", apptest.Date(2019, 1, 1), time.Time{})              // active, never chairs
@@ -145,6 +146,7 @@ func TestHealth(t *testing.T) {
 }
 
 func TestHealthPeriod(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	_, err := e.meetings.Health(context.Background(), apptest.Date(2021, 1, 2), apptest.Date(2021, 1, 1))
 	apptest.CheckCode(t, "to before from", err, domain.CodeInvalid)

@@ -93,6 +93,7 @@ func (e *env) checkList(t *testing.T, what, meetingID string, want []entry) {
 }
 
 func TestWaitlist(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	in := session(apptest.AmsterdamTime(2024, 9, 12, 14, 0))
 	in.Capacity = 2
@@ -168,6 +169,7 @@ func TestWaitlist(t *testing.T) {
 // The capacity may change after people registered. Whoever waits longest
 // gets a free place first, and the meeting never holds more than its capacity.
 func TestCapacityChanges(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	capacity := func(t *testing.T, m meeting.Meeting, n int) meeting.Meeting {
 		t.Helper()
@@ -231,6 +233,7 @@ func TestCapacityChanges(t *testing.T) {
 }
 
 func TestRegistrationIsClosed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	when := apptest.AmsterdamTime(2024, 9, 12, 14, 0)
 	p := e.person(t, "Anna", "GM0606")
@@ -272,6 +275,7 @@ func TestRegistrationIsClosed(t *testing.T) {
 }
 
 func TestWhoMayRegister(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	schiedam, utrecht := e.org(t, "GM0606"), e.org(t, "GM0344")
 	in := session(apptest.AmsterdamTime(2024, 9, 12, 14, 0))
@@ -329,6 +333,7 @@ func TestWhoMayRegister(t *testing.T) {
 }
 
 func TestWhoMayCancel(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	schiedam, utrecht := e.org(t, "GM0606"), e.org(t, "GM0344")
 	p := e.person(t, "Van Schiedam", "GM0606")
@@ -364,6 +369,7 @@ func TestWhoMayCancel(t *testing.T) {
 }
 
 func TestWhoSeesRegistrations(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	schiedam, utrecht := e.org(t, "GM0606"), e.org(t, "GM0344")
 	m := e.mustCreate(t, session(apptest.AmsterdamTime(2024, 9, 12, 14, 0)))
@@ -421,6 +427,7 @@ func TestWhoSeesRegistrations(t *testing.T) {
 }
 
 func TestAttendance(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	when := apptest.AmsterdamTime(2024, 9, 12, 14, 0)
 	in := session(when)
@@ -496,6 +503,7 @@ func TestAttendance(t *testing.T) {
 }
 
 func TestConcurrentRegistrations(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	in := session(apptest.AmsterdamTime(2024, 9, 12, 14, 0))
 	in.Capacity = 5
@@ -564,6 +572,7 @@ func TestConcurrentRegistrations(t *testing.T) {
 }
 
 func TestConcurrentRegistrationsOfOnePerson(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	m := e.mustCreate(t, session(apptest.AmsterdamTime(2024, 9, 12, 14, 0)))
 	p := e.person(t, "Haastig", "GM0606")
@@ -596,6 +605,7 @@ func paper() meeting.SubmissionInput {
 }
 
 func TestCallForPapersWindow(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	t.Cleanup(func() { e.clock.Set(start) })
 	conf := e.mustCreate(t, conference(apptest.AmsterdamTime(2024, 9, 12, 14, 0), apptest.Date(2024, 7, 1), apptest.Date(2024, 8, 31)))
@@ -634,6 +644,7 @@ func TestCallForPapersWindow(t *testing.T) {
 }
 
 func TestSubmissionValidation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.clock.Set(apptest.AmsterdamTime(2024, 7, 15, 12, 0))
 	conf := e.mustCreate(t, conference(apptest.AmsterdamTime(2024, 9, 12, 14, 0), apptest.Date(2024, 7, 1), apptest.Date(2024, 8, 31)))
@@ -676,6 +687,7 @@ func TestSubmissionValidation(t *testing.T) {
 }
 
 func TestSubmissionsVisibilityAndDecisions(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	schiedam, utrecht := e.org(t, "GM0606"), e.org(t, "GM0344")
 	e.clock.Set(apptest.AmsterdamTime(2024, 7, 15, 12, 0))

@@ -142,6 +142,7 @@ func set(status meeting.Status, reason string) func(meeting.Input) (meeting.Inpu
 }
 
 func TestGuestChairMustBeAnActiveMunicipalityOnTheMeetingsDate(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	// The meeting starts at half past midnight on 12 September in Amsterdam,
 	// which is still 11 September in UTC.
@@ -211,6 +212,7 @@ func TestGuestChairMustBeAnActiveMunicipalityOnTheMeetingsDate(t *testing.T) {
 }
 
 func TestMeetingRules(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	when := apptest.AmsterdamTime(2024, 9, 12, 14, 0)
 	tests := []struct {
@@ -451,6 +453,7 @@ func sameMeeting(a, b meeting.Meeting) bool {
 }
 
 func TestCreateStoresEveryField(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	in := confirmed(apptest.AmsterdamTime(2024, 9, 12, 14, 0), meeting.StatusConfirmed)
 	in.Sequence, in.Description, in.Capacity = 7, "  Over de Woo  ", 40
@@ -501,6 +504,7 @@ func TestCreateStoresEveryField(t *testing.T) {
 }
 
 func TestStatusLifeCycle(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	when := apptest.AmsterdamTime(2024, 9, 12, 14, 0)
 	before, after := when.Add(-time.Minute), when.Add(time.Minute)
@@ -679,6 +683,7 @@ func meetingActions() []action {
 }
 
 func TestWritesNeedAnEditor(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	schiedam := e.org(t, "GM0606")
 	actors := []struct {
@@ -704,6 +709,7 @@ func TestWritesNeedAnEditor(t *testing.T) {
 }
 
 func TestReadsArePublic(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	m := e.mustCreate(t, session(apptest.AmsterdamTime(2024, 9, 12, 14, 0)))
 	if _, err := e.meetings.Get(apptest.As(anonymous), m.ID); err != nil {
@@ -718,6 +724,7 @@ func TestReadsArePublic(t *testing.T) {
 }
 
 func TestUpdate(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	when := apptest.AmsterdamTime(2024, 9, 12, 14, 0)
 	rename := func(title string) func(meeting.Input) (meeting.Input, error) {
@@ -919,6 +926,7 @@ func TestUpdate(t *testing.T) {
 }
 
 func TestDelete(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	when := apptest.AmsterdamTime(2024, 9, 12, 14, 0)
 
@@ -971,6 +979,7 @@ func TestDelete(t *testing.T) {
 }
 
 func TestReports(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := apptest.As(editor)
 	report := meeting.ReportInput{URL: "https://www.open-government.nl/verslag-1", PublishedOn: apptest.Date(2024, 6, 5),
@@ -1130,6 +1139,7 @@ func TestReports(t *testing.T) {
 }
 
 func TestList(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	utrecht := e.org(t, "GM0344")
 	a := e.mustCreate(t, confirmed(apptest.AmsterdamTime(2024, 9, 12, 14, 0), meeting.StatusConfirmed))
@@ -1197,6 +1207,7 @@ func TestList(t *testing.T) {
 // TestListPageSize: a page holds the default 20 unless asked; All (the
 // feed) gets every meeting that matches, whatever the default.
 func TestListPageSize(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	const n = domain.DefaultPageSize + 1
 	for i := range n {
@@ -1226,6 +1237,7 @@ func TestListPageSize(t *testing.T) {
 }
 
 func TestUpcoming(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.heldMeeting(t, start.Add(-30*24*time.Hour))
 	running := e.mustCreate(t, confirmed(start.Add(-time.Hour), meeting.StatusConfirmed)) // has not ended yet

@@ -195,6 +195,7 @@ func evidenceIDs(m milestone.Milestone) []string {
 // it falls on a day in the window (Amsterdam time), and a ninth does not
 // push progress past 100%.
 func TestEvidenceHeldMeetingsWithReport(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.AmsterdamTime(2020, 7, 2, 12, 0)) // the window closed yesterday
 	f.commitment(t, "NL0037", 2018)
 	m33 := f.milestone(t, milestone.Input{Commitment: "NL0037", Code: "3.3", Title: "Eight meetings",
@@ -317,6 +318,7 @@ func TestEvidenceHeldMeetingsWithReport(t *testing.T) {
 // TestEvidenceMagazineEditions: 3.5 counts publications of kind
 // magazine-edition published in its window, and nothing else.
 func TestEvidenceMagazineEditions(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.AmsterdamTime(2020, 6, 30, 12, 0)) // the window's last day
 	f.commitment(t, "NL0037", 2018)
 	m35 := f.milestone(t, milestone.Input{Commitment: "NL0037", Code: "3.5", Title: "Online magazine (2x)",
@@ -378,6 +380,7 @@ func TestEvidenceMagazineEditions(t *testing.T) {
 // recorded ahead of its publication date is not yet published; it counts
 // from that day on, now and asOf.
 func TestEvidenceDatedInTheFutureDoesNotCountYet(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.AmsterdamTime(2019, 6, 1, 12, 0))
 	f.commitment(t, "NL0037", 2018)
 	m33 := f.milestone(t, milestone.Input{Commitment: "NL0037", Code: "3.3", Title: "Meetings",
@@ -418,6 +421,7 @@ func TestEvidenceDatedInTheFutureDoesNotCountYet(t *testing.T) {
 // for each day: the answer is the version recorded by the end of that day in
 // Amsterdam; a deleted milestone still appears before its deletion.
 func TestAsOfAnswersEachVersion(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.AmsterdamTime(2019, 3, 1, 10, 0))
 	f.commitment(t, "NL0037", 2018)
 	ctx := apptest.As(editor)
@@ -512,6 +516,7 @@ func TestAsOfAnswersEachVersion(t *testing.T) {
 // TestAsOfEvidence: asOf counts only the reports recorded by the end of that
 // day, and uses the window of the milestone's version of that day.
 func TestAsOfEvidence(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.AmsterdamTime(2019, 1, 15, 12, 0))
 	f.commitment(t, "NL0037", 2018)
 	m := f.milestone(t, milestone.Input{Commitment: "NL0037", Code: "3.3", Title: "Meetings",
@@ -586,6 +591,7 @@ func listFixture(t *testing.T) *fixture {
 // TestMilestoneListFilters: each filter, alone and combined, in the order asked, now
 // and from the history (asOf today), which must agree.
 func TestMilestoneListFilters(t *testing.T) {
+	t.Parallel()
 	f := listFixture(t)
 	yes, no := true, false
 	for _, tc := range []struct {
@@ -653,6 +659,7 @@ func TestMilestoneListFilters(t *testing.T) {
 // day, paging with a status filter still returns each matching milestone
 // exactly once, in order, and no other.
 func TestMilestonePagingWithDerivedStatus(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.AmsterdamTime(2020, 1, 15, 12, 0))
 	f.commitment(t, "NL0037", 2018)
 	var delayed, notStarted []string
@@ -698,6 +705,7 @@ func TestMilestonePagingWithDerivedStatus(t *testing.T) {
 
 // TestMilestoneSummaries counts a commitment's and an action plan's milestones.
 func TestMilestoneSummaries(t *testing.T) {
+	t.Parallel()
 	f := listFixture(t) // 15 January 2020
 	type want struct {
 		milestones   int
@@ -796,6 +804,7 @@ func TestMilestoneSummaries(t *testing.T) {
 // TestCommitments: editors and admins write, everyone reads; institutions
 // in the network are resolved to their organisation.
 func TestCommitments(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.AmsterdamTime(2020, 1, 15, 12, 0))
 	in := milestone.CommitmentInput{Code: "NL0037", Title: "Pioneering Network", Cycle: 2018, ActionPlan: "2018-2020",
 		PolicyAreas: []string{"Capacity Building", " Subnational ", "Capacity Building"},
@@ -934,6 +943,7 @@ func TestCommitments(t *testing.T) {
 
 // TestMilestoneWrites: who may write, what is valid, If-Match.
 func TestMilestoneWrites(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.AmsterdamTime(2020, 1, 15, 12, 0))
 	f.commitment(t, "NL0037", 2018)
 	good := milestone.Input{Commitment: "nl0037", Code: " 3.3 ", Title: " Meetings ", PlannedStart: apptest.Date(2018, 10, 1), PlannedEnd: apptest.Date(2020, 7, 1),
@@ -1022,6 +1032,7 @@ func TestMilestoneWrites(t *testing.T) {
 // TestProgressUpdates: editors report dated progress, not in the future;
 // everyone reads them, newest first.
 func TestProgressUpdates(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, apptest.AmsterdamTime(2020, 1, 15, 23, 30)) // 15 January in Amsterdam, 22:30 UTC
 	f.commitment(t, "NL0037", 2018)
 	m := f.milestone(t, milestone.Input{Commitment: "NL0037", Code: "3.4", Title: "Interim evaluation"})

@@ -13,6 +13,7 @@ import (
 // The resolver names every unknown organisation by its field, and keeps any
 // other failure as the request's error rather than as bad input.
 func TestResolver(t *testing.T) {
+	t.Parallel()
 	svc, db := newService(t, apptest.NewClock(start))
 	schiedam := mustCreate(t, svc, municipality("GM0606", "Schiedam"))
 

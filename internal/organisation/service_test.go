@@ -100,6 +100,7 @@ func withoutUpdatedAt(o organisation.Organisation) organisation.Organisation {
 }
 
 func TestCreateValidation(t *testing.T) {
+	t.Parallel()
 	svc, _ := newService(t, apptest.NewClock(start))
 	ctx := apptest.As(admin)
 	tests := []struct {
@@ -193,6 +194,7 @@ func TestCreateValidation(t *testing.T) {
 
 // Create normalises what people type: whitespace, dates with a time of day.
 func TestCreateNormalises(t *testing.T) {
+	t.Parallel()
 	c := apptest.NewClock(start)
 	svc, _ := newService(t, c)
 	in := organisation.Input{Code: " gm0606 ", Name: "  Schiedam ", Kind: organisation.KindMunicipality, NetworkRole: organisation.RoleLead,
@@ -212,6 +214,7 @@ func TestCreateNormalises(t *testing.T) {
 
 // The authorization matrix: who may create, change and delete.
 func TestAuthorization(t *testing.T) {
+	t.Parallel()
 	svc, _ := newService(t, apptest.NewClock(start))
 	other := mustCreate(t, svc, municipality("GM0344", "Utrecht"))
 
@@ -326,6 +329,7 @@ func TestAuthorization(t *testing.T) {
 // A member changes only the profile of its own organisation; every other
 // field is refused by name, and nothing is written.
 func TestMemberChangesProfileOnly(t *testing.T) {
+	t.Parallel()
 	svc, db := newService(t, apptest.NewClock(start))
 	tests := []struct {
 		name   string
@@ -380,6 +384,7 @@ func TestMemberChangesProfileOnly(t *testing.T) {
 }
 
 func TestPreconditions(t *testing.T) {
+	t.Parallel()
 	c := apptest.NewClock(start)
 	svc, _ := newService(t, c)
 	tests := []struct {
@@ -435,6 +440,7 @@ func TestPreconditions(t *testing.T) {
 // Versions grow by one on each real change and not otherwise; each write
 // leaves a change record with the changed fields.
 func TestVersionsAndChanges(t *testing.T) {
+	t.Parallel()
 	c := apptest.NewClock(start)
 	svc, db := newService(t, c)
 	ctx := context.Background()
@@ -537,6 +543,7 @@ func TestVersionsAndChanges(t *testing.T) {
 }
 
 func TestDuplicateCode(t *testing.T) {
+	t.Parallel()
 	svc, db := newService(t, apptest.NewClock(start))
 	schiedam := mustCreate(t, svc, municipality("GM0606", "Schiedam"))
 	utrecht := mustCreate(t, svc, municipality("GM0344", "Utrecht"))
@@ -574,6 +581,7 @@ func TestDuplicateCode(t *testing.T) {
 }
 
 func TestGetByIDOrCode(t *testing.T) {
+	t.Parallel()
 	svc, _ := newService(t, apptest.NewClock(start))
 	schiedam := mustCreate(t, svc, municipality("GM0606", "Schiedam"))
 	leoo := mustCreate(t, svc, organisation.Input{Code: "leoo", Name: "LEOO", Kind: organisation.KindKnowledgeCentre, NetworkRole: organisation.RoleSupport})
@@ -611,6 +619,7 @@ func TestGetByIDOrCode(t *testing.T) {
 }
 
 func TestDeleteReferencedOrganisation(t *testing.T) {
+	t.Parallel()
 	svc, db := newService(t, apptest.NewClock(start))
 	schiedam := mustCreate(t, svc, municipality("GM0606", "Schiedam"))
 	spare := mustCreate(t, svc, municipality("GM0344", "Utrecht"))
@@ -643,6 +652,7 @@ func TestDeleteReferencedOrganisation(t *testing.T) {
 }
 
 func TestReplaceUnknown(t *testing.T) {
+	t.Parallel()
 	svc, _ := newService(t, apptest.NewClock(start))
 	_, err := svc.Replace(apptest.As(admin), "GM9999", municipality("GM9999", "Nergens"), domain.Precondition{Present: true, Any: true})
 	apptest.CheckCode(t, "Replace unknown", err, domain.CodeNotFound)
@@ -812,6 +822,7 @@ func many(t *testing.T, svc *organisation.Service, c *apptest.Clock, n int) []or
 // Paging through every sort, in both directions, yields each organisation
 // exactly once and in the promised order.
 func TestListSortAndPaging(t *testing.T) {
+	t.Parallel()
 	c := apptest.NewClock(start)
 	svc, _ := newService(t, c)
 	all := many(t, svc, c, 57)
@@ -848,6 +859,7 @@ func TestListSortAndPaging(t *testing.T) {
 // Keyset paging: organisations added between two pages are neither repeated
 // nor cause others to be skipped.
 func TestListPagingWhileWriting(t *testing.T) {
+	t.Parallel()
 	c := apptest.NewClock(start)
 	svc, _ := newService(t, c)
 	var created []organisation.Organisation
@@ -873,6 +885,7 @@ func TestListPagingWhileWriting(t *testing.T) {
 }
 
 func TestListCursorErrors(t *testing.T) {
+	t.Parallel()
 	c := apptest.NewClock(start)
 	svc, _ := newService(t, c)
 	many(t, svc, c, 25)
@@ -928,6 +941,7 @@ func with(q organisation.Query, f func(*organisation.Query)) organisation.Query 
 }
 
 func TestListPageSizeDefault(t *testing.T) {
+	t.Parallel()
 	c := apptest.NewClock(start)
 	svc, _ := newService(t, c)
 	many(t, svc, c, 25)
@@ -945,6 +959,7 @@ func TestListPageSizeDefault(t *testing.T) {
 
 // Filters, with active judged on the service's clock.
 func TestListFilters(t *testing.T) {
+	t.Parallel()
 	c := apptest.NewClock(start) // 15 June 2024
 	svc, _ := newService(t, c)
 	create := func(code, name string, kind organisation.Kind, role organisation.NetworkRole, joined, left time.Time, description string) {
@@ -1030,6 +1045,7 @@ func TestListFilters(t *testing.T) {
 // Paging with the active filter: each HTTP request parses its own *bool, so
 // a cursor must survive a new pointer, and must not serve the other value.
 func TestListActivePaging(t *testing.T) {
+	t.Parallel()
 	c := apptest.NewClock(start)
 	svc, _ := newService(t, c)
 	all := many(t, svc, c, 30)
@@ -1079,6 +1095,7 @@ func TestListActivePaging(t *testing.T) {
 // what the PUT returned. Today the store's gorm Updates overwrites updated_at
 // with gorm's NowFunc (wall clock).
 func TestReplaceStoresTheServiceClock(t *testing.T) {
+	t.Parallel()
 	c := apptest.NewClock(start)
 	svc, _ := newService(t, c)
 	o := mustCreate(t, svc, municipality("GM0606", "Schiedam"))
@@ -1097,6 +1114,7 @@ func TestReplaceStoresTheServiceClock(t *testing.T) {
 
 // q is case-insensitive beyond ASCII, on every database.
 func TestListQBeyondASCII(t *testing.T) {
+	t.Parallel()
 	svc, _ := newService(t, apptest.NewClock(start))
 	mustCreate(t, svc, organisation.Input{Code: "een", Name: "Één Gemeente", Kind: organisation.KindCompany, NetworkRole: organisation.RoleMember})
 	mustCreate(t, svc, organisation.Input{Code: "nandu", Name: "Ñandú", Kind: organisation.KindCompany, NetworkRole: organisation.RoleMember})
@@ -1111,6 +1129,7 @@ func TestListQBeyondASCII(t *testing.T) {
 // Every id form that uuid.Parse accepts finds the organisation, and no code
 // can be mistaken for an id.
 func TestIDsAndCodesDoNotCollide(t *testing.T) {
+	t.Parallel()
 	svc, _ := newService(t, apptest.NewClock(start))
 	o := mustCreate(t, svc, municipality("GM0606", "Schiedam"))
 	for _, ref := range []string{strings.ToUpper(o.ID), "{" + o.ID + "}", "urn:uuid:" + o.ID, strings.ReplaceAll(o.ID, "-", "")} {
@@ -1133,6 +1152,7 @@ func TestIDsAndCodesDoNotCollide(t *testing.T) {
 // who may not write it never learns its version; a stale write hears that
 // before anything about its body.
 func TestWriteOrder(t *testing.T) {
+	t.Parallel()
 	svc, _ := newService(t, apptest.NewClock(start))
 	other := mustCreate(t, svc, municipality("GM0344", "Utrecht"))
 	invalid := func(in *organisation.Input) { in.Name, in.Website = "", "ftp://x" }

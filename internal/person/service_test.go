@@ -252,6 +252,7 @@ func (e *env) countPeople(t *testing.T) int {
 // The authorization matrix: every operation on people by every role, for a
 // person of organisation A with and without a public profile.
 func TestAuthorization(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	n := 0
 	next := func() int { n++; return n }
@@ -444,6 +445,7 @@ func TestAuthorization(t *testing.T) {
 // A member writes the people of its own organisation, and only its own
 // organisation's memberships; every refusal leaves everything as it was.
 func TestMemberActsForItsOwnOrganisation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.org(t, "GM0363", "Amsterdam")
 	ownA := member(e.a.ID)
@@ -629,6 +631,7 @@ func wantFull(t *testing.T, who string, got, full person.Person) {
 
 // Who sees whom, and how much.
 func TestVisibility(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	mk := func(name, org string, public bool) person.Person {
 		p := e.create(t, pioneer(name, strings.ToLower(strings.ReplaceAll(name, " ", "."))+"@example.org", org))
@@ -764,6 +767,7 @@ func TestVisibility(t *testing.T) {
 
 // Every problem at once, by field name; nothing is stored of invalid input.
 func TestValidation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	g := e.raw(t)
 	m := func(org string, role person.Role, from, to time.Time) person.MembershipInput {
@@ -872,6 +876,7 @@ func TestValidation(t *testing.T) {
 
 // Email addresses are unique among people, whatever their case.
 func TestEmailIsUnique(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	g := e.raw(t)
 	anna := e.create(t, pioneer("Anna", "anna@example.org", e.a.ID))
@@ -922,6 +927,7 @@ func TestEmailIsUnique(t *testing.T) {
 }
 
 func TestPreconditions(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tests := []struct {
 		name string
@@ -994,6 +1000,7 @@ func noValues(t *testing.T, c domain.Change, values ...string) {
 // Versions grow by one on each real change; each write leaves a change
 // record naming the changed fields and no personal values.
 func TestVersionsAndChanges(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	in := pioneer("Marijn Kuitert", "marijn@example.org", e.a.ID)
 	p, err := e.people.Create(apptest.As(admin), in)
@@ -1079,6 +1086,7 @@ func TestVersionsAndChanges(t *testing.T) {
 // Erasure removes the personal data and the person's accounts; what refers
 // to the person keeps its shape.
 func TestErase(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	g := e.raw(t)
 	name, email, phone := "Erasmus Vergeetmij", "erasmus@schiedam.example", "+31698765432"
@@ -1203,6 +1211,7 @@ func TestErase(t *testing.T) {
 // After erasure, the SQLite database file and its write-ahead log hold
 // neither the person's name, email nor phone.
 func TestEraseLeavesNothingInTheDatabaseFile(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("TEST_DATABASE_URL") != "" {
 		t.Skip("the file search needs SQLite")
 	}
@@ -1259,6 +1268,7 @@ func TestEraseLeavesNothingInTheDatabaseFile(t *testing.T) {
 // The export holds everything about the person: profile, memberships,
 // consent history, linked users and change records.
 func TestExport(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	in := pioneer("Marijn Kuitert", "marijn@example.org", e.a.ID)
 	in.Memberships[0].To = apptest.Date(2023, 12, 31)
@@ -1344,6 +1354,7 @@ func TestExport(t *testing.T) {
 // Keyset paging returns each visible person exactly once, in order, under
 // every sort and filter.
 func TestListPaging(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	first := []string{"Anna", "Bert", "Carla", "Dirk", "Eva", "Jan", "Joris", "Karin", "Lotte", "Marijn", "Noor", "Piet"}
 	type made struct {
@@ -1519,6 +1530,7 @@ func mapValues[K comparable, V any](m map[K]V) func(yield func(V) bool) {
 }
 
 func TestListRequests(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	for i := range 3 {
 		p := e.create(t, pioneer(fmt.Sprintf("Persoon %d", i), fmt.Sprintf("p%d@example.org", i), e.a.ID))
@@ -1598,6 +1610,7 @@ func TestListRequests(t *testing.T) {
 // then the rules, then which memberships the caller may change. Before, a
 // person's rules came before If-Match, so a stale write heard about its body.
 func TestWriteOrder(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	invalid := func(in *person.Input) { in.Name, in.Phone = "", "0612" }
 	otherOrg := func(in *person.Input) {
@@ -1658,6 +1671,7 @@ func TestWriteOrder(t *testing.T) {
 // A recorded consent is one write: the consent, the person's update time and
 // the change record carry the same instant, as stored.
 func TestRecordConsentIsOneWrite(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.create(t, pioneer("Toestemming", "consent@example.org", e.a.ID))
 	at := time.Date(2024, 6, 16, 14, 0, 0, 123456789, time.FixedZone("CEST", 2*3600))

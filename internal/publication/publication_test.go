@@ -87,6 +87,7 @@ func (e *env) report(t *testing.T, m meeting.Meeting, on time.Time, summary stri
 }
 
 func TestCreateValidation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	m := e.heldMeeting(t, "Bijeenkomst", apptest.Date(2024, 3, 14))
 	valid := edition("Magazine 1", apptest.Date(2024, 5, 1))
@@ -150,6 +151,7 @@ func TestCreateValidation(t *testing.T) {
 }
 
 func TestCreateStoresEveryField(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	a, b := e.heldMeeting(t, "A", apptest.Date(2024, 3, 14)), e.heldMeeting(t, "B", apptest.Date(2024, 4, 14))
 	p, err := e.pubs.Create(apptest.As(editor), publication.Input{Kind: publication.KindLessonsLearned, Title: "  Lessen  ",
@@ -197,6 +199,7 @@ func TestCreateStoresEveryField(t *testing.T) {
 }
 
 func TestWritesNeedAnEditor(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	actions := []struct {
 		name string
@@ -236,6 +239,7 @@ func TestWritesNeedAnEditor(t *testing.T) {
 }
 
 func TestReplaceAndDelete(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	m := e.heldMeeting(t, "Bijeenkomst", apptest.Date(2024, 3, 14))
 	p := e.mustCreate(t, edition("Magazine 1", apptest.Date(2024, 5, 1)))
@@ -320,6 +324,7 @@ func TestReplaceAndDelete(t *testing.T) {
 }
 
 func TestMeetingReports(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	m := e.heldMeeting(t, "Voorjaarsbijeenkomst", apptest.Date(2024, 3, 14))
 	m = e.report(t, m, apptest.Date(2024, 3, 28), "Wat we leerden over Woo-verzoeken")
@@ -361,6 +366,7 @@ func TestMeetingReports(t *testing.T) {
 }
 
 func TestListPagesAcrossTheUnion(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	want := map[string]time.Time{}
 	// 25 publications, three on most days, so that pages end amid ties,
@@ -488,6 +494,7 @@ func uniq(ids []string) []string {
 }
 
 func TestListFilters(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	a := e.heldMeeting(t, "Bijeenkomst over Woo", apptest.Date(2024, 3, 14))
 	b := e.heldMeeting(t, "Bijeenkomst over algoritmen", apptest.Date(2024, 4, 14))
@@ -552,6 +559,7 @@ func TestListFilters(t *testing.T) {
 // Every write checks in one order: a meeting report is refused whatever the
 // If-Match, then If-Match, then the rules.
 func TestWriteOrder(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	m := e.report(t, e.heldMeeting(t, "Bijeenkomst", apptest.Date(2024, 3, 14)), apptest.Date(2024, 3, 28), "Verslag")
 	report, err := e.pubs.Get(context.Background(), m.Report.PublicationID)
@@ -588,6 +596,7 @@ func TestWriteOrder(t *testing.T) {
 // A delete's change record keeps its instant as every stored instant is
 // kept: UTC, to the microsecond.
 func TestDeleteRecordsTheStoredInstant(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.mustCreate(t, edition("Magazine 1", apptest.Date(2024, 5, 1)))
 	at := time.Date(2024, 6, 16, 14, 0, 0, 123456789, time.FixedZone("CEST", 2*3600))

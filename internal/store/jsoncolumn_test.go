@@ -104,6 +104,7 @@ func TestJSONColumnScan(t *testing.T) {
 // A JSON column keeps the text it always held, and a corrupt one makes its
 // read an internal error instead of empty data.
 func TestJSONColumnsInTheDatabase(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	p := person.Person{ID: newID(), Name: "Anna de Vries", Languages: []string{"nl", "en"}, Version: 1, CreatedAt: now, UpdatedAt: now}

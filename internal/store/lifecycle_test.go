@@ -14,6 +14,7 @@ import (
 )
 
 func TestCloseEndsAndWaitsForBackgroundWork(t *testing.T) {
+	t.Parallel()
 	db, err := store.Open(context.Background(), storetest.DatabaseURL(t), nil)
 	if err != nil {
 		t.Fatalf("open: %v", err)
@@ -46,6 +47,7 @@ func TestCloseEndsAndWaitsForBackgroundWork(t *testing.T) {
 // A reader that holds the write-ahead log makes Scrub retry in the
 // background; Close ends the retry instead of leaving it asleep.
 func TestCloseEndsScrubRetry(t *testing.T) {
+	// Serial: it looks for Scrub's retry among every goroutine in the process.
 	url := storetest.DatabaseURL(t)
 	if strings.Contains(url, "://") {
 		t.Skip("the retry is SQLite's; PostgreSQL vacuums at once")

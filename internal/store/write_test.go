@@ -48,6 +48,7 @@ func changeCount(t *testing.T, db *store.DB, resource, id string) int {
 // The stored version is the compare-and-swap's expected value: a write that
 // read an older version is refused and writes nothing, change record included.
 func TestVersionCompareAndSwap(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name        string
 		write       func(db *store.DB, o organisation.Organisation) error
@@ -95,6 +96,7 @@ func TestVersionCompareAndSwap(t *testing.T) {
 
 // The commitment's key is its code, not an id: its compare-and-swap is the same.
 func TestCommitmentCompareAndSwap(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	c := milestone.Commitment{Code: "NL0099", Title: "Open", Cycle: 2018, Version: 1, CreatedAt: now, UpdatedAt: now}
@@ -118,6 +120,7 @@ func TestCommitmentCompareAndSwap(t *testing.T) {
 // A transaction that fails at any step keeps nothing: not the row, not the
 // change record written before the failure.
 func TestFailedWriteKeepsNothing(t *testing.T) {
+	t.Parallel()
 	errLater := errors.New("a later step failed")
 	tests := []struct {
 		name     string
