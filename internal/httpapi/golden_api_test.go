@@ -12,6 +12,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/labstack/echo/v4"
 	"github.com/pioniersnetwerk/pioniers/internal/apptest"
 )
 
@@ -30,6 +31,13 @@ func TestGoldenBodies(t *testing.T) {
 	evaluation := e.Post(t, e.Admin, "/v1/evaluations", map[string]any{"title": "Golden evaluation", "published": false, "minGroupSize": 3,
 		"opensAt": "2030-01-01T00:00:00Z", "closesAt": "2030-02-01T00:00:00Z", "questions": evQuestions()}).ID
 	org := map[string]any{"code": "GM9901", "name": "North", "kind": "municipality", "networkRole": "member"}
+	erased := e.Post(t, e.Admin, "/v1/people", map[string]any{"name": "Gone Example", "email": "gone@north.example",
+		"memberships": []any{map[string]any{"organisation": "GM9901", "role": "pioneer"}}}).ID
+	if res := e.Do(t, "DELETE", "/v1/people/"+erased, nil, apptest.Headers(e.Admin, "If-Match", "*")); res.StatusCode != 204 {
+		t.Fatalf("erase: got %d (%s)", res.StatusCode, res.Body)
+	}
+	// The 500 needs a handler that fails in a way no request to the API can make it.
+	e.App.Handler().(*echo.Echo).GET("/v1/test-failure", func(echo.Context) error { panic("secret internal detail") })
 	tests := []struct {
 		name, method, path string
 		body               any
@@ -42,11 +50,15 @@ func TestGoldenBodies(t *testing.T) {
 		{"problem-404", "GET", "/v1/organisations/GM0000", nil, nil, 404},
 		{"problem-405", "PATCH", "/v1/organisations", nil, nil, 405},
 		{"problem-406", "GET", "/v1/organisations", nil, apptest.Headers("", "Accept", "text/html"), 406},
+		{"problem-409", "POST", "/v1/organisations", map[string]any{"code": "GM0606", "name": "Schiedam again", "kind": "municipality", "networkRole": "member"},
+			apptest.Headers(e.Admin), 409},
+		{"problem-410", "GET", "/v1/people/" + erased, nil, apptest.Headers(e.Admin), 410},
 		{"problem-412", "PUT", "/v1/organisations/GM9901", org, apptest.Headers(e.Admin, "If-Match", `"v99"`), 412},
 		{"problem-415", "POST", "/v1/organisations", `{"code":"GM9903"}`, apptest.Headers(e.Admin, "Content-Type", "text/plain"), 415},
 		{"problem-422", "POST", "/v1/publications", map[string]any{"kind": "other", "title": "Other", "url": "https://example.org/other", "publishedOn": "2020-05-02"},
 			apptest.Headers(e.Editor, "Idempotency-Key", "golden-key"), 422},
 		{"problem-428", "PUT", "/v1/organisations/GM9901", org, apptest.Headers(e.Admin), 428},
+		{"problem-500", "GET", "/v1/test-failure", nil, nil, 500},
 		{"organisation", "GET", "/v1/organisations/GM0606", nil, nil, 200},
 		{"person", "GET", "/v1/people/" + e.Person, nil, apptest.Headers(e.Admin), 200},
 		{"meeting", "GET", "/v1/meetings/" + meeting, nil, nil, 200},
@@ -70,6 +82,24 @@ func TestGoldenBodies(t *testing.T) {
 		}
 		checkGolden(t, tt.name, res.Body)
 	}
+}
+
+// The 429 needs a service of its own with a limit of one request at a time;
+// its name keeps it in -run TestGoldenBodies.
+func TestGoldenBodiesRateLimited(t *testing.T) {
+	// Serial: the limit counts requests per second, which other tests' load would skew.
+	cfg := apptest.Config(t)
+	cfg.RateLimit, cfg.RateBurst = 1, 1
+	e := apptest.New(t, cfg)
+	if res := e.Do(t, "GET", "/v1/organisations", nil, nil); res.StatusCode != 200 {
+		t.Fatalf("first request: got %d; want 200 (%s)", res.StatusCode, res.Body)
+	}
+	res := e.Do(t, "GET", "/v1/organisations", nil, nil)
+	if res.StatusCode != 429 {
+		t.Fatalf("second request: got %d; want 429 (%s)", res.StatusCode, res.Body)
+	}
+	apptest.CheckProblem(t, "problem-429", res, 429)
+	checkGolden(t, "problem-429", res.Body)
 }
 
 // checkGolden compares body, normalised, with testdata/golden/name.json, or
