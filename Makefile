@@ -4,6 +4,7 @@ BIN         := bin/pioniers
 ADR_RULESET ?= https://static.developer.overheid.nl/adr/ruleset.yaml
 SPECTRAL    ?= npx --yes @stoplight/spectral-cli@6.16.3
 GENERATED   := api pkg/client
+TESTFLAGS   ?=
 
 .PHONY: build run test test-race test-postgres test-e2e bench generate check-generate lint fmt clean
 
@@ -14,12 +15,13 @@ run: build
 	./$(BIN) seed
 	./$(BIN) serve
 
+# TESTFLAGS passes go test flags through: make test TESTFLAGS=-race.
 test:
-	$(GO) test -count=1 ./...
+	$(GO) test $(TESTFLAGS) -count=1 ./...
 
-# The suite once with the race detector (CI runs it; slower).
+# The suite once with the race detector (slower); CI runs the same.
 test-race:
-	$(GO) test -race -count=1 ./...
+	$(MAKE) test TESTFLAGS=-race
 
 # The whole suite again on a private PostgreSQL cluster (Debian's postgresql binaries).
 test-postgres:
