@@ -22,8 +22,10 @@ type Record[T any] interface {
 type Edit[T Record[T]] struct {
 	Resource string                               // names the change record: "organisation"
 	Load     func(ctx context.Context) (T, error) // the current state, read inside the transaction
-	// Authorise says whether the caller may write this object at all; nil
-	// when the caller's role alone decides, checked before the transaction.
+	// Authorise says whether the caller may write this object at all. It
+	// runs inside the transaction right after Load, before the precondition,
+	// so a 403 never reveals a version; nil when the caller's role alone
+	// decides, which the service checks before the transaction opens.
 	Authorise func(current T) error
 	// Change builds the new state from the current one and checks every
 	// rule; Update only.
@@ -81,6 +83,48 @@ func Update[T Record[T]](ctx context.Context, tx Transactor, now Clock, pre Prec
 		return nil
 	})
 	return updated, err
+}
+
+// patchAttempts bounds how often Patch computes a write again for a caller
+// who sent If-Match: * while others keep writing the resource.
+const patchAttempts = 3
+
+// Patch computes a write from the current state outside any transaction and
+// then writes it, so that slow work (a merge patch decoded, merged, checked
+// against the contract and bound) never holds the database's writer. It
+// loads the current state, checks the caller may write it (authorise, nil
+// when the role alone decides) and the caller's precondition, computes the
+// input with prepare and calls write pinned to the version prepare saw: the
+// store's compare-and-swap refuses it with 412 when another write came in
+// between. A caller who sent If-Match: * meant any version, so Patch computes
+// again from the newer state, a bounded number of times.
+func Patch[T Record[T], I any](ctx context.Context, pre Precondition, load func(ctx context.Context) (T, error),
+	authorise func(current T) error, prepare func(current T) (I, error),
+	write func(ctx context.Context, in I, at Precondition) (T, error)) (T, error) {
+	var zero T
+	for attempt := 1; ; attempt++ {
+		current, err := load(ctx)
+		if err != nil {
+			return zero, err
+		}
+		if authorise != nil {
+			if err := authorise(current); err != nil {
+				return zero, err
+			}
+		}
+		if err := pre.Check(current.RecordVersion()); err != nil {
+			return zero, err
+		}
+		in, err := prepare(current)
+		if err != nil {
+			return zero, err
+		}
+		written, err := write(ctx, in, Precondition{Present: true, Version: current.RecordVersion()})
+		if ErrorCode(err) == CodePreconditionFailed && pre.Any && attempt < patchAttempts {
+			continue
+		}
+		return written, err
+	}
 }
 
 // Delete runs e as a delete in one transaction; the change record carries
