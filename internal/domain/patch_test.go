@@ -35,8 +35,11 @@ func (s *noteStore) patch(ctx context.Context, pre domain.Precondition, text str
 
 // write is the service's Replace: the edit runs in the transaction with the
 // version Patch pinned.
-func (s *noteStore) write(ctx context.Context, text string, at domain.Precondition) (note, error) {
+func (s *noteStore) write(ctx context.Context, id string, text string, at domain.Precondition) (note, error) {
 	s.steps = append(s.steps, "write")
+	if id != s.stored.ID {
+		return note{}, domain.Errorf(domain.CodeNotFound, "no note %q", id)
+	}
 	return domain.Update(ctx, inTx{}, time.Now, at, domain.Edit[note]{
 		Resource: "note",
 		Load:     func(context.Context) (note, error) { return s.stored, nil },

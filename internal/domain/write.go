@@ -94,13 +94,14 @@ const patchAttempts = 3
 // against the contract and bound) never holds the database's writer. It
 // loads the current state, checks the caller may write it (authorise, nil
 // when the role alone decides) and the caller's precondition, computes the
-// input with prepare and calls write pinned to the version prepare saw: the
-// store's compare-and-swap refuses it with 412 when another write came in
-// between. A caller who sent If-Match: * meant any version, so Patch computes
-// again from the newer state, a bounded number of times.
+// input with prepare and calls write on the record's id (a code may move to
+// another record meanwhile) pinned to the version prepare saw: the write
+// answers 412 when another write came in between. A caller who sent
+// If-Match: * meant any version, so Patch computes again from the newer
+// state, a bounded number of times.
 func Patch[T Record[T], I any](ctx context.Context, pre Precondition, load func(ctx context.Context) (T, error),
 	authorise func(current T) error, prepare func(current T) (I, error),
-	write func(ctx context.Context, in I, at Precondition) (T, error)) (T, error) {
+	write func(ctx context.Context, id string, in I, at Precondition) (T, error)) (T, error) {
 	var zero T
 	for attempt := 1; ; attempt++ {
 		current, err := load(ctx)
@@ -119,7 +120,7 @@ func Patch[T Record[T], I any](ctx context.Context, pre Precondition, load func(
 		if err != nil {
 			return zero, err
 		}
-		written, err := write(ctx, in, Precondition{Present: true, Version: current.RecordVersion()})
+		written, err := write(ctx, current.RecordID(), in, Precondition{Present: true, Version: current.RecordVersion()})
 		if ErrorCode(err) == CodePreconditionFailed && pre.Any && attempt < patchAttempts {
 			continue
 		}
