@@ -31,9 +31,10 @@ type Edit[T Record[T]] struct {
 	// rule; Update only.
 	Change func(ctx context.Context, current T) (T, error)
 	Diff   func(current, next T) Diff // the fields a write changes; Update only
-	// AuthoriseFields says whether the caller may change these fields; nil
-	// when anyone who may write the object may change any field.
-	AuthoriseFields func(current T, fields Diff) error
+	// AuthoriseFields says whether the caller may make this change, from
+	// current to next in these fields; nil when anyone who may write the
+	// object may change any field.
+	AuthoriseFields func(current, next T, fields Diff) error
 	// Save writes next when the stored version is still current's, and the
 	// change record, in the transaction; Update only.
 	Save func(ctx context.Context, next T, c Change) error
@@ -65,7 +66,7 @@ func Update[T Record[T]](ctx context.Context, tx Transactor, now Clock, pre Prec
 		}
 		fields := e.Diff(current, next)
 		if e.AuthoriseFields != nil {
-			if err := e.AuthoriseFields(current, fields); err != nil {
+			if err := e.AuthoriseFields(current, next, fields); err != nil {
 				return err
 			}
 		}

@@ -150,7 +150,7 @@ func (s *Service) replace(ctx context.Context, actor domain.Actor, ref string, i
 			return apply(current, in), nil
 		},
 		Diff: changedFields,
-		AuthoriseFields: func(_ Organisation, fields domain.Diff) error {
+		AuthoriseFields: func(_, _ Organisation, fields domain.Diff) error {
 			if actor.Is(domain.RoleAdmin) {
 				return nil
 			}

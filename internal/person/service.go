@@ -263,7 +263,6 @@ func (s *Service) Update(ctx context.Context, id string, change func(current Inp
 // checked.
 func (s *Service) replace(ctx context.Context, actor domain.Actor, id string, in Input, pre domain.Precondition) (Person, error) {
 	in = in.normalise()
-	var next Person // the changed person, whose memberships the member's rule judges
 	p, err := domain.Update(ctx, s.store, s.now, pre, domain.Edit[Person]{
 		Resource:  "person",
 		Load:      s.load(id),
@@ -273,11 +272,10 @@ func (s *Service) replace(ctx context.Context, actor domain.Actor, id string, in
 			if err != nil {
 				return Person{}, err
 			}
-			next = apply(current, in, ms)
-			return next, nil
+			return apply(current, in, ms), nil
 		},
 		Diff: changedFields,
-		AuthoriseFields: func(current Person, _ domain.Diff) error {
+		AuthoriseFields: func(current, next Person, _ domain.Diff) error {
 			if actor.Is(domain.RoleAdmin) {
 				return nil
 			}
