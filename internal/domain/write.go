@@ -105,16 +105,8 @@ func Patch[T Record[T], I any](ctx context.Context, pre Precondition, load func(
 	write func(ctx context.Context, id string, in I, at Precondition) (T, error)) (T, error) {
 	var zero T
 	for attempt := 1; ; attempt++ {
-		current, err := load(ctx)
+		current, err := loadFor(ctx, pre, Edit[T]{Load: load, Authorise: authorise})
 		if err != nil {
-			return zero, err
-		}
-		if authorise != nil {
-			if err := authorise(current); err != nil {
-				return zero, err
-			}
-		}
-		if err := pre.Check(current.RecordVersion()); err != nil {
 			return zero, err
 		}
 		in, err := prepare(current)
