@@ -22,16 +22,19 @@ type Record[T any] interface {
 type Edit[T Record[T]] struct {
 	Resource string                               // names the change record: "organisation"
 	Load     func(ctx context.Context) (T, error) // the current state, read inside the transaction
-	// Authorise says whether the caller may write this object at all; nil
-	// when the caller's role alone decides, checked before the transaction.
+	// Authorise says whether the caller may write this object at all. It
+	// runs inside the transaction right after Load, before the precondition,
+	// so a 403 never reveals a version; nil when the caller's role alone
+	// decides, which the service checks before the transaction opens.
 	Authorise func(current T) error
 	// Change builds the new state from the current one and checks every
 	// rule; Update only.
 	Change func(ctx context.Context, current T) (T, error)
 	Diff   func(current, next T) Diff // the fields a write changes; Update only
-	// AuthoriseFields says whether the caller may change these fields; nil
-	// when anyone who may write the object may change any field.
-	AuthoriseFields func(current T, fields Diff) error
+	// AuthoriseFields says whether the caller may make this change, from
+	// current to next in these fields; nil when anyone who may write the
+	// object may change any field.
+	AuthoriseFields func(current, next T, fields Diff) error
 	// Save writes next when the stored version is still current's, and the
 	// change record, in the transaction; Update only.
 	Save func(ctx context.Context, next T, c Change) error
@@ -63,7 +66,7 @@ func Update[T Record[T]](ctx context.Context, tx Transactor, now Clock, pre Prec
 		}
 		fields := e.Diff(current, next)
 		if e.AuthoriseFields != nil {
-			if err := e.AuthoriseFields(current, fields); err != nil {
+			if err := e.AuthoriseFields(current, next, fields); err != nil {
 				return err
 			}
 		}
@@ -81,6 +84,41 @@ func Update[T Record[T]](ctx context.Context, tx Transactor, now Clock, pre Prec
 		return nil
 	})
 	return updated, err
+}
+
+// patchAttempts bounds how often Patch computes a write again for a caller
+// who sent If-Match: * while others keep writing the resource.
+const patchAttempts = 3
+
+// Patch computes a write from the current state outside any transaction and
+// then writes it, so that slow work (a merge patch decoded, merged, checked
+// against the contract and bound) never holds the database's writer. It
+// loads the current state, checks the caller may write it (authorise, nil
+// when the role alone decides) and the caller's precondition, computes the
+// input with prepare and calls write on the record's id (a code may move to
+// another record meanwhile) pinned to the version prepare saw: the write
+// answers 412 when another write came in between. A caller who sent
+// If-Match: * meant any version, so Patch computes again from the newer
+// state, a bounded number of times.
+func Patch[T Record[T], I any](ctx context.Context, pre Precondition, load func(ctx context.Context) (T, error),
+	authorise func(current T) error, prepare func(current T) (I, error),
+	write func(ctx context.Context, id string, in I, at Precondition) (T, error)) (T, error) {
+	var zero T
+	for attempt := 1; ; attempt++ {
+		current, err := loadFor(ctx, pre, Edit[T]{Load: load, Authorise: authorise})
+		if err != nil {
+			return zero, err
+		}
+		in, err := prepare(current)
+		if err != nil {
+			return zero, err
+		}
+		written, err := write(ctx, current.RecordID(), in, Precondition{Present: true, Version: current.RecordVersion()})
+		if ErrorCode(err) == CodePreconditionFailed && pre.Any && attempt < patchAttempts {
+			continue
+		}
+		return written, err
+	}
 }
 
 // Delete runs e as a delete in one transaction; the change record carries

@@ -36,6 +36,7 @@ type writes struct {
 	steps   []string
 	saved   []domain.Change
 	removed []domain.Change
+	judged  string // the next text the field authorisation saw
 }
 
 func (w *writes) edit(current note, text string, authorise, authoriseFields, change error) domain.Edit[note] {
@@ -56,8 +57,9 @@ func (w *writes) edit(current note, text string, authorise, authoriseFields, cha
 			d.Add(a.Text != b.Text, "text")
 			return d
 		},
-		AuthoriseFields: func(note, domain.Diff) error {
+		AuthoriseFields: func(_, next note, _ domain.Diff) error {
 			w.steps = append(w.steps, "fields")
+			w.judged = next.Text
 			return authoriseFields
 		},
 		Save: func(_ context.Context, _ note, c domain.Change) error {
@@ -113,6 +115,9 @@ func TestUpdateOrder(t *testing.T) {
 			}
 			if !slices.Equal(w.steps, tt.wantSteps) {
 				t.Errorf("got steps %v; want %v", w.steps, tt.wantSteps)
+			}
+			if slices.Contains(w.steps, "fields") && w.judged != tt.text {
+				t.Errorf("got fields judged on %q; want %q", w.judged, tt.text)
 			}
 			if got.Version != tt.wantVersion {
 				t.Errorf("got version %d; want %d", got.Version, tt.wantVersion)

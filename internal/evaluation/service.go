@@ -133,23 +133,31 @@ func (s *Service) Create(ctx context.Context, in Input) (Evaluation, error) {
 
 // Replace sets every field. Editors and admins; questions are fixed once answered.
 func (s *Service) Replace(ctx context.Context, id string, in Input, pre domain.Precondition) (Evaluation, error) {
-	return s.Update(ctx, id, func(Input) (Input, error) { return in, nil }, pre)
+	actor := domain.ActorFrom(ctx)
+	if err := actor.Require("change evaluations", domain.RoleAdmin, domain.RoleEditor); err != nil {
+		return Evaluation{}, err
+	}
+	return s.replace(ctx, id, in, pre)
 }
 
-// Update changes the evaluation with change, which gets the current input.
+// Update changes the evaluation with change, which gets the current input
+// and runs before the write's transaction opens and takes the row lock.
 func (s *Service) Update(ctx context.Context, id string, change func(Input) (Input, error), pre domain.Precondition) (Evaluation, error) {
 	actor := domain.ActorFrom(ctx)
 	if err := actor.Require("change evaluations", domain.RoleAdmin, domain.RoleEditor); err != nil {
 		return Evaluation{}, err
 	}
+	return domain.Patch(ctx, pre, func(ctx context.Context) (Evaluation, error) { return s.store.GetEvaluation(ctx, id) }, nil,
+		func(cur Evaluation) (Input, error) { return change(cur.AsInput()) },
+		s.replace)
+}
+
+// replace writes in over the evaluation id; the caller checked the role.
+func (s *Service) replace(ctx context.Context, id string, in Input, pre domain.Precondition) (Evaluation, error) {
 	return domain.Update(ctx, s.store, s.now, pre, domain.Edit[Evaluation]{
 		Resource: "evaluation",
 		Load:     s.load(id),
 		Change: func(ctx context.Context, cur Evaluation) (Evaluation, error) {
-			in, err := change(cur.AsInput())
-			if err != nil {
-				return Evaluation{}, err
-			}
 			in.Example = cur.Example
 			next, err := s.build(ctx, cur, in)
 			if err != nil {

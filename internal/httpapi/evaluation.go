@@ -315,6 +315,7 @@ func toAPIEvaluationInput(in evaluation.Input) (api.EvaluationInput, error) {
 func toAPIResponse(r evaluation.Response) (api.EvaluationResponse, error) {
 	var ids ids
 	o := r.Organisation
-	return api.EvaluationResponse{Evaluation: ids.uuid(r.EvaluationID), Organisation: ids.org(o.ID, o.Code, o.Name),
-		Answers: map[string]any(r.Answers), SubmittedAt: r.SubmittedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}, ids.err
+	out := api.EvaluationResponse{Evaluation: ids.uuid(r.EvaluationID), Organisation: ids.org(o.ID, o.Code, o.Name),
+		Answers: map[string]any(r.Answers), SubmittedAt: r.SubmittedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+	return out, ids.err // read after the literal: a return's operands run in no set order
 }

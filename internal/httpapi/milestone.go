@@ -406,6 +406,7 @@ func toAPIMilestoneInput(in milestone.Input) api.MilestoneInput {
 
 func toAPIUpdate(u milestone.ProgressUpdate) (api.ProgressUpdate, error) {
 	var ids ids
-	return api.ProgressUpdate{ID: ids.uuid(u.ID), Milestone: ids.uuid(u.MilestoneID), Date: apiDay(u.Date),
-		Note: u.Note, EvidenceURL: optional(u.EvidenceURL), Author: u.Author, RecordedAt: u.RecordedAt.UTC()}, ids.err
+	out := api.ProgressUpdate{ID: ids.uuid(u.ID), Milestone: ids.uuid(u.MilestoneID), Date: apiDay(u.Date),
+		Note: u.Note, EvidenceURL: optional(u.EvidenceURL), Author: u.Author, RecordedAt: u.RecordedAt.UTC()}
+	return out, ids.err // read after the literal: a return's operands run in no set order
 }

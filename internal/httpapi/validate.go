@@ -571,7 +571,7 @@ func schemaReason(se *openapi3.SchemaError) string {
 			for i, v := range s.Enum {
 				vals[i] = fmt.Sprint(v)
 			}
-			return "must be one of " + strings.Join(vals, ", ")
+			return "must be one of " + domain.OneOf(vals)
 		}
 	case "minLength":
 		if s != nil {

@@ -163,25 +163,36 @@ func (s *Service) Create(ctx context.Context, in Input) (Meeting, error) {
 
 // Replace sets every field of the meeting. Editors and admins.
 func (s *Service) Replace(ctx context.Context, id string, in Input, pre domain.Precondition) (Meeting, error) {
-	return s.Update(ctx, id, func(Input) (Input, error) { return in, nil }, pre)
+	actor, err := requireEditor(ctx, "change meetings")
+	if err != nil {
+		return Meeting{}, err
+	}
+	return s.replace(ctx, actor, id, in, pre)
 }
 
 // Update changes the meeting with change, which gets the current state as
-// input (for a JSON Merge Patch). Editors and admins.
+// input (for a JSON Merge Patch) and runs before the write's transaction
+// opens. Editors and admins.
 func (s *Service) Update(ctx context.Context, id string, change func(current Input) (Input, error), pre domain.Precondition) (Meeting, error) {
 	actor, err := requireEditor(ctx, "change meetings")
 	if err != nil {
 		return Meeting{}, err
 	}
+	return domain.Patch(ctx, pre, func(ctx context.Context) (Meeting, error) { return s.store.GetMeeting(ctx, id) }, nil,
+		func(current Meeting) (Input, error) { return change(current.AsInput()) },
+		func(ctx context.Context, id string, in Input, at domain.Precondition) (Meeting, error) {
+			return s.replace(ctx, actor, id, in, at)
+		})
+}
+
+// replace writes in over the meeting id for actor, whose role the caller
+// checked.
+func (s *Service) replace(ctx context.Context, actor domain.Actor, id string, in Input, pre domain.Precondition) (Meeting, error) {
 	var saved *Meeting // as stored, with the places a new capacity gave out
 	updated, err := domain.Update(ctx, s.store, s.now, pre, domain.Edit[Meeting]{
 		Resource: "meeting",
 		Load:     func(ctx context.Context) (Meeting, error) { return s.store.GetMeeting(ctx, id) },
 		Change: func(ctx context.Context, current Meeting) (Meeting, error) {
-			in, err := change(current.AsInput())
-			if err != nil {
-				return Meeting{}, err
-			}
 			in.Example = current.Example
 			return s.build(ctx, current, in, false)
 		},

@@ -100,22 +100,29 @@ func (s *Service) Create(ctx context.Context, in Input) (Milestone, error) {
 
 // Replace sets every field. Editors and admins.
 func (s *Service) Replace(ctx context.Context, id string, in Input, pre domain.Precondition) (Milestone, error) {
-	return s.Update(ctx, id, func(Input) (Input, error) { return in, nil }, pre)
+	if _, err := requireEditor(ctx, "change milestones"); err != nil {
+		return Milestone{}, err
+	}
+	return s.replace(ctx, id, in, pre)
 }
 
-// Update changes the milestone with change, which gets the current input. Editors and admins.
+// Update changes the milestone with change, which gets the current input and
+// runs before the write's transaction opens. Editors and admins.
 func (s *Service) Update(ctx context.Context, id string, change func(Input) (Input, error), pre domain.Precondition) (Milestone, error) {
 	if _, err := requireEditor(ctx, "change milestones"); err != nil {
 		return Milestone{}, err
 	}
+	return domain.Patch(ctx, pre, func(ctx context.Context) (Milestone, error) { return s.store.GetMilestone(ctx, id) }, nil,
+		func(cur Milestone) (Input, error) { return change(cur.AsInput()) },
+		s.replace)
+}
+
+// replace writes in over the milestone id; the caller checked the role.
+func (s *Service) replace(ctx context.Context, id string, in Input, pre domain.Precondition) (Milestone, error) {
 	out, err := domain.Update(ctx, s.store, s.now, pre, domain.Edit[Milestone]{
 		Resource: "milestone",
 		Load:     func(ctx context.Context) (Milestone, error) { return s.store.GetMilestone(ctx, id) },
 		Change: func(ctx context.Context, cur Milestone) (Milestone, error) {
-			in, err := change(cur.AsInput())
-			if err != nil {
-				return Milestone{}, err
-			}
 			return s.build(ctx, cur, in)
 		},
 		Diff: changedFields,

@@ -112,31 +112,37 @@ func (s *Service) Create(ctx context.Context, in Input) (Organisation, error) {
 // member changes its own organisation's profile (name, province, website,
 // description) and nothing else.
 func (s *Service) Replace(ctx context.Context, ref string, in Input, pre domain.Precondition) (Organisation, error) {
-	return s.Update(ctx, ref, func(Input) (Input, error) { return in, nil }, pre)
+	actor := domain.ActorFrom(ctx)
+	if err := actor.Require("change organisations", domain.RoleAdmin, domain.RoleMember); err != nil {
+		return Organisation{}, err
+	}
+	return s.replace(ctx, actor, ref, in, pre)
 }
 
 // Update changes the organisation ref with change, which gets the current
-// state as input (for a JSON Merge Patch); the same rules as Replace apply.
+// state as input (for a JSON Merge Patch) and runs before the write's
+// transaction opens; the same rules as Replace apply.
 func (s *Service) Update(ctx context.Context, ref string, change func(current Input) (Input, error), pre domain.Precondition) (Organisation, error) {
 	actor := domain.ActorFrom(ctx)
 	if err := actor.Require("change organisations", domain.RoleAdmin, domain.RoleMember); err != nil {
 		return Organisation{}, err
 	}
+	return domain.Patch(ctx, pre, s.load(ref), mayChange(actor),
+		func(current Organisation) (Input, error) { return change(current.AsInput()) },
+		func(ctx context.Context, id string, in Input, at domain.Precondition) (Organisation, error) {
+			return s.replace(ctx, actor, id, in, at)
+		})
+}
+
+// replace writes in over the organisation ref for actor, whose role the
+// caller checked.
+func (s *Service) replace(ctx context.Context, actor domain.Actor, ref string, in Input, pre domain.Precondition) (Organisation, error) {
+	in = in.normalise()
 	o, err := domain.Update(ctx, s.store, s.now, pre, domain.Edit[Organisation]{
-		Resource: "organisation",
-		Load:     s.load(ref),
-		Authorise: func(current Organisation) error {
-			if !actor.Is(domain.RoleAdmin) && !actor.MemberOf(current.ID) {
-				return domain.Errorf(domain.CodeForbidden, "a member may change only its own organisation")
-			}
-			return nil
-		},
+		Resource:  "organisation",
+		Load:      s.load(ref),
+		Authorise: mayChange(actor),
 		Change: func(_ context.Context, current Organisation) (Organisation, error) {
-			in, err := change(current.AsInput())
-			if err != nil {
-				return Organisation{}, err
-			}
-			in = in.normalise()
 			if err := in.validate(); err != nil {
 				return Organisation{}, err
 			}
@@ -144,7 +150,7 @@ func (s *Service) Update(ctx context.Context, ref string, change func(current In
 			return apply(current, in), nil
 		},
 		Diff: changedFields,
-		AuthoriseFields: func(_ Organisation, fields domain.Diff) error {
+		AuthoriseFields: func(_, _ Organisation, fields domain.Diff) error {
 			if actor.Is(domain.RoleAdmin) {
 				return nil
 			}
@@ -156,6 +162,16 @@ func (s *Service) Update(ctx context.Context, ref string, change func(current In
 		return Organisation{}, err
 	}
 	return s.present(o), nil
+}
+
+// mayChange says whether actor may write the organisation at all.
+func mayChange(actor domain.Actor) func(Organisation) error {
+	return func(current Organisation) error {
+		if !actor.Is(domain.RoleAdmin) && !actor.MemberOf(current.ID) {
+			return domain.Errorf(domain.CodeForbidden, "a member may change only its own organisation")
+		}
+		return nil
+	}
 }
 
 // Delete removes an organisation entered by mistake. Admins only; an

@@ -237,41 +237,45 @@ func (s *Service) Create(ctx context.Context, in Input) (Person, error) {
 // member changes its own organisation's people, and only their memberships
 // with its own organisation.
 func (s *Service) Replace(ctx context.Context, id string, in Input, pre domain.Precondition) (Person, error) {
-	return s.Update(ctx, id, func(Input) (Input, error) { return in, nil }, pre)
+	actor := domain.ActorFrom(ctx)
+	if err := actor.Require("change people", domain.RoleAdmin, domain.RoleMember); err != nil {
+		return Person{}, err
+	}
+	return s.replace(ctx, actor, id, in, pre)
 }
 
 // Update changes the person with change, which gets the current state as
-// input (for a JSON Merge Patch); the same rules as Replace apply.
+// input (for a JSON Merge Patch) and runs before the write's transaction
+// opens; the same rules as Replace apply.
 func (s *Service) Update(ctx context.Context, id string, change func(current Input) (Input, error), pre domain.Precondition) (Person, error) {
 	actor := domain.ActorFrom(ctx)
 	if err := actor.Require("change people", domain.RoleAdmin, domain.RoleMember); err != nil {
 		return Person{}, err
 	}
-	var next Person // the changed person, whose memberships the member's rule judges
+	return domain.Patch(ctx, pre, s.load(id), s.mayChange(actor),
+		func(current Person) (Input, error) { return change(current.AsInput()) },
+		func(ctx context.Context, id string, in Input, at domain.Precondition) (Person, error) {
+			return s.replace(ctx, actor, id, in, at)
+		})
+}
+
+// replace writes in over the person id for actor, whose role the caller
+// checked.
+func (s *Service) replace(ctx context.Context, actor domain.Actor, id string, in Input, pre domain.Precondition) (Person, error) {
+	in = in.normalise()
 	p, err := domain.Update(ctx, s.store, s.now, pre, domain.Edit[Person]{
-		Resource: "person",
-		Load:     s.load(id),
-		Authorise: func(current Person) error {
-			if !actor.Is(domain.RoleAdmin) && !current.With(actor.OrganisationID, domain.Today(s.now())) {
-				return domain.Errorf(domain.CodeForbidden, "a member may change only the people of its own organisation")
-			}
-			return nil
-		},
+		Resource:  "person",
+		Load:      s.load(id),
+		Authorise: s.mayChange(actor),
 		Change: func(ctx context.Context, current Person) (Person, error) {
-			in, err := change(current.AsInput())
-			if err != nil {
-				return Person{}, err
-			}
-			in = in.normalise()
 			ms, err := s.check(ctx, in)
 			if err != nil {
 				return Person{}, err
 			}
-			next = apply(current, in, ms)
-			return next, nil
+			return apply(current, in, ms), nil
 		},
 		Diff: changedFields,
-		AuthoriseFields: func(current Person, _ domain.Diff) error {
+		AuthoriseFields: func(current, next Person, _ domain.Diff) error {
 			if actor.Is(domain.RoleAdmin) {
 				return nil
 			}
@@ -283,6 +287,16 @@ func (s *Service) Update(ctx context.Context, id string, change func(current Inp
 		return Person{}, err
 	}
 	return Redact(p, Full), nil
+}
+
+// mayChange says whether actor may write the person at all.
+func (s *Service) mayChange(actor domain.Actor) func(Person) error {
+	return func(current Person) error {
+		if !actor.Is(domain.RoleAdmin) && !current.With(actor.OrganisationID, domain.Today(s.now())) {
+			return domain.Errorf(domain.CodeForbidden, "a member may change only the people of its own organisation")
+		}
+		return nil
+	}
 }
 
 // RecordConsent records whether the person agreed to a public profile.
