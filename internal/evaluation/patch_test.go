@@ -13,6 +13,7 @@ import (
 // the PATCH must not overwrite the newer version unless the caller sent
 // If-Match: *, which merges again on the newer state.
 func TestUpdateAgainstAMovedVersion(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name        string
 		pre         func(v domain.Version) domain.Precondition

@@ -14,6 +14,7 @@ import (
 // not overwrite version N+1 unless the caller sent If-Match: *, which merges
 // again onto the newer state.
 func TestUpdateAgainstAMovedVersion(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		pre       func(v domain.Version) domain.Precondition

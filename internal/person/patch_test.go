@@ -14,6 +14,7 @@ import (
 // judged again on the newer state, so a member whose organisation the person
 // left meanwhile no longer finds it, as a fresh request would not.
 func TestUpdateAgainstAMovedVersion(t *testing.T) {
+	t.Parallel()
 	anyVersion := func(domain.Version) domain.Precondition { return domain.Precondition{Present: true, Any: true} }
 	tests := []struct {
 		name         string
