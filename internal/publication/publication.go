@@ -76,7 +76,7 @@ type Filter struct {
 	From, To  time.Time // published on or after From, before To (zero: open)
 }
 
-// Query is one page; PageSize 0 means all.
+// Query is one page.
 type Query struct {
 	Filter   Filter
 	PageSize int

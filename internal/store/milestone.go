@@ -119,7 +119,7 @@ var commitmentKeyset = keyset{
 	id:      func(r any) string { return r.(commitmentView).Row.Code },
 }
 
-// ListCommitments returns commitments in code order; pageSize 0 returns all.
+// ListCommitments returns commitments in code order: one page, or all of them with q.All.
 func (db *DB) ListCommitments(ctx context.Context, q milestone.CommitmentQuery) (domain.Page[milestone.Commitment], error) {
 	f := q.Filter
 	tx := db.reader(ctx).Table("commitments AS c").Select(commitmentSelect)
@@ -137,20 +137,11 @@ func (db *DB) ListCommitments(ctx context.Context, q milestone.CommitmentQuery) 
 	if err != nil {
 		return domain.Page[milestone.Commitment]{}, err
 	}
-	if !q.All {
-		tx = tx.Limit(q.PageSize + 1)
+	rows, next, err := readPage[commitmentView](tx, commitmentKeyset, nil, fp, q.PageSize, q.All)
+	if err != nil {
+		return domain.Page[milestone.Commitment]{}, err
 	}
-	var rows []commitmentView
-	if err := tx.Scan(&rows).Error; err != nil {
-		return domain.Page[milestone.Commitment]{}, dbError(err)
-	}
-	var page domain.Page[milestone.Commitment]
-	if !q.All && len(rows) > q.PageSize {
-		rows = rows[:q.PageSize]
-		if page.Next, err = commitmentKeyset.next(nil, rows[len(rows)-1], fp); err != nil {
-			return domain.Page[milestone.Commitment]{}, err
-		}
-	}
+	page := domain.Page[milestone.Commitment]{Next: next}
 	if page.Items, err = db.commitments(ctx, rows); err != nil {
 		return domain.Page[milestone.Commitment]{}, err
 	}
@@ -313,17 +304,11 @@ func (db *DB) ListMilestones(ctx context.Context, q milestone.Query) (domain.Pag
 	if err != nil {
 		return domain.Page[milestone.Milestone]{}, err
 	}
-	var rows []milestoneRow
-	if err := tx.Limit(q.PageSize + 1).Find(&rows).Error; err != nil {
-		return domain.Page[milestone.Milestone]{}, dbError(err)
+	rows, next, err := readPage[milestoneRow](tx, milestoneKeyset, sort, fp, q.PageSize, false)
+	if err != nil {
+		return domain.Page[milestone.Milestone]{}, err
 	}
-	var page domain.Page[milestone.Milestone]
-	if len(rows) > q.PageSize {
-		rows = rows[:q.PageSize]
-		if page.Next, err = milestoneKeyset.next(sort, rows[len(rows)-1], fp); err != nil {
-			return domain.Page[milestone.Milestone]{}, err
-		}
-	}
+	page := domain.Page[milestone.Milestone]{Next: next}
 	page.Items = make([]milestone.Milestone, len(rows))
 	for i, r := range rows {
 		page.Items[i] = r.domain()

@@ -109,17 +109,11 @@ func (db *DB) ListOrganisations(ctx context.Context, q organisation.Query) (doma
 	if err != nil {
 		return domain.Page[organisation.Organisation]{}, err
 	}
-	var rows []organisationRow
-	if err := tx.Limit(q.PageSize + 1).Find(&rows).Error; err != nil {
-		return domain.Page[organisation.Organisation]{}, dbError(err)
+	rows, next, err := readPage[organisationRow](tx, organisationKeyset, q.Sort, fp, q.PageSize, false)
+	if err != nil {
+		return domain.Page[organisation.Organisation]{}, err
 	}
-	var page domain.Page[organisation.Organisation]
-	if len(rows) > q.PageSize {
-		rows = rows[:q.PageSize]
-		if page.Next, err = organisationKeyset.next(q.Sort, rows[len(rows)-1], fp); err != nil {
-			return domain.Page[organisation.Organisation]{}, err
-		}
-	}
+	page := domain.Page[organisation.Organisation]{Next: next}
 	page.Items = make([]organisation.Organisation, len(rows))
 	for i, r := range rows {
 		page.Items[i] = r.domain()

@@ -158,17 +158,11 @@ func (db *DB) ListPeople(ctx context.Context, q person.Query) (domain.Page[perso
 	if err != nil {
 		return domain.Page[person.Person]{}, err
 	}
-	var rows []personRow
-	if err := tx.Limit(q.PageSize + 1).Find(&rows).Error; err != nil {
-		return domain.Page[person.Person]{}, dbError(err)
+	rows, next, err := readPage[personRow](tx, personKeyset, q.Sort, fp, q.PageSize, false)
+	if err != nil {
+		return domain.Page[person.Person]{}, err
 	}
-	var page domain.Page[person.Person]
-	if len(rows) > q.PageSize {
-		rows = rows[:q.PageSize]
-		if page.Next, err = personKeyset.next(q.Sort, rows[len(rows)-1], fp); err != nil {
-			return domain.Page[person.Person]{}, err
-		}
-	}
+	page := domain.Page[person.Person]{Next: next}
 	ids := make([]string, len(rows))
 	for i, r := range rows {
 		ids[i] = r.ID
