@@ -259,13 +259,13 @@ var milestoneKeyset = keyset{
 			value: func(r any) any { return r.(milestoneRow).Commitment }},
 		"codeKey": {expr: map[Dialect]string{SQLite: "code_key", Postgres: "code_key"},
 			value: func(r any) any { return r.(milestoneRow).CodeKey }},
-		"plannedEnd": {expr: map[Dialect]string{SQLite: "COALESCE(planned_end, '9999-12-31 00:00:00+00:00')", Postgres: "COALESCE(planned_end, DATE '9999-12-31')"},
+		"plannedEnd": {expr: map[Dialect]string{SQLite: "COALESCE(planned_end, " + openEndSQL[SQLite] + ")", Postgres: "COALESCE(planned_end, " + openEndSQL[Postgres] + ")"},
 			isTime: true,
 			value: func(r any) any {
 				if e := r.(milestoneRow).PlannedEnd; e != nil {
 					return *e
 				}
-				return openEnded
+				return domain.OpenEnd
 			}},
 	},
 	id: func(r any) string { return r.(milestoneRow).ID },
@@ -445,9 +445,9 @@ func (db *DB) HeldMeetingsWithReport(ctx context.Context, from, to, asOf time.Ti
 		Joins("JOIN meeting_reports r ON r.meeting_id = m.id").
 		Where("m.status = ? AND r.created_at <= ? AND r.published_on <= ?", "held", asOf.UTC(), domain.Today(asOf))
 	if !from.IsZero() {
-		tx = tx.Where("m.starts_at >= ?", dayStart(from))
+		tx = tx.Where("m.starts_at >= ?", domain.DayStart(from))
 	}
-	tx = tx.Where("m.starts_at < ?", dayStart(to).AddDate(0, 0, 1))
+	tx = tx.Where("m.starts_at < ?", domain.DayStart(to.AddDate(0, 0, 1)))
 	if err := tx.Order("m.starts_at, m.id").Scan(&rows).Error; err != nil {
 		return nil, dbError(err)
 	}
@@ -478,10 +478,4 @@ func (db *DB) MagazineEditions(ctx context.Context, from, to, asOf time.Time) ([
 		out[i] = milestone.EvidenceItem{Kind: "publication", ID: r.ID, Title: r.Title, On: domain.Day(r.PublishedOn)}
 	}
 	return out, nil
-}
-
-// dayStart is the first instant of a date in Amsterdam.
-func dayStart(day time.Time) time.Time {
-	y, m, d := day.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, domain.Amsterdam).UTC()
 }
