@@ -35,4 +35,3 @@ func TestDayStart(t *testing.T) {
 		}
 	}
 }
-
