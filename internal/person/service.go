@@ -93,8 +93,9 @@ type Store interface {
 	LinkedUsers(ctx context.Context, personID string) ([]LinkedUser, error)
 	PersonRegistrations(ctx context.Context, personID string) ([]RegistrationRecord, error)
 	Changes(ctx context.Context, resource, id string) ([]domain.Change, error)
-	// Scrub makes deleted data unrecoverable from storage files.
-	Scrub(ctx context.Context) error
+	// Scrub makes deleted data unrecoverable from storage files, as best it
+	// can after the erasure has committed: it does not fail.
+	Scrub(ctx context.Context)
 }
 
 type organisations interface {
@@ -365,7 +366,10 @@ func (s *Service) Erase(ctx context.Context, id string, pre domain.Precondition)
 	if err != nil {
 		return err
 	}
-	return s.store.Scrub(ctx)
+	// The erasure has committed: scrubbing the files is the store's best
+	// effort, which it logs and retries itself.
+	s.store.Scrub(ctx)
+	return nil
 }
 
 // load reads the person id as a write starts from it: erased people are
