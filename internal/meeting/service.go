@@ -81,7 +81,7 @@ func NewService(store Store, orgs organisations, people people, now domain.Clock
 // soonest first, at most limit of them; organisation narrows them to the
 // meetings it takes part in.
 func (s *Service) Upcoming(ctx context.Context, organisation string, limit int) ([]Meeting, error) {
-	now := s.Now()
+	now := s.now()
 	var all []Meeting
 	for _, st := range []Status{StatusPlanned, StatusConfirmed} {
 		req := ListRequest{Organisation: organisation, PageSize: limit}
@@ -135,9 +135,6 @@ func (s *Service) List(ctx context.Context, req ListRequest) (domain.Page[Meetin
 func (s *Service) Get(ctx context.Context, id string) (Meeting, error) {
 	return s.store.GetMeeting(ctx, id)
 }
-
-// Now is the service's clock, for what the API derives from it (reportOverdue).
-func (s *Service) Now() time.Time { return s.now() }
 
 func requireEditor(ctx context.Context, action string) (domain.Actor, error) {
 	a := domain.ActorFrom(ctx)

@@ -98,19 +98,15 @@ type Store interface {
 	Scrub(ctx context.Context)
 }
 
-type organisations interface {
-	Get(ctx context.Context, ref string) (organisation.Organisation, error)
-}
-
 // Service applies the rules for people.
 type Service struct {
 	store Store
-	orgs  organisations
+	orgs  organisation.Finder
 	now   domain.Clock
 }
 
 // NewService returns a person service.
-func NewService(store Store, orgs organisations, now domain.Clock) *Service {
+func NewService(store Store, orgs organisation.Finder, now domain.Clock) *Service {
 	return &Service{store: store, orgs: orgs, now: now}
 }
 
