@@ -241,18 +241,7 @@ func (s *Service) PutReport(ctx context.Context, id string, in ReportInput) (Mee
 		return Meeting{}, err
 	}
 	var p domain.Problems
-	if !domain.IsWebURL(in.URL) {
-		p.Add("url", "must be an absolute http or https URL")
-	}
-	if in.PublishedOn.IsZero() {
-		p.Add("publishedOn", "is required")
-	}
-	if in.Language == "" {
-		in.Language = "nl"
-	}
-	if !domain.IsLanguageTag(in.Language) {
-		p.Add("language", "must be a language tag such as nl or en")
-	}
+	in.Language = domain.CheckPublished(in.URL, in.PublishedOn, in.Language, &p)
 	if err := p.Err(); err != nil {
 		return Meeting{}, err
 	}
