@@ -1,40 +1,19 @@
 package store_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/pioniersnetwerk/pioniers/internal/store"
 	"github.com/pioniersnetwerk/pioniers/internal/store/storetest"
 )
 
-// syncBuffer is a log destination the background retry may write to while
-// the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // openLogged opens a migrated store that logs to the returned buffer.
-func openLogged(t *testing.T) (*store.DB, *syncBuffer) {
+func openLogged(t *testing.T) (*store.DB, *storetest.Logs) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &storetest.Logs{}
 	db, err := store.Open(context.Background(), storetest.DatabaseURL(t), slog.New(slog.NewTextHandler(logs, nil)))
 	if err != nil {
 		t.Fatalf("open: %v", err)
