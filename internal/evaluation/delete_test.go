@@ -20,19 +20,19 @@ type respondingStore struct {
 	*store.DB
 	once    sync.Once
 	respond func() error
+	done    chan struct{} // closed once respond has returned and err is set
 	err     error
 }
 
 func (s *respondingStore) GetEvaluation(ctx context.Context, id string) (evaluation.Evaluation, error) {
 	e, err := s.DB.GetEvaluation(ctx, id)
 	s.once.Do(func() {
-		done := make(chan struct{})
 		go func() {
-			defer close(done)
+			defer close(s.done)
 			s.err = s.respond()
 		}()
 		select {
-		case <-done:
+		case <-s.done:
 		case <-time.After(300 * time.Millisecond):
 		}
 	})
@@ -43,19 +43,17 @@ func (s *respondingStore) GetEvaluation(ctx context.Context, id string) (evaluat
 // and finds it gone, or makes the delete a clean conflict; it is never lost
 // with the evaluation, and the delete never ends in a database error.
 func TestDeleteAgainstAConcurrentResponse(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	e := f.create(t, input("Deleted while answered", f.alpha.Code))
-	racing := &respondingStore{DB: f.db}
-	var wg sync.WaitGroup
-	wg.Add(1)
+	racing := &respondingStore{DB: f.db, done: make(chan struct{})}
 	racing.respond = func() error {
-		defer wg.Done()
 		_, err := f.svc.PutResponse(apptest.As(memberOf(f.alpha)), e.ID, f.alpha.Code, answers(4, ""))
 		return err
 	}
 	svc := evaluation.NewService(racing, f.orgs, f.clock.Now, []byte(secret))
 	errDelete := svc.Delete(apptest.As(editor), e.ID, domain.Precondition{Present: true, Any: true})
-	wg.Wait()
+	<-racing.done
 	errRespond := racing.err
 	responses := f.stored(t, e.ID)
 	switch {
