@@ -57,15 +57,10 @@ type Store interface {
 	CountUsers(ctx context.Context, role domain.Role) (int, error)
 }
 
-// organisations resolves the organisation a user or client belongs to.
-type organisations interface {
-	Get(ctx context.Context, ref string) (organisation.Organisation, error)
-}
-
 // Service creates accounts and checks credentials.
 type Service struct {
 	store Store
-	orgs  organisations
+	orgs  organisation.Finder
 	now   domain.Clock
 	cost  int
 	dummy []byte // hash compared against when the email is unknown, so timing does not tell
@@ -75,7 +70,7 @@ type Service struct {
 var userRoles = []domain.Role{domain.RoleAdmin, domain.RoleEditor, domain.RoleMember, domain.RoleAnalyst}
 
 // NewService returns a service; bcryptCost is bcrypt.DefaultCost in production.
-func NewService(store Store, orgs organisations, now domain.Clock, bcryptCost int) *Service {
+func NewService(store Store, orgs organisation.Finder, now domain.Clock, bcryptCost int) *Service {
 	dummy, _ := bcrypt.GenerateFromPassword([]byte("not a password of anyone"), bcryptCost)
 	return &Service{store: store, orgs: orgs, now: now, cost: bcryptCost, dummy: dummy}
 }

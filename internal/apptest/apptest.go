@@ -37,7 +37,7 @@ type Env struct {
 	Server *httptest.Server
 	URL    string // the server's root, without /v1
 	Client *client.ClientWithResponses
-	logs   *lockedWriter
+	logs   *storetest.Logs
 }
 
 // LogText is everything the service logged so far.
@@ -57,7 +57,7 @@ func Config(t testing.TB) app.Config {
 // New starts the service with cfg (from Config, perhaps changed).
 func New(t testing.TB, cfg app.Config) *Env {
 	t.Helper()
-	logs := &lockedWriter{w: &bytes.Buffer{}}
+	logs := &storetest.Logs{}
 	log := slog.New(app.LogHandlerFor(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	a, err := app.New(context.Background(), cfg, log)
 	if err != nil {

@@ -36,6 +36,19 @@ func Day(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
+// DayStart is the first instant of day (a date) in Amsterdam, in UTC as
+// stored instants are. The next day starts at DayStart(day.AddDate(0, 0, 1)),
+// not 24 hours later: a day when the clocks change lasts 23 or 25 hours.
+func DayStart(day time.Time) time.Time {
+	y, m, d := day.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, Amsterdam).UTC()
+}
+
+// OpenEnd stands in for a missing end date, as a UTC midnight like every
+// stored date: it is after every real date, so open-ended spans reach to
+// the end and unknown dates sort last.
+var OpenEnd = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+
 // EndOfDay is the last instant of day (a date) in Amsterdam.
 func EndOfDay(day time.Time) time.Time {
 	y, m, d := day.Date()

@@ -212,7 +212,9 @@ func (s *Service) Delete(ctx context.Context, id string, pre domain.Precondition
 	}
 	return domain.Delete(ctx, s.store, s.now, pre, domain.Edit[Evaluation]{
 		Resource: "evaluation",
-		Load:     func(ctx context.Context) (Evaluation, error) { return s.store.GetEvaluation(ctx, id) },
+		// Held like a change, so that no response arrives between the
+		// count checked here and the delete.
+		Load: s.load(id),
 		Remove: func(ctx context.Context, cur Evaluation, c domain.Change) error {
 			if cur.ResponseCount > 0 {
 				return domain.Errorf(domain.CodeConflict, "%d organisations have responded; the evaluation is kept", cur.ResponseCount)

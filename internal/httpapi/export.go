@@ -28,8 +28,9 @@ const (
 	formatNDJSON = "ndjson"
 )
 
-// batchSize is how many rows an export reads from the database at a time.
-const batchSize = 100
+// batchSize is how many rows an export reads at a time: the largest page
+// the services serve.
+const batchSize = domain.MaxPageSize
 
 type acceptKey struct{}
 

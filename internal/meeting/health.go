@@ -48,8 +48,7 @@ func (s *Service) Health(ctx context.Context, from, to time.Time) (Health, error
 	if to.Before(from) {
 		return Health{}, (domain.Problems{{Name: "to", Reason: "must not be before from"}}).Err()
 	}
-	start := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, domain.Amsterdam)
-	end := time.Date(to.Year(), to.Month(), to.Day(), 0, 0, 0, 0, domain.Amsterdam).AddDate(0, 0, 1)
+	start, end := domain.DayStart(from), domain.DayStart(to.AddDate(0, 0, 1))
 	h := Health{From: from, To: to}
 	all, err := s.store.ListMeetings(ctx, Query{Filter: Filter{From: start, To: end}, All: true})
 	if err != nil {

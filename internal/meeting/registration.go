@@ -171,17 +171,9 @@ func (s *Service) CancelRegistration(ctx context.Context, meetingID, registratio
 		return domain.Errorf(domain.CodeUnauthenticated, "sign in to cancel a registration")
 	}
 	return s.store.InTx(ctx, func(ctx context.Context) error {
-		m, err := s.store.LockMeeting(ctx, meetingID)
+		m, r, err := s.lockRegistration(ctx, meetingID, registrationID)
 		if err != nil {
 			return err
-		}
-		regs, err := s.store.Registrations(ctx, meetingID)
-		if err != nil {
-			return err
-		}
-		r, ok := find(regs, registrationID)
-		if !ok || r.Status == Cancelled {
-			return domain.Errorf(domain.CodeNotFound, "no registration %s for this meeting", registrationID)
 		}
 		if !actor.Is(domain.RoleAdmin, domain.RoleEditor) && actor.PersonID != r.PersonID &&
 			!(actor.Is(domain.RoleMember) && slices.Contains(r.OrganisationIDs, actor.OrganisationID)) {
@@ -236,17 +228,9 @@ func (s *Service) MarkAttendance(ctx context.Context, meetingID, registrationID 
 	}
 	var out Registration
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
-		m, err := s.store.LockMeeting(ctx, meetingID)
+		m, r, err := s.lockRegistration(ctx, meetingID, registrationID)
 		if err != nil {
 			return err
-		}
-		regs, err := s.store.Registrations(ctx, meetingID)
-		if err != nil {
-			return err
-		}
-		r, ok := find(regs, registrationID)
-		if !ok || r.Status == Cancelled {
-			return domain.Errorf(domain.CodeNotFound, "no registration %s for this meeting", registrationID)
 		}
 		if s.now().Before(m.StartsAt) || m.Status == StatusCancelled {
 			return domain.Errorf(domain.CodeConflict, "attendance is marked after the meeting has started")
@@ -274,11 +258,22 @@ func numbered(regs []Registration) []Registration {
 	return regs
 }
 
-func find(regs []Registration, id string) (Registration, bool) {
+// lockRegistration holds the meeting until the transaction ends, as every
+// change to its registrations does, and returns it with its registration id;
+// a cancelled registration is not found.
+func (s *Service) lockRegistration(ctx context.Context, meetingID, registrationID string) (Meeting, Registration, error) {
+	m, err := s.store.LockMeeting(ctx, meetingID)
+	if err != nil {
+		return Meeting{}, Registration{}, err
+	}
+	regs, err := s.store.Registrations(ctx, meetingID)
+	if err != nil {
+		return Meeting{}, Registration{}, err
+	}
 	for _, r := range regs {
-		if r.ID == id {
-			return r, true
+		if r.ID == registrationID && r.Status != Cancelled {
+			return m, r, nil
 		}
 	}
-	return Registration{}, false
+	return Meeting{}, Registration{}, domain.Errorf(domain.CodeNotFound, "no registration %s for this meeting", registrationID)
 }

@@ -81,7 +81,7 @@ func NewService(store Store, orgs organisations, people people, now domain.Clock
 // soonest first, at most limit of them; organisation narrows them to the
 // meetings it takes part in.
 func (s *Service) Upcoming(ctx context.Context, organisation string, limit int) ([]Meeting, error) {
-	now := s.Now()
+	now := s.now()
 	var all []Meeting
 	for _, st := range []Status{StatusPlanned, StatusConfirmed} {
 		req := ListRequest{Organisation: organisation, PageSize: limit}
@@ -135,9 +135,6 @@ func (s *Service) List(ctx context.Context, req ListRequest) (domain.Page[Meetin
 func (s *Service) Get(ctx context.Context, id string) (Meeting, error) {
 	return s.store.GetMeeting(ctx, id)
 }
-
-// Now is the service's clock, for what the API derives from it (reportOverdue).
-func (s *Service) Now() time.Time { return s.now() }
 
 func requireEditor(ctx context.Context, action string) (domain.Actor, error) {
 	a := domain.ActorFrom(ctx)
@@ -255,18 +252,7 @@ func (s *Service) PutReport(ctx context.Context, id string, in ReportInput) (Mee
 		return Meeting{}, err
 	}
 	var p domain.Problems
-	if !domain.IsWebURL(in.URL) {
-		p.Add("url", "must be an absolute http or https URL")
-	}
-	if in.PublishedOn.IsZero() {
-		p.Add("publishedOn", "is required")
-	}
-	if in.Language == "" {
-		in.Language = "nl"
-	}
-	if !domain.IsLanguageTag(in.Language) {
-		p.Add("language", "must be a language tag such as nl or en")
-	}
+	in.Language = domain.CheckPublished(in.URL, in.PublishedOn, in.Language, &p)
 	if err := p.Err(); err != nil {
 		return Meeting{}, err
 	}

@@ -1121,10 +1121,10 @@ func TestReports(t *testing.T) {
 		for _, tt := range tests {
 			e.clock.Set(tt.now)
 			got := e.mustGet(t, m.ID)
-			if over := got.ReportOverdue(e.meetings.Now()); over != tt.want {
+			if over := got.ReportOverdue(e.clock.Now()); over != tt.want {
 				t.Errorf("%s: got reportOverdue %v; want %v", tt.name, over, tt.want)
 			}
-			if over := e.mustGet(t, planned.ID).ReportOverdue(e.meetings.Now()); over {
+			if over := e.mustGet(t, planned.ID).ReportOverdue(e.clock.Now()); over {
 				t.Errorf("%s: a meeting never marked held is not overdue", tt.name)
 			}
 		}
@@ -1132,7 +1132,7 @@ func TestReports(t *testing.T) {
 		if _, err := e.meetings.PutReport(ctx, m.ID, report); err != nil {
 			t.Fatal(err)
 		}
-		if got := e.mustGet(t, m.ID); got.ReportOverdue(e.meetings.Now()) {
+		if got := e.mustGet(t, m.ID); got.ReportOverdue(e.clock.Now()) {
 			t.Errorf("with a report: got overdue; want not")
 		}
 	})

@@ -36,7 +36,7 @@ func (c evidenceCache) derive(ctx context.Context, s *Service, m Milestone, at t
 	if !ok {
 		from, to := m.PlannedStart, m.PlannedEnd
 		if to.IsZero() {
-			to = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+			to = domain.OpenEnd
 		}
 		var items []EvidenceItem
 		var err error

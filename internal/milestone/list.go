@@ -44,8 +44,6 @@ type ListRequest struct {
 	Cursor     string
 }
 
-const batch = 500
-
 // sorts are the orders a milestone list may take.
 var sorts = []string{"code", "plannedEnd", "-plannedEnd"}
 
@@ -93,7 +91,7 @@ func (s *Service) Each(ctx context.Context, req ListRequest, fn func(Milestone) 
 	if err := s.check(&req, false); err != nil {
 		return err
 	}
-	req.PageSize = batch
+	req.PageSize = domain.MaxPageSize
 	if !req.AsOf.IsZero() {
 		req.PageSize, req.Cursor = 1<<30, ""
 		page, err := s.listAsOf(ctx, req)
@@ -110,7 +108,7 @@ func (s *Service) Each(ctx context.Context, req ListRequest, fn func(Milestone) 
 	ev := s.evidenceCache()
 	cursor := ""
 	for {
-		sp, err := s.store.ListMilestones(ctx, Query{Filter: req.Filter, Sort: req.Sort, PageSize: batch, Cursor: cursor})
+		sp, err := s.store.ListMilestones(ctx, Query{Filter: req.Filter, Sort: req.Sort, PageSize: domain.MaxPageSize, Cursor: cursor})
 		if err != nil {
 			return err
 		}
@@ -247,10 +245,9 @@ func asOfFingerprint(req ListRequest) string {
 }
 
 func sortMilestones(ms []Milestone, by string) {
-	far := time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
 	end := func(m Milestone) time.Time {
 		if m.PlannedEnd.IsZero() {
-			return far
+			return domain.OpenEnd
 		}
 		return m.PlannedEnd
 	}

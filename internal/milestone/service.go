@@ -34,20 +34,16 @@ type Store interface {
 	CreateProgressUpdate(ctx context.Context, u ProgressUpdate, ch domain.Change) error
 }
 
-type organisations interface {
-	Get(ctx context.Context, ref string) (organisation.Organisation, error)
-}
-
 // Service applies the rules for commitments and milestones.
 type Service struct {
 	store    Store
 	evidence EvidenceSource
-	orgs     organisations
+	orgs     organisation.Finder
 	now      domain.Clock
 }
 
 // NewService returns a milestone service.
-func NewService(store Store, evidence EvidenceSource, orgs organisations, now domain.Clock) *Service {
+func NewService(store Store, evidence EvidenceSource, orgs organisation.Finder, now domain.Clock) *Service {
 	return &Service{store: store, evidence: evidence, orgs: orgs, now: now}
 }
 

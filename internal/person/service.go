@@ -93,23 +93,20 @@ type Store interface {
 	LinkedUsers(ctx context.Context, personID string) ([]LinkedUser, error)
 	PersonRegistrations(ctx context.Context, personID string) ([]RegistrationRecord, error)
 	Changes(ctx context.Context, resource, id string) ([]domain.Change, error)
-	// Scrub makes deleted data unrecoverable from storage files.
-	Scrub(ctx context.Context) error
-}
-
-type organisations interface {
-	Get(ctx context.Context, ref string) (organisation.Organisation, error)
+	// Scrub makes deleted data unrecoverable from storage files, as best it
+	// can after the erasure has committed: it does not fail.
+	Scrub(ctx context.Context)
 }
 
 // Service applies the rules for people.
 type Service struct {
 	store Store
-	orgs  organisations
+	orgs  organisation.Finder
 	now   domain.Clock
 }
 
 // NewService returns a person service.
-func NewService(store Store, orgs organisations, now domain.Clock) *Service {
+func NewService(store Store, orgs organisation.Finder, now domain.Clock) *Service {
 	return &Service{store: store, orgs: orgs, now: now}
 }
 
@@ -379,7 +376,10 @@ func (s *Service) Erase(ctx context.Context, id string, pre domain.Precondition)
 	if err != nil {
 		return err
 	}
-	return s.store.Scrub(ctx)
+	// The erasure has committed: scrubbing the files is the store's best
+	// effort, which it logs and retries itself.
+	s.store.Scrub(ctx)
+	return nil
 }
 
 // load reads the person id as a write starts from it: erased people are

@@ -76,7 +76,7 @@ type Filter struct {
 	From, To  time.Time // published on or after From, before To (zero: open)
 }
 
-// Query is one page; PageSize 0 means all.
+// Query is one page.
 type Query struct {
 	Filter   Filter
 	PageSize int
@@ -193,18 +193,7 @@ func (s *Service) build(ctx context.Context, p Publication, in Input) (Publicati
 	if in.Title == "" {
 		probs.Add("title", "must not be empty")
 	}
-	if !domain.IsWebURL(in.URL) {
-		probs.Add("url", "must be an absolute http or https URL")
-	}
-	if in.PublishedOn.IsZero() {
-		probs.Add("publishedOn", "is required")
-	}
-	if in.Language == "" {
-		in.Language = "nl"
-	}
-	if !domain.IsLanguageTag(in.Language) {
-		probs.Add("language", "must be a language tag such as nl or en")
-	}
+	in.Language = domain.CheckPublished(in.URL, in.PublishedOn, in.Language, &probs)
 	meetings := dedupe(in.Meetings)
 	if len(meetings) > 0 {
 		missing, err := s.store.MeetingsExist(ctx, meetings)

@@ -149,17 +149,11 @@ func (db *DB) ListEvaluations(ctx context.Context, f evaluation.Filter) (domain.
 	if err != nil {
 		return domain.Page[evaluation.Evaluation]{}, err
 	}
-	var rows []evaluationView
-	if err := tx.Limit(f.PageSize + 1).Scan(&rows).Error; err != nil {
-		return domain.Page[evaluation.Evaluation]{}, dbError(err)
+	rows, next, err := readPage[evaluationView](tx, evaluationKeyset, sort, fp, f.PageSize, false)
+	if err != nil {
+		return domain.Page[evaluation.Evaluation]{}, err
 	}
-	var page domain.Page[evaluation.Evaluation]
-	if len(rows) > f.PageSize {
-		rows = rows[:f.PageSize]
-		if page.Next, err = evaluationKeyset.next(sort, rows[len(rows)-1], fp); err != nil {
-			return domain.Page[evaluation.Evaluation]{}, err
-		}
-	}
+	page := domain.Page[evaluation.Evaluation]{Next: next}
 	if page.Items, err = db.evaluations(ctx, rows); err != nil {
 		return domain.Page[evaluation.Evaluation]{}, err
 	}

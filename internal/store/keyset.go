@@ -178,3 +178,30 @@ func likePattern(q string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return "%" + r.Replace(strings.ToLower(q)) + "%"
 }
+
+// readPage reads one page of tx's rows in k's order. It asks for one row more
+// than the page holds, to learn whether another page follows, and returns the
+// cursor that continues after the last row kept. all reads every row unpaged;
+// without it a size below 1 is a caller's bug, refused rather than read as
+// "no limit".
+func readPage[R any](tx *gorm.DB, k keyset, sort []domain.SortKey, fp string, size int, all bool) ([]R, string, error) {
+	if !all {
+		if size <= 0 {
+			return nil, "", fmt.Errorf("read page: page size %d; ask for at least 1 row or for all", size)
+		}
+		tx = tx.Limit(size + 1)
+	}
+	var rows []R
+	if err := tx.Scan(&rows).Error; err != nil {
+		return nil, "", dbError(err)
+	}
+	if all || len(rows) <= size {
+		return rows, "", nil
+	}
+	rows = rows[:size]
+	next, err := k.next(sort, rows[len(rows)-1], fp)
+	if err != nil {
+		return nil, "", err
+	}
+	return rows, next, nil
+}

@@ -78,9 +78,7 @@ func TestCloseEndsScrubRetry(t *testing.T) {
 	if err := db.Exec(ctx, "CREATE TABLE scrub_probe (x INTEGER)"); err != nil {
 		t.Fatalf("write: %v", err)
 	}
-	if err := db.Scrub(ctx); err != nil {
-		t.Fatalf("scrub: %v", err)
-	}
+	db.Scrub(ctx)
 	if !eventually(scrubRetrying) {
 		t.Fatalf("no retry goroutine while a reader holds the log; the test proves nothing")
 	}

@@ -240,21 +240,11 @@ func (db *DB) ListMeetings(ctx context.Context, q meeting.Query) (domain.Page[me
 	if err != nil {
 		return domain.Page[meeting.Meeting]{}, err
 	}
-	size := q.PageSize
-	if !q.All {
-		tx = tx.Limit(size + 1)
+	rows, next, err := readPage[meetingView](tx, meetingKeyset, sort, fp, q.PageSize, q.All)
+	if err != nil {
+		return domain.Page[meeting.Meeting]{}, err
 	}
-	var rows []meetingView
-	if err := tx.Scan(&rows).Error; err != nil {
-		return domain.Page[meeting.Meeting]{}, dbError(err)
-	}
-	var page domain.Page[meeting.Meeting]
-	if !q.All && len(rows) > size {
-		rows = rows[:size]
-		if page.Next, err = meetingKeyset.next(sort, rows[len(rows)-1], fp); err != nil {
-			return domain.Page[meeting.Meeting]{}, err
-		}
-	}
+	page := domain.Page[meeting.Meeting]{Next: next}
 	page.Items = make([]meeting.Meeting, len(rows))
 	for i, r := range rows {
 		if page.Items[i], err = r.domain(); err != nil {

@@ -119,7 +119,7 @@ var commitmentKeyset = keyset{
 	id:      func(r any) string { return r.(commitmentView).Row.Code },
 }
 
-// ListCommitments returns commitments in code order; pageSize 0 returns all.
+// ListCommitments returns commitments in code order: one page, or all of them with q.All.
 func (db *DB) ListCommitments(ctx context.Context, q milestone.CommitmentQuery) (domain.Page[milestone.Commitment], error) {
 	f := q.Filter
 	tx := db.reader(ctx).Table("commitments AS c").Select(commitmentSelect)
@@ -137,20 +137,11 @@ func (db *DB) ListCommitments(ctx context.Context, q milestone.CommitmentQuery) 
 	if err != nil {
 		return domain.Page[milestone.Commitment]{}, err
 	}
-	if !q.All {
-		tx = tx.Limit(q.PageSize + 1)
+	rows, next, err := readPage[commitmentView](tx, commitmentKeyset, nil, fp, q.PageSize, q.All)
+	if err != nil {
+		return domain.Page[milestone.Commitment]{}, err
 	}
-	var rows []commitmentView
-	if err := tx.Scan(&rows).Error; err != nil {
-		return domain.Page[milestone.Commitment]{}, dbError(err)
-	}
-	var page domain.Page[milestone.Commitment]
-	if !q.All && len(rows) > q.PageSize {
-		rows = rows[:q.PageSize]
-		if page.Next, err = commitmentKeyset.next(nil, rows[len(rows)-1], fp); err != nil {
-			return domain.Page[milestone.Commitment]{}, err
-		}
-	}
+	page := domain.Page[milestone.Commitment]{Next: next}
 	if page.Items, err = db.commitments(ctx, rows); err != nil {
 		return domain.Page[milestone.Commitment]{}, err
 	}
@@ -268,13 +259,13 @@ var milestoneKeyset = keyset{
 			value: func(r any) any { return r.(milestoneRow).Commitment }},
 		"codeKey": {expr: map[Dialect]string{SQLite: "code_key", Postgres: "code_key"},
 			value: func(r any) any { return r.(milestoneRow).CodeKey }},
-		"plannedEnd": {expr: map[Dialect]string{SQLite: "COALESCE(planned_end, '9999-12-31 00:00:00+00:00')", Postgres: "COALESCE(planned_end, DATE '9999-12-31')"},
+		"plannedEnd": {expr: map[Dialect]string{SQLite: "COALESCE(planned_end, " + openEndSQL[SQLite] + ")", Postgres: "COALESCE(planned_end, " + openEndSQL[Postgres] + ")"},
 			isTime: true,
 			value: func(r any) any {
 				if e := r.(milestoneRow).PlannedEnd; e != nil {
 					return *e
 				}
-				return openEnded
+				return domain.OpenEnd
 			}},
 	},
 	id: func(r any) string { return r.(milestoneRow).ID },
@@ -313,17 +304,11 @@ func (db *DB) ListMilestones(ctx context.Context, q milestone.Query) (domain.Pag
 	if err != nil {
 		return domain.Page[milestone.Milestone]{}, err
 	}
-	var rows []milestoneRow
-	if err := tx.Limit(q.PageSize + 1).Find(&rows).Error; err != nil {
-		return domain.Page[milestone.Milestone]{}, dbError(err)
+	rows, next, err := readPage[milestoneRow](tx, milestoneKeyset, sort, fp, q.PageSize, false)
+	if err != nil {
+		return domain.Page[milestone.Milestone]{}, err
 	}
-	var page domain.Page[milestone.Milestone]
-	if len(rows) > q.PageSize {
-		rows = rows[:q.PageSize]
-		if page.Next, err = milestoneKeyset.next(sort, rows[len(rows)-1], fp); err != nil {
-			return domain.Page[milestone.Milestone]{}, err
-		}
-	}
+	page := domain.Page[milestone.Milestone]{Next: next}
 	page.Items = make([]milestone.Milestone, len(rows))
 	for i, r := range rows {
 		page.Items[i] = r.domain()
@@ -460,9 +445,9 @@ func (db *DB) HeldMeetingsWithReport(ctx context.Context, from, to, asOf time.Ti
 		Joins("JOIN meeting_reports r ON r.meeting_id = m.id").
 		Where("m.status = ? AND r.created_at <= ? AND r.published_on <= ?", "held", asOf.UTC(), domain.Today(asOf))
 	if !from.IsZero() {
-		tx = tx.Where("m.starts_at >= ?", dayStart(from))
+		tx = tx.Where("m.starts_at >= ?", domain.DayStart(from))
 	}
-	tx = tx.Where("m.starts_at < ?", dayStart(to).AddDate(0, 0, 1))
+	tx = tx.Where("m.starts_at < ?", domain.DayStart(to.AddDate(0, 0, 1)))
 	if err := tx.Order("m.starts_at, m.id").Scan(&rows).Error; err != nil {
 		return nil, dbError(err)
 	}
@@ -493,10 +478,4 @@ func (db *DB) MagazineEditions(ctx context.Context, from, to, asOf time.Time) ([
 		out[i] = milestone.EvidenceItem{Kind: "publication", ID: r.ID, Title: r.Title, On: domain.Day(r.PublishedOn)}
 	}
 	return out, nil
-}
-
-// dayStart is the first instant of a date in Amsterdam.
-func dayStart(day time.Time) time.Time {
-	y, m, d := day.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, domain.Amsterdam).UTC()
 }

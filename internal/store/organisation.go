@@ -60,8 +60,12 @@ func dateValue(t *time.Time) time.Time {
 	return domain.Day(*t)
 }
 
-// openEnded stands in for a missing date in sort order: unknown dates sort last.
-var openEnded = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+// openEndSQL is domain.OpenEnd as a literal in each dialect, for a missing
+// date in sort order: unknown dates sort last.
+var openEndSQL = map[Dialect]string{
+	SQLite:   "'" + domain.OpenEnd.Format("2006-01-02 15:04:05-07:00") + "'",
+	Postgres: "DATE '" + domain.OpenEnd.Format(time.DateOnly) + "'",
+}
 
 var organisationKeyset = keyset{
 	columns: map[string]sortColumn{
@@ -69,13 +73,13 @@ var organisationKeyset = keyset{
 			value: func(r any) any { return r.(organisationRow).Name }},
 		"code": {expr: map[Dialect]string{SQLite: "code", Postgres: "code"},
 			value: func(r any) any { return r.(organisationRow).Code }},
-		"joinedOn": {expr: map[Dialect]string{SQLite: "COALESCE(joined_on, '9999-12-31 00:00:00+00:00')", Postgres: "COALESCE(joined_on, DATE '9999-12-31')"},
+		"joinedOn": {expr: map[Dialect]string{SQLite: "COALESCE(joined_on, " + openEndSQL[SQLite] + ")", Postgres: "COALESCE(joined_on, " + openEndSQL[Postgres] + ")"},
 			isTime: true,
 			value: func(r any) any {
 				if j := r.(organisationRow).JoinedOn; j != nil {
 					return *j
 				}
-				return openEnded
+				return domain.OpenEnd
 			}},
 		"createdAt": {expr: map[Dialect]string{SQLite: "created_at", Postgres: "created_at"}, isTime: true,
 			value: func(r any) any { return r.(organisationRow).CreatedAt }},
@@ -109,17 +113,11 @@ func (db *DB) ListOrganisations(ctx context.Context, q organisation.Query) (doma
 	if err != nil {
 		return domain.Page[organisation.Organisation]{}, err
 	}
-	var rows []organisationRow
-	if err := tx.Limit(q.PageSize + 1).Find(&rows).Error; err != nil {
-		return domain.Page[organisation.Organisation]{}, dbError(err)
+	rows, next, err := readPage[organisationRow](tx, organisationKeyset, q.Sort, fp, q.PageSize, false)
+	if err != nil {
+		return domain.Page[organisation.Organisation]{}, err
 	}
-	var page domain.Page[organisation.Organisation]
-	if len(rows) > q.PageSize {
-		rows = rows[:q.PageSize]
-		if page.Next, err = organisationKeyset.next(q.Sort, rows[len(rows)-1], fp); err != nil {
-			return domain.Page[organisation.Organisation]{}, err
-		}
-	}
+	page := domain.Page[organisation.Organisation]{Next: next}
 	page.Items = make([]organisation.Organisation, len(rows))
 	for i, r := range rows {
 		page.Items[i] = r.domain()

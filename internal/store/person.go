@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -158,17 +159,11 @@ func (db *DB) ListPeople(ctx context.Context, q person.Query) (domain.Page[perso
 	if err != nil {
 		return domain.Page[person.Person]{}, err
 	}
-	var rows []personRow
-	if err := tx.Limit(q.PageSize + 1).Find(&rows).Error; err != nil {
-		return domain.Page[person.Person]{}, dbError(err)
+	rows, next, err := readPage[personRow](tx, personKeyset, q.Sort, fp, q.PageSize, false)
+	if err != nil {
+		return domain.Page[person.Person]{}, err
 	}
-	var page domain.Page[person.Person]
-	if len(rows) > q.PageSize {
-		rows = rows[:q.PageSize]
-		if page.Next, err = personKeyset.next(q.Sort, rows[len(rows)-1], fp); err != nil {
-			return domain.Page[person.Person]{}, err
-		}
-	}
+	page := domain.Page[person.Person]{Next: next}
 	ids := make([]string, len(rows))
 	for i, r := range rows {
 		ids[i] = r.ID
@@ -323,16 +318,16 @@ func (db *DB) ErasePerson(ctx context.Context, p person.Person, c domain.Change)
 // (secure_delete is on) it truncates the write-ahead log, which still holds
 // old page images; on PostgreSQL it vacuums the tables with personal data.
 //
-// It is best effort after the erasure has committed: when readers (a long
-// export, a backup) hold the log, it tries again in the background rather
-// than keep the writer, and the request, waiting.
-func (db *DB) Scrub(ctx context.Context) error {
-	if db.dialect == Postgres {
-		return dbError(db.write.WithContext(ctx).Exec("VACUUM people, users, idempotency_keys, memberships").Error)
+// It is best effort after the erasure has committed, so it returns nothing
+// for the request to fail on: when readers (a long export, a backup) hold the
+// log, or the attempt fails, it logs the failure and tries again in the
+// background rather than keep the writer, and the request, waiting.
+func (db *DB) Scrub(ctx context.Context) {
+	done, err := db.scrubOnce(ctx)
+	if done {
+		return
 	}
-	if done, err := db.checkpoint(ctx); err != nil || done {
-		return err
-	}
+	db.logScrubError(ctx, err)
 	db.goBackground(func(ctx context.Context) {
 		for wait := time.Second; wait <= 5*time.Minute; wait *= 2 {
 			select {
@@ -340,15 +335,34 @@ func (db *DB) Scrub(ctx context.Context) error {
 				return // closing the last connection checkpoints the log
 			case <-time.After(wait):
 			}
-			if done, err := db.checkpoint(ctx); done || err != nil {
+			done, err := db.scrubOnce(ctx)
+			if done {
 				return
 			}
+			db.logScrubError(ctx, err)
 		}
 		if db.log != nil {
-			db.log.Error("erased data may remain in the write-ahead log: readers kept it busy; it clears at the next checkpoint")
+			db.log.Error("erased data may remain in the database files: scrubbing kept failing; it clears at the next checkpoint or vacuum")
 		}
 	})
-	return nil
+}
+
+// scrubOnce tries to scrub once; it reports whether it did.
+func (db *DB) scrubOnce(ctx context.Context) (bool, error) {
+	if db.dialect == Postgres {
+		err := db.write.WithContext(ctx).Exec("VACUUM people, users, idempotency_keys, memberships").Error
+		return err == nil, dbError(err)
+	}
+	return db.checkpoint(ctx)
+}
+
+// logScrubError logs a failed attempt to scrub, unless it failed because its
+// context ended (a request gone, the store closing), which is no fault.
+func (db *DB) logScrubError(ctx context.Context, err error) {
+	if err == nil || db.log == nil || ctx.Err() != nil || errors.Is(err, context.Canceled) {
+		return
+	}
+	db.log.Error("scrubbing erased data failed; trying again", "error", err)
 }
 
 // checkpoint truncates SQLite's write-ahead log, holding the writer for at

@@ -78,7 +78,7 @@ func (db *DB) publicationQuery(ctx context.Context) *gormDB {
 	return db.reader(ctx).Table("(?) AS p", db.reader(ctx).Raw(allPublications)).Select("p.*")
 }
 
-// ListPublications returns publications, newest first; PageSize 0 returns all.
+// ListPublications returns one page of publications, newest first.
 func (db *DB) ListPublications(ctx context.Context, q publication.Query) (domain.Page[publication.Publication], error) {
 	f := q.Filter
 	tx := db.publicationQuery(ctx)
@@ -103,20 +103,11 @@ func (db *DB) ListPublications(ctx context.Context, q publication.Query) (domain
 	if err != nil {
 		return domain.Page[publication.Publication]{}, err
 	}
-	if q.PageSize > 0 {
-		tx = tx.Limit(q.PageSize + 1)
+	rows, next, err := readPage[publicationView](tx, publicationKeyset, sort, fp, q.PageSize, false)
+	if err != nil {
+		return domain.Page[publication.Publication]{}, err
 	}
-	var rows []publicationView
-	if err := tx.Scan(&rows).Error; err != nil {
-		return domain.Page[publication.Publication]{}, dbError(err)
-	}
-	var page domain.Page[publication.Publication]
-	if q.PageSize > 0 && len(rows) > q.PageSize {
-		rows = rows[:q.PageSize]
-		if page.Next, err = publicationKeyset.next(sort, rows[len(rows)-1], fp); err != nil {
-			return domain.Page[publication.Publication]{}, err
-		}
-	}
+	page := domain.Page[publication.Publication]{Next: next}
 	items, err := db.publications(ctx, rows)
 	page.Items = items
 	return page, err
