@@ -3,6 +3,7 @@ package domain
 import (
 	"context"
 	"fmt"
+	"iter"
 	"slices"
 	"time"
 )
@@ -75,6 +76,31 @@ func (d *Diff) Add(changed bool, field string) {
 type Page[T any] struct {
 	Items []T
 	Next  string
+}
+
+// Items yields every item of every page that list returns, following the
+// cursors from the first page; the first error ends it. Whoever needs a
+// whole list (an export, a feed, the seed) reads it this way, one page at a
+// time.
+func Items[T any](list func(cursor string) (Page[T], error)) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		for cursor := ""; ; {
+			page, err := list(cursor)
+			if err != nil {
+				var zero T
+				yield(zero, err)
+				return
+			}
+			for _, item := range page.Items {
+				if !yield(item, nil) {
+					return
+				}
+			}
+			if cursor = page.Next; cursor == "" {
+				return
+			}
+		}
+	}
 }
 
 // Every list pages the same way: 20 items unless asked, 100 at the most.

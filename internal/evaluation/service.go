@@ -339,21 +339,19 @@ func normalise(qs []Question) []Question {
 func (s *Service) defaultAudience(ctx context.Context, opens time.Time) ([]organisation.Ref, error) {
 	var out []organisation.Ref
 	day := domain.Today(opens)
-	cursor := ""
-	for {
-		page, err := s.orgs.List(ctx, organisation.Query{Filter: organisation.Filter{Kind: organisation.KindMunicipality}, PageSize: 100, Cursor: cursor})
+	municipalities := func(cursor string) (domain.Page[organisation.Organisation], error) {
+		return s.orgs.List(ctx, organisation.Query{Filter: organisation.Filter{Kind: organisation.KindMunicipality},
+			PageSize: domain.MaxPageSize, Cursor: cursor})
+	}
+	for o, err := range domain.Items(municipalities) {
 		if err != nil {
 			return nil, err
 		}
-		for _, o := range page.Items {
-			if o.ActiveOn(day) {
-				out = append(out, o.Ref())
-			}
-		}
-		if cursor = page.Next; cursor == "" {
-			return out, nil
+		if o.ActiveOn(day) {
+			out = append(out, o.Ref())
 		}
 	}
+	return out, nil
 }
 
 // PutResponse records an organisation's answers, replacing any earlier

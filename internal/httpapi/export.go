@@ -202,24 +202,19 @@ func stream(ctx context.Context, format string, cols []string, each func(emit fu
 // everyPage emits every item of a keyset-paged list, page after page.
 func everyPage[T, A any](list func(cursor string) (domain.Page[T], error), toAPI func(T) (A, error)) func(emit func(any) error) error {
 	return func(emit func(any) error) error {
-		for cursor := ""; ; {
-			page, err := list(cursor)
+		for item, err := range domain.Items(list) {
 			if err != nil {
 				return err
 			}
-			for _, item := range page.Items {
-				v, err := toAPI(item)
-				if err != nil {
-					return err
-				}
-				if err := emit(v); err != nil {
-					return err
-				}
+			v, err := toAPI(item)
+			if err != nil {
+				return err
 			}
-			if cursor = page.Next; cursor == "" {
-				return nil
+			if err := emit(v); err != nil {
+				return err
 			}
 		}
+		return nil
 	}
 }
 

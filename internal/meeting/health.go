@@ -94,25 +94,17 @@ func (s *Service) Health(ctx context.Context, from, to time.Time) (Health, error
 		}
 	}
 	// Every member municipality active at the end of the period, chaired or not.
-	cursor := ""
-	for {
-		page, err := s.orgs.List(ctx, organisation.Query{Filter: organisation.Filter{Kind: organisation.KindMunicipality},
+	municipalities := func(cursor string) (domain.Page[organisation.Organisation], error) {
+		return s.orgs.List(ctx, organisation.Query{Filter: organisation.Filter{Kind: organisation.KindMunicipality},
 			PageSize: domain.MaxPageSize, Cursor: cursor})
+	}
+	for o, err := range domain.Items(municipalities) {
 		if err != nil {
 			return Health{}, err
 		}
-		for _, o := range page.Items {
-			if !o.ActiveOn(to) {
-				continue
-			}
-			if _, ok := chairs[o.ID]; !ok {
-				chairs[o.ID] = &ChairCount{Organisation: o.Ref()}
-			}
+		if _, ok := chairs[o.ID]; !ok && o.ActiveOn(to) {
+			chairs[o.ID] = &ChairCount{Organisation: o.Ref()}
 		}
-		if page.Next == "" {
-			break
-		}
-		cursor = page.Next
 	}
 	for _, c := range chairs {
 		h.ChairCounts = append(h.ChairCounts, *c)

@@ -106,27 +106,23 @@ func (s *Service) Each(ctx context.Context, req ListRequest, fn func(Milestone) 
 		return nil
 	}
 	ev := s.evidenceCache()
-	cursor := ""
-	for {
-		sp, err := s.store.ListMilestones(ctx, Query{Filter: req.Filter, Sort: req.Sort, PageSize: domain.MaxPageSize, Cursor: cursor})
+	stored := func(cursor string) (domain.Page[Milestone], error) {
+		return s.store.ListMilestones(ctx, Query{Filter: req.Filter, Sort: req.Sort, PageSize: domain.MaxPageSize, Cursor: cursor})
+	}
+	for m, err := range domain.Items(stored) {
 		if err != nil {
 			return err
 		}
-		for _, m := range sp.Items {
-			m, err := ev.derive(ctx, s, m, s.now())
-			if err != nil {
+		if m, err = ev.derive(ctx, s, m, s.now()); err != nil {
+			return err
+		}
+		if req.matches(m) {
+			if err := fn(m); err != nil {
 				return err
 			}
-			if req.matches(m) {
-				if err := fn(m); err != nil {
-					return err
-				}
-			}
-		}
-		if cursor = sp.Next; cursor == "" {
-			return nil
 		}
 	}
+	return nil
 }
 
 func (s *Service) check(req *ListRequest, paged bool) error {

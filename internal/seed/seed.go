@@ -301,14 +301,8 @@ func (l *Loader) commitment(ctx context.Context, c commitmentData) (bool, error)
 }
 
 func (l *Loader) milestone(ctx context.Context, m milestoneData) (bool, error) {
-	page, err := l.milestones.List(ctx, milestone.ListRequest{Filter: milestone.Filter{Commitment: m.Commitment}, PageSize: 100})
-	if err != nil {
+	if _, found, err := l.findMilestone(ctx, m.Commitment, m.Code); err != nil || found {
 		return false, err
-	}
-	for _, existing := range page.Items {
-		if existing.Code == m.Code {
-			return false, nil
-		}
 	}
 	start, err := date(m.PlannedStart)
 	if err != nil {
@@ -327,35 +321,23 @@ func (l *Loader) milestone(ctx context.Context, m milestoneData) (bool, error) {
 // evaluation adds e and its responses unless one with its title exists.
 // The responses of a past evaluation are recorded as the system.
 func (l *Loader) evaluation(ctx context.Context, e evaluationData, example bool) (bool, error) {
-	for cursor := ""; ; {
-		page, err := l.evaluations.List(ctx, evaluation.Filter{PageSize: 100, Cursor: cursor})
-		if err != nil {
-			return false, err
-		}
-		for _, existing := range page.Items {
-			if existing.Title == e.Title {
-				return false, nil
-			}
-		}
-		if cursor = page.Next; cursor == "" {
-			break
-		}
+	evaluations := func(cursor string) (domain.Page[evaluation.Evaluation], error) {
+		return l.evaluations.List(ctx, evaluation.Filter{PageSize: domain.MaxPageSize, Cursor: cursor})
+	}
+	if _, found, err := find(evaluations, func(ev evaluation.Evaluation) bool { return ev.Title == e.Title }); err != nil || found {
+		return false, err
 	}
 	in := evaluation.Input{Title: e.Title, Description: e.Description, OpensAt: e.OpensAt, ClosesAt: e.ClosesAt,
 		Published: e.Published, MinGroupSize: e.MinGroupSize, Example: example}
 	if m := e.Milestone; m != nil {
-		page, err := l.milestones.List(ctx, milestone.ListRequest{Filter: milestone.Filter{Commitment: m.Commitment}, PageSize: 100})
+		ms, found, err := l.findMilestone(ctx, m.Commitment, m.Code)
 		if err != nil {
 			return false, err
 		}
-		for _, ms := range page.Items {
-			if ms.Code == m.Code {
-				in.MilestoneID = ms.ID
-			}
-		}
-		if in.MilestoneID == "" {
+		if !found {
 			return false, fmt.Errorf("no milestone %s %s", m.Commitment, m.Code)
 		}
+		in.MilestoneID = ms.ID
 	}
 	for _, q := range e.Questions {
 		in.Questions = append(in.Questions, evaluation.Question{Key: q.Key, Type: evaluation.QuestionType(q.Type), Text: q.Text,
@@ -376,15 +358,16 @@ func (l *Loader) evaluation(ctx context.Context, e evaluationData, example bool)
 
 // meeting adds m unless a meeting with its title starts at the same time.
 func (l *Loader) meeting(ctx context.Context, m meetingData, example bool) (bool, error) {
-	page, err := l.meetings.List(ctx, meeting.ListRequest{Filter: meeting.Filter{From: m.StartsAt, To: m.EndsAt}, PageSize: 100})
-	if err != nil {
+	meetings := func(cursor string) (domain.Page[meeting.Meeting], error) {
+		return l.meetings.List(ctx, meeting.ListRequest{Filter: meeting.Filter{From: m.StartsAt, To: m.EndsAt}, PageSize: domain.MaxPageSize, Cursor: cursor})
+	}
+	same := func(existing meeting.Meeting) bool {
+		return existing.Title == m.Title && existing.StartsAt.Equal(m.StartsAt)
+	}
+	if _, found, err := find(meetings, same); err != nil || found {
 		return false, err
 	}
-	for _, existing := range page.Items {
-		if existing.Title == m.Title && existing.StartsAt.Equal(m.StartsAt) {
-			return false, nil
-		}
-	}
+	var err error
 	in := meeting.Input{Sequence: m.Sequence, Title: m.Title, Topic: m.Topic, Description: m.Description, Format: meeting.Format(m.Format),
 		StartsAt: m.StartsAt, EndsAt: m.EndsAt, GuestChair: m.GuestChair, Capacity: m.Capacity, Status: meeting.Status(m.Status), Example: example}
 	if m.Venue != nil {
@@ -425,15 +408,12 @@ func (l *Loader) publication(ctx context.Context, p publicationData, example boo
 	if err != nil {
 		return false, err
 	}
-	page, err := l.publications.List(ctx, publication.Query{Filter: publication.Filter{Kind: publication.Kind(p.Kind),
-		From: on, To: on.AddDate(0, 0, 1)}, PageSize: 100})
-	if err != nil {
-		return false, err
+	publications := func(cursor string) (domain.Page[publication.Publication], error) {
+		return l.publications.List(ctx, publication.Query{Filter: publication.Filter{Kind: publication.Kind(p.Kind),
+			From: on, To: on.AddDate(0, 0, 1)}, PageSize: domain.MaxPageSize, Cursor: cursor})
 	}
-	for _, existing := range page.Items {
-		if existing.URL == p.URL {
-			return false, nil
-		}
+	if _, found, err := find(publications, func(existing publication.Publication) bool { return existing.URL == p.URL }); err != nil || found {
+		return false, err
 	}
 	_, err = l.publications.Create(ctx, publication.Input{Kind: publication.Kind(p.Kind), Title: p.Title, URL: p.URL, PublishedOn: on,
 		Summary: p.Summary, Language: p.Language, Licence: p.Licence, Topics: p.Topics, Example: example})
@@ -483,4 +463,26 @@ func date(s string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("date %q: %w", s, err)
 	}
 	return t, nil
+}
+
+// findMilestone finds the milestone code of commitment.
+func (l *Loader) findMilestone(ctx context.Context, commitment, code string) (milestone.Milestone, bool, error) {
+	milestones := func(cursor string) (domain.Page[milestone.Milestone], error) {
+		return l.milestones.List(ctx, milestone.ListRequest{Filter: milestone.Filter{Commitment: commitment}, PageSize: domain.MaxPageSize, Cursor: cursor})
+	}
+	return find(milestones, func(m milestone.Milestone) bool { return m.Code == code })
+}
+
+// find reads the pages of list until an item matches.
+func find[T any](list func(cursor string) (domain.Page[T], error), match func(T) bool) (T, bool, error) {
+	var zero T
+	for item, err := range domain.Items(list) {
+		if err != nil {
+			return zero, false, err
+		}
+		if match(item) {
+			return item, true, nil
+		}
+	}
+	return zero, false, nil
 }
