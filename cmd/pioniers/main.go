@@ -134,10 +134,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		if err != nil {
 			return err
 		}
-		base := "http://localhost" + cfg.Addr
-		if !strings.HasPrefix(cfg.Addr, ":") {
-			base = "http://" + cfg.Addr
-		}
+		base := cfg.BaseURL()
 		fmt.Fprintf(stdout, "Pioniers API on %s/v1\nDocs: %s/docs\n", base, base)
 		if !hasAdmin {
 			fmt.Fprintf(stdout, "No admin yet. Create the first one with:\n  %s user create --email you@example.org --role admin\n", os.Args[0])

@@ -106,6 +106,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 		BodyLimit:   cfg.BodyLimit,
 		CORSOrigins: cfg.CORSOrigins,
 		TrustProxy:  cfg.TrustProxy,
+		PublicURL:   cfg.BaseURL(),
 		Ready:       db.Ping,
 		RateLimit:   httpapi.RateLimit{Rate: cfg.RateLimit, Burst: cfg.RateBurst},
 		SignInLimit: httpapi.RateLimit{Rate: float64(cfg.SignInLimit) / 60, Burst: cfg.SignInLimit},

@@ -3,6 +3,8 @@ package app
 import (
 	"flag"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,6 +15,7 @@ import (
 // Config is everything the service can be told, from flags or environment.
 type Config struct {
 	Addr         string
+	PublicURL    string // where clients reach the service; see BaseURL
 	DataDir      string
 	DatabaseURL  string
 	JWTKeyFiles  []string
@@ -43,6 +46,7 @@ type Setting struct {
 // Settings lists the configuration, in the order README shows it.
 var Settings = []Setting{
 	{"addr", "PIONIERS_ADDR", ":8080", "address to listen on"},
+	{"public-url", "PIONIERS_PUBLIC_URL", "", "scheme, host and optional path prefix clients reach the service at, such as https://api.example.org; absolute URLs in responses (the calendar feed) start with it, never with the request's Host. Empty: http://<addr>, localhost when addr names no host"},
 	{"data-dir", "PIONIERS_DATA_DIR", "./data", "folder for the SQLite database and the development signing key"},
 	{"database-url", "DATABASE_URL", "", "postgres://… to use PostgreSQL; empty for SQLite at <data-dir>/pioniers.db"},
 	{"jwt-keys", "PIONIERS_JWT_KEYS", "", "comma-separated Ed25519 PKCS #8 PEM files; the first signs, all verify. Empty: a development key in <data-dir>"},
@@ -90,6 +94,7 @@ func parse(v map[string]*string) (Config, error) {
 	var err error
 	c := Config{
 		Addr:         *v["addr"],
+		PublicURL:    strings.TrimSuffix(*v["public-url"], "/"),
 		DataDir:      *v["data-dir"],
 		DatabaseURL:  *v["database-url"],
 		JWTKeyFiles:  list(*v["jwt-keys"]),
@@ -118,6 +123,12 @@ func parse(v map[string]*string) (Config, error) {
 	if c.PseudonymKey != "" && len(c.PseudonymKey) < 32 {
 		errs = append(errs, "--pseudonym-key: want at least 32 characters")
 	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+			u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+			errs = append(errs, "--public-url: want an http or https URL without query, such as https://api.example.org")
+		}
+	}
 	trust, err := strconv.ParseBool(*v["trust-proxy"])
 	if err != nil {
 		errs = append(errs, "--trust-proxy: want true or false")
@@ -139,6 +150,23 @@ func Defaults() Config {
 	}
 	c, _ := parse(v)
 	return c
+}
+
+// BaseURL is where clients reach the service, without a trailing slash:
+// the configured public URL, or else the listen address on http, with
+// localhost for an address that names no host or every interface.
+func (c Config) BaseURL() string {
+	if c.PublicURL != "" {
+		return c.PublicURL
+	}
+	host, port, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return "http://" + c.Addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // databaseURL is the configured URL, or the SQLite file in the data folder.

@@ -59,11 +59,19 @@ func New(t testing.TB, cfg app.Config) *Env {
 	t.Helper()
 	logs := &storetest.Logs{}
 	log := slog.New(app.LogHandlerFor(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	// The server listens first: unless the test names another, the service's
+	// public URL is the address it is reached at.
+	srv := httptest.NewUnstartedServer(nil)
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = "http://" + srv.Listener.Addr().String()
+	}
 	a, err := app.New(context.Background(), cfg, log)
 	if err != nil {
+		srv.Close()
 		t.Fatalf("app.New: %v", err)
 	}
-	srv := httptest.NewServer(a.Handler())
+	srv.Config.Handler = a.Handler()
+	srv.Start()
 	t.Cleanup(func() {
 		srv.Close()
 		a.Close()

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -62,7 +61,7 @@ func (s *Server) GetMeetingsFeed(ctx context.Context, req api.GetMeetingsFeedReq
 	if err != nil {
 		return nil, err
 	}
-	body := writeCalendar(page.Items, publicOrigin(ctx))
+	body := writeCalendar(page.Items, s.publicURL)
 	return feedResponse{body: body}, nil
 }
 
@@ -80,7 +79,8 @@ func (r feedResponse) VisitGetMeetingsFeedResponse(w http.ResponseWriter) error 
 }
 
 // writeCalendar renders the meetings as one VCALENDAR. origin is the
-// scheme and host the meetings' URLs start with, such as https://example.org.
+// configured public URL the meetings' URLs start with, such as
+// https://example.org; "" leaves the URLs out.
 func writeCalendar(items []meeting.Meeting, origin string) []byte {
 	var w icsWriter
 	w.line("BEGIN:VCALENDAR")
@@ -290,22 +290,4 @@ func (w *icsWriter) line(s string) {
 	}
 	w.buf.WriteString(s)
 	w.buf.WriteString("\r\n")
-}
-
-type originKey struct{}
-
-// withOrigin remembers the scheme and host the client used, for absolute
-// URLs in responses that need them (the calendar feed).
-func withOrigin(r *http.Request, https bool) *http.Request {
-	scheme := "http"
-	if https {
-		scheme = "https"
-	}
-	return r.WithContext(context.WithValue(r.Context(), originKey{}, fmt.Sprintf("%s://%s", scheme, r.Host)))
-}
-
-// publicOrigin is the origin withOrigin remembered, or "".
-func publicOrigin(ctx context.Context) string {
-	o, _ := ctx.Value(originKey{}).(string)
-	return o
 }

@@ -94,7 +94,6 @@ func baseHeaders(version string, trustProxy bool) echo.MiddlewareFunc {
 			if https {
 				h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 			}
-			c.SetRequest(withOrigin(r, https))
 			return next(c)
 		}
 	}

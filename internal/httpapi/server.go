@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -66,6 +67,10 @@ type Options struct {
 	BodyLimit   string   // such as "1M"
 	CORSOrigins []string // origins allowed to write from a browser
 	TrustProxy  bool     // trust X-Forwarded-Proto and X-Forwarded-For
+	// PublicURL is where clients reach the API (such as https://example.org),
+	// the start of absolute URLs in responses; never the request's Host,
+	// which anyone can set and a shared cache would keep.
+	PublicURL   string
 	Ready       func(ctx context.Context) error
 	RateLimit   RateLimit // per caller on /v1; zero Rate turns limiting off
 	SignInLimit RateLimit // per client address on POST /v1/auth/token
@@ -85,6 +90,7 @@ type Server struct {
 	signIn       signIn
 	contract     *contract
 	now          domain.Clock
+	publicURL    string
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)
@@ -118,7 +124,8 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 		carryRequest, idempotent(svc.Idempotency, log), validator.middleware, conditionalGET)
 
 	server := &Server{orgs: svc.Organisations, people: svc.People, meetings: svc.Meetings, publications: svc.Publications,
-		milestones: svc.Milestones, evaluations: svc.Evaluations, signIn: svc.SignIn, contract: validator, now: opt.Clock}
+		milestones: svc.Milestones, evaluations: svc.Evaluations, signIn: svc.SignIn, contract: validator, now: opt.Clock,
+		publicURL: strings.TrimSuffix(opt.PublicURL, "/")}
 	if server.now == nil {
 		server.now = time.Now
 	}
