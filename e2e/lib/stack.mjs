@@ -96,7 +96,7 @@ export async function start() {
 
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  const proc = spawn(binary, ['serve', '--addr', `127.0.0.1:${port}`, '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(binary, ['serve', '--addr', `127.0.0.1:${port}`, '--data-dir', dataDir, '--drain-wait', '0s'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   proc.stdout.on('data', (d) => (log += d));
   proc.stderr.on('data', (d) => (log += d));

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -48,6 +49,7 @@ type App struct {
 	Tokens        *auth.Tokens
 	Seed          *seed.Loader
 	handler       http.Handler
+	draining      *atomic.Bool // set when shutdown begins; see ServeListener
 }
 
 // New opens the database, applies pending migrations, and builds the
@@ -92,6 +94,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 		return nil, err
 	}
 	evaluations := evaluation.NewService(db, orgs, time.Now, secret)
+	draining := new(atomic.Bool)
 	handler, err := httpapi.NewHandler(httpapi.Services{
 		Organisations: orgs,
 		People:        people,
@@ -108,6 +111,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 		TrustProxy:  cfg.TrustProxy,
 		PublicURL:   cfg.BaseURL(),
 		Ready:       db.Ping,
+		Draining:    draining.Load,
 		RateLimit:   httpapi.RateLimit{Rate: cfg.RateLimit, Burst: cfg.RateBurst},
 		SignInLimit: httpapi.RateLimit{Rate: float64(cfg.SignInLimit) / 60, Burst: cfg.SignInLimit},
 	}, log)
@@ -115,7 +119,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 		return nil, err
 	}
 	return &App{Config: cfg, Log: log, DB: db, Organisations: orgs, Accounts: accounts, People: people, Meetings: meetings, Publications: publications, Milestones: milestones, Evaluations: evaluations, Tokens: tokens,
-		Seed: seed.NewLoader(db, orgs, meetings, publications, milestones, evaluations), handler: handler}, nil
+		Seed: seed.NewLoader(db, orgs, meetings, publications, milestones, evaluations), handler: handler, draining: draining}, nil
 }
 
 // signingKeys loads the configured keys, or in development keeps one in the data folder.
@@ -187,8 +191,8 @@ func pseudonymKey(cfg Config) ([]byte, error) {
 // Handler is the whole HTTP API.
 func (a *App) Handler() http.Handler { return a.handler }
 
-// Serve listens on the configured address until ctx ends, then lets
-// in-flight requests finish for up to ShutdownWait.
+// Serve listens on the configured address until ctx ends, then drains and
+// shuts down (see ServeListener).
 func (a *App) Serve(ctx context.Context) error {
 	ln, err := net.Listen("tcp", a.Config.Addr)
 	if err != nil {
@@ -197,10 +201,15 @@ func (a *App) Serve(ctx context.Context) error {
 	return a.ServeListener(ctx, ln)
 }
 
-// ServeListener serves on ln until ctx ends.
+// ServeListener serves on ln until ctx ends. Then it drains: for DrainWait
+// /readyz answers 503 while every request is still served, each response
+// closing its connection, so that a load balancer stops sending and clients
+// leave their keep-alive connections before any is closed under them. Then
+// the server shuts down, letting in-flight requests finish for up to
+// ShutdownWait.
 func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
-		Handler:           a.handler,
+		Handler:           a.closingWhileDraining(a.handler),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       a.Config.ReadTimeout,
 		WriteTimeout:      a.Config.WriteTimeout,
@@ -212,12 +221,27 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 	// it returns at once when Shutdown begins, or by itself on an error.
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	select {
-	case err := <-served:
+	fail := func(err error) error {
 		// The listener failed: close the connections still open, so that
 		// nothing outlives this call.
 		return errors.Join(fmt.Errorf("serve: %w", err), srv.Close())
+	}
+	select {
+	case err := <-served:
+		return fail(err)
 	case <-ctx.Done():
+	}
+	a.draining.Store(true)
+	defer a.draining.Store(false)
+	if a.Config.DrainWait > 0 {
+		a.Log.Info("shutting down: draining", "drainWait", a.Config.DrainWait.String())
+		drained := time.NewTimer(a.Config.DrainWait)
+		select {
+		case err := <-served:
+			drained.Stop()
+			return fail(err)
+		case <-drained.C:
+		}
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownWait)
 	defer cancel()
@@ -233,6 +257,18 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// closingWhileDraining asks every client to close its connection once
+// shutdown has begun: the client opens a new one for its next request
+// instead of sending it on one the server may be closing.
+func (a *App) closingWhileDraining(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a.draining.Load() {
+			w.Header().Set("Connection", "close")
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // Close releases the database.

@@ -32,7 +32,8 @@ type Config struct {
 	WriteTimeout time.Duration
 	IdleTimeout  time.Duration
 	ShutdownWait time.Duration
-	RateLimit    float64 // requests per second per caller; 0 turns limiting off
+	DrainWait    time.Duration // on shutdown, how long /readyz fails before the server closes
+	RateLimit    float64       // requests per second per caller; 0 turns limiting off
 	RateBurst    int
 	SignInLimit  int // sign-in attempts per minute per client address
 	BcryptCost   int // 0 means bcrypt's default
@@ -65,7 +66,8 @@ var Settings = []Setting{
 	{"read-timeout", "PIONIERS_READ_TIMEOUT", "15s", "time to read a whole request"},
 	{"write-timeout", "PIONIERS_WRITE_TIMEOUT", "60s", "time to write a whole response"},
 	{"idle-timeout", "PIONIERS_IDLE_TIMEOUT", "120s", "keep-alive idle time"},
-	{"shutdown-wait", "PIONIERS_SHUTDOWN_WAIT", "20s", "how long in-flight requests may finish on SIGINT/SIGTERM"},
+	{"drain-wait", "PIONIERS_DRAIN_WAIT", "5s", "on SIGINT/SIGTERM, how long /readyz answers 503 while requests are still served, so that a load balancer stops sending before the server closes; 0s closes at once"},
+	{"shutdown-wait", "PIONIERS_SHUTDOWN_WAIT", "20s", "how long in-flight requests may finish on SIGINT/SIGTERM, after drain-wait"},
 }
 
 // Flags registers every setting on fs, defaulting to the environment, and
@@ -110,6 +112,9 @@ func parse(v map[string]*string) (Config, error) {
 		WriteTimeout: dur("write-timeout"),
 		IdleTimeout:  dur("idle-timeout"),
 		ShutdownWait: dur("shutdown-wait"),
+	}
+	if c.DrainWait, err = time.ParseDuration(*v["drain-wait"]); err != nil || c.DrainWait < 0 {
+		errs = append(errs, "--drain-wait: want a duration such as 5s, 0s for none")
 	}
 	if c.RateLimit, err = strconv.ParseFloat(*v["rate-limit"], 64); err != nil || c.RateLimit < 0 {
 		errs = append(errs, "--rate-limit: want a number of requests per second, 0 for no limit")

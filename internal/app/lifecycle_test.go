@@ -135,6 +135,7 @@ func TestMigrations(t *testing.T) {
 func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 	cfg := apptest.Config(t)
 	cfg.ShutdownWait = 5 * time.Second
+	cfg.DrainWait = 100 * time.Millisecond
 	env := apptest.New(t, cfg)
 	started := make(chan struct{})
 	env.App.Handler().(*echo.Echo).GET("/v1/test-slow", func(c echo.Context) error {

@@ -67,16 +67,19 @@ type Options struct {
 	BodyLimit   string   // such as "1M"
 	CORSOrigins []string // origins allowed to write from a browser
 	TrustProxy  bool     // trust X-Forwarded-Proto and X-Forwarded-For
-	// PublicURL is where clients reach the API (such as https://example.org),
-	// the start of absolute URLs in responses; never the request's Host,
-	// which anyone can set and a shared cache would keep.
-	PublicURL   string
 	Ready       func(ctx context.Context) error
 	RateLimit   RateLimit // per caller on /v1; zero Rate turns limiting off
 	SignInLimit RateLimit // per client address on POST /v1/auth/token
 	// Clock is the time representations are derived at (a meeting's overdue
 	// report, an evaluation's status); time.Now when nil.
 	Clock domain.Clock
+	// PublicURL is where clients reach the API (such as https://example.org),
+	// the start of absolute URLs in responses; never the request's Host,
+	// which anyone can set and a shared cache would keep.
+	PublicURL string
+	// Draining reports that the server is shutting down: /readyz fails, so
+	// that a load balancer sends no more, while requests are still served.
+	Draining func() bool
 }
 
 // Server implements the generated strict server interface.
@@ -146,6 +149,9 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 	})
 	e.GET("/readyz", func(c echo.Context) error {
+		if opt.Draining != nil && opt.Draining() {
+			return &requestError{status: http.StatusServiceUnavailable, detail: "the service is shutting down"}
+		}
 		ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 		defer cancel()
 		if opt.Ready != nil {
