@@ -34,6 +34,9 @@ import (
 	"github.com/pioniersnetwerk/pioniers/internal/store"
 )
 
+// maxHeaderBytes limits a request's line and headers.
+const maxHeaderBytes = 64 << 10
+
 // App is the running service and everything it is built from.
 type App struct {
 	Config        Config
@@ -106,14 +109,15 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 		Tokens:        tokens,
 		Idempotency:   idempotency.NewKeeper(db.IdempotencyKeys(), time.Now),
 	}, httpapi.Options{
-		BodyLimit:   cfg.BodyLimit,
-		CORSOrigins: cfg.CORSOrigins,
-		TrustProxy:  cfg.TrustProxy,
-		PublicURL:   cfg.BaseURL(),
-		Ready:       db.Ping,
-		Draining:    draining.Load,
-		RateLimit:   httpapi.RateLimit{Rate: cfg.RateLimit, Burst: cfg.RateBurst},
-		SignInLimit: httpapi.RateLimit{Rate: float64(cfg.SignInLimit) / 60, Burst: cfg.SignInLimit},
+		BodyLimit:      cfg.BodyLimit,
+		CORSOrigins:    cfg.CORSOrigins,
+		TrustProxy:     cfg.TrustProxy,
+		PublicURL:      cfg.BaseURL(),
+		MaxHeaderBytes: maxHeaderBytes,
+		Ready:          db.Ping,
+		Draining:       draining.Load,
+		RateLimit:      httpapi.RateLimit{Rate: cfg.RateLimit, Burst: cfg.RateBurst},
+		SignInLimit:    httpapi.RateLimit{Rate: float64(cfg.SignInLimit) / 60, Burst: cfg.SignInLimit},
 	}, log)
 	if err != nil {
 		return nil, err
@@ -214,8 +218,10 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 		ReadTimeout:       a.Config.ReadTimeout,
 		WriteTimeout:      a.Config.WriteTimeout,
 		IdleTimeout:       a.Config.IdleTimeout,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+		// net/http answers a larger header section itself, in text/plain;
+		// up to here the handler answers 431 as a problem at maxHeaderBytes.
+		MaxHeaderBytes: http.DefaultMaxHeaderBytes,
+		ErrorLog:       slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
 	// Serve runs in a goroutine that ends whichever way the server stops:
 	// it returns at once when Shutdown begins, or by itself on an error.

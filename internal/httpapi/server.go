@@ -77,6 +77,9 @@ type Options struct {
 	// the start of absolute URLs in responses; never the request's Host,
 	// which anyone can set and a shared cache would keep.
 	PublicURL string
+	// MaxHeaderBytes limits a request's line and headers (431 beyond); 0
+	// leaves it to the http.Server.
+	MaxHeaderBytes int
 	// Draining reports that the server is shutting down: /readyz fails, so
 	// that a load balancer sends no more, while requests are still served.
 	Draining func() bool
@@ -122,7 +125,7 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 	}
 	// Before routing, so that the router's own 404 and 405 get them too.
 	// headAsGet comes first: the router matches on the original request.
-	e.Pre(headAsGet, requestID, accessLog(log), recoverPanic(log), baseHeaders(version, opt.TrustProxy), cors(opt.CORSOrigins), noTrailingSlash)
+	e.Pre(headAsGet, requestID, accessLog(log), recoverPanic(log), baseHeaders(version, opt.TrustProxy), headerLimit(opt.MaxHeaderBytes), cors(opt.CORSOrigins), noTrailingSlash)
 	e.Use(middleware.BodyLimit(opt.BodyLimit), authenticate(svc.Tokens), rateLimited(opt.RateLimit, opt.SignInLimit),
 		carryRequest, idempotent(svc.Idempotency, log), validator.middleware, conditionalGET)
 
