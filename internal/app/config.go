@@ -47,7 +47,7 @@ type Setting struct {
 // Settings lists the configuration, in the order README shows it.
 var Settings = []Setting{
 	{"addr", "PIONIERS_ADDR", ":8080", "address to listen on"},
-	{"public-url", "PIONIERS_PUBLIC_URL", "", "scheme, host and optional path prefix clients reach the service at, such as https://api.example.org; absolute URLs in responses (the calendar feed) start with it, never with the request's Host. Empty: http://<addr>, localhost when addr names no host"},
+	{"public-url", "PIONIERS_PUBLIC_URL", "", "scheme and host clients reach the service at, such as https://api.example.org; absolute URLs in responses (the calendar feed) start with it, never with the request's Host. Empty: http://<addr>, localhost when addr names no host"},
 	{"data-dir", "PIONIERS_DATA_DIR", "./data", "folder for the SQLite database and the development signing key"},
 	{"database-url", "DATABASE_URL", "", "postgres://… to use PostgreSQL; empty for SQLite at <data-dir>/pioniers.db"},
 	{"jwt-keys", "PIONIERS_JWT_KEYS", "", "comma-separated Ed25519 PKCS #8 PEM files; the first signs, all verify. Empty: a development key in <data-dir>"},
@@ -130,8 +130,9 @@ func parse(v map[string]*string) (Config, error) {
 	}
 	if c.PublicURL != "" {
 		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
-			u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-			errs = append(errs, "--public-url: want an http or https URL without query, such as https://api.example.org")
+			u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" {
+			// No path: the API's paths (Location, Link, the embeds) start at the root.
+			errs = append(errs, "--public-url: want the scheme and host only, such as https://api.example.org")
 		}
 	}
 	trust, err := strconv.ParseBool(*v["trust-proxy"])

@@ -58,7 +58,7 @@ func TestFeedURLsComeFromThePublicURLNeverTheHost(t *testing.T) {
 		{"default", "", false, nil, ""},
 		{"forwarded headers, proxy not trusted", "", false, forwarded, ""},
 		{"forwarded headers, proxy trusted", "", true, forwarded, ""},
-		{"configured with a path prefix", "https://api.example.org/pioniers/", true, forwarded, "https://api.example.org/pioniers/v1/meetings/"},
+		{"configured", "https://api.example.org", true, forwarded, "https://api.example.org/v1/meetings/"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
