@@ -172,3 +172,32 @@ func TestIdempotencyKeysConcurrent(t *testing.T) {
 		t.Errorf("writes: got %d; want 1", got)
 	}
 }
+
+// A transaction that ends before it commits (its request cancelled, its
+// process killed) keeps no key: Do fails rather than report a response that
+// is not kept, and the retry does the work.
+func TestIdempotencyKeysKilledTransactionKeepsNothing(t *testing.T) {
+	t.Parallel()
+	db := storetest.Open(t)
+	keeper := idempotency.NewKeeper(db.IdempotencyKeys(), func() time.Time { return now })
+	r := idempotency.Request{Actor: "user-1", Key: "key-1", Method: "POST", Path: "/v1/things", Hash: "h1"}
+	ctx, cancel := context.WithCancel(context.Background())
+	kept, err := keeper.Do(ctx, r, func(ctx context.Context) idempotency.Response {
+		resp := idemWork(t, db, "created")(ctx)
+		cancel()
+		return resp
+	})
+	if kept != nil || err == nil {
+		t.Fatalf("request whose transaction was killed: got %v, %v; want an error", kept, err)
+	}
+	if got := idemCount(t, db, "SELECT count(*) FROM idempotency_keys") + idemCount(t, db, "SELECT count(*) FROM change_events WHERE resource = 'test'"); got != 0 {
+		t.Errorf("keys and writes kept: got %d; want 0", got)
+	}
+	ran := false
+	if _, err := keeper.Do(context.Background(), r, func(ctx context.Context) idempotency.Response {
+		ran = true
+		return idemWork(t, db, "created")(ctx)
+	}); err != nil || !ran {
+		t.Errorf("retry: got ran %v, error %v; want the work done", ran, err)
+	}
+}
