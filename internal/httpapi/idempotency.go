@@ -2,11 +2,12 @@ package httpapi
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
-	"log/slog"
+	"maps"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -17,22 +18,26 @@ import (
 
 // idempotencyKeeper keeps the first response to a POST with an Idempotency-Key.
 type idempotencyKeeper interface {
-	Begin(ctx context.Context, r idempotency.Request) (*idempotency.Response, error)
-	Finish(ctx context.Context, r idempotency.Request, resp idempotency.Response) error
+	Do(ctx context.Context, r idempotency.Request, work func(ctx context.Context) idempotency.Response) (*idempotency.Response, error)
 }
 
 // replayedHeaders are the response headers a replay repeats.
 var replayedHeaders = []string{"Content-Type", "Location", "ETag"}
 
 // idempotent replays the kept response to a retried POST with the same
-// Idempotency-Key and request, and keeps the response of the first. Token
-// requests are never kept: their responses are secrets.
-func idempotent(keeper idempotencyKeeper, log *slog.Logger) echo.MiddlewareFunc {
+// Idempotency-Key and request, and keeps the response of the first. The
+// request runs in the transaction that keeps its response, and its response
+// is held until that commits: a client never learns of work that a crash
+// could still undo. Only callers who signed in claim keys (an anonymous
+// POST is refused anyway), and token requests are never kept: their
+// responses are secrets.
+func idempotent(keeper idempotencyKeeper) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
 			key := r.Header.Get("Idempotency-Key")
-			if r.Method != http.MethodPost || key == "" || c.Path() == tokenPath {
+			actor := domain.ActorFrom(r.Context())
+			if r.Method != http.MethodPost || key == "" || c.Path() == tokenPath || actor.Anonymous() {
 				return next(c)
 			}
 			body, err := io.ReadAll(r.Body)
@@ -46,13 +51,42 @@ func idempotent(keeper idempotencyKeeper, log *slog.Logger) echo.MiddlewareFunc 
 				sum.Write([]byte{0})
 			}
 			sum.Write(body)
-			req := idempotency.Request{Actor: domain.ActorFrom(r.Context()).Subject, Key: key, Method: r.Method,
+			req := idempotency.Request{Actor: actor.Subject, Key: key, Method: r.Method,
 				Path: r.URL.Path, Hash: hex.EncodeToString(sum.Sum(nil))}
-			kept, err := keeper.Begin(r.Context(), req)
+			res := c.Response()
+			orig, before := res.Writer, res.Header().Clone()
+			buf := &bufferedWriter{header: orig.Header()}
+			// What the request answered did not commit when Do fails or a
+			// panic passes through: forget it, so that the error is answered.
+			answered := false
+			defer func() {
+				res.Writer = orig
+				c.SetRequest(r)
+				if !answered {
+					clear(res.Header())
+					maps.Copy(res.Header(), before)
+					res.Committed, res.Status, res.Size = false, 0, 0
+				}
+			}()
+			kept, err := keeper.Do(r.Context(), req, func(ctx context.Context) idempotency.Response {
+				res.Writer = buf
+				c.SetRequest(r.WithContext(ctx))
+				if err := next(c); err != nil {
+					c.Error(err)
+				}
+				header := http.Header{}
+				for _, h := range replayedHeaders {
+					if v := res.Header().Get(h); v != "" {
+						header.Set(h, v)
+					}
+				}
+				return idempotency.Response{Status: cmp.Or(buf.status, http.StatusOK), Header: header, Body: buf.body.Bytes()}
+			})
 			if err != nil {
 				return err
 			}
-			res := c.Response()
+			res.Writer = orig
+			answered = true
 			if kept != nil {
 				for _, h := range replayedHeaders {
 					if v := kept.Header.Get(h); v != "" {
@@ -64,36 +98,9 @@ func idempotent(keeper idempotencyKeeper, log *slog.Logger) echo.MiddlewareFunc 
 				_, err := res.Write(kept.Body)
 				return err
 			}
-			orig := res.Writer
-			tee := &teeWriter{ResponseWriter: orig}
-			res.Writer = tee
-			defer func() { res.Writer = orig }()
-			if err := next(c); err != nil {
-				c.Error(err)
-			}
-			header := http.Header{}
-			for _, h := range replayedHeaders {
-				if v := res.Header().Get(h); v != "" {
-					header.Set(h, v)
-				}
-			}
-			// The response is out; keeping it must not depend on the client waiting.
-			ctx := context.WithoutCancel(r.Context())
-			if err := keeper.Finish(ctx, req, idempotency.Response{Status: res.Status, Header: header, Body: tee.body.Bytes()}); err != nil {
-				log.ErrorContext(ctx, "keep idempotent response", "error", err.Error())
-			}
-			return nil
+			orig.WriteHeader(cmp.Or(buf.status, http.StatusOK))
+			_, err = orig.Write(buf.body.Bytes())
+			return err
 		}
 	}
-}
-
-// teeWriter writes through and keeps a copy of the body.
-type teeWriter struct {
-	http.ResponseWriter
-	body bytes.Buffer
-}
-
-func (w *teeWriter) Write(b []byte) (int, error) {
-	w.body.Write(b)
-	return w.ResponseWriter.Write(b)
 }

@@ -5,6 +5,7 @@ package idempotency
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -30,11 +31,15 @@ type Response struct {
 
 // Store keeps keys and their responses.
 type Store interface {
-	// Claim records the key as in progress, or returns the kept entry: its
-	// request hash and response (Status 0 while still in progress).
-	Claim(ctx context.Context, r Request, now time.Time, ttl time.Duration) (claimed bool, hash string, resp Response, err error)
-	Complete(ctx context.Context, r Request, resp Response) error
-	Release(ctx context.Context, r Request) error
+	// Once runs work, unless a response is kept for r's key: then it
+	// returns that response and the hash of its request. The claim, the
+	// work's writes (work's ctx carries the transaction) and the response
+	// commit together, so a crash, a panic or an error from work keeps
+	// none of them and a retry finds the key free. A response of 400 or more
+	// is kept but the work's writes are undone. Keys older than ttl are
+	// forgotten first.
+	Once(ctx context.Context, r Request, now time.Time, ttl time.Duration,
+		work func(ctx context.Context) (Response, error)) (kept *Response, hash string, err error)
 }
 
 // TTL is how long a key is remembered.
@@ -51,33 +56,35 @@ func NewKeeper(store Store, now domain.Clock) *Keeper {
 	return &Keeper{store: store, now: now}
 }
 
-// Begin claims the key. It returns a kept response to replay, nil when the
-// caller should do the work and then call Finish, or an error: 409 while the
-// first request is still running, 422 when the key was used for another request.
-func (k *Keeper) Begin(ctx context.Context, r Request) (*Response, error) {
+// errServerFailed rolls back a request that failed on the server's side:
+// its key is not kept, so a retry can succeed.
+var errServerFailed = errors.New("server error: the key is not kept")
+
+// Do runs work once per key. It returns a kept response to replay; or nil
+// after running work, whose response is then the one to send (kept unless
+// it is a server error); or an error, and then nothing is kept: 422 when the
+// key was used for another request, or the store failing (also after work
+// ran: its response must then not be sent, since nothing of it committed).
+// A retry while the first request runs waits for it and gets its response.
+func (k *Keeper) Do(ctx context.Context, r Request, work func(ctx context.Context) Response) (*Response, error) {
 	if len(r.Key) == 0 || len(r.Key) > 255 || strings.IndexFunc(r.Key, func(c rune) bool { return c < 0x21 || c > 0x7e }) >= 0 {
 		return nil, (domain.Problems{{Name: "Idempotency-Key", Reason: "must be 1 to 255 visible ASCII characters, such as a UUID"}}).Err()
 	}
-	claimed, hash, resp, err := k.store.Claim(ctx, r, k.now(), TTL)
+	kept, hash, err := k.store.Once(ctx, r, k.now(), TTL, func(ctx context.Context) (Response, error) {
+		resp := work(ctx)
+		if resp.Status >= 500 {
+			return resp, errServerFailed
+		}
+		return resp, nil
+	})
 	switch {
+	case errors.Is(err, errServerFailed):
+		return nil, nil
 	case err != nil:
 		return nil, err
-	case claimed:
-		return nil, nil
-	case hash != r.Hash:
+	case kept != nil && hash != r.Hash:
 		return nil, domain.Errorf(domain.CodeUnprocessable, "this Idempotency-Key was used for a different request; use a new key for a new request")
-	case resp.Status == 0:
-		return nil, domain.Errorf(domain.CodeConflict, "a request with this Idempotency-Key is still being processed; retry later")
 	default:
-		return &resp, nil
+		return kept, nil
 	}
-}
-
-// Finish keeps the response, or forgets the key after a server error so that
-// a retry can succeed.
-func (k *Keeper) Finish(ctx context.Context, r Request, resp Response) error {
-	if resp.Status >= 500 {
-		return k.store.Release(ctx, r)
-	}
-	return k.store.Complete(ctx, r, resp)
 }

@@ -2,11 +2,11 @@ package store
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/pioniersnetwerk/pioniers/internal/idempotency"
 )
@@ -31,45 +31,68 @@ type IdempotencyKeys struct{ db *DB }
 // IdempotencyKeys returns the idempotency key store.
 func (db *DB) IdempotencyKeys() IdempotencyKeys { return IdempotencyKeys{db: db} }
 
-// Claim inserts the key as in progress, or returns what is kept for it. Keys
-// older than ttl are forgotten first.
-func (s IdempotencyKeys) Claim(ctx context.Context, r idempotency.Request, now time.Time, ttl time.Duration) (bool, string, idempotency.Response, error) {
+// Once claims the key, runs work and keeps its response, all in one
+// transaction, or returns the response kept for the key and the hash of its
+// request. A concurrent request with the same key waits for the first to
+// commit (SQLite has one writer; PostgreSQL's insert waits on the key) and
+// then finds its response. Keys older than ttl are forgotten first.
+func (s IdempotencyKeys) Once(ctx context.Context, r idempotency.Request, now time.Time, ttl time.Duration,
+	work func(ctx context.Context) (idempotency.Response, error)) (*idempotency.Response, string, error) {
 	var (
-		claimed bool
-		row     idempotencyRow
+		kept    *idempotency.Response
+		hash    string
+		workErr error
 	)
+	key := func(tx *gorm.DB) *gorm.DB {
+		return tx.Model(&idempotencyRow{}).Where("actor = ? AND idem_key = ?", r.Actor, r.Key)
+	}
 	err := s.db.InTx(ctx, func(ctx context.Context) error {
 		tx := s.db.writer(ctx)
 		if err := tx.Where("created_at < ?", now.Add(-ttl).UTC()).Delete(&idempotencyRow{}).Error; err != nil {
 			return err
 		}
-		err := tx.Where("actor = ? AND idem_key = ?", r.Actor, r.Key).Take(&row).Error
-		if err == nil {
-			return nil
+		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&idempotencyRow{Actor: r.Actor, IdemKey: r.Key,
+			Method: r.Method, Path: r.Path, RequestHash: r.Hash, Header: jsonOf(http.Header{}), CreatedAt: now.UTC()})
+		if res.Error != nil {
+			return res.Error
 		}
-		if !errors.Is(err, gorm.ErrRecordNotFound) {
+		if res.RowsAffected == 0 {
+			var row idempotencyRow
+			if err := key(tx).Take(&row).Error; err != nil {
+				return err
+			}
+			if row.Status != 0 {
+				kept, hash = &idempotency.Response{Status: row.Status, Header: row.Header.V, Body: []byte(row.Body)}, row.RequestHash
+				return nil
+			}
+			// A claim without a response is left by a version that
+			// committed claims before the work: it is taken over, not waited for.
+			if err := key(tx).Updates(map[string]any{"method": r.Method, "path": r.Path, "request_hash": r.Hash,
+				"created_at": now.UTC()}).Error; err != nil {
+				return err
+			}
+		}
+		if err := tx.Exec("SAVEPOINT idempotent_work").Error; err != nil {
 			return err
 		}
-		claimed = true
-		return tx.Create(&idempotencyRow{Actor: r.Actor, IdemKey: r.Key, Method: r.Method, Path: r.Path,
-			RequestHash: r.Hash, Header: jsonOf(http.Header{}), CreatedAt: now.UTC()}).Error
+		resp, err := work(ctx)
+		if err != nil {
+			workErr = err
+			return err
+		}
+		if resp.Status >= 400 {
+			// A refused request changes nothing, even if it wrote before it was refused.
+			if err := tx.Exec("ROLLBACK TO SAVEPOINT idempotent_work").Error; err != nil {
+				return err
+			}
+		}
+		return key(tx).Updates(map[string]any{"status": resp.Status, "header": jsonOf(resp.Header), "body": string(resp.Body)}).Error
 	})
-	if err != nil {
-		return false, "", idempotency.Response{}, dbError(err)
+	switch {
+	case workErr != nil:
+		return nil, "", workErr
+	case err != nil:
+		return nil, "", dbError(err)
 	}
-	if claimed {
-		return true, r.Hash, idempotency.Response{}, nil
-	}
-	return false, row.RequestHash, idempotency.Response{Status: row.Status, Header: row.Header.V, Body: []byte(row.Body)}, nil
-}
-
-// Complete keeps the response for the key.
-func (s IdempotencyKeys) Complete(ctx context.Context, r idempotency.Request, resp idempotency.Response) error {
-	return dbError(s.db.writer(ctx).Model(&idempotencyRow{}).Where("actor = ? AND idem_key = ?", r.Actor, r.Key).
-		Updates(map[string]any{"status": resp.Status, "header": jsonOf(resp.Header), "body": string(resp.Body)}).Error)
-}
-
-// Release forgets the key.
-func (s IdempotencyKeys) Release(ctx context.Context, r idempotency.Request) error {
-	return dbError(s.db.writer(ctx).Where("actor = ? AND idem_key = ?", r.Actor, r.Key).Delete(&idempotencyRow{}).Error)
+	return kept, hash, nil
 }

@@ -2017,7 +2017,8 @@ type ListCommitmentsParamsFormat string
 type CreateCommitmentParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; while the first is still running, 409. Keys are kept 24 hours.
+	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -2070,7 +2071,8 @@ type ListEvaluationsParams struct {
 type CreateEvaluationParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; while the first is still running, 409. Keys are kept 24 hours.
+	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -2182,7 +2184,8 @@ type ListMeetingsParamsSort string
 type CreateMeetingParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; while the first is still running, 409. Keys are kept 24 hours.
+	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -2208,7 +2211,8 @@ type ReplaceMeetingParams struct {
 type CreateRegistrationParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; while the first is still running, 409. Keys are kept 24 hours.
+	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -2216,7 +2220,8 @@ type CreateRegistrationParams struct {
 type CreateSubmissionParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; while the first is still running, 409. Keys are kept 24 hours.
+	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -2266,7 +2271,8 @@ type ListMilestonesParamsFormat string
 type CreateMilestoneParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; while the first is still running, 409. Keys are kept 24 hours.
+	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -2298,7 +2304,8 @@ type ReplaceMilestoneParams struct {
 type CreateMilestoneUpdateParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; while the first is still running, 409. Keys are kept 24 hours.
+	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -2331,7 +2338,8 @@ type ListOrganisationsParams struct {
 type CreateOrganisationParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; while the first is still running, 409. Keys are kept 24 hours.
+	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -2398,7 +2406,8 @@ type ListPeopleParams struct {
 type CreatePersonParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; while the first is still running, 409. Keys are kept 24 hours.
+	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -2449,7 +2458,8 @@ type ListPublicationsParamsFormat string
 type CreatePublicationParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; while the first is still running, 409. Keys are kept 24 hours.
+	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
