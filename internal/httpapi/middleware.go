@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -260,6 +261,38 @@ func authenticate(tokens tokenVerifier) echo.MiddlewareFunc {
 		}
 	}
 }
+
+// brokenBody marks what goes wrong while the request body is read as the
+// client's doing: malformed chunking, or fewer bytes than Content-Length.
+// Whoever reads the body then returns the error as it comes, and the
+// boundary answers 400, not 500.
+func brokenBody(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = clientBody{r.Body}
+		}
+		return next(c)
+	}
+}
+
+// clientBody is a request body whose read errors are bodyErrors.
+type clientBody struct{ io.ReadCloser }
+
+func (b clientBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		err = &bodyError{err: err}
+	}
+	return n, err
+}
+
+// bodyError is a request body the connection did not deliver whole.
+type bodyError struct{ err error }
+
+func (e *bodyError) Error() string { return "read request body: " + e.err.Error() }
+
+func (e *bodyError) Unwrap() error { return e.err }
 
 // conditionalGET gives every successful GET a strong ETag (the handler's, or
 // a hash of the body) and answers a matching If-None-Match with 304. A

@@ -84,8 +84,15 @@ func toProblem(err error) api.Problem {
 		re  *requestError
 		he  *echo.HTTPError
 		ute *json.UnmarshalTypeError
+		be  *bodyError
 	)
 	switch {
+	case errors.As(err, &be):
+		const reason = "could not be read whole; check Content-Length or the chunked encoding"
+		p := newProblem(http.StatusBadRequest, "body "+reason)
+		p.Type = problemType(domain.CodeInvalid)
+		p.InvalidParams = invalidParams([]domain.FieldError{{Name: "body", Reason: reason}})
+		return p
 	case errors.As(err, &re):
 		p := newProblem(re.status, re.detail)
 		if re.status == http.StatusBadRequest {

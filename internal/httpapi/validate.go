@@ -159,10 +159,12 @@ func (ct *contract) check(c echo.Context, op *operation) error {
 			return &requestError{status: http.StatusUnsupportedMediaType,
 				detail: "send the body as " + strings.Join(accepted, " or ") + " with a matching Content-Type"}
 		}
+		data, err := readBody(r)
+		if err != nil {
+			return err
+		}
 		if mt == "application/json" || strings.HasSuffix(mt, "+json") {
-			if body, err = readJSON(r, rb.Value, media, &p); err != nil {
-				return err
-			}
+			body = decodeJSON(data, rb.Value, media, &p)
 		}
 	}
 	for key, values := range r.URL.Query() {
@@ -219,18 +221,23 @@ type jsonBody struct {
 	decoded  bool
 }
 
-// readJSON reads and decodes a JSON body, naming what makes it no JSON: bytes
-// that are not UTF-8 (the decoder would mend them), anything after the first
-// value, and numbers no float64 holds.
-func readJSON(r *http.Request, rb *openapi3.RequestBody, media *openapi3.MediaType, p *domain.Problems) (*jsonBody, error) {
+// readBody reads the whole body once, for every check and the handler.
+func readBody(r *http.Request) ([]byte, error) {
 	data, err := io.ReadAll(r.Body)
 	if err != nil {
 		return nil, err
 	}
 	r.Body = io.NopCloser(bytes.NewReader(data))
+	return data, nil
+}
+
+// decodeJSON decodes a JSON body, naming what makes it no JSON: bytes that
+// are not UTF-8 (the decoder would mend them), anything after the first
+// value, and numbers no float64 holds.
+func decodeJSON(data []byte, rb *openapi3.RequestBody, media *openapi3.MediaType, p *domain.Problems) *jsonBody {
 	b := &jsonBody{required: rb.Required, media: media, data: data}
 	if len(data) == 0 {
-		return b, nil
+		return b
 	}
 	if !utf8.Valid(data) {
 		p.Add("body", "must be UTF-8")
@@ -239,14 +246,14 @@ func readJSON(r *http.Request, rb *openapi3.RequestBody, media *openapi3.MediaTy
 	dec.UseNumber()
 	if err := dec.Decode(&b.value); err != nil {
 		p.Add("body", "must be one JSON value, with nothing after it")
-		return b, nil
+		return b
 	}
 	b.decoded = true
 	if len(bytes.TrimSpace(data[dec.InputOffset():])) > 0 {
 		p.Add("body", "must be one JSON value, with nothing after it")
 	}
 	checkNumbers("", b.value, p)
-	return b, nil
+	return b
 }
 
 // validateBody checks a decoded body against its schema, as kin-openapi
