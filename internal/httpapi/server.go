@@ -115,7 +115,7 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 	// headAsGet comes first: the router matches on the original request.
 	e.Pre(headAsGet, requestID, accessLog(log), recoverPanic(log), baseHeaders(version, opt.TrustProxy), cors(opt.CORSOrigins), noTrailingSlash)
 	e.Use(brokenBody, middleware.BodyLimit(opt.BodyLimit), authenticate(svc.Tokens), rateLimited(opt.RateLimit, opt.SignInLimit),
-		carryRequest, idempotent(svc.Idempotency, log), validator.middleware, conditionalGET)
+		validator.requireToken, carryRequest, idempotent(svc.Idempotency, log), validator.middleware, conditionalGET)
 
 	server := &Server{orgs: svc.Organisations, people: svc.People, meetings: svc.Meetings, publications: svc.Publications,
 		milestones: svc.Milestones, evaluations: svc.Evaluations, signIn: svc.SignIn, contract: validator, now: opt.Clock}

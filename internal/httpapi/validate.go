@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/mail"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,9 +27,10 @@ import (
 
 // operation is one operation of the contract, found by echo's route.
 type operation struct {
-	route    *routers.Route
-	produces []string        // media types of its success responses
-	query    map[string]bool // its query parameters, true for those that take a list
+	route      *routers.Route
+	produces   []string        // media types of its success responses
+	query      map[string]bool // its query parameters, true for those that take a list
+	needsToken bool            // its security admits no anonymous caller
 }
 
 // contract validates requests against the OpenAPI document: parameters and
@@ -49,6 +51,11 @@ func newContract(spec *openapi3.T, basePath string) *contract {
 				route: &routers.Route{Spec: spec, Path: path, PathItem: item, Method: method, Operation: op},
 				query: map[string]bool{},
 			}
+			security := spec.Security
+			if op.Security != nil {
+				security = *op.Security
+			}
+			o.needsToken = len(security) > 0 && !slices.ContainsFunc(security, func(r openapi3.SecurityRequirement) bool { return len(r) == 0 })
 			for _, p := range append(append(openapi3.Parameters{}, item.Parameters...), op.Parameters...) {
 				if p.Value.In == openapi3.ParameterInQuery {
 					s := p.Value.Schema
@@ -131,6 +138,19 @@ func (ct *contract) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if err := ct.check(c, op); err != nil {
 			return err
+		}
+		return next(c)
+	}
+}
+
+// requireToken answers 401 to an anonymous caller of an operation whose
+// security needs a token, before anything looks at the request: a caller
+// learns to sign in first, not which fields the body lacks.
+func (ct *contract) requireToken(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		op, ok := ct.ops[c.Request().Method+" "+c.Path()]
+		if ok && op.needsToken && domain.ActorFrom(c.Request().Context()).Anonymous() {
+			return domain.Errorf(domain.CodeUnauthenticated, signInHint)
 		}
 		return next(c)
 	}
