@@ -239,7 +239,8 @@ func recoverPanic(log *slog.Logger) echo.MiddlewareFunc {
 
 // authenticate puts the caller in the request's context: the actor of a valid
 // bearer token, or anonymous when there is none. A token that is present but
-// invalid is refused outright, whatever the endpoint.
+// invalid leaves the caller anonymous and is refused by requireToken, after
+// the rate limit has counted the attempt against the client's address.
 func authenticate(tokens tokenVerifier) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -247,20 +248,22 @@ func authenticate(tokens tokenVerifier) echo.MiddlewareFunc {
 			if header == "" || c.Path() == tokenPath {
 				return next(c)
 			}
+			ctx := c.Request().Context()
 			scheme, token, ok := strings.Cut(header, " ")
 			if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-				return domain.Errorf(domain.CodeUnauthenticated, "the Authorization header must be Bearer <token>")
+				ctx = context.WithValue(ctx, tokenErrorKey{}, domain.Errorf(domain.CodeUnauthenticated, "the Authorization header must be Bearer <token>"))
+			} else if actor, err := tokens.Verify(strings.TrimSpace(token)); err != nil {
+				ctx = context.WithValue(ctx, tokenErrorKey{}, err)
+			} else {
+				ctx = domain.WithActor(ctx, actor)
 			}
-			actor, err := tokens.Verify(strings.TrimSpace(token))
-			if err != nil {
-				return err
-			}
-			ctx := domain.WithActor(c.Request().Context(), actor)
 			c.SetRequest(c.Request().WithContext(ctx))
 			return next(c)
 		}
 	}
 }
+
+type tokenErrorKey struct{}
 
 // brokenBody marks what goes wrong while the request body is read as the
 // client's doing: malformed chunking, or fewer bytes than Content-Length.

@@ -143,11 +143,15 @@ func (ct *contract) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// requireToken answers 401 to an anonymous caller of an operation whose
+// requireToken refuses a token authenticate found invalid, whatever the
+// endpoint, and answers 401 to an anonymous caller of an operation whose
 // security needs a token, before anything looks at the request: a caller
 // learns to sign in first, not which fields the body lacks.
 func (ct *contract) requireToken(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if err, _ := c.Request().Context().Value(tokenErrorKey{}).(error); err != nil {
+			return err
+		}
 		op, ok := ct.ops[c.Request().Method+" "+c.Path()]
 		if ok && op.needsToken && domain.ActorFrom(c.Request().Context()).Anonymous() {
 			return domain.Errorf(domain.CodeUnauthenticated, signInHint)
