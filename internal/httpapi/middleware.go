@@ -298,7 +298,8 @@ func (e *bodyError) Error() string { return "read request body: " + e.err.Error(
 func (e *bodyError) Unwrap() error { return e.err }
 
 // conditionalGET gives every successful GET a strong ETag (the handler's, or
-// a hash of the body) and answers a matching If-None-Match with 304. A
+// a hash of the body) and answers a matching If-None-Match with 304, unless
+// the response says no-store. A
 // version tag ("v3") also gets a digest of the body, on writes too, so the
 // tag a write returns is the one the next GET sends.
 func conditionalGET(next echo.HandlerFunc) echo.HandlerFunc {
@@ -323,7 +324,10 @@ func conditionalGET(next echo.HandlerFunc) echo.HandlerFunc {
 			status = http.StatusOK
 		}
 		h := orig.Header()
-		if status == http.StatusOK || status == http.StatusCreated {
+		// A response that may not be stored gets no validator either: it
+		// differs on every request (an export says when it was made).
+		noStore := strings.Contains(h.Get("Cache-Control"), "no-store")
+		if (status == http.StatusOK || status == http.StatusCreated) && !noStore {
 			sum := sha256.Sum256(buf.body.Bytes())
 			etag := h.Get("ETag")
 			switch {
