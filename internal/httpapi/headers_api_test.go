@@ -31,7 +31,7 @@ func TestEveryResponseCarriesVersionAndSecurityHeaders(t *testing.T) {
 		{"invalid parameter", "GET", "/v1/organisations?pageSize=0", nil, nil, 400},
 		{"anonymous write", "POST", "/v1/organisations", map[string]any{"code": "GM0001", "name": "x", "kind": "municipality", "networkRole": "member"}, nil, 401},
 		{"not acceptable", "GET", "/v1/organisations", nil, map[string]string{"Accept": "text/html"}, 406},
-		{"unsupported media type", "POST", "/v1/organisations", "code=GM0001", map[string]string{"Content-Type": "text/plain"}, 415},
+		{"unsupported media type", "POST", "/v1/auth/token", "code=GM0001", map[string]string{"Content-Type": "text/plain"}, 415},
 		{"contract", "GET", "/v1/openapi.json", nil, nil, 200},
 		{"health", "GET", "/healthz", nil, nil, 200},
 		{"ready", "GET", "/readyz", nil, nil, 200},

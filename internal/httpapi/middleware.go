@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -237,7 +238,8 @@ func recoverPanic(log *slog.Logger) echo.MiddlewareFunc {
 
 // authenticate puts the caller in the request's context: the actor of a valid
 // bearer token, or anonymous when there is none. A token that is present but
-// invalid is refused outright, whatever the endpoint.
+// invalid leaves the caller anonymous and is refused by requireToken, after
+// the rate limit has counted the attempt against the client's address.
 func authenticate(tokens tokenVerifier) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -245,23 +247,58 @@ func authenticate(tokens tokenVerifier) echo.MiddlewareFunc {
 			if header == "" || c.Path() == tokenPath {
 				return next(c)
 			}
+			ctx := c.Request().Context()
 			scheme, token, ok := strings.Cut(header, " ")
 			if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-				return domain.Errorf(domain.CodeUnauthenticated, "the Authorization header must be Bearer <token>")
+				ctx = context.WithValue(ctx, tokenErrorKey{}, domain.Errorf(domain.CodeUnauthenticated, "the Authorization header must be Bearer <token>"))
+			} else if actor, err := tokens.Verify(strings.TrimSpace(token)); err != nil {
+				ctx = context.WithValue(ctx, tokenErrorKey{}, err)
+			} else {
+				ctx = domain.WithActor(ctx, actor)
 			}
-			actor, err := tokens.Verify(strings.TrimSpace(token))
-			if err != nil {
-				return err
-			}
-			ctx := domain.WithActor(c.Request().Context(), actor)
 			c.SetRequest(c.Request().WithContext(ctx))
 			return next(c)
 		}
 	}
 }
 
+type tokenErrorKey struct{}
+
+// brokenBody marks what goes wrong while the request body is read as the
+// client's doing: malformed chunking, or fewer bytes than Content-Length.
+// Whoever reads the body then returns the error as it comes, and the
+// boundary answers 400, not 500.
+func brokenBody(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = clientBody{r.Body}
+		}
+		return next(c)
+	}
+}
+
+// clientBody is a request body whose read errors are bodyErrors.
+type clientBody struct{ io.ReadCloser }
+
+func (b clientBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		err = &bodyError{err: err}
+	}
+	return n, err
+}
+
+// bodyError is a request body the connection did not deliver whole.
+type bodyError struct{ err error }
+
+func (e *bodyError) Error() string { return "read request body: " + e.err.Error() }
+
+func (e *bodyError) Unwrap() error { return e.err }
+
 // conditionalGET gives every successful GET a strong ETag (the handler's, or
-// a hash of the body) and answers a matching If-None-Match with 304. A
+// a hash of the body) and answers a matching If-None-Match with 304, unless
+// the response says no-store. A
 // version tag ("v3") also gets a digest of the body, on writes too, so the
 // tag a write returns is the one the next GET sends.
 func conditionalGET(next echo.HandlerFunc) echo.HandlerFunc {
@@ -286,7 +323,10 @@ func conditionalGET(next echo.HandlerFunc) echo.HandlerFunc {
 			status = http.StatusOK
 		}
 		h := orig.Header()
-		if status == http.StatusOK || status == http.StatusCreated {
+		// A response that may not be stored gets no validator either: it
+		// differs on every request (an export says when it was made).
+		noStore := strings.Contains(h.Get("Cache-Control"), "no-store")
+		if (status == http.StatusOK || status == http.StatusCreated) && !noStore {
 			sum := sha256.Sum256(buf.body.Bytes())
 			etag := h.Get("ETag")
 			switch {

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"net/http"
 
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
@@ -203,7 +204,18 @@ func (s *Server) ExportPerson(ctx context.Context, req api.ExportPersonRequestOb
 	if ids.err != nil {
 		return nil, ids.err
 	}
-	return api.ExportPerson200JSONResponse{Body: body}, nil
+	return noStoreExport{api.ExportPerson200JSONResponse{Body: body}}, nil
+}
+
+// noStoreExport is an export that may not be stored: it says when it was
+// made, so no copy is ever current, and it holds personal data.
+type noStoreExport struct {
+	api.ExportPerson200JSONResponse
+}
+
+func (r noStoreExport) VisitExportPersonResponse(w http.ResponseWriter) error {
+	w.Header().Set("Cache-Control", "no-store")
+	return r.ExportPerson200JSONResponse.VisitExportPersonResponse(w)
 }
 
 func personOK(p person.Person) (api.PersonOKJSONResponse, error) {

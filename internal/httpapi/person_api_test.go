@@ -175,8 +175,8 @@ func TestConsentControlsThePublicProfile(t *testing.T) {
 	if history.Current.PublicProfile || len(history.Records) != 2 || !history.Records[1].PublicProfile || apptest.Deref(history.Records[0].RecordedBy) == "" {
 		t.Errorf("consent history: got %+v; want the withdrawal on top of the consent, each with who recorded it", history)
 	}
-	if res := env.Do(t, "GET", "/v1/people/"+id+"/consent", nil, nil); res.StatusCode != 404 {
-		t.Errorf("anonymous consent history of a private person: got %d; want 404", res.StatusCode)
+	if res := env.Do(t, "GET", "/v1/people/"+id+"/consent", nil, nil); res.StatusCode != 401 {
+		t.Errorf("anonymous consent history of a private person: got %d; want 401 (the contract needs a token)", res.StatusCode)
 	}
 }
 
@@ -233,7 +233,7 @@ func TestExportIsForAdminsAndThePersonThemselves(t *testing.T) {
 		name  string
 		token string
 		want  int
-	}{{"admin", admin, 200}, {"the person", self, 200}, {"a colleague", colleague, 403}, {"anonymous", "", 404}} {
+	}{{"admin", admin, 200}, {"the person", self, 200}, {"a colleague", colleague, 403}, {"anonymous", "", 401}} {
 		t.Run(tt.name, func(t *testing.T) {
 			var h map[string]string
 			if tt.token != "" {

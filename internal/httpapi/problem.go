@@ -84,8 +84,15 @@ func toProblem(err error) api.Problem {
 		re  *requestError
 		he  *echo.HTTPError
 		ute *json.UnmarshalTypeError
+		be  *bodyError
 	)
 	switch {
+	case errors.As(err, &be):
+		const reason = "could not be read whole; check Content-Length or the chunked encoding"
+		p := newProblem(http.StatusBadRequest, "body "+reason)
+		p.Type = problemType(domain.CodeInvalid)
+		p.InvalidParams = invalidParams([]domain.FieldError{{Name: "body", Reason: reason}})
+		return p
 	case errors.As(err, &re):
 		p := newProblem(re.status, re.detail)
 		if re.status == http.StatusBadRequest {
@@ -149,6 +156,9 @@ func invalidParams(fields []domain.FieldError) *[]api.InvalidParam {
 	return &out
 }
 
+// signInHint tells an anonymous caller how to get a token.
+const signInHint = "sign in: send Authorization: Bearer <token> from POST /v1/auth/token"
+
 // httpDetail explains the router's and echo's own errors in words a caller can act on.
 func httpDetail(he *echo.HTTPError) string {
 	switch he.Code {
@@ -159,7 +169,7 @@ func httpDetail(he *echo.HTTPError) string {
 	case http.StatusRequestEntityTooLarge:
 		return "the request body is too large"
 	case http.StatusUnauthorized:
-		return "sign in: send Authorization: Bearer <token> from POST /v1/auth/token"
+		return signInHint
 	}
 	if msg, ok := he.Message.(string); ok && msg != "" {
 		return msg

@@ -20,7 +20,7 @@ type RateLimit struct {
 }
 
 // limiter keeps one token bucket per caller: the signed-in subject, or the
-// client address for anonymous callers. Idle buckets are dropped. Each
+// client address for anonymous callers (an invalid token is anonymous here). Idle buckets are dropped. Each
 // instance counts for itself.
 type limiter struct {
 	name   string
@@ -70,13 +70,14 @@ func (l *limiter) allow(key string, now time.Time) (ok bool, remaining int, wait
 }
 
 // rateLimited refuses callers over their budget with 429, Retry-After and the
-// IETF RateLimit and RateLimit-Policy headers; sign-in has its own, smaller budget.
+// IETF RateLimit and RateLimit-Policy headers, on the API and the embeddable
+// schedule; sign-in has its own, smaller budget.
 func rateLimited(general, signIn RateLimit) echo.MiddlewareFunc {
 	api := newLimiter("default", general)
 	login := newLimiter("sign-in", signIn)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if !strings.HasPrefix(c.Request().URL.Path, basePath+"/") {
+			if p := c.Request().URL.Path; !strings.HasPrefix(p, basePath+"/") && p != embedPagePath && p != embedScriptPath {
 				return next(c)
 			}
 			l := api

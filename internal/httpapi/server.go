@@ -126,8 +126,8 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 	// Before routing, so that the router's own 404 and 405 get them too.
 	// headAsGet comes first: the router matches on the original request.
 	e.Pre(headAsGet, requestID, accessLog(log), recoverPanic(log), baseHeaders(version, opt.TrustProxy), headerLimit(opt.MaxHeaderBytes), cors(opt.CORSOrigins), noTrailingSlash)
-	e.Use(middleware.BodyLimit(opt.BodyLimit), authenticate(svc.Tokens), rateLimited(opt.RateLimit, opt.SignInLimit),
-		carryRequest, idempotent(svc.Idempotency), validator.middleware, conditionalGET)
+	e.Use(brokenBody, middleware.BodyLimit(opt.BodyLimit), authenticate(svc.Tokens), rateLimited(opt.RateLimit, opt.SignInLimit),
+		validator.requireToken, carryRequest, idempotent(svc.Idempotency), validator.middleware, conditionalGET)
 
 	server := &Server{orgs: svc.Organisations, people: svc.People, meetings: svc.Meetings, publications: svc.Publications,
 		milestones: svc.Milestones, evaluations: svc.Evaluations, signIn: svc.SignIn, contract: validator, now: opt.Clock,

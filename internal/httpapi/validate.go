@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/mail"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,9 +27,10 @@ import (
 
 // operation is one operation of the contract, found by echo's route.
 type operation struct {
-	route    *routers.Route
-	produces []string        // media types of its success responses
-	query    map[string]bool // its query parameters, true for those that take a list
+	route      *routers.Route
+	produces   []string        // media types of its success responses
+	query      map[string]bool // its query parameters, true for those that take a list
+	needsToken bool            // its security admits no anonymous caller
 }
 
 // contract validates requests against the OpenAPI document: parameters and
@@ -49,6 +51,11 @@ func newContract(spec *openapi3.T, basePath string) *contract {
 				route: &routers.Route{Spec: spec, Path: path, PathItem: item, Method: method, Operation: op},
 				query: map[string]bool{},
 			}
+			security := spec.Security
+			if op.Security != nil {
+				security = *op.Security
+			}
+			o.needsToken = len(security) > 0 && !slices.ContainsFunc(security, func(r openapi3.SecurityRequirement) bool { return len(r) == 0 })
 			for _, p := range append(append(openapi3.Parameters{}, item.Parameters...), op.Parameters...) {
 				if p.Value.In == openapi3.ParameterInQuery {
 					s := p.Value.Schema
@@ -136,6 +143,23 @@ func (ct *contract) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// requireToken refuses a token authenticate found invalid, whatever the
+// endpoint, and answers 401 to an anonymous caller of an operation whose
+// security needs a token, before anything looks at the request: a caller
+// learns to sign in first, not which fields the body lacks.
+func (ct *contract) requireToken(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err, _ := c.Request().Context().Value(tokenErrorKey{}).(error); err != nil {
+			return err
+		}
+		op, ok := ct.ops[c.Request().Method+" "+c.Path()]
+		if ok && op.needsToken && domain.ActorFrom(c.Request().Context()).Anonymous() {
+			return domain.Errorf(domain.CodeUnauthenticated, signInHint)
+		}
+		return next(c)
+	}
+}
+
 func (ct *contract) check(c echo.Context, op *operation) error {
 	r := c.Request()
 	if !acceptable(r.Header.Get("Accept"), op.produces) {
@@ -159,10 +183,12 @@ func (ct *contract) check(c echo.Context, op *operation) error {
 			return &requestError{status: http.StatusUnsupportedMediaType,
 				detail: "send the body as " + strings.Join(accepted, " or ") + " with a matching Content-Type"}
 		}
+		data, err := readBody(r)
+		if err != nil {
+			return err
+		}
 		if mt == "application/json" || strings.HasSuffix(mt, "+json") {
-			if body, err = readJSON(r, rb.Value, media, &p); err != nil {
-				return err
-			}
+			body = decodeJSON(data, rb.Value, media, &p)
 		}
 	}
 	for key, values := range r.URL.Query() {
@@ -219,18 +245,23 @@ type jsonBody struct {
 	decoded  bool
 }
 
-// readJSON reads and decodes a JSON body, naming what makes it no JSON: bytes
-// that are not UTF-8 (the decoder would mend them), anything after the first
-// value, and numbers no float64 holds.
-func readJSON(r *http.Request, rb *openapi3.RequestBody, media *openapi3.MediaType, p *domain.Problems) (*jsonBody, error) {
+// readBody reads the whole body once, for every check and the handler.
+func readBody(r *http.Request) ([]byte, error) {
 	data, err := io.ReadAll(r.Body)
 	if err != nil {
 		return nil, err
 	}
 	r.Body = io.NopCloser(bytes.NewReader(data))
+	return data, nil
+}
+
+// decodeJSON decodes a JSON body, naming what makes it no JSON: bytes that
+// are not UTF-8 (the decoder would mend them), anything after the first
+// value, and numbers no float64 holds.
+func decodeJSON(data []byte, rb *openapi3.RequestBody, media *openapi3.MediaType, p *domain.Problems) *jsonBody {
 	b := &jsonBody{required: rb.Required, media: media, data: data}
 	if len(data) == 0 {
-		return b, nil
+		return b
 	}
 	if !utf8.Valid(data) {
 		p.Add("body", "must be UTF-8")
@@ -239,14 +270,14 @@ func readJSON(r *http.Request, rb *openapi3.RequestBody, media *openapi3.MediaTy
 	dec.UseNumber()
 	if err := dec.Decode(&b.value); err != nil {
 		p.Add("body", "must be one JSON value, with nothing after it")
-		return b, nil
+		return b
 	}
 	b.decoded = true
 	if len(bytes.TrimSpace(data[dec.InputOffset():])) > 0 {
 		p.Add("body", "must be one JSON value, with nothing after it")
 	}
 	checkNumbers("", b.value, p)
-	return b, nil
+	return b
 }
 
 // validateBody checks a decoded body against its schema, as kin-openapi
