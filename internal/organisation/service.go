@@ -158,6 +158,9 @@ func (s *Service) replace(ctx context.Context, actor domain.Actor, ref string, i
 			}
 			in.Example = current.Example // demonstration data stays marked; the API does not set it
 			next := apply(current, in)
+			if next.JoinedOn.Equal(current.JoinedOn) && next.LeftOn.Equal(current.LeftOn) {
+				return next, nil
+			}
 			if err := s.stillChairs(ctx, next); err != nil {
 				return Organisation{}, err
 			}
