@@ -1654,11 +1654,13 @@ type QuestionResult struct {
 	// Count How many responses answered it.
 	Count int `json:"count"`
 
-	// Distribution Answers per value (scale, number, single-choice) or per option (multiple-choice).
+	// Distribution Answers per value (scale, number, single-choice) or per option (multiple-choice). Except for admins and analysts, values given by fewer than minGroupSize answers (none included) are left out, and when one such value alone would follow from count, the value with the fewest answers shown goes too.
 	Distribution *[]OptionCount `json:"distribution,omitempty"`
 	Key          string         `json:"key"`
-	Mean         *float64       `json:"mean,omitempty"`
-	Median       *float64       `json:"median,omitempty"`
+
+	// Mean Left out, with median, when the distribution leaves out values that were given.
+	Mean   *float64 `json:"mean,omitempty"`
+	Median *float64 `json:"median,omitempty"`
 
 	// Suppressed True when the figures rest on fewer than minGroupSize answers and are left out for this caller.
 	Suppressed bool         `json:"suppressed"`

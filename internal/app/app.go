@@ -90,6 +90,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 	accounts := account.NewService(db, orgs, time.Now, cost)
 	people := person.NewService(db, orgs, time.Now)
 	meetings := meeting.NewService(db, orgs, people, time.Now)
+	people.OnErase(meetings) // erasure reaches registrations and papers' authors
 	publications := publication.NewService(db, time.Now)
 	milestones := milestone.NewService(db, db, orgs, time.Now)
 	secret, err := pseudonymKey(cfg)

@@ -305,7 +305,8 @@ type Results struct {
 }
 
 // Tally computes the results; unless full, figures resting on fewer than
-// minGroupSize answers are suppressed.
+// minGroupSize answers are suppressed: whole questions, and single cells of
+// a distribution (see withoutSmallCells).
 func Tally(e Evaluation, responses []Response, now time.Time, full bool) Results {
 	responses = slices.DeleteFunc(slices.Clone(responses), func(r Response) bool { return !e.InAudience(r.Organisation.ID) })
 	r := Results{EvaluationID: e.ID, Status: e.StatusAt(now), AudienceSize: len(e.Audience), Responses: len(responses), MinGroupSize: e.MinGroupSize}
@@ -344,7 +345,12 @@ func Tally(e Evaluation, responses []Response, now time.Time, full bool) Results
 			continue
 		}
 		qr.Distribution = distribution(q, counts)
-		if len(numbers) > 0 {
+		hidden := false
+		if !full {
+			qr.Distribution, hidden = withoutSmallCells(qr.Distribution, e.MinGroupSize)
+		}
+		// With cells left out, a mean or median would let them be solved for.
+		if len(numbers) > 0 && !hidden {
 			mean, median := stats(numbers)
 			qr.Mean, qr.Median = &mean, &median
 		}
@@ -381,6 +387,41 @@ func distribution(q Question, counts map[string]int) []ValueCount {
 		out[i] = ValueCount{Value: v, Count: counts[v]}
 	}
 	return out
+}
+
+// withoutSmallCells leaves out every cell below minGroup, and reports
+// whether any left out holds an answer. The count is shown, so the left-out
+// cells' total can be computed: when that pins them (a single cell, or every
+// one at minGroup-1) the smallest shown cell goes too.
+func withoutSmallCells(cells []ValueCount, minGroup int) ([]ValueCount, bool) {
+	if minGroup <= 1 || cells == nil {
+		return cells, false
+	}
+	hide := make([]bool, len(cells))
+	n, total := 0, 0
+	for i, c := range cells {
+		if c.Count < minGroup {
+			hide[i], n, total = true, n+1, total+c.Count
+		}
+	}
+	if total > 0 && (n == 1 || total == n*(minGroup-1)) {
+		smallest := -1
+		for i, c := range cells {
+			if !hide[i] && (smallest < 0 || c.Count < cells[smallest].Count) {
+				smallest = i
+			}
+		}
+		if smallest >= 0 {
+			hide[smallest] = true
+		}
+	}
+	shown := make([]ValueCount, 0, len(cells))
+	for i, c := range cells {
+		if !hide[i] {
+			shown = append(shown, c)
+		}
+	}
+	return shown, total > 0
 }
 
 func stats(xs []float64) (mean, median float64) {

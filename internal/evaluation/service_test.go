@@ -489,7 +489,14 @@ func TestResultsSuppressionByRole(t *testing.T) {
 				if want && (q.Distribution != nil || q.Mean != nil || q.Median != nil) {
 					t.Errorf("%s, %s suppressed: got figures %v %v %v; want none", role.name, q.Question.Key, q.Distribution, q.Mean, q.Median)
 				}
-				if !want && q.Question.Type == evaluation.Scale {
+				// Three different scale answers: each cell holds one, so
+				// only admins and analysts see cells, mean and median.
+				if !want && !role.full && q.Question.Type == evaluation.Scale {
+					if len(q.Distribution) != 0 || q.Mean != nil || q.Median != nil {
+						t.Errorf("%s, %s shown: got mean %v, median %v, distribution %v; want no cell of one answer, no mean, no median", role.name, q.Question.Key, q.Mean, q.Median, q.Distribution)
+					}
+				}
+				if !want && role.full && q.Question.Type == evaluation.Scale {
 					if q.Mean == nil || q.Median == nil || q.Distribution == nil {
 						t.Errorf("%s, %s shown: got mean %v, median %v, distribution %v; want all", role.name, q.Question.Key, q.Mean, q.Median, q.Distribution)
 					}

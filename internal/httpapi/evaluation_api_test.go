@@ -477,7 +477,8 @@ func TestEvaluationResultsSuppressionOverHTTP(t *testing.T) {
 				if want && (q.Distribution != nil || q.Mean != nil || q.Median != nil) {
 					t.Errorf("%s, %s suppressed: got figures %v %v %v; want none", role.name, q.Key, q.Distribution, q.Mean, q.Median)
 				}
-				if !want && q.Key == "satisfaction" {
+				// Others see no cell below minGroupSize (results_api_test.go).
+				if !want && role.full && q.Key == "satisfaction" {
 					if q.Mean == nil || q.Median == nil || len(apptest.Deref(q.Distribution)) != 5 {
 						t.Errorf("%s, satisfaction shown: got mean %v, median %v, %d values; want all 5 scale points", role.name, q.Mean, q.Median, len(apptest.Deref(q.Distribution)))
 					}
@@ -514,7 +515,7 @@ func TestEvaluationResultsSuppressionOverHTTP(t *testing.T) {
 		e.answer(t, ev.ID.String(), "leoo", evaluation.Answers{"satisfaction": 1.0, "topics": []any{"participation"}, "officials": 3.0, "lessons": "w"})
 		check(t, 4, func(bool) bool { return false })
 		var r api.EvaluationResults
-		e.Do(t, "GET", "/v1/evaluations/"+ev.ID.String()+"/results", nil, nil).JSON(t, &r)
+		e.Do(t, "GET", "/v1/evaluations/"+ev.ID.String()+"/results", nil, apptest.Headers(e.analyst)).JSON(t, &r)
 		for _, q := range r.Questions {
 			dist := map[string]int{}
 			for _, d := range apptest.Deref(q.Distribution) {

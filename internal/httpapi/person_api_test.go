@@ -392,8 +392,9 @@ func TestRobustErasedPerson(t *testing.T) {
 	}
 	var regs api.RegistrationList
 	e.Do(t, "GET", "/v1/meetings/"+e.Planned+"/registrations", nil, apptest.Headers(e.Admin)).JSON(t, &regs)
-	if len(regs.Items) != 1 || !regs.Items[0].Person.Erased || regs.Items[0].Person.Name != nil {
-		t.Errorf("registrations after erasure: got %+v; want one with person {id, erased: true} and no name", regs.Items)
+	// The erasure cancelled the registration for this future meeting (erasure_api_test.go).
+	if len(regs.Items) != 0 {
+		t.Errorf("registrations after erasure: got %+v; want none", regs.Items)
 	}
 	if res := e.Do(t, "DELETE", "/v1/meetings/"+e.Planned+"/registrations/"+r.ID.String(), nil, apptest.Headers(e.Admin)); res.StatusCode >= 500 {
 		t.Errorf("cancel the erased person's registration: got %d (%s)", res.StatusCode, apptest.Short(res.Body))

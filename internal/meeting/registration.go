@@ -43,6 +43,9 @@ type RegistrationStore interface {
 	Registrations(ctx context.Context, meetingID string) ([]Registration, error)
 	CreateRegistration(ctx context.Context, r Registration, c domain.Change) error
 	UpdateRegistration(ctx context.Context, r Registration, c domain.Change) error
+	// RegisteredMeetings lists the meetings where the person holds a
+	// registration that is not cancelled.
+	RegisteredMeetings(ctx context.Context, personID string) ([]string, error)
 }
 
 // people is what registrations need of the person service: it applies the
@@ -182,14 +185,20 @@ func (s *Service) CancelRegistration(ctx context.Context, meetingID, registratio
 		if !s.now().Before(m.StartsAt) {
 			return domain.Errorf(domain.CodeConflict, "the meeting has started; registrations can no longer be cancelled")
 		}
-		now := domain.Timestamp(s.now)
-		r.Status = Cancelled
-		if err := s.store.UpdateRegistration(ctx, r, domain.Change{Resource: "registration", ResourceID: r.ID, Action: domain.ActionUpdate,
-			Actor: actor.Subject, Fields: []string{"status"}, At: now}); err != nil {
-			return err
-		}
-		return s.fill(ctx, m, actor, now)
+		return s.cancel(ctx, m, r, actor)
 	})
+}
+
+// cancel cancels r and gives its place to the waitlist. The caller holds
+// the meeting's lock.
+func (s *Service) cancel(ctx context.Context, m Meeting, r Registration, actor domain.Actor) error {
+	now := domain.Timestamp(s.now)
+	r.Status = Cancelled
+	if err := s.store.UpdateRegistration(ctx, r, domain.Change{Resource: "registration", ResourceID: r.ID, Action: domain.ActionUpdate,
+		Actor: actor.Subject, Fields: []string{"status"}, At: now}); err != nil {
+		return err
+	}
+	return s.fill(ctx, m, actor, now)
 }
 
 // fill moves waitlisted people up, in the order they registered, while the

@@ -49,6 +49,9 @@ type SubmissionStore interface {
 	Submissions(ctx context.Context, meetingID string) ([]Submission, error)
 	CreateSubmission(ctx context.Context, sub Submission, c domain.Change) error
 	UpdateSubmission(ctx context.Context, sub Submission, c domain.Change) error
+	// SubmissionsByAuthor lists the submissions, of every meeting, that
+	// name author among their authors.
+	SubmissionsByAuthor(ctx context.Context, author string) ([]Submission, error)
 }
 
 // decisions are what an editor may decide on a submission.

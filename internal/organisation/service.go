@@ -41,6 +41,16 @@ type Store interface {
 	// UpdateOrganisation writes o when the stored version is still o.Version-1.
 	UpdateOrganisation(ctx context.Context, o Organisation, c domain.Change) error
 	DeleteOrganisation(ctx context.Context, o Organisation, c domain.Change) error
+	// ChairedMeetings lists the meetings, cancelled ones aside, that the
+	// organisation id chairs as guest chair.
+	ChairedMeetings(ctx context.Context, id string) ([]Chaired, error)
+}
+
+// Chaired is a meeting an organisation chairs as guest chair.
+type Chaired struct {
+	MeetingID string
+	Title     string
+	StartsAt  time.Time
 }
 
 // Service applies the rules for organisations.
@@ -142,12 +152,19 @@ func (s *Service) replace(ctx context.Context, actor domain.Actor, ref string, i
 		Resource:  "organisation",
 		Load:      s.load(ref),
 		Authorise: mayChange(actor),
-		Change: func(_ context.Context, current Organisation) (Organisation, error) {
+		Change: func(ctx context.Context, current Organisation) (Organisation, error) {
 			if err := in.validate(); err != nil {
 				return Organisation{}, err
 			}
 			in.Example = current.Example // demonstration data stays marked; the API does not set it
-			return apply(current, in), nil
+			next := apply(current, in)
+			if next.JoinedOn.Equal(current.JoinedOn) && next.LeftOn.Equal(current.LeftOn) {
+				return next, nil
+			}
+			if err := s.stillChairs(ctx, next); err != nil {
+				return Organisation{}, err
+			}
+			return next, nil
 		},
 		Diff: changedFields,
 		AuthoriseFields: func(_, _ Organisation, fields domain.Diff) error {
@@ -162,6 +179,27 @@ func (s *Service) replace(ctx context.Context, actor domain.Actor, ref string, i
 		return Organisation{}, err
 	}
 	return s.present(o), nil
+}
+
+// stillChairs refuses membership dates that leave o outside the network on
+// the day of a meeting it chairs: that meeting could no longer be edited.
+func (s *Service) stillChairs(ctx context.Context, o Organisation) error {
+	chaired, err := s.store.ChairedMeetings(ctx, o.ID)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, m := range chaired {
+		if !o.ActiveOn(domain.Today(m.StartsAt)) {
+			names = append(names, fmt.Sprintf("%s (%s, %s)", m.MeetingID, m.Title, domain.Today(m.StartsAt).Format(time.DateOnly)))
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	reason := "the organisation chairs meetings on days it would not be a member: " + strings.Join(names, "; ")
+	return &domain.Error{Code: domain.CodeConflict, Message: reason,
+		Fields: []domain.FieldError{{Name: "leftOn", Reason: reason}}}
 }
 
 // mayChange says whether actor may write the organisation at all.

@@ -98,12 +98,23 @@ type Store interface {
 	Scrub(ctx context.Context)
 }
 
+// Eraser removes what another part of the service holds of a person being
+// erased, inside the erasure's transaction.
+type Eraser interface {
+	ErasePerson(ctx context.Context, p Person) error
+}
+
 // Service applies the rules for people.
 type Service struct {
-	store Store
-	orgs  organisation.Finder
-	now   domain.Clock
+	store   Store
+	orgs    organisation.Finder
+	now     domain.Clock
+	erasers []Eraser
 }
+
+// OnErase adds e to what every erasure runs, before the person's own data
+// goes; set while wiring, before the service is used.
+func (s *Service) OnErase(e Eraser) { s.erasers = append(s.erasers, e) }
 
 // NewService returns a person service.
 func NewService(store Store, orgs organisation.Finder, now domain.Clock) *Service {
@@ -370,6 +381,11 @@ func (s *Service) Erase(ctx context.Context, id string, pre domain.Precondition)
 			// An erasure keeps the person's shape: its record says so and
 			// names what it removed.
 			c.Action, c.Fields = domain.ActionErase, []string{"name", "email", "phone", "position", "languages", "users"}
+			for _, e := range s.erasers {
+				if err := e.ErasePerson(ctx, p); err != nil {
+					return err
+				}
+			}
 			return s.store.ErasePerson(ctx, p, c)
 		},
 	})

@@ -173,10 +173,13 @@ func searchText(fields ...string) string {
 	return strings.ToLower(strings.Join(fields, "\n"))
 }
 
-// likePattern escapes q for LIKE and wraps it in wildcards.
-func likePattern(q string) string {
+// likePattern escapes q, lowercased, for LIKE and wraps it in wildcards.
+func likePattern(q string) string { return containing(strings.ToLower(q)) }
+
+// containing escapes s for LIKE ... ESCAPE '\' and wraps it in wildcards.
+func containing(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + r.Replace(strings.ToLower(q)) + "%"
+	return "%" + r.Replace(s) + "%"
 }
 
 // readPage reads one page of tx's rows in k's order. It asks for one row more

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/meeting"
 	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 )
 
@@ -203,4 +204,19 @@ func deref[T any](p *T) T {
 		zero = *p
 	}
 	return zero
+}
+
+// ChairedMeetings lists the meetings, cancelled ones aside, that organisation
+// id chairs as guest chair, in date order.
+func (db *DB) ChairedMeetings(ctx context.Context, id string) ([]organisation.Chaired, error) {
+	var rows []meetingRow
+	if err := db.reader(ctx).Where("guest_chair_id = ? AND status <> ?", id, string(meeting.StatusCancelled)).
+		Order("starts_at, id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("chaired meetings: %w", err)
+	}
+	out := make([]organisation.Chaired, len(rows))
+	for i, r := range rows {
+		out[i] = organisation.Chaired{MeetingID: r.ID, Title: r.Title, StartsAt: r.StartsAt}
+	}
+	return out, nil
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
@@ -139,10 +140,31 @@ type submissionView struct {
 
 // Submissions lists a conference's submissions in the order they came in.
 func (db *DB) Submissions(ctx context.Context, meetingID string) ([]meeting.Submission, error) {
+	return db.submissions(ctx, "s.meeting_id = ?", meetingID)
+}
+
+// SubmissionsByAuthor lists the submissions, of every meeting, that name
+// author among their authors exactly.
+func (db *DB) SubmissionsByAuthor(ctx context.Context, author string) ([]meeting.Submission, error) {
+	// The column holds JSON: look for the name as the store encodes it, then
+	// keep the exact matches.
+	encoded, err := jsonOf(author).Value()
+	if err != nil {
+		return nil, err
+	}
+	subs, err := db.submissions(ctx, `s.authors LIKE ? ESCAPE '\'`, containing(encoded.(string)))
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(subs, func(s meeting.Submission) bool { return !slices.Contains(s.Authors, author) }), nil
+}
+
+// submissions lists the submissions that match where, in the order they came.
+func (db *DB) submissions(ctx context.Context, where string, args ...any) ([]meeting.Submission, error) {
 	var rows []submissionView
 	err := db.reader(ctx).Table("submissions AS s").Select("s.*, o.code AS org_code, o.name AS org_name").
 		Joins("LEFT JOIN organisations o ON o.id = s.organisation_id").
-		Where("s.meeting_id = ?", meetingID).Order("s.submitted_at, s.id").Scan(&rows).Error
+		Where(where, args...).Order("s.submitted_at, s.id").Scan(&rows).Error
 	if err != nil {
 		return nil, dbError(err)
 	}
@@ -181,10 +203,20 @@ func (db *DB) CreateSubmission(ctx context.Context, s meeting.Submission, c doma
 	return db.writeRecorded(ctx, c, func(tx *gormDB) error { return tx.Create(&row).Error })
 }
 
-// UpdateSubmission writes s's decision.
+// UpdateSubmission writes s's decision and authors.
 func (db *DB) UpdateSubmission(ctx context.Context, s meeting.Submission, c domain.Change) error {
 	row := toSubmissionRow(s)
 	return db.writeRecorded(ctx, c, func(tx *gormDB) error {
-		return tx.Model(&submissionRow{}).Where("id = ?", s.ID).Updates(map[string]any{"status": row.Status, "decided_at": row.DecidedAt}).Error
+		return tx.Model(&submissionRow{}).Where("id = ?", s.ID).
+			Updates(map[string]any{"status": row.Status, "decided_at": row.DecidedAt, "authors": row.Authors}).Error
 	})
+}
+
+// RegisteredMeetings lists the meetings where person id holds a registration
+// that is not cancelled.
+func (db *DB) RegisteredMeetings(ctx context.Context, id string) ([]string, error) {
+	var ids []string
+	err := db.reader(ctx).Model(&registrationRow{}).Distinct("meeting_id").
+		Where("person_id = ? AND status <> ?", id, string(meeting.Cancelled)).Order("meeting_id").Pluck("meeting_id", &ids).Error
+	return ids, dbError(err)
 }

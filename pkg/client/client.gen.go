@@ -1654,11 +1654,13 @@ type QuestionResult struct {
 	// Count How many responses answered it.
 	Count int `json:"count"`
 
-	// Distribution Answers per value (scale, number, single-choice) or per option (multiple-choice).
+	// Distribution Answers per value (scale, number, single-choice) or per option (multiple-choice). Except for admins and analysts, values given by fewer than minGroupSize answers (none included) are left out, and when one such value alone would follow from count, the value with the fewest answers shown goes too.
 	Distribution *[]OptionCount `json:"distribution,omitempty"`
 	Key          string         `json:"key"`
-	Mean         *float64       `json:"mean,omitempty"`
-	Median       *float64       `json:"median,omitempty"`
+
+	// Mean Left out, with median, when the distribution leaves out values that were given.
+	Mean   *float64 `json:"mean,omitempty"`
+	Median *float64 `json:"median,omitempty"`
 
 	// Suppressed True when the figures rest on fewer than minGroupSize answers and are left out for this caller.
 	Suppressed bool         `json:"suppressed"`
@@ -3396,7 +3398,9 @@ type ClientInterface interface {
 	// ReplaceOrganisationWithBody Replace an organisation
 	//
 	// Admins change every field. A member may edit its own organisation's profile (name, province,
-	// website, description); changing anything else is 403.
+	// website, description); changing anything else is 403. Membership dates (`joinedOn`, `leftOn`) that leave
+	// the organisation outside the network on the day of a meeting it chairs as guest chair (cancelled meetings
+	// aside) are 409, naming the meetings.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3406,7 +3410,9 @@ type ClientInterface interface {
 	// ReplaceOrganisation Replace an organisation
 	//
 	// Admins change every field. A member may edit its own organisation's profile (name, province,
-	// website, description); changing anything else is 403.
+	// website, description); changing anything else is 403. Membership dates (`joinedOn`, `leftOn`) that leave
+	// the organisation outside the network on the day of a meeting it chairs as guest chair (cancelled meetings
+	// aside) are 409, naming the meetings.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4863,7 +4869,9 @@ func (c *Client) UpdateOrganisationWithApplicationMergePatchPlusJSONBody(ctx con
 // ReplaceOrganisationWithBody Replace an organisation
 //
 // Admins change every field. A member may edit its own organisation's profile (name, province,
-// website, description); changing anything else is 403.
+// website, description); changing anything else is 403. Membership dates (`joinedOn`, `leftOn`) that leave
+// the organisation outside the network on the day of a meeting it chairs as guest chair (cancelled meetings
+// aside) are 409, naming the meetings.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4883,7 +4891,9 @@ func (c *Client) ReplaceOrganisationWithBody(ctx context.Context, organisation O
 // ReplaceOrganisation Replace an organisation
 //
 // Admins change every field. A member may edit its own organisation's profile (name, province,
-// website, description); changing anything else is 403.
+// website, description); changing anything else is 403. Membership dates (`joinedOn`, `leftOn`) that leave
+// the organisation outside the network on the day of a meeting it chairs as guest chair (cancelled meetings
+// aside) are 409, naming the meetings.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -9964,7 +9974,9 @@ type ClientWithResponsesInterface interface {
 	// ReplaceOrganisationWithBodyWithResponse Replace an organisation
 	//
 	// Admins change every field. A member may edit its own organisation's profile (name, province,
-	// website, description); changing anything else is 403.
+	// website, description); changing anything else is 403. Membership dates (`joinedOn`, `leftOn`) that leave
+	// the organisation outside the network on the day of a meeting it chairs as guest chair (cancelled meetings
+	// aside) are 409, naming the meetings.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9974,7 +9986,9 @@ type ClientWithResponsesInterface interface {
 	// ReplaceOrganisationWithResponse Replace an organisation
 	//
 	// Admins change every field. A member may edit its own organisation's profile (name, province,
-	// website, description); changing anything else is 403.
+	// website, description); changing anything else is 403. Membership dates (`joinedOn`, `leftOn`) that leave
+	// the organisation outside the network on the day of a meeting it chairs as guest chair (cancelled meetings
+	// aside) are 409, naming the meetings.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17110,7 +17124,9 @@ func (c *ClientWithResponses) UpdateOrganisationWithApplicationMergePatchPlusJSO
 // ReplaceOrganisationWithBodyWithResponse Replace an organisation
 //
 // Admins change every field. A member may edit its own organisation's profile (name, province,
-// website, description); changing anything else is 403.
+// website, description); changing anything else is 403. Membership dates (`joinedOn`, `leftOn`) that leave
+// the organisation outside the network on the day of a meeting it chairs as guest chair (cancelled meetings
+// aside) are 409, naming the meetings.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -17126,7 +17142,9 @@ func (c *ClientWithResponses) ReplaceOrganisationWithBodyWithResponse(ctx contex
 // ReplaceOrganisationWithResponse Replace an organisation
 //
 // Admins change every field. A member may edit its own organisation's profile (name, province,
-// website, description); changing anything else is 403.
+// website, description); changing anything else is 403. Membership dates (`joinedOn`, `leftOn`) that leave
+// the organisation outside the network on the day of a meeting it chairs as guest chair (cancelled meetings
+// aside) are 409, naming the meetings.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
