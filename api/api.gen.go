@@ -12737,7 +12737,6 @@ type ExportPersonResponseObject interface {
 
 type ExportPerson200ResponseHeaders struct {
 	APIVersion *string
-	ETag       *string
 }
 
 type ExportPerson200JSONResponse struct {
@@ -12755,25 +12754,9 @@ func (response ExportPerson200JSONResponse) VisitExportPersonResponse(w http.Res
 	if response.Headers.APIVersion != nil {
 		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
 	}
-	if response.Headers.ETag != nil {
-		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
-	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
-}
-
-type ExportPerson304Response = NotModifiedResponse
-
-func (response ExportPerson304Response) VisitExportPersonResponse(w http.ResponseWriter) error {
-	if response.Headers.APIVersion != nil {
-		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
-	}
-	if response.Headers.ETag != nil {
-		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
-	}
-	w.WriteHeader(304)
-	return nil
 }
 
 type ExportPerson400ApplicationProblemPlusJSONResponse struct {

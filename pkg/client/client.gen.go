@@ -15484,13 +15484,6 @@ func (r RecordConsentResponse) ContentType() string {
 // ExportPersonResponse200Headers the declared response headers of an HTTP 200 response for ExportPerson
 type ExportPersonResponse200Headers struct {
 	APIVersion *string
-	ETag       *string
-}
-
-// ExportPersonResponse304Headers the declared response headers of an HTTP 304 response for ExportPerson
-type ExportPersonResponse304Headers struct {
-	APIVersion *string
-	ETag       *string
 }
 
 // ExportPersonResponse401Headers the declared response headers of an HTTP 401 response for ExportPerson
@@ -15515,8 +15508,6 @@ type ExportPersonResponse struct {
 	ApplicationProblemJSON410 *Gone
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ExportPersonResponse200Headers
-	// Headers304 the parsed response headers for an HTTP 304 response
-	Headers304 *ExportPersonResponse304Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ExportPersonResponse401Headers
 }
@@ -23221,9 +23212,6 @@ func ParseExportPersonResponse(rsp *http.Response) (*ExportPersonResponse, error
 		}
 		response.JSON200 = &dest
 
-	case rsp.StatusCode == 304:
-		break // No content-type
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest BadRequest
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -23271,31 +23259,7 @@ func ParseExportPersonResponse(rsp *http.Response) (*ExportPersonResponse, error
 			}
 			headers.APIVersion = &value
 		}
-		if values := rsp.Header.Values("ETag"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.ETag = &value
-		}
 		response.Headers200 = &headers
-	case rsp.StatusCode == 304:
-		var headers ExportPersonResponse304Headers
-		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.APIVersion = &value
-		}
-		if values := rsp.Header.Values("ETag"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.ETag = &value
-		}
-		response.Headers304 = &headers
 	case rsp.StatusCode == 401:
 		var headers ExportPersonResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
