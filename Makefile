@@ -6,7 +6,7 @@ SPECTRAL    ?= npx --yes @stoplight/spectral-cli@6.16.3
 GENERATED   := api pkg/client
 TESTFLAGS   ?=
 
-.PHONY: build run test test-race test-postgres test-e2e bench generate check-generate lint fmt clean
+.PHONY: build run test test-race test-reliability test-postgres test-e2e bench generate check-generate lint fmt clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/pioniers
@@ -22,6 +22,12 @@ test:
 # The suite once with the race detector (slower); CI runs the same.
 test-race:
 	$(MAKE) test TESTFLAGS=-race
+
+# The long reliability suite (crash cycles, shutdown under load, soak, database
+# trouble): tests named TestReliability* in files built with the reliability
+# tag. SOAK (default 2m) sets how long the soak runs.
+test-reliability:
+	$(GO) test $(TESTFLAGS) -tags reliability -run '^TestReliability' -count=1 -timeout 40m ./...
 
 # The whole suite again on a private PostgreSQL cluster (Debian's postgresql binaries).
 test-postgres:
