@@ -86,18 +86,8 @@ func (s *Server) ReplaceEvaluation(ctx context.Context, req api.ReplaceEvaluatio
 
 // UpdateEvaluation serves PATCH /evaluations/{evaluation} (JSON Merge Patch).
 func (s *Server) UpdateEvaluation(ctx context.Context, req api.UpdateEvaluationRequestObject) (api.UpdateEvaluationResponseObject, error) {
-	patch := *req.Body
-	e, err := s.evaluations.Update(ctx, req.Evaluation.String(), func(cur evaluation.Input) (evaluation.Input, error) {
-		current, err := toAPIEvaluationInput(cur)
-		if err != nil {
-			return evaluation.Input{}, err
-		}
-		var body api.EvaluationInput
-		if err := s.applyPatch(current, patch, "EvaluationInput", &body); err != nil {
-			return evaluation.Input{}, err
-		}
-		return toEvaluationInput(body), nil
-	}, precondition(req.Params.IfMatch))
+	merge := merger(s, *req.Body, "EvaluationInput", toAPIEvaluationInput, infallible(toEvaluationInput))
+	e, err := s.evaluations.Update(ctx, req.Evaluation.String(), merge, precondition(req.Params.IfMatch))
 	if err != nil {
 		return nil, err
 	}

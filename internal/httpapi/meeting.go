@@ -167,18 +167,8 @@ func (s *Server) ReplaceMeeting(ctx context.Context, req api.ReplaceMeetingReque
 // UpdateMeeting serves PATCH /meetings/{meeting}: a JSON Merge Patch applied
 // to the current input, validated against MeetingInput like a PUT.
 func (s *Server) UpdateMeeting(ctx context.Context, req api.UpdateMeetingRequestObject) (api.UpdateMeetingResponseObject, error) {
-	patch := *req.Body
-	m, err := s.meetings.Update(ctx, req.Meeting.String(), func(current meeting.Input) (meeting.Input, error) {
-		cur, err := toAPIMeetingInput(current)
-		if err != nil {
-			return meeting.Input{}, err
-		}
-		var body api.MeetingInput
-		if err := s.applyPatch(cur, patch, "MeetingInput", &body); err != nil {
-			return meeting.Input{}, err
-		}
-		return toMeetingInput(body)
-	}, precondition(req.Params.IfMatch))
+	merge := merger(s, *req.Body, "MeetingInput", toAPIMeetingInput, toMeetingInput)
+	m, err := s.meetings.Update(ctx, req.Meeting.String(), merge, precondition(req.Params.IfMatch))
 	if err != nil {
 		return nil, err
 	}

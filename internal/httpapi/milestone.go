@@ -256,14 +256,8 @@ func (s *Server) ReplaceMilestone(ctx context.Context, req api.ReplaceMilestoneR
 
 // UpdateMilestone serves PATCH /milestones/{milestone} (JSON Merge Patch).
 func (s *Server) UpdateMilestone(ctx context.Context, req api.UpdateMilestoneRequestObject) (api.UpdateMilestoneResponseObject, error) {
-	patch := *req.Body
-	m, err := s.milestones.Update(ctx, req.Milestone.String(), func(cur milestone.Input) (milestone.Input, error) {
-		var body api.MilestoneInput
-		if err := s.applyPatch(toAPIMilestoneInput(cur), patch, "MilestoneInput", &body); err != nil {
-			return milestone.Input{}, err
-		}
-		return toMilestoneInput(body), nil
-	}, precondition(req.Params.IfMatch))
+	merge := merger(s, *req.Body, "MilestoneInput", infallible(toAPIMilestoneInput), infallible(toMilestoneInput))
+	m, err := s.milestones.Update(ctx, req.Milestone.String(), merge, precondition(req.Params.IfMatch))
 	if err != nil {
 		return nil, err
 	}

@@ -84,14 +84,8 @@ func (s *Server) ReplaceOrganisation(ctx context.Context, req api.ReplaceOrganis
 
 // UpdateOrganisation serves PATCH /organisations/{organisation} (JSON Merge Patch).
 func (s *Server) UpdateOrganisation(ctx context.Context, req api.UpdateOrganisationRequestObject) (api.UpdateOrganisationResponseObject, error) {
-	patch := *req.Body
-	o, err := s.orgs.Update(ctx, req.Organisation, func(cur organisation.Input) (organisation.Input, error) {
-		var body api.OrganisationInput
-		if err := s.applyPatch(toAPIOrganisationInput(cur), patch, "OrganisationInput", &body); err != nil {
-			return organisation.Input{}, err
-		}
-		return toOrganisationInput(body), nil
-	}, precondition(req.Params.IfMatch))
+	merge := merger(s, *req.Body, "OrganisationInput", infallible(toAPIOrganisationInput), infallible(toOrganisationInput))
+	o, err := s.orgs.Update(ctx, req.Organisation, merge, precondition(req.Params.IfMatch))
 	if err != nil {
 		return nil, err
 	}

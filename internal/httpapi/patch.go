@@ -27,6 +27,29 @@ func (s *Server) applyPatch(current any, patch map[string]any, schema string, ou
 	return nil
 }
 
+// merger is the change a service's Update runs on the current state for a
+// PATCH: the current input in the contract's terms, the patch merged into it
+// once, checked against schema and bound once, and turned back.
+func merger[D, A any](s *Server, patch map[string]any, schema string, toAPI func(D) (A, error), fromAPI func(A) (D, error)) func(D) (D, error) {
+	return func(current D) (D, error) {
+		var zero D
+		cur, err := toAPI(current)
+		if err != nil {
+			return zero, err
+		}
+		var body A
+		if err := s.applyPatch(cur, patch, schema, &body); err != nil {
+			return zero, err
+		}
+		return fromAPI(body)
+	}
+}
+
+// infallible adapts a mapper that cannot fail to the shape merger takes.
+func infallible[T, U any](f func(T) U) func(T) (U, error) {
+	return func(t T) (U, error) { return f(t), nil }
+}
+
 // jsonValue is v as JSON decodes it: maps, slices, strings, float64, bool, nil.
 func jsonValue(v any) (any, error) {
 	doc, err := json.Marshal(v)

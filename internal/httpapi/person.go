@@ -122,14 +122,8 @@ func (s *Server) ReplacePerson(ctx context.Context, req api.ReplacePersonRequest
 
 // UpdatePerson serves PATCH /people/{person} (JSON Merge Patch).
 func (s *Server) UpdatePerson(ctx context.Context, req api.UpdatePersonRequestObject) (api.UpdatePersonResponseObject, error) {
-	patch := *req.Body
-	p, err := s.people.Update(ctx, req.Person.String(), func(cur person.Input) (person.Input, error) {
-		var body api.PersonInput
-		if err := s.applyPatch(toAPIPersonInput(cur), patch, "PersonInput", &body); err != nil {
-			return person.Input{}, err
-		}
-		return toPersonInput(body), nil
-	}, precondition(req.Params.IfMatch))
+	merge := merger(s, *req.Body, "PersonInput", infallible(toAPIPersonInput), infallible(toPersonInput))
+	p, err := s.people.Update(ctx, req.Person.String(), merge, precondition(req.Params.IfMatch))
 	if err != nil {
 		return nil, err
 	}

@@ -343,12 +343,7 @@ func checkText(name, s string, p *domain.Problems) {
 // checkNumbers names every number in a JSON body that a float64 cannot
 // hold, such as 1e400, before a decoder turns it into a vague error.
 func checkNumbers(name string, v any, p *domain.Problems) {
-	field := func(k string) string {
-		if name == "" {
-			return k
-		}
-		return name + "." + k
-	}
+	field := func(k string) string { return memberName(name, k) }
 	switch x := v.(type) {
 	case json.Number:
 		if _, err := x.Float64(); err != nil {
@@ -373,12 +368,7 @@ func checkIntegers(name string, schema *openapi3.Schema, v any, p *domain.Proble
 	if schema == nil {
 		return
 	}
-	field := func(k string) string {
-		if name == "" {
-			return k
-		}
-		return name + "." + k
-	}
+	field := func(k string) string { return memberName(name, k) }
 	switch x := v.(type) {
 	case json.Number:
 		if schema.Type != nil && schema.Type.Is(openapi3.TypeInteger) && strings.ContainsAny(string(x), ".eE") {
@@ -418,12 +408,7 @@ func propertySchema(s *openapi3.Schema, k string) *openapi3.Schema {
 
 // checkTexts applies checkText to every string in a decoded JSON body.
 func checkTexts(name string, v any, p *domain.Problems) {
-	field := func(k string) string {
-		if name == "" {
-			return k
-		}
-		return name + "." + k
-	}
+	field := func(k string) string { return memberName(name, k) }
 	switch x := v.(type) {
 	case string:
 		checkText(name, x, p)
@@ -679,4 +664,13 @@ func mediaMatch(pattern, mt string) bool {
 	}
 	typ, _, _ := strings.Cut(mt, "/")
 	return strings.HasSuffix(pattern, "/*") && strings.TrimSuffix(pattern, "/*") == typ
+}
+
+// memberName is the name of member k of the value called name: "k" at the top
+// of a body, "name.k" below it.
+func memberName(name, k string) string {
+	if name == "" {
+		return k
+	}
+	return name + "." + k
 }

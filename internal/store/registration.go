@@ -23,16 +23,11 @@ type registrationRow struct {
 
 func (registrationRow) TableName() string { return "registrations" }
 
+// registrationView is a registration with its person's name, as listed.
 type registrationView struct {
-	ID           string
-	MeetingID    string
-	PersonID     string
-	Status       string
-	Attended     *bool
-	RegisteredAt time.Time
-	RegisteredBy string
-	PersonName   string
-	ErasedAt     *time.Time
+	Row        registrationRow `gorm:"embedded"` // named: gorm skips unexported embedded types
+	PersonName string
+	ErasedAt   *time.Time
 }
 
 // Registrations lists a meeting's registrations in the order they were made.
@@ -46,17 +41,18 @@ func (db *DB) Registrations(ctx context.Context, meetingID string) ([]meeting.Re
 		return nil, dbError(err)
 	}
 	ids := make([]string, len(rows))
-	for i, r := range rows {
-		ids[i] = r.PersonID
+	for i, v := range rows {
+		ids[i] = v.Row.PersonID
 	}
 	ms, err := db.memberships(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]meeting.Registration, len(rows))
-	for i, r := range rows {
-		reg := meeting.Registration{ID: r.ID, MeetingID: r.MeetingID, PersonID: r.PersonID, PersonName: r.PersonName,
-			PersonErased: r.ErasedAt != nil, Status: meeting.RegistrationStatus(r.Status), Attended: r.Attended,
+	for i, v := range rows {
+		r := v.Row
+		reg := meeting.Registration{ID: r.ID, MeetingID: r.MeetingID, PersonID: r.PersonID, PersonName: v.PersonName,
+			PersonErased: v.ErasedAt != nil, Status: meeting.RegistrationStatus(r.Status), Attended: r.Attended,
 			RegisteredAt: r.RegisteredAt.UTC(), RegisteredBy: r.RegisteredBy}
 		for _, m := range ms[r.PersonID] {
 			reg.OrganisationIDs = append(reg.OrganisationIDs, m.OrganisationID)
