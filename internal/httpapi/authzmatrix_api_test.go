@@ -406,8 +406,8 @@ func TestAuthorisationMatrix(t *testing.T) {
 			row, ok := want[key]
 			if *update {
 				comment := row.comment
-				if caller == "removed" && res.StatusCode < 300 && comment == "" {
-					comment = "issue 15: a removed account's token still works"
+				if caller == "removed" && res.StatusCode != 401 && comment == "" {
+					comment = "issue 15: a removed account's token is still accepted; want 401"
 				}
 				line := fmt.Sprintf("%s\t%s\t%d", op.id, caller, res.StatusCode)
 				if comment != "" {
