@@ -208,10 +208,14 @@ func (m *matrixFixture) matrixRequests(t *testing.T) map[string]func() matrixReq
 		"replacePerson": func() matrixRequest {
 			return matrixRequest{params: p("person", m.Person), body: apptest.Pioneer("Sam Example", "sam@north.example", "", "GM9901")}
 		},
-		"updatePerson":  func() matrixRequest { return matrixRequest{params: p("person", m.Person), body: `{"position":"Adviser"}`} },
-		"erasePerson":   func() matrixRequest { return matrixRequest{params: p("person", m.person(t))} },
-		"getConsent":    func() matrixRequest { return matrixRequest{params: p("person", m.Person)} },
-		"recordConsent": func() matrixRequest { return matrixRequest{params: p("person", m.Person), body: map[string]any{"publicProfile": false}} },
+		"updatePerson": func() matrixRequest {
+			return matrixRequest{params: p("person", m.Person), body: `{"position":"Adviser"}`}
+		},
+		"erasePerson": func() matrixRequest { return matrixRequest{params: p("person", m.person(t))} },
+		"getConsent":  func() matrixRequest { return matrixRequest{params: p("person", m.Person)} },
+		"recordConsent": func() matrixRequest {
+			return matrixRequest{params: p("person", m.Person), body: map[string]any{"publicProfile": false}}
+		},
 		"exportPerson":  func() matrixRequest { return matrixRequest{params: p("person", m.Person)} },
 		"listMeetings":  func() matrixRequest { return matrixRequest{} },
 		"createMeeting": func() matrixRequest { return matrixRequest{body: apptest.PlannedMeeting("New meeting", nil)} },
@@ -219,7 +223,9 @@ func (m *matrixFixture) matrixRequests(t *testing.T) map[string]func() matrixReq
 		"replaceMeeting": func() matrixRequest {
 			return matrixRequest{params: p("meeting", m.Planned), body: apptest.PlannedMeeting("Big meeting", map[string]any{"capacity": 1000})}
 		},
-		"updateMeeting": func() matrixRequest { return matrixRequest{params: p("meeting", m.Planned), body: `{"topic":"Robustness"}`} },
+		"updateMeeting": func() matrixRequest {
+			return matrixRequest{params: p("meeting", m.Planned), body: `{"topic":"Robustness"}`}
+		},
 		"deleteMeeting": func() matrixRequest {
 			return matrixRequest{params: p("meeting", m.Post(t, m.Admin, "/v1/meetings", apptest.PlannedMeeting("Doomed", nil)).ID)}
 		},
