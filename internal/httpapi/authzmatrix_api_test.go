@@ -56,12 +56,12 @@ type matrixRequest struct {
 // matrixFixture holds the records the requests of the matrix refer to.
 type matrixFixture struct {
 	*apptest.Fixture
-	tokens                       map[string]string
-	conference, submission       string
-	registration, heldReg        string
-	open                         string // an open evaluation that GM9901 answered
-	n                            int    // makes codes and names unique
-	removedEmail, removedWorking string
+	tokens                 map[string]string
+	conference, submission string
+	heldReg                string // meeting/registration of a meeting that has started
+	open                   string // an open evaluation that GM9901 answered
+	n                      int    // makes codes and names unique
+	removedEmail           string
 }
 
 func (m *matrixFixture) next() int { m.n++; return m.n }
@@ -123,7 +123,7 @@ func startMatrix(t *testing.T) *matrixFixture {
 	m.submission = m.Post(t, m.Editor, "/v1/meetings/"+m.conference+"/submissions", paperBody()).ID
 	big := m.Post(t, m.Admin, "/v1/meetings", apptest.PlannedMeeting("Big meeting", map[string]any{"capacity": 1000})).ID
 	m.Planned = big
-	m.registration = m.Post(t, m.Admin, "/v1/meetings/"+big+"/registrations", map[string]any{"person": m.Person}).ID
+	m.Post(t, m.Admin, "/v1/meetings/"+big+"/registrations", map[string]any{"person": m.Person})
 	m.heldReg = m.heldRegistration(t)
 	m.open = m.Post(t, m.Admin, "/v1/evaluations", evBody("Matrix evaluation", true)).ID
 	if res := m.Do(t, "PUT", "/v1/evaluations/"+m.open+"/responses/GM9901", answers(), apptest.Headers(m.Member)); res.StatusCode != 200 {
@@ -319,13 +319,7 @@ func (m *matrixFixture) matrixRequests(t *testing.T) map[string]func() matrixReq
 // send sends req for op as caller and returns the status.
 func (m *matrixFixture) send(t *testing.T, op matrixOperation, req matrixRequest, token string) apptest.Response {
 	t.Helper()
-	path := op.path
-	for k, v := range req.params {
-		path = strings.ReplaceAll(path, "{"+k+"}", v)
-	}
-	if strings.Contains(path, "{") {
-		t.Fatalf("%s: path %s has parameters left", op.id, path)
-	}
+	path := req.url(t, op)
 	headers := apptest.Headers(token)
 	if op.method == "PUT" || op.method == "PATCH" || op.method == "DELETE" {
 		headers["If-Match"] = "*"
@@ -338,10 +332,23 @@ func (m *matrixFixture) send(t *testing.T, op matrixOperation, req matrixRequest
 		headers["Content-Type"] = ct
 		req.body = s
 	}
+	return m.Do(t, op.method, path, req.body, headers)
+}
+
+// url is op's path with req's parameters and query, below /v1.
+func (req matrixRequest) url(t *testing.T, op matrixOperation) string {
+	t.Helper()
+	path := op.path
+	for k, v := range req.params {
+		path = strings.ReplaceAll(path, "{"+k+"}", v)
+	}
+	if strings.Contains(path, "{") {
+		t.Fatalf("%s: path %s has parameters left", op.id, path)
+	}
 	if req.query != "" {
 		path += "?" + req.query
 	}
-	return m.Do(t, op.method, "/v1"+path, req.body, headers)
+	return "/v1" + path
 }
 
 // matrixRow is a line of the table.

@@ -115,14 +115,8 @@ func TestNoPersonalDataInPublicReads(t *testing.T) {
 		for _, caller := range callers {
 			for _, req := range reqs {
 				for _, accept := range []string{"application/json", "text/csv"} {
-					path := op.path
-					for k, v := range req.params {
-						path = strings.ReplaceAll(path, "{"+k+"}", v)
-					}
-					if req.query != "" {
-						path += "?" + req.query
-					}
-					res := m.Do(t, "GET", "/v1"+path, nil, apptest.Headers(m.tokens[caller], "Accept", accept))
+					path := req.url(t, op)
+					res := m.Do(t, "GET", path, nil, apptest.Headers(m.tokens[caller], "Accept", accept))
 					if res.StatusCode == http.StatusNotAcceptable {
 						continue
 					}
