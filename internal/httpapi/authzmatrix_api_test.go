@@ -419,7 +419,8 @@ func TestAuthorisationMatrix(t *testing.T) {
 			row, ok := want[key]
 			if *update {
 				comment := row.comment
-				if caller == "removed" && res.StatusCode != 401 && comment == "" {
+				// Sign-in reads no token, so it says nothing about a removed one.
+				if caller == "removed" && res.StatusCode != 401 && op.id != "createToken" && comment == "" {
 					comment = "issue 15: a removed account's token is still accepted; want 401"
 				}
 				line := fmt.Sprintf("%s\t%s\t%d", op.id, caller, res.StatusCode)
