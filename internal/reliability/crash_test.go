@@ -44,15 +44,15 @@ type unanswered struct {
 
 // crashLoad is the state the writers share over the cycles.
 type crashLoad struct {
-	base, token  string
-	milestone    string // a seeded milestone, for progress updates
-	meeting      string // a meeting without a seat limit, for registrations
-	killed       atomic.Bool
-	mu           sync.Mutex
-	writes       []*written
-	lost         []unanswered
-	failures     []string
-	seq          atomic.Int64
+	base, token string
+	milestone   string // a seeded milestone, for progress updates
+	meeting     string // a meeting without a seat limit, for registrations
+	killed      atomic.Bool
+	mu          sync.Mutex
+	writes      []*written
+	lost        []unanswered
+	failures    []string
+	seq         atomic.Int64
 }
 
 func (l *crashLoad) fail(format string, args ...any) {
