@@ -38,8 +38,8 @@ type written struct {
 
 // unanswered is a POST with an Idempotency-Key that got no answer.
 type unanswered struct {
-	key, path string
-	body      map[string]any
+	key, path, name string
+	body            map[string]any
 }
 
 // crashLoad is the state the writers share over the cycles.
@@ -80,7 +80,7 @@ func (l *crashLoad) send(c *http.Client, method, path string, body map[string]an
 			l.fail("%s %s: %v before the kill", method, path, err)
 		} else if key := header["Idempotency-Key"]; key != "" {
 			l.mu.Lock()
-			l.lost = append(l.lost, unanswered{key: key, path: path, body: body})
+			l.lost = append(l.lost, unanswered{key: key, path: path, name: nameOf(body), body: body})
 			l.mu.Unlock()
 		}
 		return res, false
@@ -105,20 +105,20 @@ func (l *crashLoad) writer(c *http.Client) {
 			header = map[string]string{"Idempotency-Key": "key-" + name}
 		}
 		var (
-			path, field string
-			body        map[string]any
+			path string
+			body map[string]any
 		)
 		switch i % 6 {
 		case 0:
-			path, field, body = "/v1/organisations", "name", map[string]any{"code": name, "name": name, "kind": "other", "networkRole": "member"}
+			path, body = "/v1/organisations", map[string]any{"code": name, "name": name, "kind": "other", "networkRole": "member"}
 		case 1:
-			path, field, body = "/v1/people", "name", map[string]any{"name": name, "memberships": []any{}}
+			path, body = "/v1/people", map[string]any{"name": name, "memberships": []any{}}
 		case 2:
-			path, field, body = "/v1/meetings", "title", apptest.PlannedMeeting(name, nil)
+			path, body = "/v1/meetings", apptest.PlannedMeeting(name, nil)
 		case 3:
-			path, field, body = "/v1/publications", "title", map[string]any{"kind": "other", "title": name, "url": "https://example.org/" + name, "publishedOn": "2020-01-01"}
+			path, body = "/v1/publications", map[string]any{"kind": "other", "title": name, "url": "https://example.org/" + name, "publishedOn": "2020-01-01"}
 		case 4:
-			path, field, body = "/v1/milestones/"+l.milestone+"/updates", "note", map[string]any{"date": "2020-01-01", "note": name}
+			path, body = "/v1/milestones/"+l.milestone+"/updates", map[string]any{"date": "2020-01-01", "note": name}
 		case 5:
 			if len(mine) == 0 {
 				continue
@@ -136,14 +136,10 @@ func (l *crashLoad) writer(c *http.Client) {
 		if !ok {
 			return
 		}
-		id := res.id()
-		if id == "" {
+		w := created(path, name, res)
+		if w.id == "" {
 			l.fail("POST %s: no id in %s", path, res.body)
 			return
-		}
-		w := &written{kind: "record", path: path + "/" + id, id: id, field: field, want: name, etag: res.header.Get("ETag")}
-		if i%6 == 4 {
-			w.kind, w.path = "item", path
 		}
 		l.remember(w)
 		switch i % 6 {
@@ -151,13 +147,36 @@ func (l *crashLoad) writer(c *http.Client) {
 			mine = append(mine, w)
 		case 1:
 			// Register the new person: a write that depends on the last.
-			reg, ok := l.send(c, http.MethodPost, "/v1/meetings/"+l.meeting+"/registrations", map[string]any{"person": id}, nil, http.StatusCreated)
+			reg, ok := l.send(c, http.MethodPost, "/v1/meetings/"+l.meeting+"/registrations", map[string]any{"person": w.id}, nil, http.StatusCreated)
 			if !ok {
 				return
 			}
-			l.remember(&written{kind: "item", path: "/v1/meetings/" + l.meeting + "/registrations", id: reg.id(), field: "person", want: id})
+			l.remember(&written{kind: "item", path: "/v1/meetings/" + l.meeting + "/registrations", id: reg.id(), field: "person", want: w.id})
 		}
 	}
+}
+
+// created is the write a 201 to POST path acknowledged, named name: a
+// record to GET, or an item of the list at path for progress updates.
+func created(path, name string, res reply) *written {
+	w := &written{kind: "record", path: path + "/" + res.id(), id: res.id(), field: "name", want: name, etag: res.header.Get("ETag")}
+	switch {
+	case strings.HasSuffix(path, "/updates"):
+		w.kind, w.path, w.field = "item", path, "note"
+	case path == "/v1/meetings" || path == "/v1/publications":
+		w.field = "title"
+	}
+	return w
+}
+
+// nameOf is the unique name a writer gave a record in its body.
+func nameOf(body map[string]any) string {
+	for _, f := range []string{"name", "title", "note"} {
+		if v, ok := body[f].(string); ok {
+			return v
+		}
+	}
+	return ""
 }
 
 // TestReliabilityCrash kills the real server with SIGKILL at a random moment
@@ -241,7 +260,9 @@ func (l *crashLoad) retry(t *testing.T, c *http.Client) int {
 		}
 		if again.header.Get("Idempotent-Replayed") != "true" || first.id() == "" || first.id() != again.id() {
 			t.Errorf("retry %s %s: ids %q then %q, replayed %q; want one record, replayed", u.path, u.key, first.id(), again.id(), again.header.Get("Idempotent-Replayed"))
+			continue
 		}
+		l.writes = append(l.writes, created(u.path, u.name, first))
 	}
 	l.lost = nil
 	return n
