@@ -38,7 +38,7 @@ func TestDatabaseTroubleSQLite(t *testing.T) {
 type troubleCase struct {
 	name   string
 	driver string // what the driver says, kept in the error for the log
-	start func(t *testing.T, db *store.DB, path string) (stop func())
+	start  func(t *testing.T, db *store.DB, path string) (stop func())
 }
 
 // troubleCycle writes in trouble (CodeUnavailable), reads (still served),
