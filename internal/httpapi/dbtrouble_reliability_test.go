@@ -3,8 +3,6 @@
 package httpapi_test
 
 import (
-	"context"
-	"database/sql"
 	"fmt"
 	"net"
 	"net/http"
@@ -16,10 +14,9 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/mattn/go-sqlite3"
-
 	"github.com/pioniersnetwerk/pioniers/internal/apptest"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/store/storetest"
 )
 
 // The database cannot take writes for a while; the service answers writes
@@ -34,7 +31,7 @@ import (
 func TestReliabilityDatabaseTrouble(t *testing.T) {
 	if os.Getenv("TEST_DATABASE_URL") == "" {
 		url := apptest.DatabaseURL(t)
-		troubleCycle(t, url, true, func() func() { return holdWriteLock(t, url) })
+		troubleCycle(t, url, true, func() func() { return storetest.HoldWriteLock(t, url) })
 		return
 	}
 	c := startCluster(t)
@@ -109,30 +106,6 @@ func troubleCycle(t *testing.T, databaseURL string, readsWork bool, start func()
 	sort.Strings(codes)
 	if got, want := fmt.Sprint(codes), "[GM0001 GM0002]"; got != want {
 		t.Errorf("organisations after trouble: got %s; want %s (nothing half-written)", got, want)
-	}
-}
-
-// holdWriteLock takes SQLite's write lock from another connection, as
-// another process would, until the returned func lets it go.
-func holdWriteLock(t *testing.T, path string) func() {
-	t.Helper()
-	other, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=0")
-	if err != nil {
-		t.Fatalf("open second connection: %v", err)
-	}
-	conn, err := other.Conn(context.Background())
-	if err != nil {
-		t.Fatalf("second connection: %v", err)
-	}
-	if _, err := conn.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
-		t.Fatalf("take the write lock: %v", err)
-	}
-	return func() {
-		if _, err := conn.ExecContext(context.Background(), "ROLLBACK"); err != nil {
-			t.Errorf("release the write lock: %v", err)
-		}
-		conn.Close()
-		other.Close()
 	}
 }
 

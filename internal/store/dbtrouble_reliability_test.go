@@ -3,14 +3,11 @@
 package store_test
 
 import (
-	"context"
-	"database/sql"
 	"os"
 	"testing"
 
-	_ "github.com/mattn/go-sqlite3"
-
 	"github.com/pioniersnetwerk/pioniers/internal/store"
+	"github.com/pioniersnetwerk/pioniers/internal/store/storetest"
 )
 
 // Another process holds SQLite's write lock longer than the busy timeout:
@@ -22,23 +19,6 @@ func TestReliabilityDatabaseTroubleSQLiteLocked(t *testing.T) {
 		t.Skip("a SQLite trigger")
 	}
 	troubleCycle(t, troubleCase{"locked by another process past the busy timeout (SQLITE_BUSY)", "locked", func(t *testing.T, _ *store.DB, path string) func() {
-		other, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=0")
-		if err != nil {
-			t.Fatalf("open second connection: %v", err)
-		}
-		conn, err := other.Conn(context.Background())
-		if err != nil {
-			t.Fatalf("second connection: %v", err)
-		}
-		if _, err := conn.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
-			t.Fatalf("take the write lock: %v", err)
-		}
-		return func() {
-			if _, err := conn.ExecContext(context.Background(), "ROLLBACK"); err != nil {
-				t.Errorf("release the write lock: %v", err)
-			}
-			conn.Close()
-			other.Close()
-		}
+		return storetest.HoldWriteLock(t, path)
 	}})
 }
