@@ -357,7 +357,8 @@ func unavailable(err error) bool {
 		ce *pgconn.ConnectError
 		ne net.Error
 	)
-	return errors.As(err, &ce) || errors.As(err, &ne) || pgconn.Timeout(err) ||
+	// SafeToRetry: pgx failed before sending anything, as on a closed connection.
+	return errors.As(err, &ce) || errors.As(err, &ne) || pgconn.Timeout(err) || pgconn.SafeToRetry(err) ||
 		errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
 		errors.Is(err, context.DeadlineExceeded)
