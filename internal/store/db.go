@@ -280,7 +280,8 @@ func notFound(err error, format string, args ...any) error {
 }
 
 // dbError keeps driver details inside: constraint violations become domain
-// conflicts; anything else is wrapped as an internal error.
+// conflicts; a database in trouble is already CodeUnavailable (translator
+// maps it as gorm records it); anything else is wrapped as an internal error.
 func dbError(err error) error {
 	var de *domain.Error
 	switch {
