@@ -21,6 +21,7 @@ const (
 	CodeTooManyRequests    Code = "too-many-requests"
 	CodePreconditionFailed Code = "precondition-failed"
 	CodePreconditionNeeded Code = "precondition-required"
+	CodeUnavailable        Code = "unavailable" // the database cannot serve now but may soon: read only, full, locked, unreachable
 	CodeInternal           Code = "internal"
 )
 

@@ -27,6 +27,7 @@ var statusOf = map[domain.Code]int{
 	domain.CodeTooManyRequests:    http.StatusTooManyRequests,
 	domain.CodePreconditionFailed: http.StatusPreconditionFailed,
 	domain.CodePreconditionNeeded: http.StatusPreconditionRequired,
+	domain.CodeUnavailable:        http.StatusServiceUnavailable,
 	domain.CodeInternal:           http.StatusInternalServerError,
 }
 
@@ -58,12 +59,19 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		if p.Status >= 500 {
 			log.ErrorContext(c.Request().Context(), "request failed", "error", err.Error(), "method", c.Request().Method, "path", c.Request().URL.Path)
 		}
+		if p.Status == http.StatusServiceUnavailable {
+			c.Response().Header().Set("Retry-After", retryAfter)
+		}
 		if p.Status == http.StatusUnauthorized {
 			c.Response().Header().Set("WWW-Authenticate", wwwAuthenticate(c, p.Detail))
 		}
 		writeProblem(c, p)
 	}
 }
+
+// retryAfter is how many seconds a caller should wait after a 503: long
+// enough not to hammer a database in trouble, short enough to notice recovery.
+const retryAfter = "5"
 
 func writeProblem(c echo.Context, p api.Problem) {
 	h := c.Response().Header()

@@ -160,7 +160,7 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 		if opt.Ready != nil {
 			if err := opt.Ready(ctx); err != nil {
 				log.ErrorContext(ctx, "not ready", "error", err.Error())
-				return &requestError{status: http.StatusServiceUnavailable, detail: "the database does not answer"}
+				return &requestError{status: http.StatusServiceUnavailable, detail: "the database does not answer, or cannot take writes"}
 			}
 		}
 		return c.JSON(http.StatusOK, map[string]string{"status": "ready"})

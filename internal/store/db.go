@@ -2,17 +2,24 @@ package store
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/mattn/go-sqlite3"
 	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
@@ -37,6 +44,9 @@ type DB struct {
 	dialect Dialect
 	log     *slog.Logger
 	bg      background
+	// trouble is set when the database could not serve a statement (see
+	// unavailable); Ping then checks that writes go through again.
+	trouble *atomic.Bool
 }
 
 // background is the work a DB does after a request has had its answer. Its
@@ -49,8 +59,8 @@ type background struct {
 	wg     sync.WaitGroup
 }
 
-func newDB(write, read *gorm.DB, dialect Dialect, log *slog.Logger) *DB {
-	db := &DB{write: write, read: read, dialect: dialect, log: log}
+func newDB(write, read *gorm.DB, dialect Dialect, log *slog.Logger, trouble *atomic.Bool) *DB {
+	db := &DB{write: write, read: read, dialect: dialect, log: log, trouble: trouble}
 	db.bg.ctx, db.bg.cancel = context.WithCancel(context.Background())
 	return db
 }
@@ -73,6 +83,7 @@ func (db *DB) goBackground(fn func(ctx context.Context)) {
 // Open connects to url: postgres://… or postgresql://… for PostgreSQL,
 // otherwise a SQLite file path (optionally prefixed sqlite:). It does not migrate.
 func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
+	trouble := &atomic.Bool{}
 	cfg := &gorm.Config{
 		TranslateError:         true,
 		SkipDefaultTransaction: true,
@@ -80,7 +91,7 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
 		NowFunc:                func() time.Time { return domain.Timestamp(time.Now) },
 	}
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		g, err := gorm.Open(postgres.Open(dsn), cfg)
+		g, err := gorm.Open(pgTranslator{translator{postgres.Open(dsn), trouble}}, cfg)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
@@ -91,7 +102,7 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
 		sqlDB.SetMaxOpenConns(20)
 		sqlDB.SetMaxIdleConns(10)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-		db := newDB(g, g, Postgres, log)
+		db := newDB(g, g, Postgres, log, trouble)
 		if err := db.Ping(ctx); err != nil {
 			_ = db.Close()
 			return nil, err
@@ -118,7 +129,7 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
 	// BEGIN IMMEDIATE takes the write lock up front, so two writers queue
 	// instead of failing with SQLITE_BUSY on upgrade.
 	writeParams.Set("_txlock", "immediate")
-	write, err := gorm.Open(sqlite.Open("file:"+path+"?"+writeParams.Encode()), cfg)
+	write, err := gorm.Open(translator{sqlite.Open("file:" + path + "?" + writeParams.Encode()), trouble}, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
@@ -133,7 +144,7 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	params.Set("_query_only", "true")
-	read, err := gorm.Open(sqlite.Open("file:"+path+"?"+params.Encode()), cfg)
+	read, err := gorm.Open(translator{sqlite.Open("file:" + path + "?" + params.Encode()), trouble}, cfg)
 	if err != nil {
 		_ = wdb.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -145,13 +156,16 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
 	}
 	rdb.SetMaxOpenConns(max(4, runtime.NumCPU()))
 	rdb.SetMaxIdleConns(max(4, runtime.NumCPU()))
-	return newDB(write, read, SQLite, log), nil
+	return newDB(write, read, SQLite, log, trouble), nil
 }
 
 // Dialect says which engine this is.
 func (db *DB) Dialect() Dialect { return db.dialect }
 
-// Ping checks that the database answers.
+// Ping checks that the database answers. After the database could not serve
+// a statement it also checks that a write goes through, so that readiness
+// fails while writes would, and returns once they work again without a
+// write from a client (a load balancer sends none to an unready service).
 func (db *DB) Ping(ctx context.Context) error {
 	sqlDB, err := db.read.DB()
 	if err != nil {
@@ -160,7 +174,31 @@ func (db *DB) Ping(ctx context.Context) error {
 	if err := sqlDB.PingContext(ctx); err != nil {
 		return fmt.Errorf("ping database: %w", err)
 	}
+	if !db.trouble.Load() {
+		return nil
+	}
+	if err := db.probeWrite(ctx); err != nil {
+		return fmt.Errorf("ping database: a write fails: %w", err)
+	}
+	db.trouble.Store(false)
 	return nil
+}
+
+// probeWrite writes without changing anything a client sees: on SQLite it
+// rewrites the header's user_version with its own value, which takes the
+// write lock and writes a page as any write does; on PostgreSQL, where a
+// stopped or unreachable server is what fails, it runs a statement on the pool.
+func (db *DB) probeWrite(ctx context.Context) error {
+	if db.dialect != SQLite {
+		return db.write.WithContext(ctx).Exec("SELECT 1").Error
+	}
+	return db.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var v int64
+		if err := tx.Raw("PRAGMA user_version").Scan(&v).Error; err != nil {
+			return err
+		}
+		return tx.Exec(fmt.Sprintf("PRAGMA user_version = %d", v)).Error
+	})
 }
 
 // Backup writes a consistent copy of the SQLite database to path, which
@@ -242,7 +280,8 @@ func notFound(err error, format string, args ...any) error {
 }
 
 // dbError keeps driver details inside: constraint violations become domain
-// conflicts; anything else is wrapped as an internal error.
+// conflicts; a database in trouble is already CodeUnavailable (translator
+// maps it as gorm records it); anything else is wrapped as an internal error.
 func dbError(err error) error {
 	var de *domain.Error
 	switch {
@@ -257,6 +296,73 @@ func dbError(err error) error {
 	default:
 		return fmt.Errorf("database: %w", err)
 	}
+}
+
+// translator puts the dialect's error translation and ours in gorm's one
+// place for errors (AddError, with TranslateError on), which every query,
+// begin and commit passes: a database in trouble reads the same everywhere.
+type translator struct {
+	gorm.Dialector
+	trouble *atomic.Bool
+}
+
+func (d translator) Translate(err error) error {
+	if t, ok := d.Dialector.(gorm.ErrorTranslator); ok {
+		err = t.Translate(err)
+	}
+	if !unavailable(err) {
+		return err
+	}
+	d.trouble.Store(true)
+	// The driver's words stay in the chain for the log, never in the answer.
+	return fmt.Errorf("%w: %w", domain.Errorf(domain.CodeUnavailable, "the database cannot take this request now; try again shortly"), err)
+}
+
+// pgTranslator is translator for PostgreSQL, whose dialector also sets
+// naming rules and makes savepoints, which gorm finds by type assertion.
+type pgTranslator struct{ translator }
+
+func (d pgTranslator) Apply(cfg *gorm.Config) error {
+	return d.Dialector.(interface{ Apply(*gorm.Config) error }).Apply(cfg)
+}
+
+func (d pgTranslator) SavePoint(tx *gorm.DB, name string) error {
+	return d.Dialector.(gorm.SavePointerDialectorInterface).SavePoint(tx, name)
+}
+
+func (d pgTranslator) RollbackTo(tx *gorm.DB, name string) error {
+	return d.Dialector.(gorm.SavePointerDialectorInterface).RollbackTo(tx, name)
+}
+
+// unavailable reports whether err says the database cannot serve now but
+// may again without anyone touching the service: a read-only, full, locked
+// or failing SQLite file; a PostgreSQL server that is stopped, shutting
+// down, unreachable or out of resources; or no connection in time.
+func unavailable(err error) bool {
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		switch se.Code {
+		case sqlite3.ErrReadonly, sqlite3.ErrFull, sqlite3.ErrBusy, sqlite3.ErrLocked, sqlite3.ErrIoErr, sqlite3.ErrCantOpen, sqlite3.ErrProtocol, sqlite3.ErrNomem:
+			return true
+		}
+		return false
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		// 08 connection exception, 53 insufficient resources (disk full, too
+		// many connections), 57P shutdown and not yet accepting, 25006 a
+		// read-only transaction (a standby).
+		return strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "53") || strings.HasPrefix(pe.Code, "57P") || pe.Code == "25006"
+	}
+	var (
+		ce *pgconn.ConnectError
+		ne net.Error
+	)
+	// SafeToRetry: pgx failed before sending anything, as on a closed connection.
+	return errors.As(err, &ce) || errors.As(err, &ne) || pgconn.Timeout(err) || pgconn.SafeToRetry(err) ||
+		errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, context.DeadlineExceeded)
 }
 
 func gormLogger(log *slog.Logger) logger.Interface {
