@@ -293,6 +293,10 @@ func dbError(err error) error {
 		return domain.Errorf(domain.CodeConflict, "a record with the same unique value exists")
 	case errors.Is(err, gorm.ErrForeignKeyViolated):
 		return domain.Errorf(domain.CodeConflict, "other records refer to it, or it refers to a record that does not exist")
+	case unavailable(err):
+		// Some failures (a connection the pool cannot open) reach us without
+		// passing gorm's translator.
+		return fmt.Errorf("%w: %w", errUnavailable(), err)
 	default:
 		return fmt.Errorf("database: %w", err)
 	}
@@ -315,7 +319,13 @@ func (d translator) Translate(err error) error {
 	}
 	d.trouble.Store(true)
 	// The driver's words stay in the chain for the log, never in the answer.
-	return fmt.Errorf("%w: %w", domain.Errorf(domain.CodeUnavailable, "the database cannot take this request now; try again shortly"), err)
+	return fmt.Errorf("%w: %w", errUnavailable(), err)
+}
+
+// errUnavailable is what a caller hears when the database is in trouble; the
+// driver's words stay in the chain for the log.
+func errUnavailable() *domain.Error {
+	return domain.Errorf(domain.CodeUnavailable, "the database cannot take this request now; try again shortly")
 }
 
 // pgTranslator is translator for PostgreSQL, whose dialector also sets
