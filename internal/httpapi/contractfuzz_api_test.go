@@ -17,7 +17,6 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	pioniers "github.com/pioniersnetwerk/pioniers"
 	"github.com/pioniersnetwerk/pioniers/internal/apptest"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 )
@@ -65,10 +64,7 @@ func runContractFuzz(t *testing.T, requests int) {
 		}
 	}
 	t.Logf("contract fuzz: FUZZ_SEED=%d, %d requests", seed, requests)
-	spec, err := openapi3.NewLoader().LoadFromData(pioniers.OpenAPI)
-	if err != nil {
-		t.Fatalf("load contract: %v", err)
-	}
+	spec := loadSpec(t)
 	problem := spec.Components.Schemas["Problem"].Value
 	var ops []fuzzOp
 	for _, path := range spec.Paths.InMatchingOrder() {
@@ -137,6 +133,12 @@ func runContractFuzz(t *testing.T, requests int) {
 	if t.Failed() {
 		t.Logf("replay with FUZZ_SEED=%d", seed)
 	}
+}
+
+// loadProblemSchema is the contract's Problem schema.
+func loadProblemSchema(t *testing.T) *openapi3.Schema {
+	t.Helper()
+	return loadSpec(t).Components.Schemas["Problem"].Value
 }
 
 // checkDeclared checks a 4xx against the response the contract declares
