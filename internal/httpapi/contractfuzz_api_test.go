@@ -329,7 +329,8 @@ func (fz *fuzzer) body(o fuzzOp) ([]byte, string) {
 	var schema *openapi3.Schema
 	contentType := "application/json"
 	if rb := o.op.RequestBody; rb != nil && rb.Value != nil {
-		for mt, c := range rb.Value.Content {
+		for _, mt := range sortedKeys(rb.Value.Content) {
+			c := rb.Value.Content[mt]
 			if c.Schema != nil && (schema == nil || mt == "application/merge-patch+json") {
 				schema, contentType = c.Schema.Value, mt
 			}
@@ -376,11 +377,7 @@ func (fz *fuzzer) body(o fuzzOp) ([]byte, string) {
 // mutate breaks one part of a sampled value, or none.
 func (fz *fuzzer) mutate(v any, depth int) any {
 	if obj, ok := v.(map[string]any); ok && len(obj) > 0 && depth < 4 && fz.chance(70) {
-		keys := make([]string, 0, len(obj))
-		for k := range obj {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := sortedKeys(obj)
 		k := keys[fz.rnd.IntN(len(keys))]
 		if fz.chance(15) {
 			delete(obj, k)
@@ -433,7 +430,9 @@ func sample(s *openapi3.Schema, fz *fuzzer, depth int) any {
 		return nil
 	case s.Type.Is("object"):
 		obj := map[string]any{}
-		for name, p := range s.Properties {
+		// Sorted, so that a seed replays the same requests.
+		for _, name := range sortedKeys(s.Properties) {
+			p := s.Properties[name]
 			if p.Value != nil && !p.Value.ReadOnly && (fz.chance(70) || containsString(s.Required, name)) {
 				obj[name] = sample(p.Value, fz, depth+1)
 			}
@@ -476,6 +475,15 @@ func sample(s *openapi3.Schema, fz *fuzzer, depth int) any {
 		return fz.pick("Fuzz", "Fuzz "+strconv.Itoa(fz.rnd.IntN(1000)), "x")
 	}
 	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func containsString(list []string, s string) bool {
