@@ -135,12 +135,6 @@ func runContractFuzz(t *testing.T, requests int) {
 	}
 }
 
-// loadProblemSchema is the contract's Problem schema.
-func loadProblemSchema(t *testing.T) *openapi3.Schema {
-	t.Helper()
-	return loadSpec(t).Components.Schemas["Problem"].Value
-}
-
 // checkDeclared checks a 4xx against the response the contract declares
 // for its operation and status.
 func checkDeclared(r apptest.Response, declared *openapi3.Response) []string {

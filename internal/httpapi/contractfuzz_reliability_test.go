@@ -12,13 +12,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/pioniersnetwerk/pioniers/internal/apptest"
 )
 
 // TestReliabilityContractFuzz is TestContractFuzz at length: FUZZ_REQUESTS
-// (default 15,000) hostile requests, FUZZ_SEED to replay.
+// (default 30,000) hostile requests, FUZZ_SEED to replay.
 func TestReliabilityContractFuzz(t *testing.T) {
-	runContractFuzz(t, envInt(t, "FUZZ_REQUESTS", 15000))
+	runContractFuzz(t, envInt(t, "FUZZ_REQUESTS", 30000))
 }
 
 // TestReliabilityRawSocket sends what net/http's client cannot: broken
@@ -113,6 +115,12 @@ func TestReliabilityRawSocket(t *testing.T) {
 			}
 		}
 	}
+}
+
+// loadProblemSchema is the contract's Problem schema.
+func loadProblemSchema(t *testing.T) *openapi3.Schema {
+	t.Helper()
+	return loadSpec(t).Components.Schemas["Problem"].Value
 }
 
 // rawResponses writes request as is, closes the sending half when
