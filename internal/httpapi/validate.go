@@ -276,8 +276,51 @@ func decodeJSON(data []byte, rb *openapi3.RequestBody, media *openapi3.MediaType
 	if len(bytes.TrimSpace(data[dec.InputOffset():])) > 0 {
 		p.Add("body", "must be one JSON value, with nothing after it")
 	}
+	// Walking a deeper body, as the checks below do, costs time quadratic
+	// in its depth: a 150 KB body took seconds. The problem names the
+	// top-level member that nests too deep.
+	if nestedDeeper(b.value, maxNesting) {
+		reason := fmt.Sprintf("must not nest objects and arrays deeper than %d levels", maxNesting)
+		if obj, ok := b.value.(map[string]any); ok {
+			for k, item := range obj {
+				if nestedDeeper(item, maxNesting-1) {
+					p.Add(k, reason)
+				}
+			}
+		} else {
+			p.Add("body", reason)
+		}
+		b.decoded = false
+		return b
+	}
 	checkNumbers("", b.value, p)
 	return b
+}
+
+// maxNesting is how deep objects and arrays may nest in a request body, far
+// more than any schema of the contract needs.
+const maxNesting = 32
+
+// nestedDeeper reports whether objects and arrays in v nest deeper than limit.
+func nestedDeeper(v any, limit int) bool {
+	if limit < 0 {
+		return true
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		for _, item := range x {
+			if nestedDeeper(item, limit-1) {
+				return true
+			}
+		}
+	case []any:
+		for _, item := range x {
+			if nestedDeeper(item, limit-1) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // validateBody checks a decoded body against its schema, as kin-openapi
