@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -55,6 +56,13 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			return
 		}
 		p := toProblem(err)
+		if gone := c.Request().Context().Err(); gone != nil && errors.Is(err, context.Canceled) {
+			// The client closed its side (or went away) before the answer was
+			// ready: nothing failed here, so no 5xx and no error in the log.
+			p = newProblem(statusClientClosedRequest, "the connection was closed before the answer was ready")
+			p.Title = "Client Closed Request"
+			log.InfoContext(c.Request().Context(), "client closed the request", "method", c.Request().Method, "path", c.Request().URL.Path)
+		}
 		p.Instance = ptr(c.Request().URL.Path)
 		if p.Status >= 500 {
 			log.ErrorContext(c.Request().Context(), "request failed", "error", err.Error(), "method", c.Request().Method, "path", c.Request().URL.Path)
@@ -68,6 +76,11 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		writeProblem(c, p)
 	}
 }
+
+// statusClientClosedRequest is nginx's 499, the usual status for a request
+// whose client closed the connection before the answer; net/http cancels the
+// request's context when it reads the end of the client's side.
+const statusClientClosedRequest = 499
 
 // retryAfter is how many seconds a caller should wait after a 503: long
 // enough not to hammer a database in trouble, short enough to notice recovery.
