@@ -8,13 +8,16 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"expvar"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -203,7 +206,39 @@ func (a *App) Serve(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	if a.Config.DebugAddr != "" {
+		stop, err := serveDebug(a.Config.DebugAddr)
+		if err != nil {
+			return errors.Join(err, ln.Close())
+		}
+		defer stop()
+	}
 	return a.ServeListener(ctx, ln)
+}
+
+// goroutines is published once: expvar's names are global to the process.
+var goroutines = sync.OnceFunc(func() {
+	expvar.Publish("goroutines", expvar.Func(func() any { return runtime.NumGoroutine() }))
+})
+
+// serveDebug serves expvar's runtime figures (memstats, the command line, the
+// goroutine count) at /debug/vars on their own listener, so that operators
+// and the soak test can watch them without exposing them on the API.
+func serveDebug(addr string) (stop func(), err error) {
+	goroutines()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("debug listen: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /debug/vars", expvar.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = srv.Serve(ln) // ends with Close below
+	}()
+	return func() { _ = srv.Close(); <-done }, nil
 }
 
 // ServeListener serves on ln until ctx ends. Then it drains: for DrainWait

@@ -33,6 +33,7 @@ type Config struct {
 	IdleTimeout  time.Duration
 	ShutdownWait time.Duration
 	DrainWait    time.Duration // on shutdown, how long /readyz fails before the server closes
+	DebugAddr    string        // a separate, private listener for runtime figures; empty: none
 	RateLimit    float64       // requests per second per caller; 0 turns limiting off
 	RateBurst    int
 	SignInLimit  int // sign-in attempts per minute per client address
@@ -68,6 +69,7 @@ var Settings = []Setting{
 	{"idle-timeout", "PIONIERS_IDLE_TIMEOUT", "120s", "keep-alive idle time"},
 	{"drain-wait", "PIONIERS_DRAIN_WAIT", "5s", "on SIGINT/SIGTERM, how long /readyz answers 503 while requests are still served, so that a load balancer stops sending before the server closes; 0s closes at once"},
 	{"shutdown-wait", "PIONIERS_SHUTDOWN_WAIT", "20s", "how long in-flight requests may finish on SIGINT/SIGTERM, after drain-wait"},
+	{"debug-addr", "PIONIERS_DEBUG_ADDR", "", "address of a separate listener serving runtime figures (goroutines, memory) as JSON at /debug/vars; keep it private. Empty: none"},
 }
 
 // Flags registers every setting on fs, defaulting to the environment, and
@@ -97,6 +99,7 @@ func parse(v map[string]*string) (Config, error) {
 	c := Config{
 		Addr:         *v["addr"],
 		PublicURL:    strings.TrimSuffix(*v["public-url"], "/"),
+		DebugAddr:    *v["debug-addr"],
 		DataDir:      *v["data-dir"],
 		DatabaseURL:  *v["database-url"],
 		JWTKeyFiles:  list(*v["jwt-keys"]),

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -104,12 +103,7 @@ func (s *server) run(args ...string) {
 // start runs pioniers serve on a free port and waits until /readyz is 200.
 func (s *server) start() {
 	s.t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeAddr(s.t)
 	s.base = "http://" + addr
 	args := append([]string{"serve", "--addr", addr, "--public-url", s.base}, s.flags()...)
 	s.cmd = exec.Command(s.bin, append(args, s.extra...)...)

@@ -4,7 +4,9 @@ package reliability
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"strconv"
@@ -18,10 +20,9 @@ import (
 // TestReliabilitySoak runs mixed reads and writes against the real binary
 // for $SOAK (2m by default; 10m on demand) and wants zero errors and a
 // process that does not grow: no 5xx or unexpected status, no transport
-// error, and resident memory and open files in the last quarter close to
-// the first quarter's. The server exposes no goroutine count; a leaked
-// goroutine holds a stack and usually a connection or file, so memory and
-// open files stand in for it.
+// error, and goroutines, resident memory and open files in the last quarter
+// close to the first quarter's. The goroutine count comes from the server's
+// private --debug-addr listener.
 func TestReliabilitySoak(t *testing.T) {
 	duration := 2 * time.Minute
 	if v := os.Getenv("SOAK"); v != "" {
@@ -31,7 +32,8 @@ func TestReliabilitySoak(t *testing.T) {
 		}
 		duration = d
 	}
-	s := newServer(t, "--rate-limit", "0", "--drain-wait", "0s", "--token-ttl", "1h")
+	debug := freeAddr(t)
+	s := newServer(t, "--rate-limit", "0", "--drain-wait", "0s", "--token-ttl", "1h", "--debug-addr", debug)
 	s.start()
 	token := s.token()
 	auth := map[string]string{"Authorization": "Bearer " + token}
@@ -94,7 +96,7 @@ func TestReliabilitySoak(t *testing.T) {
 		}()
 	}
 
-	type sample struct{ rss, fds int }
+	type sample struct{ rss, fds, goroutines int }
 	var samples []sample
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -107,7 +109,11 @@ func TestReliabilitySoak(t *testing.T) {
 			if err != nil {
 				t.Fatalf("read /proc of the server: %v", err)
 			}
-			samples = append(samples, sample{rss, fds})
+			g, err := goroutines(debug)
+			if err != nil {
+				t.Fatalf("read the server's goroutines: %v", err)
+			}
+			samples = append(samples, sample{rss, fds, g})
 		}
 	}
 	wg.Wait()
@@ -115,12 +121,14 @@ func TestReliabilitySoak(t *testing.T) {
 		t.Error(e)
 	}
 	q := len(samples) / 4
-	var firstRSS, lastRSS, firstFDs, lastFDs int
+	var firstRSS, lastRSS, firstFDs, lastFDs, firstG, lastG int
 	for i := range q {
 		firstRSS += samples[i].rss
 		lastRSS += samples[len(samples)-q+i].rss
 		firstFDs = max(firstFDs, samples[i].fds)
 		lastFDs = max(lastFDs, samples[len(samples)-q+i].fds)
+		firstG = max(firstG, samples[i].goroutines)
+		lastG = max(lastG, samples[len(samples)-q+i].goroutines)
 	}
 	firstRSS, lastRSS = firstRSS/q, lastRSS/q
 	// Bounds: after warm-up the Go heap and SQLite's page cache hold still,
@@ -137,7 +145,13 @@ func TestReliabilitySoak(t *testing.T) {
 	if lastFDs > firstFDs+8 {
 		t.Errorf("open files: last quarter up to %d; want at most %d (first quarter up to %d)", lastFDs, firstFDs+8, firstFDs)
 	}
-	t.Logf("soak %v: %d requests, %d errors; RSS %d → %d KiB, open files %d → %d", duration, requests.Load(), len(errs), firstRSS, lastRSS, firstFDs, lastFDs)
+	// Goroutines: two a keep-alive connection and the server's few; the
+	// clients' connections are the same throughout, so a margin of 16 holds
+	// what comes and goes, and a goroutine leaked per request breaks it.
+	if lastG > firstG+16 {
+		t.Errorf("goroutines: last quarter up to %d; want at most %d (first quarter up to %d)", lastG, firstG+16, firstG)
+	}
+	t.Logf("soak %v: %d requests, %d errors; RSS %d → %d KiB, open files %d → %d, goroutines %d → %d", duration, requests.Load(), len(errs), firstRSS, lastRSS, firstFDs, lastFDs, firstG, lastG)
 }
 
 // soakSend is one request of the soak; a request the soak's end cut short
@@ -174,4 +188,34 @@ func usage(pid int) (rss, fds int, err error) {
 	}
 	entries, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
 	return rss, len(entries), err
+}
+
+// goroutines reads the server's goroutine count from its debug listener.
+func goroutines(addr string) (int, error) {
+	res, err := http.Get("http://" + addr + "/debug/vars")
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	var vars struct {
+		Goroutines int `json:"goroutines"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&vars); err != nil {
+		return 0, err
+	}
+	if vars.Goroutines == 0 {
+		return 0, fmt.Errorf("no goroutines in /debug/vars")
+	}
+	return vars.Goroutines, nil
+}
+
+// freeAddr is a loopback address with a port free right now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }
