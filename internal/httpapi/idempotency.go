@@ -52,7 +52,7 @@ func idempotent(keeper idempotencyKeeper) echo.MiddlewareFunc {
 			}
 			sum.Write(body)
 			req := idempotency.Request{Actor: actor.Subject, Key: key, Method: r.Method,
-				Path: r.URL.Path, Hash: hex.EncodeToString(sum.Sum(nil))}
+				Path: r.URL.EscapedPath(), Hash: hex.EncodeToString(sum.Sum(nil))} // escaped: a path may hold bytes no database stores (NUL)
 			res := c.Response()
 			orig, before := res.Writer, res.Header().Clone()
 			buf := &bufferedWriter{header: orig.Header()}

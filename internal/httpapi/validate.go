@@ -206,8 +206,17 @@ func (ct *contract) check(c echo.Context, op *operation) error {
 	}
 	params := map[string]string{}
 	for i, name := range c.ParamNames() {
-		params[name] = c.ParamValues()[i]
-		checkText(name, c.ParamValues()[i], &p)
+		value := c.ParamValues()[i]
+		if r.URL.RawPath != "" {
+			// The router matched the path as sent (%ff, not %FF) and left its
+			// parameters escaped; the handler's binding unescapes them, so
+			// check what it will see.
+			if unescaped, err := url.PathUnescape(value); err == nil {
+				value = unescaped
+			}
+		}
+		params[name] = value
+		checkText(name, value, &p)
 	}
 	options := ct.options
 	if body != nil {
