@@ -87,24 +87,11 @@ func TestShutdownDrainsKeepAliveConnections(t *testing.T) {
 	go func() {
 		defer close(checked)
 		defer stopSending.Store(true)
-		check := &http.Client{Timeout: time.Second}
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-			res, err := check.Get(base + "/readyz")
-			if err != nil {
-				fail("readyz: %v; want 503 before the server closes", err)
-				return
-			}
-			res.Body.Close()
-			if res.StatusCode == http.StatusServiceUnavailable {
-				unready = time.Now()
-				return
-			}
-			if res.StatusCode != http.StatusOK {
-				fail("readyz: got %d; want 200, then 503", res.StatusCode)
-				return
-			}
+		at, err := apptest.AwaitUnready(base, 10*time.Second, 10*time.Millisecond)
+		if err != nil {
+			fail("%v", err)
 		}
-		fail("readyz: still 200 10s after shutdown began")
+		unready = at
 	}()
 
 	time.Sleep(300 * time.Millisecond)

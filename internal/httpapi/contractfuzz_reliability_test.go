@@ -4,7 +4,6 @@ package httpapi_test
 
 import (
 	"bufio"
-	"context"
 	"io"
 	"net"
 	"net/http"
@@ -31,18 +30,7 @@ func TestReliabilityContractFuzz(t *testing.T) {
 // cases say so (stdlib) and only their status is checked.
 func TestReliabilityRawSocket(t *testing.T) {
 	f := apptest.StartDemo(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- f.App.ServeListener(ctx, ln) }()
-	defer func() {
-		cancel()
-		<-served
-	}()
-	addr := ln.Addr().String()
+	addr, _ := apptest.Serve(t, f.App)
 	problem := loadProblemSchema(t)
 	auth := "Authorization: Bearer " + f.Admin + "\r\n"
 	org := `{"code":"GM9990","name":"Raw","kind":"other","networkRole":"member"}`

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/pioniersnetwerk/pioniers/internal/apptest"
 )
 
 // TestReliabilityShutdownUnderLoad plays a load balancer in front of the
@@ -79,24 +81,11 @@ func TestReliabilityShutdownUnderLoad(t *testing.T) {
 	go func() {
 		defer close(checked)
 		defer stopSending.Store(true)
-		check := &http.Client{Timeout: time.Second}
-		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-			res, err := check.Get(s.base + "/readyz")
-			if err != nil {
-				fail("readyz: %v; want 503 before the server closes", err)
-				return
-			}
-			res.Body.Close()
-			if res.StatusCode == http.StatusServiceUnavailable {
-				unready = time.Now()
-				return
-			}
-			if res.StatusCode != http.StatusOK {
-				fail("readyz: got %d; want 200, then 503", res.StatusCode)
-				return
-			}
+		at, err := apptest.AwaitUnready(s.base, 30*time.Second, 20*time.Millisecond)
+		if err != nil {
+			fail("%v", err)
 		}
-		fail("readyz: still 200 30s in")
+		unready = at
 	}()
 
 	time.Sleep(1500 * time.Millisecond)
