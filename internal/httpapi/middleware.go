@@ -23,21 +23,13 @@ import (
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 )
 
-type requestIDKey struct{}
-
-// RequestID returns the request id carried by ctx, or "".
-func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
-}
-
 // LogHandler wraps a slog handler so that every record logged with a request's
 // context carries its request id.
 type LogHandler struct{ slog.Handler }
 
 // Handle adds request_id when the context has one.
 func (h LogHandler) Handle(ctx context.Context, r slog.Record) error {
-	if id := RequestID(ctx); id != "" {
+	if id := domain.RequestIDFrom(ctx); id != "" {
 		r.AddAttrs(slog.String("request_id", id))
 	}
 	return h.Handler.Handle(ctx, r)
@@ -64,7 +56,7 @@ func requestID(next echo.HandlerFunc) echo.HandlerFunc {
 			id = hex.EncodeToString(b)
 		}
 		c.Response().Header().Set("X-Request-ID", id)
-		c.SetRequest(c.Request().WithContext(context.WithValue(c.Request().Context(), requestIDKey{}, id)))
+		c.SetRequest(c.Request().WithContext(domain.WithRequestID(c.Request().Context(), id)))
 		return next(c)
 	}
 }

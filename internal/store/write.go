@@ -20,9 +20,26 @@ type changeRow struct {
 	Fields     jsonColumn[[]string]
 	Version    int
 	At         time.Time
+	Seq        int64
+	RequestID  string
 }
 
 func (changeRow) TableName() string { return "change_events" }
+
+// auditRow is a change as the audit log keeps it (see migration 0007).
+type auditRow struct {
+	ID         string
+	Seq        int64
+	At         time.Time
+	Actor      string
+	Resource   string
+	ResourceID string
+	Action     string
+	Fields     jsonColumn[[]string]
+	RequestID  string
+}
+
+func (auditRow) TableName() string { return "audit_events" }
 
 func toChangeRow(c domain.Change) changeRow {
 	return changeRow{ID: uuid.Must(uuid.NewV7()).String(), Resource: c.Resource, ResourceID: c.ResourceID,
@@ -60,13 +77,28 @@ func (db *DB) remove(ctx context.Context, model any, id string, c domain.Change)
 // one in ctx, if any): either both are kept or neither is.
 func (db *DB) writeRecorded(ctx context.Context, c domain.Change, fn func(tx *gorm.DB) error) error {
 	cr := toChangeRow(c)
+	cr.RequestID = domain.RequestIDFrom(ctx)
 	return db.InTx(ctx, func(ctx context.Context) error {
 		tx := db.writer(ctx)
 		if err := fn(tx); err != nil {
 			return dbError(err)
 		}
-		return dbError(tx.Create(&cr).Error)
+		return db.recordChange(tx, &cr)
 	})
+}
+
+// recordChange numbers cr in commit order and keeps it in the change feed
+// and the audit log. It comes last in the transaction: the sequence row it
+// locks is held only until the commit.
+func (db *DB) recordChange(tx *gorm.DB, cr *changeRow) error {
+	if err := tx.Raw("UPDATE change_sequence SET last = last + 1 WHERE id = 1 RETURNING last").Scan(&cr.Seq).Error; err != nil {
+		return dbError(err)
+	}
+	if err := tx.Create(cr).Error; err != nil {
+		return dbError(err)
+	}
+	return dbError(tx.Create(&auditRow{ID: cr.ID, Seq: cr.Seq, At: cr.At, Actor: cr.Actor, Resource: cr.Resource,
+		ResourceID: cr.ResourceID, Action: cr.Action, Fields: cr.Fields, RequestID: cr.RequestID}).Error)
 }
 
 // swapUpdate writes every column of row where key names it and the stored
