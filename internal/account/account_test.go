@@ -159,7 +159,7 @@ func TestAuthenticatePassword(t *testing.T) {
 	want := domain.Actor{Subject: u.ID, Role: domain.RoleMember, OrganisationID: f.schiedam.ID}
 	for _, email := range []string{"pioneer@schiedam.nl", "PIONEER@SCHIEDAM.NL", "Pioneer@Schiedam.nl", " pioneer@schiedam.nl "} {
 		got, err := f.accounts.AuthenticatePassword(ctx, email, password)
-		if err != nil || got != want {
+		if err != nil || !reflect.DeepEqual(got, want) {
 			t.Errorf("AuthenticatePassword(%q): got %+v, %v; want %+v, nil", email, got, err, want)
 		}
 	}
@@ -183,7 +183,7 @@ func TestAuthenticatePassword(t *testing.T) {
 			if !errors.As(err, &e) || e.Code != domain.CodeUnauthenticated {
 				t.Fatalf("AuthenticatePassword: got %+v, %v; want code %q", got, err, domain.CodeUnauthenticated)
 			}
-			if got != (domain.Actor{}) {
+			if !reflect.DeepEqual(got, domain.Actor{}) {
 				t.Errorf("actor: got %+v; want the zero actor", got)
 			}
 			if first == nil {
@@ -218,7 +218,7 @@ func TestClients(t *testing.T) {
 	}
 
 	got, err := f.accounts.AuthenticateClient(ctx, bound.ClientID, secret)
-	if want := (domain.Actor{Subject: bound.ClientID, Role: domain.RolePartner, OrganisationID: f.schiedam.ID}); err != nil || got != want {
+	if want := (domain.Actor{Subject: bound.ClientID, Role: domain.RolePartner, OrganisationID: f.schiedam.ID}); err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("AuthenticateClient: got %+v, %v; want %+v, nil", got, err, want)
 	}
 
@@ -240,7 +240,7 @@ func TestClients(t *testing.T) {
 			if !errors.As(err, &e) || e.Code != domain.CodeUnauthenticated {
 				t.Fatalf("AuthenticateClient: got %+v, %v; want code %q", got, err, domain.CodeUnauthenticated)
 			}
-			if got != (domain.Actor{}) {
+			if !reflect.DeepEqual(got, domain.Actor{}) {
 				t.Errorf("actor: got %+v; want the zero actor", got)
 			}
 			if first == nil {

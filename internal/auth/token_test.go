@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -117,7 +118,7 @@ func TestIssueVerifyRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Verify: got %v; want nil", err)
 			}
-			if got != a {
+			if !reflect.DeepEqual(got, a) {
 				t.Errorf("Verify: got %+v; want %+v", got, a)
 			}
 			tok, _, err := jwt.NewParser().ParseUnverified(s, jwt.MapClaims{})
@@ -225,7 +226,7 @@ func TestVerifyRejects(t *testing.T) {
 			if code := domain.ErrorCode(err); code != domain.CodeUnauthenticated {
 				t.Fatalf("Verify: got actor %+v, code %q (%v); want %q", got, code, err, domain.CodeUnauthenticated)
 			}
-			if got != (domain.Actor{}) {
+			if !reflect.DeepEqual(got, domain.Actor{}) {
 				t.Errorf("Verify: got actor %+v alongside the error; want the zero actor", got)
 			}
 			if tt.reason != "" && !strings.Contains(err.Error(), tt.reason) {
@@ -283,7 +284,7 @@ func TestKeyRotation(t *testing.T) {
 	after := newTokens(t, []auth.Key{newKey}, issuer, audience, t0)
 
 	oldToken := issue(t, before, actor)
-	if got, err := during.Verify(oldToken); err != nil || got != actor {
+	if got, err := during.Verify(oldToken); err != nil || !reflect.DeepEqual(got, actor) {
 		t.Errorf("old token with [new, old]: got %+v, %v; want %+v, nil", got, err, actor)
 	}
 	if _, err := after.Verify(oldToken); domain.ErrorCode(err) != domain.CodeUnauthenticated {
@@ -299,7 +300,7 @@ func TestKeyRotation(t *testing.T) {
 		t.Errorf("kid of a token issued with [new, old]: got %v; want the new key's %s (old is %s)", got, newKey.ID, oldKey.ID)
 	}
 	for name, v := range map[string]*auth.Tokens{"[new, old]": during, "[new]": after} {
-		if got, err := v.Verify(newToken); err != nil || got != actor {
+		if got, err := v.Verify(newToken); err != nil || !reflect.DeepEqual(got, actor) {
 			t.Errorf("new token with %s: got %+v, %v; want %+v, nil", name, got, err, actor)
 		}
 	}

@@ -31,8 +31,28 @@ func (r Role) Valid() bool {
 type Actor struct {
 	Subject        string // user or client id; empty when anonymous
 	Role           Role
-	OrganisationID string // set for members and for clients bound to an organisation
-	PersonID       string // set for users who are one of the network's people
+	OrganisationID string   // set for members and for clients bound to an organisation
+	PersonID       string   // set for users who are one of the network's people
+	Client         bool     // an API client (client credentials grant), not a person
+	Scopes         []string // what an API client's token grants beyond its role; none for people
+}
+
+// Scopes an admin grants API clients: each lets a partner's client do one
+// thing its role alone does not.
+const (
+	ScopePeopleRead         = "people:read"         // read people's public profiles
+	ScopeRegistrationsWrite = "registrations:write" // register its organisation's people for meetings
+	ScopeWebhooksManage     = "webhooks:manage"     // manage its own webhook subscriptions
+)
+
+// HasScope reports whether the actor's token grants scope.
+func (a Actor) HasScope(scope string) bool {
+	for _, s := range a.Scopes {
+		if s == scope {
+			return true
+		}
+	}
+	return false
 }
 
 // System acts for the command line and the seed: it may do anything.

@@ -252,7 +252,7 @@ func TestActorInContext(t *testing.T) {
 		t.Errorf("ActorFrom(empty context): got %+v; want anonymous", got)
 	}
 	want := domain.Actor{Subject: "u1", Role: domain.RoleEditor}
-	if got := domain.ActorFrom(domain.WithActor(context.Background(), want)); got != want {
+	if got := domain.ActorFrom(domain.WithActor(context.Background(), want)); !reflect.DeepEqual(got, want) {
 		t.Errorf("ActorFrom(WithActor): got %+v; want %+v", got, want)
 	}
 }
