@@ -34,6 +34,27 @@ func (e AccessTokenTokenType) Valid() bool {
 	}
 }
 
+// Defines values for AuditActorKind.
+const (
+	AuditActorClient AuditActorKind = "client"
+	AuditActorSystem AuditActorKind = "system"
+	AuditActorUser   AuditActorKind = "user"
+)
+
+// Valid indicates whether the value is a known member of the AuditActorKind enum.
+func (e AuditActorKind) Valid() bool {
+	switch e {
+	case AuditActorClient:
+		return true
+	case AuditActorSystem:
+		return true
+	case AuditActorUser:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ClientCredentialsGrantType.
 const (
 	ClientCredentialsGrantTypeClientCredentials ClientCredentialsGrantType = "client_credentials"
@@ -556,6 +577,27 @@ func (e ExportFormat) Valid() bool {
 	}
 }
 
+// Defines values for ListAuditEventsParamsFormat.
+const (
+	ListAuditEventsParamsFormatCsv    ListAuditEventsParamsFormat = "csv"
+	ListAuditEventsParamsFormatJSON   ListAuditEventsParamsFormat = "json"
+	ListAuditEventsParamsFormatNdjson ListAuditEventsParamsFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the ListAuditEventsParamsFormat enum.
+func (e ListAuditEventsParamsFormat) Valid() bool {
+	switch e {
+	case ListAuditEventsParamsFormatCsv:
+		return true
+	case ListAuditEventsParamsFormatJSON:
+		return true
+	case ListAuditEventsParamsFormatNdjson:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListCommitmentsParamsFormat.
 const (
 	ListCommitmentsParamsFormatCsv    ListCommitmentsParamsFormat = "csv"
@@ -775,6 +817,49 @@ type AccessTokenTokenType string
 // AttendanceInput defines model for AttendanceInput.
 type AttendanceInput struct {
 	Attended bool `json:"attended"`
+}
+
+// AuditActor defines model for AuditActor.
+type AuditActor struct {
+	// ID The user's id, the API client's client id, or `system`.
+	ID string `json:"id"`
+
+	// Kind A signed-in user, a partner's API client, or the service itself (command line, seed).
+	Kind AuditActorKind `json:"kind"`
+}
+
+// AuditActorKind A signed-in user, a partner's API client, or the service itself (command line, seed).
+type AuditActorKind string
+
+// AuditEvent defines model for AuditEvent.
+type AuditEvent struct {
+	// Action What the write did: `create`, `update`, `delete` or `erase`.
+	//
+	// Example: update
+	Action string     `json:"action"`
+	Actor  AuditActor `json:"actor"`
+
+	// ChangedFields The names of the fields the write changed, never their values.
+	ChangedFields []string           `json:"changedFields"`
+	ID            openapi_types.UUID `json:"id"`
+	OccurredAt    time.Time          `json:"occurredAt"`
+
+	// RequestID The `X-Request-ID` of the request that made the change; empty for changes made outside a request.
+	RequestID string `json:"requestId"`
+
+	// Resource The kind of resource, such as `organisation`, `person`, `meeting`.
+	//
+	// Example: meeting
+	Resource   string `json:"resource"`
+	ResourceID string `json:"resourceId"`
+}
+
+// AuditEventPage defines model for AuditEventPage.
+type AuditEventPage struct {
+	Items []AuditEvent `json:"items"`
+
+	// NextCursor Cursor for the next page; absent on the last page. The `Link` header carries the same.
+	NextCursor *string `json:"nextCursor,omitempty"`
 }
 
 // CallForPapers defines model for CallForPapers.
@@ -1913,6 +1998,9 @@ type Q = string
 // RegistrationRef defines model for RegistrationRef.
 type RegistrationRef = openapi_types.UUID
 
+// UpdatedSince Example: 2026-01-31T09:00:00Z
+type UpdatedSince = time.Time
+
 // BadRequest An RFC 9457 problem detail.
 type BadRequest = Problem
 
@@ -1990,6 +2078,37 @@ type GetActionPlanSummaryParams struct {
 	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
 }
 
+// ListAuditEventsParams defines parameters for ListAuditEvents.
+type ListAuditEventsParams struct {
+	// Resource Only entries about this kind of resource, such as `meeting` or `person`.
+	Resource *string `form:"resource,omitempty" json:"resource,omitempty"`
+
+	// ResourceID Only entries about the resource with this id.
+	ResourceID *string `form:"resourceId,omitempty" json:"resourceId,omitempty"`
+
+	// Actor Only entries of this actor (a user's id, an API client's client id, or `system`).
+	Actor *string `form:"actor,omitempty" json:"actor,omitempty"`
+
+	// From Only entries recorded at or after this instant.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only entries recorded before this instant.
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// Format `csv` or `ndjson` for the whole filtered result as a stream (no paging), for clients that cannot send
+	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
+	Format *ListAuditEventsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+
+	// PageSize Items per page.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
+	// Cursor Opaque position from a `Link rel="next"` header. Only valid with the same filters and sort.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListAuditEventsParamsFormat defines parameters for ListAuditEvents.
+type ListAuditEventsParamsFormat string
+
 // ListCommitmentsParams defines parameters for ListCommitments.
 type ListCommitmentsParams struct {
 	// Cycle Only commitments of the action plan cycle that started in this year (2013, 2016, 2018).
@@ -2004,6 +2123,11 @@ type ListCommitmentsParams struct {
 	// Format `csv` or `ndjson` for the whole filtered result as a stream (no paging), for clients that cannot send
 	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
 	Format *ListCommitmentsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+
+	// UpdatedSince Only items whose `updatedAt` is at or after this instant. Inclusive, so that polling with the last
+	// `updatedAt` seen never misses a write made in the same microsecond (expect to see that item again).
+	// Deletions and redactions do not show here; follow `/v1/changes` for those.
+	UpdatedSince *UpdatedSince `form:"updatedSince,omitempty" json:"updatedSince,omitempty"`
 
 	// PageSize Items per page.
 	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
@@ -2061,6 +2185,11 @@ type ListEvaluationsParams struct {
 
 	// Milestone Only evaluations linked to this milestone.
 	Milestone *openapi_types.UUID `form:"milestone,omitempty" json:"milestone,omitempty"`
+
+	// UpdatedSince Only items whose `updatedAt` is at or after this instant. Inclusive, so that polling with the last
+	// `updatedAt` seen never misses a write made in the same microsecond (expect to see that item again).
+	// Deletions and redactions do not show here; follow `/v1/changes` for those.
+	UpdatedSince *UpdatedSince `form:"updatedSince,omitempty" json:"updatedSince,omitempty"`
 
 	// PageSize Items per page.
 	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
@@ -2169,6 +2298,11 @@ type ListMeetingsParams struct {
 	// Sort `startsAt` (default) or `-startsAt`; the id breaks ties.
 	Sort *ListMeetingsParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
 
+	// UpdatedSince Only items whose `updatedAt` is at or after this instant. Inclusive, so that polling with the last
+	// `updatedAt` seen never misses a write made in the same microsecond (expect to see that item again).
+	// Deletions and redactions do not show here; follow `/v1/changes` for those.
+	UpdatedSince *UpdatedSince `form:"updatedSince,omitempty" json:"updatedSince,omitempty"`
+
 	// PageSize Items per page.
 	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
@@ -2256,6 +2390,11 @@ type ListMilestonesParams struct {
 	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
 	Format *ListMilestonesParamsFormat `form:"format,omitempty" json:"format,omitempty"`
 
+	// UpdatedSince Only items whose `updatedAt` is at or after this instant. Inclusive, so that polling with the last
+	// `updatedAt` seen never misses a write made in the same microsecond (expect to see that item again).
+	// Deletions and redactions do not show here; follow `/v1/changes` for those.
+	UpdatedSince *UpdatedSince `form:"updatedSince,omitempty" json:"updatedSince,omitempty"`
+
 	// PageSize Items per page.
 	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
@@ -2329,6 +2468,11 @@ type ListOrganisationsParams struct {
 	// The id is always the final tie-breaker, so the order is deterministic. Default `name`.
 	Sort *string `form:"sort,omitempty" json:"sort,omitempty"`
 
+	// UpdatedSince Only items whose `updatedAt` is at or after this instant. Inclusive, so that polling with the last
+	// `updatedAt` seen never misses a write made in the same microsecond (expect to see that item again).
+	// Deletions and redactions do not show here; follow `/v1/changes` for those.
+	UpdatedSince *UpdatedSince `form:"updatedSince,omitempty" json:"updatedSince,omitempty"`
+
 	// PageSize Items per page.
 	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
@@ -2397,6 +2541,11 @@ type ListPeopleParams struct {
 	// Default `name`.
 	Sort *PeopleSort `form:"sort,omitempty" json:"sort,omitempty"`
 
+	// UpdatedSince Only items whose `updatedAt` is at or after this instant. Inclusive, so that polling with the last
+	// `updatedAt` seen never misses a write made in the same microsecond (expect to see that item again).
+	// Deletions and redactions do not show here; follow `/v1/changes` for those.
+	UpdatedSince *UpdatedSince `form:"updatedSince,omitempty" json:"updatedSince,omitempty"`
+
 	// PageSize Items per page.
 	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
@@ -2445,6 +2594,11 @@ type ListPublicationsParams struct {
 	// Format `csv` or `ndjson` for the whole filtered result as a stream (no paging), for clients that cannot send
 	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
 	Format *ListPublicationsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+
+	// UpdatedSince Only items whose `updatedAt` is at or after this instant. Inclusive, so that polling with the last
+	// `updatedAt` seen never misses a write made in the same microsecond (expect to see that item again).
+	// Deletions and redactions do not show here; follow `/v1/changes` for those.
+	UpdatedSince *UpdatedSince `form:"updatedSince,omitempty" json:"updatedSince,omitempty"`
 
 	// PageSize Items per page.
 	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
@@ -2751,6 +2905,9 @@ type ServerInterface interface {
 	// GetActionPlanSummary Progress of the milestones of a whole action plan
 	// (GET /action-plans/{cycle}/summary)
 	GetActionPlanSummary(ctx echo.Context, cycle int, params GetActionPlanSummaryParams) error
+	// ListAuditEvents Read the audit log
+	// (GET /audit-events)
+	ListAuditEvents(ctx echo.Context, params ListAuditEventsParams) error
 	// CreateToken Get an access token
 	// (POST /auth/token)
 	CreateToken(ctx echo.Context) error
@@ -2969,6 +3126,73 @@ func (w *ServerInterfaceWrapper) GetActionPlanSummary(ctx echo.Context) error {
 	return err
 }
 
+// ListAuditEvents converts echo context to params.
+func (w *ServerInterfaceWrapper) ListAuditEvents(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListAuditEventsParams
+	// ------------- Optional query parameter "resource" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "resource", ctx.QueryParams(), &params.Resource, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter resource: %s", err))
+	}
+
+	// ------------- Optional query parameter "resourceId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "resourceId", ctx.QueryParams(), &params.ResourceID, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter resourceId: %s", err))
+	}
+
+	// ------------- Optional query parameter "actor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "actor", ctx.QueryParams(), &params.Actor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter actor: %s", err))
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
+	}
+
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter pageSize: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListAuditEvents(ctx, params)
+	return err
+}
+
 // CreateToken converts echo context to params.
 func (w *ServerInterfaceWrapper) CreateToken(ctx echo.Context) error {
 	var err error
@@ -3010,6 +3234,13 @@ func (w *ServerInterfaceWrapper) ListCommitments(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
+	}
+
+	// ------------- Optional query parameter "updatedSince" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "updatedSince", ctx.QueryParams(), &params.UpdatedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter updatedSince: %s", err))
 	}
 
 	// ------------- Optional query parameter "pageSize" -------------
@@ -3201,6 +3432,13 @@ func (w *ServerInterfaceWrapper) ListEvaluations(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "milestone", ctx.QueryParams(), &params.Milestone, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter milestone: %s", err))
+	}
+
+	// ------------- Optional query parameter "updatedSince" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "updatedSince", ctx.QueryParams(), &params.UpdatedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter updatedSince: %s", err))
 	}
 
 	// ------------- Optional query parameter "pageSize" -------------
@@ -3593,6 +3831,13 @@ func (w *ServerInterfaceWrapper) ListMeetings(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "sort", ctx.QueryParams(), &params.Sort, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sort: %s", err))
+	}
+
+	// ------------- Optional query parameter "updatedSince" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "updatedSince", ctx.QueryParams(), &params.UpdatedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter updatedSince: %s", err))
 	}
 
 	// ------------- Optional query parameter "pageSize" -------------
@@ -4035,6 +4280,13 @@ func (w *ServerInterfaceWrapper) ListMilestones(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
 	}
 
+	// ------------- Optional query parameter "updatedSince" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "updatedSince", ctx.QueryParams(), &params.UpdatedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter updatedSince: %s", err))
+	}
+
 	// ------------- Optional query parameter "pageSize" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
@@ -4309,6 +4561,13 @@ func (w *ServerInterfaceWrapper) ListOrganisations(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sort: %s", err))
 	}
 
+	// ------------- Optional query parameter "updatedSince" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "updatedSince", ctx.QueryParams(), &params.UpdatedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter updatedSince: %s", err))
+	}
+
 	// ------------- Optional query parameter "pageSize" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
@@ -4568,6 +4827,13 @@ func (w *ServerInterfaceWrapper) ListPeople(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sort: %s", err))
 	}
 
+	// ------------- Optional query parameter "updatedSince" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "updatedSince", ctx.QueryParams(), &params.UpdatedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter updatedSince: %s", err))
+	}
+
 	// ------------- Optional query parameter "pageSize" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
@@ -4822,6 +5088,13 @@ func (w *ServerInterfaceWrapper) ListPublications(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
 	}
 
+	// ------------- Optional query parameter "updatedSince" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "updatedSince", ctx.QueryParams(), &params.UpdatedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter updatedSince: %s", err))
+	}
+
 	// ------------- Optional query parameter "pageSize" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
@@ -5067,6 +5340,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.DELETE(options.BaseURL+"/publications/:publication", wrapper.DeletePublication, options.OperationMiddlewares["deletePublication"]...)
 	router.GET(options.BaseURL+"/publications/:publication", wrapper.GetPublication, options.OperationMiddlewares["getPublication"]...)
 	router.PUT(options.BaseURL+"/publications/:publication", wrapper.ReplacePublication, options.OperationMiddlewares["replacePublication"]...)
+	router.GET(options.BaseURL+"/audit-events", wrapper.ListAuditEvents, options.OperationMiddlewares["listAuditEvents"]...)
 	router.GET(options.BaseURL+"/commitments", wrapper.ListCommitments, options.OperationMiddlewares["listCommitments"]...)
 	router.POST(options.BaseURL+"/commitments", wrapper.CreateCommitment, options.OperationMiddlewares["createCommitment"]...)
 	router.GET(options.BaseURL+"/commitments/:commitment", wrapper.GetCommitment, options.OperationMiddlewares["getCommitment"]...)
@@ -5322,6 +5596,234 @@ func (response GetActionPlanSummary400ApplicationProblemPlusJSONResponse) VisitG
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuditEventsRequestObject struct {
+	Params ListAuditEventsParams
+}
+
+type ListAuditEventsResponseObject interface {
+	VisitListAuditEventsResponse(w http.ResponseWriter) error
+}
+
+type ListAuditEvents200ResponseHeaders struct {
+	APIVersion *string
+	ETag       *string
+	Link       *string
+}
+
+type ListAuditEvents200JSONResponse struct {
+	Body    AuditEventPage
+	Headers ListAuditEvents200ResponseHeaders
+}
+
+func (response ListAuditEvents200JSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Link != nil {
+		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuditEvents200ApplicationXNdjsonResponse struct {
+	Body          io.Reader
+	Headers       ListAuditEvents200ResponseHeaders
+	ContentLength int64
+}
+
+func (response ListAuditEvents200ApplicationXNdjsonResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Link != nil {
+		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		// If w doesn't support flushing, fall back to io.Copy.
+		_, err := io.Copy(w, response.Body)
+		return err
+	}
+	// text/event-stream messages are typically small; use a
+	// modest buffer and flush after each chunk so clients see
+	// events immediately instead of waiting on OS buffering.
+	buf := make([]byte, 4096)
+	for {
+		n, err := response.Body.Read(buf)
+		if n > 0 {
+			if _, writeErr := w.Write(buf[:n]); writeErr != nil {
+				return writeErr
+			}
+			flusher.Flush()
+		}
+		if err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+type ListAuditEvents200TextCsvResponse struct {
+	Body          io.Reader
+	Headers       ListAuditEvents200ResponseHeaders
+	ContentLength int64
+}
+
+func (response ListAuditEvents200TextCsvResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Link != nil {
+		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListAuditEvents304Response = NotModifiedResponse
+
+func (response ListAuditEvents304Response) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type ListAuditEvents400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditEvents400ApplicationProblemPlusJSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuditEvents401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditEvents401ApplicationProblemPlusJSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuditEvents403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditEvents403ApplicationProblemPlusJSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuditEvents406ApplicationProblemPlusJSONResponse struct {
+	NotAcceptableApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditEvents406ApplicationProblemPlusJSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(406)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuditEvents429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditEvents429ApplicationProblemPlusJSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -13578,6 +14080,9 @@ type StrictServerInterface interface {
 	// GetActionPlanSummary Progress of the milestones of a whole action plan
 	// (GET /action-plans/{cycle}/summary)
 	GetActionPlanSummary(ctx context.Context, request GetActionPlanSummaryRequestObject) (GetActionPlanSummaryResponseObject, error)
+	// ListAuditEvents Read the audit log
+	// (GET /audit-events)
+	ListAuditEvents(ctx context.Context, request ListAuditEventsRequestObject) (ListAuditEventsResponseObject, error)
 	// CreateToken Get an access token
 	// (POST /auth/token)
 	CreateToken(ctx context.Context, request CreateTokenRequestObject) (CreateTokenResponseObject, error)
@@ -13798,6 +14303,31 @@ func (sh *strictHandler) GetActionPlanSummary(ctx echo.Context, cycle int, param
 		return err
 	} else if validResponse, ok := response.(GetActionPlanSummaryResponseObject); ok {
 		return validResponse.VisitGetActionPlanSummaryResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListAuditEvents operation middleware
+func (sh *strictHandler) ListAuditEvents(ctx echo.Context, params ListAuditEventsParams) error {
+	var request ListAuditEventsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAuditEvents(ctx.Request().Context(), request.(ListAuditEventsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAuditEvents")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListAuditEventsResponseObject); ok {
+		return validResponse.VisitListAuditEventsResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

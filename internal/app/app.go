@@ -24,6 +24,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/pioniersnetwerk/pioniers/internal/account"
+	"github.com/pioniersnetwerk/pioniers/internal/audit"
 	"github.com/pioniersnetwerk/pioniers/internal/auth"
 	"github.com/pioniersnetwerk/pioniers/internal/evaluation"
 	"github.com/pioniersnetwerk/pioniers/internal/httpapi"
@@ -52,6 +53,7 @@ type App struct {
 	Publications  *publication.Service
 	Milestones    *milestone.Service
 	Evaluations   *evaluation.Service
+	Audit         *audit.Service
 	Tokens        *auth.Tokens
 	Seed          *seed.Loader
 	handler       http.Handler
@@ -101,6 +103,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 		return nil, err
 	}
 	evaluations := evaluation.NewService(db, orgs, time.Now, secret)
+	auditLog := audit.NewService(db, time.Now)
 	draining := new(atomic.Bool)
 	handler, err := httpapi.NewHandler(httpapi.Services{
 		Organisations: orgs,
@@ -109,6 +112,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 		Publications:  publications,
 		Milestones:    milestones,
 		Evaluations:   evaluations,
+		Audit:         auditLog,
 		SignIn:        auth.NewSignIn(accounts, tokens),
 		Tokens:        tokens,
 		Idempotency:   idempotency.NewKeeper(db.IdempotencyKeys(), time.Now),
@@ -126,7 +130,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 	if err != nil {
 		return nil, err
 	}
-	return &App{Config: cfg, Log: log, DB: db, Organisations: orgs, Accounts: accounts, People: people, Meetings: meetings, Publications: publications, Milestones: milestones, Evaluations: evaluations, Tokens: tokens,
+	return &App{Config: cfg, Log: log, DB: db, Organisations: orgs, Accounts: accounts, People: people, Meetings: meetings, Publications: publications, Milestones: milestones, Evaluations: evaluations, Audit: auditLog, Tokens: tokens,
 		Seed: seed.NewLoader(db, orgs, meetings, publications, milestones, evaluations), handler: handler, draining: draining}, nil
 }
 
@@ -259,6 +263,9 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes: http.DefaultMaxHeaderBytes,
 		ErrorLog:       slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
+	expiryCtx, stopExpiry := context.WithCancel(ctx)
+	defer a.expireAudit(expiryCtx)()
+	defer stopExpiry() // first: the deferred wait above needs it
 	// Serve runs in a goroutine that ends whichever way the server stops:
 	// it returns at once when Shutdown begins, or by itself on an error.
 	served := make(chan error, 1)

@@ -38,6 +38,8 @@ type Config struct {
 	RateBurst    int
 	SignInLimit  int // sign-in attempts per minute per client address
 	BcryptCost   int // 0 means bcrypt's default
+	// AuditRetention is how long the audit log keeps an entry; 0 keeps every entry.
+	AuditRetention time.Duration
 }
 
 // Setting documents one configuration value; README's table lists them all.
@@ -70,6 +72,7 @@ var Settings = []Setting{
 	{"drain-wait", "PIONIERS_DRAIN_WAIT", "5s", "on SIGINT/SIGTERM, how long /readyz answers 503 while requests are still served, so that a load balancer stops sending before the server closes; 0s closes at once"},
 	{"shutdown-wait", "PIONIERS_SHUTDOWN_WAIT", "20s", "how long in-flight requests may finish on SIGINT/SIGTERM, after drain-wait"},
 	{"debug-addr", "PIONIERS_DEBUG_ADDR", "", "address of a separate listener serving runtime figures (goroutines, memory) as JSON at /debug/vars; keep it private. Empty: none"},
+	{"audit-retention", "PIONIERS_AUDIT_RETENTION", "17520h", "how long the audit log keeps an entry (17520h is two years); serve deletes older ones hourly. 0 keeps every entry"},
 }
 
 // Flags registers every setting on fs, defaulting to the environment, and
@@ -118,6 +121,9 @@ func parse(v map[string]*string) (Config, error) {
 	}
 	if c.DrainWait, err = time.ParseDuration(*v["drain-wait"]); err != nil || c.DrainWait < 0 {
 		errs = append(errs, "--drain-wait: want a duration such as 5s, 0s for none")
+	}
+	if c.AuditRetention, err = time.ParseDuration(*v["audit-retention"]); err != nil || c.AuditRetention < 0 {
+		errs = append(errs, "--audit-retention: want a duration such as 17520h, 0 to keep every entry")
 	}
 	if c.RateLimit, err = strconv.ParseFloat(*v["rate-limit"], 64); err != nil || c.RateLimit < 0 {
 		errs = append(errs, "--rate-limit: want a number of requests per second, 0 for no limit")

@@ -19,12 +19,13 @@ import (
 
 // Filter narrows a list of evaluations.
 type Filter struct {
-	Status      Status
-	MilestoneID string
-	WithDrafts  bool      // editors and admins see unpublished ones
-	Now         time.Time // for the status filter
-	PageSize    int
-	Cursor      string
+	Status       Status
+	MilestoneID  string
+	WithDrafts   bool      // editors and admins see unpublished ones
+	Now          time.Time // for the status filter
+	UpdatedSince time.Time // only items updated at or after it; zero: any
+	PageSize     int
+	Cursor       string
 }
 
 // Store is what the service needs from storage.

@@ -260,6 +260,7 @@ func (m *matrixFixture) matrixRequests(t *testing.T) map[string]func() matrixReq
 		"deletePublication": func() matrixRequest {
 			return matrixRequest{params: p("publication", m.Post(t, m.Admin, "/v1/publications", m.publicationBody()).ID)}
 		},
+		"listAuditEvents":  func() matrixRequest { return matrixRequest{} },
 		"listCommitments":  func() matrixRequest { return matrixRequest{} },
 		"createCommitment": func() matrixRequest { return matrixRequest{body: m.commitmentBody(fmt.Sprintf("NL8%03d", m.next()))} },
 		"getCommitment":    func() matrixRequest { return matrixRequest{params: p("commitment", "NL0037")} },

@@ -54,6 +54,7 @@ func (s *Server) ListMeetings(ctx context.Context, req api.ListMeetingsRequestOb
 	}
 	lr.Descending = p.Sort != nil && *p.Sort == api.MinusStartsAt
 	lr.PageSize, lr.Cursor = deref(p.PageSize), deref(p.Cursor)
+	lr.Filter.UpdatedSince = deref(p.UpdatedSince)
 	now := s.now()
 	if f := exportOf(ctx, formats...); f != formatJSON {
 		lr.PageSize = batchSize

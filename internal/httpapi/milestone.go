@@ -31,7 +31,7 @@ type milestones interface {
 // ListCommitments serves GET /commitments.
 func (s *Server) ListCommitments(ctx context.Context, req api.ListCommitmentsRequestObject) (api.ListCommitmentsResponseObject, error) {
 	p := req.Params
-	f := milestone.CommitmentFilter{Cycle: deref(p.Cycle), PolicyArea: deref(p.PolicyArea), Q: deref(p.Q)}
+	f := milestone.CommitmentFilter{Cycle: deref(p.Cycle), PolicyArea: deref(p.PolicyArea), Q: deref(p.Q), UpdatedSince: deref(p.UpdatedSince)}
 	if format := exportOf(ctx, string(deref(p.Format))); format != formatJSON {
 		body, err := stream(ctx, format, s.contract.columns("Commitment"), everyPage(
 			func(cursor string) (domain.Page[milestone.Commitment], error) {
@@ -142,7 +142,7 @@ func toCommitmentInput(b api.CommitmentInput) milestone.CommitmentInput {
 func (s *Server) ListMilestones(ctx context.Context, req api.ListMilestonesRequestObject) (api.ListMilestonesResponseObject, error) {
 	p := req.Params
 	lr := milestone.ListRequest{Filter: milestone.Filter{Commitment: deref(p.Commitment), Q: deref(p.Q),
-		DueBefore: domainDate(p.DueBefore), DueAfter: domainDate(p.DueAfter)},
+		DueBefore: domainDate(p.DueBefore), DueAfter: domainDate(p.DueAfter), UpdatedSince: deref(p.UpdatedSince)},
 		Status: milestone.Status(deref(p.Status)), Completion: milestone.Completion(deref(p.Completion)), Overdue: p.Overdue,
 		Sort: string(deref(p.Sort)), AsOf: domainDate(p.AsOf), PageSize: deref(p.PageSize), Cursor: deref(p.Cursor)}
 	resp, err := s.milestonePage(ctx, lr, string(deref(p.Format)))

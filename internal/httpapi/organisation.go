@@ -20,10 +20,11 @@ func (s *Server) ListOrganisations(ctx context.Context, req api.ListOrganisation
 	}
 	page, err := s.orgs.List(ctx, organisation.Query{
 		Filter: organisation.Filter{
-			Kind:        organisation.Kind(deref(p.Kind)),
-			NetworkRole: organisation.NetworkRole(deref(p.NetworkRole)),
-			Active:      p.Active,
-			Q:           deref(p.Q),
+			Kind:         organisation.Kind(deref(p.Kind)),
+			NetworkRole:  organisation.NetworkRole(deref(p.NetworkRole)),
+			Active:       p.Active,
+			Q:            deref(p.Q),
+			UpdatedSince: deref(p.UpdatedSince),
 		},
 		Sort:     sortKeys,
 		PageSize: deref(p.PageSize),

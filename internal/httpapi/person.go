@@ -31,7 +31,7 @@ func (s *Server) ListPeople(ctx context.Context, req api.ListPeopleRequestObject
 	if err != nil {
 		return nil, err
 	}
-	lr.Organisation = deref(p.Organisation)
+	lr.Organisation, lr.UpdatedSince = deref(p.Organisation), deref(p.UpdatedSince)
 	page, err := s.people.List(ctx, lr)
 	if err != nil {
 		return nil, err

@@ -22,7 +22,7 @@ type publications interface {
 // ListPublications serves GET /publications.
 func (s *Server) ListPublications(ctx context.Context, req api.ListPublicationsRequestObject) (api.ListPublicationsResponseObject, error) {
 	p := req.Params
-	f := publication.Filter{Kind: publication.Kind(deref(p.Kind)), Q: deref(p.Q)}
+	f := publication.Filter{Kind: publication.Kind(deref(p.Kind)), Q: deref(p.Q), UpdatedSince: deref(p.UpdatedSince)}
 	if p.Meeting != nil {
 		f.MeetingID = p.Meeting.String()
 	}

@@ -57,6 +57,7 @@ type Services struct {
 	Publications  publications
 	Milestones    milestones
 	Evaluations   evaluations
+	Audit         auditLog
 	SignIn        signIn
 	Tokens        tokenVerifier
 	Idempotency   idempotencyKeeper
@@ -93,6 +94,7 @@ type Server struct {
 	publications publications
 	milestones   milestones
 	evaluations  evaluations
+	audit        auditLog
 	signIn       signIn
 	contract     *contract
 	now          domain.Clock
@@ -130,7 +132,7 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 		validator.requireToken, carryRequest, idempotent(svc.Idempotency), validator.middleware, conditionalGET)
 
 	server := &Server{orgs: svc.Organisations, people: svc.People, meetings: svc.Meetings, publications: svc.Publications,
-		milestones: svc.Milestones, evaluations: svc.Evaluations, signIn: svc.SignIn, contract: validator, now: opt.Clock,
+		milestones: svc.Milestones, evaluations: svc.Evaluations, audit: svc.Audit, signIn: svc.SignIn, contract: validator, now: opt.Clock,
 		publicURL: strings.TrimSuffix(opt.PublicURL, "/")}
 	if server.now == nil {
 		server.now = time.Now

@@ -23,6 +23,7 @@ type Filter struct {
 	OrganisationID string // host or guest chair
 	GuestChairID   string
 	Q              string
+	UpdatedSince   time.Time // only items updated at or after it; zero: any
 }
 
 // Query is one page request, or every meeting that matches when All is set.

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/organisation"
@@ -13,9 +14,10 @@ import (
 
 // CommitmentFilter narrows the list of commitments.
 type CommitmentFilter struct {
-	Cycle      int
-	PolicyArea string
-	Q          string
+	Cycle        int
+	PolicyArea   string
+	Q            string
+	UpdatedSince time.Time // only items updated at or after it; zero: any
 }
 
 // CommitmentQuery is one page of commitments, or all of them.

@@ -17,11 +17,12 @@ import (
 // Filter is what the store filters on; status, completion and overdue
 // follow from evidence and are filtered by the service.
 type Filter struct {
-	Commitment string
-	Cycle      int
-	DueBefore  time.Time
-	DueAfter   time.Time
-	Q          string
+	Commitment   string
+	Cycle        int
+	DueBefore    time.Time
+	DueAfter     time.Time
+	Q            string
+	UpdatedSince time.Time // only items updated at or after it; zero: any
 }
 
 // Query is one page from the store.
@@ -185,7 +186,8 @@ func (s *Service) listAsOf(ctx context.Context, req ListRequest) (domain.Page[Mi
 		if (f.Commitment != "" && m.Commitment != f.Commitment) || (inCycle != nil && !inCycle[m.Commitment]) ||
 			(!f.DueBefore.IsZero() && (m.PlannedEnd.IsZero() || !m.PlannedEnd.Before(f.DueBefore))) ||
 			(!f.DueAfter.IsZero() && (m.PlannedEnd.IsZero() || !m.PlannedEnd.After(f.DueAfter))) ||
-			(q != "" && !strings.Contains(strings.ToLower(m.Title+"\n"+m.VerifiableResult), q)) {
+			(q != "" && !strings.Contains(strings.ToLower(m.Title+"\n"+m.VerifiableResult), q)) ||
+			(!f.UpdatedSince.IsZero() && m.UpdatedAt.Before(f.UpdatedSince)) {
 			continue
 		}
 		m, err := ev.derive(ctx, s, m, at)

@@ -13,11 +13,12 @@ import (
 
 // Filter narrows a list of organisations.
 type Filter struct {
-	Kind        Kind
-	NetworkRole NetworkRole
-	Active      *bool
-	Today       time.Time // the day Active is judged on
-	Q           string
+	Kind         Kind
+	NetworkRole  NetworkRole
+	Active       *bool
+	Today        time.Time // the day Active is judged on
+	Q            string
+	UpdatedSince time.Time // only items updated at or after it; zero: any
 }
 
 // Query is one page request.

@@ -25,6 +25,7 @@ type Filter struct {
 	FullOrganisation string // its current people, on Today
 	PersonID         string
 	Today            time.Time
+	UpdatedSince     time.Time // only items updated at or after it; zero: any
 }
 
 // Query is one page request.
@@ -40,6 +41,7 @@ type ListRequest struct {
 	Organisation string
 	Role         Role
 	Q            string
+	UpdatedSince time.Time
 	Sort         []domain.SortKey
 	PageSize     int
 	Cursor       string
@@ -167,7 +169,7 @@ func (s *Service) list(ctx context.Context, orgID string, req ListRequest) (doma
 		req.Sort = []domain.SortKey{{Field: "name"}}
 	}
 	today := domain.Today(s.now())
-	f := Filter{OrganisationID: orgID, Role: req.Role, Q: strings.TrimSpace(req.Q), All: actor.Is(domain.RoleAdmin, domain.RoleEditor), Today: today}
+	f := Filter{OrganisationID: orgID, Role: req.Role, Q: strings.TrimSpace(req.Q), UpdatedSince: req.UpdatedSince, All: actor.Is(domain.RoleAdmin, domain.RoleEditor), Today: today}
 	if actor.Is(domain.RoleMember) {
 		f.FullOrganisation = actor.OrganisationID
 	}

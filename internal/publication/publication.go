@@ -70,10 +70,11 @@ type Input struct {
 
 // Filter narrows a list.
 type Filter struct {
-	Kind      Kind
-	MeetingID string
-	Q         string
-	From, To  time.Time // published on or after From, before To (zero: open)
+	Kind         Kind
+	MeetingID    string
+	Q            string
+	From, To     time.Time // published on or after From, before To (zero: open)
+	UpdatedSince time.Time // only items updated at or after it; zero: any
 }
 
 // Query is one page.

@@ -144,7 +144,10 @@ func (db *DB) ListEvaluations(ctx context.Context, f evaluation.Filter) (domain.
 		tx = tx.Where("e.milestone_id = ?", f.MilestoneID)
 	}
 	sort := []domain.SortKey{{Field: "createdAt", Descending: true}}
-	fp := fingerprint("evaluations", f.WithDrafts, f.Status, f.MilestoneID)
+	if !f.UpdatedSince.IsZero() {
+		tx = tx.Where("e.updated_at >= ?", f.UpdatedSince.UTC())
+	}
+	fp := fingerprint("evaluations", f.WithDrafts, f.Status, f.MilestoneID, f.UpdatedSince.UTC().String())
 	tx, err := evaluationKeyset.apply(tx, db.dialect, sort, f.Cursor, fp)
 	if err != nil {
 		return domain.Page[evaluation.Evaluation]{}, err

@@ -109,7 +109,10 @@ func (db *DB) ListOrganisations(ctx context.Context, q organisation.Query) (doma
 	if f.Q != "" {
 		tx = tx.Where(`search LIKE ? ESCAPE '\'`, likePattern(f.Q))
 	}
-	fp := fingerprint("organisations", f.Kind, f.NetworkRole, fmt.Sprint(deref(f.Active)), f.Active == nil, f.Q, q.Sort)
+	if !f.UpdatedSince.IsZero() {
+		tx = tx.Where("updated_at >= ?", f.UpdatedSince.UTC())
+	}
+	fp := fingerprint("organisations", f.Kind, f.NetworkRole, fmt.Sprint(deref(f.Active)), f.Active == nil, f.Q, q.Sort, f.UpdatedSince.UTC().String())
 	tx, err := organisationKeyset.apply(tx, db.dialect, q.Sort, q.Cursor, fp)
 	if err != nil {
 		return domain.Page[organisation.Organisation]{}, err

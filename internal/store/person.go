@@ -154,7 +154,10 @@ func (db *DB) ListPeople(ctx context.Context, q person.Query) (domain.Page[perso
 	if f.Q != "" {
 		tx = tx.Where(`search LIKE ? ESCAPE '\'`, likePattern(f.Q))
 	}
-	fp := fingerprint("people", f.OrganisationID, f.Role, f.Q, f.All, f.FullOrganisation, f.PersonID, q.Sort)
+	if !f.UpdatedSince.IsZero() {
+		tx = tx.Where("people.updated_at >= ?", f.UpdatedSince.UTC())
+	}
+	fp := fingerprint("people", f.OrganisationID, f.Role, f.Q, f.All, f.FullOrganisation, f.PersonID, q.Sort, f.UpdatedSince.UTC().String())
 	tx, err := personKeyset.apply(tx, db.dialect, q.Sort, q.Cursor, fp)
 	if err != nil {
 		return domain.Page[person.Person]{}, err
