@@ -144,10 +144,8 @@ func (db *DB) ListEvaluations(ctx context.Context, f evaluation.Filter) (domain.
 		tx = tx.Where("e.milestone_id = ?", f.MilestoneID)
 	}
 	sort := []domain.SortKey{{Field: "createdAt", Descending: true}}
-	if !f.UpdatedSince.IsZero() {
-		tx = tx.Where("e.updated_at >= ?", f.UpdatedSince.UTC())
-	}
-	fp := fingerprint("evaluations", f.WithDrafts, f.Status, f.MilestoneID, f.UpdatedSince.UTC().String())
+	tx, since := updatedSince(tx, "e.updated_at", f.UpdatedSince)
+	fp := fingerprint(append([]any{"evaluations", f.WithDrafts, f.Status, f.MilestoneID}, since...)...)
 	tx, err := evaluationKeyset.apply(tx, db.dialect, sort, f.Cursor, fp)
 	if err != nil {
 		return domain.Page[evaluation.Evaluation]{}, err

@@ -167,6 +167,16 @@ func fingerprint(parts ...any) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:9])
 }
 
+// updatedSince keeps the rows whose column is at or after t (all when t is
+// zero), and returns what ties a cursor to that: nothing when unset, so that
+// cursors issued before the filter existed stay valid.
+func updatedSince(tx *gorm.DB, column string, t time.Time) (*gorm.DB, []any) {
+	if t.IsZero() {
+		return tx, nil
+	}
+	return tx.Where(column+" >= ?", t.UTC()), []any{"updatedSince", t.UTC().String()}
+}
+
 // searchText is what q searches: the fields, lowercased in Go so that
 // case-insensitive search works beyond ASCII on every database.
 func searchText(fields ...string) string {

@@ -235,10 +235,8 @@ func (db *DB) ListMeetings(ctx context.Context, q meeting.Query) (domain.Page[me
 		tx = tx.Where(`m.search LIKE ? ESCAPE '\'`, likePattern(f.Q))
 	}
 	sort := []domain.SortKey{{Field: "startsAt", Descending: q.Descending}}
-	if !f.UpdatedSince.IsZero() {
-		tx = tx.Where("m.updated_at >= ?", f.UpdatedSince.UTC())
-	}
-	fp := fingerprint("meetings", f.From.String(), f.To.String(), f.Status, f.Format, f.OrganisationID, f.GuestChairID, f.Q, q.Descending, f.UpdatedSince.UTC().String())
+	tx, since := updatedSince(tx, "m.updated_at", f.UpdatedSince)
+	fp := fingerprint(append([]any{"meetings", f.From.String(), f.To.String(), f.Status, f.Format, f.OrganisationID, f.GuestChairID, f.Q, q.Descending}, since...)...)
 	tx, err := meetingKeyset.apply(tx, db.dialect, sort, q.Cursor, fp)
 	if err != nil {
 		return domain.Page[meeting.Meeting]{}, err

@@ -132,10 +132,8 @@ func (db *DB) ListCommitments(ctx context.Context, q milestone.CommitmentQuery) 
 	if f.Q != "" {
 		tx = tx.Where(`c.search LIKE ? ESCAPE '\'`, likePattern(f.Q))
 	}
-	if !f.UpdatedSince.IsZero() {
-		tx = tx.Where("c.updated_at >= ?", f.UpdatedSince.UTC())
-	}
-	fp := fingerprint("commitments", f.Cycle, f.PolicyArea, f.Q, f.UpdatedSince.UTC().String())
+	tx, since := updatedSince(tx, "c.updated_at", f.UpdatedSince)
+	fp := fingerprint(append([]any{"commitments", f.Cycle, f.PolicyArea, f.Q}, since...)...)
 	tx, err := commitmentKeyset.apply(tx, db.dialect, nil, q.Cursor, fp)
 	if err != nil {
 		return domain.Page[milestone.Commitment]{}, err
@@ -302,10 +300,8 @@ func (db *DB) ListMilestones(ctx context.Context, q milestone.Query) (domain.Pag
 	default:
 		sort = []domain.SortKey{{Field: "commitment"}, {Field: "codeKey"}}
 	}
-	if !f.UpdatedSince.IsZero() {
-		tx = tx.Where("updated_at >= ?", f.UpdatedSince.UTC())
-	}
-	fp := fingerprint("milestones", f.Commitment, f.Cycle, f.DueBefore.String(), f.DueAfter.String(), f.Q, q.Sort, f.UpdatedSince.UTC().String())
+	tx, since := updatedSince(tx, "updated_at", f.UpdatedSince)
+	fp := fingerprint(append([]any{"milestones", f.Commitment, f.Cycle, f.DueBefore.String(), f.DueAfter.String(), f.Q, q.Sort}, since...)...)
 	tx, err := milestoneKeyset.apply(tx, db.dialect, sort, q.Cursor, fp)
 	if err != nil {
 		return domain.Page[milestone.Milestone]{}, err

@@ -109,10 +109,8 @@ func (db *DB) ListOrganisations(ctx context.Context, q organisation.Query) (doma
 	if f.Q != "" {
 		tx = tx.Where(`search LIKE ? ESCAPE '\'`, likePattern(f.Q))
 	}
-	if !f.UpdatedSince.IsZero() {
-		tx = tx.Where("updated_at >= ?", f.UpdatedSince.UTC())
-	}
-	fp := fingerprint("organisations", f.Kind, f.NetworkRole, fmt.Sprint(deref(f.Active)), f.Active == nil, f.Q, q.Sort, f.UpdatedSince.UTC().String())
+	tx, since := updatedSince(tx, "updated_at", f.UpdatedSince)
+	fp := fingerprint(append([]any{"organisations", f.Kind, f.NetworkRole, fmt.Sprint(deref(f.Active)), f.Active == nil, f.Q, q.Sort}, since...)...)
 	tx, err := organisationKeyset.apply(tx, db.dialect, q.Sort, q.Cursor, fp)
 	if err != nil {
 		return domain.Page[organisation.Organisation]{}, err

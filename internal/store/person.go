@@ -154,10 +154,8 @@ func (db *DB) ListPeople(ctx context.Context, q person.Query) (domain.Page[perso
 	if f.Q != "" {
 		tx = tx.Where(`search LIKE ? ESCAPE '\'`, likePattern(f.Q))
 	}
-	if !f.UpdatedSince.IsZero() {
-		tx = tx.Where("people.updated_at >= ?", f.UpdatedSince.UTC())
-	}
-	fp := fingerprint("people", f.OrganisationID, f.Role, f.Q, f.All, f.FullOrganisation, f.PersonID, q.Sort, f.UpdatedSince.UTC().String())
+	tx, since := updatedSince(tx, "people.updated_at", f.UpdatedSince)
+	fp := fingerprint(append([]any{"people", f.OrganisationID, f.Role, f.Q, f.All, f.FullOrganisation, f.PersonID, q.Sort}, since...)...)
 	tx, err := personKeyset.apply(tx, db.dialect, q.Sort, q.Cursor, fp)
 	if err != nil {
 		return domain.Page[person.Person]{}, err

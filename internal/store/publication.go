@@ -98,10 +98,8 @@ func (db *DB) ListPublications(ctx context.Context, q publication.Query) (domain
 		tx = tx.Where(`p.search LIKE ? ESCAPE '\'`, likePattern(f.Q))
 	}
 	sort := []domain.SortKey{{Field: "publishedOn", Descending: true}}
-	if !f.UpdatedSince.IsZero() {
-		tx = tx.Where("p.updated_at >= ?", f.UpdatedSince.UTC())
-	}
-	fp := fingerprint("publications", f.Kind, f.MeetingID, f.Q, f.From.String(), f.To.String(), f.UpdatedSince.UTC().String())
+	tx, since := updatedSince(tx, "p.updated_at", f.UpdatedSince)
+	fp := fingerprint(append([]any{"publications", f.Kind, f.MeetingID, f.Q, f.From.String(), f.To.String()}, since...)...)
 	tx, err := publicationKeyset.apply(tx, db.dialect, sort, q.Cursor, fp)
 	if err != nil {
 		return domain.Page[publication.Publication]{}, err
