@@ -73,6 +73,12 @@ type Record struct {
 	domain.Change
 }
 
+// Ref names a resource of the feed and the fields of it that a change concerns.
+type Ref struct {
+	Resource, ID string
+	Fields       []string
+}
+
 // Store is what the feed reads besides the resources themselves.
 type Store interface {
 	// Head returns the position of the newest change recorded.
@@ -82,6 +88,13 @@ type Store interface {
 	// Parents maps the ids of sub-resources (registration, submission,
 	// milestone-update) to the ids of the resources they belong to.
 	Parents(ctx context.Context, resource string, ids []string) (map[string]string, error)
+	// MeetingReports maps the ids of meetings with a report to the report's
+	// publication id: a report is listed as a publication of its own.
+	MeetingReports(ctx context.Context, meetingIDs []string) (map[string]string, error)
+	// OrganisationDependents returns, per organisation id, the resources
+	// whose representations show the organisation (its id, code and name),
+	// with the fields that show it.
+	OrganisationDependents(ctx context.Context, orgIDs []string) (map[string][]Ref, error)
 	// Deleted says which of the ids of resource were deleted.
 	Deleted(ctx context.Context, resource string, ids []string) (map[string]bool, error)
 	// MilestonesByRule returns the ids of the milestones whose progress

@@ -36,6 +36,14 @@ var (
 	countFields    = []string{"milestoneCount"}
 )
 
+// reportFields name what of a meeting its report's publication shows:
+// the report itself, and the meeting's title and example flag.
+var reportFields = map[string][]string{
+	"report":  {"url", "publishedOn", "summary", "language", "licence"},
+	"title":   {"title"},
+	"example": {"example"},
+}
+
 // visibilityFields are the fields whose change can take a resource out of a
 // caller's view (consent withdrawn, a membership ended, an evaluation
 // unpublished).
@@ -62,7 +70,14 @@ func (s *Service) expand(ctx context.Context, records []Record) ([]candidate, er
 	subIDs := map[string][]string{}
 	var rules []milestone.Rule
 	var moved []string // milestones created, deleted or moved between commitments
+	var meetingIDs, renamed []string
 	for _, r := range records {
+		if r.Resource == Organisation && slices.ContainsFunc(r.Fields, func(f string) bool { return f == "code" || f == "name" }) {
+			renamed = append(renamed, r.ResourceID)
+		}
+		if r.Resource == Meeting {
+			meetingIDs = append(meetingIDs, r.ResourceID)
+		}
 		if sub, ok := subResources[r.Resource]; ok && sub.parent != Evaluation {
 			subIDs[r.Resource] = append(subIDs[r.Resource], r.ResourceID)
 		}
@@ -96,12 +111,34 @@ func (s *Service) expand(ctx context.Context, records []Record) ([]candidate, er
 		}
 	}
 
+	reports, err := s.store.MeetingReports(ctx, meetingIDs)
+	if err != nil {
+		return nil, err
+	}
+	var dependents map[string][]Ref
+	if len(renamed) > 0 {
+		if dependents, err = s.store.OrganisationDependents(ctx, renamed); err != nil {
+			return nil, err
+		}
+	}
+
 	var out []candidate
 	for _, r := range records {
 		base := Event{Seq: r.Seq, ID: r.ID, At: r.At}
+		derivedAt := map[string]int{} // one event per derived resource and change, its fields merged
 		derived := func(resource, id string, fields []string) {
+			eventID := r.ID + "/" + resource + "/" + id
+			if i, ok := derivedAt[eventID]; ok {
+				for _, f := range fields {
+					if !slices.Contains(out[i].Fields, f) {
+						out[i].Fields = append(out[i].Fields, f)
+					}
+				}
+				return
+			}
 			e := base
-			e.ID, e.Type, e.Resource, e.ResourceID, e.Fields = r.ID+"/"+resource+"/"+id, Updated, resource, id, fields
+			e.ID, e.Type, e.Resource, e.ResourceID, e.Fields = eventID, Updated, resource, id, slices.Clone(fields)
+			derivedAt[eventID] = len(out)
 			out = append(out, candidate{Event: e})
 		}
 		switch sub, isSub := subResources[r.Resource]; {
@@ -133,6 +170,16 @@ func (s *Service) expand(ctx context.Context, records []Record) ([]candidate, er
 		default:
 			continue // users and API clients are not in the feed
 		}
+		if r.Resource == Organisation && slices.Contains(renamed, r.ResourceID) {
+			for _, ref := range dependents[r.ResourceID] {
+				derived(ref.Resource, ref.ID, ref.Fields)
+			}
+		}
+		if pub, ok := reports[r.ResourceID]; ok && r.Resource == Meeting {
+			if fields := reportChange(r.Change); len(fields) > 0 {
+				derived(Publication, pub, fields)
+			}
+		}
 		if r.Resource == Milestone {
 			for _, code := range commitments[r.ResourceID] {
 				derived(Commitment, code, countFields)
@@ -145,6 +192,24 @@ func (s *Service) expand(ctx context.Context, records []Record) ([]candidate, er
 		}
 	}
 	return out, nil
+}
+
+// reportChange names what a change of a meeting changed on its report's
+// publication, if anything.
+func reportChange(c domain.Change) []string {
+	fields := c.Fields
+	if c.Action == domain.ActionCreate {
+		fields = []string{"report", "title", "example"}
+	}
+	var out []string
+	for _, f := range fields {
+		for _, g := range reportFields[f] {
+			if !slices.Contains(out, g) {
+				out = append(out, g)
+			}
+		}
+	}
+	return out
 }
 
 // view is a resource as the caller may see it now.

@@ -60,6 +60,81 @@ func (db *DB) Parents(ctx context.Context, resource string, ids []string) (map[s
 	return out, nil
 }
 
+// MeetingReports maps the ids of meetings with a report to the report's publication id.
+func (db *DB) MeetingReports(ctx context.Context, meetingIDs []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(meetingIDs) == 0 {
+		return out, nil
+	}
+	var rows []reportRow
+	if err := db.reader(ctx).Where("meeting_id IN ?", unique(meetingIDs)).Find(&rows).Error; err != nil {
+		return nil, dbError(err)
+	}
+	for _, r := range rows {
+		out[r.MeetingID] = r.PublicationID
+	}
+	return out, nil
+}
+
+// OrganisationDependents returns, per organisation id, the people, meetings,
+// evaluations and commitments whose representations show the organisation.
+func (db *DB) OrganisationDependents(ctx context.Context, orgIDs []string) (map[string][]change.Ref, error) {
+	out := map[string][]change.Ref{}
+	if len(orgIDs) == 0 {
+		return out, nil
+	}
+	ids := unique(orgIDs)
+	add := func(org, resource, id string, fields ...string) {
+		if org != "" && slices.Contains(ids, org) {
+			out[org] = append(out[org], change.Ref{Resource: resource, ID: id, Fields: fields})
+		}
+	}
+	var members []struct{ OrganisationID, PersonID string }
+	if err := db.reader(ctx).Table("memberships").Select("DISTINCT organisation_id, person_id").
+		Where("organisation_id IN ?", ids).Order("person_id").Scan(&members).Error; err != nil {
+		return nil, dbError(err)
+	}
+	for _, m := range members {
+		add(m.OrganisationID, change.Person, m.PersonID, "memberships")
+	}
+	var meetings []struct {
+		ID                                     string
+		CaseOwnerID, VenueHostID, GuestChairID *string
+	}
+	if err := db.reader(ctx).Table("meetings").Select("id, case_owner_id, venue_host_id, guest_chair_id").
+		Where("case_owner_id IN ? OR venue_host_id IN ? OR guest_chair_id IN ?", ids, ids, ids).Order("id").Scan(&meetings).Error; err != nil {
+		return nil, dbError(err)
+	}
+	for _, m := range meetings {
+		add(stringValue(m.CaseOwnerID), change.Meeting, m.ID, "details")
+		add(stringValue(m.VenueHostID), change.Meeting, m.ID, "venue")
+		add(stringValue(m.GuestChairID), change.Meeting, m.ID, "guestChair")
+	}
+	// Audiences and institutions are JSON lists: few rows, matched here.
+	var evaluations []evaluationRow
+	if err := db.reader(ctx).Select("id, audience").Order("id").Find(&evaluations).Error; err != nil {
+		return nil, dbError(err)
+	}
+	for _, e := range evaluations {
+		for _, org := range e.Audience.V {
+			add(org, change.Evaluation, e.ID, "audience")
+		}
+	}
+	var commitments []commitmentRow
+	if err := db.reader(ctx).Select("code, lead, support").Order("code").Find(&commitments).Error; err != nil {
+		return nil, dbError(err)
+	}
+	for _, c := range commitments {
+		if c.Lead.V != nil {
+			add(c.Lead.V.OrganisationID, change.Commitment, c.Code, "leadInstitution")
+		}
+		for _, i := range c.Support.V {
+			add(i.OrganisationID, change.Commitment, c.Code, "supportInstitutions")
+		}
+	}
+	return out, nil
+}
+
 // Deleted says which of the ids of resource were deleted.
 func (db *DB) Deleted(ctx context.Context, resource string, ids []string) (map[string]bool, error) {
 	out := map[string]bool{}
