@@ -164,8 +164,9 @@ func (s *Service) expand(ctx context.Context, records []Record) ([]candidate, er
 			default:
 				e.Type = Updated
 			}
-			hides := r.Action == domain.ActionDelete || r.Action == domain.ActionErase ||
-				slices.ContainsFunc(r.Fields, func(f string) bool { return slices.Contains(visibilityFields, f) })
+			// A creation takes nothing out of anyone's view.
+			hides := r.Action == domain.ActionDelete || r.Action == domain.ActionErase || (r.Action == domain.ActionUpdate &&
+				slices.ContainsFunc(r.Fields, func(f string) bool { return slices.Contains(visibilityFields, f) }))
 			out = append(out, candidate{Event: e, mayHide: hides})
 		default:
 			continue // users and API clients are not in the feed

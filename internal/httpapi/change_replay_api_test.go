@@ -335,10 +335,26 @@ func TestChangeFeedReplayEqualsTheLists(t *testing.T) {
 				}
 				compareReplica(t, "replay from the start", fresh.data, after)
 				compareReplica(t, "polling along", polling[name].data, after)
+				compareReplica(t, "replay and GET by id", fresh.data, readEach(t, f.Env, token, fresh.data))
 				return
 			}
 		})
 	}
+}
+
+// readEach reads every resource of a replica by id as token's caller.
+func readEach(t *testing.T, env *apptest.Env, token string, replica map[string]string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for k := range replica {
+		resource, id, _ := strings.Cut(k, "/")
+		i := slices.IndexFunc(replayLists, func(l struct{ resource, path, id string }) bool { return l.resource == resource })
+		res := env.Do(t, http.MethodGet, replayLists[i].path+"/"+id, nil, apptest.Headers(token))
+		if res.StatusCode == http.StatusOK {
+			out[k] = canonical(t, []byte(res.Body))
+		}
+	}
+	return out
 }
 
 func mapsEqual(a, b map[string]string) bool {
