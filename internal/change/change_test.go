@@ -119,7 +119,7 @@ func must[T any](t *testing.T) func(T, error) T {
 // A person is in each caller's feed as far as the caller may see it: with
 // consent for everyone, in full for admins; withdrawn consent and erasure
 // leave tombstones.
-func TestFeedShowsPeopleAsEachCallerMaySee(t *testing.T) {
+func TestChangeFeedShowsPeopleAsEachCallerMaySee(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	from := e.head(t)
@@ -160,7 +160,7 @@ func TestFeedShowsPeopleAsEachCallerMaySee(t *testing.T) {
 
 // Before the erasure, visibility decides: hidden people are left out
 // unless a change may have taken them out of the caller's view.
-func TestFeedLeavesOutWhatTheCallerNeverSees(t *testing.T) {
+func TestChangeFeedLeavesOutWhatTheCallerNeverSees(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	from := e.head(t)
@@ -212,7 +212,7 @@ func TestFeedLeavesOutWhatTheCallerNeverSees(t *testing.T) {
 // Changes of parts show as updates of the resource they belong to; a
 // draft evaluation is for editors only, and unpublishing it leaves others a
 // tombstone.
-func TestFeedShowsPartsOnTheirParents(t *testing.T) {
+func TestChangeFeedShowsPartsOnTheirParents(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := apptest.As(admin)
@@ -250,7 +250,7 @@ func TestFeedShowsPartsOnTheirParents(t *testing.T) {
 // Evidence moves the milestones derived from it: a magazine edition
 // updates the milestones counting editions, a deleted one leaves
 // tombstones on its own events.
-func TestFeedDerivesMilestonesFromEvidence(t *testing.T) {
+func TestChangeFeedDerivesMilestonesFromEvidence(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := apptest.As(editor)
@@ -291,7 +291,7 @@ func TestFeedDerivesMilestonesFromEvidence(t *testing.T) {
 
 // A page ends at the last change read, visible or not, and says whether
 // more follow; reading on from there misses nothing and repeats nothing.
-func TestFeedPagesByPosition(t *testing.T) {
+func TestChangeFeedPagesByPosition(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := apptest.As(admin)
