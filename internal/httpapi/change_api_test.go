@@ -146,3 +146,29 @@ func jsonEqual(t *testing.T, a, b []byte) bool {
 func municipalityBody(code, name string) map[string]any {
 	return map[string]any{"code": code, "name": name, "kind": "municipality", "networkRole": "member", "joinedOn": "2018-01-01"}
 }
+
+// The feed's entity tag is the caller's: an admin's page differs from the
+// public one at the same position, so neither's tag answers the other 304.
+func TestChangeFeedETagIsPerCaller(t *testing.T) {
+	t.Parallel()
+	env := apptest.Start(t)
+	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
+	env.Post(t, admin, "/v1/organisations", municipalityBody("GM9901", "Noordstad"))
+	env.Post(t, admin, "/v1/people", apptest.Pioneer("Hidden Pioneer", "hidden@example.org", "", "GM9901"))
+	public := env.Do(t, http.MethodGet, "/v1/changes?pageSize=100", nil, nil)
+	own := env.Do(t, http.MethodGet, "/v1/changes?pageSize=100", nil, apptest.Headers(admin))
+	if public.Header.Get("ETag") == "" || public.Header.Get("ETag") == own.Header.Get("ETag") {
+		t.Fatalf("ETags: got %q (anonymous) and %q (admin); want two different tags", public.Header.Get("ETag"), own.Header.Get("ETag"))
+	}
+	if strings.Contains(public.Body, "Hidden Pioneer") || !strings.Contains(own.Body, "Hidden Pioneer") {
+		t.Errorf("a person without consent: in the public feed %t, in the admin's %t; want only the admin's",
+			strings.Contains(public.Body, "Hidden Pioneer"), strings.Contains(own.Body, "Hidden Pioneer"))
+	}
+	cross := env.Do(t, http.MethodGet, "/v1/changes?pageSize=100", nil, apptest.Headers(admin, "If-None-Match", public.Header.Get("ETag")))
+	if cross.StatusCode != http.StatusOK {
+		t.Errorf("admin with the public tag: got %d; want 200", cross.StatusCode)
+	}
+	if !strings.Contains(public.Header.Get("Vary"), "Authorization") {
+		t.Errorf("Vary: got %q; want Authorization", public.Header.Get("Vary"))
+	}
+}
