@@ -72,7 +72,7 @@ func (s *Service) expand(ctx context.Context, records []Record) ([]candidate, er
 	var moved []string // milestones created, deleted or moved between commitments
 	var meetingIDs, renamed []string
 	for _, r := range records {
-		if r.Resource == Organisation && slices.ContainsFunc(r.Fields, func(f string) bool { return f == "code" || f == "name" }) {
+		if renames(r.Change) {
 			renamed = append(renamed, r.ResourceID)
 		}
 		if r.Resource == Meeting {
@@ -171,7 +171,7 @@ func (s *Service) expand(ctx context.Context, records []Record) ([]candidate, er
 		default:
 			continue // users and API clients are not in the feed
 		}
-		if r.Resource == Organisation && slices.Contains(renamed, r.ResourceID) {
+		if renames(r.Change) {
 			for _, ref := range dependents[r.ResourceID] {
 				derived(ref.Resource, ref.ID, ref.Fields)
 			}
@@ -193,6 +193,11 @@ func (s *Service) expand(ctx context.Context, records []Record) ([]candidate, er
 		}
 	}
 	return out, nil
+}
+
+// renames reports whether c changed what others show of an organisation.
+func renames(c domain.Change) bool {
+	return c.Resource == Organisation && slices.ContainsFunc(c.Fields, func(f string) bool { return f == "code" || f == "name" })
 }
 
 // reportChange names what a change of a meeting changed on its report's

@@ -41,7 +41,7 @@ func TestChangeCursor(t *testing.T) {
 			t.Errorf("cursor of %d: got %d (%v); want %d", seq, got, p.Err(), seq)
 		}
 	}
-	for _, bad := range []string{"x", "c2VxOg", "c2VxOi0x", "MTIz", "c2VxOjE" + "="} {
+	for _, bad := range []string{"x", "c2VxOg", "c2VxOi0x", "MTIz", "c2VxOjE="} {
 		var p domain.Problems
 		changeCursor(bad, &p)
 		if len(p) != 1 || p[0].Name != "cursor" {
