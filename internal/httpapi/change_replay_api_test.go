@@ -162,7 +162,7 @@ func (w *replayWriter) step() string {
 	w.t.Helper()
 	w.n++
 	n := w.n
-	switch w.rng.IntN(17) {
+	switch w.rng.IntN(20) {
 	case 0:
 		w.orgs = append(w.orgs, w.created("POST", "/v1/organisations", map[string]any{"code": fmt.Sprintf("GM7%03d", n),
 			"name": fmt.Sprintf("Replay %d", n), "kind": "municipality", "networkRole": "member", "joinedOn": "2018-01-01"}, w.Admin))
@@ -284,6 +284,27 @@ func (w *replayWriter) step() string {
 		default:
 			w.do("PUT", "/v1/evaluations/"+id+"/responses/GM9901", answers(), w.Member, 200, 404, 409)
 			return "answer evaluation"
+		}
+	case 17:
+		// A member sees its own organisation's people in full, others' only with consent.
+		if id, ok := w.pick(w.people); ok {
+			org := []string{"GM9901", "GM9902"}[w.rng.IntN(2)]
+			w.do("PATCH", "/v1/people/"+id, map[string]any{"memberships": []any{map[string]any{"organisation": org, "role": "pioneer"}}}, w.Admin, 200)
+			return "move person to " + org
+		}
+	case 18:
+		if id, ok := w.pick(w.meetings); ok {
+			// A meeting with registrations may be refused.
+			if w.do("DELETE", "/v1/meetings/"+id, nil, w.Editor, 204, 409).StatusCode == 204 {
+				w.meetings = without(w.meetings, id)
+				w.regs = slices.DeleteFunc(w.regs, func(r string) bool { return strings.HasPrefix(r, id+"/") })
+			}
+			return "delete meeting"
+		}
+	case 19:
+		if id, ok := w.pick(w.milestones); ok {
+			w.do("PATCH", "/v1/milestones/"+id, map[string]any{"commitment": []string{"NL0037", "NL0036"}[w.rng.IntN(2)]}, w.Editor, 200)
+			return "move milestone"
 		}
 	}
 	return "nothing"
