@@ -26,6 +26,7 @@ import (
 	"github.com/pioniersnetwerk/pioniers/internal/account"
 	"github.com/pioniersnetwerk/pioniers/internal/audit"
 	"github.com/pioniersnetwerk/pioniers/internal/auth"
+	"github.com/pioniersnetwerk/pioniers/internal/change"
 	"github.com/pioniersnetwerk/pioniers/internal/evaluation"
 	"github.com/pioniersnetwerk/pioniers/internal/httpapi"
 	"github.com/pioniersnetwerk/pioniers/internal/idempotency"
@@ -116,6 +117,8 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 		SignIn:        auth.NewSignIn(accounts, tokens),
 		Tokens:        tokens,
 		Idempotency:   idempotency.NewKeeper(db.IdempotencyKeys(), time.Now),
+		Changes: change.NewService(db, change.Readers{Organisations: orgs, People: people, Meetings: meetings,
+			Publications: publications, Milestones: milestones, Evaluations: evaluations}),
 	}, httpapi.Options{
 		BodyLimit:      cfg.BodyLimit,
 		CORSOrigins:    cfg.CORSOrigins,
