@@ -112,6 +112,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 		SignIn:        auth.NewSignIn(accounts, tokens),
 		Tokens:        tokens,
 		Idempotency:   idempotency.NewKeeper(db.IdempotencyKeys(), time.Now),
+		Clients:       accounts,
 	}, httpapi.Options{
 		BodyLimit:      cfg.BodyLimit,
 		CORSOrigins:    cfg.CORSOrigins,

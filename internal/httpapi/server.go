@@ -60,6 +60,7 @@ type Services struct {
 	SignIn        signIn
 	Tokens        tokenVerifier
 	Idempotency   idempotencyKeeper
+	Clients       clients
 }
 
 // Options tune the HTTP layer.
@@ -97,6 +98,7 @@ type Server struct {
 	contract     *contract
 	now          domain.Clock
 	publicURL    string
+	clients      clients
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)
@@ -131,7 +133,7 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 
 	server := &Server{orgs: svc.Organisations, people: svc.People, meetings: svc.Meetings, publications: svc.Publications,
 		milestones: svc.Milestones, evaluations: svc.Evaluations, signIn: svc.SignIn, contract: validator, now: opt.Clock,
-		publicURL: strings.TrimSuffix(opt.PublicURL, "/")}
+		publicURL: strings.TrimSuffix(opt.PublicURL, "/"), clients: svc.Clients}
 	if server.now == nil {
 		server.now = time.Now
 	}
