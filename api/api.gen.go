@@ -34,6 +34,45 @@ func (e AccessTokenTokenType) Valid() bool {
 	}
 }
 
+// Defines values for APIClientScope.
+const (
+	PeopleRead         APIClientScope = "people:read"
+	RegistrationsWrite APIClientScope = "registrations:write"
+	WebhooksManage     APIClientScope = "webhooks:manage"
+)
+
+// Valid indicates whether the value is a known member of the APIClientScope enum.
+func (e APIClientScope) Valid() bool {
+	switch e {
+	case PeopleRead:
+		return true
+	case RegistrationsWrite:
+		return true
+	case WebhooksManage:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for APIClientStatus.
+const (
+	APIClientStatusActive  APIClientStatus = "active"
+	APIClientStatusRevoked APIClientStatus = "revoked"
+)
+
+// Valid indicates whether the value is a known member of the APIClientStatus enum.
+func (e APIClientStatus) Valid() bool {
+	switch e {
+	case APIClientStatusActive:
+		return true
+	case APIClientStatusRevoked:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AuditActorKind.
 const (
 	AuditActorClient AuditActorKind = "client"
@@ -870,6 +909,91 @@ type AccessToken struct {
 
 // AccessTokenTokenType defines model for AccessToken.TokenType.
 type AccessTokenTokenType string
+
+// APIClient A partner portal's API client (role `partner`); its secret is never shown after it is issued.
+type APIClient struct {
+	// ClientID The `client_id` to sign in with.
+	//
+	// Example: pc_3q2l9cJ0Zr1mWx8a
+	ClientID  string             `json:"clientId"`
+	CreatedAt time.Time          `json:"createdAt"`
+	ID        openapi_types.UUID `json:"id"`
+	Name      string             `json:"name"`
+
+	// OrganisationID The organisation the client acts for; absent when none.
+	OrganisationID *openapi_types.UUID `json:"organisationId,omitempty"`
+
+	// PreviousSecretExpiresAt Until when the secret the last rotation replaced still signs in; absent when it no longer does.
+	PreviousSecretExpiresAt *time.Time `json:"previousSecretExpiresAt,omitempty"`
+
+	// Revision The resource's version, the number its ETag starts with (`"v3.…"`); every write bumps it by one.
+	Revision  int              `json:"revision"`
+	RevokedAt *time.Time       `json:"revokedAt,omitempty"`
+	Scopes    []APIClientScope `json:"scopes"`
+
+	// Status `active` while the client may sign in, `revoked` after.
+	Status    APIClientStatus `json:"status"`
+	UpdatedAt time.Time       `json:"updatedAt"`
+}
+
+// APIClientInput defines model for ApiClientInput.
+type APIClientInput struct {
+	// Name Example: Schiedam participation portal
+	Name string `json:"name"`
+
+	// Organisation The organisation the client acts for (id or code); none when absent.
+	//
+	// Example: GM0606
+	Organisation *string           `json:"organisation,omitempty"`
+	Scopes       *[]APIClientScope `json:"scopes,omitempty"`
+}
+
+// APIClientPage defines model for ApiClientPage.
+type APIClientPage struct {
+	Items      []APIClient `json:"items"`
+	NextCursor *string     `json:"nextCursor,omitempty"`
+}
+
+// APIClientPatch A JSON Merge Patch of `ApiClientInput`; `organisation` null unbinds the client, `scopes` is replaced as a whole.
+type APIClientPatch = map[string]any
+
+// APIClientScope What an admin grants a partner's API client beyond its role. `people:read`: the public profile fields
+// (name, position, organisations) of its own organisation's current people, also those who made no
+// profile public; never contact data. `registrations:write`: register its own organisation's people for
+// meetings, list and cancel their registrations. `webhooks:manage`: manage its own webhook subscriptions.
+type APIClientScope string
+
+// APIClientStatus `active` while the client may sign in, `revoked` after.
+type APIClientStatus string
+
+// APIClientWithSecret An API client with the secret just issued, shown this once.
+type APIClientWithSecret struct {
+	// ClientID The `client_id` to sign in with.
+	//
+	// Example: pc_3q2l9cJ0Zr1mWx8a
+	ClientID string `json:"clientId"`
+
+	// ClientSecret The `client_secret` to sign in with. Only its hash is stored; it cannot be shown again.
+	ClientSecret string             `json:"clientSecret"`
+	CreatedAt    time.Time          `json:"createdAt"`
+	ID           openapi_types.UUID `json:"id"`
+	Name         string             `json:"name"`
+
+	// OrganisationID The organisation the client acts for; absent when none.
+	OrganisationID *openapi_types.UUID `json:"organisationId,omitempty"`
+
+	// PreviousSecretExpiresAt Until when the secret the last rotation replaced still signs in; absent when it no longer does.
+	PreviousSecretExpiresAt *time.Time `json:"previousSecretExpiresAt,omitempty"`
+
+	// Revision The resource's version, the number its ETag starts with (`"v3.…"`); every write bumps it by one.
+	Revision  int              `json:"revision"`
+	RevokedAt *time.Time       `json:"revokedAt,omitempty"`
+	Scopes    []APIClientScope `json:"scopes"`
+
+	// Status `active` while the client may sign in, `revoked` after.
+	Status    APIClientStatus `json:"status"`
+	UpdatedAt time.Time       `json:"updatedAt"`
+}
 
 // AttendanceInput defines model for AttendanceInput.
 type AttendanceInput struct {
@@ -1955,6 +2079,12 @@ type ScheduleHealth struct {
 	YearsWithoutResidentsMeeting []int              `json:"yearsWithoutResidentsMeeting"`
 }
 
+// SecretRotationInput defines model for SecretRotationInput.
+type SecretRotationInput struct {
+	// OverlapSeconds How long the old secret keeps working, in seconds.
+	OverlapSeconds *int `json:"overlapSeconds,omitempty"`
+}
+
 // Submission defines model for Submission.
 type Submission struct {
 	Abstract     string               `json:"abstract"`
@@ -2029,6 +2159,9 @@ type VenuePatch struct {
 	Name             *string `json:"name,omitempty"`
 }
 
+// APIClientRef defines model for ApiClientRef.
+type APIClientRef = string
+
 // AsOf Example: 2019-12-31
 type AsOf = openapi_types.Date
 
@@ -2100,6 +2233,9 @@ type RegistrationRef = openapi_types.UUID
 
 // UpdatedSince Example: 2026-01-31T09:00:00Z
 type UpdatedSince = time.Time
+
+// APIClientOK A partner portal's API client (role `partner`); its secret is never shown after it is issued.
+type APIClientOK = APIClient
 
 // BadRequest An RFC 9457 problem detail.
 type BadRequest = Problem
@@ -2176,6 +2312,39 @@ type UnsupportedMediaType = Problem
 type GetActionPlanSummaryParams struct {
 	// AsOf Answer as the data stood at the end of this day (Amsterdam time).
 	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
+}
+
+// ListAPIClientsParams defines parameters for ListAPIClients.
+type ListAPIClientsParams struct {
+	// Organisation Only clients bound to this organisation (id or code).
+	Organisation *string `form:"organisation,omitempty" json:"organisation,omitempty"`
+
+	// Status Only clients that may sign in (`active`) or that were revoked (`revoked`).
+	Status *APIClientStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// PageSize Items per page.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
+	// Cursor Opaque position from a `Link rel="next"` header. Only valid with the same filters and sort.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// RevokeAPIClientParams defines parameters for RevokeAPIClient.
+type RevokeAPIClientParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// UpdateAPIClientParams defines parameters for UpdateAPIClient.
+type UpdateAPIClientParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// RotateAPIClientSecretParams defines parameters for RotateAPIClientSecret.
+type RotateAPIClientSecretParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // ListAuditEventsParams defines parameters for ListAuditEvents.
@@ -2749,6 +2918,15 @@ type GetScheduleHealthParams struct {
 	To *openapi_types.Date `form:"to,omitempty" json:"to,omitempty"`
 }
 
+// CreateAPIClientJSONRequestBody defines body for CreateAPIClient for application/json ContentType.
+type CreateAPIClientJSONRequestBody = APIClientInput
+
+// UpdateAPIClientApplicationMergePatchPlusJSONRequestBody defines body for UpdateAPIClient for application/merge-patch+json ContentType.
+type UpdateAPIClientApplicationMergePatchPlusJSONRequestBody = APIClientPatch
+
+// RotateAPIClientSecretJSONRequestBody defines body for RotateAPIClientSecret for application/json ContentType.
+type RotateAPIClientSecretJSONRequestBody = SecretRotationInput
+
 // CreateTokenJSONRequestBody defines body for CreateToken for application/json ContentType.
 type CreateTokenJSONRequestBody = PasswordCredentials
 
@@ -3206,6 +3384,24 @@ type ServerInterface interface {
 	// GetActionPlanSummary Progress of the milestones of a whole action plan
 	// (GET /action-plans/{cycle}/summary)
 	GetActionPlanSummary(ctx echo.Context, cycle int, params GetActionPlanSummaryParams) error
+	// ListAPIClients List API clients
+	// (GET /api-clients)
+	ListAPIClients(ctx echo.Context, params ListAPIClientsParams) error
+	// CreateAPIClient Register a partner portal's API client
+	// (POST /api-clients)
+	CreateAPIClient(ctx echo.Context) error
+	// RevokeAPIClient Revoke an API client
+	// (DELETE /api-clients/{client})
+	RevokeAPIClient(ctx echo.Context, client APIClientRef, params RevokeAPIClientParams) error
+	// GetAPIClient Get an API client
+	// (GET /api-clients/{client})
+	GetAPIClient(ctx echo.Context, client APIClientRef) error
+	// UpdateAPIClient Change an API client's name, organisation or scopes
+	// (PATCH /api-clients/{client})
+	UpdateAPIClient(ctx echo.Context, client APIClientRef, params UpdateAPIClientParams) error
+	// RotateAPIClientSecret Give an API client a new secret
+	// (POST /api-clients/{client}/secret-rotations)
+	RotateAPIClientSecret(ctx echo.Context, client APIClientRef, params RotateAPIClientSecretParams) error
 	// ListAuditEvents Read the audit log
 	// (GET /audit-events)
 	ListAuditEvents(ctx echo.Context, params ListAuditEventsParams) error
@@ -3427,6 +3623,178 @@ func (w *ServerInterfaceWrapper) GetActionPlanSummary(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetActionPlanSummary(ctx, cycle, params)
+	return err
+}
+
+// ListAPIClients converts echo context to params.
+func (w *ServerInterfaceWrapper) ListAPIClients(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListAPIClientsParams
+	// ------------- Optional query parameter "organisation" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "organisation", ctx.QueryParams(), &params.Organisation, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter organisation: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter pageSize: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListAPIClients(ctx, params)
+	return err
+}
+
+// CreateAPIClient converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateAPIClient(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateAPIClient(ctx)
+	return err
+}
+
+// RevokeAPIClient converts echo context to params.
+func (w *ServerInterfaceWrapper) RevokeAPIClient(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "client" -------------
+	var client APIClientRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "client", ctx.Param("client"), &client, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter client: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RevokeAPIClientParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RevokeAPIClient(ctx, client, params)
+	return err
+}
+
+// GetAPIClient converts echo context to params.
+func (w *ServerInterfaceWrapper) GetAPIClient(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "client" -------------
+	var client APIClientRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "client", ctx.Param("client"), &client, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter client: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetAPIClient(ctx, client)
+	return err
+}
+
+// UpdateAPIClient converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateAPIClient(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "client" -------------
+	var client APIClientRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "client", ctx.Param("client"), &client, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter client: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateAPIClientParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateAPIClient(ctx, client, params)
+	return err
+}
+
+// RotateAPIClientSecret converts echo context to params.
+func (w *ServerInterfaceWrapper) RotateAPIClientSecret(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "client" -------------
+	var client APIClientRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "client", ctx.Param("client"), &client, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter client: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RotateAPIClientSecretParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RotateAPIClientSecret(ctx, client, params)
 	return err
 }
 
@@ -5696,8 +6064,24 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/evaluations/:evaluation/responses/:organisation", wrapper.GetEvaluationResponse, options.OperationMiddlewares["getEvaluationResponse"]...)
 	router.PUT(options.BaseURL+"/evaluations/:evaluation/responses/:organisation", wrapper.PutEvaluationResponse, options.OperationMiddlewares["putEvaluationResponse"]...)
 	router.GET(options.BaseURL+"/evaluations/:evaluation/results", wrapper.GetEvaluationResults, options.OperationMiddlewares["getEvaluationResults"]...)
+	router.GET(options.BaseURL+"/api-clients", wrapper.ListAPIClients, options.OperationMiddlewares["listApiClients"]...)
+	router.POST(options.BaseURL+"/api-clients", wrapper.CreateAPIClient, options.OperationMiddlewares["createApiClient"]...)
+	router.DELETE(options.BaseURL+"/api-clients/:client", wrapper.RevokeAPIClient, options.OperationMiddlewares["revokeApiClient"]...)
+	router.GET(options.BaseURL+"/api-clients/:client", wrapper.GetAPIClient, options.OperationMiddlewares["getApiClient"]...)
+	router.PATCH(options.BaseURL+"/api-clients/:client", wrapper.UpdateAPIClient, options.OperationMiddlewares["updateApiClient"]...)
+	router.POST(options.BaseURL+"/api-clients/:client/secret-rotations", wrapper.RotateAPIClientSecret, options.OperationMiddlewares["rotateApiClientSecret"]...)
 	router.POST(options.BaseURL+"/auth/token", wrapper.CreateToken, options.OperationMiddlewares["createToken"]...)
 
+}
+
+type APIClientOKResponseHeaders struct {
+	APIVersion *string
+	ETag       *string
+}
+type APIClientOKJSONResponse struct {
+	Body APIClient
+
+	Headers APIClientOKResponseHeaders
 }
 
 type BadRequestApplicationProblemPlusJSONResponse Problem
@@ -5926,6 +6310,853 @@ func (response GetActionPlanSummary400ApplicationProblemPlusJSONResponse) VisitG
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAPIClientsRequestObject struct {
+	Params ListAPIClientsParams
+}
+
+type ListAPIClientsResponseObject interface {
+	VisitListAPIClientsResponse(w http.ResponseWriter) error
+}
+
+type ListAPIClients200ResponseHeaders struct {
+	APIVersion *string
+	ETag       *string
+	Link       *string
+}
+
+type ListAPIClients200JSONResponse struct {
+	Body    APIClientPage
+	Headers ListAPIClients200ResponseHeaders
+}
+
+func (response ListAPIClients200JSONResponse) VisitListAPIClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Link != nil {
+		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAPIClients304Response = NotModifiedResponse
+
+func (response ListAPIClients304Response) VisitListAPIClientsResponse(w http.ResponseWriter) error {
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type ListAPIClients400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListAPIClients400ApplicationProblemPlusJSONResponse) VisitListAPIClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAPIClients401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListAPIClients401ApplicationProblemPlusJSONResponse) VisitListAPIClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAPIClients403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListAPIClients403ApplicationProblemPlusJSONResponse) VisitListAPIClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAPIClients406ApplicationProblemPlusJSONResponse struct {
+	NotAcceptableApplicationProblemPlusJSONResponse
+}
+
+func (response ListAPIClients406ApplicationProblemPlusJSONResponse) VisitListAPIClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(406)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAPIClients429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListAPIClients429ApplicationProblemPlusJSONResponse) VisitListAPIClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAPIClientRequestObject struct {
+	Body *CreateAPIClientJSONRequestBody
+}
+
+type CreateAPIClientResponseObject interface {
+	VisitCreateAPIClientResponse(w http.ResponseWriter) error
+}
+
+type CreateAPIClient201ResponseHeaders struct {
+	APIVersion   *string
+	CacheControl *string
+	ETag         *string
+	Location     *string
+}
+
+type CreateAPIClient201JSONResponse struct {
+	Body    APIClientWithSecret
+	Headers CreateAPIClient201ResponseHeaders
+}
+
+func (response CreateAPIClient201JSONResponse) VisitCreateAPIClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAPIClient400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAPIClient400ApplicationProblemPlusJSONResponse) VisitCreateAPIClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAPIClient401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAPIClient401ApplicationProblemPlusJSONResponse) VisitCreateAPIClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAPIClient403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAPIClient403ApplicationProblemPlusJSONResponse) VisitCreateAPIClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAPIClient415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAPIClient415ApplicationProblemPlusJSONResponse) VisitCreateAPIClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAPIClient429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAPIClient429ApplicationProblemPlusJSONResponse) VisitCreateAPIClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeAPIClientRequestObject struct {
+	Client APIClientRef `json:"client"`
+	Params RevokeAPIClientParams
+}
+
+type RevokeAPIClientResponseObject interface {
+	VisitRevokeAPIClientResponse(w http.ResponseWriter) error
+}
+
+type RevokeAPIClient204ResponseHeaders struct {
+	APIVersion *string
+}
+
+type RevokeAPIClient204Response struct {
+	Headers RevokeAPIClient204ResponseHeaders
+}
+
+func (response RevokeAPIClient204Response) VisitRevokeAPIClientResponse(w http.ResponseWriter) error {
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	w.WriteHeader(204)
+	return nil
+}
+
+type RevokeAPIClient400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeAPIClient400ApplicationProblemPlusJSONResponse) VisitRevokeAPIClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeAPIClient401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeAPIClient401ApplicationProblemPlusJSONResponse) VisitRevokeAPIClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeAPIClient403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeAPIClient403ApplicationProblemPlusJSONResponse) VisitRevokeAPIClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeAPIClient404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeAPIClient404ApplicationProblemPlusJSONResponse) VisitRevokeAPIClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeAPIClient412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeAPIClient412ApplicationProblemPlusJSONResponse) VisitRevokeAPIClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeAPIClient428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeAPIClient428ApplicationProblemPlusJSONResponse) VisitRevokeAPIClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAPIClientRequestObject struct {
+	Client APIClientRef `json:"client"`
+}
+
+type GetAPIClientResponseObject interface {
+	VisitGetAPIClientResponse(w http.ResponseWriter) error
+}
+
+type GetAPIClient200JSONResponse struct{ APIClientOKJSONResponse }
+
+func (response GetAPIClient200JSONResponse) VisitGetAPIClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAPIClient304Response = NotModifiedResponse
+
+func (response GetAPIClient304Response) VisitGetAPIClientResponse(w http.ResponseWriter) error {
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type GetAPIClient400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetAPIClient400ApplicationProblemPlusJSONResponse) VisitGetAPIClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAPIClient401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetAPIClient401ApplicationProblemPlusJSONResponse) VisitGetAPIClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAPIClient403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetAPIClient403ApplicationProblemPlusJSONResponse) VisitGetAPIClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAPIClient404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetAPIClient404ApplicationProblemPlusJSONResponse) VisitGetAPIClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAPIClient406ApplicationProblemPlusJSONResponse struct {
+	NotAcceptableApplicationProblemPlusJSONResponse
+}
+
+func (response GetAPIClient406ApplicationProblemPlusJSONResponse) VisitGetAPIClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(406)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAPIClientRequestObject struct {
+	Client APIClientRef `json:"client"`
+	Params UpdateAPIClientParams
+	Body   *UpdateAPIClientApplicationMergePatchPlusJSONRequestBody
+}
+
+type UpdateAPIClientResponseObject interface {
+	VisitUpdateAPIClientResponse(w http.ResponseWriter) error
+}
+
+type UpdateAPIClient200JSONResponse struct{ APIClientOKJSONResponse }
+
+func (response UpdateAPIClient200JSONResponse) VisitUpdateAPIClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAPIClient400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAPIClient400ApplicationProblemPlusJSONResponse) VisitUpdateAPIClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAPIClient401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAPIClient401ApplicationProblemPlusJSONResponse) VisitUpdateAPIClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAPIClient403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAPIClient403ApplicationProblemPlusJSONResponse) VisitUpdateAPIClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAPIClient404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAPIClient404ApplicationProblemPlusJSONResponse) VisitUpdateAPIClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAPIClient409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAPIClient409ApplicationProblemPlusJSONResponse) VisitUpdateAPIClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAPIClient412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAPIClient412ApplicationProblemPlusJSONResponse) VisitUpdateAPIClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAPIClient415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAPIClient415ApplicationProblemPlusJSONResponse) VisitUpdateAPIClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAPIClient428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAPIClient428ApplicationProblemPlusJSONResponse) VisitUpdateAPIClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateAPIClientSecretRequestObject struct {
+	Client APIClientRef `json:"client"`
+	Params RotateAPIClientSecretParams
+	Body   *RotateAPIClientSecretJSONRequestBody
+}
+
+type RotateAPIClientSecretResponseObject interface {
+	VisitRotateAPIClientSecretResponse(w http.ResponseWriter) error
+}
+
+type RotateAPIClientSecret200ResponseHeaders struct {
+	APIVersion   *string
+	CacheControl *string
+	ETag         *string
+}
+
+type RotateAPIClientSecret200JSONResponse struct {
+	Body    APIClientWithSecret
+	Headers RotateAPIClientSecret200ResponseHeaders
+}
+
+func (response RotateAPIClientSecret200JSONResponse) VisitRotateAPIClientSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateAPIClientSecret400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RotateAPIClientSecret400ApplicationProblemPlusJSONResponse) VisitRotateAPIClientSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateAPIClientSecret401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RotateAPIClientSecret401ApplicationProblemPlusJSONResponse) VisitRotateAPIClientSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateAPIClientSecret403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RotateAPIClientSecret403ApplicationProblemPlusJSONResponse) VisitRotateAPIClientSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateAPIClientSecret404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RotateAPIClientSecret404ApplicationProblemPlusJSONResponse) VisitRotateAPIClientSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateAPIClientSecret409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RotateAPIClientSecret409ApplicationProblemPlusJSONResponse) VisitRotateAPIClientSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateAPIClientSecret412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response RotateAPIClientSecret412ApplicationProblemPlusJSONResponse) VisitRotateAPIClientSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateAPIClientSecret415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response RotateAPIClientSecret415ApplicationProblemPlusJSONResponse) VisitRotateAPIClientSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9600,6 +10831,22 @@ func (response ListRegistrations401ApplicationProblemPlusJSONResponse) VisitList
 		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
 	}
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRegistrations403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListRegistrations403ApplicationProblemPlusJSONResponse) VisitListRegistrationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -14524,6 +15771,24 @@ type StrictServerInterface interface {
 	// GetActionPlanSummary Progress of the milestones of a whole action plan
 	// (GET /action-plans/{cycle}/summary)
 	GetActionPlanSummary(ctx context.Context, request GetActionPlanSummaryRequestObject) (GetActionPlanSummaryResponseObject, error)
+	// ListAPIClients List API clients
+	// (GET /api-clients)
+	ListAPIClients(ctx context.Context, request ListAPIClientsRequestObject) (ListAPIClientsResponseObject, error)
+	// CreateAPIClient Register a partner portal's API client
+	// (POST /api-clients)
+	CreateAPIClient(ctx context.Context, request CreateAPIClientRequestObject) (CreateAPIClientResponseObject, error)
+	// RevokeAPIClient Revoke an API client
+	// (DELETE /api-clients/{client})
+	RevokeAPIClient(ctx context.Context, request RevokeAPIClientRequestObject) (RevokeAPIClientResponseObject, error)
+	// GetAPIClient Get an API client
+	// (GET /api-clients/{client})
+	GetAPIClient(ctx context.Context, request GetAPIClientRequestObject) (GetAPIClientResponseObject, error)
+	// UpdateAPIClient Change an API client's name, organisation or scopes
+	// (PATCH /api-clients/{client})
+	UpdateAPIClient(ctx context.Context, request UpdateAPIClientRequestObject) (UpdateAPIClientResponseObject, error)
+	// RotateAPIClientSecret Give an API client a new secret
+	// (POST /api-clients/{client}/secret-rotations)
+	RotateAPIClientSecret(ctx context.Context, request RotateAPIClientSecretRequestObject) (RotateAPIClientSecretResponseObject, error)
 	// ListAuditEvents Read the audit log
 	// (GET /audit-events)
 	ListAuditEvents(ctx context.Context, request ListAuditEventsRequestObject) (ListAuditEventsResponseObject, error)
@@ -14750,6 +16015,229 @@ func (sh *strictHandler) GetActionPlanSummary(ctx echo.Context, cycle int, param
 		return err
 	} else if validResponse, ok := response.(GetActionPlanSummaryResponseObject); ok {
 		return validResponse.VisitGetActionPlanSummaryResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListAPIClients operation middleware
+func (sh *strictHandler) ListAPIClients(ctx echo.Context, params ListAPIClientsParams) error {
+	var request ListAPIClientsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAPIClients(ctx.Request().Context(), request.(ListAPIClientsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAPIClients")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListAPIClientsResponseObject); ok {
+		return validResponse.VisitListAPIClientsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateAPIClient operation middleware
+func (sh *strictHandler) CreateAPIClient(ctx echo.Context) error {
+	var request CreateAPIClientRequestObject
+
+	var body CreateAPIClientJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateAPIClient(ctx.Request().Context(), request.(CreateAPIClientRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateAPIClient")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateAPIClientResponseObject); ok {
+		return validResponse.VisitCreateAPIClientResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RevokeAPIClient operation middleware
+func (sh *strictHandler) RevokeAPIClient(ctx echo.Context, client APIClientRef, params RevokeAPIClientParams) error {
+	var request RevokeAPIClientRequestObject
+
+	request.Client = client
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RevokeAPIClient(ctx.Request().Context(), request.(RevokeAPIClientRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RevokeAPIClient")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RevokeAPIClientResponseObject); ok {
+		return validResponse.VisitRevokeAPIClientResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetAPIClient operation middleware
+func (sh *strictHandler) GetAPIClient(ctx echo.Context, client APIClientRef) error {
+	var request GetAPIClientRequestObject
+
+	request.Client = client
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetAPIClient(ctx.Request().Context(), request.(GetAPIClientRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetAPIClient")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetAPIClientResponseObject); ok {
+		return validResponse.VisitGetAPIClientResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateAPIClient operation middleware
+func (sh *strictHandler) UpdateAPIClient(ctx echo.Context, client APIClientRef, params UpdateAPIClientParams) error {
+	var request UpdateAPIClientRequestObject
+
+	request.Client = client
+	request.Params = params
+
+	var body UpdateAPIClientApplicationMergePatchPlusJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateAPIClient(ctx.Request().Context(), request.(UpdateAPIClientRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateAPIClient")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateAPIClientResponseObject); ok {
+		return validResponse.VisitUpdateAPIClientResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RotateAPIClientSecret operation middleware
+func (sh *strictHandler) RotateAPIClientSecret(ctx echo.Context, client APIClientRef, params RotateAPIClientSecretParams) error {
+	var request RotateAPIClientSecretRequestObject
+
+	request.Client = client
+	request.Params = params
+
+	var body RotateAPIClientSecretJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		if !errors.Is(err, io.EOF) {
+			return err
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RotateAPIClientSecret(ctx.Request().Context(), request.(RotateAPIClientSecretRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RotateAPIClientSecret")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RotateAPIClientSecretResponseObject); ok {
+		return validResponse.VisitRotateAPIClientSecretResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -12,8 +12,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
+	"text/tabwriter"
+	"time"
 
 	"golang.org/x/term"
 
@@ -29,7 +32,10 @@ Usage:
   pioniers migrate [flags]               apply pending database migrations
   pioniers seed [--demo] [flags]         load the action plan's data (and examples with --demo)
   pioniers user create --email E --role R [--organisation GM0606] [--person ID] [--password-stdin] [flags]
-  pioniers client create --name N [--organisation CODE] [flags]
+  pioniers client create --name N [--organisation CODE] [--scope people:read --scope …] [flags]
+  pioniers client list [--organisation CODE] [flags]
+  pioniers client rotate --client-id ID [--overlap 24h] [flags]
+  pioniers client revoke --client-id ID [flags]
   pioniers backup --to FILE [flags]       copy the SQLite database, consistently, while it is in use
 
 Every command takes the configuration flags; run "pioniers serve -h" to list them.
@@ -51,6 +57,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		return nil
 	}
 	cmd, args := args[0], args[1:]
+	if cmd == "client" && len(args) > 0 && slices.Contains(clientVerbs, args[0]) {
+		cmd, args = cmd+" "+args[0], args[1:]
+	}
 	if cmd == "user" || cmd == "client" {
 		if len(args) == 0 || args[0] != "create" {
 			return fmt.Errorf("usage: pioniers %s create …", cmd)
@@ -69,6 +78,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		name          = fs.String("name", "", "client create: the partner portal's name")
 		to            = fs.String("to", "", "backup: the file to write (it must not exist)")
 	)
+	var scopes []string
+	fs.Func("scope", "client create: a scope to grant ("+strings.Join(account.ClientScopes, ", ")+"); repeat for more", func(s string) error {
+		scopes = append(scopes, s)
+		return nil
+	})
+	clientID := fs.String("client-id", "", "client rotate/revoke: the client's id (pc_…)")
+	overlap := fs.Duration("overlap", account.DefaultSecretOverlap, "client rotate: how long the old secret keeps working (at most 168h; 0 ends it at once)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -82,6 +98,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	log := app.NewLogger(cfg)
 	switch cmd {
 	case "serve", "migrate", "seed", "user create", "client create", "backup":
+	case "client list", "client rotate", "client revoke":
 	default:
 		return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
 	}
@@ -124,11 +141,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		}
 		fmt.Fprintf(stdout, "backup written to %s\n", *to)
 	case "client create":
-		cl, secret, err := a.Accounts.CreateClient(system, account.NewClient{Name: *name, Organisation: *org})
+		cl, secret, err := a.Accounts.CreateClient(system, account.NewClient{Name: *name, Organisation: *org, Scopes: scopes})
 		if err != nil {
 			return explain(err)
 		}
-		fmt.Fprintf(stdout, "client_id:     %s\nclient_secret: %s\nKeep the secret now: it is stored only as a hash.\n", cl.ClientID, secret)
+		fmt.Fprintf(stdout, "client_id:     %s\nclient_secret: %s\nscopes:        %s\nKeep the secret now: it is stored only as a hash.\n", cl.ClientID, secret, orNone(strings.Join(cl.Scopes, " ")))
+	case "client list", "client rotate", "client revoke":
+		return clientCommand(system, a.Accounts, cmd, *org, *clientID, *overlap, stdout)
 	case "serve":
 		hasAdmin, err := a.Accounts.HasAdmin(ctx)
 		if err != nil {
@@ -142,6 +161,53 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		return a.Serve(ctx)
 	}
 	return nil
+}
+
+// clientVerbs are the client subcommands.
+var clientVerbs = []string{"create", "list", "rotate", "revoke"}
+
+// clientCommand lists API clients, rotates a client's secret or revokes a client.
+func clientCommand(ctx context.Context, accounts *account.Service, cmd, org, clientID string, overlap time.Duration, stdout io.Writer) error {
+	if cmd != "client list" && clientID == "" {
+		return fmt.Errorf("%s: name the client with --client-id", cmd)
+	}
+	switch cmd {
+	case "client list":
+		w := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(w, "CLIENT ID\tNAME\tORGANISATION\tSCOPES\tSTATUS\tCREATED")
+		for cl, err := range domain.Items(func(cursor string) (domain.Page[account.Client], error) {
+			return accounts.ListClients(ctx, account.ClientListRequest{Organisation: org, PageSize: 100, Cursor: cursor})
+		}) {
+			if err != nil {
+				return explain(err)
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", cl.ClientID, cl.Name, orNone(cl.OrganisationID), orNone(strings.Join(cl.Scopes, " ")),
+				cl.Status(), cl.CreatedAt.Format(time.RFC3339))
+		}
+		return w.Flush()
+	case "client rotate":
+		cl, secret, err := accounts.RotateClientSecret(ctx, clientID, &overlap, domain.Precondition{})
+		if err != nil {
+			return explain(err)
+		}
+		fmt.Fprintf(stdout, "client_id:     %s\nclient_secret: %s\nKeep the secret now: it is stored only as a hash.\n", cl.ClientID, secret)
+		if !cl.PreviousSecretExpiresAt.IsZero() {
+			fmt.Fprintf(stdout, "The old secret keeps working until %s.\n", cl.PreviousSecretExpiresAt.Format(time.RFC3339))
+		}
+	case "client revoke":
+		if err := accounts.RevokeClient(ctx, clientID, domain.Precondition{Present: true, Any: true}); err != nil {
+			return explain(err)
+		}
+		fmt.Fprintf(stdout, "revoked %s: it can no longer sign in\n", clientID)
+	}
+	return nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 // readPassword prompts without echo on a terminal, or reads one line from stdin.

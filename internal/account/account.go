@@ -40,6 +40,7 @@ type Store interface {
 	UserByEmail(ctx context.Context, email string) (User, error)
 	CreateClient(ctx context.Context, cl Client, c domain.Change) error
 	ClientByClientID(ctx context.Context, clientID string) (Client, error)
+	ClientStore // the rest of what API clients need: see client.go
 	CountUsers(ctx context.Context, role domain.Role) (int, error)
 }
 

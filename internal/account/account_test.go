@@ -218,7 +218,7 @@ func TestClients(t *testing.T) {
 	}
 
 	got, err := f.accounts.AuthenticateClient(ctx, bound.ClientID, secret)
-	if want := (domain.Actor{Subject: bound.ClientID, Role: domain.RolePartner, OrganisationID: f.schiedam.ID}); err != nil || !reflect.DeepEqual(got, want) {
+	if want := (domain.Actor{Subject: bound.ClientID, Role: domain.RolePartner, OrganisationID: f.schiedam.ID, Client: true}); err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("AuthenticateClient: got %+v, %v; want %+v, nil", got, err, want)
 	}
 

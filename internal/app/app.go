@@ -119,6 +119,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 		Idempotency:   idempotency.NewKeeper(db.IdempotencyKeys(), time.Now),
 		Changes: change.NewService(db, change.Readers{Organisations: orgs, People: people, Meetings: meetings,
 			Publications: publications, Milestones: milestones, Evaluations: evaluations}),
+		Clients: accounts,
 	}, httpapi.Options{
 		BodyLimit:      cfg.BodyLimit,
 		CORSOrigins:    cfg.CORSOrigins,

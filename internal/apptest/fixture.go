@@ -250,14 +250,28 @@ func Deref[T any](p *T) T {
 // the client-credentials grant of POST /v1/auth/token.
 func (e *Env) ClientToken(t testing.TB, name, organisation string) string {
 	t.Helper()
-	cl, secret, err := e.App.Accounts.CreateClient(As(domain.System), account.NewClient{Name: name, Organisation: organisation})
+	_, token := e.ScopedClient(t, name, organisation)
+	return token
+}
+
+// ScopedClient is ClientToken for a client an admin granted scopes; it
+// returns the client too.
+func (e *Env) ScopedClient(t testing.TB, name, organisation string, scopes ...string) (account.Client, string) {
+	t.Helper()
+	cl, secret, err := e.App.Accounts.CreateClient(As(domain.System), account.NewClient{Name: name, Organisation: organisation, Scopes: scopes})
 	if err != nil {
 		t.Fatalf("create client %s: %v", name, err)
 	}
-	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {cl.ClientID}, "client_secret": {secret}}.Encode()
+	return cl, e.SecretToken(t, cl.ClientID, secret)
+}
+
+// SecretToken signs an API client in with its id and secret.
+func (e *Env) SecretToken(t testing.TB, clientID, secret string) string {
+	t.Helper()
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {clientID}, "client_secret": {secret}}.Encode()
 	res := e.Do(t, http.MethodPost, "/v1/auth/token", form, map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
 	if res.StatusCode != http.StatusOK {
-		t.Fatalf("client token %s: got %d; want 200 (%s)", name, res.StatusCode, res.Body)
+		t.Fatalf("client token %s: got %d; want 200 (%s)", clientID, res.StatusCode, res.Body)
 	}
 	var tok api.AccessToken
 	res.JSON(t, &tok)

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -110,6 +111,8 @@ type claims struct {
 	Role         domain.Role `json:"role"`
 	Organisation string      `json:"org,omitempty"`
 	Person       string      `json:"person,omitempty"`
+	ClientID     string      `json:"client_id,omitempty"` // RFC 9068: set for API clients
+	Scope        string      `json:"scope,omitempty"`     // RFC 9068: space-separated
 }
 
 // TTL is how long issued tokens live.
@@ -131,6 +134,10 @@ func (t *Tokens) Issue(a domain.Actor) (string, error) {
 		Role:         a.Role,
 		Organisation: a.OrganisationID,
 		Person:       a.PersonID,
+		Scope:        strings.Join(a.Scopes, " "),
+	}
+	if a.Client {
+		c.ClientID = a.Subject
 	}
 	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, c)
 	tok.Header["kid"] = t.keys[0].ID
@@ -160,7 +167,11 @@ func (t *Tokens) Verify(token string) (domain.Actor, error) {
 	if c.Subject == "" || !c.Role.Valid() {
 		return domain.Actor{}, domain.Errorf(domain.CodeUnauthenticated, "the access token is invalid: no subject or role")
 	}
-	return domain.Actor{Subject: c.Subject, Role: c.Role, OrganisationID: c.Organisation, PersonID: c.Person}, nil
+	a := domain.Actor{Subject: c.Subject, Role: c.Role, OrganisationID: c.Organisation, PersonID: c.Person, Client: c.ClientID != ""}
+	if c.Scope != "" {
+		a.Scopes = strings.Fields(c.Scope)
+	}
+	return a, nil
 }
 
 func (t *Tokens) key(tok *jwt.Token) (any, error) {

@@ -27,7 +27,7 @@ var matrixPath = filepath.Join("testdata", "authz", "matrix.tsv")
 // matrixCallers are the kinds of caller every operation is tried with, in
 // the table's order.
 var matrixCallers = []string{"anonymous", "admin", "editor", "member-own", "member-other", "analyst",
-	"partner-bound", "partner-unbound", "removed"}
+	"partner-bound", "partner-unbound", "removed", "partner-people", "partner-registrations", "partner-webhooks"}
 
 // matrixOperation is an operation of the contract: its id, method and path.
 type matrixOperation struct{ id, method, path string }
@@ -62,6 +62,7 @@ type matrixFixture struct {
 	open                   string // an open evaluation that GM9901 answered
 	n                      int    // makes codes and names unique
 	removedEmail           string
+	boundClient            string // the client id of partner-bound
 }
 
 func (m *matrixFixture) next() int { m.n++; return m.n }
@@ -71,6 +72,24 @@ func (m *matrixFixture) person(t *testing.T) string {
 	t.Helper()
 	n := m.next()
 	return m.Post(t, m.Admin, "/v1/people", apptest.Pioneer(fmt.Sprintf("Matrix Person %d", n), fmt.Sprintf("p%d@north.example", n), "", "GM9901")).ID
+}
+
+func (m *matrixFixture) clientBody() map[string]any {
+	return map[string]any{"name": fmt.Sprintf("Matrix client %d", m.next()), "organisation": "GM9901", "scopes": []string{"people:read"}}
+}
+
+// client registers an API client and returns its client id.
+func (m *matrixFixture) client(t *testing.T) string {
+	t.Helper()
+	var cl struct {
+		ClientID string `json:"clientId"`
+	}
+	res := m.Do(t, "POST", "/v1/api-clients", m.clientBody(), apptest.Headers(m.Admin))
+	if res.StatusCode != 201 {
+		t.Fatalf("create client: got %d (%s)", res.StatusCode, apptest.Short(res.Body))
+	}
+	res.JSON(t, &cl)
+	return cl.ClientID
 }
 
 func (m *matrixFixture) organisationBody(code string) map[string]any {
@@ -113,9 +132,14 @@ func startMatrix(t *testing.T) *matrixFixture {
 	m.removedEmail = "removed@example.org"
 	m.tokens = map[string]string{"anonymous": "", "admin": m.Admin, "editor": m.Editor, "member-own": m.Member,
 		"member-other": m.Member2, "analyst": m.Analyst,
-		"partner-bound":   m.ClientToken(t, "Bound partner", "GM9901"),
 		"partner-unbound": m.ClientToken(t, "Unbound partner", ""),
 		"removed":         m.User(t, m.removedEmail, domain.RoleEditor, ""),
+	}
+	bound, token := m.ScopedClient(t, "Bound partner", "GM9901")
+	m.boundClient, m.tokens["partner-bound"] = bound.ClientID, token
+	for _, scope := range []string{"people", "registrations", "webhooks"} {
+		full := map[string]string{"people": domain.ScopePeopleRead, "registrations": domain.ScopeRegistrationsWrite, "webhooks": domain.ScopeWebhooksManage}[scope]
+		_, m.tokens["partner-"+scope] = m.ScopedClient(t, "Partner with "+full, "GM9901", full)
 	}
 	removeUser(t, m.Env, m.removedEmail)
 
@@ -312,6 +336,16 @@ func (m *matrixFixture) matrixRequests(t *testing.T) map[string]func() matrixReq
 			return matrixRequest{params: p("evaluation", m.open, "organisation", "GM9901"), body: answers()}
 		},
 		"getEvaluationResults": func() matrixRequest { return matrixRequest{params: p("evaluation", m.Evaluation)} },
+		"listApiClients":       func() matrixRequest { return matrixRequest{} },
+		"createApiClient":      func() matrixRequest { return matrixRequest{body: m.clientBody()} },
+		"getApiClient":         func() matrixRequest { return matrixRequest{params: p("client", m.boundClient)} },
+		"updateApiClient": func() matrixRequest {
+			return matrixRequest{params: p("client", m.client(t)), body: `{"name":"Renamed"}`}
+		},
+		"revokeApiClient": func() matrixRequest { return matrixRequest{params: p("client", m.client(t))} },
+		"rotateApiClientSecret": func() matrixRequest {
+			return matrixRequest{params: p("client", m.boundClient), body: map[string]any{"overlapSeconds": 3600}}
+		},
 		"createToken": func() matrixRequest {
 			return matrixRequest{body: map[string]string{"email": "analyst@example.org", "password": apptest.Password}}
 		},

@@ -80,15 +80,17 @@ func runContractFuzz(t *testing.T, requests int) {
 	sort.Slice(ops, func(i, j int) bool { return ops[i].String() < ops[j].String() })
 
 	f := apptest.StartDemo(t)
+	scoped, scopedToken := f.ScopedClient(t, "fuzz-scoped", "GM9901", "people:read", "registrations:write")
 	fz := &fuzzer{
 		rnd: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		ids: map[string]string{
 			"organisation": "GM9901", "person": f.Person, "meeting": f.Planned, "publication": f.Publication,
 			"milestone": f.Milestone, "evaluation": f.Evaluation, "commitment": "NL0037", "cycle": "2023-2025",
 			"registration": "00000000-0000-4000-8000-000000000000", "submission": "00000000-0000-4000-8000-000000000000",
+			"client": scoped.ClientID,
 		},
 		tokens: []string{"", "", f.Admin, f.Admin, f.Admin, f.Editor, f.Analyst, f.Member, f.Member2,
-			f.ClientToken(t, "fuzz-bound", "GM9901"), f.ClientToken(t, "fuzz-unbound", ""),
+			f.ClientToken(t, "fuzz-bound", "GM9901"), f.ClientToken(t, "fuzz-unbound", ""), scopedToken,
 			"garbage", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9.", f.Admin + "x"},
 	}
 	f.User(t, "gone@example.org", domain.RoleMember, "GM9902")

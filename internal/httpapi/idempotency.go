@@ -21,6 +21,10 @@ type idempotencyKeeper interface {
 	Do(ctx context.Context, r idempotency.Request, work func(ctx context.Context) idempotency.Response) (*idempotency.Response, error)
 }
 
+// secretPaths answer with secrets, which are never kept: a token, an API
+// client's secret.
+var secretPaths = map[string]bool{tokenPath: true, clientsPath: true, clientsPath + "/:client/secret-rotations": true}
+
 // replayedHeaders are the response headers a replay repeats.
 var replayedHeaders = []string{"Content-Type", "Location", "ETag"}
 
@@ -37,7 +41,7 @@ func idempotent(keeper idempotencyKeeper) echo.MiddlewareFunc {
 			r := c.Request()
 			key := r.Header.Get("Idempotency-Key")
 			actor := domain.ActorFrom(r.Context())
-			if r.Method != http.MethodPost || key == "" || c.Path() == tokenPath || actor.Anonymous() {
+			if r.Method != http.MethodPost || key == "" || secretPaths[c.Path()] || actor.Anonymous() {
 				return next(c)
 			}
 			body, err := io.ReadAll(r.Body)

@@ -64,6 +64,7 @@ type Services struct {
 	Tokens        tokenVerifier
 	Idempotency   idempotencyKeeper
 	Changes       changes
+	Clients       clients
 }
 
 // Options tune the HTTP layer.
@@ -104,6 +105,7 @@ type Server struct {
 	publicURL    string
 	changes      changes
 	changeData   func(ctx context.Context, ev change.Event) (json.RawMessage, error)
+	clients      clients
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)
@@ -138,7 +140,7 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 
 	server := &Server{orgs: svc.Organisations, people: svc.People, meetings: svc.Meetings, publications: svc.Publications,
 		milestones: svc.Milestones, evaluations: svc.Evaluations, audit: svc.Audit, signIn: svc.SignIn, contract: validator, now: opt.Clock,
-		publicURL: strings.TrimSuffix(opt.PublicURL, "/")}
+		publicURL: strings.TrimSuffix(opt.PublicURL, "/"), clients: svc.Clients}
 	if server.now == nil {
 		server.now = time.Now
 	}

@@ -31,6 +31,9 @@ type operation struct {
 	produces   []string        // media types of its success responses
 	query      map[string]bool // its query parameters, true for those that take a list
 	needsToken bool            // its security admits no anonymous caller
+	// clientScopes are the scopes its clientCredentials requirement names:
+	// an API client's token needs every one of them.
+	clientScopes []string
 }
 
 // contract validates requests against the OpenAPI document: parameters and
@@ -56,6 +59,9 @@ func newContract(spec *openapi3.T, basePath string) *contract {
 				security = *op.Security
 			}
 			o.needsToken = len(security) > 0 && !slices.ContainsFunc(security, func(r openapi3.SecurityRequirement) bool { return len(r) == 0 })
+			for _, r := range security {
+				o.clientScopes = append(o.clientScopes, r[clientScheme]...)
+			}
 			for _, p := range append(append(openapi3.Parameters{}, item.Parameters...), op.Parameters...) {
 				if p.Value.In == openapi3.ParameterInQuery {
 					s := p.Value.Schema
@@ -153,11 +159,40 @@ func (ct *contract) requireToken(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		}
 		op, ok := ct.ops[c.Request().Method+" "+c.Path()]
-		if ok && op.needsToken && domain.ActorFrom(c.Request().Context()).Anonymous() {
+		actor := domain.ActorFrom(c.Request().Context())
+		if ok && op.needsToken && actor.Anonymous() {
 			return domain.Errorf(domain.CodeUnauthenticated, signInHint)
+		}
+		if ok && actor.Client {
+			if err := insufficientScope(c, op, actor); err != nil {
+				return err
+			}
 		}
 		return next(c)
 	}
+}
+
+// clientScheme names the contract's security scheme for API clients.
+const clientScheme = "clientCredentials"
+
+// insufficientScope refuses an API client's token that lacks a scope the
+// operation's clientCredentials requirement names, with the challenge of
+// RFC 6750 section 3.1. It is the first line only: the domain services
+// check the scopes again where they decide.
+func insufficientScope(c echo.Context, op *operation, actor domain.Actor) error {
+	var missing []string
+	for _, sc := range op.clientScopes {
+		if !actor.HasScope(sc) {
+			missing = append(missing, sc)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	c.Response().Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="pioniers", error="insufficient_scope", scope=%q`,
+		strings.Join(op.clientScopes, " ")))
+	return domain.Errorf(domain.CodeForbidden, "this API client's token lacks the scope %s: an admin grants scopes, "+
+		"and a token carries those its request asked for", strings.Join(missing, " "))
 }
 
 func (ct *contract) check(c echo.Context, op *operation) error {

@@ -52,11 +52,15 @@ type RegistrationStore interface {
 // caller's view, so a person the caller may not see is not found.
 type people interface {
 	Get(ctx context.Context, id string) (person.Person, person.View, error)
+	// WithOrganisation reports whether the person id, if the caller may
+	// see them, has a membership of organisation orgID today.
+	WithOrganisation(ctx context.Context, id, orgID string) (bool, error)
 }
 
 // Register puts a person on the meeting's list, or on the waitlist when the
-// meeting is full. Editors and admins register anyone, a member its own
-// organisation's people, a signed-in person themselves.
+// meeting is full. Editors and admins register anyone, a member or a
+// partner's client with registrations:write its own organisation's people,
+// a signed-in person themselves.
 func (s *Service) Register(ctx context.Context, meetingID, personID string) (Registration, error) {
 	actor := domain.ActorFrom(ctx)
 	if actor.Anonymous() {
@@ -69,8 +73,12 @@ func (s *Service) Register(ctx context.Context, meetingID, personID string) (Reg
 	if err != nil {
 		return Registration{}, err
 	}
-	if !mayActFor(actor, p, domain.Today(s.now())) {
-		return Registration{}, domain.Errorf(domain.CodeForbidden, "a member registers its own organisation's people, a person registers themselves")
+	ok, err := s.mayActFor(ctx, actor, p)
+	if err != nil {
+		return Registration{}, err
+	}
+	if !ok {
+		return Registration{}, domain.Errorf(domain.CodeForbidden, "a member or a partner's client with registrations:write registers its own organisation's people, a person registers themselves")
 	}
 	var reg Registration
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
@@ -132,11 +140,32 @@ func closedReason(m Meeting, now time.Time) string {
 	return "under way or over"
 }
 
-// mayActFor reports whether the actor may register person p on day.
-func mayActFor(actor domain.Actor, p person.Person, day time.Time) bool {
-	return actor.Is(domain.RoleAdmin, domain.RoleEditor) ||
-		(actor.Is(domain.RoleMember) && p.With(actor.OrganisationID, day)) ||
-		(actor.PersonID != "" && actor.PersonID == p.ID)
+// mayActFor reports whether the actor may register person p, as the
+// caller may see p, today.
+func (s *Service) mayActFor(ctx context.Context, actor domain.Actor, p person.Person) (bool, error) {
+	day := domain.Today(s.now())
+	if actor.Is(domain.RoleAdmin, domain.RoleEditor) || (actor.Is(domain.RoleMember) && p.With(actor.OrganisationID, day)) ||
+		(actor.PersonID != "" && actor.PersonID == p.ID) {
+		return true, nil
+	}
+	if !registersForOrganisation(actor) {
+		return false, nil
+	}
+	// A client sees a public profile, without the memberships' dates: ask
+	// with the whole record whether the person is with its organisation.
+	return s.people.WithOrganisation(ctx, p.ID, actor.OrganisationID)
+}
+
+// registersForOrganisation reports whether the actor is a partner's API
+// client whose token lets it register its organisation's people.
+func registersForOrganisation(a domain.Actor) bool {
+	return a.Client && a.Is(domain.RolePartner) && a.OrganisationID != "" && a.HasScope(domain.ScopeRegistrationsWrite)
+}
+
+// forOrganisation reports whether the actor registers for an organisation
+// (a member, or a client with registrations:write) that r's person belongs to.
+func forOrganisation(actor domain.Actor, r Registration) bool {
+	return (actor.Is(domain.RoleMember) || registersForOrganisation(actor)) && slices.Contains(r.OrganisationIDs, actor.OrganisationID)
 }
 
 // Registrations lists the meeting's registrations the caller may see, in
@@ -158,8 +187,11 @@ func (s *Service) Registrations(ctx context.Context, meetingID string) ([]Regist
 		if r.Status == Cancelled {
 			continue
 		}
-		if actor.Is(domain.RoleAdmin, domain.RoleEditor) || (actor.PersonID != "" && actor.PersonID == r.PersonID) ||
-			(actor.Is(domain.RoleMember) && slices.Contains(r.OrganisationIDs, actor.OrganisationID)) {
+		if actor.Is(domain.RoleAdmin, domain.RoleEditor) || (actor.PersonID != "" && actor.PersonID == r.PersonID) || forOrganisation(actor, r) {
+			if actor.Client && !actor.HasScope(domain.ScopePeopleRead) {
+				// Names are people:read's to give, whatever their consent.
+				r.PersonName = ""
+			}
 			out = append(out, r)
 		}
 	}
@@ -178,8 +210,7 @@ func (s *Service) CancelRegistration(ctx context.Context, meetingID, registratio
 		if err != nil {
 			return err
 		}
-		if !actor.Is(domain.RoleAdmin, domain.RoleEditor) && actor.PersonID != r.PersonID &&
-			!(actor.Is(domain.RoleMember) && slices.Contains(r.OrganisationIDs, actor.OrganisationID)) {
+		if !actor.Is(domain.RoleAdmin, domain.RoleEditor) && (actor.PersonID == "" || actor.PersonID != r.PersonID) && !forOrganisation(actor, r) {
 			return domain.Errorf(domain.CodeForbidden, "only the person, their organisation or an editor may cancel this registration")
 		}
 		if !s.now().Before(m.StartsAt) {

@@ -666,7 +666,8 @@ func TestSubmissionValidation(t *testing.T) {
 			t.Errorf("%s: got fields %v; want %v", tt.name, got, tt.want)
 		}
 	}
-	sub, err := e.meetings.Submit(apptest.As(partner), conf.ID, meeting.SubmissionInput{Title: " Titel ", Abstract: " Samenvatting ",
+	utrechtPartner := domain.Actor{Subject: "pc_utrecht", Role: domain.RolePartner, OrganisationID: e.org(t, "GM0344").ID, Client: true}
+	sub, err := e.meetings.Submit(apptest.As(utrechtPartner), conf.ID, meeting.SubmissionInput{Title: " Titel ", Abstract: " Samenvatting ",
 		Authors: []string{" A. Auteur ", "B. Auteur"}, Organisation: "gm0344"})
 	if err != nil {
 		t.Fatal(err)
@@ -680,7 +681,7 @@ func TestSubmissionValidation(t *testing.T) {
 	}
 	got := subs[0]
 	if got.ID != sub.ID || got.Title != "Titel" || got.Abstract != "Samenvatting" || !slices.Equal(got.Authors, []string{"A. Auteur", "B. Auteur"}) ||
-		got.Organisation == nil || got.Organisation.Code != "GM0344" || got.Status != meeting.Submitted || got.SubmittedBy != partner.Subject ||
+		got.Organisation == nil || got.Organisation.Code != "GM0344" || got.Status != meeting.Submitted || got.SubmittedBy != utrechtPartner.Subject ||
 		!got.SubmittedAt.Equal(apptest.AmsterdamTime(2024, 7, 15, 12, 0)) || !got.DecidedAt.IsZero() {
 		t.Errorf("got %+v", got)
 	}
@@ -705,7 +706,8 @@ func TestSubmissionsVisibilityAndDecisions(t *testing.T) {
 	}
 	byPartner := submit(partner, "Van een partner", "")
 	byMember := submit(member(schiedam.ID), "Van Schiedam", "") // its own organisation by default
-	byAnalyst := submit(analyst, "Over Utrecht", "GM0344")
+	byAnalyst := submit(analyst, "Van een analist", "")
+	byUtrecht := submit(member(utrecht.ID), "Over Utrecht", "")
 	if byMember.Organisation == nil || byMember.Organisation.ID != schiedam.ID {
 		t.Errorf("member's submission: got organisation %+v; want %s", byMember.Organisation, schiedam.Code)
 	}
@@ -717,11 +719,11 @@ func TestSubmissionsVisibilityAndDecisions(t *testing.T) {
 		actor domain.Actor
 		want  []string
 	}{
-		{"admin", admin, []string{byPartner.ID, byMember.ID, byAnalyst.ID}},
-		{"editor", editor, []string{byPartner.ID, byMember.ID, byAnalyst.ID}},
+		{"admin", admin, []string{byPartner.ID, byMember.ID, byAnalyst.ID, byUtrecht.ID}},
+		{"editor", editor, []string{byPartner.ID, byMember.ID, byAnalyst.ID, byUtrecht.ID}},
 		{"the partner who sent it", partner, []string{byPartner.ID}},
 		{"another member of Schiedam", domain.Actor{Subject: "member-2", Role: domain.RoleMember, OrganisationID: schiedam.ID}, []string{byMember.ID}},
-		{"a member of Utrecht", member(utrecht.ID), []string{byAnalyst.ID}},
+		{"a member of Utrecht", member(utrecht.ID), []string{byUtrecht.ID}},
 		{"the analyst who sent it", analyst, []string{byAnalyst.ID}},
 		{"another analyst", domain.Actor{Subject: "analyst-2", Role: domain.RoleAnalyst, OrganisationID: utrecht.ID}, []string{}},
 	}
@@ -759,7 +761,7 @@ func TestSubmissionsVisibilityAndDecisions(t *testing.T) {
 		{"unknown decision", editor, conf.ID, byAnalyst.ID, "maybe", domain.CodeInvalid},
 		{"unknown submission", editor, conf.ID, "01900000-0000-7000-8000-000000000000", meeting.Accepted, domain.CodeNotFound},
 		{"through another meeting", editor, "01900000-0000-7000-8000-000000000000", byAnalyst.ID, meeting.Accepted, domain.CodeNotFound},
-		{"by the member of its organisation", member(utrecht.ID), conf.ID, byAnalyst.ID, meeting.Accepted, domain.CodeForbidden},
+		{"by the member of its organisation", member(utrecht.ID), conf.ID, byUtrecht.ID, meeting.Accepted, domain.CodeForbidden},
 		{"by its author", analyst, conf.ID, byAnalyst.ID, meeting.Accepted, domain.CodeForbidden},
 	}
 	for _, d := range decisions {
@@ -773,7 +775,7 @@ func TestSubmissionsVisibilityAndDecisions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]meeting.SubmissionStatus{byPartner.ID: meeting.Accepted, byMember.ID: meeting.Rejected, byAnalyst.ID: meeting.Submitted}
+	want := map[string]meeting.SubmissionStatus{byPartner.ID: meeting.Accepted, byMember.ID: meeting.Rejected, byAnalyst.ID: meeting.Submitted, byUtrecht.ID: meeting.Submitted}
 	for _, s := range subs {
 		if s.Status != want[s.ID] || (s.Status == meeting.Submitted) != s.DecidedAt.IsZero() {
 			t.Errorf("%s: got %s decided %v; want %s", s.Title, s.Status, s.DecidedAt, want[s.ID])

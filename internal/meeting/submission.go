@@ -58,7 +58,9 @@ type SubmissionStore interface {
 var decisions = []SubmissionStatus{Accepted, Rejected}
 
 // Submit sends a paper to a conference while its call is open (dates in
-// Amsterdam, both days included). Any signed-in user.
+// Amsterdam, both days included). Any signed-in user or API client, in an
+// organisation's name only for its own organisation (editors and admins for
+// any).
 func (s *Service) Submit(ctx context.Context, meetingID string, in SubmissionInput) (Submission, error) {
 	actor := domain.ActorFrom(ctx)
 	if actor.Anonymous() {
@@ -110,8 +112,10 @@ func (s *Service) Submit(ctx context.Context, meetingID string, in SubmissionInp
 		if err := orgs.Err(); err != nil {
 			return Submission{}, err
 		}
-		// A member or bound partner submits for its own organisation; editors for any.
-		if ok && actor.OrganisationID != "" && ref.ID != actor.OrganisationID && !actor.Is(domain.RoleAdmin, domain.RoleEditor) {
+		// A member or bound partner submits for its own organisation;
+		// editors and admins for any. A caller bound to none (an analyst,
+		// an unbound partner) submits in no organisation's name.
+		if ok && ref.ID != actor.OrganisationID && !actor.Is(domain.RoleAdmin, domain.RoleEditor) {
 			return Submission{}, &domain.Error{Code: domain.CodeForbidden, Message: "you submit for your own organisation only",
 				Fields: []domain.FieldError{{Name: "organisation", Reason: "is not your organisation"}}}
 		}

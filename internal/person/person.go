@@ -95,6 +95,14 @@ const (
 	Full               // everything
 )
 
+// ReadsOwnPeople reports whether the actor is an API client bound to an
+// organisation whose token grants people:read: it sees the public profile
+// fields of that organisation's current people, whether or not they made
+// their profile public.
+func ReadsOwnPeople(a domain.Actor) bool {
+	return a.Client && a.Is(domain.RolePartner) && a.OrganisationID != "" && a.HasScope(domain.ScopePeopleRead)
+}
+
 // ViewFor says how much the actor may see of p on day.
 func ViewFor(a domain.Actor, p Person, day time.Time) View {
 	switch {
@@ -105,6 +113,11 @@ func ViewFor(a domain.Actor, p Person, day time.Time) View {
 	case !a.Anonymous() && a.PersonID != "" && a.PersonID == p.ID:
 		return Full
 	case p.Consent.PublicProfile:
+		return Public
+	case ReadsOwnPeople(a) && p.With(a.OrganisationID, day):
+		// A partner's portal acting for the organisation lists its people,
+		// as a member would, but gets no more than a public profile: no
+		// contact data, no consent.
 		return Public
 	default:
 		return Hidden

@@ -22,7 +22,7 @@ type Filter struct {
 	// Visibility: everyone when All; otherwise people with a public profile,
 	// plus the people of FullOrganisation and the person PersonID.
 	All              bool
-	FullOrganisation string // its current people, on Today
+	FullOrganisation string // its current people, on Today (ViewFor says how much of them)
 	PersonID         string
 	Today            time.Time
 	UpdatedSince     time.Time // only items updated at or after it; zero: any
@@ -170,7 +170,7 @@ func (s *Service) list(ctx context.Context, orgID string, req ListRequest) (doma
 	}
 	today := domain.Today(s.now())
 	f := Filter{OrganisationID: orgID, Role: req.Role, Q: strings.TrimSpace(req.Q), UpdatedSince: req.UpdatedSince, All: actor.Is(domain.RoleAdmin, domain.RoleEditor), Today: today}
-	if actor.Is(domain.RoleMember) {
+	if actor.Is(domain.RoleMember) || ReadsOwnPeople(actor) {
 		f.FullOrganisation = actor.OrganisationID
 	}
 	if !actor.Anonymous() {
@@ -209,6 +209,18 @@ func (s *Service) visible(ctx context.Context, id string) (Person, View, error) 
 		return Person{}, Hidden, notFound(id)
 	}
 	return p, view, nil
+}
+
+// WithOrganisation reports whether the person id, if the caller may see
+// them, has a membership of organisation orgID today: a rule that lets an
+// organisation act for its people needs the memberships' dates, which a
+// public profile leaves out.
+func (s *Service) WithOrganisation(ctx context.Context, id, orgID string) (bool, error) {
+	p, _, err := s.visible(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	return orgID != "" && p.With(orgID, domain.Today(s.now())), nil
 }
 
 func notFound(id string) error {

@@ -75,6 +75,12 @@ var (
 	nobody  = domain.Actor{}
 )
 
+// client is a partner portal's API client token, bound to orgID (none
+// when empty), with scopes.
+func client(orgID string, scopes ...string) domain.Actor {
+	return domain.Actor{Subject: "pc_" + orgID, Role: domain.RolePartner, OrganisationID: orgID, Client: true, Scopes: scopes}
+}
+
 func member(orgID string) domain.Actor {
 	return domain.Actor{Subject: "member-of-" + orgID, Role: domain.RoleMember, OrganisationID: orgID}
 }
@@ -659,6 +665,16 @@ func TestVisibility(t *testing.T) {
 		{"partner", partner, [4]person.View{P, H, P, H}},
 		{"partner bound to A", domain.Actor{Subject: "pc_a", Role: domain.RolePartner, OrganisationID: e.a.ID}, [4]person.View{P, H, P, H}},
 		{"analyst", analyst, [4]person.View{P, H, P, H}},
+		// people:read shows a bound client its organisation's people as
+		// public profiles, never more; nothing without the scope, the
+		// organisation or the client.
+		{"client bound to A with people:read", client(e.a.ID, domain.ScopePeopleRead), [4]person.View{P, P, P, H}},
+		{"client bound to A with other scopes", client(e.a.ID, domain.ScopeRegistrationsWrite, domain.ScopeWebhooksManage), [4]person.View{P, H, P, H}},
+		{"unbound client with people:read", client("", domain.ScopePeopleRead), [4]person.View{P, H, P, H}},
+		{"a partner user, not a client, with people:read", domain.Actor{Subject: "u", Role: domain.RolePartner, OrganisationID: e.a.ID,
+			Scopes: []string{domain.ScopePeopleRead}}, [4]person.View{P, H, P, H}},
+		{"a member token with people:read", domain.Actor{Subject: "m", Role: domain.RoleMember, OrganisationID: e.b.ID, Client: true,
+			Scopes: []string{domain.ScopePeopleRead}}, [4]person.View{P, H, F, F}},
 		{"admin", admin, [4]person.View{F, F, F, F}},
 		{"editor", editor, [4]person.View{F, F, F, F}},
 		{"member of A", member(e.a.ID), [4]person.View{F, F, P, H}},
@@ -1690,5 +1706,37 @@ func TestRecordConsentIsOneWrite(t *testing.T) {
 	}
 	if cs := e.changes(t, p.ID); len(cs) != 2 || !slices.Equal(cs[1].Fields, []string{"consent"}) || cs[1].Version != int(p.Version)+1 || !cs[1].At.Equal(want.RecordedAt) {
 		t.Errorf("changes: got %+v; want the consent at version %d", cs, p.Version+1)
+	}
+}
+
+// people:read reaches an organisation's current people only: one who left
+// is hidden again unless they made their profile public.
+func TestPeopleReadFollowsMembership(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	in := pioneer("Vera Vertrokken", "vera@example.org", e.a.ID)
+	in.Memberships[0].To = apptest.Date(2023, 12, 31)
+	left := e.create(t, in)
+	current := e.create(t, pioneer("Hans Huidig", "hans@example.org", e.a.ID))
+	ctx := apptest.As(client(e.a.ID, domain.ScopePeopleRead))
+	if _, _, err := e.people.Get(ctx, left.ID); domain.ErrorCode(err) != domain.CodeNotFound {
+		t.Errorf("Get a former member: got %v; want code %q", err, domain.CodeNotFound)
+	}
+	got, view, err := e.people.Get(ctx, current.ID)
+	if err != nil || view != person.Public {
+		t.Fatalf("Get a current member: got view %v, %v; want Public", view, err)
+	}
+	wantPublic(t, "client", got, current)
+	page, err := e.people.ListForOrganisation(ctx, e.a.ID, person.ListRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(page.Items); !slices.Equal(got, []string{current.ID}) {
+		t.Errorf("list: got %v; want only the current member %s", got, current.ID)
+	}
+	for _, id := range []string{left.ID, current.ID} {
+		if ok, err := e.people.WithOrganisation(ctx, id, e.a.ID); err != nil && domain.ErrorCode(err) != domain.CodeNotFound || ok != (id == current.ID) {
+			t.Errorf("WithOrganisation %s: got %v, %v; want %v", id, ok, err, id == current.ID)
+		}
 	}
 }

@@ -34,6 +34,45 @@ func (e AccessTokenTokenType) Valid() bool {
 	}
 }
 
+// Defines values for APIClientScope.
+const (
+	PeopleRead         APIClientScope = "people:read"
+	RegistrationsWrite APIClientScope = "registrations:write"
+	WebhooksManage     APIClientScope = "webhooks:manage"
+)
+
+// Valid indicates whether the value is a known member of the APIClientScope enum.
+func (e APIClientScope) Valid() bool {
+	switch e {
+	case PeopleRead:
+		return true
+	case RegistrationsWrite:
+		return true
+	case WebhooksManage:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for APIClientStatus.
+const (
+	APIClientStatusActive  APIClientStatus = "active"
+	APIClientStatusRevoked APIClientStatus = "revoked"
+)
+
+// Valid indicates whether the value is a known member of the APIClientStatus enum.
+func (e APIClientStatus) Valid() bool {
+	switch e {
+	case APIClientStatusActive:
+		return true
+	case APIClientStatusRevoked:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AuditActorKind.
 const (
 	AuditActorClient AuditActorKind = "client"
@@ -870,6 +909,91 @@ type AccessToken struct {
 
 // AccessTokenTokenType defines model for AccessToken.TokenType.
 type AccessTokenTokenType string
+
+// APIClient A partner portal's API client (role `partner`); its secret is never shown after it is issued.
+type APIClient struct {
+	// ClientID The `client_id` to sign in with.
+	//
+	// Example: pc_3q2l9cJ0Zr1mWx8a
+	ClientID  string             `json:"clientId"`
+	CreatedAt time.Time          `json:"createdAt"`
+	ID        openapi_types.UUID `json:"id"`
+	Name      string             `json:"name"`
+
+	// OrganisationID The organisation the client acts for; absent when none.
+	OrganisationID *openapi_types.UUID `json:"organisationId,omitempty"`
+
+	// PreviousSecretExpiresAt Until when the secret the last rotation replaced still signs in; absent when it no longer does.
+	PreviousSecretExpiresAt *time.Time `json:"previousSecretExpiresAt,omitempty"`
+
+	// Revision The resource's version, the number its ETag starts with (`"v3.…"`); every write bumps it by one.
+	Revision  int              `json:"revision"`
+	RevokedAt *time.Time       `json:"revokedAt,omitempty"`
+	Scopes    []APIClientScope `json:"scopes"`
+
+	// Status `active` while the client may sign in, `revoked` after.
+	Status    APIClientStatus `json:"status"`
+	UpdatedAt time.Time       `json:"updatedAt"`
+}
+
+// APIClientInput defines model for ApiClientInput.
+type APIClientInput struct {
+	// Name Example: Schiedam participation portal
+	Name string `json:"name"`
+
+	// Organisation The organisation the client acts for (id or code); none when absent.
+	//
+	// Example: GM0606
+	Organisation *string           `json:"organisation,omitempty"`
+	Scopes       *[]APIClientScope `json:"scopes,omitempty"`
+}
+
+// APIClientPage defines model for ApiClientPage.
+type APIClientPage struct {
+	Items      []APIClient `json:"items"`
+	NextCursor *string     `json:"nextCursor,omitempty"`
+}
+
+// APIClientPatch A JSON Merge Patch of `ApiClientInput`; `organisation` null unbinds the client, `scopes` is replaced as a whole.
+type APIClientPatch = map[string]any
+
+// APIClientScope What an admin grants a partner's API client beyond its role. `people:read`: the public profile fields
+// (name, position, organisations) of its own organisation's current people, also those who made no
+// profile public; never contact data. `registrations:write`: register its own organisation's people for
+// meetings, list and cancel their registrations. `webhooks:manage`: manage its own webhook subscriptions.
+type APIClientScope string
+
+// APIClientStatus `active` while the client may sign in, `revoked` after.
+type APIClientStatus string
+
+// APIClientWithSecret An API client with the secret just issued, shown this once.
+type APIClientWithSecret struct {
+	// ClientID The `client_id` to sign in with.
+	//
+	// Example: pc_3q2l9cJ0Zr1mWx8a
+	ClientID string `json:"clientId"`
+
+	// ClientSecret The `client_secret` to sign in with. Only its hash is stored; it cannot be shown again.
+	ClientSecret string             `json:"clientSecret"`
+	CreatedAt    time.Time          `json:"createdAt"`
+	ID           openapi_types.UUID `json:"id"`
+	Name         string             `json:"name"`
+
+	// OrganisationID The organisation the client acts for; absent when none.
+	OrganisationID *openapi_types.UUID `json:"organisationId,omitempty"`
+
+	// PreviousSecretExpiresAt Until when the secret the last rotation replaced still signs in; absent when it no longer does.
+	PreviousSecretExpiresAt *time.Time `json:"previousSecretExpiresAt,omitempty"`
+
+	// Revision The resource's version, the number its ETag starts with (`"v3.…"`); every write bumps it by one.
+	Revision  int              `json:"revision"`
+	RevokedAt *time.Time       `json:"revokedAt,omitempty"`
+	Scopes    []APIClientScope `json:"scopes"`
+
+	// Status `active` while the client may sign in, `revoked` after.
+	Status    APIClientStatus `json:"status"`
+	UpdatedAt time.Time       `json:"updatedAt"`
+}
 
 // AttendanceInput defines model for AttendanceInput.
 type AttendanceInput struct {
@@ -1955,6 +2079,12 @@ type ScheduleHealth struct {
 	YearsWithoutResidentsMeeting []int              `json:"yearsWithoutResidentsMeeting"`
 }
 
+// SecretRotationInput defines model for SecretRotationInput.
+type SecretRotationInput struct {
+	// OverlapSeconds How long the old secret keeps working, in seconds.
+	OverlapSeconds *int `json:"overlapSeconds,omitempty"`
+}
+
 // Submission defines model for Submission.
 type Submission struct {
 	Abstract     string               `json:"abstract"`
@@ -2029,6 +2159,9 @@ type VenuePatch struct {
 	Name             *string `json:"name,omitempty"`
 }
 
+// APIClientRef defines model for ApiClientRef.
+type APIClientRef = string
+
 // AsOf Example: 2019-12-31
 type AsOf = openapi_types.Date
 
@@ -2100,6 +2233,9 @@ type RegistrationRef = openapi_types.UUID
 
 // UpdatedSince Example: 2026-01-31T09:00:00Z
 type UpdatedSince = time.Time
+
+// APIClientOK A partner portal's API client (role `partner`); its secret is never shown after it is issued.
+type APIClientOK = APIClient
 
 // BadRequest An RFC 9457 problem detail.
 type BadRequest = Problem
@@ -2176,6 +2312,39 @@ type UnsupportedMediaType = Problem
 type GetActionPlanSummaryParams struct {
 	// AsOf Answer as the data stood at the end of this day (Amsterdam time).
 	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
+}
+
+// ListAPIClientsParams defines parameters for ListAPIClients.
+type ListAPIClientsParams struct {
+	// Organisation Only clients bound to this organisation (id or code).
+	Organisation *string `form:"organisation,omitempty" json:"organisation,omitempty"`
+
+	// Status Only clients that may sign in (`active`) or that were revoked (`revoked`).
+	Status *APIClientStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// PageSize Items per page.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
+	// Cursor Opaque position from a `Link rel="next"` header. Only valid with the same filters and sort.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// RevokeAPIClientParams defines parameters for RevokeAPIClient.
+type RevokeAPIClientParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// UpdateAPIClientParams defines parameters for UpdateAPIClient.
+type UpdateAPIClientParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// RotateAPIClientSecretParams defines parameters for RotateAPIClientSecret.
+type RotateAPIClientSecretParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // ListAuditEventsParams defines parameters for ListAuditEvents.
@@ -2749,6 +2918,15 @@ type GetScheduleHealthParams struct {
 	To *openapi_types.Date `form:"to,omitempty" json:"to,omitempty"`
 }
 
+// CreateAPIClientJSONRequestBody defines body for CreateAPIClient for application/json ContentType.
+type CreateAPIClientJSONRequestBody = APIClientInput
+
+// UpdateAPIClientApplicationMergePatchPlusJSONRequestBody defines body for UpdateAPIClient for application/merge-patch+json ContentType.
+type UpdateAPIClientApplicationMergePatchPlusJSONRequestBody = APIClientPatch
+
+// RotateAPIClientSecretJSONRequestBody defines body for RotateAPIClientSecret for application/json ContentType.
+type RotateAPIClientSecretJSONRequestBody = SecretRotationInput
+
 // CreateTokenJSONRequestBody defines body for CreateToken for application/json ContentType.
 type CreateTokenJSONRequestBody = PasswordCredentials
 
@@ -3280,6 +3458,101 @@ type ClientInterface interface {
 	// Corresponds with GET /action-plans/{cycle}/summary (the `GetActionPlanSummary` operationId).
 	GetActionPlanSummary(ctx context.Context, cycle int, params *GetActionPlanSummaryParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListAPIClients List API clients
+	//
+	// Admins list every partner portal's API client, filtered by organisation and status. A partner's
+	// client sees only itself. Secrets and their hashes are never shown.
+	//
+	// Corresponds with GET /api-clients (the `ListAPIClients` operationId).
+	ListAPIClients(ctx context.Context, params *ListAPIClientsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateAPIClientWithBody Register a partner portal's API client
+	//
+	// Admins only. The client gets the role `partner`, is bound to an organisation when one is named, and
+	// holds the scopes granted here (`people:read` and `registrations:write` act for its organisation and
+	// need one). The response carries `clientSecret` this once: it is stored only as a hash, so this POST
+	// takes no `Idempotency-Key` (a replay would have to keep the secret).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api-clients (the `CreateAPIClient` operationId).
+	CreateAPIClientWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateAPIClient Register a partner portal's API client
+	//
+	// Admins only. The client gets the role `partner`, is bound to an organisation when one is named, and
+	// holds the scopes granted here (`people:read` and `registrations:write` act for its organisation and
+	// need one). The response carries `clientSecret` this once: it is stored only as a hash, so this POST
+	// takes no `Idempotency-Key` (a replay would have to keep the secret).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api-clients (the `CreateAPIClient` operationId).
+	CreateAPIClient(ctx context.Context, body CreateAPIClientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RevokeAPIClient Revoke an API client
+	//
+	// Admins only. The client can no longer sign in and its access tokens are refused. It stays on record,
+	// with `status` `revoked`, so that the audit log still names it; revoking it again changes nothing.
+	//
+	// Corresponds with DELETE /api-clients/{client} (the `RevokeAPIClient` operationId).
+	RevokeAPIClient(ctx context.Context, client APIClientRef, params *RevokeAPIClientParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetAPIClient Get an API client
+	//
+	// Admins, or the client itself; to any other client it does not exist (404).
+	//
+	// Corresponds with GET /api-clients/{client} (the `GetAPIClient` operationId).
+	GetAPIClient(ctx context.Context, client APIClientRef, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateAPIClientWithBody Change an API client's name, organisation or scopes
+	//
+	// Admins only; a JSON Merge Patch (RFC 7396) of `ApiClientInput`. Changing the organisation or the scopes
+	// ends the access tokens issued before: the client signs in again to get the new ones. A revoked client
+	// cannot be changed (409).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api-clients/{client} (the `UpdateAPIClient` operationId).
+	UpdateAPIClientWithBody(ctx context.Context, client APIClientRef, params *UpdateAPIClientParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateAPIClientWithApplicationMergePatchPlusJSONBody Change an API client's name, organisation or scopes
+	//
+	// Admins only; a JSON Merge Patch (RFC 7396) of `ApiClientInput`. Changing the organisation or the scopes
+	// ends the access tokens issued before: the client signs in again to get the new ones. A revoked client
+	// cannot be changed (409).
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /api-clients/{client} (the `UpdateAPIClient` operationId).
+	UpdateAPIClientWithApplicationMergePatchPlusJSONBody(ctx context.Context, client APIClientRef, params *UpdateAPIClientParams, body UpdateAPIClientApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RotateAPIClientSecretWithBody Give an API client a new secret
+	//
+	// Admins, or the client itself. The response carries the new `clientSecret` this once. The old secret
+	// keeps working for `overlapSeconds` (default 86400, one day; at most 604800, seven days; 0 ends it at
+	// once), so that the partner can deploy the new secret without downtime; a secret an earlier rotation
+	// left working ends now. Access tokens already issued stay valid until they expire. `If-Match` is
+	// optional here: a rotation adds a secret rather than editing what the caller read.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api-clients/{client}/secret-rotations (the `RotateAPIClientSecret` operationId).
+	RotateAPIClientSecretWithBody(ctx context.Context, client APIClientRef, params *RotateAPIClientSecretParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RotateAPIClientSecret Give an API client a new secret
+	//
+	// Admins, or the client itself. The response carries the new `clientSecret` this once. The old secret
+	// keeps working for `overlapSeconds` (default 86400, one day; at most 604800, seven days; 0 ends it at
+	// once), so that the partner can deploy the new secret without downtime; a secret an earlier rotation
+	// left working ends now. Access tokens already issued stay valid until they expire. `If-Match` is
+	// optional here: a rotation adds a secret rather than editing what the caller read.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api-clients/{client}/secret-rotations (the `RotateAPIClientSecret` operationId).
+	RotateAPIClientSecret(ctx context.Context, client APIClientRef, params *RotateAPIClientSecretParams, body RotateAPIClientSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListAuditEvents Read the audit log
 	//
 	// Who changed what, when, and from which request: one entry per write, recorded in the write's own
@@ -3609,16 +3882,18 @@ type ClientInterface interface {
 
 	// ListRegistrations List a meeting's registrations
 	//
-	// Registered and waitlisted people in order. Editors and admins see all; a member sees its own
-	// organisation's people; a signed-in person sees their own registration.
+	// Registered and waitlisted people in order. Editors and admins see all; a member, and a partner's client
+	// with `registrations:write`, see its own organisation's people (a client without `people:read` without
+	// their names); a signed-in person sees their own registration.
 	//
 	// Corresponds with GET /meetings/{meeting}/registrations (the `ListRegistrations` operationId).
 	ListRegistrations(ctx context.Context, meeting MeetingRef, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateRegistrationWithBody Register a person for a meeting
 	//
-	// A member registers its own organisation's people, a signed-in person registers themselves, editors and
-	// admins register anyone. Beyond capacity the registration is waitlisted and moves up, in order, when
+	// A member, or a partner's client with `registrations:write`, registers its own organisation's people (a
+	// client finds those who made no profile public with `people:read`), a signed-in person registers
+	// themselves, editors and admins register anyone. Beyond capacity the registration is waitlisted and moves up, in order, when
 	// someone cancels.
 	//
 	// Takes any type of body and a specified content type.
@@ -3628,8 +3903,9 @@ type ClientInterface interface {
 
 	// CreateRegistration Register a person for a meeting
 	//
-	// A member registers its own organisation's people, a signed-in person registers themselves, editors and
-	// admins register anyone. Beyond capacity the registration is waitlisted and moves up, in order, when
+	// A member, or a partner's client with `registrations:write`, registers its own organisation's people (a
+	// client finds those who made no profile public with `people:read`), a signed-in person registers
+	// themselves, editors and admins register anyone. Beyond capacity the registration is waitlisted and moves up, in order, when
 	// someone cancels.
 	//
 	// Takes a body of the `application/json` content type.
@@ -3639,7 +3915,8 @@ type ClientInterface interface {
 
 	// CancelRegistration Cancel a registration
 	//
-	// The first waitlisted registration moves up to take the freed place.
+	// The person, a member of their organisation, a partner's client with `registrations:write` bound to
+	// their organisation, editors and admins. The first waitlisted registration moves up to take the freed place.
 	//
 	// Corresponds with DELETE /meetings/{meeting}/registrations/{registration} (the `CancelRegistration` operationId).
 	CancelRegistration(ctx context.Context, meeting MeetingRef, registration RegistrationRef, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3691,7 +3968,9 @@ type ClientInterface interface {
 
 	// CreateSubmissionWithBody Submit a paper to a conference's call
 	//
-	// While the call for papers is open; afterwards 409. Any signed-in user.
+	// While the call for papers is open; afterwards 409. Any signed-in user or API client, in their own name.
+	// In an organisation's name (`organisation`, by default the caller's own) only members and bound partners'
+	// clients of that organisation, editors and admins; for anyone else 403.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3700,7 +3979,9 @@ type ClientInterface interface {
 
 	// CreateSubmission Submit a paper to a conference's call
 	//
-	// While the call for papers is open; afterwards 409. Any signed-in user.
+	// While the call for papers is open; afterwards 409. Any signed-in user or API client, in their own name.
+	// In an organisation's name (`organisation`, by default the caller's own) only members and bound partners'
+	// clients of that organisation, editors and admins; for anyone else 403.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3913,7 +4194,8 @@ type ClientInterface interface {
 	// ListPeople List people
 	//
 	// Contact persons ("pioneers") of the network. Anonymous callers, partners and analysts see only people
-	// who consented to a public profile, and of them only name, position and organisations. Admins and
+	// who consented to a public profile, and of them only name, position and organisations; a partner's client
+	// with `people:read` also sees those fields of its own organisation's current people. Admins and
 	// editors see everyone in full; a member sees its own organisation's people in full.
 	//
 	// Corresponds with GET /people (the `ListPeople` operationId).
@@ -4099,6 +4381,191 @@ type ClientInterface interface {
 // Corresponds with GET /action-plans/{cycle}/summary (the `GetActionPlanSummary` operationId).
 func (c *Client) GetActionPlanSummary(ctx context.Context, cycle int, params *GetActionPlanSummaryParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetActionPlanSummaryRequest(c.Server, cycle, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListAPIClients List API clients
+//
+// Admins list every partner portal's API client, filtered by organisation and status. A partner's
+// client sees only itself. Secrets and their hashes are never shown.
+//
+// Corresponds with GET /api-clients (the `ListAPIClients` operationId).
+func (c *Client) ListAPIClients(ctx context.Context, params *ListAPIClientsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAPIClientsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateAPIClientWithBody Register a partner portal's API client
+//
+// Admins only. The client gets the role `partner`, is bound to an organisation when one is named, and
+// holds the scopes granted here (`people:read` and `registrations:write` act for its organisation and
+// need one). The response carries `clientSecret` this once: it is stored only as a hash, so this POST
+// takes no `Idempotency-Key` (a replay would have to keep the secret).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api-clients (the `CreateAPIClient` operationId).
+func (c *Client) CreateAPIClientWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateAPIClientRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateAPIClient Register a partner portal's API client
+//
+// Admins only. The client gets the role `partner`, is bound to an organisation when one is named, and
+// holds the scopes granted here (`people:read` and `registrations:write` act for its organisation and
+// need one). The response carries `clientSecret` this once: it is stored only as a hash, so this POST
+// takes no `Idempotency-Key` (a replay would have to keep the secret).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api-clients (the `CreateAPIClient` operationId).
+func (c *Client) CreateAPIClient(ctx context.Context, body CreateAPIClientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateAPIClientRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RevokeAPIClient Revoke an API client
+//
+// Admins only. The client can no longer sign in and its access tokens are refused. It stays on record,
+// with `status` `revoked`, so that the audit log still names it; revoking it again changes nothing.
+//
+// Corresponds with DELETE /api-clients/{client} (the `RevokeAPIClient` operationId).
+func (c *Client) RevokeAPIClient(ctx context.Context, client APIClientRef, params *RevokeAPIClientParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRevokeAPIClientRequest(c.Server, client, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetAPIClient Get an API client
+//
+// Admins, or the client itself; to any other client it does not exist (404).
+//
+// Corresponds with GET /api-clients/{client} (the `GetAPIClient` operationId).
+func (c *Client) GetAPIClient(ctx context.Context, client APIClientRef, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAPIClientRequest(c.Server, client)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateAPIClientWithBody Change an API client's name, organisation or scopes
+//
+// Admins only; a JSON Merge Patch (RFC 7396) of `ApiClientInput`. Changing the organisation or the scopes
+// ends the access tokens issued before: the client signs in again to get the new ones. A revoked client
+// cannot be changed (409).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api-clients/{client} (the `UpdateAPIClient` operationId).
+func (c *Client) UpdateAPIClientWithBody(ctx context.Context, client APIClientRef, params *UpdateAPIClientParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateAPIClientRequestWithBody(c.Server, client, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateAPIClientWithApplicationMergePatchPlusJSONBody Change an API client's name, organisation or scopes
+//
+// Admins only; a JSON Merge Patch (RFC 7396) of `ApiClientInput`. Changing the organisation or the scopes
+// ends the access tokens issued before: the client signs in again to get the new ones. A revoked client
+// cannot be changed (409).
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /api-clients/{client} (the `UpdateAPIClient` operationId).
+func (c *Client) UpdateAPIClientWithApplicationMergePatchPlusJSONBody(ctx context.Context, client APIClientRef, params *UpdateAPIClientParams, body UpdateAPIClientApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateAPIClientRequestWithApplicationMergePatchPlusJSONBody(c.Server, client, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RotateAPIClientSecretWithBody Give an API client a new secret
+//
+// Admins, or the client itself. The response carries the new `clientSecret` this once. The old secret
+// keeps working for `overlapSeconds` (default 86400, one day; at most 604800, seven days; 0 ends it at
+// once), so that the partner can deploy the new secret without downtime; a secret an earlier rotation
+// left working ends now. Access tokens already issued stay valid until they expire. `If-Match` is
+// optional here: a rotation adds a secret rather than editing what the caller read.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api-clients/{client}/secret-rotations (the `RotateAPIClientSecret` operationId).
+func (c *Client) RotateAPIClientSecretWithBody(ctx context.Context, client APIClientRef, params *RotateAPIClientSecretParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRotateAPIClientSecretRequestWithBody(c.Server, client, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RotateAPIClientSecret Give an API client a new secret
+//
+// Admins, or the client itself. The response carries the new `clientSecret` this once. The old secret
+// keeps working for `overlapSeconds` (default 86400, one day; at most 604800, seven days; 0 ends it at
+// once), so that the partner can deploy the new secret without downtime; a secret an earlier rotation
+// left working ends now. Access tokens already issued stay valid until they expire. `If-Match` is
+// optional here: a rotation adds a secret rather than editing what the caller read.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api-clients/{client}/secret-rotations (the `RotateAPIClientSecret` operationId).
+func (c *Client) RotateAPIClientSecret(ctx context.Context, client APIClientRef, params *RotateAPIClientSecretParams, body RotateAPIClientSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRotateAPIClientSecretRequest(c.Server, client, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4808,8 +5275,9 @@ func (c *Client) ReplaceMeeting(ctx context.Context, meeting MeetingRef, params 
 
 // ListRegistrations List a meeting's registrations
 //
-// Registered and waitlisted people in order. Editors and admins see all; a member sees its own
-// organisation's people; a signed-in person sees their own registration.
+// Registered and waitlisted people in order. Editors and admins see all; a member, and a partner's client
+// with `registrations:write`, see its own organisation's people (a client without `people:read` without
+// their names); a signed-in person sees their own registration.
 //
 // Corresponds with GET /meetings/{meeting}/registrations (the `ListRegistrations` operationId).
 func (c *Client) ListRegistrations(ctx context.Context, meeting MeetingRef, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4826,8 +5294,9 @@ func (c *Client) ListRegistrations(ctx context.Context, meeting MeetingRef, reqE
 
 // CreateRegistrationWithBody Register a person for a meeting
 //
-// A member registers its own organisation's people, a signed-in person registers themselves, editors and
-// admins register anyone. Beyond capacity the registration is waitlisted and moves up, in order, when
+// A member, or a partner's client with `registrations:write`, registers its own organisation's people (a
+// client finds those who made no profile public with `people:read`), a signed-in person registers
+// themselves, editors and admins register anyone. Beyond capacity the registration is waitlisted and moves up, in order, when
 // someone cancels.
 //
 // Takes any type of body and a specified content type.
@@ -4847,8 +5316,9 @@ func (c *Client) CreateRegistrationWithBody(ctx context.Context, meeting Meeting
 
 // CreateRegistration Register a person for a meeting
 //
-// A member registers its own organisation's people, a signed-in person registers themselves, editors and
-// admins register anyone. Beyond capacity the registration is waitlisted and moves up, in order, when
+// A member, or a partner's client with `registrations:write`, registers its own organisation's people (a
+// client finds those who made no profile public with `people:read`), a signed-in person registers
+// themselves, editors and admins register anyone. Beyond capacity the registration is waitlisted and moves up, in order, when
 // someone cancels.
 //
 // Takes a body of the `application/json` content type.
@@ -4868,7 +5338,8 @@ func (c *Client) CreateRegistration(ctx context.Context, meeting MeetingRef, par
 
 // CancelRegistration Cancel a registration
 //
-// The first waitlisted registration moves up to take the freed place.
+// The person, a member of their organisation, a partner's client with `registrations:write` bound to
+// their organisation, editors and admins. The first waitlisted registration moves up to take the freed place.
 //
 // Corresponds with DELETE /meetings/{meeting}/registrations/{registration} (the `CancelRegistration` operationId).
 func (c *Client) CancelRegistration(ctx context.Context, meeting MeetingRef, registration RegistrationRef, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4980,7 +5451,9 @@ func (c *Client) ListSubmissions(ctx context.Context, meeting MeetingRef, reqEdi
 
 // CreateSubmissionWithBody Submit a paper to a conference's call
 //
-// While the call for papers is open; afterwards 409. Any signed-in user.
+// While the call for papers is open; afterwards 409. Any signed-in user or API client, in their own name.
+// In an organisation's name (`organisation`, by default the caller's own) only members and bound partners'
+// clients of that organisation, editors and admins; for anyone else 403.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4999,7 +5472,9 @@ func (c *Client) CreateSubmissionWithBody(ctx context.Context, meeting MeetingRe
 
 // CreateSubmission Submit a paper to a conference's call
 //
-// While the call for papers is open; afterwards 409. Any signed-in user.
+// While the call for papers is open; afterwards 409. Any signed-in user or API client, in their own name.
+// In an organisation's name (`organisation`, by default the caller's own) only members and bound partners'
+// clients of that organisation, editors and admins; for anyone else 403.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5462,7 +5937,8 @@ func (c *Client) ListOrganisationPeople(ctx context.Context, organisation Organi
 // ListPeople List people
 //
 // Contact persons ("pioneers") of the network. Anonymous callers, partners and analysts see only people
-// who consented to a public profile, and of them only name, position and organisations. Admins and
+// who consented to a public profile, and of them only name, position and organisations; a partner's client
+// with `people:read` also sees those fields of its own organisation's current people. Admins and
 // editors see everyone in full; a member sees its own organisation's people in full.
 //
 // Corresponds with GET /people (the `ListPeople` operationId).
@@ -5908,6 +6384,343 @@ func NewGetActionPlanSummaryRequest(server string, cycle int, params *GetActionP
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListAPIClientsRequest constructs an http.Request for the ListAPIClients method
+func NewListAPIClientsRequest(server string, params *ListAPIClientsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api-clients")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Organisation != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "organisation", *params.Organisation, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateAPIClientRequest calls the generic CreateAPIClient builder with application/json body
+func NewCreateAPIClientRequest(server string, body CreateAPIClientJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateAPIClientRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateAPIClientRequestWithBody constructs an http.Request for the CreateAPIClient method, with any body, and a specified content type
+func NewCreateAPIClientRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api-clients")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRevokeAPIClientRequest constructs an http.Request for the RevokeAPIClient method
+func NewRevokeAPIClientRequest(server string, client APIClientRef, params *RevokeAPIClientParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "client", client, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api-clients/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetAPIClientRequest constructs an http.Request for the GetAPIClient method
+func NewGetAPIClientRequest(server string, client APIClientRef) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "client", client, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api-clients/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateAPIClientRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateAPIClient builder with application/merge-patch+json body
+func NewUpdateAPIClientRequestWithApplicationMergePatchPlusJSONBody(server string, client APIClientRef, params *UpdateAPIClientParams, body UpdateAPIClientApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateAPIClientRequestWithBody(server, client, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewUpdateAPIClientRequestWithBody constructs an http.Request for the UpdateAPIClient method, with any body, and a specified content type
+func NewUpdateAPIClientRequestWithBody(server string, client APIClientRef, params *UpdateAPIClientParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "client", client, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api-clients/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewRotateAPIClientSecretRequest calls the generic RotateAPIClientSecret builder with application/json body
+func NewRotateAPIClientSecretRequest(server string, client APIClientRef, params *RotateAPIClientSecretParams, body RotateAPIClientSecretJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRotateAPIClientSecretRequestWithBody(server, client, params, "application/json", bodyReader)
+}
+
+// NewRotateAPIClientSecretRequestWithBody constructs an http.Request for the RotateAPIClientSecret method, with any body, and a specified content type
+func NewRotateAPIClientSecretRequestWithBody(server string, client APIClientRef, params *RotateAPIClientSecretParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "client", client, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api-clients/%s/secret-rotations", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -10172,6 +10985,107 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /action-plans/{cycle}/summary (the `GetActionPlanSummary` operationId).
 	GetActionPlanSummaryWithResponse(ctx context.Context, cycle int, params *GetActionPlanSummaryParams, reqEditors ...RequestEditorFn) (*GetActionPlanSummaryResponse, error)
 
+	// ListAPIClientsWithResponse List API clients
+	//
+	// Admins list every partner portal's API client, filtered by organisation and status. A partner's
+	// client sees only itself. Secrets and their hashes are never shown.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api-clients (the `ListAPIClients` operationId).
+	ListAPIClientsWithResponse(ctx context.Context, params *ListAPIClientsParams, reqEditors ...RequestEditorFn) (*ListAPIClientsResponse, error)
+
+	// CreateAPIClientWithBodyWithResponse Register a partner portal's API client
+	//
+	// Admins only. The client gets the role `partner`, is bound to an organisation when one is named, and
+	// holds the scopes granted here (`people:read` and `registrations:write` act for its organisation and
+	// need one). The response carries `clientSecret` this once: it is stored only as a hash, so this POST
+	// takes no `Idempotency-Key` (a replay would have to keep the secret).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api-clients (the `CreateAPIClient` operationId).
+	CreateAPIClientWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAPIClientResponse, error)
+
+	// CreateAPIClientWithResponse Register a partner portal's API client
+	//
+	// Admins only. The client gets the role `partner`, is bound to an organisation when one is named, and
+	// holds the scopes granted here (`people:read` and `registrations:write` act for its organisation and
+	// need one). The response carries `clientSecret` this once: it is stored only as a hash, so this POST
+	// takes no `Idempotency-Key` (a replay would have to keep the secret).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api-clients (the `CreateAPIClient` operationId).
+	CreateAPIClientWithResponse(ctx context.Context, body CreateAPIClientJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAPIClientResponse, error)
+
+	// RevokeAPIClientWithResponse Revoke an API client
+	//
+	// Admins only. The client can no longer sign in and its access tokens are refused. It stays on record,
+	// with `status` `revoked`, so that the audit log still names it; revoking it again changes nothing.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api-clients/{client} (the `RevokeAPIClient` operationId).
+	RevokeAPIClientWithResponse(ctx context.Context, client APIClientRef, params *RevokeAPIClientParams, reqEditors ...RequestEditorFn) (*RevokeAPIClientResponse, error)
+
+	// GetAPIClientWithResponse Get an API client
+	//
+	// Admins, or the client itself; to any other client it does not exist (404).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api-clients/{client} (the `GetAPIClient` operationId).
+	GetAPIClientWithResponse(ctx context.Context, client APIClientRef, reqEditors ...RequestEditorFn) (*GetAPIClientResponse, error)
+
+	// UpdateAPIClientWithBodyWithResponse Change an API client's name, organisation or scopes
+	//
+	// Admins only; a JSON Merge Patch (RFC 7396) of `ApiClientInput`. Changing the organisation or the scopes
+	// ends the access tokens issued before: the client signs in again to get the new ones. A revoked client
+	// cannot be changed (409).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api-clients/{client} (the `UpdateAPIClient` operationId).
+	UpdateAPIClientWithBodyWithResponse(ctx context.Context, client APIClientRef, params *UpdateAPIClientParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateAPIClientResponse, error)
+
+	// UpdateAPIClientWithApplicationMergePatchPlusJSONBodyWithResponse Change an API client's name, organisation or scopes
+	//
+	// Admins only; a JSON Merge Patch (RFC 7396) of `ApiClientInput`. Changing the organisation or the scopes
+	// ends the access tokens issued before: the client signs in again to get the new ones. A revoked client
+	// cannot be changed (409).
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api-clients/{client} (the `UpdateAPIClient` operationId).
+	UpdateAPIClientWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, client APIClientRef, params *UpdateAPIClientParams, body UpdateAPIClientApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateAPIClientResponse, error)
+
+	// RotateAPIClientSecretWithBodyWithResponse Give an API client a new secret
+	//
+	// Admins, or the client itself. The response carries the new `clientSecret` this once. The old secret
+	// keeps working for `overlapSeconds` (default 86400, one day; at most 604800, seven days; 0 ends it at
+	// once), so that the partner can deploy the new secret without downtime; a secret an earlier rotation
+	// left working ends now. Access tokens already issued stay valid until they expire. `If-Match` is
+	// optional here: a rotation adds a secret rather than editing what the caller read.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api-clients/{client}/secret-rotations (the `RotateAPIClientSecret` operationId).
+	RotateAPIClientSecretWithBodyWithResponse(ctx context.Context, client APIClientRef, params *RotateAPIClientSecretParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RotateAPIClientSecretResponse, error)
+
+	// RotateAPIClientSecretWithResponse Give an API client a new secret
+	//
+	// Admins, or the client itself. The response carries the new `clientSecret` this once. The old secret
+	// keeps working for `overlapSeconds` (default 86400, one day; at most 604800, seven days; 0 ends it at
+	// once), so that the partner can deploy the new secret without downtime; a secret an earlier rotation
+	// left working ends now. Access tokens already issued stay valid until they expire. `If-Match` is
+	// optional here: a rotation adds a secret rather than editing what the caller read.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api-clients/{client}/secret-rotations (the `RotateAPIClientSecret` operationId).
+	RotateAPIClientSecretWithResponse(ctx context.Context, client APIClientRef, params *RotateAPIClientSecretParams, body RotateAPIClientSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*RotateAPIClientSecretResponse, error)
+
 	// ListAuditEventsWithResponse Read the audit log
 	//
 	// Who changed what, when, and from which request: one entry per write, recorded in the write's own
@@ -10533,8 +11447,9 @@ type ClientWithResponsesInterface interface {
 
 	// ListRegistrationsWithResponse List a meeting's registrations
 	//
-	// Registered and waitlisted people in order. Editors and admins see all; a member sees its own
-	// organisation's people; a signed-in person sees their own registration.
+	// Registered and waitlisted people in order. Editors and admins see all; a member, and a partner's client
+	// with `registrations:write`, see its own organisation's people (a client without `people:read` without
+	// their names); a signed-in person sees their own registration.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -10543,8 +11458,9 @@ type ClientWithResponsesInterface interface {
 
 	// CreateRegistrationWithBodyWithResponse Register a person for a meeting
 	//
-	// A member registers its own organisation's people, a signed-in person registers themselves, editors and
-	// admins register anyone. Beyond capacity the registration is waitlisted and moves up, in order, when
+	// A member, or a partner's client with `registrations:write`, registers its own organisation's people (a
+	// client finds those who made no profile public with `people:read`), a signed-in person registers
+	// themselves, editors and admins register anyone. Beyond capacity the registration is waitlisted and moves up, in order, when
 	// someone cancels.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -10554,8 +11470,9 @@ type ClientWithResponsesInterface interface {
 
 	// CreateRegistrationWithResponse Register a person for a meeting
 	//
-	// A member registers its own organisation's people, a signed-in person registers themselves, editors and
-	// admins register anyone. Beyond capacity the registration is waitlisted and moves up, in order, when
+	// A member, or a partner's client with `registrations:write`, registers its own organisation's people (a
+	// client finds those who made no profile public with `people:read`), a signed-in person registers
+	// themselves, editors and admins register anyone. Beyond capacity the registration is waitlisted and moves up, in order, when
 	// someone cancels.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -10565,7 +11482,8 @@ type ClientWithResponsesInterface interface {
 
 	// CancelRegistrationWithResponse Cancel a registration
 	//
-	// The first waitlisted registration moves up to take the freed place.
+	// The person, a member of their organisation, a partner's client with `registrations:write` bound to
+	// their organisation, editors and admins. The first waitlisted registration moves up to take the freed place.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -10621,7 +11539,9 @@ type ClientWithResponsesInterface interface {
 
 	// CreateSubmissionWithBodyWithResponse Submit a paper to a conference's call
 	//
-	// While the call for papers is open; afterwards 409. Any signed-in user.
+	// While the call for papers is open; afterwards 409. Any signed-in user or API client, in their own name.
+	// In an organisation's name (`organisation`, by default the caller's own) only members and bound partners'
+	// clients of that organisation, editors and admins; for anyone else 403.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -10630,7 +11550,9 @@ type ClientWithResponsesInterface interface {
 
 	// CreateSubmissionWithResponse Submit a paper to a conference's call
 	//
-	// While the call for papers is open; afterwards 409. Any signed-in user.
+	// While the call for papers is open; afterwards 409. Any signed-in user or API client, in their own name.
+	// In an organisation's name (`organisation`, by default the caller's own) only members and bound partners'
+	// clients of that organisation, editors and admins; for anyone else 403.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -10859,7 +11781,8 @@ type ClientWithResponsesInterface interface {
 	// ListPeopleWithResponse List people
 	//
 	// Contact persons ("pioneers") of the network. Anonymous callers, partners and analysts see only people
-	// who consented to a public profile, and of them only name, position and organisations. Admins and
+	// who consented to a public profile, and of them only name, position and organisations; a partner's client
+	// with `people:read` also sees those fields of its own organisation's current people. Admins and
 	// editors see everyone in full; a member sees its own organisation's people in full.
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -11116,6 +12039,624 @@ func (r GetActionPlanSummaryResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetActionPlanSummaryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListAPIClientsResponse200Headers the declared response headers of an HTTP 200 response for ListAPIClients
+type ListAPIClientsResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+	Link       *string
+}
+
+// ListAPIClientsResponse304Headers the declared response headers of an HTTP 304 response for ListAPIClients
+type ListAPIClientsResponse304Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// ListAPIClientsResponse401Headers the declared response headers of an HTTP 401 response for ListAPIClients
+type ListAPIClientsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListAPIClientsResponse429Headers the declared response headers of an HTTP 429 response for ListAPIClients
+type ListAPIClientsResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *int
+}
+
+type ListAPIClientsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *APIClientPage
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON406 the response for an HTTP 406 `application/problem+json` response
+	ApplicationProblemJSON406 *NotAcceptable
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListAPIClientsResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *ListAPIClientsResponse304Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListAPIClientsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAPIClientsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAPIClientsResponse) GetJSON200() *APIClientPage {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListAPIClientsResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListAPIClientsResponse) GetApplicationProblemJSON401() *Unauthorized {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListAPIClientsResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON406 returns the response for an HTTP 406 `application/problem+json` response
+func (r ListAPIClientsResponse) GetApplicationProblemJSON406() *NotAcceptable {
+	return r.ApplicationProblemJSON406
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListAPIClientsResponse) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAPIClientsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAPIClientsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAPIClientsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAPIClientsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateAPIClientResponse201Headers the declared response headers of an HTTP 201 response for CreateAPIClient
+type CreateAPIClientResponse201Headers struct {
+	APIVersion   *string
+	CacheControl *string
+	ETag         *string
+	Location     *string
+}
+
+// CreateAPIClientResponse401Headers the declared response headers of an HTTP 401 response for CreateAPIClient
+type CreateAPIClientResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// CreateAPIClientResponse429Headers the declared response headers of an HTTP 429 response for CreateAPIClient
+type CreateAPIClientResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *int
+}
+
+type CreateAPIClientResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *APIClientWithSecret
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateAPIClientResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateAPIClientResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateAPIClientResponse429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateAPIClientResponse) GetJSON201() *APIClientWithSecret {
+	return r.JSON201
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateAPIClientResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateAPIClientResponse) GetApplicationProblemJSON401() *Unauthorized {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateAPIClientResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreateAPIClientResponse) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateAPIClientResponse) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateAPIClientResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateAPIClientResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateAPIClientResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateAPIClientResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RevokeAPIClientResponse204Headers the declared response headers of an HTTP 204 response for RevokeAPIClient
+type RevokeAPIClientResponse204Headers struct {
+	APIVersion *string
+}
+
+// RevokeAPIClientResponse401Headers the declared response headers of an HTTP 401 response for RevokeAPIClient
+type RevokeAPIClientResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type RevokeAPIClientResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationProblemJSON428 *PreconditionRequired
+	// Headers204 the parsed response headers for an HTTP 204 response
+	Headers204 *RevokeAPIClientResponse204Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RevokeAPIClientResponse401Headers
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RevokeAPIClientResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RevokeAPIClientResponse) GetApplicationProblemJSON401() *Unauthorized {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RevokeAPIClientResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RevokeAPIClientResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r RevokeAPIClientResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r RevokeAPIClientResponse) GetApplicationProblemJSON428() *PreconditionRequired {
+	return r.ApplicationProblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r RevokeAPIClientResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RevokeAPIClientResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RevokeAPIClientResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RevokeAPIClientResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetAPIClientResponse200Headers the declared response headers of an HTTP 200 response for GetAPIClient
+type GetAPIClientResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// GetAPIClientResponse304Headers the declared response headers of an HTTP 304 response for GetAPIClient
+type GetAPIClientResponse304Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// GetAPIClientResponse401Headers the declared response headers of an HTTP 401 response for GetAPIClient
+type GetAPIClientResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type GetAPIClientResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *APIClientOK
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON406 the response for an HTTP 406 `application/problem+json` response
+	ApplicationProblemJSON406 *NotAcceptable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetAPIClientResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *GetAPIClientResponse304Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetAPIClientResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetAPIClientResponse) GetJSON200() *APIClientOK {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetAPIClientResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetAPIClientResponse) GetApplicationProblemJSON401() *Unauthorized {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetAPIClientResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetAPIClientResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON406 returns the response for an HTTP 406 `application/problem+json` response
+func (r GetAPIClientResponse) GetApplicationProblemJSON406() *NotAcceptable {
+	return r.ApplicationProblemJSON406
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAPIClientResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAPIClientResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAPIClientResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAPIClientResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateAPIClientResponse200Headers the declared response headers of an HTTP 200 response for UpdateAPIClient
+type UpdateAPIClientResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// UpdateAPIClientResponse401Headers the declared response headers of an HTTP 401 response for UpdateAPIClient
+type UpdateAPIClientResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type UpdateAPIClientResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *APIClientOK
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationProblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateAPIClientResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdateAPIClientResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateAPIClientResponse) GetJSON200() *APIClientOK {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateAPIClientResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateAPIClientResponse) GetApplicationProblemJSON401() *Unauthorized {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateAPIClientResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateAPIClientResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UpdateAPIClientResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateAPIClientResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r UpdateAPIClientResponse) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r UpdateAPIClientResponse) GetApplicationProblemJSON428() *PreconditionRequired {
+	return r.ApplicationProblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateAPIClientResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateAPIClientResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateAPIClientResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateAPIClientResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RotateAPIClientSecretResponse200Headers the declared response headers of an HTTP 200 response for RotateAPIClientSecret
+type RotateAPIClientSecretResponse200Headers struct {
+	APIVersion   *string
+	CacheControl *string
+	ETag         *string
+}
+
+// RotateAPIClientSecretResponse401Headers the declared response headers of an HTTP 401 response for RotateAPIClientSecret
+type RotateAPIClientSecretResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type RotateAPIClientSecretResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *APIClientWithSecret
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *RotateAPIClientSecretResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RotateAPIClientSecretResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RotateAPIClientSecretResponse) GetJSON200() *APIClientWithSecret {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RotateAPIClientSecretResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RotateAPIClientSecretResponse) GetApplicationProblemJSON401() *Unauthorized {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RotateAPIClientSecretResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RotateAPIClientSecretResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RotateAPIClientSecretResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r RotateAPIClientSecretResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r RotateAPIClientSecretResponse) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r RotateAPIClientSecretResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RotateAPIClientSecretResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RotateAPIClientSecretResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RotateAPIClientSecretResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -13525,6 +15066,8 @@ type ListRegistrationsResponse struct {
 	ApplicationProblemJSON400 *BadRequest
 	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
 	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationProblemJSON404 *NotFound
 	// Headers200 the parsed response headers for an HTTP 200 response
@@ -13548,6 +15091,11 @@ func (r ListRegistrationsResponse) GetApplicationProblemJSON400() *BadRequest {
 // GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r ListRegistrationsResponse) GetApplicationProblemJSON401() *Unauthorized {
 	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListRegistrationsResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
 }
 
 // GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
@@ -17141,6 +18689,161 @@ func (c *ClientWithResponses) GetActionPlanSummaryWithResponse(ctx context.Conte
 	return ParseGetActionPlanSummaryResponse(rsp)
 }
 
+// ListAPIClientsWithResponse List API clients
+//
+// Admins list every partner portal's API client, filtered by organisation and status. A partner's
+// client sees only itself. Secrets and their hashes are never shown.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api-clients (the `ListAPIClients` operationId).
+func (c *ClientWithResponses) ListAPIClientsWithResponse(ctx context.Context, params *ListAPIClientsParams, reqEditors ...RequestEditorFn) (*ListAPIClientsResponse, error) {
+	rsp, err := c.ListAPIClients(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAPIClientsResponse(rsp)
+}
+
+// CreateAPIClientWithBodyWithResponse Register a partner portal's API client
+//
+// Admins only. The client gets the role `partner`, is bound to an organisation when one is named, and
+// holds the scopes granted here (`people:read` and `registrations:write` act for its organisation and
+// need one). The response carries `clientSecret` this once: it is stored only as a hash, so this POST
+// takes no `Idempotency-Key` (a replay would have to keep the secret).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api-clients (the `CreateAPIClient` operationId).
+func (c *ClientWithResponses) CreateAPIClientWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAPIClientResponse, error) {
+	rsp, err := c.CreateAPIClientWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateAPIClientResponse(rsp)
+}
+
+// CreateAPIClientWithResponse Register a partner portal's API client
+//
+// Admins only. The client gets the role `partner`, is bound to an organisation when one is named, and
+// holds the scopes granted here (`people:read` and `registrations:write` act for its organisation and
+// need one). The response carries `clientSecret` this once: it is stored only as a hash, so this POST
+// takes no `Idempotency-Key` (a replay would have to keep the secret).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api-clients (the `CreateAPIClient` operationId).
+func (c *ClientWithResponses) CreateAPIClientWithResponse(ctx context.Context, body CreateAPIClientJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAPIClientResponse, error) {
+	rsp, err := c.CreateAPIClient(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateAPIClientResponse(rsp)
+}
+
+// RevokeAPIClientWithResponse Revoke an API client
+//
+// Admins only. The client can no longer sign in and its access tokens are refused. It stays on record,
+// with `status` `revoked`, so that the audit log still names it; revoking it again changes nothing.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api-clients/{client} (the `RevokeAPIClient` operationId).
+func (c *ClientWithResponses) RevokeAPIClientWithResponse(ctx context.Context, client APIClientRef, params *RevokeAPIClientParams, reqEditors ...RequestEditorFn) (*RevokeAPIClientResponse, error) {
+	rsp, err := c.RevokeAPIClient(ctx, client, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRevokeAPIClientResponse(rsp)
+}
+
+// GetAPIClientWithResponse Get an API client
+//
+// Admins, or the client itself; to any other client it does not exist (404).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api-clients/{client} (the `GetAPIClient` operationId).
+func (c *ClientWithResponses) GetAPIClientWithResponse(ctx context.Context, client APIClientRef, reqEditors ...RequestEditorFn) (*GetAPIClientResponse, error) {
+	rsp, err := c.GetAPIClient(ctx, client, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAPIClientResponse(rsp)
+}
+
+// UpdateAPIClientWithBodyWithResponse Change an API client's name, organisation or scopes
+//
+// Admins only; a JSON Merge Patch (RFC 7396) of `ApiClientInput`. Changing the organisation or the scopes
+// ends the access tokens issued before: the client signs in again to get the new ones. A revoked client
+// cannot be changed (409).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api-clients/{client} (the `UpdateAPIClient` operationId).
+func (c *ClientWithResponses) UpdateAPIClientWithBodyWithResponse(ctx context.Context, client APIClientRef, params *UpdateAPIClientParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateAPIClientResponse, error) {
+	rsp, err := c.UpdateAPIClientWithBody(ctx, client, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateAPIClientResponse(rsp)
+}
+
+// UpdateAPIClientWithApplicationMergePatchPlusJSONBodyWithResponse Change an API client's name, organisation or scopes
+//
+// Admins only; a JSON Merge Patch (RFC 7396) of `ApiClientInput`. Changing the organisation or the scopes
+// ends the access tokens issued before: the client signs in again to get the new ones. A revoked client
+// cannot be changed (409).
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api-clients/{client} (the `UpdateAPIClient` operationId).
+func (c *ClientWithResponses) UpdateAPIClientWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, client APIClientRef, params *UpdateAPIClientParams, body UpdateAPIClientApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateAPIClientResponse, error) {
+	rsp, err := c.UpdateAPIClientWithApplicationMergePatchPlusJSONBody(ctx, client, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateAPIClientResponse(rsp)
+}
+
+// RotateAPIClientSecretWithBodyWithResponse Give an API client a new secret
+//
+// Admins, or the client itself. The response carries the new `clientSecret` this once. The old secret
+// keeps working for `overlapSeconds` (default 86400, one day; at most 604800, seven days; 0 ends it at
+// once), so that the partner can deploy the new secret without downtime; a secret an earlier rotation
+// left working ends now. Access tokens already issued stay valid until they expire. `If-Match` is
+// optional here: a rotation adds a secret rather than editing what the caller read.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api-clients/{client}/secret-rotations (the `RotateAPIClientSecret` operationId).
+func (c *ClientWithResponses) RotateAPIClientSecretWithBodyWithResponse(ctx context.Context, client APIClientRef, params *RotateAPIClientSecretParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RotateAPIClientSecretResponse, error) {
+	rsp, err := c.RotateAPIClientSecretWithBody(ctx, client, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRotateAPIClientSecretResponse(rsp)
+}
+
+// RotateAPIClientSecretWithResponse Give an API client a new secret
+//
+// Admins, or the client itself. The response carries the new `clientSecret` this once. The old secret
+// keeps working for `overlapSeconds` (default 86400, one day; at most 604800, seven days; 0 ends it at
+// once), so that the partner can deploy the new secret without downtime; a secret an earlier rotation
+// left working ends now. Access tokens already issued stay valid until they expire. `If-Match` is
+// optional here: a rotation adds a secret rather than editing what the caller read.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api-clients/{client}/secret-rotations (the `RotateAPIClientSecret` operationId).
+func (c *ClientWithResponses) RotateAPIClientSecretWithResponse(ctx context.Context, client APIClientRef, params *RotateAPIClientSecretParams, body RotateAPIClientSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*RotateAPIClientSecretResponse, error) {
+	rsp, err := c.RotateAPIClientSecret(ctx, client, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRotateAPIClientSecretResponse(rsp)
+}
+
 // ListAuditEventsWithResponse Read the audit log
 //
 // Who changed what, when, and from which request: one entry per write, recorded in the write's own
@@ -17724,8 +19427,9 @@ func (c *ClientWithResponses) ReplaceMeetingWithResponse(ctx context.Context, me
 
 // ListRegistrationsWithResponse List a meeting's registrations
 //
-// Registered and waitlisted people in order. Editors and admins see all; a member sees its own
-// organisation's people; a signed-in person sees their own registration.
+// Registered and waitlisted people in order. Editors and admins see all; a member, and a partner's client
+// with `registrations:write`, see its own organisation's people (a client without `people:read` without
+// their names); a signed-in person sees their own registration.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -17740,8 +19444,9 @@ func (c *ClientWithResponses) ListRegistrationsWithResponse(ctx context.Context,
 
 // CreateRegistrationWithBodyWithResponse Register a person for a meeting
 //
-// A member registers its own organisation's people, a signed-in person registers themselves, editors and
-// admins register anyone. Beyond capacity the registration is waitlisted and moves up, in order, when
+// A member, or a partner's client with `registrations:write`, registers its own organisation's people (a
+// client finds those who made no profile public with `people:read`), a signed-in person registers
+// themselves, editors and admins register anyone. Beyond capacity the registration is waitlisted and moves up, in order, when
 // someone cancels.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -17757,8 +19462,9 @@ func (c *ClientWithResponses) CreateRegistrationWithBodyWithResponse(ctx context
 
 // CreateRegistrationWithResponse Register a person for a meeting
 //
-// A member registers its own organisation's people, a signed-in person registers themselves, editors and
-// admins register anyone. Beyond capacity the registration is waitlisted and moves up, in order, when
+// A member, or a partner's client with `registrations:write`, registers its own organisation's people (a
+// client finds those who made no profile public with `people:read`), a signed-in person registers
+// themselves, editors and admins register anyone. Beyond capacity the registration is waitlisted and moves up, in order, when
 // someone cancels.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -17774,7 +19480,8 @@ func (c *ClientWithResponses) CreateRegistrationWithResponse(ctx context.Context
 
 // CancelRegistrationWithResponse Cancel a registration
 //
-// The first waitlisted registration moves up to take the freed place.
+// The person, a member of their organisation, a partner's client with `registrations:write` bound to
+// their organisation, editors and admins. The first waitlisted registration moves up to take the freed place.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -17866,7 +19573,9 @@ func (c *ClientWithResponses) ListSubmissionsWithResponse(ctx context.Context, m
 
 // CreateSubmissionWithBodyWithResponse Submit a paper to a conference's call
 //
-// While the call for papers is open; afterwards 409. Any signed-in user.
+// While the call for papers is open; afterwards 409. Any signed-in user or API client, in their own name.
+// In an organisation's name (`organisation`, by default the caller's own) only members and bound partners'
+// clients of that organisation, editors and admins; for anyone else 403.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -17881,7 +19590,9 @@ func (c *ClientWithResponses) CreateSubmissionWithBodyWithResponse(ctx context.C
 
 // CreateSubmissionWithResponse Submit a paper to a conference's call
 //
-// While the call for papers is open; afterwards 409. Any signed-in user.
+// While the call for papers is open; afterwards 409. Any signed-in user or API client, in their own name.
+// In an organisation's name (`organisation`, by default the caller's own) only members and bound partners'
+// clients of that organisation, editors and admins; for anyone else 403.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -18260,7 +19971,8 @@ func (c *ClientWithResponses) ListOrganisationPeopleWithResponse(ctx context.Con
 // ListPeopleWithResponse List people
 //
 // Contact persons ("pioneers") of the network. Anonymous callers, partners and analysts see only people
-// who consented to a public profile, and of them only name, position and organisations. Admins and
+// who consented to a public profile, and of them only name, position and organisations; a partner's client
+// with `people:read` also sees those fields of its own organisation's current people. Admins and
 // editors see everyone in full; a member sees its own organisation's people in full.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -18652,6 +20364,699 @@ func ParseGetActionPlanSummaryResponse(rsp *http.Response) (*GetActionPlanSummar
 			headers.ETag = &value
 		}
 		response.Headers304 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListAPIClientsResponse parses an HTTP response from a ListAPIClientsWithResponse call
+func ParseListAPIClientsResponse(rsp *http.Response) (*ListAPIClientsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAPIClientsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest APIClientPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListAPIClientsResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers ListAPIClientsResponse304Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListAPIClientsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListAPIClientsResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateAPIClientResponse parses an HTTP response from a CreateAPIClientWithResponse call
+func ParseCreateAPIClientResponse(rsp *http.Response) (*CreateAPIClientResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateAPIClientResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest APIClientWithSecret
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateAPIClientResponse201Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri-reference"}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateAPIClientResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateAPIClientResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRevokeAPIClientResponse parses an HTTP response from a RevokeAPIClientWithResponse call
+func ParseRevokeAPIClientResponse(rsp *http.Response) (*RevokeAPIClientResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RevokeAPIClientResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		var headers RevokeAPIClientResponse204Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		response.Headers204 = &headers
+	case rsp.StatusCode == 401:
+		var headers RevokeAPIClientResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetAPIClientResponse parses an HTTP response from a GetAPIClientWithResponse call
+func ParseGetAPIClientResponse(rsp *http.Response) (*GetAPIClientResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAPIClientResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest APIClientOK
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON406 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetAPIClientResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers GetAPIClientResponse304Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetAPIClientResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateAPIClientResponse parses an HTTP response from a UpdateAPIClientWithResponse call
+func ParseUpdateAPIClientResponse(rsp *http.Response) (*UpdateAPIClientResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateAPIClientResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest APIClientOK
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateAPIClientResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers UpdateAPIClientResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRotateAPIClientSecretResponse parses an HTTP response from a RotateAPIClientSecretWithResponse call
+func ParseRotateAPIClientSecretResponse(rsp *http.Response) (*RotateAPIClientSecretResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RotateAPIClientSecretResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest APIClientWithSecret
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers RotateAPIClientSecretResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers RotateAPIClientSecretResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -21353,6 +23758,13 @@ func ParseListRegistrationsResponse(rsp *http.Response) (*ListRegistrationsRespo
 			return nil, err
 		}
 		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
