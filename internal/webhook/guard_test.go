@@ -165,4 +165,3 @@ func TestClientNeverFollowsRedirects(t *testing.T) {
 		t.Errorf("got %d requests at the redirect's target; want none", n)
 	}
 }
-
