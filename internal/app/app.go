@@ -25,6 +25,7 @@ import (
 
 	"github.com/pioniersnetwerk/pioniers/internal/account"
 	"github.com/pioniersnetwerk/pioniers/internal/auth"
+	"github.com/pioniersnetwerk/pioniers/internal/change"
 	"github.com/pioniersnetwerk/pioniers/internal/evaluation"
 	"github.com/pioniersnetwerk/pioniers/internal/httpapi"
 	"github.com/pioniersnetwerk/pioniers/internal/idempotency"
@@ -35,6 +36,7 @@ import (
 	"github.com/pioniersnetwerk/pioniers/internal/publication"
 	"github.com/pioniersnetwerk/pioniers/internal/seed"
 	"github.com/pioniersnetwerk/pioniers/internal/store"
+	"github.com/pioniersnetwerk/pioniers/internal/webhook"
 )
 
 // maxHeaderBytes limits a request's line and headers.
@@ -52,6 +54,8 @@ type App struct {
 	Publications  *publication.Service
 	Milestones    *milestone.Service
 	Evaluations   *evaluation.Service
+	Webhooks      *webhook.Service
+	Dispatcher    *webhook.Dispatcher // started by Serve; tests may run it themselves
 	Tokens        *auth.Tokens
 	Seed          *seed.Loader
 	handler       http.Handler
@@ -101,6 +105,14 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 		return nil, err
 	}
 	evaluations := evaluation.NewService(db, orgs, time.Now, secret)
+	guard := webhook.Guard{AllowInsecure: cfg.WebhookAllowInsecure}
+	webhooks := webhook.NewService(db, guard, time.Now)
+	// Render is left to the dispatcher's stand-in (data: null) until the
+	// feed renders resources (httpapi.ChangeData).
+	dispatcher := webhook.NewDispatcher(db, &change.Service{}, webhooks, guard, webhook.Options{
+		Poll: cfg.WebhookPoll, RetryBase: cfg.WebhookRetryBase, RetryCap: cfg.WebhookRetryCap, RetryFor: cfg.WebhookRetryFor,
+		Source: cfg.BaseURL() + "/v1",
+	}, log)
 	draining := new(atomic.Bool)
 	handler, err := httpapi.NewHandler(httpapi.Services{
 		Organisations: orgs,
@@ -112,6 +124,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 		SignIn:        auth.NewSignIn(accounts, tokens),
 		Tokens:        tokens,
 		Idempotency:   idempotency.NewKeeper(db.IdempotencyKeys(), time.Now),
+		Webhooks:      webhooks,
 	}, httpapi.Options{
 		BodyLimit:      cfg.BodyLimit,
 		CORSOrigins:    cfg.CORSOrigins,
@@ -127,6 +140,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 		return nil, err
 	}
 	return &App{Config: cfg, Log: log, DB: db, Organisations: orgs, Accounts: accounts, People: people, Meetings: meetings, Publications: publications, Milestones: milestones, Evaluations: evaluations, Tokens: tokens,
+		Webhooks: webhooks, Dispatcher: dispatcher,
 		Seed: seed.NewLoader(db, orgs, meetings, publications, milestones, evaluations), handler: handler, draining: draining}, nil
 }
 
@@ -248,6 +262,7 @@ func serveDebug(addr string) (stop func(), err error) {
 // the server shuts down, letting in-flight requests finish for up to
 // ShutdownWait.
 func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
+	defer a.dispatch()()
 	srv := &http.Server{
 		Handler:           a.closingWhileDraining(a.handler),
 		ReadHeaderTimeout: 5 * time.Second,
@@ -299,6 +314,18 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// dispatch starts delivering webhooks and returns the function that stops
+// it, once the server has shut down.
+func (a *App) dispatch() (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.Dispatcher.Run(ctx)
+	}()
+	return func() { cancel(); <-done }
 }
 
 // closingWhileDraining asks every client to close its connection once

@@ -310,6 +310,23 @@ func (m *matrixFixture) matrixRequests(t *testing.T) map[string]func() matrixReq
 			return matrixRequest{params: p("evaluation", m.open, "organisation", "GM9901"), body: answers()}
 		},
 		"getEvaluationResults": func() matrixRequest { return matrixRequest{params: p("evaluation", m.Evaluation)} },
+
+		// webhooks
+		"listWebhookSubscriptions":  func() matrixRequest { return matrixRequest{} },
+		"createWebhookSubscription": func() matrixRequest { return matrixRequest{body: map[string]any{"url": hookURL}} },
+		"getWebhookSubscription":    func() matrixRequest { return matrixRequest{params: p("subscription", m.webhookSubscription(t))} },
+		"updateWebhookSubscription": func() matrixRequest {
+			return matrixRequest{params: p("subscription", m.webhookSubscription(t)), body: `{"description":"Patched"}`}
+		},
+		"deleteWebhookSubscription": func() matrixRequest { return matrixRequest{params: p("subscription", m.webhookSubscription(t))} },
+		"rotateWebhookSecret": func() matrixRequest {
+			return matrixRequest{params: p("subscription", m.webhookSubscription(t)), body: map[string]any{"overlapSeconds": 60}}
+		},
+		"listWebhookDeliveries": func() matrixRequest { return matrixRequest{params: p("subscription", m.webhookSubscription(t))} },
+		"redeliverWebhookDelivery": func() matrixRequest {
+			sub := m.webhookSubscription(t)
+			return matrixRequest{params: p("subscription", sub, "delivery", webhookDelivery(t, m.Env, sub))}
+		},
 		"createToken": func() matrixRequest {
 			return matrixRequest{body: map[string]string{"email": "analyst@example.org", "password": apptest.Password}}
 		},

@@ -60,6 +60,7 @@ type Services struct {
 	SignIn        signIn
 	Tokens        tokenVerifier
 	Idempotency   idempotencyKeeper
+	Webhooks      webhooks
 }
 
 // Options tune the HTTP layer.
@@ -93,6 +94,7 @@ type Server struct {
 	publications publications
 	milestones   milestones
 	evaluations  evaluations
+	webhooks     webhooks
 	signIn       signIn
 	contract     *contract
 	now          domain.Clock
@@ -132,6 +134,7 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 	server := &Server{orgs: svc.Organisations, people: svc.People, meetings: svc.Meetings, publications: svc.Publications,
 		milestones: svc.Milestones, evaluations: svc.Evaluations, signIn: svc.SignIn, contract: validator, now: opt.Clock,
 		publicURL: strings.TrimSuffix(opt.PublicURL, "/")}
+	server.webhooks = svc.Webhooks
 	if server.now == nil {
 		server.now = time.Now
 	}
