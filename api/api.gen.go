@@ -34,6 +34,63 @@ func (e AccessTokenTokenType) Valid() bool {
 	}
 }
 
+// Defines values for ChangeEventResource.
+const (
+	ChangeEventResourceCommitment   ChangeEventResource = "commitment"
+	ChangeEventResourceEvaluation   ChangeEventResource = "evaluation"
+	ChangeEventResourceMeeting      ChangeEventResource = "meeting"
+	ChangeEventResourceMilestone    ChangeEventResource = "milestone"
+	ChangeEventResourceOrganisation ChangeEventResource = "organisation"
+	ChangeEventResourcePerson       ChangeEventResource = "person"
+	ChangeEventResourcePublication  ChangeEventResource = "publication"
+)
+
+// Valid indicates whether the value is a known member of the ChangeEventResource enum.
+func (e ChangeEventResource) Valid() bool {
+	switch e {
+	case ChangeEventResourceCommitment:
+		return true
+	case ChangeEventResourceEvaluation:
+		return true
+	case ChangeEventResourceMeeting:
+		return true
+	case ChangeEventResourceMilestone:
+		return true
+	case ChangeEventResourceOrganisation:
+		return true
+	case ChangeEventResourcePerson:
+		return true
+	case ChangeEventResourcePublication:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ChangeEventType.
+const (
+	Created  ChangeEventType = "created"
+	Deleted  ChangeEventType = "deleted"
+	Redacted ChangeEventType = "redacted"
+	Updated  ChangeEventType = "updated"
+)
+
+// Valid indicates whether the value is a known member of the ChangeEventType enum.
+func (e ChangeEventType) Valid() bool {
+	switch e {
+	case Created:
+		return true
+	case Deleted:
+		return true
+	case Redacted:
+		return true
+	case Updated:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ClientCredentialsGrantType.
 const (
 	ClientCredentialsGrantTypeClientCredentials ClientCredentialsGrantType = "client_credentials"
@@ -807,6 +864,49 @@ type ChairCount struct {
 	Count        int                 `json:"count"`
 	Organisation OrganisationSummary `json:"organisation"`
 }
+
+// ChangeEvent defines model for ChangeEvent.
+type ChangeEvent struct {
+	// ChangedFields The fields the change wrote; for a change of a part (a registration, a progress update): that part's name.
+	ChangedFields []string `json:"changedFields"`
+
+	// Data The resource now, as `GET` by id gives it to this caller; null for a tombstone.
+	Data *ChangeEvent_Data `json:"data"`
+
+	// Href The resource's absolute URL.
+	Href string `json:"href"`
+
+	// ID Identifies this event; the same on every read of the feed.
+	ID         string              `json:"id"`
+	OccurredAt time.Time           `json:"occurredAt"`
+	Resource   ChangeEventResource `json:"resource"`
+
+	// ResourceID The resource's id in the API (a commitment's code).
+	ResourceID string `json:"resourceId"`
+
+	// Type What the change did, as this caller sees it: `created`, `updated`, `deleted`, or `redacted` (erased, or no
+	// longer visible to this caller, such as after consent was withdrawn). Tombstones (`deleted`, `redacted`) carry no data.
+	Type ChangeEventType `json:"type"`
+}
+
+// ChangeEvent_Data The resource now, as `GET` by id gives it to this caller; null for a tombstone.
+type ChangeEvent_Data struct {
+	union json.RawMessage
+}
+
+// ChangeEventPage defines model for ChangeEventPage.
+type ChangeEventPage struct {
+	// Cursor Where the next read resumes, after the last change read (visible to the caller or not). Always present.
+	Cursor string        `json:"cursor"`
+	Items  []ChangeEvent `json:"items"`
+}
+
+// ChangeEventResource defines model for ChangeEventResource.
+type ChangeEventResource string
+
+// ChangeEventType What the change did, as this caller sees it: `created`, `updated`, `deleted`, or `redacted` (erased, or no
+// longer visible to this caller, such as after consent was withdrawn). Tombstones (`deleted`, `redacted`) carry no data.
+type ChangeEventType string
 
 // ChangeRecord defines model for ChangeRecord.
 type ChangeRecord struct {
@@ -2117,6 +2217,15 @@ type GetActionPlanSummaryParams struct {
 	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
 }
 
+// ListChangesParams defines parameters for ListChanges.
+type ListChangesParams struct {
+	// Cursor Opaque position from a previous page's `cursor` (or `Link rel="next"`); none starts at the beginning.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// PageSize Items per page.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+}
+
 // ListCommitmentsParams defines parameters for ListCommitments.
 type ListCommitmentsParams struct {
 	// Cycle Only commitments of the action plan cycle that started in this year (2013, 2016, 2018).
@@ -2748,6 +2857,198 @@ type UpdateWebhookSubscriptionApplicationMergePatchPlusJSONRequestBody = Webhook
 // RotateWebhookSecretJSONRequestBody defines body for RotateWebhookSecret for application/json ContentType.
 type RotateWebhookSecretJSONRequestBody = WebhookSecretRotationInput
 
+// AsOrganisation returns the union data inside the ChangeEvent_Data as a Organisation
+func (t ChangeEvent_Data) AsOrganisation() (Organisation, error) {
+	var body Organisation
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromOrganisation overwrites any union data inside the ChangeEvent_Data as the provided Organisation
+func (t *ChangeEvent_Data) FromOrganisation(v Organisation) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeOrganisation performs a merge with any union data inside the ChangeEvent_Data, using the provided Organisation
+func (t *ChangeEvent_Data) MergeOrganisation(v Organisation) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPerson returns the union data inside the ChangeEvent_Data as a Person
+func (t ChangeEvent_Data) AsPerson() (Person, error) {
+	var body Person
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPerson overwrites any union data inside the ChangeEvent_Data as the provided Person
+func (t *ChangeEvent_Data) FromPerson(v Person) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePerson performs a merge with any union data inside the ChangeEvent_Data, using the provided Person
+func (t *ChangeEvent_Data) MergePerson(v Person) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsMeeting returns the union data inside the ChangeEvent_Data as a Meeting
+func (t ChangeEvent_Data) AsMeeting() (Meeting, error) {
+	var body Meeting
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromMeeting overwrites any union data inside the ChangeEvent_Data as the provided Meeting
+func (t *ChangeEvent_Data) FromMeeting(v Meeting) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeMeeting performs a merge with any union data inside the ChangeEvent_Data, using the provided Meeting
+func (t *ChangeEvent_Data) MergeMeeting(v Meeting) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPublication returns the union data inside the ChangeEvent_Data as a Publication
+func (t ChangeEvent_Data) AsPublication() (Publication, error) {
+	var body Publication
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPublication overwrites any union data inside the ChangeEvent_Data as the provided Publication
+func (t *ChangeEvent_Data) FromPublication(v Publication) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePublication performs a merge with any union data inside the ChangeEvent_Data, using the provided Publication
+func (t *ChangeEvent_Data) MergePublication(v Publication) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsCommitment returns the union data inside the ChangeEvent_Data as a Commitment
+func (t ChangeEvent_Data) AsCommitment() (Commitment, error) {
+	var body Commitment
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCommitment overwrites any union data inside the ChangeEvent_Data as the provided Commitment
+func (t *ChangeEvent_Data) FromCommitment(v Commitment) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeCommitment performs a merge with any union data inside the ChangeEvent_Data, using the provided Commitment
+func (t *ChangeEvent_Data) MergeCommitment(v Commitment) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsMilestone returns the union data inside the ChangeEvent_Data as a Milestone
+func (t ChangeEvent_Data) AsMilestone() (Milestone, error) {
+	var body Milestone
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromMilestone overwrites any union data inside the ChangeEvent_Data as the provided Milestone
+func (t *ChangeEvent_Data) FromMilestone(v Milestone) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeMilestone performs a merge with any union data inside the ChangeEvent_Data, using the provided Milestone
+func (t *ChangeEvent_Data) MergeMilestone(v Milestone) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEvaluation returns the union data inside the ChangeEvent_Data as a Evaluation
+func (t ChangeEvent_Data) AsEvaluation() (Evaluation, error) {
+	var body Evaluation
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEvaluation overwrites any union data inside the ChangeEvent_Data as the provided Evaluation
+func (t *ChangeEvent_Data) FromEvaluation(v Evaluation) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEvaluation performs a merge with any union data inside the ChangeEvent_Data, using the provided Evaluation
+func (t *ChangeEvent_Data) MergeEvaluation(v Evaluation) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t ChangeEvent_Data) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *ChangeEvent_Data) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // AsKnowledgeSessionDetails returns the union data inside the MeetingDetails as a KnowledgeSessionDetails
 func (t MeetingDetails) AsKnowledgeSessionDetails() (KnowledgeSessionDetails, error) {
 	var body KnowledgeSessionDetails
@@ -2929,6 +3230,9 @@ type ServerInterface interface {
 	// CreateToken Get an access token
 	// (POST /auth/token)
 	CreateToken(ctx echo.Context) error
+	// ListChanges The change feed
+	// (GET /changes)
+	ListChanges(ctx echo.Context, params ListChangesParams) error
 	// ListCommitments List the action plans' commitments
 	// (GET /commitments)
 	ListCommitments(ctx echo.Context, params ListCommitmentsParams) error
@@ -3174,6 +3478,31 @@ func (w *ServerInterfaceWrapper) CreateToken(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.CreateToken(ctx)
+	return err
+}
+
+// ListChanges converts echo context to params.
+func (w *ServerInterfaceWrapper) ListChanges(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListChangesParams
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter pageSize: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListChanges(ctx, params)
 	return err
 }
 
@@ -5473,6 +5802,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/meetings/:meeting/submissions", wrapper.ListSubmissions, options.OperationMiddlewares["listSubmissions"]...)
 	router.POST(options.BaseURL+"/meetings/:meeting/submissions", wrapper.CreateSubmission, options.OperationMiddlewares["createSubmission"]...)
 	router.PUT(options.BaseURL+"/meetings/:meeting/submissions/:submission/decision", wrapper.DecideSubmission, options.OperationMiddlewares["decideSubmission"]...)
+	router.GET(options.BaseURL+"/changes", wrapper.ListChanges, options.OperationMiddlewares["listChanges"]...)
 	router.GET(options.BaseURL+"/schedule-health", wrapper.GetScheduleHealth, options.OperationMiddlewares["getScheduleHealth"]...)
 	router.GET(options.BaseURL+"/feeds/meetings.ics", wrapper.GetMeetingsFeed, options.OperationMiddlewares["getMeetingsFeed"]...)
 	router.GET(options.BaseURL+"/webhook-subscriptions", wrapper.ListWebhookSubscriptions, options.OperationMiddlewares["listWebhookSubscriptions"]...)
@@ -5840,6 +6170,120 @@ type CreateToken429ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response CreateToken429ApplicationProblemPlusJSONResponse) VisitCreateTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChangesRequestObject struct {
+	Params ListChangesParams
+}
+
+type ListChangesResponseObject interface {
+	VisitListChangesResponse(w http.ResponseWriter) error
+}
+
+type ListChanges200ResponseHeaders struct {
+	APIVersion *string
+	ETag       *string
+	Link       *string
+	RetryAfter *int
+}
+
+type ListChanges200JSONResponse struct {
+	Body    ChangeEventPage
+	Headers ListChanges200ResponseHeaders
+}
+
+func (response ListChanges200JSONResponse) VisitListChangesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Link != nil {
+		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChanges304Response = NotModifiedResponse
+
+func (response ListChanges304Response) VisitListChangesResponse(w http.ResponseWriter) error {
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type ListChanges400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListChanges400ApplicationProblemPlusJSONResponse) VisitListChangesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChanges406ApplicationProblemPlusJSONResponse struct {
+	NotAcceptableApplicationProblemPlusJSONResponse
+}
+
+func (response ListChanges406ApplicationProblemPlusJSONResponse) VisitListChangesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(406)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChanges429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListChanges429ApplicationProblemPlusJSONResponse) VisitListChangesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -14964,6 +15408,9 @@ type StrictServerInterface interface {
 	// CreateToken Get an access token
 	// (POST /auth/token)
 	CreateToken(ctx context.Context, request CreateTokenRequestObject) (CreateTokenResponseObject, error)
+	// ListChanges The change feed
+	// (GET /changes)
+	ListChanges(ctx context.Context, request ListChangesRequestObject) (ListChangesResponseObject, error)
 	// ListCommitments List the action plans' commitments
 	// (GET /commitments)
 	ListCommitments(ctx context.Context, request ListCommitmentsRequestObject) (ListCommitmentsResponseObject, error)
@@ -15265,6 +15712,31 @@ func (sh *strictHandler) CreateToken(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(CreateTokenResponseObject); ok {
 		return validResponse.VisitCreateTokenResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListChanges operation middleware
+func (sh *strictHandler) ListChanges(ctx echo.Context, params ListChangesParams) error {
+	var request ListChangesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListChanges(ctx.Request().Context(), request.(ListChangesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListChanges")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListChangesResponseObject); ok {
+		return validResponse.VisitListChangesResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -125,6 +125,8 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 		Tokens:        tokens,
 		Idempotency:   idempotency.NewKeeper(db.IdempotencyKeys(), time.Now),
 		Webhooks:      webhooks,
+		Changes: change.NewService(db, change.Readers{Organisations: orgs, People: people, Meetings: meetings,
+			Publications: publications, Milestones: milestones, Evaluations: evaluations}),
 	}, httpapi.Options{
 		BodyLimit:      cfg.BodyLimit,
 		CORSOrigins:    cfg.CORSOrigins,

@@ -249,6 +249,7 @@ func (m *matrixFixture) matrixRequests(t *testing.T) map[string]func() matrixReq
 			return matrixRequest{params: p("meeting", m.conference, "submission", m.submission), body: map[string]any{"decision": "accepted"}}
 		},
 		"getScheduleHealth": func() matrixRequest { return matrixRequest{} },
+		"listChanges":       func() matrixRequest { return matrixRequest{} },
 		"getMeetingsFeed":   func() matrixRequest { return matrixRequest{} },
 		"listPublications":  func() matrixRequest { return matrixRequest{} },
 		"createPublication": func() matrixRequest { return matrixRequest{body: m.publicationBody()} },

@@ -5,6 +5,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -16,6 +17,7 @@ import (
 	"github.com/swaggest/swgui/v5emb"
 
 	"github.com/pioniersnetwerk/pioniers/api"
+	"github.com/pioniersnetwerk/pioniers/internal/change"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 )
@@ -61,6 +63,7 @@ type Services struct {
 	Tokens        tokenVerifier
 	Idempotency   idempotencyKeeper
 	Webhooks      webhooks
+	Changes       changes
 }
 
 // Options tune the HTTP layer.
@@ -99,6 +102,8 @@ type Server struct {
 	contract     *contract
 	now          domain.Clock
 	publicURL    string
+	changes      changes
+	changeData   func(ctx context.Context, ev change.Event) (json.RawMessage, error)
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)
@@ -138,6 +143,7 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 	if server.now == nil {
 		server.now = time.Now
 	}
+	server.changes, server.changeData = svc.Changes, ChangeData(server.publicURL, server.now)
 	api.RegisterHandlersWithBaseURL(e, api.NewStrictHandler(server, nil), basePath)
 
 	e.GET(basePath+"/openapi.json", func(c echo.Context) error {

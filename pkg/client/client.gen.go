@@ -34,6 +34,63 @@ func (e AccessTokenTokenType) Valid() bool {
 	}
 }
 
+// Defines values for ChangeEventResource.
+const (
+	ChangeEventResourceCommitment   ChangeEventResource = "commitment"
+	ChangeEventResourceEvaluation   ChangeEventResource = "evaluation"
+	ChangeEventResourceMeeting      ChangeEventResource = "meeting"
+	ChangeEventResourceMilestone    ChangeEventResource = "milestone"
+	ChangeEventResourceOrganisation ChangeEventResource = "organisation"
+	ChangeEventResourcePerson       ChangeEventResource = "person"
+	ChangeEventResourcePublication  ChangeEventResource = "publication"
+)
+
+// Valid indicates whether the value is a known member of the ChangeEventResource enum.
+func (e ChangeEventResource) Valid() bool {
+	switch e {
+	case ChangeEventResourceCommitment:
+		return true
+	case ChangeEventResourceEvaluation:
+		return true
+	case ChangeEventResourceMeeting:
+		return true
+	case ChangeEventResourceMilestone:
+		return true
+	case ChangeEventResourceOrganisation:
+		return true
+	case ChangeEventResourcePerson:
+		return true
+	case ChangeEventResourcePublication:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ChangeEventType.
+const (
+	Created  ChangeEventType = "created"
+	Deleted  ChangeEventType = "deleted"
+	Redacted ChangeEventType = "redacted"
+	Updated  ChangeEventType = "updated"
+)
+
+// Valid indicates whether the value is a known member of the ChangeEventType enum.
+func (e ChangeEventType) Valid() bool {
+	switch e {
+	case Created:
+		return true
+	case Deleted:
+		return true
+	case Redacted:
+		return true
+	case Updated:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ClientCredentialsGrantType.
 const (
 	ClientCredentialsGrantTypeClientCredentials ClientCredentialsGrantType = "client_credentials"
@@ -807,6 +864,49 @@ type ChairCount struct {
 	Count        int                 `json:"count"`
 	Organisation OrganisationSummary `json:"organisation"`
 }
+
+// ChangeEvent defines model for ChangeEvent.
+type ChangeEvent struct {
+	// ChangedFields The fields the change wrote; for a change of a part (a registration, a progress update): that part's name.
+	ChangedFields []string `json:"changedFields"`
+
+	// Data The resource now, as `GET` by id gives it to this caller; null for a tombstone.
+	Data *ChangeEvent_Data `json:"data"`
+
+	// Href The resource's absolute URL.
+	Href string `json:"href"`
+
+	// ID Identifies this event; the same on every read of the feed.
+	ID         string              `json:"id"`
+	OccurredAt time.Time           `json:"occurredAt"`
+	Resource   ChangeEventResource `json:"resource"`
+
+	// ResourceID The resource's id in the API (a commitment's code).
+	ResourceID string `json:"resourceId"`
+
+	// Type What the change did, as this caller sees it: `created`, `updated`, `deleted`, or `redacted` (erased, or no
+	// longer visible to this caller, such as after consent was withdrawn). Tombstones (`deleted`, `redacted`) carry no data.
+	Type ChangeEventType `json:"type"`
+}
+
+// ChangeEvent_Data The resource now, as `GET` by id gives it to this caller; null for a tombstone.
+type ChangeEvent_Data struct {
+	union json.RawMessage
+}
+
+// ChangeEventPage defines model for ChangeEventPage.
+type ChangeEventPage struct {
+	// Cursor Where the next read resumes, after the last change read (visible to the caller or not). Always present.
+	Cursor string        `json:"cursor"`
+	Items  []ChangeEvent `json:"items"`
+}
+
+// ChangeEventResource defines model for ChangeEventResource.
+type ChangeEventResource string
+
+// ChangeEventType What the change did, as this caller sees it: `created`, `updated`, `deleted`, or `redacted` (erased, or no
+// longer visible to this caller, such as after consent was withdrawn). Tombstones (`deleted`, `redacted`) carry no data.
+type ChangeEventType string
 
 // ChangeRecord defines model for ChangeRecord.
 type ChangeRecord struct {
@@ -2117,6 +2217,15 @@ type GetActionPlanSummaryParams struct {
 	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
 }
 
+// ListChangesParams defines parameters for ListChanges.
+type ListChangesParams struct {
+	// Cursor Opaque position from a previous page's `cursor` (or `Link rel="next"`); none starts at the beginning.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// PageSize Items per page.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+}
+
 // ListCommitmentsParams defines parameters for ListCommitments.
 type ListCommitmentsParams struct {
 	// Cycle Only commitments of the action plan cycle that started in this year (2013, 2016, 2018).
@@ -2748,6 +2857,198 @@ type UpdateWebhookSubscriptionApplicationMergePatchPlusJSONRequestBody = Webhook
 // RotateWebhookSecretJSONRequestBody defines body for RotateWebhookSecret for application/json ContentType.
 type RotateWebhookSecretJSONRequestBody = WebhookSecretRotationInput
 
+// AsOrganisation returns the union data inside the ChangeEvent_Data as a Organisation
+func (t ChangeEvent_Data) AsOrganisation() (Organisation, error) {
+	var body Organisation
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromOrganisation overwrites any union data inside the ChangeEvent_Data as the provided Organisation
+func (t *ChangeEvent_Data) FromOrganisation(v Organisation) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeOrganisation performs a merge with any union data inside the ChangeEvent_Data, using the provided Organisation
+func (t *ChangeEvent_Data) MergeOrganisation(v Organisation) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPerson returns the union data inside the ChangeEvent_Data as a Person
+func (t ChangeEvent_Data) AsPerson() (Person, error) {
+	var body Person
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPerson overwrites any union data inside the ChangeEvent_Data as the provided Person
+func (t *ChangeEvent_Data) FromPerson(v Person) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePerson performs a merge with any union data inside the ChangeEvent_Data, using the provided Person
+func (t *ChangeEvent_Data) MergePerson(v Person) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsMeeting returns the union data inside the ChangeEvent_Data as a Meeting
+func (t ChangeEvent_Data) AsMeeting() (Meeting, error) {
+	var body Meeting
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromMeeting overwrites any union data inside the ChangeEvent_Data as the provided Meeting
+func (t *ChangeEvent_Data) FromMeeting(v Meeting) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeMeeting performs a merge with any union data inside the ChangeEvent_Data, using the provided Meeting
+func (t *ChangeEvent_Data) MergeMeeting(v Meeting) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPublication returns the union data inside the ChangeEvent_Data as a Publication
+func (t ChangeEvent_Data) AsPublication() (Publication, error) {
+	var body Publication
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPublication overwrites any union data inside the ChangeEvent_Data as the provided Publication
+func (t *ChangeEvent_Data) FromPublication(v Publication) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePublication performs a merge with any union data inside the ChangeEvent_Data, using the provided Publication
+func (t *ChangeEvent_Data) MergePublication(v Publication) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsCommitment returns the union data inside the ChangeEvent_Data as a Commitment
+func (t ChangeEvent_Data) AsCommitment() (Commitment, error) {
+	var body Commitment
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCommitment overwrites any union data inside the ChangeEvent_Data as the provided Commitment
+func (t *ChangeEvent_Data) FromCommitment(v Commitment) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeCommitment performs a merge with any union data inside the ChangeEvent_Data, using the provided Commitment
+func (t *ChangeEvent_Data) MergeCommitment(v Commitment) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsMilestone returns the union data inside the ChangeEvent_Data as a Milestone
+func (t ChangeEvent_Data) AsMilestone() (Milestone, error) {
+	var body Milestone
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromMilestone overwrites any union data inside the ChangeEvent_Data as the provided Milestone
+func (t *ChangeEvent_Data) FromMilestone(v Milestone) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeMilestone performs a merge with any union data inside the ChangeEvent_Data, using the provided Milestone
+func (t *ChangeEvent_Data) MergeMilestone(v Milestone) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEvaluation returns the union data inside the ChangeEvent_Data as a Evaluation
+func (t ChangeEvent_Data) AsEvaluation() (Evaluation, error) {
+	var body Evaluation
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEvaluation overwrites any union data inside the ChangeEvent_Data as the provided Evaluation
+func (t *ChangeEvent_Data) FromEvaluation(v Evaluation) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEvaluation performs a merge with any union data inside the ChangeEvent_Data, using the provided Evaluation
+func (t *ChangeEvent_Data) MergeEvaluation(v Evaluation) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t ChangeEvent_Data) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *ChangeEvent_Data) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // AsKnowledgeSessionDetails returns the union data inside the MeetingDetails as a KnowledgeSessionDetails
 func (t MeetingDetails) AsKnowledgeSessionDetails() (KnowledgeSessionDetails, error) {
 	var body KnowledgeSessionDetails
@@ -3035,6 +3336,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /auth/token (the `CreateToken` operationId).
 	CreateTokenWithFormdataBody(ctx context.Context, body CreateTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListChanges The change feed
+	//
+	// Every change to organisations, people, meetings, publications, commitments, milestones and evaluations
+	// that the caller may see, in commit order, each with the resource's current representation as the caller
+	// may read it (the same as `GET` by id), or `data: null` for a tombstone (`deleted`, or `redacted` when the
+	// resource was erased or the caller may no longer see it). Anonymous callers get the public feed.
+	//
+	// Start without a cursor and keep the `cursor` of every page: it is always present, also on an empty page,
+	// and resumes after the last change read. A client that applies every item (tombstones remove) rebuilds what
+	// it can read through the lists. `pageSize` bounds the changes read; a change that moves derived values (a
+	// held meeting's report towards a milestone's progress) also brings the updates of what derives from it.
+	//
+	// Polling: send the page's `ETag` back in `If-None-Match`; while nothing new has been recorded the answer is
+	// 304. An empty page carries `Retry-After` (seconds): wait at least that long before polling again.
+	//
+	// Corresponds with GET /changes (the `ListChanges` operationId).
+	ListChanges(ctx context.Context, params *ListChangesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListCommitments List the action plans' commitments
 	//
@@ -3955,6 +4274,34 @@ func (c *Client) CreateToken(ctx context.Context, body CreateTokenJSONRequestBod
 // Corresponds with POST /auth/token (the `CreateToken` operationId).
 func (c *Client) CreateTokenWithFormdataBody(ctx context.Context, body CreateTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateTokenRequestWithFormdataBody(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListChanges The change feed
+//
+// Every change to organisations, people, meetings, publications, commitments, milestones and evaluations
+// that the caller may see, in commit order, each with the resource's current representation as the caller
+// may read it (the same as `GET` by id), or `data: null` for a tombstone (`deleted`, or `redacted` when the
+// resource was erased or the caller may no longer see it). Anonymous callers get the public feed.
+//
+// Start without a cursor and keep the `cursor` of every page: it is always present, also on an empty page,
+// and resumes after the last change read. A client that applies every item (tombstones remove) rebuilds what
+// it can read through the lists. `pageSize` bounds the changes read; a change that moves derived values (a
+// held meeting's report towards a milestone's progress) also brings the updates of what derives from it.
+//
+// Polling: send the page's `ETag` back in `If-None-Match`; while nothing new has been recorded the answer is
+// 304. An empty page carries `Retry-After` (seconds): wait at least that long before polling again.
+//
+// Corresponds with GET /changes (the `ListChanges` operationId).
+func (c *Client) ListChanges(ctx context.Context, params *ListChangesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListChangesRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5910,6 +6257,72 @@ func NewCreateTokenRequestWithBody(server string, contentType string, body io.Re
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListChangesRequest constructs an http.Request for the ListChanges method
+func NewListChangesRequest(server string, params *ListChangesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/changes")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -10297,6 +10710,26 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /auth/token (the `CreateToken` operationId).
 	CreateTokenWithFormdataBodyWithResponse(ctx context.Context, body CreateTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateTokenResponse, error)
 
+	// ListChangesWithResponse The change feed
+	//
+	// Every change to organisations, people, meetings, publications, commitments, milestones and evaluations
+	// that the caller may see, in commit order, each with the resource's current representation as the caller
+	// may read it (the same as `GET` by id), or `data: null` for a tombstone (`deleted`, or `redacted` when the
+	// resource was erased or the caller may no longer see it). Anonymous callers get the public feed.
+	//
+	// Start without a cursor and keep the `cursor` of every page: it is always present, also on an empty page,
+	// and resumes after the last change read. A client that applies every item (tombstones remove) rebuilds what
+	// it can read through the lists. `pageSize` bounds the changes read; a change that moves derived values (a
+	// held meeting's report towards a milestone's progress) also brings the updates of what derives from it.
+	//
+	// Polling: send the page's `ETag` back in `If-None-Match`; while nothing new has been recorded the answer is
+	// 304. An empty page carries `Retry-After` (seconds): wait at least that long before polling again.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /changes (the `ListChanges` operationId).
+	ListChangesWithResponse(ctx context.Context, params *ListChangesParams, reqEditors ...RequestEditorFn) (*ListChangesResponse, error)
+
 	// ListCommitmentsWithResponse List the action plans' commitments
 	//
 	// The Netherlands' OGP commitments NL0001–NL0038. Public; also as CSV or NDJSON (see `format`).
@@ -11374,6 +11807,95 @@ func (r CreateTokenResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CreateTokenResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListChangesResponse200Headers the declared response headers of an HTTP 200 response for ListChanges
+type ListChangesResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+	Link       *string
+	RetryAfter *int
+}
+
+// ListChangesResponse304Headers the declared response headers of an HTTP 304 response for ListChanges
+type ListChangesResponse304Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// ListChangesResponse429Headers the declared response headers of an HTTP 429 response for ListChanges
+type ListChangesResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *int
+}
+
+type ListChangesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ChangeEventPage
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON406 the response for an HTTP 406 `application/problem+json` response
+	ApplicationProblemJSON406 *NotAcceptable
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListChangesResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *ListChangesResponse304Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListChangesResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListChangesResponse) GetJSON200() *ChangeEventPage {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListChangesResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON406 returns the response for an HTTP 406 `application/problem+json` response
+func (r ListChangesResponse) GetApplicationProblemJSON406() *NotAcceptable {
+	return r.ApplicationProblemJSON406
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListChangesResponse) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r ListChangesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListChangesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListChangesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListChangesResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -17894,6 +18416,32 @@ func (c *ClientWithResponses) CreateTokenWithFormdataBodyWithResponse(ctx contex
 	return ParseCreateTokenResponse(rsp)
 }
 
+// ListChangesWithResponse The change feed
+//
+// Every change to organisations, people, meetings, publications, commitments, milestones and evaluations
+// that the caller may see, in commit order, each with the resource's current representation as the caller
+// may read it (the same as `GET` by id), or `data: null` for a tombstone (`deleted`, or `redacted` when the
+// resource was erased or the caller may no longer see it). Anonymous callers get the public feed.
+//
+// Start without a cursor and keep the `cursor` of every page: it is always present, also on an empty page,
+// and resumes after the last change read. A client that applies every item (tombstones remove) rebuilds what
+// it can read through the lists. `pageSize` bounds the changes read; a change that moves derived values (a
+// held meeting's report towards a milestone's progress) also brings the updates of what derives from it.
+//
+// Polling: send the page's `ETag` back in `If-None-Match`; while nothing new has been recorded the answer is
+// 304. An empty page carries `Retry-After` (seconds): wait at least that long before polling again.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /changes (the `ListChanges` operationId).
+func (c *ClientWithResponses) ListChangesWithResponse(ctx context.Context, params *ListChangesParams, reqEditors ...RequestEditorFn) (*ListChangesResponse, error) {
+	rsp, err := c.ListChanges(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListChangesResponse(rsp)
+}
+
 // ListCommitmentsWithResponse List the action plans' commitments
 //
 // The Netherlands' OGP commitments NL0001–NL0038. Public; also as CSV or NDJSON (see `format`).
@@ -19567,6 +20115,131 @@ func ParseCreateTokenResponse(rsp *http.Response) (*CreateTokenResponse, error) 
 		response.Headers401 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateTokenResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListChangesResponse parses an HTTP response from a ListChangesWithResponse call
+func ParseListChangesResponse(rsp *http.Response) (*ListChangesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListChangesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ChangeEventPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListChangesResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers ListChangesResponse304Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListChangesResponse429Headers
 		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
