@@ -107,11 +107,12 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 	evaluations := evaluation.NewService(db, orgs, time.Now, secret)
 	guard := webhook.Guard{AllowInsecure: cfg.WebhookAllowInsecure}
 	webhooks := webhook.NewService(db, guard, time.Now)
-	// Render is left to the dispatcher's stand-in (data: null) until the
-	// feed renders resources (httpapi.ChangeData).
-	dispatcher := webhook.NewDispatcher(db, &change.Service{}, webhooks, guard, webhook.Options{
+	// Deliveries carry what the feed gives the subscription's owner, as GET gives it.
+	feed := change.NewService(db, change.Readers{Organisations: orgs, People: people, Meetings: meetings,
+		Publications: publications, Milestones: milestones, Evaluations: evaluations})
+	dispatcher := webhook.NewDispatcher(db, feed, webhooks, guard, webhook.Options{
 		Poll: cfg.WebhookPoll, RetryBase: cfg.WebhookRetryBase, RetryCap: cfg.WebhookRetryCap, RetryFor: cfg.WebhookRetryFor,
-		Source: cfg.BaseURL() + "/v1",
+		Source: cfg.BaseURL() + "/v1", Render: httpapi.ChangeData(cfg.BaseURL(), time.Now),
 	}, log)
 	draining := new(atomic.Bool)
 	handler, err := httpapi.NewHandler(httpapi.Services{
@@ -125,8 +126,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 		Tokens:        tokens,
 		Idempotency:   idempotency.NewKeeper(db.IdempotencyKeys(), time.Now),
 		Webhooks:      webhooks,
-		Changes: change.NewService(db, change.Readers{Organisations: orgs, People: people, Meetings: meetings,
-			Publications: publications, Milestones: milestones, Evaluations: evaluations}),
+		Changes:       feed,
 	}, httpapi.Options{
 		BodyLimit:      cfg.BodyLimit,
 		CORSOrigins:    cfg.CORSOrigins,
