@@ -67,11 +67,27 @@ func (r *hookReceiver) serve(w http.ResponseWriter, req *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// keep stores the subscription's secret, shown once at creation.
-func (r *hookReceiver) keep(secret string) {
+// subscribe subscribes the receiver as admin through env and keeps the
+// secret, shown this once; it returns the subscription's id.
+func (r *hookReceiver) subscribe(t *testing.T, env *apptest.Env, admin string) string {
+	t.Helper()
+	res := env.Do(t, http.MethodPost, "/v1/webhook-subscriptions", map[string]any{"url": r.srv.URL}, apptest.Bearer(admin))
+	var sub struct{ ID, Secret string }
+	res.JSON(t, &sub)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.secret = secret
+	r.secret = sub.Secret
+	return sub.ID
+}
+
+// upAfterRefusing comes up once it has refused n deliveries (or after a while).
+func (r *hookReceiver) upAfterRefusing(n int) {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if refused, _ := r.state(); refused >= n {
+			break
+		}
+	}
+	r.up()
 }
 
 func (r *hookReceiver) up() {
@@ -180,8 +196,8 @@ func checkDelivered(t *testing.T, env *apptest.Env, recv *hookReceiver, admin, c
 		if typ := "nl.pioniersnetwerk." + w.Resource + "." + w.Type; d.event["type"] != typ || d.event["subject"] != w.ResourceID {
 			t.Errorf("delivery %d: got %v %v; want %s %s", i, d.event["type"], d.event["subject"], typ, w.ResourceID)
 		}
-		if d.event["source"] != env.URL+"/v1" || d.event["specversion"] != "1.0" {
-			t.Errorf("delivery %d: got source %v, specversion %v; want %s/v1, 1.0", i, d.event["source"], d.event["specversion"], env.URL)
+		if base := env.App.Config.BaseURL(); d.event["source"] != base+"/v1" || d.event["specversion"] != "1.0" {
+			t.Errorf("delivery %d: got source %v, specversion %v; want %s/v1, 1.0", i, d.event["source"], d.event["specversion"], base)
 		}
 		if w.Type != "deleted" && d.event["dataref"] != w.Href {
 			t.Errorf("delivery %d: got dataref %v; want %s", i, d.event["dataref"], w.Href)
@@ -206,19 +222,11 @@ func TestWebhookDeliveriesReachAReceiverThatWasDown(t *testing.T) {
 	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
 	_, cursor := readChanges(t, env, admin, "")
 	recv := newHookReceiver(t)
-	res := env.Do(t, http.MethodPost, "/v1/webhook-subscriptions", map[string]any{"url": recv.srv.URL}, apptest.Bearer(admin))
-	var sub struct{ ID, Secret string }
-	res.JSON(t, &sub)
-	recv.keep(sub.Secret)
+	sub := recv.subscribe(t, env, admin)
 	writeSome(t, env, admin, "81", 4)
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		if refused, _ := recv.state(); refused >= 3 || time.Now().After(deadline) {
-			break
-		}
-	}
-	recv.up()
+	recv.upAfterRefusing(3)
 	checkDelivered(t, env, recv, admin, cursor)
-	log := env.Do(t, http.MethodGet, "/v1/webhook-subscriptions/"+sub.ID+"/deliveries?pageSize=100", nil, apptest.Bearer(admin))
+	log := env.Do(t, http.MethodGet, "/v1/webhook-subscriptions/"+sub+"/deliveries?pageSize=100", nil, apptest.Bearer(admin))
 	if !strings.Contains(log.Body, `"statusCode":503`) || !strings.Contains(log.Body, `"nextAttemptAt"`) {
 		t.Errorf("delivery log: got %s; want the refused attempts with their next attempt", apptest.Short(log.Body))
 	}
@@ -232,6 +240,7 @@ func TestWebhookTwoInstancesNeverSendTwice(t *testing.T) {
 		t.Skip("needs TEST_DATABASE_URL (PostgreSQL): scripts/with-postgres go test ./internal/httpapi -run Webhook")
 	}
 	cfg := webhookConfig(t)
+	cfg.PublicURL = "https://api.example.org" // one service behind a load balancer
 	one := apptest.New(t, cfg)
 	two := apptest.New(t, cfg)
 	apptest.Serve(t, one.App)
@@ -239,19 +248,11 @@ func TestWebhookTwoInstancesNeverSendTwice(t *testing.T) {
 	admin := one.User(t, "admin@example.org", domain.RoleAdmin, "")
 	_, cursor := readChanges(t, one, admin, "")
 	recv := newHookReceiver(t)
-	res := two.Do(t, http.MethodPost, "/v1/webhook-subscriptions", map[string]any{"url": recv.srv.URL}, apptest.Bearer(admin))
-	var sub struct{ ID, Secret string }
-	res.JSON(t, &sub)
-	recv.keep(sub.Secret)
+	recv.subscribe(t, two, admin)
 	var wg sync.WaitGroup
 	wg.Go(func() { writeSome(t, one, admin, "71", 3) })
 	wg.Go(func() { writeSome(t, two, admin, "72", 3) })
 	wg.Wait()
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		if refused, _ := recv.state(); refused >= 3 || time.Now().After(deadline) {
-			break
-		}
-	}
-	recv.up()
+	recv.upAfterRefusing(3)
 	checkDelivered(t, one, recv, admin, cursor)
 }
