@@ -88,7 +88,7 @@ func TestWebhookSubscriptionLifeCycle(t *testing.T) {
 	var rotated api.WebhookSubscription
 	res.JSON(t, &rotated)
 	if res.StatusCode != http.StatusOK || apptest.Deref(rotated.Secret) == secret || !strings.HasPrefix(apptest.Deref(rotated.Secret), "whsec_") ||
-		rotated.PreviousSecretExpiresAt == nil || rotated.PreviousSecretExpiresAt.Sub(time.Now()) > time.Hour+time.Minute {
+		rotated.PreviousSecretExpiresAt == nil || time.Until(*rotated.PreviousSecretExpiresAt) > time.Hour+time.Minute {
 		t.Errorf("rotate: got %d %+v; want a new secret and the old one for an hour", res.StatusCode, rotated)
 	}
 	apptest.CheckInvalid(t, "rotate with two days' overlap",
