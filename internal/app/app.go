@@ -143,7 +143,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 	}
 	return &App{Config: cfg, Log: log, DB: db, Organisations: orgs, Accounts: accounts, People: people, Meetings: meetings, Publications: publications, Milestones: milestones, Evaluations: evaluations, Tokens: tokens,
 		Webhooks: webhooks, Dispatcher: dispatcher,
-		Seed: seed.NewLoader(db, orgs, meetings, publications, milestones, evaluations), handler: handler, draining: draining}, nil
+		Seed: seed.NewLoader(db, orgs, meetings, publications, milestones, evaluations), handler: wakeOnWrite(handler, dispatcher.Wake), draining: draining}, nil
 }
 
 // signingKeys loads the configured keys, or in development keeps one in the data folder.
@@ -328,6 +328,20 @@ func (a *App) dispatch() (stop func()) {
 		a.Dispatcher.Run(ctx)
 	}()
 	return func() { cancel(); <-done }
+}
+
+// wakeOnWrite wakes this instance's webhook dispatcher after every request
+// that may have written, so that deliveries follow a write at once rather
+// than at the next poll; a wake with nothing to deliver costs one query.
+func wakeOnWrite(h http.Handler, wake func()) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r)
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+		default:
+			wake()
+		}
+	})
 }
 
 // closingWhileDraining asks every client to close its connection once

@@ -135,6 +135,7 @@ func webhookConfig(t *testing.T) app.Config {
 	cfg.WebhookPoll = 10 * time.Millisecond
 	cfg.WebhookRetryBase, cfg.WebhookRetryCap = time.Millisecond, 5*time.Millisecond
 	cfg.RateLimit = 0
+	cfg.DrainWait = 0 // apptest.Serve's shutdown need not wait for a load balancer
 	return cfg
 }
 
@@ -255,4 +256,27 @@ func TestWebhookTwoInstancesNeverSendTwice(t *testing.T) {
 	wg.Wait()
 	recv.upAfterRefusing(3)
 	checkDelivered(t, one, recv, admin, cursor)
+}
+
+// A write wakes the dispatcher: its deliveries need not wait for the poll.
+func TestWebhookDeliveryFollowsAWriteAtOnce(t *testing.T) {
+	t.Parallel()
+	cfg := webhookConfig(t)
+	cfg.WebhookPoll = time.Hour
+	env := apptest.New(t, cfg)
+	apptest.Serve(t, env.App)
+	admin := env.User(t, "admin@example.org", domain.RoleAdmin, "")
+	recv := newHookReceiver(t)
+	recv.up()
+	recv.subscribe(t, env, admin)
+	org := env.Post(t, admin, "/v1/organisations", municipalityBody("GM6101", "Wakker"))
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if _, taken := recv.state(); len(taken) > 0 {
+			if taken[0].event["subject"] != org.ID {
+				t.Errorf("got %v; want the organisation %s", taken[0].event["subject"], org.ID)
+			}
+			return
+		}
+	}
+	t.Fatal("nothing delivered within 5s of the write, with the poll an hour away")
 }
