@@ -2,8 +2,11 @@ package webhook_test
 
 import (
 	"context"
+	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -279,5 +282,33 @@ func TestDispatchersNeverSendOneEventTwice(t *testing.T) {
 		if want := f.feed.events[i].ID; del.header.Get("webhook-id") != want {
 			t.Fatalf("delivery %d: got webhook-id %s; want %s (each once, in order)", i, del.header.Get("webhook-id"), want)
 		}
+	}
+}
+
+// TestDispatcherChecksTheAddressAtDelivery: a URL that passed when the
+// subscription was written but reaches inside when it is delivered to (DNS
+// changed) is refused on the address dialled, and the receiver sees nothing.
+func TestDispatcherChecksTheAddressAtDelivery(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	recv := newReceiver(t, 0, 0)
+	port := recv.srv.Listener.Addr().(*net.TCPAddr).Port
+	// Written past the local-testing guard; delivered with the strict one,
+	// as if the host had since come to resolve to loopback.
+	sub := f.subscribe(t, "http://localhost:"+strconv.Itoa(port)+"/in", webhook.Input{})
+	f.feed.add("meeting", "m1", change.Created)
+	strict := webhook.NewDispatcher(f.db, f.feed, f.subs, webhook.Guard{}, fastRetries(), slog.New(slog.DiscardHandler))
+	if err := strict.Pass(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := recv.tryCount(); n != 0 {
+		t.Fatalf("got %d requests at the loopback receiver; want none", n)
+	}
+	log, err := f.subs.Deliveries(f.admin, sub.ID, 10, "")
+	if err != nil || len(log.Items) != 1 {
+		t.Fatalf("got log %+v, %v; want one failed attempt", log.Items, err)
+	}
+	if d := log.Items[0]; d.Succeeded() || !strings.Contains(d.Error, "not allowed for webhooks") || d.NextAttemptAt.IsZero() {
+		t.Errorf("got %+v; want a refused attempt with a retry scheduled", d)
 	}
 }
