@@ -106,6 +106,9 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 	}
 	evaluations := evaluation.NewService(db, orgs, time.Now, secret)
 	guard := webhook.Guard{AllowInsecure: cfg.WebhookAllowInsecure}
+	if guard.AllowInsecure {
+		log.Warn("webhooks may reach http, loopback and private addresses (--webhook-allow-insecure): for local testing only")
+	}
 	webhooks := webhook.NewService(db, guard, time.Now)
 	// Deliveries carry what the feed gives the subscription's owner, as GET gives it.
 	feed := change.NewService(db, change.Readers{Organisations: orgs, People: people, Meetings: meetings,
