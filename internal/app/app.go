@@ -21,6 +21,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/labstack/echo/v4"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/pioniersnetwerk/pioniers/internal/account"
@@ -144,9 +145,10 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 	if err != nil {
 		return nil, err
 	}
+	handler.Use(wakeOnWrite(dispatcher.Wake))
 	return &App{Config: cfg, Log: log, DB: db, Organisations: orgs, Accounts: accounts, People: people, Meetings: meetings, Publications: publications, Milestones: milestones, Evaluations: evaluations, Tokens: tokens,
 		Webhooks: webhooks, Dispatcher: dispatcher,
-		Seed: seed.NewLoader(db, orgs, meetings, publications, milestones, evaluations), handler: wakeOnWrite(handler, dispatcher.Wake), draining: draining}, nil
+		Seed: seed.NewLoader(db, orgs, meetings, publications, milestones, evaluations), handler: handler, draining: draining}, nil
 }
 
 // signingKeys loads the configured keys, or in development keeps one in the data folder.
@@ -336,15 +338,18 @@ func (a *App) dispatch() (stop func()) {
 // wakeOnWrite wakes this instance's webhook dispatcher after every request
 // that may have written, so that deliveries follow a write at once rather
 // than at the next poll; a wake with nothing to deliver costs one query.
-func wakeOnWrite(h http.Handler, wake func()) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(w, r)
-		switch r.Method {
-		case http.MethodGet, http.MethodHead, http.MethodOptions:
-		default:
-			wake()
+func wakeOnWrite(wake func()) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			err := next(c)
+			switch c.Request().Method {
+			case http.MethodGet, http.MethodHead, http.MethodOptions:
+			default:
+				wake()
+			}
+			return err
 		}
-	})
+	}
 }
 
 // closingWhileDraining asks every client to close its connection once
