@@ -21,6 +21,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/labstack/echo/v4"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/pioniersnetwerk/pioniers/internal/account"
@@ -37,6 +38,7 @@ import (
 	"github.com/pioniersnetwerk/pioniers/internal/publication"
 	"github.com/pioniersnetwerk/pioniers/internal/seed"
 	"github.com/pioniersnetwerk/pioniers/internal/store"
+	"github.com/pioniersnetwerk/pioniers/internal/webhook"
 )
 
 // maxHeaderBytes limits a request's line and headers.
@@ -55,6 +57,8 @@ type App struct {
 	Milestones    *milestone.Service
 	Evaluations   *evaluation.Service
 	Audit         *audit.Service
+	Webhooks      *webhook.Service
+	Dispatcher    *webhook.Dispatcher // started by Serve; tests may run it themselves
 	Tokens        *auth.Tokens
 	Seed          *seed.Loader
 	handler       http.Handler
@@ -105,6 +109,18 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 	}
 	evaluations := evaluation.NewService(db, orgs, time.Now, secret)
 	auditLog := audit.NewService(db, time.Now)
+	guard := webhook.Guard{AllowInsecure: cfg.WebhookAllowInsecure}
+	if guard.AllowInsecure {
+		log.Warn("webhooks may reach http, loopback and private addresses (--webhook-allow-insecure): for local testing only")
+	}
+	webhooks := webhook.NewService(db, guard, time.Now)
+	// Deliveries carry what the feed gives the subscription's owner, as GET gives it.
+	feed := change.NewService(db, change.Readers{Organisations: orgs, People: people, Meetings: meetings,
+		Publications: publications, Milestones: milestones, Evaluations: evaluations})
+	dispatcher := webhook.NewDispatcher(db, feed, webhooks, guard, webhook.Options{
+		Poll: cfg.WebhookPoll, RetryBase: cfg.WebhookRetryBase, RetryCap: cfg.WebhookRetryCap, RetryFor: cfg.WebhookRetryFor,
+		Source: cfg.BaseURL() + "/v1", Render: httpapi.ChangeData(cfg.BaseURL(), time.Now),
+	}, log)
 	draining := new(atomic.Bool)
 	handler, err := httpapi.NewHandler(httpapi.Services{
 		Organisations: orgs,
@@ -117,9 +133,9 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 		SignIn:        auth.NewSignIn(accounts, tokens),
 		Tokens:        tokens,
 		Idempotency:   idempotency.NewKeeper(db.IdempotencyKeys(), time.Now),
-		Changes: change.NewService(db, change.Readers{Organisations: orgs, People: people, Meetings: meetings,
-			Publications: publications, Milestones: milestones, Evaluations: evaluations}),
-		Clients: accounts,
+		Clients:       accounts,
+		Webhooks:      webhooks,
+		Changes:       feed,
 	}, httpapi.Options{
 		BodyLimit:      cfg.BodyLimit,
 		CORSOrigins:    cfg.CORSOrigins,
@@ -134,7 +150,9 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 	if err != nil {
 		return nil, err
 	}
+	handler.Use(wakeOnWrite(dispatcher.Wake))
 	return &App{Config: cfg, Log: log, DB: db, Organisations: orgs, Accounts: accounts, People: people, Meetings: meetings, Publications: publications, Milestones: milestones, Evaluations: evaluations, Audit: auditLog, Tokens: tokens,
+		Webhooks: webhooks, Dispatcher: dispatcher,
 		Seed: seed.NewLoader(db, orgs, meetings, publications, milestones, evaluations), handler: handler, draining: draining}, nil
 }
 
@@ -256,6 +274,7 @@ func serveDebug(addr string) (stop func(), err error) {
 // the server shuts down, letting in-flight requests finish for up to
 // ShutdownWait.
 func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
+	defer a.dispatch()()
 	srv := &http.Server{
 		Handler:           a.closingWhileDraining(a.handler),
 		ReadHeaderTimeout: 5 * time.Second,
@@ -310,6 +329,35 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// dispatch starts delivering webhooks and returns the function that stops
+// it, once the server has shut down.
+func (a *App) dispatch() (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.Dispatcher.Run(ctx)
+	}()
+	return func() { cancel(); <-done }
+}
+
+// wakeOnWrite wakes this instance's webhook dispatcher after every request
+// that may have written, so that deliveries follow a write at once rather
+// than at the next poll; a wake with nothing to deliver costs one query.
+func wakeOnWrite(wake func()) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			err := next(c)
+			switch c.Request().Method {
+			case http.MethodGet, http.MethodHead, http.MethodOptions:
+			default:
+				wake()
+			}
+			return err
+		}
+	}
 }
 
 // closingWhileDraining asks every client to close its connection once

@@ -40,6 +40,13 @@ type Config struct {
 	BcryptCost   int // 0 means bcrypt's default
 	// AuditRetention is how long the audit log keeps an entry; 0 keeps every entry.
 	AuditRetention time.Duration
+	// WebhookAllowInsecure lets webhook subscriptions use http and reach
+	// loopback and private addresses: for local testing only.
+	WebhookAllowInsecure bool
+	WebhookPoll          time.Duration // how often the dispatcher looks for deliveries
+	// Webhooks' retry schedule; zero takes the dispatcher's defaults (10s
+	// doubling to 1h, for 24h). Tests shorten it; no flag does.
+	WebhookRetryBase, WebhookRetryCap, WebhookRetryFor time.Duration
 }
 
 // Setting documents one configuration value; README's table lists them all.
@@ -73,6 +80,8 @@ var Settings = []Setting{
 	{"shutdown-wait", "PIONIERS_SHUTDOWN_WAIT", "20s", "how long in-flight requests may finish on SIGINT/SIGTERM, after drain-wait"},
 	{"debug-addr", "PIONIERS_DEBUG_ADDR", "", "address of a separate listener serving runtime figures (goroutines, memory) as JSON at /debug/vars; keep it private. Empty: none"},
 	{"audit-retention", "PIONIERS_AUDIT_RETENTION", "17520h", "how long the audit log keeps an entry (17520h is two years); serve deletes older ones hourly. 0 keeps every entry"},
+	{"webhook-allow-insecure", "PIONIERS_WEBHOOK_ALLOW_INSECURE", "false", "let webhook subscriptions use http and loopback or private addresses; for local testing only, never in production"},
+	{"webhook-poll", "PIONIERS_WEBHOOK_POLL", "1s", "how often the webhook dispatcher looks for changes to deliver"},
 }
 
 // Flags registers every setting on fs, defaulting to the environment, and
@@ -149,6 +158,10 @@ func parse(v map[string]*string) (Config, error) {
 		errs = append(errs, "--trust-proxy: want true or false")
 	}
 	c.TrustProxy = trust
+	if c.WebhookAllowInsecure, err = strconv.ParseBool(*v["webhook-allow-insecure"]); err != nil {
+		errs = append(errs, "--webhook-allow-insecure: want true or false")
+	}
+	c.WebhookPoll = dur("webhook-poll")
 	if len(errs) > 0 {
 		return Config{}, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
 	}

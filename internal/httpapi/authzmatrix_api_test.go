@@ -346,6 +346,23 @@ func (m *matrixFixture) matrixRequests(t *testing.T) map[string]func() matrixReq
 		"rotateApiClientSecret": func() matrixRequest {
 			return matrixRequest{params: p("client", m.boundClient), body: map[string]any{"overlapSeconds": 3600}}
 		},
+
+		// webhooks
+		"listWebhookSubscriptions":  func() matrixRequest { return matrixRequest{} },
+		"createWebhookSubscription": func() matrixRequest { return matrixRequest{body: map[string]any{"url": hookURL}} },
+		"getWebhookSubscription":    func() matrixRequest { return matrixRequest{params: p("subscription", m.webhookSubscription(t))} },
+		"updateWebhookSubscription": func() matrixRequest {
+			return matrixRequest{params: p("subscription", m.webhookSubscription(t)), body: `{"description":"Patched"}`}
+		},
+		"deleteWebhookSubscription": func() matrixRequest { return matrixRequest{params: p("subscription", m.webhookSubscription(t))} },
+		"rotateWebhookSecret": func() matrixRequest {
+			return matrixRequest{params: p("subscription", m.webhookSubscription(t)), body: map[string]any{"overlapSeconds": 60}}
+		},
+		"listWebhookDeliveries": func() matrixRequest { return matrixRequest{params: p("subscription", m.webhookSubscription(t))} },
+		"redeliverWebhookDelivery": func() matrixRequest {
+			sub := m.webhookSubscription(t)
+			return matrixRequest{params: p("subscription", sub, "delivery", webhookDelivery(t, m.Env, sub))}
+		},
 		"createToken": func() matrixRequest {
 			return matrixRequest{body: map[string]string{"email": "analyst@example.org", "password": apptest.Password}}
 		},

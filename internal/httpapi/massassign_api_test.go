@@ -93,8 +93,8 @@ func TestMassAssignment(t *testing.T) {
 	spec := loadSpec(t)
 	writes, checked := 0, 0
 	for _, op := range contractOperations(t) {
-		if op.method == http.MethodGet || op.method == http.MethodDelete || op.id == "createToken" {
-			continue // createToken answers a token, not a resource
+		if op.method == http.MethodGet || op.method == http.MethodDelete || op.id == "createToken" || op.id == "redeliverWebhookDelivery" {
+			continue // createToken answers a token, not a resource; a redelivery takes no body
 		}
 		operation := spec.Paths.Find(op.path).GetOperation(op.method)
 		in, out := bodySchema(operation, false), bodySchema(operation, true)

@@ -152,7 +152,9 @@ func TestRobustEveryOperation(t *testing.T) {
 	params := map[string]string{"organisation": "GM9901", "person": e.Person, "meeting": e.Planned, "publication": e.Publication,
 		"commitment": "NL0037", "milestone": e.Milestone, "evaluation": e.Evaluation, "cycle": "2018",
 		"registration": "00000000-0000-7000-8000-000000000000", "submission": "00000000-0000-7000-8000-000000000000",
-		"client": "pc_nobody"}
+		"client":       "pc_nobody",
+		"subscription": "00000000-0000-7000-8000-000000000000", "delivery": "00000000-0000-7000-8000-000000000000"}
+
 	ops := 0
 	for path, methods := range spec.Paths {
 		concrete := path

@@ -84,7 +84,9 @@ func TestNoAnonymousResponseCarriesContactDetails(t *testing.T) {
 	values := map[string][]string{"organisation": {"GM0606", "GM0344"}, "person": {public, private},
 		"meeting": {meetings.Items[0].ID.String()}, "publication": {publications.Items[0].ID.String()},
 		"commitment": {"NL0037"}, "milestone": {milestones.Items[0].ID.String()}, "cycle": {"2018"}, "evaluation": {evaluations.Items[0].ID.String()},
-		"client": {"pc_nobody"}}
+		"client":       {"pc_nobody"},
+		"subscription": {"00000000-0000-7000-8000-000000000000"}}
+
 	scanned := 0
 	for path, item := range spec.Paths.Map() {
 		if item.Get == nil {

@@ -63,6 +63,7 @@ type Services struct {
 	SignIn        signIn
 	Tokens        tokenVerifier
 	Idempotency   idempotencyKeeper
+	Webhooks      webhooks
 	Changes       changes
 	Clients       clients
 }
@@ -99,6 +100,7 @@ type Server struct {
 	milestones   milestones
 	evaluations  evaluations
 	audit        auditLog
+	webhooks     webhooks
 	signIn       signIn
 	contract     *contract
 	now          domain.Clock
@@ -141,6 +143,7 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 	server := &Server{orgs: svc.Organisations, people: svc.People, meetings: svc.Meetings, publications: svc.Publications,
 		milestones: svc.Milestones, evaluations: svc.Evaluations, audit: svc.Audit, signIn: svc.SignIn, contract: validator, now: opt.Clock,
 		publicURL: strings.TrimSuffix(opt.PublicURL, "/"), clients: svc.Clients}
+	server.webhooks = svc.Webhooks
 	if server.now == nil {
 		server.now = time.Now
 	}
