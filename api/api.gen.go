@@ -2730,15 +2730,6 @@ type ListUsersParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
-// CreateUserParams defines parameters for CreateUser.
-type CreateUserParams struct {
-	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
-	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
-	// 24 hours.
-	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
-}
-
 // DeleteUserParams defines parameters for DeleteUser.
 type DeleteUserParams struct {
 	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
@@ -3234,7 +3225,7 @@ type ServerInterface interface {
 	ListUsers(ctx echo.Context, params ListUsersParams) error
 	// CreateUser Add a user account
 	// (POST /users)
-	CreateUser(ctx echo.Context, params CreateUserParams) error
+	CreateUser(ctx echo.Context) error
 	// DeleteUser Delete a user account
 	// (DELETE /users/{user})
 	DeleteUser(ctx echo.Context, user openapi_types.UUID, params DeleteUserParams) error
@@ -5379,28 +5370,8 @@ func (w *ServerInterfaceWrapper) ListUsers(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) CreateUser(ctx echo.Context) error {
 	var err error
 
-	// Parameter object where we will unmarshal all parameters from the context
-	var params CreateUserParams
-
-	headers := ctx.Request().Header
-	// ------------- Optional header parameter "Idempotency-Key" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
-		var IdempotencyKey IdempotencyKey
-		n := len(valueList)
-		if n != 1 {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
-		}
-
-		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
-		if err != nil {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
-		}
-
-		params.IdempotencyKey = &IdempotencyKey
-	}
-
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.CreateUser(ctx, params)
+	err = w.Handler.CreateUser(ctx)
 	return err
 }
 
@@ -14634,8 +14605,7 @@ func (response ListUsers429ApplicationProblemPlusJSONResponse) VisitListUsersRes
 }
 
 type CreateUserRequestObject struct {
-	Params CreateUserParams
-	Body   *CreateUserJSONRequestBody
+	Body *CreateUserJSONRequestBody
 }
 
 type CreateUserResponseObject interface {
@@ -14757,22 +14727,6 @@ func (response CreateUser415ApplicationProblemPlusJSONResponse) VisitCreateUserR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(415)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type CreateUser422ApplicationProblemPlusJSONResponse struct {
-	IdempotencyKeyReusedApplicationProblemPlusJSONResponse
-}
-
-func (response CreateUser422ApplicationProblemPlusJSONResponse) VisitCreateUserResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -18057,10 +18011,8 @@ func (sh *strictHandler) ListUsers(ctx echo.Context, params ListUsersParams) err
 }
 
 // CreateUser operation middleware
-func (sh *strictHandler) CreateUser(ctx echo.Context, params CreateUserParams) error {
+func (sh *strictHandler) CreateUser(ctx echo.Context) error {
 	var request CreateUserRequestObject
-
-	request.Params = params
 
 	var body CreateUserJSONRequestBody
 	var err error

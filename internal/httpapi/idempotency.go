@@ -30,14 +30,15 @@ var replayedHeaders = []string{"Content-Type", "Location", "ETag"}
 // is held until that commits: a client never learns of work that a crash
 // could still undo. Only callers who signed in claim keys (an anonymous
 // POST is refused anyway), and token requests are never kept: their
-// responses are secrets.
+// responses are secrets (so is a new user's set-password link, and the
+// email address makes creating a user idempotent by itself).
 func idempotent(keeper idempotencyKeeper) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
 			key := r.Header.Get("Idempotency-Key")
 			actor := domain.ActorFrom(r.Context())
-			if r.Method != http.MethodPost || key == "" || c.Path() == tokenPath || actor.Anonymous() {
+			if r.Method != http.MethodPost || key == "" || c.Path() == tokenPath || c.Path() == usersPath || actor.Anonymous() {
 				return next(c)
 			}
 			body, err := io.ReadAll(r.Body)

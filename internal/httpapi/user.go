@@ -23,6 +23,9 @@ type users interface {
 	Me(ctx context.Context) (account.Me, error)
 }
 
+// usersPath is where accounts are created; see idempotent.
+const usersPath = basePath + "/users"
+
 // ListUsers serves GET /users.
 func (s *Server) ListUsers(ctx context.Context, req api.ListUsersRequestObject) (api.ListUsersResponseObject, error) {
 	p := req.Params
@@ -62,7 +65,7 @@ func (s *Server) CreateUser(ctx context.Context, req api.CreateUserRequestObject
 		out.PasswordLink = ptr(s.passwordLink(link))
 	}
 	return api.CreateUser201JSONResponse{Body: out, Headers: api.CreateUser201ResponseHeaders{CacheControl: ptr("no-store"),
-		ETag: ptr(etag(u.Version)), Location: ptr(basePath + "/users/" + u.ID)}}, nil
+		ETag: ptr(etag(u.Version)), Location: ptr(usersPath + "/" + u.ID)}}, nil
 }
 
 // GetUser serves GET /users/{user}.

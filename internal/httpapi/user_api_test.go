@@ -573,3 +573,19 @@ func TestClientScopes(t *testing.T) {
 		t.Errorf("ungranted scope: got %q %v; want invalid_scope naming scope", p.Detail, p.Fields())
 	}
 }
+
+// A new user's set-password link is a secret: it is never kept for a
+// replay, and a retried create is 409, not a second link.
+func TestCreateUserIsNeverReplayed(t *testing.T) {
+	t.Parallel()
+	f := apptest.StartDemo(t)
+	body := map[string]any{"email": "retry@example.org", "role": "editor"}
+	h := apptest.Headers(f.Admin, "Idempotency-Key", "create-retry")
+	if res := f.Do(t, "POST", "/v1/users", body, h); res.StatusCode != 201 {
+		t.Fatalf("create: got %d (%s)", res.StatusCode, apptest.Short(res.Body))
+	}
+	res := f.Do(t, "POST", "/v1/users", body, h)
+	if res.StatusCode != 409 || res.Header.Get("Idempotent-Replayed") != "" || strings.Contains(res.Body, "token=") {
+		t.Errorf("retry: got %d, Idempotent-Replayed %q (%s); want 409 without the link", res.StatusCode, res.Header.Get("Idempotent-Replayed"), apptest.Short(res.Body))
+	}
+}

@@ -2716,15 +2716,6 @@ type ListUsersParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
-// CreateUserParams defines parameters for CreateUser.
-type CreateUserParams struct {
-	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
-	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
-	// 24 hours.
-	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
-}
-
 // DeleteUserParams defines parameters for DeleteUser.
 type DeleteUserParams struct {
 	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
@@ -3981,22 +3972,24 @@ type ClientInterface interface {
 	// CreateUserWithBody Add a user account
 	//
 	// Admins only. With `password` the account can sign in at once; without, the answer carries a one-time
-	// set-password link (`passwordLink`) to hand to the person, shown this once.
+	// set-password link (`passwordLink`) to hand to the person, shown this once. No `Idempotency-Key`: the
+	// answer is never kept, and a retry of a create that succeeded is 409 (the email address is taken).
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /users (the `CreateUser` operationId).
-	CreateUserWithBody(ctx context.Context, params *CreateUserParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateUserWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateUser Add a user account
 	//
 	// Admins only. With `password` the account can sign in at once; without, the answer carries a one-time
-	// set-password link (`passwordLink`) to hand to the person, shown this once.
+	// set-password link (`passwordLink`) to hand to the person, shown this once. No `Idempotency-Key`: the
+	// answer is never kept, and a retry of a create that succeeded is 409 (the email address is taken).
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /users (the `CreateUser` operationId).
-	CreateUser(ctx context.Context, params *CreateUserParams, body CreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateUser(ctx context.Context, body CreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteUser Delete a user account
 	//
@@ -5938,13 +5931,14 @@ func (c *Client) ListUsers(ctx context.Context, params *ListUsersParams, reqEdit
 // CreateUserWithBody Add a user account
 //
 // Admins only. With `password` the account can sign in at once; without, the answer carries a one-time
-// set-password link (`passwordLink`) to hand to the person, shown this once.
+// set-password link (`passwordLink`) to hand to the person, shown this once. No `Idempotency-Key`: the
+// answer is never kept, and a retry of a create that succeeded is 409 (the email address is taken).
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /users (the `CreateUser` operationId).
-func (c *Client) CreateUserWithBody(ctx context.Context, params *CreateUserParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateUserRequestWithBody(c.Server, params, contentType, body)
+func (c *Client) CreateUserWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateUserRequestWithBody(c.Server, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5958,13 +5952,14 @@ func (c *Client) CreateUserWithBody(ctx context.Context, params *CreateUserParam
 // CreateUser Add a user account
 //
 // Admins only. With `password` the account can sign in at once; without, the answer carries a one-time
-// set-password link (`passwordLink`) to hand to the person, shown this once.
+// set-password link (`passwordLink`) to hand to the person, shown this once. No `Idempotency-Key`: the
+// answer is never kept, and a retry of a create that succeeded is 409 (the email address is taken).
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /users (the `CreateUser` operationId).
-func (c *Client) CreateUser(ctx context.Context, params *CreateUserParams, body CreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateUserRequest(c.Server, params, body)
+func (c *Client) CreateUser(ctx context.Context, body CreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateUserRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10300,18 +10295,18 @@ func NewListUsersRequest(server string, params *ListUsersParams) (*http.Request,
 }
 
 // NewCreateUserRequest calls the generic CreateUser builder with application/json body
-func NewCreateUserRequest(server string, params *CreateUserParams, body CreateUserJSONRequestBody) (*http.Request, error) {
+func NewCreateUserRequest(server string, body CreateUserJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreateUserRequestWithBody(server, params, "application/json", bodyReader)
+	return NewCreateUserRequestWithBody(server, "application/json", bodyReader)
 }
 
 // NewCreateUserRequestWithBody constructs an http.Request for the CreateUser method, with any body, and a specified content type
-func NewCreateUserRequestWithBody(server string, params *CreateUserParams, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateUserRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -10335,21 +10330,6 @@ func NewCreateUserRequestWithBody(server string, params *CreateUserParams, conte
 	}
 
 	req.Header.Add("Content-Type", contentType)
-
-	if params != nil {
-
-		if params.IdempotencyKey != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("Idempotency-Key", headerParam0)
-		}
-
-	}
 
 	return req, nil
 }
@@ -11546,22 +11526,24 @@ type ClientWithResponsesInterface interface {
 	// CreateUserWithBodyWithResponse Add a user account
 	//
 	// Admins only. With `password` the account can sign in at once; without, the answer carries a one-time
-	// set-password link (`passwordLink`) to hand to the person, shown this once.
+	// set-password link (`passwordLink`) to hand to the person, shown this once. No `Idempotency-Key`: the
+	// answer is never kept, and a retry of a create that succeeded is 409 (the email address is taken).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /users (the `CreateUser` operationId).
-	CreateUserWithBodyWithResponse(ctx context.Context, params *CreateUserParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateUserResponse, error)
+	CreateUserWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateUserResponse, error)
 
 	// CreateUserWithResponse Add a user account
 	//
 	// Admins only. With `password` the account can sign in at once; without, the answer carries a one-time
-	// set-password link (`passwordLink`) to hand to the person, shown this once.
+	// set-password link (`passwordLink`) to hand to the person, shown this once. No `Idempotency-Key`: the
+	// answer is never kept, and a retry of a create that succeeded is 409 (the email address is taken).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /users (the `CreateUser` operationId).
-	CreateUserWithResponse(ctx context.Context, params *CreateUserParams, body CreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateUserResponse, error)
+	CreateUserWithResponse(ctx context.Context, body CreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateUserResponse, error)
 
 	// DeleteUserWithResponse Delete a user account
 	//
@@ -17956,8 +17938,6 @@ type CreateUserResponse struct {
 	ApplicationProblemJSON409 *Conflict
 	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
 	ApplicationProblemJSON415 *UnsupportedMediaType
-	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
-	ApplicationProblemJSON422 *IdempotencyKeyReused
 	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
 	ApplicationProblemJSON429 *TooManyRequests
 	// Headers201 the parsed response headers for an HTTP 201 response
@@ -17996,11 +17976,6 @@ func (r CreateUserResponse) GetApplicationProblemJSON409() *Conflict {
 // GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
 func (r CreateUserResponse) GetApplicationProblemJSON415() *UnsupportedMediaType {
 	return r.ApplicationProblemJSON415
-}
-
-// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
-func (r CreateUserResponse) GetApplicationProblemJSON422() *IdempotencyKeyReused {
-	return r.ApplicationProblemJSON422
 }
 
 // GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
@@ -20014,13 +19989,14 @@ func (c *ClientWithResponses) ListUsersWithResponse(ctx context.Context, params 
 // CreateUserWithBodyWithResponse Add a user account
 //
 // Admins only. With `password` the account can sign in at once; without, the answer carries a one-time
-// set-password link (`passwordLink`) to hand to the person, shown this once.
+// set-password link (`passwordLink`) to hand to the person, shown this once. No `Idempotency-Key`: the
+// answer is never kept, and a retry of a create that succeeded is 409 (the email address is taken).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /users (the `CreateUser` operationId).
-func (c *ClientWithResponses) CreateUserWithBodyWithResponse(ctx context.Context, params *CreateUserParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateUserResponse, error) {
-	rsp, err := c.CreateUserWithBody(ctx, params, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreateUserWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateUserResponse, error) {
+	rsp, err := c.CreateUserWithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -20030,13 +20006,14 @@ func (c *ClientWithResponses) CreateUserWithBodyWithResponse(ctx context.Context
 // CreateUserWithResponse Add a user account
 //
 // Admins only. With `password` the account can sign in at once; without, the answer carries a one-time
-// set-password link (`passwordLink`) to hand to the person, shown this once.
+// set-password link (`passwordLink`) to hand to the person, shown this once. No `Idempotency-Key`: the
+// answer is never kept, and a retry of a create that succeeded is 409 (the email address is taken).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /users (the `CreateUser` operationId).
-func (c *ClientWithResponses) CreateUserWithResponse(ctx context.Context, params *CreateUserParams, body CreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateUserResponse, error) {
-	rsp, err := c.CreateUser(ctx, params, body, reqEditors...)
+func (c *ClientWithResponses) CreateUserWithResponse(ctx context.Context, body CreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateUserResponse, error) {
+	rsp, err := c.CreateUser(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -27022,13 +26999,6 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 			return nil, err
 		}
 		response.ApplicationProblemJSON415 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
-		var dest IdempotencyKeyReused
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.ApplicationProblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
