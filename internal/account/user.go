@@ -151,7 +151,7 @@ func (s *Service) UpdateUser(ctx context.Context, id string, change func(UserUpd
 					return nil
 				},
 				Save: func(ctx context.Context, next User, c domain.Change) error {
-					if narrows(c.Fields) {
+					if narrows(next, c.Fields) {
 						next.AuthVersion++
 					}
 					return s.store.UpdateUser(ctx, next, c)
@@ -170,10 +170,11 @@ func (s *Service) UpdateUser(ctx context.Context, id string, change func(UserUpd
 	return stored, nil
 }
 
-// narrows reports whether a change to these fields must end the account's tokens.
-func narrows(fields []string) bool {
+// narrows reports whether a change to these fields, leaving next, must end
+// the account's tokens. Enabling need not: the disable already did.
+func narrows(next User, fields []string) bool {
 	return slices.ContainsFunc(fields, func(f string) bool {
-		return f == "role" || f == "organisation" || f == "person" || f == "disabled"
+		return f == "role" || f == "organisation" || f == "person" || (f == "disabled" && !next.Active())
 	})
 }
 

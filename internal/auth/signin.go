@@ -101,12 +101,9 @@ func (s *SignIn) ClientToken(ctx context.Context, clientID, secret, scope string
 	if err != nil {
 		return Grant{}, err
 	}
-	st, err := s.access.Fresh(ctx, actor.Subject)
+	st, err := s.active(ctx, actor.Subject)
 	if err != nil {
 		return Grant{}, err
-	}
-	if !st.Active {
-		return Grant{}, errInactive
 	}
 	scopes := st.Scopes
 	if requested := strings.Fields(scope); len(requested) > 0 {
@@ -158,12 +155,9 @@ func (s *SignIn) Refresh(ctx context.Context, token string) (Grant, error) {
 	if err != nil {
 		return Grant{}, err
 	}
-	st, err := s.access.Fresh(ctx, actor.Subject)
+	st, err := s.active(ctx, actor.Subject)
 	if err != nil {
 		return Grant{}, err
-	}
-	if !st.Active {
-		return Grant{}, errInactive
 	}
 	next, secret, err := s.newRefreshToken(used.FamilyID, used.UserID, now)
 	if err != nil {
@@ -200,12 +194,9 @@ func (s *SignIn) Revoke(ctx context.Context, token string) error {
 
 // issueUser starts a refresh-token family for a person who signed in.
 func (s *SignIn) issueUser(ctx context.Context, actor domain.Actor, family string) (Grant, error) {
-	st, err := s.access.Fresh(ctx, actor.Subject)
+	st, err := s.active(ctx, actor.Subject)
 	if err != nil {
 		return Grant{}, err
-	}
-	if !st.Active {
-		return Grant{}, errInactive
 	}
 	first, secret, err := s.newRefreshToken(family, actor.Subject, domain.Timestamp(s.now))
 	if err != nil {
@@ -215,6 +206,15 @@ func (s *SignIn) issueUser(ctx context.Context, actor domain.Actor, family strin
 		return Grant{}, err
 	}
 	return s.grant(actor, st.Version, family, secret)
+}
+
+// active is the subject's state as stored now, refused unless it may act.
+func (s *SignIn) active(ctx context.Context, subject string) (State, error) {
+	st, err := s.access.Fresh(ctx, subject)
+	if err == nil && !st.Active {
+		err = errInactive
+	}
+	return st, err
 }
 
 func (s *SignIn) grant(actor domain.Actor, version int, family, refresh string) (Grant, error) {
