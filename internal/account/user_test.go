@@ -29,7 +29,10 @@ func TestUpdateUserAuthVersion(t *testing.T) {
 		{"nothing", func(in account.UserUpdate) account.UserUpdate { return in }, false, nil},
 		{"role", func(in account.UserUpdate) account.UserUpdate { in.Role = domain.RoleAnalyst; return in }, true, []string{"role"}},
 		{"organisation", func(in account.UserUpdate) account.UserUpdate { in.Organisation = ""; return in }, true, []string{"organisation"}},
-		{"disable", func(in account.UserUpdate) account.UserUpdate { in.Disabled, in.DisabledReason = true, "left"; return in }, true, []string{"disabled", "disabledReason"}},
+		{"disable", func(in account.UserUpdate) account.UserUpdate {
+			in.Disabled, in.DisabledReason = true, "left"
+			return in
+		}, true, []string{"disabled", "disabledReason"}},
 		{"reason while disabled", func(in account.UserUpdate) account.UserUpdate { in.DisabledReason = "moved away"; return in }, false, []string{"disabledReason"}},
 		{"enable", func(in account.UserUpdate) account.UserUpdate { in.Disabled, in.DisabledReason = false, ""; return in }, false, []string{"disabled", "disabledReason"}},
 	}

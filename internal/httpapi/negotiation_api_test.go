@@ -151,7 +151,8 @@ func TestRobustEveryOperation(t *testing.T) {
 	e.Do(t, "GET", "/v1/openapi.json", nil, nil).JSON(t, &spec)
 	params := map[string]string{"organisation": "GM9901", "person": e.Person, "meeting": e.Planned, "publication": e.Publication,
 		"commitment": "NL0037", "milestone": e.Milestone, "evaluation": e.Evaluation, "cycle": "2018",
-		"registration": "00000000-0000-7000-8000-000000000000", "submission": "00000000-0000-7000-8000-000000000000"}
+		"registration": "00000000-0000-7000-8000-000000000000", "submission": "00000000-0000-7000-8000-000000000000",
+		"user": "00000000-0000-7000-8000-000000000000"}
 	ops := 0
 	for path, methods := range spec.Paths {
 		concrete := path
