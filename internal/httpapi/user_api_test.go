@@ -589,3 +589,30 @@ func TestCreateUserIsNeverReplayed(t *testing.T) {
 		t.Errorf("retry: got %d, Idempotent-Replayed %q (%s); want 409 without the link", res.StatusCode, res.Header.Get("Idempotent-Replayed"), apptest.Short(res.Body))
 	}
 }
+
+// Guessing one's current password is limited like sign-in, per caller.
+func TestChangeMyPasswordIsRateLimited(t *testing.T) {
+	t.Parallel()
+	cfg := apptest.Config(t)
+	cfg.SignInLimit = 12 // two sign-ins below, then ten guesses
+	env := apptest.New(t, cfg)
+	guesser := env.User(t, "guesser@example.org", domain.RoleEditor, "")
+	other := env.User(t, "other@example.org", domain.RoleEditor, "")
+	body := map[string]string{"currentPassword": "a wrong guess", "newPassword": "a completely new passphrase"}
+	var last apptest.Response
+	for i := 0; i < 15; i++ {
+		last = env.Do(t, "PUT", "/v1/me/password", body, apptest.Bearer(guesser))
+		if last.StatusCode == http.StatusTooManyRequests {
+			break
+		}
+		if last.StatusCode != http.StatusBadRequest {
+			t.Fatalf("guess %d: got %d; want 400 (%s)", i+1, last.StatusCode, apptest.Short(last.Body))
+		}
+	}
+	if last.StatusCode != http.StatusTooManyRequests || last.Header.Get("Retry-After") == "" {
+		t.Fatalf("15 guesses: last got %d, Retry-After %q; want 429 with Retry-After", last.StatusCode, last.Header.Get("Retry-After"))
+	}
+	if res := env.Do(t, "PUT", "/v1/me/password", body, apptest.Bearer(other)); res.StatusCode != http.StatusBadRequest {
+		t.Errorf("another caller meanwhile: got %d; want 400 (its own budget)", res.StatusCode)
+	}
+}
