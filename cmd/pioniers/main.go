@@ -32,6 +32,10 @@ Usage:
   pioniers migrate [flags]               apply pending database migrations
   pioniers seed [--demo] [flags]         load the action plan's data (and examples with --demo)
   pioniers user create --email E --role R [--organisation GM0606] [--person ID] [--password-stdin] [flags]
+  pioniers user list [--role R] [--organisation GM0606] [flags]
+  pioniers user disable --email E [--reason TEXT] [flags]   ends the account's access at once
+  pioniers user enable|delete --email E [flags]
+  pioniers user set-password --email E [--password-stdin] [flags]
   pioniers client create --name N [--organisation CODE] [--scope people:read --scope …] [flags]
   pioniers client list [--organisation CODE] [flags]
   pioniers client rotate --client-id ID [--overlap 24h] [flags]
@@ -61,22 +65,23 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		cmd, args = cmd+" "+args[0], args[1:]
 	}
 	if cmd == "user" || cmd == "client" {
-		if len(args) == 0 || args[0] != "create" {
-			return fmt.Errorf("usage: pioniers %s create …", cmd)
+		if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+			return fmt.Errorf("usage: pioniers %s create|list|… (see pioniers help)", cmd)
 		}
-		cmd, args = cmd+" create", args[1:]
+		cmd, args = cmd+" "+args[0], args[1:]
 	}
 	fs := flag.NewFlagSet("pioniers "+cmd, flag.ContinueOnError)
 	config := app.Flags(fs)
 	var (
 		demo          = fs.Bool("demo", false, "seed: also load example data, marked as example")
 		email         = fs.String("email", "", "user create: email address")
-		role          = fs.String("role", "", "user create: admin, editor, member or analyst")
+		role          = fs.String("role", "", "user create, list: admin, editor, member or analyst")
 		org           = fs.String("organisation", "", "user/client create: organisation id or code, such as GM0606")
 		personID      = fs.String("person", "", "user create: id of the network person the account belongs to")
-		passwordStdin = fs.Bool("password-stdin", false, "user create: read the password from standard input")
+		passwordStdin = fs.Bool("password-stdin", false, "user create, set-password: read the password from standard input")
 		name          = fs.String("name", "", "client create: the partner portal's name")
 		to            = fs.String("to", "", "backup: the file to write (it must not exist)")
+		reason        = fs.String("reason", "", "user disable: why, kept with the account")
 	)
 	var scopes []string
 	fs.Func("scope", "client create: a scope to grant ("+strings.Join(account.ClientScopes, ", ")+"); repeat for more", func(s string) error {
@@ -99,6 +104,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	switch cmd {
 	case "serve", "migrate", "seed", "user create", "client create", "backup":
 	case "client list", "client rotate", "client revoke":
+	case userVerbs[0], userVerbs[1], userVerbs[2], userVerbs[3], userVerbs[4]:
 	default:
 		return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
 	}
@@ -110,6 +116,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	system := domain.WithActor(ctx, domain.System)
 
 	switch cmd {
+	case userVerbs[0], userVerbs[1], userVerbs[2], userVerbs[3], userVerbs[4]:
+		return userCommand(ctx, a, cmd, userFlags{email: *email, role: *role, org: *org, reason: *reason, passwordStdin: *passwordStdin}, stdin, stdout)
 	case "migrate":
 		v, err := a.DB.SchemaVersion(ctx)
 		if err != nil {
@@ -237,6 +245,11 @@ func explain(err error) error {
 	var b strings.Builder
 	b.WriteString(de.Message)
 	for _, f := range de.Fields {
+		if f.Name == "password" {
+			// Read from the prompt or stdin: there is no --password flag.
+			fmt.Fprintf(&b, "\n  the password: %s", f.Reason)
+			continue
+		}
 		fmt.Fprintf(&b, "\n  --%s: %s", f.Name, f.Reason)
 	}
 	return errors.New(b.String())

@@ -28,14 +28,31 @@ type User struct {
 	PasswordHash   string
 	Role           domain.Role
 	OrganisationID string
-	PersonID       string // the network person this account belongs to, if any
+	PersonID       string           // the network person this account belongs to, if any
+	Organisation   organisation.Ref // OrganisationID's code and name, as read
+	DisabledAt     time.Time        // zero while the account may sign in
+	DisabledReason string
+	AuthVersion    int // grows whenever the account's access must end or narrow
+	LastSignInAt   time.Time
 	Version        domain.Version
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 }
 
+// RecordID, RecordVersion and Revised let the write path store a user.
+func (u User) RecordID() string              { return u.ID }
+func (u User) RecordVersion() domain.Version { return u.Version }
+func (u User) Revised(v domain.Version, at time.Time) User {
+	u.Version, u.UpdatedAt = v, at
+	return u
+}
+
+// Active reports whether the account may sign in.
+func (u User) Active() bool { return u.DisabledAt.IsZero() }
+
 // Store is what the service needs from storage.
 type Store interface {
+	UserStore
 	CreateUser(ctx context.Context, u User, c domain.Change) error
 	UserByEmail(ctx context.Context, email string) (User, error)
 	CreateClient(ctx context.Context, cl Client, c domain.Change) error
@@ -51,6 +68,9 @@ type Service struct {
 	now   domain.Clock
 	cost  int
 	dummy []byte // hash compared against when the email is unknown, so timing does not tell
+	// accessChanged hears of every change to whether and how an account may
+	// act, so that this instance refuses its old tokens at once.
+	accessChanged func(subject string, authVersion int, active bool)
 }
 
 // userRoles are the roles a user account may have; partners are API clients.
@@ -59,7 +79,14 @@ var userRoles = []domain.Role{domain.RoleAdmin, domain.RoleEditor, domain.RoleMe
 // NewService returns a service; bcryptCost is bcrypt.DefaultCost in production.
 func NewService(store Store, orgs organisation.Finder, now domain.Clock, bcryptCost int) *Service {
 	dummy, _ := bcrypt.GenerateFromPassword([]byte("not a password of anyone"), bcryptCost)
-	return &Service{store: store, orgs: orgs, now: now, cost: bcryptCost, dummy: dummy}
+	return &Service{store: store, orgs: orgs, now: now, cost: bcryptCost, dummy: dummy,
+		accessChanged: func(string, int, bool) {}}
+}
+
+// OnAccessChange sets what hears of changes to accounts' access; set while
+// wiring, before the service is used.
+func (s *Service) OnAccessChange(f func(subject string, authVersion int, active bool)) {
+	s.accessChanged = f
 }
 
 // MinPasswordLength follows NIST SP 800-63B for passwords chosen by people.
@@ -74,54 +101,67 @@ type NewUser struct {
 	Person       string // id of the person the account belongs to; optional
 }
 
-// CreateUser adds a user account. Admins only (the command line acts as admin).
+// CreateUser adds a user account with a password. Admins only (the command
+// line acts as admin).
 func (s *Service) CreateUser(ctx context.Context, in NewUser) (User, error) {
+	if err := domain.ActorFrom(ctx).Require("create users", domain.RoleAdmin); err != nil {
+		return User{}, err
+	}
+	if in.Password == "" {
+		return User{}, (domain.Problems{{Name: "password", Reason: fmt.Sprintf("must be at least %d characters", MinPasswordLength)}}).Err()
+	}
+	u, _, err := s.AddUser(ctx, in)
+	return u, err
+}
+
+// AddUser adds a user account. With a password it can sign in at once;
+// without, it gets a one-time link to set one, returned this once. Admins only.
+func (s *Service) AddUser(ctx context.Context, in NewUser) (User, PasswordLink, error) {
 	actor := domain.ActorFrom(ctx)
 	if err := actor.Require("create users", domain.RoleAdmin); err != nil {
-		return User{}, err
+		return User{}, PasswordLink{}, err
 	}
 	var p domain.Problems
 	email, err := normaliseEmail(in.Email)
 	if err != nil {
 		p.Add("email", err.Error())
 	}
-	if len([]rune(in.Password)) < MinPasswordLength {
-		p.Add("password", fmt.Sprintf("must be at least %d characters", MinPasswordLength))
+	if in.Password != "" {
+		checkPassword("password", in.Password, &p)
 	}
-	if len(in.Password) > 72 {
-		p.Add("password", "must be at most 72 bytes")
-	}
-	if !in.Role.Valid() || in.Role == domain.RolePartner {
-		p.Add("role", "must be one of "+domain.OneOf(userRoles)+" (partners are API clients)")
-	}
-	if in.Role == domain.RoleMember && strings.TrimSpace(in.Organisation) == "" {
-		p.Add("organisation", "a member acts for an organisation: name it")
-	}
-	orgID, err := s.organisationID(ctx, in.Organisation, &p)
+	checkRole(in.Role, in.Organisation, &p)
+	org, err := s.organisation(ctx, in.Organisation, &p)
 	if err != nil {
-		return User{}, err
+		return User{}, PasswordLink{}, err
 	}
-	personID := strings.TrimSpace(in.Person)
-	if personID != "" {
-		if id, err := uuid.Parse(personID); err != nil {
-			p.Add("person", "must be a person's id")
-		} else {
-			personID = id.String()
+	personID := personRef(in.Person, &p)
+	if err := p.Err(); err != nil {
+		return User{}, PasswordLink{}, err
+	}
+	hash := ""
+	if in.Password != "" {
+		if hash, err = s.hash(in.Password); err != nil {
+			return User{}, PasswordLink{}, err
 		}
 	}
-	if err := p.Err(); err != nil {
-		return User{}, err
-	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(in.Password), s.cost)
-	if err != nil {
-		return User{}, fmt.Errorf("hash password: %w", err)
-	}
 	now := domain.Timestamp(s.now)
-	u := User{ID: uuid.Must(uuid.NewV7()).String(), Email: email, PasswordHash: string(hash), Role: in.Role,
-		OrganisationID: orgID, PersonID: personID, Version: 1, CreatedAt: now, UpdatedAt: now}
-	err = s.store.CreateUser(ctx, u, domain.Change{Resource: "user", ResourceID: u.ID, Action: domain.ActionCreate,
-		Actor: actor.Subject, Fields: []string{"email", "role", "organisation", "person"}, Version: 1, At: now})
-	return u, err
+	u := User{ID: uuid.Must(uuid.NewV7()).String(), Email: email, PasswordHash: hash, Role: in.Role,
+		OrganisationID: org.ID, Organisation: org, PersonID: personID, AuthVersion: 1, Version: 1, CreatedAt: now, UpdatedAt: now}
+	var link PasswordLink
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		err := s.store.CreateUser(ctx, u, domain.Change{Resource: "user", ResourceID: u.ID, Action: domain.ActionCreate,
+			Actor: actor.Subject, Fields: []string{"email", "role", "organisation", "person"}, Version: 1, At: now})
+		if err != nil || hash != "" {
+			return err
+		}
+		link, err = s.newPasswordLink(ctx, u.ID, now)
+		return err
+	})
+	if err != nil {
+		return User{}, PasswordLink{}, err
+	}
+	s.accessChanged(u.ID, u.AuthVersion, true)
+	return u, link, nil
 }
 
 // HasAdmin reports whether any admin user exists, so that a fresh install can
@@ -144,13 +184,37 @@ func (s *Service) AuthenticatePassword(ctx context.Context, email, password stri
 	if err != nil {
 		return domain.Actor{}, err
 	}
-	if err := bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)); err != nil {
-		if errors.Is(err, bcrypt.ErrMismatchedHashAndPassword) {
-			return domain.Actor{}, errBadCredentials
-		}
-		return domain.Actor{}, fmt.Errorf("compare password: %w", err)
+	if err := s.checkHash(u.PasswordHash, password); err != nil {
+		return domain.Actor{}, err
 	}
-	return domain.Actor{Subject: u.ID, Role: u.Role, OrganisationID: u.OrganisationID, PersonID: u.PersonID}, nil
+	if !u.Active() {
+		// Said only to whoever knows the password.
+		return domain.Actor{}, domain.Errorf(domain.CodeUnauthenticated, "this account is disabled; ask an administrator")
+	}
+	if err := s.store.SignedIn(ctx, u.ID, domain.Timestamp(s.now)); err != nil {
+		return domain.Actor{}, err
+	}
+	return actorOf(u), nil
+}
+
+// checkHash compares password with hash; an account without a password
+// (waiting for its set-password link) matches nothing.
+func (s *Service) checkHash(hash, password string) error {
+	if hash == "" {
+		_ = bcrypt.CompareHashAndPassword(s.dummy, []byte(password))
+		return errBadCredentials
+	}
+	if err := bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)); err != nil {
+		if errors.Is(err, bcrypt.ErrMismatchedHashAndPassword) {
+			return errBadCredentials
+		}
+		return fmt.Errorf("compare password: %w", err)
+	}
+	return nil
+}
+
+func actorOf(u User) domain.Actor {
+	return domain.Actor{Subject: u.ID, Role: u.Role, OrganisationID: u.OrganisationID, PersonID: u.PersonID}
 }
 
 // organisationID resolves the organisation an account or client is bound to;

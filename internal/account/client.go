@@ -359,7 +359,7 @@ func (s *Service) writeClient(ctx context.Context, ref string, pre domain.Precon
 }
 
 func (s *Service) update(ctx context.Context, ref string, pre domain.Precondition, authorise func(Client) error, change func(Client) (Client, error)) (Client, error) {
-	return domain.Update(ctx, s.store, s.now, pre, domain.Edit[Client]{
+	cl, err := domain.Update(ctx, s.store, s.now, pre, domain.Edit[Client]{
 		Resource:  "client",
 		Load:      s.loadClient(ref),
 		Authorise: authorise,
@@ -367,6 +367,12 @@ func (s *Service) update(ctx context.Context, ref string, pre domain.Preconditio
 		Diff:      clientChanges,
 		Save:      s.store.UpdateClient,
 	})
+	if err == nil {
+		// This instance refuses the client's older tokens at once; others
+		// within the access table's refresh.
+		s.accessChanged(cl.ClientID, cl.AuthVersion, !cl.Revoked())
+	}
+	return cl, err
 }
 
 func (s *Service) loadClient(ref string) func(context.Context) (Client, error) {

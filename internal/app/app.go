@@ -60,7 +60,9 @@ type App struct {
 	Webhooks      *webhook.Service
 	Dispatcher    *webhook.Dispatcher // started by Serve; tests may run it themselves
 	Tokens        *auth.Tokens
+	Access        *auth.Access // who may still act; see Config.AccessRefresh
 	Seed          *seed.Loader
+	stopAccess    func()
 	handler       http.Handler
 	draining      *atomic.Bool // set when shutdown begins; see ServeListener
 }
@@ -101,6 +103,14 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 	people := person.NewService(db, orgs, time.Now)
 	meetings := meeting.NewService(db, orgs, people, time.Now)
 	people.OnErase(meetings) // erasure reaches registrations and papers' authors
+	people.OnErase(accounts) // and the person's user accounts
+	access := auth.NewAccess(tokens, db)
+	if err := access.Load(ctx); err != nil {
+		return nil, err
+	}
+	accounts.OnAccessChange(func(subject string, version int, active bool) {
+		access.Set(auth.State{Subject: subject, Version: version, Active: active})
+	})
 	publications := publication.NewService(db, time.Now)
 	milestones := milestone.NewService(db, db, orgs, time.Now)
 	secret, err := pseudonymKey(cfg)
@@ -130,8 +140,9 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 		Milestones:    milestones,
 		Evaluations:   evaluations,
 		Audit:         auditLog,
-		SignIn:        auth.NewSignIn(accounts, tokens),
-		Tokens:        tokens,
+		SignIn:        auth.NewSignIn(accounts, tokens, access, db, cfg.RefreshTokenTTL, time.Now),
+		Tokens:        access,
+		Users:         accounts,
 		Idempotency:   idempotency.NewKeeper(db.IdempotencyKeys(), time.Now),
 		Clients:       accounts,
 		Webhooks:      webhooks,
@@ -151,8 +162,17 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 		return nil, err
 	}
 	handler.Use(wakeOnWrite(dispatcher.Wake))
+	// The table reloads every AccessRefresh for as long as the app lives:
+	// that bounds how long another instance's change takes to reach this one.
+	loop, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		access.Run(loop, cfg.AccessRefresh, log)
+	}()
 	return &App{Config: cfg, Log: log, DB: db, Organisations: orgs, Accounts: accounts, People: people, Meetings: meetings, Publications: publications, Milestones: milestones, Evaluations: evaluations, Audit: auditLog, Tokens: tokens,
 		Webhooks: webhooks, Dispatcher: dispatcher,
+		Access: access, stopAccess: func() { stop(); <-done },
 		Seed: seed.NewLoader(db, orgs, meetings, publications, milestones, evaluations), handler: handler, draining: draining}, nil
 }
 
@@ -372,8 +392,11 @@ func (a *App) closingWhileDraining(h http.Handler) http.Handler {
 	})
 }
 
-// Close releases the database.
-func (a *App) Close() error { return a.DB.Close() }
+// Close stops reloading the access table and releases the database.
+func (a *App) Close() error {
+	a.stopAccess()
+	return a.DB.Close()
+}
 
 // NewLogger builds the structured logger the configuration asks for; every
 // line logged with a request's context carries its request id.

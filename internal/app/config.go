@@ -47,6 +47,12 @@ type Config struct {
 	// Webhooks' retry schedule; zero takes the dispatcher's defaults (10s
 	// doubling to 1h, for 24h). Tests shorten it; no flag does.
 	WebhookRetryBase, WebhookRetryCap, WebhookRetryFor time.Duration
+
+	// RefreshTokenTTL is how long a browser's sign-in lasts unused.
+	RefreshTokenTTL time.Duration
+	// AccessRefresh is how often the table of who may act is reloaded: the
+	// longest a change made on another instance takes to end access here.
+	AccessRefresh time.Duration
 }
 
 // Setting documents one configuration value; README's table lists them all.
@@ -65,6 +71,8 @@ var Settings = []Setting{
 	{"jwt-issuer", "PIONIERS_JWT_ISSUER", "pioniers", "iss of issued tokens, required on verify"},
 	{"jwt-audience", "PIONIERS_JWT_AUDIENCE", "pioniers-api", "aud of issued tokens, required on verify"},
 	{"token-ttl", "PIONIERS_TOKEN_TTL", "15m", "lifetime of access tokens"},
+	{"refresh-token-ttl", "PIONIERS_REFRESH_TOKEN_TTL", "336h", "lifetime of a refresh token (a browser's sign-in); each use issues the next"},
+	{"access-refresh", "PIONIERS_ACCESS_REFRESH", "1s", "how often each instance reloads which accounts and API clients may act: the bound for a disabled account or revoked client to get 401 on another instance (on the instance that made the change, at once)"},
 	{"cors-origins", "PIONIERS_CORS_ORIGINS", "", "comma-separated origins allowed to write from a browser (reads are open to all)"},
 	{"trust-proxy", "PIONIERS_TRUST_PROXY", "false", "trust X-Forwarded-For and X-Forwarded-Proto from a reverse proxy"},
 	{"body-limit", "PIONIERS_BODY_LIMIT", "1M", "largest request body"},
@@ -128,6 +136,7 @@ func parse(v map[string]*string) (Config, error) {
 		IdleTimeout:  dur("idle-timeout"),
 		ShutdownWait: dur("shutdown-wait"),
 	}
+	c.RefreshTokenTTL, c.AccessRefresh = dur("refresh-token-ttl"), dur("access-refresh")
 	if c.DrainWait, err = time.ParseDuration(*v["drain-wait"]); err != nil || c.DrainWait < 0 {
 		errs = append(errs, "--drain-wait: want a duration such as 5s, 0s for none")
 	}

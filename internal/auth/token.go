@@ -111,15 +111,28 @@ type claims struct {
 	Role         domain.Role `json:"role"`
 	Organisation string      `json:"org,omitempty"`
 	Person       string      `json:"person,omitempty"`
-	ClientID     string      `json:"client_id,omitempty"` // RFC 9068: set for API clients
-	Scope        string      `json:"scope,omitempty"`     // RFC 9068: space-separated
+	// Version is the subject's auth version when the token was issued: the
+	// token is refused once the account's version is past it.
+	Version int    `json:"ver,omitempty"`
+	Scope   string `json:"scope,omitempty"`  // an API client's scopes, space-separated
+	Client  bool   `json:"client,omitempty"` // an API client, not a person
+	Session string `json:"sid,omitempty"`    // the refresh-token family a person's token came from
+}
+
+// Issued is what a token says beyond its actor.
+type Issued struct {
+	Version int    // the subject's auth version at issue; 0 in tokens older than versions
+	Session string // the refresh-token family, if any
 }
 
 // TTL is how long issued tokens live.
 func (t *Tokens) TTL() time.Duration { return t.ttl }
 
 // Issue signs a token for the actor.
-func (t *Tokens) Issue(a domain.Actor) (string, error) {
+func (t *Tokens) Issue(a domain.Actor) (string, error) { return t.IssueWith(a, Issued{}) }
+
+// IssueWith signs a token for the actor at an auth version, in a session.
+func (t *Tokens) IssueWith(a domain.Actor, in Issued) (string, error) {
 	now := t.now()
 	c := claims{
 		RegisteredClaims: jwt.RegisteredClaims{
@@ -134,10 +147,10 @@ func (t *Tokens) Issue(a domain.Actor) (string, error) {
 		Role:         a.Role,
 		Organisation: a.OrganisationID,
 		Person:       a.PersonID,
+		Version:      in.Version,
 		Scope:        strings.Join(a.Scopes, " "),
-	}
-	if a.Client {
-		c.ClientID = a.Subject
+		Client:       a.Client,
+		Session:      in.Session,
 	}
 	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, c)
 	tok.Header["kid"] = t.keys[0].ID
@@ -151,6 +164,12 @@ func (t *Tokens) Issue(a domain.Actor) (string, error) {
 // Verify checks the token's signature (EdDSA only), issuer, audience and
 // lifetime and returns its actor. Every failure is unauthenticated.
 func (t *Tokens) Verify(token string) (domain.Actor, error) {
+	a, _, err := t.VerifyIssued(token)
+	return a, err
+}
+
+// VerifyIssued is Verify that also returns what the token says of its issue.
+func (t *Tokens) VerifyIssued(token string) (domain.Actor, Issued, error) {
 	var c claims
 	_, err := jwt.ParseWithClaims(token, &c, t.key,
 		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
@@ -162,16 +181,17 @@ func (t *Tokens) Verify(token string) (domain.Actor, error) {
 		jwt.WithTimeFunc(t.now),
 	)
 	if err != nil {
-		return domain.Actor{}, domain.Errorf(domain.CodeUnauthenticated, "the access token is invalid: %s", reason(err))
+		return domain.Actor{}, Issued{}, domain.Errorf(domain.CodeUnauthenticated, "the access token is invalid: %s", reason(err))
 	}
 	if c.Subject == "" || !c.Role.Valid() {
-		return domain.Actor{}, domain.Errorf(domain.CodeUnauthenticated, "the access token is invalid: no subject or role")
+		return domain.Actor{}, Issued{}, domain.Errorf(domain.CodeUnauthenticated, "the access token is invalid: no subject or role")
 	}
-	a := domain.Actor{Subject: c.Subject, Role: c.Role, OrganisationID: c.Organisation, PersonID: c.Person, Client: c.ClientID != ""}
+	a := domain.Actor{Subject: c.Subject, Role: c.Role, OrganisationID: c.Organisation, PersonID: c.Person,
+		Client: c.Client}
 	if c.Scope != "" {
 		a.Scopes = strings.Fields(c.Scope)
 	}
-	return a, nil
+	return a, Issued{Version: c.Version, Session: c.Session}, nil
 }
 
 func (t *Tokens) key(tok *jwt.Token) (any, error) {

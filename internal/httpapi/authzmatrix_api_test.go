@@ -2,7 +2,6 @@ package httpapi_test
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,10 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/driver/postgres"
-	"gorm.io/driver/sqlite"
-	"gorm.io/gorm"
-
+	"github.com/pioniersnetwerk/pioniers/internal/account"
 	"github.com/pioniersnetwerk/pioniers/internal/apptest"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 )
@@ -173,26 +169,16 @@ func (m *matrixFixture) heldRegistration(t *testing.T) string {
 	return meeting + "/" + reg
 }
 
-// removeUser deletes a user's row: the service has no way to remove an
-// account (issue 15), so the test does what an operator would do by hand.
+// removeUser deletes a user's account, as an admin does.
 func removeUser(t *testing.T, env *apptest.Env, email string) {
 	t.Helper()
-	url := env.App.Config.DatabaseURL
-	var dial gorm.Dialector
-	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
-		dial = postgres.Open(url)
-	} else {
-		dial = sqlite.Open(strings.TrimPrefix(url, "sqlite:") + "?_busy_timeout=10000")
-	}
-	db, err := gorm.Open(dial, &gorm.Config{})
+	ctx := apptest.As(domain.System)
+	u, err := env.App.Accounts.UserByEmail(ctx, email)
 	if err != nil {
-		t.Fatalf("open database: %v", err)
+		t.Fatalf("find user %s: %v", email, err)
 	}
-	sqlDB, _ := db.DB()
-	defer sqlDB.Close()
-	res := db.WithContext(context.Background()).Exec("DELETE FROM users WHERE email = ?", email)
-	if res.Error != nil || res.RowsAffected != 1 {
-		t.Fatalf("remove user %s: %v (%d rows)", email, res.Error, res.RowsAffected)
+	if err := env.App.Accounts.DeleteUser(ctx, u.ID, domain.Precondition{Present: true, Any: true}); err != nil {
+		t.Fatalf("remove user %s: %v", email, err)
 	}
 }
 
@@ -366,7 +352,43 @@ func (m *matrixFixture) matrixRequests(t *testing.T) map[string]func() matrixReq
 		"createToken": func() matrixRequest {
 			return matrixRequest{body: map[string]string{"email": "analyst@example.org", "password": apptest.Password}}
 		},
+		"revokeRefreshToken": func() matrixRequest { return matrixRequest{body: map[string]string{"refreshToken": "not-a-token"}} },
+		"setPasswordWithLink": func() matrixRequest {
+			return matrixRequest{body: map[string]string{"token": m.passwordLink(t), "password": apptest.Password}}
+		},
+		"listUsers":  func() matrixRequest { return matrixRequest{} },
+		"createUser": func() matrixRequest { return matrixRequest{body: m.userBody()} },
+		"getUser":    func() matrixRequest { return matrixRequest{params: p("user", m.user(t))} },
+		"updateUser": func() matrixRequest {
+			return matrixRequest{params: p("user", m.user(t)), body: `{"role":"analyst"}`}
+		},
+		"deleteUser":         func() matrixRequest { return matrixRequest{params: p("user", m.user(t))} },
+		"createPasswordLink": func() matrixRequest { return matrixRequest{params: p("user", m.user(t))} },
+		"getMe":              func() matrixRequest { return matrixRequest{} },
+		"changeMyPassword": func() matrixRequest {
+			return matrixRequest{body: map[string]string{"currentPassword": apptest.Password, "newPassword": apptest.Password}}
+		},
 	}
+}
+
+func (m *matrixFixture) userBody() map[string]any {
+	return map[string]any{"email": fmt.Sprintf("u%d@example.org", m.next()), "role": "editor", "password": apptest.Password}
+}
+
+// user creates an editor's account and returns its id.
+func (m *matrixFixture) user(t *testing.T) string {
+	t.Helper()
+	return m.Post(t, m.Admin, "/v1/users", m.userBody()).ID
+}
+
+// passwordLink creates an account without a password and returns the token of its set-password link.
+func (m *matrixFixture) passwordLink(t *testing.T) string {
+	t.Helper()
+	_, link, err := m.App.Accounts.AddUser(apptest.As(domain.System), account.NewUser{Email: fmt.Sprintf("l%d@example.org", m.next()), Role: domain.RoleEditor})
+	if err != nil {
+		t.Fatalf("add user: %v", err)
+	}
+	return link.Token
 }
 
 // send sends req for op as caller and returns the status.

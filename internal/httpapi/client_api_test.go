@@ -142,6 +142,10 @@ func TestAPIClients(t *testing.T) {
 		t.Errorf("patched: got %+v, ETag %s", patched, res.Header.Get("ETag"))
 	}
 
+	// The patch moved the client and narrowed its scopes: its earlier token is refused.
+	apptest.CheckProblem(t, "the token from before the patch", f.Do(t, "GET", "/v1/api-clients/"+created.ClientID, nil, apptest.Headers(self)), 401)
+	self = f.SecretToken(t, created.ClientID, created.ClientSecret)
+
 	// Revoke: sign-in refused, the record kept.
 	apptest.CheckProblem(t, "revoke by the client itself", f.Do(t, "DELETE", "/v1/api-clients/"+created.ClientID, nil, apptest.Headers(self, "If-Match", "*")), 403)
 	apptest.CheckProblem(t, "revoke without If-Match", f.Do(t, "DELETE", "/v1/api-clients/"+created.ClientID, nil, admin), 428)

@@ -10,7 +10,6 @@ import (
 // refused on its next request, and so is a token issued before an admin
 // narrowed the client's scopes or moved it to another organisation.
 func TestRevokedClientTokenRefused(t *testing.T) {
-	t.Skip("awaits the revocation cache")
 	t.Parallel()
 	f := apptest.StartDemo(t)
 	for _, tt := range []struct {

@@ -132,7 +132,7 @@ var (
 
 // volatile are the members whose values change from run to run whatever
 // their form.
-var volatile = map[string]bool{"access_token": true, "createdAt": true, "updatedAt": true, "recordedAt": true,
+var volatile = map[string]bool{"access_token": true, "refresh_token": true, "createdAt": true, "updatedAt": true, "recordedAt": true,
 	"registeredAt": true, "requestId": true, "etag": true}
 
 // normalise makes a JSON body comparable across runs: ids become <id-1>,

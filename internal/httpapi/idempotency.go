@@ -22,8 +22,8 @@ type idempotencyKeeper interface {
 }
 
 // secretPaths answer with secrets, which are never kept: a token, an API
-// client's secret.
-var secretPaths = map[string]bool{tokenPath: true, clientsPath: true, clientsPath + "/:client/secret-rotations": true}
+// client's secret, a user's set-password link.
+var secretPaths = map[string]bool{tokenPath: true, clientsPath: true, clientsPath + "/:client/secret-rotations": true, usersPath: true}
 
 // replayedHeaders are the response headers a replay repeats.
 var replayedHeaders = []string{"Content-Type", "Location", "ETag"}
@@ -34,7 +34,8 @@ var replayedHeaders = []string{"Content-Type", "Location", "ETag"}
 // is held until that commits: a client never learns of work that a crash
 // could still undo. Only callers who signed in claim keys (an anonymous
 // POST is refused anyway), and token requests are never kept: their
-// responses are secrets.
+// responses are secrets (so is a new user's set-password link, and the
+// email address makes creating a user idempotent by itself).
 func idempotent(keeper idempotencyKeeper) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {

@@ -230,8 +230,10 @@ func recoverPanic(log *slog.Logger) echo.MiddlewareFunc {
 
 // authenticate puts the caller in the request's context: the actor of a valid
 // bearer token, or anonymous when there is none. A token that is present but
-// invalid leaves the caller anonymous and is refused by requireToken, after
-// the rate limit has counted the attempt against the client's address.
+// invalid, or whose account was disabled, changed or removed since, leaves
+// the caller anonymous and is refused by requireToken, after the rate limit
+// has counted the attempt against the client's address. Anonymous requests
+// cost nothing; a token costs a signature check and a look in memory.
 func authenticate(tokens tokenVerifier) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -243,10 +245,10 @@ func authenticate(tokens tokenVerifier) echo.MiddlewareFunc {
 			scheme, token, ok := strings.Cut(header, " ")
 			if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 				ctx = context.WithValue(ctx, tokenErrorKey{}, domain.Errorf(domain.CodeUnauthenticated, "the Authorization header must be Bearer <token>"))
-			} else if actor, err := tokens.Verify(strings.TrimSpace(token)); err != nil {
+			} else if actor, session, err := tokens.Verify(ctx, strings.TrimSpace(token)); err != nil {
 				ctx = context.WithValue(ctx, tokenErrorKey{}, err)
 			} else {
-				ctx = domain.WithActor(ctx, actor)
+				ctx = context.WithValue(domain.WithActor(ctx, actor), sessionKey{}, session)
 			}
 			c.SetRequest(c.Request().WithContext(ctx))
 			return next(c)
@@ -255,6 +257,9 @@ func authenticate(tokens tokenVerifier) echo.MiddlewareFunc {
 }
 
 type tokenErrorKey struct{}
+
+// sessionKey holds the refresh-token family the caller's token came from.
+type sessionKey struct{}
 
 // brokenBody marks what goes wrong while the request body is read as the
 // client's doing: malformed chunking, or fewer bytes than Content-Length.

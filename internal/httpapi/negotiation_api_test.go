@@ -153,8 +153,8 @@ func TestRobustEveryOperation(t *testing.T) {
 		"commitment": "NL0037", "milestone": e.Milestone, "evaluation": e.Evaluation, "cycle": "2018",
 		"registration": "00000000-0000-7000-8000-000000000000", "submission": "00000000-0000-7000-8000-000000000000",
 		"client":       "pc_nobody",
-		"subscription": "00000000-0000-7000-8000-000000000000", "delivery": "00000000-0000-7000-8000-000000000000"}
-
+		"subscription": "00000000-0000-7000-8000-000000000000", "delivery": "00000000-0000-7000-8000-000000000000",
+		"user": "00000000-0000-7000-8000-000000000000"}
 	ops := 0
 	for path, methods := range spec.Paths {
 		concrete := path

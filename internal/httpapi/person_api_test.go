@@ -85,8 +85,8 @@ func TestNoAnonymousResponseCarriesContactDetails(t *testing.T) {
 		"meeting": {meetings.Items[0].ID.String()}, "publication": {publications.Items[0].ID.String()},
 		"commitment": {"NL0037"}, "milestone": {milestones.Items[0].ID.String()}, "cycle": {"2018"}, "evaluation": {evaluations.Items[0].ID.String()},
 		"client":       {"pc_nobody"},
-		"subscription": {"00000000-0000-7000-8000-000000000000"}}
-
+		"subscription": {"00000000-0000-7000-8000-000000000000"},
+		"user":         {adminID(t, env)}}
 	scanned := 0
 	for path, item := range spec.Paths.Map() {
 		if item.Get == nil {
@@ -402,4 +402,14 @@ func TestRobustErasedPerson(t *testing.T) {
 	if res := e.Do(t, "DELETE", "/v1/meetings/"+e.Planned+"/registrations/"+r.ID.String(), nil, apptest.Headers(e.Admin)); res.StatusCode >= 500 {
 		t.Errorf("cancel the erased person's registration: got %d (%s)", res.StatusCode, apptest.Short(res.Body))
 	}
+}
+
+// adminID is the id of the account admin@example.org.
+func adminID(t *testing.T, env *apptest.Env) string {
+	t.Helper()
+	u, err := env.App.Accounts.UserByEmail(apptest.As(domain.System), "admin@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.ID
 }

@@ -82,8 +82,11 @@ func rateLimited(general, signIn RateLimit) echo.MiddlewareFunc {
 			}
 			l := api
 			key := domain.ActorFrom(c.Request().Context()).Subject
-			if c.Path() == tokenPath {
+			switch c.Path() {
+			case tokenPath, basePath + "/auth/passwords", basePath + "/auth/revocations":
 				l, key = login, "" // always on, whatever the general limit
+			case basePath + "/me/password":
+				l = login // guessing the current password is sign-in by other means
 			}
 			if l.limit.Rate <= 0 {
 				return next(c)

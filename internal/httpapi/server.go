@@ -17,6 +17,7 @@ import (
 	"github.com/swaggest/swgui/v5emb"
 
 	"github.com/pioniersnetwerk/pioniers/api"
+	"github.com/pioniersnetwerk/pioniers/internal/auth"
 	"github.com/pioniersnetwerk/pioniers/internal/change"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/organisation"
@@ -40,15 +41,18 @@ type organisations interface {
 	Delete(ctx context.Context, ref string, pre domain.Precondition) error
 }
 
-// signIn turns credentials into an access token.
+// signIn turns credentials into access tokens, and ends sign-ins.
 type signIn interface {
-	PasswordToken(ctx context.Context, email, password string) (string, time.Duration, error)
-	ClientToken(ctx context.Context, clientID, secret string) (string, time.Duration, error)
+	PasswordToken(ctx context.Context, email, password string) (auth.Grant, error)
+	ClientToken(ctx context.Context, clientID, secret, scope string) (auth.Grant, error)
+	Refresh(ctx context.Context, refreshToken string) (auth.Grant, error)
+	Revoke(ctx context.Context, refreshToken string) error
 }
 
-// tokenVerifier checks bearer tokens.
+// tokenVerifier checks bearer tokens, and that their subject may still act;
+// it returns the refresh-token family a token came from, if any.
 type tokenVerifier interface {
-	Verify(token string) (domain.Actor, error)
+	Verify(ctx context.Context, token string) (domain.Actor, string, error)
 }
 
 // Services are the domain services the API serves.
@@ -62,6 +66,7 @@ type Services struct {
 	Audit         auditLog
 	SignIn        signIn
 	Tokens        tokenVerifier
+	Users         users
 	Idempotency   idempotencyKeeper
 	Webhooks      webhooks
 	Changes       changes
@@ -102,6 +107,7 @@ type Server struct {
 	audit        auditLog
 	webhooks     webhooks
 	signIn       signIn
+	users        users
 	contract     *contract
 	now          domain.Clock
 	publicURL    string
@@ -141,7 +147,7 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 		validator.requireToken, carryRequest, idempotent(svc.Idempotency), validator.middleware, conditionalGET)
 
 	server := &Server{orgs: svc.Organisations, people: svc.People, meetings: svc.Meetings, publications: svc.Publications,
-		milestones: svc.Milestones, evaluations: svc.Evaluations, audit: svc.Audit, signIn: svc.SignIn, contract: validator, now: opt.Clock,
+		milestones: svc.Milestones, evaluations: svc.Evaluations, audit: svc.Audit, signIn: svc.SignIn, users: svc.Users, contract: validator, now: opt.Clock,
 		publicURL: strings.TrimSuffix(opt.PublicURL, "/"), clients: svc.Clients}
 	server.webhooks = svc.Webhooks
 	if server.now == nil {

@@ -70,19 +70,11 @@ type webhookRedeliveryRow struct {
 
 func (webhookRedeliveryRow) TableName() string { return "webhook_redeliveries" }
 
-func timePtr(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	t = t.UTC()
-	return &t
-}
-
 func toSubscriptionRow(s webhook.Subscription) webhookSubscriptionRow {
 	return webhookSubscriptionRow{ID: s.ID, Owner: s.Owner, OwnerClient: s.OwnerClient, URL: s.URL, EventTypes: jsonOf(nonNil(s.EventTypes)),
 		Filters: jsonOf(webhookFilters{ResourceIDs: s.Filters.ResourceIDs}), Description: s.Description, Enabled: s.Enabled,
-		DisabledReason: s.DisabledReason, DisabledAt: timePtr(s.DisabledAt), Secret: s.Secret, PreviousSecret: s.PreviousSecret,
-		PreviousUntil: timePtr(s.PreviousUntil), Version: int(s.Version), CreatedAt: s.CreatedAt.UTC(), UpdatedAt: s.UpdatedAt.UTC()}
+		DisabledReason: s.DisabledReason, DisabledAt: nullTime(s.DisabledAt), Secret: s.Secret, PreviousSecret: s.PreviousSecret,
+		PreviousUntil: nullTime(s.PreviousUntil), Version: int(s.Version), CreatedAt: s.CreatedAt.UTC(), UpdatedAt: s.UpdatedAt.UTC()}
 }
 
 func (r webhookSubscriptionRow) subscription() webhook.Subscription {
@@ -269,8 +261,8 @@ func (db *DB) DeliveryState(ctx context.Context, id string) (webhook.State, erro
 // SetState writes st while owner holds the lease.
 func (db *DB) SetState(ctx context.Context, id, owner string, st webhook.State) (bool, error) {
 	res := db.writer(ctx).Model(&webhookSubscriptionRow{}).Where("id = ? AND lease_owner = ?", id, owner).
-		Updates(map[string]any{"feed_cursor": st.Cursor, "attempt": st.Attempt, "failing_since": timePtr(st.FailingSince),
-			"next_attempt_at": timePtr(st.NextAttemptAt)})
+		Updates(map[string]any{"feed_cursor": st.Cursor, "attempt": st.Attempt, "failing_since": nullTime(st.FailingSince),
+			"next_attempt_at": nullTime(st.NextAttemptAt)})
 	return res.RowsAffected == 1, dbError(res.Error)
 }
 
@@ -281,7 +273,7 @@ func (db *DB) LogDelivery(ctx context.Context, d webhook.Delivery) error {
 	}
 	row := webhookDeliveryRow{ID: d.ID, SubscriptionID: d.SubscriptionID, EventID: d.EventID, Seq: d.Seq, EventType: d.EventType,
 		Attempt: d.Attempt, Redelivery: d.Redelivery, StatusCode: d.StatusCode, DurationMs: d.Duration.Milliseconds(), Error: d.Error,
-		AttemptedAt: d.AttemptedAt.UTC(), NextAttemptAt: timePtr(d.NextAttemptAt)}
+		AttemptedAt: d.AttemptedAt.UTC(), NextAttemptAt: nullTime(d.NextAttemptAt)}
 	return dbError(db.writer(ctx).Create(&row).Error)
 }
 
