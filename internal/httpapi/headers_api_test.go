@@ -42,8 +42,8 @@ func TestEveryResponseCarriesVersionAndSecurityHeaders(t *testing.T) {
 			if res.StatusCode != tt.want {
 				t.Fatalf("status: got %d; want %d (%s)", res.StatusCode, tt.want, res.Body)
 			}
-			if got := res.Header.Get("API-Version"); got != "1.0.1" {
-				t.Errorf("API-Version: got %q; want 1.0.1", got)
+			if got, want := res.Header.Get("API-Version"), loadSpec(t).Info.Version; got != want {
+				t.Errorf("API-Version: got %q; want %q (the contract's info.version)", got, want)
 			}
 			for header, want := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY"} {
 				if got := res.Header.Get(header); got != want {
