@@ -142,7 +142,9 @@ func (a *Access) Verify(ctx context.Context, token string) (domain.Actor, string
 	if !s.Active {
 		return domain.Actor{}, "", domain.Errorf(domain.CodeUnauthenticated, "the access token is invalid: its account is disabled, revoked or gone")
 	}
-	if v := max(issued.Version, 1); v != s.Version {
+	// A newer version than the table's comes from another instance that
+	// changed the account before this one reloaded: the token is ours and current.
+	if v := max(issued.Version, 1); v < s.Version {
 		return domain.Actor{}, "", domain.Errorf(domain.CodeUnauthenticated, "the access token is invalid: its account changed since it was issued; sign in again")
 	}
 	return actor, issued.Session, nil
