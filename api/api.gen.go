@@ -859,6 +859,24 @@ func (e GetEvaluationResultsParamsFormat) Valid() bool {
 	}
 }
 
+// Defines values for GetMeetingsFeedParamsLang.
+const (
+	En GetMeetingsFeedParamsLang = "en"
+	Nl GetMeetingsFeedParamsLang = "nl"
+)
+
+// Valid indicates whether the value is a known member of the GetMeetingsFeedParamsLang enum.
+func (e GetMeetingsFeedParamsLang) Valid() bool {
+	switch e {
+	case En:
+		return true
+	case Nl:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListMeetingsParamsFormat.
 const (
 	ListMeetingsParamsFormatConference        ListMeetingsParamsFormat = "conference"
@@ -2898,7 +2916,16 @@ type GetMeetingsFeedParams struct {
 
 	// Q Free-text search, case-insensitive.
 	Q *Q `form:"q,omitempty" json:"q,omitempty"`
+
+	// Lang The language of the feed's own texts; without it, the first of Dutch or English in `Accept-Language`, else Dutch.
+	Lang *GetMeetingsFeedParamsLang `form:"lang,omitempty" json:"lang,omitempty"`
+
+	// AcceptLanguage Read only when `lang` is not given.
+	AcceptLanguage *string `json:"Accept-Language,omitempty"`
 }
+
+// GetMeetingsFeedParamsLang defines parameters for GetMeetingsFeed.
+type GetMeetingsFeedParamsLang string
 
 // ListMeetingsParams defines parameters for ListMeetings.
 type ListMeetingsParams struct {
@@ -4979,6 +5006,30 @@ func (w *ServerInterfaceWrapper) GetMeetingsFeed(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "q", ctx.QueryParams(), &params.Q, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter q: %s", err))
+	}
+
+	// ------------- Optional query parameter "lang" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "lang", ctx.QueryParams(), &params.Lang, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter lang: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Accept-Language" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Accept-Language")]; found {
+		var AcceptLanguage string
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Accept-Language, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Accept-Language", valueList[0], &AcceptLanguage, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Accept-Language: %s", err))
+		}
+
+		params.AcceptLanguage = &AcceptLanguage
 	}
 
 	// Invoke the callback with all the unmarshaled arguments

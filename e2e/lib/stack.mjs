@@ -58,7 +58,8 @@ export const MEETINGS = {
     endsAt: `${YEAR}-01-14T16:00:00Z`,
     guestChair: 'GM0606',
     status: 'confirmed',
-    venue: { name: 'Stadskantoor', address: 'Stadserf 1', city: 'Schiedam', hostOrganisation: 'GM0606' }
+    venue: { name: 'Stadskantoor', address: 'Stadserf 1', city: 'Schiedam', hostOrganisation: 'GM0606' },
+    onlineUrl: 'https://meet.example.org/winteroverleg' // hybrid: also online
   },
   summer: {
     title: 'Zomerlab: sneller Woo-verzoeken',

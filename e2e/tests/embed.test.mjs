@@ -154,6 +154,31 @@ for (const lang of ['nl', 'en']) {
     assert.equal(await page.locator('#leoo li').count(), 0);
     assert.equal((await page.locator('#leoo .empty').textContent()).trim(), t.empty, 'an organisation without meetings says so');
 
+    // The online link of the hybrid meeting, and a webcal:// subscription
+    // next to the .ics download, in the page's language.
+    const online = 'https://meet.example.org/winteroverleg';
+    assert.equal(await frameItems.nth(0).locator('a.online').getAttribute('href'), online);
+    assert.equal(await items.nth(0).locator('a.online').getAttribute('href'), online);
+    assert.equal(await frameItems.nth(1).locator('a.online').count(), 0, 'a meeting without an online link shows none');
+    const host = new URL(stack.origin).host;
+    for (const [what, scope] of [['iframe', frame.locator('body')], ['element', page.locator('#element')]]) {
+      assert.equal(await scope.locator('a.webcal').getAttribute('href'), `webcal://${host}/v1/feeds/meetings.ics?lang=${lang}`, `${what}: webcal link`);
+      assert.equal(new URL(await scope.locator('a.download').getAttribute('href'), stack.origin).href,
+        `${stack.origin}/v1/feeds/meetings.ics?lang=${lang}`, `${what}: .ics link`);
+    }
+    assert.equal(await page.locator('#utrecht a.webcal').getAttribute('href'), `webcal://${host}/v1/feeds/meetings.ics?lang=${lang}&organisation=GM0344`);
+
+    // The iframe tells the page its height, and the embed script fits it.
+    await page.waitForFunction(() => document.getElementById('frame').style.height !== '');
+    const contentHeight = await page.frame({ url: /\/embed\/meetings/ }).evaluate(() => document.documentElement.getBoundingClientRect().height);
+    const frameHeight = await page.evaluate(() => document.getElementById('frame').clientHeight);
+    assert.ok(Math.abs(frameHeight - contentHeight) <= 1, `the iframe is ${frameHeight}px high; its content ${contentHeight}px`);
+    assert.ok(frameHeight < 560, `the iframe kept its pasted height of 560px (${frameHeight}px)`);
+
+    // One request per element: three elements, three reads of the list.
+    const reads = seen.requests.filter((u) => u.startsWith(`${stack.origin}/v1/meetings?`));
+    assert.equal(reads.length, 3, `reads of /v1/meetings: ${reads.join(' ')}`);
+
     // Keyboard: Tab reaches the links inside the iframe and the element.
     const reached = [];
     for (let i = 0; i < 12; i++) {
@@ -213,6 +238,32 @@ for (const lang of ['nl', 'en']) {
     await context.close();
   });
 }
+
+test('the call for papers of a conference, while it is open', async () => {
+  const yesterday = new Date(Date.now() - 86400000).toISOString().slice(0, 10);
+  const res = await fetch(`${stack.origin}/v1/meetings`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${stack.token}` },
+    body: JSON.stringify({
+      title: 'Congres Open Overheid', topic: 'Open overheid', format: 'conference',
+      details: { format: 'conference', callForPapers: { opensOn: yesterday, closesOn: `${YEAR}-01-08` } },
+      startsAt: `${YEAR}-02-10T09:00:00Z`, endsAt: `${YEAR}-02-10T16:00:00Z`,
+      venue: { name: 'Jaarbeurs', city: 'Utrecht' }
+    })
+  });
+  assert.equal(res.status, 201, await res.text());
+  const context = await browser.newContext({ locale: 'nl-NL', timezoneId: 'UTC' });
+  const page = await context.newPage();
+  await page.goto(`${hostOrigin}/?lang=nl`);
+  await waitForElement(page, '#element');
+  const element = (await page.locator('#element li').filter({ hasText: 'Congres Open Overheid' }).textContent()).replace(/\s+/g, ' ');
+  assert.match(element, new RegExp(`Call for papers ?open tot en met \\S+ 8 januari ${YEAR}`), element);
+  const frame = page.frameLocator('#frame');
+  await frame.locator('h1').waitFor();
+  const inFrame = await frame.locator('li').filter({ hasText: 'Congres Open Overheid' }).locator('.call').textContent();
+  assert.match(inFrame, new RegExp(`^open tot en met \\S+ 8 januari ${YEAR}$`), inFrame);
+  await context.close();
+});
 
 async function checkItems(items, t, lang) {
   const winter = await items.nth(0).textContent();

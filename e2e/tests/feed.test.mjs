@@ -5,7 +5,7 @@ process.env.TZ = 'UTC'; // a floating time would then read as UTC and fail the c
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import ICAL from 'ical.js';
-import { start, YEAR } from '../lib/stack.mjs';
+import { start, YEAR, MEETINGS } from '../lib/stack.mjs';
 
 let stack;
 before(async () => {
@@ -80,9 +80,11 @@ test('statuses, the cancelled meeting, location, URL and description', async () 
 
   const { event, vevent } = events.get(`${stack.meetings.winter.id}@pioniers`);
   assert.equal(event.location, 'Stadskantoor, Stadserf 1, Schiedam');
-  assert.equal(vevent.getFirstPropertyValue('url'), `${stack.origin}/v1/meetings/${stack.meetings.winter.id}`);
-  assert.match(event.description, /Topic: Open data in de gemeenteraad/);
-  assert.match(event.description, /Guest chair: Municipality of Schiedam/);
+  const id = stack.meetings.winter.id;
+  assert.equal(vevent.getFirstPropertyValue('url'), `${stack.origin}/embed/meetings?lang=nl&meeting=${id}#meeting-${id}`);
+  assert.match(event.description, /Onderwerp: Open data in de gemeenteraad/);
+  assert.match(event.description, /Gastvoorzitter: Municipality of Schiedam/);
+  assert.match(event.description, /Online: https:\/\/meet\.example\.org\/winteroverleg/);
   assert.deepEqual(vevent.getFirstProperty('categories').getValues(), ['open data', 'raad']);
   assert.equal(event.sequence, 0);
   const cancelled = events.get(`${stack.meetings.cancelled.id}@pioniers`).event;
@@ -97,4 +99,33 @@ test('filters and conditional requests', async () => {
   assert.ok(etag);
   const again = await fetch(`${stack.origin}/v1/feeds/meetings.ics?organisation=GM0606`, { headers: { 'If-None-Match': etag } });
   assert.equal(again.status, 304);
+});
+
+test('Dutch by default, English with lang=en; the event URL is a page for people', async () => {
+  const nl = eventsByUID((await feed()).calendar);
+  const en = eventsByUID((await feed('?lang=en')).calendar);
+  const uid = (key) => `${stack.meetings[key].id}@pioniers`;
+  assert.equal(nl.get(uid('cancelled')).event.summary, `Afgelast: ${MEETINGS.cancelled.title}`);
+  assert.equal(en.get(uid('cancelled')).event.summary, `Cancelled: ${MEETINGS.cancelled.title}`);
+  assert.match(nl.get(uid('summer')).event.description, /Vorm: Open Overheid-lab\nStatus: Gepland/);
+  assert.match(en.get(uid('summer')).event.description, /Format: Open Government lab\nStatus: Planned/);
+  assert.match(en.get(uid('cancelled')).event.description, /This meeting is cancelled: Te weinig aanmeldingen/);
+
+  const url = en.get(uid('winter')).vevent.getFirstPropertyValue('url');
+  assert.ok(url.includes('lang=en'), url);
+  const page = await fetch(url);
+  assert.equal(page.status, 200);
+  assert.match(page.headers.get('content-type'), /^text\/html/);
+  const html = await page.text();
+  assert.ok(html.includes(`id="meeting-${stack.meetings.winter.id}"`), 'the page has the anchor of the URL');
+  assert.ok(html.includes(MEETINGS.winter.description), 'the page shows the description');
+});
+
+test('a link from a newsletter, with tracking parameters, still subscribes', async () => {
+  const plain = await feed('?organisation=GM0606');
+  const tracked = await feed('?organisation=GM0606&utm_source=nieuwsbrief&utm_medium=email&fbclid=IwAR0&_=1712345678901');
+  assert.equal(tracked.text, plain.text);
+  const typo = await fetch(`${stack.origin}/v1/feeds/meetings.ics?organsation=GM0606`);
+  assert.equal(typo.status, 400, 'an unknown parameter that is no tracking parameter is still a mistake');
+  assert.match((await typo.json()).detail, /organsation/);
 });

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
-	"errors"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -20,7 +19,8 @@ import (
 )
 
 // The embeddable schedule: /embed/meetings is an HTML page for an iframe,
-// rendered here so it works without JavaScript; /embed/meetings.js defines
+// rendered here so it works without JavaScript (a small inline script only
+// tells the embedding page its height); /embed/meetings.js defines
 // the custom element <pioniers-meetings>, which reads the public JSON. Both
 // are served from the binary, set no cookies and load nothing from elsewhere.
 
@@ -31,17 +31,20 @@ const (
 	embedMaxLimit   = 20 // at most
 )
 
-//go:embed embed/meetings.html embed/meetings.css embed/meetings.js
+//go:embed embed/meetings.html embed/meetings.css embed/meetings.js embed/frame.js
 var embedFiles embed.FS
 
 var (
-	embedCSS      = mustReadEmbed("embed/meetings.css")
-	embedScript   = []byte(mustReadEmbed("embed/meetings.js"))
-	embedTemplate = template.Must(template.ParseFS(embedFiles, "embed/meetings.html"))
+	embedCSS         = mustReadEmbed("embed/meetings.css")
+	embedFrameScript = mustReadEmbed("embed/frame.js")
+	embedScript      = []byte(mustReadEmbed("embed/meetings.js"))
+	embedTemplate    = template.Must(template.ParseFS(embedFiles, "embed/meetings.html"))
 
 	// embedPageCSP lets any site frame the page and allows nothing but its
-	// own inline stylesheet, pinned by hash.
-	embedPageCSP = "default-src 'none'; style-src '" + cspHash(embedCSS) + "'; base-uri 'none'; form-action 'none'; frame-ancestors *"
+	// own inline stylesheet and the script that tells the embedding page
+	// its height, both pinned by hash.
+	embedPageCSP = "default-src 'none'; style-src '" + cspHash(embedCSS) + "'; script-src '" + cspHash(embedFrameScript) +
+		"'; base-uri 'none'; form-action 'none'; frame-ancestors *"
 )
 
 func mustReadEmbed(name string) string {
@@ -57,76 +60,111 @@ func cspHash(s string) string {
 	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
 }
 
-// embedLabels are the page's words in Dutch and English.
+// embedLabels are the words of the embeddable schedule and of the calendar
+// feed, in Dutch and English.
 type embedLabels struct {
-	Title, Network, Subscribe, Empty, Online, UnknownOrganisation string
-	Topic, Format, Location, GuestChair, Status                   string // the labels of a meeting's fields
-	Formats                                                       map[meeting.Format]string
-	Statuses                                                      map[meeting.Status]string
-	Days                                                          [7]string
-	Months                                                        [12]string
-	afterDay                                                      string // "donderdag 14", "Thursday, 14"
+	Title, Network, Subscribe, Download, Empty, Online, UnknownOrganisation, UnknownMeeting string
+	Meeting                                                                                 string // the heading of one meeting's page
+	Topic, Format, Location, GuestChair, Status, CallForPapers, Reason, Report, ReportLink  string // the labels of a meeting's fields
+	Formats                                                                                 map[meeting.Format]string
+	Statuses                                                                                map[meeting.Status]string
+	Days                                                                                    [7]string
+	Months                                                                                  [12]string
+	afterDay                                                                                string // "donderdag 14", "Thursday, 14"
+	callUntil                                                                               string // "open until <date>"
+
+	// The feed's own texts.
+	calendarDescription, cancelled, cancelledPrefix, host, experts, labCase, townHall, callCloses, series, example, moreInfo string
 }
 
 var embedText = map[string]embedLabels{
 	"nl": {
-		Title: "Komende bijeenkomsten", Network: "Pioniersnetwerk Open Overheid",
+		Title: "Komende bijeenkomsten", Network: "Pioniersnetwerk Open Overheid", Meeting: "Bijeenkomst",
 		Topic: "Onderwerp", Format: "Vorm", Location: "Locatie", GuestChair: "Gastvoorzitter", Status: "Status",
+		CallForPapers: "Call for papers", Reason: "Reden", Report: "Verslag", ReportLink: "Lees het verslag",
 		Empty:               "Er zijn geen komende bijeenkomsten.",
-		Subscribe:           "Zet de bijeenkomsten in je agenda (iCalendar)",
+		Subscribe:           "Abonneer je op de agenda (webcal)",
+		Download:            "Download de agenda (.ics)",
 		UnknownOrganisation: "Onbekende organisatie: ",
+		UnknownMeeting:      "Deze bijeenkomst bestaat niet (meer).",
 		Online:              "Online",
 		Formats: map[meeting.Format]string{meeting.FormatKnowledgeSession: "Kennissessie", meeting.FormatLab: "Open Overheid-lab",
 			meeting.FormatConference: "Congres", meeting.FormatResidents: "Inwonersbijeenkomst", meeting.FormatOther: "Bijeenkomst"},
-		Statuses: map[meeting.Status]string{meeting.StatusPlanned: "Gepland", meeting.StatusConfirmed: "Bevestigd"},
-		afterDay: " ",
-		Days:     [7]string{"zondag", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag"},
+		Statuses: map[meeting.Status]string{meeting.StatusPlanned: "Gepland", meeting.StatusConfirmed: "Bevestigd",
+			meeting.StatusHeld: "Gehouden", meeting.StatusCancelled: "Afgelast"},
+		afterDay:  " ",
+		callUntil: "open tot en met ",
+		Days:      [7]string{"zondag", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag"},
 		Months: [12]string{"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
 			"oktober", "november", "december"},
+		calendarDescription: "Bijeenkomsten van het Pioniersnetwerk Open Overheid voor gemeenten",
+		cancelled:           "Deze bijeenkomst is afgelast", cancelledPrefix: "Afgelast: ",
+		host: "Gastorganisatie", experts: "Sprekers", labCase: "Casus", townHall: "Gemeentehuis", callCloses: "Call for papers sluit op",
+		series: "Bijeenkomst in de reeks", moreInfo: "Meer informatie",
+		example: "Voorbeeldgegevens voor demonstraties; geen echte bijeenkomst van het netwerk.",
 	},
 	"en": {
-		Title: "Upcoming meetings", Network: "Pioneering Network for an Open Government for Municipalities",
+		Title: "Upcoming meetings", Network: "Pioneering Network for an Open Government for Municipalities", Meeting: "Meeting",
 		Topic: "Topic", Format: "Format", Location: "Location", GuestChair: "Guest chair", Status: "Status",
+		CallForPapers: "Call for papers", Reason: "Reason", Report: "Report", ReportLink: "Read the report",
 		Empty:               "There are no upcoming meetings.",
-		Subscribe:           "Add the meetings to your calendar (iCalendar)",
+		Subscribe:           "Subscribe to the calendar (webcal)",
+		Download:            "Download the calendar (.ics)",
 		UnknownOrganisation: "Unknown organisation: ",
+		UnknownMeeting:      "This meeting does not exist (any more).",
 		Online:              "Online",
 		Formats: map[meeting.Format]string{meeting.FormatKnowledgeSession: "Knowledge session", meeting.FormatLab: "Open Government lab",
 			meeting.FormatConference: "Conference", meeting.FormatResidents: "Residents' meeting", meeting.FormatOther: "Meeting"},
-		Statuses: map[meeting.Status]string{meeting.StatusPlanned: "Planned", meeting.StatusConfirmed: "Confirmed"},
-		afterDay: ", ",
-		Days:     [7]string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"},
+		Statuses: map[meeting.Status]string{meeting.StatusPlanned: "Planned", meeting.StatusConfirmed: "Confirmed",
+			meeting.StatusHeld: "Held", meeting.StatusCancelled: "Cancelled"},
+		afterDay:  ", ",
+		callUntil: "open until ",
+		Days:      [7]string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"},
 		Months: [12]string{"January", "February", "March", "April", "May", "June", "July", "August", "September",
 			"October", "November", "December"},
+		calendarDescription: "Meetings of the Pioneering Network for an Open Government for Municipalities",
+		cancelled:           "This meeting is cancelled", cancelledPrefix: "Cancelled: ",
+		host: "Host", experts: "Experts", labCase: "Case", townHall: "Town hall", callCloses: "Call for papers closes on",
+		series: "Meeting in the series", moreInfo: "More information",
+		example: "Example data for demonstrations; not a real meeting of the network.",
 	},
 }
 
-// date is a day in Amsterdam the way people there write it.
-func (l embedLabels) date(t time.Time) string {
-	t = t.In(domain.Amsterdam)
+// date is an instant's day in Amsterdam the way people there write it.
+func (l embedLabels) date(t time.Time) string { return l.day(t.In(domain.Amsterdam)) }
+
+// day is a calendar date (such as a call's last day) written out.
+func (l embedLabels) day(t time.Time) string {
 	return l.Days[t.Weekday()] + l.afterDay + strconv.Itoa(t.Day()) + " " + l.Months[t.Month()-1] + " " + strconv.Itoa(t.Year())
 }
 
 type embedMeeting struct {
-	Title, Topic, Format, Location, GuestChair string
-	Status, StatusText                         string
-	Start, End                                 string // RFC 3339 in UTC, for <time datetime>
-	StartText, EndText                         string
+	ID, Title, Topic, Format, Location, GuestChair string
+	Online                                         string // the link to join online, http(s) only
+	CallCloses                                     string // "open until ..." while the call for papers is open
+	Status, StatusText, Reason                     string
+	Start, End                                     string // RFC 3339 in UTC, for <time datetime>
+	StartText, EndText                             string
+	Description, Report                            string // on one meeting's page only
 }
 
 type embedPage struct {
 	Lang     string
 	T        embedLabels
 	CSS      template.CSS
+	Script   template.JS
+	Heading  string
 	Meetings []embedMeeting
 	Error    string
-	Feed     string
+	Feed     string       // the .ics download, on this server
+	Webcal   template.URL // the same feed as a webcal:// subscription
 }
 
 // embedParams reads the page's query: organisation (id or code), lang (nl
-// or en) and limit (1 to 20). Values it does not understand fall back to the
-// defaults, so a pasted snippet with a typo still shows the schedule.
-func embedParams(q url.Values) (org, lang string, limit int) {
+// or en), limit (1 to 20) and meeting (an id: that meeting's page). Values
+// it does not understand fall back to the defaults, so a pasted snippet
+// with a typo still shows the schedule.
+func embedParams(q url.Values) (org, lang string, limit int, id string) {
 	org = strings.TrimSpace(q.Get("organisation"))
 	lang = "nl"
 	if strings.HasPrefix(strings.ToLower(q.Get("lang")), "en") {
@@ -136,29 +174,75 @@ func embedParams(q url.Values) (org, lang string, limit int) {
 	if n, err := strconv.Atoi(q.Get("limit")); err == nil {
 		limit = min(max(n, 1), embedMaxLimit)
 	}
-	return org, lang, limit
+	return org, lang, limit, strings.TrimSpace(q.Get("meeting"))
 }
 
-// serveEmbedPage serves GET /embed/meetings.
-func (s *Server) serveEmbedPage(c echo.Context) error {
-	org, lang, limit := embedParams(c.QueryParams())
-	page := embedPage{Lang: lang, T: embedText[lang], CSS: template.CSS(embedCSS), Feed: basePath + "/feeds/meetings.ics"}
+// feedLinks are the page's links to the calendar feed in its language: a
+// download on this server and a webcal:// subscription at the public URL.
+func feedLinks(publicURL, org, lang string) (string, template.URL) {
+	q := url.Values{"lang": {lang}}
 	if org != "" {
-		page.Feed += "?" + url.Values{"organisation": {org}}.Encode()
+		q.Set("organisation", org)
 	}
+	path := basePath + "/feeds/meetings.ics?" + q.Encode()
+	webcal := publicURL + path
+	for _, scheme := range []string{"https://", "http://"} {
+		webcal = strings.Replace(webcal, scheme, "webcal://", 1)
+	}
+	// publicURL is the operator's own http(s) URL, checked at start-up.
+	return path, template.URL(webcal) //nolint:gosec
+}
+
+// meetingPageURL is the web page about one meeting: the embeddable page
+// with just that meeting, at its anchor. The feed's events point here.
+func meetingPageURL(publicURL, lang, id string) string {
+	return publicURL + embedPagePath + "?" + url.Values{"lang": {lang}, "meeting": {id}}.Encode() + "#meeting-" + id
+}
+
+// serveEmbedPage serves GET /embed/meetings: the upcoming meetings, or
+// with ?meeting= one meeting whatever its status.
+func (s *Server) serveEmbedPage(c echo.Context) error {
+	org, lang, limit, id := embedParams(c.QueryParams())
+	ctx := c.Request().Context()
+	page := embedPage{Lang: lang, T: embedText[lang], CSS: template.CSS(embedCSS), Script: template.JS(embedFrameScript)}
+	page.Heading = page.T.Title
 	status := http.StatusOK
-	items, err := s.meetings.Upcoming(c.Request().Context(), org, limit)
-	var derr *domain.Error
-	switch {
-	case errors.As(err, &derr) && derr.Code == domain.CodeInvalid:
-		status = http.StatusBadRequest
-		page.Error = page.T.UnknownOrganisation + org
-		page.Feed = basePath + "/feeds/meetings.ics"
-	case err != nil:
+	var items []meeting.Meeting
+	var err error
+	if id != "" {
+		org = ""
+		page.Heading = page.T.Meeting
+		var m meeting.Meeting
+		if uuidPattern.MatchString(id) {
+			m, err = s.meetings.Get(ctx, id)
+		} else {
+			err = domain.Errorf(domain.CodeNotFound, "no meeting %q", id)
+		}
+		items = []meeting.Meeting{m}
+		if domain.ErrorCode(err) == domain.CodeNotFound {
+			status, page.Error, err, items = http.StatusNotFound, page.T.UnknownMeeting, nil, nil
+		}
+	} else {
+		items, err = s.meetings.Upcoming(ctx, org, limit)
+		if domain.ErrorCode(err) == domain.CodeInvalid {
+			status, page.Error, err = http.StatusBadRequest, page.T.UnknownOrganisation+org, nil
+			org = ""
+		}
+	}
+	if err != nil {
 		return err
 	}
+	page.Feed, page.Webcal = feedLinks(s.publicURL, org, lang)
+	today := domain.Today(s.now())
 	for _, m := range items {
-		page.Meetings = append(page.Meetings, page.T.meeting(m))
+		em := page.T.meeting(m, today)
+		if id != "" {
+			em.Description = m.Description
+			if m.Report != nil {
+				em.Report = m.Report.URL
+			}
+		}
+		page.Meetings = append(page.Meetings, em)
 	}
 	var buf bytes.Buffer
 	if err := embedTemplate.Execute(&buf, page); err != nil {
@@ -167,23 +251,27 @@ func (s *Server) serveEmbedPage(c echo.Context) error {
 	return c.HTMLBlob(status, buf.Bytes())
 }
 
-func (l embedLabels) meeting(m meeting.Meeting) embedMeeting {
-	out := embedMeeting{Title: m.Title, Topic: m.Topic, Format: l.Formats[m.Format], Status: string(m.Status),
-		StatusText: l.Statuses[m.Status], Start: m.StartsAt.UTC().Format(time.RFC3339), End: m.EndsAt.UTC().Format(time.RFC3339)}
+func (l embedLabels) meeting(m meeting.Meeting, today time.Time) embedMeeting {
+	out := embedMeeting{ID: m.ID, Title: m.Title, Topic: m.Topic, Format: l.Formats[m.Format], Status: string(m.Status),
+		StatusText: l.Statuses[m.Status], Start: m.StartsAt.UTC().Format(time.RFC3339), End: m.EndsAt.UTC().Format(time.RFC3339),
+		Online: m.OnlineURL}
+	if m.Status == meeting.StatusCancelled {
+		out.Reason = m.CancellationReason
+	}
 	start, end := m.StartsAt.In(domain.Amsterdam), m.EndsAt.In(domain.Amsterdam)
 	out.StartText = l.date(start) + ", " + start.Format("15:04")
 	out.EndText = end.Format("15:04")
 	if start.Format(time.DateOnly) != end.Format(time.DateOnly) {
 		out.EndText = l.date(end) + ", " + out.EndText
 	}
-	switch {
-	case m.Venue != nil:
+	if m.Venue != nil {
 		out.Location = venueLine(*m.Venue)
-	case m.OnlineURL != "":
-		out.Location = l.Online
 	}
 	if m.GuestChair != nil {
 		out.GuestChair = m.GuestChair.Name
+	}
+	if m.CallOpen(today) {
+		out.CallCloses = l.callUntil + l.day(m.Details.CallClosesOn)
 	}
 	return out
 }

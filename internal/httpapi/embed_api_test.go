@@ -47,18 +47,33 @@ func embedCheckPage(t *testing.T, res apptest.Response, lang string) {
 	if !strings.Contains(res.Body, `<html lang="`+lang+`">`) {
 		t.Errorf("want <html lang=%q>", lang)
 	}
-	for _, tag := range []string{"<script", "<img", "<link", "<iframe", "<object", "<embed", "<form", "@import", "url("} {
+	// One inline script, the one that tells the embedding page the height,
+	// allowed by its hash; nothing loaded from anywhere.
+	script := regexp.MustCompile(`(?s)<script>(.*?)</script>`).FindAllStringSubmatch(res.Body, -1)
+	if len(script) != 1 || strings.Count(strings.ToLower(res.Body), "<script") != 1 {
+		t.Fatalf("want exactly one inline <script>, got %d", strings.Count(strings.ToLower(res.Body), "<script"))
+	}
+	sum = sha256.Sum256([]byte(script[0][1]))
+	if hash := "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"; !strings.Contains(csp, "script-src "+hash) {
+		t.Errorf("Content-Security-Policy %q does not allow the page's script %s", csp, hash)
+	}
+	if !strings.Contains(script[0][1], "postMessage") {
+		t.Errorf("the inline script does not post the height")
+	}
+	for _, tag := range []string{"<script src", "<img", "<link", "<iframe", "<object", "<embed", "<form", "@import", "url("} {
 		if strings.Contains(strings.ToLower(res.Body), tag) {
 			t.Errorf("the page contains %s; it must load nothing", tag)
 		}
 	}
+	// Only links (href, on <a>) may leave this server: the online meeting,
+	// a report, and the webcal:// subscription; nothing is loaded from elsewhere.
 	for _, m := range embedURLAttr.FindAllStringSubmatch(res.Body, -1) {
-		if u := m[2]; !strings.HasPrefix(u, "/") || strings.HasPrefix(u, "//") {
+		u := m[2]
+		relative := strings.HasPrefix(u, "/") && !strings.HasPrefix(u, "//")
+		link := strings.EqualFold(m[1], "href") && (strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "webcal://"))
+		if !relative && !link {
 			t.Errorf("%s=%q points away from this server", m[1], u)
 		}
-	}
-	if strings.Contains(res.Body, "http://") || strings.Contains(res.Body, "https://") {
-		t.Errorf("the page names an absolute URL; it must name none")
 	}
 	for _, want := range []string{"<main>", "<h1>", "<title>"} {
 		if !strings.Contains(res.Body, want) {
@@ -120,11 +135,12 @@ func TestEmbedMeetings(t *testing.T) {
 	t.Run("Dutch by default", func(t *testing.T) {
 		res := get(t, "")
 		embedCheckPage(t, res, "nl")
-		inOrder(t, res.Body, "<h1>Komende bijeenkomsten</h1>", "<ul>", "<li>",
+		inOrder(t, res.Body, "<h1>Komende bijeenkomsten</h1>", "<ul>", "<li id=\"meeting-",
 			"<h2>Winter session</h2>", fmt.Sprintf(`<time datetime="%d-01-14T13:00:00Z">`, year), fmt.Sprintf("14 januari %d, 14:00</time>", year), "17:00</time>",
 			"Stadskantoor, Stadserf 1, Schiedam", "Municipality of Schiedam", "Bevestigd",
 			"<h2>Summer lab &lt;em&gt;indoors&lt;/em&gt; &amp; more</h2>", fmt.Sprintf(`<time datetime="%d-07-08T12:00:00Z">`, year), fmt.Sprintf("8 juli %d, 14:00</time>", year),
-			"Open Overheid-lab", "Gepland", `href="/v1/feeds/meetings.ics"`)
+			"Open Overheid-lab", "Gepland", `href="webcal://`+strings.TrimPrefix(env.URL, "http://")+`/v1/feeds/meetings.ics?lang=nl"`,
+			"Abonneer je op de agenda", `href="/v1/feeds/meetings.ics?lang=nl"`, "Download de agenda (.ics)")
 		for _, absent := range []string{"Cancelled session", "Held long ago"} {
 			if strings.Contains(res.Body, absent) {
 				t.Errorf("the page shows %q; want only upcoming planned or confirmed meetings", absent)
@@ -136,7 +152,7 @@ func TestEmbedMeetings(t *testing.T) {
 		res := get(t, "?lang=en")
 		embedCheckPage(t, res, "en")
 		inOrder(t, res.Body, "<h1>Upcoming meetings</h1>", "<h2>Winter session</h2>", fmt.Sprintf("14 January %d, 14:00</time>", year),
-			"Confirmed", fmt.Sprintf("8 July %d, 14:00</time>", year), "Open Government lab", "Planned", "Add the meetings to your calendar")
+			"Confirmed", fmt.Sprintf("8 July %d, 14:00</time>", year), "Open Government lab", "Planned", "Subscribe to the calendar", `href="/v1/feeds/meetings.ics?lang=en"`)
 	})
 
 	t.Run("organisation and limit", func(t *testing.T) {
@@ -144,7 +160,7 @@ func TestEmbedMeetings(t *testing.T) {
 		if strings.Contains(res.Body, "Winter session") || !strings.Contains(res.Body, "Summer lab") {
 			t.Errorf("organisation=GM0344: want only the meeting Utrecht hosts or chairs:\n%s", res.Body)
 		}
-		if !strings.Contains(res.Body, `href="/v1/feeds/meetings.ics?organisation=GM0344"`) {
+		if !strings.Contains(res.Body, `href="/v1/feeds/meetings.ics?lang=en&amp;organisation=GM0344"`) {
 			t.Errorf("the calendar link does not keep the organisation")
 		}
 		var schiedam api.Organisation
@@ -182,6 +198,49 @@ func TestEmbedMeetings(t *testing.T) {
 			t.Errorf("got %d; want 400 with a message:\n%s", res.StatusCode, res.Body)
 		}
 		embedCheckPage(t, res, "en")
+	})
+
+	t.Run("online link, call for papers, one meeting's page", func(t *testing.T) {
+		today := apptest.Today()
+		hybrid := env.Post(t, editor, "/v1/meetings", map[string]any{
+			"title": "Hybrid conference", "topic": "Open government", "format": "conference",
+			"details": map[string]any{"format": "conference", "callForPapers": map[string]any{
+				"opensOn": today.Format(time.DateOnly), "closesOn": fmt.Sprintf("%d-01-08", year)}},
+			"startsAt": fmt.Sprintf("%d-02-10T09:00:00Z", year), "endsAt": fmt.Sprintf("%d-02-10T16:00:00Z", year),
+			"venue": map[string]any{"name": "Jaarbeurs", "city": "Utrecht"}, "onlineUrl": "https://meet.example.org/conference?a=1&b=2",
+			"description": "A whole day about open government.",
+		})
+		online := env.Post(t, editor, "/v1/meetings", map[string]any{
+			"title": "Online only", "topic": "Open data", "format": "other", "status": "cancelled", "cancellationReason": "Ill speaker",
+			"startsAt": fmt.Sprintf("%d-01-20T09:00:00Z", year), "endsAt": fmt.Sprintf("%d-01-20T10:00:00Z", year),
+			"onlineUrl": "https://meet.example.org/online",
+		})
+		res := get(t, "?limit=20")
+		embedCheckPage(t, res, "nl")
+		inOrder(t, res.Body, `<li id="meeting-`+hybrid.ID+`">`, "<dt>Locatie</dt><dd>Jaarbeurs, Utrecht</dd>",
+			`<dt>Online</dt><dd><a class="online" href="https://meet.example.org/conference?a=1&amp;b=2"`,
+			"<dt>Call for papers</dt><dd class=\"call\">open tot en met ", fmt.Sprintf("8 januari %d</dd>", year))
+		if strings.Contains(res.Body, "Online only") {
+			t.Errorf("the schedule shows the cancelled meeting")
+		}
+
+		// The page the feed's events link to: one meeting, whatever its status.
+		res = get(t, "?lang=en&meeting="+online.ID)
+		embedCheckPage(t, res, "en")
+		inOrder(t, res.Body, "<h1>Meeting</h1>", `<li id="meeting-`+online.ID+`">`, "<h2>Online only</h2>",
+			`<a class="online" href="https://meet.example.org/online"`, "Cancelled", "<dt>Reason</dt><dd>Ill speaker</dd>")
+		if strings.Contains(res.Body, "<dt>Location</dt>") {
+			t.Errorf("an online meeting shows a location row")
+		}
+		res = get(t, "?meeting="+hybrid.ID)
+		inOrder(t, res.Body, "<h1>Bijeenkomst</h1>", "<h2>Hybrid conference</h2>", "A whole day about open government.")
+		for _, id := range []string{"0190f1a2-0000-7000-8000-000000000000", "not-an-id"} {
+			res := env.Do(t, http.MethodGet, "/embed/meetings?lang=en&meeting="+id, nil, nil)
+			if res.StatusCode != http.StatusNotFound || !strings.Contains(res.Body, "This meeting does not exist") {
+				t.Errorf("meeting=%s: got %d; want 404 with a message:\n%s", id, res.StatusCode, res.Body)
+			}
+			embedCheckPage(t, res, "en")
+		}
 	})
 
 	t.Run("conditional GET and HEAD", func(t *testing.T) {

@@ -20,7 +20,6 @@ import (
 
 const (
 	feedProductID = "-//Pioniersnetwerk Open Overheid//Pioniers API//EN"
-	feedName      = "Pioniersnetwerk Open Overheid"
 	feedUIDDomain = "pioniers"
 )
 
@@ -61,50 +60,89 @@ func (s *Server) GetMeetingsFeed(ctx context.Context, req api.GetMeetingsFeedReq
 	if err != nil {
 		return nil, err
 	}
-	body := writeCalendar(page.Items, s.publicURL)
-	return feedResponse{body: body}, nil
+	lang, vary := feedLang(p.Lang, p.AcceptLanguage)
+	body := writeCalendar(page.Items, s.publicURL, lang)
+	return feedResponse{body: body, varyLanguage: vary}, nil
+}
+
+// feedLang is the feed's language: lang when given, else the first of
+// Dutch and English that Accept-Language prefers, else Dutch (as the
+// embeddable schedule). vary says that Accept-Language chose it.
+func feedLang(lang *api.GetMeetingsFeedParamsLang, acceptLanguage *string) (string, bool) {
+	if lang != nil {
+		return string(*lang), false
+	}
+	if acceptLanguage == nil {
+		return "nl", true
+	}
+	best, bestQ := "nl", 0.0
+	for _, part := range strings.Split(*acceptLanguage, ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		primary, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
+		if primary != "nl" && primary != "en" {
+			continue
+		}
+		q := 1.0
+		if v, ok := strings.CutPrefix(strings.ReplaceAll(params, " ", ""), "q="); ok {
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				q = f
+			}
+		}
+		if q > bestQ {
+			best, bestQ = primary, q
+		}
+	}
+	return best, true
 }
 
 // feedResponse is the 200 of the feed. The generated response type says
 // text/calendar without a charset; RFC 5545 section 8.1 allows charset and
 // clients guess less with it.
-type feedResponse struct{ body []byte }
+type feedResponse struct {
+	body         []byte
+	varyLanguage bool // the language came from Accept-Language
+}
 
 func (r feedResponse) VisitGetMeetingsFeedResponse(w http.ResponseWriter) error {
 	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
+	if r.varyLanguage {
+		w.Header().Add("Vary", "Accept-Language")
+	}
 	w.Header().Set("Content-Length", strconv.Itoa(len(r.body)))
 	w.WriteHeader(http.StatusOK)
 	_, err := io.Copy(w, bytes.NewReader(r.body))
 	return err
 }
 
-// writeCalendar renders the meetings as one VCALENDAR. origin is the
-// configured public URL the meetings' URLs start with, such as
-// https://example.org; "" leaves the URLs out.
-func writeCalendar(items []meeting.Meeting, origin string) []byte {
+// writeCalendar renders the meetings as one VCALENDAR, its own texts in
+// lang (nl or en). origin is the configured public URL the meetings' web
+// pages start with, such as https://example.org; "" leaves the URLs out.
+func writeCalendar(items []meeting.Meeting, origin, lang string) []byte {
+	l := embedText[lang]
 	var w icsWriter
 	w.line("BEGIN:VCALENDAR")
 	w.line("PRODID:" + feedProductID)
 	w.line("VERSION:2.0")
 	w.line("CALSCALE:GREGORIAN")
 	w.line("METHOD:PUBLISH")
-	w.line("NAME:" + escapeText(feedName))
-	w.line("X-WR-CALNAME:" + escapeText(feedName))
-	w.line("X-WR-CALDESC:" + escapeText("Meetings of the Pioneering Network for an Open Government for Municipalities"))
+	w.line("NAME:" + escapeText(l.Network))
+	w.line("X-WR-CALNAME:" + escapeText(l.Network))
+	w.line("X-WR-CALDESC:" + escapeText(l.calendarDescription))
 	w.line("X-WR-TIMEZONE:" + meeting.TimeZone)
 	w.line("REFRESH-INTERVAL;VALUE=DURATION:PT6H")
 	w.line("X-PUBLISHED-TTL:PT6H")
-	for _, l := range vtimezoneAmsterdam {
-		w.line(l)
+	for _, line := range vtimezoneAmsterdam {
+		w.line(line)
 	}
 	for _, m := range items {
-		writeEvent(&w, m, origin)
+		writeEvent(&w, m, origin, lang)
 	}
 	w.line("END:VCALENDAR")
 	return w.buf.Bytes()
 }
 
-func writeEvent(w *icsWriter, m meeting.Meeting, origin string) {
+func writeEvent(w *icsWriter, m meeting.Meeting, origin, lang string) {
+	l := embedText[lang]
 	w.line("BEGIN:VEVENT")
 	w.line("UID:" + m.ID + "@" + feedUIDDomain)
 	w.line("DTSTAMP:" + utcStamp(m.UpdatedAt))
@@ -113,13 +151,21 @@ func writeEvent(w *icsWriter, m meeting.Meeting, origin string) {
 	w.line("SEQUENCE:" + strconv.Itoa(max(int(m.Version)-1, 0)))
 	w.line("DTSTART;TZID=" + meeting.TimeZone + ":" + localStamp(m.StartsAt))
 	w.line("DTEND;TZID=" + meeting.TimeZone + ":" + localStamp(m.EndsAt))
-	w.line("SUMMARY:" + escapeText(m.Title))
-	w.line("DESCRIPTION:" + escapeText(eventDescription(m)))
+	summary := m.Title
+	if m.Status == meeting.StatusCancelled {
+		summary = l.cancelledPrefix + summary
+	}
+	w.line("SUMMARY:" + escapeText(summary))
+	page := ""
+	if origin != "" {
+		page = meetingPageURL(origin, lang, m.ID)
+	}
+	w.line("DESCRIPTION:" + escapeText(l.eventDescription(m, page)))
 	if loc := eventLocation(m); loc != "" {
 		w.line("LOCATION:" + escapeText(loc))
 	}
-	if origin != "" {
-		w.line("URL;VALUE=URI:" + origin + basePath + "/meetings/" + m.ID)
+	if page != "" {
+		w.line("URL;VALUE=URI:" + page)
 	}
 	w.line("STATUS:" + eventStatus(m.Status))
 	w.line("CLASS:PUBLIC")
@@ -149,16 +195,9 @@ func eventStatus(s meeting.Status) string {
 	}
 }
 
-var formatNames = map[meeting.Format]string{
-	meeting.FormatKnowledgeSession: "knowledge session",
-	meeting.FormatLab:              "Open Government lab",
-	meeting.FormatConference:       "conference",
-	meeting.FormatResidents:        "residents' meeting",
-	meeting.FormatOther:            "other",
-}
-
-// eventDescription is the meeting in a few lines of plain text.
-func eventDescription(m meeting.Meeting) string {
+// eventDescription is the meeting in a few lines of plain text; page is
+// its web page ("" for none).
+func (l embedLabels) eventDescription(m meeting.Meeting, page string) string {
 	var lines []string
 	add := func(label, value string) {
 		if value = strings.TrimSpace(value); value != "" {
@@ -166,19 +205,20 @@ func eventDescription(m meeting.Meeting) string {
 		}
 	}
 	if m.Status == meeting.StatusCancelled {
-		reason := "cancelled"
+		line := l.cancelled
 		if m.CancellationReason != "" {
-			reason += ": " + m.CancellationReason
+			line += ": " + m.CancellationReason
 		}
-		lines = append(lines, "This meeting is "+reason+".")
+		lines = append(lines, line+".")
 	}
-	add("Topic", m.Topic)
-	add("Format", formatNames[m.Format])
+	add(l.Topic, m.Topic)
+	add(l.Format, l.Formats[m.Format])
+	add(l.Status, l.Statuses[m.Status])
 	if m.GuestChair != nil {
-		add("Guest chair", m.GuestChair.Name)
+		add(l.GuestChair, m.GuestChair.Name)
 	}
 	if m.Venue != nil && m.Venue.Host.Name != "" {
-		add("Host", m.Venue.Host.Name)
+		add(l.host, m.Venue.Host.Name)
 	}
 	if m.Details != nil {
 		switch m.Details.Format {
@@ -191,28 +231,29 @@ func eventDescription(m meeting.Meeting) string {
 					experts = append(experts, e.Name)
 				}
 			}
-			add("Experts", strings.Join(experts, ", "))
+			add(l.experts, strings.Join(experts, ", "))
 		case meeting.FormatLab:
-			add("Case", m.Details.Case)
+			add(l.labCase, m.Details.Case)
 		case meeting.FormatResidents:
-			add("Town hall", m.Details.TownHall)
+			add(l.townHall, m.Details.TownHall)
 		case meeting.FormatConference:
 			if !m.Details.CallClosesOn.IsZero() {
-				add("Call for papers closes on", m.Details.CallClosesOn.Format(time.DateOnly))
+				add(l.callCloses, l.day(m.Details.CallClosesOn))
 			}
 		}
 	}
 	if m.Venue != nil && m.OnlineURL != "" {
-		add("Online", m.OnlineURL)
+		add(l.Online, m.OnlineURL)
 	}
 	if m.Sequence > 0 {
-		add("Meeting in the series", strconv.Itoa(m.Sequence))
+		add(l.series, strconv.Itoa(m.Sequence))
 	}
 	if m.Report != nil {
-		add("Report", m.Report.URL)
+		add(l.Report, m.Report.URL)
 	}
+	add(l.moreInfo, page)
 	if m.Example {
-		lines = append(lines, "Example data for demonstrations; not a real meeting of the network.")
+		lines = append(lines, l.example)
 	}
 	text := strings.Join(lines, "\n")
 	if m.Description != "" {

@@ -216,12 +216,20 @@ func TestFeedMeetings(t *testing.T) {
 		if got, want := feedText(t, w, ical.PropLocation), "Stadskantoor, Stadserf 1, Schiedam"; got != want {
 			t.Errorf("LOCATION: got %q; want %q", got, want)
 		}
+		// The URL is a page for people (the embeddable schedule with this
+		// meeting), not the JSON.
+		page := env.URL + "/embed/meetings?lang=nl&meeting=" + winter.ID + "#meeting-" + winter.ID
 		u, err := w.Props.URI(ical.PropURL)
-		if err != nil || u.String() != env.URL+"/v1/meetings/"+winter.ID {
-			t.Errorf("URL: got %v (%v); want %s", u, err, env.URL+"/v1/meetings/"+winter.ID)
+		if err != nil || u.String() != page {
+			t.Errorf("URL: got %v (%v); want %s", u, err, page)
+		}
+		if res := env.Do(t, http.MethodGet, strings.TrimPrefix(page, env.URL), nil, nil); res.StatusCode != http.StatusOK ||
+			!strings.Contains(res.Body, `id="meeting-`+winter.ID+`"`) || !strings.Contains(res.Body, "First line.") {
+			t.Errorf("GET the event's URL: got %d without the meeting's anchor and description:\n%s", res.StatusCode, res.Body)
 		}
 		desc := feedText(t, w, ical.PropDescription)
-		for _, want := range []string{"Topic: Open data in the council", "Format: knowledge session", "Guest chair: Municipality of Schiedam",
+		for _, want := range []string{"Onderwerp: Open data in the council", "Vorm: Kennissessie", "Status: Bevestigd", "Gastvoorzitter: Municipality of Schiedam",
+			"Meer informatie: " + page,
 			"First line.\nSecond line, with a comma; and a semicolon. Lange tekst met ë, ï en €"} {
 			if !strings.Contains(desc, want) {
 				t.Errorf("DESCRIPTION lacks %q:\n%s", want, desc)
@@ -237,7 +245,7 @@ func TestFeedMeetings(t *testing.T) {
 		if d := feedText(t, events[uid(cancelled)], ical.PropDescription); !strings.Contains(d, "Too few registrations") {
 			t.Errorf("DESCRIPTION of a cancelled meeting lacks the reason: %q", d)
 		}
-		if d := feedText(t, events[uid(held)], ical.PropDescription); !strings.Contains(d, "Report: https://www.open-government.nl/report-2024") {
+		if d := feedText(t, events[uid(held)], ical.PropDescription); !strings.Contains(d, "Verslag: https://www.open-government.nl/report-2024") {
 			t.Errorf("DESCRIPTION of a meeting with a report lacks its URL: %q", d)
 		}
 	})
@@ -343,4 +351,136 @@ func TestFeedMeetings(t *testing.T) {
 			t.Errorf("HEAD: got %d, body %d bytes, ETag %q", res.StatusCode, len(res.Body), res.Header.Get("ETag"))
 		}
 	})
+}
+
+func TestFeedLanguages(t *testing.T) {
+	t.Parallel()
+	env := apptest.Start(t)
+	env.Seed(t)
+	editor := env.User(t, "feed-lang-editor@example.org", domain.RoleEditor, "")
+	year := time.Now().Year() + 1
+	closes := time.Date(year, 1, 8, 0, 0, 0, 0, time.UTC)
+	conference := env.Post(t, editor, "/v1/meetings", map[string]any{
+		"title": "Conference", "topic": "Open government", "format": "conference",
+		"details": map[string]any{"format": "conference", "callForPapers": map[string]any{
+			"opensOn": apptest.Today().Format(time.DateOnly), "closesOn": closes.Format(time.DateOnly)}},
+		"startsAt": fmt.Sprintf("%d-02-10T09:00:00Z", year), "endsAt": fmt.Sprintf("%d-02-10T16:00:00Z", year),
+		"venue": map[string]any{"name": "Jaarbeurs", "city": "Utrecht"}, "onlineUrl": "https://meet.example.org/conference",
+	})
+	cancelled := env.Post(t, editor, "/v1/meetings", map[string]any{
+		"title": "Cancelled session", "topic": "Anything", "format": "other",
+		"startsAt": fmt.Sprintf("%d-03-11T13:00:00Z", year), "endsAt": fmt.Sprintf("%d-03-11T15:00:00Z", year),
+		"status": "cancelled", "cancellationReason": "Too few registrations", "onlineUrl": "https://meet.example.org/pioniers",
+	})
+
+	for _, c := range []struct {
+		name, query, acceptLanguage string
+		wantVary                    bool
+		calName, cancelledSummary   string
+		description                 []string
+	}{
+		{"Dutch by default", "", "", true, "Pioniersnetwerk Open Overheid", "Afgelast: Cancelled session",
+			[]string{"Onderwerp: Open government", "Vorm: Congres", "Status: Gepland", fmt.Sprintf(" 8 januari %d\n", year), "Call for papers sluit op: ",
+				"Online: https://meet.example.org/conference", "Meer informatie: " + env.URL + "/embed/meetings?lang=nl&meeting=" + conference.ID}},
+		{"lang=en", "lang=en", "nl-NL", false, "Pioneering Network for an Open Government for Municipalities", "Cancelled: Cancelled session",
+			[]string{"Topic: Open government", "Format: Conference", "Status: Planned", fmt.Sprintf("Call for papers closes on: %s, 8 January %d", closes.Weekday(), year),
+				"Online: https://meet.example.org/conference", "More information: " + env.URL + "/embed/meetings?lang=en&meeting=" + conference.ID}},
+		{"lang=nl over Accept-Language", "lang=nl", "en", false, "Pioniersnetwerk Open Overheid", "Afgelast: Cancelled session", []string{"Vorm: Congres"}},
+		{"Accept-Language English", "", "en-GB,en;q=0.9", true, "Pioneering Network for an Open Government for Municipalities", "Cancelled: Cancelled session",
+			[]string{"Format: Conference"}},
+		{"Accept-Language prefers Dutch to English", "", "de-DE, en;q=0.4, nl;q=0.5", true, "Pioniersnetwerk Open Overheid", "Afgelast: Cancelled session",
+			[]string{"Vorm: Congres"}},
+		{"Accept-Language neither", "", "fr-FR", true, "Pioniersnetwerk Open Overheid", "Afgelast: Cancelled session", []string{"Vorm: Congres"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := "/v1/feeds/meetings.ics"
+			if c.query != "" {
+				path += "?" + c.query
+			}
+			headers := map[string]string{}
+			if c.acceptLanguage != "" {
+				headers["Accept-Language"] = c.acceptLanguage
+			}
+			res := env.Do(t, http.MethodGet, path, nil, headers)
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("got %d; want 200: %s", res.StatusCode, res.Body)
+			}
+			if got := slices.Contains(res.Header.Values("Vary"), "Accept-Language"); got != c.wantVary {
+				t.Errorf("Vary: got %v; want Accept-Language in it: %v", res.Header.Values("Vary"), c.wantVary)
+			}
+			cal, err := ical.NewDecoder(strings.NewReader(res.Body)).Decode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := cal.Props.Text("X-WR-CALNAME"); got != c.calName {
+				t.Errorf("X-WR-CALNAME: got %q; want %q", got, c.calName)
+			}
+			events := feedEvents(cal)
+			if got := feedText(t, events[cancelled.ID+"@pioniers"], ical.PropSummary); got != c.cancelledSummary {
+				t.Errorf("SUMMARY of the cancelled meeting: got %q; want %q", got, c.cancelledSummary)
+			}
+			desc := feedText(t, events[conference.ID+"@pioniers"], ical.PropDescription)
+			for _, want := range c.description {
+				if !strings.Contains(desc, want) {
+					t.Errorf("DESCRIPTION lacks %q:\n%s", want, desc)
+				}
+			}
+		})
+	}
+
+	if res := env.Do(t, http.MethodGet, "/v1/feeds/meetings.ics?lang=fr", nil, nil); res.StatusCode != http.StatusBadRequest {
+		t.Errorf("lang=fr: got %d; want 400", res.StatusCode)
+	} else if fields := res.Problem(t).Fields(); !slices.Equal(fields, []string{"lang"}) {
+		t.Errorf("lang=fr: got invalidParams %v; want [lang]", fields)
+	}
+}
+
+// Links in newsletters and social media carry tracking parameters, and
+// jQuery adds _=<time> to defeat caches: a GET ignores them, and still
+// refuses a parameter it does not know (a typo).
+func TestTrackingParametersIgnored(t *testing.T) {
+	t.Parallel()
+	env := apptest.Start(t)
+	env.Seed(t)
+	editor := env.User(t, "tracking-editor@example.org", domain.RoleEditor, "")
+	env.Post(t, editor, "/v1/meetings", apptest.PlannedMeeting("Tracked", nil))
+	tracking := "utm_source=nieuwsbrief&utm_medium=email&UTM_Campaign=maart&fbclid=IwAR0x&gclid=Cj0K&mc_cid=abc&mc_eid=def&msclkid=m&_=1712345678901"
+
+	for _, path := range []string{"/v1/feeds/meetings.ics", "/v1/meetings", "/v1/meetings?pageSize=1", "/v1/organisations?pageSize=2",
+		"/embed/meetings?lang=en", "/embed/meetings.js"} {
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		plain := env.Do(t, http.MethodGet, path, nil, nil)
+		tracked := env.Do(t, http.MethodGet, path+sep+tracking, nil, nil)
+		if plain.StatusCode != http.StatusOK || tracked.StatusCode != http.StatusOK {
+			t.Errorf("GET %s: got %d, with tracking parameters %d; want 200 both: %s", path, plain.StatusCode, tracked.StatusCode, tracked.Body)
+			continue
+		}
+		if tracked.Body != plain.Body {
+			t.Errorf("GET %s: the tracking parameters changed the body", path)
+		}
+	}
+
+	for _, c := range []struct{ path, field string }{
+		{"/v1/feeds/meetings.ics?organsation=GM0606", "organsation"},
+		{"/v1/meetings?_=1&pagesize=5", "pagesize"},
+		{"/v1/meetings?utm=x", "utm"},
+	} {
+		res := env.Do(t, http.MethodGet, c.path, nil, nil)
+		if res.StatusCode != http.StatusBadRequest {
+			t.Errorf("GET %s: got %d; want 400", c.path, res.StatusCode)
+			continue
+		}
+		if fields := res.Problem(t).Fields(); !slices.Equal(fields, []string{c.field}) {
+			t.Errorf("GET %s: got invalidParams %v; want [%s]", c.path, fields, c.field)
+		}
+	}
+
+	// Only reads ignore them: a write is not a link someone clicked.
+	res := env.Do(t, http.MethodPost, "/v1/meetings?utm_source=x", apptest.PlannedMeeting("Posted", nil), apptest.Bearer(editor))
+	if res.StatusCode != http.StatusBadRequest {
+		t.Errorf("POST with utm_source: got %d; want 400", res.StatusCode)
+	}
 }

@@ -62,9 +62,10 @@ func TestICSStatusAndSequence(t *testing.T) {
 	start := time.Date(2027, 1, 14, 13, 0, 0, 0, time.UTC)
 	m := meeting.Meeting{ID: "id", Title: "T", Topic: "Topic", Format: meeting.FormatOther, StartsAt: start,
 		EndsAt: start.Add(time.Hour), Status: meeting.StatusPlanned, Version: 3, UpdatedAt: start, CreatedAt: start}
-	out := string(writeCalendar([]meeting.Meeting{m}, "https://example.org"))
+	out := string(writeCalendar([]meeting.Meeting{m}, "https://example.org", "en"))
+	out = strings.ReplaceAll(out, "\r\n ", "") // unfolded
 	for _, want := range []string{"SEQUENCE:2\r\n", "STATUS:TENTATIVE\r\n", "DTSTART;TZID=Europe/Amsterdam:20270114T140000\r\n",
-		"DTEND;TZID=Europe/Amsterdam:20270114T150000\r\n", "UID:id@pioniers\r\n", "URL;VALUE=URI:https://example.org/v1/meetings/id\r\n"} {
+		"DTEND;TZID=Europe/Amsterdam:20270114T150000\r\n", "UID:id@pioniers\r\n", "URL;VALUE=URI:https://example.org/embed/meetings?lang=en&meeting=id#meeting-id\r\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("feed lacks %q:\n%s", want, out)
 		}

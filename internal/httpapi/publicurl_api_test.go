@@ -58,7 +58,7 @@ func TestFeedURLsComeFromThePublicURLNeverTheHost(t *testing.T) {
 		{"default", "", false, nil, ""},
 		{"forwarded headers, proxy not trusted", "", false, forwarded, ""},
 		{"forwarded headers, proxy trusted", "", true, forwarded, ""},
-		{"configured", "https://api.example.org", true, forwarded, "https://api.example.org/v1/meetings/"},
+		{"configured", "https://api.example.org", true, forwarded, "https://api.example.org/embed/meetings?"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -72,7 +72,7 @@ func TestFeedURLsComeFromThePublicURLNeverTheHost(t *testing.T) {
 			env.Post(t, admin, "/v1/meetings", apptest.PlannedMeeting("Planned meeting", nil))
 			want := tt.want
 			if want == "" {
-				want = env.URL + "/v1/meetings/"
+				want = env.URL + "/embed/meetings?"
 			}
 			urls, body := feedURLs(t, env, "evil.example", tt.headers)
 			if strings.Contains(body, "evil.example") {

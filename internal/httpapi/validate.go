@@ -228,6 +228,9 @@ func (ct *contract) check(c echo.Context, op *operation) error {
 	}
 	for key, values := range r.URL.Query() {
 		list, known := op.query[key]
+		if !known && r.Method == http.MethodGet && ignoredQuery(key) {
+			continue
+		}
 		if !known {
 			p.Add(key, "is not a query parameter of this operation")
 			continue
@@ -278,6 +281,23 @@ func (ct *contract) check(c echo.Context, op *operation) error {
 		detail = p[0].Name + " " + p[0].Reason
 	}
 	return &requestError{status: http.StatusBadRequest, detail: detail, fields: p}
+}
+
+// trackingQuery are the query parameters that newsletters, social media,
+// ad networks and jQuery's cache buster add to links people click or
+// scripts fetch: a GET ignores them rather than refuse the link (an
+// unknown parameter still gets a 400, which catches typos). utm_* is
+// matched as a prefix. docs/websites.md lists them.
+var trackingQuery = map[string]bool{
+	"_": true, "fbclid": true, "gclid": true, "gclsrc": true, "dclid": true, "gbraid": true, "wbraid": true,
+	"msclkid": true, "twclid": true, "ttclid": true, "li_fat_id": true, "igshid": true, "yclid": true,
+	"mc_cid": true, "mc_eid": true, "_ga": true, "_gl": true, "_hsenc": true, "_hsmi": true, "mkt_tok": true,
+}
+
+// ignoredQuery reports whether a GET ignores the query parameter key.
+func ignoredQuery(key string) bool {
+	key = strings.ToLower(key)
+	return trackingQuery[key] || strings.HasPrefix(key, "utm_")
 }
 
 // jsonBody is a JSON request body, read and decoded once.

@@ -121,6 +121,13 @@ func (m Meeting) ReportOverdue(now time.Time) bool {
 	return m.Status == StatusHeld && m.Report == nil && now.After(m.EndsAt.Add(ReportGrace))
 }
 
+// CallOpen reports whether the conference's call for papers takes papers
+// on today, a date in Amsterdam (both ends of the call included).
+func (m Meeting) CallOpen(today time.Time) bool {
+	return m.Format == FormatConference && m.Details != nil && m.Status != StatusCancelled &&
+		!m.Details.CallClosesOn.IsZero() && !today.Before(m.Details.CallOpensOn) && !today.After(m.Details.CallClosesOn)
+}
+
 // Day is the meeting's date in Amsterdam.
 func (m Meeting) Day() time.Time { return domain.Today(m.StartsAt) }
 

@@ -153,3 +153,31 @@ func TestAsInput(t *testing.T) {
 		t.Errorf("got %+v; want no details, venue or guest chair", in)
 	}
 }
+
+func TestCallOpen(t *testing.T) {
+	t.Parallel()
+	day := func(d int) time.Time { return time.Date(2027, 1, d, 0, 0, 0, 0, time.UTC) }
+	conference := func(status Status) Meeting {
+		return Meeting{Format: FormatConference, Status: status,
+			Details: &Details{Format: FormatConference, CallOpensOn: day(5), CallClosesOn: day(8)}}
+	}
+	tests := []struct {
+		name  string
+		m     Meeting
+		today time.Time
+		want  bool
+	}{
+		{"before it opens", conference(StatusPlanned), day(4), false},
+		{"on the first day", conference(StatusPlanned), day(5), true},
+		{"on the last day", conference(StatusConfirmed), day(8), true},
+		{"after it closed", conference(StatusPlanned), day(9), false},
+		{"cancelled", conference(StatusCancelled), day(6), false},
+		{"no details", Meeting{Format: FormatConference, Status: StatusPlanned}, day(6), false},
+		{"not a conference", Meeting{Format: FormatOther, Status: StatusPlanned}, day(6), false},
+	}
+	for _, tt := range tests {
+		if got := tt.m.CallOpen(tt.today); got != tt.want {
+			t.Errorf("%s: got %v; want %v", tt.name, got, tt.want)
+		}
+	}
+}

@@ -859,6 +859,24 @@ func (e GetEvaluationResultsParamsFormat) Valid() bool {
 	}
 }
 
+// Defines values for GetMeetingsFeedParamsLang.
+const (
+	En GetMeetingsFeedParamsLang = "en"
+	Nl GetMeetingsFeedParamsLang = "nl"
+)
+
+// Valid indicates whether the value is a known member of the GetMeetingsFeedParamsLang enum.
+func (e GetMeetingsFeedParamsLang) Valid() bool {
+	switch e {
+	case En:
+		return true
+	case Nl:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListMeetingsParamsFormat.
 const (
 	ListMeetingsParamsFormatConference        ListMeetingsParamsFormat = "conference"
@@ -2884,7 +2902,16 @@ type GetMeetingsFeedParams struct {
 
 	// Q Free-text search, case-insensitive.
 	Q *Q `form:"q,omitempty" json:"q,omitempty"`
+
+	// Lang The language of the feed's own texts; without it, the first of Dutch or English in `Accept-Language`, else Dutch.
+	Lang *GetMeetingsFeedParamsLang `form:"lang,omitempty" json:"lang,omitempty"`
+
+	// AcceptLanguage Read only when `lang` is not given.
+	AcceptLanguage *string `json:"Accept-Language,omitempty"`
 }
+
+// GetMeetingsFeedParamsLang defines parameters for GetMeetingsFeed.
+type GetMeetingsFeedParamsLang string
 
 // ListMeetingsParams defines parameters for ListMeetings.
 type ListMeetingsParams struct {
@@ -4301,6 +4328,9 @@ type ClientInterface interface {
 	//
 	// RFC 5545, subscribable from Google Calendar, Outlook and Apple Calendar; the same filters as
 	// `GET /meetings`, without paging. Cancelled meetings stay in the feed with `STATUS:CANCELLED`.
+	// The texts the feed adds (labels, format and status names) are Dutch or English; each event's `URL`
+	// is a web page about the meeting. Tracking parameters such as `utm_source` or `fbclid` and the
+	// cache buster `_` are ignored, as on every GET.
 	//
 	// Corresponds with GET /feeds/meetings.ics (the `GetMeetingsFeed` operationId).
 	GetMeetingsFeed(ctx context.Context, params *GetMeetingsFeedParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5900,6 +5930,9 @@ func (c *Client) GetEvaluationResults(ctx context.Context, evaluation Evaluation
 //
 // RFC 5545, subscribable from Google Calendar, Outlook and Apple Calendar; the same filters as
 // `GET /meetings`, without paging. Cancelled meetings stay in the feed with `STATUS:CANCELLED`.
+// The texts the feed adds (labels, format and status names) are Dutch or English; each event's `URL`
+// is a web page about the meeting. Tracking parameters such as `utm_source` or `fbclid` and the
+// cache buster `_` are ignored, as on every GET.
 //
 // Corresponds with GET /feeds/meetings.ics (the `GetMeetingsFeed` operationId).
 func (c *Client) GetMeetingsFeed(ctx context.Context, params *GetMeetingsFeedParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9413,6 +9446,18 @@ func NewGetMeetingsFeedRequest(server string, params *GetMeetingsFeedParams) (*h
 
 		}
 
+		if params.Lang != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "lang", *params.Lang, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -9422,6 +9467,21 @@ func NewGetMeetingsFeedRequest(server string, params *GetMeetingsFeedParams) (*h
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.AcceptLanguage != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Accept-Language", *params.AcceptLanguage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Accept-Language", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -13545,6 +13605,9 @@ type ClientWithResponsesInterface interface {
 	//
 	// RFC 5545, subscribable from Google Calendar, Outlook and Apple Calendar; the same filters as
 	// `GET /meetings`, without paging. Cancelled meetings stay in the feed with `STATUS:CANCELLED`.
+	// The texts the feed adds (labels, format and status names) are Dutch or English; each event's `URL`
+	// is a web page about the meeting. Tracking parameters such as `utm_source` or `fbclid` and the
+	// cache buster `_` are ignored, as on every GET.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -23459,6 +23522,9 @@ func (c *ClientWithResponses) GetEvaluationResultsWithResponse(ctx context.Conte
 //
 // RFC 5545, subscribable from Google Calendar, Outlook and Apple Calendar; the same filters as
 // `GET /meetings`, without paging. Cancelled meetings stay in the feed with `STATUS:CANCELLED`.
+// The texts the feed adds (labels, format and status names) are Dutch or English; each event's `URL`
+// is a web page about the meeting. Tracking parameters such as `utm_source` or `fbclid` and the
+// cache buster `_` are ignored, as on every GET.
 //
 // Returns a wrapper object for the known response body format(s).
 //

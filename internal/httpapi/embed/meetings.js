@@ -2,8 +2,13 @@
  * <pioniers-meetings organisation="GM0606" lang="nl" limit="5"></pioniers-meetings>
  *
  * The upcoming meetings of the Pioniersnetwerk Open Overheid, read from the
- * public JSON of the API that serves this script. No cookies, no requests to
- * anyone else, no build step: paste the script tag and the element.
+ * public JSON of the API that serves this script (one request per element).
+ * No cookies, no requests to anyone else, no build step: paste the script
+ * tag and the element.
+ *
+ * The script also fits the height of every iframe of this API's
+ * /embed/meetings page on the same page to its content: the page posts
+ * { type: 'pioniers-meetings:height', height } to its parent.
  *
  * Attributes: organisation (id or code, such as GM0606: meetings it hosts or
  * chairs), lang (nl or en; else the page's language), limit (1 to 20,
@@ -13,13 +18,29 @@
 (() => {
   'use strict';
 
-  if (!('customElements' in window) || customElements.get('pioniers-meetings')) {
-    return;
-  }
-
   // The API is wherever this script came from.
   const script = document.currentScript;
   const API = new URL(script && script.src ? script.src : window.location.href).origin;
+
+  // Fit the iframes of the schedule to their content, once per page.
+  if (!window.__pioniersMeetingsResize) {
+    window.__pioniersMeetingsResize = true;
+    window.addEventListener('message', (e) => {
+      const h = e.data && e.data.type === 'pioniers-meetings:height' ? Number(e.data.height) : NaN;
+      if (e.origin !== API || !(h > 0 && h < 100000)) {
+        return;
+      }
+      for (const frame of document.querySelectorAll('iframe')) {
+        if (frame.contentWindow === e.source) {
+          frame.style.height = Math.ceil(h) + 'px';
+        }
+      }
+    });
+  }
+
+  if (!('customElements' in window) || customElements.get('pioniers-meetings')) {
+    return;
+  }
   const TIME_ZONE = 'Europe/Amsterdam';
   const DEFAULT_LIMIT = 5;
   const MAX_LIMIT = 20;
@@ -37,8 +58,11 @@
       loading: 'Bijeenkomsten laden…',
       empty: 'Er zijn geen komende bijeenkomsten.',
       error: 'De bijeenkomsten konden niet worden geladen.',
-      subscribe: 'Zet de bijeenkomsten in je agenda (iCalendar)',
+      subscribe: 'Abonneer je op de agenda (webcal)',
+      download: 'Download de agenda (.ics)',
       online: 'Online',
+      callForPapers: 'Call for papers',
+      callUntil: 'open tot en met ',
       formats: {
         'knowledge-session': 'Kennissessie',
         'open-government-lab': 'Open Overheid-lab',
@@ -60,8 +84,11 @@
       loading: 'Loading meetings…',
       empty: 'There are no upcoming meetings.',
       error: 'The meetings could not be loaded.',
-      subscribe: 'Add the meetings to your calendar (iCalendar)',
+      subscribe: 'Subscribe to the calendar (webcal)',
+      download: 'Download the calendar (.ics)',
       online: 'Online',
+      callForPapers: 'Call for papers',
+      callUntil: 'open until ',
       formats: {
         'knowledge-session': 'Knowledge session',
         'open-government-lab': 'Open Government lab',
@@ -93,7 +120,8 @@
     '.subscribe{margin:1rem 0 0}',
     'a{color:#00457c;text-decoration:underline;text-underline-offset:.15em}',
     'a:hover{text-decoration-thickness:2px}',
-    'a:focus-visible{outline:3px solid #00457c;outline-offset:2px;border-radius:2px}'
+    'a:focus-visible{outline:3px solid #00457c;outline-offset:2px;border-radius:2px}',
+    'dd{overflow-wrap:anywhere}'
   ].join('\n');
 
   // A constructed stylesheet is not inline style, so a strict Content
@@ -137,11 +165,31 @@
     };
   }
 
-  function location(m, t) {
+  function location(m) {
     if (m.venue) {
       return [m.venue.name, m.venue.address, m.venue.city].filter((p) => p && p.trim()).join(', ');
     }
-    return m.onlineUrl ? t.online : '';
+    return '';
+  }
+
+  // The link to join online, when it is a web address.
+  function onlineLink(m) {
+    if (!m.onlineUrl || !/^https?:\/\//i.test(m.onlineUrl)) {
+      return null;
+    }
+    return el('a', { class: 'online', href: m.onlineUrl, target: '_blank', rel: 'noopener noreferrer' }, [m.onlineUrl]);
+  }
+
+  // "open until <date>" while a conference's call for papers is open
+  // today in Amsterdam (both days included), else ''.
+  function callText(m, t, f) {
+    const call = m.details && m.details.callForPapers;
+    const today = dayKey(new Date());
+    if (!call || m.status === 'cancelled' || today < call.opensOn || today > call.closesOn) {
+      return '';
+    }
+    // A date, not an instant: noon UTC is that day in Amsterdam too.
+    return t.callUntil + f.date.format(new Date(call.closesOn + 'T12:00:00Z'));
   }
 
   // The start of the current minute, in UTC: the same URL for a minute, so caches help.
@@ -203,36 +251,46 @@
       return (this.getAttribute('organisation') || '').trim();
     }
 
-    _feedURL() {
+    // The calendar feed in the element's language: the .ics download and
+    // the same URL as a webcal:// subscription.
+    _feedURLs(lang) {
       const url = new URL('/v1/feeds/meetings.ics', API);
+      url.searchParams.set('lang', lang);
       if (this._organisation()) {
         url.searchParams.set('organisation', this._organisation());
       }
-      return url.href;
+      return { download: url.href, webcal: url.href.replace(/^https?:/, 'webcal:') };
     }
 
     // The upcoming meetings: planned and confirmed ones that have not
-    // ended, soonest first. The API filters on one status at a time.
+    // ended, soonest first, in one request: the list without a status
+    // filter, a few more than needed, less the cancelled ones. Only when
+    // cancelled meetings crowd out the rest does it read the next page.
     async _fetch(limit) {
-      const one = async (status) => {
+      const out = [];
+      let cursor = '';
+      for (let page = 0; page < 5; page++) {
         const url = new URL('/v1/meetings', API);
         url.searchParams.set('from', nowParam());
-        url.searchParams.set('status', status);
-        url.searchParams.set('pageSize', String(limit));
+        url.searchParams.set('pageSize', String(Math.min(limit + 10, 100)));
         if (this._organisation()) {
           url.searchParams.set('organisation', this._organisation());
+        }
+        if (cursor) {
+          url.searchParams.set('cursor', cursor);
         }
         const res = await fetch(url.href, { credentials: 'omit', headers: { Accept: 'application/json' } });
         if (!res.ok) {
           throw new Error('HTTP ' + res.status);
         }
         const body = await res.json();
-        return body.items || [];
-      };
-      const lists = await Promise.all([one('planned'), one('confirmed')]);
-      return lists[0].concat(lists[1]).sort((a, b) =>
-        Date.parse(a.startsAt) - Date.parse(b.startsAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
-      ).slice(0, limit);
+        out.push(...(body.items || []).filter((m) => m.status === 'planned' || m.status === 'confirmed'));
+        cursor = body.nextCursor || '';
+        if (out.length >= limit || !cursor) {
+          break;
+        }
+      }
+      return out.slice(0, limit);
     }
 
     async _load() {
@@ -265,8 +323,8 @@
           endText = f.date.format(end) + ', ' + endText;
         }
         const dl = el('dl');
-        const rows = [[t.topic, m.topic], [t.format, t.formats[m.format] || m.format], [t.location, location(m, t)],
-          [t.guestChair, m.guestChair && m.guestChair.name]];
+        const rows = [[t.topic, m.topic], [t.format, t.formats[m.format] || m.format], [t.location, location(m)],
+          [t.online, onlineLink(m)], [t.guestChair, m.guestChair && m.guestChair.name], [t.callForPapers, callText(m, t, f)]];
         for (const [label, value] of rows) {
           if (value) {
             dl.append(el('dt', {}, [label]), el('dd', {}, [value]));
@@ -288,13 +346,18 @@
 
     _show(lang, content, busy) {
       const t = TEXT[lang];
+      const feed = this._feedURLs(lang);
       // A plain block, not a landmark: the embedding page has its own, and
       // several schedules on one page would otherwise be landmarks of one name.
       this._box.replaceChildren(el('div', { class: 'schedule', lang: lang, 'aria-busy': busy ? 'true' : 'false' }, [
         el('h' + this._headingLevel(), { class: 'heading' }, [t.title]),
         el('p', { class: 'network' }, [t.network]),
         content,
-        el('p', { class: 'subscribe' }, [el('a', { href: this._feedURL() }, [t.subscribe])])
+        el('p', { class: 'subscribe' }, [
+          el('a', { class: 'webcal', href: feed.webcal }, [t.subscribe]),
+          ' · ',
+          el('a', { class: 'download', href: feed.download }, [t.download])
+        ])
       ]));
     }
   }
