@@ -58,8 +58,33 @@ func patchBody(patch any) (*bytes.Reader, error) {
 	return bytes.NewReader(data), nil
 }
 
-// etag is the entity tag of a response, for the If-Match of the next write.
-func etag(res *http.Response) string { return res.Header.Get("ETag") }
+// tagged is the value of a single-resource answer and its entity tag, for
+// the If-Match of the next write.
+func tagged[T any](res *http.Response, body []byte, v *T) (*T, string, error) {
+	v, err := result(res, body, v)
+	if err != nil {
+		return nil, "", err
+	}
+	return v, res.Header.Get("ETag"), nil
+}
+
+// pager is a generated page type.
+type pager[T any] interface{ page() Page[T] }
+
+// listed is the Page of a list answer.
+func listed[T any, P pager[T]](res *http.Response, body []byte, p *P) (Page[T], error) {
+	v, err := result(res, body, p)
+	if err != nil {
+		return Page[T]{}, err
+	}
+	return (*v).page(), nil
+}
+
+func (p MeetingPage) page() Page[Meeting]           { return pageOf(p.Items, p.NextCursor) }
+func (p MilestonePage) page() Page[Milestone]       { return pageOf(p.Items, p.NextCursor) }
+func (p OrganisationPage) page() Page[Organisation] { return pageOf(p.Items, p.NextCursor) }
+func (p PersonPage) page() Page[Person]             { return pageOf(p.Items, p.NextCursor) }
+func (p PublicationPage) page() Page[Publication]   { return pageOf(p.Items, p.NextCursor) }
 
 // pageSize is the page size All… asks for unless the caller chose one: the
 // largest, so that a full read takes the fewest requests.
@@ -78,11 +103,7 @@ func (a *API) ListMeetings(ctx context.Context, params *ListMeetingsParams, eds 
 	if err != nil {
 		return Page[Meeting]{}, err
 	}
-	p, err := result(res.HTTPResponse, res.Body, res.JSON200)
-	if err != nil {
-		return Page[Meeting]{}, err
-	}
-	return pageOf(p.Items, p.NextCursor), nil
+	return listed[Meeting](res.HTTPResponse, res.Body, res.JSON200)
 }
 
 // AllMeetings yields every meeting that params select, across pages.
@@ -100,11 +121,7 @@ func (a *API) GetMeeting(ctx context.Context, id MeetingRef, eds ...RequestEdito
 	if err != nil {
 		return nil, "", err
 	}
-	m, err := result(res.HTTPResponse, res.Body, res.JSON200)
-	if err != nil {
-		return nil, "", err
-	}
-	return m, etag(res.HTTPResponse), nil
+	return tagged(res.HTTPResponse, res.Body, res.JSON200)
 }
 
 // CreateMeeting creates a meeting (editors and admins) and returns it with
@@ -114,11 +131,7 @@ func (a *API) CreateMeeting(ctx context.Context, in MeetingInput, eds ...Request
 	if err != nil {
 		return nil, "", err
 	}
-	m, err := result(res.HTTPResponse, res.Body, res.JSON201)
-	if err != nil {
-		return nil, "", err
-	}
-	return m, etag(res.HTTPResponse), nil
+	return tagged(res.HTTPResponse, res.Body, res.JSON201)
 }
 
 // PatchMeeting merges patch into the meeting whose ETag is etag (from
@@ -133,11 +146,7 @@ func (a *API) PatchMeeting(ctx context.Context, id MeetingRef, etag string, patc
 	if err != nil {
 		return nil, "", err
 	}
-	m, err := result(res.HTTPResponse, res.Body, res.JSON200)
-	if err != nil {
-		return nil, "", err
-	}
-	return m, res.HTTPResponse.Header.Get("ETag"), nil
+	return tagged(res.HTTPResponse, res.Body, res.JSON200)
 }
 
 // Milestones
@@ -149,11 +158,7 @@ func (a *API) ListMilestones(ctx context.Context, params *ListMilestonesParams, 
 	if err != nil {
 		return Page[Milestone]{}, err
 	}
-	p, err := result(res.HTTPResponse, res.Body, res.JSON200)
-	if err != nil {
-		return Page[Milestone]{}, err
-	}
-	return pageOf(p.Items, p.NextCursor), nil
+	return listed[Milestone](res.HTTPResponse, res.Body, res.JSON200)
 }
 
 // AllMilestones yields every milestone that params select, across pages.
@@ -171,11 +176,7 @@ func (a *API) GetMilestone(ctx context.Context, id MilestoneRef, params *GetMile
 	if err != nil {
 		return nil, "", err
 	}
-	m, err := result(res.HTTPResponse, res.Body, res.JSON200)
-	if err != nil {
-		return nil, "", err
-	}
-	return m, etag(res.HTTPResponse), nil
+	return tagged(res.HTTPResponse, res.Body, res.JSON200)
 }
 
 // PatchMilestone merges patch into the milestone whose ETag is etag.
@@ -188,11 +189,7 @@ func (a *API) PatchMilestone(ctx context.Context, id MilestoneRef, etag string, 
 	if err != nil {
 		return nil, "", err
 	}
-	m, err := result(res.HTTPResponse, res.Body, res.JSON200)
-	if err != nil {
-		return nil, "", err
-	}
-	return m, res.HTTPResponse.Header.Get("ETag"), nil
+	return tagged(res.HTTPResponse, res.Body, res.JSON200)
 }
 
 // Organisations
@@ -203,11 +200,7 @@ func (a *API) ListOrganisations(ctx context.Context, params *ListOrganisationsPa
 	if err != nil {
 		return Page[Organisation]{}, err
 	}
-	p, err := result(res.HTTPResponse, res.Body, res.JSON200)
-	if err != nil {
-		return Page[Organisation]{}, err
-	}
-	return pageOf(p.Items, p.NextCursor), nil
+	return listed[Organisation](res.HTTPResponse, res.Body, res.JSON200)
 }
 
 // AllOrganisations yields every organisation that params select.
@@ -225,11 +218,7 @@ func (a *API) GetOrganisation(ctx context.Context, idOrCode OrganisationRef, eds
 	if err != nil {
 		return nil, "", err
 	}
-	o, err := result(res.HTTPResponse, res.Body, res.JSON200)
-	if err != nil {
-		return nil, "", err
-	}
-	return o, etag(res.HTTPResponse), nil
+	return tagged(res.HTTPResponse, res.Body, res.JSON200)
 }
 
 // People
@@ -240,11 +229,7 @@ func (a *API) ListPeople(ctx context.Context, params *ListPeopleParams, eds ...R
 	if err != nil {
 		return Page[Person]{}, err
 	}
-	p, err := result(res.HTTPResponse, res.Body, res.JSON200)
-	if err != nil {
-		return Page[Person]{}, err
-	}
-	return pageOf(p.Items, p.NextCursor), nil
+	return listed[Person](res.HTTPResponse, res.Body, res.JSON200)
 }
 
 // AllPeople yields every person that params select and the caller may see.
@@ -262,11 +247,7 @@ func (a *API) GetPerson(ctx context.Context, id PersonRef, eds ...RequestEditorF
 	if err != nil {
 		return nil, "", err
 	}
-	p, err := result(res.HTTPResponse, res.Body, res.JSON200)
-	if err != nil {
-		return nil, "", err
-	}
-	return p, etag(res.HTTPResponse), nil
+	return tagged(res.HTTPResponse, res.Body, res.JSON200)
 }
 
 // Publications
@@ -277,11 +258,7 @@ func (a *API) ListPublications(ctx context.Context, params *ListPublicationsPara
 	if err != nil {
 		return Page[Publication]{}, err
 	}
-	p, err := result(res.HTTPResponse, res.Body, res.JSON200)
-	if err != nil {
-		return Page[Publication]{}, err
-	}
-	return pageOf(p.Items, p.NextCursor), nil
+	return listed[Publication](res.HTTPResponse, res.Body, res.JSON200)
 }
 
 // AllPublications yields every publication that params select.

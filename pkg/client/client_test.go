@@ -76,15 +76,22 @@ func (r *recorder) count(line string) int {
 
 const clientSignIn = "POST /v1/auth/token client_credentials"
 
-// newClient registers an API client of its own for a test, bound to GM0606.
-func newClient(t *testing.T) (account.Client, string) {
+// newClient registers an API client of its own for a test, bound to GM0606
+// with people:read, and returns it with a token source that asks for scopes
+// and signs in through a recorder.
+func newClient(t *testing.T, scopes []string) (account.Client, *client.TokenSource, *recorder) {
 	t.Helper()
 	cl, secret, err := env.App.Accounts.CreateClient(apptest.As(domain.System),
 		account.NewClient{Name: t.Name(), Organisation: "GM0606", Scopes: []string{"people:read"}})
 	if err != nil {
 		t.Fatalf("create client: %v", err)
 	}
-	return cl, secret
+	rec := &recorder{}
+	ts, err := client.NewClientTokenSource(baseURL, cl.ClientID, secret, scopes, client.WithHTTPClient(rec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cl, ts, rec
 }
 
 // clock is a time that a test moves.
@@ -99,12 +106,7 @@ func (c *clock) advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t
 
 func TestTokenSourceSignsInOnceForConcurrentCallers(t *testing.T) {
 	t.Parallel()
-	cl, secret := newClient(t)
-	rec := &recorder{}
-	ts, err := client.NewClientTokenSource(baseURL, cl.ClientID, secret, nil, client.WithHTTPClient(rec))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, ts, rec := newClient(t, nil)
 	tokens := make([]string, 16)
 	var wg sync.WaitGroup
 	for i := range tokens {
@@ -128,12 +130,7 @@ func TestTokenSourceSignsInOnceForConcurrentCallers(t *testing.T) {
 
 func TestTokenSourceRenewsBeforeExpiry(t *testing.T) {
 	t.Parallel()
-	cl, secret := newClient(t)
-	rec := &recorder{}
-	ts, err := client.NewClientTokenSource(baseURL, cl.ClientID, secret, []string{"people:read"}, client.WithHTTPClient(rec))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, ts, rec := newClient(t, []string{"people:read"})
 	c := &clock{t: time.Now()}
 	client.SetClock(ts, c.now)
 	// Tokens live 15 minutes; the source renews a minute before.
@@ -160,12 +157,7 @@ func TestTokenSourceRenewsBeforeExpiry(t *testing.T) {
 
 func TestTokenSourceRetriesOnceOn401(t *testing.T) {
 	t.Parallel()
-	cl, secret := newClient(t)
-	rec := &recorder{}
-	ts, err := client.NewClientTokenSource(baseURL, cl.ClientID, secret, nil, client.WithHTTPClient(rec))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl, ts, rec := newClient(t, nil)
 	api, err := client.New(baseURL, client.WithHTTPClient(rec), client.WithTokenSource(ts))
 	if err != nil {
 		t.Fatal(err)
@@ -212,54 +204,46 @@ func TestTokenSourceRetriesOnceOn401(t *testing.T) {
 
 func TestPasswordTokenSourceRefreshes(t *testing.T) {
 	t.Parallel()
-	email := "analyst-refresh@example.org"
-	env.User(t, email, domain.RoleAnalyst, "")
-	rec := &recorder{}
-	ts, err := client.NewPasswordTokenSource(baseURL, email, password, client.WithHTTPClient(rec))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &clock{t: time.Now()}
-	client.SetClock(ts, c.now)
-	var sent []string
-	for range 3 {
-		if _, err := ts.Token(context.Background()); err != nil {
-			t.Fatalf("token: %v", err)
-		}
-		c.advance(15 * time.Minute)
-	}
-	sent = rec.sent
-	want := []string{"POST /v1/auth/token password", "POST /v1/auth/token refresh_token", "POST /v1/auth/token refresh_token"}
-	if !slices.Equal(sent, want) {
-		t.Errorf("requests: got %v; want %v", sent, want)
-	}
-}
-
-func TestPasswordTokenSourceSignsInAgainWhenRefreshFails(t *testing.T) {
-	t.Parallel()
-	email := "editor-refresh@example.org"
-	env.User(t, email, domain.RoleEditor, "")
-	rec := &recorder{}
-	ts, err := client.NewPasswordTokenSource(baseURL, email, password, client.WithHTTPClient(rec))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &clock{t: time.Now()}
-	client.SetClock(ts, c.now)
-	if _, err := ts.Token(context.Background()); err != nil {
-		t.Fatalf("token: %v", err)
-	}
-	// Signing out ends the refresh token.
-	if res := env.Do(t, http.MethodPost, "/v1/auth/revocations", client.RefreshTokenRevocation{RefreshToken: rec.refresh}, nil); res.StatusCode != http.StatusNoContent {
-		t.Fatalf("sign out: got %d; want 204 (%s)", res.StatusCode, res.Body)
-	}
-	c.advance(15 * time.Minute)
-	if _, err := ts.Token(context.Background()); err != nil {
-		t.Fatalf("token after the refresh token ended: %v", err)
-	}
-	want := []string{"POST /v1/auth/token password", "POST /v1/auth/token refresh_token", "POST /v1/auth/token password"}
-	if !slices.Equal(rec.sent, want) {
-		t.Errorf("requests: got %v; want %v", rec.sent, want)
+	const (
+		password = "POST /v1/auth/token password"
+		refresh  = "POST /v1/auth/token refresh_token"
+	)
+	for _, tc := range []struct {
+		name    string
+		email   string
+		signOut bool // end the refresh token after the first sign-in
+		want    []string
+	}{
+		{"refresh token", "refresh@example.org", false, []string{password, refresh, refresh}},
+		// The refresh answers 401, then the password signs in again.
+		{"password again when the refresh token ended", "signed-out@example.org", true, []string{password, refresh, password, refresh}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			env.User(t, tc.email, domain.RoleAnalyst, "")
+			rec := &recorder{}
+			ts, err := client.NewPasswordTokenSource(baseURL, tc.email, apptest.Password, client.WithHTTPClient(rec))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := &clock{t: time.Now()}
+			client.SetClock(ts, c.now)
+			for i := range 3 {
+				if _, err := ts.Token(context.Background()); err != nil {
+					t.Fatalf("token %d: %v", i, err)
+				}
+				if i == 0 && tc.signOut {
+					res := env.Do(t, http.MethodPost, "/v1/auth/revocations", client.RefreshTokenRevocation{RefreshToken: rec.refresh}, nil)
+					if res.StatusCode != http.StatusNoContent {
+						t.Fatalf("sign out: got %d; want 204 (%s)", res.StatusCode, res.Body)
+					}
+				}
+				c.advance(15 * time.Minute)
+			}
+			if !slices.Equal(rec.sent, tc.want) {
+				t.Errorf("requests: got %v; want %v", rec.sent, tc.want)
+			}
+		})
 	}
 }
 
