@@ -7,8 +7,10 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -475,5 +477,25 @@ func TestAllChangesReadsToTheEnd(t *testing.T) {
 	// where the longer one begins.
 	if len(want) < 10 || len(got) < len(want) || !slices.Equal(got[:len(want)], want) {
 		t.Errorf("AllChanges: got %d changes; want at least the %d read page by page, in the same order", len(got), len(want))
+	}
+}
+
+func TestProblemFromAnAnswerThatIsNotOne(t *testing.T) {
+	t.Parallel()
+	// A proxy in front of the service answers with its own error page.
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusBadGateway)
+		_, _ = w.Write([]byte("<h1>Bad gateway</h1>"))
+	}))
+	t.Cleanup(proxy.Close)
+	api, err := client.New(proxy.URL + "/v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = api.ListMeetings(ctx, &client.ListMeetingsParams{})
+	p, ok := errors.AsType[*client.Problem](err)
+	if !ok || p.Status != http.StatusBadGateway || p.Title != "Bad Gateway" || !strings.Contains(p.Detail, "GET /v1/meetings") {
+		t.Errorf("got %#v; want a 502 *Problem naming the request", err)
 	}
 }
