@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oapi-codegen/nullable"
 	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
@@ -385,6 +386,21 @@ const (
 func (e MeetingInputTimeZone) Valid() bool {
 	switch e {
 	case MeetingInputTimeZoneEuropeAmsterdam:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MeetingPatchTimeZone.
+const (
+	EuropeAmsterdam MeetingPatchTimeZone = "Europe/Amsterdam"
+)
+
+// Valid indicates whether the value is a known member of the MeetingPatchTimeZone enum.
+func (e MeetingPatchTimeZone) Valid() bool {
+	switch e {
+	case EuropeAmsterdam:
 		return true
 	default:
 		return false
@@ -1063,7 +1079,11 @@ type APIClientPage struct {
 }
 
 // APIClientPatch A JSON Merge Patch of `ApiClientInput`; `organisation` null unbinds the client, `scopes` is replaced as a whole.
-type APIClientPatch = map[string]any
+type APIClientPatch struct {
+	Name         *string                             `json:"name,omitempty"`
+	Organisation nullable.Nullable[string]           `json:"organisation,omitempty"`
+	Scopes       nullable.Nullable[[]APIClientScope] `json:"scopes,omitempty"`
+}
 
 // APIClientScope What an admin grants a partner's API client beyond its role. `people:read`: the public profile fields
 // (name, position, organisations) of its own organisation's current people, also those who made no
@@ -1170,7 +1190,7 @@ type ChangeEvent struct {
 	ChangedFields []string `json:"changedFields"`
 
 	// Data The resource now, as `GET` by id gives it to this caller; null for a tombstone.
-	Data *ChangeEvent_Data `json:"data"`
+	Data nullable.Nullable[ChangeEvent_Data] `json:"data"`
 
 	// Href The resource's absolute URL.
 	Href string `json:"href"`
@@ -1371,7 +1391,17 @@ type EvaluationPage struct {
 }
 
 // EvaluationPatch A JSON Merge Patch of `EvaluationInput`.
-type EvaluationPatch = map[string]any
+type EvaluationPatch struct {
+	Audience     nullable.Nullable[[]string]           `json:"audience,omitempty"`
+	ClosesAt     *time.Time                            `json:"closesAt,omitempty"`
+	Description  nullable.Nullable[string]             `json:"description,omitempty"`
+	Milestone    nullable.Nullable[openapi_types.UUID] `json:"milestone,omitempty"`
+	MinGroupSize nullable.Nullable[int]                `json:"minGroupSize,omitempty"`
+	OpensAt      *time.Time                            `json:"opensAt,omitempty"`
+	Published    *bool                                 `json:"published,omitempty"`
+	Questions    *[]Question                           `json:"questions,omitempty"`
+	Title        *string                               `json:"title,omitempty"`
+}
 
 // EvaluationResponse defines model for EvaluationResponse.
 type EvaluationResponse struct {
@@ -1621,7 +1651,35 @@ type MeetingPage struct {
 }
 
 // MeetingPatch A JSON Merge Patch of `MeetingInput`.
-type MeetingPatch = map[string]any
+type MeetingPatch struct {
+	CancellationReason nullable.Nullable[string] `json:"cancellationReason,omitempty"`
+	Capacity           nullable.Nullable[int]    `json:"capacity,omitempty"`
+	Description        nullable.Nullable[string] `json:"description,omitempty"`
+
+	// Details Replaces the details as a whole.
+	Details nullable.Nullable[MeetingDetails] `json:"details,omitempty"`
+	EndsAt  *time.Time                        `json:"endsAt,omitempty"`
+
+	// Format The form a meeting takes, from the action plan.
+	Format     *MeetingFormat            `json:"format,omitempty"`
+	GuestChair nullable.Nullable[string] `json:"guestChair,omitempty"`
+	OnlineURL  nullable.Nullable[string] `json:"onlineUrl,omitempty"`
+	Sequence   nullable.Nullable[int]    `json:"sequence,omitempty"`
+	StartsAt   *time.Time                `json:"startsAt,omitempty"`
+
+	// Status planned → confirmed → held, or cancelled (with a reason).
+	Status   *MeetingStatus              `json:"status,omitempty"`
+	Tags     nullable.Nullable[[]string] `json:"tags,omitempty"`
+	TimeZone *MeetingPatchTimeZone       `json:"timeZone,omitempty"`
+	Title    *string                     `json:"title,omitempty"`
+	Topic    *string                     `json:"topic,omitempty"`
+
+	// Venue Merged into the venue (JSON Merge Patch); null removes the venue.
+	Venue nullable.Nullable[VenuePatch] `json:"venue,omitempty"`
+}
+
+// MeetingPatchTimeZone defines model for MeetingPatch.TimeZone.
+type MeetingPatchTimeZone string
 
 // MeetingStatus planned → confirmed → held, or cancelled (with a reason).
 type MeetingStatus string
@@ -1741,7 +1799,30 @@ type MilestonePage struct {
 }
 
 // MilestonePatch A JSON Merge Patch of `MilestoneInput`.
-type MilestonePatch = map[string]any
+type MilestonePatch struct {
+	ActualEnd   nullable.Nullable[openapi_types.Date] `json:"actualEnd,omitempty"`
+	ActualStart nullable.Nullable[openapi_types.Date] `json:"actualStart,omitempty"`
+	Code        *string                               `json:"code,omitempty"`
+	Commitment  *string                               `json:"commitment,omitempty"`
+
+	// Completion Completion on the IRM's scale.
+	Completion *Completion `json:"completion,omitempty"`
+
+	// EvidenceRule How progress follows from data: `held-meetings-with-report` counts held meetings with a published report
+	// within the planned window; `magazine-editions` counts publications of kind magazine-edition within the
+	// window; `closed-evaluation` counts closed evaluations linked to the milestone; `none` means progress is set
+	// by hand.
+	EvidenceRule *EvidenceRule                         `json:"evidenceRule,omitempty"`
+	PlannedEnd   nullable.Nullable[openapi_types.Date] `json:"plannedEnd,omitempty"`
+	PlannedStart nullable.Nullable[openapi_types.Date] `json:"plannedStart,omitempty"`
+	Progress     nullable.Nullable[int]                `json:"progress,omitempty"`
+	Status       *MilestoneStatus                      `json:"status,omitempty"`
+
+	// Target Merged into the target (JSON Merge Patch); null removes the target.
+	Target           nullable.Nullable[TargetPatch] `json:"target,omitempty"`
+	Title            *string                        `json:"title,omitempty"`
+	VerifiableResult nullable.Nullable[string]      `json:"verifiableResult,omitempty"`
+}
 
 // MilestoneStatus defines model for MilestoneStatus.
 type MilestoneStatus string
@@ -1843,7 +1924,21 @@ type OrganisationPage struct {
 }
 
 // OrganisationPatch A JSON Merge Patch of `OrganisationInput`.
-type OrganisationPatch = map[string]any
+type OrganisationPatch struct {
+	Code        *string                               `json:"code,omitempty"`
+	Description nullable.Nullable[string]             `json:"description,omitempty"`
+	JoinedOn    nullable.Nullable[openapi_types.Date] `json:"joinedOn,omitempty"`
+
+	// Kind What kind of organisation this is.
+	Kind   *OrganisationKind                     `json:"kind,omitempty"`
+	LeftOn nullable.Nullable[openapi_types.Date] `json:"leftOn,omitempty"`
+	Name   *string                               `json:"name,omitempty"`
+
+	// NetworkRole The organisation's role in the network, from the action plan.
+	NetworkRole *NetworkRole              `json:"networkRole,omitempty"`
+	Province    nullable.Nullable[string] `json:"province,omitempty"`
+	Website     nullable.Nullable[string] `json:"website,omitempty"`
+}
 
 // OrganisationSummary defines model for OrganisationSummary.
 type OrganisationSummary struct {
@@ -1950,7 +2045,14 @@ type PersonPage struct {
 }
 
 // PersonPatch A JSON Merge Patch of `PersonInput`.
-type PersonPatch = map[string]any
+type PersonPatch struct {
+	Email       nullable.Nullable[openapi_types.Email] `json:"email,omitempty"`
+	Languages   nullable.Nullable[[]string]            `json:"languages,omitempty"`
+	Memberships *[]MembershipInput                     `json:"memberships,omitempty"`
+	Name        *string                                `json:"name,omitempty"`
+	Phone       nullable.Nullable[string]              `json:"phone,omitempty"`
+	Position    nullable.Nullable[string]              `json:"position,omitempty"`
+}
 
 // PersonReference A person as referred to from elsewhere; an erased person keeps only the id.
 type PersonReference struct {
@@ -2371,7 +2473,15 @@ type UserPage struct {
 }
 
 // UserPatch A JSON Merge Patch of `UserUpdate`.
-type UserPatch = map[string]any
+type UserPatch struct {
+	Disabled       *bool                                 `json:"disabled,omitempty"`
+	DisabledReason nullable.Nullable[string]             `json:"disabledReason,omitempty"`
+	Organisation   nullable.Nullable[string]             `json:"organisation,omitempty"`
+	Person         nullable.Nullable[openapi_types.UUID] `json:"person,omitempty"`
+
+	// Role A person's role; partners are API clients, not users.
+	Role *UserRole `json:"role,omitempty"`
+}
 
 // UserRole A person's role; partners are API clients, not users.
 type UserRole string
@@ -2399,12 +2509,12 @@ type VenueInput struct {
 
 // VenuePatch Merged into the venue (JSON Merge Patch); null removes the venue.
 type VenuePatch struct {
-	Address *string `json:"address,omitempty"`
-	City    *string `json:"city,omitempty"`
+	Address nullable.Nullable[string] `json:"address,omitempty"`
+	City    nullable.Nullable[string] `json:"city,omitempty"`
 
 	// HostOrganisation The hosting organisation's id or code.
-	HostOrganisation *string `json:"hostOrganisation,omitempty"`
-	Name             *string `json:"name,omitempty"`
+	HostOrganisation nullable.Nullable[string] `json:"hostOrganisation,omitempty"`
+	Name             *string                   `json:"name,omitempty"`
 }
 
 // WebhookDelivery defines model for WebhookDelivery.
@@ -2514,7 +2624,13 @@ type WebhookSubscriptionPage struct {
 }
 
 // WebhookSubscriptionPatch A JSON Merge Patch of `WebhookSubscriptionInput`.
-type WebhookSubscriptionPatch = map[string]any
+type WebhookSubscriptionPatch struct {
+	Description nullable.Nullable[string]                 `json:"description,omitempty"`
+	Enabled     *bool                                     `json:"enabled,omitempty"`
+	EventTypes  nullable.Nullable[[]string]               `json:"eventTypes,omitempty"`
+	Filters     nullable.Nullable[map[string]interface{}] `json:"filters,omitempty"`
+	URL         *string                                   `json:"url,omitempty"`
+}
 
 // APIClientRef defines model for ApiClientRef.
 type APIClientRef = string
