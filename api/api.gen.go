@@ -733,6 +733,27 @@ func (e WebhookSubscriptionOwnerKind) Valid() bool {
 	}
 }
 
+// Defines values for CsvDelimiter.
+const (
+	CsvDelimiterComma     CsvDelimiter = "comma"
+	CsvDelimiterSemicolon CsvDelimiter = "semicolon"
+	CsvDelimiterTab       CsvDelimiter = "tab"
+)
+
+// Valid indicates whether the value is a known member of the CsvDelimiter enum.
+func (e CsvDelimiter) Valid() bool {
+	switch e {
+	case CsvDelimiterComma:
+		return true
+	case CsvDelimiterSemicolon:
+		return true
+	case CsvDelimiterTab:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ExportFormat.
 const (
 	ExportFormatCsv    ExportFormat = "csv"
@@ -775,6 +796,27 @@ func (e ListAuditEventsParamsFormat) Valid() bool {
 	}
 }
 
+// Defines values for ListAuditEventsParamsDelimiter.
+const (
+	ListAuditEventsParamsDelimiterComma     ListAuditEventsParamsDelimiter = "comma"
+	ListAuditEventsParamsDelimiterSemicolon ListAuditEventsParamsDelimiter = "semicolon"
+	ListAuditEventsParamsDelimiterTab       ListAuditEventsParamsDelimiter = "tab"
+)
+
+// Valid indicates whether the value is a known member of the ListAuditEventsParamsDelimiter enum.
+func (e ListAuditEventsParamsDelimiter) Valid() bool {
+	switch e {
+	case ListAuditEventsParamsDelimiterComma:
+		return true
+	case ListAuditEventsParamsDelimiterSemicolon:
+		return true
+	case ListAuditEventsParamsDelimiterTab:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListCommitmentsParamsFormat.
 const (
 	ListCommitmentsParamsFormatCsv    ListCommitmentsParamsFormat = "csv"
@@ -790,6 +832,27 @@ func (e ListCommitmentsParamsFormat) Valid() bool {
 	case ListCommitmentsParamsFormatJSON:
 		return true
 	case ListCommitmentsParamsFormatNdjson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListCommitmentsParamsDelimiter.
+const (
+	ListCommitmentsParamsDelimiterComma     ListCommitmentsParamsDelimiter = "comma"
+	ListCommitmentsParamsDelimiterSemicolon ListCommitmentsParamsDelimiter = "semicolon"
+	ListCommitmentsParamsDelimiterTab       ListCommitmentsParamsDelimiter = "tab"
+)
+
+// Valid indicates whether the value is a known member of the ListCommitmentsParamsDelimiter enum.
+func (e ListCommitmentsParamsDelimiter) Valid() bool {
+	switch e {
+	case ListCommitmentsParamsDelimiterComma:
+		return true
+	case ListCommitmentsParamsDelimiterSemicolon:
+		return true
+	case ListCommitmentsParamsDelimiterTab:
 		return true
 	default:
 		return false
@@ -817,6 +880,27 @@ func (e ListCommitmentMilestonesParamsFormat) Valid() bool {
 	}
 }
 
+// Defines values for ListCommitmentMilestonesParamsDelimiter.
+const (
+	ListCommitmentMilestonesParamsDelimiterComma     ListCommitmentMilestonesParamsDelimiter = "comma"
+	ListCommitmentMilestonesParamsDelimiterSemicolon ListCommitmentMilestonesParamsDelimiter = "semicolon"
+	ListCommitmentMilestonesParamsDelimiterTab       ListCommitmentMilestonesParamsDelimiter = "tab"
+)
+
+// Valid indicates whether the value is a known member of the ListCommitmentMilestonesParamsDelimiter enum.
+func (e ListCommitmentMilestonesParamsDelimiter) Valid() bool {
+	switch e {
+	case ListCommitmentMilestonesParamsDelimiterComma:
+		return true
+	case ListCommitmentMilestonesParamsDelimiterSemicolon:
+		return true
+	case ListCommitmentMilestonesParamsDelimiterTab:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListEvaluationResponsesParamsFormat.
 const (
 	ListEvaluationResponsesParamsFormatCsv    ListEvaluationResponsesParamsFormat = "csv"
@@ -838,6 +922,27 @@ func (e ListEvaluationResponsesParamsFormat) Valid() bool {
 	}
 }
 
+// Defines values for ListEvaluationResponsesParamsDelimiter.
+const (
+	ListEvaluationResponsesParamsDelimiterComma     ListEvaluationResponsesParamsDelimiter = "comma"
+	ListEvaluationResponsesParamsDelimiterSemicolon ListEvaluationResponsesParamsDelimiter = "semicolon"
+	ListEvaluationResponsesParamsDelimiterTab       ListEvaluationResponsesParamsDelimiter = "tab"
+)
+
+// Valid indicates whether the value is a known member of the ListEvaluationResponsesParamsDelimiter enum.
+func (e ListEvaluationResponsesParamsDelimiter) Valid() bool {
+	switch e {
+	case ListEvaluationResponsesParamsDelimiterComma:
+		return true
+	case ListEvaluationResponsesParamsDelimiterSemicolon:
+		return true
+	case ListEvaluationResponsesParamsDelimiterTab:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetEvaluationResultsParamsFormat.
 const (
 	GetEvaluationResultsParamsFormatCsv    GetEvaluationResultsParamsFormat = "csv"
@@ -853,6 +958,27 @@ func (e GetEvaluationResultsParamsFormat) Valid() bool {
 	case GetEvaluationResultsParamsFormatJSON:
 		return true
 	case GetEvaluationResultsParamsFormatNdjson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetEvaluationResultsParamsDelimiter.
+const (
+	GetEvaluationResultsParamsDelimiterComma     GetEvaluationResultsParamsDelimiter = "comma"
+	GetEvaluationResultsParamsDelimiterSemicolon GetEvaluationResultsParamsDelimiter = "semicolon"
+	GetEvaluationResultsParamsDelimiterTab       GetEvaluationResultsParamsDelimiter = "tab"
+)
+
+// Valid indicates whether the value is a known member of the GetEvaluationResultsParamsDelimiter enum.
+func (e GetEvaluationResultsParamsDelimiter) Valid() bool {
+	switch e {
+	case GetEvaluationResultsParamsDelimiterComma:
+		return true
+	case GetEvaluationResultsParamsDelimiterSemicolon:
+		return true
+	case GetEvaluationResultsParamsDelimiterTab:
 		return true
 	default:
 		return false
@@ -907,6 +1033,27 @@ func (e ListMeetingsParamsFormat) Valid() bool {
 	case ListMeetingsParamsFormatOther:
 		return true
 	case ListMeetingsParamsFormatResidentsMeeting:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListMeetingsParamsDelimiter.
+const (
+	ListMeetingsParamsDelimiterComma     ListMeetingsParamsDelimiter = "comma"
+	ListMeetingsParamsDelimiterSemicolon ListMeetingsParamsDelimiter = "semicolon"
+	ListMeetingsParamsDelimiterTab       ListMeetingsParamsDelimiter = "tab"
+)
+
+// Valid indicates whether the value is a known member of the ListMeetingsParamsDelimiter enum.
+func (e ListMeetingsParamsDelimiter) Valid() bool {
+	switch e {
+	case ListMeetingsParamsDelimiterComma:
+		return true
+	case ListMeetingsParamsDelimiterSemicolon:
+		return true
+	case ListMeetingsParamsDelimiterTab:
 		return true
 	default:
 		return false
@@ -973,6 +1120,27 @@ func (e ListMilestonesParamsFormat) Valid() bool {
 	}
 }
 
+// Defines values for ListMilestonesParamsDelimiter.
+const (
+	ListMilestonesParamsDelimiterComma     ListMilestonesParamsDelimiter = "comma"
+	ListMilestonesParamsDelimiterSemicolon ListMilestonesParamsDelimiter = "semicolon"
+	ListMilestonesParamsDelimiterTab       ListMilestonesParamsDelimiter = "tab"
+)
+
+// Valid indicates whether the value is a known member of the ListMilestonesParamsDelimiter enum.
+func (e ListMilestonesParamsDelimiter) Valid() bool {
+	switch e {
+	case ListMilestonesParamsDelimiterComma:
+		return true
+	case ListMilestonesParamsDelimiterSemicolon:
+		return true
+	case ListMilestonesParamsDelimiterTab:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListPublicationsParamsFormat.
 const (
 	ListPublicationsParamsFormatCsv    ListPublicationsParamsFormat = "csv"
@@ -988,6 +1156,60 @@ func (e ListPublicationsParamsFormat) Valid() bool {
 	case ListPublicationsParamsFormatJSON:
 		return true
 	case ListPublicationsParamsFormatNdjson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListPublicationsParamsDelimiter.
+const (
+	ListPublicationsParamsDelimiterComma     ListPublicationsParamsDelimiter = "comma"
+	ListPublicationsParamsDelimiterSemicolon ListPublicationsParamsDelimiter = "semicolon"
+	ListPublicationsParamsDelimiterTab       ListPublicationsParamsDelimiter = "tab"
+)
+
+// Valid indicates whether the value is a known member of the ListPublicationsParamsDelimiter enum.
+func (e ListPublicationsParamsDelimiter) Valid() bool {
+	switch e {
+	case ListPublicationsParamsDelimiterComma:
+		return true
+	case ListPublicationsParamsDelimiterSemicolon:
+		return true
+	case ListPublicationsParamsDelimiterTab:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetTableSchemaParamsTable.
+const (
+	GetTableSchemaParamsTableAuditEvent         GetTableSchemaParamsTable = "audit-event"
+	GetTableSchemaParamsTableCommitment         GetTableSchemaParamsTable = "commitment"
+	GetTableSchemaParamsTableEvaluationResponse GetTableSchemaParamsTable = "evaluation-response"
+	GetTableSchemaParamsTableEvaluationResult   GetTableSchemaParamsTable = "evaluation-result"
+	GetTableSchemaParamsTableMeeting            GetTableSchemaParamsTable = "meeting"
+	GetTableSchemaParamsTableMilestone          GetTableSchemaParamsTable = "milestone"
+	GetTableSchemaParamsTablePublication        GetTableSchemaParamsTable = "publication"
+)
+
+// Valid indicates whether the value is a known member of the GetTableSchemaParamsTable enum.
+func (e GetTableSchemaParamsTable) Valid() bool {
+	switch e {
+	case GetTableSchemaParamsTableAuditEvent:
+		return true
+	case GetTableSchemaParamsTableCommitment:
+		return true
+	case GetTableSchemaParamsTableEvaluationResponse:
+		return true
+	case GetTableSchemaParamsTableEvaluationResult:
+		return true
+	case GetTableSchemaParamsTableMeeting:
+		return true
+	case GetTableSchemaParamsTableMilestone:
+		return true
+	case GetTableSchemaParamsTablePublication:
 		return true
 	default:
 		return false
@@ -2284,6 +2506,44 @@ type SubmissionList struct {
 // SubmissionStatus defines model for SubmissionStatus.
 type SubmissionStatus string
 
+// TableSchema A Frictionless Table Schema (v1) describing the columns of an export.
+type TableSchema struct {
+	// Fields The columns, in the order of the CSV header.
+	Fields []TableSchemaField `json:"fields"`
+
+	// MissingValues Values that mean "no value": the empty cell.
+	MissingValues []string `json:"missingValues"`
+
+	// PrimaryKey The column that identifies a row, when there is one.
+	PrimaryKey *string `json:"primaryKey,omitempty"`
+
+	// Title What the table holds.
+	Title *string `json:"title,omitempty"`
+}
+
+// TableSchemaConstraints Values a column may hold.
+type TableSchemaConstraints struct {
+	Enum *[]string `json:"enum,omitempty"`
+}
+
+// TableSchemaField One column of an export.
+type TableSchemaField struct {
+	// Constraints Values a column may hold.
+	Constraints *TableSchemaConstraints `json:"constraints,omitempty"`
+	Description *string                 `json:"description,omitempty"`
+
+	// Format `default` (ISO 8601 for dates and times), or a string's `uuid`, `uri` or `email`.
+	Format *string `json:"format,omitempty"`
+
+	// Name The CSV header and NDJSON key path; nested fields are dotted (`venue.name`).
+	Name string `json:"name"`
+
+	// Type One of `string`, `integer`, `number`, `boolean`, `date`, `datetime`.
+	//
+	// Example: date
+	Type string `json:"type"`
+}
+
 // Target defines model for Target.
 type Target struct {
 	// Count Example: 8
@@ -2539,6 +2799,12 @@ type AsOf = openapi_types.Date
 // CommitmentRef Example: NL0037
 type CommitmentRef = string
 
+// CsvBom defines model for CsvBom.
+type CsvBom = bool
+
+// CsvDelimiter defines model for CsvDelimiter.
+type CsvDelimiter string
+
 // Cursor defines model for Cursor.
 type Cursor = string
 
@@ -2739,6 +3005,15 @@ type ListAuditEventsParams struct {
 	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
 	Format *ListAuditEventsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
 
+	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
+	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
+	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
+
+	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
+	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
+	// for whichever delimiter. NDJSON ignores it.
+	Delimiter *ListAuditEventsParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
+
 	// PageSize Items per page.
 	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
@@ -2748,6 +3023,9 @@ type ListAuditEventsParams struct {
 
 // ListAuditEventsParamsFormat defines parameters for ListAuditEvents.
 type ListAuditEventsParamsFormat string
+
+// ListAuditEventsParamsDelimiter defines parameters for ListAuditEvents.
+type ListAuditEventsParamsDelimiter string
 
 // ListChangesParams defines parameters for ListChanges.
 type ListChangesParams struct {
@@ -2773,6 +3051,15 @@ type ListCommitmentsParams struct {
 	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
 	Format *ListCommitmentsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
 
+	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
+	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
+	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
+
+	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
+	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
+	// for whichever delimiter. NDJSON ignores it.
+	Delimiter *ListCommitmentsParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
+
 	// UpdatedSince Only items whose `updatedAt` is at or after this instant. Inclusive, so that polling with the last
 	// `updatedAt` seen never misses a write made in the same microsecond (expect to see that item again).
 	// Deletions and redactions do not show here; follow `/v1/changes` for those.
@@ -2787,6 +3074,9 @@ type ListCommitmentsParams struct {
 
 // ListCommitmentsParamsFormat defines parameters for ListCommitments.
 type ListCommitmentsParamsFormat string
+
+// ListCommitmentsParamsDelimiter defines parameters for ListCommitments.
+type ListCommitmentsParamsDelimiter string
 
 // CreateCommitmentParams defines parameters for CreateCommitment.
 type CreateCommitmentParams struct {
@@ -2812,6 +3102,15 @@ type ListCommitmentMilestonesParams struct {
 	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
 	Format *ListCommitmentMilestonesParamsFormat `form:"format,omitempty" json:"format,omitempty"`
 
+	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
+	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
+	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
+
+	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
+	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
+	// for whichever delimiter. NDJSON ignores it.
+	Delimiter *ListCommitmentMilestonesParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
+
 	// PageSize Items per page.
 	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
@@ -2821,6 +3120,9 @@ type ListCommitmentMilestonesParams struct {
 
 // ListCommitmentMilestonesParamsFormat defines parameters for ListCommitmentMilestones.
 type ListCommitmentMilestonesParamsFormat string
+
+// ListCommitmentMilestonesParamsDelimiter defines parameters for ListCommitmentMilestones.
+type ListCommitmentMilestonesParamsDelimiter string
 
 // GetCommitmentSummaryParams defines parameters for GetCommitmentSummary.
 type GetCommitmentSummaryParams struct {
@@ -2879,20 +3181,44 @@ type ListEvaluationResponsesParams struct {
 	// Format `csv` or `ndjson` for the whole filtered result as a stream (no paging), for clients that cannot send
 	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
 	Format *ListEvaluationResponsesParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+
+	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
+	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
+	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
+
+	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
+	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
+	// for whichever delimiter. NDJSON ignores it.
+	Delimiter *ListEvaluationResponsesParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
 }
 
 // ListEvaluationResponsesParamsFormat defines parameters for ListEvaluationResponses.
 type ListEvaluationResponsesParamsFormat string
+
+// ListEvaluationResponsesParamsDelimiter defines parameters for ListEvaluationResponses.
+type ListEvaluationResponsesParamsDelimiter string
 
 // GetEvaluationResultsParams defines parameters for GetEvaluationResults.
 type GetEvaluationResultsParams struct {
 	// Format `csv` or `ndjson` for the whole filtered result as a stream (no paging), for clients that cannot send
 	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
 	Format *GetEvaluationResultsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+
+	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
+	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
+	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
+
+	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
+	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
+	// for whichever delimiter. NDJSON ignores it.
+	Delimiter *GetEvaluationResultsParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
 }
 
 // GetEvaluationResultsParamsFormat defines parameters for GetEvaluationResults.
 type GetEvaluationResultsParamsFormat string
+
+// GetEvaluationResultsParamsDelimiter defines parameters for GetEvaluationResults.
+type GetEvaluationResultsParamsDelimiter string
 
 // GetMeetingsFeedParams defines parameters for GetMeetingsFeed.
 type GetMeetingsFeedParams struct {
@@ -2944,6 +3270,15 @@ type ListMeetingsParams struct {
 	// `format=conference&format=csv`.
 	Format *[]ListMeetingsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
 
+	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
+	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
+	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
+
+	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
+	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
+	// for whichever delimiter. NDJSON ignores it.
+	Delimiter *ListMeetingsParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
+
 	// Organisation Only meetings this organisation hosts or chairs (id or code, such as GM0606).
 	Organisation *MeetingOrganisationFilter `form:"organisation,omitempty" json:"organisation,omitempty"`
 
@@ -2970,6 +3305,9 @@ type ListMeetingsParams struct {
 
 // ListMeetingsParamsFormat defines parameters for ListMeetings.
 type ListMeetingsParamsFormat string
+
+// ListMeetingsParamsDelimiter defines parameters for ListMeetings.
+type ListMeetingsParamsDelimiter string
 
 // ListMeetingsParamsSort defines parameters for ListMeetings.
 type ListMeetingsParamsSort string
@@ -3048,6 +3386,15 @@ type ListMilestonesParams struct {
 	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
 	Format *ListMilestonesParamsFormat `form:"format,omitempty" json:"format,omitempty"`
 
+	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
+	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
+	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
+
+	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
+	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
+	// for whichever delimiter. NDJSON ignores it.
+	Delimiter *ListMilestonesParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
+
 	// UpdatedSince Only items whose `updatedAt` is at or after this instant. Inclusive, so that polling with the last
 	// `updatedAt` seen never misses a write made in the same microsecond (expect to see that item again).
 	// Deletions and redactions do not show here; follow `/v1/changes` for those.
@@ -3065,6 +3412,9 @@ type ListMilestonesParamsSort string
 
 // ListMilestonesParamsFormat defines parameters for ListMilestones.
 type ListMilestonesParamsFormat string
+
+// ListMilestonesParamsDelimiter defines parameters for ListMilestones.
+type ListMilestonesParamsDelimiter string
 
 // CreateMilestoneParams defines parameters for CreateMilestone.
 type CreateMilestoneParams struct {
@@ -3253,6 +3603,15 @@ type ListPublicationsParams struct {
 	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
 	Format *ListPublicationsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
 
+	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
+	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
+	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
+
+	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
+	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
+	// for whichever delimiter. NDJSON ignores it.
+	Delimiter *ListPublicationsParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
+
 	// UpdatedSince Only items whose `updatedAt` is at or after this instant. Inclusive, so that polling with the last
 	// `updatedAt` seen never misses a write made in the same microsecond (expect to see that item again).
 	// Deletions and redactions do not show here; follow `/v1/changes` for those.
@@ -3267,6 +3626,9 @@ type ListPublicationsParams struct {
 
 // ListPublicationsParamsFormat defines parameters for ListPublications.
 type ListPublicationsParamsFormat string
+
+// ListPublicationsParamsDelimiter defines parameters for ListPublications.
+type ListPublicationsParamsDelimiter string
 
 // CreatePublicationParams defines parameters for CreatePublication.
 type CreatePublicationParams struct {
@@ -3297,6 +3659,15 @@ type GetScheduleHealthParams struct {
 	// To Last day of the period (default today).
 	To *openapi_types.Date `form:"to,omitempty" json:"to,omitempty"`
 }
+
+// GetTableSchemaParams defines parameters for GetTableSchema.
+type GetTableSchemaParams struct {
+	// Evaluation The evaluation whose responses the schema describes; only and always with `evaluation-response`.
+	Evaluation *openapi_types.UUID `form:"evaluation,omitempty" json:"evaluation,omitempty"`
+}
+
+// GetTableSchemaParamsTable defines parameters for GetTableSchema.
+type GetTableSchemaParamsTable string
 
 // ListUsersParams defines parameters for ListUsers.
 type ListUsersParams struct {
@@ -4079,6 +4450,9 @@ type ServerInterface interface {
 	// GetScheduleHealth How healthy the meeting schedule is
 	// (GET /schedule-health)
 	GetScheduleHealth(ctx echo.Context, params GetScheduleHealthParams) error
+	// GetTableSchema Column types of an export
+	// (GET /table-schemas/{table})
+	GetTableSchema(ctx echo.Context, table GetTableSchemaParamsTable, params GetTableSchemaParams) error
 	// ListUsers List user accounts
 	// (GET /users)
 	ListUsers(ctx echo.Context, params ListUsersParams) error
@@ -4373,6 +4747,20 @@ func (w *ServerInterfaceWrapper) ListAuditEvents(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
 	}
 
+	// ------------- Optional query parameter "bom" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "bom", ctx.QueryParams(), &params.Bom, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bom: %s", err))
+	}
+
+	// ------------- Optional query parameter "delimiter" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "delimiter", ctx.QueryParams(), &params.Delimiter, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter delimiter: %s", err))
+	}
+
 	// ------------- Optional query parameter "pageSize" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
@@ -4476,6 +4864,20 @@ func (w *ServerInterfaceWrapper) ListCommitments(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
+	}
+
+	// ------------- Optional query parameter "bom" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "bom", ctx.QueryParams(), &params.Bom, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bom: %s", err))
+	}
+
+	// ------------- Optional query parameter "delimiter" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "delimiter", ctx.QueryParams(), &params.Delimiter, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter delimiter: %s", err))
 	}
 
 	// ------------- Optional query parameter "updatedSince" -------------
@@ -4610,6 +5012,20 @@ func (w *ServerInterfaceWrapper) ListCommitmentMilestones(ctx echo.Context) erro
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
+	}
+
+	// ------------- Optional query parameter "bom" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "bom", ctx.QueryParams(), &params.Bom, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bom: %s", err))
+	}
+
+	// ------------- Optional query parameter "delimiter" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "delimiter", ctx.QueryParams(), &params.Delimiter, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter delimiter: %s", err))
 	}
 
 	// ------------- Optional query parameter "pageSize" -------------
@@ -4875,6 +5291,20 @@ func (w *ServerInterfaceWrapper) ListEvaluationResponses(ctx echo.Context) error
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
 	}
 
+	// ------------- Optional query parameter "bom" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "bom", ctx.QueryParams(), &params.Bom, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bom: %s", err))
+	}
+
+	// ------------- Optional query parameter "delimiter" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "delimiter", ctx.QueryParams(), &params.Delimiter, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter delimiter: %s", err))
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ListEvaluationResponses(ctx, evaluation, params)
 	return err
@@ -4946,6 +5376,20 @@ func (w *ServerInterfaceWrapper) GetEvaluationResults(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
+	}
+
+	// ------------- Optional query parameter "bom" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "bom", ctx.QueryParams(), &params.Bom, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bom: %s", err))
+	}
+
+	// ------------- Optional query parameter "delimiter" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "delimiter", ctx.QueryParams(), &params.Delimiter, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter delimiter: %s", err))
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -5087,6 +5531,20 @@ func (w *ServerInterfaceWrapper) ListMeetings(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "array", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
+	}
+
+	// ------------- Optional query parameter "bom" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "bom", ctx.QueryParams(), &params.Bom, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bom: %s", err))
+	}
+
+	// ------------- Optional query parameter "delimiter" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "delimiter", ctx.QueryParams(), &params.Delimiter, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter delimiter: %s", err))
 	}
 
 	// ------------- Optional query parameter "organisation" -------------
@@ -5562,6 +6020,20 @@ func (w *ServerInterfaceWrapper) ListMilestones(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
+	}
+
+	// ------------- Optional query parameter "bom" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "bom", ctx.QueryParams(), &params.Bom, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bom: %s", err))
+	}
+
+	// ------------- Optional query parameter "delimiter" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "delimiter", ctx.QueryParams(), &params.Delimiter, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter delimiter: %s", err))
 	}
 
 	// ------------- Optional query parameter "updatedSince" -------------
@@ -6372,6 +6844,20 @@ func (w *ServerInterfaceWrapper) ListPublications(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
 	}
 
+	// ------------- Optional query parameter "bom" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "bom", ctx.QueryParams(), &params.Bom, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bom: %s", err))
+	}
+
+	// ------------- Optional query parameter "delimiter" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "delimiter", ctx.QueryParams(), &params.Delimiter, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter delimiter: %s", err))
+	}
+
 	// ------------- Optional query parameter "updatedSince" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "updatedSince", ctx.QueryParams(), &params.UpdatedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
@@ -6537,6 +7023,31 @@ func (w *ServerInterfaceWrapper) GetScheduleHealth(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetScheduleHealth(ctx, params)
+	return err
+}
+
+// GetTableSchema converts echo context to params.
+func (w *ServerInterfaceWrapper) GetTableSchema(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "table" -------------
+	var table GetTableSchemaParamsTable
+
+	err = runtime.BindStyledParameterWithOptions("simple", "table", ctx.Param("table"), &table, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter table: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetTableSchemaParams
+	// ------------- Optional query parameter "evaluation" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "evaluation", ctx.QueryParams(), &params.Evaluation, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter evaluation: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetTableSchema(ctx, table, params)
 	return err
 }
 
@@ -6991,6 +7502,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/meetings/:meeting/submissions", wrapper.CreateSubmission, options.OperationMiddlewares["createSubmission"]...)
 	router.PUT(options.BaseURL+"/meetings/:meeting/submissions/:submission/decision", wrapper.DecideSubmission, options.OperationMiddlewares["decideSubmission"]...)
 	router.GET(options.BaseURL+"/changes", wrapper.ListChanges, options.OperationMiddlewares["listChanges"]...)
+	router.GET(options.BaseURL+"/table-schemas/:table", wrapper.GetTableSchema, options.OperationMiddlewares["getTableSchema"]...)
 	router.GET(options.BaseURL+"/schedule-health", wrapper.GetScheduleHealth, options.OperationMiddlewares["getScheduleHealth"]...)
 	router.GET(options.BaseURL+"/feeds/meetings.ics", wrapper.GetMeetingsFeed, options.OperationMiddlewares["getMeetingsFeed"]...)
 	router.GET(options.BaseURL+"/webhook-subscriptions", wrapper.ListWebhookSubscriptions, options.OperationMiddlewares["listWebhookSubscriptions"]...)
@@ -17124,6 +17636,152 @@ func (response GetScheduleHealth400ApplicationProblemPlusJSONResponse) VisitGetS
 	return err
 }
 
+type GetTableSchemaRequestObject struct {
+	Table  GetTableSchemaParamsTable `json:"table"`
+	Params GetTableSchemaParams
+}
+
+type GetTableSchemaResponseObject interface {
+	VisitGetTableSchemaResponse(w http.ResponseWriter) error
+}
+
+type GetTableSchema200ResponseHeaders struct {
+	APIVersion *string
+	ETag       *string
+}
+
+type GetTableSchema200JSONResponse struct {
+	Body    TableSchema
+	Headers GetTableSchema200ResponseHeaders
+}
+
+func (response GetTableSchema200JSONResponse) VisitGetTableSchemaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTableSchema200ApplicationSchemaPlusJSONResponse struct {
+	Body    TableSchema
+	Headers GetTableSchema200ResponseHeaders
+}
+
+func (response GetTableSchema200ApplicationSchemaPlusJSONResponse) VisitGetTableSchemaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/schema+json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTableSchema304Response = NotModifiedResponse
+
+func (response GetTableSchema304Response) VisitGetTableSchemaResponse(w http.ResponseWriter) error {
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type GetTableSchema400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetTableSchema400ApplicationProblemPlusJSONResponse) VisitGetTableSchemaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTableSchema404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetTableSchema404ApplicationProblemPlusJSONResponse) VisitGetTableSchemaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTableSchema406ApplicationProblemPlusJSONResponse struct {
+	NotAcceptableApplicationProblemPlusJSONResponse
+}
+
+func (response GetTableSchema406ApplicationProblemPlusJSONResponse) VisitGetTableSchemaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(406)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTableSchema429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetTableSchema429ApplicationProblemPlusJSONResponse) VisitGetTableSchemaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListUsersRequestObject struct {
 	Params ListUsersParams
 }
@@ -19179,6 +19837,9 @@ type StrictServerInterface interface {
 	// GetScheduleHealth How healthy the meeting schedule is
 	// (GET /schedule-health)
 	GetScheduleHealth(ctx context.Context, request GetScheduleHealthRequestObject) (GetScheduleHealthResponseObject, error)
+	// GetTableSchema Column types of an export
+	// (GET /table-schemas/{table})
+	GetTableSchema(ctx context.Context, request GetTableSchemaRequestObject) (GetTableSchemaResponseObject, error)
 	// ListUsers List user accounts
 	// (GET /users)
 	ListUsers(ctx context.Context, request ListUsersRequestObject) (ListUsersResponseObject, error)
@@ -21927,6 +22588,32 @@ func (sh *strictHandler) GetScheduleHealth(ctx echo.Context, params GetScheduleH
 		return err
 	} else if validResponse, ok := response.(GetScheduleHealthResponseObject); ok {
 		return validResponse.VisitGetScheduleHealthResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetTableSchema operation middleware
+func (sh *strictHandler) GetTableSchema(ctx echo.Context, table GetTableSchemaParamsTable, params GetTableSchemaParams) error {
+	var request GetTableSchemaRequestObject
+
+	request.Table = table
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetTableSchema(ctx.Request().Context(), request.(GetTableSchemaRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetTableSchema")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetTableSchemaResponseObject); ok {
+		return validResponse.VisitGetTableSchemaResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -259,6 +259,7 @@ func (m *matrixFixture) matrixRequests(t *testing.T) map[string]func() matrixReq
 			return matrixRequest{params: p("meeting", m.conference, "submission", m.submission), body: map[string]any{"decision": "accepted"}}
 		},
 		"getScheduleHealth": func() matrixRequest { return matrixRequest{} },
+		"getTableSchema":    func() matrixRequest { return matrixRequest{params: p("table", "milestone")} },
 		"listChanges":       func() matrixRequest { return matrixRequest{} },
 		"getMeetingsFeed":   func() matrixRequest { return matrixRequest{} },
 		"listPublications":  func() matrixRequest { return matrixRequest{} },

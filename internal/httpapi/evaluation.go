@@ -143,11 +143,7 @@ func (s *Server) ListEvaluationResponses(ctx context.Context, req api.ListEvalua
 		items[i] = api.PseudonymisedResponse{Respondent: r.Respondent, Answers: map[string]any(r.Answers), SubmittedAt: r.SubmittedAt.UTC()}
 	}
 	if f := exportOf(ctx, string(deref(req.Params.Format))); f != formatJSON {
-		cols := []string{"respondent", "submittedAt"}
-		for _, q := range e.Questions {
-			cols = append(cols, "answers."+q.Key)
-		}
-		body, err := stream(ctx, f, cols, func(emit func(any) error) error {
+		body, err := stream(ctx, f, responseTable(e), func(emit func(any) error) error {
 			for _, it := range items {
 				if err := emit(it); err != nil {
 					return err
@@ -178,8 +174,6 @@ type resultRow struct {
 	Mean       *float64 `json:"mean"`
 	Median     *float64 `json:"median"`
 }
-
-var resultColumns = []string{"question", "type", "text", "count", "suppressed", "value", "valueCount", "mean", "median"}
 
 // GetEvaluationResults serves GET /evaluations/{evaluation}/results.
 func (s *Server) GetEvaluationResults(ctx context.Context, req api.GetEvaluationResultsRequestObject) (api.GetEvaluationResultsResponseObject, error) {

@@ -34,6 +34,10 @@ const batchSize = domain.MaxPageSize
 
 type acceptKey struct{}
 
+// responseHeaderKey carries the response's header map, so that an export can
+// link its schema before the strict handler writes the status line.
+type responseHeaderKey struct{}
+
 // negotiate picks the representation: the format parameter when given,
 // otherwise the best of the Accept header, otherwise JSON.
 func negotiate(accept string, formats []string) string {
@@ -88,16 +92,19 @@ func isExport(r *http.Request) bool {
 }
 
 // columns lists a schema's fields as CSV columns, nested objects as dotted
-// names: the CSV has the same fields as the JSON.
-func (ct *contract) columns(schema string) []string {
+// names: the CSV has the same fields as the JSON. The same table gives the
+// export's header and its Table Schema, so the two cannot drift.
+func (ct *contract) columns(schema string) table {
+	t := table{name: kebab(schema)}
 	ref := ct.spec.Components.Schemas[schema]
 	if ref == nil || ref.Value == nil {
-		return nil
+		return t
 	}
-	return schemaColumns(ref.Value, "")
+	t.cols = schemaColumns(ref.Value, "")
+	return t
 }
 
-func schemaColumns(s *openapi3.Schema, prefix string) []string {
+func schemaColumns(s *openapi3.Schema, prefix string) []column {
 	names := make([]string, 0, len(s.Properties))
 	for name := range s.Properties {
 		names = append(names, name)
@@ -108,7 +115,7 @@ func schemaColumns(s *openapi3.Schema, prefix string) []string {
 		}
 		return names[i] < names[j]
 	})
-	var out []string
+	var out []column
 	for _, name := range names {
 		p := s.Properties[name].Value
 		if p != nil && len(p.OneOf) > 0 {
@@ -128,7 +135,7 @@ func schemaColumns(s *openapi3.Schema, prefix string) []string {
 			out = append(out, schemaColumns(p, prefix+name+".")...)
 			continue
 		}
-		out = append(out, prefix+name)
+		out = append(out, schemaColumn(prefix+name, p))
 	}
 	return out
 }
@@ -137,8 +144,11 @@ func schemaColumns(s *openapi3.Schema, prefix string) []string {
 // format, as a reader. It waits for the first row, or the end: an error
 // before anything was sent is returned, so the caller can still answer with
 // a problem instead of an empty 200. Closing the request's context stops
-// the producer.
-func stream(ctx context.Context, format string, cols []string, each func(emit func(v any) error) error) (io.Reader, error) {
+// the producer. The response links the table's schema (rel="describedby"),
+// and a CSV follows the request's bom and delimiter parameters.
+func stream(ctx context.Context, format string, t table, each func(emit func(v any) error) error) (io.Reader, error) {
+	opts := csvOptionsOf(ctx)
+	cols := t.names()
 	pr, pw := io.Pipe()
 	stop := context.AfterFunc(ctx, func() { pr.CloseWithError(ctx.Err()) })
 	first := make(chan error, 1)
@@ -150,12 +160,18 @@ func stream(ctx context.Context, format string, cols []string, each func(emit fu
 		switch format {
 		case formatCSV:
 			w := csv.NewWriter(pw)
+			w.Comma = opts.comma
 			header := false
 			writeHeader := func() error {
 				if header {
 					return nil
 				}
 				header = true
+				if opts.bom {
+					if _, err := pw.Write([]byte(utf8BOM)); err != nil {
+						return err
+					}
+				}
 				return w.Write(cols)
 			}
 			err = each(func(v any) error {
@@ -195,6 +211,9 @@ func stream(ctx context.Context, format string, cols []string, each func(emit fu
 		stop()
 		pr.Close()
 		return nil, err
+	}
+	if h, ok := ctx.Value(responseHeaderKey{}).(http.Header); ok {
+		h.Add("Link", t.link())
 	}
 	return pr, nil
 }

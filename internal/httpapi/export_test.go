@@ -151,7 +151,7 @@ func TestExportSchemaColumns(t *testing.T) {
 		"code":   str,
 	})
 	want := []string{"id", "areas", "code", "counts", "lead.name", "lead.organisation.id", "lead.organisation.code", "lead.organisation.name", "title"}
-	if got := schemaColumns(s, ""); !slices.Equal(got, want) {
+	if got := (table{cols: schemaColumns(s, "")}).names(); !slices.Equal(got, want) {
 		t.Errorf("got %v; want %v", got, want)
 	}
 }
@@ -218,7 +218,7 @@ func TestExportEveryJSONFieldHasAColumn(t *testing.T) {
 		{"Meeting", mt},
 	} {
 		t.Run(tc.schema, func(t *testing.T) {
-			cols := ct.columns(tc.schema)
+			cols := ct.columns(tc.schema).names()
 			if len(cols) == 0 || cols[0] != "id" && tc.schema != "Commitment" {
 				t.Fatalf("columns: got %v; want id first", cols)
 			}
@@ -264,7 +264,7 @@ func TestExportStreamCSV(t *testing.T) {
 		{"id": "3", "title": "Café über"},
 	}
 	boom := errors.New("database gone")
-	r, err := stream(context.Background(), formatCSV, cols, func(emit func(any) error) error {
+	r, err := stream(context.Background(), formatCSV, textTable(cols...), func(emit func(any) error) error {
 		for _, row := range rows {
 			if err := emit(row); err != nil {
 				return err
@@ -299,7 +299,7 @@ func TestExportStreamCSV(t *testing.T) {
 
 // TestExportStreamNDJSON: one JSON document per line.
 func TestExportStreamNDJSON(t *testing.T) {
-	r, err := stream(context.Background(), formatNDJSON, nil, func(emit func(any) error) error {
+	r, err := stream(context.Background(), formatNDJSON, table{}, func(emit func(any) error) error {
 		for i := range 3 {
 			if err := emit(map[string]any{"n": i, "title": "=x"}); err != nil {
 				return err
@@ -335,7 +335,7 @@ func TestExportStreamStopsWhenTheClientGoes(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	emitted := 0
 	done := make(chan error, 1)
-	r, err := stream(ctx, formatCSV, []string{"n"}, func(emit func(any) error) error {
+	r, err := stream(ctx, formatCSV, textTable("n"), func(emit func(any) error) error {
 		for {
 			if err := emit(map[string]any{"n": emitted}); err != nil {
 				done <- err
@@ -373,12 +373,12 @@ func TestExportStreamStopsWhenTheClientGoes(t *testing.T) {
 func TestExportStreamErrorBeforeTheFirstRow(t *testing.T) {
 	bad := errors.New("invalid asOf")
 	for _, format := range []string{formatCSV, formatNDJSON} {
-		r, err := stream(context.Background(), format, []string{"n"}, func(func(any) error) error { return bad })
+		r, err := stream(context.Background(), format, textTable("n"), func(func(any) error) error { return bad })
 		if !errors.Is(err, bad) || r != nil {
 			t.Errorf("%s: got %v, %v; want no reader and the producer's error", format, r, err)
 		}
 	}
-	r, err := stream(context.Background(), formatCSV, []string{"a", "b"}, func(func(any) error) error { return nil })
+	r, err := stream(context.Background(), formatCSV, textTable("a", "b"), func(func(any) error) error { return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -435,4 +435,13 @@ func TestMappersRefuseIDsThatAreNoUUID(t *testing.T) {
 			t.Errorf("%s %s: got error %v; want one naming the id", tt.name, bad, err)
 		}
 	}
+}
+
+// textTable is a table of untyped columns.
+func textTable(names ...string) table {
+	t := table{name: "test"}
+	for _, n := range names {
+		t.cols = append(t.cols, column{name: n, typ: "string"})
+	}
+	return t
 }

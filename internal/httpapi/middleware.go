@@ -405,6 +405,7 @@ func carryRequest(next echo.HandlerFunc) echo.HandlerFunc {
 		r := c.Request()
 		ctx := context.WithValue(r.Context(), requestURLKey{}, r.URL)
 		ctx = context.WithValue(ctx, acceptKey{}, r.Header.Get("Accept"))
+		ctx = context.WithValue(ctx, responseHeaderKey{}, c.Response().Header())
 		res := c.Response()
 		res.Before(func() {
 			// Say the charset of text exports, and that CSV has a header row (RFC 4180).

@@ -154,7 +154,7 @@ func TestRobustEveryOperation(t *testing.T) {
 		"registration": "00000000-0000-7000-8000-000000000000", "submission": "00000000-0000-7000-8000-000000000000",
 		"client":       "pc_nobody",
 		"subscription": "00000000-0000-7000-8000-000000000000", "delivery": "00000000-0000-7000-8000-000000000000",
-		"user": "00000000-0000-7000-8000-000000000000"}
+		"user": "00000000-0000-7000-8000-000000000000", "table": "milestone"}
 	ops := 0
 	for path, methods := range spec.Paths {
 		concrete := path

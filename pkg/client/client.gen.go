@@ -749,6 +749,27 @@ func (e WebhookSubscriptionOwnerKind) Valid() bool {
 	}
 }
 
+// Defines values for CsvDelimiter.
+const (
+	CsvDelimiterComma     CsvDelimiter = "comma"
+	CsvDelimiterSemicolon CsvDelimiter = "semicolon"
+	CsvDelimiterTab       CsvDelimiter = "tab"
+)
+
+// Valid indicates whether the value is a known member of the CsvDelimiter enum.
+func (e CsvDelimiter) Valid() bool {
+	switch e {
+	case CsvDelimiterComma:
+		return true
+	case CsvDelimiterSemicolon:
+		return true
+	case CsvDelimiterTab:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ExportFormat.
 const (
 	ExportFormatCsv    ExportFormat = "csv"
@@ -791,6 +812,27 @@ func (e ListAuditEventsParamsFormat) Valid() bool {
 	}
 }
 
+// Defines values for ListAuditEventsParamsDelimiter.
+const (
+	ListAuditEventsParamsDelimiterComma     ListAuditEventsParamsDelimiter = "comma"
+	ListAuditEventsParamsDelimiterSemicolon ListAuditEventsParamsDelimiter = "semicolon"
+	ListAuditEventsParamsDelimiterTab       ListAuditEventsParamsDelimiter = "tab"
+)
+
+// Valid indicates whether the value is a known member of the ListAuditEventsParamsDelimiter enum.
+func (e ListAuditEventsParamsDelimiter) Valid() bool {
+	switch e {
+	case ListAuditEventsParamsDelimiterComma:
+		return true
+	case ListAuditEventsParamsDelimiterSemicolon:
+		return true
+	case ListAuditEventsParamsDelimiterTab:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListCommitmentsParamsFormat.
 const (
 	ListCommitmentsParamsFormatCsv    ListCommitmentsParamsFormat = "csv"
@@ -806,6 +848,27 @@ func (e ListCommitmentsParamsFormat) Valid() bool {
 	case ListCommitmentsParamsFormatJSON:
 		return true
 	case ListCommitmentsParamsFormatNdjson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListCommitmentsParamsDelimiter.
+const (
+	ListCommitmentsParamsDelimiterComma     ListCommitmentsParamsDelimiter = "comma"
+	ListCommitmentsParamsDelimiterSemicolon ListCommitmentsParamsDelimiter = "semicolon"
+	ListCommitmentsParamsDelimiterTab       ListCommitmentsParamsDelimiter = "tab"
+)
+
+// Valid indicates whether the value is a known member of the ListCommitmentsParamsDelimiter enum.
+func (e ListCommitmentsParamsDelimiter) Valid() bool {
+	switch e {
+	case ListCommitmentsParamsDelimiterComma:
+		return true
+	case ListCommitmentsParamsDelimiterSemicolon:
+		return true
+	case ListCommitmentsParamsDelimiterTab:
 		return true
 	default:
 		return false
@@ -833,6 +896,27 @@ func (e ListCommitmentMilestonesParamsFormat) Valid() bool {
 	}
 }
 
+// Defines values for ListCommitmentMilestonesParamsDelimiter.
+const (
+	ListCommitmentMilestonesParamsDelimiterComma     ListCommitmentMilestonesParamsDelimiter = "comma"
+	ListCommitmentMilestonesParamsDelimiterSemicolon ListCommitmentMilestonesParamsDelimiter = "semicolon"
+	ListCommitmentMilestonesParamsDelimiterTab       ListCommitmentMilestonesParamsDelimiter = "tab"
+)
+
+// Valid indicates whether the value is a known member of the ListCommitmentMilestonesParamsDelimiter enum.
+func (e ListCommitmentMilestonesParamsDelimiter) Valid() bool {
+	switch e {
+	case ListCommitmentMilestonesParamsDelimiterComma:
+		return true
+	case ListCommitmentMilestonesParamsDelimiterSemicolon:
+		return true
+	case ListCommitmentMilestonesParamsDelimiterTab:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListEvaluationResponsesParamsFormat.
 const (
 	ListEvaluationResponsesParamsFormatCsv    ListEvaluationResponsesParamsFormat = "csv"
@@ -854,6 +938,27 @@ func (e ListEvaluationResponsesParamsFormat) Valid() bool {
 	}
 }
 
+// Defines values for ListEvaluationResponsesParamsDelimiter.
+const (
+	ListEvaluationResponsesParamsDelimiterComma     ListEvaluationResponsesParamsDelimiter = "comma"
+	ListEvaluationResponsesParamsDelimiterSemicolon ListEvaluationResponsesParamsDelimiter = "semicolon"
+	ListEvaluationResponsesParamsDelimiterTab       ListEvaluationResponsesParamsDelimiter = "tab"
+)
+
+// Valid indicates whether the value is a known member of the ListEvaluationResponsesParamsDelimiter enum.
+func (e ListEvaluationResponsesParamsDelimiter) Valid() bool {
+	switch e {
+	case ListEvaluationResponsesParamsDelimiterComma:
+		return true
+	case ListEvaluationResponsesParamsDelimiterSemicolon:
+		return true
+	case ListEvaluationResponsesParamsDelimiterTab:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetEvaluationResultsParamsFormat.
 const (
 	GetEvaluationResultsParamsFormatCsv    GetEvaluationResultsParamsFormat = "csv"
@@ -869,6 +974,27 @@ func (e GetEvaluationResultsParamsFormat) Valid() bool {
 	case GetEvaluationResultsParamsFormatJSON:
 		return true
 	case GetEvaluationResultsParamsFormatNdjson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetEvaluationResultsParamsDelimiter.
+const (
+	GetEvaluationResultsParamsDelimiterComma     GetEvaluationResultsParamsDelimiter = "comma"
+	GetEvaluationResultsParamsDelimiterSemicolon GetEvaluationResultsParamsDelimiter = "semicolon"
+	GetEvaluationResultsParamsDelimiterTab       GetEvaluationResultsParamsDelimiter = "tab"
+)
+
+// Valid indicates whether the value is a known member of the GetEvaluationResultsParamsDelimiter enum.
+func (e GetEvaluationResultsParamsDelimiter) Valid() bool {
+	switch e {
+	case GetEvaluationResultsParamsDelimiterComma:
+		return true
+	case GetEvaluationResultsParamsDelimiterSemicolon:
+		return true
+	case GetEvaluationResultsParamsDelimiterTab:
 		return true
 	default:
 		return false
@@ -923,6 +1049,27 @@ func (e ListMeetingsParamsFormat) Valid() bool {
 	case ListMeetingsParamsFormatOther:
 		return true
 	case ListMeetingsParamsFormatResidentsMeeting:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListMeetingsParamsDelimiter.
+const (
+	ListMeetingsParamsDelimiterComma     ListMeetingsParamsDelimiter = "comma"
+	ListMeetingsParamsDelimiterSemicolon ListMeetingsParamsDelimiter = "semicolon"
+	ListMeetingsParamsDelimiterTab       ListMeetingsParamsDelimiter = "tab"
+)
+
+// Valid indicates whether the value is a known member of the ListMeetingsParamsDelimiter enum.
+func (e ListMeetingsParamsDelimiter) Valid() bool {
+	switch e {
+	case ListMeetingsParamsDelimiterComma:
+		return true
+	case ListMeetingsParamsDelimiterSemicolon:
+		return true
+	case ListMeetingsParamsDelimiterTab:
 		return true
 	default:
 		return false
@@ -989,6 +1136,27 @@ func (e ListMilestonesParamsFormat) Valid() bool {
 	}
 }
 
+// Defines values for ListMilestonesParamsDelimiter.
+const (
+	ListMilestonesParamsDelimiterComma     ListMilestonesParamsDelimiter = "comma"
+	ListMilestonesParamsDelimiterSemicolon ListMilestonesParamsDelimiter = "semicolon"
+	ListMilestonesParamsDelimiterTab       ListMilestonesParamsDelimiter = "tab"
+)
+
+// Valid indicates whether the value is a known member of the ListMilestonesParamsDelimiter enum.
+func (e ListMilestonesParamsDelimiter) Valid() bool {
+	switch e {
+	case ListMilestonesParamsDelimiterComma:
+		return true
+	case ListMilestonesParamsDelimiterSemicolon:
+		return true
+	case ListMilestonesParamsDelimiterTab:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListPublicationsParamsFormat.
 const (
 	ListPublicationsParamsFormatCsv    ListPublicationsParamsFormat = "csv"
@@ -1004,6 +1172,60 @@ func (e ListPublicationsParamsFormat) Valid() bool {
 	case ListPublicationsParamsFormatJSON:
 		return true
 	case ListPublicationsParamsFormatNdjson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListPublicationsParamsDelimiter.
+const (
+	ListPublicationsParamsDelimiterComma     ListPublicationsParamsDelimiter = "comma"
+	ListPublicationsParamsDelimiterSemicolon ListPublicationsParamsDelimiter = "semicolon"
+	ListPublicationsParamsDelimiterTab       ListPublicationsParamsDelimiter = "tab"
+)
+
+// Valid indicates whether the value is a known member of the ListPublicationsParamsDelimiter enum.
+func (e ListPublicationsParamsDelimiter) Valid() bool {
+	switch e {
+	case ListPublicationsParamsDelimiterComma:
+		return true
+	case ListPublicationsParamsDelimiterSemicolon:
+		return true
+	case ListPublicationsParamsDelimiterTab:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetTableSchemaParamsTable.
+const (
+	GetTableSchemaParamsTableAuditEvent         GetTableSchemaParamsTable = "audit-event"
+	GetTableSchemaParamsTableCommitment         GetTableSchemaParamsTable = "commitment"
+	GetTableSchemaParamsTableEvaluationResponse GetTableSchemaParamsTable = "evaluation-response"
+	GetTableSchemaParamsTableEvaluationResult   GetTableSchemaParamsTable = "evaluation-result"
+	GetTableSchemaParamsTableMeeting            GetTableSchemaParamsTable = "meeting"
+	GetTableSchemaParamsTableMilestone          GetTableSchemaParamsTable = "milestone"
+	GetTableSchemaParamsTablePublication        GetTableSchemaParamsTable = "publication"
+)
+
+// Valid indicates whether the value is a known member of the GetTableSchemaParamsTable enum.
+func (e GetTableSchemaParamsTable) Valid() bool {
+	switch e {
+	case GetTableSchemaParamsTableAuditEvent:
+		return true
+	case GetTableSchemaParamsTableCommitment:
+		return true
+	case GetTableSchemaParamsTableEvaluationResponse:
+		return true
+	case GetTableSchemaParamsTableEvaluationResult:
+		return true
+	case GetTableSchemaParamsTableMeeting:
+		return true
+	case GetTableSchemaParamsTableMilestone:
+		return true
+	case GetTableSchemaParamsTablePublication:
 		return true
 	default:
 		return false
@@ -2386,6 +2608,44 @@ type SubmissionList struct {
 // SubmissionStatus defines model for SubmissionStatus.
 type SubmissionStatus string
 
+// TableSchema A Frictionless Table Schema (v1) describing the columns of an export.
+type TableSchema struct {
+	// Fields The columns, in the order of the CSV header.
+	Fields []TableSchemaField `json:"fields"`
+
+	// MissingValues Values that mean "no value": the empty cell.
+	MissingValues []string `json:"missingValues"`
+
+	// PrimaryKey The column that identifies a row, when there is one.
+	PrimaryKey *string `json:"primaryKey,omitempty"`
+
+	// Title What the table holds.
+	Title *string `json:"title,omitempty"`
+}
+
+// TableSchemaConstraints Values a column may hold.
+type TableSchemaConstraints struct {
+	Enum *[]string `json:"enum,omitempty"`
+}
+
+// TableSchemaField One column of an export.
+type TableSchemaField struct {
+	// Constraints Values a column may hold.
+	Constraints *TableSchemaConstraints `json:"constraints,omitempty"`
+	Description *string                 `json:"description,omitempty"`
+
+	// Format `default` (ISO 8601 for dates and times), or a string's `uuid`, `uri` or `email`.
+	Format *string `json:"format,omitempty"`
+
+	// Name The CSV header and NDJSON key path; nested fields are dotted (`venue.name`).
+	Name string `json:"name"`
+
+	// Type One of `string`, `integer`, `number`, `boolean`, `date`, `datetime`.
+	//
+	// Example: date
+	Type string `json:"type"`
+}
+
 // Target defines model for Target.
 type Target struct {
 	// Count Example: 8
@@ -2641,6 +2901,12 @@ type AsOf = openapi_types.Date
 // CommitmentRef Example: NL0037
 type CommitmentRef = string
 
+// CsvBom defines model for CsvBom.
+type CsvBom = bool
+
+// CsvDelimiter defines model for CsvDelimiter.
+type CsvDelimiter string
+
 // Cursor defines model for Cursor.
 type Cursor = string
 
@@ -2841,6 +3107,15 @@ type ListAuditEventsParams struct {
 	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
 	Format *ListAuditEventsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
 
+	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
+	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
+	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
+
+	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
+	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
+	// for whichever delimiter. NDJSON ignores it.
+	Delimiter *ListAuditEventsParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
+
 	// PageSize Items per page.
 	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
@@ -2850,6 +3125,9 @@ type ListAuditEventsParams struct {
 
 // ListAuditEventsParamsFormat defines parameters for ListAuditEvents.
 type ListAuditEventsParamsFormat string
+
+// ListAuditEventsParamsDelimiter defines parameters for ListAuditEvents.
+type ListAuditEventsParamsDelimiter string
 
 // ListChangesParams defines parameters for ListChanges.
 type ListChangesParams struct {
@@ -2875,6 +3153,15 @@ type ListCommitmentsParams struct {
 	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
 	Format *ListCommitmentsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
 
+	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
+	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
+	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
+
+	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
+	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
+	// for whichever delimiter. NDJSON ignores it.
+	Delimiter *ListCommitmentsParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
+
 	// UpdatedSince Only items whose `updatedAt` is at or after this instant. Inclusive, so that polling with the last
 	// `updatedAt` seen never misses a write made in the same microsecond (expect to see that item again).
 	// Deletions and redactions do not show here; follow `/v1/changes` for those.
@@ -2889,6 +3176,9 @@ type ListCommitmentsParams struct {
 
 // ListCommitmentsParamsFormat defines parameters for ListCommitments.
 type ListCommitmentsParamsFormat string
+
+// ListCommitmentsParamsDelimiter defines parameters for ListCommitments.
+type ListCommitmentsParamsDelimiter string
 
 // CreateCommitmentParams defines parameters for CreateCommitment.
 type CreateCommitmentParams struct {
@@ -2914,6 +3204,15 @@ type ListCommitmentMilestonesParams struct {
 	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
 	Format *ListCommitmentMilestonesParamsFormat `form:"format,omitempty" json:"format,omitempty"`
 
+	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
+	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
+	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
+
+	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
+	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
+	// for whichever delimiter. NDJSON ignores it.
+	Delimiter *ListCommitmentMilestonesParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
+
 	// PageSize Items per page.
 	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
@@ -2923,6 +3222,9 @@ type ListCommitmentMilestonesParams struct {
 
 // ListCommitmentMilestonesParamsFormat defines parameters for ListCommitmentMilestones.
 type ListCommitmentMilestonesParamsFormat string
+
+// ListCommitmentMilestonesParamsDelimiter defines parameters for ListCommitmentMilestones.
+type ListCommitmentMilestonesParamsDelimiter string
 
 // GetCommitmentSummaryParams defines parameters for GetCommitmentSummary.
 type GetCommitmentSummaryParams struct {
@@ -2981,20 +3283,44 @@ type ListEvaluationResponsesParams struct {
 	// Format `csv` or `ndjson` for the whole filtered result as a stream (no paging), for clients that cannot send
 	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
 	Format *ListEvaluationResponsesParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+
+	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
+	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
+	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
+
+	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
+	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
+	// for whichever delimiter. NDJSON ignores it.
+	Delimiter *ListEvaluationResponsesParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
 }
 
 // ListEvaluationResponsesParamsFormat defines parameters for ListEvaluationResponses.
 type ListEvaluationResponsesParamsFormat string
+
+// ListEvaluationResponsesParamsDelimiter defines parameters for ListEvaluationResponses.
+type ListEvaluationResponsesParamsDelimiter string
 
 // GetEvaluationResultsParams defines parameters for GetEvaluationResults.
 type GetEvaluationResultsParams struct {
 	// Format `csv` or `ndjson` for the whole filtered result as a stream (no paging), for clients that cannot send
 	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
 	Format *GetEvaluationResultsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+
+	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
+	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
+	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
+
+	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
+	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
+	// for whichever delimiter. NDJSON ignores it.
+	Delimiter *GetEvaluationResultsParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
 }
 
 // GetEvaluationResultsParamsFormat defines parameters for GetEvaluationResults.
 type GetEvaluationResultsParamsFormat string
+
+// GetEvaluationResultsParamsDelimiter defines parameters for GetEvaluationResults.
+type GetEvaluationResultsParamsDelimiter string
 
 // GetMeetingsFeedParams defines parameters for GetMeetingsFeed.
 type GetMeetingsFeedParams struct {
@@ -3046,6 +3372,15 @@ type ListMeetingsParams struct {
 	// `format=conference&format=csv`.
 	Format *[]ListMeetingsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
 
+	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
+	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
+	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
+
+	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
+	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
+	// for whichever delimiter. NDJSON ignores it.
+	Delimiter *ListMeetingsParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
+
 	// Organisation Only meetings this organisation hosts or chairs (id or code, such as GM0606).
 	Organisation *MeetingOrganisationFilter `form:"organisation,omitempty" json:"organisation,omitempty"`
 
@@ -3072,6 +3407,9 @@ type ListMeetingsParams struct {
 
 // ListMeetingsParamsFormat defines parameters for ListMeetings.
 type ListMeetingsParamsFormat string
+
+// ListMeetingsParamsDelimiter defines parameters for ListMeetings.
+type ListMeetingsParamsDelimiter string
 
 // ListMeetingsParamsSort defines parameters for ListMeetings.
 type ListMeetingsParamsSort string
@@ -3150,6 +3488,15 @@ type ListMilestonesParams struct {
 	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
 	Format *ListMilestonesParamsFormat `form:"format,omitempty" json:"format,omitempty"`
 
+	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
+	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
+	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
+
+	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
+	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
+	// for whichever delimiter. NDJSON ignores it.
+	Delimiter *ListMilestonesParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
+
 	// UpdatedSince Only items whose `updatedAt` is at or after this instant. Inclusive, so that polling with the last
 	// `updatedAt` seen never misses a write made in the same microsecond (expect to see that item again).
 	// Deletions and redactions do not show here; follow `/v1/changes` for those.
@@ -3167,6 +3514,9 @@ type ListMilestonesParamsSort string
 
 // ListMilestonesParamsFormat defines parameters for ListMilestones.
 type ListMilestonesParamsFormat string
+
+// ListMilestonesParamsDelimiter defines parameters for ListMilestones.
+type ListMilestonesParamsDelimiter string
 
 // CreateMilestoneParams defines parameters for CreateMilestone.
 type CreateMilestoneParams struct {
@@ -3355,6 +3705,15 @@ type ListPublicationsParams struct {
 	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
 	Format *ListPublicationsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
 
+	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
+	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
+	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
+
+	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
+	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
+	// for whichever delimiter. NDJSON ignores it.
+	Delimiter *ListPublicationsParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
+
 	// UpdatedSince Only items whose `updatedAt` is at or after this instant. Inclusive, so that polling with the last
 	// `updatedAt` seen never misses a write made in the same microsecond (expect to see that item again).
 	// Deletions and redactions do not show here; follow `/v1/changes` for those.
@@ -3369,6 +3728,9 @@ type ListPublicationsParams struct {
 
 // ListPublicationsParamsFormat defines parameters for ListPublications.
 type ListPublicationsParamsFormat string
+
+// ListPublicationsParamsDelimiter defines parameters for ListPublications.
+type ListPublicationsParamsDelimiter string
 
 // CreatePublicationParams defines parameters for CreatePublication.
 type CreatePublicationParams struct {
@@ -3399,6 +3761,15 @@ type GetScheduleHealthParams struct {
 	// To Last day of the period (default today).
 	To *openapi_types.Date `form:"to,omitempty" json:"to,omitempty"`
 }
+
+// GetTableSchemaParams defines parameters for GetTableSchema.
+type GetTableSchemaParams struct {
+	// Evaluation The evaluation whose responses the schema describes; only and always with `evaluation-response`.
+	Evaluation *openapi_types.UUID `form:"evaluation,omitempty" json:"evaluation,omitempty"`
+}
+
+// GetTableSchemaParamsTable defines parameters for GetTableSchema.
+type GetTableSchemaParamsTable string
 
 // ListUsersParams defines parameters for ListUsers.
 type ListUsersParams struct {
@@ -5047,6 +5418,18 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /schedule-health (the `GetScheduleHealth` operationId).
 	GetScheduleHealth(ctx context.Context, params *GetScheduleHealthParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetTableSchema Column types of an export
+	//
+	// A Frictionless Table Schema (https://specs.frictionlessdata.io/table-schema/) for the CSV and NDJSON
+	// exports: every column's name, type (`string`, `integer`, `number`, `boolean`, `date`, `datetime`), format
+	// and description, with the empty value as missing. Codes such as milestone "3.10" are `string`, so a
+	// spreadsheet or notebook that applies the types keeps them as text. Every export links its schema with
+	// `Link: <…>; rel="describedby"`. The schema of `evaluation-response` depends on the evaluation's questions:
+	// give `evaluation`. Public.
+	//
+	// Corresponds with GET /table-schemas/{table} (the `GetTableSchema` operationId).
+	GetTableSchema(ctx context.Context, table GetTableSchemaParamsTable, params *GetTableSchemaParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListUsers List user accounts
 	//
@@ -7340,6 +7723,28 @@ func (c *Client) GetScheduleHealth(ctx context.Context, params *GetScheduleHealt
 	return c.Client.Do(req)
 }
 
+// GetTableSchema Column types of an export
+//
+// A Frictionless Table Schema (https://specs.frictionlessdata.io/table-schema/) for the CSV and NDJSON
+// exports: every column's name, type (`string`, `integer`, `number`, `boolean`, `date`, `datetime`), format
+// and description, with the empty value as missing. Codes such as milestone "3.10" are `string`, so a
+// spreadsheet or notebook that applies the types keeps them as text. Every export links its schema with
+// `Link: <…>; rel="describedby"`. The schema of `evaluation-response` depends on the evaluation's questions:
+// give `evaluation`. Public.
+//
+// Corresponds with GET /table-schemas/{table} (the `GetTableSchema` operationId).
+func (c *Client) GetTableSchema(ctx context.Context, table GetTableSchemaParamsTable, params *GetTableSchemaParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetTableSchemaRequest(c.Server, table, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListUsers List user accounts
 //
 // Admins only. Sorted by email; never shows password hashes.
@@ -8199,6 +8604,30 @@ func NewListAuditEventsRequest(server string, params *ListAuditEventsParams) (*h
 
 		}
 
+		if params.Bom != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "bom", *params.Bom, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Delimiter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "delimiter", *params.Delimiter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.PageSize != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
@@ -8510,6 +8939,30 @@ func NewListCommitmentsRequest(server string, params *ListCommitmentsParams) (*h
 
 		}
 
+		if params.Bom != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "bom", *params.Bom, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Delimiter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "delimiter", *params.Delimiter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.UpdatedSince != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "updatedSince", *params.UpdatedSince, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
@@ -8761,6 +9214,30 @@ func NewListCommitmentMilestonesRequest(server string, commitment CommitmentRef,
 		if params.Format != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Bom != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "bom", *params.Bom, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Delimiter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "delimiter", *params.Delimiter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -9280,6 +9757,30 @@ func NewListEvaluationResponsesRequest(server string, evaluation EvaluationRef, 
 
 		}
 
+		if params.Bom != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "bom", *params.Bom, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Delimiter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "delimiter", *params.Delimiter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -9427,6 +9928,30 @@ func NewGetEvaluationResultsRequest(server string, evaluation EvaluationRef, par
 		if params.Format != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Bom != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "bom", *params.Bom, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Delimiter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "delimiter", *params.Delimiter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -9737,6 +10262,30 @@ func NewListMeetingsRequest(server string, params *ListMeetingsParams) (*http.Re
 		if params.Format != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Bom != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "bom", *params.Bom, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Delimiter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "delimiter", *params.Delimiter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -10633,6 +11182,30 @@ func NewListMilestonesRequest(server string, params *ListMilestonesParams) (*htt
 		if params.Format != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Bom != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "bom", *params.Bom, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Delimiter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "delimiter", *params.Delimiter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -12165,6 +12738,30 @@ func NewListPublicationsRequest(server string, params *ListPublicationsParams) (
 
 		}
 
+		if params.Bom != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "bom", *params.Bom, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Delimiter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "delimiter", *params.Delimiter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.UpdatedSince != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "updatedSince", *params.UpdatedSince, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
@@ -12458,6 +13055,67 @@ func NewGetScheduleHealthRequest(server string, params *GetScheduleHealthParams)
 		if params.To != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetTableSchemaRequest constructs an http.Request for the GetTableSchema method
+func NewGetTableSchemaRequest(server string, table GetTableSchemaParamsTable, params *GetTableSchemaParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "table", table, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/table-schemas/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Evaluation != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "evaluation", *params.Evaluation, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -14374,6 +15032,20 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /schedule-health (the `GetScheduleHealth` operationId).
 	GetScheduleHealthWithResponse(ctx context.Context, params *GetScheduleHealthParams, reqEditors ...RequestEditorFn) (*GetScheduleHealthResponse, error)
+
+	// GetTableSchemaWithResponse Column types of an export
+	//
+	// A Frictionless Table Schema (https://specs.frictionlessdata.io/table-schema/) for the CSV and NDJSON
+	// exports: every column's name, type (`string`, `integer`, `number`, `boolean`, `date`, `datetime`), format
+	// and description, with the empty value as missing. Codes such as milestone "3.10" are `string`, so a
+	// spreadsheet or notebook that applies the types keeps them as text. Every export links its schema with
+	// `Link: <…>; rel="describedby"`. The schema of `evaluation-response` depends on the evaluation's questions:
+	// give `evaluation`. Public.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /table-schemas/{table} (the `GetTableSchema` operationId).
+	GetTableSchemaWithResponse(ctx context.Context, table GetTableSchemaParamsTable, params *GetTableSchemaParams, reqEditors ...RequestEditorFn) (*GetTableSchemaResponse, error)
 
 	// ListUsersWithResponse List user accounts
 	//
@@ -21586,6 +22258,107 @@ func (r GetScheduleHealthResponse) ContentType() string {
 	return ""
 }
 
+// GetTableSchemaResponse200Headers the declared response headers of an HTTP 200 response for GetTableSchema
+type GetTableSchemaResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// GetTableSchemaResponse304Headers the declared response headers of an HTTP 304 response for GetTableSchema
+type GetTableSchemaResponse304Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// GetTableSchemaResponse429Headers the declared response headers of an HTTP 429 response for GetTableSchema
+type GetTableSchemaResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *int
+}
+
+type GetTableSchemaResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TableSchema
+	// ApplicationSchemaJSON200 the response for an HTTP 200 `application/schema+json` response
+	ApplicationSchemaJSON200 *TableSchema
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON406 the response for an HTTP 406 `application/problem+json` response
+	ApplicationProblemJSON406 *NotAcceptable
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetTableSchemaResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *GetTableSchemaResponse304Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetTableSchemaResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetTableSchemaResponse) GetJSON200() *TableSchema {
+	return r.JSON200
+}
+
+// GetApplicationSchemaJSON200 returns the response for an HTTP 200 `application/schema+json` response
+func (r GetTableSchemaResponse) GetApplicationSchemaJSON200() *TableSchema {
+	return r.ApplicationSchemaJSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetTableSchemaResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetTableSchemaResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON406 returns the response for an HTTP 406 `application/problem+json` response
+func (r GetTableSchemaResponse) GetApplicationProblemJSON406() *NotAcceptable {
+	return r.ApplicationProblemJSON406
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetTableSchemaResponse) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r GetTableSchemaResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetTableSchemaResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetTableSchemaResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetTableSchemaResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListUsersResponse200Headers the declared response headers of an HTTP 200 response for ListUsers
 type ListUsersResponse200Headers struct {
 	APIVersion *string
@@ -24704,6 +25477,26 @@ func (c *ClientWithResponses) GetScheduleHealthWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseGetScheduleHealthResponse(rsp)
+}
+
+// GetTableSchemaWithResponse Column types of an export
+//
+// A Frictionless Table Schema (https://specs.frictionlessdata.io/table-schema/) for the CSV and NDJSON
+// exports: every column's name, type (`string`, `integer`, `number`, `boolean`, `date`, `datetime`), format
+// and description, with the empty value as missing. Codes such as milestone "3.10" are `string`, so a
+// spreadsheet or notebook that applies the types keeps them as text. Every export links its schema with
+// `Link: <…>; rel="describedby"`. The schema of `evaluation-response` depends on the evaluation's questions:
+// give `evaluation`. Public.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /table-schemas/{table} (the `GetTableSchema` operationId).
+func (c *ClientWithResponses) GetTableSchemaWithResponse(ctx context.Context, table GetTableSchemaParamsTable, params *GetTableSchemaParams, reqEditors ...RequestEditorFn) (*GetTableSchemaResponse, error) {
+	rsp, err := c.GetTableSchema(ctx, table, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetTableSchemaResponse(rsp)
 }
 
 // ListUsersWithResponse List user accounts
@@ -32676,6 +33469,131 @@ func ParseGetScheduleHealthResponse(rsp *http.Response) (*GetScheduleHealthRespo
 			headers.ETag = &value
 		}
 		response.Headers304 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetTableSchemaResponse parses an HTTP response from a GetTableSchemaWithResponse call
+func ParseGetTableSchemaResponse(rsp *http.Response) (*GetTableSchemaResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetTableSchemaResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 200:
+		var dest TableSchema
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/schema+json" && rsp.StatusCode == 200:
+		var dest TableSchema
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationSchemaJSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetTableSchemaResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers GetTableSchemaResponse304Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetTableSchemaResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
