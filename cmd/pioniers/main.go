@@ -133,11 +133,36 @@ func usage() string {
 // help is what "pioniers CMD -h" shows: the command and only its flags.
 func (c command) help(fs *flag.FlagSet) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "pioniers %s: %s\n\nUsage:\n  pioniers %s %s[flags]\n\nExample:\n  %s\n\nFlags:\n", c.name, c.summary, c.name,
+	fmt.Fprintf(&b, "pioniers %s: %s\n\nUsage:\n  pioniers %s %s[flags]\n\nExample:\n  %s\n", c.name, c.summary, c.name,
 		map[bool]string{true: c.args + " ", false: ""}[c.args != ""], c.example)
-	fs.SetOutput(&b)
-	fs.PrintDefaults()
+	// Its own flags first, then the configuration it reads.
+	own := flag.NewFlagSet("", flag.ContinueOnError)
+	config := flag.NewFlagSet("", flag.ContinueOnError)
+	fs.VisitAll(func(f *flag.Flag) {
+		set := own
+		if slices.ContainsFunc(app.Settings, func(s app.Setting) bool { return s.Flag == f.Name }) {
+			set = config
+		}
+		set.Var(f.Value, f.Name, f.Usage)
+	})
+	for _, group := range []struct {
+		title string
+		set   *flag.FlagSet
+	}{{"Flags", own}, {"Configuration (flag or environment)", config}} {
+		if !hasFlags(group.set) {
+			continue
+		}
+		fmt.Fprintf(&b, "\n%s:\n", group.title)
+		group.set.SetOutput(&b)
+		group.set.PrintDefaults()
+	}
 	return b.String()
+}
+
+func hasFlags(fs *flag.FlagSet) bool {
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	return n > 0
 }
 
 func main() {
@@ -157,6 +182,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	}
 	name, args := args[0], args[1:]
 	if name == "user" || name == "client" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			fmt.Fprint(stdout, usage())
+			return nil
+		}
 		if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 			return fmt.Errorf("usage: pioniers %s VERB; run \"pioniers help\" for the verbs", name)
 		}

@@ -90,6 +90,7 @@ func TestCommandHelp(t *testing.T) {
 		{[]string{"user", "list", "-h"}, []string{"-role", "-organisation"}, []string{"-email", "-password-stdin", "-addr"}},
 		{[]string{"client", "rotate", "-h"}, []string{"-client-id", "-overlap"}, []string{"-scope", "-email", "-addr"}},
 		{[]string{"backup", "-h"}, []string{"-to", "-data-dir"}, []string{"-addr", "-demo"}},
+		{[]string{"user", "-h"}, []string{"pioniers user create ", "pioniers user set-password "}, nil},
 		{[]string{"help"}, []string{"pioniers serve ", "pioniers user create ", "pioniers client revoke ", `"pioniers COMMAND -h"`}, nil},
 	}
 	for _, tt := range tests {
