@@ -6,9 +6,10 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/pioniersnetwerk/pioniers/internal/store/storetest"
 )
 
 // The user verbs, run in order against one data folder as an operator would.
@@ -114,24 +115,6 @@ func TestCommandHelp(t *testing.T) {
 	}
 }
 
-// syncBuffer is written by serve's goroutine and read by the test.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // serve announces the API only once its port is bound; a busy port fails
 // with the address and how to choose another, and no banner.
 func TestServeBanner(t *testing.T) {
@@ -155,7 +138,7 @@ func TestServeBanner(t *testing.T) {
 			t.Parallel()
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			var out syncBuffer
+			var out storetest.Logs // written by serve while the test reads it
 			args := []string{"serve", "--addr", tt.addr, "--data-dir", t.TempDir(), "--log-level", "error", "--drain-wait", "0s"}
 			done := make(chan error, 1)
 			go func() { done <- run(ctx, args, strings.NewReader(""), &out) }()
