@@ -57,7 +57,7 @@ var commands = []command{
 		settings: storage},
 	{name: "seed", args: "[--demo]", summary: "load the action plan's data; loading twice adds nothing", example: "pioniers seed --demo",
 		settings: append(slices.Clip(storage), "pseudonym-key"), flags: func(fs *flag.FlagSet, o *options) {
-			fs.BoolVar(&o.demo, "demo", false, "also load example data, marked example: true, including meetings in the coming quarters; never in production")
+			fs.BoolVar(&o.demo, "demo", false, "also load example data, marked example: true: a 2018–2020 series and the meetings of the next four quarters, dated from today (they age like any meeting; a load in a later quarter adds the new quarters); not for production")
 		}},
 	{name: "user create", args: "--email E --role R [--organisation CODE] [--person ID] [--password-stdin]",
 		summary: "create a user account; the password is asked for on a terminal, or read from standard input with --password-stdin",
