@@ -11,19 +11,16 @@ import (
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 )
 
-// userVerbs are the user subcommands besides create.
-var userVerbs = []string{"user list", "user disable", "user enable", "user delete", "user set-password"}
-
 // userFlags are the flags the user verbs read.
 type userFlags struct {
 	email, role, org, reason string
-	passwordStdin            bool
+	password                 string // set-password: already read
 }
 
-// userCommand runs one of userVerbs as the system actor, through the same
+// userCommand runs a user verb other than create as the system actor, through the same
 // account service the API uses: a change ends the account's tokens as it
 // does there (at once on this process, within --access-refresh on servers).
-func userCommand(ctx context.Context, a *app.App, cmd string, f userFlags, stdin io.Reader, stdout io.Writer) error {
+func userCommand(ctx context.Context, a *app.App, cmd string, f userFlags, stdout io.Writer) error {
 	system := domain.WithActor(ctx, domain.System)
 	if cmd == "user list" {
 		return listUsers(system, a, f, stdout)
@@ -56,11 +53,7 @@ func userCommand(ctx context.Context, a *app.App, cmd string, f userFlags, stdin
 		}
 		fmt.Fprintf(stdout, "deleted %s (id %s)\n", u.Email, u.ID)
 	case "user set-password":
-		password, err := readPassword(stdin, stdout, f.passwordStdin)
-		if err != nil {
-			return err
-		}
-		if err := a.Accounts.SetPassword(system, u.Email, password); err != nil {
+		if err := a.Accounts.SetPassword(system, u.Email, f.password); err != nil {
 			return explain(err)
 		}
 		fmt.Fprintf(stdout, "password set for %s; its other sign-ins have ended\n", u.Email)

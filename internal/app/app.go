@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -173,7 +174,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 	return &App{Config: cfg, Log: log, DB: db, Organisations: orgs, Accounts: accounts, People: people, Meetings: meetings, Publications: publications, Milestones: milestones, Evaluations: evaluations, Audit: auditLog, Tokens: tokens,
 		Webhooks: webhooks, Dispatcher: dispatcher,
 		Access: access, stopAccess: func() { stop(); <-done },
-		Seed: seed.NewLoader(db, orgs, meetings, publications, milestones, evaluations), handler: handler, draining: draining}, nil
+		Seed: seed.NewLoader(db, orgs, meetings, publications, milestones, evaluations, time.Now), handler: handler, draining: draining}, nil
 }
 
 // signingKeys loads the configured keys, or in development keeps one in the data folder.
@@ -245,12 +246,14 @@ func pseudonymKey(cfg Config) ([]byte, error) {
 // Handler is the whole HTTP API.
 func (a *App) Handler() http.Handler { return a.handler }
 
-// Serve listens on the configured address until ctx ends, then drains and
-// shuts down (see ServeListener).
-func (a *App) Serve(ctx context.Context) error {
-	ln, err := net.Listen("tcp", a.Config.Addr)
+// Serve listens on the configured address, calls ready (when not nil) with
+// the bound address once every listener is bound, and serves until ctx ends,
+// then drains and shuts down (see ServeListener). Nothing is announced for a
+// port that cannot be had: the error names the address and the setting.
+func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
+	ln, err := listen(a.Config.Addr, "addr", "PIONIERS_ADDR")
 	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+		return err
 	}
 	if a.Config.DebugAddr != "" {
 		stop, err := serveDebug(a.Config.DebugAddr)
@@ -259,7 +262,23 @@ func (a *App) Serve(ctx context.Context) error {
 		}
 		defer stop()
 	}
+	if ready != nil {
+		ready(ln.Addr())
+	}
 	return a.ServeListener(ctx, ln)
+}
+
+// listen binds addr; its error says how to choose another address.
+func listen(addr, flagName, env string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		return nil, fmt.Errorf("cannot listen on %s: the address is already in use (another program, or another pioniers, listens there); "+
+			"stop it, or choose another address with --%s or $%s, such as --%s 127.0.0.1:8081", addr, flagName, env, flagName)
+	case err != nil:
+		return nil, fmt.Errorf("cannot listen on %s: %w; choose another address with --%s or $%s", addr, err, flagName, env)
+	}
+	return ln, nil
 }
 
 // goroutines is published once: expvar's names are global to the process.
@@ -272,9 +291,9 @@ var goroutines = sync.OnceFunc(func() {
 // and the soak test can watch them without exposing them on the API.
 func serveDebug(addr string) (stop func(), err error) {
 	goroutines()
-	ln, err := net.Listen("tcp", addr)
+	ln, err := listen(addr, "debug-addr", "PIONIERS_DEBUG_ADDR")
 	if err != nil {
-		return nil, fmt.Errorf("debug listen: %w", err)
+		return nil, err
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /debug/vars", expvar.Handler())

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -92,14 +93,20 @@ var Settings = []Setting{
 	{"webhook-poll", "PIONIERS_WEBHOOK_POLL", "1s", "how often the webhook dispatcher looks for changes to deliver"},
 }
 
-// Flags registers every setting on fs, defaulting to the environment, and
-// returns a function that builds the Config after fs.Parse.
-func Flags(fs *flag.FlagSet) func() (Config, error) {
+// Flags registers the settings named in only (every setting when none) on
+// fs, each defaulting to the environment, and returns a function that builds
+// the Config after fs.Parse. Settings not registered come from the
+// environment alone, so that a command lists only the flags that matter to it.
+func Flags(fs *flag.FlagSet, only ...string) func() (Config, error) {
 	values := map[string]*string{}
 	for _, s := range Settings {
 		def := s.Default
 		if v, ok := os.LookupEnv(s.Env); ok {
 			def = v
+		}
+		if len(only) > 0 && !slices.Contains(only, s.Flag) {
+			values[s.Flag] = &def
+			continue
 		}
 		values[s.Flag] = fs.String(s.Flag, def, s.Usage+" ($"+s.Env+")")
 	}

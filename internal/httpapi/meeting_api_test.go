@@ -9,6 +9,7 @@ import (
 
 	"github.com/pioniersnetwerk/pioniers/internal/apptest"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/seed"
 )
 
 // A meeting's ETag changes when a registration changes its counts, though
@@ -76,10 +77,11 @@ func TestDemoSeedHasEightExampleMeetingsWithReports(t *testing.T) {
 	if again.Added != 0 {
 		t.Errorf("second demo load: added %d; want nothing", again.Added)
 	}
+	// The series of 2018–2020; the upcoming examples are TestDemoSeedPlansTheComingQuarters'.
 	var page api.MeetingPage
-	env.Do(t, "GET", "/v1/meetings?pageSize=100", nil, nil).JSON(t, &page)
+	env.Do(t, "GET", "/v1/meetings?pageSize=100&to=2020-12-31", nil, nil).JSON(t, &page)
 	if len(page.Items) != 8 {
-		t.Fatalf("demo meetings: got %d; want 8", len(page.Items))
+		t.Fatalf("demo meetings of 2018–2020: got %d; want 8", len(page.Items))
 	}
 	for i, m := range page.Items {
 		if !m.Example || m.Status != "held" || m.GuestChair == nil || m.Report == nil {
@@ -94,6 +96,11 @@ func TestDemoSeedHasEightExampleMeetingsWithReports(t *testing.T) {
 	}
 	if first, last := page.Items[0].StartsAt, page.Items[7].StartsAt; first.Format("2006-01") != "2018-10" || last.Format("2006-01") != "2020-07" {
 		t.Errorf("demo series: from %s to %s; want October 2018 to July 2020", first, last)
+	}
+	var all api.MeetingPage
+	env.Do(t, "GET", "/v1/meetings?pageSize=100", nil, nil).JSON(t, &all)
+	if len(all.Items) != 8+seed.UpcomingQuarters {
+		t.Errorf("demo meetings: got %d; want the series of 8 and %d upcoming", len(all.Items), seed.UpcomingQuarters)
 	}
 	var pubs api.PublicationPage
 	env.Do(t, "GET", "/v1/publications?pageSize=100", nil, nil).JSON(t, &pubs)

@@ -103,6 +103,7 @@ type meetingData struct {
 	StartsAt    time.Time        `json:"startsAt"`
 	EndsAt      time.Time        `json:"endsAt"`
 	Venue       *venueData       `json:"venue"`
+	OnlineURL   string           `json:"onlineUrl"`
 	GuestChair  string           `json:"guestChair"`
 	Capacity    int              `json:"capacity"`
 	Status      string           `json:"status"`
@@ -110,16 +111,18 @@ type meetingData struct {
 }
 
 type detailsData struct {
-	Format        string           `json:"format"`
-	Experts       []meeting.Expert `json:"experts"`
-	Case          string           `json:"case"`
-	CaseOwner     string           `json:"caseOwner"`
-	CallForPapers *struct {
-		OpensOn  string `json:"opensOn"`
-		ClosesOn string `json:"closesOn"`
-	} `json:"callForPapers"`
-	TownHall        string `json:"townHall"`
-	OpenToResidents *bool  `json:"openToResidents"`
+	Format          string           `json:"format"`
+	Experts         []meeting.Expert `json:"experts"`
+	Case            string           `json:"case"`
+	CaseOwner       string           `json:"caseOwner"`
+	CallForPapers   *callData        `json:"callForPapers"`
+	TownHall        string           `json:"townHall"`
+	OpenToResidents *bool            `json:"openToResidents"`
+}
+
+type callData struct {
+	OpensOn  string `json:"opensOn"`
+	ClosesOn string `json:"closesOn"`
 }
 
 type venueData struct {
@@ -201,16 +204,20 @@ type Loader struct {
 	publications publications
 	milestones   milestones
 	evaluations  evaluations
+	now          func() time.Time
 }
 
-// NewLoader returns a loader.
-func NewLoader(tx domain.Transactor, orgs organisations, ms meetings, pubs publications, mss milestones, evs evaluations) *Loader {
-	return &Loader{tx: tx, orgs: orgs, meetings: ms, publications: pubs, milestones: mss, evaluations: evs}
+// NewLoader returns a loader; now dates the demo's upcoming meetings.
+func NewLoader(tx domain.Transactor, orgs organisations, ms meetings, pubs publications, mss milestones, evs evaluations, now func() time.Time) *Loader {
+	return &Loader{tx: tx, orgs: orgs, meetings: ms, publications: pubs, milestones: mss, evaluations: evs, now: now}
 }
 
 // Load adds the action plan's records that are missing, and the example
 // records too when demo is set, all in one transaction. Records already there
-// are left as they are, edits included.
+// are left as they are, edits included. The examples hold a series from
+// 2018 to 2020 and the meetings of the next UpcomingQuarters quarters (see
+// upcoming): these age like any meeting, and a load in a later quarter adds
+// the quarters that have come within reach.
 func (l *Loader) Load(ctx context.Context, demo bool) (Report, error) {
 	names := []string{"data/action-plan.json"}
 	if demo {
@@ -246,7 +253,11 @@ func (l *Loader) Load(ctx context.Context, demo bool) (Report, error) {
 				}
 				rep.count(added)
 			}
-			for _, m := range f.Meetings {
+			meetings := f.Meetings
+			if demo {
+				meetings = append(meetings, upcoming(l.now())...)
+			}
+			for _, m := range meetings {
 				added, err := l.meeting(ctx, m, demo)
 				if err != nil {
 					return fmt.Errorf("seed %s meeting %q: %w", name, m.Title, err)
@@ -369,7 +380,7 @@ func (l *Loader) meeting(ctx context.Context, m meetingData, example bool) (bool
 	}
 	var err error
 	in := meeting.Input{Sequence: m.Sequence, Title: m.Title, Topic: m.Topic, Description: m.Description, Format: meeting.Format(m.Format),
-		StartsAt: m.StartsAt, EndsAt: m.EndsAt, GuestChair: m.GuestChair, Capacity: m.Capacity, Status: meeting.Status(m.Status), Example: example}
+		StartsAt: m.StartsAt, EndsAt: m.EndsAt, OnlineURL: m.OnlineURL, GuestChair: m.GuestChair, Capacity: m.Capacity, Status: meeting.Status(m.Status), Example: example}
 	if m.Venue != nil {
 		in.Venue = &meeting.VenueInput{Name: m.Venue.Name, City: m.Venue.City, Host: m.Venue.HostOrganisation}
 	}
