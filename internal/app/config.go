@@ -56,19 +56,22 @@ type Config struct {
 	AccessRefresh time.Duration
 }
 
-// Setting documents one configuration value; README's table lists them all.
+// Setting documents one configuration value; docs/configuration.md, generated
+// from Settings, lists them all.
 type Setting struct {
 	Flag, Env, Default, Usage string
 }
 
-// Settings lists the configuration, in the order README shows it.
+// Settings lists the configuration, in the order docs/configuration.md shows it.
+//
+//go:generate go test -run ^TestConfigurationReference$ -update .
 var Settings = []Setting{
 	{"addr", "PIONIERS_ADDR", ":8080", "address to listen on"},
 	{"public-url", "PIONIERS_PUBLIC_URL", "", "scheme and host clients reach the service at, such as https://api.example.org; absolute URLs in responses (the calendar feed) start with it, never with the request's Host. Empty: http://<addr>, localhost when addr names no host"},
-	{"data-dir", "PIONIERS_DATA_DIR", "./data", "folder for the SQLite database and the development signing key"},
+	{"data-dir", "PIONIERS_DATA_DIR", "./data", "folder for the SQLite database and the development signing and pseudonym keys"},
 	{"database-url", "DATABASE_URL", "", "postgres://… to use PostgreSQL; empty for SQLite at <data-dir>/pioniers.db"},
 	{"jwt-keys", "PIONIERS_JWT_KEYS", "", "comma-separated Ed25519 PKCS #8 PEM files; the first signs, all verify. Empty: a development key in <data-dir>"},
-	{"pseudonym-key", "PIONIERS_PSEUDONYM_KEY", "", "secret (at least 32 characters) keying the pseudonyms of evaluation respondents. Empty: one kept in <data-dir>"},
+	{"pseudonym-key", "PIONIERS_PSEUDONYM_KEY", "", "secret (at least 32 characters) keying the pseudonyms of evaluation respondents. Empty: one kept in <data-dir>/pseudonym.key"},
 	{"jwt-issuer", "PIONIERS_JWT_ISSUER", "pioniers", "iss of issued tokens, required on verify"},
 	{"jwt-audience", "PIONIERS_JWT_AUDIENCE", "pioniers-api", "aud of issued tokens, required on verify"},
 	{"token-ttl", "PIONIERS_TOKEN_TTL", "15m", "lifetime of access tokens"},
@@ -77,11 +80,11 @@ var Settings = []Setting{
 	{"cors-origins", "PIONIERS_CORS_ORIGINS", "", "comma-separated origins allowed to write from a browser (reads are open to all)"},
 	{"trust-proxy", "PIONIERS_TRUST_PROXY", "false", "trust X-Forwarded-For and X-Forwarded-Proto from a reverse proxy"},
 	{"body-limit", "PIONIERS_BODY_LIMIT", "1M", "largest request body"},
-	{"rate-limit", "PIONIERS_RATE_LIMIT", "20", "requests per second per caller (token subject, else address) on /v1; 0 turns limiting off"},
+	{"rate-limit", "PIONIERS_RATE_LIMIT", "20", "requests per second per caller (token subject, else address) on /v1 and /embed; 0 turns limiting off"},
 	{"rate-burst", "PIONIERS_RATE_BURST", "100", "requests a caller may make at once before rate-limit applies"},
-	{"sign-in-limit", "PIONIERS_SIGN_IN_LIMIT", "10", "POST /v1/auth/token attempts per minute per client address"},
+	{"sign-in-limit", "PIONIERS_SIGN_IN_LIMIT", "10", "attempts per minute per client address at POST /v1/auth/token, /v1/auth/passwords and /v1/auth/revocations, and per person at PUT /v1/me/password"},
 	{"log-level", "PIONIERS_LOG_LEVEL", "info", "debug, info, warn or error"},
-	{"log-format", "PIONIERS_LOG_FORMAT", "json", "json or text"},
+	{"log-format", "PIONIERS_LOG_FORMAT", "json", "json or text (logs go to stderr)"},
 	{"read-timeout", "PIONIERS_READ_TIMEOUT", "15s", "time to read a whole request"},
 	{"write-timeout", "PIONIERS_WRITE_TIMEOUT", "60s", "time to write a whole response"},
 	{"idle-timeout", "PIONIERS_IDLE_TIMEOUT", "120s", "keep-alive idle time"},
@@ -90,7 +93,7 @@ var Settings = []Setting{
 	{"debug-addr", "PIONIERS_DEBUG_ADDR", "", "address of a separate listener serving runtime figures (goroutines, memory) as JSON at /debug/vars; keep it private. Empty: none"},
 	{"audit-retention", "PIONIERS_AUDIT_RETENTION", "17520h", "how long the audit log keeps an entry (17520h is two years); serve deletes older ones hourly. 0 keeps every entry"},
 	{"webhook-allow-insecure", "PIONIERS_WEBHOOK_ALLOW_INSECURE", "false", "let webhook subscriptions use http and loopback or private addresses; for local testing only, never in production"},
-	{"webhook-poll", "PIONIERS_WEBHOOK_POLL", "1s", "how often the webhook dispatcher looks for changes to deliver"},
+	{"webhook-poll", "PIONIERS_WEBHOOK_POLL", "1s", "how often the webhook dispatcher looks for changes to deliver (a write on the same instance wakes it at once)"},
 }
 
 // Flags registers the settings named in only (every setting when none) on
