@@ -25,9 +25,8 @@ func configurationReference(settings []app.Setting) string {
      go test ./internal/app -run TestConfigurationReference -update
      (or go generate ./internal/app) after changing a setting. -->
 
-Every setting is a flag or an environment variable; a flag wins over the variable. Every command
-(` + "`serve`, `migrate`, `seed`, `user …`, `client …`, `backup`" + `) reads them, and
-` + "`pioniers serve -h`" + ` lists them. Durations are Go durations (` + "`90s`, `15m`, `336h`" + `). How to run the
+Every setting is a flag or an environment variable; a flag wins over the variable. ` + "`pioniers serve -h`" + `
+lists them all; every other command takes the ones it needs, and ` + "`pioniers COMMAND -h`" + ` lists those. Durations are Go durations (` + "`90s`, `15m`, `336h`" + `). How to run the
 service in production is in [operators.md](operators.md).
 
 | flag | environment variable | default | description |
