@@ -298,12 +298,17 @@ func neutralise(s string) string {
 // export operation, before routing and validation, so that it is answered
 // by the same code as before while the list itself declares JSON only. The
 // answer says it is deprecated and links to the export operation. The lists
-// are those the contract has an export operation for, at the list's path
-// plus /export.
+// are those the contract has a CSV export operation for, at the list's
+// path plus /export.
 func (ct *contract) legacyExports(basePath string) echo.MiddlewareFunc {
 	var lists [][]string
 	for path, item := range ct.spec.Paths.Map() {
-		if list, ok := strings.CutSuffix(path, exportSuffix); ok && item.Get != nil {
+		list, ok := strings.CutSuffix(path, exportSuffix)
+		if !ok || item.Get == nil || ct.spec.Paths.Value(list) == nil || ct.spec.Paths.Value(list).Get == nil {
+			continue
+		}
+		// Only exports of CSV, not a person's data export (GET /people/{person}/export).
+		if ok := item.Get.Responses.Status(http.StatusOK); ok != nil && ok.Value != nil && ok.Value.Content.Get("text/csv") != nil {
 			lists = append(lists, strings.Split(basePath+list, "/"))
 		}
 	}

@@ -93,6 +93,16 @@ func TestExportOperationProblems(t *testing.T) {
 			t.Errorf("GET %s (Accept %q): got %d; want %d (%s)", tt.path, tt.accept, res.StatusCode, tt.status, apptest.Short(res.Body))
 		}
 	}
+	// A person's data export at /people/{person}/export is no list's export:
+	// asking the person for CSV is refused as before, not routed there.
+	h := apptest.Bearer(e.Admin)
+	h["Accept"] = "text/csv"
+	if res := e.Do(t, http.MethodGet, "/v1/people/"+e.Person, nil, h); res.StatusCode != 406 {
+		t.Errorf("GET /v1/people/{person} as text/csv: got %d; want 406 (%s)", res.StatusCode, apptest.Short(res.Body))
+	}
+	if res := e.Do(t, http.MethodGet, "/v1/people/"+e.Person+"?format=csv", nil, apptest.Bearer(e.Admin)); res.StatusCode != 400 {
+		t.Errorf("GET /v1/people/{person}?format=csv: got %d; want 400 (%s)", res.StatusCode, apptest.Short(res.Body))
+	}
 	filtered := e.Do(t, http.MethodGet, "/v1/meetings?format=conference&format=csv", nil, nil)
 	direct := e.Do(t, http.MethodGet, "/v1/meetings/export?meetingFormat=conference&format=csv", nil, nil)
 	if filtered.Body != direct.Body || strings.Contains(filtered.Body, ",knowledge-session,") {
