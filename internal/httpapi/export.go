@@ -304,11 +304,11 @@ func (ct *contract) legacyExports(basePath string) echo.MiddlewareFunc {
 	var lists [][]string
 	for path, item := range ct.spec.Paths.Map() {
 		list, ok := strings.CutSuffix(path, exportSuffix)
-		if !ok || item.Get == nil || ct.spec.Paths.Value(list) == nil || ct.spec.Paths.Value(list).Get == nil {
+		if listItem := ct.spec.Paths.Value(list); !ok || item.Get == nil || listItem == nil || listItem.Get == nil {
 			continue
 		}
 		// Only exports of CSV, not a person's data export (GET /people/{person}/export).
-		if ok := item.Get.Responses.Status(http.StatusOK); ok != nil && ok.Value != nil && ok.Value.Content.Get("text/csv") != nil {
+		if res := item.Get.Responses.Status(http.StatusOK); res != nil && res.Value != nil && res.Value.Content.Get("text/csv") != nil {
 			lists = append(lists, strings.Split(basePath+list, "/"))
 		}
 	}
