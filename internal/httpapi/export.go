@@ -34,8 +34,6 @@ const (
 // the services serve.
 const batchSize = domain.MaxPageSize
 
-type acceptKey struct{}
-
 // negotiate picks the representation: the format parameter when given,
 // otherwise the best of the Accept header, otherwise JSON.
 func negotiate(accept string, formats []string) string {
@@ -74,12 +72,6 @@ func negotiate(accept string, formats []string) string {
 		}
 	}
 	return best
-}
-
-// exportOf is the negotiated representation of the request in ctx.
-func exportOf(ctx context.Context, formats ...string) string {
-	accept, _ := ctx.Value(acceptKey{}).(string)
-	return negotiate(accept, formats)
 }
 
 // isExport reports whether a request asks for a streamed export, so that

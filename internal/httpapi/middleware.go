@@ -404,7 +404,6 @@ func carryRequest(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		ctx := context.WithValue(r.Context(), requestURLKey{}, r.URL)
-		ctx = context.WithValue(ctx, acceptKey{}, r.Header.Get("Accept"))
 		res := c.Response()
 		res.Before(func() {
 			// Say the charset of text exports, and that CSV has a header row (RFC 4180).
