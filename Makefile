@@ -5,10 +5,11 @@ BIN         := bin/pioniers
 # a file, a URL, or "hosted" for Logius' hosted copy.
 ADR_RULESET ?=
 SPECTRAL    ?= npx --yes @stoplight/spectral-cli@6.16.3
-GENERATED   := api pkg/client
+TS_CLIENT   := clients/typescript
+GENERATED   := api pkg/client $(TS_CLIENT)/src/schema.d.ts
 TESTFLAGS   ?=
 
-.PHONY: build run test test-race test-reliability test-postgres test-e2e bench generate check-generate lint fmt clean
+.PHONY: build run test test-race test-reliability test-postgres test-e2e test-typescript bench generate check-generate lint fmt clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/pioniers
@@ -42,11 +43,23 @@ test-postgres:
 test-e2e: build
 	e2e/with-chromium sh -c 'cd e2e && npm ci --no-audit --no-fund && npm test'
 
+# The TypeScript client (clients/typescript): tsc --strict compiles the
+# front-end scenarios, node's test runner runs them against bin/pioniers on a
+# free port with a fresh data folder.
+test-typescript: build $(TS_CLIENT)/node_modules/.package-lock.json
+	cd $(TS_CLIENT) && PIONIERS_BIN=$(CURDIR)/$(BIN) npm test
+
+# The TypeScript client's tools, as pinned in its package-lock.json.
+$(TS_CLIENT)/node_modules/.package-lock.json: $(TS_CLIENT)/package-lock.json
+	cd $(TS_CLIENT) && npm ci --no-audit --no-fund
+
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-generate:
+# The Go server and client, and the TypeScript client's types (openapi-typescript).
+generate: $(TS_CLIENT)/node_modules/.package-lock.json
 	$(GO) generate ./api/... ./pkg/client/...
+	cd $(TS_CLIENT) && npm run --silent generate
 
 # Fails when the committed generated code differs from what openapi.yaml generates.
 check-generate: generate

@@ -775,6 +775,24 @@ func (e ExportFormat) Valid() bool {
 	}
 }
 
+// Defines values for ExportStreamFormat.
+const (
+	ExportStreamFormatCsv    ExportStreamFormat = "csv"
+	ExportStreamFormatNdjson ExportStreamFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the ExportStreamFormat enum.
+func (e ExportStreamFormat) Valid() bool {
+	switch e {
+	case ExportStreamFormatCsv:
+		return true
+	case ExportStreamFormatNdjson:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListAuditEventsParamsFormat.
 const (
 	ListAuditEventsParamsFormatCsv    ListAuditEventsParamsFormat = "csv"
@@ -796,21 +814,39 @@ func (e ListAuditEventsParamsFormat) Valid() bool {
 	}
 }
 
-// Defines values for ListAuditEventsParamsDelimiter.
+// Defines values for ExportAuditEventsParamsDelimiter.
 const (
-	ListAuditEventsParamsDelimiterComma     ListAuditEventsParamsDelimiter = "comma"
-	ListAuditEventsParamsDelimiterSemicolon ListAuditEventsParamsDelimiter = "semicolon"
-	ListAuditEventsParamsDelimiterTab       ListAuditEventsParamsDelimiter = "tab"
+	ExportAuditEventsParamsDelimiterComma     ExportAuditEventsParamsDelimiter = "comma"
+	ExportAuditEventsParamsDelimiterSemicolon ExportAuditEventsParamsDelimiter = "semicolon"
+	ExportAuditEventsParamsDelimiterTab       ExportAuditEventsParamsDelimiter = "tab"
 )
 
-// Valid indicates whether the value is a known member of the ListAuditEventsParamsDelimiter enum.
-func (e ListAuditEventsParamsDelimiter) Valid() bool {
+// Valid indicates whether the value is a known member of the ExportAuditEventsParamsDelimiter enum.
+func (e ExportAuditEventsParamsDelimiter) Valid() bool {
 	switch e {
-	case ListAuditEventsParamsDelimiterComma:
+	case ExportAuditEventsParamsDelimiterComma:
 		return true
-	case ListAuditEventsParamsDelimiterSemicolon:
+	case ExportAuditEventsParamsDelimiterSemicolon:
 		return true
-	case ListAuditEventsParamsDelimiterTab:
+	case ExportAuditEventsParamsDelimiterTab:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportAuditEventsParamsFormat.
+const (
+	ExportAuditEventsParamsFormatCsv    ExportAuditEventsParamsFormat = "csv"
+	ExportAuditEventsParamsFormatNdjson ExportAuditEventsParamsFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the ExportAuditEventsParamsFormat enum.
+func (e ExportAuditEventsParamsFormat) Valid() bool {
+	switch e {
+	case ExportAuditEventsParamsFormatCsv:
+		return true
+	case ExportAuditEventsParamsFormatNdjson:
 		return true
 	default:
 		return false
@@ -838,21 +874,39 @@ func (e ListCommitmentsParamsFormat) Valid() bool {
 	}
 }
 
-// Defines values for ListCommitmentsParamsDelimiter.
+// Defines values for ExportCommitmentsParamsDelimiter.
 const (
-	ListCommitmentsParamsDelimiterComma     ListCommitmentsParamsDelimiter = "comma"
-	ListCommitmentsParamsDelimiterSemicolon ListCommitmentsParamsDelimiter = "semicolon"
-	ListCommitmentsParamsDelimiterTab       ListCommitmentsParamsDelimiter = "tab"
+	ExportCommitmentsParamsDelimiterComma     ExportCommitmentsParamsDelimiter = "comma"
+	ExportCommitmentsParamsDelimiterSemicolon ExportCommitmentsParamsDelimiter = "semicolon"
+	ExportCommitmentsParamsDelimiterTab       ExportCommitmentsParamsDelimiter = "tab"
 )
 
-// Valid indicates whether the value is a known member of the ListCommitmentsParamsDelimiter enum.
-func (e ListCommitmentsParamsDelimiter) Valid() bool {
+// Valid indicates whether the value is a known member of the ExportCommitmentsParamsDelimiter enum.
+func (e ExportCommitmentsParamsDelimiter) Valid() bool {
 	switch e {
-	case ListCommitmentsParamsDelimiterComma:
+	case ExportCommitmentsParamsDelimiterComma:
 		return true
-	case ListCommitmentsParamsDelimiterSemicolon:
+	case ExportCommitmentsParamsDelimiterSemicolon:
 		return true
-	case ListCommitmentsParamsDelimiterTab:
+	case ExportCommitmentsParamsDelimiterTab:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportCommitmentsParamsFormat.
+const (
+	ExportCommitmentsParamsFormatCsv    ExportCommitmentsParamsFormat = "csv"
+	ExportCommitmentsParamsFormatNdjson ExportCommitmentsParamsFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the ExportCommitmentsParamsFormat enum.
+func (e ExportCommitmentsParamsFormat) Valid() bool {
+	switch e {
+	case ExportCommitmentsParamsFormatCsv:
+		return true
+	case ExportCommitmentsParamsFormatNdjson:
 		return true
 	default:
 		return false
@@ -880,21 +934,39 @@ func (e ListCommitmentMilestonesParamsFormat) Valid() bool {
 	}
 }
 
-// Defines values for ListCommitmentMilestonesParamsDelimiter.
+// Defines values for ExportCommitmentMilestonesParamsDelimiter.
 const (
-	ListCommitmentMilestonesParamsDelimiterComma     ListCommitmentMilestonesParamsDelimiter = "comma"
-	ListCommitmentMilestonesParamsDelimiterSemicolon ListCommitmentMilestonesParamsDelimiter = "semicolon"
-	ListCommitmentMilestonesParamsDelimiterTab       ListCommitmentMilestonesParamsDelimiter = "tab"
+	ExportCommitmentMilestonesParamsDelimiterComma     ExportCommitmentMilestonesParamsDelimiter = "comma"
+	ExportCommitmentMilestonesParamsDelimiterSemicolon ExportCommitmentMilestonesParamsDelimiter = "semicolon"
+	ExportCommitmentMilestonesParamsDelimiterTab       ExportCommitmentMilestonesParamsDelimiter = "tab"
 )
 
-// Valid indicates whether the value is a known member of the ListCommitmentMilestonesParamsDelimiter enum.
-func (e ListCommitmentMilestonesParamsDelimiter) Valid() bool {
+// Valid indicates whether the value is a known member of the ExportCommitmentMilestonesParamsDelimiter enum.
+func (e ExportCommitmentMilestonesParamsDelimiter) Valid() bool {
 	switch e {
-	case ListCommitmentMilestonesParamsDelimiterComma:
+	case ExportCommitmentMilestonesParamsDelimiterComma:
 		return true
-	case ListCommitmentMilestonesParamsDelimiterSemicolon:
+	case ExportCommitmentMilestonesParamsDelimiterSemicolon:
 		return true
-	case ListCommitmentMilestonesParamsDelimiterTab:
+	case ExportCommitmentMilestonesParamsDelimiterTab:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportCommitmentMilestonesParamsFormat.
+const (
+	ExportCommitmentMilestonesParamsFormatCsv    ExportCommitmentMilestonesParamsFormat = "csv"
+	ExportCommitmentMilestonesParamsFormatNdjson ExportCommitmentMilestonesParamsFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the ExportCommitmentMilestonesParamsFormat enum.
+func (e ExportCommitmentMilestonesParamsFormat) Valid() bool {
+	switch e {
+	case ExportCommitmentMilestonesParamsFormatCsv:
+		return true
+	case ExportCommitmentMilestonesParamsFormatNdjson:
 		return true
 	default:
 		return false
@@ -922,21 +994,39 @@ func (e ListEvaluationResponsesParamsFormat) Valid() bool {
 	}
 }
 
-// Defines values for ListEvaluationResponsesParamsDelimiter.
+// Defines values for ExportEvaluationResponsesParamsDelimiter.
 const (
-	ListEvaluationResponsesParamsDelimiterComma     ListEvaluationResponsesParamsDelimiter = "comma"
-	ListEvaluationResponsesParamsDelimiterSemicolon ListEvaluationResponsesParamsDelimiter = "semicolon"
-	ListEvaluationResponsesParamsDelimiterTab       ListEvaluationResponsesParamsDelimiter = "tab"
+	ExportEvaluationResponsesParamsDelimiterComma     ExportEvaluationResponsesParamsDelimiter = "comma"
+	ExportEvaluationResponsesParamsDelimiterSemicolon ExportEvaluationResponsesParamsDelimiter = "semicolon"
+	ExportEvaluationResponsesParamsDelimiterTab       ExportEvaluationResponsesParamsDelimiter = "tab"
 )
 
-// Valid indicates whether the value is a known member of the ListEvaluationResponsesParamsDelimiter enum.
-func (e ListEvaluationResponsesParamsDelimiter) Valid() bool {
+// Valid indicates whether the value is a known member of the ExportEvaluationResponsesParamsDelimiter enum.
+func (e ExportEvaluationResponsesParamsDelimiter) Valid() bool {
 	switch e {
-	case ListEvaluationResponsesParamsDelimiterComma:
+	case ExportEvaluationResponsesParamsDelimiterComma:
 		return true
-	case ListEvaluationResponsesParamsDelimiterSemicolon:
+	case ExportEvaluationResponsesParamsDelimiterSemicolon:
 		return true
-	case ListEvaluationResponsesParamsDelimiterTab:
+	case ExportEvaluationResponsesParamsDelimiterTab:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportEvaluationResponsesParamsFormat.
+const (
+	ExportEvaluationResponsesParamsFormatCsv    ExportEvaluationResponsesParamsFormat = "csv"
+	ExportEvaluationResponsesParamsFormatNdjson ExportEvaluationResponsesParamsFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the ExportEvaluationResponsesParamsFormat enum.
+func (e ExportEvaluationResponsesParamsFormat) Valid() bool {
+	switch e {
+	case ExportEvaluationResponsesParamsFormatCsv:
+		return true
+	case ExportEvaluationResponsesParamsFormatNdjson:
 		return true
 	default:
 		return false
@@ -964,21 +1054,39 @@ func (e GetEvaluationResultsParamsFormat) Valid() bool {
 	}
 }
 
-// Defines values for GetEvaluationResultsParamsDelimiter.
+// Defines values for ExportEvaluationResultsParamsDelimiter.
 const (
-	GetEvaluationResultsParamsDelimiterComma     GetEvaluationResultsParamsDelimiter = "comma"
-	GetEvaluationResultsParamsDelimiterSemicolon GetEvaluationResultsParamsDelimiter = "semicolon"
-	GetEvaluationResultsParamsDelimiterTab       GetEvaluationResultsParamsDelimiter = "tab"
+	ExportEvaluationResultsParamsDelimiterComma     ExportEvaluationResultsParamsDelimiter = "comma"
+	ExportEvaluationResultsParamsDelimiterSemicolon ExportEvaluationResultsParamsDelimiter = "semicolon"
+	ExportEvaluationResultsParamsDelimiterTab       ExportEvaluationResultsParamsDelimiter = "tab"
 )
 
-// Valid indicates whether the value is a known member of the GetEvaluationResultsParamsDelimiter enum.
-func (e GetEvaluationResultsParamsDelimiter) Valid() bool {
+// Valid indicates whether the value is a known member of the ExportEvaluationResultsParamsDelimiter enum.
+func (e ExportEvaluationResultsParamsDelimiter) Valid() bool {
 	switch e {
-	case GetEvaluationResultsParamsDelimiterComma:
+	case ExportEvaluationResultsParamsDelimiterComma:
 		return true
-	case GetEvaluationResultsParamsDelimiterSemicolon:
+	case ExportEvaluationResultsParamsDelimiterSemicolon:
 		return true
-	case GetEvaluationResultsParamsDelimiterTab:
+	case ExportEvaluationResultsParamsDelimiterTab:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportEvaluationResultsParamsFormat.
+const (
+	ExportEvaluationResultsParamsFormatCsv    ExportEvaluationResultsParamsFormat = "csv"
+	ExportEvaluationResultsParamsFormatNdjson ExportEvaluationResultsParamsFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the ExportEvaluationResultsParamsFormat enum.
+func (e ExportEvaluationResultsParamsFormat) Valid() bool {
+	switch e {
+	case ExportEvaluationResultsParamsFormatCsv:
+		return true
+	case ExportEvaluationResultsParamsFormatNdjson:
 		return true
 	default:
 		return false
@@ -1039,39 +1147,75 @@ func (e ListMeetingsParamsFormat) Valid() bool {
 	}
 }
 
-// Defines values for ListMeetingsParamsDelimiter.
+// Defines values for ListMeetingsParamsSort.
 const (
-	ListMeetingsParamsDelimiterComma     ListMeetingsParamsDelimiter = "comma"
-	ListMeetingsParamsDelimiterSemicolon ListMeetingsParamsDelimiter = "semicolon"
-	ListMeetingsParamsDelimiterTab       ListMeetingsParamsDelimiter = "tab"
+	ListMeetingsParamsSortMinusStartsAt ListMeetingsParamsSort = "-startsAt"
+	ListMeetingsParamsSortStartsAt      ListMeetingsParamsSort = "startsAt"
 )
 
-// Valid indicates whether the value is a known member of the ListMeetingsParamsDelimiter enum.
-func (e ListMeetingsParamsDelimiter) Valid() bool {
+// Valid indicates whether the value is a known member of the ListMeetingsParamsSort enum.
+func (e ListMeetingsParamsSort) Valid() bool {
 	switch e {
-	case ListMeetingsParamsDelimiterComma:
+	case ListMeetingsParamsSortMinusStartsAt:
 		return true
-	case ListMeetingsParamsDelimiterSemicolon:
-		return true
-	case ListMeetingsParamsDelimiterTab:
+	case ListMeetingsParamsSortStartsAt:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for ListMeetingsParamsSort.
+// Defines values for ExportMeetingsParamsDelimiter.
 const (
-	MinusStartsAt ListMeetingsParamsSort = "-startsAt"
-	StartsAt      ListMeetingsParamsSort = "startsAt"
+	ExportMeetingsParamsDelimiterComma     ExportMeetingsParamsDelimiter = "comma"
+	ExportMeetingsParamsDelimiterSemicolon ExportMeetingsParamsDelimiter = "semicolon"
+	ExportMeetingsParamsDelimiterTab       ExportMeetingsParamsDelimiter = "tab"
 )
 
-// Valid indicates whether the value is a known member of the ListMeetingsParamsSort enum.
-func (e ListMeetingsParamsSort) Valid() bool {
+// Valid indicates whether the value is a known member of the ExportMeetingsParamsDelimiter enum.
+func (e ExportMeetingsParamsDelimiter) Valid() bool {
 	switch e {
-	case MinusStartsAt:
+	case ExportMeetingsParamsDelimiterComma:
 		return true
-	case StartsAt:
+	case ExportMeetingsParamsDelimiterSemicolon:
+		return true
+	case ExportMeetingsParamsDelimiterTab:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportMeetingsParamsFormat.
+const (
+	ExportMeetingsParamsFormatCsv    ExportMeetingsParamsFormat = "csv"
+	ExportMeetingsParamsFormatNdjson ExportMeetingsParamsFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the ExportMeetingsParamsFormat enum.
+func (e ExportMeetingsParamsFormat) Valid() bool {
+	switch e {
+	case ExportMeetingsParamsFormatCsv:
+		return true
+	case ExportMeetingsParamsFormatNdjson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportMeetingsParamsSort.
+const (
+	ExportMeetingsParamsSortMinusStartsAt ExportMeetingsParamsSort = "-startsAt"
+	ExportMeetingsParamsSortStartsAt      ExportMeetingsParamsSort = "startsAt"
+)
+
+// Valid indicates whether the value is a known member of the ExportMeetingsParamsSort enum.
+func (e ExportMeetingsParamsSort) Valid() bool {
+	switch e {
+	case ExportMeetingsParamsSortMinusStartsAt:
+		return true
+	case ExportMeetingsParamsSortStartsAt:
 		return true
 	default:
 		return false
@@ -1080,19 +1224,19 @@ func (e ListMeetingsParamsSort) Valid() bool {
 
 // Defines values for ListMilestonesParamsSort.
 const (
-	Code            ListMilestonesParamsSort = "code"
-	MinusPlannedEnd ListMilestonesParamsSort = "-plannedEnd"
-	PlannedEnd      ListMilestonesParamsSort = "plannedEnd"
+	ListMilestonesParamsSortCode            ListMilestonesParamsSort = "code"
+	ListMilestonesParamsSortMinusPlannedEnd ListMilestonesParamsSort = "-plannedEnd"
+	ListMilestonesParamsSortPlannedEnd      ListMilestonesParamsSort = "plannedEnd"
 )
 
 // Valid indicates whether the value is a known member of the ListMilestonesParamsSort enum.
 func (e ListMilestonesParamsSort) Valid() bool {
 	switch e {
-	case Code:
+	case ListMilestonesParamsSortCode:
 		return true
-	case MinusPlannedEnd:
+	case ListMilestonesParamsSortMinusPlannedEnd:
 		return true
-	case PlannedEnd:
+	case ListMilestonesParamsSortPlannedEnd:
 		return true
 	default:
 		return false
@@ -1120,21 +1264,60 @@ func (e ListMilestonesParamsFormat) Valid() bool {
 	}
 }
 
-// Defines values for ListMilestonesParamsDelimiter.
+// Defines values for ExportMilestonesParamsDelimiter.
 const (
-	ListMilestonesParamsDelimiterComma     ListMilestonesParamsDelimiter = "comma"
-	ListMilestonesParamsDelimiterSemicolon ListMilestonesParamsDelimiter = "semicolon"
-	ListMilestonesParamsDelimiterTab       ListMilestonesParamsDelimiter = "tab"
+	ExportMilestonesParamsDelimiterComma     ExportMilestonesParamsDelimiter = "comma"
+	ExportMilestonesParamsDelimiterSemicolon ExportMilestonesParamsDelimiter = "semicolon"
+	ExportMilestonesParamsDelimiterTab       ExportMilestonesParamsDelimiter = "tab"
 )
 
-// Valid indicates whether the value is a known member of the ListMilestonesParamsDelimiter enum.
-func (e ListMilestonesParamsDelimiter) Valid() bool {
+// Valid indicates whether the value is a known member of the ExportMilestonesParamsDelimiter enum.
+func (e ExportMilestonesParamsDelimiter) Valid() bool {
 	switch e {
-	case ListMilestonesParamsDelimiterComma:
+	case ExportMilestonesParamsDelimiterComma:
 		return true
-	case ListMilestonesParamsDelimiterSemicolon:
+	case ExportMilestonesParamsDelimiterSemicolon:
 		return true
-	case ListMilestonesParamsDelimiterTab:
+	case ExportMilestonesParamsDelimiterTab:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportMilestonesParamsSort.
+const (
+	ExportMilestonesParamsSortCode            ExportMilestonesParamsSort = "code"
+	ExportMilestonesParamsSortMinusPlannedEnd ExportMilestonesParamsSort = "-plannedEnd"
+	ExportMilestonesParamsSortPlannedEnd      ExportMilestonesParamsSort = "plannedEnd"
+)
+
+// Valid indicates whether the value is a known member of the ExportMilestonesParamsSort enum.
+func (e ExportMilestonesParamsSort) Valid() bool {
+	switch e {
+	case ExportMilestonesParamsSortCode:
+		return true
+	case ExportMilestonesParamsSortMinusPlannedEnd:
+		return true
+	case ExportMilestonesParamsSortPlannedEnd:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportMilestonesParamsFormat.
+const (
+	ExportMilestonesParamsFormatCsv    ExportMilestonesParamsFormat = "csv"
+	ExportMilestonesParamsFormatNdjson ExportMilestonesParamsFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the ExportMilestonesParamsFormat enum.
+func (e ExportMilestonesParamsFormat) Valid() bool {
+	switch e {
+	case ExportMilestonesParamsFormatCsv:
+		return true
+	case ExportMilestonesParamsFormatNdjson:
 		return true
 	default:
 		return false
@@ -1162,21 +1345,39 @@ func (e ListPublicationsParamsFormat) Valid() bool {
 	}
 }
 
-// Defines values for ListPublicationsParamsDelimiter.
+// Defines values for ExportPublicationsParamsDelimiter.
 const (
-	ListPublicationsParamsDelimiterComma     ListPublicationsParamsDelimiter = "comma"
-	ListPublicationsParamsDelimiterSemicolon ListPublicationsParamsDelimiter = "semicolon"
-	ListPublicationsParamsDelimiterTab       ListPublicationsParamsDelimiter = "tab"
+	ExportPublicationsParamsDelimiterComma     ExportPublicationsParamsDelimiter = "comma"
+	ExportPublicationsParamsDelimiterSemicolon ExportPublicationsParamsDelimiter = "semicolon"
+	ExportPublicationsParamsDelimiterTab       ExportPublicationsParamsDelimiter = "tab"
 )
 
-// Valid indicates whether the value is a known member of the ListPublicationsParamsDelimiter enum.
-func (e ListPublicationsParamsDelimiter) Valid() bool {
+// Valid indicates whether the value is a known member of the ExportPublicationsParamsDelimiter enum.
+func (e ExportPublicationsParamsDelimiter) Valid() bool {
 	switch e {
-	case ListPublicationsParamsDelimiterComma:
+	case ExportPublicationsParamsDelimiterComma:
 		return true
-	case ListPublicationsParamsDelimiterSemicolon:
+	case ExportPublicationsParamsDelimiterSemicolon:
 		return true
-	case ListPublicationsParamsDelimiterTab:
+	case ExportPublicationsParamsDelimiterTab:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportPublicationsParamsFormat.
+const (
+	ExportPublicationsParamsFormatCsv    ExportPublicationsParamsFormat = "csv"
+	ExportPublicationsParamsFormatNdjson ExportPublicationsParamsFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the ExportPublicationsParamsFormat enum.
+func (e ExportPublicationsParamsFormat) Valid() bool {
+	switch e {
+	case ExportPublicationsParamsFormatCsv:
+		return true
+	case ExportPublicationsParamsFormatNdjson:
 		return true
 	default:
 		return false
@@ -2814,6 +3015,9 @@ type EvaluationRef = openapi_types.UUID
 // ExportFormat defines model for ExportFormat.
 type ExportFormat string
 
+// ExportStreamFormat defines model for ExportStreamFormat.
+type ExportStreamFormat string
+
 // GuestChairFilter defines model for GuestChairFilter.
 type GuestChairFilter = string
 
@@ -3001,18 +3205,11 @@ type ListAuditEventsParams struct {
 	// To Only entries recorded before this instant.
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
 
-	// Format `csv` or `ndjson` for the whole filtered result as a stream (no paging), for clients that cannot send
-	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
+	// Format Deprecated since 1.2.0: use the list's `/export` operation. `json` (default) answers a page; `csv` or
+	// `ndjson` (like `Accept: text/csv` or `Accept: application/x-ndjson`) still answers the export as in 1.1.0,
+	// with a `Deprecation` header and a `Link` to the export operation.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Format *ListAuditEventsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
-
-	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
-	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
-	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
-
-	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
-	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
-	// for whichever delimiter. NDJSON ignores it.
-	Delimiter *ListAuditEventsParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
 
 	// PageSize Items per page.
 	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
@@ -3024,8 +3221,41 @@ type ListAuditEventsParams struct {
 // ListAuditEventsParamsFormat defines parameters for ListAuditEvents.
 type ListAuditEventsParamsFormat string
 
-// ListAuditEventsParamsDelimiter defines parameters for ListAuditEvents.
-type ListAuditEventsParamsDelimiter string
+// ExportAuditEventsParams defines parameters for ExportAuditEvents.
+type ExportAuditEventsParams struct {
+	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
+	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
+	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
+
+	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
+	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
+	// for whichever delimiter. NDJSON ignores it.
+	Delimiter *ExportAuditEventsParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
+
+	// Resource Only entries about this kind of resource, such as `meeting` or `person`.
+	Resource *string `form:"resource,omitempty" json:"resource,omitempty"`
+
+	// ResourceID Only entries about the resource with this id.
+	ResourceID *string `form:"resourceId,omitempty" json:"resourceId,omitempty"`
+
+	// Actor Only entries of this actor (a user's id, an API client's client id, or `system`).
+	Actor *string `form:"actor,omitempty" json:"actor,omitempty"`
+
+	// From Only entries recorded at or after this instant.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only entries recorded before this instant.
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// Format `csv` for comma-separated values with a header row, `ndjson` for one JSON object a line.
+	Format ExportAuditEventsParamsFormat `form:"format" json:"format"`
+}
+
+// ExportAuditEventsParamsDelimiter defines parameters for ExportAuditEvents.
+type ExportAuditEventsParamsDelimiter string
+
+// ExportAuditEventsParamsFormat defines parameters for ExportAuditEvents.
+type ExportAuditEventsParamsFormat string
 
 // ListChangesParams defines parameters for ListChanges.
 type ListChangesParams struct {
@@ -3047,18 +3277,11 @@ type ListCommitmentsParams struct {
 	// Q Free-text search, case-insensitive.
 	Q *Q `form:"q,omitempty" json:"q,omitempty"`
 
-	// Format `csv` or `ndjson` for the whole filtered result as a stream (no paging), for clients that cannot send
-	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
+	// Format Deprecated since 1.2.0: use the list's `/export` operation. `json` (default) answers a page; `csv` or
+	// `ndjson` (like `Accept: text/csv` or `Accept: application/x-ndjson`) still answers the export as in 1.1.0,
+	// with a `Deprecation` header and a `Link` to the export operation.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Format *ListCommitmentsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
-
-	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
-	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
-	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
-
-	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
-	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
-	// for whichever delimiter. NDJSON ignores it.
-	Delimiter *ListCommitmentsParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
 
 	// UpdatedSince Only items whose `updatedAt` is at or after this instant. Inclusive, so that polling with the last
 	// `updatedAt` seen never misses a write made in the same microsecond (expect to see that item again).
@@ -3075,9 +3298,6 @@ type ListCommitmentsParams struct {
 // ListCommitmentsParamsFormat defines parameters for ListCommitments.
 type ListCommitmentsParamsFormat string
 
-// ListCommitmentsParamsDelimiter defines parameters for ListCommitments.
-type ListCommitmentsParamsDelimiter string
-
 // CreateCommitmentParams defines parameters for CreateCommitment.
 type CreateCommitmentParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
@@ -3086,6 +3306,41 @@ type CreateCommitmentParams struct {
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
+
+// ExportCommitmentsParams defines parameters for ExportCommitments.
+type ExportCommitmentsParams struct {
+	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
+	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
+	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
+
+	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
+	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
+	// for whichever delimiter. NDJSON ignores it.
+	Delimiter *ExportCommitmentsParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
+
+	// Cycle Only commitments of the action plan cycle that started in this year (2013, 2016, 2018).
+	Cycle *int `form:"cycle,omitempty" json:"cycle,omitempty"`
+
+	// PolicyArea Only commitments in this policy area, such as `Capacity Building`.
+	PolicyArea *string `form:"policyArea,omitempty" json:"policyArea,omitempty"`
+
+	// Q Free-text search, case-insensitive.
+	Q *Q `form:"q,omitempty" json:"q,omitempty"`
+
+	// Format `csv` for comma-separated values with a header row, `ndjson` for one JSON object a line.
+	Format ExportCommitmentsParamsFormat `form:"format" json:"format"`
+
+	// UpdatedSince Only items whose `updatedAt` is at or after this instant. Inclusive, so that polling with the last
+	// `updatedAt` seen never misses a write made in the same microsecond (expect to see that item again).
+	// Deletions and redactions do not show here; follow `/v1/changes` for those.
+	UpdatedSince *UpdatedSince `form:"updatedSince,omitempty" json:"updatedSince,omitempty"`
+}
+
+// ExportCommitmentsParamsDelimiter defines parameters for ExportCommitments.
+type ExportCommitmentsParamsDelimiter string
+
+// ExportCommitmentsParamsFormat defines parameters for ExportCommitments.
+type ExportCommitmentsParamsFormat string
 
 // ReplaceCommitmentParams defines parameters for ReplaceCommitment.
 type ReplaceCommitmentParams struct {
@@ -3098,18 +3353,11 @@ type ListCommitmentMilestonesParams struct {
 	// AsOf Answer as the data stood at the end of this day (Amsterdam time).
 	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
 
-	// Format `csv` or `ndjson` for the whole filtered result as a stream (no paging), for clients that cannot send
-	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
+	// Format Deprecated since 1.2.0: use the list's `/export` operation. `json` (default) answers a page; `csv` or
+	// `ndjson` (like `Accept: text/csv` or `Accept: application/x-ndjson`) still answers the export as in 1.1.0,
+	// with a `Deprecation` header and a `Link` to the export operation.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Format *ListCommitmentMilestonesParamsFormat `form:"format,omitempty" json:"format,omitempty"`
-
-	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
-	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
-	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
-
-	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
-	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
-	// for whichever delimiter. NDJSON ignores it.
-	Delimiter *ListCommitmentMilestonesParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
 
 	// PageSize Items per page.
 	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
@@ -3121,8 +3369,29 @@ type ListCommitmentMilestonesParams struct {
 // ListCommitmentMilestonesParamsFormat defines parameters for ListCommitmentMilestones.
 type ListCommitmentMilestonesParamsFormat string
 
-// ListCommitmentMilestonesParamsDelimiter defines parameters for ListCommitmentMilestones.
-type ListCommitmentMilestonesParamsDelimiter string
+// ExportCommitmentMilestonesParams defines parameters for ExportCommitmentMilestones.
+type ExportCommitmentMilestonesParams struct {
+	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
+	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
+	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
+
+	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
+	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
+	// for whichever delimiter. NDJSON ignores it.
+	Delimiter *ExportCommitmentMilestonesParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
+
+	// AsOf Answer as the data stood at the end of this day (Amsterdam time).
+	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
+
+	// Format `csv` for comma-separated values with a header row, `ndjson` for one JSON object a line.
+	Format ExportCommitmentMilestonesParamsFormat `form:"format" json:"format"`
+}
+
+// ExportCommitmentMilestonesParamsDelimiter defines parameters for ExportCommitmentMilestones.
+type ExportCommitmentMilestonesParamsDelimiter string
+
+// ExportCommitmentMilestonesParamsFormat defines parameters for ExportCommitmentMilestones.
+type ExportCommitmentMilestonesParamsFormat string
 
 // GetCommitmentSummaryParams defines parameters for GetCommitmentSummary.
 type GetCommitmentSummaryParams struct {
@@ -3178,32 +3447,18 @@ type ReplaceEvaluationParams struct {
 
 // ListEvaluationResponsesParams defines parameters for ListEvaluationResponses.
 type ListEvaluationResponsesParams struct {
-	// Format `csv` or `ndjson` for the whole filtered result as a stream (no paging), for clients that cannot send
-	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
+	// Format Deprecated since 1.2.0: use the list's `/export` operation. `json` (default) answers a page; `csv` or
+	// `ndjson` (like `Accept: text/csv` or `Accept: application/x-ndjson`) still answers the export as in 1.1.0,
+	// with a `Deprecation` header and a `Link` to the export operation.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Format *ListEvaluationResponsesParamsFormat `form:"format,omitempty" json:"format,omitempty"`
-
-	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
-	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
-	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
-
-	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
-	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
-	// for whichever delimiter. NDJSON ignores it.
-	Delimiter *ListEvaluationResponsesParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
 }
 
 // ListEvaluationResponsesParamsFormat defines parameters for ListEvaluationResponses.
 type ListEvaluationResponsesParamsFormat string
 
-// ListEvaluationResponsesParamsDelimiter defines parameters for ListEvaluationResponses.
-type ListEvaluationResponsesParamsDelimiter string
-
-// GetEvaluationResultsParams defines parameters for GetEvaluationResults.
-type GetEvaluationResultsParams struct {
-	// Format `csv` or `ndjson` for the whole filtered result as a stream (no paging), for clients that cannot send
-	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
-	Format *GetEvaluationResultsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
-
+// ExportEvaluationResponsesParams defines parameters for ExportEvaluationResponses.
+type ExportEvaluationResponsesParams struct {
 	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
 	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
 	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
@@ -3211,14 +3466,50 @@ type GetEvaluationResultsParams struct {
 	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
 	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
 	// for whichever delimiter. NDJSON ignores it.
-	Delimiter *GetEvaluationResultsParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
+	Delimiter *ExportEvaluationResponsesParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
+
+	// Format `csv` for comma-separated values with a header row, `ndjson` for one JSON object a line.
+	Format ExportEvaluationResponsesParamsFormat `form:"format" json:"format"`
+}
+
+// ExportEvaluationResponsesParamsDelimiter defines parameters for ExportEvaluationResponses.
+type ExportEvaluationResponsesParamsDelimiter string
+
+// ExportEvaluationResponsesParamsFormat defines parameters for ExportEvaluationResponses.
+type ExportEvaluationResponsesParamsFormat string
+
+// GetEvaluationResultsParams defines parameters for GetEvaluationResults.
+type GetEvaluationResultsParams struct {
+	// Format Deprecated since 1.2.0: use the list's `/export` operation. `json` (default) answers a page; `csv` or
+	// `ndjson` (like `Accept: text/csv` or `Accept: application/x-ndjson`) still answers the export as in 1.1.0,
+	// with a `Deprecation` header and a `Link` to the export operation.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Format *GetEvaluationResultsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
 }
 
 // GetEvaluationResultsParamsFormat defines parameters for GetEvaluationResults.
 type GetEvaluationResultsParamsFormat string
 
-// GetEvaluationResultsParamsDelimiter defines parameters for GetEvaluationResults.
-type GetEvaluationResultsParamsDelimiter string
+// ExportEvaluationResultsParams defines parameters for ExportEvaluationResults.
+type ExportEvaluationResultsParams struct {
+	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
+	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
+	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
+
+	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
+	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
+	// for whichever delimiter. NDJSON ignores it.
+	Delimiter *ExportEvaluationResultsParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
+
+	// Format `csv` for comma-separated values with a header row, `ndjson` for one JSON object a line.
+	Format ExportEvaluationResultsParamsFormat `form:"format" json:"format"`
+}
+
+// ExportEvaluationResultsParamsDelimiter defines parameters for ExportEvaluationResults.
+type ExportEvaluationResultsParamsDelimiter string
+
+// ExportEvaluationResultsParamsFormat defines parameters for ExportEvaluationResults.
+type ExportEvaluationResultsParamsFormat string
 
 // GetMeetingsFeedParams defines parameters for GetMeetingsFeed.
 type GetMeetingsFeedParams struct {
@@ -3264,20 +3555,11 @@ type ListMeetingsParams struct {
 	// Status Only meetings with this status.
 	Status *MeetingStatusFilter `form:"status,omitempty" json:"status,omitempty"`
 
-	// Format Two uses share this key. A meeting format (`knowledge-session`, `open-government-lab`, `conference`,
-	// `residents-meeting`, `other`) filters the list, as in the feed. `csv` or `ndjson` asks for the whole
-	// filtered result as a stream, for clients that cannot send `Accept`. Repeat the key for both:
-	// `format=conference&format=csv`.
+	// Format A meeting format (`knowledge-session`, `open-government-lab`, `conference`, `residents-meeting`,
+	// `other`) filters the list, as in the feed. Deprecated since 1.2.0: `csv` or `ndjson` (repeat the key for
+	// both: `format=conference&format=csv`) still answers the whole filtered result as in 1.1.0, with a
+	// `Deprecation` header and a `Link` to `GET /meetings/export`, which to use instead.
 	Format *[]ListMeetingsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
-
-	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
-	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
-	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
-
-	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
-	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
-	// for whichever delimiter. NDJSON ignores it.
-	Delimiter *ListMeetingsParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
 
 	// Organisation Only meetings this organisation hosts or chairs (id or code, such as GM0606).
 	Organisation *MeetingOrganisationFilter `form:"organisation,omitempty" json:"organisation,omitempty"`
@@ -3306,9 +3588,6 @@ type ListMeetingsParams struct {
 // ListMeetingsParamsFormat defines parameters for ListMeetings.
 type ListMeetingsParamsFormat string
 
-// ListMeetingsParamsDelimiter defines parameters for ListMeetings.
-type ListMeetingsParamsDelimiter string
-
 // ListMeetingsParamsSort defines parameters for ListMeetings.
 type ListMeetingsParamsSort string
 
@@ -3320,6 +3599,59 @@ type CreateMeetingParams struct {
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
+
+// ExportMeetingsParams defines parameters for ExportMeetings.
+type ExportMeetingsParams struct {
+	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
+	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
+	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
+
+	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
+	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
+	// for whichever delimiter. NDJSON ignores it.
+	Delimiter *ExportMeetingsParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
+
+	// From Only meetings that end at or after this instant (date-time in UTC, or a date meaning its start in Amsterdam).
+	From *MeetingFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only meetings that start before this instant (date-time in UTC, or a date meaning the end of that day in Amsterdam).
+	To *MeetingTo `form:"to,omitempty" json:"to,omitempty"`
+
+	// Status Only meetings with this status.
+	Status *MeetingStatusFilter `form:"status,omitempty" json:"status,omitempty"`
+
+	// MeetingFormat Only meetings of this format (what `format` filters in the list).
+	MeetingFormat *MeetingFormat `form:"meetingFormat,omitempty" json:"meetingFormat,omitempty"`
+
+	// Format `csv` for comma-separated values with a header row, `ndjson` for one JSON object a line.
+	Format ExportMeetingsParamsFormat `form:"format" json:"format"`
+
+	// Organisation Only meetings this organisation hosts or chairs (id or code, such as GM0606).
+	Organisation *MeetingOrganisationFilter `form:"organisation,omitempty" json:"organisation,omitempty"`
+
+	// GuestChair Only meetings chaired by this municipality (id or code).
+	GuestChair *GuestChairFilter `form:"guestChair,omitempty" json:"guestChair,omitempty"`
+
+	// Q Free-text search, case-insensitive.
+	Q *Q `form:"q,omitempty" json:"q,omitempty"`
+
+	// Sort `startsAt` (default) or `-startsAt`; the id breaks ties.
+	Sort *ExportMeetingsParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// UpdatedSince Only items whose `updatedAt` is at or after this instant. Inclusive, so that polling with the last
+	// `updatedAt` seen never misses a write made in the same microsecond (expect to see that item again).
+	// Deletions and redactions do not show here; follow `/v1/changes` for those.
+	UpdatedSince *UpdatedSince `form:"updatedSince,omitempty" json:"updatedSince,omitempty"`
+}
+
+// ExportMeetingsParamsDelimiter defines parameters for ExportMeetings.
+type ExportMeetingsParamsDelimiter string
+
+// ExportMeetingsParamsFormat defines parameters for ExportMeetings.
+type ExportMeetingsParamsFormat string
+
+// ExportMeetingsParamsSort defines parameters for ExportMeetings.
+type ExportMeetingsParamsSort string
 
 // DeleteMeetingParams defines parameters for DeleteMeeting.
 type DeleteMeetingParams struct {
@@ -3382,18 +3714,11 @@ type ListMilestonesParams struct {
 	// AsOf Answer as the data stood at the end of this day (Amsterdam time).
 	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
 
-	// Format `csv` or `ndjson` for the whole filtered result as a stream (no paging), for clients that cannot send
-	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
+	// Format Deprecated since 1.2.0: use the list's `/export` operation. `json` (default) answers a page; `csv` or
+	// `ndjson` (like `Accept: text/csv` or `Accept: application/x-ndjson`) still answers the export as in 1.1.0,
+	// with a `Deprecation` header and a `Link` to the export operation.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Format *ListMilestonesParamsFormat `form:"format,omitempty" json:"format,omitempty"`
-
-	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
-	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
-	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
-
-	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
-	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
-	// for whichever delimiter. NDJSON ignores it.
-	Delimiter *ListMilestonesParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
 
 	// UpdatedSince Only items whose `updatedAt` is at or after this instant. Inclusive, so that polling with the last
 	// `updatedAt` seen never misses a write made in the same microsecond (expect to see that item again).
@@ -3413,9 +3738,6 @@ type ListMilestonesParamsSort string
 // ListMilestonesParamsFormat defines parameters for ListMilestones.
 type ListMilestonesParamsFormat string
 
-// ListMilestonesParamsDelimiter defines parameters for ListMilestones.
-type ListMilestonesParamsDelimiter string
-
 // CreateMilestoneParams defines parameters for CreateMilestone.
 type CreateMilestoneParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
@@ -3424,6 +3746,58 @@ type CreateMilestoneParams struct {
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
+
+// ExportMilestonesParams defines parameters for ExportMilestones.
+type ExportMilestonesParams struct {
+	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
+	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
+	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
+
+	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
+	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
+	// for whichever delimiter. NDJSON ignores it.
+	Delimiter *ExportMilestonesParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
+
+	// Commitment Only milestones of this commitment (code such as NL0037).
+	Commitment *string          `form:"commitment,omitempty" json:"commitment,omitempty"`
+	Status     *MilestoneStatus `form:"status,omitempty" json:"status,omitempty"`
+	Completion *Completion      `form:"completion,omitempty" json:"completion,omitempty"`
+
+	// DueBefore Only milestones planned to end before this date.
+	DueBefore *openapi_types.Date `form:"dueBefore,omitempty" json:"dueBefore,omitempty"`
+
+	// DueAfter Only milestones planned to end after this date.
+	DueAfter *openapi_types.Date `form:"dueAfter,omitempty" json:"dueAfter,omitempty"`
+
+	// Overdue Only milestones that are (or are not) overdue.
+	Overdue *bool `form:"overdue,omitempty" json:"overdue,omitempty"`
+
+	// Q Free-text search, case-insensitive.
+	Q *Q `form:"q,omitempty" json:"q,omitempty"`
+
+	// Sort `code` (default: by commitment, then milestone code), `plannedEnd` or `-plannedEnd`; the id breaks ties.
+	Sort *ExportMilestonesParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// AsOf Answer as the data stood at the end of this day (Amsterdam time).
+	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
+
+	// Format `csv` for comma-separated values with a header row, `ndjson` for one JSON object a line.
+	Format ExportMilestonesParamsFormat `form:"format" json:"format"`
+
+	// UpdatedSince Only items whose `updatedAt` is at or after this instant. Inclusive, so that polling with the last
+	// `updatedAt` seen never misses a write made in the same microsecond (expect to see that item again).
+	// Deletions and redactions do not show here; follow `/v1/changes` for those.
+	UpdatedSince *UpdatedSince `form:"updatedSince,omitempty" json:"updatedSince,omitempty"`
+}
+
+// ExportMilestonesParamsDelimiter defines parameters for ExportMilestones.
+type ExportMilestonesParamsDelimiter string
+
+// ExportMilestonesParamsSort defines parameters for ExportMilestones.
+type ExportMilestonesParamsSort string
+
+// ExportMilestonesParamsFormat defines parameters for ExportMilestones.
+type ExportMilestonesParamsFormat string
 
 // DeleteMilestoneParams defines parameters for DeleteMilestone.
 type DeleteMilestoneParams struct {
@@ -3599,18 +3973,11 @@ type ListPublicationsParams struct {
 	// Q Free-text search, case-insensitive.
 	Q *Q `form:"q,omitempty" json:"q,omitempty"`
 
-	// Format `csv` or `ndjson` for the whole filtered result as a stream (no paging), for clients that cannot send
-	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
+	// Format Deprecated since 1.2.0: use the list's `/export` operation. `json` (default) answers a page; `csv` or
+	// `ndjson` (like `Accept: text/csv` or `Accept: application/x-ndjson`) still answers the export as in 1.1.0,
+	// with a `Deprecation` header and a `Link` to the export operation.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Format *ListPublicationsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
-
-	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
-	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
-	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
-
-	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
-	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
-	// for whichever delimiter. NDJSON ignores it.
-	Delimiter *ListPublicationsParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
 
 	// UpdatedSince Only items whose `updatedAt` is at or after this instant. Inclusive, so that polling with the last
 	// `updatedAt` seen never misses a write made in the same microsecond (expect to see that item again).
@@ -3627,9 +3994,6 @@ type ListPublicationsParams struct {
 // ListPublicationsParamsFormat defines parameters for ListPublications.
 type ListPublicationsParamsFormat string
 
-// ListPublicationsParamsDelimiter defines parameters for ListPublications.
-type ListPublicationsParamsDelimiter string
-
 // CreatePublicationParams defines parameters for CreatePublication.
 type CreatePublicationParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
@@ -3638,6 +4002,41 @@ type CreatePublicationParams struct {
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
+
+// ExportPublicationsParams defines parameters for ExportPublications.
+type ExportPublicationsParams struct {
+	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
+	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
+	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
+
+	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
+	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
+	// for whichever delimiter. NDJSON ignores it.
+	Delimiter *ExportPublicationsParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
+
+	// Kind Only publications of this kind.
+	Kind *PublicationKind `form:"kind,omitempty" json:"kind,omitempty"`
+
+	// Meeting Only publications related to this meeting.
+	Meeting *openapi_types.UUID `form:"meeting,omitempty" json:"meeting,omitempty"`
+
+	// Q Free-text search, case-insensitive.
+	Q *Q `form:"q,omitempty" json:"q,omitempty"`
+
+	// Format `csv` for comma-separated values with a header row, `ndjson` for one JSON object a line.
+	Format ExportPublicationsParamsFormat `form:"format" json:"format"`
+
+	// UpdatedSince Only items whose `updatedAt` is at or after this instant. Inclusive, so that polling with the last
+	// `updatedAt` seen never misses a write made in the same microsecond (expect to see that item again).
+	// Deletions and redactions do not show here; follow `/v1/changes` for those.
+	UpdatedSince *UpdatedSince `form:"updatedSince,omitempty" json:"updatedSince,omitempty"`
+}
+
+// ExportPublicationsParamsDelimiter defines parameters for ExportPublications.
+type ExportPublicationsParamsDelimiter string
+
+// ExportPublicationsParamsFormat defines parameters for ExportPublications.
+type ExportPublicationsParamsFormat string
 
 // DeletePublicationParams defines parameters for DeletePublication.
 type DeletePublicationParams struct {
@@ -3741,6 +4140,9 @@ type ListWebhookDeliveriesParams struct {
 // CreateAPIClientJSONRequestBody defines body for CreateAPIClient for application/json ContentType.
 type CreateAPIClientJSONRequestBody = APIClientInput
 
+// UpdateAPIClientJSONRequestBody defines body for UpdateAPIClient for application/json ContentType.
+type UpdateAPIClientJSONRequestBody = APIClientPatch
+
 // UpdateAPIClientApplicationMergePatchPlusJSONRequestBody defines body for UpdateAPIClient for application/merge-patch+json ContentType.
 type UpdateAPIClientApplicationMergePatchPlusJSONRequestBody = APIClientPatch
 
@@ -3768,6 +4170,9 @@ type ReplaceCommitmentJSONRequestBody = CommitmentInput
 // CreateEvaluationJSONRequestBody defines body for CreateEvaluation for application/json ContentType.
 type CreateEvaluationJSONRequestBody = EvaluationInput
 
+// UpdateEvaluationJSONRequestBody defines body for UpdateEvaluation for application/json ContentType.
+type UpdateEvaluationJSONRequestBody = EvaluationPatch
+
 // UpdateEvaluationApplicationMergePatchPlusJSONRequestBody defines body for UpdateEvaluation for application/merge-patch+json ContentType.
 type UpdateEvaluationApplicationMergePatchPlusJSONRequestBody = EvaluationPatch
 
@@ -3782,6 +4187,9 @@ type ChangeMyPasswordJSONRequestBody = PasswordChange
 
 // CreateMeetingJSONRequestBody defines body for CreateMeeting for application/json ContentType.
 type CreateMeetingJSONRequestBody = MeetingInput
+
+// UpdateMeetingJSONRequestBody defines body for UpdateMeeting for application/json ContentType.
+type UpdateMeetingJSONRequestBody = MeetingPatch
 
 // UpdateMeetingApplicationMergePatchPlusJSONRequestBody defines body for UpdateMeeting for application/merge-patch+json ContentType.
 type UpdateMeetingApplicationMergePatchPlusJSONRequestBody = MeetingPatch
@@ -3807,6 +4215,9 @@ type DecideSubmissionJSONRequestBody = DecisionInput
 // CreateMilestoneJSONRequestBody defines body for CreateMilestone for application/json ContentType.
 type CreateMilestoneJSONRequestBody = MilestoneInput
 
+// UpdateMilestoneJSONRequestBody defines body for UpdateMilestone for application/json ContentType.
+type UpdateMilestoneJSONRequestBody = MilestonePatch
+
 // UpdateMilestoneApplicationMergePatchPlusJSONRequestBody defines body for UpdateMilestone for application/merge-patch+json ContentType.
 type UpdateMilestoneApplicationMergePatchPlusJSONRequestBody = MilestonePatch
 
@@ -3819,6 +4230,9 @@ type CreateMilestoneUpdateJSONRequestBody = ProgressUpdateInput
 // CreateOrganisationJSONRequestBody defines body for CreateOrganisation for application/json ContentType.
 type CreateOrganisationJSONRequestBody = OrganisationInput
 
+// UpdateOrganisationJSONRequestBody defines body for UpdateOrganisation for application/json ContentType.
+type UpdateOrganisationJSONRequestBody = OrganisationPatch
+
 // UpdateOrganisationApplicationMergePatchPlusJSONRequestBody defines body for UpdateOrganisation for application/merge-patch+json ContentType.
 type UpdateOrganisationApplicationMergePatchPlusJSONRequestBody = OrganisationPatch
 
@@ -3827,6 +4241,9 @@ type ReplaceOrganisationJSONRequestBody = OrganisationInput
 
 // CreatePersonJSONRequestBody defines body for CreatePerson for application/json ContentType.
 type CreatePersonJSONRequestBody = PersonInput
+
+// UpdatePersonJSONRequestBody defines body for UpdatePerson for application/json ContentType.
+type UpdatePersonJSONRequestBody = PersonPatch
 
 // UpdatePersonApplicationMergePatchPlusJSONRequestBody defines body for UpdatePerson for application/merge-patch+json ContentType.
 type UpdatePersonApplicationMergePatchPlusJSONRequestBody = PersonPatch
@@ -3846,11 +4263,17 @@ type ReplacePublicationJSONRequestBody = PublicationInput
 // CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
 type CreateUserJSONRequestBody = UserInput
 
+// UpdateUserJSONRequestBody defines body for UpdateUser for application/json ContentType.
+type UpdateUserJSONRequestBody = UserPatch
+
 // UpdateUserApplicationMergePatchPlusJSONRequestBody defines body for UpdateUser for application/merge-patch+json ContentType.
 type UpdateUserApplicationMergePatchPlusJSONRequestBody = UserPatch
 
 // CreateWebhookSubscriptionJSONRequestBody defines body for CreateWebhookSubscription for application/json ContentType.
 type CreateWebhookSubscriptionJSONRequestBody = WebhookSubscriptionInput
+
+// UpdateWebhookSubscriptionJSONRequestBody defines body for UpdateWebhookSubscription for application/json ContentType.
+type UpdateWebhookSubscriptionJSONRequestBody = WebhookSubscriptionPatch
 
 // UpdateWebhookSubscriptionApplicationMergePatchPlusJSONRequestBody defines body for UpdateWebhookSubscription for application/merge-patch+json ContentType.
 type UpdateWebhookSubscriptionApplicationMergePatchPlusJSONRequestBody = WebhookSubscriptionPatch
@@ -4249,6 +4672,9 @@ type ServerInterface interface {
 	// ListAuditEvents Read the audit log
 	// (GET /audit-events)
 	ListAuditEvents(ctx echo.Context, params ListAuditEventsParams) error
+	// ExportAuditEvents Export audit entries as CSV or NDJSON
+	// (GET /audit-events/export)
+	ExportAuditEvents(ctx echo.Context, params ExportAuditEventsParams) error
 	// SetPasswordWithLink Set a password with a one-time link
 	// (POST /auth/passwords)
 	SetPasswordWithLink(ctx echo.Context) error
@@ -4267,6 +4693,9 @@ type ServerInterface interface {
 	// CreateCommitment Add a commitment
 	// (POST /commitments)
 	CreateCommitment(ctx echo.Context, params CreateCommitmentParams) error
+	// ExportCommitments Export commitments as CSV or NDJSON
+	// (GET /commitments/export)
+	ExportCommitments(ctx echo.Context, params ExportCommitmentsParams) error
 	// GetCommitment Get a commitment
 	// (GET /commitments/{commitment})
 	GetCommitment(ctx echo.Context, commitment CommitmentRef) error
@@ -4276,6 +4705,9 @@ type ServerInterface interface {
 	// ListCommitmentMilestones List a commitment's milestones
 	// (GET /commitments/{commitment}/milestones)
 	ListCommitmentMilestones(ctx echo.Context, commitment CommitmentRef, params ListCommitmentMilestonesParams) error
+	// ExportCommitmentMilestones Export a commitment's milestones as CSV or NDJSON
+	// (GET /commitments/{commitment}/milestones/export)
+	ExportCommitmentMilestones(ctx echo.Context, commitment CommitmentRef, params ExportCommitmentMilestonesParams) error
 	// GetCommitmentSummary Progress of a commitment's milestones
 	// (GET /commitments/{commitment}/summary)
 	GetCommitmentSummary(ctx echo.Context, commitment CommitmentRef, params GetCommitmentSummaryParams) error
@@ -4300,6 +4732,9 @@ type ServerInterface interface {
 	// ListEvaluationResponses The raw responses, pseudonymised
 	// (GET /evaluations/{evaluation}/responses)
 	ListEvaluationResponses(ctx echo.Context, evaluation EvaluationRef, params ListEvaluationResponsesParams) error
+	// ExportEvaluationResponses Export the pseudonymised responses as CSV or NDJSON
+	// (GET /evaluations/{evaluation}/responses/export)
+	ExportEvaluationResponses(ctx echo.Context, evaluation EvaluationRef, params ExportEvaluationResponsesParams) error
 	// GetEvaluationResponse An organisation's response
 	// (GET /evaluations/{evaluation}/responses/{organisation})
 	GetEvaluationResponse(ctx echo.Context, evaluation EvaluationRef, organisation OrganisationRef) error
@@ -4309,6 +4744,9 @@ type ServerInterface interface {
 	// GetEvaluationResults Aggregated results
 	// (GET /evaluations/{evaluation}/results)
 	GetEvaluationResults(ctx echo.Context, evaluation EvaluationRef, params GetEvaluationResultsParams) error
+	// ExportEvaluationResults Export the aggregated results as CSV or NDJSON
+	// (GET /evaluations/{evaluation}/results/export)
+	ExportEvaluationResults(ctx echo.Context, evaluation EvaluationRef, params ExportEvaluationResultsParams) error
 	// GetMeetingsFeed The meeting schedule as an iCalendar feed
 	// (GET /feeds/meetings.ics)
 	GetMeetingsFeed(ctx echo.Context, params GetMeetingsFeedParams) error
@@ -4324,6 +4762,9 @@ type ServerInterface interface {
 	// CreateMeeting Plan a meeting
 	// (POST /meetings)
 	CreateMeeting(ctx echo.Context, params CreateMeetingParams) error
+	// ExportMeetings Export meetings as CSV or NDJSON
+	// (GET /meetings/export)
+	ExportMeetings(ctx echo.Context, params ExportMeetingsParams) error
 	// DeleteMeeting Delete a meeting
 	// (DELETE /meetings/{meeting})
 	DeleteMeeting(ctx echo.Context, meeting MeetingRef, params DeleteMeetingParams) error
@@ -4366,6 +4807,9 @@ type ServerInterface interface {
 	// CreateMilestone Add a milestone
 	// (POST /milestones)
 	CreateMilestone(ctx echo.Context, params CreateMilestoneParams) error
+	// ExportMilestones Export milestones as CSV or NDJSON
+	// (GET /milestones/export)
+	ExportMilestones(ctx echo.Context, params ExportMilestonesParams) error
 	// DeleteMilestone Delete a milestone
 	// (DELETE /milestones/{milestone})
 	DeleteMilestone(ctx echo.Context, milestone MilestoneRef, params DeleteMilestoneParams) error
@@ -4438,6 +4882,9 @@ type ServerInterface interface {
 	// CreatePublication Add a publication
 	// (POST /publications)
 	CreatePublication(ctx echo.Context, params CreatePublicationParams) error
+	// ExportPublications Export publications as CSV or NDJSON
+	// (GET /publications/export)
+	ExportPublications(ctx echo.Context, params ExportPublicationsParams) error
 	// DeletePublication Delete a publication
 	// (DELETE /publications/{publication})
 	DeletePublication(ctx echo.Context, publication PublicationRef, params DeletePublicationParams) error
@@ -4747,20 +5194,6 @@ func (w *ServerInterfaceWrapper) ListAuditEvents(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
 	}
 
-	// ------------- Optional query parameter "bom" -------------
-
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "bom", ctx.QueryParams(), &params.Bom, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
-	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bom: %s", err))
-	}
-
-	// ------------- Optional query parameter "delimiter" -------------
-
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "delimiter", ctx.QueryParams(), &params.Delimiter, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
-	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter delimiter: %s", err))
-	}
-
 	// ------------- Optional query parameter "pageSize" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
@@ -4777,6 +5210,73 @@ func (w *ServerInterfaceWrapper) ListAuditEvents(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ListAuditEvents(ctx, params)
+	return err
+}
+
+// ExportAuditEvents converts echo context to params.
+func (w *ServerInterfaceWrapper) ExportAuditEvents(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ExportAuditEventsParams
+	// ------------- Optional query parameter "bom" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "bom", ctx.QueryParams(), &params.Bom, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bom: %s", err))
+	}
+
+	// ------------- Optional query parameter "delimiter" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "delimiter", ctx.QueryParams(), &params.Delimiter, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter delimiter: %s", err))
+	}
+
+	// ------------- Optional query parameter "resource" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "resource", ctx.QueryParams(), &params.Resource, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter resource: %s", err))
+	}
+
+	// ------------- Optional query parameter "resourceId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "resourceId", ctx.QueryParams(), &params.ResourceID, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter resourceId: %s", err))
+	}
+
+	// ------------- Optional query parameter "actor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "actor", ctx.QueryParams(), &params.Actor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter actor: %s", err))
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// ------------- Required query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ExportAuditEvents(ctx, params)
 	return err
 }
 
@@ -4866,20 +5366,6 @@ func (w *ServerInterfaceWrapper) ListCommitments(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
 	}
 
-	// ------------- Optional query parameter "bom" -------------
-
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "bom", ctx.QueryParams(), &params.Bom, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
-	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bom: %s", err))
-	}
-
-	// ------------- Optional query parameter "delimiter" -------------
-
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "delimiter", ctx.QueryParams(), &params.Delimiter, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
-	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter delimiter: %s", err))
-	}
-
 	// ------------- Optional query parameter "updatedSince" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "updatedSince", ctx.QueryParams(), &params.UpdatedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
@@ -4932,6 +5418,66 @@ func (w *ServerInterfaceWrapper) CreateCommitment(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.CreateCommitment(ctx, params)
+	return err
+}
+
+// ExportCommitments converts echo context to params.
+func (w *ServerInterfaceWrapper) ExportCommitments(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ExportCommitmentsParams
+	// ------------- Optional query parameter "bom" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "bom", ctx.QueryParams(), &params.Bom, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bom: %s", err))
+	}
+
+	// ------------- Optional query parameter "delimiter" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "delimiter", ctx.QueryParams(), &params.Delimiter, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter delimiter: %s", err))
+	}
+
+	// ------------- Optional query parameter "cycle" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cycle", ctx.QueryParams(), &params.Cycle, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cycle: %s", err))
+	}
+
+	// ------------- Optional query parameter "policyArea" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "policyArea", ctx.QueryParams(), &params.PolicyArea, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter policyArea: %s", err))
+	}
+
+	// ------------- Optional query parameter "q" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "q", ctx.QueryParams(), &params.Q, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter q: %s", err))
+	}
+
+	// ------------- Required query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
+	}
+
+	// ------------- Optional query parameter "updatedSince" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "updatedSince", ctx.QueryParams(), &params.UpdatedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter updatedSince: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ExportCommitments(ctx, params)
 	return err
 }
 
@@ -5014,20 +5560,6 @@ func (w *ServerInterfaceWrapper) ListCommitmentMilestones(ctx echo.Context) erro
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
 	}
 
-	// ------------- Optional query parameter "bom" -------------
-
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "bom", ctx.QueryParams(), &params.Bom, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
-	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bom: %s", err))
-	}
-
-	// ------------- Optional query parameter "delimiter" -------------
-
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "delimiter", ctx.QueryParams(), &params.Delimiter, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
-	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter delimiter: %s", err))
-	}
-
 	// ------------- Optional query parameter "pageSize" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
@@ -5044,6 +5576,52 @@ func (w *ServerInterfaceWrapper) ListCommitmentMilestones(ctx echo.Context) erro
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ListCommitmentMilestones(ctx, commitment, params)
+	return err
+}
+
+// ExportCommitmentMilestones converts echo context to params.
+func (w *ServerInterfaceWrapper) ExportCommitmentMilestones(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "commitment" -------------
+	var commitment CommitmentRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "commitment", ctx.Param("commitment"), &commitment, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter commitment: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ExportCommitmentMilestonesParams
+	// ------------- Optional query parameter "bom" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "bom", ctx.QueryParams(), &params.Bom, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bom: %s", err))
+	}
+
+	// ------------- Optional query parameter "delimiter" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "delimiter", ctx.QueryParams(), &params.Delimiter, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter delimiter: %s", err))
+	}
+
+	// ------------- Optional query parameter "asOf" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "asOf", ctx.QueryParams(), &params.AsOf, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter asOf: %s", err))
+	}
+
+	// ------------- Required query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ExportCommitmentMilestones(ctx, commitment, params)
 	return err
 }
 
@@ -5291,6 +5869,24 @@ func (w *ServerInterfaceWrapper) ListEvaluationResponses(ctx echo.Context) error
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
 	}
 
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListEvaluationResponses(ctx, evaluation, params)
+	return err
+}
+
+// ExportEvaluationResponses converts echo context to params.
+func (w *ServerInterfaceWrapper) ExportEvaluationResponses(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "evaluation" -------------
+	var evaluation EvaluationRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "evaluation", ctx.Param("evaluation"), &evaluation, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter evaluation: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ExportEvaluationResponsesParams
 	// ------------- Optional query parameter "bom" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "bom", ctx.QueryParams(), &params.Bom, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
@@ -5305,8 +5901,15 @@ func (w *ServerInterfaceWrapper) ListEvaluationResponses(ctx echo.Context) error
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter delimiter: %s", err))
 	}
 
+	// ------------- Required query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.ListEvaluationResponses(ctx, evaluation, params)
+	err = w.Handler.ExportEvaluationResponses(ctx, evaluation, params)
 	return err
 }
 
@@ -5378,6 +5981,24 @@ func (w *ServerInterfaceWrapper) GetEvaluationResults(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
 	}
 
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetEvaluationResults(ctx, evaluation, params)
+	return err
+}
+
+// ExportEvaluationResults converts echo context to params.
+func (w *ServerInterfaceWrapper) ExportEvaluationResults(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "evaluation" -------------
+	var evaluation EvaluationRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "evaluation", ctx.Param("evaluation"), &evaluation, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter evaluation: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ExportEvaluationResultsParams
 	// ------------- Optional query parameter "bom" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "bom", ctx.QueryParams(), &params.Bom, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
@@ -5392,8 +6013,15 @@ func (w *ServerInterfaceWrapper) GetEvaluationResults(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter delimiter: %s", err))
 	}
 
+	// ------------- Required query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.GetEvaluationResults(ctx, evaluation, params)
+	err = w.Handler.ExportEvaluationResults(ctx, evaluation, params)
 	return err
 }
 
@@ -5533,20 +6161,6 @@ func (w *ServerInterfaceWrapper) ListMeetings(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
 	}
 
-	// ------------- Optional query parameter "bom" -------------
-
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "bom", ctx.QueryParams(), &params.Bom, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
-	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bom: %s", err))
-	}
-
-	// ------------- Optional query parameter "delimiter" -------------
-
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "delimiter", ctx.QueryParams(), &params.Delimiter, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
-	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter delimiter: %s", err))
-	}
-
 	// ------------- Optional query parameter "organisation" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "organisation", ctx.QueryParams(), &params.Organisation, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
@@ -5627,6 +6241,101 @@ func (w *ServerInterfaceWrapper) CreateMeeting(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.CreateMeeting(ctx, params)
+	return err
+}
+
+// ExportMeetings converts echo context to params.
+func (w *ServerInterfaceWrapper) ExportMeetings(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ExportMeetingsParams
+	// ------------- Optional query parameter "bom" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "bom", ctx.QueryParams(), &params.Bom, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bom: %s", err))
+	}
+
+	// ------------- Optional query parameter "delimiter" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "delimiter", ctx.QueryParams(), &params.Delimiter, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter delimiter: %s", err))
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "meetingFormat" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "meetingFormat", ctx.QueryParams(), &params.MeetingFormat, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter meetingFormat: %s", err))
+	}
+
+	// ------------- Required query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
+	}
+
+	// ------------- Optional query parameter "organisation" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "organisation", ctx.QueryParams(), &params.Organisation, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter organisation: %s", err))
+	}
+
+	// ------------- Optional query parameter "guestChair" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "guestChair", ctx.QueryParams(), &params.GuestChair, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter guestChair: %s", err))
+	}
+
+	// ------------- Optional query parameter "q" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "q", ctx.QueryParams(), &params.Q, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter q: %s", err))
+	}
+
+	// ------------- Optional query parameter "sort" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sort", ctx.QueryParams(), &params.Sort, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sort: %s", err))
+	}
+
+	// ------------- Optional query parameter "updatedSince" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "updatedSince", ctx.QueryParams(), &params.UpdatedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter updatedSince: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ExportMeetings(ctx, params)
 	return err
 }
 
@@ -6022,20 +6731,6 @@ func (w *ServerInterfaceWrapper) ListMilestones(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
 	}
 
-	// ------------- Optional query parameter "bom" -------------
-
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "bom", ctx.QueryParams(), &params.Bom, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
-	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bom: %s", err))
-	}
-
-	// ------------- Optional query parameter "delimiter" -------------
-
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "delimiter", ctx.QueryParams(), &params.Delimiter, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
-	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter delimiter: %s", err))
-	}
-
 	// ------------- Optional query parameter "updatedSince" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "updatedSince", ctx.QueryParams(), &params.UpdatedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
@@ -6088,6 +6783,108 @@ func (w *ServerInterfaceWrapper) CreateMilestone(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.CreateMilestone(ctx, params)
+	return err
+}
+
+// ExportMilestones converts echo context to params.
+func (w *ServerInterfaceWrapper) ExportMilestones(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ExportMilestonesParams
+	// ------------- Optional query parameter "bom" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "bom", ctx.QueryParams(), &params.Bom, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bom: %s", err))
+	}
+
+	// ------------- Optional query parameter "delimiter" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "delimiter", ctx.QueryParams(), &params.Delimiter, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter delimiter: %s", err))
+	}
+
+	// ------------- Optional query parameter "commitment" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "commitment", ctx.QueryParams(), &params.Commitment, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter commitment: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "completion" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "completion", ctx.QueryParams(), &params.Completion, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter completion: %s", err))
+	}
+
+	// ------------- Optional query parameter "dueBefore" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "dueBefore", ctx.QueryParams(), &params.DueBefore, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter dueBefore: %s", err))
+	}
+
+	// ------------- Optional query parameter "dueAfter" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "dueAfter", ctx.QueryParams(), &params.DueAfter, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter dueAfter: %s", err))
+	}
+
+	// ------------- Optional query parameter "overdue" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "overdue", ctx.QueryParams(), &params.Overdue, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter overdue: %s", err))
+	}
+
+	// ------------- Optional query parameter "q" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "q", ctx.QueryParams(), &params.Q, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter q: %s", err))
+	}
+
+	// ------------- Optional query parameter "sort" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sort", ctx.QueryParams(), &params.Sort, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sort: %s", err))
+	}
+
+	// ------------- Optional query parameter "asOf" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "asOf", ctx.QueryParams(), &params.AsOf, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter asOf: %s", err))
+	}
+
+	// ------------- Required query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
+	}
+
+	// ------------- Optional query parameter "updatedSince" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "updatedSince", ctx.QueryParams(), &params.UpdatedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter updatedSince: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ExportMilestones(ctx, params)
 	return err
 }
 
@@ -6844,20 +7641,6 @@ func (w *ServerInterfaceWrapper) ListPublications(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
 	}
 
-	// ------------- Optional query parameter "bom" -------------
-
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "bom", ctx.QueryParams(), &params.Bom, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
-	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bom: %s", err))
-	}
-
-	// ------------- Optional query parameter "delimiter" -------------
-
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "delimiter", ctx.QueryParams(), &params.Delimiter, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
-	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter delimiter: %s", err))
-	}
-
 	// ------------- Optional query parameter "updatedSince" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "updatedSince", ctx.QueryParams(), &params.UpdatedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
@@ -6910,6 +7693,66 @@ func (w *ServerInterfaceWrapper) CreatePublication(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.CreatePublication(ctx, params)
+	return err
+}
+
+// ExportPublications converts echo context to params.
+func (w *ServerInterfaceWrapper) ExportPublications(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ExportPublicationsParams
+	// ------------- Optional query parameter "bom" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "bom", ctx.QueryParams(), &params.Bom, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter bom: %s", err))
+	}
+
+	// ------------- Optional query parameter "delimiter" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "delimiter", ctx.QueryParams(), &params.Delimiter, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter delimiter: %s", err))
+	}
+
+	// ------------- Optional query parameter "kind" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "kind", ctx.QueryParams(), &params.Kind, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter kind: %s", err))
+	}
+
+	// ------------- Optional query parameter "meeting" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "meeting", ctx.QueryParams(), &params.Meeting, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter meeting: %s", err))
+	}
+
+	// ------------- Optional query parameter "q" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "q", ctx.QueryParams(), &params.Q, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter q: %s", err))
+	}
+
+	// ------------- Required query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
+	}
+
+	// ------------- Optional query parameter "updatedSince" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "updatedSince", ctx.QueryParams(), &params.UpdatedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter updatedSince: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ExportPublications(ctx, params)
 	return err
 }
 
@@ -7489,6 +8332,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/people/:person/export", wrapper.ExportPerson, options.OperationMiddlewares["exportPerson"]...)
 	router.GET(options.BaseURL+"/meetings", wrapper.ListMeetings, options.OperationMiddlewares["listMeetings"]...)
 	router.POST(options.BaseURL+"/meetings", wrapper.CreateMeeting, options.OperationMiddlewares["createMeeting"]...)
+	router.GET(options.BaseURL+"/meetings/export", wrapper.ExportMeetings, options.OperationMiddlewares["exportMeetings"]...)
 	router.DELETE(options.BaseURL+"/meetings/:meeting", wrapper.DeleteMeeting, options.OperationMiddlewares["deleteMeeting"]...)
 	router.GET(options.BaseURL+"/meetings/:meeting", wrapper.GetMeeting, options.OperationMiddlewares["getMeeting"]...)
 	router.PATCH(options.BaseURL+"/meetings/:meeting", wrapper.UpdateMeeting, options.OperationMiddlewares["updateMeeting"]...)
@@ -7515,19 +8359,24 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/webhook-subscriptions/:subscription/deliveries/:delivery/redeliveries", wrapper.RedeliverWebhookDelivery, options.OperationMiddlewares["redeliverWebhookDelivery"]...)
 	router.GET(options.BaseURL+"/publications", wrapper.ListPublications, options.OperationMiddlewares["listPublications"]...)
 	router.POST(options.BaseURL+"/publications", wrapper.CreatePublication, options.OperationMiddlewares["createPublication"]...)
+	router.GET(options.BaseURL+"/publications/export", wrapper.ExportPublications, options.OperationMiddlewares["exportPublications"]...)
 	router.DELETE(options.BaseURL+"/publications/:publication", wrapper.DeletePublication, options.OperationMiddlewares["deletePublication"]...)
 	router.GET(options.BaseURL+"/publications/:publication", wrapper.GetPublication, options.OperationMiddlewares["getPublication"]...)
 	router.PUT(options.BaseURL+"/publications/:publication", wrapper.ReplacePublication, options.OperationMiddlewares["replacePublication"]...)
 	router.GET(options.BaseURL+"/audit-events", wrapper.ListAuditEvents, options.OperationMiddlewares["listAuditEvents"]...)
+	router.GET(options.BaseURL+"/audit-events/export", wrapper.ExportAuditEvents, options.OperationMiddlewares["exportAuditEvents"]...)
 	router.GET(options.BaseURL+"/commitments", wrapper.ListCommitments, options.OperationMiddlewares["listCommitments"]...)
 	router.POST(options.BaseURL+"/commitments", wrapper.CreateCommitment, options.OperationMiddlewares["createCommitment"]...)
+	router.GET(options.BaseURL+"/commitments/export", wrapper.ExportCommitments, options.OperationMiddlewares["exportCommitments"]...)
 	router.GET(options.BaseURL+"/commitments/:commitment", wrapper.GetCommitment, options.OperationMiddlewares["getCommitment"]...)
 	router.PUT(options.BaseURL+"/commitments/:commitment", wrapper.ReplaceCommitment, options.OperationMiddlewares["replaceCommitment"]...)
 	router.GET(options.BaseURL+"/commitments/:commitment/milestones", wrapper.ListCommitmentMilestones, options.OperationMiddlewares["listCommitmentMilestones"]...)
+	router.GET(options.BaseURL+"/commitments/:commitment/milestones/export", wrapper.ExportCommitmentMilestones, options.OperationMiddlewares["exportCommitmentMilestones"]...)
 	router.GET(options.BaseURL+"/commitments/:commitment/summary", wrapper.GetCommitmentSummary, options.OperationMiddlewares["getCommitmentSummary"]...)
 	router.GET(options.BaseURL+"/action-plans/:cycle/summary", wrapper.GetActionPlanSummary, options.OperationMiddlewares["getActionPlanSummary"]...)
 	router.GET(options.BaseURL+"/milestones", wrapper.ListMilestones, options.OperationMiddlewares["listMilestones"]...)
 	router.POST(options.BaseURL+"/milestones", wrapper.CreateMilestone, options.OperationMiddlewares["createMilestone"]...)
+	router.GET(options.BaseURL+"/milestones/export", wrapper.ExportMilestones, options.OperationMiddlewares["exportMilestones"]...)
 	router.DELETE(options.BaseURL+"/milestones/:milestone", wrapper.DeleteMilestone, options.OperationMiddlewares["deleteMilestone"]...)
 	router.GET(options.BaseURL+"/milestones/:milestone", wrapper.GetMilestone, options.OperationMiddlewares["getMilestone"]...)
 	router.PATCH(options.BaseURL+"/milestones/:milestone", wrapper.UpdateMilestone, options.OperationMiddlewares["updateMilestone"]...)
@@ -7541,9 +8390,11 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.PATCH(options.BaseURL+"/evaluations/:evaluation", wrapper.UpdateEvaluation, options.OperationMiddlewares["updateEvaluation"]...)
 	router.PUT(options.BaseURL+"/evaluations/:evaluation", wrapper.ReplaceEvaluation, options.OperationMiddlewares["replaceEvaluation"]...)
 	router.GET(options.BaseURL+"/evaluations/:evaluation/responses", wrapper.ListEvaluationResponses, options.OperationMiddlewares["listEvaluationResponses"]...)
+	router.GET(options.BaseURL+"/evaluations/:evaluation/responses/export", wrapper.ExportEvaluationResponses, options.OperationMiddlewares["exportEvaluationResponses"]...)
 	router.GET(options.BaseURL+"/evaluations/:evaluation/responses/:organisation", wrapper.GetEvaluationResponse, options.OperationMiddlewares["getEvaluationResponse"]...)
 	router.PUT(options.BaseURL+"/evaluations/:evaluation/responses/:organisation", wrapper.PutEvaluationResponse, options.OperationMiddlewares["putEvaluationResponse"]...)
 	router.GET(options.BaseURL+"/evaluations/:evaluation/results", wrapper.GetEvaluationResults, options.OperationMiddlewares["getEvaluationResults"]...)
+	router.GET(options.BaseURL+"/evaluations/:evaluation/results/export", wrapper.ExportEvaluationResults, options.OperationMiddlewares["exportEvaluationResults"]...)
 	router.GET(options.BaseURL+"/api-clients", wrapper.ListAPIClients, options.OperationMiddlewares["listApiClients"]...)
 	router.POST(options.BaseURL+"/api-clients", wrapper.CreateAPIClient, options.OperationMiddlewares["createApiClient"]...)
 	router.DELETE(options.BaseURL+"/api-clients/:client", wrapper.RevokeAPIClient, options.OperationMiddlewares["revokeApiClient"]...)
@@ -7643,18 +8494,6 @@ type MilestonePageOKJSONResponse struct {
 	Body MilestonePage
 
 	Headers MilestonePageOKResponseHeaders
-}
-type MilestonePageOKApplicationXNdjsonResponse struct {
-	Body io.Reader
-
-	Headers       MilestonePageOKResponseHeaders
-	ContentLength int64
-}
-type MilestonePageOKTextCsvResponse struct {
-	Body io.Reader
-
-	Headers       MilestonePageOKResponseHeaders
-	ContentLength int64
 }
 
 type NotAcceptableApplicationProblemPlusJSONResponse Problem
@@ -8334,9 +9173,10 @@ func (response GetAPIClient406ApplicationProblemPlusJSONResponse) VisitGetAPICli
 }
 
 type UpdateAPIClientRequestObject struct {
-	Client APIClientRef `json:"client"`
-	Params UpdateAPIClientParams
-	Body   *UpdateAPIClientApplicationMergePatchPlusJSONRequestBody
+	Client                            APIClientRef `json:"client"`
+	Params                            UpdateAPIClientParams
+	JSONBody                          *UpdateAPIClientJSONRequestBody
+	ApplicationMergePatchPlusJSONBody *UpdateAPIClientApplicationMergePatchPlusJSONRequestBody
 }
 
 type UpdateAPIClientResponseObject interface {
@@ -8691,89 +9531,6 @@ func (response ListAuditEvents200JSONResponse) VisitListAuditEventsResponse(w ht
 	return err
 }
 
-type ListAuditEvents200ApplicationXNdjsonResponse struct {
-	Body          io.Reader
-	Headers       ListAuditEvents200ResponseHeaders
-	ContentLength int64
-}
-
-func (response ListAuditEvents200ApplicationXNdjsonResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
-
-	w.Header().Set("Content-Type", "application/x-ndjson")
-	if response.ContentLength != 0 {
-		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
-	}
-	if response.Headers.APIVersion != nil {
-		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
-	}
-	if response.Headers.ETag != nil {
-		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
-	}
-	if response.Headers.Link != nil {
-		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
-	}
-	w.WriteHeader(200)
-
-	if closer, ok := response.Body.(io.ReadCloser); ok {
-		defer closer.Close()
-	}
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		// If w doesn't support flushing, fall back to io.Copy.
-		_, err := io.Copy(w, response.Body)
-		return err
-	}
-	// text/event-stream messages are typically small; use a
-	// modest buffer and flush after each chunk so clients see
-	// events immediately instead of waiting on OS buffering.
-	buf := make([]byte, 4096)
-	for {
-		n, err := response.Body.Read(buf)
-		if n > 0 {
-			if _, writeErr := w.Write(buf[:n]); writeErr != nil {
-				return writeErr
-			}
-			flusher.Flush()
-		}
-		if err != nil {
-			if err == io.EOF {
-				return nil
-			}
-			return err
-		}
-	}
-}
-
-type ListAuditEvents200TextCsvResponse struct {
-	Body          io.Reader
-	Headers       ListAuditEvents200ResponseHeaders
-	ContentLength int64
-}
-
-func (response ListAuditEvents200TextCsvResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
-
-	w.Header().Set("Content-Type", "text/csv")
-	if response.ContentLength != 0 {
-		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
-	}
-	if response.Headers.APIVersion != nil {
-		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
-	}
-	if response.Headers.ETag != nil {
-		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
-	}
-	if response.Headers.Link != nil {
-		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
-	}
-	w.WriteHeader(200)
-
-	if closer, ok := response.Body.(io.ReadCloser); ok {
-		defer closer.Close()
-	}
-	_, err := io.Copy(w, response.Body)
-	return err
-}
-
 type ListAuditEvents304Response = NotModifiedResponse
 
 func (response ListAuditEvents304Response) VisitListAuditEventsResponse(w http.ResponseWriter) error {
@@ -8859,6 +9616,181 @@ type ListAuditEvents429ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response ListAuditEvents429ApplicationProblemPlusJSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportAuditEventsRequestObject struct {
+	Params ExportAuditEventsParams
+}
+
+type ExportAuditEventsResponseObject interface {
+	VisitExportAuditEventsResponse(w http.ResponseWriter) error
+}
+
+type ExportAuditEvents200ResponseHeaders struct {
+	APIVersion *string
+}
+
+type ExportAuditEvents200ApplicationXNdjsonResponse struct {
+	Body          io.Reader
+	Headers       ExportAuditEvents200ResponseHeaders
+	ContentLength int64
+}
+
+func (response ExportAuditEvents200ApplicationXNdjsonResponse) VisitExportAuditEventsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		// If w doesn't support flushing, fall back to io.Copy.
+		_, err := io.Copy(w, response.Body)
+		return err
+	}
+	// text/event-stream messages are typically small; use a
+	// modest buffer and flush after each chunk so clients see
+	// events immediately instead of waiting on OS buffering.
+	buf := make([]byte, 4096)
+	for {
+		n, err := response.Body.Read(buf)
+		if n > 0 {
+			if _, writeErr := w.Write(buf[:n]); writeErr != nil {
+				return writeErr
+			}
+			flusher.Flush()
+		}
+		if err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+type ExportAuditEvents200TextCsvResponse struct {
+	Body          io.Reader
+	Headers       ExportAuditEvents200ResponseHeaders
+	ContentLength int64
+}
+
+func (response ExportAuditEvents200TextCsvResponse) VisitExportAuditEventsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ExportAuditEvents400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ExportAuditEvents400ApplicationProblemPlusJSONResponse) VisitExportAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportAuditEvents401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ExportAuditEvents401ApplicationProblemPlusJSONResponse) VisitExportAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportAuditEvents403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ExportAuditEvents403ApplicationProblemPlusJSONResponse) VisitExportAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportAuditEvents406ApplicationProblemPlusJSONResponse struct {
+	NotAcceptableApplicationProblemPlusJSONResponse
+}
+
+func (response ExportAuditEvents406ApplicationProblemPlusJSONResponse) VisitExportAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(406)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportAuditEvents429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ExportAuditEvents429ApplicationProblemPlusJSONResponse) VisitExportAuditEventsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -9327,89 +10259,6 @@ func (response ListCommitments200JSONResponse) VisitListCommitmentsResponse(w ht
 	return err
 }
 
-type ListCommitments200ApplicationXNdjsonResponse struct {
-	Body          io.Reader
-	Headers       ListCommitments200ResponseHeaders
-	ContentLength int64
-}
-
-func (response ListCommitments200ApplicationXNdjsonResponse) VisitListCommitmentsResponse(w http.ResponseWriter) error {
-
-	w.Header().Set("Content-Type", "application/x-ndjson")
-	if response.ContentLength != 0 {
-		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
-	}
-	if response.Headers.APIVersion != nil {
-		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
-	}
-	if response.Headers.ETag != nil {
-		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
-	}
-	if response.Headers.Link != nil {
-		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
-	}
-	w.WriteHeader(200)
-
-	if closer, ok := response.Body.(io.ReadCloser); ok {
-		defer closer.Close()
-	}
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		// If w doesn't support flushing, fall back to io.Copy.
-		_, err := io.Copy(w, response.Body)
-		return err
-	}
-	// text/event-stream messages are typically small; use a
-	// modest buffer and flush after each chunk so clients see
-	// events immediately instead of waiting on OS buffering.
-	buf := make([]byte, 4096)
-	for {
-		n, err := response.Body.Read(buf)
-		if n > 0 {
-			if _, writeErr := w.Write(buf[:n]); writeErr != nil {
-				return writeErr
-			}
-			flusher.Flush()
-		}
-		if err != nil {
-			if err == io.EOF {
-				return nil
-			}
-			return err
-		}
-	}
-}
-
-type ListCommitments200TextCsvResponse struct {
-	Body          io.Reader
-	Headers       ListCommitments200ResponseHeaders
-	ContentLength int64
-}
-
-func (response ListCommitments200TextCsvResponse) VisitListCommitmentsResponse(w http.ResponseWriter) error {
-
-	w.Header().Set("Content-Type", "text/csv")
-	if response.ContentLength != 0 {
-		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
-	}
-	if response.Headers.APIVersion != nil {
-		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
-	}
-	if response.Headers.ETag != nil {
-		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
-	}
-	if response.Headers.Link != nil {
-		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
-	}
-	w.WriteHeader(200)
-
-	if closer, ok := response.Body.(io.ReadCloser); ok {
-		defer closer.Close()
-	}
-	_, err := io.Copy(w, response.Body)
-	return err
-}
-
 type ListCommitments304Response = NotModifiedResponse
 
 func (response ListCommitments304Response) VisitListCommitmentsResponse(w http.ResponseWriter) error {
@@ -9591,6 +10440,121 @@ func (response CreateCommitment422ApplicationProblemPlusJSONResponse) VisitCreat
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportCommitmentsRequestObject struct {
+	Params ExportCommitmentsParams
+}
+
+type ExportCommitmentsResponseObject interface {
+	VisitExportCommitmentsResponse(w http.ResponseWriter) error
+}
+
+type ExportCommitments200ResponseHeaders struct {
+	APIVersion *string
+}
+
+type ExportCommitments200ApplicationXNdjsonResponse struct {
+	Body          io.Reader
+	Headers       ExportCommitments200ResponseHeaders
+	ContentLength int64
+}
+
+func (response ExportCommitments200ApplicationXNdjsonResponse) VisitExportCommitmentsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		// If w doesn't support flushing, fall back to io.Copy.
+		_, err := io.Copy(w, response.Body)
+		return err
+	}
+	// text/event-stream messages are typically small; use a
+	// modest buffer and flush after each chunk so clients see
+	// events immediately instead of waiting on OS buffering.
+	buf := make([]byte, 4096)
+	for {
+		n, err := response.Body.Read(buf)
+		if n > 0 {
+			if _, writeErr := w.Write(buf[:n]); writeErr != nil {
+				return writeErr
+			}
+			flusher.Flush()
+		}
+		if err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+type ExportCommitments200TextCsvResponse struct {
+	Body          io.Reader
+	Headers       ExportCommitments200ResponseHeaders
+	ContentLength int64
+}
+
+func (response ExportCommitments200TextCsvResponse) VisitExportCommitmentsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ExportCommitments400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ExportCommitments400ApplicationProblemPlusJSONResponse) VisitExportCommitmentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportCommitments406ApplicationProblemPlusJSONResponse struct {
+	NotAcceptableApplicationProblemPlusJSONResponse
+}
+
+func (response ExportCommitments406ApplicationProblemPlusJSONResponse) VisitExportCommitmentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(406)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9861,83 +10825,6 @@ func (response ListCommitmentMilestones200JSONResponse) VisitListCommitmentMiles
 	return err
 }
 
-type ListCommitmentMilestones200ApplicationXNdjsonResponse struct {
-	MilestonePageOKApplicationXNdjsonResponse
-}
-
-func (response ListCommitmentMilestones200ApplicationXNdjsonResponse) VisitListCommitmentMilestonesResponse(w http.ResponseWriter) error {
-
-	w.Header().Set("Content-Type", "application/x-ndjson")
-	if response.ContentLength != 0 {
-		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
-	}
-	if response.Headers.APIVersion != nil {
-		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
-	}
-	if response.Headers.ETag != nil {
-		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
-	}
-	if response.Headers.Link != nil {
-		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
-	}
-	w.WriteHeader(200)
-
-	if closer, ok := response.Body.(io.ReadCloser); ok {
-		defer closer.Close()
-	}
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		// If w doesn't support flushing, fall back to io.Copy.
-		_, err := io.Copy(w, response.Body)
-		return err
-	}
-	// text/event-stream messages are typically small; use a
-	// modest buffer and flush after each chunk so clients see
-	// events immediately instead of waiting on OS buffering.
-	buf := make([]byte, 4096)
-	for {
-		n, err := response.Body.Read(buf)
-		if n > 0 {
-			if _, writeErr := w.Write(buf[:n]); writeErr != nil {
-				return writeErr
-			}
-			flusher.Flush()
-		}
-		if err != nil {
-			if err == io.EOF {
-				return nil
-			}
-			return err
-		}
-	}
-}
-
-type ListCommitmentMilestones200TextCsvResponse struct{ MilestonePageOKTextCsvResponse }
-
-func (response ListCommitmentMilestones200TextCsvResponse) VisitListCommitmentMilestonesResponse(w http.ResponseWriter) error {
-
-	w.Header().Set("Content-Type", "text/csv")
-	if response.ContentLength != 0 {
-		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
-	}
-	if response.Headers.APIVersion != nil {
-		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
-	}
-	if response.Headers.ETag != nil {
-		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
-	}
-	if response.Headers.Link != nil {
-		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
-	}
-	w.WriteHeader(200)
-
-	if closer, ok := response.Body.(io.ReadCloser); ok {
-		defer closer.Close()
-	}
-	_, err := io.Copy(w, response.Body)
-	return err
-}
-
 type ListCommitmentMilestones304Response = NotModifiedResponse
 
 func (response ListCommitmentMilestones304Response) VisitListCommitmentMilestonesResponse(w http.ResponseWriter) error {
@@ -9988,6 +10875,138 @@ type ListCommitmentMilestones406ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response ListCommitmentMilestones406ApplicationProblemPlusJSONResponse) VisitListCommitmentMilestonesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(406)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportCommitmentMilestonesRequestObject struct {
+	Commitment CommitmentRef `json:"commitment"`
+	Params     ExportCommitmentMilestonesParams
+}
+
+type ExportCommitmentMilestonesResponseObject interface {
+	VisitExportCommitmentMilestonesResponse(w http.ResponseWriter) error
+}
+
+type ExportCommitmentMilestones200ResponseHeaders struct {
+	APIVersion *string
+}
+
+type ExportCommitmentMilestones200ApplicationXNdjsonResponse struct {
+	Body          io.Reader
+	Headers       ExportCommitmentMilestones200ResponseHeaders
+	ContentLength int64
+}
+
+func (response ExportCommitmentMilestones200ApplicationXNdjsonResponse) VisitExportCommitmentMilestonesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		// If w doesn't support flushing, fall back to io.Copy.
+		_, err := io.Copy(w, response.Body)
+		return err
+	}
+	// text/event-stream messages are typically small; use a
+	// modest buffer and flush after each chunk so clients see
+	// events immediately instead of waiting on OS buffering.
+	buf := make([]byte, 4096)
+	for {
+		n, err := response.Body.Read(buf)
+		if n > 0 {
+			if _, writeErr := w.Write(buf[:n]); writeErr != nil {
+				return writeErr
+			}
+			flusher.Flush()
+		}
+		if err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+type ExportCommitmentMilestones200TextCsvResponse struct {
+	Body          io.Reader
+	Headers       ExportCommitmentMilestones200ResponseHeaders
+	ContentLength int64
+}
+
+func (response ExportCommitmentMilestones200TextCsvResponse) VisitExportCommitmentMilestonesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ExportCommitmentMilestones400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ExportCommitmentMilestones400ApplicationProblemPlusJSONResponse) VisitExportCommitmentMilestonesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportCommitmentMilestones404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ExportCommitmentMilestones404ApplicationProblemPlusJSONResponse) VisitExportCommitmentMilestonesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportCommitmentMilestones406ApplicationProblemPlusJSONResponse struct {
+	NotAcceptableApplicationProblemPlusJSONResponse
+}
+
+func (response ExportCommitmentMilestones406ApplicationProblemPlusJSONResponse) VisitExportCommitmentMilestonesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -10480,9 +11499,10 @@ func (response GetEvaluation404ApplicationProblemPlusJSONResponse) VisitGetEvalu
 }
 
 type UpdateEvaluationRequestObject struct {
-	Evaluation EvaluationRef `json:"evaluation"`
-	Params     UpdateEvaluationParams
-	Body       *UpdateEvaluationApplicationMergePatchPlusJSONRequestBody
+	Evaluation                        EvaluationRef `json:"evaluation"`
+	Params                            UpdateEvaluationParams
+	JSONBody                          *UpdateEvaluationJSONRequestBody
+	ApplicationMergePatchPlusJSONBody *UpdateEvaluationApplicationMergePatchPlusJSONRequestBody
 }
 
 type UpdateEvaluationResponseObject interface {
@@ -10838,83 +11858,6 @@ func (response ListEvaluationResponses200JSONResponse) VisitListEvaluationRespon
 	return err
 }
 
-type ListEvaluationResponses200ApplicationXNdjsonResponse struct {
-	Body          io.Reader
-	Headers       ListEvaluationResponses200ResponseHeaders
-	ContentLength int64
-}
-
-func (response ListEvaluationResponses200ApplicationXNdjsonResponse) VisitListEvaluationResponsesResponse(w http.ResponseWriter) error {
-
-	w.Header().Set("Content-Type", "application/x-ndjson")
-	if response.ContentLength != 0 {
-		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
-	}
-	if response.Headers.APIVersion != nil {
-		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
-	}
-	if response.Headers.ETag != nil {
-		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
-	}
-	w.WriteHeader(200)
-
-	if closer, ok := response.Body.(io.ReadCloser); ok {
-		defer closer.Close()
-	}
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		// If w doesn't support flushing, fall back to io.Copy.
-		_, err := io.Copy(w, response.Body)
-		return err
-	}
-	// text/event-stream messages are typically small; use a
-	// modest buffer and flush after each chunk so clients see
-	// events immediately instead of waiting on OS buffering.
-	buf := make([]byte, 4096)
-	for {
-		n, err := response.Body.Read(buf)
-		if n > 0 {
-			if _, writeErr := w.Write(buf[:n]); writeErr != nil {
-				return writeErr
-			}
-			flusher.Flush()
-		}
-		if err != nil {
-			if err == io.EOF {
-				return nil
-			}
-			return err
-		}
-	}
-}
-
-type ListEvaluationResponses200TextCsvResponse struct {
-	Body          io.Reader
-	Headers       ListEvaluationResponses200ResponseHeaders
-	ContentLength int64
-}
-
-func (response ListEvaluationResponses200TextCsvResponse) VisitListEvaluationResponsesResponse(w http.ResponseWriter) error {
-
-	w.Header().Set("Content-Type", "text/csv")
-	if response.ContentLength != 0 {
-		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
-	}
-	if response.Headers.APIVersion != nil {
-		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
-	}
-	if response.Headers.ETag != nil {
-		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
-	}
-	w.WriteHeader(200)
-
-	if closer, ok := response.Body.(io.ReadCloser); ok {
-		defer closer.Close()
-	}
-	_, err := io.Copy(w, response.Body)
-	return err
-}
-
 type ListEvaluationResponses304Response = NotModifiedResponse
 
 func (response ListEvaluationResponses304Response) VisitListEvaluationResponsesResponse(w http.ResponseWriter) error {
@@ -11000,6 +11943,173 @@ type ListEvaluationResponses406ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response ListEvaluationResponses406ApplicationProblemPlusJSONResponse) VisitListEvaluationResponsesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(406)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportEvaluationResponsesRequestObject struct {
+	Evaluation EvaluationRef `json:"evaluation"`
+	Params     ExportEvaluationResponsesParams
+}
+
+type ExportEvaluationResponsesResponseObject interface {
+	VisitExportEvaluationResponsesResponse(w http.ResponseWriter) error
+}
+
+type ExportEvaluationResponses200ResponseHeaders struct {
+	APIVersion *string
+}
+
+type ExportEvaluationResponses200ApplicationXNdjsonResponse struct {
+	Body          io.Reader
+	Headers       ExportEvaluationResponses200ResponseHeaders
+	ContentLength int64
+}
+
+func (response ExportEvaluationResponses200ApplicationXNdjsonResponse) VisitExportEvaluationResponsesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		// If w doesn't support flushing, fall back to io.Copy.
+		_, err := io.Copy(w, response.Body)
+		return err
+	}
+	// text/event-stream messages are typically small; use a
+	// modest buffer and flush after each chunk so clients see
+	// events immediately instead of waiting on OS buffering.
+	buf := make([]byte, 4096)
+	for {
+		n, err := response.Body.Read(buf)
+		if n > 0 {
+			if _, writeErr := w.Write(buf[:n]); writeErr != nil {
+				return writeErr
+			}
+			flusher.Flush()
+		}
+		if err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+type ExportEvaluationResponses200TextCsvResponse struct {
+	Body          io.Reader
+	Headers       ExportEvaluationResponses200ResponseHeaders
+	ContentLength int64
+}
+
+func (response ExportEvaluationResponses200TextCsvResponse) VisitExportEvaluationResponsesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ExportEvaluationResponses400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ExportEvaluationResponses400ApplicationProblemPlusJSONResponse) VisitExportEvaluationResponsesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportEvaluationResponses401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ExportEvaluationResponses401ApplicationProblemPlusJSONResponse) VisitExportEvaluationResponsesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportEvaluationResponses403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ExportEvaluationResponses403ApplicationProblemPlusJSONResponse) VisitExportEvaluationResponsesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportEvaluationResponses404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ExportEvaluationResponses404ApplicationProblemPlusJSONResponse) VisitExportEvaluationResponsesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportEvaluationResponses406ApplicationProblemPlusJSONResponse struct {
+	NotAcceptableApplicationProblemPlusJSONResponse
+}
+
+func (response ExportEvaluationResponses406ApplicationProblemPlusJSONResponse) VisitExportEvaluationResponsesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -11290,83 +12400,6 @@ func (response GetEvaluationResults200JSONResponse) VisitGetEvaluationResultsRes
 	return err
 }
 
-type GetEvaluationResults200ApplicationXNdjsonResponse struct {
-	Body          io.Reader
-	Headers       GetEvaluationResults200ResponseHeaders
-	ContentLength int64
-}
-
-func (response GetEvaluationResults200ApplicationXNdjsonResponse) VisitGetEvaluationResultsResponse(w http.ResponseWriter) error {
-
-	w.Header().Set("Content-Type", "application/x-ndjson")
-	if response.ContentLength != 0 {
-		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
-	}
-	if response.Headers.APIVersion != nil {
-		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
-	}
-	if response.Headers.ETag != nil {
-		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
-	}
-	w.WriteHeader(200)
-
-	if closer, ok := response.Body.(io.ReadCloser); ok {
-		defer closer.Close()
-	}
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		// If w doesn't support flushing, fall back to io.Copy.
-		_, err := io.Copy(w, response.Body)
-		return err
-	}
-	// text/event-stream messages are typically small; use a
-	// modest buffer and flush after each chunk so clients see
-	// events immediately instead of waiting on OS buffering.
-	buf := make([]byte, 4096)
-	for {
-		n, err := response.Body.Read(buf)
-		if n > 0 {
-			if _, writeErr := w.Write(buf[:n]); writeErr != nil {
-				return writeErr
-			}
-			flusher.Flush()
-		}
-		if err != nil {
-			if err == io.EOF {
-				return nil
-			}
-			return err
-		}
-	}
-}
-
-type GetEvaluationResults200TextCsvResponse struct {
-	Body          io.Reader
-	Headers       GetEvaluationResults200ResponseHeaders
-	ContentLength int64
-}
-
-func (response GetEvaluationResults200TextCsvResponse) VisitGetEvaluationResultsResponse(w http.ResponseWriter) error {
-
-	w.Header().Set("Content-Type", "text/csv")
-	if response.ContentLength != 0 {
-		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
-	}
-	if response.Headers.APIVersion != nil {
-		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
-	}
-	if response.Headers.ETag != nil {
-		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
-	}
-	w.WriteHeader(200)
-
-	if closer, ok := response.Body.(io.ReadCloser); ok {
-		defer closer.Close()
-	}
-	_, err := io.Copy(w, response.Body)
-	return err
-}
-
 type GetEvaluationResults304Response = NotModifiedResponse
 
 func (response GetEvaluationResults304Response) VisitGetEvaluationResultsResponse(w http.ResponseWriter) error {
@@ -11417,6 +12450,138 @@ type GetEvaluationResults406ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response GetEvaluationResults406ApplicationProblemPlusJSONResponse) VisitGetEvaluationResultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(406)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportEvaluationResultsRequestObject struct {
+	Evaluation EvaluationRef `json:"evaluation"`
+	Params     ExportEvaluationResultsParams
+}
+
+type ExportEvaluationResultsResponseObject interface {
+	VisitExportEvaluationResultsResponse(w http.ResponseWriter) error
+}
+
+type ExportEvaluationResults200ResponseHeaders struct {
+	APIVersion *string
+}
+
+type ExportEvaluationResults200ApplicationXNdjsonResponse struct {
+	Body          io.Reader
+	Headers       ExportEvaluationResults200ResponseHeaders
+	ContentLength int64
+}
+
+func (response ExportEvaluationResults200ApplicationXNdjsonResponse) VisitExportEvaluationResultsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		// If w doesn't support flushing, fall back to io.Copy.
+		_, err := io.Copy(w, response.Body)
+		return err
+	}
+	// text/event-stream messages are typically small; use a
+	// modest buffer and flush after each chunk so clients see
+	// events immediately instead of waiting on OS buffering.
+	buf := make([]byte, 4096)
+	for {
+		n, err := response.Body.Read(buf)
+		if n > 0 {
+			if _, writeErr := w.Write(buf[:n]); writeErr != nil {
+				return writeErr
+			}
+			flusher.Flush()
+		}
+		if err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+type ExportEvaluationResults200TextCsvResponse struct {
+	Body          io.Reader
+	Headers       ExportEvaluationResults200ResponseHeaders
+	ContentLength int64
+}
+
+func (response ExportEvaluationResults200TextCsvResponse) VisitExportEvaluationResultsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ExportEvaluationResults400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ExportEvaluationResults400ApplicationProblemPlusJSONResponse) VisitExportEvaluationResultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportEvaluationResults404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ExportEvaluationResults404ApplicationProblemPlusJSONResponse) VisitExportEvaluationResultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportEvaluationResults406ApplicationProblemPlusJSONResponse struct {
+	NotAcceptableApplicationProblemPlusJSONResponse
+}
+
+func (response ExportEvaluationResults406ApplicationProblemPlusJSONResponse) VisitExportEvaluationResultsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -11752,89 +12917,6 @@ func (response ListMeetings200JSONResponse) VisitListMeetingsResponse(w http.Res
 	return err
 }
 
-type ListMeetings200ApplicationXNdjsonResponse struct {
-	Body          io.Reader
-	Headers       ListMeetings200ResponseHeaders
-	ContentLength int64
-}
-
-func (response ListMeetings200ApplicationXNdjsonResponse) VisitListMeetingsResponse(w http.ResponseWriter) error {
-
-	w.Header().Set("Content-Type", "application/x-ndjson")
-	if response.ContentLength != 0 {
-		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
-	}
-	if response.Headers.APIVersion != nil {
-		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
-	}
-	if response.Headers.ETag != nil {
-		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
-	}
-	if response.Headers.Link != nil {
-		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
-	}
-	w.WriteHeader(200)
-
-	if closer, ok := response.Body.(io.ReadCloser); ok {
-		defer closer.Close()
-	}
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		// If w doesn't support flushing, fall back to io.Copy.
-		_, err := io.Copy(w, response.Body)
-		return err
-	}
-	// text/event-stream messages are typically small; use a
-	// modest buffer and flush after each chunk so clients see
-	// events immediately instead of waiting on OS buffering.
-	buf := make([]byte, 4096)
-	for {
-		n, err := response.Body.Read(buf)
-		if n > 0 {
-			if _, writeErr := w.Write(buf[:n]); writeErr != nil {
-				return writeErr
-			}
-			flusher.Flush()
-		}
-		if err != nil {
-			if err == io.EOF {
-				return nil
-			}
-			return err
-		}
-	}
-}
-
-type ListMeetings200TextCsvResponse struct {
-	Body          io.Reader
-	Headers       ListMeetings200ResponseHeaders
-	ContentLength int64
-}
-
-func (response ListMeetings200TextCsvResponse) VisitListMeetingsResponse(w http.ResponseWriter) error {
-
-	w.Header().Set("Content-Type", "text/csv")
-	if response.ContentLength != 0 {
-		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
-	}
-	if response.Headers.APIVersion != nil {
-		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
-	}
-	if response.Headers.ETag != nil {
-		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
-	}
-	if response.Headers.Link != nil {
-		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
-	}
-	w.WriteHeader(200)
-
-	if closer, ok := response.Body.(io.ReadCloser); ok {
-		defer closer.Close()
-	}
-	_, err := io.Copy(w, response.Body)
-	return err
-}
-
 type ListMeetings304Response = NotModifiedResponse
 
 func (response ListMeetings304Response) VisitListMeetingsResponse(w http.ResponseWriter) error {
@@ -12050,6 +13132,146 @@ type CreateMeeting429ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response CreateMeeting429ApplicationProblemPlusJSONResponse) VisitCreateMeetingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportMeetingsRequestObject struct {
+	Params ExportMeetingsParams
+}
+
+type ExportMeetingsResponseObject interface {
+	VisitExportMeetingsResponse(w http.ResponseWriter) error
+}
+
+type ExportMeetings200ResponseHeaders struct {
+	APIVersion *string
+}
+
+type ExportMeetings200ApplicationXNdjsonResponse struct {
+	Body          io.Reader
+	Headers       ExportMeetings200ResponseHeaders
+	ContentLength int64
+}
+
+func (response ExportMeetings200ApplicationXNdjsonResponse) VisitExportMeetingsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		// If w doesn't support flushing, fall back to io.Copy.
+		_, err := io.Copy(w, response.Body)
+		return err
+	}
+	// text/event-stream messages are typically small; use a
+	// modest buffer and flush after each chunk so clients see
+	// events immediately instead of waiting on OS buffering.
+	buf := make([]byte, 4096)
+	for {
+		n, err := response.Body.Read(buf)
+		if n > 0 {
+			if _, writeErr := w.Write(buf[:n]); writeErr != nil {
+				return writeErr
+			}
+			flusher.Flush()
+		}
+		if err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+type ExportMeetings200TextCsvResponse struct {
+	Body          io.Reader
+	Headers       ExportMeetings200ResponseHeaders
+	ContentLength int64
+}
+
+func (response ExportMeetings200TextCsvResponse) VisitExportMeetingsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ExportMeetings400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ExportMeetings400ApplicationProblemPlusJSONResponse) VisitExportMeetingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportMeetings406ApplicationProblemPlusJSONResponse struct {
+	NotAcceptableApplicationProblemPlusJSONResponse
+}
+
+func (response ExportMeetings406ApplicationProblemPlusJSONResponse) VisitExportMeetingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(406)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportMeetings429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ExportMeetings429ApplicationProblemPlusJSONResponse) VisitExportMeetingsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -12300,9 +13522,10 @@ func (response GetMeeting406ApplicationProblemPlusJSONResponse) VisitGetMeetingR
 }
 
 type UpdateMeetingRequestObject struct {
-	Meeting MeetingRef `json:"meeting"`
-	Params  UpdateMeetingParams
-	Body    *UpdateMeetingApplicationMergePatchPlusJSONRequestBody
+	Meeting                           MeetingRef `json:"meeting"`
+	Params                            UpdateMeetingParams
+	JSONBody                          *UpdateMeetingJSONRequestBody
+	ApplicationMergePatchPlusJSONBody *UpdateMeetingApplicationMergePatchPlusJSONRequestBody
 }
 
 type UpdateMeetingResponseObject interface {
@@ -13660,83 +14883,6 @@ func (response ListMilestones200JSONResponse) VisitListMilestonesResponse(w http
 	return err
 }
 
-type ListMilestones200ApplicationXNdjsonResponse struct {
-	MilestonePageOKApplicationXNdjsonResponse
-}
-
-func (response ListMilestones200ApplicationXNdjsonResponse) VisitListMilestonesResponse(w http.ResponseWriter) error {
-
-	w.Header().Set("Content-Type", "application/x-ndjson")
-	if response.ContentLength != 0 {
-		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
-	}
-	if response.Headers.APIVersion != nil {
-		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
-	}
-	if response.Headers.ETag != nil {
-		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
-	}
-	if response.Headers.Link != nil {
-		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
-	}
-	w.WriteHeader(200)
-
-	if closer, ok := response.Body.(io.ReadCloser); ok {
-		defer closer.Close()
-	}
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		// If w doesn't support flushing, fall back to io.Copy.
-		_, err := io.Copy(w, response.Body)
-		return err
-	}
-	// text/event-stream messages are typically small; use a
-	// modest buffer and flush after each chunk so clients see
-	// events immediately instead of waiting on OS buffering.
-	buf := make([]byte, 4096)
-	for {
-		n, err := response.Body.Read(buf)
-		if n > 0 {
-			if _, writeErr := w.Write(buf[:n]); writeErr != nil {
-				return writeErr
-			}
-			flusher.Flush()
-		}
-		if err != nil {
-			if err == io.EOF {
-				return nil
-			}
-			return err
-		}
-	}
-}
-
-type ListMilestones200TextCsvResponse struct{ MilestonePageOKTextCsvResponse }
-
-func (response ListMilestones200TextCsvResponse) VisitListMilestonesResponse(w http.ResponseWriter) error {
-
-	w.Header().Set("Content-Type", "text/csv")
-	if response.ContentLength != 0 {
-		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
-	}
-	if response.Headers.APIVersion != nil {
-		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
-	}
-	if response.Headers.ETag != nil {
-		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
-	}
-	if response.Headers.Link != nil {
-		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
-	}
-	w.WriteHeader(200)
-
-	if closer, ok := response.Body.(io.ReadCloser); ok {
-		defer closer.Close()
-	}
-	_, err := io.Copy(w, response.Body)
-	return err
-}
-
 type ListMilestones304Response = NotModifiedResponse
 
 func (response ListMilestones304Response) VisitListMilestonesResponse(w http.ResponseWriter) error {
@@ -13918,6 +15064,121 @@ func (response CreateMilestone422ApplicationProblemPlusJSONResponse) VisitCreate
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportMilestonesRequestObject struct {
+	Params ExportMilestonesParams
+}
+
+type ExportMilestonesResponseObject interface {
+	VisitExportMilestonesResponse(w http.ResponseWriter) error
+}
+
+type ExportMilestones200ResponseHeaders struct {
+	APIVersion *string
+}
+
+type ExportMilestones200ApplicationXNdjsonResponse struct {
+	Body          io.Reader
+	Headers       ExportMilestones200ResponseHeaders
+	ContentLength int64
+}
+
+func (response ExportMilestones200ApplicationXNdjsonResponse) VisitExportMilestonesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		// If w doesn't support flushing, fall back to io.Copy.
+		_, err := io.Copy(w, response.Body)
+		return err
+	}
+	// text/event-stream messages are typically small; use a
+	// modest buffer and flush after each chunk so clients see
+	// events immediately instead of waiting on OS buffering.
+	buf := make([]byte, 4096)
+	for {
+		n, err := response.Body.Read(buf)
+		if n > 0 {
+			if _, writeErr := w.Write(buf[:n]); writeErr != nil {
+				return writeErr
+			}
+			flusher.Flush()
+		}
+		if err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+type ExportMilestones200TextCsvResponse struct {
+	Body          io.Reader
+	Headers       ExportMilestones200ResponseHeaders
+	ContentLength int64
+}
+
+func (response ExportMilestones200TextCsvResponse) VisitExportMilestonesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ExportMilestones400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ExportMilestones400ApplicationProblemPlusJSONResponse) VisitExportMilestonesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportMilestones406ApplicationProblemPlusJSONResponse struct {
+	NotAcceptableApplicationProblemPlusJSONResponse
+}
+
+func (response ExportMilestones406ApplicationProblemPlusJSONResponse) VisitExportMilestonesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(406)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -14121,9 +15382,10 @@ func (response GetMilestone404ApplicationProblemPlusJSONResponse) VisitGetMilest
 }
 
 type UpdateMilestoneRequestObject struct {
-	Milestone MilestoneRef `json:"milestone"`
-	Params    UpdateMilestoneParams
-	Body      *UpdateMilestoneApplicationMergePatchPlusJSONRequestBody
+	Milestone                         MilestoneRef `json:"milestone"`
+	Params                            UpdateMilestoneParams
+	JSONBody                          *UpdateMilestoneJSONRequestBody
+	ApplicationMergePatchPlusJSONBody *UpdateMilestoneApplicationMergePatchPlusJSONRequestBody
 }
 
 type UpdateMilestoneResponseObject interface {
@@ -15165,9 +16427,10 @@ func (response GetOrganisation406ApplicationProblemPlusJSONResponse) VisitGetOrg
 }
 
 type UpdateOrganisationRequestObject struct {
-	Organisation OrganisationRef `json:"organisation"`
-	Params       UpdateOrganisationParams
-	Body         *UpdateOrganisationApplicationMergePatchPlusJSONRequestBody
+	Organisation                      OrganisationRef `json:"organisation"`
+	Params                            UpdateOrganisationParams
+	JSONBody                          *UpdateOrganisationJSONRequestBody
+	ApplicationMergePatchPlusJSONBody *UpdateOrganisationApplicationMergePatchPlusJSONRequestBody
 }
 
 type UpdateOrganisationResponseObject interface {
@@ -16173,9 +17436,10 @@ func (response GetPerson410ApplicationProblemPlusJSONResponse) VisitGetPersonRes
 }
 
 type UpdatePersonRequestObject struct {
-	Person PersonRef `json:"person"`
-	Params UpdatePersonParams
-	Body   *UpdatePersonApplicationMergePatchPlusJSONRequestBody
+	Person                            PersonRef `json:"person"`
+	Params                            UpdatePersonParams
+	JSONBody                          *UpdatePersonJSONRequestBody
+	ApplicationMergePatchPlusJSONBody *UpdatePersonApplicationMergePatchPlusJSONRequestBody
 }
 
 type UpdatePersonResponseObject interface {
@@ -16945,89 +18209,6 @@ func (response ListPublications200JSONResponse) VisitListPublicationsResponse(w 
 	return err
 }
 
-type ListPublications200ApplicationXNdjsonResponse struct {
-	Body          io.Reader
-	Headers       ListPublications200ResponseHeaders
-	ContentLength int64
-}
-
-func (response ListPublications200ApplicationXNdjsonResponse) VisitListPublicationsResponse(w http.ResponseWriter) error {
-
-	w.Header().Set("Content-Type", "application/x-ndjson")
-	if response.ContentLength != 0 {
-		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
-	}
-	if response.Headers.APIVersion != nil {
-		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
-	}
-	if response.Headers.ETag != nil {
-		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
-	}
-	if response.Headers.Link != nil {
-		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
-	}
-	w.WriteHeader(200)
-
-	if closer, ok := response.Body.(io.ReadCloser); ok {
-		defer closer.Close()
-	}
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		// If w doesn't support flushing, fall back to io.Copy.
-		_, err := io.Copy(w, response.Body)
-		return err
-	}
-	// text/event-stream messages are typically small; use a
-	// modest buffer and flush after each chunk so clients see
-	// events immediately instead of waiting on OS buffering.
-	buf := make([]byte, 4096)
-	for {
-		n, err := response.Body.Read(buf)
-		if n > 0 {
-			if _, writeErr := w.Write(buf[:n]); writeErr != nil {
-				return writeErr
-			}
-			flusher.Flush()
-		}
-		if err != nil {
-			if err == io.EOF {
-				return nil
-			}
-			return err
-		}
-	}
-}
-
-type ListPublications200TextCsvResponse struct {
-	Body          io.Reader
-	Headers       ListPublications200ResponseHeaders
-	ContentLength int64
-}
-
-func (response ListPublications200TextCsvResponse) VisitListPublicationsResponse(w http.ResponseWriter) error {
-
-	w.Header().Set("Content-Type", "text/csv")
-	if response.ContentLength != 0 {
-		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
-	}
-	if response.Headers.APIVersion != nil {
-		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
-	}
-	if response.Headers.ETag != nil {
-		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
-	}
-	if response.Headers.Link != nil {
-		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
-	}
-	w.WriteHeader(200)
-
-	if closer, ok := response.Body.(io.ReadCloser); ok {
-		defer closer.Close()
-	}
-	_, err := io.Copy(w, response.Body)
-	return err
-}
-
 type ListPublications304Response = NotModifiedResponse
 
 func (response ListPublications304Response) VisitListPublicationsResponse(w http.ResponseWriter) error {
@@ -17193,6 +18374,121 @@ func (response CreatePublication422ApplicationProblemPlusJSONResponse) VisitCrea
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportPublicationsRequestObject struct {
+	Params ExportPublicationsParams
+}
+
+type ExportPublicationsResponseObject interface {
+	VisitExportPublicationsResponse(w http.ResponseWriter) error
+}
+
+type ExportPublications200ResponseHeaders struct {
+	APIVersion *string
+}
+
+type ExportPublications200ApplicationXNdjsonResponse struct {
+	Body          io.Reader
+	Headers       ExportPublications200ResponseHeaders
+	ContentLength int64
+}
+
+func (response ExportPublications200ApplicationXNdjsonResponse) VisitExportPublicationsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		// If w doesn't support flushing, fall back to io.Copy.
+		_, err := io.Copy(w, response.Body)
+		return err
+	}
+	// text/event-stream messages are typically small; use a
+	// modest buffer and flush after each chunk so clients see
+	// events immediately instead of waiting on OS buffering.
+	buf := make([]byte, 4096)
+	for {
+		n, err := response.Body.Read(buf)
+		if n > 0 {
+			if _, writeErr := w.Write(buf[:n]); writeErr != nil {
+				return writeErr
+			}
+			flusher.Flush()
+		}
+		if err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+type ExportPublications200TextCsvResponse struct {
+	Body          io.Reader
+	Headers       ExportPublications200ResponseHeaders
+	ContentLength int64
+}
+
+func (response ExportPublications200TextCsvResponse) VisitExportPublicationsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ExportPublications400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ExportPublications400ApplicationProblemPlusJSONResponse) VisitExportPublicationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportPublications406ApplicationProblemPlusJSONResponse struct {
+	NotAcceptableApplicationProblemPlusJSONResponse
+}
+
+func (response ExportPublications406ApplicationProblemPlusJSONResponse) VisitExportPublicationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(406)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -18352,9 +19648,10 @@ func (response GetUser406ApplicationProblemPlusJSONResponse) VisitGetUserRespons
 }
 
 type UpdateUserRequestObject struct {
-	User   openapi_types.UUID `json:"user"`
-	Params UpdateUserParams
-	Body   *UpdateUserApplicationMergePatchPlusJSONRequestBody
+	User                              openapi_types.UUID `json:"user"`
+	Params                            UpdateUserParams
+	JSONBody                          *UpdateUserJSONRequestBody
+	ApplicationMergePatchPlusJSONBody *UpdateUserApplicationMergePatchPlusJSONRequestBody
 }
 
 type UpdateUserResponseObject interface {
@@ -19117,9 +20414,10 @@ func (response GetWebhookSubscription404ApplicationProblemPlusJSONResponse) Visi
 }
 
 type UpdateWebhookSubscriptionRequestObject struct {
-	Subscription openapi_types.UUID `json:"subscription"`
-	Params       UpdateWebhookSubscriptionParams
-	Body         *UpdateWebhookSubscriptionApplicationMergePatchPlusJSONRequestBody
+	Subscription                      openapi_types.UUID `json:"subscription"`
+	Params                            UpdateWebhookSubscriptionParams
+	JSONBody                          *UpdateWebhookSubscriptionJSONRequestBody
+	ApplicationMergePatchPlusJSONBody *UpdateWebhookSubscriptionApplicationMergePatchPlusJSONRequestBody
 }
 
 type UpdateWebhookSubscriptionResponseObject interface {
@@ -19636,6 +20934,9 @@ type StrictServerInterface interface {
 	// ListAuditEvents Read the audit log
 	// (GET /audit-events)
 	ListAuditEvents(ctx context.Context, request ListAuditEventsRequestObject) (ListAuditEventsResponseObject, error)
+	// ExportAuditEvents Export audit entries as CSV or NDJSON
+	// (GET /audit-events/export)
+	ExportAuditEvents(ctx context.Context, request ExportAuditEventsRequestObject) (ExportAuditEventsResponseObject, error)
 	// SetPasswordWithLink Set a password with a one-time link
 	// (POST /auth/passwords)
 	SetPasswordWithLink(ctx context.Context, request SetPasswordWithLinkRequestObject) (SetPasswordWithLinkResponseObject, error)
@@ -19654,6 +20955,9 @@ type StrictServerInterface interface {
 	// CreateCommitment Add a commitment
 	// (POST /commitments)
 	CreateCommitment(ctx context.Context, request CreateCommitmentRequestObject) (CreateCommitmentResponseObject, error)
+	// ExportCommitments Export commitments as CSV or NDJSON
+	// (GET /commitments/export)
+	ExportCommitments(ctx context.Context, request ExportCommitmentsRequestObject) (ExportCommitmentsResponseObject, error)
 	// GetCommitment Get a commitment
 	// (GET /commitments/{commitment})
 	GetCommitment(ctx context.Context, request GetCommitmentRequestObject) (GetCommitmentResponseObject, error)
@@ -19663,6 +20967,9 @@ type StrictServerInterface interface {
 	// ListCommitmentMilestones List a commitment's milestones
 	// (GET /commitments/{commitment}/milestones)
 	ListCommitmentMilestones(ctx context.Context, request ListCommitmentMilestonesRequestObject) (ListCommitmentMilestonesResponseObject, error)
+	// ExportCommitmentMilestones Export a commitment's milestones as CSV or NDJSON
+	// (GET /commitments/{commitment}/milestones/export)
+	ExportCommitmentMilestones(ctx context.Context, request ExportCommitmentMilestonesRequestObject) (ExportCommitmentMilestonesResponseObject, error)
 	// GetCommitmentSummary Progress of a commitment's milestones
 	// (GET /commitments/{commitment}/summary)
 	GetCommitmentSummary(ctx context.Context, request GetCommitmentSummaryRequestObject) (GetCommitmentSummaryResponseObject, error)
@@ -19687,6 +20994,9 @@ type StrictServerInterface interface {
 	// ListEvaluationResponses The raw responses, pseudonymised
 	// (GET /evaluations/{evaluation}/responses)
 	ListEvaluationResponses(ctx context.Context, request ListEvaluationResponsesRequestObject) (ListEvaluationResponsesResponseObject, error)
+	// ExportEvaluationResponses Export the pseudonymised responses as CSV or NDJSON
+	// (GET /evaluations/{evaluation}/responses/export)
+	ExportEvaluationResponses(ctx context.Context, request ExportEvaluationResponsesRequestObject) (ExportEvaluationResponsesResponseObject, error)
 	// GetEvaluationResponse An organisation's response
 	// (GET /evaluations/{evaluation}/responses/{organisation})
 	GetEvaluationResponse(ctx context.Context, request GetEvaluationResponseRequestObject) (GetEvaluationResponseResponseObject, error)
@@ -19696,6 +21006,9 @@ type StrictServerInterface interface {
 	// GetEvaluationResults Aggregated results
 	// (GET /evaluations/{evaluation}/results)
 	GetEvaluationResults(ctx context.Context, request GetEvaluationResultsRequestObject) (GetEvaluationResultsResponseObject, error)
+	// ExportEvaluationResults Export the aggregated results as CSV or NDJSON
+	// (GET /evaluations/{evaluation}/results/export)
+	ExportEvaluationResults(ctx context.Context, request ExportEvaluationResultsRequestObject) (ExportEvaluationResultsResponseObject, error)
 	// GetMeetingsFeed The meeting schedule as an iCalendar feed
 	// (GET /feeds/meetings.ics)
 	GetMeetingsFeed(ctx context.Context, request GetMeetingsFeedRequestObject) (GetMeetingsFeedResponseObject, error)
@@ -19711,6 +21024,9 @@ type StrictServerInterface interface {
 	// CreateMeeting Plan a meeting
 	// (POST /meetings)
 	CreateMeeting(ctx context.Context, request CreateMeetingRequestObject) (CreateMeetingResponseObject, error)
+	// ExportMeetings Export meetings as CSV or NDJSON
+	// (GET /meetings/export)
+	ExportMeetings(ctx context.Context, request ExportMeetingsRequestObject) (ExportMeetingsResponseObject, error)
 	// DeleteMeeting Delete a meeting
 	// (DELETE /meetings/{meeting})
 	DeleteMeeting(ctx context.Context, request DeleteMeetingRequestObject) (DeleteMeetingResponseObject, error)
@@ -19753,6 +21069,9 @@ type StrictServerInterface interface {
 	// CreateMilestone Add a milestone
 	// (POST /milestones)
 	CreateMilestone(ctx context.Context, request CreateMilestoneRequestObject) (CreateMilestoneResponseObject, error)
+	// ExportMilestones Export milestones as CSV or NDJSON
+	// (GET /milestones/export)
+	ExportMilestones(ctx context.Context, request ExportMilestonesRequestObject) (ExportMilestonesResponseObject, error)
 	// DeleteMilestone Delete a milestone
 	// (DELETE /milestones/{milestone})
 	DeleteMilestone(ctx context.Context, request DeleteMilestoneRequestObject) (DeleteMilestoneResponseObject, error)
@@ -19825,6 +21144,9 @@ type StrictServerInterface interface {
 	// CreatePublication Add a publication
 	// (POST /publications)
 	CreatePublication(ctx context.Context, request CreatePublicationRequestObject) (CreatePublicationResponseObject, error)
+	// ExportPublications Export publications as CSV or NDJSON
+	// (GET /publications/export)
+	ExportPublications(ctx context.Context, request ExportPublicationsRequestObject) (ExportPublicationsResponseObject, error)
 	// DeletePublication Delete a publication
 	// (DELETE /publications/{publication})
 	DeletePublication(ctx context.Context, request DeletePublicationRequestObject) (DeletePublicationResponseObject, error)
@@ -20050,29 +21372,56 @@ func (sh *strictHandler) UpdateAPIClient(ctx echo.Context, client APIClientRef, 
 
 	request.Client = client
 	request.Params = params
-
-	var body UpdateAPIClientApplicationMergePatchPlusJSONRequestBody
-	var err error
-	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
-		// A request validator built on kin-openapi's openapi3filter with
-		// KeepValidatedValue leaves the value it validated on the body. Bind
-		// that value, matching member names exactly, so the handler receives
-		// what was validated instead of a second, case-insensitive decode.
-		// Otherwise bind only the request body, so that path and query
-		// parameters are not also bound into the body struct.
-		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
-			err = binder.BindBody(ctx, &body)
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body UpdateAPIClientJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
 		}
-	} else {
-		// A custom binder is installed on the Echo instance; defer to it
-		// entirely, since echo.Binder does not expose body-only binding and
-		// the binder may do more than decode (for example call ctx.Validate).
-		err = ctx.Bind(&body)
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
 	}
-	if err != nil {
-		return err
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/merge-patch+json") {
+		var body UpdateAPIClientApplicationMergePatchPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationMergePatchPlusJSONBody = &body
+
 	}
-	request.Body = &body
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.UpdateAPIClient(ctx.Request().Context(), request.(UpdateAPIClientRequestObject))
@@ -20164,6 +21513,31 @@ func (sh *strictHandler) ListAuditEvents(ctx echo.Context, params ListAuditEvent
 		return err
 	} else if validResponse, ok := response.(ListAuditEventsResponseObject); ok {
 		return validResponse.VisitListAuditEventsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ExportAuditEvents operation middleware
+func (sh *strictHandler) ExportAuditEvents(ctx echo.Context, params ExportAuditEventsParams) error {
+	var request ExportAuditEventsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ExportAuditEvents(ctx.Request().Context(), request.(ExportAuditEventsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ExportAuditEvents")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ExportAuditEventsResponseObject); ok {
+		return validResponse.VisitExportAuditEventsResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -20420,6 +21794,31 @@ func (sh *strictHandler) CreateCommitment(ctx echo.Context, params CreateCommitm
 	return nil
 }
 
+// ExportCommitments operation middleware
+func (sh *strictHandler) ExportCommitments(ctx echo.Context, params ExportCommitmentsParams) error {
+	var request ExportCommitmentsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ExportCommitments(ctx.Request().Context(), request.(ExportCommitmentsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ExportCommitments")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ExportCommitmentsResponseObject); ok {
+		return validResponse.VisitExportCommitmentsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetCommitment operation middleware
 func (sh *strictHandler) GetCommitment(ctx echo.Context, commitment CommitmentRef) error {
 	var request GetCommitmentRequestObject
@@ -20514,6 +21913,32 @@ func (sh *strictHandler) ListCommitmentMilestones(ctx echo.Context, commitment C
 		return err
 	} else if validResponse, ok := response.(ListCommitmentMilestonesResponseObject); ok {
 		return validResponse.VisitListCommitmentMilestonesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ExportCommitmentMilestones operation middleware
+func (sh *strictHandler) ExportCommitmentMilestones(ctx echo.Context, commitment CommitmentRef, params ExportCommitmentMilestonesParams) error {
+	var request ExportCommitmentMilestonesRequestObject
+
+	request.Commitment = commitment
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ExportCommitmentMilestones(ctx.Request().Context(), request.(ExportCommitmentMilestonesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ExportCommitmentMilestones")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ExportCommitmentMilestonesResponseObject); ok {
+		return validResponse.VisitExportCommitmentMilestonesResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -20676,29 +22101,56 @@ func (sh *strictHandler) UpdateEvaluation(ctx echo.Context, evaluation Evaluatio
 
 	request.Evaluation = evaluation
 	request.Params = params
-
-	var body UpdateEvaluationApplicationMergePatchPlusJSONRequestBody
-	var err error
-	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
-		// A request validator built on kin-openapi's openapi3filter with
-		// KeepValidatedValue leaves the value it validated on the body. Bind
-		// that value, matching member names exactly, so the handler receives
-		// what was validated instead of a second, case-insensitive decode.
-		// Otherwise bind only the request body, so that path and query
-		// parameters are not also bound into the body struct.
-		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
-			err = binder.BindBody(ctx, &body)
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body UpdateEvaluationJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
 		}
-	} else {
-		// A custom binder is installed on the Echo instance; defer to it
-		// entirely, since echo.Binder does not expose body-only binding and
-		// the binder may do more than decode (for example call ctx.Validate).
-		err = ctx.Bind(&body)
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
 	}
-	if err != nil {
-		return err
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/merge-patch+json") {
+		var body UpdateEvaluationApplicationMergePatchPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationMergePatchPlusJSONBody = &body
+
 	}
-	request.Body = &body
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.UpdateEvaluation(ctx.Request().Context(), request.(UpdateEvaluationRequestObject))
@@ -20788,6 +22240,32 @@ func (sh *strictHandler) ListEvaluationResponses(ctx echo.Context, evaluation Ev
 		return err
 	} else if validResponse, ok := response.(ListEvaluationResponsesResponseObject); ok {
 		return validResponse.VisitListEvaluationResponsesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ExportEvaluationResponses operation middleware
+func (sh *strictHandler) ExportEvaluationResponses(ctx echo.Context, evaluation EvaluationRef, params ExportEvaluationResponsesParams) error {
+	var request ExportEvaluationResponsesRequestObject
+
+	request.Evaluation = evaluation
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ExportEvaluationResponses(ctx.Request().Context(), request.(ExportEvaluationResponsesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ExportEvaluationResponses")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ExportEvaluationResponsesResponseObject); ok {
+		return validResponse.VisitExportEvaluationResponsesResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -20889,6 +22367,32 @@ func (sh *strictHandler) GetEvaluationResults(ctx echo.Context, evaluation Evalu
 		return err
 	} else if validResponse, ok := response.(GetEvaluationResultsResponseObject); ok {
 		return validResponse.VisitGetEvaluationResultsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ExportEvaluationResults operation middleware
+func (sh *strictHandler) ExportEvaluationResults(ctx echo.Context, evaluation EvaluationRef, params ExportEvaluationResultsParams) error {
+	var request ExportEvaluationResultsRequestObject
+
+	request.Evaluation = evaluation
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ExportEvaluationResults(ctx.Request().Context(), request.(ExportEvaluationResultsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ExportEvaluationResults")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ExportEvaluationResultsResponseObject); ok {
+		return validResponse.VisitExportEvaluationResultsResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -21062,6 +22566,31 @@ func (sh *strictHandler) CreateMeeting(ctx echo.Context, params CreateMeetingPar
 	return nil
 }
 
+// ExportMeetings operation middleware
+func (sh *strictHandler) ExportMeetings(ctx echo.Context, params ExportMeetingsParams) error {
+	var request ExportMeetingsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ExportMeetings(ctx.Request().Context(), request.(ExportMeetingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ExportMeetings")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ExportMeetingsResponseObject); ok {
+		return validResponse.VisitExportMeetingsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // DeleteMeeting operation middleware
 func (sh *strictHandler) DeleteMeeting(ctx echo.Context, meeting MeetingRef, params DeleteMeetingParams) error {
 	var request DeleteMeetingRequestObject
@@ -21119,29 +22648,56 @@ func (sh *strictHandler) UpdateMeeting(ctx echo.Context, meeting MeetingRef, par
 
 	request.Meeting = meeting
 	request.Params = params
-
-	var body UpdateMeetingApplicationMergePatchPlusJSONRequestBody
-	var err error
-	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
-		// A request validator built on kin-openapi's openapi3filter with
-		// KeepValidatedValue leaves the value it validated on the body. Bind
-		// that value, matching member names exactly, so the handler receives
-		// what was validated instead of a second, case-insensitive decode.
-		// Otherwise bind only the request body, so that path and query
-		// parameters are not also bound into the body struct.
-		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
-			err = binder.BindBody(ctx, &body)
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body UpdateMeetingJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
 		}
-	} else {
-		// A custom binder is installed on the Echo instance; defer to it
-		// entirely, since echo.Binder does not expose body-only binding and
-		// the binder may do more than decode (for example call ctx.Validate).
-		err = ctx.Bind(&body)
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
 	}
-	if err != nil {
-		return err
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/merge-patch+json") {
+		var body UpdateMeetingApplicationMergePatchPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationMergePatchPlusJSONBody = &body
+
 	}
-	request.Body = &body
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.UpdateMeeting(ctx.Request().Context(), request.(UpdateMeetingRequestObject))
@@ -21604,6 +23160,31 @@ func (sh *strictHandler) CreateMilestone(ctx echo.Context, params CreateMileston
 	return nil
 }
 
+// ExportMilestones operation middleware
+func (sh *strictHandler) ExportMilestones(ctx echo.Context, params ExportMilestonesParams) error {
+	var request ExportMilestonesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ExportMilestones(ctx.Request().Context(), request.(ExportMilestonesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ExportMilestones")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ExportMilestonesResponseObject); ok {
+		return validResponse.VisitExportMilestonesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // DeleteMilestone operation middleware
 func (sh *strictHandler) DeleteMilestone(ctx echo.Context, milestone MilestoneRef, params DeleteMilestoneParams) error {
 	var request DeleteMilestoneRequestObject
@@ -21662,29 +23243,56 @@ func (sh *strictHandler) UpdateMilestone(ctx echo.Context, milestone MilestoneRe
 
 	request.Milestone = milestone
 	request.Params = params
-
-	var body UpdateMilestoneApplicationMergePatchPlusJSONRequestBody
-	var err error
-	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
-		// A request validator built on kin-openapi's openapi3filter with
-		// KeepValidatedValue leaves the value it validated on the body. Bind
-		// that value, matching member names exactly, so the handler receives
-		// what was validated instead of a second, case-insensitive decode.
-		// Otherwise bind only the request body, so that path and query
-		// parameters are not also bound into the body struct.
-		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
-			err = binder.BindBody(ctx, &body)
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body UpdateMilestoneJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
 		}
-	} else {
-		// A custom binder is installed on the Echo instance; defer to it
-		// entirely, since echo.Binder does not expose body-only binding and
-		// the binder may do more than decode (for example call ctx.Validate).
-		err = ctx.Bind(&body)
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
 	}
-	if err != nil {
-		return err
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/merge-patch+json") {
+		var body UpdateMilestoneApplicationMergePatchPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationMergePatchPlusJSONBody = &body
+
 	}
-	request.Body = &body
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.UpdateMilestone(ctx.Request().Context(), request.(UpdateMilestoneRequestObject))
@@ -21958,29 +23566,56 @@ func (sh *strictHandler) UpdateOrganisation(ctx echo.Context, organisation Organ
 
 	request.Organisation = organisation
 	request.Params = params
-
-	var body UpdateOrganisationApplicationMergePatchPlusJSONRequestBody
-	var err error
-	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
-		// A request validator built on kin-openapi's openapi3filter with
-		// KeepValidatedValue leaves the value it validated on the body. Bind
-		// that value, matching member names exactly, so the handler receives
-		// what was validated instead of a second, case-insensitive decode.
-		// Otherwise bind only the request body, so that path and query
-		// parameters are not also bound into the body struct.
-		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
-			err = binder.BindBody(ctx, &body)
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body UpdateOrganisationJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
 		}
-	} else {
-		// A custom binder is installed on the Echo instance; defer to it
-		// entirely, since echo.Binder does not expose body-only binding and
-		// the binder may do more than decode (for example call ctx.Validate).
-		err = ctx.Bind(&body)
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
 	}
-	if err != nil {
-		return err
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/merge-patch+json") {
+		var body UpdateOrganisationApplicationMergePatchPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationMergePatchPlusJSONBody = &body
+
 	}
-	request.Body = &body
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.UpdateOrganisation(ctx.Request().Context(), request.(UpdateOrganisationRequestObject))
@@ -22206,29 +23841,56 @@ func (sh *strictHandler) UpdatePerson(ctx echo.Context, person PersonRef, params
 
 	request.Person = person
 	request.Params = params
-
-	var body UpdatePersonApplicationMergePatchPlusJSONRequestBody
-	var err error
-	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
-		// A request validator built on kin-openapi's openapi3filter with
-		// KeepValidatedValue leaves the value it validated on the body. Bind
-		// that value, matching member names exactly, so the handler receives
-		// what was validated instead of a second, case-insensitive decode.
-		// Otherwise bind only the request body, so that path and query
-		// parameters are not also bound into the body struct.
-		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
-			err = binder.BindBody(ctx, &body)
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body UpdatePersonJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
 		}
-	} else {
-		// A custom binder is installed on the Echo instance; defer to it
-		// entirely, since echo.Binder does not expose body-only binding and
-		// the binder may do more than decode (for example call ctx.Validate).
-		err = ctx.Bind(&body)
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
 	}
-	if err != nil {
-		return err
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/merge-patch+json") {
+		var body UpdatePersonApplicationMergePatchPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationMergePatchPlusJSONBody = &body
+
 	}
-	request.Body = &body
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.UpdatePerson(ctx.Request().Context(), request.(UpdatePersonRequestObject))
@@ -22463,6 +24125,31 @@ func (sh *strictHandler) CreatePublication(ctx echo.Context, params CreatePublic
 		return err
 	} else if validResponse, ok := response.(CreatePublicationResponseObject); ok {
 		return validResponse.VisitCreatePublicationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ExportPublications operation middleware
+func (sh *strictHandler) ExportPublications(ctx echo.Context, params ExportPublicationsParams) error {
+	var request ExportPublicationsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ExportPublications(ctx.Request().Context(), request.(ExportPublicationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ExportPublications")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ExportPublicationsResponseObject); ok {
+		return validResponse.VisitExportPublicationsResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -22748,29 +24435,56 @@ func (sh *strictHandler) UpdateUser(ctx echo.Context, user openapi_types.UUID, p
 
 	request.User = user
 	request.Params = params
-
-	var body UpdateUserApplicationMergePatchPlusJSONRequestBody
-	var err error
-	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
-		// A request validator built on kin-openapi's openapi3filter with
-		// KeepValidatedValue leaves the value it validated on the body. Bind
-		// that value, matching member names exactly, so the handler receives
-		// what was validated instead of a second, case-insensitive decode.
-		// Otherwise bind only the request body, so that path and query
-		// parameters are not also bound into the body struct.
-		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
-			err = binder.BindBody(ctx, &body)
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body UpdateUserJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
 		}
-	} else {
-		// A custom binder is installed on the Echo instance; defer to it
-		// entirely, since echo.Binder does not expose body-only binding and
-		// the binder may do more than decode (for example call ctx.Validate).
-		err = ctx.Bind(&body)
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
 	}
-	if err != nil {
-		return err
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/merge-patch+json") {
+		var body UpdateUserApplicationMergePatchPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationMergePatchPlusJSONBody = &body
+
 	}
-	request.Body = &body
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.UpdateUser(ctx.Request().Context(), request.(UpdateUserRequestObject))
@@ -22946,29 +24660,56 @@ func (sh *strictHandler) UpdateWebhookSubscription(ctx echo.Context, subscriptio
 
 	request.Subscription = subscription
 	request.Params = params
-
-	var body UpdateWebhookSubscriptionApplicationMergePatchPlusJSONRequestBody
-	var err error
-	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
-		// A request validator built on kin-openapi's openapi3filter with
-		// KeepValidatedValue leaves the value it validated on the body. Bind
-		// that value, matching member names exactly, so the handler receives
-		// what was validated instead of a second, case-insensitive decode.
-		// Otherwise bind only the request body, so that path and query
-		// parameters are not also bound into the body struct.
-		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
-			err = binder.BindBody(ctx, &body)
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body UpdateWebhookSubscriptionJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
 		}
-	} else {
-		// A custom binder is installed on the Echo instance; defer to it
-		// entirely, since echo.Binder does not expose body-only binding and
-		// the binder may do more than decode (for example call ctx.Validate).
-		err = ctx.Bind(&body)
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
 	}
-	if err != nil {
-		return err
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/merge-patch+json") {
+		var body UpdateWebhookSubscriptionApplicationMergePatchPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationMergePatchPlusJSONBody = &body
+
 	}
-	request.Body = &body
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.UpdateWebhookSubscription(ctx.Request().Context(), request.(UpdateWebhookSubscriptionRequestObject))

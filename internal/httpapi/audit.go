@@ -18,20 +18,6 @@ func (s *Server) ListAuditEvents(ctx context.Context, req api.ListAuditEventsReq
 	p := req.Params
 	f := audit.Filter{Resource: deref(p.Resource), ResourceID: deref(p.ResourceID), Actor: deref(p.Actor),
 		From: deref(p.From), To: deref(p.To)}
-	if format := exportOf(ctx, string(deref(p.Format))); format != formatJSON {
-		body, err := stream(ctx, format, s.contract.columns("AuditEvent"), everyPage(
-			func(cursor string) (domain.Page[audit.Entry], error) {
-				return s.audit.List(ctx, audit.Query{Filter: f, PageSize: batchSize, Cursor: cursor})
-			},
-			toAPIAuditEvent))
-		if err != nil {
-			return nil, err
-		}
-		if format == formatCSV {
-			return api.ListAuditEvents200TextCsvResponse{Body: body}, nil
-		}
-		return api.ListAuditEvents200ApplicationXNdjsonResponse{Body: body}, nil
-	}
 	page, err := s.audit.List(ctx, audit.Query{Filter: f, PageSize: deref(p.PageSize), Cursor: deref(p.Cursor)})
 	if err != nil {
 		return nil, err
@@ -43,6 +29,26 @@ func (s *Server) ListAuditEvents(ctx context.Context, req api.ListAuditEventsReq
 	cursor, link := nextPage(ctx, page.Next)
 	return api.ListAuditEvents200JSONResponse{Body: api.AuditEventPage{Items: items, NextCursor: cursor},
 		Headers: api.ListAuditEvents200ResponseHeaders{Link: link}}, nil
+}
+
+// ExportAuditEvents serves GET /audit-events/export.
+func (s *Server) ExportAuditEvents(ctx context.Context, req api.ExportAuditEventsRequestObject) (api.ExportAuditEventsResponseObject, error) {
+	p := req.Params
+	f := audit.Filter{Resource: deref(p.Resource), ResourceID: deref(p.ResourceID), Actor: deref(p.Actor),
+		From: deref(p.From), To: deref(p.To)}
+	format := string(p.Format)
+	body, err := stream(ctx, format, s.contract.columns("AuditEvent"), everyPage(
+		func(cursor string) (domain.Page[audit.Entry], error) {
+			return s.audit.List(ctx, audit.Query{Filter: f, PageSize: batchSize, Cursor: cursor})
+		},
+		toAPIAuditEvent))
+	if err != nil {
+		return nil, err
+	}
+	if format == formatCSV {
+		return api.ExportAuditEvents200TextCsvResponse{Body: body}, nil
+	}
+	return api.ExportAuditEvents200ApplicationXNdjsonResponse{Body: body}, nil
 }
 
 func toAPIAuditEvent(e audit.Entry) (api.AuditEvent, error) {

@@ -226,10 +226,11 @@ func (m *matrixFixture) matrixRequests(t *testing.T) map[string]func() matrixReq
 		"recordConsent": func() matrixRequest {
 			return matrixRequest{params: p("person", m.Person), body: map[string]any{"publicProfile": false}}
 		},
-		"exportPerson":  func() matrixRequest { return matrixRequest{params: p("person", m.Person)} },
-		"listMeetings":  func() matrixRequest { return matrixRequest{} },
-		"createMeeting": func() matrixRequest { return matrixRequest{body: apptest.PlannedMeeting("New meeting", nil)} },
-		"getMeeting":    func() matrixRequest { return matrixRequest{params: p("meeting", m.Planned)} },
+		"exportPerson":   func() matrixRequest { return matrixRequest{params: p("person", m.Person)} },
+		"listMeetings":   func() matrixRequest { return matrixRequest{} },
+		"exportMeetings": func() matrixRequest { return matrixRequest{query: "format=csv"} },
+		"createMeeting":  func() matrixRequest { return matrixRequest{body: apptest.PlannedMeeting("New meeting", nil)} },
+		"getMeeting":     func() matrixRequest { return matrixRequest{params: p("meeting", m.Planned)} },
 		"replaceMeeting": func() matrixRequest {
 			return matrixRequest{params: p("meeting", m.Planned), body: apptest.PlannedMeeting("Big meeting", map[string]any{"capacity": 1000})}
 		},
@@ -258,13 +259,14 @@ func (m *matrixFixture) matrixRequests(t *testing.T) map[string]func() matrixReq
 		"decideSubmission": func() matrixRequest {
 			return matrixRequest{params: p("meeting", m.conference, "submission", m.submission), body: map[string]any{"decision": "accepted"}}
 		},
-		"getScheduleHealth": func() matrixRequest { return matrixRequest{} },
-		"getTableSchema":    func() matrixRequest { return matrixRequest{params: p("table", "milestone")} },
-		"listChanges":       func() matrixRequest { return matrixRequest{} },
-		"getMeetingsFeed":   func() matrixRequest { return matrixRequest{} },
-		"listPublications":  func() matrixRequest { return matrixRequest{} },
-		"createPublication": func() matrixRequest { return matrixRequest{body: m.publicationBody()} },
-		"getPublication":    func() matrixRequest { return matrixRequest{params: p("publication", m.Publication)} },
+		"getScheduleHealth":  func() matrixRequest { return matrixRequest{} },
+		"getTableSchema":     func() matrixRequest { return matrixRequest{params: p("table", "milestone")} },
+		"listChanges":        func() matrixRequest { return matrixRequest{} },
+		"getMeetingsFeed":    func() matrixRequest { return matrixRequest{} },
+		"listPublications":   func() matrixRequest { return matrixRequest{} },
+		"exportPublications": func() matrixRequest { return matrixRequest{query: "format=csv"} },
+		"createPublication":  func() matrixRequest { return matrixRequest{body: m.publicationBody()} },
+		"getPublication":     func() matrixRequest { return matrixRequest{params: p("publication", m.Publication)} },
 		"replacePublication": func() matrixRequest {
 			id := m.Post(t, m.Admin, "/v1/publications", m.publicationBody()).ID
 			return matrixRequest{params: p("publication", id), body: m.publicationBody()}
@@ -272,21 +274,27 @@ func (m *matrixFixture) matrixRequests(t *testing.T) map[string]func() matrixReq
 		"deletePublication": func() matrixRequest {
 			return matrixRequest{params: p("publication", m.Post(t, m.Admin, "/v1/publications", m.publicationBody()).ID)}
 		},
-		"listAuditEvents":  func() matrixRequest { return matrixRequest{} },
-		"listCommitments":  func() matrixRequest { return matrixRequest{} },
-		"createCommitment": func() matrixRequest { return matrixRequest{body: m.commitmentBody(fmt.Sprintf("NL8%03d", m.next()))} },
-		"getCommitment":    func() matrixRequest { return matrixRequest{params: p("commitment", "NL0037")} },
+		"listAuditEvents":   func() matrixRequest { return matrixRequest{} },
+		"exportAuditEvents": func() matrixRequest { return matrixRequest{query: "format=csv"} },
+		"listCommitments":   func() matrixRequest { return matrixRequest{} },
+		"exportCommitments": func() matrixRequest { return matrixRequest{query: "format=csv"} },
+		"createCommitment":  func() matrixRequest { return matrixRequest{body: m.commitmentBody(fmt.Sprintf("NL8%03d", m.next()))} },
+		"getCommitment":     func() matrixRequest { return matrixRequest{params: p("commitment", "NL0037")} },
 		"replaceCommitment": func() matrixRequest {
 			code := fmt.Sprintf("NL7%03d", m.next())
 			m.Post(t, m.Admin, "/v1/commitments", m.commitmentBody(code))
 			return matrixRequest{params: p("commitment", code), body: m.commitmentBody(code)}
 		},
 		"listCommitmentMilestones": func() matrixRequest { return matrixRequest{params: p("commitment", "NL0037")} },
-		"getCommitmentSummary":     func() matrixRequest { return matrixRequest{params: p("commitment", "NL0037")} },
-		"getActionPlanSummary":     func() matrixRequest { return matrixRequest{params: p("cycle", "2018")} },
-		"listMilestones":           func() matrixRequest { return matrixRequest{} },
-		"createMilestone":          func() matrixRequest { return matrixRequest{body: m.milestoneBody(fmt.Sprintf("8.%d", m.next()))} },
-		"getMilestone":             func() matrixRequest { return matrixRequest{params: p("milestone", m.Milestone)} },
+		"exportCommitmentMilestones": func() matrixRequest {
+			return matrixRequest{params: p("commitment", "NL0037"), query: "format=csv"}
+		},
+		"getCommitmentSummary": func() matrixRequest { return matrixRequest{params: p("commitment", "NL0037")} },
+		"getActionPlanSummary": func() matrixRequest { return matrixRequest{params: p("cycle", "2018")} },
+		"listMilestones":       func() matrixRequest { return matrixRequest{} },
+		"exportMilestones":     func() matrixRequest { return matrixRequest{query: "format=ndjson"} },
+		"createMilestone":      func() matrixRequest { return matrixRequest{body: m.milestoneBody(fmt.Sprintf("8.%d", m.next()))} },
+		"getMilestone":         func() matrixRequest { return matrixRequest{params: p("milestone", m.Milestone)} },
 		"replaceMilestone": func() matrixRequest {
 			code := fmt.Sprintf("7.%d", m.next())
 			id := m.Post(t, m.Admin, "/v1/milestones", m.milestoneBody(code)).ID
@@ -318,14 +326,20 @@ func (m *matrixFixture) matrixRequests(t *testing.T) map[string]func() matrixReq
 			return matrixRequest{params: p("evaluation", m.Post(t, m.Admin, "/v1/evaluations", evBody("Doomed", false)).ID)}
 		},
 		"listEvaluationResponses": func() matrixRequest { return matrixRequest{params: p("evaluation", m.open)} },
-		"getEvaluationResponse":   func() matrixRequest { return matrixRequest{params: p("evaluation", m.open, "organisation", "GM9901")} },
+		"exportEvaluationResponses": func() matrixRequest {
+			return matrixRequest{params: p("evaluation", m.open), query: "format=csv"}
+		},
+		"getEvaluationResponse": func() matrixRequest { return matrixRequest{params: p("evaluation", m.open, "organisation", "GM9901")} },
 		"putEvaluationResponse": func() matrixRequest {
 			return matrixRequest{params: p("evaluation", m.open, "organisation", "GM9901"), body: answers()}
 		},
 		"getEvaluationResults": func() matrixRequest { return matrixRequest{params: p("evaluation", m.Evaluation)} },
-		"listApiClients":       func() matrixRequest { return matrixRequest{} },
-		"createApiClient":      func() matrixRequest { return matrixRequest{body: m.clientBody()} },
-		"getApiClient":         func() matrixRequest { return matrixRequest{params: p("client", m.boundClient)} },
+		"exportEvaluationResults": func() matrixRequest {
+			return matrixRequest{params: p("evaluation", m.Evaluation), query: "format=csv"}
+		},
+		"listApiClients":  func() matrixRequest { return matrixRequest{} },
+		"createApiClient": func() matrixRequest { return matrixRequest{body: m.clientBody()} },
+		"getApiClient":    func() matrixRequest { return matrixRequest{params: p("client", m.boundClient)} },
 		"updateApiClient": func() matrixRequest {
 			return matrixRequest{params: p("client", m.client(t)), body: `{"name":"Renamed"}`}
 		},

@@ -66,7 +66,7 @@ func (s *Server) GetAPIClient(ctx context.Context, req api.GetAPIClientRequestOb
 
 // UpdateAPIClient serves PATCH /api-clients/{client} (JSON Merge Patch).
 func (s *Server) UpdateAPIClient(ctx context.Context, req api.UpdateAPIClientRequestObject) (api.UpdateAPIClientResponseObject, error) {
-	merge := merger(s, *req.Body, "ApiClientInput", infallible(toAPIClientInput), infallible(toClientInput))
+	merge := merger(s, patchBody(req.JSONBody, req.ApplicationMergePatchPlusJSONBody), "ApiClientInput", infallible(toAPIClientInput), infallible(toClientInput))
 	cl, err := s.clients.UpdateClient(ctx, req.Client, merge, precondition(req.Params.IfMatch))
 	if err != nil {
 		return nil, err

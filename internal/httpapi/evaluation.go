@@ -86,7 +86,7 @@ func (s *Server) ReplaceEvaluation(ctx context.Context, req api.ReplaceEvaluatio
 
 // UpdateEvaluation serves PATCH /evaluations/{evaluation} (JSON Merge Patch).
 func (s *Server) UpdateEvaluation(ctx context.Context, req api.UpdateEvaluationRequestObject) (api.UpdateEvaluationResponseObject, error) {
-	merge := merger(s, *req.Body, "EvaluationInput", toAPIEvaluationInput, infallible(toEvaluationInput))
+	merge := merger(s, patchBody(req.JSONBody, req.ApplicationMergePatchPlusJSONBody), "EvaluationInput", toAPIEvaluationInput, infallible(toEvaluationInput))
 	e, err := s.evaluations.Update(ctx, req.Evaluation.String(), merge, precondition(req.Params.IfMatch))
 	if err != nil {
 		return nil, err
@@ -134,32 +134,48 @@ func (s *Server) GetEvaluationResponse(ctx context.Context, req api.GetEvaluatio
 
 // ListEvaluationResponses serves GET /evaluations/{evaluation}/responses, pseudonymised.
 func (s *Server) ListEvaluationResponses(ctx context.Context, req api.ListEvaluationResponsesRequestObject) (api.ListEvaluationResponsesResponseObject, error) {
-	e, rs, err := s.evaluations.Pseudonymised(ctx, req.Evaluation.String())
+	_, items, err := s.pseudonymised(ctx, req.Evaluation.String())
 	if err != nil {
 		return nil, err
+	}
+	return api.ListEvaluationResponses200JSONResponse{Body: api.PseudonymisedResponseList{Items: items}}, nil
+}
+
+// ExportEvaluationResponses serves GET /evaluations/{evaluation}/responses/export.
+func (s *Server) ExportEvaluationResponses(ctx context.Context, req api.ExportEvaluationResponsesRequestObject) (api.ExportEvaluationResponsesResponseObject, error) {
+	e, items, err := s.pseudonymised(ctx, req.Evaluation.String())
+	if err != nil {
+		return nil, err
+	}
+	f := string(req.Params.Format)
+	body, err := stream(ctx, f, responseTable(e), func(emit func(any) error) error {
+		for _, it := range items {
+			if err := emit(it); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if f == formatCSV {
+		return api.ExportEvaluationResponses200TextCsvResponse{Body: body}, nil
+	}
+	return api.ExportEvaluationResponses200ApplicationXNdjsonResponse{Body: body}, nil
+}
+
+// pseudonymised is an evaluation and its responses in the contract's terms.
+func (s *Server) pseudonymised(ctx context.Context, id string) (evaluation.Evaluation, []api.PseudonymisedResponse, error) {
+	e, rs, err := s.evaluations.Pseudonymised(ctx, id)
+	if err != nil {
+		return e, nil, err
 	}
 	items := make([]api.PseudonymisedResponse, len(rs))
 	for i, r := range rs {
 		items[i] = api.PseudonymisedResponse{Respondent: r.Respondent, Answers: map[string]any(r.Answers), SubmittedAt: r.SubmittedAt.UTC()}
 	}
-	if f := exportOf(ctx, string(deref(req.Params.Format))); f != formatJSON {
-		body, err := stream(ctx, f, responseTable(e), func(emit func(any) error) error {
-			for _, it := range items {
-				if err := emit(it); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		if f == formatCSV {
-			return api.ListEvaluationResponses200TextCsvResponse{Body: body}, nil
-		}
-		return api.ListEvaluationResponses200ApplicationXNdjsonResponse{Body: body}, nil
-	}
-	return api.ListEvaluationResponses200JSONResponse{Body: api.PseudonymisedResponseList{Items: items}}, nil
+	return e, items, nil
 }
 
 // resultRow is one line of the results as CSV or NDJSON: a question and one of its values.
@@ -175,39 +191,47 @@ type resultRow struct {
 	Median     *float64 `json:"median"`
 }
 
+// ExportEvaluationResults serves GET /evaluations/{evaluation}/results/export:
+// one row per question and value.
+func (s *Server) ExportEvaluationResults(ctx context.Context, req api.ExportEvaluationResultsRequestObject) (api.ExportEvaluationResultsResponseObject, error) {
+	r, err := s.evaluations.Results(ctx, req.Evaluation.String())
+	if err != nil {
+		return nil, err
+	}
+	f := string(req.Params.Format)
+	body, err := stream(ctx, f, resultColumns, func(emit func(any) error) error {
+		for _, q := range r.Questions {
+			base := resultRow{Question: q.Question.Key, Type: string(q.Question.Type), Text: q.Question.Text, Count: q.Count,
+				Suppressed: q.Suppressed, Mean: q.Mean, Median: q.Median}
+			if len(q.Distribution) == 0 {
+				if err := emit(base); err != nil {
+					return err
+				}
+			}
+			for _, d := range q.Distribution {
+				row := base
+				row.Value, row.ValueCount = d.Value, ptr(d.Count)
+				if err := emit(row); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if f == formatCSV {
+		return api.ExportEvaluationResults200TextCsvResponse{Body: body}, nil
+	}
+	return api.ExportEvaluationResults200ApplicationXNdjsonResponse{Body: body}, nil
+}
+
 // GetEvaluationResults serves GET /evaluations/{evaluation}/results.
 func (s *Server) GetEvaluationResults(ctx context.Context, req api.GetEvaluationResultsRequestObject) (api.GetEvaluationResultsResponseObject, error) {
 	r, err := s.evaluations.Results(ctx, req.Evaluation.String())
 	if err != nil {
 		return nil, err
-	}
-	if f := exportOf(ctx, string(deref(req.Params.Format))); f != formatJSON {
-		body, err := stream(ctx, f, resultColumns, func(emit func(any) error) error {
-			for _, q := range r.Questions {
-				base := resultRow{Question: q.Question.Key, Type: string(q.Question.Type), Text: q.Question.Text, Count: q.Count,
-					Suppressed: q.Suppressed, Mean: q.Mean, Median: q.Median}
-				if len(q.Distribution) == 0 {
-					if err := emit(base); err != nil {
-						return err
-					}
-				}
-				for _, d := range q.Distribution {
-					row := base
-					row.Value, row.ValueCount = d.Value, ptr(d.Count)
-					if err := emit(row); err != nil {
-						return err
-					}
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		if f == formatCSV {
-			return api.GetEvaluationResults200TextCsvResponse{Body: body}, nil
-		}
-		return api.GetEvaluationResults200ApplicationXNdjsonResponse{Body: body}, nil
 	}
 	id, err := uuidOf(r.EvaluationID)
 	if err != nil {

@@ -8,12 +8,14 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/labstack/echo/v4"
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 )
@@ -32,6 +34,8 @@ const (
 // the services serve.
 const batchSize = domain.MaxPageSize
 
+// acceptKey carries the request's Accept, for the table schemas' choice of
+// media type.
 type acceptKey struct{}
 
 // responseHeaderKey carries the response's header map, so that an export can
@@ -76,12 +80,6 @@ func negotiate(accept string, formats []string) string {
 		}
 	}
 	return best
-}
-
-// exportOf is the negotiated representation of the request in ctx.
-func exportOf(ctx context.Context, formats ...string) string {
-	accept, _ := ctx.Value(acceptKey{}).(string)
-	return negotiate(accept, formats)
 }
 
 // isExport reports whether a request asks for a streamed export, so that
@@ -308,4 +306,104 @@ func neutralise(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// legacyExports routes a list request that asks for CSV or NDJSON the 1.1.0
+// way (Accept: text/csv, or format=csv|ndjson on the list) to the list's own
+// export operation, before routing and validation, so that it is answered
+// by the same code as before while the list itself declares JSON only. The
+// answer says it is deprecated and links to the export operation. The lists
+// are those the contract has a CSV export operation for, at the list's
+// path plus /export.
+func (ct *contract) legacyExports(basePath string) echo.MiddlewareFunc {
+	var lists [][]string
+	for path, item := range ct.spec.Paths.Map() {
+		list, ok := strings.CutSuffix(path, exportSuffix)
+		if listItem := ct.spec.Paths.Value(list); !ok || item.Get == nil || listItem == nil || listItem.Get == nil {
+			continue
+		}
+		// Only exports of CSV, not a person's data export (GET /people/{person}/export).
+		if res := item.Get.Responses.Status(http.StatusOK); res != nil && res.Value != nil && res.Value.Content.Get("text/csv") != nil {
+			lists = append(lists, strings.Split(basePath+list, "/"))
+		}
+	}
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			if (r.Method != http.MethodGet && r.Method != http.MethodHead) ||
+				!slices.ContainsFunc(lists, func(l []string) bool { return matchesPath(l, r.URL.Path) }) {
+				return next(c)
+			}
+			if !isExport(r) {
+				if slices.Contains(r.URL.Query()["format"], formatJSON) {
+					// format=json decides over Accept, as in 1.1.0.
+					r.Header.Set("Accept", "application/json")
+				}
+				return next(c)
+			}
+			if len(r.URL.Query()["format"]) == 0 && !acceptable(r.Header.Get("Accept"), []string{exportMediaTypes[negotiate(r.Header.Get("Accept"), nil)]}) {
+				return next(c) // such as text/csv;q=0: the list answers 406
+			}
+			query := r.URL.Query()
+			format := negotiate(r.Header.Get("Accept"), query["format"])
+			// The list's format key also filters meetings by their format;
+			// the export operation calls that filter meetingFormat. Export
+			// formats stay as sent, so that the export operation refuses two.
+			var formats []string
+			for _, v := range query["format"] {
+				if v == formatJSON || v == formatCSV || v == formatNDJSON {
+					formats = append(formats, v)
+				} else {
+					query.Add("meetingFormat", v)
+				}
+			}
+			if len(formats) == 0 {
+				formats = []string{format}
+			}
+			query["format"] = formats
+			// An export is the whole result: paging does not apply.
+			query.Del("pageSize")
+			query.Del("cursor")
+			r.URL.RawQuery = query.Encode()
+			r.URL.Path += exportSuffix
+			if r.URL.RawPath != "" {
+				r.URL.RawPath += exportSuffix
+			}
+			// The format decides, whatever else Accept names, as in 1.1.0.
+			r.Header.Set("Accept", exportMediaTypes[format])
+			h := c.Response().Header()
+			h.Set("Deprecation", deprecatedSince)
+			h.Add("Link", fmt.Sprintf(`<%s?%s>; rel="successor-version"`, r.URL.EscapedPath(), r.URL.RawQuery))
+			return next(c)
+		}
+	}
+}
+
+const exportSuffix = "/export"
+
+// deprecatedSince is when lists stopped declaring CSV and NDJSON (RFC 9745:
+// @ and seconds since the epoch): 2026-12-05T00:00:00Z.
+const deprecatedSince = "@1796428800"
+
+var exportMediaTypes = map[string]string{formatCSV: "text/csv", formatNDJSON: "application/x-ndjson"}
+
+// matchesPath reports whether path has the segments of a contract path
+// template, where {name} stands for any one non-empty segment.
+func matchesPath(template []string, path string) bool {
+	segs := strings.Split(path, "/")
+	if len(segs) != len(template) {
+		return false
+	}
+	for i, t := range template {
+		if strings.HasPrefix(t, "{") && strings.HasSuffix(t, "}") {
+			if segs[i] == "" {
+				return false
+			}
+			continue
+		}
+		if t != segs[i] {
+			return false
+		}
+	}
+	return true
 }

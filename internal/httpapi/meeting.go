@@ -34,13 +34,12 @@ type meetings interface {
 // ListMeetings serves GET /meetings.
 func (s *Server) ListMeetings(ctx context.Context, req api.ListMeetingsRequestObject) (api.ListMeetingsResponseObject, error) {
 	p := req.Params
-	// format carries both the meeting-format filter and the export format.
+	// format carries the meeting-format filter; a request for an export
+	// (csv, ndjson) was routed to ExportMeetings before it got here.
 	var meetingFormat *api.MeetingFormat
-	var formats []string
 	for _, f := range deref(p.Format) {
 		switch v := string(f); v {
 		case formatJSON, formatCSV, formatNDJSON:
-			formats = append(formats, v)
 		default:
 			if meetingFormat != nil {
 				return nil, (domain.Problems{{Name: "format", Reason: "give at most one meeting format"}}).Err()
@@ -52,26 +51,10 @@ func (s *Server) ListMeetings(ctx context.Context, req api.ListMeetingsRequestOb
 	if err != nil {
 		return nil, err
 	}
-	lr.Descending = p.Sort != nil && *p.Sort == api.MinusStartsAt
+	lr.Descending = p.Sort != nil && *p.Sort == api.ListMeetingsParamsSortMinusStartsAt
 	lr.PageSize, lr.Cursor = deref(p.PageSize), deref(p.Cursor)
 	lr.Filter.UpdatedSince = deref(p.UpdatedSince)
 	now := s.now()
-	if f := exportOf(ctx, formats...); f != formatJSON {
-		lr.PageSize = batchSize
-		body, err := stream(ctx, f, s.contract.columns("Meeting"), everyPage(
-			func(cursor string) (domain.Page[meeting.Meeting], error) {
-				lr.Cursor = cursor
-				return s.meetings.List(ctx, lr)
-			},
-			func(m meeting.Meeting) (api.Meeting, error) { return toAPIMeeting(m, now) }))
-		if err != nil {
-			return nil, err
-		}
-		if f == formatCSV {
-			return api.ListMeetings200TextCsvResponse{Body: body}, nil
-		}
-		return api.ListMeetings200ApplicationXNdjsonResponse{Body: body}, nil
-	}
 	page, err := s.meetings.List(ctx, lr)
 	if err != nil {
 		return nil, err
@@ -83,6 +66,34 @@ func (s *Server) ListMeetings(ctx context.Context, req api.ListMeetingsRequestOb
 	cursor, link := nextPage(ctx, page.Next)
 	return api.ListMeetings200JSONResponse{Body: api.MeetingPage{Items: items, NextCursor: cursor},
 		Headers: api.ListMeetings200ResponseHeaders{Link: link}}, nil
+}
+
+// ExportMeetings serves GET /meetings/export: every meeting the filters
+// select, as CSV or NDJSON.
+func (s *Server) ExportMeetings(ctx context.Context, req api.ExportMeetingsRequestObject) (api.ExportMeetingsResponseObject, error) {
+	p := req.Params
+	lr, err := meetingListRequest(p.From, p.To, p.Status, p.MeetingFormat, p.Organisation, p.GuestChair, p.Q)
+	if err != nil {
+		return nil, err
+	}
+	lr.Descending = p.Sort != nil && *p.Sort == api.ExportMeetingsParamsSortMinusStartsAt
+	lr.PageSize = batchSize
+	lr.Filter.UpdatedSince = deref(p.UpdatedSince)
+	now := s.now()
+	f := string(p.Format)
+	body, err := stream(ctx, f, s.contract.columns("Meeting"), everyPage(
+		func(cursor string) (domain.Page[meeting.Meeting], error) {
+			lr.Cursor = cursor
+			return s.meetings.List(ctx, lr)
+		},
+		func(m meeting.Meeting) (api.Meeting, error) { return toAPIMeeting(m, now) }))
+	if err != nil {
+		return nil, err
+	}
+	if f == formatCSV {
+		return api.ExportMeetings200TextCsvResponse{Body: body}, nil
+	}
+	return api.ExportMeetings200ApplicationXNdjsonResponse{Body: body}, nil
 }
 
 // meetingListRequest reads the filters that the list and the feed share.
@@ -168,7 +179,7 @@ func (s *Server) ReplaceMeeting(ctx context.Context, req api.ReplaceMeetingReque
 // UpdateMeeting serves PATCH /meetings/{meeting}: a JSON Merge Patch applied
 // to the current input, validated against MeetingInput like a PUT.
 func (s *Server) UpdateMeeting(ctx context.Context, req api.UpdateMeetingRequestObject) (api.UpdateMeetingResponseObject, error) {
-	merge := merger(s, *req.Body, "MeetingInput", toAPIMeetingInput, toMeetingInput)
+	merge := merger(s, patchBody(req.JSONBody, req.ApplicationMergePatchPlusJSONBody), "MeetingInput", toAPIMeetingInput, toMeetingInput)
 	m, err := s.meetings.Update(ctx, req.Meeting.String(), merge, precondition(req.Params.IfMatch))
 	if err != nil {
 		return nil, err

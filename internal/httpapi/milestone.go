@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"io"
 	"time"
 
 	"github.com/pioniersnetwerk/pioniers/api"
@@ -32,20 +33,6 @@ type milestones interface {
 func (s *Server) ListCommitments(ctx context.Context, req api.ListCommitmentsRequestObject) (api.ListCommitmentsResponseObject, error) {
 	p := req.Params
 	f := milestone.CommitmentFilter{Cycle: deref(p.Cycle), PolicyArea: deref(p.PolicyArea), Q: deref(p.Q), UpdatedSince: deref(p.UpdatedSince)}
-	if format := exportOf(ctx, string(deref(p.Format))); format != formatJSON {
-		body, err := stream(ctx, format, s.contract.columns("Commitment"), everyPage(
-			func(cursor string) (domain.Page[milestone.Commitment], error) {
-				return s.milestones.ListCommitments(ctx, f, batchSize, cursor)
-			},
-			toAPICommitment))
-		if err != nil {
-			return nil, err
-		}
-		if format == formatCSV {
-			return api.ListCommitments200TextCsvResponse{Body: body}, nil
-		}
-		return api.ListCommitments200ApplicationXNdjsonResponse{Body: body}, nil
-	}
 	page, err := s.milestones.ListCommitments(ctx, f, deref(p.PageSize), deref(p.Cursor))
 	if err != nil {
 		return nil, err
@@ -57,6 +44,25 @@ func (s *Server) ListCommitments(ctx context.Context, req api.ListCommitmentsReq
 	cursor, link := nextPage(ctx, page.Next)
 	return api.ListCommitments200JSONResponse{Body: api.CommitmentPage{Items: items, NextCursor: cursor},
 		Headers: api.ListCommitments200ResponseHeaders{Link: link}}, nil
+}
+
+// ExportCommitments serves GET /commitments/export.
+func (s *Server) ExportCommitments(ctx context.Context, req api.ExportCommitmentsRequestObject) (api.ExportCommitmentsResponseObject, error) {
+	p := req.Params
+	f := milestone.CommitmentFilter{Cycle: deref(p.Cycle), PolicyArea: deref(p.PolicyArea), Q: deref(p.Q), UpdatedSince: deref(p.UpdatedSince)}
+	format := string(p.Format)
+	body, err := stream(ctx, format, s.contract.columns("Commitment"), everyPage(
+		func(cursor string) (domain.Page[milestone.Commitment], error) {
+			return s.milestones.ListCommitments(ctx, f, batchSize, cursor)
+		},
+		toAPICommitment))
+	if err != nil {
+		return nil, err
+	}
+	if format == formatCSV {
+		return api.ExportCommitments200TextCsvResponse{Body: body}, nil
+	}
+	return api.ExportCommitments200ApplicationXNdjsonResponse{Body: body}, nil
 }
 
 // GetCommitment serves GET /commitments/{commitment}.
@@ -145,18 +151,29 @@ func (s *Server) ListMilestones(ctx context.Context, req api.ListMilestonesReque
 		DueBefore: domainDate(p.DueBefore), DueAfter: domainDate(p.DueAfter), UpdatedSince: deref(p.UpdatedSince)},
 		Status: milestone.Status(deref(p.Status)), Completion: milestone.Completion(deref(p.Completion)), Overdue: p.Overdue,
 		Sort: string(deref(p.Sort)), AsOf: domainDate(p.AsOf), PageSize: deref(p.PageSize), Cursor: deref(p.Cursor)}
-	resp, err := s.milestonePage(ctx, lr, string(deref(p.Format)))
+	r, err := s.milestonePage(ctx, lr)
 	if err != nil {
 		return nil, err
 	}
-	switch r := resp.(type) {
-	case api.MilestonePageOKTextCsvResponse:
-		return api.ListMilestones200TextCsvResponse{MilestonePageOKTextCsvResponse: r}, nil
-	case api.MilestonePageOKApplicationXNdjsonResponse:
-		return api.ListMilestones200ApplicationXNdjsonResponse{MilestonePageOKApplicationXNdjsonResponse: r}, nil
-	default:
-		return api.ListMilestones200JSONResponse{MilestonePageOKJSONResponse: r.(api.MilestonePageOKJSONResponse)}, nil
+	return api.ListMilestones200JSONResponse{MilestonePageOKJSONResponse: r}, nil
+}
+
+// ExportMilestones serves GET /milestones/export.
+func (s *Server) ExportMilestones(ctx context.Context, req api.ExportMilestonesRequestObject) (api.ExportMilestonesResponseObject, error) {
+	p := req.Params
+	lr := milestone.ListRequest{Filter: milestone.Filter{Commitment: deref(p.Commitment), Q: deref(p.Q),
+		DueBefore: domainDate(p.DueBefore), DueAfter: domainDate(p.DueAfter), UpdatedSince: deref(p.UpdatedSince)},
+		Status: milestone.Status(deref(p.Status)), Completion: milestone.Completion(deref(p.Completion)), Overdue: p.Overdue,
+		Sort: string(deref(p.Sort)), AsOf: domainDate(p.AsOf)}
+	format := string(p.Format)
+	body, err := s.milestoneExport(ctx, lr, format)
+	if err != nil {
+		return nil, err
 	}
+	if format == formatCSV {
+		return api.ExportMilestones200TextCsvResponse{Body: body}, nil
+	}
+	return api.ExportMilestones200ApplicationXNdjsonResponse{Body: body}, nil
 }
 
 // ListCommitmentMilestones serves GET /commitments/{commitment}/milestones.
@@ -167,47 +184,53 @@ func (s *Server) ListCommitmentMilestones(ctx context.Context, req api.ListCommi
 	}
 	p := req.Params
 	lr := milestone.ListRequest{Filter: milestone.Filter{Commitment: c.Code}, AsOf: domainDate(p.AsOf), PageSize: deref(p.PageSize), Cursor: deref(p.Cursor)}
-	resp, err := s.milestonePage(ctx, lr, string(deref(p.Format)))
+	r, err := s.milestonePage(ctx, lr)
 	if err != nil {
 		return nil, err
 	}
-	switch r := resp.(type) {
-	case api.MilestonePageOKTextCsvResponse:
-		return api.ListCommitmentMilestones200TextCsvResponse{MilestonePageOKTextCsvResponse: r}, nil
-	case api.MilestonePageOKApplicationXNdjsonResponse:
-		return api.ListCommitmentMilestones200ApplicationXNdjsonResponse{MilestonePageOKApplicationXNdjsonResponse: r}, nil
-	default:
-		return api.ListCommitmentMilestones200JSONResponse{MilestonePageOKJSONResponse: r.(api.MilestonePageOKJSONResponse)}, nil
-	}
+	return api.ListCommitmentMilestones200JSONResponse{MilestonePageOKJSONResponse: r}, nil
 }
 
-// milestonePage answers a milestone list in the negotiated representation.
-func (s *Server) milestonePage(ctx context.Context, lr milestone.ListRequest, format string) (any, error) {
-	if f := exportOf(ctx, format); f != formatJSON {
-		body, err := stream(ctx, f, s.contract.columns("Milestone"), func(emit func(any) error) error {
-			return s.milestones.Each(ctx, lr, func(m milestone.Milestone) error {
-				v, err := toAPIMilestone(m)
-				if err != nil {
-					return err
-				}
-				return emit(v)
-			})
-		})
-		if err != nil {
-			return nil, err
-		}
-		if f == formatCSV {
-			return api.MilestonePageOKTextCsvResponse{Body: body}, nil
-		}
-		return api.MilestonePageOKApplicationXNdjsonResponse{Body: body}, nil
-	}
-	page, err := s.milestones.List(ctx, lr)
+// ExportCommitmentMilestones serves GET /commitments/{commitment}/milestones/export.
+func (s *Server) ExportCommitmentMilestones(ctx context.Context, req api.ExportCommitmentMilestonesRequestObject) (api.ExportCommitmentMilestonesResponseObject, error) {
+	c, err := s.milestones.GetCommitment(ctx, req.Commitment)
 	if err != nil {
 		return nil, err
+	}
+	lr := milestone.ListRequest{Filter: milestone.Filter{Commitment: c.Code}, AsOf: domainDate(req.Params.AsOf)}
+	format := string(req.Params.Format)
+	body, err := s.milestoneExport(ctx, lr, format)
+	if err != nil {
+		return nil, err
+	}
+	if format == formatCSV {
+		return api.ExportCommitmentMilestones200TextCsvResponse{Body: body}, nil
+	}
+	return api.ExportCommitmentMilestones200ApplicationXNdjsonResponse{Body: body}, nil
+}
+
+// milestoneExport streams every milestone lr selects as format.
+func (s *Server) milestoneExport(ctx context.Context, lr milestone.ListRequest, format string) (io.Reader, error) {
+	return stream(ctx, format, s.contract.columns("Milestone"), func(emit func(any) error) error {
+		return s.milestones.Each(ctx, lr, func(m milestone.Milestone) error {
+			v, err := toAPIMilestone(m)
+			if err != nil {
+				return err
+			}
+			return emit(v)
+		})
+	})
+}
+
+// milestonePage answers a page of milestones.
+func (s *Server) milestonePage(ctx context.Context, lr milestone.ListRequest) (api.MilestonePageOKJSONResponse, error) {
+	page, err := s.milestones.List(ctx, lr)
+	if err != nil {
+		return api.MilestonePageOKJSONResponse{}, err
 	}
 	items, err := mapAll(page.Items, toAPIMilestone)
 	if err != nil {
-		return nil, err
+		return api.MilestonePageOKJSONResponse{}, err
 	}
 	cursor, link := nextPage(ctx, page.Next)
 	return api.MilestonePageOKJSONResponse{Body: api.MilestonePage{Items: items, AsOf: apiDate(lr.AsOf), NextCursor: cursor},
@@ -256,7 +279,7 @@ func (s *Server) ReplaceMilestone(ctx context.Context, req api.ReplaceMilestoneR
 
 // UpdateMilestone serves PATCH /milestones/{milestone} (JSON Merge Patch).
 func (s *Server) UpdateMilestone(ctx context.Context, req api.UpdateMilestoneRequestObject) (api.UpdateMilestoneResponseObject, error) {
-	merge := merger(s, *req.Body, "MilestoneInput", infallible(toAPIMilestoneInput), infallible(toMilestoneInput))
+	merge := merger(s, patchBody(req.JSONBody, req.ApplicationMergePatchPlusJSONBody), "MilestoneInput", infallible(toAPIMilestoneInput), infallible(toMilestoneInput))
 	m, err := s.milestones.Update(ctx, req.Milestone.String(), merge, precondition(req.Params.IfMatch))
 	if err != nil {
 		return nil, err

@@ -85,7 +85,7 @@ func (s *Server) ReplaceOrganisation(ctx context.Context, req api.ReplaceOrganis
 
 // UpdateOrganisation serves PATCH /organisations/{organisation} (JSON Merge Patch).
 func (s *Server) UpdateOrganisation(ctx context.Context, req api.UpdateOrganisationRequestObject) (api.UpdateOrganisationResponseObject, error) {
-	merge := merger(s, *req.Body, "OrganisationInput", infallible(toAPIOrganisationInput), infallible(toOrganisationInput))
+	merge := merger(s, patchBody(req.JSONBody, req.ApplicationMergePatchPlusJSONBody), "OrganisationInput", infallible(toAPIOrganisationInput), infallible(toOrganisationInput))
 	o, err := s.orgs.Update(ctx, req.Organisation, merge, precondition(req.Params.IfMatch))
 	if err != nil {
 		return nil, err

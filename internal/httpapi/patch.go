@@ -82,3 +82,17 @@ func mergePatch(target any, patch any) any {
 	}
 	return t
 }
+
+// patchBody is a PATCH's merge patch, whichever media type it came as:
+// application/json is read as a JSON Merge Patch (RFC 7396) exactly like
+// application/merge-patch+json, because that is what most clients send by
+// default. Without a body the patch changes nothing.
+func patchBody(asJSON, asMergePatch *map[string]any) map[string]any {
+	switch {
+	case asMergePatch != nil:
+		return *asMergePatch
+	case asJSON != nil:
+		return *asJSON
+	}
+	return map[string]any{}
+}

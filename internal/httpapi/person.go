@@ -122,7 +122,7 @@ func (s *Server) ReplacePerson(ctx context.Context, req api.ReplacePersonRequest
 
 // UpdatePerson serves PATCH /people/{person} (JSON Merge Patch).
 func (s *Server) UpdatePerson(ctx context.Context, req api.UpdatePersonRequestObject) (api.UpdatePersonResponseObject, error) {
-	merge := merger(s, *req.Body, "PersonInput", infallible(toAPIPersonInput), infallible(toPersonInput))
+	merge := merger(s, patchBody(req.JSONBody, req.ApplicationMergePatchPlusJSONBody), "PersonInput", infallible(toAPIPersonInput), infallible(toPersonInput))
 	p, err := s.people.Update(ctx, req.Person.String(), merge, precondition(req.Params.IfMatch))
 	if err != nil {
 		return nil, err

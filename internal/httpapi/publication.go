@@ -26,20 +26,6 @@ func (s *Server) ListPublications(ctx context.Context, req api.ListPublicationsR
 	if p.Meeting != nil {
 		f.MeetingID = p.Meeting.String()
 	}
-	if format := exportOf(ctx, string(deref(p.Format))); format != formatJSON {
-		body, err := stream(ctx, format, s.contract.columns("Publication"), everyPage(
-			func(cursor string) (domain.Page[publication.Publication], error) {
-				return s.publications.List(ctx, publication.Query{Filter: f, PageSize: batchSize, Cursor: cursor})
-			},
-			toAPIPublication))
-		if err != nil {
-			return nil, err
-		}
-		if format == formatCSV {
-			return api.ListPublications200TextCsvResponse{Body: body}, nil
-		}
-		return api.ListPublications200ApplicationXNdjsonResponse{Body: body}, nil
-	}
 	page, err := s.publications.List(ctx, publication.Query{Filter: f, PageSize: deref(p.PageSize), Cursor: deref(p.Cursor)})
 	if err != nil {
 		return nil, err
@@ -51,6 +37,28 @@ func (s *Server) ListPublications(ctx context.Context, req api.ListPublicationsR
 	cursor, link := nextPage(ctx, page.Next)
 	return api.ListPublications200JSONResponse{Body: api.PublicationPage{Items: items, NextCursor: cursor},
 		Headers: api.ListPublications200ResponseHeaders{Link: link}}, nil
+}
+
+// ExportPublications serves GET /publications/export.
+func (s *Server) ExportPublications(ctx context.Context, req api.ExportPublicationsRequestObject) (api.ExportPublicationsResponseObject, error) {
+	p := req.Params
+	f := publication.Filter{Kind: publication.Kind(deref(p.Kind)), Q: deref(p.Q), UpdatedSince: deref(p.UpdatedSince)}
+	if p.Meeting != nil {
+		f.MeetingID = p.Meeting.String()
+	}
+	format := string(p.Format)
+	body, err := stream(ctx, format, s.contract.columns("Publication"), everyPage(
+		func(cursor string) (domain.Page[publication.Publication], error) {
+			return s.publications.List(ctx, publication.Query{Filter: f, PageSize: batchSize, Cursor: cursor})
+		},
+		toAPIPublication))
+	if err != nil {
+		return nil, err
+	}
+	if format == formatCSV {
+		return api.ExportPublications200TextCsvResponse{Body: body}, nil
+	}
+	return api.ExportPublications200ApplicationXNdjsonResponse{Body: body}, nil
 }
 
 // GetPublication serves GET /publications/{publication}.

@@ -83,7 +83,7 @@ func (s *Server) GetUser(ctx context.Context, req api.GetUserRequestObject) (api
 
 // UpdateUser serves PATCH /users/{user}.
 func (s *Server) UpdateUser(ctx context.Context, req api.UpdateUserRequestObject) (api.UpdateUserResponseObject, error) {
-	merge := merger(s, *req.Body, "UserUpdate", infallible(toAPIUserUpdate), infallible(toUserUpdate))
+	merge := merger(s, patchBody(req.JSONBody, req.ApplicationMergePatchPlusJSONBody), "UserUpdate", infallible(toAPIUserUpdate), infallible(toUserUpdate))
 	u, err := s.users.UpdateUser(ctx, req.User.String(), merge, precondition(req.Params.IfMatch))
 	if err != nil {
 		return nil, err

@@ -218,6 +218,9 @@ func (ct *contract) check(c echo.Context, op *operation) error {
 			return &requestError{status: http.StatusUnsupportedMediaType,
 				detail: "send the body as " + strings.Join(accepted, " or ") + " with a matching Content-Type"}
 		}
+		// The generated handler picks the body by the Content-Type's prefix,
+		// case-sensitively: give it the media type as matched.
+		r.Header.Set("Content-Type", mime.FormatMediaType(mt, params))
 		data, err := readBody(r)
 		if err != nil {
 			return err

@@ -66,7 +66,7 @@ func (s *Server) GetWebhookSubscription(ctx context.Context, req api.GetWebhookS
 
 // UpdateWebhookSubscription serves PATCH /webhook-subscriptions/{subscription} (JSON Merge Patch).
 func (s *Server) UpdateWebhookSubscription(ctx context.Context, req api.UpdateWebhookSubscriptionRequestObject) (api.UpdateWebhookSubscriptionResponseObject, error) {
-	merge := merger(s, *req.Body, "WebhookSubscriptionInput", infallible(toAPISubscriptionInput), infallible(toSubscriptionInput))
+	merge := merger(s, patchBody(req.JSONBody, req.ApplicationMergePatchPlusJSONBody), "WebhookSubscriptionInput", infallible(toAPISubscriptionInput), infallible(toSubscriptionInput))
 	sub, err := s.webhooks.Update(ctx, req.Subscription.String(), merge, precondition(req.Params.IfMatch))
 	if err != nil {
 		return nil, err

@@ -791,6 +791,24 @@ func (e ExportFormat) Valid() bool {
 	}
 }
 
+// Defines values for ExportStreamFormat.
+const (
+	ExportStreamFormatCsv    ExportStreamFormat = "csv"
+	ExportStreamFormatNdjson ExportStreamFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the ExportStreamFormat enum.
+func (e ExportStreamFormat) Valid() bool {
+	switch e {
+	case ExportStreamFormatCsv:
+		return true
+	case ExportStreamFormatNdjson:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListAuditEventsParamsFormat.
 const (
 	ListAuditEventsParamsFormatCsv    ListAuditEventsParamsFormat = "csv"
@@ -812,21 +830,39 @@ func (e ListAuditEventsParamsFormat) Valid() bool {
 	}
 }
 
-// Defines values for ListAuditEventsParamsDelimiter.
+// Defines values for ExportAuditEventsParamsDelimiter.
 const (
-	ListAuditEventsParamsDelimiterComma     ListAuditEventsParamsDelimiter = "comma"
-	ListAuditEventsParamsDelimiterSemicolon ListAuditEventsParamsDelimiter = "semicolon"
-	ListAuditEventsParamsDelimiterTab       ListAuditEventsParamsDelimiter = "tab"
+	ExportAuditEventsParamsDelimiterComma     ExportAuditEventsParamsDelimiter = "comma"
+	ExportAuditEventsParamsDelimiterSemicolon ExportAuditEventsParamsDelimiter = "semicolon"
+	ExportAuditEventsParamsDelimiterTab       ExportAuditEventsParamsDelimiter = "tab"
 )
 
-// Valid indicates whether the value is a known member of the ListAuditEventsParamsDelimiter enum.
-func (e ListAuditEventsParamsDelimiter) Valid() bool {
+// Valid indicates whether the value is a known member of the ExportAuditEventsParamsDelimiter enum.
+func (e ExportAuditEventsParamsDelimiter) Valid() bool {
 	switch e {
-	case ListAuditEventsParamsDelimiterComma:
+	case ExportAuditEventsParamsDelimiterComma:
 		return true
-	case ListAuditEventsParamsDelimiterSemicolon:
+	case ExportAuditEventsParamsDelimiterSemicolon:
 		return true
-	case ListAuditEventsParamsDelimiterTab:
+	case ExportAuditEventsParamsDelimiterTab:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportAuditEventsParamsFormat.
+const (
+	ExportAuditEventsParamsFormatCsv    ExportAuditEventsParamsFormat = "csv"
+	ExportAuditEventsParamsFormatNdjson ExportAuditEventsParamsFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the ExportAuditEventsParamsFormat enum.
+func (e ExportAuditEventsParamsFormat) Valid() bool {
+	switch e {
+	case ExportAuditEventsParamsFormatCsv:
+		return true
+	case ExportAuditEventsParamsFormatNdjson:
 		return true
 	default:
 		return false
@@ -854,21 +890,39 @@ func (e ListCommitmentsParamsFormat) Valid() bool {
 	}
 }
 
-// Defines values for ListCommitmentsParamsDelimiter.
+// Defines values for ExportCommitmentsParamsDelimiter.
 const (
-	ListCommitmentsParamsDelimiterComma     ListCommitmentsParamsDelimiter = "comma"
-	ListCommitmentsParamsDelimiterSemicolon ListCommitmentsParamsDelimiter = "semicolon"
-	ListCommitmentsParamsDelimiterTab       ListCommitmentsParamsDelimiter = "tab"
+	ExportCommitmentsParamsDelimiterComma     ExportCommitmentsParamsDelimiter = "comma"
+	ExportCommitmentsParamsDelimiterSemicolon ExportCommitmentsParamsDelimiter = "semicolon"
+	ExportCommitmentsParamsDelimiterTab       ExportCommitmentsParamsDelimiter = "tab"
 )
 
-// Valid indicates whether the value is a known member of the ListCommitmentsParamsDelimiter enum.
-func (e ListCommitmentsParamsDelimiter) Valid() bool {
+// Valid indicates whether the value is a known member of the ExportCommitmentsParamsDelimiter enum.
+func (e ExportCommitmentsParamsDelimiter) Valid() bool {
 	switch e {
-	case ListCommitmentsParamsDelimiterComma:
+	case ExportCommitmentsParamsDelimiterComma:
 		return true
-	case ListCommitmentsParamsDelimiterSemicolon:
+	case ExportCommitmentsParamsDelimiterSemicolon:
 		return true
-	case ListCommitmentsParamsDelimiterTab:
+	case ExportCommitmentsParamsDelimiterTab:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportCommitmentsParamsFormat.
+const (
+	ExportCommitmentsParamsFormatCsv    ExportCommitmentsParamsFormat = "csv"
+	ExportCommitmentsParamsFormatNdjson ExportCommitmentsParamsFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the ExportCommitmentsParamsFormat enum.
+func (e ExportCommitmentsParamsFormat) Valid() bool {
+	switch e {
+	case ExportCommitmentsParamsFormatCsv:
+		return true
+	case ExportCommitmentsParamsFormatNdjson:
 		return true
 	default:
 		return false
@@ -896,21 +950,39 @@ func (e ListCommitmentMilestonesParamsFormat) Valid() bool {
 	}
 }
 
-// Defines values for ListCommitmentMilestonesParamsDelimiter.
+// Defines values for ExportCommitmentMilestonesParamsDelimiter.
 const (
-	ListCommitmentMilestonesParamsDelimiterComma     ListCommitmentMilestonesParamsDelimiter = "comma"
-	ListCommitmentMilestonesParamsDelimiterSemicolon ListCommitmentMilestonesParamsDelimiter = "semicolon"
-	ListCommitmentMilestonesParamsDelimiterTab       ListCommitmentMilestonesParamsDelimiter = "tab"
+	ExportCommitmentMilestonesParamsDelimiterComma     ExportCommitmentMilestonesParamsDelimiter = "comma"
+	ExportCommitmentMilestonesParamsDelimiterSemicolon ExportCommitmentMilestonesParamsDelimiter = "semicolon"
+	ExportCommitmentMilestonesParamsDelimiterTab       ExportCommitmentMilestonesParamsDelimiter = "tab"
 )
 
-// Valid indicates whether the value is a known member of the ListCommitmentMilestonesParamsDelimiter enum.
-func (e ListCommitmentMilestonesParamsDelimiter) Valid() bool {
+// Valid indicates whether the value is a known member of the ExportCommitmentMilestonesParamsDelimiter enum.
+func (e ExportCommitmentMilestonesParamsDelimiter) Valid() bool {
 	switch e {
-	case ListCommitmentMilestonesParamsDelimiterComma:
+	case ExportCommitmentMilestonesParamsDelimiterComma:
 		return true
-	case ListCommitmentMilestonesParamsDelimiterSemicolon:
+	case ExportCommitmentMilestonesParamsDelimiterSemicolon:
 		return true
-	case ListCommitmentMilestonesParamsDelimiterTab:
+	case ExportCommitmentMilestonesParamsDelimiterTab:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportCommitmentMilestonesParamsFormat.
+const (
+	ExportCommitmentMilestonesParamsFormatCsv    ExportCommitmentMilestonesParamsFormat = "csv"
+	ExportCommitmentMilestonesParamsFormatNdjson ExportCommitmentMilestonesParamsFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the ExportCommitmentMilestonesParamsFormat enum.
+func (e ExportCommitmentMilestonesParamsFormat) Valid() bool {
+	switch e {
+	case ExportCommitmentMilestonesParamsFormatCsv:
+		return true
+	case ExportCommitmentMilestonesParamsFormatNdjson:
 		return true
 	default:
 		return false
@@ -938,21 +1010,39 @@ func (e ListEvaluationResponsesParamsFormat) Valid() bool {
 	}
 }
 
-// Defines values for ListEvaluationResponsesParamsDelimiter.
+// Defines values for ExportEvaluationResponsesParamsDelimiter.
 const (
-	ListEvaluationResponsesParamsDelimiterComma     ListEvaluationResponsesParamsDelimiter = "comma"
-	ListEvaluationResponsesParamsDelimiterSemicolon ListEvaluationResponsesParamsDelimiter = "semicolon"
-	ListEvaluationResponsesParamsDelimiterTab       ListEvaluationResponsesParamsDelimiter = "tab"
+	ExportEvaluationResponsesParamsDelimiterComma     ExportEvaluationResponsesParamsDelimiter = "comma"
+	ExportEvaluationResponsesParamsDelimiterSemicolon ExportEvaluationResponsesParamsDelimiter = "semicolon"
+	ExportEvaluationResponsesParamsDelimiterTab       ExportEvaluationResponsesParamsDelimiter = "tab"
 )
 
-// Valid indicates whether the value is a known member of the ListEvaluationResponsesParamsDelimiter enum.
-func (e ListEvaluationResponsesParamsDelimiter) Valid() bool {
+// Valid indicates whether the value is a known member of the ExportEvaluationResponsesParamsDelimiter enum.
+func (e ExportEvaluationResponsesParamsDelimiter) Valid() bool {
 	switch e {
-	case ListEvaluationResponsesParamsDelimiterComma:
+	case ExportEvaluationResponsesParamsDelimiterComma:
 		return true
-	case ListEvaluationResponsesParamsDelimiterSemicolon:
+	case ExportEvaluationResponsesParamsDelimiterSemicolon:
 		return true
-	case ListEvaluationResponsesParamsDelimiterTab:
+	case ExportEvaluationResponsesParamsDelimiterTab:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportEvaluationResponsesParamsFormat.
+const (
+	ExportEvaluationResponsesParamsFormatCsv    ExportEvaluationResponsesParamsFormat = "csv"
+	ExportEvaluationResponsesParamsFormatNdjson ExportEvaluationResponsesParamsFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the ExportEvaluationResponsesParamsFormat enum.
+func (e ExportEvaluationResponsesParamsFormat) Valid() bool {
+	switch e {
+	case ExportEvaluationResponsesParamsFormatCsv:
+		return true
+	case ExportEvaluationResponsesParamsFormatNdjson:
 		return true
 	default:
 		return false
@@ -980,21 +1070,39 @@ func (e GetEvaluationResultsParamsFormat) Valid() bool {
 	}
 }
 
-// Defines values for GetEvaluationResultsParamsDelimiter.
+// Defines values for ExportEvaluationResultsParamsDelimiter.
 const (
-	GetEvaluationResultsParamsDelimiterComma     GetEvaluationResultsParamsDelimiter = "comma"
-	GetEvaluationResultsParamsDelimiterSemicolon GetEvaluationResultsParamsDelimiter = "semicolon"
-	GetEvaluationResultsParamsDelimiterTab       GetEvaluationResultsParamsDelimiter = "tab"
+	ExportEvaluationResultsParamsDelimiterComma     ExportEvaluationResultsParamsDelimiter = "comma"
+	ExportEvaluationResultsParamsDelimiterSemicolon ExportEvaluationResultsParamsDelimiter = "semicolon"
+	ExportEvaluationResultsParamsDelimiterTab       ExportEvaluationResultsParamsDelimiter = "tab"
 )
 
-// Valid indicates whether the value is a known member of the GetEvaluationResultsParamsDelimiter enum.
-func (e GetEvaluationResultsParamsDelimiter) Valid() bool {
+// Valid indicates whether the value is a known member of the ExportEvaluationResultsParamsDelimiter enum.
+func (e ExportEvaluationResultsParamsDelimiter) Valid() bool {
 	switch e {
-	case GetEvaluationResultsParamsDelimiterComma:
+	case ExportEvaluationResultsParamsDelimiterComma:
 		return true
-	case GetEvaluationResultsParamsDelimiterSemicolon:
+	case ExportEvaluationResultsParamsDelimiterSemicolon:
 		return true
-	case GetEvaluationResultsParamsDelimiterTab:
+	case ExportEvaluationResultsParamsDelimiterTab:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportEvaluationResultsParamsFormat.
+const (
+	ExportEvaluationResultsParamsFormatCsv    ExportEvaluationResultsParamsFormat = "csv"
+	ExportEvaluationResultsParamsFormatNdjson ExportEvaluationResultsParamsFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the ExportEvaluationResultsParamsFormat enum.
+func (e ExportEvaluationResultsParamsFormat) Valid() bool {
+	switch e {
+	case ExportEvaluationResultsParamsFormatCsv:
+		return true
+	case ExportEvaluationResultsParamsFormatNdjson:
 		return true
 	default:
 		return false
@@ -1055,39 +1163,75 @@ func (e ListMeetingsParamsFormat) Valid() bool {
 	}
 }
 
-// Defines values for ListMeetingsParamsDelimiter.
+// Defines values for ListMeetingsParamsSort.
 const (
-	ListMeetingsParamsDelimiterComma     ListMeetingsParamsDelimiter = "comma"
-	ListMeetingsParamsDelimiterSemicolon ListMeetingsParamsDelimiter = "semicolon"
-	ListMeetingsParamsDelimiterTab       ListMeetingsParamsDelimiter = "tab"
+	ListMeetingsParamsSortMinusStartsAt ListMeetingsParamsSort = "-startsAt"
+	ListMeetingsParamsSortStartsAt      ListMeetingsParamsSort = "startsAt"
 )
 
-// Valid indicates whether the value is a known member of the ListMeetingsParamsDelimiter enum.
-func (e ListMeetingsParamsDelimiter) Valid() bool {
+// Valid indicates whether the value is a known member of the ListMeetingsParamsSort enum.
+func (e ListMeetingsParamsSort) Valid() bool {
 	switch e {
-	case ListMeetingsParamsDelimiterComma:
+	case ListMeetingsParamsSortMinusStartsAt:
 		return true
-	case ListMeetingsParamsDelimiterSemicolon:
-		return true
-	case ListMeetingsParamsDelimiterTab:
+	case ListMeetingsParamsSortStartsAt:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for ListMeetingsParamsSort.
+// Defines values for ExportMeetingsParamsDelimiter.
 const (
-	MinusStartsAt ListMeetingsParamsSort = "-startsAt"
-	StartsAt      ListMeetingsParamsSort = "startsAt"
+	ExportMeetingsParamsDelimiterComma     ExportMeetingsParamsDelimiter = "comma"
+	ExportMeetingsParamsDelimiterSemicolon ExportMeetingsParamsDelimiter = "semicolon"
+	ExportMeetingsParamsDelimiterTab       ExportMeetingsParamsDelimiter = "tab"
 )
 
-// Valid indicates whether the value is a known member of the ListMeetingsParamsSort enum.
-func (e ListMeetingsParamsSort) Valid() bool {
+// Valid indicates whether the value is a known member of the ExportMeetingsParamsDelimiter enum.
+func (e ExportMeetingsParamsDelimiter) Valid() bool {
 	switch e {
-	case MinusStartsAt:
+	case ExportMeetingsParamsDelimiterComma:
 		return true
-	case StartsAt:
+	case ExportMeetingsParamsDelimiterSemicolon:
+		return true
+	case ExportMeetingsParamsDelimiterTab:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportMeetingsParamsFormat.
+const (
+	ExportMeetingsParamsFormatCsv    ExportMeetingsParamsFormat = "csv"
+	ExportMeetingsParamsFormatNdjson ExportMeetingsParamsFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the ExportMeetingsParamsFormat enum.
+func (e ExportMeetingsParamsFormat) Valid() bool {
+	switch e {
+	case ExportMeetingsParamsFormatCsv:
+		return true
+	case ExportMeetingsParamsFormatNdjson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportMeetingsParamsSort.
+const (
+	ExportMeetingsParamsSortMinusStartsAt ExportMeetingsParamsSort = "-startsAt"
+	ExportMeetingsParamsSortStartsAt      ExportMeetingsParamsSort = "startsAt"
+)
+
+// Valid indicates whether the value is a known member of the ExportMeetingsParamsSort enum.
+func (e ExportMeetingsParamsSort) Valid() bool {
+	switch e {
+	case ExportMeetingsParamsSortMinusStartsAt:
+		return true
+	case ExportMeetingsParamsSortStartsAt:
 		return true
 	default:
 		return false
@@ -1096,19 +1240,19 @@ func (e ListMeetingsParamsSort) Valid() bool {
 
 // Defines values for ListMilestonesParamsSort.
 const (
-	Code            ListMilestonesParamsSort = "code"
-	MinusPlannedEnd ListMilestonesParamsSort = "-plannedEnd"
-	PlannedEnd      ListMilestonesParamsSort = "plannedEnd"
+	ListMilestonesParamsSortCode            ListMilestonesParamsSort = "code"
+	ListMilestonesParamsSortMinusPlannedEnd ListMilestonesParamsSort = "-plannedEnd"
+	ListMilestonesParamsSortPlannedEnd      ListMilestonesParamsSort = "plannedEnd"
 )
 
 // Valid indicates whether the value is a known member of the ListMilestonesParamsSort enum.
 func (e ListMilestonesParamsSort) Valid() bool {
 	switch e {
-	case Code:
+	case ListMilestonesParamsSortCode:
 		return true
-	case MinusPlannedEnd:
+	case ListMilestonesParamsSortMinusPlannedEnd:
 		return true
-	case PlannedEnd:
+	case ListMilestonesParamsSortPlannedEnd:
 		return true
 	default:
 		return false
@@ -1136,21 +1280,60 @@ func (e ListMilestonesParamsFormat) Valid() bool {
 	}
 }
 
-// Defines values for ListMilestonesParamsDelimiter.
+// Defines values for ExportMilestonesParamsDelimiter.
 const (
-	ListMilestonesParamsDelimiterComma     ListMilestonesParamsDelimiter = "comma"
-	ListMilestonesParamsDelimiterSemicolon ListMilestonesParamsDelimiter = "semicolon"
-	ListMilestonesParamsDelimiterTab       ListMilestonesParamsDelimiter = "tab"
+	ExportMilestonesParamsDelimiterComma     ExportMilestonesParamsDelimiter = "comma"
+	ExportMilestonesParamsDelimiterSemicolon ExportMilestonesParamsDelimiter = "semicolon"
+	ExportMilestonesParamsDelimiterTab       ExportMilestonesParamsDelimiter = "tab"
 )
 
-// Valid indicates whether the value is a known member of the ListMilestonesParamsDelimiter enum.
-func (e ListMilestonesParamsDelimiter) Valid() bool {
+// Valid indicates whether the value is a known member of the ExportMilestonesParamsDelimiter enum.
+func (e ExportMilestonesParamsDelimiter) Valid() bool {
 	switch e {
-	case ListMilestonesParamsDelimiterComma:
+	case ExportMilestonesParamsDelimiterComma:
 		return true
-	case ListMilestonesParamsDelimiterSemicolon:
+	case ExportMilestonesParamsDelimiterSemicolon:
 		return true
-	case ListMilestonesParamsDelimiterTab:
+	case ExportMilestonesParamsDelimiterTab:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportMilestonesParamsSort.
+const (
+	ExportMilestonesParamsSortCode            ExportMilestonesParamsSort = "code"
+	ExportMilestonesParamsSortMinusPlannedEnd ExportMilestonesParamsSort = "-plannedEnd"
+	ExportMilestonesParamsSortPlannedEnd      ExportMilestonesParamsSort = "plannedEnd"
+)
+
+// Valid indicates whether the value is a known member of the ExportMilestonesParamsSort enum.
+func (e ExportMilestonesParamsSort) Valid() bool {
+	switch e {
+	case ExportMilestonesParamsSortCode:
+		return true
+	case ExportMilestonesParamsSortMinusPlannedEnd:
+		return true
+	case ExportMilestonesParamsSortPlannedEnd:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportMilestonesParamsFormat.
+const (
+	ExportMilestonesParamsFormatCsv    ExportMilestonesParamsFormat = "csv"
+	ExportMilestonesParamsFormatNdjson ExportMilestonesParamsFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the ExportMilestonesParamsFormat enum.
+func (e ExportMilestonesParamsFormat) Valid() bool {
+	switch e {
+	case ExportMilestonesParamsFormatCsv:
+		return true
+	case ExportMilestonesParamsFormatNdjson:
 		return true
 	default:
 		return false
@@ -1178,21 +1361,39 @@ func (e ListPublicationsParamsFormat) Valid() bool {
 	}
 }
 
-// Defines values for ListPublicationsParamsDelimiter.
+// Defines values for ExportPublicationsParamsDelimiter.
 const (
-	ListPublicationsParamsDelimiterComma     ListPublicationsParamsDelimiter = "comma"
-	ListPublicationsParamsDelimiterSemicolon ListPublicationsParamsDelimiter = "semicolon"
-	ListPublicationsParamsDelimiterTab       ListPublicationsParamsDelimiter = "tab"
+	ExportPublicationsParamsDelimiterComma     ExportPublicationsParamsDelimiter = "comma"
+	ExportPublicationsParamsDelimiterSemicolon ExportPublicationsParamsDelimiter = "semicolon"
+	ExportPublicationsParamsDelimiterTab       ExportPublicationsParamsDelimiter = "tab"
 )
 
-// Valid indicates whether the value is a known member of the ListPublicationsParamsDelimiter enum.
-func (e ListPublicationsParamsDelimiter) Valid() bool {
+// Valid indicates whether the value is a known member of the ExportPublicationsParamsDelimiter enum.
+func (e ExportPublicationsParamsDelimiter) Valid() bool {
 	switch e {
-	case ListPublicationsParamsDelimiterComma:
+	case ExportPublicationsParamsDelimiterComma:
 		return true
-	case ListPublicationsParamsDelimiterSemicolon:
+	case ExportPublicationsParamsDelimiterSemicolon:
 		return true
-	case ListPublicationsParamsDelimiterTab:
+	case ExportPublicationsParamsDelimiterTab:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportPublicationsParamsFormat.
+const (
+	ExportPublicationsParamsFormatCsv    ExportPublicationsParamsFormat = "csv"
+	ExportPublicationsParamsFormatNdjson ExportPublicationsParamsFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the ExportPublicationsParamsFormat enum.
+func (e ExportPublicationsParamsFormat) Valid() bool {
+	switch e {
+	case ExportPublicationsParamsFormatCsv:
+		return true
+	case ExportPublicationsParamsFormatNdjson:
 		return true
 	default:
 		return false
@@ -2916,6 +3117,9 @@ type EvaluationRef = openapi_types.UUID
 // ExportFormat defines model for ExportFormat.
 type ExportFormat string
 
+// ExportStreamFormat defines model for ExportStreamFormat.
+type ExportStreamFormat string
+
 // GuestChairFilter defines model for GuestChairFilter.
 type GuestChairFilter = string
 
@@ -3103,18 +3307,11 @@ type ListAuditEventsParams struct {
 	// To Only entries recorded before this instant.
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
 
-	// Format `csv` or `ndjson` for the whole filtered result as a stream (no paging), for clients that cannot send
-	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
+	// Format Deprecated since 1.2.0: use the list's `/export` operation. `json` (default) answers a page; `csv` or
+	// `ndjson` (like `Accept: text/csv` or `Accept: application/x-ndjson`) still answers the export as in 1.1.0,
+	// with a `Deprecation` header and a `Link` to the export operation.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Format *ListAuditEventsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
-
-	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
-	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
-	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
-
-	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
-	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
-	// for whichever delimiter. NDJSON ignores it.
-	Delimiter *ListAuditEventsParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
 
 	// PageSize Items per page.
 	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
@@ -3126,8 +3323,41 @@ type ListAuditEventsParams struct {
 // ListAuditEventsParamsFormat defines parameters for ListAuditEvents.
 type ListAuditEventsParamsFormat string
 
-// ListAuditEventsParamsDelimiter defines parameters for ListAuditEvents.
-type ListAuditEventsParamsDelimiter string
+// ExportAuditEventsParams defines parameters for ExportAuditEvents.
+type ExportAuditEventsParams struct {
+	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
+	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
+	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
+
+	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
+	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
+	// for whichever delimiter. NDJSON ignores it.
+	Delimiter *ExportAuditEventsParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
+
+	// Resource Only entries about this kind of resource, such as `meeting` or `person`.
+	Resource *string `form:"resource,omitempty" json:"resource,omitempty"`
+
+	// ResourceID Only entries about the resource with this id.
+	ResourceID *string `form:"resourceId,omitempty" json:"resourceId,omitempty"`
+
+	// Actor Only entries of this actor (a user's id, an API client's client id, or `system`).
+	Actor *string `form:"actor,omitempty" json:"actor,omitempty"`
+
+	// From Only entries recorded at or after this instant.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only entries recorded before this instant.
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// Format `csv` for comma-separated values with a header row, `ndjson` for one JSON object a line.
+	Format ExportAuditEventsParamsFormat `form:"format" json:"format"`
+}
+
+// ExportAuditEventsParamsDelimiter defines parameters for ExportAuditEvents.
+type ExportAuditEventsParamsDelimiter string
+
+// ExportAuditEventsParamsFormat defines parameters for ExportAuditEvents.
+type ExportAuditEventsParamsFormat string
 
 // ListChangesParams defines parameters for ListChanges.
 type ListChangesParams struct {
@@ -3149,18 +3379,11 @@ type ListCommitmentsParams struct {
 	// Q Free-text search, case-insensitive.
 	Q *Q `form:"q,omitempty" json:"q,omitempty"`
 
-	// Format `csv` or `ndjson` for the whole filtered result as a stream (no paging), for clients that cannot send
-	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
+	// Format Deprecated since 1.2.0: use the list's `/export` operation. `json` (default) answers a page; `csv` or
+	// `ndjson` (like `Accept: text/csv` or `Accept: application/x-ndjson`) still answers the export as in 1.1.0,
+	// with a `Deprecation` header and a `Link` to the export operation.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Format *ListCommitmentsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
-
-	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
-	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
-	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
-
-	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
-	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
-	// for whichever delimiter. NDJSON ignores it.
-	Delimiter *ListCommitmentsParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
 
 	// UpdatedSince Only items whose `updatedAt` is at or after this instant. Inclusive, so that polling with the last
 	// `updatedAt` seen never misses a write made in the same microsecond (expect to see that item again).
@@ -3177,9 +3400,6 @@ type ListCommitmentsParams struct {
 // ListCommitmentsParamsFormat defines parameters for ListCommitments.
 type ListCommitmentsParamsFormat string
 
-// ListCommitmentsParamsDelimiter defines parameters for ListCommitments.
-type ListCommitmentsParamsDelimiter string
-
 // CreateCommitmentParams defines parameters for CreateCommitment.
 type CreateCommitmentParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
@@ -3188,6 +3408,41 @@ type CreateCommitmentParams struct {
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
+
+// ExportCommitmentsParams defines parameters for ExportCommitments.
+type ExportCommitmentsParams struct {
+	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
+	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
+	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
+
+	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
+	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
+	// for whichever delimiter. NDJSON ignores it.
+	Delimiter *ExportCommitmentsParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
+
+	// Cycle Only commitments of the action plan cycle that started in this year (2013, 2016, 2018).
+	Cycle *int `form:"cycle,omitempty" json:"cycle,omitempty"`
+
+	// PolicyArea Only commitments in this policy area, such as `Capacity Building`.
+	PolicyArea *string `form:"policyArea,omitempty" json:"policyArea,omitempty"`
+
+	// Q Free-text search, case-insensitive.
+	Q *Q `form:"q,omitempty" json:"q,omitempty"`
+
+	// Format `csv` for comma-separated values with a header row, `ndjson` for one JSON object a line.
+	Format ExportCommitmentsParamsFormat `form:"format" json:"format"`
+
+	// UpdatedSince Only items whose `updatedAt` is at or after this instant. Inclusive, so that polling with the last
+	// `updatedAt` seen never misses a write made in the same microsecond (expect to see that item again).
+	// Deletions and redactions do not show here; follow `/v1/changes` for those.
+	UpdatedSince *UpdatedSince `form:"updatedSince,omitempty" json:"updatedSince,omitempty"`
+}
+
+// ExportCommitmentsParamsDelimiter defines parameters for ExportCommitments.
+type ExportCommitmentsParamsDelimiter string
+
+// ExportCommitmentsParamsFormat defines parameters for ExportCommitments.
+type ExportCommitmentsParamsFormat string
 
 // ReplaceCommitmentParams defines parameters for ReplaceCommitment.
 type ReplaceCommitmentParams struct {
@@ -3200,18 +3455,11 @@ type ListCommitmentMilestonesParams struct {
 	// AsOf Answer as the data stood at the end of this day (Amsterdam time).
 	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
 
-	// Format `csv` or `ndjson` for the whole filtered result as a stream (no paging), for clients that cannot send
-	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
+	// Format Deprecated since 1.2.0: use the list's `/export` operation. `json` (default) answers a page; `csv` or
+	// `ndjson` (like `Accept: text/csv` or `Accept: application/x-ndjson`) still answers the export as in 1.1.0,
+	// with a `Deprecation` header and a `Link` to the export operation.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Format *ListCommitmentMilestonesParamsFormat `form:"format,omitempty" json:"format,omitempty"`
-
-	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
-	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
-	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
-
-	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
-	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
-	// for whichever delimiter. NDJSON ignores it.
-	Delimiter *ListCommitmentMilestonesParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
 
 	// PageSize Items per page.
 	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
@@ -3223,8 +3471,29 @@ type ListCommitmentMilestonesParams struct {
 // ListCommitmentMilestonesParamsFormat defines parameters for ListCommitmentMilestones.
 type ListCommitmentMilestonesParamsFormat string
 
-// ListCommitmentMilestonesParamsDelimiter defines parameters for ListCommitmentMilestones.
-type ListCommitmentMilestonesParamsDelimiter string
+// ExportCommitmentMilestonesParams defines parameters for ExportCommitmentMilestones.
+type ExportCommitmentMilestonesParams struct {
+	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
+	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
+	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
+
+	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
+	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
+	// for whichever delimiter. NDJSON ignores it.
+	Delimiter *ExportCommitmentMilestonesParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
+
+	// AsOf Answer as the data stood at the end of this day (Amsterdam time).
+	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
+
+	// Format `csv` for comma-separated values with a header row, `ndjson` for one JSON object a line.
+	Format ExportCommitmentMilestonesParamsFormat `form:"format" json:"format"`
+}
+
+// ExportCommitmentMilestonesParamsDelimiter defines parameters for ExportCommitmentMilestones.
+type ExportCommitmentMilestonesParamsDelimiter string
+
+// ExportCommitmentMilestonesParamsFormat defines parameters for ExportCommitmentMilestones.
+type ExportCommitmentMilestonesParamsFormat string
 
 // GetCommitmentSummaryParams defines parameters for GetCommitmentSummary.
 type GetCommitmentSummaryParams struct {
@@ -3280,32 +3549,18 @@ type ReplaceEvaluationParams struct {
 
 // ListEvaluationResponsesParams defines parameters for ListEvaluationResponses.
 type ListEvaluationResponsesParams struct {
-	// Format `csv` or `ndjson` for the whole filtered result as a stream (no paging), for clients that cannot send
-	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
+	// Format Deprecated since 1.2.0: use the list's `/export` operation. `json` (default) answers a page; `csv` or
+	// `ndjson` (like `Accept: text/csv` or `Accept: application/x-ndjson`) still answers the export as in 1.1.0,
+	// with a `Deprecation` header and a `Link` to the export operation.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Format *ListEvaluationResponsesParamsFormat `form:"format,omitempty" json:"format,omitempty"`
-
-	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
-	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
-	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
-
-	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
-	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
-	// for whichever delimiter. NDJSON ignores it.
-	Delimiter *ListEvaluationResponsesParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
 }
 
 // ListEvaluationResponsesParamsFormat defines parameters for ListEvaluationResponses.
 type ListEvaluationResponsesParamsFormat string
 
-// ListEvaluationResponsesParamsDelimiter defines parameters for ListEvaluationResponses.
-type ListEvaluationResponsesParamsDelimiter string
-
-// GetEvaluationResultsParams defines parameters for GetEvaluationResults.
-type GetEvaluationResultsParams struct {
-	// Format `csv` or `ndjson` for the whole filtered result as a stream (no paging), for clients that cannot send
-	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
-	Format *GetEvaluationResultsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
-
+// ExportEvaluationResponsesParams defines parameters for ExportEvaluationResponses.
+type ExportEvaluationResponsesParams struct {
 	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
 	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
 	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
@@ -3313,14 +3568,50 @@ type GetEvaluationResultsParams struct {
 	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
 	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
 	// for whichever delimiter. NDJSON ignores it.
-	Delimiter *GetEvaluationResultsParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
+	Delimiter *ExportEvaluationResponsesParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
+
+	// Format `csv` for comma-separated values with a header row, `ndjson` for one JSON object a line.
+	Format ExportEvaluationResponsesParamsFormat `form:"format" json:"format"`
+}
+
+// ExportEvaluationResponsesParamsDelimiter defines parameters for ExportEvaluationResponses.
+type ExportEvaluationResponsesParamsDelimiter string
+
+// ExportEvaluationResponsesParamsFormat defines parameters for ExportEvaluationResponses.
+type ExportEvaluationResponsesParamsFormat string
+
+// GetEvaluationResultsParams defines parameters for GetEvaluationResults.
+type GetEvaluationResultsParams struct {
+	// Format Deprecated since 1.2.0: use the list's `/export` operation. `json` (default) answers a page; `csv` or
+	// `ndjson` (like `Accept: text/csv` or `Accept: application/x-ndjson`) still answers the export as in 1.1.0,
+	// with a `Deprecation` header and a `Link` to the export operation.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Format *GetEvaluationResultsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
 }
 
 // GetEvaluationResultsParamsFormat defines parameters for GetEvaluationResults.
 type GetEvaluationResultsParamsFormat string
 
-// GetEvaluationResultsParamsDelimiter defines parameters for GetEvaluationResults.
-type GetEvaluationResultsParamsDelimiter string
+// ExportEvaluationResultsParams defines parameters for ExportEvaluationResults.
+type ExportEvaluationResultsParams struct {
+	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
+	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
+	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
+
+	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
+	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
+	// for whichever delimiter. NDJSON ignores it.
+	Delimiter *ExportEvaluationResultsParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
+
+	// Format `csv` for comma-separated values with a header row, `ndjson` for one JSON object a line.
+	Format ExportEvaluationResultsParamsFormat `form:"format" json:"format"`
+}
+
+// ExportEvaluationResultsParamsDelimiter defines parameters for ExportEvaluationResults.
+type ExportEvaluationResultsParamsDelimiter string
+
+// ExportEvaluationResultsParamsFormat defines parameters for ExportEvaluationResults.
+type ExportEvaluationResultsParamsFormat string
 
 // GetMeetingsFeedParams defines parameters for GetMeetingsFeed.
 type GetMeetingsFeedParams struct {
@@ -3366,20 +3657,11 @@ type ListMeetingsParams struct {
 	// Status Only meetings with this status.
 	Status *MeetingStatusFilter `form:"status,omitempty" json:"status,omitempty"`
 
-	// Format Two uses share this key. A meeting format (`knowledge-session`, `open-government-lab`, `conference`,
-	// `residents-meeting`, `other`) filters the list, as in the feed. `csv` or `ndjson` asks for the whole
-	// filtered result as a stream, for clients that cannot send `Accept`. Repeat the key for both:
-	// `format=conference&format=csv`.
+	// Format A meeting format (`knowledge-session`, `open-government-lab`, `conference`, `residents-meeting`,
+	// `other`) filters the list, as in the feed. Deprecated since 1.2.0: `csv` or `ndjson` (repeat the key for
+	// both: `format=conference&format=csv`) still answers the whole filtered result as in 1.1.0, with a
+	// `Deprecation` header and a `Link` to `GET /meetings/export`, which to use instead.
 	Format *[]ListMeetingsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
-
-	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
-	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
-	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
-
-	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
-	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
-	// for whichever delimiter. NDJSON ignores it.
-	Delimiter *ListMeetingsParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
 
 	// Organisation Only meetings this organisation hosts or chairs (id or code, such as GM0606).
 	Organisation *MeetingOrganisationFilter `form:"organisation,omitempty" json:"organisation,omitempty"`
@@ -3408,9 +3690,6 @@ type ListMeetingsParams struct {
 // ListMeetingsParamsFormat defines parameters for ListMeetings.
 type ListMeetingsParamsFormat string
 
-// ListMeetingsParamsDelimiter defines parameters for ListMeetings.
-type ListMeetingsParamsDelimiter string
-
 // ListMeetingsParamsSort defines parameters for ListMeetings.
 type ListMeetingsParamsSort string
 
@@ -3422,6 +3701,59 @@ type CreateMeetingParams struct {
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
+
+// ExportMeetingsParams defines parameters for ExportMeetings.
+type ExportMeetingsParams struct {
+	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
+	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
+	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
+
+	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
+	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
+	// for whichever delimiter. NDJSON ignores it.
+	Delimiter *ExportMeetingsParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
+
+	// From Only meetings that end at or after this instant (date-time in UTC, or a date meaning its start in Amsterdam).
+	From *MeetingFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only meetings that start before this instant (date-time in UTC, or a date meaning the end of that day in Amsterdam).
+	To *MeetingTo `form:"to,omitempty" json:"to,omitempty"`
+
+	// Status Only meetings with this status.
+	Status *MeetingStatusFilter `form:"status,omitempty" json:"status,omitempty"`
+
+	// MeetingFormat Only meetings of this format (what `format` filters in the list).
+	MeetingFormat *MeetingFormat `form:"meetingFormat,omitempty" json:"meetingFormat,omitempty"`
+
+	// Format `csv` for comma-separated values with a header row, `ndjson` for one JSON object a line.
+	Format ExportMeetingsParamsFormat `form:"format" json:"format"`
+
+	// Organisation Only meetings this organisation hosts or chairs (id or code, such as GM0606).
+	Organisation *MeetingOrganisationFilter `form:"organisation,omitempty" json:"organisation,omitempty"`
+
+	// GuestChair Only meetings chaired by this municipality (id or code).
+	GuestChair *GuestChairFilter `form:"guestChair,omitempty" json:"guestChair,omitempty"`
+
+	// Q Free-text search, case-insensitive.
+	Q *Q `form:"q,omitempty" json:"q,omitempty"`
+
+	// Sort `startsAt` (default) or `-startsAt`; the id breaks ties.
+	Sort *ExportMeetingsParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// UpdatedSince Only items whose `updatedAt` is at or after this instant. Inclusive, so that polling with the last
+	// `updatedAt` seen never misses a write made in the same microsecond (expect to see that item again).
+	// Deletions and redactions do not show here; follow `/v1/changes` for those.
+	UpdatedSince *UpdatedSince `form:"updatedSince,omitempty" json:"updatedSince,omitempty"`
+}
+
+// ExportMeetingsParamsDelimiter defines parameters for ExportMeetings.
+type ExportMeetingsParamsDelimiter string
+
+// ExportMeetingsParamsFormat defines parameters for ExportMeetings.
+type ExportMeetingsParamsFormat string
+
+// ExportMeetingsParamsSort defines parameters for ExportMeetings.
+type ExportMeetingsParamsSort string
 
 // DeleteMeetingParams defines parameters for DeleteMeeting.
 type DeleteMeetingParams struct {
@@ -3484,18 +3816,11 @@ type ListMilestonesParams struct {
 	// AsOf Answer as the data stood at the end of this day (Amsterdam time).
 	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
 
-	// Format `csv` or `ndjson` for the whole filtered result as a stream (no paging), for clients that cannot send
-	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
+	// Format Deprecated since 1.2.0: use the list's `/export` operation. `json` (default) answers a page; `csv` or
+	// `ndjson` (like `Accept: text/csv` or `Accept: application/x-ndjson`) still answers the export as in 1.1.0,
+	// with a `Deprecation` header and a `Link` to the export operation.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Format *ListMilestonesParamsFormat `form:"format,omitempty" json:"format,omitempty"`
-
-	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
-	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
-	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
-
-	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
-	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
-	// for whichever delimiter. NDJSON ignores it.
-	Delimiter *ListMilestonesParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
 
 	// UpdatedSince Only items whose `updatedAt` is at or after this instant. Inclusive, so that polling with the last
 	// `updatedAt` seen never misses a write made in the same microsecond (expect to see that item again).
@@ -3515,9 +3840,6 @@ type ListMilestonesParamsSort string
 // ListMilestonesParamsFormat defines parameters for ListMilestones.
 type ListMilestonesParamsFormat string
 
-// ListMilestonesParamsDelimiter defines parameters for ListMilestones.
-type ListMilestonesParamsDelimiter string
-
 // CreateMilestoneParams defines parameters for CreateMilestone.
 type CreateMilestoneParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
@@ -3526,6 +3848,58 @@ type CreateMilestoneParams struct {
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
+
+// ExportMilestonesParams defines parameters for ExportMilestones.
+type ExportMilestonesParams struct {
+	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
+	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
+	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
+
+	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
+	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
+	// for whichever delimiter. NDJSON ignores it.
+	Delimiter *ExportMilestonesParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
+
+	// Commitment Only milestones of this commitment (code such as NL0037).
+	Commitment *string          `form:"commitment,omitempty" json:"commitment,omitempty"`
+	Status     *MilestoneStatus `form:"status,omitempty" json:"status,omitempty"`
+	Completion *Completion      `form:"completion,omitempty" json:"completion,omitempty"`
+
+	// DueBefore Only milestones planned to end before this date.
+	DueBefore *openapi_types.Date `form:"dueBefore,omitempty" json:"dueBefore,omitempty"`
+
+	// DueAfter Only milestones planned to end after this date.
+	DueAfter *openapi_types.Date `form:"dueAfter,omitempty" json:"dueAfter,omitempty"`
+
+	// Overdue Only milestones that are (or are not) overdue.
+	Overdue *bool `form:"overdue,omitempty" json:"overdue,omitempty"`
+
+	// Q Free-text search, case-insensitive.
+	Q *Q `form:"q,omitempty" json:"q,omitempty"`
+
+	// Sort `code` (default: by commitment, then milestone code), `plannedEnd` or `-plannedEnd`; the id breaks ties.
+	Sort *ExportMilestonesParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// AsOf Answer as the data stood at the end of this day (Amsterdam time).
+	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
+
+	// Format `csv` for comma-separated values with a header row, `ndjson` for one JSON object a line.
+	Format ExportMilestonesParamsFormat `form:"format" json:"format"`
+
+	// UpdatedSince Only items whose `updatedAt` is at or after this instant. Inclusive, so that polling with the last
+	// `updatedAt` seen never misses a write made in the same microsecond (expect to see that item again).
+	// Deletions and redactions do not show here; follow `/v1/changes` for those.
+	UpdatedSince *UpdatedSince `form:"updatedSince,omitempty" json:"updatedSince,omitempty"`
+}
+
+// ExportMilestonesParamsDelimiter defines parameters for ExportMilestones.
+type ExportMilestonesParamsDelimiter string
+
+// ExportMilestonesParamsSort defines parameters for ExportMilestones.
+type ExportMilestonesParamsSort string
+
+// ExportMilestonesParamsFormat defines parameters for ExportMilestones.
+type ExportMilestonesParamsFormat string
 
 // DeleteMilestoneParams defines parameters for DeleteMilestone.
 type DeleteMilestoneParams struct {
@@ -3701,18 +4075,11 @@ type ListPublicationsParams struct {
 	// Q Free-text search, case-insensitive.
 	Q *Q `form:"q,omitempty" json:"q,omitempty"`
 
-	// Format `csv` or `ndjson` for the whole filtered result as a stream (no paging), for clients that cannot send
-	// `Accept: text/csv` or `Accept: application/x-ndjson`; `json` (default) for a page.
+	// Format Deprecated since 1.2.0: use the list's `/export` operation. `json` (default) answers a page; `csv` or
+	// `ndjson` (like `Accept: text/csv` or `Accept: application/x-ndjson`) still answers the export as in 1.1.0,
+	// with a `Deprecation` header and a `Link` to the export operation.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Format *ListPublicationsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
-
-	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
-	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
-	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
-
-	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
-	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
-	// for whichever delimiter. NDJSON ignores it.
-	Delimiter *ListPublicationsParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
 
 	// UpdatedSince Only items whose `updatedAt` is at or after this instant. Inclusive, so that polling with the last
 	// `updatedAt` seen never misses a write made in the same microsecond (expect to see that item again).
@@ -3729,9 +4096,6 @@ type ListPublicationsParams struct {
 // ListPublicationsParamsFormat defines parameters for ListPublications.
 type ListPublicationsParamsFormat string
 
-// ListPublicationsParamsDelimiter defines parameters for ListPublications.
-type ListPublicationsParamsDelimiter string
-
 // CreatePublicationParams defines parameters for CreatePublication.
 type CreatePublicationParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
@@ -3740,6 +4104,41 @@ type CreatePublicationParams struct {
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
+
+// ExportPublicationsParams defines parameters for ExportPublications.
+type ExportPublicationsParams struct {
+	// Bom With a CSV export, `true` starts the file with a UTF-8 byte order mark, so that Excel reads it as UTF-8
+	// (accents and quotes come out right). Default `false`; NDJSON ignores it.
+	Bom *CsvBom `form:"bom,omitempty" json:"bom,omitempty"`
+
+	// Delimiter With a CSV export, the character between fields: `comma` (default), `semicolon` (for Excel in a Dutch or
+	// other locale where the comma is the decimal separator) or `tab`. Fields are quoted as RFC 4180 requires
+	// for whichever delimiter. NDJSON ignores it.
+	Delimiter *ExportPublicationsParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
+
+	// Kind Only publications of this kind.
+	Kind *PublicationKind `form:"kind,omitempty" json:"kind,omitempty"`
+
+	// Meeting Only publications related to this meeting.
+	Meeting *openapi_types.UUID `form:"meeting,omitempty" json:"meeting,omitempty"`
+
+	// Q Free-text search, case-insensitive.
+	Q *Q `form:"q,omitempty" json:"q,omitempty"`
+
+	// Format `csv` for comma-separated values with a header row, `ndjson` for one JSON object a line.
+	Format ExportPublicationsParamsFormat `form:"format" json:"format"`
+
+	// UpdatedSince Only items whose `updatedAt` is at or after this instant. Inclusive, so that polling with the last
+	// `updatedAt` seen never misses a write made in the same microsecond (expect to see that item again).
+	// Deletions and redactions do not show here; follow `/v1/changes` for those.
+	UpdatedSince *UpdatedSince `form:"updatedSince,omitempty" json:"updatedSince,omitempty"`
+}
+
+// ExportPublicationsParamsDelimiter defines parameters for ExportPublications.
+type ExportPublicationsParamsDelimiter string
+
+// ExportPublicationsParamsFormat defines parameters for ExportPublications.
+type ExportPublicationsParamsFormat string
 
 // DeletePublicationParams defines parameters for DeletePublication.
 type DeletePublicationParams struct {
@@ -3843,6 +4242,9 @@ type ListWebhookDeliveriesParams struct {
 // CreateAPIClientJSONRequestBody defines body for CreateAPIClient for application/json ContentType.
 type CreateAPIClientJSONRequestBody = APIClientInput
 
+// UpdateAPIClientJSONRequestBody defines body for UpdateAPIClient for application/json ContentType.
+type UpdateAPIClientJSONRequestBody = APIClientPatch
+
 // UpdateAPIClientApplicationMergePatchPlusJSONRequestBody defines body for UpdateAPIClient for application/merge-patch+json ContentType.
 type UpdateAPIClientApplicationMergePatchPlusJSONRequestBody = APIClientPatch
 
@@ -3870,6 +4272,9 @@ type ReplaceCommitmentJSONRequestBody = CommitmentInput
 // CreateEvaluationJSONRequestBody defines body for CreateEvaluation for application/json ContentType.
 type CreateEvaluationJSONRequestBody = EvaluationInput
 
+// UpdateEvaluationJSONRequestBody defines body for UpdateEvaluation for application/json ContentType.
+type UpdateEvaluationJSONRequestBody = EvaluationPatch
+
 // UpdateEvaluationApplicationMergePatchPlusJSONRequestBody defines body for UpdateEvaluation for application/merge-patch+json ContentType.
 type UpdateEvaluationApplicationMergePatchPlusJSONRequestBody = EvaluationPatch
 
@@ -3884,6 +4289,9 @@ type ChangeMyPasswordJSONRequestBody = PasswordChange
 
 // CreateMeetingJSONRequestBody defines body for CreateMeeting for application/json ContentType.
 type CreateMeetingJSONRequestBody = MeetingInput
+
+// UpdateMeetingJSONRequestBody defines body for UpdateMeeting for application/json ContentType.
+type UpdateMeetingJSONRequestBody = MeetingPatch
 
 // UpdateMeetingApplicationMergePatchPlusJSONRequestBody defines body for UpdateMeeting for application/merge-patch+json ContentType.
 type UpdateMeetingApplicationMergePatchPlusJSONRequestBody = MeetingPatch
@@ -3909,6 +4317,9 @@ type DecideSubmissionJSONRequestBody = DecisionInput
 // CreateMilestoneJSONRequestBody defines body for CreateMilestone for application/json ContentType.
 type CreateMilestoneJSONRequestBody = MilestoneInput
 
+// UpdateMilestoneJSONRequestBody defines body for UpdateMilestone for application/json ContentType.
+type UpdateMilestoneJSONRequestBody = MilestonePatch
+
 // UpdateMilestoneApplicationMergePatchPlusJSONRequestBody defines body for UpdateMilestone for application/merge-patch+json ContentType.
 type UpdateMilestoneApplicationMergePatchPlusJSONRequestBody = MilestonePatch
 
@@ -3921,6 +4332,9 @@ type CreateMilestoneUpdateJSONRequestBody = ProgressUpdateInput
 // CreateOrganisationJSONRequestBody defines body for CreateOrganisation for application/json ContentType.
 type CreateOrganisationJSONRequestBody = OrganisationInput
 
+// UpdateOrganisationJSONRequestBody defines body for UpdateOrganisation for application/json ContentType.
+type UpdateOrganisationJSONRequestBody = OrganisationPatch
+
 // UpdateOrganisationApplicationMergePatchPlusJSONRequestBody defines body for UpdateOrganisation for application/merge-patch+json ContentType.
 type UpdateOrganisationApplicationMergePatchPlusJSONRequestBody = OrganisationPatch
 
@@ -3929,6 +4343,9 @@ type ReplaceOrganisationJSONRequestBody = OrganisationInput
 
 // CreatePersonJSONRequestBody defines body for CreatePerson for application/json ContentType.
 type CreatePersonJSONRequestBody = PersonInput
+
+// UpdatePersonJSONRequestBody defines body for UpdatePerson for application/json ContentType.
+type UpdatePersonJSONRequestBody = PersonPatch
 
 // UpdatePersonApplicationMergePatchPlusJSONRequestBody defines body for UpdatePerson for application/merge-patch+json ContentType.
 type UpdatePersonApplicationMergePatchPlusJSONRequestBody = PersonPatch
@@ -3948,11 +4365,17 @@ type ReplacePublicationJSONRequestBody = PublicationInput
 // CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
 type CreateUserJSONRequestBody = UserInput
 
+// UpdateUserJSONRequestBody defines body for UpdateUser for application/json ContentType.
+type UpdateUserJSONRequestBody = UserPatch
+
 // UpdateUserApplicationMergePatchPlusJSONRequestBody defines body for UpdateUser for application/merge-patch+json ContentType.
 type UpdateUserApplicationMergePatchPlusJSONRequestBody = UserPatch
 
 // CreateWebhookSubscriptionJSONRequestBody defines body for CreateWebhookSubscription for application/json ContentType.
 type CreateWebhookSubscriptionJSONRequestBody = WebhookSubscriptionInput
+
+// UpdateWebhookSubscriptionJSONRequestBody defines body for UpdateWebhookSubscription for application/json ContentType.
+type UpdateWebhookSubscriptionJSONRequestBody = WebhookSubscriptionPatch
 
 // UpdateWebhookSubscriptionApplicationMergePatchPlusJSONRequestBody defines body for UpdateWebhookSubscription for application/merge-patch+json ContentType.
 type UpdateWebhookSubscriptionApplicationMergePatchPlusJSONRequestBody = WebhookSubscriptionPatch
@@ -4462,6 +4885,17 @@ type ClientInterface interface {
 	// Corresponds with PATCH /api-clients/{client} (the `UpdateAPIClient` operationId).
 	UpdateAPIClientWithBody(ctx context.Context, client APIClientRef, params *UpdateAPIClientParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// UpdateAPIClient Change an API client's name, organisation or scopes
+	//
+	// Admins only; a JSON Merge Patch (RFC 7396) of `ApiClientInput`. Changing the organisation or the scopes
+	// ends the access tokens issued before: the client signs in again to get the new ones. A revoked client
+	// cannot be changed (409).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api-clients/{client} (the `UpdateAPIClient` operationId).
+	UpdateAPIClient(ctx context.Context, client APIClientRef, params *UpdateAPIClientParams, body UpdateAPIClientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// UpdateAPIClientWithApplicationMergePatchPlusJSONBody Change an API client's name, organisation or scopes
 	//
 	// Admins only; a JSON Merge Patch (RFC 7396) of `ApiClientInput`. Changing the organisation or the scopes
@@ -4503,11 +4937,19 @@ type ClientInterface interface {
 	//
 	// Who changed what, when, and from which request: one entry per write, recorded in the write's own
 	// transaction. Entries hold ids and field names only, never personal values, so erasing a person leaves
-	// the log intact. Newest first. Admins only; also as CSV or NDJSON of the whole filtered result (see
-	// `format`). Entries older than the configured retention (two years by default) are deleted.
+	// the log intact. Newest first. Admins only; the whole filtered result as CSV or NDJSON
+	// from `GET /audit-events/export`. Entries older than the configured retention (two years by default) are deleted.
 	//
 	// Corresponds with GET /audit-events (the `ListAuditEvents` operationId).
 	ListAuditEvents(ctx context.Context, params *ListAuditEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExportAuditEvents Export audit entries as CSV or NDJSON
+	//
+	// The whole filtered result of `GET /audit-events` as one stream, without paging: `format=csv` or
+	// `format=ndjson`. Who may read it is the same as for the list.
+	//
+	// Corresponds with GET /audit-events/export (the `ExportAuditEvents` operationId).
+	ExportAuditEvents(ctx context.Context, params *ExportAuditEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SetPasswordWithLinkWithBody Set a password with a one-time link
 	//
@@ -4633,7 +5075,7 @@ type ClientInterface interface {
 
 	// ListCommitments List the action plans' commitments
 	//
-	// The Netherlands' OGP commitments NL0001–NL0038. Public; also as CSV or NDJSON (see `format`).
+	// The Netherlands' OGP commitments NL0001–NL0038. Public; as CSV or NDJSON from `GET /commitments/export`.
 	//
 	// Corresponds with GET /commitments (the `ListCommitments` operationId).
 	ListCommitments(ctx context.Context, params *ListCommitmentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4655,6 +5097,14 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /commitments (the `CreateCommitment` operationId).
 	CreateCommitment(ctx context.Context, params *CreateCommitmentParams, body CreateCommitmentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExportCommitments Export commitments as CSV or NDJSON
+	//
+	// The whole filtered result of `GET /commitments` as one stream, without paging: `format=csv` or
+	// `format=ndjson`. Who may read it is the same as for the list.
+	//
+	// Corresponds with GET /commitments/export (the `ExportCommitments` operationId).
+	ExportCommitments(ctx context.Context, params *ExportCommitmentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetCommitment Get a commitment
 	//
@@ -4685,6 +5135,14 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /commitments/{commitment}/milestones (the `ListCommitmentMilestones` operationId).
 	ListCommitmentMilestones(ctx context.Context, commitment CommitmentRef, params *ListCommitmentMilestonesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExportCommitmentMilestones Export a commitment's milestones as CSV or NDJSON
+	//
+	// The whole filtered result of `GET /commitments/{commitment}/milestones` as one stream, without paging: `format=csv` or
+	// `format=ndjson`. Who may read it is the same as for the list.
+	//
+	// Corresponds with GET /commitments/{commitment}/milestones/export (the `ExportCommitmentMilestones` operationId).
+	ExportCommitmentMilestones(ctx context.Context, commitment CommitmentRef, params *ExportCommitmentMilestonesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetCommitmentSummary Progress of a commitment's milestones
 	//
@@ -4737,6 +5195,15 @@ type ClientInterface interface {
 	// Corresponds with PATCH /evaluations/{evaluation} (the `UpdateEvaluation` operationId).
 	UpdateEvaluationWithBody(ctx context.Context, evaluation EvaluationRef, params *UpdateEvaluationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// UpdateEvaluation Change some fields of an evaluation
+	//
+	// A JSON Merge Patch (RFC 7396) of `EvaluationInput`; `questions` is replaced as a whole. Editors and admins.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /evaluations/{evaluation} (the `UpdateEvaluation` operationId).
+	UpdateEvaluation(ctx context.Context, evaluation EvaluationRef, params *UpdateEvaluationParams, body UpdateEvaluationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// UpdateEvaluationWithApplicationMergePatchPlusJSONBody Change some fields of an evaluation
 	//
 	// A JSON Merge Patch (RFC 7396) of `EvaluationInput`; `questions` is replaced as a whole. Editors and admins.
@@ -4768,10 +5235,18 @@ type ClientInterface interface {
 	//
 	// For analysts, admins and editors. Each organisation appears as a pseudonym that is stable within this
 	// evaluation and differs across evaluations (a keyed hash with a server secret). Free-text answers only
-	// for admins and analysts. Also as CSV or NDJSON.
+	// for admins and analysts. As CSV or NDJSON from `GET /evaluations/{evaluation}/responses/export`.
 	//
 	// Corresponds with GET /evaluations/{evaluation}/responses (the `ListEvaluationResponses` operationId).
 	ListEvaluationResponses(ctx context.Context, evaluation EvaluationRef, params *ListEvaluationResponsesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExportEvaluationResponses Export the pseudonymised responses as CSV or NDJSON
+	//
+	// The whole filtered result of `GET /evaluations/{evaluation}/responses` as one stream, without paging: `format=csv` or
+	// `format=ndjson`. Who may read it is the same as for the list.
+	//
+	// Corresponds with GET /evaluations/{evaluation}/responses/export (the `ExportEvaluationResponses` operationId).
+	ExportEvaluationResponses(ctx context.Context, evaluation EvaluationRef, params *ExportEvaluationResponsesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetEvaluationResponse An organisation's response
 	//
@@ -4806,10 +5281,19 @@ type ClientInterface interface {
 	//
 	// Response rate and, per question, count, distribution, mean and median (scale, number) and option counts
 	// (choices). A figure built from fewer than `minGroupSize` responses is suppressed, and says so, for everyone
-	// but admins and analysts. Also as CSV or NDJSON (one row per question and value).
+	// but admins and analysts. As CSV or NDJSON (one row per question and value) from
+	// `GET /evaluations/{evaluation}/results/export`.
 	//
 	// Corresponds with GET /evaluations/{evaluation}/results (the `GetEvaluationResults` operationId).
 	GetEvaluationResults(ctx context.Context, evaluation EvaluationRef, params *GetEvaluationResultsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExportEvaluationResults Export the aggregated results as CSV or NDJSON
+	//
+	// The whole filtered result of `GET /evaluations/{evaluation}/results` as one stream, without paging: `format=csv` or
+	// `format=ndjson`. Who may read it is the same as for the list.
+	//
+	// Corresponds with GET /evaluations/{evaluation}/results/export (the `ExportEvaluationResults` operationId).
+	ExportEvaluationResults(ctx context.Context, evaluation EvaluationRef, params *ExportEvaluationResultsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetMeetingsFeed The meeting schedule as an iCalendar feed
 	//
@@ -4874,6 +5358,14 @@ type ClientInterface interface {
 	// Corresponds with POST /meetings (the `CreateMeeting` operationId).
 	CreateMeeting(ctx context.Context, params *CreateMeetingParams, body CreateMeetingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ExportMeetings Export meetings as CSV or NDJSON
+	//
+	// The whole filtered result of `GET /meetings` as one stream, without paging: `format=csv` or
+	// `format=ndjson`. Who may read it is the same as for the list.
+	//
+	// Corresponds with GET /meetings/export (the `ExportMeetings` operationId).
+	ExportMeetings(ctx context.Context, params *ExportMeetingsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// DeleteMeeting Delete a meeting
 	//
 	// Editors and admins; for meetings entered by mistake. A meeting that will not take place is cancelled instead.
@@ -4895,6 +5387,16 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /meetings/{meeting} (the `UpdateMeeting` operationId).
 	UpdateMeetingWithBody(ctx context.Context, meeting MeetingRef, params *UpdateMeetingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMeeting Change some fields of a meeting
+	//
+	// A JSON Merge Patch (RFC 7396) on the fields of `MeetingInput`: members you send replace the current ones,
+	// `null` removes an optional one, members you leave out stay. Editors and admins.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /meetings/{meeting} (the `UpdateMeeting` operationId).
+	UpdateMeeting(ctx context.Context, meeting MeetingRef, params *UpdateMeetingParams, body UpdateMeetingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateMeetingWithApplicationMergePatchPlusJSONBody Change some fields of a meeting
 	//
@@ -5054,7 +5556,7 @@ type ClientInterface interface {
 	//
 	// Milestones with their progress; where an evidence rule applies, progress, status and completion follow from
 	// the records that count. `asOf=DATE` answers as the data stood at the end of that day (Amsterdam time).
-	// Public; also as CSV or NDJSON of the whole filtered result (see `format`).
+	// Public; the whole filtered result as CSV or NDJSON from `GET /milestones/export`.
 	//
 	// Corresponds with GET /milestones (the `ListMilestones` operationId).
 	ListMilestones(ctx context.Context, params *ListMilestonesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5077,6 +5579,14 @@ type ClientInterface interface {
 	// Corresponds with POST /milestones (the `CreateMilestone` operationId).
 	CreateMilestone(ctx context.Context, params *CreateMilestoneParams, body CreateMilestoneJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ExportMilestones Export milestones as CSV or NDJSON
+	//
+	// The whole filtered result of `GET /milestones` as one stream, without paging: `format=csv` or
+	// `format=ndjson`. Who may read it is the same as for the list.
+	//
+	// Corresponds with GET /milestones/export (the `ExportMilestones` operationId).
+	ExportMilestones(ctx context.Context, params *ExportMilestonesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// DeleteMilestone Delete a milestone
 	//
 	// Editors and admins. Its history stays, so `asOf` before the deletion still shows it.
@@ -5097,6 +5607,15 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /milestones/{milestone} (the `UpdateMilestone` operationId).
 	UpdateMilestoneWithBody(ctx context.Context, milestone MilestoneRef, params *UpdateMilestoneParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMilestone Change some fields of a milestone
+	//
+	// A JSON Merge Patch (RFC 7396) of `MilestoneInput`. Editors and admins.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /milestones/{milestone} (the `UpdateMilestone` operationId).
+	UpdateMilestone(ctx context.Context, milestone MilestoneRef, params *UpdateMilestoneParams, body UpdateMilestoneJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateMilestoneWithApplicationMergePatchPlusJSONBody Change some fields of a milestone
 	//
@@ -5194,6 +5713,15 @@ type ClientInterface interface {
 	// Corresponds with PATCH /organisations/{organisation} (the `UpdateOrganisation` operationId).
 	UpdateOrganisationWithBody(ctx context.Context, organisation OrganisationRef, params *UpdateOrganisationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// UpdateOrganisation Change some fields of an organisation
+	//
+	// A JSON Merge Patch (RFC 7396) of `OrganisationInput`, with the same rules as `PUT`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /organisations/{organisation} (the `UpdateOrganisation` operationId).
+	UpdateOrganisation(ctx context.Context, organisation OrganisationRef, params *UpdateOrganisationParams, body UpdateOrganisationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// UpdateOrganisationWithApplicationMergePatchPlusJSONBody Change some fields of an organisation
 	//
 	// A JSON Merge Patch (RFC 7396) of `OrganisationInput`, with the same rules as `PUT`.
@@ -5289,6 +5817,15 @@ type ClientInterface interface {
 	// Corresponds with PATCH /people/{person} (the `UpdatePerson` operationId).
 	UpdatePersonWithBody(ctx context.Context, person PersonRef, params *UpdatePersonParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// UpdatePerson Change some fields of a person
+	//
+	// A JSON Merge Patch (RFC 7396) of `PersonInput`, with the same rules as `PUT`; `memberships` is replaced as a whole.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /people/{person} (the `UpdatePerson` operationId).
+	UpdatePerson(ctx context.Context, person PersonRef, params *UpdatePersonParams, body UpdatePersonJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// UpdatePersonWithApplicationMergePatchPlusJSONBody Change some fields of a person
 	//
 	// A JSON Merge Patch (RFC 7396) of `PersonInput`, with the same rules as `PUT`; `memberships` is replaced as a whole.
@@ -5379,6 +5916,14 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /publications (the `CreatePublication` operationId).
 	CreatePublication(ctx context.Context, params *CreatePublicationParams, body CreatePublicationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExportPublications Export publications as CSV or NDJSON
+	//
+	// The whole filtered result of `GET /publications` as one stream, without paging: `format=csv` or
+	// `format=ndjson`. Who may read it is the same as for the list.
+	//
+	// Corresponds with GET /publications/export (the `ExportPublications` operationId).
+	ExportPublications(ctx context.Context, params *ExportPublicationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeletePublication Delete a publication
 	//
@@ -5485,6 +6030,17 @@ type ClientInterface interface {
 	// Corresponds with PATCH /users/{user} (the `UpdateUser` operationId).
 	UpdateUserWithBody(ctx context.Context, user openapi_types.UUID, params *UpdateUserParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// UpdateUser Change a user account
+	//
+	// Admins only. A JSON Merge Patch (RFC 7396) of `UserUpdate`: role, organisation, person, and
+	// `disabled` with a reason. Disabling, a new role or a new organisation ends the account's access at
+	// once: its access tokens get 401 on their next request and its refresh tokens stop working.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /users/{user} (the `UpdateUser` operationId).
+	UpdateUser(ctx context.Context, user openapi_types.UUID, params *UpdateUserParams, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// UpdateUserWithApplicationMergePatchPlusJSONBody Change a user account
 	//
 	// Admins only. A JSON Merge Patch (RFC 7396) of `UserUpdate`: role, organisation, person, and
@@ -5556,6 +6112,16 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /webhook-subscriptions/{subscription} (the `UpdateWebhookSubscription` operationId).
 	UpdateWebhookSubscriptionWithBody(ctx context.Context, subscription openapi_types.UUID, params *UpdateWebhookSubscriptionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateWebhookSubscription Change a webhook subscription
+	//
+	// A JSON Merge Patch (RFC 7396) of `WebhookSubscriptionInput`, with the same rules as creating one. Setting
+	// `enabled` to true again resumes the deliveries where they stopped, with the event that failed.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /webhook-subscriptions/{subscription} (the `UpdateWebhookSubscription` operationId).
+	UpdateWebhookSubscription(ctx context.Context, subscription openapi_types.UUID, params *UpdateWebhookSubscriptionParams, body UpdateWebhookSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateWebhookSubscriptionWithApplicationMergePatchPlusJSONBody Change a webhook subscription
 	//
@@ -5736,6 +6302,27 @@ func (c *Client) UpdateAPIClientWithBody(ctx context.Context, client APIClientRe
 	return c.Client.Do(req)
 }
 
+// UpdateAPIClient Change an API client's name, organisation or scopes
+//
+// Admins only; a JSON Merge Patch (RFC 7396) of `ApiClientInput`. Changing the organisation or the scopes
+// ends the access tokens issued before: the client signs in again to get the new ones. A revoked client
+// cannot be changed (409).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api-clients/{client} (the `UpdateAPIClient` operationId).
+func (c *Client) UpdateAPIClient(ctx context.Context, client APIClientRef, params *UpdateAPIClientParams, body UpdateAPIClientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateAPIClientRequest(c.Server, client, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // UpdateAPIClientWithApplicationMergePatchPlusJSONBody Change an API client's name, organisation or scopes
 //
 // Admins only; a JSON Merge Patch (RFC 7396) of `ApiClientInput`. Changing the organisation or the scopes
@@ -5807,12 +6394,30 @@ func (c *Client) RotateAPIClientSecret(ctx context.Context, client APIClientRef,
 //
 // Who changed what, when, and from which request: one entry per write, recorded in the write's own
 // transaction. Entries hold ids and field names only, never personal values, so erasing a person leaves
-// the log intact. Newest first. Admins only; also as CSV or NDJSON of the whole filtered result (see
-// `format`). Entries older than the configured retention (two years by default) are deleted.
+// the log intact. Newest first. Admins only; the whole filtered result as CSV or NDJSON
+// from `GET /audit-events/export`. Entries older than the configured retention (two years by default) are deleted.
 //
 // Corresponds with GET /audit-events (the `ListAuditEvents` operationId).
 func (c *Client) ListAuditEvents(ctx context.Context, params *ListAuditEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListAuditEventsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExportAuditEvents Export audit entries as CSV or NDJSON
+//
+// The whole filtered result of `GET /audit-events` as one stream, without paging: `format=csv` or
+// `format=ndjson`. Who may read it is the same as for the list.
+//
+// Corresponds with GET /audit-events/export (the `ExportAuditEvents` operationId).
+func (c *Client) ExportAuditEvents(ctx context.Context, params *ExportAuditEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportAuditEventsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -6027,7 +6632,7 @@ func (c *Client) ListChanges(ctx context.Context, params *ListChangesParams, req
 
 // ListCommitments List the action plans' commitments
 //
-// The Netherlands' OGP commitments NL0001–NL0038. Public; also as CSV or NDJSON (see `format`).
+// The Netherlands' OGP commitments NL0001–NL0038. Public; as CSV or NDJSON from `GET /commitments/export`.
 //
 // Corresponds with GET /commitments (the `ListCommitments` operationId).
 func (c *Client) ListCommitments(ctx context.Context, params *ListCommitmentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6070,6 +6675,24 @@ func (c *Client) CreateCommitmentWithBody(ctx context.Context, params *CreateCom
 // Corresponds with POST /commitments (the `CreateCommitment` operationId).
 func (c *Client) CreateCommitment(ctx context.Context, params *CreateCommitmentParams, body CreateCommitmentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateCommitmentRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExportCommitments Export commitments as CSV or NDJSON
+//
+// The whole filtered result of `GET /commitments` as one stream, without paging: `format=csv` or
+// `format=ndjson`. Who may read it is the same as for the list.
+//
+// Corresponds with GET /commitments/export (the `ExportCommitments` operationId).
+func (c *Client) ExportCommitments(ctx context.Context, params *ExportCommitmentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportCommitmentsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -6140,6 +6763,24 @@ func (c *Client) ReplaceCommitment(ctx context.Context, commitment CommitmentRef
 // Corresponds with GET /commitments/{commitment}/milestones (the `ListCommitmentMilestones` operationId).
 func (c *Client) ListCommitmentMilestones(ctx context.Context, commitment CommitmentRef, params *ListCommitmentMilestonesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListCommitmentMilestonesRequest(c.Server, commitment, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExportCommitmentMilestones Export a commitment's milestones as CSV or NDJSON
+//
+// The whole filtered result of `GET /commitments/{commitment}/milestones` as one stream, without paging: `format=csv` or
+// `format=ndjson`. Who may read it is the same as for the list.
+//
+// Corresponds with GET /commitments/{commitment}/milestones/export (the `ExportCommitmentMilestones` operationId).
+func (c *Client) ExportCommitmentMilestones(ctx context.Context, commitment CommitmentRef, params *ExportCommitmentMilestonesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportCommitmentMilestonesRequest(c.Server, commitment, params)
 	if err != nil {
 		return nil, err
 	}
@@ -6271,6 +6912,25 @@ func (c *Client) UpdateEvaluationWithBody(ctx context.Context, evaluation Evalua
 	return c.Client.Do(req)
 }
 
+// UpdateEvaluation Change some fields of an evaluation
+//
+// A JSON Merge Patch (RFC 7396) of `EvaluationInput`; `questions` is replaced as a whole. Editors and admins.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /evaluations/{evaluation} (the `UpdateEvaluation` operationId).
+func (c *Client) UpdateEvaluation(ctx context.Context, evaluation EvaluationRef, params *UpdateEvaluationParams, body UpdateEvaluationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateEvaluationRequest(c.Server, evaluation, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // UpdateEvaluationWithApplicationMergePatchPlusJSONBody Change some fields of an evaluation
 //
 // A JSON Merge Patch (RFC 7396) of `EvaluationInput`; `questions` is replaced as a whole. Editors and admins.
@@ -6332,11 +6992,29 @@ func (c *Client) ReplaceEvaluation(ctx context.Context, evaluation EvaluationRef
 //
 // For analysts, admins and editors. Each organisation appears as a pseudonym that is stable within this
 // evaluation and differs across evaluations (a keyed hash with a server secret). Free-text answers only
-// for admins and analysts. Also as CSV or NDJSON.
+// for admins and analysts. As CSV or NDJSON from `GET /evaluations/{evaluation}/responses/export`.
 //
 // Corresponds with GET /evaluations/{evaluation}/responses (the `ListEvaluationResponses` operationId).
 func (c *Client) ListEvaluationResponses(ctx context.Context, evaluation EvaluationRef, params *ListEvaluationResponsesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListEvaluationResponsesRequest(c.Server, evaluation, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExportEvaluationResponses Export the pseudonymised responses as CSV or NDJSON
+//
+// The whole filtered result of `GET /evaluations/{evaluation}/responses` as one stream, without paging: `format=csv` or
+// `format=ndjson`. Who may read it is the same as for the list.
+//
+// Corresponds with GET /evaluations/{evaluation}/responses/export (the `ExportEvaluationResponses` operationId).
+func (c *Client) ExportEvaluationResponses(ctx context.Context, evaluation EvaluationRef, params *ExportEvaluationResponsesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportEvaluationResponsesRequest(c.Server, evaluation, params)
 	if err != nil {
 		return nil, err
 	}
@@ -6410,11 +7088,30 @@ func (c *Client) PutEvaluationResponse(ctx context.Context, evaluation Evaluatio
 //
 // Response rate and, per question, count, distribution, mean and median (scale, number) and option counts
 // (choices). A figure built from fewer than `minGroupSize` responses is suppressed, and says so, for everyone
-// but admins and analysts. Also as CSV or NDJSON (one row per question and value).
+// but admins and analysts. As CSV or NDJSON (one row per question and value) from
+// `GET /evaluations/{evaluation}/results/export`.
 //
 // Corresponds with GET /evaluations/{evaluation}/results (the `GetEvaluationResults` operationId).
 func (c *Client) GetEvaluationResults(ctx context.Context, evaluation EvaluationRef, params *GetEvaluationResultsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetEvaluationResultsRequest(c.Server, evaluation, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExportEvaluationResults Export the aggregated results as CSV or NDJSON
+//
+// The whole filtered result of `GET /evaluations/{evaluation}/results` as one stream, without paging: `format=csv` or
+// `format=ndjson`. Who may read it is the same as for the list.
+//
+// Corresponds with GET /evaluations/{evaluation}/results/export (the `ExportEvaluationResults` operationId).
+func (c *Client) ExportEvaluationResults(ctx context.Context, evaluation EvaluationRef, params *ExportEvaluationResultsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportEvaluationResultsRequest(c.Server, evaluation, params)
 	if err != nil {
 		return nil, err
 	}
@@ -6558,6 +7255,24 @@ func (c *Client) CreateMeeting(ctx context.Context, params *CreateMeetingParams,
 	return c.Client.Do(req)
 }
 
+// ExportMeetings Export meetings as CSV or NDJSON
+//
+// The whole filtered result of `GET /meetings` as one stream, without paging: `format=csv` or
+// `format=ndjson`. Who may read it is the same as for the list.
+//
+// Corresponds with GET /meetings/export (the `ExportMeetings` operationId).
+func (c *Client) ExportMeetings(ctx context.Context, params *ExportMeetingsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportMeetingsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // DeleteMeeting Delete a meeting
 //
 // Editors and admins; for meetings entered by mistake. A meeting that will not take place is cancelled instead.
@@ -6600,6 +7315,26 @@ func (c *Client) GetMeeting(ctx context.Context, meeting MeetingRef, reqEditors 
 // Corresponds with PATCH /meetings/{meeting} (the `UpdateMeeting` operationId).
 func (c *Client) UpdateMeetingWithBody(ctx context.Context, meeting MeetingRef, params *UpdateMeetingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateMeetingRequestWithBody(c.Server, meeting, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMeeting Change some fields of a meeting
+//
+// A JSON Merge Patch (RFC 7396) on the fields of `MeetingInput`: members you send replace the current ones,
+// `null` removes an optional one, members you leave out stay. Editors and admins.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /meetings/{meeting} (the `UpdateMeeting` operationId).
+func (c *Client) UpdateMeeting(ctx context.Context, meeting MeetingRef, params *UpdateMeetingParams, body UpdateMeetingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMeetingRequest(c.Server, meeting, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6928,7 +7663,7 @@ func (c *Client) DecideSubmission(ctx context.Context, meeting MeetingRef, submi
 //
 // Milestones with their progress; where an evidence rule applies, progress, status and completion follow from
 // the records that count. `asOf=DATE` answers as the data stood at the end of that day (Amsterdam time).
-// Public; also as CSV or NDJSON of the whole filtered result (see `format`).
+// Public; the whole filtered result as CSV or NDJSON from `GET /milestones/export`.
 //
 // Corresponds with GET /milestones (the `ListMilestones` operationId).
 func (c *Client) ListMilestones(ctx context.Context, params *ListMilestonesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6981,6 +7716,24 @@ func (c *Client) CreateMilestone(ctx context.Context, params *CreateMilestonePar
 	return c.Client.Do(req)
 }
 
+// ExportMilestones Export milestones as CSV or NDJSON
+//
+// The whole filtered result of `GET /milestones` as one stream, without paging: `format=csv` or
+// `format=ndjson`. Who may read it is the same as for the list.
+//
+// Corresponds with GET /milestones/export (the `ExportMilestones` operationId).
+func (c *Client) ExportMilestones(ctx context.Context, params *ExportMilestonesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportMilestonesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // DeleteMilestone Delete a milestone
 //
 // Editors and admins. Its history stays, so `asOf` before the deletion still shows it.
@@ -7022,6 +7775,25 @@ func (c *Client) GetMilestone(ctx context.Context, milestone MilestoneRef, param
 // Corresponds with PATCH /milestones/{milestone} (the `UpdateMilestone` operationId).
 func (c *Client) UpdateMilestoneWithBody(ctx context.Context, milestone MilestoneRef, params *UpdateMilestoneParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateMilestoneRequestWithBody(c.Server, milestone, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMilestone Change some fields of a milestone
+//
+// A JSON Merge Patch (RFC 7396) of `MilestoneInput`. Editors and admins.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /milestones/{milestone} (the `UpdateMilestone` operationId).
+func (c *Client) UpdateMilestone(ctx context.Context, milestone MilestoneRef, params *UpdateMilestoneParams, body UpdateMilestoneJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMilestoneRequest(c.Server, milestone, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7248,6 +8020,25 @@ func (c *Client) UpdateOrganisationWithBody(ctx context.Context, organisation Or
 	return c.Client.Do(req)
 }
 
+// UpdateOrganisation Change some fields of an organisation
+//
+// A JSON Merge Patch (RFC 7396) of `OrganisationInput`, with the same rules as `PUT`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /organisations/{organisation} (the `UpdateOrganisation` operationId).
+func (c *Client) UpdateOrganisation(ctx context.Context, organisation OrganisationRef, params *UpdateOrganisationParams, body UpdateOrganisationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateOrganisationRequest(c.Server, organisation, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // UpdateOrganisationWithApplicationMergePatchPlusJSONBody Change some fields of an organisation
 //
 // A JSON Merge Patch (RFC 7396) of `OrganisationInput`, with the same rules as `PUT`.
@@ -7443,6 +8234,25 @@ func (c *Client) UpdatePersonWithBody(ctx context.Context, person PersonRef, par
 	return c.Client.Do(req)
 }
 
+// UpdatePerson Change some fields of a person
+//
+// A JSON Merge Patch (RFC 7396) of `PersonInput`, with the same rules as `PUT`; `memberships` is replaced as a whole.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /people/{person} (the `UpdatePerson` operationId).
+func (c *Client) UpdatePerson(ctx context.Context, person PersonRef, params *UpdatePersonParams, body UpdatePersonJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdatePersonRequest(c.Server, person, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // UpdatePersonWithApplicationMergePatchPlusJSONBody Change some fields of a person
 //
 // A JSON Merge Patch (RFC 7396) of `PersonInput`, with the same rules as `PUT`; `memberships` is replaced as a whole.
@@ -7624,6 +8434,24 @@ func (c *Client) CreatePublicationWithBody(ctx context.Context, params *CreatePu
 // Corresponds with POST /publications (the `CreatePublication` operationId).
 func (c *Client) CreatePublication(ctx context.Context, params *CreatePublicationParams, body CreatePublicationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreatePublicationRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExportPublications Export publications as CSV or NDJSON
+//
+// The whole filtered result of `GET /publications` as one stream, without paging: `format=csv` or
+// `format=ndjson`. Who may read it is the same as for the list.
+//
+// Corresponds with GET /publications/export (the `ExportPublications` operationId).
+func (c *Client) ExportPublications(ctx context.Context, params *ExportPublicationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportPublicationsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -7859,6 +8687,27 @@ func (c *Client) UpdateUserWithBody(ctx context.Context, user openapi_types.UUID
 	return c.Client.Do(req)
 }
 
+// UpdateUser Change a user account
+//
+// Admins only. A JSON Merge Patch (RFC 7396) of `UserUpdate`: role, organisation, person, and
+// `disabled` with a reason. Disabling, a new role or a new organisation ends the account's access at
+// once: its access tokens get 401 on their next request and its refresh tokens stop working.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /users/{user} (the `UpdateUser` operationId).
+func (c *Client) UpdateUser(ctx context.Context, user openapi_types.UUID, params *UpdateUserParams, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateUserRequest(c.Server, user, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // UpdateUserWithApplicationMergePatchPlusJSONBody Change a user account
 //
 // Admins only. A JSON Merge Patch (RFC 7396) of `UserUpdate`: role, organisation, person, and
@@ -8001,6 +8850,26 @@ func (c *Client) GetWebhookSubscription(ctx context.Context, subscription openap
 // Corresponds with PATCH /webhook-subscriptions/{subscription} (the `UpdateWebhookSubscription` operationId).
 func (c *Client) UpdateWebhookSubscriptionWithBody(ctx context.Context, subscription openapi_types.UUID, params *UpdateWebhookSubscriptionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateWebhookSubscriptionRequestWithBody(c.Server, subscription, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateWebhookSubscription Change a webhook subscription
+//
+// A JSON Merge Patch (RFC 7396) of `WebhookSubscriptionInput`, with the same rules as creating one. Setting
+// `enabled` to true again resumes the deliveries where they stopped, with the event that failed.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /webhook-subscriptions/{subscription} (the `UpdateWebhookSubscription` operationId).
+func (c *Client) UpdateWebhookSubscription(ctx context.Context, subscription openapi_types.UUID, params *UpdateWebhookSubscriptionParams, body UpdateWebhookSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateWebhookSubscriptionRequest(c.Server, subscription, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8380,6 +9249,17 @@ func NewGetAPIClientRequest(server string, client APIClientRef) (*http.Request, 
 	return req, nil
 }
 
+// NewUpdateAPIClientRequest calls the generic UpdateAPIClient builder with application/json body
+func NewUpdateAPIClientRequest(server string, client APIClientRef, params *UpdateAPIClientParams, body UpdateAPIClientJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateAPIClientRequestWithBody(server, client, params, "application/json", bodyReader)
+}
+
 // NewUpdateAPIClientRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateAPIClient builder with application/merge-patch+json body
 func NewUpdateAPIClientRequestWithApplicationMergePatchPlusJSONBody(server string, client APIClientRef, params *UpdateAPIClientParams, body UpdateAPIClientApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -8604,6 +9484,72 @@ func NewListAuditEventsRequest(server string, params *ListAuditEventsParams) (*h
 
 		}
 
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewExportAuditEventsRequest constructs an http.Request for the ExportAuditEvents method
+func NewExportAuditEventsRequest(server string, params *ExportAuditEventsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/audit-events/export")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
 		if params.Bom != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "bom", *params.Bom, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
@@ -8628,9 +9574,9 @@ func NewListAuditEventsRequest(server string, params *ListAuditEventsParams) (*h
 
 		}
 
-		if params.PageSize != nil {
+		if params.Resource != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "resource", *params.Resource, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -8640,9 +9586,9 @@ func NewListAuditEventsRequest(server string, params *ListAuditEventsParams) (*h
 
 		}
 
-		if params.Cursor != nil {
+		if params.ResourceID != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "resourceId", *params.ResourceID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -8650,6 +9596,50 @@ func NewListAuditEventsRequest(server string, params *ListAuditEventsParams) (*h
 				}
 			}
 
+		}
+
+		if params.Actor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "actor", *params.Actor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
 		}
 
 		if encoded := queryValues.Encode(); encoded != "" {
@@ -8939,30 +9929,6 @@ func NewListCommitmentsRequest(server string, params *ListCommitmentsParams) (*h
 
 		}
 
-		if params.Bom != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "bom", *params.Bom, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.Delimiter != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "delimiter", *params.Delimiter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
 		if params.UpdatedSince != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "updatedSince", *params.UpdatedSince, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
@@ -9063,6 +10029,128 @@ func NewCreateCommitmentRequestWithBody(server string, params *CreateCommitmentP
 			req.Header.Set("Idempotency-Key", headerParam0)
 		}
 
+	}
+
+	return req, nil
+}
+
+// NewExportCommitmentsRequest constructs an http.Request for the ExportCommitments method
+func NewExportCommitmentsRequest(server string, params *ExportCommitmentsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/commitments/export")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Bom != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "bom", *params.Bom, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Delimiter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "delimiter", *params.Delimiter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cycle != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cycle", *params.Cycle, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PolicyArea != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "policyArea", *params.PolicyArea, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.UpdatedSince != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "updatedSince", *params.UpdatedSince, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -9223,6 +10311,79 @@ func NewListCommitmentMilestonesRequest(server string, commitment CommitmentRef,
 
 		}
 
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewExportCommitmentMilestonesRequest constructs an http.Request for the ExportCommitmentMilestones method
+func NewExportCommitmentMilestonesRequest(server string, commitment CommitmentRef, params *ExportCommitmentMilestonesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "commitment", commitment, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/commitments/%s/milestones/export", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
 		if params.Bom != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "bom", *params.Bom, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
@@ -9247,9 +10408,9 @@ func NewListCommitmentMilestonesRequest(server string, commitment CommitmentRef,
 
 		}
 
-		if params.PageSize != nil {
+		if params.AsOf != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "asOf", *params.AsOf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -9259,16 +10420,12 @@ func NewListCommitmentMilestonesRequest(server string, commitment CommitmentRef,
 
 		}
 
-		if params.Cursor != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
 			}
-
 		}
 
 		if encoded := queryValues.Encode(); encoded != "" {
@@ -9586,6 +10743,17 @@ func NewGetEvaluationRequest(server string, evaluation EvaluationRef) (*http.Req
 	return req, nil
 }
 
+// NewUpdateEvaluationRequest calls the generic UpdateEvaluation builder with application/json body
+func NewUpdateEvaluationRequest(server string, evaluation EvaluationRef, params *UpdateEvaluationParams, body UpdateEvaluationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateEvaluationRequestWithBody(server, evaluation, params, "application/json", bodyReader)
+}
+
 // NewUpdateEvaluationRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateEvaluation builder with application/merge-patch+json body
 func NewUpdateEvaluationRequestWithApplicationMergePatchPlusJSONBody(server string, evaluation EvaluationRef, params *UpdateEvaluationParams, body UpdateEvaluationApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -9757,6 +10925,55 @@ func NewListEvaluationResponsesRequest(server string, evaluation EvaluationRef, 
 
 		}
 
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewExportEvaluationResponsesRequest constructs an http.Request for the ExportEvaluationResponses method
+func NewExportEvaluationResponsesRequest(server string, evaluation EvaluationRef, params *ExportEvaluationResponsesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "evaluation", evaluation, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/evaluations/%s/responses/export", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
 		if params.Bom != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "bom", *params.Bom, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
@@ -9779,6 +10996,14 @@ func NewListEvaluationResponsesRequest(server string, evaluation EvaluationRef, 
 				}
 			}
 
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
 		}
 
 		if encoded := queryValues.Encode(); encoded != "" {
@@ -9937,6 +11162,55 @@ func NewGetEvaluationResultsRequest(server string, evaluation EvaluationRef, par
 
 		}
 
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewExportEvaluationResultsRequest constructs an http.Request for the ExportEvaluationResults method
+func NewExportEvaluationResultsRequest(server string, evaluation EvaluationRef, params *ExportEvaluationResultsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "evaluation", evaluation, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/evaluations/%s/results/export", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
 		if params.Bom != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "bom", *params.Bom, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
@@ -9959,6 +11233,14 @@ func NewGetEvaluationResultsRequest(server string, evaluation EvaluationRef, par
 				}
 			}
 
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
 		}
 
 		if encoded := queryValues.Encode(); encoded != "" {
@@ -10271,30 +11553,6 @@ func NewListMeetingsRequest(server string, params *ListMeetingsParams) (*http.Re
 
 		}
 
-		if params.Bom != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "bom", *params.Bom, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.Delimiter != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "delimiter", *params.Delimiter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
 		if params.Organisation != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "organisation", *params.Organisation, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
@@ -10448,6 +11706,188 @@ func NewCreateMeetingRequestWithBody(server string, params *CreateMeetingParams,
 	return req, nil
 }
 
+// NewExportMeetingsRequest constructs an http.Request for the ExportMeetings method
+func NewExportMeetingsRequest(server string, params *ExportMeetingsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/meetings/export")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Bom != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "bom", *params.Bom, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Delimiter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "delimiter", *params.Delimiter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.MeetingFormat != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "meetingFormat", *params.MeetingFormat, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Organisation != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "organisation", *params.Organisation, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.GuestChair != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "guestChair", *params.GuestChair, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Sort != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sort", *params.Sort, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.UpdatedSince != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "updatedSince", *params.UpdatedSince, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewDeleteMeetingRequest constructs an http.Request for the DeleteMeeting method
 func NewDeleteMeetingRequest(server string, meeting MeetingRef, params *DeleteMeetingParams) (*http.Request, error) {
 	var err error
@@ -10529,6 +11969,17 @@ func NewGetMeetingRequest(server string, meeting MeetingRef) (*http.Request, err
 	}
 
 	return req, nil
+}
+
+// NewUpdateMeetingRequest calls the generic UpdateMeeting builder with application/json body
+func NewUpdateMeetingRequest(server string, meeting MeetingRef, params *UpdateMeetingParams, body UpdateMeetingJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateMeetingRequestWithBody(server, meeting, params, "application/json", bodyReader)
 }
 
 // NewUpdateMeetingRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateMeeting builder with application/merge-patch+json body
@@ -11191,30 +12642,6 @@ func NewListMilestonesRequest(server string, params *ListMilestonesParams) (*htt
 
 		}
 
-		if params.Bom != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "bom", *params.Bom, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.Delimiter != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "delimiter", *params.Delimiter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
 		if params.UpdatedSince != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "updatedSince", *params.UpdatedSince, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
@@ -11315,6 +12742,200 @@ func NewCreateMilestoneRequestWithBody(server string, params *CreateMilestonePar
 			req.Header.Set("Idempotency-Key", headerParam0)
 		}
 
+	}
+
+	return req, nil
+}
+
+// NewExportMilestonesRequest constructs an http.Request for the ExportMilestones method
+func NewExportMilestonesRequest(server string, params *ExportMilestonesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/milestones/export")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Bom != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "bom", *params.Bom, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Delimiter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "delimiter", *params.Delimiter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Commitment != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "commitment", *params.Commitment, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Completion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "completion", *params.Completion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.DueBefore != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dueBefore", *params.DueBefore, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.DueAfter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dueAfter", *params.DueAfter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Overdue != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "overdue", *params.Overdue, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Sort != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sort", *params.Sort, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.AsOf != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "asOf", *params.AsOf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.UpdatedSince != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "updatedSince", *params.UpdatedSince, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -11428,6 +13049,17 @@ func NewGetMilestoneRequest(server string, milestone MilestoneRef, params *GetMi
 	}
 
 	return req, nil
+}
+
+// NewUpdateMilestoneRequest calls the generic UpdateMilestone builder with application/json body
+func NewUpdateMilestoneRequest(server string, milestone MilestoneRef, params *UpdateMilestoneParams, body UpdateMilestoneJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateMilestoneRequestWithBody(server, milestone, params, "application/json", bodyReader)
 }
 
 // NewUpdateMilestoneRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateMilestone builder with application/merge-patch+json body
@@ -11924,6 +13556,17 @@ func NewGetOrganisationRequest(server string, organisation OrganisationRef) (*ht
 	}
 
 	return req, nil
+}
+
+// NewUpdateOrganisationRequest calls the generic UpdateOrganisation builder with application/json body
+func NewUpdateOrganisationRequest(server string, organisation OrganisationRef, params *UpdateOrganisationParams, body UpdateOrganisationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateOrganisationRequestWithBody(server, organisation, params, "application/json", bodyReader)
 }
 
 // NewUpdateOrganisationRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateOrganisation builder with application/merge-patch+json body
@@ -12423,6 +14066,17 @@ func NewGetPersonRequest(server string, person PersonRef) (*http.Request, error)
 	return req, nil
 }
 
+// NewUpdatePersonRequest calls the generic UpdatePerson builder with application/json body
+func NewUpdatePersonRequest(server string, person PersonRef, params *UpdatePersonParams, body UpdatePersonJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdatePersonRequestWithBody(server, person, params, "application/json", bodyReader)
+}
+
 // NewUpdatePersonRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdatePerson builder with application/merge-patch+json body
 func NewUpdatePersonRequestWithApplicationMergePatchPlusJSONBody(server string, person PersonRef, params *UpdatePersonParams, body UpdatePersonApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -12738,30 +14392,6 @@ func NewListPublicationsRequest(server string, params *ListPublicationsParams) (
 
 		}
 
-		if params.Bom != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "bom", *params.Bom, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.Delimiter != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "delimiter", *params.Delimiter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
 		if params.UpdatedSince != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "updatedSince", *params.UpdatedSince, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
@@ -12862,6 +14492,128 @@ func NewCreatePublicationRequestWithBody(server string, params *CreatePublicatio
 			req.Header.Set("Idempotency-Key", headerParam0)
 		}
 
+	}
+
+	return req, nil
+}
+
+// NewExportPublicationsRequest constructs an http.Request for the ExportPublications method
+func NewExportPublicationsRequest(server string, params *ExportPublicationsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/publications/export")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Bom != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "bom", *params.Bom, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Delimiter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "delimiter", *params.Delimiter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Kind != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "kind", *params.Kind, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Meeting != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "meeting", *params.Meeting, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.UpdatedSince != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "updatedSince", *params.UpdatedSince, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -13364,6 +15116,17 @@ func NewGetUserRequest(server string, user openapi_types.UUID) (*http.Request, e
 	return req, nil
 }
 
+// NewUpdateUserRequest calls the generic UpdateUser builder with application/json body
+func NewUpdateUserRequest(server string, user openapi_types.UUID, params *UpdateUserParams, body UpdateUserJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateUserRequestWithBody(server, user, params, "application/json", bodyReader)
+}
+
 // NewUpdateUserRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateUser builder with application/merge-patch+json body
 func NewUpdateUserRequestWithApplicationMergePatchPlusJSONBody(server string, user openapi_types.UUID, params *UpdateUserParams, body UpdateUserApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -13662,6 +15425,17 @@ func NewGetWebhookSubscriptionRequest(server string, subscription openapi_types.
 	}
 
 	return req, nil
+}
+
+// NewUpdateWebhookSubscriptionRequest calls the generic UpdateWebhookSubscription builder with application/json body
+func NewUpdateWebhookSubscriptionRequest(server string, subscription openapi_types.UUID, params *UpdateWebhookSubscriptionParams, body UpdateWebhookSubscriptionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateWebhookSubscriptionRequestWithBody(server, subscription, params, "application/json", bodyReader)
 }
 
 // NewUpdateWebhookSubscriptionRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateWebhookSubscription builder with application/merge-patch+json body
@@ -14002,6 +15776,17 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /api-clients/{client} (the `UpdateAPIClient` operationId).
 	UpdateAPIClientWithBodyWithResponse(ctx context.Context, client APIClientRef, params *UpdateAPIClientParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateAPIClientResponse, error)
 
+	// UpdateAPIClientWithResponse Change an API client's name, organisation or scopes
+	//
+	// Admins only; a JSON Merge Patch (RFC 7396) of `ApiClientInput`. Changing the organisation or the scopes
+	// ends the access tokens issued before: the client signs in again to get the new ones. A revoked client
+	// cannot be changed (409).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api-clients/{client} (the `UpdateAPIClient` operationId).
+	UpdateAPIClientWithResponse(ctx context.Context, client APIClientRef, params *UpdateAPIClientParams, body UpdateAPIClientJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateAPIClientResponse, error)
+
 	// UpdateAPIClientWithApplicationMergePatchPlusJSONBodyWithResponse Change an API client's name, organisation or scopes
 	//
 	// Admins only; a JSON Merge Patch (RFC 7396) of `ApiClientInput`. Changing the organisation or the scopes
@@ -14043,13 +15828,23 @@ type ClientWithResponsesInterface interface {
 	//
 	// Who changed what, when, and from which request: one entry per write, recorded in the write's own
 	// transaction. Entries hold ids and field names only, never personal values, so erasing a person leaves
-	// the log intact. Newest first. Admins only; also as CSV or NDJSON of the whole filtered result (see
-	// `format`). Entries older than the configured retention (two years by default) are deleted.
+	// the log intact. Newest first. Admins only; the whole filtered result as CSV or NDJSON
+	// from `GET /audit-events/export`. Entries older than the configured retention (two years by default) are deleted.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /audit-events (the `ListAuditEvents` operationId).
 	ListAuditEventsWithResponse(ctx context.Context, params *ListAuditEventsParams, reqEditors ...RequestEditorFn) (*ListAuditEventsResponse, error)
+
+	// ExportAuditEventsWithResponse Export audit entries as CSV or NDJSON
+	//
+	// The whole filtered result of `GET /audit-events` as one stream, without paging: `format=csv` or
+	// `format=ndjson`. Who may read it is the same as for the list.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /audit-events/export (the `ExportAuditEvents` operationId).
+	ExportAuditEventsWithResponse(ctx context.Context, params *ExportAuditEventsParams, reqEditors ...RequestEditorFn) (*ExportAuditEventsResponse, error)
 
 	// SetPasswordWithLinkWithBodyWithResponse Set a password with a one-time link
 	//
@@ -14177,7 +15972,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListCommitmentsWithResponse List the action plans' commitments
 	//
-	// The Netherlands' OGP commitments NL0001–NL0038. Public; also as CSV or NDJSON (see `format`).
+	// The Netherlands' OGP commitments NL0001–NL0038. Public; as CSV or NDJSON from `GET /commitments/export`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -14201,6 +15996,16 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /commitments (the `CreateCommitment` operationId).
 	CreateCommitmentWithResponse(ctx context.Context, params *CreateCommitmentParams, body CreateCommitmentJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCommitmentResponse, error)
+
+	// ExportCommitmentsWithResponse Export commitments as CSV or NDJSON
+	//
+	// The whole filtered result of `GET /commitments` as one stream, without paging: `format=csv` or
+	// `format=ndjson`. Who may read it is the same as for the list.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /commitments/export (the `ExportCommitments` operationId).
+	ExportCommitmentsWithResponse(ctx context.Context, params *ExportCommitmentsParams, reqEditors ...RequestEditorFn) (*ExportCommitmentsResponse, error)
 
 	// GetCommitmentWithResponse Get a commitment
 	//
@@ -14235,6 +16040,16 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /commitments/{commitment}/milestones (the `ListCommitmentMilestones` operationId).
 	ListCommitmentMilestonesWithResponse(ctx context.Context, commitment CommitmentRef, params *ListCommitmentMilestonesParams, reqEditors ...RequestEditorFn) (*ListCommitmentMilestonesResponse, error)
+
+	// ExportCommitmentMilestonesWithResponse Export a commitment's milestones as CSV or NDJSON
+	//
+	// The whole filtered result of `GET /commitments/{commitment}/milestones` as one stream, without paging: `format=csv` or
+	// `format=ndjson`. Who may read it is the same as for the list.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /commitments/{commitment}/milestones/export (the `ExportCommitmentMilestones` operationId).
+	ExportCommitmentMilestonesWithResponse(ctx context.Context, commitment CommitmentRef, params *ExportCommitmentMilestonesParams, reqEditors ...RequestEditorFn) (*ExportCommitmentMilestonesResponse, error)
 
 	// GetCommitmentSummaryWithResponse Progress of a commitment's milestones
 	//
@@ -14295,6 +16110,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /evaluations/{evaluation} (the `UpdateEvaluation` operationId).
 	UpdateEvaluationWithBodyWithResponse(ctx context.Context, evaluation EvaluationRef, params *UpdateEvaluationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateEvaluationResponse, error)
 
+	// UpdateEvaluationWithResponse Change some fields of an evaluation
+	//
+	// A JSON Merge Patch (RFC 7396) of `EvaluationInput`; `questions` is replaced as a whole. Editors and admins.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /evaluations/{evaluation} (the `UpdateEvaluation` operationId).
+	UpdateEvaluationWithResponse(ctx context.Context, evaluation EvaluationRef, params *UpdateEvaluationParams, body UpdateEvaluationJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateEvaluationResponse, error)
+
 	// UpdateEvaluationWithApplicationMergePatchPlusJSONBodyWithResponse Change some fields of an evaluation
 	//
 	// A JSON Merge Patch (RFC 7396) of `EvaluationInput`; `questions` is replaced as a whole. Editors and admins.
@@ -14326,12 +16150,22 @@ type ClientWithResponsesInterface interface {
 	//
 	// For analysts, admins and editors. Each organisation appears as a pseudonym that is stable within this
 	// evaluation and differs across evaluations (a keyed hash with a server secret). Free-text answers only
-	// for admins and analysts. Also as CSV or NDJSON.
+	// for admins and analysts. As CSV or NDJSON from `GET /evaluations/{evaluation}/responses/export`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /evaluations/{evaluation}/responses (the `ListEvaluationResponses` operationId).
 	ListEvaluationResponsesWithResponse(ctx context.Context, evaluation EvaluationRef, params *ListEvaluationResponsesParams, reqEditors ...RequestEditorFn) (*ListEvaluationResponsesResponse, error)
+
+	// ExportEvaluationResponsesWithResponse Export the pseudonymised responses as CSV or NDJSON
+	//
+	// The whole filtered result of `GET /evaluations/{evaluation}/responses` as one stream, without paging: `format=csv` or
+	// `format=ndjson`. Who may read it is the same as for the list.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /evaluations/{evaluation}/responses/export (the `ExportEvaluationResponses` operationId).
+	ExportEvaluationResponsesWithResponse(ctx context.Context, evaluation EvaluationRef, params *ExportEvaluationResponsesParams, reqEditors ...RequestEditorFn) (*ExportEvaluationResponsesResponse, error)
 
 	// GetEvaluationResponseWithResponse An organisation's response
 	//
@@ -14368,12 +16202,23 @@ type ClientWithResponsesInterface interface {
 	//
 	// Response rate and, per question, count, distribution, mean and median (scale, number) and option counts
 	// (choices). A figure built from fewer than `minGroupSize` responses is suppressed, and says so, for everyone
-	// but admins and analysts. Also as CSV or NDJSON (one row per question and value).
+	// but admins and analysts. As CSV or NDJSON (one row per question and value) from
+	// `GET /evaluations/{evaluation}/results/export`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /evaluations/{evaluation}/results (the `GetEvaluationResults` operationId).
 	GetEvaluationResultsWithResponse(ctx context.Context, evaluation EvaluationRef, params *GetEvaluationResultsParams, reqEditors ...RequestEditorFn) (*GetEvaluationResultsResponse, error)
+
+	// ExportEvaluationResultsWithResponse Export the aggregated results as CSV or NDJSON
+	//
+	// The whole filtered result of `GET /evaluations/{evaluation}/results` as one stream, without paging: `format=csv` or
+	// `format=ndjson`. Who may read it is the same as for the list.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /evaluations/{evaluation}/results/export (the `ExportEvaluationResults` operationId).
+	ExportEvaluationResultsWithResponse(ctx context.Context, evaluation EvaluationRef, params *ExportEvaluationResultsParams, reqEditors ...RequestEditorFn) (*ExportEvaluationResultsResponse, error)
 
 	// GetMeetingsFeedWithResponse The meeting schedule as an iCalendar feed
 	//
@@ -14444,6 +16289,16 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /meetings (the `CreateMeeting` operationId).
 	CreateMeetingWithResponse(ctx context.Context, params *CreateMeetingParams, body CreateMeetingJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMeetingResponse, error)
 
+	// ExportMeetingsWithResponse Export meetings as CSV or NDJSON
+	//
+	// The whole filtered result of `GET /meetings` as one stream, without paging: `format=csv` or
+	// `format=ndjson`. Who may read it is the same as for the list.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /meetings/export (the `ExportMeetings` operationId).
+	ExportMeetingsWithResponse(ctx context.Context, params *ExportMeetingsParams, reqEditors ...RequestEditorFn) (*ExportMeetingsResponse, error)
+
 	// DeleteMeetingWithResponse Delete a meeting
 	//
 	// Editors and admins; for meetings entered by mistake. A meeting that will not take place is cancelled instead.
@@ -14469,6 +16324,16 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /meetings/{meeting} (the `UpdateMeeting` operationId).
 	UpdateMeetingWithBodyWithResponse(ctx context.Context, meeting MeetingRef, params *UpdateMeetingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMeetingResponse, error)
+
+	// UpdateMeetingWithResponse Change some fields of a meeting
+	//
+	// A JSON Merge Patch (RFC 7396) on the fields of `MeetingInput`: members you send replace the current ones,
+	// `null` removes an optional one, members you leave out stay. Editors and admins.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /meetings/{meeting} (the `UpdateMeeting` operationId).
+	UpdateMeetingWithResponse(ctx context.Context, meeting MeetingRef, params *UpdateMeetingParams, body UpdateMeetingJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMeetingResponse, error)
 
 	// UpdateMeetingWithApplicationMergePatchPlusJSONBodyWithResponse Change some fields of a meeting
 	//
@@ -14634,7 +16499,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Milestones with their progress; where an evidence rule applies, progress, status and completion follow from
 	// the records that count. `asOf=DATE` answers as the data stood at the end of that day (Amsterdam time).
-	// Public; also as CSV or NDJSON of the whole filtered result (see `format`).
+	// Public; the whole filtered result as CSV or NDJSON from `GET /milestones/export`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -14658,6 +16523,16 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /milestones (the `CreateMilestone` operationId).
 	CreateMilestoneWithResponse(ctx context.Context, params *CreateMilestoneParams, body CreateMilestoneJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMilestoneResponse, error)
+
+	// ExportMilestonesWithResponse Export milestones as CSV or NDJSON
+	//
+	// The whole filtered result of `GET /milestones` as one stream, without paging: `format=csv` or
+	// `format=ndjson`. Who may read it is the same as for the list.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /milestones/export (the `ExportMilestones` operationId).
+	ExportMilestonesWithResponse(ctx context.Context, params *ExportMilestonesParams, reqEditors ...RequestEditorFn) (*ExportMilestonesResponse, error)
 
 	// DeleteMilestoneWithResponse Delete a milestone
 	//
@@ -14683,6 +16558,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /milestones/{milestone} (the `UpdateMilestone` operationId).
 	UpdateMilestoneWithBodyWithResponse(ctx context.Context, milestone MilestoneRef, params *UpdateMilestoneParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMilestoneResponse, error)
+
+	// UpdateMilestoneWithResponse Change some fields of a milestone
+	//
+	// A JSON Merge Patch (RFC 7396) of `MilestoneInput`. Editors and admins.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /milestones/{milestone} (the `UpdateMilestone` operationId).
+	UpdateMilestoneWithResponse(ctx context.Context, milestone MilestoneRef, params *UpdateMilestoneParams, body UpdateMilestoneJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMilestoneResponse, error)
 
 	// UpdateMilestoneWithApplicationMergePatchPlusJSONBodyWithResponse Change some fields of a milestone
 	//
@@ -14788,6 +16672,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /organisations/{organisation} (the `UpdateOrganisation` operationId).
 	UpdateOrganisationWithBodyWithResponse(ctx context.Context, organisation OrganisationRef, params *UpdateOrganisationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateOrganisationResponse, error)
 
+	// UpdateOrganisationWithResponse Change some fields of an organisation
+	//
+	// A JSON Merge Patch (RFC 7396) of `OrganisationInput`, with the same rules as `PUT`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /organisations/{organisation} (the `UpdateOrganisation` operationId).
+	UpdateOrganisationWithResponse(ctx context.Context, organisation OrganisationRef, params *UpdateOrganisationParams, body UpdateOrganisationJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateOrganisationResponse, error)
+
 	// UpdateOrganisationWithApplicationMergePatchPlusJSONBodyWithResponse Change some fields of an organisation
 	//
 	// A JSON Merge Patch (RFC 7396) of `OrganisationInput`, with the same rules as `PUT`.
@@ -14891,6 +16784,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /people/{person} (the `UpdatePerson` operationId).
 	UpdatePersonWithBodyWithResponse(ctx context.Context, person PersonRef, params *UpdatePersonParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdatePersonResponse, error)
 
+	// UpdatePersonWithResponse Change some fields of a person
+	//
+	// A JSON Merge Patch (RFC 7396) of `PersonInput`, with the same rules as `PUT`; `memberships` is replaced as a whole.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /people/{person} (the `UpdatePerson` operationId).
+	UpdatePersonWithResponse(ctx context.Context, person PersonRef, params *UpdatePersonParams, body UpdatePersonJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdatePersonResponse, error)
+
 	// UpdatePersonWithApplicationMergePatchPlusJSONBodyWithResponse Change some fields of a person
 	//
 	// A JSON Merge Patch (RFC 7396) of `PersonInput`, with the same rules as `PUT`; `memberships` is replaced as a whole.
@@ -14987,6 +16889,16 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /publications (the `CreatePublication` operationId).
 	CreatePublicationWithResponse(ctx context.Context, params *CreatePublicationParams, body CreatePublicationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePublicationResponse, error)
+
+	// ExportPublicationsWithResponse Export publications as CSV or NDJSON
+	//
+	// The whole filtered result of `GET /publications` as one stream, without paging: `format=csv` or
+	// `format=ndjson`. Who may read it is the same as for the list.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /publications/export (the `ExportPublications` operationId).
+	ExportPublicationsWithResponse(ctx context.Context, params *ExportPublicationsParams, reqEditors ...RequestEditorFn) (*ExportPublicationsResponse, error)
 
 	// DeletePublicationWithResponse Delete a publication
 	//
@@ -15107,6 +17019,17 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /users/{user} (the `UpdateUser` operationId).
 	UpdateUserWithBodyWithResponse(ctx context.Context, user openapi_types.UUID, params *UpdateUserParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error)
 
+	// UpdateUserWithResponse Change a user account
+	//
+	// Admins only. A JSON Merge Patch (RFC 7396) of `UserUpdate`: role, organisation, person, and
+	// `disabled` with a reason. Disabling, a new role or a new organisation ends the account's access at
+	// once: its access tokens get 401 on their next request and its refresh tokens stop working.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /users/{user} (the `UpdateUser` operationId).
+	UpdateUserWithResponse(ctx context.Context, user openapi_types.UUID, params *UpdateUserParams, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error)
+
 	// UpdateUserWithApplicationMergePatchPlusJSONBodyWithResponse Change a user account
 	//
 	// Admins only. A JSON Merge Patch (RFC 7396) of `UserUpdate`: role, organisation, person, and
@@ -15186,6 +17109,16 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /webhook-subscriptions/{subscription} (the `UpdateWebhookSubscription` operationId).
 	UpdateWebhookSubscriptionWithBodyWithResponse(ctx context.Context, subscription openapi_types.UUID, params *UpdateWebhookSubscriptionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateWebhookSubscriptionResponse, error)
+
+	// UpdateWebhookSubscriptionWithResponse Change a webhook subscription
+	//
+	// A JSON Merge Patch (RFC 7396) of `WebhookSubscriptionInput`, with the same rules as creating one. Setting
+	// `enabled` to true again resumes the deliveries where they stopped, with the event that failed.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /webhook-subscriptions/{subscription} (the `UpdateWebhookSubscription` operationId).
+	UpdateWebhookSubscriptionWithResponse(ctx context.Context, subscription openapi_types.UUID, params *UpdateWebhookSubscriptionParams, body UpdateWebhookSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateWebhookSubscriptionResponse, error)
 
 	// UpdateWebhookSubscriptionWithApplicationMergePatchPlusJSONBodyWithResponse Change a webhook subscription
 	//
@@ -16028,6 +17961,98 @@ func (r ListAuditEventsResponse) ContentType() string {
 	return ""
 }
 
+// ExportAuditEventsResponse200Headers the declared response headers of an HTTP 200 response for ExportAuditEvents
+type ExportAuditEventsResponse200Headers struct {
+	APIVersion *string
+}
+
+// ExportAuditEventsResponse401Headers the declared response headers of an HTTP 401 response for ExportAuditEvents
+type ExportAuditEventsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ExportAuditEventsResponse429Headers the declared response headers of an HTTP 429 response for ExportAuditEvents
+type ExportAuditEventsResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *int
+}
+
+type ExportAuditEventsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON406 the response for an HTTP 406 `application/problem+json` response
+	ApplicationProblemJSON406 *NotAcceptable
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ExportAuditEventsResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ExportAuditEventsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ExportAuditEventsResponse429Headers
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ExportAuditEventsResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ExportAuditEventsResponse) GetApplicationProblemJSON401() *Unauthorized {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ExportAuditEventsResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON406 returns the response for an HTTP 406 `application/problem+json` response
+func (r ExportAuditEventsResponse) GetApplicationProblemJSON406() *NotAcceptable {
+	return r.ApplicationProblemJSON406
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ExportAuditEventsResponse) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportAuditEventsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportAuditEventsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportAuditEventsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportAuditEventsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // SetPasswordWithLinkResponse204Headers the declared response headers of an HTTP 204 response for SetPasswordWithLink
 type SetPasswordWithLinkResponse204Headers struct {
 	APIVersion *string
@@ -16537,6 +18562,61 @@ func (r CreateCommitmentResponse) ContentType() string {
 	return ""
 }
 
+// ExportCommitmentsResponse200Headers the declared response headers of an HTTP 200 response for ExportCommitments
+type ExportCommitmentsResponse200Headers struct {
+	APIVersion *string
+}
+
+type ExportCommitmentsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON406 the response for an HTTP 406 `application/problem+json` response
+	ApplicationProblemJSON406 *NotAcceptable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ExportCommitmentsResponse200Headers
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ExportCommitmentsResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON406 returns the response for an HTTP 406 `application/problem+json` response
+func (r ExportCommitmentsResponse) GetApplicationProblemJSON406() *NotAcceptable {
+	return r.ApplicationProblemJSON406
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportCommitmentsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportCommitmentsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportCommitmentsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportCommitmentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetCommitmentResponse200Headers the declared response headers of an HTTP 200 response for GetCommitment
 type GetCommitmentResponse200Headers struct {
 	APIVersion *string
@@ -16793,6 +18873,68 @@ func (r ListCommitmentMilestonesResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListCommitmentMilestonesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ExportCommitmentMilestonesResponse200Headers the declared response headers of an HTTP 200 response for ExportCommitmentMilestones
+type ExportCommitmentMilestonesResponse200Headers struct {
+	APIVersion *string
+}
+
+type ExportCommitmentMilestonesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON406 the response for an HTTP 406 `application/problem+json` response
+	ApplicationProblemJSON406 *NotAcceptable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ExportCommitmentMilestonesResponse200Headers
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ExportCommitmentMilestonesResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ExportCommitmentMilestonesResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON406 returns the response for an HTTP 406 `application/problem+json` response
+func (r ExportCommitmentMilestonesResponse) GetApplicationProblemJSON406() *NotAcceptable {
+	return r.ApplicationProblemJSON406
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportCommitmentMilestonesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportCommitmentMilestonesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportCommitmentMilestonesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportCommitmentMilestonesResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -17518,6 +19660,89 @@ func (r ListEvaluationResponsesResponse) ContentType() string {
 	return ""
 }
 
+// ExportEvaluationResponsesResponse200Headers the declared response headers of an HTTP 200 response for ExportEvaluationResponses
+type ExportEvaluationResponsesResponse200Headers struct {
+	APIVersion *string
+}
+
+// ExportEvaluationResponsesResponse401Headers the declared response headers of an HTTP 401 response for ExportEvaluationResponses
+type ExportEvaluationResponsesResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ExportEvaluationResponsesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON406 the response for an HTTP 406 `application/problem+json` response
+	ApplicationProblemJSON406 *NotAcceptable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ExportEvaluationResponsesResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ExportEvaluationResponsesResponse401Headers
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ExportEvaluationResponsesResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ExportEvaluationResponsesResponse) GetApplicationProblemJSON401() *Unauthorized {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ExportEvaluationResponsesResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ExportEvaluationResponsesResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON406 returns the response for an HTTP 406 `application/problem+json` response
+func (r ExportEvaluationResponsesResponse) GetApplicationProblemJSON406() *NotAcceptable {
+	return r.ApplicationProblemJSON406
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportEvaluationResponsesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportEvaluationResponsesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportEvaluationResponsesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportEvaluationResponsesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetEvaluationResponseResponse200Headers the declared response headers of an HTTP 200 response for GetEvaluationResponse
 type GetEvaluationResponseResponse200Headers struct {
 	APIVersion *string
@@ -17780,6 +20005,68 @@ func (r GetEvaluationResultsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetEvaluationResultsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ExportEvaluationResultsResponse200Headers the declared response headers of an HTTP 200 response for ExportEvaluationResults
+type ExportEvaluationResultsResponse200Headers struct {
+	APIVersion *string
+}
+
+type ExportEvaluationResultsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON406 the response for an HTTP 406 `application/problem+json` response
+	ApplicationProblemJSON406 *NotAcceptable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ExportEvaluationResultsResponse200Headers
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ExportEvaluationResultsResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ExportEvaluationResultsResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON406 returns the response for an HTTP 406 `application/problem+json` response
+func (r ExportEvaluationResultsResponse) GetApplicationProblemJSON406() *NotAcceptable {
+	return r.ApplicationProblemJSON406
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportEvaluationResultsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportEvaluationResultsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportEvaluationResultsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportEvaluationResultsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -18217,6 +20504,77 @@ func (r CreateMeetingResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CreateMeetingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ExportMeetingsResponse200Headers the declared response headers of an HTTP 200 response for ExportMeetings
+type ExportMeetingsResponse200Headers struct {
+	APIVersion *string
+}
+
+// ExportMeetingsResponse429Headers the declared response headers of an HTTP 429 response for ExportMeetings
+type ExportMeetingsResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *int
+}
+
+type ExportMeetingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON406 the response for an HTTP 406 `application/problem+json` response
+	ApplicationProblemJSON406 *NotAcceptable
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ExportMeetingsResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ExportMeetingsResponse429Headers
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ExportMeetingsResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON406 returns the response for an HTTP 406 `application/problem+json` response
+func (r ExportMeetingsResponse) GetApplicationProblemJSON406() *NotAcceptable {
+	return r.ApplicationProblemJSON406
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ExportMeetingsResponse) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportMeetingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportMeetingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportMeetingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportMeetingsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -19542,6 +21900,61 @@ func (r CreateMilestoneResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CreateMilestoneResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ExportMilestonesResponse200Headers the declared response headers of an HTTP 200 response for ExportMilestones
+type ExportMilestonesResponse200Headers struct {
+	APIVersion *string
+}
+
+type ExportMilestonesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON406 the response for an HTTP 406 `application/problem+json` response
+	ApplicationProblemJSON406 *NotAcceptable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ExportMilestonesResponse200Headers
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ExportMilestonesResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON406 returns the response for an HTTP 406 `application/problem+json` response
+func (r ExportMilestonesResponse) GetApplicationProblemJSON406() *NotAcceptable {
+	return r.ApplicationProblemJSON406
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportMilestonesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportMilestonesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportMilestonesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportMilestonesResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -21914,6 +24327,61 @@ func (r CreatePublicationResponse) ContentType() string {
 	return ""
 }
 
+// ExportPublicationsResponse200Headers the declared response headers of an HTTP 200 response for ExportPublications
+type ExportPublicationsResponse200Headers struct {
+	APIVersion *string
+}
+
+type ExportPublicationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON406 the response for an HTTP 406 `application/problem+json` response
+	ApplicationProblemJSON406 *NotAcceptable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ExportPublicationsResponse200Headers
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ExportPublicationsResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON406 returns the response for an HTTP 406 `application/problem+json` response
+func (r ExportPublicationsResponse) GetApplicationProblemJSON406() *NotAcceptable {
+	return r.ApplicationProblemJSON406
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportPublicationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportPublicationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportPublicationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportPublicationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // DeletePublicationResponse204Headers the declared response headers of an HTTP 204 response for DeletePublication
 type DeletePublicationResponse204Headers struct {
 	APIVersion *string
@@ -23830,6 +26298,23 @@ func (c *ClientWithResponses) UpdateAPIClientWithBodyWithResponse(ctx context.Co
 	return ParseUpdateAPIClientResponse(rsp)
 }
 
+// UpdateAPIClientWithResponse Change an API client's name, organisation or scopes
+//
+// Admins only; a JSON Merge Patch (RFC 7396) of `ApiClientInput`. Changing the organisation or the scopes
+// ends the access tokens issued before: the client signs in again to get the new ones. A revoked client
+// cannot be changed (409).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api-clients/{client} (the `UpdateAPIClient` operationId).
+func (c *ClientWithResponses) UpdateAPIClientWithResponse(ctx context.Context, client APIClientRef, params *UpdateAPIClientParams, body UpdateAPIClientJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateAPIClientResponse, error) {
+	rsp, err := c.UpdateAPIClient(ctx, client, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateAPIClientResponse(rsp)
+}
+
 // UpdateAPIClientWithApplicationMergePatchPlusJSONBodyWithResponse Change an API client's name, organisation or scopes
 //
 // Admins only; a JSON Merge Patch (RFC 7396) of `ApiClientInput`. Changing the organisation or the scopes
@@ -23889,8 +26374,8 @@ func (c *ClientWithResponses) RotateAPIClientSecretWithResponse(ctx context.Cont
 //
 // Who changed what, when, and from which request: one entry per write, recorded in the write's own
 // transaction. Entries hold ids and field names only, never personal values, so erasing a person leaves
-// the log intact. Newest first. Admins only; also as CSV or NDJSON of the whole filtered result (see
-// `format`). Entries older than the configured retention (two years by default) are deleted.
+// the log intact. Newest first. Admins only; the whole filtered result as CSV or NDJSON
+// from `GET /audit-events/export`. Entries older than the configured retention (two years by default) are deleted.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -23901,6 +26386,22 @@ func (c *ClientWithResponses) ListAuditEventsWithResponse(ctx context.Context, p
 		return nil, err
 	}
 	return ParseListAuditEventsResponse(rsp)
+}
+
+// ExportAuditEventsWithResponse Export audit entries as CSV or NDJSON
+//
+// The whole filtered result of `GET /audit-events` as one stream, without paging: `format=csv` or
+// `format=ndjson`. Who may read it is the same as for the list.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /audit-events/export (the `ExportAuditEvents` operationId).
+func (c *ClientWithResponses) ExportAuditEventsWithResponse(ctx context.Context, params *ExportAuditEventsParams, reqEditors ...RequestEditorFn) (*ExportAuditEventsResponse, error) {
+	rsp, err := c.ExportAuditEvents(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportAuditEventsResponse(rsp)
 }
 
 // SetPasswordWithLinkWithBodyWithResponse Set a password with a one-time link
@@ -24077,7 +26578,7 @@ func (c *ClientWithResponses) ListChangesWithResponse(ctx context.Context, param
 
 // ListCommitmentsWithResponse List the action plans' commitments
 //
-// The Netherlands' OGP commitments NL0001–NL0038. Public; also as CSV or NDJSON (see `format`).
+// The Netherlands' OGP commitments NL0001–NL0038. Public; as CSV or NDJSON from `GET /commitments/export`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -24118,6 +26619,22 @@ func (c *ClientWithResponses) CreateCommitmentWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseCreateCommitmentResponse(rsp)
+}
+
+// ExportCommitmentsWithResponse Export commitments as CSV or NDJSON
+//
+// The whole filtered result of `GET /commitments` as one stream, without paging: `format=csv` or
+// `format=ndjson`. Who may read it is the same as for the list.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /commitments/export (the `ExportCommitments` operationId).
+func (c *ClientWithResponses) ExportCommitmentsWithResponse(ctx context.Context, params *ExportCommitmentsParams, reqEditors ...RequestEditorFn) (*ExportCommitmentsResponse, error) {
+	rsp, err := c.ExportCommitments(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportCommitmentsResponse(rsp)
 }
 
 // GetCommitmentWithResponse Get a commitment
@@ -24176,6 +26693,22 @@ func (c *ClientWithResponses) ListCommitmentMilestonesWithResponse(ctx context.C
 		return nil, err
 	}
 	return ParseListCommitmentMilestonesResponse(rsp)
+}
+
+// ExportCommitmentMilestonesWithResponse Export a commitment's milestones as CSV or NDJSON
+//
+// The whole filtered result of `GET /commitments/{commitment}/milestones` as one stream, without paging: `format=csv` or
+// `format=ndjson`. Who may read it is the same as for the list.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /commitments/{commitment}/milestones/export (the `ExportCommitmentMilestones` operationId).
+func (c *ClientWithResponses) ExportCommitmentMilestonesWithResponse(ctx context.Context, commitment CommitmentRef, params *ExportCommitmentMilestonesParams, reqEditors ...RequestEditorFn) (*ExportCommitmentMilestonesResponse, error) {
+	rsp, err := c.ExportCommitmentMilestones(ctx, commitment, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportCommitmentMilestonesResponse(rsp)
 }
 
 // GetCommitmentSummaryWithResponse Progress of a commitment's milestones
@@ -24279,6 +26812,21 @@ func (c *ClientWithResponses) UpdateEvaluationWithBodyWithResponse(ctx context.C
 	return ParseUpdateEvaluationResponse(rsp)
 }
 
+// UpdateEvaluationWithResponse Change some fields of an evaluation
+//
+// A JSON Merge Patch (RFC 7396) of `EvaluationInput`; `questions` is replaced as a whole. Editors and admins.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /evaluations/{evaluation} (the `UpdateEvaluation` operationId).
+func (c *ClientWithResponses) UpdateEvaluationWithResponse(ctx context.Context, evaluation EvaluationRef, params *UpdateEvaluationParams, body UpdateEvaluationJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateEvaluationResponse, error) {
+	rsp, err := c.UpdateEvaluation(ctx, evaluation, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateEvaluationResponse(rsp)
+}
+
 // UpdateEvaluationWithApplicationMergePatchPlusJSONBodyWithResponse Change some fields of an evaluation
 //
 // A JSON Merge Patch (RFC 7396) of `EvaluationInput`; `questions` is replaced as a whole. Editors and admins.
@@ -24328,7 +26876,7 @@ func (c *ClientWithResponses) ReplaceEvaluationWithResponse(ctx context.Context,
 //
 // For analysts, admins and editors. Each organisation appears as a pseudonym that is stable within this
 // evaluation and differs across evaluations (a keyed hash with a server secret). Free-text answers only
-// for admins and analysts. Also as CSV or NDJSON.
+// for admins and analysts. As CSV or NDJSON from `GET /evaluations/{evaluation}/responses/export`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -24339,6 +26887,22 @@ func (c *ClientWithResponses) ListEvaluationResponsesWithResponse(ctx context.Co
 		return nil, err
 	}
 	return ParseListEvaluationResponsesResponse(rsp)
+}
+
+// ExportEvaluationResponsesWithResponse Export the pseudonymised responses as CSV or NDJSON
+//
+// The whole filtered result of `GET /evaluations/{evaluation}/responses` as one stream, without paging: `format=csv` or
+// `format=ndjson`. Who may read it is the same as for the list.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /evaluations/{evaluation}/responses/export (the `ExportEvaluationResponses` operationId).
+func (c *ClientWithResponses) ExportEvaluationResponsesWithResponse(ctx context.Context, evaluation EvaluationRef, params *ExportEvaluationResponsesParams, reqEditors ...RequestEditorFn) (*ExportEvaluationResponsesResponse, error) {
+	rsp, err := c.ExportEvaluationResponses(ctx, evaluation, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportEvaluationResponsesResponse(rsp)
 }
 
 // GetEvaluationResponseWithResponse An organisation's response
@@ -24394,7 +26958,8 @@ func (c *ClientWithResponses) PutEvaluationResponseWithResponse(ctx context.Cont
 //
 // Response rate and, per question, count, distribution, mean and median (scale, number) and option counts
 // (choices). A figure built from fewer than `minGroupSize` responses is suppressed, and says so, for everyone
-// but admins and analysts. Also as CSV or NDJSON (one row per question and value).
+// but admins and analysts. As CSV or NDJSON (one row per question and value) from
+// `GET /evaluations/{evaluation}/results/export`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -24405,6 +26970,22 @@ func (c *ClientWithResponses) GetEvaluationResultsWithResponse(ctx context.Conte
 		return nil, err
 	}
 	return ParseGetEvaluationResultsResponse(rsp)
+}
+
+// ExportEvaluationResultsWithResponse Export the aggregated results as CSV or NDJSON
+//
+// The whole filtered result of `GET /evaluations/{evaluation}/results` as one stream, without paging: `format=csv` or
+// `format=ndjson`. Who may read it is the same as for the list.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /evaluations/{evaluation}/results/export (the `ExportEvaluationResults` operationId).
+func (c *ClientWithResponses) ExportEvaluationResultsWithResponse(ctx context.Context, evaluation EvaluationRef, params *ExportEvaluationResultsParams, reqEditors ...RequestEditorFn) (*ExportEvaluationResultsResponse, error) {
+	rsp, err := c.ExportEvaluationResults(ctx, evaluation, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportEvaluationResultsResponse(rsp)
 }
 
 // GetMeetingsFeedWithResponse The meeting schedule as an iCalendar feed
@@ -24518,6 +27099,22 @@ func (c *ClientWithResponses) CreateMeetingWithResponse(ctx context.Context, par
 	return ParseCreateMeetingResponse(rsp)
 }
 
+// ExportMeetingsWithResponse Export meetings as CSV or NDJSON
+//
+// The whole filtered result of `GET /meetings` as one stream, without paging: `format=csv` or
+// `format=ndjson`. Who may read it is the same as for the list.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /meetings/export (the `ExportMeetings` operationId).
+func (c *ClientWithResponses) ExportMeetingsWithResponse(ctx context.Context, params *ExportMeetingsParams, reqEditors ...RequestEditorFn) (*ExportMeetingsResponse, error) {
+	rsp, err := c.ExportMeetings(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportMeetingsResponse(rsp)
+}
+
 // DeleteMeetingWithResponse Delete a meeting
 //
 // Editors and admins; for meetings entered by mistake. A meeting that will not take place is cancelled instead.
@@ -24556,6 +27153,22 @@ func (c *ClientWithResponses) GetMeetingWithResponse(ctx context.Context, meetin
 // Corresponds with PATCH /meetings/{meeting} (the `UpdateMeeting` operationId).
 func (c *ClientWithResponses) UpdateMeetingWithBodyWithResponse(ctx context.Context, meeting MeetingRef, params *UpdateMeetingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMeetingResponse, error) {
 	rsp, err := c.UpdateMeetingWithBody(ctx, meeting, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMeetingResponse(rsp)
+}
+
+// UpdateMeetingWithResponse Change some fields of a meeting
+//
+// A JSON Merge Patch (RFC 7396) on the fields of `MeetingInput`: members you send replace the current ones,
+// `null` removes an optional one, members you leave out stay. Editors and admins.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /meetings/{meeting} (the `UpdateMeeting` operationId).
+func (c *ClientWithResponses) UpdateMeetingWithResponse(ctx context.Context, meeting MeetingRef, params *UpdateMeetingParams, body UpdateMeetingJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMeetingResponse, error) {
+	rsp, err := c.UpdateMeeting(ctx, meeting, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -24822,7 +27435,7 @@ func (c *ClientWithResponses) DecideSubmissionWithResponse(ctx context.Context, 
 //
 // Milestones with their progress; where an evidence rule applies, progress, status and completion follow from
 // the records that count. `asOf=DATE` answers as the data stood at the end of that day (Amsterdam time).
-// Public; also as CSV or NDJSON of the whole filtered result (see `format`).
+// Public; the whole filtered result as CSV or NDJSON from `GET /milestones/export`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -24865,6 +27478,22 @@ func (c *ClientWithResponses) CreateMilestoneWithResponse(ctx context.Context, p
 	return ParseCreateMilestoneResponse(rsp)
 }
 
+// ExportMilestonesWithResponse Export milestones as CSV or NDJSON
+//
+// The whole filtered result of `GET /milestones` as one stream, without paging: `format=csv` or
+// `format=ndjson`. Who may read it is the same as for the list.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /milestones/export (the `ExportMilestones` operationId).
+func (c *ClientWithResponses) ExportMilestonesWithResponse(ctx context.Context, params *ExportMilestonesParams, reqEditors ...RequestEditorFn) (*ExportMilestonesResponse, error) {
+	rsp, err := c.ExportMilestones(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportMilestonesResponse(rsp)
+}
+
 // DeleteMilestoneWithResponse Delete a milestone
 //
 // Editors and admins. Its history stays, so `asOf` before the deletion still shows it.
@@ -24902,6 +27531,21 @@ func (c *ClientWithResponses) GetMilestoneWithResponse(ctx context.Context, mile
 // Corresponds with PATCH /milestones/{milestone} (the `UpdateMilestone` operationId).
 func (c *ClientWithResponses) UpdateMilestoneWithBodyWithResponse(ctx context.Context, milestone MilestoneRef, params *UpdateMilestoneParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMilestoneResponse, error) {
 	rsp, err := c.UpdateMilestoneWithBody(ctx, milestone, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMilestoneResponse(rsp)
+}
+
+// UpdateMilestoneWithResponse Change some fields of a milestone
+//
+// A JSON Merge Patch (RFC 7396) of `MilestoneInput`. Editors and admins.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /milestones/{milestone} (the `UpdateMilestone` operationId).
+func (c *ClientWithResponses) UpdateMilestoneWithResponse(ctx context.Context, milestone MilestoneRef, params *UpdateMilestoneParams, body UpdateMilestoneJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMilestoneResponse, error) {
+	rsp, err := c.UpdateMilestone(ctx, milestone, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -25084,6 +27728,21 @@ func (c *ClientWithResponses) UpdateOrganisationWithBodyWithResponse(ctx context
 	return ParseUpdateOrganisationResponse(rsp)
 }
 
+// UpdateOrganisationWithResponse Change some fields of an organisation
+//
+// A JSON Merge Patch (RFC 7396) of `OrganisationInput`, with the same rules as `PUT`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /organisations/{organisation} (the `UpdateOrganisation` operationId).
+func (c *ClientWithResponses) UpdateOrganisationWithResponse(ctx context.Context, organisation OrganisationRef, params *UpdateOrganisationParams, body UpdateOrganisationJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateOrganisationResponse, error) {
+	rsp, err := c.UpdateOrganisation(ctx, organisation, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateOrganisationResponse(rsp)
+}
+
 // UpdateOrganisationWithApplicationMergePatchPlusJSONBodyWithResponse Change some fields of an organisation
 //
 // A JSON Merge Patch (RFC 7396) of `OrganisationInput`, with the same rules as `PUT`.
@@ -25247,6 +27906,21 @@ func (c *ClientWithResponses) UpdatePersonWithBodyWithResponse(ctx context.Conte
 	return ParseUpdatePersonResponse(rsp)
 }
 
+// UpdatePersonWithResponse Change some fields of a person
+//
+// A JSON Merge Patch (RFC 7396) of `PersonInput`, with the same rules as `PUT`; `memberships` is replaced as a whole.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /people/{person} (the `UpdatePerson` operationId).
+func (c *ClientWithResponses) UpdatePersonWithResponse(ctx context.Context, person PersonRef, params *UpdatePersonParams, body UpdatePersonJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdatePersonResponse, error) {
+	rsp, err := c.UpdatePerson(ctx, person, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdatePersonResponse(rsp)
+}
+
 // UpdatePersonWithApplicationMergePatchPlusJSONBodyWithResponse Change some fields of a person
 //
 // A JSON Merge Patch (RFC 7396) of `PersonInput`, with the same rules as `PUT`; `memberships` is replaced as a whole.
@@ -25402,6 +28076,22 @@ func (c *ClientWithResponses) CreatePublicationWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseCreatePublicationResponse(rsp)
+}
+
+// ExportPublicationsWithResponse Export publications as CSV or NDJSON
+//
+// The whole filtered result of `GET /publications` as one stream, without paging: `format=csv` or
+// `format=ndjson`. Who may read it is the same as for the list.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /publications/export (the `ExportPublications` operationId).
+func (c *ClientWithResponses) ExportPublicationsWithResponse(ctx context.Context, params *ExportPublicationsParams, reqEditors ...RequestEditorFn) (*ExportPublicationsResponse, error) {
+	rsp, err := c.ExportPublications(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportPublicationsResponse(rsp)
 }
 
 // DeletePublicationWithResponse Delete a publication
@@ -25595,6 +28285,23 @@ func (c *ClientWithResponses) UpdateUserWithBodyWithResponse(ctx context.Context
 	return ParseUpdateUserResponse(rsp)
 }
 
+// UpdateUserWithResponse Change a user account
+//
+// Admins only. A JSON Merge Patch (RFC 7396) of `UserUpdate`: role, organisation, person, and
+// `disabled` with a reason. Disabling, a new role or a new organisation ends the account's access at
+// once: its access tokens get 401 on their next request and its refresh tokens stop working.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /users/{user} (the `UpdateUser` operationId).
+func (c *ClientWithResponses) UpdateUserWithResponse(ctx context.Context, user openapi_types.UUID, params *UpdateUserParams, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error) {
+	rsp, err := c.UpdateUser(ctx, user, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateUserResponse(rsp)
+}
+
 // UpdateUserWithApplicationMergePatchPlusJSONBodyWithResponse Change a user account
 //
 // Admins only. A JSON Merge Patch (RFC 7396) of `UserUpdate`: role, organisation, person, and
@@ -25717,6 +28424,22 @@ func (c *ClientWithResponses) GetWebhookSubscriptionWithResponse(ctx context.Con
 // Corresponds with PATCH /webhook-subscriptions/{subscription} (the `UpdateWebhookSubscription` operationId).
 func (c *ClientWithResponses) UpdateWebhookSubscriptionWithBodyWithResponse(ctx context.Context, subscription openapi_types.UUID, params *UpdateWebhookSubscriptionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateWebhookSubscriptionResponse, error) {
 	rsp, err := c.UpdateWebhookSubscriptionWithBody(ctx, subscription, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateWebhookSubscriptionResponse(rsp)
+}
+
+// UpdateWebhookSubscriptionWithResponse Change a webhook subscription
+//
+// A JSON Merge Patch (RFC 7396) of `WebhookSubscriptionInput`, with the same rules as creating one. Setting
+// `enabled` to true again resumes the deliveries where they stopped, with the event that failed.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /webhook-subscriptions/{subscription} (the `UpdateWebhookSubscription` operationId).
+func (c *ClientWithResponses) UpdateWebhookSubscriptionWithResponse(ctx context.Context, subscription openapi_types.UUID, params *UpdateWebhookSubscriptionParams, body UpdateWebhookSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateWebhookSubscriptionResponse, error) {
+	rsp, err := c.UpdateWebhookSubscription(ctx, subscription, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -26627,9 +29350,6 @@ func ParseListAuditEventsResponse(rsp *http.Response) (*ListAuditEventsResponse,
 		}
 		response.ApplicationProblemJSON429 = &dest
 
-	case rsp.StatusCode == 200:
-		// Content-type (text/csv) unsupported
-
 	}
 
 	switch {
@@ -26686,6 +29406,107 @@ func ParseListAuditEventsResponse(rsp *http.Response) (*ListAuditEventsResponse,
 		response.Headers401 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListAuditEventsResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseExportAuditEventsResponse parses an HTTP response from a ExportAuditEventsWithResponse call
+func ParseExportAuditEventsResponse(rsp *http.Response) (*ExportAuditEventsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportAuditEventsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ExportAuditEventsResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers ExportAuditEventsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ExportAuditEventsResponse429Headers
 		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -27161,9 +29982,6 @@ func ParseListCommitmentsResponse(rsp *http.Response) (*ListCommitmentsResponse,
 		}
 		response.ApplicationProblemJSON406 = &dest
 
-	case rsp.StatusCode == 200:
-		// Content-type (text/csv) unsupported
-
 	}
 
 	switch {
@@ -27313,6 +30131,52 @@ func ParseCreateCommitmentResponse(rsp *http.Response) (*CreateCommitmentRespons
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseExportCommitmentsResponse parses an HTTP response from a ExportCommitmentsWithResponse call
+func ParseExportCommitmentsResponse(rsp *http.Response) (*ExportCommitmentsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportCommitmentsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON406 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ExportCommitmentsResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -27555,9 +30419,6 @@ func ParseListCommitmentMilestonesResponse(rsp *http.Response) (*ListCommitmentM
 		}
 		response.ApplicationProblemJSON406 = &dest
 
-	case rsp.StatusCode == 200:
-		// Content-type (text/csv) unsupported
-
 	}
 
 	switch {
@@ -27602,6 +30463,59 @@ func ParseListCommitmentMilestonesResponse(rsp *http.Response) (*ListCommitmentM
 			headers.ETag = &value
 		}
 		response.Headers304 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseExportCommitmentMilestonesResponse parses an HTTP response from a ExportCommitmentMilestonesWithResponse call
+func ParseExportCommitmentMilestonesResponse(rsp *http.Response) (*ExportCommitmentMilestonesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportCommitmentMilestonesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON406 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ExportCommitmentMilestonesResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -28322,9 +31236,6 @@ func ParseListEvaluationResponsesResponse(rsp *http.Response) (*ListEvaluationRe
 		}
 		response.ApplicationProblemJSON406 = &dest
 
-	case rsp.StatusCode == 200:
-		// Content-type (text/csv) unsupported
-
 	}
 
 	switch {
@@ -28364,6 +31275,83 @@ func ParseListEvaluationResponsesResponse(rsp *http.Response) (*ListEvaluationRe
 		response.Headers304 = &headers
 	case rsp.StatusCode == 401:
 		var headers ListEvaluationResponsesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseExportEvaluationResponsesResponse parses an HTTP response from a ExportEvaluationResponsesWithResponse call
+func ParseExportEvaluationResponsesResponse(rsp *http.Response) (*ExportEvaluationResponsesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportEvaluationResponsesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON406 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ExportEvaluationResponsesResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers ExportEvaluationResponsesResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -28624,9 +31612,6 @@ func ParseGetEvaluationResultsResponse(rsp *http.Response) (*GetEvaluationResult
 		}
 		response.ApplicationProblemJSON406 = &dest
 
-	case rsp.StatusCode == 200:
-		// Content-type (text/csv) unsupported
-
 	}
 
 	switch {
@@ -28664,6 +31649,59 @@ func ParseGetEvaluationResultsResponse(rsp *http.Response) (*GetEvaluationResult
 			headers.ETag = &value
 		}
 		response.Headers304 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseExportEvaluationResultsResponse parses an HTTP response from a ExportEvaluationResultsWithResponse call
+func ParseExportEvaluationResultsResponse(rsp *http.Response) (*ExportEvaluationResultsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportEvaluationResultsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON406 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ExportEvaluationResultsResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -28981,9 +32019,6 @@ func ParseListMeetingsResponse(rsp *http.Response) (*ListMeetingsResponse, error
 		}
 		response.ApplicationProblemJSON429 = &dest
 
-	case rsp.StatusCode == 200:
-		// Content-type (text/csv) unsupported
-
 	}
 
 	switch {
@@ -29166,6 +32201,83 @@ func ParseCreateMeetingResponse(rsp *http.Response) (*CreateMeetingResponse, err
 		response.Headers401 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateMeetingResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseExportMeetingsResponse parses an HTTP response from a ExportMeetingsWithResponse call
+func ParseExportMeetingsResponse(rsp *http.Response) (*ExportMeetingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportMeetingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ExportMeetingsResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers ExportMeetingsResponse429Headers
 		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -30400,9 +33512,6 @@ func ParseListMilestonesResponse(rsp *http.Response) (*ListMilestonesResponse, e
 		}
 		response.ApplicationProblemJSON406 = &dest
 
-	case rsp.StatusCode == 200:
-		// Content-type (text/csv) unsupported
-
 	}
 
 	switch {
@@ -30552,6 +33661,52 @@ func ParseCreateMilestoneResponse(rsp *http.Response) (*CreateMilestoneResponse,
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseExportMilestonesResponse parses an HTTP response from a ExportMilestonesWithResponse call
+func ParseExportMilestonesResponse(rsp *http.Response) (*ExportMilestonesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportMilestonesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON406 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ExportMilestonesResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -32965,9 +36120,6 @@ func ParseListPublicationsResponse(rsp *http.Response) (*ListPublicationsRespons
 		}
 		response.ApplicationProblemJSON406 = &dest
 
-	case rsp.StatusCode == 200:
-		// Content-type (text/csv) unsupported
-
 	}
 
 	switch {
@@ -33110,6 +36262,52 @@ func ParseCreatePublicationResponse(rsp *http.Response) (*CreatePublicationRespo
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseExportPublicationsResponse parses an HTTP response from a ExportPublicationsWithResponse call
+func ParseExportPublicationsResponse(rsp *http.Response) (*ExportPublicationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportPublicationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON406 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ExportPublicationsResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
