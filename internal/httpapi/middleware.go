@@ -131,7 +131,7 @@ func noTrailingSlash(next echo.HandlerFunc) echo.HandlerFunc {
 
 var (
 	corsAllowHeaders  = "Authorization, Content-Type, Accept, If-Match, If-None-Match, Idempotency-Key, X-Request-ID"
-	corsExposeHeaders = "API-Version, ETag, Link, Location, Retry-After, RateLimit, RateLimit-Policy, X-Request-ID"
+	corsExposeHeaders = "API-Version, Deprecation, ETag, Link, Location, Retry-After, RateLimit, RateLimit-Policy, X-Request-ID"
 )
 
 // cors lets any origin read (GET, HEAD) and only allow-listed origins write.
