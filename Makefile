@@ -22,7 +22,7 @@ run: build
 
 # TESTFLAGS passes go test flags through: make test TESTFLAGS=-race.
 test:
-	$(GO) test $(TESTFLAGS) -count=1 ./...
+	$(GO) test $(TESTFLAGS) -count=1 -timeout 20m ./...
 
 # The suite once with the race detector (slower); CI runs the same.
 test-race:
