@@ -75,18 +75,11 @@ func listUsers(ctx context.Context, a *app.App, f userFlags, stdout io.Writer) e
 			if !u.Active() {
 				status = "disabled"
 			}
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", u.Email, u.Role, dash(u.Organisation.Code), status, u.ID)
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", u.Email, u.Role, orNone(u.Organisation.Code), status, u.ID)
 		}
 		if page.Next == "" {
 			return w.Flush()
 		}
 		q.Cursor = page.Next
 	}
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }

@@ -383,8 +383,9 @@ func (a *App) dispatch() (stop func()) {
 }
 
 // wakeOnWrite wakes this instance's webhook dispatcher after every request
-// that may have written, so that deliveries follow a write at once rather
-// than at the next poll; a wake with nothing to deliver costs one query.
+// that may have written (a write method that succeeded), so that deliveries
+// follow a write at once rather than at the next poll; a wake with nothing
+// to deliver costs one query.
 func wakeOnWrite(wake func()) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -392,7 +393,9 @@ func wakeOnWrite(wake func()) echo.MiddlewareFunc {
 			switch c.Request().Method {
 			case http.MethodGet, http.MethodHead, http.MethodOptions:
 			default:
-				wake()
+				if err == nil && c.Response().Status < http.StatusBadRequest {
+					wake()
+				}
 			}
 			return err
 		}

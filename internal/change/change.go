@@ -66,6 +66,17 @@ const (
 // Resources are the resources of the feed, in the order the contract names them.
 var Resources = []string{Organisation, Person, Meeting, Publication, Commitment, Milestone, Evaluation}
 
+// Collections are the API paths of the feed's resources, for links to them.
+var Collections = map[string]string{
+	Organisation: "organisations",
+	Person:       "people",
+	Meeting:      "meetings",
+	Publication:  "publications",
+	Commitment:   "commitments",
+	Milestone:    "milestones",
+	Evaluation:   "evaluations",
+}
+
 // Record is one stored change with its position in commit order.
 type Record struct {
 	Seq int64

@@ -28,17 +28,6 @@ type changes interface {
 // changeRetryAfter is how long a poller that found nothing new waits, in seconds.
 const changeRetryAfter = 30
 
-// changeCollections are the paths of the feed's resources.
-var changeCollections = map[string]string{
-	change.Organisation: "organisations",
-	change.Person:       "people",
-	change.Meeting:      "meetings",
-	change.Publication:  "publications",
-	change.Commitment:   "commitments",
-	change.Milestone:    "milestones",
-	change.Evaluation:   "evaluations",
-}
-
 // ListChanges serves GET /changes.
 func (s *Server) ListChanges(ctx context.Context, req api.ListChangesRequestObject) (api.ListChangesResponseObject, error) {
 	var p domain.Problems
@@ -74,7 +63,7 @@ func toAPIChangeEvent(ctx context.Context, ev change.Event, publicURL string,
 	data func(context.Context, change.Event) (json.RawMessage, error)) (api.ChangeEvent, error) {
 	out := api.ChangeEvent{ID: ev.ID, Type: api.ChangeEventType(ev.Type), Resource: api.ChangeEventResource(ev.Resource),
 		ResourceID: ev.ResourceID, ChangedFields: append([]string{}, ev.Fields...), OccurredAt: ev.At.UTC(),
-		Href: publicURL + basePath + "/" + changeCollections[ev.Resource] + "/" + ev.ResourceID}
+		Href: publicURL + basePath + "/" + change.Collections[ev.Resource] + "/" + ev.ResourceID}
 	raw, err := data(ctx, ev)
 	if err != nil {
 		return api.ChangeEvent{}, err

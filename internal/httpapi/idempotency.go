@@ -22,8 +22,9 @@ type idempotencyKeeper interface {
 }
 
 // secretPaths answer with secrets, which are never kept: a token, an API
-// client's secret, a user's set-password link.
-var secretPaths = map[string]bool{tokenPath: true, clientsPath: true, clientsPath + "/:client/secret-rotations": true, usersPath: true}
+// client's secret, a user's set-password link (at creation or reissued).
+var secretPaths = map[string]bool{tokenPath: true, clientsPath: true, clientsPath + "/:client/secret-rotations": true,
+	usersPath: true, usersPath + "/:user/password-links": true}
 
 // replayedHeaders are the response headers a replay repeats.
 var replayedHeaders = []string{"Content-Type", "Location", "ETag"}

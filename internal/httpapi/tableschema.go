@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/url"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -83,7 +84,11 @@ func schemaColumn(name string, s *openapi3.Schema) column {
 			}
 		}
 	case s.Type.Is("array"):
-		c.description = strings.TrimSpace(c.description + " Several values are joined with \"; \" in CSV.")
+		note := " A JSON array in CSV."
+		if s.Items != nil && s.Items.Value != nil && s.Items.Value.Type.Is("string") {
+			note = " Several values are joined with \"; \" in CSV."
+		}
+		c.description = strings.TrimSpace(c.description + note)
 	}
 	return c
 }
@@ -164,7 +169,7 @@ func csvOptionsOf(ctx context.Context) csvOptions {
 		return opts
 	}
 	q := u.Query()
-	opts.bom = q.Get("bom") == "true"
+	opts.bom, _ = strconv.ParseBool(q.Get("bom")) // the contract admits what ParseBool reads
 	switch q.Get("delimiter") {
 	case "semicolon":
 		opts.comma = ';'
@@ -220,7 +225,7 @@ func (s *Server) table(ctx context.Context, name, evaluationID string) (table, e
 // not the schema's own media type.
 func acceptsOnlyJSON(ctx context.Context) bool {
 	accept, _ := ctx.Value(acceptKey{}).(string)
-	return strings.Contains(accept, "application/json") && !strings.Contains(accept, tableSchemaType)
+	return strings.Contains(accept, "application/json") && !acceptable(accept, []string{tableSchemaType})
 }
 
 func toAPITableSchema(t table) api.TableSchema {

@@ -155,11 +155,7 @@ func (db *DB) UpdateSubscription(ctx context.Context, s webhook.Subscription, c 
 // DeleteSubscription removes s, its log and its pending redeliveries.
 func (db *DB) DeleteSubscription(ctx context.Context, s webhook.Subscription, c domain.Change) error {
 	return db.writeRecorded(ctx, c, func(tx *gorm.DB) error {
-		for _, model := range []any{&webhookRedeliveryRow{}, &webhookDeliveryRow{}} {
-			if err := tx.Where("subscription_id = ?", s.ID).Delete(model).Error; err != nil {
-				return err
-			}
-		}
+		// Its log and redeliveries go with it (ON DELETE CASCADE, migration 0009).
 		return swapDelete(tx, &webhookSubscriptionRow{}, s.ID, c)
 	})
 }
@@ -214,13 +210,14 @@ func (db *DB) RequestRedelivery(ctx context.Context, r webhook.Redelivery) error
 }
 
 // DueSubscriptions returns subscriptions with work at now that no other
-// instance holds: enabled and not waiting for a retry, or with a
-// redelivery requested.
+// instance holds: enabled, behind the feed's head and not waiting for a
+// retry, or with a redelivery requested. One that is caught up is not
+// leased at all.
 func (db *DB) DueSubscriptions(ctx context.Context, now time.Time, limit int) ([]string, error) {
 	var ids []string
 	err := db.reader(ctx).Model(&webhookSubscriptionRow{}).
 		Where("(lease_until IS NULL OR lease_until < ?)", now.UTC()).
-		Where("((enabled AND (next_attempt_at IS NULL OR next_attempt_at <= ?)) OR EXISTS (SELECT 1 FROM webhook_redeliveries r WHERE r.subscription_id = webhook_subscriptions.id))", now.UTC()).
+		Where("((enabled AND feed_cursor < (SELECT last FROM change_sequence WHERE id = 1) AND (next_attempt_at IS NULL OR next_attempt_at <= ?)) OR EXISTS (SELECT 1 FROM webhook_redeliveries r WHERE r.subscription_id = webhook_subscriptions.id))", now.UTC()).
 		Order("id").Limit(limit).Pluck("id", &ids).Error
 	return ids, dbError(err)
 }

@@ -350,8 +350,13 @@ func (d *Dispatcher) redeliver(ctx context.Context, sub Subscription) error {
 		}
 		del := Delivery{SubscriptionID: sub.ID, EventID: r.EventID, Seq: r.Seq, Attempt: 1, Redelivery: true,
 			AttemptedAt: d.now(), Error: "the event is no longer in the feed as the owner may see it"}
-		if len(page.Events) > 0 && page.Events[0].Seq == r.Seq {
-			del = d.send(ctx, sub, page.Events[0], 1, true)
+		// One stored change may stand for several events (derived updates
+		// share its position): send the one asked for.
+		for _, ev := range page.Events {
+			if ev.Seq == r.Seq && ev.ID == r.EventID {
+				del = d.send(ctx, sub, ev, 1, true)
+				break
+			}
 		}
 		if err := d.queue.LogDelivery(ctx, del); err != nil {
 			return err
@@ -433,19 +438,8 @@ func (d *Dispatcher) event(ctx context.Context, ev change.Event) ([]byte, error)
 		"sequence":        strconv.FormatInt(ev.Seq, 10),
 		"data":            data,
 	}
-	if path, ok := collections[ev.Resource]; ok && ev.Type != change.Deleted {
+	if path, ok := change.Collections[ev.Resource]; ok && ev.Type != change.Deleted {
 		doc["dataref"] = d.opt.Source + "/" + path + "/" + ev.ResourceID
 	}
 	return json.Marshal(doc)
-}
-
-// collections are the paths of the resources that have one of their own.
-var collections = map[string]string{
-	"organisation": "organisations",
-	"person":       "people",
-	"meeting":      "meetings",
-	"publication":  "publications",
-	"commitment":   "commitments",
-	"milestone":    "milestones",
-	"evaluation":   "evaluations",
 }

@@ -407,6 +407,11 @@ func (s *Service) check(ctx context.Context, in Input) (Input, error) {
 			p.Add("eventTypes", fmt.Sprintf("%q is not a type such as nl.pioniersnetwerk.meeting.updated or a wildcard such as nl.pioniersnetwerk.meeting.*", t))
 			break
 		}
+		// A resource the feed never names would silently match nothing.
+		if resource := strings.Split(t, ".")[2]; resource != "*" && !slices.Contains(change.Resources, resource) {
+			p.Add("eventTypes", fmt.Sprintf("%q names no resource of the feed; the resources are %s (a registration, submission, progress update or evaluation response arrives as an update of what it belongs to)", t, strings.Join(change.Resources, ", ")))
+			break
+		}
 	}
 	in.Filters.ResourceIDs = dedupe(in.Filters.ResourceIDs)
 	if len(in.Filters.ResourceIDs) > maxListed {

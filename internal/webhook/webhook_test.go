@@ -89,6 +89,8 @@ func TestCreateChecksInput(t *testing.T) {
 		{"resolves inward", webhook.Input{URL: "https://inside.example.org/"}, "url"},
 		{"unknown type", webhook.Input{URL: "https://hooks.example.org/", EventTypes: []string{"meeting.updated"}}, "eventTypes"},
 		{"unknown action", webhook.Input{URL: "https://hooks.example.org/", EventTypes: []string{"nl.pioniersnetwerk.meeting.moved"}}, "eventTypes"},
+		{"misspelt resource", webhook.Input{URL: "https://hooks.example.org/", EventTypes: []string{"nl.pioniersnetwerk.meetng.updated"}}, "eventTypes"},
+		{"a part, not a feed resource", webhook.Input{URL: "https://hooks.example.org/", EventTypes: []string{"nl.pioniersnetwerk.registration.*"}}, "eventTypes"},
 	}
 	for _, tc := range tests {
 		_, err := strict.Create(f.admin, tc.in)
