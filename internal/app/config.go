@@ -111,10 +111,25 @@ func Flags(fs *flag.FlagSet, only ...string) func() (Config, error) {
 			values[s.Flag] = &def
 			continue
 		}
-		values[s.Flag] = fs.String(s.Flag, def, s.Usage+" ($"+s.Env+")")
+		value := &def
+		if s.Default == "true" || s.Default == "false" {
+			// A switch: --trust-proxy alone means true, as with any Go flag,
+			// and never swallows the next argument.
+			fs.Var((*switchValue)(value), s.Flag, s.Usage+" ($"+s.Env+")")
+		} else {
+			fs.StringVar(value, s.Flag, def, s.Usage+" ($"+s.Env+")")
+		}
+		values[s.Flag] = value
 	}
 	return func() (Config, error) { return parse(values) }
 }
+
+// switchValue is a boolean setting on the command line; parse checks it.
+type switchValue string
+
+func (v *switchValue) String() string     { return string(*v) }
+func (v *switchValue) Set(s string) error { *v = switchValue(s); return nil }
+func (v *switchValue) IsBoolFlag() bool   { return true }
 
 func parse(v map[string]*string) (Config, error) {
 	var errs []string

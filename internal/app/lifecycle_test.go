@@ -221,6 +221,42 @@ func TestConfigFromEnvironment(t *testing.T) {
 	}
 }
 
+func TestSwitchSettings(t *testing.T) {
+	tests := []struct {
+		args      []string
+		wantTrust bool
+		wantAddr  string
+		wantErr   string
+	}{
+		{args: []string{"--trust-proxy", "--addr", ":7000"}, wantTrust: true, wantAddr: ":7000"},
+		{args: []string{"--trust-proxy=false", "--addr", ":7001"}, wantTrust: false, wantAddr: ":7001"},
+		{args: []string{"--addr", ":7002"}, wantTrust: false, wantAddr: ":7002"},
+		{args: []string{"--trust-proxy=maybe"}, wantErr: "trust-proxy"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			fs := newFlagSet()
+			build := app.Flags(fs)
+			if err := fs.Parse(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			if fs.NArg() != 0 {
+				t.Fatalf("arguments left over: %q; want none", fs.Args())
+			}
+			cfg, err := build()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Errorf("got %v; want an error naming %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || cfg.TrustProxy != tt.wantTrust || cfg.Addr != tt.wantAddr {
+				t.Errorf("got trust %v addr %q (%v); want %v %q", cfg.TrustProxy, cfg.Addr, err, tt.wantTrust, tt.wantAddr)
+			}
+		})
+	}
+}
+
 func TestBackupIsAConsistentCopy(t *testing.T) {
 	if os.Getenv("TEST_DATABASE_URL") != "" {
 		t.Skip("backup copies SQLite; PostgreSQL uses pg_dump")

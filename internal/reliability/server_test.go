@@ -103,14 +103,25 @@ func (s *server) run(args ...string) {
 // start runs pioniers serve on a free port and waits until /readyz is 200.
 func (s *server) start() {
 	s.t.Helper()
-	addr := freeAddr(s.t)
+	if err := s.startErr(); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// startErr is start for a goroutine other than the test's: it returns what
+// went wrong instead of failing the test.
+func (s *server) startErr() error {
+	addr, err := pickAddr()
+	if err != nil {
+		return err
+	}
 	s.base = "http://" + addr
 	args := append([]string{"serve", "--addr", addr, "--public-url", s.base}, s.flags()...)
 	s.cmd = exec.Command(s.bin, append(args, s.extra...)...)
 	s.logs = &bytes.Buffer{}
 	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
 	if err := s.cmd.Start(); err != nil {
-		s.t.Fatal(err)
+		return err
 	}
 	s.exited = make(chan error, 1)
 	go func(cmd *exec.Cmd, exited chan error) { exited <- cmd.Wait() }(s.cmd, s.exited)
@@ -119,17 +130,17 @@ func (s *server) start() {
 		select {
 		case err := <-s.exited:
 			s.cmd = nil
-			s.t.Fatalf("pioniers serve exited at start: %v\n%s", err, s.logs)
+			return fmt.Errorf("pioniers serve exited at start: %v\n%s", err, s.logs)
 		default:
 		}
 		if res, err := c.Get(s.base + "/readyz"); err == nil {
 			res.Body.Close()
 			if res.StatusCode == http.StatusOK {
-				return
+				return nil
 			}
 		}
 	}
-	s.t.Fatalf("pioniers serve not ready after 20s\n%s", s.logs)
+	return fmt.Errorf("pioniers serve not ready after 20s\n%s", s.logs)
 }
 
 // kill ends the server with SIGKILL: no shutdown, as in a crash.
