@@ -174,8 +174,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 		access.Run(loop, cfg.AccessRefresh, log)
 	}()
 	return &App{Config: cfg, Log: log, DB: db, Organisations: orgs, Accounts: accounts, People: people, Meetings: meetings, Publications: publications, Milestones: milestones, Evaluations: evaluations, Audit: auditLog, Tokens: tokens,
-		Retention: retention.NewService(db, people, accounts, auditLog, time.Now),
-		Webhooks: webhooks, Dispatcher: dispatcher,
+		Webhooks: webhooks, Dispatcher: dispatcher, Retention: retention.NewService(db, people, accounts, auditLog, time.Now),
 		Access: access, stopAccess: func() { stop(); <-done },
 		Seed: seed.NewLoader(db, orgs, meetings, publications, milestones, evaluations, time.Now), handler: handler, draining: draining}, nil
 }
