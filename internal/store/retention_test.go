@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pioniersnetwerk/pioniers/internal/auth"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/retention"
 	"github.com/pioniersnetwerk/pioniers/internal/store"
@@ -164,6 +165,34 @@ func TestExpireInBatches(t *testing.T) {
 	}
 	if c := idemCount(t, db, "SELECT COUNT(*) FROM idempotency_keys"); c != 0 {
 		t.Errorf("left: got %d; want 0", c)
+	}
+}
+
+// Refreshing a browser's sign-in is a use of the account, as signing in is:
+// an account used for years without its password being typed is not unused.
+func TestRefreshCountsAsUse(t *testing.T) {
+	t.Parallel()
+	db := storetest.Open(t)
+	ctx := context.Background()
+	long := now.AddDate(-3, 0, 0)
+	if err := db.Exec(ctx, "INSERT INTO users (id, email, password_hash, role, version, created_at, updated_at, last_sign_in_at) VALUES ('u1', 'u1@example.org', '', 'editor', 1, ?, ?, ?)",
+		long, long, long); err != nil {
+		t.Fatal(err)
+	}
+	first := auth.RefreshToken{ID: "t1", FamilyID: "f1", UserID: "u1", Hash: "h1", CreatedAt: now.Add(-time.Hour), ExpiresAt: now.Add(time.Hour)}
+	next := auth.RefreshToken{ID: "t2", FamilyID: "f1", UserID: "u1", Hash: "h2", CreatedAt: now, ExpiresAt: now.Add(14 * 24 * time.Hour)}
+	if err := db.CreateRefreshToken(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SpendRefreshToken(ctx, first.ID, now, next); err != nil {
+		t.Fatal(err)
+	}
+	uses, err := db.AccountUses(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(uses) != 1 || !uses[0].LastUsed().Equal(now) {
+		t.Errorf("uses: got %+v; want u1 last used at %s", uses, now)
 	}
 }
 
