@@ -32,7 +32,7 @@ var storage = []string{"data-dir", "database-url", "log-level", "log-format"}
 
 // options holds the commands' own flags; each command registers those it reads.
 type options struct {
-	demo, passwordStdin                                bool
+	demo, passwordStdin, dryRun                        bool
 	email, role, org, person, reason, name, to, client string
 	scopes                                             []string
 	overlap                                            time.Duration
@@ -109,6 +109,11 @@ var commands = []command{
 	{name: "client revoke", args: "--client-id ID", summary: "end a client's access at once",
 		example: "pioniers client revoke --client-id pc_…", settings: storage, flags: func(fs *flag.FlagSet, o *options) {
 			fs.StringVar(&o.client, "client-id", "", "the client's id (pc_…)")
+		}},
+	{name: "purge", args: "[--dry-run]", summary: "erase people who left and delete accounts unused past their retention; expire kept data",
+		example: "pioniers purge --dry-run", settings: append(slices.Clip(storage), "retention-left", "retention-unused-accounts", "retention-deliveries", "audit-retention"),
+		flags: func(fs *flag.FlagSet, o *options) {
+			fs.BoolVar(&o.dryRun, "dry-run", false, "list who would be erased or deleted, and change nothing")
 		}},
 	{name: "backup", args: "--to FILE", summary: "copy the SQLite database, consistently, while it is in use",
 		example: "pioniers backup --to backups/pioniers-$(date +%F).db", settings: storage, flags: func(fs *flag.FlagSet, o *options) {
@@ -253,6 +258,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 			return explain(err)
 		}
 		fmt.Fprintf(stdout, "created %s user %s (id %s)\n", u.Role, u.Email, u.ID)
+	case "purge":
+		return purgeCommand(system, a, o.dryRun, stdout)
 	case "backup":
 		if o.to == "" {
 			return errors.New("backup: name the file with --to")

@@ -37,6 +37,7 @@ import (
 	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 	"github.com/pioniersnetwerk/pioniers/internal/person"
 	"github.com/pioniersnetwerk/pioniers/internal/publication"
+	"github.com/pioniersnetwerk/pioniers/internal/retention"
 	"github.com/pioniersnetwerk/pioniers/internal/seed"
 	"github.com/pioniersnetwerk/pioniers/internal/store"
 	"github.com/pioniersnetwerk/pioniers/internal/webhook"
@@ -58,6 +59,7 @@ type App struct {
 	Milestones    *milestone.Service
 	Evaluations   *evaluation.Service
 	Audit         *audit.Service
+	Retention     *retention.Service // purge and expiry; see retention.go
 	Webhooks      *webhook.Service
 	Dispatcher    *webhook.Dispatcher // started by Serve; tests may run it themselves
 	Tokens        *auth.Tokens
@@ -172,7 +174,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 		access.Run(loop, cfg.AccessRefresh, log)
 	}()
 	return &App{Config: cfg, Log: log, DB: db, Organisations: orgs, Accounts: accounts, People: people, Meetings: meetings, Publications: publications, Milestones: milestones, Evaluations: evaluations, Audit: auditLog, Tokens: tokens,
-		Webhooks: webhooks, Dispatcher: dispatcher,
+		Webhooks: webhooks, Dispatcher: dispatcher, Retention: retention.NewService(db, people, accounts, auditLog, time.Now),
 		Access: access, stopAccess: func() { stop(); <-done },
 		Seed: seed.NewLoader(db, orgs, meetings, publications, milestones, evaluations, time.Now), handler: handler, draining: draining}, nil
 }
@@ -326,7 +328,7 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 		ErrorLog:       slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
 	expiryCtx, stopExpiry := context.WithCancel(ctx)
-	defer a.expireAudit(expiryCtx)()
+	defer a.retain(expiryCtx)()
 	defer stopExpiry() // first: the deferred wait above needs it
 	// Serve runs in a goroutine that ends whichever way the server stops:
 	// it returns at once when Shutdown begins, or by itself on an error.

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pioniersnetwerk/pioniers/internal/retention"
 )
 
 // Config is everything the service can be told, from flags or environment.
@@ -41,6 +43,11 @@ type Config struct {
 	BcryptCost   int // 0 means bcrypt's default
 	// AuditRetention is how long the audit log keeps an entry; 0 keeps every entry.
 	AuditRetention time.Duration
+	// Retention of personal and kept data (see RetentionPolicy); 0 keeps it.
+	RetentionLeft, RetentionUnusedAccounts, RetentionDeliveries time.Duration
+	// PurgeInterval is how often serve purges people and accounts past
+	// their retention; 0: only when the purge command runs.
+	PurgeInterval time.Duration
 	// WebhookAllowInsecure lets webhook subscriptions use http and reach
 	// loopback and private addresses: for local testing only.
 	WebhookAllowInsecure bool
@@ -92,6 +99,10 @@ var Settings = []Setting{
 	{"shutdown-wait", "PIONIERS_SHUTDOWN_WAIT", "20s", "how long in-flight requests may finish on SIGINT/SIGTERM, after drain-wait"},
 	{"debug-addr", "PIONIERS_DEBUG_ADDR", "", "address of a separate listener serving runtime figures (goroutines, memory) as JSON at /debug/vars; keep it private. Empty: none"},
 	{"audit-retention", "PIONIERS_AUDIT_RETENTION", "17520h", "how long the audit log keeps an entry (17520h is two years); serve deletes older ones hourly. 0 keeps every entry"},
+	{"retention-left", "PIONIERS_RETENTION_LEFT", "17520h", "pioniers purge erases the people whose every membership ended longer ago than this (17520h is two years, one action-plan cycle), with their accounts. 0 keeps them"},
+	{"retention-unused-accounts", "PIONIERS_RETENTION_UNUSED_ACCOUNTS", "17520h", "pioniers purge deletes the user accounts not signed in to (refreshing a sign-in counts; never signed in: created) for longer than this; their person is erased only if they left too. 0 keeps them"},
+	{"retention-deliveries", "PIONIERS_RETENTION_DELIVERIES", "720h", "how long webhook delivery logs are kept (720h is 30 days); serve deletes older ones hourly, never those of an event still to be delivered. 0 keeps them"},
+	{"purge-interval", "PIONIERS_PURGE_INTERVAL", "0s", "how often serve purges people and accounts past retention-left and retention-unused-accounts, as pioniers purge does, such as 24h. 0s: only when pioniers purge runs"},
 	{"webhook-allow-insecure", "PIONIERS_WEBHOOK_ALLOW_INSECURE", "false", "let webhook subscriptions use http and loopback or private addresses; for local testing only, never in production"},
 	{"webhook-poll", "PIONIERS_WEBHOOK_POLL", "1s", "how often the webhook dispatcher looks for changes to deliver (a write on the same instance wakes it at once)"},
 }
@@ -168,6 +179,18 @@ func parse(v map[string]*string) (Config, error) {
 	if c.AuditRetention, err = time.ParseDuration(*v["audit-retention"]); err != nil || c.AuditRetention < 0 {
 		errs = append(errs, "--audit-retention: want a duration such as 17520h, 0 to keep every entry")
 	}
+	keep := func(name string) time.Duration {
+		d, err := time.ParseDuration(*v[name])
+		if err != nil || d < 0 {
+			errs = append(errs, fmt.Sprintf("--%s: want a duration such as 720h, 0 to keep", name))
+		}
+		return d
+	}
+	c.RetentionLeft, c.RetentionUnusedAccounts = keep("retention-left"), keep("retention-unused-accounts")
+	c.RetentionDeliveries = keep("retention-deliveries")
+	if c.PurgeInterval, err = time.ParseDuration(*v["purge-interval"]); err != nil || c.PurgeInterval < 0 {
+		errs = append(errs, "--purge-interval: want a duration such as 24h, 0s for none")
+	}
 	if c.RateLimit, err = strconv.ParseFloat(*v["rate-limit"], 64); err != nil || c.RateLimit < 0 {
 		errs = append(errs, "--rate-limit: want a number of requests per second, 0 for no limit")
 	}
@@ -229,6 +252,12 @@ func (c Config) BaseURL() string {
 		host = "localhost"
 	}
 	return "http://" + net.JoinHostPort(host, port)
+}
+
+// RetentionPolicy is how long the configured retention keeps each kind of data.
+func (c Config) RetentionPolicy() retention.Policy {
+	return retention.Policy{Left: c.RetentionLeft, UnusedAccounts: c.RetentionUnusedAccounts,
+		Deliveries: c.RetentionDeliveries, Audit: c.AuditRetention}
 }
 
 // databaseURL is the configured URL, or the SQLite file in the data folder.

@@ -46,7 +46,9 @@ func (db *DB) RefreshTokenByHash(ctx context.Context, hash string) (auth.Refresh
 }
 
 // SpendRefreshToken marks id used and stores next, in one transaction;
-// conflict when id was spent or revoked meanwhile.
+// conflict when id was spent or revoked meanwhile. The sign-in goes on, so
+// the user's last sign-in moves with it: an account used from a browser for
+// years without typing its password is in use, and retention must see so.
 func (db *DB) SpendRefreshToken(ctx context.Context, id string, at time.Time, next auth.RefreshToken) error {
 	return db.InTx(ctx, func(ctx context.Context) error {
 		tx := db.writer(ctx)
@@ -56,6 +58,9 @@ func (db *DB) SpendRefreshToken(ctx context.Context, id string, at time.Time, ne
 		}
 		if res.RowsAffected == 0 {
 			return domain.Errorf(domain.CodeConflict, "the refresh token was used already")
+		}
+		if err := db.SignedIn(ctx, next.UserID, at); err != nil {
+			return err
 		}
 		return dbError(tx.Create(toRefreshRow(next)).Error)
 	})
