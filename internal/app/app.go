@@ -66,7 +66,7 @@ type App struct {
 	stopAccess    func()
 	handler       http.Handler
 	draining      *atomic.Bool // set when shutdown begins; see ServeListener
-	metrics       *metrics
+	metrics       *serviceMetrics
 }
 
 // New opens the database, applies pending migrations, and builds the

@@ -16,10 +16,10 @@ import (
 	"github.com/pioniersnetwerk/pioniers/internal/webhook"
 )
 
-// metrics is what the service reports at /metrics, on a registry of its
+// serviceMetrics is what the service reports at /metrics, on a registry of its
 // own: the process-wide default registry would mix in whatever a library
 // registers, and two apps in one test process would collide on it.
-type metrics struct {
+type serviceMetrics struct {
 	http       *httpapi.Metrics
 	deliveries *deliveryMetrics
 }
@@ -27,7 +27,7 @@ type metrics struct {
 // newMetrics registers the service's metrics: HTTP (see httpapi.Metrics),
 // the database pools, the webhook queues and deliveries, the build, the Go
 // runtime and the process. There is no mail yet, so no mail series.
-func newMetrics(cfg Config, db *store.DB, log *slog.Logger) (*metrics, error) {
+func newMetrics(cfg Config, db *store.DB, log *slog.Logger) (*serviceMetrics, error) {
 	reg := prometheus.NewRegistry()
 	h, err := httpapi.NewMetrics(reg, cfg.MetricsToken)
 	if err != nil {
@@ -56,7 +56,7 @@ func newMetrics(cfg Config, db *store.DB, log *slog.Logger) (*metrics, error) {
 			return nil, fmt.Errorf("metrics: %w", err)
 		}
 	}
-	return &metrics{http: h, deliveries: deliveries}, nil
+	return &serviceMetrics{http: h, deliveries: deliveries}, nil
 }
 
 // contractVersion is the API version, info.version of the contract.
