@@ -68,12 +68,13 @@ type App struct {
 	stopAccess    func()
 	handler       http.Handler
 	draining      *atomic.Bool // set when shutdown begins; see ServeListener
+	metrics       *serviceMetrics
 }
 
 // New opens the database, applies pending migrations, and builds the
 // services and the HTTP handler.
 func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
-	db, err := store.Open(ctx, cfg.databaseURL(), log)
+	db, err := store.OpenPool(ctx, cfg.databaseURL(), log, store.Pool{MaxOpen: cfg.DBMaxOpen, MaxIdle: cfg.DBMaxIdle})
 	if err != nil {
 		return nil, err
 	}
@@ -127,12 +128,16 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 		log.Warn("webhooks may reach http, loopback and private addresses (--webhook-allow-insecure): for local testing only")
 	}
 	webhooks := webhook.NewService(db, guard, time.Now)
+	metrics, err := newMetrics(cfg, db, log)
+	if err != nil {
+		return nil, err
+	}
 	// Deliveries carry what the feed gives the subscription's owner, as GET gives it.
 	feed := change.NewService(db, change.Readers{Organisations: orgs, People: people, Meetings: meetings,
 		Publications: publications, Milestones: milestones, Evaluations: evaluations})
 	dispatcher := webhook.NewDispatcher(db, feed, webhooks, guard, webhook.Options{
 		Poll: cfg.WebhookPoll, RetryBase: cfg.WebhookRetryBase, RetryCap: cfg.WebhookRetryCap, RetryFor: cfg.WebhookRetryFor,
-		Source: cfg.BaseURL() + "/v1", Render: httpapi.ChangeData(cfg.BaseURL(), time.Now),
+		Source: cfg.BaseURL() + "/v1", Render: httpapi.ChangeData(cfg.BaseURL(), time.Now), Observer: metrics.deliveries,
 	}, log)
 	draining := new(atomic.Bool)
 	handler, err := httpapi.NewHandler(httpapi.Services{
@@ -160,6 +165,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 		Draining:       draining.Load,
 		RateLimit:      httpapi.RateLimit{Rate: cfg.RateLimit, Burst: cfg.RateBurst},
 		SignInLimit:    httpapi.RateLimit{Rate: float64(cfg.SignInLimit) / 60, Burst: cfg.SignInLimit},
+		Metrics:        metrics.http,
 	}, log)
 	if err != nil {
 		return nil, err
@@ -176,7 +182,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 	return &App{Config: cfg, Log: log, DB: db, Organisations: orgs, Accounts: accounts, People: people, Meetings: meetings, Publications: publications, Milestones: milestones, Evaluations: evaluations, Audit: auditLog, Tokens: tokens,
 		Webhooks: webhooks, Dispatcher: dispatcher, Retention: retention.NewService(db, people, accounts, auditLog, time.Now),
 		Access: access, stopAccess: func() { stop(); <-done },
-		Seed: seed.NewLoader(db, orgs, meetings, publications, milestones, evaluations, time.Now), handler: handler, draining: draining}, nil
+		Seed: seed.NewLoader(db, orgs, meetings, publications, milestones, evaluations, time.Now), handler: handler, draining: draining, metrics: metrics}, nil
 }
 
 // signingKeys loads the configured keys, or in development keeps one in the data folder.
@@ -257,8 +263,8 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 	if err != nil {
 		return err
 	}
-	if a.Config.DebugAddr != "" {
-		stop, err := serveDebug(a.Config.DebugAddr)
+	for _, p := range a.Config.privateListeners() {
+		stop, err := serveDebug(p.addr, p.flag, p.env, a.metrics.http.Handler())
 		if err != nil {
 			return errors.Join(err, ln.Close())
 		}
@@ -289,16 +295,20 @@ var goroutines = sync.OnceFunc(func() {
 })
 
 // serveDebug serves expvar's runtime figures (memstats, the command line, the
-// goroutine count) at /debug/vars on their own listener, so that operators
-// and the soak test can watch them without exposing them on the API.
-func serveDebug(addr string) (stop func(), err error) {
+// goroutine count) at /debug/vars, and metrics (when not nil) at /metrics,
+// on their own listener, so that operators and the soak test can watch them
+// without exposing them on the API.
+func serveDebug(addr, flagName, env string, metrics http.Handler) (stop func(), err error) {
 	goroutines()
-	ln, err := listen(addr, "debug-addr", "PIONIERS_DEBUG_ADDR")
+	ln, err := listen(addr, flagName, env)
 	if err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /debug/vars", expvar.Handler())
+	if metrics != nil {
+		mux.Handle("GET /metrics", metrics)
+	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	done := make(chan struct{})
 	go func() {

@@ -61,6 +61,12 @@ type Config struct {
 	// AccessRefresh is how often the table of who may act is reloaded: the
 	// longest a change made on another instance takes to end access here.
 	AccessRefresh time.Duration
+
+	// MetricsAddr is a private listener for /metrics (and /debug/vars);
+	// MetricsToken, when set, opens /metrics on the API's listener to it.
+	MetricsAddr, MetricsToken string
+	// DBMaxOpen and DBMaxIdle size the pool that serves reads; 0: the default.
+	DBMaxOpen, DBMaxIdle int
 }
 
 // Setting documents one configuration value; docs/configuration.md, generated
@@ -77,6 +83,8 @@ var Settings = []Setting{
 	{"public-url", "PIONIERS_PUBLIC_URL", "", "scheme and host clients reach the service at, such as https://api.example.org; absolute URLs in responses (the calendar feed) start with it, never with the request's Host. Empty: http://<addr>, localhost when addr names no host"},
 	{"data-dir", "PIONIERS_DATA_DIR", "./data", "folder for the SQLite database and the development signing and pseudonym keys"},
 	{"database-url", "DATABASE_URL", "", "postgres://… to use PostgreSQL; empty for SQLite at <data-dir>/pioniers.db"},
+	{"db-max-open", "PIONIERS_DB_MAX_OPEN", "0", "most connections each instance opens to serve requests: PostgreSQL's pool, or SQLite's readers (SQLite writes on one connection always). 0: 20 on PostgreSQL, the number of CPUs (at least 4) on SQLite"},
+	{"db-max-idle", "PIONIERS_DB_MAX_IDLE", "0", "connections of that pool kept open while idle. 0: 10 on PostgreSQL (at most db-max-open), as many as db-max-open on SQLite"},
 	{"jwt-keys", "PIONIERS_JWT_KEYS", "", "comma-separated Ed25519 PKCS #8 PEM files; the first signs, all verify. Empty: a development key in <data-dir>"},
 	{"pseudonym-key", "PIONIERS_PSEUDONYM_KEY", "", "secret (at least 32 characters) keying the pseudonyms of evaluation respondents. Empty: one kept in <data-dir>/pseudonym.key"},
 	{"jwt-issuer", "PIONIERS_JWT_ISSUER", "pioniers", "iss of issued tokens, required on verify"},
@@ -98,6 +106,8 @@ var Settings = []Setting{
 	{"drain-wait", "PIONIERS_DRAIN_WAIT", "5s", "on SIGINT/SIGTERM, how long /readyz answers 503 while requests are still served, so that a load balancer stops sending before the server closes; 0s closes at once"},
 	{"shutdown-wait", "PIONIERS_SHUTDOWN_WAIT", "20s", "how long in-flight requests may finish on SIGINT/SIGTERM, after drain-wait"},
 	{"debug-addr", "PIONIERS_DEBUG_ADDR", "", "address of a separate listener serving runtime figures (goroutines, memory) as JSON at /debug/vars; keep it private. Empty: none"},
+	{"metrics-addr", "PIONIERS_METRICS_ADDR", "", "address of a separate, private listener serving Prometheus metrics at /metrics (and the runtime figures at /debug/vars, as debug-addr does); keep it private. Empty: none"},
+	{"metrics-token", "PIONIERS_METRICS_TOKEN", "", "secret that opens /metrics on the API's own listener to Authorization: Bearer <token>; without it, /metrics there answers 404. Empty: metrics only on metrics-addr or debug-addr"},
 	{"audit-retention", "PIONIERS_AUDIT_RETENTION", "17520h", "how long the audit log keeps an entry (17520h is two years); serve deletes older ones hourly. 0 keeps every entry"},
 	{"retention-left", "PIONIERS_RETENTION_LEFT", "17520h", "pioniers purge erases the people whose every membership ended longer ago than this (17520h is two years, one action-plan cycle), with their accounts. 0 keeps them"},
 	{"retention-unused-accounts", "PIONIERS_RETENTION_UNUSED_ACCOUNTS", "17520h", "pioniers purge deletes the user accounts not signed in to (refreshing a sign-in counts; never signed in: created) for longer than this; their person is erased only if they left too. 0 keeps them"},
@@ -156,6 +166,8 @@ func parse(v map[string]*string) (Config, error) {
 		Addr:         *v["addr"],
 		PublicURL:    strings.TrimSuffix(*v["public-url"], "/"),
 		DebugAddr:    *v["debug-addr"],
+		MetricsAddr:  *v["metrics-addr"],
+		MetricsToken: *v["metrics-token"],
 		DataDir:      *v["data-dir"],
 		DatabaseURL:  *v["database-url"],
 		JWTKeyFiles:  list(*v["jwt-keys"]),
@@ -199,6 +211,15 @@ func parse(v map[string]*string) (Config, error) {
 	}
 	if c.SignInLimit, err = strconv.Atoi(*v["sign-in-limit"]); err != nil || c.SignInLimit < 1 {
 		errs = append(errs, "--sign-in-limit: want a whole number of at least 1")
+	}
+	if c.DBMaxOpen, err = strconv.Atoi(*v["db-max-open"]); err != nil || c.DBMaxOpen < 0 {
+		errs = append(errs, "--db-max-open: want a whole number, 0 for the default")
+	}
+	if c.DBMaxIdle, err = strconv.Atoi(*v["db-max-idle"]); err != nil || c.DBMaxIdle < 0 {
+		errs = append(errs, "--db-max-idle: want a whole number, 0 for the default")
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		errs = append(errs, "--metrics-token: want at least 16 characters")
 	}
 	if c.PseudonymKey != "" && len(c.PseudonymKey) < 32 {
 		errs = append(errs, "--pseudonym-key: want at least 32 characters")

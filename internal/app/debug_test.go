@@ -16,7 +16,7 @@ func TestServeDebug(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	stop, err := serveDebug(addr)
+	stop, err := serveDebug(addr, "debug-addr", "PIONIERS_DEBUG_ADDR", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -94,6 +94,8 @@ type Options struct {
 	// Draining reports that the server is shutting down: /readyz fails, so
 	// that a load balancer sends no more, while requests are still served.
 	Draining func() bool
+	// Metrics instruments every request (see NewMetrics); nil: none.
+	Metrics *Metrics
 }
 
 // Server implements the generated strict server interface.
@@ -142,7 +144,7 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 	}
 	// Before routing, so that the router's own 404 and 405 get them too.
 	// headAsGet comes first: the router matches on the original request.
-	e.Pre(headAsGet, requestID, accessLog(log), recoverPanic(log), baseHeaders(version, opt.TrustProxy), headerLimit(opt.MaxHeaderBytes), cors(opt.CORSOrigins), noTrailingSlash,
+	e.Pre(opt.Metrics.middleware(), headAsGet, requestID, accessLog(log), recoverPanic(log), baseHeaders(version, opt.TrustProxy), headerLimit(opt.MaxHeaderBytes), cors(opt.CORSOrigins), noTrailingSlash,
 		validator.legacyExports(basePath))
 	e.Use(brokenBody, middleware.BodyLimit(opt.BodyLimit), authenticate(svc.Tokens), rateLimited(opt.RateLimit, opt.SignInLimit),
 		validator.requireToken, carryRequest, idempotent(svc.Idempotency), validator.middleware, conditionalGET)

@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -83,6 +82,11 @@ func (db *DB) goBackground(fn func(ctx context.Context)) {
 // Open connects to url: postgres://… or postgresql://… for PostgreSQL,
 // otherwise a SQLite file path (optionally prefixed sqlite:). It does not migrate.
 func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
+	return OpenPool(ctx, dsn, log, Pool{})
+}
+
+// OpenPool is Open with the pool sized as pool says.
+func OpenPool(ctx context.Context, dsn string, log *slog.Logger, pool Pool) (*DB, error) {
 	trouble := &atomic.Bool{}
 	cfg := &gorm.Config{
 		TranslateError:         true,
@@ -99,8 +103,9 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
-		sqlDB.SetMaxOpenConns(20)
-		sqlDB.SetMaxIdleConns(10)
+		open, idle := pool.sizes(Postgres)
+		sqlDB.SetMaxOpenConns(open)
+		sqlDB.SetMaxIdleConns(idle)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 		db := newDB(g, g, Postgres, log, trouble)
 		if err := db.Ping(ctx); err != nil {
@@ -154,8 +159,9 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
 		_ = wdb.Close()
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
-	rdb.SetMaxOpenConns(max(4, runtime.NumCPU()))
-	rdb.SetMaxIdleConns(max(4, runtime.NumCPU()))
+	open, idle := pool.sizes(SQLite)
+	rdb.SetMaxOpenConns(open)
+	rdb.SetMaxIdleConns(idle)
 	return newDB(write, read, SQLite, log, trouble), nil
 }
 

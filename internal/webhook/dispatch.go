@@ -74,6 +74,8 @@ type Options struct {
 	// may see it, or null for a tombstone.
 	Render func(ctx context.Context, ev change.Event) (json.RawMessage, error)
 	Clock  domain.Clock
+	// Observer hears each delivery's outcome; nil: no one.
+	Observer Observer
 }
 
 func (o Options) withDefaults() Options {
@@ -264,6 +266,7 @@ func (d *Dispatcher) drain(ctx context.Context, sub Subscription) error {
 			if err := d.queue.LogDelivery(ctx, del); err != nil {
 				return err
 			}
+			d.observe(del, Delivered)
 			// Kept at once: a crash now resends this event at most.
 			st = State{Cursor: ev.Seq}
 			if ok, err := save(); err != nil || !ok {
@@ -302,6 +305,11 @@ func (d *Dispatcher) failed(ctx context.Context, sub Subscription, st State, del
 	if ok, err := d.queue.SetState(ctx, sub.ID, d.opt.Instance, st); err != nil || !ok {
 		return err
 	}
+	outcome := Retrying
+	if giveUp {
+		outcome = Disabled
+	}
+	d.observe(del, outcome)
 	if giveUp {
 		reason := fmt.Sprintf("deliveries failed for %s since %s (last: %s)", d.opt.RetryFor, st.FailingSince.Format(time.RFC3339), failure(del))
 		d.log.WarnContext(ctx, "webhook subscription disabled", "subscription", sub.ID, "reason", reason)
@@ -360,6 +368,11 @@ func (d *Dispatcher) redeliver(ctx context.Context, sub Subscription) error {
 		}
 		if err := d.queue.LogDelivery(ctx, del); err != nil {
 			return err
+		}
+		if del.Succeeded() {
+			d.observe(del, Delivered)
+		} else {
+			d.observe(del, Failed)
 		}
 		if err := d.queue.RedeliveryDone(ctx, r.ID); err != nil {
 			return err
