@@ -1,12 +1,14 @@
 package store_test
 
 import (
+	"bytes"
 	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	osexec "os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -410,6 +412,71 @@ func TestMigrateInstancesStartingAtOnce(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Processes that start at once on one database, a SQLite file or a
+// PostgreSQL schema, all migrate it, and each migration is applied once.
+func TestMigrateProcessesStartingAtOnce(t *testing.T) {
+	t.Parallel()
+	url := storetest.DatabaseURL(t)
+	const processes = 3
+	type child struct {
+		cmd   *osexec.Cmd
+		out   bytes.Buffer
+		start io.WriteCloser
+	}
+	children := make([]*child, processes)
+	for i := range children {
+		c := &child{cmd: osexec.Command(os.Args[0], "-test.run=^TestMigrateChildProcess$", "-test.count=1")}
+		c.cmd.Env = append(os.Environ(), "PIONIERS_MIGRATE_CHILD="+url)
+		c.cmd.Stdout, c.cmd.Stderr = &c.out, &c.out
+		var err error
+		if c.start, err = c.cmd.StdinPipe(); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.cmd.Start(); err != nil {
+			t.Fatalf("start process %d: %v", i, err)
+		}
+		children[i] = c
+	}
+	// Each waits for its standard input to close: all go at once.
+	for _, c := range children {
+		c.start.Close()
+	}
+	var all []string
+	for i, c := range children {
+		if err := c.cmd.Wait(); err != nil {
+			t.Errorf("process %d: %v\n%s", i, err, c.out.String())
+			continue
+		}
+		for line := range strings.Lines(c.out.String()) {
+			if names, ok := strings.CutPrefix(strings.TrimSpace(line), "migrated:"); ok && names != "" {
+				all = append(all, strings.Split(names, ",")...)
+			}
+		}
+	}
+	slices.Sort(all)
+	db := openUnmigrated(t, url)
+	if want := migrationNames(t, migrationFiles(t, 0, probeMigrations(db.Dialect())), 0); !slices.Equal(all, want) {
+		t.Errorf("applied, all processes together: %v; want each of %v once", all, want)
+	}
+}
+
+// TestMigrateChildProcess is one of TestMigrateProcessesStartingAtOnce's
+// processes; on its own it does nothing.
+func TestMigrateChildProcess(t *testing.T) {
+	url := os.Getenv("PIONIERS_MIGRATE_CHILD")
+	if url == "" {
+		t.Skip("run by TestMigrateProcessesStartingAtOnce")
+	}
+	db := openUnmigrated(t, url)
+	files := migrationFiles(t, 0, probeMigrations(db.Dialect()))
+	io.Copy(io.Discard, os.Stdin) // the start signal
+	applied, err := db.MigrateFS(context.Background(), files)
+	if err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	fmt.Printf("\nmigrated:%s\n", strings.Join(applied, ","))
 }
 
 // A migration that fails leaves its version unapplied and the database as
