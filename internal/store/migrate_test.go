@@ -193,30 +193,34 @@ func hasTable(t *testing.T, db *store.DB, name string) bool {
 	return slices.Contains(tables(t, db), name)
 }
 
+// release110Databases are databases as release 1.1.0 left them: the file
+// its binary made (always SQLite), and one its runner made on the test
+// database (PostgreSQL under scripts/with-postgres), with a row in it.
+var release110Databases = []struct {
+	name string
+	make func(t *testing.T) *store.DB
+}{
+	{"file of the 1.1.0 binary (SQLite)", func(t *testing.T) *store.DB {
+		return openUnmigrated(t, release110File(t))
+	}},
+	{"1.1.0 runner", func(t *testing.T) *store.DB {
+		db := openUnmigrated(t, storetest.DatabaseURL(t))
+		if err := db.MigrateLikeRelease110(context.Background(), release110Version); err != nil {
+			t.Fatalf("migrate as 1.1.0 did: %v", err)
+		}
+		if err := db.Exec(context.Background(), "INSERT INTO organisations (id, code, name, kind, network_role, version, created_at, updated_at) VALUES ('o1', 'T1', 'Test', 'municipality', 'member', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"); err != nil {
+			t.Fatalf("write a row: %v", err)
+		}
+		return db
+	}},
+}
+
 // A database that release 1.1.0 made upgrades in place: the versions it
 // recorded stay as they are, nothing is applied again, its data stays, and
 // the migrations after it are applied, in either format.
 func TestMigrateUpgradesRelease110Database(t *testing.T) {
 	t.Parallel()
-	cases := []struct {
-		name string
-		make func(t *testing.T) *store.DB
-	}{
-		{"file of the 1.1.0 binary (SQLite)", func(t *testing.T) *store.DB {
-			return openUnmigrated(t, release110File(t))
-		}},
-		{"1.1.0 runner", func(t *testing.T) *store.DB {
-			db := openUnmigrated(t, storetest.DatabaseURL(t))
-			if err := db.MigrateLikeRelease110(context.Background(), release110Version); err != nil {
-				t.Fatalf("migrate as 1.1.0 did: %v", err)
-			}
-			if err := db.Exec(context.Background(), "INSERT INTO organisations (id, code, name, kind, network_role, version, created_at, updated_at) VALUES ('o1', 'T1', 'Test', 'municipality', 'member', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"); err != nil {
-				t.Fatalf("write a row: %v", err)
-			}
-			return db
-		}},
-	}
-	for _, tc := range cases {
+	for _, tc := range release110Databases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
@@ -273,22 +277,7 @@ func TestMigrateUpgradesRelease110Database(t *testing.T) {
 func TestMigrateMakesRelease110Schema(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	cases := []struct {
-		name string
-		make func(t *testing.T) *store.DB
-	}{
-		{"file of the 1.1.0 binary (SQLite)", func(t *testing.T) *store.DB {
-			return openUnmigrated(t, release110File(t))
-		}},
-		{"1.1.0 runner", func(t *testing.T) *store.DB {
-			db := openUnmigrated(t, storetest.DatabaseURL(t))
-			if err := db.MigrateLikeRelease110(ctx, release110Version); err != nil {
-				t.Fatalf("migrate as 1.1.0 did: %v", err)
-			}
-			return db
-		}},
-	}
-	for _, tc := range cases {
+	for _, tc := range release110Databases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			want := tc.make(t)
