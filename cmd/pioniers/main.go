@@ -245,7 +245,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "database is at schema version %d\n", v)
+		applied := "none"
+		if len(a.Migrated) > 0 {
+			applied = strings.Join(a.Migrated, ", ")
+		}
+		fmt.Fprintf(stdout, "applied: %s\ndatabase is at schema version %d\n", applied, v)
 	case "seed":
 		rep, err := a.Seed.Load(ctx, o.demo)
 		if err != nil {

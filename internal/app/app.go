@@ -65,6 +65,7 @@ type App struct {
 	Tokens        *auth.Tokens
 	Access        *auth.Access // who may still act; see Config.AccessRefresh
 	Seed          *seed.Loader
+	Migrated      []string // the migrations this start applied, by name
 	stopAccess    func()
 	handler       http.Handler
 	draining      *atomic.Bool // set when shutdown begins; see ServeListener
@@ -87,7 +88,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 }
 
 func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*App, error) {
-	if _, err := db.Migrate(ctx); err != nil {
+	migrated, err := db.Migrate(ctx)
+	if err != nil {
 		return nil, err
 	}
 	keys, err := signingKeys(cfg)
@@ -180,7 +182,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 		access.Run(loop, cfg.AccessRefresh, log)
 	}()
 	return &App{Config: cfg, Log: log, DB: db, Organisations: orgs, Accounts: accounts, People: people, Meetings: meetings, Publications: publications, Milestones: milestones, Evaluations: evaluations, Audit: auditLog, Tokens: tokens,
-		Webhooks: webhooks, Dispatcher: dispatcher, Retention: retention.NewService(db, people, accounts, auditLog, time.Now),
+		Webhooks: webhooks, Dispatcher: dispatcher, Retention: retention.NewService(db, people, accounts, auditLog, time.Now), Migrated: migrated,
 		Access: access, stopAccess: func() { stop(); <-done },
 		Seed: seed.NewLoader(db, orgs, meetings, publications, milestones, evaluations, time.Now), handler: handler, draining: draining, metrics: metrics}, nil
 }

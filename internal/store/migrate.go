@@ -3,15 +3,16 @@ package store
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
-	"path"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
-	"gorm.io/gorm"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 )
 
 //go:embed migrations/*.sql
@@ -26,19 +27,32 @@ type Migration struct {
 
 // Migrations lists the embedded migrations in order.
 func Migrations() ([]Migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	return readMigrations(shippedMigrations())
+}
+
+// shippedMigrations is the embedded migrations folder as its own root.
+func shippedMigrations() fs.FS {
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		panic(err) // the embedded folder exists, or the build fails
+	}
+	return sub
+}
+
+// readMigrations reads the *.sql files at the root of files.
+func readMigrations(files fs.FS) ([]Migration, error) {
+	names, err := fs.Glob(files, "*.sql")
 	if err != nil {
 		return nil, fmt.Errorf("read migrations: %w", err)
 	}
 	var out []Migration
-	for _, e := range entries {
-		name := e.Name()
+	for _, name := range names {
 		num, _, ok := strings.Cut(name, "_")
 		v, err := strconv.Atoi(num)
-		if !ok || err != nil {
-			return nil, fmt.Errorf("migration %s: name must start with a number and an underscore", name)
+		if !ok || err != nil || v < 1 {
+			return nil, fmt.Errorf("migration %s: name must start with a number above zero and an underscore", name)
 		}
-		data, err := migrationFiles.ReadFile(path.Join("migrations", name))
+		data, err := fs.ReadFile(files, name)
 		if err != nil {
 			return nil, fmt.Errorf("read migration %s: %w", name, err)
 		}
@@ -48,56 +62,106 @@ func Migrations() ([]Migration, error) {
 	return out, nil
 }
 
-type schemaMigration struct {
-	Version   int `gorm:"primaryKey;autoIncrement:false"`
-	Name      string
-	AppliedAt time.Time
+// Migrate applies every migration not yet applied, each in its own
+// transaction, and returns the names of those it applied. Instances that
+// start together on one database each apply what is left and none applies
+// a migration twice (see migrate).
+func (db *DB) Migrate(ctx context.Context) ([]string, error) {
+	return db.migrate(ctx, shippedMigrations())
 }
 
-// Migrate applies every migration not yet applied, each in its own
-// transaction, and returns the names of those it applied. On PostgreSQL an
-// advisory lock keeps instances that start together from racing.
-func (db *DB) Migrate(ctx context.Context) ([]string, error) {
-	all, err := Migrations()
+// migrate runs goose on the migrations in files. On PostgreSQL a session
+// advisory lock keeps instances that start together from racing. SQLite
+// has no such lock, but each migration runs in BEGIN IMMEDIATE and records
+// its version, the primary key of schema_migrations, in the same
+// transaction; an instance that lost the race to another fails on that
+// migration, finds it applied, and carries on with what is left.
+func (db *DB) migrate(ctx context.Context, files fs.FS) ([]string, error) {
+	all, err := readMigrations(files)
 	if err != nil {
 		return nil, err
 	}
-	w := db.write.WithContext(ctx)
-	if err := w.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at ` + db.timestampType() + ` NOT NULL)`).Error; err != nil {
-		return nil, fmt.Errorf("create schema_migrations: %w", err)
-	}
-	var applied []string
+	names := make(map[int64]string, len(all))
 	for _, m := range all {
-		done := false
-		err := w.Transaction(func(tx *gorm.DB) error {
-			if db.dialect == Postgres {
-				if err := tx.Exec(`SELECT pg_advisory_xact_lock(4873150)`).Error; err != nil {
-					return err
-				}
-			}
-			var n int64
-			if err := tx.Table("schema_migrations").Where("version = ?", m.Version).Count(&n).Error; err != nil {
-				return err
-			}
-			if n > 0 {
-				done = true
-				return nil
-			}
-			for _, stmt := range statements(strings.ReplaceAll(m.SQL, "{{timestamp}}", db.timestampType())) {
-				if err := tx.Exec(stmt).Error; err != nil {
-					return fmt.Errorf("%w (in %q)", err, firstLine(stmt))
-				}
-			}
-			return tx.Table("schema_migrations").Create(&schemaMigration{Version: m.Version, Name: m.Name, AppliedAt: time.Now().UTC()}).Error
-		})
-		if err != nil {
-			return applied, fmt.Errorf("migration %s: %w", m.Name, err)
-		}
-		if !done {
-			applied = append(applied, m.Name)
-		}
+		names[int64(m.Version)] = m.Name
 	}
-	return applied, nil
+	sqlDB, err := db.write.DB()
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	versions := versionStore{dialect: db.dialect, timestamp: db.timestampType(), names: names}
+	opts := []goose.ProviderOption{
+		goose.WithStore(versions),
+		goose.WithDisableGlobalRegistry(true),
+		goose.WithLogger(goose.NopLogger()),
+		// The 1.1.0 runner applied whatever was not applied yet, in order;
+		// so does this, should a branch's migration land below one applied.
+		goose.WithAllowOutofOrder(true),
+	}
+	if db.dialect == Postgres {
+		locker, err := db.migrationLocker(ctx)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(goose.DialectCustom, sqlDB, sqlView{files: files, timestamp: db.timestampType()}, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	// Not p.Close: that would close the store's own pool.
+	var applied []string
+	for range len(all) + 1 {
+		results, err := p.Up(ctx)
+		var partial *goose.PartialError
+		if errors.As(err, &partial) {
+			results = partial.Applied
+		}
+		for _, r := range results {
+			applied = append(applied, names[r.Source.Version])
+			if db.log != nil {
+				db.log.InfoContext(ctx, "migration applied", "migration", names[r.Source.Version])
+			}
+		}
+		if err == nil {
+			return applied, nil
+		}
+		if partial == nil {
+			return applied, fmt.Errorf("migrate: %w", err)
+		}
+		// Under PostgreSQL's lock no other instance migrates meanwhile; on
+		// SQLite one may have applied this migration first.
+		failed := partial.Failed.Source.Version
+		raced := false
+		if db.dialect == SQLite {
+			raced, _ = versions.applied(ctx, sqlDB, failed)
+		}
+		if !raced {
+			return applied, fmt.Errorf("migration %s: %w", names[failed], partial.Err)
+		}
+		// Each round, at least one migration was applied by another
+		// instance, so the rounds are bounded.
+	}
+	return applied, errors.New("migrate: other instances kept applying migrations; run again")
+}
+
+// migrationLocker is goose's session advisory lock, keyed by the schema
+// migrated, so that databases sharing a PostgreSQL database in schemas of
+// their own (as the tests' do) do not wait for each other.
+func (db *DB) migrationLocker(ctx context.Context) (lock.SessionLocker, error) {
+	var schema string
+	if err := db.write.WithContext(ctx).Raw("SELECT current_schema()").Scan(&schema).Error; err != nil {
+		return nil, fmt.Errorf("migrate: find the schema: %w", err)
+	}
+	h := fnv.New64a()
+	h.Write([]byte("pioniers migrations " + schema))
+	// Poll each second, not goose's default five: instances start at once,
+	// and migrations take a moment. Ten minutes for a long one elsewhere.
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64())), lock.WithLockTimeout(1, 600))
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	return locker, nil
 }
 
 // SchemaVersion returns the highest applied migration, 0 for none.
@@ -118,32 +182,4 @@ func (db *DB) timestampType() string {
 		return "TIMESTAMPTZ"
 	}
 	return "TIMESTAMP"
-}
-
-// statements splits a migration on semicolons that end a line, dropping
-// comment-only lines; migrations keep semicolons out of string literals.
-func statements(sql string) []string {
-	var out []string
-	var cur strings.Builder
-	for _, line := range strings.Split(sql, "\n") {
-		trimmed := strings.TrimSpace(line)
-		if trimmed == "" || strings.HasPrefix(trimmed, "--") {
-			continue
-		}
-		cur.WriteString(line)
-		cur.WriteString("\n")
-		if strings.HasSuffix(trimmed, ";") {
-			out = append(out, strings.TrimSuffix(strings.TrimSpace(cur.String()), ";"))
-			cur.Reset()
-		}
-	}
-	if s := strings.TrimSpace(cur.String()); s != "" {
-		out = append(out, s)
-	}
-	return out
-}
-
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	return line
 }
