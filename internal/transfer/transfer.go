@@ -80,6 +80,9 @@ func Run(ctx context.Context, from, to string, opts Options) (Report, error) {
 		return rep, err
 	}
 	rep.Tables, rep.Emptied, err = copyAll(ctx, src, dst, tables, opts)
+	if err != nil && ctx.Err() != nil {
+		return rep, fmt.Errorf("interrupted, so nothing was copied (the target is migrated and as it was); run the same command again: %w", err)
+	}
 	return rep, err
 }
 

@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -418,8 +420,8 @@ func TestInterruptedCopyRunsAgain(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	_, err := transfer.Run(ctx, from, to, transfer.Options{Progress: &cancelAfter{cancel: cancel}})
-	if err == nil {
-		t.Fatal("interrupted copy: got no error")
+	if err == nil || !strings.Contains(err.Error(), "interrupted") || !strings.Contains(err.Error(), "run the same command again") {
+		t.Fatalf("interrupted copy: got %v; want it to say so and to run again", err)
 	}
 	if n := count(t, to, "organisations"); n != 0 {
 		t.Errorf("after the interrupted copy: %d organisations; want 0 (nothing half-written)", n)
@@ -469,3 +471,107 @@ func TestChecksumMismatchFailsNamingTheTable(t *testing.T) {
 		t.Errorf("after the failed copy: %d organisations; want 0", n)
 	}
 }
+
+// A source at another schema version than the binary's is refused before
+// the target is touched.
+func TestSourceAtAnotherSchemaVersionIsRefused(t *testing.T) {
+	t.Parallel()
+	from := seededSource(t)
+	db, err := sql.Open("sqlite3", strings.TrimPrefix(from, "sqlite:"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("DELETE FROM schema_migrations WHERE version = (SELECT MAX(version) FROM schema_migrations)"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	latest, err := store.LatestVersion()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No server listens there: the refusal comes first.
+	_, err = transfer.Run(context.Background(), from, "postgres://nobody@127.0.0.1:1/none", transfer.Options{})
+	want := fmt.Sprintf("schema version %d; this pioniers copies version %d", latest-1, latest)
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("copy of an older source: got %v; want an error with %q", err, want)
+	}
+}
+
+// A table the target does not have stops the copy before anything is copied.
+func TestUnknownTableStopsTheCopy(t *testing.T) {
+	t.Parallel()
+	to := emptyDatabase(t)
+	from := seededSource(t)
+	db, err := sql.Open("sqlite3", strings.TrimPrefix(from, "sqlite:"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("CREATE TABLE notes (id TEXT PRIMARY KEY, organisation_id TEXT REFERENCES organisations (id))"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	_, err = transfer.Run(context.Background(), from, to, transfer.Options{})
+	if err == nil || !strings.Contains(err.Error(), "table notes is in the source but not in the target") {
+		t.Errorf("copy with an unknown table: got %v; want it named", err)
+	}
+	if n := count(t, to, "organisations"); n != 0 {
+		t.Errorf("after the refused copy: %d organisations; want 0", n)
+	}
+}
+
+// Copied while the service writes, the copy is one moment of the source:
+// every write's change record, audit entry and sequence number are in it
+// together or not at all, though the tables are read one after another and
+// writes go through between them.
+func TestCopyWhileWritingIsOneSnapshot(t *testing.T) {
+	t.Parallel()
+	to := emptyDatabase(t)
+	cfg := sourceConfig(t)
+	src := apptest.New(t, cfg)
+	if _, err := src.App.Seed.Load(context.Background(), true); err != nil {
+		t.Fatalf("demo seed: %v", err)
+	}
+	w := &writesBetweenTables{t: t, src: src, admin: src.User(t, "admin@example.org", domain.RoleAdmin, "")}
+	rep, err := transfer.Run(context.Background(), cfg.DatabaseURL, to, transfer.Options{Progress: w})
+	if err != nil {
+		t.Fatalf("copy while writing: %v", err)
+	}
+	if w.writes != len(rep.Tables) {
+		t.Fatalf("writes during the copy: got %d; want one before each of %d tables", w.writes, len(rep.Tables))
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var last, maxSeq, changes, audits, written int64
+	if err := conn.QueryRow(ctx, `SELECT (SELECT last FROM change_sequence), (SELECT MAX(seq) FROM change_events),
+		(SELECT COUNT(*) FROM change_events), (SELECT COUNT(*) FROM audit_events),
+		(SELECT COUNT(*) FROM organisations WHERE name = 'Written during the copy')`).Scan(&last, &maxSeq, &changes, &audits, &written); err != nil {
+		t.Fatal(err)
+	}
+	if last != maxSeq || changes != audits || written != 0 {
+		t.Errorf("copy: sequence at %d, last change %d, %d changes, %d audit entries, %d organisations written during the copy; "+
+			"want the moment it began (sequence = last change, as many entries as changes, none written since)", last, maxSeq, changes, audits, written)
+	}
+}
+
+// writesBetweenTables is a progress that writes through the service as
+// each table begins.
+type writesBetweenTables struct {
+	t      *testing.T
+	src    *apptest.Env
+	admin  string
+	writes int
+}
+
+func (w *writesBetweenTables) Table(string, int64) {
+	w.writes++
+	w.src.Post(w.t, w.admin, "/v1/organisations", map[string]any{"code": fmt.Sprintf("written-%d", w.writes), "name": "Written during the copy",
+		"kind": "other", "networkRole": "member"})
+}
+func (w *writesBetweenTables) Start(int64) {}
+func (w *writesBetweenTables) Add(int64)   {}
+func (w *writesBetweenTables) Step(string) {}
+func (w *writesBetweenTables) Finish()     {}
