@@ -153,6 +153,20 @@ func TestMovedDatabaseAnswersTheSame(t *testing.T) {
 		t.Fatalf("erase: got %d (%s); want 204", res.StatusCode, apptest.Short(res.Body))
 	}
 	src.Post(t, admin, "/v1/webhook-subscriptions", map[string]any{"url": "http://127.0.0.1:9/hook", "description": "moving"})
+	var me struct {
+		ID string `json:"id"`
+	}
+	src.Do(t, "GET", "/v1/me", nil, apptest.Bearer(editor)).JSON(t, &me)
+	if res := src.Do(t, "POST", "/v1/users/"+me.ID+"/password-links", nil, apptest.Bearer(admin)); res.StatusCode != 201 {
+		t.Fatalf("password link: got %d (%s); want 201", res.StatusCode, apptest.Short(res.Body))
+	}
+	var signIn struct {
+		RefreshToken string `json:"refresh_token"`
+	}
+	src.Do(t, "POST", "/v1/auth/token", map[string]string{"email": "analyst@example.org", "password": apptest.Password}, nil).JSON(t, &signIn)
+	if signIn.RefreshToken == "" {
+		t.Fatal("sign-in: got no refresh token")
+	}
 	idem := func() apptest.Response {
 		return src.Do(t, "POST", "/v1/organisations", map[string]any{"code": "GM9950", "name": "Idempotent", "kind": "municipality", "networkRole": "member"},
 			apptest.Headers(admin, "Idempotency-Key", "moving-key"))
@@ -161,6 +175,10 @@ func TestMovedDatabaseAnswersTheSame(t *testing.T) {
 		t.Fatalf("idempotent POST: got %d (%s); want 201", res.StatusCode, apptest.Short(res.Body))
 	}
 
+	// One delivery attempt (nobody listens at port 9) leaves a failed delivery queued for a retry.
+	if err := src.App.Dispatcher.Pass(ctx); err != nil {
+		t.Fatalf("dispatch: %v", err)
+	}
 	callers := map[string]string{"admin": admin, "editor": editor, "member": member, "analyst": analyst, "anonymous": ""}
 	before := crawl(t, src, callers)
 	beforeReplay := idem()
@@ -170,7 +188,8 @@ func TestMovedDatabaseAnswersTheSame(t *testing.T) {
 	if err != nil {
 		t.Fatalf("migrate-data: %v", err)
 	}
-	for _, want := range []string{"users", "people", "registrations", "change_events", "change_sequence", "audit_events", "idempotency_keys", "webhook_subscriptions", "api_clients", "consent_records"} {
+	for _, want := range []string{"users", "people", "registrations", "change_events", "change_sequence", "audit_events", "idempotency_keys",
+		"webhook_subscriptions", "webhook_deliveries", "api_clients", "consent_records", "refresh_tokens", "password_links"} {
 		i := slices.IndexFunc(rep.Tables, func(tr transfer.TableReport) bool { return tr.Name == want })
 		if i < 0 || rep.Tables[i].Rows == 0 {
 			t.Errorf("report: table %s copied with no rows (%+v); want rows", want, rep.Tables)
@@ -203,6 +222,12 @@ func TestMovedDatabaseAnswersTheSame(t *testing.T) {
 		apptest.Headers(admin, "Idempotency-Key", "moving-key"))
 	if got, want := describe(replay), describe(beforeReplay); got != want {
 		t.Errorf("idempotent replay on the copy:\n%s\nwant\n%s", got, want)
+	}
+	// A refresh token issued before the move signs in after it.
+	refresh := dst.Do(t, "POST", "/v1/auth/token", "grant_type=refresh_token&refresh_token="+url.QueryEscape(signIn.RefreshToken),
+		map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+	if refresh.StatusCode != http.StatusOK {
+		t.Errorf("refresh on the copy: got %d (%s); want 200", refresh.StatusCode, apptest.Short(refresh.Body))
 	}
 	statuses := map[string]int{}
 	for key, d := range before {
