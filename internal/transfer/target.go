@@ -67,7 +67,7 @@ func (t *target) close() { _ = t.conn.Close(context.Background()) }
 // matches checks that the target has the source's tables and columns, no
 // more and no fewer: both were migrated by the same binary, so a difference
 // means a table the copy does not know.
-func (t *target) matches(_ context.Context, tables []Table) error {
+func (t *target) matches(tables []Table) error {
 	seen := map[string]bool{}
 	for _, tb := range tables {
 		cols, ok := t.types[tb.Name]

@@ -76,7 +76,7 @@ func Run(ctx context.Context, from, to string, opts Options) (Report, error) {
 		return rep, err
 	}
 	defer dst.close()
-	if err := dst.matches(ctx, tables); err != nil {
+	if err := dst.matches(tables); err != nil {
 		return rep, err
 	}
 	rep.Tables, rep.Emptied, err = copyAll(ctx, src, dst, tables, opts)
