@@ -34,6 +34,8 @@ var storage = []string{"data-dir", "database-url", "log-level", "log-format"}
 type options struct {
 	demo, passwordStdin, dryRun                        bool
 	email, role, org, person, reason, name, to, client string
+	from                                               string // migrate-data
+	force                                              bool   // migrate-data
 	scopes                                             []string
 	overlap                                            time.Duration
 }
@@ -118,6 +120,14 @@ var commands = []command{
 	{name: "backup", args: "--to FILE", summary: "copy the SQLite database, consistently, while it is in use",
 		example: "pioniers backup --to backups/pioniers-$(date +%F).db", settings: storage, flags: func(fs *flag.FlagSet, o *options) {
 			fs.StringVar(&o.to, "to", "", "the file to write (it must not exist)")
+		}},
+	{name: "migrate-data", args: "--to postgres://… [--from sqlite:FILE] [--force]",
+		summary: "copy the SQLite database, consistently, while it is in use, into an empty PostgreSQL database, and verify the copy",
+		example: "pioniers migrate-data --from sqlite:./data/pioniers.db --to postgres://pioniers@db/pioniers", settings: storage,
+		flags: func(fs *flag.FlagSet, o *options) {
+			fs.StringVar(&o.from, "from", "", "the SQLite database to copy, sqlite:FILE (default: the configured database, see --data-dir and --database-url); it is only read")
+			fs.StringVar(&o.to, "to", "", "the PostgreSQL database to fill, postgres://…; migrated first, it must hold no data")
+			fs.BoolVar(&o.force, "force", false, "empty the target's tables first when they hold data")
 		}},
 }
 
@@ -221,6 +231,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	cfg, err := config()
 	if err != nil {
 		return err
+	}
+	if cmd.name == "migrate-data" {
+		// Not app.New: that would migrate, and so write, the source.
+		return migrateData(ctx, cfg, o, stdout)
 	}
 	// Asked before the database opens: a script without a terminal learns
 	// what to do without waiting for migrations.

@@ -296,7 +296,8 @@ func (d *Dispatcher) failed(ctx context.Context, sub Subscription, st State, del
 	}
 	giveUp := now.Sub(st.FailingSince) >= d.opt.RetryFor
 	if !giveUp {
-		st.NextAttemptAt = now.Add(d.backoff(st.Attempt))
+		// Kept to the microsecond, as every stored instant (domain.Instant).
+		st.NextAttemptAt = domain.Instant(now.Add(d.backoff(st.Attempt)))
 		del.NextAttemptAt = st.NextAttemptAt
 	}
 	if err := d.queue.LogDelivery(ctx, del); err != nil {
