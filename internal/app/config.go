@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/labstack/gommon/bytes"
 )
 
 // Config is everything the service can be told, from flags or environment.
@@ -54,6 +56,8 @@ type Config struct {
 	// AccessRefresh is how often the table of who may act is reloaded: the
 	// longest a change made on another instance takes to end access here.
 	AccessRefresh time.Duration
+	// ResponseCache is how many bytes the cache of anonymous reads may keep; 0 turns it off.
+	ResponseCache int64
 }
 
 // Setting documents one configuration value; docs/configuration.md, generated
@@ -94,6 +98,7 @@ var Settings = []Setting{
 	{"audit-retention", "PIONIERS_AUDIT_RETENTION", "17520h", "how long the audit log keeps an entry (17520h is two years); serve deletes older ones hourly. 0 keeps every entry"},
 	{"webhook-allow-insecure", "PIONIERS_WEBHOOK_ALLOW_INSECURE", "false", "let webhook subscriptions use http and loopback or private addresses; for local testing only, never in production"},
 	{"webhook-poll", "PIONIERS_WEBHOOK_POLL", "1s", "how often the webhook dispatcher looks for changes to deliver (a write on the same instance wakes it at once)"},
+	{"response-cache", "PIONIERS_RESPONSE_CACHE", "16M", "memory for the cache of anonymous reads (such as 16M); an answer is served from it only while no write was committed since, on any instance, and within the second it was rendered in. 0 turns it off"},
 }
 
 // Flags registers the settings named in only (every setting when none) on
@@ -181,6 +186,9 @@ func parse(v map[string]*string) (Config, error) {
 		errs = append(errs, "--webhook-allow-insecure: want true or false")
 	}
 	c.WebhookPoll = dur("webhook-poll")
+	if c.ResponseCache, err = bytes.Parse(*v["response-cache"]); err != nil || c.ResponseCache < 0 {
+		errs = append(errs, "--response-cache: want a size such as 16M, 0 for no cache")
+	}
 	if len(errs) > 0 {
 		return Config{}, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
 	}

@@ -194,7 +194,7 @@ func accessLog(log *slog.Logger) echo.MiddlewareFunc {
 			if status >= 500 {
 				level = slog.LevelError
 			}
-			log.LogAttrs(r.Context(), level, "request",
+			attrs := []slog.Attr{
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),
 				slog.Int("status", status),
@@ -202,7 +202,11 @@ func accessLog(log *slog.Logger) echo.MiddlewareFunc {
 				slog.Duration("duration", time.Since(start)),
 				slog.String("remote", c.RealIP()),
 				slog.String("actor", domain.ActorFrom(r.Context()).Subject),
-			)
+			}
+			if state, ok := c.Get(cacheStateKey).(string); ok {
+				attrs = append(attrs, slog.String("cache", state))
+			}
+			log.LogAttrs(r.Context(), level, "request", attrs...)
 			return nil
 		}
 	}
@@ -343,6 +347,9 @@ func conditionalGET(next echo.HandlerFunc) echo.HandlerFunc {
 				if h.Get("Cache-Control") == "" {
 					h.Set("Cache-Control", "no-cache")
 				}
+				// Rendered once: kept whole, then compared.
+				h.Set("Content-Length", strconv.Itoa(buf.body.Len()))
+				keep(c, status, h, buf.body.Bytes(), etag)
 				if etagMatch(r.Header.Get("If-None-Match"), etag) {
 					h.Del("Content-Type")
 					h.Del("Content-Length")

@@ -94,6 +94,11 @@ type Options struct {
 	// Draining reports that the server is shutting down: /readyz fails, so
 	// that a load balancer sends no more, while requests are still served.
 	Draining func() bool
+	// ResponseCache is how many bytes the cache of anonymous reads may
+	// keep (see cache.go); 0 turns it off. Version reads the data version
+	// it checks per request; without one there is no cache.
+	ResponseCache int64
+	Version       func(ctx context.Context) (int64, error)
 }
 
 // Server implements the generated strict server interface.
@@ -144,8 +149,15 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 	// headAsGet comes first: the router matches on the original request.
 	e.Pre(headAsGet, requestID, accessLog(log), recoverPanic(log), baseHeaders(version, opt.TrustProxy), headerLimit(opt.MaxHeaderBytes), cors(opt.CORSOrigins), noTrailingSlash,
 		validator.legacyExports(basePath))
+	// The cache answers anonymous reads after the rate limit has counted
+	// them and before anything validates or renders them.
+	clock := opt.Clock
+	if clock == nil {
+		clock = time.Now
+	}
+	cache := newResponseCache(opt.ResponseCache, opt.Version, clock, validator)
 	e.Use(brokenBody, middleware.BodyLimit(opt.BodyLimit), authenticate(svc.Tokens), rateLimited(opt.RateLimit, opt.SignInLimit),
-		validator.requireToken, carryRequest, idempotent(svc.Idempotency), validator.middleware, conditionalGET)
+		cache.middleware, validator.requireToken, carryRequest, idempotent(svc.Idempotency), validator.middleware, conditionalGET)
 
 	server := &Server{orgs: svc.Organisations, people: svc.People, meetings: svc.Meetings, publications: svc.Publications,
 		milestones: svc.Milestones, evaluations: svc.Evaluations, audit: svc.Audit, signIn: svc.SignIn, users: svc.Users, contract: validator, now: opt.Clock,

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"slices"
 
 	"github.com/pioniersnetwerk/pioniers/internal/change"
@@ -18,6 +20,48 @@ func (db *DB) Head(ctx context.Context) (int64, error) {
 		return 0, dbError(err)
 	}
 	return last, nil
+}
+
+// Version returns the data version: the position of the newest change
+// committed, which every write transaction bumps (see recordChange). The
+// response cache asks it on every request it may answer, so it skips GORM
+// and runs one statement prepared once on the reader pool. A plain read is
+// the correct means on both engines: on PostgreSQL it sees every write any
+// instance committed before (and so acknowledged before) the read began; on
+// SQLite each read starts a snapshot of the WAL, which holds every commit of
+// any process on the file, the CLI's included. (A NOTIFY may arrive after the
+// client's next read; PRAGMA data_version needs one connection held and
+// locked by every request, and costs a statement all the same.)
+func (db *DB) Version(ctx context.Context) (int64, error) {
+	stmt, err := db.versionStmt()
+	if err != nil {
+		return 0, err
+	}
+	var last int64
+	if err := stmt.QueryRowContext(ctx).Scan(&last); err != nil {
+		return 0, dbError(err)
+	}
+	return last, nil
+}
+
+// versionStmt prepares Version's statement on first use; a failure is not
+// kept, so that the next request tries again.
+func (db *DB) versionStmt() (*sql.Stmt, error) {
+	if stmt := db.version.Load(); stmt != nil {
+		return stmt, nil
+	}
+	sqlDB, err := db.read.DB()
+	if err != nil {
+		return nil, fmt.Errorf("data version: %w", err)
+	}
+	stmt, err := sqlDB.Prepare("SELECT last FROM change_sequence WHERE id = 1")
+	if err != nil {
+		return nil, dbError(err)
+	}
+	if !db.version.CompareAndSwap(nil, stmt) {
+		_ = stmt.Close() // another request prepared it first
+	}
+	return db.version.Load(), nil
 }
 
 // ChangesAfter returns up to limit changes after position after, in commit

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -47,6 +48,7 @@ type DB struct {
 	// trouble is set when the database could not serve a statement (see
 	// unavailable); Ping then checks that writes go through again.
 	trouble *atomic.Bool
+	version atomic.Pointer[sql.Stmt] // see Version
 }
 
 // background is the work a DB does after a request has had its answer. Its
