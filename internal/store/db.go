@@ -49,6 +49,12 @@ type DB struct {
 	// unavailable); Ping then checks that writes go through again.
 	trouble *atomic.Bool
 	version atomic.Pointer[sql.Stmt] // see Version
+	// walIndex is the SQLite WAL index file, whose header tells a commit
+	// from any process without a read transaction (see Version).
+	walIndex string
+	walSeen  atomic.Pointer[walVersion]
+	walFile  atomic.Pointer[os.File]
+	walMu    sync.Mutex // opens walFile
 }
 
 // background is the work a DB does after a request has had its answer. Its
@@ -158,7 +164,9 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
 	}
 	rdb.SetMaxOpenConns(max(4, runtime.NumCPU()))
 	rdb.SetMaxIdleConns(max(4, runtime.NumCPU()))
-	return newDB(write, read, SQLite, log, trouble), nil
+	db := newDB(write, read, SQLite, log, trouble)
+	db.walIndex = path + "-shm"
+	return db, nil
 }
 
 // Dialect says which engine this is.
@@ -230,6 +238,9 @@ func (db *DB) Close() error {
 		if sqlDB, err := g.DB(); err == nil {
 			errs = append(errs, sqlDB.Close())
 		}
+	}
+	if f := db.walFile.Swap(nil); f != nil {
+		errs = append(errs, f.Close()) // after the connections: see readWALHeader
 	}
 	return errors.Join(errs...)
 }
