@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -311,6 +312,19 @@ func conditionalGET(next echo.HandlerFunc) echo.HandlerFunc {
 		get := r.Method == http.MethodGet
 		res := c.Response()
 		orig := res.Writer
+		// A write whose response idempotent holds is not buffered twice:
+		// the tag goes on the headers of that buffer, which idempotent sends.
+		if held, ok := orig.(*bufferedWriter); ok && !get {
+			if err := next(c); err != nil {
+				return err
+			}
+			status := cmp.Or(held.status, http.StatusOK)
+			tagResponse(held.header, status, held.body.Bytes(), false)
+			if status != http.StatusNoContent {
+				held.header.Set("Content-Length", strconv.Itoa(held.body.Len()))
+			}
+			return nil
+		}
 		buf := &bufferedWriter{header: orig.Header()}
 		res.Writer = buf
 		defer func() { res.Writer = orig }() // also when a panic passes through
@@ -319,45 +333,23 @@ func conditionalGET(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		status := buf.status
-		if status == 0 {
-			status = http.StatusOK
-		}
+		status := cmp.Or(buf.status, http.StatusOK)
 		h := orig.Header()
-		// A response that may not be stored gets no validator either: it
-		// differs on every request (an export says when it was made).
-		noStore := strings.Contains(h.Get("Cache-Control"), "no-store")
-		if (status == http.StatusOK || status == http.StatusCreated) && !noStore {
-			sum := sha256.Sum256(buf.body.Bytes())
-			etag := h.Get("ETag")
-			switch {
-			case etag == "" && get:
-				etag = `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`
-			case strings.HasPrefix(etag, `"v`):
-				// The version is what If-Match checks; the digest also follows
-				// what the representation embeds from other records (an
-				// organisation's name on a person, a count of registrations).
-				etag = strings.TrimSuffix(etag, `"`) + "." + base64.RawURLEncoding.EncodeToString(sum[:6]) + `"`
+		if etag, ok := tagResponse(h, status, buf.body.Bytes(), get); ok && get {
+			h.Add("Vary", "Authorization")
+			if h.Get("Cache-Control") == "" {
+				h.Set("Cache-Control", "no-cache")
 			}
-			if etag != "" {
-				h.Set("ETag", etag)
-			}
-			if get {
-				h.Add("Vary", "Authorization")
-				if h.Get("Cache-Control") == "" {
-					h.Set("Cache-Control", "no-cache")
-				}
-				// Rendered once: kept whole, then compared.
-				h.Set("Content-Length", strconv.Itoa(buf.body.Len()))
-				keep(c, status, h, buf.body.Bytes(), etag)
-				if etagMatch(r.Header.Get("If-None-Match"), etag) {
-					h.Del("Content-Type")
-					h.Del("Content-Length")
-					orig.WriteHeader(http.StatusNotModified)
-					res.Status = http.StatusNotModified
-					res.Size = 0
-					return nil
-				}
+			// Rendered once: kept whole, then compared.
+			h.Set("Content-Length", strconv.Itoa(buf.body.Len()))
+			keep(c, status, h, buf.body.Bytes(), etag)
+			if etagMatch(r.Header.Get("If-None-Match"), etag) {
+				h.Del("Content-Type")
+				h.Del("Content-Length")
+				orig.WriteHeader(http.StatusNotModified)
+				res.Status = http.StatusNotModified
+				res.Size = 0
+				return nil
 			}
 		}
 		// Said up front, so that HEAD tells the length of what GET sends.
@@ -368,6 +360,32 @@ func conditionalGET(next echo.HandlerFunc) echo.HandlerFunc {
 		_, err = orig.Write(buf.body.Bytes())
 		return err
 	}
+}
+
+// tagResponse gives a successful response that may be stored its ETag, and
+// returns it; ok is false for a response that gets none: a failure, or one
+// that may not be stored, since it differs on every request (an export says
+// when it was made). A GET without a tag from its handler gets a digest of
+// the body.
+func tagResponse(h http.Header, status int, body []byte, get bool) (etag string, ok bool) {
+	if (status != http.StatusOK && status != http.StatusCreated) || strings.Contains(h.Get("Cache-Control"), "no-store") {
+		return "", false
+	}
+	sum := sha256.Sum256(body)
+	etag = h.Get("ETag")
+	switch {
+	case etag == "" && get:
+		etag = `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`
+	case strings.HasPrefix(etag, `"v`):
+		// The version is what If-Match checks; the digest also follows
+		// what the representation embeds from other records (an
+		// organisation's name on a person, a count of registrations).
+		etag = strings.TrimSuffix(etag, `"`) + "." + base64.RawURLEncoding.EncodeToString(sum[:6]) + `"`
+	}
+	if etag != "" {
+		h.Set("ETag", etag)
+	}
+	return etag, true
 }
 
 // etagMatch reports whether an If-None-Match list matches etag (weak comparison, RFC 9110 13.1.2).
