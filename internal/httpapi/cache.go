@@ -171,7 +171,38 @@ func (rc *responseCache) applies(r *http.Request) bool {
 	if !strings.HasPrefix(p, basePath+"/") && p != embedPagePath {
 		return false
 	}
-	return !strings.HasSuffix(p, exportSuffix) && !isExport(r)
+	if strings.HasSuffix(p, exportSuffix) {
+		return false
+	}
+	return !mayAskExport(r) || !isExport(r)
+}
+
+// mayAskExport is false for a request that cannot ask for an export (CSV
+// or NDJSON), known without parsing its query: no Accept naming either
+// type, no format parameter (nor an escaped key that could be one). The
+// hot path of every read asks it before isExport.
+func mayAskExport(r *http.Request) bool {
+	if q := r.URL.RawQuery; strings.Contains(q, "format") || strings.Contains(q, "%") {
+		return true
+	}
+	accept := r.Header.Get("Accept")
+	if accept == "" {
+		return false
+	}
+	accept = strings.ToLower(accept)
+	return strings.Contains(accept, "csv") || strings.Contains(accept, "ndjson")
+}
+
+// unlessNoExport skips mw for a request that cannot ask for an export.
+func unlessNoExport(mw echo.MiddlewareFunc) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if !mayAskExport(c.Request()) {
+				return next(c)
+			}
+			return mw(next)(c)
+		}
+	}
 }
 
 // key is what selects the representation besides the data version and the
