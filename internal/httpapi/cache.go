@@ -196,11 +196,12 @@ func mayAskExport(r *http.Request) bool {
 // unlessNoExport skips mw for a request that cannot ask for an export.
 func unlessNoExport(mw echo.MiddlewareFunc) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		wrapped := mw(next)
 		return func(c echo.Context) error {
 			if !mayAskExport(c.Request()) {
 				return next(c)
 			}
-			return mw(next)(c)
+			return wrapped(c)
 		}
 	}
 }

@@ -46,6 +46,25 @@ func (h LogHandler) WithGroup(name string) slog.Handler { return LogHandler{h.Ha
 
 var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
 
+// composed applies middleware once, at start, where echo applies each
+// middleware to the route's handler anew on every request (a closure per
+// middleware per request): the chain ends in a handler that calls the one
+// the request brought, which the request leaves in its context under a key
+// of this chain's own.
+func composed(mws ...echo.MiddlewareFunc) echo.MiddlewareFunc {
+	key := fmt.Sprintf("httpapi.next.%p", &mws)
+	var h echo.HandlerFunc = func(c echo.Context) error { return c.Get(key).(echo.HandlerFunc)(c) }
+	for i := len(mws) - 1; i >= 0; i-- {
+		h = mws[i](h)
+	}
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			c.Set(key, next)
+			return h(c)
+		}
+	}
+}
+
 // requestID accepts a sane X-Request-ID or makes one, echoes it, and puts it
 // in the request's context for every log line.
 func requestID(next echo.HandlerFunc) echo.HandlerFunc {

@@ -147,8 +147,8 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 	}
 	// Before routing, so that the router's own 404 and 405 get them too.
 	// headAsGet comes first: the router matches on the original request.
-	e.Pre(headAsGet, requestID, accessLog(log), recoverPanic(log), baseHeaders(version, opt.TrustProxy), headerLimit(opt.MaxHeaderBytes), cors(opt.CORSOrigins), noTrailingSlash,
-		unlessNoExport(validator.legacyExports(basePath)))
+	e.Pre(composed(headAsGet, requestID, accessLog(log), recoverPanic(log), baseHeaders(version, opt.TrustProxy), headerLimit(opt.MaxHeaderBytes), cors(opt.CORSOrigins), noTrailingSlash,
+		unlessNoExport(validator.legacyExports(basePath))))
 	// The cache answers anonymous reads after the rate limit has counted
 	// them and before anything validates or renders them.
 	clock := opt.Clock
@@ -156,8 +156,8 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 		clock = time.Now
 	}
 	cache := newResponseCache(opt.ResponseCache, opt.Version, clock, validator)
-	e.Use(brokenBody, middleware.BodyLimit(opt.BodyLimit), authenticate(svc.Tokens), rateLimited(opt.RateLimit, opt.SignInLimit),
-		cache.middleware, validator.requireToken, carryRequest, idempotent(svc.Idempotency), validator.middleware, conditionalGET)
+	e.Use(composed(brokenBody, middleware.BodyLimit(opt.BodyLimit), authenticate(svc.Tokens), rateLimited(opt.RateLimit, opt.SignInLimit),
+		cache.middleware, validator.requireToken, carryRequest, idempotent(svc.Idempotency), validator.middleware, conditionalGET))
 
 	server := &Server{orgs: svc.Organisations, people: svc.People, meetings: svc.Meetings, publications: svc.Publications,
 		milestones: svc.Milestones, evaluations: svc.Evaluations, audit: svc.Audit, signIn: svc.SignIn, users: svc.Users, contract: validator, now: opt.Clock,
