@@ -168,6 +168,8 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 		RateLimit:      httpapi.RateLimit{Rate: cfg.RateLimit, Burst: cfg.RateBurst},
 		SignInLimit:    httpapi.RateLimit{Rate: float64(cfg.SignInLimit) / 60, Burst: cfg.SignInLimit},
 		Metrics:        metrics.http,
+		ResponseCache:  cfg.ResponseCache,
+		Version:        db.Version,
 	}, log)
 	if err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/labstack/gommon/bytes"
 	"github.com/pioniersnetwerk/pioniers/internal/retention"
 )
 
@@ -67,6 +68,8 @@ type Config struct {
 	MetricsAddr, MetricsToken string
 	// DBMaxOpen and DBMaxIdle size the pool that serves reads; 0: the default.
 	DBMaxOpen, DBMaxIdle int
+	// ResponseCache is how many bytes the cache of anonymous reads may keep; 0 turns it off.
+	ResponseCache int64
 }
 
 // Setting documents one configuration value; docs/configuration.md, generated
@@ -115,6 +118,7 @@ var Settings = []Setting{
 	{"purge-interval", "PIONIERS_PURGE_INTERVAL", "0s", "how often serve purges people and accounts past retention-left and retention-unused-accounts, as pioniers purge does, such as 24h. 0s: only when pioniers purge runs"},
 	{"webhook-allow-insecure", "PIONIERS_WEBHOOK_ALLOW_INSECURE", "false", "let webhook subscriptions use http and loopback or private addresses; for local testing only, never in production"},
 	{"webhook-poll", "PIONIERS_WEBHOOK_POLL", "1s", "how often the webhook dispatcher looks for changes to deliver (a write on the same instance wakes it at once)"},
+	{"response-cache", "PIONIERS_RESPONSE_CACHE", "16M", "memory for the cache of anonymous reads (such as 16M); an answer is served from it only while no write was committed since, on any instance, and within the second it was rendered in. 0 turns it off"},
 }
 
 // Flags registers the settings named in only (every setting when none) on
@@ -240,6 +244,9 @@ func parse(v map[string]*string) (Config, error) {
 		errs = append(errs, "--webhook-allow-insecure: want true or false")
 	}
 	c.WebhookPoll = dur("webhook-poll")
+	if c.ResponseCache, err = bytes.Parse(*v["response-cache"]); err != nil || c.ResponseCache < 0 {
+		errs = append(errs, "--response-cache: want a size such as 16M, 0 for no cache")
+	}
 	if len(errs) > 0 {
 		return Config{}, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
 	}

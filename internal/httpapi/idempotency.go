@@ -1,12 +1,10 @@
 package httpapi
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"io"
 	"maps"
 	"net/http"
 
@@ -46,11 +44,10 @@ func idempotent(keeper idempotencyKeeper) echo.MiddlewareFunc {
 			if r.Method != http.MethodPost || key == "" || secretPaths[c.Path()] || actor.Anonymous() {
 				return next(c)
 			}
-			body, err := io.ReadAll(r.Body)
+			body, err := readBody(r)
 			if err != nil {
 				return err
 			}
-			r.Body = io.NopCloser(bytes.NewReader(body))
 			sum := sha256.New()
 			for _, part := range []string{r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Get("Content-Type")} {
 				sum.Write([]byte(part))

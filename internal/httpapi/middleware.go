@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -45,6 +46,25 @@ func (h LogHandler) WithGroup(name string) slog.Handler { return LogHandler{h.Ha
 
 var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
 
+// composed applies middleware once, at start, where echo applies each
+// middleware to the route's handler anew on every request (a closure per
+// middleware per request): the chain ends in a handler that calls the one
+// the request brought, which the request leaves in its context under a key
+// of this chain's own.
+func composed(mws ...echo.MiddlewareFunc) echo.MiddlewareFunc {
+	key := fmt.Sprintf("httpapi.next.%p", &mws)
+	var h echo.HandlerFunc = func(c echo.Context) error { return c.Get(key).(echo.HandlerFunc)(c) }
+	for i := len(mws) - 1; i >= 0; i-- {
+		h = mws[i](h)
+	}
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			c.Set(key, next)
+			return h(c)
+		}
+	}
+}
+
 // requestID accepts a sane X-Request-ID or makes one, echoes it, and puts it
 // in the request's context for every log line.
 func requestID(next echo.HandlerFunc) echo.HandlerFunc {
@@ -62,30 +82,34 @@ func requestID(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // baseHeaders sets the headers every response carries, errors and the
-// router's own 404 and 405 included.
+// router's own 404 and 405 included. The values are made once and shared by
+// every response (each a slice of one, full to capacity, so that an Add
+// copies it rather than write into it).
 func baseHeaders(version string, trustProxy bool) echo.MiddlewareFunc {
+	one := func(v string) []string { return []string{v}[:1:1] }
+	apiVersion, nosniff, noReferrer, deny := one(version), one("nosniff"), one("no-referrer"), one("DENY")
+	// The docs page runs its own bundled script and styles; nothing from elsewhere.
+	docsCSP := one("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'")
+	// The schedule for iframes on any website: framing allowed, nothing else.
+	embedCSP := one(embedPageCSP)
+	apiCSP := one("default-src 'none'; frame-ancestors 'none'")
+	hsts := one("max-age=31536000; includeSubDomains")
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			h := c.Response().Header()
-			h.Set("API-Version", version)
-			h.Set("X-Content-Type-Options", "nosniff")
-			h.Set("Referrer-Policy", "no-referrer")
+			h["Api-Version"], h["X-Content-Type-Options"], h["Referrer-Policy"] = apiVersion, nosniff, noReferrer
 			switch p := c.Request().URL.Path; {
 			case strings.HasPrefix(p, docsPath):
-				// The docs page runs its own bundled script and styles; nothing from elsewhere.
-				h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'")
-				h.Set("X-Frame-Options", "DENY")
+				h["Content-Security-Policy"], h["X-Frame-Options"] = docsCSP, deny
 			case p == embedPagePath:
-				// The schedule for iframes on any website: framing allowed, nothing else.
-				h.Set("Content-Security-Policy", embedPageCSP)
+				h["Content-Security-Policy"] = embedCSP
 			default:
-				h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
-				h.Set("X-Frame-Options", "DENY")
+				h["Content-Security-Policy"], h["X-Frame-Options"] = apiCSP, deny
 			}
 			r := c.Request()
 			https := r.TLS != nil || (trustProxy && r.Header.Get("X-Forwarded-Proto") == "https")
 			if https {
-				h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+				h["Strict-Transport-Security"] = hsts
 			}
 			return next(c)
 		}
@@ -194,7 +218,7 @@ func accessLog(log *slog.Logger) echo.MiddlewareFunc {
 			if status >= 500 {
 				level = slog.LevelError
 			}
-			log.LogAttrs(r.Context(), level, "request",
+			attrs := []slog.Attr{
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),
 				slog.Int("status", status),
@@ -202,7 +226,11 @@ func accessLog(log *slog.Logger) echo.MiddlewareFunc {
 				slog.Duration("duration", time.Since(start)),
 				slog.String("remote", c.RealIP()),
 				slog.String("actor", domain.ActorFrom(r.Context()).Subject),
-			)
+			}
+			if state, ok := c.Get(cacheStateKey).(string); ok {
+				attrs = append(attrs, slog.String("cache", state))
+			}
+			log.LogAttrs(r.Context(), level, "request", attrs...)
 			return nil
 		}
 	}
@@ -301,12 +329,25 @@ func (e *bodyError) Unwrap() error { return e.err }
 func conditionalGET(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		if isExport(r) {
+		if mayAskExport(r) && isExport(r) {
 			return next(c) // exports stream; they are not held to hash them
 		}
 		get := r.Method == http.MethodGet
 		res := c.Response()
 		orig := res.Writer
+		// A write whose response idempotent holds is not buffered twice:
+		// the tag goes on the headers of that buffer, which idempotent sends.
+		if held, ok := orig.(*bufferedWriter); ok && !get {
+			if err := next(c); err != nil {
+				return err
+			}
+			status := cmp.Or(held.status, http.StatusOK)
+			tagResponse(held.header, status, held.body.Bytes(), false)
+			if status != http.StatusNoContent {
+				held.header.Set("Content-Length", strconv.Itoa(held.body.Len()))
+			}
+			return nil
+		}
 		buf := &bufferedWriter{header: orig.Header()}
 		res.Writer = buf
 		defer func() { res.Writer = orig }() // also when a panic passes through
@@ -315,42 +356,23 @@ func conditionalGET(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		status := buf.status
-		if status == 0 {
-			status = http.StatusOK
-		}
+		status := cmp.Or(buf.status, http.StatusOK)
 		h := orig.Header()
-		// A response that may not be stored gets no validator either: it
-		// differs on every request (an export says when it was made).
-		noStore := strings.Contains(h.Get("Cache-Control"), "no-store")
-		if (status == http.StatusOK || status == http.StatusCreated) && !noStore {
-			sum := sha256.Sum256(buf.body.Bytes())
-			etag := h.Get("ETag")
-			switch {
-			case etag == "" && get:
-				etag = `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`
-			case strings.HasPrefix(etag, `"v`):
-				// The version is what If-Match checks; the digest also follows
-				// what the representation embeds from other records (an
-				// organisation's name on a person, a count of registrations).
-				etag = strings.TrimSuffix(etag, `"`) + "." + base64.RawURLEncoding.EncodeToString(sum[:6]) + `"`
+		if etag, ok := tagResponse(h, status, buf.body.Bytes(), get); ok && get {
+			h.Add("Vary", "Authorization")
+			if h.Get("Cache-Control") == "" {
+				h.Set("Cache-Control", "no-cache")
 			}
-			if etag != "" {
-				h.Set("ETag", etag)
-			}
-			if get {
-				h.Add("Vary", "Authorization")
-				if h.Get("Cache-Control") == "" {
-					h.Set("Cache-Control", "no-cache")
-				}
-				if etagMatch(r.Header.Get("If-None-Match"), etag) {
-					h.Del("Content-Type")
-					h.Del("Content-Length")
-					orig.WriteHeader(http.StatusNotModified)
-					res.Status = http.StatusNotModified
-					res.Size = 0
-					return nil
-				}
+			// Rendered once: kept whole, then compared.
+			h.Set("Content-Length", strconv.Itoa(buf.body.Len()))
+			keep(c, status, h, buf.body.Bytes(), etag)
+			if etagMatch(r.Header.Get("If-None-Match"), etag) {
+				h.Del("Content-Type")
+				h.Del("Content-Length")
+				orig.WriteHeader(http.StatusNotModified)
+				res.Status = http.StatusNotModified
+				res.Size = 0
+				return nil
 			}
 		}
 		// Said up front, so that HEAD tells the length of what GET sends.
@@ -361,6 +383,32 @@ func conditionalGET(next echo.HandlerFunc) echo.HandlerFunc {
 		_, err = orig.Write(buf.body.Bytes())
 		return err
 	}
+}
+
+// tagResponse gives a successful response that may be stored its ETag, and
+// returns it; ok is false for a response that gets none: a failure, or one
+// that may not be stored, since it differs on every request (an export says
+// when it was made). A GET without a tag from its handler gets a digest of
+// the body.
+func tagResponse(h http.Header, status int, body []byte, get bool) (etag string, ok bool) {
+	if (status != http.StatusOK && status != http.StatusCreated) || strings.Contains(h.Get("Cache-Control"), "no-store") {
+		return "", false
+	}
+	sum := sha256.Sum256(body)
+	etag = h.Get("ETag")
+	switch {
+	case etag == "" && get:
+		etag = `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`
+	case strings.HasPrefix(etag, `"v`):
+		// The version is what If-Match checks; the digest also follows
+		// what the representation embeds from other records (an
+		// organisation's name on a person, a count of registrations).
+		etag = strings.TrimSuffix(etag, `"`) + "." + base64.RawURLEncoding.EncodeToString(sum[:6]) + `"`
+	}
+	if etag != "" {
+		h.Set("ETag", etag)
+	}
+	return etag, true
 }
 
 // etagMatch reports whether an If-None-Match list matches etag (weak comparison, RFC 9110 13.1.2).

@@ -96,6 +96,11 @@ type Options struct {
 	Draining func() bool
 	// Metrics instruments every request (see NewMetrics); nil: none.
 	Metrics *Metrics
+	// ResponseCache is how many bytes the cache of anonymous reads may
+	// keep (see cache.go); 0 turns it off. Version reads the data version
+	// it checks per request; without one there is no cache.
+	ResponseCache int64
+	Version       func(ctx context.Context) (int64, error)
 }
 
 // Server implements the generated strict server interface.
@@ -144,10 +149,17 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 	}
 	// Before routing, so that the router's own 404 and 405 get them too.
 	// headAsGet comes first: the router matches on the original request.
-	e.Pre(opt.Metrics.middleware(), headAsGet, requestID, accessLog(log), recoverPanic(log), baseHeaders(version, opt.TrustProxy), headerLimit(opt.MaxHeaderBytes), cors(opt.CORSOrigins), noTrailingSlash,
-		validator.legacyExports(basePath))
-	e.Use(brokenBody, middleware.BodyLimit(opt.BodyLimit), authenticate(svc.Tokens), rateLimited(opt.RateLimit, opt.SignInLimit),
-		validator.requireToken, carryRequest, idempotent(svc.Idempotency), validator.middleware, conditionalGET)
+	e.Pre(composed(opt.Metrics.middleware(), headAsGet, requestID, accessLog(log), recoverPanic(log), baseHeaders(version, opt.TrustProxy), headerLimit(opt.MaxHeaderBytes), cors(opt.CORSOrigins), noTrailingSlash,
+		unlessNoExport(validator.legacyExports(basePath))))
+	// The cache answers anonymous reads after the rate limit has counted
+	// them and before anything validates or renders them.
+	clock := opt.Clock
+	if clock == nil {
+		clock = time.Now
+	}
+	cache := newResponseCache(opt.ResponseCache, opt.Version, clock, validator)
+	e.Use(composed(brokenBody, middleware.BodyLimit(opt.BodyLimit), authenticate(svc.Tokens), rateLimited(opt.RateLimit, opt.SignInLimit),
+		cache.middleware, validator.requireToken, carryRequest, idempotent(svc.Idempotency), validator.middleware, conditionalGET))
 
 	server := &Server{orgs: svc.Organisations, people: svc.People, meetings: svc.Meetings, publications: svc.Publications,
 		milestones: svc.Milestones, evaluations: svc.Evaluations, audit: svc.Audit, signIn: svc.SignIn, users: svc.Users, contract: validator, now: opt.Clock,

@@ -312,15 +312,29 @@ type jsonBody struct {
 	decoded  bool
 }
 
-// readBody reads the whole body once, for every check and the handler.
+// readBody reads the whole body once, for every check and the handler: the
+// first caller (idempotent, or the contract's check) reads it from the
+// connection, later ones get the same bytes, and the handler reads them anew.
 func readBody(r *http.Request) ([]byte, error) {
+	if kept, ok := r.Body.(*keptBody); ok {
+		r.Body = &keptBody{Reader: bytes.NewReader(kept.data), data: kept.data}
+		return kept.data, nil
+	}
 	data, err := io.ReadAll(r.Body)
 	if err != nil {
 		return nil, err
 	}
-	r.Body = io.NopCloser(bytes.NewReader(data))
+	r.Body = &keptBody{Reader: bytes.NewReader(data), data: data}
 	return data, nil
 }
+
+// keptBody is a request body read whole, to be read again.
+type keptBody struct {
+	*bytes.Reader
+	data []byte
+}
+
+func (*keptBody) Close() error { return nil }
 
 // decodeJSON decodes a JSON body, naming what makes it no JSON: bytes that
 // are not UTF-8 (the decoder would mend them), anything after the first

@@ -2,7 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
+	"os"
 	"slices"
+	"syscall"
 
 	"github.com/pioniersnetwerk/pioniers/internal/change"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
@@ -18,6 +22,118 @@ func (db *DB) Head(ctx context.Context) (int64, error) {
 		return 0, dbError(err)
 	}
 	return last, nil
+}
+
+// Version returns the data version: the position of the newest change
+// committed, which every write transaction bumps (see recordChange). The
+// response cache asks for it on every request it may answer.
+//
+// It reads change_sequence, with a statement prepared once on the reader
+// pool: on PostgreSQL that sees every write any instance committed (and so
+// acknowledged) before. (A NOTIFY may arrive after the client's next read.)
+//
+// On SQLite a read transaction costs far more than the statement (it takes
+// the WAL index's locks), so the number is read again only when the WAL
+// index header changed since it was last read. Every commit, by any process
+// on the file (the CLI's seed and user create too), rewrites that header
+// before it returns, and SQLite's own readers rely on the same header to
+// tell whether their snapshot is current. Both copies of the header are
+// read, and trusted only when they agree.
+func (db *DB) Version(ctx context.Context) (int64, error) {
+	var hdr walHeader
+	watch := db.walIndex != "" && db.readWALHeader(&hdr)
+	if watch {
+		if seen := db.walSeen.Load(); seen != nil && seen.header == hdr {
+			return seen.version, nil
+		}
+	}
+	stmt, err := db.versionStmt()
+	if err != nil {
+		return 0, err
+	}
+	var last int64
+	if err := stmt.QueryRowContext(ctx).Scan(&last); err != nil {
+		return 0, dbError(err)
+	}
+	if watch {
+		// The header was read before the statement: the number is at least
+		// as new as the header, and a commit since changed the header again.
+		db.walSeen.Store(&walVersion{header: hdr, version: last})
+	}
+	return last, nil
+}
+
+// walHeader is the two copies of the WAL index header (sqlite.org/walformat.html).
+type walHeader [96]byte
+
+// walVersion is a data version and the WAL index header it was read under.
+type walVersion struct {
+	header  walHeader
+	version int64
+}
+
+// readWALHeader reads the WAL index header into hdr, and reports whether it
+// is whole: both copies read and alike, and initialised.
+//
+// The file stays open while the database is: closing any descriptor of a
+// file drops every lock this process holds on it (POSIX), SQLite's own
+// included, so it is opened once, by one caller, and closed only after the
+// connections (see Close), or once SQLite unlinked it (the last connection
+// to the database closed; the next one made a new file, opened again here).
+func (db *DB) readWALHeader(hdr *walHeader) bool {
+	f := db.walFile.Load()
+	if f == nil || unlinked(f) {
+		db.walMu.Lock()
+		if f = db.walFile.Load(); f != nil && unlinked(f) {
+			_ = f.Close()
+			db.walFile.Store(nil)
+			f = nil
+		}
+		if f == nil {
+			if opened, err := os.Open(db.walIndex); err == nil {
+				db.walFile.Store(opened)
+				f = opened
+			}
+		}
+		db.walMu.Unlock()
+		if f == nil {
+			return false
+		}
+	}
+	n, err := f.ReadAt(hdr[:], 0)
+	return err == nil && n == len(hdr) && [48]byte(hdr[:48]) == [48]byte(hdr[48:]) && hdr[12] == 1
+}
+
+// unlinked reports whether f's file has no name any more.
+func unlinked(f *os.File) bool {
+	st, err := f.Stat()
+	if err != nil {
+		return true
+	}
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+		return sys.Nlink == 0
+	}
+	return false
+}
+
+// versionStmt prepares Version's statement on first use; a failure is not
+// kept, so that the next request tries again.
+func (db *DB) versionStmt() (*sql.Stmt, error) {
+	if stmt := db.version.Load(); stmt != nil {
+		return stmt, nil
+	}
+	sqlDB, err := db.read.DB()
+	if err != nil {
+		return nil, fmt.Errorf("data version: %w", err)
+	}
+	stmt, err := sqlDB.Prepare("SELECT last FROM change_sequence WHERE id = 1")
+	if err != nil {
+		return nil, dbError(err)
+	}
+	if !db.version.CompareAndSwap(nil, stmt) {
+		_ = stmt.Close() // another request prepared it first
+	}
+	return db.version.Load(), nil
 }
 
 // ChangesAfter returns up to limit changes after position after, in commit

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -46,6 +47,13 @@ type DB struct {
 	// trouble is set when the database could not serve a statement (see
 	// unavailable); Ping then checks that writes go through again.
 	trouble *atomic.Bool
+	version atomic.Pointer[sql.Stmt] // see Version
+	// walIndex is the SQLite WAL index file, whose header tells a commit
+	// from any process without a read transaction (see Version).
+	walIndex string
+	walSeen  atomic.Pointer[walVersion]
+	walFile  atomic.Pointer[os.File]
+	walMu    sync.Mutex // opens walFile
 }
 
 // background is the work a DB does after a request has had its answer. Its
@@ -162,7 +170,9 @@ func OpenPool(ctx context.Context, dsn string, log *slog.Logger, pool Pool) (*DB
 	open, idle := pool.sizes(SQLite)
 	rdb.SetMaxOpenConns(open)
 	rdb.SetMaxIdleConns(idle)
-	return newDB(write, read, SQLite, log, trouble), nil
+	db := newDB(write, read, SQLite, log, trouble)
+	db.walIndex = path + "-shm"
+	return db, nil
 }
 
 // Dialect says which engine this is.
@@ -234,6 +244,9 @@ func (db *DB) Close() error {
 		if sqlDB, err := g.DB(); err == nil {
 			errs = append(errs, sqlDB.Close())
 		}
+	}
+	if f := db.walFile.Swap(nil); f != nil {
+		errs = append(errs, f.Close()) // after the connections: see readWALHeader
 	}
 	return errors.Join(errs...)
 }

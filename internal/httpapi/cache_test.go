@@ -1,0 +1,102 @@
+package httpapi
+
+import (
+	"container/list"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// cacheRig is a handler behind the cache whose answer follows the clock
+// (open until a whole-second deadline) and the data version, as a meeting's
+// registration status does; it counts its renders.
+type cacheRig struct {
+	e       *echo.Echo
+	now     time.Time
+	version int64
+	renders int
+}
+
+func newCacheRig(limit int64) (*cacheRig, *responseCache) {
+	rig := &cacheRig{now: time.Date(2030, 3, 14, 12, 0, 0, 200e6, time.UTC), version: 1}
+	rc := &responseCache{limit: limit, now: func() time.Time { return rig.now }, headers: []string{"Accept"},
+		version: func(context.Context) (int64, error) { return rig.version, nil },
+		lru:     list.New(), entries: map[string]*list.Element{}, flights: map[string]*cacheFlight{}}
+	deadline := time.Date(2030, 3, 14, 12, 0, 1, 0, time.UTC)
+	rig.e = echo.New()
+	rig.e.Use(rc.middleware, conditionalGET)
+	rig.e.GET("/v1/:thing", func(c echo.Context) error {
+		rig.renders++
+		status := "open"
+		if !rig.now.Before(deadline) {
+			status = "closed"
+		}
+		return c.String(http.StatusOK, fmt.Sprintf("%s %s v%d", c.Param("thing"), status, rig.version))
+	})
+	return rig, rc
+}
+
+func (rig *cacheRig) get(path string) string {
+	rec := httptest.NewRecorder()
+	rig.e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	return rec.Body.String()
+}
+
+// An entry serves only within the second it was rendered in, so that a
+// status the clock changes (at a whole second) is never served stale, and
+// only while the data version is the one it was rendered at.
+func TestResponseCacheClockAndVersion(t *testing.T) {
+	t.Parallel()
+	rig, _ := newCacheRig(1 << 20)
+	steps := []struct {
+		name    string
+		advance time.Duration
+		bump    bool
+		body    string
+		renders int
+	}{
+		{"first read renders", 0, false, "a open v1", 1},
+		{"repeat is a hit", 0, false, "a open v1", 1},
+		{"later in the same second is a hit", 700 * time.Millisecond, false, "a open v1", 1},
+		{"the next second renders: the deadline passed", 100 * time.Millisecond, false, "a closed v1", 2},
+		{"repeat in that second is a hit", 500 * time.Millisecond, false, "a closed v1", 2},
+		{"a write renders", 0, true, "a closed v2", 3},
+		{"repeat after the write is a hit", 0, false, "a closed v2", 3},
+	}
+	for _, s := range steps {
+		rig.now = rig.now.Add(s.advance)
+		if s.bump {
+			rig.version++
+		}
+		if got := rig.get("/v1/a"); got != s.body || rig.renders != s.renders {
+			t.Fatalf("%s: got %q after %d renders; want %q after %d", s.name, got, rig.renders, s.body, s.renders)
+		}
+	}
+}
+
+// The cache keeps no more bytes than its limit, dropping the least
+// recently used entries first.
+func TestResponseCacheBound(t *testing.T) {
+	t.Parallel()
+	rig, rc := newCacheRig(4 << 10)
+	for i := range 100 {
+		rig.get(fmt.Sprintf("/v1/thing%d", i))
+		if rc.size > rc.limit {
+			t.Fatalf("after %d entries: got %d bytes kept; want at most %d", i+1, rc.size, rc.limit)
+		}
+	}
+	if len(rc.entries) == 0 || len(rc.entries) != rc.lru.Len() {
+		t.Fatalf("got %d entries and %d in use order; want the same, more than none", len(rc.entries), rc.lru.Len())
+	}
+	renders := rig.renders
+	rig.get("/v1/thing99") // the newest is kept
+	rig.get("/v1/thing0")  // the oldest was dropped
+	if got := rig.renders - renders; got != 1 {
+		t.Errorf("newest then oldest: got %d renders; want 1", got)
+	}
+}
