@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/base64"
@@ -248,4 +249,31 @@ func scanAll[R any](tx *gorm.DB, scan func(*sql.Rows, *R) error) ([]R, error) {
 		}
 	}
 	return out, dbError(rows.Err())
+}
+
+// countBy counts the rows of table per value of column, for the given
+// values, in one grouped query: what a page shows of each of its items,
+// instead of a correlated COUNT per row. table and column are the caller's
+// constants, never input.
+func (db *DB) countBy(ctx context.Context, table, column string, values []string) (map[string]int, error) {
+	counts := make(map[string]int, len(values))
+	if len(values) == 0 {
+		return counts, nil
+	}
+	rows, err := db.reader(ctx).Raw("SELECT "+column+", COUNT(*) FROM "+table+" WHERE "+column+" IN ? GROUP BY "+column, values).Rows()
+	if err != nil {
+		return nil, dbError(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			key string
+			n   int
+		)
+		if err := rows.Scan(&key, &n); err != nil {
+			return nil, dbError(err)
+		}
+		counts[key] = n
+	}
+	return counts, dbError(rows.Err())
 }

@@ -64,6 +64,17 @@ func toInstitutionJSON(i milestone.Institution) institutionJSON {
 
 // commitments maps rows, resolving every organisation they name in one query.
 func (db *DB) commitments(ctx context.Context, rows []commitmentView) ([]milestone.Commitment, error) {
+	codes := make([]string, len(rows))
+	for i, v := range rows {
+		codes[i] = v.Row.Code
+	}
+	counts, err := db.countBy(ctx, "milestones", "commitment", codes)
+	if err != nil {
+		return nil, err
+	}
+	for i := range rows {
+		rows[i].MilestoneCount = counts[rows[i].Row.Code]
+	}
 	var ids []string
 	for _, v := range rows {
 		for _, s := range v.Row.Support.V {
@@ -111,7 +122,9 @@ func (j institutionJSON) domain(orgs map[string]organisationRow) milestone.Insti
 	return inst
 }
 
-const commitmentSelect = "c.*, (SELECT COUNT(*) FROM milestones ms WHERE ms.commitment = c.code) AS milestone_count"
+// commitmentSelect reads no counts: commitments counts the milestones of a
+// whole page in one grouped query instead of a correlated COUNT per row.
+const commitmentSelect = "c.*"
 
 var commitmentKeyset = keyset{
 	columns: map[string]sortColumn{},
