@@ -403,3 +403,47 @@ func TestLoadKeyRejects(t *testing.T) {
 		})
 	}
 }
+
+// A token verified once is remembered, yet its lifetime is checked on every
+// use: a remembered token expires as any other, and one that does not verify
+// is never remembered.
+func TestVerifyRemembersOnlyWhileValid(t *testing.T) {
+	t.Parallel()
+	key := newKey(t)
+	now := t0
+	tok, err := auth.NewTokens([]auth.Key{key}, issuer, audience, ttl, func() time.Time { return now })
+	if err != nil {
+		t.Fatal(err)
+	}
+	actor := domain.Actor{Subject: "u1", Role: domain.RoleEditor}
+	s := issue(t, tok, actor)
+	for _, tt := range []struct {
+		at   time.Time
+		want string // empty: valid
+	}{
+		{t0, ""},
+		{t0.Add(ttl), ""},
+		{t0.Add(ttl + 31*time.Second), "expired"},
+		{t0.Add(-time.Minute), "not valid yet"},
+		{t0.Add(time.Minute), ""},
+	} {
+		now = tt.at
+		for range 2 { // the second time from memory
+			got, err := tok.Verify(s)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("at %s: got %v; want the token to verify", tt.at, err)
+			case tt.want == "" && !reflect.DeepEqual(got, actor):
+				t.Errorf("at %s: got %+v; want %+v", tt.at, got, actor)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("at %s: got %v; want an error saying %q", tt.at, err, tt.want)
+			}
+		}
+	}
+	forged := s[:len(s)-4] + "AAAA"
+	for range 2 {
+		if _, err := tok.Verify(forged); err == nil {
+			t.Errorf("a token with a changed signature verified")
+		}
+	}
+}

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -102,4 +103,21 @@ func deref[T any](p *T) T {
 		return zero
 	}
 	return *p
+}
+
+// rawUnion is a generated union type U holding v, one of its variants,
+// encoded once. The generated From… methods encode v, decode it and the
+// discriminator again and encode the merge (jsonmerge), which was a fifth of
+// a page of meetings; the variants' fields are declared in key order and
+// carry their discriminator, so one encoding gives the very same bytes.
+func rawUnion[U any, PU interface {
+	*U
+	json.Unmarshaler
+}](v any) (U, error) {
+	var out U
+	b, err := json.Marshal(v)
+	if err != nil {
+		return out, err
+	}
+	return out, PU(&out).UnmarshalJSON(b)
 }

@@ -258,27 +258,25 @@ func toAPIMeeting(m meeting.Meeting, now time.Time) (api.Meeting, error) {
 
 // toAPIDetails is the details of a meeting's format; nil for a format without.
 func toAPIDetails(d meeting.Details) (*api.MeetingDetails, error) {
-	var out api.MeetingDetails
-	var err error
+	var v any
 	switch d.Format {
 	case meeting.FormatKnowledgeSession:
 		experts := make([]api.Expert, len(d.Experts))
 		for i, e := range d.Experts {
 			experts[i] = api.Expert{Name: e.Name, Affiliation: optional(e.Affiliation)}
 		}
-		err = out.FromKnowledgeSessionDetails(api.KnowledgeSessionDetails{Format: api.KnowledgeSessionDetailsFormat(d.Format), Experts: experts})
+		v = api.KnowledgeSessionDetails{Format: api.KnowledgeSessionDetailsFormat(d.Format), Experts: experts}
 	case meeting.FormatLab:
-		err = out.FromOpenGovernmentLabDetails(api.OpenGovernmentLabDetails{Format: api.OpenGovernmentLabDetailsFormat(d.Format),
-			Case: d.Case, CaseOwner: optional(d.CaseOwner.Code)})
+		v = api.OpenGovernmentLabDetails{Format: api.OpenGovernmentLabDetailsFormat(d.Format), Case: d.Case, CaseOwner: optional(d.CaseOwner.Code)}
 	case meeting.FormatConference:
-		err = out.FromConferenceDetails(api.ConferenceDetails{Format: api.ConferenceDetailsFormat(d.Format),
-			CallForPapers: api.CallForPapers{OpensOn: apiDay(d.CallOpensOn), ClosesOn: apiDay(d.CallClosesOn)}})
+		v = api.ConferenceDetails{Format: api.ConferenceDetailsFormat(d.Format),
+			CallForPapers: api.CallForPapers{OpensOn: apiDay(d.CallOpensOn), ClosesOn: apiDay(d.CallClosesOn)}}
 	case meeting.FormatResidents:
-		err = out.FromResidentsMeetingDetails(api.ResidentsMeetingDetails{Format: api.ResidentsMeetingDetailsFormat(d.Format),
-			TownHall: d.TownHall, OpenToResidents: ptr(d.OpenToResidents)})
+		v = api.ResidentsMeetingDetails{Format: api.ResidentsMeetingDetailsFormat(d.Format), TownHall: d.TownHall, OpenToResidents: ptr(d.OpenToResidents)}
 	default:
 		return nil, nil
 	}
+	out, err := rawUnion[api.MeetingDetails](v)
 	if err != nil {
 		return nil, fmt.Errorf("map the %s details: %w", d.Format, err)
 	}

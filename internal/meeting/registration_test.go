@@ -90,6 +90,18 @@ func (e *env) checkList(t *testing.T, what, meetingID string, want []entry) {
 	if m.RegisteredCount != registered || m.WaitlistCount != waitlisted {
 		t.Errorf("%s: meeting counts %d registered, %d waitlisted; want %d, %d", what, m.RegisteredCount, m.WaitlistCount, registered, waitlisted)
 	}
+	// A page counts its meetings' registrations in its own query.
+	page, err := e.meetings.List(context.Background(), meeting.ListRequest{PageSize: 100})
+	if err != nil {
+		t.Fatalf("%s: list meetings: %v", what, err)
+	}
+	i := slices.IndexFunc(page.Items, func(m meeting.Meeting) bool { return m.ID == meetingID })
+	if i < 0 {
+		t.Fatalf("%s: meeting %s not in the list", what, meetingID)
+	}
+	if got := page.Items[i]; got.RegisteredCount != registered || got.WaitlistCount != waitlisted {
+		t.Errorf("%s: listed meeting counts %d registered, %d waitlisted; want %d, %d", what, got.RegisteredCount, got.WaitlistCount, registered, waitlisted)
+	}
 }
 
 func TestWaitlist(t *testing.T) {

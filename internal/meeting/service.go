@@ -365,11 +365,8 @@ func (s *Service) build(ctx context.Context, m Meeting, in Input, creating bool)
 	}
 	next.GuestChair = nil
 	if in.GuestChair != "" {
-		if ref, ok := orgs.Resolve(in.GuestChair, "guestChair"); ok {
-			o, err := s.orgs.Get(ctx, ref.ID)
-			if err != nil {
-				return Meeting{}, err
-			}
+		if o, ok := orgs.Find(in.GuestChair, "guestChair"); ok {
+			ref := o.Ref()
 			switch {
 			case o.Kind != organisation.KindMunicipality:
 				p.Add("guestChair", "must be a municipality; "+o.Code+" is a "+string(o.Kind))

@@ -30,6 +30,10 @@ type Resolver struct {
 	orgs Finder
 	p    *domain.Problems
 	err  error
+	// found keeps what was read by every ref it was asked by and by id, so
+	// that an organisation a request names twice (a guest chair who owns
+	// the case) is read once.
+	found map[string]Organisation
 }
 
 // NewResolver returns a resolver that looks up in orgs and adds problems to p.
@@ -39,10 +43,23 @@ func NewResolver(ctx context.Context, orgs Finder, p *domain.Problems) *Resolver
 
 // Resolve returns the organisation with id or code ref, and whether it was found.
 func (r *Resolver) Resolve(ref, field string) (Ref, bool) {
+	o, ok := r.Find(ref, field)
+	return o.Ref(), ok
+}
+
+// Find is Resolve that returns the whole organisation.
+func (r *Resolver) Find(ref, field string) (Organisation, bool) {
+	if o, ok := r.found[ref]; ok {
+		return o, true
+	}
 	o, err := r.orgs.Get(r.ctx, ref)
 	switch domain.ErrorCode(err) {
 	case "":
-		return o.Ref(), true
+		if r.found == nil {
+			r.found = map[string]Organisation{}
+		}
+		r.found[ref], r.found[o.ID] = o, o
+		return o, true
 	case domain.CodeNotFound:
 		r.p.Add(field, fmt.Sprintf("no organisation with id or code %q", ref))
 	default:
@@ -50,7 +67,7 @@ func (r *Resolver) Resolve(ref, field string) (Ref, bool) {
 			r.err = err
 		}
 	}
-	return Ref{}, false
+	return Organisation{}, false
 }
 
 // Err is the first failure other than an unknown organisation, or nil.

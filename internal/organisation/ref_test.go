@@ -48,3 +48,35 @@ func TestResolver(t *testing.T) {
 		t.Errorf("closed database: got ok %v, problems %v, err %v; want not ok, no problems, an internal error", ok, p, r.Err())
 	}
 }
+
+// countingFinder counts the reads a resolver makes.
+type countingFinder struct {
+	organisation.Finder
+	gets int
+}
+
+func (f *countingFinder) Get(ctx context.Context, ref string) (organisation.Organisation, error) {
+	f.gets++
+	return f.Finder.Get(ctx, ref)
+}
+
+// An organisation a request names twice, by code or by id, is read once.
+func TestResolverReadsOnce(t *testing.T) {
+	t.Parallel()
+	svc, _ := newService(t, apptest.NewClock(start))
+	schiedam := mustCreate(t, svc, municipality("GM0606", "Schiedam"))
+	f := &countingFinder{Finder: svc}
+	var p domain.Problems
+	r := organisation.NewResolver(context.Background(), f, &p)
+	for _, ref := range []string{"GM0606", "GM0606", schiedam.ID} {
+		if _, ok := r.Resolve(ref, "caseOwner"); !ok {
+			t.Fatalf("%s: got not found; want found", ref)
+		}
+	}
+	if o, ok := r.Find("GM0606", "guestChair"); !ok || o.ID != schiedam.ID || o.Kind != organisation.KindMunicipality {
+		t.Errorf("got %+v, %v; want Schiedam, true", o, ok)
+	}
+	if f.gets != 1 {
+		t.Errorf("got %d reads; want 1", f.gets)
+	}
+}

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -198,6 +200,12 @@ func containing(s string) string {
 // without it a size below 1 is a caller's bug, refused rather than read as
 // "no limit".
 func readPage[R any](tx *gorm.DB, k keyset, sort []domain.SortKey, fp string, size int, all bool) ([]R, string, error) {
+	return readPageWith[R](tx, k, sort, fp, size, all, nil)
+}
+
+// readPageWith is readPage with rows read by scan instead of GORM's
+// reflection (nil: by GORM), for the lists read most.
+func readPageWith[R any](tx *gorm.DB, k keyset, sort []domain.SortKey, fp string, size int, all bool, scan func(*sql.Rows, *R) error) ([]R, string, error) {
 	if !all {
 		if size <= 0 {
 			return nil, "", fmt.Errorf("read page: page size %d; ask for at least 1 row or for all", size)
@@ -205,8 +213,15 @@ func readPage[R any](tx *gorm.DB, k keyset, sort []domain.SortKey, fp string, si
 		tx = tx.Limit(size + 1)
 	}
 	var rows []R
-	if err := tx.Scan(&rows).Error; err != nil {
-		return nil, "", dbError(err)
+	if scan == nil {
+		if err := tx.Scan(&rows).Error; err != nil {
+			return nil, "", dbError(err)
+		}
+	} else {
+		var err error
+		if rows, err = scanAll(tx, scan); err != nil {
+			return nil, "", err
+		}
 	}
 	if all || len(rows) <= size {
 		return rows, "", nil
@@ -217,4 +232,48 @@ func readPage[R any](tx *gorm.DB, k keyset, sort []domain.SortKey, fp string, si
 		return nil, "", err
 	}
 	return rows, next, nil
+}
+
+// scanAll runs tx's query and reads every row with scan.
+func scanAll[R any](tx *gorm.DB, scan func(*sql.Rows, *R) error) ([]R, error) {
+	rows, err := tx.Rows()
+	if err != nil {
+		return nil, dbError(err)
+	}
+	defer rows.Close()
+	var out []R
+	for rows.Next() {
+		out = append(out, *new(R))
+		if err := scan(rows, &out[len(out)-1]); err != nil {
+			return nil, dbError(err)
+		}
+	}
+	return out, dbError(rows.Err())
+}
+
+// countBy counts the rows of table per value of column, for the given
+// values, in one grouped query: what a page shows of each of its items,
+// instead of a correlated COUNT per row. table and column are the caller's
+// constants, never input.
+func (db *DB) countBy(ctx context.Context, table, column string, values []string) (map[string]int, error) {
+	counts := make(map[string]int, len(values))
+	if len(values) == 0 {
+		return counts, nil
+	}
+	rows, err := db.reader(ctx).Raw("SELECT "+column+", COUNT(*) FROM "+table+" WHERE "+column+" IN ? GROUP BY "+column, values).Rows()
+	if err != nil {
+		return nil, dbError(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			key string
+			n   int
+		)
+		if err := rows.Scan(&key, &n); err != nil {
+			return nil, dbError(err)
+		}
+		counts[key] = n
+	}
+	return counts, dbError(rows.Err())
 }

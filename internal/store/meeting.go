@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -97,14 +98,15 @@ type expertJSON struct {
 	Affiliation string `json:"affiliation,omitempty"`
 }
 
-const meetingSelect = `m.*,
-	co.code AS case_owner_code, co.name AS case_owner_name,
-	vh.code AS venue_host_code, vh.name AS venue_host_name,
-	gc.code AS guest_chair_code, gc.name AS guest_chair_name,
-	r.publication_id AS report_pub_id, r.url AS report_url, r.published_on AS report_on, r.summary AS report_summary,
-	r.language AS report_language, r.licence AS report_licence, r.created_at AS report_created_at, r.updated_at AS report_updated_at,
-	(SELECT COUNT(*) FROM registrations g WHERE g.meeting_id = m.id AND g.status = 'registered') AS registered_count,
-	(SELECT COUNT(*) FROM registrations g WHERE g.meeting_id = m.id AND g.status = 'waitlisted') AS waitlist_count`
+// meetingSelect names every column the read needs, in the order
+// scanMeetingView reads them. Registration counts are not here: a
+// correlated COUNT per row was most of a page's time; registrationCounts
+// reads them for the whole page in one grouped query.
+const meetingSelect = `m.id, m.sequence, m.title, m.topic, m.description, m.tags, m.format, m.details, m.case_owner_id,
+	m.starts_at, m.ends_at, m.time_zone, m.venue_name, m.venue_address, m.venue_city, m.venue_host_id, m.online_url,
+	m.guest_chair_id, m.capacity, m.status, m.cancellation_reason, m.example, m.version, m.created_at, m.updated_at,
+	co.code, co.name, vh.code, vh.name, gc.code, gc.name,
+	r.publication_id, r.url, r.published_on, r.summary, r.language, r.licence, r.created_at, r.updated_at`
 
 func (db *DB) meetingQuery(ctx context.Context) *gormDB {
 	return db.reader(ctx).Table("meetings AS m").Select(meetingSelect).
@@ -112,6 +114,54 @@ func (db *DB) meetingQuery(ctx context.Context) *gormDB {
 		Joins("LEFT JOIN organisations vh ON vh.id = m.venue_host_id").
 		Joins("LEFT JOIN organisations gc ON gc.id = m.guest_chair_id").
 		Joins("LEFT JOIN meeting_reports r ON r.meeting_id = m.id")
+}
+
+// scanMeetingView reads one row of meetingSelect without reflection.
+func scanMeetingView(rows *sql.Rows, v *meetingView) error {
+	r := &v.Row
+	return rows.Scan(&r.ID, &r.Sequence, &r.Title, &r.Topic, &r.Description, &r.Tags, &r.Format, &r.Details, &r.CaseOwnerID,
+		&r.StartsAt, &r.EndsAt, &r.TimeZone, &r.VenueName, &r.VenueAddress, &r.VenueCity, &r.VenueHostID, &r.OnlineURL,
+		&r.GuestChairID, &r.Capacity, &r.Status, &r.CancellationReason, &r.Example, &r.Version, &r.CreatedAt, &r.UpdatedAt,
+		&v.CaseOwnerCode, &v.CaseOwnerName, &v.VenueHostCode, &v.VenueHostName, &v.GuestChairCode, &v.GuestChairName,
+		&v.ReportPubID, &v.ReportURL, &v.ReportOn, &v.ReportSummary, &v.ReportLanguage, &v.ReportLicence,
+		&v.ReportCreatedAt, &v.ReportUpdatedAt)
+}
+
+// registrationCounts counts the registered and waitlisted registrations of
+// each meeting in views, in one grouped query, and sets them.
+func (db *DB) registrationCounts(ctx context.Context, views []meetingView) error {
+	if len(views) == 0 {
+		return nil
+	}
+	at := make(map[string]*meetingView, len(views))
+	ids := make([]string, len(views))
+	for i := range views {
+		ids[i] = views[i].Row.ID
+		at[ids[i]] = &views[i]
+	}
+	rows, err := db.reader(ctx).Raw(`SELECT meeting_id, status, COUNT(*) FROM registrations
+		WHERE meeting_id IN ? AND status IN ('registered', 'waitlisted') GROUP BY meeting_id, status`, ids).Rows()
+	if err != nil {
+		return dbError(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id, status string
+			n          int
+		)
+		if err := rows.Scan(&id, &status, &n); err != nil {
+			return dbError(err)
+		}
+		if v := at[id]; v != nil {
+			if status == string(meeting.Registered) {
+				v.RegisteredCount = n
+			} else {
+				v.WaitlistCount = n
+			}
+		}
+	}
+	return dbError(rows.Err())
 }
 
 func toMeetingRow(m meeting.Meeting) meetingRow {
@@ -241,8 +291,11 @@ func (db *DB) ListMeetings(ctx context.Context, q meeting.Query) (domain.Page[me
 	if err != nil {
 		return domain.Page[meeting.Meeting]{}, err
 	}
-	rows, next, err := readPage[meetingView](tx, meetingKeyset, sort, fp, q.PageSize, q.All)
+	rows, next, err := readPageWith(tx, meetingKeyset, sort, fp, q.PageSize, q.All, scanMeetingView)
 	if err != nil {
+		return domain.Page[meeting.Meeting]{}, err
+	}
+	if err := db.registrationCounts(ctx, rows); err != nil {
 		return domain.Page[meeting.Meeting]{}, err
 	}
 	page := domain.Page[meeting.Meeting]{Next: next}
@@ -257,12 +310,15 @@ func (db *DB) ListMeetings(ctx context.Context, q meeting.Query) (domain.Page[me
 
 // GetMeeting returns one meeting with what it refers to.
 func (db *DB) GetMeeting(ctx context.Context, id string) (meeting.Meeting, error) {
-	var rows []meetingView
-	if err := db.meetingQuery(ctx).Where("m.id = ?", id).Scan(&rows).Error; err != nil {
-		return meeting.Meeting{}, dbError(err)
+	rows, err := scanAll(db.meetingQuery(ctx).Where("m.id = ?", id), scanMeetingView)
+	if err != nil {
+		return meeting.Meeting{}, err
 	}
 	if len(rows) == 0 {
 		return meeting.Meeting{}, domain.Errorf(domain.CodeNotFound, "no meeting with id %q", id)
+	}
+	if err := db.registrationCounts(ctx, rows); err != nil {
+		return meeting.Meeting{}, err
 	}
 	return rows[0].domain()
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"time"
 
@@ -64,6 +65,17 @@ func toInstitutionJSON(i milestone.Institution) institutionJSON {
 
 // commitments maps rows, resolving every organisation they name in one query.
 func (db *DB) commitments(ctx context.Context, rows []commitmentView) ([]milestone.Commitment, error) {
+	codes := make([]string, len(rows))
+	for i, v := range rows {
+		codes[i] = v.Row.Code
+	}
+	counts, err := db.countBy(ctx, "milestones", "commitment", codes)
+	if err != nil {
+		return nil, err
+	}
+	for i := range rows {
+		rows[i].MilestoneCount = counts[rows[i].Row.Code]
+	}
 	var ids []string
 	for _, v := range rows {
 		for _, s := range v.Row.Support.V {
@@ -111,7 +123,9 @@ func (j institutionJSON) domain(orgs map[string]organisationRow) milestone.Insti
 	return inst
 }
 
-const commitmentSelect = "c.*, (SELECT COUNT(*) FROM milestones ms WHERE ms.commitment = c.code) AS milestone_count"
+// commitmentSelect reads no counts: commitments counts the milestones of a
+// whole page in one grouped query instead of a correlated COUNT per row.
+const commitmentSelect = "c.*"
 
 var commitmentKeyset = keyset{
 	columns: map[string]sortColumn{},
@@ -209,6 +223,17 @@ type milestoneRow struct {
 
 func (milestoneRow) TableName() string { return "milestones" }
 
+// milestoneColumns are what scanMilestone reads, in its order.
+const milestoneColumns = `id, commitment, code, code_key, title, verifiable_result, planned_start, planned_end, actual_start,
+	actual_end, target_count, target_unit, rule, progress, status, completion, version, created_at, updated_at`
+
+// scanMilestone reads one row of milestoneColumns without reflection.
+func scanMilestone(rows *sql.Rows, r *milestoneRow) error {
+	return rows.Scan(&r.ID, &r.Commitment, &r.Code, &r.CodeKey, &r.Title, &r.VerifiableResult, &r.PlannedStart, &r.PlannedEnd,
+		&r.ActualStart, &r.ActualEnd, &r.TargetCount, &r.TargetUnit, &r.Rule, &r.Progress, &r.Status, &r.Completion,
+		&r.Version, &r.CreatedAt, &r.UpdatedAt)
+}
+
 type milestoneHistoryRow struct {
 	MilestoneID string `gorm:"primaryKey"`
 	Version     int    `gorm:"primaryKey;autoIncrement:false"`
@@ -275,7 +300,7 @@ var milestoneKeyset = keyset{
 // ListMilestones returns one page in the requested order.
 func (db *DB) ListMilestones(ctx context.Context, q milestone.Query) (domain.Page[milestone.Milestone], error) {
 	f := q.Filter
-	tx := db.reader(ctx).Model(&milestoneRow{})
+	tx := db.reader(ctx).Table("milestones").Select(milestoneColumns)
 	if f.Commitment != "" {
 		tx = tx.Where("commitment = ?", f.Commitment)
 	}
@@ -306,7 +331,7 @@ func (db *DB) ListMilestones(ctx context.Context, q milestone.Query) (domain.Pag
 	if err != nil {
 		return domain.Page[milestone.Milestone]{}, err
 	}
-	rows, next, err := readPage[milestoneRow](tx, milestoneKeyset, sort, fp, q.PageSize, false)
+	rows, next, err := readPageWith(tx, milestoneKeyset, sort, fp, q.PageSize, false, scanMilestone)
 	if err != nil {
 		return domain.Page[milestone.Milestone]{}, err
 	}
@@ -320,11 +345,14 @@ func (db *DB) ListMilestones(ctx context.Context, q milestone.Query) (domain.Pag
 
 // GetMilestone returns a milestone as it stands.
 func (db *DB) GetMilestone(ctx context.Context, id string) (milestone.Milestone, error) {
-	var row milestoneRow
-	if err := db.reader(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
-		return milestone.Milestone{}, notFound(err, "no milestone with id %q", id)
+	rows, err := scanAll(db.reader(ctx).Table("milestones").Select(milestoneColumns).Where("id = ?", id), scanMilestone)
+	if err != nil {
+		return milestone.Milestone{}, err
 	}
-	return row.domain(), nil
+	if len(rows) == 0 {
+		return milestone.Milestone{}, domain.Errorf(domain.CodeNotFound, "no milestone with id %q", id)
+	}
+	return rows[0].domain(), nil
 }
 
 // asOfRows returns the latest history row of each milestone recorded by at.

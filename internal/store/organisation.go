@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"time"
@@ -32,6 +33,15 @@ type organisationRow struct {
 }
 
 func (organisationRow) TableName() string { return "organisations" }
+
+// organisationColumns are what scanOrganisation reads, in its order.
+const organisationColumns = "id, code, name, kind, network_role, joined_on, left_on, province, website, description, example, version, created_at, updated_at"
+
+// scanOrganisation reads one row of organisationColumns without reflection.
+func scanOrganisation(rows *sql.Rows, r *organisationRow) error {
+	return rows.Scan(&r.ID, &r.Code, &r.Name, &r.Kind, &r.NetworkRole, &r.JoinedOn, &r.LeftOn, &r.Province, &r.Website,
+		&r.Description, &r.Example, &r.Version, &r.CreatedAt, &r.UpdatedAt)
+}
 
 func toOrganisationRow(o organisation.Organisation) organisationRow {
 	return organisationRow{ID: o.ID, Code: o.Code, Name: o.Name, Kind: string(o.Kind), NetworkRole: string(o.NetworkRole),
@@ -91,7 +101,7 @@ var organisationKeyset = keyset{
 // ListOrganisations returns one page in keyset order.
 func (db *DB) ListOrganisations(ctx context.Context, q organisation.Query) (domain.Page[organisation.Organisation], error) {
 	f := q.Filter
-	tx := db.reader(ctx).Model(&organisationRow{})
+	tx := db.reader(ctx).Table("organisations").Select(organisationColumns)
 	if f.Kind != "" {
 		tx = tx.Where("kind = ?", string(f.Kind))
 	}
@@ -115,7 +125,7 @@ func (db *DB) ListOrganisations(ctx context.Context, q organisation.Query) (doma
 	if err != nil {
 		return domain.Page[organisation.Organisation]{}, err
 	}
-	rows, next, err := readPage[organisationRow](tx, organisationKeyset, q.Sort, fp, q.PageSize, false)
+	rows, next, err := readPageWith(tx, organisationKeyset, q.Sort, fp, q.PageSize, false, scanOrganisation)
 	if err != nil {
 		return domain.Page[organisation.Organisation]{}, err
 	}
@@ -129,15 +139,18 @@ func (db *DB) ListOrganisations(ctx context.Context, q organisation.Query) (doma
 
 // GetOrganisation finds by id (a UUID) or by code.
 func (db *DB) GetOrganisation(ctx context.Context, ref string) (organisation.Organisation, error) {
-	var row organisationRow
 	column, value := "code", ref
 	if id, err := uuid.Parse(ref); err == nil {
 		column, value = "id", id.String()
 	}
-	if err := db.reader(ctx).Where(column+" = ?", value).Take(&row).Error; err != nil {
-		return organisation.Organisation{}, notFound(err, "no organisation with id or code %q", ref)
+	rows, err := scanAll(db.reader(ctx).Table("organisations").Select(organisationColumns).Where(column+" = ?", value).Limit(1), scanOrganisation)
+	if err != nil {
+		return organisation.Organisation{}, err
 	}
-	return row.domain(), nil
+	if len(rows) == 0 {
+		return organisation.Organisation{}, domain.Errorf(domain.CodeNotFound, "no organisation with id or code %q", ref)
+	}
+	return rows[0].domain(), nil
 }
 
 // organisationsByID loads the organisations with the given ids, in code

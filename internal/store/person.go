@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"strings"
 	"time"
@@ -30,6 +31,16 @@ type personRow struct {
 }
 
 func (personRow) TableName() string { return "people" }
+
+// personColumns are what scanPerson reads, in its order.
+const personColumns = `id, name, email, phone, position, languages, public_profile, consent_recorded_at, consent_recorded_by,
+	erased_at, version, created_at, updated_at`
+
+// scanPerson reads one row of personColumns without reflection.
+func scanPerson(rows *sql.Rows, r *personRow) error {
+	return rows.Scan(&r.ID, &r.Name, &r.Email, &r.Phone, &r.Position, &r.Languages, &r.PublicProfile, &r.ConsentRecordedAt,
+		&r.ConsentRecordedBy, &r.ErasedAt, &r.Version, &r.CreatedAt, &r.UpdatedAt)
+}
 
 type membershipRow struct {
 	ID             string
@@ -107,7 +118,7 @@ var personKeyset = keyset{
 // filter's visibility allows.
 func (db *DB) ListPeople(ctx context.Context, q person.Query) (domain.Page[person.Person], error) {
 	f := q.Filter
-	tx := db.reader(ctx).Model(&personRow{}).Where("erased_at IS NULL")
+	tx := db.reader(ctx).Table("people").Select(personColumns).Where("erased_at IS NULL")
 	if !f.All {
 		conds, args := []string{"public_profile = ?"}, []any{true}
 		if f.FullOrganisation != "" {
@@ -160,7 +171,7 @@ func (db *DB) ListPeople(ctx context.Context, q person.Query) (domain.Page[perso
 	if err != nil {
 		return domain.Page[person.Person]{}, err
 	}
-	rows, next, err := readPage[personRow](tx, personKeyset, q.Sort, fp, q.PageSize, false)
+	rows, next, err := readPageWith(tx, personKeyset, q.Sort, fp, q.PageSize, false, scanPerson)
 	if err != nil {
 		return domain.Page[person.Person]{}, err
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"fmt"
 	"slices"
@@ -75,7 +76,15 @@ var publicationKeyset = keyset{
 }
 
 func (db *DB) publicationQuery(ctx context.Context) *gormDB {
-	return db.reader(ctx).Table("(?) AS p", db.reader(ctx).Raw(allPublications)).Select("p.*")
+	return db.reader(ctx).Table("(?) AS p", db.reader(ctx).Raw(allPublications)).Select(`p.id, p.kind, p.title, p.url,
+	p.published_on, p.summary, p.language, p.licence, p.topics, p.example, p.version, p.created_at, p.updated_at,
+	p.meeting_id, p.meeting_topic`)
+}
+
+// scanPublicationView reads one row of publicationQuery without reflection.
+func scanPublicationView(rows *sql.Rows, v *publicationView) error {
+	return rows.Scan(&v.ID, &v.Kind, &v.Title, &v.URL, &v.PublishedOn, &v.Summary, &v.Language, &v.Licence, &v.Topics,
+		&v.Example, &v.Version, &v.CreatedAt, &v.UpdatedAt, &v.MeetingID, &v.MeetingTopic)
 }
 
 // ListPublications returns one page of publications, newest first.
@@ -104,7 +113,7 @@ func (db *DB) ListPublications(ctx context.Context, q publication.Query) (domain
 	if err != nil {
 		return domain.Page[publication.Publication]{}, err
 	}
-	rows, next, err := readPage[publicationView](tx, publicationKeyset, sort, fp, q.PageSize, false)
+	rows, next, err := readPageWith(tx, publicationKeyset, sort, fp, q.PageSize, false, scanPublicationView)
 	if err != nil {
 		return domain.Page[publication.Publication]{}, err
 	}
@@ -116,9 +125,9 @@ func (db *DB) ListPublications(ctx context.Context, q publication.Query) (domain
 
 // GetPublication returns a publication or a meeting report by id.
 func (db *DB) GetPublication(ctx context.Context, id string) (publication.Publication, error) {
-	var rows []publicationView
-	if err := db.publicationQuery(ctx).Where("p.id = ?", id).Scan(&rows).Error; err != nil {
-		return publication.Publication{}, dbError(err)
+	rows, err := scanAll(db.publicationQuery(ctx).Where("p.id = ?", id), scanPublicationView)
+	if err != nil {
+		return publication.Publication{}, err
 	}
 	if len(rows) == 0 {
 		return publication.Publication{}, domain.Errorf(domain.CodeNotFound, "no publication with id %q", id)
