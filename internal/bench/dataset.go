@@ -171,7 +171,7 @@ func generate(ctx context.Context, dir string, spec Spec, logf func(string, ...a
 	for from := 0; from < spec.Meetings; from += batch {
 		err := a.DB.InTx(system, func(ctx context.Context) error {
 			for i := from; i < min(from+batch, spec.Meetings); i++ {
-				m, err := a.Meetings.Create(ctx, meetingInput(i, first))
+				m, err := a.Meetings.Create(ctx, MeetingInput(i, first))
 				if err != nil {
 					return fmt.Errorf("meeting %d: %w", i, err)
 				}
@@ -246,9 +246,9 @@ func countMilestones(ctx context.Context, s *milestone.Service) (int, error) {
 
 var topics = []string{"Open data", "Participation", "Transparency", "Accountability", "Robustness", "Digital inclusion"}
 
-// meetingInput is the i-th generated meeting: the formats in turn, each with
+// MeetingInput is the i-th generated meeting: the formats in turn, each with
 // the details it needs, hosts and guest chairs from the demo's members.
-func meetingInput(i int, first time.Time) meeting.Input {
+func MeetingInput(i int, first time.Time) meeting.Input {
 	starts := first.Add(time.Duration(i) * 3 * time.Hour)
 	in := meeting.Input{
 		Title:       fmt.Sprintf("Meeting %d: open government in practice", i),
