@@ -53,19 +53,19 @@ func TestHarness(t *testing.T) {
 
 	number := regexp.MustCompile(`^[\d,]+(\.\d+)?( ms| s| MB|×)?$`)
 	rows := map[string]int{ // a row's label, and how many cells it has
-		"GET /v1/meetings?pageSize=50 (anonymous)":             9,
-		"the same at 120 meetings, first page":                 9,
-		"the same at 120 meetings, deep page (cursor at 90%)":  9,
-		"GET /v1/meetings/{id}":                                9,
+		"GET /v1/meetings?pageSize=50 (anonymous)":            9,
+		"the same at 120 meetings, first page":                9,
+		"the same at 120 meetings, deep page (cursor at 90%)": 9,
+		"GET /v1/meetings/{id}":                               9,
 		"conditional GET → 304, list (floor: the list's 200)": 9,
-		"POST /v1/meetings, 16 connections (admin)":            9,
-		"POST /v1/meetings, 64 connections (admin)":            9,
-		"GET /v1/feeds/meetings.ics":                           9,
-		"CSV export of 120 meetings":                           7,
-		"CSV export of 40 milestones":                          7,
-		"reads (30 meetings: list, by id, 304, feed)":          3,
-		"scale (120 meetings: pages, exports)":                 3,
-		"writes (30 meetings, after the POST rows)":            3,
+		"POST /v1/meetings, 16 connections (admin)":           9,
+		"POST /v1/meetings, 64 connections (admin)":           9,
+		"GET /v1/feeds/meetings.ics":                          9,
+		"CSV export of 120 meetings":                          7,
+		"CSV export of 40 milestones":                         7,
+		"reads (30 meetings: list, by id, 304, feed)":         3,
+		"scale (120 meetings: pages, exports)":                3,
+		"writes (30 meetings, after the POST rows)":           3,
 	}
 	// The datasets hold the demo's meetings too: labels count every one.
 	seen := map[string]bool{}
