@@ -305,7 +305,7 @@ func prepare(ctx context.Context, o Options, reads, scale, writes *Server, large
 		return nil, nil, err
 	}
 	post := writes.URL + "/v1/meetings"
-	if res, err = fetch(ctx, http.MethodPost, post, postBody, http.Header{"Authorization": {"Bearer " + token}, "Content-Type": {"application/json"}}); err != nil {
+	if res, err = fetch(ctx, http.MethodPost, post, PostBody, http.Header{"Authorization": {"Bearer " + token}, "Content-Type": {"application/json"}}); err != nil {
 		return nil, nil, err
 	}
 	bodies["post"] = res.Body
@@ -334,7 +334,7 @@ func prepare(ctx context.Context, o Options, reads, scale, writes *Server, large
 	nm.Header, nm.Want = http.Header{"If-None-Match": {etag}}, http.StatusNotModified
 	p16, p64 := target(post, 16), target(post, 64)
 	for _, p := range []*Target{&p16, &p64} {
-		p.Method, p.Body, p.Header = http.MethodPost, postBody, http.Header{"Content-Type": {"application/json"}}
+		p.Method, p.Body, p.Header = http.MethodPost, PostBody, http.Header{"Content-Type": {"application/json"}}
 	}
 	rows = append(rows,
 		row{key: "by-id", what: "GET /v1/meetings/{id}", server: reads, floor: "by-id", target: target(byID, o.Conns)},
@@ -346,9 +346,9 @@ func prepare(ctx context.Context, o Options, reads, scale, writes *Server, large
 	return rows, bodies, nil
 }
 
-// postBody is the meeting every POST row plans: a knowledge session with a
+// PostBody is the meeting every POST row plans: a knowledge session with a
 // host and a guest chair, so that the write resolves organisations.
-var postBody = []byte(`{"title":"Benchmark meeting","topic":"Open data","format":"knowledge-session",` +
+var PostBody = []byte(`{"title":"Benchmark meeting","topic":"Open data","format":"knowledge-session",` +
 	`"details":{"format":"knowledge-session","experts":[{"name":"An Expert","affiliation":"University"}]},` +
 	`"startsAt":"2031-03-14T13:00:00Z","endsAt":"2031-03-14T16:00:00Z","capacity":40,` +
 	`"venue":{"name":"Town hall","city":"Example","hostOrganisation":"GM9901"},"guestChair":"GM9901","tags":["bench"]}`)
