@@ -37,7 +37,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.Repo, "repo", ".", "the module root (its migrations key the cached datasets)")
 	fs.StringVar(&o.Cache, "data", "bench/.data", "where generated datasets are kept between runs")
 	fs.IntVar(&o.Meetings, "meetings", 10_000, "meetings of the main dataset (list, by id, 304, POST, feed)")
-	fs.IntVar(&o.Large, "large", 100_000, "meetings of the scale dataset (first and deep page, exports); 0 skips it. 1000000 is the issue's size: generating it takes about 17 minutes once")
+	fs.IntVar(&o.Large, "large", 100_000, "meetings of the scale dataset (first and deep page, exports); 0 skips it. 1000000 is the issue's size: generating it takes about 20 minutes, once")
 	fs.IntVar(&o.Milestones, "milestones", 100_000, "milestones for the export rows, in the scale dataset (the main one with -large 0)")
 	fs.IntVar(&o.Rounds, "rounds", 3, "rounds; each figure is the median")
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "how long each load run lasts")
