@@ -341,10 +341,15 @@ func prepare(ctx context.Context, o Options, reads, scale, writes *Server, large
 		row{key: "not-modified", what: "conditional GET → 304, list (floor: the list's 200)", server: reads, floor: "list", target: nm},
 		row{key: "post-16", what: "POST /v1/meetings, 16 connections (admin)", server: writes, floor: "post", target: p16, signIn: true},
 		row{key: "post-64", what: "POST /v1/meetings, 64 connections (admin)", server: writes, floor: "post", target: p64, signIn: true},
-		row{key: "ics", what: "GET /v1/feeds/meetings.ics", server: reads, floor: "ics", target: target(ics, o.Conns)},
+		row{key: "ics", what: "GET /v1/feeds/meetings.ics", server: reads, floor: "ics", target: target(ics, feedConns)},
 	)
 	return rows, bodies, nil
 }
+
+// feedConns is the feed row's concurrency: a feed of every meeting is a
+// download of megabytes, which calendar clients fetch a few at a time; at 64
+// at once each answer takes longer than the server's write timeout.
+const feedConns = 4
 
 // PostBody is the meeting every POST row plans: a knowledge session with a
 // host and a guest chair, so that the write resolves organisations.
