@@ -81,6 +81,12 @@ func (e Export) RowsPerSecond() float64 { return float64(e.Rows) / e.Took.Second
 // Complete reports whether every row arrived, with status 200 and no cut.
 func (e Export) Complete() bool { return e.Status == http.StatusOK && e.Err == "" && e.Rows == e.Want }
 
+// exportRow is a CSV export and the table and order sqlite3 reads to match it.
+type exportRow struct {
+	key, what, path, table, order string
+	want                          int
+}
+
 // Report is everything a run measured.
 type Report struct {
 	Started  time.Time
@@ -167,17 +173,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	defer floor.Stop()
 
-	exports := []struct {
-		key, what, path, table, order string
-		want                          int
-	}{
-		{"export-meetings", fmt.Sprintf("CSV export of %s meetings", count(exportSet.AllMeets)), "/v1/meetings/export?format=csv", "meetings", "starts_at, id", exportSet.AllMeets},
-	}
+	exports := []exportRow{{"export-meetings", fmt.Sprintf("CSV export of %s meetings", count(exportSet.AllMeets)),
+		"/v1/meetings/export?format=csv", "meetings", "starts_at, id", exportSet.AllMeets}}
 	if exportSet.Spec.Milestones > 0 {
-		exports = append(exports, struct {
-			key, what, path, table, order string
-			want                          int
-		}{"export-milestones", fmt.Sprintf("CSV export of %s milestones", count(exportSet.AllMiles)), "/v1/milestones/export?format=csv", "milestones", "commitment, code_key, id", exportSet.AllMiles})
+		exports = append(exports, exportRow{"export-milestones", fmt.Sprintf("CSV export of %s milestones", count(exportSet.AllMiles)),
+			"/v1/milestones/export?format=csv", "milestones", "commitment, code_key, id", exportSet.AllMiles})
 	}
 	exportServer := reads
 	if scale != nil {
@@ -211,7 +211,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			}
 			m.ListFloor = listFloor
 			rep.Rows[i].Rounds = append(rep.Rows[i].Rounds, m)
-			logf("  %-14s %9.0f req/s  p99 %-8s floor %9.0f req/s  %.3f×  unexpected %d", r.key, m.API.PerSecond,
+			logf("  %-14s %9.1f req/s  p99 %-8s floor %9.0f req/s  %.3f×  unexpected %d", r.key, m.API.PerSecond,
 				m.API.P99.Round(10*time.Microsecond), m.Floor.PerSecond, m.API.PerSecond/m.Floor.PerSecond, m.API.Unexpected+m.API.Errors)
 		}
 		if round == o.Rounds {

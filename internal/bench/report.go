@@ -82,7 +82,16 @@ func ms(v float64) string { // v in seconds
 
 func mb(b int64) string { return fmt.Sprintf("%.1f MB", float64(b)/(1<<20)) }
 
-func rate(v float64) string { return count(int(v + 0.5)) }
+// rate shows a slow row's fraction too: a feed may manage less than one a second.
+func rate(v float64) string {
+	switch {
+	case v < 10:
+		return fmt.Sprintf("%.2f", v)
+	case v < 100:
+		return fmt.Sprintf("%.1f", v)
+	}
+	return count(int(v + 0.5))
+}
 
 // Write renders the report as markdown: the load table, the exports, the
 // memory, and how it was measured.
