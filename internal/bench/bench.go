@@ -163,7 +163,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	rows, bodies, err := prepare(ctx, o, reads, scale, w, large)
-	w.Stop()
+	w.Remove()
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +222,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			}
 			rep.Memory = append(rep.Memory, MemoryReport{What: fmt.Sprintf("writes (%s meetings, after the POST rows)", count(small.AllMeets)), Memory: mem})
 		}
-		w.Stop()
+		w.Remove()
 		for i, e := range exports {
 			x, err := download(ctx, exportServer, e.path, e.want)
 			if err != nil {

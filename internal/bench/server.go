@@ -120,3 +120,9 @@ func (s *Server) Stop() {
 	}
 	s.logs.Close()
 }
+
+// Remove stops the server and deletes its copy of the dataset.
+func (s *Server) Remove() {
+	s.Stop()
+	_ = os.RemoveAll(s.Dir)
+}
