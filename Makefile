@@ -53,8 +53,32 @@ test-typescript: build $(TS_CLIENT)/node_modules/.package-lock.json
 $(TS_CLIENT)/node_modules/.package-lock.json: $(TS_CLIENT)/package-lock.json
 	cd $(TS_CLIENT) && npm ci --no-audit --no-fund
 
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+# The performance table (docs/development.md): bin/pioniers against a floor
+# server in the same rounds, then go test -bench on the hot paths; the results
+# file is named at the end. Flags: make bench BENCH_ARGS='-large 0 -rounds 1'.
+BENCH_ARGS  ?=
+BENCH_GO    ?= .
+BENCH_TIME  ?= 1s
+BENCH_STAMP := $(shell date -u +%Y-%m-%d-%H%M)
+BENCH_OUT   ?= bench/results/$(BENCH_STAMP).md
+.PHONY: bench-quick bench-run
+
+bench: bench-run
+	cp $(BENCH_OUT) bench/results/latest.md
+	@echo "results: $(BENCH_OUT) (copied to bench/results/latest.md)"
+
+# A smoke run: small datasets, one round of 3s, the meeting benchmarks 20 times.
+bench-quick:
+	$(MAKE) bench-run BENCH_ARGS='-meetings 500 -large 2000 -milestones 1000 -rounds 1 -duration 3s $(BENCH_ARGS)' \
+	  BENCH_GO=Meeting BENCH_TIME=20x BENCH_OUT=bench/.data/quick.md
+	@echo "results: bench/.data/quick.md"
+
+bench-run: build
+	$(GO) build -o bin/pioniers-bench ./cmd/pioniers-bench
+	./bin/pioniers-bench -bin $(BIN) -out $(BENCH_OUT) $(BENCH_ARGS)
+	@printf '\n## go test -bench (internal/httpapi)\n\n```\n' >> $(BENCH_OUT)
+	@( $(GO) test -run '^$$' -bench '$(BENCH_GO)' -benchtime $(BENCH_TIME) -benchmem ./internal/httpapi/ 2>&1; echo $$? > $(BENCH_OUT).status ) \
+	  | tee -a $(BENCH_OUT); s=$$(cat $(BENCH_OUT).status); rm -f $(BENCH_OUT).status; printf '```\n' >> $(BENCH_OUT); exit $$s
 
 # The Go server and client, and the TypeScript client's types (openapi-typescript).
 generate: $(TS_CLIENT)/node_modules/.package-lock.json

@@ -1,0 +1,176 @@
+package bench
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+)
+
+// Machine is where a table was measured.
+type Machine struct {
+	CPU   string
+	Cores int
+	Go    string
+	OS    string
+}
+
+// ThisMachine reads the CPU model and OS from /proc and /etc/os-release.
+func ThisMachine() Machine {
+	m := Machine{CPU: "unknown CPU", Cores: runtime.NumCPU(), Go: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH}
+	if f, err := os.Open("/proc/cpuinfo"); err == nil {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPU = strings.TrimSpace(v)
+				break
+			}
+		}
+		f.Close()
+	}
+	if data, err := os.ReadFile("/etc/os-release"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if v, ok := strings.CutPrefix(line, "PRETTY_NAME="); ok {
+				m.OS = strings.Trim(v, `"`) + " " + runtime.GOARCH
+			}
+		}
+	}
+	if data, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m.OS += ", Linux " + strings.TrimSpace(string(data))
+	}
+	return m
+}
+
+func (m Machine) String() string {
+	return fmt.Sprintf("%s, %d cores, %s, %s", m.CPU, m.Cores, m.Go, m.OS)
+}
+
+// median of xs (the mean of the middle two for an even count).
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func medianOf[T any](xs []T, f func(T) float64) float64 {
+	v := make([]float64, len(xs))
+	for i, x := range xs {
+		v[i] = f(x)
+	}
+	return median(v)
+}
+
+func ms(v float64) string { // v in seconds
+	switch {
+	case v >= 1:
+		return fmt.Sprintf("%.2f s", v)
+	case v >= 0.01:
+		return fmt.Sprintf("%.1f ms", v*1e3)
+	default:
+		return fmt.Sprintf("%.2f ms", v*1e3)
+	}
+}
+
+func mb(b int64) string { return fmt.Sprintf("%.1f MB", float64(b)/(1<<20)) }
+
+// rate shows a slow row's fraction too: a feed may manage less than one a second.
+func rate(v float64) string {
+	switch {
+	case v < 10:
+		return fmt.Sprintf("%.2f", v)
+	case v < 100:
+		return fmt.Sprintf("%.1f", v)
+	}
+	return count(int(v + 0.5))
+}
+
+// Write renders the report as markdown: the load table, the exports, the
+// memory, and how it was measured.
+func (r *Report) Write(w io.Writer) error {
+	var b strings.Builder
+	o := r.Opts
+	fmt.Fprintf(&b, "## Benchmark %s\n\n", r.Started.UTC().Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintf(&b, "Machine: %s. Load: %s, %s per run, %s; each figure the median of the rounds, each ratio to the floor "+
+		"(a bare echo v4 server answering the same bytes from memory) measured in the same round.\n\n", r.Machine, r.Load, o.Duration, plural(o.Rounds, "round"))
+	b.WriteString("| what | conns | req/s | p50 | p99 | non-2xx | floor req/s | × floor | × list floor |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
+	for _, row := range r.Rows {
+		rs := row.Rounds
+		bad := 0
+		for _, m := range rs {
+			bad += m.API.Unexpected + m.API.Errors
+		}
+		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %d | %s | %.3f× | %.3f× |\n", row.What, row.Conns,
+			rate(medianOf(rs, func(m Measure) float64 { return m.API.PerSecond })),
+			ms(medianOf(rs, func(m Measure) float64 { return m.API.P50.Seconds() })),
+			ms(medianOf(rs, func(m Measure) float64 { return m.API.P99.Seconds() })),
+			bad,
+			rate(medianOf(rs, func(m Measure) float64 { return m.Floor.PerSecond })),
+			medianOf(rs, func(m Measure) float64 { return m.API.PerSecond / m.Floor.PerSecond }),
+			medianOf(rs, func(m Measure) float64 { return m.API.PerSecond / m.ListFloor }))
+	}
+	b.WriteString("\nnon-2xx: answers other than 2xx (the 304 row: other than 304) plus connection errors, summed over the rounds.\n\n")
+	b.WriteString("| export | rows/s | time | sqlite3 -csv rows/s | × sqlite3 | complete | server peak RSS |\n")
+	b.WriteString("|---|---|---|---|---|---|---|\n")
+	for _, e := range r.Exports {
+		rs := e.Rounds
+		complete := "yes"
+		for _, x := range rs {
+			if !x.Complete() {
+				complete = fmt.Sprintf("**no**: %s of %s rows, status %d%s", count(x.Rows), count(x.Want), x.Status, cut(x.Err))
+				break
+			}
+		}
+		sqlite, ratio := "no sqlite3", "–"
+		if len(rs) > 0 && rs[0].HaveSQLite {
+			sr := medianOf(rs, func(x Export) float64 { return float64(x.SQLiteRows) / x.SQLiteTook.Seconds() })
+			sqlite = rate(sr)
+			ratio = fmt.Sprintf("%.3f×", medianOf(rs, func(x Export) float64 { return x.RowsPerSecond() })/sr)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", e.What,
+			rate(medianOf(rs, func(x Export) float64 { return x.RowsPerSecond() })),
+			ms(medianOf(rs, func(x Export) float64 { return x.Took.Seconds() })),
+			sqlite, ratio, complete,
+			mb(int64(medianOf(rs, func(x Export) float64 { return float64(x.ServerPeakAfter) }))))
+	}
+	b.WriteString("\n| server | RSS after all runs | peak RSS (VmHWM) |\n|---|---|---|\n")
+	for _, m := range r.Memory {
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", m.What, mb(m.RSS), mb(m.Peak))
+	}
+	b.WriteString("\nDatasets (generated through internal/app, cached in bench/.data): ")
+	for i, d := range r.Datasets {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "%s meetings and %s milestones (schema %s, generated in %s)", count(d.AllMeets), count(d.AllMiles), d.Schema, d.Took)
+	}
+	b.WriteString(".\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func cut(err string) string {
+	if err == "" {
+		return ""
+	}
+	if len(err) > 80 {
+		err = err[:80] + "…"
+	}
+	return ", " + err
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
