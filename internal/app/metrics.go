@@ -8,9 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"go.yaml.in/yaml/v3"
 
-	"github.com/pioniersnetwerk/pioniers"
 	"github.com/pioniersnetwerk/pioniers/internal/httpapi"
 	"github.com/pioniersnetwerk/pioniers/internal/store"
 	"github.com/pioniersnetwerk/pioniers/internal/webhook"
@@ -29,11 +27,15 @@ type serviceMetrics struct {
 // runtime and the process. There is no mail yet, so no mail series.
 func newMetrics(cfg Config, db *store.DB, log *slog.Logger) (*serviceMetrics, error) {
 	reg := prometheus.NewRegistry()
-	h, err := httpapi.NewMetrics(reg, cfg.MetricsToken)
-	if err != nil {
-		return nil, fmt.Errorf("metrics: %w", err)
+	var h *httpapi.Metrics
+	// Requests pay for counting only when something can read the counts.
+	if len(cfg.privateListeners()) > 0 || cfg.MetricsToken != "" {
+		var err error
+		if h, err = httpapi.NewMetrics(reg, cfg.MetricsToken); err != nil {
+			return nil, fmt.Errorf("metrics: %w", err)
+		}
 	}
-	version, err := contractVersion()
+	version, err := httpapi.APIVersion()
 	if err != nil {
 		return nil, err
 	}
@@ -57,17 +59,6 @@ func newMetrics(cfg Config, db *store.DB, log *slog.Logger) (*serviceMetrics, er
 		}
 	}
 	return &serviceMetrics{http: h, deliveries: deliveries}, nil
-}
-
-// contractVersion is the API version, info.version of the contract.
-func contractVersion() (string, error) {
-	var doc struct {
-		Info struct{ Version string } `yaml:"info"`
-	}
-	if err := yaml.Unmarshal(pioniers.OpenAPI, &doc); err != nil {
-		return "", fmt.Errorf("contract version: %w", err)
-	}
-	return doc.Info.Version, nil
 }
 
 // deliveryMetrics hears the webhook dispatcher (a webhook.Observer).

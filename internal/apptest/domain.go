@@ -8,9 +8,15 @@ import (
 	"errors"
 	"log/slog"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 
 	"github.com/pioniersnetwerk/pioniers/internal/app"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
@@ -61,6 +67,34 @@ func Store(t testing.TB) *store.DB {
 func StoreAt(t testing.TB, url string) *store.DB {
 	t.Helper()
 	return storetest.OpenAt(t, url)
+}
+
+// Backdate sets columns of a row to at, behind the service's back, for a
+// test of what time does to a record (an account unused for years); url is
+// the app's database, from DatabaseURL.
+func Backdate(t testing.TB, url, table, id string, at time.Time, columns ...string) {
+	t.Helper()
+	dialect := sqlite.Open(url)
+	if strings.HasPrefix(url, "postgres") {
+		dialect = postgres.Open(url)
+	}
+	db, err := gorm.Open(dialect, &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if sqlDB, err := db.DB(); err == nil {
+			sqlDB.Close()
+		}
+	}()
+	set := map[string]any{}
+	for _, c := range columns {
+		set[c] = at.UTC()
+	}
+	res := db.Table(table).Where("id = ?", id).Updates(set)
+	if res.Error != nil || res.RowsAffected != 1 {
+		t.Fatalf("backdate %s %s: %v, %d rows; want 1", table, id, res.Error, res.RowsAffected)
+	}
 }
 
 // SeedDatabase loads the action plan's seed (GM0606 and GM0344, members

@@ -224,6 +224,14 @@ wrk.headers["Content-Type"] = "application/json"
 	if got != want {
 		t.Errorf("got\n%s; want\n%s", got, want)
 	}
+	conditional := wrkScript(Target{Header: http.Header{"If-None-Match": {`"x"`}}, Want: http.StatusNotModified})
+	if !strings.Contains(conditional, "if status ~= 304 then unwanted = unwanted + 1 end") || !strings.Contains(conditional, "Unwanted responses") {
+		t.Errorf("a row that wants 304: got\n%s; want a script counting other answers", conditional)
+	}
+	counted, err := parseWrk(wrkOutput + "Unwanted responses: 12\n")
+	if err != nil || counted.Unexpected != 12 {
+		t.Errorf("output with the script's count: got %d unexpected (%v); want 12", counted.Unexpected, err)
+	}
 }
 
 // TestWrk runs the wrk path for real where wrk is installed.

@@ -211,6 +211,21 @@ func wrkScript(t Target) string {
 	for _, k := range names {
 		fmt.Fprintf(&b, "wrk.headers[%q] = %q\n", k, t.Header.Get(k))
 	}
+	if t.Want != 0 {
+		// wrk's own count misses answers below 400 other than the one
+		// wanted (a 200 where a 304 should be): each thread counts them, and
+		// done adds them up.
+		fmt.Fprintf(&b, `local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) unwanted = 0 end
+function response(status, headers, body) if status ~= %d then unwanted = unwanted + 1 end end
+function done(summary, latency, requests)
+  local n = 0
+  for _, t in ipairs(threads) do n = n + t:get("unwanted") end
+  io.write(string.format("Unwanted responses: %%d\n", n))
+end
+`, t.Want)
+	}
 	return b.String()
 }
 
@@ -219,11 +234,12 @@ var (
 	wrkRate     = regexp.MustCompile(`Requests/sec:\s+([\d.]+)`)
 	wrkPercent  = regexp.MustCompile(`(?m)^\s+(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s|m)\s*$`)
 	wrkNon2xx   = regexp.MustCompile(`Non-2xx or 3xx responses:\s+(\d+)`)
+	wrkUnwanted = regexp.MustCompile(`Unwanted responses: (\d+)`)
 	wrkSocket   = regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
 )
 
-// parseWrk reads wrk --latency output. wrk counts 3xx as success, so a 304
-// row's unexpected answers are those outside 2xx and 3xx.
+// parseWrk reads wrk --latency output: unexpected answers are those outside
+// 2xx and 3xx, or, when the script counted them, those other than wanted.
 func parseWrk(out string) (Result, error) {
 	var r Result
 	m := wrkRequests.FindStringSubmatch(out)
@@ -245,6 +261,9 @@ func parseWrk(out string) (Result, error) {
 	}
 	if n := wrkNon2xx.FindStringSubmatch(out); n != nil {
 		r.Unexpected, _ = strconv.Atoi(n[1])
+	}
+	if n := wrkUnwanted.FindStringSubmatch(out); n != nil {
+		r.Unexpected, _ = strconv.Atoi(n[1]) // counted against Target.Want by the script
 	}
 	if s := wrkSocket.FindStringSubmatch(out); s != nil {
 		for _, v := range s[1:] {

@@ -64,6 +64,10 @@ type cacheEntry struct {
 	body    []byte
 	etag    string
 	size    int64
+	// unkept marks a render of this version that was not kept (too large,
+	// not a 200, no-store): requests for it render at once instead of
+	// waiting for a render that will keep nothing either.
+	unkept bool
 }
 
 // cacheFlight is a render of one key under way: requests for the same key
@@ -190,7 +194,8 @@ func mayAskExport(r *http.Request) bool {
 		return false
 	}
 	accept = strings.ToLower(accept)
-	return strings.Contains(accept, "csv") || strings.Contains(accept, "ndjson")
+	// text/* also asks for CSV (see negotiate).
+	return strings.Contains(accept, "csv") || strings.Contains(accept, "ndjson") || strings.Contains(accept, "text/")
 }
 
 // unlessNoExport skips mw for a request that cannot ask for an export.
@@ -233,7 +238,14 @@ func (rc *responseCache) lookup(key string, version, second int64, wait bool) (e
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	if el, ok := rc.entries[key]; ok {
-		if e := el.Value.(*cacheEntry); e.version == version && e.second == second {
+		switch e := el.Value.(*cacheEntry); {
+		case e.version < version:
+			// Gone from memory as soon as it is known to be old: an erased
+			// person's profile must not linger here either.
+			rc.remove(el)
+		case e.version == version && e.unkept:
+			return nil, nil, false
+		case e.version == version && e.second == second:
 			rc.lru.MoveToFront(el)
 			return e, nil, false
 		}
@@ -252,13 +264,18 @@ func (rc *responseCache) lookup(key string, version, second int64, wait bool) (e
 	return nil, f, true
 }
 
-// land ends the render flight leads, waking who waits for it.
+// land ends the render flight leads, waking who waits for it; when the
+// render kept nothing, it marks the key so for its version.
 func (rc *responseCache) land(key string, flight *cacheFlight) {
 	rc.mu.Lock()
 	if rc.flights[key] == flight {
 		delete(rc.flights, key)
 	}
+	el, ok := rc.entries[key]
 	rc.mu.Unlock()
+	if !ok || el.Value.(*cacheEntry).version < flight.version {
+		rc.put(&cacheEntry{key: key, version: flight.version, second: flight.second, unkept: true, size: int64(len(key)) + 64})
+	}
 	close(flight.done)
 }
 
@@ -309,11 +326,15 @@ func (rc *responseCache) put(e *cacheEntry) {
 	}
 	rc.size += e.size
 	for rc.size > rc.limit {
-		last := rc.lru.Back()
-		old := rc.lru.Remove(last).(*cacheEntry)
-		delete(rc.entries, old.key)
-		rc.size -= old.size
+		rc.remove(rc.lru.Back())
 	}
+}
+
+// remove drops an entry; the caller holds mu.
+func (rc *responseCache) remove(el *list.Element) {
+	old := rc.lru.Remove(el).(*cacheEntry)
+	delete(rc.entries, old.key)
+	rc.size -= old.size
 }
 
 // serve answers from the entry: 304 when If-None-Match matches its ETag,

@@ -100,3 +100,54 @@ func TestResponseCacheBound(t *testing.T) {
 		t.Errorf("newest then oldest: got %d renders; want 1", got)
 	}
 }
+
+// An entry of an older version is dropped when a read finds it old, even
+// when the new answer is not kept: what a write removed (an erased person's
+// profile, now 410) leaves memory too.
+func TestResponseCacheDropsOldEntries(t *testing.T) {
+	t.Parallel()
+	rig, rc := newCacheRig(1 << 20)
+	rig.e.GET("/v1/people/:id", func(c echo.Context) error {
+		if rig.version > 1 {
+			return c.String(http.StatusGone, "erased")
+		}
+		return c.String(http.StatusOK, "Anna de Vries")
+	})
+	if got := rig.get("/v1/people/p1"); got != "Anna de Vries" {
+		t.Fatalf("before the erasure: got %q", got)
+	}
+	rig.version++
+	if got := rig.get("/v1/people/p1"); got != "erased" {
+		t.Fatalf("after the erasure: got %q; want erased", got)
+	}
+	for key, el := range rc.entries {
+		if e := el.Value.(*cacheEntry); string(e.body) == "Anna de Vries" {
+			t.Errorf("entry %q: still holds %q at version %d after a read at %d; want it gone", key, e.body, e.version, rig.version)
+		}
+	}
+}
+
+// A render that is not kept (here a 404) marks its key for the version, so
+// that the next requests render at once rather than wait for a render that
+// keeps nothing; they are never answered from the mark.
+func TestResponseCacheMarksWhatItDoesNotKeep(t *testing.T) {
+	t.Parallel()
+	rig, rc := newCacheRig(1 << 20)
+	rig.e.GET("/v1/missing/:id", func(c echo.Context) error {
+		rig.renders++
+		return c.String(http.StatusNotFound, "no such thing")
+	})
+	for i := range 3 {
+		if got := rig.get("/v1/missing/x"); got != "no such thing" || rig.renders != i+1 {
+			t.Fatalf("request %d: got %q after %d renders; want the 404 rendered each time", i+1, got, rig.renders)
+		}
+		key := "/v1/missing/x?\x00"
+		el, ok := rc.entries[key]
+		if !ok || !el.Value.(*cacheEntry).unkept {
+			t.Fatalf("request %d: got no mark for %q; want one", i+1, key)
+		}
+		if _, _, lead := rc.lookup(key, rig.version, rig.now.Unix(), true); lead {
+			t.Fatalf("request %d: a lookup of a marked key leads a render; want none to wait for", i+1)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pioniersnetwerk/pioniers/api"
 	"github.com/pioniersnetwerk/pioniers/internal/apptest"
@@ -33,6 +34,18 @@ func TestPurgeErasesWhoLeft(t *testing.T) {
 	token := f.PersonUser(t, email, domain.RoleMember, "GM9901", left)
 	system := apptest.As(domain.System)
 	policy := f.App.Config.RetentionPolicy()
+
+	// Someone who left but still signs in keeps their data.
+	kept, err := f.App.Retention.Purge(system, policy, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.ContainsFunc(kept.Items, func(it retention.Item) bool { return it.ID == left }) {
+		t.Fatalf("dry run while their account is in use: got %+v; want person %s kept", kept.Items, left)
+	}
+	var me api.Me
+	f.Do(t, "GET", "/v1/me", nil, apptest.Headers(token)).JSON(t, &me)
+	apptest.Backdate(t, f.App.Config.DatabaseURL, "users", me.ID, time.Now().AddDate(-3, 0, 0), "created_at", "last_sign_in_at")
 
 	before := f.Changes(t, "person", left)
 	dry, err := f.App.Retention.Purge(system, policy, true)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"go.yaml.in/yaml/v3"
@@ -20,7 +21,10 @@ type contractDocument struct {
 	json []byte
 }
 
-func loadContract() (*contractDocument, error) {
+// loadContract parses the embedded contract once per process: it is a
+// constant, and every app a process builds (each test's, each command's)
+// reads it, never changing it.
+var loadContract = sync.OnceValues(func() (*contractDocument, error) {
 	spec, err := openapi3.NewLoader().LoadFromData(pioniers.OpenAPI)
 	if err != nil {
 		return nil, fmt.Errorf("load contract: %w", err)
@@ -34,6 +38,15 @@ func loadContract() (*contractDocument, error) {
 		return nil, fmt.Errorf("contract as JSON: %w", err)
 	}
 	return &contractDocument{spec: spec, yaml: pioniers.OpenAPI, json: buf.Bytes()}, nil
+})
+
+// APIVersion is the contract's info.version, the API-Version every response carries.
+func APIVersion() (string, error) {
+	c, err := loadContract()
+	if err != nil {
+		return "", err
+	}
+	return c.spec.Info.Version, nil
 }
 
 // writeJSON renders a YAML node as JSON, keeping the order of mapping keys.

@@ -246,6 +246,17 @@ func plan(now time.Time, p Policy, terms []PersonTerm, uses []AccountUse) []Item
 			accountsOf[u.PersonID] = append(accountsOf[u.PersonID], u)
 		}
 	}
+	// Someone who left but still signs in within the same term (a former
+	// pioneer who now works for the network) still has a purpose: erasing
+	// them would end an account in use.
+	for id := range leaving {
+		for _, u := range accountsOf[id] {
+			if !u.LastUsed().Add(p.Left).Before(now) {
+				delete(leaving, id)
+				break
+			}
+		}
+	}
 	for _, t := range terms {
 		since, ok := leaving[t.ID]
 		if !ok {

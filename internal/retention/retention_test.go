@@ -80,6 +80,7 @@ func newFixture(t *testing.T) *fixture {
 		memberships []person.MembershipInput
 	}{
 		{"left", ms("2018-07-01..2021-06-30")},
+		{"left but active", ms("2018-07-01..2021-06-30")},
 		{"left recently", ms("2018-07-01..2023-06-01")},
 		{"still a member", ms("2018-07-01..2019-12-31", "2020-01-01")},
 		{"left twice", ms("2018-07-01..2019-12-31", "2020-01-01..2023-01-01")},
@@ -103,7 +104,8 @@ func newFixture(t *testing.T) *fixture {
 		{"dormant", "", time.Time{}},
 		{"active", "", time.Date(2024, 5, 15, 9, 0, 0, 0, time.UTC)},
 		{"member's", "still a member", time.Date(2021, 2, 1, 9, 0, 0, 0, time.UTC)},
-		{"leaver's", "left", time.Date(2024, 6, 1, 9, 0, 0, 0, time.UTC)},
+		{"leaver's", "left", time.Date(2021, 3, 1, 9, 0, 0, 0, time.UTC)},
+		{"former's", "left but active", time.Date(2024, 6, 1, 9, 0, 0, 0, time.UTC)},
 	} {
 		email := strings.ReplaceAll(strings.TrimSuffix(u.name, "'s"), " ", ".") + "@example.org"
 		created, err := accounts.CreateUser(ctx, account.NewUser{Email: email, Password: password, Role: domain.RoleEditor, Person: f.id[u.person]})
@@ -158,7 +160,7 @@ func TestPlan(t *testing.T) {
 		{"both two years", retention.Policy{Left: twoYears, UnusedAccounts: twoYears}, []string{
 			"person left left", "account leaver's left", "account dormant unused", "account member's unused"}},
 		{"people only", retention.Policy{Left: twoYears}, []string{"person left left", "account leaver's left"}},
-		{"accounts only", retention.Policy{UnusedAccounts: twoYears}, []string{"account dormant unused", "account member's unused"}},
+		{"accounts only", retention.Policy{UnusedAccounts: twoYears}, []string{"account dormant unused", "account member's unused", "account leaver's unused"}},
 		{"a shorter term for people", retention.Policy{Left: oneYear}, []string{
 			"person left left", "account leaver's left", "person left recently left", "person left twice left"}},
 		{"a longer term for accounts", retention.Policy{UnusedAccounts: 4 * oneYear}, []string{}},

@@ -101,13 +101,12 @@ func OpenPool(ctx context.Context, dsn string, log *slog.Logger, pool Pool) (*DB
 		SkipDefaultTransaction: true,
 		Logger:                 gormLogger(log),
 		NowFunc:                func() time.Time { return domain.Timestamp(time.Now) },
-		// Statements are prepared once per connection and kept: preparing
-		// anew was a quarter of a read by id. Bounded, as a statement's text
-		// differs with its filters and the length of its IN lists.
-		PrepareStmt:        true,
-		PrepareStmtMaxSize: 512,
 	}
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		// No gorm-prepared statements here: pgx keeps its own per connection
+		// and drops one whose plan a migration changed, where gorm's would fail
+		// ("cached plan must not change result type") on every instance still
+		// running while another migrates.
 		g, err := gorm.Open(pgTranslator{translator{postgres.Open(dsn), trouble}}, cfg)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
@@ -147,6 +146,11 @@ func OpenPool(ctx context.Context, dsn string, log *slog.Logger, pool Pool) (*DB
 	// BEGIN IMMEDIATE takes the write lock up front, so two writers queue
 	// instead of failing with SQLITE_BUSY on upgrade.
 	writeParams.Set("_txlock", "immediate")
+	// Statements are prepared once per connection and kept: preparing anew
+	// was a quarter of a read by id. Bounded, as a statement's text differs
+	// with its filters and the length of its IN lists. SQLite prepares a
+	// statement again by itself when another process changed the schema.
+	cfg.PrepareStmt, cfg.PrepareStmtMaxSize = true, 512
 	write, err := gorm.Open(translator{sqlite.Open("file:" + path + "?" + writeParams.Encode()), trouble}, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)

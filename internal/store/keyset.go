@@ -260,20 +260,40 @@ func (db *DB) countBy(ctx context.Context, table, column string, values []string
 	if len(values) == 0 {
 		return counts, nil
 	}
-	rows, err := db.reader(ctx).Raw("SELECT "+column+", COUNT(*) FROM "+table+" WHERE "+column+" IN ? GROUP BY "+column, values).Rows()
-	if err != nil {
-		return nil, dbError(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			key string
-			n   int
-		)
-		if err := rows.Scan(&key, &n); err != nil {
-			return nil, dbError(err)
+	err := inChunks(values, func(part []string) error {
+		rows, err := db.reader(ctx).Raw("SELECT "+column+", COUNT(*) FROM "+table+" WHERE "+column+" IN ? GROUP BY "+column, part).Rows()
+		if err != nil {
+			return dbError(err)
 		}
-		counts[key] = n
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				key string
+				n   int
+			)
+			if err := rows.Scan(&key, &n); err != nil {
+				return dbError(err)
+			}
+			counts[key] = n
+		}
+		return dbError(rows.Err())
+	})
+	return counts, err
+}
+
+// inChunk is how many values one IN list holds: a whole list (every
+// meeting, for the calendar) would pass the databases' limits on bound
+// parameters (32,766 on SQLite, 65,535 on PostgreSQL).
+const inChunk = 500
+
+// inChunks calls fn with values in parts of at most inChunk.
+func inChunks(values []string, fn func(part []string) error) error {
+	for len(values) > 0 {
+		n := min(len(values), inChunk)
+		if err := fn(values[:n]); err != nil {
+			return err
+		}
+		values = values[n:]
 	}
-	return counts, dbError(rows.Err())
+	return nil
 }

@@ -139,29 +139,31 @@ func (db *DB) registrationCounts(ctx context.Context, views []meetingView) error
 		ids[i] = views[i].Row.ID
 		at[ids[i]] = &views[i]
 	}
-	rows, err := db.reader(ctx).Raw(`SELECT meeting_id, status, COUNT(*) FROM registrations
-		WHERE meeting_id IN ? AND status IN ('registered', 'waitlisted') GROUP BY meeting_id, status`, ids).Rows()
-	if err != nil {
-		return dbError(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			id, status string
-			n          int
-		)
-		if err := rows.Scan(&id, &status, &n); err != nil {
+	return inChunks(ids, func(part []string) error {
+		rows, err := db.reader(ctx).Raw(`SELECT meeting_id, status, COUNT(*) FROM registrations
+		WHERE meeting_id IN ? AND status IN ('registered', 'waitlisted') GROUP BY meeting_id, status`, part).Rows()
+		if err != nil {
 			return dbError(err)
 		}
-		if v := at[id]; v != nil {
-			if status == string(meeting.Registered) {
-				v.RegisteredCount = n
-			} else {
-				v.WaitlistCount = n
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				id, status string
+				n          int
+			)
+			if err := rows.Scan(&id, &status, &n); err != nil {
+				return dbError(err)
+			}
+			if v := at[id]; v != nil {
+				if status == string(meeting.Registered) {
+					v.RegisteredCount = n
+				} else {
+					v.WaitlistCount = n
+				}
 			}
 		}
-	}
-	return dbError(rows.Err())
+		return dbError(rows.Err())
+	})
 }
 
 func toMeetingRow(m meeting.Meeting) meetingRow {
