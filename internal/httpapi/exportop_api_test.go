@@ -27,6 +27,7 @@ func TestExportOperations(t *testing.T) {
 		for _, f := range []struct{ format, accept, contentType string }{
 			{"csv", "text/csv", "text/csv"},
 			{"ndjson", "application/x-ndjson", "application/x-ndjson"},
+			{"csv", "text/*", "text/csv"},
 		} {
 			t.Run(tt.list+" "+f.format, func(t *testing.T) {
 				t.Parallel()
