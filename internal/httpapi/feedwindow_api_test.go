@@ -22,7 +22,9 @@ func TestFeedWindow(t *testing.T) {
 	today := apptest.Today() // a day in Amsterdam, at 00:00 UTC
 	day := func(d time.Time) string { return d.Format(time.DateOnly) }
 	// at is noon in Amsterdam (10:00 or 11:00 UTC) on day d.
-	at := func(d time.Time) time.Time { return time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, domain.Amsterdam) }
+	at := func(d time.Time) time.Time {
+		return time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, domain.Amsterdam)
+	}
 	post := func(title string, d time.Time) apptest.Created {
 		return env.Post(t, editor, "/v1/meetings", apptest.PlannedMeeting(title, map[string]any{
 			"startsAt": at(d).UTC().Format(time.RFC3339), "endsAt": at(d).Add(2 * time.Hour).UTC().Format(time.RFC3339)}))
