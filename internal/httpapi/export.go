@@ -226,18 +226,63 @@ const (
 	exportStall = time.Minute
 )
 
-// exportBody is an export on its way to the client. The server's write
-// timeout would cut a long export short (with status 200 already sent), so
-// each write gets a deadline of its own; a write that fails (the client
-// went away, or read nothing for exportStall) closes the pipe, which stops
-// the producer and its query.
+// streamDeadlines frees an export from the server's timeouts, which would
+// cut a long one short with status 200 already sent: the read timeout (the
+// request is read whole, and net/http ends the request's context when it
+// passes) is lifted as soon as the request is in, and every write gets
+// exportStall from the moment it starts, however long the whole export
+// takes. A client that reads nothing for that long is given up on; the
+// failed write ends the request's context, and with it the export's query.
+func streamDeadlines(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r, res := c.Request(), c.Response()
+		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || !isExport(r) {
+			return next(c)
+		}
+		rc := http.NewResponseController(res.Writer)
+		_ = rc.SetReadDeadline(time.Time{}) // not every writer has deadlines
+		orig := res.Writer
+		res.Writer = deadlineWriter{ResponseWriter: orig, rc: rc}
+		defer func() { res.Writer = orig }()
+		return next(c)
+	}
+}
+
+// deadlineWriter gives every write exportStall.
+type deadlineWriter struct {
+	http.ResponseWriter
+	rc *http.ResponseController
+}
+
+func (w deadlineWriter) Write(p []byte) (int, error) {
+	_ = w.rc.SetWriteDeadline(time.Now().Add(exportStall))
+	return w.ResponseWriter.Write(p)
+}
+
+// FlushError flushes what the writer holds; one that cannot (a HEAD's) has
+// nothing to flush.
+func (w deadlineWriter) FlushError() error {
+	if err := w.rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return err
+	}
+	return nil
+}
+
+func (w deadlineWriter) Flush() { _ = w.FlushError() }
+
+func (w deadlineWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// exportBody is an export on its way to the client: a write that fails
+// (the client went away, or read nothing for exportStall) closes the pipe,
+// which stops the producer and its query.
 type exportBody struct{ pr *io.PipeReader }
 
 func (b exportBody) Read(p []byte) (int, error) { return b.pr.Read(p) }
 
 func (b exportBody) Close() error { return b.pr.Close() }
 
-// WriteTo is what io.Copy in the generated response uses.
+// WriteTo is what io.Copy in the generated response uses: the export goes
+// out a buffer at a time, each flushed to the client.
 func (b exportBody) WriteTo(w io.Writer) (int64, error) {
 	var rc *http.ResponseController
 	if rw, ok := w.(http.ResponseWriter); ok {
@@ -248,9 +293,6 @@ func (b exportBody) WriteTo(w io.Writer) (int64, error) {
 	for {
 		n, rerr := b.pr.Read(buf)
 		if n > 0 {
-			if rc != nil {
-				_ = rc.SetWriteDeadline(time.Now().Add(exportStall)) // not every writer has one
-			}
 			m, err := w.Write(buf[:n])
 			total += int64(m)
 			if err == nil && rc != nil {

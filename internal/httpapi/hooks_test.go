@@ -33,3 +33,44 @@ func FeedPages(rawQuery string) []int {
 	defer hookMu.Unlock()
 	return append([]int(nil), feedPages[rawQuery]...)
 }
+
+// ExportOutcome is how an export ended: the rows it produced and the error
+// that stopped it (nil when it ran to the end).
+type ExportOutcome struct {
+	Rows int64
+	Err  error
+}
+
+var exportEnded = map[string]chan ExportOutcome{}
+
+func exportChannel(rawQuery string) chan ExportOutcome {
+	hookMu.Lock()
+	defer hookMu.Unlock()
+	ch := exportEnded[rawQuery]
+	if ch == nil {
+		ch = make(chan ExportOutcome, 16)
+		exportEnded[rawQuery] = ch
+	}
+	return ch
+}
+
+func init() {
+	exportHook = func(ctx context.Context, rows int64, err error) {
+		if u, _ := ctx.Value(requestURLKey{}).(*url.URL); u != nil {
+			exportChannel(exportKey(u.RawQuery)) <- ExportOutcome{Rows: rows, Err: err}
+		}
+	}
+}
+
+// ExportEnded delivers how each export of requests with this raw query
+// ended, in order.
+// The defaults the contract fills in (bom, delimiter) are not part of it.
+func ExportEnded(rawQuery string) <-chan ExportOutcome { return exportChannel(exportKey(rawQuery)) }
+
+// exportKey is a query without the CSV options, its parameters sorted.
+func exportKey(rawQuery string) string {
+	q, _ := url.ParseQuery(rawQuery)
+	q.Del("bom")
+	q.Del("delimiter")
+	return q.Encode()
+}

@@ -143,7 +143,7 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 	// Before routing, so that the router's own 404 and 405 get them too.
 	// headAsGet comes first: the router matches on the original request.
 	e.Pre(headAsGet, requestID, accessLog(log), recoverPanic(log), baseHeaders(version, opt.TrustProxy), headerLimit(opt.MaxHeaderBytes), cors(opt.CORSOrigins), noTrailingSlash,
-		validator.legacyExports(basePath))
+		validator.legacyExports(basePath), streamDeadlines)
 	e.Use(brokenBody, middleware.BodyLimit(opt.BodyLimit), authenticate(svc.Tokens), rateLimited(opt.RateLimit, opt.SignInLimit),
 		validator.requireToken, carryRequest, idempotent(svc.Idempotency), validator.middleware, conditionalGET)
 
