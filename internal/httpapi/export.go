@@ -244,7 +244,14 @@ func streamDeadlines(next echo.HandlerFunc) echo.HandlerFunc {
 		orig := res.Writer
 		res.Writer = deadlineWriter{ResponseWriter: orig, rc: rc}
 		defer func() { res.Writer = orig }()
-		return next(c)
+		err := next(c)
+		if err != nil && res.Committed {
+			// Failed halfway, after the status line: the response ends
+			// without its last chunk, so that the client sees it is cut
+			// short instead of taking it as whole.
+			panic(http.ErrAbortHandler)
+		}
+		return err
 	}
 }
 

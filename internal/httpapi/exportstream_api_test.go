@@ -28,7 +28,7 @@ func exCreateMeetings(t testing.TB, env *apptest.Env, n int) {
 			for i := from; i < min(from+batch, n); i++ {
 				at := start.Add(time.Duration(i) * time.Hour)
 				in := meeting.Input{Title: fmt.Sprintf("Meeting %d: open data, \"quoted\", Café", i), Topic: "Open data",
-					Description: "A line.\nAnother, with a comma.", Tags: []string{"open data", "raad"}, Format: meeting.FormatOther,
+					Description: "A line. Another, with a comma.", Tags: []string{"open data", "raad"}, Format: meeting.FormatOther,
 					StartsAt: at, EndsAt: at.Add(2 * time.Hour), OnlineURL: "https://meet.example.org/" + fmt.Sprint(i), Status: meeting.StatusPlanned}
 				if _, err := env.App.Meetings.Create(ctx, in); err != nil {
 					return fmt.Errorf("meeting %d: %w", i, err)
