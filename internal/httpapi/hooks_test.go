@@ -57,7 +57,10 @@ func exportChannel(rawQuery string) chan ExportOutcome {
 func init() {
 	exportHook = func(ctx context.Context, rows int64, err error) {
 		if u, _ := ctx.Value(requestURLKey{}).(*url.URL); u != nil {
-			exportChannel(exportKey(u.RawQuery)) <- ExportOutcome{Rows: rows, Err: err}
+			select {
+			case exportChannel(exportKey(u.RawQuery)) <- ExportOutcome{Rows: rows, Err: err}:
+			default: // nobody is listening for this query: never hold the export up
+			}
 		}
 	}
 }
