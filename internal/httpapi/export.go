@@ -1,9 +1,11 @@
 package httpapi
 
 import (
+	"bufio"
+	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -13,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
@@ -142,11 +145,14 @@ func schemaColumns(s *openapi3.Schema, prefix string) []column {
 // format, as a reader. It waits for the first row, or the end: an error
 // before anything was sent is returned, so the caller can still answer with
 // a problem instead of an empty 200. Closing the request's context stops
-// the producer. The response links the table's schema (rel="describedby"),
-// and a CSV follows the request's bom and delimiter parameters.
+// the producer, and so does a client that stops reading (see exportBody).
+// The response links the table's schema (rel="describedby"), and a CSV
+// follows the request's bom and delimiter parameters.
+//
+// The rows go out through one buffered writer; a CSV row is laid out by a
+// plan of the columns made once per export, not per row.
 func stream(ctx context.Context, format string, t table, each func(emit func(v any) error) error) (io.Reader, error) {
 	opts := csvOptionsOf(ctx)
-	cols := t.names()
 	pr, pw := io.Pipe()
 	stop := context.AfterFunc(ctx, func() { pr.CloseWithError(ctx.Err()) })
 	first := make(chan error, 1)
@@ -154,53 +160,44 @@ func stream(ctx context.Context, format string, t table, each func(emit func(v a
 	started := func() { once.Do(func() { first <- nil }) }
 	go func() {
 		defer stop()
+		bw := bufio.NewWriterSize(pw, exportBufferSize)
+		var rows int64
 		var err error
 		switch format {
 		case formatCSV:
-			w := csv.NewWriter(pw)
-			w.Comma = opts.comma
-			header := false
-			writeHeader := func() error {
-				if header {
-					return nil
-				}
-				header = true
-				if opts.bom {
-					if _, err := pw.Write([]byte(utf8BOM)); err != nil {
-						return err
-					}
-				}
-				return w.Write(cols)
-			}
+			enc := newCSVEncoder(bw, t, opts)
 			err = each(func(v any) error {
-				row, err := csvRow(v, cols)
-				if err != nil {
+				if err := enc.encode(v); err != nil {
 					return err
 				}
+				rows++
 				started()
-				if err := writeHeader(); err != nil {
-					return err
-				}
-				return w.Write(row)
+				return nil
 			})
 			if err == nil {
 				started()
-				err = writeHeader() // an empty result still has its header row
-			}
-			w.Flush()
-			if err == nil {
-				err = w.Error()
+				err = enc.end() // an empty result still has its header row
+			} else {
+				enc.w.Flush()
 			}
 		default:
+			je := json.NewEncoder(bw) // Encode writes what Marshal does, and a newline
 			err = each(func(v any) error {
-				line, err := json.Marshal(v)
-				if err != nil {
+				if err := je.Encode(v); err != nil {
 					return err
 				}
+				rows++
 				started()
-				_, err = pw.Write(append(line, '\n'))
-				return err
+				return nil
 			})
+		}
+		// The rows made before an error go out too, then the error ends
+		// the stream.
+		if ferr := bw.Flush(); err == nil {
+			err = ferr
+		}
+		if exportHook != nil {
+			exportHook(ctx, rows, err)
 		}
 		once.Do(func() { first <- err })
 		pw.CloseWithError(err)
@@ -213,7 +210,115 @@ func stream(ctx context.Context, format string, t table, each func(emit func(v a
 	if h, ok := ctx.Value(responseHeaderKey{}).(http.Header); ok {
 		h.Add("Link", t.link())
 	}
-	return pr, nil
+	return exportBody{pr}, nil
+}
+
+// exportHook, when set (by tests), learns how each export ended: the rows
+// it produced and the error that stopped it.
+var exportHook func(ctx context.Context, rows int64, err error)
+
+const (
+	// exportBufferSize is how much of an export is written at a time.
+	exportBufferSize = 64 << 10
+	// exportStall is how long an export waits for a client that reads
+	// nothing before it gives up; every write has this long, however long
+	// the whole export takes.
+	exportStall = time.Minute
+)
+
+// streamDeadlines frees an export from the server's timeouts, which would
+// cut a long one short with status 200 already sent: the read timeout (the
+// request is read whole, and net/http ends the request's context when it
+// passes) is lifted as soon as the request is in, and every write gets
+// exportStall from the moment it starts, however long the whole export
+// takes. A client that reads nothing for that long is given up on; the
+// failed write ends the request's context, and with it the export's query.
+func streamDeadlines(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r, res := c.Request(), c.Response()
+		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || !isExport(r) {
+			return next(c)
+		}
+		rc := http.NewResponseController(res.Writer)
+		_ = rc.SetReadDeadline(time.Time{}) // not every writer has deadlines
+		orig := res.Writer
+		res.Writer = deadlineWriter{ResponseWriter: orig, rc: rc}
+		defer func() { res.Writer = orig }()
+		err := next(c)
+		if err != nil && res.Committed {
+			// Failed halfway, after the status line: the response ends
+			// without its last chunk, so that the client sees it is cut
+			// short instead of taking it as whole.
+			panic(http.ErrAbortHandler)
+		}
+		return err
+	}
+}
+
+// deadlineWriter gives every write exportStall.
+type deadlineWriter struct {
+	http.ResponseWriter
+	rc *http.ResponseController
+}
+
+func (w deadlineWriter) Write(p []byte) (int, error) {
+	_ = w.rc.SetWriteDeadline(time.Now().Add(exportStall))
+	return w.ResponseWriter.Write(p)
+}
+
+// FlushError flushes what the writer holds; one that cannot (a HEAD's) has
+// nothing to flush.
+func (w deadlineWriter) FlushError() error {
+	if err := w.rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return err
+	}
+	return nil
+}
+
+func (w deadlineWriter) Flush() { _ = w.FlushError() }
+
+func (w deadlineWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// exportBody is an export on its way to the client: a write that fails
+// (the client went away, or read nothing for exportStall) closes the pipe,
+// which stops the producer and its query.
+type exportBody struct{ pr *io.PipeReader }
+
+func (b exportBody) Read(p []byte) (int, error) { return b.pr.Read(p) }
+
+func (b exportBody) Close() error { return b.pr.Close() }
+
+// WriteTo is what io.Copy in the generated response uses: the export goes
+// out a buffer at a time, each flushed to the client.
+func (b exportBody) WriteTo(w io.Writer) (int64, error) {
+	var rc *http.ResponseController
+	if rw, ok := w.(http.ResponseWriter); ok {
+		rc = http.NewResponseController(rw)
+	}
+	buf := make([]byte, exportBufferSize)
+	var total int64
+	for {
+		n, rerr := b.pr.Read(buf)
+		if n > 0 {
+			m, err := w.Write(buf[:n])
+			total += int64(m)
+			if err == nil && rc != nil {
+				if ferr := rc.Flush(); ferr != nil && !errors.Is(ferr, http.ErrNotSupported) {
+					err = ferr
+				}
+			}
+			if err != nil {
+				b.pr.CloseWithError(err)
+				return total, err
+			}
+		}
+		if rerr == io.EOF {
+			return total, nil
+		}
+		if rerr != nil {
+			return total, rerr
+		}
+	}
 }
 
 // everyPage emits every item of a keyset-paged list, page after page.
@@ -237,63 +342,20 @@ func everyPage[T, A any](list func(cursor string) (domain.Page[T], error), toAPI
 
 // csvRow flattens one JSON object into the columns.
 func csvRow(v any, cols []string) ([]string, error) {
-	data, err := json.Marshal(v)
-	if err != nil {
+	var buf bytes.Buffer
+	e := newCSVEncoder(bufio.NewWriter(&buf), table{cols: columnsNamed(cols)}, csvOptions{comma: ','})
+	if err := e.layout(v); err != nil {
 		return nil, err
 	}
-	var obj map[string]any
-	if err := json.Unmarshal(data, &obj); err != nil {
-		return nil, fmt.Errorf("export row: %w", err)
-	}
-	flat := map[string]string{}
-	flatten(obj, "", flat)
-	row := make([]string, len(cols))
-	for i, c := range cols {
-		row[i] = neutralise(flat[c])
-	}
-	return row, nil
+	return slices.Clone(e.row), nil
 }
 
-func flatten(obj map[string]any, prefix string, out map[string]string) {
-	for k, v := range obj {
-		switch x := v.(type) {
-		case map[string]any:
-			// Both the object as JSON (for a column such as a oneOf's) and its fields.
-			data, _ := json.Marshal(x)
-			out[prefix+k] = string(data)
-			flatten(x, prefix+k+".", out)
-		case nil:
-			out[prefix+k] = ""
-		case string:
-			out[prefix+k] = x
-		case bool:
-			out[prefix+k] = strconv.FormatBool(x)
-		case float64:
-			out[prefix+k] = strconv.FormatFloat(x, 'f', -1, 64)
-		case []any:
-			if strs, ok := allStrings(x); ok {
-				out[prefix+k] = strings.Join(strs, "; ")
-				continue
-			}
-			data, _ := json.Marshal(x)
-			out[prefix+k] = string(data)
-		default:
-			data, _ := json.Marshal(x)
-			out[prefix+k] = string(data)
-		}
+func columnsNamed(names []string) []column {
+	cols := make([]column, len(names))
+	for i, n := range names {
+		cols[i] = column{name: n}
 	}
-}
-
-func allStrings(list []any) ([]string, bool) {
-	out := make([]string, len(list))
-	for i, v := range list {
-		s, ok := v.(string)
-		if !ok {
-			return nil, false
-		}
-		out[i] = s
-	}
-	return out, true
+	return cols
 }
 
 // neutralise keeps a spreadsheet from running a cell as a formula (OWASP

@@ -7,12 +7,15 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/labstack/echo/v4"
 
 	"github.com/pioniersnetwerk/pioniers/internal/meeting"
 	"github.com/pioniersnetwerk/pioniers/internal/milestone"
@@ -360,10 +363,11 @@ func TestExportStreamStopsWhenTheClientGoes(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the producer kept going after the context ended")
 	}
-	// The CSV writer buffers 4 KiB, so a producer that is held back by the
-	// reader cannot have written much more than that.
-	if emitted > 10000 {
-		t.Errorf("producer emitted %d rows for 64 bytes read; want it held back by the pipe", emitted)
+	// The export buffers exportBufferSize bytes and a row is at least two,
+	// so a producer that is held back by the reader cannot have written
+	// more rows than half that.
+	if limit := exportBufferSize / 2; emitted > limit {
+		t.Errorf("producer emitted %d rows for 64 bytes read; want it held back by the pipe (at most %d)", emitted, limit)
 	}
 }
 
@@ -444,4 +448,39 @@ func textTable(names ...string) table {
 		t.cols = append(t.cols, column{name: n, typ: "string"})
 	}
 	return t
+}
+
+// TestStreamDeadlinesAbortsACutExport: an export that fails after its status
+// line went out ends the connection without the last chunk, so that the
+// client sees it cut short; one that fails before still gets its error.
+func TestStreamDeadlinesAbortsACutExport(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		write     bool
+		wantPanic bool
+	}{{"after the first rows", true, true}, {"before anything was sent", false, false}} {
+		t.Run(c.name, func(t *testing.T) {
+			e := echo.New()
+			req := httptest.NewRequest(http.MethodGet, "/v1/meetings/export?format=csv", nil)
+			ctx := e.NewContext(req, httptest.NewRecorder())
+			boom := errors.New("database gone")
+			h := streamDeadlines(func(c echo.Context) error {
+				c.Response().Header().Set("Content-Type", "text/csv")
+				c.Response().WriteHeader(http.StatusOK)
+				return boom
+			})
+			if !c.write {
+				h = streamDeadlines(func(echo.Context) error { return boom })
+			}
+			defer func() {
+				v := recover()
+				if got := v == http.ErrAbortHandler; got != c.wantPanic {
+					t.Errorf("panic: got %v; want ErrAbortHandler: %v", v, c.wantPanic)
+				}
+			}()
+			if err := h(ctx); !errors.Is(err, boom) {
+				t.Errorf("got %v; want the handler's error", err)
+			}
+		})
+	}
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"io"
@@ -47,22 +48,55 @@ var vtimezoneAmsterdam = []string{
 	"END:VTIMEZONE",
 }
 
-// GetMeetingsFeed serves GET /feeds/meetings.ics: every meeting that
-// matches the filters of GET /meetings, cancelled ones included, no paging.
+// GetMeetingsFeed serves GET /feeds/meetings.ics: the meetings that match
+// the filters of GET /meetings, cancelled ones included, no paging. Without
+// from and to it holds what calendar clients expect: the meetings from
+// twelve months back onward. The meetings come from the store a page at a
+// time and are written as they come, so the feed never holds them all.
 func (s *Server) GetMeetingsFeed(ctx context.Context, req api.GetMeetingsFeedRequestObject) (api.GetMeetingsFeedResponseObject, error) {
 	p := req.Params
 	lr, err := meetingListRequest(p.From, p.To, p.Status, p.Format, p.Organisation, p.GuestChair, p.Q)
 	if err != nil {
 		return nil, err
 	}
-	lr.All = true
-	page, err := s.meetings.List(ctx, lr)
+	if p.From == nil && p.To == nil {
+		lr.Filter.From = feedWindowStart(s.now())
+	}
+	if !lr.Filter.From.IsZero() && !lr.Filter.To.IsZero() && !lr.Filter.To.After(lr.Filter.From) {
+		return nil, (domain.Problems{{Name: "to", Reason: "must not be before from"}}).Err()
+	}
+	lr.PageSize = feedPageSize
+	list := func(cursor string) (domain.Page[meeting.Meeting], error) {
+		lr.Cursor = cursor
+		page, err := s.meetings.List(ctx, lr)
+		if err == nil && feedPageHook != nil {
+			feedPageHook(ctx, len(page.Items))
+		}
+		return page, err
+	}
+	// The first page is read here, so that a failure is a problem and not
+	// a calendar cut short.
+	first, err := list("")
 	if err != nil {
 		return nil, err
 	}
 	lang, vary := feedLang(p.Lang, p.AcceptLanguage)
-	body := writeCalendar(page.Items, s.publicURL, lang)
-	return feedResponse{body: body, varyLanguage: vary}, nil
+	return feedResponse{first: first, next: list, origin: s.publicURL, lang: lang, varyLanguage: vary}, nil
+}
+
+// feedPageSize is how many meetings the feed reads at a time: the largest
+// page the service serves.
+const feedPageSize = domain.MaxPageSize
+
+// feedPageHook, when set (by tests), sees the size of every page the feed reads.
+var feedPageHook func(ctx context.Context, n int)
+
+// feedWindowStart is where the feed starts without from and to: the start
+// of the day twelve months back, in Amsterdam. It moves once a day, so the
+// feed stays the same between writes all day long.
+func feedWindowStart(now time.Time) time.Time {
+	y, m, d := now.In(domain.Amsterdam).Date()
+	return time.Date(y-1, m, d, 0, 0, 0, 0, domain.Amsterdam).UTC()
 }
 
 // feedLang is the feed's language: lang when given, else the first of
@@ -97,9 +131,11 @@ func feedLang(lang *api.GetMeetingsFeedParamsLang, acceptLanguage *string) (stri
 
 // feedResponse is the 200 of the feed. The generated response type says
 // text/calendar without a charset; RFC 5545 section 8.1 allows charset and
-// clients guess less with it.
+// clients guess less with it. It writes the calendar as the pages come.
 type feedResponse struct {
-	body         []byte
+	first        domain.Page[meeting.Meeting]
+	next         func(cursor string) (domain.Page[meeting.Meeting], error)
+	origin, lang string
 	varyLanguage bool // the language came from Accept-Language
 }
 
@@ -108,64 +144,98 @@ func (r feedResponse) VisitGetMeetingsFeedResponse(w http.ResponseWriter) error 
 	if r.varyLanguage {
 		w.Header().Add("Vary", "Accept-Language")
 	}
-	w.Header().Set("Content-Length", strconv.Itoa(len(r.body)))
 	w.WriteHeader(http.StatusOK)
-	_, err := io.Copy(w, bytes.NewReader(r.body))
-	return err
+	cw := newICSWriter(w)
+	cw.begin(r.lang)
+	for page := r.first; ; {
+		for i := range page.Items {
+			cw.event(&page.Items[i], r.origin, r.lang)
+		}
+		if page.Next == "" {
+			break
+		}
+		var err error
+		if page, err = r.next(page.Next); err != nil {
+			return err
+		}
+		if cw.err != nil {
+			return cw.err
+		}
+	}
+	cw.end()
+	return cw.flush()
 }
 
 // writeCalendar renders the meetings as one VCALENDAR, its own texts in
 // lang (nl or en). origin is the configured public URL the meetings' web
 // pages start with, such as https://example.org; "" leaves the URLs out.
 func writeCalendar(items []meeting.Meeting, origin, lang string) []byte {
+	var buf bytes.Buffer
+	w := newICSWriter(&buf)
+	w.begin(lang)
+	for i := range items {
+		w.event(&items[i], origin, lang)
+	}
+	w.end()
+	_ = w.flush() // a bytes.Buffer does not fail
+	return buf.Bytes()
+}
+
+// begin writes the calendar's head: its properties and the time zone.
+func (w *icsWriter) begin(lang string) {
 	l := embedText[lang]
-	var w icsWriter
 	w.line("BEGIN:VCALENDAR")
 	w.line("PRODID:" + feedProductID)
 	w.line("VERSION:2.0")
 	w.line("CALSCALE:GREGORIAN")
 	w.line("METHOD:PUBLISH")
-	w.line("NAME:" + escapeText(l.Network))
-	w.line("X-WR-CALNAME:" + escapeText(l.Network))
-	w.line("X-WR-CALDESC:" + escapeText(l.calendarDescription))
+	w.text("NAME:", l.Network)
+	w.text("X-WR-CALNAME:", l.Network)
+	w.text("X-WR-CALDESC:", l.calendarDescription)
 	w.line("X-WR-TIMEZONE:" + meeting.TimeZone)
 	w.line("REFRESH-INTERVAL;VALUE=DURATION:PT6H")
 	w.line("X-PUBLISHED-TTL:PT6H")
 	for _, line := range vtimezoneAmsterdam {
 		w.line(line)
 	}
-	for _, m := range items {
-		writeEvent(&w, m, origin, lang)
-	}
-	w.line("END:VCALENDAR")
-	return w.buf.Bytes()
 }
 
-func writeEvent(w *icsWriter, m meeting.Meeting, origin, lang string) {
+func (w *icsWriter) end() { w.line("END:VCALENDAR") }
+
+// event writes one meeting as a VEVENT.
+func (w *icsWriter) event(m *meeting.Meeting, origin, lang string) {
 	l := embedText[lang]
 	w.line("BEGIN:VEVENT")
-	w.line("UID:" + m.ID + "@" + feedUIDDomain)
-	w.line("DTSTAMP:" + utcStamp(m.UpdatedAt))
-	w.line("CREATED:" + utcStamp(m.CreatedAt))
-	w.line("LAST-MODIFIED:" + utcStamp(m.UpdatedAt))
-	w.line("SEQUENCE:" + strconv.Itoa(max(int(m.Version)-1, 0)))
-	w.line("DTSTART;TZID=" + meeting.TimeZone + ":" + localStamp(m.StartsAt))
-	w.line("DTEND;TZID=" + meeting.TimeZone + ":" + localStamp(m.EndsAt))
-	summary := m.Title
+	w.start("UID:")
+	w.raw(m.ID)
+	w.raw("@" + feedUIDDomain)
+	w.finish()
+	w.utc("DTSTAMP:", m.UpdatedAt)
+	w.utc("CREATED:", m.CreatedAt)
+	w.utc("LAST-MODIFIED:", m.UpdatedAt)
+	w.start("SEQUENCE:")
+	w.cur = strconv.AppendInt(w.cur, int64(max(int(m.Version)-1, 0)), 10)
+	w.finish()
+	w.local("DTSTART;TZID="+meeting.TimeZone+":", m.StartsAt)
+	w.local("DTEND;TZID="+meeting.TimeZone+":", m.EndsAt)
+	w.start("SUMMARY:")
 	if m.Status == meeting.StatusCancelled {
-		summary = l.cancelledPrefix + summary
+		w.escaped(l.cancelledPrefix)
 	}
-	w.line("SUMMARY:" + escapeText(summary))
+	w.escaped(m.Title)
+	w.finish()
 	page := ""
 	if origin != "" {
 		page = meetingPageURL(origin, lang, m.ID)
 	}
-	w.line("DESCRIPTION:" + escapeText(l.eventDescription(m, page)))
-	if loc := eventLocation(m); loc != "" {
-		w.line("LOCATION:" + escapeText(loc))
+	w.text("DESCRIPTION:", l.eventDescription(*m, page))
+	if loc := eventLocation(*m); loc != "" {
+		w.text("LOCATION:", loc)
 	}
 	if page != "" {
-		w.line("URL;VALUE=URI:" + page)
+		w.start("URL;VALUE=URI:")
+		w.raw(page)
+		w.finish()
 	}
 	w.line("STATUS:" + eventStatus(m.Status))
 	w.line("CLASS:PUBLIC")
@@ -175,11 +245,14 @@ func writeEvent(w *icsWriter, m meeting.Meeting, origin, lang string) {
 		w.line("TRANSP:OPAQUE")
 	}
 	if len(m.Tags) > 0 {
-		tags := make([]string, len(m.Tags))
+		w.start("CATEGORIES:")
 		for i, t := range m.Tags {
-			tags[i] = escapeText(t)
+			if i > 0 {
+				w.raw(",")
+			}
+			w.escaped(t)
 		}
-		w.line("CATEGORIES:" + strings.Join(tags, ","))
+		w.finish()
 	}
 	w.line("END:VEVENT")
 }
@@ -281,54 +354,108 @@ func venueLine(v meeting.Venue) string {
 	return strings.Join(parts, ", ")
 }
 
-func utcStamp(t time.Time) string { return t.UTC().Format("20060102T150405Z") }
-
-func localStamp(t time.Time) string { return t.In(domain.Amsterdam).Format("20060102T150405") }
-
 // escapeText escapes a TEXT value (RFC 5545 section 3.3.11): backslash,
 // semicolon, comma and newlines; other control characters are dropped.
-func escapeText(s string) string {
-	var b strings.Builder
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	for _, r := range s {
+func escapeText(s string) string { return string(appendEscaped(nil, s)) }
+
+// appendEscaped appends s to b escaped as escapeText says; CRLF is one
+// newline.
+func appendEscaped(b []byte, s string) []byte {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c < utf8.RuneSelf && c != '\\' && c != ';' && c != ',' && c != 0x7f {
+			b = append(b, c)
+			i++
+			continue
+		}
 		switch {
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == ';':
-			b.WriteString(`\;`)
-		case r == ',':
-			b.WriteString(`\,`)
-		case r == '\n' || r == '\r':
-			b.WriteString(`\n`)
-		case r == '\t':
-			b.WriteRune(r)
-		case r < 0x20 || r == 0x7f:
+		case c == '\\':
+			b = append(b, `\\`...)
+		case c == ';':
+			b = append(b, `\;`...)
+		case c == ',':
+			b = append(b, `\,`...)
+		case c == '\r' && i+1 < len(s) && s[i+1] == '\n':
+			b = append(b, `\n`...)
+			i++
+		case c == '\n' || c == '\r':
+			b = append(b, `\n`...)
+		case c == '\t':
+			b = append(b, c)
+		case c < 0x20 || c == 0x7f:
 			// not allowed in TEXT
 		default:
-			b.WriteRune(r)
+			r, size := utf8.DecodeRuneInString(s[i:])
+			b = utf8.AppendRune(b, r) // an invalid byte becomes U+FFFD
+			i += size
+			continue
 		}
+		i++
 	}
-	return b.String()
+	return b
 }
 
 // icsWriter writes content lines ending in CRLF, folded so that no line is
-// longer than 75 octets (RFC 5545 section 3.1), never inside a UTF-8 sequence.
-type icsWriter struct{ buf bytes.Buffer }
+// longer than 75 octets (RFC 5545 section 3.1), never inside a UTF-8
+// sequence. A line is built in cur (start, raw, escaped, finish), so that
+// writing a feed allocates little; the first write error is kept in err.
+type icsWriter struct {
+	w   *bufio.Writer
+	cur []byte
+	err error
+}
+
+func newICSWriter(w io.Writer) *icsWriter {
+	return &icsWriter{w: bufio.NewWriterSize(w, 32<<10), cur: make([]byte, 0, 1024)}
+}
 
 const foldAt = 75
 
-func (w *icsWriter) line(s string) {
+func (w *icsWriter) start(name string)   { w.cur = append(w.cur[:0], name...) }
+func (w *icsWriter) raw(s string)        { w.cur = append(w.cur, s...) }
+func (w *icsWriter) escaped(s string)    { w.cur = appendEscaped(w.cur, s) }
+func (w *icsWriter) text(name, v string) { w.start(name); w.escaped(v); w.finish() }
+func (w *icsWriter) line(s string)       { w.start(s); w.finish() }
+
+func (w *icsWriter) utc(name string, t time.Time) {
+	w.start(name)
+	w.cur = t.UTC().AppendFormat(w.cur, "20060102T150405Z")
+	w.finish()
+}
+
+func (w *icsWriter) local(name string, t time.Time) {
+	w.start(name)
+	w.cur = t.In(domain.Amsterdam).AppendFormat(w.cur, "20060102T150405")
+	w.finish()
+}
+
+// finish writes the line in cur, folded.
+func (w *icsWriter) finish() {
+	s := w.cur
 	limit := foldAt
 	for len(s) > limit {
 		cut := limit
 		for cut > 0 && !utf8.RuneStart(s[cut]) {
 			cut--
 		}
-		w.buf.WriteString(s[:cut])
-		w.buf.WriteString("\r\n ")
+		w.write(s[:cut])
+		w.write([]byte("\r\n "))
 		s = s[cut:]
 		limit = foldAt - 1 // the leading space counts
 	}
-	w.buf.WriteString(s)
-	w.buf.WriteString("\r\n")
+	w.write(s)
+	w.write([]byte("\r\n"))
+}
+
+func (w *icsWriter) write(b []byte) {
+	if w.err == nil {
+		_, w.err = w.w.Write(b)
+	}
+}
+
+func (w *icsWriter) flush() error {
+	if w.err != nil {
+		return w.err
+	}
+	return w.w.Flush()
 }

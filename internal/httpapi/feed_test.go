@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 	"time"
@@ -8,6 +9,15 @@ import (
 
 	"github.com/pioniersnetwerk/pioniers/internal/meeting"
 )
+
+// foldedLine is one content line as the feed writes it.
+func foldedLine(s string) string {
+	var buf bytes.Buffer
+	w := newICSWriter(&buf)
+	w.line(s)
+	_ = w.flush()
+	return buf.String()
+}
 
 func TestICSFolding(t *testing.T) {
 	for _, value := range []string{
@@ -20,9 +30,7 @@ func TestICSFolding(t *testing.T) {
 		"x" + strings.Repeat("ë", 100), // two octets each, off by one
 		strings.Repeat("a", 73) + "€€€",
 	} {
-		var w icsWriter
-		w.line("DESCRIPTION:" + value)
-		out := w.buf.String()
+		out := foldedLine("DESCRIPTION:" + value)
 		if !strings.HasSuffix(out, "\r\n") {
 			t.Fatalf("no CRLF at the end: %q", out)
 		}

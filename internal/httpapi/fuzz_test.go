@@ -60,9 +60,7 @@ func FuzzEscapeText(f *testing.F) {
 		if back, want := unescapeText(t, got), expectedText(s); back != want {
 			t.Fatalf("escapeText(%q) = %q unescapes to %q; want %q", s, got, back, want)
 		}
-		var w icsWriter
-		w.line("DESCRIPTION:" + got)
-		out := w.buf.String()
+		out := foldedLine("DESCRIPTION:" + got)
 		if !strings.HasSuffix(out, "\r\n") {
 			t.Fatalf("line %q: does not end in CRLF", out)
 		}

@@ -3615,11 +3615,16 @@ type ExportEvaluationResultsParamsFormat string
 
 // GetMeetingsFeedParams defines parameters for GetMeetingsFeed.
 type GetMeetingsFeedParams struct {
-	// From Only meetings that end at or after this instant (date-time in UTC, or a date meaning its start in Amsterdam).
-	From *MeetingFrom `form:"from,omitempty" json:"from,omitempty"`
+	// From The first day of the feed (inclusive): meetings that end on or after the start of this day in Amsterdam
+	// (a date-time in UTC is read as that instant). Without `from` and `to`, the feed starts twelve months
+	// before today, as calendar clients expect, and holds every later meeting; give an earlier `from` to
+	// reach further back. With only `to`, the feed has no first day.
+	From *string `form:"from,omitempty" json:"from,omitempty"`
 
-	// To Only meetings that start before this instant (date-time in UTC, or a date meaning the end of that day in Amsterdam).
-	To *MeetingTo `form:"to,omitempty" json:"to,omitempty"`
+	// To The last day of the feed (inclusive): meetings that start before the end of this day in Amsterdam
+	// (a date-time in UTC is read as that instant). Without it, the feed has no last day. It must not be
+	// before `from`.
+	To *string `form:"to,omitempty" json:"to,omitempty"`
 
 	// Status Only meetings with this status.
 	Status *MeetingStatusFilter `form:"status,omitempty" json:"status,omitempty"`

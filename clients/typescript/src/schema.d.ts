@@ -4564,10 +4564,17 @@ export interface operations {
     getMeetingsFeed: {
         parameters: {
             query?: {
-                /** @description Only meetings that end at or after this instant (date-time in UTC, or a date meaning its start in Amsterdam). */
-                from?: components["parameters"]["MeetingFrom"];
-                /** @description Only meetings that start before this instant (date-time in UTC, or a date meaning the end of that day in Amsterdam). */
-                to?: components["parameters"]["MeetingTo"];
+                /** @description The first day of the feed (inclusive): meetings that end on or after the start of this day in Amsterdam
+                 *     (a date-time in UTC is read as that instant). Without `from` and `to`, the feed starts twelve months
+                 *     before today, as calendar clients expect, and holds every later meeting; give an earlier `from` to
+                 *     reach further back. With only `to`, the feed has no first day.
+                 *      */
+                from?: string;
+                /** @description The last day of the feed (inclusive): meetings that start before the end of this day in Amsterdam
+                 *     (a date-time in UTC is read as that instant). Without it, the feed has no last day. It must not be
+                 *     before `from`.
+                 *      */
+                to?: string;
                 /** @description Only meetings with this status. */
                 status?: components["parameters"]["MeetingStatusFilter"];
                 /** @description Only meetings of this format. */
