@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/pioniersnetwerk/pioniers/internal/account"
 	"github.com/pioniersnetwerk/pioniers/internal/app"
+	"github.com/pioniersnetwerk/pioniers/internal/apptest"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 	"github.com/pioniersnetwerk/pioniers/internal/person"
@@ -43,6 +45,8 @@ func TestPurgeCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.Close()
+	// Unused since she left: an account in use would keep her.
+	apptest.Backdate(t, filepath.Join(dir, "pioniers.db"), "users", u.ID, time.Date(2021, 1, 4, 9, 0, 0, 0, time.UTC), "created_at")
 
 	tests := []struct {
 		name  string
