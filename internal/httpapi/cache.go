@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -36,7 +37,8 @@ import (
 // and date-times as clients send them), so no status changes inside a
 // second: a representation rendered at t is the one due at any later t' in
 // the same second. An instant with a fraction of a second is met at most
-// one second late.
+// one second late. The calendar feeds change with the day alone and are
+// kept for the day (see dayLong).
 type responseCache struct {
 	limit   int64                                    // bytes all entries may take
 	version func(ctx context.Context) (int64, error) // the data version, read per request
@@ -51,14 +53,34 @@ type responseCache struct {
 }
 
 // maxCachedBody is the largest body kept: larger ones are rare (a big
-// export-like list) and would push many small, hot entries out.
+// export-like list) and would push many small, hot entries out. The
+// calendar feed is the exception (see dayLong).
 const maxCachedBody = 1 << 20
+
+// feedsPath starts the calendar feeds. A feed follows the clock by the day
+// only (its window starts twelve months back; a meeting's status in it is
+// stored, not derived), so its entry lasts the Amsterdam day, not the
+// second; and calendar clients everywhere poll it, so it may be large and
+// take up to three quarters of the cache.
+const feedsPath = basePath + "/feeds/"
+
+// dayLong reports whether path's answer changes with the day alone.
+func dayLong(path string) bool { return strings.HasPrefix(path, feedsPath) }
+
+// period is the span of the clock an answer to path rendered at now stays
+// due in: its Unix second, or for dayLong paths the Amsterdam day's start.
+func period(path string, now time.Time) int64 {
+	if dayLong(path) {
+		return domain.Today(now).Unix()
+	}
+	return now.Unix()
+}
 
 // cacheEntry is one kept response.
 type cacheEntry struct {
 	key     string
 	version int64 // the data version read before rendering
-	second  int64 // the clock's Unix second at rendering
+	second  int64 // the clock's period at rendering: its Unix second, or its day (see period)
 	status  int
 	header  http.Header // what the handler and conditionalGET set
 	body    []byte
@@ -141,7 +163,7 @@ func (rc *responseCache) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		key := rc.key(r)
 		for wait := true; ; wait = false {
-			second := rc.now().Unix()
+			second := period(r.URL.Path, rc.now())
 			e, flight, lead := rc.lookup(key, version, second, wait)
 			if e != nil {
 				c.Set(cacheStateKey, "hit")
@@ -283,7 +305,7 @@ func (rc *responseCache) land(key string, flight *cacheFlight) {
 // calls it with the response it buffered, before comparing If-None-Match.
 func keep(c echo.Context, status int, header http.Header, body []byte, etag string) {
 	s, ok := c.Get(cacheSlotKey).(*cacheSlot)
-	if !ok || status != http.StatusOK || etag == "" || len(body) > maxCachedBody {
+	if !ok || status != http.StatusOK || etag == "" || (len(body) > maxCachedBody && !dayLong(c.Request().URL.Path)) {
 		return
 	}
 	if cc := header.Get("Cache-Control"); strings.Contains(cc, "no-store") || strings.Contains(cc, "private") {
@@ -308,7 +330,7 @@ func keep(c echo.Context, status int, header http.Header, body []byte, etag stri
 
 // put keeps e, evicting the least recently used entries beyond the limit.
 func (rc *responseCache) put(e *cacheEntry) {
-	if e.size > rc.limit/4 {
+	if e.size > rc.limit/4 && !(dayLong(e.key) && e.size <= rc.limit*3/4) {
 		return // one entry may not push out most of the others
 	}
 	rc.mu.Lock()

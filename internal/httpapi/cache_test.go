@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -148,6 +149,41 @@ func TestResponseCacheMarksWhatItDoesNotKeep(t *testing.T) {
 		}
 		if _, _, lead := rc.lookup(key, rig.version, rig.now.Unix(), true); lead {
 			t.Fatalf("request %d: a lookup of a marked key leads a render; want none to wait for", i+1)
+		}
+	}
+}
+
+// A calendar feed is kept for the Amsterdam day, however large: its window
+// moves by the day, and every calendar client polls the same answer.
+func TestResponseCacheKeepsTheFeedForTheDay(t *testing.T) {
+	t.Parallel()
+	rig, _ := newCacheRig(8 << 20)
+	large := strings.Repeat("BEGIN:VEVENT\r\nEND:VEVENT\r\n", (2<<20)/26)
+	rig.e.GET("/v1/feeds/meetings.ics", func(c echo.Context) error {
+		rig.renders++
+		return c.String(http.StatusOK, large)
+	})
+	rig.now = time.Date(2030, 3, 14, 12, 0, 0, 0, time.UTC) // 13:00 in Amsterdam
+	steps := []struct {
+		name    string
+		advance time.Duration
+		bump    bool
+		renders int
+	}{
+		{"first read renders", 0, false, 1},
+		{"a minute later is a hit", time.Minute, false, 1},
+		{"the same evening is a hit", 9 * time.Hour, false, 1},
+		{"after midnight in Amsterdam renders", 2 * time.Hour, false, 2},
+		{"a write renders", time.Second, true, 3},
+		{"repeat after the write is a hit", time.Hour, false, 3},
+	}
+	for _, s := range steps {
+		rig.now = rig.now.Add(s.advance)
+		if s.bump {
+			rig.version++
+		}
+		if got := rig.get("/v1/feeds/meetings.ics"); len(got) != len(large) || rig.renders != s.renders {
+			t.Fatalf("%s: got %d bytes after %d renders; want %d bytes after %d", s.name, len(got), rig.renders, len(large), s.renders)
 		}
 	}
 }
