@@ -1,13 +1,9 @@
 package app_test
 
 import (
-	"flag"
-	"io"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/pioniersnetwerk/pioniers/internal/app"
 )
 
 // --audit-retention is a duration, two years unless told; 0 keeps every
@@ -26,13 +22,7 @@ func TestAuditRetentionFlag(t *testing.T) {
 		{[]string{"--audit-retention=two years"}, 0, true},
 	}
 	for _, tt := range tests {
-		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-		fs.SetOutput(io.Discard)
-		build := app.Flags(fs)
-		if err := fs.Parse(tt.args); err != nil {
-			t.Fatalf("parse %v: %v", tt.args, err)
-		}
-		cfg, err := build()
+		cfg, err := configFrom(t, tt.args...)
 		switch {
 		case tt.wantErr && (err == nil || !strings.Contains(err.Error(), "--audit-retention")):
 			t.Errorf("%v: got %v; want an error naming --audit-retention", tt.args, err)

@@ -22,6 +22,22 @@ import (
 
 func newFlagSet() *flag.FlagSet { return flag.NewFlagSet("test", flag.ContinueOnError) }
 
+// configFrom parses args as a command line with every setting and builds
+// the Config from it; arguments the flags leave over fail the test.
+func configFrom(t *testing.T, args ...string) (app.Config, error) {
+	t.Helper()
+	fs := newFlagSet()
+	fs.SetOutput(io.Discard)
+	build := app.Flags(fs)
+	if err := fs.Parse(args); err != nil {
+		t.Fatalf("parse %v: %v", args, err)
+	}
+	if fs.NArg() != 0 {
+		t.Fatalf("arguments left over: %q; want none", fs.Args())
+	}
+	return build()
+}
+
 // snapshot renders what the API shows of every organisation.
 func snapshot(t *testing.T, env *apptest.Env) string {
 	t.Helper()
@@ -235,15 +251,7 @@ func TestSwitchSettings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			fs := newFlagSet()
-			build := app.Flags(fs)
-			if err := fs.Parse(tt.args); err != nil {
-				t.Fatal(err)
-			}
-			if fs.NArg() != 0 {
-				t.Fatalf("arguments left over: %q; want none", fs.Args())
-			}
-			cfg, err := build()
+			cfg, err := configFrom(t, tt.args...)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Errorf("got %v; want an error naming %s", err, tt.wantErr)

@@ -1,12 +1,8 @@
 package app_test
 
 import (
-	"flag"
-	"io"
 	"strings"
 	"testing"
-
-	"github.com/pioniersnetwerk/pioniers/internal/app"
 )
 
 // The metrics and pool flags: pool sizes are whole numbers, 0 for the
@@ -30,13 +26,7 @@ func TestMetricsAndPoolFlags(t *testing.T) {
 		{[]string{"--metrics-token=short"}, settings{}, "--metrics-token"},
 	}
 	for _, tt := range tests {
-		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-		fs.SetOutput(io.Discard)
-		build := app.Flags(fs)
-		if err := fs.Parse(tt.args); err != nil {
-			t.Fatalf("parse %v: %v", tt.args, err)
-		}
-		cfg, err := build()
+		cfg, err := configFrom(t, tt.args...)
 		got := settings{cfg.DBMaxOpen, cfg.DBMaxIdle, cfg.MetricsAddr, cfg.MetricsToken}
 		switch {
 		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):

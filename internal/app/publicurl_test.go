@@ -3,8 +3,6 @@ package app_test
 import (
 	"strings"
 	"testing"
-
-	"github.com/pioniersnetwerk/pioniers/internal/app"
 )
 
 func TestPublicURL(t *testing.T) {
@@ -29,12 +27,7 @@ func TestPublicURL(t *testing.T) {
 		{":8080", "https://user:secret@api.example.org", ""},
 	}
 	for _, tt := range tests {
-		fs := newFlagSet()
-		build := app.Flags(fs)
-		if err := fs.Parse([]string{"--addr", tt.addr, "--public-url", tt.publicURL}); err != nil {
-			t.Fatal(err)
-		}
-		cfg, err := build()
+		cfg, err := configFrom(t, "--addr", tt.addr, "--public-url", tt.publicURL)
 		switch {
 		case tt.want == "":
 			if err == nil || !strings.Contains(err.Error(), "public-url") {

@@ -1,12 +1,8 @@
 package app_test
 
 import (
-	"flag"
-	"io"
 	"strings"
 	"testing"
-
-	"github.com/pioniersnetwerk/pioniers/internal/app"
 )
 
 // --response-cache is a size, 16 MB unless told (as --body-limit, M is a million); 0 turns the cache off,
@@ -26,13 +22,7 @@ func TestResponseCacheFlag(t *testing.T) {
 		{[]string{"--response-cache=lots"}, 0, true},
 	}
 	for _, tt := range tests {
-		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-		fs.SetOutput(io.Discard)
-		build := app.Flags(fs)
-		if err := fs.Parse(tt.args); err != nil {
-			t.Fatalf("parse %v: %v", tt.args, err)
-		}
-		cfg, err := build()
+		cfg, err := configFrom(t, tt.args...)
 		switch {
 		case tt.wantErr && (err == nil || !strings.Contains(err.Error(), "--response-cache")):
 			t.Errorf("%v: got %v; want an error naming --response-cache", tt.args, err)
