@@ -166,15 +166,7 @@ func (db *DB) migrationLocker(ctx context.Context) (lock.SessionLocker, error) {
 
 // SchemaVersion returns the highest applied migration, 0 for none.
 func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
-	var v *int
-	err := db.reader(ctx).Table("schema_migrations").Select("MAX(version)").Scan(&v).Error
-	if err != nil {
-		return 0, fmt.Errorf("schema version: %w", err)
-	}
-	if v == nil {
-		return 0, nil
-	}
-	return *v, nil
+	return SchemaVersionOf(ctx, db.reader(ctx).Statement.ConnPool)
 }
 
 func (db *DB) timestampType() string {

@@ -88,9 +88,8 @@ func (s versionStore) GetMigration(ctx context.Context, db database.DBTxConn, ve
 }
 
 func (s versionStore) GetLatestVersion(ctx context.Context, db database.DBTxConn) (int64, error) {
-	var v int64
-	err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v)
-	return v, err
+	v, err := SchemaVersionOf(ctx, db)
+	return int64(v), err
 }
 
 // ListMigrations lists the applied versions, highest first, and the

@@ -34,8 +34,9 @@ type Querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// SchemaVersionOf is SchemaVersion read through q, such as a read-only
-// snapshot that is not a DB; 0 for a database never migrated.
+// SchemaVersionOf is the highest applied migration read through q: a
+// pool, a transaction (goose's version store) or a read-only snapshot
+// that is not a DB; 0 for a database never migrated.
 func SchemaVersionOf(ctx context.Context, q Querier) (int, error) {
 	var v sql.NullInt64
 	if err := q.QueryRowContext(ctx, "SELECT MAX(version) FROM schema_migrations").Scan(&v); err != nil {
