@@ -71,21 +71,29 @@ func LoadOrCreateKey(path string) (Key, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return Key{}, fmt.Errorf("signing key folder: %w", err)
 	}
-	// O_EXCL: of two instances starting at once, one writes the key and
-	// both use it; an existing key is never overwritten.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, os.ErrExist) {
-		return LoadKey(path)
-	}
+	// Written whole to a file of its own, then linked into place: link
+	// never replaces an existing key, and of two instances starting at once
+	// the loser reads a complete key (O_EXCL on the key itself would let it
+	// read one half written).
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".signing-key-*")
 	if err != nil {
 		return Key{}, fmt.Errorf("write signing key: %w", err)
 	}
-	_, werr := f.Write(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
-	if cerr := f.Close(); werr == nil {
+	defer os.Remove(tmp.Name())
+	_, werr := tmp.Write(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	if werr == nil {
+		werr = tmp.Sync()
+	}
+	if cerr := tmp.Close(); werr == nil {
 		werr = cerr
 	}
 	if werr != nil {
 		return Key{}, fmt.Errorf("write signing key: %w", werr)
+	}
+	if err := os.Link(tmp.Name(), path); errors.Is(err, os.ErrExist) {
+		return LoadKey(path)
+	} else if err != nil {
+		return Key{}, fmt.Errorf("write signing key: %w", err)
 	}
 	return NewKey(priv), nil
 }

@@ -8,10 +8,12 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/pem"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -362,6 +364,42 @@ func TestLoadOrCreateKey(t *testing.T) {
 	s := issue(t, newTokens(t, []auth.Key{first}, issuer, audience, t0), domain.Actor{Subject: "u", Role: domain.RoleAdmin})
 	if _, err := newTokens(t, []auth.Key{second}, issuer, audience, t0).Verify(s); err != nil {
 		t.Errorf("verify with the reloaded key: got %v; want nil", err)
+	}
+}
+
+// Instances starting together on one data folder share the key one of
+// them creates: none reads it half written, and no temporary file stays.
+func TestLoadOrCreateKeyAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	for round := range 20 {
+		path := filepath.Join(dir, fmt.Sprintf("signing-%d.pem", round))
+		const starters = 8
+		keys := make([]auth.Key, starters)
+		errs := make([]error, starters)
+		var wg sync.WaitGroup
+		for i := range starters {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				keys[i], errs[i] = auth.LoadOrCreateKey(path)
+			}()
+		}
+		wg.Wait()
+		for i := range starters {
+			if errs[i] != nil {
+				t.Fatalf("round %d, starter %d: got %v; want the shared key", round, i, errs[i])
+			}
+			if keys[i].ID != keys[0].ID {
+				t.Fatalf("round %d, starter %d: got key %s; want %s like the first", round, i, keys[i].ID, keys[0].ID)
+			}
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 20 {
+		t.Errorf("files left: got %d; want the 20 keys only", len(entries))
 	}
 }
 
