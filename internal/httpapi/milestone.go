@@ -393,7 +393,8 @@ func toAPIMilestone(m milestone.Milestone) (api.Milestone, error) {
 	if ev := m.Evidence; ev != nil {
 		e := api.Evidence{Rule: api.EvidenceRule(ev.Rule), Count: len(ev.Items), Items: make([]api.EvidenceItem, len(ev.Items))}
 		for i, it := range ev.Items {
-			e.Items[i] = api.EvidenceItem{Kind: api.EvidenceItemKind(it.Kind), ID: ids.uuid(it.ID), Title: it.Title, On: apiDate(it.On)}
+			e.Items[i] = api.EvidenceItem{Kind: api.EvidenceItemKind(it.Kind), ID: ids.uuid(it.ID), Title: it.Title, On: apiDate(it.On),
+				CountsFrom: apiDate(it.CountsFrom), RecordedAt: apiTime(it.RecordedAt)}
 		}
 		out.Evidence = &e
 	}

@@ -95,6 +95,31 @@ func (d evDemo) evidenceOn(t *testing.T, code string, day time.Time) []string {
 	return ids
 }
 
+// countsFrom is the day a record counts from by its own dates: a meeting
+// once held and reported, an edition when published, an evaluation when closed.
+func (d evDemo) countsFrom(id string) string {
+	for _, m := range d.meetings {
+		if m.ID.String() == id && m.Report != nil {
+			day := domain.Today(m.StartsAt)
+			if m.Report.PublishedOn.After(day) {
+				day = m.Report.PublishedOn.Time
+			}
+			return day.Format(time.DateOnly)
+		}
+	}
+	for _, p := range d.editions {
+		if p.ID.String() == id {
+			return p.PublishedOn.String()
+		}
+	}
+	for _, e := range d.evaluations {
+		if e.ID.String() == id {
+			return domain.Today(e.ClosesAt).Format(time.DateOnly)
+		}
+	}
+	return "unknown"
+}
+
 func evMsIDs(m api.Milestone) []string {
 	return append([]string{}, msEvidenceIDs(m)...)
 }
@@ -137,6 +162,13 @@ func TestMilestonesByEvidenceDate(t *testing.T) {
 			}
 			if wantOverdue := !wantComplete && on.After(m.PlannedEnd.Time); got.Overdue != wantOverdue {
 				t.Errorf("%s evidenceOn=%s: got overdue=%v; want %v (judged on that day)", code, day, got.Overdue, wantOverdue)
+			}
+			for _, it := range apptest.Deref(got.Evidence).Items {
+				from := demo.countsFrom(it.ID.String())
+				if it.CountsFrom == nil || it.CountsFrom.After(on) || msDay(it.CountsFrom) != from || it.RecordedAt == nil {
+					t.Errorf("%s evidenceOn=%s: item %s counts from %s, recorded %v; want from %s, by that day, with the time it was entered",
+						code, day, it.Title, msDay(it.CountsFrom), it.RecordedAt, from)
+				}
 			}
 			one := msGet(t, env, m.ID.String(), "?evidenceOn="+day)
 			if !slices.Equal(evMsIDs(one), evMsIDs(got)) || one.Progress != got.Progress || one.Status != got.Status {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/pioniersnetwerk/pioniers/internal/apptest"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
@@ -34,6 +35,24 @@ func TestBothTimeAxes(t *testing.T) {
 	c := f.heldMeeting(t, "C", apptest.AmsterdamTime(2020, 1, 2, 14, 0))
 	f.report(t, c)
 	e1 := f.publication(t, publication.KindMagazineEdition, "First edition", apptest.Date(2019, 6, 20))
+
+	// Each item carries both of its dates.
+	now := f.get(t, m33.ID, time.Time{})
+	if got := evidenceIDs(now); !slices.Equal(got, []string{a.ID, b.ID, c.ID}) {
+		t.Fatalf("3.3 now: got %v; want A, B, C", got)
+	}
+	for i, want := range []struct {
+		countsFrom time.Time
+		recorded   time.Time
+	}{
+		{apptest.Date(2018, 10, 11), apptest.AmsterdamTime(2019, 1, 15, 12, 0)},
+		{apptest.Date(2019, 4, 4), apptest.AmsterdamTime(2020, 3, 1, 12, 0)},
+		{apptest.Date(2020, 1, 2), apptest.AmsterdamTime(2020, 3, 1, 12, 0)},
+	} {
+		if it := now.Evidence.Items[i]; !it.CountsFrom.Equal(want.countsFrom) || !it.RecordedAt.Equal(want.recorded) {
+			t.Errorf("item %s: counts from %v, recorded %v; want %v, %v", it.Title, it.CountsFrom, it.RecordedAt, want.countsFrom, want.recorded)
+		}
+	}
 
 	for _, tc := range []struct {
 		name       string

@@ -270,7 +270,8 @@ func (db *DB) ClosedEvaluations(ctx context.Context, milestoneID string, seen mi
 	}
 	out := make([]milestone.EvidenceItem, len(rows))
 	for i, r := range rows {
-		out[i] = milestone.EvidenceItem{Kind: "evaluation", ID: r.ID, Title: r.Title, On: domain.Today(r.ClosesAt)}
+		out[i] = milestone.EvidenceItem{Kind: "evaluation", ID: r.ID, Title: r.Title, On: domain.Today(r.ClosesAt),
+			CountsFrom: domain.Today(r.ClosesAt), RecordedAt: r.CreatedAt.UTC()}
 	}
 	return out, nil
 }

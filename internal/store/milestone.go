@@ -470,11 +470,13 @@ func (db *DB) CreateProgressUpdate(ctx context.Context, u milestone.ProgressUpda
 // published, by seen.DatedBy, the report recorded by seen.RecordedBy.
 func (db *DB) HeldMeetingsWithReport(ctx context.Context, from, to time.Time, seen milestone.Seen) ([]milestone.EvidenceItem, error) {
 	var rows []struct {
-		ID       string
-		Title    string
-		StartsAt time.Time
+		ID          string
+		Title       string
+		StartsAt    time.Time
+		PublishedOn time.Time
+		CreatedAt   time.Time
 	}
-	tx := db.reader(ctx).Table("meetings AS m").Select("m.id, m.title, m.starts_at").
+	tx := db.reader(ctx).Table("meetings AS m").Select("m.id, m.title, m.starts_at, r.published_on, r.created_at").
 		Joins("JOIN meeting_reports r ON r.meeting_id = m.id").
 		Where("m.status = ? AND r.created_at <= ? AND r.published_on <= ?", "held", seen.RecordedBy.UTC(), domain.Today(seen.DatedBy))
 	if !from.IsZero() {
@@ -486,7 +488,9 @@ func (db *DB) HeldMeetingsWithReport(ctx context.Context, from, to time.Time, se
 	}
 	out := make([]milestone.EvidenceItem, len(rows))
 	for i, r := range rows {
-		out[i] = milestone.EvidenceItem{Kind: "meeting", ID: r.ID, Title: r.Title, On: domain.Today(r.StartsAt)}
+		on := domain.Today(r.StartsAt)
+		out[i] = milestone.EvidenceItem{Kind: "meeting", ID: r.ID, Title: r.Title, On: on,
+			CountsFrom: later(on, domain.Day(r.PublishedOn)), RecordedAt: r.CreatedAt.UTC()}
 	}
 	return out, nil
 }
@@ -508,7 +512,16 @@ func (db *DB) MagazineEditions(ctx context.Context, from, to time.Time, seen mil
 	}
 	out := make([]milestone.EvidenceItem, len(rows))
 	for i, r := range rows {
-		out[i] = milestone.EvidenceItem{Kind: "publication", ID: r.ID, Title: r.Title, On: domain.Day(r.PublishedOn)}
+		out[i] = milestone.EvidenceItem{Kind: "publication", ID: r.ID, Title: r.Title, On: domain.Day(r.PublishedOn),
+			CountsFrom: domain.Day(r.PublishedOn), RecordedAt: r.CreatedAt.UTC()}
 	}
 	return out, nil
+}
+
+// later is the later of two days.
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

@@ -1879,10 +1879,21 @@ type Evidence struct {
 
 // EvidenceItem defines model for EvidenceItem.
 type EvidenceItem struct {
-	ID    openapi_types.UUID  `json:"id"`
-	Kind  EvidenceItemKind    `json:"kind"`
-	On    *openapi_types.Date `json:"on,omitempty"`
-	Title string              `json:"title"`
+	// CountsFrom The day it counts from, by evidence date (`evidenceOn`): a meeting once its report is published, an edition
+	// on its publication date, an evaluation on the day it closes.
+	//
+	//
+	// Example: 2019-10-28
+	CountsFrom *openapi_types.Date `json:"countsFrom,omitempty"`
+	ID         openapi_types.UUID  `json:"id"`
+	Kind       EvidenceItemKind    `json:"kind"`
+
+	// On The day it happened (a meeting held, an edition published, an evaluation closed).
+	On *openapi_types.Date `json:"on,omitempty"`
+
+	// RecordedAt When what made it count (the report, the edition, the evaluation) was entered, by record date (`asOf`).
+	RecordedAt *time.Time `json:"recordedAt,omitempty"`
+	Title      string     `json:"title"`
 }
 
 // EvidenceItemKind defines model for EvidenceItem.Kind.

@@ -1802,8 +1802,24 @@ export interface components {
             /** Format: uuid */
             id: string;
             title: string;
-            /** Format: date */
+            /**
+             * Format: date
+             * @description The day it happened (a meeting held, an edition published, an evaluation closed).
+             */
             on?: string;
+            /**
+             * Format: date
+             * @description The day it counts from, by evidence date (`evidenceOn`): a meeting once its report is published, an edition
+             *     on its publication date, an evaluation on the day it closes.
+             *
+             * @example 2019-10-28
+             */
+            countsFrom?: string;
+            /**
+             * Format: date-time
+             * @description When what made it count (the report, the edition, the evaluation) was entered, by record date (`asOf`).
+             */
+            recordedAt?: string;
         };
         Evidence: {
             rule: components["schemas"]["EvidenceRule"];
