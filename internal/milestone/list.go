@@ -118,9 +118,13 @@ func (req ListRequest) storeCursor() (string, error) {
 	data, err := base64.RawURLEncoding.DecodeString(req.Cursor)
 	fp, cursor, ok := strings.Cut(string(data), "|")
 	if err != nil || !ok || fp != liveFingerprint(req) || cursor == "" {
-		return "", (domain.Problems{{Name: "cursor", Reason: "is not a cursor from this list with these filters and sort; start again without it"}}).Err()
+		return "", errForeignCursor()
 	}
 	return cursor, nil
+}
+
+func errForeignCursor() error {
+	return (domain.Problems{{Name: "cursor", Reason: "is not a cursor from this list with these filters and sort; start again without it"}}).Err()
 }
 
 func liveFingerprint(req ListRequest) string {
@@ -273,7 +277,7 @@ func asOfCursor(req ListRequest, offset int) string {
 }
 
 func asOfOffset(req ListRequest, cursor string) (int, error) {
-	bad := (domain.Problems{{Name: "cursor", Reason: "is not a cursor from this list with these filters and sort; start again without it"}}).Err()
+	bad := errForeignCursor()
 	data, err := base64.RawURLEncoding.DecodeString(cursor)
 	if err != nil {
 		return 0, bad
