@@ -1849,10 +1849,21 @@ type Evidence struct {
 
 // EvidenceItem defines model for EvidenceItem.
 type EvidenceItem struct {
-	ID    openapi_types.UUID  `json:"id"`
-	Kind  EvidenceItemKind    `json:"kind"`
-	On    *openapi_types.Date `json:"on,omitempty"`
-	Title string              `json:"title"`
+	// CountsFrom The day it counts from, by evidence date (`evidenceOn`): a meeting once its report is published, an edition
+	// on its publication date, an evaluation on the day it closes.
+	//
+	//
+	// Example: 2019-10-28
+	CountsFrom *openapi_types.Date `json:"countsFrom,omitempty"`
+	ID         openapi_types.UUID  `json:"id"`
+	Kind       EvidenceItemKind    `json:"kind"`
+
+	// On The day it happened (a meeting held, an edition published, an evaluation closed).
+	On *openapi_types.Date `json:"on,omitempty"`
+
+	// RecordedAt When what made it count (the report, the edition, the evaluation) was entered, by record date (`asOf`).
+	RecordedAt *time.Time `json:"recordedAt,omitempty"`
+	Title      string     `json:"title"`
 }
 
 // EvidenceItemKind defines model for EvidenceItem.Kind.
@@ -2158,7 +2169,10 @@ type MilestoneInput struct {
 
 // MilestonePage defines model for MilestonePage.
 type MilestonePage struct {
-	AsOf       *openapi_types.Date `json:"asOf,omitempty"`
+	AsOf *openapi_types.Date `json:"asOf,omitempty"`
+
+	// EvidenceOn The `evidenceOn` asked for, when it was.
+	EvidenceOn *openapi_types.Date `json:"evidenceOn,omitempty"`
 	Items      []Milestone         `json:"items"`
 	NextCursor *string             `json:"nextCursor,omitempty"`
 }
@@ -2420,9 +2434,12 @@ type ProgressSummary struct {
 	ByStatus     map[string]int      `json:"byStatus"`
 	Commitment   *string             `json:"commitment,omitempty"`
 	Cycle        *int                `json:"cycle,omitempty"`
-	Milestones   int                 `json:"milestones"`
-	NextDue      *Milestone          `json:"nextDue,omitempty"`
-	Overdue      int                 `json:"overdue"`
+
+	// EvidenceOn The `evidenceOn` asked for, when it was.
+	EvidenceOn *openapi_types.Date `json:"evidenceOn,omitempty"`
+	Milestones int                 `json:"milestones"`
+	NextDue    *Milestone          `json:"nextDue,omitempty"`
+	Overdue    int                 `json:"overdue"`
 
 	// ShareComplete Share of milestones with completion `complete`, from 0 to 1.
 	ShareComplete float64 `json:"shareComplete"`
@@ -2430,19 +2447,27 @@ type ProgressSummary struct {
 
 // ProgressUpdate defines model for ProgressUpdate.
 type ProgressUpdate struct {
-	Author      string             `json:"author"`
+	Author string `json:"author"`
+
+	// Date The day the update is about (valid time); `evidenceOn` selects by it.
 	Date        openapi_types.Date `json:"date"`
 	EvidenceURL *string            `json:"evidenceUrl,omitempty"`
 	ID          openapi_types.UUID `json:"id"`
 	Milestone   openapi_types.UUID `json:"milestone"`
 	Note        string             `json:"note"`
-	RecordedAt  time.Time          `json:"recordedAt"`
+
+	// RecordedAt When the update was entered (record time); `asOf` selects by it.
+	RecordedAt time.Time `json:"recordedAt"`
 }
 
 // ProgressUpdateInput defines model for ProgressUpdateInput.
 type ProgressUpdateInput struct {
 	// Author Who reports the progress; the signed-in user when left out.
-	Author      *string            `json:"author,omitempty"`
+	Author *string `json:"author,omitempty"`
+
+	// Date The day the update is about (valid time), which may be before the day it is entered; not in the future.
+	//
+	// Example: 2019-12-31
 	Date        openapi_types.Date `json:"date"`
 	EvidenceURL *string            `json:"evidenceUrl,omitempty"`
 	Note        string             `json:"note"`
@@ -2450,7 +2475,12 @@ type ProgressUpdateInput struct {
 
 // ProgressUpdateList defines model for ProgressUpdateList.
 type ProgressUpdateList struct {
-	Items []ProgressUpdate `json:"items"`
+	// AsOf The `asOf` asked for, when it was.
+	AsOf *openapi_types.Date `json:"asOf,omitempty"`
+
+	// EvidenceOn The `evidenceOn` asked for, when it was.
+	EvidenceOn *openapi_types.Date `json:"evidenceOn,omitempty"`
+	Items      []ProgressUpdate    `json:"items"`
 }
 
 // PseudonymisedResponse defines model for PseudonymisedResponse.
@@ -3012,6 +3042,9 @@ type Cursor = string
 // EvaluationRef defines model for EvaluationRef.
 type EvaluationRef = openapi_types.UUID
 
+// EvidenceOn Example: 2019-12-31
+type EvidenceOn = openapi_types.Date
+
 // ExportFormat defines model for ExportFormat.
 type ExportFormat string
 
@@ -3151,8 +3184,17 @@ type UnsupportedMediaType = Problem
 
 // GetActionPlanSummaryParams defines parameters for GetActionPlanSummary.
 type GetActionPlanSummaryParams struct {
-	// AsOf Answer as the data stood at the end of this day (Amsterdam time).
+	// AsOf Record time: answer as the API's record stood at the end of this day (Amsterdam time), with only what had
+	// been entered by then. Data entered later, even about earlier days, is not seen: for the data of a network
+	// entered today, `asOf=2019-12-31` finds nothing. For progress by the date things happened, use `evidenceOn`.
 	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
+
+	// EvidenceOn Valid time: progress from the evidence dated on or before this day (Amsterdam time), whenever it was
+	// entered: meetings held with their report published, magazine editions published, evaluations closed, progress
+	// updates about a day, by then; and overdue or delayed as judged that day. Without `asOf` it reads the record as
+	// it stands now (`evidenceOn=2019-12-31`: how the milestones stood at the end of 2019 by everything known
+	// today); with `asOf`, the record at the end of that day. Left out, it is `asOf` (or now).
+	EvidenceOn *EvidenceOn `form:"evidenceOn,omitempty" json:"evidenceOn,omitempty"`
 }
 
 // ListAPIClientsParams defines parameters for ListAPIClients.
@@ -3350,8 +3392,17 @@ type ReplaceCommitmentParams struct {
 
 // ListCommitmentMilestonesParams defines parameters for ListCommitmentMilestones.
 type ListCommitmentMilestonesParams struct {
-	// AsOf Answer as the data stood at the end of this day (Amsterdam time).
+	// AsOf Record time: answer as the API's record stood at the end of this day (Amsterdam time), with only what had
+	// been entered by then. Data entered later, even about earlier days, is not seen: for the data of a network
+	// entered today, `asOf=2019-12-31` finds nothing. For progress by the date things happened, use `evidenceOn`.
 	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
+
+	// EvidenceOn Valid time: progress from the evidence dated on or before this day (Amsterdam time), whenever it was
+	// entered: meetings held with their report published, magazine editions published, evaluations closed, progress
+	// updates about a day, by then; and overdue or delayed as judged that day. Without `asOf` it reads the record as
+	// it stands now (`evidenceOn=2019-12-31`: how the milestones stood at the end of 2019 by everything known
+	// today); with `asOf`, the record at the end of that day. Left out, it is `asOf` (or now).
+	EvidenceOn *EvidenceOn `form:"evidenceOn,omitempty" json:"evidenceOn,omitempty"`
 
 	// Format Deprecated since 1.2.0: use the list's `/export` operation. `json` (default) answers a page; `csv` or
 	// `ndjson` (like `Accept: text/csv` or `Accept: application/x-ndjson`) still answers the export as in 1.1.0,
@@ -3380,8 +3431,17 @@ type ExportCommitmentMilestonesParams struct {
 	// for whichever delimiter. NDJSON ignores it.
 	Delimiter *ExportCommitmentMilestonesParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
 
-	// AsOf Answer as the data stood at the end of this day (Amsterdam time).
+	// AsOf Record time: answer as the API's record stood at the end of this day (Amsterdam time), with only what had
+	// been entered by then. Data entered later, even about earlier days, is not seen: for the data of a network
+	// entered today, `asOf=2019-12-31` finds nothing. For progress by the date things happened, use `evidenceOn`.
 	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
+
+	// EvidenceOn Valid time: progress from the evidence dated on or before this day (Amsterdam time), whenever it was
+	// entered: meetings held with their report published, magazine editions published, evaluations closed, progress
+	// updates about a day, by then; and overdue or delayed as judged that day. Without `asOf` it reads the record as
+	// it stands now (`evidenceOn=2019-12-31`: how the milestones stood at the end of 2019 by everything known
+	// today); with `asOf`, the record at the end of that day. Left out, it is `asOf` (or now).
+	EvidenceOn *EvidenceOn `form:"evidenceOn,omitempty" json:"evidenceOn,omitempty"`
 
 	// Format `csv` for comma-separated values with a header row, `ndjson` for one JSON object a line.
 	Format ExportCommitmentMilestonesParamsFormat `form:"format" json:"format"`
@@ -3395,8 +3455,17 @@ type ExportCommitmentMilestonesParamsFormat string
 
 // GetCommitmentSummaryParams defines parameters for GetCommitmentSummary.
 type GetCommitmentSummaryParams struct {
-	// AsOf Answer as the data stood at the end of this day (Amsterdam time).
+	// AsOf Record time: answer as the API's record stood at the end of this day (Amsterdam time), with only what had
+	// been entered by then. Data entered later, even about earlier days, is not seen: for the data of a network
+	// entered today, `asOf=2019-12-31` finds nothing. For progress by the date things happened, use `evidenceOn`.
 	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
+
+	// EvidenceOn Valid time: progress from the evidence dated on or before this day (Amsterdam time), whenever it was
+	// entered: meetings held with their report published, magazine editions published, evaluations closed, progress
+	// updates about a day, by then; and overdue or delayed as judged that day. Without `asOf` it reads the record as
+	// it stands now (`evidenceOn=2019-12-31`: how the milestones stood at the end of 2019 by everything known
+	// today); with `asOf`, the record at the end of that day. Left out, it is `asOf` (or now).
+	EvidenceOn *EvidenceOn `form:"evidenceOn,omitempty" json:"evidenceOn,omitempty"`
 }
 
 // ListEvaluationsParams defines parameters for ListEvaluations.
@@ -3716,8 +3785,17 @@ type ListMilestonesParams struct {
 	// Sort `code` (default: by commitment, then milestone code), `plannedEnd` or `-plannedEnd`; the id breaks ties.
 	Sort *ListMilestonesParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
 
-	// AsOf Answer as the data stood at the end of this day (Amsterdam time).
+	// AsOf Record time: answer as the API's record stood at the end of this day (Amsterdam time), with only what had
+	// been entered by then. Data entered later, even about earlier days, is not seen: for the data of a network
+	// entered today, `asOf=2019-12-31` finds nothing. For progress by the date things happened, use `evidenceOn`.
 	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
+
+	// EvidenceOn Valid time: progress from the evidence dated on or before this day (Amsterdam time), whenever it was
+	// entered: meetings held with their report published, magazine editions published, evaluations closed, progress
+	// updates about a day, by then; and overdue or delayed as judged that day. Without `asOf` it reads the record as
+	// it stands now (`evidenceOn=2019-12-31`: how the milestones stood at the end of 2019 by everything known
+	// today); with `asOf`, the record at the end of that day. Left out, it is `asOf` (or now).
+	EvidenceOn *EvidenceOn `form:"evidenceOn,omitempty" json:"evidenceOn,omitempty"`
 
 	// Format Deprecated since 1.2.0: use the list's `/export` operation. `json` (default) answers a page; `csv` or
 	// `ndjson` (like `Accept: text/csv` or `Accept: application/x-ndjson`) still answers the export as in 1.1.0,
@@ -3783,8 +3861,17 @@ type ExportMilestonesParams struct {
 	// Sort `code` (default: by commitment, then milestone code), `plannedEnd` or `-plannedEnd`; the id breaks ties.
 	Sort *ExportMilestonesParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
 
-	// AsOf Answer as the data stood at the end of this day (Amsterdam time).
+	// AsOf Record time: answer as the API's record stood at the end of this day (Amsterdam time), with only what had
+	// been entered by then. Data entered later, even about earlier days, is not seen: for the data of a network
+	// entered today, `asOf=2019-12-31` finds nothing. For progress by the date things happened, use `evidenceOn`.
 	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
+
+	// EvidenceOn Valid time: progress from the evidence dated on or before this day (Amsterdam time), whenever it was
+	// entered: meetings held with their report published, magazine editions published, evaluations closed, progress
+	// updates about a day, by then; and overdue or delayed as judged that day. Without `asOf` it reads the record as
+	// it stands now (`evidenceOn=2019-12-31`: how the milestones stood at the end of 2019 by everything known
+	// today); with `asOf`, the record at the end of that day. Left out, it is `asOf` (or now).
+	EvidenceOn *EvidenceOn `form:"evidenceOn,omitempty" json:"evidenceOn,omitempty"`
 
 	// Format `csv` for comma-separated values with a header row, `ndjson` for one JSON object a line.
 	Format ExportMilestonesParamsFormat `form:"format" json:"format"`
@@ -3812,8 +3899,17 @@ type DeleteMilestoneParams struct {
 
 // GetMilestoneParams defines parameters for GetMilestone.
 type GetMilestoneParams struct {
-	// AsOf Answer as the data stood at the end of this day (Amsterdam time).
+	// AsOf Record time: answer as the API's record stood at the end of this day (Amsterdam time), with only what had
+	// been entered by then. Data entered later, even about earlier days, is not seen: for the data of a network
+	// entered today, `asOf=2019-12-31` finds nothing. For progress by the date things happened, use `evidenceOn`.
 	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
+
+	// EvidenceOn Valid time: progress from the evidence dated on or before this day (Amsterdam time), whenever it was
+	// entered: meetings held with their report published, magazine editions published, evaluations closed, progress
+	// updates about a day, by then; and overdue or delayed as judged that day. Without `asOf` it reads the record as
+	// it stands now (`evidenceOn=2019-12-31`: how the milestones stood at the end of 2019 by everything known
+	// today); with `asOf`, the record at the end of that day. Left out, it is `asOf` (or now).
+	EvidenceOn *EvidenceOn `form:"evidenceOn,omitempty" json:"evidenceOn,omitempty"`
 }
 
 // UpdateMilestoneParams defines parameters for UpdateMilestone.
@@ -3826,6 +3922,21 @@ type UpdateMilestoneParams struct {
 type ReplaceMilestoneParams struct {
 	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ListMilestoneUpdatesParams defines parameters for ListMilestoneUpdates.
+type ListMilestoneUpdatesParams struct {
+	// AsOf Record time: answer as the API's record stood at the end of this day (Amsterdam time), with only what had
+	// been entered by then. Data entered later, even about earlier days, is not seen: for the data of a network
+	// entered today, `asOf=2019-12-31` finds nothing. For progress by the date things happened, use `evidenceOn`.
+	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
+
+	// EvidenceOn Valid time: progress from the evidence dated on or before this day (Amsterdam time), whenever it was
+	// entered: meetings held with their report published, magazine editions published, evaluations closed, progress
+	// updates about a day, by then; and overdue or delayed as judged that day. Without `asOf` it reads the record as
+	// it stands now (`evidenceOn=2019-12-31`: how the milestones stood at the end of 2019 by everything known
+	// today); with `asOf`, the record at the end of that day. Left out, it is `asOf` (or now).
+	EvidenceOn *EvidenceOn `form:"evidenceOn,omitempty" json:"evidenceOn,omitempty"`
 }
 
 // CreateMilestoneUpdateParams defines parameters for CreateMilestoneUpdate.
@@ -4829,7 +4940,7 @@ type ServerInterface interface {
 	ReplaceMilestone(ctx echo.Context, milestone MilestoneRef, params ReplaceMilestoneParams) error
 	// ListMilestoneUpdates List a milestone's progress updates
 	// (GET /milestones/{milestone}/updates)
-	ListMilestoneUpdates(ctx echo.Context, milestone MilestoneRef) error
+	ListMilestoneUpdates(ctx echo.Context, milestone MilestoneRef, params ListMilestoneUpdatesParams) error
 	// CreateMilestoneUpdate Add a progress update
 	// (POST /milestones/{milestone}/updates)
 	CreateMilestoneUpdate(ctx echo.Context, milestone MilestoneRef, params CreateMilestoneUpdateParams) error
@@ -4972,6 +5083,13 @@ func (w *ServerInterfaceWrapper) GetActionPlanSummary(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "asOf", ctx.QueryParams(), &params.AsOf, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter asOf: %s", err))
+	}
+
+	// ------------- Optional query parameter "evidenceOn" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "evidenceOn", ctx.QueryParams(), &params.EvidenceOn, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter evidenceOn: %s", err))
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -5558,6 +5676,13 @@ func (w *ServerInterfaceWrapper) ListCommitmentMilestones(ctx echo.Context) erro
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter asOf: %s", err))
 	}
 
+	// ------------- Optional query parameter "evidenceOn" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "evidenceOn", ctx.QueryParams(), &params.EvidenceOn, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter evidenceOn: %s", err))
+	}
+
 	// ------------- Optional query parameter "format" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
@@ -5618,6 +5743,13 @@ func (w *ServerInterfaceWrapper) ExportCommitmentMilestones(ctx echo.Context) er
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter asOf: %s", err))
 	}
 
+	// ------------- Optional query parameter "evidenceOn" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "evidenceOn", ctx.QueryParams(), &params.EvidenceOn, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter evidenceOn: %s", err))
+	}
+
 	// ------------- Required query parameter "format" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, true, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
@@ -5648,6 +5780,13 @@ func (w *ServerInterfaceWrapper) GetCommitmentSummary(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "asOf", ctx.QueryParams(), &params.AsOf, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter asOf: %s", err))
+	}
+
+	// ------------- Optional query parameter "evidenceOn" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "evidenceOn", ctx.QueryParams(), &params.EvidenceOn, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter evidenceOn: %s", err))
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -6729,6 +6868,13 @@ func (w *ServerInterfaceWrapper) ListMilestones(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter asOf: %s", err))
 	}
 
+	// ------------- Optional query parameter "evidenceOn" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "evidenceOn", ctx.QueryParams(), &params.EvidenceOn, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter evidenceOn: %s", err))
+	}
+
 	// ------------- Optional query parameter "format" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
@@ -6874,6 +7020,13 @@ func (w *ServerInterfaceWrapper) ExportMilestones(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter asOf: %s", err))
 	}
 
+	// ------------- Optional query parameter "evidenceOn" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "evidenceOn", ctx.QueryParams(), &params.EvidenceOn, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter evidenceOn: %s", err))
+	}
+
 	// ------------- Required query parameter "format" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, true, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
@@ -6947,6 +7100,13 @@ func (w *ServerInterfaceWrapper) GetMilestone(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "asOf", ctx.QueryParams(), &params.AsOf, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter asOf: %s", err))
+	}
+
+	// ------------- Optional query parameter "evidenceOn" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "evidenceOn", ctx.QueryParams(), &params.EvidenceOn, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter evidenceOn: %s", err))
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -7037,8 +7197,24 @@ func (w *ServerInterfaceWrapper) ListMilestoneUpdates(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter milestone: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMilestoneUpdatesParams
+	// ------------- Optional query parameter "asOf" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "asOf", ctx.QueryParams(), &params.AsOf, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter asOf: %s", err))
+	}
+
+	// ------------- Optional query parameter "evidenceOn" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "evidenceOn", ctx.QueryParams(), &params.EvidenceOn, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter evidenceOn: %s", err))
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.ListMilestoneUpdates(ctx, milestone)
+	err = w.Handler.ListMilestoneUpdates(ctx, milestone, params)
 	return err
 }
 
@@ -15711,6 +15887,7 @@ func (response ReplaceMilestone428ApplicationProblemPlusJSONResponse) VisitRepla
 
 type ListMilestoneUpdatesRequestObject struct {
 	Milestone MilestoneRef `json:"milestone"`
+	Params    ListMilestoneUpdatesParams
 }
 
 type ListMilestoneUpdatesResponseObject interface {
@@ -23368,10 +23545,11 @@ func (sh *strictHandler) ReplaceMilestone(ctx echo.Context, milestone MilestoneR
 }
 
 // ListMilestoneUpdates operation middleware
-func (sh *strictHandler) ListMilestoneUpdates(ctx echo.Context, milestone MilestoneRef) error {
+func (sh *strictHandler) ListMilestoneUpdates(ctx echo.Context, milestone MilestoneRef, params ListMilestoneUpdatesParams) error {
 	var request ListMilestoneUpdatesRequestObject
 
 	request.Milestone = milestone
+	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.ListMilestoneUpdates(ctx.Request().Context(), request.(ListMilestoneUpdatesRequestObject))

@@ -132,7 +132,7 @@ type (
 		Get(ctx context.Context, id string) (publication.Publication, error)
 	}
 	milestones interface {
-		Get(ctx context.Context, id string, asOf time.Time) (milestone.Milestone, error)
+		Get(ctx context.Context, id string, w milestone.When) (milestone.Milestone, error)
 		GetCommitment(ctx context.Context, code string) (milestone.Commitment, error)
 	}
 	evaluations interface {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/milestone"
@@ -303,7 +302,7 @@ func (s *Service) read(ctx context.Context, resource, id string) (any, error) {
 	case Commitment:
 		return s.r.Milestones.GetCommitment(ctx, id)
 	case Milestone:
-		return s.r.Milestones.Get(ctx, id, time.Time{})
+		return s.r.Milestones.Get(ctx, id, milestone.When{})
 	case Evaluation:
 		return s.r.Evaluations.Get(ctx, id)
 	}

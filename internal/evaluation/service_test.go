@@ -850,7 +850,7 @@ func TestClosedEvaluationIsMilestoneEvidence(t *testing.T) {
 
 	evidence := func(t *testing.T, id string, asOf time.Time) milestone.Milestone {
 		t.Helper()
-		got, err := f.ms.Get(apptest.As(nobody), id, asOf)
+		got, err := f.ms.Get(apptest.As(nobody), id, milestone.When{AsOf: asOf})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"io"
-	"time"
 
 	"github.com/pioniersnetwerk/pioniers/api"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
@@ -18,15 +17,15 @@ type milestones interface {
 	ReplaceCommitment(ctx context.Context, code string, in milestone.CommitmentInput, pre domain.Precondition) (milestone.Commitment, error)
 	List(ctx context.Context, req milestone.ListRequest) (domain.Page[milestone.Milestone], error)
 	Each(ctx context.Context, req milestone.ListRequest, fn func(milestone.Milestone) error) error
-	Get(ctx context.Context, id string, asOf time.Time) (milestone.Milestone, error)
+	Get(ctx context.Context, id string, w milestone.When) (milestone.Milestone, error)
 	Create(ctx context.Context, in milestone.Input) (milestone.Milestone, error)
 	Replace(ctx context.Context, id string, in milestone.Input, pre domain.Precondition) (milestone.Milestone, error)
 	Update(ctx context.Context, id string, change func(milestone.Input) (milestone.Input, error), pre domain.Precondition) (milestone.Milestone, error)
 	Delete(ctx context.Context, id string, pre domain.Precondition) error
 	AddProgressUpdate(ctx context.Context, milestoneID string, in milestone.ProgressUpdateInput) (milestone.ProgressUpdate, error)
-	ProgressUpdates(ctx context.Context, milestoneID string) ([]milestone.ProgressUpdate, error)
-	CommitmentSummary(ctx context.Context, code string, asOf time.Time) (milestone.Summary, error)
-	CycleSummary(ctx context.Context, cycle int, asOf time.Time) (milestone.Summary, error)
+	ProgressUpdates(ctx context.Context, milestoneID string, w milestone.When) ([]milestone.ProgressUpdate, error)
+	CommitmentSummary(ctx context.Context, code string, w milestone.When) (milestone.Summary, error)
+	CycleSummary(ctx context.Context, cycle int, w milestone.When) (milestone.Summary, error)
 }
 
 // ListCommitments serves GET /commitments.
@@ -150,7 +149,7 @@ func (s *Server) ListMilestones(ctx context.Context, req api.ListMilestonesReque
 	lr := milestone.ListRequest{Filter: milestone.Filter{Commitment: deref(p.Commitment), Q: deref(p.Q),
 		DueBefore: domainDate(p.DueBefore), DueAfter: domainDate(p.DueAfter), UpdatedSince: deref(p.UpdatedSince)},
 		Status: milestone.Status(deref(p.Status)), Completion: milestone.Completion(deref(p.Completion)), Overdue: p.Overdue,
-		Sort: string(deref(p.Sort)), AsOf: domainDate(p.AsOf), PageSize: deref(p.PageSize), Cursor: deref(p.Cursor)}
+		Sort: string(deref(p.Sort)), AsOf: domainDate(p.AsOf), EvidenceOn: domainDate(p.EvidenceOn), PageSize: deref(p.PageSize), Cursor: deref(p.Cursor)}
 	r, err := s.milestonePage(ctx, lr)
 	if err != nil {
 		return nil, err
@@ -164,7 +163,7 @@ func (s *Server) ExportMilestones(ctx context.Context, req api.ExportMilestonesR
 	lr := milestone.ListRequest{Filter: milestone.Filter{Commitment: deref(p.Commitment), Q: deref(p.Q),
 		DueBefore: domainDate(p.DueBefore), DueAfter: domainDate(p.DueAfter), UpdatedSince: deref(p.UpdatedSince)},
 		Status: milestone.Status(deref(p.Status)), Completion: milestone.Completion(deref(p.Completion)), Overdue: p.Overdue,
-		Sort: string(deref(p.Sort)), AsOf: domainDate(p.AsOf)}
+		Sort: string(deref(p.Sort)), AsOf: domainDate(p.AsOf), EvidenceOn: domainDate(p.EvidenceOn)}
 	format := string(p.Format)
 	body, err := s.milestoneExport(ctx, lr, format)
 	if err != nil {
@@ -183,7 +182,8 @@ func (s *Server) ListCommitmentMilestones(ctx context.Context, req api.ListCommi
 		return nil, err
 	}
 	p := req.Params
-	lr := milestone.ListRequest{Filter: milestone.Filter{Commitment: c.Code}, AsOf: domainDate(p.AsOf), PageSize: deref(p.PageSize), Cursor: deref(p.Cursor)}
+	lr := milestone.ListRequest{Filter: milestone.Filter{Commitment: c.Code}, AsOf: domainDate(p.AsOf), EvidenceOn: domainDate(p.EvidenceOn),
+		PageSize: deref(p.PageSize), Cursor: deref(p.Cursor)}
 	r, err := s.milestonePage(ctx, lr)
 	if err != nil {
 		return nil, err
@@ -197,7 +197,7 @@ func (s *Server) ExportCommitmentMilestones(ctx context.Context, req api.ExportC
 	if err != nil {
 		return nil, err
 	}
-	lr := milestone.ListRequest{Filter: milestone.Filter{Commitment: c.Code}, AsOf: domainDate(req.Params.AsOf)}
+	lr := milestone.ListRequest{Filter: milestone.Filter{Commitment: c.Code}, AsOf: domainDate(req.Params.AsOf), EvidenceOn: domainDate(req.Params.EvidenceOn)}
 	format := string(req.Params.Format)
 	body, err := s.milestoneExport(ctx, lr, format)
 	if err != nil {
@@ -233,13 +233,13 @@ func (s *Server) milestonePage(ctx context.Context, lr milestone.ListRequest) (a
 		return api.MilestonePageOKJSONResponse{}, err
 	}
 	cursor, link := nextPage(ctx, page.Next)
-	return api.MilestonePageOKJSONResponse{Body: api.MilestonePage{Items: items, AsOf: apiDate(lr.AsOf), NextCursor: cursor},
+	return api.MilestonePageOKJSONResponse{Body: api.MilestonePage{Items: items, AsOf: apiDate(lr.AsOf), EvidenceOn: apiDate(lr.EvidenceOn), NextCursor: cursor},
 		Headers: api.MilestonePageOKResponseHeaders{Link: link}}, nil
 }
 
 // GetMilestone serves GET /milestones/{milestone}.
 func (s *Server) GetMilestone(ctx context.Context, req api.GetMilestoneRequestObject) (api.GetMilestoneResponseObject, error) {
-	m, err := s.milestones.Get(ctx, req.Milestone.String(), domainDate(req.Params.AsOf))
+	m, err := s.milestones.Get(ctx, req.Milestone.String(), milestone.When{AsOf: domainDate(req.Params.AsOf), EvidenceOn: domainDate(req.Params.EvidenceOn)})
 	if err != nil {
 		return nil, err
 	}
@@ -301,7 +301,8 @@ func (s *Server) DeleteMilestone(ctx context.Context, req api.DeleteMilestoneReq
 
 // ListMilestoneUpdates serves GET /milestones/{milestone}/updates.
 func (s *Server) ListMilestoneUpdates(ctx context.Context, req api.ListMilestoneUpdatesRequestObject) (api.ListMilestoneUpdatesResponseObject, error) {
-	us, err := s.milestones.ProgressUpdates(ctx, req.Milestone.String())
+	w := milestone.When{AsOf: domainDate(req.Params.AsOf), EvidenceOn: domainDate(req.Params.EvidenceOn)}
+	us, err := s.milestones.ProgressUpdates(ctx, req.Milestone.String(), w)
 	if err != nil {
 		return nil, err
 	}
@@ -309,7 +310,7 @@ func (s *Server) ListMilestoneUpdates(ctx context.Context, req api.ListMilestone
 	if err != nil {
 		return nil, err
 	}
-	return api.ListMilestoneUpdates200JSONResponse{Body: api.ProgressUpdateList{Items: items}}, nil
+	return api.ListMilestoneUpdates200JSONResponse{Body: api.ProgressUpdateList{Items: items, AsOf: apiDate(w.AsOf), EvidenceOn: apiDate(w.EvidenceOn)}}, nil
 }
 
 // CreateMilestoneUpdate serves POST /milestones/{milestone}/updates.
@@ -330,7 +331,7 @@ func (s *Server) CreateMilestoneUpdate(ctx context.Context, req api.CreateMilest
 
 // GetCommitmentSummary serves GET /commitments/{commitment}/summary.
 func (s *Server) GetCommitmentSummary(ctx context.Context, req api.GetCommitmentSummaryRequestObject) (api.GetCommitmentSummaryResponseObject, error) {
-	sum, err := s.milestones.CommitmentSummary(ctx, req.Commitment, domainDate(req.Params.AsOf))
+	sum, err := s.milestones.CommitmentSummary(ctx, req.Commitment, milestone.When{AsOf: domainDate(req.Params.AsOf), EvidenceOn: domainDate(req.Params.EvidenceOn)})
 	if err != nil {
 		return nil, err
 	}
@@ -343,7 +344,7 @@ func (s *Server) GetCommitmentSummary(ctx context.Context, req api.GetCommitment
 
 // GetActionPlanSummary serves GET /action-plans/{cycle}/summary.
 func (s *Server) GetActionPlanSummary(ctx context.Context, req api.GetActionPlanSummaryRequestObject) (api.GetActionPlanSummaryResponseObject, error) {
-	sum, err := s.milestones.CycleSummary(ctx, req.Cycle, domainDate(req.Params.AsOf))
+	sum, err := s.milestones.CycleSummary(ctx, req.Cycle, milestone.When{AsOf: domainDate(req.Params.AsOf), EvidenceOn: domainDate(req.Params.EvidenceOn)})
 	if err != nil {
 		return nil, err
 	}
@@ -357,7 +358,7 @@ func (s *Server) GetActionPlanSummary(ctx context.Context, req api.GetActionPlan
 func toAPISummary(sum milestone.Summary) (api.ProgressSummary, error) {
 	out := api.ProgressSummary{Milestones: sum.Milestones, ByStatus: map[string]int{}, ByCompletion: map[string]int{},
 		ShareComplete: sum.ShareComplete, Overdue: sum.Overdue, Commitment: optional(sum.Commitment), Cycle: optional(sum.Cycle),
-		AsOf: apiDate(sum.AsOf)}
+		AsOf: apiDate(sum.AsOf), EvidenceOn: apiDate(sum.EvidenceOn)}
 	for k, v := range sum.ByStatus {
 		out.ByStatus[string(k)] = v
 	}
@@ -392,7 +393,8 @@ func toAPIMilestone(m milestone.Milestone) (api.Milestone, error) {
 	if ev := m.Evidence; ev != nil {
 		e := api.Evidence{Rule: api.EvidenceRule(ev.Rule), Count: len(ev.Items), Items: make([]api.EvidenceItem, len(ev.Items))}
 		for i, it := range ev.Items {
-			e.Items[i] = api.EvidenceItem{Kind: api.EvidenceItemKind(it.Kind), ID: ids.uuid(it.ID), Title: it.Title, On: apiDate(it.On)}
+			e.Items[i] = api.EvidenceItem{Kind: api.EvidenceItemKind(it.Kind), ID: ids.uuid(it.ID), Title: it.Title, On: apiDate(it.On),
+				CountsFrom: apiDate(it.CountsFrom), RecordedAt: apiTime(it.RecordedAt)}
 		}
 		out.Evidence = &e
 	}

@@ -40,16 +40,19 @@ type ListRequest struct {
 	Completion Completion
 	Overdue    *bool
 	Sort       string
-	AsOf       time.Time // a date; zero for now
+	AsOf       time.Time // a date; zero for now (record time, see When)
+	EvidenceOn time.Time // a date; zero follows AsOf (valid time, see When)
 	PageSize   int
 	Cursor     string
 }
 
+func (req ListRequest) when() When { return When{AsOf: req.AsOf, EvidenceOn: req.EvidenceOn} }
+
 // sorts are the orders a milestone list may take.
 var sorts = []string{"code", "plannedEnd", "-plannedEnd"}
 
-// List returns one page of milestones, as they stand now or at the end of
-// the day AsOf. Public.
+// List returns one page of milestones, as the record stands now or stood at
+// the end of the day AsOf, by the evidence dated up to EvidenceOn. Public.
 func (s *Service) List(ctx context.Context, req ListRequest) (domain.Page[Milestone], error) {
 	if err := s.check(&req, true); err != nil {
 		return domain.Page[Milestone]{}, err
@@ -58,7 +61,11 @@ func (s *Service) List(ctx context.Context, req ListRequest) (domain.Page[Milest
 		return s.listAsOf(ctx, req)
 	}
 	var page domain.Page[Milestone]
-	cursor := req.Cursor
+	cursor, err := req.storeCursor()
+	if err != nil {
+		return domain.Page[Milestone]{}, err
+	}
+	seen := req.when().seen(s.now())
 	ev := s.evidenceCache()
 	// Status, completion and overdue follow from evidence, so the store is
 	// asked for exactly as many rows as are still missing until the page is
@@ -69,7 +76,7 @@ func (s *Service) List(ctx context.Context, req ListRequest) (domain.Page[Milest
 			return domain.Page[Milestone]{}, err
 		}
 		for _, m := range sp.Items {
-			m, err := ev.derive(ctx, s, m, s.now())
+			m, err := ev.derive(ctx, s, m, seen)
 			if err != nil {
 				return domain.Page[Milestone]{}, err
 			}
@@ -82,8 +89,58 @@ func (s *Service) List(ctx context.Context, req ListRequest) (domain.Page[Milest
 			break
 		}
 	}
-	page.Next = cursor
+	page.Next = req.liveCursor(cursor)
 	return page, nil
+}
+
+// derivedSelectors reports whether the page depends on more than the store
+// filters: status, completion and overdue follow from the evidence, and the
+// evidence from evidenceOn.
+func (req ListRequest) derivedSelectors() bool {
+	return req.Status != "" || req.Completion != "" || req.Overdue != nil || !req.EvidenceOn.IsZero()
+}
+
+// liveCursor wraps the store's cursor with what else selected the page, so
+// that it cannot continue a list read with other selectors. Without them it
+// is the store's cursor as before, so cursors already handed out stay valid.
+func (req ListRequest) liveCursor(cursor string) string {
+	if cursor == "" || !req.derivedSelectors() {
+		return cursor
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(liveFingerprint(req) + "|" + cursor))
+}
+
+// storeCursor unwraps what liveCursor wrapped.
+func (req ListRequest) storeCursor() (string, error) {
+	if req.Cursor == "" || !req.derivedSelectors() {
+		return req.Cursor, nil
+	}
+	data, err := base64.RawURLEncoding.DecodeString(req.Cursor)
+	fp, cursor, ok := strings.Cut(string(data), "|")
+	if err != nil || !ok || fp != liveFingerprint(req) || cursor == "" {
+		return "", errForeignCursor()
+	}
+	return cursor, nil
+}
+
+func errForeignCursor() error {
+	return (domain.Problems{{Name: "cursor", Reason: "is not a cursor from this list with these filters and sort; start again without it"}}).Err()
+}
+
+func liveFingerprint(req ListRequest) string {
+	overdue := "any"
+	if req.Overdue != nil {
+		overdue = strconv.FormatBool(*req.Overdue)
+	}
+	sum := sha256.Sum256([]byte(fmt.Sprintf("live|%s|%s|%s|%s", req.Status, req.Completion, overdue, dateText(req.EvidenceOn))))
+	return base64.RawURLEncoding.EncodeToString(sum[:9])
+}
+
+func dateText(d time.Time) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.Format(time.DateOnly)
 }
 
 // Each calls fn for every milestone the request selects, in order, reading
@@ -93,6 +150,7 @@ func (s *Service) Each(ctx context.Context, req ListRequest, fn func(Milestone) 
 		return err
 	}
 	req.PageSize = domain.MaxPageSize
+	req.Cursor = ""
 	if !req.AsOf.IsZero() {
 		req.PageSize, req.Cursor = 1<<30, ""
 		page, err := s.listAsOf(ctx, req)
@@ -107,6 +165,7 @@ func (s *Service) Each(ctx context.Context, req ListRequest, fn func(Milestone) 
 		return nil
 	}
 	ev := s.evidenceCache()
+	seen := req.when().seen(s.now())
 	stored := func(cursor string) (domain.Page[Milestone], error) {
 		return s.store.ListMilestones(ctx, Query{Filter: req.Filter, Sort: req.Sort, PageSize: domain.MaxPageSize, Cursor: cursor})
 	}
@@ -114,7 +173,7 @@ func (s *Service) Each(ctx context.Context, req ListRequest, fn func(Milestone) 
 		if err != nil {
 			return err
 		}
-		if m, err = ev.derive(ctx, s, m, s.now()); err != nil {
+		if m, err = ev.derive(ctx, s, m, seen); err != nil {
 			return err
 		}
 		if req.matches(m) {
@@ -145,9 +204,7 @@ func (s *Service) check(req *ListRequest, paged bool) error {
 	if !slices.Contains(sorts, req.Sort) {
 		p.Add("sort", "must be one of "+domain.OneOf(sorts))
 	}
-	if !req.AsOf.IsZero() && req.AsOf.After(domain.Today(s.now())) {
-		p.Add("asOf", "must not be in the future")
-	}
+	req.when().check(s.now(), &p)
 	req.Filter.Commitment = strings.ToUpper(strings.TrimSpace(req.Filter.Commitment))
 	req.Filter.Q = strings.TrimSpace(req.Filter.Q)
 	return p.Err()
@@ -162,8 +219,8 @@ func (req ListRequest) matches(m Milestone) bool {
 // listAsOf answers from the history. A past day's data no longer changes,
 // so the page position is a plain offset into a stable list.
 func (s *Service) listAsOf(ctx context.Context, req ListRequest) (domain.Page[Milestone], error) {
-	at := domain.EndOfDay(req.AsOf)
-	all, err := s.store.MilestonesAsOf(ctx, at)
+	seen := req.when().seen(s.now())
+	all, err := s.store.MilestonesAsOf(ctx, seen.RecordedBy)
 	if err != nil {
 		return domain.Page[Milestone]{}, err
 	}
@@ -190,7 +247,7 @@ func (s *Service) listAsOf(ctx context.Context, req ListRequest) (domain.Page[Mi
 			(!f.UpdatedSince.IsZero() && m.UpdatedAt.Before(f.UpdatedSince)) {
 			continue
 		}
-		m, err := ev.derive(ctx, s, m, at)
+		m, err := ev.derive(ctx, s, m, seen)
 		if err != nil {
 			return domain.Page[Milestone]{}, err
 		}
@@ -220,7 +277,7 @@ func asOfCursor(req ListRequest, offset int) string {
 }
 
 func asOfOffset(req ListRequest, cursor string) (int, error) {
-	bad := (domain.Problems{{Name: "cursor", Reason: "is not a cursor from this list with these filters and sort; start again without it"}}).Err()
+	bad := errForeignCursor()
 	data, err := base64.RawURLEncoding.DecodeString(cursor)
 	if err != nil {
 		return 0, bad
@@ -238,7 +295,11 @@ func asOfFingerprint(req ListRequest) string {
 	if req.Overdue != nil {
 		overdue = strconv.FormatBool(*req.Overdue)
 	}
-	sum := sha256.Sum256([]byte(fmt.Sprintf("%#v|%s|%s|%s|%s|%s", req.Filter, req.Status, req.Completion, overdue, req.Sort, req.AsOf.Format(time.DateOnly))))
+	key := fmt.Sprintf("%#v|%s|%s|%s|%s|%s", req.Filter, req.Status, req.Completion, overdue, req.Sort, req.AsOf.Format(time.DateOnly))
+	if !req.EvidenceOn.IsZero() { // appended only when set: cursors handed out before it existed stay valid
+		key += "|evidenceOn=" + dateText(req.EvidenceOn)
+	}
+	sum := sha256.Sum256([]byte(key))
 	return base64.RawURLEncoding.EncodeToString(sum[:9])
 }
 
@@ -281,22 +342,23 @@ func CodeKey(code string) string {
 	return b.String()
 }
 
-// Get returns one milestone, now or as it stood at the end of the day asOf.
-func (s *Service) Get(ctx context.Context, id string, asOf time.Time) (Milestone, error) {
-	if !asOf.IsZero() && asOf.After(domain.Today(s.now())) {
-		return Milestone{}, (domain.Problems{{Name: "asOf", Reason: "must not be in the future"}}).Err()
+// Get returns one milestone as the record stands now or stood at the end of
+// the day w.AsOf, by the evidence dated up to w.EvidenceOn. Public.
+func (s *Service) Get(ctx context.Context, id string, w When) (Milestone, error) {
+	var p domain.Problems
+	if w.check(s.now(), &p); p.Err() != nil {
+		return Milestone{}, p.Err()
 	}
-	at := s.now()
+	seen := w.seen(s.now())
 	var m Milestone
 	var err error
-	if asOf.IsZero() {
+	if w.AsOf.IsZero() {
 		m, err = s.store.GetMilestone(ctx, id)
 	} else {
-		at = domain.EndOfDay(asOf)
-		m, err = s.store.MilestoneAsOf(ctx, id, at)
+		m, err = s.store.MilestoneAsOf(ctx, id, seen.RecordedBy)
 	}
 	if err != nil {
 		return Milestone{}, err
 	}
-	return s.evidenceCache().derive(ctx, s, m, at)
+	return s.evidenceCache().derive(ctx, s, m, seen)
 }

@@ -57,10 +57,12 @@ type Target struct {
 
 // EvidenceItem is a record that counted toward a milestone.
 type EvidenceItem struct {
-	Kind  string // meeting, publication, evaluation
-	ID    string
-	Title string
-	On    time.Time
+	Kind       string // meeting, publication, evaluation
+	ID         string
+	Title      string
+	On         time.Time // the day it happened
+	CountsFrom time.Time // the day it counts from (valid time): a meeting's report published, an edition published, an evaluation closed
+	RecordedAt time.Time // when what made it count was entered (record time)
 }
 
 // Evidence is what counted, under which rule.

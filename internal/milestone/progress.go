@@ -9,7 +9,9 @@ import (
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 )
 
-// ProgressUpdate is a dated progress update with evidence.
+// ProgressUpdate is a dated progress update with evidence. It has both time
+// axes: Date is the day it is about (valid time), RecordedAt when it was
+// entered (record time); an update may be entered days after its date.
 type ProgressUpdate struct {
 	ID          string
 	MilestoneID string
@@ -65,10 +67,16 @@ func (s *Service) AddProgressUpdate(ctx context.Context, milestoneID string, in 
 	return u, err
 }
 
-// ProgressUpdates lists a milestone's progress updates, newest first. Public.
-func (s *Service) ProgressUpdates(ctx context.Context, milestoneID string) ([]ProgressUpdate, error) {
+// ProgressUpdates lists a milestone's progress updates, newest first: those
+// entered by the end of the day w.AsOf (record time, RecordedAt) and about a
+// day up to w.EvidenceOn (valid time, Date), as milestones read them. Public.
+func (s *Service) ProgressUpdates(ctx context.Context, milestoneID string, w When) ([]ProgressUpdate, error) {
+	var p domain.Problems
+	if w.check(s.now(), &p); p.Err() != nil {
+		return nil, p.Err()
+	}
 	if _, err := s.store.GetMilestone(ctx, milestoneID); err != nil {
 		return nil, err
 	}
-	return s.store.ListProgressUpdates(ctx, milestoneID)
+	return s.store.ListProgressUpdates(ctx, milestoneID, w.seen(s.now()))
 }

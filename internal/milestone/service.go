@@ -30,7 +30,8 @@ type Store interface {
 	CreateMilestone(ctx context.Context, m Milestone, ch domain.Change) error
 	UpdateMilestone(ctx context.Context, m Milestone, ch domain.Change) error
 	DeleteMilestone(ctx context.Context, m Milestone, ch domain.Change) error
-	ListProgressUpdates(ctx context.Context, milestoneID string) ([]ProgressUpdate, error)
+	// ListProgressUpdates lists the updates entered by seen.RecordedBy and dated by seen.DatedBy.
+	ListProgressUpdates(ctx context.Context, milestoneID string, seen Seen) ([]ProgressUpdate, error)
 	CreateProgressUpdate(ctx context.Context, u ProgressUpdate, ch domain.Change) error
 }
 
@@ -91,7 +92,7 @@ func (s *Service) Create(ctx context.Context, in Input) (Milestone, error) {
 		Actor: actor.Subject, Fields: []string{"commitment", "code", "title"}, Version: 1, At: now}); err != nil {
 		return Milestone{}, err
 	}
-	return s.evidenceCache().derive(ctx, s, m, s.now())
+	return s.evidenceCache().derive(ctx, s, m, When{}.seen(s.now()))
 }
 
 // Replace sets every field. Editors and admins.
@@ -127,7 +128,7 @@ func (s *Service) replace(ctx context.Context, id string, in Input, pre domain.P
 	if err != nil {
 		return Milestone{}, err
 	}
-	return s.evidenceCache().derive(ctx, s, out, s.now())
+	return s.evidenceCache().derive(ctx, s, out, When{}.seen(s.now()))
 }
 
 // Delete removes a milestone; its history stays for asOf. Editors and admins.

@@ -140,7 +140,7 @@ func (f *fixture) publication(t *testing.T, kind publication.Kind, title string,
 
 func (f *fixture) get(t *testing.T, id string, asOf time.Time) milestone.Milestone {
 	t.Helper()
-	m, err := f.svc.Get(context.Background(), id, asOf)
+	m, err := f.svc.Get(context.Background(), id, milestone.When{AsOf: asOf})
 	if err != nil {
 		t.Fatalf("get milestone (asOf %v): %v", asOf, err)
 	}
@@ -471,7 +471,7 @@ func TestAsOfAnswersEachVersion(t *testing.T) {
 			if got := codes(list); !slices.Equal(got, tc.wantCodes) {
 				t.Errorf("list: got %v; want %v", got, tc.wantCodes)
 			}
-			got, err := f.svc.Get(context.Background(), a.ID, tc.asOf)
+			got, err := f.svc.Get(context.Background(), a.ID, milestone.When{AsOf: tc.asOf})
 			if tc.wantA == "" {
 				apptest.CheckCode(t, "get", err, domain.CodeNotFound)
 				return
@@ -494,7 +494,7 @@ func TestAsOfAnswersEachVersion(t *testing.T) {
 		if got := codes(f.all(t, milestone.ListRequest{})); !slices.Equal(got, []string{"3.2"}) {
 			t.Errorf("list: got %v; want [3.2]", got)
 		}
-		_, err := f.svc.Get(context.Background(), a.ID, time.Time{})
+		_, err := f.svc.Get(context.Background(), a.ID, milestone.When{})
 		apptest.CheckCode(t, "get a deleted milestone", err, domain.CodeNotFound)
 		if got := f.get(t, b.ID, time.Time{}); got.Title != "Other" {
 			t.Errorf("get: got %q; want Other", got.Title)
@@ -506,9 +506,9 @@ func TestAsOfAnswersEachVersion(t *testing.T) {
 		apptest.CheckCode(t, "list as of tomorrow", err, domain.CodeInvalid)
 		err = f.svc.Each(context.Background(), milestone.ListRequest{AsOf: tomorrow}, func(milestone.Milestone) error { return nil })
 		apptest.CheckCode(t, "each as of tomorrow", err, domain.CodeInvalid)
-		_, err = f.svc.CommitmentSummary(context.Background(), "NL0037", tomorrow)
+		_, err = f.svc.CommitmentSummary(context.Background(), "NL0037", milestone.When{AsOf: tomorrow})
 		apptest.CheckCode(t, "commitment summary as of tomorrow", err, domain.CodeInvalid)
-		_, err = f.svc.Get(context.Background(), b.ID, tomorrow)
+		_, err = f.svc.Get(context.Background(), b.ID, milestone.When{AsOf: tomorrow})
 		apptest.CheckCode(t, "get as of tomorrow", err, domain.CodeInvalid)
 	})
 }
@@ -751,7 +751,7 @@ func TestMilestoneSummaries(t *testing.T) {
 	for _, asOf := range []time.Time{{}, apptest.Date(2020, 1, 15)} {
 		t.Run("asOf "+asOf.Format(time.DateOnly), func(t *testing.T) {
 			t.Run("commitment", func(t *testing.T) {
-				got, err := f.svc.CommitmentSummary(context.Background(), "nl0037", asOf)
+				got, err := f.svc.CommitmentSummary(context.Background(), "nl0037", milestone.When{AsOf: asOf})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -761,14 +761,14 @@ func TestMilestoneSummaries(t *testing.T) {
 				check(t, got, nl0037)
 			})
 			t.Run("action plan 2018", func(t *testing.T) {
-				got, err := f.svc.CycleSummary(context.Background(), 2018, asOf)
+				got, err := f.svc.CycleSummary(context.Background(), 2018, milestone.When{AsOf: asOf})
 				if err != nil {
 					t.Fatal(err)
 				}
 				check(t, got, nl0037)
 			})
 			t.Run("action plan 2016", func(t *testing.T) {
-				got, err := f.svc.CycleSummary(context.Background(), 2016, asOf)
+				got, err := f.svc.CycleSummary(context.Background(), 2016, milestone.When{AsOf: asOf})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -777,7 +777,7 @@ func TestMilestoneSummaries(t *testing.T) {
 		})
 	}
 	t.Run("before the data", func(t *testing.T) {
-		got, err := f.svc.CycleSummary(context.Background(), 2018, apptest.Date(2019, 1, 1))
+		got, err := f.svc.CycleSummary(context.Background(), 2018, milestone.When{AsOf: apptest.Date(2019, 1, 1)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -786,12 +786,12 @@ func TestMilestoneSummaries(t *testing.T) {
 		}
 	})
 	t.Run("unknown commitment", func(t *testing.T) {
-		_, err := f.svc.CommitmentSummary(context.Background(), "NL0099", time.Time{})
+		_, err := f.svc.CommitmentSummary(context.Background(), "NL0099", milestone.When{})
 		apptest.CheckCode(t, "summary of an unknown commitment", err, domain.CodeNotFound)
 	})
 	t.Run("next due moves on", func(t *testing.T) {
 		f.clock.Set(apptest.AmsterdamTime(2020, 3, 2, 12, 0)) // 3.10 is now overdue; 3.9 is next
-		got, err := f.svc.CommitmentSummary(context.Background(), "NL0037", time.Time{})
+		got, err := f.svc.CommitmentSummary(context.Background(), "NL0037", milestone.When{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1020,7 +1020,7 @@ func TestMilestoneWrites(t *testing.T) {
 		if err := f.svc.Delete(apptest.As(editor), m.ID, domain.Precondition{Present: true, Version: 2}); err != nil {
 			t.Fatal(err)
 		}
-		_, err := f.svc.Get(context.Background(), m.ID, time.Time{})
+		_, err := f.svc.Get(context.Background(), m.ID, milestone.When{})
 		apptest.CheckCode(t, "get a deleted milestone", err, domain.CodeNotFound)
 		// The code is free again.
 		if _, err := f.svc.Create(apptest.As(editor), good); err != nil {
@@ -1081,7 +1081,7 @@ func TestProgressUpdates(t *testing.T) {
 	if added[0].Author != "Marieke" || added[1].Author != editor.Subject {
 		t.Errorf("authors: got %q and %q; want Marieke and the signed-in %s", added[0].Author, added[1].Author, editor.Subject)
 	}
-	got, err := f.svc.ProgressUpdates(apptest.As(nobody), m.ID)
+	got, err := f.svc.ProgressUpdates(apptest.As(nobody), m.ID, milestone.When{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1095,7 +1095,7 @@ func TestProgressUpdates(t *testing.T) {
 	if want := []string{"Results in", "Reminder sent", "Questionnaire sent"}; !slices.Equal(notes, want) {
 		t.Errorf("updates: got %v; want newest first %v", notes, want)
 	}
-	_, err = f.svc.ProgressUpdates(context.Background(), "0190d3e0-0000-7000-8000-000000000000")
+	_, err = f.svc.ProgressUpdates(context.Background(), "0190d3e0-0000-7000-8000-000000000000", milestone.When{})
 	apptest.CheckCode(t, "updates of an unknown milestone", err, domain.CodeNotFound)
 	_, err = f.svc.AddProgressUpdate(apptest.As(editor), "0190d3e0-0000-7000-8000-000000000000", milestone.ProgressUpdateInput{Date: apptest.Date(2020, 1, 1), Note: "x"})
 	apptest.CheckCode(t, "add an update to an unknown milestone", err, domain.CodeNotFound)

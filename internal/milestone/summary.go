@@ -12,6 +12,7 @@ type Summary struct {
 	Commitment    string
 	Cycle         int
 	AsOf          time.Time
+	EvidenceOn    time.Time
 	Milestones    int
 	ByStatus      map[Status]int
 	ByCompletion  map[Completion]int
@@ -21,29 +22,26 @@ type Summary struct {
 }
 
 // CommitmentSummary summarises one commitment's milestones. Public.
-func (s *Service) CommitmentSummary(ctx context.Context, code string, asOf time.Time) (Summary, error) {
+func (s *Service) CommitmentSummary(ctx context.Context, code string, w When) (Summary, error) {
 	c, err := s.GetCommitment(ctx, code)
 	if err != nil {
 		return Summary{}, err
 	}
-	sum, err := s.summarise(ctx, ListRequest{Filter: Filter{Commitment: c.Code}, AsOf: asOf})
+	sum, err := s.summarise(ctx, ListRequest{Filter: Filter{Commitment: c.Code}, AsOf: w.AsOf, EvidenceOn: w.EvidenceOn})
 	sum.Commitment = c.Code
 	return sum, err
 }
 
 // CycleSummary summarises the milestones of a whole action plan. Public.
-func (s *Service) CycleSummary(ctx context.Context, cycle int, asOf time.Time) (Summary, error) {
-	sum, err := s.summarise(ctx, ListRequest{Filter: Filter{Cycle: cycle}, AsOf: asOf})
+func (s *Service) CycleSummary(ctx context.Context, cycle int, w When) (Summary, error) {
+	sum, err := s.summarise(ctx, ListRequest{Filter: Filter{Cycle: cycle}, AsOf: w.AsOf, EvidenceOn: w.EvidenceOn})
 	sum.Cycle = cycle
 	return sum, err
 }
 
 func (s *Service) summarise(ctx context.Context, req ListRequest) (Summary, error) {
-	sum := Summary{AsOf: req.AsOf, ByStatus: map[Status]int{}, ByCompletion: map[Completion]int{}}
-	today := domain.Today(s.now())
-	if !req.AsOf.IsZero() {
-		today = req.AsOf
-	}
+	sum := Summary{AsOf: req.AsOf, EvidenceOn: req.EvidenceOn, ByStatus: map[Status]int{}, ByCompletion: map[Completion]int{}}
+	today := domain.Today(req.when().seen(s.now()).DatedBy) // the day the milestones are judged on
 	complete := 0
 	err := s.Each(ctx, req, func(m Milestone) error {
 		sum.Milestones++

@@ -260,17 +260,18 @@ func (db *DB) MilestoneExists(ctx context.Context, id string) (bool, error) {
 }
 
 // ClosedEvaluations lists the published evaluations linked to a milestone
-// that had closed, and were on record, by asOf.
-func (db *DB) ClosedEvaluations(ctx context.Context, milestoneID string, asOf time.Time) ([]milestone.EvidenceItem, error) {
+// that had closed by seen.DatedBy and were on record by seen.RecordedBy.
+func (db *DB) ClosedEvaluations(ctx context.Context, milestoneID string, seen milestone.Seen) ([]milestone.EvidenceItem, error) {
 	var rows []evaluationRow
-	err := db.reader(ctx).Where("milestone_id = ? AND published = ? AND closes_at <= ? AND created_at <= ?", milestoneID, true, asOf.UTC(), asOf.UTC()).
+	err := db.reader(ctx).Where("milestone_id = ? AND published = ? AND closes_at <= ? AND created_at <= ?", milestoneID, true, seen.DatedBy.UTC(), seen.RecordedBy.UTC()).
 		Order("closes_at, id").Find(&rows).Error
 	if err != nil {
 		return nil, dbError(err)
 	}
 	out := make([]milestone.EvidenceItem, len(rows))
 	for i, r := range rows {
-		out[i] = milestone.EvidenceItem{Kind: "evaluation", ID: r.ID, Title: r.Title, On: domain.Today(r.ClosesAt)}
+		out[i] = milestone.EvidenceItem{Kind: "evaluation", ID: r.ID, Title: r.Title, On: domain.Today(r.ClosesAt),
+			CountsFrom: domain.Today(r.ClosesAt), RecordedAt: r.CreatedAt.UTC()}
 	}
 	return out, nil
 }

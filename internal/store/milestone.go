@@ -443,10 +443,12 @@ func milestoneCodeTaken(err error) error {
 	return err
 }
 
-// ListProgressUpdates lists a milestone's progress updates, newest first.
-func (db *DB) ListProgressUpdates(ctx context.Context, milestoneID string) ([]milestone.ProgressUpdate, error) {
+// ListProgressUpdates lists a milestone's progress updates entered by
+// seen.RecordedBy and dated by seen.DatedBy, newest first.
+func (db *DB) ListProgressUpdates(ctx context.Context, milestoneID string, seen milestone.Seen) ([]milestone.ProgressUpdate, error) {
 	var rows []updateRow
-	if err := db.reader(ctx).Where("milestone_id = ?", milestoneID).Order("date DESC, id DESC").Find(&rows).Error; err != nil {
+	if err := db.reader(ctx).Where("milestone_id = ? AND recorded_at <= ? AND date <= ?", milestoneID, seen.RecordedBy.UTC(), domain.Today(seen.DatedBy)).
+		Order("date DESC, id DESC").Find(&rows).Error; err != nil {
 		return nil, dbError(err)
 	}
 	out := make([]milestone.ProgressUpdate, len(rows))
@@ -464,39 +466,44 @@ func (db *DB) CreateProgressUpdate(ctx context.Context, u milestone.ProgressUpda
 }
 
 // HeldMeetingsWithReport lists held meetings dated from..to (Amsterdam
-// days, both included) whose report had been recorded by asOf.
-func (db *DB) HeldMeetingsWithReport(ctx context.Context, from, to, asOf time.Time) ([]milestone.EvidenceItem, error) {
+// days, both included) that had started, and whose report had been
+// published, by seen.DatedBy, the report recorded by seen.RecordedBy.
+func (db *DB) HeldMeetingsWithReport(ctx context.Context, from, to time.Time, seen milestone.Seen) ([]milestone.EvidenceItem, error) {
 	var rows []struct {
-		ID       string
-		Title    string
-		StartsAt time.Time
+		ID          string
+		Title       string
+		StartsAt    time.Time
+		PublishedOn time.Time
+		CreatedAt   time.Time
 	}
-	tx := db.reader(ctx).Table("meetings AS m").Select("m.id, m.title, m.starts_at").
+	tx := db.reader(ctx).Table("meetings AS m").Select("m.id, m.title, m.starts_at, r.published_on, r.created_at").
 		Joins("JOIN meeting_reports r ON r.meeting_id = m.id").
-		Where("m.status = ? AND r.created_at <= ? AND r.published_on <= ?", "held", asOf.UTC(), domain.Today(asOf))
+		Where("m.status = ? AND r.created_at <= ? AND r.published_on <= ?", "held", seen.RecordedBy.UTC(), domain.Today(seen.DatedBy))
 	if !from.IsZero() {
 		tx = tx.Where("m.starts_at >= ?", domain.DayStart(from))
 	}
-	tx = tx.Where("m.starts_at < ?", domain.DayStart(to.AddDate(0, 0, 1)))
+	tx = tx.Where("m.starts_at < ? AND m.starts_at <= ?", domain.DayStart(to.AddDate(0, 0, 1)), seen.DatedBy.UTC())
 	if err := tx.Order("m.starts_at, m.id").Scan(&rows).Error; err != nil {
 		return nil, dbError(err)
 	}
 	out := make([]milestone.EvidenceItem, len(rows))
 	for i, r := range rows {
-		out[i] = milestone.EvidenceItem{Kind: "meeting", ID: r.ID, Title: r.Title, On: domain.Today(r.StartsAt)}
+		on := domain.Today(r.StartsAt)
+		out[i] = milestone.EvidenceItem{Kind: "meeting", ID: r.ID, Title: r.Title, On: on,
+			CountsFrom: later(on, domain.Day(r.PublishedOn)), RecordedAt: r.CreatedAt.UTC()}
 	}
 	return out, nil
 }
 
-// MagazineEditions lists magazine editions published from..to that had
-// been recorded by asOf.
-func (db *DB) MagazineEditions(ctx context.Context, from, to, asOf time.Time) ([]milestone.EvidenceItem, error) {
+// MagazineEditions lists magazine editions published from..to, and by
+// seen.DatedBy, that had been recorded by seen.RecordedBy.
+func (db *DB) MagazineEditions(ctx context.Context, from, to time.Time, seen milestone.Seen) ([]milestone.EvidenceItem, error) {
 	var rows []publicationRow
 	last := domain.Day(to)
-	if day := domain.Today(asOf); day.Before(last) {
+	if day := domain.Today(seen.DatedBy); day.Before(last) {
 		last = day // an edition dated later was not out yet
 	}
-	tx := db.reader(ctx).Where("kind = ? AND created_at <= ? AND published_on <= ?", "magazine-edition", asOf.UTC(), last)
+	tx := db.reader(ctx).Where("kind = ? AND created_at <= ? AND published_on <= ?", "magazine-edition", seen.RecordedBy.UTC(), last)
 	if !from.IsZero() {
 		tx = tx.Where("published_on >= ?", domain.Day(from))
 	}
@@ -505,7 +512,16 @@ func (db *DB) MagazineEditions(ctx context.Context, from, to, asOf time.Time) ([
 	}
 	out := make([]milestone.EvidenceItem, len(rows))
 	for i, r := range rows {
-		out[i] = milestone.EvidenceItem{Kind: "publication", ID: r.ID, Title: r.Title, On: domain.Day(r.PublishedOn)}
+		out[i] = milestone.EvidenceItem{Kind: "publication", ID: r.ID, Title: r.Title, On: domain.Day(r.PublishedOn),
+			CountsFrom: domain.Day(r.PublishedOn), RecordedAt: r.CreatedAt.UTC()}
 	}
 	return out, nil
+}
+
+// later is the later of two days.
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

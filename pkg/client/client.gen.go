@@ -1879,10 +1879,21 @@ type Evidence struct {
 
 // EvidenceItem defines model for EvidenceItem.
 type EvidenceItem struct {
-	ID    openapi_types.UUID  `json:"id"`
-	Kind  EvidenceItemKind    `json:"kind"`
-	On    *openapi_types.Date `json:"on,omitempty"`
-	Title string              `json:"title"`
+	// CountsFrom The day it counts from, by evidence date (`evidenceOn`): a meeting once its report is published, an edition
+	// on its publication date, an evaluation on the day it closes.
+	//
+	//
+	// Example: 2019-10-28
+	CountsFrom *openapi_types.Date `json:"countsFrom,omitempty"`
+	ID         openapi_types.UUID  `json:"id"`
+	Kind       EvidenceItemKind    `json:"kind"`
+
+	// On The day it happened (a meeting held, an edition published, an evaluation closed).
+	On *openapi_types.Date `json:"on,omitempty"`
+
+	// RecordedAt When what made it count (the report, the edition, the evaluation) was entered, by record date (`asOf`).
+	RecordedAt *time.Time `json:"recordedAt,omitempty"`
+	Title      string     `json:"title"`
 }
 
 // EvidenceItemKind defines model for EvidenceItem.Kind.
@@ -2216,7 +2227,10 @@ type MilestoneInput struct {
 
 // MilestonePage defines model for MilestonePage.
 type MilestonePage struct {
-	AsOf       *openapi_types.Date `json:"asOf,omitempty"`
+	AsOf *openapi_types.Date `json:"asOf,omitempty"`
+
+	// EvidenceOn The `evidenceOn` asked for, when it was.
+	EvidenceOn *openapi_types.Date `json:"evidenceOn,omitempty"`
 	Items      []Milestone         `json:"items"`
 	NextCursor *string             `json:"nextCursor,omitempty"`
 }
@@ -2522,9 +2536,12 @@ type ProgressSummary struct {
 	ByStatus     map[string]int      `json:"byStatus"`
 	Commitment   *string             `json:"commitment,omitempty"`
 	Cycle        *int                `json:"cycle,omitempty"`
-	Milestones   int                 `json:"milestones"`
-	NextDue      *Milestone          `json:"nextDue,omitempty"`
-	Overdue      int                 `json:"overdue"`
+
+	// EvidenceOn The `evidenceOn` asked for, when it was.
+	EvidenceOn *openapi_types.Date `json:"evidenceOn,omitempty"`
+	Milestones int                 `json:"milestones"`
+	NextDue    *Milestone          `json:"nextDue,omitempty"`
+	Overdue    int                 `json:"overdue"`
 
 	// ShareComplete Share of milestones with completion `complete`, from 0 to 1.
 	ShareComplete float64 `json:"shareComplete"`
@@ -2532,19 +2549,27 @@ type ProgressSummary struct {
 
 // ProgressUpdate defines model for ProgressUpdate.
 type ProgressUpdate struct {
-	Author      string             `json:"author"`
+	Author string `json:"author"`
+
+	// Date The day the update is about (valid time); `evidenceOn` selects by it.
 	Date        openapi_types.Date `json:"date"`
 	EvidenceURL *string            `json:"evidenceUrl,omitempty"`
 	ID          openapi_types.UUID `json:"id"`
 	Milestone   openapi_types.UUID `json:"milestone"`
 	Note        string             `json:"note"`
-	RecordedAt  time.Time          `json:"recordedAt"`
+
+	// RecordedAt When the update was entered (record time); `asOf` selects by it.
+	RecordedAt time.Time `json:"recordedAt"`
 }
 
 // ProgressUpdateInput defines model for ProgressUpdateInput.
 type ProgressUpdateInput struct {
 	// Author Who reports the progress; the signed-in user when left out.
-	Author      *string            `json:"author,omitempty"`
+	Author *string `json:"author,omitempty"`
+
+	// Date The day the update is about (valid time), which may be before the day it is entered; not in the future.
+	//
+	// Example: 2019-12-31
 	Date        openapi_types.Date `json:"date"`
 	EvidenceURL *string            `json:"evidenceUrl,omitempty"`
 	Note        string             `json:"note"`
@@ -2552,7 +2577,12 @@ type ProgressUpdateInput struct {
 
 // ProgressUpdateList defines model for ProgressUpdateList.
 type ProgressUpdateList struct {
-	Items []ProgressUpdate `json:"items"`
+	// AsOf The `asOf` asked for, when it was.
+	AsOf *openapi_types.Date `json:"asOf,omitempty"`
+
+	// EvidenceOn The `evidenceOn` asked for, when it was.
+	EvidenceOn *openapi_types.Date `json:"evidenceOn,omitempty"`
+	Items      []ProgressUpdate    `json:"items"`
 }
 
 // PseudonymisedResponse defines model for PseudonymisedResponse.
@@ -3114,6 +3144,9 @@ type Cursor = string
 // EvaluationRef defines model for EvaluationRef.
 type EvaluationRef = openapi_types.UUID
 
+// EvidenceOn Example: 2019-12-31
+type EvidenceOn = openapi_types.Date
+
 // ExportFormat defines model for ExportFormat.
 type ExportFormat string
 
@@ -3253,8 +3286,17 @@ type UnsupportedMediaType = Problem
 
 // GetActionPlanSummaryParams defines parameters for GetActionPlanSummary.
 type GetActionPlanSummaryParams struct {
-	// AsOf Answer as the data stood at the end of this day (Amsterdam time).
+	// AsOf Record time: answer as the API's record stood at the end of this day (Amsterdam time), with only what had
+	// been entered by then. Data entered later, even about earlier days, is not seen: for the data of a network
+	// entered today, `asOf=2019-12-31` finds nothing. For progress by the date things happened, use `evidenceOn`.
 	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
+
+	// EvidenceOn Valid time: progress from the evidence dated on or before this day (Amsterdam time), whenever it was
+	// entered: meetings held with their report published, magazine editions published, evaluations closed, progress
+	// updates about a day, by then; and overdue or delayed as judged that day. Without `asOf` it reads the record as
+	// it stands now (`evidenceOn=2019-12-31`: how the milestones stood at the end of 2019 by everything known
+	// today); with `asOf`, the record at the end of that day. Left out, it is `asOf` (or now).
+	EvidenceOn *EvidenceOn `form:"evidenceOn,omitempty" json:"evidenceOn,omitempty"`
 }
 
 // ListAPIClientsParams defines parameters for ListAPIClients.
@@ -3452,8 +3494,17 @@ type ReplaceCommitmentParams struct {
 
 // ListCommitmentMilestonesParams defines parameters for ListCommitmentMilestones.
 type ListCommitmentMilestonesParams struct {
-	// AsOf Answer as the data stood at the end of this day (Amsterdam time).
+	// AsOf Record time: answer as the API's record stood at the end of this day (Amsterdam time), with only what had
+	// been entered by then. Data entered later, even about earlier days, is not seen: for the data of a network
+	// entered today, `asOf=2019-12-31` finds nothing. For progress by the date things happened, use `evidenceOn`.
 	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
+
+	// EvidenceOn Valid time: progress from the evidence dated on or before this day (Amsterdam time), whenever it was
+	// entered: meetings held with their report published, magazine editions published, evaluations closed, progress
+	// updates about a day, by then; and overdue or delayed as judged that day. Without `asOf` it reads the record as
+	// it stands now (`evidenceOn=2019-12-31`: how the milestones stood at the end of 2019 by everything known
+	// today); with `asOf`, the record at the end of that day. Left out, it is `asOf` (or now).
+	EvidenceOn *EvidenceOn `form:"evidenceOn,omitempty" json:"evidenceOn,omitempty"`
 
 	// Format Deprecated since 1.2.0: use the list's `/export` operation. `json` (default) answers a page; `csv` or
 	// `ndjson` (like `Accept: text/csv` or `Accept: application/x-ndjson`) still answers the export as in 1.1.0,
@@ -3482,8 +3533,17 @@ type ExportCommitmentMilestonesParams struct {
 	// for whichever delimiter. NDJSON ignores it.
 	Delimiter *ExportCommitmentMilestonesParamsDelimiter `form:"delimiter,omitempty" json:"delimiter,omitempty"`
 
-	// AsOf Answer as the data stood at the end of this day (Amsterdam time).
+	// AsOf Record time: answer as the API's record stood at the end of this day (Amsterdam time), with only what had
+	// been entered by then. Data entered later, even about earlier days, is not seen: for the data of a network
+	// entered today, `asOf=2019-12-31` finds nothing. For progress by the date things happened, use `evidenceOn`.
 	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
+
+	// EvidenceOn Valid time: progress from the evidence dated on or before this day (Amsterdam time), whenever it was
+	// entered: meetings held with their report published, magazine editions published, evaluations closed, progress
+	// updates about a day, by then; and overdue or delayed as judged that day. Without `asOf` it reads the record as
+	// it stands now (`evidenceOn=2019-12-31`: how the milestones stood at the end of 2019 by everything known
+	// today); with `asOf`, the record at the end of that day. Left out, it is `asOf` (or now).
+	EvidenceOn *EvidenceOn `form:"evidenceOn,omitempty" json:"evidenceOn,omitempty"`
 
 	// Format `csv` for comma-separated values with a header row, `ndjson` for one JSON object a line.
 	Format ExportCommitmentMilestonesParamsFormat `form:"format" json:"format"`
@@ -3497,8 +3557,17 @@ type ExportCommitmentMilestonesParamsFormat string
 
 // GetCommitmentSummaryParams defines parameters for GetCommitmentSummary.
 type GetCommitmentSummaryParams struct {
-	// AsOf Answer as the data stood at the end of this day (Amsterdam time).
+	// AsOf Record time: answer as the API's record stood at the end of this day (Amsterdam time), with only what had
+	// been entered by then. Data entered later, even about earlier days, is not seen: for the data of a network
+	// entered today, `asOf=2019-12-31` finds nothing. For progress by the date things happened, use `evidenceOn`.
 	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
+
+	// EvidenceOn Valid time: progress from the evidence dated on or before this day (Amsterdam time), whenever it was
+	// entered: meetings held with their report published, magazine editions published, evaluations closed, progress
+	// updates about a day, by then; and overdue or delayed as judged that day. Without `asOf` it reads the record as
+	// it stands now (`evidenceOn=2019-12-31`: how the milestones stood at the end of 2019 by everything known
+	// today); with `asOf`, the record at the end of that day. Left out, it is `asOf` (or now).
+	EvidenceOn *EvidenceOn `form:"evidenceOn,omitempty" json:"evidenceOn,omitempty"`
 }
 
 // ListEvaluationsParams defines parameters for ListEvaluations.
@@ -3818,8 +3887,17 @@ type ListMilestonesParams struct {
 	// Sort `code` (default: by commitment, then milestone code), `plannedEnd` or `-plannedEnd`; the id breaks ties.
 	Sort *ListMilestonesParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
 
-	// AsOf Answer as the data stood at the end of this day (Amsterdam time).
+	// AsOf Record time: answer as the API's record stood at the end of this day (Amsterdam time), with only what had
+	// been entered by then. Data entered later, even about earlier days, is not seen: for the data of a network
+	// entered today, `asOf=2019-12-31` finds nothing. For progress by the date things happened, use `evidenceOn`.
 	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
+
+	// EvidenceOn Valid time: progress from the evidence dated on or before this day (Amsterdam time), whenever it was
+	// entered: meetings held with their report published, magazine editions published, evaluations closed, progress
+	// updates about a day, by then; and overdue or delayed as judged that day. Without `asOf` it reads the record as
+	// it stands now (`evidenceOn=2019-12-31`: how the milestones stood at the end of 2019 by everything known
+	// today); with `asOf`, the record at the end of that day. Left out, it is `asOf` (or now).
+	EvidenceOn *EvidenceOn `form:"evidenceOn,omitempty" json:"evidenceOn,omitempty"`
 
 	// Format Deprecated since 1.2.0: use the list's `/export` operation. `json` (default) answers a page; `csv` or
 	// `ndjson` (like `Accept: text/csv` or `Accept: application/x-ndjson`) still answers the export as in 1.1.0,
@@ -3885,8 +3963,17 @@ type ExportMilestonesParams struct {
 	// Sort `code` (default: by commitment, then milestone code), `plannedEnd` or `-plannedEnd`; the id breaks ties.
 	Sort *ExportMilestonesParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
 
-	// AsOf Answer as the data stood at the end of this day (Amsterdam time).
+	// AsOf Record time: answer as the API's record stood at the end of this day (Amsterdam time), with only what had
+	// been entered by then. Data entered later, even about earlier days, is not seen: for the data of a network
+	// entered today, `asOf=2019-12-31` finds nothing. For progress by the date things happened, use `evidenceOn`.
 	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
+
+	// EvidenceOn Valid time: progress from the evidence dated on or before this day (Amsterdam time), whenever it was
+	// entered: meetings held with their report published, magazine editions published, evaluations closed, progress
+	// updates about a day, by then; and overdue or delayed as judged that day. Without `asOf` it reads the record as
+	// it stands now (`evidenceOn=2019-12-31`: how the milestones stood at the end of 2019 by everything known
+	// today); with `asOf`, the record at the end of that day. Left out, it is `asOf` (or now).
+	EvidenceOn *EvidenceOn `form:"evidenceOn,omitempty" json:"evidenceOn,omitempty"`
 
 	// Format `csv` for comma-separated values with a header row, `ndjson` for one JSON object a line.
 	Format ExportMilestonesParamsFormat `form:"format" json:"format"`
@@ -3914,8 +4001,17 @@ type DeleteMilestoneParams struct {
 
 // GetMilestoneParams defines parameters for GetMilestone.
 type GetMilestoneParams struct {
-	// AsOf Answer as the data stood at the end of this day (Amsterdam time).
+	// AsOf Record time: answer as the API's record stood at the end of this day (Amsterdam time), with only what had
+	// been entered by then. Data entered later, even about earlier days, is not seen: for the data of a network
+	// entered today, `asOf=2019-12-31` finds nothing. For progress by the date things happened, use `evidenceOn`.
 	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
+
+	// EvidenceOn Valid time: progress from the evidence dated on or before this day (Amsterdam time), whenever it was
+	// entered: meetings held with their report published, magazine editions published, evaluations closed, progress
+	// updates about a day, by then; and overdue or delayed as judged that day. Without `asOf` it reads the record as
+	// it stands now (`evidenceOn=2019-12-31`: how the milestones stood at the end of 2019 by everything known
+	// today); with `asOf`, the record at the end of that day. Left out, it is `asOf` (or now).
+	EvidenceOn *EvidenceOn `form:"evidenceOn,omitempty" json:"evidenceOn,omitempty"`
 }
 
 // UpdateMilestoneParams defines parameters for UpdateMilestone.
@@ -3928,6 +4024,21 @@ type UpdateMilestoneParams struct {
 type ReplaceMilestoneParams struct {
 	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ListMilestoneUpdatesParams defines parameters for ListMilestoneUpdates.
+type ListMilestoneUpdatesParams struct {
+	// AsOf Record time: answer as the API's record stood at the end of this day (Amsterdam time), with only what had
+	// been entered by then. Data entered later, even about earlier days, is not seen: for the data of a network
+	// entered today, `asOf=2019-12-31` finds nothing. For progress by the date things happened, use `evidenceOn`.
+	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
+
+	// EvidenceOn Valid time: progress from the evidence dated on or before this day (Amsterdam time), whenever it was
+	// entered: meetings held with their report published, magazine editions published, evaluations closed, progress
+	// updates about a day, by then; and overdue or delayed as judged that day. Without `asOf` it reads the record as
+	// it stands now (`evidenceOn=2019-12-31`: how the milestones stood at the end of 2019 by everything known
+	// today); with `asOf`, the record at the end of that day. Left out, it is `asOf` (or now).
+	EvidenceOn *EvidenceOn `form:"evidenceOn,omitempty" json:"evidenceOn,omitempty"`
 }
 
 // CreateMilestoneUpdateParams defines parameters for CreateMilestoneUpdate.
@@ -5560,7 +5671,8 @@ type ClientInterface interface {
 	// ListMilestones List milestones
 	//
 	// Milestones with their progress; where an evidence rule applies, progress, status and completion follow from
-	// the records that count. `asOf=DATE` answers as the data stood at the end of that day (Amsterdam time).
+	// the records that count. `asOf=DATE` answers as the record stood at the end of that day (record time);
+	// `evidenceOn=DATE` answers by the evidence dated up to that day, whenever it was entered (valid time).
 	// Public; the whole filtered result as CSV or NDJSON from `GET /milestones/export`.
 	//
 	// Corresponds with GET /milestones (the `ListMilestones` operationId).
@@ -5651,8 +5763,11 @@ type ClientInterface interface {
 
 	// ListMilestoneUpdates List a milestone's progress updates
 	//
+	// Newest first by `date`. `asOf=DATE` lists the updates entered by the end of that day (`recordedAt`);
+	// `evidenceOn=DATE` those about a day up to then (`date`), whenever they were entered.
+	//
 	// Corresponds with GET /milestones/{milestone}/updates (the `ListMilestoneUpdates` operationId).
-	ListMilestoneUpdates(ctx context.Context, milestone MilestoneRef, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListMilestoneUpdates(ctx context.Context, milestone MilestoneRef, params *ListMilestoneUpdatesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateMilestoneUpdateWithBody Add a progress update
 	//
@@ -7667,7 +7782,8 @@ func (c *Client) DecideSubmission(ctx context.Context, meeting MeetingRef, submi
 // ListMilestones List milestones
 //
 // Milestones with their progress; where an evidence rule applies, progress, status and completion follow from
-// the records that count. `asOf=DATE` answers as the data stood at the end of that day (Amsterdam time).
+// the records that count. `asOf=DATE` answers as the record stood at the end of that day (record time);
+// `evidenceOn=DATE` answers by the evidence dated up to that day, whenever it was entered (valid time).
 // Public; the whole filtered result as CSV or NDJSON from `GET /milestones/export`.
 //
 // Corresponds with GET /milestones (the `ListMilestones` operationId).
@@ -7868,9 +7984,12 @@ func (c *Client) ReplaceMilestone(ctx context.Context, milestone MilestoneRef, p
 
 // ListMilestoneUpdates List a milestone's progress updates
 //
+// Newest first by `date`. `asOf=DATE` lists the updates entered by the end of that day (`recordedAt`);
+// `evidenceOn=DATE` those about a day up to then (`date`), whenever they were entered.
+//
 // Corresponds with GET /milestones/{milestone}/updates (the `ListMilestoneUpdates` operationId).
-func (c *Client) ListMilestoneUpdates(ctx context.Context, milestone MilestoneRef, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListMilestoneUpdatesRequest(c.Server, milestone)
+func (c *Client) ListMilestoneUpdates(ctx context.Context, milestone MilestoneRef, params *ListMilestoneUpdatesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMilestoneUpdatesRequest(c.Server, milestone, params)
 	if err != nil {
 		return nil, err
 	}
@@ -9018,6 +9137,18 @@ func NewGetActionPlanSummaryRequest(server string, cycle int, params *GetActionP
 		if params.AsOf != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "asOf", *params.AsOf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.EvidenceOn != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "evidenceOn", *params.EvidenceOn, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -10304,6 +10435,18 @@ func NewListCommitmentMilestonesRequest(server string, commitment CommitmentRef,
 
 		}
 
+		if params.EvidenceOn != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "evidenceOn", *params.EvidenceOn, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Format != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
@@ -10425,6 +10568,18 @@ func NewExportCommitmentMilestonesRequest(server string, commitment CommitmentRe
 
 		}
 
+		if params.EvidenceOn != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "evidenceOn", *params.EvidenceOn, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 			return nil, err
 		} else {
@@ -10485,6 +10640,18 @@ func NewGetCommitmentSummaryRequest(server string, commitment CommitmentRef, par
 		if params.AsOf != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "asOf", *params.AsOf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.EvidenceOn != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "evidenceOn", *params.EvidenceOn, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -12635,6 +12802,18 @@ func NewListMilestonesRequest(server string, params *ListMilestonesParams) (*htt
 
 		}
 
+		if params.EvidenceOn != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "evidenceOn", *params.EvidenceOn, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Format != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
@@ -12912,6 +13091,18 @@ func NewExportMilestonesRequest(server string, params *ExportMilestonesParams) (
 
 		}
 
+		if params.EvidenceOn != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "evidenceOn", *params.EvidenceOn, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 			return nil, err
 		} else {
@@ -13033,6 +13224,18 @@ func NewGetMilestoneRequest(server string, milestone MilestoneRef, params *GetMi
 		if params.AsOf != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "asOf", *params.AsOf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.EvidenceOn != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "evidenceOn", *params.EvidenceOn, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -13192,7 +13395,7 @@ func NewReplaceMilestoneRequestWithBody(server string, milestone MilestoneRef, p
 }
 
 // NewListMilestoneUpdatesRequest constructs an http.Request for the ListMilestoneUpdates method
-func NewListMilestoneUpdatesRequest(server string, milestone MilestoneRef) (*http.Request, error) {
+func NewListMilestoneUpdatesRequest(server string, milestone MilestoneRef, params *ListMilestoneUpdatesParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -13215,6 +13418,45 @@ func NewListMilestoneUpdatesRequest(server string, milestone MilestoneRef) (*htt
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.AsOf != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "asOf", *params.AsOf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.EvidenceOn != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "evidenceOn", *params.EvidenceOn, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -16503,7 +16745,8 @@ type ClientWithResponsesInterface interface {
 	// ListMilestonesWithResponse List milestones
 	//
 	// Milestones with their progress; where an evidence rule applies, progress, status and completion follow from
-	// the records that count. `asOf=DATE` answers as the data stood at the end of that day (Amsterdam time).
+	// the records that count. `asOf=DATE` answers as the record stood at the end of that day (record time);
+	// `evidenceOn=DATE` answers by the evidence dated up to that day, whenever it was entered (valid time).
 	// Public; the whole filtered result as CSV or NDJSON from `GET /milestones/export`.
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -16602,10 +16845,13 @@ type ClientWithResponsesInterface interface {
 
 	// ListMilestoneUpdatesWithResponse List a milestone's progress updates
 	//
+	// Newest first by `date`. `asOf=DATE` lists the updates entered by the end of that day (`recordedAt`);
+	// `evidenceOn=DATE` those about a day up to then (`date`), whenever they were entered.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /milestones/{milestone}/updates (the `ListMilestoneUpdates` operationId).
-	ListMilestoneUpdatesWithResponse(ctx context.Context, milestone MilestoneRef, reqEditors ...RequestEditorFn) (*ListMilestoneUpdatesResponse, error)
+	ListMilestoneUpdatesWithResponse(ctx context.Context, milestone MilestoneRef, params *ListMilestoneUpdatesParams, reqEditors ...RequestEditorFn) (*ListMilestoneUpdatesResponse, error)
 
 	// CreateMilestoneUpdateWithBodyWithResponse Add a progress update
 	//
@@ -27439,7 +27685,8 @@ func (c *ClientWithResponses) DecideSubmissionWithResponse(ctx context.Context, 
 // ListMilestonesWithResponse List milestones
 //
 // Milestones with their progress; where an evidence rule applies, progress, status and completion follow from
-// the records that count. `asOf=DATE` answers as the data stood at the end of that day (Amsterdam time).
+// the records that count. `asOf=DATE` answers as the record stood at the end of that day (record time);
+// `evidenceOn=DATE` answers by the evidence dated up to that day, whenever it was entered (valid time).
 // Public; the whole filtered result as CSV or NDJSON from `GET /milestones/export`.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -27604,11 +27851,14 @@ func (c *ClientWithResponses) ReplaceMilestoneWithResponse(ctx context.Context, 
 
 // ListMilestoneUpdatesWithResponse List a milestone's progress updates
 //
+// Newest first by `date`. `asOf=DATE` lists the updates entered by the end of that day (`recordedAt`);
+// `evidenceOn=DATE` those about a day up to then (`date`), whenever they were entered.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /milestones/{milestone}/updates (the `ListMilestoneUpdates` operationId).
-func (c *ClientWithResponses) ListMilestoneUpdatesWithResponse(ctx context.Context, milestone MilestoneRef, reqEditors ...RequestEditorFn) (*ListMilestoneUpdatesResponse, error) {
-	rsp, err := c.ListMilestoneUpdates(ctx, milestone, reqEditors...)
+func (c *ClientWithResponses) ListMilestoneUpdatesWithResponse(ctx context.Context, milestone MilestoneRef, params *ListMilestoneUpdatesParams, reqEditors ...RequestEditorFn) (*ListMilestoneUpdatesResponse, error) {
+	rsp, err := c.ListMilestoneUpdates(ctx, milestone, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}

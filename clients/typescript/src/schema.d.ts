@@ -916,7 +916,8 @@ export interface paths {
         /**
          * List milestones
          * @description Milestones with their progress; where an evidence rule applies, progress, status and completion follow from
-         *     the records that count. `asOf=DATE` answers as the data stood at the end of that day (Amsterdam time).
+         *     the records that count. `asOf=DATE` answers as the record stood at the end of that day (record time);
+         *     `evidenceOn=DATE` answers by the evidence dated up to that day, whenever it was entered (valid time).
          *     Public; the whole filtered result as CSV or NDJSON from `GET /milestones/export`.
          *
          */
@@ -991,7 +992,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List a milestone's progress updates */
+        /**
+         * List a milestone's progress updates
+         * @description Newest first by `date`. `asOf=DATE` lists the updates entered by the end of that day (`recordedAt`);
+         *     `evidenceOn=DATE` those about a day up to then (`date`), whenever they were entered.
+         *
+         */
         get: operations["listMilestoneUpdates"];
         put?: never;
         /**
@@ -1796,8 +1802,24 @@ export interface components {
             /** Format: uuid */
             id: string;
             title: string;
-            /** Format: date */
+            /**
+             * Format: date
+             * @description The day it happened (a meeting held, an edition published, an evaluation closed).
+             */
             on?: string;
+            /**
+             * Format: date
+             * @description The day it counts from, by evidence date (`evidenceOn`): a meeting once its report is published, an edition
+             *     on its publication date, an evaluation on the day it closes.
+             *
+             * @example 2019-10-28
+             */
+            countsFrom?: string;
+            /**
+             * Format: date-time
+             * @description When what made it count (the report, the edition, the evaluation) was entered, by record date (`asOf`).
+             */
+            recordedAt?: string;
         };
         Evidence: {
             rule: components["schemas"]["EvidenceRule"];
@@ -1842,9 +1864,18 @@ export interface components {
             nextCursor?: string;
             /** Format: date */
             asOf?: string;
+            /**
+             * Format: date
+             * @description The `evidenceOn` asked for, when it was.
+             */
+            evidenceOn?: string;
         };
         ProgressUpdateInput: {
-            /** Format: date */
+            /**
+             * Format: date
+             * @description The day the update is about (valid time), which may be before the day it is entered; not in the future.
+             * @example 2019-12-31
+             */
             date: string;
             note: string;
             /** Format: uri */
@@ -1857,23 +1888,44 @@ export interface components {
             id: string;
             /** Format: uuid */
             milestone: string;
-            /** Format: date */
+            /**
+             * Format: date
+             * @description The day the update is about (valid time); `evidenceOn` selects by it.
+             */
             date: string;
             note: string;
             /** Format: uri */
             evidenceUrl?: string;
             author: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the update was entered (record time); `asOf` selects by it.
+             */
             recordedAt: string;
         };
         ProgressUpdateList: {
             items: components["schemas"]["ProgressUpdate"][];
+            /**
+             * Format: date
+             * @description The `asOf` asked for, when it was.
+             */
+            asOf?: string;
+            /**
+             * Format: date
+             * @description The `evidenceOn` asked for, when it was.
+             */
+            evidenceOn?: string;
         };
         ProgressSummary: {
             commitment?: string;
             cycle?: number;
             /** Format: date */
             asOf?: string;
+            /**
+             * Format: date
+             * @description The `evidenceOn` asked for, when it was.
+             */
+            evidenceOn?: string;
             milestones: number;
             byStatus: {
                 [key: string]: number;
@@ -3309,8 +3361,18 @@ export interface components {
         CommitmentRef: string;
         /** @description The milestone's id. */
         MilestoneRef: string;
-        /** @description Answer as the data stood at the end of this day (Amsterdam time). */
+        /** @description Record time: answer as the API's record stood at the end of this day (Amsterdam time), with only what had
+         *     been entered by then. Data entered later, even about earlier days, is not seen: for the data of a network
+         *     entered today, `asOf=2019-12-31` finds nothing. For progress by the date things happened, use `evidenceOn`.
+         *      */
         AsOf: string;
+        /** @description Valid time: progress from the evidence dated on or before this day (Amsterdam time), whenever it was
+         *     entered: meetings held with their report published, magazine editions published, evaluations closed, progress
+         *     updates about a day, by then; and overdue or delayed as judged that day. Without `asOf` it reads the record as
+         *     it stands now (`evidenceOn=2019-12-31`: how the milestones stood at the end of 2019 by everything known
+         *     today); with `asOf`, the record at the end of that day. Left out, it is `asOf` (or now).
+         *      */
+        EvidenceOn: string;
         /**
          * @deprecated
          * @description Deprecated since 1.2.0: use the list's `/export` operation. `json` (default) answers a page; `csv` or
@@ -5390,8 +5452,18 @@ export interface operations {
     listCommitmentMilestones: {
         parameters: {
             query?: {
-                /** @description Answer as the data stood at the end of this day (Amsterdam time). */
+                /** @description Record time: answer as the API's record stood at the end of this day (Amsterdam time), with only what had
+                 *     been entered by then. Data entered later, even about earlier days, is not seen: for the data of a network
+                 *     entered today, `asOf=2019-12-31` finds nothing. For progress by the date things happened, use `evidenceOn`.
+                 *      */
                 asOf?: components["parameters"]["AsOf"];
+                /** @description Valid time: progress from the evidence dated on or before this day (Amsterdam time), whenever it was
+                 *     entered: meetings held with their report published, magazine editions published, evaluations closed, progress
+                 *     updates about a day, by then; and overdue or delayed as judged that day. Without `asOf` it reads the record as
+                 *     it stands now (`evidenceOn=2019-12-31`: how the milestones stood at the end of 2019 by everything known
+                 *     today); with `asOf`, the record at the end of that day. Left out, it is `asOf` (or now).
+                 *      */
+                evidenceOn?: components["parameters"]["EvidenceOn"];
                 /**
                  * @deprecated
                  * @description Deprecated since 1.2.0: use the list's `/export` operation. `json` (default) answers a page; `csv` or
@@ -5433,8 +5505,18 @@ export interface operations {
                  *     for whichever delimiter. NDJSON ignores it.
                  *      */
                 delimiter?: components["parameters"]["CsvDelimiter"];
-                /** @description Answer as the data stood at the end of this day (Amsterdam time). */
+                /** @description Record time: answer as the API's record stood at the end of this day (Amsterdam time), with only what had
+                 *     been entered by then. Data entered later, even about earlier days, is not seen: for the data of a network
+                 *     entered today, `asOf=2019-12-31` finds nothing. For progress by the date things happened, use `evidenceOn`.
+                 *      */
                 asOf?: components["parameters"]["AsOf"];
+                /** @description Valid time: progress from the evidence dated on or before this day (Amsterdam time), whenever it was
+                 *     entered: meetings held with their report published, magazine editions published, evaluations closed, progress
+                 *     updates about a day, by then; and overdue or delayed as judged that day. Without `asOf` it reads the record as
+                 *     it stands now (`evidenceOn=2019-12-31`: how the milestones stood at the end of 2019 by everything known
+                 *     today); with `asOf`, the record at the end of that day. Left out, it is `asOf` (or now).
+                 *      */
+                evidenceOn?: components["parameters"]["EvidenceOn"];
                 /** @description `csv` for comma-separated values with a header row, `ndjson` for one JSON object a line. */
                 format: components["parameters"]["ExportStreamFormat"];
             };
@@ -5466,8 +5548,18 @@ export interface operations {
     getCommitmentSummary: {
         parameters: {
             query?: {
-                /** @description Answer as the data stood at the end of this day (Amsterdam time). */
+                /** @description Record time: answer as the API's record stood at the end of this day (Amsterdam time), with only what had
+                 *     been entered by then. Data entered later, even about earlier days, is not seen: for the data of a network
+                 *     entered today, `asOf=2019-12-31` finds nothing. For progress by the date things happened, use `evidenceOn`.
+                 *      */
                 asOf?: components["parameters"]["AsOf"];
+                /** @description Valid time: progress from the evidence dated on or before this day (Amsterdam time), whenever it was
+                 *     entered: meetings held with their report published, magazine editions published, evaluations closed, progress
+                 *     updates about a day, by then; and overdue or delayed as judged that day. Without `asOf` it reads the record as
+                 *     it stands now (`evidenceOn=2019-12-31`: how the milestones stood at the end of 2019 by everything known
+                 *     today); with `asOf`, the record at the end of that day. Left out, it is `asOf` (or now).
+                 *      */
+                evidenceOn?: components["parameters"]["EvidenceOn"];
             };
             header?: never;
             path: {
@@ -5487,8 +5579,18 @@ export interface operations {
     getActionPlanSummary: {
         parameters: {
             query?: {
-                /** @description Answer as the data stood at the end of this day (Amsterdam time). */
+                /** @description Record time: answer as the API's record stood at the end of this day (Amsterdam time), with only what had
+                 *     been entered by then. Data entered later, even about earlier days, is not seen: for the data of a network
+                 *     entered today, `asOf=2019-12-31` finds nothing. For progress by the date things happened, use `evidenceOn`.
+                 *      */
                 asOf?: components["parameters"]["AsOf"];
+                /** @description Valid time: progress from the evidence dated on or before this day (Amsterdam time), whenever it was
+                 *     entered: meetings held with their report published, magazine editions published, evaluations closed, progress
+                 *     updates about a day, by then; and overdue or delayed as judged that day. Without `asOf` it reads the record as
+                 *     it stands now (`evidenceOn=2019-12-31`: how the milestones stood at the end of 2019 by everything known
+                 *     today); with `asOf`, the record at the end of that day. Left out, it is `asOf` (or now).
+                 *      */
+                evidenceOn?: components["parameters"]["EvidenceOn"];
             };
             header?: never;
             path: {
@@ -5521,8 +5623,18 @@ export interface operations {
                 q?: components["parameters"]["Q"];
                 /** @description `code` (default: by commitment, then milestone code), `plannedEnd` or `-plannedEnd`; the id breaks ties. */
                 sort?: "code" | "plannedEnd" | "-plannedEnd";
-                /** @description Answer as the data stood at the end of this day (Amsterdam time). */
+                /** @description Record time: answer as the API's record stood at the end of this day (Amsterdam time), with only what had
+                 *     been entered by then. Data entered later, even about earlier days, is not seen: for the data of a network
+                 *     entered today, `asOf=2019-12-31` finds nothing. For progress by the date things happened, use `evidenceOn`.
+                 *      */
                 asOf?: components["parameters"]["AsOf"];
+                /** @description Valid time: progress from the evidence dated on or before this day (Amsterdam time), whenever it was
+                 *     entered: meetings held with their report published, magazine editions published, evaluations closed, progress
+                 *     updates about a day, by then; and overdue or delayed as judged that day. Without `asOf` it reads the record as
+                 *     it stands now (`evidenceOn=2019-12-31`: how the milestones stood at the end of 2019 by everything known
+                 *     today); with `asOf`, the record at the end of that day. Left out, it is `asOf` (or now).
+                 *      */
+                evidenceOn?: components["parameters"]["EvidenceOn"];
                 /**
                  * @deprecated
                  * @description Deprecated since 1.2.0: use the list's `/export` operation. `json` (default) answers a page; `csv` or
@@ -5619,8 +5731,18 @@ export interface operations {
                 q?: components["parameters"]["Q"];
                 /** @description `code` (default: by commitment, then milestone code), `plannedEnd` or `-plannedEnd`; the id breaks ties. */
                 sort?: "code" | "plannedEnd" | "-plannedEnd";
-                /** @description Answer as the data stood at the end of this day (Amsterdam time). */
+                /** @description Record time: answer as the API's record stood at the end of this day (Amsterdam time), with only what had
+                 *     been entered by then. Data entered later, even about earlier days, is not seen: for the data of a network
+                 *     entered today, `asOf=2019-12-31` finds nothing. For progress by the date things happened, use `evidenceOn`.
+                 *      */
                 asOf?: components["parameters"]["AsOf"];
+                /** @description Valid time: progress from the evidence dated on or before this day (Amsterdam time), whenever it was
+                 *     entered: meetings held with their report published, magazine editions published, evaluations closed, progress
+                 *     updates about a day, by then; and overdue or delayed as judged that day. Without `asOf` it reads the record as
+                 *     it stands now (`evidenceOn=2019-12-31`: how the milestones stood at the end of 2019 by everything known
+                 *     today); with `asOf`, the record at the end of that day. Left out, it is `asOf` (or now).
+                 *      */
+                evidenceOn?: components["parameters"]["EvidenceOn"];
                 /** @description `csv` for comma-separated values with a header row, `ndjson` for one JSON object a line. */
                 format: components["parameters"]["ExportStreamFormat"];
                 /** @description Only items whose `updatedAt` is at or after this instant. Inclusive, so that polling with the last
@@ -5653,8 +5775,18 @@ export interface operations {
     getMilestone: {
         parameters: {
             query?: {
-                /** @description Answer as the data stood at the end of this day (Amsterdam time). */
+                /** @description Record time: answer as the API's record stood at the end of this day (Amsterdam time), with only what had
+                 *     been entered by then. Data entered later, even about earlier days, is not seen: for the data of a network
+                 *     entered today, `asOf=2019-12-31` finds nothing. For progress by the date things happened, use `evidenceOn`.
+                 *      */
                 asOf?: components["parameters"]["AsOf"];
+                /** @description Valid time: progress from the evidence dated on or before this day (Amsterdam time), whenever it was
+                 *     entered: meetings held with their report published, magazine editions published, evaluations closed, progress
+                 *     updates about a day, by then; and overdue or delayed as judged that day. Without `asOf` it reads the record as
+                 *     it stands now (`evidenceOn=2019-12-31`: how the milestones stood at the end of 2019 by everything known
+                 *     today); with `asOf`, the record at the end of that day. Left out, it is `asOf` (or now).
+                 *      */
+                evidenceOn?: components["parameters"]["EvidenceOn"];
             };
             header?: never;
             path: {
@@ -5765,7 +5897,20 @@ export interface operations {
     };
     listMilestoneUpdates: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Record time: answer as the API's record stood at the end of this day (Amsterdam time), with only what had
+                 *     been entered by then. Data entered later, even about earlier days, is not seen: for the data of a network
+                 *     entered today, `asOf=2019-12-31` finds nothing. For progress by the date things happened, use `evidenceOn`.
+                 *      */
+                asOf?: components["parameters"]["AsOf"];
+                /** @description Valid time: progress from the evidence dated on or before this day (Amsterdam time), whenever it was
+                 *     entered: meetings held with their report published, magazine editions published, evaluations closed, progress
+                 *     updates about a day, by then; and overdue or delayed as judged that day. Without `asOf` it reads the record as
+                 *     it stands now (`evidenceOn=2019-12-31`: how the milestones stood at the end of 2019 by everything known
+                 *     today); with `asOf`, the record at the end of that day. Left out, it is `asOf` (or now).
+                 *      */
+                evidenceOn?: components["parameters"]["EvidenceOn"];
+            };
             header?: never;
             path: {
                 /** @description The milestone's id. */
