@@ -127,6 +127,31 @@ func BenchmarkPostMeeting(b *testing.B) {
 	}
 }
 
+// BenchmarkPostMeetingParallel is BenchmarkPostMeeting from 64 clients at
+// once, as make bench's POST row at 64 connections: writes wait for the one
+// SQLite writer and share its transactions.
+func BenchmarkPostMeetingParallel(b *testing.B) {
+	env := mbStart(b)
+	auth := "Bearer " + env.User(b, "bench-admin@example.org", domain.RoleAdmin, "")
+	h := env.App.Handler()
+	b.ReportAllocs()
+	b.SetParallelism(32)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req := httptest.NewRequest(http.MethodPost, "/v1/meetings", bytes.NewReader(bench.PostBody))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", auth)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusCreated {
+				b.Errorf("POST: got %d; want %d: %.300s", rec.Code, http.StatusCreated, rec.Body)
+				return
+			}
+		}
+	})
+}
+
 // BenchmarkMeetingsFeed renders the iCalendar feed of every meeting.
 func BenchmarkMeetingsFeed(b *testing.B) { mbRead(b, "/v1/feeds/meetings.ics") }
 

@@ -53,7 +53,8 @@ type DB struct {
 	walIndex string
 	walSeen  atomic.Pointer[walVersion]
 	walFile  atomic.Pointer[os.File]
-	walMu    sync.Mutex // opens walFile
+	walMu    sync.Mutex   // opens walFile
+	group    *groupCommit // SQLite's write transactions, shared by concurrent writes; nil on PostgreSQL
 }
 
 // background is the work a DB does after a request has had its answer. Its
@@ -166,7 +167,11 @@ func OpenPool(ctx context.Context, dsn string, log *slog.Logger, pool Pool) (*DB
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	params.Set("_query_only", "true")
-	read, err := gorm.Open(translator{sqlite.Open("file:" + path + "?" + params.Encode()), trouble}, cfg)
+	// A configuration of its own: GORM keeps the connection pool and its
+	// prepared statements in it, and the writer's must stay the writer's.
+	readCfg := &gorm.Config{TranslateError: cfg.TranslateError, SkipDefaultTransaction: cfg.SkipDefaultTransaction,
+		Logger: cfg.Logger, NowFunc: cfg.NowFunc, PrepareStmt: cfg.PrepareStmt, PrepareStmtMaxSize: cfg.PrepareStmtMaxSize}
+	read, err := gorm.Open(translator{sqlite.Open("file:" + path + "?" + params.Encode()), trouble}, readCfg)
 	if err != nil {
 		_ = wdb.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -181,6 +186,7 @@ func OpenPool(ctx context.Context, dsn string, log *slog.Logger, pool Pool) (*DB
 	rdb.SetMaxIdleConns(idle)
 	db := newDB(write, read, SQLite, log, trouble)
 	db.walIndex = path + "-shm"
+	db.group = newGroupCommit(write)
 	return db, nil
 }
 
@@ -273,10 +279,15 @@ type gormDB = gorm.DB
 type txKey struct{}
 
 // InTx runs fn in a transaction carried by ctx; when ctx already carries one,
-// fn joins it, so services compose without knowing who started it.
+// fn joins it, so services compose without knowing who started it. On
+// SQLite concurrent writes share transactions (see groupCommit); either way
+// InTx returns once fn's writes are committed.
 func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
 		return fn(ctx)
+	}
+	if db.group != nil {
+		return db.group.run(ctx, fn)
 	}
 	return db.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		return fn(context.WithValue(ctx, txKey{}, tx))

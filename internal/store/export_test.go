@@ -18,3 +18,22 @@ func (db *DB) Exec(ctx context.Context, sql string, args ...any) error {
 func (db *DB) Scan(ctx context.Context, dest any, sql string, args ...any) error {
 	return db.reader(ctx).Raw(sql, args...).Scan(dest).Error
 }
+
+// GroupCommits says how many shared write transactions committed and how
+// many writes ran in them (see groupCommit); zero on PostgreSQL.
+func (db *DB) GroupCommits() (commits, writes int64) {
+	if db.group == nil {
+		return 0, 0
+	}
+	return db.group.commits.Load(), db.group.writes.Load()
+}
+
+// WaitingWriters is how many writes wait for their turn on SQLite.
+func (db *DB) WaitingWriters() int {
+	if db.group == nil {
+		return 0
+	}
+	db.group.mu.Lock()
+	defer db.group.mu.Unlock()
+	return db.group.waiting
+}

@@ -1,0 +1,247 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"gorm.io/gorm"
+)
+
+// groupMax bounds how many writes share one SQLite transaction: enough to
+// spread a commit over a burst of writers, few enough that the first of
+// them does not wait long for the last.
+const groupMax = 32
+
+// groupCommit runs the write transactions of concurrent requests on SQLite
+// (one writer at a time) in shared transactions: a commit writes the pages
+// to the WAL once for every write in it (alone, the commit was a quarter of
+// a POST's CPU time), and a writer that finds others waiting leaves the
+// transaction open for them instead of committing alone.
+//
+// Writes take turns, as they did on the one writer connection. Each runs in
+// a savepoint of the shared transaction: one that fails (an error, a panic)
+// is rolled back to its savepoint and the others go on. A write is
+// acknowledged, InTx returns, only after the commit that holds it, so every
+// write a client was told about is committed; when that commit fails, every
+// write in it hears the failure. Writes commit together in the order they
+// ran, so change numbers (seq) still follow commit order.
+type groupCommit struct {
+	write *gorm.DB
+	turn  chan struct{} // held while one write runs or a commit is made
+	mu    sync.Mutex    // guards waiting
+	// waiting counts the writes that wait for the turn: the one holding it
+	// leaves the transaction open when another will run next.
+	waiting int
+	open    *group // the transaction the next write joins; only the turn's holder touches it
+	// prepared are the statements GORM prepared in the open transaction
+	// (see keepPrepared).
+	prepared []string
+
+	commits, writes atomic.Int64 // for tests and statistics
+}
+
+// group is one shared transaction.
+type group struct {
+	tx   *gorm.DB
+	sql  *sql.Tx
+	n    int           // writes that ran in it
+	done chan struct{} // closed once it is committed or rolled back
+	// err says why it cannot commit; set before done closes. discard: its
+	// one write failed, it is rolled back and no other write hears of it.
+	err     error
+	discard bool
+}
+
+func newGroupCommit(write *gorm.DB) *groupCommit {
+	return &groupCommit{write: write, turn: make(chan struct{}, 1)}
+}
+
+// run runs fn in the shared transaction and returns once the transaction
+// holding fn's writes is committed: fn's error, or the commit's.
+func (g *groupCommit) run(ctx context.Context, fn func(ctx context.Context) error) error {
+	g.mu.Lock()
+	g.waiting++
+	g.mu.Unlock()
+	// The turn is not given up when ctx ends: the one holding it counted
+	// this write as coming and leaves the transaction open for it. A turn
+	// lasts one write.
+	g.turn <- struct{}{}
+	g.mu.Lock()
+	g.waiting--
+	g.mu.Unlock()
+
+	b := g.open
+	if b == nil {
+		// The transaction outlives the request that opens it: a client who
+		// goes away must not roll back the others' writes.
+		tx := g.write.WithContext(context.Background()).Begin()
+		if tx.Error != nil {
+			<-g.turn
+			return dbError(tx.Error)
+		}
+		b = &group{tx: tx, done: make(chan struct{})}
+		b.sql, _ = sqlTx(tx)
+		if p, ok := tx.Statement.ConnPool.(*gorm.PreparedStmtTX); ok && b.sql != nil {
+			p.Tx = &preparingTx{Tx: b.sql, prepared: &g.prepared}
+		}
+		g.open = b
+	}
+	err := ctx.Err()
+	if err == nil {
+		err = g.work(ctx, b, fn)
+	}
+	g.end(b)
+	<-b.done
+	if err != nil {
+		return err
+	}
+	return b.err
+}
+
+// work runs fn in b, and undoes fn's writes when it fails or panics. The
+// first write of a group needs no savepoint: when it fails the transaction
+// is rolled back. A panic goes on after the turn is passed on.
+func (g *groupCommit) work(ctx context.Context, b *group, fn func(ctx context.Context) error) (err error) {
+	first := b.n == 0
+	if !first {
+		if err := b.exec("SAVEPOINT group_write"); err != nil {
+			return err
+		}
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			b.undo(first)
+			g.end(b)
+			panic(p)
+		}
+	}()
+	b.n++
+	g.writes.Add(1)
+	// Statements run to the end even when the request's context ends: an
+	// interrupted statement rolls back the whole transaction, the other
+	// writes' too. A write whose request ended meanwhile is undone, as its
+	// own transaction would have been.
+	tx := b.tx.WithContext(context.WithoutCancel(ctx))
+	err = fn(context.WithValue(ctx, txKey{}, tx))
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		b.undo(first)
+		return err
+	}
+	if !first {
+		return b.exec("RELEASE group_write")
+	}
+	return nil
+}
+
+// undo rolls back the writes of the write that ran last.
+func (b *group) undo(first bool) {
+	if first {
+		b.discard = true
+		return
+	}
+	if b.exec("ROLLBACK TO group_write") == nil {
+		_ = b.exec("RELEASE group_write")
+	}
+}
+
+// exec runs a statement that manages the transaction; when it fails, the
+// transaction is lost (SQLite rolled it back itself on a full disk or an
+// I/O error), and with it every write in it.
+func (b *group) exec(query string) error {
+	var err error
+	if b.sql != nil {
+		_, err = b.sql.Exec(query)
+	} else {
+		err = b.tx.Exec(query).Error
+	}
+	if err != nil && b.err == nil {
+		b.err = fmt.Errorf("%w: %w", errUnavailable(), errors.Join(errGroupLost, err))
+	}
+	return b.err
+}
+
+var errGroupLost = errors.New("the shared write transaction failed")
+
+// end passes the turn on: it leaves b open when another write waits for the
+// turn and b has room, and otherwise ends b, so that no transaction stays
+// open without a write coming to end it.
+func (g *groupCommit) end(b *group) {
+	g.mu.Lock()
+	more := g.waiting > 0
+	g.mu.Unlock()
+	if !more || b.n >= groupMax || b.err != nil || b.discard {
+		g.open = nil
+		if b.err != nil || b.discard {
+			_ = b.tx.Rollback().Error
+		} else if err := b.tx.Commit().Error; err != nil {
+			b.err = dbError(err)
+		} else {
+			g.commits.Add(1)
+		}
+		close(b.done)
+		g.keepPrepared()
+	}
+	<-g.turn
+}
+
+// keepPrepared prepares again, on the writer rather than in a transaction,
+// the statements GORM prepared in the transaction that just ended: GORM
+// would prepare those anew in every later transaction (database/sql reuses
+// a statement on a connection only when it was prepared outside a
+// transaction), which was a fifth of a small write. It runs between
+// transactions, when the writer is free; a statement whose preparation
+// fails is left to GORM.
+func (g *groupCommit) keepPrepared() {
+	pdb, ok := g.write.ConnPool.(*gorm.PreparedStmtDB)
+	if !ok || len(g.prepared) == 0 {
+		return
+	}
+	sqlDB, err := g.write.DB()
+	if err != nil {
+		return
+	}
+	for _, q := range g.prepared {
+		pdb.Mux.Lock()
+		if st, ok := pdb.Stmts.Get(q); !ok || !st.Transaction {
+			pdb.Mux.Unlock()
+			continue
+		}
+		pdb.Stmts.Delete(q)
+		_, _ = pdb.Stmts.New(context.Background(), q, false, sqlDB, pdb.Mux) // unlocks Mux
+	}
+	g.prepared = g.prepared[:0]
+}
+
+// preparingTx is a transaction that notes the statements prepared in it.
+type preparingTx struct {
+	*sql.Tx
+	prepared *[]string
+}
+
+func (t *preparingTx) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
+	*t.prepared = append(*t.prepared, query)
+	return t.Tx.PrepareContext(ctx, query)
+}
+
+// sqlTx is the database/sql transaction under a GORM transaction.
+func sqlTx(tx *gorm.DB) (*sql.Tx, bool) {
+	switch p := tx.Statement.ConnPool.(type) {
+	case *sql.Tx:
+		return p, true
+	case *gorm.PreparedStmtTX:
+		switch t := p.Tx.(type) {
+		case *sql.Tx:
+			return t, true
+		case *preparingTx:
+			return t.Tx, true
+		}
+	}
+	return nil, false
+}
