@@ -271,7 +271,9 @@ func (m *matrixFixture) matrixRequests(t *testing.T) map[string]func() matrixReq
 		"decideSubmission": func() matrixRequest {
 			return matrixRequest{params: p("meeting", m.conference, "submission", m.reviewing(t)), body: map[string]any{"decision": "accepted"}}
 		},
-		"getSubmission": func() matrixRequest { return matrixRequest{params: p("meeting", m.conference, "submission", m.submission)} },
+		"getSubmission": func() matrixRequest {
+			return matrixRequest{params: p("meeting", m.conference, "submission", m.submission)}
+		},
 		"updateSubmission": func() matrixRequest {
 			return matrixRequest{params: p("meeting", m.conference, "submission", m.submission), body: `{"title":"Patched"}`}
 		},
