@@ -15402,6 +15402,7 @@ type CreateSubmissionResponseObject interface {
 
 type CreateSubmission201ResponseHeaders struct {
 	APIVersion *string
+	ETag       *string
 	Location   *string
 }
 
@@ -15419,6 +15420,9 @@ func (response CreateSubmission201JSONResponse) VisitCreateSubmissionResponse(w 
 	w.Header().Set("Content-Type", "application/json")
 	if response.Headers.APIVersion != nil {
 		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
 	}
 	if response.Headers.Location != nil {
 		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))

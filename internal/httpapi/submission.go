@@ -39,7 +39,7 @@ func (s *Server) CreateSubmission(ctx context.Context, req api.CreateSubmissionR
 		return nil, err
 	}
 	return api.CreateSubmission201JSONResponse{Body: body, Headers: api.CreateSubmission201ResponseHeaders{
-		Location: ptr(basePath + "/meetings/" + sub.MeetingID + "/submissions/" + sub.ID)}}, nil
+		Location: ptr(basePath + "/meetings/" + sub.MeetingID + "/submissions/" + sub.ID), ETag: ptr(etag(sub.Version))}}, nil
 }
 
 // ListSubmissions serves GET /meetings/{meeting}/submissions.

@@ -22908,6 +22908,7 @@ func (r ListSubmissionsResponse) ContentType() string {
 // CreateSubmissionResponse201Headers the declared response headers of an HTTP 201 response for CreateSubmission
 type CreateSubmissionResponse201Headers struct {
 	APIVersion *string
+	ETag       *string
 	Location   *string
 }
 
@@ -35594,6 +35595,13 @@ func ParseCreateSubmissionResponse(rsp *http.Response) (*CreateSubmissionRespons
 				return nil, err
 			}
 			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
 		}
 		if values := rsp.Header.Values("Location"); len(values) > 0 {
 			var value string

@@ -4666,6 +4666,7 @@ export interface operations {
                 headers: {
                     "API-Version": components["headers"]["API-Version"];
                     Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
