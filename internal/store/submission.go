@@ -140,6 +140,12 @@ func (db *DB) SubmissionsByPerson(ctx context.Context, personID string) ([]meeti
 // submissions lists the submissions that match where, in the order they
 // came, with their authors' names and their history.
 func (db *DB) submissions(ctx context.Context, where string, args ...any) ([]meeting.Submission, error) {
+	return db.readSubmissions(ctx, true, where, args...)
+}
+
+// readSubmissions is submissions, with their history only when asked: the
+// programme of a page of meetings needs none.
+func (db *DB) readSubmissions(ctx context.Context, history bool, where string, args ...any) ([]meeting.Submission, error) {
 	var rows []submissionView
 	err := db.reader(ctx).Table("submissions AS s").Select("s.*, o.code AS org_code, o.name AS org_name").
 		Joins("LEFT JOIN organisations o ON o.id = s.organisation_id").
@@ -174,7 +180,7 @@ func (db *DB) submissions(ctx context.Context, where string, args ...any) ([]mee
 	}); err != nil {
 		return nil, err
 	}
-	if len(ids) == 0 {
+	if len(ids) == 0 || !history {
 		return out, nil
 	}
 	var ts []transitionRow
@@ -388,7 +394,7 @@ func (db *DB) programmes(ctx context.Context, ms []meeting.Meeting) error {
 	}
 	var subs []meeting.Submission
 	for chunk := range slices.Chunk(ids, 500) { // a feed reads every meeting at once
-		some, err := db.submissions(ctx, "s.meeting_id IN ? AND s.status = ?", chunk, string(meeting.Accepted))
+		some, err := db.readSubmissions(ctx, false, "s.meeting_id IN ? AND s.status = ?", chunk, string(meeting.Accepted))
 		if err != nil {
 			return err
 		}
