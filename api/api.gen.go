@@ -654,9 +654,11 @@ func (e ResidentsMeetingDetailsFormat) Valid() bool {
 
 // Defines values for SubmissionStatus.
 const (
-	SubmissionStatusAccepted  SubmissionStatus = "accepted"
-	SubmissionStatusRejected  SubmissionStatus = "rejected"
-	SubmissionStatusSubmitted SubmissionStatus = "submitted"
+	SubmissionStatusAccepted    SubmissionStatus = "accepted"
+	SubmissionStatusRejected    SubmissionStatus = "rejected"
+	SubmissionStatusSubmitted   SubmissionStatus = "submitted"
+	SubmissionStatusUnderReview SubmissionStatus = "under-review"
+	SubmissionStatusWithdrawn   SubmissionStatus = "withdrawn"
 )
 
 // Valid indicates whether the value is a known member of the SubmissionStatus enum.
@@ -667,6 +669,10 @@ func (e SubmissionStatus) Valid() bool {
 	case SubmissionStatusRejected:
 		return true
 	case SubmissionStatusSubmitted:
+		return true
+	case SubmissionStatusUnderReview:
+		return true
+	case SubmissionStatusWithdrawn:
 		return true
 	default:
 		return false
@@ -1574,6 +1580,16 @@ type AuditEventPage struct {
 	NextCursor *string `json:"nextCursor,omitempty"`
 }
 
+// AuthorName An author by a free name, for someone who is not one of the network's people.
+//
+// Example: Jan de Vries
+type AuthorName = string
+
+// AuthorPerson An author who is one of the network's people, by id.
+type AuthorPerson struct {
+	Person openapi_types.UUID `json:"person"`
+}
+
 // CallForPapers defines model for CallForPapers.
 type CallForPapers struct {
 	// ClosesOn Last day on which papers are accepted (Amsterdam time).
@@ -1973,12 +1989,16 @@ type Meeting struct {
 	Example bool `json:"example"`
 
 	// Format The form a meeting takes, from the action plan.
-	Format          MeetingFormat        `json:"format"`
-	GuestChair      *OrganisationSummary `json:"guestChair,omitempty"`
-	ID              openapi_types.UUID   `json:"id"`
-	OnlineURL       *string              `json:"onlineUrl,omitempty"`
-	RegisteredCount int                  `json:"registeredCount"`
-	Report          *Report              `json:"report,omitempty"`
+	Format     MeetingFormat        `json:"format"`
+	GuestChair *OrganisationSummary `json:"guestChair,omitempty"`
+	ID         openapi_types.UUID   `json:"id"`
+	OnlineURL  *string              `json:"onlineUrl,omitempty"`
+
+	// Programme A conference's accepted papers, in the order they were submitted: title, authors and organisation. An
+	// author who is a person of the network shows by name only with their consent to a public profile.
+	Programme       *[]ProgrammeItem `json:"programme,omitempty"`
+	RegisteredCount int              `json:"registeredCount"`
+	Report          *Report          `json:"report,omitempty"`
 
 	// ReportOverdue Held, ended more than six weeks ago, and no report yet.
 	ReportOverdue bool `json:"reportOverdue"`
@@ -2427,6 +2447,15 @@ type Problem struct {
 	Type string `json:"type"`
 }
 
+// ProgrammeItem defines model for ProgrammeItem.
+type ProgrammeItem struct {
+	// Authors The authors' public names; an author without a public profile shows as `null`.
+	Authors      []*string            `json:"authors"`
+	Organisation *OrganisationSummary `json:"organisation,omitempty"`
+	Submission   openapi_types.UUID   `json:"submission"`
+	Title        string               `json:"title"`
+}
+
 // ProgressSummary defines model for ProgressSummary.
 type ProgressSummary struct {
 	AsOf         *openapi_types.Date `json:"asOf,omitempty"`
@@ -2674,6 +2703,43 @@ type ResidentsMeetingDetails struct {
 // ResidentsMeetingDetailsFormat defines model for ResidentsMeetingDetails.Format.
 type ResidentsMeetingDetailsFormat string
 
+// Review defines model for Review.
+type Review struct {
+	Comment *string `json:"comment,omitempty"`
+
+	// Reviewer The reviewer's user id.
+	Reviewer string `json:"reviewer"`
+
+	// ReviewerPerson A person as referred to from elsewhere; an erased person keeps only the id.
+	ReviewerPerson *PersonReference `json:"reviewerPerson,omitempty"`
+	Score          int              `json:"score"`
+	UpdatedAt      time.Time        `json:"updatedAt"`
+}
+
+// ReviewInput defines model for ReviewInput.
+type ReviewInput struct {
+	// Comment Internal to the editors and reviewers; never shown to the submitter.
+	Comment *string `json:"comment,omitempty"`
+
+	// Score 1 reject, 2 weak reject, 3 borderline, 4 weak accept, 5 accept.
+	//
+	// Example: 4
+	Score int `json:"score"`
+}
+
+// Reviewer defines model for Reviewer.
+type Reviewer struct {
+	AssignedAt time.Time `json:"assignedAt"`
+
+	// Person A person as referred to from elsewhere; an erased person keeps only the id.
+	Person PersonReference `json:"person"`
+}
+
+// ReviewerList defines model for ReviewerList.
+type ReviewerList struct {
+	Items []Reviewer `json:"items"`
+}
+
 // ScheduleGap defines model for ScheduleGap.
 type ScheduleGap struct {
 	After  MeetingSummary `json:"after"`
@@ -2708,21 +2774,58 @@ type SecretRotationInput struct {
 
 // Submission defines model for Submission.
 type Submission struct {
-	Abstract     string               `json:"abstract"`
-	Authors      []string             `json:"authors"`
-	DecidedAt    *time.Time           `json:"decidedAt,omitempty"`
-	ID           openapi_types.UUID   `json:"id"`
-	Meeting      openapi_types.UUID   `json:"meeting"`
-	Organisation *OrganisationSummary `json:"organisation,omitempty"`
-	Status       SubmissionStatus     `json:"status"`
-	SubmittedAt  time.Time            `json:"submittedAt"`
-	Title        string               `json:"title"`
+	Abstract string `json:"abstract"`
+
+	// AuthorDetails The authors in order, each a free name or a person of the network.
+	AuthorDetails []SubmissionAuthor `json:"authorDetails"`
+
+	// Authors The authors' names as this caller may see them, in order (see `authorDetails`).
+	Authors []string `json:"authors"`
+
+	// AverageScore The mean of the reviews' scores; only for editors, admins and the conference's reviewers.
+	AverageScore *float64 `json:"averageScore,omitempty"`
+
+	// DecidedAt When it was last accepted or rejected; absent while undecided.
+	DecidedAt *time.Time `json:"decidedAt,omitempty"`
+
+	// History Every move between statuses, oldest first, with the reason given for a reopened decision.
+	History      []SubmissionTransition `json:"history"`
+	ID           openapi_types.UUID     `json:"id"`
+	Meeting      openapi_types.UUID     `json:"meeting"`
+	Organisation *OrganisationSummary   `json:"organisation,omitempty"`
+
+	// Reviews The reviewers' scores and internal comments; only for editors, admins and the conference's reviewers.
+	Reviews *[]Review `json:"reviews,omitempty"`
+
+	// Revision The submission's version, the number its ETag starts with (`"v3.…"`); every write bumps it by one.
+	Revision int `json:"revision"`
+
+	// Status Where a paper stands: `submitted`, `under-review`, then `accepted` or `rejected`; `withdrawn` by the
+	// submitter until the decision.
+	Status      SubmissionStatus `json:"status"`
+	SubmittedAt time.Time        `json:"submittedAt"`
+	Title       string           `json:"title"`
+	UpdatedAt   time.Time        `json:"updatedAt"`
+}
+
+// SubmissionAuthor An author as shown: a free name, or a person of the network (`person`) with their name as this caller may
+// see it; an erased person keeps only the id.
+type SubmissionAuthor struct {
+	Name *string `json:"name,omitempty"`
+
+	// Person A person as referred to from elsewhere; an erased person keeps only the id.
+	Person *PersonReference `json:"person,omitempty"`
+}
+
+// SubmissionAuthorInput An author, as a person of the network (`{"person": "<id>"}`) or a free name.
+type SubmissionAuthorInput struct {
+	union json.RawMessage
 }
 
 // SubmissionInput defines model for SubmissionInput.
 type SubmissionInput struct {
-	Abstract string   `json:"abstract"`
-	Authors  []string `json:"authors"`
+	Abstract string                  `json:"abstract"`
+	Authors  []SubmissionAuthorInput `json:"authors"`
 
 	// Organisation The submitting organisation's id or code.
 	Organisation *string `json:"organisation,omitempty"`
@@ -2734,8 +2837,38 @@ type SubmissionList struct {
 	Items []Submission `json:"items"`
 }
 
-// SubmissionStatus defines model for SubmissionStatus.
+// SubmissionPatch A JSON Merge Patch of `SubmissionInput`.
+type SubmissionPatch = map[string]any
+
+// SubmissionStatus Where a paper stands: `submitted`, `under-review`, then `accepted` or `rejected`; `withdrawn` by the
+// submitter until the decision.
 type SubmissionStatus string
+
+// SubmissionTransition defines model for SubmissionTransition.
+type SubmissionTransition struct {
+	At time.Time `json:"at"`
+
+	// From Where a paper stands: `submitted`, `under-review`, then `accepted` or `rejected`; `withdrawn` by the
+	// submitter until the decision.
+	From   SubmissionStatus `json:"from"`
+	Reason *string          `json:"reason,omitempty"`
+
+	// To Where a paper stands: `submitted`, `under-review`, then `accepted` or `rejected`; `withdrawn` by the
+	// submitter until the decision.
+	To SubmissionStatus `json:"to"`
+}
+
+// SubmissionTransitionInput defines model for SubmissionTransitionInput.
+type SubmissionTransitionInput struct {
+	// Reason Why; required to reopen a decision (`accepted` or `rejected` → `under-review`).
+	//
+	// Example: The second reviewer's score arrived after the decision.
+	Reason *string `json:"reason,omitempty"`
+
+	// Status Where a paper stands: `submitted`, `under-review`, then `accepted` or `rejected`; `withdrawn` by the
+	// submitter until the decision.
+	Status SubmissionStatus `json:"status"`
+}
 
 // TableSchema A Frictionless Table Schema (v1) describing the columns of an export.
 type TableSchema struct {
@@ -3105,6 +3238,9 @@ type Q = string
 // RegistrationRef defines model for RegistrationRef.
 type RegistrationRef = openapi_types.UUID
 
+// SubmissionRef defines model for SubmissionRef.
+type SubmissionRef = openapi_types.UUID
+
 // UpdatedSince Example: 2026-01-31T09:00:00Z
 type UpdatedSince = time.Time
 
@@ -3172,6 +3308,9 @@ type ProgressSummaryOK = ProgressSummary
 
 // PublicationOK defines model for PublicationOK.
 type PublicationOK = Publication
+
+// SubmissionOK defines model for SubmissionOK.
+type SubmissionOK = Submission
 
 // TooManyRequests An RFC 9457 problem detail.
 type TooManyRequests = Problem
@@ -3754,6 +3893,12 @@ type CreateRegistrationParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// ListSubmissionsParams defines parameters for ListSubmissions.
+type ListSubmissionsParams struct {
+	// Status Only submissions with this status.
+	Status *SubmissionStatus `form:"status,omitempty" json:"status,omitempty"`
+}
+
 // CreateSubmissionParams defines parameters for CreateSubmission.
 type CreateSubmissionParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
@@ -3761,6 +3906,18 @@ type CreateSubmissionParams struct {
 	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// UpdateSubmissionParams defines parameters for UpdateSubmission.
+type UpdateSubmissionParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// MoveSubmissionParams defines parameters for MoveSubmission.
+type MoveSubmissionParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // ListMilestonesParams defines parameters for ListMilestones.
@@ -4325,8 +4482,20 @@ type PutMeetingReportJSONRequestBody = ReportInput
 // CreateSubmissionJSONRequestBody defines body for CreateSubmission for application/json ContentType.
 type CreateSubmissionJSONRequestBody = SubmissionInput
 
+// UpdateSubmissionJSONRequestBody defines body for UpdateSubmission for application/json ContentType.
+type UpdateSubmissionJSONRequestBody = SubmissionPatch
+
+// UpdateSubmissionApplicationMergePatchPlusJSONRequestBody defines body for UpdateSubmission for application/merge-patch+json ContentType.
+type UpdateSubmissionApplicationMergePatchPlusJSONRequestBody = SubmissionPatch
+
 // DecideSubmissionJSONRequestBody defines body for DecideSubmission for application/json ContentType.
 type DecideSubmissionJSONRequestBody = DecisionInput
+
+// PutSubmissionReviewJSONRequestBody defines body for PutSubmissionReview for application/json ContentType.
+type PutSubmissionReviewJSONRequestBody = ReviewInput
+
+// MoveSubmissionJSONRequestBody defines body for MoveSubmission for application/json ContentType.
+type MoveSubmissionJSONRequestBody = SubmissionTransitionInput
 
 // CreateMilestoneJSONRequestBody defines body for CreateMilestone for application/json ContentType.
 type CreateMilestoneJSONRequestBody = MilestoneInput
@@ -4762,6 +4931,68 @@ func (t *MeetingDetails) UnmarshalJSON(b []byte) error {
 	return err
 }
 
+// AsAuthorName returns the union data inside the SubmissionAuthorInput as a AuthorName
+func (t SubmissionAuthorInput) AsAuthorName() (AuthorName, error) {
+	var body AuthorName
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromAuthorName overwrites any union data inside the SubmissionAuthorInput as the provided AuthorName
+func (t *SubmissionAuthorInput) FromAuthorName(v AuthorName) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeAuthorName performs a merge with any union data inside the SubmissionAuthorInput, using the provided AuthorName
+func (t *SubmissionAuthorInput) MergeAuthorName(v AuthorName) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsAuthorPerson returns the union data inside the SubmissionAuthorInput as a AuthorPerson
+func (t SubmissionAuthorInput) AsAuthorPerson() (AuthorPerson, error) {
+	var body AuthorPerson
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromAuthorPerson overwrites any union data inside the SubmissionAuthorInput as the provided AuthorPerson
+func (t *SubmissionAuthorInput) FromAuthorPerson(v AuthorPerson) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeAuthorPerson performs a merge with any union data inside the SubmissionAuthorInput, using the provided AuthorPerson
+func (t *SubmissionAuthorInput) MergeAuthorPerson(v AuthorPerson) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t SubmissionAuthorInput) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *SubmissionAuthorInput) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
 	// GetActionPlanSummary Progress of the milestones of a whole action plan
@@ -4908,15 +5139,36 @@ type ServerInterface interface {
 	// PutMeetingReport Record the meeting's published report
 	// (PUT /meetings/{meeting}/report)
 	PutMeetingReport(ctx echo.Context, meeting MeetingRef) error
+	// ListConferenceReviewers List a conference's reviewers
+	// (GET /meetings/{meeting}/reviewers)
+	ListConferenceReviewers(ctx echo.Context, meeting MeetingRef) error
+	// RemoveConferenceReviewer Remove a reviewer from the conference
+	// (DELETE /meetings/{meeting}/reviewers/{person})
+	RemoveConferenceReviewer(ctx echo.Context, meeting MeetingRef, person PersonRef) error
+	// AssignConferenceReviewer Assign a person as a reviewer of the conference
+	// (PUT /meetings/{meeting}/reviewers/{person})
+	AssignConferenceReviewer(ctx echo.Context, meeting MeetingRef, person PersonRef) error
 	// ListSubmissions List a conference's submissions
 	// (GET /meetings/{meeting}/submissions)
-	ListSubmissions(ctx echo.Context, meeting MeetingRef) error
+	ListSubmissions(ctx echo.Context, meeting MeetingRef, params ListSubmissionsParams) error
 	// CreateSubmission Submit a paper to a conference's call
 	// (POST /meetings/{meeting}/submissions)
 	CreateSubmission(ctx echo.Context, meeting MeetingRef, params CreateSubmissionParams) error
+	// GetSubmission Get one submission
+	// (GET /meetings/{meeting}/submissions/{submission})
+	GetSubmission(ctx echo.Context, meeting MeetingRef, submission SubmissionRef) error
+	// UpdateSubmission Change some fields of a submission
+	// (PATCH /meetings/{meeting}/submissions/{submission})
+	UpdateSubmission(ctx echo.Context, meeting MeetingRef, submission SubmissionRef, params UpdateSubmissionParams) error
 	// DecideSubmission Accept or reject a submission
 	// (PUT /meetings/{meeting}/submissions/{submission}/decision)
-	DecideSubmission(ctx echo.Context, meeting MeetingRef, submission openapi_types.UUID) error
+	DecideSubmission(ctx echo.Context, meeting MeetingRef, submission SubmissionRef) error
+	// PutSubmissionReview Record your review of a submission
+	// (PUT /meetings/{meeting}/submissions/{submission}/review)
+	PutSubmissionReview(ctx echo.Context, meeting MeetingRef, submission SubmissionRef) error
+	// MoveSubmission Move a submission to another status
+	// (POST /meetings/{meeting}/submissions/{submission}/transitions)
+	MoveSubmission(ctx echo.Context, meeting MeetingRef, submission SubmissionRef, params MoveSubmissionParams) error
 	// ListMilestones List milestones
 	// (GET /milestones)
 	ListMilestones(ctx echo.Context, params ListMilestonesParams) error
@@ -6723,6 +6975,70 @@ func (w *ServerInterfaceWrapper) PutMeetingReport(ctx echo.Context) error {
 	return err
 }
 
+// ListConferenceReviewers converts echo context to params.
+func (w *ServerInterfaceWrapper) ListConferenceReviewers(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "meeting" -------------
+	var meeting MeetingRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "meeting", ctx.Param("meeting"), &meeting, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter meeting: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListConferenceReviewers(ctx, meeting)
+	return err
+}
+
+// RemoveConferenceReviewer converts echo context to params.
+func (w *ServerInterfaceWrapper) RemoveConferenceReviewer(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "meeting" -------------
+	var meeting MeetingRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "meeting", ctx.Param("meeting"), &meeting, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter meeting: %s", err))
+	}
+
+	// ------------- Path parameter "person" -------------
+	var person PersonRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "person", ctx.Param("person"), &person, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter person: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RemoveConferenceReviewer(ctx, meeting, person)
+	return err
+}
+
+// AssignConferenceReviewer converts echo context to params.
+func (w *ServerInterfaceWrapper) AssignConferenceReviewer(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "meeting" -------------
+	var meeting MeetingRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "meeting", ctx.Param("meeting"), &meeting, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter meeting: %s", err))
+	}
+
+	// ------------- Path parameter "person" -------------
+	var person PersonRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "person", ctx.Param("person"), &person, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter person: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.AssignConferenceReviewer(ctx, meeting, person)
+	return err
+}
+
 // ListSubmissions converts echo context to params.
 func (w *ServerInterfaceWrapper) ListSubmissions(ctx echo.Context) error {
 	var err error
@@ -6734,8 +7050,17 @@ func (w *ServerInterfaceWrapper) ListSubmissions(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter meeting: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListSubmissionsParams
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.ListSubmissions(ctx, meeting)
+	err = w.Handler.ListSubmissions(ctx, meeting, params)
 	return err
 }
 
@@ -6775,6 +7100,74 @@ func (w *ServerInterfaceWrapper) CreateSubmission(ctx echo.Context) error {
 	return err
 }
 
+// GetSubmission converts echo context to params.
+func (w *ServerInterfaceWrapper) GetSubmission(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "meeting" -------------
+	var meeting MeetingRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "meeting", ctx.Param("meeting"), &meeting, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter meeting: %s", err))
+	}
+
+	// ------------- Path parameter "submission" -------------
+	var submission SubmissionRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "submission", ctx.Param("submission"), &submission, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter submission: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetSubmission(ctx, meeting, submission)
+	return err
+}
+
+// UpdateSubmission converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateSubmission(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "meeting" -------------
+	var meeting MeetingRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "meeting", ctx.Param("meeting"), &meeting, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter meeting: %s", err))
+	}
+
+	// ------------- Path parameter "submission" -------------
+	var submission SubmissionRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "submission", ctx.Param("submission"), &submission, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter submission: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateSubmissionParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateSubmission(ctx, meeting, submission, params)
+	return err
+}
+
 // DecideSubmission converts echo context to params.
 func (w *ServerInterfaceWrapper) DecideSubmission(ctx echo.Context) error {
 	var err error
@@ -6787,7 +7180,7 @@ func (w *ServerInterfaceWrapper) DecideSubmission(ctx echo.Context) error {
 	}
 
 	// ------------- Path parameter "submission" -------------
-	var submission openapi_types.UUID
+	var submission SubmissionRef
 
 	err = runtime.BindStyledParameterWithOptions("simple", "submission", ctx.Param("submission"), &submission, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
 	if err != nil {
@@ -6796,6 +7189,74 @@ func (w *ServerInterfaceWrapper) DecideSubmission(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.DecideSubmission(ctx, meeting, submission)
+	return err
+}
+
+// PutSubmissionReview converts echo context to params.
+func (w *ServerInterfaceWrapper) PutSubmissionReview(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "meeting" -------------
+	var meeting MeetingRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "meeting", ctx.Param("meeting"), &meeting, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter meeting: %s", err))
+	}
+
+	// ------------- Path parameter "submission" -------------
+	var submission SubmissionRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "submission", ctx.Param("submission"), &submission, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter submission: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.PutSubmissionReview(ctx, meeting, submission)
+	return err
+}
+
+// MoveSubmission converts echo context to params.
+func (w *ServerInterfaceWrapper) MoveSubmission(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "meeting" -------------
+	var meeting MeetingRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "meeting", ctx.Param("meeting"), &meeting, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter meeting: %s", err))
+	}
+
+	// ------------- Path parameter "submission" -------------
+	var submission SubmissionRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "submission", ctx.Param("submission"), &submission, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter submission: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params MoveSubmissionParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.MoveSubmission(ctx, meeting, submission, params)
 	return err
 }
 
@@ -8525,6 +8986,13 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.PUT(options.BaseURL+"/meetings/:meeting/registrations/:registration/attendance", wrapper.MarkAttendance, options.OperationMiddlewares["markAttendance"]...)
 	router.GET(options.BaseURL+"/meetings/:meeting/submissions", wrapper.ListSubmissions, options.OperationMiddlewares["listSubmissions"]...)
 	router.POST(options.BaseURL+"/meetings/:meeting/submissions", wrapper.CreateSubmission, options.OperationMiddlewares["createSubmission"]...)
+	router.GET(options.BaseURL+"/meetings/:meeting/submissions/:submission", wrapper.GetSubmission, options.OperationMiddlewares["getSubmission"]...)
+	router.PATCH(options.BaseURL+"/meetings/:meeting/submissions/:submission", wrapper.UpdateSubmission, options.OperationMiddlewares["updateSubmission"]...)
+	router.POST(options.BaseURL+"/meetings/:meeting/submissions/:submission/transitions", wrapper.MoveSubmission, options.OperationMiddlewares["moveSubmission"]...)
+	router.PUT(options.BaseURL+"/meetings/:meeting/submissions/:submission/review", wrapper.PutSubmissionReview, options.OperationMiddlewares["putSubmissionReview"]...)
+	router.GET(options.BaseURL+"/meetings/:meeting/reviewers", wrapper.ListConferenceReviewers, options.OperationMiddlewares["listConferenceReviewers"]...)
+	router.DELETE(options.BaseURL+"/meetings/:meeting/reviewers/:person", wrapper.RemoveConferenceReviewer, options.OperationMiddlewares["removeConferenceReviewer"]...)
+	router.PUT(options.BaseURL+"/meetings/:meeting/reviewers/:person", wrapper.AssignConferenceReviewer, options.OperationMiddlewares["assignConferenceReviewer"]...)
 	router.PUT(options.BaseURL+"/meetings/:meeting/submissions/:submission/decision", wrapper.DecideSubmission, options.OperationMiddlewares["decideSubmission"]...)
 	router.GET(options.BaseURL+"/changes", wrapper.ListChanges, options.OperationMiddlewares["listChanges"]...)
 	router.GET(options.BaseURL+"/table-schemas/:table", wrapper.GetTableSchema, options.OperationMiddlewares["getTableSchema"]...)
@@ -8742,6 +9210,16 @@ type PublicationOKJSONResponse struct {
 	Body Publication
 
 	Headers PublicationOKResponseHeaders
+}
+
+type SubmissionOKResponseHeaders struct {
+	APIVersion *string
+	ETag       *string
+}
+type SubmissionOKJSONResponse struct {
+	Body Submission
+
+	Headers SubmissionOKResponseHeaders
 }
 
 type TooManyRequestsResponseHeaders struct {
@@ -14663,8 +15141,333 @@ func (response PutMeetingReport415ApplicationProblemPlusJSONResponse) VisitPutMe
 	return err
 }
 
+type ListConferenceReviewersRequestObject struct {
+	Meeting MeetingRef `json:"meeting"`
+}
+
+type ListConferenceReviewersResponseObject interface {
+	VisitListConferenceReviewersResponse(w http.ResponseWriter) error
+}
+
+type ListConferenceReviewers200ResponseHeaders struct {
+	APIVersion *string
+	ETag       *string
+}
+
+type ListConferenceReviewers200JSONResponse struct {
+	Body    ReviewerList
+	Headers ListConferenceReviewers200ResponseHeaders
+}
+
+func (response ListConferenceReviewers200JSONResponse) VisitListConferenceReviewersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListConferenceReviewers304Response = NotModifiedResponse
+
+func (response ListConferenceReviewers304Response) VisitListConferenceReviewersResponse(w http.ResponseWriter) error {
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type ListConferenceReviewers400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListConferenceReviewers400ApplicationProblemPlusJSONResponse) VisitListConferenceReviewersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListConferenceReviewers401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListConferenceReviewers401ApplicationProblemPlusJSONResponse) VisitListConferenceReviewersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListConferenceReviewers403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListConferenceReviewers403ApplicationProblemPlusJSONResponse) VisitListConferenceReviewersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListConferenceReviewers404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListConferenceReviewers404ApplicationProblemPlusJSONResponse) VisitListConferenceReviewersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveConferenceReviewerRequestObject struct {
+	Meeting MeetingRef `json:"meeting"`
+	Person  PersonRef  `json:"person"`
+}
+
+type RemoveConferenceReviewerResponseObject interface {
+	VisitRemoveConferenceReviewerResponse(w http.ResponseWriter) error
+}
+
+type RemoveConferenceReviewer204ResponseHeaders struct {
+	APIVersion *string
+}
+
+type RemoveConferenceReviewer204Response struct {
+	Headers RemoveConferenceReviewer204ResponseHeaders
+}
+
+func (response RemoveConferenceReviewer204Response) VisitRemoveConferenceReviewerResponse(w http.ResponseWriter) error {
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	w.WriteHeader(204)
+	return nil
+}
+
+type RemoveConferenceReviewer400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RemoveConferenceReviewer400ApplicationProblemPlusJSONResponse) VisitRemoveConferenceReviewerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveConferenceReviewer401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RemoveConferenceReviewer401ApplicationProblemPlusJSONResponse) VisitRemoveConferenceReviewerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveConferenceReviewer403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RemoveConferenceReviewer403ApplicationProblemPlusJSONResponse) VisitRemoveConferenceReviewerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveConferenceReviewer404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RemoveConferenceReviewer404ApplicationProblemPlusJSONResponse) VisitRemoveConferenceReviewerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AssignConferenceReviewerRequestObject struct {
+	Meeting MeetingRef `json:"meeting"`
+	Person  PersonRef  `json:"person"`
+}
+
+type AssignConferenceReviewerResponseObject interface {
+	VisitAssignConferenceReviewerResponse(w http.ResponseWriter) error
+}
+
+type AssignConferenceReviewer200ResponseHeaders struct {
+	APIVersion *string
+}
+
+type AssignConferenceReviewer200JSONResponse struct {
+	Body    Reviewer
+	Headers AssignConferenceReviewer200ResponseHeaders
+}
+
+func (response AssignConferenceReviewer200JSONResponse) VisitAssignConferenceReviewerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AssignConferenceReviewer400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AssignConferenceReviewer400ApplicationProblemPlusJSONResponse) VisitAssignConferenceReviewerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AssignConferenceReviewer401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AssignConferenceReviewer401ApplicationProblemPlusJSONResponse) VisitAssignConferenceReviewerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AssignConferenceReviewer403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AssignConferenceReviewer403ApplicationProblemPlusJSONResponse) VisitAssignConferenceReviewerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AssignConferenceReviewer404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AssignConferenceReviewer404ApplicationProblemPlusJSONResponse) VisitAssignConferenceReviewerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AssignConferenceReviewer409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AssignConferenceReviewer409ApplicationProblemPlusJSONResponse) VisitAssignConferenceReviewerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListSubmissionsRequestObject struct {
 	Meeting MeetingRef `json:"meeting"`
+	Params  ListSubmissionsParams
 }
 
 type ListSubmissionsResponseObject interface {
@@ -14775,6 +15578,7 @@ type CreateSubmissionResponseObject interface {
 
 type CreateSubmission201ResponseHeaders struct {
 	APIVersion *string
+	ETag       *string
 	Location   *string
 }
 
@@ -14792,6 +15596,9 @@ func (response CreateSubmission201JSONResponse) VisitCreateSubmissionResponse(w 
 	w.Header().Set("Content-Type", "application/json")
 	if response.Headers.APIVersion != nil {
 		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
 	}
 	if response.Headers.Location != nil {
 		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
@@ -14916,9 +15723,265 @@ func (response CreateSubmission422ApplicationProblemPlusJSONResponse) VisitCreat
 	return err
 }
 
+type GetSubmissionRequestObject struct {
+	Meeting    MeetingRef    `json:"meeting"`
+	Submission SubmissionRef `json:"submission"`
+}
+
+type GetSubmissionResponseObject interface {
+	VisitGetSubmissionResponse(w http.ResponseWriter) error
+}
+
+type GetSubmission200JSONResponse struct{ SubmissionOKJSONResponse }
+
+func (response GetSubmission200JSONResponse) VisitGetSubmissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSubmission304Response = NotModifiedResponse
+
+func (response GetSubmission304Response) VisitGetSubmissionResponse(w http.ResponseWriter) error {
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type GetSubmission400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetSubmission400ApplicationProblemPlusJSONResponse) VisitGetSubmissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSubmission401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetSubmission401ApplicationProblemPlusJSONResponse) VisitGetSubmissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSubmission404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetSubmission404ApplicationProblemPlusJSONResponse) VisitGetSubmissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSubmissionRequestObject struct {
+	Meeting                           MeetingRef    `json:"meeting"`
+	Submission                        SubmissionRef `json:"submission"`
+	Params                            UpdateSubmissionParams
+	JSONBody                          *UpdateSubmissionJSONRequestBody
+	ApplicationMergePatchPlusJSONBody *UpdateSubmissionApplicationMergePatchPlusJSONRequestBody
+}
+
+type UpdateSubmissionResponseObject interface {
+	VisitUpdateSubmissionResponse(w http.ResponseWriter) error
+}
+
+type UpdateSubmission200JSONResponse struct{ SubmissionOKJSONResponse }
+
+func (response UpdateSubmission200JSONResponse) VisitUpdateSubmissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSubmission400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateSubmission400ApplicationProblemPlusJSONResponse) VisitUpdateSubmissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSubmission401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateSubmission401ApplicationProblemPlusJSONResponse) VisitUpdateSubmissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSubmission403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateSubmission403ApplicationProblemPlusJSONResponse) VisitUpdateSubmissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSubmission404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateSubmission404ApplicationProblemPlusJSONResponse) VisitUpdateSubmissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSubmission409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateSubmission409ApplicationProblemPlusJSONResponse) VisitUpdateSubmissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSubmission412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateSubmission412ApplicationProblemPlusJSONResponse) VisitUpdateSubmissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSubmission415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateSubmission415ApplicationProblemPlusJSONResponse) VisitUpdateSubmissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSubmission428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateSubmission428ApplicationProblemPlusJSONResponse) VisitUpdateSubmissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DecideSubmissionRequestObject struct {
-	Meeting    MeetingRef         `json:"meeting"`
-	Submission openapi_types.UUID `json:"submission"`
+	Meeting    MeetingRef    `json:"meeting"`
+	Submission SubmissionRef `json:"submission"`
 	Body       *DecideSubmissionJSONRequestBody
 }
 
@@ -15017,11 +16080,306 @@ func (response DecideSubmission404ApplicationProblemPlusJSONResponse) VisitDecid
 	return err
 }
 
+type DecideSubmission409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DecideSubmission409ApplicationProblemPlusJSONResponse) VisitDecideSubmissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DecideSubmission415ApplicationProblemPlusJSONResponse struct {
 	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
 }
 
 func (response DecideSubmission415ApplicationProblemPlusJSONResponse) VisitDecideSubmissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutSubmissionReviewRequestObject struct {
+	Meeting    MeetingRef    `json:"meeting"`
+	Submission SubmissionRef `json:"submission"`
+	Body       *PutSubmissionReviewJSONRequestBody
+}
+
+type PutSubmissionReviewResponseObject interface {
+	VisitPutSubmissionReviewResponse(w http.ResponseWriter) error
+}
+
+type PutSubmissionReview200ResponseHeaders struct {
+	APIVersion *string
+}
+
+type PutSubmissionReview200JSONResponse struct {
+	Body    Review
+	Headers PutSubmissionReview200ResponseHeaders
+}
+
+func (response PutSubmissionReview200JSONResponse) VisitPutSubmissionReviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutSubmissionReview400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PutSubmissionReview400ApplicationProblemPlusJSONResponse) VisitPutSubmissionReviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutSubmissionReview401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PutSubmissionReview401ApplicationProblemPlusJSONResponse) VisitPutSubmissionReviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutSubmissionReview403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PutSubmissionReview403ApplicationProblemPlusJSONResponse) VisitPutSubmissionReviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutSubmissionReview404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response PutSubmissionReview404ApplicationProblemPlusJSONResponse) VisitPutSubmissionReviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutSubmissionReview409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response PutSubmissionReview409ApplicationProblemPlusJSONResponse) VisitPutSubmissionReviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutSubmissionReview415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response PutSubmissionReview415ApplicationProblemPlusJSONResponse) VisitPutSubmissionReviewResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveSubmissionRequestObject struct {
+	Meeting    MeetingRef    `json:"meeting"`
+	Submission SubmissionRef `json:"submission"`
+	Params     MoveSubmissionParams
+	Body       *MoveSubmissionJSONRequestBody
+}
+
+type MoveSubmissionResponseObject interface {
+	VisitMoveSubmissionResponse(w http.ResponseWriter) error
+}
+
+type MoveSubmission200JSONResponse struct{ SubmissionOKJSONResponse }
+
+func (response MoveSubmission200JSONResponse) VisitMoveSubmissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveSubmission400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response MoveSubmission400ApplicationProblemPlusJSONResponse) VisitMoveSubmissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveSubmission401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response MoveSubmission401ApplicationProblemPlusJSONResponse) VisitMoveSubmissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveSubmission403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response MoveSubmission403ApplicationProblemPlusJSONResponse) VisitMoveSubmissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveSubmission404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response MoveSubmission404ApplicationProblemPlusJSONResponse) VisitMoveSubmissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveSubmission409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response MoveSubmission409ApplicationProblemPlusJSONResponse) VisitMoveSubmissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveSubmission412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response MoveSubmission412ApplicationProblemPlusJSONResponse) VisitMoveSubmissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveSubmission415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response MoveSubmission415ApplicationProblemPlusJSONResponse) VisitMoveSubmissionResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -21236,15 +22594,36 @@ type StrictServerInterface interface {
 	// PutMeetingReport Record the meeting's published report
 	// (PUT /meetings/{meeting}/report)
 	PutMeetingReport(ctx context.Context, request PutMeetingReportRequestObject) (PutMeetingReportResponseObject, error)
+	// ListConferenceReviewers List a conference's reviewers
+	// (GET /meetings/{meeting}/reviewers)
+	ListConferenceReviewers(ctx context.Context, request ListConferenceReviewersRequestObject) (ListConferenceReviewersResponseObject, error)
+	// RemoveConferenceReviewer Remove a reviewer from the conference
+	// (DELETE /meetings/{meeting}/reviewers/{person})
+	RemoveConferenceReviewer(ctx context.Context, request RemoveConferenceReviewerRequestObject) (RemoveConferenceReviewerResponseObject, error)
+	// AssignConferenceReviewer Assign a person as a reviewer of the conference
+	// (PUT /meetings/{meeting}/reviewers/{person})
+	AssignConferenceReviewer(ctx context.Context, request AssignConferenceReviewerRequestObject) (AssignConferenceReviewerResponseObject, error)
 	// ListSubmissions List a conference's submissions
 	// (GET /meetings/{meeting}/submissions)
 	ListSubmissions(ctx context.Context, request ListSubmissionsRequestObject) (ListSubmissionsResponseObject, error)
 	// CreateSubmission Submit a paper to a conference's call
 	// (POST /meetings/{meeting}/submissions)
 	CreateSubmission(ctx context.Context, request CreateSubmissionRequestObject) (CreateSubmissionResponseObject, error)
+	// GetSubmission Get one submission
+	// (GET /meetings/{meeting}/submissions/{submission})
+	GetSubmission(ctx context.Context, request GetSubmissionRequestObject) (GetSubmissionResponseObject, error)
+	// UpdateSubmission Change some fields of a submission
+	// (PATCH /meetings/{meeting}/submissions/{submission})
+	UpdateSubmission(ctx context.Context, request UpdateSubmissionRequestObject) (UpdateSubmissionResponseObject, error)
 	// DecideSubmission Accept or reject a submission
 	// (PUT /meetings/{meeting}/submissions/{submission}/decision)
 	DecideSubmission(ctx context.Context, request DecideSubmissionRequestObject) (DecideSubmissionResponseObject, error)
+	// PutSubmissionReview Record your review of a submission
+	// (PUT /meetings/{meeting}/submissions/{submission}/review)
+	PutSubmissionReview(ctx context.Context, request PutSubmissionReviewRequestObject) (PutSubmissionReviewResponseObject, error)
+	// MoveSubmission Move a submission to another status
+	// (POST /meetings/{meeting}/submissions/{submission}/transitions)
+	MoveSubmission(ctx context.Context, request MoveSubmissionRequestObject) (MoveSubmissionResponseObject, error)
 	// ListMilestones List milestones
 	// (GET /milestones)
 	ListMilestones(ctx context.Context, request ListMilestonesRequestObject) (ListMilestonesResponseObject, error)
@@ -23146,11 +24525,89 @@ func (sh *strictHandler) PutMeetingReport(ctx echo.Context, meeting MeetingRef) 
 	return nil
 }
 
+// ListConferenceReviewers operation middleware
+func (sh *strictHandler) ListConferenceReviewers(ctx echo.Context, meeting MeetingRef) error {
+	var request ListConferenceReviewersRequestObject
+
+	request.Meeting = meeting
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListConferenceReviewers(ctx.Request().Context(), request.(ListConferenceReviewersRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListConferenceReviewers")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListConferenceReviewersResponseObject); ok {
+		return validResponse.VisitListConferenceReviewersResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RemoveConferenceReviewer operation middleware
+func (sh *strictHandler) RemoveConferenceReviewer(ctx echo.Context, meeting MeetingRef, person PersonRef) error {
+	var request RemoveConferenceReviewerRequestObject
+
+	request.Meeting = meeting
+	request.Person = person
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RemoveConferenceReviewer(ctx.Request().Context(), request.(RemoveConferenceReviewerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RemoveConferenceReviewer")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RemoveConferenceReviewerResponseObject); ok {
+		return validResponse.VisitRemoveConferenceReviewerResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// AssignConferenceReviewer operation middleware
+func (sh *strictHandler) AssignConferenceReviewer(ctx echo.Context, meeting MeetingRef, person PersonRef) error {
+	var request AssignConferenceReviewerRequestObject
+
+	request.Meeting = meeting
+	request.Person = person
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.AssignConferenceReviewer(ctx.Request().Context(), request.(AssignConferenceReviewerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AssignConferenceReviewer")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AssignConferenceReviewerResponseObject); ok {
+		return validResponse.VisitAssignConferenceReviewerResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListSubmissions operation middleware
-func (sh *strictHandler) ListSubmissions(ctx echo.Context, meeting MeetingRef) error {
+func (sh *strictHandler) ListSubmissions(ctx echo.Context, meeting MeetingRef, params ListSubmissionsParams) error {
 	var request ListSubmissionsRequestObject
 
 	request.Meeting = meeting
+	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.ListSubmissions(ctx.Request().Context(), request.(ListSubmissionsRequestObject))
@@ -23220,8 +24677,111 @@ func (sh *strictHandler) CreateSubmission(ctx echo.Context, meeting MeetingRef, 
 	return nil
 }
 
+// GetSubmission operation middleware
+func (sh *strictHandler) GetSubmission(ctx echo.Context, meeting MeetingRef, submission SubmissionRef) error {
+	var request GetSubmissionRequestObject
+
+	request.Meeting = meeting
+	request.Submission = submission
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetSubmission(ctx.Request().Context(), request.(GetSubmissionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetSubmission")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetSubmissionResponseObject); ok {
+		return validResponse.VisitGetSubmissionResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateSubmission operation middleware
+func (sh *strictHandler) UpdateSubmission(ctx echo.Context, meeting MeetingRef, submission SubmissionRef, params UpdateSubmissionParams) error {
+	var request UpdateSubmissionRequestObject
+
+	request.Meeting = meeting
+	request.Submission = submission
+	request.Params = params
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body UpdateSubmissionJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/merge-patch+json") {
+		var body UpdateSubmissionApplicationMergePatchPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationMergePatchPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateSubmission(ctx.Request().Context(), request.(UpdateSubmissionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateSubmission")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateSubmissionResponseObject); ok {
+		return validResponse.VisitUpdateSubmissionResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // DecideSubmission operation middleware
-func (sh *strictHandler) DecideSubmission(ctx echo.Context, meeting MeetingRef, submission openapi_types.UUID) error {
+func (sh *strictHandler) DecideSubmission(ctx echo.Context, meeting MeetingRef, submission SubmissionRef) error {
 	var request DecideSubmissionRequestObject
 
 	request.Meeting = meeting
@@ -23263,6 +24823,105 @@ func (sh *strictHandler) DecideSubmission(ctx echo.Context, meeting MeetingRef, 
 		return err
 	} else if validResponse, ok := response.(DecideSubmissionResponseObject); ok {
 		return validResponse.VisitDecideSubmissionResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PutSubmissionReview operation middleware
+func (sh *strictHandler) PutSubmissionReview(ctx echo.Context, meeting MeetingRef, submission SubmissionRef) error {
+	var request PutSubmissionReviewRequestObject
+
+	request.Meeting = meeting
+	request.Submission = submission
+
+	var body PutSubmissionReviewJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PutSubmissionReview(ctx.Request().Context(), request.(PutSubmissionReviewRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PutSubmissionReview")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PutSubmissionReviewResponseObject); ok {
+		return validResponse.VisitPutSubmissionReviewResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// MoveSubmission operation middleware
+func (sh *strictHandler) MoveSubmission(ctx echo.Context, meeting MeetingRef, submission SubmissionRef, params MoveSubmissionParams) error {
+	var request MoveSubmissionRequestObject
+
+	request.Meeting = meeting
+	request.Submission = submission
+	request.Params = params
+
+	var body MoveSubmissionJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.MoveSubmission(ctx.Request().Context(), request.(MoveSubmissionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "MoveSubmission")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(MoveSubmissionResponseObject); ok {
+		return validResponse.VisitMoveSubmissionResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -112,6 +112,18 @@ func (m *matrixFixture) conferenceBody() map[string]any {
 		"startsAt": today.AddDate(0, 1, 0).Format(time.RFC3339), "endsAt": today.AddDate(0, 1, 0).Add(4 * time.Hour).Format(time.RFC3339)}
 }
 
+// reviewing is a paper of GM9901's member that an editor has put under
+// review.
+func (m *matrixFixture) reviewing(t *testing.T) string {
+	t.Helper()
+	id := m.Post(t, m.Member, "/v1/meetings/"+m.conference+"/submissions", paperBody()).ID
+	if res := m.Do(t, "POST", "/v1/meetings/"+m.conference+"/submissions/"+id+"/transitions", map[string]any{"status": "under-review"},
+		apptest.Headers(m.Editor)); res.StatusCode != 200 {
+		t.Fatalf("start the review: got %d (%s)", res.StatusCode, apptest.Short(res.Body))
+	}
+	return id
+}
+
 func paperBody() map[string]any {
 	return map[string]any{"title": "Open agendas", "abstract": "What we learned.", "authors": []string{"A. Pioneer"}, "organisation": "GM9901"}
 }
@@ -257,7 +269,29 @@ func (m *matrixFixture) matrixRequests(t *testing.T) map[string]func() matrixReq
 		"listSubmissions":  func() matrixRequest { return matrixRequest{params: p("meeting", m.conference)} },
 		"createSubmission": func() matrixRequest { return matrixRequest{params: p("meeting", m.conference), body: paperBody()} },
 		"decideSubmission": func() matrixRequest {
-			return matrixRequest{params: p("meeting", m.conference, "submission", m.submission), body: map[string]any{"decision": "accepted"}}
+			return matrixRequest{params: p("meeting", m.conference, "submission", m.reviewing(t)), body: map[string]any{"decision": "accepted"}}
+		},
+		"getSubmission": func() matrixRequest {
+			return matrixRequest{params: p("meeting", m.conference, "submission", m.submission)}
+		},
+		"updateSubmission": func() matrixRequest {
+			return matrixRequest{params: p("meeting", m.conference, "submission", m.submission), body: `{"title":"Patched"}`}
+		},
+		"moveSubmission": func() matrixRequest {
+			id := m.Post(t, m.Member, "/v1/meetings/"+m.conference+"/submissions", paperBody()).ID
+			return matrixRequest{params: p("meeting", m.conference, "submission", id), body: map[string]any{"status": "under-review"}}
+		},
+		"putSubmissionReview": func() matrixRequest {
+			return matrixRequest{params: p("meeting", m.conference, "submission", m.reviewing(t)), body: map[string]any{"score": 4, "comment": "Clear."}}
+		},
+		"listConferenceReviewers":  func() matrixRequest { return matrixRequest{params: p("meeting", m.conference)} },
+		"assignConferenceReviewer": func() matrixRequest { return matrixRequest{params: p("meeting", m.conference, "person", m.person(t))} },
+		"removeConferenceReviewer": func() matrixRequest {
+			person := m.person(t)
+			if res := m.Do(t, "PUT", "/v1/meetings/"+m.conference+"/reviewers/"+person, nil, apptest.Headers(m.Admin)); res.StatusCode != 200 {
+				t.Fatalf("assign a reviewer: got %d (%s)", res.StatusCode, apptest.Short(res.Body))
+			}
+			return matrixRequest{params: p("meeting", m.conference, "person", person)}
 		},
 		"getScheduleHealth":  func() matrixRequest { return matrixRequest{} },
 		"getTableSchema":     func() matrixRequest { return matrixRequest{params: p("table", "milestone")} },

@@ -96,8 +96,8 @@ func TestMassAssignment(t *testing.T) {
 	spec := loadSpec(t)
 	writes, checked := 0, 0
 	for _, op := range contractOperations(t) {
-		if op.method == http.MethodGet || op.method == http.MethodDelete || op.id == "createToken" || op.id == "redeliverWebhookDelivery" || noResource[op.id] {
-			continue // createToken answers a token, not a resource; a redelivery takes no body
+		if op.method == http.MethodGet || op.method == http.MethodDelete || op.id == "createToken" || op.id == "redeliverWebhookDelivery" || op.id == "assignConferenceReviewer" || noResource[op.id] {
+			continue // createToken answers a token, not a resource; a redelivery and an assignment take no body
 		}
 		operation := spec.Paths.Find(op.path).GetOperation(op.method)
 		in, out := bodySchema(operation, false), bodySchema(operation, true)

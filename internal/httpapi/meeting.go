@@ -25,9 +25,7 @@ type meetings interface {
 	Registrations(ctx context.Context, meetingID string) ([]meeting.Registration, error)
 	CancelRegistration(ctx context.Context, meetingID, registrationID string) error
 	MarkAttendance(ctx context.Context, meetingID, registrationID string, attended bool) (meeting.Registration, error)
-	Submit(ctx context.Context, meetingID string, in meeting.SubmissionInput) (meeting.Submission, error)
-	Submissions(ctx context.Context, meetingID string) ([]meeting.Submission, error)
-	Decide(ctx context.Context, meetingID, submissionID string, decision meeting.SubmissionStatus) (meeting.Submission, error)
+	submissions // the call for papers (submission.go)
 	Health(ctx context.Context, from, to time.Time) (meeting.Health, error)
 }
 
@@ -246,6 +244,11 @@ func toAPIMeeting(m meeting.Meeting, now time.Time) (api.Meeting, error) {
 	if ids.err != nil {
 		return api.Meeting{}, ids.err
 	}
+	programme, err := toAPIProgramme(m)
+	if err != nil {
+		return api.Meeting{}, err
+	}
+	out.Programme = programme
 	if m.Details != nil {
 		d, err := toAPIDetails(*m.Details)
 		if err != nil {
@@ -420,59 +423,6 @@ func toAPIRegistration(r meeting.Registration) (api.Registration, error) {
 		Person: api.PersonReference{ID: ids.uuid(r.PersonID), Erased: r.PersonErased}, WaitlistPosition: optional(r.WaitlistPosition)}
 	if !r.PersonErased {
 		out.Person.Name = ptr(r.PersonName)
-	}
-	return out, ids.err
-}
-
-// CreateSubmission serves POST /meetings/{meeting}/submissions.
-func (s *Server) CreateSubmission(ctx context.Context, req api.CreateSubmissionRequestObject) (api.CreateSubmissionResponseObject, error) {
-	b := req.Body
-	sub, err := s.meetings.Submit(ctx, req.Meeting.String(), meeting.SubmissionInput{Title: b.Title, Abstract: b.Abstract,
-		Authors: b.Authors, Organisation: deref(b.Organisation)})
-	if err != nil {
-		return nil, err
-	}
-	body, err := toAPISubmission(sub)
-	if err != nil {
-		return nil, err
-	}
-	return api.CreateSubmission201JSONResponse{Body: body, Headers: api.CreateSubmission201ResponseHeaders{
-		Location: ptr(basePath + "/meetings/" + sub.MeetingID + "/submissions/" + sub.ID)}}, nil
-}
-
-// ListSubmissions serves GET /meetings/{meeting}/submissions.
-func (s *Server) ListSubmissions(ctx context.Context, req api.ListSubmissionsRequestObject) (api.ListSubmissionsResponseObject, error) {
-	subs, err := s.meetings.Submissions(ctx, req.Meeting.String())
-	if err != nil {
-		return nil, err
-	}
-	items, err := mapAll(subs, toAPISubmission)
-	if err != nil {
-		return nil, err
-	}
-	return api.ListSubmissions200JSONResponse{Body: api.SubmissionList{Items: items}}, nil
-}
-
-// DecideSubmission serves PUT /meetings/{meeting}/submissions/{submission}/decision.
-func (s *Server) DecideSubmission(ctx context.Context, req api.DecideSubmissionRequestObject) (api.DecideSubmissionResponseObject, error) {
-	sub, err := s.meetings.Decide(ctx, req.Meeting.String(), req.Submission.String(), meeting.SubmissionStatus(req.Body.Decision))
-	if err != nil {
-		return nil, err
-	}
-	body, err := toAPISubmission(sub)
-	if err != nil {
-		return nil, err
-	}
-	return api.DecideSubmission200JSONResponse{Body: body}, nil
-}
-
-func toAPISubmission(s meeting.Submission) (api.Submission, error) {
-	var ids ids
-	out := api.Submission{ID: ids.uuid(s.ID), Meeting: ids.uuid(s.MeetingID), Title: s.Title, Abstract: s.Abstract,
-		Authors: append([]string{}, s.Authors...), Status: api.SubmissionStatus(s.Status), SubmittedAt: s.SubmittedAt.UTC(),
-		DecidedAt: apiTime(s.DecidedAt)}
-	if o := s.Organisation; o != nil {
-		out.Organisation = ptr(ids.org(o.ID, o.Code, o.Name))
 	}
 	return out, ids.err
 }

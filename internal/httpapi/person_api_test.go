@@ -86,6 +86,7 @@ func TestNoAnonymousResponseCarriesContactDetails(t *testing.T) {
 		"commitment": {"NL0037"}, "milestone": {milestones.Items[0].ID.String()}, "cycle": {"2018"}, "evaluation": {evaluations.Items[0].ID.String()},
 		"client":       {"pc_nobody"},
 		"subscription": {"00000000-0000-7000-8000-000000000000"},
+		"submission":   {"00000000-0000-7000-8000-000000000000"}, // anonymous callers read no submission
 		"user":         {adminID(t, env)}, "table": {"meeting", "evaluation-response"}}
 	scanned := 0
 	for path, item := range spec.Paths.Map() {

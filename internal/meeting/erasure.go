@@ -8,8 +8,8 @@ import (
 	"github.com/pioniersnetwerk/pioniers/internal/person"
 )
 
-// ErasePerson removes what meetings hold of p as p is erased: p's name from
-// the authors of papers, and p's registrations for meetings not yet started,
+// ErasePerson removes what meetings hold of p as p is erased: p from the
+// authors of papers (see eraseAuthor), and p's registrations for meetings not yet started,
 // whose places go to the waitlist as on any cancellation. The person service
 // calls it inside the erasure's transaction, which it has authorised.
 func (s *Service) ErasePerson(ctx context.Context, p person.Person) error {
@@ -38,17 +38,36 @@ func (s *Service) ErasePerson(ctx context.Context, p person.Person) error {
 			}
 		}
 	}
-	if p.Name == "" {
-		return nil
-	}
-	subs, err := s.store.SubmissionsByAuthor(ctx, p.Name)
+	return s.eraseAuthor(ctx, p, actor)
+}
+
+// eraseAuthor reaches the papers p wrote: where p is an author by id, the
+// name is read from the erased profile and so is gone already, and the
+// change is recorded so that followers of the meeting see it; where an
+// older paper names p by a free name, the name is removed.
+func (s *Service) eraseAuthor(ctx context.Context, p person.Person, actor domain.Actor) error {
+	at := domain.Timestamp(s.now)
+	byID, err := s.store.SubmissionsByPerson(ctx, p.ID)
 	if err != nil {
 		return err
 	}
-	for _, sub := range subs {
-		sub.Authors = slices.DeleteFunc(slices.Clone(sub.Authors), func(a string) bool { return a == p.Name })
-		if err := s.store.UpdateSubmission(ctx, sub, domain.Change{Resource: "submission", ResourceID: sub.ID, Action: domain.ActionUpdate,
-			Actor: actor.Subject, Fields: []string{"authors"}, At: domain.Timestamp(s.now)}); err != nil {
+	var byName []Submission
+	if p.Name != "" {
+		if byName, err = s.store.SubmissionsByAuthor(ctx, p.Name); err != nil {
+			return err
+		}
+	}
+	done := map[string]bool{}
+	for _, sub := range append(byID, byName...) {
+		if done[sub.ID] {
+			continue
+		}
+		done[sub.ID] = true
+		sub.Authors = slices.DeleteFunc(slices.Clone(sub.Authors), func(a Author) bool { return a.PersonID == "" && a.Name == p.Name })
+		sub.Version++
+		sub.UpdatedAt = at
+		if err := s.store.UpdateSubmission(ctx, sub, nil, domain.Change{Resource: "submission", ResourceID: sub.ID, Action: domain.ActionUpdate,
+			Actor: actor.Subject, Fields: []string{"authors"}, Version: int(sub.Version), At: at}); err != nil {
 			return err
 		}
 	}

@@ -101,6 +101,7 @@ type Meeting struct {
 	Report             *Report
 	RegisteredCount    int
 	WaitlistCount      int
+	Programme          []ProgrammeItem // a conference's accepted papers (see the store's programmes)
 	Example            bool
 	Version            domain.Version
 	CreatedAt          time.Time

@@ -156,7 +156,7 @@ func TestSubmitInAnOrganisationsName(t *testing.T) {
 			t.Errorf("%s: got organisation %q; want %q", tt.name, got, tt.wantOrg)
 		}
 	}
-	subs, err := e.meetings.Submissions(apptest.As(editor), conf.ID)
+	subs, err := e.meetings.Submissions(apptest.As(editor), conf.ID, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -664,6 +664,9 @@ func meetingActions() []action {
 			if err != nil {
 				t.Fatalf("submit: %v", err)
 			}
+			if _, err := e.meetings.Move(apptest.As(editor), m.ID, sub.ID, meeting.UnderReview, "", domain.Precondition{}); err != nil {
+				t.Fatalf("start the review: %v", err)
+			}
 			_, err = e.meetings.Decide(ctx, m.ID, sub.ID, meeting.Accepted)
 			return err
 		}},

@@ -307,6 +307,9 @@ func (db *DB) ListMeetings(ctx context.Context, q meeting.Query) (domain.Page[me
 			return domain.Page[meeting.Meeting]{}, err
 		}
 	}
+	if err := db.programmes(ctx, page.Items); err != nil {
+		return domain.Page[meeting.Meeting]{}, err
+	}
 	return page, nil
 }
 
@@ -322,7 +325,13 @@ func (db *DB) GetMeeting(ctx context.Context, id string) (meeting.Meeting, error
 	if err := db.registrationCounts(ctx, rows); err != nil {
 		return meeting.Meeting{}, err
 	}
-	return rows[0].domain()
+	m, err := rows[0].domain()
+	if err != nil {
+		return meeting.Meeting{}, err
+	}
+	ms := []meeting.Meeting{m}
+	err = db.programmes(ctx, ms)
+	return ms[0], err
 }
 
 // LockMeeting reads the meeting for update, so that registrations for it are

@@ -2,12 +2,10 @@ package store
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/meeting"
-	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 	"github.com/pioniersnetwerk/pioniers/internal/person"
 )
 
@@ -110,101 +108,6 @@ func (db *DB) UpdateRegistration(ctx context.Context, r meeting.Registration, c 
 	return db.writeRecorded(ctx, c, func(tx *gormDB) error {
 		return tx.Model(&registrationRow{}).Where("id = ?", r.ID).
 			Updates(map[string]any{"status": string(r.Status), "attended": r.Attended}).Error
-	})
-}
-
-type submissionRow struct {
-	ID             string
-	MeetingID      string
-	Title          string
-	Abstract       string
-	Authors        jsonColumn[[]string]
-	OrganisationID *string
-	Status         string
-	SubmittedBy    string
-	SubmittedAt    time.Time
-	DecidedAt      *time.Time
-}
-
-func (submissionRow) TableName() string { return "submissions" }
-
-type submissionView struct {
-	Row     submissionRow `gorm:"embedded"`
-	OrgCode *string
-	OrgName *string
-}
-
-// Submissions lists a conference's submissions in the order they came in.
-func (db *DB) Submissions(ctx context.Context, meetingID string) ([]meeting.Submission, error) {
-	return db.submissions(ctx, "s.meeting_id = ?", meetingID)
-}
-
-// SubmissionsByAuthor lists the submissions, of every meeting, that name
-// author among their authors exactly.
-func (db *DB) SubmissionsByAuthor(ctx context.Context, author string) ([]meeting.Submission, error) {
-	// The column holds JSON: look for the name as the store encodes it, then
-	// keep the exact matches.
-	encoded, err := jsonOf(author).Value()
-	if err != nil {
-		return nil, err
-	}
-	subs, err := db.submissions(ctx, `s.authors LIKE ? ESCAPE '\'`, containing(encoded.(string)))
-	if err != nil {
-		return nil, err
-	}
-	return slices.DeleteFunc(subs, func(s meeting.Submission) bool { return !slices.Contains(s.Authors, author) }), nil
-}
-
-// submissions lists the submissions that match where, in the order they came.
-func (db *DB) submissions(ctx context.Context, where string, args ...any) ([]meeting.Submission, error) {
-	var rows []submissionView
-	err := db.reader(ctx).Table("submissions AS s").Select("s.*, o.code AS org_code, o.name AS org_name").
-		Joins("LEFT JOIN organisations o ON o.id = s.organisation_id").
-		Where(where, args...).Order("s.submitted_at, s.id").Scan(&rows).Error
-	if err != nil {
-		return nil, dbError(err)
-	}
-	out := make([]meeting.Submission, len(rows))
-	for i, v := range rows {
-		r := v.Row
-		sub := meeting.Submission{ID: r.ID, MeetingID: r.MeetingID, Title: r.Title, Abstract: r.Abstract,
-			Authors: r.Authors.V, Status: meeting.SubmissionStatus(r.Status), SubmittedBy: r.SubmittedBy, SubmittedAt: r.SubmittedAt.UTC()}
-		if r.OrganisationID != nil {
-			sub.Organisation = &organisation.Ref{ID: *r.OrganisationID, Code: stringValue(v.OrgCode), Name: stringValue(v.OrgName)}
-		}
-		if r.DecidedAt != nil {
-			sub.DecidedAt = r.DecidedAt.UTC()
-		}
-		out[i] = sub
-	}
-	return out, nil
-}
-
-func toSubmissionRow(s meeting.Submission) submissionRow {
-	r := submissionRow{ID: s.ID, MeetingID: s.MeetingID, Title: s.Title, Abstract: s.Abstract, Authors: jsonOf(nonNil(s.Authors)),
-		Status: string(s.Status), SubmittedBy: s.SubmittedBy, SubmittedAt: s.SubmittedAt.UTC()}
-	if s.Organisation != nil {
-		r.OrganisationID = nullString(s.Organisation.ID)
-	}
-	if !s.DecidedAt.IsZero() {
-		t := s.DecidedAt.UTC()
-		r.DecidedAt = &t
-	}
-	return r
-}
-
-// CreateSubmission inserts s.
-func (db *DB) CreateSubmission(ctx context.Context, s meeting.Submission, c domain.Change) error {
-	row := toSubmissionRow(s)
-	return db.writeRecorded(ctx, c, func(tx *gormDB) error { return tx.Create(&row).Error })
-}
-
-// UpdateSubmission writes s's decision and authors.
-func (db *DB) UpdateSubmission(ctx context.Context, s meeting.Submission, c domain.Change) error {
-	row := toSubmissionRow(s)
-	return db.writeRecorded(ctx, c, func(tx *gormDB) error {
-		return tx.Model(&submissionRow{}).Where("id = ?", s.ID).
-			Updates(map[string]any{"status": row.Status, "decided_at": row.DecidedAt, "authors": row.Authors}).Error
 	})
 }
 

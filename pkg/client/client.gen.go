@@ -670,9 +670,11 @@ func (e ResidentsMeetingDetailsFormat) Valid() bool {
 
 // Defines values for SubmissionStatus.
 const (
-	SubmissionStatusAccepted  SubmissionStatus = "accepted"
-	SubmissionStatusRejected  SubmissionStatus = "rejected"
-	SubmissionStatusSubmitted SubmissionStatus = "submitted"
+	SubmissionStatusAccepted    SubmissionStatus = "accepted"
+	SubmissionStatusRejected    SubmissionStatus = "rejected"
+	SubmissionStatusSubmitted   SubmissionStatus = "submitted"
+	SubmissionStatusUnderReview SubmissionStatus = "under-review"
+	SubmissionStatusWithdrawn   SubmissionStatus = "withdrawn"
 )
 
 // Valid indicates whether the value is a known member of the SubmissionStatus enum.
@@ -683,6 +685,10 @@ func (e SubmissionStatus) Valid() bool {
 	case SubmissionStatusRejected:
 		return true
 	case SubmissionStatusSubmitted:
+		return true
+	case SubmissionStatusUnderReview:
+		return true
+	case SubmissionStatusWithdrawn:
 		return true
 	default:
 		return false
@@ -1594,6 +1600,16 @@ type AuditEventPage struct {
 	NextCursor *string `json:"nextCursor,omitempty"`
 }
 
+// AuthorName An author by a free name, for someone who is not one of the network's people.
+//
+// Example: Jan de Vries
+type AuthorName = string
+
+// AuthorPerson An author who is one of the network's people, by id.
+type AuthorPerson struct {
+	Person openapi_types.UUID `json:"person"`
+}
+
 // CallForPapers defines model for CallForPapers.
 type CallForPapers struct {
 	// ClosesOn Last day on which papers are accepted (Amsterdam time).
@@ -2003,12 +2019,16 @@ type Meeting struct {
 	Example bool `json:"example"`
 
 	// Format The form a meeting takes, from the action plan.
-	Format          MeetingFormat        `json:"format"`
-	GuestChair      *OrganisationSummary `json:"guestChair,omitempty"`
-	ID              openapi_types.UUID   `json:"id"`
-	OnlineURL       *string              `json:"onlineUrl,omitempty"`
-	RegisteredCount int                  `json:"registeredCount"`
-	Report          *Report              `json:"report,omitempty"`
+	Format     MeetingFormat        `json:"format"`
+	GuestChair *OrganisationSummary `json:"guestChair,omitempty"`
+	ID         openapi_types.UUID   `json:"id"`
+	OnlineURL  *string              `json:"onlineUrl,omitempty"`
+
+	// Programme A conference's accepted papers, in the order they were submitted: title, authors and organisation. An
+	// author who is a person of the network shows by name only with their consent to a public profile.
+	Programme       *[]ProgrammeItem `json:"programme,omitempty"`
+	RegisteredCount int              `json:"registeredCount"`
+	Report          *Report          `json:"report,omitempty"`
 
 	// ReportOverdue Held, ended more than six weeks ago, and no report yet.
 	ReportOverdue bool `json:"reportOverdue"`
@@ -2529,6 +2549,15 @@ type Problem struct {
 	Type string `json:"type"`
 }
 
+// ProgrammeItem defines model for ProgrammeItem.
+type ProgrammeItem struct {
+	// Authors The authors' public names; an author without a public profile shows as `null`.
+	Authors      []nullable.Nullable[string] `json:"authors"`
+	Organisation *OrganisationSummary        `json:"organisation,omitempty"`
+	Submission   openapi_types.UUID          `json:"submission"`
+	Title        string                      `json:"title"`
+}
+
 // ProgressSummary defines model for ProgressSummary.
 type ProgressSummary struct {
 	AsOf         *openapi_types.Date `json:"asOf,omitempty"`
@@ -2776,6 +2805,43 @@ type ResidentsMeetingDetails struct {
 // ResidentsMeetingDetailsFormat defines model for ResidentsMeetingDetails.Format.
 type ResidentsMeetingDetailsFormat string
 
+// Review defines model for Review.
+type Review struct {
+	Comment *string `json:"comment,omitempty"`
+
+	// Reviewer The reviewer's user id.
+	Reviewer string `json:"reviewer"`
+
+	// ReviewerPerson A person as referred to from elsewhere; an erased person keeps only the id.
+	ReviewerPerson *PersonReference `json:"reviewerPerson,omitempty"`
+	Score          int              `json:"score"`
+	UpdatedAt      time.Time        `json:"updatedAt"`
+}
+
+// ReviewInput defines model for ReviewInput.
+type ReviewInput struct {
+	// Comment Internal to the editors and reviewers; never shown to the submitter.
+	Comment *string `json:"comment,omitempty"`
+
+	// Score 1 reject, 2 weak reject, 3 borderline, 4 weak accept, 5 accept.
+	//
+	// Example: 4
+	Score int `json:"score"`
+}
+
+// Reviewer defines model for Reviewer.
+type Reviewer struct {
+	AssignedAt time.Time `json:"assignedAt"`
+
+	// Person A person as referred to from elsewhere; an erased person keeps only the id.
+	Person PersonReference `json:"person"`
+}
+
+// ReviewerList defines model for ReviewerList.
+type ReviewerList struct {
+	Items []Reviewer `json:"items"`
+}
+
 // ScheduleGap defines model for ScheduleGap.
 type ScheduleGap struct {
 	After  MeetingSummary `json:"after"`
@@ -2810,21 +2876,58 @@ type SecretRotationInput struct {
 
 // Submission defines model for Submission.
 type Submission struct {
-	Abstract     string               `json:"abstract"`
-	Authors      []string             `json:"authors"`
-	DecidedAt    *time.Time           `json:"decidedAt,omitempty"`
-	ID           openapi_types.UUID   `json:"id"`
-	Meeting      openapi_types.UUID   `json:"meeting"`
-	Organisation *OrganisationSummary `json:"organisation,omitempty"`
-	Status       SubmissionStatus     `json:"status"`
-	SubmittedAt  time.Time            `json:"submittedAt"`
-	Title        string               `json:"title"`
+	Abstract string `json:"abstract"`
+
+	// AuthorDetails The authors in order, each a free name or a person of the network.
+	AuthorDetails []SubmissionAuthor `json:"authorDetails"`
+
+	// Authors The authors' names as this caller may see them, in order (see `authorDetails`).
+	Authors []string `json:"authors"`
+
+	// AverageScore The mean of the reviews' scores; only for editors, admins and the conference's reviewers.
+	AverageScore *float64 `json:"averageScore,omitempty"`
+
+	// DecidedAt When it was last accepted or rejected; absent while undecided.
+	DecidedAt *time.Time `json:"decidedAt,omitempty"`
+
+	// History Every move between statuses, oldest first, with the reason given for a reopened decision.
+	History      []SubmissionTransition `json:"history"`
+	ID           openapi_types.UUID     `json:"id"`
+	Meeting      openapi_types.UUID     `json:"meeting"`
+	Organisation *OrganisationSummary   `json:"organisation,omitempty"`
+
+	// Reviews The reviewers' scores and internal comments; only for editors, admins and the conference's reviewers.
+	Reviews *[]Review `json:"reviews,omitempty"`
+
+	// Revision The submission's version, the number its ETag starts with (`"v3.…"`); every write bumps it by one.
+	Revision int `json:"revision"`
+
+	// Status Where a paper stands: `submitted`, `under-review`, then `accepted` or `rejected`; `withdrawn` by the
+	// submitter until the decision.
+	Status      SubmissionStatus `json:"status"`
+	SubmittedAt time.Time        `json:"submittedAt"`
+	Title       string           `json:"title"`
+	UpdatedAt   time.Time        `json:"updatedAt"`
+}
+
+// SubmissionAuthor An author as shown: a free name, or a person of the network (`person`) with their name as this caller may
+// see it; an erased person keeps only the id.
+type SubmissionAuthor struct {
+	Name *string `json:"name,omitempty"`
+
+	// Person A person as referred to from elsewhere; an erased person keeps only the id.
+	Person *PersonReference `json:"person,omitempty"`
+}
+
+// SubmissionAuthorInput An author, as a person of the network (`{"person": "<id>"}`) or a free name.
+type SubmissionAuthorInput struct {
+	union json.RawMessage
 }
 
 // SubmissionInput defines model for SubmissionInput.
 type SubmissionInput struct {
-	Abstract string   `json:"abstract"`
-	Authors  []string `json:"authors"`
+	Abstract string                  `json:"abstract"`
+	Authors  []SubmissionAuthorInput `json:"authors"`
 
 	// Organisation The submitting organisation's id or code.
 	Organisation *string `json:"organisation,omitempty"`
@@ -2836,8 +2939,38 @@ type SubmissionList struct {
 	Items []Submission `json:"items"`
 }
 
-// SubmissionStatus defines model for SubmissionStatus.
+// SubmissionPatch A JSON Merge Patch of `SubmissionInput`.
+type SubmissionPatch = map[string]any
+
+// SubmissionStatus Where a paper stands: `submitted`, `under-review`, then `accepted` or `rejected`; `withdrawn` by the
+// submitter until the decision.
 type SubmissionStatus string
+
+// SubmissionTransition defines model for SubmissionTransition.
+type SubmissionTransition struct {
+	At time.Time `json:"at"`
+
+	// From Where a paper stands: `submitted`, `under-review`, then `accepted` or `rejected`; `withdrawn` by the
+	// submitter until the decision.
+	From   SubmissionStatus `json:"from"`
+	Reason *string          `json:"reason,omitempty"`
+
+	// To Where a paper stands: `submitted`, `under-review`, then `accepted` or `rejected`; `withdrawn` by the
+	// submitter until the decision.
+	To SubmissionStatus `json:"to"`
+}
+
+// SubmissionTransitionInput defines model for SubmissionTransitionInput.
+type SubmissionTransitionInput struct {
+	// Reason Why; required to reopen a decision (`accepted` or `rejected` → `under-review`).
+	//
+	// Example: The second reviewer's score arrived after the decision.
+	Reason *string `json:"reason,omitempty"`
+
+	// Status Where a paper stands: `submitted`, `under-review`, then `accepted` or `rejected`; `withdrawn` by the
+	// submitter until the decision.
+	Status SubmissionStatus `json:"status"`
+}
 
 // TableSchema A Frictionless Table Schema (v1) describing the columns of an export.
 type TableSchema struct {
@@ -3207,6 +3340,9 @@ type Q = string
 // RegistrationRef defines model for RegistrationRef.
 type RegistrationRef = openapi_types.UUID
 
+// SubmissionRef defines model for SubmissionRef.
+type SubmissionRef = openapi_types.UUID
+
 // UpdatedSince Example: 2026-01-31T09:00:00Z
 type UpdatedSince = time.Time
 
@@ -3274,6 +3410,9 @@ type ProgressSummaryOK = ProgressSummary
 
 // PublicationOK defines model for PublicationOK.
 type PublicationOK = Publication
+
+// SubmissionOK defines model for SubmissionOK.
+type SubmissionOK = Submission
 
 // TooManyRequests An RFC 9457 problem detail.
 type TooManyRequests = Problem
@@ -3856,6 +3995,12 @@ type CreateRegistrationParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// ListSubmissionsParams defines parameters for ListSubmissions.
+type ListSubmissionsParams struct {
+	// Status Only submissions with this status.
+	Status *SubmissionStatus `form:"status,omitempty" json:"status,omitempty"`
+}
+
 // CreateSubmissionParams defines parameters for CreateSubmission.
 type CreateSubmissionParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
@@ -3863,6 +4008,18 @@ type CreateSubmissionParams struct {
 	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// UpdateSubmissionParams defines parameters for UpdateSubmission.
+type UpdateSubmissionParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// MoveSubmissionParams defines parameters for MoveSubmission.
+type MoveSubmissionParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // ListMilestonesParams defines parameters for ListMilestones.
@@ -4427,8 +4584,20 @@ type PutMeetingReportJSONRequestBody = ReportInput
 // CreateSubmissionJSONRequestBody defines body for CreateSubmission for application/json ContentType.
 type CreateSubmissionJSONRequestBody = SubmissionInput
 
+// UpdateSubmissionJSONRequestBody defines body for UpdateSubmission for application/json ContentType.
+type UpdateSubmissionJSONRequestBody = SubmissionPatch
+
+// UpdateSubmissionApplicationMergePatchPlusJSONRequestBody defines body for UpdateSubmission for application/merge-patch+json ContentType.
+type UpdateSubmissionApplicationMergePatchPlusJSONRequestBody = SubmissionPatch
+
 // DecideSubmissionJSONRequestBody defines body for DecideSubmission for application/json ContentType.
 type DecideSubmissionJSONRequestBody = DecisionInput
+
+// PutSubmissionReviewJSONRequestBody defines body for PutSubmissionReview for application/json ContentType.
+type PutSubmissionReviewJSONRequestBody = ReviewInput
+
+// MoveSubmissionJSONRequestBody defines body for MoveSubmission for application/json ContentType.
+type MoveSubmissionJSONRequestBody = SubmissionTransitionInput
 
 // CreateMilestoneJSONRequestBody defines body for CreateMilestone for application/json ContentType.
 type CreateMilestoneJSONRequestBody = MilestoneInput
@@ -4860,6 +5029,68 @@ func (t MeetingDetails) MarshalJSON() ([]byte, error) {
 }
 
 func (t *MeetingDetails) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsAuthorName returns the union data inside the SubmissionAuthorInput as a AuthorName
+func (t SubmissionAuthorInput) AsAuthorName() (AuthorName, error) {
+	var body AuthorName
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromAuthorName overwrites any union data inside the SubmissionAuthorInput as the provided AuthorName
+func (t *SubmissionAuthorInput) FromAuthorName(v AuthorName) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeAuthorName performs a merge with any union data inside the SubmissionAuthorInput, using the provided AuthorName
+func (t *SubmissionAuthorInput) MergeAuthorName(v AuthorName) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsAuthorPerson returns the union data inside the SubmissionAuthorInput as a AuthorPerson
+func (t SubmissionAuthorInput) AsAuthorPerson() (AuthorPerson, error) {
+	var body AuthorPerson
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromAuthorPerson overwrites any union data inside the SubmissionAuthorInput as the provided AuthorPerson
+func (t *SubmissionAuthorInput) FromAuthorPerson(v AuthorPerson) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeAuthorPerson performs a merge with any union data inside the SubmissionAuthorInput, using the provided AuthorPerson
+func (t *SubmissionAuthorInput) MergeAuthorPerson(v AuthorPerson) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t SubmissionAuthorInput) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *SubmissionAuthorInput) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -5621,18 +5852,44 @@ type ClientInterface interface {
 	// Corresponds with PUT /meetings/{meeting}/report (the `PutMeetingReport` operationId).
 	PutMeetingReport(ctx context.Context, meeting MeetingRef, body PutMeetingReportJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListConferenceReviewers List a conference's reviewers
+	//
+	// The people an editor assigned to review the conference's submissions. Editors, admins and the reviewers themselves.
+	//
+	// Corresponds with GET /meetings/{meeting}/reviewers (the `ListConferenceReviewers` operationId).
+	ListConferenceReviewers(ctx context.Context, meeting MeetingRef, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RemoveConferenceReviewer Remove a reviewer from the conference
+	//
+	// The reviews they recorded stay. Editors and admins.
+	//
+	// Corresponds with DELETE /meetings/{meeting}/reviewers/{person} (the `RemoveConferenceReviewer` operationId).
+	RemoveConferenceReviewer(ctx context.Context, meeting MeetingRef, person PersonRef, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AssignConferenceReviewer Assign a person as a reviewer of the conference
+	//
+	// The person may then read every submission of the conference and record a review. Assigning someone who is
+	// a reviewer already changes nothing. Editors and admins.
+	//
+	// Corresponds with PUT /meetings/{meeting}/reviewers/{person} (the `AssignConferenceReviewer` operationId).
+	AssignConferenceReviewer(ctx context.Context, meeting MeetingRef, person PersonRef, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListSubmissions List a conference's submissions
 	//
-	// Editors and admins see all; a member sees its own organisation's.
+	// Editors, admins and the conference's reviewers see all, with their `reviews`; a member sees its own
+	// organisation's; anyone sees the ones they submitted and those that name them as an author. `status`
+	// narrows the list, for example `?status=under-review`.
 	//
 	// Corresponds with GET /meetings/{meeting}/submissions (the `ListSubmissions` operationId).
-	ListSubmissions(ctx context.Context, meeting MeetingRef, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListSubmissions(ctx context.Context, meeting MeetingRef, params *ListSubmissionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateSubmissionWithBody Submit a paper to a conference's call
 	//
 	// While the call for papers is open; afterwards 409. Any signed-in user or API client, in their own name.
 	// In an organisation's name (`organisation`, by default the caller's own) only members and bound partners'
-	// clients of that organisation, editors and admins; for anyone else 403.
+	// clients of that organisation, editors and admins; for anyone else 403. An author is a person of the
+	// network (`{"person": "<id>"}`), so that their name follows their profile and erasure, or a free name.
+	// The submission starts `submitted`; its `ETag` is what a later `PATCH` sends as `If-Match`.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -5643,30 +5900,126 @@ type ClientInterface interface {
 	//
 	// While the call for papers is open; afterwards 409. Any signed-in user or API client, in their own name.
 	// In an organisation's name (`organisation`, by default the caller's own) only members and bound partners'
-	// clients of that organisation, editors and admins; for anyone else 403.
+	// clients of that organisation, editors and admins; for anyone else 403. An author is a person of the
+	// network (`{"person": "<id>"}`), so that their name follows their profile and erasure, or a free name.
+	// The submission starts `submitted`; its `ETag` is what a later `PATCH` sends as `If-Match`.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /meetings/{meeting}/submissions (the `CreateSubmission` operationId).
 	CreateSubmission(ctx context.Context, meeting MeetingRef, params *CreateSubmissionParams, body CreateSubmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetSubmission Get one submission
+	//
+	// The same callers as the list see it: editors, admins and the conference's reviewers every submission; the
+	// submitter, the people among its authors and members of its organisation their own. Only editors, admins
+	// and the conference's reviewers see `reviews`.
+	//
+	// Corresponds with GET /meetings/{meeting}/submissions/{submission} (the `GetSubmission` operationId).
+	GetSubmission(ctx context.Context, meeting MeetingRef, submission SubmissionRef, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateSubmissionWithBody Change some fields of a submission
+	//
+	// A JSON Merge Patch (RFC 7396) on the fields of `SubmissionInput`. The submitter, while the call for papers
+	// is open and the paper is neither decided nor withdrawn; afterwards 409. Send `If-Match` with the ETag you
+	// last read (428 without, 412 when it changed since).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /meetings/{meeting}/submissions/{submission} (the `UpdateSubmission` operationId).
+	UpdateSubmissionWithBody(ctx context.Context, meeting MeetingRef, submission SubmissionRef, params *UpdateSubmissionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateSubmission Change some fields of a submission
+	//
+	// A JSON Merge Patch (RFC 7396) on the fields of `SubmissionInput`. The submitter, while the call for papers
+	// is open and the paper is neither decided nor withdrawn; afterwards 409. Send `If-Match` with the ETag you
+	// last read (428 without, 412 when it changed since).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /meetings/{meeting}/submissions/{submission} (the `UpdateSubmission` operationId).
+	UpdateSubmission(ctx context.Context, meeting MeetingRef, submission SubmissionRef, params *UpdateSubmissionParams, body UpdateSubmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateSubmissionWithApplicationMergePatchPlusJSONBody Change some fields of a submission
+	//
+	// A JSON Merge Patch (RFC 7396) on the fields of `SubmissionInput`. The submitter, while the call for papers
+	// is open and the paper is neither decided nor withdrawn; afterwards 409. Send `If-Match` with the ETag you
+	// last read (428 without, 412 when it changed since).
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /meetings/{meeting}/submissions/{submission} (the `UpdateSubmission` operationId).
+	UpdateSubmissionWithApplicationMergePatchPlusJSONBody(ctx context.Context, meeting MeetingRef, submission SubmissionRef, params *UpdateSubmissionParams, body UpdateSubmissionApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// DecideSubmissionWithBody Accept or reject a submission
 	//
-	// Editors and admins.
+	// Editors and admins, for a submission under review: the same as the move to `accepted` or `rejected`
+	// (`POST …/transitions`). A decided submission is 409 until an editor reopens it with a reason.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /meetings/{meeting}/submissions/{submission}/decision (the `DecideSubmission` operationId).
-	DecideSubmissionWithBody(ctx context.Context, meeting MeetingRef, submission openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DecideSubmissionWithBody(ctx context.Context, meeting MeetingRef, submission SubmissionRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DecideSubmission Accept or reject a submission
 	//
-	// Editors and admins.
+	// Editors and admins, for a submission under review: the same as the move to `accepted` or `rejected`
+	// (`POST …/transitions`). A decided submission is 409 until an editor reopens it with a reason.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /meetings/{meeting}/submissions/{submission}/decision (the `DecideSubmission` operationId).
-	DecideSubmission(ctx context.Context, meeting MeetingRef, submission openapi_types.UUID, body DecideSubmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DecideSubmission(ctx context.Context, meeting MeetingRef, submission SubmissionRef, body DecideSubmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutSubmissionReviewWithBody Record your review of a submission
+	//
+	// Your score (1 to 5: 1 reject, 2 weak reject, 3 borderline, 4 weak accept, 5 accept) and an internal comment,
+	// while the submission is under review; sending it again replaces yours. Editors, admins and the people an
+	// editor assigned as reviewers of the conference (`/meetings/{meeting}/reviewers`). Reviews are internal: the
+	// submitter, partners and anonymous callers never see them.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /meetings/{meeting}/submissions/{submission}/review (the `PutSubmissionReview` operationId).
+	PutSubmissionReviewWithBody(ctx context.Context, meeting MeetingRef, submission SubmissionRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutSubmissionReview Record your review of a submission
+	//
+	// Your score (1 to 5: 1 reject, 2 weak reject, 3 borderline, 4 weak accept, 5 accept) and an internal comment,
+	// while the submission is under review; sending it again replaces yours. Editors, admins and the people an
+	// editor assigned as reviewers of the conference (`/meetings/{meeting}/reviewers`). Reviews are internal: the
+	// submitter, partners and anonymous callers never see them.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /meetings/{meeting}/submissions/{submission}/review (the `PutSubmissionReview` operationId).
+	PutSubmissionReview(ctx context.Context, meeting MeetingRef, submission SubmissionRef, body PutSubmissionReviewJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MoveSubmissionWithBody Move a submission to another status
+	//
+	// The review's steps: an editor starts the review (`submitted` → `under-review`) and decides (`under-review`
+	// → `accepted` or `rejected`); the submitter withdraws (`submitted` or `under-review` → `withdrawn`). A
+	// decision is final: an editor reopens it (`accepted` or `rejected` → `under-review`) with a `reason`, which
+	// the submission's `history` keeps. Any other move is 409. `If-Match` is optional: a move is checked against
+	// the status it starts from, so it never overwrites another; when sent, 412 if the submission changed since.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /meetings/{meeting}/submissions/{submission}/transitions (the `MoveSubmission` operationId).
+	MoveSubmissionWithBody(ctx context.Context, meeting MeetingRef, submission SubmissionRef, params *MoveSubmissionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MoveSubmission Move a submission to another status
+	//
+	// The review's steps: an editor starts the review (`submitted` → `under-review`) and decides (`under-review`
+	// → `accepted` or `rejected`); the submitter withdraws (`submitted` or `under-review` → `withdrawn`). A
+	// decision is final: an editor reopens it (`accepted` or `rejected` → `under-review`) with a `reason`, which
+	// the submission's `history` keeps. Any other move is 409. `If-Match` is optional: a move is checked against
+	// the status it starts from, so it never overwrites another; when sent, 412 if the submission changed since.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /meetings/{meeting}/submissions/{submission}/transitions (the `MoveSubmission` operationId).
+	MoveSubmission(ctx context.Context, meeting MeetingRef, submission SubmissionRef, params *MoveSubmissionParams, body MoveSubmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListMilestones List milestones
 	//
@@ -7682,13 +8035,67 @@ func (c *Client) PutMeetingReport(ctx context.Context, meeting MeetingRef, body 
 	return c.Client.Do(req)
 }
 
+// ListConferenceReviewers List a conference's reviewers
+//
+// The people an editor assigned to review the conference's submissions. Editors, admins and the reviewers themselves.
+//
+// Corresponds with GET /meetings/{meeting}/reviewers (the `ListConferenceReviewers` operationId).
+func (c *Client) ListConferenceReviewers(ctx context.Context, meeting MeetingRef, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListConferenceReviewersRequest(c.Server, meeting)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RemoveConferenceReviewer Remove a reviewer from the conference
+//
+// The reviews they recorded stay. Editors and admins.
+//
+// Corresponds with DELETE /meetings/{meeting}/reviewers/{person} (the `RemoveConferenceReviewer` operationId).
+func (c *Client) RemoveConferenceReviewer(ctx context.Context, meeting MeetingRef, person PersonRef, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRemoveConferenceReviewerRequest(c.Server, meeting, person)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AssignConferenceReviewer Assign a person as a reviewer of the conference
+//
+// The person may then read every submission of the conference and record a review. Assigning someone who is
+// a reviewer already changes nothing. Editors and admins.
+//
+// Corresponds with PUT /meetings/{meeting}/reviewers/{person} (the `AssignConferenceReviewer` operationId).
+func (c *Client) AssignConferenceReviewer(ctx context.Context, meeting MeetingRef, person PersonRef, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAssignConferenceReviewerRequest(c.Server, meeting, person)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListSubmissions List a conference's submissions
 //
-// Editors and admins see all; a member sees its own organisation's.
+// Editors, admins and the conference's reviewers see all, with their `reviews`; a member sees its own
+// organisation's; anyone sees the ones they submitted and those that name them as an author. `status`
+// narrows the list, for example `?status=under-review`.
 //
 // Corresponds with GET /meetings/{meeting}/submissions (the `ListSubmissions` operationId).
-func (c *Client) ListSubmissions(ctx context.Context, meeting MeetingRef, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListSubmissionsRequest(c.Server, meeting)
+func (c *Client) ListSubmissions(ctx context.Context, meeting MeetingRef, params *ListSubmissionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListSubmissionsRequest(c.Server, meeting, params)
 	if err != nil {
 		return nil, err
 	}
@@ -7703,7 +8110,9 @@ func (c *Client) ListSubmissions(ctx context.Context, meeting MeetingRef, reqEdi
 //
 // While the call for papers is open; afterwards 409. Any signed-in user or API client, in their own name.
 // In an organisation's name (`organisation`, by default the caller's own) only members and bound partners'
-// clients of that organisation, editors and admins; for anyone else 403.
+// clients of that organisation, editors and admins; for anyone else 403. An author is a person of the
+// network (`{"person": "<id>"}`), so that their name follows their profile and erasure, or a free name.
+// The submission starts `submitted`; its `ETag` is what a later `PATCH` sends as `If-Match`.
 //
 // Takes any type of body and a specified content type.
 //
@@ -7724,7 +8133,9 @@ func (c *Client) CreateSubmissionWithBody(ctx context.Context, meeting MeetingRe
 //
 // While the call for papers is open; afterwards 409. Any signed-in user or API client, in their own name.
 // In an organisation's name (`organisation`, by default the caller's own) only members and bound partners'
-// clients of that organisation, editors and admins; for anyone else 403.
+// clients of that organisation, editors and admins; for anyone else 403. An author is a person of the
+// network (`{"person": "<id>"}`), so that their name follows their profile and erasure, or a free name.
+// The submission starts `submitted`; its `ETag` is what a later `PATCH` sends as `If-Match`.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7741,14 +8152,97 @@ func (c *Client) CreateSubmission(ctx context.Context, meeting MeetingRef, param
 	return c.Client.Do(req)
 }
 
+// GetSubmission Get one submission
+//
+// The same callers as the list see it: editors, admins and the conference's reviewers every submission; the
+// submitter, the people among its authors and members of its organisation their own. Only editors, admins
+// and the conference's reviewers see `reviews`.
+//
+// Corresponds with GET /meetings/{meeting}/submissions/{submission} (the `GetSubmission` operationId).
+func (c *Client) GetSubmission(ctx context.Context, meeting MeetingRef, submission SubmissionRef, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSubmissionRequest(c.Server, meeting, submission)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateSubmissionWithBody Change some fields of a submission
+//
+// A JSON Merge Patch (RFC 7396) on the fields of `SubmissionInput`. The submitter, while the call for papers
+// is open and the paper is neither decided nor withdrawn; afterwards 409. Send `If-Match` with the ETag you
+// last read (428 without, 412 when it changed since).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /meetings/{meeting}/submissions/{submission} (the `UpdateSubmission` operationId).
+func (c *Client) UpdateSubmissionWithBody(ctx context.Context, meeting MeetingRef, submission SubmissionRef, params *UpdateSubmissionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateSubmissionRequestWithBody(c.Server, meeting, submission, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateSubmission Change some fields of a submission
+//
+// A JSON Merge Patch (RFC 7396) on the fields of `SubmissionInput`. The submitter, while the call for papers
+// is open and the paper is neither decided nor withdrawn; afterwards 409. Send `If-Match` with the ETag you
+// last read (428 without, 412 when it changed since).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /meetings/{meeting}/submissions/{submission} (the `UpdateSubmission` operationId).
+func (c *Client) UpdateSubmission(ctx context.Context, meeting MeetingRef, submission SubmissionRef, params *UpdateSubmissionParams, body UpdateSubmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateSubmissionRequest(c.Server, meeting, submission, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateSubmissionWithApplicationMergePatchPlusJSONBody Change some fields of a submission
+//
+// A JSON Merge Patch (RFC 7396) on the fields of `SubmissionInput`. The submitter, while the call for papers
+// is open and the paper is neither decided nor withdrawn; afterwards 409. Send `If-Match` with the ETag you
+// last read (428 without, 412 when it changed since).
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /meetings/{meeting}/submissions/{submission} (the `UpdateSubmission` operationId).
+func (c *Client) UpdateSubmissionWithApplicationMergePatchPlusJSONBody(ctx context.Context, meeting MeetingRef, submission SubmissionRef, params *UpdateSubmissionParams, body UpdateSubmissionApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateSubmissionRequestWithApplicationMergePatchPlusJSONBody(c.Server, meeting, submission, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // DecideSubmissionWithBody Accept or reject a submission
 //
-// Editors and admins.
+// Editors and admins, for a submission under review: the same as the move to `accepted` or `rejected`
+// (`POST …/transitions`). A decided submission is 409 until an editor reopens it with a reason.
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /meetings/{meeting}/submissions/{submission}/decision (the `DecideSubmission` operationId).
-func (c *Client) DecideSubmissionWithBody(ctx context.Context, meeting MeetingRef, submission openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DecideSubmissionWithBody(ctx context.Context, meeting MeetingRef, submission SubmissionRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDecideSubmissionRequestWithBody(c.Server, meeting, submission, contentType, body)
 	if err != nil {
 		return nil, err
@@ -7762,13 +8256,104 @@ func (c *Client) DecideSubmissionWithBody(ctx context.Context, meeting MeetingRe
 
 // DecideSubmission Accept or reject a submission
 //
-// Editors and admins.
+// Editors and admins, for a submission under review: the same as the move to `accepted` or `rejected`
+// (`POST …/transitions`). A decided submission is 409 until an editor reopens it with a reason.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /meetings/{meeting}/submissions/{submission}/decision (the `DecideSubmission` operationId).
-func (c *Client) DecideSubmission(ctx context.Context, meeting MeetingRef, submission openapi_types.UUID, body DecideSubmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DecideSubmission(ctx context.Context, meeting MeetingRef, submission SubmissionRef, body DecideSubmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDecideSubmissionRequest(c.Server, meeting, submission, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutSubmissionReviewWithBody Record your review of a submission
+//
+// Your score (1 to 5: 1 reject, 2 weak reject, 3 borderline, 4 weak accept, 5 accept) and an internal comment,
+// while the submission is under review; sending it again replaces yours. Editors, admins and the people an
+// editor assigned as reviewers of the conference (`/meetings/{meeting}/reviewers`). Reviews are internal: the
+// submitter, partners and anonymous callers never see them.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /meetings/{meeting}/submissions/{submission}/review (the `PutSubmissionReview` operationId).
+func (c *Client) PutSubmissionReviewWithBody(ctx context.Context, meeting MeetingRef, submission SubmissionRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutSubmissionReviewRequestWithBody(c.Server, meeting, submission, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutSubmissionReview Record your review of a submission
+//
+// Your score (1 to 5: 1 reject, 2 weak reject, 3 borderline, 4 weak accept, 5 accept) and an internal comment,
+// while the submission is under review; sending it again replaces yours. Editors, admins and the people an
+// editor assigned as reviewers of the conference (`/meetings/{meeting}/reviewers`). Reviews are internal: the
+// submitter, partners and anonymous callers never see them.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /meetings/{meeting}/submissions/{submission}/review (the `PutSubmissionReview` operationId).
+func (c *Client) PutSubmissionReview(ctx context.Context, meeting MeetingRef, submission SubmissionRef, body PutSubmissionReviewJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutSubmissionReviewRequest(c.Server, meeting, submission, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MoveSubmissionWithBody Move a submission to another status
+//
+// The review's steps: an editor starts the review (`submitted` → `under-review`) and decides (`under-review`
+// → `accepted` or `rejected`); the submitter withdraws (`submitted` or `under-review` → `withdrawn`). A
+// decision is final: an editor reopens it (`accepted` or `rejected` → `under-review`) with a `reason`, which
+// the submission's `history` keeps. Any other move is 409. `If-Match` is optional: a move is checked against
+// the status it starts from, so it never overwrites another; when sent, 412 if the submission changed since.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /meetings/{meeting}/submissions/{submission}/transitions (the `MoveSubmission` operationId).
+func (c *Client) MoveSubmissionWithBody(ctx context.Context, meeting MeetingRef, submission SubmissionRef, params *MoveSubmissionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMoveSubmissionRequestWithBody(c.Server, meeting, submission, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MoveSubmission Move a submission to another status
+//
+// The review's steps: an editor starts the review (`submitted` → `under-review`) and decides (`under-review`
+// → `accepted` or `rejected`); the submitter withdraws (`submitted` or `under-review` → `withdrawn`). A
+// decision is final: an editor reopens it (`accepted` or `rejected` → `under-review`) with a `reason`, which
+// the submission's `history` keeps. Any other move is 409. `If-Match` is optional: a move is checked against
+// the status it starts from, so it never overwrites another; when sent, 412 if the submission changed since.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /meetings/{meeting}/submissions/{submission}/transitions (the `MoveSubmission` operationId).
+func (c *Client) MoveSubmission(ctx context.Context, meeting MeetingRef, submission SubmissionRef, params *MoveSubmissionParams, body MoveSubmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMoveSubmissionRequest(c.Server, meeting, submission, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -12516,8 +13101,124 @@ func NewPutMeetingReportRequestWithBody(server string, meeting MeetingRef, conte
 	return req, nil
 }
 
+// NewListConferenceReviewersRequest constructs an http.Request for the ListConferenceReviewers method
+func NewListConferenceReviewersRequest(server string, meeting MeetingRef) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "meeting", meeting, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/meetings/%s/reviewers", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRemoveConferenceReviewerRequest constructs an http.Request for the RemoveConferenceReviewer method
+func NewRemoveConferenceReviewerRequest(server string, meeting MeetingRef, person PersonRef) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "meeting", meeting, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "person", person, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/meetings/%s/reviewers/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAssignConferenceReviewerRequest constructs an http.Request for the AssignConferenceReviewer method
+func NewAssignConferenceReviewerRequest(server string, meeting MeetingRef, person PersonRef) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "meeting", meeting, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "person", person, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/meetings/%s/reviewers/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListSubmissionsRequest constructs an http.Request for the ListSubmissions method
-func NewListSubmissionsRequest(server string, meeting MeetingRef) (*http.Request, error) {
+func NewListSubmissionsRequest(server string, meeting MeetingRef, params *ListSubmissionsParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -12540,6 +13241,33 @@ func NewListSubmissionsRequest(server string, meeting MeetingRef) (*http.Request
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -12612,8 +13340,129 @@ func NewCreateSubmissionRequestWithBody(server string, meeting MeetingRef, param
 	return req, nil
 }
 
+// NewGetSubmissionRequest constructs an http.Request for the GetSubmission method
+func NewGetSubmissionRequest(server string, meeting MeetingRef, submission SubmissionRef) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "meeting", meeting, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "submission", submission, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/meetings/%s/submissions/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateSubmissionRequest calls the generic UpdateSubmission builder with application/json body
+func NewUpdateSubmissionRequest(server string, meeting MeetingRef, submission SubmissionRef, params *UpdateSubmissionParams, body UpdateSubmissionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateSubmissionRequestWithBody(server, meeting, submission, params, "application/json", bodyReader)
+}
+
+// NewUpdateSubmissionRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateSubmission builder with application/merge-patch+json body
+func NewUpdateSubmissionRequestWithApplicationMergePatchPlusJSONBody(server string, meeting MeetingRef, submission SubmissionRef, params *UpdateSubmissionParams, body UpdateSubmissionApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateSubmissionRequestWithBody(server, meeting, submission, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewUpdateSubmissionRequestWithBody constructs an http.Request for the UpdateSubmission method, with any body, and a specified content type
+func NewUpdateSubmissionRequestWithBody(server string, meeting MeetingRef, submission SubmissionRef, params *UpdateSubmissionParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "meeting", meeting, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "submission", submission, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/meetings/%s/submissions/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewDecideSubmissionRequest calls the generic DecideSubmission builder with application/json body
-func NewDecideSubmissionRequest(server string, meeting MeetingRef, submission openapi_types.UUID, body DecideSubmissionJSONRequestBody) (*http.Request, error) {
+func NewDecideSubmissionRequest(server string, meeting MeetingRef, submission SubmissionRef, body DecideSubmissionJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
@@ -12624,7 +13473,7 @@ func NewDecideSubmissionRequest(server string, meeting MeetingRef, submission op
 }
 
 // NewDecideSubmissionRequestWithBody constructs an http.Request for the DecideSubmission method, with any body, and a specified content type
-func NewDecideSubmissionRequestWithBody(server string, meeting MeetingRef, submission openapi_types.UUID, contentType string, body io.Reader) (*http.Request, error) {
+func NewDecideSubmissionRequestWithBody(server string, meeting MeetingRef, submission SubmissionRef, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -12662,6 +13511,129 @@ func NewDecideSubmissionRequestWithBody(server string, meeting MeetingRef, submi
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPutSubmissionReviewRequest calls the generic PutSubmissionReview builder with application/json body
+func NewPutSubmissionReviewRequest(server string, meeting MeetingRef, submission SubmissionRef, body PutSubmissionReviewJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutSubmissionReviewRequestWithBody(server, meeting, submission, "application/json", bodyReader)
+}
+
+// NewPutSubmissionReviewRequestWithBody constructs an http.Request for the PutSubmissionReview method, with any body, and a specified content type
+func NewPutSubmissionReviewRequestWithBody(server string, meeting MeetingRef, submission SubmissionRef, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "meeting", meeting, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "submission", submission, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/meetings/%s/submissions/%s/review", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewMoveSubmissionRequest calls the generic MoveSubmission builder with application/json body
+func NewMoveSubmissionRequest(server string, meeting MeetingRef, submission SubmissionRef, params *MoveSubmissionParams, body MoveSubmissionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewMoveSubmissionRequestWithBody(server, meeting, submission, params, "application/json", bodyReader)
+}
+
+// NewMoveSubmissionRequestWithBody constructs an http.Request for the MoveSubmission method, with any body, and a specified content type
+func NewMoveSubmissionRequestWithBody(server string, meeting MeetingRef, submission SubmissionRef, params *MoveSubmissionParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "meeting", meeting, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "submission", submission, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/meetings/%s/submissions/%s/transitions", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -16693,20 +17665,52 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /meetings/{meeting}/report (the `PutMeetingReport` operationId).
 	PutMeetingReportWithResponse(ctx context.Context, meeting MeetingRef, body PutMeetingReportJSONRequestBody, reqEditors ...RequestEditorFn) (*PutMeetingReportResponse, error)
 
+	// ListConferenceReviewersWithResponse List a conference's reviewers
+	//
+	// The people an editor assigned to review the conference's submissions. Editors, admins and the reviewers themselves.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /meetings/{meeting}/reviewers (the `ListConferenceReviewers` operationId).
+	ListConferenceReviewersWithResponse(ctx context.Context, meeting MeetingRef, reqEditors ...RequestEditorFn) (*ListConferenceReviewersResponse, error)
+
+	// RemoveConferenceReviewerWithResponse Remove a reviewer from the conference
+	//
+	// The reviews they recorded stay. Editors and admins.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /meetings/{meeting}/reviewers/{person} (the `RemoveConferenceReviewer` operationId).
+	RemoveConferenceReviewerWithResponse(ctx context.Context, meeting MeetingRef, person PersonRef, reqEditors ...RequestEditorFn) (*RemoveConferenceReviewerResponse, error)
+
+	// AssignConferenceReviewerWithResponse Assign a person as a reviewer of the conference
+	//
+	// The person may then read every submission of the conference and record a review. Assigning someone who is
+	// a reviewer already changes nothing. Editors and admins.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /meetings/{meeting}/reviewers/{person} (the `AssignConferenceReviewer` operationId).
+	AssignConferenceReviewerWithResponse(ctx context.Context, meeting MeetingRef, person PersonRef, reqEditors ...RequestEditorFn) (*AssignConferenceReviewerResponse, error)
+
 	// ListSubmissionsWithResponse List a conference's submissions
 	//
-	// Editors and admins see all; a member sees its own organisation's.
+	// Editors, admins and the conference's reviewers see all, with their `reviews`; a member sees its own
+	// organisation's; anyone sees the ones they submitted and those that name them as an author. `status`
+	// narrows the list, for example `?status=under-review`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /meetings/{meeting}/submissions (the `ListSubmissions` operationId).
-	ListSubmissionsWithResponse(ctx context.Context, meeting MeetingRef, reqEditors ...RequestEditorFn) (*ListSubmissionsResponse, error)
+	ListSubmissionsWithResponse(ctx context.Context, meeting MeetingRef, params *ListSubmissionsParams, reqEditors ...RequestEditorFn) (*ListSubmissionsResponse, error)
 
 	// CreateSubmissionWithBodyWithResponse Submit a paper to a conference's call
 	//
 	// While the call for papers is open; afterwards 409. Any signed-in user or API client, in their own name.
 	// In an organisation's name (`organisation`, by default the caller's own) only members and bound partners'
-	// clients of that organisation, editors and admins; for anyone else 403.
+	// clients of that organisation, editors and admins; for anyone else 403. An author is a person of the
+	// network (`{"person": "<id>"}`), so that their name follows their profile and erasure, or a free name.
+	// The submission starts `submitted`; its `ETag` is what a later `PATCH` sends as `If-Match`.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16717,30 +17721,128 @@ type ClientWithResponsesInterface interface {
 	//
 	// While the call for papers is open; afterwards 409. Any signed-in user or API client, in their own name.
 	// In an organisation's name (`organisation`, by default the caller's own) only members and bound partners'
-	// clients of that organisation, editors and admins; for anyone else 403.
+	// clients of that organisation, editors and admins; for anyone else 403. An author is a person of the
+	// network (`{"person": "<id>"}`), so that their name follows their profile and erasure, or a free name.
+	// The submission starts `submitted`; its `ETag` is what a later `PATCH` sends as `If-Match`.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /meetings/{meeting}/submissions (the `CreateSubmission` operationId).
 	CreateSubmissionWithResponse(ctx context.Context, meeting MeetingRef, params *CreateSubmissionParams, body CreateSubmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSubmissionResponse, error)
 
+	// GetSubmissionWithResponse Get one submission
+	//
+	// The same callers as the list see it: editors, admins and the conference's reviewers every submission; the
+	// submitter, the people among its authors and members of its organisation their own. Only editors, admins
+	// and the conference's reviewers see `reviews`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /meetings/{meeting}/submissions/{submission} (the `GetSubmission` operationId).
+	GetSubmissionWithResponse(ctx context.Context, meeting MeetingRef, submission SubmissionRef, reqEditors ...RequestEditorFn) (*GetSubmissionResponse, error)
+
+	// UpdateSubmissionWithBodyWithResponse Change some fields of a submission
+	//
+	// A JSON Merge Patch (RFC 7396) on the fields of `SubmissionInput`. The submitter, while the call for papers
+	// is open and the paper is neither decided nor withdrawn; afterwards 409. Send `If-Match` with the ETag you
+	// last read (428 without, 412 when it changed since).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /meetings/{meeting}/submissions/{submission} (the `UpdateSubmission` operationId).
+	UpdateSubmissionWithBodyWithResponse(ctx context.Context, meeting MeetingRef, submission SubmissionRef, params *UpdateSubmissionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSubmissionResponse, error)
+
+	// UpdateSubmissionWithResponse Change some fields of a submission
+	//
+	// A JSON Merge Patch (RFC 7396) on the fields of `SubmissionInput`. The submitter, while the call for papers
+	// is open and the paper is neither decided nor withdrawn; afterwards 409. Send `If-Match` with the ETag you
+	// last read (428 without, 412 when it changed since).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /meetings/{meeting}/submissions/{submission} (the `UpdateSubmission` operationId).
+	UpdateSubmissionWithResponse(ctx context.Context, meeting MeetingRef, submission SubmissionRef, params *UpdateSubmissionParams, body UpdateSubmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSubmissionResponse, error)
+
+	// UpdateSubmissionWithApplicationMergePatchPlusJSONBodyWithResponse Change some fields of a submission
+	//
+	// A JSON Merge Patch (RFC 7396) on the fields of `SubmissionInput`. The submitter, while the call for papers
+	// is open and the paper is neither decided nor withdrawn; afterwards 409. Send `If-Match` with the ETag you
+	// last read (428 without, 412 when it changed since).
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /meetings/{meeting}/submissions/{submission} (the `UpdateSubmission` operationId).
+	UpdateSubmissionWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, meeting MeetingRef, submission SubmissionRef, params *UpdateSubmissionParams, body UpdateSubmissionApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSubmissionResponse, error)
+
 	// DecideSubmissionWithBodyWithResponse Accept or reject a submission
 	//
-	// Editors and admins.
+	// Editors and admins, for a submission under review: the same as the move to `accepted` or `rejected`
+	// (`POST …/transitions`). A decided submission is 409 until an editor reopens it with a reason.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /meetings/{meeting}/submissions/{submission}/decision (the `DecideSubmission` operationId).
-	DecideSubmissionWithBodyWithResponse(ctx context.Context, meeting MeetingRef, submission openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideSubmissionResponse, error)
+	DecideSubmissionWithBodyWithResponse(ctx context.Context, meeting MeetingRef, submission SubmissionRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideSubmissionResponse, error)
 
 	// DecideSubmissionWithResponse Accept or reject a submission
 	//
-	// Editors and admins.
+	// Editors and admins, for a submission under review: the same as the move to `accepted` or `rejected`
+	// (`POST …/transitions`). A decided submission is 409 until an editor reopens it with a reason.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /meetings/{meeting}/submissions/{submission}/decision (the `DecideSubmission` operationId).
-	DecideSubmissionWithResponse(ctx context.Context, meeting MeetingRef, submission openapi_types.UUID, body DecideSubmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideSubmissionResponse, error)
+	DecideSubmissionWithResponse(ctx context.Context, meeting MeetingRef, submission SubmissionRef, body DecideSubmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideSubmissionResponse, error)
+
+	// PutSubmissionReviewWithBodyWithResponse Record your review of a submission
+	//
+	// Your score (1 to 5: 1 reject, 2 weak reject, 3 borderline, 4 weak accept, 5 accept) and an internal comment,
+	// while the submission is under review; sending it again replaces yours. Editors, admins and the people an
+	// editor assigned as reviewers of the conference (`/meetings/{meeting}/reviewers`). Reviews are internal: the
+	// submitter, partners and anonymous callers never see them.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /meetings/{meeting}/submissions/{submission}/review (the `PutSubmissionReview` operationId).
+	PutSubmissionReviewWithBodyWithResponse(ctx context.Context, meeting MeetingRef, submission SubmissionRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutSubmissionReviewResponse, error)
+
+	// PutSubmissionReviewWithResponse Record your review of a submission
+	//
+	// Your score (1 to 5: 1 reject, 2 weak reject, 3 borderline, 4 weak accept, 5 accept) and an internal comment,
+	// while the submission is under review; sending it again replaces yours. Editors, admins and the people an
+	// editor assigned as reviewers of the conference (`/meetings/{meeting}/reviewers`). Reviews are internal: the
+	// submitter, partners and anonymous callers never see them.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /meetings/{meeting}/submissions/{submission}/review (the `PutSubmissionReview` operationId).
+	PutSubmissionReviewWithResponse(ctx context.Context, meeting MeetingRef, submission SubmissionRef, body PutSubmissionReviewJSONRequestBody, reqEditors ...RequestEditorFn) (*PutSubmissionReviewResponse, error)
+
+	// MoveSubmissionWithBodyWithResponse Move a submission to another status
+	//
+	// The review's steps: an editor starts the review (`submitted` → `under-review`) and decides (`under-review`
+	// → `accepted` or `rejected`); the submitter withdraws (`submitted` or `under-review` → `withdrawn`). A
+	// decision is final: an editor reopens it (`accepted` or `rejected` → `under-review`) with a `reason`, which
+	// the submission's `history` keeps. Any other move is 409. `If-Match` is optional: a move is checked against
+	// the status it starts from, so it never overwrites another; when sent, 412 if the submission changed since.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /meetings/{meeting}/submissions/{submission}/transitions (the `MoveSubmission` operationId).
+	MoveSubmissionWithBodyWithResponse(ctx context.Context, meeting MeetingRef, submission SubmissionRef, params *MoveSubmissionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MoveSubmissionResponse, error)
+
+	// MoveSubmissionWithResponse Move a submission to another status
+	//
+	// The review's steps: an editor starts the review (`submitted` → `under-review`) and decides (`under-review`
+	// → `accepted` or `rejected`); the submitter withdraws (`submitted` or `under-review` → `withdrawn`). A
+	// decision is final: an editor reopens it (`accepted` or `rejected` → `under-review`) with a `reason`, which
+	// the submission's `history` keeps. Any other move is 409. `If-Match` is optional: a move is checked against
+	// the status it starts from, so it never overwrites another; when sent, 412 if the submission changed since.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /meetings/{meeting}/submissions/{submission}/transitions (the `MoveSubmission` operationId).
+	MoveSubmissionWithResponse(ctx context.Context, meeting MeetingRef, submission SubmissionRef, params *MoveSubmissionParams, body MoveSubmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*MoveSubmissionResponse, error)
 
 	// ListMilestonesWithResponse List milestones
 	//
@@ -21706,6 +22808,264 @@ func (r PutMeetingReportResponse) ContentType() string {
 	return ""
 }
 
+// ListConferenceReviewersResponse200Headers the declared response headers of an HTTP 200 response for ListConferenceReviewers
+type ListConferenceReviewersResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// ListConferenceReviewersResponse304Headers the declared response headers of an HTTP 304 response for ListConferenceReviewers
+type ListConferenceReviewersResponse304Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// ListConferenceReviewersResponse401Headers the declared response headers of an HTTP 401 response for ListConferenceReviewers
+type ListConferenceReviewersResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListConferenceReviewersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ReviewerList
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListConferenceReviewersResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *ListConferenceReviewersResponse304Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListConferenceReviewersResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListConferenceReviewersResponse) GetJSON200() *ReviewerList {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListConferenceReviewersResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListConferenceReviewersResponse) GetApplicationProblemJSON401() *Unauthorized {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListConferenceReviewersResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListConferenceReviewersResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r ListConferenceReviewersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListConferenceReviewersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListConferenceReviewersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListConferenceReviewersResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RemoveConferenceReviewerResponse204Headers the declared response headers of an HTTP 204 response for RemoveConferenceReviewer
+type RemoveConferenceReviewerResponse204Headers struct {
+	APIVersion *string
+}
+
+// RemoveConferenceReviewerResponse401Headers the declared response headers of an HTTP 401 response for RemoveConferenceReviewer
+type RemoveConferenceReviewerResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type RemoveConferenceReviewerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// Headers204 the parsed response headers for an HTTP 204 response
+	Headers204 *RemoveConferenceReviewerResponse204Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RemoveConferenceReviewerResponse401Headers
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RemoveConferenceReviewerResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RemoveConferenceReviewerResponse) GetApplicationProblemJSON401() *Unauthorized {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RemoveConferenceReviewerResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RemoveConferenceReviewerResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r RemoveConferenceReviewerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RemoveConferenceReviewerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RemoveConferenceReviewerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RemoveConferenceReviewerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AssignConferenceReviewerResponse200Headers the declared response headers of an HTTP 200 response for AssignConferenceReviewer
+type AssignConferenceReviewerResponse200Headers struct {
+	APIVersion *string
+}
+
+// AssignConferenceReviewerResponse401Headers the declared response headers of an HTTP 401 response for AssignConferenceReviewer
+type AssignConferenceReviewerResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type AssignConferenceReviewerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Reviewer
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *AssignConferenceReviewerResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *AssignConferenceReviewerResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AssignConferenceReviewerResponse) GetJSON200() *Reviewer {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AssignConferenceReviewerResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AssignConferenceReviewerResponse) GetApplicationProblemJSON401() *Unauthorized {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AssignConferenceReviewerResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r AssignConferenceReviewerResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r AssignConferenceReviewerResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r AssignConferenceReviewerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AssignConferenceReviewerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AssignConferenceReviewerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AssignConferenceReviewerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListSubmissionsResponse200Headers the declared response headers of an HTTP 200 response for ListSubmissions
 type ListSubmissionsResponse200Headers struct {
 	APIVersion *string
@@ -21794,6 +23154,7 @@ func (r ListSubmissionsResponse) ContentType() string {
 // CreateSubmissionResponse201Headers the declared response headers of an HTTP 201 response for CreateSubmission
 type CreateSubmissionResponse201Headers struct {
 	APIVersion *string
+	ETag       *string
 	Location   *string
 }
 
@@ -21896,6 +23257,203 @@ func (r CreateSubmissionResponse) ContentType() string {
 	return ""
 }
 
+// GetSubmissionResponse200Headers the declared response headers of an HTTP 200 response for GetSubmission
+type GetSubmissionResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// GetSubmissionResponse304Headers the declared response headers of an HTTP 304 response for GetSubmission
+type GetSubmissionResponse304Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// GetSubmissionResponse401Headers the declared response headers of an HTTP 401 response for GetSubmission
+type GetSubmissionResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type GetSubmissionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SubmissionOK
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetSubmissionResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *GetSubmissionResponse304Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetSubmissionResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSubmissionResponse) GetJSON200() *SubmissionOK {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetSubmissionResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetSubmissionResponse) GetApplicationProblemJSON401() *Unauthorized {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetSubmissionResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSubmissionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSubmissionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSubmissionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSubmissionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateSubmissionResponse200Headers the declared response headers of an HTTP 200 response for UpdateSubmission
+type UpdateSubmissionResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// UpdateSubmissionResponse401Headers the declared response headers of an HTTP 401 response for UpdateSubmission
+type UpdateSubmissionResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type UpdateSubmissionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SubmissionOK
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationProblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateSubmissionResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdateSubmissionResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateSubmissionResponse) GetJSON200() *SubmissionOK {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateSubmissionResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateSubmissionResponse) GetApplicationProblemJSON401() *Unauthorized {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateSubmissionResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateSubmissionResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UpdateSubmissionResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateSubmissionResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r UpdateSubmissionResponse) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r UpdateSubmissionResponse) GetApplicationProblemJSON428() *PreconditionRequired {
+	return r.ApplicationProblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateSubmissionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateSubmissionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateSubmissionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateSubmissionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // DecideSubmissionResponse200Headers the declared response headers of an HTTP 200 response for DecideSubmission
 type DecideSubmissionResponse200Headers struct {
 	APIVersion *string
@@ -21919,6 +23477,8 @@ type DecideSubmissionResponse struct {
 	ApplicationProblemJSON403 *Forbidden
 	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
 	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
 	ApplicationProblemJSON415 *UnsupportedMediaType
 	// Headers200 the parsed response headers for an HTTP 200 response
@@ -21952,6 +23512,11 @@ func (r DecideSubmissionResponse) GetApplicationProblemJSON404() *NotFound {
 	return r.ApplicationProblemJSON404
 }
 
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DecideSubmissionResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
 // GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
 func (r DecideSubmissionResponse) GetApplicationProblemJSON415() *UnsupportedMediaType {
 	return r.ApplicationProblemJSON415
@@ -21980,6 +23545,208 @@ func (r DecideSubmissionResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r DecideSubmissionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PutSubmissionReviewResponse200Headers the declared response headers of an HTTP 200 response for PutSubmissionReview
+type PutSubmissionReviewResponse200Headers struct {
+	APIVersion *string
+}
+
+// PutSubmissionReviewResponse401Headers the declared response headers of an HTTP 401 response for PutSubmissionReview
+type PutSubmissionReviewResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type PutSubmissionReviewResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Review
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *PutSubmissionReviewResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *PutSubmissionReviewResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutSubmissionReviewResponse) GetJSON200() *Review {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PutSubmissionReviewResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PutSubmissionReviewResponse) GetApplicationProblemJSON401() *Unauthorized {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PutSubmissionReviewResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PutSubmissionReviewResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PutSubmissionReviewResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PutSubmissionReviewResponse) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r PutSubmissionReviewResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutSubmissionReviewResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutSubmissionReviewResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutSubmissionReviewResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// MoveSubmissionResponse200Headers the declared response headers of an HTTP 200 response for MoveSubmission
+type MoveSubmissionResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// MoveSubmissionResponse401Headers the declared response headers of an HTTP 401 response for MoveSubmission
+type MoveSubmissionResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type MoveSubmissionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SubmissionOK
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *MoveSubmissionResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *MoveSubmissionResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r MoveSubmissionResponse) GetJSON200() *SubmissionOK {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r MoveSubmissionResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r MoveSubmissionResponse) GetApplicationProblemJSON401() *Unauthorized {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r MoveSubmissionResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r MoveSubmissionResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r MoveSubmissionResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r MoveSubmissionResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r MoveSubmissionResponse) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r MoveSubmissionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r MoveSubmissionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r MoveSubmissionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r MoveSubmissionResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -27603,15 +29370,63 @@ func (c *ClientWithResponses) PutMeetingReportWithResponse(ctx context.Context, 
 	return ParsePutMeetingReportResponse(rsp)
 }
 
+// ListConferenceReviewersWithResponse List a conference's reviewers
+//
+// The people an editor assigned to review the conference's submissions. Editors, admins and the reviewers themselves.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /meetings/{meeting}/reviewers (the `ListConferenceReviewers` operationId).
+func (c *ClientWithResponses) ListConferenceReviewersWithResponse(ctx context.Context, meeting MeetingRef, reqEditors ...RequestEditorFn) (*ListConferenceReviewersResponse, error) {
+	rsp, err := c.ListConferenceReviewers(ctx, meeting, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListConferenceReviewersResponse(rsp)
+}
+
+// RemoveConferenceReviewerWithResponse Remove a reviewer from the conference
+//
+// The reviews they recorded stay. Editors and admins.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /meetings/{meeting}/reviewers/{person} (the `RemoveConferenceReviewer` operationId).
+func (c *ClientWithResponses) RemoveConferenceReviewerWithResponse(ctx context.Context, meeting MeetingRef, person PersonRef, reqEditors ...RequestEditorFn) (*RemoveConferenceReviewerResponse, error) {
+	rsp, err := c.RemoveConferenceReviewer(ctx, meeting, person, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRemoveConferenceReviewerResponse(rsp)
+}
+
+// AssignConferenceReviewerWithResponse Assign a person as a reviewer of the conference
+//
+// The person may then read every submission of the conference and record a review. Assigning someone who is
+// a reviewer already changes nothing. Editors and admins.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /meetings/{meeting}/reviewers/{person} (the `AssignConferenceReviewer` operationId).
+func (c *ClientWithResponses) AssignConferenceReviewerWithResponse(ctx context.Context, meeting MeetingRef, person PersonRef, reqEditors ...RequestEditorFn) (*AssignConferenceReviewerResponse, error) {
+	rsp, err := c.AssignConferenceReviewer(ctx, meeting, person, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAssignConferenceReviewerResponse(rsp)
+}
+
 // ListSubmissionsWithResponse List a conference's submissions
 //
-// Editors and admins see all; a member sees its own organisation's.
+// Editors, admins and the conference's reviewers see all, with their `reviews`; a member sees its own
+// organisation's; anyone sees the ones they submitted and those that name them as an author. `status`
+// narrows the list, for example `?status=under-review`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /meetings/{meeting}/submissions (the `ListSubmissions` operationId).
-func (c *ClientWithResponses) ListSubmissionsWithResponse(ctx context.Context, meeting MeetingRef, reqEditors ...RequestEditorFn) (*ListSubmissionsResponse, error) {
-	rsp, err := c.ListSubmissions(ctx, meeting, reqEditors...)
+func (c *ClientWithResponses) ListSubmissionsWithResponse(ctx context.Context, meeting MeetingRef, params *ListSubmissionsParams, reqEditors ...RequestEditorFn) (*ListSubmissionsResponse, error) {
+	rsp, err := c.ListSubmissions(ctx, meeting, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -27622,7 +29437,9 @@ func (c *ClientWithResponses) ListSubmissionsWithResponse(ctx context.Context, m
 //
 // While the call for papers is open; afterwards 409. Any signed-in user or API client, in their own name.
 // In an organisation's name (`organisation`, by default the caller's own) only members and bound partners'
-// clients of that organisation, editors and admins; for anyone else 403.
+// clients of that organisation, editors and admins; for anyone else 403. An author is a person of the
+// network (`{"person": "<id>"}`), so that their name follows their profile and erasure, or a free name.
+// The submission starts `submitted`; its `ETag` is what a later `PATCH` sends as `If-Match`.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -27639,7 +29456,9 @@ func (c *ClientWithResponses) CreateSubmissionWithBodyWithResponse(ctx context.C
 //
 // While the call for papers is open; afterwards 409. Any signed-in user or API client, in their own name.
 // In an organisation's name (`organisation`, by default the caller's own) only members and bound partners'
-// clients of that organisation, editors and admins; for anyone else 403.
+// clients of that organisation, editors and admins; for anyone else 403. An author is a person of the
+// network (`{"person": "<id>"}`), so that their name follows their profile and erasure, or a free name.
+// The submission starts `submitted`; its `ETag` is what a later `PATCH` sends as `If-Match`.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -27652,14 +29471,83 @@ func (c *ClientWithResponses) CreateSubmissionWithResponse(ctx context.Context, 
 	return ParseCreateSubmissionResponse(rsp)
 }
 
+// GetSubmissionWithResponse Get one submission
+//
+// The same callers as the list see it: editors, admins and the conference's reviewers every submission; the
+// submitter, the people among its authors and members of its organisation their own. Only editors, admins
+// and the conference's reviewers see `reviews`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /meetings/{meeting}/submissions/{submission} (the `GetSubmission` operationId).
+func (c *ClientWithResponses) GetSubmissionWithResponse(ctx context.Context, meeting MeetingRef, submission SubmissionRef, reqEditors ...RequestEditorFn) (*GetSubmissionResponse, error) {
+	rsp, err := c.GetSubmission(ctx, meeting, submission, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSubmissionResponse(rsp)
+}
+
+// UpdateSubmissionWithBodyWithResponse Change some fields of a submission
+//
+// A JSON Merge Patch (RFC 7396) on the fields of `SubmissionInput`. The submitter, while the call for papers
+// is open and the paper is neither decided nor withdrawn; afterwards 409. Send `If-Match` with the ETag you
+// last read (428 without, 412 when it changed since).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /meetings/{meeting}/submissions/{submission} (the `UpdateSubmission` operationId).
+func (c *ClientWithResponses) UpdateSubmissionWithBodyWithResponse(ctx context.Context, meeting MeetingRef, submission SubmissionRef, params *UpdateSubmissionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSubmissionResponse, error) {
+	rsp, err := c.UpdateSubmissionWithBody(ctx, meeting, submission, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateSubmissionResponse(rsp)
+}
+
+// UpdateSubmissionWithResponse Change some fields of a submission
+//
+// A JSON Merge Patch (RFC 7396) on the fields of `SubmissionInput`. The submitter, while the call for papers
+// is open and the paper is neither decided nor withdrawn; afterwards 409. Send `If-Match` with the ETag you
+// last read (428 without, 412 when it changed since).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /meetings/{meeting}/submissions/{submission} (the `UpdateSubmission` operationId).
+func (c *ClientWithResponses) UpdateSubmissionWithResponse(ctx context.Context, meeting MeetingRef, submission SubmissionRef, params *UpdateSubmissionParams, body UpdateSubmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSubmissionResponse, error) {
+	rsp, err := c.UpdateSubmission(ctx, meeting, submission, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateSubmissionResponse(rsp)
+}
+
+// UpdateSubmissionWithApplicationMergePatchPlusJSONBodyWithResponse Change some fields of a submission
+//
+// A JSON Merge Patch (RFC 7396) on the fields of `SubmissionInput`. The submitter, while the call for papers
+// is open and the paper is neither decided nor withdrawn; afterwards 409. Send `If-Match` with the ETag you
+// last read (428 without, 412 when it changed since).
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /meetings/{meeting}/submissions/{submission} (the `UpdateSubmission` operationId).
+func (c *ClientWithResponses) UpdateSubmissionWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, meeting MeetingRef, submission SubmissionRef, params *UpdateSubmissionParams, body UpdateSubmissionApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSubmissionResponse, error) {
+	rsp, err := c.UpdateSubmissionWithApplicationMergePatchPlusJSONBody(ctx, meeting, submission, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateSubmissionResponse(rsp)
+}
+
 // DecideSubmissionWithBodyWithResponse Accept or reject a submission
 //
-// Editors and admins.
+// Editors and admins, for a submission under review: the same as the move to `accepted` or `rejected`
+// (`POST …/transitions`). A decided submission is 409 until an editor reopens it with a reason.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /meetings/{meeting}/submissions/{submission}/decision (the `DecideSubmission` operationId).
-func (c *ClientWithResponses) DecideSubmissionWithBodyWithResponse(ctx context.Context, meeting MeetingRef, submission openapi_types.UUID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideSubmissionResponse, error) {
+func (c *ClientWithResponses) DecideSubmissionWithBodyWithResponse(ctx context.Context, meeting MeetingRef, submission SubmissionRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideSubmissionResponse, error) {
 	rsp, err := c.DecideSubmissionWithBody(ctx, meeting, submission, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -27669,17 +29557,92 @@ func (c *ClientWithResponses) DecideSubmissionWithBodyWithResponse(ctx context.C
 
 // DecideSubmissionWithResponse Accept or reject a submission
 //
-// Editors and admins.
+// Editors and admins, for a submission under review: the same as the move to `accepted` or `rejected`
+// (`POST …/transitions`). A decided submission is 409 until an editor reopens it with a reason.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /meetings/{meeting}/submissions/{submission}/decision (the `DecideSubmission` operationId).
-func (c *ClientWithResponses) DecideSubmissionWithResponse(ctx context.Context, meeting MeetingRef, submission openapi_types.UUID, body DecideSubmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideSubmissionResponse, error) {
+func (c *ClientWithResponses) DecideSubmissionWithResponse(ctx context.Context, meeting MeetingRef, submission SubmissionRef, body DecideSubmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideSubmissionResponse, error) {
 	rsp, err := c.DecideSubmission(ctx, meeting, submission, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
 	return ParseDecideSubmissionResponse(rsp)
+}
+
+// PutSubmissionReviewWithBodyWithResponse Record your review of a submission
+//
+// Your score (1 to 5: 1 reject, 2 weak reject, 3 borderline, 4 weak accept, 5 accept) and an internal comment,
+// while the submission is under review; sending it again replaces yours. Editors, admins and the people an
+// editor assigned as reviewers of the conference (`/meetings/{meeting}/reviewers`). Reviews are internal: the
+// submitter, partners and anonymous callers never see them.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /meetings/{meeting}/submissions/{submission}/review (the `PutSubmissionReview` operationId).
+func (c *ClientWithResponses) PutSubmissionReviewWithBodyWithResponse(ctx context.Context, meeting MeetingRef, submission SubmissionRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutSubmissionReviewResponse, error) {
+	rsp, err := c.PutSubmissionReviewWithBody(ctx, meeting, submission, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutSubmissionReviewResponse(rsp)
+}
+
+// PutSubmissionReviewWithResponse Record your review of a submission
+//
+// Your score (1 to 5: 1 reject, 2 weak reject, 3 borderline, 4 weak accept, 5 accept) and an internal comment,
+// while the submission is under review; sending it again replaces yours. Editors, admins and the people an
+// editor assigned as reviewers of the conference (`/meetings/{meeting}/reviewers`). Reviews are internal: the
+// submitter, partners and anonymous callers never see them.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /meetings/{meeting}/submissions/{submission}/review (the `PutSubmissionReview` operationId).
+func (c *ClientWithResponses) PutSubmissionReviewWithResponse(ctx context.Context, meeting MeetingRef, submission SubmissionRef, body PutSubmissionReviewJSONRequestBody, reqEditors ...RequestEditorFn) (*PutSubmissionReviewResponse, error) {
+	rsp, err := c.PutSubmissionReview(ctx, meeting, submission, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutSubmissionReviewResponse(rsp)
+}
+
+// MoveSubmissionWithBodyWithResponse Move a submission to another status
+//
+// The review's steps: an editor starts the review (`submitted` → `under-review`) and decides (`under-review`
+// → `accepted` or `rejected`); the submitter withdraws (`submitted` or `under-review` → `withdrawn`). A
+// decision is final: an editor reopens it (`accepted` or `rejected` → `under-review`) with a `reason`, which
+// the submission's `history` keeps. Any other move is 409. `If-Match` is optional: a move is checked against
+// the status it starts from, so it never overwrites another; when sent, 412 if the submission changed since.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /meetings/{meeting}/submissions/{submission}/transitions (the `MoveSubmission` operationId).
+func (c *ClientWithResponses) MoveSubmissionWithBodyWithResponse(ctx context.Context, meeting MeetingRef, submission SubmissionRef, params *MoveSubmissionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MoveSubmissionResponse, error) {
+	rsp, err := c.MoveSubmissionWithBody(ctx, meeting, submission, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMoveSubmissionResponse(rsp)
+}
+
+// MoveSubmissionWithResponse Move a submission to another status
+//
+// The review's steps: an editor starts the review (`submitted` → `under-review`) and decides (`under-review`
+// → `accepted` or `rejected`); the submitter withdraws (`submitted` or `under-review` → `withdrawn`). A
+// decision is final: an editor reopens it (`accepted` or `rejected` → `under-review`) with a `reason`, which
+// the submission's `history` keeps. Any other move is 409. `If-Match` is optional: a move is checked against
+// the status it starts from, so it never overwrites another; when sent, 412 if the submission changed since.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /meetings/{meeting}/submissions/{submission}/transitions (the `MoveSubmission` operationId).
+func (c *ClientWithResponses) MoveSubmissionWithResponse(ctx context.Context, meeting MeetingRef, submission SubmissionRef, params *MoveSubmissionParams, body MoveSubmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*MoveSubmissionResponse, error) {
+	rsp, err := c.MoveSubmission(ctx, meeting, submission, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMoveSubmissionResponse(rsp)
 }
 
 // ListMilestonesWithResponse List milestones
@@ -33443,6 +35406,267 @@ func ParsePutMeetingReportResponse(rsp *http.Response) (*PutMeetingReportRespons
 	return response, nil
 }
 
+// ParseListConferenceReviewersResponse parses an HTTP response from a ListConferenceReviewersWithResponse call
+func ParseListConferenceReviewersResponse(rsp *http.Response) (*ListConferenceReviewersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListConferenceReviewersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ReviewerList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListConferenceReviewersResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers ListConferenceReviewersResponse304Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListConferenceReviewersResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRemoveConferenceReviewerResponse parses an HTTP response from a RemoveConferenceReviewerWithResponse call
+func ParseRemoveConferenceReviewerResponse(rsp *http.Response) (*RemoveConferenceReviewerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RemoveConferenceReviewerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		var headers RemoveConferenceReviewerResponse204Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		response.Headers204 = &headers
+	case rsp.StatusCode == 401:
+		var headers RemoveConferenceReviewerResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAssignConferenceReviewerResponse parses an HTTP response from a AssignConferenceReviewerWithResponse call
+func ParseAssignConferenceReviewerResponse(rsp *http.Response) (*AssignConferenceReviewerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AssignConferenceReviewerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Reviewer
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers AssignConferenceReviewerResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers AssignConferenceReviewerResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListSubmissionsResponse parses an HTTP response from a ListSubmissionsWithResponse call
 func ParseListSubmissionsResponse(rsp *http.Response) (*ListSubmissionsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -33622,6 +35846,13 @@ func ParseCreateSubmissionResponse(rsp *http.Response) (*CreateSubmissionRespons
 			}
 			headers.APIVersion = &value
 		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("Location"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uri-reference"}); err != nil {
@@ -33632,6 +35863,215 @@ func ParseCreateSubmissionResponse(rsp *http.Response) (*CreateSubmissionRespons
 		response.Headers201 = &headers
 	case rsp.StatusCode == 401:
 		var headers CreateSubmissionResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetSubmissionResponse parses an HTTP response from a GetSubmissionWithResponse call
+func ParseGetSubmissionResponse(rsp *http.Response) (*GetSubmissionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSubmissionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SubmissionOK
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetSubmissionResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers GetSubmissionResponse304Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetSubmissionResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateSubmissionResponse parses an HTTP response from a UpdateSubmissionWithResponse call
+func ParseUpdateSubmissionResponse(rsp *http.Response) (*UpdateSubmissionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateSubmissionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SubmissionOK
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateSubmissionResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers UpdateSubmissionResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -33694,6 +36134,13 @@ func ParseDecideSubmissionResponse(rsp *http.Response) (*DecideSubmissionRespons
 		}
 		response.ApplicationProblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest UnsupportedMediaType
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -33716,6 +36163,202 @@ func ParseDecideSubmissionResponse(rsp *http.Response) (*DecideSubmissionRespons
 		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
 		var headers DecideSubmissionResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePutSubmissionReviewResponse parses an HTTP response from a PutSubmissionReviewWithResponse call
+func ParsePutSubmissionReviewResponse(rsp *http.Response) (*PutSubmissionReviewResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutSubmissionReviewResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Review
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers PutSubmissionReviewResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers PutSubmissionReviewResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseMoveSubmissionResponse parses an HTTP response from a MoveSubmissionWithResponse call
+func ParseMoveSubmissionResponse(rsp *http.Response) (*MoveSubmissionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &MoveSubmissionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SubmissionOK
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers MoveSubmissionResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers MoveSubmissionResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {

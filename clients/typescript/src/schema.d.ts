@@ -381,7 +381,10 @@ export interface paths {
         };
         /**
          * List a conference's submissions
-         * @description Editors and admins see all; a member sees its own organisation's.
+         * @description Editors, admins and the conference's reviewers see all, with their `reviews`; a member sees its own
+         *     organisation's; anyone sees the ones they submitted and those that name them as an author. `status`
+         *     narrows the list, for example `?status=under-review`.
+         *
          */
         get: operations["listSubmissions"];
         put?: never;
@@ -389,11 +392,138 @@ export interface paths {
          * Submit a paper to a conference's call
          * @description While the call for papers is open; afterwards 409. Any signed-in user or API client, in their own name.
          *     In an organisation's name (`organisation`, by default the caller's own) only members and bound partners'
-         *     clients of that organisation, editors and admins; for anyone else 403.
+         *     clients of that organisation, editors and admins; for anyone else 403. An author is a person of the
+         *     network (`{"person": "<id>"}`), so that their name follows their profile and erasure, or a free name.
+         *     The submission starts `submitted`; its `ETag` is what a later `PATCH` sends as `If-Match`.
          *
          */
         post: operations["createSubmission"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/meetings/{meeting}/submissions/{submission}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get one submission
+         * @description The same callers as the list see it: editors, admins and the conference's reviewers every submission; the
+         *     submitter, the people among its authors and members of its organisation their own. Only editors, admins
+         *     and the conference's reviewers see `reviews`.
+         *
+         */
+        get: operations["getSubmission"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change some fields of a submission
+         * @description A JSON Merge Patch (RFC 7396) on the fields of `SubmissionInput`. The submitter, while the call for papers
+         *     is open and the paper is neither decided nor withdrawn; afterwards 409. Send `If-Match` with the ETag you
+         *     last read (428 without, 412 when it changed since).
+         *
+         */
+        patch: operations["updateSubmission"];
+        trace?: never;
+    };
+    "/meetings/{meeting}/submissions/{submission}/transitions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move a submission to another status
+         * @description The review's steps: an editor starts the review (`submitted` → `under-review`) and decides (`under-review`
+         *     → `accepted` or `rejected`); the submitter withdraws (`submitted` or `under-review` → `withdrawn`). A
+         *     decision is final: an editor reopens it (`accepted` or `rejected` → `under-review`) with a `reason`, which
+         *     the submission's `history` keeps. Any other move is 409. `If-Match` is optional: a move is checked against
+         *     the status it starts from, so it never overwrites another; when sent, 412 if the submission changed since.
+         *
+         */
+        post: operations["moveSubmission"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/meetings/{meeting}/submissions/{submission}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Record your review of a submission
+         * @description Your score (1 to 5: 1 reject, 2 weak reject, 3 borderline, 4 weak accept, 5 accept) and an internal comment,
+         *     while the submission is under review; sending it again replaces yours. Editors, admins and the people an
+         *     editor assigned as reviewers of the conference (`/meetings/{meeting}/reviewers`). Reviews are internal: the
+         *     submitter, partners and anonymous callers never see them.
+         *
+         */
+        put: operations["putSubmissionReview"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/meetings/{meeting}/reviewers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a conference's reviewers
+         * @description The people an editor assigned to review the conference's submissions. Editors, admins and the reviewers themselves.
+         */
+        get: operations["listConferenceReviewers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/meetings/{meeting}/reviewers/{person}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Assign a person as a reviewer of the conference
+         * @description The person may then read every submission of the conference and record a review. Assigning someone who is
+         *     a reviewer already changes nothing. Editors and admins.
+         *
+         */
+        put: operations["assignConferenceReviewer"];
+        post?: never;
+        /**
+         * Remove a reviewer from the conference
+         * @description The reviews they recorded stay. Editors and admins.
+         */
+        delete: operations["removeConferenceReviewer"];
         options?: never;
         head?: never;
         patch?: never;
@@ -409,7 +539,9 @@ export interface paths {
         get?: never;
         /**
          * Accept or reject a submission
-         * @description Editors and admins.
+         * @description Editors and admins, for a submission under review: the same as the move to `accepted` or `rejected`
+         *     (`POST …/transitions`). A decided submission is 409 until an editor reopens it with a reason.
+         *
          */
         put: operations["decideSubmission"];
         post?: never;
@@ -2145,6 +2277,10 @@ export interface components {
             reportOverdue: boolean;
             registeredCount: number;
             waitlistCount: number;
+            /** @description A conference's accepted papers, in the order they were submitted: title, authors and organisation. An
+             *     author who is a person of the network shows by name only with their consent to a public profile.
+             *      */
+            readonly programme?: components["schemas"]["ProgrammeItem"][];
             /** @description The meeting's version, the number its ETag starts with (`"v3.…"`); every write bumps it by one. The iCalendar feed's SEQUENCE is one less. */
             revision: number;
             /** @description True for demonstration data. */
@@ -2194,14 +2330,45 @@ export interface components {
         AttendanceInput: {
             attended: boolean;
         };
-        /** @enum {string} */
-        SubmissionStatus: "submitted" | "accepted" | "rejected";
+        /**
+         * @description Where a paper stands: `submitted`, `under-review`, then `accepted` or `rejected`; `withdrawn` by the
+         *     submitter until the decision.
+         *
+         * @enum {string}
+         */
+        SubmissionStatus: "submitted" | "under-review" | "accepted" | "rejected" | "withdrawn";
+        /**
+         * @description An author by a free name, for someone who is not one of the network's people.
+         * @example Jan de Vries
+         */
+        AuthorName: string;
+        /** @description An author who is one of the network's people, by id. */
+        AuthorPerson: {
+            /** Format: uuid */
+            person: string;
+        };
+        /** @description An author, as a person of the network (`{"person": "<id>"}`) or a free name. */
+        SubmissionAuthorInput: components["schemas"]["AuthorName"] | components["schemas"]["AuthorPerson"];
         SubmissionInput: {
             title: string;
             abstract: string;
-            authors: string[];
+            authors: components["schemas"]["SubmissionAuthorInput"][];
             /** @description The submitting organisation's id or code. */
             organisation?: string;
+        };
+        /** @description A JSON Merge Patch of `SubmissionInput`. */
+        SubmissionPatch: {
+            title?: string;
+            abstract?: string;
+            authors?: components["schemas"]["SubmissionAuthorInput"][];
+            organisation?: string | null;
+        };
+        /** @description An author as shown: a free name, or a person of the network (`person`) with their name as this caller may
+         *     see it; an erased person keeps only the id.
+         *      */
+        SubmissionAuthor: {
+            name?: string;
+            person?: components["schemas"]["PersonReference"];
         };
         Submission: {
             /** Format: uuid */
@@ -2210,13 +2377,32 @@ export interface components {
             meeting: string;
             title: string;
             abstract: string;
+            /** @description The authors' names as this caller may see them, in order (see `authorDetails`). */
             authors: string[];
+            /** @description The authors in order, each a free name or a person of the network. */
+            authorDetails: components["schemas"]["SubmissionAuthor"][];
             organisation?: components["schemas"]["OrganisationSummary"];
             status: components["schemas"]["SubmissionStatus"];
             /** Format: date-time */
             submittedAt: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was last accepted or rejected; absent while undecided.
+             */
             decidedAt?: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description The submission's version, the number its ETag starts with (`"v3.…"`); every write bumps it by one. */
+            revision: number;
+            /** @description Every move between statuses, oldest first, with the reason given for a reopened decision. */
+            history: components["schemas"]["SubmissionTransition"][];
+            /** @description The reviewers' scores and internal comments; only for editors, admins and the conference's reviewers. */
+            reviews?: components["schemas"]["Review"][];
+            /**
+             * Format: double
+             * @description The mean of the reviews' scores; only for editors, admins and the conference's reviewers.
+             */
+            averageScore?: number;
         };
         SubmissionList: {
             items: components["schemas"]["Submission"][];
@@ -2224,6 +2410,55 @@ export interface components {
         DecisionInput: {
             /** @enum {string} */
             decision: "accepted" | "rejected";
+        };
+        SubmissionTransitionInput: {
+            status: components["schemas"]["SubmissionStatus"];
+            /**
+             * @description Why; required to reopen a decision (`accepted` or `rejected` → `under-review`).
+             * @example The second reviewer's score arrived after the decision.
+             */
+            reason?: string;
+        };
+        SubmissionTransition: {
+            from: components["schemas"]["SubmissionStatus"];
+            to: components["schemas"]["SubmissionStatus"];
+            /** Format: date-time */
+            at: string;
+            reason?: string;
+        };
+        ReviewInput: {
+            /**
+             * @description 1 reject, 2 weak reject, 3 borderline, 4 weak accept, 5 accept.
+             * @example 4
+             */
+            score: number;
+            /** @description Internal to the editors and reviewers; never shown to the submitter. */
+            comment?: string;
+        };
+        Review: {
+            /** @description The reviewer's user id. */
+            reviewer: string;
+            reviewerPerson?: components["schemas"]["PersonReference"];
+            score: number;
+            comment?: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        Reviewer: {
+            person: components["schemas"]["PersonReference"];
+            /** Format: date-time */
+            assignedAt: string;
+        };
+        ReviewerList: {
+            items: components["schemas"]["Reviewer"][];
+        };
+        ProgrammeItem: {
+            /** Format: uuid */
+            submission: string;
+            title: string;
+            /** @description The authors' public names; an author without a public profile shows as `null`. */
+            authors: (string | null)[];
+            organisation?: components["schemas"]["OrganisationSummary"];
         };
         MeetingSummary: {
             /** Format: uuid */
@@ -3090,6 +3325,17 @@ export interface components {
                 "application/json": components["schemas"]["Meeting"];
             };
         };
+        /** @description The submission. */
+        SubmissionOK: {
+            headers: {
+                "API-Version": components["headers"]["API-Version"];
+                ETag: components["headers"]["ETag"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Submission"];
+            };
+        };
         /** @description The publication. */
         PublicationOK: {
             headers: {
@@ -3387,6 +3633,8 @@ export interface components {
         MeetingRef: string;
         /** @description The registration's id. */
         RegistrationRef: string;
+        /** @description The submission's id. */
+        SubmissionRef: string;
         /** @description The publication's id. */
         PublicationRef: string;
         /** @description Only meetings that end at or after this instant (date-time in UTC, or a date meaning its start in Amsterdam). */
@@ -4422,7 +4670,10 @@ export interface operations {
     };
     listSubmissions: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Only submissions with this status. */
+                status?: components["schemas"]["SubmissionStatus"];
+            };
             header?: never;
             path: {
                 /** @description The meeting's id. */
@@ -4477,6 +4728,7 @@ export interface operations {
                 headers: {
                     "API-Version": components["headers"]["API-Version"];
                     Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4492,6 +4744,216 @@ export interface operations {
             422: components["responses"]["IdempotencyKeyReused"];
         };
     };
+    getSubmission: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The meeting's id. */
+                meeting: components["parameters"]["MeetingRef"];
+                /** @description The submission's id. */
+                submission: components["parameters"]["SubmissionRef"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["SubmissionOK"];
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    updateSubmission: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag you last read. Required; 428 when missing, 412 when the resource has changed since. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The meeting's id. */
+                meeting: components["parameters"]["MeetingRef"];
+                /** @description The submission's id. */
+                submission: components["parameters"]["SubmissionRef"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/merge-patch+json": components["schemas"]["SubmissionPatch"];
+                "application/json": components["schemas"]["SubmissionPatch"];
+            };
+        };
+        responses: {
+            200: components["responses"]["SubmissionOK"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
+        };
+    };
+    moveSubmission: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag you last read. Required; 428 when missing, 412 when the resource has changed since. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The meeting's id. */
+                meeting: components["parameters"]["MeetingRef"];
+                /** @description The submission's id. */
+                submission: components["parameters"]["SubmissionRef"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubmissionTransitionInput"];
+            };
+        };
+        responses: {
+            200: components["responses"]["SubmissionOK"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    putSubmissionReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The meeting's id. */
+                meeting: components["parameters"]["MeetingRef"];
+                /** @description The submission's id. */
+                submission: components["parameters"]["SubmissionRef"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewInput"];
+            };
+        };
+        responses: {
+            /** @description Your review. */
+            200: {
+                headers: {
+                    "API-Version": components["headers"]["API-Version"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    listConferenceReviewers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The meeting's id. */
+                meeting: components["parameters"]["MeetingRef"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The reviewers, in the order they were assigned. */
+            200: {
+                headers: {
+                    "API-Version": components["headers"]["API-Version"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewerList"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    assignConferenceReviewer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The meeting's id. */
+                meeting: components["parameters"]["MeetingRef"];
+                /** @description The person's id. */
+                person: components["parameters"]["PersonRef"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The reviewer. */
+            200: {
+                headers: {
+                    "API-Version": components["headers"]["API-Version"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reviewer"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    removeConferenceReviewer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The meeting's id. */
+                meeting: components["parameters"]["MeetingRef"];
+                /** @description The person's id. */
+                person: components["parameters"]["PersonRef"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    "API-Version": components["headers"]["API-Version"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
     decideSubmission: {
         parameters: {
             query?: never;
@@ -4500,7 +4962,7 @@ export interface operations {
                 /** @description The meeting's id. */
                 meeting: components["parameters"]["MeetingRef"];
                 /** @description The submission's id. */
-                submission: string;
+                submission: components["parameters"]["SubmissionRef"];
             };
             cookie?: never;
         };
@@ -4524,6 +4986,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
