@@ -12,6 +12,7 @@ import (
 
 // milestones is what the handlers need of the milestone service.
 type milestones interface {
+	commitments
 	ListCommitments(ctx context.Context, f milestone.CommitmentFilter, pageSize int, cursor string) (domain.Page[milestone.Commitment], error)
 	GetCommitment(ctx context.Context, code string) (milestone.Commitment, error)
 	CreateCommitment(ctx context.Context, in milestone.CommitmentInput) (milestone.Commitment, error)
@@ -242,7 +243,7 @@ func (s *Server) GetActionPlanSummary(ctx context.Context, req api.GetActionPlan
 func toAPISummary(sum milestone.Summary) (api.ProgressSummary, error) {
 	out := api.ProgressSummary{Milestones: sum.Milestones, ByStatus: map[string]int{}, ByCompletion: map[string]int{},
 		ShareComplete: sum.ShareComplete, Overdue: sum.Overdue, Commitment: optional(sum.Commitment), Cycle: optional(sum.Cycle),
-		AsOf: apiDate(sum.AsOf)}
+		AsOf: apiDate(sum.AsOf), CivilSocietyOrganisations: sum.CivilSociety}
 	for k, v := range sum.ByStatus {
 		out.ByStatus[string(k)] = v
 	}
