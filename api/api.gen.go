@@ -3486,6 +3486,15 @@ type ListCommitmentsParams struct {
 	// PolicyArea Only commitments in this policy area, such as `Capacity Building`.
 	PolicyArea *string `form:"policyArea,omitempty" json:"policyArea,omitempty"`
 
+	// PotentialImpact Only commitments of this potential impact in the IRM's assessment, such as `transformative`.
+	PotentialImpact *PotentialImpact `form:"potentialImpact,omitempty" json:"potentialImpact,omitempty"`
+
+	// OgpValue Only commitments the IRM finds relevant to this OGP value, such as `civic-participation`.
+	OgpValue *OgpValue `form:"ogpValue,omitempty" json:"ogpValue,omitempty"`
+
+	// Starred Only commitments the IRM starred (`true`) or did not (`false`); those pending review are in neither.
+	Starred *bool `form:"starred,omitempty" json:"starred,omitempty"`
+
 	// Q Free-text search, case-insensitive.
 	Q *Q `form:"q,omitempty" json:"q,omitempty"`
 
@@ -3535,6 +3544,15 @@ type ExportCommitmentsParams struct {
 
 	// PolicyArea Only commitments in this policy area, such as `Capacity Building`.
 	PolicyArea *string `form:"policyArea,omitempty" json:"policyArea,omitempty"`
+
+	// PotentialImpact Only commitments of this potential impact in the IRM's assessment, such as `transformative`.
+	PotentialImpact *PotentialImpact `form:"potentialImpact,omitempty" json:"potentialImpact,omitempty"`
+
+	// OgpValue Only commitments the IRM finds relevant to this OGP value, such as `civic-participation`.
+	OgpValue *OgpValue `form:"ogpValue,omitempty" json:"ogpValue,omitempty"`
+
+	// Starred Only commitments the IRM starred (`true`) or did not (`false`); those pending review are in neither.
+	Starred *bool `form:"starred,omitempty" json:"starred,omitempty"`
 
 	// Q Free-text search, case-insensitive.
 	Q *Q `form:"q,omitempty" json:"q,omitempty"`
@@ -5590,6 +5608,27 @@ func (w *ServerInterfaceWrapper) ListCommitments(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter policyArea: %s", err))
 	}
 
+	// ------------- Optional query parameter "potentialImpact" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "potentialImpact", ctx.QueryParams(), &params.PotentialImpact, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter potentialImpact: %s", err))
+	}
+
+	// ------------- Optional query parameter "ogpValue" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "ogpValue", ctx.QueryParams(), &params.OgpValue, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ogpValue: %s", err))
+	}
+
+	// ------------- Optional query parameter "starred" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "starred", ctx.QueryParams(), &params.Starred, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter starred: %s", err))
+	}
+
 	// ------------- Optional query parameter "q" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "q", ctx.QueryParams(), &params.Q, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
@@ -5691,6 +5730,27 @@ func (w *ServerInterfaceWrapper) ExportCommitments(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "policyArea", ctx.QueryParams(), &params.PolicyArea, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter policyArea: %s", err))
+	}
+
+	// ------------- Optional query parameter "potentialImpact" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "potentialImpact", ctx.QueryParams(), &params.PotentialImpact, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter potentialImpact: %s", err))
+	}
+
+	// ------------- Optional query parameter "ogpValue" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "ogpValue", ctx.QueryParams(), &params.OgpValue, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ogpValue: %s", err))
+	}
+
+	// ------------- Optional query parameter "starred" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "starred", ctx.QueryParams(), &params.Starred, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter starred: %s", err))
 	}
 
 	// ------------- Optional query parameter "q" -------------

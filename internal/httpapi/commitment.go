@@ -19,7 +19,8 @@ type commitments interface {
 // ListCommitments serves GET /commitments.
 func (s *Server) ListCommitments(ctx context.Context, req api.ListCommitmentsRequestObject) (api.ListCommitmentsResponseObject, error) {
 	p := req.Params
-	f := milestone.CommitmentFilter{Cycle: deref(p.Cycle), PolicyArea: deref(p.PolicyArea), Q: deref(p.Q), UpdatedSince: deref(p.UpdatedSince)}
+	f := milestone.CommitmentFilter{Cycle: deref(p.Cycle), PolicyArea: deref(p.PolicyArea), Q: deref(p.Q), UpdatedSince: deref(p.UpdatedSince),
+		PotentialImpact: milestone.PotentialImpact(deref(p.PotentialImpact)), OGPValue: milestone.OGPValue(deref(p.OgpValue)), Starred: p.Starred}
 	page, err := s.milestones.ListCommitments(ctx, f, deref(p.PageSize), deref(p.Cursor))
 	if err != nil {
 		return nil, err
@@ -36,7 +37,8 @@ func (s *Server) ListCommitments(ctx context.Context, req api.ListCommitmentsReq
 // ExportCommitments serves GET /commitments/export.
 func (s *Server) ExportCommitments(ctx context.Context, req api.ExportCommitmentsRequestObject) (api.ExportCommitmentsResponseObject, error) {
 	p := req.Params
-	f := milestone.CommitmentFilter{Cycle: deref(p.Cycle), PolicyArea: deref(p.PolicyArea), Q: deref(p.Q), UpdatedSince: deref(p.UpdatedSince)}
+	f := milestone.CommitmentFilter{Cycle: deref(p.Cycle), PolicyArea: deref(p.PolicyArea), Q: deref(p.Q), UpdatedSince: deref(p.UpdatedSince),
+		PotentialImpact: milestone.PotentialImpact(deref(p.PotentialImpact)), OGPValue: milestone.OGPValue(deref(p.OgpValue)), Starred: p.Starred}
 	format := string(p.Format)
 	body, err := stream(ctx, format, s.contract.columns("Commitment"), everyPage(
 		func(cursor string) (domain.Page[milestone.Commitment], error) {

@@ -270,3 +270,50 @@ func TestSummaryCountsCivilSocietyOrganisations(t *testing.T) {
 		t.Errorf("a commitment the network does not carry out: got %v, %v; want no count", sum.CivilSociety, err)
 	}
 }
+
+// Analysts filter commitments by the IRM's assessment.
+func TestListCommitmentsByAssessment(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, apptest.Date(2021, 1, 1))
+	no := false
+	for code, irm := range map[string]milestone.Assessment{
+		"NL0001": {PotentialImpact: milestone.ImpactMinor, OGPValues: []milestone.OGPValue{milestone.ValueAccessToInformation}, Starred: &no},
+		"NL0002": {Verifiable: yes(), PotentialImpact: milestone.ImpactTransformative, Completion: milestone.CompletionComplete, Starred: yes(),
+			OGPValues: []milestone.OGPValue{milestone.ValueCivicParticipation, milestone.ValuePublicAccountability}},
+		"NL0003": {},
+	} {
+		f.commitment(t, code, 2013)
+		if _, err := patch(f, code, func(in *milestone.CommitmentInput) { in.Details.IRM = &irm }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name   string
+		filter milestone.CommitmentFilter
+		want   []string
+	}{
+		{"any", milestone.CommitmentFilter{}, []string{"NL0001", "NL0002", "NL0003"}},
+		{"transformative", milestone.CommitmentFilter{PotentialImpact: milestone.ImpactTransformative}, []string{"NL0002"}},
+		{"public accountability", milestone.CommitmentFilter{OGPValue: milestone.ValuePublicAccountability}, []string{"NL0002"}},
+		{"access to information", milestone.CommitmentFilter{OGPValue: milestone.ValueAccessToInformation}, []string{"NL0001"}},
+		{"starred", milestone.CommitmentFilter{Starred: yes()}, []string{"NL0002"}},
+		{"not starred; pending review is neither", milestone.CommitmentFilter{Starred: &no}, []string{"NL0001"}},
+	}
+	for _, tt := range tests {
+		page, err := f.svc.ListCommitments(context.Background(), tt.filter, 100, "")
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		var got []string
+		for _, c := range page.Items {
+			got = append(got, c.Code)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s: got %v; want %v", tt.name, got, tt.want)
+		}
+	}
+	_, err := f.svc.ListCommitments(context.Background(), milestone.CommitmentFilter{PotentialImpact: "huge", OGPValue: "x"}, 20, "")
+	if got := invalidFields(t, err); !slices.Equal(got, []string{"potentialImpact", "ogpValue"}) {
+		t.Errorf("filters off the scales: fields %v; want potentialImpact, ogpValue", got)
+	}
+}

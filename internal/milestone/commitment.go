@@ -18,6 +18,10 @@ type CommitmentFilter struct {
 	PolicyArea   string
 	Q            string
 	UpdatedSince time.Time // only items updated at or after it; zero: any
+	// From the IRM's assessment; zero: any.
+	PotentialImpact PotentialImpact
+	OGPValue        OGPValue
+	Starred         *bool
 }
 
 // CommitmentQuery is one page of commitments, or all of them.
@@ -35,6 +39,12 @@ var commitmentCode = regexp.MustCompile(`^NL[0-9]{4}$`)
 // ListCommitments returns commitments in code order. Public.
 func (s *Service) ListCommitments(ctx context.Context, f CommitmentFilter, pageSize int, cursor string) (domain.Page[Commitment], error) {
 	var p domain.Problems
+	if f.PotentialImpact != "" && !slices.Contains(impacts, f.PotentialImpact) {
+		p.Add("potentialImpact", "must be one of "+domain.OneOf(impacts))
+	}
+	if f.OGPValue != "" && !slices.Contains(ogpValues, f.OGPValue) {
+		p.Add("ogpValue", "must be one of "+domain.OneOf(ogpValues))
+	}
 	if pageSize = domain.PageSize(pageSize, &p); p.Err() != nil {
 		return domain.Page[Commitment]{}, p.Err()
 	}

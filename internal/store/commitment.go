@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -209,8 +210,17 @@ func (db *DB) ListCommitments(ctx context.Context, q milestone.CommitmentQuery) 
 	if f.Q != "" {
 		tx = tx.Where(`c.search LIKE ? ESCAPE '\'`, likePattern(f.Q))
 	}
+	if f.PotentialImpact != "" {
+		tx = tx.Where("c.potential_impact = ?", string(f.PotentialImpact))
+	}
+	if f.OGPValue != "" {
+		tx = tx.Where("c.ogp_values LIKE ?", `%"`+string(f.OGPValue)+`"%`) // values are kebab-case: no LIKE wildcards
+	}
+	if f.Starred != nil {
+		tx = tx.Where("c.starred = ?", *f.Starred)
+	}
 	tx, since := updatedSince(tx, "c.updated_at", f.UpdatedSince)
-	fp := fingerprint(append([]any{"commitments", f.Cycle, f.PolicyArea, f.Q}, since...)...)
+	fp := fingerprint(append([]any{"commitments", f.Cycle, f.PolicyArea, f.Q, string(f.PotentialImpact), string(f.OGPValue), fmt.Sprint(f.Starred != nil && *f.Starred), f.Starred == nil}, since...)...)
 	tx, err := commitmentKeyset.apply(tx, db.dialect, nil, q.Cursor, fp)
 	if err != nil {
 		return domain.Page[milestone.Commitment]{}, err

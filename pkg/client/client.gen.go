@@ -3588,6 +3588,15 @@ type ListCommitmentsParams struct {
 	// PolicyArea Only commitments in this policy area, such as `Capacity Building`.
 	PolicyArea *string `form:"policyArea,omitempty" json:"policyArea,omitempty"`
 
+	// PotentialImpact Only commitments of this potential impact in the IRM's assessment, such as `transformative`.
+	PotentialImpact *PotentialImpact `form:"potentialImpact,omitempty" json:"potentialImpact,omitempty"`
+
+	// OgpValue Only commitments the IRM finds relevant to this OGP value, such as `civic-participation`.
+	OgpValue *OgpValue `form:"ogpValue,omitempty" json:"ogpValue,omitempty"`
+
+	// Starred Only commitments the IRM starred (`true`) or did not (`false`); those pending review are in neither.
+	Starred *bool `form:"starred,omitempty" json:"starred,omitempty"`
+
 	// Q Free-text search, case-insensitive.
 	Q *Q `form:"q,omitempty" json:"q,omitempty"`
 
@@ -3637,6 +3646,15 @@ type ExportCommitmentsParams struct {
 
 	// PolicyArea Only commitments in this policy area, such as `Capacity Building`.
 	PolicyArea *string `form:"policyArea,omitempty" json:"policyArea,omitempty"`
+
+	// PotentialImpact Only commitments of this potential impact in the IRM's assessment, such as `transformative`.
+	PotentialImpact *PotentialImpact `form:"potentialImpact,omitempty" json:"potentialImpact,omitempty"`
+
+	// OgpValue Only commitments the IRM finds relevant to this OGP value, such as `civic-participation`.
+	OgpValue *OgpValue `form:"ogpValue,omitempty" json:"ogpValue,omitempty"`
+
+	// Starred Only commitments the IRM starred (`true`) or did not (`false`); those pending review are in neither.
+	Starred *bool `form:"starred,omitempty" json:"starred,omitempty"`
 
 	// Q Free-text search, case-insensitive.
 	Q *Q `form:"q,omitempty" json:"q,omitempty"`
@@ -10258,6 +10276,42 @@ func NewListCommitmentsRequest(server string, params *ListCommitmentsParams) (*h
 
 		}
 
+		if params.PotentialImpact != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "potentialImpact", *params.PotentialImpact, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OgpValue != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ogpValue", *params.OgpValue, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Starred != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "starred", *params.Starred, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Q != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
@@ -10454,6 +10508,42 @@ func NewExportCommitmentsRequest(server string, params *ExportCommitmentsParams)
 		if params.PolicyArea != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "policyArea", *params.PolicyArea, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PotentialImpact != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "potentialImpact", *params.PotentialImpact, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OgpValue != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ogpValue", *params.OgpValue, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Starred != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "starred", *params.Starred, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {

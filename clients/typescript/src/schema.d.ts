@@ -5360,6 +5360,12 @@ export interface operations {
                 cycle?: number;
                 /** @description Only commitments in this policy area, such as `Capacity Building`. */
                 policyArea?: string;
+                /** @description Only commitments of this potential impact in the IRM's assessment, such as `transformative`. */
+                potentialImpact?: components["schemas"]["PotentialImpact"];
+                /** @description Only commitments the IRM finds relevant to this OGP value, such as `civic-participation`. */
+                ogpValue?: components["schemas"]["OgpValue"];
+                /** @description Only commitments the IRM starred (`true`) or did not (`false`); those pending review are in neither. */
+                starred?: boolean;
                 /** @description Free-text search, case-insensitive. */
                 q?: components["parameters"]["Q"];
                 /**
@@ -5459,6 +5465,12 @@ export interface operations {
                 cycle?: number;
                 /** @description Only commitments in this policy area, such as `Capacity Building`. */
                 policyArea?: string;
+                /** @description Only commitments of this potential impact in the IRM's assessment, such as `transformative`. */
+                potentialImpact?: components["schemas"]["PotentialImpact"];
+                /** @description Only commitments the IRM finds relevant to this OGP value, such as `civic-participation`. */
+                ogpValue?: components["schemas"]["OgpValue"];
+                /** @description Only commitments the IRM starred (`true`) or did not (`false`); those pending review are in neither. */
+                starred?: boolean;
                 /** @description Free-text search, case-insensitive. */
                 q?: components["parameters"]["Q"];
                 /** @description `csv` for comma-separated values with a header row, `ndjson` for one JSON object a line. */
