@@ -2,7 +2,6 @@ package milestone_test
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -13,18 +12,11 @@ import (
 	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 )
 
-// invalidFields names the fields an invalid-input error names, or fails.
+// invalidFields names the fields an invalid-input error names, sorted, or fails.
 func invalidFields(t *testing.T, err error) []string {
 	t.Helper()
-	var de *domain.Error
-	if !errors.As(err, &de) || de.Code != domain.CodeInvalid {
-		t.Fatalf("got %v; want invalid input", err)
-	}
-	var names []string
-	for _, f := range de.Fields {
-		names = append(names, f.Name)
-	}
-	return names
+	apptest.CheckCode(t, "write", err, domain.CodeInvalid)
+	return apptest.FieldNames(t, err)
 }
 
 // patch changes the commitment code as a merge patch would: set edits the
@@ -62,7 +54,7 @@ func TestCommitmentDetailsAreChecked(t *testing.T) {
 			[]string{"irm.design.starred", "irm.design.starred"}},
 		{"a recommendation without text, pointing at nothing", milestone.DetailsInput{IRM: &milestone.Assessment{
 			Recommendations: []milestone.Recommendation{{Text: " ", Related: []string{"NL0032", "NL0099"}}}}},
-			[]string{"irm.recommendations[0].text", "irm.recommendations[0].relatedCommitments[1]"}},
+			[]string{"irm.recommendations[0].relatedCommitments[1]", "irm.recommendations[0].text"}},
 		{"related to itself and to what is not there", milestone.DetailsInput{Related: &[]string{"nl0037", "NL0032", "NL0099"}},
 			[]string{"relatedCommitments[0]", "relatedCommitments[2]"}},
 	}
@@ -313,7 +305,7 @@ func TestListCommitmentsByAssessment(t *testing.T) {
 		}
 	}
 	_, err := f.svc.ListCommitments(context.Background(), milestone.CommitmentFilter{PotentialImpact: "huge", OGPValue: "x"}, 20, "")
-	if got := invalidFields(t, err); !slices.Equal(got, []string{"potentialImpact", "ogpValue"}) {
+	if got := invalidFields(t, err); !slices.Equal(got, []string{"ogpValue", "potentialImpact"}) {
 		t.Errorf("filters off the scales: fields %v; want potentialImpact, ogpValue", got)
 	}
 }
