@@ -250,6 +250,33 @@ func (e DecisionInputDecision) Valid() bool {
 	}
 }
 
+// Defines values for EarlyResults.
+const (
+	DidNotChange EarlyResults = "did-not-change"
+	Major        EarlyResults = "major"
+	Marginal     EarlyResults = "marginal"
+	Outstanding  EarlyResults = "outstanding"
+	Worsened     EarlyResults = "worsened"
+)
+
+// Valid indicates whether the value is a known member of the EarlyResults enum.
+func (e EarlyResults) Valid() bool {
+	switch e {
+	case DidNotChange:
+		return true
+	case Major:
+		return true
+	case Marginal:
+		return true
+	case Outstanding:
+		return true
+	case Worsened:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for EvaluationStatus.
 const (
 	Closed EvaluationStatus = "closed"
@@ -294,22 +321,22 @@ func (e EvidenceItemKind) Valid() bool {
 
 // Defines values for EvidenceRule.
 const (
-	ClosedEvaluation       EvidenceRule = "closed-evaluation"
-	HeldMeetingsWithReport EvidenceRule = "held-meetings-with-report"
-	MagazineEditions       EvidenceRule = "magazine-editions"
-	None                   EvidenceRule = "none"
+	EvidenceRuleClosedEvaluation       EvidenceRule = "closed-evaluation"
+	EvidenceRuleHeldMeetingsWithReport EvidenceRule = "held-meetings-with-report"
+	EvidenceRuleMagazineEditions       EvidenceRule = "magazine-editions"
+	EvidenceRuleNone                   EvidenceRule = "none"
 )
 
 // Valid indicates whether the value is a known member of the EvidenceRule enum.
 func (e EvidenceRule) Valid() bool {
 	switch e {
-	case ClosedEvaluation:
+	case EvidenceRuleClosedEvaluation:
 		return true
-	case HeldMeetingsWithReport:
+	case EvidenceRuleHeldMeetingsWithReport:
 		return true
-	case MagazineEditions:
+	case EvidenceRuleMagazineEditions:
 		return true
-	case None:
+	case EvidenceRuleNone:
 		return true
 	default:
 		return false
@@ -493,6 +520,30 @@ func (e NetworkRole) Valid() bool {
 	}
 }
 
+// Defines values for OgpValue.
+const (
+	AccessToInformation     OgpValue = "access-to-information"
+	CivicParticipation      OgpValue = "civic-participation"
+	PublicAccountability    OgpValue = "public-accountability"
+	TechnologyAndInnovation OgpValue = "technology-and-innovation"
+)
+
+// Valid indicates whether the value is a known member of the OgpValue enum.
+func (e OgpValue) Valid() bool {
+	switch e {
+	case AccessToInformation:
+		return true
+	case CivicParticipation:
+		return true
+	case PublicAccountability:
+		return true
+	case TechnologyAndInnovation:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for OpenGovernmentLabDetailsFormat.
 const (
 	OpenGovernmentLabDetailsFormatOpenGovernmentLab OpenGovernmentLabDetailsFormat = "open-government-lab"
@@ -538,6 +589,30 @@ func (e OrganisationKind) Valid() bool {
 	case OrganisationKindProvince:
 		return true
 	case OrganisationKindWaterAuthority:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PotentialImpact.
+const (
+	PotentialImpactMinor          PotentialImpact = "minor"
+	PotentialImpactModerate       PotentialImpact = "moderate"
+	PotentialImpactNone           PotentialImpact = "none"
+	PotentialImpactTransformative PotentialImpact = "transformative"
+)
+
+// Valid indicates whether the value is a known member of the PotentialImpact enum.
+func (e PotentialImpact) Valid() bool {
+	switch e {
+	case PotentialImpactMinor:
+		return true
+	case PotentialImpactModerate:
+		return true
+	case PotentialImpactNone:
+		return true
+	case PotentialImpactTransformative:
 		return true
 	default:
 		return false
@@ -1678,16 +1753,49 @@ type Commitment struct {
 	ActionPlan *string `json:"actionPlan,omitempty"`
 
 	// Code Example: NL0037
-	Code                string            `json:"code"`
-	CreatedAt           time.Time         `json:"createdAt"`
-	Cycle               int               `json:"cycle"`
-	LeadInstitution     *Institution      `json:"leadInstitution,omitempty"`
-	MilestoneCount      int               `json:"milestoneCount"`
-	PolicyAreas         []string          `json:"policyAreas"`
-	Status              *CommitmentStatus `json:"status,omitempty"`
-	SupportInstitutions []Institution     `json:"supportInstitutions"`
-	Title               string            `json:"title"`
-	UpdatedAt           time.Time         `json:"updatedAt"`
+	Code      string    `json:"code"`
+	CreatedAt time.Time `json:"createdAt"`
+	Cycle     int       `json:"cycle"`
+
+	// Description The action plan's own account of the commitment, in its words.
+	Description *CommitmentDescription `json:"description,omitempty"`
+
+	// EndDate Example: 2020-06-30
+	EndDate *openapi_types.Date `json:"endDate,omitempty"`
+
+	// Irm The Independent Reporting Mechanism's assessment of the commitment, as published by OGP.
+	Irm             *IrmAssessment `json:"irm,omitempty"`
+	LeadInstitution *Institution   `json:"leadInstitution,omitempty"`
+	MilestoneCount  int            `json:"milestoneCount"`
+
+	// MilestonePeriod A span of whole months (`YYYY-MM`), as the IRM gives a commitment's milestone period.
+	MilestonePeriod *MonthSpan `json:"milestonePeriod,omitempty"`
+	PolicyAreas     []string   `json:"policyAreas"`
+
+	// RelatedCommitments The commitments linked to this one, either way, in code order.
+	RelatedCommitments []CommitmentReference `json:"relatedCommitments"`
+
+	// StartDate Example: 2018-07-01
+	StartDate           *openapi_types.Date `json:"startDate,omitempty"`
+	Status              *CommitmentStatus   `json:"status,omitempty"`
+	SupportInstitutions []Institution       `json:"supportInstitutions"`
+	Title               string              `json:"title"`
+	UpdatedAt           time.Time           `json:"updatedAt"`
+}
+
+// CommitmentDescription The action plan's own account of the commitment, in its words.
+type CommitmentDescription struct {
+	// Action What is the commitment?
+	Action *string `json:"action,omitempty"`
+
+	// Contribution How will it contribute to remedying the social issue?
+	Contribution *string `json:"contribution,omitempty"`
+
+	// Relevance Why is it relevant to OGP values, as the action plan says.
+	Relevance *string `json:"relevance,omitempty"`
+
+	// SocialIssue Which social issue does the commitment seek to address?
+	SocialIssue *string `json:"socialIssue,omitempty"`
 }
 
 // CommitmentInput defines model for CommitmentInput.
@@ -1699,9 +1807,29 @@ type CommitmentInput struct {
 	Code string `json:"code"`
 
 	// Cycle The year the action plan cycle started.
-	Cycle               int                 `json:"cycle"`
-	LeadInstitution     *InstitutionInput   `json:"leadInstitution,omitempty"`
-	PolicyAreas         *[]string           `json:"policyAreas,omitempty"`
+	Cycle int `json:"cycle"`
+
+	// Description The action plan's own account of the commitment, in its words.
+	Description *CommitmentDescription `json:"description,omitempty"`
+
+	// EndDate Example: 2020-06-30
+	EndDate *openapi_types.Date `json:"endDate,omitempty"`
+
+	// Irm The Independent Reporting Mechanism's assessment of the commitment, as published by OGP.
+	Irm             *IrmAssessment    `json:"irm,omitempty"`
+	LeadInstitution *InstitutionInput `json:"leadInstitution,omitempty"`
+
+	// MilestonePeriod A span of whole months (`YYYY-MM`), as the IRM gives a commitment's milestone period.
+	MilestonePeriod *MonthSpan `json:"milestonePeriod,omitempty"`
+	PolicyAreas     *[]string  `json:"policyAreas,omitempty"`
+
+	// RelatedCommitments Codes of related commitments; each link goes both ways.
+	RelatedCommitments *[]string `json:"relatedCommitments,omitempty"`
+
+	// StartDate When the commitment starts, from the action plan.
+	//
+	// Example: 2018-07-01
+	StartDate           *openapi_types.Date `json:"startDate,omitempty"`
 	Status              *CommitmentStatus   `json:"status,omitempty"`
 	SupportInstitutions *[]InstitutionInput `json:"supportInstitutions,omitempty"`
 	Title               string              `json:"title"`
@@ -1711,6 +1839,19 @@ type CommitmentInput struct {
 type CommitmentPage struct {
 	Items      []Commitment `json:"items"`
 	NextCursor *string      `json:"nextCursor,omitempty"`
+}
+
+// CommitmentPatch A JSON Merge Patch of `CommitmentInput`: objects (`description`, `irm` and its parts) are merged, arrays
+// replaced, null removes a value.
+type CommitmentPatch = map[string]any
+
+// CommitmentReference defines model for CommitmentReference.
+type CommitmentReference struct {
+	// Code Example: NL0032
+	Code string `json:"code"`
+
+	// Title Example: Open Local Decision-Making
+	Title string `json:"title"`
 }
 
 // CommitmentStatus defines model for CommitmentStatus.
@@ -1758,6 +1899,9 @@ type DecisionInput struct {
 
 // DecisionInputDecision defines model for DecisionInput.Decision.
 type DecisionInputDecision string
+
+// EarlyResults The IRM's "Did it open government?" scale.
+type EarlyResults string
 
 // Evaluation defines model for Evaluation.
 type Evaluation struct {
@@ -1930,6 +2074,53 @@ type InvalidParam struct {
 
 	// Reason Example: must be GM followed by four digits for a municipality
 	Reason string `json:"reason"`
+}
+
+// IrmAssessment The Independent Reporting Mechanism's assessment of the commitment, as published by OGP.
+type IrmAssessment struct {
+	// Design The IRM's assessment of the commitment's design; a value left out is pending IRM review.
+	Design *IrmDesign `json:"design,omitempty"`
+
+	// Implementation The IRM's assessment of the implementation; a value left out is pending IRM review.
+	Implementation  *IrmImplementation   `json:"implementation,omitempty"`
+	Recommendations *[]IrmRecommendation `json:"recommendations,omitempty"`
+
+	// Report Example: Netherlands Design Report 2018-2020
+	Report *string `json:"report,omitempty"`
+}
+
+// IrmDesign The IRM's assessment of the commitment's design; a value left out is pending IRM review.
+type IrmDesign struct {
+	// Note The IRM's reasons, in its words.
+	Note      *string     `json:"note,omitempty"`
+	OgpValues *[]OgpValue `json:"ogpValues,omitempty"`
+
+	// PotentialImpact The IRM's scale of what the commitment would change if fully implemented.
+	PotentialImpact *PotentialImpact `json:"potentialImpact,omitempty"`
+
+	// Starred The IRM stars a commitment that is verifiable, relevant to an OGP value, of transformative potential
+	// impact and substantially or fully implemented; true is refused otherwise.
+	Starred *bool `json:"starred,omitempty"`
+
+	// Verifiable Whether the commitment is specific enough to verify.
+	Verifiable *bool `json:"verifiable,omitempty"`
+}
+
+// IrmImplementation The IRM's assessment of the implementation; a value left out is pending IRM review.
+type IrmImplementation struct {
+	// Completion Completion on the IRM's scale.
+	Completion *Completion `json:"completion,omitempty"`
+
+	// EarlyResults The IRM's "Did it open government?" scale.
+	EarlyResults *EarlyResults `json:"earlyResults,omitempty"`
+	Note         *string       `json:"note,omitempty"`
+}
+
+// IrmRecommendation defines model for IrmRecommendation.
+type IrmRecommendation struct {
+	// RelatedCommitments Codes of the commitments the recommendation points at.
+	RelatedCommitments *[]string `json:"relatedCommitments,omitempty"`
+	Text               string    `json:"text"`
 }
 
 // KnowledgeSessionDetails A knowledge session with one or more experts.
@@ -2203,8 +2394,21 @@ type MilestonePatch = map[string]any
 // MilestoneStatus defines model for MilestoneStatus.
 type MilestoneStatus string
 
+// MonthSpan A span of whole months (`YYYY-MM`), as the IRM gives a commitment's milestone period.
+type MonthSpan struct {
+	// From Example: 2018-01
+	From *string `json:"from,omitempty"`
+
+	// Until Example: 2020-06
+	Until *string `json:"until,omitempty"`
+}
+
 // NetworkRole The organisation's role in the network, from the action plan.
 type NetworkRole string
+
+// OgpValue An OGP value the IRM finds a commitment relevant to: access to information, civic participation, public
+// accountability, or technology and innovation for transparency and accountability.
+type OgpValue string
 
 // OpenGovernmentLabDetails An Open Government lab on a real-life case, worked on with Design Thinking.
 type OpenGovernmentLabDetails struct {
@@ -2416,6 +2620,9 @@ type PersonReference struct {
 	Name   *string            `json:"name,omitempty"`
 }
 
+// PotentialImpact The IRM's scale of what the commitment would change if fully implemented.
+type PotentialImpact string
+
 // Problem An RFC 9457 problem detail.
 type Problem struct {
 	// Detail What went wrong with this request.
@@ -2461,8 +2668,13 @@ type ProgressSummary struct {
 	AsOf         *openapi_types.Date `json:"asOf,omitempty"`
 	ByCompletion map[string]int      `json:"byCompletion"`
 	ByStatus     map[string]int      `json:"byStatus"`
-	Commitment   *string             `json:"commitment,omitempty"`
-	Cycle        *int                `json:"cycle,omitempty"`
+
+	// CivilSocietyOrganisations For a commitment the network carries out (its lead or a supporting institution is an organisation of the
+	// record, as for NL0037): how many organisations of kind `civil-society-organisation` are members on the
+	// day. Left out for other commitments and for action plans.
+	CivilSocietyOrganisations *int    `json:"civilSocietyOrganisations,omitempty"`
+	Commitment                *string `json:"commitment,omitempty"`
+	Cycle                     *int    `json:"cycle,omitempty"`
 
 	// EvidenceOn The `evidenceOn` asked for, when it was.
 	EvidenceOn *openapi_types.Date `json:"evidenceOn,omitempty"`
@@ -3455,6 +3667,15 @@ type ListCommitmentsParams struct {
 	// PolicyArea Only commitments in this policy area, such as `Capacity Building`.
 	PolicyArea *string `form:"policyArea,omitempty" json:"policyArea,omitempty"`
 
+	// PotentialImpact Only commitments of this potential impact in the IRM's assessment, such as `transformative`.
+	PotentialImpact *PotentialImpact `form:"potentialImpact,omitempty" json:"potentialImpact,omitempty"`
+
+	// OgpValue Only commitments the IRM finds relevant to this OGP value, such as `civic-participation`.
+	OgpValue *OgpValue `form:"ogpValue,omitempty" json:"ogpValue,omitempty"`
+
+	// Starred Only commitments the IRM starred (`true`) or did not (`false`); those pending review are in neither.
+	Starred *bool `form:"starred,omitempty" json:"starred,omitempty"`
+
 	// Q Free-text search, case-insensitive.
 	Q *Q `form:"q,omitempty" json:"q,omitempty"`
 
@@ -3505,6 +3726,15 @@ type ExportCommitmentsParams struct {
 	// PolicyArea Only commitments in this policy area, such as `Capacity Building`.
 	PolicyArea *string `form:"policyArea,omitempty" json:"policyArea,omitempty"`
 
+	// PotentialImpact Only commitments of this potential impact in the IRM's assessment, such as `transformative`.
+	PotentialImpact *PotentialImpact `form:"potentialImpact,omitempty" json:"potentialImpact,omitempty"`
+
+	// OgpValue Only commitments the IRM finds relevant to this OGP value, such as `civic-participation`.
+	OgpValue *OgpValue `form:"ogpValue,omitempty" json:"ogpValue,omitempty"`
+
+	// Starred Only commitments the IRM starred (`true`) or did not (`false`); those pending review are in neither.
+	Starred *bool `form:"starred,omitempty" json:"starred,omitempty"`
+
 	// Q Free-text search, case-insensitive.
 	Q *Q `form:"q,omitempty" json:"q,omitempty"`
 
@@ -3522,6 +3752,20 @@ type ExportCommitmentsParamsDelimiter string
 
 // ExportCommitmentsParamsFormat defines parameters for ExportCommitments.
 type ExportCommitmentsParamsFormat string
+
+// GetCommitmentParams defines parameters for GetCommitment.
+type GetCommitmentParams struct {
+	// AsOf Record time: answer as the API's record stood at the end of this day (Amsterdam time), with only what had
+	// been entered by then. Data entered later, even about earlier days, is not seen: for the data of a network
+	// entered today, `asOf=2019-12-31` finds nothing. For progress by the date things happened, use `evidenceOn`.
+	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
+}
+
+// UpdateCommitmentParams defines parameters for UpdateCommitment.
+type UpdateCommitmentParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
 
 // ReplaceCommitmentParams defines parameters for ReplaceCommitment.
 type ReplaceCommitmentParams struct {
@@ -4437,6 +4681,12 @@ type CreateTokenFormdataRequestBody = ClientCredentials
 // CreateCommitmentJSONRequestBody defines body for CreateCommitment for application/json ContentType.
 type CreateCommitmentJSONRequestBody = CommitmentInput
 
+// UpdateCommitmentJSONRequestBody defines body for UpdateCommitment for application/json ContentType.
+type UpdateCommitmentJSONRequestBody = CommitmentPatch
+
+// UpdateCommitmentApplicationMergePatchPlusJSONRequestBody defines body for UpdateCommitment for application/merge-patch+json ContentType.
+type UpdateCommitmentApplicationMergePatchPlusJSONRequestBody = CommitmentPatch
+
 // ReplaceCommitmentJSONRequestBody defines body for ReplaceCommitment for application/json ContentType.
 type ReplaceCommitmentJSONRequestBody = CommitmentInput
 
@@ -5045,7 +5295,10 @@ type ServerInterface interface {
 	ExportCommitments(ctx echo.Context, params ExportCommitmentsParams) error
 	// GetCommitment Get a commitment
 	// (GET /commitments/{commitment})
-	GetCommitment(ctx echo.Context, commitment CommitmentRef) error
+	GetCommitment(ctx echo.Context, commitment CommitmentRef, params GetCommitmentParams) error
+	// UpdateCommitment Change some fields of a commitment
+	// (PATCH /commitments/{commitment})
+	UpdateCommitment(ctx echo.Context, commitment CommitmentRef, params UpdateCommitmentParams) error
 	// ReplaceCommitment Replace a commitment
 	// (PUT /commitments/{commitment})
 	ReplaceCommitment(ctx echo.Context, commitment CommitmentRef, params ReplaceCommitmentParams) error
@@ -5727,6 +5980,27 @@ func (w *ServerInterfaceWrapper) ListCommitments(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter policyArea: %s", err))
 	}
 
+	// ------------- Optional query parameter "potentialImpact" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "potentialImpact", ctx.QueryParams(), &params.PotentialImpact, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter potentialImpact: %s", err))
+	}
+
+	// ------------- Optional query parameter "ogpValue" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "ogpValue", ctx.QueryParams(), &params.OgpValue, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ogpValue: %s", err))
+	}
+
+	// ------------- Optional query parameter "starred" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "starred", ctx.QueryParams(), &params.Starred, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter starred: %s", err))
+	}
+
 	// ------------- Optional query parameter "q" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "q", ctx.QueryParams(), &params.Q, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
@@ -5830,6 +6104,27 @@ func (w *ServerInterfaceWrapper) ExportCommitments(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter policyArea: %s", err))
 	}
 
+	// ------------- Optional query parameter "potentialImpact" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "potentialImpact", ctx.QueryParams(), &params.PotentialImpact, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter potentialImpact: %s", err))
+	}
+
+	// ------------- Optional query parameter "ogpValue" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "ogpValue", ctx.QueryParams(), &params.OgpValue, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter ogpValue: %s", err))
+	}
+
+	// ------------- Optional query parameter "starred" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "starred", ctx.QueryParams(), &params.Starred, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter starred: %s", err))
+	}
+
 	// ------------- Optional query parameter "q" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "q", ctx.QueryParams(), &params.Q, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
@@ -5867,8 +6162,53 @@ func (w *ServerInterfaceWrapper) GetCommitment(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter commitment: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetCommitmentParams
+	// ------------- Optional query parameter "asOf" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "asOf", ctx.QueryParams(), &params.AsOf, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter asOf: %s", err))
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.GetCommitment(ctx, commitment)
+	err = w.Handler.GetCommitment(ctx, commitment, params)
+	return err
+}
+
+// UpdateCommitment converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateCommitment(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "commitment" -------------
+	var commitment CommitmentRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "commitment", ctx.Param("commitment"), &commitment, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter commitment: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateCommitmentParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateCommitment(ctx, commitment, params)
 	return err
 }
 
@@ -9018,6 +9358,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/commitments", wrapper.CreateCommitment, options.OperationMiddlewares["createCommitment"]...)
 	router.GET(options.BaseURL+"/commitments/export", wrapper.ExportCommitments, options.OperationMiddlewares["exportCommitments"]...)
 	router.GET(options.BaseURL+"/commitments/:commitment", wrapper.GetCommitment, options.OperationMiddlewares["getCommitment"]...)
+	router.PATCH(options.BaseURL+"/commitments/:commitment", wrapper.UpdateCommitment, options.OperationMiddlewares["updateCommitment"]...)
 	router.PUT(options.BaseURL+"/commitments/:commitment", wrapper.ReplaceCommitment, options.OperationMiddlewares["replaceCommitment"]...)
 	router.GET(options.BaseURL+"/commitments/:commitment/milestones", wrapper.ListCommitmentMilestones, options.OperationMiddlewares["listCommitmentMilestones"]...)
 	router.GET(options.BaseURL+"/commitments/:commitment/milestones/export", wrapper.ExportCommitmentMilestones, options.OperationMiddlewares["exportCommitmentMilestones"]...)
@@ -11220,6 +11561,7 @@ func (response ExportCommitments406ApplicationProblemPlusJSONResponse) VisitExpo
 
 type GetCommitmentRequestObject struct {
 	Commitment CommitmentRef `json:"commitment"`
+	Params     GetCommitmentParams
 }
 
 type GetCommitmentResponseObject interface {
@@ -11287,6 +11629,168 @@ func (response GetCommitment404ApplicationProblemPlusJSONResponse) VisitGetCommi
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCommitmentRequestObject struct {
+	Commitment                        CommitmentRef `json:"commitment"`
+	Params                            UpdateCommitmentParams
+	JSONBody                          *UpdateCommitmentJSONRequestBody
+	ApplicationMergePatchPlusJSONBody *UpdateCommitmentApplicationMergePatchPlusJSONRequestBody
+}
+
+type UpdateCommitmentResponseObject interface {
+	VisitUpdateCommitmentResponse(w http.ResponseWriter) error
+}
+
+type UpdateCommitment200JSONResponse struct{ CommitmentOKJSONResponse }
+
+func (response UpdateCommitment200JSONResponse) VisitUpdateCommitmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCommitment400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCommitment400ApplicationProblemPlusJSONResponse) VisitUpdateCommitmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCommitment401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCommitment401ApplicationProblemPlusJSONResponse) VisitUpdateCommitmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCommitment403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCommitment403ApplicationProblemPlusJSONResponse) VisitUpdateCommitmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCommitment404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCommitment404ApplicationProblemPlusJSONResponse) VisitUpdateCommitmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCommitment409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCommitment409ApplicationProblemPlusJSONResponse) VisitUpdateCommitmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCommitment412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCommitment412ApplicationProblemPlusJSONResponse) VisitUpdateCommitmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCommitment415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCommitment415ApplicationProblemPlusJSONResponse) VisitUpdateCommitmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCommitment428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCommitment428ApplicationProblemPlusJSONResponse) VisitUpdateCommitmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -22501,6 +23005,9 @@ type StrictServerInterface interface {
 	// GetCommitment Get a commitment
 	// (GET /commitments/{commitment})
 	GetCommitment(ctx context.Context, request GetCommitmentRequestObject) (GetCommitmentResponseObject, error)
+	// UpdateCommitment Change some fields of a commitment
+	// (PATCH /commitments/{commitment})
+	UpdateCommitment(ctx context.Context, request UpdateCommitmentRequestObject) (UpdateCommitmentResponseObject, error)
 	// ReplaceCommitment Replace a commitment
 	// (PUT /commitments/{commitment})
 	ReplaceCommitment(ctx context.Context, request ReplaceCommitmentRequestObject) (ReplaceCommitmentResponseObject, error)
@@ -23381,10 +23888,11 @@ func (sh *strictHandler) ExportCommitments(ctx echo.Context, params ExportCommit
 }
 
 // GetCommitment operation middleware
-func (sh *strictHandler) GetCommitment(ctx echo.Context, commitment CommitmentRef) error {
+func (sh *strictHandler) GetCommitment(ctx echo.Context, commitment CommitmentRef, params GetCommitmentParams) error {
 	var request GetCommitmentRequestObject
 
 	request.Commitment = commitment
+	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.GetCommitment(ctx.Request().Context(), request.(GetCommitmentRequestObject))
@@ -23399,6 +23907,82 @@ func (sh *strictHandler) GetCommitment(ctx echo.Context, commitment CommitmentRe
 		return err
 	} else if validResponse, ok := response.(GetCommitmentResponseObject); ok {
 		return validResponse.VisitGetCommitmentResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateCommitment operation middleware
+func (sh *strictHandler) UpdateCommitment(ctx echo.Context, commitment CommitmentRef, params UpdateCommitmentParams) error {
+	var request UpdateCommitmentRequestObject
+
+	request.Commitment = commitment
+	request.Params = params
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body UpdateCommitmentJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/merge-patch+json") {
+		var body UpdateCommitmentApplicationMergePatchPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationMergePatchPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateCommitment(ctx.Request().Context(), request.(UpdateCommitmentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateCommitment")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateCommitmentResponseObject); ok {
+		return validResponse.VisitUpdateCommitmentResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

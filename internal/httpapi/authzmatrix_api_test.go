@@ -319,6 +319,11 @@ func (m *matrixFixture) matrixRequests(t *testing.T) map[string]func() matrixReq
 			m.Post(t, m.Admin, "/v1/commitments", m.commitmentBody(code))
 			return matrixRequest{params: p("commitment", code), body: m.commitmentBody(code)}
 		},
+		"updateCommitment": func() matrixRequest {
+			code := fmt.Sprintf("NL7%03d", m.next())
+			m.Post(t, m.Admin, "/v1/commitments", m.commitmentBody(code))
+			return matrixRequest{params: p("commitment", code), body: `{"irm":{"design":{"potentialImpact":"minor"}}}`}
+		},
 		"listCommitmentMilestones": func() matrixRequest { return matrixRequest{params: p("commitment", "NL0037")} },
 		"exportCommitmentMilestones": func() matrixRequest {
 			return matrixRequest{params: p("commitment", "NL0037"), query: "format=csv"}

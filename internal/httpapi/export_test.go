@@ -183,6 +183,7 @@ func TestExportEveryJSONFieldHasAColumn(t *testing.T) {
 	day := time.Date(2019, 6, 20, 0, 0, 0, 0, time.UTC)
 	id := "0190d3e0-0000-7000-8000-000000000001"
 	org := organisation.Ref{ID: id, Code: "GM0606", Name: "Schiedam"}
+	verifiable, starred := true, false
 	ms, err := toAPIMilestone(milestone.Milestone{ID: id, Commitment: "NL0037", Code: "3.5", Title: "Magazine", VerifiableResult: "Two editions",
 		PlannedStart: day, PlannedEnd: day, ActualStart: day, ActualEnd: day, Target: &milestone.Target{Count: 2, Unit: "editions"},
 		Rule: milestone.RuleMagazineEditions, Progress: 50, Status: milestone.StatusInProgress, Completion: milestone.CompletionSubstantial,
@@ -193,7 +194,13 @@ func TestExportEveryJSONFieldHasAColumn(t *testing.T) {
 	}
 	cm, err := toAPICommitment(milestone.Commitment{Code: "NL0037", Title: "Pioneering", Cycle: 2018, ActionPlan: "2018-2020",
 		PolicyAreas: []string{"Subnational"}, Lead: &milestone.Institution{Name: "Schiedam", Organisation: &organisation.Ref{ID: id, Code: "GM0606", Name: "Schiedam"}},
-		Support: []milestone.Institution{{Name: "Utrecht"}}, Status: "active", MilestoneCount: 5, Version: 1, CreatedAt: now, UpdatedAt: now})
+		Support: []milestone.Institution{{Name: "Utrecht"}}, Status: "active", MilestoneCount: 5, Version: 1, CreatedAt: now, UpdatedAt: now,
+		Details: milestone.Details{StartDate: day, EndDate: day, MilestonePeriod: milestone.MonthSpan{From: "2018-01", Until: "2020-06"},
+			Description: milestone.Description{SocialIssue: "s", Action: "a", Contribution: "c", Relevance: "r"},
+			IRM: milestone.Assessment{Report: "Design Report", Verifiable: &verifiable, OGPValues: []milestone.OGPValue{milestone.ValueAccessToInformation},
+				PotentialImpact: milestone.ImpactMinor, Starred: &starred, DesignNote: "n", Completion: milestone.CompletionLimited,
+				EarlyResults: milestone.ResultsMarginal, ImplementationNote: "i", Recommendations: []milestone.Recommendation{{Text: "Link", Related: []string{"NL0001"}}}},
+			Related: []milestone.CommitmentRef{{Code: "NL0001", Title: "Open data"}}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -64,21 +64,21 @@ func (d evDemo) evidenceOn(t *testing.T, code string, day time.Time) []string {
 	}
 	var got []dated
 	switch m.EvidenceRule {
-	case api.HeldMeetingsWithReport:
+	case api.EvidenceRuleHeldMeetingsWithReport:
 		for _, mt := range d.meetings {
 			if mt.Report != nil && !mt.StartsAt.Before(from) && !mt.StartsAt.After(to) && !mt.StartsAt.After(end) &&
 				!mt.Report.PublishedOn.After(day) {
 				got = append(got, dated{mt.StartsAt, mt.ID.String()})
 			}
 		}
-	case api.MagazineEditions:
+	case api.EvidenceRuleMagazineEditions:
 		for _, p := range d.editions {
 			on := p.PublishedOn.Time
 			if !on.Before(m.PlannedStart.Time) && !on.After(m.PlannedEnd.Time) && !on.After(day) {
 				got = append(got, dated{on, p.ID.String()})
 			}
 		}
-	case api.ClosedEvaluation:
+	case api.EvidenceRuleClosedEvaluation:
 		for _, e := range d.evaluations {
 			if e.Milestone != nil && *e.Milestone == m.ID && e.Published && !e.ClosesAt.After(end) {
 				got = append(got, dated{e.ClosesAt, e.ID.String()})

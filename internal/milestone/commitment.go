@@ -18,6 +18,10 @@ type CommitmentFilter struct {
 	PolicyArea   string
 	Q            string
 	UpdatedSince time.Time // only items updated at or after it; zero: any
+	// From the IRM's assessment; zero: any.
+	PotentialImpact PotentialImpact
+	OGPValue        OGPValue
+	Starred         *bool
 }
 
 // CommitmentQuery is one page of commitments, or all of them.
@@ -35,6 +39,12 @@ var commitmentCode = regexp.MustCompile(`^NL[0-9]{4}$`)
 // ListCommitments returns commitments in code order. Public.
 func (s *Service) ListCommitments(ctx context.Context, f CommitmentFilter, pageSize int, cursor string) (domain.Page[Commitment], error) {
 	var p domain.Problems
+	if f.PotentialImpact != "" && !slices.Contains(impacts, f.PotentialImpact) {
+		p.Add("potentialImpact", "must be one of "+domain.OneOf(impacts))
+	}
+	if f.OGPValue != "" && !slices.Contains(ogpValues, f.OGPValue) {
+		p.Add("ogpValue", "must be one of "+domain.OneOf(ogpValues))
+	}
 	if pageSize = domain.PageSize(pageSize, &p); p.Err() != nil {
 		return domain.Page[Commitment]{}, p.Err()
 	}
@@ -57,6 +67,28 @@ type CommitmentInput struct {
 	Lead        *InstitutionInput
 	Support     []InstitutionInput
 	Status      string
+	Details     DetailsInput
+}
+
+// AsInput is c as input that sets every field, for a merge patch.
+func (c Commitment) AsInput() CommitmentInput {
+	in := CommitmentInput{Code: c.Code, Title: c.Title, Cycle: c.Cycle, ActionPlan: c.ActionPlan,
+		PolicyAreas: slices.Clone(c.PolicyAreas), Status: c.Status, Details: c.AllDetails()}
+	ref := func(i Institution) InstitutionInput {
+		out := InstitutionInput{Name: i.Name}
+		if i.Organisation != nil {
+			out.Organisation = i.Organisation.ID
+		}
+		return out
+	}
+	if c.Lead != nil {
+		lead := ref(*c.Lead)
+		in.Lead = &lead
+	}
+	for _, i := range c.Support {
+		in.Support = append(in.Support, ref(i))
+	}
+	return in
 }
 
 // InstitutionInput names an institution and, when in the network, its organisation.
@@ -76,16 +108,44 @@ func (s *Service) CreateCommitment(ctx context.Context, in CommitmentInput) (Com
 	if err != nil {
 		return Commitment{}, err
 	}
-	err = s.store.CreateCommitment(ctx, c, domain.Change{Resource: "commitment", ResourceID: c.Code, Action: domain.ActionCreate,
-		Actor: actor.Subject, Fields: []string{"code", "title", "cycle"}, Version: 1, At: now})
-	return c, err
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.CreateCommitment(ctx, c, domain.Change{Resource: "commitment", ResourceID: c.Code, Action: domain.ActionCreate,
+			Actor: actor.Subject, Fields: []string{"code", "title", "cycle"}, Version: 1, At: now}); err != nil {
+			return err
+		}
+		return s.touchRelated(ctx, relatedCodes(c.Related), now)
+	})
+	if err != nil {
+		return Commitment{}, err
+	}
+	return c, nil
 }
 
-// ReplaceCommitment sets every field but the code. Editors and admins.
+// ReplaceCommitment sets every field but the code; details in.Details
+// leaves nil keep their value. Editors and admins.
 func (s *Service) ReplaceCommitment(ctx context.Context, code string, in CommitmentInput, pre domain.Precondition) (Commitment, error) {
 	if _, err := requireEditor(ctx, "change commitments"); err != nil {
 		return Commitment{}, err
 	}
+	return s.replaceCommitment(ctx, code, in, pre)
+}
+
+// UpdateCommitment changes the commitment with change, which gets the
+// current input and runs before the write's transaction opens (a merge
+// patch). Editors and admins.
+func (s *Service) UpdateCommitment(ctx context.Context, code string, change func(CommitmentInput) (CommitmentInput, error), pre domain.Precondition) (Commitment, error) {
+	if _, err := requireEditor(ctx, "change commitments"); err != nil {
+		return Commitment{}, err
+	}
+	return domain.Patch(ctx, pre, func(ctx context.Context) (Commitment, error) { return s.GetCommitment(ctx, code) }, nil,
+		func(cur Commitment) (CommitmentInput, error) { return change(cur.AsInput()) },
+		s.replaceCommitment)
+}
+
+// replaceCommitment writes in over the commitment; the caller checked the
+// role. The commitments it links or unlinks get a new version with it.
+func (s *Service) replaceCommitment(ctx context.Context, code string, in CommitmentInput, pre domain.Precondition) (Commitment, error) {
+	var before []CommitmentRef
 	return domain.Update(ctx, s.store, s.now, pre, domain.Edit[Commitment]{
 		Resource: "commitment",
 		Load:     func(ctx context.Context) (Commitment, error) { return s.GetCommitment(ctx, code) },
@@ -93,11 +153,29 @@ func (s *Service) ReplaceCommitment(ctx context.Context, code string, in Commitm
 			if strings.ToUpper(strings.TrimSpace(in.Code)) != cur.Code {
 				return Commitment{}, (domain.Problems{{Name: "code", Reason: "cannot change; it is " + cur.Code}}).Err()
 			}
+			before = cur.Related
 			return s.buildCommitment(ctx, cur, in)
 		},
 		Diff: commitmentChanges,
-		Save: s.store.UpdateCommitment,
+		Save: func(ctx context.Context, next Commitment, ch domain.Change) error {
+			if err := s.store.UpdateCommitment(ctx, next, ch); err != nil {
+				return err
+			}
+			return s.touchRelated(ctx, relinked(before, next.Related), ch.At)
+		},
 	})
+}
+
+// GetCommitmentAsOf returns the commitment as the record stood at the end
+// of day (Amsterdam time); a zero day is now. Public.
+func (s *Service) GetCommitmentAsOf(ctx context.Context, code string, day time.Time) (Commitment, error) {
+	if day.IsZero() {
+		return s.GetCommitment(ctx, code)
+	}
+	if day.After(domain.Today(s.now())) {
+		return Commitment{}, (domain.Problems{{Name: "asOf", Reason: "must not be in the future"}}).Err()
+	}
+	return s.store.CommitmentAsOf(ctx, strings.ToUpper(strings.TrimSpace(code)), domain.EndOfDay(day))
 }
 
 // commitmentChanges names the fields that differ; none keeps the version.
@@ -127,6 +205,7 @@ func commitmentChanges(a, b Commitment) domain.Diff {
 	f.Add(inst(a.Lead) != inst(b.Lead), "leadInstitution")
 	f.Add(!slices.Equal(insts(a.Support), insts(b.Support)), "supportInstitutions")
 	f.Add(a.Status != b.Status, "status")
+	detailChanges(a.Details, b.Details, &f)
 	return f
 }
 
@@ -164,6 +243,9 @@ func (s *Service) buildCommitment(ctx context.Context, c Commitment, in Commitme
 		c.Support = append(c.Support, institution(in, fmt.Sprintf("supportInstitutions[%d]", i), orgs, &p))
 	}
 	if err := orgs.Err(); err != nil {
+		return Commitment{}, err
+	}
+	if err := s.buildDetails(ctx, &c, in.Details, &p); err != nil {
 		return Commitment{}, err
 	}
 	return c, p.Err()

@@ -155,6 +155,7 @@ type Commitment struct {
 	Lead           *Institution
 	Support        []Institution
 	Status         string
+	Details        // what the action plan and the IRM say of it (assessment.go)
 	MilestoneCount int
 	Version        domain.Version
 	CreatedAt      time.Time

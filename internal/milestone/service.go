@@ -17,6 +17,7 @@ import (
 // Store is what the service needs from storage.
 type Store interface {
 	domain.Transactor
+	CommitmentHistory
 	ListCommitments(ctx context.Context, q CommitmentQuery) (domain.Page[Commitment], error)
 	GetCommitment(ctx context.Context, code string) (Commitment, error)
 	CreateCommitment(ctx context.Context, c Commitment, ch domain.Change) error

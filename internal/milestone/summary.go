@@ -1,6 +1,7 @@
 package milestone
 
 import (
+	"cmp"
 	"context"
 	"time"
 
@@ -19,6 +20,9 @@ type Summary struct {
 	ShareComplete float64
 	Overdue       int
 	NextDue       *Milestone
+	// CivilSociety counts the civil-society organisations taking part on
+	// the day, for a commitment the network carries out (assessment.go).
+	CivilSociety *int
 }
 
 // CommitmentSummary summarises one commitment's milestones. Public.
@@ -29,6 +33,9 @@ func (s *Service) CommitmentSummary(ctx context.Context, code string, w When) (S
 	}
 	sum, err := s.summarise(ctx, ListRequest{Filter: Filter{Commitment: c.Code}, AsOf: w.AsOf, EvidenceOn: w.EvidenceOn})
 	sum.Commitment = c.Code
+	if err == nil {
+		sum.CivilSociety, err = s.civilSociety(ctx, c, cmp.Or(w.EvidenceOn, w.AsOf, domain.Today(s.now())))
+	}
 	return sum, err
 }
 

@@ -72,6 +72,13 @@ type commitmentData struct {
 	Status      string            `json:"status"`
 	Lead        *institutionData  `json:"leadInstitution"`
 	Support     []institutionData `json:"supportInstitutions"`
+	// What the action plan and the IRM say of it, in the API's own shape.
+	StartDate       string           `json:"startDate"`
+	EndDate         string           `json:"endDate"`
+	MilestonePeriod *monthSpanData   `json:"milestonePeriod"`
+	Description     *descriptionData `json:"description"`
+	IRM             *assessmentData  `json:"irm"`
+	Related         []string         `json:"relatedCommitments"`
 }
 
 type institutionData struct {
@@ -184,6 +191,7 @@ type publications interface {
 type milestones interface {
 	GetCommitment(ctx context.Context, code string) (milestone.Commitment, error)
 	CreateCommitment(ctx context.Context, in milestone.CommitmentInput) (milestone.Commitment, error)
+	UpdateCommitment(ctx context.Context, code string, change func(milestone.CommitmentInput) (milestone.CommitmentInput, error), pre domain.Precondition) (milestone.Commitment, error)
 	List(ctx context.Context, req milestone.ListRequest) (domain.Page[milestone.Milestone], error)
 	Create(ctx context.Context, in milestone.Input) (milestone.Milestone, error)
 }
@@ -293,14 +301,19 @@ func (r *Report) count(added bool) {
 }
 
 func (l *Loader) commitment(ctx context.Context, c commitmentData) (bool, error) {
-	_, err := l.milestones.GetCommitment(ctx, c.Code)
+	details, err := c.details()
+	if err != nil {
+		return false, err
+	}
+	cur, err := l.milestones.GetCommitment(ctx, c.Code)
 	if err == nil {
-		return false, nil
+		return l.detail(ctx, cur, details)
 	}
 	if domain.ErrorCode(err) != domain.CodeNotFound {
 		return false, err
 	}
-	in := milestone.CommitmentInput{Code: c.Code, Title: c.Title, Cycle: c.Cycle, ActionPlan: c.ActionPlan, PolicyAreas: c.PolicyAreas, Status: c.Status}
+	in := milestone.CommitmentInput{Code: c.Code, Title: c.Title, Cycle: c.Cycle, ActionPlan: c.ActionPlan, PolicyAreas: c.PolicyAreas,
+		Status: c.Status, Details: details}
 	if c.Lead != nil {
 		in.Lead = &milestone.InstitutionInput{Name: c.Lead.Name, Organisation: c.Lead.Organisation}
 	}

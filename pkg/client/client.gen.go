@@ -251,6 +251,33 @@ func (e DecisionInputDecision) Valid() bool {
 	}
 }
 
+// Defines values for EarlyResults.
+const (
+	DidNotChange EarlyResults = "did-not-change"
+	Major        EarlyResults = "major"
+	Marginal     EarlyResults = "marginal"
+	Outstanding  EarlyResults = "outstanding"
+	Worsened     EarlyResults = "worsened"
+)
+
+// Valid indicates whether the value is a known member of the EarlyResults enum.
+func (e EarlyResults) Valid() bool {
+	switch e {
+	case DidNotChange:
+		return true
+	case Major:
+		return true
+	case Marginal:
+		return true
+	case Outstanding:
+		return true
+	case Worsened:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for EvaluationStatus.
 const (
 	Closed EvaluationStatus = "closed"
@@ -295,22 +322,22 @@ func (e EvidenceItemKind) Valid() bool {
 
 // Defines values for EvidenceRule.
 const (
-	ClosedEvaluation       EvidenceRule = "closed-evaluation"
-	HeldMeetingsWithReport EvidenceRule = "held-meetings-with-report"
-	MagazineEditions       EvidenceRule = "magazine-editions"
-	None                   EvidenceRule = "none"
+	EvidenceRuleClosedEvaluation       EvidenceRule = "closed-evaluation"
+	EvidenceRuleHeldMeetingsWithReport EvidenceRule = "held-meetings-with-report"
+	EvidenceRuleMagazineEditions       EvidenceRule = "magazine-editions"
+	EvidenceRuleNone                   EvidenceRule = "none"
 )
 
 // Valid indicates whether the value is a known member of the EvidenceRule enum.
 func (e EvidenceRule) Valid() bool {
 	switch e {
-	case ClosedEvaluation:
+	case EvidenceRuleClosedEvaluation:
 		return true
-	case HeldMeetingsWithReport:
+	case EvidenceRuleHeldMeetingsWithReport:
 		return true
-	case MagazineEditions:
+	case EvidenceRuleMagazineEditions:
 		return true
-	case None:
+	case EvidenceRuleNone:
 		return true
 	default:
 		return false
@@ -509,6 +536,30 @@ func (e NetworkRole) Valid() bool {
 	}
 }
 
+// Defines values for OgpValue.
+const (
+	AccessToInformation     OgpValue = "access-to-information"
+	CivicParticipation      OgpValue = "civic-participation"
+	PublicAccountability    OgpValue = "public-accountability"
+	TechnologyAndInnovation OgpValue = "technology-and-innovation"
+)
+
+// Valid indicates whether the value is a known member of the OgpValue enum.
+func (e OgpValue) Valid() bool {
+	switch e {
+	case AccessToInformation:
+		return true
+	case CivicParticipation:
+		return true
+	case PublicAccountability:
+		return true
+	case TechnologyAndInnovation:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for OpenGovernmentLabDetailsFormat.
 const (
 	OpenGovernmentLabDetailsFormatOpenGovernmentLab OpenGovernmentLabDetailsFormat = "open-government-lab"
@@ -554,6 +605,30 @@ func (e OrganisationKind) Valid() bool {
 	case OrganisationKindProvince:
 		return true
 	case OrganisationKindWaterAuthority:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PotentialImpact.
+const (
+	PotentialImpactMinor          PotentialImpact = "minor"
+	PotentialImpactModerate       PotentialImpact = "moderate"
+	PotentialImpactNone           PotentialImpact = "none"
+	PotentialImpactTransformative PotentialImpact = "transformative"
+)
+
+// Valid indicates whether the value is a known member of the PotentialImpact enum.
+func (e PotentialImpact) Valid() bool {
+	switch e {
+	case PotentialImpactMinor:
+		return true
+	case PotentialImpactModerate:
+		return true
+	case PotentialImpactNone:
+		return true
+	case PotentialImpactTransformative:
 		return true
 	default:
 		return false
@@ -1698,16 +1773,49 @@ type Commitment struct {
 	ActionPlan *string `json:"actionPlan,omitempty"`
 
 	// Code Example: NL0037
-	Code                string            `json:"code"`
-	CreatedAt           time.Time         `json:"createdAt"`
-	Cycle               int               `json:"cycle"`
-	LeadInstitution     *Institution      `json:"leadInstitution,omitempty"`
-	MilestoneCount      int               `json:"milestoneCount"`
-	PolicyAreas         []string          `json:"policyAreas"`
-	Status              *CommitmentStatus `json:"status,omitempty"`
-	SupportInstitutions []Institution     `json:"supportInstitutions"`
-	Title               string            `json:"title"`
-	UpdatedAt           time.Time         `json:"updatedAt"`
+	Code      string    `json:"code"`
+	CreatedAt time.Time `json:"createdAt"`
+	Cycle     int       `json:"cycle"`
+
+	// Description The action plan's own account of the commitment, in its words.
+	Description *CommitmentDescription `json:"description,omitempty"`
+
+	// EndDate Example: 2020-06-30
+	EndDate *openapi_types.Date `json:"endDate,omitempty"`
+
+	// Irm The Independent Reporting Mechanism's assessment of the commitment, as published by OGP.
+	Irm             *IrmAssessment `json:"irm,omitempty"`
+	LeadInstitution *Institution   `json:"leadInstitution,omitempty"`
+	MilestoneCount  int            `json:"milestoneCount"`
+
+	// MilestonePeriod A span of whole months (`YYYY-MM`), as the IRM gives a commitment's milestone period.
+	MilestonePeriod *MonthSpan `json:"milestonePeriod,omitempty"`
+	PolicyAreas     []string   `json:"policyAreas"`
+
+	// RelatedCommitments The commitments linked to this one, either way, in code order.
+	RelatedCommitments []CommitmentReference `json:"relatedCommitments"`
+
+	// StartDate Example: 2018-07-01
+	StartDate           *openapi_types.Date `json:"startDate,omitempty"`
+	Status              *CommitmentStatus   `json:"status,omitempty"`
+	SupportInstitutions []Institution       `json:"supportInstitutions"`
+	Title               string              `json:"title"`
+	UpdatedAt           time.Time           `json:"updatedAt"`
+}
+
+// CommitmentDescription The action plan's own account of the commitment, in its words.
+type CommitmentDescription struct {
+	// Action What is the commitment?
+	Action *string `json:"action,omitempty"`
+
+	// Contribution How will it contribute to remedying the social issue?
+	Contribution *string `json:"contribution,omitempty"`
+
+	// Relevance Why is it relevant to OGP values, as the action plan says.
+	Relevance *string `json:"relevance,omitempty"`
+
+	// SocialIssue Which social issue does the commitment seek to address?
+	SocialIssue *string `json:"socialIssue,omitempty"`
 }
 
 // CommitmentInput defines model for CommitmentInput.
@@ -1719,9 +1827,29 @@ type CommitmentInput struct {
 	Code string `json:"code"`
 
 	// Cycle The year the action plan cycle started.
-	Cycle               int                 `json:"cycle"`
-	LeadInstitution     *InstitutionInput   `json:"leadInstitution,omitempty"`
-	PolicyAreas         *[]string           `json:"policyAreas,omitempty"`
+	Cycle int `json:"cycle"`
+
+	// Description The action plan's own account of the commitment, in its words.
+	Description *CommitmentDescription `json:"description,omitempty"`
+
+	// EndDate Example: 2020-06-30
+	EndDate *openapi_types.Date `json:"endDate,omitempty"`
+
+	// Irm The Independent Reporting Mechanism's assessment of the commitment, as published by OGP.
+	Irm             *IrmAssessment    `json:"irm,omitempty"`
+	LeadInstitution *InstitutionInput `json:"leadInstitution,omitempty"`
+
+	// MilestonePeriod A span of whole months (`YYYY-MM`), as the IRM gives a commitment's milestone period.
+	MilestonePeriod *MonthSpan `json:"milestonePeriod,omitempty"`
+	PolicyAreas     *[]string  `json:"policyAreas,omitempty"`
+
+	// RelatedCommitments Codes of related commitments; each link goes both ways.
+	RelatedCommitments *[]string `json:"relatedCommitments,omitempty"`
+
+	// StartDate When the commitment starts, from the action plan.
+	//
+	// Example: 2018-07-01
+	StartDate           *openapi_types.Date `json:"startDate,omitempty"`
 	Status              *CommitmentStatus   `json:"status,omitempty"`
 	SupportInstitutions *[]InstitutionInput `json:"supportInstitutions,omitempty"`
 	Title               string              `json:"title"`
@@ -1731,6 +1859,19 @@ type CommitmentInput struct {
 type CommitmentPage struct {
 	Items      []Commitment `json:"items"`
 	NextCursor *string      `json:"nextCursor,omitempty"`
+}
+
+// CommitmentPatch A JSON Merge Patch of `CommitmentInput`: objects (`description`, `irm` and its parts) are merged, arrays
+// replaced, null removes a value.
+type CommitmentPatch = map[string]any
+
+// CommitmentReference defines model for CommitmentReference.
+type CommitmentReference struct {
+	// Code Example: NL0032
+	Code string `json:"code"`
+
+	// Title Example: Open Local Decision-Making
+	Title string `json:"title"`
 }
 
 // CommitmentStatus defines model for CommitmentStatus.
@@ -1778,6 +1919,9 @@ type DecisionInput struct {
 
 // DecisionInputDecision defines model for DecisionInput.Decision.
 type DecisionInputDecision string
+
+// EarlyResults The IRM's "Did it open government?" scale.
+type EarlyResults string
 
 // Evaluation defines model for Evaluation.
 type Evaluation struct {
@@ -1960,6 +2104,53 @@ type InvalidParam struct {
 
 	// Reason Example: must be GM followed by four digits for a municipality
 	Reason string `json:"reason"`
+}
+
+// IrmAssessment The Independent Reporting Mechanism's assessment of the commitment, as published by OGP.
+type IrmAssessment struct {
+	// Design The IRM's assessment of the commitment's design; a value left out is pending IRM review.
+	Design *IrmDesign `json:"design,omitempty"`
+
+	// Implementation The IRM's assessment of the implementation; a value left out is pending IRM review.
+	Implementation  *IrmImplementation   `json:"implementation,omitempty"`
+	Recommendations *[]IrmRecommendation `json:"recommendations,omitempty"`
+
+	// Report Example: Netherlands Design Report 2018-2020
+	Report *string `json:"report,omitempty"`
+}
+
+// IrmDesign The IRM's assessment of the commitment's design; a value left out is pending IRM review.
+type IrmDesign struct {
+	// Note The IRM's reasons, in its words.
+	Note      *string     `json:"note,omitempty"`
+	OgpValues *[]OgpValue `json:"ogpValues,omitempty"`
+
+	// PotentialImpact The IRM's scale of what the commitment would change if fully implemented.
+	PotentialImpact *PotentialImpact `json:"potentialImpact,omitempty"`
+
+	// Starred The IRM stars a commitment that is verifiable, relevant to an OGP value, of transformative potential
+	// impact and substantially or fully implemented; true is refused otherwise.
+	Starred *bool `json:"starred,omitempty"`
+
+	// Verifiable Whether the commitment is specific enough to verify.
+	Verifiable *bool `json:"verifiable,omitempty"`
+}
+
+// IrmImplementation The IRM's assessment of the implementation; a value left out is pending IRM review.
+type IrmImplementation struct {
+	// Completion Completion on the IRM's scale.
+	Completion *Completion `json:"completion,omitempty"`
+
+	// EarlyResults The IRM's "Did it open government?" scale.
+	EarlyResults *EarlyResults `json:"earlyResults,omitempty"`
+	Note         *string       `json:"note,omitempty"`
+}
+
+// IrmRecommendation defines model for IrmRecommendation.
+type IrmRecommendation struct {
+	// RelatedCommitments Codes of the commitments the recommendation points at.
+	RelatedCommitments *[]string `json:"relatedCommitments,omitempty"`
+	Text               string    `json:"text"`
 }
 
 // KnowledgeSessionDetails A knowledge session with one or more experts.
@@ -2284,8 +2475,21 @@ type MilestonePatch struct {
 // MilestoneStatus defines model for MilestoneStatus.
 type MilestoneStatus string
 
+// MonthSpan A span of whole months (`YYYY-MM`), as the IRM gives a commitment's milestone period.
+type MonthSpan struct {
+	// From Example: 2018-01
+	From *string `json:"from,omitempty"`
+
+	// Until Example: 2020-06
+	Until *string `json:"until,omitempty"`
+}
+
 // NetworkRole The organisation's role in the network, from the action plan.
 type NetworkRole string
+
+// OgpValue An OGP value the IRM finds a commitment relevant to: access to information, civic participation, public
+// accountability, or technology and innovation for transparency and accountability.
+type OgpValue string
 
 // OpenGovernmentLabDetails An Open Government lab on a real-life case, worked on with Design Thinking.
 type OpenGovernmentLabDetails struct {
@@ -2518,6 +2722,9 @@ type PersonReference struct {
 	Name   *string            `json:"name,omitempty"`
 }
 
+// PotentialImpact The IRM's scale of what the commitment would change if fully implemented.
+type PotentialImpact string
+
 // Problem An RFC 9457 problem detail.
 type Problem struct {
 	// Detail What went wrong with this request.
@@ -2563,8 +2770,13 @@ type ProgressSummary struct {
 	AsOf         *openapi_types.Date `json:"asOf,omitempty"`
 	ByCompletion map[string]int      `json:"byCompletion"`
 	ByStatus     map[string]int      `json:"byStatus"`
-	Commitment   *string             `json:"commitment,omitempty"`
-	Cycle        *int                `json:"cycle,omitempty"`
+
+	// CivilSocietyOrganisations For a commitment the network carries out (its lead or a supporting institution is an organisation of the
+	// record, as for NL0037): how many organisations of kind `civil-society-organisation` are members on the
+	// day. Left out for other commitments and for action plans.
+	CivilSocietyOrganisations *int    `json:"civilSocietyOrganisations,omitempty"`
+	Commitment                *string `json:"commitment,omitempty"`
+	Cycle                     *int    `json:"cycle,omitempty"`
 
 	// EvidenceOn The `evidenceOn` asked for, when it was.
 	EvidenceOn *openapi_types.Date `json:"evidenceOn,omitempty"`
@@ -3557,6 +3769,15 @@ type ListCommitmentsParams struct {
 	// PolicyArea Only commitments in this policy area, such as `Capacity Building`.
 	PolicyArea *string `form:"policyArea,omitempty" json:"policyArea,omitempty"`
 
+	// PotentialImpact Only commitments of this potential impact in the IRM's assessment, such as `transformative`.
+	PotentialImpact *PotentialImpact `form:"potentialImpact,omitempty" json:"potentialImpact,omitempty"`
+
+	// OgpValue Only commitments the IRM finds relevant to this OGP value, such as `civic-participation`.
+	OgpValue *OgpValue `form:"ogpValue,omitempty" json:"ogpValue,omitempty"`
+
+	// Starred Only commitments the IRM starred (`true`) or did not (`false`); those pending review are in neither.
+	Starred *bool `form:"starred,omitempty" json:"starred,omitempty"`
+
 	// Q Free-text search, case-insensitive.
 	Q *Q `form:"q,omitempty" json:"q,omitempty"`
 
@@ -3607,6 +3828,15 @@ type ExportCommitmentsParams struct {
 	// PolicyArea Only commitments in this policy area, such as `Capacity Building`.
 	PolicyArea *string `form:"policyArea,omitempty" json:"policyArea,omitempty"`
 
+	// PotentialImpact Only commitments of this potential impact in the IRM's assessment, such as `transformative`.
+	PotentialImpact *PotentialImpact `form:"potentialImpact,omitempty" json:"potentialImpact,omitempty"`
+
+	// OgpValue Only commitments the IRM finds relevant to this OGP value, such as `civic-participation`.
+	OgpValue *OgpValue `form:"ogpValue,omitempty" json:"ogpValue,omitempty"`
+
+	// Starred Only commitments the IRM starred (`true`) or did not (`false`); those pending review are in neither.
+	Starred *bool `form:"starred,omitempty" json:"starred,omitempty"`
+
 	// Q Free-text search, case-insensitive.
 	Q *Q `form:"q,omitempty" json:"q,omitempty"`
 
@@ -3624,6 +3854,20 @@ type ExportCommitmentsParamsDelimiter string
 
 // ExportCommitmentsParamsFormat defines parameters for ExportCommitments.
 type ExportCommitmentsParamsFormat string
+
+// GetCommitmentParams defines parameters for GetCommitment.
+type GetCommitmentParams struct {
+	// AsOf Record time: answer as the API's record stood at the end of this day (Amsterdam time), with only what had
+	// been entered by then. Data entered later, even about earlier days, is not seen: for the data of a network
+	// entered today, `asOf=2019-12-31` finds nothing. For progress by the date things happened, use `evidenceOn`.
+	AsOf *AsOf `form:"asOf,omitempty" json:"asOf,omitempty"`
+}
+
+// UpdateCommitmentParams defines parameters for UpdateCommitment.
+type UpdateCommitmentParams struct {
+	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
 
 // ReplaceCommitmentParams defines parameters for ReplaceCommitment.
 type ReplaceCommitmentParams struct {
@@ -4538,6 +4782,12 @@ type CreateTokenFormdataRequestBody = ClientCredentials
 
 // CreateCommitmentJSONRequestBody defines body for CreateCommitment for application/json ContentType.
 type CreateCommitmentJSONRequestBody = CommitmentInput
+
+// UpdateCommitmentJSONRequestBody defines body for UpdateCommitment for application/json ContentType.
+type UpdateCommitmentJSONRequestBody = CommitmentPatch
+
+// UpdateCommitmentApplicationMergePatchPlusJSONRequestBody defines body for UpdateCommitment for application/merge-patch+json ContentType.
+type UpdateCommitmentApplicationMergePatchPlusJSONRequestBody = CommitmentPatch
 
 // ReplaceCommitmentJSONRequestBody defines body for ReplaceCommitment for application/json ContentType.
 type ReplaceCommitmentJSONRequestBody = CommitmentInput
@@ -5455,12 +5705,54 @@ type ClientInterface interface {
 
 	// GetCommitment Get a commitment
 	//
+	// The commitment with the action plan's description and dates, the IRM's assessment (published IRM data,
+	// public) and its related commitments. `asOf=DATE` answers as the record stood at the end of that day
+	// (Amsterdam time), from the version history every write keeps.
+	//
 	// Corresponds with GET /commitments/{commitment} (the `GetCommitment` operationId).
-	GetCommitment(ctx context.Context, commitment CommitmentRef, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetCommitment(ctx context.Context, commitment CommitmentRef, params *GetCommitmentParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCommitmentWithBody Change some fields of a commitment
+	//
+	// A JSON Merge Patch (RFC 7396) of `CommitmentInput`, to keep the description, dates, the IRM's assessment
+	// and related commitments current, for example `{"irm": {"implementation": {"completion": "substantial"}}}`.
+	// Linking a commitment (`relatedCommitments`) links it both ways: the other commitment lists this one too and
+	// gets a new version. Editors and admins.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /commitments/{commitment} (the `UpdateCommitment` operationId).
+	UpdateCommitmentWithBody(ctx context.Context, commitment CommitmentRef, params *UpdateCommitmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCommitment Change some fields of a commitment
+	//
+	// A JSON Merge Patch (RFC 7396) of `CommitmentInput`, to keep the description, dates, the IRM's assessment
+	// and related commitments current, for example `{"irm": {"implementation": {"completion": "substantial"}}}`.
+	// Linking a commitment (`relatedCommitments`) links it both ways: the other commitment lists this one too and
+	// gets a new version. Editors and admins.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /commitments/{commitment} (the `UpdateCommitment` operationId).
+	UpdateCommitment(ctx context.Context, commitment CommitmentRef, params *UpdateCommitmentParams, body UpdateCommitmentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCommitmentWithApplicationMergePatchPlusJSONBody Change some fields of a commitment
+	//
+	// A JSON Merge Patch (RFC 7396) of `CommitmentInput`, to keep the description, dates, the IRM's assessment
+	// and related commitments current, for example `{"irm": {"implementation": {"completion": "substantial"}}}`.
+	// Linking a commitment (`relatedCommitments`) links it both ways: the other commitment lists this one too and
+	// gets a new version. Editors and admins.
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /commitments/{commitment} (the `UpdateCommitment` operationId).
+	UpdateCommitmentWithApplicationMergePatchPlusJSONBody(ctx context.Context, commitment CommitmentRef, params *UpdateCommitmentParams, body UpdateCommitmentApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ReplaceCommitmentWithBody Replace a commitment
 	//
-	// Editors and admins. The code cannot change.
+	// Editors and admins. The code cannot change. Of `startDate`, `endDate`, `milestonePeriod`, `description`,
+	// `irm` and `relatedCommitments`, those left out keep their value (so that clients written before 1.3 clear
+	// nothing); send them to replace them, or change some fields with `PATCH`.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -5469,7 +5761,9 @@ type ClientInterface interface {
 
 	// ReplaceCommitment Replace a commitment
 	//
-	// Editors and admins. The code cannot change.
+	// Editors and admins. The code cannot change. Of `startDate`, `endDate`, `milestonePeriod`, `description`,
+	// `irm` and `relatedCommitments`, those left out keep their value (so that clients written before 1.3 clear
+	// nothing); send them to replace them, or change some fields with `PATCH`.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -7178,9 +7472,79 @@ func (c *Client) ExportCommitments(ctx context.Context, params *ExportCommitment
 
 // GetCommitment Get a commitment
 //
+// The commitment with the action plan's description and dates, the IRM's assessment (published IRM data,
+// public) and its related commitments. `asOf=DATE` answers as the record stood at the end of that day
+// (Amsterdam time), from the version history every write keeps.
+//
 // Corresponds with GET /commitments/{commitment} (the `GetCommitment` operationId).
-func (c *Client) GetCommitment(ctx context.Context, commitment CommitmentRef, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetCommitmentRequest(c.Server, commitment)
+func (c *Client) GetCommitment(ctx context.Context, commitment CommitmentRef, params *GetCommitmentParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCommitmentRequest(c.Server, commitment, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCommitmentWithBody Change some fields of a commitment
+//
+// A JSON Merge Patch (RFC 7396) of `CommitmentInput`, to keep the description, dates, the IRM's assessment
+// and related commitments current, for example `{"irm": {"implementation": {"completion": "substantial"}}}`.
+// Linking a commitment (`relatedCommitments`) links it both ways: the other commitment lists this one too and
+// gets a new version. Editors and admins.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /commitments/{commitment} (the `UpdateCommitment` operationId).
+func (c *Client) UpdateCommitmentWithBody(ctx context.Context, commitment CommitmentRef, params *UpdateCommitmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCommitmentRequestWithBody(c.Server, commitment, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCommitment Change some fields of a commitment
+//
+// A JSON Merge Patch (RFC 7396) of `CommitmentInput`, to keep the description, dates, the IRM's assessment
+// and related commitments current, for example `{"irm": {"implementation": {"completion": "substantial"}}}`.
+// Linking a commitment (`relatedCommitments`) links it both ways: the other commitment lists this one too and
+// gets a new version. Editors and admins.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /commitments/{commitment} (the `UpdateCommitment` operationId).
+func (c *Client) UpdateCommitment(ctx context.Context, commitment CommitmentRef, params *UpdateCommitmentParams, body UpdateCommitmentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCommitmentRequest(c.Server, commitment, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCommitmentWithApplicationMergePatchPlusJSONBody Change some fields of a commitment
+//
+// A JSON Merge Patch (RFC 7396) of `CommitmentInput`, to keep the description, dates, the IRM's assessment
+// and related commitments current, for example `{"irm": {"implementation": {"completion": "substantial"}}}`.
+// Linking a commitment (`relatedCommitments`) links it both ways: the other commitment lists this one too and
+// gets a new version. Editors and admins.
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /commitments/{commitment} (the `UpdateCommitment` operationId).
+func (c *Client) UpdateCommitmentWithApplicationMergePatchPlusJSONBody(ctx context.Context, commitment CommitmentRef, params *UpdateCommitmentParams, body UpdateCommitmentApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCommitmentRequestWithApplicationMergePatchPlusJSONBody(c.Server, commitment, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7193,7 +7557,9 @@ func (c *Client) GetCommitment(ctx context.Context, commitment CommitmentRef, re
 
 // ReplaceCommitmentWithBody Replace a commitment
 //
-// Editors and admins. The code cannot change.
+// Editors and admins. The code cannot change. Of `startDate`, `endDate`, `milestonePeriod`, `description`,
+// `irm` and `relatedCommitments`, those left out keep their value (so that clients written before 1.3 clear
+// nothing); send them to replace them, or change some fields with `PATCH`.
 //
 // Takes any type of body and a specified content type.
 //
@@ -7212,7 +7578,9 @@ func (c *Client) ReplaceCommitmentWithBody(ctx context.Context, commitment Commi
 
 // ReplaceCommitment Replace a commitment
 //
-// Editors and admins. The code cannot change.
+// Editors and admins. The code cannot change. Of `startDate`, `endDate`, `milestonePeriod`, `description`,
+// `irm` and `relatedCommitments`, those left out keep their value (so that clients written before 1.3 clear
+// nothing); send them to replace them, or change some fields with `PATCH`.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -10626,6 +10994,42 @@ func NewListCommitmentsRequest(server string, params *ListCommitmentsParams) (*h
 
 		}
 
+		if params.PotentialImpact != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "potentialImpact", *params.PotentialImpact, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OgpValue != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ogpValue", *params.OgpValue, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Starred != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "starred", *params.Starred, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Q != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
@@ -10831,6 +11235,42 @@ func NewExportCommitmentsRequest(server string, params *ExportCommitmentsParams)
 
 		}
 
+		if params.PotentialImpact != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "potentialImpact", *params.PotentialImpact, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OgpValue != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ogpValue", *params.OgpValue, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Starred != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "starred", *params.Starred, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Q != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
@@ -10878,7 +11318,7 @@ func NewExportCommitmentsRequest(server string, params *ExportCommitmentsParams)
 }
 
 // NewGetCommitmentRequest constructs an http.Request for the GetCommitment method
-func NewGetCommitmentRequest(server string, commitment CommitmentRef) (*http.Request, error) {
+func NewGetCommitmentRequest(server string, commitment CommitmentRef, params *GetCommitmentParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -10903,9 +11343,109 @@ func NewGetCommitmentRequest(server string, commitment CommitmentRef) (*http.Req
 		return nil, err
 	}
 
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.AsOf != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "asOf", *params.AsOf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateCommitmentRequest calls the generic UpdateCommitment builder with application/json body
+func NewUpdateCommitmentRequest(server string, commitment CommitmentRef, params *UpdateCommitmentParams, body UpdateCommitmentJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateCommitmentRequestWithBody(server, commitment, params, "application/json", bodyReader)
+}
+
+// NewUpdateCommitmentRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateCommitment builder with application/merge-patch+json body
+func NewUpdateCommitmentRequestWithApplicationMergePatchPlusJSONBody(server string, commitment CommitmentRef, params *UpdateCommitmentParams, body UpdateCommitmentApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateCommitmentRequestWithBody(server, commitment, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewUpdateCommitmentRequestWithBody constructs an http.Request for the UpdateCommitment method, with any body, and a specified content type
+func NewUpdateCommitmentRequestWithBody(server string, commitment CommitmentRef, params *UpdateCommitmentParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "commitment", commitment, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/commitments/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -17228,14 +17768,56 @@ type ClientWithResponsesInterface interface {
 
 	// GetCommitmentWithResponse Get a commitment
 	//
+	// The commitment with the action plan's description and dates, the IRM's assessment (published IRM data,
+	// public) and its related commitments. `asOf=DATE` answers as the record stood at the end of that day
+	// (Amsterdam time), from the version history every write keeps.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /commitments/{commitment} (the `GetCommitment` operationId).
-	GetCommitmentWithResponse(ctx context.Context, commitment CommitmentRef, reqEditors ...RequestEditorFn) (*GetCommitmentResponse, error)
+	GetCommitmentWithResponse(ctx context.Context, commitment CommitmentRef, params *GetCommitmentParams, reqEditors ...RequestEditorFn) (*GetCommitmentResponse, error)
+
+	// UpdateCommitmentWithBodyWithResponse Change some fields of a commitment
+	//
+	// A JSON Merge Patch (RFC 7396) of `CommitmentInput`, to keep the description, dates, the IRM's assessment
+	// and related commitments current, for example `{"irm": {"implementation": {"completion": "substantial"}}}`.
+	// Linking a commitment (`relatedCommitments`) links it both ways: the other commitment lists this one too and
+	// gets a new version. Editors and admins.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /commitments/{commitment} (the `UpdateCommitment` operationId).
+	UpdateCommitmentWithBodyWithResponse(ctx context.Context, commitment CommitmentRef, params *UpdateCommitmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCommitmentResponse, error)
+
+	// UpdateCommitmentWithResponse Change some fields of a commitment
+	//
+	// A JSON Merge Patch (RFC 7396) of `CommitmentInput`, to keep the description, dates, the IRM's assessment
+	// and related commitments current, for example `{"irm": {"implementation": {"completion": "substantial"}}}`.
+	// Linking a commitment (`relatedCommitments`) links it both ways: the other commitment lists this one too and
+	// gets a new version. Editors and admins.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /commitments/{commitment} (the `UpdateCommitment` operationId).
+	UpdateCommitmentWithResponse(ctx context.Context, commitment CommitmentRef, params *UpdateCommitmentParams, body UpdateCommitmentJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCommitmentResponse, error)
+
+	// UpdateCommitmentWithApplicationMergePatchPlusJSONBodyWithResponse Change some fields of a commitment
+	//
+	// A JSON Merge Patch (RFC 7396) of `CommitmentInput`, to keep the description, dates, the IRM's assessment
+	// and related commitments current, for example `{"irm": {"implementation": {"completion": "substantial"}}}`.
+	// Linking a commitment (`relatedCommitments`) links it both ways: the other commitment lists this one too and
+	// gets a new version. Editors and admins.
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /commitments/{commitment} (the `UpdateCommitment` operationId).
+	UpdateCommitmentWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, commitment CommitmentRef, params *UpdateCommitmentParams, body UpdateCommitmentApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCommitmentResponse, error)
 
 	// ReplaceCommitmentWithBodyWithResponse Replace a commitment
 	//
-	// Editors and admins. The code cannot change.
+	// Editors and admins. The code cannot change. Of `startDate`, `endDate`, `milestonePeriod`, `description`,
+	// `irm` and `relatedCommitments`, those left out keep their value (so that clients written before 1.3 clear
+	// nothing); send them to replace them, or change some fields with `PATCH`.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17244,7 +17826,9 @@ type ClientWithResponsesInterface interface {
 
 	// ReplaceCommitmentWithResponse Replace a commitment
 	//
-	// Editors and admins. The code cannot change.
+	// Editors and admins. The code cannot change. Of `startDate`, `endDate`, `milestonePeriod`, `description`,
+	// `irm` and `relatedCommitments`, those left out keep their value (so that clients written before 1.3 clear
+	// nothing); send them to replace them, or change some fields with `PATCH`.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -20035,6 +20619,118 @@ func (r GetCommitmentResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetCommitmentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateCommitmentResponse200Headers the declared response headers of an HTTP 200 response for UpdateCommitment
+type UpdateCommitmentResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// UpdateCommitmentResponse401Headers the declared response headers of an HTTP 401 response for UpdateCommitment
+type UpdateCommitmentResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type UpdateCommitmentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CommitmentOK
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON428 the response for an HTTP 428 `application/problem+json` response
+	ApplicationProblemJSON428 *PreconditionRequired
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateCommitmentResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdateCommitmentResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateCommitmentResponse) GetJSON200() *CommitmentOK {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateCommitmentResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateCommitmentResponse) GetApplicationProblemJSON401() *Unauthorized {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateCommitmentResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateCommitmentResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UpdateCommitmentResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateCommitmentResponse) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r UpdateCommitmentResponse) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON428 returns the response for an HTTP 428 `application/problem+json` response
+func (r UpdateCommitmentResponse) GetApplicationProblemJSON428() *PreconditionRequired {
+	return r.ApplicationProblemJSON428
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateCommitmentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateCommitmentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateCommitmentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateCommitmentResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -28657,20 +29353,80 @@ func (c *ClientWithResponses) ExportCommitmentsWithResponse(ctx context.Context,
 
 // GetCommitmentWithResponse Get a commitment
 //
+// The commitment with the action plan's description and dates, the IRM's assessment (published IRM data,
+// public) and its related commitments. `asOf=DATE` answers as the record stood at the end of that day
+// (Amsterdam time), from the version history every write keeps.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /commitments/{commitment} (the `GetCommitment` operationId).
-func (c *ClientWithResponses) GetCommitmentWithResponse(ctx context.Context, commitment CommitmentRef, reqEditors ...RequestEditorFn) (*GetCommitmentResponse, error) {
-	rsp, err := c.GetCommitment(ctx, commitment, reqEditors...)
+func (c *ClientWithResponses) GetCommitmentWithResponse(ctx context.Context, commitment CommitmentRef, params *GetCommitmentParams, reqEditors ...RequestEditorFn) (*GetCommitmentResponse, error) {
+	rsp, err := c.GetCommitment(ctx, commitment, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
 	return ParseGetCommitmentResponse(rsp)
 }
 
+// UpdateCommitmentWithBodyWithResponse Change some fields of a commitment
+//
+// A JSON Merge Patch (RFC 7396) of `CommitmentInput`, to keep the description, dates, the IRM's assessment
+// and related commitments current, for example `{"irm": {"implementation": {"completion": "substantial"}}}`.
+// Linking a commitment (`relatedCommitments`) links it both ways: the other commitment lists this one too and
+// gets a new version. Editors and admins.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /commitments/{commitment} (the `UpdateCommitment` operationId).
+func (c *ClientWithResponses) UpdateCommitmentWithBodyWithResponse(ctx context.Context, commitment CommitmentRef, params *UpdateCommitmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCommitmentResponse, error) {
+	rsp, err := c.UpdateCommitmentWithBody(ctx, commitment, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCommitmentResponse(rsp)
+}
+
+// UpdateCommitmentWithResponse Change some fields of a commitment
+//
+// A JSON Merge Patch (RFC 7396) of `CommitmentInput`, to keep the description, dates, the IRM's assessment
+// and related commitments current, for example `{"irm": {"implementation": {"completion": "substantial"}}}`.
+// Linking a commitment (`relatedCommitments`) links it both ways: the other commitment lists this one too and
+// gets a new version. Editors and admins.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /commitments/{commitment} (the `UpdateCommitment` operationId).
+func (c *ClientWithResponses) UpdateCommitmentWithResponse(ctx context.Context, commitment CommitmentRef, params *UpdateCommitmentParams, body UpdateCommitmentJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCommitmentResponse, error) {
+	rsp, err := c.UpdateCommitment(ctx, commitment, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCommitmentResponse(rsp)
+}
+
+// UpdateCommitmentWithApplicationMergePatchPlusJSONBodyWithResponse Change some fields of a commitment
+//
+// A JSON Merge Patch (RFC 7396) of `CommitmentInput`, to keep the description, dates, the IRM's assessment
+// and related commitments current, for example `{"irm": {"implementation": {"completion": "substantial"}}}`.
+// Linking a commitment (`relatedCommitments`) links it both ways: the other commitment lists this one too and
+// gets a new version. Editors and admins.
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /commitments/{commitment} (the `UpdateCommitment` operationId).
+func (c *ClientWithResponses) UpdateCommitmentWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, commitment CommitmentRef, params *UpdateCommitmentParams, body UpdateCommitmentApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCommitmentResponse, error) {
+	rsp, err := c.UpdateCommitmentWithApplicationMergePatchPlusJSONBody(ctx, commitment, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCommitmentResponse(rsp)
+}
+
 // ReplaceCommitmentWithBodyWithResponse Replace a commitment
 //
-// Editors and admins. The code cannot change.
+// Editors and admins. The code cannot change. Of `startDate`, `endDate`, `milestonePeriod`, `description`,
+// `irm` and `relatedCommitments`, those left out keep their value (so that clients written before 1.3 clear
+// nothing); send them to replace them, or change some fields with `PATCH`.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -28685,7 +29441,9 @@ func (c *ClientWithResponses) ReplaceCommitmentWithBodyWithResponse(ctx context.
 
 // ReplaceCommitmentWithResponse Replace a commitment
 //
-// Editors and admins. The code cannot change.
+// Editors and admins. The code cannot change. Of `startDate`, `endDate`, `milestonePeriod`, `description`,
+// `irm` and `relatedCommitments`, those left out keep their value (so that clients written before 1.3 clear
+// nothing); send them to replace them, or change some fields with `PATCH`.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -32475,6 +33233,118 @@ func ParseGetCommitmentResponse(rsp *http.Response) (*GetCommitmentResponse, err
 			headers.ETag = &value
 		}
 		response.Headers304 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateCommitmentResponse parses an HTTP response from a UpdateCommitmentWithResponse call
+func ParseUpdateCommitmentResponse(rsp *http.Response) (*UpdateCommitmentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateCommitmentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CommitmentOK
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 428:
+		var dest PreconditionRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON428 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateCommitmentResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers UpdateCommitmentResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil

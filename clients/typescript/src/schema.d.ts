@@ -948,18 +948,35 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a commitment */
+        /**
+         * Get a commitment
+         * @description The commitment with the action plan's description and dates, the IRM's assessment (published IRM data,
+         *     public) and its related commitments. `asOf=DATE` answers as the record stood at the end of that day
+         *     (Amsterdam time), from the version history every write keeps.
+         *
+         */
         get: operations["getCommitment"];
         /**
          * Replace a commitment
-         * @description Editors and admins. The code cannot change.
+         * @description Editors and admins. The code cannot change. Of `startDate`, `endDate`, `milestonePeriod`, `description`,
+         *     `irm` and `relatedCommitments`, those left out keep their value (so that clients written before 1.3 clear
+         *     nothing); send them to replace them, or change some fields with `PATCH`.
+         *
          */
         put: operations["replaceCommitment"];
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change some fields of a commitment
+         * @description A JSON Merge Patch (RFC 7396) of `CommitmentInput`, to keep the description, dates, the IRM's assessment
+         *     and related commitments current, for example `{"irm": {"implementation": {"completion": "substantial"}}}`.
+         *     Linking a commitment (`relatedCommitments`) links it both ways: the other commitment lists this one too and
+         *     gets a new version. Editors and admins.
+         *
+         */
+        patch: operations["updateCommitment"];
         trace?: never;
     };
     "/commitments/{commitment}/milestones": {
@@ -1838,6 +1855,120 @@ export interface components {
             leadInstitution?: components["schemas"]["InstitutionInput"];
             supportInstitutions?: components["schemas"]["InstitutionInput"][];
             status?: components["schemas"]["CommitmentStatus"];
+            /**
+             * Format: date
+             * @description When the commitment starts, from the action plan.
+             * @example 2018-07-01
+             */
+            startDate?: string;
+            /**
+             * Format: date
+             * @example 2020-06-30
+             */
+            endDate?: string;
+            milestonePeriod?: components["schemas"]["MonthSpan"];
+            description?: components["schemas"]["CommitmentDescription"];
+            irm?: components["schemas"]["IrmAssessment"];
+            /** @description Codes of related commitments; each link goes both ways. */
+            relatedCommitments?: string[];
+        };
+        /** @description A JSON Merge Patch of `CommitmentInput`: objects (`description`, `irm` and its parts) are merged, arrays
+         *     replaced, null removes a value.
+         *      */
+        CommitmentPatch: {
+            code?: string;
+            title?: string;
+            cycle?: number;
+            actionPlan?: string | null;
+            policyAreas?: string[] | null;
+            /** @description Merged into the lead institution; null removes it. */
+            leadInstitution?: Record<string, never> | null;
+            supportInstitutions?: components["schemas"]["InstitutionInput"][] | null;
+            status?: components["schemas"]["CommitmentStatus"];
+            /** Format: date */
+            startDate?: string | null;
+            /** Format: date */
+            endDate?: string | null;
+            /** @description Merged into the milestone period; null removes it. */
+            milestonePeriod?: Record<string, never> | null;
+            /** @description Merged into the description; null removes it. */
+            description?: Record<string, never> | null;
+            /** @description Merged into the IRM's assessment; null removes it. */
+            irm?: Record<string, never> | null;
+            relatedCommitments?: string[] | null;
+        };
+        /** @description A span of whole months (`YYYY-MM`), as the IRM gives a commitment's milestone period. */
+        MonthSpan: {
+            /** @example 2018-01 */
+            from?: string;
+            /** @example 2020-06 */
+            until?: string;
+        };
+        /** @description The action plan's own account of the commitment, in its words. */
+        CommitmentDescription: {
+            /** @description Which social issue does the commitment seek to address? */
+            socialIssue?: string;
+            /** @description What is the commitment? */
+            action?: string;
+            /** @description How will it contribute to remedying the social issue? */
+            contribution?: string;
+            /** @description Why is it relevant to OGP values, as the action plan says. */
+            relevance?: string;
+        };
+        /**
+         * @description An OGP value the IRM finds a commitment relevant to: access to information, civic participation, public
+         *     accountability, or technology and innovation for transparency and accountability.
+         *
+         * @enum {string}
+         */
+        OgpValue: "access-to-information" | "civic-participation" | "public-accountability" | "technology-and-innovation";
+        /**
+         * @description The IRM's scale of what the commitment would change if fully implemented.
+         * @enum {string}
+         */
+        PotentialImpact: "none" | "minor" | "moderate" | "transformative";
+        /**
+         * @description The IRM's "Did it open government?" scale.
+         * @enum {string}
+         */
+        EarlyResults: "worsened" | "did-not-change" | "marginal" | "major" | "outstanding";
+        /** @description The IRM's assessment of the commitment's design; a value left out is pending IRM review. */
+        IrmDesign: {
+            /** @description Whether the commitment is specific enough to verify. */
+            verifiable?: boolean;
+            ogpValues?: components["schemas"]["OgpValue"][];
+            potentialImpact?: components["schemas"]["PotentialImpact"];
+            /** @description The IRM stars a commitment that is verifiable, relevant to an OGP value, of transformative potential
+             *     impact and substantially or fully implemented; true is refused otherwise.
+             *      */
+            starred?: boolean;
+            /** @description The IRM's reasons, in its words. */
+            note?: string;
+        };
+        /** @description The IRM's assessment of the implementation; a value left out is pending IRM review. */
+        IrmImplementation: {
+            completion?: components["schemas"]["Completion"];
+            earlyResults?: components["schemas"]["EarlyResults"];
+            note?: string;
+        };
+        IrmRecommendation: {
+            text: string;
+            /** @description Codes of the commitments the recommendation points at. */
+            relatedCommitments?: string[];
+        };
+        /** @description The Independent Reporting Mechanism's assessment of the commitment, as published by OGP. */
+        IrmAssessment: {
+            /** @example Netherlands Design Report 2018-2020 */
+            report?: string;
+            design?: components["schemas"]["IrmDesign"];
+            implementation?: components["schemas"]["IrmImplementation"];
+            recommendations?: components["schemas"]["IrmRecommendation"][];
+        };
+        CommitmentReference: {
+            /** @example NL0032 */
+            code: string;
+            /** @example Open Local Decision-Making */
+            title: string;
         };
         Commitment: {
             /** @example NL0037 */
@@ -1849,6 +1980,21 @@ export interface components {
             leadInstitution?: components["schemas"]["Institution"];
             supportInstitutions: components["schemas"]["Institution"][];
             status?: components["schemas"]["CommitmentStatus"];
+            /**
+             * Format: date
+             * @example 2018-07-01
+             */
+            startDate?: string;
+            /**
+             * Format: date
+             * @example 2020-06-30
+             */
+            endDate?: string;
+            milestonePeriod?: components["schemas"]["MonthSpan"];
+            description?: components["schemas"]["CommitmentDescription"];
+            irm?: components["schemas"]["IrmAssessment"];
+            /** @description The commitments linked to this one, either way, in code order. */
+            relatedCommitments: components["schemas"]["CommitmentReference"][];
             milestoneCount: number;
             /** Format: date-time */
             createdAt: string;
@@ -2072,6 +2218,11 @@ export interface components {
             shareComplete: number;
             overdue: number;
             nextDue?: components["schemas"]["Milestone"];
+            /** @description For a commitment the network carries out (its lead or a supporting institution is an organisation of the
+             *     record, as for NL0037): how many organisations of kind `civil-society-organisation` are members on the
+             *     day. Left out for other commitments and for action plans.
+             *      */
+            civilSocietyOrganisations?: number;
         };
         /**
          * @description The form a meeting takes, from the action plan.
@@ -5734,6 +5885,12 @@ export interface operations {
                 cycle?: number;
                 /** @description Only commitments in this policy area, such as `Capacity Building`. */
                 policyArea?: string;
+                /** @description Only commitments of this potential impact in the IRM's assessment, such as `transformative`. */
+                potentialImpact?: components["schemas"]["PotentialImpact"];
+                /** @description Only commitments the IRM finds relevant to this OGP value, such as `civic-participation`. */
+                ogpValue?: components["schemas"]["OgpValue"];
+                /** @description Only commitments the IRM starred (`true`) or did not (`false`); those pending review are in neither. */
+                starred?: boolean;
                 /** @description Free-text search, case-insensitive. */
                 q?: components["parameters"]["Q"];
                 /**
@@ -5833,6 +5990,12 @@ export interface operations {
                 cycle?: number;
                 /** @description Only commitments in this policy area, such as `Capacity Building`. */
                 policyArea?: string;
+                /** @description Only commitments of this potential impact in the IRM's assessment, such as `transformative`. */
+                potentialImpact?: components["schemas"]["PotentialImpact"];
+                /** @description Only commitments the IRM finds relevant to this OGP value, such as `civic-participation`. */
+                ogpValue?: components["schemas"]["OgpValue"];
+                /** @description Only commitments the IRM starred (`true`) or did not (`false`); those pending review are in neither. */
+                starred?: boolean;
                 /** @description Free-text search, case-insensitive. */
                 q?: components["parameters"]["Q"];
                 /** @description `csv` for comma-separated values with a header row, `ndjson` for one JSON object a line. */
@@ -5866,7 +6029,13 @@ export interface operations {
     };
     getCommitment: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Record time: answer as the API's record stood at the end of this day (Amsterdam time), with only what had
+                 *     been entered by then. Data entered later, even about earlier days, is not seen: for the data of a network
+                 *     entered today, `asOf=2019-12-31` finds nothing. For progress by the date things happened, use `evidenceOn`.
+                 *      */
+                asOf?: components["parameters"]["AsOf"];
+            };
             header?: never;
             path: {
                 /** @description The commitment's code, such as NL0037. */
@@ -5898,6 +6067,37 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["CommitmentInput"];
+            };
+        };
+        responses: {
+            200: components["responses"]["CommitmentOK"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
+        };
+    };
+    updateCommitment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag you last read. Required; 428 when missing, 412 when the resource has changed since. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The commitment's code, such as NL0037. */
+                commitment: components["parameters"]["CommitmentRef"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/merge-patch+json": components["schemas"]["CommitmentPatch"];
+                "application/json": components["schemas"]["CommitmentPatch"];
             };
         };
         responses: {
