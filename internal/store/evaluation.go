@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -156,9 +157,22 @@ func (db *DB) ListEvaluations(ctx context.Context, f evaluation.Filter) (domain.
 	if f.MilestoneID != "" {
 		tx = tx.Where("e.milestone_id = ?", f.MilestoneID)
 	}
+	answered := ""
+	if f.Answered != nil && f.AnsweredBy != "" {
+		answered = fmt.Sprint(*f.Answered)
+		exists := "EXISTS (SELECT 1 FROM evaluation_responses r WHERE r.evaluation_id = e.id AND r.organisation_id = ?)"
+		if !*f.Answered {
+			exists = "NOT " + exists
+		}
+		tx = tx.Where(exists, f.AnsweredBy)
+	}
 	sort := []domain.SortKey{{Field: "createdAt", Descending: true}}
 	tx, since := updatedSince(tx, "e.updated_at", f.UpdatedSince)
 	fp := fingerprint(append([]any{"evaluations", f.WithDrafts, f.Status, f.MilestoneID}, since...)...)
+	if answered != "" {
+		// Only then: cursors issued before the filter existed stay valid.
+		fp = fingerprint(fp, f.AnsweredBy, answered)
+	}
 	tx, err := evaluationKeyset.apply(tx, db.dialect, sort, f.Cursor, fp)
 	if err != nil {
 		return domain.Page[evaluation.Evaluation]{}, err
@@ -171,7 +185,35 @@ func (db *DB) ListEvaluations(ctx context.Context, f evaluation.Filter) (domain.
 	if page.Items, err = db.evaluations(ctx, rows); err != nil {
 		return domain.Page[evaluation.Evaluation]{}, err
 	}
+	if err := db.answeredAt(ctx, page.Items, f.AnsweredBy); err != nil {
+		return domain.Page[evaluation.Evaluation]{}, err
+	}
 	return page, nil
+}
+
+// answeredAt sets, on each of evs, when organisation orgID first answered
+// it, in one query; nothing when orgID is empty.
+func (db *DB) answeredAt(ctx context.Context, evs []evaluation.Evaluation, orgID string) error {
+	if orgID == "" || len(evs) == 0 {
+		return nil
+	}
+	ids := make([]string, len(evs))
+	for i, e := range evs {
+		ids[i] = e.ID
+	}
+	var rows []responseRow
+	if err := db.reader(ctx).Select("evaluation_id, submitted_at").Where("organisation_id = ? AND evaluation_id IN ?", orgID, ids).
+		Find(&rows).Error; err != nil {
+		return dbError(err)
+	}
+	at := make(map[string]time.Time, len(rows))
+	for _, r := range rows {
+		at[r.EvaluationID] = r.SubmittedAt.UTC()
+	}
+	for i := range evs {
+		evs[i].AnsweredAt = at[evs[i].ID]
+	}
+	return nil
 }
 
 // GetEvaluation returns one evaluation.

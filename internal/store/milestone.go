@@ -464,7 +464,8 @@ func (db *DB) CreateProgressUpdate(ctx context.Context, u milestone.ProgressUpda
 }
 
 // HeldMeetingsWithReport lists held meetings dated from..to (Amsterdam
-// days, both included) whose report had been recorded by asOf.
+// days, both included) whose report had been recorded, and not retracted,
+// by asOf.
 func (db *DB) HeldMeetingsWithReport(ctx context.Context, from, to, asOf time.Time) ([]milestone.EvidenceItem, error) {
 	var rows []struct {
 		ID       string
@@ -473,7 +474,8 @@ func (db *DB) HeldMeetingsWithReport(ctx context.Context, from, to, asOf time.Ti
 	}
 	tx := db.reader(ctx).Table("meetings AS m").Select("m.id, m.title, m.starts_at").
 		Joins("JOIN meeting_reports r ON r.meeting_id = m.id").
-		Where("m.status = ? AND r.created_at <= ? AND r.published_on <= ?", "held", asOf.UTC(), domain.Today(asOf))
+		Where("m.status = ? AND r.created_at <= ? AND r.published_on <= ?", "held", asOf.UTC(), domain.Today(asOf)).
+		Where("(r.retracted_at IS NULL OR r.retracted_at > ?)", asOf.UTC())
 	if !from.IsZero() {
 		tx = tx.Where("m.starts_at >= ?", domain.DayStart(from))
 	}
