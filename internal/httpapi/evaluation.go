@@ -26,7 +26,8 @@ type evaluations interface {
 // ListEvaluations serves GET /evaluations.
 func (s *Server) ListEvaluations(ctx context.Context, req api.ListEvaluationsRequestObject) (api.ListEvaluationsResponseObject, error) {
 	p := req.Params
-	f := evaluation.Filter{Status: evaluation.Status(deref(p.Status)), UpdatedSince: deref(p.UpdatedSince), PageSize: deref(p.PageSize), Cursor: deref(p.Cursor)}
+	f := evaluation.Filter{Status: evaluation.Status(deref(p.Status)), UpdatedSince: deref(p.UpdatedSince), Answered: p.Answered,
+		PageSize: deref(p.PageSize), Cursor: deref(p.Cursor)}
 	if p.Milestone != nil {
 		f.MilestoneID = p.Milestone.String()
 	}
@@ -264,7 +265,7 @@ func toAPIEvaluation(e evaluation.Evaluation, now time.Time) (api.Evaluation, er
 	out := api.Evaluation{ID: ids.uuid(e.ID), Title: e.Title, Description: optional(e.Description), OpensAt: e.OpensAt.UTC(),
 		ClosesAt: e.ClosesAt.UTC(), Published: e.Published, Status: api.EvaluationStatus(e.StatusAt(now)),
 		Audience: make([]api.OrganisationSummary, len(e.Audience)), MinGroupSize: e.MinGroupSize,
-		Questions: make([]api.Question, len(e.Questions)), ResponseCount: e.ResponseCount, Example: e.Example,
+		Questions: make([]api.Question, len(e.Questions)), ResponseCount: e.ResponseCount, AnsweredAt: apiTime(e.AnsweredAt), Example: e.Example,
 		Revision: int(e.Version), CreatedAt: e.CreatedAt.UTC(), UpdatedAt: e.UpdatedAt.UTC()}
 	if e.MilestoneID != "" {
 		out.Milestone = ptr(ids.uuid(e.MilestoneID))
