@@ -1817,9 +1817,6 @@ type DecisionInputDecision string
 
 // Evaluation defines model for Evaluation.
 type Evaluation struct {
-	// AnsweredAt In a list for a caller bound to an organisation (a member, a partner's client): when that organisation
-	// first answered. Absent when it has not, and for other callers.
-	AnsweredAt    *time.Time            `json:"answeredAt,omitempty"`
 	Audience      []OrganisationSummary `json:"audience"`
 	ClosesAt      time.Time             `json:"closesAt"`
 	CreatedAt     time.Time             `json:"createdAt"`

@@ -80,13 +80,10 @@ type Evaluation struct {
 	MinGroupSize  int
 	Questions     []Question
 	ResponseCount int
-	// AnsweredAt is when the organisation a list was asked for
-	// (Filter.AnsweredBy) first answered; zero: it has not, or none was.
-	AnsweredAt time.Time
-	Example    bool
-	Version    domain.Version
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	Example       bool
+	Version       domain.Version
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // RecordID, RecordVersion and Revised let the write path store an evaluation.

@@ -265,7 +265,7 @@ func toAPIEvaluation(e evaluation.Evaluation, now time.Time) (api.Evaluation, er
 	out := api.Evaluation{ID: ids.uuid(e.ID), Title: e.Title, Description: optional(e.Description), OpensAt: e.OpensAt.UTC(),
 		ClosesAt: e.ClosesAt.UTC(), Published: e.Published, Status: api.EvaluationStatus(e.StatusAt(now)),
 		Audience: make([]api.OrganisationSummary, len(e.Audience)), MinGroupSize: e.MinGroupSize,
-		Questions: make([]api.Question, len(e.Questions)), ResponseCount: e.ResponseCount, AnsweredAt: apiTime(e.AnsweredAt), Example: e.Example,
+		Questions: make([]api.Question, len(e.Questions)), ResponseCount: e.ResponseCount, Example: e.Example,
 		Revision: int(e.Version), CreatedAt: e.CreatedAt.UTC(), UpdatedAt: e.UpdatedAt.UTC()}
 	if e.MilestoneID != "" {
 		out.Milestone = ptr(ids.uuid(e.MilestoneID))

@@ -185,35 +185,7 @@ func (db *DB) ListEvaluations(ctx context.Context, f evaluation.Filter) (domain.
 	if page.Items, err = db.evaluations(ctx, rows); err != nil {
 		return domain.Page[evaluation.Evaluation]{}, err
 	}
-	if err := db.answeredAt(ctx, page.Items, f.AnsweredBy); err != nil {
-		return domain.Page[evaluation.Evaluation]{}, err
-	}
 	return page, nil
-}
-
-// answeredAt sets, on each of evs, when organisation orgID first answered
-// it, in one query; nothing when orgID is empty.
-func (db *DB) answeredAt(ctx context.Context, evs []evaluation.Evaluation, orgID string) error {
-	if orgID == "" || len(evs) == 0 {
-		return nil
-	}
-	ids := make([]string, len(evs))
-	for i, e := range evs {
-		ids[i] = e.ID
-	}
-	var rows []responseRow
-	if err := db.reader(ctx).Select("evaluation_id, submitted_at").Where("organisation_id = ? AND evaluation_id IN ?", orgID, ids).
-		Find(&rows).Error; err != nil {
-		return dbError(err)
-	}
-	at := make(map[string]time.Time, len(rows))
-	for _, r := range rows {
-		at[r.EvaluationID] = r.SubmittedAt.UTC()
-	}
-	for i := range evs {
-		evs[i].AnsweredAt = at[evs[i].ID]
-	}
-	return nil
 }
 
 // GetEvaluation returns one evaluation.

@@ -1837,9 +1837,6 @@ type DecisionInputDecision string
 
 // Evaluation defines model for Evaluation.
 type Evaluation struct {
-	// AnsweredAt In a list for a caller bound to an organisation (a member, a partner's client): when that organisation
-	// first answered. Absent when it has not, and for other callers.
-	AnsweredAt    *time.Time            `json:"answeredAt,omitempty"`
 	Audience      []OrganisationSummary `json:"audience"`
 	ClosesAt      time.Time             `json:"closesAt"`
 	CreatedAt     time.Time             `json:"createdAt"`
@@ -5352,8 +5349,9 @@ type ClientInterface interface {
 	// ListEvaluations List evaluations
 	//
 	// Published evaluations for everyone; drafts too for editors and admins. Newest first. A member, or a
-	// partner's client bound to an organisation, sees on each evaluation when its organisation answered it
-	// (`answeredAt`), and with `answered=false` the ones still to answer: `?status=open&answered=false`.
+	// partner's client bound to an organisation, lists the ones its organisation still has to answer with
+	// `?status=open&answered=false`, and those it answered with `answered=true` (its answers are at
+	// `/evaluations/{evaluation}/responses/{organisation}`).
 	//
 	// Corresponds with GET /evaluations (the `ListEvaluations` operationId).
 	ListEvaluations(ctx context.Context, params *ListEvaluationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -7069,8 +7067,9 @@ func (c *Client) GetCommitmentSummary(ctx context.Context, commitment Commitment
 // ListEvaluations List evaluations
 //
 // Published evaluations for everyone; drafts too for editors and admins. Newest first. A member, or a
-// partner's client bound to an organisation, sees on each evaluation when its organisation answered it
-// (`answeredAt`), and with `answered=false` the ones still to answer: `?status=open&answered=false`.
+// partner's client bound to an organisation, lists the ones its organisation still has to answer with
+// `?status=open&answered=false`, and those it answered with `answered=true` (its answers are at
+// `/evaluations/{evaluation}/responses/{organisation}`).
 //
 // Corresponds with GET /evaluations (the `ListEvaluations` operationId).
 func (c *Client) ListEvaluations(ctx context.Context, params *ListEvaluationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -16670,8 +16669,9 @@ type ClientWithResponsesInterface interface {
 	// ListEvaluationsWithResponse List evaluations
 	//
 	// Published evaluations for everyone; drafts too for editors and admins. Newest first. A member, or a
-	// partner's client bound to an organisation, sees on each evaluation when its organisation answered it
-	// (`answeredAt`), and with `answered=false` the ones still to answer: `?status=open&answered=false`.
+	// partner's client bound to an organisation, lists the ones its organisation still has to answer with
+	// `?status=open&answered=false`, and those it answered with `answered=true` (its answers are at
+	// `/evaluations/{evaluation}/responses/{organisation}`).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -27662,8 +27662,9 @@ func (c *ClientWithResponses) GetCommitmentSummaryWithResponse(ctx context.Conte
 // ListEvaluationsWithResponse List evaluations
 //
 // Published evaluations for everyone; drafts too for editors and admins. Newest first. A member, or a
-// partner's client bound to an organisation, sees on each evaluation when its organisation answered it
-// (`answeredAt`), and with `answered=false` the ones still to answer: `?status=open&answered=false`.
+// partner's client bound to an organisation, lists the ones its organisation still has to answer with
+// `?status=open&answered=false`, and those it answered with `answered=true` (its answers are at
+// `/evaluations/{evaluation}/responses/{organisation}`).
 //
 // Returns a wrapper object for the known response body format(s).
 //

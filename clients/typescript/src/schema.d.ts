@@ -1093,8 +1093,9 @@ export interface paths {
         /**
          * List evaluations
          * @description Published evaluations for everyone; drafts too for editors and admins. Newest first. A member, or a
-         *     partner's client bound to an organisation, sees on each evaluation when its organisation answered it
-         *     (`answeredAt`), and with `answered=false` the ones still to answer: `?status=open&answered=false`.
+         *     partner's client bound to an organisation, lists the ones its organisation still has to answer with
+         *     `?status=open&answered=false`, and those it answered with `answered=true` (its answers are at
+         *     `/evaluations/{evaluation}/responses/{organisation}`).
          *
          */
         get: operations["listEvaluations"];
@@ -1664,13 +1665,6 @@ export interface components {
             minGroupSize: number;
             questions: components["schemas"]["Question"][];
             responseCount: number;
-            /**
-             * Format: date-time
-             * @description In a list for a caller bound to an organisation (a member, a partner's client): when that organisation
-             *     first answered. Absent when it has not, and for other callers.
-             *
-             */
-            answeredAt?: string;
             example: boolean;
             /** @description The resource's version, the number its ETag starts with (`"v3.…"`); every write bumps it by one. */
             revision: number;
