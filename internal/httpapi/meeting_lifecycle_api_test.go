@@ -300,6 +300,14 @@ func TestReportVersionsAndAttendanceOverHTTP(t *testing.T) {
 	if r := v2.Report; apptest.Deref(r.Version) != 2 || apptest.Deref(r.CorrectionNote) != "cijfers gecorrigeerd" || r.PublicationID != v1.Report.PublicationID {
 		t.Errorf("corrected: got %+v; want version 2 of the same publication with its note", r)
 	}
+	inFeed := func() bool {
+		t.Helper()
+		unfolded := strings.ReplaceAll(e.Do(t, "GET", "/v1/feeds/meetings.ics", nil, nil).Body, "\r\n ", "")
+		return strings.Contains(unfolded, "https://example.org/verslag")
+	}
+	if !inFeed() {
+		t.Errorf("the calendar feed before the retraction: no report link; want one")
+	}
 	retraction := "/v1/meetings/" + m.ID.String() + "/report/retraction"
 	apptest.CheckInvalid(t, "retract without a reason", e.Do(t, "POST", retraction, map[string]any{"reason": ""}, apptest.Bearer(e.editor)), "reason")
 	apptest.CheckProblem(t, "a member retracts", e.Do(t, "POST", retraction, map[string]any{"reason": "fout"}, apptest.Bearer(e.member)), 403)
@@ -308,6 +316,9 @@ func TestReportVersionsAndAttendanceOverHTTP(t *testing.T) {
 	res.JSON(t, &retracted)
 	if res.StatusCode != 200 || retracted.Report.RetractedAt == nil || apptest.Deref(retracted.Report.RetractionReason) != "verkeerde vergadering" {
 		t.Errorf("retract: got %d with %+v; want 200, retracted with the reason", res.StatusCode, retracted.Report)
+	}
+	if inFeed() {
+		t.Errorf("the calendar feed after the retraction: got the report link; want none")
 	}
 	apptest.CheckProblem(t, "retract twice", e.Do(t, "POST", retraction, map[string]any{"reason": "nog eens"}, apptest.Bearer(e.editor)), 409)
 
