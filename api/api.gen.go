@@ -814,6 +814,24 @@ func (e WebhookSubscriptionOwnerKind) Valid() bool {
 	}
 }
 
+// Defines values for CapacityOverflow.
+const (
+	CapacityOverflowCancel   CapacityOverflow = "cancel"
+	CapacityOverflowWaitlist CapacityOverflow = "waitlist"
+)
+
+// Valid indicates whether the value is a known member of the CapacityOverflow enum.
+func (e CapacityOverflow) Valid() bool {
+	switch e {
+	case CapacityOverflowCancel:
+		return true
+	case CapacityOverflowWaitlist:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CsvDelimiter.
 const (
 	CsvDelimiterComma     CsvDelimiter = "comma"
@@ -1303,6 +1321,42 @@ func (e ExportMeetingsParamsSort) Valid() bool {
 	}
 }
 
+// Defines values for UpdateMeetingParamsOverflow.
+const (
+	UpdateMeetingParamsOverflowCancel   UpdateMeetingParamsOverflow = "cancel"
+	UpdateMeetingParamsOverflowWaitlist UpdateMeetingParamsOverflow = "waitlist"
+)
+
+// Valid indicates whether the value is a known member of the UpdateMeetingParamsOverflow enum.
+func (e UpdateMeetingParamsOverflow) Valid() bool {
+	switch e {
+	case UpdateMeetingParamsOverflowCancel:
+		return true
+	case UpdateMeetingParamsOverflowWaitlist:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReplaceMeetingParamsOverflow.
+const (
+	ReplaceMeetingParamsOverflowCancel   ReplaceMeetingParamsOverflow = "cancel"
+	ReplaceMeetingParamsOverflowWaitlist ReplaceMeetingParamsOverflow = "waitlist"
+)
+
+// Valid indicates whether the value is a known member of the ReplaceMeetingParamsOverflow enum.
+func (e ReplaceMeetingParamsOverflow) Valid() bool {
+	switch e {
+	case ReplaceMeetingParamsOverflowCancel:
+		return true
+	case ReplaceMeetingParamsOverflowWaitlist:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListMilestonesParamsSort.
 const (
 	ListMilestonesParamsSortCode            ListMilestonesParamsSort = "code"
@@ -1607,6 +1661,21 @@ type APIClientWithSecret struct {
 	UpdatedAt time.Time       `json:"updatedAt"`
 }
 
+// Attendance How many came to a held meeting; counts only.
+type Attendance struct {
+	// Attended Confirmed and marked as attended.
+	Attended int `json:"attended"`
+
+	// Confirmed Registrations with a place.
+	Confirmed int `json:"confirmed"`
+
+	// NoShows Confirmed and marked as not attended (those not marked are in neither).
+	NoShows int `json:"noShows"`
+
+	// Registered Registrations not cancelled, the waitlist included.
+	Registered int `json:"registered"`
+}
+
 // AttendanceInput defines model for AttendanceInput.
 type AttendanceInput struct {
 	Attended bool `json:"attended"`
@@ -1674,8 +1743,11 @@ type CallForPapers struct {
 
 // ChairCount defines model for ChairCount.
 type ChairCount struct {
-	Count        int                 `json:"count"`
-	Organisation OrganisationSummary `json:"organisation"`
+	Count int `json:"count"`
+
+	// LastChairedOn The day it last chaired in the period; absent when it did not.
+	LastChairedOn *openapi_types.Date `json:"lastChairedOn,omitempty"`
+	Organisation  OrganisationSummary `json:"organisation"`
 }
 
 // ChangeEvent defines model for ChangeEvent.
@@ -2167,10 +2239,12 @@ type MeKind string
 
 // Meeting defines model for Meeting.
 type Meeting struct {
-	CancellationReason *string   `json:"cancellationReason,omitempty"`
-	Capacity           *int      `json:"capacity,omitempty"`
-	CreatedAt          time.Time `json:"createdAt"`
-	Description        *string   `json:"description,omitempty"`
+	// Attendance How many came to a held meeting; counts only.
+	Attendance         *Attendance `json:"attendance,omitempty"`
+	CancellationReason *string     `json:"cancellationReason,omitempty"`
+	Capacity           *int        `json:"capacity,omitempty"`
+	CreatedAt          time.Time   `json:"createdAt"`
+	Description        *string     `json:"description,omitempty"`
 
 	// Details The fields of the meeting's format; `format` says which, and equals the meeting's own `format`.
 	Details *MeetingDetails `json:"details,omitempty"`
@@ -2189,9 +2263,18 @@ type Meeting struct {
 	// author who is a person of the network shows by name only with their consent to a public profile.
 	Programme       *[]ProgrammeItem `json:"programme,omitempty"`
 	RegisteredCount int              `json:"registeredCount"`
-	Report          *Report          `json:"report,omitempty"`
 
-	// ReportOverdue Held, ended more than six weeks ago, and no report yet.
+	// RegistrationClosesAt When registration closes, if the coordinator set it; otherwise at `startsAt`.
+	RegistrationClosesAt *time.Time `json:"registrationClosesAt,omitempty"`
+
+	// RegistrationOpen Whether people can register now.
+	RegistrationOpen bool `json:"registrationOpen"`
+
+	// RegistrationOpensAt When registration opens, if the coordinator set it.
+	RegistrationOpensAt *time.Time `json:"registrationOpensAt,omitempty"`
+	Report              *Report    `json:"report,omitempty"`
+
+	// ReportOverdue Held, ended more than six weeks ago, and no report yet (or only a retracted one).
 	ReportOverdue bool `json:"reportOverdue"`
 
 	// Revision The meeting's version, the number its ETag starts with (`"v3.…"`); every write bumps it by one. The iCalendar feed's SEQUENCE is one less.
@@ -2240,6 +2323,12 @@ type MeetingInput struct {
 	// Example: GM0344
 	GuestChair *string `json:"guestChair,omitempty"`
 	OnlineURL  *string `json:"onlineUrl,omitempty"`
+
+	// RegistrationClosesAt When registration closes, after it opens and no later than `startsAt`; by default at the start.
+	RegistrationClosesAt *time.Time `json:"registrationClosesAt,omitempty"`
+
+	// RegistrationOpensAt When registration opens; by default as soon as the meeting is planned.
+	RegistrationOpensAt *time.Time `json:"registrationOpensAt,omitempty"`
 
 	// Sequence Number in the series of meetings (the first is 1).
 	Sequence *int      `json:"sequence,omitempty"`
@@ -2845,9 +2934,10 @@ type RefreshTokenRevocation struct {
 // Registration defines model for Registration.
 type Registration struct {
 	// Attended Marked after the meeting.
-	Attended *bool              `json:"attended,omitempty"`
-	ID       openapi_types.UUID `json:"id"`
-	Meeting  openapi_types.UUID `json:"meeting"`
+	Attended       *bool              `json:"attended,omitempty"`
+	ID             openapi_types.UUID `json:"id"`
+	Meeting        openapi_types.UUID `json:"meeting"`
+	MeetingSummary *MeetingSummary    `json:"meetingSummary,omitempty"`
 
 	// Person A person as referred to from elsewhere; an erased person keeps only the id.
 	Person       PersonReference    `json:"person"`
@@ -2869,11 +2959,20 @@ type RegistrationList struct {
 	Items []Registration `json:"items"`
 }
 
+// RegistrationPage defines model for RegistrationPage.
+type RegistrationPage struct {
+	Items      []Registration `json:"items"`
+	NextCursor *string        `json:"nextCursor,omitempty"`
+}
+
 // RegistrationStatus defines model for RegistrationStatus.
 type RegistrationStatus string
 
 // Report defines model for Report.
 type Report struct {
+	// CorrectionNote What this version corrects.
+	CorrectionNote *string `json:"correctionNote,omitempty"`
+
 	// Language Example: nl
 	Language string `json:"language"`
 
@@ -2883,12 +2982,26 @@ type Report struct {
 	// PublicationID The report's id in `/publications`.
 	PublicationID openapi_types.UUID `json:"publicationId"`
 	PublishedOn   openapi_types.Date `json:"publishedOn"`
-	Summary       *string            `json:"summary,omitempty"`
-	URL           string             `json:"url"`
+
+	// RetractedAt Set when the report was retracted; a retracted report is no evidence of the meeting.
+	RetractedAt      *time.Time `json:"retractedAt,omitempty"`
+	RetractionReason *string    `json:"retractionReason,omitempty"`
+	Summary          *string    `json:"summary,omitempty"`
+	URL              string     `json:"url"`
+
+	// Version The report's version; each correction adds one, the earlier ones are in `/meetings/{meeting}/report/versions`.
+	//
+	// Example: 2
+	Version *int `json:"version,omitempty"`
 }
 
 // ReportInput defines model for ReportInput.
 type ReportInput struct {
+	// CorrectionNote What a new version corrects.
+	//
+	// Example: The figures on page 3 corrected.
+	CorrectionNote *string `json:"correctionNote,omitempty"`
+
 	// Language BCP 47 tag; default nl.
 	Language *string `json:"language,omitempty"`
 
@@ -2899,6 +3012,35 @@ type ReportInput struct {
 
 	// URL Example: https://www.open-government.nl/report
 	URL string `json:"url"`
+}
+
+// ReportRetractionInput defines model for ReportRetractionInput.
+type ReportRetractionInput struct {
+	// Reason Why the report is retracted.
+	//
+	// Example: The report of another meeting was linked by mistake.
+	Reason string `json:"reason"`
+}
+
+// ReportVersion defines model for ReportVersion.
+type ReportVersion struct {
+	CorrectionNote *string `json:"correctionNote,omitempty"`
+
+	// Language Example: nl
+	Language         string             `json:"language"`
+	Licence          *string            `json:"licence,omitempty"`
+	PublishedOn      openapi_types.Date `json:"publishedOn"`
+	RecordedAt       time.Time          `json:"recordedAt"`
+	RetractedAt      *time.Time         `json:"retractedAt,omitempty"`
+	RetractionReason *string            `json:"retractionReason,omitempty"`
+	Summary          *string            `json:"summary,omitempty"`
+	URL              string             `json:"url"`
+	Version          int                `json:"version"`
+}
+
+// ReportVersionList defines model for ReportVersionList.
+type ReportVersionList struct {
+	Items []ReportVersion `json:"items"`
 }
 
 // ResidentsMeetingDetails The yearly meeting for residents, in a town hall.
@@ -2971,8 +3113,12 @@ type ScheduleHealth struct {
 	Gaps []ScheduleGap `json:"gaps"`
 
 	// Meetings Held, confirmed and planned meetings in the period (cancelled ones do not count).
-	Meetings                     int                `json:"meetings"`
-	OverdueReports               []MeetingSummary   `json:"overdueReports"`
+	Meetings       int              `json:"meetings"`
+	OverdueReports []MeetingSummary `json:"overdueReports"`
+
+	// SuggestedGuestChairs Whom to ask to chair next: the active member municipalities that chaired least in the period, the one
+	// that chaired longest ago (or never) first.
+	SuggestedGuestChairs         []ChairCount       `json:"suggestedGuestChairs"`
 	To                           openapi_types.Date `json:"to"`
 	WithoutGuestChair            []MeetingSummary   `json:"withoutGuestChair"`
 	YearsWithoutResidentsMeeting []int              `json:"yearsWithoutResidentsMeeting"`
@@ -3371,6 +3517,9 @@ type APIClientRef = string
 
 // AsOf Example: 2019-12-31
 type AsOf = openapi_types.Date
+
+// CapacityOverflow defines model for CapacityOverflow.
+type CapacityOverflow string
 
 // CommitmentRef Example: NL0037
 type CommitmentRef = string
@@ -3855,6 +4004,10 @@ type GetCommitmentSummaryParams struct {
 type ListEvaluationsParams struct {
 	Status *EvaluationStatus `form:"status,omitempty" json:"status,omitempty"`
 
+	// Answered Only evaluations the caller's organisation answered (`true`) or not (`false`). For callers bound to an
+	// organisation (members, partners' clients); 400 for others.
+	Answered *bool `form:"answered,omitempty" json:"answered,omitempty"`
+
 	// Milestone Only evaluations linked to this milestone.
 	Milestone *openapi_types.UUID `form:"milestone,omitempty" json:"milestone,omitempty"`
 
@@ -4118,15 +4271,31 @@ type DeleteMeetingParams struct {
 
 // UpdateMeetingParams defines parameters for UpdateMeeting.
 type UpdateMeetingParams struct {
+	// Overflow What happens to the confirmed registrations a lower `capacity` leaves without a place, the latest
+	// confirmed first: `waitlist` puts them back at the head of the waitlist, `cancel` cancels them. Without
+	// it, such a capacity is refused with 409.
+	Overflow *UpdateMeetingParamsOverflow `form:"overflow,omitempty" json:"overflow,omitempty"`
+
 	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// UpdateMeetingParamsOverflow defines parameters for UpdateMeeting.
+type UpdateMeetingParamsOverflow string
+
 // ReplaceMeetingParams defines parameters for ReplaceMeeting.
 type ReplaceMeetingParams struct {
+	// Overflow What happens to the confirmed registrations a lower `capacity` leaves without a place, the latest
+	// confirmed first: `waitlist` puts them back at the head of the waitlist, `cancel` cancels them. Without
+	// it, such a capacity is refused with 409.
+	Overflow *ReplaceMeetingParamsOverflow `form:"overflow,omitempty" json:"overflow,omitempty"`
+
 	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
+
+// ReplaceMeetingParamsOverflow defines parameters for ReplaceMeeting.
+type ReplaceMeetingParamsOverflow string
 
 // CreateRegistrationParams defines parameters for CreateRegistration.
 type CreateRegistrationParams struct {
@@ -4567,6 +4736,24 @@ type ReplacePublicationParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// ListAllRegistrationsParams defines parameters for ListAllRegistrations.
+type ListAllRegistrationsParams struct {
+	// Organisation The organisation's id or code; its people's registrations.
+	Organisation *string `form:"organisation,omitempty" json:"organisation,omitempty"`
+
+	// Person The person's id; their registrations.
+	Person *openapi_types.UUID `form:"person,omitempty" json:"person,omitempty"`
+
+	// Status Only registrations in this status; by default all but the cancelled.
+	Status *RegistrationStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// PageSize Items per page.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
+	// Cursor Opaque position from a `Link rel="next"` header. Only valid with the same filters and sort.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // GetScheduleHealthParams defines parameters for GetScheduleHealth.
 type GetScheduleHealthParams struct {
 	// From First day of the period (default 2018-07-01, the start of the action plan's commitment).
@@ -4728,6 +4915,9 @@ type MarkAttendanceJSONRequestBody = AttendanceInput
 
 // PutMeetingReportJSONRequestBody defines body for PutMeetingReport for application/json ContentType.
 type PutMeetingReportJSONRequestBody = ReportInput
+
+// RetractMeetingReportJSONRequestBody defines body for RetractMeetingReport for application/json ContentType.
+type RetractMeetingReportJSONRequestBody = ReportRetractionInput
 
 // CreateSubmissionJSONRequestBody defines body for CreateSubmission for application/json ContentType.
 type CreateSubmissionJSONRequestBody = SubmissionInput
@@ -5392,6 +5582,12 @@ type ServerInterface interface {
 	// PutMeetingReport Record the meeting's published report
 	// (PUT /meetings/{meeting}/report)
 	PutMeetingReport(ctx echo.Context, meeting MeetingRef) error
+	// RetractMeetingReport Retract the meeting's report
+	// (POST /meetings/{meeting}/report/retraction)
+	RetractMeetingReport(ctx echo.Context, meeting MeetingRef) error
+	// ListMeetingReportVersions List every version of the meeting's report
+	// (GET /meetings/{meeting}/report/versions)
+	ListMeetingReportVersions(ctx echo.Context, meeting MeetingRef) error
 	// ListConferenceReviewers List a conference's reviewers
 	// (GET /meetings/{meeting}/reviewers)
 	ListConferenceReviewers(ctx echo.Context, meeting MeetingRef) error
@@ -5515,6 +5711,9 @@ type ServerInterface interface {
 	// ReplacePublication Replace a publication
 	// (PUT /publications/{publication})
 	ReplacePublication(ctx echo.Context, publication PublicationRef, params ReplacePublicationParams) error
+	// ListAllRegistrations List registrations across meetings
+	// (GET /registrations)
+	ListAllRegistrations(ctx echo.Context, params ListAllRegistrationsParams) error
 	// GetScheduleHealth How healthy the meeting schedule is
 	// (GET /schedule-health)
 	GetScheduleHealth(ctx echo.Context, params GetScheduleHealthParams) error
@@ -6399,6 +6598,13 @@ func (w *ServerInterfaceWrapper) ListEvaluations(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
 	}
 
+	// ------------- Optional query parameter "answered" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "answered", ctx.QueryParams(), &params.Answered, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter answered: %s", err))
+	}
+
 	// ------------- Optional query parameter "milestone" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "milestone", ctx.QueryParams(), &params.Milestone, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
@@ -7140,6 +7346,12 @@ func (w *ServerInterfaceWrapper) UpdateMeeting(ctx echo.Context) error {
 
 	// Parameter object where we will unmarshal all parameters from the context
 	var params UpdateMeetingParams
+	// ------------- Optional query parameter "overflow" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "overflow", ctx.QueryParams(), &params.Overflow, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter overflow: %s", err))
+	}
 
 	headers := ctx.Request().Header
 	// ------------- Optional header parameter "If-Match" -------------
@@ -7176,6 +7388,12 @@ func (w *ServerInterfaceWrapper) ReplaceMeeting(ctx echo.Context) error {
 
 	// Parameter object where we will unmarshal all parameters from the context
 	var params ReplaceMeetingParams
+	// ------------- Optional query parameter "overflow" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "overflow", ctx.QueryParams(), &params.Overflow, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter overflow: %s", err))
+	}
 
 	headers := ctx.Request().Header
 	// ------------- Optional header parameter "If-Match" -------------
@@ -7312,6 +7530,38 @@ func (w *ServerInterfaceWrapper) PutMeetingReport(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.PutMeetingReport(ctx, meeting)
+	return err
+}
+
+// RetractMeetingReport converts echo context to params.
+func (w *ServerInterfaceWrapper) RetractMeetingReport(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "meeting" -------------
+	var meeting MeetingRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "meeting", ctx.Param("meeting"), &meeting, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter meeting: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RetractMeetingReport(ctx, meeting)
+	return err
+}
+
+// ListMeetingReportVersions converts echo context to params.
+func (w *ServerInterfaceWrapper) ListMeetingReportVersions(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "meeting" -------------
+	var meeting MeetingRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "meeting", ctx.Param("meeting"), &meeting, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter meeting: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListMeetingReportVersions(ctx, meeting)
 	return err
 }
 
@@ -8826,6 +9076,52 @@ func (w *ServerInterfaceWrapper) ReplacePublication(ctx echo.Context) error {
 	return err
 }
 
+// ListAllRegistrations converts echo context to params.
+func (w *ServerInterfaceWrapper) ListAllRegistrations(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListAllRegistrationsParams
+	// ------------- Optional query parameter "organisation" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "organisation", ctx.QueryParams(), &params.Organisation, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter organisation: %s", err))
+	}
+
+	// ------------- Optional query parameter "person" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "person", ctx.QueryParams(), &params.Person, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter person: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "pageSize" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pageSize", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter pageSize: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListAllRegistrations(ctx, params)
+	return err
+}
+
 // GetScheduleHealth converts echo context to params.
 func (w *ServerInterfaceWrapper) GetScheduleHealth(ctx echo.Context) error {
 	var err error
@@ -9320,10 +9616,13 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.PATCH(options.BaseURL+"/meetings/:meeting", wrapper.UpdateMeeting, options.OperationMiddlewares["updateMeeting"]...)
 	router.PUT(options.BaseURL+"/meetings/:meeting", wrapper.ReplaceMeeting, options.OperationMiddlewares["replaceMeeting"]...)
 	router.PUT(options.BaseURL+"/meetings/:meeting/report", wrapper.PutMeetingReport, options.OperationMiddlewares["putMeetingReport"]...)
+	router.POST(options.BaseURL+"/meetings/:meeting/report/retraction", wrapper.RetractMeetingReport, options.OperationMiddlewares["retractMeetingReport"]...)
+	router.GET(options.BaseURL+"/meetings/:meeting/report/versions", wrapper.ListMeetingReportVersions, options.OperationMiddlewares["listMeetingReportVersions"]...)
 	router.GET(options.BaseURL+"/meetings/:meeting/registrations", wrapper.ListRegistrations, options.OperationMiddlewares["listRegistrations"]...)
 	router.POST(options.BaseURL+"/meetings/:meeting/registrations", wrapper.CreateRegistration, options.OperationMiddlewares["createRegistration"]...)
 	router.DELETE(options.BaseURL+"/meetings/:meeting/registrations/:registration", wrapper.CancelRegistration, options.OperationMiddlewares["cancelRegistration"]...)
 	router.PUT(options.BaseURL+"/meetings/:meeting/registrations/:registration/attendance", wrapper.MarkAttendance, options.OperationMiddlewares["markAttendance"]...)
+	router.GET(options.BaseURL+"/registrations", wrapper.ListAllRegistrations, options.OperationMiddlewares["listAllRegistrations"]...)
 	router.GET(options.BaseURL+"/meetings/:meeting/submissions", wrapper.ListSubmissions, options.OperationMiddlewares["listSubmissions"]...)
 	router.POST(options.BaseURL+"/meetings/:meeting/submissions", wrapper.CreateSubmission, options.OperationMiddlewares["createSubmission"]...)
 	router.GET(options.BaseURL+"/meetings/:meeting/submissions/:submission", wrapper.GetSubmission, options.OperationMiddlewares["getSubmission"]...)
@@ -15645,6 +15944,231 @@ func (response PutMeetingReport415ApplicationProblemPlusJSONResponse) VisitPutMe
 	return err
 }
 
+type RetractMeetingReportRequestObject struct {
+	Meeting MeetingRef `json:"meeting"`
+	Body    *RetractMeetingReportJSONRequestBody
+}
+
+type RetractMeetingReportResponseObject interface {
+	VisitRetractMeetingReportResponse(w http.ResponseWriter) error
+}
+
+type RetractMeetingReport200JSONResponse struct{ MeetingOKJSONResponse }
+
+func (response RetractMeetingReport200JSONResponse) VisitRetractMeetingReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RetractMeetingReport400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RetractMeetingReport400ApplicationProblemPlusJSONResponse) VisitRetractMeetingReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RetractMeetingReport401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RetractMeetingReport401ApplicationProblemPlusJSONResponse) VisitRetractMeetingReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RetractMeetingReport403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RetractMeetingReport403ApplicationProblemPlusJSONResponse) VisitRetractMeetingReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RetractMeetingReport404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RetractMeetingReport404ApplicationProblemPlusJSONResponse) VisitRetractMeetingReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RetractMeetingReport409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RetractMeetingReport409ApplicationProblemPlusJSONResponse) VisitRetractMeetingReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RetractMeetingReport415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response RetractMeetingReport415ApplicationProblemPlusJSONResponse) VisitRetractMeetingReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMeetingReportVersionsRequestObject struct {
+	Meeting MeetingRef `json:"meeting"`
+}
+
+type ListMeetingReportVersionsResponseObject interface {
+	VisitListMeetingReportVersionsResponse(w http.ResponseWriter) error
+}
+
+type ListMeetingReportVersions200ResponseHeaders struct {
+	APIVersion *string
+	ETag       *string
+}
+
+type ListMeetingReportVersions200JSONResponse struct {
+	Body    ReportVersionList
+	Headers ListMeetingReportVersions200ResponseHeaders
+}
+
+func (response ListMeetingReportVersions200JSONResponse) VisitListMeetingReportVersionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMeetingReportVersions304Response = NotModifiedResponse
+
+func (response ListMeetingReportVersions304Response) VisitListMeetingReportVersionsResponse(w http.ResponseWriter) error {
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type ListMeetingReportVersions400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListMeetingReportVersions400ApplicationProblemPlusJSONResponse) VisitListMeetingReportVersionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMeetingReportVersions404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListMeetingReportVersions404ApplicationProblemPlusJSONResponse) VisitListMeetingReportVersionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMeetingReportVersions406ApplicationProblemPlusJSONResponse struct {
+	NotAcceptableApplicationProblemPlusJSONResponse
+}
+
+func (response ListMeetingReportVersions406ApplicationProblemPlusJSONResponse) VisitListMeetingReportVersionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(406)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListConferenceReviewersRequestObject struct {
 	Meeting MeetingRef `json:"meeting"`
 }
@@ -20911,6 +21435,110 @@ func (response ReplacePublication428ApplicationProblemPlusJSONResponse) VisitRep
 	return err
 }
 
+type ListAllRegistrationsRequestObject struct {
+	Params ListAllRegistrationsParams
+}
+
+type ListAllRegistrationsResponseObject interface {
+	VisitListAllRegistrationsResponse(w http.ResponseWriter) error
+}
+
+type ListAllRegistrations200ResponseHeaders struct {
+	APIVersion *string
+	ETag       *string
+	Link       *string
+}
+
+type ListAllRegistrations200JSONResponse struct {
+	Body    RegistrationPage
+	Headers ListAllRegistrations200ResponseHeaders
+}
+
+func (response ListAllRegistrations200JSONResponse) VisitListAllRegistrationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Link != nil {
+		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAllRegistrations304Response = NotModifiedResponse
+
+func (response ListAllRegistrations304Response) VisitListAllRegistrationsResponse(w http.ResponseWriter) error {
+	if response.Headers.APIVersion != nil {
+		w.Header().Set("API-Version", fmt.Sprint(*response.Headers.APIVersion))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type ListAllRegistrations400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListAllRegistrations400ApplicationProblemPlusJSONResponse) VisitListAllRegistrationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAllRegistrations401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListAllRegistrations401ApplicationProblemPlusJSONResponse) VisitListAllRegistrationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAllRegistrations403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListAllRegistrations403ApplicationProblemPlusJSONResponse) VisitListAllRegistrationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetScheduleHealthRequestObject struct {
 	Params GetScheduleHealthParams
 }
@@ -23101,6 +23729,12 @@ type StrictServerInterface interface {
 	// PutMeetingReport Record the meeting's published report
 	// (PUT /meetings/{meeting}/report)
 	PutMeetingReport(ctx context.Context, request PutMeetingReportRequestObject) (PutMeetingReportResponseObject, error)
+	// RetractMeetingReport Retract the meeting's report
+	// (POST /meetings/{meeting}/report/retraction)
+	RetractMeetingReport(ctx context.Context, request RetractMeetingReportRequestObject) (RetractMeetingReportResponseObject, error)
+	// ListMeetingReportVersions List every version of the meeting's report
+	// (GET /meetings/{meeting}/report/versions)
+	ListMeetingReportVersions(ctx context.Context, request ListMeetingReportVersionsRequestObject) (ListMeetingReportVersionsResponseObject, error)
 	// ListConferenceReviewers List a conference's reviewers
 	// (GET /meetings/{meeting}/reviewers)
 	ListConferenceReviewers(ctx context.Context, request ListConferenceReviewersRequestObject) (ListConferenceReviewersResponseObject, error)
@@ -23224,6 +23858,9 @@ type StrictServerInterface interface {
 	// ReplacePublication Replace a publication
 	// (PUT /publications/{publication})
 	ReplacePublication(ctx context.Context, request ReplacePublicationRequestObject) (ReplacePublicationResponseObject, error)
+	// ListAllRegistrations List registrations across meetings
+	// (GET /registrations)
+	ListAllRegistrations(ctx context.Context, request ListAllRegistrationsRequestObject) (ListAllRegistrationsResponseObject, error)
 	// GetScheduleHealth How healthy the meeting schedule is
 	// (GET /schedule-health)
 	GetScheduleHealth(ctx context.Context, request GetScheduleHealthRequestObject) (GetScheduleHealthResponseObject, error)
@@ -25109,6 +25746,79 @@ func (sh *strictHandler) PutMeetingReport(ctx echo.Context, meeting MeetingRef) 
 	return nil
 }
 
+// RetractMeetingReport operation middleware
+func (sh *strictHandler) RetractMeetingReport(ctx echo.Context, meeting MeetingRef) error {
+	var request RetractMeetingReportRequestObject
+
+	request.Meeting = meeting
+
+	var body RetractMeetingReportJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RetractMeetingReport(ctx.Request().Context(), request.(RetractMeetingReportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RetractMeetingReport")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RetractMeetingReportResponseObject); ok {
+		return validResponse.VisitRetractMeetingReportResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListMeetingReportVersions operation middleware
+func (sh *strictHandler) ListMeetingReportVersions(ctx echo.Context, meeting MeetingRef) error {
+	var request ListMeetingReportVersionsRequestObject
+
+	request.Meeting = meeting
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMeetingReportVersions(ctx.Request().Context(), request.(ListMeetingReportVersionsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMeetingReportVersions")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMeetingReportVersionsResponseObject); ok {
+		return validResponse.VisitListMeetingReportVersionsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListConferenceReviewers operation middleware
 func (sh *strictHandler) ListConferenceReviewers(ctx echo.Context, meeting MeetingRef) error {
 	var request ListConferenceReviewersRequestObject
@@ -26676,6 +27386,31 @@ func (sh *strictHandler) ReplacePublication(ctx echo.Context, publication Public
 		return err
 	} else if validResponse, ok := response.(ReplacePublicationResponseObject); ok {
 		return validResponse.VisitReplacePublicationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListAllRegistrations operation middleware
+func (sh *strictHandler) ListAllRegistrations(ctx echo.Context, params ListAllRegistrationsParams) error {
+	var request ListAllRegistrationsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAllRegistrations(ctx.Request().Context(), request.(ListAllRegistrationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAllRegistrations")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListAllRegistrationsResponseObject); ok {
+		return validResponse.VisitListAllRegistrationsResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -24,8 +24,12 @@ type Filter struct {
 	WithDrafts   bool      // editors and admins see unpublished ones
 	Now          time.Time // for the status filter
 	UpdatedSince time.Time // only items updated at or after it; zero: any
-	PageSize     int
-	Cursor       string
+	// AnsweredBy is the organisation whose answers the list shows (the
+	// caller's); Answered keeps those it answered (true) or not (false).
+	AnsweredBy string
+	Answered   *bool
+	PageSize   int
+	Cursor     string
 }
 
 // Store is what the service needs from storage.
@@ -72,10 +76,19 @@ func (s *Service) List(ctx context.Context, f Filter) (domain.Page[Evaluation], 
 		p.Add("status", "must be one of "+domain.OneOf(statuses))
 	}
 	f.PageSize = domain.PageSize(f.PageSize, &p)
+	// Whether the caller's organisation answered is its own to know.
+	actor := domain.ActorFrom(ctx)
+	f.AnsweredBy = ""
+	if !actor.Anonymous() {
+		f.AnsweredBy = actor.OrganisationID
+	}
+	if f.Answered != nil && f.AnsweredBy == "" {
+		p.Add("answered", "applies to the caller's organisation: sign in as a member or a partner's client of an organisation")
+	}
 	if err := p.Err(); err != nil {
 		return domain.Page[Evaluation]{}, err
 	}
-	f.WithDrafts = editor(domain.ActorFrom(ctx))
+	f.WithDrafts = editor(actor)
 	f.Now = s.now()
 	return s.store.ListEvaluations(ctx, f)
 }

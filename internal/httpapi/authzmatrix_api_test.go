@@ -255,7 +255,17 @@ func (m *matrixFixture) matrixRequests(t *testing.T) map[string]func() matrixReq
 		"putMeetingReport": func() matrixRequest {
 			return matrixRequest{params: p("meeting", m.Held), body: map[string]any{"url": "https://example.org/report", "publishedOn": "2020-01-01"}}
 		},
-		"listRegistrations": func() matrixRequest { return matrixRequest{params: p("meeting", m.Planned)} },
+		"retractMeetingReport": func() matrixRequest {
+			// A new version of the report each time, which a retraction consumes.
+			url := fmt.Sprintf("https://example.org/report-%d", m.next())
+			if res := m.Do(t, "PUT", "/v1/meetings/"+m.Held+"/report", map[string]any{"url": url, "publishedOn": "2020-01-01"}, apptest.Bearer(m.Admin)); res.StatusCode != 200 {
+				t.Fatalf("put report: got %d (%s)", res.StatusCode, apptest.Short(res.Body))
+			}
+			return matrixRequest{params: p("meeting", m.Held), body: map[string]any{"reason": "linked by mistake"}}
+		},
+		"listMeetingReportVersions": func() matrixRequest { return matrixRequest{params: p("meeting", m.Held)} },
+		"listAllRegistrations":      func() matrixRequest { return matrixRequest{} },
+		"listRegistrations":         func() matrixRequest { return matrixRequest{params: p("meeting", m.Planned)} },
 		"createRegistration": func() matrixRequest {
 			return matrixRequest{params: p("meeting", m.Planned), body: map[string]any{"person": m.person(t)}}
 		},

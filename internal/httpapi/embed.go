@@ -238,7 +238,7 @@ func (s *Server) serveEmbedPage(c echo.Context) error {
 		em := page.T.meeting(m, today)
 		if id != "" {
 			em.Description = m.Description
-			if m.Report != nil {
+			if m.Report != nil && !m.Report.Retracted() { // a retracted report is not the meeting's
 				em.Report = m.Report.URL
 			}
 		}

@@ -26,7 +26,8 @@ type evaluations interface {
 // ListEvaluations serves GET /evaluations.
 func (s *Server) ListEvaluations(ctx context.Context, req api.ListEvaluationsRequestObject) (api.ListEvaluationsResponseObject, error) {
 	p := req.Params
-	f := evaluation.Filter{Status: evaluation.Status(deref(p.Status)), UpdatedSince: deref(p.UpdatedSince), PageSize: deref(p.PageSize), Cursor: deref(p.Cursor)}
+	f := evaluation.Filter{Status: evaluation.Status(deref(p.Status)), UpdatedSince: deref(p.UpdatedSince), Answered: p.Answered,
+		PageSize: deref(p.PageSize), Cursor: deref(p.Cursor)}
 	if p.Milestone != nil {
 		f.MilestoneID = p.Milestone.String()
 	}

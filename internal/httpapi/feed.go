@@ -321,7 +321,7 @@ func (l embedLabels) eventDescription(m meeting.Meeting, page string) string {
 	if m.Sequence > 0 {
 		add(l.series, strconv.Itoa(m.Sequence))
 	}
-	if m.Report != nil {
+	if m.Report != nil && !m.Report.Retracted() { // a retracted report is not the meeting's
 		add(l.Report, m.Report.URL)
 	}
 	add(l.moreInfo, page)

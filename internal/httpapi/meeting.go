@@ -21,8 +21,11 @@ type meetings interface {
 	Update(ctx context.Context, id string, change func(meeting.Input) (meeting.Input, error), pre domain.Precondition) (meeting.Meeting, error)
 	Delete(ctx context.Context, id string, pre domain.Precondition) error
 	PutReport(ctx context.Context, id string, in meeting.ReportInput) (meeting.Meeting, error)
+	RetractReport(ctx context.Context, id, reason string) (meeting.Meeting, error)
+	ReportVersions(ctx context.Context, id string) ([]meeting.ReportVersion, error)
 	Register(ctx context.Context, meetingID, personID string) (meeting.Registration, error)
 	Registrations(ctx context.Context, meetingID string) ([]meeting.Registration, error)
+	ListRegistrations(ctx context.Context, req meeting.RegistrationListRequest) (domain.Page[meeting.Registration], error)
 	CancelRegistration(ctx context.Context, meetingID, registrationID string) error
 	MarkAttendance(ctx context.Context, meetingID, registrationID string, attended bool) (meeting.Registration, error)
 	submissions // the call for papers (submission.go)
@@ -163,6 +166,7 @@ func (s *Server) ReplaceMeeting(ctx context.Context, req api.ReplaceMeetingReque
 	if err != nil {
 		return nil, err
 	}
+	in.Overflow = meeting.Overflow(deref(req.Params.Overflow))
 	m, err := s.meetings.Replace(ctx, req.Meeting.String(), in, precondition(req.Params.IfMatch))
 	if err != nil {
 		return nil, err
@@ -178,7 +182,13 @@ func (s *Server) ReplaceMeeting(ctx context.Context, req api.ReplaceMeetingReque
 // to the current input, validated against MeetingInput like a PUT.
 func (s *Server) UpdateMeeting(ctx context.Context, req api.UpdateMeetingRequestObject) (api.UpdateMeetingResponseObject, error) {
 	merge := merger(s, patchBody(req.JSONBody, req.ApplicationMergePatchPlusJSONBody), "MeetingInput", toAPIMeetingInput, toMeetingInput)
-	m, err := s.meetings.Update(ctx, req.Meeting.String(), merge, precondition(req.Params.IfMatch))
+	overflow := meeting.Overflow(deref(req.Params.Overflow))
+	change := func(current meeting.Input) (meeting.Input, error) {
+		in, err := merge(current)
+		in.Overflow = overflow // a parameter of the request, not a field of the meeting
+		return in, err
+	}
+	m, err := s.meetings.Update(ctx, req.Meeting.String(), change, precondition(req.Params.IfMatch))
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +211,7 @@ func (s *Server) DeleteMeeting(ctx context.Context, req api.DeleteMeetingRequest
 func (s *Server) PutMeetingReport(ctx context.Context, req api.PutMeetingReportRequestObject) (api.PutMeetingReportResponseObject, error) {
 	b := req.Body
 	m, err := s.meetings.PutReport(ctx, req.Meeting.String(), meeting.ReportInput{URL: b.URL, PublishedOn: b.PublishedOn.Time,
-		Summary: deref(b.Summary), Language: deref(b.Language), Licence: deref(b.Licence)})
+		Summary: deref(b.Summary), Language: deref(b.Language), Licence: deref(b.Licence), CorrectionNote: deref(b.CorrectionNote)})
 	if err != nil {
 		return nil, err
 	}
@@ -210,6 +220,34 @@ func (s *Server) PutMeetingReport(ctx context.Context, req api.PutMeetingReportR
 		return nil, err
 	}
 	return api.PutMeetingReport200JSONResponse{MeetingOKJSONResponse: resp}, nil
+}
+
+// RetractMeetingReport serves POST /meetings/{meeting}/report/retraction.
+func (s *Server) RetractMeetingReport(ctx context.Context, req api.RetractMeetingReportRequestObject) (api.RetractMeetingReportResponseObject, error) {
+	m, err := s.meetings.RetractReport(ctx, req.Meeting.String(), req.Body.Reason)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := s.meetingOK(m)
+	if err != nil {
+		return nil, err
+	}
+	return api.RetractMeetingReport200JSONResponse{MeetingOKJSONResponse: resp}, nil
+}
+
+// ListMeetingReportVersions serves GET /meetings/{meeting}/report/versions.
+func (s *Server) ListMeetingReportVersions(ctx context.Context, req api.ListMeetingReportVersionsRequestObject) (api.ListMeetingReportVersionsResponseObject, error) {
+	versions, err := s.meetings.ReportVersions(ctx, req.Meeting.String())
+	if err != nil {
+		return nil, err
+	}
+	items := make([]api.ReportVersion, len(versions))
+	for i, v := range versions {
+		items[i] = api.ReportVersion{Version: v.Version, URL: v.URL, PublishedOn: apiDay(v.PublishedOn), Summary: optional(v.Summary),
+			Language: v.Language, Licence: optional(v.Licence), CorrectionNote: optional(v.CorrectionNote), RecordedAt: v.RecordedAt.UTC(),
+			RetractedAt: apiTime(v.RetractedAt), RetractionReason: optional(v.RetractionReason)}
+	}
+	return api.ListMeetingReportVersions200JSONResponse{Body: api.ReportVersionList{Items: items}}, nil
 }
 
 func (s *Server) meetingOK(m meeting.Meeting) (api.MeetingOKJSONResponse, error) {
@@ -224,7 +262,11 @@ func toAPIMeeting(m meeting.Meeting, now time.Time) (api.Meeting, error) {
 		OnlineURL: optional(m.OnlineURL), Status: api.MeetingStatus(m.Status), CancellationReason: optional(m.CancellationReason),
 		ReportOverdue: m.ReportOverdue(now), RegisteredCount: m.RegisteredCount, WaitlistCount: m.WaitlistCount,
 		Sequence: optional(m.Sequence), Capacity: optional(m.Capacity), Revision: int(m.Version), Example: m.Example,
-		CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC()}
+		RegistrationOpensAt: apiTime(m.RegistrationOpensAt), RegistrationClosesAt: apiTime(m.RegistrationClosesAt),
+		RegistrationOpen: m.RegistrationOpen(now), CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC()}
+	if a, ok := m.Attendance(); ok {
+		out.Attendance = &api.Attendance{Registered: a.Registered, Confirmed: a.Confirmed, Attended: a.Attended, NoShows: a.NoShows}
+	}
 	if len(m.Tags) > 0 {
 		out.Tags = ptr(append([]string{}, m.Tags...))
 	}
@@ -239,7 +281,8 @@ func toAPIMeeting(m meeting.Meeting, now time.Time) (api.Meeting, error) {
 	}
 	if r := m.Report; r != nil {
 		out.Report = &api.Report{PublicationID: ids.uuid(r.PublicationID), URL: r.URL, PublishedOn: apiDay(r.PublishedOn),
-			Summary: optional(r.Summary), Language: r.Language, Licence: optional(r.Licence)}
+			Summary: optional(r.Summary), Language: r.Language, Licence: optional(r.Licence), Version: optional(r.Version),
+			CorrectionNote: optional(r.CorrectionNote), RetractedAt: apiTime(r.RetractedAt), RetractionReason: optional(r.RetractionReason)}
 	}
 	if ids.err != nil {
 		return api.Meeting{}, ids.err
@@ -290,7 +333,8 @@ func toMeetingInput(b api.MeetingInput) (meeting.Input, error) {
 	in := meeting.Input{Sequence: deref(b.Sequence), Title: b.Title, Topic: b.Topic, Description: deref(b.Description),
 		Tags: deref(b.Tags), Format: meeting.Format(b.Format), StartsAt: b.StartsAt, EndsAt: b.EndsAt,
 		TimeZone: string(deref(b.TimeZone)), OnlineURL: deref(b.OnlineURL), GuestChair: deref(b.GuestChair),
-		Capacity: deref(b.Capacity), Status: meeting.Status(deref(b.Status)), CancellationReason: deref(b.CancellationReason)}
+		Capacity: deref(b.Capacity), Status: meeting.Status(deref(b.Status)), CancellationReason: deref(b.CancellationReason),
+		RegistrationOpensAt: deref(b.RegistrationOpensAt), RegistrationClosesAt: deref(b.RegistrationClosesAt)}
 	if v := b.Venue; v != nil {
 		in.Venue = &meeting.VenueInput{Name: v.Name, Address: deref(v.Address), City: deref(v.City), Host: deref(v.HostOrganisation)}
 	}
@@ -349,7 +393,8 @@ func toAPIMeetingInput(in meeting.Input) (api.MeetingInput, error) {
 	out := api.MeetingInput{Title: in.Title, Topic: in.Topic, Description: optional(in.Description), Format: api.MeetingFormat(in.Format),
 		StartsAt: in.StartsAt.UTC(), EndsAt: in.EndsAt.UTC(), TimeZone: optional(api.MeetingInputTimeZone(in.TimeZone)),
 		OnlineURL: optional(in.OnlineURL), GuestChair: optional(in.GuestChair), Status: optional(api.MeetingStatus(in.Status)),
-		CancellationReason: optional(in.CancellationReason), Sequence: optional(in.Sequence), Capacity: optional(in.Capacity)}
+		CancellationReason: optional(in.CancellationReason), Sequence: optional(in.Sequence), Capacity: optional(in.Capacity),
+		RegistrationOpensAt: apiTime(in.RegistrationOpensAt), RegistrationClosesAt: apiTime(in.RegistrationClosesAt)}
 	if len(in.Tags) > 0 {
 		out.Tags = ptr(in.Tags)
 	}
@@ -424,6 +469,10 @@ func toAPIRegistration(r meeting.Registration) (api.Registration, error) {
 	if !r.PersonErased {
 		out.Person.Name = ptr(r.PersonName)
 	}
+	if r.MeetingTitle != "" {
+		out.MeetingSummary = &api.MeetingSummary{ID: out.Meeting, Title: r.MeetingTitle, StartsAt: r.MeetingStartsAt.UTC(),
+			Status: api.MeetingStatus(r.MeetingStatus)}
+	}
 	return out, ids.err
 }
 
@@ -441,13 +490,21 @@ func (s *Server) GetScheduleHealth(ctx context.Context, req api.GetScheduleHealt
 		body.Gaps = append(body.Gaps, api.ScheduleGap{After: ids.summary(g.After), Before: ids.summary(g.Before), Days: g.Days})
 	}
 	for _, c := range h.ChairCounts {
-		o := c.Organisation
-		body.ChairCounts = append(body.ChairCounts, api.ChairCount{Organisation: ids.org(o.ID, o.Code, o.Name), Count: c.Count})
+		body.ChairCounts = append(body.ChairCounts, ids.chairCount(c))
+	}
+	body.SuggestedGuestChairs = make([]api.ChairCount, len(h.SuggestedGuestChairs))
+	for i, c := range h.SuggestedGuestChairs {
+		body.SuggestedGuestChairs[i] = ids.chairCount(c)
 	}
 	if ids.err != nil {
 		return nil, ids.err
 	}
 	return api.GetScheduleHealth200JSONResponse{Body: body}, nil
+}
+
+func (m *ids) chairCount(c meeting.ChairCount) api.ChairCount {
+	o := c.Organisation
+	return api.ChairCount{Organisation: m.org(o.ID, o.Code, o.Name), Count: c.Count, LastChairedOn: apiDate(c.LastChairedOn)}
 }
 
 func (m *ids) summary(mt meeting.Meeting) api.MeetingSummary {

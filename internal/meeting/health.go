@@ -15,10 +15,11 @@ type Gap struct {
 	Days          int
 }
 
-// ChairCount is how often a municipality chaired.
+// ChairCount is how often a municipality chaired, and the day it last did.
 type ChairCount struct {
-	Organisation organisation.Ref
-	Count        int
+	Organisation  organisation.Ref
+	Count         int
+	LastChairedOn time.Time // zero: not in the period
 }
 
 // Health is the schedule's health over a period, computed from the meetings.
@@ -30,6 +31,10 @@ type Health struct {
 	ChairCounts                  []ChairCount
 	WithoutGuestChair            []Meeting
 	OverdueReports               []Meeting
+	// SuggestedGuestChairs are the active member municipalities that
+	// chaired least in the period, the one that chaired longest ago (or
+	// never) first: whom to ask next.
+	SuggestedGuestChairs []ChairCount
 }
 
 // CommitmentStart is when the action plan's commitment NL0037 began.
@@ -83,6 +88,7 @@ func (s *Service) Health(ctx context.Context, from, to time.Time) (Health, error
 				chairs[m.GuestChair.ID] = c
 			}
 			c.Count++
+			c.LastChairedOn = m.Day() // meetings come in order of start
 		}
 		if m.ReportOverdue(now) {
 			h.OverdueReports = append(h.OverdueReports, m)
@@ -98,11 +104,13 @@ func (s *Service) Health(ctx context.Context, from, to time.Time) (Health, error
 		return s.orgs.List(ctx, organisation.Query{Filter: organisation.Filter{Kind: organisation.KindMunicipality},
 			PageSize: domain.MaxPageSize, Cursor: cursor})
 	}
+	active := map[string]bool{}
 	for o, err := range domain.Items(municipalities) {
 		if err != nil {
 			return Health{}, err
 		}
-		if _, ok := chairs[o.ID]; !ok && o.ActiveOn(to) {
+		active[o.ID] = o.ActiveOn(to)
+		if _, ok := chairs[o.ID]; !ok && active[o.ID] {
 			chairs[o.ID] = &ChairCount{Organisation: o.Ref()}
 		}
 	}
@@ -116,5 +124,30 @@ func (s *Service) Health(ctx context.Context, from, to time.Time) (Health, error
 		}
 		return a.Organisation.Code < b.Organisation.Code
 	})
+	h.SuggestedGuestChairs = suggestGuestChairs(h.ChairCounts, active)
 	return h, nil
+}
+
+// suggestGuestChairs picks, of the active municipalities in counts, those
+// that chaired least; the one that chaired longest ago (never: first) leads,
+// the code breaks ties.
+func suggestGuestChairs(counts []ChairCount, active map[string]bool) []ChairCount {
+	var out []ChairCount
+	for _, c := range counts {
+		switch {
+		case !active[c.Organisation.ID]:
+		case len(out) == 0 || c.Count < out[0].Count:
+			out = append(out[:0], c)
+		case c.Count == out[0].Count:
+			out = append(out, c)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if !a.LastChairedOn.Equal(b.LastChairedOn) {
+			return a.LastChairedOn.Before(b.LastChairedOn)
+		}
+		return a.Organisation.Code < b.Organisation.Code
+	})
+	return out
 }

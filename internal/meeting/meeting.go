@@ -75,37 +75,76 @@ type Report struct {
 	Summary       string
 	Language      string
 	Licence       string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// Version counts the report's versions: a correction makes a new one
+	// and keeps the earlier ones (ReportVersion).
+	Version          int
+	CorrectionNote   string // what the current version corrects
+	RetractedAt      time.Time
+	RetractionReason string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+// Retracted reports whether the report was withdrawn; a retracted report
+// is no evidence of the meeting and does not count as its report.
+func (r *Report) Retracted() bool { return r != nil && !r.RetractedAt.IsZero() }
+
+// ReportVersion is one version of a report as it was recorded.
+type ReportVersion struct {
+	Version          int
+	URL              string
+	PublishedOn      time.Time
+	Summary          string
+	Language         string
+	Licence          string
+	CorrectionNote   string
+	RecordedAt       time.Time
+	RecordedBy       string
+	RetractedAt      time.Time
+	RetractionReason string
+}
+
+// Attendance is how many came to a held meeting: counts only.
+type Attendance struct {
+	Registered int // every registration not cancelled, waitlist included
+	Confirmed  int // those with a place
+	Attended   int // confirmed and marked as attended
+	NoShows    int // confirmed and marked as not attended
 }
 
 // Meeting is one meeting of the network.
 type Meeting struct {
-	ID                 string
-	Sequence           int
-	Title              string
-	Topic              string
-	Description        string
-	Tags               []string
-	Format             Format
-	Details            *Details
-	StartsAt           time.Time
-	EndsAt             time.Time
-	TimeZone           string
-	Venue              *Venue
-	OnlineURL          string
-	GuestChair         *organisation.Ref
-	Capacity           int // 0: no limit
-	Status             Status
-	CancellationReason string
-	Report             *Report
-	RegisteredCount    int
-	WaitlistCount      int
-	Programme          []ProgrammeItem // a conference's accepted papers (see the store's programmes)
-	Example            bool
-	Version            domain.Version
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
+	ID          string
+	Sequence    int
+	Title       string
+	Topic       string
+	Description string
+	Tags        []string
+	Format      Format
+	Details     *Details
+	StartsAt    time.Time
+	EndsAt      time.Time
+	TimeZone    string
+	Venue       *Venue
+	OnlineURL   string
+	GuestChair  *organisation.Ref
+	Capacity    int // 0: no limit
+	// Registration opens and closes at these instants; zero: from the
+	// meeting's creation, and until it starts.
+	RegistrationOpensAt  time.Time
+	RegistrationClosesAt time.Time
+	Status               Status
+	CancellationReason   string
+	Report               *Report
+	RegisteredCount      int
+	WaitlistCount        int
+	AttendedCount        int             // confirmed registrations marked as attended
+	NoShowCount          int             // confirmed registrations marked as not attended
+	Programme            []ProgrammeItem // a conference's accepted papers (see the store's programmes)
+	Example              bool
+	Version              domain.Version
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
 }
 
 // RecordID, RecordVersion and Revised let the one write path (domain.Update) write meetings.
@@ -119,7 +158,34 @@ func (m Meeting) Revised(v domain.Version, at time.Time) Meeting {
 // ReportOverdue reports whether the meeting was held, ended more than six
 // weeks before now, and still has no report.
 func (m Meeting) ReportOverdue(now time.Time) bool {
-	return m.Status == StatusHeld && m.Report == nil && now.After(m.EndsAt.Add(ReportGrace))
+	return m.Status == StatusHeld && (m.Report == nil || m.Report.Retracted()) && now.After(m.EndsAt.Add(ReportGrace))
+}
+
+// RegistrationWindow is when people can register: from the coordinator's
+// opening (zero: as soon as the meeting is planned) until the closing (or
+// the start).
+func (m Meeting) RegistrationWindow() (opens, closes time.Time) {
+	opens, closes = m.RegistrationOpensAt, m.RegistrationClosesAt
+	if closes.IsZero() {
+		closes = m.StartsAt
+	}
+	return opens, closes
+}
+
+// RegistrationOpen reports whether people can register at now: the meeting
+// is planned or confirmed and now is inside its registration window.
+func (m Meeting) RegistrationOpen(now time.Time) bool {
+	opens, closes := m.RegistrationWindow()
+	return (m.Status == StatusPlanned || m.Status == StatusConfirmed) && !now.Before(opens) && now.Before(closes)
+}
+
+// Attendance is the meeting's attendance figures once it is held.
+func (m Meeting) Attendance() (Attendance, bool) {
+	if m.Status != StatusHeld {
+		return Attendance{}, false
+	}
+	return Attendance{Registered: m.RegisteredCount + m.WaitlistCount, Confirmed: m.RegisteredCount,
+		Attended: m.AttendedCount, NoShows: m.NoShowCount}, true
 }
 
 // CallOpen reports whether the conference's call for papers takes papers
@@ -134,24 +200,39 @@ func (m Meeting) Day() time.Time { return domain.Today(m.StartsAt) }
 
 // Input is what a caller may set on a meeting; organisations by id or code.
 type Input struct {
-	Sequence           int
-	Title              string
-	Topic              string
-	Description        string
-	Tags               []string
-	Format             Format
-	Details            *DetailsInput
-	StartsAt           time.Time
-	EndsAt             time.Time
-	TimeZone           string
-	Venue              *VenueInput
-	OnlineURL          string
-	GuestChair         string
-	Capacity           int
+	Sequence    int
+	Title       string
+	Topic       string
+	Description string
+	Tags        []string
+	Format      Format
+	Details     *DetailsInput
+	StartsAt    time.Time
+	EndsAt      time.Time
+	TimeZone    string
+	Venue       *VenueInput
+	OnlineURL   string
+	GuestChair  string
+	Capacity    int
+	// RegistrationOpensAt and RegistrationClosesAt: zero for the default.
+	RegistrationOpensAt  time.Time
+	RegistrationClosesAt time.Time
+	// Overflow says what happens to the confirmed registrations beyond a
+	// lower capacity; not kept, it applies to the one write.
+	Overflow           Overflow
 	Status             Status
 	CancellationReason string
 	Example            bool
 }
+
+// Overflow is what happens to the confirmed registrations a lower capacity
+// leaves without a place: the latest confirmed go first.
+type Overflow string
+
+const (
+	OverflowWaitlist Overflow = "waitlist" // back to the head of the waitlist
+	OverflowCancel   Overflow = "cancel"   // cancelled
+)
 
 // DetailsInput is Details with the case owner by id or code.
 type DetailsInput struct {
@@ -178,7 +259,8 @@ type VenueInput struct {
 func (m Meeting) AsInput() Input {
 	in := Input{Sequence: m.Sequence, Title: m.Title, Topic: m.Topic, Description: m.Description, Tags: m.Tags,
 		Format: m.Format, StartsAt: m.StartsAt, EndsAt: m.EndsAt, TimeZone: m.TimeZone, OnlineURL: m.OnlineURL,
-		Capacity: m.Capacity, Status: m.Status, CancellationReason: m.CancellationReason, Example: m.Example}
+		Capacity: m.Capacity, Status: m.Status, CancellationReason: m.CancellationReason, Example: m.Example,
+		RegistrationOpensAt: m.RegistrationOpensAt, RegistrationClosesAt: m.RegistrationClosesAt}
 	if m.Details != nil {
 		d := m.Details
 		open := d.OpenToResidents

@@ -2,12 +2,15 @@ package meeting
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 	"github.com/pioniersnetwerk/pioniers/internal/person"
 )
 
@@ -33,6 +36,28 @@ type Registration struct {
 	Attended         *bool
 	RegisteredAt     time.Time
 	RegisteredBy     string
+	// The meeting, as a list across meetings shows it.
+	MeetingTitle    string
+	MeetingStartsAt time.Time
+	MeetingStatus   Status
+}
+
+// RegistrationQuery is one page of registrations across meetings.
+type RegistrationQuery struct {
+	OrganisationID string // registrations of the organisation's people
+	PersonID       string
+	Status         RegistrationStatus // empty: all but the cancelled
+	PageSize       int
+	Cursor         string
+}
+
+// RegistrationListRequest is a caller's request, the organisation by id or code.
+type RegistrationListRequest struct {
+	Organisation string
+	Person       string
+	Status       RegistrationStatus
+	PageSize     int
+	Cursor       string
 }
 
 // RegistrationStore keeps registrations. The service calls it inside a
@@ -46,6 +71,8 @@ type RegistrationStore interface {
 	// RegisteredMeetings lists the meetings where the person holds a
 	// registration that is not cancelled.
 	RegisteredMeetings(ctx context.Context, personID string) ([]string, error)
+	// ListRegistrations pages registrations across meetings, newest first.
+	ListRegistrations(ctx context.Context, q RegistrationQuery) (domain.Page[Registration], error)
 }
 
 // people is what registrations need of the person service: it applies the
@@ -86,8 +113,8 @@ func (s *Service) Register(ctx context.Context, meetingID, personID string) (Reg
 		if err != nil {
 			return err
 		}
-		if m.Status == StatusCancelled || m.Status == StatusHeld || !s.now().Before(m.StartsAt) {
-			return domain.Errorf(domain.CodeConflict, "registration is closed: the meeting is %s", closedReason(m, s.now()))
+		if err := registrationClosed(m, s.now()); err != nil {
+			return err
 		}
 		now := domain.Timestamp(s.now)
 		// Places freed by a larger capacity go to the waitlist first.
@@ -133,11 +160,75 @@ func (s *Service) Register(ctx context.Context, meetingID, personID string) (Reg
 	return reg, nil
 }
 
-func closedReason(m Meeting, now time.Time) string {
-	if m.Status == StatusCancelled || m.Status == StatusHeld {
-		return string(m.Status)
+// registrationClosed says why no one can register for m at now, or nil
+// when they can.
+func registrationClosed(m Meeting, now time.Time) error {
+	if m.RegistrationOpen(now) {
+		return nil
 	}
-	return "under way or over"
+	opens, closes := m.RegistrationWindow()
+	var msg string
+	window := fmt.Sprintf("until %s", closes.UTC().Format(time.RFC3339))
+	if !opens.IsZero() {
+		window = fmt.Sprintf("from %s %s", opens.UTC().Format(time.RFC3339), window)
+	}
+	switch {
+	case m.Status == StatusCancelled || m.Status == StatusHeld:
+		msg = "registration is closed: the meeting is " + string(m.Status)
+	case now.Before(opens):
+		msg = "registration opens at " + opens.UTC().Format(time.RFC3339)
+	case !now.Before(m.StartsAt):
+		msg = "registration is closed: the meeting is under way or over"
+	default:
+		msg = "registration closed at " + closes.UTC().Format(time.RFC3339)
+	}
+	return &domain.Error{Code: domain.CodeConflict, Message: msg, Fields: []domain.FieldError{{Name: "meeting",
+		Reason: "takes registrations " + window}}}
+}
+
+// overflow moves the confirmed registrations beyond m's capacity, the
+// latest confirmed first, as how says: to the waitlist or cancelled. Without
+// how, a capacity below the confirmed registrations is refused. The caller
+// holds the meeting's lock.
+func (s *Service) overflow(ctx context.Context, m Meeting, how Overflow, actor domain.Actor, now time.Time) error {
+	if m.Capacity == 0 {
+		return nil
+	}
+	regs, err := s.store.Registrations(ctx, m.ID)
+	if err != nil {
+		return err
+	}
+	var confirmed []Registration
+	for _, r := range regs {
+		if r.Status == Registered {
+			confirmed = append(confirmed, r)
+		}
+	}
+	extra := len(confirmed) - m.Capacity
+	if extra <= 0 {
+		return nil
+	}
+	if how == "" {
+		return &domain.Error{Code: domain.CodeConflict,
+			Message: fmt.Sprintf("%d registrations are confirmed, %d more than a capacity of %d: say with overflow=waitlist or overflow=cancel what happens to the latest %d confirmed",
+				len(confirmed), extra, m.Capacity, extra),
+			Fields: []domain.FieldError{{Name: "capacity", Reason: fmt.Sprintf("must be at least %d, the confirmed registrations, unless overflow says what happens to the rest", len(confirmed))}}}
+	}
+	status := Waitlisted
+	if how == OverflowCancel {
+		status = Cancelled
+	}
+	// Latest confirmed first; back on the waitlist they keep their place in
+	// the order of registration, ahead of those who registered later.
+	for i := len(confirmed) - 1; i >= len(confirmed)-extra; i-- {
+		r := confirmed[i]
+		r.Status = status
+		if err := s.store.UpdateRegistration(ctx, r, domain.Change{Resource: "registration", ResourceID: r.ID,
+			Action: domain.ActionUpdate, Actor: actor.Subject, Fields: []string{"status"}, At: now}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // mayActFor reports whether the actor may register person p, as the
@@ -196,6 +287,62 @@ func (s *Service) Registrations(ctx context.Context, meetingID string) ([]Regist
 		}
 	}
 	return out, nil
+}
+
+// ListRegistrations pages registrations across meetings, newest first: an
+// organisation's people's, or a person's. Editors and admins see every
+// registration; a member, or a partner's client with registrations:write,
+// its own organisation's people's (a client without people:read without
+// their names); a signed-in person their own. Without organisation or
+// person, the caller gets what it may see: its organisation's, or its own.
+func (s *Service) ListRegistrations(ctx context.Context, req RegistrationListRequest) (domain.Page[Registration], error) {
+	actor := domain.ActorFrom(ctx)
+	if actor.Anonymous() {
+		return domain.Page[Registration]{}, domain.Errorf(domain.CodeUnauthenticated, "sign in to see registrations")
+	}
+	var p domain.Problems
+	q := RegistrationQuery{PersonID: strings.TrimSpace(req.Person), Status: req.Status, Cursor: req.Cursor}
+	if ref := strings.TrimSpace(req.Organisation); ref != "" {
+		orgs := organisation.NewResolver(ctx, s.orgs, &p)
+		o, _ := orgs.Resolve(ref, "organisation")
+		if err := orgs.Err(); err != nil {
+			return domain.Page[Registration]{}, err
+		}
+		q.OrganisationID = o.ID
+	}
+	if q.Status != "" && !slices.Contains([]RegistrationStatus{Registered, Waitlisted, Cancelled}, q.Status) {
+		p.Add("status", "must be one of registered, waitlisted, cancelled")
+	}
+	q.PageSize = domain.PageSize(req.PageSize, &p)
+	if err := p.Err(); err != nil {
+		return domain.Page[Registration]{}, err
+	}
+	forOrg := actor.Is(domain.RoleMember) || registersForOrganisation(actor)
+	switch {
+	case actor.Is(domain.RoleAdmin, domain.RoleEditor):
+	case q.OrganisationID != "":
+		if !forOrg || q.OrganisationID != actor.OrganisationID {
+			return domain.Page[Registration]{}, domain.Errorf(domain.CodeForbidden, "a member, or a partner's client with registrations:write, sees its own organisation's registrations")
+		}
+	case q.PersonID != "" && q.PersonID == actor.PersonID:
+	case forOrg && actor.OrganisationID != "":
+		// Someone else's, or everyone's: as far as they are the organisation's people.
+		q.OrganisationID = actor.OrganisationID
+	case q.PersonID == "" && actor.PersonID != "":
+		q.PersonID = actor.PersonID
+	default:
+		return domain.Page[Registration]{}, domain.Errorf(domain.CodeForbidden, "a person sees their own registrations, a member its organisation's")
+	}
+	page, err := s.store.ListRegistrations(ctx, q)
+	if err != nil {
+		return domain.Page[Registration]{}, err
+	}
+	if actor.Client && !actor.HasScope(domain.ScopePeopleRead) {
+		for i := range page.Items {
+			page.Items[i].PersonName = "" // names are people:read's to give
+		}
+	}
+	return page, nil
 }
 
 // CancelRegistration cancels a registration; the first on the waitlist

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -183,12 +184,15 @@ func TestWaitlist(t *testing.T) {
 func TestCapacityChanges(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	capacity := func(t *testing.T, m meeting.Meeting, n int) meeting.Meeting {
-		t.Helper()
-		m, err := e.meetings.Update(apptest.As(editor), m.ID, func(in meeting.Input) (meeting.Input, error) {
-			in.Capacity = n
+	setCapacity := func(m meeting.Meeting, n int, overflow meeting.Overflow) (meeting.Meeting, error) {
+		return e.meetings.Update(apptest.As(editor), m.ID, func(in meeting.Input) (meeting.Input, error) {
+			in.Capacity, in.Overflow = n, overflow
 			return in, nil
 		}, apptest.IfVersion(m.Version))
+	}
+	capacity := func(t *testing.T, m meeting.Meeting, n int, overflow ...meeting.Overflow) meeting.Meeting {
+		t.Helper()
+		m, err := setCapacity(m, n, append(overflow, "")[0])
 		if err != nil {
 			t.Fatalf("capacity %d: %v", n, err)
 		}
@@ -233,9 +237,51 @@ func TestCapacityChanges(t *testing.T) {
 			{"Cor", meeting.Registered, 0}, {"Dirk", meeting.Registered, 0}})
 	})
 
+	t.Run("lowered below the confirmed: refused unless the request says what happens to them", func(t *testing.T) {
+		m, _ := newMeeting(t, 3, "Anna", "Bram", "Cor", "Dirk")
+		_, err := setCapacity(m, 1, "")
+		apptest.CheckCode(t, "capacity 1 of 3 confirmed", err, domain.CodeConflict)
+		if got := apptest.FieldNames(t, err); !slices.Equal(got, []string{"capacity"}) {
+			t.Errorf("capacity 1 of 3 confirmed: got fields %v; want [capacity]", got)
+		}
+		if !strings.Contains(err.Error(), "3 registrations are confirmed") {
+			t.Errorf("capacity 1 of 3 confirmed: got %q; want it to say how many are confirmed", err)
+		}
+		e.checkList(t, "after the refused capacity", m.ID, []entry{
+			{"Anna", meeting.Registered, 0}, {"Bram", meeting.Registered, 0}, {"Cor", meeting.Registered, 0}, {"Dirk", meeting.Waitlisted, 1}})
+		if got, err := e.meetings.Get(context.Background(), m.ID); err != nil || got.Capacity != 3 || got.Version != m.Version {
+			t.Errorf("after the refused capacity: got capacity %d, version %d, %v; want 3 and %d", got.Capacity, got.Version, err, m.Version)
+		}
+		if _, err := setCapacity(m, 3, ""); err != nil {
+			t.Errorf("capacity kept at the confirmed count: %v", err)
+		}
+	})
+
+	t.Run("lowered with overflow=waitlist: the latest confirmed go back to the head of the waitlist", func(t *testing.T) {
+		m, _ := newMeeting(t, 3, "Anna", "Bram", "Cor", "Dirk")
+		capacity(t, m, 1, meeting.OverflowWaitlist)
+		e.checkList(t, "after lowering to 1", m.ID, []entry{
+			{"Anna", meeting.Registered, 0}, {"Bram", meeting.Waitlisted, 1}, {"Cor", meeting.Waitlisted, 2}, {"Dirk", meeting.Waitlisted, 3}})
+	})
+
+	t.Run("lowered with overflow=cancel: the latest confirmed are cancelled, with a change record each", func(t *testing.T) {
+		m, regs := newMeeting(t, 3, "Anna", "Bram", "Cor", "Dirk")
+		capacity(t, m, 1, meeting.OverflowCancel)
+		e.checkList(t, "after lowering to 1", m.ID, []entry{{"Anna", meeting.Registered, 0}, {"Dirk", meeting.Waitlisted, 1}})
+		for _, n := range []string{"Bram", "Cor"} {
+			cs, err := e.db.Changes(context.Background(), "registration", regs[n].ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(cs) != 2 || !slices.Equal(cs[1].Fields, []string{"status"}) {
+				t.Errorf("changes of %s's registration: got %+v; want create and a status update", n, cs)
+			}
+		}
+	})
+
 	t.Run("lowered: a cancellation frees no place while still full", func(t *testing.T) {
 		m, regs := newMeeting(t, 3, "Anna", "Bram", "Cor", "Dirk")
-		capacity(t, m, 2)
+		capacity(t, m, 2, meeting.OverflowWaitlist)
 		if err := e.meetings.CancelRegistration(apptest.As(editor), m.ID, regs["Anna"].ID); err != nil {
 			t.Fatal(err)
 		}

@@ -54,8 +54,10 @@ type Store interface {
 	CreateMeeting(ctx context.Context, m Meeting, c domain.Change) error
 	UpdateMeeting(ctx context.Context, m Meeting, c domain.Change) error
 	DeleteMeeting(ctx context.Context, m Meeting, c domain.Change) error
-	// PutReport writes the report and bumps the meeting to m.Version.
+	// PutReport writes the report and its version, as the current one, and
+	// bumps the meeting to m.Version.
 	PutReport(ctx context.Context, m Meeting, c domain.Change) error
+	ReportVersions(ctx context.Context, meetingID string) ([]ReportVersion, error)
 	RegistrationStore
 	SubmissionStore
 }
@@ -200,8 +202,12 @@ func (s *Service) replace(ctx context.Context, actor domain.Actor, id string, in
 				return err
 			}
 			if slices.Contains(c.Fields, "capacity") {
-				// A new capacity may free places for the waitlist.
+				// A lower capacity may leave confirmed people without a
+				// place, a higher one frees places for the waitlist.
 				if _, err := s.store.LockMeeting(ctx, id); err != nil {
+					return err
+				}
+				if err := s.overflow(ctx, next, in.Overflow, actor, c.At); err != nil {
 					return err
 				}
 				if err := s.fill(ctx, next, actor, c.At); err != nil {
@@ -238,58 +244,116 @@ func (s *Service) Delete(ctx context.Context, id string, pre domain.Precondition
 
 // ReportInput is the report as recorded.
 type ReportInput struct {
-	URL         string
-	PublishedOn time.Time
-	Summary     string
-	Language    string
-	Licence     string
+	URL            string
+	PublishedOn    time.Time
+	Summary        string
+	Language       string
+	Licence        string
+	CorrectionNote string // what a new version corrects
 }
 
-// PutReport records the published report of a held meeting. Editors and
-// admins. It needs no If-Match: the report is set as a whole, and every put
-// is a change (of the report's time at least).
+// PutReport records the published report of a held meeting, or corrects
+// it: a report that differs from the current one (or replaces a retracted
+// one) becomes its next version, and the earlier versions are kept. The
+// same report again changes nothing. Editors and admins. It needs no
+// If-Match: the report is set as a whole.
 func (s *Service) PutReport(ctx context.Context, id string, in ReportInput) (Meeting, error) {
 	if _, err := requireEditor(ctx, "record reports"); err != nil {
 		return Meeting{}, err
 	}
 	var p domain.Problems
 	in.Language = domain.CheckPublished(in.URL, in.PublishedOn, in.Language, &p)
+	in.Summary, in.Licence, in.CorrectionNote = strings.TrimSpace(in.Summary), strings.TrimSpace(in.Licence), strings.TrimSpace(in.CorrectionNote)
 	if err := p.Err(); err != nil {
 		return Meeting{}, err
 	}
-	var saved Meeting
-	_, err := domain.Update(ctx, s.store, s.now, domain.Precondition{Present: true, Any: true}, domain.Edit[Meeting]{
+	return s.writeReport(ctx, id, func(m Meeting) (Meeting, error) {
+		if m.Status != StatusHeld {
+			return Meeting{}, domain.Errorf(domain.CodeConflict, "a report is recorded once the meeting is held; it is %s", m.Status)
+		}
+		if domain.Day(in.PublishedOn).Before(m.Day()) {
+			return Meeting{}, (domain.Problems{{Name: "publishedOn", Reason: "must not be before the meeting"}}).Err()
+		}
+		r := Report{PublicationID: uuid.Must(uuid.NewV7()).String(), URL: in.URL, PublishedOn: domain.Day(in.PublishedOn),
+			Summary: in.Summary, Language: in.Language, Licence: in.Licence, Version: 1}
+		if old := m.Report; old != nil {
+			if !old.Retracted() && old.URL == r.URL && old.PublishedOn.Equal(r.PublishedOn) && old.Summary == r.Summary &&
+				old.Language == r.Language && old.Licence == r.Licence {
+				return m, nil // the same report: no new version
+			}
+			r.PublicationID, r.CreatedAt, r.Version, r.CorrectionNote = old.PublicationID, old.CreatedAt, old.Version+1, in.CorrectionNote
+		}
+		m.Report = &r
+		return m, nil
+	})
+}
+
+// RetractReport withdraws the meeting's report, with the reason: it stays
+// readable, marked retracted, but is no longer evidence of the meeting. A
+// corrected report put afterwards replaces it. Editors and admins.
+func (s *Service) RetractReport(ctx context.Context, id, reason string) (Meeting, error) {
+	if _, err := requireEditor(ctx, "retract reports"); err != nil {
+		return Meeting{}, err
+	}
+	if reason = strings.TrimSpace(reason); reason == "" {
+		return Meeting{}, (domain.Problems{{Name: "reason", Reason: "must not be empty"}}).Err()
+	}
+	return s.writeReport(ctx, id, func(m Meeting) (Meeting, error) {
+		switch {
+		case m.Report == nil:
+			return Meeting{}, domain.Errorf(domain.CodeNotFound, "the meeting has no report to retract")
+		case m.Report.Retracted():
+			return Meeting{}, domain.Errorf(domain.CodeConflict, "the report was retracted already, on %s", m.Report.RetractedAt.UTC().Format(time.RFC3339))
+		}
+		r := *m.Report
+		r.RetractionReason = reason
+		r.RetractedAt = domain.Timestamp(s.now) // the write's time replaces it below
+		m.Report = &r
+		return m, nil
+	})
+}
+
+// ReportVersions lists every version of the meeting's report, newest
+// first; none when it has no report. Public.
+func (s *Service) ReportVersions(ctx context.Context, id string) ([]ReportVersion, error) {
+	if _, err := s.store.GetMeeting(ctx, id); err != nil {
+		return nil, err
+	}
+	return s.store.ReportVersions(ctx, id)
+}
+
+// writeReport changes the meeting's report with change and writes it, with
+// the report's times (and a retraction's) those of the write.
+func (s *Service) writeReport(ctx context.Context, id string, change func(m Meeting) (Meeting, error)) (Meeting, error) {
+	var saved *Meeting
+	updated, err := domain.Update(ctx, s.store, s.now, domain.Precondition{Present: true, Any: true}, domain.Edit[Meeting]{
 		Resource: "meeting",
 		Load:     func(ctx context.Context) (Meeting, error) { return s.store.GetMeeting(ctx, id) },
-		Change: func(_ context.Context, m Meeting) (Meeting, error) {
-			if m.Status != StatusHeld {
-				return Meeting{}, domain.Errorf(domain.CodeConflict, "a report is recorded once the meeting is held; it is %s", m.Status)
+		Change:   func(_ context.Context, m Meeting) (Meeting, error) { return change(m) },
+		Diff: func(a, b Meeting) domain.Diff {
+			if a.Report == b.Report {
+				return nil
 			}
-			if domain.Day(in.PublishedOn).Before(m.Day()) {
-				return Meeting{}, (domain.Problems{{Name: "publishedOn", Reason: "must not be before the meeting"}}).Err()
-			}
-			r := Report{PublicationID: uuid.Must(uuid.NewV7()).String(), URL: in.URL, PublishedOn: domain.Day(in.PublishedOn),
-				Summary: strings.TrimSpace(in.Summary), Language: in.Language, Licence: strings.TrimSpace(in.Licence)}
-			if m.Report != nil {
-				r.PublicationID, r.CreatedAt = m.Report.PublicationID, m.Report.CreatedAt
-			}
-			m.Report = &r
-			return m, nil
+			return domain.Diff{"report"}
 		},
-		Diff: func(Meeting, Meeting) domain.Diff { return domain.Diff{"report"} },
 		Save: func(ctx context.Context, m Meeting, c domain.Change) error {
-			// The report's times are the write's, like the meeting's.
 			r := *m.Report
 			if r.CreatedAt.IsZero() {
 				r.CreatedAt = c.At
 			}
+			if r.Retracted() {
+				r.RetractedAt = c.At
+			}
 			r.UpdatedAt = c.At
 			m.Report = &r
-			saved = m
+			saved = &m
 			return s.store.PutReport(ctx, m, c)
 		},
 	})
-	return saved, err
+	if err == nil && saved != nil {
+		updated = *saved
+	}
+	return updated, err
 }
 
 // build validates the input against the rules and the meeting's current
@@ -325,6 +389,11 @@ func (s *Service) build(ctx context.Context, m Meeting, in Input, creating bool)
 	if in.Capacity < 0 {
 		p.Add("capacity", "must be at least 1")
 	}
+	if in.Overflow != "" && in.Overflow != OverflowWaitlist && in.Overflow != OverflowCancel {
+		p.Add("overflow", "must be waitlist or cancel")
+	}
+	in.RegistrationOpensAt, in.RegistrationClosesAt = domain.Instant(in.RegistrationOpensAt), domain.Instant(in.RegistrationClosesAt)
+	registrationWindow(in, &p)
 	if in.Status == "" {
 		in.Status = StatusPlanned
 		if !creating {
@@ -346,6 +415,7 @@ func (s *Service) build(ctx context.Context, m Meeting, in Input, creating bool)
 	// Microseconds: what both databases keep, so a stored meeting equals the one returned.
 	next.Format, next.StartsAt, next.EndsAt, next.TimeZone = in.Format, domain.Instant(in.StartsAt), domain.Instant(in.EndsAt), in.TimeZone
 	next.OnlineURL, next.Capacity, next.Status, next.Example = strings.TrimSpace(in.OnlineURL), in.Capacity, in.Status, in.Example
+	next.RegistrationOpensAt, next.RegistrationClosesAt = in.RegistrationOpensAt, in.RegistrationClosesAt
 	next.CancellationReason = ""
 	if in.Status == StatusCancelled {
 		next.CancellationReason = in.CancellationReason
@@ -405,6 +475,21 @@ func (s *Service) build(ctx context.Context, m Meeting, in Input, creating bool)
 		}
 	}
 	return next, nil
+}
+
+// registrationWindow checks the times the coordinator set for registration:
+// it opens before it closes, and closes no later than the meeting starts.
+func registrationWindow(in Input, p *domain.Problems) {
+	opens, closes := in.RegistrationOpensAt, in.RegistrationClosesAt
+	switch {
+	case !opens.IsZero() && !closes.IsZero() && !opens.Before(closes):
+		p.Add("registrationClosesAt", "must be after registrationOpensAt")
+	case !opens.IsZero() && closes.IsZero() && !in.StartsAt.IsZero() && !opens.Before(in.StartsAt):
+		p.Add("registrationOpensAt", "must be before startsAt")
+	}
+	if !closes.IsZero() && !in.StartsAt.IsZero() && closes.After(in.StartsAt) {
+		p.Add("registrationClosesAt", "must not be after startsAt")
+	}
 }
 
 // transition refuses status changes the life cycle does not allow.
@@ -497,6 +582,8 @@ func changedFields(a, b Meeting) domain.Diff {
 	f.Add(a.OnlineURL != b.OnlineURL, "onlineUrl")
 	f.Add(!sameOrg(a.GuestChair, b.GuestChair), "guestChair")
 	f.Add(a.Capacity != b.Capacity, "capacity")
+	f.Add(!a.RegistrationOpensAt.Equal(b.RegistrationOpensAt), "registrationOpensAt")
+	f.Add(!a.RegistrationClosesAt.Equal(b.RegistrationClosesAt), "registrationClosesAt")
 	f.Add(a.Status != b.Status, "status")
 	f.Add(a.CancellationReason != b.CancellationReason, "cancellationReason")
 	return f

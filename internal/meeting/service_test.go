@@ -258,6 +258,41 @@ func TestMeetingRules(t *testing.T) {
 			return in
 		}, []string{"venue.hostOrganisation"}},
 		{"held in the future", func() meeting.Input { return confirmed(when, meeting.StatusHeld) }, []string{"status"}},
+		{"registration window inside the run-up", func() meeting.Input {
+			in := session(when)
+			in.RegistrationOpensAt, in.RegistrationClosesAt = when.AddDate(0, -1, 0), when.AddDate(0, 0, -7)
+			return in
+		}, nil},
+		{"registration closing at the start", func() meeting.Input {
+			in := session(when)
+			in.RegistrationClosesAt = when
+			return in
+		}, nil},
+		{"registration closing after the start", func() meeting.Input {
+			in := session(when)
+			in.RegistrationClosesAt = when.Add(time.Minute)
+			return in
+		}, []string{"registrationClosesAt"}},
+		{"registration closing when it opens", func() meeting.Input {
+			in := session(when)
+			in.RegistrationOpensAt, in.RegistrationClosesAt = when.AddDate(0, 0, -7), when.AddDate(0, 0, -7)
+			return in
+		}, []string{"registrationClosesAt"}},
+		{"registration closing before it opens", func() meeting.Input {
+			in := session(when)
+			in.RegistrationOpensAt, in.RegistrationClosesAt = when.AddDate(0, 0, -1), when.AddDate(0, 0, -7)
+			return in
+		}, []string{"registrationClosesAt"}},
+		{"registration opening at the start, no closing", func() meeting.Input {
+			in := session(when)
+			in.RegistrationOpensAt = when
+			return in
+		}, []string{"registrationOpensAt"}},
+		{"unknown overflow", func() meeting.Input {
+			in := session(when)
+			in.Overflow = "drop"
+			return in
+		}, []string{"overflow"}},
 		{"cancelled without a reason", func() meeting.Input { return confirmed(when, meeting.StatusCancelled) }, []string{"cancellationReason"}},
 		{"cancelled with a blank reason", func() meeting.Input {
 			in := confirmed(when, meeting.StatusCancelled)

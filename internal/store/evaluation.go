@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -156,9 +157,22 @@ func (db *DB) ListEvaluations(ctx context.Context, f evaluation.Filter) (domain.
 	if f.MilestoneID != "" {
 		tx = tx.Where("e.milestone_id = ?", f.MilestoneID)
 	}
+	answered := ""
+	if f.Answered != nil && f.AnsweredBy != "" {
+		answered = fmt.Sprint(*f.Answered)
+		exists := "EXISTS (SELECT 1 FROM evaluation_responses r WHERE r.evaluation_id = e.id AND r.organisation_id = ?)"
+		if !*f.Answered {
+			exists = "NOT " + exists
+		}
+		tx = tx.Where(exists, f.AnsweredBy)
+	}
 	sort := []domain.SortKey{{Field: "createdAt", Descending: true}}
 	tx, since := updatedSince(tx, "e.updated_at", f.UpdatedSince)
 	fp := fingerprint(append([]any{"evaluations", f.WithDrafts, f.Status, f.MilestoneID}, since...)...)
+	if answered != "" {
+		// Only then: cursors issued before the filter existed stay valid.
+		fp = fingerprint(fp, f.AnsweredBy, answered)
+	}
 	tx, err := evaluationKeyset.apply(tx, db.dialect, sort, f.Cursor, fp)
 	if err != nil {
 		return domain.Page[evaluation.Evaluation]{}, err

@@ -14,32 +14,34 @@ import (
 )
 
 type meetingRow struct {
-	ID                 string
-	Sequence           *int
-	Title              string
-	Topic              string
-	Description        string
-	Tags               jsonColumn[[]string]
-	Format             string
-	Details            jsonColumn[*detailsJSON]
-	CaseOwnerID        *string
-	StartsAt           time.Time
-	EndsAt             time.Time
-	TimeZone           string
-	VenueName          *string
-	VenueAddress       string
-	VenueCity          string
-	VenueHostID        *string
-	OnlineURL          string `gorm:"column:online_url"`
-	GuestChairID       *string
-	Capacity           int
-	Status             string
-	CancellationReason string
-	Example            bool
-	Search             string
-	Version            int
-	CreatedAt          time.Time `gorm:"autoCreateTime:false"`
-	UpdatedAt          time.Time `gorm:"autoUpdateTime:false"`
+	ID                   string
+	Sequence             *int
+	Title                string
+	Topic                string
+	Description          string
+	Tags                 jsonColumn[[]string]
+	Format               string
+	Details              jsonColumn[*detailsJSON]
+	CaseOwnerID          *string
+	StartsAt             time.Time
+	EndsAt               time.Time
+	TimeZone             string
+	VenueName            *string
+	VenueAddress         string
+	VenueCity            string
+	VenueHostID          *string
+	OnlineURL            string `gorm:"column:online_url"`
+	GuestChairID         *string
+	Capacity             int
+	RegistrationOpensAt  *time.Time
+	RegistrationClosesAt *time.Time
+	Status               string
+	CancellationReason   string
+	Example              bool
+	Search               string
+	Version              int
+	CreatedAt            time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt            time.Time `gorm:"autoUpdateTime:false"`
 }
 
 func (meetingRow) TableName() string { return "meetings" }
@@ -61,24 +63,51 @@ type meetingView struct {
 	ReportLicence   *string
 	ReportCreatedAt *time.Time
 	ReportUpdatedAt *time.Time
+	ReportVersion   *int
+	ReportNote      *string
+	ReportRetracted *time.Time
+	ReportReason    *string
 	RegisteredCount int
 	WaitlistCount   int
+	AttendedCount   int
+	NoShowCount     int
 }
 
 type reportRow struct {
-	MeetingID     string `gorm:"primaryKey"`
-	PublicationID string
-	URL           string `gorm:"column:url"`
-	PublishedOn   time.Time
-	Summary       string
-	Language      string
-	Licence       string
-	Search        string
-	CreatedAt     time.Time `gorm:"autoCreateTime:false"`
-	UpdatedAt     time.Time `gorm:"autoUpdateTime:false"`
+	MeetingID        string `gorm:"primaryKey"`
+	PublicationID    string
+	URL              string `gorm:"column:url"`
+	PublishedOn      time.Time
+	Summary          string
+	Language         string
+	Licence          string
+	Search           string
+	Version          int
+	RetractedAt      *time.Time
+	RetractionReason string
+	CreatedAt        time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt        time.Time `gorm:"autoUpdateTime:false"`
 }
 
 func (reportRow) TableName() string { return "meeting_reports" }
+
+// reportVersionRow is one version of a report as it was recorded.
+type reportVersionRow struct {
+	MeetingID        string `gorm:"primaryKey"`
+	Version          int    `gorm:"primaryKey"`
+	URL              string `gorm:"column:url"`
+	PublishedOn      time.Time
+	Summary          string
+	Language         string
+	Licence          string
+	CorrectionNote   string
+	RecordedAt       time.Time
+	RecordedBy       string
+	RetractedAt      *time.Time
+	RetractionReason string
+}
+
+func (reportVersionRow) TableName() string { return "meeting_report_versions" }
 
 // detailsJSON is the stored form of a meeting's format fields.
 type detailsJSON struct {
@@ -104,16 +133,19 @@ type expertJSON struct {
 // reads them for the whole page in one grouped query.
 const meetingSelect = `m.id, m.sequence, m.title, m.topic, m.description, m.tags, m.format, m.details, m.case_owner_id,
 	m.starts_at, m.ends_at, m.time_zone, m.venue_name, m.venue_address, m.venue_city, m.venue_host_id, m.online_url,
-	m.guest_chair_id, m.capacity, m.status, m.cancellation_reason, m.example, m.version, m.created_at, m.updated_at,
+	m.guest_chair_id, m.capacity, m.registration_opens_at, m.registration_closes_at, m.status, m.cancellation_reason,
+	m.example, m.version, m.created_at, m.updated_at,
 	co.code, co.name, vh.code, vh.name, gc.code, gc.name,
-	r.publication_id, r.url, r.published_on, r.summary, r.language, r.licence, r.created_at, r.updated_at`
+	r.publication_id, r.url, r.published_on, r.summary, r.language, r.licence, r.created_at, r.updated_at,
+	r.version, rv.correction_note, r.retracted_at, r.retraction_reason`
 
 func (db *DB) meetingQuery(ctx context.Context) *gormDB {
 	return db.reader(ctx).Table("meetings AS m").Select(meetingSelect).
 		Joins("LEFT JOIN organisations co ON co.id = m.case_owner_id").
 		Joins("LEFT JOIN organisations vh ON vh.id = m.venue_host_id").
 		Joins("LEFT JOIN organisations gc ON gc.id = m.guest_chair_id").
-		Joins("LEFT JOIN meeting_reports r ON r.meeting_id = m.id")
+		Joins("LEFT JOIN meeting_reports r ON r.meeting_id = m.id").
+		Joins("LEFT JOIN meeting_report_versions rv ON rv.meeting_id = r.meeting_id AND rv.version = r.version")
 }
 
 // scanMeetingView reads one row of meetingSelect without reflection.
@@ -121,14 +153,16 @@ func scanMeetingView(rows *sql.Rows, v *meetingView) error {
 	r := &v.Row
 	return rows.Scan(&r.ID, &r.Sequence, &r.Title, &r.Topic, &r.Description, &r.Tags, &r.Format, &r.Details, &r.CaseOwnerID,
 		&r.StartsAt, &r.EndsAt, &r.TimeZone, &r.VenueName, &r.VenueAddress, &r.VenueCity, &r.VenueHostID, &r.OnlineURL,
-		&r.GuestChairID, &r.Capacity, &r.Status, &r.CancellationReason, &r.Example, &r.Version, &r.CreatedAt, &r.UpdatedAt,
+		&r.GuestChairID, &r.Capacity, &r.RegistrationOpensAt, &r.RegistrationClosesAt, &r.Status, &r.CancellationReason,
+		&r.Example, &r.Version, &r.CreatedAt, &r.UpdatedAt,
 		&v.CaseOwnerCode, &v.CaseOwnerName, &v.VenueHostCode, &v.VenueHostName, &v.GuestChairCode, &v.GuestChairName,
 		&v.ReportPubID, &v.ReportURL, &v.ReportOn, &v.ReportSummary, &v.ReportLanguage, &v.ReportLicence,
-		&v.ReportCreatedAt, &v.ReportUpdatedAt)
+		&v.ReportCreatedAt, &v.ReportUpdatedAt, &v.ReportVersion, &v.ReportNote, &v.ReportRetracted, &v.ReportReason)
 }
 
 // registrationCounts counts the registered and waitlisted registrations of
-// each meeting in views, in one grouped query, and sets them.
+// each meeting in views, and the registered ones marked attended or not, in
+// one grouped query, and sets them.
 func (db *DB) registrationCounts(ctx context.Context, views []meetingView) error {
 	if len(views) == 0 {
 		return nil
@@ -140,8 +174,8 @@ func (db *DB) registrationCounts(ctx context.Context, views []meetingView) error
 		at[ids[i]] = &views[i]
 	}
 	return inChunks(ids, func(part []string) error {
-		rows, err := db.reader(ctx).Raw(`SELECT meeting_id, status, COUNT(*) FROM registrations
-		WHERE meeting_id IN ? AND status IN ('registered', 'waitlisted') GROUP BY meeting_id, status`, part).Rows()
+		rows, err := db.reader(ctx).Raw(`SELECT meeting_id, status, attended, COUNT(*) FROM registrations
+		WHERE meeting_id IN ? AND status IN ('registered', 'waitlisted') GROUP BY meeting_id, status, attended`, part).Rows()
 		if err != nil {
 			return dbError(err)
 		}
@@ -149,17 +183,24 @@ func (db *DB) registrationCounts(ctx context.Context, views []meetingView) error
 		for rows.Next() {
 			var (
 				id, status string
+				attended   sql.NullBool
 				n          int
 			)
-			if err := rows.Scan(&id, &status, &n); err != nil {
+			if err := rows.Scan(&id, &status, &attended, &n); err != nil {
 				return dbError(err)
 			}
-			if v := at[id]; v != nil {
-				if status == string(meeting.Registered) {
-					v.RegisteredCount = n
-				} else {
-					v.WaitlistCount = n
+			v := at[id]
+			switch {
+			case v == nil:
+			case status == string(meeting.Registered):
+				v.RegisteredCount += n
+				if attended.Valid && attended.Bool {
+					v.AttendedCount += n
+				} else if attended.Valid {
+					v.NoShowCount += n
 				}
+			default:
+				v.WaitlistCount += n
 			}
 		}
 		return dbError(rows.Err())
@@ -171,6 +212,7 @@ func toMeetingRow(m meeting.Meeting) meetingRow {
 		Format: string(m.Format), StartsAt: m.StartsAt.UTC(), EndsAt: m.EndsAt.UTC(), TimeZone: m.TimeZone,
 		OnlineURL: m.OnlineURL, Capacity: m.Capacity, Status: string(m.Status), CancellationReason: m.CancellationReason,
 		Example: m.Example, Search: searchText(m.Title, m.Topic, m.Description), Version: int(m.Version),
+		RegistrationOpensAt: nullTime(m.RegistrationOpensAt), RegistrationClosesAt: nullTime(m.RegistrationClosesAt),
 		CreatedAt: m.CreatedAt.UTC(), UpdatedAt: m.UpdatedAt.UTC()}
 	if m.Sequence > 0 {
 		r.Sequence = &m.Sequence
@@ -201,8 +243,9 @@ func (v meetingView) domain() (meeting.Meeting, error) {
 	m := meeting.Meeting{ID: r.ID, Title: r.Title, Topic: r.Topic, Description: r.Description, Format: meeting.Format(r.Format),
 		StartsAt: r.StartsAt.UTC(), EndsAt: r.EndsAt.UTC(), TimeZone: r.TimeZone, OnlineURL: r.OnlineURL, Capacity: r.Capacity,
 		Status: meeting.Status(r.Status), CancellationReason: r.CancellationReason, Example: r.Example,
-		RegisteredCount: v.RegisteredCount, WaitlistCount: v.WaitlistCount, Version: domain.Version(r.Version),
-		Tags: r.Tags.V, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		RegisteredCount: v.RegisteredCount, WaitlistCount: v.WaitlistCount, AttendedCount: v.AttendedCount, NoShowCount: v.NoShowCount,
+		Version: domain.Version(r.Version), Tags: r.Tags.V, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		RegistrationOpensAt: timeValue(r.RegistrationOpensAt), RegistrationClosesAt: timeValue(r.RegistrationClosesAt)}
 	if r.Sequence != nil {
 		m.Sequence = *r.Sequence
 	}
@@ -240,6 +283,11 @@ func (v meetingView) domain() (meeting.Meeting, error) {
 		if v.ReportCreatedAt != nil {
 			m.Report.CreatedAt, m.Report.UpdatedAt = v.ReportCreatedAt.UTC(), v.ReportUpdatedAt.UTC()
 		}
+		m.Report.Version, m.Report.CorrectionNote = 1, stringValue(v.ReportNote)
+		if v.ReportVersion != nil {
+			m.Report.Version = *v.ReportVersion
+		}
+		m.Report.RetractedAt, m.Report.RetractionReason = timeValue(v.ReportRetracted), stringValue(v.ReportReason)
 	}
 	return m, nil
 }
@@ -350,13 +398,40 @@ func (db *DB) LockMeeting(ctx context.Context, id string) (meeting.Meeting, erro
 // CreateMeeting inserts m.
 func (db *DB) CreateMeeting(ctx context.Context, m meeting.Meeting, c domain.Change) error {
 	row := toMeetingRow(m)
-	return db.create(ctx, &row, c)
+	return db.InTx(ctx, func(ctx context.Context) error {
+		if err := db.sequenceFree(ctx, m); err != nil {
+			return err
+		}
+		return db.create(ctx, &row, c)
+	})
 }
 
 // UpdateMeeting writes m over its previous version.
 func (db *DB) UpdateMeeting(ctx context.Context, m meeting.Meeting, c domain.Change) error {
 	row := toMeetingRow(m)
-	return db.update(ctx, &row, m.ID, c)
+	return db.InTx(ctx, func(ctx context.Context) error {
+		if err := db.sequenceFree(ctx, m); err != nil {
+			return err
+		}
+		return db.update(ctx, &row, m.ID, c)
+	})
+}
+
+// sequenceFree refuses m's sequence number when another meeting has it; the
+// unique index (meetings_sequence) holds against writers that cross.
+func (db *DB) sequenceFree(ctx context.Context, m meeting.Meeting) error {
+	if m.Sequence <= 0 {
+		return nil
+	}
+	var other []string
+	if err := db.writer(ctx).Model(&meetingRow{}).Where("sequence = ? AND id <> ?", m.Sequence, m.ID).Limit(1).Pluck("id", &other).Error; err != nil {
+		return dbError(err)
+	}
+	if len(other) > 0 {
+		return &domain.Error{Code: domain.CodeConflict, Message: fmt.Sprintf("meeting %s has sequence number %d", other[0], m.Sequence),
+			Fields: []domain.FieldError{{Name: "sequence", Reason: fmt.Sprintf("%d is taken by meeting %s", m.Sequence, other[0])}}}
+	}
+	return nil
 }
 
 // DeleteMeeting removes m.
@@ -364,7 +439,9 @@ func (db *DB) DeleteMeeting(ctx context.Context, m meeting.Meeting, c domain.Cha
 	return db.remove(ctx, &meetingRow{}, m.ID, c)
 }
 
-// PutReport writes the meeting's report and its new version.
+// PutReport writes the meeting's report, its version in the report's
+// history (a retraction marks the version it retracts), and the meeting's
+// new version.
 func (db *DB) PutReport(ctx context.Context, m meeting.Meeting, c domain.Change) error {
 	row := toMeetingRow(m)
 	r := m.Report
@@ -372,8 +449,34 @@ func (db *DB) PutReport(ctx context.Context, m meeting.Meeting, c domain.Change)
 		if err := db.update(ctx, &row, m.ID, c); err != nil {
 			return err
 		}
+		retracted := nullTime(r.RetractedAt)
 		rr := reportRow{MeetingID: m.ID, PublicationID: r.PublicationID, URL: r.URL, PublishedOn: r.PublishedOn, Summary: r.Summary,
-			Language: r.Language, Licence: r.Licence, Search: searchText(r.Summary), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
-		return dbError(db.writer(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "meeting_id"}}, UpdateAll: true}).Create(&rr).Error)
+			Language: r.Language, Licence: r.Licence, Search: searchText(r.Summary), Version: max(1, r.Version),
+			RetractedAt: retracted, RetractionReason: r.RetractionReason, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		w := db.writer(ctx)
+		if err := w.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "meeting_id"}}, UpdateAll: true}).Create(&rr).Error; err != nil {
+			return dbError(err)
+		}
+		vr := reportVersionRow{MeetingID: m.ID, Version: rr.Version, URL: r.URL, PublishedOn: r.PublishedOn, Summary: r.Summary,
+			Language: r.Language, Licence: r.Licence, CorrectionNote: r.CorrectionNote, RecordedAt: r.UpdatedAt.UTC(), RecordedBy: c.Actor,
+			RetractedAt: retracted, RetractionReason: r.RetractionReason}
+		// A version is written once; a retraction only marks it.
+		return dbError(w.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "meeting_id"}, {Name: "version"}},
+			DoUpdates: clause.AssignmentColumns([]string{"retracted_at", "retraction_reason"})}).Create(&vr).Error)
 	})
+}
+
+// ReportVersions lists every version of a meeting's report, newest first.
+func (db *DB) ReportVersions(ctx context.Context, meetingID string) ([]meeting.ReportVersion, error) {
+	var rows []reportVersionRow
+	if err := db.reader(ctx).Where("meeting_id = ?", meetingID).Order("version DESC").Find(&rows).Error; err != nil {
+		return nil, dbError(err)
+	}
+	out := make([]meeting.ReportVersion, len(rows))
+	for i, r := range rows {
+		out[i] = meeting.ReportVersion{Version: r.Version, URL: r.URL, PublishedOn: domain.Day(r.PublishedOn), Summary: r.Summary,
+			Language: r.Language, Licence: r.Licence, CorrectionNote: r.CorrectionNote, RecordedAt: r.RecordedAt.UTC(),
+			RecordedBy: r.RecordedBy, RetractedAt: timeValue(r.RetractedAt), RetractionReason: r.RetractionReason}
+	}
+	return out, nil
 }

@@ -278,7 +278,8 @@ func (db *DB) CreateProgressUpdate(ctx context.Context, u milestone.ProgressUpda
 
 // HeldMeetingsWithReport lists held meetings dated from..to (Amsterdam
 // days, both included) that had started, and whose report had been
-// published, by seen.DatedBy, the report recorded by seen.RecordedBy.
+// published, by seen.DatedBy, the report recorded by seen.RecordedBy and
+// not retracted by then.
 func (db *DB) HeldMeetingsWithReport(ctx context.Context, from, to time.Time, seen milestone.Seen) ([]milestone.EvidenceItem, error) {
 	var rows []struct {
 		ID          string
@@ -289,7 +290,8 @@ func (db *DB) HeldMeetingsWithReport(ctx context.Context, from, to time.Time, se
 	}
 	tx := db.reader(ctx).Table("meetings AS m").Select("m.id, m.title, m.starts_at, r.published_on, r.created_at").
 		Joins("JOIN meeting_reports r ON r.meeting_id = m.id").
-		Where("m.status = ? AND r.created_at <= ? AND r.published_on <= ?", "held", seen.RecordedBy.UTC(), domain.Today(seen.DatedBy))
+		Where("m.status = ? AND r.created_at <= ? AND r.published_on <= ?", "held", seen.RecordedBy.UTC(), domain.Today(seen.DatedBy)).
+		Where("(r.retracted_at IS NULL OR r.retracted_at > ?)", seen.RecordedBy.UTC())
 	if !from.IsZero() {
 		tx = tx.Where("m.starts_at >= ?", domain.DayStart(from))
 	}

@@ -48,16 +48,85 @@ func (db *DB) Registrations(ctx context.Context, meetingID string) ([]meeting.Re
 	}
 	out := make([]meeting.Registration, len(rows))
 	for i, v := range rows {
-		r := v.Row
-		reg := meeting.Registration{ID: r.ID, MeetingID: r.MeetingID, PersonID: r.PersonID, PersonName: v.PersonName,
-			PersonErased: v.ErasedAt != nil, Status: meeting.RegistrationStatus(r.Status), Attended: r.Attended,
-			RegisteredAt: r.RegisteredAt.UTC(), RegisteredBy: r.RegisteredBy}
-		for _, m := range ms[r.PersonID] {
-			reg.OrganisationIDs = append(reg.OrganisationIDs, m.OrganisationID)
-		}
-		out[i] = reg
+		out[i] = toRegistration(v.Row, v.PersonName, v.ErasedAt, ms)
 	}
 	return out, nil
+}
+
+var registrationKeyset = keyset{
+	columns: map[string]sortColumn{
+		"registeredAt": {expr: map[Dialect]string{SQLite: "g.registered_at", Postgres: "g.registered_at"}, isTime: true,
+			value: func(r any) any { return r.(registrationListView).Row.RegisteredAt }},
+	},
+	idExpr: "g.id",
+	id:     func(r any) string { return r.(registrationListView).Row.ID },
+}
+
+// registrationListView is a registration with its person and meeting, as a
+// list across meetings shows it.
+type registrationListView struct {
+	Row             registrationRow `gorm:"embedded"`
+	PersonName      string
+	ErasedAt        *time.Time
+	MeetingTitle    string
+	MeetingStartsAt time.Time
+	MeetingStatus   string
+}
+
+// ListRegistrations pages registrations across meetings, newest first.
+func (db *DB) ListRegistrations(ctx context.Context, q meeting.RegistrationQuery) (domain.Page[meeting.Registration], error) {
+	tx := db.reader(ctx).Table("registrations AS g").
+		Select(`g.id, g.meeting_id, g.person_id, g.status, g.attended, g.registered_at, g.registered_by, p.name AS person_name,
+		p.erased_at AS erased_at, m.title AS meeting_title, m.starts_at AS meeting_starts_at, m.status AS meeting_status`).
+		Joins("JOIN people p ON p.id = g.person_id").Joins("JOIN meetings m ON m.id = g.meeting_id")
+	if q.OrganisationID != "" {
+		tx = tx.Where("g.person_id IN (SELECT person_id FROM memberships WHERE organisation_id = ?)", q.OrganisationID)
+	}
+	if q.PersonID != "" {
+		tx = tx.Where("g.person_id = ?", q.PersonID)
+	}
+	if q.Status != "" {
+		tx = tx.Where("g.status = ?", string(q.Status))
+	} else {
+		tx = tx.Where("g.status <> ?", string(meeting.Cancelled))
+	}
+	sort := []domain.SortKey{{Field: "registeredAt", Descending: true}}
+	fp := fingerprint("registrations", q.OrganisationID, q.PersonID, string(q.Status))
+	tx, err := registrationKeyset.apply(tx, db.dialect, sort, q.Cursor, fp)
+	if err != nil {
+		return domain.Page[meeting.Registration]{}, err
+	}
+	rows, next, err := readPage[registrationListView](tx, registrationKeyset, sort, fp, q.PageSize, false)
+	if err != nil {
+		return domain.Page[meeting.Registration]{}, err
+	}
+	ids := make([]string, len(rows))
+	for i, v := range rows {
+		ids[i] = v.Row.PersonID
+	}
+	ms, err := db.memberships(ctx, ids)
+	if err != nil {
+		return domain.Page[meeting.Registration]{}, err
+	}
+	page := domain.Page[meeting.Registration]{Next: next, Items: make([]meeting.Registration, len(rows))}
+	for i, v := range rows {
+		reg := toRegistration(v.Row, v.PersonName, v.ErasedAt, ms)
+		reg.MeetingTitle, reg.MeetingStartsAt, reg.MeetingStatus = v.MeetingTitle, v.MeetingStartsAt.UTC(), meeting.Status(v.MeetingStatus)
+		page.Items[i] = reg
+	}
+	return page, nil
+}
+
+// toRegistration maps a registration row with its person's name, erasure
+// and memberships.
+func toRegistration(r registrationRow, name string, erasedAt *time.Time, ms map[string][]person.Membership) meeting.Registration {
+	reg := meeting.Registration{ID: r.ID, MeetingID: r.MeetingID, PersonID: r.PersonID, PersonName: name,
+		PersonErased: erasedAt != nil, Status: meeting.RegistrationStatus(r.Status), Attended: r.Attended,
+		RegisteredAt: r.RegisteredAt.UTC(), RegisteredBy: r.RegisteredBy}
+	for _, m := range ms[r.PersonID] {
+		reg.OrganisationIDs = append(reg.OrganisationIDs, m.OrganisationID)
+	}
+	return reg
 }
 
 // PersonRegistrations lists every registration of a person, for the export.

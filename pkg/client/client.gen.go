@@ -830,6 +830,24 @@ func (e WebhookSubscriptionOwnerKind) Valid() bool {
 	}
 }
 
+// Defines values for CapacityOverflow.
+const (
+	CapacityOverflowCancel   CapacityOverflow = "cancel"
+	CapacityOverflowWaitlist CapacityOverflow = "waitlist"
+)
+
+// Valid indicates whether the value is a known member of the CapacityOverflow enum.
+func (e CapacityOverflow) Valid() bool {
+	switch e {
+	case CapacityOverflowCancel:
+		return true
+	case CapacityOverflowWaitlist:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CsvDelimiter.
 const (
 	CsvDelimiterComma     CsvDelimiter = "comma"
@@ -1319,6 +1337,42 @@ func (e ExportMeetingsParamsSort) Valid() bool {
 	}
 }
 
+// Defines values for UpdateMeetingParamsOverflow.
+const (
+	UpdateMeetingParamsOverflowCancel   UpdateMeetingParamsOverflow = "cancel"
+	UpdateMeetingParamsOverflowWaitlist UpdateMeetingParamsOverflow = "waitlist"
+)
+
+// Valid indicates whether the value is a known member of the UpdateMeetingParamsOverflow enum.
+func (e UpdateMeetingParamsOverflow) Valid() bool {
+	switch e {
+	case UpdateMeetingParamsOverflowCancel:
+		return true
+	case UpdateMeetingParamsOverflowWaitlist:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReplaceMeetingParamsOverflow.
+const (
+	ReplaceMeetingParamsOverflowCancel   ReplaceMeetingParamsOverflow = "cancel"
+	ReplaceMeetingParamsOverflowWaitlist ReplaceMeetingParamsOverflow = "waitlist"
+)
+
+// Valid indicates whether the value is a known member of the ReplaceMeetingParamsOverflow enum.
+func (e ReplaceMeetingParamsOverflow) Valid() bool {
+	switch e {
+	case ReplaceMeetingParamsOverflowCancel:
+		return true
+	case ReplaceMeetingParamsOverflowWaitlist:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListMilestonesParamsSort.
 const (
 	ListMilestonesParamsSortCode            ListMilestonesParamsSort = "code"
@@ -1627,6 +1681,21 @@ type APIClientWithSecret struct {
 	UpdatedAt time.Time       `json:"updatedAt"`
 }
 
+// Attendance How many came to a held meeting; counts only.
+type Attendance struct {
+	// Attended Confirmed and marked as attended.
+	Attended int `json:"attended"`
+
+	// Confirmed Registrations with a place.
+	Confirmed int `json:"confirmed"`
+
+	// NoShows Confirmed and marked as not attended (those not marked are in neither).
+	NoShows int `json:"noShows"`
+
+	// Registered Registrations not cancelled, the waitlist included.
+	Registered int `json:"registered"`
+}
+
 // AttendanceInput defines model for AttendanceInput.
 type AttendanceInput struct {
 	Attended bool `json:"attended"`
@@ -1694,8 +1763,11 @@ type CallForPapers struct {
 
 // ChairCount defines model for ChairCount.
 type ChairCount struct {
-	Count        int                 `json:"count"`
-	Organisation OrganisationSummary `json:"organisation"`
+	Count int `json:"count"`
+
+	// LastChairedOn The day it last chaired in the period; absent when it did not.
+	LastChairedOn *openapi_types.Date `json:"lastChairedOn,omitempty"`
+	Organisation  OrganisationSummary `json:"organisation"`
 }
 
 // ChangeEvent defines model for ChangeEvent.
@@ -2197,10 +2269,12 @@ type MeKind string
 
 // Meeting defines model for Meeting.
 type Meeting struct {
-	CancellationReason *string   `json:"cancellationReason,omitempty"`
-	Capacity           *int      `json:"capacity,omitempty"`
-	CreatedAt          time.Time `json:"createdAt"`
-	Description        *string   `json:"description,omitempty"`
+	// Attendance How many came to a held meeting; counts only.
+	Attendance         *Attendance `json:"attendance,omitempty"`
+	CancellationReason *string     `json:"cancellationReason,omitempty"`
+	Capacity           *int        `json:"capacity,omitempty"`
+	CreatedAt          time.Time   `json:"createdAt"`
+	Description        *string     `json:"description,omitempty"`
 
 	// Details The fields of the meeting's format; `format` says which, and equals the meeting's own `format`.
 	Details *MeetingDetails `json:"details,omitempty"`
@@ -2219,9 +2293,18 @@ type Meeting struct {
 	// author who is a person of the network shows by name only with their consent to a public profile.
 	Programme       *[]ProgrammeItem `json:"programme,omitempty"`
 	RegisteredCount int              `json:"registeredCount"`
-	Report          *Report          `json:"report,omitempty"`
 
-	// ReportOverdue Held, ended more than six weeks ago, and no report yet.
+	// RegistrationClosesAt When registration closes, if the coordinator set it; otherwise at `startsAt`.
+	RegistrationClosesAt *time.Time `json:"registrationClosesAt,omitempty"`
+
+	// RegistrationOpen Whether people can register now.
+	RegistrationOpen bool `json:"registrationOpen"`
+
+	// RegistrationOpensAt When registration opens, if the coordinator set it.
+	RegistrationOpensAt *time.Time `json:"registrationOpensAt,omitempty"`
+	Report              *Report    `json:"report,omitempty"`
+
+	// ReportOverdue Held, ended more than six weeks ago, and no report yet (or only a retracted one).
 	ReportOverdue bool `json:"reportOverdue"`
 
 	// Revision The meeting's version, the number its ETag starts with (`"v3.…"`); every write bumps it by one. The iCalendar feed's SEQUENCE is one less.
@@ -2271,6 +2354,12 @@ type MeetingInput struct {
 	GuestChair *string `json:"guestChair,omitempty"`
 	OnlineURL  *string `json:"onlineUrl,omitempty"`
 
+	// RegistrationClosesAt When registration closes, after it opens and no later than `startsAt`; by default at the start.
+	RegistrationClosesAt *time.Time `json:"registrationClosesAt,omitempty"`
+
+	// RegistrationOpensAt When registration opens; by default as soon as the meeting is planned.
+	RegistrationOpensAt *time.Time `json:"registrationOpensAt,omitempty"`
+
 	// Sequence Number in the series of meetings (the first is 1).
 	Sequence *int      `json:"sequence,omitempty"`
 	StartsAt time.Time `json:"startsAt"`
@@ -2306,11 +2395,13 @@ type MeetingPatch struct {
 	EndsAt  *time.Time                        `json:"endsAt,omitempty"`
 
 	// Format The form a meeting takes, from the action plan.
-	Format     *MeetingFormat            `json:"format,omitempty"`
-	GuestChair nullable.Nullable[string] `json:"guestChair,omitempty"`
-	OnlineURL  nullable.Nullable[string] `json:"onlineUrl,omitempty"`
-	Sequence   nullable.Nullable[int]    `json:"sequence,omitempty"`
-	StartsAt   *time.Time                `json:"startsAt,omitempty"`
+	Format               *MeetingFormat               `json:"format,omitempty"`
+	GuestChair           nullable.Nullable[string]    `json:"guestChair,omitempty"`
+	OnlineURL            nullable.Nullable[string]    `json:"onlineUrl,omitempty"`
+	RegistrationClosesAt nullable.Nullable[time.Time] `json:"registrationClosesAt,omitempty"`
+	RegistrationOpensAt  nullable.Nullable[time.Time] `json:"registrationOpensAt,omitempty"`
+	Sequence             nullable.Nullable[int]       `json:"sequence,omitempty"`
+	StartsAt             *time.Time                   `json:"startsAt,omitempty"`
 
 	// Status planned → confirmed → held, or cancelled (with a reason).
 	Status   *MeetingStatus              `json:"status,omitempty"`
@@ -2947,9 +3038,10 @@ type RefreshTokenRevocation struct {
 // Registration defines model for Registration.
 type Registration struct {
 	// Attended Marked after the meeting.
-	Attended *bool              `json:"attended,omitempty"`
-	ID       openapi_types.UUID `json:"id"`
-	Meeting  openapi_types.UUID `json:"meeting"`
+	Attended       *bool              `json:"attended,omitempty"`
+	ID             openapi_types.UUID `json:"id"`
+	Meeting        openapi_types.UUID `json:"meeting"`
+	MeetingSummary *MeetingSummary    `json:"meetingSummary,omitempty"`
 
 	// Person A person as referred to from elsewhere; an erased person keeps only the id.
 	Person       PersonReference    `json:"person"`
@@ -2971,11 +3063,20 @@ type RegistrationList struct {
 	Items []Registration `json:"items"`
 }
 
+// RegistrationPage defines model for RegistrationPage.
+type RegistrationPage struct {
+	Items      []Registration `json:"items"`
+	NextCursor *string        `json:"nextCursor,omitempty"`
+}
+
 // RegistrationStatus defines model for RegistrationStatus.
 type RegistrationStatus string
 
 // Report defines model for Report.
 type Report struct {
+	// CorrectionNote What this version corrects.
+	CorrectionNote *string `json:"correctionNote,omitempty"`
+
 	// Language Example: nl
 	Language string `json:"language"`
 
@@ -2985,12 +3086,26 @@ type Report struct {
 	// PublicationID The report's id in `/publications`.
 	PublicationID openapi_types.UUID `json:"publicationId"`
 	PublishedOn   openapi_types.Date `json:"publishedOn"`
-	Summary       *string            `json:"summary,omitempty"`
-	URL           string             `json:"url"`
+
+	// RetractedAt Set when the report was retracted; a retracted report is no evidence of the meeting.
+	RetractedAt      *time.Time `json:"retractedAt,omitempty"`
+	RetractionReason *string    `json:"retractionReason,omitempty"`
+	Summary          *string    `json:"summary,omitempty"`
+	URL              string     `json:"url"`
+
+	// Version The report's version; each correction adds one, the earlier ones are in `/meetings/{meeting}/report/versions`.
+	//
+	// Example: 2
+	Version *int `json:"version,omitempty"`
 }
 
 // ReportInput defines model for ReportInput.
 type ReportInput struct {
+	// CorrectionNote What a new version corrects.
+	//
+	// Example: The figures on page 3 corrected.
+	CorrectionNote *string `json:"correctionNote,omitempty"`
+
 	// Language BCP 47 tag; default nl.
 	Language *string `json:"language,omitempty"`
 
@@ -3001,6 +3116,35 @@ type ReportInput struct {
 
 	// URL Example: https://www.open-government.nl/report
 	URL string `json:"url"`
+}
+
+// ReportRetractionInput defines model for ReportRetractionInput.
+type ReportRetractionInput struct {
+	// Reason Why the report is retracted.
+	//
+	// Example: The report of another meeting was linked by mistake.
+	Reason string `json:"reason"`
+}
+
+// ReportVersion defines model for ReportVersion.
+type ReportVersion struct {
+	CorrectionNote *string `json:"correctionNote,omitempty"`
+
+	// Language Example: nl
+	Language         string             `json:"language"`
+	Licence          *string            `json:"licence,omitempty"`
+	PublishedOn      openapi_types.Date `json:"publishedOn"`
+	RecordedAt       time.Time          `json:"recordedAt"`
+	RetractedAt      *time.Time         `json:"retractedAt,omitempty"`
+	RetractionReason *string            `json:"retractionReason,omitempty"`
+	Summary          *string            `json:"summary,omitempty"`
+	URL              string             `json:"url"`
+	Version          int                `json:"version"`
+}
+
+// ReportVersionList defines model for ReportVersionList.
+type ReportVersionList struct {
+	Items []ReportVersion `json:"items"`
 }
 
 // ResidentsMeetingDetails The yearly meeting for residents, in a town hall.
@@ -3073,8 +3217,12 @@ type ScheduleHealth struct {
 	Gaps []ScheduleGap `json:"gaps"`
 
 	// Meetings Held, confirmed and planned meetings in the period (cancelled ones do not count).
-	Meetings                     int                `json:"meetings"`
-	OverdueReports               []MeetingSummary   `json:"overdueReports"`
+	Meetings       int              `json:"meetings"`
+	OverdueReports []MeetingSummary `json:"overdueReports"`
+
+	// SuggestedGuestChairs Whom to ask to chair next: the active member municipalities that chaired least in the period, the one
+	// that chaired longest ago (or never) first.
+	SuggestedGuestChairs         []ChairCount       `json:"suggestedGuestChairs"`
 	To                           openapi_types.Date `json:"to"`
 	WithoutGuestChair            []MeetingSummary   `json:"withoutGuestChair"`
 	YearsWithoutResidentsMeeting []int              `json:"yearsWithoutResidentsMeeting"`
@@ -3473,6 +3621,9 @@ type APIClientRef = string
 
 // AsOf Example: 2019-12-31
 type AsOf = openapi_types.Date
+
+// CapacityOverflow defines model for CapacityOverflow.
+type CapacityOverflow string
 
 // CommitmentRef Example: NL0037
 type CommitmentRef = string
@@ -3957,6 +4108,10 @@ type GetCommitmentSummaryParams struct {
 type ListEvaluationsParams struct {
 	Status *EvaluationStatus `form:"status,omitempty" json:"status,omitempty"`
 
+	// Answered Only evaluations the caller's organisation answered (`true`) or not (`false`). For callers bound to an
+	// organisation (members, partners' clients); 400 for others.
+	Answered *bool `form:"answered,omitempty" json:"answered,omitempty"`
+
 	// Milestone Only evaluations linked to this milestone.
 	Milestone *openapi_types.UUID `form:"milestone,omitempty" json:"milestone,omitempty"`
 
@@ -4220,15 +4375,31 @@ type DeleteMeetingParams struct {
 
 // UpdateMeetingParams defines parameters for UpdateMeeting.
 type UpdateMeetingParams struct {
+	// Overflow What happens to the confirmed registrations a lower `capacity` leaves without a place, the latest
+	// confirmed first: `waitlist` puts them back at the head of the waitlist, `cancel` cancels them. Without
+	// it, such a capacity is refused with 409.
+	Overflow *UpdateMeetingParamsOverflow `form:"overflow,omitempty" json:"overflow,omitempty"`
+
 	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// UpdateMeetingParamsOverflow defines parameters for UpdateMeeting.
+type UpdateMeetingParamsOverflow string
+
 // ReplaceMeetingParams defines parameters for ReplaceMeeting.
 type ReplaceMeetingParams struct {
+	// Overflow What happens to the confirmed registrations a lower `capacity` leaves without a place, the latest
+	// confirmed first: `waitlist` puts them back at the head of the waitlist, `cancel` cancels them. Without
+	// it, such a capacity is refused with 409.
+	Overflow *ReplaceMeetingParamsOverflow `form:"overflow,omitempty" json:"overflow,omitempty"`
+
 	// IfMatch The ETag you last read. Required; 428 when missing, 412 when the resource has changed since.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
+
+// ReplaceMeetingParamsOverflow defines parameters for ReplaceMeeting.
+type ReplaceMeetingParamsOverflow string
 
 // CreateRegistrationParams defines parameters for CreateRegistration.
 type CreateRegistrationParams struct {
@@ -4669,6 +4840,24 @@ type ReplacePublicationParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// ListAllRegistrationsParams defines parameters for ListAllRegistrations.
+type ListAllRegistrationsParams struct {
+	// Organisation The organisation's id or code; its people's registrations.
+	Organisation *string `form:"organisation,omitempty" json:"organisation,omitempty"`
+
+	// Person The person's id; their registrations.
+	Person *openapi_types.UUID `form:"person,omitempty" json:"person,omitempty"`
+
+	// Status Only registrations in this status; by default all but the cancelled.
+	Status *RegistrationStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// PageSize Items per page.
+	PageSize *PageSize `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
+	// Cursor Opaque position from a `Link rel="next"` header. Only valid with the same filters and sort.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // GetScheduleHealthParams defines parameters for GetScheduleHealth.
 type GetScheduleHealthParams struct {
 	// From First day of the period (default 2018-07-01, the start of the action plan's commitment).
@@ -4830,6 +5019,9 @@ type MarkAttendanceJSONRequestBody = AttendanceInput
 
 // PutMeetingReportJSONRequestBody defines body for PutMeetingReport for application/json ContentType.
 type PutMeetingReportJSONRequestBody = ReportInput
+
+// RetractMeetingReportJSONRequestBody defines body for RetractMeetingReport for application/json ContentType.
+type RetractMeetingReportJSONRequestBody = ReportRetractionInput
 
 // CreateSubmissionJSONRequestBody defines body for CreateSubmission for application/json ContentType.
 type CreateSubmissionJSONRequestBody = SubmissionInput
@@ -5792,7 +5984,10 @@ type ClientInterface interface {
 
 	// ListEvaluations List evaluations
 	//
-	// Published evaluations for everyone; drafts too for editors and admins. Newest first.
+	// Published evaluations for everyone; drafts too for editors and admins. Newest first. A member, or a
+	// partner's client bound to an organisation, lists the ones its organisation still has to answer with
+	// `?status=open&answered=false`, and those it answered with `answered=true` (its answers are at
+	// `/evaluations/{evaluation}/responses/{organisation}`).
 	//
 	// Corresponds with GET /evaluations (the `ListEvaluations` operationId).
 	ListEvaluations(ctx context.Context, params *ListEvaluationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6022,7 +6217,8 @@ type ClientInterface interface {
 	// UpdateMeetingWithBody Change some fields of a meeting
 	//
 	// A JSON Merge Patch (RFC 7396) on the fields of `MeetingInput`: members you send replace the current ones,
-	// `null` removes an optional one, members you leave out stay. Editors and admins.
+	// `null` removes an optional one, members you leave out stay. Editors and admins. A `capacity` below the
+	// confirmed registrations needs `overflow`, as for `PUT`.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6032,7 +6228,8 @@ type ClientInterface interface {
 	// UpdateMeeting Change some fields of a meeting
 	//
 	// A JSON Merge Patch (RFC 7396) on the fields of `MeetingInput`: members you send replace the current ones,
-	// `null` removes an optional one, members you leave out stay. Editors and admins.
+	// `null` removes an optional one, members you leave out stay. Editors and admins. A `capacity` below the
+	// confirmed registrations needs `overflow`, as for `PUT`.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -6042,7 +6239,8 @@ type ClientInterface interface {
 	// UpdateMeetingWithApplicationMergePatchPlusJSONBody Change some fields of a meeting
 	//
 	// A JSON Merge Patch (RFC 7396) on the fields of `MeetingInput`: members you send replace the current ones,
-	// `null` removes an optional one, members you leave out stay. Editors and admins.
+	// `null` removes an optional one, members you leave out stay. Editors and admins. A `capacity` below the
+	// confirmed registrations needs `overflow`, as for `PUT`.
 	//
 	// Takes a body of the `application/merge-patch+json` content type.
 	//
@@ -6051,7 +6249,9 @@ type ClientInterface interface {
 
 	// ReplaceMeetingWithBody Replace a meeting
 	//
-	// Editors and admins. Status changes follow planned → confirmed → held, or cancelled with a reason.
+	// Editors and admins. Status changes follow planned → confirmed → held, or cancelled with a reason. A
+	// `capacity` below the confirmed registrations is refused (409, saying how many are confirmed) unless
+	// `overflow` says what happens to the latest confirmed ones.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6060,7 +6260,9 @@ type ClientInterface interface {
 
 	// ReplaceMeeting Replace a meeting
 	//
-	// Editors and admins. Status changes follow planned → confirmed → held, or cancelled with a reason.
+	// Editors and admins. Status changes follow planned → confirmed → held, or cancelled with a reason. A
+	// `capacity` below the confirmed registrations is refused (409, saying how many are confirmed) unless
+	// `overflow` says what happens to the latest confirmed ones.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -6081,7 +6283,8 @@ type ClientInterface interface {
 	// A member, or a partner's client with `registrations:write`, registers its own organisation's people (a
 	// client finds those who made no profile public with `people:read`), a signed-in person registers
 	// themselves, editors and admins register anyone. Beyond capacity the registration is waitlisted and moves up, in order, when
-	// someone cancels.
+	// someone cancels. Outside the meeting's registration window (`registrationOpensAt` to
+	// `registrationClosesAt`, by default until the start), and for a held or cancelled meeting, the answer is 409.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6093,7 +6296,8 @@ type ClientInterface interface {
 	// A member, or a partner's client with `registrations:write`, registers its own organisation's people (a
 	// client finds those who made no profile public with `people:read`), a signed-in person registers
 	// themselves, editors and admins register anyone. Beyond capacity the registration is waitlisted and moves up, in order, when
-	// someone cancels.
+	// someone cancels. Outside the meeting's registration window (`registrationOpensAt` to
+	// `registrationClosesAt`, by default until the start), and for a held or cancelled meeting, the answer is 409.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -6128,8 +6332,11 @@ type ClientInterface interface {
 
 	// PutMeetingReportWithBody Record the meeting's published report
 	//
-	// Records (or replaces) the report published after the meeting. It also appears in `/publications` as a
-	// `meeting-report`, without a second copy. Editors and admins.
+	// Records the report published after the meeting, or corrects it: a report that differs from the current
+	// one (or follows a retracted one) becomes its next `version`, with an optional `correctionNote`, and the
+	// earlier versions stay in `GET /meetings/{meeting}/report/versions`; the same report again changes
+	// nothing. It also appears in `/publications` as a `meeting-report`, without a second copy. Editors and
+	// admins.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6138,13 +6345,47 @@ type ClientInterface interface {
 
 	// PutMeetingReport Record the meeting's published report
 	//
-	// Records (or replaces) the report published after the meeting. It also appears in `/publications` as a
-	// `meeting-report`, without a second copy. Editors and admins.
+	// Records the report published after the meeting, or corrects it: a report that differs from the current
+	// one (or follows a retracted one) becomes its next `version`, with an optional `correctionNote`, and the
+	// earlier versions stay in `GET /meetings/{meeting}/report/versions`; the same report again changes
+	// nothing. It also appears in `/publications` as a `meeting-report`, without a second copy. Editors and
+	// admins.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /meetings/{meeting}/report (the `PutMeetingReport` operationId).
 	PutMeetingReport(ctx context.Context, meeting MeetingRef, body PutMeetingReportJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RetractMeetingReportWithBody Retract the meeting's report
+	//
+	// Withdraws the report, with the reason: it stays readable, with `retractedAt` and `retractionReason`, but
+	// no longer counts as evidence of the meeting for milestones, and a held meeting without a valid report
+	// becomes `reportOverdue` again after six weeks. A corrected report put afterwards replaces it. Editors and
+	// admins.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /meetings/{meeting}/report/retraction (the `RetractMeetingReport` operationId).
+	RetractMeetingReportWithBody(ctx context.Context, meeting MeetingRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RetractMeetingReport Retract the meeting's report
+	//
+	// Withdraws the report, with the reason: it stays readable, with `retractedAt` and `retractionReason`, but
+	// no longer counts as evidence of the meeting for milestones, and a held meeting without a valid report
+	// becomes `reportOverdue` again after six weeks. A corrected report put afterwards replaces it. Editors and
+	// admins.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /meetings/{meeting}/report/retraction (the `RetractMeetingReport` operationId).
+	RetractMeetingReport(ctx context.Context, meeting MeetingRef, body RetractMeetingReportJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListMeetingReportVersions List every version of the meeting's report
+	//
+	// The report as each correction left it, newest first; empty when the meeting has no report. Public.
+	//
+	// Corresponds with GET /meetings/{meeting}/report/versions (the `ListMeetingReportVersions` operationId).
+	ListMeetingReportVersions(ctx context.Context, meeting MeetingRef, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListConferenceReviewers List a conference's reviewers
 	//
@@ -6721,6 +6962,18 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /publications/{publication} (the `ReplacePublication` operationId).
 	ReplacePublication(ctx context.Context, publication PublicationRef, params *ReplacePublicationParams, body ReplacePublicationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListAllRegistrations List registrations across meetings
+	//
+	// A member's registrations for every meeting, newest first, for example
+	// `GET /registrations?organisation=GM0606`: the registrations of the organisation's people, or with
+	// `person=` of one person. Editors and admins see every registration; a member, and a partner's client with
+	// `registrations:write`, its own organisation's people's (a client without `people:read` without their
+	// names); a signed-in person their own. Without `organisation` or `person` the caller gets what it may see:
+	// its organisation's, or its own. Cancelled registrations only with `status=cancelled`.
+	//
+	// Corresponds with GET /registrations (the `ListAllRegistrations` operationId).
+	ListAllRegistrations(ctx context.Context, params *ListAllRegistrationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetScheduleHealth How healthy the meeting schedule is
 	//
@@ -7649,7 +7902,10 @@ func (c *Client) GetCommitmentSummary(ctx context.Context, commitment Commitment
 
 // ListEvaluations List evaluations
 //
-// Published evaluations for everyone; drafts too for editors and admins. Newest first.
+// Published evaluations for everyone; drafts too for editors and admins. Newest first. A member, or a
+// partner's client bound to an organisation, lists the ones its organisation still has to answer with
+// `?status=open&answered=false`, and those it answered with `answered=true` (its answers are at
+// `/evaluations/{evaluation}/responses/{organisation}`).
 //
 // Corresponds with GET /evaluations (the `ListEvaluations` operationId).
 func (c *Client) ListEvaluations(ctx context.Context, params *ListEvaluationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8149,7 +8405,8 @@ func (c *Client) GetMeeting(ctx context.Context, meeting MeetingRef, reqEditors 
 // UpdateMeetingWithBody Change some fields of a meeting
 //
 // A JSON Merge Patch (RFC 7396) on the fields of `MeetingInput`: members you send replace the current ones,
-// `null` removes an optional one, members you leave out stay. Editors and admins.
+// `null` removes an optional one, members you leave out stay. Editors and admins. A `capacity` below the
+// confirmed registrations needs `overflow`, as for `PUT`.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8169,7 +8426,8 @@ func (c *Client) UpdateMeetingWithBody(ctx context.Context, meeting MeetingRef, 
 // UpdateMeeting Change some fields of a meeting
 //
 // A JSON Merge Patch (RFC 7396) on the fields of `MeetingInput`: members you send replace the current ones,
-// `null` removes an optional one, members you leave out stay. Editors and admins.
+// `null` removes an optional one, members you leave out stay. Editors and admins. A `capacity` below the
+// confirmed registrations needs `overflow`, as for `PUT`.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8189,7 +8447,8 @@ func (c *Client) UpdateMeeting(ctx context.Context, meeting MeetingRef, params *
 // UpdateMeetingWithApplicationMergePatchPlusJSONBody Change some fields of a meeting
 //
 // A JSON Merge Patch (RFC 7396) on the fields of `MeetingInput`: members you send replace the current ones,
-// `null` removes an optional one, members you leave out stay. Editors and admins.
+// `null` removes an optional one, members you leave out stay. Editors and admins. A `capacity` below the
+// confirmed registrations needs `overflow`, as for `PUT`.
 //
 // Takes a body of the `application/merge-patch+json` content type.
 //
@@ -8208,7 +8467,9 @@ func (c *Client) UpdateMeetingWithApplicationMergePatchPlusJSONBody(ctx context.
 
 // ReplaceMeetingWithBody Replace a meeting
 //
-// Editors and admins. Status changes follow planned → confirmed → held, or cancelled with a reason.
+// Editors and admins. Status changes follow planned → confirmed → held, or cancelled with a reason. A
+// `capacity` below the confirmed registrations is refused (409, saying how many are confirmed) unless
+// `overflow` says what happens to the latest confirmed ones.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8227,7 +8488,9 @@ func (c *Client) ReplaceMeetingWithBody(ctx context.Context, meeting MeetingRef,
 
 // ReplaceMeeting Replace a meeting
 //
-// Editors and admins. Status changes follow planned → confirmed → held, or cancelled with a reason.
+// Editors and admins. Status changes follow planned → confirmed → held, or cancelled with a reason. A
+// `capacity` below the confirmed registrations is refused (409, saying how many are confirmed) unless
+// `overflow` says what happens to the latest confirmed ones.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8268,7 +8531,8 @@ func (c *Client) ListRegistrations(ctx context.Context, meeting MeetingRef, reqE
 // A member, or a partner's client with `registrations:write`, registers its own organisation's people (a
 // client finds those who made no profile public with `people:read`), a signed-in person registers
 // themselves, editors and admins register anyone. Beyond capacity the registration is waitlisted and moves up, in order, when
-// someone cancels.
+// someone cancels. Outside the meeting's registration window (`registrationOpensAt` to
+// `registrationClosesAt`, by default until the start), and for a held or cancelled meeting, the answer is 409.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8290,7 +8554,8 @@ func (c *Client) CreateRegistrationWithBody(ctx context.Context, meeting Meeting
 // A member, or a partner's client with `registrations:write`, registers its own organisation's people (a
 // client finds those who made no profile public with `people:read`), a signed-in person registers
 // themselves, editors and admins register anyone. Beyond capacity the registration is waitlisted and moves up, in order, when
-// someone cancels.
+// someone cancels. Outside the meeting's registration window (`registrationOpensAt` to
+// `registrationClosesAt`, by default until the start), and for a held or cancelled meeting, the answer is 409.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8365,8 +8630,11 @@ func (c *Client) MarkAttendance(ctx context.Context, meeting MeetingRef, registr
 
 // PutMeetingReportWithBody Record the meeting's published report
 //
-// Records (or replaces) the report published after the meeting. It also appears in `/publications` as a
-// `meeting-report`, without a second copy. Editors and admins.
+// Records the report published after the meeting, or corrects it: a report that differs from the current
+// one (or follows a retracted one) becomes its next `version`, with an optional `correctionNote`, and the
+// earlier versions stay in `GET /meetings/{meeting}/report/versions`; the same report again changes
+// nothing. It also appears in `/publications` as a `meeting-report`, without a second copy. Editors and
+// admins.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8385,14 +8653,78 @@ func (c *Client) PutMeetingReportWithBody(ctx context.Context, meeting MeetingRe
 
 // PutMeetingReport Record the meeting's published report
 //
-// Records (or replaces) the report published after the meeting. It also appears in `/publications` as a
-// `meeting-report`, without a second copy. Editors and admins.
+// Records the report published after the meeting, or corrects it: a report that differs from the current
+// one (or follows a retracted one) becomes its next `version`, with an optional `correctionNote`, and the
+// earlier versions stay in `GET /meetings/{meeting}/report/versions`; the same report again changes
+// nothing. It also appears in `/publications` as a `meeting-report`, without a second copy. Editors and
+// admins.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /meetings/{meeting}/report (the `PutMeetingReport` operationId).
 func (c *Client) PutMeetingReport(ctx context.Context, meeting MeetingRef, body PutMeetingReportJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutMeetingReportRequest(c.Server, meeting, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RetractMeetingReportWithBody Retract the meeting's report
+//
+// Withdraws the report, with the reason: it stays readable, with `retractedAt` and `retractionReason`, but
+// no longer counts as evidence of the meeting for milestones, and a held meeting without a valid report
+// becomes `reportOverdue` again after six weeks. A corrected report put afterwards replaces it. Editors and
+// admins.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /meetings/{meeting}/report/retraction (the `RetractMeetingReport` operationId).
+func (c *Client) RetractMeetingReportWithBody(ctx context.Context, meeting MeetingRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRetractMeetingReportRequestWithBody(c.Server, meeting, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RetractMeetingReport Retract the meeting's report
+//
+// Withdraws the report, with the reason: it stays readable, with `retractedAt` and `retractionReason`, but
+// no longer counts as evidence of the meeting for milestones, and a held meeting without a valid report
+// becomes `reportOverdue` again after six weeks. A corrected report put afterwards replaces it. Editors and
+// admins.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /meetings/{meeting}/report/retraction (the `RetractMeetingReport` operationId).
+func (c *Client) RetractMeetingReport(ctx context.Context, meeting MeetingRef, body RetractMeetingReportJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRetractMeetingReportRequest(c.Server, meeting, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListMeetingReportVersions List every version of the meeting's report
+//
+// The report as each correction left it, newest first; empty when the meeting has no report. Public.
+//
+// Corresponds with GET /meetings/{meeting}/report/versions (the `ListMeetingReportVersions` operationId).
+func (c *Client) ListMeetingReportVersions(ctx context.Context, meeting MeetingRef, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMeetingReportVersionsRequest(c.Server, meeting)
 	if err != nil {
 		return nil, err
 	}
@@ -9599,6 +9931,28 @@ func (c *Client) ReplacePublicationWithBody(ctx context.Context, publication Pub
 // Corresponds with PUT /publications/{publication} (the `ReplacePublication` operationId).
 func (c *Client) ReplacePublication(ctx context.Context, publication PublicationRef, params *ReplacePublicationParams, body ReplacePublicationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewReplacePublicationRequest(c.Server, publication, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListAllRegistrations List registrations across meetings
+//
+// A member's registrations for every meeting, newest first, for example
+// `GET /registrations?organisation=GM0606`: the registrations of the organisation's people, or with
+// `person=` of one person. Editors and admins see every registration; a member, and a partner's client with
+// `registrations:write`, its own organisation's people's (a client without `people:read` without their
+// names); a signed-in person their own. Without `organisation` or `person` the caller gets what it may see:
+// its organisation's, or its own. Cancelled registrations only with `status=cancelled`.
+//
+// Corresponds with GET /registrations (the `ListAllRegistrations` operationId).
+func (c *Client) ListAllRegistrations(ctx context.Context, params *ListAllRegistrationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAllRegistrationsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -11840,6 +12194,18 @@ func NewListEvaluationsRequest(server string, params *ListEvaluationsParams) (*h
 
 		}
 
+		if params.Answered != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "answered", *params.Answered, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Milestone != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "milestone", *params.Milestone, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
@@ -13316,6 +13682,33 @@ func NewUpdateMeetingRequestWithBody(server string, meeting MeetingRef, params *
 		return nil, err
 	}
 
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Overflow != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "overflow", *params.Overflow, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
 	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
 	if err != nil {
 		return nil, err
@@ -13376,6 +13769,33 @@ func NewReplaceMeetingRequestWithBody(server string, meeting MeetingRef, params 
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Overflow != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "overflow", *params.Overflow, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
@@ -13637,6 +14057,87 @@ func NewPutMeetingReportRequestWithBody(server string, meeting MeetingRef, conte
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRetractMeetingReportRequest calls the generic RetractMeetingReport builder with application/json body
+func NewRetractMeetingReportRequest(server string, meeting MeetingRef, body RetractMeetingReportJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRetractMeetingReportRequestWithBody(server, meeting, "application/json", bodyReader)
+}
+
+// NewRetractMeetingReportRequestWithBody constructs an http.Request for the RetractMeetingReport method, with any body, and a specified content type
+func NewRetractMeetingReportRequestWithBody(server string, meeting MeetingRef, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "meeting", meeting, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/meetings/%s/report/retraction", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListMeetingReportVersionsRequest constructs an http.Request for the ListMeetingReportVersions method
+func NewListMeetingReportVersionsRequest(server string, meeting MeetingRef) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "meeting", meeting, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/meetings/%s/report/versions", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -16523,6 +17024,108 @@ func NewReplacePublicationRequestWithBody(server string, publication Publication
 	return req, nil
 }
 
+// NewListAllRegistrationsRequest constructs an http.Request for the ListAllRegistrations method
+func NewListAllRegistrationsRequest(server string, params *ListAllRegistrationsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/registrations")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Organisation != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "organisation", *params.Organisation, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Person != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "person", *params.Person, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetScheduleHealthRequest constructs an http.Request for the GetScheduleHealth method
 func NewGetScheduleHealthRequest(server string, params *GetScheduleHealthParams) (*http.Request, error) {
 	var err error
@@ -17863,7 +18466,10 @@ type ClientWithResponsesInterface interface {
 
 	// ListEvaluationsWithResponse List evaluations
 	//
-	// Published evaluations for everyone; drafts too for editors and admins. Newest first.
+	// Published evaluations for everyone; drafts too for editors and admins. Newest first. A member, or a
+	// partner's client bound to an organisation, lists the ones its organisation still has to answer with
+	// `?status=open&answered=false`, and those it answered with `answered=true` (its answers are at
+	// `/evaluations/{evaluation}/responses/{organisation}`).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18121,7 +18727,8 @@ type ClientWithResponsesInterface interface {
 	// UpdateMeetingWithBodyWithResponse Change some fields of a meeting
 	//
 	// A JSON Merge Patch (RFC 7396) on the fields of `MeetingInput`: members you send replace the current ones,
-	// `null` removes an optional one, members you leave out stay. Editors and admins.
+	// `null` removes an optional one, members you leave out stay. Editors and admins. A `capacity` below the
+	// confirmed registrations needs `overflow`, as for `PUT`.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18131,7 +18738,8 @@ type ClientWithResponsesInterface interface {
 	// UpdateMeetingWithResponse Change some fields of a meeting
 	//
 	// A JSON Merge Patch (RFC 7396) on the fields of `MeetingInput`: members you send replace the current ones,
-	// `null` removes an optional one, members you leave out stay. Editors and admins.
+	// `null` removes an optional one, members you leave out stay. Editors and admins. A `capacity` below the
+	// confirmed registrations needs `overflow`, as for `PUT`.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18141,7 +18749,8 @@ type ClientWithResponsesInterface interface {
 	// UpdateMeetingWithApplicationMergePatchPlusJSONBodyWithResponse Change some fields of a meeting
 	//
 	// A JSON Merge Patch (RFC 7396) on the fields of `MeetingInput`: members you send replace the current ones,
-	// `null` removes an optional one, members you leave out stay. Editors and admins.
+	// `null` removes an optional one, members you leave out stay. Editors and admins. A `capacity` below the
+	// confirmed registrations needs `overflow`, as for `PUT`.
 	//
 	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18150,7 +18759,9 @@ type ClientWithResponsesInterface interface {
 
 	// ReplaceMeetingWithBodyWithResponse Replace a meeting
 	//
-	// Editors and admins. Status changes follow planned → confirmed → held, or cancelled with a reason.
+	// Editors and admins. Status changes follow planned → confirmed → held, or cancelled with a reason. A
+	// `capacity` below the confirmed registrations is refused (409, saying how many are confirmed) unless
+	// `overflow` says what happens to the latest confirmed ones.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18159,7 +18770,9 @@ type ClientWithResponsesInterface interface {
 
 	// ReplaceMeetingWithResponse Replace a meeting
 	//
-	// Editors and admins. Status changes follow planned → confirmed → held, or cancelled with a reason.
+	// Editors and admins. Status changes follow planned → confirmed → held, or cancelled with a reason. A
+	// `capacity` below the confirmed registrations is refused (409, saying how many are confirmed) unless
+	// `overflow` says what happens to the latest confirmed ones.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18182,7 +18795,8 @@ type ClientWithResponsesInterface interface {
 	// A member, or a partner's client with `registrations:write`, registers its own organisation's people (a
 	// client finds those who made no profile public with `people:read`), a signed-in person registers
 	// themselves, editors and admins register anyone. Beyond capacity the registration is waitlisted and moves up, in order, when
-	// someone cancels.
+	// someone cancels. Outside the meeting's registration window (`registrationOpensAt` to
+	// `registrationClosesAt`, by default until the start), and for a held or cancelled meeting, the answer is 409.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18194,7 +18808,8 @@ type ClientWithResponsesInterface interface {
 	// A member, or a partner's client with `registrations:write`, registers its own organisation's people (a
 	// client finds those who made no profile public with `people:read`), a signed-in person registers
 	// themselves, editors and admins register anyone. Beyond capacity the registration is waitlisted and moves up, in order, when
-	// someone cancels.
+	// someone cancels. Outside the meeting's registration window (`registrationOpensAt` to
+	// `registrationClosesAt`, by default until the start), and for a held or cancelled meeting, the answer is 409.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18231,8 +18846,11 @@ type ClientWithResponsesInterface interface {
 
 	// PutMeetingReportWithBodyWithResponse Record the meeting's published report
 	//
-	// Records (or replaces) the report published after the meeting. It also appears in `/publications` as a
-	// `meeting-report`, without a second copy. Editors and admins.
+	// Records the report published after the meeting, or corrects it: a report that differs from the current
+	// one (or follows a retracted one) becomes its next `version`, with an optional `correctionNote`, and the
+	// earlier versions stay in `GET /meetings/{meeting}/report/versions`; the same report again changes
+	// nothing. It also appears in `/publications` as a `meeting-report`, without a second copy. Editors and
+	// admins.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18241,13 +18859,49 @@ type ClientWithResponsesInterface interface {
 
 	// PutMeetingReportWithResponse Record the meeting's published report
 	//
-	// Records (or replaces) the report published after the meeting. It also appears in `/publications` as a
-	// `meeting-report`, without a second copy. Editors and admins.
+	// Records the report published after the meeting, or corrects it: a report that differs from the current
+	// one (or follows a retracted one) becomes its next `version`, with an optional `correctionNote`, and the
+	// earlier versions stay in `GET /meetings/{meeting}/report/versions`; the same report again changes
+	// nothing. It also appears in `/publications` as a `meeting-report`, without a second copy. Editors and
+	// admins.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /meetings/{meeting}/report (the `PutMeetingReport` operationId).
 	PutMeetingReportWithResponse(ctx context.Context, meeting MeetingRef, body PutMeetingReportJSONRequestBody, reqEditors ...RequestEditorFn) (*PutMeetingReportResponse, error)
+
+	// RetractMeetingReportWithBodyWithResponse Retract the meeting's report
+	//
+	// Withdraws the report, with the reason: it stays readable, with `retractedAt` and `retractionReason`, but
+	// no longer counts as evidence of the meeting for milestones, and a held meeting without a valid report
+	// becomes `reportOverdue` again after six weeks. A corrected report put afterwards replaces it. Editors and
+	// admins.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /meetings/{meeting}/report/retraction (the `RetractMeetingReport` operationId).
+	RetractMeetingReportWithBodyWithResponse(ctx context.Context, meeting MeetingRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RetractMeetingReportResponse, error)
+
+	// RetractMeetingReportWithResponse Retract the meeting's report
+	//
+	// Withdraws the report, with the reason: it stays readable, with `retractedAt` and `retractionReason`, but
+	// no longer counts as evidence of the meeting for milestones, and a held meeting without a valid report
+	// becomes `reportOverdue` again after six weeks. A corrected report put afterwards replaces it. Editors and
+	// admins.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /meetings/{meeting}/report/retraction (the `RetractMeetingReport` operationId).
+	RetractMeetingReportWithResponse(ctx context.Context, meeting MeetingRef, body RetractMeetingReportJSONRequestBody, reqEditors ...RequestEditorFn) (*RetractMeetingReportResponse, error)
+
+	// ListMeetingReportVersionsWithResponse List every version of the meeting's report
+	//
+	// The report as each correction left it, newest first; empty when the meeting has no report. Public.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /meetings/{meeting}/report/versions (the `ListMeetingReportVersions` operationId).
+	ListMeetingReportVersionsWithResponse(ctx context.Context, meeting MeetingRef, reqEditors ...RequestEditorFn) (*ListMeetingReportVersionsResponse, error)
 
 	// ListConferenceReviewersWithResponse List a conference's reviewers
 	//
@@ -18870,6 +19524,20 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /publications/{publication} (the `ReplacePublication` operationId).
 	ReplacePublicationWithResponse(ctx context.Context, publication PublicationRef, params *ReplacePublicationParams, body ReplacePublicationJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplacePublicationResponse, error)
+
+	// ListAllRegistrationsWithResponse List registrations across meetings
+	//
+	// A member's registrations for every meeting, newest first, for example
+	// `GET /registrations?organisation=GM0606`: the registrations of the organisation's people, or with
+	// `person=` of one person. Editors and admins see every registration; a member, and a partner's client with
+	// `registrations:write`, its own organisation's people's (a client without `people:read` without their
+	// names); a signed-in person their own. Without `organisation` or `person` the caller gets what it may see:
+	// its organisation's, or its own. Cancelled registrations only with `status=cancelled`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /registrations (the `ListAllRegistrations` operationId).
+	ListAllRegistrationsWithResponse(ctx context.Context, params *ListAllRegistrationsParams, reqEditors ...RequestEditorFn) (*ListAllRegistrationsResponse, error)
 
 	// GetScheduleHealthWithResponse How healthy the meeting schedule is
 	//
@@ -23504,6 +24172,182 @@ func (r PutMeetingReportResponse) ContentType() string {
 	return ""
 }
 
+// RetractMeetingReportResponse200Headers the declared response headers of an HTTP 200 response for RetractMeetingReport
+type RetractMeetingReportResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// RetractMeetingReportResponse401Headers the declared response headers of an HTTP 401 response for RetractMeetingReport
+type RetractMeetingReportResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type RetractMeetingReportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MeetingOK
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *RetractMeetingReportResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RetractMeetingReportResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RetractMeetingReportResponse) GetJSON200() *MeetingOK {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RetractMeetingReportResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RetractMeetingReportResponse) GetApplicationProblemJSON401() *Unauthorized {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RetractMeetingReportResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RetractMeetingReportResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RetractMeetingReportResponse) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r RetractMeetingReportResponse) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r RetractMeetingReportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RetractMeetingReportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RetractMeetingReportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RetractMeetingReportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListMeetingReportVersionsResponse200Headers the declared response headers of an HTTP 200 response for ListMeetingReportVersions
+type ListMeetingReportVersionsResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// ListMeetingReportVersionsResponse304Headers the declared response headers of an HTTP 304 response for ListMeetingReportVersions
+type ListMeetingReportVersionsResponse304Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+type ListMeetingReportVersionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ReportVersionList
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON406 the response for an HTTP 406 `application/problem+json` response
+	ApplicationProblemJSON406 *NotAcceptable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListMeetingReportVersionsResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *ListMeetingReportVersionsResponse304Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMeetingReportVersionsResponse) GetJSON200() *ReportVersionList {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListMeetingReportVersionsResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListMeetingReportVersionsResponse) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON406 returns the response for an HTTP 406 `application/problem+json` response
+func (r ListMeetingReportVersionsResponse) GetApplicationProblemJSON406() *NotAcceptable {
+	return r.ApplicationProblemJSON406
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMeetingReportVersionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMeetingReportVersionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMeetingReportVersionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMeetingReportVersionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListConferenceReviewersResponse200Headers the declared response headers of an HTTP 200 response for ListConferenceReviewers
 type ListConferenceReviewersResponse200Headers struct {
 	APIVersion *string
@@ -27376,6 +28220,92 @@ func (r ReplacePublicationResponse) ContentType() string {
 	return ""
 }
 
+// ListAllRegistrationsResponse200Headers the declared response headers of an HTTP 200 response for ListAllRegistrations
+type ListAllRegistrationsResponse200Headers struct {
+	APIVersion *string
+	ETag       *string
+	Link       *string
+}
+
+// ListAllRegistrationsResponse304Headers the declared response headers of an HTTP 304 response for ListAllRegistrations
+type ListAllRegistrationsResponse304Headers struct {
+	APIVersion *string
+	ETag       *string
+}
+
+// ListAllRegistrationsResponse401Headers the declared response headers of an HTTP 401 response for ListAllRegistrations
+type ListAllRegistrationsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListAllRegistrationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RegistrationPage
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListAllRegistrationsResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *ListAllRegistrationsResponse304Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListAllRegistrationsResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAllRegistrationsResponse) GetJSON200() *RegistrationPage {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListAllRegistrationsResponse) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListAllRegistrationsResponse) GetApplicationProblemJSON401() *Unauthorized {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListAllRegistrationsResponse) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAllRegistrationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAllRegistrationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAllRegistrationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAllRegistrationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetScheduleHealthResponse200Headers the declared response headers of an HTTP 200 response for GetScheduleHealth
 type GetScheduleHealthResponse200Headers struct {
 	APIVersion *string
@@ -29502,7 +30432,10 @@ func (c *ClientWithResponses) GetCommitmentSummaryWithResponse(ctx context.Conte
 
 // ListEvaluationsWithResponse List evaluations
 //
-// Published evaluations for everyone; drafts too for editors and admins. Newest first.
+// Published evaluations for everyone; drafts too for editors and admins. Newest first. A member, or a
+// partner's client bound to an organisation, lists the ones its organisation still has to answer with
+// `?status=open&answered=false`, and those it answered with `answered=true` (its answers are at
+// `/evaluations/{evaluation}/responses/{organisation}`).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -29922,7 +30855,8 @@ func (c *ClientWithResponses) GetMeetingWithResponse(ctx context.Context, meetin
 // UpdateMeetingWithBodyWithResponse Change some fields of a meeting
 //
 // A JSON Merge Patch (RFC 7396) on the fields of `MeetingInput`: members you send replace the current ones,
-// `null` removes an optional one, members you leave out stay. Editors and admins.
+// `null` removes an optional one, members you leave out stay. Editors and admins. A `capacity` below the
+// confirmed registrations needs `overflow`, as for `PUT`.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -29938,7 +30872,8 @@ func (c *ClientWithResponses) UpdateMeetingWithBodyWithResponse(ctx context.Cont
 // UpdateMeetingWithResponse Change some fields of a meeting
 //
 // A JSON Merge Patch (RFC 7396) on the fields of `MeetingInput`: members you send replace the current ones,
-// `null` removes an optional one, members you leave out stay. Editors and admins.
+// `null` removes an optional one, members you leave out stay. Editors and admins. A `capacity` below the
+// confirmed registrations needs `overflow`, as for `PUT`.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -29954,7 +30889,8 @@ func (c *ClientWithResponses) UpdateMeetingWithResponse(ctx context.Context, mee
 // UpdateMeetingWithApplicationMergePatchPlusJSONBodyWithResponse Change some fields of a meeting
 //
 // A JSON Merge Patch (RFC 7396) on the fields of `MeetingInput`: members you send replace the current ones,
-// `null` removes an optional one, members you leave out stay. Editors and admins.
+// `null` removes an optional one, members you leave out stay. Editors and admins. A `capacity` below the
+// confirmed registrations needs `overflow`, as for `PUT`.
 //
 // Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -29969,7 +30905,9 @@ func (c *ClientWithResponses) UpdateMeetingWithApplicationMergePatchPlusJSONBody
 
 // ReplaceMeetingWithBodyWithResponse Replace a meeting
 //
-// Editors and admins. Status changes follow planned → confirmed → held, or cancelled with a reason.
+// Editors and admins. Status changes follow planned → confirmed → held, or cancelled with a reason. A
+// `capacity` below the confirmed registrations is refused (409, saying how many are confirmed) unless
+// `overflow` says what happens to the latest confirmed ones.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -29984,7 +30922,9 @@ func (c *ClientWithResponses) ReplaceMeetingWithBodyWithResponse(ctx context.Con
 
 // ReplaceMeetingWithResponse Replace a meeting
 //
-// Editors and admins. Status changes follow planned → confirmed → held, or cancelled with a reason.
+// Editors and admins. Status changes follow planned → confirmed → held, or cancelled with a reason. A
+// `capacity` below the confirmed registrations is refused (409, saying how many are confirmed) unless
+// `overflow` says what happens to the latest confirmed ones.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -30019,7 +30959,8 @@ func (c *ClientWithResponses) ListRegistrationsWithResponse(ctx context.Context,
 // A member, or a partner's client with `registrations:write`, registers its own organisation's people (a
 // client finds those who made no profile public with `people:read`), a signed-in person registers
 // themselves, editors and admins register anyone. Beyond capacity the registration is waitlisted and moves up, in order, when
-// someone cancels.
+// someone cancels. Outside the meeting's registration window (`registrationOpensAt` to
+// `registrationClosesAt`, by default until the start), and for a held or cancelled meeting, the answer is 409.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -30037,7 +30978,8 @@ func (c *ClientWithResponses) CreateRegistrationWithBodyWithResponse(ctx context
 // A member, or a partner's client with `registrations:write`, registers its own organisation's people (a
 // client finds those who made no profile public with `people:read`), a signed-in person registers
 // themselves, editors and admins register anyone. Beyond capacity the registration is waitlisted and moves up, in order, when
-// someone cancels.
+// someone cancels. Outside the meeting's registration window (`registrationOpensAt` to
+// `registrationClosesAt`, by default until the start), and for a held or cancelled meeting, the answer is 409.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -30098,8 +31040,11 @@ func (c *ClientWithResponses) MarkAttendanceWithResponse(ctx context.Context, me
 
 // PutMeetingReportWithBodyWithResponse Record the meeting's published report
 //
-// Records (or replaces) the report published after the meeting. It also appears in `/publications` as a
-// `meeting-report`, without a second copy. Editors and admins.
+// Records the report published after the meeting, or corrects it: a report that differs from the current
+// one (or follows a retracted one) becomes its next `version`, with an optional `correctionNote`, and the
+// earlier versions stay in `GET /meetings/{meeting}/report/versions`; the same report again changes
+// nothing. It also appears in `/publications` as a `meeting-report`, without a second copy. Editors and
+// admins.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -30114,8 +31059,11 @@ func (c *ClientWithResponses) PutMeetingReportWithBodyWithResponse(ctx context.C
 
 // PutMeetingReportWithResponse Record the meeting's published report
 //
-// Records (or replaces) the report published after the meeting. It also appears in `/publications` as a
-// `meeting-report`, without a second copy. Editors and admins.
+// Records the report published after the meeting, or corrects it: a report that differs from the current
+// one (or follows a retracted one) becomes its next `version`, with an optional `correctionNote`, and the
+// earlier versions stay in `GET /meetings/{meeting}/report/versions`; the same report again changes
+// nothing. It also appears in `/publications` as a `meeting-report`, without a second copy. Editors and
+// admins.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -30126,6 +31074,57 @@ func (c *ClientWithResponses) PutMeetingReportWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParsePutMeetingReportResponse(rsp)
+}
+
+// RetractMeetingReportWithBodyWithResponse Retract the meeting's report
+//
+// Withdraws the report, with the reason: it stays readable, with `retractedAt` and `retractionReason`, but
+// no longer counts as evidence of the meeting for milestones, and a held meeting without a valid report
+// becomes `reportOverdue` again after six weeks. A corrected report put afterwards replaces it. Editors and
+// admins.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /meetings/{meeting}/report/retraction (the `RetractMeetingReport` operationId).
+func (c *ClientWithResponses) RetractMeetingReportWithBodyWithResponse(ctx context.Context, meeting MeetingRef, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RetractMeetingReportResponse, error) {
+	rsp, err := c.RetractMeetingReportWithBody(ctx, meeting, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRetractMeetingReportResponse(rsp)
+}
+
+// RetractMeetingReportWithResponse Retract the meeting's report
+//
+// Withdraws the report, with the reason: it stays readable, with `retractedAt` and `retractionReason`, but
+// no longer counts as evidence of the meeting for milestones, and a held meeting without a valid report
+// becomes `reportOverdue` again after six weeks. A corrected report put afterwards replaces it. Editors and
+// admins.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /meetings/{meeting}/report/retraction (the `RetractMeetingReport` operationId).
+func (c *ClientWithResponses) RetractMeetingReportWithResponse(ctx context.Context, meeting MeetingRef, body RetractMeetingReportJSONRequestBody, reqEditors ...RequestEditorFn) (*RetractMeetingReportResponse, error) {
+	rsp, err := c.RetractMeetingReport(ctx, meeting, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRetractMeetingReportResponse(rsp)
+}
+
+// ListMeetingReportVersionsWithResponse List every version of the meeting's report
+//
+// The report as each correction left it, newest first; empty when the meeting has no report. Public.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /meetings/{meeting}/report/versions (the `ListMeetingReportVersions` operationId).
+func (c *ClientWithResponses) ListMeetingReportVersionsWithResponse(ctx context.Context, meeting MeetingRef, reqEditors ...RequestEditorFn) (*ListMeetingReportVersionsResponse, error) {
+	rsp, err := c.ListMeetingReportVersions(ctx, meeting, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMeetingReportVersionsResponse(rsp)
 }
 
 // ListConferenceReviewersWithResponse List a conference's reviewers
@@ -31126,6 +32125,26 @@ func (c *ClientWithResponses) ReplacePublicationWithResponse(ctx context.Context
 		return nil, err
 	}
 	return ParseReplacePublicationResponse(rsp)
+}
+
+// ListAllRegistrationsWithResponse List registrations across meetings
+//
+// A member's registrations for every meeting, newest first, for example
+// `GET /registrations?organisation=GM0606`: the registrations of the organisation's people, or with
+// `person=` of one person. Editors and admins see every registration; a member, and a partner's client with
+// `registrations:write`, its own organisation's people's (a client without `people:read` without their
+// names); a signed-in person their own. Without `organisation` or `person` the caller gets what it may see:
+// its organisation's, or its own. Cancelled registrations only with `status=cancelled`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /registrations (the `ListAllRegistrations` operationId).
+func (c *ClientWithResponses) ListAllRegistrationsWithResponse(ctx context.Context, params *ListAllRegistrationsParams, reqEditors ...RequestEditorFn) (*ListAllRegistrationsResponse, error) {
+	rsp, err := c.ListAllRegistrations(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAllRegistrationsResponse(rsp)
 }
 
 // GetScheduleHealthWithResponse How healthy the meeting schedule is
@@ -36276,6 +37295,191 @@ func ParsePutMeetingReportResponse(rsp *http.Response) (*PutMeetingReportRespons
 	return response, nil
 }
 
+// ParseRetractMeetingReportResponse parses an HTTP response from a RetractMeetingReportWithResponse call
+func ParseRetractMeetingReportResponse(rsp *http.Response) (*RetractMeetingReportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RetractMeetingReportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MeetingOK
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers RetractMeetingReportResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers RetractMeetingReportResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListMeetingReportVersionsResponse parses an HTTP response from a ListMeetingReportVersionsWithResponse call
+func ParseListMeetingReportVersionsResponse(rsp *http.Response) (*ListMeetingReportVersionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMeetingReportVersionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ReportVersionList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest NotAcceptable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON406 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListMeetingReportVersionsResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers ListMeetingReportVersionsResponse304Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListConferenceReviewersResponse parses an HTTP response from a ListConferenceReviewersWithResponse call
 func ParseListConferenceReviewersResponse(rsp *http.Response) (*ListConferenceReviewersResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -40354,6 +41558,110 @@ func ParseReplacePublicationResponse(rsp *http.Response) (*ReplacePublicationRes
 		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
 		var headers ReplacePublicationResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListAllRegistrationsResponse parses an HTTP response from a ListAllRegistrationsWithResponse call
+func ParseListAllRegistrationsResponse(rsp *http.Response) (*ListAllRegistrationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAllRegistrationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RegistrationPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListAllRegistrationsResponse200Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers ListAllRegistrationsResponse304Headers
+		if values := rsp.Header.Values("API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.APIVersion = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListAllRegistrationsResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {

@@ -257,7 +257,10 @@ export interface paths {
         get: operations["getMeeting"];
         /**
          * Replace a meeting
-         * @description Editors and admins. Status changes follow planned → confirmed → held, or cancelled with a reason.
+         * @description Editors and admins. Status changes follow planned → confirmed → held, or cancelled with a reason. A
+         *     `capacity` below the confirmed registrations is refused (409, saying how many are confirmed) unless
+         *     `overflow` says what happens to the latest confirmed ones.
+         *
          */
         put: operations["replaceMeeting"];
         post?: never;
@@ -271,7 +274,8 @@ export interface paths {
         /**
          * Change some fields of a meeting
          * @description A JSON Merge Patch (RFC 7396) on the fields of `MeetingInput`: members you send replace the current ones,
-         *     `null` removes an optional one, members you leave out stay. Editors and admins.
+         *     `null` removes an optional one, members you leave out stay. Editors and admins. A `capacity` below the
+         *     confirmed registrations needs `overflow`, as for `PUT`.
          *
          */
         patch: operations["updateMeeting"];
@@ -287,11 +291,58 @@ export interface paths {
         get?: never;
         /**
          * Record the meeting's published report
-         * @description Records (or replaces) the report published after the meeting. It also appears in `/publications` as a
-         *     `meeting-report`, without a second copy. Editors and admins.
+         * @description Records the report published after the meeting, or corrects it: a report that differs from the current
+         *     one (or follows a retracted one) becomes its next `version`, with an optional `correctionNote`, and the
+         *     earlier versions stay in `GET /meetings/{meeting}/report/versions`; the same report again changes
+         *     nothing. It also appears in `/publications` as a `meeting-report`, without a second copy. Editors and
+         *     admins.
          *
          */
         put: operations["putMeetingReport"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/meetings/{meeting}/report/retraction": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retract the meeting's report
+         * @description Withdraws the report, with the reason: it stays readable, with `retractedAt` and `retractionReason`, but
+         *     no longer counts as evidence of the meeting for milestones, and a held meeting without a valid report
+         *     becomes `reportOverdue` again after six weeks. A corrected report put afterwards replaces it. Editors and
+         *     admins.
+         *
+         */
+        post: operations["retractMeetingReport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/meetings/{meeting}/report/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List every version of the meeting's report
+         * @description The report as each correction left it, newest first; empty when the meeting has no report. Public.
+         */
+        get: operations["listMeetingReportVersions"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -320,7 +371,8 @@ export interface paths {
          * @description A member, or a partner's client with `registrations:write`, registers its own organisation's people (a
          *     client finds those who made no profile public with `people:read`), a signed-in person registers
          *     themselves, editors and admins register anyone. Beyond capacity the registration is waitlisted and moves up, in order, when
-         *     someone cancels.
+         *     someone cancels. Outside the meeting's registration window (`registrationOpensAt` to
+         *     `registrationClosesAt`, by default until the start), and for a held or cancelled meeting, the answer is 409.
          *
          */
         post: operations["createRegistration"];
@@ -365,6 +417,32 @@ export interface paths {
          * @description After the meeting has started. Editors and admins.
          */
         put: operations["markAttendance"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/registrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List registrations across meetings
+         * @description A member's registrations for every meeting, newest first, for example
+         *     `GET /registrations?organisation=GM0606`: the registrations of the organisation's people, or with
+         *     `person=` of one person. Editors and admins see every registration; a member, and a partner's client with
+         *     `registrations:write`, its own organisation's people's (a client without `people:read` without their
+         *     names); a signed-in person their own. Without `organisation` or `person` the caller gets what it may see:
+         *     its organisation's, or its own. Cancelled registrations only with `status=cancelled`.
+         *
+         */
+        get: operations["listAllRegistrations"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1169,7 +1247,11 @@ export interface paths {
         };
         /**
          * List evaluations
-         * @description Published evaluations for everyone; drafts too for editors and admins. Newest first.
+         * @description Published evaluations for everyone; drafts too for editors and admins. Newest first. A member, or a
+         *     partner's client bound to an organisation, lists the ones its organisation still has to answer with
+         *     `?status=open&answered=false`, and those it answered with `answered=true` (its answers are at
+         *     `/evaluations/{evaluation}/responses/{organisation}`).
+         *
          */
         get: operations["listEvaluations"];
         put?: never;
@@ -2342,6 +2424,16 @@ export interface components {
              */
             guestChair?: string;
             capacity?: number;
+            /**
+             * Format: date-time
+             * @description When registration opens; by default as soon as the meeting is planned.
+             */
+            registrationOpensAt?: string;
+            /**
+             * Format: date-time
+             * @description When registration closes, after it opens and no later than `startsAt`; by default at the start.
+             */
+            registrationClosesAt?: string;
             status?: components["schemas"]["MeetingStatus"];
             cancellationReason?: string;
         };
@@ -2366,6 +2458,10 @@ export interface components {
             onlineUrl?: string | null;
             guestChair?: string | null;
             capacity?: number | null;
+            /** Format: date-time */
+            registrationOpensAt?: string | null;
+            /** Format: date-time */
+            registrationClosesAt?: string | null;
             status?: components["schemas"]["MeetingStatus"];
             cancellationReason?: string | null;
         };
@@ -2384,6 +2480,19 @@ export interface components {
             language: string;
             /** @example CC-BY-4.0 */
             licence?: string;
+            /**
+             * @description The report's version; each correction adds one, the earlier ones are in `/meetings/{meeting}/report/versions`.
+             * @example 2
+             */
+            version?: number;
+            /** @description What this version corrects. */
+            correctionNote?: string;
+            /**
+             * Format: date-time
+             * @description Set when the report was retracted; a retracted report is no evidence of the meeting.
+             */
+            retractedAt?: string;
+            retractionReason?: string;
         };
         ReportInput: {
             /**
@@ -2398,6 +2507,49 @@ export interface components {
             language?: string;
             /** @description SPDX licence id or a URL; such as CC-BY-4.0. */
             licence?: string;
+            /**
+             * @description What a new version corrects.
+             * @example The figures on page 3 corrected.
+             */
+            correctionNote?: string;
+        };
+        ReportRetractionInput: {
+            /**
+             * @description Why the report is retracted.
+             * @example The report of another meeting was linked by mistake.
+             */
+            reason: string;
+        };
+        ReportVersion: {
+            version: number;
+            /** Format: uri */
+            url: string;
+            /** Format: date */
+            publishedOn: string;
+            summary?: string;
+            /** @example nl */
+            language: string;
+            licence?: string;
+            correctionNote?: string;
+            /** Format: date-time */
+            recordedAt: string;
+            /** Format: date-time */
+            retractedAt?: string;
+            retractionReason?: string;
+        };
+        ReportVersionList: {
+            items: components["schemas"]["ReportVersion"][];
+        };
+        /** @description How many came to a held meeting; counts only. */
+        Attendance: {
+            /** @description Registrations not cancelled, the waitlist included. */
+            registered: number;
+            /** @description Registrations with a place. */
+            confirmed: number;
+            /** @description Confirmed and marked as attended. */
+            attended: number;
+            /** @description Confirmed and marked as not attended (those not marked are in neither). */
+            noShows: number;
         };
         Meeting: {
             /** Format: uuid */
@@ -2421,10 +2573,22 @@ export interface components {
             onlineUrl?: string;
             guestChair?: components["schemas"]["OrganisationSummary"];
             capacity?: number;
+            /**
+             * Format: date-time
+             * @description When registration opens, if the coordinator set it.
+             */
+            registrationOpensAt?: string;
+            /**
+             * Format: date-time
+             * @description When registration closes, if the coordinator set it; otherwise at `startsAt`.
+             */
+            registrationClosesAt?: string;
+            /** @description Whether people can register now. */
+            registrationOpen: boolean;
             status: components["schemas"]["MeetingStatus"];
             cancellationReason?: string;
             report?: components["schemas"]["Report"];
-            /** @description Held, ended more than six weeks ago, and no report yet. */
+            /** @description Held, ended more than six weeks ago, and no report yet (or only a retracted one). */
             reportOverdue: boolean;
             registeredCount: number;
             waitlistCount: number;
@@ -2432,6 +2596,7 @@ export interface components {
              *     author who is a person of the network shows by name only with their consent to a public profile.
              *      */
             readonly programme?: components["schemas"]["ProgrammeItem"][];
+            attendance?: components["schemas"]["Attendance"];
             /** @description The meeting's version, the number its ETag starts with (`"v3.…"`); every write bumps it by one. The iCalendar feed's SEQUENCE is one less. */
             revision: number;
             /** @description True for demonstration data. */
@@ -2474,6 +2639,11 @@ export interface components {
             attended?: boolean;
             /** Format: date-time */
             registeredAt: string;
+            meetingSummary?: components["schemas"]["MeetingSummary"];
+        };
+        RegistrationPage: {
+            items: components["schemas"]["Registration"][];
+            nextCursor?: string;
         };
         RegistrationList: {
             items: components["schemas"]["Registration"][];
@@ -2628,6 +2798,11 @@ export interface components {
         ChairCount: {
             organisation: components["schemas"]["OrganisationSummary"];
             count: number;
+            /**
+             * Format: date
+             * @description The day it last chaired in the period; absent when it did not.
+             */
+            lastChairedOn?: string;
         };
         ScheduleHealth: {
             /** Format: date */
@@ -2643,6 +2818,10 @@ export interface components {
             chairCounts: components["schemas"]["ChairCount"][];
             withoutGuestChair: components["schemas"]["MeetingSummary"][];
             overdueReports: components["schemas"]["MeetingSummary"][];
+            /** @description Whom to ask to chair next: the active member municipalities that chaired least in the period, the one
+             *     that chaired longest ago (or never) first.
+             *      */
+            suggestedGuestChairs: components["schemas"]["ChairCount"][];
         };
         ChangeEventPage: {
             items: components["schemas"]["ChangeEvent"][];
@@ -3800,6 +3979,11 @@ export interface components {
         MeetingOrganisationFilter: string;
         /** @description Only meetings chaired by this municipality (id or code). */
         GuestChairFilter: string;
+        /** @description What happens to the confirmed registrations a lower `capacity` leaves without a place, the latest
+         *     confirmed first: `waitlist` puts them back at the head of the waitlist, `cancel` cancels them. Without
+         *     it, such a capacity is refused with 409.
+         *      */
+        CapacityOverflow: "waitlist" | "cancel";
         /** @description The person's id. */
         PersonRef: string;
         /** @description Only people with a membership in this role. */
@@ -4565,7 +4749,13 @@ export interface operations {
     };
     replaceMeeting: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description What happens to the confirmed registrations a lower `capacity` leaves without a place, the latest
+                 *     confirmed first: `waitlist` puts them back at the head of the waitlist, `cancel` cancels them. Without
+                 *     it, such a capacity is refused with 409.
+                 *      */
+                overflow?: components["parameters"]["CapacityOverflow"];
+            };
             header?: {
                 /** @description The ETag you last read. Required; 428 when missing, 412 when the resource has changed since. */
                 "If-Match"?: components["parameters"]["IfMatch"];
@@ -4627,7 +4817,13 @@ export interface operations {
     };
     updateMeeting: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description What happens to the confirmed registrations a lower `capacity` leaves without a place, the latest
+                 *     confirmed first: `waitlist` puts them back at the head of the waitlist, `cancel` cancels them. Without
+                 *     it, such a capacity is refused with 409.
+                 *      */
+                overflow?: components["parameters"]["CapacityOverflow"];
+            };
             header?: {
                 /** @description The ETag you last read. Required; 428 when missing, 412 when the resource has changed since. */
                 "If-Match"?: components["parameters"]["IfMatch"];
@@ -4679,6 +4875,60 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    retractMeetingReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The meeting's id. */
+                meeting: components["parameters"]["MeetingRef"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportRetractionInput"];
+            };
+        };
+        responses: {
+            200: components["responses"]["MeetingOK"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    listMeetingReportVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The meeting's id. */
+                meeting: components["parameters"]["MeetingRef"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report's versions. */
+            200: {
+                headers: {
+                    "API-Version": components["headers"]["API-Version"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportVersionList"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
         };
     };
     listRegistrations: {
@@ -4817,6 +5067,47 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    listAllRegistrations: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The organisation's id or code; its people's registrations.
+                 * @example GM0606
+                 */
+                organisation?: string;
+                /** @description The person's id; their registrations. */
+                person?: string;
+                /** @description Only registrations in this status; by default all but the cancelled. */
+                status?: components["schemas"]["RegistrationStatus"];
+                /** @description Items per page. */
+                pageSize?: components["parameters"]["PageSize"];
+                /** @description Opaque position from a `Link rel="next"` header. Only valid with the same filters and sort. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of registrations, each with its meeting's summary. */
+            200: {
+                headers: {
+                    "API-Version": components["headers"]["API-Version"];
+                    ETag: components["headers"]["ETag"];
+                    Link: components["headers"]["Link"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistrationPage"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
         };
     };
     listSubmissions: {
@@ -6645,6 +6936,10 @@ export interface operations {
         parameters: {
             query?: {
                 status?: components["schemas"]["EvaluationStatus"];
+                /** @description Only evaluations the caller's organisation answered (`true`) or not (`false`). For callers bound to an
+                 *     organisation (members, partners' clients); 400 for others.
+                 *      */
+                answered?: boolean;
                 /** @description Only evaluations linked to this milestone. */
                 milestone?: string;
                 /** @description Only items whose `updatedAt` is at or after this instant. Inclusive, so that polling with the last
