@@ -50,6 +50,9 @@ type Person struct {
 // Consent is what the person agreed to, and who recorded it when.
 type Consent struct {
 	PublicProfile bool
+	// Contact: the network may email the person about their registrations,
+	// meetings and papers. Without it no notification goes out.
+	Contact bool
 	RecordedAt    time.Time // zero while nothing was recorded
 	RecordedBy    string
 }

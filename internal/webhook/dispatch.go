@@ -326,13 +326,16 @@ func failure(d Delivery) string {
 	return "status " + strconv.Itoa(d.StatusCode)
 }
 
-// backoff is the delay before retry attempt n (the first failure is 1):
-// exponential, capped, with full jitter so that receivers coming back up
-// are not hit by every sender at once.
-func (d *Dispatcher) backoff(n int) time.Duration {
-	ceiling := d.opt.RetryCap
+// backoff is the delay before retry attempt n (the first failure is 1).
+func (d *Dispatcher) backoff(n int) time.Duration { return Backoff(n, d.opt.RetryBase, d.opt.RetryCap) }
+
+// Backoff is the delay before retry attempt n (the first failure is 1):
+// exponential from base, capped at ceiling, with full jitter so that
+// receivers coming back up are not hit by every sender at once. The mail
+// outbox retries by it too.
+func Backoff(n int, base, ceiling time.Duration) time.Duration {
 	if n < 40 {
-		if exp := d.opt.RetryBase << (n - 1); exp > 0 && exp < ceiling {
+		if exp := base << (n - 1); exp > 0 && exp < ceiling {
 			ceiling = exp
 		}
 	}

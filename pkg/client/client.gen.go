@@ -1734,6 +1734,9 @@ type ConferenceDetailsFormat string
 
 // Consent defines model for Consent.
 type Consent struct {
+	// Contact Whether the person may be emailed about their registrations, meetings and papers. Every email carries a
+	// link that withdraws it; such a withdrawal is recorded by `unsubscribe-link`.
+	Contact       bool `json:"contact"`
 	PublicProfile bool `json:"publicProfile"`
 
 	// RecordedAt When it was recorded; absent while nothing was ever recorded.
@@ -1751,6 +1754,13 @@ type ConsentHistory struct {
 
 // ConsentInput defines model for ConsentInput.
 type ConsentInput struct {
+	// Contact Whether the person agreed to be emailed by the network about their registrations, meetings and papers
+	// (see the notifications in docs/notifications.md). Absent: left as it is.
+	//
+	//
+	// Example: true
+	Contact *bool `json:"contact,omitempty"`
+
 	// PublicProfile Whether the person agreed to a public profile (name, position, organisations).
 	PublicProfile bool `json:"publicProfile"`
 }
@@ -5869,8 +5879,9 @@ type ClientInterface interface {
 
 	// RecordConsentWithBody Record what the person agreed to
 	//
-	// Records the person's consent to a public profile (or its withdrawal) with when and by whom it was
-	// recorded. Withdrawing hides the profile from public lists at once. Each call adds to the history, so no
+	// Records the person's consent to a public profile and to be contacted by email (or their withdrawal) with
+	// when and by whom it was recorded. Withdrawing the public profile hides it from public lists at once;
+	// without consent to be contacted the person gets no notifications. Each call adds to the history, so no
 	// If-Match is needed. Admins, members of the person's organisations and the person's own user.
 	//
 	// Takes any type of body and a specified content type.
@@ -5880,8 +5891,9 @@ type ClientInterface interface {
 
 	// RecordConsent Record what the person agreed to
 	//
-	// Records the person's consent to a public profile (or its withdrawal) with when and by whom it was
-	// recorded. Withdrawing hides the profile from public lists at once. Each call adds to the history, so no
+	// Records the person's consent to a public profile and to be contacted by email (or their withdrawal) with
+	// when and by whom it was recorded. Withdrawing the public profile hides it from public lists at once;
+	// without consent to be contacted the person gets no notifications. Each call adds to the history, so no
 	// If-Match is needed. Admins, members of the person's organisations and the person's own user.
 	//
 	// Takes a body of the `application/json` content type.
@@ -8336,8 +8348,9 @@ func (c *Client) GetConsent(ctx context.Context, person PersonRef, reqEditors ..
 
 // RecordConsentWithBody Record what the person agreed to
 //
-// Records the person's consent to a public profile (or its withdrawal) with when and by whom it was
-// recorded. Withdrawing hides the profile from public lists at once. Each call adds to the history, so no
+// Records the person's consent to a public profile and to be contacted by email (or their withdrawal) with
+// when and by whom it was recorded. Withdrawing the public profile hides it from public lists at once;
+// without consent to be contacted the person gets no notifications. Each call adds to the history, so no
 // If-Match is needed. Admins, members of the person's organisations and the person's own user.
 //
 // Takes any type of body and a specified content type.
@@ -8357,8 +8370,9 @@ func (c *Client) RecordConsentWithBody(ctx context.Context, person PersonRef, co
 
 // RecordConsent Record what the person agreed to
 //
-// Records the person's consent to a public profile (or its withdrawal) with when and by whom it was
-// recorded. Withdrawing hides the profile from public lists at once. Each call adds to the history, so no
+// Records the person's consent to a public profile and to be contacted by email (or their withdrawal) with
+// when and by whom it was recorded. Withdrawing the public profile hides it from public lists at once;
+// without consent to be contacted the person gets no notifications. Each call adds to the history, so no
 // If-Match is needed. Admins, members of the person's organisations and the person's own user.
 //
 // Takes a body of the `application/json` content type.
@@ -16838,8 +16852,9 @@ type ClientWithResponsesInterface interface {
 
 	// RecordConsentWithBodyWithResponse Record what the person agreed to
 	//
-	// Records the person's consent to a public profile (or its withdrawal) with when and by whom it was
-	// recorded. Withdrawing hides the profile from public lists at once. Each call adds to the history, so no
+	// Records the person's consent to a public profile and to be contacted by email (or their withdrawal) with
+	// when and by whom it was recorded. Withdrawing the public profile hides it from public lists at once;
+	// without consent to be contacted the person gets no notifications. Each call adds to the history, so no
 	// If-Match is needed. Admins, members of the person's organisations and the person's own user.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -16849,8 +16864,9 @@ type ClientWithResponsesInterface interface {
 
 	// RecordConsentWithResponse Record what the person agreed to
 	//
-	// Records the person's consent to a public profile (or its withdrawal) with when and by whom it was
-	// recorded. Withdrawing hides the profile from public lists at once. Each call adds to the history, so no
+	// Records the person's consent to a public profile and to be contacted by email (or their withdrawal) with
+	// when and by whom it was recorded. Withdrawing the public profile hides it from public lists at once;
+	// without consent to be contacted the person gets no notifications. Each call adds to the history, so no
 	// If-Match is needed. Admins, members of the person's organisations and the person's own user.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -27990,8 +28006,9 @@ func (c *ClientWithResponses) GetConsentWithResponse(ctx context.Context, person
 
 // RecordConsentWithBodyWithResponse Record what the person agreed to
 //
-// Records the person's consent to a public profile (or its withdrawal) with when and by whom it was
-// recorded. Withdrawing hides the profile from public lists at once. Each call adds to the history, so no
+// Records the person's consent to a public profile and to be contacted by email (or their withdrawal) with
+// when and by whom it was recorded. Withdrawing the public profile hides it from public lists at once;
+// without consent to be contacted the person gets no notifications. Each call adds to the history, so no
 // If-Match is needed. Admins, members of the person's organisations and the person's own user.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -28007,8 +28024,9 @@ func (c *ClientWithResponses) RecordConsentWithBodyWithResponse(ctx context.Cont
 
 // RecordConsentWithResponse Record what the person agreed to
 //
-// Records the person's consent to a public profile (or its withdrawal) with when and by whom it was
-// recorded. Withdrawing hides the profile from public lists at once. Each call adds to the history, so no
+// Records the person's consent to a public profile and to be contacted by email (or their withdrawal) with
+// when and by whom it was recorded. Withdrawing the public profile hides it from public lists at once;
+// without consent to be contacted the person gets no notifications. Each call adds to the history, so no
 // If-Match is needed. Admins, members of the person's organisations and the person's own user.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
