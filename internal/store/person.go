@@ -35,7 +35,7 @@ func (personRow) TableName() string { return "people" }
 
 // personColumns are what scanPerson reads, in its order.
 const personColumns = `id, name, email, phone, position, languages, public_profile, consent_recorded_at, consent_recorded_by,
-	erased_at, contact, version, created_at, updated_at`
+	erased_at, version, created_at, updated_at, contact`
 
 // scanPerson reads one row of personColumns without reflection.
 func scanPerson(rows *sql.Rows, r *personRow) error {
