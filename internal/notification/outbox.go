@@ -87,37 +87,20 @@ type Outbox struct {
 	sender Sender
 	opt    Options
 	log    *slog.Logger
-	wake   chan struct{}
+	poller webhook.Poller
 }
 
 // NewOutbox returns an outbox writing messages with mail and handing them to sender.
 func NewOutbox(queue Queue, mail *Mailer, sender Sender, opt Options, log *slog.Logger) *Outbox {
-	return &Outbox{queue: queue, mail: mail, sender: sender, opt: opt.withDefaults(), log: log, wake: make(chan struct{}, 1)}
+	return &Outbox{queue: queue, mail: mail, sender: sender, opt: opt.withDefaults(), log: log, poller: webhook.NewPoller()}
 }
 
 // Wake asks for a pass now rather than at the next poll.
-func (o *Outbox) Wake() {
-	select {
-	case o.wake <- struct{}{}:
-	default:
-	}
-}
+func (o *Outbox) Wake() { o.poller.Wake() }
 
 // Run works the outbox until ctx ends.
 func (o *Outbox) Run(ctx context.Context) {
-	t := time.NewTicker(o.opt.Poll)
-	defer t.Stop()
-	for {
-		if err := o.Pass(ctx); err != nil && ctx.Err() == nil {
-			o.log.WarnContext(ctx, "notifications", "error", err.Error())
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case <-o.wake:
-		}
-	}
+	o.poller.Run(ctx, o.opt.Poll, o.Pass, func(err error) { o.log.WarnContext(ctx, "notifications", "error", err.Error()) })
 }
 
 func (o *Outbox) now() time.Time { return domain.Timestamp(o.opt.Clock) }

@@ -71,9 +71,12 @@ func (db *DB) MailRecord(ctx context.Context, key string) (notification.Record, 
 	if err := db.reader(ctx).Where("message_key = ?", key).Limit(1).Find(&rows).Error; err != nil || len(rows) == 0 {
 		return notification.Record{}, false, dbError(err)
 	}
-	r := rows[0]
+	return rows[0].record(), true, nil
+}
+
+func (r mailMessageRow) record() notification.Record {
 	return notification.Record{Key: r.MessageKey, MessageID: r.MessageID, Seq: r.Seq, Kind: notification.Kind(r.Kind), PersonID: r.PersonID,
-		Status: notification.Status(r.Status), Attempts: r.Attempts, Error: r.Error, At: r.UpdatedAt.UTC()}, true, nil
+		Status: notification.Status(r.Status), Attempts: r.Attempts, Error: r.Error, At: r.UpdatedAt.UTC()}
 }
 
 // PutMailRecord adds rec, or replaces the one with its key (keeping when it was first written).
@@ -93,8 +96,7 @@ func (db *DB) MailSent(ctx context.Context, personID string) ([]notification.Rec
 	}
 	out := make([]notification.Record, len(rows))
 	for i, r := range rows {
-		out[i] = notification.Record{Key: r.MessageKey, MessageID: r.MessageID, Seq: r.Seq, Kind: notification.Kind(r.Kind),
-			PersonID: r.PersonID, Status: notification.Status(r.Status), Attempts: r.Attempts, Error: r.Error, At: r.UpdatedAt.UTC()}
+		out[i] = r.record()
 	}
 	return out, nil
 }

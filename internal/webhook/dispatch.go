@@ -120,37 +120,55 @@ type Dispatcher struct {
 	client *http.Client
 	opt    Options
 	log    *slog.Logger
-	wake   chan struct{}
+	poller Poller
 }
 
 // NewDispatcher returns a dispatcher reading feed, sending through guard.
 func NewDispatcher(queue Queue, feed Feed, subs *Service, guard Guard, opt Options, log *slog.Logger) *Dispatcher {
 	opt = opt.withDefaults()
 	return &Dispatcher{queue: queue, feed: feed, subs: subs, client: guard.Client(opt.Timeout), opt: opt, log: log,
-		wake: make(chan struct{}, 1)}
+		poller: NewPoller()}
 }
 
 // Wake asks for a pass now rather than at the next poll.
-func (d *Dispatcher) Wake() {
+func (d *Dispatcher) Wake() { d.poller.Wake() }
+
+// Run works the queues until ctx ends.
+func (d *Dispatcher) Run(ctx context.Context) {
+	d.poller.Run(ctx, d.opt.Poll, d.Pass, func(err error) { d.log.WarnContext(ctx, "webhook dispatch", "error", err.Error()) })
+}
+
+// Poller runs a pass every poll, or at once when woken: the loop of the
+// webhook dispatcher and of the mail outbox, which both read the change
+// feed after commit.
+type Poller struct{ wake chan struct{} }
+
+// NewPoller returns a poller that is not woken.
+func NewPoller() Poller { return Poller{wake: make(chan struct{}, 1)} }
+
+// Wake asks for a pass now rather than at the next poll; wakes while a pass
+// runs make one more pass.
+func (p Poller) Wake() {
 	select {
-	case d.wake <- struct{}{}:
+	case p.wake <- struct{}{}:
 	default:
 	}
 }
 
-// Run works the queues until ctx ends.
-func (d *Dispatcher) Run(ctx context.Context) {
-	t := time.NewTicker(d.opt.Poll)
+// Run calls pass at once and then every poll or wake until ctx ends; a
+// pass's error goes to failed, unless ctx has ended.
+func (p Poller) Run(ctx context.Context, poll time.Duration, pass func(context.Context) error, failed func(error)) {
+	t := time.NewTicker(poll)
 	defer t.Stop()
 	for {
-		if err := d.Pass(ctx); err != nil && ctx.Err() == nil {
-			d.log.WarnContext(ctx, "webhook dispatch", "error", err.Error())
+		if err := pass(ctx); err != nil && ctx.Err() == nil {
+			failed(err)
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-		case <-d.wake:
+		case <-p.wake:
 		}
 	}
 }
