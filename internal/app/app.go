@@ -62,7 +62,7 @@ type App struct {
 	Audit         *audit.Service
 	Retention     *retention.Service // purge and expiry; see retention.go
 	Webhooks      *webhook.Service
-	Dispatcher    *webhook.Dispatcher // started by Serve; tests may run it themselves
+	Dispatcher    *webhook.Dispatcher  // started by Serve; tests may run it themselves
 	Outbox        *notification.Outbox // mails notifications; nil when mail is off; started by Serve
 	Tokens        *auth.Tokens
 	Access        *auth.Access // who may still act; see Config.AccessRefresh

@@ -434,4 +434,3 @@ func (ml *Mailer) messageID(key string) string {
 	sum := sha256.Sum256([]byte(key))
 	return "<" + hex.EncodeToString(sum[:16]) + "@" + ml.idDomain() + ">"
 }
-

@@ -50,11 +50,12 @@ type Person struct {
 // Consent is what the person agreed to, and who recorded it when.
 type Consent struct {
 	PublicProfile bool
+	RecordedAt    time.Time // zero while nothing was recorded
+	RecordedBy    string
+
 	// Contact: the network may email the person about their registrations,
 	// meetings and papers. Without it no notification goes out.
 	Contact bool
-	RecordedAt    time.Time // zero while nothing was recorded
-	RecordedBy    string
 }
 
 // RecordID, RecordVersion and Revised let the write path store a person.
