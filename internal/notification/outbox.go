@@ -149,7 +149,7 @@ func (o *Outbox) Pass(ctx context.Context) error {
 			if err := o.sendAll(ctx, msgs, st); err != nil {
 				var later retryLater
 				if !errors.As(err, &later) {
-					return err
+					return ignoreLost(err)
 				}
 				return o.failed(ctx, st, later, save)
 			}
@@ -194,6 +194,14 @@ func (o *Outbox) failed(ctx context.Context, st webhook.State, later retryLater,
 func (o *Outbox) sendAll(ctx context.Context, msgs []Message, st webhook.State) error {
 	giveUp := !st.FailingSince.IsZero() && o.now().Sub(st.FailingSince) >= o.opt.RetryFor
 	for _, m := range msgs {
+		// Renewed before each message: a send takes at most the SMTP
+		// timeout, less than a lease, so no other instance starts on it.
+		if ok, err := o.renew(ctx); err != nil || !ok {
+			if err == nil {
+				err = errLost
+			}
+			return err
+		}
 		rec, found, err := o.queue.MailRecord(ctx, m.Key)
 		if err != nil {
 			return err

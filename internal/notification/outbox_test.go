@@ -354,6 +354,28 @@ func TestNotificationRetries(t *testing.T) {
 	if got := w.inbox.take(); len(got) != 0 {
 		t.Errorf("after a restart: got %d messages; want none sent twice", len(got))
 	}
+	// One instance at a time: while another holds the lease, a pass sends
+	// nothing; once it is released, the pass sends.
+	bea := w.person(t, "Bea Bakker", "bea@example.org", []string{}, true)
+	w.do(t, "POST", "/v1/meetings/"+id+"/registrations", map[string]any{"person": bea}, http.StatusCreated)
+	if ok, err := w.env.App.DB.MailLease(ctx, "other", clock.Now(), clock.Now().Add(time.Minute)); err != nil || !ok {
+		t.Fatalf("lease: %v %v", ok, err)
+	}
+	if err := first.Pass(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := w.inbox.take(); len(got) != 0 {
+		t.Errorf("while another instance holds the lease: got %d messages; want 0", len(got))
+	}
+	if err := w.env.App.DB.MailRelease(ctx, "other"); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Pass(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := w.inbox.take(); len(got) != 1 || !slices.Contains(got[0].To, "bea@example.org") {
+		t.Errorf("after the lease is released: got %d messages; want 1 to bea", len(got))
+	}
 	if !strings.Contains(logs.String(), "retrying") {
 		t.Errorf("the log does not say the message is retried:\n%s", logs.String())
 	}
