@@ -509,6 +509,11 @@ func TestSourceAtAnotherSchemaVersionIsRefused(t *testing.T) {
 	if _, err := db.Exec("DELETE FROM schema_migrations WHERE version = (SELECT MAX(version) FROM schema_migrations)"); err != nil {
 		t.Fatal(err)
 	}
+	// The version left: migration numbers may have gaps (each branch takes its own).
+	var previous int64
+	if err := db.QueryRow("SELECT MAX(version) FROM schema_migrations").Scan(&previous); err != nil {
+		t.Fatal(err)
+	}
 	db.Close()
 	latest, err := store.LatestVersion()
 	if err != nil {
@@ -516,7 +521,7 @@ func TestSourceAtAnotherSchemaVersionIsRefused(t *testing.T) {
 	}
 	// No server listens there: the refusal comes first.
 	_, err = transfer.Run(context.Background(), from, "postgres://nobody@127.0.0.1:1/none", transfer.Options{})
-	want := fmt.Sprintf("schema version %d; this pioniers copies version %d", latest-1, latest)
+	want := fmt.Sprintf("schema version %d; this pioniers copies version %d", previous, latest)
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("copy of an older source: got %v; want an error with %q", err, want)
 	}
