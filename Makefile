@@ -16,9 +16,11 @@ build:
 
 # The action plan's data and clearly marked examples (meetings in the coming
 # quarters among them), then the API; production runs serve alone.
+# Notifications are written to <data-dir>/mail as .eml files, not sent
+# (unless PIONIERS_SMTP_HOST is set); serve says so at start.
 run: build
 	./$(BIN) seed --demo
-	./$(BIN) serve
+	PIONIERS_MAIL_DIR="$${PIONIERS_MAIL_DIR-$${PIONIERS_DATA_DIR:-./data}/mail}" ./$(BIN) serve
 
 # TESTFLAGS passes go test flags through: make test TESTFLAGS=-race.
 test:

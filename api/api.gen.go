@@ -1943,6 +1943,9 @@ type ConferenceDetailsFormat string
 
 // Consent defines model for Consent.
 type Consent struct {
+	// Contact Whether the person may be emailed about their registrations, meetings and papers. Every email carries a
+	// link that withdraws it; such a withdrawal is recorded by `unsubscribe-link`.
+	Contact       bool `json:"contact"`
 	PublicProfile bool `json:"publicProfile"`
 
 	// RecordedAt When it was recorded; absent while nothing was ever recorded.
@@ -1960,6 +1963,13 @@ type ConsentHistory struct {
 
 // ConsentInput defines model for ConsentInput.
 type ConsentInput struct {
+	// Contact Whether the person agreed to be emailed by the network about their registrations, meetings and papers
+	// (see the notifications in docs/notifications.md). Absent: left as it is.
+	//
+	//
+	// Example: true
+	Contact *bool `json:"contact,omitempty"`
+
 	// PublicProfile Whether the person agreed to a public profile (name, position, organisations).
 	PublicProfile bool `json:"publicProfile"`
 }

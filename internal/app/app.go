@@ -34,6 +34,7 @@ import (
 	"github.com/pioniersnetwerk/pioniers/internal/idempotency"
 	"github.com/pioniersnetwerk/pioniers/internal/meeting"
 	"github.com/pioniersnetwerk/pioniers/internal/milestone"
+	"github.com/pioniersnetwerk/pioniers/internal/notification"
 	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 	"github.com/pioniersnetwerk/pioniers/internal/person"
 	"github.com/pioniersnetwerk/pioniers/internal/publication"
@@ -61,7 +62,8 @@ type App struct {
 	Audit         *audit.Service
 	Retention     *retention.Service // purge and expiry; see retention.go
 	Webhooks      *webhook.Service
-	Dispatcher    *webhook.Dispatcher // started by Serve; tests may run it themselves
+	Dispatcher    *webhook.Dispatcher  // started by Serve; tests may run it themselves
+	Outbox        *notification.Outbox // mails notifications; nil when mail is off; started by Serve
 	Tokens        *auth.Tokens
 	Access        *auth.Access // who may still act; see Config.AccessRefresh
 	Seed          *seed.Loader
@@ -141,6 +143,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 		Poll: cfg.WebhookPoll, RetryBase: cfg.WebhookRetryBase, RetryCap: cfg.WebhookRetryCap, RetryFor: cfg.WebhookRetryFor,
 		Source: cfg.BaseURL() + "/v1", Render: httpapi.ChangeData(cfg.BaseURL(), time.Now), Observer: metrics.deliveries,
 	}, log)
+	outbox, unsubscribe := notifications(cfg, log, db, people, secret, metrics.mail)
 	draining := new(atomic.Bool)
 	handler, err := httpapi.NewHandler(httpapi.Services{
 		Organisations: orgs,
@@ -157,6 +160,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 		Clients:       accounts,
 		Webhooks:      webhooks,
 		Changes:       feed,
+		Unsubscribe:   unsubscribe,
 	}, httpapi.Options{
 		BodyLimit:      cfg.BodyLimit,
 		CORSOrigins:    cfg.CORSOrigins,
@@ -175,6 +179,9 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 		return nil, err
 	}
 	handler.Use(wakeOnWrite(dispatcher.Wake))
+	if outbox != nil {
+		handler.Use(wakeOnWrite(outbox.Wake))
+	}
 	// The table reloads every AccessRefresh for as long as the app lives:
 	// that bounds how long another instance's change takes to reach this one.
 	loop, stop := context.WithCancel(context.Background())
@@ -184,7 +191,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 		access.Run(loop, cfg.AccessRefresh, log)
 	}()
 	return &App{Config: cfg, Log: log, DB: db, Organisations: orgs, Accounts: accounts, People: people, Meetings: meetings, Publications: publications, Milestones: milestones, Evaluations: evaluations, Audit: auditLog, Tokens: tokens,
-		Webhooks: webhooks, Dispatcher: dispatcher, Retention: retention.NewService(db, people, accounts, auditLog, time.Now), Migrated: migrated,
+		Webhooks: webhooks, Dispatcher: dispatcher, Outbox: outbox, Retention: retention.NewService(db, people, accounts, auditLog, time.Now), Migrated: migrated,
 		Access: access, stopAccess: func() { stop(); <-done },
 		Seed: seed.NewLoader(db, orgs, meetings, publications, milestones, evaluations, time.Now), handler: handler, draining: draining, metrics: metrics}, nil
 }
@@ -395,7 +402,14 @@ func (a *App) dispatch() (stop func()) {
 		defer close(done)
 		a.Dispatcher.Run(ctx)
 	}()
-	return func() { cancel(); <-done }
+	mailed := make(chan struct{})
+	go func() {
+		defer close(mailed)
+		if a.Outbox != nil {
+			a.Outbox.Run(ctx)
+		}
+	}()
+	return func() { cancel(); <-done; <-mailed }
 }
 
 // wakeOnWrite wakes this instance's webhook dispatcher after every request

@@ -70,6 +70,14 @@ type Config struct {
 	DBMaxOpen, DBMaxIdle int
 	// ResponseCache is how many bytes the cache of anonymous reads may keep; 0 turns it off.
 	ResponseCache int64
+
+	// Notifications by email (docs/notifications.md): through SMTPHost, or
+	// written to MailDir in development; off with neither.
+	SMTPHost, SMTPUsername, SMTPPassword, SMTPTLS string
+	SMTPPort                                      int
+	MailFrom, MailDir                             string
+	// MailRetryBase and MailRetryCap shorten the outbox's retries in tests; no flag does.
+	MailRetryBase, MailRetryCap time.Duration
 }
 
 // Setting documents one configuration value; docs/configuration.md, generated
@@ -118,6 +126,13 @@ var Settings = []Setting{
 	{"purge-interval", "PIONIERS_PURGE_INTERVAL", "0s", "how often serve purges people and accounts past retention-left and retention-unused-accounts, as pioniers purge does, such as 24h. 0s: only when pioniers purge runs"},
 	{"webhook-allow-insecure", "PIONIERS_WEBHOOK_ALLOW_INSECURE", "false", "let webhook subscriptions use http and loopback or private addresses; for local testing only, never in production"},
 	{"webhook-poll", "PIONIERS_WEBHOOK_POLL", "1s", "how often the webhook dispatcher looks for changes to deliver (a write on the same instance wakes it at once)"},
+	{"smtp-host", "PIONIERS_SMTP_HOST", "", "mail server that sends the notifications (registrations, meetings moved or cancelled, papers decided; see docs/notifications.md). Empty, and no mail-dir: no mail is sent"},
+	{"smtp-port", "PIONIERS_SMTP_PORT", "587", "port of smtp-host: 587 for starttls, 465 for tls"},
+	{"smtp-username", "PIONIERS_SMTP_USERNAME", "", "user name to sign in to smtp-host with (SASL PLAIN, over TLS); empty: no sign-in"},
+	{"smtp-password", "PIONIERS_SMTP_PASSWORD", "", "password for smtp-username; prefer the environment variable to the flag"},
+	{"smtp-tls", "PIONIERS_SMTP_TLS", "starttls", "starttls (upgrade the connection; the server must offer it), tls (TLS from the start) or none (only for a relay on the same host)"},
+	{"mail-from", "PIONIERS_MAIL_FROM", "", "sender of the notifications, such as \"Pioniersnetwerk <bijeenkomsten@example.org>\"; required with smtp-host"},
+	{"mail-dir", "PIONIERS_MAIL_DIR", "", "write each notification as an .eml file in this folder and log it, instead of sending it (development); with smtp-host set, smtp-host wins"},
 	{"response-cache", "PIONIERS_RESPONSE_CACHE", "16M", "memory for the cache of anonymous reads (such as 16M); an answer is served from it only while no write was committed since, on any instance, and within the second it was rendered in. 0 turns it off"},
 }
 
@@ -247,6 +262,7 @@ func parse(v map[string]*string) (Config, error) {
 	if c.ResponseCache, err = bytes.Parse(*v["response-cache"]); err != nil || c.ResponseCache < 0 {
 		errs = append(errs, "--response-cache: want a size such as 16M, 0 for no cache")
 	}
+	errs = append(errs, c.parseMail(v)...)
 	if len(errs) > 0 {
 		return Config{}, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
 	}

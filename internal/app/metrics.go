@@ -20,11 +20,12 @@ import (
 type serviceMetrics struct {
 	http       *httpapi.Metrics
 	deliveries *deliveryMetrics
+	mail       *mailMetrics
 }
 
 // newMetrics registers the service's metrics: HTTP (see httpapi.Metrics),
-// the database pools, the webhook queues and deliveries, the build, the Go
-// runtime and the process. There is no mail yet, so no mail series.
+// the database pools, the webhook queues and deliveries, the mail outbox,
+// the build, the Go runtime and the process.
 func newMetrics(cfg Config, db *store.DB, log *slog.Logger) (*serviceMetrics, error) {
 	reg := prometheus.NewRegistry()
 	var h *httpapi.Metrics
@@ -46,6 +47,8 @@ func newMetrics(cfg Config, db *store.DB, log *slog.Logger) (*serviceMetrics, er
 	cs := []prometheus.Collector{build, collectors.NewBuildInfoCollector(), collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), deliveries.outcomes, deliveries.duration,
 		webhookQueue{db: db, log: log}}
+	mail := newMailMetrics()
+	cs = append(cs, mail.messages, mailQueue{db: db, log: log, on: cfg.mailSender(log) != nil})
 	pools, err := db.Pools()
 	if err != nil {
 		return nil, err
@@ -58,7 +61,7 @@ func newMetrics(cfg Config, db *store.DB, log *slog.Logger) (*serviceMetrics, er
 			return nil, fmt.Errorf("metrics: %w", err)
 		}
 	}
-	return &serviceMetrics{http: h, deliveries: deliveries}, nil
+	return &serviceMetrics{http: h, deliveries: deliveries, mail: mail}, nil
 }
 
 // deliveryMetrics hears the webhook dispatcher (a webhook.Observer).

@@ -14,6 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/pioniersnetwerk/pioniers/internal/calendar"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/meeting"
 )
@@ -25,7 +26,7 @@ import (
 // are served from the binary, set no cookies and load nothing from elsewhere.
 
 const (
-	embedPagePath   = "/embed/meetings"
+	embedPagePath   = calendar.MeetingPagePath
 	embedScriptPath = "/embed/meetings.js"
 	embedLimit      = 5  // meetings shown by default
 	embedMaxLimit   = 20 // at most
@@ -60,82 +61,39 @@ func cspHash(s string) string {
 	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
 }
 
-// embedLabels are the words of the embeddable schedule and of the calendar
-// feed, in Dutch and English.
+// embedLabels are the words of the embeddable schedule: the calendar's,
+// and the page's own, in Dutch and English.
 type embedLabels struct {
-	Title, Network, Subscribe, Download, Empty, Online, UnknownOrganisation, UnknownMeeting string
-	Meeting                                                                                 string // the heading of one meeting's page
-	Topic, Format, Location, GuestChair, Status, CallForPapers, Reason, Report, ReportLink  string // the labels of a meeting's fields
-	Formats                                                                                 map[meeting.Format]string
-	Statuses                                                                                map[meeting.Status]string
-	Days                                                                                    [7]string
-	Months                                                                                  [12]string
-	afterDay                                                                                string // "donderdag 14", "Thursday, 14"
-	callUntil                                                                               string // "open until <date>"
-
-	// The feed's own texts.
-	calendarDescription, cancelled, cancelledPrefix, host, experts, labCase, townHall, callCloses, series, example, moreInfo string
+	calendar.Labels
+	Title, Subscribe, Download, Empty, UnknownOrganisation, UnknownMeeting string
+	Meeting                                                                string // the heading of one meeting's page
+	Location, CallForPapers, Reason, ReportLink                            string // the labels of a meeting's fields
+	callUntil                                                              string // "open until <date>"
 }
 
 var embedText = map[string]embedLabels{
 	"nl": {
-		Title: "Komende bijeenkomsten", Network: "Pioniersnetwerk Open Overheid", Meeting: "Bijeenkomst",
-		Topic: "Onderwerp", Format: "Vorm", Location: "Locatie", GuestChair: "Gastvoorzitter", Status: "Status",
-		CallForPapers: "Call for papers", Reason: "Reden", Report: "Verslag", ReportLink: "Lees het verslag",
+		Labels: calendar.Text["nl"],
+		Title:  "Komende bijeenkomsten", Meeting: "Bijeenkomst",
+		Location: "Locatie", CallForPapers: "Call for papers", Reason: "Reden", ReportLink: "Lees het verslag",
 		Empty:               "Er zijn geen komende bijeenkomsten.",
 		Subscribe:           "Abonneer je op de agenda (webcal)",
 		Download:            "Download de agenda (.ics)",
 		UnknownOrganisation: "Onbekende organisatie: ",
 		UnknownMeeting:      "Deze bijeenkomst bestaat niet (meer).",
-		Online:              "Online",
-		Formats: map[meeting.Format]string{meeting.FormatKnowledgeSession: "Kennissessie", meeting.FormatLab: "Open Overheid-lab",
-			meeting.FormatConference: "Congres", meeting.FormatResidents: "Inwonersbijeenkomst", meeting.FormatOther: "Bijeenkomst"},
-		Statuses: map[meeting.Status]string{meeting.StatusPlanned: "Gepland", meeting.StatusConfirmed: "Bevestigd",
-			meeting.StatusHeld: "Gehouden", meeting.StatusCancelled: "Afgelast"},
-		afterDay:  " ",
-		callUntil: "open tot en met ",
-		Days:      [7]string{"zondag", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag"},
-		Months: [12]string{"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
-			"oktober", "november", "december"},
-		calendarDescription: "Bijeenkomsten van het Pioniersnetwerk Open Overheid voor gemeenten",
-		cancelled:           "Deze bijeenkomst is afgelast", cancelledPrefix: "Afgelast: ",
-		host: "Gastorganisatie", experts: "Sprekers", labCase: "Casus", townHall: "Gemeentehuis", callCloses: "Call for papers sluit op",
-		series: "Bijeenkomst in de reeks", moreInfo: "Meer informatie",
-		example: "Voorbeeldgegevens voor demonstraties; geen echte bijeenkomst van het netwerk.",
+		callUntil:           "open tot en met ",
 	},
 	"en": {
-		Title: "Upcoming meetings", Network: "Pioneering Network for an Open Government for Municipalities", Meeting: "Meeting",
-		Topic: "Topic", Format: "Format", Location: "Location", GuestChair: "Guest chair", Status: "Status",
-		CallForPapers: "Call for papers", Reason: "Reason", Report: "Report", ReportLink: "Read the report",
+		Labels: calendar.Text["en"],
+		Title:  "Upcoming meetings", Meeting: "Meeting",
+		Location: "Location", CallForPapers: "Call for papers", Reason: "Reason", ReportLink: "Read the report",
 		Empty:               "There are no upcoming meetings.",
 		Subscribe:           "Subscribe to the calendar (webcal)",
 		Download:            "Download the calendar (.ics)",
 		UnknownOrganisation: "Unknown organisation: ",
 		UnknownMeeting:      "This meeting does not exist (any more).",
-		Online:              "Online",
-		Formats: map[meeting.Format]string{meeting.FormatKnowledgeSession: "Knowledge session", meeting.FormatLab: "Open Government lab",
-			meeting.FormatConference: "Conference", meeting.FormatResidents: "Residents' meeting", meeting.FormatOther: "Meeting"},
-		Statuses: map[meeting.Status]string{meeting.StatusPlanned: "Planned", meeting.StatusConfirmed: "Confirmed",
-			meeting.StatusHeld: "Held", meeting.StatusCancelled: "Cancelled"},
-		afterDay:  ", ",
-		callUntil: "open until ",
-		Days:      [7]string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"},
-		Months: [12]string{"January", "February", "March", "April", "May", "June", "July", "August", "September",
-			"October", "November", "December"},
-		calendarDescription: "Meetings of the Pioneering Network for an Open Government for Municipalities",
-		cancelled:           "This meeting is cancelled", cancelledPrefix: "Cancelled: ",
-		host: "Host", experts: "Experts", labCase: "Case", townHall: "Town hall", callCloses: "Call for papers closes on",
-		series: "Meeting in the series", moreInfo: "More information",
-		example: "Example data for demonstrations; not a real meeting of the network.",
+		callUntil:           "open until ",
 	},
-}
-
-// date is an instant's day in Amsterdam the way people there write it.
-func (l embedLabels) date(t time.Time) string { return l.day(t.In(domain.Amsterdam)) }
-
-// day is a calendar date (such as a call's last day) written out.
-func (l embedLabels) day(t time.Time) string {
-	return l.Days[t.Weekday()] + l.afterDay + strconv.Itoa(t.Day()) + " " + l.Months[t.Month()-1] + " " + strconv.Itoa(t.Year())
 }
 
 type embedMeeting struct {
@@ -191,12 +149,6 @@ func feedLinks(publicURL, org, lang string) (string, template.URL) {
 	}
 	// publicURL is the operator's own http(s) URL, checked at start-up.
 	return path, template.URL(webcal) //nolint:gosec
-}
-
-// meetingPageURL is the web page about one meeting: the embeddable page
-// with just that meeting, at its anchor. The feed's events point here.
-func meetingPageURL(publicURL, lang, id string) string {
-	return publicURL + embedPagePath + "?" + url.Values{"lang": {lang}, "meeting": {id}}.Encode() + "#meeting-" + id
 }
 
 // serveEmbedPage serves GET /embed/meetings: the upcoming meetings, or
@@ -259,19 +211,19 @@ func (l embedLabels) meeting(m meeting.Meeting, today time.Time) embedMeeting {
 		out.Reason = m.CancellationReason
 	}
 	start, end := m.StartsAt.In(domain.Amsterdam), m.EndsAt.In(domain.Amsterdam)
-	out.StartText = l.date(start) + ", " + start.Format("15:04")
+	out.StartText = l.Date(start) + ", " + start.Format("15:04")
 	out.EndText = end.Format("15:04")
 	if start.Format(time.DateOnly) != end.Format(time.DateOnly) {
-		out.EndText = l.date(end) + ", " + out.EndText
+		out.EndText = l.Date(end) + ", " + out.EndText
 	}
 	if m.Venue != nil {
-		out.Location = venueLine(*m.Venue)
+		out.Location = calendar.VenueLine(*m.Venue)
 	}
 	if m.GuestChair != nil {
 		out.GuestChair = m.GuestChair.Name
 	}
 	if m.CallOpen(today) {
-		out.CallCloses = l.callUntil + l.day(m.Details.CallClosesOn)
+		out.CallCloses = l.callUntil + l.Day(m.Details.CallClosesOn)
 	}
 	return out
 }

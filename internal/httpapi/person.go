@@ -18,7 +18,7 @@ type people interface {
 	Create(ctx context.Context, in person.Input) (person.Person, error)
 	Replace(ctx context.Context, id string, in person.Input, pre domainPrecondition) (person.Person, error)
 	Update(ctx context.Context, id string, change func(person.Input) (person.Input, error), pre domainPrecondition) (person.Person, error)
-	RecordConsent(ctx context.Context, id string, public bool) (person.Consent, error)
+	RecordConsentInput(ctx context.Context, id string, in person.ConsentInput) (person.Consent, error)
 	ConsentHistory(ctx context.Context, id string) (person.Consent, []person.Consent, error)
 	Erase(ctx context.Context, id string, pre domainPrecondition) error
 	Export(ctx context.Context, id string) (person.Export, error)
@@ -166,7 +166,7 @@ func (s *Server) GetConsent(ctx context.Context, req api.GetConsentRequestObject
 
 // RecordConsent serves PUT /people/{person}/consent.
 func (s *Server) RecordConsent(ctx context.Context, req api.RecordConsentRequestObject) (api.RecordConsentResponseObject, error) {
-	c, err := s.people.RecordConsent(ctx, req.Person.String(), req.Body.PublicProfile)
+	c, err := s.people.RecordConsentInput(ctx, req.Person.String(), person.ConsentInput{PublicProfile: req.Body.PublicProfile, Contact: req.Body.Contact})
 	if err != nil {
 		return nil, err
 	}
@@ -246,7 +246,7 @@ func toPersonInput(b api.PersonInput) person.Input {
 }
 
 func toAPIConsent(c person.Consent) api.Consent {
-	out := api.Consent{PublicProfile: c.PublicProfile}
+	out := api.Consent{PublicProfile: c.PublicProfile, Contact: c.Contact}
 	if !c.RecordedAt.IsZero() {
 		out.RecordedAt = ptr(c.RecordedAt.UTC())
 		out.RecordedBy = ptr(c.RecordedBy)

@@ -77,7 +77,7 @@ func rateLimited(general, signIn RateLimit) echo.MiddlewareFunc {
 	login := newLimiter("sign-in", signIn)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if p := c.Request().URL.Path; !strings.HasPrefix(p, basePath+"/") && p != embedPagePath && p != embedScriptPath {
+			if p := c.Request().URL.Path; !strings.HasPrefix(p, basePath+"/") && p != embedPagePath && p != embedScriptPath && p != unsubscribePath {
 				return next(c)
 			}
 			l := api

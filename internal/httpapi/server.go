@@ -70,6 +70,7 @@ type Services struct {
 	Idempotency   idempotencyKeeper
 	Webhooks      webhooks
 	Changes       changes
+	Unsubscribe   unsubscriber // the link in every notification; nil: no route
 	Clients       clients
 }
 
@@ -179,6 +180,9 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 	})
 	e.GET(embedPagePath, server.serveEmbedPage)
 	e.GET(embedScriptPath, serveEmbedScript)
+	if svc.Unsubscribe != nil {
+		registerUnsubscribe(e, svc.Unsubscribe)
+	}
 	docs := docsHandler(v5emb.New("Pioniers API", basePath+"/openapi.json", docsPath+"/"))
 	e.GET(docsPath, docs)
 	e.GET(docsPath+"/*", docs)

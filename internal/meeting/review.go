@@ -157,7 +157,10 @@ func moveConflict(from, to SubmissionStatus) error {
 		Fields: []domain.FieldError{{Name: "status", Reason: "cannot move from " + string(from) + " to " + string(to)}}}
 }
 
-// Decide accepts or rejects a paper under review: the move to decision.
+// Decide accepts or rejects a paper that is submitted or under review: the
+// move to decision (through under-review for a paper not yet in review).
+// Deciding again as decided changes nothing; the other decision is a
+// conflict until an editor reopens the paper.
 // Editors and admins.
 func (s *Service) Decide(ctx context.Context, meetingID, submissionID string, decision SubmissionStatus) (Submission, error) {
 	if _, err := requireEditor(ctx, "decide on submissions"); err != nil {
@@ -165,6 +168,22 @@ func (s *Service) Decide(ctx context.Context, meetingID, submissionID string, de
 	}
 	if decision != Accepted && decision != Rejected {
 		return Submission{}, (domain.Problems{{Name: "decision", Reason: "must be one of " + domain.OneOf([]SubmissionStatus{Accepted, Rejected})}}).Err()
+	}
+	current, err := s.Submission(ctx, meetingID, submissionID)
+	if err != nil {
+		return Submission{}, err
+	}
+	switch current.Status {
+	case decision:
+		// PUT: the same decision again changes nothing, as it did in 1.2.
+		return current, nil
+	case Submitted:
+		// The short way to decide, as clients of 1.2 use it on a paper just
+		// sent: the review starts and ends in one call, both moves in the
+		// history.
+		if _, err := s.Move(ctx, meetingID, submissionID, UnderReview, "", domain.Precondition{}); err != nil {
+			return Submission{}, err
+		}
 	}
 	return s.Move(ctx, meetingID, submissionID, decision, "", domain.Precondition{})
 }

@@ -175,7 +175,7 @@ func TestSubmissionsVisibilityAndDecisions(t *testing.T) {
 		{"reject", admin, conf.ID, byMember.ID, meeting.Rejected, ""},
 
 		{"back to submitted", editor, conf.ID, byAnalyst.ID, meeting.Submitted, domain.CodeInvalid},
-		{"not under review", editor, conf.ID, byAnalyst.ID, meeting.Accepted, domain.CodeConflict},
+		{"the same decision again", editor, conf.ID, byPartner.ID, meeting.Accepted, ""},
 		{"flip a decision", editor, conf.ID, byMember.ID, meeting.Accepted, domain.CodeConflict},
 		{"unknown decision", editor, conf.ID, byAnalyst.ID, "maybe", domain.CodeInvalid},
 		{"unknown submission", editor, conf.ID, "01900000-0000-7000-8000-000000000000", meeting.Accepted, domain.CodeNotFound},
@@ -207,5 +207,19 @@ func TestSubmissionsVisibilityAndDecisions(t *testing.T) {
 	}
 	if len(cs) != 3 || cs[2].Actor != editor.Subject || !slices.Equal(cs[2].Fields, []string{"status"}) || cs[2].Version != 3 {
 		t.Errorf("got changes %+v; want the submission, the review's start and the editor's decision", cs)
+	}
+
+	// A paper just sent is decided in one call, as in 1.2: the review starts
+	// and ends, both moves in its history.
+	got, err := e.meetings.Decide(apptest.As(editor), conf.ID, byAnalyst.ID, meeting.Rejected)
+	if err != nil {
+		t.Fatalf("decide a paper just sent: %v", err)
+	}
+	var moves []meeting.SubmissionStatus
+	for _, tr := range got.History {
+		moves = append(moves, tr.To)
+	}
+	if got.Status != meeting.Rejected || !slices.Equal(moves, []meeting.SubmissionStatus{meeting.UnderReview, meeting.Rejected}) {
+		t.Errorf("decide a paper just sent: got %s through %v; want rejected through [under-review rejected]", got.Status, moves)
 	}
 }

@@ -52,6 +52,10 @@ type Consent struct {
 	PublicProfile bool
 	RecordedAt    time.Time // zero while nothing was recorded
 	RecordedBy    string
+
+	// Contact: the network may email the person about their registrations,
+	// meetings and papers. Without it no notification goes out.
+	Contact bool
 }
 
 // RecordID, RecordVersion and Revised let the write path store a person.

@@ -321,27 +321,68 @@ func (s *Service) mayChange(actor domain.Actor) func(Person) error {
 	}
 }
 
-// RecordConsent records whether the person agreed to a public profile.
-// Admins, members of the person's organisations and the person's own user.
-// Every recording is a change, with or without If-Match: the history keeps
-// each one.
+// RecordConsent records whether the person agreed to a public profile,
+// leaving their consent to be contacted as it is.
 func (s *Service) RecordConsent(ctx context.Context, id string, public bool) (Consent, error) {
+	return s.RecordConsentInput(ctx, id, ConsentInput{PublicProfile: public})
+}
+
+// ConsentInput is what a caller records: the public profile, and the
+// consent to be contacted when given (nil leaves it as it is, so that a
+// client that knows only publicProfile withdraws nothing).
+type ConsentInput struct {
+	PublicProfile bool
+	Contact       *bool
+}
+
+// RecordConsentInput records the person's consent. Admins, members of the
+// person's organisations and the person's own user. Every recording is a
+// change, with or without If-Match: the history keeps each one.
+func (s *Service) RecordConsentInput(ctx context.Context, id string, in ConsentInput) (Consent, error) {
 	actor := domain.ActorFrom(ctx)
 	if actor.Anonymous() {
 		return Consent{}, domain.Errorf(domain.CodeUnauthenticated, "sign in to record consent")
 	}
+	return s.recordConsent(ctx, id, actor.Subject, func(p Person) error {
+		if !actor.Is(domain.RoleAdmin) && !(actor.Is(domain.RoleMember) && p.With(actor.OrganisationID, domain.Today(s.now()))) && actor.PersonID != id {
+			return domain.Errorf(domain.CodeForbidden, "only an admin, a member of the person's organisation or the person may record consent")
+		}
+		return nil
+	}, func(c Consent) Consent {
+		c.PublicProfile = in.PublicProfile
+		if in.Contact != nil {
+			c.Contact = *in.Contact
+		}
+		return c
+	})
+}
+
+// UnsubscribedBy records who withdrew a consent to be contacted through the
+// link in a notification: the person, by a link only they were sent.
+const UnsubscribedBy = "unsubscribe-link"
+
+// WithdrawContact withdraws the person's consent to be contacted, keeping
+// the rest: the unsubscribe link of a notification. The caller has checked
+// the link's signature; no sign-in is needed. An erased person is gone.
+func (s *Service) WithdrawContact(ctx context.Context, id string) (Consent, error) {
+	ctx = domain.WithActor(ctx, domain.Actor{Subject: UnsubscribedBy, Role: domain.RoleAdmin})
+	return s.recordConsent(ctx, id, UnsubscribedBy, func(Person) error { return nil }, func(c Consent) Consent {
+		c.Contact = false
+		return c
+	})
+}
+
+// recordConsent writes the consent change makes of the current one, as by,
+// once authorise allows it.
+func (s *Service) recordConsent(ctx context.Context, id, by string, authorise func(Person) error, change func(Consent) Consent) (Consent, error) {
 	var recorded Consent
 	_, err := domain.Update(ctx, s.store, s.now, domain.Precondition{Present: true, Any: true}, domain.Edit[Person]{
-		Resource: "person",
-		Load:     s.load(id),
-		Authorise: func(p Person) error {
-			if !actor.Is(domain.RoleAdmin) && !(actor.Is(domain.RoleMember) && p.With(actor.OrganisationID, domain.Today(s.now()))) && actor.PersonID != id {
-				return domain.Errorf(domain.CodeForbidden, "only an admin, a member of the person's organisation or the person may record consent")
-			}
-			return nil
-		},
+		Resource:  "person",
+		Load:      s.load(id),
+		Authorise: authorise,
 		Change: func(_ context.Context, p Person) (Person, error) {
-			p.Consent = Consent{PublicProfile: public, RecordedBy: actor.Subject}
+			p.Consent = change(p.Consent)
+			p.Consent.RecordedBy = by
 			return p, nil
 		},
 		Diff: func(Person, Person) domain.Diff { return domain.Diff{"consent"} },

@@ -24,6 +24,7 @@ type personRow struct {
 	PublicProfile     bool
 	ConsentRecordedAt *time.Time
 	ConsentRecordedBy string
+	Contact           bool
 	ErasedAt          *time.Time
 	Version           int
 	CreatedAt         time.Time `gorm:"autoCreateTime:false"`
@@ -34,12 +35,12 @@ func (personRow) TableName() string { return "people" }
 
 // personColumns are what scanPerson reads, in its order.
 const personColumns = `id, name, email, phone, position, languages, public_profile, consent_recorded_at, consent_recorded_by,
-	erased_at, version, created_at, updated_at`
+	erased_at, version, created_at, updated_at, contact`
 
 // scanPerson reads one row of personColumns without reflection.
 func scanPerson(rows *sql.Rows, r *personRow) error {
 	return rows.Scan(&r.ID, &r.Name, &r.Email, &r.Phone, &r.Position, &r.Languages, &r.PublicProfile, &r.ConsentRecordedAt,
-		&r.ConsentRecordedBy, &r.ErasedAt, &r.Version, &r.CreatedAt, &r.UpdatedAt)
+		&r.ConsentRecordedBy, &r.ErasedAt, &r.Version, &r.CreatedAt, &r.UpdatedAt, &r.Contact)
 }
 
 type membershipRow struct {
@@ -69,6 +70,7 @@ type consentRow struct {
 	ID            string
 	PersonID      string
 	PublicProfile bool
+	Contact       bool
 	RecordedAt    time.Time
 	RecordedBy    string
 }
@@ -78,7 +80,7 @@ func (consentRow) TableName() string { return "consent_records" }
 func toPersonRow(p person.Person) personRow {
 	r := personRow{ID: p.ID, Name: p.Name, Email: nullString(p.Email), Phone: nullString(p.Phone), Position: p.Position,
 		Languages: jsonOf(nonNil(p.Languages)), Search: searchText(p.Name, p.Position), PublicProfile: p.Consent.PublicProfile, ConsentRecordedBy: p.Consent.RecordedBy,
-		Version: int(p.Version), CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()}
+		Contact: p.Consent.Contact, Version: int(p.Version), CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()}
 	if !p.Consent.RecordedAt.IsZero() {
 		t := p.Consent.RecordedAt.UTC()
 		r.ConsentRecordedAt = &t
@@ -89,7 +91,7 @@ func toPersonRow(p person.Person) personRow {
 func (r personRow) domain(ms []person.Membership) person.Person {
 	p := person.Person{ID: r.ID, Name: r.Name, Email: stringValue(r.Email), Phone: stringValue(r.Phone), Position: r.Position,
 		Languages: r.Languages.V, Memberships: ms, Erased: r.ErasedAt != nil, Version: domain.Version(r.Version),
-		Consent:   person.Consent{PublicProfile: r.PublicProfile, RecordedBy: r.ConsentRecordedBy},
+		Consent:   person.Consent{PublicProfile: r.PublicProfile, Contact: r.Contact, RecordedBy: r.ConsentRecordedBy},
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 	if r.ConsentRecordedAt != nil {
 		p.Consent.RecordedAt = r.ConsentRecordedAt.UTC()
@@ -278,7 +280,7 @@ func (db *DB) RecordConsent(ctx context.Context, p person.Person, c domain.Chang
 			return err
 		}
 		return dbError(db.writer(ctx).Create(&consentRow{ID: uuid.Must(uuid.NewV7()).String(), PersonID: p.ID,
-			PublicProfile: p.Consent.PublicProfile, RecordedAt: p.Consent.RecordedAt.UTC(), RecordedBy: p.Consent.RecordedBy}).Error)
+			PublicProfile: p.Consent.PublicProfile, Contact: p.Consent.Contact, RecordedAt: p.Consent.RecordedAt.UTC(), RecordedBy: p.Consent.RecordedBy}).Error)
 	})
 }
 
@@ -290,7 +292,7 @@ func (db *DB) ConsentHistory(ctx context.Context, id string) ([]person.Consent, 
 	}
 	out := make([]person.Consent, len(rows))
 	for i, r := range rows {
-		out[i] = person.Consent{PublicProfile: r.PublicProfile, RecordedAt: r.RecordedAt.UTC(), RecordedBy: r.RecordedBy}
+		out[i] = person.Consent{PublicProfile: r.PublicProfile, Contact: r.Contact, RecordedAt: r.RecordedAt.UTC(), RecordedBy: r.RecordedBy}
 	}
 	return out, nil
 }

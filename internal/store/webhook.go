@@ -222,18 +222,43 @@ func (db *DB) DueSubscriptions(ctx context.Context, now time.Time, limit int) ([
 	return ids, dbError(err)
 }
 
-// Lease takes or renews a subscription's lease: a compare-and-set that
-// succeeds when nobody holds it, it ran out, or owner holds it.
+// Lease takes or renews a subscription's lease (see lease).
 func (db *DB) Lease(ctx context.Context, id, owner string, now, until time.Time) (bool, error) {
-	res := db.writer(ctx).Model(&webhookSubscriptionRow{}).
+	return db.lease(ctx, &webhookSubscriptionRow{}, id, owner, now, until)
+}
+
+// Release gives up owner's lease.
+func (db *DB) Release(ctx context.Context, id, owner string) error {
+	return db.release(ctx, &webhookSubscriptionRow{}, id, owner)
+}
+
+// DeliveryState reads where a subscription's queue stands.
+func (db *DB) DeliveryState(ctx context.Context, id string) (webhook.State, error) {
+	return db.queueState(ctx, &webhookSubscriptionRow{}, id, "no webhook subscription with id %q")
+}
+
+// SetState writes st while owner holds the lease.
+func (db *DB) SetState(ctx context.Context, id, owner string, st webhook.State) (bool, error) {
+	return db.setQueueState(ctx, &webhookSubscriptionRow{}, id, owner, st)
+}
+
+// The queues that read the change feed (webhook subscriptions, the mail
+// outbox) keep the same columns: feed_cursor, attempt, failing_since,
+// next_attempt_at, and a lease (lease_owner, lease_until) that lets one
+// instance at a time work each. model names the table.
+
+// lease takes or renews a queue's lease: a compare-and-set that succeeds
+// when nobody holds it, it ran out, or owner holds it.
+func (db *DB) lease(ctx context.Context, model any, id, owner string, now, until time.Time) (bool, error) {
+	res := db.writer(ctx).Model(model).
 		Where("id = ? AND (lease_owner = ? OR lease_until IS NULL OR lease_until < ?)", id, owner, now.UTC()).
 		Updates(map[string]any{"lease_owner": owner, "lease_until": until.UTC()})
 	return res.RowsAffected == 1, dbError(res.Error)
 }
 
-// Release gives up owner's lease.
-func (db *DB) Release(ctx context.Context, id, owner string) error {
-	return dbError(db.writer(ctx).Model(&webhookSubscriptionRow{}).Where("id = ? AND lease_owner = ?", id, owner).
+// release gives up owner's lease of a queue.
+func (db *DB) release(ctx context.Context, model any, id, owner string) error {
+	return dbError(db.writer(ctx).Model(model).Where("id = ? AND lease_owner = ?", id, owner).
 		Updates(map[string]any{"lease_owner": "", "lease_until": nil}).Error)
 }
 
@@ -244,20 +269,20 @@ type deliveryStateRow struct {
 	NextAttemptAt *time.Time
 }
 
-// DeliveryState reads where a subscription's queue stands.
-func (db *DB) DeliveryState(ctx context.Context, id string) (webhook.State, error) {
+// queueState reads where a queue stands; missing words its absence.
+func (db *DB) queueState(ctx context.Context, model any, id, missing string) (webhook.State, error) {
 	var r deliveryStateRow
-	if err := db.reader(ctx).Model(&webhookSubscriptionRow{}).Select("feed_cursor, attempt, failing_since, next_attempt_at").
+	if err := db.reader(ctx).Model(model).Select("feed_cursor, attempt, failing_since, next_attempt_at").
 		Where("id = ?", id).Take(&r).Error; err != nil {
-		return webhook.State{}, notFound(err, "no webhook subscription with id %q", id)
+		return webhook.State{}, notFound(err, missing, id)
 	}
 	return webhook.State{Cursor: r.FeedCursor, Attempt: r.Attempt, FailingSince: timeValue(r.FailingSince),
 		NextAttemptAt: timeValue(r.NextAttemptAt)}, nil
 }
 
-// SetState writes st while owner holds the lease.
-func (db *DB) SetState(ctx context.Context, id, owner string, st webhook.State) (bool, error) {
-	res := db.writer(ctx).Model(&webhookSubscriptionRow{}).Where("id = ? AND lease_owner = ?", id, owner).
+// setQueueState writes st while owner holds the queue's lease.
+func (db *DB) setQueueState(ctx context.Context, model any, id, owner string, st webhook.State) (bool, error) {
+	res := db.writer(ctx).Model(model).Where("id = ? AND lease_owner = ?", id, owner).
 		Updates(map[string]any{"feed_cursor": st.Cursor, "attempt": st.Attempt, "failing_since": nullTime(st.FailingSince),
 			"next_attempt_at": nullTime(st.NextAttemptAt)})
 	return res.RowsAffected == 1, dbError(res.Error)

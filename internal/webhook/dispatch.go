@@ -120,37 +120,55 @@ type Dispatcher struct {
 	client *http.Client
 	opt    Options
 	log    *slog.Logger
-	wake   chan struct{}
+	poller Poller
 }
 
 // NewDispatcher returns a dispatcher reading feed, sending through guard.
 func NewDispatcher(queue Queue, feed Feed, subs *Service, guard Guard, opt Options, log *slog.Logger) *Dispatcher {
 	opt = opt.withDefaults()
 	return &Dispatcher{queue: queue, feed: feed, subs: subs, client: guard.Client(opt.Timeout), opt: opt, log: log,
-		wake: make(chan struct{}, 1)}
+		poller: NewPoller()}
 }
 
 // Wake asks for a pass now rather than at the next poll.
-func (d *Dispatcher) Wake() {
+func (d *Dispatcher) Wake() { d.poller.Wake() }
+
+// Run works the queues until ctx ends.
+func (d *Dispatcher) Run(ctx context.Context) {
+	d.poller.Run(ctx, d.opt.Poll, d.Pass, func(err error) { d.log.WarnContext(ctx, "webhook dispatch", "error", err.Error()) })
+}
+
+// Poller runs a pass every poll, or at once when woken: the loop of the
+// webhook dispatcher and of the mail outbox, which both read the change
+// feed after commit.
+type Poller struct{ wake chan struct{} }
+
+// NewPoller returns a poller that is not woken.
+func NewPoller() Poller { return Poller{wake: make(chan struct{}, 1)} }
+
+// Wake asks for a pass now rather than at the next poll; wakes while a pass
+// runs make one more pass.
+func (p Poller) Wake() {
 	select {
-	case d.wake <- struct{}{}:
+	case p.wake <- struct{}{}:
 	default:
 	}
 }
 
-// Run works the queues until ctx ends.
-func (d *Dispatcher) Run(ctx context.Context) {
-	t := time.NewTicker(d.opt.Poll)
+// Run calls pass at once and then every poll or wake until ctx ends; a
+// pass's error goes to failed, unless ctx has ended.
+func (p Poller) Run(ctx context.Context, poll time.Duration, pass func(context.Context) error, failed func(error)) {
+	t := time.NewTicker(poll)
 	defer t.Stop()
 	for {
-		if err := d.Pass(ctx); err != nil && ctx.Err() == nil {
-			d.log.WarnContext(ctx, "webhook dispatch", "error", err.Error())
+		if err := pass(ctx); err != nil && ctx.Err() == nil {
+			failed(err)
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-		case <-d.wake:
+		case <-p.wake:
 		}
 	}
 }
@@ -326,13 +344,16 @@ func failure(d Delivery) string {
 	return "status " + strconv.Itoa(d.StatusCode)
 }
 
-// backoff is the delay before retry attempt n (the first failure is 1):
-// exponential, capped, with full jitter so that receivers coming back up
-// are not hit by every sender at once.
-func (d *Dispatcher) backoff(n int) time.Duration {
-	ceiling := d.opt.RetryCap
+// backoff is the delay before retry attempt n (the first failure is 1).
+func (d *Dispatcher) backoff(n int) time.Duration { return Backoff(n, d.opt.RetryBase, d.opt.RetryCap) }
+
+// Backoff is the delay before retry attempt n (the first failure is 1):
+// exponential from base, capped at ceiling, with full jitter so that
+// receivers coming back up are not hit by every sender at once. The mail
+// outbox retries by it too.
+func Backoff(n int, base, ceiling time.Duration) time.Duration {
 	if n < 40 {
-		if exp := d.opt.RetryBase << (n - 1); exp > 0 && exp < ceiling {
+		if exp := base << (n - 1); exp > 0 && exp < ceiling {
 			ceiling = exp
 		}
 	}

@@ -1963,6 +1963,9 @@ type ConferenceDetailsFormat string
 
 // Consent defines model for Consent.
 type Consent struct {
+	// Contact Whether the person may be emailed about their registrations, meetings and papers. Every email carries a
+	// link that withdraws it; such a withdrawal is recorded by `unsubscribe-link`.
+	Contact       bool `json:"contact"`
 	PublicProfile bool `json:"publicProfile"`
 
 	// RecordedAt When it was recorded; absent while nothing was ever recorded.
@@ -1980,6 +1983,13 @@ type ConsentHistory struct {
 
 // ConsentInput defines model for ConsentInput.
 type ConsentInput struct {
+	// Contact Whether the person agreed to be emailed by the network about their registrations, meetings and papers
+	// (see the notifications in docs/notifications.md). Absent: left as it is.
+	//
+	//
+	// Example: true
+	Contact *bool `json:"contact,omitempty"`
+
 	// PublicProfile Whether the person agreed to a public profile (name, position, organisations).
 	PublicProfile bool `json:"publicProfile"`
 }
@@ -6488,8 +6498,10 @@ type ClientInterface interface {
 
 	// DecideSubmissionWithBody Accept or reject a submission
 	//
-	// Editors and admins, for a submission under review: the same as the move to `accepted` or `rejected`
-	// (`POST …/transitions`). A decided submission is 409 until an editor reopens it with a reason.
+	// Editors and admins, for a submission that is submitted or under review: the move to `accepted` or
+	// `rejected` (`POST …/transitions`), through `under-review` for a paper not yet in review (both moves in its
+	// `history`). The decision it already has again changes nothing; the other decision is 409 until an editor
+	// reopens it with a reason.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6498,8 +6510,10 @@ type ClientInterface interface {
 
 	// DecideSubmission Accept or reject a submission
 	//
-	// Editors and admins, for a submission under review: the same as the move to `accepted` or `rejected`
-	// (`POST …/transitions`). A decided submission is 409 until an editor reopens it with a reason.
+	// Editors and admins, for a submission that is submitted or under review: the move to `accepted` or
+	// `rejected` (`POST …/transitions`), through `under-review` for a paper not yet in review (both moves in its
+	// `history`). The decision it already has again changes nothing; the other decision is 409 until an editor
+	// reopens it with a reason.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -6872,8 +6886,9 @@ type ClientInterface interface {
 
 	// RecordConsentWithBody Record what the person agreed to
 	//
-	// Records the person's consent to a public profile (or its withdrawal) with when and by whom it was
-	// recorded. Withdrawing hides the profile from public lists at once. Each call adds to the history, so no
+	// Records the person's consent to a public profile and to be contacted by email (or their withdrawal) with
+	// when and by whom it was recorded. Withdrawing the public profile hides it from public lists at once;
+	// without consent to be contacted the person gets no notifications. Each call adds to the history, so no
 	// If-Match is needed. Admins, members of the person's organisations and the person's own user.
 	//
 	// Takes any type of body and a specified content type.
@@ -6883,8 +6898,9 @@ type ClientInterface interface {
 
 	// RecordConsent Record what the person agreed to
 	//
-	// Records the person's consent to a public profile (or its withdrawal) with when and by whom it was
-	// recorded. Withdrawing hides the profile from public lists at once. Each call adds to the history, so no
+	// Records the person's consent to a public profile and to be contacted by email (or their withdrawal) with
+	// when and by whom it was recorded. Withdrawing the public profile hides it from public lists at once;
+	// without consent to be contacted the person gets no notifications. Each call adds to the history, so no
 	// If-Match is needed. Admins, members of the person's organisations and the person's own user.
 	//
 	// Takes a body of the `application/json` content type.
@@ -8936,8 +8952,10 @@ func (c *Client) UpdateSubmissionWithApplicationMergePatchPlusJSONBody(ctx conte
 
 // DecideSubmissionWithBody Accept or reject a submission
 //
-// Editors and admins, for a submission under review: the same as the move to `accepted` or `rejected`
-// (`POST …/transitions`). A decided submission is 409 until an editor reopens it with a reason.
+// Editors and admins, for a submission that is submitted or under review: the move to `accepted` or
+// `rejected` (`POST …/transitions`), through `under-review` for a paper not yet in review (both moves in its
+// `history`). The decision it already has again changes nothing; the other decision is 409 until an editor
+// reopens it with a reason.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8956,8 +8974,10 @@ func (c *Client) DecideSubmissionWithBody(ctx context.Context, meeting MeetingRe
 
 // DecideSubmission Accept or reject a submission
 //
-// Editors and admins, for a submission under review: the same as the move to `accepted` or `rejected`
-// (`POST …/transitions`). A decided submission is 409 until an editor reopens it with a reason.
+// Editors and admins, for a submission that is submitted or under review: the move to `accepted` or
+// `rejected` (`POST …/transitions`), through `under-review` for a paper not yet in review (both moves in its
+// `history`). The decision it already has again changes nothing; the other decision is 409 until an editor
+// reopens it with a reason.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -9740,8 +9760,9 @@ func (c *Client) GetConsent(ctx context.Context, person PersonRef, reqEditors ..
 
 // RecordConsentWithBody Record what the person agreed to
 //
-// Records the person's consent to a public profile (or its withdrawal) with when and by whom it was
-// recorded. Withdrawing hides the profile from public lists at once. Each call adds to the history, so no
+// Records the person's consent to a public profile and to be contacted by email (or their withdrawal) with
+// when and by whom it was recorded. Withdrawing the public profile hides it from public lists at once;
+// without consent to be contacted the person gets no notifications. Each call adds to the history, so no
 // If-Match is needed. Admins, members of the person's organisations and the person's own user.
 //
 // Takes any type of body and a specified content type.
@@ -9761,8 +9782,9 @@ func (c *Client) RecordConsentWithBody(ctx context.Context, person PersonRef, co
 
 // RecordConsent Record what the person agreed to
 //
-// Records the person's consent to a public profile (or its withdrawal) with when and by whom it was
-// recorded. Withdrawing hides the profile from public lists at once. Each call adds to the history, so no
+// Records the person's consent to a public profile and to be contacted by email (or their withdrawal) with
+// when and by whom it was recorded. Withdrawing the public profile hides it from public lists at once;
+// without consent to be contacted the person gets no notifications. Each call adds to the history, so no
 // If-Match is needed. Admins, members of the person's organisations and the person's own user.
 //
 // Takes a body of the `application/json` content type.
@@ -19014,8 +19036,10 @@ type ClientWithResponsesInterface interface {
 
 	// DecideSubmissionWithBodyWithResponse Accept or reject a submission
 	//
-	// Editors and admins, for a submission under review: the same as the move to `accepted` or `rejected`
-	// (`POST …/transitions`). A decided submission is 409 until an editor reopens it with a reason.
+	// Editors and admins, for a submission that is submitted or under review: the move to `accepted` or
+	// `rejected` (`POST …/transitions`), through `under-review` for a paper not yet in review (both moves in its
+	// `history`). The decision it already has again changes nothing; the other decision is 409 until an editor
+	// reopens it with a reason.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19024,8 +19048,10 @@ type ClientWithResponsesInterface interface {
 
 	// DecideSubmissionWithResponse Accept or reject a submission
 	//
-	// Editors and admins, for a submission under review: the same as the move to `accepted` or `rejected`
-	// (`POST …/transitions`). A decided submission is 409 until an editor reopens it with a reason.
+	// Editors and admins, for a submission that is submitted or under review: the move to `accepted` or
+	// `rejected` (`POST …/transitions`), through `under-review` for a paper not yet in review (both moves in its
+	// `history`). The decision it already has again changes nothing; the other decision is 409 until an editor
+	// reopens it with a reason.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19424,8 +19450,9 @@ type ClientWithResponsesInterface interface {
 
 	// RecordConsentWithBodyWithResponse Record what the person agreed to
 	//
-	// Records the person's consent to a public profile (or its withdrawal) with when and by whom it was
-	// recorded. Withdrawing hides the profile from public lists at once. Each call adds to the history, so no
+	// Records the person's consent to a public profile and to be contacted by email (or their withdrawal) with
+	// when and by whom it was recorded. Withdrawing the public profile hides it from public lists at once;
+	// without consent to be contacted the person gets no notifications. Each call adds to the history, so no
 	// If-Match is needed. Admins, members of the person's organisations and the person's own user.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -19435,8 +19462,9 @@ type ClientWithResponsesInterface interface {
 
 	// RecordConsentWithResponse Record what the person agreed to
 	//
-	// Records the person's consent to a public profile (or its withdrawal) with when and by whom it was
-	// recorded. Withdrawing hides the profile from public lists at once. Each call adds to the history, so no
+	// Records the person's consent to a public profile and to be contacted by email (or their withdrawal) with
+	// when and by whom it was recorded. Withdrawing the public profile hides it from public lists at once;
+	// without consent to be contacted the person gets no notifications. Each call adds to the history, so no
 	// If-Match is needed. Admins, members of the person's organisations and the person's own user.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -31298,8 +31326,10 @@ func (c *ClientWithResponses) UpdateSubmissionWithApplicationMergePatchPlusJSONB
 
 // DecideSubmissionWithBodyWithResponse Accept or reject a submission
 //
-// Editors and admins, for a submission under review: the same as the move to `accepted` or `rejected`
-// (`POST …/transitions`). A decided submission is 409 until an editor reopens it with a reason.
+// Editors and admins, for a submission that is submitted or under review: the move to `accepted` or
+// `rejected` (`POST …/transitions`), through `under-review` for a paper not yet in review (both moves in its
+// `history`). The decision it already has again changes nothing; the other decision is 409 until an editor
+// reopens it with a reason.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -31314,8 +31344,10 @@ func (c *ClientWithResponses) DecideSubmissionWithBodyWithResponse(ctx context.C
 
 // DecideSubmissionWithResponse Accept or reject a submission
 //
-// Editors and admins, for a submission under review: the same as the move to `accepted` or `rejected`
-// (`POST …/transitions`). A decided submission is 409 until an editor reopens it with a reason.
+// Editors and admins, for a submission that is submitted or under review: the move to `accepted` or
+// `rejected` (`POST …/transitions`), through `under-review` for a paper not yet in review (both moves in its
+// `history`). The decision it already has again changes nothing; the other decision is 409 until an editor
+// reopens it with a reason.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -31960,8 +31992,9 @@ func (c *ClientWithResponses) GetConsentWithResponse(ctx context.Context, person
 
 // RecordConsentWithBodyWithResponse Record what the person agreed to
 //
-// Records the person's consent to a public profile (or its withdrawal) with when and by whom it was
-// recorded. Withdrawing hides the profile from public lists at once. Each call adds to the history, so no
+// Records the person's consent to a public profile and to be contacted by email (or their withdrawal) with
+// when and by whom it was recorded. Withdrawing the public profile hides it from public lists at once;
+// without consent to be contacted the person gets no notifications. Each call adds to the history, so no
 // If-Match is needed. Admins, members of the person's organisations and the person's own user.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -31977,8 +32010,9 @@ func (c *ClientWithResponses) RecordConsentWithBodyWithResponse(ctx context.Cont
 
 // RecordConsentWithResponse Record what the person agreed to
 //
-// Records the person's consent to a public profile (or its withdrawal) with when and by whom it was
-// recorded. Withdrawing hides the profile from public lists at once. Each call adds to the history, so no
+// Records the person's consent to a public profile and to be contacted by email (or their withdrawal) with
+// when and by whom it was recorded. Withdrawing the public profile hides it from public lists at once;
+// without consent to be contacted the person gets no notifications. Each call adds to the history, so no
 // If-Match is needed. Admins, members of the person's organisations and the person's own user.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).

@@ -165,8 +165,9 @@ export interface paths {
         get: operations["getConsent"];
         /**
          * Record what the person agreed to
-         * @description Records the person's consent to a public profile (or its withdrawal) with when and by whom it was
-         *     recorded. Withdrawing hides the profile from public lists at once. Each call adds to the history, so no
+         * @description Records the person's consent to a public profile and to be contacted by email (or their withdrawal) with
+         *     when and by whom it was recorded. Withdrawing the public profile hides it from public lists at once;
+         *     without consent to be contacted the person gets no notifications. Each call adds to the history, so no
          *     If-Match is needed. Admins, members of the person's organisations and the person's own user.
          *
          */
@@ -617,8 +618,10 @@ export interface paths {
         get?: never;
         /**
          * Accept or reject a submission
-         * @description Editors and admins, for a submission under review: the same as the move to `accepted` or `rejected`
-         *     (`POST …/transitions`). A decided submission is 409 until an editor reopens it with a reason.
+         * @description Editors and admins, for a submission that is submitted or under review: the move to `accepted` or
+         *     `rejected` (`POST …/transitions`), through `under-review` for a paper not yet in review (both moves in its
+         *     `history`). The decision it already has again changes nothing; the other decision is 409 until an editor
+         *     reopens it with a reason.
          *
          */
         put: operations["decideSubmission"];
@@ -3092,9 +3095,20 @@ export interface components {
         ConsentInput: {
             /** @description Whether the person agreed to a public profile (name, position, organisations). */
             publicProfile: boolean;
+            /**
+             * @description Whether the person agreed to be emailed by the network about their registrations, meetings and papers
+             *     (see the notifications in docs/notifications.md). Absent: left as it is.
+             *
+             * @example true
+             */
+            contact?: boolean;
         };
         Consent: {
             publicProfile: boolean;
+            /** @description Whether the person may be emailed about their registrations, meetings and papers. Every email carries a
+             *     link that withdraws it; such a withdrawal is recorded by `unsubscribe-link`.
+             *      */
+            contact: boolean;
             /**
              * Format: date-time
              * @description When it was recorded; absent while nothing was ever recorded.

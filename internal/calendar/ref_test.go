@@ -1,4 +1,4 @@
-package httpapi
+package calendar
 
 import (
 	"bytes"
@@ -18,16 +18,16 @@ import (
 // give the very same bytes.
 
 func oldWriteCalendar(items []meeting.Meeting, origin, lang string) []byte {
-	l := embedText[lang]
+	l := Text[lang]
 	var w oldICSWriter
 	w.line("BEGIN:VCALENDAR")
-	w.line("PRODID:" + feedProductID)
+	w.line("PRODID:" + ProductID)
 	w.line("VERSION:2.0")
 	w.line("CALSCALE:GREGORIAN")
 	w.line("METHOD:PUBLISH")
 	w.line("NAME:" + oldEscapeText(l.Network))
 	w.line("X-WR-CALNAME:" + oldEscapeText(l.Network))
-	w.line("X-WR-CALDESC:" + oldEscapeText(l.calendarDescription))
+	w.line("X-WR-CALDESC:" + oldEscapeText(l.CalendarDescription))
 	w.line("X-WR-TIMEZONE:" + meeting.TimeZone)
 	w.line("REFRESH-INTERVAL;VALUE=DURATION:PT6H")
 	w.line("X-PUBLISHED-TTL:PT6H")
@@ -42,9 +42,9 @@ func oldWriteCalendar(items []meeting.Meeting, origin, lang string) []byte {
 }
 
 func oldWriteEvent(w *oldICSWriter, m meeting.Meeting, origin, lang string) {
-	l := embedText[lang]
+	l := Text[lang]
 	w.line("BEGIN:VEVENT")
-	w.line("UID:" + m.ID + "@" + feedUIDDomain)
+	w.line("UID:" + m.ID + "@" + UIDDomain)
 	w.line("DTSTAMP:" + oldUTCStamp(m.UpdatedAt))
 	w.line("CREATED:" + oldUTCStamp(m.CreatedAt))
 	w.line("LAST-MODIFIED:" + oldUTCStamp(m.UpdatedAt))
@@ -53,21 +53,21 @@ func oldWriteEvent(w *oldICSWriter, m meeting.Meeting, origin, lang string) {
 	w.line("DTEND;TZID=" + meeting.TimeZone + ":" + oldLocalStamp(m.EndsAt))
 	summary := m.Title
 	if m.Status == meeting.StatusCancelled {
-		summary = l.cancelledPrefix + summary
+		summary = l.CancelledPrefix + summary
 	}
 	w.line("SUMMARY:" + oldEscapeText(summary))
 	page := ""
 	if origin != "" {
-		page = meetingPageURL(origin, lang, m.ID)
+		page = MeetingPage(origin, lang, m.ID)
 	}
-	w.line("DESCRIPTION:" + oldEscapeText(l.eventDescription(m, page)))
-	if loc := eventLocation(m); loc != "" {
+	w.line("DESCRIPTION:" + oldEscapeText(l.Description(m, page)))
+	if loc := Location(m); loc != "" {
 		w.line("LOCATION:" + oldEscapeText(loc))
 	}
 	if page != "" {
 		w.line("URL;VALUE=URI:" + page)
 	}
-	w.line("STATUS:" + eventStatus(m.Status))
+	w.line("STATUS:" + EventStatus(m.Status))
 	w.line("CLASS:PUBLIC")
 	if m.Status == meeting.StatusCancelled {
 		w.line("TRANSP:TRANSPARENT")
@@ -119,7 +119,7 @@ func oldEscapeText(s string) string {
 type oldICSWriter struct{ buf bytes.Buffer }
 
 func (w *oldICSWriter) line(s string) {
-	limit := foldAt
+	limit := FoldAt
 	for len(s) > limit {
 		cut := limit
 		for cut > 0 && !utf8.RuneStart(s[cut]) {
@@ -128,7 +128,7 @@ func (w *oldICSWriter) line(s string) {
 		w.buf.WriteString(s[:cut])
 		w.buf.WriteString("\r\n ")
 		s = s[cut:]
-		limit = foldAt - 1 // the leading space counts
+		limit = FoldAt - 1 // the leading space counts
 	}
 	w.buf.WriteString(s)
 	w.buf.WriteString("\r\n")
@@ -169,7 +169,7 @@ func TestFeedSameBytes(t *testing.T) {
 	for _, lang := range []string{"nl", "en"} {
 		for _, origin := range []string{"", "https://example.org"} {
 			for _, n := range []int{0, 1, len(items)} {
-				got, want := writeCalendar(items[:n], origin, lang), oldWriteCalendar(items[:n], origin, lang)
+				got, want := Write(items[:n], origin, lang), oldWriteCalendar(items[:n], origin, lang)
 				if !bytes.Equal(got, want) {
 					t.Errorf("%s, origin %q, %d meetings: the bytes differ:\ngot  %q\nwant %q", lang, origin, n, got, want)
 				}
@@ -177,8 +177,8 @@ func TestFeedSameBytes(t *testing.T) {
 		}
 	}
 	for _, s := range awkward {
-		if got, want := escapeText(s), oldEscapeText(s); got != want {
-			t.Errorf("escapeText(%q): got %q; want %q", s, got, want)
+		if got, want := EscapeText(s), oldEscapeText(s); got != want {
+			t.Errorf("EscapeText(%q): got %q; want %q", s, got, want)
 		}
 	}
 }

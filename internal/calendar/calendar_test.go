@@ -1,4 +1,4 @@
-package httpapi
+package calendar
 
 import (
 	"bytes"
@@ -13,9 +13,9 @@ import (
 // foldedLine is one content line as the feed writes it.
 func foldedLine(s string) string {
 	var buf bytes.Buffer
-	w := newICSWriter(&buf)
+	w := NewWriter(&buf)
 	w.line(s)
-	_ = w.flush()
+	_ = w.Flush()
 	return buf.String()
 }
 
@@ -60,8 +60,8 @@ func TestICSEscapeText(t *testing.T) {
 		"one\ntwo\r\nthree": `one\ntwo\nthree`,
 		"bell\a and tab\t":  "bell and tab\t",
 	} {
-		if got := escapeText(in); got != want {
-			t.Errorf("escapeText(%q): got %q; want %q", in, got, want)
+		if got := EscapeText(in); got != want {
+			t.Errorf("EscapeText(%q): got %q; want %q", in, got, want)
 		}
 	}
 }
@@ -70,7 +70,7 @@ func TestICSStatusAndSequence(t *testing.T) {
 	start := time.Date(2027, 1, 14, 13, 0, 0, 0, time.UTC)
 	m := meeting.Meeting{ID: "id", Title: "T", Topic: "Topic", Format: meeting.FormatOther, StartsAt: start,
 		EndsAt: start.Add(time.Hour), Status: meeting.StatusPlanned, Version: 3, UpdatedAt: start, CreatedAt: start}
-	out := string(writeCalendar([]meeting.Meeting{m}, "https://example.org", "en"))
+	out := string(Write([]meeting.Meeting{m}, "https://example.org", "en"))
 	out = strings.ReplaceAll(out, "\r\n ", "") // unfolded
 	for _, want := range []string{"SEQUENCE:2\r\n", "STATUS:TENTATIVE\r\n", "DTSTART;TZID=Europe/Amsterdam:20270114T140000\r\n",
 		"DTEND;TZID=Europe/Amsterdam:20270114T150000\r\n", "UID:id@pioniers\r\n", "URL;VALUE=URI:https://example.org/embed/meetings?lang=en&meeting=id#meeting-id\r\n"} {
@@ -80,8 +80,8 @@ func TestICSStatusAndSequence(t *testing.T) {
 	}
 	for status, want := range map[meeting.Status]string{meeting.StatusPlanned: "TENTATIVE", meeting.StatusConfirmed: "CONFIRMED",
 		meeting.StatusHeld: "CONFIRMED", meeting.StatusCancelled: "CANCELLED"} {
-		if got := eventStatus(status); got != want {
-			t.Errorf("eventStatus(%s): got %s; want %s", status, got, want)
+		if got := EventStatus(status); got != want {
+			t.Errorf("EventStatus(%s): got %s; want %s", status, got, want)
 		}
 	}
 }
