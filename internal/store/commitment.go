@@ -25,7 +25,7 @@ type commitmentRow struct {
 	Version     int
 	CreatedAt   time.Time `gorm:"autoCreateTime:false"`
 	UpdatedAt   time.Time `gorm:"autoUpdateTime:false"`
-	// The details (migration 0014).
+	// The details (migration 0013).
 	StartDate          *time.Time
 	EndDate            *time.Time
 	MilestonesFrom     string
@@ -372,7 +372,7 @@ func keepCommitment(tx *gormDB, row commitmentRow, related []milestone.Commitmen
 }
 
 // keepPrevious records the stored version of a commitment written before
-// the history existed (before migration 0014), as of its last update, so
+// the history existed (before migration 0013), as of its last update, so
 // that asOf answers for the time since.
 func keepPrevious(tx *gormDB, code string) error {
 	var kept int64

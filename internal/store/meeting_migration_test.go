@@ -8,15 +8,15 @@ import (
 	"github.com/pioniersnetwerk/pioniers/internal/store/storetest"
 )
 
-// Migration 0013 makes sequence numbers unique: of meetings that share one,
+// Migration 0012 makes sequence numbers unique: of meetings that share one,
 // the one entered first keeps it and the others lose only the number; and
 // every report gets its first version in the history.
 func TestMigrationKeepsMeetingsWithDuplicateSequences(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := openUnmigrated(t, storetest.DatabaseURL(t))
-	if _, err := db.MigrateFS(ctx, migrationFiles(t, 12, nil)); err != nil {
-		t.Fatalf("migrate to 0012: %v", err)
+	if _, err := db.MigrateFS(ctx, migrationFiles(t, 11, nil)); err != nil {
+		t.Fatalf("migrate to 0011: %v", err)
 	}
 	insert := `INSERT INTO meetings (id, sequence, title, topic, format, starts_at, ends_at, time_zone, status, version, created_at, updated_at)
 VALUES (?, ?, ?, 'Open data', 'other', '2019-03-01 10:00:00', '2019-03-01 12:00:00', 'Europe/Amsterdam', 'held', 1, ?, ?)`
@@ -39,8 +39,8 @@ VALUES (?, ?, ?, 'Open data', 'other', '2019-03-01 10:00:00', '2019-03-01 12:00:
 VALUES ('m-c', 'p-c', 'https://example.org/c', '2019-03-10', 'nl', '2019-03-10 09:00:00', '2019-03-11 09:00:00')`); err != nil {
 		t.Fatalf("insert report: %v", err)
 	}
-	if _, err := db.MigrateFS(ctx, migrationFiles(t, 13, nil)); err != nil {
-		t.Fatalf("migrate to 0013: %v", err)
+	if _, err := db.MigrateFS(ctx, migrationFiles(t, 12, nil)); err != nil {
+		t.Fatalf("migrate to 0012: %v", err)
 	}
 	var rows []struct {
 		ID       string

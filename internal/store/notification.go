@@ -12,7 +12,7 @@ import (
 	"github.com/pioniersnetwerk/pioniers/internal/webhook"
 )
 
-// The mail outbox (migration 0015): one queue row, worked as a webhook
+// The mail outbox (migration 0014): one queue row, worked as a webhook
 // subscription's queue is, and the record of every message.
 
 const mailQueueID = "mail"

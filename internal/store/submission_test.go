@@ -9,7 +9,7 @@ import (
 	"github.com/pioniersnetwerk/pioniers/internal/store/storetest"
 )
 
-// Papers submitted before the review (migration 0012) keep their status and
+// Papers submitted before the review (migration 0011) keep their status and
 // their authors as free names; a decided one has the move that decided it,
 // and every one can be written with If-Match at version 1.
 func TestMigrationKeepsSubmissionsBeforeTheReview(t *testing.T) {
