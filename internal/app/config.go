@@ -122,7 +122,7 @@ var Settings = []Setting{
 	{"audit-retention", "PIONIERS_AUDIT_RETENTION", "17520h", "how long the audit log keeps an entry (17520h is two years); serve deletes older ones hourly. 0 keeps every entry"},
 	{"retention-left", "PIONIERS_RETENTION_LEFT", "17520h", "pioniers purge erases the people whose every membership ended longer ago than this (17520h is two years, one action-plan cycle), with their accounts. 0 keeps them"},
 	{"retention-unused-accounts", "PIONIERS_RETENTION_UNUSED_ACCOUNTS", "17520h", "pioniers purge deletes the user accounts not signed in to (refreshing a sign-in counts; never signed in: created) for longer than this; their person is erased only if they left too. 0 keeps them"},
-	{"retention-deliveries", "PIONIERS_RETENTION_DELIVERIES", "720h", "how long webhook delivery logs are kept (720h is 30 days); serve deletes older ones hourly, never those of an event still to be delivered. 0 keeps them"},
+	{"retention-deliveries", "PIONIERS_RETENTION_DELIVERIES", "720h", "how long webhook delivery logs and the mail log are kept (720h is 30 days); serve deletes older ones hourly, never those of an event still to be delivered or mailed. 0 keeps them"},
 	{"purge-interval", "PIONIERS_PURGE_INTERVAL", "0s", "how often serve purges people and accounts past retention-left and retention-unused-accounts, as pioniers purge does, such as 24h. 0s: only when pioniers purge runs"},
 	{"webhook-allow-insecure", "PIONIERS_WEBHOOK_ALLOW_INSECURE", "false", "let webhook subscriptions use http and loopback or private addresses; for local testing only, never in production"},
 	{"webhook-poll", "PIONIERS_WEBHOOK_POLL", "1s", "how often the webhook dispatcher looks for changes to deliver (a write on the same instance wakes it at once)"},

@@ -77,7 +77,7 @@ func (a *App) retain(ctx context.Context) (wait func()) {
 func (a *App) expire(ctx context.Context) {
 	e, err := a.Retention.Expire(ctx, a.Config.RetentionPolicy())
 	counts := []any{"auditEntries", e.AuditEntries, "idempotencyKeys", e.IdempotencyKeys, "webhookDeliveries", e.Deliveries,
-		"webhookRedeliveries", e.Redeliveries, "refreshTokens", e.RefreshTokens, "passwordLinks", e.PasswordLinks}
+		"webhookRedeliveries", e.Redeliveries, "mailMessages", e.MailMessages, "refreshTokens", e.RefreshTokens, "passwordLinks", e.PasswordLinks}
 	switch {
 	case err != nil && ctx.Err() == nil:
 		a.Log.Error("retention: deleting expired data", append([]any{"error", err.Error()}, counts...)...)

@@ -31,8 +31,8 @@ type Policy struct {
 	// UnusedAccounts: accounts not signed in to (or, never signed in to,
 	// created) longer ago are deleted.
 	UnusedAccounts time.Duration
-	// Deliveries: webhook delivery logs, and redeliveries that cannot be
-	// sent, older than this are deleted.
+	// Deliveries: webhook delivery logs, redeliveries that cannot be sent,
+	// and the mail log, older than this are deleted.
 	Deliveries time.Duration
 	// Audit: audit entries older than this are deleted.
 	Audit time.Duration
@@ -103,6 +103,9 @@ type Store interface {
 	// ExpireRedeliveries deletes redeliveries requested before before for
 	// disabled subscriptions (the dispatcher sends the others at once).
 	ExpireRedeliveries(ctx context.Context, before time.Time, limit int) (int, error)
+	// ExpireMailMessages deletes mail log entries written before before,
+	// of changes the outbox has passed.
+	ExpireMailMessages(ctx context.Context, before time.Time, limit int) (int, error)
 	// ExpireRefreshTokens deletes tokens revoked before before, and the
 	// tokens of families whose last token expired before before: a spent
 	// token is kept while its family lives, to tell its reuse.
@@ -350,12 +353,12 @@ func erasedWith(before []Item, account Item) error {
 
 // Expired is how many rows an expiry deleted, by kind.
 type Expired struct {
-	IdempotencyKeys, Deliveries, Redeliveries, RefreshTokens, PasswordLinks, AuditEntries int
+	IdempotencyKeys, Deliveries, Redeliveries, MailMessages, RefreshTokens, PasswordLinks, AuditEntries int
 }
 
 // Total is every row deleted.
 func (e Expired) Total() int {
-	return e.IdempotencyKeys + e.Deliveries + e.Redeliveries + e.RefreshTokens + e.PasswordLinks + e.AuditEntries
+	return e.IdempotencyKeys + e.Deliveries + e.Redeliveries + e.MailMessages + e.RefreshTokens + e.PasswordLinks + e.AuditEntries
 }
 
 // Expire deletes what is kept for a time only and has had its time, a batch
@@ -376,6 +379,7 @@ func (s *Service) Expire(ctx context.Context, p Policy) (Expired, error) {
 		{&e.PasswordLinks, TokenGrace, s.store.ExpirePasswordLinks},
 		{&e.Deliveries, p.Deliveries, s.store.ExpireDeliveries},
 		{&e.Redeliveries, p.Deliveries, s.store.ExpireRedeliveries},
+		{&e.MailMessages, p.Deliveries, s.store.ExpireMailMessages},
 	}
 	for _, st := range steps {
 		if st.keep <= 0 {

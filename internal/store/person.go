@@ -311,7 +311,7 @@ func (db *DB) LinkedUsers(ctx context.Context, personID string) ([]person.Linked
 }
 
 // ErasePerson blanks every personal field, deletes the person's user
-// accounts and any kept POST response that names the person, in one
+// accounts, mail log and any kept POST response that names the person, in one
 // transaction; memberships and consent records keep their shape.
 func (db *DB) ErasePerson(ctx context.Context, p person.Person, c domain.Change) error {
 	now := c.At.UTC()
@@ -322,6 +322,11 @@ func (db *DB) ErasePerson(ctx context.Context, p person.Person, c domain.Change)
 		}
 		w := db.writer(ctx)
 		if err := w.Where("person_id = ?", p.ID).Delete(&userRow{}).Error; err != nil {
+			return dbError(err)
+		}
+		// The mail log: an erased person is mailed nothing more, and a mail
+		// server's error may quote the address.
+		if err := w.Where("person_id = ?", p.ID).Delete(&mailMessageRow{}).Error; err != nil {
 			return dbError(err)
 		}
 		return dbError(w.Where("body LIKE ?", "%"+p.ID+"%").Delete(&idempotencyRow{}).Error)

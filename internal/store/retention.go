@@ -77,6 +77,15 @@ func (db *DB) ExpireDeliveries(ctx context.Context, before time.Time, limit int)
 		 WHERE d.attempted_at < ? AND (d.redelivery OR d.seq <= s.feed_cursor) ORDER BY d.attempted_at LIMIT ?)`, before.UTC(), limit)
 }
 
+// ExpireMailMessages deletes up to limit entries of the mail log last
+// written before before, of changes the outbox has passed: it never reads
+// those again, so the log no longer keeps a message from going twice.
+func (db *DB) ExpireMailMessages(ctx context.Context, before time.Time, limit int) (int, error) {
+	return db.expire(ctx, `DELETE FROM mail_messages WHERE message_key IN
+		(SELECT message_key FROM mail_messages WHERE updated_at < ?
+		 AND seq <= (SELECT feed_cursor FROM mail_queue WHERE id = 'mail') ORDER BY updated_at LIMIT ?)`, before.UTC(), limit)
+}
+
 // ExpireRedeliveries deletes up to limit redeliveries requested before
 // before for disabled subscriptions: the dispatcher sends any other within
 // seconds, and a disabled one keeps its requests only when its owner may no

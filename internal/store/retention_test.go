@@ -75,6 +75,13 @@ func TestExpire(t *testing.T) {
 			exec("INSERT INTO webhook_redeliveries (id, subscription_id, event_id, seq, requested_at) VALUES (?, ?, 'e', 1, ?)", id, subscription, at)
 		}
 	}
+	exec("UPDATE mail_queue SET feed_cursor = 20 WHERE id = 'mail'")
+	mail := func(seq int, at time.Time) func(string) {
+		return func(key string) {
+			exec("INSERT INTO mail_messages (message_key, message_id, seq, kind, person_id, status, created_at, updated_at) VALUES (?, ?, ?, 'registered', 'p1', 'sent', ?, ?)",
+				key, "<"+key+"@example.org>", seq, at, at)
+		}
+	}
 	p := func(t time.Time) *time.Time { return &t }
 	tables := []table{
 		{"refresh_tokens", []row{
@@ -104,6 +111,11 @@ func TestExpire(t *testing.T) {
 			{"passed before giving up", false, delivery("s2", 3, false, ago(40*day))},
 			{"redelivered, old", false, delivery("s1", 12, true, ago(31*day))},
 		}},
+		{"mail_messages", []row{
+			{"passed, old", false, mail(18, ago(31*day))},
+			{"passed, young", true, mail(19, ago(29*day))},
+			{"not passed yet, old", true, mail(21, ago(31*day))},
+		}},
 		{"webhook_redeliveries", []row{
 			{"queued for an enabled subscription", true, redelivery("s1", ago(31*day))},
 			{"stuck on a disabled subscription", false, redelivery("s2", ago(31*day))},
@@ -120,14 +132,17 @@ func TestExpire(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := retention.Expired{RefreshTokens: 3, PasswordLinks: 2, IdempotencyKeys: 1, Deliveries: 3, Redeliveries: 1}
+	want := retention.Expired{RefreshTokens: 3, PasswordLinks: 2, IdempotencyKeys: 1, Deliveries: 3, Redeliveries: 1, MailMessages: 1}
 	if got != want {
 		t.Errorf("expired: got %+v; want %+v", got, want)
 	}
 	for _, tb := range tables {
 		idColumn := "id"
-		if tb.table == "idempotency_keys" {
+		switch tb.table {
+		case "idempotency_keys":
 			idColumn = "idem_key"
+		case "mail_messages":
+			idColumn = "message_key"
 		}
 		var left []string
 		if err := db.Scan(ctx, &left, "SELECT "+idColumn+" FROM "+tb.table); err != nil {
@@ -143,7 +158,7 @@ func TestExpire(t *testing.T) {
 	if err != nil || again.Total() != 0 {
 		t.Errorf("a second expiry: got %+v, %v; want nothing", again, err)
 	}
-	if n, err := svc.Expire(ctx, retention.Policy{}); err != nil || n.Deliveries+n.Redeliveries != 0 {
+	if n, err := svc.Expire(ctx, retention.Policy{}); err != nil || n.Deliveries+n.Redeliveries+n.MailMessages != 0 {
 		t.Errorf("deliveries kept (term 0): got %+v, %v", n, err)
 	}
 }
