@@ -308,6 +308,16 @@ func TestReportVersionsAndAttendanceOverHTTP(t *testing.T) {
 	if !inFeed() {
 		t.Errorf("the calendar feed before the retraction: no report link; want one")
 	}
+	publication := "/v1/publications/" + v1.Report.PublicationID.String()
+	inPublications := func() bool {
+		t.Helper()
+		var page api.PublicationPage
+		e.Do(t, "GET", "/v1/publications?meeting="+m.ID.String(), nil, nil).JSON(t, &page)
+		return len(page.Items) > 0
+	}
+	if res := e.Do(t, "GET", publication, nil, nil); res.StatusCode != 200 || !inPublications() {
+		t.Errorf("the report as a publication before the retraction: got %d (listed %v); want 200, listed", res.StatusCode, inPublications())
+	}
 	retraction := "/v1/meetings/" + m.ID.String() + "/report/retraction"
 	apptest.CheckInvalid(t, "retract without a reason", e.Do(t, "POST", retraction, map[string]any{"reason": ""}, apptest.Bearer(e.editor)), "reason")
 	apptest.CheckProblem(t, "a member retracts", e.Do(t, "POST", retraction, map[string]any{"reason": "fout"}, apptest.Bearer(e.member)), 403)
@@ -319,6 +329,9 @@ func TestReportVersionsAndAttendanceOverHTTP(t *testing.T) {
 	}
 	if inFeed() {
 		t.Errorf("the calendar feed after the retraction: got the report link; want none")
+	}
+	if res := e.Do(t, "GET", publication, nil, nil); res.StatusCode != 404 || inPublications() {
+		t.Errorf("the report as a publication after the retraction: got %d (listed %v); want 404, not listed", res.StatusCode, inPublications())
 	}
 	apptest.CheckProblem(t, "retract twice", e.Do(t, "POST", retraction, map[string]any{"reason": "nog eens"}, apptest.Bearer(e.editor)), 409)
 

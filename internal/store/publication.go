@@ -58,13 +58,14 @@ type publicationView struct {
 }
 
 // allPublications is every publication: the publications table and, read
-// from their meetings, the meeting reports.
+// from their meetings, the meeting reports not retracted.
 const allPublications = `SELECT id, kind, title, url, published_on, summary, language, licence, topics, example, version,
 	created_at, updated_at, '' AS meeting_id, '' AS meeting_topic, search FROM publications
 UNION ALL
 SELECT r.publication_id, 'meeting-report', 'Report: ' || m.title, r.url, r.published_on, r.summary, r.language, r.licence, '[]',
 	m.example, m.version, r.created_at, r.updated_at, m.id, m.topic, m.search || ' ' || r.search
-FROM meeting_reports r JOIN meetings m ON m.id = r.meeting_id`
+FROM meeting_reports r JOIN meetings m ON m.id = r.meeting_id
+WHERE r.retracted_at IS NULL`
 
 var publicationKeyset = keyset{
 	columns: map[string]sortColumn{
