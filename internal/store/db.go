@@ -318,6 +318,10 @@ func notFound(err error, format string, args ...any) error {
 	return dbError(err)
 }
 
+// duplicate is the message of a unique index's refusal, which callers that
+// know the unique field name (sequenceTaken).
+const duplicate = "a record with the same unique value exists"
+
 // dbError keeps driver details inside: constraint violations become domain
 // conflicts; a database in trouble is already CodeUnavailable (translator
 // maps it as gorm records it); anything else is wrapped as an internal error.
@@ -329,7 +333,7 @@ func dbError(err error) error {
 	case errors.As(err, &de):
 		return err
 	case errors.Is(err, gorm.ErrDuplicatedKey):
-		return domain.Errorf(domain.CodeConflict, "a record with the same unique value exists")
+		return domain.Errorf(domain.CodeConflict, duplicate)
 	case errors.Is(err, gorm.ErrForeignKeyViolated):
 		return domain.Errorf(domain.CodeConflict, "other records refer to it, or it refers to a record that does not exist")
 	case unavailable(err):

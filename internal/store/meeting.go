@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -402,7 +403,7 @@ func (db *DB) CreateMeeting(ctx context.Context, m meeting.Meeting, c domain.Cha
 		if err := db.sequenceFree(ctx, m); err != nil {
 			return err
 		}
-		return db.create(ctx, &row, c)
+		return sequenceTaken(db.create(ctx, &row, c), m)
 	})
 }
 
@@ -413,8 +414,20 @@ func (db *DB) UpdateMeeting(ctx context.Context, m meeting.Meeting, c domain.Cha
 		if err := db.sequenceFree(ctx, m); err != nil {
 			return err
 		}
-		return db.update(ctx, &row, m.ID, c)
+		return sequenceTaken(db.update(ctx, &row, m.ID, c), m)
 	})
+}
+
+// sequenceTaken names the sequence number in the conflict of two writers
+// that crossed (PostgreSQL: both found it free, the unique index refused
+// the second). Any other error, or none, passes as it is.
+func sequenceTaken(err error, m meeting.Meeting) error {
+	var de *domain.Error
+	if m.Sequence == 0 || !errors.As(err, &de) || de.Message != duplicate {
+		return err
+	}
+	return &domain.Error{Code: domain.CodeConflict, Message: fmt.Sprintf("another meeting has sequence number %d", m.Sequence),
+		Fields: []domain.FieldError{{Name: "sequence", Reason: fmt.Sprintf("%d is taken by another meeting", m.Sequence)}}}
 }
 
 // sequenceFree refuses m's sequence number when another meeting has it; the
