@@ -54,6 +54,7 @@ type DB struct {
 	walSeen  atomic.Pointer[walVersion]
 	walFile  atomic.Pointer[os.File]
 	walMu    sync.Mutex // opens walFile
+	exports  exportSlots
 }
 
 // background is the work a DB does after a request has had its answer. Its

@@ -18,3 +18,9 @@ func (db *DB) Exec(ctx context.Context, sql string, args ...any) error {
 func (db *DB) Scan(ctx context.Context, dest any, sql string, args ...any) error {
 	return db.reader(ctx).Raw(sql, args...).Scan(dest).Error
 }
+
+// ExportSlotsFree is how many more exports may stream at once.
+func (db *DB) ExportSlotsFree() int {
+	ch := db.exportSlots()
+	return cap(ch) - len(ch)
+}

@@ -117,14 +117,17 @@ func (db *DB) meetingQuery(ctx context.Context) *gormDB {
 }
 
 // scanMeetingView reads one row of meetingSelect without reflection.
-func scanMeetingView(rows *sql.Rows, v *meetingView) error {
+func scanMeetingView(rows *sql.Rows, v *meetingView) error { return rows.Scan(meetingDest(v)...) }
+
+// meetingDest is where each column of meetingSelect goes.
+func meetingDest(v *meetingView) []any {
 	r := &v.Row
-	return rows.Scan(&r.ID, &r.Sequence, &r.Title, &r.Topic, &r.Description, &r.Tags, &r.Format, &r.Details, &r.CaseOwnerID,
+	return []any{&r.ID, &r.Sequence, &r.Title, &r.Topic, &r.Description, &r.Tags, &r.Format, &r.Details, &r.CaseOwnerID,
 		&r.StartsAt, &r.EndsAt, &r.TimeZone, &r.VenueName, &r.VenueAddress, &r.VenueCity, &r.VenueHostID, &r.OnlineURL,
 		&r.GuestChairID, &r.Capacity, &r.Status, &r.CancellationReason, &r.Example, &r.Version, &r.CreatedAt, &r.UpdatedAt,
 		&v.CaseOwnerCode, &v.CaseOwnerName, &v.VenueHostCode, &v.VenueHostName, &v.GuestChairCode, &v.GuestChairName,
 		&v.ReportPubID, &v.ReportURL, &v.ReportOn, &v.ReportSummary, &v.ReportLanguage, &v.ReportLicence,
-		&v.ReportCreatedAt, &v.ReportUpdatedAt)
+		&v.ReportCreatedAt, &v.ReportUpdatedAt}
 }
 
 // registrationCounts counts the registered and waitlisted registrations of
@@ -263,8 +266,43 @@ var meetingKeyset = keyset{
 
 // ListMeetings returns meetings in order of start, one page or all.
 func (db *DB) ListMeetings(ctx context.Context, q meeting.Query) (domain.Page[meeting.Meeting], error) {
+	tx, err := db.meetingList(db.meetingQuery(ctx), q)
+	if err != nil {
+		return domain.Page[meeting.Meeting]{}, err
+	}
+	rows, next, err := readPageWith(tx, meetingKeyset, meetingSort(q), meetingFingerprint(q), q.PageSize, q.All, scanMeetingView)
+	if err != nil {
+		return domain.Page[meeting.Meeting]{}, err
+	}
+	if err := db.registrationCounts(ctx, rows); err != nil {
+		return domain.Page[meeting.Meeting]{}, err
+	}
+	page := domain.Page[meeting.Meeting]{Next: next}
+	page.Items = make([]meeting.Meeting, len(rows))
+	for i, r := range rows {
+		if page.Items[i], err = r.domain(); err != nil {
+			return domain.Page[meeting.Meeting]{}, err
+		}
+	}
+	return page, nil
+}
+
+func meetingSort(q meeting.Query) []domain.SortKey {
+	return []domain.SortKey{{Field: "startsAt", Descending: q.Descending}}
+}
+
+func meetingFingerprint(q meeting.Query) string {
 	f := q.Filter
-	tx := db.meetingQuery(ctx)
+	var since []any
+	if !f.UpdatedSince.IsZero() { // as updatedSince says it
+		since = []any{"updatedSince", f.UpdatedSince.UTC().String()}
+	}
+	return fingerprint(append([]any{"meetings", f.From.String(), f.To.String(), f.Status, f.Format, f.OrganisationID, f.GuestChairID, f.Q, q.Descending}, since...)...)
+}
+
+// meetingList adds q's filters, order and cursor to tx.
+func (db *DB) meetingList(tx *gormDB, q meeting.Query) (*gormDB, error) {
+	f := q.Filter
 	if !f.From.IsZero() {
 		tx = tx.Where("m.ends_at >= ?", f.From.UTC())
 	}
@@ -286,28 +324,8 @@ func (db *DB) ListMeetings(ctx context.Context, q meeting.Query) (domain.Page[me
 	if f.Q != "" {
 		tx = tx.Where(`m.search LIKE ? ESCAPE '\'`, likePattern(f.Q))
 	}
-	sort := []domain.SortKey{{Field: "startsAt", Descending: q.Descending}}
-	tx, since := updatedSince(tx, "m.updated_at", f.UpdatedSince)
-	fp := fingerprint(append([]any{"meetings", f.From.String(), f.To.String(), f.Status, f.Format, f.OrganisationID, f.GuestChairID, f.Q, q.Descending}, since...)...)
-	tx, err := meetingKeyset.apply(tx, db.dialect, sort, q.Cursor, fp)
-	if err != nil {
-		return domain.Page[meeting.Meeting]{}, err
-	}
-	rows, next, err := readPageWith(tx, meetingKeyset, sort, fp, q.PageSize, q.All, scanMeetingView)
-	if err != nil {
-		return domain.Page[meeting.Meeting]{}, err
-	}
-	if err := db.registrationCounts(ctx, rows); err != nil {
-		return domain.Page[meeting.Meeting]{}, err
-	}
-	page := domain.Page[meeting.Meeting]{Next: next}
-	page.Items = make([]meeting.Meeting, len(rows))
-	for i, r := range rows {
-		if page.Items[i], err = r.domain(); err != nil {
-			return domain.Page[meeting.Meeting]{}, err
-		}
-	}
-	return page, nil
+	tx, _ = updatedSince(tx, "m.updated_at", f.UpdatedSince)
+	return meetingKeyset.apply(tx, db.dialect, meetingSort(q), q.Cursor, meetingFingerprint(q))
 }
 
 // GetMeeting returns one meeting with what it refers to.
