@@ -55,6 +55,7 @@ type DB struct {
 	walFile  atomic.Pointer[os.File]
 	walMu    sync.Mutex // opens walFile
 	exports  exportSlots
+	stmts    readStmts // see queryRow
 }
 
 // background is the work a DB does after a request has had its answer. Its

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -108,13 +109,23 @@ const meetingSelect = `m.id, m.sequence, m.title, m.topic, m.description, m.tags
 	co.code, co.name, vh.code, vh.name, gc.code, gc.name,
 	r.publication_id, r.url, r.published_on, r.summary, r.language, r.licence, r.created_at, r.updated_at`
 
+// meetingJoins are what meetingSelect reads besides the meeting.
+const meetingJoins = `LEFT JOIN organisations co ON co.id = m.case_owner_id
+	LEFT JOIN organisations vh ON vh.id = m.venue_host_id
+	LEFT JOIN organisations gc ON gc.id = m.guest_chair_id
+	LEFT JOIN meeting_reports r ON r.meeting_id = m.id`
+
 func (db *DB) meetingQuery(ctx context.Context) *gormDB {
-	return db.reader(ctx).Table("meetings AS m").Select(meetingSelect).
-		Joins("LEFT JOIN organisations co ON co.id = m.case_owner_id").
-		Joins("LEFT JOIN organisations vh ON vh.id = m.venue_host_id").
-		Joins("LEFT JOIN organisations gc ON gc.id = m.guest_chair_id").
-		Joins("LEFT JOIN meeting_reports r ON r.meeting_id = m.id")
+	return db.reader(ctx).Table("meetings AS m").Select(meetingSelect).Joins(meetingJoins)
 }
+
+// meetingByID is one meeting with what it refers to and its registration
+// counts, in one statement: for one row, two counts on the registrations'
+// index cost less than a second query.
+const meetingByID = "SELECT " + meetingSelect + `,
+	(SELECT COUNT(*) FROM registrations g WHERE g.meeting_id = m.id AND g.status = 'registered'),
+	(SELECT COUNT(*) FROM registrations g WHERE g.meeting_id = m.id AND g.status = 'waitlisted')
+	FROM meetings AS m ` + meetingJoins + ` WHERE m.id = ?`
 
 // scanMeetingView reads one row of meetingSelect without reflection.
 func scanMeetingView(rows *sql.Rows, v *meetingView) error { return rows.Scan(meetingDest(v)...) }
@@ -328,19 +339,18 @@ func (db *DB) meetingList(tx *gormDB, q meeting.Query) (*gormDB, error) {
 	return meetingKeyset.apply(tx, db.dialect, meetingSort(q), q.Cursor, meetingFingerprint(q))
 }
 
-// GetMeeting returns one meeting with what it refers to.
+// GetMeeting returns one meeting with what it refers to, from one
+// statement read without reflection.
 func (db *DB) GetMeeting(ctx context.Context, id string) (meeting.Meeting, error) {
-	rows, err := scanAll(db.meetingQuery(ctx).Where("m.id = ?", id), scanMeetingView)
-	if err != nil {
-		return meeting.Meeting{}, err
-	}
-	if len(rows) == 0 {
+	var v meetingView
+	err := db.queryRow(ctx, meetingByID, id).Scan(append(meetingDest(&v), &v.RegisteredCount, &v.WaitlistCount)...)
+	if errors.Is(err, sql.ErrNoRows) {
 		return meeting.Meeting{}, domain.Errorf(domain.CodeNotFound, "no meeting with id %q", id)
 	}
-	if err := db.registrationCounts(ctx, rows); err != nil {
-		return meeting.Meeting{}, err
+	if err != nil {
+		return meeting.Meeting{}, dbError(err)
 	}
-	return rows[0].domain()
+	return v.domain()
 }
 
 // LockMeeting reads the meeting for update, so that registrations for it are
