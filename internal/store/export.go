@@ -48,7 +48,8 @@ func (db *DB) exportSlot(ctx context.Context) (release func(), err error) {
 }
 
 // eachRow runs tx's query once and calls fn for every row, read by scan
-// into one value reused from row to row: fn must not keep it.
+// into one value reused from row to row (the same *R each time, zeroed
+// between rows): fn must not keep it.
 func eachRow[R any](ctx context.Context, db *DB, tx *gormDB, scan func(*sql.Rows, *R) error, fn func(*R) error) error {
 	if _, inTx := ctx.Value(txKey{}).(*gormDB); !inTx {
 		release, err := db.exportSlot(ctx)
@@ -86,12 +87,16 @@ const meetingCounts = `LEFT JOIN (SELECT meeting_id,
 func (db *DB) EachMeeting(ctx context.Context, q meeting.Query, fn func(meeting.Meeting) error) error {
 	q.Cursor = ""
 	tx := db.meetingQuery(ctx).Select(meetingSelect + ", COALESCE(rc.registered, 0), COALESCE(rc.waitlisted, 0)").Joins(meetingCounts)
-	tx, err := db.meetingList(tx, q)
+	tx, _, err := db.meetingList(tx, q)
 	if err != nil {
 		return err
 	}
+	var dest []any // made once: eachRow scans into the same value every row
 	scan := func(rows *sql.Rows, v *meetingView) error {
-		return rows.Scan(append(meetingDest(v), &v.RegisteredCount, &v.WaitlistCount)...)
+		if dest == nil {
+			dest = append(meetingDest(make([]any, 0, meetingColumns+2), v), &v.RegisteredCount, &v.WaitlistCount)
+		}
+		return rows.Scan(dest...)
 	}
 	return eachRow(ctx, db, tx, scan, func(v *meetingView) error {
 		m, err := v.domain()

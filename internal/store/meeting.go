@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm/clause"
@@ -110,35 +111,45 @@ const meetingSelect = `m.id, m.sequence, m.title, m.topic, m.description, m.tags
 	r.publication_id, r.url, r.published_on, r.summary, r.language, r.licence, r.created_at, r.updated_at`
 
 // meetingJoins are what meetingSelect reads besides the meeting.
-const meetingJoins = `LEFT JOIN organisations co ON co.id = m.case_owner_id
-	LEFT JOIN organisations vh ON vh.id = m.venue_host_id
-	LEFT JOIN organisations gc ON gc.id = m.guest_chair_id
-	LEFT JOIN meeting_reports r ON r.meeting_id = m.id`
+var meetingJoins = []string{"LEFT JOIN organisations co ON co.id = m.case_owner_id",
+	"LEFT JOIN organisations vh ON vh.id = m.venue_host_id",
+	"LEFT JOIN organisations gc ON gc.id = m.guest_chair_id",
+	"LEFT JOIN meeting_reports r ON r.meeting_id = m.id"}
 
 func (db *DB) meetingQuery(ctx context.Context) *gormDB {
-	return db.reader(ctx).Table("meetings AS m").Select(meetingSelect).Joins(meetingJoins)
+	tx := db.reader(ctx).Table("meetings AS m").Select(meetingSelect)
+	for _, j := range meetingJoins {
+		tx = tx.Joins(j)
+	}
+	return tx
 }
 
 // meetingByID is one meeting with what it refers to and its registration
 // counts, in one statement: for one row, two counts on the registrations'
 // index cost less than a second query.
-const meetingByID = "SELECT " + meetingSelect + `,
+var meetingByID = "SELECT " + meetingSelect + `,
 	(SELECT COUNT(*) FROM registrations g WHERE g.meeting_id = m.id AND g.status = 'registered'),
 	(SELECT COUNT(*) FROM registrations g WHERE g.meeting_id = m.id AND g.status = 'waitlisted')
-	FROM meetings AS m ` + meetingJoins + ` WHERE m.id = ?`
+	FROM meetings AS m ` + strings.Join(meetingJoins, " ") + ` WHERE m.id = ?`
 
 // scanMeetingView reads one row of meetingSelect without reflection.
-func scanMeetingView(rows *sql.Rows, v *meetingView) error { return rows.Scan(meetingDest(v)...) }
+func scanMeetingView(rows *sql.Rows, v *meetingView) error {
+	var dest [meetingColumns]any // on the stack: a page scans many rows
+	return rows.Scan(meetingDest(dest[:0], v)...)
+}
 
-// meetingDest is where each column of meetingSelect goes.
-func meetingDest(v *meetingView) []any {
+// meetingColumns is how many columns meetingSelect names.
+const meetingColumns = 39
+
+// meetingDest appends where each column of meetingSelect goes to dst.
+func meetingDest(dst []any, v *meetingView) []any {
 	r := &v.Row
-	return []any{&r.ID, &r.Sequence, &r.Title, &r.Topic, &r.Description, &r.Tags, &r.Format, &r.Details, &r.CaseOwnerID,
+	return append(dst, &r.ID, &r.Sequence, &r.Title, &r.Topic, &r.Description, &r.Tags, &r.Format, &r.Details, &r.CaseOwnerID,
 		&r.StartsAt, &r.EndsAt, &r.TimeZone, &r.VenueName, &r.VenueAddress, &r.VenueCity, &r.VenueHostID, &r.OnlineURL,
 		&r.GuestChairID, &r.Capacity, &r.Status, &r.CancellationReason, &r.Example, &r.Version, &r.CreatedAt, &r.UpdatedAt,
 		&v.CaseOwnerCode, &v.CaseOwnerName, &v.VenueHostCode, &v.VenueHostName, &v.GuestChairCode, &v.GuestChairName,
 		&v.ReportPubID, &v.ReportURL, &v.ReportOn, &v.ReportSummary, &v.ReportLanguage, &v.ReportLicence,
-		&v.ReportCreatedAt, &v.ReportUpdatedAt}
+		&v.ReportCreatedAt, &v.ReportUpdatedAt)
 }
 
 // registrationCounts counts the registered and waitlisted registrations of
@@ -277,11 +288,11 @@ var meetingKeyset = keyset{
 
 // ListMeetings returns meetings in order of start, one page or all.
 func (db *DB) ListMeetings(ctx context.Context, q meeting.Query) (domain.Page[meeting.Meeting], error) {
-	tx, err := db.meetingList(db.meetingQuery(ctx), q)
+	tx, fp, err := db.meetingList(db.meetingQuery(ctx), q)
 	if err != nil {
 		return domain.Page[meeting.Meeting]{}, err
 	}
-	rows, next, err := readPageWith(tx, meetingKeyset, meetingSort(q), meetingFingerprint(q), q.PageSize, q.All, scanMeetingView)
+	rows, next, err := readPageWith(tx, meetingKeyset, meetingSort(q), fp, q.PageSize, q.All, scanMeetingView)
 	if err != nil {
 		return domain.Page[meeting.Meeting]{}, err
 	}
@@ -311,8 +322,9 @@ func meetingFingerprint(q meeting.Query) string {
 	return fingerprint(append([]any{"meetings", f.From.String(), f.To.String(), f.Status, f.Format, f.OrganisationID, f.GuestChairID, f.Q, q.Descending}, since...)...)
 }
 
-// meetingList adds q's filters, order and cursor to tx.
-func (db *DB) meetingList(tx *gormDB, q meeting.Query) (*gormDB, error) {
+// meetingList adds q's filters, order and cursor to tx, and returns the
+// fingerprint a cursor carries.
+func (db *DB) meetingList(tx *gormDB, q meeting.Query) (*gormDB, string, error) {
 	f := q.Filter
 	if !f.From.IsZero() {
 		tx = tx.Where("m.ends_at >= ?", f.From.UTC())
@@ -336,14 +348,17 @@ func (db *DB) meetingList(tx *gormDB, q meeting.Query) (*gormDB, error) {
 		tx = tx.Where(`m.search LIKE ? ESCAPE '\'`, likePattern(f.Q))
 	}
 	tx, _ = updatedSince(tx, "m.updated_at", f.UpdatedSince)
-	return meetingKeyset.apply(tx, db.dialect, meetingSort(q), q.Cursor, meetingFingerprint(q))
+	fp := meetingFingerprint(q)
+	tx, err := meetingKeyset.apply(tx, db.dialect, meetingSort(q), q.Cursor, fp)
+	return tx, fp, err
 }
 
 // GetMeeting returns one meeting with what it refers to, from one
 // statement read without reflection.
 func (db *DB) GetMeeting(ctx context.Context, id string) (meeting.Meeting, error) {
 	var v meetingView
-	err := db.queryRow(ctx, meetingByID, id).Scan(append(meetingDest(&v), &v.RegisteredCount, &v.WaitlistCount)...)
+	var dest [meetingColumns + 2]any
+	err := db.queryRow(ctx, meetingByID, id).Scan(append(meetingDest(dest[:0], &v), &v.RegisteredCount, &v.WaitlistCount)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return meeting.Meeting{}, domain.Errorf(domain.CodeNotFound, "no meeting with id %q", id)
 	}
