@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -270,6 +271,9 @@ func (a *App) Handler() http.Handler { return a.handler }
 // then drains and shuts down (see ServeListener). Nothing is announced for a
 // port that cannot be had: the error names the address and the setting.
 func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
+	if limit := a.Config.RuntimeMemoryLimit(os.Getenv("GOMEMLIMIT")); limit > 0 {
+		debug.SetMemoryLimit(limit)
+	}
 	ln, err := listen(a.Config.Addr, "addr", "PIONIERS_ADDR")
 	if err != nil {
 		return err

@@ -78,6 +78,9 @@ type Config struct {
 	MailFrom, MailDir                             string
 	// MailRetryBase and MailRetryCap shorten the outbox's retries in tests; no flag does.
 	MailRetryBase, MailRetryCap time.Duration
+	// MemoryLimit is the Go runtime's soft memory limit serve sets; 0 sets
+	// none, and -1 (auto) sets ResponseCache plus 48 MiB unless GOMEMLIMIT is set.
+	MemoryLimit int64
 }
 
 // Setting documents one configuration value; docs/configuration.md, generated
@@ -134,6 +137,7 @@ var Settings = []Setting{
 	{"mail-from", "PIONIERS_MAIL_FROM", "", "sender of the notifications, such as \"Pioniersnetwerk <bijeenkomsten@example.org>\"; required with smtp-host"},
 	{"mail-dir", "PIONIERS_MAIL_DIR", "", "write each notification as an .eml file in this folder and log it, instead of sending it (development); with smtp-host set, smtp-host wins"},
 	{"response-cache", "PIONIERS_RESPONSE_CACHE", "16M", "memory for the cache of anonymous reads (such as 16M); an answer is served from it only while no write was committed since, on any instance, and within the second it was rendered in. 0 turns it off"},
+	{"memory-limit", "PIONIERS_MEMORY_LIMIT", "auto", "soft limit on the memory the Go runtime uses (such as 96M): near it, garbage is collected sooner and freed memory returned to the system at once. auto: response-cache plus 48M, unless GOMEMLIMIT is set; 0: no limit"},
 }
 
 // Flags registers the settings named in only (every setting when none) on
@@ -263,6 +267,11 @@ func parse(v map[string]*string) (Config, error) {
 		errs = append(errs, "--response-cache: want a size such as 16M, 0 for no cache")
 	}
 	errs = append(errs, c.parseMail(v)...)
+	if ml := *v["memory-limit"]; ml == "auto" {
+		c.MemoryLimit = -1
+	} else if c.MemoryLimit, err = bytes.Parse(ml); err != nil || c.MemoryLimit < 0 {
+		errs = append(errs, "--memory-limit: want a size such as 96M, auto, or 0 for no limit")
+	}
 	if len(errs) > 0 {
 		return Config{}, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
 	}
@@ -320,4 +329,18 @@ func list(s string) []string {
 		}
 	}
 	return out
+}
+
+// RuntimeMemoryLimit is the soft memory limit serve sets, 0 for none: the heap
+// holds the response cache and what requests render meanwhile, so auto
+// leaves 48 MiB beside the cache; GOMEMLIMIT, when set, is the runtime's own.
+func (c Config) RuntimeMemoryLimit(gomemlimit string) int64 {
+	switch {
+	case c.MemoryLimit >= 0:
+		return c.MemoryLimit
+	case gomemlimit != "":
+		return 0
+	default:
+		return c.ResponseCache + 48<<20
+	}
 }

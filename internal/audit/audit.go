@@ -78,6 +78,9 @@ type Query struct {
 // Store is what the service needs from storage.
 type Store interface {
 	ListAuditEvents(ctx context.Context, q Query) (domain.Page[Entry], error)
+	// EachAuditEvent calls fn for every entry f selects, newest first,
+	// from one query, and stops at fn's first error.
+	EachAuditEvent(ctx context.Context, f Filter, fn func(Entry) error) error
 	// PurgeAuditEvents deletes up to limit entries recorded before cutoff,
 	// oldest first, and returns how many it deleted.
 	PurgeAuditEvents(ctx context.Context, cutoff time.Time, limit int) (int, error)
@@ -101,14 +104,30 @@ func (s *Service) List(ctx context.Context, q Query) (domain.Page[Entry], error)
 	}
 	var p domain.Problems
 	q.PageSize = domain.PageSize(q.PageSize, &p)
-	f := q.Filter
-	if !f.From.IsZero() && !f.To.IsZero() && !f.To.After(f.From) {
-		p.Add("to", "must be after from")
-	}
+	checkFilter(q.Filter, &p)
 	if err := p.Err(); err != nil {
 		return domain.Page[Entry]{}, err
 	}
 	return s.store.ListAuditEvents(ctx, q)
+}
+
+// Each calls fn for every entry f selects, newest first, as the store reads
+// them from one query. Admins only.
+func (s *Service) Each(ctx context.Context, f Filter, fn func(Entry) error) error {
+	if err := domain.ActorFrom(ctx).Require("read the audit log", domain.RoleAdmin); err != nil {
+		return err
+	}
+	var p domain.Problems
+	if checkFilter(f, &p); p.Err() != nil {
+		return p.Err()
+	}
+	return s.store.EachAuditEvent(ctx, f, fn)
+}
+
+func checkFilter(f Filter, p *domain.Problems) {
+	if !f.From.IsZero() && !f.To.IsZero() && !f.To.After(f.From) {
+		p.Add("to", "must be after from")
+	}
 }
 
 // purgeBatch is how many entries one purge statement deletes: small enough

@@ -40,6 +40,11 @@ func (s *store) ListAuditEvents(context.Context, audit.Query) (domain.Page[audit
 	return domain.Page[audit.Entry]{Items: []audit.Entry{{ID: "e"}}}, nil
 }
 
+func (s *store) EachAuditEvent(_ context.Context, _ audit.Filter, fn func(audit.Entry) error) error {
+	s.lists++
+	return fn(audit.Entry{ID: "e"})
+}
+
 func (s *store) PurgeAuditEvents(_ context.Context, _ time.Time, limit int) (int, error) {
 	s.purges++
 	n := min(limit, s.pile)

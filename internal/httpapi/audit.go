@@ -11,6 +11,7 @@ import (
 // auditLog is what the handlers need of the audit service.
 type auditLog interface {
 	List(ctx context.Context, q audit.Query) (domain.Page[audit.Entry], error)
+	Each(ctx context.Context, f audit.Filter, fn func(audit.Entry) error) error
 }
 
 // ListAuditEvents serves GET /audit-events.
@@ -37,10 +38,8 @@ func (s *Server) ExportAuditEvents(ctx context.Context, req api.ExportAuditEvent
 	f := audit.Filter{Resource: deref(p.Resource), ResourceID: deref(p.ResourceID), Actor: deref(p.Actor),
 		From: deref(p.From), To: deref(p.To)}
 	format := string(p.Format)
-	body, err := stream(ctx, format, s.contract.columns("AuditEvent"), everyPage(
-		func(cursor string) (domain.Page[audit.Entry], error) {
-			return s.audit.List(ctx, audit.Query{Filter: f, PageSize: batchSize, Cursor: cursor})
-		},
+	body, err := stream(ctx, format, s.contract.columns("AuditEvent"), eachItem(
+		func(fn func(audit.Entry) error) error { return s.audit.Each(ctx, f, fn) },
 		toAPIAuditEvent))
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -45,7 +46,7 @@ type responseCache struct {
 	now     domain.Clock
 	headers []string // the request headers that select a representation, besides the URL
 
-	mu      sync.Mutex
+	mu      sync.RWMutex // a hit takes it to read only (see lookup)
 	size    int64
 	lru     *list.List               // of *cacheEntry, most recently used first
 	entries map[string]*list.Element // by key
@@ -86,6 +87,9 @@ type cacheEntry struct {
 	body    []byte
 	etag    string
 	size    int64
+	// touched is the clock's period when a hit last moved the entry to the
+	// front of the LRU: once per period is enough to keep it there.
+	touched atomic.Int64
 	// unkept marks a render of this version that was not kept (too large,
 	// not a 200, no-store): requests for it render at once instead of
 	// waiting for a render that will keep nothing either.
@@ -257,6 +261,20 @@ func (rc *responseCache) key(r *http.Request) string {
 // set, the render under way for it (lead false) or a new one this request
 // leads (lead true).
 func (rc *responseCache) lookup(key string, version, second int64, wait bool) (e *cacheEntry, flight *cacheFlight, lead bool) {
+	// A hit, the common case, shares the lock with the other hits.
+	rc.mu.RLock()
+	if el, ok := rc.entries[key]; ok {
+		if e := el.Value.(*cacheEntry); e.version == version && e.second == second && !e.unkept {
+			rc.mu.RUnlock()
+			if e.touched.Swap(second) != second {
+				rc.mu.Lock()
+				rc.lru.MoveToFront(el) // no-op if evicted meanwhile
+				rc.mu.Unlock()
+			}
+			return e, nil, false
+		}
+	}
+	rc.mu.RUnlock()
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	if el, ok := rc.entries[key]; ok {

@@ -321,6 +321,20 @@ func (b exportBody) WriteTo(w io.Writer) (int64, error) {
 	}
 }
 
+// eachItem emits every item each passes, as the contract's type: each is a
+// service's Each, which reads them from one query.
+func eachItem[T, A any](each func(fn func(T) error) error, toAPI func(T) (A, error)) func(emit func(any) error) error {
+	return func(emit func(any) error) error {
+		return each(func(item T) error {
+			v, err := toAPI(item)
+			if err != nil {
+				return err
+			}
+			return emit(v)
+		})
+	}
+}
+
 // everyPage emits every item of a keyset-paged list, page after page.
 func everyPage[T, A any](list func(cursor string) (domain.Page[T], error), toAPI func(T) (A, error)) func(emit func(any) error) error {
 	return func(emit func(any) error) error {

@@ -9,8 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pioniersnetwerk/pioniers/api"
+	"github.com/pioniersnetwerk/pioniers/internal/audit"
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/meeting"
+	"github.com/pioniersnetwerk/pioniers/internal/milestone"
 	"github.com/pioniersnetwerk/pioniers/internal/organisation"
+	"github.com/pioniersnetwerk/pioniers/internal/publication"
 )
 
 // The CSV row as 1.1.0 made it, through JSON and a map: the column plan must
@@ -97,13 +102,49 @@ func TestCSVRowSameCells(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		ms, err := toAPIMilestone(milestone.Milestone{ID: id, Commitment: "NL0037", Code: "1.1", Title: text, VerifiableResult: text,
+			PlannedStart: now, PlannedEnd: now.AddDate(0, 1, 0), ActualStart: now, Target: &milestone.Target{Count: 2, Unit: text},
+			Rule: milestone.RuleMagazineEditions, Progress: -3, Status: milestone.StatusInProgress, Completion: milestone.CompletionLimited,
+			Version: 2, CreatedAt: now, UpdatedAt: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cm, err := toAPICommitment(milestone.Commitment{Code: "NL0037", Title: text, Cycle: 5, ActionPlan: text, PolicyAreas: []string{text, ""},
+			Lead: &milestone.Institution{Name: text, Organisation: &org}, Support: []milestone.Institution{{Name: text}}, Status: text,
+			MilestoneCount: 3, Version: 1, CreatedAt: now, UpdatedAt: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pub, err := toAPIPublication(publication.Publication{ID: id, Kind: publication.KindMagazineEdition, Title: text, URL: "https://example.org/" + text,
+			PublishedOn: now, Summary: text, Language: "nl", Licence: text, Meetings: []string{id}, Topics: []string{text}, Version: 1,
+			CreatedAt: now, UpdatedAt: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev, err := toAPIAuditEvent(audit.Entry{ID: id, At: now, Actor: audit.Actor{Kind: audit.ActorKind("user"), ID: text}, Resource: text,
+			ResourceID: text, Action: domain.ActionCreate, Fields: []string{text}, RequestID: text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		values = append(values, ms, &ms, cm, pub, ev, api.PseudonymisedResponse{Respondent: text, Answers: map[string]any{"q": text}, SubmittedAt: now},
+			resultRow{Question: text, Value: text, Mean: ptr(2.5)}, struct {
+				N  json.Number `json:"count"`
+				F  float32     `json:"small"`
+				B  []byte      `json:"tags"`
+				ID string      `json:"id,omitempty"`
+			}{"12", 0.1, []byte(text), text})
 		values = append(values, mt, lab, map[string]any{"id": text, "title": text, "count": -2.5, "big": 1e21, "small": 1e-7, "int": 12345678901234,
 			"flag": true, "none": nil, "tags": []string{text, text}, "empty": []string{}, "mixed": []any{"a", 1.5, nil},
 			"nested": map[string]any{"deep": map[string]any{"value": text, "list": []any{map[string]any{"z": 1, "a": text}}}, "n": 3},
 			"object": map[string]any{"b": text, "a": 2}})
 	}
 	ct := testContract(t)
-	cols := append(ct.columns("Meeting").names(), "id", "title", "count", "big", "small", "int", "flag", "none", "tags", "empty", "mixed",
+	var cols []string
+	for _, schema := range []string{"Milestone", "Commitment", "Publication", "AuditEvent", "Meeting"} {
+		cols = append(cols, ct.columns(schema).names()...)
+	}
+	cols = append(cols, resultColumns.names()...)
+	cols = append(cols, "respondent", "answers", "answers.q", "submittedAt", "id", "title", "count", "big", "small", "int", "flag", "none", "tags", "empty", "mixed",
 		"nested", "nested.deep", "nested.deep.value", "nested.deep.list", "nested.n", "object", "object.a", "missing", "missing.deep")
 	for i, v := range values {
 		got, err := csvRow(v, cols)

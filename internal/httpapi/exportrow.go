@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -39,6 +40,8 @@ type csvEncoder struct {
 	arena []byte
 	row   []string
 	dups  [][2]int // [column, the first column of that name]
+
+	holder reflect.Value // a *T the row is copied into, so that its fields are addressable
 }
 
 func newCSVEncoder(out *bufio.Writer, t table, opts csvOptions) *csvEncoder {
@@ -102,22 +105,29 @@ func (e *csvEncoder) writeHeader() error {
 	return e.w.Write(e.header)
 }
 
-// layout sets e.row to v's cells.
+// layout sets e.row to v's cells. A struct's fields are read by a plan
+// made once per type (see walk); anything else goes through its JSON.
 func (e *csvEncoder) layout(v any) error {
-	e.js.Reset()
-	if err := e.je.Encode(v); err != nil {
-		return err
-	}
 	for i := range e.cells {
 		e.cells[i] = [2]int{-1, -1}
 	}
 	e.arena = e.arena[:0]
-	data := bytes.TrimSuffix(e.js.Bytes(), []byte{'\n'})
-	if len(data) == 0 || data[0] != '{' {
-		return fmt.Errorf("export row: not an object: %.40q", data)
-	}
-	if _, err := e.object(data, 0, e.root); err != nil {
-		return fmt.Errorf("export row: %w", err)
+	if rv := e.addressable(v); rv.IsValid() {
+		if err := e.walk(rv, e.root); err != nil {
+			return fmt.Errorf("export row: %w", err)
+		}
+	} else {
+		e.js.Reset()
+		if err := e.je.Encode(v); err != nil {
+			return err
+		}
+		data := bytes.TrimSuffix(e.js.Bytes(), []byte{'\n'})
+		if len(data) == 0 || data[0] != '{' {
+			return fmt.Errorf("export row: not an object: %.40q", data)
+		}
+		if _, err := e.object(data, 0, e.root); err != nil {
+			return fmt.Errorf("export row: %w", err)
+		}
 	}
 	for _, d := range e.dups {
 		e.cells[d[0]] = e.cells[d[1]]

@@ -14,6 +14,7 @@ import (
 // meetings is what the handlers need of the meeting service.
 type meetings interface {
 	List(ctx context.Context, req meeting.ListRequest) (domain.Page[meeting.Meeting], error)
+	Each(ctx context.Context, req meeting.ListRequest, fn func(meeting.Meeting) error) error
 	Upcoming(ctx context.Context, organisation string, limit int) ([]meeting.Meeting, error)
 	Get(ctx context.Context, id string) (meeting.Meeting, error)
 	Create(ctx context.Context, in meeting.Input) (meeting.Meeting, error)
@@ -78,15 +79,11 @@ func (s *Server) ExportMeetings(ctx context.Context, req api.ExportMeetingsReque
 		return nil, err
 	}
 	lr.Descending = p.Sort != nil && *p.Sort == api.ExportMeetingsParamsSortMinusStartsAt
-	lr.PageSize = batchSize
 	lr.Filter.UpdatedSince = deref(p.UpdatedSince)
 	now := s.now()
 	f := string(p.Format)
-	body, err := stream(ctx, f, s.contract.columns("Meeting"), everyPage(
-		func(cursor string) (domain.Page[meeting.Meeting], error) {
-			lr.Cursor = cursor
-			return s.meetings.List(ctx, lr)
-		},
+	body, err := stream(ctx, f, s.contract.columns("Meeting"), eachItem(
+		func(fn func(meeting.Meeting) error) error { return s.meetings.Each(ctx, lr, fn) },
 		func(m meeting.Meeting) (api.Meeting, error) { return toAPIMeeting(m, now) }))
 	if err != nil {
 		return nil, err

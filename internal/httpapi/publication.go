@@ -13,6 +13,7 @@ import (
 // publications is what the handlers need of the publication service.
 type publications interface {
 	List(ctx context.Context, q publication.Query) (domain.Page[publication.Publication], error)
+	Each(ctx context.Context, f publication.Filter, fn func(publication.Publication) error) error
 	Get(ctx context.Context, id string) (publication.Publication, error)
 	Create(ctx context.Context, in publication.Input) (publication.Publication, error)
 	Replace(ctx context.Context, id string, in publication.Input, pre domain.Precondition) (publication.Publication, error)
@@ -47,10 +48,8 @@ func (s *Server) ExportPublications(ctx context.Context, req api.ExportPublicati
 		f.MeetingID = p.Meeting.String()
 	}
 	format := string(p.Format)
-	body, err := stream(ctx, format, s.contract.columns("Publication"), everyPage(
-		func(cursor string) (domain.Page[publication.Publication], error) {
-			return s.publications.List(ctx, publication.Query{Filter: f, PageSize: batchSize, Cursor: cursor})
-		},
+	body, err := stream(ctx, format, s.contract.columns("Publication"), eachItem(
+		func(fn func(publication.Publication) error) error { return s.publications.Each(ctx, f, fn) },
 		toAPIPublication))
 	if err != nil {
 		return nil, err

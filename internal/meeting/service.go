@@ -50,6 +50,9 @@ type ListRequest struct {
 type Store interface {
 	domain.Transactor
 	ListMeetings(ctx context.Context, q Query) (domain.Page[Meeting], error)
+	// EachMeeting calls fn for every meeting q selects, in order, from one
+	// query, and stops at fn's first error.
+	EachMeeting(ctx context.Context, q Query, fn func(Meeting) error) error
 	GetMeeting(ctx context.Context, id string) (Meeting, error)
 	CreateMeeting(ctx context.Context, m Meeting, c domain.Change) error
 	UpdateMeeting(ctx context.Context, m Meeting, c domain.Change) error
@@ -103,6 +106,27 @@ func (s *Service) Upcoming(ctx context.Context, organisation string, limit int) 
 
 // List returns one page of meetings in order of start. Public.
 func (s *Service) List(ctx context.Context, req ListRequest) (domain.Page[Meeting], error) {
+	q, err := s.query(ctx, req)
+	if err != nil {
+		return domain.Page[Meeting]{}, err
+	}
+	return s.store.ListMeetings(ctx, q)
+}
+
+// Each calls fn for every meeting the request selects, in the list's order,
+// as the store reads them from one query: an export of any size in
+// constant memory. Paging does not apply. Public.
+func (s *Service) Each(ctx context.Context, req ListRequest, fn func(Meeting) error) error {
+	req.All, req.PageSize, req.Cursor = true, 0, ""
+	q, err := s.query(ctx, req)
+	if err != nil {
+		return err
+	}
+	return s.store.EachMeeting(ctx, q, fn)
+}
+
+// query checks a list request and resolves its organisations.
+func (s *Service) query(ctx context.Context, req ListRequest) (Query, error) {
 	var p domain.Problems
 	f := req.Filter
 	f.Q = strings.TrimSpace(f.Q)
@@ -116,7 +140,7 @@ func (s *Service) List(ctx context.Context, req ListRequest) (domain.Page[Meetin
 		f.GuestChairID = o.ID
 	}
 	if err := orgs.Err(); err != nil {
-		return domain.Page[Meeting]{}, err
+		return Query{}, err
 	}
 	if f.Status != "" && !slices.Contains(statuses, f.Status) {
 		p.Add("status", "must be one of "+domain.OneOf(statuses))
@@ -129,9 +153,9 @@ func (s *Service) List(ctx context.Context, req ListRequest) (domain.Page[Meetin
 		size = domain.PageSize(req.PageSize, &p)
 	}
 	if err := p.Err(); err != nil {
-		return domain.Page[Meeting]{}, err
+		return Query{}, err
 	}
-	return s.store.ListMeetings(ctx, Query{Filter: f, Descending: req.Descending, PageSize: size, Cursor: req.Cursor, All: req.All})
+	return Query{Filter: f, Descending: req.Descending, PageSize: size, Cursor: req.Cursor, All: req.All}, nil
 }
 
 // Get returns one meeting. Public.

@@ -143,8 +143,9 @@ func dateText(d time.Time) string {
 	return d.Format(time.DateOnly)
 }
 
-// Each calls fn for every milestone the request selects, in order, reading
-// the store in batches so that memory stays constant however many there are.
+// Each calls fn for every milestone the request selects, in order, as the
+// store reads them from one query, so that memory stays constant however
+// many there are.
 func (s *Service) Each(ctx context.Context, req ListRequest, fn func(Milestone) error) error {
 	if err := s.check(&req, false); err != nil {
 		return err
@@ -166,23 +167,16 @@ func (s *Service) Each(ctx context.Context, req ListRequest, fn func(Milestone) 
 	}
 	ev := s.evidenceCache()
 	seen := req.when().seen(s.now())
-	stored := func(cursor string) (domain.Page[Milestone], error) {
-		return s.store.ListMilestones(ctx, Query{Filter: req.Filter, Sort: req.Sort, PageSize: domain.MaxPageSize, Cursor: cursor})
-	}
-	for m, err := range domain.Items(stored) {
+	return s.store.EachMilestone(ctx, Query{Filter: req.Filter, Sort: req.Sort}, func(m Milestone) error {
+		m, err := ev.derive(ctx, s, m, seen)
 		if err != nil {
 			return err
 		}
-		if m, err = ev.derive(ctx, s, m, seen); err != nil {
-			return err
+		if !req.matches(m) {
+			return nil
 		}
-		if req.matches(m) {
-			if err := fn(m); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+		return fn(m)
+	})
 }
 
 func (s *Service) check(req *ListRequest, paged bool) error {

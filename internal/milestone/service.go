@@ -23,6 +23,9 @@ type Store interface {
 	CreateCommitment(ctx context.Context, c Commitment, ch domain.Change) error
 	UpdateCommitment(ctx context.Context, c Commitment, ch domain.Change) error
 	ListMilestones(ctx context.Context, q Query) (domain.Page[Milestone], error)
+	// EachMilestone calls fn for every milestone q selects, in order, from
+	// one query (paging does not apply), and stops at fn's first error.
+	EachMilestone(ctx context.Context, q Query, fn func(Milestone) error) error
 	// MilestonesAsOf returns every milestone as it stood at the instant.
 	MilestonesAsOf(ctx context.Context, at time.Time) ([]Milestone, error)
 	GetMilestone(ctx context.Context, id string) (Milestone, error)

@@ -88,6 +88,9 @@ type Query struct {
 type Store interface {
 	domain.Transactor
 	ListPublications(ctx context.Context, q Query) (domain.Page[Publication], error)
+	// EachPublication calls fn for every publication q selects, in order,
+	// from one query (paging does not apply), and stops at fn's first error.
+	EachPublication(ctx context.Context, q Query, fn func(Publication) error) error
 	GetPublication(ctx context.Context, id string) (Publication, error)
 	CreatePublication(ctx context.Context, p Publication, c domain.Change) error
 	UpdatePublication(ctx context.Context, p Publication, c domain.Change) error
@@ -112,6 +115,13 @@ func (s *Service) List(ctx context.Context, q Query) (domain.Page[Publication], 
 	}
 	q.Filter.Q = strings.TrimSpace(q.Filter.Q)
 	return s.store.ListPublications(ctx, q)
+}
+
+// Each calls fn for every publication f selects, newest first, as the
+// store reads them from one query. Public.
+func (s *Service) Each(ctx context.Context, f Filter, fn func(Publication) error) error {
+	f.Q = strings.TrimSpace(f.Q)
+	return s.store.EachPublication(ctx, Query{Filter: f}, fn)
 }
 
 // Get returns one publication. Public.

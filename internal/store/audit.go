@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -44,22 +45,7 @@ func decodeSeqCursor(encoded, fp string) (seqCursor, error) {
 // ListAuditEvents returns one page of the audit log, newest first.
 func (db *DB) ListAuditEvents(ctx context.Context, q audit.Query) (domain.Page[audit.Entry], error) {
 	f := q.Filter
-	tx := db.reader(ctx).Model(&auditRow{})
-	if f.Resource != "" {
-		tx = tx.Where("resource = ?", f.Resource)
-	}
-	if f.ResourceID != "" {
-		tx = tx.Where("resource_id = ?", f.ResourceID)
-	}
-	if f.Actor != "" {
-		tx = tx.Where("actor = ?", f.Actor)
-	}
-	if !f.From.IsZero() {
-		tx = tx.Where("at >= ?", f.From.UTC())
-	}
-	if !f.To.IsZero() {
-		tx = tx.Where("at < ?", f.To.UTC())
-	}
+	tx := auditFilter(db.reader(ctx).Model(&auditRow{}), f)
 	fp := fingerprint("audit_events", f.Resource, f.ResourceID, f.Actor, f.From.UTC().Format(time.RFC3339Nano), f.To.UTC().Format(time.RFC3339Nano))
 	if q.Cursor != "" {
 		c, err := decodeSeqCursor(q.Cursor, fp)
@@ -90,6 +76,34 @@ func (db *DB) ListAuditEvents(ctx context.Context, q audit.Query) (domain.Page[a
 		page.Items[i] = r.domain()
 	}
 	return page, nil
+}
+
+// EachAuditEvent calls fn for every entry f selects, newest first, from one
+// query.
+func (db *DB) EachAuditEvent(ctx context.Context, f audit.Filter, fn func(audit.Entry) error) error {
+	tx := auditFilter(db.reader(ctx).Model(&auditRow{}), f).Order("seq DESC")
+	scan := func(rows *sql.Rows, r *auditRow) error { return tx.ScanRows(rows, r) }
+	return eachRow(ctx, db, tx, scan, func(r *auditRow) error { return fn(r.domain()) })
+}
+
+// auditFilter adds f's conditions to tx.
+func auditFilter(tx *gormDB, f audit.Filter) *gormDB {
+	if f.Resource != "" {
+		tx = tx.Where("resource = ?", f.Resource)
+	}
+	if f.ResourceID != "" {
+		tx = tx.Where("resource_id = ?", f.ResourceID)
+	}
+	if f.Actor != "" {
+		tx = tx.Where("actor = ?", f.Actor)
+	}
+	if !f.From.IsZero() {
+		tx = tx.Where("at >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		tx = tx.Where("at < ?", f.To.UTC())
+	}
+	return tx
 }
 
 // PurgeAuditEvents deletes up to limit of the oldest entries recorded before

@@ -55,6 +55,8 @@ type DB struct {
 	walFile  atomic.Pointer[os.File]
 	walMu    sync.Mutex   // opens walFile
 	group    *groupCommit // SQLite's write transactions, shared by concurrent writes; nil on PostgreSQL
+	exports  exportSlots
+	stmts    readStmts // see queryRow
 }
 
 // background is the work a DB does after a request has had its answer. Its

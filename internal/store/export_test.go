@@ -37,3 +37,9 @@ func (db *DB) WaitingWriters() int {
 	defer db.group.mu.Unlock()
 	return db.group.waiting
 }
+
+// ExportSlotsFree is how many more exports may stream at once.
+func (db *DB) ExportSlotsFree() int {
+	ch := db.exportSlots()
+	return cap(ch) - len(ch)
+}

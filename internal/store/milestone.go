@@ -110,8 +110,36 @@ var milestoneKeyset = keyset{
 
 // ListMilestones returns one page in the requested order.
 func (db *DB) ListMilestones(ctx context.Context, q milestone.Query) (domain.Page[milestone.Milestone], error) {
+	tx, sort, fp, err := db.milestoneList(db.reader(ctx).Table("milestones").Select(milestoneColumns), q)
+	if err != nil {
+		return domain.Page[milestone.Milestone]{}, err
+	}
+	rows, next, err := readPageWith(tx, milestoneKeyset, sort, fp, q.PageSize, false, scanMilestone)
+	if err != nil {
+		return domain.Page[milestone.Milestone]{}, err
+	}
+	page := domain.Page[milestone.Milestone]{Next: next}
+	page.Items = make([]milestone.Milestone, len(rows))
+	for i, r := range rows {
+		page.Items[i] = r.domain()
+	}
+	return page, nil
+}
+
+// EachMilestone calls fn for every milestone q selects, in its order, from
+// one query.
+func (db *DB) EachMilestone(ctx context.Context, q milestone.Query, fn func(milestone.Milestone) error) error {
+	q.Cursor = ""
+	tx, _, _, err := db.milestoneList(db.reader(ctx).Table("milestones").Select(milestoneColumns), q)
+	if err != nil {
+		return err
+	}
+	return eachRow(ctx, db, tx, scanMilestone, func(r *milestoneRow) error { return fn(r.domain()) })
+}
+
+// milestoneList adds q's filters, order and cursor to tx.
+func (db *DB) milestoneList(tx *gormDB, q milestone.Query) (*gormDB, []domain.SortKey, string, error) {
 	f := q.Filter
-	tx := db.reader(ctx).Table("milestones").Select(milestoneColumns)
 	if f.Commitment != "" {
 		tx = tx.Where("commitment = ?", f.Commitment)
 	}
@@ -139,19 +167,7 @@ func (db *DB) ListMilestones(ctx context.Context, q milestone.Query) (domain.Pag
 	tx, since := updatedSince(tx, "updated_at", f.UpdatedSince)
 	fp := fingerprint(append([]any{"milestones", f.Commitment, f.Cycle, f.DueBefore.String(), f.DueAfter.String(), f.Q, q.Sort}, since...)...)
 	tx, err := milestoneKeyset.apply(tx, db.dialect, sort, q.Cursor, fp)
-	if err != nil {
-		return domain.Page[milestone.Milestone]{}, err
-	}
-	rows, next, err := readPageWith(tx, milestoneKeyset, sort, fp, q.PageSize, false, scanMilestone)
-	if err != nil {
-		return domain.Page[milestone.Milestone]{}, err
-	}
-	page := domain.Page[milestone.Milestone]{Next: next}
-	page.Items = make([]milestone.Milestone, len(rows))
-	for i, r := range rows {
-		page.Items[i] = r.domain()
-	}
-	return page, nil
+	return tx, sort, fp, err
 }
 
 // GetMilestone returns a milestone as it stands.

@@ -90,8 +90,57 @@ func scanPublicationView(rows *sql.Rows, v *publicationView) error {
 
 // ListPublications returns one page of publications, newest first.
 func (db *DB) ListPublications(ctx context.Context, q publication.Query) (domain.Page[publication.Publication], error) {
+	tx, sort, fp, err := db.publicationList(db.publicationQuery(ctx), q)
+	if err != nil {
+		return domain.Page[publication.Publication]{}, err
+	}
+	rows, next, err := readPageWith(tx, publicationKeyset, sort, fp, q.PageSize, false, scanPublicationView)
+	if err != nil {
+		return domain.Page[publication.Publication]{}, err
+	}
+	page := domain.Page[publication.Publication]{Next: next}
+	items, err := db.publications(ctx, rows)
+	page.Items = items
+	return page, err
+}
+
+// EachPublication calls fn for every publication q selects, newest first,
+// from one query; their meetings are read for inChunk rows at a time.
+func (db *DB) EachPublication(ctx context.Context, q publication.Query, fn func(publication.Publication) error) error {
+	q.Cursor = ""
+	tx, _, _, err := db.publicationList(db.publicationQuery(ctx), q)
+	if err != nil {
+		return err
+	}
+	var held []publicationView
+	flush := func() error {
+		items, err := db.publications(ctx, held)
+		if err != nil {
+			return err
+		}
+		held = held[:0]
+		for _, p := range items {
+			if err := fn(p); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	err = eachRow(ctx, db, tx, scanPublicationView, func(v *publicationView) error {
+		if held = append(held, *v); len(held) < inChunk {
+			return nil
+		}
+		return flush()
+	})
+	if err != nil {
+		return err
+	}
+	return flush()
+}
+
+// publicationList adds q's filters, order and cursor to tx.
+func (db *DB) publicationList(tx *gormDB, q publication.Query) (*gormDB, []domain.SortKey, string, error) {
 	f := q.Filter
-	tx := db.publicationQuery(ctx)
 	if f.Kind != "" {
 		tx = tx.Where("p.kind = ?", string(f.Kind))
 	}
@@ -111,17 +160,7 @@ func (db *DB) ListPublications(ctx context.Context, q publication.Query) (domain
 	tx, since := updatedSince(tx, "p.updated_at", f.UpdatedSince)
 	fp := fingerprint(append([]any{"publications", f.Kind, f.MeetingID, f.Q, f.From.String(), f.To.String()}, since...)...)
 	tx, err := publicationKeyset.apply(tx, db.dialect, sort, q.Cursor, fp)
-	if err != nil {
-		return domain.Page[publication.Publication]{}, err
-	}
-	rows, next, err := readPageWith(tx, publicationKeyset, sort, fp, q.PageSize, false, scanPublicationView)
-	if err != nil {
-		return domain.Page[publication.Publication]{}, err
-	}
-	page := domain.Page[publication.Publication]{Next: next}
-	items, err := db.publications(ctx, rows)
-	page.Items = items
-	return page, err
+	return tx, sort, fp, err
 }
 
 // GetPublication returns a publication or a meeting report by id.
