@@ -276,6 +276,13 @@ func TestReportVersionsAndAttendanceOverHTTP(t *testing.T) {
 	if want := (api.Attendance{Registered: 3, Confirmed: 2, Attended: 1, NoShows: 1}); got.Attendance == nil || *got.Attendance != want {
 		t.Errorf("held, read anonymously: got attendance %+v; want %+v", got.Attendance, want)
 	}
+	// The list and the export (read from one query) agree with the single read.
+	list := exJSON(t, e.Env, "/v1/meetings?q=Life+cycle")
+	if len(list) != 1 || list[0]["attendance"] == nil {
+		t.Fatalf("the list: got %v; want the held meeting with its attendance", list)
+	}
+	exCompareNDJSON(t, "ndjson", exGet(t, e.Env, "/v1/meetings/export?q=Life+cycle", "", "ndjson"), list)
+	exCompareCSV(t, "csv", exGet(t, e.Env, "/v1/meetings/export?q=Life+cycle", "", "csv"), list)
 	if strings.Contains(e.Do(t, "GET", "/v1/meetings/"+m.ID.String(), nil, nil).Body, "Deelnemer") {
 		t.Errorf("the public meeting names a registered person; want counts only")
 	}
