@@ -188,6 +188,19 @@ func rowCounts(t *testing.T, db *store.DB) map[string]int64 {
 	return out
 }
 
+// FreshRows names every row the migrations insert: migrate-data refuses a
+// target holding more than those.
+func TestFreshRows(t *testing.T) {
+	t.Parallel()
+	got := rowCounts(t, storetest.Open(t))
+	want := store.FreshRows()
+	for name, n := range got {
+		if n != want[name] {
+			t.Errorf("%s: a fresh database holds %d rows; FreshRows says %d", name, n, want[name])
+		}
+	}
+}
+
 func hasTable(t *testing.T, db *store.DB, name string) bool {
 	t.Helper()
 	return slices.Contains(tables(t, db), name)

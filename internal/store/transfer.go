@@ -14,8 +14,9 @@ import (
 func BookkeepingTables() []string { return []string{"schema_migrations"} }
 
 // FreshRows is how many rows a freshly migrated database holds per table:
-// the migrations insert change_sequence's one counter row.
-func FreshRows() map[string]int64 { return map[string]int64{"change_sequence": 1} }
+// the migrations insert change_sequence's one counter row and the mail
+// outbox's one queue row.
+func FreshRows() map[string]int64 { return map[string]int64{"change_sequence": 1, "mail_queue": 1} }
 
 // LatestVersion is the schema version this binary migrates a database to.
 func LatestVersion() (int, error) {
