@@ -11,6 +11,7 @@ import (
 	"expvar"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -273,6 +274,8 @@ func (a *App) Handler() http.Handler { return a.handler }
 func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 	if limit := a.Config.RuntimeMemoryLimit(os.Getenv("GOMEMLIMIT")); limit > 0 {
 		debug.SetMemoryLimit(limit)
+	} else if a.Config.MemoryLimit == 0 {
+		debug.SetMemoryLimit(math.MaxInt64) // 0: no limit, even one GOMEMLIMIT set
 	}
 	ln, err := listen(a.Config.Addr, "addr", "PIONIERS_ADDR")
 	if err != nil {

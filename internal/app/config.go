@@ -97,7 +97,7 @@ var Settings = []Setting{
 	{"public-url", "PIONIERS_PUBLIC_URL", "", "scheme and host clients reach the service at, such as https://api.example.org; absolute URLs in responses (the calendar feed) start with it, never with the request's Host. Empty: http://<addr>, localhost when addr names no host"},
 	{"data-dir", "PIONIERS_DATA_DIR", "./data", "folder for the SQLite database and the development signing and pseudonym keys"},
 	{"database-url", "DATABASE_URL", "", "postgres://… to use PostgreSQL; empty for SQLite at <data-dir>/pioniers.db"},
-	{"db-max-open", "PIONIERS_DB_MAX_OPEN", "0", "most connections each instance opens to serve requests: PostgreSQL's pool, or SQLite's readers (SQLite writes on one connection always). 0: 20 on PostgreSQL, the number of CPUs (at least 4) on SQLite"},
+	{"db-max-open", "PIONIERS_DB_MAX_OPEN", "0", "most connections each instance opens to serve requests: PostgreSQL's pool, or SQLite's readers (SQLite writes on one connection always). 0: 20 on PostgreSQL, the number of CPUs (at least 4) on SQLite; at least 2"},
 	{"db-max-idle", "PIONIERS_DB_MAX_IDLE", "0", "connections of that pool kept open while idle. 0: 10 on PostgreSQL (at most db-max-open), as many as db-max-open on SQLite"},
 	{"jwt-keys", "PIONIERS_JWT_KEYS", "", "comma-separated Ed25519 PKCS #8 PEM files; the first signs, all verify. Empty: a development key in <data-dir>"},
 	{"pseudonym-key", "PIONIERS_PSEUDONYM_KEY", "", "secret (at least 32 characters) keying the pseudonyms of evaluation respondents. Empty: one kept in <data-dir>/pseudonym.key"},
@@ -235,8 +235,10 @@ func parse(v map[string]*string) (Config, error) {
 	if c.SignInLimit, err = strconv.Atoi(*v["sign-in-limit"]); err != nil || c.SignInLimit < 1 {
 		errs = append(errs, "--sign-in-limit: want a whole number of at least 1")
 	}
-	if c.DBMaxOpen, err = strconv.Atoi(*v["db-max-open"]); err != nil || c.DBMaxOpen < 0 {
-		errs = append(errs, "--db-max-open: want a whole number, 0 for the default")
+	if c.DBMaxOpen, err = strconv.Atoi(*v["db-max-open"]); err != nil || c.DBMaxOpen < 0 || c.DBMaxOpen == 1 {
+		// One connection cannot serve an export that reads a second thing
+		// while it streams, nor any request meanwhile.
+		errs = append(errs, "--db-max-open: want 0 for the default, or 2 or more")
 	}
 	if c.DBMaxIdle, err = strconv.Atoi(*v["db-max-idle"]); err != nil || c.DBMaxIdle < 0 {
 		errs = append(errs, "--db-max-idle: want a whole number, 0 for the default")

@@ -302,6 +302,14 @@ func TestRegistrationsAcrossMeetings(t *testing.T) {
 			e.register(t, apptest.As(editor), m.ID, p)
 		}
 	}
+	// Dirk left Schiedam years ago: his registration is no longer Schiedam's to see.
+	dirk, err := e.people.Create(apptest.As(domain.System), person.Input{Name: "Dirk", Memberships: []person.MembershipInput{
+		{Organisation: "GM0606", Role: "pioneer", From: apptest.Date(2019, 1, 1), To: apptest.Date(2020, 1, 1)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Set(start.Add(time.Hour))
+	e.register(t, apptest.As(editor), first.ID, dirk)
 	tests := []struct {
 		name  string
 		actor domain.Actor

@@ -44,7 +44,8 @@ type Registration struct {
 
 // RegistrationQuery is one page of registrations across meetings.
 type RegistrationQuery struct {
-	OrganisationID string // registrations of the organisation's people
+	OrganisationID string    // registrations of the organisation's people on Today: not of those who left
+	Today          time.Time // the day memberships are judged on
 	PersonID       string
 	Status         RegistrationStatus // empty: all but the cancelled
 	PageSize       int
@@ -301,7 +302,7 @@ func (s *Service) ListRegistrations(ctx context.Context, req RegistrationListReq
 		return domain.Page[Registration]{}, domain.Errorf(domain.CodeUnauthenticated, "sign in to see registrations")
 	}
 	var p domain.Problems
-	q := RegistrationQuery{PersonID: strings.TrimSpace(req.Person), Status: req.Status, Cursor: req.Cursor}
+	q := RegistrationQuery{PersonID: strings.TrimSpace(req.Person), Status: req.Status, Cursor: req.Cursor, Today: domain.Today(s.now())}
 	if ref := strings.TrimSpace(req.Organisation); ref != "" {
 		orgs := organisation.NewResolver(ctx, s.orgs, &p)
 		o, _ := orgs.Resolve(ref, "organisation")

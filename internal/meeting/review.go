@@ -169,23 +169,29 @@ func (s *Service) Decide(ctx context.Context, meetingID, submissionID string, de
 	if decision != Accepted && decision != Rejected {
 		return Submission{}, (domain.Problems{{Name: "decision", Reason: "must be one of " + domain.OneOf([]SubmissionStatus{Accepted, Rejected})}}).Err()
 	}
-	current, err := s.Submission(ctx, meetingID, submissionID)
-	if err != nil {
-		return Submission{}, err
-	}
-	switch current.Status {
-	case decision:
-		// PUT: the same decision again changes nothing, as it did in 1.2.
-		return current, nil
-	case Submitted:
-		// The short way to decide, as clients of 1.2 use it on a paper just
-		// sent: the review starts and ends in one call, both moves in the
-		// history.
-		if _, err := s.Move(ctx, meetingID, submissionID, UnderReview, "", domain.Precondition{}); err != nil {
-			return Submission{}, err
+	var out Submission
+	err := s.store.InTx(ctx, func(ctx context.Context) error { // both moves or neither
+		current, err := s.Submission(ctx, meetingID, submissionID)
+		if err != nil {
+			return err
 		}
-	}
-	return s.Move(ctx, meetingID, submissionID, decision, "", domain.Precondition{})
+		switch current.Status {
+		case decision:
+			// PUT: the same decision again changes nothing, as it did in 1.2.
+			out = current
+			return nil
+		case Submitted:
+			// The short way to decide, as clients of 1.2 use it on a paper
+			// just sent: the review starts and ends in one call, both moves
+			// in the history.
+			if _, err := s.Move(ctx, meetingID, submissionID, UnderReview, "", domain.Precondition{}); err != nil {
+				return err
+			}
+		}
+		out, err = s.Move(ctx, meetingID, submissionID, decision, "", domain.Precondition{})
+		return err
+	})
+	return out, err
 }
 
 // Review is a reviewer's score of a paper and internal comment: never shown
@@ -249,18 +255,27 @@ func (s *Service) reviews(ctx context.Context, actor domain.Actor, meetingID str
 	return s.store.IsReviewer(ctx, meetingID, actor.PersonID)
 }
 
-// withReviews fills the reviews of subs.
-func (s *Service) withReviews(ctx context.Context, subs []Submission) error {
-	ids := make([]string, len(subs))
-	for i, sub := range subs {
-		ids[i] = sub.ID
+// withReviews fills the reviews of subs for a reviewer, but not of the
+// reviewer's own papers: a submitter or author never sees the reviews of
+// theirs, whatever else they are.
+func (s *Service) withReviews(ctx context.Context, actor domain.Actor, subs []Submission) error {
+	var ids []string
+	for _, sub := range subs {
+		if !sub.ownedBy(actor) {
+			ids = append(ids, sub.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
 	}
 	reviews, err := s.store.Reviews(ctx, ids)
 	if err != nil {
 		return err
 	}
 	for i := range subs {
-		subs[i].Reviews, subs[i].Reviewed = reviews[subs[i].ID], true
+		if !subs[i].ownedBy(actor) {
+			subs[i].Reviews, subs[i].Reviewed = reviews[subs[i].ID], true
+		}
 	}
 	return nil
 }
@@ -300,7 +315,7 @@ func (s *Service) PutReview(ctx context.Context, meetingID, id string, score int
 		if err != nil {
 			return err
 		}
-		if sub.SubmittedBy == actor.Subject || sub.HasAuthor(actor.PersonID) {
+		if sub.ownedBy(actor) {
 			return domain.Errorf(domain.CodeForbidden, "you do not review a paper of your own")
 		}
 		if sub.Status != UnderReview {

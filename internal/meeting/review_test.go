@@ -215,6 +215,23 @@ func TestReviews(t *testing.T) {
 			t.Errorf("%s: got reviewed %v with %d reviews; want reviewed %v", name, got.Reviewed, len(got.Reviews), c.reviews)
 		}
 	}
+	// Rita is an author of own: as its reviewer she still never sees its
+	// reviews, in the list or by id.
+	if _, err := e.meetings.PutReview(apptest.As(admin), conf.ID, own.ID, 2, "internal about Rita's paper"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := e.meetings.Submission(apptest.As(ritaUser), conf.ID, own.ID); err != nil || got.Reviewed || got.Reviews != nil {
+		t.Errorf("the reviewer's own paper by id: got reviewed %v with %d reviews, %v; want none", got.Reviewed, len(got.Reviews), err)
+	}
+	list, err := e.meetings.Submissions(apptest.As(ritaUser), conf.ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sub := range list {
+		if own := sub.ID == own.ID; own == sub.Reviewed || (own && sub.Reviews != nil) {
+			t.Errorf("the reviewer's list, %s: got reviewed %v with %d reviews; want reviews only of others' papers", sub.Title, sub.Reviewed, len(sub.Reviews))
+		}
+	}
 	if err := e.meetings.RemoveReviewer(apptest.As(editor), conf.ID, rita.ID); err != nil {
 		t.Fatal(err)
 	}

@@ -225,9 +225,10 @@ func (s *Service) replace(ctx context.Context, actor domain.Actor, id string, in
 			if err := s.store.UpdateMeeting(ctx, next, c); err != nil {
 				return err
 			}
-			if slices.Contains(c.Fields, "capacity") {
+			if slices.Contains(c.Fields, "capacity") && (next.Status == StatusPlanned || next.Status == StatusConfirmed) {
 				// A lower capacity may leave confirmed people without a
-				// place, a higher one frees places for the waitlist.
+				// place, a higher one frees places for the waitlist; once
+				// held or cancelled, the registrations are history.
 				if _, err := s.store.LockMeeting(ctx, id); err != nil {
 					return err
 				}

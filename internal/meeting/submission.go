@@ -277,7 +277,7 @@ func (s *Service) Submissions(ctx context.Context, meetingID string, status Subm
 		}
 	}
 	if reviewer {
-		return out, s.withReviews(ctx, out)
+		return out, s.withReviews(ctx, actor, out)
 	}
 	return out, nil
 }
@@ -306,7 +306,7 @@ func (s *Service) visibleSubmission(ctx context.Context, actor domain.Actor, mee
 	}
 	if reviewer {
 		subs := []Submission{sub}
-		err := s.withReviews(ctx, subs)
+		err := s.withReviews(ctx, actor, subs)
 		return subs[0], err
 	}
 	return sub, nil
@@ -319,8 +319,13 @@ func notFoundSubmission(id string) error {
 // canSee says whether someone who is not a reviewer sees a paper: its
 // submitter, a person among its authors, and a member of its organisation.
 func canSee(actor domain.Actor, sub Submission) bool {
-	return sub.SubmittedBy == actor.Subject || sub.HasAuthor(actor.PersonID) ||
-		(sub.Organisation != nil && actor.MemberOf(sub.Organisation.ID))
+	return sub.ownedBy(actor) || (sub.Organisation != nil && actor.MemberOf(sub.Organisation.ID))
+}
+
+// ownedBy says whether the paper is the actor's own: sent by them, or with
+// them among its authors.
+func (s Submission) ownedBy(actor domain.Actor) bool {
+	return s.SubmittedBy == actor.Subject || s.HasAuthor(actor.PersonID)
 }
 
 // UpdateSubmission changes a paper: its submitter, while the call is open

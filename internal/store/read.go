@@ -21,7 +21,7 @@ type readStmts struct{ m sync.Map }
 // driver keeps its own prepared statements per connection (see Open).
 func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	if tx, ok := ctx.Value(txKey{}).(*gormDB); ok {
-		return tx.WithContext(ctx).Raw(query, args...).Row()
+		return tx.Raw(query, args...).Row() // the transaction's own context: a shared one is never cancelled by one request
 	}
 	sqlDB, err := db.read.DB()
 	if err != nil {

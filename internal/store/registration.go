@@ -80,7 +80,10 @@ func (db *DB) ListRegistrations(ctx context.Context, q meeting.RegistrationQuery
 		p.erased_at AS erased_at, m.title AS meeting_title, m.starts_at AS meeting_starts_at, m.status AS meeting_status`).
 		Joins("JOIN people p ON p.id = g.person_id").Joins("JOIN meetings m ON m.id = g.meeting_id")
 	if q.OrganisationID != "" {
-		tx = tx.Where("g.person_id IN (SELECT person_id FROM memberships WHERE organisation_id = ?)", q.OrganisationID)
+		// Members now, as ListPeople judges them: who left is no longer the
+		// organisation's to see.
+		tx = tx.Where(`g.person_id IN (SELECT person_id FROM memberships v WHERE v.organisation_id = ?
+			AND (v.from_date IS NULL OR v.from_date <= ?) AND (v.to_date IS NULL OR v.to_date >= ?))`, q.OrganisationID, q.Today, q.Today)
 	}
 	if q.PersonID != "" {
 		tx = tx.Where("g.person_id = ?", q.PersonID)
