@@ -50,16 +50,20 @@ func TestSQLViewShowsGooseItsFormat(t *testing.T) {
 func TestShippedMigrationsNeverChange(t *testing.T) {
 	t.Parallel()
 	shipped := map[string]string{
-		"0001_init.sql":                 "798487932e162b2c55efc6a478b7051bb806bdef5abb539895f09ccf55d6e109",
-		"0002_idempotency_keys.sql":     "3c8ea9289b946d6984d527d3cc63496c3d262945c0fa13f82c12a27ca32d3ca6",
-		"0003_people.sql":               "371d41502957388a313e74adfbd9efe6a1d92d30bce37494b261a68573592073",
-		"0004_meetings.sql":             "bf5aa0a2c69b0a97036a45271d99c513fedd7ac86c4b8eeee7b3012e5af9a30f",
-		"0005_milestones.sql":           "8979deceb355b55369b0aaff1c445c4bc570b646aa547fbac92735e90905067d",
-		"0006_evaluations.sql":          "2ca6187a3c1a80ab29e8fa8770e308784a61f1de4a058e8ac00be359fe3971a1",
-		"0007_change_feed_audit.sql":    "e2c144b1641d701e2d91c6132dbbd357cbb947925d712152f1eb8ac38f7bbe71",
-		"0008_account_life_cycle.sql":   "3e1ae7036491c9ca2572e7824225c7dd5d6658f6878c9dce4c57dab4192d1938",
-		"0009_webhooks.sql":             "c8c2db2bc64a410e0ae11882b59fa29936bc0cff912bc35ef1df2143be70fc85",
-		"0010_audit_seq_updated_at.sql": "6da2d71a7e3ea3157e54f56ed59f99627915767cbd585fc74f81d8618bdfb414",
+		"0001_init.sql":                  "798487932e162b2c55efc6a478b7051bb806bdef5abb539895f09ccf55d6e109",
+		"0002_idempotency_keys.sql":      "3c8ea9289b946d6984d527d3cc63496c3d262945c0fa13f82c12a27ca32d3ca6",
+		"0003_people.sql":                "371d41502957388a313e74adfbd9efe6a1d92d30bce37494b261a68573592073",
+		"0004_meetings.sql":              "bf5aa0a2c69b0a97036a45271d99c513fedd7ac86c4b8eeee7b3012e5af9a30f",
+		"0005_milestones.sql":            "8979deceb355b55369b0aaff1c445c4bc570b646aa547fbac92735e90905067d",
+		"0006_evaluations.sql":           "2ca6187a3c1a80ab29e8fa8770e308784a61f1de4a058e8ac00be359fe3971a1",
+		"0007_change_feed_audit.sql":     "e2c144b1641d701e2d91c6132dbbd357cbb947925d712152f1eb8ac38f7bbe71",
+		"0008_account_life_cycle.sql":    "3e1ae7036491c9ca2572e7824225c7dd5d6658f6878c9dce4c57dab4192d1938",
+		"0009_webhooks.sql":              "c8c2db2bc64a410e0ae11882b59fa29936bc0cff912bc35ef1df2143be70fc85",
+		"0010_audit_seq_updated_at.sql":  "6da2d71a7e3ea3157e54f56ed59f99627915767cbd585fc74f81d8618bdfb414",
+		"0011_submission_review.sql":     "5e5685483392bcf0fa31a3c79a98153f251cd492d8a91318d1280500befd9c52",
+		"0012_meeting_life_cycle.sql":    "4d6e20e7166f69f2a5e9397724588605b0ecce6e7e6badefe53472b156b1a663",
+		"0013_commitment_assessment.sql": "f6228536bd3264a14e3d28e1f11572087a70fae85a69332a75d96f6694effcfd",
+		"0014_notifications.sql":         "20dbaa686049925b7b1e2c3bdd6fb8767f9cce193b06ad6a2bc2cb458c5773c0",
 	}
 	for name, want := range shipped {
 		data, err := fs.ReadFile(shippedMigrations(), name)
