@@ -215,6 +215,12 @@ func TestReportCorrectionAndRetraction(t *testing.T) {
 	if n := evidence(start.Add(5 * time.Hour)); n != 1 {
 		t.Errorf("evidence after the new version: got %d meetings; want 1", n)
 	}
+	if n := evidence(retractedAt.Add(time.Minute)); n != 0 {
+		t.Errorf("evidence as it stood inside the retraction, after the new version: got %d meetings; want none", n)
+	}
+	if n := evidence(retractedAt.Add(-time.Minute)); n != 1 {
+		t.Errorf("evidence as it stood before the retraction, after the new version: got %d meetings; want 1", n)
+	}
 	versions, err := e.meetings.ReportVersions(context.Background(), m.ID)
 	if err != nil {
 		t.Fatal(err)
