@@ -215,6 +215,12 @@ func TestReportCorrectionAndRetraction(t *testing.T) {
 	if n := evidence(start.Add(5 * time.Hour)); n != 1 {
 		t.Errorf("evidence after the new version: got %d meetings; want 1", n)
 	}
+	if n := evidence(retractedAt.Add(time.Minute)); n != 0 {
+		t.Errorf("evidence as it stood inside the retraction, after the new version: got %d meetings; want none", n)
+	}
+	if n := evidence(retractedAt.Add(-time.Minute)); n != 1 {
+		t.Errorf("evidence as it stood before the retraction, after the new version: got %d meetings; want 1", n)
+	}
 	versions, err := e.meetings.ReportVersions(context.Background(), m.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -240,6 +246,31 @@ func TestReportCorrectionAndRetraction(t *testing.T) {
 	}
 	if _, err := e.meetings.ReportVersions(context.Background(), "01900000-0000-7000-8000-000000000000"); domain.ErrorCode(err) != domain.CodeNotFound {
 		t.Errorf("versions of an unknown meeting: got %v; want not found", err)
+	}
+
+	// A correction that moves the publication day does not move it for
+	// the record as it stood before the correction.
+	e.clock.Set(start.Add(6 * time.Hour))
+	moved := republished
+	moved.PublishedOn, moved.CorrectionNote = apptest.Date(2024, 6, 10), "later gepubliceerd"
+	if _, err := e.meetings.PutReport(ctx, m.ID, moved); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		recordedBy time.Time
+		want       int
+	}{
+		{start.Add(5 * time.Hour), 1}, // version 3, published on 5 June
+		{start.Add(7 * time.Hour), 0}, // version 4, published on 10 June
+	} {
+		items, err := e.db.HeldMeetingsWithReport(context.Background(), apptest.Date(2024, 1, 1), apptest.Date(2024, 12, 31),
+			milestone.Seen{RecordedBy: tt.recordedBy, DatedBy: apptest.Date(2024, 6, 7)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(items) != tt.want {
+			t.Errorf("evidence dated by 7 June as recorded by %v: got %d meetings; want %d", tt.recordedBy, len(items), tt.want)
+		}
 	}
 }
 

@@ -222,6 +222,49 @@ func TestCommitmentAsOf(t *testing.T) {
 	}
 }
 
+// A commitment written before the history began (none kept for it) that
+// another links to stood, on the days before, without that link and with
+// the milestones it had then.
+func TestCommitmentWithoutHistoryAsOf(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, apptest.Date(2019, 3, 1))
+	f.commitment(t, "NL0037", 2018)
+	f.commitment(t, "NL0001", 2013)
+	f.milestone(t, milestone.Input{Commitment: "NL0001", Code: "1.1", Title: "First", PlannedStart: apptest.Date(2019, 1, 1),
+		PlannedEnd: apptest.Date(2019, 12, 31), Status: milestone.StatusInProgress})
+	f.exec(t, "DELETE FROM commitment_history WHERE commitment = ?", "NL0001")
+	f.clock.Set(apptest.Date(2019, 6, 1))
+	f.milestone(t, milestone.Input{Commitment: "NL0001", Code: "1.2", Title: "Added later", PlannedStart: apptest.Date(2019, 6, 1),
+		PlannedEnd: apptest.Date(2019, 12, 31), Status: milestone.StatusInProgress})
+
+	before, err := f.svc.GetCommitmentAsOf(context.Background(), "NL0001", apptest.Date(2019, 5, 31))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before.MilestoneCount != 1 {
+		t.Errorf("as of the day before the second milestone: got %d milestones; want 1", before.MilestoneCount)
+	}
+
+	if _, err := patch(f, "NL0037", func(in *milestone.CommitmentInput) { in.Details.Related = &[]string{"NL0001"} }); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		day  time.Time
+		want []string
+	}{
+		{apptest.Date(2019, 5, 31), nil},
+		{apptest.Date(2019, 6, 1), []string{"NL0037"}},
+	} {
+		c, err := f.svc.GetCommitmentAsOf(context.Background(), "NL0001", tt.day)
+		if err != nil {
+			t.Fatalf("as of %s: %v", tt.day.Format(time.DateOnly), err)
+		}
+		if got := relatedCodes(c.Related); !slices.Equal(got, tt.want) {
+			t.Errorf("NL0001 as of %s: related %v; want %v", tt.day.Format(time.DateOnly), got, tt.want)
+		}
+	}
+}
+
 func errOnly[T any](_ T, err error) error { return err }
 
 // The summary of a commitment the network carries out counts the

@@ -147,6 +147,30 @@ func dateText(d time.Time) string {
 // store reads them from one query, so that memory stays constant however
 // many there are.
 func (s *Service) Each(ctx context.Context, req ListRequest, fn func(Milestone) error) error {
+	return s.each(ctx, req, s.store.EachMilestone, fn)
+}
+
+// pagedMilestones calls fn for every milestone q selects, in order, a page
+// at a time: each page is a short read, so it takes no export slot and
+// holds no connection while fn runs (the public summaries must not wait
+// behind slow export downloads).
+func (s *Service) pagedMilestones(ctx context.Context, q Query, fn func(Milestone) error) error {
+	stored := func(cursor string) (domain.Page[Milestone], error) {
+		return s.store.ListMilestones(ctx, Query{Filter: q.Filter, Sort: q.Sort, PageSize: domain.MaxPageSize, Cursor: cursor})
+	}
+	for m, err := range domain.Items(stored) {
+		if err != nil {
+			return err
+		}
+		if err := fn(m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// each is Each reading the store's milestones with read.
+func (s *Service) each(ctx context.Context, req ListRequest, read func(context.Context, Query, func(Milestone) error) error, fn func(Milestone) error) error {
 	if err := s.check(&req, false); err != nil {
 		return err
 	}
@@ -167,7 +191,7 @@ func (s *Service) Each(ctx context.Context, req ListRequest, fn func(Milestone) 
 	}
 	ev := s.evidenceCache()
 	seen := req.when().seen(s.now())
-	return s.store.EachMilestone(ctx, Query{Filter: req.Filter, Sort: req.Sort}, func(m Milestone) error {
+	return read(ctx, Query{Filter: req.Filter, Sort: req.Sort}, func(m Milestone) error {
 		m, err := ev.derive(ctx, s, m, seen)
 		if err != nil {
 			return err

@@ -801,6 +801,45 @@ func TestMilestoneSummaries(t *testing.T) {
 	})
 }
 
+// noExports is the store with its one-query reads refused: they take an
+// export slot, which a public summary must not queue for.
+type noExports struct{ *store.DB }
+
+func (noExports) EachMilestone(context.Context, milestone.Query, func(milestone.Milestone) error) error {
+	return fmt.Errorf("an export read (it waits for an export slot)")
+}
+
+// Summaries page through the milestones rather than wait for an export
+// slot behind slow export downloads.
+func TestSummariesTakeNoExportSlot(t *testing.T) {
+	t.Parallel()
+	f := listFixture(t) // 15 January 2020
+	svc := milestone.NewService(noExports{f.db}, f.db, f.orgs, f.clock.Now)
+	for _, tt := range []struct {
+		name string
+		sum  func(*milestone.Service) (milestone.Summary, error)
+	}{
+		{"commitment", func(s *milestone.Service) (milestone.Summary, error) {
+			return s.CommitmentSummary(context.Background(), "NL0037", milestone.When{})
+		}},
+		{"action plan", func(s *milestone.Service) (milestone.Summary, error) {
+			return s.CycleSummary(context.Background(), 2018, milestone.When{})
+		}},
+	} {
+		got, err := tt.sum(svc)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		want, err := tt.sum(f.svc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Milestones != want.Milestones || got.Overdue != want.Overdue || got.NextDue == nil || want.NextDue == nil || got.NextDue.Code != want.NextDue.Code {
+			t.Errorf("%s: got %d milestones, %d overdue, next due %+v; want %d, %d, %+v", tt.name, got.Milestones, got.Overdue, got.NextDue, want.Milestones, want.Overdue, want.NextDue)
+		}
+	}
+}
+
 // TestCommitments: editors and admins write, everyone reads; institutions
 // in the network are resolved to their organisation.
 func TestCommitments(t *testing.T) {

@@ -50,7 +50,9 @@ func (s *Service) summarise(ctx context.Context, req ListRequest) (Summary, erro
 	sum := Summary{AsOf: req.AsOf, EvidenceOn: req.EvidenceOn, ByStatus: map[Status]int{}, ByCompletion: map[Completion]int{}}
 	today := domain.Today(req.when().seen(s.now()).DatedBy) // the day the milestones are judged on
 	complete := 0
-	err := s.Each(ctx, req, func(m Milestone) error {
+	// Page by page, not from one query: a summary is a short public read,
+	// and must not queue for an export slot.
+	err := s.each(ctx, req, s.pagedMilestones, func(m Milestone) error {
 		sum.Milestones++
 		sum.ByStatus[m.Status]++
 		sum.ByCompletion[m.Completion]++

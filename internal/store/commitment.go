@@ -298,6 +298,9 @@ type commitmentLinkRow struct {
 func (commitmentLinkRow) TableName() string { return "commitment_links" }
 
 // linkCommitments makes code's links those to related, in both directions.
+// Each other commitment it links or unlinks keeps its previous version
+// first (keepPrevious): read after the links change, a commitment without
+// history yet would be kept as having had them all along.
 func linkCommitments(tx *gormDB, code string, related []milestone.CommitmentRef) error {
 	var have []string
 	if err := tx.Model(&commitmentLinkRow{}).Where("commitment = ?", code).Pluck("related", &have).Error; err != nil {
@@ -309,6 +312,9 @@ func linkCommitments(tx *gormDB, code string, related []milestone.CommitmentRef)
 	}
 	for _, other := range have {
 		if !slices.Contains(want, other) {
+			if err := keepPrevious(tx, other); err != nil {
+				return err
+			}
 			if err := tx.Where("(commitment = ? AND related = ?) OR (commitment = ? AND related = ?)", code, other, other, code).
 				Delete(&commitmentLinkRow{}).Error; err != nil {
 				return err
@@ -317,6 +323,9 @@ func linkCommitments(tx *gormDB, code string, related []milestone.CommitmentRef)
 	}
 	for _, other := range want {
 		if !slices.Contains(have, other) {
+			if err := keepPrevious(tx, other); err != nil {
+				return err
+			}
 			rows := []commitmentLinkRow{{Commitment: code, Related: other}, {Commitment: other, Related: code}}
 			if err := tx.Create(&rows).Error; err != nil {
 				return err
@@ -422,17 +431,17 @@ func (db *DB) CommitmentAsOf(ctx context.Context, code string, at time.Time) (mi
 		if later > 0 || cur.UpdatedAt.After(at) {
 			return milestone.Commitment{}, domain.Errorf(domain.CodeNotFound, "no record of commitment %s on %s", code, at.In(domain.Amsterdam).Format(time.DateOnly))
 		}
+		// Its milestones are those it had then, not those added since.
+		if cur.MilestoneCount, err = db.milestoneCountAsOf(ctx, code, at); err != nil {
+			return milestone.Commitment{}, err
+		}
 		return cur, nil
 	}
-	all, err := db.MilestonesAsOf(ctx, at)
+	n, err := db.milestoneCountAsOf(ctx, code, at)
 	if err != nil {
 		return milestone.Commitment{}, err
 	}
-	for _, m := range all {
-		if m.Commitment == code {
-			view.MilestoneCount++
-		}
-	}
+	view.MilestoneCount = n
 	ids := []string{}
 	if l := view.Row.Lead.V; l != nil {
 		ids = append(ids, l.OrganisationID)
@@ -449,6 +458,22 @@ func (db *DB) CommitmentAsOf(ctx context.Context, code string, at time.Time) (mi
 		byID[o.ID] = o
 	}
 	return view.domain(byID), nil
+}
+
+// milestoneCountAsOf counts the commitment's milestones as they stood at
+// the instant.
+func (db *DB) milestoneCountAsOf(ctx context.Context, code string, at time.Time) (int, error) {
+	all, err := db.MilestonesAsOf(ctx, at)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, m := range all {
+		if m.Commitment == code {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // refs names the commitments with these codes, in code order; one that

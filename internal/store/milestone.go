@@ -296,6 +296,14 @@ func (db *DB) CreateProgressUpdate(ctx context.Context, u milestone.ProgressUpda
 // days, both included) that had started, and whose report had been
 // published, by seen.DatedBy, the report recorded by seen.RecordedBy and
 // not retracted by then.
+//
+// The report is judged by the version that was current at
+// seen.RecordedBy, read from meeting_report_versions: meeting_reports
+// holds only the latest version, and a version written after a
+// retraction, or a correction that moves published_on, would otherwise
+// rewrite the past. Version 1 counts from the report's created_at: a
+// report written before migration 0012 got its one version row stamped
+// with its last update.
 func (db *DB) HeldMeetingsWithReport(ctx context.Context, from, to time.Time, seen milestone.Seen) ([]milestone.EvidenceItem, error) {
 	var rows []struct {
 		ID          string
@@ -304,10 +312,13 @@ func (db *DB) HeldMeetingsWithReport(ctx context.Context, from, to time.Time, se
 		PublishedOn time.Time
 		CreatedAt   time.Time
 	}
-	tx := db.reader(ctx).Table("meetings AS m").Select("m.id, m.title, m.starts_at, r.published_on, r.created_at").
+	by := seen.RecordedBy.UTC()
+	tx := db.reader(ctx).Table("meetings AS m").Select("m.id, m.title, m.starts_at, v.published_on, r.created_at").
 		Joins("JOIN meeting_reports r ON r.meeting_id = m.id").
-		Where("m.status = ? AND r.created_at <= ? AND r.published_on <= ?", "held", seen.RecordedBy.UTC(), domain.Today(seen.DatedBy)).
-		Where("(r.retracted_at IS NULL OR r.retracted_at > ?)", seen.RecordedBy.UTC())
+		Joins(`JOIN meeting_report_versions v ON v.meeting_id = m.id AND v.version = (SELECT MAX(c.version)
+			FROM meeting_report_versions c WHERE c.meeting_id = m.id AND (c.recorded_at <= ? OR (c.version = 1 AND r.created_at <= ?)))`, by, by).
+		Where("m.status = ? AND v.published_on <= ?", "held", domain.Today(seen.DatedBy)).
+		Where("(v.retracted_at IS NULL OR v.retracted_at > ?)", by)
 	if !from.IsZero() {
 		tx = tx.Where("m.starts_at >= ?", domain.DayStart(from))
 	}
