@@ -195,7 +195,8 @@ func (o *Outbox) sendAll(ctx context.Context, msgs []Message, st webhook.State) 
 	giveUp := !st.FailingSince.IsZero() && o.now().Sub(st.FailingSince) >= o.opt.RetryFor
 	for _, m := range msgs {
 		// Renewed before each message: a send takes at most the SMTP
-		// timeout, less than a lease, so no other instance starts on it.
+		// timeout (SMTP.Send enforces it on every command), less than a
+		// lease, so no other instance starts on it.
 		if ok, err := o.renew(ctx); err != nil || !ok {
 			if err == nil {
 				err = errLost

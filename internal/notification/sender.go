@@ -75,8 +75,10 @@ func (s SMTP) String() string {
 	return fmt.Sprintf("smtp://%s (tls %s)", s.addr(), s.TLS)
 }
 
-// Send delivers e to the server: MAIL, RCPT, DATA, QUIT.
-func (s SMTP) Send(ctx context.Context, e Envelope) error {
+// Send delivers e to the server: MAIL, RCPT, DATA, QUIT, all within the
+// timeout (less than the outbox's lease, so no other instance sends the
+// message meanwhile).
+func (s SMTP) Send(ctx context.Context, e Envelope) (err error) {
 	timeout := s.Timeout
 	if timeout <= 0 {
 		timeout = 30 * time.Second
@@ -88,8 +90,25 @@ func (s SMTP) Send(ctx context.Context, e Envelope) error {
 	if err != nil {
 		return err
 	}
-	deadline, _ := ctx.Deadline()
-	_ = conn.SetDeadline(deadline)
+	// go-smtp sets its own deadline (minutes) before each command, so a
+	// deadline on the connection does not hold: closing it when ctx ends
+	// does, whatever the client is waiting for.
+	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
+	defer func() {
+		stop()
+		if err == nil {
+			return
+		}
+		// The command timeouts and ctx's deadline fall together: name the
+		// deadline whichever came first.
+		if deadline, _ := ctx.Deadline(); ctx.Err() != nil || !time.Now().Before(deadline) {
+			cause := context.Cause(ctx)
+			if cause == nil {
+				cause = context.DeadlineExceeded
+			}
+			err = fmt.Errorf("%w: %w", cause, err)
+		}
+	}()
 	cfg := s.TLSConfig
 	if cfg == nil {
 		cfg = &tls.Config{ServerName: s.Host, MinVersion: tls.VersionTLS12}
@@ -106,6 +125,7 @@ func (s SMTP) Send(ctx context.Context, e Envelope) error {
 			return err
 		}
 	}
+	c.CommandTimeout, c.SubmissionTimeout = timeout, timeout
 	defer func() { _ = c.Close() }()
 	if s.Username != "" {
 		if err := c.Auth(sasl.NewPlainClient("", s.Username, s.Password)); err != nil {
