@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,6 +74,44 @@ func TestSendEnds(t *testing.T) {
 				}
 			case <-time.After(time.Minute):
 				t.Fatal("the send still runs a minute later; want it ended")
+			}
+		})
+	}
+}
+
+// TestSendFailures: only the server's 5xx to the message itself (its
+// recipient, its content) gives it up; a 5xx to the login or the sender is
+// the configuration's fault, and a wrong password must not drop every
+// notification for good.
+func TestSendFailures(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name          string
+		setup         func(in *inbox)
+		wantCode      string
+		wantPermanent bool
+	}{
+		{name: "login refused", setup: func(in *inbox) { in.badLogin = true }, wantCode: "535"},
+		{name: "sender refused", setup: func(in *inbox) { in.badFrom = true }, wantCode: "553"},
+		{name: "recipient refused", setup: func(in *inbox) { in.refused["b@example.org"] = true }, wantCode: "550", wantPermanent: true},
+		{name: "data deferred", setup: func(in *inbox) { in.failing = 1 }, wantCode: "451"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			in := newInbox(t)
+			in.mu.Lock()
+			tc.setup(in)
+			in.mu.Unlock()
+			s := notification.SMTP{Host: "127.0.0.1", Port: in.addr.Port, TLS: notification.TLSNone, Username: "u", Password: "p"}
+			err := s.Send(context.Background(), notification.Envelope{From: "a@example.org", To: "b@example.org", Data: []byte("Subject: x\r\n\r\nx\r\n")})
+			if err == nil || !strings.Contains(err.Error(), tc.wantCode) {
+				t.Fatalf("got %v; want the server's %s", err, tc.wantCode)
+			}
+			if got := notification.Permanent(err); got != tc.wantPermanent {
+				t.Errorf("Permanent(%v): got %t; want %t", err, got, tc.wantPermanent)
+			}
+			if got := in.take(); len(got) != 0 {
+				t.Errorf("got %d messages delivered; want 0", len(got))
 			}
 		})
 	}
