@@ -303,18 +303,28 @@ func (o *Outbox) plan(ctx context.Context, rec change.Record, later []change.Rec
 			return nil, nil
 		}
 		return o.planRegistration(ctx, rec)
-	case rec.Resource == change.Meeting && rec.Action == domain.ActionUpdate && touches("status") && !superseded("status"):
-		m, err := o.queue.GetMeeting(ctx, rec.ResourceID)
-		if err != nil || m.Status != meeting.StatusCancelled {
-			return nil, ignoreMissing(err)
+	case rec.Resource == change.Meeting && rec.Action == domain.ActionUpdate:
+		cancels := touches("status") && !superseded("status")
+		moves := touches(movedFields...) && !superseded(movedFields...)
+		if !cancels && !moves {
+			return nil, nil
 		}
-		return o.planMeeting(ctx, rec, m, Cancelled)
-	case rec.Resource == change.Meeting && rec.Action == domain.ActionUpdate && touches(movedFields...) && !superseded(movedFields...):
 		m, err := o.queue.GetMeeting(ctx, rec.ResourceID)
-		if err != nil || m.Status == meeting.StatusCancelled || m.Status == meeting.StatusHeld {
+		switch {
+		case err != nil:
 			return nil, ignoreMissing(err)
+		case m.Status == meeting.StatusCancelled:
+			// Cancelled now: only the change that cancelled it says so
+			// (a move before it is old news).
+			if !cancels {
+				return nil, nil
+			}
+			return o.planMeeting(ctx, rec, m, Cancelled)
+		case moves && m.Status != meeting.StatusHeld:
+			// Also when the same write changed the status otherwise
+			// (planned to confirmed).
+			return o.planMeeting(ctx, rec, m, Moved)
 		}
-		return o.planMeeting(ctx, rec, m, Moved)
 	case rec.Resource == "submission" && rec.Action == domain.ActionUpdate && touches("status") && !superseded("status"):
 		return o.planDecision(ctx, rec)
 	}

@@ -218,6 +218,12 @@ func TestNotifications(t *testing.T) {
 	w.do(t, "PATCH", "/v1/meetings/"+id, map[string]any{"description": "Bring a laptop."}, http.StatusOK)
 	w.check(t, "described", w.pass(t), id)
 
+	// Confirmed and moved in one write: the move is mailed all the same.
+	w.do(t, "PATCH", "/v1/meetings/"+id, map[string]any{"status": "confirmed", "guestChair": w.org, "onlineUrl": "https://meet.example.org/open-lab",
+		"startsAt": "2030-03-28T13:00:00Z", "endsAt": "2030-03-28T16:00:00Z"}, http.StatusOK)
+	w.check(t, "confirmed and moved", w.pass(t), id,
+		want{to: "bob@example.org", kind: "moved", lang: "en", subject: "Changed: Open lab", method: "REQUEST"})
+
 	w.do(t, "PATCH", "/v1/meetings/"+id, map[string]any{"status": "cancelled", "cancellationReason": "Too few places"}, http.StatusOK)
 	got := w.pass(t)
 	w.check(t, "cancelled", got, id,
