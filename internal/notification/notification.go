@@ -77,8 +77,8 @@ type Queue interface {
 	Registrations(ctx context.Context, meetingID string) ([]meeting.Registration, error)
 	GetSubmission(ctx context.Context, meetingID, id string) (meeting.Submission, error)
 	GetPerson(ctx context.Context, id string) (person.Person, error)
-	// SubmissionPeople are the people a decision on sub is for: the person
-	// of the account that submitted it.
+	// SubmissionPeople are the people a decision on sub is for: its authors
+	// who are people, and the person of the account that submitted it.
 	SubmissionPeople(ctx context.Context, sub meeting.Submission) ([]string, error)
 }
 
