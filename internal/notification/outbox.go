@@ -364,6 +364,17 @@ func (o *Outbox) planRegistration(ctx context.Context, rec change.Record) ([]Mes
 		kind = Promoted
 	case r.Status == meeting.Waitlisted && rec.Action == domain.ActionCreate:
 		kind = Waitlisted
+	case r.Status == meeting.Waitlisted || r.Status == meeting.Cancelled:
+		// Away from a place (back on the waitlist only by a capacity
+		// drop): news to the person only when someone else did it.
+		self, err := o.queue.AccountPerson(ctx, rec.Actor)
+		if err != nil || self == r.PersonID {
+			return nil, err
+		}
+		kind = Unregistered
+		if r.Status == meeting.Waitlisted {
+			kind = Demoted
+		}
 	default:
 		return nil, nil
 	}
