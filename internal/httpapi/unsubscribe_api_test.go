@@ -104,9 +104,16 @@ func TestUnsubscribeLink(t *testing.T) {
 	if h.Current.Contact || h.Current.RecordedBy == nil || *h.Current.RecordedBy != "unsubscribe-link" || len(h.Records) != 2 {
 		t.Errorf("consent after unsubscribing: got %+v; want contact withdrawn by unsubscribe-link, in the history", h)
 	}
-	// Again: harmless.
+	// Again: harmless, and nothing written (no history row, no new version).
+	etag := env.Do(t, "GET", "/v1/people/"+person, nil, apptest.Bearer(admin)).Header.Get("ETag")
 	if again := env.Do(t, "POST", path, "List-Unsubscribe=One-Click", map[string]string{"Content-Type": "application/x-www-form-urlencoded"}); again.StatusCode != 200 {
 		t.Errorf("POST again: got %d; want 200", again.StatusCode)
+	}
+	if got := env.Do(t, "GET", "/v1/people/"+person, nil, apptest.Bearer(admin)).Header.Get("ETag"); etag == "" || got != etag {
+		t.Errorf("POST again: ETag got %q; want %q, unchanged", got, etag)
+	}
+	if h := consent(); len(h.Records) != 2 {
+		t.Errorf("POST again: got %d consent records; want still 2", len(h.Records))
 	}
 
 	register()

@@ -111,7 +111,7 @@ func (ml *Mailer) Compose(m Message) ([]byte, error) {
 	}
 	if m.Invitation {
 		method := calendar.Request
-		if m.Meeting.Status == meeting.StatusCancelled {
+		if m.Meeting.Status == meeting.StatusCancelled || m.Kind == Unregistered || m.Kind == Demoted {
 			method = calendar.Cancel
 		}
 		ics := calendar.Invitation(m.Meeting, method, ml.PublicURL, m.Lang, calendar.Attendee(ml.From), calendar.Attendee(m.To))

@@ -29,10 +29,16 @@ const (
 	Cancelled  Kind = "cancelled"  // the meeting is cancelled (a cancellation to those with a place)
 	Accepted   Kind = "accepted"   // a paper accepted
 	Rejected   Kind = "rejected"   // a paper rejected
+
+	// Someone else took the person's place: the registration cancelled
+	// (by an editor, their organisation), or back on the waitlist after
+	// the capacity dropped; a cancellation for the calendar.
+	Unregistered Kind = "unregistered"
+	Demoted      Kind = "demoted"
 )
 
 // Kinds are every kind of message, for metrics.
-var Kinds = []Kind{Registered, Waitlisted, Promoted, Moved, Cancelled, Accepted, Rejected}
+var Kinds = []Kind{Registered, Waitlisted, Promoted, Moved, Cancelled, Unregistered, Demoted, Accepted, Rejected}
 
 // Status is where a message stands in the outbox's record.
 type Status string
@@ -77,9 +83,12 @@ type Queue interface {
 	Registrations(ctx context.Context, meetingID string) ([]meeting.Registration, error)
 	GetSubmission(ctx context.Context, meetingID, id string) (meeting.Submission, error)
 	GetPerson(ctx context.Context, id string) (person.Person, error)
-	// SubmissionPeople are the people a decision on sub is for: the person
-	// of the account that submitted it.
+	// SubmissionPeople are the people a decision on sub is for: its authors
+	// who are people, and the person of the account that submitted it.
 	SubmissionPeople(ctx context.Context, sub meeting.Submission) ([]string, error)
+	// AccountPerson is the person linked to the user account subject, ""
+	// for none (an API client, the system).
+	AccountPerson(ctx context.Context, subject string) (string, error)
 }
 
 // Language is the language a person is written to in: English when the

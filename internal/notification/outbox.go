@@ -195,7 +195,8 @@ func (o *Outbox) sendAll(ctx context.Context, msgs []Message, st webhook.State) 
 	giveUp := !st.FailingSince.IsZero() && o.now().Sub(st.FailingSince) >= o.opt.RetryFor
 	for _, m := range msgs {
 		// Renewed before each message: a send takes at most the SMTP
-		// timeout, less than a lease, so no other instance starts on it.
+		// timeout (SMTP.Send enforces it on every command), less than a
+		// lease, so no other instance starts on it.
 		if ok, err := o.renew(ctx); err != nil || !ok {
 			if err == nil {
 				err = errLost
@@ -302,18 +303,28 @@ func (o *Outbox) plan(ctx context.Context, rec change.Record, later []change.Rec
 			return nil, nil
 		}
 		return o.planRegistration(ctx, rec)
-	case rec.Resource == change.Meeting && rec.Action == domain.ActionUpdate && touches("status") && !superseded("status"):
-		m, err := o.queue.GetMeeting(ctx, rec.ResourceID)
-		if err != nil || m.Status != meeting.StatusCancelled {
-			return nil, ignoreMissing(err)
+	case rec.Resource == change.Meeting && rec.Action == domain.ActionUpdate:
+		cancels := touches("status") && !superseded("status")
+		moves := touches(movedFields...) && !superseded(movedFields...)
+		if !cancels && !moves {
+			return nil, nil
 		}
-		return o.planMeeting(ctx, rec, m, Cancelled)
-	case rec.Resource == change.Meeting && rec.Action == domain.ActionUpdate && touches(movedFields...) && !superseded(movedFields...):
 		m, err := o.queue.GetMeeting(ctx, rec.ResourceID)
-		if err != nil || m.Status == meeting.StatusCancelled || m.Status == meeting.StatusHeld {
+		switch {
+		case err != nil:
 			return nil, ignoreMissing(err)
+		case m.Status == meeting.StatusCancelled:
+			// Cancelled now: only the change that cancelled it says so
+			// (a move before it is old news).
+			if !cancels {
+				return nil, nil
+			}
+			return o.planMeeting(ctx, rec, m, Cancelled)
+		case moves && m.Status != meeting.StatusHeld:
+			// Also when the same write changed the status otherwise
+			// (planned to confirmed).
+			return o.planMeeting(ctx, rec, m, Moved)
 		}
-		return o.planMeeting(ctx, rec, m, Moved)
 	case rec.Resource == "submission" && rec.Action == domain.ActionUpdate && touches("status") && !superseded("status"):
 		return o.planDecision(ctx, rec)
 	}
@@ -353,6 +364,17 @@ func (o *Outbox) planRegistration(ctx context.Context, rec change.Record) ([]Mes
 		kind = Promoted
 	case r.Status == meeting.Waitlisted && rec.Action == domain.ActionCreate:
 		kind = Waitlisted
+	case r.Status == meeting.Waitlisted || r.Status == meeting.Cancelled:
+		// Away from a place (back on the waitlist only by a capacity
+		// drop): news to the person only when someone else did it.
+		self, err := o.queue.AccountPerson(ctx, rec.Actor)
+		if err != nil || self == r.PersonID {
+			return nil, err
+		}
+		kind = Unregistered
+		if r.Status == meeting.Waitlisted {
+			kind = Demoted
+		}
 	default:
 		return nil, nil
 	}

@@ -208,6 +208,7 @@ func TestNotifications(t *testing.T) {
 
 	w.do(t, "DELETE", "/v1/meetings/"+id+"/registrations/"+regs[0], nil, http.StatusNoContent)
 	w.check(t, "promoted", w.pass(t), id,
+		want{to: "anne@example.org", kind: "unregistered", lang: "nl", subject: "Afgemeld: Open lab", method: "CANCEL"},
 		want{to: "bob@example.org", kind: "promoted", lang: "en", subject: "You have a place: Open lab", method: "REQUEST"})
 
 	w.do(t, "PATCH", "/v1/meetings/"+id, map[string]any{"startsAt": "2030-03-21T13:00:00Z", "endsAt": "2030-03-21T16:00:00Z"}, http.StatusOK)
@@ -217,6 +218,12 @@ func TestNotifications(t *testing.T) {
 	// A change that moves nothing mails nobody.
 	w.do(t, "PATCH", "/v1/meetings/"+id, map[string]any{"description": "Bring a laptop."}, http.StatusOK)
 	w.check(t, "described", w.pass(t), id)
+
+	// Confirmed and moved in one write: the move is mailed all the same.
+	w.do(t, "PATCH", "/v1/meetings/"+id, map[string]any{"status": "confirmed", "guestChair": w.org, "onlineUrl": "https://meet.example.org/open-lab",
+		"startsAt": "2030-03-28T13:00:00Z", "endsAt": "2030-03-28T16:00:00Z"}, http.StatusOK)
+	w.check(t, "confirmed and moved", w.pass(t), id,
+		want{to: "bob@example.org", kind: "moved", lang: "en", subject: "Changed: Open lab", method: "REQUEST"})
 
 	w.do(t, "PATCH", "/v1/meetings/"+id, map[string]any{"status": "cancelled", "cancellationReason": "Too few places"}, http.StatusOK)
 	got := w.pass(t)
@@ -252,6 +259,40 @@ func TestNotifications(t *testing.T) {
 	if got := w.env.Do(t, "GET", "/metrics", nil, nil); got.StatusCode == http.StatusOK && strings.Contains(got.Body, "carla") {
 		t.Error("metrics name a person")
 	}
+}
+
+// TestPlaceTaken: whoever loses a place to someone else's write (a capacity
+// drop, a cancellation by an editor) is told, with a cancellation for the
+// calendar; a person who cancels their own registration is not.
+func TestPlaceTaken(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	anne := w.person(t, "Anne de Vries", "anne@example.org", []string{"nl"}, true)
+	annesAccount := w.env.PersonUser(t, "anne@example.org", domain.RoleAnalyst, "", anne)
+	bob := w.person(t, "Bob Smith", "bob@example.org", []string{"en"}, true)
+	var m api.Meeting
+	w.do(t, "POST", "/v1/meetings", apptest.PlannedMeeting("Open lab", map[string]any{"capacity": 2}), http.StatusCreated).JSON(t, &m)
+	id := m.ID.String()
+	var regs []string
+	for _, p := range []string{anne, bob} {
+		var r api.Registration
+		w.do(t, "POST", "/v1/meetings/"+id+"/registrations", map[string]any{"person": p}, http.StatusCreated).JSON(t, &r)
+		regs = append(regs, r.ID.String())
+	}
+	w.check(t, "registered", w.pass(t), id,
+		want{to: "anne@example.org", kind: "registered", lang: "nl", subject: "Aangemeld: Open lab", method: "REQUEST"},
+		want{to: "bob@example.org", kind: "registered", lang: "en", subject: "Registered: Open lab", method: "REQUEST"})
+
+	w.do(t, "PATCH", "/v1/meetings/"+id+"?overflow=waitlist", map[string]any{"capacity": 1}, http.StatusOK)
+	w.check(t, "capacity dropped", w.pass(t), id,
+		want{to: "bob@example.org", kind: "demoted", lang: "en", subject: "Back on the waitlist: Open lab", method: "CANCEL"})
+
+	// Anne cancels herself: no mail to her; Bob takes her place.
+	if res := w.env.Do(t, "DELETE", "/v1/meetings/"+id+"/registrations/"+regs[0], nil, apptest.Bearer(annesAccount)); res.StatusCode != http.StatusNoContent {
+		t.Fatalf("cancel own registration: got %d: %s", res.StatusCode, res.Body)
+	}
+	w.check(t, "cancelled by herself", w.pass(t), id,
+		want{to: "bob@example.org", kind: "promoted", lang: "en", subject: "You have a place: Open lab", method: "REQUEST"})
 }
 
 // rewind sets the outbox's cursor, as a crash before it was kept would leave it.

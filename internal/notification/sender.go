@@ -1,7 +1,6 @@
 package notification
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
@@ -14,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
@@ -56,16 +56,26 @@ type permanent struct{ error }
 
 func (p permanent) Unwrap() error { return p.error }
 
+// refused marks the server's answer to this message (RCPT or DATA). A
+// 5xx to the greeting, AUTH or MAIL is about the server or the
+// configuration, not the message: it is tried again like a server down.
+type refused struct{ error }
+
+func (r refused) Unwrap() error { return r.error }
+
 // Permanent reports whether err is a refusal for good: the mail server
-// answered with a 5xx code (such as an unknown mailbox), or the message
-// could not be written at all.
+// answered the message's recipient or content with a 5xx code (such as an
+// unknown mailbox), or the message could not be written at all. A 5xx to
+// the login (bad credentials) or the sender is not: fixing the
+// configuration mends it for every message.
 func Permanent(err error) bool {
 	var p permanent
 	if errors.As(err, &p) {
 		return true
 	}
+	var r refused
 	var se *smtp.SMTPError
-	return errors.As(err, &se) && se.Code >= 500 && se.Code < 600
+	return errors.As(err, &r) && errors.As(r.error, &se) && se.Code >= 500 && se.Code < 600
 }
 
 func (s SMTP) addr() string { return net.JoinHostPort(s.Host, strconv.Itoa(s.Port)) }
@@ -75,8 +85,10 @@ func (s SMTP) String() string {
 	return fmt.Sprintf("smtp://%s (tls %s)", s.addr(), s.TLS)
 }
 
-// Send delivers e to the server: MAIL, RCPT, DATA, QUIT.
-func (s SMTP) Send(ctx context.Context, e Envelope) error {
+// Send delivers e to the server: MAIL, RCPT, DATA, QUIT, all within the
+// timeout (less than the outbox's lease, so no other instance sends the
+// message meanwhile).
+func (s SMTP) Send(ctx context.Context, e Envelope) (err error) {
 	timeout := s.Timeout
 	if timeout <= 0 {
 		timeout = 30 * time.Second
@@ -88,8 +100,25 @@ func (s SMTP) Send(ctx context.Context, e Envelope) error {
 	if err != nil {
 		return err
 	}
-	deadline, _ := ctx.Deadline()
-	_ = conn.SetDeadline(deadline)
+	// go-smtp sets its own deadline (minutes) before each command, so a
+	// deadline on the connection does not hold: closing it when ctx ends
+	// does, whatever the client is waiting for.
+	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
+	defer func() {
+		stop()
+		if err == nil {
+			return
+		}
+		// The command timeouts and ctx's deadline fall together: name the
+		// deadline whichever came first.
+		if deadline, _ := ctx.Deadline(); ctx.Err() != nil || !time.Now().Before(deadline) {
+			cause := context.Cause(ctx)
+			if cause == nil {
+				cause = context.DeadlineExceeded
+			}
+			err = fmt.Errorf("%w: %w", cause, err)
+		}
+	}()
 	cfg := s.TLSConfig
 	if cfg == nil {
 		cfg = &tls.Config{ServerName: s.Host, MinVersion: tls.VersionTLS12}
@@ -106,17 +135,44 @@ func (s SMTP) Send(ctx context.Context, e Envelope) error {
 			return err
 		}
 	}
+	c.CommandTimeout, c.SubmissionTimeout = timeout, timeout
 	defer func() { _ = c.Close() }()
 	if s.Username != "" {
 		if err := c.Auth(sasl.NewPlainClient("", s.Username, s.Password)); err != nil {
-			return err
+			return fmt.Errorf("auth: %w", err)
 		}
 	}
-	if err := c.SendMail(e.From, []string{e.To}, bytes.NewReader(e.Data)); err != nil {
-		return err
+	var opts *smtp.MailOptions
+	if !ascii(e.From) || !ascii(e.To) {
+		opts = &smtp.MailOptions{UTF8: true}
+	}
+	if err := c.Mail(e.From, opts); err != nil {
+		return fmt.Errorf("mail from: %w", err)
+	}
+	if err := c.Rcpt(e.To, nil); err != nil {
+		return refused{fmt.Errorf("rcpt to: %w", err)}
+	}
+	w, err := c.Data()
+	if err != nil {
+		return refused{fmt.Errorf("data: %w", err)}
+	}
+	if _, err := w.Write(e.Data); err != nil {
+		return fmt.Errorf("data: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return refused{fmt.Errorf("data: %w", err)}
 	}
 	_ = c.Quit()
 	return nil
+}
+
+func ascii(s string) bool {
+	for i := range len(s) {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // Dir writes each message as an .eml file in a folder and logs where, in

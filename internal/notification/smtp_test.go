@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/emersion/go-ical"
+	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 )
 
@@ -26,6 +27,8 @@ type inbox struct {
 	received []received
 	failing  int             // DATA commands still to fail with 451
 	refused  map[string]bool // recipients refused with 550
+	badLogin bool            // every login refused with 535
+	badFrom  bool            // every sender refused with 553
 }
 
 type received struct {
@@ -39,6 +42,7 @@ func newInbox(t *testing.T) *inbox {
 	in := &inbox{refused: map[string]bool{}}
 	s := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{in: in}, nil }))
 	s.Domain = "localhost"
+	s.AllowInsecureAuth = true
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +80,28 @@ type session struct {
 	to   []string
 }
 
-func (s *session) Mail(from string, _ *smtp.MailOptions) error { s.from = from; return nil }
+func (s *session) Mail(from string, _ *smtp.MailOptions) error {
+	s.in.mu.Lock()
+	defer s.in.mu.Unlock()
+	if s.in.badFrom {
+		return &smtp.SMTPError{Code: 553, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "sender not allowed"}
+	}
+	s.from = from
+	return nil
+}
+
+func (s *session) AuthMechanisms() []string { return []string{sasl.Plain} }
+
+func (s *session) Auth(string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(_, _, _ string) error {
+		s.in.mu.Lock()
+		defer s.in.mu.Unlock()
+		if s.in.badLogin {
+			return smtp.ErrAuthFailed
+		}
+		return nil
+	}), nil
+}
 
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	s.in.mu.Lock()

@@ -52,6 +52,17 @@ func TestContactConsent(t *testing.T) {
 			t.Errorf("%s: stored %+v; want %+v", s.name, cur, got)
 		}
 	}
+	// The link used again records nothing: same consent, version, history.
+	before := e.get(t, p.ID)
+	e.clock.Advance(time.Minute)
+	again, err := e.people.WithdrawContact(t.Context(), p.ID)
+	if err != nil {
+		t.Fatalf("withdrawn again: %v", err)
+	}
+	if after := e.get(t, p.ID); again != before.Consent || after.Consent != before.Consent || after.Version != before.Version {
+		t.Errorf("withdrawn again: got %+v, stored %+v version %d; want %+v version %d, unchanged",
+			again, after.Consent, after.Version, before.Consent, before.Version)
+	}
 	_, history, err := e.people.ConsentHistory(apptest.As(admin), p.ID)
 	if err != nil {
 		t.Fatal(err)

@@ -354,7 +354,7 @@ func (s *Service) RecordConsentInput(ctx context.Context, id string, in ConsentI
 			c.Contact = *in.Contact
 		}
 		return c
-	})
+	}, always)
 }
 
 // UnsubscribedBy records who withdrew a consent to be contacted through the
@@ -369,14 +369,24 @@ func (s *Service) WithdrawContact(ctx context.Context, id string) (Consent, erro
 	return s.recordConsent(ctx, id, UnsubscribedBy, func(Person) error { return nil }, func(c Consent) Consent {
 		c.Contact = false
 		return c
+	}, func(current, _ Consent) bool {
+		// A link used again (a mail program retrying, a second click)
+		// records nothing: no new history row, version or webhook.
+		return current.Contact
 	})
 }
 
+// always records: a recording of consent is a statement of its own, also
+// when it repeats the current one.
+func always(Consent, Consent) bool { return true }
+
 // recordConsent writes the consent change makes of the current one, as by,
-// once authorise allows it.
-func (s *Service) recordConsent(ctx context.Context, id, by string, authorise func(Person) error, change func(Consent) Consent) (Consent, error) {
+// once authorise allows it and when records says the change is one to
+// record; else it returns the current consent.
+func (s *Service) recordConsent(ctx context.Context, id, by string, authorise func(Person) error, change func(Consent) Consent, records func(current, next Consent) bool) (Consent, error) {
 	var recorded Consent
-	_, err := domain.Update(ctx, s.store, s.now, domain.Precondition{Present: true, Any: true}, domain.Edit[Person]{
+	wrote := false
+	current, err := domain.Update(ctx, s.store, s.now, domain.Precondition{Present: true, Any: true}, domain.Edit[Person]{
 		Resource:  "person",
 		Load:      s.load(id),
 		Authorise: authorise,
@@ -385,15 +395,23 @@ func (s *Service) recordConsent(ctx context.Context, id, by string, authorise fu
 			p.Consent.RecordedBy = by
 			return p, nil
 		},
-		Diff: func(Person, Person) domain.Diff { return domain.Diff{"consent"} },
+		Diff: func(current, next Person) domain.Diff {
+			if !records(current.Consent, next.Consent) {
+				return nil
+			}
+			return domain.Diff{"consent"}
+		},
 		Save: func(ctx context.Context, p Person, c domain.Change) error {
 			p.Consent.RecordedAt = p.UpdatedAt // the consent is recorded when the write is
-			recorded = p.Consent
+			recorded, wrote = p.Consent, true
 			return s.store.RecordConsent(ctx, p, c)
 		},
 	})
 	if err != nil {
 		return Consent{}, err
+	}
+	if !wrote {
+		return current.Consent, nil
 	}
 	return recorded, nil
 }

@@ -102,6 +102,19 @@ func (db *DB) MailSent(ctx context.Context, personID string) ([]notification.Rec
 	return out, nil
 }
 
+// AccountPerson is the person linked to the user account subject, "" for
+// none (an API client, the system, an account of no person).
+func (db *DB) AccountPerson(ctx context.Context, subject string) (string, error) {
+	var ids []string
+	if err := db.reader(ctx).Model(&userRow{}).Where("id = ? AND person_id IS NOT NULL", subject).Pluck("person_id", &ids).Error; err != nil {
+		return "", dbError(err)
+	}
+	if len(ids) == 0 {
+		return "", nil
+	}
+	return ids[0], nil
+}
+
 // SubmissionPeople are the people a decision on sub is for: its authors
 // who are people of the network, and the person linked to the user account
 // that submitted it, if any (an API client is no person); each once.
