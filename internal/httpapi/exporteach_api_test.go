@@ -9,9 +9,9 @@ import (
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 )
 
-// TestExportMeetingsCountRegistrations: the meetings export, read from one
-// query, counts each meeting's registered and waitlisted people as the
-// list's pages do.
+// TestExportMeetingsCountRegistrations: the meetings export, which counts
+// per batch of the meetings it streams, counts each meeting's registered
+// and waitlisted people as the list's pages do.
 func TestExportMeetingsCountRegistrations(t *testing.T) {
 	t.Parallel()
 	env := apptest.StartSeeded(t)

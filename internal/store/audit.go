@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/pioniersnetwerk/pioniers/internal/audit"
@@ -78,12 +79,25 @@ func (db *DB) ListAuditEvents(ctx context.Context, q audit.Query) (domain.Page[a
 	return page, nil
 }
 
-// EachAuditEvent calls fn for every entry f selects, newest first, from one
-// query.
+// EachAuditEvent calls fn for every entry f selects, newest first (see
+// eachRow for the statements that read them), continuing after the last
+// seq read.
 func (db *DB) EachAuditEvent(ctx context.Context, f audit.Filter, fn func(audit.Entry) error) error {
-	tx := auditFilter(db.reader(ctx).Model(&auditRow{}), f).Order("seq DESC")
-	scan := func(rows *sql.Rows, r *auditRow) error { return tx.ScanRows(rows, r) }
-	return eachRow(ctx, db, tx, scan, func(r *auditRow) error { return fn(r.domain()) })
+	query := func(cursor string) (*gormDB, error) {
+		tx := auditFilter(db.reader(ctx).Model(&auditRow{}), f).Order("seq DESC")
+		if cursor != "" {
+			seq, err := strconv.ParseInt(cursor, 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("export audit log: resume after %q: %w", cursor, err)
+			}
+			tx = tx.Where("seq < ?", seq)
+		}
+		return tx, nil
+	}
+	next := func(r *auditRow) (string, error) { return strconv.FormatInt(r.Seq, 10), nil }
+	scanner := db.reader(ctx).Model(&auditRow{})
+	scan := func(rows *sql.Rows, r *auditRow) error { return scanner.ScanRows(rows, r) }
+	return eachRow(ctx, db, query, next, scan, func(r *auditRow) error { return fn(r.domain()) }, nil)
 }
 
 // auditFilter adds f's conditions to tx.

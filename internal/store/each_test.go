@@ -3,11 +3,14 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/meeting"
+	"github.com/pioniersnetwerk/pioniers/internal/store"
 	"github.com/pioniersnetwerk/pioniers/internal/store/storetest"
 )
 
@@ -72,5 +75,65 @@ func TestExportsLeaveReadersFree(t *testing.T) {
 	var n int
 	if err := db.EachMeeting(ctx, meeting.Query{}, func(meeting.Meeting) error { n++; return nil }); err != nil || n != 1 {
 		t.Errorf("export after the others: got %d meetings, %v; want 1", n, err)
+	}
+}
+
+// TestExportChunksOnSQLite: on SQLite an export ends its statement every
+// few rows (so checkpoints can reset the WAL while a slow client reads) and
+// continues after the last row by the list's keyset: the rows come out as
+// the list has them, none twice and none missing, even with writes between
+// the statements.
+func TestExportChunksOnSQLite(t *testing.T) {
+	t.Parallel()
+	db := storetest.Open(t)
+	if db.Dialect() != store.SQLite {
+		t.Skip("PostgreSQL reads an export from one statement")
+	}
+	ctx := context.Background()
+	at := time.Date(2031, 1, 1, 12, 0, 0, 0, time.UTC)
+	create := func(t *testing.T, startsAt time.Time) {
+		t.Helper()
+		m := meeting.Meeting{ID: newID(), Title: "Chunked", Topic: "Exports", Format: meeting.FormatLab, StartsAt: startsAt, EndsAt: startsAt.Add(time.Hour),
+			TimeZone: meeting.TimeZone, Status: meeting.StatusPlanned, Version: 1, CreatedAt: now, UpdatedAt: now}
+		if err := db.CreateMeeting(ctx, m, change("meeting", m.ID, domain.ActionCreate, 1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 7 { // two meetings at the same start: the id breaks the tie across a chunk's end
+		create(t, at.Add(time.Duration(i/2)*24*time.Hour))
+	}
+	var (
+		between     int
+		checkpoints []string
+	)
+	db.SetExportChunk(3, func() {
+		between++
+		// a meeting later than every other: the next statements must see it
+		create(t, at.Add(time.Duration(100+between)*24*time.Hour))
+		var busy struct{ Busy, Log, Checkpointed int }
+		if err := db.Scan(ctx, &busy, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil || busy.Busy != 0 {
+			checkpoints = append(checkpoints, fmt.Sprintf("busy %d, %v", busy.Busy, err))
+		}
+	})
+	var got []string
+	if err := db.EachMeeting(ctx, meeting.Query{}, func(m meeting.Meeting) error { got = append(got, m.ID); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if between < 3 {
+		t.Errorf("export of %d meetings in statements of 3: %d ends between statements; want at least 3", len(got), between)
+	}
+	if len(checkpoints) > 0 {
+		t.Errorf("checkpoint(TRUNCATE) between an export's statements: %v; want each to complete, no statement open", checkpoints)
+	}
+	page, err := db.ListMeetings(ctx, meeting.Query{All: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, m := range page.Items {
+		want = append(want, m.ID)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("export in chunks:\n got %v\nwant %v (the list after it)", got, want)
 	}
 }

@@ -8,10 +8,24 @@ import (
 	"github.com/pioniersnetwerk/pioniers/internal/meeting"
 )
 
-// Exports read every row a list selects from one query, as the database
-// returns them, instead of page after page: no query per hundred rows, no
-// page held in memory, and a consumer that stops (the client went away)
-// ends the query with the context.
+// Exports read every row a list selects as the database returns them,
+// instead of page after page: no page held in memory, and a consumer that
+// stops (the client went away) ends the query with the context.
+//
+// On PostgreSQL one query serves the whole export: MVCC keeps old row
+// versions for an open snapshot at no cost to other statements worth
+// splitting the export for. On SQLite an open statement holds its WAL read
+// snapshot, and while any reader holds one, no checkpoint can reset the WAL:
+// a client reading slowly for hours would let the WAL grow with every write
+// and slow every read. There an export ends its statement every
+// exportChunk rows and continues after the last row with the list's
+// keyset, which keeps the order and yields each row once, whatever is
+// written between the statements.
+
+// exportChunk is how many rows an export reads per statement on SQLite:
+// enough that the statements cost little next to the rows; a snapshot then
+// lasts as long as the client takes for this many rows, not for the export.
+const exportChunk = 10_000
 
 // exportSlots are how many exports may read at once: half the reader
 // pool. An export holds its connection for as long as its client takes to
@@ -20,8 +34,12 @@ import (
 // evidence), always find one. An export beyond them waits for a slot, or
 // for its client to give up.
 type exportSlots struct {
-	once sync.Once
-	ch   chan struct{}
+	once  sync.Once
+	ch    chan struct{}
+	chunk int // rows per statement on SQLite; exportChunk when 0 (tests set less)
+	// between, for tests, runs after each statement has ended but the
+	// export has not (see SetExportChunk).
+	between func()
 }
 
 // exportSlots returns the slots, made on first use.
@@ -47,10 +65,16 @@ func (db *DB) exportSlot(ctx context.Context) (release func(), err error) {
 	}
 }
 
-// eachRow runs tx's query once and calls fn for every row, read by scan
-// into one value reused from row to row (the same *R each time, zeroed
-// between rows): fn must not keep it.
-func eachRow[R any](ctx context.Context, db *DB, tx *gormDB, scan func(*sql.Rows, *R) error, fn func(*R) error) error {
+// eachRow calls fn for every row of the list query(cursor) selects, in its
+// order, read by scan into one value reused from row to row (the same *R
+// each time, zeroed between rows): fn must not keep it. query builds the
+// list continuing after cursor ("" for the start), and next returns the
+// cursor that continues after a row. done, when not nil, runs after the
+// last row, still in the export's slot (for what fn has held back). On PostgreSQL one statement reads
+// every row; on SQLite one statement reads at most exportChunk rows (see
+// above).
+func eachRow[R any](ctx context.Context, db *DB, query func(cursor string) (*gormDB, error), next func(*R) (string, error),
+	scan func(*sql.Rows, *R) error, fn func(*R) error, done func() error) error {
 	if _, inTx := ctx.Value(txKey{}).(*gormDB); !inTx {
 		release, err := db.exportSlot(ctx)
 		if err != nil {
@@ -58,62 +82,116 @@ func eachRow[R any](ctx context.Context, db *DB, tx *gormDB, scan func(*sql.Rows
 		}
 		defer release()
 	}
-	rows, err := tx.Rows()
-	if err != nil {
-		return dbError(err)
+	chunk := 0 // no limit: one statement
+	if db.dialect == SQLite {
+		if chunk = db.exports.chunk; chunk <= 0 {
+			chunk = exportChunk
+		}
 	}
-	defer rows.Close()
 	var r R
-	for rows.Next() {
-		r = *new(R)
-		if err := scan(rows, &r); err != nil {
-			return dbError(err)
-		}
-		if err := fn(&r); err != nil {
-			return err
-		}
-	}
-	return dbError(rows.Err())
-}
-
-// meetingCounts joins each meeting's registration counts (as
-// registrationCounts counts them), grouped once for the whole export rather
-// than counted per row.
-const meetingCounts = `LEFT JOIN (SELECT meeting_id,
-	SUM(CASE WHEN status = 'registered' THEN 1 ELSE 0 END) AS registered,
-	SUM(CASE WHEN status = 'waitlisted' THEN 1 ELSE 0 END) AS waitlisted,
-	SUM(CASE WHEN status = 'registered' AND attended THEN 1 ELSE 0 END) AS attended,
-	SUM(CASE WHEN status = 'registered' AND NOT attended THEN 1 ELSE 0 END) AS no_show
-	FROM registrations WHERE status IN ('registered', 'waitlisted') GROUP BY meeting_id) rc ON rc.meeting_id = m.id`
-
-// EachMeeting calls fn for every meeting q selects, in the list's order.
-func (db *DB) EachMeeting(ctx context.Context, q meeting.Query, fn func(meeting.Meeting) error) error {
-	q.Cursor = ""
-	tx := db.meetingQuery(ctx).Select(meetingSelect + `, COALESCE(rc.registered, 0), COALESCE(rc.waitlisted, 0),
-		COALESCE(rc.attended, 0), COALESCE(rc.no_show, 0)`).Joins(meetingCounts)
-	tx, _, err := db.meetingList(tx, q)
-	if err != nil {
-		return err
-	}
-	var dest []any // made once: eachRow scans into the same value every row
-	scan := func(rows *sql.Rows, v *meetingView) error {
-		if dest == nil {
-			dest = append(meetingDest(make([]any, 0, meetingColumns+4), v), &v.RegisteredCount, &v.WaitlistCount, &v.AttendedCount, &v.NoShowCount)
-		}
-		return rows.Scan(dest...)
-	}
-	return eachRow(ctx, db, tx, scan, func(v *meetingView) error {
-		m, err := v.domain()
+	cursor := ""
+	for {
+		tx, err := query(cursor)
 		if err != nil {
 			return err
 		}
-		if m.Format == meeting.FormatConference { // rare: its programme by itself
-			ms := []meeting.Meeting{m}
-			if err := db.programmes(ctx, ms); err != nil {
+		if chunk > 0 {
+			tx = tx.Limit(chunk)
+		}
+		var n int
+		n, cursor, err = eachRowOnce(tx, chunk, &r, next, scan, fn)
+		if err != nil {
+			return err
+		}
+		if chunk == 0 || n < chunk {
+			if done == nil {
+				return nil
+			}
+			return done()
+		}
+		if db.exports.between != nil {
+			db.exports.between()
+		}
+	}
+}
+
+// eachRowOnce reads the rows of one statement, closed on return, and
+// returns how many it read and, once it has read chunk rows, the cursor
+// after the last.
+func eachRowOnce[R any](tx *gormDB, chunk int, r *R, next func(*R) (string, error), scan func(*sql.Rows, *R) error,
+	fn func(*R) error) (n int, cursor string, err error) {
+	rows, err := tx.Rows()
+	if err != nil {
+		return 0, "", dbError(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		*r = *new(R)
+		if err := scan(rows, r); err != nil {
+			return n, "", dbError(err)
+		}
+		if n++; n == chunk {
+			if cursor, err = next(r); err != nil {
+				return n, "", err
+			}
+		}
+		if err := fn(r); err != nil {
+			return n, "", err
+		}
+	}
+	return n, cursor, dbError(rows.Err())
+}
+
+// EachMeeting calls fn for every meeting q selects, in the list's order.
+// It counts registrations (as registrationCounts does for a page) and reads
+// programmes for inChunk meetings at a time, so that their cost follows the
+// rows exported rather than the whole registrations table.
+func (db *DB) EachMeeting(ctx context.Context, q meeting.Query, fn func(meeting.Meeting) error) error {
+	sort := meetingSort(q)
+	fp := ""
+	query := func(cursor string) (*gormDB, error) {
+		q.Cursor = cursor
+		tx, f, err := db.meetingList(db.meetingQuery(ctx), q)
+		fp = f
+		return tx, err
+	}
+	next := func(v *meetingView) (string, error) { return meetingKeyset.next(sort, *v, fp) }
+	var dest []any // made once: eachRow scans into the same value every row
+	scan := func(rows *sql.Rows, v *meetingView) error {
+		if dest == nil {
+			dest = meetingDest(make([]any, 0, meetingColumns), v)
+		}
+		return rows.Scan(dest...)
+	}
+	held := make([]meetingView, 0, inChunk)
+	items := make([]meeting.Meeting, 0, inChunk)
+	flush := func() error {
+		if err := db.registrationCounts(ctx, held); err != nil {
+			return err
+		}
+		items = items[:0]
+		for i := range held {
+			m, err := held[i].domain()
+			if err != nil {
 				return err
 			}
-			m = ms[0]
+			items = append(items, m)
 		}
-		return fn(m)
-	})
+		held = held[:0]
+		if err := db.programmes(ctx, items); err != nil {
+			return err
+		}
+		for _, m := range items {
+			if err := fn(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return eachRow(ctx, db, query, next, scan, func(v *meetingView) error {
+		if held = append(held, *v); len(held) < inChunk {
+			return nil
+		}
+		return flush()
+	}, flush)
 }

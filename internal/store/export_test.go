@@ -43,3 +43,10 @@ func (db *DB) ExportSlotsFree() int {
 	ch := db.exportSlots()
 	return cap(ch) - len(ch)
 }
+
+// SetExportChunk makes exports on SQLite end their statement every n rows
+// (see eachRow), so that tests cross chunks with few rows, and calls
+// between after each statement that is not the export's last.
+func (db *DB) SetExportChunk(n int, between func()) {
+	db.exports.chunk, db.exports.between = n, between
+}

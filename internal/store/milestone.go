@@ -126,15 +126,21 @@ func (db *DB) ListMilestones(ctx context.Context, q milestone.Query) (domain.Pag
 	return page, nil
 }
 
-// EachMilestone calls fn for every milestone q selects, in its order, from
-// one query.
+// EachMilestone calls fn for every milestone q selects, in its order (see
+// eachRow for the statements that read them).
 func (db *DB) EachMilestone(ctx context.Context, q milestone.Query, fn func(milestone.Milestone) error) error {
-	q.Cursor = ""
-	tx, _, _, err := db.milestoneList(db.reader(ctx).Table("milestones").Select(milestoneColumns), q)
-	if err != nil {
-		return err
+	var (
+		sort []domain.SortKey
+		fp   string
+	)
+	query := func(cursor string) (*gormDB, error) {
+		q.Cursor = cursor
+		tx, s, f, err := db.milestoneList(db.reader(ctx).Table("milestones").Select(milestoneColumns), q)
+		sort, fp = s, f
+		return tx, err
 	}
-	return eachRow(ctx, db, tx, scanMilestone, func(r *milestoneRow) error { return fn(r.domain()) })
+	next := func(r *milestoneRow) (string, error) { return milestoneKeyset.next(sort, *r, fp) }
+	return eachRow(ctx, db, query, next, scanMilestone, func(r *milestoneRow) error { return fn(r.domain()) }, nil)
 }
 
 // milestoneList adds q's filters, order and cursor to tx.

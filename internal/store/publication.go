@@ -104,14 +104,21 @@ func (db *DB) ListPublications(ctx context.Context, q publication.Query) (domain
 	return page, err
 }
 
-// EachPublication calls fn for every publication q selects, newest first,
-// from one query; their meetings are read for inChunk rows at a time.
+// EachPublication calls fn for every publication q selects, newest first
+// (see eachRow for the statements that read them); their meetings are read
+// for inChunk rows at a time.
 func (db *DB) EachPublication(ctx context.Context, q publication.Query, fn func(publication.Publication) error) error {
-	q.Cursor = ""
-	tx, _, _, err := db.publicationList(db.publicationQuery(ctx), q)
-	if err != nil {
-		return err
+	var (
+		sort []domain.SortKey
+		fp   string
+	)
+	query := func(cursor string) (*gormDB, error) {
+		q.Cursor = cursor
+		tx, s, f, err := db.publicationList(db.publicationQuery(ctx), q)
+		sort, fp = s, f
+		return tx, err
 	}
+	next := func(v *publicationView) (string, error) { return publicationKeyset.next(sort, *v, fp) }
 	var held []publicationView
 	flush := func() error {
 		items, err := db.publications(ctx, held)
@@ -126,16 +133,12 @@ func (db *DB) EachPublication(ctx context.Context, q publication.Query, fn func(
 		}
 		return nil
 	}
-	err = eachRow(ctx, db, tx, scanPublicationView, func(v *publicationView) error {
+	return eachRow(ctx, db, query, next, scanPublicationView, func(v *publicationView) error {
 		if held = append(held, *v); len(held) < inChunk {
 			return nil
 		}
 		return flush()
-	})
-	if err != nil {
-		return err
-	}
-	return flush()
+	}, flush)
 }
 
 // publicationList adds q's filters, order and cursor to tx.
