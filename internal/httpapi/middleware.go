@@ -218,6 +218,9 @@ func accessLog(log *slog.Logger) echo.MiddlewareFunc {
 			if status >= 500 {
 				level = slog.LevelError
 			}
+			if !log.Enabled(r.Context(), level) {
+				return nil // the record would be dropped: not built either
+			}
 			attrs := []slog.Attr{
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),

@@ -4,9 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"os"
 	"slices"
-	"syscall"
 
 	"github.com/pioniersnetwerk/pioniers/internal/change"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
@@ -41,7 +39,7 @@ func (db *DB) Head(ctx context.Context) (int64, error) {
 // read, and trusted only when they agree.
 func (db *DB) Version(ctx context.Context) (int64, error) {
 	var hdr walHeader
-	watch := db.walIndex != "" && db.readWALHeader(&hdr)
+	watch := db.wal.header(ctx, &hdr)
 	if watch {
 		if seen := db.walSeen.Load(); seen != nil && seen.header == hdr {
 			return seen.version, nil
@@ -70,50 +68,6 @@ type walHeader [96]byte
 type walVersion struct {
 	header  walHeader
 	version int64
-}
-
-// readWALHeader reads the WAL index header into hdr, and reports whether it
-// is whole: both copies read and alike, and initialised.
-//
-// The file stays open while the database is: closing any descriptor of a
-// file drops every lock this process holds on it (POSIX), SQLite's own
-// included, so it is opened once, by one caller, and closed only after the
-// connections (see Close), or once SQLite unlinked it (the last connection
-// to the database closed; the next one made a new file, opened again here).
-func (db *DB) readWALHeader(hdr *walHeader) bool {
-	f := db.walFile.Load()
-	if f == nil || unlinked(f) {
-		db.walMu.Lock()
-		if f = db.walFile.Load(); f != nil && unlinked(f) {
-			_ = f.Close()
-			db.walFile.Store(nil)
-			f = nil
-		}
-		if f == nil {
-			if opened, err := os.Open(db.walIndex); err == nil {
-				db.walFile.Store(opened)
-				f = opened
-			}
-		}
-		db.walMu.Unlock()
-		if f == nil {
-			return false
-		}
-	}
-	n, err := f.ReadAt(hdr[:], 0)
-	return err == nil && n == len(hdr) && [48]byte(hdr[:48]) == [48]byte(hdr[48:]) && hdr[12] == 1
-}
-
-// unlinked reports whether f's file has no name any more.
-func unlinked(f *os.File) bool {
-	st, err := f.Stat()
-	if err != nil {
-		return true
-	}
-	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
-		return sys.Nlink == 0
-	}
-	return false
 }
 
 // versionStmt prepares Version's statement on first use; a failure is not

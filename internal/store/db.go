@@ -50,13 +50,11 @@ type DB struct {
 	version atomic.Pointer[sql.Stmt] // see Version
 	// walIndex is the SQLite WAL index file, whose header tells a commit
 	// from any process without a read transaction (see Version).
-	walIndex string
-	walSeen  atomic.Pointer[walVersion]
-	walFile  atomic.Pointer[os.File]
-	walMu    sync.Mutex   // opens walFile
-	group    *groupCommit // SQLite's write transactions, shared by concurrent writes; nil on PostgreSQL
-	exports  exportSlots
-	stmts    readStmts // see queryRow
+	wal     *walIndex // nil on PostgreSQL
+	walSeen atomic.Pointer[walVersion]
+	group   *groupCommit // SQLite's write transactions, shared by concurrent writes; nil on PostgreSQL
+	exports exportSlots
+	stmts   readStmts // see queryRow
 }
 
 // background is the work a DB does after a request has had its answer. Its
@@ -187,7 +185,7 @@ func OpenPool(ctx context.Context, dsn string, log *slog.Logger, pool Pool) (*DB
 	rdb.SetMaxOpenConns(open)
 	rdb.SetMaxIdleConns(idle)
 	db := newDB(write, read, SQLite, log, trouble)
-	db.walIndex = path + "-shm"
+	db.wal = &walIndex{path: path + "-shm", dsn: "file:" + path + "?" + params.Encode()}
 	db.group = newGroupCommit(write)
 	return db, nil
 }
@@ -262,9 +260,7 @@ func (db *DB) Close() error {
 			errs = append(errs, sqlDB.Close())
 		}
 	}
-	if f := db.walFile.Swap(nil); f != nil {
-		errs = append(errs, f.Close()) // after the connections: see readWALHeader
-	}
+	errs = append(errs, db.wal.close()) // after the connections: see walIndex
 	return errors.Join(errs...)
 }
 
