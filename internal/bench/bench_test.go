@@ -63,9 +63,9 @@ func TestHarness(t *testing.T) {
 		"GET /v1/feeds/meetings.ics":                          9,
 		"CSV export of 120 meetings":                          7,
 		"CSV export of 40 milestones":                         7,
-		"reads (30 meetings: list, by id, 304, feed)":         3,
-		"scale (120 meetings: pages, exports)":                3,
-		"writes (30 meetings, after the POST rows)":           3,
+		"reads (30 meetings: list, by id, 304, feed)":         6,
+		"scale (120 meetings: pages, exports)":                6,
+		"writes (30 meetings, after the POST rows)":           6,
 	}
 	// The datasets hold the demo's meetings too: labels count every one.
 	seen := map[string]bool{}

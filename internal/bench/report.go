@@ -142,10 +142,11 @@ func (r *Report) Write(w io.Writer) error {
 			sqlite, ratio, complete,
 			mb(int64(medianOf(rs, func(x Export) float64 { return float64(x.ServerPeakAfter) }))))
 	}
-	b.WriteString("\n| server | RSS after all runs | peak RSS (VmHWM) |\n|---|---|---|\n")
+	b.WriteString("\n| server | RSS after all runs | peak RSS (VmHWM) | anonymous after | anonymous peak (sampled) | file-backed after |\n|---|---|---|---|---|---|\n")
 	for _, m := range r.Memory {
-		fmt.Fprintf(&b, "| %s | %s | %s |\n", m.What, mb(m.RSS), mb(m.Peak))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", m.What, mb(m.RSS), mb(m.Peak), mb(m.Anon), mb(m.PeakAnon), mb(m.File))
 	}
+	b.WriteString("\nAnonymous: the heap, stacks and SQLite's caches. File-backed: pages of the binary mapped from the page cache (shared, clean, reclaimable); a kernel that keeps the file in huge pages maps most of the binary at start.\n")
 	b.WriteString("\nDatasets (generated through internal/app, cached in bench/.data): ")
 	for i, d := range r.Datasets {
 		if i > 0 {

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -22,6 +23,8 @@ type Server struct {
 	cmd  *exec.Cmd
 	logs *os.File
 	done chan struct{} // closed when the process has ended
+	// peakAnon is the most anonymous memory a sample saw (see sampleAnon).
+	peakAnon atomic.Int64
 }
 
 // startServer copies d into dir and serves it with the binary at bin, on a
@@ -50,6 +53,7 @@ func startServer(ctx context.Context, bin string, d Dataset, dir string, extra .
 	}
 	s := &Server{URL: "http://" + addr, Dir: dir, cmd: cmd, logs: logs, done: make(chan struct{})}
 	go func() { _ = cmd.Wait(); close(s.done) }()
+	go s.sampleAnon()
 	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
 		res, err := http.Get(s.URL + "/readyz")
@@ -79,34 +83,62 @@ func freePort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
-// Memory is what the kernel says the server holds: VmRSS now, VmHWM its peak.
-type Memory struct{ RSS, Peak int64 } // bytes
+// Memory is what the kernel says the server holds: VmRSS now and VmHWM its
+// peak; and of it, now, the anonymous part (heap, stacks, SQLite's caches)
+// and the file-backed part (the binary's code and data, shared and clean;
+// kernels that keep the file in huge pages map most of it at start), with
+// the anonymous part's peak as sampled every 20 ms.
+type Memory struct{ RSS, Peak, Anon, File, PeakAnon int64 } // bytes
 
 // Memory reads /proc/PID/status.
 func (s *Server) Memory() (Memory, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	fields, err := procStatus(s.cmd.Process.Pid)
 	if err != nil {
-		return Memory{}, fmt.Errorf("server memory: %w", err)
+		return Memory{}, err
+	}
+	m := Memory{RSS: fields["VmRSS"], Peak: fields["VmHWM"], Anon: fields["RssAnon"], File: fields["RssFile"]}
+	m.PeakAnon = max(s.peakAnon.Load(), m.Anon)
+	return m, nil
+}
+
+// sampleAnon keeps peakAnon until the process ends: the kernel keeps the
+// peak of the whole RSS only.
+func (s *Server) sampleAnon() {
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-tick.C:
+			if fields, err := procStatus(s.cmd.Process.Pid); err == nil && fields["RssAnon"] > s.peakAnon.Load() {
+				s.peakAnon.Store(fields["RssAnon"])
+			}
+		}
+	}
+}
+
+// procStatus reads the memory lines (in kB) of /proc/PID/status, in bytes.
+func procStatus(pid int) (map[string]int64, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return nil, fmt.Errorf("server memory: %w", err)
 	}
 	defer f.Close()
-	var m Memory
+	fields := map[string]int64{}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		name, value, ok := strings.Cut(sc.Text(), ":")
-		if !ok || (name != "VmRSS" && name != "VmHWM") {
+		if !ok || !strings.HasSuffix(value, " kB") {
 			continue
 		}
 		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(value), " kB"), 10, 64)
 		if err != nil {
-			return Memory{}, fmt.Errorf("server memory: %s: %w", name, err)
+			return nil, fmt.Errorf("server memory: %s: %w", name, err)
 		}
-		if name == "VmRSS" {
-			m.RSS = kb << 10
-		} else {
-			m.Peak = kb << 10
-		}
+		fields[name] = kb << 10
 	}
-	return m, sc.Err()
+	return fields, sc.Err()
 }
 
 // Stop ends the server (SIGTERM, then SIGKILL after a while).
