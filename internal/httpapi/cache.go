@@ -84,7 +84,7 @@ type cacheEntry struct {
 	second  int64 // the clock's period at rendering: its Unix second, or its day (see period)
 	status  int
 	header  http.Header // what the handler and conditionalGET set
-	body    []byte
+	body    [][]byte    // chunks (see bodyBuffer)
 	etag    string
 	size    int64
 	// touched is the clock's period when a hit last moved the entry to the
@@ -321,17 +321,17 @@ func (rc *responseCache) land(key string, flight *cacheFlight) {
 
 // keep stores a rendered response if the request may be kept: conditionalGET
 // calls it with the response it buffered, before comparing If-None-Match.
-func keep(c echo.Context, status int, header http.Header, body []byte, etag string) {
+func keep(c echo.Context, status int, header http.Header, body *bodyBuffer, etag string) {
 	s, ok := c.Get(cacheSlotKey).(*cacheSlot)
-	if !ok || status != http.StatusOK || etag == "" || (len(body) > maxCachedBody && !dayLong(c.Request().URL.Path)) {
+	if !ok || status != http.StatusOK || etag == "" || (body.Len() > maxCachedBody && !dayLong(c.Request().URL.Path)) {
 		return
 	}
 	if cc := header.Get("Cache-Control"); strings.Contains(cc, "no-store") || strings.Contains(cc, "private") {
 		return
 	}
 	e := &cacheEntry{key: s.key, version: s.version, second: s.second, status: status, etag: etag,
-		header: http.Header{}, body: slices.Clone(body)}
-	e.size = int64(len(e.key)+len(e.body)) + 256
+		header: http.Header{}, body: body.keepable()}
+	e.size = int64(len(e.key)+body.Len()) + 256
 	for k, v := range header {
 		if !slices.Equal(v, s.before[k]) {
 			// Clipped, so that a later Add on a served response copies
@@ -392,6 +392,6 @@ func (e *cacheEntry) serve(c echo.Context) error {
 		return nil
 	}
 	res.WriteHeader(e.status)
-	_, err := res.Write(e.body)
+	_, err := writeChunks(res, e.body)
 	return err
 }

@@ -1,11 +1,9 @@
 package httpapi
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
@@ -345,7 +343,7 @@ func conditionalGET(next echo.HandlerFunc) echo.HandlerFunc {
 				return err
 			}
 			status := cmp.Or(held.status, http.StatusOK)
-			tagResponse(held.header, status, held.body.Bytes(), false)
+			tagResponse(held.header, status, &held.body, false)
 			if status != http.StatusNoContent {
 				held.header.Set("Content-Length", strconv.Itoa(held.body.Len()))
 			}
@@ -361,14 +359,14 @@ func conditionalGET(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		status := cmp.Or(buf.status, http.StatusOK)
 		h := orig.Header()
-		if etag, ok := tagResponse(h, status, buf.body.Bytes(), get); ok && get {
+		if etag, ok := tagResponse(h, status, &buf.body, get); ok && get {
 			h.Add("Vary", "Authorization")
 			if h.Get("Cache-Control") == "" {
 				h.Set("Cache-Control", "no-cache")
 			}
 			// Rendered once: kept whole, then compared.
 			h.Set("Content-Length", strconv.Itoa(buf.body.Len()))
-			keep(c, status, h, buf.body.Bytes(), etag)
+			keep(c, status, h, &buf.body, etag)
 			if etagMatch(r.Header.Get("If-None-Match"), etag) {
 				h.Del("Content-Type")
 				h.Del("Content-Length")
@@ -383,7 +381,7 @@ func conditionalGET(next echo.HandlerFunc) echo.HandlerFunc {
 			h.Set("Content-Length", strconv.Itoa(buf.body.Len()))
 		}
 		orig.WriteHeader(status)
-		_, err = orig.Write(buf.body.Bytes())
+		_, err = buf.body.WriteTo(orig)
 		return err
 	}
 }
@@ -393,11 +391,11 @@ func conditionalGET(next echo.HandlerFunc) echo.HandlerFunc {
 // that may not be stored, since it differs on every request (an export says
 // when it was made). A GET without a tag from its handler gets a digest of
 // the body.
-func tagResponse(h http.Header, status int, body []byte, get bool) (etag string, ok bool) {
+func tagResponse(h http.Header, status int, body *bodyBuffer, get bool) (etag string, ok bool) {
 	if (status != http.StatusOK && status != http.StatusCreated) || strings.Contains(h.Get("Cache-Control"), "no-store") {
 		return "", false
 	}
-	sum := sha256.Sum256(body)
+	sum := body.sum()
 	etag = h.Get("ETag")
 	switch {
 	case etag == "" && get:
@@ -431,7 +429,7 @@ func etagMatch(header, etag string) bool {
 type bufferedWriter struct {
 	header http.Header
 	status int
-	body   bytes.Buffer
+	body   bodyBuffer
 }
 
 func (w *bufferedWriter) Header() http.Header { return w.header }
