@@ -143,7 +143,9 @@ func (db *DB) GetOrganisation(ctx context.Context, ref string) (organisation.Org
 	if id, err := uuid.Parse(ref); err == nil {
 		column, value = "id", id.String()
 	}
-	rows, err := scanAll(db.reader(ctx).Table("organisations").Select(organisationColumns).Where(column+" = ?", value).Limit(1), scanOrganisation)
+	// Not cancellable: the driver watches a cancellable context from a
+	// goroutine of its own for every row, which costs more than this read.
+	rows, err := scanAll(db.reader(context.WithoutCancel(ctx)).Table("organisations").Select(organisationColumns).Where(column+" = ?", value).Limit(1), scanOrganisation)
 	if err != nil {
 		return organisation.Organisation{}, err
 	}
