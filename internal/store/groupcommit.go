@@ -156,12 +156,9 @@ func (b *group) undo(first bool) {
 // transaction is lost (SQLite rolled it back itself on a full disk or an
 // I/O error), and with it every write in it.
 func (b *group) exec(query string) error {
-	var err error
-	if b.sql != nil {
-		_, err = b.sql.Exec(query)
-	} else {
-		err = b.tx.Exec(query).Error
-	}
+	// Prepared once and kept, as GORM's statements are (see keepPrepared):
+	// every write but the first opens and releases a savepoint.
+	_, err := b.tx.Statement.ConnPool.ExecContext(context.Background(), query)
 	if err != nil && b.err == nil {
 		b.err = fmt.Errorf("%w: %w", errUnavailable(), errors.Join(errGroupLost, err))
 	}
