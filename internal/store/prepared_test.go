@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -36,6 +37,12 @@ func TestPreparedInsertsMatchRows(t *testing.T) {
 			}
 			if !slices.Equal(tt.st.columns, s.DBNames) {
 				t.Errorf("columns: got %v; want %v", tt.st.columns, s.DBNames)
+			}
+			if got := strings.Count(tt.st.sqlite, "?"); got != len(s.DBNames) {
+				t.Errorf("placeholders: got %d; want %d: %s", got, len(s.DBNames), tt.st.sqlite)
+			}
+			if last := "$" + strconv.Itoa(len(s.DBNames)) + ")"; !strings.HasSuffix(tt.st.postgres, last) {
+				t.Errorf("PostgreSQL's statement: got %s; want it to end with %s", tt.st.postgres, last)
 			}
 			if len(tt.values) != len(s.DBNames) {
 				t.Fatalf("values: got %d; want %d", len(tt.values), len(s.DBNames))

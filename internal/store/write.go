@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"time"
 
@@ -134,13 +133,8 @@ type preparedStatement struct {
 
 // insertStatement is the insert of every named column of table.
 func insertStatement(table string, columns ...string) preparedStatement {
-	marks, numbered := make([]string, len(columns)), make([]string, len(columns))
-	for i := range columns {
-		marks[i], numbered[i] = "?", "$"+strconv.Itoa(i+1)
-	}
-	head := "INSERT INTO " + table + " (" + strings.Join(columns, ", ") + ") VALUES ("
-	return preparedStatement{columns: columns, sqlite: head + strings.Join(marks, ", ") + ")",
-		postgres: head + strings.Join(numbered, ", ") + ")"}
+	query := "INSERT INTO " + table + " (" + strings.Join(columns, ", ") + ") VALUES (?" + strings.Repeat(", ?", len(columns)-1) + ")"
+	return preparedStatement{columns: columns, sqlite: query, postgres: numbered(query)}
 }
 
 // execPrepared runs st with args in tx, as a statement prepared once per
