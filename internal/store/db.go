@@ -197,7 +197,9 @@ func OpenPool(ctx context.Context, dsn string, log *slog.Logger, pool Pool) (*DB
 // first in a shared transaction runs in a savepoint, whose journal of the
 // pages it changes outgrew SQLite's in-memory limit and went to a file in
 // /var/tmp, opened, written and deleted per write: six in seven of a POST's
-// pwrite calls. Readers keep the default, so a large sort spills to disk.
+// pwrite calls. In memory, SQLite sorts in memory too: readers keep the
+// default, and so does the writer while it migrates (see migrate), so a
+// large sort spills to disk.
 func writerDriver() string {
 	writerOnce.Do(func() {
 		sql.Register(writerDriverName, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
