@@ -118,6 +118,36 @@ func TestChangedFields(t *testing.T) {
 			d.Case = "D"
 			m.Details = &d
 		}, []string{"details"}},
+		{"case owner", func(m *Meeting) {
+			d := *m.Details
+			d.CaseOwner = organisation.Ref{ID: "o2"}
+			m.Details = &d
+		}, []string{"details"}},
+		{"same case owner, another name", func(m *Meeting) {
+			d := *m.Details
+			d.CaseOwner.Name = "Schiedam"
+			m.Details = &d
+		}, nil},
+		{"an expert", func(m *Meeting) {
+			d := *m.Details
+			d.Experts = []Expert{{Name: "An Expert"}}
+			m.Details = &d
+		}, []string{"details"}},
+		{"no experts, empty or nil", func(m *Meeting) {
+			d := *m.Details
+			d.Experts = []Expert{}
+			m.Details = &d
+		}, nil},
+		{"call opens", func(m *Meeting) {
+			d := *m.Details
+			d.CallOpensOn = time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)
+			m.Details = &d
+		}, []string{"details"}},
+		{"residents", func(m *Meeting) {
+			d := *m.Details
+			d.OpenToResidents = true
+			m.Details = &d
+		}, []string{"details"}},
 		{"no details", func(m *Meeting) { m.Details = nil }, []string{"details"}},
 		{"no venue", func(m *Meeting) { m.Venue = nil }, []string{"venue"}},
 		{"another chair", func(m *Meeting) { m.GuestChair = &organisation.Ref{ID: "o2"} }, []string{"guestChair"}},

@@ -599,7 +599,7 @@ func changedFields(a, b Meeting) domain.Diff {
 	f.Add(a.Description != b.Description, "description")
 	f.Add(!slices.Equal(a.Tags, b.Tags), "tags")
 	f.Add(a.Format != b.Format, "format")
-	f.Add(fmt.Sprint(a.Details) != fmt.Sprint(b.Details) && !(a.Details != nil && b.Details != nil && fmt.Sprint(*a.Details) == fmt.Sprint(*b.Details)), "details")
+	f.Add(!sameDetails(a.Details, b.Details), "details")
 	f.Add(!a.StartsAt.Equal(b.StartsAt), "startsAt")
 	f.Add(!a.EndsAt.Equal(b.EndsAt), "endsAt")
 	f.Add(a.TimeZone != b.TimeZone, "timeZone")
@@ -612,6 +612,15 @@ func changedFields(a, b Meeting) domain.Diff {
 	f.Add(a.Status != b.Status, "status")
 	f.Add(a.CancellationReason != b.CancellationReason, "cancellationReason")
 	return f
+}
+
+func sameDetails(a, b *Details) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Format == b.Format && slices.Equal(a.Experts, b.Experts) && a.Case == b.Case && a.CaseOwner.ID == b.CaseOwner.ID &&
+		a.CallOpensOn.Equal(b.CallOpensOn) && a.CallClosesOn.Equal(b.CallClosesOn) &&
+		a.TownHall == b.TownHall && a.OpenToResidents == b.OpenToResidents
 }
 
 func sameVenue(a, b *Venue) bool {

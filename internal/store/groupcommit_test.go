@@ -192,3 +192,27 @@ func TestGroupCommitConcurrentWrites(t *testing.T) {
 		}
 	}
 }
+
+// The writer keeps the journals of its savepoints (every write after the
+// first in a shared transaction) in memory, not in a temporary file per
+// write; readers keep SQLite's default, so a large sort may spill to disk.
+func TestWriterTempStoreInMemory(t *testing.T) {
+	t.Parallel()
+	db := storetest.Open(t)
+	if db.Dialect() != store.SQLite {
+		t.Skip("a SQLite setting")
+	}
+	ctx := context.Background()
+	var writer, reader int
+	if err := db.InTx(ctx, func(ctx context.Context) error {
+		return db.Scan(ctx, &writer, "PRAGMA temp_store") // in the transaction: the writer
+	}); err != nil {
+		t.Fatalf("writer: %v", err)
+	}
+	if err := db.Scan(ctx, &reader, "PRAGMA temp_store"); err != nil {
+		t.Fatalf("reader: %v", err)
+	}
+	if writer != 2 || reader != 0 {
+		t.Errorf("temp_store: got writer %d, reader %d; want 2 (memory), 0 (default)", writer, reader)
+	}
+}

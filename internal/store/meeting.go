@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
@@ -447,8 +448,26 @@ func (db *DB) CreateMeeting(ctx context.Context, m meeting.Meeting, c domain.Cha
 		if err := db.sequenceFree(ctx, m); err != nil {
 			return err
 		}
-		return sequenceTaken(db.create(ctx, &row, c), m)
+		return sequenceTaken(db.writeRecorded(ctx, c, func(tx *gorm.DB) error {
+			return db.execPrepared(tx, insertMeeting, row.values()...)
+		}), m)
 	})
+}
+
+// insertMeeting inserts a meetingRow, its columns in the order of values:
+// as one prepared statement rather than built by GORM from the row by
+// reflection, which was a tenth of a POST's CPU time.
+var insertMeeting = insertStatement("meetings", "id", "sequence", "title", "topic", "description", "tags", "format", "details",
+	"case_owner_id", "starts_at", "ends_at", "time_zone", "venue_name", "venue_address", "venue_city", "venue_host_id",
+	"online_url", "guest_chair_id", "capacity", "registration_opens_at", "registration_closes_at", "status",
+	"cancellation_reason", "example", "search", "version", "created_at", "updated_at")
+
+// values are r's columns in the order of insertMeeting.
+func (r *meetingRow) values() []any {
+	return []any{r.ID, r.Sequence, r.Title, r.Topic, r.Description, r.Tags, r.Format, r.Details,
+		r.CaseOwnerID, r.StartsAt, r.EndsAt, r.TimeZone, r.VenueName, r.VenueAddress, r.VenueCity, r.VenueHostID,
+		r.OnlineURL, r.GuestChairID, r.Capacity, r.RegistrationOpensAt, r.RegistrationClosesAt, r.Status,
+		r.CancellationReason, r.Example, r.Search, r.Version, r.CreatedAt, r.UpdatedAt}
 }
 
 // UpdateMeeting writes m over its previous version.

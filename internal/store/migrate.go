@@ -89,6 +89,13 @@ func (db *DB) migrate(ctx context.Context, files fs.FS) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
+	if db.dialect == SQLite {
+		// The writer sorts in memory (see writerDriver); a migration's sort,
+		// an index built over a large table, spills to disk as before.
+		if _, err := sqlDB.ExecContext(ctx, "PRAGMA temp_store = DEFAULT"); err == nil {
+			defer func() { _, _ = sqlDB.ExecContext(context.WithoutCancel(ctx), "PRAGMA temp_store = MEMORY") }()
+		}
+	}
 	versions := versionStore{dialect: db.dialect, timestamp: db.timestampType(), names: names}
 	opts := []goose.ProviderOption{
 		goose.WithStore(versions),

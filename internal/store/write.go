@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -123,6 +124,29 @@ c AS (INSERT INTO change_events (id, resource, resource_id, action, actor, field
 INSERT INTO audit_events (id, seq, at, actor, resource, resource_id, action, fields, request_id)
   SELECT $1::text, c.seq, $8::timestamptz, $5::text, $2::text, $3::text, $4::text, $6::text, $9::text FROM c RETURNING seq`
 )
+
+// preparedStatement is an insert written out once for both dialects.
+type preparedStatement struct {
+	columns          []string
+	sqlite, postgres string
+}
+
+// insertStatement is the insert of every named column of table.
+func insertStatement(table string, columns ...string) preparedStatement {
+	query := "INSERT INTO " + table + " (" + strings.Join(columns, ", ") + ") VALUES (?" + strings.Repeat(", ?", len(columns)-1) + ")"
+	return preparedStatement{columns: columns, sqlite: query, postgres: numbered(query)}
+}
+
+// execPrepared runs st with args in tx, as a statement prepared once per
+// connection, its error as GORM would report it.
+func (db *DB) execPrepared(tx *gorm.DB, st preparedStatement, args ...any) error {
+	query := st.sqlite
+	if db.dialect == Postgres {
+		query = st.postgres
+	}
+	_, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, query, args...)
+	return db.translated(err)
+}
 
 // translated is err as GORM reports a statement's error (see translator),
 // for statements run without GORM.
