@@ -98,8 +98,18 @@ func eachRow[R any](ctx context.Context, db *DB, query func(cursor string) (*gor
 		if chunk > 0 {
 			tx = tx.Limit(chunk)
 		}
+		if db.dialect == SQLite {
+			// mattn/go-sqlite3 steps each row of a statement with a
+			// cancellable context in a goroutine of its own, a handoff
+			// that costs more than the row: the statement runs without
+			// the request's cancellation, and eachRowOnce checks it
+			// between rows instead. PostgreSQL keeps it: there it
+			// cancels the query on the server, where closing the rows
+			// would otherwise read what is left of them.
+			tx = tx.WithContext(context.WithoutCancel(tx.Statement.Context))
+		}
 		var n int
-		n, cursor, err = eachRowOnce(tx, chunk, &r, next, scan, fn)
+		n, cursor, err = eachRowOnce(ctx, tx, chunk, &r, next, scan, fn)
 		if err != nil {
 			return err
 		}
@@ -118,7 +128,7 @@ func eachRow[R any](ctx context.Context, db *DB, query func(cursor string) (*gor
 // eachRowOnce reads the rows of one statement, closed on return, and
 // returns how many it read and, once it has read chunk rows, the cursor
 // after the last.
-func eachRowOnce[R any](tx *gormDB, chunk int, r *R, next func(*R) (string, error), scan func(*sql.Rows, *R) error,
+func eachRowOnce[R any](ctx context.Context, tx *gormDB, chunk int, r *R, next func(*R) (string, error), scan func(*sql.Rows, *R) error,
 	fn func(*R) error) (n int, cursor string, err error) {
 	rows, err := tx.Rows()
 	if err != nil {
@@ -126,6 +136,9 @@ func eachRowOnce[R any](tx *gormDB, chunk int, r *R, next func(*R) (string, erro
 	}
 	defer rows.Close()
 	for rows.Next() {
+		if err := ctx.Err(); err != nil {
+			return n, "", err
+		}
 		*r = *new(R)
 		if err := scan(rows, r); err != nil {
 			return n, "", dbError(err)
