@@ -262,6 +262,11 @@ func pipelined(each func(emit func(v any) error) error, consume func(v any) erro
 	batch := make([]any, 0, pipeBatch)
 	send := func() error {
 		select {
+		case <-stopped: // before the send, which the draining encoder would also take
+			return errEncoderStopped
+		default:
+		}
+		select {
 		case batches <- batch:
 		case <-stopped:
 			return errEncoderStopped
