@@ -166,7 +166,11 @@ func stream(ctx context.Context, format string, t table, each func(emit func(v a
 		switch format {
 		case formatCSV:
 			enc := newCSVEncoder(bw, t, opts)
-			err = each(func(v any) error {
+			err = pipelined(each, func(v any) error {
+				v, err := contractValue(v)
+				if err != nil {
+					return err
+				}
 				if err := enc.encode(v); err != nil {
 					return err
 				}
@@ -182,7 +186,11 @@ func stream(ctx context.Context, format string, t table, each func(emit func(v a
 			}
 		default:
 			je := json.NewEncoder(bw) // Encode writes what Marshal does, and a newline
-			err = each(func(v any) error {
+			err = pipelined(each, func(v any) error {
+				v, err := contractValue(v)
+				if err != nil {
+					return err
+				}
 				if err := je.Encode(v); err != nil {
 					return err
 				}
@@ -211,6 +219,82 @@ func stream(ctx context.Context, format string, t table, each func(emit func(v a
 		h.Add("Link", t.link())
 	}
 	return exportBody{pr}, nil
+}
+
+// pipeBatch is how many rows pass from an export's reader to its encoder
+// at a time.
+const pipeBatch = 256
+
+// errEncoderStopped tells an export's reader that its encoder has stopped.
+var errEncoderStopped = errors.New("export encoder stopped")
+
+// pipelined runs each, which reads the rows, and consume, which encodes
+// them, at the same time, in batches of pipeBatch rows: reading a row from
+// the database and encoding one cost about the same, so that an export takes
+// about as long as the slower of the two rather than both. At most four
+// batches are on their way, so that memory stays the same however long the
+// export. The rows each emitted before an error are consumed too; an error
+// of consume stops each at its next row, and is the one returned.
+func pipelined(each func(emit func(v any) error) error, consume func(v any) error) error {
+	batches := make(chan []any, 2)
+	free := make(chan []any, 2)
+	stopped := make(chan struct{})
+	done := make(chan struct{})
+	var consumeErr error // written by the encoder, read after done
+	go func() {
+		defer close(done)
+		for b := range batches {
+			for _, v := range b {
+				if consumeErr != nil {
+					break
+				}
+				if consumeErr = consume(v); consumeErr != nil {
+					close(stopped)
+				}
+			}
+			clear(b) // let the rows go
+			select {
+			case free <- b[:0]:
+			default:
+			}
+		}
+	}()
+	batch := make([]any, 0, pipeBatch)
+	send := func() error {
+		select {
+		case <-stopped: // before the send, which the draining encoder would also take
+			return errEncoderStopped
+		default:
+		}
+		select {
+		case batches <- batch:
+		case <-stopped:
+			return errEncoderStopped
+		}
+		select {
+		case batch = <-free:
+		default:
+			batch = make([]any, 0, pipeBatch)
+		}
+		return nil
+	}
+	err := each(func(v any) error {
+		if batch = append(batch, v); len(batch) < pipeBatch {
+			return nil
+		}
+		return send()
+	})
+	if len(batch) > 0 && !errors.Is(err, errEncoderStopped) {
+		if serr := send(); err == nil {
+			err = serr
+		}
+	}
+	close(batches)
+	<-done
+	if consumeErr != nil {
+		return consumeErr
+	}
+	return err
 }
 
 // exportHook, when set (by tests), learns how each export ended: the rows
@@ -321,17 +405,13 @@ func (b exportBody) WriteTo(w io.Writer) (int64, error) {
 	}
 }
 
-// eachItem emits every item each passes, as the contract's type: each is a
-// service's Each, which reads them from one query.
+// eachItem emits every item each passes, to be written as the contract's
+// type: each is a service's Each, which reads them from one query. The
+// mapping to the contract's type is left to the export's encoder (see
+// unmapped), off the goroutine that reads the rows.
 func eachItem[T, A any](each func(fn func(T) error) error, toAPI func(T) (A, error)) func(emit func(any) error) error {
 	return func(emit func(any) error) error {
-		return each(func(item T) error {
-			v, err := toAPI(item)
-			if err != nil {
-				return err
-			}
-			return emit(v)
-		})
+		return each(func(item T) error { return emit(unmappedItem[T, A]{item, toAPI}) })
 	}
 }
 
@@ -342,16 +422,31 @@ func everyPage[T, A any](list func(cursor string) (domain.Page[T], error), toAPI
 			if err != nil {
 				return err
 			}
-			v, err := toAPI(item)
-			if err != nil {
-				return err
-			}
-			if err := emit(v); err != nil {
+			if err := emit(unmappedItem[T, A]{item, toAPI}); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
+}
+
+// unmapped is a row read as a domain item and not yet mapped to the
+// contract's type: the encoder maps it.
+type unmapped interface{ mapped() (any, error) }
+
+type unmappedItem[T, A any] struct {
+	item  T
+	toAPI func(T) (A, error)
+}
+
+func (u unmappedItem[T, A]) mapped() (any, error) { return u.toAPI(u.item) }
+
+// contractValue is the row v as the contract's type.
+func contractValue(v any) (any, error) {
+	if u, ok := v.(unmapped); ok {
+		return u.mapped()
+	}
+	return v, nil
 }
 
 // csvRow flattens one JSON object into the columns.

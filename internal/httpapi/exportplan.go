@@ -115,24 +115,37 @@ var (
 	textMarshaler = reflect.TypeFor[encoding.TextMarshaler]()
 )
 
+// ownJSONTypes caches ownJSON: a type's method set is looked up once, not
+// for every field of every row.
+var ownJSONTypes sync.Map // reflect.Type -> bool
+
 // ownJSON reports whether t's values encode themselves.
 func ownJSON(t reflect.Type) bool {
-	return t.Implements(jsonMarshaler) || t.Implements(textMarshaler) ||
+	if own, ok := ownJSONTypes.Load(t); ok {
+		return own.(bool)
+	}
+	own := t.Implements(jsonMarshaler) || t.Implements(textMarshaler) ||
 		reflect.PointerTo(t).Implements(jsonMarshaler) || reflect.PointerTo(t).Implements(textMarshaler)
+	ownJSONTypes.Store(t, own)
+	return own
 }
 
 // walk fills the cells of the columns under n from the struct v.
 func (e *csvEncoder) walk(v reflect.Value, n *colNode) error {
-	for _, f := range planOf(v.Type()).fields {
-		child := n.children[f.name]
-		if child == nil {
-			continue
+	if t := v.Type(); n.boundType != t {
+		n.boundType, n.bound = t, n.bound[:0]
+		for _, f := range planOf(t).fields {
+			if child := n.children[f.name]; child != nil {
+				n.bound = append(n.bound, boundField{f, child})
+			}
 		}
+	}
+	for _, f := range n.bound {
 		fv := v.Field(f.index)
 		if f.omitEmpty && emptyValue(fv) {
 			continue
 		}
-		if err := e.put(fv, child); err != nil {
+		if err := e.put(fv, f.node); err != nil {
 			return fmt.Errorf("%s: %w", f.name, err)
 		}
 	}

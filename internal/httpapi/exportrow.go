@@ -23,6 +23,16 @@ import (
 type colNode struct {
 	children map[string]*colNode
 	col      int // the column this path is, or -1
+	// The fields of the struct type last walked at this node that have
+	// columns under it, so that a row looks up no names (see walk).
+	boundType reflect.Type
+	bound     []boundField
+}
+
+// boundField is a struct field that has columns under node.
+type boundField struct {
+	fieldPlan
+	node *colNode
 }
 
 // csvEncoder writes rows of one table as CSV.

@@ -97,15 +97,8 @@ func (s *Server) ExportCommitmentMilestones(ctx context.Context, req api.ExportC
 
 // milestoneExport streams every milestone lr selects as format.
 func (s *Server) milestoneExport(ctx context.Context, lr milestone.ListRequest, format string) (io.Reader, error) {
-	return stream(ctx, format, s.contract.columns("Milestone"), func(emit func(any) error) error {
-		return s.milestones.Each(ctx, lr, func(m milestone.Milestone) error {
-			v, err := toAPIMilestone(m)
-			if err != nil {
-				return err
-			}
-			return emit(v)
-		})
-	})
+	return stream(ctx, format, s.contract.columns("Milestone"), eachItem(
+		func(fn func(milestone.Milestone) error) error { return s.milestones.Each(ctx, lr, fn) }, toAPIMilestone))
 }
 
 // milestonePage answers a page of milestones.

@@ -137,3 +137,34 @@ func TestExportChunksOnSQLite(t *testing.T) {
 		t.Errorf("export in chunks:\n got %v\nwant %v (the list after it)", got, want)
 	}
 }
+
+// TestExportEndsWithItsContext: an export whose context ends (its client
+// went away) stops at the next row, with the context's error, even though
+// on SQLite its statements run without the context (see eachRow).
+func TestExportEndsWithItsContext(t *testing.T) {
+	t.Parallel()
+	db := storetest.Open(t)
+	if db.Dialect() != store.SQLite {
+		t.Skip("PostgreSQL reads an export from one statement")
+	}
+	at := time.Date(2031, 1, 1, 12, 0, 0, 0, time.UTC)
+	for i := range 7 {
+		m := meeting.Meeting{ID: newID(), Title: "Cancelled", Topic: "Exports", Format: meeting.FormatLab, StartsAt: at.Add(time.Duration(i) * time.Hour),
+			EndsAt: at.Add(time.Duration(i+1) * time.Hour), TimeZone: meeting.TimeZone, Status: meeting.StatusPlanned, Version: 1, CreatedAt: now, UpdatedAt: now}
+		if err := db.CreateMeeting(context.Background(), m, change("meeting", m.ID, domain.ActionCreate, 1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	statements := 0
+	db.SetExportChunk(3, func() { statements++; cancel() })
+	n := 0
+	err := db.EachMeeting(ctx, meeting.Query{}, func(meeting.Meeting) error { n++; return nil })
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("export whose context ended after its first statement: got %v; want %v", err, context.Canceled)
+	}
+	if statements != 1 || n != 0 {
+		t.Errorf("export whose context ended after its first statement: %d statements ended, %d meetings passed on; want 1 and 0", statements, n)
+	}
+}

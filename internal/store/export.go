@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"sync"
 
 	"github.com/pioniersnetwerk/pioniers/internal/meeting"
@@ -98,8 +99,18 @@ func eachRow[R any](ctx context.Context, db *DB, query func(cursor string) (*gor
 		if chunk > 0 {
 			tx = tx.Limit(chunk)
 		}
+		if db.dialect == SQLite {
+			// mattn/go-sqlite3 steps each row of a statement with a
+			// cancellable context in a goroutine of its own, a handoff
+			// that costs more than the row: the statement runs without
+			// the request's cancellation, and eachRowOnce checks it
+			// between rows instead. PostgreSQL keeps it: there it
+			// cancels the query on the server, where closing the rows
+			// would otherwise read what is left of them.
+			tx = tx.WithContext(context.WithoutCancel(tx.Statement.Context))
+		}
 		var n int
-		n, cursor, err = eachRowOnce(tx, chunk, &r, next, scan, fn)
+		n, cursor, err = eachRowOnce(ctx, tx, chunk, &r, next, scan, fn)
 		if err != nil {
 			return err
 		}
@@ -118,7 +129,7 @@ func eachRow[R any](ctx context.Context, db *DB, query func(cursor string) (*gor
 // eachRowOnce reads the rows of one statement, closed on return, and
 // returns how many it read and, once it has read chunk rows, the cursor
 // after the last.
-func eachRowOnce[R any](tx *gormDB, chunk int, r *R, next func(*R) (string, error), scan func(*sql.Rows, *R) error,
+func eachRowOnce[R any](ctx context.Context, tx *gormDB, chunk int, r *R, next func(*R) (string, error), scan func(*sql.Rows, *R) error,
 	fn func(*R) error) (n int, cursor string, err error) {
 	rows, err := tx.Rows()
 	if err != nil {
@@ -126,6 +137,9 @@ func eachRowOnce[R any](tx *gormDB, chunk int, r *R, next func(*R) (string, erro
 	}
 	defer rows.Close()
 	for rows.Next() {
+		if err := ctx.Err(); err != nil {
+			return n, "", err
+		}
 		*r = *new(R)
 		if err := scan(rows, r); err != nil {
 			return n, "", dbError(err)
@@ -145,7 +159,9 @@ func eachRowOnce[R any](tx *gormDB, chunk int, r *R, next func(*R) (string, erro
 // EachMeeting calls fn for every meeting q selects, in the list's order.
 // It counts registrations (as registrationCounts does for a page) and reads
 // programmes for inChunk meetings at a time, so that their cost follows the
-// rows exported rather than the whole registrations table.
+// rows exported rather than the whole registrations table. That, and fn,
+// run on a goroutine of their own while the next inChunk rows are read (see
+// heldRows).
 func (db *DB) EachMeeting(ctx context.Context, q meeting.Query, fn func(meeting.Meeting) error) error {
 	sort := meetingSort(q)
 	fp := ""
@@ -163,9 +179,8 @@ func (db *DB) EachMeeting(ctx context.Context, q meeting.Query, fn func(meeting.
 		}
 		return rows.Scan(dest...)
 	}
-	held := make([]meetingView, 0, inChunk)
 	items := make([]meeting.Meeting, 0, inChunk)
-	flush := func() error {
+	flush := func(held []meetingView) error {
 		if err := db.registrationCounts(ctx, held); err != nil {
 			return err
 		}
@@ -177,7 +192,6 @@ func (db *DB) EachMeeting(ctx context.Context, q meeting.Query, fn func(meeting.
 			}
 			items = append(items, m)
 		}
-		held = held[:0]
 		if err := db.programmes(ctx, items); err != nil {
 			return err
 		}
@@ -188,10 +202,84 @@ func (db *DB) EachMeeting(ctx context.Context, q meeting.Query, fn func(meeting.
 		}
 		return nil
 	}
-	return eachRow(ctx, db, query, next, scan, func(v *meetingView) error {
-		if held = append(held, *v); len(held) < inChunk {
+	return heldRows(func(hold func(*meetingView) error, last func() error) error {
+		return eachRow(ctx, db, query, next, scan, hold, last)
+	}, flush)
+}
+
+// errFlushStopped tells the rows' reader that what it handed over failed.
+var errFlushStopped = errors.New("export stopped")
+
+// heldRows runs read, which passes every row to hold and calls last after
+// the last, and hands the rows over inChunk at a time to flush, which runs
+// on a goroutine of its own, one batch after the other, while read reads the
+// next: the rows' statement and what is made of each batch (more queries,
+// the caller's fn) cost about the same. At most three batches exist at
+// once. An error of flush stops read at its next hand-over and is the one
+// returned; flush has returned for good when last or heldRows does.
+func heldRows[R any](read func(hold func(*R) error, last func() error) error, flush func([]R) error) error {
+	work := make(chan []R, 1)
+	free := make(chan []R, 1)
+	failed := make(chan struct{})
+	finished := make(chan struct{})
+	var flushErr error // written by the flusher, read after finished
+	go func() {
+		defer close(finished)
+		for held := range work {
+			if flushErr == nil {
+				if flushErr = flush(held); flushErr != nil {
+					close(failed)
+				}
+			}
+			clear(held)
+			select {
+			case free <- held[:0]:
+			default:
+			}
+		}
+	}()
+	held := make([]R, 0, inChunk)
+	handOver := func() error {
+		select {
+		case <-failed:
+			return errFlushStopped
+		default:
+		}
+		select {
+		case work <- held:
+		case <-failed:
+			return errFlushStopped
+		}
+		select {
+		case held = <-free:
+		default:
+			held = make([]R, 0, inChunk)
+		}
+		return nil
+	}
+	var closeOnce sync.Once
+	wait := func() error { // for the last flush to return
+		closeOnce.Do(func() { close(work) })
+		<-finished
+		return flushErr
+	}
+	err := read(func(r *R) error {
+		if held = append(held, *r); len(held) < inChunk {
 			return nil
 		}
-		return flush()
-	}, flush)
+		return handOver()
+	}, func() error {
+		// The last rows are flushed before read returns: still in the
+		// export's slot, as eachRow's last runs.
+		if len(held) > 0 {
+			if err := handOver(); err != nil {
+				return err
+			}
+		}
+		return wait()
+	})
+	if ferr := wait(); ferr != nil {
+		return ferr
+	}
+	return err
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"unicode/utf8"
 )
 
 // jsonColumn is a TEXT column that holds V as JSON. It is the one way the
@@ -45,6 +46,14 @@ func (j *jsonColumn[T]) Scan(src any) error {
 	default:
 		return fmt.Errorf("decode %T column: got %T, want JSON text", j.V, src)
 	}
+	if strs, ok := any(&j.V).(*[]string); ok {
+		// The most common structured column (tags, scopes) read in one
+		// pass when it is simple, such as the empty list of most rows.
+		if v, ok := stringList(data); ok {
+			*strs = v
+			return nil
+		}
+	}
 	if err := json.Unmarshal(data, &j.V); err != nil {
 		j.V = zero
 		return fmt.Errorf("decode %T column: %w", j.V, err)
@@ -54,3 +63,39 @@ func (j *jsonColumn[T]) Scan(src any) error {
 
 // GormDataType tells GORM the column's type without calling Value on a zero V.
 func (jsonColumn[T]) GormDataType() string { return "text" }
+
+// stringList reads a JSON array of strings written without spaces or
+// escapes, as json.Marshal writes one of plain text, as json.Unmarshal
+// would read it; ok is false for anything else (left to json.Unmarshal,
+// which also reports what is wrong with it).
+func stringList(data []byte) (v []string, ok bool) {
+	if len(data) < 2 || data[0] != '[' || data[len(data)-1] != ']' {
+		return nil, false
+	}
+	rest := data[1 : len(data)-1]
+	v = []string{} // [] reads as an empty list, not nil
+	for len(rest) > 0 {
+		if rest[0] != '"' {
+			return nil, false
+		}
+		end := 1
+		for end < len(rest) && rest[end] != '"' {
+			if c := rest[end]; c == '\\' || c < 0x20 {
+				return nil, false // escapes and control characters: json.Unmarshal
+			}
+			end++
+		}
+		if end == len(rest) || !utf8.Valid(rest[1:end]) {
+			return nil, false // json.Unmarshal writes invalid UTF-8 as U+FFFD
+		}
+		v = append(v, string(rest[1:end]))
+		rest = rest[end+1:]
+		if len(rest) > 0 {
+			if rest[0] != ',' || len(rest) == 1 {
+				return nil, false
+			}
+			rest = rest[1:]
+		}
+	}
+	return v, true
+}

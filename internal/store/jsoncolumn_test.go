@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"database/sql/driver"
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -164,5 +165,32 @@ func TestJSONColumnsInTheDatabase(t *testing.T) {
 				t.Errorf("read: got code %q (%v); want %q", got, err, domain.CodeInternal)
 			}
 		})
+	}
+}
+
+// TestJSONColumnStringListsReadAsJSONDoes: a list of strings reads as
+// json.Unmarshal reads it, whether the quick reader takes it or leaves it
+// to json.Unmarshal, and what json.Unmarshal refuses fails the read.
+func TestJSONColumnStringListsReadAsJSONDoes(t *testing.T) {
+	t.Parallel()
+	for _, text := range []string{`[]`, `["a"]`, `["a","b c"]`, `[""]`, `["Café","über"]`, `["a\"b"]`, `["\u00e9"]`,
+		`[ "a" ]`, `["a",]`, `[,"a"]`, `["a""b"]`, `["a"`, `"a"]`, `null`, `{}`, `[1]`, `["a",1]`, "[\"\xff\"]", "[\"a\tb\"]",
+		`["a"] `, ``, `[`, `["`, `["a",`} {
+		var want []string
+		wantErr := json.Unmarshal([]byte(text), &want)
+		for _, src := range []any{text, []byte(text)} {
+			var got store.JSONColumn[[]string]
+			err := got.Scan(src)
+			if (err != nil) != (wantErr != nil) {
+				t.Errorf("Scan(%T %q): got error %v; want %v", src, text, err, wantErr)
+				continue
+			}
+			if wantErr != nil {
+				continue
+			}
+			if !reflect.DeepEqual(got.V, want) || (got.V == nil) != (want == nil) {
+				t.Errorf("Scan(%T %q): got %#v; want %#v", src, text, got.V, want)
+			}
+		}
 	}
 }
