@@ -72,13 +72,18 @@ func (b *bodyBuffer) sum() [sha256.Size]byte {
 }
 
 // keepable returns the body for a cache entry, which holds it from then
-// on: a small body copied to its exact size (its chunks hold up to twice
-// that), a large one as it is (copying it would hold it twice at once).
-func (b *bodyBuffer) keepable() [][]byte {
-	if b.n <= maxChunk/16 {
-		return [][]byte{slices.Concat(b.chunks...)}
+// on, and the bytes it takes: up to a chunk's size copied to its exact
+// size (its chunks hold up to twice that), a larger one as it is, spare
+// room included (copying it would hold it twice at once).
+func (b *bodyBuffer) keepable() (body [][]byte, held int) {
+	body = b.chunks
+	if b.n <= maxChunk {
+		body = [][]byte{slices.Concat(b.chunks...)}
 	}
-	return b.chunks
+	for _, c := range body {
+		held += cap(c)
+	}
+	return body, held
 }
 
 func writeChunks(w io.Writer, chunks [][]byte) (int64, error) {

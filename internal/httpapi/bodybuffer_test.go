@@ -49,8 +49,12 @@ func TestBodyBuffer(t *testing.T) {
 			if got := b.sum(); got != sha256.Sum256(want) {
 				t.Errorf("sum: got %x; want the SHA-256 of the body", got)
 			}
-			if got := slices.Concat(b.keepable()...); !bytes.Equal(got, want) {
+			kept, held := b.keepable()
+			if got := slices.Concat(kept...); !bytes.Equal(got, want) {
 				t.Errorf("keepable: got %d bytes; want the %d written", len(got), len(want))
+			}
+			if capacity := heldBytes(kept); held != capacity || held < len(want) {
+				t.Errorf("keepable: got %d bytes held; want the %d its chunks hold, at least the %d written", held, capacity, len(want))
 			}
 			var out bytes.Buffer
 			if n, err := b.WriteTo(&out); n != int64(len(want)) || err != nil || !bytes.Equal(out.Bytes(), want) {
@@ -61,4 +65,12 @@ func TestBodyBuffer(t *testing.T) {
 			}
 		})
 	}
+}
+
+func heldBytes(chunks [][]byte) int {
+	n := 0
+	for _, c := range chunks {
+		n += cap(c)
+	}
+	return n
 }

@@ -330,8 +330,10 @@ func keep(c echo.Context, status int, header http.Header, body *bodyBuffer, etag
 		return
 	}
 	e := &cacheEntry{key: s.key, version: s.version, second: s.second, status: status, etag: etag,
-		header: http.Header{}, body: body.keepable()}
-	e.size = int64(len(e.key)+body.Len()) + 256
+		header: http.Header{}}
+	var held int
+	e.body, held = body.keepable()
+	e.size = int64(len(e.key)+held) + 256
 	for k, v := range header {
 		if !slices.Equal(v, s.before[k]) {
 			// Clipped, so that a later Add on a served response copies

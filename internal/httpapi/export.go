@@ -171,11 +171,13 @@ func stream(ctx context.Context, format string, t table, each func(emit func(v a
 				if err != nil {
 					return err
 				}
+				// Before the row is written: a row larger than the buffer
+				// goes into the pipe, which nobody reads until started.
+				started()
 				if err := enc.encode(v); err != nil {
 					return err
 				}
 				rows++
-				started()
 				return nil
 			})
 			if err == nil {
@@ -191,11 +193,11 @@ func stream(ctx context.Context, format string, t table, each func(emit func(v a
 				if err != nil {
 					return err
 				}
+				started() // before the row is written, as for CSV
 				if err := je.Encode(v); err != nil {
 					return err
 				}
 				rows++
-				started()
 				return nil
 			})
 		}
@@ -233,8 +235,10 @@ var errEncoderStopped = errors.New("export encoder stopped")
 // the database and encoding one cost about the same, so that an export takes
 // about as long as the slower of the two rather than both. At most four
 // batches are on their way, so that memory stays the same however long the
-// export. The rows each emitted before an error are consumed too; an error
-// of consume stops each at its next row, and is the one returned.
+// export. The first row goes on its own, so that the response starts with
+// it however sparse the rows. The rows each emitted before an error are
+// consumed too; an error of consume stops each at its next batch, and is
+// the one returned.
 func pipelined(each func(emit func(v any) error) error, consume func(v any) error) error {
 	batches := make(chan []any, 2)
 	free := make(chan []any, 2)
@@ -278,10 +282,12 @@ func pipelined(each func(emit func(v any) error) error, consume func(v any) erro
 		}
 		return nil
 	}
+	sent := false
 	err := each(func(v any) error {
-		if batch = append(batch, v); len(batch) < pipeBatch {
+		if batch = append(batch, v); len(batch) < pipeBatch && sent {
 			return nil
 		}
+		sent = true
 		return send()
 	})
 	if len(batch) > 0 && !errors.Is(err, errEncoderStopped) {

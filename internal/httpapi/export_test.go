@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -550,6 +551,40 @@ func TestExportPipelined(t *testing.T) {
 			}
 			if emitted > tt.wantEmits {
 				t.Errorf("got %d rows emitted; want at most %d", emitted, tt.wantEmits)
+			}
+		})
+	}
+}
+
+// TestExportStreamFirstRowLargerThanTheBuffer: a first row that does not fit
+// the export's buffer goes into the pipe before anybody reads it; stream
+// must hand the body over first, not wait for that write.
+func TestExportStreamFirstRowLargerThanTheBuffer(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("x", 3*exportBufferSize)
+	for _, format := range []string{formatCSV, formatNDJSON} {
+		t.Run(format, func(t *testing.T) {
+			t.Parallel()
+			got := make(chan error, 1)
+			go func() {
+				r, err := stream(context.Background(), format, textTable("title"), func(emit func(any) error) error {
+					return emit(map[string]any{"title": long})
+				})
+				if err == nil {
+					var data []byte
+					if data, err = io.ReadAll(r); err == nil && !bytes.Contains(data, []byte(long)) {
+						err = fmt.Errorf("got %d bytes without the row", len(data))
+					}
+				}
+				got <- err
+			}()
+			select {
+			case err := <-got:
+				if err != nil {
+					t.Errorf("a first row of %d bytes: %v; want it streamed", len(long), err)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatalf("a first row of %d bytes: stream still waiting after 30s; want the body handed over", len(long))
 			}
 		})
 	}

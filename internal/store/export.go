@@ -92,6 +92,9 @@ func eachRow[R any](ctx context.Context, db *DB, query func(cursor string) (*gor
 	var r R
 	cursor := ""
 	for {
+		if err := ctx.Err(); err != nil {
+			return err // not a statement more for a client gone
+		}
 		tx, err := query(cursor)
 		if err != nil {
 			return err

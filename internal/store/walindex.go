@@ -65,9 +65,11 @@ func (w *walIndex) open(ctx context.Context) {
 	if w.data != nil || w.failed {
 		return
 	}
-	if err := w.mapFile(ctx); err != nil {
+	// Not the request's cancellation: one client going away must not leave
+	// every later request without the mapping.
+	if err := w.mapFile(context.WithoutCancel(ctx)); err != nil {
 		w.failed = true
-		_ = w.release()
+		_ = w.release(false) // the file stays open until close: see walIndex
 	}
 }
 
@@ -106,11 +108,12 @@ func (w *walIndex) close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.failed = true // nothing maps it again
-	return w.release()
+	return w.release(true)
 }
 
-// release undoes what mapFile did, in reverse; the caller holds mu.
-func (w *walIndex) release() error {
+// release undoes what mapFile did, in reverse, the file too when all is
+// set; the caller holds mu.
+func (w *walIndex) release(all bool) error {
 	var errs []error
 	if w.data != nil {
 		errs = append(errs, syscall.Munmap(w.data))
@@ -125,7 +128,7 @@ func (w *walIndex) release() error {
 		w.pinDB = nil
 	}
 	// After the pin: see walIndex.
-	if w.file != nil {
+	if w.file != nil && all {
 		errs = append(errs, w.file.Close())
 		w.file = nil
 	}
