@@ -46,8 +46,13 @@ var organisationBy = map[string]string{
 
 // scanOrganisation reads one row of organisationColumns without reflection.
 func scanOrganisation(rows *sql.Rows, r *organisationRow) error {
-	return rows.Scan(&r.ID, &r.Code, &r.Name, &r.Kind, &r.NetworkRole, &r.JoinedOn, &r.LeftOn, &r.Province, &r.Website,
-		&r.Description, &r.Example, &r.Version, &r.CreatedAt, &r.UpdatedAt)
+	return rows.Scan(r.columns()...)
+}
+
+// columns are where a row of organisationColumns goes, in its order.
+func (r *organisationRow) columns() []any {
+	return []any{&r.ID, &r.Code, &r.Name, &r.Kind, &r.NetworkRole, &r.JoinedOn, &r.LeftOn, &r.Province, &r.Website,
+		&r.Description, &r.Example, &r.Version, &r.CreatedAt, &r.UpdatedAt}
 }
 
 func toOrganisationRow(o organisation.Organisation) organisationRow {
@@ -155,8 +160,7 @@ func (db *DB) GetOrganisation(ctx context.Context, ref string) (organisation.Org
 	// from a goroutine of its own for every row, which costs more than
 	// this read), and no GORM, which made a hundred allocations of it.
 	var r organisationRow
-	err := db.queryRow(context.WithoutCancel(ctx), organisationBy[column], value).Scan(&r.ID, &r.Code, &r.Name, &r.Kind,
-		&r.NetworkRole, &r.JoinedOn, &r.LeftOn, &r.Province, &r.Website, &r.Description, &r.Example, &r.Version, &r.CreatedAt, &r.UpdatedAt)
+	err := db.queryRow(context.WithoutCancel(ctx), organisationBy[column], value).Scan(r.columns()...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return organisation.Organisation{}, domain.Errorf(domain.CodeNotFound, "no organisation with id or code %q", ref)
 	}
