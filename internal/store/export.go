@@ -168,9 +168,13 @@ func eachRowOnce[R any](ctx context.Context, tx *gormDB, chunk int, r *R, next f
 func (db *DB) EachMeeting(ctx context.Context, q meeting.Query, fn func(meeting.Meeting) error) error {
 	sort := meetingSort(q)
 	fp := ""
+	sel, destOf := meetingSelect, meetingDest
+	if db.dialect == SQLite {
+		sel, destOf = meetingExportSelect, meetingExportDest
+	}
 	query := func(cursor string) (*gormDB, error) {
 		q.Cursor = cursor
-		tx, f, err := db.meetingList(db.meetingQuery(ctx), q)
+		tx, f, err := db.meetingList(db.meetingQueryOf(ctx, sel), q)
 		fp = f
 		return tx, err
 	}
@@ -178,7 +182,7 @@ func (db *DB) EachMeeting(ctx context.Context, q meeting.Query, fn func(meeting.
 	var dest []any // made once: eachRow scans into the same value every row
 	scan := func(rows *sql.Rows, v *meetingView) error {
 		if dest == nil {
-			dest = meetingDest(make([]any, 0, meetingColumns), v)
+			dest = destOf(make([]any, 0, meetingColumns), v)
 		}
 		return rows.Scan(dest...)
 	}
