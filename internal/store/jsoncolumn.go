@@ -54,6 +54,14 @@ func (j *jsonColumn[T]) Scan(src any) error {
 			return nil
 		}
 	}
+	if d, ok := any(&j.V).(**detailsJSON); ok {
+		// Every meeting's details, read in one pass when json.Marshal
+		// wrote them.
+		if v, ok := plainDetails(data); ok {
+			*d = v
+			return nil
+		}
+	}
 	if err := json.Unmarshal(data, &j.V); err != nil {
 		j.V = zero
 		return fmt.Errorf("decode %T column: %w", j.V, err)
@@ -99,3 +107,74 @@ func stringList(data []byte) (v []string, ok bool) {
 	}
 	return v, true
 }
+
+// plainJSON reads JSON as json.Marshal writes it: no spaces, strings
+// without escapes. Its readers return false for anything else, which the
+// caller leaves to json.Unmarshal (which also reports what is wrong).
+type plainJSON struct {
+	data []byte
+	i    int
+}
+
+// is consumes c when it comes next.
+func (p *plainJSON) is(c byte) bool {
+	if p.i < len(p.data) && p.data[p.i] == c {
+		p.i++
+		return true
+	}
+	return false
+}
+
+// literal consumes s when it comes next.
+func (p *plainJSON) literal(s string) bool {
+	if len(p.data)-p.i >= len(s) && string(p.data[p.i:p.i+len(s)]) == s {
+		p.i += len(s)
+		return true
+	}
+	return false
+}
+
+// str reads a string without escapes, control characters or invalid UTF-8.
+func (p *plainJSON) str() (string, bool) {
+	if !p.is('"') {
+		return "", false
+	}
+	start := p.i
+	for p.i < len(p.data) {
+		switch c := p.data[p.i]; {
+		case c == '"':
+			s := p.data[start:p.i]
+			p.i++
+			return string(s), utf8.Valid(s)
+		case c == '\\' || c < 0x20:
+			return "", false
+		}
+		p.i++
+	}
+	return "", false
+}
+
+// object reads an object, calling value for each key to read its value.
+func (p *plainJSON) object(value func(key string) bool) bool {
+	if !p.is('{') {
+		return false
+	}
+	if p.is('}') {
+		return true
+	}
+	for {
+		key, ok := p.str()
+		if !ok || !p.is(':') || !value(key) {
+			return false
+		}
+		if p.is('}') {
+			return true
+		}
+		if !p.is(',') {
+			return false
+		}
+	}
+}
+
+// end reports whether everything was read.
+func (p *plainJSON) end() bool { return p.i == len(p.data) }

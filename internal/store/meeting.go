@@ -132,6 +132,71 @@ type expertJSON struct {
 	Affiliation string `json:"affiliation,omitempty"`
 }
 
+// plainDetails reads details as json.Marshal writes them, as
+// json.Unmarshal would; ok is false for anything else (a key in another
+// case, an unknown key, escapes, spaces), left to json.Unmarshal.
+func plainDetails(data []byte) (d *detailsJSON, ok bool) {
+	p := plainJSON{data: data}
+	d = &detailsJSON{}
+	str := func(s *string) bool {
+		v, ok := p.str()
+		*s = v
+		return ok
+	}
+	ok = p.object(func(key string) bool {
+		switch key {
+		case "format":
+			return str(&d.Format)
+		case "case":
+			return str(&d.Case)
+		case "callOpensOn":
+			return str(&d.CallOpensOn)
+		case "callClosesOn":
+			return str(&d.CallClosesOn)
+		case "townHall":
+			return str(&d.TownHall)
+		case "openToResidents":
+			if p.literal("true") {
+				d.OpenToResidents = true
+				return true
+			}
+			d.OpenToResidents = false
+			return p.literal("false")
+		case "experts":
+			if !p.is('[') {
+				return false
+			}
+			d.Experts = []expertJSON{}
+			if p.is(']') {
+				return true
+			}
+			for {
+				var e expertJSON
+				if !p.object(func(key string) bool {
+					switch key {
+					case "name":
+						return str(&e.Name)
+					case "affiliation":
+						return str(&e.Affiliation)
+					}
+					return false
+				}) {
+					return false
+				}
+				d.Experts = append(d.Experts, e)
+				if p.is(']') {
+					return true
+				}
+				if !p.is(',') {
+					return false
+				}
+			}
+		}
+		return false
+	})
+	return d, ok && p.end()
+}
+
 // meetingSelect names every column the read needs, in the order
 // scanMeetingView reads them. Registration counts are not here: a
 // correlated COUNT per row was most of a page's time; registrationCounts
