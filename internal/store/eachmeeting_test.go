@@ -8,6 +8,7 @@ import (
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/meeting"
+	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 	"github.com/pioniersnetwerk/pioniers/internal/store/storetest"
 )
 
@@ -21,6 +22,7 @@ func TestEachMeetingReadsAsGetMeeting(t *testing.T) {
 	ctx := context.Background()
 	at := time.Date(2031, 1, 1, 12, 0, 0, 0, time.UTC)
 	opens, closes := at.Add(-72*time.Hour+123456789), at.Add(-time.Hour)
+	host, chair := auditAt(t, db, "0344", "tester", now), auditAt(t, db, "q\"1", "tester", now) // a quote: not plain JSON
 	tests := []struct {
 		name   string
 		change func(m *meeting.Meeting)
@@ -32,6 +34,12 @@ func TestEachMeetingReadsAsGetMeeting(t *testing.T) {
 			m.Format = meeting.FormatKnowledgeSession
 			m.Details = &meeting.Details{Format: meeting.FormatKnowledgeSession, Experts: []meeting.Expert{{Name: "Zoë \"Z\" Expert", Affiliation: "Uni"}}}
 			m.RegistrationOpensAt, m.RegistrationClosesAt = opens, closes
+		}, nil},
+		{"organisations", func(m *meeting.Meeting) {
+			m.Format = meeting.FormatLab
+			m.Details = &meeting.Details{Format: meeting.FormatLab, Case: "A case", CaseOwner: organisation.Ref{ID: host}}
+			m.Venue = &meeting.Venue{Name: "Stadhuis", City: "Utrecht", Host: organisation.Ref{ID: host}}
+			m.GuestChair = &organisation.Ref{ID: chair}
 		}, nil},
 		{"report", func(*meeting.Meeting) {}, &meeting.Report{PublicationID: "pub-1", URL: "https://example.org/r", PublishedOn: at.Add(48 * time.Hour).Truncate(24 * time.Hour),
 			Summary: "Summary, \"quoted\"", Language: "nl", Licence: "CC-BY-4.0", Version: 1, CreatedAt: now.Add(time.Microsecond), UpdatedAt: now.Add(time.Second)}},
@@ -55,6 +63,9 @@ func TestEachMeetingReadsAsGetMeeting(t *testing.T) {
 		got, err := db.GetMeeting(ctx, m.ID)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if m.GuestChair != nil && (got.GuestChair.Name != "Gemeente q\"1" || got.Venue.Host.Code != "0344" || got.Details.CaseOwner.Name != "Gemeente 0344") {
+			t.Fatalf("%s: organisations %+v, %+v, %+v; want them read", tt.name, got.GuestChair, got.Venue.Host, got.Details.CaseOwner)
 		}
 		if (got.Report != nil) != (tt.report != nil) {
 			t.Fatalf("%s: report %+v; want one: %v", tt.name, got.Report, tt.report != nil)
