@@ -77,35 +77,27 @@ func (jsonColumn[T]) GormDataType() string { return "text" }
 // would read it; ok is false for anything else (left to json.Unmarshal,
 // which also reports what is wrong with it).
 func stringList(data []byte) (v []string, ok bool) {
-	if len(data) < 2 || data[0] != '[' || data[len(data)-1] != ']' {
+	p := plainJSON{data: data}
+	if !p.is('[') {
 		return nil, false
 	}
-	rest := data[1 : len(data)-1]
 	v = []string{} // [] reads as an empty list, not nil
-	for len(rest) > 0 {
-		if rest[0] != '"' {
+	if p.is(']') {
+		return v, p.end()
+	}
+	for {
+		s, ok := p.str()
+		if !ok {
 			return nil, false
 		}
-		end := 1
-		for end < len(rest) && rest[end] != '"' {
-			if c := rest[end]; c == '\\' || c < 0x20 {
-				return nil, false // escapes and control characters: json.Unmarshal
-			}
-			end++
+		v = append(v, s)
+		if p.is(']') {
+			return v, p.end()
 		}
-		if end == len(rest) || !utf8.Valid(rest[1:end]) {
-			return nil, false // json.Unmarshal writes invalid UTF-8 as U+FFFD
-		}
-		v = append(v, string(rest[1:end]))
-		rest = rest[end+1:]
-		if len(rest) > 0 {
-			if rest[0] != ',' || len(rest) == 1 {
-				return nil, false
-			}
-			rest = rest[1:]
+		if !p.is(',') {
+			return nil, false
 		}
 	}
-	return v, true
 }
 
 // plainJSON reads JSON as json.Marshal writes it: no spaces, strings
