@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/pioniersnetwerk/pioniers/internal/change"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
@@ -50,7 +51,8 @@ func (db *DB) Version(ctx context.Context) (int64, error) {
 		return 0, err
 	}
 	var last int64
-	if err := stmt.QueryRowContext(ctx).Scan(&last); err != nil {
+	begin := time.Now()
+	if err := db.slow.row(ctx, begin, versionQuery, stmt.QueryRowContext(ctx)).Scan(&last); err != nil {
 		return 0, dbError(err)
 	}
 	if watch {
@@ -70,6 +72,8 @@ type walVersion struct {
 	version int64
 }
 
+const versionQuery = "SELECT last FROM change_sequence WHERE id = 1"
+
 // versionStmt prepares Version's statement on first use; a failure is not
 // kept, so that the next request tries again.
 func (db *DB) versionStmt() (*sql.Stmt, error) {
@@ -80,7 +84,7 @@ func (db *DB) versionStmt() (*sql.Stmt, error) {
 	if err != nil {
 		return nil, fmt.Errorf("data version: %w", err)
 	}
-	stmt, err := sqlDB.Prepare("SELECT last FROM change_sequence WHERE id = 1")
+	stmt, err := sqlDB.Prepare(versionQuery)
 	if err != nil {
 		return nil, dbError(err)
 	}

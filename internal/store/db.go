@@ -23,7 +23,6 @@ import (
 	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 )
@@ -54,7 +53,8 @@ type DB struct {
 	walSeen atomic.Pointer[walVersion]
 	group   *groupCommit // SQLite's write transactions, shared by concurrent writes; nil on PostgreSQL
 	exports exportSlots
-	stmts   readStmts // see queryRow
+	stmts   readStmts   // see queryRow
+	slow    slowQueries // GORM's statement log, for the statements run without GORM too
 }
 
 // background is the work a DB does after a request has had its answer. Its
@@ -69,6 +69,7 @@ type background struct {
 
 func newDB(write, read *gorm.DB, dialect Dialect, log *slog.Logger, trouble *atomic.Bool) *DB {
 	db := &DB{write: write, read: read, dialect: dialect, log: log, trouble: trouble}
+	db.slow, _ = write.Logger.(slowQueries) // as openPool made it
 	db.bg.ctx, db.bg.cancel = context.WithCancel(context.Background())
 	return db
 }
@@ -96,11 +97,16 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
 
 // OpenPool is Open with the pool sized as pool says.
 func OpenPool(ctx context.Context, dsn string, log *slog.Logger, pool Pool) (*DB, error) {
+	return openPool(ctx, dsn, log, pool, slowQuery)
+}
+
+// openPool is OpenPool logging the statements slower than slow (tests log every one).
+func openPool(ctx context.Context, dsn string, log *slog.Logger, pool Pool, slow time.Duration) (*DB, error) {
 	trouble := &atomic.Bool{}
 	cfg := &gorm.Config{
 		TranslateError:         true,
 		SkipDefaultTransaction: true,
-		Logger:                 gormLogger(log),
+		Logger:                 gormLogger(log, slow),
 		NowFunc:                func() time.Time { return domain.Timestamp(time.Now) },
 	}
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
@@ -436,41 +442,4 @@ func unavailable(err error) bool {
 		errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
 		errors.Is(err, context.DeadlineExceeded)
-}
-
-func gormLogger(log *slog.Logger) logger.Interface {
-	if log == nil {
-		return logger.Discard
-	}
-	return slowQueries{logger.NewSlogLogger(log, logger.Config{SlowThreshold: slowQuery, LogLevel: logger.Warn, ParameterizedQueries: true}), slowQuery}
-}
-
-// slowQuery is how long a statement runs before it is logged.
-const slowQuery = 500 * time.Millisecond
-
-// slowQueries logs slow queries only. Query errors are not logged here: a
-// unique or foreign key violation is an expected 409, and any other error
-// reaches the HTTP error boundary, which logs it with the request id.
-type slowQueries struct {
-	logger.Interface
-	threshold time.Duration
-}
-
-func (l slowQueries) LogMode(level logger.LogLevel) logger.Interface {
-	return slowQueries{l.Interface.LogMode(level), l.threshold}
-}
-
-// Trace asks for the statement's text only when it is logged: GORM's loggers
-// build it, values spelled out, for every statement (4% of a write's CPU).
-func (l slowQueries) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), _ error) {
-	if time.Since(begin) <= l.threshold {
-		return
-	}
-	l.Interface.Trace(ctx, begin, fc, nil)
-}
-
-// ParamsFilter leaves the values out of a logged statement: they may be
-// personal data. GORM finds it on the logger it was given, this one.
-func (l slowQueries) ParamsFilter(_ context.Context, sql string, _ ...any) (string, []any) {
-	return sql, nil
 }

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -41,6 +42,7 @@ type groupCommit struct {
 	// prepared are the statements GORM prepared in the open transaction
 	// (see keepPrepared).
 	prepared []string
+	slow     slowQueries // the writer's statement log
 
 	commits, writes atomic.Int64 // for tests and statistics
 }
@@ -48,6 +50,7 @@ type groupCommit struct {
 // group is one shared transaction.
 type group struct {
 	tx   *gorm.DB
+	slow slowQueries
 	sql  *sql.Tx
 	n    int           // writes that ran in it
 	done chan struct{} // closed once it is committed or rolled back
@@ -58,7 +61,8 @@ type group struct {
 }
 
 func newGroupCommit(write *gorm.DB) *groupCommit {
-	return &groupCommit{write: write, turn: make(chan struct{}, 1)}
+	slow, _ := write.Logger.(slowQueries)
+	return &groupCommit{write: write, turn: make(chan struct{}, 1), slow: slow}
 }
 
 // run runs fn in the shared transaction and returns once the transaction
@@ -79,12 +83,14 @@ func (g *groupCommit) run(ctx context.Context, fn func(ctx context.Context) erro
 	if b == nil {
 		// The transaction outlives the request that opens it: a client who
 		// goes away must not roll back the others' writes.
+		begin := time.Now()
 		tx := g.write.WithContext(context.Background()).Begin()
+		g.slow.Trace(context.Background(), begin, func() (string, int64) { return "BEGIN IMMEDIATE", -1 }, tx.Error)
 		if tx.Error != nil {
 			<-g.turn
 			return dbError(tx.Error)
 		}
-		b = &group{tx: tx, done: make(chan struct{})}
+		b = &group{tx: tx, slow: g.slow, done: make(chan struct{})}
 		b.sql, _ = sqlTx(tx)
 		if p, ok := tx.Statement.ConnPool.(*gorm.PreparedStmtTX); ok && b.sql != nil {
 			p.Tx = &preparingTx{Tx: b.sql, prepared: &g.prepared}
@@ -158,7 +164,7 @@ func (b *group) undo(first bool) {
 func (b *group) exec(query string) error {
 	// Prepared once and kept, as GORM's statements are (see keepPrepared):
 	// every write but the first opens and releases a savepoint.
-	_, err := b.tx.Statement.ConnPool.ExecContext(context.Background(), query)
+	err := b.slow.exec(b.tx, query)
 	if err != nil && b.err == nil {
 		b.err = fmt.Errorf("%w: %w", errUnavailable(), errors.Join(errGroupLost, err))
 	}
@@ -189,13 +195,17 @@ func (g *groupCommit) end(b *group) {
 	}
 	if !more || b.n >= groupMax || b.err != nil || b.discard {
 		g.open = nil
+		begin, query := time.Now(), "COMMIT"
+		var err error
 		if b.err != nil || b.discard {
+			query = "ROLLBACK"
 			_ = b.tx.Rollback().Error
-		} else if err := b.tx.Commit().Error; err != nil {
+		} else if err = b.tx.Commit().Error; err != nil {
 			b.err = dbError(err)
 		} else {
 			g.commits.Add(1)
 		}
+		g.slow.Trace(context.Background(), begin, func() (string, int64) { return query, -1 }, err)
 		close(b.done)
 		g.keepPrepared()
 	}

@@ -3,12 +3,23 @@ package store
 import (
 	"bytes"
 	"context"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/json"
+	"io"
 	"log/slog"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"gorm.io/gorm"
+
+	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/meeting"
+	"github.com/pioniersnetwerk/pioniers/internal/organisation"
 )
 
 // TestSlowQueryLog: a statement's text is built only for a statement that
@@ -27,11 +38,8 @@ func TestSlowQueryLog(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var out bytes.Buffer
-			l := gormLogger(slog.New(slog.NewTextHandler(&out, nil)))
-			filter, ok := l.(gorm.ParamsFilter)
-			if !ok {
-				t.Fatalf("the logger does not filter parameters; GORM would log every value")
-			}
+			l := gormLogger(slog.New(slog.NewTextHandler(&out, nil)), slowQuery)
+			var filter gorm.ParamsFilter = l // GORM would log every value without it
 			sql, vars := filter.ParamsFilter(context.Background(), "SELECT * FROM people WHERE email = ?", "jan@example.org")
 			if len(vars) != 0 {
 				t.Errorf("got values %v to log; want none", vars)
@@ -53,3 +61,195 @@ func TestSlowQueryLog(t *testing.T) {
 		})
 	}
 }
+
+// TestSlowStatementLogCoversEveryStatement: the statements the store runs
+// without GORM (the meeting insert, the change record, the group commit's
+// transaction control, reads by id, the data version, an export's rows, the
+// checkpoint) are in the slow-statement log as GORM's are: with their text,
+// never their values, once each, and only when slow.
+func TestSlowStatementLogCoversEveryStatement(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		slow    time.Duration
+		wantLog bool
+	}{
+		{"every statement slow", time.Nanosecond, true},
+		{"the normal threshold", slowQuery, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			db, logs := openStatementLogged(t, tt.slow)
+			values := rawStatements(t, db)
+			got := map[string]int{}
+			for _, s := range logs.statements(t) {
+				got[s]++
+			}
+			for _, want := range []string{insertMeeting.sqlite, nextSeq, insertChange, insertAudit, "BEGIN IMMEDIATE",
+				"SAVEPOINT group_write", "RELEASE group_write", "COMMIT", organisationBy["code"], meetingByID, versionQuery,
+				"PRAGMA wal_checkpoint(TRUNCATE)"} {
+				if (got[want] > 0) != tt.wantLog {
+					t.Errorf("statement logged %d times; want logged %v: %s", got[want], tt.wantLog, want)
+				}
+			}
+			exports := 0
+			for s, n := range got {
+				if strings.Contains(s, meetingExportSelect) {
+					exports += n
+				}
+			}
+			if want := map[bool]int{true: 1, false: 0}[tt.wantLog]; exports != want {
+				t.Errorf("export statement logged %d times; want %d", exports, want)
+			}
+			for _, v := range values {
+				if strings.Contains(logs.buf.String(), v) {
+					t.Errorf("got the bound value %q in the log; want none", v)
+				}
+			}
+		})
+	}
+}
+
+// TestSlowStatementLogCostsNoAllocation: a statement run without GORM that
+// is not slow costs the log no allocation (not parallel: AllocsPerRun
+// counts every goroutine's).
+func TestSlowStatementLogCostsNoAllocation(t *testing.T) {
+	db, _ := openStatementLogged(t, slowQuery)
+	ctx := context.Background()
+	sqlDB, err := db.read.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stmt, err := sqlDB.Prepare(versionQuery)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stmt.Close()
+	var res sql.Result = driver.RowsAffected(1)
+	var last int64
+	tests := []struct {
+		name         string
+		bare, logged func()
+	}{
+		{"exec", func() {}, func() {
+			db.slow.Trace(ctx, time.Now(), func() (string, int64) { return insertAudit, affected(res) }, nil)
+		}},
+		{"one row", func() { _ = stmt.QueryRowContext(ctx).Scan(&last) }, func() {
+			_ = db.slow.row(ctx, time.Now(), versionQuery, stmt.QueryRowContext(ctx)).Scan(&last)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bare, logged := testing.AllocsPerRun(200, tt.bare), testing.AllocsPerRun(200, tt.logged)
+			if logged != bare {
+				t.Errorf("allocations: got %v logged; want %v, as without the log", logged, bare)
+			}
+		})
+	}
+}
+
+// statementLog is a JSON log of statements.
+type statementLog struct{ buf bytes.Buffer }
+
+func (l *statementLog) Write(p []byte) (int, error) { return l.buf.Write(p) }
+
+// statements are the statements logged, in order.
+func (l *statementLog) statements(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	for line := range strings.Lines(l.buf.String()) {
+		var rec struct {
+			Msg   string
+			Trace struct{ SQL string }
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		if rec.Msg == "SQL executed" {
+			out = append(out, rec.Trace.SQL)
+		}
+	}
+	return out
+}
+
+// openStatementLogged opens a migrated SQLite file whose statements slower
+// than slow are logged to the returned log, read after the work is done
+// (slog's handler orders the writes).
+func openStatementLogged(t *testing.T, slow time.Duration) (*DB, *statementLog) {
+	t.Helper()
+	ctx := context.Background()
+	logs := &statementLog{}
+	db, err := openPool(ctx, filepath.Join(t.TempDir(), "pioniers.db"), slog.New(slog.NewJSONHandler(logs, nil)), Pool{}, slow)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	return db, logs
+}
+
+// rawStatements runs every kind of statement the store runs without GORM,
+// and returns the values it bound.
+func rawStatements(t *testing.T, db *DB) []string {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Date(2030, 5, 1, 9, 0, 0, 0, time.UTC)
+	change := func(resource, id string) domain.Change {
+		return domain.Change{Resource: resource, ResourceID: id, Action: domain.ActionCreate, Actor: "slowlog-actor", Version: 1, At: now}
+	}
+	o := organisation.Organisation{ID: uuid.NewString(), Code: "GEHEIM77", Name: "Gemeente Geheimstad", Kind: organisation.KindMunicipality,
+		NetworkRole: organisation.RoleMember, Version: 1, CreatedAt: now, UpdatedAt: now}
+	if err := db.CreateOrganisation(ctx, o, change("organisation", o.ID)); err != nil {
+		t.Fatalf("create organisation: %v", err)
+	}
+	if _, err := db.GetOrganisation(ctx, o.Code); err != nil {
+		t.Fatalf("read organisation: %v", err)
+	}
+	m := meeting.Meeting{ID: uuid.NewString(), Title: "Vertrouwelijk overleg", Topic: "Geheimhouding", Format: meeting.FormatLab,
+		StartsAt: now, EndsAt: now.Add(time.Hour), TimeZone: meeting.TimeZone, Status: meeting.StatusPlanned, Version: 1, CreatedAt: now, UpdatedAt: now}
+	if err := db.CreateMeeting(ctx, m, change("meeting", m.ID)); err != nil {
+		t.Fatalf("create meeting: %v", err)
+	}
+	if _, err := db.GetMeeting(ctx, m.ID); err != nil {
+		t.Fatalf("read meeting: %v", err)
+	}
+	if _, err := db.Version(ctx); err != nil {
+		t.Fatalf("data version: %v", err)
+	}
+	exported := 0
+	if err := db.EachMeeting(ctx, meeting.Query{}, func(meeting.Meeting) error { exported++; return nil }); err != nil || exported != 1 {
+		t.Fatalf("export: got %d meetings, %v; want 1", exported, err)
+	}
+	sharedWrite(t, db)
+	if _, err := db.checkpoint(ctx); err != nil {
+		t.Fatalf("checkpoint: %v", err)
+	}
+	return []string{o.ID, o.Code, o.Name, m.ID, m.Title, m.Topic, "slowlog-actor"}
+}
+
+// sharedWrite runs a write that joins another's transaction, in a
+// savepoint of its own (see groupCommit).
+func sharedWrite(t *testing.T, db *DB) {
+	t.Helper()
+	second := make(chan error, 1)
+	err := db.InTx(context.Background(), func(context.Context) error {
+		go func() { second <- db.InTx(context.Background(), func(context.Context) error { return nil }) }()
+		for waiting := 0; waiting == 0; runtime.Gosched() { // until the second waits for its turn
+			db.group.mu.Lock()
+			waiting = db.group.waiting
+			db.group.mu.Unlock()
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("first write: %v", err)
+	}
+	if err := <-second; err != nil {
+		t.Fatalf("second write: %v", err)
+	}
+}
+
+var _ io.Writer = (*statementLog)(nil)

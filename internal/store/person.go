@@ -401,7 +401,8 @@ func (db *DB) checkpoint(ctx context.Context) (bool, error) {
 	}
 	defer conn.ExecContext(context.Background(), "PRAGMA busy_timeout = 10000")
 	var busy, logFrames, checkpointed int
-	if err := conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &checkpointed); err != nil {
+	begin, query := time.Now(), "PRAGMA wal_checkpoint(TRUNCATE)"
+	if err := db.slow.row(ctx, begin, query, conn.QueryRowContext(ctx, query)).Scan(&busy, &logFrames, &checkpointed); err != nil {
 		return false, dbError(err)
 	}
 	return busy == 0, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,29 +24,37 @@ type readStmts struct{ m sync.Map }
 // transaction in ctx when there is one (it sees that transaction's
 // writes), else on the readers, prepared once on SQLite. PostgreSQL's
 // driver keeps its own prepared statements per connection (see Open).
-func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+func (db *DB) queryRow(ctx context.Context, query string, args ...any) row {
+	begin := time.Now()
 	if tx, ok := ctx.Value(txKey{}).(*gormDB); ok {
-		return tx.Raw(query, args...).Row() // the transaction's own context: a shared one is never cancelled by one request
+		if db.dialect == Postgres {
+			query = numbered(query)
+		}
+		// The transaction's own context: a shared one is never cancelled by
+		// one request. args copied: handed to an interface they would
+		// escape, from the reads outside transactions too.
+		return db.slow.queryRow(tx, query, slices.Clone(args)...)
 	}
 	sqlDB, err := db.read.DB()
 	if err != nil {
-		return db.read.WithContext(ctx).Raw(query, args...).Row()
+		return db.slow.row(ctx, begin, query, db.read.WithContext(ctx).Raw(query, args...).Row())
 	}
 	if db.dialect == Postgres {
-		return sqlDB.QueryRowContext(ctx, numbered(query), args...)
+		query = numbered(query)
+		return db.slow.row(ctx, begin, query, sqlDB.QueryRowContext(ctx, query, args...))
 	}
 	if stmt, ok := db.stmts.m.Load(query); ok {
-		return stmt.(*sql.Stmt).QueryRowContext(ctx, args...)
+		return db.slow.row(ctx, begin, query, stmt.(*sql.Stmt).QueryRowContext(ctx, args...))
 	}
 	stmt, err := sqlDB.PrepareContext(ctx, query)
 	if err != nil {
-		return sqlDB.QueryRowContext(ctx, query, args...) // the same error, from the row
+		return db.slow.row(ctx, begin, query, sqlDB.QueryRowContext(ctx, query, args...)) // the same error, from the row
 	}
 	if kept, loaded := db.stmts.m.LoadOrStore(query, stmt); loaded {
 		_ = stmt.Close()
 		stmt = kept.(*sql.Stmt)
 	}
-	return stmt.QueryRowContext(ctx, args...)
+	return db.slow.row(ctx, begin, query, stmt.QueryRowContext(ctx, args...))
 }
 
 // numbered writes query's ? placeholders as PostgreSQL's $1, $2, …; the

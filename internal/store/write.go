@@ -94,22 +94,19 @@ func (db *DB) writeRecorded(ctx context.Context, c domain.Change, fn func(tx *go
 // every write, so they skip GORM and run as prepared statements; on
 // PostgreSQL as one statement, one round trip.
 func (db *DB) recordChange(tx *gorm.DB, cr *changeRow) error {
-	ctx, pool := tx.Statement.Context, tx.Statement.ConnPool
 	if db.dialect == Postgres {
-		err := pool.QueryRowContext(ctx, pgRecordChange, cr.ID, cr.Resource, cr.ResourceID, cr.Action, cr.Actor, cr.Fields,
-			cr.Version, cr.At, cr.RequestID).Scan(&cr.Seq)
+		return db.translated(db.slow.queryRow(tx, pgRecordChange, cr.ID, cr.Resource, cr.ResourceID, cr.Action, cr.Actor, cr.Fields,
+			cr.Version, cr.At, cr.RequestID).Scan(&cr.Seq))
+	}
+	if err := db.slow.queryRow(tx, nextSeq).Scan(&cr.Seq); err != nil {
 		return db.translated(err)
 	}
-	if err := pool.QueryRowContext(ctx, nextSeq).Scan(&cr.Seq); err != nil {
-		return db.translated(err)
-	}
-	if _, err := pool.ExecContext(ctx, insertChange, cr.ID, cr.Resource, cr.ResourceID, cr.Action, cr.Actor, cr.Fields,
+	if err := db.slow.exec(tx, insertChange, cr.ID, cr.Resource, cr.ResourceID, cr.Action, cr.Actor, cr.Fields,
 		cr.Version, cr.At, cr.Seq, cr.RequestID); err != nil {
 		return db.translated(err)
 	}
-	_, err := pool.ExecContext(ctx, insertAudit, cr.ID, cr.Seq, cr.At, cr.Actor, cr.Resource, cr.ResourceID, cr.Action,
-		cr.Fields, cr.RequestID)
-	return db.translated(err)
+	return db.translated(db.slow.exec(tx, insertAudit, cr.ID, cr.Seq, cr.At, cr.Actor, cr.Resource, cr.ResourceID, cr.Action,
+		cr.Fields, cr.RequestID))
 }
 
 const (
@@ -144,8 +141,7 @@ func (db *DB) execPrepared(tx *gorm.DB, st preparedStatement, args ...any) error
 	if db.dialect == Postgres {
 		query = st.postgres
 	}
-	_, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, query, args...)
-	return db.translated(err)
+	return db.translated(db.slow.exec(tx, query, args...))
 }
 
 // translated is err as GORM reports a statement's error (see translator),
