@@ -134,9 +134,9 @@ func eachRow[R any](ctx context.Context, db *DB, query func(cursor string) (*gor
 // after the last.
 func eachRowOnce[R any](ctx context.Context, tx *gormDB, chunk int, r *R, next func(*R) (string, error), scan func(*sql.Rows, *R) error,
 	fn func(*R) error) (n int, cursor string, err error) {
-	st := rowsOf(tx)
+	st := rowsOf(tx, "")
 	defer func() { st.done(n, err) }() // once the rows are closed
-	fn = away(st, fn)
+	fn = away(&st, fn)
 	rows, err := st.rows()
 	if err != nil {
 		return 0, "", dbError(err)

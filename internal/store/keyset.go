@@ -235,13 +235,14 @@ func readPageWith[R any](tx *gorm.DB, k keyset, sort []domain.SortKey, fp string
 }
 
 // scanAll runs tx's query and reads every row with scan.
-func scanAll[R any](tx *gorm.DB, scan func(*sql.Rows, *R) error) ([]R, error) {
-	rows, err := tx.Rows()
+func scanAll[R any](tx *gorm.DB, scan func(*sql.Rows, *R) error) (out []R, err error) {
+	st := rowsOf(tx, "")
+	defer func() { st.done(len(out), err) }() // once the rows are closed
+	rows, err := st.rows()
 	if err != nil {
 		return nil, dbError(err)
 	}
 	defer rows.Close()
-	var out []R
 	for rows.Next() {
 		out = append(out, *new(R))
 		if err := scan(rows, &out[len(out)-1]); err != nil {
@@ -260,8 +261,11 @@ func (db *DB) countBy(ctx context.Context, table, column string, values []string
 	if len(values) == 0 {
 		return counts, nil
 	}
-	err := inChunks(values, func(part []string) error {
-		rows, err := db.reader(ctx).Raw("SELECT "+column+", COUNT(*) FROM "+table+" WHERE "+column+" IN ? GROUP BY "+column, part).Rows()
+	err := inChunks(values, func(part []string) (err error) {
+		query := "SELECT " + column + ", COUNT(*) FROM " + table + " WHERE " + column + " IN ? GROUP BY " + column
+		st := rowsOf(db.reader(ctx).Raw(query, part), query)
+		defer func() { st.done(-1, err) }() // once the rows are closed
+		rows, err := st.rows()
 		if err != nil {
 			return dbError(err)
 		}

@@ -117,36 +117,57 @@ func (r row) Scan(dest ...any) error {
 	return err
 }
 
-// rowsStatement is a statement whose rows its caller reads one by one (an
-// export): it is logged once, after its rows are closed, as GORM's
-// statements are. Its time is the database's: from the query until then,
-// less the time the caller spent on the rows (away), such as writing them
-// to a slow client.
+// rowsStatement is a statement whose rows its caller steps through (a
+// list, an export): on SQLite a statement does its work as its rows are
+// stepped, after GORM has logged it as sent. It is logged once, as GORM's
+// statements are: by GORM when sending it was slow already, else by done
+// when it was slow by the time its rows were closed. Its time is the
+// database's: less the time the caller spent on its rows (away), such as
+// writing them to a slow client.
 type rowsStatement struct {
-	log   slowQueries
-	tx    *gorm.DB
-	begin time.Time
-	away  time.Duration
-	held  heldStatement
+	log         slowQueries
+	tx          *gorm.DB
+	query       string // the text to log; "" for tx's query, built again when logged
+	begin, sent time.Time
+	away        time.Duration
 }
 
-// rowsOf is tx's statement, to be run by rows and logged by done.
-func rowsOf(tx *gorm.DB) *rowsStatement {
+// rowsOf is the statement of tx, to be run by rows and logged by done;
+// query is its text when tx is a raw statement.
+func rowsOf(tx *gorm.DB, query string) rowsStatement {
 	l, _ := tx.Logger.(slowQueries) // the zero value logs nothing
-	return &rowsStatement{log: l, tx: tx}
+	return rowsStatement{log: l, tx: tx, query: query}
 }
 
-// rows runs the statement, as GORM's Rows does, which would log it as
-// soon as the query is sent, before its rows are read; held keeps its text
-// for done instead.
+// rows sends the statement.
 func (s *rowsStatement) rows() (*sql.Rows, error) {
 	s.begin = time.Now()
-	return s.tx.Session(&gorm.Session{Logger: &s.held}).Rows()
+	rows, err := s.tx.Rows()
+	s.sent = time.Now()
+	return rows, err
 }
 
-// done logs the statement when it was slow; n is how many rows were read.
+// done logs the statement, after its rows are closed, when it was slow
+// then but not when it was sent; n is how many rows were read.
 func (s *rowsStatement) done(n int, err error) {
-	s.log.Trace(s.tx.Statement.Context, s.begin.Add(s.away), func() (string, int64) { return s.held.sql, int64(n) }, err)
+	if s.sent.Sub(s.begin) > s.log.threshold {
+		return // GORM logged it
+	}
+	s.log.Trace(s.tx.Statement.Context, s.begin.Add(s.away), func() (string, int64) {
+		if s.query == "" {
+			s.query = queryText(s.tx)
+		}
+		return s.query, int64(n)
+	}, err)
+}
+
+// queryText is the text of tx's query as GORM sends it, placeholders for
+// its values: built again, by GORM in a dry run, as GORM keeps it only
+// while sending it.
+func queryText(tx *gorm.DB) string {
+	dry := tx.Session(&gorm.Session{DryRun: true, Logger: logger.Discard, Context: tx.Statement.Context})
+	dry.Statement.Dest = nil // the rows, when GORM ran tx itself
+	return dry.Callback().Row().Execute(dry).Statement.SQL.String()
 }
 
 // away is fn, its time counted as time away from s's statement.
@@ -157,23 +178,4 @@ func away[R any](s *rowsStatement, fn func(*R) error) func(*R) error {
 		s.away += time.Since(t)
 		return err
 	}
-}
-
-// heldStatement is the logger of a statement logged by its caller (see
-// rowsStatement): it keeps the statement's text, without its values.
-type heldStatement struct {
-	sql string
-}
-
-func (h *heldStatement) LogMode(logger.LogLevel) logger.Interface { return h }
-func (h *heldStatement) Info(context.Context, string, ...any)     {}
-func (h *heldStatement) Warn(context.Context, string, ...any)     {}
-func (h *heldStatement) Error(context.Context, string, ...any)    {}
-func (h *heldStatement) Trace(_ context.Context, _ time.Time, fc func() (string, int64), _ error) {
-	h.sql, _ = fc()
-}
-
-// ParamsFilter leaves the values out, as slowQueries does.
-func (h *heldStatement) ParamsFilter(_ context.Context, sql string, _ ...any) (string, []any) {
-	return sql, nil
 }

@@ -111,6 +111,54 @@ func TestSlowStatementLogCoversEveryStatement(t *testing.T) {
 	}
 }
 
+// TestSteppedStatementLoggedOnce: a statement whose rows are stepped
+// through after GORM sent it (on SQLite the work is done then) is logged
+// once: by GORM when sending it was slow, else once its rows are read when
+// it was slow by then, not counting the time its caller spent on the rows.
+func TestSteppedStatementLoggedOnce(t *testing.T) {
+	t.Parallel()
+	const raw = "SELECT code, COUNT(*) FROM organisations WHERE code IN ? GROUP BY code"
+	tests := []struct {
+		name      string
+		raw       bool
+		sending   time.Duration // how long sending it took
+		ran, away time.Duration // until its rows were closed, and of that in its caller
+		wantLog   bool
+	}{
+		{"slow as its rows were read", false, 0, time.Hour, 0, true},
+		{"raw, slow as its rows were read", true, 0, time.Hour, 0, true},
+		{"slow when sent: GORM logged it", false, time.Hour, time.Hour, 0, false},
+		{"slow only for its caller", false, 0, time.Hour, time.Hour, false},
+		{"fast", false, 0, 0, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			db, logs := openStatementLogged(t, slowQuery)
+			tx, text := db.read.Model(&organisationRow{}).Where("code = ?", "GEHEIM77").Order("code"), "SELECT * FROM `organisations` WHERE code = ? ORDER BY code"
+			if tt.raw {
+				tx, text = db.read.Raw(raw, []string{"GEHEIM77", "GEHEIM78"}), raw
+			}
+			st := rowsOf(tx, map[bool]string{true: raw}[tt.raw])
+			rows, err := st.rows()
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = rows.Close()
+			st.begin = time.Now().Add(-tt.ran)
+			st.sent, st.away = st.begin.Add(tt.sending), tt.away
+			st.done(0, nil)
+			got := logs.statements(t)
+			if wantN := map[bool]int{true: 1}[tt.wantLog]; len(got) != wantN || (wantN == 1 && got[0] != text) {
+				t.Errorf("logged %q; want %d of %q", got, wantN, text)
+			}
+			if strings.Contains(logs.buf.String(), "GEHEIM") {
+				t.Errorf("got a bound value in the log: %s", logs.buf.String())
+			}
+		})
+	}
+}
+
 // TestSlowStatementLogCostsNoAllocation: a statement run without GORM that
 // is not slow costs the log no allocation (not parallel: AllocsPerRun
 // counts every goroutine's).
@@ -137,6 +185,21 @@ func TestSlowStatementLogCostsNoAllocation(t *testing.T) {
 		}},
 		{"one row", func() { _ = stmt.QueryRowContext(ctx).Scan(&last) }, func() {
 			_ = db.slow.row(ctx, time.Now(), versionQuery, stmt.QueryRowContext(ctx)).Scan(&last)
+		}},
+		{"rows", func() {
+			if rows, err := db.read.Table("change_sequence").Select("last").Rows(); err == nil {
+				for rows.Next() {
+				}
+				_ = rows.Close()
+			}
+		}, func() {
+			st := rowsOf(db.read.Table("change_sequence").Select("last"), "")
+			if rows, err := st.rows(); err == nil {
+				for rows.Next() {
+				}
+				_ = rows.Close()
+			}
+			st.done(1, nil)
 		}},
 	}
 	for _, tt := range tests {

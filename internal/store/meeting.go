@@ -350,9 +350,10 @@ func (db *DB) registrationCounts(ctx context.Context, views []meetingView) error
 		ids[i] = views[i].Row.ID
 		at[ids[i]] = &views[i]
 	}
-	return inChunks(ids, func(part []string) error {
-		rows, err := db.reader(ctx).Raw(`SELECT meeting_id, status, attended, COUNT(*) FROM registrations
-		WHERE meeting_id IN ? AND status IN ('registered', 'waitlisted') GROUP BY meeting_id, status, attended`, part).Rows()
+	return inChunks(ids, func(part []string) (err error) {
+		st := rowsOf(db.reader(ctx).Raw(countRegistrations, part), countRegistrations)
+		defer func() { st.done(-1, err) }() // once the rows are closed
+		rows, err := st.rows()
 		if err != nil {
 			return dbError(err)
 		}
@@ -383,6 +384,9 @@ func (db *DB) registrationCounts(ctx context.Context, views []meetingView) error
 		return dbError(rows.Err())
 	})
 }
+
+const countRegistrations = `SELECT meeting_id, status, attended, COUNT(*) FROM registrations
+		WHERE meeting_id IN ? AND status IN ('registered', 'waitlisted') GROUP BY meeting_id, status, attended`
 
 func toMeetingRow(m meeting.Meeting) meetingRow {
 	r := meetingRow{ID: m.ID, Title: m.Title, Topic: m.Topic, Description: m.Description, Tags: jsonOf(nonNil(m.Tags)),
