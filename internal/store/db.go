@@ -315,9 +315,20 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) erro
 	if db.group != nil {
 		return db.group.run(ctx, fn)
 	}
-	return db.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(context.WithValue(ctx, txKey{}, tx))
+	// GORM does not log BEGIN and COMMIT: timed here, for the slow-statement log.
+	begin, end, ended := time.Now(), time.Time{}, "COMMIT"
+	err := db.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		db.slow.Trace(ctx, begin, func() (string, int64) { return "BEGIN", -1 }, nil)
+		err := fn(context.WithValue(ctx, txKey{}, tx))
+		if end = time.Now(); err != nil {
+			ended = "ROLLBACK"
+		}
+		return err
 	})
+	if !end.IsZero() {
+		db.slow.Trace(ctx, end, func() (string, int64) { return ended, -1 }, err)
+	}
+	return err
 }
 
 // reader returns the transaction in ctx, or the reader pool.
