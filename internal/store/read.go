@@ -25,7 +25,6 @@ type readStmts struct{ m sync.Map }
 // writes), else on the readers, prepared once on SQLite. PostgreSQL's
 // driver keeps its own prepared statements per connection (see Open).
 func (db *DB) queryRow(ctx context.Context, query string, args ...any) row {
-	begin := time.Now()
 	if tx, ok := ctx.Value(txKey{}).(*gormDB); ok {
 		if db.dialect == Postgres {
 			query = numbered(query)
@@ -35,9 +34,10 @@ func (db *DB) queryRow(ctx context.Context, query string, args ...any) row {
 		// escape, from the reads outside transactions too.
 		return db.slow.queryRow(tx, query, slices.Clone(args)...)
 	}
+	begin := time.Now()
 	sqlDB, err := db.read.DB()
 	if err != nil {
-		return db.slow.row(ctx, begin, query, db.read.WithContext(ctx).Raw(query, args...).Row())
+		return row{Row: db.read.WithContext(ctx).Raw(query, args...).Row()} // logged by GORM
 	}
 	if db.dialect == Postgres {
 		query = numbered(query)
