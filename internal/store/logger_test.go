@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"path/filepath"
 	"runtime"
@@ -314,5 +313,3 @@ func sharedWrite(t *testing.T, db *DB) {
 		t.Fatalf("second write: %v", err)
 	}
 }
-
-var _ io.Writer = (*statementLog)(nil)
