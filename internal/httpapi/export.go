@@ -21,6 +21,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
+	"github.com/pioniersnetwerk/pioniers/internal/pipeline"
 )
 
 // Exports: list endpoints that analysts use answer JSON pages, or the whole
@@ -227,80 +228,23 @@ func stream(ctx context.Context, format string, t table, each func(emit func(v a
 // at a time.
 const pipeBatch = 256
 
-// errEncoderStopped tells an export's reader that its encoder has stopped.
-var errEncoderStopped = errors.New("export encoder stopped")
-
 // pipelined runs each, which reads the rows, and consume, which encodes
-// them, at the same time, in batches of pipeBatch rows: reading a row from
-// the database and encoding one cost about the same, so that an export takes
-// about as long as the slower of the two rather than both. At most four
-// batches are on their way, so that memory stays the same however long the
-// export. The first row goes on its own, so that the response starts with
-// it however sparse the rows. The rows each emitted before an error are
-// consumed too; an error of consume stops each at its next batch, and is
-// the one returned.
+// them, at the same time (see pipeline.Run), in batches of pipeBatch rows:
+// reading a row from the database and encoding one cost about the same, so
+// that an export takes about as long as the slower of the two rather than
+// both, in the memory of a few batches however long the export. The first
+// row goes on its own, so that the response starts with it however sparse
+// the rows. The rows each emitted before an error are consumed too; an
+// error of consume stops each at its next batch, and is the one returned.
 func pipelined(each func(emit func(v any) error) error, consume func(v any) error) error {
-	batches := make(chan []any, 2)
-	free := make(chan []any, 2)
-	stopped := make(chan struct{})
-	done := make(chan struct{})
-	var consumeErr error // written by the encoder, read after done
-	go func() {
-		defer close(done)
-		for b := range batches {
-			for _, v := range b {
-				if consumeErr != nil {
-					break
-				}
-				if consumeErr = consume(v); consumeErr != nil {
-					close(stopped)
-				}
+	return pipeline.Run(each, func(batch []any) error {
+		for _, v := range batch {
+			if err := consume(v); err != nil {
+				return err
 			}
-			clear(b) // let the rows go
-			select {
-			case free <- b[:0]:
-			default:
-			}
-		}
-	}()
-	batch := make([]any, 0, pipeBatch)
-	send := func() error {
-		select {
-		case <-stopped: // before the send, which the draining encoder would also take
-			return errEncoderStopped
-		default:
-		}
-		select {
-		case batches <- batch:
-		case <-stopped:
-			return errEncoderStopped
-		}
-		select {
-		case batch = <-free:
-		default:
-			batch = make([]any, 0, pipeBatch)
 		}
 		return nil
-	}
-	sent := false
-	err := each(func(v any) error {
-		if batch = append(batch, v); len(batch) < pipeBatch && sent {
-			return nil
-		}
-		sent = true
-		return send()
-	})
-	if len(batch) > 0 && !errors.Is(err, errEncoderStopped) {
-		if serr := send(); err == nil {
-			err = serr
-		}
-	}
-	close(batches)
-	<-done
-	if consumeErr != nil {
-		return consumeErr
-	}
-	return err
+	}, pipeline.BatchSize(pipeBatch), pipeline.FirstAlone())
 }
 
 // exportHook, when set (by tests), learns how each export ended: the rows

@@ -493,69 +493,6 @@ func TestStreamDeadlinesAbortsACutExport(t *testing.T) {
 	}
 }
 
-// TestExportPipelined: the rows the reader emits reach the encoder in their
-// order, those emitted before the reader's error too; an encoder that fails
-// stops the reader at its next batch, and its error is the one returned.
-func TestExportPipelined(t *testing.T) {
-	t.Parallel()
-	errRead, errEncode := errors.New("read failed"), errors.New("encode failed")
-	tests := []struct {
-		name      string
-		rows      int
-		readErr   bool // the reader fails after rows
-		failAt    int  // the encoder fails at this row; -1 never
-		want      int  // rows encoded
-		wantErr   error
-		wantEmits int // at most this many rows emitted
-	}{
-		{"none", 0, false, -1, 0, nil, 0},
-		{"fewer than a batch", 3, false, -1, 3, nil, 3},
-		{"many batches", 5*pipeBatch + 7, false, -1, 5*pipeBatch + 7, nil, 5*pipeBatch + 7},
-		{"reader fails", pipeBatch + 5, true, -1, pipeBatch + 5, errRead, pipeBatch + 5},
-		{"encoder fails", 100 * pipeBatch, false, 10, 10, errEncode, 6 * pipeBatch},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			emitted := 0
-			each := func(emit func(any) error) error {
-				for i := range tt.rows {
-					emitted++
-					if err := emit(i); err != nil {
-						return err
-					}
-				}
-				if tt.readErr {
-					return errRead
-				}
-				return nil
-			}
-			var got []int
-			err := pipelined(each, func(v any) error {
-				if len(got) == tt.failAt {
-					return errEncode
-				}
-				got = append(got, v.(int))
-				return nil
-			})
-			if !errors.Is(err, tt.wantErr) {
-				t.Errorf("got error %v; want %v", err, tt.wantErr)
-			}
-			if len(got) != tt.want {
-				t.Fatalf("got %d rows encoded; want %d", len(got), tt.want)
-			}
-			for i, v := range got {
-				if v != i {
-					t.Fatalf("row %d: got %d; want %d", i, v, i)
-				}
-			}
-			if emitted > tt.wantEmits {
-				t.Errorf("got %d rows emitted; want at most %d", emitted, tt.wantEmits)
-			}
-		})
-	}
-}
-
 // TestExportStreamFirstRowLargerThanTheBuffer: a first row that does not fit
 // the export's buffer goes into the pipe before anybody reads it; stream
 // must hand the body over first, not wait for that write.

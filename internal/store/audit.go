@@ -97,7 +97,7 @@ func (db *DB) EachAuditEvent(ctx context.Context, f audit.Filter, fn func(audit.
 	next := func(r *auditRow) (string, error) { return strconv.FormatInt(r.Seq, 10), nil }
 	scanner := db.reader(ctx).Model(&auditRow{})
 	scan := func(rows *sql.Rows, r *auditRow) error { return scanner.ScanRows(rows, r) }
-	return eachRow(ctx, db, query, next, scan, func(r *auditRow) error { return fn(r.domain()) }, nil)
+	return eachRow(ctx, db, query, next, scan, func(r *auditRow) error { return fn(r.domain()) })
 }
 
 // auditFilter adds f's conditions to tx.

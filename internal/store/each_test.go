@@ -10,6 +10,7 @@ import (
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/meeting"
+	"github.com/pioniersnetwerk/pioniers/internal/publication"
 	"github.com/pioniersnetwerk/pioniers/internal/store"
 	"github.com/pioniersnetwerk/pioniers/internal/store/storetest"
 )
@@ -166,5 +167,93 @@ func TestExportEndsWithItsContext(t *testing.T) {
 	}
 	if statements != 1 || n != 0 {
 		t.Errorf("export whose context ended after its first statement: %d statements ended, %d meetings passed on; want 1 and 0", statements, n)
+	}
+}
+
+// TestExportKeepsItsSlotUntilItsBatchesArePassedOn: an export that passes
+// its rows on in batches (each batch's queries, then fn, on a goroutine of
+// their own while the next rows are read) keeps its slot until the batches
+// handed over have been passed on, also when the reading fails meanwhile:
+// passing a batch on reads too, and a slot given back early lets more
+// exports than half the reader pool read at once. The rows of a batch
+// handed over still reach fn; the error is the reading's.
+func TestExportKeepsItsSlotUntilItsBatchesArePassedOn(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2031, 1, 1, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name   string
+		create func(t *testing.T, db *store.DB, i int)
+		each   func(ctx context.Context, db *store.DB, fn func() error) error
+	}{
+		{"meetings", func(t *testing.T, db *store.DB, i int) {
+			t.Helper()
+			m := meeting.Meeting{ID: newID(), Title: "Batched", Topic: "Exports", Format: meeting.FormatLab, StartsAt: at.Add(time.Duration(i) * time.Hour),
+				EndsAt: at.Add(time.Duration(i+1) * time.Hour), TimeZone: meeting.TimeZone, Status: meeting.StatusPlanned, Version: 1, CreatedAt: now, UpdatedAt: now}
+			if err := db.CreateMeeting(context.Background(), m, change("meeting", m.ID, domain.ActionCreate, 1)); err != nil {
+				t.Fatal(err)
+			}
+		}, func(ctx context.Context, db *store.DB, fn func() error) error {
+			return db.EachMeeting(ctx, meeting.Query{}, func(meeting.Meeting) error { return fn() })
+		}},
+		{"publications", func(t *testing.T, db *store.DB, i int) {
+			t.Helper()
+			p := publication.Publication{ID: newID(), Kind: publication.KindMagazineEdition, Title: fmt.Sprintf("Edition %d", i),
+				URL: fmt.Sprintf("https://example.org/%d", i), PublishedOn: at.AddDate(0, 0, -i), Language: "nl", Version: 1, CreatedAt: now, UpdatedAt: now}
+			if err := db.CreatePublication(context.Background(), p, change("publication", p.ID, domain.ActionCreate, 1)); err != nil {
+				t.Fatal(err)
+			}
+		}, func(ctx context.Context, db *store.DB, fn func() error) error {
+			return db.EachPublication(ctx, publication.Query{}, func(publication.Publication) error { return fn() })
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			db := storetest.Open(t)
+			if db.Dialect() != store.SQLite {
+				t.Skip("PostgreSQL reads an export from one statement")
+			}
+			for i := range 7 {
+				tt.create(t, db, i)
+			}
+			slots := db.ExportSlotsFree()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			passing := make(chan struct{}) // the first batch is being passed on, the context ended
+			read := make(chan struct{})    // the reading has failed
+			// Statements of 2 rows, batches of 2: the first batch is handed
+			// over before the first statement ends; the reading waits for
+			// it to be passed on, then fails on the ended context.
+			db.SetExportChunk(2, func() { <-passing })
+			var (
+				freeAfterRead = -1
+				readErr       error
+			)
+			db.SetExportBatch(2, func(err error) {
+				freeAfterRead, readErr = db.ExportSlotsFree(), err
+				close(read)
+			})
+			n := 0
+			err := tt.each(ctx, db, func() error {
+				if n++; n == 1 {
+					cancel()
+					close(passing)
+					<-read // fn still runs when the reading has ended
+				}
+				return nil
+			})
+			if !errors.Is(readErr, context.Canceled) {
+				t.Fatalf("reading: got %v; want it to fail with %v", readErr, context.Canceled)
+			}
+			if freeAfterRead != slots-1 {
+				t.Errorf("reading failed while a batch was passed on: %d slots free; want %d, the export's held until fn returns", freeAfterRead, slots-1)
+			}
+			if !errors.Is(err, context.Canceled) || n != 2 {
+				t.Errorf("got %d rows passed on, %v; want the 2 of the batch handed over, %v", n, err, context.Canceled)
+			}
+			if free := db.ExportSlotsFree(); free != slots {
+				t.Errorf("after the export: %d slots free; want %d", free, slots)
+			}
+		})
 	}
 }

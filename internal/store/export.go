@@ -3,10 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"sync"
 
 	"github.com/pioniersnetwerk/pioniers/internal/meeting"
+	"github.com/pioniersnetwerk/pioniers/internal/pipeline"
 )
 
 // Exports read every row a list selects as the database returns them,
@@ -41,6 +41,10 @@ type exportSlots struct {
 	// between, for tests, runs after each statement has ended but the
 	// export has not (see SetExportChunk).
 	between func()
+	batch   int // rows per hand-over in eachBatch; inChunk when 0 (tests set less)
+	// readEnded, for tests, runs when eachBatch has read its rows, or
+	// failed to, before flush has returned (see SetExportBatch).
+	readEnded func(error)
 }
 
 // exportSlots returns the slots, made on first use.
@@ -66,16 +70,9 @@ func (db *DB) exportSlot(ctx context.Context) (release func(), err error) {
 	}
 }
 
-// eachRow calls fn for every row of the list query(cursor) selects, in its
-// order, read by scan into one value reused from row to row (the same *R
-// each time, zeroed between rows): fn must not keep it. query builds the
-// list continuing after cursor ("" for the start), and next returns the
-// cursor that continues after a row. done, when not nil, runs after the
-// last row, still in the export's slot (for what fn has held back). On PostgreSQL one statement reads
-// every row; on SQLite one statement reads at most exportChunk rows (see
-// above).
-func eachRow[R any](ctx context.Context, db *DB, query func(cursor string) (*gormDB, error), next func(*R) (string, error),
-	scan func(*sql.Rows, *R) error, fn func(*R) error, done func() error) error {
+// exporting runs read in an export slot, waiting for one first (see
+// exportSlots); inside a transaction, whose connection is its own, in none.
+func (db *DB) exporting(ctx context.Context, read func() error) error {
 	if _, inTx := ctx.Value(txKey{}).(*gormDB); !inTx {
 		release, err := db.exportSlot(ctx)
 		if err != nil {
@@ -83,6 +80,51 @@ func eachRow[R any](ctx context.Context, db *DB, query func(cursor string) (*gor
 		}
 		defer release()
 	}
+	return read()
+}
+
+// eachRow calls fn for every row of the list query(cursor) selects, in its
+// order, read by scan into one value reused from row to row (the same *R
+// each time, zeroed between rows): fn must not keep it. query builds the
+// list continuing after cursor ("" for the start), and next returns the
+// cursor that continues after a row. On PostgreSQL one statement reads
+// every row; on SQLite one statement reads at most exportChunk rows (see
+// above).
+func eachRow[R any](ctx context.Context, db *DB, query func(cursor string) (*gormDB, error), next func(*R) (string, error),
+	scan func(*sql.Rows, *R) error, fn func(*R) error) error {
+	return db.exporting(ctx, func() error { return readRows(ctx, db, query, next, scan, fn) })
+}
+
+// eachBatch is eachRow for rows that are worth more in batches (a query
+// for the batch, as for a page): it hands the rows over inChunk at a time
+// (see SetExportBatch) to flush, which runs on a goroutine of its own, one
+// batch after the other, while the next rows are read (see
+// pipeline.Run): the rows' statement and what is made of each batch cost
+// about the same. flush must not keep a batch. An error of flush stops the
+// reading at its next hand-over and is the one returned; the rows of a
+// batch not yet handed over when the reading fails are dropped. The export
+// keeps its slot until flush has returned for good, on every path: flush
+// reads too.
+func eachBatch[R any](ctx context.Context, db *DB, query func(cursor string) (*gormDB, error), next func(*R) (string, error),
+	scan func(*sql.Rows, *R) error, flush func([]R) error) error {
+	size := inChunk
+	if db.exports.batch > 0 {
+		size = db.exports.batch
+	}
+	return db.exporting(ctx, func() error {
+		return pipeline.Run(func(emit func(R) error) error {
+			err := readRows(ctx, db, query, next, scan, func(r *R) error { return emit(*r) })
+			if db.exports.readEnded != nil {
+				db.exports.readEnded(err)
+			}
+			return err
+		}, flush, pipeline.BatchSize(size), pipeline.DiscardOnError())
+	})
+}
+
+// readRows is eachRow without the slot.
+func readRows[R any](ctx context.Context, db *DB, query func(cursor string) (*gormDB, error), next func(*R) (string, error),
+	scan func(*sql.Rows, *R) error, fn func(*R) error) error {
 	chunk := 0 // no limit: one statement
 	if db.dialect == SQLite {
 		if chunk = db.exports.chunk; chunk <= 0 {
@@ -118,10 +160,7 @@ func eachRow[R any](ctx context.Context, db *DB, query func(cursor string) (*gor
 			return err
 		}
 		if chunk == 0 || n < chunk {
-			if done == nil {
-				return nil
-			}
-			return done()
+			return nil
 		}
 		if db.exports.between != nil {
 			db.exports.between()
@@ -167,7 +206,7 @@ func eachRowOnce[R any](ctx context.Context, tx *gormDB, chunk int, r *R, next f
 // programmes for inChunk meetings at a time, so that their cost follows the
 // rows exported rather than the whole registrations table. That, and fn,
 // run on a goroutine of their own while the next inChunk rows are read (see
-// heldRows).
+// eachBatch).
 func (db *DB) EachMeeting(ctx context.Context, q meeting.Query, fn func(meeting.Meeting) error) error {
 	sort := meetingSort(q)
 	fp := ""
@@ -212,84 +251,5 @@ func (db *DB) EachMeeting(ctx context.Context, q meeting.Query, fn func(meeting.
 		}
 		return nil
 	}
-	return heldRows(func(hold func(*meetingView) error, last func() error) error {
-		return eachRow(ctx, db, query, next, scan, hold, last)
-	}, flush)
-}
-
-// errFlushStopped tells the rows' reader that what it handed over failed.
-var errFlushStopped = errors.New("export stopped")
-
-// heldRows runs read, which passes every row to hold and calls last after
-// the last, and hands the rows over inChunk at a time to flush, which runs
-// on a goroutine of its own, one batch after the other, while read reads the
-// next: the rows' statement and what is made of each batch (more queries,
-// the caller's fn) cost about the same. At most three batches exist at
-// once. An error of flush stops read at its next hand-over and is the one
-// returned; flush has returned for good when last or heldRows does.
-func heldRows[R any](read func(hold func(*R) error, last func() error) error, flush func([]R) error) error {
-	work := make(chan []R, 1)
-	free := make(chan []R, 1)
-	failed := make(chan struct{})
-	finished := make(chan struct{})
-	var flushErr error // written by the flusher, read after finished
-	go func() {
-		defer close(finished)
-		for held := range work {
-			if flushErr == nil {
-				if flushErr = flush(held); flushErr != nil {
-					close(failed)
-				}
-			}
-			clear(held)
-			select {
-			case free <- held[:0]:
-			default:
-			}
-		}
-	}()
-	held := make([]R, 0, inChunk)
-	handOver := func() error {
-		select {
-		case <-failed:
-			return errFlushStopped
-		default:
-		}
-		select {
-		case work <- held:
-		case <-failed:
-			return errFlushStopped
-		}
-		select {
-		case held = <-free:
-		default:
-			held = make([]R, 0, inChunk)
-		}
-		return nil
-	}
-	var closeOnce sync.Once
-	wait := func() error { // for the last flush to return
-		closeOnce.Do(func() { close(work) })
-		<-finished
-		return flushErr
-	}
-	err := read(func(r *R) error {
-		if held = append(held, *r); len(held) < inChunk {
-			return nil
-		}
-		return handOver()
-	}, func() error {
-		// The last rows are flushed before read returns: still in the
-		// export's slot, as eachRow's last runs.
-		if len(held) > 0 {
-			if err := handOver(); err != nil {
-				return err
-			}
-		}
-		return wait()
-	})
-	if ferr := wait(); ferr != nil {
-		return ferr
-	}
-	return err
+	return eachBatch(ctx, db, query, next, scan, flush)
 }

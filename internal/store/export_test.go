@@ -50,3 +50,10 @@ func (db *DB) ExportSlotsFree() int {
 func (db *DB) SetExportChunk(n int, between func()) {
 	db.exports.chunk, db.exports.between = n, between
 }
+
+// SetExportBatch makes exports that pass their rows on in batches (see
+// eachBatch) hand them over n at a time, and calls readEnded when such an
+// export has read its rows, or failed to, before its consumer has returned.
+func (db *DB) SetExportBatch(n int, readEnded func(error)) {
+	db.exports.batch, db.exports.readEnded = n, readEnded
+}

@@ -140,7 +140,7 @@ func (db *DB) EachMilestone(ctx context.Context, q milestone.Query, fn func(mile
 		return tx, err
 	}
 	next := func(r *milestoneRow) (string, error) { return milestoneKeyset.next(sort, *r, fp) }
-	return eachRow(ctx, db, query, next, scanMilestone, func(r *milestoneRow) error { return fn(r.domain()) }, nil)
+	return eachRow(ctx, db, query, next, scanMilestone, func(r *milestoneRow) error { return fn(r.domain()) })
 }
 
 // milestoneList adds q's filters, order and cursor to tx.

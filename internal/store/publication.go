@@ -106,7 +106,7 @@ func (db *DB) ListPublications(ctx context.Context, q publication.Query) (domain
 
 // EachPublication calls fn for every publication q selects, newest first
 // (see eachRow for the statements that read them); their meetings are read
-// for inChunk rows at a time.
+// for inChunk rows at a time, while the next rows are read (see eachBatch).
 func (db *DB) EachPublication(ctx context.Context, q publication.Query, fn func(publication.Publication) error) error {
 	var (
 		sort []domain.SortKey
@@ -119,26 +119,18 @@ func (db *DB) EachPublication(ctx context.Context, q publication.Query, fn func(
 		return tx, err
 	}
 	next := func(v *publicationView) (string, error) { return publicationKeyset.next(sort, *v, fp) }
-	var held []publicationView
-	flush := func() error {
+	return eachBatch(ctx, db, query, next, scanPublicationView, func(held []publicationView) error {
 		items, err := db.publications(ctx, held)
 		if err != nil {
 			return err
 		}
-		held = held[:0]
 		for _, p := range items {
 			if err := fn(p); err != nil {
 				return err
 			}
 		}
 		return nil
-	}
-	return eachRow(ctx, db, query, next, scanPublicationView, func(v *publicationView) error {
-		if held = append(held, *v); len(held) < inChunk {
-			return nil
-		}
-		return flush()
-	}, flush)
+	})
 }
 
 // publicationList adds q's filters, order and cursor to tx.

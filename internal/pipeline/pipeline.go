@@ -1,0 +1,138 @@
+// Package pipeline runs a producer of items and their consumer at the same
+// time, the items handed over in batches, in the bounded memory of a few
+// batches: an export reads its rows from the database while it encodes (or
+// enriches) those read before, and so takes about as long as the slower of
+// the two rather than both.
+package pipeline
+
+import "errors"
+
+// Batches is how many batches exist at most, however many items pass: one
+// the producer fills, one waiting, one the consumer takes. They are made
+// as needed and then reused.
+const Batches = 3
+
+// defaultSize is the batch size when BatchSize is not given.
+const defaultSize = 256
+
+// ErrStopped is what emit returns once the consumer has failed: the
+// producer should stop and return it (or any error); Run returns the
+// consumer's.
+var ErrStopped = errors.New("pipeline: consumer stopped")
+
+// An Option sets how Run hands items over.
+type Option func(*options)
+
+type options struct {
+	size       int
+	firstAlone bool
+	discard    bool
+}
+
+// BatchSize hands items over n at a time (256 when not given, or n < 1).
+func BatchSize(n int) Option { return func(o *options) { o.size = n } }
+
+// FirstAlone hands the first item over on its own, so that the consumer
+// starts with it however slowly the next ones come (a response's first
+// bytes).
+func FirstAlone() Option { return func(o *options) { o.firstAlone = true } }
+
+// DiscardOnError drops the items of the batch not yet handed over when the
+// producer fails, where consuming them after the failure would be work for
+// nothing (more queries for an export that cannot end well). Without it
+// every item emitted is consumed unless the consumer fails.
+func DiscardOnError() Option { return func(o *options) { o.discard = true } }
+
+// Run runs produce, which passes items to emit, on the calling goroutine,
+// and consume on a goroutine of its own, which takes the items in batches,
+// in order, one batch after the other. A batch is reused once consume
+// returns: consume must not keep it.
+//
+// An error of consume stops produce at its next hand-over (emit returns
+// ErrStopped there) and is the one Run returns; otherwise Run returns
+// produce's. When Run returns, consume has returned for good, on every
+// path, a panic of produce too (which Run passes on after that).
+func Run[T any](produce func(emit func(T) error) error, consume func([]T) error, opts ...Option) (err error) {
+	o := options{size: defaultSize}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.size < 1 {
+		o.size = defaultSize
+	}
+	// Both have room for every batch there is: a send never blocks, and
+	// the producer waits only for a free batch.
+	full := make(chan []T, Batches)
+	free := make(chan []T, Batches)
+	stopped := make(chan struct{})
+	done := make(chan struct{})
+	var consumeErr error // written by the consumer, read after done
+	go func() {
+		defer close(done)
+		for b := range full {
+			if consumeErr == nil {
+				if consumeErr = consume(b); consumeErr != nil {
+					close(stopped)
+				}
+			}
+			clear(b) // let the items go
+			free <- b[:0]
+		}
+	}()
+	defer func() {
+		close(full)
+		<-done
+		if consumeErr != nil {
+			err = consumeErr
+		}
+	}()
+
+	made := 1
+	batch := make([]T, 0, o.size)
+	send := func() error {
+		select {
+		case <-stopped:
+			// Checked first: the consumer, draining, would take the batch
+			// too. A producer that goes on emitting refills the same one.
+			batch = batch[:0]
+			return ErrStopped
+		default:
+		}
+		full <- batch
+		select {
+		case batch = <-free:
+			return nil
+		default:
+		}
+		if made < Batches {
+			made++
+			batch = make([]T, 0, o.size)
+			return nil
+		}
+		select {
+		case batch = <-free:
+			return nil
+		case <-stopped:
+			batch = <-free // the consumer hands every batch back, also when stopped
+			return ErrStopped
+		}
+	}
+	sent := !o.firstAlone
+	err = produce(func(v T) error {
+		if batch = append(batch, v); len(batch) < o.size && sent {
+			return nil
+		}
+		sent = true
+		return send()
+	})
+	if len(batch) > 0 && !errors.Is(err, ErrStopped) && (err == nil || !o.discard) {
+		// The last one: the consumer's return, not a free batch, is what
+		// Run waits for now.
+		select {
+		case <-stopped:
+		default:
+			full <- batch
+		}
+	}
+	return err
+}
