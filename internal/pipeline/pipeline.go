@@ -51,7 +51,10 @@ func DiscardOnError() Option { return func(o *options) { o.discard = true } }
 // An error of consume stops produce at its next hand-over (emit returns
 // ErrStopped there) and is the one Run returns; otherwise Run returns
 // produce's. When Run returns, consume has returned for good, on every
-// path, a panic of produce too (which Run passes on after that).
+// path, a panic of produce too (which Run passes on after that). A panic of
+// consume stops produce as an error does, and Run passes it on, on the
+// caller's goroutine, where a recover (the server's, for a request) can
+// take it: on the consumer's own it would end the process.
 func Run[T any](produce func(emit func(T) error) error, consume func([]T) error, opts ...Option) (err error) {
 	o := options{size: defaultSize}
 	for _, opt := range opts {
@@ -66,12 +69,17 @@ func Run[T any](produce func(emit func(T) error) error, consume func([]T) error,
 	free := make(chan []T, Batches)
 	stopped := make(chan struct{})
 	done := make(chan struct{})
-	var consumeErr error // written by the consumer, read after done
+	// Written by the consumer, read after done.
+	var (
+		consumeErr   error
+		consumePanic any
+		panicked     bool
+	)
 	go func() {
 		defer close(done)
 		for b := range full {
-			if consumeErr == nil {
-				if consumeErr = consume(b); consumeErr != nil {
+			if consumeErr == nil && !panicked {
+				if consumeErr, consumePanic, panicked = consumeOne(consume, b); consumeErr != nil || panicked {
 					close(stopped)
 				}
 			}
@@ -82,6 +90,9 @@ func Run[T any](produce func(emit func(T) error) error, consume func([]T) error,
 	defer func() {
 		close(full)
 		<-done
+		if panicked {
+			panic(consumePanic)
+		}
 		if consumeErr != nil {
 			err = consumeErr
 		}
@@ -135,4 +146,14 @@ func Run[T any](produce func(emit func(T) error) error, consume func([]T) error,
 		}
 	}
 	return err
+}
+
+// consumeOne runs consume on b and catches its panic, for Run to pass on.
+func consumeOne[T any](consume func([]T) error, b []T) (err error, p any, panicked bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			p, panicked = r, true
+		}
+	}()
+	return consume(b), nil, false
 }

@@ -147,3 +147,39 @@ func TestRunPanic(t *testing.T) {
 		t.Errorf("got %d items consumed; want the 4 handed over", n)
 	}
 }
+
+// A panic of the consumer stops the producer and reaches Run's caller,
+// where the server's recover can take it, instead of ending the process.
+func TestRunConsumerPanic(t *testing.T) {
+	t.Parallel()
+	var emitted int
+	var stopped error
+	func() {
+		defer func() {
+			if r := recover(); r != "consume panicked" {
+				t.Errorf("got panic %v; want the consumer's", r)
+			}
+		}()
+		_ = Run(func(emit func(int) error) error {
+			for i := range 1000 {
+				emitted++
+				if err := emit(i); err != nil {
+					stopped = err
+					return err
+				}
+			}
+			return nil
+		}, func(batch []int) error {
+			if batch[0] >= 2 {
+				panic("consume panicked")
+			}
+			return nil
+		}, BatchSize(2))
+	}()
+	if !errors.Is(stopped, ErrStopped) {
+		t.Errorf("producer: got %v; want ErrStopped after the consumer panicked", stopped)
+	}
+	if emitted == 1000 {
+		t.Errorf("producer emitted all %d items; want it stopped", emitted)
+	}
+}
