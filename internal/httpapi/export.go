@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strconv"
@@ -163,45 +165,47 @@ func stream(ctx context.Context, format string, t table, each func(emit func(v a
 		defer stop()
 		bw := bufio.NewWriterSize(pw, exportBufferSize)
 		var rows int64
-		var err error
-		switch format {
-		case formatCSV:
-			enc := newCSVEncoder(bw, t, opts)
-			err = pipelined(each, func(v any) error {
-				v, err := contractValue(v)
-				if err != nil {
-					return err
+		err := ended(func() (err error) {
+			switch format {
+			case formatCSV:
+				enc := newCSVEncoder(bw, t, opts)
+				err = pipelined(each, func(v any) error {
+					v, err := contractValue(v)
+					if err != nil {
+						return err
+					}
+					// Before the row is written: a row larger than the buffer
+					// goes into the pipe, which nobody reads until started.
+					started()
+					if err := enc.encode(v); err != nil {
+						return err
+					}
+					rows++
+					return nil
+				})
+				if err == nil {
+					started()
+					err = enc.end() // an empty result still has its header row
+				} else {
+					enc.w.Flush()
 				}
-				// Before the row is written: a row larger than the buffer
-				// goes into the pipe, which nobody reads until started.
-				started()
-				if err := enc.encode(v); err != nil {
-					return err
-				}
-				rows++
-				return nil
-			})
-			if err == nil {
-				started()
-				err = enc.end() // an empty result still has its header row
-			} else {
-				enc.w.Flush()
+			default:
+				je := json.NewEncoder(bw) // Encode writes what Marshal does, and a newline
+				err = pipelined(each, func(v any) error {
+					v, err := contractValue(v)
+					if err != nil {
+						return err
+					}
+					started() // before the row is written, as for CSV
+					if err := je.Encode(v); err != nil {
+						return err
+					}
+					rows++
+					return nil
+				})
 			}
-		default:
-			je := json.NewEncoder(bw) // Encode writes what Marshal does, and a newline
-			err = pipelined(each, func(v any) error {
-				v, err := contractValue(v)
-				if err != nil {
-					return err
-				}
-				started() // before the row is written, as for CSV
-				if err := je.Encode(v); err != nil {
-					return err
-				}
-				rows++
-				return nil
-			})
-		}
+			return err
+		})
 		// The rows made before an error go out too, then the error ends
 		// the stream.
 		if ferr := bw.Flush(); err == nil {
@@ -267,27 +271,61 @@ const (
 // exportStall from the moment it starts, however long the whole export
 // takes. A client that reads nothing for that long is given up on; the
 // failed write ends the request's context, and with it the export's query.
-func streamDeadlines(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		r, res := c.Request(), c.Response()
-		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || !isExport(r) {
-			return next(c)
+//
+// An export that fails after its status line is logged here (the error
+// boundary answers only what has not started), unless its client went away.
+func streamDeadlines(log *slog.Logger) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r, res := c.Request(), c.Response()
+			if (r.Method != http.MethodGet && r.Method != http.MethodHead) || !isExport(r) {
+				return next(c)
+			}
+			rc := http.NewResponseController(res.Writer)
+			_ = rc.SetReadDeadline(time.Time{}) // not every writer has deadlines
+			orig := res.Writer
+			res.Writer = deadlineWriter{ResponseWriter: orig, rc: rc}
+			defer func() { res.Writer = orig }()
+			err := next(c)
+			if err != nil && res.Committed {
+				ctx := r.Context()
+				var p *exportPanic
+				switch {
+				case errors.As(err, &p):
+					log.ErrorContext(ctx, "panic", "cause", fmt.Sprint(p.value), "stack", string(p.stack), "path", r.URL.Path)
+				case ctx.Err() == nil:
+					log.ErrorContext(ctx, "export cut short", "error", err.Error(), "path", r.URL.Path, "bytes", res.Size)
+				}
+				// Failed halfway, after the status line: the response ends
+				// without its last chunk, so that the client sees it is cut
+				// short instead of taking it as whole.
+				panic(http.ErrAbortHandler)
+			}
+			return err
 		}
-		rc := http.NewResponseController(res.Writer)
-		_ = rc.SetReadDeadline(time.Time{}) // not every writer has deadlines
-		orig := res.Writer
-		res.Writer = deadlineWriter{ResponseWriter: orig, rc: rc}
-		defer func() { res.Writer = orig }()
-		err := next(c)
-		if err != nil && res.Committed {
-			// Failed halfway, after the status line: the response ends
-			// without its last chunk, so that the client sees it is cut
-			// short instead of taking it as whole.
-			panic(http.ErrAbortHandler)
-		}
-		return err
 	}
 }
+
+// ended runs export and returns its error; a panic of it (a bug in a
+// mapping or an encoder) would end the process, as no recover of the
+// server's is on an export's goroutine: it ends the export instead, as an
+// error does, and streamDeadlines or the error boundary logs it.
+func ended(export func() error) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &exportPanic{value: v, stack: debug.Stack()}
+		}
+	}()
+	return export()
+}
+
+// exportPanic is a panic of an export's goroutine, ended as an error.
+type exportPanic struct {
+	value any
+	stack []byte
+}
+
+func (p *exportPanic) Error() string { return fmt.Sprintf("panic: %v", p.value) }
 
 // deadlineWriter gives every write exportStall.
 type deadlineWriter struct {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -472,13 +473,13 @@ func TestStreamDeadlinesAbortsACutExport(t *testing.T) {
 			req := httptest.NewRequest(http.MethodGet, "/v1/meetings/export?format=csv", nil)
 			ctx := e.NewContext(req, httptest.NewRecorder())
 			boom := errors.New("database gone")
-			h := streamDeadlines(func(c echo.Context) error {
+			h := streamDeadlines(slog.New(slog.DiscardHandler))(func(c echo.Context) error {
 				c.Response().Header().Set("Content-Type", "text/csv")
 				c.Response().WriteHeader(http.StatusOK)
 				return boom
 			})
 			if !c.write {
-				h = streamDeadlines(func(echo.Context) error { return boom })
+				h = streamDeadlines(slog.New(slog.DiscardHandler))(func(echo.Context) error { return boom })
 			}
 			defer func() {
 				v := recover()
@@ -522,6 +523,103 @@ func TestExportStreamFirstRowLargerThanTheBuffer(t *testing.T) {
 				}
 			case <-time.After(30 * time.Second):
 				t.Fatalf("a first row of %d bytes: stream still waiting after 30s; want the body handed over", len(long))
+			}
+		})
+	}
+}
+
+// TestExportStreamPanicEndsTheExport: a panic while an export's rows are
+// read or encoded runs on no goroutine of the server's recover; it ends that
+// export as an error does (before the first row: the error to answer; after
+// it: the body cut short), with its stack kept for the log, and the process
+// goes on.
+func TestExportStreamPanicEndsTheExport(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name      string
+		rows      int  // emitted before the panic
+		inEncoder bool // the row itself makes the encoder panic
+	}{
+		{"reader, before the first row", 0, false},
+		{"reader, after rows", 3, false},
+		{"encoder, first row", 0, true},
+		{"encoder, after rows", 3, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r, err := stream(context.Background(), formatCSV, textTable("title"), func(emit func(any) error) error {
+				for range c.rows {
+					if err := emit(map[string]any{"title": "a row"}); err != nil {
+						return err
+					}
+				}
+				if c.inEncoder {
+					return emit(panickyValue{})
+				}
+				panic("reader bug")
+			})
+			if err == nil {
+				var body []byte
+				body, err = io.ReadAll(r)
+				if c.rows > 0 && !bytes.Contains(body, []byte("a row")) {
+					t.Errorf("body %q: want the rows before the panic", body)
+				}
+			}
+			var p *exportPanic
+			if !errors.As(err, &p) || len(p.stack) == 0 {
+				t.Fatalf("got %v; want the panic as an export error with its stack", err)
+			}
+		})
+	}
+}
+
+// panickyValue panics when an export encodes it, as a bug in a mapping would.
+type panickyValue struct{}
+
+func (panickyValue) MarshalJSON() ([]byte, error) { panic("encoder bug") }
+
+// TestStreamDeadlinesLogsACutExport: an export cut short after its status
+// line is in the log (the error boundary no longer answers it), a panic with
+// its stack; a client that went away is not an error of the server's.
+func TestStreamDeadlinesLogsACutExport(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name     string
+		err      error
+		gone     bool
+		wantLogs []string // in the log line; none: no line
+	}{
+		{"database error", errors.New("database gone"), false, []string{"export cut short", "database gone"}},
+		{"panic", &exportPanic{value: "encoder bug", stack: []byte("goroutine 7 [running]")}, false, []string{"panic", "encoder bug", "goroutine 7"}},
+		{"client gone", context.Canceled, true, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			var logs bytes.Buffer
+			log := slog.New(slog.NewJSONHandler(&logs, nil))
+			req := httptest.NewRequest(http.MethodGet, "/v1/meetings/export?format=csv", nil)
+			if c.gone {
+				ctx, cancel := context.WithCancel(req.Context())
+				cancel()
+				req = req.WithContext(ctx)
+			}
+			ectx := echo.New().NewContext(req, httptest.NewRecorder())
+			h := streamDeadlines(log)(func(c2 echo.Context) error {
+				c2.Response().WriteHeader(http.StatusOK)
+				return c.err
+			})
+			func() {
+				defer func() { _ = recover() }() // the abort that cuts the response
+				_ = h(ectx)
+			}()
+			got := logs.String()
+			if len(c.wantLogs) == 0 && got != "" {
+				t.Errorf("log: got %q; want nothing", got)
+			}
+			for _, want := range c.wantLogs {
+				if !strings.Contains(got, want) {
+					t.Errorf("log: got %q; want %q in it", got, want)
+				}
 			}
 		})
 	}

@@ -64,7 +64,9 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			log.InfoContext(c.Request().Context(), "client closed the request", "method", c.Request().Method, "path", c.Request().URL.Path)
 		}
 		p.Instance = ptr(c.Request().URL.Path)
-		if p.Status >= 500 {
+		if ep := (*exportPanic)(nil); errors.As(err, &ep) {
+			log.ErrorContext(c.Request().Context(), "panic", "cause", fmt.Sprint(ep.value), "stack", string(ep.stack), "path", c.Request().URL.Path)
+		} else if p.Status >= 500 {
 			log.ErrorContext(c.Request().Context(), "request failed", "error", err.Error(), "method", c.Request().Method, "path", c.Request().URL.Path)
 		}
 		if p.Status == http.StatusServiceUnavailable {

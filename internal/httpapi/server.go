@@ -151,7 +151,7 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 	// Before routing, so that the router's own 404 and 405 get them too.
 	// headAsGet comes first: the router matches on the original request.
 	e.Pre(composed(opt.Metrics.middleware(), headAsGet, requestID, accessLog(log), recoverPanic(log), baseHeaders(version, opt.TrustProxy), headerLimit(opt.MaxHeaderBytes), cors(opt.CORSOrigins), noTrailingSlash,
-		unlessNoExport(validator.legacyExports(basePath)), unlessNoExport(streamDeadlines)))
+		unlessNoExport(validator.legacyExports(basePath)), unlessNoExport(streamDeadlines(log))))
 	// The cache answers anonymous reads after the rate limit has counted
 	// them and before anything validates or renders them.
 	clock := opt.Clock

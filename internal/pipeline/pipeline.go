@@ -20,6 +20,9 @@ const defaultSize = 256
 // consumer's.
 var ErrStopped = errors.New("pipeline: consumer stopped")
 
+// errConsumerExited is Run's error when consume ended its goroutine.
+var errConsumerExited = errors.New("pipeline: the consumer's goroutine exited")
+
 // An Option sets how Run hands items over.
 type Option func(*options)
 
@@ -37,10 +40,23 @@ func BatchSize(n int) Option { return func(o *options) { o.size = n } }
 // bytes).
 func FirstAlone() Option { return func(o *options) { o.firstAlone = true } }
 
+// settings are the options opts give.
+func settings(opts []Option) options {
+	o := options{size: defaultSize}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.size < 1 {
+		o.size = defaultSize
+	}
+	return o
+}
+
 // DiscardOnError drops the items of the batch not yet handed over when the
 // producer fails, where consuming them after the failure would be work for
 // nothing (more queries for an export that cannot end well). Without it
-// every item emitted is consumed unless the consumer fails.
+// every item emitted is consumed unless the consumer fails or the producer
+// panics.
 func DiscardOnError() Option { return func(o *options) { o.discard = true } }
 
 // Run runs produce, which passes items to emit, on the calling goroutine,
@@ -56,13 +72,7 @@ func DiscardOnError() Option { return func(o *options) { o.discard = true } }
 // caller's goroutine, where a recover (the server's, for a request) can
 // take it: on the consumer's own it would end the process.
 func Run[T any](produce func(emit func(T) error) error, consume func([]T) error, opts ...Option) (err error) {
-	o := options{size: defaultSize}
-	for _, opt := range opts {
-		opt(&o)
-	}
-	if o.size < 1 {
-		o.size = defaultSize
-	}
+	o := settings(opts)
 	// Both have room for every batch there is: a send never blocks, and
 	// the producer waits only for a free batch.
 	full := make(chan []T, Batches)
@@ -76,8 +86,25 @@ func Run[T any](produce func(emit func(T) error) error, consume func([]T) error,
 		panicked     bool
 	)
 	go func() {
-		defer close(done)
+		returned := false
+		var held []T // the batch being consumed
+		defer func() {
+			if !returned {
+				// consume called runtime.Goexit (t.FailNow in a test): stop
+				// the producer and hand the batches back, or it waits for good.
+				if consumeErr == nil && !panicked {
+					consumeErr = errConsumerExited
+					close(stopped)
+				}
+				free <- held[:0]
+				for b := range full {
+					free <- b[:0]
+				}
+			}
+			close(done)
+		}()
 		for b := range full {
+			held = b
 			if consumeErr == nil && !panicked {
 				if consumeErr, consumePanic, panicked = consumeOne(consume, b); consumeErr != nil || panicked {
 					close(stopped)
@@ -86,6 +113,7 @@ func Run[T any](produce func(emit func(T) error) error, consume func([]T) error,
 			clear(b) // let the items go
 			free <- b[:0]
 		}
+		returned = true
 	}()
 	defer func() {
 		close(full)

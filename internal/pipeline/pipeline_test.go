@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"errors"
+	"runtime"
 	"sync/atomic"
 	"testing"
 )
@@ -108,15 +109,6 @@ func TestRun(t *testing.T) {
 	}
 }
 
-// settings are the options opts give, as Run reads them.
-func settings(opts []Option) options {
-	o := options{size: defaultSize}
-	for _, opt := range opts {
-		opt(&o)
-	}
-	return o
-}
-
 // TestRunPanic: a panic of the producer reaches Run's caller once the
 // consumer has returned, having consumed the batches handed over.
 func TestRunPanic(t *testing.T) {
@@ -181,5 +173,30 @@ func TestRunConsumerPanic(t *testing.T) {
 	}
 	if emitted == 1000 {
 		t.Errorf("producer emitted all %d items; want it stopped", emitted)
+	}
+}
+
+// A consumer that ends its goroutine (runtime.Goexit, as t.FailNow does)
+// stops the producer: Run returns instead of waiting for good.
+func TestRunConsumerGoexit(t *testing.T) {
+	t.Parallel()
+	var stopped error
+	err := Run(func(emit func(int) error) error {
+		for i := range 1000 {
+			if err := emit(i); err != nil {
+				stopped = err
+				return err
+			}
+		}
+		return nil
+	}, func(batch []int) error {
+		runtime.Goexit()
+		return nil
+	}, BatchSize(2))
+	if !errors.Is(err, errConsumerExited) {
+		t.Errorf("got %v; want errConsumerExited", err)
+	}
+	if !errors.Is(stopped, ErrStopped) {
+		t.Errorf("producer: got %v; want ErrStopped", stopped)
 	}
 }

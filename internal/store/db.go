@@ -192,7 +192,7 @@ func openPool(ctx context.Context, dsn string, log *slog.Logger, pool Pool, slow
 	rdb.SetMaxIdleConns(idle)
 	db := newDB(write, read, SQLite, log, trouble)
 	db.wal = &walIndex{path: path + "-shm", dsn: "file:" + path + "?" + params.Encode()}
-	db.group = newGroupCommit(write)
+	db.group = newGroupCommit(write, db.slow)
 	return db, nil
 }
 

@@ -60,8 +60,7 @@ type group struct {
 	discard bool
 }
 
-func newGroupCommit(write *gorm.DB) *groupCommit {
-	slow, _ := write.Logger.(slowQueries)
+func newGroupCommit(write *gorm.DB, slow slowQueries) *groupCommit {
 	return &groupCommit{write: write, turn: make(chan struct{}, 1), slow: slow}
 }
 
@@ -205,9 +204,10 @@ func (g *groupCommit) end(b *group) {
 		} else {
 			g.commits.Add(1)
 		}
-		g.slow.Trace(context.Background(), begin, func() (string, int64) { return query, -1 }, err)
 		close(b.done)
 		g.keepPrepared()
+		// Logged once the writes in b are answered: they need not wait for the log.
+		g.slow.Trace(context.Background(), begin, func() (string, int64) { return query, -1 }, err)
 	}
 	<-g.turn
 }
