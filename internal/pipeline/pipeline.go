@@ -106,7 +106,7 @@ func Run[T any](produce func(emit func(T) error) error, consume func([]T) error,
 		for b := range full {
 			held = b
 			if consumeErr == nil && !panicked {
-				if consumeErr, consumePanic, panicked = consumeOne(consume, b); consumeErr != nil || panicked {
+				if consumePanic, panicked, consumeErr = consumeOne(consume, b); consumeErr != nil || panicked {
 					close(stopped)
 				}
 			}
@@ -177,11 +177,11 @@ func Run[T any](produce func(emit func(T) error) error, consume func([]T) error,
 }
 
 // consumeOne runs consume on b and catches its panic, for Run to pass on.
-func consumeOne[T any](consume func([]T) error, b []T) (err error, p any, panicked bool) {
+func consumeOne[T any](consume func([]T) error, b []T) (p any, panicked bool, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			p, panicked = r, true
 		}
 	}()
-	return consume(b), nil, false
+	return nil, false, consume(b)
 }
