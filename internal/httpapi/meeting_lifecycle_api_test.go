@@ -287,7 +287,7 @@ func TestReportVersionsAndAttendanceOverHTTP(t *testing.T) {
 		t.Errorf("the public meeting names a registered person; want counts only")
 	}
 
-	report := map[string]any{"url": "https://example.org/verslag", "publishedOn": past.Format(time.DateOnly)}
+	report := map[string]any{"url": "https://example.org/verslag", "publishedOn": domain.Today(past).Format(time.DateOnly)} // the meeting's day in Amsterdam, not UTC
 	put := func(body map[string]any) api.Meeting {
 		t.Helper()
 		res := e.Do(t, "PUT", "/v1/meetings/"+m.ID.String()+"/report", body, apptest.Bearer(e.editor))
