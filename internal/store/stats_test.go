@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"maps"
 	"runtime"
 	"testing"
@@ -52,6 +53,33 @@ func TestOpenPoolSizesThePools(t *testing.T) {
 			if !maps.Equal(got, want) {
 				t.Errorf("most open connections by pool: got %v; want %v", got, want)
 			}
+			if tt.pool.MaxIdle == 0 {
+				for name, p := range pools {
+					checkKeepsIdle(t, name, p, want[name])
+				}
+			}
 		})
+	}
+}
+
+// checkKeepsIdle takes n connections of p at once and hands them back: by
+// default the pool keeps every one of them, rather than close some and open
+// new ones for the next burst of requests.
+func checkKeepsIdle(t *testing.T, name string, p *sql.DB, n int) {
+	t.Helper()
+	ctx := context.Background()
+	conns := make([]*sql.Conn, n)
+	for i := range conns {
+		c, err := p.Conn(ctx)
+		if err != nil {
+			t.Fatalf("%s: connection %d: %v", name, i, err)
+		}
+		conns[i] = c
+	}
+	for _, c := range conns {
+		_ = c.Close()
+	}
+	if s := p.Stats(); s.Idle != n || s.MaxIdleClosed != 0 {
+		t.Errorf("%s, %d connections handed back: got %d idle, %d closed; want %d idle, none closed", name, n, s.Idle, s.MaxIdleClosed, n)
 	}
 }
