@@ -30,6 +30,8 @@ func (db *DB) Head(ctx context.Context) (int64, error) {
 // It reads change_sequence, with a statement prepared once on the reader
 // pool: on PostgreSQL that sees every write any instance committed (and so
 // acknowledged) before. (A NOTIFY may arrive after the client's next read.)
+// Requests that ask at once share a read that started after they asked,
+// which sees as much.
 //
 // On SQLite a read transaction costs far more than the statement (it takes
 // the WAL index's locks), so the number is read again only when the WAL
@@ -46,14 +48,9 @@ func (db *DB) Version(ctx context.Context) (int64, error) {
 			return seen.version, nil
 		}
 	}
-	stmt, err := db.versionStmt()
+	last, err := db.versionRead.do(ctx, db.readVersion)
 	if err != nil {
 		return 0, err
-	}
-	var last int64
-	begin := time.Now()
-	if err := db.slow.row(ctx, begin, versionQuery, stmt.QueryRowContext(ctx)).Scan(&last); err != nil {
-		return 0, dbError(err)
 	}
 	if watch {
 		// The header was read before the statement: the number is at least
@@ -73,6 +70,22 @@ type walVersion struct {
 }
 
 const versionQuery = "SELECT last FROM change_sequence WHERE id = 1"
+
+// readVersion reads the data version from the table. Version shares it
+// among the requests that ask at once (see sharedRead): every request asks,
+// and on PostgreSQL each read is a round trip.
+func (db *DB) readVersion(ctx context.Context) (int64, error) {
+	stmt, err := db.versionStmt()
+	if err != nil {
+		return 0, err
+	}
+	var last int64
+	begin := time.Now()
+	if err := db.slow.row(ctx, begin, versionQuery, stmt.QueryRowContext(ctx)).Scan(&last); err != nil {
+		return 0, dbError(err)
+	}
+	return last, nil
+}
 
 // versionStmt prepares Version's statement on first use; a failure is not
 // kept, so that the next request tries again.

@@ -45,8 +45,9 @@ type DB struct {
 	bg      background
 	// trouble is set when the database could not serve a statement (see
 	// unavailable); Ping then checks that writes go through again.
-	trouble *atomic.Bool
-	version atomic.Pointer[sql.Stmt] // see Version
+	trouble     *atomic.Bool
+	version     atomic.Pointer[sql.Stmt] // see Version
+	versionRead sharedRead[int64]        // see Version
 	// walIndex is the SQLite WAL index file, whose header tells a commit
 	// from any process without a read transaction (see Version).
 	wal     *walIndex // nil on PostgreSQL
