@@ -129,6 +129,13 @@ func (p *Postgres) drop(ctx context.Context, name string) error {
 	// An interrupted run still cleans up.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
+	if p.admin.IsClosed() { // pgx closes a connection whose query was cancelled
+		admin, err := pgx.Connect(ctx, p.url)
+		if err != nil {
+			return fmt.Errorf("drop database %s: %w", name, err)
+		}
+		p.admin = admin
+	}
 	if _, err := p.admin.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
 		return fmt.Errorf("drop database %s: %w", name, err)
 	}
