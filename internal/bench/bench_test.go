@@ -425,7 +425,7 @@ func TestPostgresNames(t *testing.T) {
 	ident := regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 	seen := map[string]bool{}
 	for range 50 {
-		p := &Postgres{prefix: "bench_" + randomHex(4) + "_"}
+		p := &Postgres{prefix: runPrefix()}
 		for _, role := range []string{"reads", "writes-1", "writes-2"} {
 			name := p.name(role)
 			if !ident.MatchString(name) || !strings.HasPrefix(name, "bench_") {

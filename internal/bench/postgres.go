@@ -49,14 +49,16 @@ func OpenPostgres(ctx context.Context, adminURL string) (*Postgres, error) {
 		admin.Close(ctx)
 		return nil, fmt.Errorf("-postgres: server settings: %w", err)
 	}
-	return &Postgres{admin: admin, url: adminURL, prefix: "bench_" + randomHex(4) + "_", Version: "PostgreSQL " + version,
+	return &Postgres{admin: admin, url: adminURL, prefix: runPrefix(), Version: "PostgreSQL " + version,
 		Settings: fmt.Sprintf("fsync %s, synchronous_commit %s, shared_buffers %s", fsync, syncCommit, buffers)}, nil
 }
 
-func randomHex(n int) string {
-	b := make([]byte, n)
+// runPrefix starts the names of a run's databases: bench_ and 32 random
+// bits, so that runs on one server never share a database.
+func runPrefix() string {
+	b := make([]byte, 4)
 	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
+	return "bench_" + hex.EncodeToString(b) + "_"
 }
 
 // name is the database of a server role (reads, writes-2): the run's prefix
