@@ -58,16 +58,23 @@ $(TS_CLIENT)/node_modules/.package-lock.json: $(TS_CLIENT)/package-lock.json
 # The performance table (docs/development.md): bin/pioniers against a floor
 # server in the same rounds, then go test -bench on the hot paths; the results
 # file is named at the end. Flags: make bench BENCH_ARGS='-large 0 -rounds 1'.
+# make bench-postgres adds the main dataset's rows on PostgreSQL, on a private
+# throw-away cluster with PostgreSQL's defaults (fsync on; PGTEST_PORT picks
+# its port, 55432).
 BENCH_ARGS  ?=
 BENCH_GO    ?= .
 BENCH_TIME  ?= 1s
 BENCH_STAMP := $(shell date -u +%Y-%m-%d-%H%M)
 BENCH_OUT   ?= bench/results/$(BENCH_STAMP).md
-.PHONY: bench-quick bench-run
+.PHONY: bench-quick bench-run bench-postgres
 
 bench: bench-run
 	cp $(BENCH_OUT) bench/results/latest.md
 	@echo "results: $(BENCH_OUT) (copied to bench/results/latest.md)"
+
+# TEST_DATABASE_URL is set inside scripts/with-postgres: the inner make expands it.
+bench-postgres:
+	PGTEST_DURABLE=1 scripts/with-postgres $(MAKE) bench BENCH_ARGS='-postgres "$$(TEST_DATABASE_URL)" $(BENCH_ARGS)'
 
 # A smoke run: small datasets, one round of 3s, the meeting benchmarks 20 times.
 bench-quick:

@@ -45,6 +45,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.Threads, "threads", 2, "wrk threads")
 	fs.StringVar(&gen, "load", "auto", "load generator: auto (wrk when installed, else go), wrk or go")
 	fs.StringVar(&out, "out", "", "also write the table to this file")
+	fs.StringVar(&o.Postgres, "postgres", "", "an admin URL (postgres://…) to a PostgreSQL server whose user may CREATE DATABASE: the main dataset's rows run on it too, each server on a database of its own, dropped at the end (make bench-postgres). Empty: SQLite only")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -39,6 +39,9 @@ type Options struct {
 	Threads    int // wrk -t
 	Load       Load
 	Logf       func(format string, args ...any)
+	// Postgres is an admin URL to a PostgreSQL server whose user may CREATE
+	// DATABASE: the main dataset's rows run on it too. Empty: SQLite only.
+	Postgres string
 }
 
 // Body is a response the floor serves again.
@@ -55,6 +58,8 @@ type row struct {
 	floor     string // floor route
 	target    Target
 	signIn    bool // the target needs a fresh admin token
+	writes    bool // the row runs on the writes server, fresh each round
+	postgres  bool // the row runs on PostgreSQL too (-postgres)
 }
 
 // Measure is one row's figures in one round.
@@ -97,6 +102,17 @@ type Report struct {
 	Rows     []RowReport
 	Exports  []ExportReport
 	Memory   []MemoryReport
+	Postgres *PostgresReport // nil without -postgres
+}
+
+// PostgresReport is the PostgreSQL pass: the main dataset's rows with the
+// API on PostgreSQL, in the same rounds as the SQLite rows and against the
+// same floor runs.
+type PostgresReport struct {
+	Version  string // PostgreSQL 15.8 (Debian …)
+	Settings string // the settings that decide what a commit costs
+	Rows     []RowReport
+	Memory   []MemoryReport // the API servers'
 }
 
 // RowReport is a load row over every round.
@@ -145,6 +161,25 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	defer reads.Stop()
+	// The PostgreSQL pass serves the same dataset from databases of its own,
+	// filled from the same SQLite file; they are dropped at the end.
+	var pg *Postgres
+	var pgReads *Server
+	if o.Postgres != "" {
+		if pg, err = OpenPostgres(ctx, o.Postgres); err != nil {
+			return nil, err
+		}
+		defer func() {
+			if err := pg.Close(ctx); err != nil {
+				logf("postgres: %v", err)
+			}
+		}()
+		if pgReads, err = pg.serve(ctx, o.Bin, small, filepath.Join(o.Work, "pg-reads"), "reads"); err != nil {
+			return nil, err
+		}
+		defer pgReads.Stop()
+		rep.Postgres = &PostgresReport{Version: pg.Version, Settings: pg.Settings}
+	}
 	var scale *Server
 	if o.Large > 0 {
 		if scale, err = startServer(ctx, o.Bin, large, filepath.Join(o.Work, "large")); err != nil {
@@ -166,6 +201,17 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	w.Remove()
 	if err != nil {
 		return nil, err
+	}
+	var pgRows []row
+	pgAt := map[string]int{} // a row's key: its index in pgRows
+	if pg != nil {
+		if pgRows, err = postgresRows(ctx, rows, bodies, pgReads, logf); err != nil {
+			return nil, err
+		}
+		for i, r := range pgRows {
+			pgAt[r.key] = i
+			rep.Postgres.Rows = append(rep.Postgres.Rows, RowReport{Key: r.key, What: r.what, Conns: r.target.Conns})
+		}
 	}
 	floor, err := startFloor(ctx, o.Work, bodies)
 	if err != nil {
@@ -190,20 +236,36 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		rep.Exports = append(rep.Exports, ExportReport{Key: e.key, What: e.what})
 	}
 
+	readsWhat := fmt.Sprintf("reads (%s meetings: list, by id, 304, feed)", count(small.AllMeets))
+	writesWhat := fmt.Sprintf("writes (%s meetings, after the POST rows)", count(small.AllMeets))
+	var pgMemory []MemoryReport
 	for round := 1; round <= o.Rounds; round++ {
 		logf("round %d of %d", round, o.Rounds)
 		w, err := writes(round)
 		if err != nil {
 			return nil, err
 		}
+		var pw *Server // PostgreSQL's writes server
+		if pg != nil {
+			if pw, err = pg.serve(ctx, o.Bin, small, filepath.Join(o.Work, fmt.Sprintf("pg-writes-%d", round)), fmt.Sprintf("writes-%d", round)); err != nil {
+				w.Stop()
+				return nil, err
+			}
+		}
+		stop := func() {
+			w.Stop()
+			if pw != nil {
+				pw.Stop()
+			}
+		}
 		var listFloor float64
 		for i, r := range rows {
-			if r.key == "post-16" || r.key == "post-64" {
+			if r.writes {
 				r.server = w
 			}
 			m, err := measure(ctx, o, r, floor)
 			if err != nil {
-				w.Stop()
+				stop()
 				return nil, fmt.Errorf("%s: %w", r.key, err)
 			}
 			if r.key == "list" {
@@ -211,18 +273,44 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			}
 			m.ListFloor = listFloor
 			rep.Rows[i].Rounds = append(rep.Rows[i].Rounds, m)
-			logf("  %-14s %9.1f req/s  p99 %-8s floor %9.0f req/s  %.3f×  unexpected %d", r.key, m.API.PerSecond,
-				m.API.P99.Round(10*time.Microsecond), m.Floor.PerSecond, m.API.PerSecond/m.Floor.PerSecond, m.API.Unexpected+m.API.Errors)
+			logMeasure(logf, r.key, m)
+			j, ok := pgAt[r.key]
+			if !ok {
+				continue
+			}
+			// Right after the SQLite row, against the same floor run.
+			p := pgRows[j]
+			if p.writes {
+				p.server = pw
+			}
+			pm := Measure{Floor: m.Floor, ListFloor: listFloor}
+			if pm.API, err = runAPI(ctx, o, p); err != nil {
+				stop()
+				return nil, fmt.Errorf("%s on PostgreSQL: %w", r.key, err)
+			}
+			rep.Postgres.Rows[j].Rounds = append(rep.Postgres.Rows[j].Rounds, pm)
+			logMeasure(logf, "  postgres", pm)
 		}
 		if round == o.Rounds {
-			mem, err := w.Memory()
-			if err != nil {
-				w.Stop()
-				return nil, err
+			for _, s := range []struct {
+				srv *Server
+				to  *[]MemoryReport
+			}{{w, &rep.Memory}, {pw, &pgMemory}} {
+				if s.srv == nil {
+					continue
+				}
+				mem, err := s.srv.Memory()
+				if err != nil {
+					stop()
+					return nil, err
+				}
+				*s.to = append(*s.to, MemoryReport{What: writesWhat, Memory: mem})
 			}
-			rep.Memory = append(rep.Memory, MemoryReport{What: fmt.Sprintf("writes (%s meetings, after the POST rows)", count(small.AllMeets)), Memory: mem})
 		}
 		w.Remove()
+		if pw != nil {
+			pw.Remove()
+		}
 		for i, e := range exports {
 			x, err := download(ctx, exportServer, e.path, e.want)
 			if err != nil {
@@ -243,7 +331,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	for _, s := range []struct {
 		what string
 		srv  *Server
-	}{{fmt.Sprintf("reads (%s meetings: list, by id, 304, feed)", count(small.AllMeets)), reads}, {fmt.Sprintf("scale (%s meetings: pages, exports)", count(large.AllMeets)), scale}} {
+		to   *[]MemoryReport
+	}{{readsWhat, reads, &rep.Memory}, {fmt.Sprintf("scale (%s meetings: pages, exports)", count(large.AllMeets)), scale, &rep.Memory}, {readsWhat, pgReads, &pgMemory}} {
 		if s.srv == nil {
 			continue
 		}
@@ -251,10 +340,15 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		if err != nil {
 			return nil, err
 		}
-		rep.Memory = append(rep.Memory, MemoryReport{What: s.what, Memory: mem})
+		*s.to = append(*s.to, MemoryReport{What: s.what, Memory: mem})
 	}
 	// The reads server first: the issue's figure.
-	slices.SortStableFunc(rep.Memory, func(a, b MemoryReport) int { return boolInt(b.What[:5] == "reads") - boolInt(a.What[:5] == "reads") })
+	for _, m := range [][]MemoryReport{rep.Memory, pgMemory} {
+		slices.SortStableFunc(m, func(a, b MemoryReport) int { return boolInt(b.What[:5] == "reads") - boolInt(a.What[:5] == "reads") })
+	}
+	if rep.Postgres != nil {
+		rep.Postgres.Memory = pgMemory
+	}
 	return rep, nil
 }
 
@@ -310,7 +404,7 @@ func prepare(ctx context.Context, o Options, reads, scale, writes *Server, large
 	}
 	bodies["post"] = res.Body
 
-	rows := []row{{key: "list", what: "GET /v1/meetings?pageSize=50 (anonymous)", server: reads, floor: "list", target: target(list, o.Conns)}}
+	rows := []row{{key: "list", what: "GET /v1/meetings?pageSize=50 (anonymous)", server: reads, floor: "list", target: target(list, o.Conns), postgres: true}}
 	if scale != nil {
 		first := scale.URL + "/v1/meetings?pageSize=50"
 		res, err := fetch(ctx, http.MethodGet, first, nil, nil)
@@ -337,11 +431,11 @@ func prepare(ctx context.Context, o Options, reads, scale, writes *Server, large
 		p.Method, p.Body, p.Header = http.MethodPost, PostBody, http.Header{"Content-Type": {"application/json"}}
 	}
 	rows = append(rows,
-		row{key: "by-id", what: "GET /v1/meetings/{id}", server: reads, floor: "by-id", target: target(byID, o.Conns)},
-		row{key: "not-modified", what: "conditional GET → 304, list (floor: the list's 200)", server: reads, floor: "list", target: nm},
-		row{key: "post-16", what: "POST /v1/meetings, 16 connections (admin)", server: writes, floor: "post", target: p16, signIn: true},
-		row{key: "post-64", what: "POST /v1/meetings, 64 connections (admin)", server: writes, floor: "post", target: p64, signIn: true},
-		row{key: "ics", what: "GET /v1/feeds/meetings.ics", server: reads, floor: "ics", target: target(ics, feedConns)},
+		row{key: "by-id", what: "GET /v1/meetings/{id}", server: reads, floor: "by-id", target: target(byID, o.Conns), postgres: true},
+		row{key: "not-modified", what: "conditional GET → 304, list (floor: the list's 200)", server: reads, floor: "list", target: nm, postgres: true},
+		row{key: "post-16", what: "POST /v1/meetings, 16 connections (admin)", server: writes, floor: "post", target: p16, signIn: true, writes: true, postgres: true},
+		row{key: "post-64", what: "POST /v1/meetings, 64 connections (admin)", server: writes, floor: "post", target: p64, signIn: true, writes: true, postgres: true},
+		row{key: "ics", what: "GET /v1/feeds/meetings.ics", server: reads, floor: "ics", target: target(ics, feedConns), postgres: true},
 	)
 	return rows, bodies, nil
 }
@@ -367,18 +461,59 @@ func measure(ctx context.Context, o Options, r row, floor *Floor) (Measure, erro
 	if m.Floor, err = o.Load.Run(ctx, ft); err != nil {
 		return m, fmt.Errorf("floor: %w", err)
 	}
+	m.API, err = runAPI(ctx, o, r)
+	return m, err
+}
+
+// runAPI runs a row against its server.
+func runAPI(ctx context.Context, o Options, r row) (Result, error) {
 	t := r.target
 	t.URL = r.server.URL + t.URL[len(serverPrefix(t.URL)):]
 	if r.signIn {
 		token, err := signIn(ctx, r.server.URL)
 		if err != nil {
-			return m, err
+			return Result{}, err
 		}
 		t.Header = t.Header.Clone()
 		t.Header.Set("Authorization", "Bearer "+token)
 	}
-	m.API, err = o.Load.Run(ctx, t)
-	return m, err
+	return o.Load.Run(ctx, t)
+}
+
+func logMeasure(logf func(string, ...any), key string, m Measure) {
+	logf("  %-14s %9.1f req/s  p99 %-8s floor %9.0f req/s  %.3f×  unexpected %d", key, m.API.PerSecond,
+		m.API.P99.Round(10*time.Microsecond), m.Floor.PerSecond, m.API.PerSecond/m.Floor.PerSecond, m.API.Unexpected+m.API.Errors)
+}
+
+// postgresRows are the rows that run on PostgreSQL too, pointed at its
+// reads server (the writes rows get each round's server). The conditional
+// GET sends PostgreSQL's own validator; an answer of another size than the
+// floor's (SQLite's) is logged.
+func postgresRows(ctx context.Context, rows []row, bodies map[string]Body, reads *Server, logf func(string, ...any)) ([]row, error) {
+	var pg []row
+	for _, r := range rows {
+		if !r.postgres {
+			continue
+		}
+		r.server = reads
+		if r.target.Method == "" || r.target.Method == http.MethodGet {
+			res, err := fetch(ctx, http.MethodGet, reads.URL+r.target.URL[len(serverPrefix(r.target.URL)):], nil, nil)
+			if err != nil {
+				return nil, fmt.Errorf("%s on PostgreSQL: %w", r.key, err)
+			}
+			if r.target.Want == http.StatusNotModified {
+				if res.Header.Get("ETag") == "" {
+					return nil, fmt.Errorf("%s on PostgreSQL: the list answers no ETag", r.key)
+				}
+				r.target.Header = r.target.Header.Clone()
+				r.target.Header.Set("If-None-Match", res.Header.Get("ETag"))
+			} else if got, want := len(res.Body.Data), len(bodies[r.floor].Data); got != want {
+				logf("note: %s answers %d bytes on PostgreSQL, %d on SQLite (the floor's)", r.key, got, want)
+			}
+		}
+		pg = append(pg, r)
+	}
+	return pg, nil
 }
 
 var origin = regexp.MustCompile(`^https?://[^/]+`)

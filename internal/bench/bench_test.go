@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 func TestMain(m *testing.M) {
@@ -25,7 +27,9 @@ func TestMain(m *testing.M) {
 
 // TestHarness runs the whole bench on tiny datasets against the real binary
 // and checks the table: every row, every figure a number. It asserts no
-// speed: figures on a shared machine prove nothing.
+// speed: figures on a shared machine prove nothing. With TEST_DATABASE_URL
+// set it runs the PostgreSQL pass on that server too, and checks that its
+// databases are gone afterwards.
 func TestHarness(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and serves the real binary")
@@ -39,7 +43,7 @@ func TestHarness(t *testing.T) {
 	}
 	o := Options{Bin: bin, Repo: "../..", Cache: filepath.Join(dir, "data"), Work: filepath.Join(dir, "work"),
 		Meetings: 30, Large: 120, Milestones: 40, Rounds: 2, Duration: 300 * time.Millisecond, Conns: 4, Threads: 2,
-		Load: GoLoad{}, Logf: t.Logf}
+		Load: GoLoad{}, Logf: t.Logf, Postgres: os.Getenv("TEST_DATABASE_URL")}
 	rep, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatalf("run: %v", err)
@@ -51,7 +55,6 @@ func TestHarness(t *testing.T) {
 	table := out.String()
 	t.Log("\n" + table)
 
-	number := regexp.MustCompile(`^[\d,]+(\.\d+)?( ms| s| MB|×)?$`)
 	rows := map[string]int{ // a row's label, and how many cells it has
 		"GET /v1/meetings?pageSize=50 (anonymous)":            9,
 		"the same at 120 meetings, first page":                9,
@@ -67,6 +70,51 @@ func TestHarness(t *testing.T) {
 		"scale (120 meetings: pages, exports)":                6,
 		"writes (30 meetings, after the POST rows)":           6,
 	}
+	sqlite, postgres, _ := strings.Cut(table, "\n### PostgreSQL ")
+	checkTable(t, sqlite, rows, rep.Datasets)
+	if o.Postgres == "" {
+		if rep.Postgres != nil || postgres != "" {
+			t.Errorf("without -postgres: got a PostgreSQL section")
+		}
+	} else {
+		// The main dataset's rows and servers; the scale set's and the exports stay on SQLite.
+		pgRows := map[string]int{}
+		for label, cells := range rows {
+			if !strings.Contains(label, "120") && !strings.HasPrefix(label, "CSV") {
+				pgRows[label] = cells
+			}
+		}
+		checkTable(t, postgres, pgRows, rep.Datasets)
+		if !strings.Contains(postgres, "fsync ") {
+			t.Errorf("the PostgreSQL section does not name the server's settings: %q", postgres)
+		}
+		if n := benchDatabases(t, o.Postgres); n != 0 {
+			t.Errorf("after the run: got %d bench_ databases; want 0", n)
+		}
+	}
+	for _, want := range []string{"Machine: ", "cores", "go1.", "Go generator"} {
+		if !strings.Contains(table, want) {
+			t.Errorf("the table does not say %q", want)
+		}
+	}
+	// A second run finds the datasets in the cache.
+	var logs []string
+	o.Rounds, o.Postgres, o.Logf = 1, "", func(f string, a ...any) { logs = append(logs, f) }
+	if _, err := Run(context.Background(), o); err != nil {
+		t.Fatalf("second run: %v", err)
+	}
+	if got := strings.Count(strings.Join(logs, "\n"), "cached"); got != 2 {
+		t.Errorf("second run: got %d cached datasets; want 2 (%q)", got, logs)
+	}
+}
+
+var number = regexp.MustCompile(`^[\d,]+(\.\d+)?( ms| s| MB|×)?$`)
+
+// checkTable checks that table has each row of rows (label: cells), with
+// every figure a number and no non-2xx answers. Labels count the datasets'
+// meetings and milestones as generated, without the demo's.
+func checkTable(t *testing.T, table string, rows map[string]int, datasets []Dataset) {
+	t.Helper()
 	// The datasets hold the demo's meetings too: labels count every one.
 	seen := map[string]bool{}
 	for _, line := range strings.Split(table, "\n") {
@@ -78,7 +126,7 @@ func TestHarness(t *testing.T) {
 		label = regexp.MustCompile(`[\d,]+ (meetings|milestones)`).ReplaceAllStringFunc(label, func(s string) string {
 			n, _ := strconv.Atoi(strings.ReplaceAll(strings.Fields(s)[0], ",", ""))
 			what := strings.Fields(s)[1]
-			for _, d := range rep.Datasets {
+			for _, d := range datasets {
 				switch {
 				case what == "meetings" && n == d.AllMeets:
 					return strconv.Itoa(d.Spec.Meetings) + " meetings"
@@ -118,20 +166,22 @@ func TestHarness(t *testing.T) {
 			t.Errorf("the table has no row %q", label)
 		}
 	}
-	for _, want := range []string{"Machine: ", "cores", "go1.", "Go generator"} {
-		if !strings.Contains(table, want) {
-			t.Errorf("the table does not say %q", want)
-		}
+}
+
+// benchDatabases counts the databases the bench made on the server.
+func benchDatabases(t *testing.T, adminURL string) int {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
 	}
-	// A second run finds the datasets in the cache.
-	var logs []string
-	o.Rounds, o.Logf = 1, func(f string, a ...any) { logs = append(logs, f) }
-	if _, err := Run(context.Background(), o); err != nil {
-		t.Fatalf("second run: %v", err)
+	defer conn.Close(ctx)
+	var n int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_database WHERE datname LIKE 'bench\\_%'").Scan(&n); err != nil {
+		t.Fatalf("count databases: %v", err)
 	}
-	if got := strings.Count(strings.Join(logs, "\n"), "cached"); got != 2 {
-		t.Errorf("second run: got %d cached datasets; want 2 (%q)", got, logs)
-	}
+	return n
 }
 
 func TestGoLoad(t *testing.T) {
@@ -290,5 +340,118 @@ func TestCount(t *testing.T) {
 		if got := count(n); got != want {
 			t.Errorf("count(%d): got %q; want %q", n, got, want)
 		}
+	}
+}
+
+// TestReportPostgres renders a report with a PostgreSQL pass from given
+// figures: its own section, after the SQLite tables, with the same columns,
+// each ratio to the floor run of the SQLite row; and none without one.
+func TestReportPostgres(t *testing.T) {
+	t.Parallel()
+	sqlite := []RowReport{
+		{Key: "list", What: "GET /v1/meetings?pageSize=50 (anonymous)", Conns: 64, Rounds: []Measure{
+			{API: Result{PerSecond: 5000, P50: 10 * time.Millisecond, P99: 40 * time.Millisecond}, Floor: Result{PerSecond: 20000}, ListFloor: 20000}}},
+		{Key: "large-first", What: "the same at 100,000 meetings, first page", Conns: 64, Rounds: []Measure{
+			{API: Result{PerSecond: 4000}, Floor: Result{PerSecond: 20000}, ListFloor: 20000}}},
+	}
+	postgres := []RowReport{
+		{Key: "list", What: "GET /v1/meetings?pageSize=50 (anonymous)", Conns: 64, Rounds: []Measure{
+			{API: Result{PerSecond: 320, P50: 190 * time.Millisecond, P99: 430 * time.Millisecond}, Floor: Result{PerSecond: 20000}, ListFloor: 20000}}},
+		{Key: "post-16", What: "POST /v1/meetings, 16 connections (admin)", Conns: 16, Rounds: []Measure{
+			{API: Result{PerSecond: 800, P50: 20 * time.Millisecond, P99: 60 * time.Millisecond, Unexpected: 2, Errors: 1}, Floor: Result{PerSecond: 40000}, ListFloor: 20000}}},
+	}
+	memory := func(what string) []MemoryReport {
+		return []MemoryReport{{What: what, Memory: Memory{RSS: 40 << 20, Peak: 64 << 20, Anon: 10 << 20, File: 30 << 20, PeakAnon: 20 << 20}}}
+	}
+	rep := &Report{Started: time.Date(2026, 12, 6, 3, 0, 0, 0, time.UTC), Load: "wrk", Opts: Options{Duration: 10 * time.Second, Rounds: 1},
+		Rows: sqlite, Memory: memory("reads (10,012 meetings: list, by id, 304, feed)"),
+		Postgres: &PostgresReport{Version: "PostgreSQL 15.18", Settings: "fsync on, synchronous_commit on, shared_buffers 128MB",
+			Rows: postgres, Memory: memory("writes (10,012 meetings, after the POST rows)")}}
+	var out bytes.Buffer
+	if err := rep.Write(&out); err != nil {
+		t.Fatal(err)
+	}
+	before, section, ok := strings.Cut(out.String(), "\n### PostgreSQL 15.18, same machine\n")
+	if !ok {
+		t.Fatalf("got no PostgreSQL heading in\n%s", out.String())
+	}
+	header := "| what | conns | req/s | p50 | p99 | non-2xx | floor req/s | × floor | × list floor |"
+	for _, tc := range []struct {
+		name, in string
+		want     []string
+		not      []string
+	}{
+		{"SQLite", before, []string{
+			header,
+			"| GET /v1/meetings?pageSize=50 (anonymous) | 64 | 5,000 | 10.0 ms | 40.0 ms | 0 | 20,000 | 0.250× | 0.250× |",
+			"| reads (10,012 meetings: list, by id, 304, feed) | 40.0 MB | 64.0 MB | 10.0 MB | 20.0 MB | 30.0 MB |",
+			"| export | rows/s |",
+		}, []string{"0.016×", "writes (10,012"}},
+		{"PostgreSQL", section, []string{
+			"(fsync on, synchronous_commit on, shared_buffers 128MB)",
+			header,
+			"| GET /v1/meetings?pageSize=50 (anonymous) | 64 | 320 | 190.0 ms | 430.0 ms | 0 | 20,000 | 0.016× | 0.016× |",
+			"| POST /v1/meetings, 16 connections (admin) | 16 | 800 | 20.0 ms | 60.0 ms | 3 | 40,000 | 0.020× | 0.040× |",
+			"| writes (10,012 meetings, after the POST rows) | 40.0 MB | 64.0 MB | 10.0 MB | 20.0 MB | 30.0 MB |",
+			"the API server's process only",
+		}, []string{"100,000 meetings", "| export", "reads (10,012"}},
+	} {
+		for _, w := range tc.want {
+			if !strings.Contains(tc.in, w) {
+				t.Errorf("%s part: got no %q in\n%s", tc.name, w, tc.in)
+			}
+		}
+		for _, w := range tc.not {
+			if strings.Contains(tc.in, w) {
+				t.Errorf("%s part: got %q; want it elsewhere:\n%s", tc.name, w, tc.in)
+			}
+		}
+	}
+	rep.Postgres = nil
+	out.Reset()
+	if err := rep.Write(&out); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "PostgreSQL") {
+		t.Errorf("without a PostgreSQL pass: got\n%s; want no PostgreSQL section", out.String())
+	}
+}
+
+// TestPostgresNames checks what the PostgreSQL pass names and runs: a
+// database per server, unique to the run and a plain identifier; its URL on
+// the admin URL's server; the migrate-data command line that fills it.
+func TestPostgresNames(t *testing.T) {
+	t.Parallel()
+	ident := regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
+	seen := map[string]bool{}
+	for range 50 {
+		p := &Postgres{prefix: runPrefix()}
+		for _, role := range []string{"reads", "writes-1", "writes-2"} {
+			name := p.name(role)
+			if !ident.MatchString(name) || !strings.HasPrefix(name, "bench_") {
+				t.Errorf("name(%q): got %q; want bench_… as a plain identifier", role, name)
+			}
+			if seen[name] {
+				t.Errorf("name(%q): got %q twice; want a name unique to the run", role, name)
+			}
+			seen[name] = true
+		}
+	}
+	for _, tc := range []struct{ admin, want string }{
+		{"postgres://pioniers@127.0.0.1:55432/pioniers_test?sslmode=disable", "postgres://pioniers@127.0.0.1:55432/bench_x_reads?sslmode=disable"},
+		{"postgres://u:p%40ss@db/postgres?search_path=t_1&sslmode=require", "postgres://u:p%40ss@db/bench_x_reads?sslmode=require"},
+		{"postgresql://db", "postgresql://db/bench_x_reads"},
+	} {
+		if got, err := databaseURL(tc.admin, "bench_x_reads"); err != nil || got != tc.want {
+			t.Errorf("databaseURL(%q): got %q, %v; want %q", tc.admin, got, err, tc.want)
+		}
+	}
+	got := strings.Join(migrateDataArgs("bin/pioniers", "/tmp/run/pg-reads/pioniers.db", "postgres://db/bench_x_reads"), " ")
+	want := "bin/pioniers migrate-data --from sqlite:/tmp/run/pg-reads/pioniers.db --to postgres://db/bench_x_reads --log-level warn"
+	if got != want {
+		t.Errorf("migrate-data: got %q; want %q", got, want)
+	}
+	if _, err := OpenPostgres(context.Background(), "mysql://db/x"); err == nil || !strings.Contains(err.Error(), "postgres://") {
+		t.Errorf("OpenPostgres(mysql://…): got %v; want an error asking for postgres://", err)
 	}
 }

@@ -101,23 +101,7 @@ func (r *Report) Write(w io.Writer) error {
 	fmt.Fprintf(&b, "## Benchmark %s\n\n", r.Started.UTC().Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(&b, "Machine: %s. Load: %s, %s per run, %s; each figure the median of the rounds, each ratio to the floor "+
 		"(a bare echo v4 server answering the same bytes from memory) measured in the same round.\n\n", r.Machine, r.Load, o.Duration, plural(o.Rounds, "round"))
-	b.WriteString("| what | conns | req/s | p50 | p99 | non-2xx | floor req/s | × floor | × list floor |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
-	for _, row := range r.Rows {
-		rs := row.Rounds
-		bad := 0
-		for _, m := range rs {
-			bad += m.API.Unexpected + m.API.Errors
-		}
-		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %d | %s | %.3f× | %.3f× |\n", row.What, row.Conns,
-			rate(medianOf(rs, func(m Measure) float64 { return m.API.PerSecond })),
-			ms(medianOf(rs, func(m Measure) float64 { return m.API.P50.Seconds() })),
-			ms(medianOf(rs, func(m Measure) float64 { return m.API.P99.Seconds() })),
-			bad,
-			rate(medianOf(rs, func(m Measure) float64 { return m.Floor.PerSecond })),
-			medianOf(rs, func(m Measure) float64 { return m.API.PerSecond / m.Floor.PerSecond }),
-			medianOf(rs, func(m Measure) float64 { return m.API.PerSecond / m.ListFloor }))
-	}
+	writeLoad(&b, r.Rows)
 	b.WriteString("\nnon-2xx: answers other than 2xx (the 304 row: other than 304) plus connection errors, summed over the rounds.\n\n")
 	b.WriteString("| export | rows/s | time | sqlite3 -csv rows/s | × sqlite3 | complete | server peak RSS |\n")
 	b.WriteString("|---|---|---|---|---|---|---|\n")
@@ -142,10 +126,8 @@ func (r *Report) Write(w io.Writer) error {
 			sqlite, ratio, complete,
 			mb(int64(medianOf(rs, func(x Export) float64 { return float64(x.ServerPeakAfter) }))))
 	}
-	b.WriteString("\n| server | RSS after all runs | peak RSS (VmHWM) | anonymous after | anonymous peak (sampled) | file-backed after |\n|---|---|---|---|---|---|\n")
-	for _, m := range r.Memory {
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", m.What, mb(m.RSS), mb(m.Peak), mb(m.Anon), mb(m.PeakAnon), mb(m.File))
-	}
+	b.WriteString("\n")
+	writeMemory(&b, r.Memory)
 	b.WriteString("\nAnonymous: the heap, stacks and SQLite's caches. File-backed: pages of the binary mapped from the page cache (shared, clean, reclaimable); a kernel that keeps the file in huge pages maps most of the binary at start.\n")
 	b.WriteString("\nDatasets (generated through internal/app, cached in bench/.data): ")
 	for i, d := range r.Datasets {
@@ -155,8 +137,47 @@ func (r *Report) Write(w io.Writer) error {
 		fmt.Fprintf(&b, "%s meetings and %s milestones (schema %s, generated in %s)", count(d.AllMeets), count(d.AllMiles), d.Schema, d.Took)
 	}
 	b.WriteString(".\n")
+	if p := r.Postgres; p != nil {
+		fmt.Fprintf(&b, "\n### %s, same machine\n\n", p.Version)
+		fmt.Fprintf(&b, "The same rows with the API on PostgreSQL (%s): each server on a database of its own, filled from the same dataset by "+
+			"`pioniers migrate-data`, started with the same flags. Each row runs right after its SQLite row, in the same round; "+
+			"its floor figures are that row's.\n\n", p.Settings)
+		writeLoad(&b, p.Rows)
+		b.WriteString("\n")
+		writeMemory(&b, p.Memory)
+		b.WriteString("\nMemory: the API server's process only, not PostgreSQL's.\n")
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeLoad renders load rows as a table: the medians of the rounds.
+func writeLoad(b *strings.Builder, rows []RowReport) {
+	b.WriteString("| what | conns | req/s | p50 | p99 | non-2xx | floor req/s | × floor | × list floor |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
+	for _, row := range rows {
+		rs := row.Rounds
+		bad := 0
+		for _, m := range rs {
+			bad += m.API.Unexpected + m.API.Errors
+		}
+		fmt.Fprintf(b, "| %s | %d | %s | %s | %s | %d | %s | %.3f× | %.3f× |\n", row.What, row.Conns,
+			rate(medianOf(rs, func(m Measure) float64 { return m.API.PerSecond })),
+			ms(medianOf(rs, func(m Measure) float64 { return m.API.P50.Seconds() })),
+			ms(medianOf(rs, func(m Measure) float64 { return m.API.P99.Seconds() })),
+			bad,
+			rate(medianOf(rs, func(m Measure) float64 { return m.Floor.PerSecond })),
+			medianOf(rs, func(m Measure) float64 { return m.API.PerSecond / m.Floor.PerSecond }),
+			medianOf(rs, func(m Measure) float64 { return m.API.PerSecond / m.ListFloor }))
+	}
+}
+
+// writeMemory renders the servers' memory as a table.
+func writeMemory(b *strings.Builder, servers []MemoryReport) {
+	b.WriteString("| server | RSS after all runs | peak RSS (VmHWM) | anonymous after | anonymous peak (sampled) | file-backed after |\n|---|---|---|---|---|---|\n")
+	for _, m := range servers {
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", m.What, mb(m.RSS), mb(m.Peak), mb(m.Anon), mb(m.PeakAnon), mb(m.File))
+	}
 }
 
 func cut(err string) string {

@@ -25,6 +25,8 @@ type Server struct {
 	done chan struct{} // closed when the process has ended
 	// peakAnon is the most anonymous memory a sample saw (see sampleAnon).
 	peakAnon atomic.Int64
+	// drop, when set, removes the PostgreSQL database the server used.
+	drop func() error
 }
 
 // startServer copies d into dir and serves it with the binary at bin, on a
@@ -33,6 +35,12 @@ func startServer(ctx context.Context, bin string, d Dataset, dir string, extra .
 	if err := copyDataset(d, dir); err != nil {
 		return nil, err
 	}
+	return serve(ctx, bin, dir, extra...)
+}
+
+// serve starts the binary at bin on the data folder dir, on a fresh
+// loopback port, without the rate limit; extra flags follow.
+func serve(ctx context.Context, bin, dir string, extra ...string) (*Server, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -153,8 +161,12 @@ func (s *Server) Stop() {
 	s.logs.Close()
 }
 
-// Remove stops the server and deletes its copy of the dataset.
+// Remove stops the server and deletes its copy of the dataset, and its
+// PostgreSQL database (what fails to drop now is dropped at the end).
 func (s *Server) Remove() {
 	s.Stop()
 	_ = os.RemoveAll(s.Dir)
+	if s.drop != nil {
+		_ = s.drop()
+	}
 }
