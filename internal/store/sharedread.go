@@ -68,19 +68,25 @@ func (s *sharedRead[T]) do(ctx context.Context, read func(context.Context) (T, e
 }
 
 // run reads for f, then starts the read the callers who asked meanwhile
-// wait for, if any.
+// wait for, if any. A read that panics still ends f (with an error for the
+// others) and starts the next, so no caller waits forever.
 func (s *sharedRead[T]) run(ctx context.Context, f *readFlight[T], read func(context.Context) (T, error)) (T, error) {
+	f.err = errSharedReadPanicked
+	defer func() {
+		close(f.done)
+		s.mu.Lock()
+		next := s.next
+		s.next, s.running = nil, next != nil
+		s.mu.Unlock()
+		if next != nil {
+			close(next.start)
+		}
+	}()
 	f.v, f.err = read(ctx)
-	close(f.done)
-	s.mu.Lock()
-	next := s.next
-	s.next, s.running = nil, next != nil
-	s.mu.Unlock()
-	if next != nil {
-		close(next.start)
-	}
 	return f.v, f.err
 }
+
+var errSharedReadPanicked = errors.New("the shared read panicked")
 
 // isContextEnd reports whether err is a context's end rather than the database's answer.
 func isContextEnd(err error) bool {

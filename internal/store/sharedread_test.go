@@ -162,6 +162,34 @@ func TestSharedRead(t *testing.T) {
 		}
 	})
 
+	t.Run("a read that panics ends for the callers sharing it, and the next one runs", func(t *testing.T) {
+		t.Parallel()
+		var s sharedRead[int64]
+		r := newReads()
+		first, running, gate := make(chan any, 1), make(chan struct{}), make(chan struct{})
+		go func() {
+			defer func() { first <- recover() }()
+			_, _ = s.do(ctx, func(context.Context) (int64, error) {
+				close(running)
+				<-gate
+				panic("a bug in the read")
+			})
+		}()
+		<-running
+		second := ask(ctx, &s, r)
+		waitSharers(t, &s, 1)
+		third := ask(ctx, &s, r)
+		waitSharers(t, &s, 2)
+		close(gate)
+		if p := <-first; p != "a bug in the read" {
+			t.Errorf("the caller whose read panicked: got panic %v; want it passed on", p)
+		}
+		<-r.started
+		r.release <- nil
+		want(t, "the second caller", <-second, 1, nil)
+		want(t, "the third caller", <-third, 1, nil)
+	})
+
 	t.Run("many callers at once each get a read that started after they asked", func(t *testing.T) {
 		t.Parallel()
 		var s sharedRead[int64]
