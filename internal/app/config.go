@@ -98,7 +98,7 @@ var Settings = []Setting{
 	{"data-dir", "PIONIERS_DATA_DIR", "./data", "folder for the SQLite database and the development signing and pseudonym keys"},
 	{"database-url", "DATABASE_URL", "", "postgres://… to use PostgreSQL; empty for SQLite at <data-dir>/pioniers.db"},
 	{"db-max-open", "PIONIERS_DB_MAX_OPEN", "0", "most connections each instance opens to serve requests: PostgreSQL's pool, or SQLite's readers (SQLite writes on one connection always). 0: 20 on PostgreSQL, the number of CPUs (at least 4) on SQLite; at least 2"},
-	{"db-max-idle", "PIONIERS_DB_MAX_IDLE", "0", "connections of that pool kept open while idle. 0: as many as db-max-open (PostgreSQL closes unused ones after 5 minutes)"},
+	{"db-max-idle", "PIONIERS_DB_MAX_IDLE", "0", "connections of that pool kept open while idle. 0: as many as db-max-open (the pool closes PostgreSQL connections unused for 5 minutes)"},
 	{"jwt-keys", "PIONIERS_JWT_KEYS", "", "comma-separated Ed25519 PKCS #8 PEM files; the first signs, all verify. Empty: a development key in <data-dir>"},
 	{"pseudonym-key", "PIONIERS_PSEUDONYM_KEY", "", "secret (at least 32 characters) keying the pseudonyms of evaluation respondents. Empty: one kept in <data-dir>/pseudonym.key"},
 	{"jwt-issuer", "PIONIERS_JWT_ISSUER", "pioniers", "iss of issued tokens, required on verify"},

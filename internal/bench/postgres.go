@@ -97,11 +97,13 @@ func (p *Postgres) serve(ctx context.Context, bin string, d Dataset, dir, role s
 	if err != nil {
 		return nil, err
 	}
-	if _, err := p.admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-		return nil, fmt.Errorf("create database %s: %w", name, err)
-	}
+	// Noted first: an interrupt may cancel the statement after the server
+	// made the database, and Close drops it IF EXISTS.
 	p.created = append(p.created, name)
 	drop := func() error { return p.drop(ctx, name) }
+	if _, err := p.admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		return nil, errors.Join(fmt.Errorf("create database %s: %w", name, err), drop())
+	}
 	// The folder keeps the dataset's signing and pseudonym keys; the SQLite
 	// file, once copied, goes, so that nothing can serve it by mistake.
 	if err := copyDataset(d, dir); err != nil {
@@ -118,12 +120,33 @@ func (p *Postgres) serve(ctx context.Context, bin string, d Dataset, dir, role s
 	for _, f := range []string{db, db + "-wal", db + "-shm"} {
 		_ = os.Remove(f)
 	}
+	if err := settle(ctx, to); err != nil {
+		return nil, errors.Join(err, drop())
+	}
 	s, err := serve(ctx, bin, dir, "--database-url", to)
 	if err != nil {
 		return nil, errors.Join(err, drop())
 	}
 	s.drop = drop
 	return s, nil
+}
+
+// settle readies a freshly filled database for measuring: the statistics
+// its planner needs and the pages the bulk load dirtied on the disk, so that
+// neither autovacuum nor a checkpoint runs during the rows (on 2 cores they
+// slowed the SQLite rows of the same round too).
+func settle(ctx context.Context, databaseURL string) error {
+	conn, err := pgx.Connect(ctx, databaseURL)
+	if err != nil {
+		return fmt.Errorf("settle the database: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	for _, stmt := range []string{"VACUUM (ANALYZE)", "CHECKPOINT"} {
+		if _, err := conn.Exec(ctx, stmt); err != nil {
+			return fmt.Errorf("settle the database: %s: %w", stmt, err)
+		}
+	}
+	return nil
 }
 
 // drop removes a database the run made, closing what is still connected.

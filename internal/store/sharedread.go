@@ -27,6 +27,9 @@ type readFlight[T any] struct {
 	done  chan struct{} // closed when v and err are set
 	v     T
 	err   error
+	// runnerGone: the read ended because its runner's context did, not for
+	// the database; the others then read again.
+	runnerGone bool
 	// sharers counts the callers that share the read (tests wait for them).
 	sharers int
 }
@@ -61,7 +64,7 @@ func (s *sharedRead[T]) do(ctx context.Context, read func(context.Context) (T, e
 		}
 		// The read that ran for this caller may have ended for its runner's
 		// reason (that client went away): ask again, then.
-		if f.err == nil || ctx.Err() != nil || !isContextEnd(f.err) {
+		if !f.runnerGone || ctx.Err() != nil {
 			return f.v, f.err
 		}
 	}
@@ -83,12 +86,8 @@ func (s *sharedRead[T]) run(ctx context.Context, f *readFlight[T], read func(con
 		}
 	}()
 	f.v, f.err = read(ctx)
+	f.runnerGone = f.err != nil && ctx.Err() != nil
 	return f.v, f.err
 }
 
 var errSharedReadPanicked = errors.New("the shared read panicked")
-
-// isContextEnd reports whether err is a context's end rather than the database's answer.
-func isContextEnd(err error) bool {
-	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
-}

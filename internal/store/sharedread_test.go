@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // reads is a read whose calls the test lets end one at a time: the nth read
@@ -50,7 +51,12 @@ func ask(ctx context.Context, s *sharedRead[int64], r *reads) <-chan answer {
 // waitSharers waits until n callers wait for the read after the running one.
 func waitSharers(t *testing.T, s *sharedRead[int64], n int) {
 	t.Helper()
-	for {
+	// Not a measure of speed: a guard, so that a broken sharedRead fails
+	// here rather than hang the package until its timeout.
+	for stop := time.Now().Add(time.Minute); ; {
+		if time.Now().After(stop) {
+			t.Fatalf("still waiting for %d callers to share the next read", n)
+		}
 		s.mu.Lock()
 		got := 0
 		if s.next != nil {
@@ -140,6 +146,25 @@ func TestSharedRead(t *testing.T) {
 		<-r.started // read 3, for the caller still waiting
 		r.release <- nil
 		want(t, "the other caller", <-other, 3, nil)
+	})
+
+	t.Run("a timeout of the database's is its answer, not its runner's leaving", func(t *testing.T) {
+		t.Parallel()
+		var s sharedRead[int64]
+		r := newReads()
+		first := ask(ctx, &s, r)
+		<-r.started
+		second, third := ask(ctx, &s, r), ask(ctx, &s, r)
+		waitSharers(t, &s, 2)
+		r.release <- nil
+		want(t, "the first caller", <-first, 1, nil)
+		<-r.started
+		r.release <- context.DeadlineExceeded // the driver's own timeout, say
+		want(t, "the second caller", <-second, 2, context.DeadlineExceeded)
+		want(t, "the third caller", <-third, 2, context.DeadlineExceeded)
+		if got := r.n.Load(); got != 2 {
+			t.Errorf("reads: got %d; want 2 (no read again while every caller is there)", got)
+		}
 	})
 
 	t.Run("the database's error reaches every caller sharing the read", func(t *testing.T) {
