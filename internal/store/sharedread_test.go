@@ -73,6 +73,24 @@ func waitSharers(t *testing.T, s *sharedRead[int64], n int) {
 	}
 }
 
+// twoBehindOne has a caller read (read 1) and two more ask while it runs,
+// then lets read 1 end: its caller must have read 1. It returns where the
+// two others' answers come; read 2, theirs, has started when it returns.
+func twoBehindOne(t *testing.T, s *sharedRead[int64], r *reads) (second, third <-chan answer) {
+	t.Helper()
+	ctx := context.Background()
+	first := ask(ctx, s, r)
+	<-r.started
+	second, third = ask(ctx, s, r), ask(ctx, s, r)
+	waitSharers(t, s, 2)
+	r.release <- nil
+	if got := <-first; got.v != 1 || got.err != nil {
+		t.Errorf("the first caller: got %d, %v; want 1, no error", got.v, got.err)
+	}
+	<-r.started
+	return second, third
+}
+
 func TestSharedRead(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -87,13 +105,7 @@ func TestSharedRead(t *testing.T) {
 		t.Parallel()
 		var s sharedRead[int64]
 		r := newReads()
-		first := ask(ctx, &s, r)
-		<-r.started // read 1 runs
-		second, third := ask(ctx, &s, r), ask(ctx, &s, r)
-		waitSharers(t, &s, 2)
-		r.release <- nil
-		want(t, "the first caller", <-first, 1, nil)
-		<-r.started // read 2, for both callers who asked while read 1 ran
+		second, third := twoBehindOne(t, &s, r) // read 2, for both callers who asked while read 1 ran
 		r.release <- nil
 		want(t, "the second caller", <-second, 2, nil)
 		want(t, "the third caller", <-third, 2, nil)
@@ -148,44 +160,23 @@ func TestSharedRead(t *testing.T) {
 		want(t, "the other caller", <-other, 3, nil)
 	})
 
-	t.Run("a timeout of the database's is its answer, not its runner's leaving", func(t *testing.T) {
-		t.Parallel()
-		var s sharedRead[int64]
-		r := newReads()
-		first := ask(ctx, &s, r)
-		<-r.started
-		second, third := ask(ctx, &s, r), ask(ctx, &s, r)
-		waitSharers(t, &s, 2)
-		r.release <- nil
-		want(t, "the first caller", <-first, 1, nil)
-		<-r.started
-		r.release <- context.DeadlineExceeded // the driver's own timeout, say
-		want(t, "the second caller", <-second, 2, context.DeadlineExceeded)
-		want(t, "the third caller", <-third, 2, context.DeadlineExceeded)
-		if got := r.n.Load(); got != 2 {
-			t.Errorf("reads: got %d; want 2 (no read again while every caller is there)", got)
-		}
-	})
-
-	t.Run("the database's error reaches every caller sharing the read", func(t *testing.T) {
-		t.Parallel()
-		var s sharedRead[int64]
-		r := newReads()
-		down := errors.New("database down")
-		first := ask(ctx, &s, r)
-		<-r.started
-		second, third := ask(ctx, &s, r), ask(ctx, &s, r)
-		waitSharers(t, &s, 2)
-		r.release <- nil
-		want(t, "the first caller", <-first, 1, nil)
-		<-r.started
-		r.release <- down
-		want(t, "the second caller", <-second, 2, down)
-		want(t, "the third caller", <-third, 2, down)
-		if got := r.n.Load(); got != 2 {
-			t.Errorf("reads: got %d; want 2 (an error is not read again)", got)
-		}
-	})
+	// The database's answer, even one that looks like a context's end (the
+	// driver's own timeout), reaches every caller sharing the read, and is
+	// not read again while they are all there.
+	for _, err := range []error{errors.New("database down"), context.DeadlineExceeded} {
+		t.Run("the database's error reaches every caller sharing the read: "+err.Error(), func(t *testing.T) {
+			t.Parallel()
+			var s sharedRead[int64]
+			r := newReads()
+			second, third := twoBehindOne(t, &s, r)
+			r.release <- err
+			want(t, "the second caller", <-second, 2, err)
+			want(t, "the third caller", <-third, 2, err)
+			if got := r.n.Load(); got != 2 {
+				t.Errorf("reads: got %d; want 2", got)
+			}
+		})
+	}
 
 	t.Run("a read that panics ends for the callers sharing it, and the next one runs", func(t *testing.T) {
 		t.Parallel()
