@@ -24,7 +24,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/labstack/echo/v4"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/pioniersnetwerk/pioniers/internal/account"
@@ -176,13 +175,17 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 		Metrics:        metrics.http,
 		ResponseCache:  cfg.ResponseCache,
 		Version:        db.Version,
+		// Deliveries and mail follow a write at once rather than at the
+		// next poll; a wake with nothing to deliver costs one query.
+		Wrote: func() {
+			dispatcher.Wake()
+			if outbox != nil {
+				outbox.Wake()
+			}
+		},
 	}, log)
 	if err != nil {
 		return nil, err
-	}
-	handler.Use(wakeOnWrite(dispatcher.Wake))
-	if outbox != nil {
-		handler.Use(wakeOnWrite(outbox.Wake))
 	}
 	// The table reloads every AccessRefresh for as long as the app lives:
 	// that bounds how long another instance's change takes to reach this one.
@@ -417,26 +420,6 @@ func (a *App) dispatch() (stop func()) {
 		}
 	}()
 	return func() { cancel(); <-done; <-mailed }
-}
-
-// wakeOnWrite wakes this instance's webhook dispatcher after every request
-// that may have written (a write method that succeeded), so that deliveries
-// follow a write at once rather than at the next poll; a wake with nothing
-// to deliver costs one query.
-func wakeOnWrite(wake func()) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			err := next(c)
-			switch c.Request().Method {
-			case http.MethodGet, http.MethodHead, http.MethodOptions:
-			default:
-				if err == nil && c.Response().Status < http.StatusBadRequest {
-					wake()
-				}
-			}
-			return err
-		}
-	}
 }
 
 // closingWhileDraining asks every client to close its connection once

@@ -149,14 +149,14 @@ func (s *Server) ExportEvaluationResponses(ctx context.Context, req api.ExportEv
 		return nil, err
 	}
 	f := string(req.Params.Format)
-	body, err := stream(ctx, f, responseTable(e), func(emit func(any) error) error {
+	body, err := stream(ctx, f, responseTable(e), apiRows(func(emit func(api.PseudonymisedResponse) error) error {
 		for _, it := range items {
 			if err := emit(it); err != nil {
 				return err
 			}
 		}
 		return nil
-	})
+	}))
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +200,7 @@ func (s *Server) ExportEvaluationResults(ctx context.Context, req api.ExportEval
 		return nil, err
 	}
 	f := string(req.Params.Format)
-	body, err := stream(ctx, f, resultColumns, func(emit func(any) error) error {
+	body, err := stream(ctx, f, resultColumns, apiRows(func(emit func(resultRow) error) error {
 		for _, q := range r.Questions {
 			base := resultRow{Question: q.Question.Key, Type: string(q.Question.Type), Text: q.Question.Text, Count: q.Count,
 				Suppressed: q.Suppressed, Mean: q.Mean, Median: q.Median}
@@ -218,7 +218,7 @@ func (s *Server) ExportEvaluationResults(ctx context.Context, req api.ExportEval
 			}
 		}
 		return nil
-	})
+	}))
 	if err != nil {
 		return nil, err
 	}

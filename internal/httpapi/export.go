@@ -154,7 +154,7 @@ func schemaColumns(s *openapi3.Schema, prefix string) []column {
 //
 // The rows go out through one buffered writer; a CSV row is laid out by a
 // plan of the columns made once per export, not per row.
-func stream(ctx context.Context, format string, t table, each func(emit func(v any) error) error) (io.Reader, error) {
+func stream[T, A any](ctx context.Context, format string, t table, rs rows[T, A]) (io.Reader, error) {
 	opts := csvOptionsOf(ctx)
 	pr, pw := io.Pipe()
 	stop := context.AfterFunc(ctx, func() { pr.CloseWithError(ctx.Err()) })
@@ -164,25 +164,31 @@ func stream(ctx context.Context, format string, t table, each func(emit func(v a
 	go func() {
 		defer stop()
 		bw := bufio.NewWriterSize(pw, exportBufferSize)
-		var rows int64
+		var n int64
+		// Each row is mapped into the same value, which the encoders read
+		// through a pointer: a row is neither copied nor boxed on its way.
+		var row A
+		write := func(encode func(v any) error) func(T) error {
+			return func(item T) error {
+				var err error
+				if row, err = rs.toAPI(item); err != nil {
+					return err
+				}
+				// Before the row is written: a row larger than the buffer
+				// goes into the pipe, which nobody reads until started.
+				started()
+				if err := encode(&row); err != nil {
+					return err
+				}
+				n++
+				return nil
+			}
+		}
 		err := ended(func() (err error) {
 			switch format {
 			case formatCSV:
 				enc := newCSVEncoder(bw, t, opts)
-				err = pipelined(each, func(v any) error {
-					v, err := contractValue(v)
-					if err != nil {
-						return err
-					}
-					// Before the row is written: a row larger than the buffer
-					// goes into the pipe, which nobody reads until started.
-					started()
-					if err := enc.encode(v); err != nil {
-						return err
-					}
-					rows++
-					return nil
-				})
+				err = pipelined(rs.each, write(enc.encode))
 				if err == nil {
 					started()
 					err = enc.end() // an empty result still has its header row
@@ -191,18 +197,7 @@ func stream(ctx context.Context, format string, t table, each func(emit func(v a
 				}
 			default:
 				je := json.NewEncoder(bw) // Encode writes what Marshal does, and a newline
-				err = pipelined(each, func(v any) error {
-					v, err := contractValue(v)
-					if err != nil {
-						return err
-					}
-					started() // before the row is written, as for CSV
-					if err := je.Encode(v); err != nil {
-						return err
-					}
-					rows++
-					return nil
-				})
+				err = pipelined(rs.each, write(je.Encode))
 			}
 			return err
 		})
@@ -212,7 +207,7 @@ func stream(ctx context.Context, format string, t table, each func(emit func(v a
 			err = ferr
 		}
 		if exportHook != nil {
-			exportHook(ctx, rows, err)
+			exportHook(ctx, n, err)
 		}
 		once.Do(func() { first <- err })
 		pw.CloseWithError(err)
@@ -240,8 +235,8 @@ const pipeBatch = 256
 // row goes on its own, so that the response starts with it however sparse
 // the rows. The rows each emitted before an error are consumed too; an
 // error of consume stops each at its next batch, and is the one returned.
-func pipelined(each func(emit func(v any) error) error, consume func(v any) error) error {
-	return pipeline.Run(each, func(batch []any) error {
+func pipelined[T any](each func(emit func(T) error) error, consume func(T) error) error {
+	return pipeline.Run(each, func(batch []T) error {
 		for _, v := range batch {
 			if err := consume(v); err != nil {
 				return err
@@ -393,48 +388,38 @@ func (b exportBody) WriteTo(w io.Writer) (int64, error) {
 	}
 }
 
-// eachItem emits every item each passes, to be written as the contract's
-// type: each is a service's Each, which reads them from one query. The
-// mapping to the contract's type is left to the export's encoder (see
-// unmapped), off the goroutine that reads the rows.
-func eachItem[T, A any](each func(fn func(T) error) error, toAPI func(T) (A, error)) func(emit func(any) error) error {
-	return func(emit func(any) error) error {
-		return each(func(item T) error { return emit(unmappedItem[T, A]{item, toAPI}) })
-	}
+// rows are what an export writes: each reads the items, and toAPI maps
+// each to the contract's type, on the encoder's goroutine, off the one that
+// reads them.
+type rows[T, A any] struct {
+	each  func(emit func(T) error) error
+	toAPI func(T) (A, error)
 }
 
-// everyPage emits every item of a keyset-paged list, page after page.
-func everyPage[T, A any](list func(cursor string) (domain.Page[T], error), toAPI func(T) (A, error)) func(emit func(any) error) error {
-	return func(emit func(any) error) error {
+// eachItem is the items each passes: each is a service's Each, which reads
+// them from one query.
+func eachItem[T, A any](each func(fn func(T) error) error, toAPI func(T) (A, error)) rows[T, A] {
+	return rows[T, A]{each, toAPI}
+}
+
+// everyPage is every item of a keyset-paged list, page after page.
+func everyPage[T, A any](list func(cursor string) (domain.Page[T], error), toAPI func(T) (A, error)) rows[T, A] {
+	return rows[T, A]{func(emit func(T) error) error {
 		for item, err := range domain.Items(list) {
 			if err != nil {
 				return err
 			}
-			if err := emit(unmappedItem[T, A]{item, toAPI}); err != nil {
+			if err := emit(item); err != nil {
 				return err
 			}
 		}
 		return nil
-	}
+	}, toAPI}
 }
 
-// unmapped is a row read as a domain item and not yet mapped to the
-// contract's type: the encoder maps it.
-type unmapped interface{ mapped() (any, error) }
-
-type unmappedItem[T, A any] struct {
-	item  T
-	toAPI func(T) (A, error)
-}
-
-func (u unmappedItem[T, A]) mapped() (any, error) { return u.toAPI(u.item) }
-
-// contractValue is the row v as the contract's type.
-func contractValue(v any) (any, error) {
-	if u, ok := v.(unmapped); ok {
-		return u.mapped()
-	}
-	return v, nil
+// apiRows is rows that each emits already as the contract's type.
+func apiRows[A any](each func(emit func(A) error) error) rows[A, A] {
+	return rows[A, A]{each, func(a A) (A, error) { return a, nil }}
 }
 
 // csvRow flattens one JSON object into the columns.

@@ -276,14 +276,14 @@ func TestExportStreamCSV(t *testing.T) {
 		{"id": "3", "title": "Café über"},
 	}
 	boom := errors.New("database gone")
-	r, err := stream(context.Background(), formatCSV, textTable(cols...), func(emit func(any) error) error {
+	r, err := stream(context.Background(), formatCSV, textTable(cols...), apiRows(func(emit func(any) error) error {
 		for _, row := range rows {
 			if err := emit(row); err != nil {
 				return err
 			}
 		}
 		return boom
-	})
+	}))
 	if err != nil {
 		t.Fatalf("stream: %v; want the error only after the rows", err)
 	}
@@ -311,14 +311,14 @@ func TestExportStreamCSV(t *testing.T) {
 
 // TestExportStreamNDJSON: one JSON document per line.
 func TestExportStreamNDJSON(t *testing.T) {
-	r, err := stream(context.Background(), formatNDJSON, table{}, func(emit func(any) error) error {
+	r, err := stream(context.Background(), formatNDJSON, table{}, apiRows(func(emit func(any) error) error {
 		for i := range 3 {
 			if err := emit(map[string]any{"n": i, "title": "=x"}); err != nil {
 				return err
 			}
 		}
 		return nil
-	})
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -347,7 +347,7 @@ func TestExportStreamStopsWhenTheClientGoes(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	emitted := 0
 	done := make(chan error, 1)
-	r, err := stream(ctx, formatCSV, textTable("n"), func(emit func(any) error) error {
+	r, err := stream(ctx, formatCSV, textTable("n"), apiRows(func(emit func(any) error) error {
 		for {
 			if err := emit(map[string]any{"n": emitted}); err != nil {
 				done <- err
@@ -355,7 +355,7 @@ func TestExportStreamStopsWhenTheClientGoes(t *testing.T) {
 			}
 			emitted++
 		}
-	})
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -386,12 +386,12 @@ func TestExportStreamStopsWhenTheClientGoes(t *testing.T) {
 func TestExportStreamErrorBeforeTheFirstRow(t *testing.T) {
 	bad := errors.New("invalid asOf")
 	for _, format := range []string{formatCSV, formatNDJSON} {
-		r, err := stream(context.Background(), format, textTable("n"), func(func(any) error) error { return bad })
+		r, err := stream(context.Background(), format, textTable("n"), apiRows(func(func(any) error) error { return bad }))
 		if !errors.Is(err, bad) || r != nil {
 			t.Errorf("%s: got %v, %v; want no reader and the producer's error", format, r, err)
 		}
 	}
-	r, err := stream(context.Background(), formatCSV, textTable("a", "b"), func(func(any) error) error { return nil })
+	r, err := stream(context.Background(), formatCSV, textTable("a", "b"), apiRows(func(func(any) error) error { return nil }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -505,9 +505,9 @@ func TestExportStreamFirstRowLargerThanTheBuffer(t *testing.T) {
 			t.Parallel()
 			got := make(chan error, 1)
 			go func() {
-				r, err := stream(context.Background(), format, textTable("title"), func(emit func(any) error) error {
+				r, err := stream(context.Background(), format, textTable("title"), apiRows(func(emit func(any) error) error {
 					return emit(map[string]any{"title": long})
-				})
+				}))
 				if err == nil {
 					var data []byte
 					if data, err = io.ReadAll(r); err == nil && !bytes.Contains(data, []byte(long)) {
@@ -547,7 +547,7 @@ func TestExportStreamPanicEndsTheExport(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			r, err := stream(context.Background(), formatCSV, textTable("title"), func(emit func(any) error) error {
+			r, err := stream(context.Background(), formatCSV, textTable("title"), apiRows(func(emit func(any) error) error {
 				for range c.rows {
 					if err := emit(map[string]any{"title": "a row"}); err != nil {
 						return err
@@ -557,7 +557,7 @@ func TestExportStreamPanicEndsTheExport(t *testing.T) {
 					return emit(panickyValue{})
 				}
 				panic("reader bug")
-			})
+			}))
 			if err == nil {
 				var body []byte
 				body, err = io.ReadAll(r)

@@ -90,7 +90,7 @@ func planOf(t reflect.Type) *structPlan {
 // can read.
 func (e *csvEncoder) addressable(v any) reflect.Value {
 	rv := reflect.ValueOf(v)
-	if rv.Kind() == reflect.Pointer {
+	for rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Interface { // a row may come as *any
 		if rv.IsNil() {
 			return reflect.Value{}
 		}

@@ -9,8 +9,8 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"unicode/utf16"
-	"unicode/utf8"
+
+	"github.com/pioniersnetwerk/pioniers/internal/jsonstring"
 )
 
 // A CSV row is the row's JSON laid out in columns: nested objects as dotted
@@ -228,7 +228,7 @@ func (e *csvEncoder) value(data []byte, i int, n *colNode) (int, error) {
 			return end, err
 		}
 		start := len(e.arena)
-		if e.arena, err = appendUnquoted(e.arena, data[i:end]); err != nil {
+		if e.arena, err = jsonstring.AppendUnquoted(e.arena, data[i:end]); err != nil {
 			return 0, err
 		}
 		e.set(n.col, start)
@@ -285,7 +285,7 @@ func (e *csvEncoder) setArray(col int, raw []byte) error {
 		if !first {
 			e.arena = append(e.arena, "; "...)
 		}
-		if e.arena, err = appendUnquoted(e.arena, raw[i:end]); err != nil {
+		if e.arena, err = jsonstring.AppendUnquoted(e.arena, raw[i:end]); err != nil {
 			return err
 		}
 		i = end
@@ -364,71 +364,4 @@ func skipValue(data []byte, i int) (int, error) {
 		}
 		return j, nil
 	}
-}
-
-// appendUnquoted appends the JSON string q (with its quotes) unescaped.
-func appendUnquoted(b, q []byte) ([]byte, error) {
-	q = q[1 : len(q)-1]
-	for len(q) > 0 {
-		k := bytes.IndexByte(q, '\\')
-		if k < 0 {
-			return append(b, q...), nil
-		}
-		b = append(b, q[:k]...)
-		q = q[k:]
-		if len(q) < 2 {
-			return nil, fmt.Errorf("bad escape")
-		}
-		switch q[1] {
-		case '"', '\\', '/':
-			b = append(b, q[1])
-		case 'b':
-			b = append(b, '\b')
-		case 'f':
-			b = append(b, '\f')
-		case 'n':
-			b = append(b, '\n')
-		case 'r':
-			b = append(b, '\r')
-		case 't':
-			b = append(b, '\t')
-		case 'u':
-			r, n, err := unicodeEscape(q)
-			if err != nil {
-				return nil, err
-			}
-			b = utf8.AppendRune(b, r)
-			q = q[n:]
-			continue
-		default:
-			return nil, fmt.Errorf("bad escape %q", q[:2])
-		}
-		q = q[2:]
-	}
-	return b, nil
-}
-
-// unicodeEscape reads \uXXXX (and the low half of a surrogate pair after
-// it) at the start of q: the rune and how many bytes it took.
-func unicodeEscape(q []byte) (rune, int, error) {
-	hex := func(p []byte) (rune, bool) {
-		if len(p) < 6 || p[0] != '\\' || p[1] != 'u' {
-			return 0, false
-		}
-		v, err := strconv.ParseUint(string(p[2:6]), 16, 32)
-		return rune(v), err == nil
-	}
-	r, ok := hex(q)
-	if !ok {
-		return 0, 0, fmt.Errorf("bad \\u escape")
-	}
-	if utf16.IsSurrogate(r) {
-		if r2, ok := hex(q[6:]); ok {
-			if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
-				return dec, 12, nil
-			}
-		}
-		return utf8.RuneError, 6, nil
-	}
-	return r, 6, nil
 }

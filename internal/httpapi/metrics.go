@@ -34,6 +34,33 @@ type Metrics struct {
 	scrape   http.Handler
 	token    [sha256.Size]byte // of the metrics token; see serves
 	hasToken bool
+	series   sync.Map // seriesKey -> *series
+}
+
+// seriesKey names the series of one kind of answer.
+type seriesKey struct {
+	route, method string
+	status        int
+}
+
+// series are the metrics of one kind of answer, looked up once rather than
+// by their label values on every request.
+type series struct {
+	requests       prometheus.Counter
+	duration, size prometheus.Observer
+}
+
+func (m *Metrics) seriesOf(route, method string, status int) *series {
+	k := seriesKey{route, method, status}
+	if s, ok := m.series.Load(k); ok {
+		return s.(*series)
+	}
+	s, _ := m.series.LoadOrStore(k, &series{
+		requests: m.requests.WithLabelValues(route, method, strconv.Itoa(status)),
+		duration: m.duration.WithLabelValues(route, method),
+		size:     m.size.WithLabelValues(route, method),
+	})
+	return s.(*series)
 }
 
 // NewMetrics registers the HTTP metrics on reg. When token is not empty the
@@ -100,9 +127,10 @@ func (m *Metrics) middleware() echo.MiddlewareFunc {
 				route = unmatched
 			}
 			res := c.Response()
-			m.requests.WithLabelValues(route, method, strconv.Itoa(res.Status)).Inc()
-			m.duration.WithLabelValues(route, method).Observe(time.Since(start).Seconds())
-			m.size.WithLabelValues(route, method).Observe(float64(res.Size))
+			s := m.seriesOf(route, method, res.Status)
+			s.requests.Inc()
+			s.duration.Observe(time.Since(start).Seconds())
+			s.size.Observe(float64(res.Size))
 			return nil
 		}
 	}

@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -42,23 +41,48 @@ func (h LogHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 // WithGroup keeps the wrapper around the derived handler.
 func (h LogHandler) WithGroup(name string) slog.Handler { return LogHandler{h.Handler.WithGroup(name)} }
 
-var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
+// routedChain composes the whole chain once, at start: the middlewares that
+// run before routing, the routing, then the ones that run on the routed
+// request, then the route's handler. echo would apply every middleware to
+// the route's handler anew on each request (a closure per middleware per
+// request); this chain ignores the handler echo passes it and routes the
+// request itself, on the router echo would use (the API has no host routes).
+func routedChain(e *echo.Echo, before, after []echo.MiddlewareFunc) echo.MiddlewareFunc {
+	h := chain(func(c echo.Context) error { return c.Handler()(c) }, after...)
+	routed := h
+	h = chain(func(c echo.Context) error {
+		r := c.Request()
+		e.Router().Find(r.Method, echo.GetPath(r), c)
+		return routed(c)
+	}, before...)
+	return func(echo.HandlerFunc) echo.HandlerFunc { return h }
+}
 
-// composed applies middleware once, at start, where echo applies each
-// middleware to the route's handler anew on every request (a closure per
-// middleware per request): the chain ends in a handler that calls the one
-// the request brought, which the request leaves in its context under a key
-// of this chain's own.
-func composed(mws ...echo.MiddlewareFunc) echo.MiddlewareFunc {
-	key := fmt.Sprintf("httpapi.next.%p", &mws)
-	var h echo.HandlerFunc = func(c echo.Context) error { return c.Get(key).(echo.HandlerFunc)(c) }
+// chain is h behind mws, the first outermost.
+func chain(h echo.HandlerFunc, mws ...echo.MiddlewareFunc) echo.HandlerFunc {
 	for i := len(mws) - 1; i >= 0; i-- {
 		h = mws[i](h)
 	}
+	return h
+}
+
+// afterWrite calls wrote after every request with a write method that
+// succeeded; nil: nothing.
+func afterWrite(wrote func()) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		if wrote == nil {
+			return next
+		}
 		return func(c echo.Context) error {
-			c.Set(key, next)
-			return h(c)
+			err := next(c)
+			switch c.Request().Method {
+			case http.MethodGet, http.MethodHead, http.MethodOptions:
+			default:
+				if err == nil && c.Response().Status < http.StatusBadRequest {
+					wrote()
+				}
+			}
+			return err
 		}
 	}
 }
@@ -67,16 +91,33 @@ func composed(mws ...echo.MiddlewareFunc) echo.MiddlewareFunc {
 // in the request's context for every log line.
 func requestID(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		id := c.Request().Header.Get("X-Request-ID")
-		if !validRequestID.MatchString(id) {
-			b := make([]byte, 16)
-			_, _ = rand.Read(b)
-			id = hex.EncodeToString(b)
+		r := c.Request()
+		id := r.Header.Get("X-Request-ID")
+		if !saneRequestID(id) {
+			var b [16]byte
+			_, _ = rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
 		}
-		c.Response().Header().Set("X-Request-ID", id)
-		c.SetRequest(c.Request().WithContext(domain.WithRequestID(c.Request().Context(), id)))
+		c.Response().Header()["X-Request-Id"] = []string{id} // the canonical form of the name: Set would make it anew
+		c.SetRequest(r.WithContext(domain.WithRequestID(r.Context(), id)))
 		return next(c)
 	}
+}
+
+// saneRequestID reports whether id is 1 to 128 of A-Z, a-z, 0-9 and ._:-
+// (a client's id goes into logs and headers as it is).
+func saneRequestID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for i := range len(id) {
+		switch c := id[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '.', c == '_', c == ':', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // baseHeaders sets the headers every response carries, errors and the

@@ -102,6 +102,9 @@ type Options struct {
 	// it checks per request; without one there is no cache.
 	ResponseCache int64
 	Version       func(ctx context.Context) (int64, error)
+	// Wrote is called after every request with a write method that
+	// succeeded (such as to wake the webhook dispatcher); nil: nothing.
+	Wrote func()
 }
 
 // Server implements the generated strict server interface.
@@ -148,19 +151,20 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 	} else {
 		e.IPExtractor = echo.ExtractIPDirect()
 	}
-	// Before routing, so that the router's own 404 and 405 get them too.
-	// headAsGet comes first: the router matches on the original request.
-	e.Pre(composed(opt.Metrics.middleware(), headAsGet, requestID, accessLog(log), recoverPanic(log), baseHeaders(version, opt.TrustProxy), headerLimit(opt.MaxHeaderBytes), cors(opt.CORSOrigins), noTrailingSlash,
-		unlessNoExport(validator.legacyExports(basePath)), unlessNoExport(streamDeadlines(log))))
-	// The cache answers anonymous reads after the rate limit has counted
-	// them and before anything validates or renders them.
 	clock := opt.Clock
 	if clock == nil {
 		clock = time.Now
 	}
 	cache := newResponseCache(opt.ResponseCache, opt.Version, clock, validator)
-	e.Use(composed(brokenBody, middleware.BodyLimit(opt.BodyLimit), authenticate(svc.Tokens), rateLimited(opt.RateLimit, opt.SignInLimit),
-		cache.middleware, validator.requireToken, carryRequest, idempotent(svc.Idempotency), validator.middleware, conditionalGET))
+	// Before routing, so that the router's own 404 and 405 get them too.
+	// headAsGet comes first: the router matches on the original request.
+	// The cache answers anonymous reads after the rate limit has counted
+	// them and before anything validates or renders them.
+	e.Pre(routedChain(e,
+		[]echo.MiddlewareFunc{opt.Metrics.middleware(), headAsGet, requestID, accessLog(log), recoverPanic(log), baseHeaders(version, opt.TrustProxy),
+			headerLimit(opt.MaxHeaderBytes), cors(opt.CORSOrigins), noTrailingSlash, unlessNoExport(validator.legacyExports(basePath)), unlessNoExport(streamDeadlines(log))},
+		[]echo.MiddlewareFunc{brokenBody, middleware.BodyLimit(opt.BodyLimit), authenticate(svc.Tokens), rateLimited(opt.RateLimit, opt.SignInLimit),
+			cache.middleware, validator.requireToken, carryRequest, idempotent(svc.Idempotency), validator.middleware, conditionalGET, afterWrite(opt.Wrote)}))
 
 	server := &Server{orgs: svc.Organisations, people: svc.People, meetings: svc.Meetings, publications: svc.Publications,
 		milestones: svc.Milestones, evaluations: svc.Evaluations, audit: svc.Audit, signIn: svc.SignIn, users: svc.Users, contract: validator, now: opt.Clock,

@@ -15,7 +15,7 @@ import (
 // TestEachMeetingReadsAsGetMeeting: an export reads every meeting as the
 // read by id does, with or without a report, a retraction, a sequence
 // number, details and a registration window (on SQLite the export selects
-// the report as one column and timestamps as stored).
+// the meeting's columns as one JSON array, the report's as another).
 func TestEachMeetingReadsAsGetMeeting(t *testing.T) {
 	t.Parallel()
 	db := storetest.Open(t)
@@ -29,6 +29,11 @@ func TestEachMeetingReadsAsGetMeeting(t *testing.T) {
 		report *meeting.Report
 	}{
 		{"plain", func(*meeting.Meeting) {}, nil},
+		{"escapes", func(m *meeting.Meeting) { // text that SQLite's JSON escapes (see rowArray)
+			m.Description = "line\nbreak\ttab \\ back \"quoted\" \x01 <&> café 😀 \u2028"
+			m.Tags = []string{"a\"b", "ü"}
+			m.OnlineURL = "https://example.org/?a=1&b=\"2\""
+		}, nil},
 		{"details and window", func(m *meeting.Meeting) {
 			m.Sequence = 7
 			m.Format = meeting.FormatKnowledgeSession

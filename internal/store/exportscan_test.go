@@ -111,3 +111,74 @@ func TestPlainDetails(t *testing.T) {
 		}
 	}
 }
+
+// TestRowArray: the values of a JSON array go where their columns would,
+// nested JSON as text to its scanner, and an array that does not fit its
+// columns is an error.
+func TestRowArray(t *testing.T) {
+	t.Parallel()
+	var (
+		s    string
+		n    int64
+		b    bool
+		text *string
+		tags jsonColumn[[]string]
+	)
+	dest := rowArray{&s, &n, &b, nullText{&text}, &tags}
+	tests := []struct {
+		in      string
+		wantErr bool
+		want    []any
+	}{
+		{`["plain",7,1,null,[]]`, false, []any{"plain", int64(7), true, nil, []string{}}},
+		{`["a\"b\\c\n\u0001 \ud83d\ude00",-3,0,"x",["a\"]","b"]]`, false, []any{"a\"b\\c\n\x01 😀", int64(-3), false, "x", []string{"a\"]", "b"}}},
+		{`["",0,0,"",null]`, false, []any{"", int64(0), false, "", []string(nil)}},
+		{`["short",1,1,null]`, true, nil},
+		{`["long",1,1,null,[],2]`, true, nil},
+		{`["bool",1,2,null,[]]`, true, nil},
+		{`[null,1,1,null,[]]`, true, nil},
+		{`["num","1",1,null,[]]`, true, nil},
+		{`["nested",[1],1,null,[]]`, true, nil},
+		{`["open",1,1,null,[]`, true, nil},
+		{`["open",1,1,null,["]`, true, nil},
+		{`{"a":1}`, true, nil},
+		{`["unterminated,1,1,null,[]]`, true, nil},
+	}
+	for _, tt := range tests {
+		err := dest.Scan(tt.in)
+		if tt.wantErr {
+			if err == nil {
+				t.Errorf("Scan(%s): got no error; want one", tt.in)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("Scan(%s): %v", tt.in, err)
+			continue
+		}
+		var gotText any
+		if text != nil {
+			gotText = *text
+		}
+		if got := []any{s, n, b, gotText, tags.V}; !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Scan(%s): got %#v; want %#v", tt.in, got, tt.want)
+		}
+	}
+}
+
+// FuzzRowArray: no input makes the row array panic.
+func FuzzRowArray(f *testing.F) {
+	for _, seed := range []string{`["a",1,1,null,[]]`, `["a\"",-1,0,"x",["]"]]`, `[`, `[]`, `["`, `[1,`, `[{"a":[}]`, `["a",1,1,null,[]`} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		var (
+			s    string
+			n    int64
+			b    bool
+			text *string
+			tags jsonColumn[[]string]
+		)
+		_ = rowArray{&s, &n, &b, nullText{&text}, &tags}.Scan(in)
+	})
+}

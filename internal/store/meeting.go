@@ -261,16 +261,16 @@ func meetingDest(dst []any, v *meetingView) []any {
 }
 
 // meetingExportSelect is meetingSelect for an export on SQLite, where the
-// driver's work per column costs more than SQLite's per row: the report's
-// twelve columns, NULL for almost every meeting, are one (a JSON array,
-// NULL without a report), and timestamps are expressions (+col), which the
-// driver hands over as stored for sqliteTime to parse, instead of trying
-// its layouts one by one. meetingExportDest reads it without reflection.
-const meetingExportSelect = `m.id, m.sequence, m.title, m.topic, m.description, m.tags, m.format, m.details, m.case_owner_id,
-	+m.starts_at, +m.ends_at, m.time_zone, m.venue_name, m.venue_address, m.venue_city, m.venue_host_id, m.online_url,
-	m.guest_chair_id, m.capacity, +m.registration_opens_at, +m.registration_closes_at, m.status, m.cancellation_reason,
-	m.example, m.version, +m.created_at, +m.updated_at,
-	co.code, co.name, vh.code, vh.name, gc.code, gc.name,
+// driver's work per column costs more than SQLite's per row: the meeting's
+// columns are one, a JSON array (see rowArray), its tags and details nested
+// in it as JSON, and so are the report's twelve, NULL for almost every
+// meeting (see reportColumns).
+// meetingExportDest reads them without reflection.
+const meetingExportSelect = `json_array(m.id, m.sequence, m.title, m.topic, m.description, json(m.tags), m.format, json(m.details), m.case_owner_id,
+	m.starts_at, m.ends_at, m.time_zone, m.venue_name, m.venue_address, m.venue_city, m.venue_host_id, m.online_url,
+	m.guest_chair_id, m.capacity, m.registration_opens_at, m.registration_closes_at, m.status, m.cancellation_reason,
+	m.example, m.version, m.created_at, m.updated_at,
+	co.code, co.name, vh.code, vh.name, gc.code, gc.name),
 	CASE WHEN r.meeting_id IS NOT NULL THEN json_array(r.publication_id, r.url, +r.published_on, r.summary, r.language,
 	r.licence, +r.created_at, +r.updated_at, r.version, rv.correction_note, +r.retracted_at, r.retraction_reason) END`
 
@@ -278,13 +278,13 @@ const meetingExportSelect = `m.id, m.sequence, m.title, m.topic, m.description, 
 // to dst.
 func meetingExportDest(dst []any, v *meetingView) []any {
 	r := &v.Row
-	return append(dst, &r.ID, nullInt{&r.Sequence}, &r.Title, &r.Topic, &r.Description, &r.Tags, &r.Format, &r.Details,
+	return append(dst, rowArray{&r.ID, nullInt{&r.Sequence}, &r.Title, &r.Topic, &r.Description, &r.Tags, &r.Format, &r.Details,
 		nullText{&r.CaseOwnerID}, sqliteTime{&r.StartsAt}, sqliteTime{&r.EndsAt}, &r.TimeZone, nullText{&r.VenueName},
 		&r.VenueAddress, &r.VenueCity, nullText{&r.VenueHostID}, &r.OnlineURL, nullText{&r.GuestChairID}, intColumn{&r.Capacity},
 		nullSQLiteTime{&r.RegistrationOpensAt}, nullSQLiteTime{&r.RegistrationClosesAt}, &r.Status, &r.CancellationReason,
 		&r.Example, intColumn{&r.Version}, sqliteTime{&r.CreatedAt}, sqliteTime{&r.UpdatedAt},
 		nullText{&v.CaseOwnerCode}, nullText{&v.CaseOwnerName}, nullText{&v.VenueHostCode}, nullText{&v.VenueHostName},
-		nullText{&v.GuestChairCode}, nullText{&v.GuestChairName}, reportColumns{v})
+		nullText{&v.GuestChairCode}, nullText{&v.GuestChairName}}, reportColumns{v})
 }
 
 // reportColumns scans the report's JSON array of meetingExportSelect into

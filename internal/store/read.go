@@ -157,16 +157,7 @@ func (s nullSQLiteTime) Scan(src any) error {
 func storedTime(src any) (time.Time, error) {
 	switch v := src.(type) {
 	case string:
-		if t, ok := parseStoredTime(v); ok {
-			return t, nil
-		}
-		v = strings.TrimSuffix(v, "Z")
-		for _, layout := range sqlite3.SQLiteTimestampFormats {
-			if t, err := time.ParseInLocation(layout, v, time.UTC); err == nil {
-				return t, nil
-			}
-		}
-		return time.Time{}, nil
+		return storedText(v), nil
 	case []byte:
 		return storedTime(string(v))
 	case int64:
@@ -178,6 +169,20 @@ func storedTime(src any) (time.Time, error) {
 		return v, nil
 	}
 	return time.Time{}, fmt.Errorf("scan %T into a time", src)
+}
+
+// storedText reads a timestamp stored as text, as the driver reads it.
+func storedText(s string) time.Time {
+	if t, ok := parseStoredTime(s); ok {
+		return t
+	}
+	s = strings.TrimSuffix(s, "Z")
+	for _, layout := range sqlite3.SQLiteTimestampFormats {
+		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
 }
 
 // parseStoredTime parses the layout the driver writes a time.Time in,
