@@ -155,6 +155,14 @@ func (e *csvEncoder) walk(v reflect.Value, n *colNode) error {
 // put fills the cell of n (and those under it) from v, as the JSON reader
 // does from v's JSON.
 func (e *csvEncoder) put(v reflect.Value, n *colNode) error {
+	if v.Kind() == reflect.Pointer {
+		// As JSON writes a pointer: null, or what it points to (a *time.Time
+		// would otherwise pass for a type with its own JSON).
+		if v.IsNil() {
+			return e.null(n)
+		}
+		v = v.Elem()
+	}
 	switch v.Type() {
 	case timeType:
 		if n.col >= 0 {
@@ -186,10 +194,7 @@ func (e *csvEncoder) put(v reflect.Value, n *colNode) error {
 	}
 	switch v.Kind() {
 	case reflect.Pointer:
-		if v.IsNil() {
-			return e.null(n)
-		}
-		return e.put(v.Elem(), n)
+		return e.put(v, n) // a pointer to a pointer
 	case reflect.String:
 		s := v.String()
 		if !utf8.ValidString(s) {

@@ -93,7 +93,8 @@ func TestCSVRowSameCells(t *testing.T) {
 		mt, err := toAPIMeeting(meeting.Meeting{ID: id, Sequence: 1, Title: text, Topic: text, Description: text, Tags: []string{text, "b"},
 			Format: meeting.FormatKnowledgeSession, Details: &meeting.Details{Format: meeting.FormatKnowledgeSession, Experts: []meeting.Expert{{Name: text, Affiliation: "Uni"}}},
 			StartsAt: now, EndsAt: now.Add(time.Hour), TimeZone: meeting.TimeZone, Venue: &meeting.Venue{Name: text, City: "Schiedam", Host: org},
-			GuestChair: &org, Capacity: 50, Status: meeting.StatusHeld, Version: 3, CreatedAt: now, UpdatedAt: now}, now)
+			GuestChair: &org, Capacity: 50, Status: meeting.StatusHeld, Version: 3, CreatedAt: now, UpdatedAt: now,
+			RegistrationOpensAt: now.Add(-48*time.Hour + 123456789), RegistrationClosesAt: now.Add(-time.Hour)}, now)
 		if err != nil {
 			t.Fatal(err)
 		}

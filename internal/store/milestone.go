@@ -133,14 +133,38 @@ func (db *DB) EachMilestone(ctx context.Context, q milestone.Query, fn func(mile
 		sort []domain.SortKey
 		fp   string
 	)
+	sel, scan := milestoneColumns, scanMilestone
+	if db.dialect == SQLite {
+		var dest rowArray // made once: eachRow scans into the same row every time
+		sel, scan = milestoneExportSelect, func(rows *sql.Rows, r *milestoneRow) error {
+			if dest == nil {
+				dest = milestoneExportDest(r)
+			}
+			return rows.Scan(dest)
+		}
+	}
 	query := func(cursor string) (*gormDB, error) {
 		q.Cursor = cursor
-		tx, s, f, err := db.milestoneList(db.reader(ctx).Table("milestones").Select(milestoneColumns), q)
+		tx, s, f, err := db.milestoneList(db.reader(ctx).Table("milestones").Select(sel), q)
 		sort, fp = s, f
 		return tx, err
 	}
 	next := func(r *milestoneRow) (string, error) { return milestoneKeyset.next(sort, *r, fp) }
-	return eachRow(ctx, db, query, next, scanMilestone, func(r *milestoneRow) error { return fn(r.domain()) })
+	return eachRow(ctx, db, query, next, scan, func(r *milestoneRow) error { return fn(r.domain()) })
+}
+
+// milestoneExportSelect is milestoneColumns for an export on SQLite: one
+// JSON array (see rowArray), its dates read by storedTime in one pass
+// rather than by the driver's layouts one by one.
+const milestoneExportSelect = `json_array(id, commitment, code, code_key, title, verifiable_result, planned_start, planned_end,
+	actual_start, actual_end, target_count, target_unit, rule, progress, status, completion, version, created_at, updated_at)`
+
+// milestoneExportDest is where each value of milestoneExportSelect goes.
+func milestoneExportDest(r *milestoneRow) rowArray {
+	return rowArray{&r.ID, &r.Commitment, &r.Code, &r.CodeKey, &r.Title, &r.VerifiableResult,
+		nullSQLiteTime{&r.PlannedStart}, nullSQLiteTime{&r.PlannedEnd}, nullSQLiteTime{&r.ActualStart}, nullSQLiteTime{&r.ActualEnd},
+		nullInt{&r.TargetCount}, &r.TargetUnit, &r.Rule, intColumn{&r.Progress}, &r.Status, &r.Completion, intColumn{&r.Version},
+		sqliteTime{&r.CreatedAt}, sqliteTime{&r.UpdatedAt}}
 }
 
 // milestoneList adds q's filters, order and cursor to tx.
