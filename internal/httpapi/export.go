@@ -166,7 +166,7 @@ func stream[T, A any](ctx context.Context, format string, t table, rs rows[T, A]
 		bw := bufio.NewWriterSize(pw, exportBufferSize)
 		var n int64
 		// Each row is mapped into the same value, which the encoders read
-		// through a pointer: a row is neither copied nor boxed on its way.
+		// through a pointer: no row is boxed on its way, as an any would be.
 		var row A
 		write := func(encode func(v any) error) func(T) error {
 			return func(item T) error {

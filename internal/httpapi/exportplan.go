@@ -156,10 +156,15 @@ func (e *csvEncoder) walk(v reflect.Value, n *colNode) error {
 // does from v's JSON.
 func (e *csvEncoder) put(v reflect.Value, n *colNode) error {
 	if v.Kind() == reflect.Pointer {
-		// As JSON writes a pointer: null, or what it points to (a *time.Time
-		// would otherwise pass for a type with its own JSON).
+		// As JSON writes a pointer: null, or what it points to, by the
+		// pointer's own JSON if it has one (methods on the pointer
+		// included). Times, dates and ids are written here directly, though
+		// their pointers have their JSON too.
 		if v.IsNil() {
 			return e.null(n)
+		}
+		if t := v.Type().Elem(); t != timeType && t != dateType && t != uuidType && ownJSON(v.Type()) {
+			return e.viaJSON(v, n)
 		}
 		v = v.Elem()
 	}
@@ -272,8 +277,8 @@ func (e *csvEncoder) null(n *colNode) error {
 	return nil
 }
 
-// viaJSON encodes v on its own, as the row's JSON would hold it (a copy,
-// not addressable, as there), and reads that.
+// viaJSON encodes v on its own, as the row's JSON would hold it, and reads
+// that.
 func (e *csvEncoder) viaJSON(v reflect.Value, n *colNode) error {
 	e.js.Reset()
 	if err := e.je.Encode(v.Interface()); err != nil {

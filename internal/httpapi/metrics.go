@@ -50,6 +50,7 @@ type series struct {
 	duration, size prometheus.Observer
 }
 
+// seriesOf returns the series of an answer, made at the first such answer.
 func (m *Metrics) seriesOf(route, method string, status int) *series {
 	k := seriesKey{route, method, status}
 	if s, ok := m.series.Load(k); ok {

@@ -47,15 +47,15 @@ func (h LogHandler) WithGroup(name string) slog.Handler { return LogHandler{h.Ha
 // the route's handler anew on each request (a closure per middleware per
 // request); this chain ignores the handler echo passes it and routes the
 // request itself, on the router echo would use (the API has no host routes).
+// So it is the only middleware: echo's Use and Pre after it do nothing.
 func routedChain(e *echo.Echo, before, after []echo.MiddlewareFunc) echo.MiddlewareFunc {
-	h := chain(func(c echo.Context) error { return c.Handler()(c) }, after...)
-	routed := h
-	h = chain(func(c echo.Context) error {
+	routed := chain(func(c echo.Context) error { return c.Handler()(c) }, after...)
+	whole := chain(func(c echo.Context) error {
 		r := c.Request()
 		e.Router().Find(r.Method, echo.GetPath(r), c)
 		return routed(c)
 	}, before...)
-	return func(echo.HandlerFunc) echo.HandlerFunc { return h }
+	return func(echo.HandlerFunc) echo.HandlerFunc { return whole }
 }
 
 // chain is h behind mws, the first outermost.

@@ -130,7 +130,9 @@ type Server struct {
 var _ api.StrictServerInterface = (*Server)(nil)
 
 // NewHandler builds the whole HTTP handler: middleware, the contract's
-// routes, the contract itself, docs and health checks.
+// routes, the contract itself, docs and health checks. Its middleware is
+// fixed here (see routedChain): Use and Pre on it do nothing, and routes
+// added to it later get the same middleware.
 func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error) {
 	contract, err := loadContract()
 	if err != nil {

@@ -3,8 +3,10 @@
 package jsonstring
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -12,13 +14,13 @@ import (
 // AppendUnquoted appends the JSON string q (with its quotes, as a JSON
 // encoder wrote it) to b, unescaped.
 func AppendUnquoted[T ~string | ~[]byte](b []byte, q T) ([]byte, error) {
+	if len(q) < 2 || q[0] != '"' || q[len(q)-1] != '"' {
+		return nil, fmt.Errorf("not a JSON string")
+	}
 	q = q[1 : len(q)-1]
 	for len(q) > 0 {
-		k := 0
-		for k < len(q) && q[k] != '\\' {
-			k++
-		}
-		if k == len(q) {
+		k := backslash(q)
+		if k < 0 {
 			return append(b, q...), nil
 		}
 		b = append(b, q[:k]...)
@@ -53,6 +55,22 @@ func AppendUnquoted[T ~string | ~[]byte](b []byte, q T) ([]byte, error) {
 		q = q[2:]
 	}
 	return b, nil
+}
+
+// backslash is the index of the first backslash in q, or -1.
+func backslash[T ~string | ~[]byte](q T) int {
+	switch q := any(q).(type) {
+	case string:
+		return strings.IndexByte(q, '\\')
+	case []byte:
+		return bytes.IndexByte(q, '\\')
+	}
+	for i := range len(q) { // a type of its own, such as json.RawMessage
+		if q[i] == '\\' {
+			return i
+		}
+	}
+	return -1
 }
 
 // unicodeEscape reads \uXXXX (and the low half of a surrogate pair after

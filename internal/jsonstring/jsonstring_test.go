@@ -34,7 +34,7 @@ func TestAppendUnquoted(t *testing.T) {
 			}
 		}
 	}
-	for _, bad := range []string{`"\x"`, `"\u12"`, `"\uzzzz"`, `"end\"`} {
+	for _, bad := range []string{`"\x"`, `"\u12"`, `"\uzzzz"`, `"end\"`, ``, `"`, `x`, `"open`, `closed"`} {
 		if b, err := AppendUnquoted(nil, bad); err == nil {
 			t.Errorf("AppendUnquoted(%s): got %q; want an error", bad, b)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/milestone"
+	"github.com/pioniersnetwerk/pioniers/internal/store"
 	"github.com/pioniersnetwerk/pioniers/internal/store/storetest"
 )
 
@@ -55,17 +56,26 @@ func TestEachMilestoneReadsAsGetMilestone(t *testing.T) {
 		}
 		want[m.ID] = got
 	}
-	n := 0
-	if err := db.EachMilestone(ctx, milestone.Query{}, func(m milestone.Milestone) error {
-		n++
-		if w, ok := want[m.ID]; !ok || !reflect.DeepEqual(m, w) {
-			t.Errorf("exported %+v\nwant %+v", m, w)
+	// In one statement, and (on SQLite, which ends its statements every so
+	// many rows) in statements of three rows: each scans into the same row.
+	for _, chunk := range []int{0, 3} {
+		statements := 1
+		db.SetExportChunk(chunk, func() { statements++ })
+		n := 0
+		if err := db.EachMilestone(ctx, milestone.Query{}, func(m milestone.Milestone) error {
+			n++
+			if w, ok := want[m.ID]; !ok || !reflect.DeepEqual(m, w) {
+				t.Errorf("chunk %d: exported %+v\nwant %+v", chunk, m, w)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
 		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if n != len(tests) {
-		t.Errorf("exported %d milestones; want %d", n, len(tests))
+		if n != len(tests) {
+			t.Errorf("chunk %d: exported %d milestones; want %d", chunk, n, len(tests))
+		}
+		if chunk > 0 && db.Dialect() == store.SQLite && statements < 2 {
+			t.Errorf("chunk %d: %d statements; want the export in several", chunk, statements)
+		}
 	}
 }

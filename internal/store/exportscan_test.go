@@ -143,6 +143,13 @@ func TestRowArray(t *testing.T) {
 		{`["open",1,1,null,["]`, true, nil},
 		{`{"a":1}`, true, nil},
 		{`["unterminated,1,1,null,[]]`, true, nil},
+		{`["trailing",1,1,null,[],]`, true, nil},
+	}
+	if err := (rowArray{nullText{&text}, &tags}).Scan(nil); err != nil || text != nil || tags.V != nil {
+		t.Errorf("Scan(NULL): got %v, %v, %v; want NULL for each", text, tags.V, err)
+	}
+	if err := dest.Scan(nil); err == nil {
+		t.Error("Scan(NULL) into a string: got no error; want one")
 	}
 	for _, tt := range tests {
 		err := dest.Scan(tt.in)

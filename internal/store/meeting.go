@@ -1,10 +1,8 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -264,15 +262,15 @@ func meetingDest(dst []any, v *meetingView) []any {
 // driver's work per column costs more than SQLite's per row: the meeting's
 // columns are one, a JSON array (see rowArray), its tags and details nested
 // in it as JSON, and so are the report's twelve, NULL for almost every
-// meeting (see reportColumns).
+// meeting.
 // meetingExportDest reads them without reflection.
 const meetingExportSelect = `json_array(m.id, m.sequence, m.title, m.topic, m.description, json(m.tags), m.format, json(m.details), m.case_owner_id,
 	m.starts_at, m.ends_at, m.time_zone, m.venue_name, m.venue_address, m.venue_city, m.venue_host_id, m.online_url,
 	m.guest_chair_id, m.capacity, m.registration_opens_at, m.registration_closes_at, m.status, m.cancellation_reason,
 	m.example, m.version, m.created_at, m.updated_at,
 	co.code, co.name, vh.code, vh.name, gc.code, gc.name),
-	CASE WHEN r.meeting_id IS NOT NULL THEN json_array(r.publication_id, r.url, +r.published_on, r.summary, r.language,
-	r.licence, +r.created_at, +r.updated_at, r.version, rv.correction_note, +r.retracted_at, r.retraction_reason) END`
+	CASE WHEN r.meeting_id IS NOT NULL THEN json_array(r.publication_id, r.url, r.published_on, r.summary, r.language,
+	r.licence, r.created_at, r.updated_at, r.version, rv.correction_note, r.retracted_at, r.retraction_reason) END`
 
 // meetingExportDest appends where each column of meetingExportSelect goes
 // to dst.
@@ -284,57 +282,10 @@ func meetingExportDest(dst []any, v *meetingView) []any {
 		nullSQLiteTime{&r.RegistrationOpensAt}, nullSQLiteTime{&r.RegistrationClosesAt}, &r.Status, &r.CancellationReason,
 		&r.Example, intColumn{&r.Version}, sqliteTime{&r.CreatedAt}, sqliteTime{&r.UpdatedAt},
 		nullText{&v.CaseOwnerCode}, nullText{&v.CaseOwnerName}, nullText{&v.VenueHostCode}, nullText{&v.VenueHostName},
-		nullText{&v.GuestChairCode}, nullText{&v.GuestChairName}}, reportColumns{v})
-}
-
-// reportColumns scans the report's JSON array of meetingExportSelect into
-// the view's report fields, each as its own column would be.
-type reportColumns struct{ v *meetingView }
-
-func (c reportColumns) Scan(src any) error {
-	v := c.v
-	dest := [...]sql.Scanner{nullText{&v.ReportPubID}, nullText{&v.ReportURL}, nullSQLiteTime{&v.ReportOn},
-		nullText{&v.ReportSummary}, nullText{&v.ReportLanguage}, nullText{&v.ReportLicence}, nullSQLiteTime{&v.ReportCreatedAt},
-		nullSQLiteTime{&v.ReportUpdatedAt}, nullInt{&v.ReportVersion}, nullText{&v.ReportNote}, nullSQLiteTime{&v.ReportRetracted},
-		nullText{&v.ReportReason}}
-	var data []byte
-	switch s := src.(type) {
-	case nil:
-		for _, d := range dest {
-			if err := d.Scan(nil); err != nil {
-				return err
-			}
-		}
-		return nil
-	case string:
-		data = []byte(s)
-	case []byte:
-		data = s
-	default:
-		return fmt.Errorf("scan %T into a report", src)
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var values []any
-	if err := dec.Decode(&values); err != nil {
-		return fmt.Errorf("decode report columns: %w", err)
-	}
-	if len(values) != len(dest) {
-		return fmt.Errorf("decode report columns: got %d; want %d", len(values), len(dest))
-	}
-	for i, val := range values {
-		if n, ok := val.(json.Number); ok {
-			i64, err := n.Int64()
-			if err != nil {
-				return fmt.Errorf("decode report column %d: %w", i, err)
-			}
-			val = i64
-		}
-		if err := dest[i].Scan(val); err != nil {
-			return fmt.Errorf("decode report column %d: %w", i, err)
-		}
-	}
-	return nil
+		nullText{&v.GuestChairCode}, nullText{&v.GuestChairName}},
+		rowArray{nullText{&v.ReportPubID}, nullText{&v.ReportURL}, nullSQLiteTime{&v.ReportOn}, nullText{&v.ReportSummary},
+			nullText{&v.ReportLanguage}, nullText{&v.ReportLicence}, nullSQLiteTime{&v.ReportCreatedAt}, nullSQLiteTime{&v.ReportUpdatedAt},
+			nullInt{&v.ReportVersion}, nullText{&v.ReportNote}, nullSQLiteTime{&v.ReportRetracted}, nullText{&v.ReportReason}})
 }
 
 // registrationCounts counts the registered and waitlisted registrations of

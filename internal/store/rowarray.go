@@ -18,10 +18,19 @@ import (
 // column scanners, or to any sql.Scanner as the driver's value (a string for
 // text, an int64 for an integer, a float64 for a real, nil for NULL). A
 // JSON column selected as json(col) is nested in the array as it is, and
-// reaches its scanner as text, unescaped by nobody.
+// reaches its scanner as text, unescaped by nobody. A NULL instead of the
+// array (the columns of a row a LEFT JOIN did not find) is NULL for each.
 type rowArray []any
 
 func (a rowArray) Scan(src any) error {
+	if src == nil {
+		for n, dst := range a {
+			if err := (arrayItem{kind: 'n'}).assign(dst); err != nil {
+				return fmt.Errorf("scan NULL into a row array, value %d: %w", n, err)
+			}
+		}
+		return nil
+	}
 	s, ok := src.(string)
 	if !ok {
 		if b, isBytes := src.([]byte); isBytes {
@@ -51,7 +60,7 @@ func (a rowArray) Scan(src any) error {
 		if i == len(s) {
 			return fmt.Errorf("scan into a row array: unterminated")
 		}
-		if s[i] == ',' {
+		if s[i] == ',' && i+1 < len(s)-1 {
 			i++
 		} else if s[i] != ']' {
 			return fmt.Errorf("scan into a row array: %q after value %d", s[i], n-1)
