@@ -112,7 +112,7 @@ func (db *DB) migrate(ctx context.Context, files fs.FS) ([]string, error) {
 		}
 		opts = append(opts, goose.WithSessionLocker(locker))
 	}
-	p, err := goose.NewProvider(goose.DialectCustom, sqlDB, sqlView{files: files, timestamp: db.timestampType()}, opts...)
+	p, err := goose.NewProvider(goose.DialectCustom, sqlDB, sqlView{files: files, timestamp: db.timestampType(), postgres: db.dialect == Postgres}, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}

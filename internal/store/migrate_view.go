@@ -12,11 +12,13 @@ import (
 // themselves untouched (a shipped migration never changes): a file in the
 // plain format, the one 0001-0010 shipped in, gets the "-- +goose Up" that
 // goose requires, and in every file {{timestamp}} becomes the dialect's
-// timestamp type. A file that carries goose annotations of its own is
-// otherwise passed through as written.
+// timestamp type. The lines between a line {{postgres}} and a line {{end}}
+// are PostgreSQL's alone: SQLite sees none of them. A file that carries
+// goose annotations of its own is otherwise passed through as written.
 type sqlView struct {
 	files     fs.FS
 	timestamp string // TIMESTAMP or TIMESTAMPTZ
+	postgres  bool
 }
 
 func (v sqlView) Open(name string) (fs.File, error) {
@@ -33,11 +35,32 @@ func (v sqlView) Open(name string) (fs.File, error) {
 	if err != nil {
 		return nil, &fs.PathError{Op: "read", Path: name, Err: err}
 	}
-	sql := strings.ReplaceAll(string(data), "{{timestamp}}", v.timestamp)
+	sql := strings.ReplaceAll(v.dialectLines(string(data)), "{{timestamp}}", v.timestamp)
 	if !gooseAnnotated(sql) {
 		sql = "-- +goose Up\n" + sql
 	}
 	return &viewFile{Reader: bytes.NewReader([]byte(sql)), info: viewInfo{info, int64(len(sql))}}, nil
+}
+
+// dialectLines is sql with the {{postgres}} blocks kept for PostgreSQL and
+// left out for SQLite, without their marker lines.
+func (v sqlView) dialectLines(sql string) string {
+	var b strings.Builder
+	inBlock := false
+	for line := range strings.Lines(sql) {
+		switch strings.TrimSpace(line) {
+		case "{{postgres}}":
+			inBlock = true
+			continue
+		case "{{end}}":
+			inBlock = false
+			continue
+		}
+		if !inBlock || v.postgres {
+			b.WriteString(line)
+		}
+	}
+	return b.String()
 }
 
 // gooseAnnotated reports whether sql has a line goose reads as an

@@ -88,15 +88,17 @@ func (db *DB) writeRecorded(ctx context.Context, c domain.Change, fn func(tx *go
 	})
 }
 
-// recordChange numbers cr in commit order and keeps it in the change feed
-// and the audit log. It comes last in the transaction: the sequence row it
-// locks is held only until the commit. Its statements are the same for
-// every write, so they skip GORM and run as prepared statements; on
-// PostgreSQL as one statement, one round trip.
+// recordChange keeps cr in the change feed and the audit log, numbered in
+// commit order. On SQLite it comes last in the transaction, the one writer's,
+// and numbers cr itself. On PostgreSQL the number is left to the commit
+// (migration 0015), which locks the counter row for the commit alone: the
+// rows go in without it, in one statement, one round trip. Its statements
+// are the same for every write, so they skip GORM and run as prepared
+// statements.
 func (db *DB) recordChange(tx *gorm.DB, cr *changeRow) error {
 	if db.dialect == Postgres {
-		return db.translated(db.slow.queryRow(tx, pgRecordChange, cr.ID, cr.Resource, cr.ResourceID, cr.Action, cr.Actor, cr.Fields,
-			cr.Version, cr.At, cr.RequestID).Scan(&cr.Seq))
+		return db.translated(db.slow.exec(tx, pgRecordChange, cr.ID, cr.Resource, cr.ResourceID, cr.Action, cr.Actor, cr.Fields,
+			cr.Version, cr.At, cr.RequestID))
 	}
 	if err := db.slow.queryRow(tx, nextSeq).Scan(&cr.Seq); err != nil {
 		return db.translated(err)
@@ -115,11 +117,10 @@ const (
 		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 	insertAudit = "INSERT INTO audit_events (id, seq, at, actor, resource, resource_id, action, fields, request_id) " +
 		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-	pgRecordChange = `WITH s AS (UPDATE change_sequence SET last = last + 1 WHERE id = 1 RETURNING last),
-c AS (INSERT INTO change_events (id, resource, resource_id, action, actor, fields, version, at, seq, request_id)
-  SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::integer, $8::timestamptz, s.last, $9::text FROM s RETURNING seq)
-INSERT INTO audit_events (id, seq, at, actor, resource, resource_id, action, fields, request_id)
-  SELECT $1::text, c.seq, $8::timestamptz, $5::text, $2::text, $3::text, $4::text, $6::text, $9::text FROM c RETURNING seq`
+	pgRecordChange = `WITH c AS (INSERT INTO change_events (id, resource, resource_id, action, actor, fields, version, at, request_id)
+  VALUES ($1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::integer, $8::timestamptz, $9::text))
+INSERT INTO audit_events (id, at, actor, resource, resource_id, action, fields, request_id)
+  VALUES ($1::text, $8::timestamptz, $5::text, $2::text, $3::text, $4::text, $6::text, $9::text)`
 )
 
 // preparedStatement is an insert written out once for both dialects.

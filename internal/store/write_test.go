@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -168,5 +169,61 @@ func TestFailedWriteKeepsNothing(t *testing.T) {
 				t.Errorf("changes: got %d; want 0", n)
 			}
 		})
+	}
+}
+
+// TestChangesNumberedAtCommit: on PostgreSQL a change record is numbered
+// when its transaction commits (migration 0015), so a write that commits
+// while another, which recorded its change first, is still open is not held
+// up by it, and the feed has the two in the order they committed.
+func TestChangesNumberedAtCommit(t *testing.T) {
+	t.Parallel()
+	db := storetest.Open(t)
+	if db.Dialect() != store.Postgres {
+		t.Skip("SQLite has one writer: the second write waits for the first to commit")
+	}
+	ctx := context.Background()
+	head, err := db.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, second := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- db.InTx(ctx, func(ctx context.Context) error {
+			if err := db.CreateOrganisation(ctx, organisation.Organisation{ID: newID(), Code: "GM0001", Name: "Recorded first",
+				Kind: organisation.KindMunicipality, NetworkRole: organisation.RoleMember, Version: 1, CreatedAt: now, UpdatedAt: now},
+				change("organisation", "first", domain.ActionCreate, 1)); err != nil {
+				return err
+			}
+			close(first)
+			select { // the open transaction waits for the second write's commit
+			case <-second:
+				return nil
+			case <-time.After(30 * time.Second):
+				return errors.New("the second write did not commit while the first was open")
+			}
+		})
+	}()
+	<-first
+	if err := db.CreateOrganisation(ctx, organisation.Organisation{ID: newID(), Code: "GM0002", Name: "Committed first",
+		Kind: organisation.KindMunicipality, NetworkRole: organisation.RoleMember, Version: 1, CreatedAt: now, UpdatedAt: now},
+		change("organisation", "second", domain.ActionCreate, 1)); err != nil {
+		t.Fatal(err)
+	}
+	close(second)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	records, err := db.ChangesAfter(ctx, head, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range records {
+		got = append(got, r.ResourceID)
+	}
+	if want := []string{"second", "first"}; !slices.Equal(got, want) || records[0].Seq != head+1 || records[1].Seq != head+2 {
+		t.Errorf("feed after %d: got %v (%+v); want %v numbered %d and %d", head, got, records, want, head+1, head+2)
 	}
 }
