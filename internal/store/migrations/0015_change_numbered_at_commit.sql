@@ -1,15 +1,15 @@
+-- +goose Up
 -- On PostgreSQL a change record gets its number (seq, in change_events and
 -- audit_events alike) when its transaction commits, not when it is written:
 -- the counter row's lock, which puts the numbers in commit order, is then
 -- held for the commit alone instead of from the write's last statement
 -- through a round trip to the instance and back. A row written with its
 -- number (a copy by migrate-data) keeps it. SQLite has one writer and
--- numbers as before.
--- +goose Up
+-- numbers as before. EXECUTE FUNCTION needs PostgreSQL 11 or later.
 {{postgres}}
 ALTER TABLE audit_events ALTER COLUMN seq DROP NOT NULL;
 -- +goose StatementBegin
-CREATE FUNCTION number_change() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION number_change() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 DECLARE
     n BIGINT;
 BEGIN
