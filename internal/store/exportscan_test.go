@@ -112,19 +112,24 @@ func TestPlainDetails(t *testing.T) {
 	}
 }
 
+// arrayRow is where the row arrays of the tests go: a column of each kind.
+type arrayRow struct {
+	s    string
+	n    int64
+	b    bool
+	text *string
+	tags jsonColumn[[]string]
+}
+
+func (v *arrayRow) dest() rowArray { return rowArray{&v.s, &v.n, &v.b, nullText{&v.text}, &v.tags} }
+
 // TestRowArray: the values of a JSON array go where their columns would,
 // nested JSON as text to its scanner, and an array that does not fit its
 // columns is an error.
 func TestRowArray(t *testing.T) {
 	t.Parallel()
-	var (
-		s    string
-		n    int64
-		b    bool
-		text *string
-		tags jsonColumn[[]string]
-	)
-	dest := rowArray{&s, &n, &b, nullText{&text}, &tags}
+	var v arrayRow
+	dest := v.dest()
 	tests := []struct {
 		in      string
 		wantErr bool
@@ -145,8 +150,8 @@ func TestRowArray(t *testing.T) {
 		{`["unterminated,1,1,null,[]]`, true, nil},
 		{`["trailing",1,1,null,[],]`, true, nil},
 	}
-	if err := (rowArray{nullText{&text}, &tags}).Scan(nil); err != nil || text != nil || tags.V != nil {
-		t.Errorf("Scan(NULL): got %v, %v, %v; want NULL for each", text, tags.V, err)
+	if err := (rowArray{nullText{&v.text}, &v.tags}).Scan(nil); err != nil || v.text != nil || v.tags.V != nil {
+		t.Errorf("Scan(NULL): got %v, %v, %v; want NULL for each", v.text, v.tags.V, err)
 	}
 	if err := dest.Scan(nil); err == nil {
 		t.Error("Scan(NULL) into a string: got no error; want one")
@@ -164,10 +169,10 @@ func TestRowArray(t *testing.T) {
 			continue
 		}
 		var gotText any
-		if text != nil {
-			gotText = *text
+		if v.text != nil {
+			gotText = *v.text
 		}
-		if got := []any{s, n, b, gotText, tags.V}; !reflect.DeepEqual(got, tt.want) {
+		if got := []any{v.s, v.n, v.b, gotText, v.tags.V}; !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("Scan(%s): got %#v; want %#v", tt.in, got, tt.want)
 		}
 	}
@@ -179,13 +184,7 @@ func FuzzRowArray(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
-		var (
-			s    string
-			n    int64
-			b    bool
-			text *string
-			tags jsonColumn[[]string]
-		)
-		_ = rowArray{&s, &n, &b, nullText{&text}, &tags}.Scan(in)
+		var v arrayRow
+		_ = v.dest().Scan(in)
 	})
 }
