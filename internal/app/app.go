@@ -175,6 +175,8 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 		Metrics:        metrics.http,
 		ResponseCache:  cfg.ResponseCache,
 		Version:        db.Version,
+		// Where net/http's multipart forms go too: TMPDIR when set.
+		SpillDir: os.TempDir(),
 		// Deliveries and mail follow a write at once rather than at the
 		// next poll; a wake with nothing to deliver costs one query.
 		Wrote: func() {

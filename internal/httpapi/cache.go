@@ -83,8 +83,9 @@ type cacheEntry struct {
 	version int64 // the data version read before rendering
 	second  int64 // the clock's period at rendering: its Unix second, or its day (see period)
 	status  int
-	header  http.Header // what the handler and conditionalGET set
-	body    [][]byte    // chunks (see bodyBuffer)
+	header  http.Header  // what the handler and conditionalGET set
+	body    [][]byte     // chunks (see bodyBuffer)
+	file    *spilledBody // or the body in a file, which the entry holds a reference to
 	etag    string
 	size    int64
 	// touched is the clock's period when a hit last moved the entry to the
@@ -171,6 +172,7 @@ func (rc *responseCache) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 			e, flight, lead := rc.lookup(key, version, second, wait)
 			if e != nil {
 				c.Set(cacheStateKey, "hit")
+				defer e.release()
 				return e.serve(c)
 			}
 			if flight != nil && !lead {
@@ -265,6 +267,7 @@ func (rc *responseCache) lookup(key string, version, second int64, wait bool) (e
 	rc.mu.RLock()
 	if el, ok := rc.entries[key]; ok {
 		if e := el.Value.(*cacheEntry); e.version == version && e.second == second && !e.unkept {
+			e.hold() // under the lock, which remove needs: the file stays open while e is sent
 			rc.mu.RUnlock()
 			if e.touched.Swap(second) != second {
 				rc.mu.Lock()
@@ -287,6 +290,7 @@ func (rc *responseCache) lookup(key string, version, second int64, wait bool) (e
 			return nil, nil, false
 		case e.version == version && e.second == second:
 			rc.lru.MoveToFront(el)
+			e.hold()
 			return e, nil, false
 		}
 	}
@@ -332,7 +336,7 @@ func keep(c echo.Context, status int, header http.Header, body *bodyBuffer, etag
 	e := &cacheEntry{key: s.key, version: s.version, second: s.second, status: status, etag: etag,
 		header: http.Header{}}
 	var held int
-	e.body, held = body.keepable()
+	e.body, e.file, held = body.keepable()
 	e.size = int64(len(e.key)+held) + 256
 	for k, v := range header {
 		if !slices.Equal(v, s.before[k]) {
@@ -349,8 +353,10 @@ func keep(c echo.Context, status int, header http.Header, body *bodyBuffer, etag
 }
 
 // put keeps e, evicting the least recently used entries beyond the limit.
+// The cache holds e's file from then on; when e is not kept, put releases it.
 func (rc *responseCache) put(e *cacheEntry) {
 	if e.size > rc.limit/4 && !(dayLong(e.key) && e.size <= rc.limit*3/4) {
+		e.release()
 		return // one entry may not push out most of the others
 	}
 	rc.mu.Lock()
@@ -358,9 +364,11 @@ func (rc *responseCache) put(e *cacheEntry) {
 	if el, ok := rc.entries[e.key]; ok {
 		old := el.Value.(*cacheEntry)
 		if old.version > e.version || (old.version == e.version && old.second > e.second) {
+			e.release()
 			return // a newer render landed first
 		}
 		rc.size -= old.size
+		old.release()
 		el.Value = e
 		rc.lru.MoveToFront(el)
 	} else {
@@ -377,6 +385,21 @@ func (rc *responseCache) remove(el *list.Element) {
 	old := rc.lru.Remove(el).(*cacheEntry)
 	delete(rc.entries, old.key)
 	rc.size -= old.size
+	old.release()
+}
+
+// hold keeps the entry's file open for a request it answers, which
+// releases it after; an entry in memory needs neither.
+func (e *cacheEntry) hold() {
+	if e.file != nil {
+		e.file.hold()
+	}
+}
+
+func (e *cacheEntry) release() {
+	if e.file != nil {
+		e.file.release()
+	}
 }
 
 // serve answers from the entry: 304 when If-None-Match matches its ETag,
@@ -394,6 +417,10 @@ func (e *cacheEntry) serve(c echo.Context) error {
 		return nil
 	}
 	res.WriteHeader(e.status)
+	if e.file != nil {
+		_, err := e.file.WriteTo(res)
+		return err
+	}
 	_, err := writeChunks(res, e.body)
 	return err
 }

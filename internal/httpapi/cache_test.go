@@ -24,14 +24,14 @@ type cacheRig struct {
 	renders int
 }
 
-func newCacheRig(limit int64) (*cacheRig, *responseCache) {
+func newCacheRig(limit int64, spillDir string) (*cacheRig, *responseCache) {
 	rig := &cacheRig{now: time.Date(2030, 3, 14, 12, 0, 0, 200e6, time.UTC), version: 1}
 	rc := &responseCache{limit: limit, now: func() time.Time { return rig.now }, headers: []string{"Accept"},
 		version: func(context.Context) (int64, error) { return rig.version, nil },
 		lru:     list.New(), entries: map[string]*list.Element{}, flights: map[string]*cacheFlight{}}
 	deadline := time.Date(2030, 3, 14, 12, 0, 1, 0, time.UTC)
 	rig.e = echo.New()
-	rig.e.Use(rc.middleware, conditionalGET)
+	rig.e.Use(rc.middleware, conditionalGET(spillDir))
 	rig.e.GET("/v1/:thing", func(c echo.Context) error {
 		rig.renders++
 		status := "open"
@@ -54,7 +54,7 @@ func (rig *cacheRig) get(path string) string {
 // only while the data version is the one it was rendered at.
 func TestResponseCacheClockAndVersion(t *testing.T) {
 	t.Parallel()
-	rig, _ := newCacheRig(1 << 20)
+	rig, _ := newCacheRig(1<<20, "")
 	steps := []struct {
 		name    string
 		advance time.Duration
@@ -85,7 +85,7 @@ func TestResponseCacheClockAndVersion(t *testing.T) {
 // recently used entries first.
 func TestResponseCacheBound(t *testing.T) {
 	t.Parallel()
-	rig, rc := newCacheRig(4 << 10)
+	rig, rc := newCacheRig(4<<10, "")
 	for i := range 100 {
 		rig.get(fmt.Sprintf("/v1/thing%d", i))
 		if rc.size > rc.limit {
@@ -108,7 +108,7 @@ func TestResponseCacheBound(t *testing.T) {
 // profile, now 410) leaves memory too.
 func TestResponseCacheDropsOldEntries(t *testing.T) {
 	t.Parallel()
-	rig, rc := newCacheRig(1 << 20)
+	rig, rc := newCacheRig(1<<20, "")
 	rig.e.GET("/v1/people/:id", func(c echo.Context) error {
 		if rig.version > 1 {
 			return c.String(http.StatusGone, "erased")
@@ -134,7 +134,7 @@ func TestResponseCacheDropsOldEntries(t *testing.T) {
 // keeps nothing; they are never answered from the mark.
 func TestResponseCacheMarksWhatItDoesNotKeep(t *testing.T) {
 	t.Parallel()
-	rig, rc := newCacheRig(1 << 20)
+	rig, rc := newCacheRig(1<<20, "")
 	rig.e.GET("/v1/missing/:id", func(c echo.Context) error {
 		rig.renders++
 		return c.String(http.StatusNotFound, "no such thing")
@@ -158,7 +158,7 @@ func TestResponseCacheMarksWhatItDoesNotKeep(t *testing.T) {
 // moves by the day, and every calendar client polls the same answer.
 func TestResponseCacheKeepsTheFeedForTheDay(t *testing.T) {
 	t.Parallel()
-	rig, _ := newCacheRig(8 << 20)
+	rig, _ := newCacheRig(8<<20, "")
 	large := strings.Repeat("BEGIN:VEVENT\r\nEND:VEVENT\r\n", (2<<20)/26)
 	rig.e.GET("/v1/feeds/meetings.ics", func(c echo.Context) error {
 		rig.renders++
@@ -187,4 +187,67 @@ func TestResponseCacheKeepsTheFeedForTheDay(t *testing.T) {
 			t.Fatalf("%s: got %d bytes after %d renders; want %d bytes after %d", s.name, len(got), rig.renders, len(large), s.renders)
 		}
 	}
+}
+
+// A feed held in a file stays open while an entry or a request holds it and
+// is closed as soon as neither does: when a write makes it old, when the
+// LRU evicts it, when it is too large to keep.
+func TestResponseCacheClosesSpilledFiles(t *testing.T) {
+	t.Parallel()
+	rig, rc := newCacheRig(5<<20, t.TempDir())
+	large := strings.Repeat("BEGIN:VEVENT\r\nEND:VEVENT\r\n", (2<<20)/26)
+	rig.e.GET("/v1/feeds/:name", func(c echo.Context) error {
+		rig.renders++
+		return c.String(http.StatusOK, large+c.Param("name"))
+	})
+	kept := func(path string) *spilledBody {
+		t.Helper()
+		el, ok := rc.entries[path+"?"+strings.Repeat("\x00", len(rc.headers))]
+		if !ok || el.Value.(*cacheEntry).file == nil {
+			t.Fatalf("%s: got no entry held in a file; want one", path)
+		}
+		return el.Value.(*cacheEntry).file
+	}
+	checkOpen := func(label string, f *spilledBody, want bool) {
+		t.Helper()
+		refs := f.refs.Load()
+		_, err := f.f.Stat()
+		if open := err == nil; open != want || (want && refs != 1) || (!want && refs != 0) {
+			t.Errorf("%s: got open %t with %d references; want open %t with %d", label, open, refs, want, map[bool]int{true: 1, false: 0}[want])
+		}
+	}
+	get := func(path string) {
+		t.Helper()
+		if got := rig.get(path); len(got) != len(large)+len(strings.TrimPrefix(path, "/v1/feeds/")) {
+			t.Fatalf("GET %s: got %d bytes; want the feed's %d", path, len(got), len(large))
+		}
+	}
+
+	get("/v1/feeds/a")
+	a := kept("/v1/feeds/a")
+	get("/v1/feeds/a") // a hit holds the file while it is sent, then lets go
+	checkOpen("a, after a hit", a, true)
+	if rig.renders != 1 {
+		t.Fatalf("got %d renders; want 1", rig.renders)
+	}
+
+	rig.version++
+	get("/v1/feeds/a")
+	checkOpen("a, after a write", a, false)
+	a = kept("/v1/feeds/a")
+
+	get("/v1/feeds/b")
+	b := kept("/v1/feeds/b")
+	get("/v1/feeds/c") // 6 MB in all: a, the least recently used, goes
+	checkOpen("a, evicted", a, false)
+	checkOpen("b, kept", b, true)
+	checkOpen("c, kept", kept("/v1/feeds/c"), true)
+
+	// An entry too large to keep: put lets go of its file at once.
+	body := bodyBuffer{spillDir: t.TempDir()}
+	body.Write([]byte(large))
+	_, file, held := body.keepable()
+	body.release()
+	rc.put(&cacheEntry{key: "/v1/feeds/d?", version: rig.version, file: file, size: int64(held) + rc.limit})
+	checkOpen("d, too large to keep", file, false)
 }

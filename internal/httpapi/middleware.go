@@ -365,65 +365,68 @@ func (e *bodyError) Unwrap() error { return e.err }
 
 // conditionalGET gives every successful GET a strong ETag (the handler's, or
 // a hash of the body) and answers a matching If-None-Match with 304, unless
-// the response says no-store. A
-// version tag ("v3") also gets a digest of the body, on writes too, so the
-// tag a write returns is the one the next GET sends.
-func conditionalGET(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		r := c.Request()
-		if mayAskExport(r) && isExport(r) {
-			return next(c) // exports stream; they are not held to hash them
-		}
-		get := r.Method == http.MethodGet
-		res := c.Response()
-		orig := res.Writer
-		// A write whose response idempotent holds is not buffered twice:
-		// the tag goes on the headers of that buffer, which idempotent sends.
-		if held, ok := orig.(*bufferedWriter); ok && !get {
-			if err := next(c); err != nil {
-				return err
+// the response says no-store. A version tag ("v3") also gets a digest of
+// the body, on writes too, so the tag a write returns is the one the next
+// GET sends. A body larger than spillAt is held in a file in spillDir while
+// it is tagged and sent (see bodyBuffer); with no spillDir, in memory.
+func conditionalGET(spillDir string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			if mayAskExport(r) && isExport(r) {
+				return next(c) // exports stream; they are not held to hash them
 			}
-			status := cmp.Or(held.status, http.StatusOK)
-			tagResponse(held.header, status, &held.body, false)
-			if status != http.StatusNoContent {
-				held.header.Set("Content-Length", strconv.Itoa(held.body.Len()))
-			}
-			return nil
-		}
-		buf := &bufferedWriter{header: orig.Header()}
-		res.Writer = buf
-		defer func() { res.Writer = orig }() // also when a panic passes through
-		err := next(c)
-		res.Writer = orig
-		if err != nil {
-			return err
-		}
-		status := cmp.Or(buf.status, http.StatusOK)
-		h := orig.Header()
-		if etag, ok := tagResponse(h, status, &buf.body, get); ok && get {
-			h.Add("Vary", "Authorization")
-			if h.Get("Cache-Control") == "" {
-				h.Set("Cache-Control", "no-cache")
-			}
-			// Rendered once: kept whole, then compared.
-			h.Set("Content-Length", strconv.Itoa(buf.body.Len()))
-			keep(c, status, h, &buf.body, etag)
-			if etagMatch(r.Header.Get("If-None-Match"), etag) {
-				h.Del("Content-Type")
-				h.Del("Content-Length")
-				orig.WriteHeader(http.StatusNotModified)
-				res.Status = http.StatusNotModified
-				res.Size = 0
+			get := r.Method == http.MethodGet
+			res := c.Response()
+			orig := res.Writer
+			// A write whose response idempotent holds is not buffered twice:
+			// the tag goes on the headers of that buffer, which idempotent sends.
+			if held, ok := orig.(*bufferedWriter); ok && !get {
+				if err := next(c); err != nil {
+					return err
+				}
+				status := cmp.Or(held.status, http.StatusOK)
+				tagResponse(held.header, status, &held.body, false)
+				if status != http.StatusNoContent {
+					held.header.Set("Content-Length", strconv.Itoa(held.body.Len()))
+				}
 				return nil
 			}
+			buf := &bufferedWriter{header: orig.Header(), body: bodyBuffer{spillDir: spillDir}}
+			res.Writer = buf
+			defer func() { res.Writer = orig; buf.body.release() }() // also when a panic passes through
+			err := next(c)
+			res.Writer = orig
+			if err != nil {
+				return err
+			}
+			status := cmp.Or(buf.status, http.StatusOK)
+			h := orig.Header()
+			if etag, ok := tagResponse(h, status, &buf.body, get); ok && get {
+				h.Add("Vary", "Authorization")
+				if h.Get("Cache-Control") == "" {
+					h.Set("Cache-Control", "no-cache")
+				}
+				// Rendered once: kept whole, then compared.
+				h.Set("Content-Length", strconv.Itoa(buf.body.Len()))
+				keep(c, status, h, &buf.body, etag)
+				if etagMatch(r.Header.Get("If-None-Match"), etag) {
+					h.Del("Content-Type")
+					h.Del("Content-Length")
+					orig.WriteHeader(http.StatusNotModified)
+					res.Status = http.StatusNotModified
+					res.Size = 0
+					return nil
+				}
+			}
+			// Said up front, so that HEAD tells the length of what GET sends.
+			if status != http.StatusNoContent {
+				h.Set("Content-Length", strconv.Itoa(buf.body.Len()))
+			}
+			orig.WriteHeader(status)
+			_, err = buf.body.WriteTo(orig)
+			return err
 		}
-		// Said up front, so that HEAD tells the length of what GET sends.
-		if status != http.StatusNoContent {
-			h.Set("Content-Length", strconv.Itoa(buf.body.Len()))
-		}
-		orig.WriteHeader(status)
-		_, err = buf.body.WriteTo(orig)
-		return err
 	}
 }
 

@@ -102,6 +102,10 @@ type Options struct {
 	// it checks per request; without one there is no cache.
 	ResponseCache int64
 	Version       func(ctx context.Context) (int64, error)
+	// SpillDir is where a response body larger than a megabyte (the
+	// calendar feed) is held, in an unlinked file, while it is tagged, sent
+	// and cached; empty: in memory.
+	SpillDir string
 	// Wrote is called after every request with a write method that
 	// succeeded (such as to wake the webhook dispatcher); nil: nothing.
 	Wrote func()
@@ -166,7 +170,7 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 		[]echo.MiddlewareFunc{opt.Metrics.middleware(), headAsGet, requestID, accessLog(log), recoverPanic(log), baseHeaders(version, opt.TrustProxy),
 			headerLimit(opt.MaxHeaderBytes), cors(opt.CORSOrigins), noTrailingSlash, unlessNoExport(validator.legacyExports(basePath)), unlessNoExport(streamDeadlines(log))},
 		[]echo.MiddlewareFunc{brokenBody, middleware.BodyLimit(opt.BodyLimit), authenticate(svc.Tokens), rateLimited(opt.RateLimit, opt.SignInLimit),
-			cache.middleware, validator.requireToken, carryRequest, idempotent(svc.Idempotency), validator.middleware, conditionalGET, afterWrite(opt.Wrote)}))
+			cache.middleware, validator.requireToken, carryRequest, idempotent(svc.Idempotency), validator.middleware, conditionalGET(opt.SpillDir), afterWrite(opt.Wrote)}))
 
 	server := &Server{orgs: svc.Organisations, people: svc.People, meetings: svc.Meetings, publications: svc.Publications,
 		milestones: svc.Milestones, evaluations: svc.Evaluations, audit: svc.Audit, signIn: svc.SignIn, users: svc.Users, contract: validator, now: opt.Clock,
