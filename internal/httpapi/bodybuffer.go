@@ -16,11 +16,11 @@ import (
 // not once more for every doubling and again for the cache.
 //
 // With a spillDir, a body that outgrows spillAt moves to an unlinked file
-// there, as net/http's multipart forms do: the feed, rendered once a day
-// and sent all day, then lives in the page cache, which the kernel may
-// write out and reclaim, rather than on the heap, which the garbage
-// collector doubles. When no file can be made or written, the body stays
-// in memory.
+// there: the feed, rendered once a day and sent all day, then lives in the
+// page cache, which the kernel may write out and reclaim, rather than on
+// the heap, which the garbage collector doubles. When no file can be made
+// or written, the body stays in memory; when a file that failed cannot be
+// read back either, the body is lost, and finish says so.
 type bodyBuffer struct {
 	chunks   [][]byte
 	n        int
@@ -49,7 +49,7 @@ func (b *bodyBuffer) Write(p []byte) (int, error) {
 		if b.spilled.write(p) != nil {
 			b.unspill()
 		}
-		return len(p), nil
+		return len(p), b.err
 	}
 	n := len(p)
 	for len(p) > 0 {
@@ -105,6 +105,12 @@ func (b *bodyBuffer) unspill() {
 		return
 	}
 	_, _ = b.Write(append(whole, s.tail...)) // into memory: never fails
+}
+
+// finish ends the writing: the body is whole, or the error says why not.
+func (b *bodyBuffer) finish() error {
+	b.seal()
+	return b.err
 }
 
 // seal writes out what the spilled body still holds in memory.

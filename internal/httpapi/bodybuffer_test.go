@@ -81,6 +81,21 @@ func TestBodyBufferSpillFails(t *testing.T) {
 		}
 		checkBody(t, &b, want)
 	})
+	t.Run("the file can neither take nor give back", func(t *testing.T) {
+		t.Parallel()
+		b := bodyBuffer{spillDir: t.TempDir()}
+		writeRandom(t, &b, []int{spillAt + 1})
+		b.spilled.f.Close()
+		if _, err := b.Write(make([]byte, spillTail)); err == nil {
+			t.Error("Write: got no error; want the body lost")
+		}
+		if err := b.finish(); err == nil {
+			t.Error("finish: got no error; want the body lost")
+		}
+		if n, err := b.WriteTo(io.Discard); n != 0 || err == nil {
+			t.Errorf("WriteTo: got %d bytes, %v; want none and an error", n, err)
+		}
+	})
 	t.Run("no file can be made", func(t *testing.T) {
 		t.Parallel()
 		b := bodyBuffer{spillDir: t.TempDir() + "/missing"}

@@ -418,6 +418,10 @@ func (e *cacheEntry) serve(c echo.Context) error {
 	}
 	res.WriteHeader(e.status)
 	if e.file != nil {
+		if _, head := res.Writer.(bodyless); head {
+			res.Size += e.file.n // what bodyless would drop, unread
+			return nil
+		}
 		_, err := e.file.WriteTo(res)
 		return err
 	}

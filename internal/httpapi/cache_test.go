@@ -231,9 +231,20 @@ func TestResponseCacheClosesSpilledFiles(t *testing.T) {
 		t.Fatalf("got %d renders; want 1", rig.renders)
 	}
 
-	rig.version++
-	get("/v1/feeds/a")
-	checkOpen("a, after a write", a, false)
+	// A write and a render of the next version while a hit is being sent:
+	// the entry goes at once, its file once the hit is sent whole.
+	rec := &onFirstWrite{ResponseRecorder: httptest.NewRecorder(), do: func() {
+		rig.version++
+		get("/v1/feeds/a")
+		if refs := a.refs.Load(); refs != 1 {
+			t.Errorf("a, gone while a hit is sent: got %d references; want 1, the hit's", refs)
+		}
+	}}
+	rig.e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/v1/feeds/a", nil))
+	if got, want := rec.Body.Len(), len(large)+1; got != want || rig.renders != 2 {
+		t.Fatalf("the interrupted hit: got %d bytes after %d renders; want %d after 2", got, rig.renders, want)
+	}
+	checkOpen("a, after the write and the hit", a, false)
 	a = kept("/v1/feeds/a")
 
 	get("/v1/feeds/b")
@@ -250,4 +261,19 @@ func TestResponseCacheClosesSpilledFiles(t *testing.T) {
 	body.release()
 	rc.put(&cacheEntry{key: "/v1/feeds/d?", version: rig.version, file: file, size: int64(held) + rc.limit})
 	checkOpen("d, too large to keep", file, false)
+}
+
+// onFirstWrite runs do when the response is first written to.
+type onFirstWrite struct {
+	*httptest.ResponseRecorder
+	do   func()
+	done bool
+}
+
+func (w *onFirstWrite) Write(p []byte) (int, error) {
+	if !w.done {
+		w.done = true
+		w.do()
+	}
+	return w.ResponseRecorder.Write(p)
 }

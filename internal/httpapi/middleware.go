@@ -397,6 +397,9 @@ func conditionalGET(spillDir string) echo.MiddlewareFunc {
 			defer func() { res.Writer = orig; buf.body.release() }() // also when a panic passes through
 			err := next(c)
 			res.Writer = orig
+			if err == nil {
+				err = buf.body.finish()
+			}
 			if err != nil {
 				return err
 			}

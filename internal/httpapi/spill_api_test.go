@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pioniersnetwerk/pioniers/internal/apptest"
 )
@@ -31,7 +32,12 @@ func TestLargeFeedSpillsToAFile(t *testing.T) {
 		}
 		again := p.cached.Do(t, http.MethodGet, feed, nil, nil)
 		sameAnswer(t, fmt.Sprintf("step %d: the cached feed", step), again, first)
-		if got := spilledFiles(t, dir); got != 1 {
+		// Renders that are not kept spill too, and let go when sent.
+		sameAnswer(t, fmt.Sprintf("step %d: the uncached feed", step), p.uncached.Do(t, http.MethodGet, feed, nil, nil), first)
+		if signedIn := p.cached.Do(t, http.MethodGet, feed, nil, apptest.Bearer(p.adminCached)); signedIn.Body != first.Body {
+			t.Fatalf("step %d: got a feed of %d bytes signed in; want the %d anonymous", step, len(signedIn.Body), len(first.Body))
+		}
+		if got := spilledFilesSettled(t, dir, 1); got != 1 {
 			t.Errorf("step %d: got %d spilled files open; want 1, the cached feed's", step, got)
 		}
 		p.cached.Post(t, p.adminCached, "/v1/meetings", apptest.PlannedMeeting(fmt.Sprintf("Later %d", step), nil))
@@ -56,4 +62,16 @@ func spilledFiles(t *testing.T, dir string) int {
 		}
 	}
 	return n
+}
+
+// spilledFilesSettled counts as spilledFiles does, waiting up to a second
+// for the count to come down to want: a client has the whole answer a
+// moment before the server has let go of its file.
+func spilledFilesSettled(t *testing.T, dir string, want int) int {
+	t.Helper()
+	got := spilledFiles(t, dir)
+	for deadline := time.Now().Add(time.Second); got > want && time.Now().Before(deadline); got = spilledFiles(t, dir) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	return got
 }
