@@ -172,7 +172,6 @@ func (rc *responseCache) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 			e, flight, lead := rc.lookup(key, version, second, wait)
 			if e != nil {
 				c.Set(cacheStateKey, "hit")
-				defer e.release()
 				return e.serve(c)
 			}
 			if flight != nil && !lead {
@@ -404,7 +403,10 @@ func (e *cacheEntry) release() {
 
 // serve answers from the entry: 304 when If-None-Match matches its ETag,
 // with the headers conditionalGET gives a 304, else the kept response.
+// It lets go of the hold lookup took (here, not in the caller's loop,
+// where a defer would cost every hit an allocation).
 func (e *cacheEntry) serve(c echo.Context) error {
+	defer e.release()
 	res := c.Response()
 	h := res.Header()
 	for k, v := range e.header {
