@@ -83,7 +83,7 @@ func (b *bodyBuffer) spill() {
 		f.Close()
 		return // a file that outlived this process would be left behind
 	}
-	s := &spilledBody{f: f, tail: make([]byte, 0, spillTail)}
+	s := &spilledBody{f: f}
 	s.refs.Store(1)
 	for _, c := range b.chunks {
 		if s.write(c) != nil {
@@ -229,7 +229,7 @@ const spillTail = 256 << 10
 var spillBuffers = sync.Pool{New: func() any { b := make([]byte, spillTail); return &b }}
 
 func (s *spilledBody) write(p []byte) error {
-	if cap(s.tail) == 0 {
+	if cap(s.tail) == 0 { // new, or sealed
 		s.tail = make([]byte, 0, spillTail)
 	}
 	for len(p) > 0 {
