@@ -52,7 +52,7 @@ type DB struct {
 	// from any process without a read transaction (see Version).
 	wal     *walIndex // nil on PostgreSQL
 	walSeen atomic.Pointer[walVersion]
-	group   *groupCommit // SQLite's write transactions, shared by concurrent writes; nil on PostgreSQL
+	group   *groupCommit // the write transactions, shared by concurrent writes
 	exports exportSlots
 	stmts   readStmts   // see queryRow
 	slow    slowQueries // GORM's statement log, for the statements run without GORM too
@@ -128,6 +128,7 @@ func openPool(ctx context.Context, dsn string, log *slog.Logger, pool Pool, slow
 		sqlDB.SetMaxIdleConns(idle)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 		db := newDB(g, g, Postgres, log, trouble)
+		db.group = newGroupCommit(g, "BEGIN", db.slow)
 		if err := db.Ping(ctx); err != nil {
 			_ = db.Close()
 			return nil, err
@@ -193,7 +194,7 @@ func openPool(ctx context.Context, dsn string, log *slog.Logger, pool Pool, slow
 	rdb.SetMaxIdleConns(idle)
 	db := newDB(write, read, SQLite, log, trouble)
 	db.wal = &walIndex{path: path + "-shm", dsn: "file:" + path + "?" + params.Encode()}
-	db.group = newGroupCommit(write, db.slow)
+	db.group = newGroupCommit(write, "BEGIN IMMEDIATE", db.slow)
 	return db, nil
 }
 
@@ -306,30 +307,14 @@ type gormDB = gorm.DB
 type txKey struct{}
 
 // InTx runs fn in a transaction carried by ctx; when ctx already carries one,
-// fn joins it, so services compose without knowing who started it. On
-// SQLite concurrent writes share transactions (see groupCommit); either way
-// InTx returns once fn's writes are committed.
+// fn joins it, so services compose without knowing who started it.
+// Concurrent writes share transactions (see groupCommit); InTx returns once
+// fn's writes are committed.
 func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
 		return fn(ctx)
 	}
-	if db.group != nil {
-		return db.group.run(ctx, fn)
-	}
-	// GORM does not log BEGIN and COMMIT: timed here, for the slow-statement log.
-	begin, end, ended := time.Now(), time.Time{}, "COMMIT"
-	err := db.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		db.slow.Trace(ctx, begin, func() (string, int64) { return "BEGIN", -1 }, nil)
-		err := fn(context.WithValue(ctx, txKey{}, tx))
-		if end = time.Now(); err != nil {
-			ended = "ROLLBACK"
-		}
-		return err
-	})
-	if !end.IsZero() {
-		db.slow.Trace(ctx, end, func() (string, int64) { return ended, -1 }, err)
-	}
-	return err
+	return db.group.run(ctx, fn)
 }
 
 // reader returns the transaction in ctx, or the reader pool.
@@ -378,6 +363,8 @@ func dbError(err error) error {
 		// Some failures (a connection the pool cannot open) reach us without
 		// passing gorm's translator.
 		return fmt.Errorf("%w: %w", errUnavailable(), err)
+	case rolledBack(err):
+		return fmt.Errorf("%w: %w", errUnavailable(), err)
 	default:
 		return fmt.Errorf("database: %w", err)
 	}
@@ -423,6 +410,15 @@ func (d pgTranslator) SavePoint(tx *gorm.DB, name string) error {
 
 func (d pgTranslator) RollbackTo(tx *gorm.DB, name string) error {
 	return d.Dialector.(gorm.SavePointerDialectorInterface).RollbackTo(tx, name)
+}
+
+// rolledBack reports whether PostgreSQL gave up a transaction so that
+// another could go on (class 40: a deadlock between instances, a
+// serialization failure): the same request goes through when sent again,
+// and the database is in no trouble.
+func rolledBack(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && strings.HasPrefix(pe.Code, "40")
 }
 
 // unavailable reports whether err says the database cannot serve now but

@@ -20,19 +20,13 @@ func (db *DB) Scan(ctx context.Context, dest any, sql string, args ...any) error
 }
 
 // GroupCommits says how many shared write transactions committed and how
-// many writes ran in them (see groupCommit); zero on PostgreSQL.
+// many writes ran in them (see groupCommit).
 func (db *DB) GroupCommits() (commits, writes int64) {
-	if db.group == nil {
-		return 0, 0
-	}
 	return db.group.commits.Load(), db.group.writes.Load()
 }
 
-// WaitingWriters is how many writes wait for their turn on SQLite.
+// WaitingWriters is how many writes wait for their turn.
 func (db *DB) WaitingWriters() int {
-	if db.group == nil {
-		return 0
-	}
 	db.group.mu.Lock()
 	defer db.group.mu.Unlock()
 	return db.group.waiting

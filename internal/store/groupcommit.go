@@ -13,26 +13,31 @@ import (
 	"gorm.io/gorm"
 )
 
-// groupMax bounds how many writes share one SQLite transaction: enough to
+// groupMax bounds how many writes share one transaction: enough to
 // spread a commit over a burst of writers, few enough that the first of
 // them does not wait long for the last.
 const groupMax = 32
 
-// groupCommit runs the write transactions of concurrent requests on SQLite
-// (one writer at a time) in shared transactions: a commit writes the pages
-// to the WAL once for every write in it (alone, the commit was a quarter of
-// a POST's CPU time), and a writer that finds others waiting leaves the
-// transaction open for them instead of committing alone.
+// groupCommit runs the write transactions of concurrent requests in shared
+// transactions: a writer that finds others waiting leaves the transaction
+// open for them instead of committing alone, so that one commit serves many
+// writes. On SQLite a commit writes the pages to the WAL (alone, it was a
+// quarter of a POST's CPU time). On PostgreSQL a commit holds the change
+// counter's lock until it is flushed to the disk (migration 0015), so
+// commits follow one another, a flush each: shared, a burst of writes on
+// one instance waits for one flush.
 //
-// Writes take turns, as they did on the one writer connection. Each runs in
-// a savepoint of the shared transaction: one that fails (an error, a panic)
-// is rolled back to its savepoint and the others go on. A write is
-// acknowledged, InTx returns, only after the commit that holds it, so every
-// write a client was told about is committed; when that commit fails, every
-// write in it hears the failure. Writes commit together in the order they
-// ran, so change numbers (seq) still follow commit order.
+// Writes take turns: one at a time on SQLite's one writer connection, one
+// at a time per instance on PostgreSQL. Each runs in a savepoint of the
+// shared transaction: one that fails (an error, a panic) is rolled back to
+// its savepoint and the others go on. A write is acknowledged, InTx
+// returns, only after the commit that holds it, so every write a client was
+// told about is committed; when that commit fails, every write in it hears
+// the failure. Writes commit together in the order they ran, so change
+// numbers (seq) still follow commit order.
 type groupCommit struct {
 	write *gorm.DB
+	begin string        // the statement that begins a transaction, for the statement log
 	turn  chan struct{} // held while one write runs or a commit is made
 	mu    sync.Mutex    // guards waiting
 	// waiting counts the writes that wait for the turn: the one holding it
@@ -60,8 +65,8 @@ type group struct {
 	discard bool
 }
 
-func newGroupCommit(write *gorm.DB, slow slowQueries) *groupCommit {
-	return &groupCommit{write: write, turn: make(chan struct{}, 1), slow: slow}
+func newGroupCommit(write *gorm.DB, begin string, slow slowQueries) *groupCommit {
+	return &groupCommit{write: write, begin: begin, turn: make(chan struct{}, 1), slow: slow}
 }
 
 // run runs fn in the shared transaction and returns once the transaction
@@ -84,7 +89,7 @@ func (g *groupCommit) run(ctx context.Context, fn func(ctx context.Context) erro
 		// goes away must not roll back the others' writes.
 		begin := time.Now()
 		tx := g.write.WithContext(context.Background()).Begin()
-		g.slow.Trace(context.Background(), begin, func() (string, int64) { return "BEGIN IMMEDIATE", -1 }, tx.Error)
+		g.slow.Trace(context.Background(), begin, func() (string, int64) { return g.begin, -1 }, tx.Error)
 		if tx.Error != nil {
 			<-g.turn
 			return dbError(tx.Error)

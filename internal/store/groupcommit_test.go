@@ -14,7 +14,7 @@ import (
 	"github.com/pioniersnetwerk/pioniers/internal/store/storetest"
 )
 
-// Writes that wait while another runs share its transaction on SQLite; one
+// Writes that wait while another runs share its transaction; one
 // that fails, panics or was given up by its client leaves nothing behind and
 // fails alone: the others commit, together, numbered in the order they ran.
 func TestGroupCommitFailingWriteFailsAlone(t *testing.T) {
@@ -30,9 +30,6 @@ func TestGroupCommitFailingWriteFailsAlone(t *testing.T) {
 func testGroupCommitFailingWrite(t *testing.T, firstFails bool) {
 	t.Helper()
 	db := storetest.Open(t)
-	if db.Dialect() != store.SQLite {
-		t.Skip("PostgreSQL runs each write in a transaction of its own")
-	}
 	ctx := context.Background()
 	head, err := db.Head(ctx)
 	if err != nil {

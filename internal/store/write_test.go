@@ -3,7 +3,9 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -176,13 +178,17 @@ func TestFailedWriteKeepsNothing(t *testing.T) {
 // TestChangesNumberedAtCommit: on PostgreSQL a change record is numbered
 // when its transaction commits (migration 0015), so a write that commits
 // while another, which recorded its change first, is still open is not held
-// up by it, and the feed has the two in the order they committed.
+// up by it, and the feed has the two in the order they committed. The two
+// are on two instances: on one, the second would join the first's
+// transaction (see groupCommit).
 func TestChangesNumberedAtCommit(t *testing.T) {
 	t.Parallel()
-	db := storetest.Open(t)
+	url := storetest.DatabaseURL(t)
+	db := storetest.OpenAt(t, url)
 	if db.Dialect() != store.Postgres {
 		t.Skip("SQLite has one writer: the second write waits for the first to commit")
 	}
+	other := storetest.OpenAt(t, url)
 	ctx := context.Background()
 	head, err := db.Head(ctx)
 	if err != nil {
@@ -207,7 +213,7 @@ func TestChangesNumberedAtCommit(t *testing.T) {
 		})
 	}()
 	<-first
-	if err := db.CreateOrganisation(ctx, organisation.Organisation{ID: newID(), Code: "GM0002", Name: "Committed first",
+	if err := other.CreateOrganisation(ctx, organisation.Organisation{ID: newID(), Code: "GM0002", Name: "Committed first",
 		Kind: organisation.KindMunicipality, NetworkRole: organisation.RoleMember, Version: 1, CreatedAt: now, UpdatedAt: now},
 		change("organisation", "second", domain.ActionCreate, 1)); err != nil {
 		t.Fatal(err)
@@ -242,5 +248,85 @@ func TestChangesNumberedAtCommit(t *testing.T) {
 	}
 	if audited["second"] != head+1 || audited["first"] != head+2 {
 		t.Errorf("audit log: second at %d, first at %d; want %d and %d", audited["second"], audited["first"], head+1, head+2)
+	}
+}
+
+// TestDeadlockBetweenInstances: two instances on one PostgreSQL that lock
+// two organisations in opposite orders deadlock; PostgreSQL fails one of the
+// writes, which is answered as a request to try again and leaves nothing,
+// and the other commits.
+func TestDeadlockBetweenInstances(t *testing.T) {
+	t.Parallel()
+	url := storetest.DatabaseURL(t)
+	a := storetest.OpenAt(t, url)
+	if a.Dialect() != store.Postgres {
+		t.Skip("SQLite has one writer: writes cannot deadlock")
+	}
+	b := storetest.OpenAt(t, url)
+	ctx := context.Background()
+	orgs := make([]organisation.Organisation, 2)
+	for i := range orgs {
+		orgs[i] = organisation.Organisation{ID: newID(), Code: fmt.Sprintf("GM010%d", i), Name: "Gemeente", Kind: organisation.KindMunicipality,
+			NetworkRole: organisation.RoleMember, Version: 1, CreatedAt: now, UpdatedAt: now}
+		if err := a.CreateOrganisation(ctx, orgs[i], change("organisation", orgs[i].ID, domain.ActionCreate, 1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	head, err := a.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rename := func(ctx context.Context, db *store.DB, o organisation.Organisation, name string) error {
+		o.Name, o.Version = name, 2
+		return db.UpdateOrganisation(ctx, o, change("organisation", o.ID, domain.ActionUpdate, 2))
+	}
+	// Each locks its first organisation, waits until the other has too,
+	// then asks for the other's.
+	var locked sync.WaitGroup
+	locked.Add(2)
+	write := func(db *store.DB, first, second organisation.Organisation, name string) error {
+		return db.InTx(ctx, func(ctx context.Context) error {
+			if err := rename(ctx, db, first, name); err != nil {
+				return err
+			}
+			locked.Done()
+			locked.Wait()
+			return rename(ctx, db, second, name)
+		})
+	}
+	errs := make(chan error, 2)
+	go func() { errs <- write(a, orgs[0], orgs[1], "Renamed by a") }()
+	go func() { errs <- write(b, orgs[1], orgs[0], "Renamed by b") }()
+	var failed, committed int
+	for range 2 {
+		switch err := <-errs; domain.ErrorCode(err) {
+		case "":
+			committed++
+		case domain.CodeUnavailable:
+			failed++
+		default:
+			t.Errorf("write: got %v; want nil or %s", err, domain.CodeUnavailable)
+		}
+	}
+	if failed != 1 || committed != 1 {
+		t.Fatalf("got %d failed and %d committed; want 1 and 1", failed, committed)
+	}
+	records, err := a.ChangesAfter(ctx, head, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(records) != 2 {
+		t.Fatalf("changes: got %d; want the 2 of the write that committed", len(records))
+	}
+	first, err := a.GetOrganisation(ctx, orgs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := a.GetOrganisation(ctx, orgs[1].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Name != second.Name || first.Version != 2 || second.Version != 2 {
+		t.Errorf("got %q v%d and %q v%d; want both renamed by the write that committed, at version 2", first.Name, first.Version, second.Name, second.Version)
 	}
 }
