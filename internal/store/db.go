@@ -128,7 +128,7 @@ func openPool(ctx context.Context, dsn string, log *slog.Logger, pool Pool, slow
 		sqlDB.SetMaxIdleConns(idle)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 		db := newDB(g, g, Postgres, log, trouble)
-		db.group = newGroupCommit(g, "BEGIN", db.slow)
+		db.group = newGroupCommit(g, "BEGIN", pgLockTimeout, db.slow)
 		if err := db.Ping(ctx); err != nil {
 			_ = db.Close()
 			return nil, err
@@ -194,7 +194,7 @@ func openPool(ctx context.Context, dsn string, log *slog.Logger, pool Pool, slow
 	rdb.SetMaxIdleConns(idle)
 	db := newDB(write, read, SQLite, log, trouble)
 	db.wal = &walIndex{path: path + "-shm", dsn: "file:" + path + "?" + params.Encode()}
-	db.group = newGroupCommit(write, "BEGIN IMMEDIATE", db.slow)
+	db.group = newGroupCommit(write, "BEGIN IMMEDIATE", "", db.slow)
 	return db, nil
 }
 
@@ -363,7 +363,7 @@ func dbError(err error) error {
 		// Some failures (a connection the pool cannot open) reach us without
 		// passing gorm's translator.
 		return fmt.Errorf("%w: %w", errUnavailable(), err)
-	case rolledBack(err):
+	case gaveWay(err):
 		return fmt.Errorf("%w: %w", errUnavailable(), err)
 	default:
 		return fmt.Errorf("database: %w", err)
@@ -412,14 +412,21 @@ func (d pgTranslator) RollbackTo(tx *gorm.DB, name string) error {
 	return d.Dialector.(gorm.SavePointerDialectorInterface).RollbackTo(tx, name)
 }
 
-// rolledBack reports whether PostgreSQL gave up a transaction so that
-// another could go on (class 40: a deadlock between instances, a
-// serialization failure): the same request goes through when sent again,
-// and the database is in no trouble.
-func rolledBack(err error) bool {
+// gaveWay reports whether PostgreSQL gave up a statement so that others
+// could go on: class 40 (a deadlock between instances, a serialization
+// failure) or 55P03 (a lock not granted within pgLockTimeout). The same
+// request goes through when sent again, and the database is in no trouble.
+func gaveWay(err error) bool {
 	var pe *pgconn.PgError
-	return errors.As(err, &pe) && strings.HasPrefix(pe.Code, "40")
+	return errors.As(err, &pe) && (strings.HasPrefix(pe.Code, "40") || pe.Code == "55P03")
 }
+
+// pgLockTimeout bounds how long a write on PostgreSQL waits for a row that
+// another instance (or anyone) holds: the writes of this instance that
+// share its transaction wait behind it (see groupCommit), and a request's
+// end does not interrupt it. As long as SQLite's wait for its write lock
+// is, at most; a deadlock is found sooner (deadlock_timeout, 1 s).
+const pgLockTimeout = "SET LOCAL lock_timeout = '5s'"
 
 // unavailable reports whether err says the database cannot serve now but
 // may again without anyone touching the service: a read-only, full, locked

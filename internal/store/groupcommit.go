@@ -15,7 +15,10 @@ import (
 
 // groupMax bounds how many writes share one transaction: enough to
 // spread a commit over a burst of writers, few enough that the first of
-// them does not wait long for the last.
+// them does not wait long for the last. On PostgreSQL every write after the
+// first is a subtransaction, and so is a keyed write's work (see Once):
+// 2×32−1 stays within the 64 a session keeps in shared memory, past which
+// every snapshot on the server gets slower.
 const groupMax = 32
 
 // groupCommit runs the write transactions of concurrent requests in shared
@@ -37,7 +40,10 @@ const groupMax = 32
 // numbers (seq) still follow commit order.
 type groupCommit struct {
 	write *gorm.DB
-	begin string        // the statement that begins a transaction, for the statement log
+	begin string // the statement that begins a transaction, for the statement log
+	// setup runs first in every transaction: on PostgreSQL it bounds lock
+	// waits (see pgLockTimeout).
+	setup string
 	turn  chan struct{} // held while one write runs or a commit is made
 	mu    sync.Mutex    // guards waiting
 	// waiting counts the writes that wait for the turn: the one holding it
@@ -65,8 +71,8 @@ type group struct {
 	discard bool
 }
 
-func newGroupCommit(write *gorm.DB, begin string, slow slowQueries) *groupCommit {
-	return &groupCommit{write: write, begin: begin, turn: make(chan struct{}, 1), slow: slow}
+func newGroupCommit(write *gorm.DB, begin, setup string, slow slowQueries) *groupCommit {
+	return &groupCommit{write: write, begin: begin, setup: setup, turn: make(chan struct{}, 1), slow: slow}
 }
 
 // run runs fn in the shared transaction and returns once the transaction
@@ -98,6 +104,13 @@ func (g *groupCommit) run(ctx context.Context, fn func(ctx context.Context) erro
 		b.sql, _ = sqlTx(tx)
 		if p, ok := tx.Statement.ConnPool.(*gorm.PreparedStmtTX); ok && b.sql != nil {
 			p.Tx = &preparingTx{Tx: b.sql, prepared: &g.prepared}
+		}
+		if g.setup != "" {
+			if err := g.slow.exec(tx, g.setup); err != nil {
+				_ = tx.Rollback().Error
+				<-g.turn
+				return dbError(err)
+			}
 		}
 		g.open = b
 	}

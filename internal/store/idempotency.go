@@ -34,8 +34,10 @@ func (db *DB) IdempotencyKeys() IdempotencyKeys { return IdempotencyKeys{db: db}
 // Once claims the key, runs work and keeps its response, all in one
 // transaction, or returns the response kept for the key and the hash of its
 // request. A concurrent request with the same key waits for the first to
-// commit (SQLite has one writer; PostgreSQL's insert waits on the key) and
-// then finds its response. Keys older than ttl are forgotten first.
+// commit (an instance's writes take turns; on PostgreSQL, another
+// instance's insert waits on the key) and then finds its response. The key
+// is forgotten first when it is older than ttl; other keys are left to
+// ExpireIdempotencyKeys, so that a keyed write locks no row but its own.
 func (s IdempotencyKeys) Once(ctx context.Context, r idempotency.Request, now time.Time, ttl time.Duration,
 	work func(ctx context.Context) (idempotency.Response, error)) (*idempotency.Response, string, error) {
 	var (
@@ -48,7 +50,7 @@ func (s IdempotencyKeys) Once(ctx context.Context, r idempotency.Request, now ti
 	}
 	err := s.db.InTx(ctx, func(ctx context.Context) error {
 		tx := s.db.writer(ctx)
-		if err := tx.Where("created_at < ?", now.Add(-ttl).UTC()).Delete(&idempotencyRow{}).Error; err != nil {
+		if err := key(tx).Where("created_at < ?", now.Add(-ttl).UTC()).Delete(&idempotencyRow{}).Error; err != nil {
 			return err
 		}
 		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&idempotencyRow{Actor: r.Actor, IdemKey: r.Key,

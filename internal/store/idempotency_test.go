@@ -201,3 +201,28 @@ func TestIdempotencyKeysKilledTransactionKeepsNothing(t *testing.T) {
 		t.Errorf("retry: got ran %v, error %v; want the work done", ran, err)
 	}
 }
+
+// A key older than the TTL is forgotten when it comes again: the request
+// runs anew. A keyed request touches no other key's row, expired or not
+// (retention deletes those), so that it waits for no other writer's.
+func TestIdempotencyKeysExpiredKeyForgotten(t *testing.T) {
+	t.Parallel()
+	db := storetest.Open(t)
+	ctx := context.Background()
+	for _, key := range []string{"key-1", "key-2"} {
+		if err := db.Exec(ctx, "INSERT INTO idempotency_keys (actor, idem_key, method, path, request_hash, status, header, body, created_at) VALUES ('user-1', ?, 'POST', '/v1/things', 'h0', 201, '{}', '{\"id\":\"0\"}', ?)", key, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keeper := idempotency.NewKeeper(db.IdempotencyKeys(), func() time.Time { return now.Add(idempotency.TTL + time.Second) })
+	r := idempotency.Request{Actor: "user-1", Key: "key-1", Method: "POST", Path: "/v1/things", Hash: "h1"}
+	if kept, err := keeper.Do(ctx, r, idemWork(t, db, "created")); kept != nil || err != nil {
+		t.Fatalf("request with an expired key: got %+v, %v; want it to run", kept, err)
+	}
+	if got := idemCount(t, db, "SELECT COUNT(*) FROM idempotency_keys WHERE idem_key = 'key-1' AND request_hash = 'h1' AND body = '{\"id\":\"1\"}'"); got != 1 {
+		t.Errorf("key-1: got %d rows with the new response; want 1", got)
+	}
+	if got := idemCount(t, db, "SELECT COUNT(*) FROM idempotency_keys WHERE idem_key = 'key-2'"); got != 1 {
+		t.Errorf("key-2: got %d rows; want it left to retention", got)
+	}
+}

@@ -60,8 +60,8 @@ func (db *DB) expire(ctx context.Context, sql string, args ...any) (int, error) 
 }
 
 // ExpireIdempotencyKeys deletes up to limit responses kept since before
-// before. A keyed POST also forgets expired keys (IdempotencyKeys.Once),
-// but only when one comes; this runs without traffic.
+// before. A keyed POST forgets only its own key when it has expired
+// (IdempotencyKeys.Once): the others go here.
 func (db *DB) ExpireIdempotencyKeys(ctx context.Context, before time.Time, limit int) (int, error) {
 	return db.expire(ctx, `DELETE FROM idempotency_keys WHERE (actor, idem_key) IN
 		(SELECT actor, idem_key FROM idempotency_keys WHERE created_at < ? ORDER BY created_at LIMIT ?)`, before.UTC(), limit)

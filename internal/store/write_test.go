@@ -183,12 +183,7 @@ func TestFailedWriteKeepsNothing(t *testing.T) {
 // transaction (see groupCommit).
 func TestChangesNumberedAtCommit(t *testing.T) {
 	t.Parallel()
-	url := storetest.DatabaseURL(t)
-	db := storetest.OpenAt(t, url)
-	if db.Dialect() != store.Postgres {
-		t.Skip("SQLite has one writer: the second write waits for the first to commit")
-	}
-	other := storetest.OpenAt(t, url)
+	db, other := twoInstances(t, "SQLite has one writer: the second write waits for the first to commit")
 	ctx := context.Background()
 	head, err := db.Head(ctx)
 	if err != nil {
@@ -257,12 +252,7 @@ func TestChangesNumberedAtCommit(t *testing.T) {
 // and the other commits.
 func TestDeadlockBetweenInstances(t *testing.T) {
 	t.Parallel()
-	url := storetest.DatabaseURL(t)
-	a := storetest.OpenAt(t, url)
-	if a.Dialect() != store.Postgres {
-		t.Skip("SQLite has one writer: writes cannot deadlock")
-	}
-	b := storetest.OpenAt(t, url)
+	a, b := twoInstances(t, "SQLite has one writer: writes cannot deadlock")
 	ctx := context.Background()
 	orgs := make([]organisation.Organisation, 2)
 	for i := range orgs {
@@ -329,4 +319,66 @@ func TestDeadlockBetweenInstances(t *testing.T) {
 	if first.Name != second.Name || first.Version != 2 || second.Version != 2 {
 		t.Errorf("got %q v%d and %q v%d; want both renamed by the write that committed, at version 2", first.Name, first.Version, second.Name, second.Version)
 	}
+}
+
+// TestLockWaitBounded: a write on PostgreSQL that waits for a row another
+// instance holds gives up after the lock timeout, as a request to try
+// again, rather than hold up the writes of its instance for as long as the
+// other transaction lasts.
+func TestLockWaitBounded(t *testing.T) {
+	t.Parallel()
+	a, b := twoInstances(t, "SQLite has one writer: its busy timeout bounds the wait")
+	ctx := context.Background()
+	o := organisation.Organisation{ID: newID(), Code: "GM0200", Name: "Gemeente", Kind: organisation.KindMunicipality,
+		NetworkRole: organisation.RoleMember, Version: 1, CreatedAt: now, UpdatedAt: now}
+	if err := a.CreateOrganisation(ctx, o, change("organisation", o.ID, domain.ActionCreate, 1)); err != nil {
+		t.Fatal(err)
+	}
+	renamed := o
+	renamed.Name, renamed.Version = "Renamed", 2
+	rename := func(ctx context.Context, db *store.DB) error {
+		return db.UpdateOrganisation(ctx, renamed, change("organisation", o.ID, domain.ActionUpdate, 2))
+	}
+	holding, release := make(chan struct{}), make(chan struct{})
+	held := make(chan error, 1)
+	go func() {
+		held <- a.InTx(ctx, func(ctx context.Context) error {
+			if err := rename(ctx, a); err != nil {
+				return err
+			}
+			close(holding)
+			select { // a bound of its own, so that the test ends even when the wait has none
+			case <-release:
+			case <-time.After(20 * time.Second):
+			}
+			return errors.New("rolled back on purpose")
+		})
+	}()
+	<-holding
+	start := time.Now()
+	err := rename(ctx, b)
+	waited := time.Since(start)
+	close(release)
+	<-held
+	if domain.ErrorCode(err) != domain.CodeUnavailable {
+		t.Errorf("write waiting for a held row: got %v; want %s", err, domain.CodeUnavailable)
+	}
+	if waited < 4*time.Second || waited > 20*time.Second {
+		t.Errorf("waited %v; want about the lock timeout (5s)", waited)
+	}
+	if err := rename(ctx, b); err != nil {
+		t.Errorf("the same write once the row is free: %v", err)
+	}
+}
+
+// twoInstances opens one fresh PostgreSQL database twice, as two instances
+// of the service do; on SQLite it skips the test, saying why.
+func twoInstances(t *testing.T, why string) (a, b *store.DB) {
+	t.Helper()
+	url := storetest.DatabaseURL(t)
+	a = storetest.OpenAt(t, url)
+	if a.Dialect() != store.Postgres {
+		t.Skip(why)
+	}
+	return a, storetest.OpenAt(t, url)
 }
