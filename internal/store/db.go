@@ -359,11 +359,9 @@ func dbError(err error) error {
 		return domain.Errorf(domain.CodeConflict, duplicate)
 	case errors.Is(err, gorm.ErrForeignKeyViolated):
 		return domain.Errorf(domain.CodeConflict, "other records refer to it, or it refers to a record that does not exist")
-	case unavailable(err):
+	case unavailable(err), gaveWay(err):
 		// Some failures (a connection the pool cannot open) reach us without
 		// passing gorm's translator.
-		return fmt.Errorf("%w: %w", errUnavailable(), err)
-	case gaveWay(err):
 		return fmt.Errorf("%w: %w", errUnavailable(), err)
 	default:
 		return fmt.Errorf("database: %w", err)
@@ -424,8 +422,8 @@ func gaveWay(err error) bool {
 // pgLockTimeout bounds how long a write on PostgreSQL waits for a row that
 // another instance (or anyone) holds: the writes of this instance that
 // share its transaction wait behind it (see groupCommit), and a request's
-// end does not interrupt it. As long as SQLite's wait for its write lock
-// is, at most; a deadlock is found sooner (deadlock_timeout, 1 s).
+// end does not interrupt it. Half of SQLite's wait for its write lock
+// (_busy_timeout); a deadlock is found sooner (deadlock_timeout, 1 s).
 const pgLockTimeout = "SET LOCAL lock_timeout = '5s'"
 
 // unavailable reports whether err says the database cannot serve now but

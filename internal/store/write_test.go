@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -254,21 +253,10 @@ func TestDeadlockBetweenInstances(t *testing.T) {
 	t.Parallel()
 	a, b := twoInstances(t, "SQLite has one writer: writes cannot deadlock")
 	ctx := context.Background()
-	orgs := make([]organisation.Organisation, 2)
-	for i := range orgs {
-		orgs[i] = organisation.Organisation{ID: newID(), Code: fmt.Sprintf("GM010%d", i), Name: "Gemeente", Kind: organisation.KindMunicipality,
-			NetworkRole: organisation.RoleMember, Version: 1, CreatedAt: now, UpdatedAt: now}
-		if err := a.CreateOrganisation(ctx, orgs[i], change("organisation", orgs[i].ID, domain.ActionCreate, 1)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	orgs := []organisation.Organisation{createOrganisation(t, a, "GM0100"), createOrganisation(t, a, "GM0101")}
 	head, err := a.Head(ctx)
 	if err != nil {
 		t.Fatal(err)
-	}
-	rename := func(ctx context.Context, db *store.DB, o organisation.Organisation, name string) error {
-		o.Name, o.Version = name, 2
-		return db.UpdateOrganisation(ctx, o, change("organisation", o.ID, domain.ActionUpdate, 2))
 	}
 	// Each locks its first organisation, waits until the other has too,
 	// then asks for the other's.
@@ -276,12 +264,12 @@ func TestDeadlockBetweenInstances(t *testing.T) {
 	locked.Add(2)
 	write := func(db *store.DB, first, second organisation.Organisation, name string) error {
 		return db.InTx(ctx, func(ctx context.Context) error {
-			if err := rename(ctx, db, first, name); err != nil {
+			if err := renameOrganisation(ctx, db, first, name); err != nil {
 				return err
 			}
 			locked.Done()
 			locked.Wait()
-			return rename(ctx, db, second, name)
+			return renameOrganisation(ctx, db, second, name)
 		})
 	}
 	errs := make(chan error, 2)
@@ -329,16 +317,8 @@ func TestLockWaitBounded(t *testing.T) {
 	t.Parallel()
 	a, b := twoInstances(t, "SQLite has one writer: its busy timeout bounds the wait")
 	ctx := context.Background()
-	o := organisation.Organisation{ID: newID(), Code: "GM0200", Name: "Gemeente", Kind: organisation.KindMunicipality,
-		NetworkRole: organisation.RoleMember, Version: 1, CreatedAt: now, UpdatedAt: now}
-	if err := a.CreateOrganisation(ctx, o, change("organisation", o.ID, domain.ActionCreate, 1)); err != nil {
-		t.Fatal(err)
-	}
-	renamed := o
-	renamed.Name, renamed.Version = "Renamed", 2
-	rename := func(ctx context.Context, db *store.DB) error {
-		return db.UpdateOrganisation(ctx, renamed, change("organisation", o.ID, domain.ActionUpdate, 2))
-	}
+	o := createOrganisation(t, a, "GM0200")
+	rename := func(ctx context.Context, db *store.DB) error { return renameOrganisation(ctx, db, o, "Renamed") }
 	holding, release := make(chan struct{}), make(chan struct{})
 	held := make(chan error, 1)
 	go func() {
@@ -369,6 +349,12 @@ func TestLockWaitBounded(t *testing.T) {
 	if err := rename(ctx, b); err != nil {
 		t.Errorf("the same write once the row is free: %v", err)
 	}
+}
+
+// renameOrganisation writes o, at version 1, as version 2 called name.
+func renameOrganisation(ctx context.Context, db *store.DB, o organisation.Organisation, name string) error {
+	o.Name, o.Version = name, 2
+	return db.UpdateOrganisation(ctx, o, change("organisation", o.ID, domain.ActionUpdate, 2))
 }
 
 // twoInstances opens one fresh PostgreSQL database twice, as two instances
