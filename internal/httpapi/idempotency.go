@@ -19,10 +19,8 @@ type idempotencyKeeper interface {
 	Do(ctx context.Context, r idempotency.Request, work func(ctx context.Context) idempotency.Response) (*idempotency.Response, error)
 }
 
-// secretPaths answer with secrets, which are never kept: a token, an API
-// client's secret, a user's set-password link (at creation or reissued).
-var secretPaths = map[string]bool{tokenPath: true, clientsPath: true, clientsPath + "/:client/secret-rotations": true,
-	usersPath: true, usersPath + "/:user/password-links": true}
+// idempotencyKeyHeader carries the client's key for one intended POST.
+const idempotencyKeyHeader = "Idempotency-Key"
 
 // replayedHeaders are the response headers a replay repeats.
 var replayedHeaders = []string{"Content-Type", "Location", "ETag"}
@@ -32,16 +30,17 @@ var replayedHeaders = []string{"Content-Type", "Location", "ETag"}
 // request runs in the transaction that keeps its response, and its response
 // is held until that commits: a client never learns of work that a crash
 // could still undo. Only callers who signed in claim keys (an anonymous
-// POST is refused anyway), and token requests are never kept: their
-// responses are secrets (so is a new user's set-password link, and the
-// email address makes creating a user idempotent by itself).
-func idempotent(keeper idempotencyKeeper) echo.MiddlewareFunc {
+// POST is refused anyway), and only on the operations whose contract
+// declares Idempotency-Key (keyed): none that answers a secret stored only
+// as a hash (a token, an API client's secret, a set-password link) does,
+// since a replay would need it kept.
+func idempotent(keeper idempotencyKeeper, keyed func(method, route string) bool) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
-			key := r.Header.Get("Idempotency-Key")
+			key := r.Header.Get(idempotencyKeyHeader)
 			actor := domain.ActorFrom(r.Context())
-			if r.Method != http.MethodPost || key == "" || secretPaths[c.Path()] || actor.Anonymous() {
+			if r.Method != http.MethodPost || key == "" || !keyed(r.Method, c.Path()) || actor.Anonymous() {
 				return next(c)
 			}
 			body, err := readBody(r)

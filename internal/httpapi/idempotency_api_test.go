@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
@@ -65,6 +66,50 @@ func TestIdempotencyAnonymousKeepsNothing(t *testing.T) {
 		apptest.CheckProblem(t, "anonymous POST with a key, "+tc.label, res, http.StatusUnauthorized)
 		if got := res.Header.Get("Idempotent-Replayed"); got != "" {
 			t.Errorf("anonymous POST with a key, %s: Idempotent-Replayed %q; want none", tc.label, got)
+		}
+	}
+}
+
+// A key is taken where the contract declares Idempotency-Key, and only
+// there: a retried rotation of a webhook's secret (stored as it is, to sign
+// with) replays the one new secret, while an API client's secret, stored
+// only as a hash, is never kept, so its rotation runs anew with every
+// retry; so does a sign-out, which declares no key.
+func TestIdempotencyKeyOnlyWhereDeclared(t *testing.T) {
+	t.Parallel()
+	f := apptest.StartDemo(t)
+	var hook api.WebhookSubscription
+	f.Do(t, http.MethodPost, "/v1/webhook-subscriptions", map[string]any{"url": hookURL}, apptest.Bearer(f.Admin)).JSON(t, &hook)
+	client, _ := f.ScopedClient(t, "keyed portal", "GM9901")
+	for _, tc := range []struct {
+		path   string
+		body   any
+		status int
+		secret string // the answer's field that differs between two runs
+		keyed  bool
+	}{
+		{"/v1/webhook-subscriptions/" + hook.ID.String() + "/secret-rotations", nil, http.StatusOK, "secret", true},
+		{"/v1/api-clients/" + client.ClientID + "/secret-rotations", nil, http.StatusOK, "clientSecret", false},
+		{"/v1/auth/revocations", map[string]any{"refreshToken": "not-a-token"}, http.StatusNoContent, "", false},
+	} {
+		h := apptest.Headers(f.Admin, "Idempotency-Key", "retried-"+strings.ReplaceAll(tc.path, "/", "-"))
+		var secrets [2]string
+		for i := range secrets {
+			res := f.Do(t, http.MethodPost, tc.path, tc.body, h)
+			if tc.secret != "" {
+				var got map[string]any
+				res.JSON(t, &got)
+				secrets[i], _ = got[tc.secret].(string)
+			}
+			if res.StatusCode != tc.status || tc.secret != "" && secrets[i] == "" {
+				t.Fatalf("POST %s, try %d: got %d %s; want %d", tc.path, i+1, res.StatusCode, apptest.Short(res.Body), tc.status)
+			}
+			if got, want := res.Header.Get("Idempotent-Replayed") == "true", tc.keyed && i == 1; got != want {
+				t.Errorf("POST %s, try %d: replayed %v; want %v", tc.path, i+1, got, want)
+			}
+		}
+		if same := secrets[0] == secrets[1]; tc.secret != "" && same != tc.keyed {
+			t.Errorf("POST %s twice with one key: the same %s %v; want %v", tc.path, tc.secret, same, tc.keyed)
 		}
 	}
 }

@@ -32,7 +32,7 @@ func idempotentServer(t *testing.T, handler echo.HandlerFunc) (post func() *http
 			c.SetRequest(c.Request().WithContext(ctx))
 			return next(c)
 		}
-	}, idempotent(idempotency.NewKeeper(db.IdempotencyKeys(), time.Now)))
+	}, idempotent(idempotency.NewKeeper(db.IdempotencyKeys(), time.Now), func(string, string) bool { return true }))
 	e.POST("/things", handler)
 	return func() *httptest.ResponseRecorder {
 		ctx, cancel := context.WithCancel(context.Background())

@@ -170,7 +170,7 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 		[]echo.MiddlewareFunc{opt.Metrics.middleware(), headAsGet, requestID, accessLog(log), recoverPanic(log), baseHeaders(version, opt.TrustProxy),
 			headerLimit(opt.MaxHeaderBytes), cors(opt.CORSOrigins), noTrailingSlash, unlessNoExport(validator.legacyExports(basePath)), unlessNoExport(streamDeadlines(log))},
 		[]echo.MiddlewareFunc{brokenBody, middleware.BodyLimit(opt.BodyLimit), authenticate(svc.Tokens), rateLimited(opt.RateLimit, opt.SignInLimit),
-			cache.middleware, validator.requireToken, carryRequest, idempotent(svc.Idempotency), validator.middleware, conditionalGET(opt.SpillDir), afterWrite(opt.Wrote)}))
+			cache.middleware, validator.requireToken, carryRequest, idempotent(svc.Idempotency, validator.keyed), validator.middleware, conditionalGET(opt.SpillDir), afterWrite(opt.Wrote)}))
 
 	server := &Server{orgs: svc.Organisations, people: svc.People, meetings: svc.Meetings, publications: svc.Publications,
 		milestones: svc.Milestones, evaluations: svc.Evaluations, audit: svc.Audit, signIn: svc.SignIn, users: svc.Users, contract: validator, now: opt.Clock,

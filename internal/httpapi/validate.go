@@ -31,6 +31,7 @@ type operation struct {
 	produces   []string        // media types of its success responses
 	query      map[string]bool // its query parameters, true for those that take a list
 	needsToken bool            // its security admits no anonymous caller
+	keyed      bool            // it declares Idempotency-Key
 	// clientScopes are the scopes its clientCredentials requirement names:
 	// an API client's token needs every one of them.
 	clientScopes []string
@@ -63,6 +64,7 @@ func newContract(spec *openapi3.T, basePath string) *contract {
 				o.clientScopes = append(o.clientScopes, r[clientScheme]...)
 			}
 			for _, p := range append(append(openapi3.Parameters{}, item.Parameters...), op.Parameters...) {
+				o.keyed = o.keyed || p.Value.In == openapi3.ParameterInHeader && p.Value.Name == idempotencyKeyHeader
 				if p.Value.In == openapi3.ParameterInQuery {
 					s := p.Value.Schema
 					o.query[p.Value.Name] = s != nil && s.Value != nil && s.Value.Type != nil && s.Value.Type.Is("array")
@@ -134,6 +136,13 @@ func toEchoPath(p string) string {
 		}
 	}
 	return strings.Join(parts, "/")
+}
+
+// keyed tells whether the operation of method on the echo route declares
+// Idempotency-Key.
+func (ct *contract) keyed(method, route string) bool {
+	op, ok := ct.ops[method+" "+route]
+	return ok && op.keyed
 }
 
 func (ct *contract) middleware(next echo.HandlerFunc) echo.HandlerFunc {
