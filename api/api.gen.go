@@ -10684,22 +10684,6 @@ func (response RevokeAPIClient404ApplicationProblemPlusJSONResponse) VisitRevoke
 	return err
 }
 
-type RevokeAPIClient406ApplicationProblemPlusJSONResponse struct {
-	NotAcceptableApplicationProblemPlusJSONResponse
-}
-
-func (response RevokeAPIClient406ApplicationProblemPlusJSONResponse) VisitRevokeAPIClientResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(406)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
 type RevokeAPIClient412ApplicationProblemPlusJSONResponse struct {
 	PreconditionFailedApplicationProblemPlusJSONResponse
 }
@@ -11992,22 +11976,6 @@ func (response SetPasswordWithLink401ApplicationProblemPlusJSONResponse) VisitSe
 	return err
 }
 
-type SetPasswordWithLink406ApplicationProblemPlusJSONResponse struct {
-	NotAcceptableApplicationProblemPlusJSONResponse
-}
-
-func (response SetPasswordWithLink406ApplicationProblemPlusJSONResponse) VisitSetPasswordWithLinkResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(406)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
 type SetPasswordWithLink413ApplicationProblemPlusJSONResponse struct {
 	ContentTooLargeApplicationProblemPlusJSONResponse
 }
@@ -12155,22 +12123,6 @@ func (response RevokeRefreshToken401ApplicationProblemPlusJSONResponse) VisitRev
 		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
 	}
 	w.WriteHeader(401)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type RevokeRefreshToken406ApplicationProblemPlusJSONResponse struct {
-	NotAcceptableApplicationProblemPlusJSONResponse
-}
-
-func (response RevokeRefreshToken406ApplicationProblemPlusJSONResponse) VisitRevokeRefreshTokenResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(406)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -15033,22 +14985,6 @@ func (response DeleteEvaluation404ApplicationProblemPlusJSONResponse) VisitDelet
 	return err
 }
 
-type DeleteEvaluation406ApplicationProblemPlusJSONResponse struct {
-	NotAcceptableApplicationProblemPlusJSONResponse
-}
-
-func (response DeleteEvaluation406ApplicationProblemPlusJSONResponse) VisitDeleteEvaluationResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(406)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
 type DeleteEvaluation409ApplicationProblemPlusJSONResponse struct {
 	ConflictApplicationProblemPlusJSONResponse
 }
@@ -17592,22 +17528,6 @@ func (response ChangeMyPassword403ApplicationProblemPlusJSONResponse) VisitChang
 	return err
 }
 
-type ChangeMyPassword406ApplicationProblemPlusJSONResponse struct {
-	NotAcceptableApplicationProblemPlusJSONResponse
-}
-
-func (response ChangeMyPassword406ApplicationProblemPlusJSONResponse) VisitChangeMyPasswordResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(406)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
 type ChangeMyPassword413ApplicationProblemPlusJSONResponse struct {
 	ContentTooLargeApplicationProblemPlusJSONResponse
 }
@@ -18410,22 +18330,6 @@ func (response DeleteMeeting404ApplicationProblemPlusJSONResponse) VisitDeleteMe
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type DeleteMeeting406ApplicationProblemPlusJSONResponse struct {
-	NotAcceptableApplicationProblemPlusJSONResponse
-}
-
-func (response DeleteMeeting406ApplicationProblemPlusJSONResponse) VisitDeleteMeetingResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(406)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -19790,22 +19694,6 @@ func (response CancelRegistration404ApplicationProblemPlusJSONResponse) VisitCan
 	return err
 }
 
-type CancelRegistration406ApplicationProblemPlusJSONResponse struct {
-	NotAcceptableApplicationProblemPlusJSONResponse
-}
-
-func (response CancelRegistration406ApplicationProblemPlusJSONResponse) VisitCancelRegistrationResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(406)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
 type CancelRegistration409ApplicationProblemPlusJSONResponse struct {
 	ConflictApplicationProblemPlusJSONResponse
 }
@@ -21068,22 +20956,6 @@ func (response RemoveConferenceReviewer404ApplicationProblemPlusJSONResponse) Vi
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type RemoveConferenceReviewer406ApplicationProblemPlusJSONResponse struct {
-	NotAcceptableApplicationProblemPlusJSONResponse
-}
-
-func (response RemoveConferenceReviewer406ApplicationProblemPlusJSONResponse) VisitRemoveConferenceReviewerResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(406)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -23663,22 +23535,6 @@ func (response DeleteMilestone404ApplicationProblemPlusJSONResponse) VisitDelete
 	return err
 }
 
-type DeleteMilestone406ApplicationProblemPlusJSONResponse struct {
-	NotAcceptableApplicationProblemPlusJSONResponse
-}
-
-func (response DeleteMilestone406ApplicationProblemPlusJSONResponse) VisitDeleteMilestoneResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(406)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
 type DeleteMilestone412ApplicationProblemPlusJSONResponse struct {
 	PreconditionFailedApplicationProblemPlusJSONResponse
 }
@@ -25405,22 +25261,6 @@ func (response DeleteOrganisation404ApplicationProblemPlusJSONResponse) VisitDel
 	return err
 }
 
-type DeleteOrganisation406ApplicationProblemPlusJSONResponse struct {
-	NotAcceptableApplicationProblemPlusJSONResponse
-}
-
-func (response DeleteOrganisation406ApplicationProblemPlusJSONResponse) VisitDeleteOrganisationResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(406)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
 type DeleteOrganisation409ApplicationProblemPlusJSONResponse struct {
 	ConflictApplicationProblemPlusJSONResponse
 }
@@ -26915,22 +26755,6 @@ func (response ErasePerson404ApplicationProblemPlusJSONResponse) VisitErasePerso
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type ErasePerson406ApplicationProblemPlusJSONResponse struct {
-	NotAcceptableApplicationProblemPlusJSONResponse
-}
-
-func (response ErasePerson406ApplicationProblemPlusJSONResponse) VisitErasePersonResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(406)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -29151,22 +28975,6 @@ func (response DeletePublication404ApplicationProblemPlusJSONResponse) VisitDele
 	return err
 }
 
-type DeletePublication406ApplicationProblemPlusJSONResponse struct {
-	NotAcceptableApplicationProblemPlusJSONResponse
-}
-
-func (response DeletePublication406ApplicationProblemPlusJSONResponse) VisitDeletePublicationResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(406)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
 type DeletePublication409ApplicationProblemPlusJSONResponse struct {
 	ConflictApplicationProblemPlusJSONResponse
 }
@@ -30823,22 +30631,6 @@ func (response DeleteUser404ApplicationProblemPlusJSONResponse) VisitDeleteUserR
 	return err
 }
 
-type DeleteUser406ApplicationProblemPlusJSONResponse struct {
-	NotAcceptableApplicationProblemPlusJSONResponse
-}
-
-func (response DeleteUser406ApplicationProblemPlusJSONResponse) VisitDeleteUserResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(406)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
 type DeleteUser409ApplicationProblemPlusJSONResponse struct {
 	ConflictApplicationProblemPlusJSONResponse
 }
@@ -32128,22 +31920,6 @@ func (response DeleteWebhookSubscription404ApplicationProblemPlusJSONResponse) V
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type DeleteWebhookSubscription406ApplicationProblemPlusJSONResponse struct {
-	NotAcceptableApplicationProblemPlusJSONResponse
-}
-
-func (response DeleteWebhookSubscription406ApplicationProblemPlusJSONResponse) VisitDeleteWebhookSubscriptionResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(406)
 	_, err := buf.WriteTo(w)
 	return err
 }

@@ -10,28 +10,39 @@ import (
 
 // TestEveryOperationDeclaresWhatItCanAnswer: the answers that come from the
 // pipeline rather than from an operation's own rules (a bad parameter or
-// token, an unacceptable Accept, a body or headers too large, the rate
-// limit, a database that cannot answer now) are declared by every operation,
-// so that generated clients type them and their documentation names them;
-// 415 by every operation that takes a body, and 422 by every one that takes
-// an Idempotency-Key. TestContractFuzz checks that nothing else is answered.
+// token, a body or headers too large, the rate limit, a database that
+// cannot answer now) are declared by every operation, so that generated
+// clients type them and their documentation names them. Three depend on the
+// operation and are declared exactly where they can happen: 406 where a
+// success answers with a body (Accept is checked against it), 415 where the
+// operation takes a body, 422 where it takes an Idempotency-Key.
+// TestContractFuzz checks that nothing else is answered.
 func TestEveryOperationDeclaresWhatItCanAnswer(t *testing.T) {
 	spec := loadSpec(t)
-	generic := map[string]string{"400": "BadRequest", "401": "Unauthorized", "406": "NotAcceptable", "413": "ContentTooLarge",
+	always := map[string]string{"400": "BadRequest", "401": "Unauthorized", "413": "ContentTooLarge",
 		"429": "TooManyRequests", "431": "RequestHeaderFieldsTooLarge", "503": "ServiceUnavailable"}
 	for path, item := range spec.Paths.Map() {
 		for method, op := range item.Operations() {
-			want := maps.Clone(generic)
-			if op.RequestBody != nil {
-				want["415"] = "UnsupportedMediaType"
-			}
-			if declaresIdempotencyKey(op) {
-				want["422"] = "IdempotencyKeyReused"
+			want := maps.Clone(always)
+			for status, c := range map[string]struct {
+				name string
+				when bool
+			}{
+				"406": {"NotAcceptable", answersWithBody(op)},
+				"415": {"UnsupportedMediaType", op.RequestBody != nil},
+				"422": {"IdempotencyKeyReused", declaresIdempotencyKey(op)},
+			} {
+				switch got := op.Responses.Value(status); {
+				case c.when:
+					want[status] = c.name
+				case got != nil:
+					t.Errorf("%s %s, %s: got %s; want none, it cannot be answered", method, path, status, refOf(got))
+				}
 			}
 			for _, status := range slices.Sorted(maps.Keys(want)) {
 				wantRef := "#/components/responses/" + want[status]
 				if got := op.Responses.Value(status); got == nil || got.Ref != wantRef {
-					t.Errorf("%s %s, %s: got %v; want %s", method, path, status, refOf(got), wantRef)
+					t.Errorf("%s %s, %s: got %s; want %s", method, path, status, refOf(got), wantRef)
 				}
 			}
 		}
@@ -45,7 +56,8 @@ func TestEveryOperationDeclaresWhatItCanAnswer(t *testing.T) {
 // secret. A webhook's signing secret is stored as it is, to sign with.
 func TestNoSecretAnswerIsKeyed(t *testing.T) {
 	spec := loadSpec(t)
-	hashed := []string{"access_token", "refresh_token", "clientSecret", "passwordLink"}
+	// The contract's schemas of answers that hold such a secret.
+	secrets := []string{"AccessToken", "ApiClientWithSecret", "UserCreated", "PasswordLink"}
 	found := map[string]bool{}
 	for path, item := range spec.Paths.Map() {
 		for method, op := range item.Operations() {
@@ -54,23 +66,34 @@ func TestNoSecretAnswerIsKeyed(t *testing.T) {
 					continue
 				}
 				for _, mt := range ref.Value.Content {
-					for _, name := range hashed {
-						if mt.Schema != nil && hasProperty(mt.Schema.Value, name, map[*openapi3.Schema]bool{}) {
-							found[name] = true
-							if declaresIdempotencyKey(op) {
-								t.Errorf("%s %s answers %s and declares Idempotency-Key; want no key", method, path, name)
-							}
+					for _, name := range secrets {
+						if !usesSchema(mt.Schema, "#/components/schemas/"+name, map[*openapi3.SchemaRef]bool{}) {
+							continue
+						}
+						found[name] = true
+						if declaresIdempotencyKey(op) {
+							t.Errorf("%s %s answers %s and declares Idempotency-Key; want no key", method, path, name)
 						}
 					}
 				}
 			}
 		}
 	}
-	for _, name := range hashed {
+	for _, name := range secrets {
 		if !found[name] {
-			t.Errorf("no operation answers %s; want the list of secrets to name the contract's properties", name)
+			t.Errorf("no operation answers %s; want the list to name the contract's schemas", name)
 		}
 	}
+}
+
+// answersWithBody tells whether a success of op has content.
+func answersWithBody(op *openapi3.Operation) bool {
+	for status, ref := range op.Responses.Map() {
+		if status[0] == '2' && ref.Value != nil && len(ref.Value.Content) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func declaresIdempotencyKey(op *openapi3.Operation) bool {
@@ -79,25 +102,25 @@ func declaresIdempotencyKey(op *openapi3.Operation) bool {
 	})
 }
 
-// hasProperty tells whether s, or a schema it combines or lists, has the
-// property name.
-func hasProperty(s *openapi3.Schema, name string, seen map[*openapi3.Schema]bool) bool {
+// usesSchema tells whether s is the component schema ref, or combines,
+// lists or holds it.
+func usesSchema(s *openapi3.SchemaRef, ref string, seen map[*openapi3.SchemaRef]bool) bool {
 	if s == nil || seen[s] {
 		return false
 	}
 	seen[s] = true
-	if _, ok := s.Properties[name]; ok {
+	if s.Ref == ref {
 		return true
 	}
-	var refs openapi3.SchemaRefs
-	refs = append(append(append(refs, s.AllOf...), s.OneOf...), s.AnyOf...)
-	if s.Items != nil {
-		refs = append(refs, s.Items)
+	v := s.Value
+	if v == nil {
+		return false
 	}
-	for _, p := range s.Properties {
-		refs = append(refs, p)
+	refs := slices.Concat(v.AllOf, v.OneOf, v.AnyOf, slices.Collect(maps.Values(v.Properties)))
+	if v.Items != nil {
+		refs = append(refs, v.Items)
 	}
-	return slices.ContainsFunc(refs, func(r *openapi3.SchemaRef) bool { return hasProperty(r.Value, name, seen) })
+	return slices.ContainsFunc(refs, func(r *openapi3.SchemaRef) bool { return usesSchema(r, ref, seen) })
 }
 
 func refOf(r *openapi3.ResponseRef) string {
