@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -53,9 +54,12 @@ type DB struct {
 	wal     *walIndex // nil on PostgreSQL
 	walSeen atomic.Pointer[walVersion]
 	group   *groupCommit // the write transactions, shared by concurrent writes
-	exports exportSlots
-	stmts   readStmts   // see queryRow
-	slow    slowQueries // GORM's statement log, for the statements run without GORM too
+	// checkpoints copies SQLite's log into the database file beside the
+	// writes; nil on PostgreSQL.
+	checkpoints *checkpointer
+	exports     exportSlots
+	stmts       readStmts   // see queryRow
+	slow        slowQueries // GORM's statement log, for the statements run without GORM too
 }
 
 // background is the work a DB does after a request has had its answer. Its
@@ -195,6 +199,9 @@ func openPool(ctx context.Context, dsn string, log *slog.Logger, pool Pool, slow
 	db := newDB(write, read, SQLite, log, trouble)
 	db.wal = &walIndex{path: path + "-shm", dsn: "file:" + path + "?" + params.Encode()}
 	db.group = newGroupCommit(write, "BEGIN IMMEDIATE", "", db.slow)
+	db.checkpoints = newCheckpointer()
+	db.group.committed = db.committed
+	db.goBackground(db.runCheckpoints)
 	return db, nil
 }
 
@@ -209,7 +216,9 @@ func openPool(ctx context.Context, dsn string, log *slog.Logger, pool Pool, slow
 func writerDriver() string {
 	writerOnce.Do(func() {
 		sql.Register(writerDriverName, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
-			_, err := c.Exec("PRAGMA temp_store = MEMORY", nil)
+			// The checkpointer copies the log back (see checkpointer); the
+			// writer does so itself only when it falls far behind.
+			_, err := c.Exec("PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = "+strconv.Itoa(writerCheckpointPages), nil)
 			return err
 		}})
 	})

@@ -25,6 +25,14 @@ func (db *DB) GroupCommits() (commits, writes int64) {
 	return db.group.commits.Load(), db.group.writes.Load()
 }
 
+// Checkpoints is how many checkpoints the checkpointer ran; 0 on PostgreSQL.
+func (db *DB) Checkpoints() int64 {
+	if db.checkpoints == nil {
+		return 0
+	}
+	return db.checkpoints.runs.Load()
+}
+
 // WaitingWriters is how many writes wait for their turn.
 func (db *DB) WaitingWriters() int {
 	db.group.mu.Lock()

@@ -54,6 +54,8 @@ type groupCommit struct {
 	// (see keepPrepared).
 	prepared []string
 	slow     slowQueries // the writer's statement log
+	// committed, when set, is told of every commit (SQLite: see checkpointer).
+	committed func()
 
 	commits, writes atomic.Int64 // for tests and statistics
 }
@@ -221,6 +223,9 @@ func (g *groupCommit) end(b *group) {
 			b.err = dbError(err)
 		} else {
 			g.commits.Add(1)
+			if g.committed != nil {
+				g.committed()
+			}
 		}
 		close(b.done)
 		g.keepPrepared()
