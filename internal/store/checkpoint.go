@@ -2,22 +2,23 @@ package store
 
 import (
 	"context"
-	"encoding/binary"
+	"database/sql"
+	"sync"
 	"sync/atomic"
 	"time"
 )
 
 // SQLite copies its write-ahead log back into the database file in a
 // checkpoint. By default the connection that commits does so, once the log
-// holds 1,000 pages: on the writer, inside the write turn, so that every
-// write waiting for the turn waited for the copy and its two fsyncs too
-// (with POSTs at 16 connections, turning it off took the server from about
-// a quarter of its time idle to a sixth, and the p99 from 15 to 10 ms). A
-// checkpointer does it beside the writes instead: after a commit leaves
-// checkpointPages or more in the log, a passive checkpoint, which waits for
-// neither readers nor the writer, runs on a reader connection. The writer
-// still checkpoints by itself past writerCheckpointPages, should the
-// checkpointer fall behind (readers holding old snapshots, a slow disk).
+// holds 1,000 pages: the writer, inside the write turn, so that every write
+// waiting for the turn waited for the copy and its two flushes too. A
+// checkpointer does it beside the writes instead: once a commit leaves
+// checkpointPages not yet copied back, a passive checkpoint, which waits
+// for neither readers nor the writer, runs on a connection of its own. The
+// writer still checkpoints by itself when the log holds
+// writerCheckpointPages, should the checkpointer fall behind (readers
+// holding old snapshots, a slow disk); under steady writes that is also
+// what lets the log start over (see docs/operators.md).
 const (
 	checkpointPages       = 1000
 	writerCheckpointPages = 4 * checkpointPages
@@ -28,9 +29,11 @@ const (
 // checkpointer runs the passive checkpoints of a SQLite database.
 type checkpointer struct {
 	wake chan struct{} // one pending wake-up at most
-	// done is the log's size, in frames, that the last checkpoint reached.
-	done atomic.Int64
-	runs atomic.Int64 // checkpoints run, for tests
+	// mu keeps the checkpointer and the erasure's truncating checkpoint
+	// apart: SQLite answers a second checkpoint busy at once, not after
+	// the busy timeout.
+	mu   sync.Mutex
+	runs atomic.Int64 // checkpoints that copied the log, for tests
 }
 
 func newCheckpointer() *checkpointer {
@@ -38,28 +41,27 @@ func newCheckpointer() *checkpointer {
 }
 
 // committed is told of every commit; it wakes the checkpointer once the log
-// holds checkpointPages more than the last checkpoint reached, or when it
-// cannot tell.
+// holds checkpointPages not yet copied back, or when it cannot tell.
 func (db *DB) committed() {
-	c := db.checkpoints
-	var hdr walHeader
-	if db.wal.header(context.Background(), &hdr) {
-		// mxFrame, the frames in the log, in the index header's native
-		// byte order (sqlite.org/walformat.html); fewer than the last
-		// checkpoint reached means the log started over.
-		frames := int64(binary.NativeEndian.Uint32(hdr[16:20]))
-		if last := c.done.Load(); frames >= last && frames-last < checkpointPages {
-			return
-		}
+	if frames, ok := db.wal.backlog(context.Background()); ok && frames < checkpointPages {
+		return
 	}
 	select {
-	case c.wake <- struct{}{}:
+	case db.checkpoints.wake <- struct{}{}:
 	default:
 	}
 }
 
-// runCheckpoints checkpoints when committed asks, until ctx ends.
+// runCheckpoints checkpoints when committed asks, until ctx ends, on a
+// connection of its own, so that a long copy never holds up reads.
 func (db *DB) runCheckpoints(ctx context.Context) {
+	conn, err := sql.Open(sqliteDriver, db.wal.dsn)
+	if err != nil {
+		db.warn("checkpoint", err)
+		return
+	}
+	defer conn.Close()
+	conn.SetMaxOpenConns(1)
 	c := db.checkpoints
 	for {
 		select {
@@ -67,23 +69,29 @@ func (db *DB) runCheckpoints(ctx context.Context) {
 			return
 		case <-c.wake:
 		}
+		c.mu.Lock()
 		var busy, frames, copied int64
 		begin, query := time.Now(), "PRAGMA wal_checkpoint(PASSIVE)"
-		sqlDB, err := db.read.DB()
-		if err == nil {
-			err = db.slow.row(ctx, begin, query, sqlDB.QueryRowContext(ctx, query)).Scan(&busy, &frames, &copied)
-		}
-		if err == nil {
-			c.done.Store(copied)
+		err := db.slow.row(ctx, begin, query, conn.QueryRowContext(ctx, query)).Scan(&busy, &frames, &copied)
+		c.mu.Unlock()
+		switch {
+		case err == nil && busy == 0:
 			c.runs.Add(1)
-		} else if ctx.Err() == nil {
-			// The writer checkpoints by itself past writerCheckpointPages.
-			db.log.Warn("checkpoint", "error", err)
+		case err != nil && ctx.Err() == nil:
+			// The writer checkpoints by itself at writerCheckpointPages.
+			db.warn("checkpoint", err)
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(checkpointPause):
 		}
+	}
+}
+
+// warn logs a failure of background work, when the store has a log.
+func (db *DB) warn(msg string, err error) {
+	if db.log != nil {
+		db.log.Warn(msg, "error", err)
 	}
 }

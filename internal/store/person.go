@@ -387,6 +387,12 @@ func (db *DB) logScrubError(ctx context.Context, err error) {
 // checkpoint truncates SQLite's write-ahead log, holding the writer for at
 // most a second; it reports whether the log was free.
 func (db *DB) checkpoint(ctx context.Context) (bool, error) {
+	if c := db.checkpoints; c != nil {
+		// Not beside the checkpointer's (see checkpointer), and waited for
+		// before taking the writer, which every write needs.
+		c.mu.Lock()
+		defer c.mu.Unlock()
+	}
 	sqlDB, err := db.write.DB()
 	if err != nil {
 		return false, dbError(err)

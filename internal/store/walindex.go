@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -56,6 +57,32 @@ func (w *walIndex) header(ctx context.Context, hdr *walHeader) bool {
 	copy(hdr[:], w.data[:len(hdr)])
 	return [48]byte(hdr[:48]) == [48]byte(hdr[48:]) && hdr[12] == 1
 }
+
+// backlog is how many frames of the log are not yet copied back into the
+// database file: mxFrame of the index header less nBackfill of the
+// checkpoint information after it, both in native byte order
+// (sqlite.org/walformat.html). ok is false when the index cannot be read.
+func (w *walIndex) backlog(ctx context.Context) (frames int64, ok bool) {
+	var hdr walHeader
+	if !w.header(ctx, &hdr) {
+		return 0, false
+	}
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	if len(w.data) < walBackfillOffset+4 {
+		return 0, false
+	}
+	mx := int64(binary.NativeEndian.Uint32(hdr[16:20]))
+	backfilled := int64(binary.NativeEndian.Uint32(w.data[walBackfillOffset:]))
+	if backfilled > mx { // read while the log started over
+		return mx, true
+	}
+	return mx - backfilled, true
+}
+
+// walBackfillOffset is where nBackfill sits in the index: right after the
+// two copies of its header.
+const walBackfillOffset = 96
 
 // open pins the database and maps the index; on failure it marks the index
 // failed, and Version reads the number from the table every time.
