@@ -30,7 +30,7 @@ func TestEveryOperationDeclaresWhatItCanAnswer(t *testing.T) {
 			}{
 				"406": {"NotAcceptable", answersWithBody(op)},
 				"415": {"UnsupportedMediaType", op.RequestBody != nil},
-				"422": {"IdempotencyKeyReused", declaresIdempotencyKey(op)},
+				"422": {"IdempotencyKeyReused", declaresIdempotencyKey(item, op)},
 			} {
 				switch got := op.Responses.Value(status); {
 				case c.when:
@@ -71,7 +71,7 @@ func TestNoSecretAnswerIsKeyed(t *testing.T) {
 							continue
 						}
 						found[name] = true
-						if declaresIdempotencyKey(op) {
+						if declaresIdempotencyKey(item, op) {
 							t.Errorf("%s %s answers %s and declares Idempotency-Key; want no key", method, path, name)
 						}
 					}
@@ -96,8 +96,10 @@ func answersWithBody(op *openapi3.Operation) bool {
 	return false
 }
 
-func declaresIdempotencyKey(op *openapi3.Operation) bool {
-	return slices.ContainsFunc(op.Parameters, func(p *openapi3.ParameterRef) bool {
+// declaresIdempotencyKey tells whether op, or its path, declares the header,
+// as the server reads the contract (contract.keyed).
+func declaresIdempotencyKey(item *openapi3.PathItem, op *openapi3.Operation) bool {
+	return slices.ContainsFunc(slices.Concat(item.Parameters, op.Parameters), func(p *openapi3.ParameterRef) bool {
 		return p.Value != nil && p.Value.In == openapi3.ParameterInHeader && p.Value.Name == "Idempotency-Key"
 	})
 }
