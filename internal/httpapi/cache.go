@@ -116,7 +116,7 @@ type cacheSlot struct {
 
 const (
 	cacheSlotKey = "httpapi.cacheSlot"
-	// cacheStateKey says hit or miss, for the access log.
+	// cacheStateKey holds a *cacheState where the access log wants one.
 	cacheStateKey = "httpapi.cache"
 )
 
@@ -171,7 +171,7 @@ func (rc *responseCache) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 			second := period(r.URL.Path, rc.now())
 			e, flight, lead := rc.lookup(key, version, second, wait)
 			if e != nil {
-				c.Set(cacheStateKey, "hit")
+				noteCache(c, "hit")
 				return e.serve(c)
 			}
 			if flight != nil && !lead {
@@ -182,13 +182,24 @@ func (rc *responseCache) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 					return r.Context().Err()
 				}
 			}
-			c.Set(cacheStateKey, "miss")
+			noteCache(c, "miss")
 			c.Set(cacheSlotKey, &cacheSlot{cache: rc, key: key, version: version, second: second, before: c.Response().Header().Clone()})
 			if lead {
 				defer rc.land(key, flight)
 			}
 			return next(c)
 		}
+	}
+}
+
+// cacheState says whether the cache answered a request (hit) or kept its
+// answer (miss), for the access log; empty when the cache had no part.
+type cacheState string
+
+// noteCache tells the access log, when it asked, what the cache did.
+func noteCache(c echo.Context, state cacheState) {
+	if s, ok := c.Get(cacheStateKey).(*cacheState); ok {
+		*s = state
 	}
 }
 

@@ -92,7 +92,10 @@ func afterWrite(wrote func()) echo.MiddlewareFunc {
 func requestID(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		id := r.Header.Get("X-Request-ID")
+		var id string
+		if v := r.Header["X-Request-Id"]; len(v) > 0 { // as Get would, without spelling the name anew
+			id = v[0]
+		}
 		if !saneRequestID(id) {
 			var b [16]byte
 			_, _ = rand.Read(b[:])
@@ -248,6 +251,13 @@ func accessLog(log *slog.Logger) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			start := time.Now()
+			// The cache says whether it answered, only where a line is logged:
+			// echo's store is made anew for each request that sets one.
+			var cache *cacheState
+			if log.Enabled(c.Request().Context(), slog.LevelInfo) {
+				cache = new(cacheState)
+				c.Set(cacheStateKey, cache)
+			}
 			if err := next(c); err != nil {
 				c.Error(err)
 			}
@@ -269,8 +279,8 @@ func accessLog(log *slog.Logger) echo.MiddlewareFunc {
 				slog.String("remote", c.RealIP()),
 				slog.String("actor", domain.ActorFrom(r.Context()).Subject),
 			}
-			if state, ok := c.Get(cacheStateKey).(string); ok {
-				attrs = append(attrs, slog.String("cache", state))
+			if cache != nil && *cache != "" {
+				attrs = append(attrs, slog.String("cache", string(*cache)))
 			}
 			log.LogAttrs(r.Context(), level, "request", attrs...)
 			return nil

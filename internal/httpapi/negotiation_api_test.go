@@ -320,6 +320,21 @@ func TestRobustBodies(t *testing.T) {
 		}
 	})
 
+	// A problem deep in a body is named by its whole path, through objects
+	// and arrays alike.
+	meeting := func(extra string) string {
+		return `{"title":"T","topic":"x","startsAt":"2030-03-14T13:00:00Z","endsAt":"2030-03-14T16:00:00Z",` + extra + `}`
+	}
+	for _, tt := range []struct{ name, body, field string }{
+		{"NUL in an array item", meeting(`"format":"other","tags":["a","b\u0000"]`), "tags[1]"},
+		{"NUL in an item's member", meeting(`"format":"knowledge-session","details":{"format":"knowledge-session","experts":[{"name":"A"},{"name":"B\u0000"}]}`),
+			"details.experts[1].name"},
+		{"number out of range in an item", meeting(`"format":"knowledge-session","details":{"format":"knowledge-session","experts":[{"name":"A","affiliation":1e400}]}`),
+			"details.experts[0].affiliation"},
+	} {
+		apptest.CheckInvalid(t, "POST /v1/meetings "+tt.name, e.Do(t, "POST", "/v1/meetings", tt.body, h), tt.field)
+	}
+
 	// Integers written as 5.0 or 1e2 are integers to JSON Schema and pass
 	// the contract check; the Go decoder then refuses them with its own
 	// message, as about:blank without invalidParams.

@@ -283,7 +283,7 @@ func (ct *contract) check(c echo.Context, op *operation) error {
 		ct.validateBody(r, body, &p)
 	}
 	if vb, ok := r.Body.(interface{ ValidatedValue() any }); ok {
-		checkTexts("", vb.ValidatedValue(), &p)
+		checkTexts(newBodyPath(), vb.ValidatedValue(), &p)
 	}
 	if len(p) == 0 {
 		return nil
@@ -383,7 +383,7 @@ func decodeJSON(data []byte, rb *openapi3.RequestBody, media *openapi3.MediaType
 		b.decoded = false
 		return b
 	}
-	checkNumbers("", b.value, p)
+	checkNumbers(newBodyPath(), b.value, p)
 	return b
 }
 
@@ -426,7 +426,7 @@ func (ct *contract) validateBody(r *http.Request, b *jsonBody, p *domain.Problem
 	if !b.decoded || b.media.Schema == nil || b.media.Schema.Value == nil {
 		return
 	}
-	checkIntegers("", b.media.Schema.Value, b.value, p)
+	checkIntegers(newBodyPath(), b.media.Schema.Value, b.value, p)
 	defaults := false
 	err := b.media.Schema.Value.VisitJSON(b.value, append([]openapi3.SchemaValidationOption{openapi3.VisitAsRequest(),
 		openapi3.MultiErrors(), openapi3.DefaultsSet(func() { defaults = true }),
@@ -466,29 +466,36 @@ const (
 // checkText refuses text no database should be asked to store or search:
 // bytes that are not UTF-8, and NUL, which PostgreSQL refuses.
 func checkText(name, s string, p *domain.Problems) {
-	if !utf8.ValidString(s) {
-		p.Add(name, "must be UTF-8 text")
-	} else if strings.ContainsRune(s, 0) {
-		p.Add(name, "must not contain NUL characters")
+	if reason := badText(s); reason != "" {
+		p.Add(name, reason)
 	}
+}
+
+// badText says what makes s no text a field may hold, or "".
+func badText(s string) string {
+	if !utf8.ValidString(s) {
+		return "must be UTF-8 text"
+	} else if strings.ContainsRune(s, 0) {
+		return "must not contain NUL characters"
+	}
+	return ""
 }
 
 // checkNumbers names every number in a JSON body that a float64 cannot
 // hold, such as 1e400, before a decoder turns it into a vague error.
-func checkNumbers(name string, v any, p *domain.Problems) {
-	field := func(k string) string { return memberName(name, k) }
+func checkNumbers(at bodyPath, v any, p *domain.Problems) {
 	switch x := v.(type) {
 	case json.Number:
 		if _, err := x.Float64(); err != nil {
-			p.Add(name, "is a number out of range")
+			p.Add(at.String(), "is a number out of range")
 		}
 	case map[string]any:
 		for k, item := range x {
-			checkNumbers(field(k), item, p)
+			checkNumbers(at.member(k), item, p)
 		}
 	case []any:
 		for i, item := range x {
-			checkNumbers(fmt.Sprintf("%s[%d]", name, i), item, p)
+			checkNumbers(at.item(i), item, p)
 		}
 	}
 }
@@ -497,24 +504,23 @@ func checkNumbers(name string, v any, p *domain.Problems) {
 // exponent (5.0, 1e2): the contract lets them through, but a client that
 // sends them has a bug, and POST and PATCH must answer it alike (a merge
 // patch is bound from a decoded value, where 5.0 and 5 look the same).
-func checkIntegers(name string, schema *openapi3.Schema, v any, p *domain.Problems) {
+func checkIntegers(at bodyPath, schema *openapi3.Schema, v any, p *domain.Problems) {
 	if schema == nil {
 		return
 	}
-	field := func(k string) string { return memberName(name, k) }
 	switch x := v.(type) {
 	case json.Number:
 		if schema.Type != nil && schema.Type.Is(openapi3.TypeInteger) && strings.ContainsAny(string(x), ".eE") {
-			p.Add(name, "must be a whole number written without a fraction or exponent, within range")
+			p.Add(at.String(), "must be a whole number written without a fraction or exponent, within range")
 		}
 	case map[string]any:
 		for k, item := range x {
-			checkIntegers(field(k), propertySchema(schema, k), item, p)
+			checkIntegers(at.member(k), propertySchema(schema, k), item, p)
 		}
 	case []any:
 		if schema.Items != nil {
 			for i, item := range x {
-				checkIntegers(fmt.Sprintf("%s[%d]", name, i), schema.Items.Value, item, p)
+				checkIntegers(at.item(i), schema.Items.Value, item, p)
 			}
 		}
 	}
@@ -540,19 +546,22 @@ func propertySchema(s *openapi3.Schema, k string) *openapi3.Schema {
 }
 
 // checkTexts applies checkText to every string in a decoded JSON body.
-func checkTexts(name string, v any, p *domain.Problems) {
-	field := func(k string) string { return memberName(name, k) }
+func checkTexts(at bodyPath, v any, p *domain.Problems) {
 	switch x := v.(type) {
 	case string:
-		checkText(name, x, p)
+		if reason := badText(x); reason != "" {
+			p.Add(at.String(), reason)
+		}
 	case map[string]any:
 		for k, item := range x {
-			checkText(field(k), k, p)
-			checkTexts(field(k), item, p)
+			if reason := badText(k); reason != "" {
+				p.Add(at.member(k).String(), reason)
+			}
+			checkTexts(at.member(k), item, p)
 		}
 	case []any:
 		for i, item := range x {
-			checkTexts(fmt.Sprintf("%s[%d]", name, i), item, p)
+			checkTexts(at.item(i), item, p)
 		}
 	}
 }
@@ -799,11 +808,35 @@ func mediaMatch(pattern, mt string) bool {
 	return strings.HasSuffix(pattern, "/*") && strings.TrimSuffix(pattern, "/*") == typ
 }
 
-// memberName is the name of member k of the value called name: "k" at the top
-// of a body, "name.k" below it.
-func memberName(name, k string) string {
-	if name == "" {
-		return k
+// bodyPath is where a value sits in a request body, as a problem names it:
+// "venue.name", "tags[2]"; empty is the body itself. A walk of a body
+// appends a step per level, onto one array that siblings reuse, and spells
+// the name only for a problem.
+type bodyPath []pathStep
+
+// pathStep is a member of an object (index -1) or an item of an array.
+type pathStep struct {
+	key   string
+	index int
+}
+
+// newBodyPath is the path of a body, with room for the depth of most.
+func newBodyPath() bodyPath { return make(bodyPath, 0, 8) }
+
+func (b bodyPath) member(k string) bodyPath { return append(b, pathStep{key: k, index: -1}) }
+func (b bodyPath) item(i int) bodyPath      { return append(b, pathStep{index: i}) }
+
+func (b bodyPath) String() string {
+	var s strings.Builder
+	for i, step := range b {
+		switch {
+		case step.index >= 0:
+			s.WriteString("[" + strconv.Itoa(step.index) + "]")
+		case i > 0:
+			s.WriteString("." + step.key)
+		default:
+			s.WriteString(step.key)
+		}
 	}
-	return name + "." + k
+	return s.String()
 }
