@@ -27,9 +27,10 @@ var replayedHeaders = []string{"Content-Type", "Location", "ETag"}
 
 // idempotent replays the kept response to a retried POST with the same
 // Idempotency-Key and request, and keeps the response of the first. The
-// request runs in the transaction that keeps its response, and its response
-// is held until that commits: a client never learns of work that a crash
-// could still undo. Only callers who signed in claim keys (an anonymous
+// request's writes commit with its response (from its first write on, it
+// holds the writers' turn; see store's IdempotencyKeys.Once), and its
+// response is held until that commit: a client never learns of work that a
+// crash could still undo. Only callers who signed in claim keys (an anonymous
 // POST is refused anyway), and only on the operations whose contract
 // declares Idempotency-Key (keyed): none that answers a secret stored only
 // as a hash (a token, an API client's secret, a set-password link) does,
@@ -59,15 +60,19 @@ func idempotent(keeper idempotencyKeeper, keyed func(method, route string) bool)
 			orig, before := res.Writer, res.Header().Clone()
 			buf := &bufferedWriter{header: orig.Header()}
 			// What the request answered did not commit when Do fails or a
-			// panic passes through: forget it, so that the error is answered.
+			// panic passes through, and is not sent when another request's
+			// response is replayed: forget it.
+			forget := func() {
+				clear(res.Header())
+				maps.Copy(res.Header(), before)
+				res.Committed, res.Status, res.Size = false, 0, 0
+			}
 			answered := false
 			defer func() {
 				res.Writer = orig
 				c.SetRequest(r)
 				if !answered {
-					clear(res.Header())
-					maps.Copy(res.Header(), before)
-					res.Committed, res.Status, res.Size = false, 0, 0
+					forget()
 				}
 			}()
 			kept, err := keeper.Do(r.Context(), req, func(ctx context.Context) idempotency.Response {
@@ -90,6 +95,7 @@ func idempotent(keeper idempotencyKeeper, keyed func(method, route string) bool)
 			res.Writer = orig
 			answered = true
 			if kept != nil {
+				forget()
 				for _, h := range replayedHeaders {
 					if v := kept.Header.Get(h); v != "" {
 						res.Header().Set(h, v)

@@ -33,11 +33,13 @@ type Response struct {
 type Store interface {
 	// Once runs work, unless a response is kept for r's key: then it
 	// returns that response and the hash of its request. The claim, the
-	// work's writes (work's ctx carries the transaction) and the response
-	// commit together, so a crash, a panic or an error from work keeps
-	// none of them and a retry finds the key free. A response of 400 or more
-	// is kept but the work's writes are undone. Keys older than ttl are
-	// forgotten first.
+	// work's writes (work's ctx carries its write, which starts at the
+	// first statement that writes) and the response commit together, so a
+	// crash, a panic or an error from work keeps none of them and a retry
+	// finds the key free. A response of 400 or more is kept but the work's
+	// writes are undone. When a concurrent request claims the key first,
+	// work's first write fails with a conflict, and Once returns that
+	// request's response. Keys older than ttl are forgotten first.
 	Once(ctx context.Context, r Request, now time.Time, ttl time.Duration,
 		work func(ctx context.Context) (Response, error)) (kept *Response, hash string, err error)
 }
@@ -65,7 +67,8 @@ var errServerFailed = errors.New("server error: the key is not kept")
 // it is a server error); or an error, and then nothing is kept: 422 when the
 // key was used for another request, or the store failing (also after work
 // ran: its response must then not be sent, since nothing of it committed).
-// A retry while the first request runs waits for it and gets its response.
+// A retry while the first request runs gets its response: the first of
+// them to write claims the key and does the work.
 func (k *Keeper) Do(ctx context.Context, r Request, work func(ctx context.Context) Response) (*Response, error) {
 	if len(r.Key) == 0 || len(r.Key) > 255 || strings.IndexFunc(r.Key, func(c rune) bool { return c < 0x21 || c > 0x7e }) >= 0 {
 		return nil, (domain.Problems{{Name: "Idempotency-Key", Reason: "must be 1 to 255 visible ASCII characters, such as a UUID"}}).Err()

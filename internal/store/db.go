@@ -318,25 +318,57 @@ type txKey struct{}
 // InTx runs fn in a transaction carried by ctx; when ctx already carries one,
 // fn joins it, so services compose without knowing who started it.
 // Concurrent writes share transactions (see groupCommit); InTx returns once
-// fn's writes are committed.
+// fn's writes are committed, but in a request with an Idempotency-Key,
+// whose writes commit with its response (see IdempotencyKeys.Once).
 func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
 		return fn(ctx)
 	}
+	if kw := keyedWriteOf(ctx); kw != nil {
+		tx, err := kw.transaction(ctx)
+		if err != nil {
+			return err
+		}
+		return fn(context.WithValue(ctx, txKey{}, tx))
+	}
 	return db.group.run(ctx, fn)
+}
+
+// txOf is the transaction ctx carries, or the one of its keyed write once
+// that started, or nil.
+func txOf(ctx context.Context) *gorm.DB {
+	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return tx
+	}
+	if kw := keyedWriteOf(ctx); kw != nil {
+		kw.mu.Lock()
+		defer kw.mu.Unlock()
+		return kw.tx
+	}
+	return nil
 }
 
 // reader returns the transaction in ctx, or the reader pool.
 func (db *DB) reader(ctx context.Context) *gorm.DB {
-	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+	if tx := txOf(ctx); tx != nil {
 		return tx
 	}
 	return db.read.WithContext(ctx)
 }
 
-// writer returns the transaction in ctx, or the writer.
+// writer returns the transaction in ctx, or the writer; in a request with
+// an Idempotency-Key, the transaction of its write, started now if need be.
 func (db *DB) writer(ctx context.Context) *gorm.DB {
-	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+	if tx := txOf(ctx); tx != nil {
+		return tx
+	}
+	if kw := keyedWriteOf(ctx); kw != nil {
+		tx, err := kw.transaction(ctx)
+		if err != nil {
+			failed := db.write.WithContext(ctx)
+			_ = failed.AddError(err) // every statement on it fails with err
+			return failed
+		}
 		return tx
 	}
 	return db.write.WithContext(ctx)

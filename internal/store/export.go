@@ -73,7 +73,7 @@ func (db *DB) exportSlot(ctx context.Context) (release func(), err error) {
 // exporting runs read in an export slot, waiting for one first (see
 // exportSlots); inside a transaction, whose connection is its own, in none.
 func (db *DB) exporting(ctx context.Context, read func() error) error {
-	if _, inTx := ctx.Value(txKey{}).(*gormDB); !inTx {
+	if txOf(ctx) == nil {
 		release, err := db.exportSlot(ctx)
 		if err != nil {
 			return err

@@ -33,6 +33,15 @@ func (db *DB) Checkpoints() int64 {
 	return db.checkpoints.runs.Load()
 }
 
+// WALBacklog is how many pages of SQLite's log are not yet copied back
+// into the database file; ok is false on PostgreSQL.
+func (db *DB) WALBacklog() (pages int64, ok bool) {
+	if db.wal == nil {
+		return 0, false
+	}
+	return db.wal.backlog(context.Background())
+}
+
 // WaitingWriters is how many writes wait for their turn.
 func (db *DB) WaitingWriters() int {
 	db.group.mu.Lock()

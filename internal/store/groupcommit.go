@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -78,8 +79,22 @@ func newGroupCommit(write *gorm.DB, begin, setup string, slow slowQueries) *grou
 }
 
 // run runs fn in the shared transaction and returns once the transaction
-// holding fn's writes is committed: fn's error, or the commit's.
+// that holds its writes committed.
 func (g *groupCommit) run(ctx context.Context, fn func(ctx context.Context) error) error {
+	b, first, err := g.start()
+	if err != nil {
+		return err
+	}
+	if err = cmp.Or(b.err, ctx.Err()); err == nil {
+		err = g.work(ctx, b, first, fn)
+	}
+	return g.finish(b, first, err)
+}
+
+// start takes the turn for one write and returns the shared transaction it
+// runs in, opening one when none is open, and the write's savepoint when it
+// is not the transaction's first. The write holds the turn until finish.
+func (g *groupCommit) start() (b *group, first bool, err error) {
 	g.mu.Lock()
 	g.waiting++
 	g.mu.Unlock()
@@ -91,7 +106,7 @@ func (g *groupCommit) run(ctx context.Context, fn func(ctx context.Context) erro
 	g.waiting--
 	g.mu.Unlock()
 
-	b := g.open
+	b = g.open
 	if b == nil {
 		// The transaction outlives the request that opens it: a client who
 		// goes away must not roll back the others' writes.
@@ -100,7 +115,7 @@ func (g *groupCommit) run(ctx context.Context, fn func(ctx context.Context) erro
 		g.slow.Trace(context.Background(), begin, func() (string, int64) { return g.begin, -1 }, tx.Error)
 		if tx.Error != nil {
 			<-g.turn
-			return dbError(tx.Error)
+			return nil, false, dbError(tx.Error)
 		}
 		b = &group{tx: tx, slow: g.slow, done: make(chan struct{})}
 		b.sql, _ = sqlTx(tx)
@@ -111,14 +126,32 @@ func (g *groupCommit) run(ctx context.Context, fn func(ctx context.Context) erro
 			if err := g.slow.exec(tx, g.setup); err != nil {
 				_ = tx.Rollback().Error
 				<-g.turn
-				return dbError(err)
+				return nil, false, dbError(err)
 			}
 		}
 		g.open = b
 	}
-	err := ctx.Err()
+	first = b.n == 0
+	b.n++
+	g.writes.Add(1)
+	if !first {
+		// A failure here is the transaction's (b.err): finish rolls it back.
+		_ = b.exec("SAVEPOINT group_write")
+	}
+	return b, first, nil
+}
+
+// finish ends the write started in b: it undoes its writes when err is not
+// nil, passes the turn on and returns once b is committed or rolled back,
+// with err, or else with why b did not commit.
+func (g *groupCommit) finish(b *group, first bool, err error) error {
 	if err == nil {
-		err = g.work(ctx, b, fn)
+		err = b.err
+	}
+	if err != nil {
+		b.undo(first)
+	} else if !first {
+		err = b.exec("RELEASE group_write")
 	}
 	g.end(b)
 	<-b.done
@@ -128,16 +161,9 @@ func (g *groupCommit) run(ctx context.Context, fn func(ctx context.Context) erro
 	return b.err
 }
 
-// work runs fn in b, and undoes fn's writes when it fails or panics. The
-// first write of a group needs no savepoint: when it fails the transaction
-// is rolled back. A panic goes on after the turn is passed on.
-func (g *groupCommit) work(ctx context.Context, b *group, fn func(ctx context.Context) error) (err error) {
-	first := b.n == 0
-	if !first {
-		if err := b.exec("SAVEPOINT group_write"); err != nil {
-			return err
-		}
-	}
+// work runs fn in b, for the write started there. A panic undoes the write and
+// goes on after the turn is passed on.
+func (g *groupCommit) work(ctx context.Context, b *group, first bool, fn func(ctx context.Context) error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			b.undo(first)
@@ -145,25 +171,21 @@ func (g *groupCommit) work(ctx context.Context, b *group, fn func(ctx context.Co
 			panic(p)
 		}
 	}()
-	b.n++
-	g.writes.Add(1)
 	// Statements run to the end even when the request's context ends: an
 	// interrupted statement rolls back the whole transaction, the other
 	// writes' too. A write whose request ended meanwhile is undone, as its
 	// own transaction would have been.
-	tx := b.tx.WithContext(context.WithoutCancel(ctx))
-	err = fn(context.WithValue(ctx, txKey{}, tx))
+	err = fn(context.WithValue(ctx, txKey{}, b.statements(ctx)))
 	if err == nil {
 		err = ctx.Err()
 	}
-	if err != nil {
-		b.undo(first)
-		return err
-	}
-	if !first {
-		return b.exec("RELEASE group_write")
-	}
-	return nil
+	return err
+}
+
+// statements is b's transaction as the statements of a write use it: with
+// ctx's values, never cancelled by it.
+func (b *group) statements(ctx context.Context) *gorm.DB {
+	return b.tx.WithContext(context.WithoutCancel(ctx))
 }
 
 // undo rolls back the writes of the write that ran last.

@@ -22,7 +22,11 @@ func idemWork(t *testing.T, db *store.DB, outcome string) func(ctx context.Conte
 	t.Helper()
 	return func(ctx context.Context) idempotency.Response {
 		if err := db.Exec(ctx, "INSERT INTO change_events (id, resource, resource_id, action, actor, fields, version, at) VALUES (?, 'test', ?, 'create', 'user-1', '[]', 1, ?)",
-			uuid.NewString(), outcome, now); err != nil {
+			uuid.NewString(), outcome, now); domain.ErrorCode(err) == domain.CodeConflict {
+			// Another request with the key wrote first: a handler answers
+			// the error, and the keeper replays that request's response.
+			return idempotency.Response{Status: http.StatusConflict}
+		} else if err != nil {
 			t.Errorf("%s: write: %v", outcome, err)
 		}
 		switch outcome {
@@ -224,5 +228,52 @@ func TestIdempotencyKeysExpiredKeyForgotten(t *testing.T) {
 	}
 	if got := idemCount(t, db, "SELECT COUNT(*) FROM idempotency_keys WHERE idem_key = 'key-2'"); got != 1 {
 		t.Errorf("key-2: got %d rows; want it left to retention", got)
+	}
+}
+
+// A keyed request takes the writers' turn at its first write, not before:
+// what it does first (checks, lookups that can take seconds) leaves the
+// other writes free. From its first write on, its reads see its writes.
+func TestIdempotencyKeysTurnFromTheFirstWrite(t *testing.T) {
+	t.Parallel()
+	db := storetest.Open(t)
+	keeper := idempotency.NewKeeper(db.IdempotencyKeys(), func() time.Time { return now })
+	r := idempotency.Request{Actor: "user-1", Key: "key-1", Method: "POST", Path: "/v1/things", Hash: "h1"}
+	looking, otherWrote := make(chan struct{}), make(chan error, 1)
+	var seen int
+	done := make(chan error, 1)
+	go func() {
+		_, err := keeper.Do(context.Background(), r, func(ctx context.Context) idempotency.Response {
+			close(looking)
+			select { // a slow lookup before any write
+			case err := <-otherWrote:
+				if err != nil {
+					t.Errorf("the other write: %v", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Error("another write waited for the keyed request's lookup")
+			}
+			resp := idemWork(t, db, "created")(ctx)
+			if err := db.Scan(ctx, &seen, "SELECT count(*) FROM change_events WHERE resource = 'test'"); err != nil {
+				t.Errorf("read after the write: %v", err)
+			}
+			return resp
+		})
+		done <- err
+	}()
+	<-looking
+	otherWrote <- db.InTx(context.Background(), func(ctx context.Context) error {
+		return db.Exec(ctx, "INSERT INTO change_events (id, resource, resource_id, action, actor, fields, version, at) VALUES (?, 'other', 'x', 'create', 'user-2', '[]', 1, ?)",
+			uuid.NewString(), now)
+	})
+	if err := <-done; err != nil {
+		t.Fatalf("keyed request: %v", err)
+	}
+	if seen != 1 {
+		t.Errorf("the keyed request's read after its write: got %d events; want 1 (its own, not yet committed)", seen)
+	}
+	kept, err := keeper.Do(context.Background(), r, func(context.Context) idempotency.Response { t.Error("work ran twice"); return idempotency.Response{} })
+	if err != nil || kept == nil || kept.Status != http.StatusCreated {
+		t.Errorf("retry: got %+v, %v; want the kept 201", kept, err)
 	}
 }

@@ -25,7 +25,7 @@ type readStmts struct{ m sync.Map }
 // writes), else on the readers, prepared once on SQLite. PostgreSQL's
 // driver keeps its own prepared statements per connection (see Open).
 func (db *DB) queryRow(ctx context.Context, query string, args ...any) row {
-	if tx, ok := ctx.Value(txKey{}).(*gormDB); ok {
+	if tx := txOf(ctx); tx != nil {
 		if db.dialect == Postgres {
 			query = numbered(query)
 		}

@@ -131,18 +131,28 @@ type preparedStatement struct {
 
 // insertStatement is the insert of every named column of table.
 func insertStatement(table string, columns ...string) preparedStatement {
-	query := "INSERT INTO " + table + " (" + strings.Join(columns, ", ") + ") VALUES (?" + strings.Repeat(", ?", len(columns)-1) + ")"
-	return preparedStatement{columns: columns, sqlite: query, postgres: numbered(query)}
+	st := statementOf("INSERT INTO " + table + " (" + strings.Join(columns, ", ") + ") VALUES (?" + strings.Repeat(", ?", len(columns)-1) + ")")
+	st.columns = columns
+	return st
+}
+
+// statementOf is query, written with ? placeholders, for both dialects.
+func statementOf(query string) preparedStatement {
+	return preparedStatement{sqlite: query, postgres: numbered(query)}
+}
+
+// text is st as this database's dialect writes it.
+func (db *DB) text(st preparedStatement) string {
+	if db.dialect == Postgres {
+		return st.postgres
+	}
+	return st.sqlite
 }
 
 // execPrepared runs st with args in tx, as a statement prepared once per
 // connection, its error as GORM would report it.
 func (db *DB) execPrepared(tx *gorm.DB, st preparedStatement, args ...any) error {
-	query := st.sqlite
-	if db.dialect == Postgres {
-		query = st.postgres
-	}
-	return db.translated(db.slow.exec(tx, query, args...))
+	return db.translated(db.slow.exec(tx, db.text(st), args...))
 }
 
 // translated is err as GORM reports a statement's error (see translator),
