@@ -3872,7 +3872,8 @@ type ListCommitmentsParamsFormat string
 type CreateCommitmentParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// key with a different request is 422; of requests with one key that run at the same time, the first to
+	// write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -4046,7 +4047,8 @@ type ListEvaluationsParams struct {
 type CreateEvaluationParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// key with a different request is 422; of requests with one key that run at the same time, the first to
+	// write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -4224,7 +4226,8 @@ type ListMeetingsParamsSort string
 type CreateMeetingParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// key with a different request is 422; of requests with one key that run at the same time, the first to
+	// write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -4320,7 +4323,8 @@ type ReplaceMeetingParamsOverflow string
 type CreateRegistrationParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// key with a different request is 422; of requests with one key that run at the same time, the first to
+	// write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -4329,7 +4333,8 @@ type CreateRegistrationParams struct {
 type RetractMeetingReportParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// key with a different request is 422; of requests with one key that run at the same time, the first to
+	// write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -4344,7 +4349,8 @@ type ListSubmissionsParams struct {
 type CreateSubmissionParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// key with a different request is 422; of requests with one key that run at the same time, the first to
+	// write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -4362,7 +4368,8 @@ type MoveSubmissionParams struct {
 
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// key with a different request is 422; of requests with one key that run at the same time, the first to
+	// write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -4429,7 +4436,8 @@ type ListMilestonesParamsFormat string
 type CreateMilestoneParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// key with a different request is 422; of requests with one key that run at the same time, the first to
+	// write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -4547,7 +4555,8 @@ type ListMilestoneUpdatesParams struct {
 type CreateMilestoneUpdateParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// key with a different request is 422; of requests with one key that run at the same time, the first to
+	// write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -4586,7 +4595,8 @@ type ListOrganisationsParams struct {
 type CreateOrganisationParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// key with a different request is 422; of requests with one key that run at the same time, the first to
+	// write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -4659,7 +4669,8 @@ type ListPeopleParams struct {
 type CreatePersonParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// key with a different request is 422; of requests with one key that run at the same time, the first to
+	// write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -4718,7 +4729,8 @@ type ListPublicationsParamsFormat string
 type CreatePublicationParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// key with a different request is 422; of requests with one key that run at the same time, the first to
+	// write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -4849,7 +4861,8 @@ type ListWebhookSubscriptionsParams struct {
 type CreateWebhookSubscriptionParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// key with a different request is 422; of requests with one key that run at the same time, the first to
+	// write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -4879,7 +4892,8 @@ type ListWebhookDeliveriesParams struct {
 type RedeliverWebhookDeliveryParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// key with a different request is 422; of requests with one key that run at the same time, the first to
+	// write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -4888,7 +4902,8 @@ type RedeliverWebhookDeliveryParams struct {
 type RotateWebhookSecretParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// key with a different request is 422; of requests with one key that run at the same time, the first to
+	// write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -81,20 +80,25 @@ func newGroupCommit(write *gorm.DB, begin, setup string, slow slowQueries) *grou
 // run runs fn in the shared transaction and returns once the transaction
 // that holds its writes committed.
 func (g *groupCommit) run(ctx context.Context, fn func(ctx context.Context) error) error {
-	b, first, err := g.start()
+	b, err := g.start()
 	if err != nil {
 		return err
 	}
-	if err = cmp.Or(b.err, ctx.Err()); err == nil {
+	if err := ctx.Err(); err != nil {
+		g.end(b) // left to the writes that wait, or committed as it is
+		<-b.done
+		return err
+	}
+	first, err := g.enter(b)
+	if err == nil {
 		err = g.work(ctx, b, first, fn)
 	}
 	return g.finish(b, first, err)
 }
 
-// start takes the turn for one write and returns the shared transaction it
-// runs in, opening one when none is open, and the write's savepoint when it
-// is not the transaction's first. The write holds the turn until finish.
-func (g *groupCommit) start() (b *group, first bool, err error) {
+// start takes the turn and returns the shared transaction, opening one when
+// none is open. The turn is held until end (finish, for a write entered).
+func (g *groupCommit) start() (*group, error) {
 	g.mu.Lock()
 	g.waiting++
 	g.mu.Unlock()
@@ -106,42 +110,47 @@ func (g *groupCommit) start() (b *group, first bool, err error) {
 	g.waiting--
 	g.mu.Unlock()
 
-	b = g.open
-	if b == nil {
-		// The transaction outlives the request that opens it: a client who
-		// goes away must not roll back the others' writes.
-		begin := time.Now()
-		tx := g.write.WithContext(context.Background()).Begin()
-		g.slow.Trace(context.Background(), begin, func() (string, int64) { return g.begin, -1 }, tx.Error)
-		if tx.Error != nil {
-			<-g.turn
-			return nil, false, dbError(tx.Error)
-		}
-		b = &group{tx: tx, slow: g.slow, done: make(chan struct{})}
-		b.sql, _ = sqlTx(tx)
-		if p, ok := tx.Statement.ConnPool.(*gorm.PreparedStmtTX); ok && b.sql != nil {
-			p.Tx = &preparingTx{Tx: b.sql, prepared: &g.prepared}
-		}
-		if g.setup != "" {
-			if err := g.slow.exec(tx, g.setup); err != nil {
-				_ = tx.Rollback().Error
-				<-g.turn
-				return nil, false, dbError(err)
-			}
-		}
-		g.open = b
+	if b := g.open; b != nil {
+		return b, nil
 	}
+	// The transaction outlives the request that opens it: a client who
+	// goes away must not roll back the others' writes.
+	begin := time.Now()
+	tx := g.write.WithContext(context.Background()).Begin()
+	g.slow.Trace(context.Background(), begin, func() (string, int64) { return g.begin, -1 }, tx.Error)
+	if tx.Error != nil {
+		<-g.turn
+		return nil, dbError(tx.Error)
+	}
+	b := &group{tx: tx, slow: g.slow, done: make(chan struct{})}
+	b.sql, _ = sqlTx(tx)
+	if p, ok := tx.Statement.ConnPool.(*gorm.PreparedStmtTX); ok && b.sql != nil {
+		p.Tx = &preparingTx{Tx: b.sql, prepared: &g.prepared}
+	}
+	if g.setup != "" {
+		if err := g.slow.exec(tx, g.setup); err != nil {
+			_ = tx.Rollback().Error
+			<-g.turn
+			return nil, dbError(err)
+		}
+	}
+	g.open = b
+	return b, nil
+}
+
+// enter begins a write in b, whose turn is held: a savepoint, but for b's
+// first write, which needs none (when it fails, b is rolled back).
+func (g *groupCommit) enter(b *group) (first bool, err error) {
 	first = b.n == 0
 	b.n++
 	g.writes.Add(1)
 	if !first {
-		// A failure here is the transaction's (b.err): finish rolls it back.
-		_ = b.exec("SAVEPOINT group_write")
+		err = b.exec("SAVEPOINT group_write")
 	}
-	return b, first, nil
+	return first, err
 }
 
-// finish ends the write started in b: it undoes its writes when err is not
+// finish ends the write entered in b: it undoes its writes when err is not
 // nil, passes the turn on and returns once b is committed or rolled back,
 // with err, or else with why b did not commit.
 func (g *groupCommit) finish(b *group, first bool, err error) error {
@@ -161,7 +170,7 @@ func (g *groupCommit) finish(b *group, first bool, err error) error {
 	return b.err
 }
 
-// work runs fn in b, for the write started there. A panic undoes the write and
+// work runs fn in b, for the write entered there. A panic undoes the write and
 // goes on after the turn is passed on.
 func (g *groupCommit) work(ctx context.Context, b *group, first bool, fn func(ctx context.Context) error) (err error) {
 	defer func() {

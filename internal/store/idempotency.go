@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -129,16 +128,24 @@ func (kw *keyedWrite) transaction(ctx context.Context) (*gorm.DB, error) {
 		return nil, errAnsweredMeanwhile
 	case kw.err != nil:
 		return nil, kw.err
+	case kw.finished:
+		return nil, errWriteEnded
 	}
 	g := kw.db.group
-	b, first, err := g.start()
+	b, err := g.start()
 	if err != nil {
 		kw.err = err
 		return nil, err
 	}
-	kw.b, kw.first = b, first // from here on, abandon passes the turn on
+	kw.b = b // from here on, abandon passes the turn on
+	first, err := g.enter(b)
+	kw.first = first
 	tx := b.statements(ctx)
-	replay, hash, err := kw.claim(tx)
+	var replay *idempotency.Response
+	var hash string
+	if err == nil {
+		replay, hash, err = kw.claim(tx)
+	}
 	if err == nil && replay == nil {
 		err = tx.Exec("SAVEPOINT idempotent_work").Error
 	}
@@ -146,7 +153,7 @@ func (kw *keyedWrite) transaction(ctx context.Context) (*gorm.DB, error) {
 		// The claim wrote nothing; the replay waits for the commit of the
 		// response it replays, which may be in this very transaction.
 		kw.b = nil
-		kw.err = g.finish(b, first, cmp.Or(b.err, dbErrorOrNil(err)))
+		kw.err = g.finish(b, first, dbErrorOrNil(err))
 		kw.replay, kw.hash = replay, hash
 		if kw.err != nil {
 			return nil, kw.err
@@ -156,6 +163,9 @@ func (kw *keyedWrite) transaction(ctx context.Context) (*gorm.DB, error) {
 	kw.tx = tx
 	return tx, nil
 }
+
+// errWriteEnded refuses a write of a keyed request after its response was kept.
+var errWriteEnded = errors.New("the keyed request's write ended: no statement runs in it any more")
 
 // claim forgets the key when it expired, then claims it in tx, or returns
 // the response kept for it and the hash of its request. Its statements
@@ -222,7 +232,6 @@ func (kw *keyedWrite) end(ctx context.Context, resp idempotency.Response, err er
 		return replay, hash, nil
 	}
 	b, first, tx := kw.b, kw.first, kw.tx
-	kw.b = nil
 	if err == nil {
 		err = ctx.Err()
 	}
@@ -233,6 +242,7 @@ func (kw *keyedWrite) end(ctx context.Context, resp idempotency.Response, err er
 	if err == nil {
 		err = dbErrorOrNil(kw.keep(tx, resp))
 	}
+	kw.b = nil // finish passes the turn on; until here, abandon would
 	return nil, "", kw.db.group.finish(b, first, err)
 }
 

@@ -81,6 +81,9 @@ func affected(res sql.Result) int64 {
 // exec runs query, written for the dialect, with args in tx, without GORM
 // and logged as GORM's statements are.
 func (l slowQueries) exec(tx *gorm.DB, query string, args ...any) error {
+	if tx.Error != nil { // a session that must not run (see writer)
+		return tx.Error
+	}
 	begin := time.Now()
 	res, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, query, args...)
 	l.Trace(tx.Statement.Context, begin, func() (string, int64) { return query, affected(res) }, err)
@@ -90,6 +93,9 @@ func (l slowQueries) exec(tx *gorm.DB, query string, args ...any) error {
 // queryRow reads one row of query, written for the dialect, with args in
 // tx, without GORM and logged as GORM's statements are.
 func (l slowQueries) queryRow(tx *gorm.DB, query string, args ...any) row {
+	if tx.Error != nil { // a session that must not run (see writer)
+		return row{err: tx.Error}
+	}
 	ctx, begin := tx.Statement.Context, time.Now()
 	return l.row(ctx, begin, query, tx.Statement.ConnPool.QueryRowContext(ctx, query, args...))
 }
@@ -98,6 +104,7 @@ func (l slowQueries) queryRow(tx *gorm.DB, query string, args ...any) row {
 // until Scan has read the row, and is then logged as GORM's statements are.
 type row struct {
 	*sql.Row
+	err   error // when set, the statement did not run and Scan returns it
 	ctx   context.Context
 	begin time.Time
 	query string
@@ -112,6 +119,9 @@ func (l slowQueries) row(ctx context.Context, begin time.Time, query string, r *
 // Scan reads the row into dest, as sql.Row's Scan does, and logs the
 // statement when it was slow.
 func (r row) Scan(dest ...any) error {
+	if r.err != nil {
+		return r.err
+	}
 	err := r.Row.Scan(dest...)
 	r.log.Trace(r.ctx, r.begin, func() (string, int64) { return r.query, -1 }, err)
 	return err

@@ -3976,7 +3976,8 @@ type ListCommitmentsParamsFormat string
 type CreateCommitmentParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// key with a different request is 422; of requests with one key that run at the same time, the first to
+	// write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -4150,7 +4151,8 @@ type ListEvaluationsParams struct {
 type CreateEvaluationParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// key with a different request is 422; of requests with one key that run at the same time, the first to
+	// write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -4328,7 +4330,8 @@ type ListMeetingsParamsSort string
 type CreateMeetingParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// key with a different request is 422; of requests with one key that run at the same time, the first to
+	// write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -4424,7 +4427,8 @@ type ReplaceMeetingParamsOverflow string
 type CreateRegistrationParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// key with a different request is 422; of requests with one key that run at the same time, the first to
+	// write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -4433,7 +4437,8 @@ type CreateRegistrationParams struct {
 type RetractMeetingReportParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// key with a different request is 422; of requests with one key that run at the same time, the first to
+	// write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -4448,7 +4453,8 @@ type ListSubmissionsParams struct {
 type CreateSubmissionParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// key with a different request is 422; of requests with one key that run at the same time, the first to
+	// write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -4466,7 +4472,8 @@ type MoveSubmissionParams struct {
 
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// key with a different request is 422; of requests with one key that run at the same time, the first to
+	// write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -4533,7 +4540,8 @@ type ListMilestonesParamsFormat string
 type CreateMilestoneParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// key with a different request is 422; of requests with one key that run at the same time, the first to
+	// write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -4651,7 +4659,8 @@ type ListMilestoneUpdatesParams struct {
 type CreateMilestoneUpdateParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// key with a different request is 422; of requests with one key that run at the same time, the first to
+	// write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -4690,7 +4699,8 @@ type ListOrganisationsParams struct {
 type CreateOrganisationParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// key with a different request is 422; of requests with one key that run at the same time, the first to
+	// write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -4763,7 +4773,8 @@ type ListPeopleParams struct {
 type CreatePersonParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// key with a different request is 422; of requests with one key that run at the same time, the first to
+	// write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -4822,7 +4833,8 @@ type ListPublicationsParamsFormat string
 type CreatePublicationParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// key with a different request is 422; of requests with one key that run at the same time, the first to
+	// write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -4953,7 +4965,8 @@ type ListWebhookSubscriptionsParams struct {
 type CreateWebhookSubscriptionParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// key with a different request is 422; of requests with one key that run at the same time, the first to
+	// write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -4983,7 +4996,8 @@ type ListWebhookDeliveriesParams struct {
 type RedeliverWebhookDeliveryParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// key with a different request is 422; of requests with one key that run at the same time, the first to
+	// write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -4992,7 +5006,8 @@ type RedeliverWebhookDeliveryParams struct {
 type RotateWebhookSecretParams struct {
 	// IdempotencyKey A unique key (such as a UUID) per intended request. A retry with the same key and the same request
 	// returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-	// key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+	// key with a different request is 422; of requests with one key that run at the same time, the first to
+	// write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
 	// 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }

@@ -4088,7 +4088,8 @@ export interface components {
         IfMatch: string;
         /** @description A unique key (such as a UUID) per intended request. A retry with the same key and the same request
          *     returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-         *     key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+         *     key with a different request is 422; of requests with one key that run at the same time, the first to
+         *     write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
          *     24 hours.
          *      */
         IdempotencyKey: string;
@@ -4175,7 +4176,8 @@ export interface operations {
             header?: {
                 /** @description A unique key (such as a UUID) per intended request. A retry with the same key and the same request
                  *     returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-                 *     key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+                 *     key with a different request is 422; of requests with one key that run at the same time, the first to
+                 *     write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
                  *     24 hours.
                  *      */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -4428,7 +4430,8 @@ export interface operations {
             header?: {
                 /** @description A unique key (such as a UUID) per intended request. A retry with the same key and the same request
                  *     returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-                 *     key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+                 *     key with a different request is 422; of requests with one key that run at the same time, the first to
+                 *     write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
                  *     24 hours.
                  *      */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -4777,7 +4780,8 @@ export interface operations {
             header?: {
                 /** @description A unique key (such as a UUID) per intended request. A retry with the same key and the same request
                  *     returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-                 *     key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+                 *     key with a different request is 422; of requests with one key that run at the same time, the first to
+                 *     write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
                  *     24 hours.
                  *      */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -5057,7 +5061,8 @@ export interface operations {
             header?: {
                 /** @description A unique key (such as a UUID) per intended request. A retry with the same key and the same request
                  *     returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-                 *     key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+                 *     key with a different request is 422; of requests with one key that run at the same time, the first to
+                 *     write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
                  *     24 hours.
                  *      */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -5164,7 +5169,8 @@ export interface operations {
             header?: {
                 /** @description A unique key (such as a UUID) per intended request. A retry with the same key and the same request
                  *     returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-                 *     key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+                 *     key with a different request is 422; of requests with one key that run at the same time, the first to
+                 *     write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
                  *     24 hours.
                  *      */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -5369,7 +5375,8 @@ export interface operations {
             header?: {
                 /** @description A unique key (such as a UUID) per intended request. A retry with the same key and the same request
                  *     returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-                 *     key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+                 *     key with a different request is 422; of requests with one key that run at the same time, the first to
+                 *     write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
                  *     24 hours.
                  *      */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -5484,7 +5491,8 @@ export interface operations {
                 "If-Match"?: components["parameters"]["IfMatch"];
                 /** @description A unique key (such as a UUID) per intended request. A retry with the same key and the same request
                  *     returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-                 *     key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+                 *     key with a different request is 422; of requests with one key that run at the same time, the first to
+                 *     write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
                  *     24 hours.
                  *      */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -5914,7 +5922,8 @@ export interface operations {
             header?: {
                 /** @description A unique key (such as a UUID) per intended request. A retry with the same key and the same request
                  *     returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-                 *     key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+                 *     key with a different request is 422; of requests with one key that run at the same time, the first to
+                 *     write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
                  *     24 hours.
                  *      */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -6073,7 +6082,8 @@ export interface operations {
             header?: {
                 /** @description A unique key (such as a UUID) per intended request. A retry with the same key and the same request
                  *     returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-                 *     key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+                 *     key with a different request is 422; of requests with one key that run at the same time, the first to
+                 *     write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
                  *     24 hours.
                  *      */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -6161,7 +6171,8 @@ export interface operations {
             header?: {
                 /** @description A unique key (such as a UUID) per intended request. A retry with the same key and the same request
                  *     returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-                 *     key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+                 *     key with a different request is 422; of requests with one key that run at the same time, the first to
+                 *     write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
                  *     24 hours.
                  *      */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -6259,7 +6270,8 @@ export interface operations {
             header?: {
                 /** @description A unique key (such as a UUID) per intended request. A retry with the same key and the same request
                  *     returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-                 *     key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+                 *     key with a different request is 422; of requests with one key that run at the same time, the first to
+                 *     write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
                  *     24 hours.
                  *      */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -6618,7 +6630,8 @@ export interface operations {
             header?: {
                 /** @description A unique key (such as a UUID) per intended request. A retry with the same key and the same request
                  *     returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-                 *     key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+                 *     key with a different request is 422; of requests with one key that run at the same time, the first to
+                 *     write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
                  *     24 hours.
                  *      */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -7065,7 +7078,8 @@ export interface operations {
             header?: {
                 /** @description A unique key (such as a UUID) per intended request. A retry with the same key and the same request
                  *     returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-                 *     key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+                 *     key with a different request is 422; of requests with one key that run at the same time, the first to
+                 *     write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
                  *     24 hours.
                  *      */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -7372,7 +7386,8 @@ export interface operations {
             header?: {
                 /** @description A unique key (such as a UUID) per intended request. A retry with the same key and the same request
                  *     returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-                 *     key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+                 *     key with a different request is 422; of requests with one key that run at the same time, the first to
+                 *     write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
                  *     24 hours.
                  *      */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -7467,7 +7482,8 @@ export interface operations {
             header?: {
                 /** @description A unique key (such as a UUID) per intended request. A retry with the same key and the same request
                  *     returns the first response (with `Idempotent-Replayed: true`) instead of creating twice; the same
-                 *     key with a different request is 422; a retry while the first is still running waits for it. Keys are kept
+                 *     key with a different request is 422; of requests with one key that run at the same time, the first to
+                 *     write (or, writing nothing, to be answered) is kept, and the others get its response. Keys are kept
                  *     24 hours.
                  *      */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
