@@ -67,8 +67,9 @@ var errServerFailed = errors.New("server error: the key is not kept")
 // it is a server error); or an error, and then nothing is kept: 422 when the
 // key was used for another request, or the store failing (also after work
 // ran: its response must then not be sent, since nothing of it committed).
-// A retry while the first request runs gets its response: the first of
-// them to write claims the key and does the work.
+// Of requests with one key that run at the same time, the first to write
+// (or, writing nothing, to be answered) claims the key, and the others get
+// its response.
 func (k *Keeper) Do(ctx context.Context, r Request, work func(ctx context.Context) Response) (*Response, error) {
 	if len(r.Key) == 0 || len(r.Key) > 255 || strings.IndexFunc(r.Key, func(c rune) bool { return c < 0x21 || c > 0x7e }) >= 0 {
 		return nil, (domain.Problems{{Name: "Idempotency-Key", Reason: "must be 1 to 255 visible ASCII characters, such as a UUID"}}).Err()

@@ -340,10 +340,10 @@ func txOf(ctx context.Context) *gorm.DB {
 	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
 		return tx
 	}
-	if kw := keyedWriteOf(ctx); kw != nil {
+	if kw, ok := ctx.Value(keyedKey{}).(*keyedWrite); ok {
 		kw.mu.Lock()
 		defer kw.mu.Unlock()
-		return kw.tx
+		return kw.tx // nil before the write starts and once it ended
 	}
 	return nil
 }

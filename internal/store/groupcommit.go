@@ -158,7 +158,9 @@ func (g *groupCommit) finish(b *group, first bool, err error) error {
 		err = b.err
 	}
 	if err != nil {
-		b.undo(first)
+		if b.err == nil { // else b is lost, and end rolls it back
+			b.undo(first)
+		}
 	} else if !first {
 		err = b.exec("RELEASE group_write")
 	}

@@ -122,14 +122,14 @@ func (kw *keyedWrite) transaction(ctx context.Context) (*gorm.DB, error) {
 	kw.mu.Lock()
 	defer kw.mu.Unlock()
 	switch {
+	case kw.finished:
+		return nil, errWriteEnded
 	case kw.tx != nil:
 		return kw.tx, nil
 	case kw.replay != nil:
 		return nil, errAnsweredMeanwhile
 	case kw.err != nil:
 		return nil, kw.err
-	case kw.finished:
-		return nil, errWriteEnded
 	}
 	g := kw.db.group
 	b, err := g.start()
@@ -242,7 +242,7 @@ func (kw *keyedWrite) end(ctx context.Context, resp idempotency.Response, err er
 	if err == nil {
 		err = dbErrorOrNil(kw.keep(tx, resp))
 	}
-	kw.b = nil // finish passes the turn on; until here, abandon would
+	kw.b, kw.tx = nil, nil // finish passes the turn on; until here, abandon would
 	return nil, "", kw.db.group.finish(b, first, err)
 }
 
@@ -257,9 +257,9 @@ func (kw *keyedWrite) abandon() {
 	kw.mu.Lock()
 	defer kw.mu.Unlock()
 	kw.finished = true
-	if kw.b != nil {
-		_ = kw.db.group.finish(kw.b, kw.first, errAbandoned)
-		kw.b = nil
+	if b := kw.b; b != nil {
+		kw.b, kw.tx = nil, nil
+		_ = kw.db.group.finish(b, kw.first, errAbandoned)
 	}
 }
 

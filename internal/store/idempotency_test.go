@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 	"testing"
@@ -275,5 +276,45 @@ func TestIdempotencyKeysTurnFromTheFirstWrite(t *testing.T) {
 	kept, err := keeper.Do(context.Background(), r, func(context.Context) idempotency.Response { t.Error("work ran twice"); return idempotency.Response{} })
 	if err != nil || kept == nil || kept.Status != http.StatusCreated {
 		t.Errorf("retry: got %+v, %v; want the kept 201", kept, err)
+	}
+}
+
+// A write made with a keyed request's context after its response was kept
+// (by a goroutine that outlived it) runs on its own: it neither joins the
+// ended write nor takes a turn that nobody passes on.
+func TestIdempotencyKeysWriteAfterTheEnd(t *testing.T) {
+	t.Parallel()
+	db := storetest.Open(t)
+	keeper := idempotency.NewKeeper(db.IdempotencyKeys(), func() time.Time { return now })
+	for _, wrote := range []bool{false, true} {
+		r := idempotency.Request{Actor: "user-1", Key: fmt.Sprintf("key-%t", wrote), Method: "POST", Path: "/v1/things", Hash: "h1"}
+		var late context.Context
+		if _, err := keeper.Do(context.Background(), r, func(ctx context.Context) idempotency.Response {
+			late = ctx
+			if wrote {
+				return idemWork(t, db, "created")(ctx)
+			}
+			return idempotency.Response{Status: http.StatusBadRequest}
+		}); err != nil {
+			t.Fatalf("request (wrote %t): %v", wrote, err)
+		}
+		done := make(chan error, 1)
+		go func() {
+			done <- db.InTx(late, func(ctx context.Context) error {
+				return db.Exec(ctx, "INSERT INTO change_events (id, resource, resource_id, action, actor, fields, version, at) VALUES (?, 'late', 'x', 'create', 'user-1', '[]', 1, ?)",
+					uuid.NewString(), now)
+			})
+		}()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("late write (request wrote %t): %v", wrote, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("late write (request wrote %t): still waiting after 10 s", wrote)
+		}
+	}
+	if got := idemCount(t, db, "SELECT count(*) FROM change_events WHERE resource = 'late'"); got != 2 {
+		t.Errorf("late writes committed: got %d; want 2", got)
 	}
 }
