@@ -56,7 +56,7 @@ func (s IdempotencyKeys) Once(ctx context.Context, r idempotency.Request, now ti
 	// request.
 	var row idempotencyRow
 	err := s.db.queryRow(context.WithoutCancel(ctx), keptResponse, r.Actor, r.Key, now.Add(-ttl).UTC()).
-		Scan(&row.Status, &row.Header, &row.Body, &row.RequestHash)
+		Scan(row.keptColumns()...)
 	switch {
 	case err == nil:
 		return row.response(), row.RequestHash, nil
@@ -70,8 +70,15 @@ func (s IdempotencyKeys) Once(ctx context.Context, r idempotency.Request, now ti
 }
 
 // keptResponse reads the response kept for a key that has not expired.
-const keptResponse = "SELECT status, header, body, request_hash FROM idempotency_keys " +
-	"WHERE actor = ? AND idem_key = ? AND status <> 0 AND created_at >= ?"
+const keptResponse = "SELECT " + keptKeyColumns + " FROM idempotency_keys WHERE actor = ? AND idem_key = ? AND status <> 0 AND created_at >= ?"
+
+// keptKeyColumns are the columns of a kept response, in keptColumns' order.
+const keptKeyColumns = "status, header, body, request_hash"
+
+// keptColumns are where keptResponse's and claimedKey's columns are read to.
+func (r *idempotencyRow) keptColumns() []any {
+	return []any{&r.Status, &r.Header, &r.Body, &r.RequestHash}
+}
 
 func (r idempotencyRow) response() *idempotency.Response {
 	return &idempotency.Response{Status: r.Status, Header: r.Header.V, Body: []byte(r.Body)}
@@ -153,7 +160,7 @@ func (kw *keyedWrite) transaction(ctx context.Context) (*gorm.DB, error) {
 		// The claim wrote nothing; the replay waits for the commit of the
 		// response it replays, which may be in this very transaction.
 		kw.b = nil
-		kw.err = g.finish(b, first, dbErrorOrNil(err))
+		kw.err = g.finish(b, first, kw.db.translated(err))
 		kw.replay, kw.hash = replay, hash
 		if kw.err != nil {
 			return nil, kw.err
@@ -181,7 +188,7 @@ func (kw *keyedWrite) claim(tx *gorm.DB) (*idempotency.Response, string, error) 
 		return nil, "", db.translated(err)
 	}
 	var row idempotencyRow
-	if err := db.slow.queryRow(tx, db.text(claimedKey), r.Actor, r.Key).Scan(&row.Status, &row.Header, &row.Body, &row.RequestHash); err != nil {
+	if err := db.slow.queryRow(tx, db.text(claimedKey), r.Actor, r.Key).Scan(row.keptColumns()...); err != nil {
 		return nil, "", db.translated(err)
 	}
 	if row.Status != 0 {
@@ -197,7 +204,7 @@ var (
 	// claimKey answers a row when it claimed the key, none when the key was claimed.
 	claimKey = statementOf("INSERT INTO idempotency_keys (actor, idem_key, method, path, request_hash, status, header, body, created_at) " +
 		"VALUES (?, ?, ?, ?, ?, 0, '{}', '', ?) ON CONFLICT DO NOTHING RETURNING 1")
-	claimedKey   = statementOf("SELECT status, header, body, request_hash FROM idempotency_keys WHERE actor = ? AND idem_key = ?")
+	claimedKey   = statementOf("SELECT " + keptKeyColumns + " FROM idempotency_keys WHERE actor = ? AND idem_key = ?")
 	takeOverKey  = statementOf("UPDATE idempotency_keys SET method = ?, path = ?, request_hash = ?, created_at = ? WHERE actor = ? AND idem_key = ?")
 	keepResponse = statementOf("UPDATE idempotency_keys SET status = ?, header = ?, body = ? WHERE actor = ? AND idem_key = ?")
 )
@@ -237,10 +244,10 @@ func (kw *keyedWrite) end(ctx context.Context, resp idempotency.Response, err er
 	}
 	if err == nil && resp.Status >= 400 {
 		// A refused request changes nothing, even if it wrote before it was refused.
-		err = dbErrorOrNil(tx.Exec("ROLLBACK TO SAVEPOINT idempotent_work").Error)
+		err = kw.db.translated(tx.Exec("ROLLBACK TO SAVEPOINT idempotent_work").Error)
 	}
 	if err == nil {
-		err = dbErrorOrNil(kw.keep(tx, resp))
+		err = kw.keep(tx, resp) // translated by execPrepared
 	}
 	kw.b, kw.tx = nil, nil // finish passes the turn on; until here, abandon would
 	return nil, "", kw.db.group.finish(b, first, err)
@@ -264,11 +271,3 @@ func (kw *keyedWrite) abandon() {
 }
 
 var errAbandoned = errors.New("the keyed write did not end")
-
-// dbErrorOrNil is dbError, for an error that may be nil.
-func dbErrorOrNil(err error) error {
-	if err == nil {
-		return nil
-	}
-	return dbError(err)
-}
