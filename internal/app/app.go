@@ -191,15 +191,10 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 	}
 	// The table reloads every AccessRefresh for as long as the app lives:
 	// that bounds how long another instance's change takes to reach this one.
-	loop, stop := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		access.Run(loop, cfg.AccessRefresh, log)
-	}()
+	stopAccess := runInBackground(func(ctx context.Context) { access.Run(ctx, cfg.AccessRefresh, log) })
 	return &App{Config: cfg, Log: log, DB: db, Organisations: orgs, Accounts: accounts, People: people, Meetings: meetings, Publications: publications, Milestones: milestones, Evaluations: evaluations, Audit: auditLog, Tokens: tokens,
 		Webhooks: webhooks, Dispatcher: dispatcher, Outbox: outbox, Retention: retention.NewService(db, people, accounts, auditLog, time.Now), Migrated: migrated,
-		Access: access, stopAccess: func() { stop(); <-done },
+		Access: access, stopAccess: stopAccess,
 		Seed: seed.NewLoader(db, orgs, meetings, publications, milestones, evaluations, time.Now), handler: handler, draining: draining, metrics: metrics}, nil
 }
 
@@ -349,8 +344,14 @@ func serveDebug(addr, flagName, env string, metrics http.Handler) (stop func(), 
 // ShutdownWait.
 func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 	defer a.dispatch()()
+	handler := a.closingWhileDraining(a.handler)
+	if a.Config.IdleRelease > 0 {
+		rest := &idleRelease{after: a.Config.IdleRelease, release: a.releaseMemory}
+		handler = rest.track(handler)
+		defer runInBackground(rest.run)()
+	}
 	srv := &http.Server{
-		Handler:           a.closingWhileDraining(a.handler),
+		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       a.Config.ReadTimeout,
 		WriteTimeout:      a.Config.WriteTimeout,
@@ -405,23 +406,27 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// dispatch starts delivering webhooks and returns the function that stops
-// it, once the server has shut down.
+// dispatch starts delivering webhooks and mail, and returns the function
+// that stops it, once the server has shut down.
 func (a *App) dispatch() (stop func()) {
+	stopHooks := runInBackground(a.Dispatcher.Run)
+	if a.Outbox == nil {
+		return stopHooks
+	}
+	stopMail := runInBackground(a.Outbox.Run)
+	return func() { stopHooks(); stopMail() }
+}
+
+// runInBackground runs fn on a goroutine of its own until the function it
+// returns is called, which waits for fn to end.
+func runInBackground(fn func(ctx context.Context)) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		a.Dispatcher.Run(ctx)
+		fn(ctx)
 	}()
-	mailed := make(chan struct{})
-	go func() {
-		defer close(mailed)
-		if a.Outbox != nil {
-			a.Outbox.Run(ctx)
-		}
-	}()
-	return func() { cancel(); <-done; <-mailed }
+	return func() { cancel(); <-done }
 }
 
 // closingWhileDraining asks every client to close its connection once

@@ -81,6 +81,9 @@ type Config struct {
 	// MemoryLimit is the Go runtime's soft memory limit serve sets; 0 sets
 	// none, and -1 (auto) sets ResponseCache plus 48 MiB unless GOMEMLIMIT is set.
 	MemoryLimit int64
+	// IdleRelease is how long serve waits with no request before it gives
+	// freed memory back to the system; 0: never (the Go runtime's own pace).
+	IdleRelease time.Duration
 }
 
 // Setting documents one configuration value; docs/configuration.md, generated
@@ -138,6 +141,7 @@ var Settings = []Setting{
 	{"mail-dir", "PIONIERS_MAIL_DIR", "", "write each notification as an .eml file in this folder and log it, instead of sending it (development); with smtp-host set, smtp-host wins"},
 	{"response-cache", "PIONIERS_RESPONSE_CACHE", "16M", "memory for the cache of anonymous reads (such as 16M); an answer is served from it only while no write was committed since, on any instance, and within the second it was rendered in. 0 turns it off"},
 	{"memory-limit", "PIONIERS_MEMORY_LIMIT", "auto", "soft limit on the memory the Go runtime uses (such as 96M): near it, garbage is collected sooner and freed memory returned to the system at once. auto: response-cache plus 48M, unless GOMEMLIMIT is set; 0: no limit"},
+	{"idle-release", "PIONIERS_IDLE_RELEASE", "10s", "after this long with no request begun or in flight, give the memory a burst left free back to the system: the Go heap's, SQLite's page caches, the C allocator's; 0s leaves it to the Go runtime, which returns it over minutes"},
 }
 
 // Flags registers the settings named in only (every setting when none) on
@@ -210,6 +214,9 @@ func parse(v map[string]*string) (Config, error) {
 	c.RefreshTokenTTL, c.AccessRefresh = dur("refresh-token-ttl"), dur("access-refresh")
 	if c.DrainWait, err = time.ParseDuration(*v["drain-wait"]); err != nil || c.DrainWait < 0 {
 		errs = append(errs, "--drain-wait: want a duration such as 5s, 0s for none")
+	}
+	if c.IdleRelease, err = time.ParseDuration(*v["idle-release"]); err != nil || c.IdleRelease < 0 {
+		errs = append(errs, "--idle-release: want a duration such as 10s, 0s for never")
 	}
 	if c.AuditRetention, err = time.ParseDuration(*v["audit-retention"]); err != nil || c.AuditRetention < 0 {
 		errs = append(errs, "--audit-retention: want a duration such as 17520h, 0 to keep every entry")

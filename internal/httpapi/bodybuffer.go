@@ -30,8 +30,12 @@ type bodyBuffer struct {
 }
 
 const (
-	firstChunk = 4 << 10
-	maxChunk   = 1 << 20
+	// minChunk is the least a first chunk takes. A body written in one
+	// piece, as the JSON encoder writes one, gets a first chunk of just its
+	// size (a meeting is about 1 KB); one written in small pieces, chunks
+	// that double from here.
+	minChunk = 512
+	maxChunk = 1 << 20
 	// spillAt is the size beyond which a body with a spillDir moves to a
 	// file: what the cache keeps in memory at most (maxCachedBody).
 	spillAt = maxCachedBody
@@ -55,7 +59,7 @@ func (b *bodyBuffer) Write(p []byte) (int, error) {
 	for len(p) > 0 {
 		last := len(b.chunks) - 1
 		if last < 0 || len(b.chunks[last]) == cap(b.chunks[last]) {
-			size := firstChunk
+			size := min(max(len(p), minChunk), maxChunk)
 			if last >= 0 {
 				size = min(2*cap(b.chunks[last]), maxChunk)
 			}

@@ -19,8 +19,10 @@ func TestBodyBuffer(t *testing.T) {
 	}{
 		{"empty", nil},
 		{"one byte", []int{1}},
-		{"the first chunk exactly", []int{firstChunk}},
-		{"one past the first chunk", []int{firstChunk, 1}},
+		{"the least first chunk exactly", []int{minChunk}},
+		{"one past the least first chunk", []int{minChunk, 1}},
+		{"a small first write, then a large one", []int{1, 5000}},
+		{"a first write of a meeting's size, then more", []int{1100, 1, 1100}},
 		{"a list page in small writes", slices.Repeat([]int{97}, 520)},
 		{"spillAt exactly", []int{spillAt}},
 		{"one past spillAt", []int{spillAt, 1}},

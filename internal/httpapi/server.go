@@ -196,10 +196,10 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 	docs := docsHandler(v5emb.New("Pioniers API", basePath+"/openapi.json", docsPath+"/"))
 	e.GET(docsPath, docs)
 	e.GET(docsPath+"/*", docs)
-	e.GET("/healthz", func(c echo.Context) error {
+	e.GET(healthPath, func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 	})
-	e.GET("/readyz", func(c echo.Context) error {
+	e.GET(readyPath, func(c echo.Context) error {
 		if opt.Draining != nil && opt.Draining() {
 			return &requestError{status: http.StatusServiceUnavailable, detail: "the service is shutting down"}
 		}
@@ -214,6 +214,19 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 		return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
 	})
 	return e, nil
+}
+
+// The paths machines poll to watch the service.
+const (
+	healthPath = "/healthz"
+	readyPath  = "/readyz"
+)
+
+// Monitoring reports whether path is one that load balancers, probes and
+// scrapers poll to watch the service (health, readiness, metrics) rather
+// than one its users ask for.
+func Monitoring(path string) bool {
+	return path == healthPath || path == readyPath || path == metricsPath
 }
 
 // Short names for the domain's generic types in handler signatures.

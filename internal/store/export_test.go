@@ -1,6 +1,9 @@
 package store
 
-import "context"
+import (
+	"context"
+	"database/sql"
+)
 
 // What the black-box tests in store_test reach inside for.
 
@@ -67,4 +70,11 @@ func (db *DB) SetExportChunk(n int, between func()) {
 // export has read its rows, or failed to, before its consumer has returned.
 func (db *DB) SetExportBatch(n int, readEnded func(error)) {
 	db.exports.batch, db.exports.readEnded = n, readEnded
+}
+
+// ReaderPool is the pool that serves reads, for a test to hold its
+// connections.
+func (db *DB) ReaderPool() *sql.DB {
+	pool, _ := db.read.DB()
+	return pool
 }
