@@ -7,6 +7,7 @@ package bench
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/csv"
@@ -42,7 +43,17 @@ type Options struct {
 	// Postgres is an admin URL to a PostgreSQL server whose user may CREATE
 	// DATABASE: the main dataset's rows run on it too. Empty: SQLite only.
 	Postgres string
+	// IdleRelease is the servers' --idle-release, past which their memory
+	// at rest is read; 0: serve's default.
+	IdleRelease time.Duration
 }
+
+// serverFlags are the flags every API server of the run gets.
+func (o Options) serverFlags() []string {
+	return []string{"--idle-release", o.idleRelease().String()}
+}
+
+func (o Options) idleRelease() time.Duration { return cmp.Or(o.IdleRelease, defaultIdleRelease) }
 
 // Body is a response the floor serves again.
 type Body struct {
@@ -132,6 +143,7 @@ type ExportReport struct {
 type MemoryReport struct {
 	What string
 	Memory
+	srv *Server // to read again at rest; nil once it is gone
 }
 
 // Run runs the bench and returns what it measured.
@@ -156,7 +168,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, fmt.Errorf("work folder: %w", err)
 	}
 
-	reads, err := startServer(ctx, o.Bin, small, filepath.Join(o.Work, "reads"))
+	reads, err := startServer(ctx, o.Bin, small, filepath.Join(o.Work, "reads"), o.serverFlags()...)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +186,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 				logf("postgres: %v", err)
 			}
 		}()
-		if pgReads, err = pg.serve(ctx, o.Bin, small, filepath.Join(o.Work, "pg-reads"), "reads"); err != nil {
+		if pgReads, err = pg.serve(ctx, o.Bin, small, filepath.Join(o.Work, "pg-reads"), "reads", o.serverFlags()...); err != nil {
 			return nil, err
 		}
 		defer pgReads.Stop()
@@ -182,7 +194,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	var scale *Server
 	if o.Large > 0 {
-		if scale, err = startServer(ctx, o.Bin, large, filepath.Join(o.Work, "large")); err != nil {
+		if scale, err = startServer(ctx, o.Bin, large, filepath.Join(o.Work, "large"), o.serverFlags()...); err != nil {
 			return nil, err
 		}
 		defer scale.Stop()
@@ -190,7 +202,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	// Writes go to their own copy, started again each round, so that the
 	// meetings they add change neither the reads nor the next round.
 	writes := func(round int) (*Server, error) {
-		return startServer(ctx, o.Bin, small, filepath.Join(o.Work, fmt.Sprintf("writes-%d", round)))
+		return startServer(ctx, o.Bin, small, filepath.Join(o.Work, fmt.Sprintf("writes-%d", round)), o.serverFlags()...)
 	}
 
 	w, err := writes(0)
@@ -247,7 +259,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 		var pw *Server // PostgreSQL's writes server
 		if pg != nil {
-			if pw, err = pg.serve(ctx, o.Bin, small, filepath.Join(o.Work, fmt.Sprintf("pg-writes-%d", round)), fmt.Sprintf("writes-%d", round)); err != nil {
+			if pw, err = pg.serve(ctx, o.Bin, small, filepath.Join(o.Work, fmt.Sprintf("pg-writes-%d", round)), fmt.Sprintf("writes-%d", round), o.serverFlags()...); err != nil {
 				w.Stop()
 				return nil, err
 			}
@@ -340,7 +352,27 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		if err != nil {
 			return nil, err
 		}
-		*s.to = append(*s.to, MemoryReport{What: s.what, Memory: mem})
+		*s.to = append(*s.to, MemoryReport{What: s.what, Memory: mem, srv: s.srv})
+	}
+	// Then what the same servers hold at rest, once they gave back what the
+	// runs left free (the writes servers are gone by now).
+	logf("memory at rest: waiting %s", restWait(o.idleRelease()))
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-time.After(restWait(o.idleRelease())):
+	}
+	for _, m := range [][]MemoryReport{rep.Memory, pgMemory} {
+		for i := range m {
+			if m[i].srv == nil {
+				continue
+			}
+			rest, err := m[i].srv.Memory()
+			if err != nil {
+				return nil, err
+			}
+			m[i].RestRSS, m[i].RestAnon = rest.RSS, rest.Anon
+		}
 	}
 	// The reads server first: the figure.
 	for _, m := range [][]MemoryReport{rep.Memory, pgMemory} {

@@ -43,7 +43,7 @@ func TestHarness(t *testing.T) {
 	}
 	o := Options{Bin: bin, Repo: "../..", Cache: filepath.Join(dir, "data"), Work: filepath.Join(dir, "work"),
 		Meetings: 30, Large: 120, Milestones: 40, Rounds: 2, Duration: 300 * time.Millisecond, Conns: 4, Threads: 2,
-		Load: GoLoad{}, Logf: t.Logf, Postgres: os.Getenv("TEST_DATABASE_URL")}
+		Load: GoLoad{}, Logf: t.Logf, Postgres: os.Getenv("TEST_DATABASE_URL"), IdleRelease: 200 * time.Millisecond}
 	rep, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatalf("run: %v", err)
@@ -66,9 +66,9 @@ func TestHarness(t *testing.T) {
 		"GET /v1/feeds/meetings.ics":                          9,
 		"CSV export of 120 meetings":                          7,
 		"CSV export of 40 milestones":                         7,
-		"reads (30 meetings: list, by id, 304, feed)":         6,
-		"scale (120 meetings: pages, exports)":                6,
-		"writes (30 meetings, after the POST rows)":           6,
+		"reads (30 meetings: list, by id, 304, feed)":         8,
+		"scale (120 meetings: pages, exports)":                8,
+		"writes (30 meetings, after the POST rows)":           8,
 	}
 	sqlite, postgres, _ := strings.Cut(table, "\n### PostgreSQL ")
 	checkTable(t, sqlite, rows, rep.Datasets)
@@ -150,6 +150,12 @@ func checkTable(t *testing.T, table string, rows map[string]int, datasets []Data
 			if label[:3] == "CSV" && i == 4 { // complete
 				if c != "yes" {
 					t.Errorf("%s: complete: got %q; want yes", label, c)
+				}
+				continue
+			}
+			if strings.HasPrefix(label, "writes") && i >= 5 { // at rest: stopped by then
+				if c != "—" {
+					t.Errorf("%s: cell %d: got %q; want —", label, i+1, c)
 				}
 				continue
 			}
@@ -360,13 +366,17 @@ func TestReportPostgres(t *testing.T) {
 		{Key: "post-16", What: "POST /v1/meetings, 16 connections (admin)", Conns: 16, Rounds: []Measure{
 			{API: Result{PerSecond: 800, P50: 20 * time.Millisecond, P99: 60 * time.Millisecond, Unexpected: 2, Errors: 1}, Floor: Result{PerSecond: 40000}, ListFloor: 20000}}},
 	}
-	memory := func(what string) []MemoryReport {
-		return []MemoryReport{{What: what, Memory: Memory{RSS: 40 << 20, Peak: 64 << 20, Anon: 10 << 20, File: 30 << 20, PeakAnon: 20 << 20}}}
+	memory := func(what string, restAnon int64) []MemoryReport { // 0: not read at rest
+		m := Memory{RSS: 40 << 20, Peak: 64 << 20, Anon: 10 << 20, File: 30 << 20, PeakAnon: 20 << 20}
+		if restAnon > 0 {
+			m.RestRSS, m.RestAnon = m.File+restAnon, restAnon
+		}
+		return []MemoryReport{{What: what, Memory: m}}
 	}
 	rep := &Report{Started: time.Date(2026, 12, 6, 3, 0, 0, 0, time.UTC), Load: "wrk", Opts: Options{Duration: 10 * time.Second, Rounds: 1},
-		Rows: sqlite, Memory: memory("reads (10,012 meetings: list, by id, 304, feed)"),
+		Rows: sqlite, Memory: memory("reads (10,012 meetings: list, by id, 304, feed)", 6<<20),
 		Postgres: &PostgresReport{Version: "PostgreSQL 15.18", Settings: "fsync on, synchronous_commit on, shared_buffers 128MB",
-			Rows: postgres, Memory: memory("writes (10,012 meetings, after the POST rows)")}}
+			Rows: postgres, Memory: memory("writes (10,012 meetings, after the POST rows)", 0)}}
 	var out bytes.Buffer
 	if err := rep.Write(&out); err != nil {
 		t.Fatal(err)
@@ -384,7 +394,8 @@ func TestReportPostgres(t *testing.T) {
 		{"SQLite", before, []string{
 			header,
 			"| GET /v1/meetings?pageSize=50 (anonymous) | 64 | 5,000 | 10.0 ms | 40.0 ms | 0 | 20,000 | 0.250× | 0.250× |",
-			"| reads (10,012 meetings: list, by id, 304, feed) | 40.0 MB | 64.0 MB | 10.0 MB | 20.0 MB | 30.0 MB |",
+			"| reads (10,012 meetings: list, by id, 304, feed) | 40.0 MB | 64.0 MB | 10.0 MB | 20.0 MB | 30.0 MB | 36.0 MB | 6.0 MB |",
+			"At rest: 13.5s later, past its --idle-release (10s)",
 			"| export | rows/s |",
 		}, []string{"0.016×", "writes (10,012"}},
 		{"PostgreSQL", section, []string{
@@ -392,7 +403,7 @@ func TestReportPostgres(t *testing.T) {
 			header,
 			"| GET /v1/meetings?pageSize=50 (anonymous) | 64 | 320 | 190.0 ms | 430.0 ms | 0 | 20,000 | 0.016× | 0.016× |",
 			"| POST /v1/meetings, 16 connections (admin) | 16 | 800 | 20.0 ms | 60.0 ms | 3 | 40,000 | 0.020× | 0.040× |",
-			"| writes (10,012 meetings, after the POST rows) | 40.0 MB | 64.0 MB | 10.0 MB | 20.0 MB | 30.0 MB |",
+			"| writes (10,012 meetings, after the POST rows) | 40.0 MB | 64.0 MB | 10.0 MB | 20.0 MB | 30.0 MB | — | — |",
 			"the API server's process only",
 		}, []string{"100,000 meetings", "| export", "reads (10,012"}},
 	} {

@@ -91,7 +91,7 @@ func migrateDataArgs(bin, db, to string) []string {
 // serve creates a database for role, fills it from a copy of d in dir, and
 // serves it as startServer serves a SQLite copy; removing the server drops
 // the database.
-func (p *Postgres) serve(ctx context.Context, bin string, d Dataset, dir, role string) (*Server, error) {
+func (p *Postgres) serve(ctx context.Context, bin string, d Dataset, dir, role string, extra ...string) (*Server, error) {
 	name := p.name(role)
 	to, err := databaseURL(p.url, name)
 	if err != nil {
@@ -123,7 +123,7 @@ func (p *Postgres) serve(ctx context.Context, bin string, d Dataset, dir, role s
 	if err := settle(ctx, to); err != nil {
 		return nil, errors.Join(err, drop())
 	}
-	s, err := serve(ctx, bin, dir, "--database-url", to)
+	s, err := serve(ctx, bin, dir, append([]string{"--database-url", to}, extra...)...)
 	if err != nil {
 		return nil, errors.Join(err, drop())
 	}

@@ -82,6 +82,14 @@ func ms(v float64) string { // v in seconds
 
 func mb(b int64) string { return fmt.Sprintf("%.1f MB", float64(b)/(1<<20)) }
 
+// mbOrNone is mb, or a dash for a figure not read.
+func mbOrNone(b int64) string {
+	if b == 0 {
+		return "—"
+	}
+	return mb(b)
+}
+
 // rate shows a slow row's fraction too: a feed may manage less than one a second.
 func rate(v float64) string {
 	switch {
@@ -128,7 +136,8 @@ func (r *Report) Write(w io.Writer) error {
 	}
 	b.WriteString("\n")
 	writeMemory(&b, r.Memory)
-	b.WriteString("\nAnonymous: the heap, stacks and SQLite's caches. File-backed: pages of the binary mapped from the page cache (shared, clean, reclaimable); a kernel that keeps the file in huge pages maps most of the binary at start.\n")
+	fmt.Fprintf(&b, "\nAnonymous: the heap, stacks and SQLite's caches. File-backed: pages of the binary mapped from the page cache (shared, clean, reclaimable); a kernel that keeps the file in large folios maps most of the binary at start. "+
+		"After: right after the server's last run. At rest: %s later, past its --idle-release (%s); the writes server has stopped by then.\n", restWait(r.Opts.idleRelease()), r.Opts.idleRelease())
 	b.WriteString("\nDatasets (generated through internal/app, cached in bench/.data): ")
 	for i, d := range r.Datasets {
 		if i > 0 {
@@ -174,9 +183,10 @@ func writeLoad(b *strings.Builder, rows []RowReport) {
 
 // writeMemory renders the servers' memory as a table.
 func writeMemory(b *strings.Builder, servers []MemoryReport) {
-	b.WriteString("| server | RSS after all runs | peak RSS (VmHWM) | anonymous after | anonymous peak (sampled) | file-backed after |\n|---|---|---|---|---|---|\n")
+	b.WriteString("| server | RSS after all runs | peak RSS (VmHWM) | anonymous after | anonymous peak (sampled) | file-backed after | RSS at rest | anonymous at rest |\n|---|---|---|---|---|---|---|---|\n")
 	for _, m := range servers {
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", m.What, mb(m.RSS), mb(m.Peak), mb(m.Anon), mb(m.PeakAnon), mb(m.File))
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", m.What, mb(m.RSS), mb(m.Peak), mb(m.Anon), mb(m.PeakAnon), mb(m.File),
+			mbOrNone(m.RestRSS), mbOrNone(m.RestAnon))
 	}
 }
 

@@ -94,9 +94,20 @@ func freePort() (int, error) {
 // Memory is what the kernel says the server holds: VmRSS now and VmHWM its
 // peak; and of it, now, the anonymous part (heap, stacks, SQLite's caches)
 // and the file-backed part (the binary's code and data, shared and clean;
-// kernels that keep the file in huge pages map most of it at start), with
-// the anonymous part's peak as sampled every 20 ms.
-type Memory struct{ RSS, Peak, Anon, File, PeakAnon int64 } // bytes
+// kernels that keep the file in large folios map most of it at start), with
+// the anonymous part's peak as sampled every 20 ms. RestRSS and RestAnon,
+// when not 0, are VmRSS and RssAnon once the server has been at rest past
+// its --idle-release (see restWait).
+type Memory struct{ RSS, Peak, Anon, File, PeakAnon, RestRSS, RestAnon int64 } // bytes
+
+// defaultIdleRelease is serve's --idle-release, the bench's too unless
+// Options say otherwise.
+const defaultIdleRelease = 10 * time.Second
+
+// restWait is how long the bench leaves the servers without a request
+// before it reads their memory at rest: the period, the quarter of it a
+// server may take to notice, and a second to give back.
+func restWait(idle time.Duration) time.Duration { return idle + idle/4 + time.Second }
 
 // Memory reads /proc/PID/status.
 func (s *Server) Memory() (Memory, error) {
