@@ -143,7 +143,7 @@ type ExportReport struct {
 type MemoryReport struct {
 	What string
 	Memory
-	srv *Server // to read again at rest; nil once it is gone
+	srv *Server // to read again at rest; nil for a writes server, stopped by then
 }
 
 // Run runs the bench and returns what it measured.
@@ -251,6 +251,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	readsWhat := fmt.Sprintf("reads (%s meetings: list, by id, 304, feed)", count(small.AllMeets))
 	writesWhat := fmt.Sprintf("writes (%s meetings, after the POST rows)", count(small.AllMeets))
 	var pgMemory []MemoryReport
+	lastWrites := -1 // the last row on the writes server
+	for i, r := range rows {
+		if r.writes {
+			lastWrites = i
+		}
+	}
 	for round := 1; round <= o.Rounds; round++ {
 		logf("round %d of %d", round, o.Rounds)
 		w, err := writes(round)
@@ -270,12 +276,28 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 				pw.Stop()
 			}
 		}
+		// A writes server's memory is read right after its last row of the
+		// last round, before it has time to go to rest.
+		afterWrites := func(i int, s *Server, to *[]MemoryReport) error {
+			if round != o.Rounds || i != lastWrites || s == nil {
+				return nil
+			}
+			mem, err := s.Memory()
+			if err != nil {
+				return err
+			}
+			*to = append(*to, MemoryReport{What: writesWhat, Memory: mem})
+			return nil
+		}
 		var listFloor float64
 		for i, r := range rows {
 			if r.writes {
 				r.server = w
 			}
 			m, err := measure(ctx, o, r, floor)
+			if err == nil {
+				err = afterWrites(i, w, &rep.Memory)
+			}
 			if err != nil {
 				stop()
 				return nil, fmt.Errorf("%s: %w", r.key, err)
@@ -296,28 +318,15 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 				p.server = pw
 			}
 			pm := Measure{Floor: m.Floor, ListFloor: listFloor}
-			if pm.API, err = runAPI(ctx, o, p); err != nil {
+			if pm.API, err = runAPI(ctx, o, p); err == nil {
+				err = afterWrites(i, pw, &pgMemory)
+			}
+			if err != nil {
 				stop()
 				return nil, fmt.Errorf("%s on PostgreSQL: %w", r.key, err)
 			}
 			rep.Postgres.Rows[j].Rounds = append(rep.Postgres.Rows[j].Rounds, pm)
 			logMeasure(logf, "  postgres", pm)
-		}
-		if round == o.Rounds {
-			for _, s := range []struct {
-				srv *Server
-				to  *[]MemoryReport
-			}{{w, &rep.Memory}, {pw, &pgMemory}} {
-				if s.srv == nil {
-					continue
-				}
-				mem, err := s.srv.Memory()
-				if err != nil {
-					stop()
-					return nil, err
-				}
-				*s.to = append(*s.to, MemoryReport{What: writesWhat, Memory: mem})
-			}
 		}
 		w.Remove()
 		if pw != nil {

@@ -154,8 +154,8 @@ func checkTable(t *testing.T, table string, rows map[string]int, datasets []Data
 				continue
 			}
 			if strings.HasPrefix(label, "writes") && i >= 5 { // at rest: stopped by then
-				if c != "—" {
-					t.Errorf("%s: cell %d: got %q; want —", label, i+1, c)
+				if c != "–" {
+					t.Errorf("%s: cell %d: got %q; want –", label, i+1, c)
 				}
 				continue
 			}
@@ -403,7 +403,7 @@ func TestReportPostgres(t *testing.T) {
 			header,
 			"| GET /v1/meetings?pageSize=50 (anonymous) | 64 | 320 | 190.0 ms | 430.0 ms | 0 | 20,000 | 0.016× | 0.016× |",
 			"| POST /v1/meetings, 16 connections (admin) | 16 | 800 | 20.0 ms | 60.0 ms | 3 | 40,000 | 0.020× | 0.040× |",
-			"| writes (10,012 meetings, after the POST rows) | 40.0 MB | 64.0 MB | 10.0 MB | 20.0 MB | 30.0 MB | — | — |",
+			"| writes (10,012 meetings, after the POST rows) | 40.0 MB | 64.0 MB | 10.0 MB | 20.0 MB | 30.0 MB | – | – |",
 			"the API server's process only",
 		}, []string{"100,000 meetings", "| export", "reads (10,012"}},
 	} {

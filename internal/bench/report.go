@@ -85,7 +85,7 @@ func mb(b int64) string { return fmt.Sprintf("%.1f MB", float64(b)/(1<<20)) }
 // mbOrNone is mb, or a dash for a figure not read.
 func mbOrNone(b int64) string {
 	if b == 0 {
-		return "—"
+		return "–"
 	}
 	return mb(b)
 }
@@ -137,7 +137,7 @@ func (r *Report) Write(w io.Writer) error {
 	b.WriteString("\n")
 	writeMemory(&b, r.Memory)
 	fmt.Fprintf(&b, "\nAnonymous: the heap, stacks and SQLite's caches. File-backed: pages of the binary mapped from the page cache (shared, clean, reclaimable); a kernel that keeps the file in large folios maps most of the binary at start. "+
-		"After: right after the server's last run. At rest: %s later, past its --idle-release (%s); the writes server has stopped by then.\n", restWait(r.Opts.idleRelease()), r.Opts.idleRelease())
+		"After: right after the server's last run (the reads server's: the feed, then the exports on the scale server). At rest: %s later, past its --idle-release (%s); the writes servers have stopped by then.\n", restWait(r.Opts.idleRelease()), r.Opts.idleRelease())
 	b.WriteString("\nDatasets (generated through internal/app, cached in bench/.data): ")
 	for i, d := range r.Datasets {
 		if i > 0 {

@@ -100,8 +100,8 @@ func freePort() (int, error) {
 // its --idle-release (see restWait).
 type Memory struct{ RSS, Peak, Anon, File, PeakAnon, RestRSS, RestAnon int64 } // bytes
 
-// defaultIdleRelease is serve's --idle-release, the bench's too unless
-// Options say otherwise.
+// defaultIdleRelease is the --idle-release the bench gives its servers
+// unless Options say otherwise: serve's own default.
 const defaultIdleRelease = 10 * time.Second
 
 // restWait is how long the bench leaves the servers without a request

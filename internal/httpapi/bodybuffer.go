@@ -176,8 +176,9 @@ func (b *bodyBuffer) sum() [sha256.Size]byte {
 }
 
 // keepable returns the body for a cache entry, which holds it from then
-// on, and the bytes it takes: up to a chunk's size copied to its exact
-// size (its chunks hold up to twice that), a larger one as it is, spare
+// on, and the bytes it takes: up to a chunk's size at its exact size (its
+// chunks hold up to twice that, unless it was written in one piece, so it
+// is copied then only), a larger one as it is, spare
 // room included (copying it would hold it twice at once). A spilled body
 // is returned as file, with a reference the entry must release.
 func (b *bodyBuffer) keepable() (body [][]byte, file *spilledBody, held int) {
@@ -186,7 +187,7 @@ func (b *bodyBuffer) keepable() (body [][]byte, file *spilledBody, held int) {
 		return nil, s.hold(), int(s.n)
 	}
 	body = b.chunks
-	if b.n <= maxChunk {
+	if b.n <= maxChunk && (len(b.chunks) != 1 || cap(b.chunks[0]) > b.n) {
 		body = [][]byte{slices.Concat(b.chunks...)}
 	}
 	for _, c := range body {

@@ -14,20 +14,21 @@ import (
 func TestBodyBuffer(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name   string
-		pieces []int // sizes of the writes
+		name     string
+		pieces   []int // sizes of the writes
+		firstCap int   // the first chunk's capacity, in memory
 	}{
-		{"empty", nil},
-		{"one byte", []int{1}},
-		{"the least first chunk exactly", []int{minChunk}},
-		{"one past the least first chunk", []int{minChunk, 1}},
-		{"a small first write, then a large one", []int{1, 5000}},
-		{"a first write of a meeting's size, then more", []int{1100, 1, 1100}},
-		{"a list page in small writes", slices.Repeat([]int{97}, 520)},
-		{"spillAt exactly", []int{spillAt}},
-		{"one past spillAt", []int{spillAt, 1}},
-		{"a write larger than any chunk", []int{3*maxChunk + 5}},
-		{"a feed in mixed writes", slices.Repeat([]int{1, 700, 40_000}, 120)},
+		{"empty", nil, 0},
+		{"one byte", []int{1}, minChunk},
+		{"the least first chunk exactly", []int{minChunk}, minChunk},
+		{"one past the least first chunk", []int{minChunk, 1}, minChunk},
+		{"a small first write, then a large one", []int{1, 5000}, minChunk},
+		{"a meeting in one write, then more", []int{1100, 1, 1100}, 1100},
+		{"a list page in small writes", slices.Repeat([]int{97}, 520), minChunk},
+		{"spillAt exactly", []int{spillAt}, maxChunk},
+		{"one past spillAt", []int{spillAt, 1}, maxChunk},
+		{"a write larger than any chunk", []int{3*maxChunk + 5}, maxChunk},
+		{"a feed in mixed writes", slices.Repeat([]int{1, 700, 40_000}, 120), minChunk},
 	}
 	for _, tt := range tests {
 		for _, spills := range []bool{false, true} {
@@ -40,6 +41,9 @@ func TestBodyBuffer(t *testing.T) {
 					b.spillDir = dir
 				}
 				want := writeRandom(t, &b, tt.pieces)
+				if b.spilled == nil && firstCap(b.chunks) != tt.firstCap {
+					t.Errorf("first chunk: got capacity %d; want %d", firstCap(b.chunks), tt.firstCap)
+				}
 				if got, wantSpilled := b.spilled != nil, spills && len(want) > spillAt; got != wantSpilled {
 					t.Errorf("spilled: got %t; want %t", got, wantSpilled)
 				}
@@ -172,6 +176,13 @@ func checkBody(t *testing.T, b *bodyBuffer, want []byte) {
 	if got := b.Bytes(); !bytes.Equal(got, want) || len(b.chunks) > 1 {
 		t.Errorf("Bytes: got %d bytes in %d chunks after; want the %d written, in one", len(got), len(b.chunks), len(want))
 	}
+}
+
+func firstCap(chunks [][]byte) int {
+	if len(chunks) == 0 {
+		return 0
+	}
+	return cap(chunks[0])
 }
 
 func heldBytes(chunks [][]byte) int {
