@@ -71,7 +71,8 @@ type App struct {
 	Migrated      []string // the migrations this start applied, by name
 	stopAccess    func()
 	handler       http.Handler
-	draining      *atomic.Bool // set when shutdown begins; see ServeListener
+	handlerRest   *httpapi.Rest // what the handler lets go of at rest
+	draining      *atomic.Bool  // set when shutdown begins; see ServeListener
 	metrics       *serviceMetrics
 }
 
@@ -146,6 +147,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 	}, log)
 	outbox, unsubscribe := notifications(cfg, log, db, people, secret, metrics.mail)
 	draining := new(atomic.Bool)
+	rest := &httpapi.Rest{}
 	handler, err := httpapi.NewHandler(httpapi.Services{
 		Organisations: orgs,
 		People:        people,
@@ -175,6 +177,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 		Metrics:        metrics.http,
 		ResponseCache:  cfg.ResponseCache,
 		Version:        db.Version,
+		Rest:           rest,
 		// Where net/http's multipart forms go too: TMPDIR when set.
 		SpillDir: os.TempDir(),
 		// Deliveries and mail follow a write at once rather than at the
@@ -195,7 +198,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, db *store.DB) (*Ap
 	return &App{Config: cfg, Log: log, DB: db, Organisations: orgs, Accounts: accounts, People: people, Meetings: meetings, Publications: publications, Milestones: milestones, Evaluations: evaluations, Audit: auditLog, Tokens: tokens,
 		Webhooks: webhooks, Dispatcher: dispatcher, Outbox: outbox, Retention: retention.NewService(db, people, accounts, auditLog, time.Now), Migrated: migrated,
 		Access: access, stopAccess: stopAccess,
-		Seed: seed.NewLoader(db, orgs, meetings, publications, milestones, evaluations, time.Now), handler: handler, draining: draining, metrics: metrics}, nil
+		Seed: seed.NewLoader(db, orgs, meetings, publications, milestones, evaluations, time.Now), handler: handler, handlerRest: rest, draining: draining, metrics: metrics}, nil
 }
 
 // signingKeys loads the configured keys, or in development keeps one in the data folder.
@@ -346,9 +349,9 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 	defer a.dispatch()()
 	handler := a.closingWhileDraining(a.handler)
 	if a.Config.IdleRelease > 0 {
-		rest := &idleRelease{after: a.Config.IdleRelease, release: a.releaseMemory}
-		handler = rest.track(handler)
-		defer runInBackground(rest.run)()
+		idle := &idleRelease{after: a.Config.IdleRelease, release: a.releaseMemory}
+		handler = idle.track(handler)
+		defer runInBackground(idle.run)()
 	}
 	srv := &http.Server{
 		Handler:           handler,

@@ -87,11 +87,16 @@ func TestShutdownDrainsKeepAliveConnections(t *testing.T) {
 	go func() {
 		defer close(checked)
 		defer stopSending.Store(true)
-		at, err := apptest.AwaitUnready(base, 10*time.Second, 10*time.Millisecond)
+		const every, threshold = 10 * time.Millisecond, 5
+		at, err := apptest.AwaitUnready(base, 10*time.Second, every)
 		if err != nil {
 			fail("%v", err)
 		}
 		unready = at
+		// A balancer stops sending after a few failed checks, not the first:
+		// with one, a busy machine (-race, other packages) could see no
+		// request begin in the single interval left.
+		time.Sleep((threshold - 1) * every)
 	}()
 
 	time.Sleep(300 * time.Millisecond)

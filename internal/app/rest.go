@@ -80,8 +80,10 @@ func (r *idleRelease) check(ctx context.Context, now time.Time) {
 	}
 }
 
-// releaseMemory is what idleRelease runs.
+// releaseMemory is what idleRelease runs: the response cache's stale
+// entries first, so that the collection after frees them too.
 func (a *App) releaseMemory(ctx context.Context) {
+	a.handlerRest.Release()
 	err := a.DB.ReleaseMemory(ctx)
 	debug.FreeOSMemory()
 	switch {

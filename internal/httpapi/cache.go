@@ -390,6 +390,33 @@ func (rc *responseCache) put(e *cacheEntry) {
 	}
 }
 
+// Rest is how a server at rest tells the handler so (see Options.Rest).
+type Rest struct{ cache *responseCache }
+
+// Release lets go of what no request can use any more: the response
+// cache's entries from a period the clock has left. Under load newer
+// entries push them out; at rest they would stay, up to --response-cache.
+func (r *Rest) Release() {
+	if r != nil && r.cache != nil {
+		r.cache.dropStale()
+	}
+}
+
+// dropStale removes every entry rendered in a period (see period) other
+// than the clock's: none of them is served again.
+func (rc *responseCache) dropStale() {
+	now := rc.now()
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	for el := rc.lru.Front(); el != nil; {
+		next := el.Next()
+		if e := el.Value.(*cacheEntry); e.second != period(e.key, now) {
+			rc.remove(el)
+		}
+		el = next
+	}
+}
+
 // remove drops an entry; the caller holds mu.
 func (rc *responseCache) remove(el *list.Element) {
 	old := rc.lru.Remove(el).(*cacheEntry)

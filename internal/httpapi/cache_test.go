@@ -277,3 +277,48 @@ func (w *onFirstWrite) Write(p []byte) (int, error) {
 	}
 	return w.ResponseRecorder.Write(p)
 }
+
+// At rest the cache lets go of every entry no request can get any more (a
+// second passed), and keeps the feed for its day and what this second
+// rendered; the entries dropped render again when asked for.
+func TestResponseCacheDropsStaleEntriesAtRest(t *testing.T) {
+	t.Parallel()
+	rig, rc := newCacheRig(8<<20, "")
+	rig.e.GET("/v1/feeds/meetings.ics", func(c echo.Context) error {
+		rig.renders++
+		return c.String(http.StatusOK, "BEGIN:VCALENDAR")
+	})
+	rest := &Rest{cache: rc}
+	kept := func() []string {
+		var keys []string
+		for el := rc.lru.Front(); el != nil; el = el.Next() {
+			keys = append(keys, strings.SplitN(el.Value.(*cacheEntry).key, "?", 2)[0])
+		}
+		slices.Sort(keys)
+		return keys
+	}
+	rig.get("/v1/a")
+	rig.get("/v1/b")
+	rig.get("/v1/feeds/meetings.ics")
+	rig.now = rig.now.Add(2 * time.Second)
+	rig.get("/v1/c") // this second's: stays
+	rest.Release()
+	if got, want := kept(), []string{"/v1/c", "/v1/feeds/meetings.ics"}; !slices.Equal(got, want) {
+		t.Errorf("kept after the release: got %q; want %q", got, want)
+	}
+	var size int64
+	for el := rc.lru.Front(); el != nil; el = el.Next() {
+		size += el.Value.(*cacheEntry).size
+	}
+	if rc.size != size || len(rc.entries) != rc.lru.Len() {
+		t.Errorf("accounting: got %d bytes, %d keys; want %d bytes, %d keys", rc.size, len(rc.entries), size, rc.lru.Len())
+	}
+	renders := rig.renders
+	rig.get("/v1/feeds/meetings.ics")
+	rig.get("/v1/a")
+	if got := rig.renders - renders; got != 1 {
+		t.Errorf("the feed and a dropped entry asked for again: got %d renders; want 1 (a's)", got)
+	}
+	(*Rest)(nil).Release() // a handler without a cache, or without rest
+	(&Rest{}).Release()
+}

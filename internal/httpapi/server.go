@@ -102,6 +102,9 @@ type Options struct {
 	// it checks per request; without one there is no cache.
 	ResponseCache int64
 	Version       func(ctx context.Context) (int64, error)
+	// Rest, when set, is given what the handler keeps that a server at
+	// rest may let go of (see Rest).
+	Rest *Rest
 	// SpillDir is where a response body larger than a megabyte (the
 	// calendar feed) is held, in an unlinked file, while it is tagged, sent
 	// and cached; empty: in memory.
@@ -162,6 +165,9 @@ func NewHandler(svc Services, opt Options, log *slog.Logger) (*echo.Echo, error)
 		clock = time.Now
 	}
 	cache := newResponseCache(opt.ResponseCache, opt.Version, clock, validator)
+	if opt.Rest != nil {
+		opt.Rest.cache = cache
+	}
 	// Before routing, so that the router's own 404 and 405 get them too.
 	// headAsGet comes first: the router matches on the original request.
 	// The cache answers anonymous reads after the rate limit has counted
