@@ -176,11 +176,11 @@ func (b *bodyBuffer) sum() [sha256.Size]byte {
 }
 
 // keepable returns the body for a cache entry, which holds it from then
-// on, and the bytes it takes: up to a chunk's size at its exact size (its
-// chunks hold up to twice that, unless it was written in one piece, so it
-// is copied then only), a larger one as it is, spare
-// room included (copying it would hold it twice at once). A spilled body
-// is returned as file, with a reference the entry must release.
+// on, and the bytes it takes. A body of up to a chunk's size is kept in one
+// piece of its size: as it is when it was written in one piece, else
+// copied (its chunks hold up to twice its size). A larger one is kept as it
+// is, spare room included (copying it would hold it twice at once). A
+// spilled body is returned as file, with a reference the entry must release.
 func (b *bodyBuffer) keepable() (body [][]byte, file *spilledBody, held int) {
 	b.seal()
 	if s := b.spilled; s != nil {
