@@ -499,11 +499,23 @@ func measure(ctx context.Context, o Options, r row, floor *Floor) (Measure, erro
 	ft := r.target
 	ft.URL, ft.Want = floor.URL+"/"+r.floor, 0
 	var err error
-	if m.Floor, err = o.Load.Run(ctx, ft); err != nil {
+	if m.Floor, err = runOn(ctx, o.Load, ft, floor.cmd.Process.Pid); err != nil {
 		return m, fmt.Errorf("floor: %w", err)
 	}
 	m.API, err = runAPI(ctx, o, r)
 	return m, err
+}
+
+// runOn runs t with load against the process pid serves and notes the
+// processor time pid used meanwhile: the cost of an answer, which a busy
+// machine moves less than the rate.
+func runOn(ctx context.Context, load Load, t Target, pid int) (Result, error) {
+	before, ok := cpuTime(pid)
+	res, err := load.Run(ctx, t)
+	if after, ok2 := cpuTime(pid); ok && ok2 && err == nil {
+		res.CPU = after - before
+	}
+	return res, err
 }
 
 // runAPI runs a row against its server.
@@ -518,7 +530,7 @@ func runAPI(ctx context.Context, o Options, r row) (Result, error) {
 		t.Header = t.Header.Clone()
 		t.Header.Set("Authorization", "Bearer "+token)
 	}
-	return o.Load.Run(ctx, t)
+	return runOn(ctx, o.Load, t, r.server.cmd.Process.Pid)
 }
 
 func logMeasure(logf func(string, ...any), key string, m Measure) {

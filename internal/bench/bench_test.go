@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -56,14 +57,14 @@ func TestHarness(t *testing.T) {
 	t.Log("\n" + table)
 
 	rows := map[string]int{ // a row's label, and how many cells it has
-		"GET /v1/meetings?pageSize=50 (anonymous)":            9,
-		"the same at 120 meetings, first page":                9,
-		"the same at 120 meetings, deep page (cursor at 90%)": 9,
-		"GET /v1/meetings/{id}":                               9,
-		"conditional GET → 304, list (floor: the list's 200)": 9,
-		"POST /v1/meetings, 16 connections (admin)":           9,
-		"POST /v1/meetings, 64 connections (admin)":           9,
-		"GET /v1/feeds/meetings.ics":                          9,
+		"GET /v1/meetings?pageSize=50 (anonymous)":            11,
+		"the same at 120 meetings, first page":                11,
+		"the same at 120 meetings, deep page (cursor at 90%)": 11,
+		"GET /v1/meetings/{id}":                               11,
+		"conditional GET → 304, list (floor: the list's 200)": 11,
+		"POST /v1/meetings, 16 connections (admin)":           11,
+		"POST /v1/meetings, 64 connections (admin)":           11,
+		"GET /v1/feeds/meetings.ics":                          11,
 		"CSV export of 120 meetings":                          7,
 		"CSV export of 40 milestones":                         7,
 		"reads (30 meetings: list, by id, 304, feed)":         8,
@@ -108,7 +109,7 @@ func TestHarness(t *testing.T) {
 	}
 }
 
-var number = regexp.MustCompile(`^[\d,]+(\.\d+)?( ms| s| MB|×)?$`)
+var number = regexp.MustCompile(`^[\d,]+(\.\d+)?( µs| ms| s| MB|×)?$`)
 
 // checkTable checks that table has each row of rows (label: cells), with
 // every figure a number and no non-2xx answers. Labels count the datasets'
@@ -163,7 +164,7 @@ func checkTable(t *testing.T, table string, rows map[string]int, datasets []Data
 				t.Errorf("%s: cell %d: got %q; want a number", label, i+1, c)
 			}
 		}
-		if want == 9 && strings.TrimSpace(cells[5]) != "0" {
+		if want == 11 && strings.TrimSpace(cells[5]) != "0" {
 			t.Errorf("%s: non-2xx: got %s; want 0", label, cells[5])
 		}
 	}
@@ -328,6 +329,29 @@ func TestRetarget(t *testing.T) {
 	}
 }
 
+func TestStatCPU(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, stat string
+		want       time.Duration
+		ok         bool
+	}{
+		{"plain", "4242 (pioniers) S 1 4242 4242 0 -1 4194560 900 0 0 0 250 50 0 0 20 0 9 0 1000 1 1", 3 * time.Second, true},
+		{"a name with spaces and parentheses", "7 (a (b) c) R 1 7 7 0 -1 0 0 0 0 0 1 2 0 0", 30 * time.Millisecond, true},
+		{"cut short", "7 (x) R 1 7 7 0 -1 0 0 0 0 0 1", 0, false},
+		{"no name", "7 x R", 0, false},
+		{"not a number", "7 (x) R 1 7 7 0 -1 0 0 0 0 0 a 2 0", 0, false},
+	} {
+		got, ok := statCPU([]byte(tc.stat))
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("%s: got %v, %v; want %v, %v", tc.name, got, ok, tc.want, tc.ok)
+		}
+	}
+	if _, ok := cpuTime(os.Getpid()); !ok && runtime.GOOS == "linux" {
+		t.Errorf("this process: got no processor time")
+	}
+}
+
 func TestMedian(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -356,7 +380,8 @@ func TestReportPostgres(t *testing.T) {
 	t.Parallel()
 	sqlite := []RowReport{
 		{Key: "list", What: "GET /v1/meetings?pageSize=50 (anonymous)", Conns: 64, Rounds: []Measure{
-			{API: Result{PerSecond: 5000, P50: 10 * time.Millisecond, P99: 40 * time.Millisecond}, Floor: Result{PerSecond: 20000}, ListFloor: 20000}}},
+			{API: Result{PerSecond: 5000, P50: 10 * time.Millisecond, P99: 40 * time.Millisecond, Requests: 50000, CPU: 1500 * time.Millisecond},
+				Floor: Result{PerSecond: 20000, Requests: 200000, CPU: 5 * time.Second}, ListFloor: 20000}}},
 		{Key: "large-first", What: "the same at 100,000 meetings, first page", Conns: 64, Rounds: []Measure{
 			{API: Result{PerSecond: 4000}, Floor: Result{PerSecond: 20000}, ListFloor: 20000}}},
 	}
@@ -364,7 +389,8 @@ func TestReportPostgres(t *testing.T) {
 		{Key: "list", What: "GET /v1/meetings?pageSize=50 (anonymous)", Conns: 64, Rounds: []Measure{
 			{API: Result{PerSecond: 320, P50: 190 * time.Millisecond, P99: 430 * time.Millisecond}, Floor: Result{PerSecond: 20000}, ListFloor: 20000}}},
 		{Key: "post-16", What: "POST /v1/meetings, 16 connections (admin)", Conns: 16, Rounds: []Measure{
-			{API: Result{PerSecond: 800, P50: 20 * time.Millisecond, P99: 60 * time.Millisecond, Unexpected: 2, Errors: 1}, Floor: Result{PerSecond: 40000}, ListFloor: 20000}}},
+			{API: Result{PerSecond: 800, P50: 20 * time.Millisecond, P99: 60 * time.Millisecond, Unexpected: 2, Errors: 1, Requests: 8000, CPU: 20 * time.Second},
+				Floor: Result{PerSecond: 40000}, ListFloor: 20000}}},
 	}
 	memory := func(what string, restAnon int64) []MemoryReport { // 0: not read at rest
 		m := Memory{RSS: 40 << 20, Peak: 64 << 20, Anon: 10 << 20, File: 30 << 20, PeakAnon: 20 << 20}
@@ -385,7 +411,7 @@ func TestReportPostgres(t *testing.T) {
 	if !ok {
 		t.Fatalf("got no PostgreSQL heading in\n%s", out.String())
 	}
-	header := "| what | conns | req/s | p50 | p99 | non-2xx | floor req/s | × floor | × list floor |"
+	header := "| what | conns | req/s | p50 | p99 | non-2xx | floor req/s | × floor | × list floor | CPU/req | floor CPU/req |"
 	for _, tc := range []struct {
 		name, in string
 		want     []string
@@ -393,7 +419,8 @@ func TestReportPostgres(t *testing.T) {
 	}{
 		{"SQLite", before, []string{
 			header,
-			"| GET /v1/meetings?pageSize=50 (anonymous) | 64 | 5,000 | 10.0 ms | 40.0 ms | 0 | 20,000 | 0.250× | 0.250× |",
+			"| GET /v1/meetings?pageSize=50 (anonymous) | 64 | 5,000 | 10.0 ms | 40.0 ms | 0 | 20,000 | 0.250× | 0.250× | 30.0 µs | 25.0 µs |",
+			"| the same at 100,000 meetings, first page | 64 | 4,000 | 0.00 ms | 0.00 ms | 0 | 20,000 | 0.200× | 0.200× | – | – |",
 			"| reads (10,012 meetings: list, by id, 304, feed) | 40.0 MB | 64.0 MB | 10.0 MB | 20.0 MB | 30.0 MB | 36.0 MB | 6.0 MB |",
 			"At rest: 13.5s later, past its --idle-release (10s)",
 			"| export | rows/s |",
@@ -401,10 +428,10 @@ func TestReportPostgres(t *testing.T) {
 		{"PostgreSQL", section, []string{
 			"(fsync on, synchronous_commit on, shared_buffers 128MB)",
 			header,
-			"| GET /v1/meetings?pageSize=50 (anonymous) | 64 | 320 | 190.0 ms | 430.0 ms | 0 | 20,000 | 0.016× | 0.016× |",
-			"| POST /v1/meetings, 16 connections (admin) | 16 | 800 | 20.0 ms | 60.0 ms | 3 | 40,000 | 0.020× | 0.040× |",
+			"| GET /v1/meetings?pageSize=50 (anonymous) | 64 | 320 | 190.0 ms | 430.0 ms | 0 | 20,000 | 0.016× | 0.016× | – | – |",
+			"| POST /v1/meetings, 16 connections (admin) | 16 | 800 | 20.0 ms | 60.0 ms | 3 | 40,000 | 0.020× | 0.040× | 2.50 ms | – |",
 			"| writes (10,012 meetings, after the POST rows) | 40.0 MB | 64.0 MB | 10.0 MB | 20.0 MB | 30.0 MB | – | – |",
-			"the API server's process only",
+			"CPU and memory: the API server's process only",
 		}, []string{"100,000 meetings", "| export", "reads (10,012"}},
 	} {
 		for _, w := range tc.want {

@@ -39,6 +39,18 @@ type Result struct {
 	P50, P99   time.Duration
 	Unexpected int // answers outside 2xx (or other than Target.Want)
 	Errors     int // connection and read errors
+	// CPU is the processor time the serving process used during the run,
+	// read by the bench around it (see runOn); 0 where it could not be read.
+	CPU time.Duration
+}
+
+// CPUPerRequest is the processor time the server spent on each answer, in
+// seconds; 0 when it was not read.
+func (r Result) CPUPerRequest() float64 {
+	if r.CPU <= 0 || r.Requests == 0 {
+		return 0
+	}
+	return r.CPU.Seconds() / float64(r.Requests)
 }
 
 // Load drives a target and measures it.

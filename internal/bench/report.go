@@ -110,7 +110,9 @@ func (r *Report) Write(w io.Writer) error {
 	fmt.Fprintf(&b, "Machine: %s. Load: %s, %s per run, %s; each figure the median of the rounds, each ratio to the floor "+
 		"(a bare echo v4 server answering the same bytes from memory) measured in the same round.\n\n", r.Machine, r.Load, o.Duration, plural(o.Rounds, "round"))
 	writeLoad(&b, r.Rows)
-	b.WriteString("\nnon-2xx: answers other than 2xx (the 304 row: other than 304) plus connection errors, summed over the rounds.\n\n")
+	b.WriteString("\nnon-2xx: answers other than 2xx (the 304 row: other than 304) plus connection errors, summed over the rounds. " +
+		"CPU/req: the processor time (user and system) the server's process used during the run, per answer; floor CPU/req: the floor's. " +
+		"A busy machine moves the rates more than these.\n\n")
 	b.WriteString("| export | rows/s | time | sqlite3 -csv rows/s | × sqlite3 | complete | server peak RSS |\n")
 	b.WriteString("|---|---|---|---|---|---|---|\n")
 	for _, e := range r.Exports {
@@ -154,7 +156,7 @@ func (r *Report) Write(w io.Writer) error {
 		writeLoad(&b, p.Rows)
 		b.WriteString("\n")
 		writeMemory(&b, p.Memory)
-		b.WriteString("\nMemory: the API server's process only, not PostgreSQL's.\n")
+		b.WriteString("\nCPU and memory: the API server's process only, not PostgreSQL's.\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -162,22 +164,36 @@ func (r *Report) Write(w io.Writer) error {
 
 // writeLoad renders load rows as a table: the medians of the rounds.
 func writeLoad(b *strings.Builder, rows []RowReport) {
-	b.WriteString("| what | conns | req/s | p50 | p99 | non-2xx | floor req/s | × floor | × list floor |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| what | conns | req/s | p50 | p99 | non-2xx | floor req/s | × floor | × list floor | CPU/req | floor CPU/req |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, row := range rows {
 		rs := row.Rounds
 		bad := 0
 		for _, m := range rs {
 			bad += m.API.Unexpected + m.API.Errors
 		}
-		fmt.Fprintf(b, "| %s | %d | %s | %s | %s | %d | %s | %.3f× | %.3f× |\n", row.What, row.Conns,
+		fmt.Fprintf(b, "| %s | %d | %s | %s | %s | %d | %s | %.3f× | %.3f× | %s | %s |\n", row.What, row.Conns,
 			rate(medianOf(rs, func(m Measure) float64 { return m.API.PerSecond })),
 			ms(medianOf(rs, func(m Measure) float64 { return m.API.P50.Seconds() })),
 			ms(medianOf(rs, func(m Measure) float64 { return m.API.P99.Seconds() })),
 			bad,
 			rate(medianOf(rs, func(m Measure) float64 { return m.Floor.PerSecond })),
 			medianOf(rs, func(m Measure) float64 { return m.API.PerSecond / m.Floor.PerSecond }),
-			medianOf(rs, func(m Measure) float64 { return m.API.PerSecond / m.ListFloor }))
+			medianOf(rs, func(m Measure) float64 { return m.API.PerSecond / m.ListFloor }),
+			cpuCost(medianOf(rs, func(m Measure) float64 { return m.API.CPUPerRequest() })),
+			cpuCost(medianOf(rs, func(m Measure) float64 { return m.Floor.CPUPerRequest() })))
+	}
+}
+
+// cpuCost is processor time per request, v in seconds; a dash when not read.
+func cpuCost(v float64) string {
+	switch {
+	case v <= 0:
+		return "–"
+	case v < 1e-3:
+		return fmt.Sprintf("%.1f µs", v*1e6)
+	default:
+		return ms(v)
 	}
 }
 

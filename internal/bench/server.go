@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -158,6 +159,40 @@ func procStatus(pid int) (map[string]int64, error) {
 		fields[name] = kb << 10
 	}
 	return fields, sc.Err()
+}
+
+// clockTick is the unit of the times in /proc/PID/stat: USER_HZ, 100 on
+// every Linux the bench runs on.
+const clockTick = 10 * time.Millisecond
+
+// cpuTime is the processor time, user and system, that process pid has
+// used: from /proc/PID/stat, false where there is none to read.
+func cpuTime(pid int) (time.Duration, bool) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, false
+	}
+	return statCPU(data)
+}
+
+// statCPU is the processor time in a /proc/PID/stat line.
+func statCPU(data []byte) (time.Duration, bool) {
+	// The command name, in parentheses, may hold spaces: fields count from
+	// after it, the state (field 3) first; utime and stime are 14 and 15.
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(string(data[i+1:]))
+	if len(f) < 13 {
+		return 0, false
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return time.Duration(utime+stime) * clockTick, true
 }
 
 // Stop ends the server (SIGTERM, then SIGKILL after a while).
