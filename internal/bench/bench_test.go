@@ -71,6 +71,27 @@ func TestHarness(t *testing.T) {
 		"scale (120 meetings: pages, exports)":                8,
 		"writes (30 meetings, after the POST rows)":           8,
 	}
+	// By id and the POSTs compare with a run of the list's floor of their own;
+	// the 304 row's floor is the list's.
+	for _, r := range rep.Rows {
+		for i, m := range r.Rounds {
+			list := rep.Rows[0].Rounds[i].Floor.PerSecond
+			switch r.Key {
+			case "by-id", "post-16", "post-64":
+				if m.ListFloor == list || m.ListFloor <= 0 {
+					t.Errorf("%s, round %d: got list floor %.0f, the list row's %.0f; want a run of its own", r.Key, i+1, m.ListFloor, list)
+				}
+			case "not-modified":
+				if m.ListFloor != m.Floor.PerSecond {
+					t.Errorf("%s, round %d: got list floor %.0f; want its own floor, %.0f", r.Key, i+1, m.ListFloor, m.Floor.PerSecond)
+				}
+			default:
+				if m.ListFloor != list {
+					t.Errorf("%s, round %d: got list floor %.0f; want the list row's, %.0f", r.Key, i+1, m.ListFloor, list)
+				}
+			}
+		}
+	}
 	sqlite, postgres, _ := strings.Cut(table, "\n### PostgreSQL ")
 	checkTable(t, sqlite, rows, rep.Datasets)
 	if o.Postgres == "" {

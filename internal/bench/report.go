@@ -111,6 +111,7 @@ func (r *Report) Write(w io.Writer) error {
 		"(a bare echo v4 server answering the same bytes from memory) measured in the same round.\n\n", r.Machine, r.Load, o.Duration, plural(o.Rounds, "round"))
 	writeLoad(&b, r.Rows)
 	b.WriteString("\nnon-2xx: answers other than 2xx (the 304 row: other than 304) plus connection errors, summed over the rounds. " +
+		"× list floor: to the list page's floor, run right before the row for by id and the POSTs (whose targets compare with it), the list row's for the others. " +
 		"CPU/req: the processor time (user and system) the server's process used during the run, per answer; floor CPU/req: the floor's. " +
 		"A busy machine moves the rates more than these.\n\n")
 	b.WriteString("| export | rows/s | time | sqlite3 -csv rows/s | × sqlite3 | complete | server peak RSS |\n")
