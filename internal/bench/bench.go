@@ -72,9 +72,9 @@ type row struct {
 	writes    bool // the row runs on the writes server, fresh each round
 	postgres  bool // the row runs on PostgreSQL too (-postgres)
 	// list, when set, is the list row's target: the row's "× list floor"
-	// is to a run of the list's floor right before it, not to the list
-	// row's, a minute earlier (on a shared machine the rates move by more
-	// than the targets that compare with it).
+	// is to a run of the list's floor right before it. The list row's own
+	// floor ran a minute earlier, and on a shared machine the rates move
+	// by more in a minute than the margin of a target set against it.
 	list *Target
 }
 
@@ -82,8 +82,8 @@ type row struct {
 type Measure struct {
 	API, Floor Result
 	// ListFloor is the list page's floor in req/s: run right before the row
-	// for a row with a list target, the row's own floor where that is the
-	// list page, else the list row's of the same round.
+	// for a row with a list target (by id), the row's own floor where that
+	// is the list page, else the list row's of the same round.
 	ListFloor float64
 }
 
@@ -302,7 +302,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			if r.writes {
 				r.server = w
 			}
-			m, err := measure(ctx, o, r, floor)
+			m, err := measure(ctx, o, r, floor, listFloor)
 			if err == nil {
 				err = afterWrites(i, w, &rep.Memory)
 			}
@@ -312,9 +312,6 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			}
 			if r.key == "list" {
 				listFloor = m.Floor.PerSecond
-			}
-			if m.ListFloor == 0 {
-				m.ListFloor = listFloor
 			}
 			rep.Rows[i].Rounds = append(rep.Rows[i].Rounds, m)
 			logMeasure(logf, r.key, m)
@@ -455,7 +452,8 @@ func prepare(ctx context.Context, o Options, reads, scale, writes *Server, large
 	}
 	bodies["post"] = res.Body
 
-	rows := []row{{key: "list", what: "GET /v1/meetings?pageSize=50 (anonymous)", server: reads, floor: "list", target: target(list, o.Conns), postgres: true}}
+	lt := target(list, o.Conns)
+	rows := []row{{key: "list", what: "GET /v1/meetings?pageSize=50 (anonymous)", server: reads, floor: "list", target: lt, postgres: true}}
 	if scale != nil {
 		first := scale.URL + "/v1/meetings?pageSize=50"
 		res, err := fetch(ctx, http.MethodGet, first, nil, nil)
@@ -475,7 +473,6 @@ func prepare(ctx context.Context, o Options, reads, scale, writes *Server, large
 			row{key: "large-first", what: fmt.Sprintf("the same at %s meetings, first page", count(large.AllMeets)), server: scale, floor: "large-first", target: target(first, o.Conns)},
 			row{key: "large-deep", what: fmt.Sprintf("the same at %s meetings, deep page (%s)", count(large.AllMeets), how), server: scale, floor: "large-deep", target: target(deep, o.Conns)})
 	}
-	lt := target(list, o.Conns)
 	nm := lt
 	nm.Header, nm.Want = http.Header{"If-None-Match": {etag}}, http.StatusNotModified
 	p16, p64 := target(post, 16), target(post, 64)
@@ -485,8 +482,8 @@ func prepare(ctx context.Context, o Options, reads, scale, writes *Server, large
 	rows = append(rows,
 		row{key: "by-id", what: "GET /v1/meetings/{id}", server: reads, floor: "by-id", target: target(byID, o.Conns), postgres: true, list: &lt},
 		row{key: "not-modified", what: "conditional GET → 304, list (floor: the list's 200)", server: reads, floor: "list", target: nm, postgres: true},
-		row{key: "post-16", what: "POST /v1/meetings, 16 connections (admin)", server: writes, floor: "post", target: p16, signIn: true, writes: true, postgres: true, list: &lt},
-		row{key: "post-64", what: "POST /v1/meetings, 64 connections (admin)", server: writes, floor: "post", target: p64, signIn: true, writes: true, postgres: true, list: &lt},
+		row{key: "post-16", what: "POST /v1/meetings, 16 connections (admin)", server: writes, floor: "post", target: p16, signIn: true, writes: true, postgres: true},
+		row{key: "post-64", what: "POST /v1/meetings, 64 connections (admin)", server: writes, floor: "post", target: p64, signIn: true, writes: true, postgres: true},
 		row{key: "ics", what: "GET /v1/feeds/meetings.ics", server: reads, floor: "ics", target: target(ics, feedConns), postgres: true},
 	)
 	return rows, bodies, nil
@@ -504,21 +501,23 @@ var PostBody = []byte(`{"title":"Benchmark meeting","topic":"Open data","format"
 	`"startsAt":"2031-03-14T13:00:00Z","endsAt":"2031-03-14T16:00:00Z","capacity":40,` +
 	`"venue":{"name":"Town hall","city":"Example","hostOrganisation":"GM9901"},"guestChair":"GM9901","tags":["bench"]}`)
 
-// measure runs a row against the floor, then against the API.
-func measure(ctx context.Context, o Options, r row, floor *Floor) (Measure, error) {
-	var m Measure
-	ft := r.target
-	ft.URL, ft.Want = floor.URL+"/"+r.floor, 0
+// measure runs a row against the floor, then against the API. Its list
+// floor is listFloor, the list row's of the round, unless the row runs one
+// of its own (row.list) or its floor is the list's.
+func measure(ctx context.Context, o Options, r row, floor *Floor, listFloor float64) (Measure, error) {
+	m := Measure{ListFloor: listFloor}
 	var err error
 	if r.list != nil {
 		lt := *r.list
 		lt.URL, lt.Want = floor.URL+"/list", 0
-		lf, err := runOn(ctx, o.Load, lt, floor.cmd.Process.Pid)
-		if err != nil {
+		var lf Result
+		if lf, err = runOn(ctx, o.Load, lt, floor.cmd.Process.Pid); err != nil {
 			return m, fmt.Errorf("list floor: %w", err)
 		}
 		m.ListFloor = lf.PerSecond
 	}
+	ft := r.target
+	ft.URL, ft.Want = floor.URL+"/"+r.floor, 0
 	if m.Floor, err = runOn(ctx, o.Load, ft, floor.cmd.Process.Pid); err != nil {
 		return m, fmt.Errorf("floor: %w", err)
 	}

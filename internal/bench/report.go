@@ -111,9 +111,9 @@ func (r *Report) Write(w io.Writer) error {
 		"(a bare echo v4 server answering the same bytes from memory) measured in the same round.\n\n", r.Machine, r.Load, o.Duration, plural(o.Rounds, "round"))
 	writeLoad(&b, r.Rows)
 	b.WriteString("\nnon-2xx: answers other than 2xx (the 304 row: other than 304) plus connection errors, summed over the rounds. " +
-		"× list floor: to the list page's floor, run right before the row for by id and the POSTs (whose targets compare with it), the list row's for the others. " +
-		"CPU/req: the processor time (user and system) the server's process used during the run, per answer; floor CPU/req: the floor's. " +
-		"A busy machine moves the rates more than these.\n\n")
+		"× list floor: to the list page's floor, run right before the row for by id (whose target compares with it), the row's own for the 304 (the list's 200), " +
+		"the list row's for the others. CPU/req: the processor time (user and system) the server's process used during the run, per answer; " +
+		"floor CPU/req: the floor's; times req/s, the cores each process had.\n\n")
 	b.WriteString("| export | rows/s | time | sqlite3 -csv rows/s | × sqlite3 | complete | server peak RSS |\n")
 	b.WriteString("|---|---|---|---|---|---|---|\n")
 	for _, e := range r.Exports {
@@ -181,20 +181,27 @@ func writeLoad(b *strings.Builder, rows []RowReport) {
 			rate(medianOf(rs, func(m Measure) float64 { return m.Floor.PerSecond })),
 			medianOf(rs, func(m Measure) float64 { return m.API.PerSecond / m.Floor.PerSecond }),
 			medianOf(rs, func(m Measure) float64 { return m.API.PerSecond / m.ListFloor }),
-			cpuCost(medianOf(rs, func(m Measure) float64 { return m.API.CPUPerRequest() })),
-			cpuCost(medianOf(rs, func(m Measure) float64 { return m.Floor.CPUPerRequest() })))
+			cpuCost(rs, func(m Measure) Result { return m.API }),
+			cpuCost(rs, func(m Measure) Result { return m.Floor }))
 	}
 }
 
-// cpuCost is processor time per request, v in seconds; a dash when not read.
-func cpuCost(v float64) string {
-	switch {
-	case v <= 0:
+// cpuCost is the median processor time per request of the rounds whose
+// time was read, or a dash when none was: a round without it is no zero.
+func cpuCost(rs []Measure, of func(Measure) Result) string {
+	var v []float64
+	for _, m := range rs {
+		if c := of(m).CPUPerRequest(); c > 0 {
+			v = append(v, c)
+		}
+	}
+	switch c := median(v); {
+	case len(v) == 0:
 		return "–"
-	case v < 1e-3:
-		return fmt.Sprintf("%.1f µs", v*1e6)
+	case c < 1e-3:
+		return fmt.Sprintf("%.1f µs", c*1e6)
 	default:
-		return ms(v)
+		return ms(c)
 	}
 }
 
