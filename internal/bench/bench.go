@@ -529,8 +529,7 @@ func measure(ctx context.Context, o Options, r row, floor *Floor, listFloor floa
 }
 
 // runOn runs t with load against the process pid serves and notes the
-// processor time pid used meanwhile: the cost of an answer, which a busy
-// machine moves less than the rate.
+// processor time pid used meanwhile: what its answers cost it in that run.
 func runOn(ctx context.Context, load Load, t Target, pid int) (Result, error) {
 	before, ok := cpuTime(pid)
 	res, err := load.Run(ctx, t)
