@@ -353,17 +353,8 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 		handler = idle.track(handler)
 		defer runInBackground(idle.run)()
 	}
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       a.Config.ReadTimeout,
-		WriteTimeout:      a.Config.WriteTimeout,
-		IdleTimeout:       a.Config.IdleTimeout,
-		// net/http answers a larger header section itself, in text/plain;
-		// up to here the handler answers 431 as a problem at maxHeaderBytes.
-		MaxHeaderBytes: http.DefaultMaxHeaderBytes,
-		ErrorLog:       slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
-	}
+	srv := a.Config.HTTPServer(handler)
+	srv.ErrorLog = slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)
 	expiryCtx, stopExpiry := context.WithCancel(ctx)
 	defer a.retain(expiryCtx)()
 	defer stopExpiry() // first: the deferred wait above needs it

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -297,6 +298,21 @@ func Defaults() Config {
 	}
 	c, _ := parse(v)
 	return c
+}
+
+// HTTPServer is the net/http server that serves h with the configured
+// timeouts: the API's, and make bench's floor that answers as the API does.
+func (c Config) HTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       c.ReadTimeout,
+		WriteTimeout:      c.WriteTimeout,
+		IdleTimeout:       c.IdleTimeout,
+		// net/http answers a larger header section itself, in text/plain;
+		// up to here the handler answers 431 as a problem at maxHeaderBytes.
+		MaxHeaderBytes: http.DefaultMaxHeaderBytes,
+	}
 }
 
 // BaseURL is where clients reach the service, without a trailing slash:

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
@@ -55,10 +56,13 @@ func (o Options) serverFlags() []string {
 
 func (o Options) idleRelease() time.Duration { return cmp.Or(o.IdleRelease, defaultIdleRelease) }
 
-// Body is a response the floor serves again.
+// Body is a response the floor serves again. Header is the API's, which
+// the shaped floor answers with too: every header but those net/http
+// writes by itself.
 type Body struct {
 	Data        []byte
 	ContentType string
+	Header      http.Header
 }
 
 // row is one load row of the table: the API's target and the floor route
@@ -71,6 +75,7 @@ type row struct {
 	signIn    bool // the target needs a fresh admin token
 	writes    bool // the row runs on the writes server, fresh each round
 	postgres  bool // the row runs on PostgreSQL too (-postgres)
+	shaped    bool // the row runs the shaped floor too (see floor.go)
 	// list, when set, is the list row's target: the row's "× list floor"
 	// is to a run of the list's floor right before it. The list row's own
 	// floor ran a minute earlier, and on a shared machine the rates move
@@ -81,6 +86,9 @@ type row struct {
 // Measure is one row's figures in one round.
 type Measure struct {
 	API, Floor Result
+	// Shaped is the shaped floor's run (see floor.go) of a row that asks
+	// for one (by id), else zero.
+	Shaped Result
 	// ListFloor is the list page's floor in req/s: run right before the row
 	// for a row with a list target (by id), the row's own floor where that
 	// is the list page, else the list row's of the same round.
@@ -139,6 +147,7 @@ type RowReport struct {
 	Key, What string
 	Conns     int
 	Rounds    []Measure
+	Shape     []string // the names of the headers the shaped floor answered with, if it ran
 }
 
 // ExportReport is an export row over every round.
@@ -250,7 +259,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		exportServer = scale
 	}
 	for _, r := range rows {
-		rep.Rows = append(rep.Rows, RowReport{Key: r.key, What: r.what, Conns: r.target.Conns})
+		rr := RowReport{Key: r.key, What: r.what, Conns: r.target.Conns}
+		if r.shaped {
+			rr.Shape = slices.Sorted(maps.Keys(bodies[r.floor].Header))
+		}
+		rep.Rows = append(rep.Rows, rr)
 	}
 	for _, e := range exports {
 		rep.Exports = append(rep.Exports, ExportReport{Key: e.key, What: e.what})
@@ -480,7 +493,7 @@ func prepare(ctx context.Context, o Options, reads, scale, writes *Server, large
 		p.Method, p.Body, p.Header = http.MethodPost, PostBody, http.Header{"Content-Type": {"application/json"}}
 	}
 	rows = append(rows,
-		row{key: "by-id", what: "GET /v1/meetings/{id}", server: reads, floor: "by-id", target: target(byID, o.Conns), postgres: true, list: &lt},
+		row{key: "by-id", what: "GET /v1/meetings/{id}", server: reads, floor: "by-id", target: target(byID, o.Conns), postgres: true, list: &lt, shaped: true},
 		row{key: "not-modified", what: "conditional GET → 304, list (floor: the list's 200)", server: reads, floor: "list", target: nm, postgres: true},
 		row{key: "post-16", what: "POST /v1/meetings, 16 connections (admin)", server: writes, floor: "post", target: p16, signIn: true, writes: true, postgres: true},
 		row{key: "post-64", what: "POST /v1/meetings, 64 connections (admin)", server: writes, floor: "post", target: p64, signIn: true, writes: true, postgres: true},
@@ -501,7 +514,8 @@ var PostBody = []byte(`{"title":"Benchmark meeting","topic":"Open data","format"
 	`"startsAt":"2031-03-14T13:00:00Z","endsAt":"2031-03-14T16:00:00Z","capacity":40,` +
 	`"venue":{"name":"Town hall","city":"Example","hostOrganisation":"GM9901"},"guestChair":"GM9901","tags":["bench"]}`)
 
-// measure runs a row against the floor, then against the API. Its list
+// measure runs a row against the floor (and the shaped floor for a row
+// that asks), then against the API. Its list
 // floor is listFloor, the list row's of the round, unless the row runs one
 // of its own (row.list) or its floor is the list's.
 func measure(ctx context.Context, o Options, r row, floor *Floor, listFloor float64) (Measure, error) {
@@ -523,6 +537,12 @@ func measure(ctx context.Context, o Options, r row, floor *Floor, listFloor floa
 	}
 	if r.floor == "list" {
 		m.ListFloor = m.Floor.PerSecond
+	}
+	if r.shaped {
+		ft.URL = floor.Shaped + "/" + r.floor
+		if m.Shaped, err = runOn(ctx, o.Load, ft, floor.cmd.Process.Pid); err != nil {
+			return m, fmt.Errorf("shaped floor: %w", err)
+		}
 	}
 	m.API, err = runAPI(ctx, o, r)
 	return m, err
@@ -557,6 +577,9 @@ func runAPI(ctx context.Context, o Options, r row) (Result, error) {
 func logMeasure(logf func(string, ...any), key string, m Measure) {
 	logf("  %-14s %9.1f req/s  p99 %-8s floor %9.0f req/s  %.3f×  unexpected %d", key, m.API.PerSecond,
 		m.API.P99.Round(10*time.Microsecond), m.Floor.PerSecond, m.API.PerSecond/m.Floor.PerSecond, m.API.Unexpected+m.API.Errors)
+	if m.Shaped.PerSecond > 0 {
+		logf("  %-14s shaped floor %9.0f req/s  API %.3f× it", "", m.Shaped.PerSecond, m.API.PerSecond/m.Shaped.PerSecond)
+	}
 }
 
 // postgresRows are the rows that run on PostgreSQL too, pointed at its
@@ -620,7 +643,11 @@ func fetch(ctx context.Context, method, url string, body []byte, header http.Hea
 	if res.StatusCode/100 != 2 {
 		return response{}, fmt.Errorf("%s %s: status %d: %.400s", method, url, res.StatusCode, data)
 	}
-	return response{Body: Body{Data: data, ContentType: res.Header.Get("Content-Type")}, Header: res.Header}, nil
+	kept := res.Header.Clone()
+	for _, k := range []string{"Date", "Connection", "Keep-Alive", "Transfer-Encoding"} {
+		kept.Del(k)
+	}
+	return response{Body: Body{Data: data, ContentType: res.Header.Get("Content-Type"), Header: kept}, Header: res.Header}, nil
 }
 
 func signIn(ctx context.Context, base string) (string, error) {

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -78,6 +79,9 @@ func TestHarness(t *testing.T) {
 		for i, m := range r.Rounds {
 			cpu += m.API.CPU
 			list := rep.Rows[0].Rounds[i].Floor.PerSecond
+			if shaped := m.Shaped.PerSecond > 0; shaped != (r.Key == "by-id") {
+				t.Errorf("%s, round %d: got a shaped floor run %v; want one for by id only", r.Key, i+1, shaped)
+			}
 			switch r.Key {
 			case "by-id":
 				if m.ListFloor == list || m.ListFloor == m.Floor.PerSecond || m.ListFloor <= 0 {
@@ -99,7 +103,13 @@ func TestHarness(t *testing.T) {
 		t.Errorf("got no processor time for any row; want the servers'")
 	}
 	sqlite, postgres, _ := strings.Cut(table, "\n### PostgreSQL ")
-	checkTable(t, sqlite, rows, rep.Datasets)
+	load, rest, ok := strings.Cut(sqlite, "The shaped floor is ")
+	shape, exports, ok2 := strings.Cut(rest, "| export |")
+	if !ok || !ok2 {
+		t.Fatalf("got no shaped floor's table before the exports in\n%s", sqlite)
+	}
+	checkTable(t, load+exports, rows, rep.Datasets)
+	checkShape(t, shape, rep.Rows)
 	if o.Postgres == "" {
 		if rep.Postgres != nil || postgres != "" {
 			t.Errorf("without -postgres: got a PostgreSQL section")
@@ -133,6 +143,50 @@ func TestHarness(t *testing.T) {
 	}
 	if got := strings.Count(strings.Join(logs, "\n"), "cached"); got != 2 {
 		t.Errorf("second run: got %d cached datasets; want 2 (%q)", got, logs)
+	}
+}
+
+// checkShape checks the shaped floor's table: one row, by id's, with the
+// headers the API answered it with, every figure a number.
+func checkShape(t *testing.T, table string, rows []RowReport) {
+	t.Helper()
+	var shape []string
+	for _, r := range rows {
+		if r.Key == "by-id" {
+			shape = r.Shape
+		}
+	}
+	for _, h := range []string{"Api-Version", "Content-Type", "Etag", "X-Content-Type-Options", "X-Request-Id"} {
+		if !slices.Contains(shape, h) {
+			t.Errorf("by id's shape: got %q; want %s among them", shape, h)
+		}
+	}
+	if slices.Contains(shape, "Date") {
+		t.Errorf("by id's shape: got %q; want no Date (net/http writes it)", shape)
+	}
+	if !strings.Contains(table, strings.Join(shape, ", ")) {
+		t.Errorf("the shaped floor's text does not name the headers %q:\n%s", shape, table)
+	}
+	var lines []string
+	for _, line := range strings.Split(table, "\n") {
+		if strings.HasPrefix(line, "| ") && !strings.HasPrefix(line, "| what ") {
+			lines = append(lines, line)
+		}
+	}
+	if len(lines) != 1 || !strings.HasPrefix(lines[0], "| GET /v1/meetings/{id} | ") {
+		t.Fatalf("the shaped floor's table: got rows %q; want by id's only", lines)
+	}
+	cells := strings.Split(strings.Trim(lines[0], "| "), " | ")
+	if len(cells) != 7 {
+		t.Fatalf("the shaped floor's row: got %d cells; want 7 (%q)", len(cells), lines[0])
+	}
+	if got, want := cells[1], strconv.Itoa(len(shape)); got != want {
+		t.Errorf("the shaped floor's row: headers: got %s; want %s", got, want)
+	}
+	for i, c := range cells[2:] {
+		if !number.MatchString(c) && (c != "–" || i != 3) { // CPU/req: a short run may use less than a clock tick
+			t.Errorf("the shaped floor's row: cell %d: got %q; want a number", i+3, c)
+		}
 	}
 }
 
@@ -485,6 +539,79 @@ func TestReportPostgres(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "PostgreSQL") {
 		t.Errorf("without a PostgreSQL pass: got\n%s; want no PostgreSQL section", out.String())
+	}
+}
+
+// TestFloorShaped starts the floor and asks both of its servers for a
+// body: the bare one answers the bytes with their Content-Type only, the
+// shaped one with the API's headers as well.
+func TestFloorShaped(t *testing.T) {
+	t.Parallel()
+	body := Body{Data: []byte(`{"id":"x"}`), ContentType: "application/json", Header: http.Header{
+		"Content-Type": {"application/json"}, "Content-Length": {"10"}, "Etag": {`"v1.abc"`}, "X-Frame-Options": {"DENY"}}}
+	floor, err := startFloor(context.Background(), t.TempDir(), map[string]Body{"by-id": body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer floor.Stop()
+	for _, tc := range []struct {
+		name, url string
+		want      http.Header // nil values: the header absent
+	}{
+		{"bare", floor.URL, http.Header{"Content-Type": {"application/json"}, "Etag": nil, "X-Frame-Options": nil}},
+		{"shaped", floor.Shaped, body.Header},
+	} {
+		res, err := fetch(context.Background(), http.MethodGet, tc.url+"/by-id", nil, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if !bytes.Equal(res.Body.Data, body.Data) {
+			t.Errorf("%s: got body %q; want %q", tc.name, res.Body.Data, body.Data)
+		}
+		for k, v := range tc.want {
+			if got := res.Header.Values(k); !slices.Equal(got, v) {
+				t.Errorf("%s: %s: got %q; want %q", tc.name, k, got, v)
+			}
+		}
+	}
+}
+
+// TestReportShape renders the shaped floor's table from given figures: by
+// id's row, its ratios to the floor, the list's floor and the API's rate,
+// and no table when no row ran the shaped floor.
+func TestReportShape(t *testing.T) {
+	t.Parallel()
+	rows := []RowReport{
+		{Key: "list", What: "GET /v1/meetings?pageSize=50 (anonymous)", Conns: 64, Rounds: []Measure{
+			{API: Result{PerSecond: 20000}, Floor: Result{PerSecond: 22000}, ListFloor: 22000}}},
+		{Key: "by-id", What: "GET /v1/meetings/{id}", Conns: 64, Shape: []string{"Api-Version", "Content-Type", "Etag"}, Rounds: []Measure{
+			{API: Result{PerSecond: 30000}, Floor: Result{PerSecond: 40000}, ListFloor: 20000,
+				Shaped: Result{PerSecond: 36000, Requests: 360000, CPU: 12 * time.Second}},
+			{API: Result{PerSecond: 32000}, Floor: Result{PerSecond: 40000}, ListFloor: 25000,
+				Shaped: Result{PerSecond: 32000, Requests: 320000, CPU: 10 * time.Second}}}},
+	}
+	rep := &Report{Started: time.Date(2026, 12, 6, 3, 0, 0, 0, time.UTC), Load: "wrk", Opts: Options{Duration: 10 * time.Second, Rounds: 2}, Rows: rows}
+	var out bytes.Buffer
+	if err := rep.Write(&out); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"with the API's response headers as well (Api-Version, Content-Type, Etag), on a net/http server with serve's timeouts (header 5s, read 15s, write 1m0s, idle 2m0s)",
+		"| what | headers | shaped floor req/s | × floor | × list floor | shaped floor CPU/req | API × shaped floor |",
+		// The medians of 0.9 and 0.8, of 1.8 and 1.28, of 33.3 and 31.25 µs, of 0.833 and 1.0.
+		"| GET /v1/meetings/{id} | 3 | 34,000 | 0.850× | 1.540× | 32.3 µs | 0.917× |",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("got no %q in\n%s", want, out.String())
+		}
+	}
+	rep.Rows[1].Shape = nil
+	out.Reset()
+	if err := rep.Write(&out); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "shaped") {
+		t.Errorf("without a shaped floor's run: got\n%s; want no shaped floor's table", out.String())
 	}
 }
 

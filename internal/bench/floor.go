@@ -15,12 +15,20 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/pioniersnetwerk/pioniers/internal/app"
 )
 
 // The floor is a bare echo v4 server that answers each row's path with the
 // very bytes and Content-Type the API answered, from memory: what serving
 // that response costs with no work behind it. It runs in its own process,
 // as the API does, so that neither shares a runtime with the load generator.
+//
+// The same process serves a second floor on a listener of its own, shaped
+// as the API answers: each response with the API's headers as well, on a
+// net/http server with serve's timeouts. Between it and the API is what the
+// API does per request (its middleware, cache and routing); between it and
+// the bare floor is what the shape of the answer costs net/http.
 
 // FloorEnv, when set in the environment, makes MaybeFloor serve: the bench
 // starts itself (os.Executable) as the floor.
@@ -28,9 +36,10 @@ const FloorEnv = "PIONIERS_BENCH_FLOOR"
 
 // floorRoute is one body the floor serves.
 type floorRoute struct {
-	Path        string `json:"path"`
-	ContentType string `json:"contentType"`
-	File        string `json:"file"`
+	Path        string      `json:"path"`
+	ContentType string      `json:"contentType"`
+	File        string      `json:"file"`
+	Header      http.Header `json:"header"` // the shaped floor's
 }
 
 // MaybeFloor serves the floor and exits when FloorEnv names a manifest; it
@@ -56,28 +65,45 @@ func serveFloor(manifest string) error {
 	if err := json.Unmarshal(data, &routes); err != nil {
 		return fmt.Errorf("read manifest: %w", err)
 	}
-	e := echo.New()
-	e.HideBanner, e.HidePort = true, true
+	bare, shaped := echo.New(), echo.New()
 	for _, r := range routes {
 		body, err := os.ReadFile(r.File)
 		if err != nil {
 			return fmt.Errorf("read body: %w", err)
 		}
-		e.Any(r.Path, func(c echo.Context) error { return c.Blob(http.StatusOK, r.ContentType, body) })
+		bare.Any(r.Path, func(c echo.Context) error { return c.Blob(http.StatusOK, r.ContentType, body) })
+		// As the API's response cache answers a hit: its kept headers
+		// copied in, then the status and the body.
+		shaped.Any(r.Path, func(c echo.Context) error {
+			res := c.Response()
+			h := res.Header()
+			for k, v := range r.Header {
+				h[k] = v
+			}
+			res.WriteHeader(http.StatusOK)
+			_, err := res.Write(body)
+			return err
+		})
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+	var lns [2]net.Listener
+	for i := range lns {
+		if lns[i], err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			return fmt.Errorf("listen: %w", err)
+		}
 	}
-	// The parent reads the address from the first line.
-	fmt.Println(ln.Addr().String())
-	return http.Serve(ln, e)
+	// The parent reads the addresses from the first line.
+	fmt.Println(lns[0].Addr().String(), lns[1].Addr().String())
+	served := make(chan error, 2)
+	go func() { served <- http.Serve(lns[0], bare) }()
+	go func() { served <- app.Defaults().HTTPServer(shaped).Serve(lns[1]) }()
+	return <-served
 }
 
-// Floor is a running floor server.
+// Floor is a running floor server: URL the bare floor, Shaped the one
+// that answers as the API does.
 type Floor struct {
-	URL string
-	cmd *exec.Cmd
+	URL, Shaped string
+	cmd         *exec.Cmd
 }
 
 // startFloor writes the bodies to dir and starts the floor serving them.
@@ -88,7 +114,7 @@ func startFloor(ctx context.Context, dir string, bodies map[string]Body) (*Floor
 		if err := os.WriteFile(file, b.Data, 0o600); err != nil {
 			return nil, fmt.Errorf("floor body: %w", err)
 		}
-		routes = append(routes, floorRoute{Path: "/" + name, ContentType: b.ContentType, File: file})
+		routes = append(routes, floorRoute{Path: "/" + name, ContentType: b.ContentType, File: file, Header: b.Header})
 	}
 	data, err := json.Marshal(routes)
 	if err != nil {
@@ -119,12 +145,13 @@ func startFloor(ctx context.Context, dir string, bodies map[string]Body) (*Floor
 	}()
 	select {
 	case a := <-addr:
-		if a == "" {
+		bare, shaped, ok := strings.Cut(a, " ")
+		if !ok {
 			_ = cmd.Process.Kill()
 			_ = cmd.Wait()
 			return nil, errors.New("floor did not start")
 		}
-		return &Floor{URL: "http://" + a, cmd: cmd}, nil
+		return &Floor{URL: "http://" + bare, Shaped: "http://" + shaped, cmd: cmd}, nil
 	case <-time.After(30 * time.Second):
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()

@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+
+	"github.com/pioniersnetwerk/pioniers/internal/app"
 )
 
 // Machine is where a table was measured.
@@ -114,6 +116,7 @@ func (r *Report) Write(w io.Writer) error {
 		"× list floor: to the list page's floor, run right before the row for by id (whose target compares with it), the row's own for the 304 (the list's 200), " +
 		"the list row's for the others. CPU/req: the processor time (user and system) the server's process used during the run, per answer; " +
 		"floor CPU/req: the floor's; times req/s, the cores each process had.\n\n")
+	writeShape(&b, r.Rows)
 	b.WriteString("| export | rows/s | time | sqlite3 -csv rows/s | × sqlite3 | complete | server peak RSS |\n")
 	b.WriteString("|---|---|---|---|---|---|---|\n")
 	for _, e := range r.Exports {
@@ -184,6 +187,38 @@ func writeLoad(b *strings.Builder, rows []RowReport) {
 			cpuCost(rs, func(m Measure) Result { return m.API }),
 			cpuCost(rs, func(m Measure) Result { return m.Floor }))
 	}
+}
+
+// writeShape renders the rows that ran the shaped floor (see floor.go):
+// how much of the gap to the floor is the answer's shape, how much the API's
+// work per request.
+func writeShape(b *strings.Builder, rows []RowReport) {
+	var shaped []RowReport
+	for _, row := range rows {
+		if len(row.Shape) > 0 {
+			shaped = append(shaped, row)
+		}
+	}
+	if len(shaped) == 0 {
+		return
+	}
+	srv := app.Defaults().HTTPServer(nil)
+	fmt.Fprintf(b, "The shaped floor is the floor answering as the API does: with the API's response headers as well (%s), "+
+		"on a net/http server with serve's timeouts (header %s, read %s, write %s, idle %s), run right after the floor. "+
+		"What remains between it and the API is the API's own work per request: middleware, response cache, routing.\n\n",
+		strings.Join(shaped[0].Shape, ", "), srv.ReadHeaderTimeout, srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout)
+	b.WriteString("| what | headers | shaped floor req/s | × floor | × list floor | shaped floor CPU/req | API × shaped floor |\n")
+	b.WriteString("|---|---|---|---|---|---|---|\n")
+	for _, row := range shaped {
+		rs := row.Rounds
+		fmt.Fprintf(b, "| %s | %d | %s | %.3f× | %.3f× | %s | %.3f× |\n", row.What, len(row.Shape),
+			rate(medianOf(rs, func(m Measure) float64 { return m.Shaped.PerSecond })),
+			medianOf(rs, func(m Measure) float64 { return m.Shaped.PerSecond / m.Floor.PerSecond }),
+			medianOf(rs, func(m Measure) float64 { return m.Shaped.PerSecond / m.ListFloor }),
+			cpuCost(rs, func(m Measure) Result { return m.Shaped }),
+			medianOf(rs, func(m Measure) float64 { return m.API.PerSecond / m.Shaped.PerSecond }))
+	}
+	b.WriteString("\n")
 }
 
 // cpuCost is the median processor time per request of the rounds whose
