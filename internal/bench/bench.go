@@ -57,8 +57,8 @@ func (o Options) serverFlags() []string {
 func (o Options) idleRelease() time.Duration { return cmp.Or(o.IdleRelease, defaultIdleRelease) }
 
 // Body is a response the floor serves again. Header is the API's, which
-// the shaped floor answers with too: every header but those net/http
-// writes by itself.
+// the shaped floor answers with too: every header but Date, which net/http
+// writes by itself, and the hop-by-hop ones.
 type Body struct {
 	Data        []byte
 	ContentType string
@@ -514,34 +514,41 @@ var PostBody = []byte(`{"title":"Benchmark meeting","topic":"Open data","format"
 	`"startsAt":"2031-03-14T13:00:00Z","endsAt":"2031-03-14T16:00:00Z","capacity":40,` +
 	`"venue":{"name":"Town hall","city":"Example","hostOrganisation":"GM9901"},"guestChair":"GM9901","tags":["bench"]}`)
 
-// measure runs a row against the floor (and the shaped floor for a row
-// that asks), then against the API. Its list
-// floor is listFloor, the list row's of the round, unless the row runs one
-// of its own (row.list) or its floor is the list's.
+// measure runs a row against the floor (and the shaped floor, for a row
+// that asks), then against the API. Its list floor is listFloor, the list
+// row's of the round, unless the row runs one of its own (row.list) or its
+// floor is the list's.
 func measure(ctx context.Context, o Options, r row, floor *Floor, listFloor float64) (Measure, error) {
 	m := Measure{ListFloor: listFloor}
-	var err error
+	// A floor that answered anything but 2xx measured something else.
+	onFloor := func(what, url string, t Target) (Result, error) {
+		t.URL, t.Want = url, 0
+		res, err := runOn(ctx, o.Load, t, floor.cmd.Process.Pid)
+		if bad := res.Unexpected + res.Errors; err == nil && bad > 0 {
+			err = fmt.Errorf("%d answers not 2xx", bad)
+		}
+		if err != nil {
+			return res, fmt.Errorf("%s: %w", what, err)
+		}
+		return res, nil
+	}
 	if r.list != nil {
-		lt := *r.list
-		lt.URL, lt.Want = floor.URL+"/list", 0
-		var lf Result
-		if lf, err = runOn(ctx, o.Load, lt, floor.cmd.Process.Pid); err != nil {
-			return m, fmt.Errorf("list floor: %w", err)
+		lf, err := onFloor("list floor", floor.URL+"/list", *r.list)
+		if err != nil {
+			return m, err
 		}
 		m.ListFloor = lf.PerSecond
 	}
-	ft := r.target
-	ft.URL, ft.Want = floor.URL+"/"+r.floor, 0
-	if m.Floor, err = runOn(ctx, o.Load, ft, floor.cmd.Process.Pid); err != nil {
-		return m, fmt.Errorf("floor: %w", err)
+	var err error
+	if m.Floor, err = onFloor("floor", floor.URL+"/"+r.floor, r.target); err != nil {
+		return m, err
 	}
 	if r.floor == "list" {
 		m.ListFloor = m.Floor.PerSecond
 	}
 	if r.shaped {
-		ft.URL = floor.Shaped + "/" + r.floor
-		if m.Shaped, err = runOn(ctx, o.Load, ft, floor.cmd.Process.Pid); err != nil {
-			return m, fmt.Errorf("shaped floor: %w", err)
+		if m.Shaped, err = onFloor("shaped floor", floor.Shaped+"/"+r.floor, r.target); err != nil {
+			return m, err
 		}
 	}
 	m.API, err = runAPI(ctx, o, r)

@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,7 +28,7 @@ import (
 //
 // The same process serves a second floor on a listener of its own, shaped
 // as the API answers: each response with the API's headers as well, on a
-// net/http server with serve's timeouts. Between it and the API is what the
+// net/http server with serve's default timeouts. Between it and the API is what the
 // API does per request (its middleware, cache and routing); between it and
 // the bare floor is what the shape of the answer costs net/http.
 
@@ -72,14 +74,15 @@ func serveFloor(manifest string) error {
 			return fmt.Errorf("read body: %w", err)
 		}
 		bare.Any(r.Path, func(c echo.Context) error { return c.Blob(http.StatusOK, r.ContentType, body) })
-		// As the API's response cache answers a hit: its kept headers
-		// copied in, then the status and the body.
+		// As the API's response cache answers a hit: its kept headers, each
+		// clipped so that an Add copies rather than writes into it, copied
+		// in, then the status and the body.
+		for k, v := range r.Header {
+			r.Header[k] = slices.Clip(v)
+		}
 		shaped.Any(r.Path, func(c echo.Context) error {
 			res := c.Response()
-			h := res.Header()
-			for k, v := range r.Header {
-				h[k] = v
-			}
+			maps.Copy(res.Header(), r.Header)
 			res.WriteHeader(http.StatusOK)
 			_, err := res.Write(body)
 			return err

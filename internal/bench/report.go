@@ -203,9 +203,10 @@ func writeShape(b *strings.Builder, rows []RowReport) {
 		return
 	}
 	srv := app.Defaults().HTTPServer(nil)
-	fmt.Fprintf(b, "The shaped floor is the floor answering as the API does: with the API's response headers as well (%s), "+
-		"on a net/http server with serve's timeouts (header %s, read %s, write %s, idle %s), run right after the floor. "+
-		"What remains between it and the API is the API's own work per request: middleware, response cache, routing.\n\n",
+	fmt.Fprintf(b, "The shaped floor is the floor answering as the API does: with every response header the API sent but Date (%s; "+
+		"the floor sends Content-Type and Content-Length too), on a net/http server with serve's default timeouts "+
+		"(header %s, read %s, write %s, idle %s), run right after the floor. "+
+		"What remains between it and the API is the API's own work per request: its middleware and response cache.\n\n",
 		strings.Join(shaped[0].Shape, ", "), srv.ReadHeaderTimeout, srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout)
 	b.WriteString("| what | headers | shaped floor req/s | × floor | × list floor | shaped floor CPU/req | API × shaped floor |\n")
 	b.WriteString("|---|---|---|---|---|---|---|\n")
