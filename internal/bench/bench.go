@@ -56,13 +56,12 @@ func (o Options) serverFlags() []string {
 
 func (o Options) idleRelease() time.Duration { return cmp.Or(o.IdleRelease, defaultIdleRelease) }
 
-// Body is a response the floor serves again. Header is the API's, which
-// the shaped floor answers with too: every header but Date, which net/http
-// writes by itself, and the hop-by-hop ones.
+// Body is a response the floor serves again. Header is the API's: every
+// header but Date, which net/http writes by itself, and the hop-by-hop
+// ones. The floor answers with its Content-Type, the shaped floor with all.
 type Body struct {
-	Data        []byte
-	ContentType string
-	Header      http.Header
+	Data   []byte
+	Header http.Header
 }
 
 // row is one load row of the table: the API's target and the floor route
@@ -654,7 +653,7 @@ func fetch(ctx context.Context, method, url string, body []byte, header http.Hea
 	for _, k := range []string{"Date", "Connection", "Keep-Alive", "Transfer-Encoding"} {
 		kept.Del(k)
 	}
-	return response{Body: Body{Data: data, ContentType: res.Header.Get("Content-Type"), Header: kept}, Header: res.Header}, nil
+	return response{Body: Body{Data: data, Header: kept}, Header: res.Header}, nil
 }
 
 func signIn(ctx context.Context, base string) (string, error) {

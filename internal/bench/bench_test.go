@@ -547,7 +547,7 @@ func TestReportPostgres(t *testing.T) {
 // shaped one with the API's headers as well.
 func TestFloorShaped(t *testing.T) {
 	t.Parallel()
-	body := Body{Data: []byte(`{"id":"x"}`), ContentType: "application/json", Header: http.Header{
+	body := Body{Data: []byte(`{"id":"x"}`), Header: http.Header{
 		"Content-Type": {"application/json"}, "Content-Length": {"10"}, "Etag": {`"v1.abc"`}, "X-Frame-Options": {"DENY"}}}
 	floor, err := startFloor(context.Background(), t.TempDir(), map[string]Body{"by-id": body})
 	if err != nil {

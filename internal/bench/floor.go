@@ -28,9 +28,10 @@ import (
 //
 // The same process serves a second floor on a listener of its own, shaped
 // as the API answers: each response with the API's headers as well, on a
-// net/http server with serve's default timeouts. Between it and the API is what the
-// API does per request (its middleware, cache and routing); between it and
-// the bare floor is what the shape of the answer costs net/http.
+// net/http server with serve's default timeouts. Between it and the API is
+// what the API does per request (its middleware and response cache);
+// between it and the bare floor is what the shape of the answer costs
+// net/http.
 
 // FloorEnv, when set in the environment, makes MaybeFloor serve: the bench
 // starts itself (os.Executable) as the floor.
@@ -38,10 +39,9 @@ const FloorEnv = "PIONIERS_BENCH_FLOOR"
 
 // floorRoute is one body the floor serves.
 type floorRoute struct {
-	Path        string      `json:"path"`
-	ContentType string      `json:"contentType"`
-	File        string      `json:"file"`
-	Header      http.Header `json:"header"` // the shaped floor's
+	Path   string      `json:"path"`
+	File   string      `json:"file"`
+	Header http.Header `json:"header"` // the API's; the bare floor sends its Content-Type only
 }
 
 // MaybeFloor serves the floor and exits when FloorEnv names a manifest; it
@@ -73,7 +73,8 @@ func serveFloor(manifest string) error {
 		if err != nil {
 			return fmt.Errorf("read body: %w", err)
 		}
-		bare.Any(r.Path, func(c echo.Context) error { return c.Blob(http.StatusOK, r.ContentType, body) })
+		contentType := r.Header.Get("Content-Type")
+		bare.Any(r.Path, func(c echo.Context) error { return c.Blob(http.StatusOK, contentType, body) })
 		// As the API's response cache answers a hit: its kept headers, each
 		// clipped so that an Add copies rather than writes into it, copied
 		// in, then the status and the body.
@@ -117,7 +118,7 @@ func startFloor(ctx context.Context, dir string, bodies map[string]Body) (*Floor
 		if err := os.WriteFile(file, b.Data, 0o600); err != nil {
 			return nil, fmt.Errorf("floor body: %w", err)
 		}
-		routes = append(routes, floorRoute{Path: "/" + name, ContentType: b.ContentType, File: file, Header: b.Header})
+		routes = append(routes, floorRoute{Path: "/" + name, File: file, Header: b.Header})
 	}
 	data, err := json.Marshal(routes)
 	if err != nil {
